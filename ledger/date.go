@@ -1,0 +1,86 @@
+package ledger
+
+import (
+	"fmt"
+	"time"
+)
+
+// DateLayout is the layout of accounting dates everywhere: storage, JSON, CLI.
+const DateLayout = "2006-01-02"
+
+// Date is a calendar date (an accounting date). It carries no time zone:
+// the zero hour of a Date is only meaningful in a given location.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// ParseDate parses YYYY-MM-DD and refuses impossible dates such as 2026-02-30.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// DateOf returns the calendar date of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// In returns midnight at the start of d in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// AddDays returns the date n days after d (n may be negative).
+func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// IsZero reports whether d is the zero Date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Before reports whether d is strictly earlier than o.
+func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }
+
+// After reports whether d is strictly later than o.
+func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after o.
+func (d Date) Compare(o Date) int {
+	switch {
+	case d.Year != o.Year:
+		return sign(d.Year - o.Year)
+	case d.Month != o.Month:
+		return sign(int(d.Month) - int(o.Month))
+	default:
+		return sign(d.Day - o.Day)
+	}
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+// MarshalText renders YYYY-MM-DD (used by encoding/json and yaml).
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses YYYY-MM-DD.
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -1,0 +1,119 @@
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Key is an entry's idempotency key: a retried write with the same key posts
+// once; the same key with different content is a conflict.
+type Key struct {
+	Source     string // the system or process that wrote it: "import", "run", "payment", ...
+	ExternalID string // unique within Source
+}
+
+func (k Key) String() string { return k.Source + "/" + k.ExternalID }
+
+// Posting is one line of an entry. Amounts follow the debit-positive
+// convention: debits are positive, credits negative.
+type Posting struct {
+	Account  string
+	Amount   decimal.Decimal
+	Currency string
+}
+
+// Entry is an immutable journal entry. Corrections are new entries; a
+// reversal names the entry it reverses.
+type Entry struct {
+	ID          int64     // assigned by the store, 1, 2, 3... in append order
+	Key         Key       // idempotency key
+	Date        Date      // effective (accounting) date
+	RecordedAt  time.Time // when the store appended it (UTC); assigned by the store
+	Description string
+	Meta        map[string]string // e.g. contract, rule, period, late, batch
+	Reverses    int64             // ID of the entry this one reverses, or 0
+	Postings    []Posting
+	PrevHash    string // hash of the entry before it ("" for the first)
+	Hash        string // chain hash: see ChainHash
+}
+
+// MaxPostings bounds the postings of one entry.
+const MaxPostings = 10000
+
+// Validate checks the journal rules: a key, a date, two or more postings,
+// valid accounts and currencies, and postings that sum to zero in every
+// currency. Errors are EINVALID and name the entry by its key.
+func (e *Entry) Validate() error {
+	name := e.Key.String()
+	if e.Key.Source == "" || e.Key.ExternalID == "" {
+		return Errorf(EINVALID, "entry %q: idempotency key needs a source and an external id", name)
+	}
+	if e.Date.IsZero() {
+		return Errorf(EINVALID, "entry %q: no effective date", name)
+	}
+	if len(e.Postings) < 2 {
+		return Errorf(EINVALID, "entry %q: has %d posting(s), needs at least 2", name, len(e.Postings))
+	}
+	if len(e.Postings) > MaxPostings {
+		return Errorf(EINVALID, "entry %q: has %d postings, at most %d allowed", name, len(e.Postings), MaxPostings)
+	}
+	sums := map[string]decimal.Decimal{}
+	for i, p := range e.Postings {
+		if _, err := AccountTypeOf(p.Account); err != nil {
+			return Errorf(EINVALID, "entry %q posting %d: %s", name, i+1, ErrorMessage(err))
+		}
+		if !IsCurrency(p.Currency) {
+			return Errorf(EINVALID, "entry %q posting %d: unknown ISO 4217 currency %q", name, i+1, p.Currency)
+		}
+		sums[p.Currency] = sums[p.Currency].Add(p.Amount)
+	}
+	var off []string
+	for _, c := range sortedKeys(sums) {
+		if !sums[c].IsZero() {
+			off = append(off, sums[c].String()+" "+c)
+		}
+	}
+	if len(off) > 0 {
+		return Errorf(EINVALID, "entry %q does not balance: postings sum to %s", name, strings.Join(off, ", "))
+	}
+	return nil
+}
+
+// Content is the canonical text of what an entry says, without store-assigned
+// fields (ID, RecordedAt, hashes). Two writes with the same key are the same
+// write exactly when their Content is equal.
+func (e *Entry) Content() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "key=%s\x1f%s\ndate=%s\ndesc=%s\nreverses=%d\n", e.Key.Source, e.Key.ExternalID, e.Date, e.Description, e.Reverses)
+	for _, k := range sortedKeys(e.Meta) {
+		fmt.Fprintf(&b, "meta=%s\x1f%s\n", k, e.Meta[k])
+	}
+	for _, p := range e.Postings {
+		fmt.Fprintf(&b, "posting=%s\x1f%s\x1f%s\n", p.Account, p.Amount.String(), p.Currency)
+	}
+	return b.String()
+}
+
+// ChainHash is the hash of an entry in the tamper-evident chain: SHA-256 over
+// the previous hash, the entry's ID and recorded-at time, and its Content.
+func ChainHash(prevHash string, e *Entry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "prev=%s\nid=%d\nrecorded=%s\n", prevHash, e.ID, e.RecordedAt.UTC().Format(time.RFC3339Nano))
+	h.Write([]byte(e.Content()))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,123 @@
+package ledger
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Frequency is the length of a period.
+type Frequency string
+
+const (
+	Month   Frequency = "month"
+	Quarter Frequency = "quarter"
+	Year    Frequency = "year"
+)
+
+// Period is a calendar month, quarter or year. Its boundaries are calendar
+// dates; which instants they are depends on a time zone (the contract's).
+type Period struct {
+	Freq  Frequency
+	Year  int
+	Index int // month 1-12, quarter 1-4, or 1 for a year
+}
+
+// ParsePeriod parses the labels "2026-03", "2026-Q1" and "2026".
+func ParsePeriod(s string) (Period, error) {
+	bad := fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY", s)
+	switch {
+	case len(s) == 4:
+		y, err := strconv.Atoi(s)
+		if err != nil || y < 1 {
+			return Period{}, bad
+		}
+		return Period{Year, y, 1}, nil
+	case len(s) == 7 && (s[5] == 'Q' || s[5] == 'q') && s[4] == '-':
+		y, err1 := strconv.Atoi(s[:4])
+		q, err2 := strconv.Atoi(s[6:])
+		if err1 != nil || err2 != nil || y < 1 || q < 1 || q > 4 {
+			return Period{}, bad
+		}
+		return Period{Quarter, y, q}, nil
+	case len(s) == 7 && s[4] == '-':
+		y, err1 := strconv.Atoi(s[:4])
+		m, err2 := strconv.Atoi(s[5:])
+		if err1 != nil || err2 != nil || y < 1 || m < 1 || m > 12 {
+			return Period{}, bad
+		}
+		return Period{Month, y, m}, nil
+	}
+	return Period{}, bad
+}
+
+// PeriodOf returns the period of frequency f that contains date d.
+func PeriodOf(f Frequency, d Date) Period {
+	switch f {
+	case Quarter:
+		return Period{Quarter, d.Year, (int(d.Month)-1)/3 + 1}
+	case Year:
+		return Period{Year, d.Year, 1}
+	}
+	return Period{Month, d.Year, int(d.Month)}
+}
+
+// Label renders the period as "2026-03", "2026-Q1" or "2026".
+func (p Period) Label() string {
+	switch p.Freq {
+	case Quarter:
+		return fmt.Sprintf("%04d-Q%d", p.Year, p.Index)
+	case Year:
+		return fmt.Sprintf("%04d", p.Year)
+	}
+	return fmt.Sprintf("%04d-%02d", p.Year, p.Index)
+}
+
+func (p Period) String() string { return p.Label() }
+
+// Start is the first day of the period.
+func (p Period) Start() Date {
+	switch p.Freq {
+	case Quarter:
+		return Date{p.Year, time.Month(3*(p.Index-1) + 1), 1}
+	case Year:
+		return Date{p.Year, time.January, 1}
+	}
+	return Date{p.Year, time.Month(p.Index), 1}
+}
+
+// Next is the period that follows p.
+func (p Period) Next() Period {
+	n := map[Frequency]int{Month: 12, Quarter: 4, Year: 1}[p.Freq]
+	if p.Index == n {
+		return Period{p.Freq, p.Year + 1, 1}
+	}
+	return Period{p.Freq, p.Year, p.Index + 1}
+}
+
+// End is the first day after the period (exclusive end).
+func (p Period) End() Date { return p.Next().Start() }
+
+// Last is the last day of the period (inclusive end).
+func (p Period) Last() Date { return p.End().AddDays(-1) }
+
+// Contains reports whether d lies in the period.
+func (p Period) Contains(d Date) bool { return !d.Before(p.Start()) && d.Before(p.End()) }
+
+// Before reports whether p ends no later than q starts... for periods of the
+// same frequency, whether p comes strictly before q.
+func (p Period) Before(q Period) bool { return p.Start().Before(q.Start()) }
+
+// MarshalText renders the label.
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.Label()), nil }
+
+// UnmarshalText parses a label.
+func (p *Period) UnmarshalText(b []byte) error {
+	v, err := ParsePeriod(strings.TrimSpace(string(b)))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
