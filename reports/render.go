@@ -1,0 +1,174 @@
+package reports
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Formats a statement renders to.
+var StatementFormats = []string{"json", "csv", "md", "html"}
+
+// Render writes the statement in format (json, csv, md or html). The same
+// statement always renders to the same bytes.
+func (s *Statement) Render(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		return s.renderJSON(w)
+	case "csv":
+		return s.renderCSV(w)
+	case "md":
+		return s.renderMarkdown(w)
+	case "html":
+		return s.RenderHTML(w, "")
+	}
+	return fmt.Errorf("unknown statement format %q (want json, csv, md or html)", format)
+}
+
+func (s *Statement) renderJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// renderCSV writes one table: a row per figure, with the section and rule it
+// belongs to, so a spreadsheet can pivot it.
+func (s *Statement) renderCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	row := func(section, rule, item, value string) {
+		cw.Write([]string{s.Contract, s.Period.Label, s.Status, section, rule, item, value})
+	}
+	cw.Write([]string{"contract", "period", "status", "section", "rule", "item", "value"})
+	for _, r := range s.Rules {
+		row("rule", r.Rule, "payer", r.Payer)
+		row("rule", r.Rule, "payee", r.Payee)
+		row("rule", r.Rule, "rate", r.Rate)
+		row("rule", r.Rule, "base", r.Base)
+		row("rule", r.Rule, "events", strconv.Itoa(r.Events))
+		for _, b := range r.BaseByChannel {
+			row("rule", r.Rule, "base:channel:"+b.Key, b.Base)
+		}
+		for _, b := range r.BaseByProduct {
+			row("rule", r.Rule, "base:product:"+b.Key, b.Base)
+		}
+		row("rule", r.Rule, "gross", r.Gross)
+		for _, c := range r.Caps {
+			row("cap", r.Rule, c.Kind+":limit", c.Limit)
+			row("cap", r.Rule, c.Kind+":consumed_before", c.ConsumedBefore)
+			row("cap", r.Rule, c.Kind+":applied", c.Applied)
+			row("cap", r.Rule, c.Kind+":remaining_after", c.RemainingAfter)
+			row("cap", r.Rule, c.Kind+":binds", strconv.FormatBool(c.Binds))
+		}
+		row("rule", r.Rule, "obligation", r.Obligation)
+		row("rule", r.Rule, "minimum_true_up", r.MinimumTrueUp)
+		for _, a := range r.Adjustments {
+			row("adjustment", r.Rule, a.Period+":base_delta", a.BaseDelta)
+			row("adjustment", r.Rule, a.Period+":obligation_delta", a.ObligationDelta)
+		}
+	}
+	for _, p := range s.Pairs {
+		name := p.Payer + "->" + p.Payee
+		row("pair", name, "obligations", p.Obligations)
+		row("pair", name, "reverse_obligations", p.ReverseObligations)
+		row("pair", name, "net", p.Net)
+		row("pair", name, "opening_balance", p.OpeningBalance)
+		row("pair", name, "payments", p.Payments)
+		row("pair", name, "closing_balance", p.ClosingBalance)
+	}
+	row("statement", "", "hash", s.Hash)
+	cw.Flush()
+	return cw.Error()
+}
+
+func (s *Statement) renderMarkdown(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.ContractName, s.Period.Label, s.Status)
+	fmt.Fprintf(&b, "Contract `%s` version %d · %s to %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Start, s.Period.End, s.Currency)
+	for _, r := range s.Rules {
+		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", r.Rule, r.Payer, r.Payee)
+		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")
+		fmt.Fprintf(&b, "| base (%d events) | %s |\n", r.Events, r.Base)
+		for _, c := range r.BaseByChannel {
+			fmt.Fprintf(&b, "| · channel %s (%d) | %s |\n", c.Key, c.Events, c.Base)
+		}
+		for _, c := range r.BaseByProduct {
+			fmt.Fprintf(&b, "| · product %s (%d) | %s |\n", c.Key, c.Events, c.Base)
+		}
+		fmt.Fprintf(&b, "| rate | %s |\n", rateText(r))
+		fmt.Fprintf(&b, "| gross | %s |\n", r.Gross)
+		for _, c := range r.Caps {
+			bind := ""
+			if c.Binds {
+				bind = " **binds**"
+			}
+			fmt.Fprintf(&b, "| cap %s%s: limit %s, consumed before %s, applied %s | remaining %s |\n", c.Kind, bind, c.Limit, c.ConsumedBefore, c.Applied, c.RemainingAfter)
+		}
+		fmt.Fprintf(&b, "| obligation | %s |\n", r.Obligation)
+		fmt.Fprintf(&b, "| minimum true-up | %s |\n", r.MinimumTrueUp)
+		for _, a := range r.Adjustments {
+			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d) | %s |\n", a.Period, a.BaseDelta, a.Entry, a.ObligationDelta)
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Pairs) > 0 {
+		b.WriteString("## Settlement\n\n| payer → payee | obligations | reverse | net | opening | payments | closing (due) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, p := range s.Pairs {
+			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s |\n", p.Payer, p.Payee, p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.ClosingBalance)
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Amendments) > 0 {
+		b.WriteString("## Amendments\n\n")
+		for _, a := range s.Amendments {
+			fmt.Fprintf(&b, "- %s: %s\n", a.Date, a.Note)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Hash: `%s`\n", s.Hash)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func rateText(r RuleLine) string {
+	if len(r.Tiers) == 0 {
+		return r.Rate
+	}
+	var parts []string
+	for _, t := range r.Tiers {
+		if t.UpTo == "" {
+			parts = append(parts, t.Rate+" above")
+		} else {
+			parts = append(parts, t.Rate+" up to "+t.UpTo)
+		}
+	}
+	return "tiers (" + r.TierWindow + "): " + strings.Join(parts, ", ")
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var statementTemplate = template.Must(template.New("statement.html").Funcs(template.FuncMap{
+	"rateText": rateText,
+}).ParseFS(templateFS, "templates/statement.html"))
+
+// RenderHTML writes the statement as a standalone, printable HTML page.
+// linkBase prefixes the drill-down links (entries and events), e.g. "/web";
+// empty renders links relative to the web view's root.
+func (s *Statement) RenderHTML(w io.Writer, linkBase string) error {
+	if linkBase == "" {
+		linkBase = "/web"
+	}
+	return statementTemplate.Execute(w, struct {
+		*Statement
+		Link string
+	}{s, linkBase})
+}

@@ -1,0 +1,164 @@
+// Package reports builds what auditors and finance teams read: period
+// statements and their renderings. It is pure: callers gather the numbers
+// (from the engine and the ledger) and reports shapes and renders them.
+package reports
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// Statement is one contract's statement for one period (spec section 5).
+// Field names of the JSON form are part of the product's interface.
+type Statement struct {
+	Contract        string      `json:"contract"`
+	ContractName    string      `json:"contract_name"`
+	ContractVersion int         `json:"contract_version"`
+	Period          PeriodInfo  `json:"period"`
+	Status          string      `json:"status"` // draft | final
+	Currency        string      `json:"currency"`
+	Rules           []RuleLine  `json:"rules"`
+	Pairs           []Pair      `json:"pairs"`
+	Amendments      []Amendment `json:"amendments"`
+	Hash            string      `json:"hash"`
+}
+
+// PeriodInfo is a period's label and its first and last day (inclusive).
+type PeriodInfo struct {
+	Label string `json:"label"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// RuleLine is one rule's obligation for the period.
+type RuleLine struct {
+	Rule          string       `json:"rule"`
+	Payer         string       `json:"payer"`
+	Payee         string       `json:"payee"`
+	Rate          string       `json:"rate,omitempty"`
+	Tiers         []Tier       `json:"tiers,omitempty"`
+	TierWindow    string       `json:"tier_window,omitempty"`
+	Base          string       `json:"base"`
+	Events        int          `json:"events"`
+	BaseByChannel []Breakdown  `json:"base_by_channel"`
+	BaseByProduct []Breakdown  `json:"base_by_product"`
+	Gross         string       `json:"gross"`
+	Caps          []CapLine    `json:"caps"`
+	Obligation    string       `json:"obligation"`
+	MinimumTrueUp string       `json:"minimum_true_up"`
+	Adjustments   []Adjustment `json:"adjustments"`
+	Entries       []int64      `json:"entries"`   // journal entries booked in this period for this rule
+	EventIDs      []int64      `json:"event_ids"` // the events behind the base
+}
+
+// Tier is one graduated rate band.
+type Tier struct {
+	UpTo string `json:"up_to,omitempty"`
+	Rate string `json:"rate"`
+}
+
+// Breakdown is a part of the base.
+type Breakdown struct {
+	Key    string `json:"key"`
+	Base   string `json:"base"`
+	Events int    `json:"events"`
+}
+
+// CapLine shows one cap: where it stood before the period, what the period
+// consumed, what remains, and whether it bound (cut the obligation) here.
+type CapLine struct {
+	Kind           string `json:"kind"` // total | per_year | per_period
+	Limit          string `json:"limit"`
+	ConsumedBefore string `json:"consumed_before"`
+	Applied        string `json:"applied"`
+	RemainingAfter string `json:"remaining_after"`
+	Binds          bool   `json:"binds"`
+}
+
+// Adjustment is a prior-period adjustment booked in this statement's period.
+type Adjustment struct {
+	Period          string `json:"period"`
+	BaseDelta       string `json:"base_delta"`
+	ObligationDelta string `json:"obligation_delta"`
+	Reason          string `json:"reason"`
+	Entry           int64  `json:"entry"`
+}
+
+// Pair is the settlement view of two parties for the period.
+type Pair struct {
+	Payer              string `json:"payer"`
+	Payee              string `json:"payee"`
+	Obligations        string `json:"obligations"`
+	ReverseObligations string `json:"reverse_obligations"`
+	Net                string `json:"net"`
+	OpeningBalance     string `json:"opening_balance"`
+	Payments           string `json:"payments"`
+	ClosingBalance     string `json:"closing_balance"`
+}
+
+// Amendment is an entry of the contract's history.
+type Amendment struct {
+	Date string `json:"date"`
+	Note string `json:"note"`
+}
+
+// PairFlows are the ledger's figures for one ordered pair of parties (from
+// A to B) needed by a statement: what the period booked from A to B, what A
+// paid B in the period, and the net payable A→B at the period's start.
+type PairFlows struct {
+	A, B        string
+	Booked      decimal.Decimal // obligations, true-ups and adjustments booked A→B in the period
+	ReverseBook decimal.Decimal // the same B→A
+	Paid        decimal.Decimal // payments A→B in the period, less payments B→A
+	Opening     decimal.Decimal // net payable A→B at the period's start (negative: B owes A)
+}
+
+// NewPair orients a pair so that the payer is the party whose obligations
+// in the period are the larger (on a tie, partiesOrder decides: A first
+// when aFirst), and fills every figure in the contract's currency.
+func NewPair(f PairFlows, aFirst bool, currency string) Pair {
+	if f.ReverseBook.GreaterThan(f.Booked) || (f.ReverseBook.Equal(f.Booked) && !aFirst) {
+		f = PairFlows{A: f.B, B: f.A, Booked: f.ReverseBook, ReverseBook: f.Booked, Paid: f.Paid.Neg(), Opening: f.Opening.Neg()}
+	}
+	net := f.Booked.Sub(f.ReverseBook)
+	closing := f.Opening.Add(net).Sub(f.Paid)
+	m := func(x decimal.Decimal) string { return ledger.FormatMoney(x, currency) }
+	return Pair{
+		Payer: f.A, Payee: f.B,
+		Obligations: m(f.Booked), ReverseObligations: m(f.ReverseBook), Net: m(net),
+		OpeningBalance: m(f.Opening), Payments: m(f.Paid), ClosingBalance: m(closing),
+	}
+}
+
+// Seal computes the statement's hash over its canonical JSON without the
+// hash, and stores it in Hash.
+func (s *Statement) Seal() error {
+	h, err := s.ComputeHash()
+	if err != nil {
+		return err
+	}
+	s.Hash = h
+	return nil
+}
+
+// ComputeHash returns SHA-256 of the statement's canonical JSON (Hash empty).
+func (s *Statement) ComputeHash() (string, error) {
+	c := *s
+	c.Hash = ""
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// SortBreakdown orders a breakdown by key, for stable output.
+func SortBreakdown(b []Breakdown) {
+	sort.Slice(b, func(i, j int) bool { return b[i].Key < b[j].Key })
+}
