@@ -1,0 +1,117 @@
+// Package scenario projects a contract's obligations forward for analysts
+// (spec section 8): when does each cap bind, what is paid per year and by the
+// horizon, under which growth. Projected revenue per stream is turned into
+// bases per (rule, period) and evaluated by the contract obligation engine,
+// the same one that computes real statements. Scenarios never write to the
+// ledger.
+package scenario
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// Limits on what a scenario file may ask for.
+const (
+	MaxPeriods      = 1200      // projected periods (100 years of months)
+	MaxStreams      = 1000      // streams per scenario
+	MaxVariants     = 10000     // variants after the sweep grid is expanded
+	MaxRuns         = 1000000   // Monte Carlo runs per variant
+	MaxRunsTotal    = 10000000  // Monte Carlo runs over all variants
+	MaxForecastRows = 1000000   // rows of one forecast CSV
+	MaxFracDigits   = 18        // fractional digits of any decimal in a scenario
+	DrawDigits      = 6         // a Monte Carlo draw is rounded to this many fractional digits
+	RootDigits      = 18        // an annual rate converted to a per-period rate keeps this many digits
+)
+
+// Scenario is a parsed, syntactically valid scenario file. Checks that need
+// the contract (rule ids in override paths, period labels against the
+// contract's frequency) happen in Prepare.
+type Scenario struct {
+	Name           string
+	Contract       ContractRef
+	ActualsThrough *ledger.Period // nil: no actuals
+	StartPeriod    *ledger.Period // nil: the period of the contract's earliest rule start
+	Horizon        ledger.Period
+	Streams        []Stream
+	Variants       []Variant   // as written; nil means one variant named "base"
+	Sweep          []SweepAxis // in file order: the first key is the outermost loop
+	MonteCarlo     *MonteCarlo // nil: deterministic only
+}
+
+// ContractRef names the contract: by id (read through a ContractSource) or
+// inline (the contract document, re-encoded as YAML).
+type ContractRef struct {
+	ID       string
+	Document []byte
+}
+
+// Stream is one projected revenue stream: either start and growth, or a
+// forecast read from CSV.
+type Stream struct {
+	Match    Match
+	Start    decimal.Decimal
+	Growth   Growth
+	Forecast string        // the CSV path as written (empty for start/growth streams)
+	Rows     []ForecastRow // the forecast's rows, when Forecast is set
+}
+
+// IsForecast reports whether the stream's revenue comes from a forecast CSV.
+func (s *Stream) IsForecast() bool { return s.Forecast != "" }
+
+// Match fixes attributes of a stream's revenue: field (seller, channel,
+// customer, product, region) to one value.
+type Match map[string]string
+
+// MatchFields are the attributes a stream or rule may match on, in the
+// order they are printed.
+var MatchFields = []string{"seller", "channel", "customer", "product", "region"}
+
+// Growth is a constant compounding rate.
+type Growth struct {
+	Basis string          // "monthly" or "annual"
+	Rate  decimal.Decimal // per month or per year
+}
+
+// ForecastRow is one row of a forecast CSV: revenue of a match in a period.
+type ForecastRow struct {
+	Line   int
+	Period string // label as written, checked against the contract in Prepare
+	Match  Match
+	Amount decimal.Decimal
+}
+
+// Variant is a named set of overrides.
+type Variant struct {
+	Name string
+	Set  []Override // in file order
+}
+
+// Override sets (or, with Delete, removes) one field by path.
+type Override struct {
+	Path   string
+	Value  string
+	Delete bool // the value was null: remove the field (e.g. rules.r.cap.total: null)
+}
+
+// SweepAxis is one key of the sweep grid.
+type SweepAxis struct {
+	Path   string
+	Values []string
+}
+
+// MonteCarlo draws growth rates per run.
+type MonteCarlo struct {
+	Runs  int
+	Seed  uint64
+	Draws []Draw // in file order
+}
+
+// Draw is the distribution of one growth path.
+type Draw struct {
+	Path string // growth.monthly, growth.annual, streams[i].growth.monthly|annual
+	Dist string // normal or lognormal
+	Mean decimal.Decimal
+	SD   decimal.Decimal
+}
