@@ -10,8 +10,8 @@ import (
 // Problem is one thing wrong with a scenario file: where (a path in the
 // document, like streams[0].growth.monthly) and why.
 type Problem struct {
-	Path   string
-	Reason string
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 func (p Problem) String() string {
@@ -28,12 +28,20 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists the problems one per line after a header line, as
+// contracts.ValidationError does.
 func (e *ValidationError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
+	var b strings.Builder
+	if len(e.Problems) == 1 {
+		b.WriteString("invalid scenario (1 problem):")
+	} else {
+		fmt.Fprintf(&b, "invalid scenario (%d problems):", len(e.Problems))
 	}
-	return fmt.Sprintf("invalid scenario: %s", strings.Join(lines, "; "))
+	for _, p := range e.Problems {
+		b.WriteString("\n")
+		b.WriteString(p.String())
+	}
+	return b.String()
 }
 
 // Unwrap exposes the error as an EINVALID application error.
