@@ -18,7 +18,7 @@ func TestPerPeriodRate(t *testing.T) {
 		want string
 	}{
 		{Growth{"monthly", dec("0.04")}, ledger.Month, "0.04"},
-		{Growth{"monthly", dec("0.04")}, ledger.Quarter, "0.124864"},                  // 1.04^3 − 1
+		{Growth{"monthly", dec("0.04")}, ledger.Quarter, "0.124864"},                // 1.04^3 − 1
 		{Growth{"monthly", dec("0.01")}, ledger.Year, "0.126825030131969720661201"}, // 1.01^12 − 1
 		{Growth{"annual", dec("0.10")}, ledger.Year, "0.1"},
 		// 1.1^(1/12) = 1.007974140428903741066...; 18 digits, half up.
