@@ -1,21 +1,282 @@
-// Package sqlite is the SQLite storage of revshare (placeholder until the
-// ledger core lands).
+// Package sqlite is the SQLite storage of revshare: the double-entry journal
+// (this file, tx.go, journal.go, verify.go) and, in sibling files, the other
+// storage interfaces of the domain.
+//
+// A DB holds two connection pools on one file: a single writer connection
+// whose transactions start with BEGIN IMMEDIATE (so writers serialize and
+// never fail half-way with SQLITE_BUSY on lock upgrade), and a pool of
+// query-only readers. The database runs in WAL mode, so readers see a
+// consistent snapshot while a writer appends.
 package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"embed"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/revshare/revshare/ledger"
 )
 
-// DB is the SQLite store.
-type DB struct{}
+//go:embed migrations/*.sql
+var migrationFS embed.FS
 
-// Open opens (creating if needed) the database at path.
-func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
-	return nil, errors.New("not implemented")
+// busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// DB is the SQLite store. It implements ledger.Journal.
+type DB struct {
+	path     string
+	w        *sql.DB // the one writer connection (nil when read-only)
+	r        *sql.DB // query-only readers
+	clock    ledger.Clock
+	readOnly bool
+
+	accounts accountCache // name -> id; accounts are immutable
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return nil }
+var _ ledger.Journal = (*DB)(nil)
+
+// dsn builds the go-sqlite3 connection string. synchronous=FULL: a commit
+// that returned is on disk even after a power loss; the ledger is the
+// system of record and the cost (one fsync per commit in WAL mode) is paid
+// once per transaction, which batching amortizes.
+func dsn(path string, extra url.Values) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_foreign_keys", "on")
+	v.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	v.Set("_synchronous", "FULL")
+	for k, vals := range extra {
+		v[k] = vals
+	}
+	return "file:" + escapePath(path) + "?" + v.Encode()
+}
+
+// escapePath makes a file path safe inside a file: URI.
+func escapePath(p string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return r.Replace(p)
+}
+
+// Open opens the database at path, creating it if needed, and applies the
+// embedded migrations that are not yet recorded. clock gives "now" for
+// recorded-at timestamps (nil means ledger.SystemClock).
+func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
+	if clock == nil {
+		clock = ledger.SystemClock{}
+	}
+	if path == "" {
+		return nil, ledger.Errorf(ledger.EINVALID, "no database path given")
+	}
+	w, err := sql.Open("sqlite3", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{path: path, w: w, clock: clock}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn(path, url.Values{"_query_only": {"true"}}))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	db.r = r
+	return db, nil
+}
+
+// OpenReadOnly opens an existing database for reading only (mode=ro): every
+// write through it fails. It applies no migrations; a database whose
+// migrations are behind this binary's is an error. Post and ClosePeriods
+// return EFORBIDDEN.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	r, err := sql.Open("sqlite3", dsn(path, url.Values{"mode": {"ro"}, "_query_only": {"true"}}))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{path: path, r: r, clock: ledger.SystemClock{}, readOnly: true}
+	pending, err := db.pendingMigrations(ctx, r)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if len(pending) > 0 {
+		r.Close()
+		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].name)
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		errs = append(errs, db.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Reader is the query-only pool, for read paths of sibling files and tests.
+func (db *DB) Reader() *sql.DB { return db.r }
+
+type migration struct {
+	name string // file name, "0001_ledger.sql"
+	sql  string
+}
+
+// migrations returns the embedded NNNN_name.sql files in name order.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var ms []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		if len(base) < 6 || base[4] != '_' || strings.Trim(base[:4], "0123456789") != "" {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
+		}
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{base, string(b)})
+	}
+	return ms, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pendingMigrations lists the embedded migrations not recorded in
+// schema_migrations.
+func (db *DB) pendingMigrations(ctx context.Context, q querier) ([]migration, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	if n > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				return nil, err
+			}
+			done[name] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var pending []migration
+	for _, m := range ms {
+		if !done[m.name] {
+			pending = append(pending, m)
+		}
+	}
+	return pending, nil
+}
+
+// migrate applies each pending migration in its own transaction and records
+// it in schema_migrations in that same transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	pending, err := db.pendingMigrations(ctx, db.w)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		now := db.clock.Now().UTC().Format(timeLayout)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, now); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// timeLayout is how instants are stored: UTC, fixed width, so that text
+// order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+// mapError turns a driver error into a *ledger.Error where it is the user's
+// doing (a trigger or constraint refusing a write); other errors pass
+// through unchanged and count as internal.
+func mapError(err error) error {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code {
+	case sqlite3.ErrConstraint:
+		msg := se.Error()
+		switch {
+		case strings.Contains(msg, "immutable"), strings.Contains(msg, "reopened"):
+			return ledger.Errorf(ledger.EFORBIDDEN, "%s", msg)
+		case strings.Contains(msg, "UNIQUE"):
+			return ledger.Errorf(ledger.ECONFLICT, "%s", msg)
+		}
+		return ledger.Errorf(ledger.EINVALID, "%s", msg)
+	case sqlite3.ErrReadonly:
+		return ledger.Errorf(ledger.EFORBIDDEN, "the database is open read-only")
+	}
+	return err
+}

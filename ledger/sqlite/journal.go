@@ -1,0 +1,349 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// Post appends entries atomically in one transaction (see Tx.PostEntries
+// for the rules and errors).
+func (db *DB) Post(ctx context.Context, entries []ledger.Entry) ([]ledger.PostResult, error) {
+	var res []ledger.PostResult
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.PostEntries(entries)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Entry returns one entry with its postings; ENOTFOUND if there is none.
+func (db *DB) Entry(ctx context.Context, id int64) (ledger.Entry, error) {
+	return loadEntry(ctx, db.r, id)
+}
+
+// loadEntry reads entry id through q (a pool or a transaction).
+func loadEntry(ctx context.Context, q querier, id int64) (ledger.Entry, error) {
+	chunk, err := readChunk(ctx, q, "e.id = ?", []any{id}, 0, 1)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	if len(chunk) == 0 {
+		return ledger.Entry{}, ledger.Errorf(ledger.ENOTFOUND, "entry %d not found", id)
+	}
+	return chunk[0].entry()
+}
+
+// maxEntryPage bounds how many entries one chunk of a streaming read holds.
+const maxEntryPage = 1000
+
+// EachEntry calls fn for every entry matching f, in ID order, in pages of
+// at most 1000 entries read in one snapshot (a read transaction): memory
+// stays constant however many entries match. An error from fn stops the
+// walk and is returned.
+func (db *DB) EachEntry(ctx context.Context, f ledger.EntryFilter, fn func(*ledger.Entry) error) error {
+	where, args, err := entryWhere(f)
+	if err != nil {
+		return err
+	}
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer rtx.Rollback()
+	after, left := f.AfterID, f.Limit
+	for {
+		n := maxEntryPage
+		if f.Limit > 0 && left < n {
+			n = left
+		}
+		if n == 0 {
+			return nil
+		}
+		chunk, err := readChunk(ctx, rtx, where, args, after, n)
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			e, err := chunk[i].entry()
+			if err != nil {
+				return err
+			}
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < n {
+			return nil
+		}
+		after = chunk[len(chunk)-1].id
+		left -= len(chunk)
+	}
+}
+
+// entryWhere turns a filter into a WHERE clause over entries e.
+func entryWhere(f ledger.EntryFilter) (string, []any, error) {
+	conds := []string{"1"}
+	var args []any
+	if !f.From.IsZero() {
+		conds = append(conds, "e.date >= ?")
+		args = append(args, f.From.String())
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "e.date <= ?")
+		args = append(args, f.To.String())
+	}
+	if !f.KnownAt.IsZero() {
+		conds = append(conds, "e.recorded_at <= ?")
+		args = append(args, formatTime(f.KnownAt))
+	}
+	if f.Account != "" {
+		if _, err := ledger.AccountTypeOf(f.Account); err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, `EXISTS (SELECT 1 FROM postings fp JOIN accounts fa ON fa.id = fp.account_id
+			WHERE fp.entry_id = e.id AND (fa.name = ? OR substr(fa.name, 1, ?) = ?))`)
+		args = append(args, f.Account, len(f.Account)+1, f.Account+":")
+	}
+	for _, k := range sortedKeys(f.Meta) {
+		conds = append(conds, "json_extract(e.meta, ?) IS ?")
+		args = append(args, `$."`+strings.ReplaceAll(k, `"`, `\"`)+`"`, f.Meta[k])
+	}
+	if f.Limit < 0 {
+		return "", nil, ledger.Errorf(ledger.EINVALID, "negative limit %d", f.Limit)
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// rawEntry is an entry as stored, before interpretation (Verify checks it).
+type rawEntry struct {
+	id                                   int64
+	source, externalID, date, recordedAt string
+	description, meta                    string
+	reverses                             sql.NullInt64
+	prevHash, hash                       string
+	postings                             []rawPosting
+}
+
+type rawPosting struct {
+	entryID, seq     int64
+	accountID        int64
+	account, acctTyp sql.NullString // NULL when the account row is missing
+	currency, amount string
+	units, hi, lo    int64
+}
+
+// readChunk reads up to limit entries with id > after matching where (over
+// entries e), with their postings, in ID order.
+func readChunk(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]rawEntry, error) {
+	query := `SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.description, e.meta, e.reverses, e.prev_hash, e.hash
+		FROM entries e WHERE e.id > ? AND ` + where + ` ORDER BY e.id LIMIT ?`
+	rows, err := q.QueryContext(ctx, query, append(append([]any{after}, args...), limit)...)
+	if err != nil {
+		return nil, err
+	}
+	var chunk []rawEntry
+	for rows.Next() {
+		var r rawEntry
+		if err := rows.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
+			&r.reverses, &r.prevHash, &r.hash); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		chunk = append(chunk, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(chunk) == 0 {
+		return nil, nil
+	}
+	first, last := chunk[0].id, chunk[len(chunk)-1].id
+	ps, err := readPostings(ctx, q, first, last)
+	if err != nil {
+		return nil, err
+	}
+	// Attach postings to their entries; postings of entries outside the
+	// chunk (filtered out) are skipped.
+	j := 0
+	for _, p := range ps {
+		for j < len(chunk) && chunk[j].id < p.entryID {
+			j++
+		}
+		if j == len(chunk) {
+			break
+		}
+		if chunk[j].id == p.entryID {
+			chunk[j].postings = append(chunk[j].postings, p)
+		}
+	}
+	return chunk, nil
+}
+
+// readPostings reads the postings of entries first..last in order.
+func readPostings(ctx context.Context, q querier, first, last int64) ([]rawPosting, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
+		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
+		WHERE p.entry_id BETWEEN ? AND ? ORDER BY p.entry_id, p.seq`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []rawPosting
+	for rows.Next() {
+		var p rawPosting
+		if err := rows.Scan(&p.entryID, &p.seq, &p.accountID, &p.account, &p.acctTyp, &p.currency, &p.amount,
+			&p.units, &p.hi, &p.lo); err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// entry interprets a stored entry. Malformed stored values are internal
+// errors naming the entry (Verify reports them in detail).
+func (r *rawEntry) entry() (ledger.Entry, error) {
+	e := ledger.Entry{
+		ID:          r.id,
+		Key:         ledger.Key{Source: r.source, ExternalID: r.externalID},
+		Description: r.description,
+		Reverses:    r.reverses.Int64,
+		PrevHash:    r.prevHash,
+		Hash:        r.hash,
+	}
+	var err error
+	if e.Date, err = ledger.ParseDate(r.date); err != nil {
+		return e, fmt.Errorf("entry %d: %w", r.id, err)
+	}
+	if e.RecordedAt, err = parseTime(r.recordedAt); err != nil {
+		return e, fmt.Errorf("entry %d: recorded_at %q: %w", r.id, r.recordedAt, err)
+	}
+	if e.Meta, err = decodeMeta(r.meta); err != nil {
+		return e, fmt.Errorf("entry %d: meta: %w", r.id, err)
+	}
+	e.Postings = make([]ledger.Posting, len(r.postings))
+	for i, p := range r.postings {
+		amt, err := parseAmountText(p.amount)
+		if err != nil {
+			return e, fmt.Errorf("entry %d posting %d: %w", r.id, p.seq, err)
+		}
+		e.Postings[i] = ledger.Posting{Account: p.account.String, Amount: amt, Currency: p.currency}
+	}
+	return e, nil
+}
+
+// TrialBalance sums postings per account and currency, ordered by account
+// then currency. The sums run in SQL over the integer columns and are exact.
+// Accounts appear once they have a posting in the view, even if their
+// balance is zero.
+func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	var conds []string
+	var args []any
+	join := ""
+	if !q.KnownAt.IsZero() {
+		// recorded_at never decreases with the ID, so "known at" is a
+		// prefix of the journal: cut it by ID and spare the join.
+		var maxID sql.NullInt64
+		if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries WHERE recorded_at <= ?`, formatTime(q.KnownAt)).Scan(&maxID); err != nil {
+			return nil, err
+		}
+		conds = append(conds, "p.entry_id <= ?")
+		args = append(args, maxID.Int64)
+	}
+	if !q.AsOf.IsZero() {
+		join = "JOIN entries e ON e.id = p.entry_id"
+		conds = append(conds, "e.date <= ?")
+		args = append(args, q.AsOf.String())
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
+			SELECT p.account_id AS account_id, p.currency AS currency,
+				sum(p.units) AS u, sum(p.frac_hi) AS h, sum(p.frac_lo) AS l
+			FROM postings p `+join+` `+where+`
+			GROUP BY p.account_id, p.currency
+		) s JOIN accounts a ON a.id = s.account_id
+		ORDER BY a.name, s.currency`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.Balance
+	for rows.Next() {
+		var b ledger.Balance
+		var typ string
+		var u, h, l int64
+		if err := rows.Scan(&b.Account, &typ, &b.Currency, &u, &h, &l); err != nil {
+			return nil, err
+		}
+		b.Type = ledger.AccountType(typ)
+		b.Amount = joinAmount(u, h, l)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// ClosePeriods closes every date up to and including through: from then on
+// no entry may be dated on or before it. Closing the date already closed is
+// a no-op; closing an earlier one is EINVALID naming the current
+// closed-through date (closing never moves backwards). The close records
+// the chain head at that moment.
+func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
+	if through.IsZero() {
+		return ledger.Errorf(ledger.EINVALID, "no date to close through")
+	}
+	return db.WithTx(ctx, func(tx *Tx) error {
+		cur, err := tx.ClosedThrough()
+		if err != nil {
+			return err
+		}
+		switch c := through.Compare(cur); {
+		case cur.IsZero():
+		case c == 0:
+			return nil
+		case c < 0:
+			return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, cur)
+		}
+		headID, headHash := tx.Head()
+		if _, err := tx.SQL().ExecContext(ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES (?, ?, ?, ?)`,
+			through.String(), formatTime(tx.Now), headID, headHash); err != nil {
+			return mapError(err)
+		}
+		tx.closed = through
+		return nil
+	})
+}
+
+// ClosedThrough returns the last closed date (zero Date if none).
+func (db *DB) ClosedThrough(ctx context.Context) (ledger.Date, error) {
+	return closedThrough(ctx, db.r)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}

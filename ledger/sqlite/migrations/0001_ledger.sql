@@ -1,0 +1,109 @@
+-- 0001: the double-entry journal.
+--
+-- Amounts: postings.amount is the exact decimal as TEXT (scale kept). The
+-- same value is carried as three integers so that sums in SQL are exact:
+--   amount = units + frac_hi / 1e9 + frac_lo / 1e18
+-- with units = floor(amount) and 0 <= frac_hi, frac_lo < 1e9.
+
+CREATE TABLE accounts (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE,
+	type TEXT NOT NULL CHECK (type IN ('asset', 'liability', 'equity', 'income', 'expense'))
+);
+
+CREATE TABLE entries (
+	id          INTEGER PRIMARY KEY,
+	source      TEXT NOT NULL,
+	external_id TEXT NOT NULL,
+	date        TEXT NOT NULL CHECK (length(date) = 10),  -- effective date, YYYY-MM-DD
+	recorded_at TEXT NOT NULL,                            -- UTC, fixed width: 2006-01-02T15:04:05.000000000Z
+	description TEXT NOT NULL,
+	meta        TEXT NOT NULL,                            -- JSON object, keys sorted
+	reverses    INTEGER REFERENCES entries (id),
+	prev_hash   TEXT NOT NULL,
+	hash        TEXT NOT NULL,
+	UNIQUE (source, external_id)
+);
+CREATE INDEX entries_recorded_at ON entries (recorded_at);
+CREATE INDEX entries_date ON entries (date);
+
+CREATE TABLE postings (
+	entry_id   INTEGER NOT NULL REFERENCES entries (id) DEFERRABLE INITIALLY DEFERRED,
+	seq        INTEGER NOT NULL CHECK (seq >= 1),
+	account_id INTEGER NOT NULL REFERENCES accounts (id),
+	currency   TEXT NOT NULL CHECK (length(currency) = 3),
+	amount     TEXT NOT NULL,
+	units      INTEGER NOT NULL,
+	frac_hi    INTEGER NOT NULL CHECK (frac_hi BETWEEN 0 AND 999999999),
+	frac_lo    INTEGER NOT NULL CHECK (frac_lo BETWEEN 0 AND 999999999),
+	PRIMARY KEY (entry_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX postings_account ON postings (account_id, entry_id);
+
+-- One row per close; the closed-through date is the latest "through".
+CREATE TABLE period_closes (
+	through   TEXT PRIMARY KEY CHECK (length(through) = 10),
+	closed_at TEXT NOT NULL,
+	head_id   INTEGER NOT NULL,  -- the chain head when the close happened
+	head_hash TEXT NOT NULL
+);
+
+-- An entry is sealed by inserting its row AFTER its postings: it must have at
+-- least two, and per currency they must sum to exactly zero.
+CREATE TRIGGER entries_balanced BEFORE INSERT ON entries
+BEGIN
+	SELECT RAISE(ABORT, 'entry has fewer than 2 postings')
+	WHERE (SELECT count(*) FROM postings WHERE entry_id = NEW.id) < 2;
+	SELECT RAISE(ABORT, 'entry does not balance')
+	FROM (
+		SELECT sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l
+		FROM postings WHERE entry_id = NEW.id GROUP BY currency
+	)
+	WHERE l % 1000000000 != 0
+	   OR (h + l / 1000000000) % 1000000000 != 0
+	   OR u + (h + l / 1000000000) / 1000000000 != 0;
+END;
+
+-- IDs are 1, 2, 3... and each entry links to the hash of the one before.
+CREATE TRIGGER entries_chained BEFORE INSERT ON entries
+BEGIN
+	SELECT RAISE(ABORT, 'entry id must follow the last entry')
+	WHERE NEW.id IS NOT coalesce((SELECT max(id) FROM entries), 0) + 1;
+	SELECT RAISE(ABORT, 'entry prev_hash must be the hash of the last entry')
+	WHERE NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE id = NEW.id - 1), '');
+END;
+
+CREATE TRIGGER entries_open_period BEFORE INSERT ON entries
+BEGIN
+	SELECT RAISE(ABORT, 'entry is dated in a closed period')
+	WHERE NEW.date <= (SELECT max(through) FROM period_closes);
+END;
+
+CREATE TRIGGER postings_sealed BEFORE INSERT ON postings
+BEGIN
+	SELECT RAISE(ABORT, 'entry is sealed: no postings may be added')
+	WHERE EXISTS (SELECT 1 FROM entries WHERE id = NEW.entry_id);
+END;
+
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are immutable: post a correcting entry instead'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are immutable: post a correcting entry instead'); END;
+CREATE TRIGGER postings_no_update BEFORE UPDATE ON postings
+BEGIN SELECT RAISE(ABORT, 'entries are immutable: postings cannot be changed'); END;
+CREATE TRIGGER postings_no_delete BEFORE DELETE ON postings
+BEGIN SELECT RAISE(ABORT, 'entries are immutable: postings cannot be deleted'); END;
+CREATE TRIGGER accounts_no_update BEFORE UPDATE ON accounts
+BEGIN SELECT RAISE(ABORT, 'accounts are immutable'); END;
+CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts
+BEGIN SELECT RAISE(ABORT, 'accounts are immutable'); END;
+
+CREATE TRIGGER period_closes_forward BEFORE INSERT ON period_closes
+BEGIN
+	SELECT RAISE(ABORT, 'periods close forward only')
+	WHERE NEW.through <= (SELECT max(through) FROM period_closes);
+END;
+CREATE TRIGGER period_closes_no_update BEFORE UPDATE ON period_closes
+BEGIN SELECT RAISE(ABORT, 'closed periods cannot be reopened'); END;
+CREATE TRIGGER period_closes_no_delete BEFORE DELETE ON period_closes
+BEGIN SELECT RAISE(ABORT, 'closed periods cannot be reopened'); END;
