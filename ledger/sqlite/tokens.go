@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// TokenRoles are the roles a token may carry, from least to most powerful.
+var TokenRoles = []string{"auditor", "analyst", "finance", "admin"}
+
+// TokenPrefix starts every token, so that a leaked one is recognisable.
+const TokenPrefix = "rs_"
+
+// MaxTokenNameLen bounds a token's name.
+const MaxTokenNameLen = 200
+
+// Token is an API token as stored: never the secret, only its hash.
+type Token struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"` // zero while valid
+}
+
+// Revoked reports whether the token was revoked.
+func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
+
+// HashToken is the stored form of a token: hex SHA-256 of its text.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken stores a new token with the given role and name and returns
+// it with its secret, which is not stored and cannot be shown again. An
+// unknown role or an over-long name is EINVALID.
+func (db *DB) CreateToken(ctx context.Context, name, role string) (Token, string, error) {
+	if !validRole(role) {
+		return Token{}, "", ledger.Errorf(ledger.EINVALID, "unknown role %q (want auditor, analyst, finance or admin)", role)
+	}
+	if len(name) > MaxTokenNameLen {
+		return Token{}, "", ledger.Errorf(ledger.EINVALID, "token name is %d bytes long, at most %d allowed", len(name), MaxTokenNameLen)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return Token{}, "", err
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t := Token{Name: name, Role: role}
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		t.CreatedAt = tx.Now
+		res, err := tx.SQL().ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`,
+			name, role, HashToken(secret), formatTime(tx.Now))
+		if err != nil {
+			return mapError(err)
+		}
+		t.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return Token{}, "", err
+	}
+	return t, secret, nil
+}
+
+// Tokens lists every token, revoked ones included, by ID.
+func (db *DB) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// RevokeToken revokes a token: ENOTFOUND if there is no such token,
+// ECONFLICT if it is already revoked.
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	return db.WithTx(ctx, func(tx *Tx) error {
+		var revoked sql.NullString
+		err := tx.SQL().QueryRowContext(ctx, `SELECT revoked_at FROM api_tokens WHERE id = ?`, id).Scan(&revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ledger.Errorf(ledger.ENOTFOUND, "no token with id %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if revoked.Valid {
+			return ledger.Errorf(ledger.ECONFLICT, "token %d was already revoked at %s", id, revoked.String)
+		}
+		_, err = tx.SQL().ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, formatTime(tx.Now), id)
+		return err
+	})
+}
+
+// AuthenticateToken returns the valid token whose secret is given. An
+// unknown, malformed or revoked token is EUNAUTHORIZED (the message does not
+// say which, so that it tells a guesser nothing). It only reads, so it works
+// on a read-only DB.
+func (db *DB) AuthenticateToken(ctx context.Context, secret string) (Token, error) {
+	bad := ledger.Errorf(ledger.EUNAUTHORIZED, "invalid or revoked token")
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
+		return Token{}, bad
+	}
+	row := db.r.QueryRowContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE hash = ?`, HashToken(secret))
+	t, err := scanToken(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, bad
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	if t.Revoked() {
+		return Token{}, bad
+	}
+	return t, nil
+}
+
+func scanToken(s interface{ Scan(...any) error }) (Token, error) {
+	var (
+		t       Token
+		created string
+		revoked sql.NullString
+	)
+	if err := s.Scan(&t.ID, &t.Name, &t.Role, &created, &revoked); err != nil {
+		return Token{}, err
+	}
+	var err error
+	if t.CreatedAt, err = parseTime(created); err != nil {
+		return Token{}, err
+	}
+	if revoked.Valid {
+		if t.RevokedAt, err = parseTime(revoked.String); err != nil {
+			return Token{}, err
+		}
+	}
+	return t, nil
+}
+
+func validRole(role string) bool {
+	for _, r := range TokenRoles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
