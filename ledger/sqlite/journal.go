@@ -334,16 +334,3 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 func (db *DB) ClosedThrough(ctx context.Context) (ledger.Date, error) {
 	return closedThrough(ctx, db.r)
 }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}

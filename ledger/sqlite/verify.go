@@ -1,0 +1,299 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// VerifyError is an invariant violation found by Verify. EntryID is the
+// first broken entry (0 when the violation is not one entry's, such as
+// ledger totals or a sibling table's link check).
+type VerifyError struct {
+	EntryID int64
+	Reason  string
+}
+
+func (e *VerifyError) Error() string {
+	if e.EntryID == 0 {
+		return e.Reason
+	}
+	return fmt.Sprintf("entry %d: %s", e.EntryID, e.Reason)
+}
+
+func broken(id int64, format string, args ...any) *VerifyError {
+	return &VerifyError{EntryID: id, Reason: fmt.Sprintf(format, args...)}
+}
+
+// VerifyResult summarizes a successful Verify.
+type VerifyResult struct {
+	Entries  int64  // number of entries
+	HeadID   int64  // last entry's ID (0 when empty)
+	HeadHash string // last entry's hash ("" when empty)
+}
+
+// verifyChecks are extra invariant checks that other files of this package
+// register in init (event <-> entry links, statement hashes, ...). Verify
+// runs them in order after the journal checks, in the same read snapshot;
+// the first error stops verification. A check should return a *VerifyError
+// naming what is broken; other errors count as internal.
+var verifyChecks []func(ctx context.Context, tx *sql.Tx) error
+
+// verifyChunk is how many entries Verify reads per query.
+const verifyChunk = 4096
+
+// Verify checks every invariant of the journal and returns the first
+// violation as a *VerifyError; see VerifyReport.
+func (db *DB) Verify(ctx context.Context) error {
+	_, err := db.VerifyReport(ctx)
+	return err
+}
+
+// VerifyReport streams every entry in ID order, in one read snapshot, and
+// checks: IDs contiguous from 1; each prev_hash is the hash of the entry
+// before; each hash recomputes (ledger.ChainHash) from the stored content;
+// recorded-at never decreases; each entry has two or more postings,
+// numbered 1..n, on existing accounts whose stored type matches the name,
+// in known currencies, with TEXT amounts that agree with their integer
+// columns and balance per currency; no posting belongs to a missing entry;
+// the chain heads recorded by period closes are still in the chain; the
+// totals per currency are zero. Then it runs the checks registered in
+// verifyChecks. The first violation is returned as a *VerifyError.
+func (db *DB) VerifyReport(ctx context.Context) (VerifyResult, error) {
+	var res VerifyResult
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer rtx.Rollback()
+
+	anchors, err := closeAnchors(ctx, rtx)
+	if err != nil {
+		return res, err
+	}
+	v := verifier{totals: map[string]*intSum{}, anchors: anchors}
+	after := int64(0)
+	for {
+		chunk, err := readChunk(ctx, rtx, "1", nil, after, verifyChunk)
+		if err != nil {
+			return res, err
+		}
+		for i := range chunk {
+			if err := v.check(&chunk[i]); err != nil {
+				return res, err
+			}
+		}
+		if len(chunk) < verifyChunk {
+			break
+		}
+		after = chunk[len(chunk)-1].id
+	}
+	if err := v.orphans(ctx, rtx); err != nil {
+		return res, err
+	}
+	if err := v.finish(); err != nil {
+		return res, err
+	}
+	for _, check := range verifyChecks {
+		if err := check(ctx, rtx); err != nil {
+			return res, err
+		}
+	}
+	return VerifyResult{Entries: v.lastID, HeadID: v.lastID, HeadHash: v.lastHash}, nil
+}
+
+// intSum is an exact running sum of split amounts.
+type intSum struct{ units, hi, lo int64 }
+
+func (s *intSum) add(p splitAmount) {
+	s.units += p.units
+	s.hi += p.hi
+	s.lo += p.lo
+	// Carry now so that nothing overflows however many postings are summed.
+	s.hi += s.lo / fracHalf
+	s.lo %= fracHalf
+	s.units += s.hi / fracHalf
+	s.hi %= fracHalf
+}
+
+func (s *intSum) value() decimal.Decimal { return joinAmount(s.units, s.hi, s.lo) }
+
+type verifier struct {
+	lastID       int64
+	lastHash     string
+	lastRecorded string
+	totals       map[string]*intSum
+	anchors      map[int64][]closeAnchor
+}
+
+type closeAnchor struct{ through, hash string }
+
+func closeAnchors(ctx context.Context, q querier) (map[int64][]closeAnchor, error) {
+	rows, err := q.QueryContext(ctx, `SELECT through, head_id, head_hash FROM period_closes ORDER BY through`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[int64][]closeAnchor{}
+	for rows.Next() {
+		var a closeAnchor
+		var id int64
+		if err := rows.Scan(&a.through, &id, &a.hash); err != nil {
+			return nil, err
+		}
+		m[id] = append(m[id], a)
+	}
+	return m, rows.Err()
+}
+
+// orphans reports postings whose entry is missing beyond the journal's
+// ends. (A posting of a missing entry inside the journal is reported by the
+// ID check as the missing entry; an extra posting on an existing entry
+// breaks its balance or its hash.)
+func (v *verifier) orphans(ctx context.Context, q querier) error {
+	var orphan sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT min(entry_id) FROM postings WHERE entry_id < 1 OR entry_id > ?`, v.lastID).Scan(&orphan); err != nil {
+		return err
+	}
+	if orphan.Valid {
+		return broken(orphan.Int64, "postings exist but the entry is missing")
+	}
+	return nil
+}
+
+// check verifies one entry; entries arrive in ID order.
+func (v *verifier) check(r *rawEntry) error {
+	want := v.lastID + 1
+	switch {
+	case r.id > want && want == 1:
+		return broken(1, "missing: the journal starts at entry %d", r.id)
+	case r.id > want:
+		return broken(want, "missing: entry ids jump from %d to %d", v.lastID, r.id)
+	case r.id != want:
+		return broken(r.id, "out of sequence after entry %d", v.lastID)
+	}
+	if r.prevHash != v.lastHash {
+		if r.id == 1 {
+			return broken(r.id, "prev_hash is %q, want empty for the first entry", short(r.prevHash))
+		}
+		return broken(r.id, "prev_hash does not match the hash of entry %d", v.lastID)
+	}
+	if r.recordedAt < v.lastRecorded {
+		return broken(r.id, "recorded_at %s is before entry %d's %s", r.recordedAt, v.lastID, v.lastRecorded)
+	}
+	e, err := r.entry()
+	if err != nil {
+		return broken(r.id, "unreadable: %v", strings.TrimPrefix(err.Error(), fmt.Sprintf("entry %d: ", r.id)))
+	}
+	if err := v.checkPostings(r); err != nil {
+		return err
+	}
+	if e.Reverses < 0 || e.Reverses >= e.ID {
+		return broken(r.id, "reverses entry %d, which does not precede it", e.Reverses)
+	}
+	if err := e.Validate(); err != nil {
+		return broken(r.id, "%s", ledger.ErrorMessage(err))
+	}
+	if h := ledger.ChainHash(r.prevHash, &e); h != r.hash {
+		return broken(r.id, "hash does not match its content (stored %s, computed %s)", short(r.hash), short(h))
+	}
+	for _, a := range v.anchors[r.id] {
+		if a.hash != r.hash {
+			return broken(r.id, "hash differs from the chain head recorded when closing through %s", a.through)
+		}
+	}
+	delete(v.anchors, r.id)
+	v.lastID, v.lastHash, v.lastRecorded = r.id, r.hash, r.recordedAt
+	return nil
+}
+
+// checkPostings checks the stored form of each posting and the entry's
+// balance recomputed from the TEXT amounts.
+func (v *verifier) checkPostings(r *rawEntry) error {
+	if len(r.postings) < 2 {
+		return broken(r.id, "has %d posting(s), needs at least 2", len(r.postings))
+	}
+	sums := map[string]decimal.Decimal{}
+	for i, p := range r.postings {
+		if p.seq != int64(i+1) {
+			return broken(r.id, "postings are numbered %d where %d is expected", p.seq, i+1)
+		}
+		if !p.account.Valid {
+			return broken(r.id, "posting %d: account id %d does not exist", p.seq, p.accountID)
+		}
+		typ, err := ledger.AccountTypeOf(p.account.String)
+		if err != nil {
+			return broken(r.id, "posting %d: %s", p.seq, ledger.ErrorMessage(err))
+		}
+		if string(typ) != p.acctTyp.String {
+			return broken(r.id, "posting %d: account %q is stored with type %q, its name says %q", p.seq, p.account.String, p.acctTyp.String, typ)
+		}
+		if !ledger.IsCurrency(p.currency) {
+			return broken(r.id, "posting %d: unknown ISO 4217 currency %q", p.seq, p.currency)
+		}
+		amt, err := parseAmountText(p.amount)
+		if err != nil {
+			return broken(r.id, "posting %d: %v", p.seq, err)
+		}
+		s := split(amt)
+		if s.units != p.units || s.hi != p.hi || s.lo != p.lo || amt.Exponent() < -maxFracDigits {
+			return broken(r.id, "posting %d: amount %s disagrees with its integer columns (%d, %d, %d)", p.seq, p.amount, p.units, p.hi, p.lo)
+		}
+		sums[p.currency] = sums[p.currency].Add(amt)
+		t := v.totals[p.currency]
+		if t == nil {
+			t = &intSum{}
+			v.totals[p.currency] = t
+		}
+		t.add(s)
+	}
+	var off []string
+	for _, c := range sortedKeys(sums) {
+		if !sums[c].IsZero() {
+			off = append(off, sums[c].String()+" "+c)
+		}
+	}
+	if len(off) > 0 {
+		return broken(r.id, "does not balance: postings sum to %s", strings.Join(off, ", "))
+	}
+	return nil
+}
+
+// finish runs the checks that need the whole journal.
+func (v *verifier) finish() error {
+	var off []string
+	for _, c := range sortedKeys(v.totals) {
+		if t := v.totals[c].value(); !t.IsZero() {
+			off = append(off, t.String()+" "+c)
+		}
+	}
+	if len(off) > 0 {
+		return broken(0, "ledger totals do not balance: %s", strings.Join(off, ", "))
+	}
+	for id, as := range v.anchors {
+		return broken(0, "the chain head recorded when closing through %s (entry %d) is missing from the journal", as[0].through, id)
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
