@@ -134,8 +134,7 @@ type accountInfo struct {
 }
 
 type currencyInfo struct {
-	first    ledger.Date
-	maxScale int32 // most fractional digits of any amount written
+	first ledger.Date
 }
 
 type exporter struct {
@@ -240,7 +239,7 @@ func (x *exporter) account(name string, on ledger.Date) (string, error) {
 	return a.name, nil
 }
 
-func (x *exporter) currency(code string, amount decimal.Decimal, on ledger.Date) error {
+func (x *exporter) currency(code string, on ledger.Date) error {
 	c := x.currencies[code]
 	if c == nil {
 		if !ledger.IsCurrency(code) {
@@ -252,9 +251,6 @@ func (x *exporter) currency(code string, amount decimal.Decimal, on ledger.Date)
 	if on.Before(c.first) {
 		c.first = on
 	}
-	if s := -amount.Exponent(); s > c.maxScale {
-		c.maxScale = s
-	}
 	return nil
 }
 
@@ -264,7 +260,7 @@ func (x *exporter) posting(b []byte, p ledger.Posting, on ledger.Date) ([]byte, 
 	if err != nil {
 		return b, err
 	}
-	if err := x.currency(p.Currency, p.Amount, on); err != nil {
+	if err := x.currency(p.Currency, on); err != nil {
 		return b, err
 	}
 	if x.f == Beancount {
@@ -382,7 +378,7 @@ func (x *exporter) assertions(cp Checkpoint) error {
 		for _, bal := range bs {
 			acct, err := x.account(bal.Account, cp.Date)
 			if err == nil {
-				err = x.currency(bal.Currency, bal.Amount, cp.Date)
+				err = x.currency(bal.Currency, cp.Date)
 			}
 			if err != nil {
 				x.buf = b[:0]
@@ -392,13 +388,11 @@ func (x *exporter) assertions(cp Checkpoint) error {
 			b = append(b, " balance "...)
 			b = append(b, acct...)
 			b = append(b, "  "...)
-			// Beancount's tolerance is half a unit of the asserted amount's
-			// last digit: writing the finest scale seen makes it exact.
-			amt := bal.Amount
-			if s := x.currencies[bal.Currency].maxScale; s > -amt.Exponent() {
-				amt = decimal.New(0, -s).Add(amt)
-			}
-			b = appendAmount(b, amt, bal.Currency)
+			// "~ 0": beancount otherwise tolerates one unit of the asserted
+			// amount's last digit.
+			b = append(b, ledger.FormatAmount(bal.Amount)...)
+			b = append(b, " ~ 0 "...)
+			b = append(b, bal.Currency...)
 			b = append(b, '\n')
 		}
 		x.flushBuf(b)
@@ -408,7 +402,7 @@ func (x *exporter) assertions(cp Checkpoint) error {
 	for _, bal := range bs {
 		acct, err := x.account(bal.Account, cp.Date)
 		if err == nil {
-			err = x.currency(bal.Currency, bal.Amount, cp.Date)
+			err = x.currency(bal.Currency, cp.Date)
 		}
 		if err != nil {
 			x.buf = b[:0]
