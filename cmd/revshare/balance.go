@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+func init() {
+	register("balance", "trial balance per account and currency", runBalance)
+}
+
+func runBalance(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("balance", "[--as-of DATE] [--known-at TIMESTAMP] [--format table|json|csv]")
+	asOf := fs.String("as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD)")
+	knownAt := fs.String("known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339): later entries are invisible")
+	format := fs.String("format", "table", "output format: table, json or csv")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("balance takes no arguments, got %q", pos[0])
+	}
+	if err := checkFormat(*format, "table", "json", "csv"); err != nil {
+		return err
+	}
+	var q ledger.BalanceQuery
+	if *asOf != "" {
+		if q.AsOf, err = ledger.ParseDate(*asOf); err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	if *knownAt != "" {
+		if q.KnownAt, err = time.Parse(time.RFC3339Nano, *knownAt); err != nil {
+			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-04-01T09:00:00Z", *knownAt)
+		}
+	}
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	bs, err := db.TrialBalance(ctx, q)
+	if err != nil {
+		return err
+	}
+	tb := newTrialBalance(q, bs)
+	switch *format {
+	case "json":
+		return writeJSON(m.Stdout, tb)
+	case "csv":
+		return tb.writeCSV(m.Stdout)
+	}
+	return tb.writeTable(m.Stdout)
+}
+
+// trialBalance is the printed form of a trial balance; amounts are strings,
+// exact, with at least the currency's minor units.
+type trialBalance struct {
+	AsOf     *string          `json:"as_of"`
+	KnownAt  *string          `json:"known_at"`
+	Accounts []balanceLine    `json:"accounts"`
+	Totals   []currencyAmount `json:"totals"`
+}
+
+type balanceLine struct {
+	Account  string `json:"account"`
+	Type     string `json:"type"`
+	Currency string `json:"currency"`
+	Balance  string `json:"balance"`
+}
+
+type currencyAmount struct {
+	Currency string `json:"currency"`
+	Balance  string `json:"balance"`
+}
+
+func newTrialBalance(q ledger.BalanceQuery, bs []ledger.Balance) trialBalance {
+	tb := trialBalance{Accounts: []balanceLine{}, Totals: []currencyAmount{}}
+	if !q.AsOf.IsZero() {
+		s := q.AsOf.String()
+		tb.AsOf = &s
+	}
+	if !q.KnownAt.IsZero() {
+		s := q.KnownAt.UTC().Format(time.RFC3339Nano)
+		tb.KnownAt = &s
+	}
+	totals := map[string]decimal.Decimal{}
+	var currencies []string
+	for _, b := range bs {
+		tb.Accounts = append(tb.Accounts, balanceLine{b.Account, string(b.Type), b.Currency, formatBalance(b.Amount, b.Currency)})
+		if _, ok := totals[b.Currency]; !ok {
+			currencies = append(currencies, b.Currency)
+		}
+		totals[b.Currency] = totals[b.Currency].Add(b.Amount)
+	}
+	sortStrings(currencies)
+	for _, c := range currencies {
+		tb.Totals = append(tb.Totals, currencyAmount{c, formatBalance(totals[c], c)})
+	}
+	return tb
+}
+
+func (tb trialBalance) writeTable(w io.Writer) error {
+	rows := [][4]string{{"ACCOUNT", "TYPE", "CURRENCY", "BALANCE"}}
+	for _, l := range tb.Accounts {
+		rows = append(rows, [4]string{l.Account, l.Type, l.Currency, l.Balance})
+	}
+	for _, t := range tb.Totals {
+		rows = append(rows, [4]string{"total", "", t.Currency, t.Balance})
+	}
+	var width [4]int
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	for i, r := range rows {
+		if i == len(tb.Accounts)+1 {
+			fmt.Fprintln(w, strings.Repeat("-", width[0]+width[1]+width[2]+width[3]+6))
+		}
+		// Text columns align left, amounts right.
+		if _, err := fmt.Fprintf(w, "%-*s  %-*s  %-*s  %*s\n", width[0], r[0], width[1], r[1], width[2], r[2], width[3], r[3]); err != nil {
+			return err
+		}
+	}
+	if len(tb.Accounts) == 0 {
+		_, err := fmt.Fprintln(w, "(no postings)")
+		return err
+	}
+	return nil
+}
+
+func (tb trialBalance) writeCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"account", "type", "currency", "balance"})
+	for _, l := range tb.Accounts {
+		cw.Write([]string{l.Account, l.Type, l.Currency, l.Balance})
+	}
+	for _, t := range tb.Totals {
+		cw.Write([]string{"total", "", t.Currency, t.Balance})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// formatBalance renders d exactly with at least the minor units of
+// currency: "10.50", "0.125", "1050" (JPY). No digit is ever dropped.
+func formatBalance(d decimal.Decimal, currency string) string {
+	n, err := ledger.MinorUnits(currency)
+	if err != nil {
+		n = 0
+	}
+	s := d.String() // trailing zeros trimmed
+	frac := int32(0)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		frac = int32(len(s) - i - 1)
+	}
+	if frac < n {
+		return d.StringFixed(n)
+	}
+	return s
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
