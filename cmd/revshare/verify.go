@@ -22,8 +22,17 @@ type verifyResult struct {
 }
 
 func runVerify(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("verify", "[--format text|json]")
+	fs := m.newFlagSet("verify", "[--anchor ID:HASH]... [--format text|json]")
 	format := fs.String("format", "text", "output format: text or json")
+	var anchors []sqlite.Anchor
+	fs.Func("anchor", "`ID:HASH` of an entry as recorded earlier outside the database (repeatable): the chain must still contain it", func(s string) error {
+		a, err := sqlite.ParseAnchor(s)
+		if err != nil {
+			return err
+		}
+		anchors = append(anchors, a)
+		return nil
+	})
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -38,7 +47,7 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.VerifyReport(ctx)
+	res, err := db.VerifyReport(ctx, anchors...)
 	var ve *sqlite.VerifyError
 	if err != nil && !errors.As(err, &ve) {
 		return err

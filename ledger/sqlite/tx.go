@@ -167,6 +167,10 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	}
 	headID, headHash := tx.headID, tx.headHash
 	res, err := tx.postEntries(entries)
+	if err == nil && tx.headID != headID {
+		_, err = tx.tx.ExecContext(tx.ctx, `INSERT INTO journal_head (id, entry_id, hash) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET entry_id = excluded.entry_id, hash = excluded.hash`, tx.headID, tx.headHash)
+	}
 	if err != nil {
 		tx.headID, tx.headHash = headID, headHash
 		if _, rerr := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries; RELEASE post_entries`); rerr != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -65,7 +66,7 @@ func (db *DB) Verify(ctx context.Context) error {
 // the chain heads recorded by period closes are still in the chain; the
 // totals per currency are zero. Then it runs the checks registered in
 // verifyChecks. The first violation is returned as a *VerifyError.
-func (db *DB) VerifyReport(ctx context.Context) (VerifyResult, error) {
+func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult, error) {
 	var res VerifyResult
 	rtx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
@@ -73,11 +74,14 @@ func (db *DB) VerifyReport(ctx context.Context) (VerifyResult, error) {
 	}
 	defer rtx.Rollback()
 
-	anchors, err := closeAnchors(ctx, rtx)
+	closes, err := closeAnchors(ctx, rtx)
 	if err != nil {
 		return res, err
 	}
-	v := verifier{totals: map[string]*intSum{}, anchors: anchors}
+	v := verifier{totals: map[string]*intSum{}, anchors: closes, seen: map[int64]string{}}
+	for _, a := range anchors {
+		v.seen[a.ID] = ""
+	}
 	after := int64(0)
 	for {
 		chunk, err := readChunk(ctx, rtx, "1", nil, after, verifyChunk)
@@ -99,6 +103,14 @@ func (db *DB) VerifyReport(ctx context.Context) (VerifyResult, error) {
 	}
 	if err := v.finish(); err != nil {
 		return res, err
+	}
+	if err := v.head(ctx, rtx); err != nil {
+		return res, err
+	}
+	for _, a := range anchors {
+		if err := v.anchor(a); err != nil {
+			return res, err
+		}
 	}
 	for _, check := range verifyChecks {
 		if err := check(ctx, rtx); err != nil {
@@ -130,6 +142,60 @@ type verifier struct {
 	lastRecorded string
 	totals       map[string]*intSum
 	anchors      map[int64][]closeAnchor
+	seen         map[int64]string // hashes of the entries named by caller anchors
+}
+
+// Anchor is a chain head recorded outside the database (printed by an
+// earlier verify, kept by an auditor). An attacker with raw SQL can rewrite
+// the whole chain after an entry; only an outside anchor catches that.
+type Anchor struct {
+	ID   int64
+	Hash string
+}
+
+// ParseAnchor parses "ID:HASH".
+func ParseAnchor(s string) (Anchor, error) {
+	id, hash, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n < 1 || len(hash) != 64 {
+		return Anchor{}, ledger.Errorf(ledger.EINVALID, "invalid anchor %q: want ID:HASH (an entry id and its 64-hex-digit hash)", s)
+	}
+	return Anchor{n, strings.ToLower(hash)}, nil
+}
+
+func (v *verifier) anchor(a Anchor) error {
+	h := v.seen[a.ID]
+	switch {
+	case a.ID > v.lastID:
+		return broken(a.ID, "missing: the anchor names it but the journal ends at entry %d", v.lastID)
+	case h != a.Hash:
+		return broken(a.ID, "hash %s differs from the anchor %s", short(h), short(a.Hash))
+	}
+	return nil
+}
+
+// head compares the end of the journal with journal_head.
+func (v *verifier) head(ctx context.Context, q querier) error {
+	var id int64
+	var hash string
+	switch err := q.QueryRowContext(ctx, `SELECT entry_id, hash FROM journal_head WHERE id = 1`).Scan(&id, &hash); {
+	case err == sql.ErrNoRows:
+		if v.lastID > 0 {
+			return broken(1, "entries exist but no journal head is recorded")
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	switch {
+	case id > v.lastID:
+		return broken(v.lastID+1, "missing: the journal ends at entry %d but its recorded head is entry %d", v.lastID, id)
+	case id < v.lastID:
+		return broken(id+1, "beyond the recorded journal head (entry %d): appended outside revshare", id)
+	case hash != v.lastHash:
+		return broken(id, "hash differs from the recorded journal head")
+	}
+	return nil
 }
 
 type closeAnchor struct{ through, hash string }
@@ -209,6 +275,9 @@ func (v *verifier) check(r *rawEntry) error {
 		}
 	}
 	delete(v.anchors, r.id)
+	if _, ok := v.seen[r.id]; ok {
+		v.seen[r.id] = r.hash
+	}
 	v.lastID, v.lastHash, v.lastRecorded = r.id, r.hash, r.recordedAt
 	return nil
 }

@@ -40,6 +40,15 @@ CREATE TABLE postings (
 ) WITHOUT ROWID;
 CREATE INDEX postings_account ON postings (account_id, entry_id);
 
+-- The last entry as revshare last wrote it (one row, updated once per
+-- Tx.PostEntries call): deleting entries at the end of the journal leaves
+-- it pointing past the end, which Verify reports.
+CREATE TABLE journal_head (
+	id       INTEGER PRIMARY KEY CHECK (id = 1),
+	entry_id INTEGER NOT NULL,
+	hash     TEXT NOT NULL
+);
+
 -- One row per close; the closed-through date is the latest "through".
 CREATE TABLE period_closes (
 	through   TEXT PRIMARY KEY CHECK (length(through) = 10),
@@ -97,6 +106,14 @@ CREATE TRIGGER accounts_no_update BEFORE UPDATE ON accounts
 BEGIN SELECT RAISE(ABORT, 'accounts are immutable'); END;
 CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts
 BEGIN SELECT RAISE(ABORT, 'accounts are immutable'); END;
+
+CREATE TRIGGER journal_head_forward BEFORE UPDATE ON journal_head
+BEGIN
+	SELECT RAISE(ABORT, 'the journal head only moves forward, to an existing entry')
+	WHERE NEW.entry_id < OLD.entry_id OR NEW.hash IS NOT (SELECT hash FROM entries WHERE id = NEW.entry_id);
+END;
+CREATE TRIGGER journal_head_no_delete BEFORE DELETE ON journal_head
+BEGIN SELECT RAISE(ABORT, 'the journal head cannot be deleted'); END;
 
 CREATE TRIGGER period_closes_forward BEFORE INSERT ON period_closes
 BEGIN
