@@ -1,0 +1,218 @@
+// Package contracts holds the revenue-share contract model (spec section 3):
+// parsing and validation of the YAML (or JSON) contract document, and the
+// obligation engine (spec section 4), a pure function of a contract, its
+// events and FX rates. The package does no I/O: callers hand it bytes,
+// events and rates.
+package contracts
+
+import (
+	"time"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// TierWindow is the window over which graduated tiers accumulate base.
+type TierWindow string
+
+const (
+	TierLifetime TierWindow = "lifetime" // cumulative since the rule's first period
+	TierYear     TierWindow = "year"     // cumulative within the calendar year (contract time zone); the default
+	TierPeriod   TierWindow = "period"   // each period starts from zero
+)
+
+// FXRule says which date picks the exchange rate of a foreign-currency event.
+type FXRule string
+
+const (
+	FXEventDate FXRule = "event_date" // the latest rate on or before the event's date (the default)
+	FXPeriodEnd FXRule = "period_end" // the latest rate on or before the period's last day
+)
+
+// CapKind names a cap on a rule's obligations.
+type CapKind string
+
+const (
+	CapPerPeriod CapKind = "per_period"
+	CapPerYear   CapKind = "per_year"
+	CapTotal     CapKind = "total"
+)
+
+// Contract is a parsed and validated revenue-share contract (spec section 3).
+// Build one with Parse; a Contract that Parse returned is valid and must not
+// be mutated.
+type Contract struct {
+	ID         string
+	Name       string
+	Currency   string           // ISO 4217
+	Timezone   string           // IANA name; period boundaries are local midnights here
+	Period     ledger.Frequency // statement frequency: month, quarter or year
+	Rounding   ledger.Rounding  // half_up (default) or half_even
+	Parties    []string
+	Rules      []Rule
+	Amendments []Amendment
+
+	loc *time.Location
+}
+
+// Rule is one revenue-share rule: Payer pays Payee a share of the revenue of
+// the events it matches, inside its window.
+type Rule struct {
+	ID    string
+	Payer string
+	Payee string
+	Match Match
+
+	// Exactly one of Rate and Tiers is set.
+	Rate       *decimal.Decimal
+	Tiers      []Tier
+	TierWindow TierWindow // meaningful with Tiers; defaults to year
+
+	// The window: From inclusive (zero: open start), Until exclusive (zero:
+	// open-ended). Through is the inclusive end as written; when it is set,
+	// Until is Through+1 day.
+	From    ledger.Date
+	Through ledger.Date
+	Until   ledger.Date
+
+	Cap     Cap
+	Minimum Minimum
+	FXRule  FXRule // defaults to event_date
+}
+
+// Match selects events by exact, case-sensitive comparison. A nil or empty
+// list does not filter; a list matches any of its values.
+type Match struct {
+	Seller   []string
+	Channel  []string
+	Customer []string
+	Product  []string
+	Region   []string
+}
+
+// Tier is one graduated rate: the slice of cumulative base up to UpTo
+// (above the previous tier's UpTo) earns Rate. Only the last tier may have a
+// nil UpTo (no upper bound).
+type Tier struct {
+	UpTo *decimal.Decimal
+	Rate decimal.Decimal
+}
+
+// Cap limits a rule's obligations; nil fields are not configured.
+type Cap struct {
+	Total     *decimal.Decimal // lifetime
+	PerYear   *decimal.Decimal // calendar year in the contract's time zone
+	PerPeriod *decimal.Decimal // each statement period
+}
+
+// Minimum is a minimum guarantee; nil PerYear means none.
+type Minimum struct {
+	PerYear *decimal.Decimal
+}
+
+// Amendment is one entry of the contract's history, shown on statements.
+type Amendment struct {
+	Date ledger.Date
+	Note string
+}
+
+// Location returns the contract's time zone.
+func (c *Contract) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
+
+// Rule returns the rule with the given id, or nil.
+func (c *Contract) Rule(id string) *Rule {
+	for i := range c.Rules {
+		if c.Rules[i].ID == id {
+			return &c.Rules[i]
+		}
+	}
+	return nil
+}
+
+// PeriodOf returns the contract period that contains date d.
+func (c *Contract) PeriodOf(d ledger.Date) ledger.Period { return ledger.PeriodOf(c.Period, d) }
+
+// Periods returns the contract's periods from the one containing from's
+// start through the one containing through's start, in order. Both
+// arguments may be of any frequency; an empty slice comes back when from is
+// after through.
+func (c *Contract) Periods(from, through ledger.Period) []ledger.Period {
+	first := c.PeriodOf(from.Start())
+	last := c.PeriodOf(through.Start())
+	var out []ledger.Period
+	for p := first; !last.Before(p); p = p.Next() {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Window returns the rule's window as [from, until): from is the zero Date
+// for an open start, until the zero Date for an open end. A `through: D`
+// rule has until D+1.
+func (r *Rule) Window() (from, until ledger.Date) { return r.From, r.Until }
+
+// InWindow reports whether date d lies inside the rule's window.
+func (r *Rule) InWindow(d ledger.Date) bool {
+	if !r.From.IsZero() && d.Before(r.From) {
+		return false
+	}
+	return r.Until.IsZero() || d.Before(r.Until)
+}
+
+// Overlaps reports whether the rule's window overlaps period p.
+func (r *Rule) Overlaps(p ledger.Period) bool {
+	if !r.Until.IsZero() && !p.Start().Before(r.Until) {
+		return false
+	}
+	return r.From.IsZero() || r.From.Before(p.End())
+}
+
+// Matches reports whether the rule's match selects the event: every field
+// given in the match equals (exactly, case-sensitively) the event's value,
+// or one of the values of a list.
+func (r *Rule) Matches(e *ledger.Event) bool {
+	m := &r.Match
+	return matchOne(m.Seller, e.Seller) && matchOne(m.Channel, e.Channel) &&
+		matchOne(m.Customer, e.Customer) && matchOne(m.Product, e.Product) &&
+		matchOne(m.Region, e.Region)
+}
+
+func matchOne(want []string, got string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	for _, w := range want {
+		if w == got {
+			return true
+		}
+	}
+	return false
+}
+
+// Caps returns the rule's configured caps in the order they apply
+// (per_period, per_year, total), with their limits.
+func (r *Rule) Caps() []CapLimit {
+	var out []CapLimit
+	if r.Cap.PerPeriod != nil {
+		out = append(out, CapLimit{CapPerPeriod, *r.Cap.PerPeriod})
+	}
+	if r.Cap.PerYear != nil {
+		out = append(out, CapLimit{CapPerYear, *r.Cap.PerYear})
+	}
+	if r.Cap.Total != nil {
+		out = append(out, CapLimit{CapTotal, *r.Cap.Total})
+	}
+	return out
+}
+
+// CapLimit is one configured cap.
+type CapLimit struct {
+	Kind  CapKind
+	Limit decimal.Decimal
+}

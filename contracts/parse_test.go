@@ -1,0 +1,239 @@
+package contracts
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/contracts")
+
+const demoPath = "../testdata/contracts/openai-microsoft.yaml"
+
+func mustParse(t testing.TB, doc string) *Contract {
+	t.Helper()
+	c, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return c
+}
+
+func TestParseDemo(t *testing.T) {
+	b, err := os.ReadFile(demoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustParse(t, string(b))
+	if c.ID != "openai-microsoft" || c.Currency != "USD" || c.Period != ledger.Month || c.Rounding != ledger.HalfUp || c.Location().String() != "UTC" {
+		t.Fatalf("header = %+v", c)
+	}
+	if len(c.Rules) != 2 {
+		t.Fatalf("rules = %d", len(c.Rules))
+	}
+	r := c.Rules[0]
+	from, until := r.Window()
+	if r.Rate.String() != "0.2" || from.String() != "2025-01-01" || until.String() != "2031-01-01" || r.Through.String() != "2030-12-31" ||
+		r.Cap.Total.String() != "38000000000" || r.Cap.PerYear != nil || r.TierWindow != TierYear || r.FXRule != FXEventDate {
+		t.Fatalf("rule 0 = %+v", r)
+	}
+	r = c.Rules[1]
+	from, until = r.Window()
+	if from.String() != "2023-01-01" || until.String() != "2026-04-27" || !r.Through.IsZero() ||
+		!reflect.DeepEqual(r.Match, Match{Seller: []string{"microsoft"}, Channel: []string{"azure"}}) {
+		t.Fatalf("rule 1 = %+v", r)
+	}
+	if len(c.Amendments) != 1 || c.Amendments[0].Date.String() != "2026-04-27" {
+		t.Fatalf("amendments = %+v", c.Amendments)
+	}
+}
+
+// TestCanonicalRoundTrip checks that the canonical YAML and the JSON form
+// both re-parse to an equal contract and that canonical form is a fixed point.
+func TestCanonicalRoundTrip(t *testing.T) {
+	docs := []string{readFile(t, demoPath), tieredDoc}
+	for _, doc := range docs {
+		c := mustParse(t, doc)
+		canon := c.Canonical()
+		c2 := mustParse(t, string(canon))
+		if !reflect.DeepEqual(c.document(), c2.document()) {
+			t.Fatalf("YAML round trip differs:\n%s", canon)
+		}
+		if string(c2.Canonical()) != string(canon) {
+			t.Fatalf("canonical form is not a fixed point:\n%s\n---\n%s", canon, c2.Canonical())
+		}
+		j, err := c.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c3 := mustParse(t, string(j))
+		if !reflect.DeepEqual(c.document(), c3.document()) {
+			t.Fatalf("JSON round trip differs:\n%s", j)
+		}
+	}
+}
+
+const tieredDoc = `
+id: tiered
+currency: JPY
+timezone: America/New_York
+period: quarter
+rounding: half_even
+parties: [a, b]
+rules:
+  - id: t
+    payer: a
+    payee: b
+    match: {product: [x, y], region: eu}
+    tiers: [{up_to: 1000000, rate: 0.20}, {up_to: "2e6", rate: "0.15"}, {rate: .1}]
+    tier_window: lifetime
+    until: 2027-01-01
+    cap: {per_year: "500", per_period: 100}
+    minimum: {per_year: "10"}
+    fx_rule: period_end
+`
+
+func TestParseExactDecimals(t *testing.T) {
+	c := mustParse(t, tieredDoc)
+	r := c.Rules[0]
+	var got []string
+	for _, t := range r.Tiers {
+		up := "-"
+		if t.UpTo != nil {
+			up = t.UpTo.String()
+		}
+		got = append(got, up+"@"+t.Rate.String())
+	}
+	if strings.Join(got, " ") != "1000000@0.2 2000000@0.15 -@0.1" {
+		t.Fatalf("tiers = %v", got)
+	}
+	if c.Location().String() != "America/New_York" || c.Period != ledger.Quarter || c.Rounding != ledger.HalfEven ||
+		r.TierWindow != TierLifetime || r.FXRule != FXPeriodEnd || r.Minimum.PerYear.String() != "10" {
+		t.Fatalf("contract = %+v rule = %+v", c, r)
+	}
+	// A rate with more digits than a float64 holds is kept exactly.
+	c = mustParse(t, strings.Replace(tieredDoc, "rate: .1}", `rate: 0.100000000000000000000000001}`, 1))
+	if s := c.Rules[0].Tiers[2].Rate.String(); s != "0.100000000000000000000000001" {
+		t.Fatalf("rate = %s", s)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	c := mustParse(t, "{id: x, currency: EUR, parties: [a, b], rules: [{id: r, payer: a, payee: b, rate: '0.5'}]}")
+	r := c.Rules[0]
+	if c.Timezone != "UTC" || c.Period != ledger.Month || c.Rounding != ledger.HalfUp || r.TierWindow != TierYear || r.FXRule != FXEventDate ||
+		!r.From.IsZero() || !r.Until.IsZero() || len(c.Amendments) != 0 {
+		t.Fatalf("defaults: %+v %+v", c, r)
+	}
+}
+
+// TestParseErrors is the table of bad documents with their exact error text.
+func TestParseErrors(t *testing.T) {
+	const head = "id: c\ncurrency: USD\nparties: [a, b]\nrules:\n  - id: r\n    payer: a\n    payee: b\n"
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"rate above 1", head + "    rate: 1.5\n", "rules[0].rate: 1.5 is outside [0, 1]"},
+		{"rate negative", head + "    rate: '-0.2'\n", "rules[0].rate: -0.2 is outside [0, 1]"},
+		{"rate not a number", head + "    rate: 20%\n", `rules[0].rate: "20%" is not a decimal number`},
+		{"rate is a float special", head + "    rate: .nan\n", `rules[0].rate: ".nan" is not a decimal number`},
+		{"rate is a boolean", head + "    rate: true\n", "rules[0].rate: must be a decimal number"},
+		{"no rate", head, "rules[0].rate: required (or tiers)"},
+		{"unknown key", head + "    rate: '0.1'\n    colour: red\n",
+			"rules[0].colour: unknown key (want one of id, payer, payee, match, rate, tiers, tier_window, from, through, until, cap, minimum, fx_rule)"},
+		{"duplicate key", head + "    rate: '0.1'\n    rate: '0.2'\n", "rules[0].rate: duplicate key"},
+		{"unknown party", strings.Replace(head, "payee: b", "payee: z", 1) + "    rate: '0.1'\n", `rules[0].payee: "z" is not one of the parties (a, b)`},
+		{"payer is payee", strings.Replace(head, "payee: b", "payee: a", 1) + "    rate: '0.1'\n", `rules[0].payee: "a" is also the payer: a rule needs two different parties`},
+		{"through before from", head + "    rate: '0.1'\n    from: 2026-01-02\n    through: 2026-01-01\n", "rules[0].through: 2026-01-01 is before from 2026-01-02"},
+		{"until at from", head + "    rate: '0.1'\n    from: 2026-01-02\n    until: 2026-01-02\n", "rules[0].until: 2026-01-02 must be after from 2026-01-02 (until is exclusive)"},
+		{"through and until", head + "    rate: '0.1'\n    through: 2026-01-02\n    until: 2026-01-05\n", "rules[0].until: through and until are mutually exclusive: give one"},
+		{"impossible date", head + "    rate: '0.1'\n    from: 2026-02-29\n", `rules[0].from: "2026-02-29" is not a valid date YYYY-MM-DD`},
+		{"negative cap", head + "    rate: '0.1'\n    cap: {total: '-1.00'}\n", "rules[0].cap.total: -1.00 is negative"},
+		{"cap below cents", head + "    rate: '0.1'\n    cap: {per_period: '1.005'}\n", "rules[0].cap.per_period: 1.005 has more decimals than USD allows (2)"},
+		{"negative minimum", head + "    rate: '0.1'\n    minimum: {per_year: '-5'}\n", "rules[0].minimum.per_year: -5 is negative"},
+		{"tier overlap", head + "    tiers: [{up_to: 10, rate: 0.1}, {up_to: 10, rate: 0.2}, {rate: 0.3}]\n",
+			"rules[0].tiers[1].up_to: 10 must be above the previous tier's up_to 10: tiers overlap or are out of order"},
+		{"tier open in the middle", head + "    tiers: [{rate: 0.1}, {rate: 0.2}]\n", "rules[0].tiers[0].up_to: required: only the last tier may omit up_to"},
+		{"tier threshold zero", head + "    tiers: [{up_to: 0, rate: 0.1}, {rate: 0.2}]\n", "rules[0].tiers[0].up_to: 0 must be positive"},
+		{"tier window value", head + "    tiers: [{rate: 0.1}]\n    tier_window: month\n", `rules[0].tier_window: "month" must be lifetime, year or period`},
+		{"tier window without tiers", head + "    rate: 0.1\n    tier_window: year\n", "rules[0].tier_window: applies only to a rule with tiers"},
+		{"rate and tiers", head + "    rate: 0.1\n    tiers: [{rate: 0.1}]\n", "rules[0].tiers: rate and tiers are mutually exclusive: give one"},
+		{"fx rule", head + "    rate: 0.1\n    fx_rule: spot\n", `rules[0].fx_rule: "spot" must be event_date or period_end`},
+		{"match list of lists", head + "    rate: 0.1\n    match: {seller: [[a]]}\n", "rules[0].match.seller[0]: must be a non-empty single value"},
+		{"unknown currency", strings.Replace(head, "USD", "XYZ", 1) + "    rate: 0.1\n", `currency: "XYZ" is not an ISO 4217 currency code`},
+		{"unknown zone", head + "    rate: 0.1\ntimezone: Europe/Atlantis\n", `timezone: "Europe/Atlantis" is not a known IANA time zone`},
+		{"bad id", strings.Replace(head, "id: c", "id: a/b", 1) + "    rate: 0.1\n",
+			`id: "a/b" is not a valid id: use 1-64 characters a-z, A-Z, 0-9, '-' and '_', starting with a letter or digit`},
+		{"not a mapping", "- 1\n- 2\n", "must be a mapping"},
+		{"empty", "", "empty document: want a contract mapping"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError", err)
+			}
+			var got []string
+			for _, p := range ve.Problems {
+				got = append(got, p.String())
+			}
+			if strings.Join(got, "\n") != tt.want {
+				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tt.want)
+			}
+			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != err.Error() {
+				t.Fatalf("code %q message %q", ledger.ErrorCode(err), ledger.ErrorMessage(err))
+			}
+		})
+	}
+}
+
+// TestInvalidCorpus parses every document under testdata/contracts/invalid
+// and compares the full error text with its .golden file.
+func TestInvalidCorpus(t *testing.T) {
+	files, err := filepath.Glob("../testdata/contracts/invalid/*.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			_, err := Parse([]byte(readFile(t, f)))
+			if err == nil {
+				t.Fatal("parsed without error")
+			}
+			golden := strings.TrimSuffix(f, filepath.Ext(f)) + ".golden"
+			got := err.Error() + "\n"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := readFile(t, golden); got != want {
+				t.Fatalf("error:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+	if n < 10 {
+		t.Fatalf("only %d invalid documents", n)
+	}
+}
+
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
