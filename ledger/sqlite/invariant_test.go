@@ -1,0 +1,310 @@
+package sqlite_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+var (
+	seedFlag = flag.Int64("seed", 0, "seed of TestRandomInvariants (0: from the clock)")
+	opsFlag  = flag.Int("ops", 1000, "operations in TestRandomInvariants")
+)
+
+// dbDigest hashes a canonical dump of every table (rows in key order,
+// values quoted with their SQL type) and the schema. Two databases with
+// equal digests hold the same data. SQLite builds the dump text itself, one
+// query per table, to keep this fast enough to run around every write.
+func dbDigest(t *testing.T, r *sql.DB) string {
+	t.Helper()
+	h := sha256.New()
+	rows, err := r.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var typ, name, def string
+		rows.Scan(&typ, &name, &def)
+		fmt.Fprintf(h, "%s %s %s\n", typ, name, def)
+		if typ == "table" {
+			tables = append(tables, name)
+		}
+	}
+	rows.Close()
+	for _, tbl := range tables {
+		var cols []string
+		crows, err := r.Query(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for crows.Next() {
+			var c string
+			crows.Scan(&c)
+			cols = append(cols, `quote("`+c+`")`)
+		}
+		crows.Close()
+		order := "1"
+		if len(cols) > 1 {
+			order = "1, 2"
+		}
+		var dump sql.NullString
+		q := `SELECT group_concat(` + strings.Join(cols, ` || ',' || `) + `, char(10)) FROM (SELECT * FROM "` + tbl + `" ORDER BY ` + order + `)`
+		if err := r.QueryRow(q).Scan(&dump); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fmt.Fprintf(h, "table %s\n%s\n", tbl, dump.String)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// model is what the books must say: the sum per account and currency of
+// every accepted entry, and the entries by key.
+type model struct {
+	balances map[string]decimal.Decimal // "account currency"
+	posted   []ledger.Entry
+	closed   ledger.Date
+	lastDate ledger.Date
+}
+
+var (
+	randAccounts = []string{
+		"assets:receivable:openai:direct", "assets:receivable:openai:azure", "assets:cash:openai",
+		"income:revenue:openai:direct", "income:revenue:openai:azure",
+		"expenses:revshare:openai:microsoft:c1", "liabilities:revshare:openai:microsoft:c1", "equity:opening",
+	}
+	randCurrencies = []string{"USD", "EUR", "JPY", "BHD"}
+)
+
+func randAmount(rng *rand.Rand) decimal.Decimal {
+	scale := int32(rng.Intn(19))
+	if rng.Intn(2) == 0 {
+		scale = int32(rng.Intn(3))
+	}
+	return decimal.New(rng.Int63n(2_000_000_000_000)-1_000_000_000_000, -scale)
+}
+
+// randEntry returns a balanced entry dated after the closed date.
+func (m *model) randEntry(rng *rand.Rand, n int) ledger.Entry {
+	e := ledger.Entry{
+		Key:         ledger.Key{Source: []string{"import", "run"}[rng.Intn(2)], ExternalID: fmt.Sprintf("e%d", n)},
+		Date:        m.openDate(rng),
+		Description: fmt.Sprintf("random %d", n),
+	}
+	if rng.Intn(3) == 0 {
+		e.Meta = map[string]string{"batch": fmt.Sprint(rng.Intn(5)), "contract": "c1"}
+	}
+	curs := randCurrencies[:1+rng.Intn(2)]
+	if rng.Intn(2) == 0 {
+		curs = []string{randCurrencies[rng.Intn(len(randCurrencies))]}
+	}
+	for _, c := range curs {
+		sum := decimal.Zero
+		for i := 0; i < 1+rng.Intn(3); i++ {
+			a := randAmount(rng)
+			sum = sum.Add(a)
+			e.Postings = append(e.Postings, ledger.Posting{Account: randAccounts[rng.Intn(len(randAccounts))], Amount: a, Currency: c})
+		}
+		e.Postings = append(e.Postings, ledger.Posting{Account: randAccounts[rng.Intn(len(randAccounts))], Amount: sum.Neg(), Currency: c})
+	}
+	return e
+}
+
+func (m *model) openDate(rng *rand.Rand) ledger.Date {
+	base := storetest.D("2026-01-01")
+	if !m.closed.IsZero() {
+		base = m.closed.AddDays(1)
+	}
+	return base.AddDays(rng.Intn(40))
+}
+
+func (m *model) apply(es []ledger.Entry, res []ledger.PostResult) {
+	for i, e := range es {
+		if res[i].Duplicate {
+			continue
+		}
+		m.posted = append(m.posted, e)
+		for _, p := range e.Postings {
+			k := p.Account + " " + p.Currency
+			m.balances[k] = m.balances[k].Add(p.Amount)
+		}
+		if e.Date.After(m.lastDate) {
+			m.lastDate = e.Date
+		}
+	}
+}
+
+// invalid makes a write that must be refused, and says why.
+func (m *model) invalid(rng *rand.Rand, n int) (ledger.Entry, string) {
+	e := m.randEntry(rng, n)
+	for {
+		switch rng.Intn(6) {
+		case 0:
+			e.Postings[0].Amount = e.Postings[0].Amount.Add(decimal.New(1, -int32(rng.Intn(19))))
+			return e, "unbalanced"
+		case 1:
+			e.Postings[rng.Intn(len(e.Postings))].Account = []string{"assets", "Assets:x", "revenue:x", "assets::x", "assets:x y"}[rng.Intn(5)]
+			return e, "bad account"
+		case 2:
+			cur := []string{"usd", "XXX", "", "DOLLAR"}[rng.Intn(4)]
+			for i := range e.Postings {
+				e.Postings[i].Currency = cur
+			}
+			return e, "bad currency"
+		case 3:
+			if len(m.posted) == 0 {
+				continue
+			}
+			old := m.posted[rng.Intn(len(m.posted))]
+			e.Key = old.Key
+			return e, "conflicting duplicate"
+		case 4:
+			if m.closed.IsZero() {
+				continue
+			}
+			e.Date = m.closed.AddDays(-rng.Intn(30))
+			return e, "closed period"
+		case 5:
+			e.Postings[0].Amount = decimal.New(1, -19)
+			e.Postings[1].Amount = decimal.New(-1, -19)
+			return e, "19 fractional digits"
+		}
+	}
+}
+
+func TestRandomInvariants(t *testing.T) {
+	seed := *seedFlag
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	rng := rand.New(rand.NewSource(seed))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("reproduce with: go test ./ledger/sqlite -run TestRandomInvariants -seed %d", seed)
+		}
+	})
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.T0)
+	db := openDB(t, clock)
+	m := &model{balances: map[string]decimal.Decimal{}}
+	var accepted, rejected, duplicates, closes int
+	for op := 0; op < *opsFlag; op++ {
+		clock.Advance(time.Duration(rng.Intn(5000)) * time.Millisecond)
+		switch r := rng.Intn(20); {
+		case r < 11: // a valid batch, sometimes with identical retries mixed in
+			var batch []ledger.Entry
+			for i := 0; i < 1+rng.Intn(6); i++ {
+				if len(m.posted) > 0 && rng.Intn(6) == 0 {
+					batch = append(batch, m.posted[rng.Intn(len(m.posted))])
+					duplicates++
+					continue
+				}
+				batch = append(batch, m.randEntry(rng, op*10+i))
+			}
+			res, err := db.Post(ctx, batch)
+			if err != nil {
+				t.Fatalf("op %d: valid batch refused: %v", op, err)
+			}
+			m.apply(batch, res)
+			accepted++
+		case r < 17: // an invalid entry, alone or inside an otherwise valid batch
+			bad, why := m.invalid(rng, op*10)
+			batch := []ledger.Entry{bad}
+			if rng.Intn(2) == 0 {
+				batch = []ledger.Entry{m.randEntry(rng, op*10+1), bad, m.randEntry(rng, op*10+2)}
+			}
+			before := dbDigest(t, db.Reader())
+			if _, err := db.Post(ctx, batch); err == nil {
+				t.Fatalf("op %d: %s entry accepted: %+v", op, why, bad)
+			} else if c := ledger.ErrorCode(err); c != ledger.EINVALID && c != ledger.ECONFLICT {
+				t.Fatalf("op %d: %s entry: error %q has code %s", op, why, err, c)
+			}
+			if after := dbDigest(t, db.Reader()); after != before {
+				t.Fatalf("op %d: rejected %s write changed the database", op, why)
+			}
+			rejected++
+		case r < 18: // an identical retry writes nothing
+			if len(m.posted) == 0 {
+				continue
+			}
+			before := dbDigest(t, db.Reader())
+			res, err := db.Post(ctx, []ledger.Entry{m.posted[rng.Intn(len(m.posted))]})
+			if err != nil || !res[0].Duplicate {
+				t.Fatalf("op %d: retry = %+v, %v; want duplicate", op, res, err)
+			}
+			if dbDigest(t, db.Reader()) != before {
+				t.Fatalf("op %d: an identical retry changed the database", op)
+			}
+		default: // close forward, or try to close backwards
+			if !m.closed.IsZero() && rng.Intn(3) == 0 {
+				before := dbDigest(t, db.Reader())
+				err := db.ClosePeriods(ctx, m.closed.AddDays(-1-rng.Intn(10)))
+				if ledger.ErrorCode(err) != ledger.EINVALID {
+					t.Fatalf("op %d: closing backwards: %v", op, err)
+				}
+				if dbDigest(t, db.Reader()) != before {
+					t.Fatalf("op %d: a refused close changed the database", op)
+				}
+				continue
+			}
+			through := m.openDate(rng)
+			if err := db.ClosePeriods(ctx, through); err != nil {
+				t.Fatalf("op %d: close through %s: %v", op, through, err)
+			}
+			m.closed = through
+			closes++
+		}
+		checkBooks(t, db, m, op)
+		if op%250 == 0 {
+			if err := db.Verify(ctx); err != nil {
+				t.Fatalf("op %d: Verify: %v", op, err)
+			}
+		}
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	t.Logf("seed %d: %d accepted batches (%d entries, %d retried), %d rejected writes, %d closes",
+		seed, accepted, len(m.posted), duplicates, rejected, closes)
+}
+
+// checkBooks compares the trial balance with the model, exactly, and checks
+// that every currency sums to zero.
+func checkBooks(t *testing.T, db *sqlite.DB, m *model, op int) {
+	t.Helper()
+	bs, err := db.TrialBalance(context.Background(), ledger.BalanceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]decimal.Decimal{}
+	seen := 0
+	for _, b := range bs {
+		want := m.balances[b.Account+" "+b.Currency]
+		if !b.Amount.Equal(want) {
+			t.Fatalf("op %d: %s %s = %s, model says %s", op, b.Account, b.Currency, b.Amount, want)
+		}
+		totals[b.Currency] = totals[b.Currency].Add(b.Amount)
+		seen++
+	}
+	if seen != len(m.balances) {
+		t.Fatalf("op %d: trial balance has %d lines, model %d", op, seen, len(m.balances))
+	}
+	for c, s := range totals {
+		if !s.IsZero() {
+			t.Fatalf("op %d: %s total %s, want 0", op, c, s)
+		}
+	}
+}
