@@ -111,3 +111,113 @@ func Revenue(start, g decimal.Decimal, n int, currency string) ([]decimal.Decima
 	}
 	return out, nil
 }
+
+// revenueGen computes Revenue fast, for the Monte Carlo loop, and gives
+// exactly Revenue's values (tested on many inputs, ties included).
+//
+// With start = s·10^a, 1+g = G·10^−b and u = a + minor, revenue k in minor
+// units is round_half_up(s · G^k · 10^(u−bk)). Carrying G^k exactly makes
+// the numbers grow by b digits a period; instead the generator carries a
+// fixed-point lower bound F_k ≤ T_k = G^k·10^(P−bk) < F_k + E_k with P = 40
+// digits (F_{k+1} = floor(F_k·G/10^b); the error bound E_k grows by at
+// most one unit per inexact step, times 1+g). Then
+// floor((s·10^u·T_k + D/2) / D) with D = 10^P is decided from F_k alone
+// whenever the whole interval [F_k, F_k+E_k) gives the same quotient;
+// otherwise (the exact value lies within about 10^−24 of a rounding tie)
+// that period is computed exactly. A revenueGen is not safe for concurrent
+// use.
+type revenueGen struct {
+	f, e, g, t, num, q, r, scaledS, half big.Int
+	pow10                                []*big.Int // pow10[i] = 10^i, grown on demand
+	fallbacks                            int        // periods computed exactly (for tests)
+	precision                            int        // P; 0 means fixedDigits (tests use small ones)
+}
+
+const fixedDigits = 40 // P
+
+func (rg *revenueGen) pow(i int) *big.Int {
+	for len(rg.pow10) <= i {
+		if len(rg.pow10) == 0 {
+			rg.pow10 = append(rg.pow10, big.NewInt(1))
+			continue
+		}
+		next := new(big.Int).Mul(rg.pow10[len(rg.pow10)-1], big.NewInt(10))
+		rg.pow10 = append(rg.pow10, next)
+	}
+	return rg.pow10[i]
+}
+
+var bigOne = big.NewInt(1)
+
+// fill sets out[k] = round(start × (1+g)^k, minor places, half up) for every
+// k < len(out). start must not be negative and g must be above −1.
+func (rg *revenueGen) fill(out []decimal.Decimal, start, g decimal.Decimal, minor int32) {
+	if start.IsNegative() || !g.GreaterThan(decimal.NewFromInt(-1)) {
+		panic("revenueGen.fill: negative start or growth at or below -1")
+	}
+	f1 := one.Add(g)
+	b := int(-f1.Exponent())
+	if b < 0 { // 1+g is an integer times a power of ten
+		rg.g.Mul(f1.Coefficient(), rg.pow(-b))
+		b = 0
+	} else {
+		rg.g.Set(f1.Coefficient())
+	}
+	u := int(start.Exponent()) + int(minor)
+	// Fold 10^u into the numerator (u ≥ 0) or the divisor (u < 0).
+	prec := rg.precision
+	if prec == 0 {
+		prec = fixedDigits
+	}
+	digits := prec
+	rg.scaledS.Set(start.Coefficient())
+	if u >= 0 {
+		rg.scaledS.Mul(&rg.scaledS, rg.pow(u))
+	} else {
+		digits -= u
+	}
+	d := rg.pow(digits)
+	rg.half.Rsh(d, 1) // D/2 exactly: D is even
+	bDiv := rg.pow(b)
+	rg.f.Set(rg.pow(prec))
+	rg.e.SetInt64(0)
+	for k := range out {
+		// q, r = divmod(s'·F + D/2, D); the interval's top adds s'·E to r.
+		rg.num.Mul(&rg.scaledS, &rg.f)
+		rg.num.Add(&rg.num, &rg.half)
+		rg.q.QuoRem(&rg.num, d, &rg.r)
+		if rg.e.Sign() != 0 {
+			rg.t.Mul(&rg.scaledS, &rg.e)
+			rg.t.Add(&rg.t, &rg.r)
+			if rg.t.Cmp(d) >= 0 {
+				rg.exact(&rg.q, start, f1, k, minor)
+			}
+		}
+		out[k] = decimal.NewFromBigInt(&rg.q, -minor)
+		// F ← floor(F·G/10^b); E ← ceil(E·G/10^b) + (1 if that floor dropped anything).
+		rg.f.Mul(&rg.f, &rg.g)
+		rg.f.QuoRem(&rg.f, bDiv, &rg.r)
+		inexact := rg.r.Sign() != 0
+		if rg.e.Sign() != 0 {
+			rg.e.Mul(&rg.e, &rg.g)
+			rg.e.QuoRem(&rg.e, bDiv, &rg.t)
+			if rg.t.Sign() != 0 {
+				rg.e.Add(&rg.e, bigOne)
+			}
+		}
+		if inexact {
+			rg.e.Add(&rg.e, bigOne)
+		}
+	}
+}
+
+// exact sets q to revenue k computed exactly (the rare fallback).
+func (rg *revenueGen) exact(q *big.Int, start, f1 decimal.Decimal, k int, minor int32) {
+	rg.fallbacks++
+	p := one
+	for i := 0; i < k; i++ {
+		p = p.Mul(f1)
+	}
+	v := start.Mul(p).Round(minor) // half away from zero; start ≥ 0
+	q.Set(v.Shift(minor).BigInt())
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/scenario"
+	"github.com/revshare/revshare/ledger"
+)
+
+func init() {
+	register("scenario", "project when caps bind and what is paid, under growth scenarios (never writes)", runScenario)
+}
+
+// scenarioSources says where a scenario reads a contract named by id and
+// the actuals of actuals_through. TODO(lead): wire the database here
+// (a scenario.ContractSource over stored contract documents and a
+// scenario.ActualsSource over events); until then by-id contracts need
+// --contract and actuals_through is refused. Whatever is wired must only
+// read: TestScenarioLeavesDatabaseByteIdentical checks it.
+var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
+	return scenario.Sources{}, nil
+}
+
+func runScenario(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("scenario", "FILE.yaml [--format table|json|csv|svg] [-o FILE] [--contract FILE.yaml]")
+	format := fs.String("format", "table", "output format: table, json, csv or svg")
+	outFlag := fs.String("o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	contractFlag := fs.String("contract", "", "read the contract the scenario names by id from `FILE.yaml` instead of the database")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("scenario takes one scenario file")
+	}
+	if err := checkFormat(*format, "table", "json", "csv", "svg"); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(pos[0])
+	s, err := scenario.Parse(data, scenario.ParseOptions{ReadFile: func(name string) ([]byte, error) {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name) // forecast paths are relative to the scenario file
+		}
+		return os.ReadFile(name)
+	}})
+	if err != nil {
+		return m.scenarioError(pos[0], err)
+	}
+	src, err := scenarioSources(ctx, m)
+	if err != nil {
+		return err
+	}
+	if *contractFlag != "" {
+		if s.Contract.ID == "" {
+			return errors.New("--contract: the scenario has an inline contract; --contract is for scenarios that name one by id")
+		}
+		doc, err := os.ReadFile(*contractFlag)
+		if err != nil {
+			return err
+		}
+		src.Contracts = fileContract{path: *contractFlag, doc: doc}
+	}
+	plan, err := scenario.Prepare(ctx, s, src)
+	if err != nil {
+		return m.scenarioError(pos[0], err)
+	}
+	res, err := plan.Run(ctx)
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		switch *format {
+		case "json":
+			return res.WriteJSON(w)
+		case "csv":
+			return res.WriteCSV(w)
+		case "svg":
+			return res.WriteSVG(w)
+		}
+		return res.WriteTable(w)
+	}
+	if *outFlag != "" {
+		return writeFileAtomically(*outFlag, write)
+	}
+	return write(m.Stdout)
+}
+
+// scenarioError prints every problem of an invalid scenario on its own line
+// of stderr and returns a one-line summary.
+func (m *Main) scenarioError(file string, err error) error {
+	var ve *scenario.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	for _, p := range ve.Problems {
+		fmt.Fprintf(m.Stderr, "%s: %s\n", file, p)
+	}
+	return fmt.Errorf("%s: invalid scenario (%d problem(s) listed above)", file, len(ve.Problems))
+}
+
+// fileContract serves the contract of --contract FILE to a scenario that
+// names it by id.
+type fileContract struct {
+	path string
+	doc  []byte
+}
+
+func (f fileContract) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
+	c, err := contracts.Parse(f.doc)
+	if err != nil {
+		return nil, fmt.Errorf("--contract %s: %w", f.path, err)
+	}
+	if c.ID != id {
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "the scenario names contract %q but %s holds contract %q", id, f.path, c.ID)
+	}
+	return c, nil
+}

@@ -1,0 +1,57 @@
+package scenario
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// benchScenario is the demo contract under 10,000 Monte Carlo runs of 72
+// monthly periods (2025-01 to 2030-12).
+const benchScenario = `
+start_period: 2025-01
+horizon: 2030-12
+streams:
+  - match: {seller: openai}
+    start: "1000000000.00"
+    growth: {monthly: "0.04"}
+  - match: {seller: microsoft, channel: azure}
+    start: "300000000.00"
+    growth: {monthly: "0.02"}
+monte_carlo:
+  runs: 10000
+  seed: 42
+  growth.monthly: {dist: normal, mean: "0.04", sd: "0.015"}
+`
+
+func demoContract(b testing.TB) string {
+	doc, err := os.ReadFile(filepath.Join("..", "demo", "openai-microsoft.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return "contract:\n  " + strings.ReplaceAll(strings.TrimSpace(string(doc)), "\n", "\n  ") + "\n"
+}
+
+// BenchmarkMonteCarloDemo: one op is the whole scenario, 10,000 runs.
+func BenchmarkMonteCarloDemo(b *testing.B) {
+	s, err := Parse([]byte(demoContract(b)+benchScenario), ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), s, Sources{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := len(p.periods); n != 72 {
+		b.Fatalf("%d periods, want 72", n)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// ruleOutcome is the engine's answer for one rule over the evaluated periods.
+type ruleOutcome struct {
+	obligations []decimal.Decimal // per period: obligation plus minimum true-up
+	caps        []capOutcome      // in the order of Rule.Caps
+}
+
+// capOutcome is what one cap did over the evaluated periods.
+type capOutcome struct {
+	kind      contracts.CapKind
+	limit     decimal.Decimal
+	bindsAt   int             // index of the first period in which it bound, -1 for never
+	remaining decimal.Decimal // what remains of it after the last period the rule covers
+}
+
+// scratch is one worker's reusable buffers.
+type scratch struct {
+	bases   [][]decimal.Decimal
+	streams []Stream
+	rev     []decimal.Decimal
+	gen     revenueGen
+}
+
+// bases returns the variant's bases per rule and period: the fixed part
+// (actuals, forecasts) plus each growth stream's projected revenue in the
+// rules it feeds, for the periods whose first day lies in the rule's window.
+func (p *Plan) bases(vp *variantPlan, streams []Stream, sc *scratch) ([][]decimal.Decimal, error) {
+	c := vp.contract
+	if len(sc.bases) != len(c.Rules) {
+		sc.bases = make([][]decimal.Decimal, len(c.Rules))
+		for r := range sc.bases {
+			sc.bases[r] = make([]decimal.Decimal, len(p.periods))
+		}
+	}
+	for r := range sc.bases {
+		copy(sc.bases[r], vp.fixed[r])
+	}
+	nProj := len(p.periods) - p.nActual
+	for si := range streams {
+		st := &streams[si]
+		if st.IsForecast() || len(vp.feeds[si]) == 0 {
+			continue
+		}
+		if len(sc.rev) != nProj {
+			sc.rev = make([]decimal.Decimal, nProj)
+		}
+		rev := sc.rev
+		sc.gen.fill(rev, st.Start, PerPeriodRate(st.Growth, p.freq), p.minor)
+		for _, r := range vp.feeds[si] {
+			rule := &c.Rules[r]
+			row := sc.bases[r]
+			for k, v := range rev {
+				if rule.InWindow(p.periods[p.nActual+k].Start()) {
+					row[p.nActual+k] = row[p.nActual+k].Add(v)
+				}
+			}
+		}
+	}
+	return sc.bases, nil
+}
+
+// Run evaluates every variant, and with monte_carlo its runs, and returns
+// the result. ctx cancels a long Monte Carlo.
+func (p *Plan) Run(ctx context.Context) (*Result, error) {
+	res := &Result{
+		Name:           p.s.Name,
+		Contract:       p.contract.ID,
+		Currency:       p.currency,
+		Period:         string(p.freq),
+		FirstProjected: p.periods[p.nActual].Label(),
+		Horizon:        p.periods[len(p.periods)-1].Label(),
+	}
+	if p.s.ActualsThrough != nil {
+		res.ActualsThrough = p.s.ActualsThrough.Label()
+	}
+	for si, st := range p.s.Streams {
+		if !st.IsForecast() && len(p.variants) > 0 && len(p.variants[0].feeds[si]) == 0 {
+			p.warn(fmt.Sprintf("streams[%d] (%s) feeds no rule of the contract", si, st.Match))
+		}
+	}
+	for _, vp := range p.variants {
+		var sc scratch
+		bases, err := p.bases(vp, vp.streams, &sc)
+		if err != nil {
+			return nil, err
+		}
+		out, err := evaluate(vp.contract, p.periods, bases)
+		if err != nil {
+			return nil, err
+		}
+		vr := p.summarize(vp, out)
+		if mc := p.s.MonteCarlo; mc != nil {
+			d, err := p.monteCarlo(ctx, vp, mc)
+			if err != nil {
+				return nil, err
+			}
+			vr.Distribution = d
+		}
+		res.Variants = append(res.Variants, vr)
+	}
+	res.Warnings = p.warnings
+	return res, nil
+}
+
+func (p *Plan) money(d decimal.Decimal) string { return ledger.FormatMoney(d, p.currency) }
+
+func (p *Plan) label(i int) string {
+	if i < 0 {
+		return "never"
+	}
+	return p.periods[i].Label()
+}
+
+// summarize turns the engine's outcome into a VariantResult.
+func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
+	c := vp.contract
+	vr := VariantResult{Name: vp.name, Caps: []CapResult{}}
+	for r, ro := range out {
+		for _, co := range ro.caps {
+			vr.Caps = append(vr.Caps, CapResult{
+				Rule: c.Rules[r].ID, Kind: string(co.kind), Limit: p.money(co.limit),
+				BindsIn: p.label(co.bindsAt), RemainingAtHorizon: p.money(co.remaining),
+			})
+		}
+	}
+	total, actual := decimal.Zero, decimal.Zero
+	cumRule := make([]decimal.Decimal, len(c.Rules))
+	yearRule := make([]decimal.Decimal, len(c.Rules))
+	yearTotal := decimal.Zero
+	flushYear := func(year int) {
+		y := YearResult{Year: year, Obligations: p.money(yearTotal)}
+		for r := range c.Rules {
+			y.Rules = append(y.Rules, RuleAmount{Rule: c.Rules[r].ID, Amount: p.money(yearRule[r])})
+			yearRule[r] = decimal.Zero
+		}
+		vr.Years = append(vr.Years, y)
+		yearTotal = decimal.Zero
+	}
+	for i, q := range p.periods {
+		if i > 0 && q.Year != p.periods[i-1].Year {
+			flushYear(p.periods[i-1].Year)
+		}
+		inPeriod := decimal.Zero
+		pr := PeriodResult{Period: q.Label(), Actual: i < p.nActual}
+		for r := range c.Rules {
+			o := out[r].obligations[i]
+			inPeriod = inPeriod.Add(o)
+			yearRule[r] = yearRule[r].Add(o)
+			cumRule[r] = cumRule[r].Add(o)
+			pr.Rules = append(pr.Rules, RuleAmount{Rule: c.Rules[r].ID, Amount: p.money(cumRule[r])})
+		}
+		total = total.Add(inPeriod)
+		yearTotal = yearTotal.Add(inPeriod)
+		if i < p.nActual {
+			actual = actual.Add(inPeriod)
+		}
+		pr.Obligations, pr.Cumulative = p.money(inPeriod), p.money(total)
+		vr.Periods = append(vr.Periods, pr)
+	}
+	flushYear(p.periods[len(p.periods)-1].Year)
+	vr.TotalPaid = p.money(total)
+	if p.nActual > 0 {
+		vr.ActualsPaid = p.money(actual)
+	}
+	return vr
+}
+
+// runOutcome is what one Monte Carlo run keeps.
+type runOutcome struct {
+	bindsAt []int // per cap, in CapResult order
+	total   decimal.Decimal
+}
+
+// monteCarlo runs the variant mc.Runs times with drawn growth. Run i draws
+// from its own PCG generator seeded (seed, i), so results do not depend on
+// how runs are spread over workers.
+func (p *Plan) monteCarlo(ctx context.Context, vp *variantPlan, mc *MonteCarlo) (*Distribution, error) {
+	results := make([]runOutcome, mc.Runs)
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	workers := min(runtime.GOMAXPROCS(0), mc.Runs)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := &scratch{streams: make([]Stream, len(vp.streams))}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= mc.Runs || ctx.Err() != nil {
+					return
+				}
+				ro, err := p.oneRun(vp, mc, uint64(i), sc)
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				results[i] = ro
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return p.distribution(vp, results), nil
+}
+
+func (p *Plan) oneRun(vp *variantPlan, mc *MonteCarlo, run uint64, sc *scratch) (runOutcome, error) {
+	rng := newRand(mc.Seed, run)
+	copy(sc.streams, vp.streams)
+	for i, d := range mc.Draws {
+		applyStreamOverride(sc.streams, p.drawPaths[i], drawGrowth(rng, d))
+	}
+	bases, err := p.bases(vp, sc.streams, sc)
+	if err != nil {
+		return runOutcome{}, err
+	}
+	out, err := evaluate(vp.contract, p.periods, bases)
+	if err != nil {
+		return runOutcome{}, err
+	}
+	ro := runOutcome{total: decimal.Zero}
+	for _, o := range out {
+		for _, co := range o.caps {
+			ro.bindsAt = append(ro.bindsAt, co.bindsAt)
+		}
+		for _, x := range o.obligations {
+			ro.total = ro.total.Add(x)
+		}
+	}
+	return ro, nil
+}
+
+// newRand is run's generator: PCG seeded (seed, run).
+func newRand(seed, run uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, run)) }
+
+var minGrowth = decimal.RequireFromString("-0.999999")
+
+// drawGrowth draws one growth rate. normal: g = mean + sd·Z. lognormal:
+// 1+g = exp(μ + σ·Z) with σ² = ln(1 + sd²/(1+mean)²) and μ = ln(1+mean) − σ²/2,
+// so g has the given mean and standard deviation. The float draw is
+// rounded half up to DrawDigits (6) fractional digits before it becomes a
+// decimal, and kept above −1 (at least −0.999999).
+func drawGrowth(rng *rand.Rand, d Draw) decimal.Decimal {
+	mean, sd := d.Mean.InexactFloat64(), d.SD.InexactFloat64()
+	z := rng.NormFloat64()
+	var g float64
+	if d.Dist == "lognormal" {
+		m := 1 + mean
+		s2 := math.Log1p(sd * sd / (m * m))
+		g = math.Exp(math.Log(m)-s2/2+math.Sqrt(s2)*z) - 1
+	} else {
+		g = mean + sd*z
+	}
+	x := decimal.NewFromFloat(g).Round(DrawDigits)
+	if x.LessThan(minGrowth) {
+		return minGrowth
+	}
+	return x
+}
+
+// distribution summarises the runs.
+func (p *Plan) distribution(vp *variantPlan, runs []runOutcome) *Distribution {
+	n := len(runs)
+	d := &Distribution{Runs: n, Caps: []CapDistribution{}}
+	totals := make([]decimal.Decimal, n)
+	for i, r := range runs {
+		totals[i] = r.total
+	}
+	sort.Slice(totals, func(i, j int) bool { return totals[i].LessThan(totals[j]) })
+	d.TotalPaid = AmountPercentiles{
+		P10: p.money(totals[rank(10, n)]), P50: p.money(totals[rank(50, n)]), P90: p.money(totals[rank(90, n)]),
+	}
+	c := vp.contract
+	ci, primary := 0, -1
+	for r := range c.Rules {
+		for _, cl := range c.Rules[r].Caps() {
+			at := make([]int, n)
+			for i, run := range runs {
+				at[i] = run.bindsAt[ci]
+			}
+			cd := CapDistribution{Rule: c.Rules[r].ID, Kind: string(cl.Kind)}
+			cd.BindsIn, cd.ByYearEnd = p.bindingPercentiles(at)
+			d.Caps = append(d.Caps, cd)
+			if primary < 0 || (cl.Kind == contracts.CapTotal && d.Caps[primary].Kind != string(contracts.CapTotal)) {
+				primary = ci
+			}
+			ci++
+		}
+	}
+	if primary >= 0 {
+		pc := d.Caps[primary]
+		d.Cap = pc.Rule + " " + pc.Kind
+		d.BindsIn, d.ByYearEnd = pc.BindsIn, pc.ByYearEnd
+	} else {
+		d.BindsIn = PeriodPercentiles{P10: "never", P50: "never", P90: "never"}
+		d.ByYearEnd = []YearProbability{}
+	}
+	return d
+}
+
+// rank is the nearest-rank index of the p-th percentile of n sorted values.
+func rank(pct, n int) int {
+	r := (pct*n + 99) / 100 // ceil(p/100 × n)
+	return max(r, 1) - 1
+}
+
+func (p *Plan) bindingPercentiles(at []int) (PeriodPercentiles, []YearProbability) {
+	n := len(at)
+	never := len(p.periods)
+	sorted := make([]int, n)
+	for i, a := range at {
+		if a < 0 {
+			a = never
+		}
+		sorted[i] = a
+	}
+	sort.Ints(sorted)
+	lab := func(i int) string {
+		if i == never {
+			return "never"
+		}
+		return p.periods[i].Label()
+	}
+	pp := PeriodPercentiles{P10: lab(sorted[rank(10, n)]), P50: lab(sorted[rank(50, n)]), P90: lab(sorted[rank(90, n)])}
+	var years []YearProbability
+	first, last := p.periods[p.nActual].Year, p.periods[len(p.periods)-1].Year
+	for y := first; y <= last; y++ {
+		count := sort.Search(n, func(i int) bool { return sorted[i] == never || p.periods[sorted[i]].Year > y })
+		prob := decimal.NewFromInt(int64(count)).DivRound(decimal.NewFromInt(int64(n)), 4)
+		years = append(years, YearProbability{Year: y, Probability: prob.StringFixed(4)})
+	}
+	return pp, years
+}

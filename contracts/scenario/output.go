@@ -1,0 +1,179 @@
+package scenario
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the result as indented JSON.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteCSV writes the result in long form, one value per row, with the
+// header variant,section,rule,kind,key,value:
+//
+//	section cap:          key limit | binds_in | remaining_at_horizon
+//	section year:         key = the year, value = obligations (all rules)
+//	section year_rule:    rule, key = the year, value = that rule's obligations
+//	section total_paid:   value
+//	section actuals_paid: value (with actuals_through)
+//	section distribution: rule and kind of the cap, key binds_in.p10 ... total_paid.p90,
+//	                      binds_by_year_end.<year>
+func (r *Result) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"variant", "section", "rule", "kind", "key", "value"})
+	for _, v := range r.Variants {
+		row := func(section, rule, kind, key, value string) {
+			_ = cw.Write([]string{v.Name, section, rule, kind, key, value})
+		}
+		for _, c := range v.Caps {
+			row("cap", c.Rule, c.Kind, "limit", c.Limit)
+			row("cap", c.Rule, c.Kind, "binds_in", c.BindsIn)
+			row("cap", c.Rule, c.Kind, "remaining_at_horizon", c.RemainingAtHorizon)
+		}
+		for _, y := range v.Years {
+			row("year", "", "", strconv.Itoa(y.Year), y.Obligations)
+			for _, ra := range y.Rules {
+				row("year_rule", ra.Rule, "", strconv.Itoa(y.Year), ra.Amount)
+			}
+		}
+		row("total_paid", "", "", "", v.TotalPaid)
+		if v.ActualsPaid != "" {
+			row("actuals_paid", "", "", "", v.ActualsPaid)
+		}
+		if d := v.Distribution; d != nil {
+			row("distribution", "", "", "runs", strconv.Itoa(d.Runs))
+			for _, c := range d.Caps {
+				row("distribution", c.Rule, c.Kind, "binds_in.p10", c.BindsIn.P10)
+				row("distribution", c.Rule, c.Kind, "binds_in.p50", c.BindsIn.P50)
+				row("distribution", c.Rule, c.Kind, "binds_in.p90", c.BindsIn.P90)
+				for _, y := range c.ByYearEnd {
+					row("distribution", c.Rule, c.Kind, "binds_by_year_end."+strconv.Itoa(y.Year), y.Probability)
+				}
+			}
+			row("distribution", "", "", "total_paid.p10", d.TotalPaid.P10)
+			row("distribution", "", "", "total_paid.p50", d.TotalPaid.P50)
+			row("distribution", "", "", "total_paid.p90", d.TotalPaid.P90)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTable writes a table per variant, then a comparison across variants.
+// Amounts are grouped by thousands for reading ("38,000,000,000.00").
+func (r *Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	title := r.Name
+	if title == "" {
+		title = "scenario"
+	}
+	fmt.Fprintf(tw, "%s: contract %s (%s, %sly periods)\n", title, r.Contract, r.Currency, r.Period)
+	if r.ActualsThrough != "" {
+		fmt.Fprintf(tw, "actuals through %s, projected %s to %s\n", r.ActualsThrough, r.FirstProjected, r.Horizon)
+	} else {
+		fmt.Fprintf(tw, "projected %s to %s\n", r.FirstProjected, r.Horizon)
+	}
+	for _, v := range r.Variants {
+		fmt.Fprintf(tw, "\nvariant %s\n", v.Name)
+		if len(v.Caps) > 0 {
+			fmt.Fprintln(tw, "  rule\tcap\tlimit\tbinds in\tremaining at horizon\t")
+			for _, c := range v.Caps {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t\n", c.Rule, c.Kind, group(c.Limit), c.BindsIn, group(c.RemainingAtHorizon))
+			}
+		} else {
+			fmt.Fprintln(tw, "  no caps")
+		}
+		fmt.Fprintln(tw, "  year\tobligations\t")
+		for _, y := range v.Years {
+			fmt.Fprintf(tw, "  %d\t%s\t\n", y.Year, group(y.Obligations))
+		}
+		if v.ActualsPaid != "" {
+			fmt.Fprintf(tw, "  actuals paid\t%s\t\n", group(v.ActualsPaid))
+		}
+		fmt.Fprintf(tw, "  total paid\t%s\t\n", group(v.TotalPaid))
+		if d := v.Distribution; d != nil {
+			fmt.Fprintf(tw, "  monte carlo\t%d runs\t\n", d.Runs)
+			for _, c := range d.Caps {
+				fmt.Fprintf(tw, "  %s %s binds in\tP10 %s\tP50 %s\tP90 %s\t\n", c.Rule, c.Kind, c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90)
+				var ys []string
+				for _, y := range c.ByYearEnd {
+					ys = append(ys, fmt.Sprintf("%d: %s", y.Year, y.Probability))
+				}
+				fmt.Fprintf(tw, "  P(bound by year end)\t%s\t\n", strings.Join(ys, "  "))
+			}
+			fmt.Fprintf(tw, "  total paid\tP10 %s\tP50 %s\tP90 %s\t\n", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90))
+		}
+	}
+	if len(r.Variants) > 1 {
+		fmt.Fprintln(tw, "\ncomparison")
+		// Columns: every (rule, cap) of any variant, in order of first appearance.
+		type capKey struct{ rule, kind string }
+		var keys []capKey
+		seen := map[capKey]bool{}
+		for _, v := range r.Variants {
+			for _, c := range v.Caps {
+				if k := (capKey{c.Rule, c.Kind}); !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+		head := []string{"variant"}
+		for _, k := range keys {
+			head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
+		}
+		head = append(head, "total paid")
+		fmt.Fprintln(tw, "  "+strings.Join(head, "\t")+"\t")
+		for _, v := range r.Variants {
+			cells := []string{v.Name}
+			for _, k := range keys {
+				bind, rem := "-", "-"
+				for _, c := range v.Caps {
+					if c.Rule == k.rule && c.Kind == k.kind {
+						bind, rem = c.BindsIn, group(c.RemainingAtHorizon)
+					}
+				}
+				cells = append(cells, bind, rem)
+			}
+			cells = append(cells, group(v.TotalPaid))
+			fmt.Fprintln(tw, "  "+strings.Join(cells, "\t")+"\t")
+		}
+	}
+	for _, wmsg := range r.Warnings {
+		fmt.Fprintf(tw, "\nwarning: %s", wmsg)
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+// group inserts thousands separators in a decimal string: "-1234567.50"
+// becomes "-1,234,567.50".
+func group(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		return sign + b.String() + "." + frac
+	}
+	return sign + b.String()
+}

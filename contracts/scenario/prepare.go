@@ -1,0 +1,358 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// ContractSource reads a stored contract by id (the database, in the
+// command and the REST API).
+type ContractSource interface {
+	// Contract returns the contract's current version; ENOTFOUND when there
+	// is no such contract. Variants are applied to its canonical document
+	// (Contract.Canonical), then parsed again.
+	Contract(ctx context.Context, id string) (*contracts.Contract, error)
+}
+
+// ActualsSource reads real history for actuals_through.
+type ActualsSource interface {
+	// Bases returns the base (spec section 4, step 1: matched revenue in the
+	// contract currency inside the rule's window) of every rule and period of
+	// the contract from its first period through `through`, from the events
+	// known now. Missing (rule, period) pairs are zero. The scenario runs
+	// them through the obligation engine, so under the scenario's base
+	// variant the actual periods' obligations equal what `revshare run`
+	// books for them.
+	Bases(ctx context.Context, contractID string, through ledger.Period) ([]Base, error)
+}
+
+// Base is the base of one rule in one period.
+type Base struct {
+	Rule   string
+	Period ledger.Period
+	Amount decimal.Decimal
+}
+
+// Sources are where Prepare reads what the scenario file only names. A nil
+// source refuses the scenarios that need it.
+type Sources struct {
+	Contracts ContractSource
+	Actuals   ActualsSource
+}
+
+// Plan is a scenario checked against its contract, ready to evaluate.
+type Plan struct {
+	s        *Scenario
+	contract *contracts.Contract // the base contract, before overrides
+	currency string
+	minor    int32 // the currency's minor units
+	freq     ledger.Frequency
+	periods  []ledger.Period // evaluated periods: actual ones, then projected ones
+	nActual  int             // periods[:nActual] are actual
+	actual   map[string][]decimal.Decimal
+	variants []*variantPlan
+	warnings []string
+	// drawPaths are the parsed paths of the Monte Carlo draws.
+	drawPaths []parsedPath
+}
+
+// variantPlan is one variant with its overrides applied.
+type variantPlan struct {
+	name     string
+	contract *contracts.Contract
+	streams  []Stream
+	feeds    [][]int             // per stream: indexes of the rules it feeds
+	fixed    [][]decimal.Decimal // rule × period: actual bases plus forecast revenue
+}
+
+// Prepare reads the contract (inline or through src), checks the scenario
+// against it and applies every variant's overrides. All problems come back
+// together in a *ValidationError.
+func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
+	var ps problems
+	doc := s.Contract.Document
+	if s.Contract.ID != "" {
+		if src.Contracts == nil {
+			return nil, ledger.Errorf(ledger.EINVALID, "contract %q: contracts by id need a database here; give the contract inline", s.Contract.ID)
+		}
+		c, err := src.Contracts.Contract(ctx, s.Contract.ID)
+		if err != nil {
+			return nil, err
+		}
+		doc = c.Canonical()
+	}
+	base, err := contracts.Parse(doc)
+	if err != nil {
+		return nil, &ValidationError{Problems: contractProblems(err, "contract")}
+	}
+	minor, err := ledger.MinorUnits(base.Currency)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{s: s, contract: base, currency: base.Currency, minor: minor, freq: base.Period}
+	if s.MonteCarlo != nil {
+		for _, d := range s.MonteCarlo.Draws {
+			pp, _ := parsePath(d.Path, len(s.Streams)) // checked by Parse
+			p.drawPaths = append(p.drawPaths, pp)
+		}
+	}
+	p.periodRange(ctx, &ps, src)
+	if len(ps.list) > 0 {
+		return nil, ps.err()
+	}
+	if s.ActualsThrough != nil {
+		if err := p.loadActuals(ctx, src); err != nil {
+			return nil, err
+		}
+	}
+	for i, v := range s.Expand() {
+		where := fmt.Sprintf("variants[%d] (%s)", i, v.Name)
+		if len(s.Variants) == 0 {
+			where = fmt.Sprintf("variant %q", v.Name)
+		}
+		vp := p.prepareVariant(v, doc, where, &ps)
+		p.variants = append(p.variants, vp)
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// periodRange fixes the evaluated periods: with actuals, from the contract's
+// first period through actuals_through, then projected through the horizon;
+// without, from start_period (default: the period of the earliest rule
+// start) through the horizon.
+func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
+	s := p.s
+	check := func(path string, per *ledger.Period) bool {
+		if per == nil {
+			return true
+		}
+		if per.Freq != p.freq {
+			ps.add(path, "%q is a %s but the contract's periods are %ss (e.g. %s)", per.Label(), per.Freq, p.freq,
+				ledger.PeriodOf(p.freq, per.Start()).Label())
+			return false
+		}
+		return true
+	}
+	hOK := check("horizon", &s.Horizon)
+	aOK := check("actuals_through", s.ActualsThrough)
+	sOK := check("start_period", s.StartPeriod)
+	if !hOK || !aOK || !sOK {
+		return
+	}
+	contractStart, hasStart := p.contractStart()
+	var first, firstProjected ledger.Period
+	switch {
+	case s.ActualsThrough != nil:
+		if src.Actuals == nil {
+			ps.add("actuals_through", "actuals need a database here")
+			return
+		}
+		if !hasStart {
+			ps.add("actuals_through", "the contract's rules have no start date, so its first period is unknown")
+			return
+		}
+		first, firstProjected = contractStart, s.ActualsThrough.Next()
+		if s.ActualsThrough.Before(contractStart) {
+			first = firstProjected
+		}
+	case s.StartPeriod != nil:
+		first, firstProjected = *s.StartPeriod, *s.StartPeriod
+	case hasStart:
+		first, firstProjected = contractStart, contractStart
+	default:
+		ps.add("start_period", "required: the contract's rules have no start date")
+		return
+	}
+	if s.Horizon.Before(firstProjected) {
+		ps.add("horizon", "%s is before the first projected period %s", s.Horizon.Label(), firstProjected.Label())
+		return
+	}
+	n := 0
+	for q := first; !s.Horizon.Before(q); q = q.Next() {
+		if n++; n > MaxPeriods {
+			ps.add("horizon", "%s to %s is more than %d periods", first.Label(), s.Horizon.Label(), MaxPeriods)
+			return
+		}
+	}
+	for q := first; !s.Horizon.Before(q); q = q.Next() {
+		if q.Before(firstProjected) {
+			p.nActual++
+		}
+		p.periods = append(p.periods, q)
+	}
+}
+
+// contractStart is the period of the earliest rule start.
+func (p *Plan) contractStart() (ledger.Period, bool) {
+	var first ledger.Date
+	for _, r := range p.contract.Rules {
+		if r.From.IsZero() {
+			continue
+		}
+		if first.IsZero() || r.From.Before(first) {
+			first = r.From
+		}
+	}
+	if first.IsZero() {
+		return ledger.Period{}, false
+	}
+	return p.contract.PeriodOf(first), true
+}
+
+func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
+	p.actual = map[string][]decimal.Decimal{}
+	if p.nActual == 0 {
+		return nil
+	}
+	bases, err := src.Actuals.Bases(ctx, p.contract.ID, *p.s.ActualsThrough)
+	if err != nil {
+		return err
+	}
+	index := map[ledger.Period]int{}
+	for i, q := range p.periods[:p.nActual] {
+		index[q] = i
+	}
+	for _, b := range bases {
+		i, ok := index[b.Period]
+		if !ok {
+			if b.Period.Before(p.periods[0]) && !b.Amount.IsZero() {
+				p.warnings = append(p.warnings, fmt.Sprintf("actuals: rule %s has a base in %s, before the contract's first period %s; ignored",
+					b.Rule, b.Period.Label(), p.periods[0].Label()))
+			}
+			continue
+		}
+		row := p.actual[b.Rule]
+		if row == nil {
+			row = make([]decimal.Decimal, p.nActual)
+			p.actual[b.Rule] = row
+		}
+		row[i] = row[i].Add(b.Amount)
+	}
+	return nil
+}
+
+func (p *Plan) prepareVariant(v Expanded, doc []byte, where string, ps *problems) *variantPlan {
+	vp := &variantPlan{name: v.Name, contract: p.contract}
+	hasRule := false
+	for _, o := range v.Set {
+		if pp, _ := parsePath(o.Path, len(p.s.Streams)); pp.kind == pathRule {
+			hasRule = true
+		}
+	}
+	if hasRule {
+		c, probs := applyContractOverrides(doc, v.Set, where)
+		ps.list = append(ps.list, probs...)
+		if c == nil {
+			return vp
+		}
+		if c.Period != p.freq || c.Currency != p.currency {
+			ps.add(where, "a variant may not change the contract's period or currency")
+			return vp
+		}
+		vp.contract = c
+	}
+	vp.streams = make([]Stream, len(p.s.Streams))
+	copy(vp.streams, p.s.Streams)
+	for _, o := range v.Set {
+		pp, _ := parsePath(o.Path, len(vp.streams))
+		if pp.kind == pathStart || pp.kind == pathGrowth {
+			d, _ := parseDecimal(o.Value) // checked by Parse
+			applyStreamOverride(vp.streams, pp, d)
+		}
+	}
+	vp.feeds = make([][]int, len(vp.streams))
+	for i := range vp.streams {
+		vp.feeds[i] = feeds(vp.contract, vp.streams[i].Match)
+	}
+	vp.fixed = p.fixedBases(vp, ps)
+	return vp
+}
+
+// feeds returns the rules a stream with match m feeds: those whose every
+// match field is fixed by m to one of the values the rule accepts. A stream
+// {seller: microsoft} does not feed a rule matching {seller: microsoft,
+// channel: azure}: the stream does not say its revenue is Azure's.
+func feeds(c *contracts.Contract, m Match) []int {
+	var out []int
+	for i := range c.Rules {
+		rm := &c.Rules[i].Match
+		if accepts(rm.Seller, m["seller"]) && accepts(rm.Channel, m["channel"]) && accepts(rm.Customer, m["customer"]) &&
+			accepts(rm.Product, m["product"]) && accepts(rm.Region, m["region"]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func accepts(want []string, got string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	for _, w := range want {
+		if w == got && got != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fixedBases returns, per rule and evaluated period, the base that does not
+// depend on growth: actual bases and forecast revenue. Projected revenue of
+// a period is dated on the period's first day: a rule counts it when that
+// day lies in its window.
+func (p *Plan) fixedBases(vp *variantPlan, ps *problems) [][]decimal.Decimal {
+	c := vp.contract
+	fixed := make([][]decimal.Decimal, len(c.Rules))
+	for r := range fixed {
+		fixed[r] = make([]decimal.Decimal, len(p.periods))
+		copy(fixed[r], p.actual[c.Rules[r].ID])
+	}
+	index := map[string]int{}
+	for i := p.nActual; i < len(p.periods); i++ {
+		index[p.periods[i].Label()] = i
+	}
+	for si := range vp.streams {
+		st := &vp.streams[si]
+		outside := 0
+		for _, row := range st.Rows {
+			per, err := ledger.ParsePeriod(row.Period)
+			if err != nil || per.Freq != p.freq {
+				ps.add(fmt.Sprintf("streams[%d].forecast", si), "%s line %d: period %q is not a contract period (want a %s like %s)",
+					st.Forecast, row.Line, row.Period, p.freq, p.periods[0].Label())
+				continue
+			}
+			k, ok := index[per.Label()]
+			if !ok {
+				outside++
+				continue
+			}
+			for _, r := range feeds(c, row.Match) {
+				if c.Rules[r].InWindow(per.Start()) {
+					fixed[r][k] = fixed[r][k].Add(row.Amount)
+				}
+			}
+		}
+		if outside > 0 {
+			p.warn(fmt.Sprintf("streams[%d]: %d forecast row(s) outside the projected periods %s..%s ignored",
+				si, outside, p.periods[p.nActual].Label(), p.periods[len(p.periods)-1].Label()))
+		}
+	}
+	return fixed
+}
+
+func (p *Plan) warn(w string) {
+	for _, x := range p.warnings {
+		if x == w {
+			return
+		}
+	}
+	p.warnings = append(p.warnings, w)
+}

@@ -1,0 +1,104 @@
+package scenario
+
+// Result is a scenario's answer: one VariantResult per variant, in the
+// order of Scenario.Expand. JSON field names follow spec section 8;
+// amounts are strings with the contract currency's minor units.
+type Result struct {
+	Name           string          `json:"name,omitempty"`
+	Contract       string          `json:"contract"`
+	Currency       string          `json:"currency"`
+	Period         string          `json:"period"` // month, quarter or year
+	ActualsThrough string          `json:"actuals_through,omitempty"`
+	FirstProjected string          `json:"first_projected"`
+	Horizon        string          `json:"horizon"`
+	Variants       []VariantResult `json:"variants"`
+	Warnings       []string        `json:"warnings,omitempty"`
+}
+
+// VariantResult is what one variant projects.
+type VariantResult struct {
+	Name  string       `json:"name"`
+	Caps  []CapResult  `json:"caps"`
+	Years []YearResult `json:"years"`
+	// TotalPaid is the sum of every rule's obligations (minimum true-ups
+	// included) from the first projected period through the horizon, plus
+	// the actual periods' when actuals_through is given.
+	TotalPaid    string        `json:"total_paid"`
+	ActualsPaid  string        `json:"actuals_paid,omitempty"` // the actual periods' part of TotalPaid
+	Distribution *Distribution `json:"distribution,omitempty"`
+	// Periods is the cumulative obligations per period (the chart's data).
+	Periods []PeriodResult `json:"periods"`
+}
+
+// CapResult is one cap of one rule.
+type CapResult struct {
+	Rule               string `json:"rule"`
+	Kind               string `json:"kind"` // total, per_year or per_period
+	Limit              string `json:"limit"`
+	BindsIn            string `json:"binds_in"` // period label, or "never"
+	RemainingAtHorizon string `json:"remaining_at_horizon"`
+}
+
+// YearResult is the obligations of one calendar year, all rules together
+// and per rule.
+type YearResult struct {
+	Year        int          `json:"year"`
+	Obligations string       `json:"obligations"`
+	Rules       []RuleAmount `json:"rules"`
+}
+
+// RuleAmount is one rule's share of a total.
+type RuleAmount struct {
+	Rule   string `json:"rule"`
+	Amount string `json:"amount"`
+}
+
+// PeriodResult is one evaluated period: the obligations booked in it and
+// cumulated since the first evaluated period, in total and per rule.
+type PeriodResult struct {
+	Period      string       `json:"period"`
+	Actual      bool         `json:"actual,omitempty"` // from booked actuals, not projected
+	Obligations string       `json:"obligations"`
+	Cumulative  string       `json:"cumulative"`
+	Rules       []RuleAmount `json:"rules"` // cumulative per rule
+}
+
+// Distribution summarises the Monte Carlo runs of a variant. Percentiles
+// are nearest-rank over the sorted runs ("never" sorts after every period).
+type Distribution struct {
+	Runs      int               `json:"runs"`
+	Cap       string            `json:"cap,omitempty"` // "<rule> <kind>": whose binding BindsIn describes
+	BindsIn   PeriodPercentiles `json:"binds_in"`
+	ByYearEnd []YearProbability `json:"binds_by_year_end"`
+	TotalPaid AmountPercentiles `json:"total_paid"`
+	Caps      []CapDistribution `json:"caps"`
+}
+
+// PeriodPercentiles are period labels or "never".
+type PeriodPercentiles struct {
+	P10 string `json:"p10"`
+	P50 string `json:"p50"`
+	P90 string `json:"p90"`
+}
+
+// AmountPercentiles are amounts.
+type AmountPercentiles struct {
+	P10 string `json:"p10"`
+	P50 string `json:"p50"`
+	P90 string `json:"p90"`
+}
+
+// YearProbability is the share of runs in which a cap has bound by the end
+// of a year (a decimal in [0, 1]).
+type YearProbability struct {
+	Year        int    `json:"year"`
+	Probability string `json:"probability"`
+}
+
+// CapDistribution is the binding distribution of one cap.
+type CapDistribution struct {
+	Rule      string            `json:"rule"`
+	Kind      string            `json:"kind"`
+	BindsIn   PeriodPercentiles `json:"binds_in"`
+	ByYearEnd []YearProbability `json:"binds_by_year_end"`
+}

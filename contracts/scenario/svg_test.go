@@ -1,0 +1,64 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestSVGGolden renders the chart of testdata/scenario/chart and compares it
+// with the committed golden file (go test -update rewrites it).
+func TestSVGGolden(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenario", "chart")
+	doc, err := os.ReadFile(filepath.Join(dir, "scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runScenario(t, string(doc), Sources{})
+	var b bytes.Buffer
+	if err := res.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	checkXML(t, b.Bytes())
+	golden := filepath.Join(dir, "chart.svg")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("chart differs from %s (run go test -update and look at it)", golden)
+	}
+}
+
+// checkXML parses the document with encoding/xml and checks its root.
+func checkXML(t *testing.T, doc []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	root := ""
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Space + " " + se.Name.Local
+		}
+	}
+	if root != "http://www.w3.org/2000/svg svg" {
+		t.Errorf("root element = %q, want svg in the SVG namespace", root)
+	}
+}
