@@ -1,0 +1,194 @@
+package usage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Mapping adapts another CSV layout to the canonical columns. It is read
+// from a YAML file (see docs/import.md); unknown keys are refused.
+//
+//	source: billing            # default source when --source is not given
+//	columns:                   # canonical name: the file's column name
+//	  event_id: Transaction ID
+//	  occurred_at: Date
+//	fixed:                     # canonical name: value when the file has no such column
+//	  currency: USD            #   (or when the cell is empty)
+//	dates:
+//	  layouts: ["01/02/2006", "2006-01-02 15:04:05"]   # Go layouts, tried in order
+//	  timezone: UTC            # for layouts without a zone
+//	amount:
+//	  negate: false            # flip the sign of every amount
+//	  sign_column: Type        # a column whose value gives the sign
+//	  negative: [refund, credit]
+//	  positive: [sale, charge]
+//	number:
+//	  decimal: ","             # decimal separator (default ".")
+//	  thousands: "."           # thousands separator (default: none allowed)
+type Mapping struct {
+	Source  string            `yaml:"source"`
+	Columns map[string]string `yaml:"columns"`
+	Fixed   map[string]string `yaml:"fixed"`
+	Dates   struct {
+		Layouts  []string `yaml:"layouts"`
+		Timezone string   `yaml:"timezone"`
+	} `yaml:"dates"`
+	Amount struct {
+		Negate     bool     `yaml:"negate"`
+		SignColumn string   `yaml:"sign_column"`
+		Negative   []string `yaml:"negative"`
+		Positive   []string `yaml:"positive"`
+	} `yaml:"amount"`
+	Number struct {
+		Decimal   string `yaml:"decimal"`
+		Thousands string `yaml:"thousands"`
+	} `yaml:"number"`
+
+	// Compiled by Validate.
+	number    Number
+	loc       *time.Location
+	layouts   []layout
+	negative  map[string]bool
+	positive  map[string]bool
+	validated bool
+}
+
+type layout struct {
+	layout   string
+	dateOnly bool // the layout carries no time of day
+}
+
+// MaxMappingBytes bounds a mapping file.
+const MaxMappingBytes = 1 << 20
+
+// ParseMapping reads and validates a mapping document. Every problem is
+// listed in the returned error (prefixed by name), one per line.
+func ParseMapping(name string, r io.Reader) (*Mapping, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxMappingBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > MaxMappingBytes {
+		return nil, fmt.Errorf("%s: mapping file larger than %d bytes", name, MaxMappingBytes)
+	}
+	var m Mapping
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %s", name, strings.Join(te.Errors, "\n"))
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &m, nil
+}
+
+// Validate checks the mapping and compiles it. A nil or zero Mapping is the
+// canonical layout.
+func (m *Mapping) Validate() error {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	for _, k := range sortedKeys(m.Columns) {
+		if _, ok := fieldByName(k); !ok {
+			bad("columns: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
+		}
+		if strings.TrimSpace(m.Columns[k]) == "" {
+			bad("columns.%s: empty column name", k)
+		}
+	}
+	for _, k := range sortedKeys(m.Fixed) {
+		if _, ok := fieldByName(k); !ok {
+			bad("fixed: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
+		}
+	}
+	m.number = DefaultNumber
+	switch m.Number.Decimal {
+	case "", ".":
+	case ",":
+		m.number.Decimal = ','
+	default:
+		bad("number.decimal: %q: want \".\" or \",\"", m.Number.Decimal)
+	}
+	switch m.Number.Thousands {
+	case "":
+	case ",", ".", " ", "'", "_":
+		m.number.Thousands = m.Number.Thousands[0]
+		if m.number.Thousands == m.number.Decimal {
+			bad("number.thousands: %q is also the decimal separator", m.Number.Thousands)
+		}
+	default:
+		bad("number.thousands: %q: want one of \",\" \".\" \" \" \"'\" \"_\"", m.Number.Thousands)
+	}
+	m.loc = time.UTC
+	if m.Dates.Timezone != "" {
+		loc, err := time.LoadLocation(m.Dates.Timezone)
+		if err != nil {
+			bad("dates.timezone: unknown time zone %q", m.Dates.Timezone)
+		} else {
+			m.loc = loc
+		}
+	}
+	m.layouts = nil
+	ref := time.Date(2001, 2, 3, 16, 5, 6, 0, time.UTC)
+	for _, l := range m.Dates.Layouts {
+		if strings.TrimSpace(l) == "" {
+			bad("dates.layouts: empty layout")
+			continue
+		}
+		s := ref.Format(l)
+		t, err := time.Parse(l, s)
+		if err != nil || t.Year() != 2001 || t.Month() != 2 || t.Day() != 3 {
+			bad("dates.layouts: %q is not a Go time layout with a year, month and day (write 2006-01-02 for YYYY-MM-DD)", l)
+			continue
+		}
+		// A layout without a time of day formats midnight and 16:05 alike.
+		dateOnly := s == time.Date(2001, 2, 3, 0, 0, 0, 0, time.UTC).Format(l)
+		m.layouts = append(m.layouts, layout{l, dateOnly})
+	}
+	m.negative = map[string]bool{}
+	m.positive = map[string]bool{}
+	for _, v := range m.Amount.Negative {
+		m.negative[strings.ToLower(strings.TrimSpace(v))] = true
+	}
+	for _, v := range m.Amount.Positive {
+		k := strings.ToLower(strings.TrimSpace(v))
+		if m.negative[k] {
+			bad("amount: %q is both positive and negative", v)
+		}
+		m.positive[k] = true
+	}
+	if m.Amount.SignColumn == "" && (len(m.negative) > 0 || len(m.positive) > 0) {
+		bad("amount: negative/positive values need a sign_column")
+	}
+	if m.Amount.SignColumn != "" && len(m.negative) == 0 {
+		bad("amount.sign_column: needs a list of negative values")
+	}
+	if m.Source != "" && strings.TrimSpace(m.Source) != m.Source {
+		bad("source: %q has surrounding spaces", m.Source)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	m.validated = true
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,488 @@
+package usage
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// RowErrors is a list of row errors; as an error it renders one per line.
+// NewReader and Reader.Next return it for problems of the whole file (an
+// empty file, a bad header, a file without data rows, a line too long).
+type RowErrors []*RowError
+
+func (es RowErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Row is one data record of a usage file. When Errors is empty, Event is a
+// valid event (without Source, ID, BatchID and EntryID, which the store
+// assigns). Record holds the fields as read; it is reused by the next call.
+type Row struct {
+	Line   int      // physical line where the record starts
+	Record []string // the fields as read
+	Event  ledger.Event
+	Errors []*RowError
+}
+
+// Reader streams rows from a usage CSV. Memory stays bounded by the longest
+// line, whatever the file's size.
+type Reader struct {
+	file    string
+	in      *countingReader
+	cr      *csv.Reader
+	m       *Mapping
+	header  []string // column names as written (trimmed)
+	idx     [numFields]int
+	colName [numFields]string // the name to show in errors
+	fixed   [numFields]string
+	meta    []int // columns kept as metadata
+	signCol int
+	rows    int
+	hline   int // line of the header
+
+	pending    []string // a record read ahead (after a quote error)
+	pendingErr error
+	hasPending bool
+	done       bool
+}
+
+// NewReader reads the header of a usage CSV named file (the name appears in
+// errors) and returns a Reader positioned on the first data row. m may be
+// nil for the canonical layout. Header problems come back as RowErrors.
+func NewReader(r io.Reader, file string, m *Mapping) (*Reader, error) {
+	if m == nil {
+		m = &Mapping{}
+	}
+	if !m.validated {
+		if err := m.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	in := newCountingReader(r)
+	// A leading byte-order mark is accepted and skipped.
+	if b, err := in.br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		in.br.Discard(3)
+		in.n += 3
+	}
+	cr := csv.NewReader(in)
+	cr.ReuseRecord = true
+	rd := &Reader{file: file, in: in, cr: cr, m: m, signCol: -1}
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, RowErrors{rd.errorf(1, "", "", "empty file: want a header row (%s, ...)", strings.Join(fieldNames[:4], ", "))}
+	}
+	if err != nil {
+		if es := rd.parseErrors(err); es != nil {
+			return nil, es
+		}
+		return nil, err
+	}
+	line, _ := cr.FieldPos(0)
+	rd.hline = line
+	if es := rd.readHeader(line, head); len(es) > 0 {
+		return nil, es
+	}
+	return rd, nil
+}
+
+// BytesRead is how many bytes of the input were consumed so far (for progress).
+func (r *Reader) BytesRead() int64 { return r.in.n }
+
+// Header returns the file's column names as written.
+func (r *Reader) Header() []string { return r.header }
+
+func (r *Reader) errorf(line int, col, val, format string, args ...any) *RowError {
+	return &RowError{File: r.file, Line: line, Column: col, Value: val, Reason: fmt.Sprintf(format, args...)}
+}
+
+func (r *Reader) readHeader(line int, head []string) RowErrors {
+	var es RowErrors
+	r.header = make([]string, len(head))
+	byName := map[string]int{}
+	for i, h := range head {
+		if !utf8.ValidString(h) {
+			es = append(es, r.errorf(line, "", "", "column %d: name %s is not valid UTF-8", i+1, quoteValue(h)))
+		}
+		h = strings.TrimSpace(h)
+		r.header[i] = h
+		if h == "" {
+			es = append(es, r.errorf(line, "", "", "column %d has no name", i+1))
+			continue
+		}
+		k := strings.ToLower(h)
+		if j, dup := byName[k]; dup {
+			es = append(es, r.errorf(line, "", "", "duplicate column %s (columns %d and %d; names are case-insensitive)", quoteValue(h), j+1, i+1))
+			continue
+		}
+		byName[k] = i
+	}
+	used := make([]bool, len(head))
+	for f := field(0); f < numFields; f++ {
+		r.idx[f] = -1
+		name := fieldNames[f]
+		r.colName[f] = name
+		r.fixed[f] = strings.TrimSpace(r.m.Fixed[name])
+		want := name
+		if mapped, ok := r.m.Columns[name]; ok {
+			want = strings.TrimSpace(mapped)
+		}
+		if i, ok := byName[strings.ToLower(want)]; ok {
+			r.idx[f] = i
+			r.colName[f] = r.header[i]
+			used[i] = true
+		} else if want != name && r.fixed[f] == "" {
+			es = append(es, r.errorf(line, "", "", "missing column %s (mapped to %s)", quoteValue(want), name))
+		}
+	}
+	if sc := strings.TrimSpace(r.m.Amount.SignColumn); sc != "" {
+		if i, ok := byName[strings.ToLower(sc)]; ok {
+			r.signCol = i
+		} else {
+			es = append(es, r.errorf(line, "", "", "missing column %s (the mapping's amount.sign_column)", quoteValue(sc)))
+		}
+	}
+	for _, f := range []field{fEventID, fOccurredAt, fSeller, fChannel, fCurrency} {
+		if r.idx[f] < 0 && r.fixed[f] == "" && r.m.Columns[fieldNames[f]] == "" {
+			es = append(es, r.errorf(line, "", "", "missing required column %s", fieldNames[f]))
+		}
+	}
+	if r.idx[fAmount] < 0 && r.fixed[fAmount] == "" && r.m.Columns[ColAmount] == "" {
+		hasQ := r.idx[fQuantity] >= 0 || r.fixed[fQuantity] != ""
+		hasP := r.idx[fUnitPrice] >= 0 || r.fixed[fUnitPrice] != ""
+		if !hasQ || !hasP {
+			es = append(es, r.errorf(line, "", "", "missing required column amount (or both quantity and unit_price)"))
+		}
+	}
+	for i, h := range r.header {
+		if !used[i] && h != "" {
+			r.meta = append(r.meta, i)
+		}
+	}
+	return es
+}
+
+// parseErrors turns a csv parse error into row errors, or returns nil if
+// err is not one.
+func (r *Reader) parseErrors(err error) RowErrors {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return RowErrors{r.csvError(pe, false)}
+	}
+	if errors.Is(err, errLineTooLong) {
+		return RowErrors{r.errorf(r.in.lines+1, "", "", "line longer than %d bytes", MaxLineBytes)}
+	}
+	return nil
+}
+
+func (r *Reader) csvError(pe *csv.ParseError, atEOF bool) *RowError {
+	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount):
+		return r.errorf(pe.StartLine, "", "", "wrong number of fields: want %d as in the header", len(r.header))
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return r.errorf(pe.Line, "", "", "bare \" in an unquoted field (column %d of the line): quote the field and double the \"", pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote) && atEOF:
+		return r.errorf(pe.StartLine, "", "", "unterminated quoted field: the \" opened on this line is never closed, so the rest of the file could not be read")
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return r.errorf(pe.Line, "", "", "extraneous \" in a quoted field (column %d of the line): double a \" inside quotes", pe.Column)
+	}
+	return r.errorf(pe.StartLine, "", "", "%v", pe.Err)
+}
+
+func (r *Reader) read() ([]string, error) {
+	if r.hasPending {
+		r.hasPending = false
+		return r.pending, r.pendingErr
+	}
+	return r.cr.Read()
+}
+
+// Next reads the next data row into row. It returns io.EOF after the last
+// row, RowErrors for a problem of the whole file (no data rows, a line
+// longer than MaxLineBytes), and other errors for I/O failures. A row with
+// problems comes back with a nil error and row.Errors set.
+func (r *Reader) Next(row *Row) error {
+	if r.done {
+		return io.EOF
+	}
+	row.Errors = row.Errors[:0]
+	row.Event = ledger.Event{}
+	row.Line = 0
+	rec, err := r.read()
+	if err == io.EOF {
+		r.done = true
+		if r.rows == 0 {
+			return RowErrors{r.errorf(r.hline, "", "", "no data rows: the file has a header only")}
+		}
+		return io.EOF
+	}
+	r.rows++
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			r.done = true
+			if es := r.parseErrors(err); es != nil {
+				return es
+			}
+			return err
+		}
+		row.Record = rec
+		row.Line = pe.StartLine
+		atEOF := false
+		if errors.Is(pe.Err, csv.ErrQuote) {
+			// Read ahead: an unterminated quote swallows the rest of the file.
+			next, nerr := r.cr.Read()
+			atEOF = nerr == io.EOF
+			if !atEOF {
+				r.pending, r.pendingErr, r.hasPending = append([]string(nil), next...), nerr, true
+			}
+		}
+		row.Errors = append(row.Errors, r.csvError(pe, atEOF))
+		return nil
+	}
+	row.Record = rec
+	row.Line, _ = r.cr.FieldPos(0)
+	r.parseRow(row)
+	return nil
+}
+
+func (r *Reader) lineOf(col int) int {
+	l, _ := r.cr.FieldPos(col)
+	return l
+}
+
+// value returns the text of canonical field f and the name to show in errors.
+func (r *Reader) value(rec []string, f field) (string, int) {
+	i := r.idx[f]
+	if i < 0 {
+		return r.fixed[f], -1
+	}
+	v := strings.TrimSpace(rec[i])
+	if v == "" {
+		v = r.fixed[f]
+	}
+	return v, i
+}
+
+func (r *Reader) parseRow(row *Row) {
+	rec := row.Record
+	bad := func(col int, f field, val, reason string) {
+		line := row.Line
+		name := fieldNames[f]
+		if col >= 0 {
+			line = r.lineOf(col)
+			name = r.header[col]
+		}
+		row.Errors = append(row.Errors, &RowError{File: r.file, Line: line, Column: name, Value: val, Reason: reason})
+	}
+	for i, v := range rec {
+		if !utf8.ValidString(v) {
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "invalid UTF-8"})
+		} else if len(v) > MaxFieldBytes {
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
+		}
+	}
+	if len(row.Errors) > 0 {
+		return
+	}
+	ev := &row.Event
+	text := func(f field, required bool) string {
+		v, col := r.value(rec, f)
+		if v == "" && required {
+			bad(col, f, v, "required")
+		}
+		return v
+	}
+	ev.EventID = text(fEventID, true)
+	if v, col := r.value(rec, fOccurredAt); v == "" {
+		bad(col, fOccurredAt, v, "required")
+	} else if t, dateOnly, reason := r.parseTime(v); reason != "" {
+		bad(col, fOccurredAt, v, reason)
+	} else {
+		ev.OccurredAt, ev.DateOnly = t, dateOnly
+	}
+	ev.Seller = text(fSeller, true)
+	ev.Channel = text(fChannel, true)
+	ev.Customer = text(fCustomer, false)
+	ev.Product = text(fProduct, false)
+	ev.Region = text(fRegion, false)
+	if v, col := r.value(rec, fCurrency); v == "" {
+		bad(col, fCurrency, v, "required")
+	} else if c := strings.ToUpper(v); !ledger.IsCurrency(c) {
+		bad(col, fCurrency, v, "unknown ISO 4217 currency")
+	} else {
+		ev.Currency = c
+	}
+	num := func(f field) (*decimal.Decimal, bool) {
+		v, col := r.value(rec, f)
+		if v == "" {
+			return nil, true
+		}
+		d, reason := ParseDecimal(v, r.m.number)
+		if reason != "" {
+			bad(col, f, v, reason)
+			return nil, false
+		}
+		return &d, true
+	}
+	q, okQ := num(fQuantity)
+	p, okP := num(fUnitPrice)
+	a, okA := num(fAmount)
+	switch {
+	case !okQ || !okP || !okA:
+	case a == nil && q != nil && p != nil:
+		ev.Amount = q.Mul(*p)
+	case a == nil:
+		v, col := r.value(rec, fAmount)
+		bad(col, fAmount, v, "required (or give both quantity and unit_price)")
+	case q != nil && p != nil && !q.Mul(*p).Equal(*a):
+		v, col := r.value(rec, fAmount)
+		bad(col, fAmount, v, fmt.Sprintf("not quantity × unit_price (%s × %s = %s)", q, p, ledger.FormatAmount(q.Mul(*p))))
+	default:
+		ev.Amount = *a
+	}
+	ev.Quantity, ev.UnitPrice = q, p
+	negate := r.m.Amount.Negate
+	if r.signCol >= 0 {
+		v := strings.ToLower(strings.TrimSpace(rec[r.signCol]))
+		switch {
+		case r.m.negative[v]:
+			negate = !negate
+		case r.m.positive[v]:
+		case len(r.m.positive) == 0:
+			// Without a positive list, any other value keeps the sign.
+		default:
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(r.signCol), Column: r.header[r.signCol],
+				Value: rec[r.signCol], Reason: "not one of the mapping's amount.positive or amount.negative values"})
+		}
+	}
+	if negate {
+		ev.Amount = ev.Amount.Neg()
+		if ev.Quantity != nil {
+			n := ev.Quantity.Neg()
+			ev.Quantity = &n
+		}
+	}
+	if len(r.meta) > 0 {
+		for _, i := range r.meta {
+			if v := rec[i]; v != "" {
+				if ev.Meta == nil {
+					ev.Meta = make(map[string]string, len(r.meta))
+				}
+				ev.Meta[r.header[i]] = v
+			}
+		}
+	}
+}
+
+// parseTime reads an RFC 3339 timestamp, a date YYYY-MM-DD or one of the
+// mapping's layouts. A date is midnight UTC of that date with dateOnly set.
+func (r *Reader) parseTime(s string) (t time.Time, dateOnly bool, reason string) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		if d, ok := parseISODate(s); ok {
+			return d, true, ""
+		}
+		if allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) {
+			return time.Time{}, false, "no such date"
+		}
+	}
+	if len(s) > 10 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't') {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, false, ""
+		}
+		if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+			return time.Time{}, false, "RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)"
+		}
+		if _, ok := parseISODate(s[:10]); !ok && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:10]) {
+			return time.Time{}, false, "no such date"
+		}
+	}
+	for _, l := range r.m.layouts {
+		t, err := time.ParseInLocation(l.layout, s, r.m.loc)
+		if err != nil {
+			continue
+		}
+		if l.dateOnly {
+			y, mo, d := t.Date()
+			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, ""
+		}
+		return t, false, ""
+	}
+	if len(r.m.layouts) > 0 {
+		return time.Time{}, false, "not an RFC 3339 timestamp, a date YYYY-MM-DD or a date in one of the mapping's layouts"
+	}
+	return time.Time{}, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
+}
+
+// parseISODate parses YYYY-MM-DD without time.Parse (it is on the hot path)
+// and refuses impossible dates.
+func parseISODate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
+		return time.Time{}, false
+	}
+	y, _ := strconv.Atoi(s[:4])
+	m := int(s[5]-'0')*10 + int(s[6]-'0')
+	d := int(s[8]-'0')*10 + int(s[9]-'0')
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// countingReader counts bytes and physical lines read, and refuses lines
+// longer than MaxLineBytes so that one record cannot exhaust memory.
+type countingReader struct {
+	br    *bufio.Reader
+	n     int64
+	lines int
+	run   int // bytes since the last newline
+}
+
+func newCountingReader(r io.Reader) *countingReader {
+	return &countingReader{br: bufio.NewReaderSize(r, 256<<10)}
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.br.Read(p)
+	c.n += int64(n)
+	b := p[:n]
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		c.lines += bytes.Count(b, []byte{'\n'})
+		c.run = n - i - 1
+	} else {
+		c.run += n
+	}
+	if c.run > MaxLineBytes {
+		return n, errLineTooLong
+	}
+	return n, err
+}

@@ -1,0 +1,300 @@
+package usage
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+const head = "event_id,occurred_at,seller,channel,amount,currency\n"
+
+// readAll reads a whole file and returns the valid events and every error
+// message (file-level ones included), in order.
+func readAll(t *testing.T, data string, m *Mapping) ([]ledger.Event, []string) {
+	t.Helper()
+	var errs []string
+	rd, err := NewReader(strings.NewReader(data), "f.csv", m)
+	if err != nil {
+		var es RowErrors
+		if !errors.As(err, &es) {
+			t.Fatalf("NewReader: %v", err)
+		}
+		for _, e := range es {
+			errs = append(errs, e.Error())
+		}
+		return nil, errs
+	}
+	var evs []ledger.Event
+	var row Row
+	for {
+		err := rd.Next(&row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var es RowErrors
+			if !errors.As(err, &es) {
+				t.Fatalf("Next: %v", err)
+			}
+			for _, e := range es {
+				errs = append(errs, e.Error())
+			}
+			break
+		}
+		for _, e := range row.Errors {
+			errs = append(errs, e.Error())
+		}
+		if len(row.Errors) == 0 {
+			evs = append(evs, row.Event)
+		}
+	}
+	return evs, errs
+}
+
+func TestReaderGood(t *testing.T) {
+	data := "\xEF\xBB\xBFEvent_ID, Occurred_At ,SELLER,channel,amount,currency,quantity,unit_price,note\n" +
+		"e1,2026-01-05,openai,azure,10.50,USD,3,3.50,hello\n" +
+		"e2,2026-01-05T23:30:00-02:00,openai,aws,-2.000000000000000001,eur,,,\n" +
+		"\n" + // blank lines are skipped
+		"e3,2026-02-28,msft,direct,,JPY,2,150,\n" +
+		"\"e,4\",2026-03-01T00:00:00Z,msft,\"multi\nline\",0,USD,,,\"x\"\"y\"\n"
+	evs, errs := readAll(t, data, nil)
+	if len(errs) != 0 {
+		t.Fatalf("errors: %q", errs)
+	}
+	if len(evs) != 4 {
+		t.Fatalf("got %d events", len(evs))
+	}
+	e := evs[0]
+	if e.EventID != "e1" || !e.DateOnly || e.AccountingDate().String() != "2026-01-05" || e.Amount.String() != "10.5" ||
+		ledger.FormatAmount(e.Amount) != "10.50" || e.Currency != "USD" || e.Quantity.String() != "3" || e.Meta["note"] != "hello" {
+		t.Errorf("e1 = %+v", e)
+	}
+	e = evs[1]
+	if e.DateOnly || e.AccountingDate().String() != "2026-01-06" || ledger.FormatAmount(e.Amount) != "-2.000000000000000001" ||
+		e.Currency != "EUR" || e.Quantity != nil || e.Meta != nil {
+		t.Errorf("e2 = %+v", e)
+	}
+	if got := ledger.FormatAmount(evs[2].Amount); got != "300" {
+		t.Errorf("e3 amount = %s, want 300 (quantity × unit_price)", got)
+	}
+	if evs[3].EventID != "e,4" || evs[3].Channel != "multi\nline" || evs[3].Meta["note"] != `x"y` {
+		t.Errorf("e4 = %+v", evs[3])
+	}
+}
+
+// badCases: each input and the exact messages it must produce.
+var badCases = []struct {
+	name string
+	data string
+	want []string
+}{
+	{"empty file", "", []string{`f.csv:1: empty file: want a header row (event_id, occurred_at, seller, channel, ...)`}},
+	{"header only", head, []string{`f.csv:1: no data rows: the file has a header only`}},
+	{"impossible date", head + "e1,2026-02-30,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-02-30": no such date`}},
+	{"missing date", head + "e1,,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "": required`}},
+	{"timestamp with space", head + "e1,2026-01-05 10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD`}},
+	{"timestamp without zone", head + "e1,2026-01-05T10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05T10:00:00": RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)`}},
+	{"impossible timestamp", head + "e1,2026-04-31T10:00:00Z,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-04-31T10:00:00Z": no such date`}},
+	{"non-numeric", head + "e1,2026-01-05,a,b,ten,USD\n", []string{`f.csv:2: column amount: value "ten": not a decimal number`}},
+	{"nan", head + "e1,2026-01-05,a,b,NaN,USD\ne2,2026-01-05,a,b,-Inf,USD\n", []string{
+		`f.csv:2: column amount: value "NaN": NaN and infinity are not amounts`,
+		`f.csv:3: column amount: value "-Inf": NaN and infinity are not amounts`}},
+	{"thousands", head + "e1,2026-01-05,a,b,\"1,234.50\",USD\n", []string{`f.csv:2: column amount: value "1,234.50": thousands separator "," not allowed (write 1234.50, or set number.thousands in a mapping file)`}},
+	{"exponent", head + "e1,2026-01-05,a,b,1e3,USD\n", []string{`f.csv:2: column amount: value "1e3": not a decimal number (exponents are not allowed)`}},
+	{"19 fraction digits", head + "e1,2026-01-05,a,b,0.1234567890123456789,USD\n", []string{`f.csv:2: column amount: value "0.1234567890123456789": more than 18 fractional digits`}},
+	{"currency", head + "e1,2026-01-05,a,b,1,XYZ\n", []string{`f.csv:2: column currency: value "XYZ": unknown ISO 4217 currency`}},
+	{"required", head + ",2026-01-05,,b,1,\n", []string{
+		`f.csv:2: column event_id: value "": required`,
+		`f.csv:2: column seller: value "": required`,
+		`f.csv:2: column currency: value "": required`}},
+	{"product mismatch", "event_id,occurred_at,seller,channel,quantity,unit_price,amount,currency\ne1,2026-01-05,a,b,3,3.33,10.00,USD\n",
+		[]string{`f.csv:2: column amount: value "10.00": not quantity × unit_price (3 × 3.33 = 9.99)`}},
+	{"amount missing", "event_id,occurred_at,seller,channel,quantity,unit_price,amount,currency\ne1,2026-01-05,a,b,3,,,USD\n",
+		[]string{`f.csv:2: column amount: value "": required (or give both quantity and unit_price)`}},
+	{"column count", head + "e1,2026-01-05,a,b,1\ne2,2026-01-05,a,b,1,USD,extra\n", []string{
+		`f.csv:2: wrong number of fields: want 6 as in the header`,
+		`f.csv:3: wrong number of fields: want 6 as in the header`}},
+	{"unterminated quote", head + "e1,2026-01-05,a,b,1,USD\ne2,\"2026-01-05,a,b,1,USD\ne3,2026-01-05,a,b,1,USD\n",
+		[]string{`f.csv:3: unterminated quoted field: the " opened on this line is never closed, so the rest of the file could not be read`}},
+	{"bare quote", head + "e1,2026-01-05,a\"x,b,1,USD\ne2,2026-01-05,a,b,1,JPY\n",
+		[]string{`f.csv:2: bare " in an unquoted field (column 16 of the line): quote the field and double the "`}},
+	{"extraneous quote", head + "e1,2026-01-05,\"a\"x,b,1,USD\ne2,2026-01-05,a,b,1,JPY\n",
+		[]string{`f.csv:2: extraneous " in a quoted field (column 17 of the line): double a " inside quotes`}},
+	{"invalid utf8", head + "e1,2026-01-05,a\xff,b,1,USD\n", []string{`f.csv:2: column seller: value "a\xff": invalid UTF-8`}},
+	{"duplicate columns", "event_id,occurred_at,seller,channel,amount,currency,Amount\n", []string{
+		`f.csv:1: duplicate column "Amount" (columns 5 and 7; names are case-insensitive)`}},
+	{"missing columns", "event_id,seller,amount\n", []string{
+		`f.csv:1: missing required column occurred_at`,
+		`f.csv:1: missing required column channel`,
+		`f.csv:1: missing required column currency`}},
+	{"line numbers after multi-line field", head + "e1,2026-01-05,a,\"b\nc\",1,USD\ne2,2026-13-01,a,b,1,USD\n",
+		[]string{`f.csv:4: column occurred_at: value "2026-13-01": no such date`}},
+}
+
+func TestReaderBad(t *testing.T) {
+	for _, tc := range badCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := readAll(t, tc.data, nil)
+			if strings.Join(errs, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	comma := Number{Decimal: ',', Thousands: '.'}
+	for _, tc := range []struct {
+		in     string
+		n      Number
+		want   string // FormatAmount of the result, or the reason
+		reason bool
+	}{
+		{"0", DefaultNumber, "0", false},
+		{"-12.340", DefaultNumber, "-12.340", false},
+		{"+7", DefaultNumber, "7", false},
+		{"123456789012345678901234567890.123456789012345678", DefaultNumber, "123456789012345678901234567890.123456789012345678", false},
+		{"999999999999999999", DefaultNumber, "999999999999999999", false},
+		{"1.234,50", comma, "1234.50", false},
+		{"1.234.567,5", comma, "1234567.5", false},
+		{"12.34,5", comma, "misplaced thousands separator", true},
+		{"1234", comma, "1234", false},
+		{".5", DefaultNumber, "not a decimal number (want digits before the decimal point, as in 0.50)", true},
+		{"5.", DefaultNumber, "not a decimal number (want digits after the decimal point)", true},
+		{"-", DefaultNumber, "not a decimal number", true},
+		{"1 000", DefaultNumber, `thousands separator " " not allowed (write 1234.50, or set number.thousands in a mapping file)`, true},
+		{"1,2", DefaultNumber, "not a decimal number", true},
+		{"inf", DefaultNumber, "NaN and infinity are not amounts", true},
+		{"1234567890123456789012345678901", DefaultNumber, "more than 30 digits before the decimal point", true},
+	} {
+		d, reason := ParseDecimal(tc.in, tc.n)
+		got := reason
+		if reason == "" {
+			got = ledger.FormatAmount(d)
+		}
+		if got != tc.want || (reason != "") != tc.reason {
+			t.Errorf("ParseDecimal(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMapping(t *testing.T) {
+	doc := `
+source: billing
+columns:
+  event_id: Transaction ID
+  occurred_at: Date
+  amount: Net
+fixed:
+  currency: EUR
+  channel: direct
+dates:
+  layouts: ["02.01.2006"]
+amount:
+  sign_column: Type
+  negative: [Refund]
+  positive: [Sale]
+number:
+  decimal: ","
+  thousands: "."
+`
+	m, err := ParseMapping("m.yaml", strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "Transaction ID;Date;Seller;Net;Type\n" // semicolons are not supported: one column
+	_, errs := readAll(t, data, m)
+	if len(errs) == 0 {
+		t.Fatal("want header errors for a semicolon file")
+	}
+	data = "Transaction ID,Date,Seller,Net,Type,Currency\n" +
+		"t1,05.01.2026,openai,\"1.234,50\",Sale,\n" +
+		"t2,06.01.2026,openai,\"10,00\",refund,USD\n" +
+		"t3,07.01.2026,openai,\"10,00\",other,USD\n"
+	evs, errs := readAll(t, data, m)
+	want := []string{`f.csv:4: column Type: value "other": not one of the mapping's amount.positive or amount.negative values`}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("errors %q", errs)
+	}
+	if len(evs) != 2 || ledger.FormatAmount(evs[0].Amount) != "1234.50" || evs[0].Currency != "EUR" || evs[0].Channel != "direct" ||
+		!evs[0].DateOnly || evs[0].AccountingDate().String() != "2026-01-05" ||
+		ledger.FormatAmount(evs[1].Amount) != "-10.00" || evs[1].Currency != "USD" || evs[1].Meta["Type"] != "refund" {
+		t.Fatalf("events %+v", evs)
+	}
+
+	for _, tc := range []struct{ doc, want string }{
+		{"colums: {}", "m.yaml: line 1: field colums not found in type usage.Mapping"},
+		{"columns: {amt: x}", `m.yaml: columns: "amt" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)`},
+		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a Go time layout with a year, month and day (write 2006-01-02 for YYYY-MM-DD)`},
+		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
+		{"amount: {sign_column: t}", `m.yaml: amount.sign_column: needs a list of negative values`},
+	} {
+		_, err := ParseMapping("m.yaml", strings.NewReader(tc.doc))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("ParseMapping(%q) = %v, want %s", tc.doc, err, tc.want)
+		}
+	}
+}
+
+func TestMappingMissingColumn(t *testing.T) {
+	m, err := ParseMapping("m.yaml", strings.NewReader("columns: {event_id: Txn}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs := readAll(t, head, m)
+	want := []string{`f.csv:1: missing column "Txn" (mapped to event_id)`}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors %q", errs)
+	}
+}
+
+func TestDigestAndDiff(t *testing.T) {
+	evs, errs := readAll(t, head+"e1,2026-01-05,a,b,10.50,USD\ne1,2026-01-05,a,b,10.5,USD\ne1,2026-01-05,a,c,11,USD\n", nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d0, _ := Digest(&evs[0], nil)
+	d1, _ := Digest(&evs[1], nil)
+	d2, _ := Digest(&evs[2], nil)
+	if d0 != d1 || d0 == d2 {
+		t.Errorf("digests: 10.50 and 10.5 must be equal, another channel must differ")
+	}
+	got := ConflictReason("batch 1 line 2", &evs[0], &evs[2])
+	want := `conflicts with the version imported in batch 1 line 2: channel "b" -> "c"; amount "10.50" -> "11"`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestRates(t *testing.T) {
+	data := "Date,From,To,Rate\n2026-01-01,eur,USD,1.0850\n2026-02-30,EUR,XXX,0\n2026-01-01,USD,USD,1e2\n"
+	rr, err := NewRateReader(strings.NewReader(data), "r.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var row RateRow
+	for rr.Next(&row) == nil {
+		for _, e := range row.Errors {
+			got = append(got, e.Error())
+		}
+		if len(row.Errors) == 0 {
+			got = append(got, row.Rate.Date.String()+" "+row.Rate.From+"->"+row.Rate.To+" "+ledger.FormatAmount(row.Rate.Rate))
+		}
+	}
+	want := []string{
+		"2026-01-01 EUR->USD 1.0850",
+		`r.csv:3: column Date: value "2026-02-30": not a date YYYY-MM-DD`,
+		`r.csv:3: column To: value "XXX": unknown ISO 4217 currency`,
+		`r.csv:3: column Rate: value "0": a rate must be positive`,
+		`r.csv:4: column To: value "USD": same currency as from`,
+		`r.csv:4: column Rate: value "1e2": not a decimal number (exponents are not allowed)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
