@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"bytes"
+	_ "embed"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// OpenAPI returns the embedded OpenAPI 3 document of the API.
+func OpenAPI() []byte { return bytes.Clone(openapiJSON) }
+
+// apiRoutes is every route of the REST API (spec section 7).
+func (s *Server) apiRoutes() []routeDef {
+	p := func(path string) string { return APIPrefix + path }
+	get := []string{http.MethodGet}
+	post := []string{http.MethodPost}
+	return []routeDef{
+		{name: "healthz", path: p("/healthz"), methods: get, handler: s.healthz},
+		{name: "openapi", path: p("/openapi.json"), methods: get, handler: s.openapi},
+		{name: "metrics", path: p("/metrics"), methods: get, handler: s.metricsPage},
+
+		{name: "accounts", path: p("/accounts"), methods: get, handler: s.listAccounts},
+		{name: "account_balance", path: p("/accounts/{account}/balance"), methods: get, handler: s.accountBalance, params: []string{"as_of", "known_at"}},
+		{name: "trial_balance", path: p("/trial-balance"), methods: get, handler: s.trialBalance, params: []string{"as_of", "known_at"}},
+		{name: "entries", path: p("/entries"), methods: get, handler: s.listEntries, params: []string{"account", "from", "to", "contract", "known_at"}},
+		{name: "entry", path: p("/entries/{id}"), methods: get, handler: s.getEntry},
+		{name: "events", path: p("/events"), methods: get, handler: s.listEvents, params: eventParams},
+		{name: "event", path: p("/events/{id}"), methods: get, handler: s.getEvent},
+		{name: "imports", path: p("/imports"), methods: get, handler: s.listImports},
+		{name: "import", path: p("/imports/{id:[0-9]+}"), methods: get, handler: s.getImport},
+		{name: "import_usage", path: p("/imports/usage"), methods: post, handler: s.importUsage,
+			params: []string{"source", "file", "allow_partial", "dry_run"}, body: MaxCSVBodyBytes, timeout: LongTimeout},
+		{name: "contracts", path: p("/contracts"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.contracts},
+		{name: "contract", path: p("/contracts/{id}"), methods: get, handler: s.getContract},
+		{name: "statements", path: p("/contracts/{id}/statements"), methods: get, handler: s.listStatements},
+		{name: "statement", path: p("/contracts/{id}/statements/{period}"), methods: get, handler: s.getStatement},
+		{name: "caps", path: p("/contracts/{id}/caps"), methods: get, handler: s.getCaps, params: []string{"as_of"}},
+		{name: "verify", path: p("/verify"), methods: get, handler: s.verify, timeout: LongTimeout},
+		{name: "runs", path: p("/runs"), methods: post, handler: s.run, timeout: LongTimeout},
+		{name: "period_close", path: p("/periods/{period}/close"), methods: post, handler: s.closePeriod, timeout: LongTimeout},
+		{name: "payments", path: p("/payments"), methods: post, handler: s.pay},
+		{name: "scenarios", path: p("/scenarios"), methods: post, handler: s.scenario, timeout: LongTimeout},
+		{name: "tokens", path: p("/tokens"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.tokens},
+		{name: "token", path: p("/tokens/{id}"), methods: []string{http.MethodDelete}, handler: s.revokeToken},
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if !s.ready.Load() {
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openapiJSON)
+	return err
+}
+
+func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.Handler().ServeHTTP(w, r)
+	return nil
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Verifier == nil {
+		return errNotImplemented("verify")
+	}
+	res, err := s.read.Verifier.Verify(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// readBody reads a request body (bounded by the route's limit).
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, ledger.Errorf(ledger.EINVALID, "empty request body")
+	}
+	return b, nil
+}
+
+// boolParam reads an optional true/false query parameter.
+func boolParam(r *http.Request, name string) (bool, error) {
+	switch strings.ToLower(r.URL.Query().Get(name)) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, ledger.Errorf(ledger.EINVALID, "invalid %s %q: want true or false", name, r.URL.Query().Get(name))
+}

@@ -1,0 +1,247 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/revshare/revshare/reports/httpapi"
+)
+
+// who may call what, written independently of the permission table.
+type who int
+
+const (
+	anyone   who = iota // public
+	readers             // every role
+	modelers            // analyst, admin
+	writers             // finance, admin
+	admins              // admin
+)
+
+func (w who) allows(r httpapi.Role) bool {
+	switch w {
+	case anyone, readers:
+		return true
+	case modelers:
+		return r == httpapi.Analyst || r == httpapi.Admin
+	case writers:
+		return r == httpapi.Finance || r == httpapi.Admin
+	case admins:
+		return r == httpapi.Admin
+	}
+	return false
+}
+
+// call is one method on one route: who may, the request to send, and the
+// status when allowed.
+type call struct {
+	who  who
+	path string // a concrete path for the route
+	body string
+	ok   int
+}
+
+// matrix is the expected behaviour of every route. A route the router has
+// that is not here fails the test.
+var matrix = map[string]map[string]call{
+	"healthz":         {"GET": {anyone, "/api/v1/healthz", "", 200}},
+	"openapi":         {"GET": {anyone, "/api/v1/openapi.json", "", 200}},
+	"metrics":         {"GET": {anyone, "/api/v1/metrics", "", 200}},
+	"accounts":        {"GET": {readers, "/api/v1/accounts", "", 200}},
+	"account_balance": {"GET": {readers, "/api/v1/accounts/assets:receivable/balance", "", 200}},
+	"trial_balance":   {"GET": {readers, "/api/v1/trial-balance", "", 200}},
+	"entries":         {"GET": {readers, "/api/v1/entries", "", 200}},
+	"entry":           {"GET": {readers, "/api/v1/entries/1", "", 200}},
+	"events":          {"GET": {readers, "/api/v1/events", "", 200}},
+	"event":           {"GET": {readers, "/api/v1/events/1", "", 200}},
+	"imports":         {"GET": {readers, "/api/v1/imports", "", 200}},
+	"import":          {"GET": {readers, "/api/v1/imports/1", "", 200}},
+	"import_usage":    {"POST": {writers, "/api/v1/imports/usage?source=crm", "event_id,occurred_at\n", 200}},
+	"contracts": {"GET": {readers, "/api/v1/contracts", "", 200},
+		"POST": {writers, "/api/v1/contracts", demoContract, 201}},
+	"contract":     {"GET": {readers, "/api/v1/contracts/openai-microsoft", "", 200}},
+	"statements":   {"GET": {readers, "/api/v1/contracts/openai-microsoft/statements", "", 200}},
+	"statement":    {"GET": {readers, "/api/v1/contracts/openai-microsoft/statements/2026-03", "", 200}},
+	"caps":         {"GET": {readers, "/api/v1/contracts/openai-microsoft/caps", "", 200}},
+	"verify":       {"GET": {readers, "/api/v1/verify", "", 200}},
+	"runs":         {"POST": {writers, "/api/v1/runs", `{"through":"2026-03"}`, 200}},
+	"period_close": {"POST": {writers, "/api/v1/periods/2026-03/close", "", 200}},
+	"payments":     {"POST": {writers, "/api/v1/payments", `{"contract":"openai-microsoft","payer":"openai","payee":"microsoft","amount":"200.10","date":"2026-04-15"}`, 201}},
+	"scenarios":    {"POST": {modelers, "/api/v1/scenarios", "contract: openai-microsoft\nhorizon: 2030-12\n", 200}},
+	"tokens": {"GET": {admins, "/api/v1/tokens", "", 200},
+		"POST": {admins, "/api/v1/tokens", `{"name":"new","role":"auditor"}`, 201}},
+	"token": {"DELETE": {admins, "/api/v1/tokens/{fresh}", "", 200}},
+
+	"web_root":          {"GET": {readers, "/", "", 200}},
+	"web_login":         {"GET": {anyone, "/web/login", "", 200}, "POST": {anyone, "/web/login", "token={token}", 303}},
+	"web_logout":        {"POST": {anyone, "/web/logout", "", 303}},
+	"web_style":         {"GET": {anyone, "/web/style.css", "", 200}},
+	"web_trial_balance": {"GET": {readers, "/web/trial-balance?as_of=2026-03-31", "", 200}},
+	"web_entries":       {"GET": {readers, "/web/entries?account=assets:receivable", "", 200}},
+	"web_entry":         {"GET": {readers, "/web/entries/1", "", 200}},
+	"web_events":        {"GET": {readers, "/web/events", "", 200}},
+	"web_event":         {"GET": {readers, "/web/events/2", "", 200}},
+	"web_imports":       {"GET": {readers, "/web/imports", "", 200}},
+	"web_import":        {"GET": {readers, "/web/imports/1", "", 200}},
+	"web_contracts":     {"GET": {readers, "/web/contracts", "", 200}},
+	"web_contract":      {"GET": {readers, "/web/contracts/openai-microsoft", "", 200}},
+	"web_statement":     {"GET": {readers, "/web/contracts/openai-microsoft/statements/2026-03", "", 200}},
+}
+
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// expect is the status for a role ("" = no token) calling method on route.
+func expect(route, method string, role httpapi.Role) int {
+	c, ok := matrix[route][method]
+	switch {
+	case !ok:
+		return http.StatusMethodNotAllowed
+	case c.who == anyone:
+		if route == "web_login" && method == "POST" && role == "" {
+			return http.StatusUnauthorized // the form comes back: no token
+		}
+		return c.ok
+	case role == "":
+		if strings.HasPrefix(route, "web_") && method == "GET" {
+			return http.StatusSeeOther // to the login form
+		}
+		return http.StatusUnauthorized
+	case !c.who.allows(role):
+		return http.StatusForbidden
+	}
+	return c.ok
+}
+
+func routeNames(t *testing.T, r *mux.Router) []string {
+	t.Helper()
+	var names []string
+	err := r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		names = append(names, rt.GetName())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newEnv(t)
+	names := routeNames(t, e.srv.Router())
+	for _, n := range names {
+		if _, ok := matrix[n]; !ok {
+			t.Errorf("route %q is not in the authorization matrix", n)
+		}
+	}
+	for n := range matrix {
+		if sort.SearchStrings(names, n) == len(names) || names[sort.SearchStrings(names, n)] != n {
+			t.Errorf("matrix names route %q, which the router does not have", n)
+		}
+	}
+	roles := append([]httpapi.Role{""}, httpapi.Roles...)
+	for _, route := range names {
+		for _, method := range methods {
+			for _, role := range roles {
+				c := matrix[route][method]
+				if c.path == "" { // a method the route does not have: use any of its paths
+					for _, other := range matrix[route] {
+						c.path = other.path
+					}
+				}
+				got, body := e.do(t, method, c.path, c.body, role)
+				want := expect(route, method, role)
+				if got != want {
+					t.Errorf("%s %s (%s) as %q: status %d, want %d; body %.200s", method, c.path, route, role, got, want, body)
+				}
+				if got >= 400 && strings.HasPrefix(c.path, "/api/") && !strings.HasPrefix(body, `{`) {
+					t.Errorf("%s %s as %q: error body is not JSON: %.200s", method, c.path, role, body)
+				}
+			}
+		}
+	}
+}
+
+// do sends one request as role; {token} in the body and {fresh} in the path
+// are replaced by the role's token and by a fresh token's id.
+func (e *env) do(t *testing.T, method, path, body string, role httpapi.Role) (int, string) {
+	t.Helper()
+	if strings.Contains(path, "{fresh}") {
+		_, _, err := e.rw.CreateToken(context.Background(), "to-revoke", "auditor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, _ := e.rw.Tokens(context.Background())
+		path = strings.Replace(path, "{fresh}", strconv.FormatInt(ts[len(ts)-1].ID, 10), 1)
+	}
+	body = strings.Replace(body, "{token}", url.QueryEscape(e.tokens[role]), 1)
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if strings.HasPrefix(body, "token=") {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if role != "" && !strings.HasPrefix(path, "/web/login") {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+// TestAuditorWritesChangeNothing sends every method of every route as an
+// auditor and checks that the database file is byte-identical afterwards.
+func TestAuditorWritesChangeNothing(t *testing.T) {
+	e := newEnv(t)
+	before := fileBytes(t, e.path)
+	for route, ms := range matrix {
+		for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+			c, ok := ms[method]
+			if !ok {
+				for _, other := range ms {
+					c = other
+				}
+			}
+			if strings.Contains(c.path, "{fresh}") {
+				c.path = "/api/v1/tokens/1"
+			}
+			got, _ := e.do(t, method, c.path, c.body, httpapi.Auditor)
+			if got < 300 && route != "web_login" && route != "web_logout" {
+				t.Errorf("auditor %s %s: status %d, want a refusal", method, c.path, got)
+			}
+		}
+	}
+	if after := fileBytes(t, e.path); after != before {
+		t.Fatalf("the database changed after an auditor's writes (%d bytes before, %d after)", len(before), len(after))
+	}
+}
+
+// TestUnknownTokenAndBadHeaders: every way of not presenting a valid token
+// is a 401 with the same JSON error shape.
+func TestUnknownTokenAndBadHeaders(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, header string
+		status       int
+		body         string
+	}{
+		{"no token", "", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer \u003ctoken\u003e"}}`},
+		{"unknown token", "Bearer rs_unknown", 401, `{"error":{"code":"unauthorized","message":"invalid or revoked token"}}`},
+		{"basic auth", "Basic dXNlcjpwYXNz", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer \u003ctoken\u003e"}}`},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/trial-balance", nil)
+		if tc.header != "" {
+			req.Header.Set("Authorization", tc.header)
+		}
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != tc.status || strings.TrimSpace(rec.Body.String()) != tc.body {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, rec.Code, rec.Body.String(), tc.status, tc.body)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+type allAdmins struct{}
+
+func (allAdmins) Authenticate(ctx context.Context, tok string) (Principal, error) {
+	return Principal{TokenID: 1, Name: "root", Role: Admin}, nil
+}
+
+// TestDenyByDefault removes a route from the permission table: even an
+// admin is then refused, although the router still has the route.
+func TestDenyByDefault(t *testing.T) {
+	saved := permissions["healthz"]
+	delete(permissions, "healthz")
+	defer func() { permissions["healthz"] = saved }()
+	s := New(Config{Auth: allAdmins{}})
+	for _, auth := range []string{"", "Bearer rs_x"} {
+		req := httptest.NewRequest("GET", "/api/v1/healthz", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		want := http.StatusForbidden
+		if auth == "" {
+			want = http.StatusUnauthorized
+		}
+		if rec.Code != want {
+			t.Errorf("auth %q: status %d, want %d (%s)", auth, rec.Code, want, rec.Body.String())
+		}
+	}
+}

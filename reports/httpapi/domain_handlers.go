@@ -1,0 +1,705 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// EventJSON is a stored usage event.
+type EventJSON struct {
+	ID         int64             `json:"id"`
+	Source     string            `json:"source"`
+	EventID    string            `json:"event_id"`
+	OccurredAt string            `json:"occurred_at"`
+	Seller     string            `json:"seller"`
+	Channel    string            `json:"channel"`
+	Customer   string            `json:"customer"`
+	Product    string            `json:"product"`
+	Region     string            `json:"region"`
+	Quantity   string            `json:"quantity,omitempty"`
+	UnitPrice  string            `json:"unit_price,omitempty"`
+	Amount     string            `json:"amount"`
+	Currency   string            `json:"currency"`
+	Meta       map[string]string `json:"meta"`
+	BatchID    int64             `json:"batch_id"`
+	EntryID    int64             `json:"entry_id"`
+	Late       bool              `json:"late"`
+}
+
+func toEventJSON(e *ledger.Event) EventJSON {
+	j := EventJSON{ID: e.ID, Source: e.Source, EventID: e.EventID, Seller: e.Seller, Channel: e.Channel, Customer: e.Customer,
+		Product: e.Product, Region: e.Region, Amount: ledger.FormatAmount(e.Amount), Currency: e.Currency, Meta: e.Meta,
+		BatchID: e.BatchID, EntryID: e.EntryID, Late: e.Late}
+	if e.DateOnly {
+		j.OccurredAt = ledger.DateOf(e.OccurredAt.UTC()).String()
+	} else {
+		j.OccurredAt = timeText(e.OccurredAt)
+	}
+	if e.Quantity != nil {
+		j.Quantity = ledger.FormatAmount(*e.Quantity)
+	}
+	if e.UnitPrice != nil {
+		j.UnitPrice = ledger.FormatAmount(*e.UnitPrice)
+	}
+	if j.Meta == nil {
+		j.Meta = map[string]string{}
+	}
+	return j
+}
+
+var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "from", "to", "batch", "entry"}
+
+func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
+	if s.read.Events == nil {
+		return nil, "", errNotImplemented("events")
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return nil, "", err
+	}
+	from, to, err := dateRange(r)
+	if err != nil {
+		return nil, "", err
+	}
+	q := r.URL.Query()
+	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
+		Product: q.Get("product"), Region: q.Get("region"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
+	for name, dst := range map[string]*int64{"batch": &f.BatchID, "entry": &f.EntryID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return nil, "", ledger.Errorf(ledger.EINVALID, "invalid %s %q: want a positive whole number", name, v)
+			}
+			*dst = n
+		}
+	}
+	evs, err := s.read.Events.Events(r.Context(), f)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]EventJSON, 0, len(evs))
+	next := ""
+	for i := range evs {
+		if i == pg.limit {
+			next = encodeCursor(strconv.FormatInt(evs[i-1].ID, 10))
+			break
+		}
+		items = append(items, toEventJSON(&evs[i]))
+	}
+	return items, next, nil
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	items, next, err := s.eventsPage(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		rows := make([][]string, len(items))
+		for i, e := range items {
+			rows[i] = []string{strconv.FormatInt(e.ID, 10), e.Source, e.EventID, e.OccurredAt, e.Seller, e.Channel, e.Customer, e.Product, e.Region,
+				e.Quantity, e.UnitPrice, e.Amount, e.Currency, strconv.FormatInt(e.BatchID, 10), strconv.FormatInt(e.EntryID, 10), strconv.FormatBool(e.Late)}
+		}
+		return writeCSV(w, r, []string{"id", "source", "event_id", "occurred_at", "seller", "channel", "customer", "product", "region",
+			"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"}, rows, next)
+	}
+	return writeJSON(w, http.StatusOK, list[EventJSON]{Items: items, NextCursor: next})
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Events == nil {
+		return errNotImplemented("events")
+	}
+	id, err := idParam(r, "id", "event")
+	if err != nil {
+		return err
+	}
+	e, err := s.read.Events.Event(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toEventJSON(&e))
+}
+
+func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
+	if s.read.Imports == nil {
+		return nil, "", errNotImplemented("imports")
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return nil, "", err
+	}
+	bs, err := s.read.Imports.ImportBatches(r.Context(), after, pg.limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(bs) > pg.limit {
+		bs = bs[:pg.limit]
+		next = encodeCursor(strconv.FormatInt(bs[pg.limit-1].ID, 10))
+	}
+	for i := range bs {
+		if bs[i].EntryIDs == nil {
+			bs[i].EntryIDs = []int64{}
+		}
+	}
+	if bs == nil {
+		bs = []ImportBatch{}
+	}
+	return bs, next, nil
+}
+
+func (s *Server) listImports(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	bs, next, err := s.importsPage(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		rows := make([][]string, len(bs))
+		for i, b := range bs {
+			rows[i] = []string{strconv.FormatInt(b.ID, 10), b.Source, b.File, timeText(b.ImportedAt), b.Status,
+				strconv.Itoa(b.Rows), strconv.Itoa(b.Posted), strconv.Itoa(b.Duplicates), strconv.Itoa(b.Rejected), strconv.Itoa(b.Late)}
+		}
+		return writeCSV(w, r, []string{"id", "source", "file", "imported_at", "status", "rows", "posted", "duplicates", "rejected", "late"}, rows, next)
+	}
+	return writeJSON(w, http.StatusOK, list[ImportBatch]{Items: bs, NextCursor: next})
+}
+
+// ImportDetailJSON is one import with its rejected rows.
+type ImportDetailJSON struct {
+	ImportBatch
+	Rejects []RowReject `json:"rejects"`
+}
+
+func (s *Server) importDetail(r *http.Request) (ImportDetailJSON, error) {
+	if s.read.Imports == nil {
+		return ImportDetailJSON{}, errNotImplemented("imports")
+	}
+	id, err := idParam(r, "id", "import")
+	if err != nil {
+		return ImportDetailJSON{}, err
+	}
+	b, rejects, err := s.read.Imports.ImportBatch(r.Context(), id)
+	if err != nil {
+		return ImportDetailJSON{}, err
+	}
+	if rejects == nil {
+		rejects = []RowReject{}
+	}
+	if b.EntryIDs == nil {
+		b.EntryIDs = []int64{}
+	}
+	return ImportDetailJSON{b, rejects}, nil
+}
+
+func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.importDetail(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) importUsage(w http.ResponseWriter, r *http.Request) error {
+	if s.write.UsageImporter == nil {
+		return errNotImplemented("usage import")
+	}
+	q := r.URL.Query()
+	opts := ImportOptions{Source: q.Get("source"), File: q.Get("file")}
+	if opts.Source == "" {
+		opts.Source = "default"
+	}
+	if opts.File == "" {
+		opts.File = "upload.csv"
+	}
+	var err error
+	if opts.AllowPartial, err = boolParam(r, "allow_partial"); err != nil {
+		return err
+	}
+	if opts.DryRun, err = boolParam(r, "dry_run"); err != nil {
+		return err
+	}
+	res, err := s.write.UsageImporter.ImportUsage(r.Context(), r.Body, opts)
+	countResult(s.metrics.ImportsTotal, err)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// ContractJSON is a contract as the API shows it (the contract file's
+// fields, amounts as strings).
+type ContractJSON struct {
+	ID         string              `json:"id"`
+	Name       string              `json:"name"`
+	Version    int                 `json:"version"`
+	Currency   string              `json:"currency"`
+	Timezone   string              `json:"timezone"`
+	Period     string              `json:"period"`
+	Rounding   string              `json:"rounding"`
+	Parties    []string            `json:"parties"`
+	Rules      []RuleJSON          `json:"rules"`
+	Amendments []contractAmendment `json:"amendments"`
+}
+
+// RuleJSON is a contract rule.
+type RuleJSON struct {
+	ID         string              `json:"id"`
+	Payer      string              `json:"payer"`
+	Payee      string              `json:"payee"`
+	Match      map[string][]string `json:"match"`
+	Rate       string              `json:"rate,omitempty"`
+	Tiers      []map[string]string `json:"tiers,omitempty"`
+	TierWindow string              `json:"tier_window,omitempty"`
+	From       string              `json:"from,omitempty"`
+	Until      string              `json:"until,omitempty"` // exclusive
+	Cap        map[string]string   `json:"cap"`
+	Minimum    map[string]string   `json:"minimum,omitempty"`
+	FXRule     string              `json:"fx_rule,omitempty"`
+}
+
+type contractAmendment struct {
+	Date string `json:"date"`
+	Note string `json:"note"`
+}
+
+func toContractJSON(sc StoredContract) ContractJSON {
+	c := sc.Contract
+	j := ContractJSON{ID: c.ID, Name: c.Name, Version: sc.Version, Currency: c.Currency, Timezone: c.Timezone, Period: string(c.Period),
+		Rounding: string(c.Rounding), Parties: c.Parties, Rules: []RuleJSON{}, Amendments: []contractAmendment{}}
+	for _, a := range c.Amendments {
+		j.Amendments = append(j.Amendments, contractAmendment{a.Date.String(), a.Note})
+	}
+	for i := range c.Rules {
+		j.Rules = append(j.Rules, toRuleJSON(&c.Rules[i]))
+	}
+	return j
+}
+
+func toRuleJSON(r *contracts.Rule) RuleJSON {
+	j := RuleJSON{ID: r.ID, Payer: r.Payer, Payee: r.Payee, Match: map[string][]string{}, TierWindow: string(r.TierWindow),
+		From: dateText(r.From), Until: dateText(r.Until), Cap: map[string]string{}, FXRule: string(r.FXRule)}
+	for k, v := range map[string][]string{"seller": r.Match.Seller, "channel": r.Match.Channel, "customer": r.Match.Customer, "product": r.Match.Product, "region": r.Match.Region} {
+		if len(v) > 0 {
+			j.Match[k] = v
+		}
+	}
+	if r.Rate != nil {
+		j.Rate = r.Rate.String()
+	}
+	for _, t := range r.Tiers {
+		m := map[string]string{"rate": t.Rate.String()}
+		if t.UpTo != nil {
+			m["up_to"] = t.UpTo.String()
+		}
+		j.Tiers = append(j.Tiers, m)
+	}
+	if len(r.Tiers) == 0 {
+		j.TierWindow = ""
+	}
+	for _, c := range r.Caps() {
+		j.Cap[string(c.Kind)] = ledger.FormatAmount(c.Limit)
+	}
+	if r.Minimum.PerYear != nil {
+		j.Minimum = map[string]string{"per_year": ledger.FormatAmount(*r.Minimum.PerYear)}
+	}
+	return j
+}
+
+func (s *Server) contractsPage(r *http.Request) ([]ContractJSON, string, error) {
+	if s.read.Contracts == nil {
+		return nil, "", errNotImplemented("contracts")
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return nil, "", err
+	}
+	cs, err := s.read.Contracts.ListContracts(r.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Contract.ID < cs[j].Contract.ID })
+	items := []ContractJSON{}
+	next := ""
+	for _, c := range cs {
+		if pg.cursor != "" && c.Contract.ID <= pg.cursor {
+			continue
+		}
+		if len(items) == pg.limit {
+			next = encodeCursor(items[len(items)-1].ID)
+			break
+		}
+		items = append(items, toContractJSON(c))
+	}
+	return items, next, nil
+}
+
+func (s *Server) contracts(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodPost {
+		return s.addContract(w, r)
+	}
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	items, next, err := s.contractsPage(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		rows := make([][]string, len(items))
+		for i, c := range items {
+			rows[i] = []string{c.ID, c.Name, strconv.Itoa(c.Version), c.Currency, c.Period, strings.Join(c.Parties, " "), strconv.Itoa(len(c.Rules))}
+		}
+		return writeCSV(w, r, []string{"id", "name", "version", "currency", "period", "parties", "rules"}, rows, next)
+	}
+	return writeJSON(w, http.StatusOK, list[ContractJSON]{Items: items, NextCursor: next})
+}
+
+func (s *Server) addContract(w http.ResponseWriter, r *http.Request) error {
+	if s.write.ContractWriter == nil {
+		return errNotImplemented("adding contracts")
+	}
+	doc, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.write.ContractWriter.AddContract(r.Context(), doc)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, res)
+}
+
+func (s *Server) contractOf(r *http.Request) (StoredContract, error) {
+	if s.read.Contracts == nil {
+		return StoredContract{}, errNotImplemented("contracts")
+	}
+	return s.read.Contracts.GetContract(r.Context(), pathVar(r, "id"))
+}
+
+func (s *Server) getContract(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.contractOf(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toContractJSON(c))
+}
+
+func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Statements == nil {
+		return errNotImplemented("statements")
+	}
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	all, err := s.read.Statements.StatementPeriods(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	items := []StatementSummary{}
+	next := ""
+	started := pg.cursor == ""
+	for _, st := range all {
+		if !started {
+			started = st.Period == pg.cursor
+			continue
+		}
+		if len(items) == pg.limit {
+			next = encodeCursor(items[len(items)-1].Period)
+			break
+		}
+		items = append(items, st)
+	}
+	if format == "csv" {
+		rows := make([][]string, len(items))
+		for i, st := range items {
+			rows[i] = []string{st.Period, st.Status, st.Hash}
+		}
+		return writeCSV(w, r, []string{"period", "status", "hash"}, rows, next)
+	}
+	return writeJSON(w, http.StatusOK, list[StatementSummary]{Items: items, NextCursor: next})
+}
+
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Statements == nil {
+		return errNotImplemented("statements")
+	}
+	format, err := formatParam(r, "json", "csv", "md", "html")
+	if err != nil {
+		return err
+	}
+	p, err := periodParam(r, "period")
+	if err != nil {
+		return err
+	}
+	st, err := s.read.Statements.Statement(r.Context(), pathVar(r, "id"), p)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if format == "html" {
+		err = st.RenderHTML(&buf, "/web")
+	} else {
+		err = st.Render(&buf, format)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8",
+		"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}[format])
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// CapJSON is a cap's standing, amounts as strings.
+type CapJSON struct {
+	Rule             string `json:"rule"`
+	Kind             string `json:"kind"`
+	Period           string `json:"period,omitempty"`
+	Limit            string `json:"limit"`
+	Consumed         string `json:"consumed"`
+	Remaining        string `json:"remaining"`
+	ProjectedBinding string `json:"projected_binding"`
+}
+
+// CapsJSON is the caps report of a contract as of a date.
+type CapsJSON struct {
+	Contract string    `json:"contract"`
+	AsOf     string    `json:"as_of"`
+	Caps     []CapJSON `json:"caps"`
+}
+
+func (s *Server) capsOf(r *http.Request) (CapsJSON, error) {
+	if s.read.Caps == nil {
+		return CapsJSON{}, errNotImplemented("cap reports")
+	}
+	asOf, err := dateParam(r, "as_of")
+	if err != nil {
+		return CapsJSON{}, err
+	}
+	id := pathVar(r, "id")
+	cs, err := s.read.Caps.CapStatus(r.Context(), id, asOf)
+	if err != nil {
+		return CapsJSON{}, err
+	}
+	out := CapsJSON{Contract: id, AsOf: dateText(asOf), Caps: []CapJSON{}}
+	for _, c := range cs {
+		out.Caps = append(out.Caps, CapJSON{c.Rule, c.Kind, c.Period, ledger.FormatAmount(c.Limit), ledger.FormatAmount(c.Consumed), ledger.FormatAmount(c.Remaining), c.ProjectedBinding})
+	}
+	return out, nil
+}
+
+func (s *Server) getCaps(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	out, err := s.capsOf(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		rows := make([][]string, len(out.Caps))
+		for i, c := range out.Caps {
+			rows[i] = []string{c.Rule, c.Kind, c.Period, c.Limit, c.Consumed, c.Remaining, c.ProjectedBinding}
+		}
+		return writeCSV(w, r, []string{"rule", "kind", "period", "limit", "consumed", "remaining", "projected_binding"}, rows, "")
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// decodeJSON decodes a JSON body strictly (unknown fields are an error).
+func decodeJSON(r *http.Request, v any) error {
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return ledger.Errorf(ledger.EINVALID, "invalid JSON body: %s", err.Error())
+	}
+	return nil
+}
+
+// RunRequest is the body of POST /runs.
+type RunRequest struct {
+	Through string `json:"through"`
+}
+
+func (s *Server) run(w http.ResponseWriter, r *http.Request) error {
+	if s.write.Runner == nil {
+		return errNotImplemented("runs")
+	}
+	var req RunRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	p, err := ledger.ParsePeriod(req.Through)
+	if err != nil {
+		return ledger.Errorf(ledger.EINVALID, "through: %s", err.Error())
+	}
+	res, err := s.write.Runner.Run(r.Context(), p)
+	countResult(s.metrics.RunsTotal, err)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) closePeriod(w http.ResponseWriter, r *http.Request) error {
+	if s.write.PeriodCloser == nil {
+		return errNotImplemented("closing periods")
+	}
+	p, err := periodParam(r, "period")
+	if err != nil {
+		return err
+	}
+	res, err := s.write.PeriodCloser.ClosePeriod(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// PaymentRequest is the body of POST /payments (amount as a string).
+type PaymentRequest struct {
+	Contract  string `json:"contract"`
+	Payer     string `json:"payer"`
+	Payee     string `json:"payee"`
+	Amount    string `json:"amount"`
+	Date      string `json:"date"`
+	Reference string `json:"reference"`
+}
+
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
+	if s.write.Payer == nil {
+		return errNotImplemented("payments")
+	}
+	var req PaymentRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"contract", req.Contract}, {"payer", req.Payer}, {"payee", req.Payee}, {"amount", req.Amount}, {"date", req.Date}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return ledger.Errorf(ledger.EINVALID, "missing %s", strings.Join(missing, ", "))
+	}
+	amt, err := decimal.NewFromString(req.Amount)
+	if err != nil {
+		return ledger.Errorf(ledger.EINVALID, "invalid amount %q: want a decimal number as a string", req.Amount)
+	}
+	d, err := ledger.ParseDate(req.Date)
+	if err != nil {
+		return ledger.Errorf(ledger.EINVALID, "%s", err.Error())
+	}
+	res, err := s.write.Payer.Pay(r.Context(), Payment{Contract: req.Contract, Payer: req.Payer, Payee: req.Payee, Amount: amt, Date: d, Reference: req.Reference})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, res)
+}
+
+func (s *Server) scenario(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Scenarios == nil {
+		return errNotImplemented("scenarios")
+	}
+	doc, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.read.Scenarios.RunScenario(r.Context(), doc)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// TokenRequest is the body of POST /tokens.
+type TokenRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// CreatedTokenJSON is a new token with its secret, shown this once.
+type CreatedTokenJSON struct {
+	TokenInfo
+	Token string `json:"token"`
+}
+
+func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
+	if s.write.Tokens == nil {
+		return errNotImplemented("token management")
+	}
+	if r.Method == http.MethodGet {
+		ts, err := s.write.Tokens.ListTokens(r.Context())
+		if err != nil {
+			return err
+		}
+		if ts == nil {
+			ts = []TokenInfo{}
+		}
+		return writeJSON(w, http.StatusOK, list[TokenInfo]{Items: ts})
+	}
+	var req TokenRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	role, err := ParseRole(req.Role)
+	if err != nil {
+		return err
+	}
+	t, secret, err := s.write.Tokens.CreateToken(r.Context(), req.Name, role)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, CreatedTokenJSON{t, secret})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	if s.write.Tokens == nil {
+		return errNotImplemented("token management")
+	}
+	id, err := idParam(r, "id", "token")
+	if err != nil {
+		return err
+	}
+	if err := s.write.Tokens.RevokeToken(r.Context(), id); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"revoked": id})
+}

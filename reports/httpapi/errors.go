@@ -1,0 +1,73 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// Error codes the HTTP layer adds to the ledger's closed set.
+const (
+	ETooLarge         = "too_large"
+	EMethodNotAllowed = "method_not_allowed"
+	ENotImplemented   = "not_implemented"
+	ETimeout          = "timeout"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	ledger.EINVALID:      http.StatusBadRequest,
+	ledger.ECONFLICT:     http.StatusConflict,
+	ledger.ENOTFOUND:     http.StatusNotFound,
+	ledger.EUNAUTHORIZED: http.StatusUnauthorized,
+	ledger.EFORBIDDEN:    http.StatusForbidden,
+	ledger.EINTERNAL:     http.StatusInternalServerError,
+	ETooLarge:            http.StatusRequestEntityTooLarge,
+	EMethodNotAllowed:    http.StatusMethodNotAllowed,
+	ENotImplemented:      http.StatusNotImplemented,
+	ETimeout:             http.StatusServiceUnavailable,
+}
+
+// ErrorStatus returns the HTTP status of err's code.
+func ErrorStatus(err error) int {
+	if s, ok := statusOf[ledger.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError writes err as {"error":{"code","message"}} with its status.
+// Internal errors say only "internal error" to the caller and are logged in
+// full.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := ledger.ErrorCode(err)
+	if _, ok := statusOf[code]; !ok {
+		code = ledger.EINTERNAL
+	}
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = ledger.ErrorMessage(err)
+	if code == ledger.EINTERNAL {
+		body.Error.Message = "internal error"
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(statusOf[code])
+	json.NewEncoder(w).Encode(body)
+}
+
+// errNotImplemented is returned by an endpoint whose backend is not wired.
+func errNotImplemented(what string) error {
+	return ledger.Errorf(ENotImplemented, "%s is not available in this server", what)
+}

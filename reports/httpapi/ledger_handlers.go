@@ -1,0 +1,418 @@
+package httpapi
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// AccountJSON is an account as listed.
+type AccountJSON struct {
+	Account    string   `json:"account"`
+	Type       string   `json:"type"`
+	Currencies []string `json:"currencies"`
+}
+
+// BalanceJSON is one account's balance in one currency (debit positive).
+type BalanceJSON struct {
+	Account  string `json:"account"`
+	Type     string `json:"type"`
+	Currency string `json:"currency"`
+	Amount   string `json:"amount"`
+	Debit    string `json:"debit"`
+	Credit   string `json:"credit"`
+}
+
+// TotalJSON sums a trial balance per currency.
+type TotalJSON struct {
+	Currency string `json:"currency"`
+	Debits   string `json:"debits"`
+	Credits  string `json:"credits"`
+	Balanced bool   `json:"balanced"`
+}
+
+// TrialBalanceJSON is the trial balance as of a date, as known at an instant.
+type TrialBalanceJSON struct {
+	AsOf          string        `json:"as_of"`    // "" = all dates
+	KnownAt       string        `json:"known_at"` // "" = everything recorded
+	ClosedThrough string        `json:"closed_through"`
+	Accounts      []BalanceJSON `json:"accounts"`
+	Totals        []TotalJSON   `json:"totals"`
+}
+
+func balanceQuery(r *http.Request) (ledger.BalanceQuery, error) {
+	asOf, err := dateParam(r, "as_of")
+	if err != nil {
+		return ledger.BalanceQuery{}, err
+	}
+	knownAt, err := timeParam(r, "known_at")
+	if err != nil {
+		return ledger.BalanceQuery{}, err
+	}
+	return ledger.BalanceQuery{AsOf: asOf, KnownAt: knownAt}, nil
+}
+
+func dateText(d ledger.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func toBalanceJSON(b ledger.Balance) BalanceJSON {
+	j := BalanceJSON{Account: b.Account, Type: string(b.Type), Currency: b.Currency, Amount: ledger.FormatAmount(b.Amount), Debit: "0", Credit: "0"}
+	if b.Amount.Sign() >= 0 {
+		j.Debit = j.Amount
+	} else {
+		j.Credit = ledger.FormatAmount(b.Amount.Neg())
+	}
+	return j
+}
+
+// TrialBalance computes the trial balance report.
+func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
+	if s.read.Ledger == nil {
+		return TrialBalanceJSON{}, errNotImplemented("the ledger")
+	}
+	q, err := balanceQuery(r)
+	if err != nil {
+		return TrialBalanceJSON{}, err
+	}
+	bals, err := s.read.Ledger.TrialBalance(r.Context(), q)
+	if err != nil {
+		return TrialBalanceJSON{}, err
+	}
+	closed, err := s.read.Ledger.ClosedThrough(r.Context())
+	if err != nil {
+		return TrialBalanceJSON{}, err
+	}
+	tb := TrialBalanceJSON{AsOf: dateText(q.AsOf), KnownAt: timeText(q.KnownAt), ClosedThrough: dateText(closed), Accounts: []BalanceJSON{}, Totals: []TotalJSON{}}
+	debits, credits := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	for _, b := range bals {
+		tb.Accounts = append(tb.Accounts, toBalanceJSON(b))
+		if b.Amount.Sign() >= 0 {
+			debits[b.Currency] = debits[b.Currency].Add(b.Amount)
+		} else {
+			credits[b.Currency] = credits[b.Currency].Sub(b.Amount)
+		}
+	}
+	sort.Slice(tb.Accounts, func(i, j int) bool {
+		a, b := tb.Accounts[i], tb.Accounts[j]
+		return a.Account < b.Account || a.Account == b.Account && a.Currency < b.Currency
+	})
+	var curs []string
+	for c := range debits {
+		curs = append(curs, c)
+	}
+	for c := range credits {
+		if _, ok := debits[c]; !ok {
+			curs = append(curs, c)
+		}
+	}
+	sort.Strings(curs)
+	for _, c := range curs {
+		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Debits: ledger.FormatAmount(debits[c]), Credits: ledger.FormatAmount(credits[c]), Balanced: debits[c].Equal(credits[c])})
+	}
+	return tb, nil
+}
+
+func (s *Server) trialBalance(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	tb, err := s.trialBalanceOf(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		rows := make([][]string, len(tb.Accounts))
+		for i, b := range tb.Accounts {
+			rows[i] = []string{b.Account, b.Type, b.Currency, b.Debit, b.Credit, b.Amount}
+		}
+		return writeCSV(w, r, []string{"account", "type", "currency", "debit", "credit", "balance"}, rows, "")
+	}
+	return writeJSON(w, http.StatusOK, tb)
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Ledger == nil {
+		return errNotImplemented("the ledger")
+	}
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	bals, err := s.read.Ledger.TrialBalance(r.Context(), ledger.BalanceQuery{})
+	if err != nil {
+		return err
+	}
+	byName := map[string]*AccountJSON{}
+	var names []string
+	for _, b := range bals {
+		a := byName[b.Account]
+		if a == nil {
+			a = &AccountJSON{Account: b.Account, Type: string(b.Type)}
+			byName[b.Account] = a
+			names = append(names, b.Account)
+		}
+		a.Currencies = append(a.Currencies, b.Currency)
+	}
+	sort.Strings(names)
+	start := sort.SearchStrings(names, pg.cursor)
+	if start < len(names) && names[start] == pg.cursor {
+		start++
+	}
+	out := list[AccountJSON]{Items: []AccountJSON{}}
+	for _, n := range names[start:] {
+		if len(out.Items) == pg.limit {
+			out.NextCursor = encodeCursor(out.Items[len(out.Items)-1].Account)
+			break
+		}
+		a := byName[n]
+		sort.Strings(a.Currencies)
+		out.Items = append(out.Items, *a)
+	}
+	if format == "csv" {
+		rows := make([][]string, len(out.Items))
+		for i, a := range out.Items {
+			rows[i] = []string{a.Account, a.Type, strings.Join(a.Currencies, " ")}
+		}
+		return writeCSV(w, r, []string{"account", "type", "currencies"}, rows, out.NextCursor)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// AccountBalanceJSON is an account's balance, its sub-accounts included.
+type AccountBalanceJSON struct {
+	Account  string          `json:"account"`
+	AsOf     string          `json:"as_of"`
+	KnownAt  string          `json:"known_at"`
+	Balances []CurrencyTotal `json:"balances"`
+}
+
+// CurrencyTotal is an amount in one currency.
+type CurrencyTotal struct {
+	Currency string `json:"currency"`
+	Amount   string `json:"amount"`
+}
+
+func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
+	if s.read.Ledger == nil {
+		return errNotImplemented("the ledger")
+	}
+	name := pathVar(r, "account")
+	if _, err := ledger.AccountTypeOf(name); err != nil {
+		return err
+	}
+	q, err := balanceQuery(r)
+	if err != nil {
+		return err
+	}
+	sum := func(bals []ledger.Balance) (map[string]decimal.Decimal, bool) {
+		m := map[string]decimal.Decimal{}
+		found := false
+		for _, b := range bals {
+			if b.Account == name || strings.HasPrefix(b.Account, name+":") {
+				m[b.Currency] = m[b.Currency].Add(b.Amount)
+				found = true
+			}
+		}
+		return m, found
+	}
+	bals, err := s.read.Ledger.TrialBalance(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	m, found := sum(bals)
+	if !found && (q != ledger.BalanceQuery{}) {
+		all, err := s.read.Ledger.TrialBalance(r.Context(), ledger.BalanceQuery{})
+		if err != nil {
+			return err
+		}
+		_, found = sum(all)
+	}
+	if !found {
+		return ledger.Errorf(ledger.ENOTFOUND, "no account %q (nor any below it) has postings", name)
+	}
+	out := AccountBalanceJSON{Account: name, AsOf: dateText(q.AsOf), KnownAt: timeText(q.KnownAt), Balances: []CurrencyTotal{}}
+	for c, a := range m {
+		out.Balances = append(out.Balances, CurrencyTotal{c, ledger.FormatAmount(a)})
+	}
+	sort.Slice(out.Balances, func(i, j int) bool { return out.Balances[i].Currency < out.Balances[j].Currency })
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// EntryJSON is a journal entry.
+type EntryJSON struct {
+	ID          int64             `json:"id"`
+	Source      string            `json:"source"`
+	ExternalID  string            `json:"external_id"`
+	Date        string            `json:"date"`
+	RecordedAt  string            `json:"recorded_at"`
+	Description string            `json:"description"`
+	Meta        map[string]string `json:"meta"`
+	Reverses    int64             `json:"reverses,omitempty"`
+	Postings    []PostingJSON     `json:"postings"`
+	PrevHash    string            `json:"prev_hash"`
+	Hash        string            `json:"hash"`
+}
+
+// PostingJSON is one line of an entry (debit positive, credit negative).
+type PostingJSON struct {
+	Account  string `json:"account"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+func toEntryJSON(e *ledger.Entry) EntryJSON {
+	j := EntryJSON{ID: e.ID, Source: e.Key.Source, ExternalID: e.Key.ExternalID, Date: e.Date.String(), RecordedAt: timeText(e.RecordedAt),
+		Description: e.Description, Meta: e.Meta, Reverses: e.Reverses, PrevHash: e.PrevHash, Hash: e.Hash, Postings: make([]PostingJSON, len(e.Postings))}
+	if j.Meta == nil {
+		j.Meta = map[string]string{}
+	}
+	for i, p := range e.Postings {
+		j.Postings[i] = PostingJSON{p.Account, ledger.FormatAmount(p.Amount), p.Currency}
+	}
+	return j
+}
+
+func (s *Server) entryFilter(r *http.Request) (ledger.EntryFilter, page, error) {
+	pg, err := pageOf(r)
+	if err != nil {
+		return ledger.EntryFilter{}, pg, err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return ledger.EntryFilter{}, pg, err
+	}
+	from, to, err := dateRange(r)
+	if err != nil {
+		return ledger.EntryFilter{}, pg, err
+	}
+	knownAt, err := timeParam(r, "known_at")
+	if err != nil {
+		return ledger.EntryFilter{}, pg, err
+	}
+	f := ledger.EntryFilter{From: from, To: to, KnownAt: knownAt, AfterID: after, Limit: pg.limit + 1}
+	if a := r.URL.Query().Get("account"); a != "" {
+		if _, err := ledger.AccountTypeOf(a); err != nil {
+			return f, pg, err
+		}
+		f.Account = a
+	}
+	if c := r.URL.Query().Get("contract"); c != "" {
+		f.Meta = map[string]string{"contract": c}
+	}
+	return f, pg, nil
+}
+
+// entriesPage reads one page of entries; next is "" on the last page.
+func (s *Server) entriesPage(r *http.Request) ([]EntryJSON, string, error) {
+	if s.read.Ledger == nil {
+		return nil, "", errNotImplemented("the ledger")
+	}
+	f, pg, err := s.entryFilter(r)
+	if err != nil {
+		return nil, "", err
+	}
+	items := []EntryJSON{}
+	err = s.read.Ledger.EachEntry(r.Context(), f, func(e *ledger.Entry) error {
+		items = append(items, toEntryJSON(e))
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(items) > pg.limit {
+		items = items[:pg.limit]
+		next = encodeCursor(strconv.FormatInt(items[pg.limit-1].ID, 10))
+	}
+	return items, next, nil
+}
+
+func (s *Server) listEntries(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	items, next, err := s.entriesPage(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		var rows [][]string
+		for _, e := range items {
+			for _, p := range e.Postings {
+				rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.Date, e.RecordedAt, e.Source, e.ExternalID, e.Description, p.Account, p.Amount, p.Currency})
+			}
+		}
+		return writeCSV(w, r, []string{"entry", "date", "recorded_at", "source", "external_id", "description", "account", "amount", "currency"}, rows, next)
+	}
+	return writeJSON(w, http.StatusOK, list[EntryJSON]{Items: items, NextCursor: next})
+}
+
+// EntryDetailJSON is an entry with the source events it carries (the first
+// page of them; EventsNext lists the rest).
+type EntryDetailJSON struct {
+	EntryJSON
+	Events     []EventJSON `json:"events"`
+	EventsNext string      `json:"events_next,omitempty"`
+}
+
+// entryEventsShown bounds the events shown inline with an entry.
+const entryEventsShown = 100
+
+func (s *Server) entryDetail(r *http.Request, id int64) (EntryDetailJSON, error) {
+	if s.read.Ledger == nil {
+		return EntryDetailJSON{}, errNotImplemented("the ledger")
+	}
+	e, err := s.read.Ledger.Entry(r.Context(), id)
+	if err != nil {
+		return EntryDetailJSON{}, err
+	}
+	d := EntryDetailJSON{EntryJSON: toEntryJSON(&e), Events: []EventJSON{}}
+	if s.read.Events != nil {
+		evs, err := s.read.Events.Events(r.Context(), EventFilter{EntryID: id, Limit: entryEventsShown + 1})
+		if err != nil {
+			return EntryDetailJSON{}, err
+		}
+		for i := range evs {
+			if i == entryEventsShown {
+				d.EventsNext = APIPrefix + "/events?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + encodeCursor(strconv.FormatInt(evs[i-1].ID, 10))
+				break
+			}
+			d.Events = append(d.Events, toEventJSON(&evs[i]))
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) getEntry(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id", "entry")
+	if err != nil {
+		return err
+	}
+	d, err := s.entryDetail(r, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+)
+
+func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
+
+// writeJSON writes v as JSON with status 200 (or the given status).
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// list is the JSON of every list endpoint.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"` // "" on the last page
+}
+
+// writeCSV writes a header and rows; the next page's cursor goes in the
+// X-Next-Cursor header and a Link rel="next".
+func writeCSV(w http.ResponseWriter, r *http.Request, header []string, rows [][]string, next string) error {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.Write(header)
+	cw.WriteAll(rows)
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if next != "" {
+		w.Header().Set("X-Next-Cursor", next)
+		w.Header().Set("Link", "<"+nextURL(r, next)+`>; rel="next"`)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// nextURL is the request's URL with its cursor replaced.
+func nextURL(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Set("cursor", cursor)
+	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	return u.String()
+}

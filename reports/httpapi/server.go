@@ -1,0 +1,259 @@
+// Package httpapi is revshare's REST API (spec section 7) and the auditors'
+// read-only web view, over the interfaces in backend.go. Every response to a
+// failed request is {"error":{"code","message"}}; the permission table in
+// auth.go decides who may call what and refuses anything it does not list.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// Limits on what a caller controls.
+const (
+	DefaultPageSize  = 100
+	MaxPageSize      = 1000
+	MaxBodyBytes     = 1 << 20  // JSON and YAML bodies
+	MaxCSVBodyBytes  = 64 << 20 // usage CSV imports
+	MaxDateRangeDays = 25 * 366 // from..to on entries and events
+	DefaultTimeout   = 30 * time.Second
+	LongTimeout      = 10 * time.Minute // imports and runs
+)
+
+// APIPrefix is where the REST API is mounted.
+const APIPrefix = "/api/v1"
+
+// Config is what a Server needs. Read is used by every read and by
+// scenarios, and should sit on a read-only database connection; Write by the
+// endpoints that change the ledger, which only finance and admin may call.
+type Config struct {
+	Read, Write Backend
+	Auth        Authenticator
+	Logger      *slog.Logger // nil: slog.Default()
+	Metrics     *Metrics     // nil: a fresh registry
+	Clock       ledger.Clock // nil: ledger.SystemClock
+	// SecureCookie sets the Secure flag on the web view's token cookie
+	// (serve over TLS or behind a TLS proxy).
+	SecureCookie bool
+	// Timeout overrides DefaultTimeout for ordinary requests (tests).
+	Timeout time.Duration
+}
+
+// Server is the http.Handler of the API and the web view.
+type Server struct {
+	cfg     Config
+	read    *Backend
+	write   *Backend
+	log     *slog.Logger
+	metrics *Metrics
+	clock   ledger.Clock
+	router  *mux.Router
+	routes  map[string]*routeDef
+	ready   atomic.Bool
+}
+
+// routeDef is one route: its name (the permission table's key), path
+// template, methods, and limits.
+type routeDef struct {
+	name    string
+	path    string
+	methods []string
+	handler func(w http.ResponseWriter, r *http.Request) error
+	params  []string      // query parameters it accepts besides cursor, limit and format
+	body    int64         // body size limit (0: MaxBodyBytes)
+	timeout time.Duration // 0: the server's default
+	web     bool          // a web view page: cookie auth, HTML errors
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, read: &cfg.Read, write: &cfg.Write, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if s.clock == nil {
+		s.clock = ledger.SystemClock{}
+	}
+	if s.cfg.Timeout == 0 {
+		s.cfg.Timeout = DefaultTimeout
+	}
+	s.router = mux.NewRouter()
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, ledger.Errorf(ledger.ENOTFOUND, "no such path: %s", r.URL.Path))
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, ledger.Errorf(EMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+	s.routes = map[string]*routeDef{}
+	for _, d := range append(s.apiRoutes(), s.webRoutes()...) {
+		d := d
+		if _, dup := s.routes[d.name]; dup {
+			panic("httpapi: duplicate route name " + d.name)
+		}
+		s.routes[d.name] = &d
+		s.router.Handle(d.path, s.wrap(&d)).Methods(d.methods...).Name(d.name)
+	}
+	s.ready.Store(true)
+	return s
+}
+
+// Router exposes the routes, for tests that walk them.
+func (s *Server) Router() *mux.Router { return s.router }
+
+// SetReady marks the server (not) ready; /healthz answers 503 when not,
+// as during shutdown.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+type reqInfoKey struct{}
+
+// reqInfo carries what the inner handler learns (the route) out to the
+// outer one that records metrics.
+type reqInfo struct{ route string }
+
+// ServeHTTP records metrics around the router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	info := &reqInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		route := info.route
+		if route == "" {
+			route = "unmatched"
+		}
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.metrics.observe(route, r.Method, status, time.Since(start))
+		s.log.DebugContext(r.Context(), "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), slog.Duration("took", time.Since(start)))
+	}()
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.router.ServeHTTP(sw, r)
+}
+
+// wrap applies, in order: panic recovery, authentication, the permission
+// table, the body limit, the deadline and the query parameter check.
+func (s *Server) wrap(d *routeDef) http.Handler {
+	allowedParams := map[string]bool{"cursor": true, "limit": true, "format": true}
+	for _, p := range d.params {
+		allowedParams[p] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+			info.route = d.name
+		}
+		fail := s.writeError
+		if d.web {
+			fail = s.webError
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				fail(w, r, &panicError{p})
+			}
+		}()
+		if !isPublic(d.name, r.Method) {
+			tok := bearerToken(r, d.web)
+			if tok == "" {
+				fail(w, r, ledger.Errorf(ledger.EUNAUTHORIZED, "no token given: send Authorization: Bearer <token>"))
+				return
+			}
+			if s.cfg.Auth == nil {
+				fail(w, r, ledger.Errorf(ledger.EUNAUTHORIZED, "this server accepts no tokens"))
+				return
+			}
+			p, err := s.cfg.Auth.Authenticate(r.Context(), tok)
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+			if !allowed(d.name, r.Method, p.Role) {
+				fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "role %s may not %s %s", p.Role, r.Method, r.URL.Path))
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		} else if !allowed(d.name, r.Method, "") {
+			fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "%s %s is not permitted", r.Method, r.URL.Path))
+			return
+		}
+		for k := range r.URL.Query() {
+			if !allowedParams[k] {
+				fail(w, r, ledger.Errorf(ledger.EINVALID, "unknown query parameter %q", k))
+				return
+			}
+		}
+		limit := d.body
+		if limit == 0 {
+			limit = MaxBodyBytes
+		}
+		if r.ContentLength > limit {
+			fail(w, r, ledger.Errorf(ETooLarge, "request body of %d bytes is over the limit of %d bytes", r.ContentLength, limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		timeout := d.timeout
+		if timeout == 0 {
+			timeout = s.cfg.Timeout
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		if err := d.handler(w, r.WithContext(ctx)); err != nil {
+			fail(w, r, mapRequestError(err, limit))
+		}
+	})
+}
+
+// mapRequestError gives transport errors their codes: an over-long body is
+// too_large, a deadline is timeout.
+func mapRequestError(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return ledger.Errorf(ETooLarge, "request body is over the limit of %d bytes", limit)
+	case errors.Is(err, context.DeadlineExceeded):
+		return ledger.Errorf(ETimeout, "the request took too long and was stopped")
+	}
+	return err
+}
+
+type panicError struct{ v any }
+
+func (p *panicError) Error() string { return "panic: " + strconv.Quote(fmtAny(p.v)) }
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
