@@ -89,7 +89,13 @@ func (p Period) Start() Date {
 
 // Next is the period that follows p.
 func (p Period) Next() Period {
-	n := map[Frequency]int{Month: 12, Quarter: 4, Year: 1}[p.Freq]
+	n := 12 // a switch, not a map literal: Next runs in hot loops (engine, scenarios)
+	switch p.Freq {
+	case Quarter:
+		n = 4
+	case Year:
+		n = 1
+	}
 	if p.Index == n {
 		return Period{p.Freq, p.Year + 1, 1}
 	}

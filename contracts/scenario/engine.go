@@ -1,7 +1,7 @@
 package scenario
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/shopspring/decimal"
 
@@ -9,10 +9,50 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// evaluate runs the contract obligation engine over bases per (rule,
-// period) and reports, per rule, the obligations of each period and what
-// each cap did. TODO(scenario): wire to the contracts engine entry point
-// that evaluates from bases once it lands.
-var evaluate = func(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, error) {
-	return nil, errors.New("scenario: the obligation engine is not wired yet")
+// evaluate runs the contract obligation engine (contracts.EvaluateBases, the
+// same evaluation as real statements) over bases per (rule, period) and
+// reports, per rule, each period's obligation (obligation plus minimum
+// true-up, what the caps consume) and what each cap did. A period where the
+// rule's window does not reach has no engine line and counts zero.
+//
+// A cap binds in the first period in which the engine says it reduced the
+// obligation or the true-up (CapLine.Bound), or in which it is used up
+// exactly (nothing remains after a positive amount applied).
+func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, error) {
+	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ruleOutcome, len(c.Rules))
+	seen := make([]bool, len(c.Rules))
+	for i := range c.Rules {
+		out[i].obligations = make([]decimal.Decimal, len(periods))
+		for _, cl := range c.Rules[i].Caps() {
+			out[i].caps = append(out[i].caps, capOutcome{kind: cl.Kind, limit: cl.Limit, bindsAt: -1, remaining: cl.Limit})
+		}
+	}
+	k, first := 0, periods[0]
+	for li := range res.Lines {
+		ln := &res.Lines[li]
+		for k < len(periods) && periods[k] != ln.Period {
+			k++
+		}
+		if k == len(periods) || ln.RuleIndex >= len(out) {
+			return nil, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
+		}
+		ro := &out[ln.RuleIndex]
+		seen[ln.RuleIndex] = true
+		ro.obligations[k] = ln.Total
+		if len(ln.Caps) != len(ro.caps) {
+			return nil, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
+		}
+		for j := range ln.Caps {
+			cl, co := &ln.Caps[j], &ro.caps[j]
+			if co.bindsAt < 0 && (cl.Bound || (cl.RemainingAfter.IsZero() && cl.Applied.IsPositive())) {
+				co.bindsAt = k
+			}
+			co.remaining = cl.RemainingAfter
+		}
+	}
+	return out, nil
 }

@@ -52,23 +52,27 @@ func (p *Plan) bases(vp *variantPlan, streams []Stream, sc *scratch) ([][]decima
 	for r := range sc.bases {
 		copy(sc.bases[r], vp.fixed[r])
 	}
-	nProj := len(p.periods) - p.nActual
 	for si := range streams {
 		st := &streams[si]
-		if st.IsForecast() || len(vp.feeds[si]) == 0 {
+		need := vp.need[si]
+		if st.IsForecast() || need == 0 {
 			continue
 		}
-		if len(sc.rev) != nProj {
-			sc.rev = make([]decimal.Decimal, nProj)
+		if len(sc.rev) < need {
+			sc.rev = make([]decimal.Decimal, len(p.periods)-p.nActual)
 		}
-		rev := sc.rev
+		rev := sc.rev[:need]
 		sc.gen.fill(rev, st.Start, PerPeriodRate(st.Growth, p.freq), p.minor)
 		for _, r := range vp.feeds[si] {
-			rule := &c.Rules[r]
-			row := sc.bases[r]
+			row, in := sc.bases[r][p.nActual:], vp.inWindow[r]
 			for k, v := range rev {
-				if rule.InWindow(p.periods[p.nActual+k].Start()) {
-					row[p.nActual+k] = row[p.nActual+k].Add(v)
+				if !in[k] {
+					continue
+				}
+				if x := row[k]; x.IsZero() {
+					row[k] = v // decimals are immutable: sharing is safe
+				} else {
+					row[k] = x.Add(v)
 				}
 			}
 		}

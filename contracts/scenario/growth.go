@@ -118,22 +118,24 @@ func Revenue(start, g decimal.Decimal, n int, currency string) ([]decimal.Decima
 // With start = s·10^a, 1+g = G·10^−b and u = a + minor, revenue k in minor
 // units is round_half_up(s · G^k · 10^(u−bk)). Carrying G^k exactly makes
 // the numbers grow by b digits a period; instead the generator carries a
-// fixed-point lower bound F_k ≤ T_k = G^k·10^(P−bk) < F_k + E_k with P = 40
+// fixed-point lower bound F_k ≤ T_k = G^k·10^(P−bk) < F_k + E_k with P = 38
 // digits (F_{k+1} = floor(F_k·G/10^b); the error bound E_k grows by at
 // most one unit per inexact step, times 1+g). Then
 // floor((s·10^u·T_k + D/2) / D) with D = 10^P is decided from F_k alone
 // whenever the whole interval [F_k, F_k+E_k) gives the same quotient;
-// otherwise (the exact value lies within about 10^−24 of a rounding tie)
+// otherwise (the exact value lies within about 10^−22 of a rounding tie)
 // that period is computed exactly. A revenueGen is not safe for concurrent
 // use.
 type revenueGen struct {
-	f, e, g, t, num, q, r, scaledS, half big.Int
-	pow10                                []*big.Int // pow10[i] = 10^i, grown on demand
-	fallbacks                            int        // periods computed exactly (for tests)
-	precision                            int        // P; 0 means fixedDigits (tests use small ones)
+	f, e, g, t, num, q, q1, r, r1, scaledS, half big.Int
+	pow10                                        []*big.Int // pow10[i] = 10^i, grown on demand
+	fallbacks                                    int        // periods computed exactly (for tests)
+	precision                                    int        // P; 0 means fixedDigits (tests use small ones)
 }
 
-const fixedDigits = 40 // P
+// fixedDigits is P: 38 digits, so that dividing by D = 10^38 is two
+// divisions by the one-word 10^19, which math/big does without allocating.
+const fixedDigits = 38
 
 func (rg *revenueGen) pow(i int) *big.Int {
 	for len(rg.pow10) <= i {
@@ -185,7 +187,15 @@ func (rg *revenueGen) fill(out []decimal.Decimal, start, g decimal.Decimal, mino
 		// q, r = divmod(s'·F + D/2, D); the interval's top adds s'·E to r.
 		rg.num.Mul(&rg.scaledS, &rg.f)
 		rg.num.Add(&rg.num, &rg.half)
-		rg.q.QuoRem(&rg.num, d, &rg.r)
+		if digits == 2*19 {
+			p19 := rg.pow(19)
+			rg.q1.QuoRem(&rg.num, p19, &rg.r1)
+			rg.q.QuoRem(&rg.q1, p19, &rg.r)
+			rg.r.Mul(&rg.r, p19)
+			rg.r.Add(&rg.r, &rg.r1)
+		} else {
+			rg.q.QuoRem(&rg.num, d, &rg.r)
+		}
 		if rg.e.Sign() != 0 {
 			rg.t.Mul(&rg.scaledS, &rg.e)
 			rg.t.Add(&rg.t, &rg.r)
@@ -193,14 +203,18 @@ func (rg *revenueGen) fill(out []decimal.Decimal, start, g decimal.Decimal, mino
 				rg.exact(&rg.q, start, f1, k, minor)
 			}
 		}
-		out[k] = decimal.NewFromBigInt(&rg.q, -minor)
+		if rg.q.IsInt64() {
+			out[k] = decimal.New(rg.q.Int64(), -minor) // one allocation instead of two
+		} else {
+			out[k] = decimal.NewFromBigInt(&rg.q, -minor)
+		}
 		// F ← floor(F·G/10^b); E ← ceil(E·G/10^b) + (1 if that floor dropped anything).
-		rg.f.Mul(&rg.f, &rg.g)
-		rg.f.QuoRem(&rg.f, bDiv, &rg.r)
+		rg.num.Mul(&rg.f, &rg.g)
+		rg.f.QuoRem(&rg.num, bDiv, &rg.r)
 		inexact := rg.r.Sign() != 0
 		if rg.e.Sign() != 0 {
-			rg.e.Mul(&rg.e, &rg.g)
-			rg.e.QuoRem(&rg.e, bDiv, &rg.t)
+			rg.num.Mul(&rg.e, &rg.g)
+			rg.e.QuoRem(&rg.num, bDiv, &rg.t)
 			if rg.t.Sign() != 0 {
 				rg.e.Add(&rg.e, bigOne)
 			}

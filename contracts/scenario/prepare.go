@@ -67,6 +67,8 @@ type variantPlan struct {
 	contract *contracts.Contract
 	streams  []Stream
 	feeds    [][]int             // per stream: indexes of the rules it feeds
+	inWindow [][]bool            // rule × projected period: the period's first day is in the rule's window
+	need     []int               // per stream: projected periods up to the last one a fed rule counts
 	fixed    [][]decimal.Decimal // rule × period: actual bases plus forecast revenue
 }
 
@@ -268,9 +270,25 @@ func (p *Plan) prepareVariant(v Expanded, doc []byte, where string, ps *problems
 			applyStreamOverride(vp.streams, pp, d)
 		}
 	}
+	c := vp.contract
+	vp.inWindow = make([][]bool, len(c.Rules))
+	for r := range c.Rules {
+		vp.inWindow[r] = make([]bool, len(p.periods)-p.nActual)
+		for k := range vp.inWindow[r] {
+			vp.inWindow[r][k] = c.Rules[r].InWindow(p.periods[p.nActual+k].Start())
+		}
+	}
 	vp.feeds = make([][]int, len(vp.streams))
+	vp.need = make([]int, len(vp.streams))
 	for i := range vp.streams {
-		vp.feeds[i] = feeds(vp.contract, vp.streams[i].Match)
+		vp.feeds[i] = feeds(c, vp.streams[i].Match)
+		for _, r := range vp.feeds[i] {
+			for k, in := range vp.inWindow[r] {
+				if in && k+1 > vp.need[i] {
+					vp.need[i] = k + 1
+				}
+			}
+		}
 	}
 	vp.fixed = p.fixedBases(vp, ps)
 	return vp

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+// scenarioMain runs the command line in dir and returns stdout, stderr and
+// the error.
+func scenarioMain(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }, Clock: ledger.SystemClock{}}
+	err := m.Run(context.Background(), args)
+	m.Close()
+	return out.String(), errb.String(), err
+}
+
+func scenarioFixture(t *testing.T) string {
+	t.Helper()
+	return filepath.Join("..", "..", "testdata", "scenario", "chart", "scenario.yaml")
+}
+
+func TestScenarioCommandFormats(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "revshare.db")
+	out, _, err := scenarioMain(t, "--db", db, "scenario", scenarioFixture(t), "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Variants []struct {
+			Name string `json:"name"`
+			Caps []struct {
+				BindsIn string `json:"binds_in"`
+			} `json:"caps"`
+			TotalPaid string `json:"total_paid"`
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range res.Variants {
+		got = append(got, v.Name+" "+v.Caps[0].BindsIn+" "+v.TotalPaid)
+	}
+	// Checked independently (Python decimal, half up): 5% of round(1000 × 1.05^k) over 30 months.
+	want := []string{"base 2029-02 5000.00", "cap-3000 2028-07 3000.00", "rate-5pct never 3321.97"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("variants:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	svg := filepath.Join(dir, "chart.svg")
+	if _, _, err := scenarioMain(t, "--db", db, "scenario", scenarioFixture(t), "--format", "svg", "-o", svg); err != nil {
+		t.Fatal(err)
+	}
+	golden, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "scenario", "chart", "chart.svg"))
+	if b, _ := os.ReadFile(svg); !bytes.Equal(b, golden) {
+		t.Errorf("-o %s differs from the golden chart", svg)
+	}
+	for _, f := range []string{"table", "csv"} {
+		out, _, err := scenarioMain(t, "--db", db, "scenario", scenarioFixture(t), "--format", f)
+		if err != nil || !strings.Contains(out, "cap-3000") {
+			t.Errorf("--format %s: err %v, output %q", f, err, out)
+		}
+	}
+}
+
+func TestScenarioCommandListsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("contract: c\nhorizon: soon\nstreams:\n  - match: {seller: a}\n    start: abc\n"), 0o644)
+	_, stderr, err := scenarioMain(t, "--db", filepath.Join(dir, "x.db"), "scenario", bad)
+	if err == nil || err.Error() != bad+": invalid scenario (2 problem(s) listed above)" {
+		t.Errorf("err = %v", err)
+	}
+	want := bad + `: horizon: "soon" is not a period (want YYYY-MM, YYYY-Qn or YYYY)` + "\n" +
+		bad + `: streams[0].start: "abc" is not a decimal` + "\n"
+	if stderr != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+	}
+}
+
+func TestScenarioContractFlag(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "s.yaml")
+	os.WriteFile(sc, []byte("contract: openai-microsoft\nstart_period: 2025-01\nhorizon: 2025-03\nstreams:\n  - match: {seller: openai}\n    start: \"100\"\n"), 0o644)
+	demo := filepath.Join("..", "..", "contracts", "demo", "openai-microsoft.yaml")
+	out, _, err := scenarioMain(t, "--db", filepath.Join(dir, "x.db"), "scenario", sc, "--contract", demo, "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "base,total_paid,,,,60.00\n") {
+		t.Errorf("output:\n%s", out)
+	}
+	_, _, err = scenarioMain(t, "--db", filepath.Join(dir, "x.db"), "scenario", sc)
+	if err == nil || !strings.Contains(err.Error(), `contract "openai-microsoft": contracts by id need a database here`) {
+		t.Errorf("without --contract: err = %v", err)
+	}
+}
+
+// TestScenarioLeavesDatabaseByteIdentical: a scenario never writes. The
+// database (and its WAL and shared-memory files) are byte-identical after
+// scenarios in every format.
+func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "revshare.db")
+	db, err := sqlite.Open(context.Background(), path, ledger.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	snapshot := func() map[string][]byte {
+		m := map[string][]byte{}
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			b, err := os.ReadFile(path + suffix)
+			if err == nil {
+				m[suffix] = b
+			}
+		}
+		return m
+	}
+	before := snapshot()
+	for _, f := range []string{"table", "json", "csv", "svg"} {
+		if _, _, err := scenarioMain(t, "--db", path, "scenario", scenarioFixture(t), "--format", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := snapshot()
+	if len(before) != len(after) {
+		t.Fatalf("database files before %d, after %d", len(before), len(after))
+	}
+	for k, b := range before {
+		if !bytes.Equal(b, after[k]) {
+			t.Errorf("revshare.db%s changed", k)
+		}
+	}
+}
