@@ -180,6 +180,23 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 	}
 	flushYear(p.periods[len(p.periods)-1].Year)
 	vr.TotalPaid = p.money(total)
+	vr.Pairs = []PairPaid{}
+	var pairSums []decimal.Decimal
+	for r := range c.Rules {
+		payer, payee := c.Rules[r].Payer, c.Rules[r].Payee
+		i := 0
+		for i < len(vr.Pairs) && (vr.Pairs[i].Payer != payer || vr.Pairs[i].Payee != payee) {
+			i++
+		}
+		if i == len(vr.Pairs) {
+			vr.Pairs = append(vr.Pairs, PairPaid{Payer: payer, Payee: payee})
+			pairSums = append(pairSums, decimal.Zero)
+		}
+		pairSums[i] = pairSums[i].Add(cumRule[r])
+	}
+	for i := range vr.Pairs {
+		vr.Pairs[i].TotalPaid = p.money(pairSums[i])
+	}
 	if p.nActual > 0 {
 		vr.ActualsPaid = p.money(actual)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // WriteJSON writes the result as indented JSON.
@@ -24,6 +25,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 //	section year:         key = the year, value = obligations (all rules)
 //	section year_rule:    rule, key = the year, value = that rule's obligations
 //	section total_paid:   value
+//	section pair_paid:    key = payer:payee, value = what that payer pays that payee
 //	section actuals_paid: value (with actuals_through)
 //	section distribution: rule and kind of the cap, key binds_in.p10 ... total_paid.p90,
 //	                      binds_by_year_end.<year>
@@ -46,6 +48,9 @@ func (r *Result) WriteCSV(w io.Writer) error {
 			}
 		}
 		row("total_paid", "", "", "", v.TotalPaid)
+		for _, pp := range v.Pairs {
+			row("pair_paid", "", "", pp.Payer+":"+pp.Payee, pp.TotalPaid)
+		}
 		if v.ActualsPaid != "" {
 			row("actuals_paid", "", "", "", v.ActualsPaid)
 		}
@@ -71,50 +76,86 @@ func (r *Result) WriteCSV(w io.Writer) error {
 // WriteTable writes a table per variant, then a comparison across variants.
 // Amounts are grouped by thousands for reading ("38,000,000,000.00").
 func (r *Result) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var b strings.Builder
+	// section aligns the rows of one table on their own: the first column
+	// to the left, the others (amounts, periods) to the right.
+	section := func(rows [][]string) {
+		w0 := 0
+		for _, row := range rows {
+			w0 = max(w0, utf8.RuneCountInString(row[0]))
+		}
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		for _, row := range rows {
+			first := row[0] + strings.Repeat(" ", w0-utf8.RuneCountInString(row[0]))
+			fmt.Fprintln(tw, strings.Join(append([]string{first}, row[1:]...), "\t")+"\t")
+		}
+		tw.Flush()
+	}
 	title := r.Name
 	if title == "" {
 		title = "scenario"
 	}
-	fmt.Fprintf(tw, "%s: contract %s (%s, %sly periods)\n", title, r.Contract, r.Currency, r.Period)
+	fmt.Fprintf(&b, "%s: contract %s (%s, %sly periods)\n", title, r.Contract, r.Currency, r.Period)
 	if r.ActualsThrough != "" {
-		fmt.Fprintf(tw, "actuals through %s, projected %s to %s\n", r.ActualsThrough, r.FirstProjected, r.Horizon)
+		fmt.Fprintf(&b, "actuals through %s, projected %s to %s\n", r.ActualsThrough, r.FirstProjected, r.Horizon)
 	} else {
-		fmt.Fprintf(tw, "projected %s to %s\n", r.FirstProjected, r.Horizon)
+		fmt.Fprintf(&b, "projected %s to %s\n", r.FirstProjected, r.Horizon)
 	}
 	for _, v := range r.Variants {
-		fmt.Fprintf(tw, "\nvariant %s\n", v.Name)
+		fmt.Fprintf(&b, "\nvariant %s\n", v.Name)
 		if len(v.Caps) > 0 {
-			fmt.Fprintln(tw, "  rule\tcap\tlimit\tbinds in\tremaining at horizon\t")
+			rows := [][]string{{"rule", "cap", "limit", "binds in", "remaining at horizon"}}
 			for _, c := range v.Caps {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t\n", c.Rule, c.Kind, group(c.Limit), c.BindsIn, group(c.RemainingAtHorizon))
+				rows = append(rows, []string{c.Rule, c.Kind, group(c.Limit), c.BindsIn, group(c.RemainingAtHorizon)})
 			}
+			section(rows)
 		} else {
-			fmt.Fprintln(tw, "  no caps")
+			b.WriteString("  no caps\n")
 		}
-		fmt.Fprintln(tw, "  year\tobligations\t")
+		b.WriteString("\n")
+		head := []string{"year", "obligations"}
+		if len(v.Years) > 0 && len(v.Years[0].Rules) > 1 {
+			for _, ra := range v.Years[0].Rules {
+				head = append(head, ra.Rule)
+			}
+		}
+		rows := [][]string{head}
 		for _, y := range v.Years {
-			fmt.Fprintf(tw, "  %d\t%s\t\n", y.Year, group(y.Obligations))
+			row := []string{fmt.Sprint(y.Year), group(y.Obligations)}
+			if len(head) > 2 {
+				for _, ra := range y.Rules {
+					row = append(row, group(ra.Amount))
+				}
+			}
+			rows = append(rows, row)
 		}
 		if v.ActualsPaid != "" {
-			fmt.Fprintf(tw, "  actuals paid\t%s\t\n", group(v.ActualsPaid))
+			rows = append(rows, []string{"actuals paid", group(v.ActualsPaid)})
 		}
-		fmt.Fprintf(tw, "  total paid\t%s\t\n", group(v.TotalPaid))
+		rows = append(rows, []string{"total paid", group(v.TotalPaid)})
+		for _, pp := range v.Pairs {
+			rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid)})
+		}
+		section(rows)
 		if d := v.Distribution; d != nil {
-			fmt.Fprintf(tw, "  monte carlo\t%d runs\t\n", d.Runs)
+			fmt.Fprintf(&b, "\n  Monte Carlo, %d runs\n", d.Runs)
+			rows := [][]string{{"", "P10", "P50", "P90"}}
 			for _, c := range d.Caps {
-				fmt.Fprintf(tw, "  %s %s binds in\tP10 %s\tP50 %s\tP90 %s\t\n", c.Rule, c.Kind, c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90)
+				rows = append(rows, []string{c.Rule + " " + c.Kind + " binds in", c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90})
+			}
+			rows = append(rows, []string{"total paid", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90)})
+			section(rows)
+			for _, c := range d.Caps {
 				var ys []string
 				for _, y := range c.ByYearEnd {
-					ys = append(ys, fmt.Sprintf("%d: %s", y.Year, y.Probability))
+					ys = append(ys, fmt.Sprintf("%d %s", y.Year, y.Probability))
 				}
-				fmt.Fprintf(tw, "  P(bound by year end)\t%s\t\n", strings.Join(ys, "  "))
+				fmt.Fprintf(&b, "  P(%s %s bound by year end): %s\n", c.Rule, c.Kind, strings.Join(ys, ", "))
 			}
-			fmt.Fprintf(tw, "  total paid\tP10 %s\tP50 %s\tP90 %s\t\n", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90))
 		}
 	}
 	if len(r.Variants) > 1 {
-		fmt.Fprintln(tw, "\ncomparison")
+		b.WriteString("\ncomparison\n")
 		// Columns: every (rule, cap) of any variant, in order of first appearance.
 		type capKey struct{ rule, kind string }
 		var keys []capKey
@@ -132,7 +173,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 			head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
 		}
 		head = append(head, "total paid")
-		fmt.Fprintln(tw, "  "+strings.Join(head, "\t")+"\t")
+		rows := [][]string{head}
 		for _, v := range r.Variants {
 			cells := []string{v.Name}
 			for _, k := range keys {
@@ -145,16 +186,18 @@ func (r *Result) WriteTable(w io.Writer) error {
 				cells = append(cells, bind, rem)
 			}
 			cells = append(cells, group(v.TotalPaid))
-			fmt.Fprintln(tw, "  "+strings.Join(cells, "\t")+"\t")
+			rows = append(rows, cells)
 		}
+		section(rows)
 	}
 	for _, wmsg := range r.Warnings {
-		fmt.Fprintf(tw, "\nwarning: %s", wmsg)
+		fmt.Fprintf(&b, "\nwarning: %s", wmsg)
 	}
 	if len(r.Warnings) > 0 {
-		fmt.Fprintln(tw)
+		b.WriteString("\n")
 	}
-	return tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // group inserts thousands separators in a decimal string: "-1234567.50"

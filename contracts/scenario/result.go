@@ -23,11 +23,20 @@ type VariantResult struct {
 	// TotalPaid is the sum of every rule's obligations (minimum true-ups
 	// included) from the first projected period through the horizon, plus
 	// the actual periods' when actuals_through is given.
-	TotalPaid    string        `json:"total_paid"`
+	TotalPaid string `json:"total_paid"`
+	// Pairs splits TotalPaid by payer and payee.
+	Pairs        []PairPaid    `json:"pairs"`
 	ActualsPaid  string        `json:"actuals_paid,omitempty"` // the actual periods' part of TotalPaid
 	Distribution *Distribution `json:"distribution,omitempty"`
 	// Periods is the cumulative obligations per period (the chart's data).
 	Periods []PeriodResult `json:"periods"`
+}
+
+// PairPaid is what one payer pays one payee over the evaluated periods.
+type PairPaid struct {
+	Payer     string `json:"payer"`
+	Payee     string `json:"payee"`
+	TotalPaid string `json:"total_paid"`
 }
 
 // CapResult is one cap of one rule.

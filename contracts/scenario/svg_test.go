@@ -41,6 +41,39 @@ func TestSVGGolden(t *testing.T) {
 	}
 }
 
+// TestFormatsGolden compares the table, CSV and JSON of the chart scenario
+// with committed golden files (go test -update rewrites them).
+func TestFormatsGolden(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenario", "chart")
+	doc, err := os.ReadFile(filepath.Join(dir, "scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runScenario(t, string(doc), Sources{})
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{"table.txt", res.WriteTable}, {"result.csv", res.WriteCSV}, {"result.json", res.WriteJSON}} {
+		var b bytes.Buffer
+		if err := f.write(&b); err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join(dir, f.name)
+		if *update {
+			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("%s differs from the golden file:\n%s", f.name, b.String())
+		}
+	}
+}
+
 // checkXML parses the document with encoding/xml and checks its root.
 func checkXML(t *testing.T, doc []byte) {
 	t.Helper()
