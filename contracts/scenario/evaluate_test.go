@@ -31,7 +31,12 @@ contract:
 
 func runScenario(t *testing.T, doc string, src Sources) *Result {
 	t.Helper()
-	s, err := Parse([]byte(doc), ParseOptions{})
+	return runScenarioWith(t, doc, ParseOptions{}, src)
+}
+
+func runScenarioWith(t *testing.T, doc string, opts ParseOptions, src Sources) *Result {
+	t.Helper()
+	s, err := Parse([]byte(doc), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

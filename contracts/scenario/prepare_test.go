@@ -1,0 +1,150 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// quarterly is a quarterly contract with one rule that has no start date.
+const quarterly = `
+contract:
+  id: q
+  currency: EUR
+  period: quarter
+  parties: [a, b]
+  rules:
+    - id: r
+      payer: a
+      payee: b
+      match: {seller: a}
+      rate: "0.5"
+`
+
+// TestPrepareBad lists the problems found against the contract, exact text.
+func TestPrepareBad(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		src  Sources
+		want []string
+	}{
+		{"periods of another frequency", quarterly + `
+start_period: 2027-01
+horizon: 2030-12
+streams: [{match: {seller: a}, start: "1"}]
+`, Sources{}, []string{
+			`horizon: "2030-12" is a month but the contract's periods are quarters (e.g. 2030-Q4)`,
+			`start_period: "2027-01" is a month but the contract's periods are quarters (e.g. 2027-Q1)`,
+		}},
+		{"no start date", quarterly + `
+horizon: 2030-Q4
+streams: [{match: {seller: a}, start: "1"}]
+`, Sources{}, []string{`start_period: required: the contract's rules have no start date`}},
+		{"horizon before start", quarterly + `
+start_period: 2027-Q1
+horizon: 2026-Q4
+streams: [{match: {seller: a}, start: "1"}]
+`, Sources{}, []string{`horizon: 2026-Q4 is before the first projected period 2027-Q1`}},
+		{"too many periods", quarterly + `
+start_period: 1900-Q1
+horizon: 2200-Q4
+streams: [{match: {seller: a}, start: "1"}]
+`, Sources{}, []string{`horizon: 1900-Q1 to 2200-Q4 is more than 1200 periods`}},
+		{"actuals without a database", strings.Replace(smallContract, "{cap}", "10", 1) + `
+actuals_through: 2027-03
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "1"}]
+`, Sources{}, []string{`actuals_through: actuals need a database here`}},
+		{"bad variants", strings.Replace(smallContract, "{cap}", "10", 1) + `
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "1"}]
+variants:
+  - name: ok
+    set: {rules.share.rate: "0.2"}
+  - name: no-such-rule
+    set: {rules.nope.rate: "0.2", rules.share.rate.x: "1"}
+  - name: invalid
+    set: {rules.share.rate: "2", rules.share.cap.total: "-1"}
+`, Sources{}, []string{
+			`variants[1] (no-such-rule).set[rules.nope.rate]: the contract has no rule "nope"`,
+			`variants[1] (no-such-rule).set[rules.share.rate.x]: rule "share": rate is not a mapping`,
+			`variants[2] (invalid): contract: rules[0].rate: 2 is outside [0, 1]`,
+			`variants[2] (invalid): contract: rules[0].cap.total: -1 is negative`,
+		}},
+		{"forecast periods", strings.Replace(smallContract, "{cap}", "10", 1) + `
+horizon: 2027-12
+streams:
+  - forecast: forecast-good.csv
+`, Sources{}, []string{
+			`streams[0].forecast: forecast-good.csv line 2: period "2027-Q1" is not a contract period (want a month like 2027-01)`,
+			`streams[0].forecast: forecast-good.csv line 3: period "2027-Q2" is not a contract period (want a month like 2027-01)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse([]byte(tt.doc), ParseOptions{ReadFile: testdataReader})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Prepare(context.Background(), s, tt.src)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want *ValidationError", err)
+			}
+			var got []string
+			for _, p := range ve.Problems {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+type fakeContracts map[string]string
+
+func (f fakeContracts) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
+	doc, ok := f[id]
+	if !ok {
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "no contract %q", id)
+	}
+	return contracts.Parse([]byte(doc))
+}
+
+func TestContractByID(t *testing.T) {
+	src := Sources{Contracts: fakeContracts{"q": strings.TrimPrefix(strings.ReplaceAll(quarterly, "\n  ", "\n"), "\ncontract:")}}
+	res := runScenario(t, `
+contract: q
+start_period: 2027-Q1
+horizon: 2027-Q4
+streams:
+  - match: {seller: a}
+    start: "100.00"
+    growth: {annual: "0.21"}
+`, src)
+	// Per quarter (1.21)^(1/4) − 1 = 0.048808848170151547: revenue 100.00,
+	// 104.88, 110.00 (exactly 1.1 × 100), 115.37; half of each, half up
+	// (57.685 → 57.69).
+	var got []string
+	for _, p := range res.Variants[0].Periods {
+		got = append(got, p.Period+" "+p.Obligations)
+	}
+	want := []string{"2027-Q1 50.00", "2027-Q2 52.44", "2027-Q3 55.00", "2027-Q4 57.69"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("periods %v, want %v", got, want)
+	}
+	if res.Currency != "EUR" || res.Period != "quarter" || len(res.Variants[0].Caps) != 0 {
+		t.Errorf("result %+v", res)
+	}
+	s, _ := Parse([]byte("contract: nope\nhorizon: 2027-Q4\nstreams: [{match: {seller: a}, start: \"1\"}]\n"), ParseOptions{})
+	if _, err := Prepare(context.Background(), s, src); ledger.ErrorCode(err) != ledger.ENOTFOUND {
+		t.Errorf("unknown contract: err = %v", err)
+	}
+}
