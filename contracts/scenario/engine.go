@@ -56,3 +56,69 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 	}
 	return out, nil
 }
+
+// runSummary is evaluate for a Monte Carlo run: only the first binding
+// period of each cap (in Rule.Caps order, rule by rule) and the total of all
+// obligations, read straight off the engine's lines.
+func runSummary(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal, sc *scratch) (runOutcome, error) {
+	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
+	if err != nil {
+		return runOutcome{}, err
+	}
+	if sc.capIndex == nil {
+		sc.capIndex = make([]int, len(c.Rules)+1)
+		for i := range c.Rules {
+			sc.capIndex[i+1] = sc.capIndex[i] + len(c.Rules[i].Caps())
+		}
+	}
+	ro := runOutcome{bindsAt: make([]int, sc.capIndex[len(c.Rules)])}
+	for i := range ro.bindsAt {
+		ro.bindsAt[i] = -1
+	}
+	var total moneySum
+	k := 0
+	for li := range res.Lines {
+		ln := &res.Lines[li]
+		for k < len(periods) && periods[k] != ln.Period {
+			k++
+		}
+		total.add(ln.Total)
+		base := sc.capIndex[ln.RuleIndex]
+		for j := range ln.Caps {
+			cl := &ln.Caps[j]
+			if ro.bindsAt[base+j] < 0 && (cl.Bound || (cl.RemainingAfter.IsZero() && cl.Applied.IsPositive())) {
+				ro.bindsAt[base+j] = k
+			}
+		}
+	}
+	ro.total = total.value()
+	return ro, nil
+}
+
+// moneySum adds decimals exactly, in an int64 while they share one exponent
+// and fit (rounded obligations all have the currency's minor units), in a
+// decimal otherwise.
+type moneySum struct {
+	c   int64
+	exp int32
+	set bool
+	big decimal.Decimal
+}
+
+func (s *moneySum) add(x decimal.Decimal) {
+	if x.NumDigits() <= 17 && (!s.set || x.Exponent() == s.exp) {
+		v := x.CoefficientInt64()
+		if r := s.c + v; !s.set || (v >= 0) == (r >= s.c) { // no overflow
+			s.c, s.exp, s.set = r, x.Exponent(), true
+			return
+		}
+	}
+	s.big = s.big.Add(x)
+}
+
+func (s *moneySum) value() decimal.Decimal {
+	if !s.set {
+		return s.big
+	}
+	return s.big.Add(decimal.New(s.c, s.exp))
+}

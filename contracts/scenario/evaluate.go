@@ -32,10 +32,11 @@ type capOutcome struct {
 
 // scratch is one worker's reusable buffers.
 type scratch struct {
-	bases   [][]decimal.Decimal
-	streams []Stream
-	rev     []decimal.Decimal
-	gen     revenueGen
+	bases    [][]decimal.Decimal
+	streams  []Stream
+	rev      []decimal.Decimal
+	gen      revenueGen
+	capIndex []int // capIndex[i]: index of rule i's first cap among all caps
 }
 
 // bases returns the variant's bases per rule and period: the fixed part
@@ -258,20 +259,7 @@ func (p *Plan) oneRun(vp *variantPlan, mc *MonteCarlo, run uint64, sc *scratch) 
 	if err != nil {
 		return runOutcome{}, err
 	}
-	out, err := evaluate(vp.contract, p.periods, bases)
-	if err != nil {
-		return runOutcome{}, err
-	}
-	ro := runOutcome{total: decimal.Zero}
-	for _, o := range out {
-		for _, co := range o.caps {
-			ro.bindsAt = append(ro.bindsAt, co.bindsAt)
-		}
-		for _, x := range o.obligations {
-			ro.total = ro.total.Add(x)
-		}
-	}
-	return ro, nil
+	return runSummary(vp.contract, p.periods, bases, sc)
 }
 
 // newRand is run's generator: PCG seeded (seed, run).

@@ -279,3 +279,69 @@ func TestDrawGrowthRoundsToSixDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestRunSummaryMatchesEvaluate: the Monte Carlo summary of a run equals
+// what the full evaluation reports, on the features scenario (several caps
+// and rules) and the demo contract.
+func TestRunSummaryMatchesEvaluate(t *testing.T) {
+	for _, doc := range []string{features, demoContract(t) + "start_period: 2025-01\nhorizon: 2030-12\nstreams:\n  - match: {seller: openai}\n    start: \"1000000000.00\"\n    growth: {monthly: \"0.045\"}\n"} {
+		s, err := Parse([]byte(doc), ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Prepare(context.Background(), s, Sources{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, vp := range p.variants {
+			var sc scratch
+			bases, err := p.bases(vp, vp.streams, &sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := evaluate(vp.contract, p.periods, bases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vr := p.summarize(vp, out)
+			ro, err := runSummary(vp.contract, p.periods, bases, &sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.money(ro.total); got != vr.TotalPaid {
+				t.Errorf("%s: run total %s, evaluation %s", vp.name, got, vr.TotalPaid)
+			}
+			for i, c := range vr.Caps {
+				if got := p.label(ro.bindsAt[i]); got != c.BindsIn {
+					t.Errorf("%s cap %d: run binds %s, evaluation %s", vp.name, i, got, c.BindsIn)
+				}
+			}
+		}
+	}
+}
+
+func TestMoneySum(t *testing.T) {
+	rng := newRand(3, 4)
+	for i := 0; i < 200; i++ {
+		var s moneySum
+		want := decimal.Zero
+		for j := 0; j < 50; j++ {
+			var x decimal.Decimal
+			switch rng.IntN(4) {
+			case 0:
+				x = decimal.New(rng.Int64N(1e12)-5e11, -2)
+			case 1:
+				x = decimal.New(rng.Int64()-(1<<62), -2) // near the int64 edge
+			case 2:
+				x = decimal.New(rng.Int64N(1000), -int32(rng.IntN(5)))
+			default:
+				x = decimal.RequireFromString("123456789012345678901234.5")
+			}
+			s.add(x)
+			want = want.Add(x)
+		}
+		if got := s.value(); !got.Equal(want) {
+			t.Fatalf("sum %s, want %s", got, want)
+		}
+	}
+}
