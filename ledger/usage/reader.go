@@ -355,6 +355,10 @@ func (r *Reader) parseRow(row *Row) {
 	default:
 		ev.Amount = *a
 	}
+	if ev.Amount.Abs().Cmp(maxAmount) >= 0 {
+		v, col := r.value(rec, fAmount)
+		bad(col, fAmount, v, "too large: at most 14 digits before the decimal point")
+	}
 	ev.Quantity, ev.UnitPrice = q, p
 	negate := r.m.Amount.Negate
 	if r.signCol >= 0 {
@@ -455,6 +459,9 @@ func allDigits(s string) bool {
 	}
 	return len(s) > 0
 }
+
+// maxAmount bounds an event's amount (10^14), as the journal bounds a posting.
+var maxAmount = decimal.New(1, 14)
 
 var errLineTooLong = errors.New("line too long")
 
