@@ -3,8 +3,9 @@ package ledger
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,13 +90,38 @@ func (e *Entry) Validate() error {
 // fields (ID, RecordedAt, hashes). Two writes with the same key are the same
 // write exactly when their Content is equal.
 func (e *Entry) Content() string {
+	// Built with WriteString rather than fmt: posting throughput hashes
+	// every entry. The text is exactly "key=%s\x1f%s\ndate=%s\ndesc=%s\n
+	// reverses=%d\n", then "meta=%s\x1f%s\n" per key in order, then
+	// "posting=%s\x1f%s\x1f%s\n" per posting (amount without trailing zeros).
 	var b strings.Builder
-	fmt.Fprintf(&b, "key=%s\x1f%s\ndate=%s\ndesc=%s\nreverses=%d\n", e.Key.Source, e.Key.ExternalID, e.Date, e.Description, e.Reverses)
+	b.Grow(96 + len(e.Description) + 64*len(e.Postings) + 32*len(e.Meta))
+	b.WriteString("key=")
+	b.WriteString(e.Key.Source)
+	b.WriteByte('\x1f')
+	b.WriteString(e.Key.ExternalID)
+	b.WriteString("\ndate=")
+	b.WriteString(e.Date.String())
+	b.WriteString("\ndesc=")
+	b.WriteString(e.Description)
+	b.WriteString("\nreverses=")
+	b.WriteString(strconv.FormatInt(e.Reverses, 10))
+	b.WriteByte('\n')
 	for _, k := range sortedKeys(e.Meta) {
-		fmt.Fprintf(&b, "meta=%s\x1f%s\n", k, e.Meta[k])
+		b.WriteString("meta=")
+		b.WriteString(k)
+		b.WriteByte('\x1f')
+		b.WriteString(e.Meta[k])
+		b.WriteByte('\n')
 	}
 	for _, p := range e.Postings {
-		fmt.Fprintf(&b, "posting=%s\x1f%s\x1f%s\n", p.Account, p.Amount.String(), p.Currency)
+		b.WriteString("posting=")
+		b.WriteString(p.Account)
+		b.WriteByte('\x1f')
+		b.WriteString(p.Amount.String())
+		b.WriteByte('\x1f')
+		b.WriteString(p.Currency)
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -104,8 +130,8 @@ func (e *Entry) Content() string {
 // the previous hash, the entry's ID and recorded-at time, and its Content.
 func ChainHash(prevHash string, e *Entry) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "prev=%s\nid=%d\nrecorded=%s\n", prevHash, e.ID, e.RecordedAt.UTC().Format(time.RFC3339Nano))
-	h.Write([]byte(e.Content()))
+	io.WriteString(h, "prev="+prevHash+"\nid="+strconv.FormatInt(e.ID, 10)+"\nrecorded="+e.RecordedAt.UTC().Format(time.RFC3339Nano)+"\n")
+	io.WriteString(h, e.Content())
 	return hex.EncodeToString(h.Sum(nil))
 }
 

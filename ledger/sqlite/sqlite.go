@@ -26,6 +26,20 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
+// driverName is go-sqlite3 with revshare's per-connection settings:
+// temp_store=MEMORY keeps statement journals (opened by every statement
+// that fires the journal's triggers) in memory rather than in temp files.
+const driverName = "sqlite3_revshare"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			return err
+		},
+	})
+}
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -77,7 +91,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	if path == "" {
 		return nil, ledger.Errorf(ledger.EINVALID, "no database path given")
 	}
-	w, err := sql.Open("sqlite3", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}}))
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +108,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite3", dsn(path, url.Values{"_query_only": {"true"}}))
+	r, err := sql.Open(driverName, dsn(path, url.Values{"_query_only": {"true"}}))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -108,7 +122,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 // migrations are behind this binary's is an error. Post and ClosePeriods
 // return EFORBIDDEN.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
-	r, err := sql.Open("sqlite3", dsn(path, url.Values{"mode": {"ro"}, "_query_only": {"true"}}))
+	r, err := sql.Open(driverName, dsn(path, url.Values{"mode": {"ro"}, "_query_only": {"true"}}))
 	if err != nil {
 		return nil, err
 	}

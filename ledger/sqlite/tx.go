@@ -47,7 +47,7 @@ type Tx struct {
 
 	newAccounts map[string]int64 // created in this transaction, cached on commit
 
-	stmtFindKey, stmtInsEntry, stmtInsPosting, stmtFindAccount, stmtInsAccount *sql.Stmt
+	stmts map[string]*sql.Stmt // prepared in this transaction, by query
 }
 
 // WithTx runs fn in a write transaction and commits if fn returns nil;
@@ -138,15 +138,20 @@ func closedThrough(ctx context.Context, q querier) (ledger.Date, error) {
 	return ledger.ParseDate(s.String)
 }
 
-func (tx *Tx) prepare(p **sql.Stmt, query string) (*sql.Stmt, error) {
-	if *p == nil {
-		s, err := tx.tx.PrepareContext(tx.ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		*p = s
+// stmt returns query prepared in this transaction, preparing it once.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
 	}
-	return *p, nil
+	st, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // PostEntries appends entries to the journal in this transaction, all or
@@ -184,90 +189,230 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	return res, nil
 }
 
+// Writes go out as multi-row INSERTs of up to rowsPerInsert rows: SQLite
+// opens a statement journal for every statement that fires the journal's
+// triggers, so one statement per row would cost a journal per row.
+const (
+	rowsPerInsert = 256 // rows of one multi-row INSERT (entries: 10 values a row, postings: 8)
+	keysPerLookup = 256 // entries whose keys are looked up in one query
+)
+
+// pendingEntry is an entry ready to insert: ID and hash assigned.
+type pendingEntry struct {
+	e    ledger.Entry
+	meta string
+}
+
+type postingRow struct {
+	entryID, seq, accountID int64
+	currency                string
+	amt                     splitAmount
+}
+
 func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
-	findKey, err := tx.prepare(&tx.stmtFindKey, `SELECT id FROM entries WHERE source = ? AND external_id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	insPosting, err := tx.prepare(&tx.stmtInsPosting, `INSERT INTO postings
-		(entry_id, seq, account_id, currency, amount, units, frac_hi, frac_lo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	insEntry, err := tx.prepare(&tx.stmtInsEntry, `INSERT INTO entries
-		(id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
 	closed, err := tx.ClosedThrough()
 	if err != nil {
 		return nil, err
 	}
-	recorded := formatTime(tx.Now)
 	results := make([]ledger.PostResult, len(entries))
-	var split []splitAmount
-	for i := range entries {
-		e := entries[i] // a copy: the caller's entry is not modified
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
-		split = split[:0]
-		for j, p := range e.Postings {
-			s, err := splitPosting(&e, j, p.Amount)
-			if err != nil {
+	thisCall := map[ledger.Key]ledger.Entry{} // entries posted by this call, for in-batch retries
+	var pending []pendingEntry
+	var postings []postingRow
+	for start := 0; start < len(entries); start += keysPerLookup {
+		chunk := entries[start:min(start+keysPerLookup, len(entries))]
+		// Validate the whole chunk before any lookup.
+		splits := make([][]splitAmount, len(chunk))
+		for i := range chunk {
+			e := &chunk[i]
+			if err := e.Validate(); err != nil {
 				return nil, err
 			}
-			split = append(split, s)
-		}
-		var existing int64
-		switch err := findKey.QueryRowContext(tx.ctx, e.Key.Source, e.Key.ExternalID).Scan(&existing); {
-		case err == sql.ErrNoRows:
-		case err != nil:
-			return nil, err
-		default:
-			if err := tx.sameAsPosted(&e, existing); err != nil {
-				return nil, err
-			}
-			results[i] = ledger.PostResult{ID: existing, Duplicate: true}
-			continue
-		}
-		if !closed.IsZero() && !e.Date.After(closed) {
-			return nil, ledger.Errorf(ledger.EINVALID, "entry %q: effective date %s is in a closed period (closed through %s)", e.Key.String(), e.Date, closed)
-		}
-		e.ID = tx.headID + 1
-		if e.Reverses < 0 || e.Reverses >= e.ID {
-			return nil, ledger.Errorf(ledger.EINVALID, "entry %q: reverses entry %d, which does not exist", e.Key.String(), e.Reverses)
-		}
-		e.RecordedAt = tx.Now
-		e.PrevHash = tx.headHash
-		e.Hash = ledger.ChainHash(e.PrevHash, &e)
-		for j, p := range e.Postings {
-			acct, err := tx.accountID(p.Account)
-			if err != nil {
-				return nil, err
-			}
-			s := split[j]
-			if _, err := insPosting.ExecContext(tx.ctx, e.ID, j+1, acct, p.Currency, s.text, s.units, s.hi, s.lo); err != nil {
-				return nil, fmt.Errorf("entry %q posting %d: %w", e.Key.String(), j+1, mapError(err))
+			splits[i] = make([]splitAmount, len(e.Postings))
+			for j, p := range e.Postings {
+				if splits[i][j], err = splitPosting(e, j, p.Amount); err != nil {
+					return nil, err
+				}
 			}
 		}
-		meta, err := encodeMeta(e.Meta)
+		existing, err := tx.lookupKeys(chunk)
 		if err != nil {
 			return nil, err
 		}
-		var reverses any
-		if e.Reverses != 0 {
-			reverses = e.Reverses
+		for i := range chunk {
+			e := chunk[i] // a copy: the caller's entry is not modified
+			if prev, ok := thisCall[e.Key]; ok {
+				if err := sameContent(&e, &prev); err != nil {
+					return nil, err
+				}
+				results[start+i] = ledger.PostResult{ID: prev.ID, Duplicate: true}
+				continue
+			}
+			if id, ok := existing[e.Key]; ok {
+				if err := tx.sameAsPosted(&e, id); err != nil {
+					return nil, err
+				}
+				results[start+i] = ledger.PostResult{ID: id, Duplicate: true}
+				continue
+			}
+			if !closed.IsZero() && !e.Date.After(closed) {
+				return nil, ledger.Errorf(ledger.EINVALID, "entry %q: effective date %s is in a closed period (closed through %s)", e.Key.String(), e.Date, closed)
+			}
+			e.ID = tx.headID + 1
+			if e.Reverses < 0 || e.Reverses >= e.ID {
+				return nil, ledger.Errorf(ledger.EINVALID, "entry %q: reverses entry %d, which does not exist", e.Key.String(), e.Reverses)
+			}
+			e.RecordedAt = tx.Now
+			e.PrevHash = tx.headHash
+			e.Hash = ledger.ChainHash(e.PrevHash, &e)
+			meta, err := encodeMeta(e.Meta)
+			if err != nil {
+				return nil, err
+			}
+			for j, p := range e.Postings {
+				acct, err := tx.accountID(p.Account)
+				if err != nil {
+					return nil, err
+				}
+				postings = append(postings, postingRow{e.ID, int64(j + 1), acct, p.Currency, splits[i][j]})
+			}
+			pending = append(pending, pendingEntry{e, meta})
+			thisCall[e.Key] = e
+			tx.headID, tx.headHash = e.ID, e.Hash
+			results[start+i] = ledger.PostResult{ID: e.ID}
 		}
-		if _, err := insEntry.ExecContext(tx.ctx, e.ID, e.Key.Source, e.Key.ExternalID, e.Date.String(), recorded,
-			e.Description, meta, reverses, e.PrevHash, e.Hash); err != nil {
-			return nil, fmt.Errorf("entry %q: %w", e.Key.String(), mapError(err))
+		// Postings first, then the entries that seal them.
+		if err := tx.insertPostings(postings); err != nil {
+			return nil, err
 		}
-		tx.headID, tx.headHash = e.ID, e.Hash
-		results[i] = ledger.PostResult{ID: e.ID}
+		if err := tx.insertEntries(pending); err != nil {
+			return nil, err
+		}
+		pending, postings = pending[:0], postings[:0]
+		clear(thisCall) // later chunks find these through lookupKeys
 	}
 	return results, nil
+}
+
+// lookupKeys returns the IDs of the entries already stored under the keys
+// of es.
+func (tx *Tx) lookupKeys(es []ledger.Entry) (map[ledger.Key]int64, error) {
+	found := map[ledger.Key]int64{}
+	for start := 0; start < len(es); {
+		n := insertSize(len(es) - start)
+		stmt, err := tx.stmt(lookupKeysQuery(n))
+		if err != nil {
+			return nil, err
+		}
+		args := make([]any, 0, 2*n)
+		for _, e := range es[start : start+n] {
+			args = append(args, e.Key.Source, e.Key.ExternalID)
+		}
+		rows, err := stmt.QueryContext(tx.ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k ledger.Key
+			var id int64
+			if err := rows.Scan(&id, &k.Source, &k.ExternalID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[k] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		start += n
+	}
+	return found, nil
+}
+
+// insertSize picks how many of n remaining rows the next statement takes:
+// 256, 16 or 1, so that few distinct statements are ever prepared.
+func insertSize(n int) int {
+	switch {
+	case n >= rowsPerInsert:
+		return rowsPerInsert
+	case n >= 16:
+		return 16
+	}
+	return 1
+}
+
+func lookupKeysQuery(n int) string {
+	return `SELECT e.id, e.source, e.external_id FROM (VALUES ` + placeholders(n, 2) + `) k
+		JOIN entries e ON e.source = k.column1 AND e.external_id = k.column2`
+}
+
+func (tx *Tx) insertPostings(rows []postingRow) error {
+	for start := 0; start < len(rows); {
+		n := insertSize(len(rows) - start)
+		stmt, err := tx.stmt(`INSERT INTO postings (entry_id, seq, account_id, currency, amount, units, frac_hi, frac_lo) VALUES ` + placeholders(n, 8))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 8*n)
+		for _, r := range rows[start : start+n] {
+			args = append(args, r.entryID, r.seq, r.accountID, r.currency, r.amt.text, r.amt.units, r.amt.hi, r.amt.lo)
+		}
+		if _, err := stmt.ExecContext(tx.ctx, args...); err != nil {
+			return fmt.Errorf("postings of entries %d-%d: %w", rows[start].entryID, rows[start+n-1].entryID, mapError(err))
+		}
+		start += n
+	}
+	return nil
+}
+
+func (tx *Tx) insertEntries(es []pendingEntry) error {
+	for start := 0; start < len(es); {
+		n := insertSize(len(es) - start)
+		stmt, err := tx.stmt(`INSERT INTO entries (id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash) VALUES ` + placeholders(n, 10))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 10*n)
+		recorded := formatTime(tx.Now)
+		for _, p := range es[start : start+n] {
+			e := &p.e
+			var reverses any
+			if e.Reverses != 0 {
+				reverses = e.Reverses
+			}
+			args = append(args, e.ID, e.Key.Source, e.Key.ExternalID, e.Date.String(), recorded, e.Description, p.meta, reverses, e.PrevHash, e.Hash)
+		}
+		if _, err := stmt.ExecContext(tx.ctx, args...); err != nil {
+			return fmt.Errorf("entries %d-%d: %w", es[start].e.ID, es[start+n-1].e.ID, mapError(err))
+		}
+		start += n
+	}
+	return nil
+}
+
+// placeholders returns n groups of k "?": "(?, ?), (?, ?)".
+func placeholders(n, k int) string {
+	group := "(" + strings.Repeat("?, ", k-1) + "?)"
+	var b strings.Builder
+	b.Grow(n * (len(group) + 2))
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(group)
+	}
+	return b.String()
+}
+
+// sameContent compares e with an entry posted earlier in the same call.
+func sameContent(e, prev *ledger.Entry) error {
+	oldC, newC := prev.Content(), e.Content()
+	if oldC == newC {
+		return nil
+	}
+	was, now := firstDifference(oldC, newC)
+	return ledger.Errorf(ledger.ECONFLICT, "entry %q conflicts with entry %d posted earlier under the same key: posted %s, now %s",
+		e.Key.String(), prev.ID, was, now)
 }
 
 // sameAsPosted compares e with the entry already posted under its key.
@@ -348,7 +493,7 @@ func (tx *Tx) accountID(name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	find, err := tx.prepare(&tx.stmtFindAccount, `SELECT id, type FROM accounts WHERE name = ?`)
+	find, err := tx.stmt(`SELECT id, type FROM accounts WHERE name = ?`)
 	if err != nil {
 		return 0, err
 	}
@@ -356,7 +501,7 @@ func (tx *Tx) accountID(name string) (int64, error) {
 	var stored string
 	switch err := find.QueryRowContext(tx.ctx, name).Scan(&id, &stored); {
 	case err == sql.ErrNoRows:
-		ins, err := tx.prepare(&tx.stmtInsAccount, `INSERT INTO accounts (name, type) VALUES (?, ?)`)
+		ins, err := tx.stmt(`INSERT INTO accounts (name, type) VALUES (?, ?)`)
 		if err != nil {
 			return 0, err
 		}

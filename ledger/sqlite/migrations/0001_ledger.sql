@@ -58,34 +58,35 @@ CREATE TABLE period_closes (
 );
 
 -- An entry is sealed by inserting its row AFTER its postings: it must have at
--- least two, and per currency they must sum to exactly zero.
-CREATE TRIGGER entries_balanced BEFORE INSERT ON entries
+-- least two, and per currency they must sum to exactly zero (the common
+-- one-currency case is checked without grouping). Its ID follows the last
+-- entry's, its prev_hash is that entry's hash, and its date is after the
+-- closed-through date. One trigger, so one sub-program runs per entry.
+CREATE TRIGGER entries_insert_guard BEFORE INSERT ON entries
 BEGIN
-	SELECT RAISE(ABORT, 'entry has fewer than 2 postings')
-	WHERE (SELECT count(*) FROM postings WHERE entry_id = NEW.id) < 2;
-	SELECT RAISE(ABORT, 'entry does not balance')
-	FROM (
-		SELECT sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l
-		FROM postings WHERE entry_id = NEW.id GROUP BY currency
-	)
-	WHERE l % 1000000000 != 0
-	   OR (h + l / 1000000000) % 1000000000 != 0
-	   OR u + (h + l / 1000000000) / 1000000000 != 0;
-END;
-
--- IDs are 1, 2, 3... and each entry links to the hash of the one before.
-CREATE TRIGGER entries_chained BEFORE INSERT ON entries
-BEGIN
-	SELECT RAISE(ABORT, 'entry id must follow the last entry')
-	WHERE NEW.id IS NOT coalesce((SELECT max(id) FROM entries), 0) + 1;
-	SELECT RAISE(ABORT, 'entry prev_hash must be the hash of the last entry')
-	WHERE NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE id = NEW.id - 1), '');
-END;
-
-CREATE TRIGGER entries_open_period BEFORE INSERT ON entries
-BEGIN
-	SELECT RAISE(ABORT, 'entry is dated in a closed period')
-	WHERE NEW.date <= (SELECT max(through) FROM period_closes);
+	SELECT CASE
+		WHEN a.n < 2 THEN RAISE(ABORT, 'entry has fewer than 2 postings')
+		WHEN a.cmin = a.cmax THEN CASE
+			WHEN a.l % 1000000000 != 0
+			  OR (a.h + a.l / 1000000000) % 1000000000 != 0
+			  OR a.u + (a.h + a.l / 1000000000) / 1000000000 != 0
+			THEN RAISE(ABORT, 'entry does not balance') END
+		WHEN EXISTS (
+			SELECT 1 FROM postings WHERE entry_id = NEW.id GROUP BY currency
+			HAVING sum(frac_lo) % 1000000000 != 0
+			    OR (sum(frac_hi) + sum(frac_lo) / 1000000000) % 1000000000 != 0
+			    OR sum(units) + (sum(frac_hi) + sum(frac_lo) / 1000000000) / 1000000000 != 0)
+		THEN RAISE(ABORT, 'entry does not balance')
+		WHEN NEW.id IS NOT coalesce((SELECT max(id) FROM entries), 0) + 1
+		THEN RAISE(ABORT, 'entry id must follow the last entry')
+		WHEN NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE id = NEW.id - 1), '')
+		THEN RAISE(ABORT, 'entry prev_hash must be the hash of the last entry')
+		WHEN NEW.date <= (SELECT max(through) FROM period_closes)
+		THEN RAISE(ABORT, 'entry is dated in a closed period')
+	END
+	FROM (SELECT count(*) AS n, min(currency) AS cmin, max(currency) AS cmax,
+			sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l
+		FROM postings WHERE entry_id = NEW.id) a;
 END;
 
 CREATE TRIGGER postings_sealed BEFORE INSERT ON postings

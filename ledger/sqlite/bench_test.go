@@ -1,0 +1,206 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+// Posting throughput, beside a raw SQLite insert of the same rows into the
+// same table shapes (same pragmas, same indexes, no triggers, no hashing,
+// no validation), measured in the same run:
+//
+//	go test ./ledger/sqlite -run '^$' -bench 'Post|RawInsert' -benchtime 20000x
+//
+// Compare the ns/entry metrics. Verify over a million entries (slow to set
+// up, so only when named):
+//
+//	go test ./ledger/sqlite -run '^$' -bench Verify1M -benchtime 1x
+
+// benchEntry is the n-th entry of the benchmarks: two postings, two meta keys.
+func benchEntry(n int) ledger.Entry {
+	amt := fmt.Sprintf("%d.%02d", n%100000, n%100)
+	ch := []string{"direct", "azure", "aws", "gcp"}[n%4]
+	return ledger.Entry{
+		Key:         ledger.Key{Source: "import", ExternalID: fmt.Sprintf("batch-%d", n)},
+		Date:        storetest.D("2026-01-01").AddDays(n / 5000 % 365),
+		Description: "usage " + ch,
+		Meta:        map[string]string{"batch": fmt.Sprint(n / 1000), "channel": ch},
+		Postings: []ledger.Posting{
+			storetest.P("assets:receivable:openai:"+ch, amt, "USD"),
+			storetest.P("income:revenue:openai:"+ch, "-"+amt, "USD"),
+		},
+	}
+}
+
+func benchEntries(from, n int) []ledger.Entry {
+	es := make([]ledger.Entry, n)
+	for i := range es {
+		es[i] = benchEntry(from + i)
+	}
+	return es
+}
+
+func BenchmarkPost(b *testing.B) {
+	for _, size := range []int{1, 1000, 10000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			db := openDB(b, storetest.NewClock(storetest.T0))
+			ctx := context.Background()
+			n := 0
+			b.ResetTimer()
+			for done := 0; done < b.N; done += size {
+				b.StopTimer()
+				batch := benchEntries(n, size)
+				n += size
+				b.StartTimer()
+				if _, err := db.Post(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+		})
+	}
+}
+
+func roundUp(n, size int) int { return (n + size - 1) / size * size }
+
+// rawSchema is 0001's journal tables without triggers.
+const rawSchema = `
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL);
+CREATE TABLE entries (id INTEGER PRIMARY KEY, source TEXT NOT NULL, external_id TEXT NOT NULL, date TEXT NOT NULL,
+	recorded_at TEXT NOT NULL, description TEXT NOT NULL, meta TEXT NOT NULL, reverses INTEGER,
+	prev_hash TEXT NOT NULL, hash TEXT NOT NULL, UNIQUE (source, external_id));
+CREATE INDEX entries_recorded_at ON entries (recorded_at);
+CREATE INDEX entries_date ON entries (date);
+CREATE TABLE postings (entry_id INTEGER NOT NULL, seq INTEGER NOT NULL, account_id INTEGER NOT NULL,
+	currency TEXT NOT NULL, amount TEXT NOT NULL, units INTEGER NOT NULL, frac_hi INTEGER NOT NULL, frac_lo INTEGER NOT NULL,
+	PRIMARY KEY (entry_id, seq)) WITHOUT ROWID;
+CREATE INDEX postings_account ON postings (account_id, entry_id);`
+
+type rawRow struct {
+	source, extID, date, desc, meta string
+	accounts                        [2]int64
+	amounts                         [2]string
+	units, hi                       [2]int64
+}
+
+func BenchmarkRawInsert(b *testing.B) {
+	for _, size := range []int{1, 1000, 10000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "raw.db")
+			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			db.SetMaxOpenConns(1)
+			if _, err := db.Exec(rawSchema); err != nil {
+				b.Fatal(err)
+			}
+			accts := map[string]int64{}
+			for i, ch := range []string{"direct", "azure", "aws", "gcp"} {
+				db.Exec(`INSERT INTO accounts VALUES (?, ?, 'asset'), (?, ?, 'income')`, 2*i+1, "assets:receivable:openai:"+ch, 2*i+2, "income:revenue:openai:"+ch)
+				accts["assets:receivable:openai:"+ch], accts["income:revenue:openai:"+ch] = int64(2*i+1), int64(2*i+2)
+			}
+			recorded := storetest.T0.Format("2006-01-02T15:04:05.000000000Z")
+			hash := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			id := 0
+			b.ResetTimer()
+			for done := 0; done < b.N; done += size {
+				b.StopTimer()
+				rows := make([]rawRow, size)
+				for i := range rows {
+					e := benchEntry(id + i)
+					r := rawRow{source: e.Key.Source, extID: e.Key.ExternalID, date: e.Date.String(), desc: e.Description,
+						meta: fmt.Sprintf(`{"batch":%q,"channel":%q}`, e.Meta["batch"], e.Meta["channel"])}
+					for j, p := range e.Postings {
+						r.accounts[j] = accts[p.Account]
+						r.amounts[j] = ledger.FormatAmount(p.Amount)
+						r.units[j] = p.Amount.Floor().IntPart()
+						r.hi[j] = p.Amount.Sub(p.Amount.Floor()).Shift(9).IntPart()
+					}
+					rows[i] = r
+				}
+				b.StartTimer()
+				tx, err := db.Begin()
+				if err != nil {
+					b.Fatal(err)
+				}
+				insP, _ := tx.Prepare(`INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+				insE, _ := tx.Prepare(`INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+				for _, r := range rows {
+					id++
+					for j := 0; j < 2; j++ {
+						if _, err := insP.Exec(id, j+1, r.accounts[j], "USD", r.amounts[j], r.units[j], r.hi[j], 0); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if _, err := insE.Exec(id, r.source, r.extID, r.date, recorded, r.desc, r.meta, nil, hash, hash); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+		})
+	}
+}
+
+// fillJournal posts n benchmark entries in batches of 10,000.
+func fillJournal(b *testing.B, db *sqlite.DB, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := 0; i < n; i += 10000 {
+		if _, err := db.Post(ctx, benchEntries(i, min(10000, n-i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchVerify(b *testing.B, n int) {
+	db := openDB(b, storetest.NewClock(storetest.T0))
+	fillJournal(b, db, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := db.VerifyReport(context.Background())
+		if err != nil || res.Entries != int64(n) {
+			b.Fatalf("Verify = %+v, %v", res, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
+}
+
+func BenchmarkVerify10k(b *testing.B) { benchVerify(b, 10_000) }
+
+func BenchmarkVerify1M(b *testing.B) { benchVerify(b, 1_000_000) }
+
+func BenchmarkTrialBalance100k(b *testing.B) {
+	db := openDB(b, storetest.NewClock(storetest.T0))
+	fillJournal(b, db, 100_000)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name string
+		q    ledger.BalanceQuery
+	}{
+		{"all", ledger.BalanceQuery{}},
+		{"known-at", ledger.BalanceQuery{KnownAt: storetest.T0.Add(time.Hour)}},
+		{"as-of", ledger.BalanceQuery{AsOf: storetest.D("2026-01-10")}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := db.TrialBalance(ctx, q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
