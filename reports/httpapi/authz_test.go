@@ -230,9 +230,9 @@ func TestUnknownTokenAndBadHeaders(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"no token", "", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer \u003ctoken\u003e"}}`},
+		{"no token", "", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer <token>"}}`},
 		{"unknown token", "Bearer rs_unknown", 401, `{"error":{"code":"unauthorized","message":"invalid or revoked token"}}`},
-		{"basic auth", "Basic dXNlcjpwYXNz", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer \u003ctoken\u003e"}}`},
+		{"basic auth", "Basic dXNlcjpwYXNz", 401, `{"error":{"code":"unauthorized","message":"no token given: send Authorization: Bearer <token>"}}`},
 	} {
 		req := httptest.NewRequest("GET", "/api/v1/trial-balance", nil)
 		if tc.header != "" {

@@ -23,7 +23,7 @@ type BalanceJSON struct {
 	Account  string `json:"account"`
 	Type     string `json:"type"`
 	Currency string `json:"currency"`
-	Amount   string `json:"amount"`
+	Balance  string `json:"balance"`
 	Debit    string `json:"debit"`
 	Credit   string `json:"credit"`
 }
@@ -31,6 +31,7 @@ type BalanceJSON struct {
 // TotalJSON sums a trial balance per currency.
 type TotalJSON struct {
 	Currency string `json:"currency"`
+	Balance  string `json:"balance"` // zero when the ledger balances
 	Debits   string `json:"debits"`
 	Credits  string `json:"credits"`
 	Balanced bool   `json:"balanced"`
@@ -38,9 +39,9 @@ type TotalJSON struct {
 
 // TrialBalanceJSON is the trial balance as of a date, as known at an instant.
 type TrialBalanceJSON struct {
-	AsOf          string        `json:"as_of"`    // "" = all dates
-	KnownAt       string        `json:"known_at"` // "" = everything recorded
-	ClosedThrough string        `json:"closed_through"`
+	AsOf          *string       `json:"as_of"`    // null = all dates
+	KnownAt       *string       `json:"known_at"` // null = everything recorded
+	ClosedThrough *string       `json:"closed_through"`
 	Accounts      []BalanceJSON `json:"accounts"`
 	Totals        []TotalJSON   `json:"totals"`
 }
@@ -55,6 +56,32 @@ func balanceQuery(r *http.Request) (ledger.BalanceQuery, error) {
 		return ledger.BalanceQuery{}, err
 	}
 	return ledger.BalanceQuery{AsOf: asOf, KnownAt: knownAt}, nil
+}
+
+// moneyText renders d exactly with at least the minor units of currency
+// ("10.50", "0.125", JPY "1050"): no digit is ever dropped. Balances and
+// totals use it, as the CLI's balance command does.
+func moneyText(d decimal.Decimal, currency string) string {
+	n, err := ledger.MinorUnits(currency)
+	if err != nil {
+		n = 0
+	}
+	s := d.String()
+	frac := int32(0)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		frac = int32(len(s) - i - 1)
+	}
+	if frac < n {
+		return d.StringFixed(n)
+	}
+	return s
+}
+
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func dateText(d ledger.Date) string {
@@ -72,11 +99,12 @@ func timeText(t time.Time) string {
 }
 
 func toBalanceJSON(b ledger.Balance) BalanceJSON {
-	j := BalanceJSON{Account: b.Account, Type: string(b.Type), Currency: b.Currency, Amount: ledger.FormatAmount(b.Amount), Debit: "0", Credit: "0"}
+	zero := moneyText(decimal.Zero, b.Currency)
+	j := BalanceJSON{Account: b.Account, Type: string(b.Type), Currency: b.Currency, Balance: moneyText(b.Amount, b.Currency), Debit: zero, Credit: zero}
 	if b.Amount.Sign() >= 0 {
-		j.Debit = j.Amount
+		j.Debit = j.Balance
 	} else {
-		j.Credit = ledger.FormatAmount(b.Amount.Neg())
+		j.Credit = moneyText(b.Amount.Neg(), b.Currency)
 	}
 	return j
 }
@@ -98,7 +126,7 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 	if err != nil {
 		return TrialBalanceJSON{}, err
 	}
-	tb := TrialBalanceJSON{AsOf: dateText(q.AsOf), KnownAt: timeText(q.KnownAt), ClosedThrough: dateText(closed), Accounts: []BalanceJSON{}, Totals: []TotalJSON{}}
+	tb := TrialBalanceJSON{AsOf: orNull(dateText(q.AsOf)), KnownAt: orNull(timeText(q.KnownAt)), ClosedThrough: orNull(dateText(closed)), Accounts: []BalanceJSON{}, Totals: []TotalJSON{}}
 	debits, credits := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 	for _, b := range bals {
 		tb.Accounts = append(tb.Accounts, toBalanceJSON(b))
@@ -123,7 +151,8 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 	}
 	sort.Strings(curs)
 	for _, c := range curs {
-		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Debits: ledger.FormatAmount(debits[c]), Credits: ledger.FormatAmount(credits[c]), Balanced: debits[c].Equal(credits[c])})
+		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Balance: moneyText(debits[c].Sub(credits[c]), c), Debits: moneyText(debits[c], c),
+			Credits: moneyText(credits[c], c), Balanced: debits[c].Equal(credits[c])})
 	}
 	return tb, nil
 }
@@ -140,7 +169,7 @@ func (s *Server) trialBalance(w http.ResponseWriter, r *http.Request) error {
 	if format == "csv" {
 		rows := make([][]string, len(tb.Accounts))
 		for i, b := range tb.Accounts {
-			rows[i] = []string{b.Account, b.Type, b.Currency, b.Debit, b.Credit, b.Amount}
+			rows[i] = []string{b.Account, b.Type, b.Currency, b.Debit, b.Credit, b.Balance}
 		}
 		return writeCSV(w, r, []string{"account", "type", "currency", "debit", "credit", "balance"}, rows, "")
 	}
@@ -253,7 +282,7 @@ func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := AccountBalanceJSON{Account: name, AsOf: dateText(q.AsOf), KnownAt: timeText(q.KnownAt), Balances: []CurrencyTotal{}}
 	for c, a := range m {
-		out.Balances = append(out.Balances, CurrencyTotal{c, ledger.FormatAmount(a)})
+		out.Balances = append(out.Balances, CurrencyTotal{c, moneyText(a, c)})
 	}
 	sort.Slice(out.Balances, func(i, j int) bool { return out.Balances[i].Currency < out.Balances[j].Currency })
 	return writeJSON(w, http.StatusOK, out)

@@ -151,8 +151,8 @@ func (s *Server) webTrialBalance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	title := "Trial balance"
-	if tb.AsOf != "" {
-		title += " as of " + tb.AsOf
+	if tb.AsOf != nil {
+		title += " as of " + *tb.AsOf
 	}
 	return s.render(w, r, http.StatusOK, "trial_balance", title, tb)
 }

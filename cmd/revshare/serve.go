@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/revshare/revshare/contracts/scenario"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/reports/httpapi"
+)
+
+func init() {
+	register("serve", "serve the REST API (/api/v1) and the auditors' web view (/)", runServe)
+}
+
+// serveBackends lets other files (and the demo) wire more backends into the
+// server: it receives the two backends after the ledger ones are set.
+var serveBackends []func(ctx context.Context, m *Main, rw, ro *sqlite.DB, read, write *httpapi.Backend) error
+
+// serveMetrics is the registry of the running server, so that commands run
+// in the same process (the demo) can count imports and runs on it.
+var serveMetrics = httpapi.NewMetrics()
+
+func runServe(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("serve", "[--addr 127.0.0.1:8080] [--secure-cookie] [--log-level info|debug]")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")
+	secure := fs.Bool("secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
+	level := fs.String("log-level", "info", "log level: debug (every request), info, warn or error")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", pos[0])
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("--log-level: unknown level %q", *level)
+	}
+	rw, err := m.DB(ctx) // creates the database and applies migrations
+	if err != nil {
+		return err
+	}
+	ro, err := sqlite.OpenReadOnly(ctx, m.DBPath)
+	if err != nil {
+		return err
+	}
+	defer ro.Close()
+	read := httpapi.Backend{Ledger: ro, Verifier: dbVerifier{ro}, Scenarios: scenarioRunner{m}}
+	write := httpapi.Backend{Ledger: rw, Verifier: dbVerifier{rw}, Tokens: tokenAdmin{rw}, Scenarios: scenarioRunner{m}}
+	for _, wire := range serveBackends {
+		if err := wire(ctx, m, rw, ro, &read, &write); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: lv}))
+	srv := httpapi.New(httpapi.Config{Read: read, Write: write, Auth: tokenAuth{ro}, Logger: log, Metrics: serveMetrics,
+		Clock: m.Clock, SecureCookie: *secure})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "serving http://%s/ (web view) and http://%s%s (REST API); Ctrl-C stops\n", ln.Addr(), ln.Addr(), httpapi.APIPrefix)
+	return httpapi.Serve(ctx, ln, srv)
+}
+
+// tokenAuth authenticates bearer tokens against the token table (read-only).
+type tokenAuth struct{ db *sqlite.DB }
+
+func (a tokenAuth) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
+	t, err := a.db.AuthenticateToken(ctx, tok)
+	if err != nil {
+		return httpapi.Principal{}, err
+	}
+	role, err := httpapi.ParseRole(t.Role)
+	if err != nil {
+		return httpapi.Principal{}, err
+	}
+	return httpapi.Principal{TokenID: t.ID, Name: t.Name, Role: role}, nil
+}
+
+// tokenAdmin manages tokens for the admin routes.
+type tokenAdmin struct{ db *sqlite.DB }
+
+func (a tokenAdmin) ListTokens(ctx context.Context) ([]httpapi.TokenInfo, error) {
+	ts, err := a.db.Tokens(ctx)
+	out := make([]httpapi.TokenInfo, len(ts))
+	for i, t := range ts {
+		out[i] = httpapi.TokenInfo(t)
+	}
+	return out, err
+}
+
+func (a tokenAdmin) CreateToken(ctx context.Context, name string, role httpapi.Role) (httpapi.TokenInfo, string, error) {
+	t, secret, err := a.db.CreateToken(ctx, name, string(role))
+	return httpapi.TokenInfo(t), secret, err
+}
+
+func (a tokenAdmin) RevokeToken(ctx context.Context, id int64) error {
+	return a.db.RevokeToken(ctx, id)
+}
+
+// dbVerifier reports the first violation of an invariant as a result.
+type dbVerifier struct{ db *sqlite.DB }
+
+func (v dbVerifier) Verify(ctx context.Context) (httpapi.VerifyResult, error) {
+	res, err := v.db.VerifyReport(ctx)
+	var ve *sqlite.VerifyError
+	if errors.As(err, &ve) {
+		return httpapi.VerifyResult{Violation: ve.Error(), EntryID: ve.EntryID}, nil
+	}
+	if err != nil {
+		return httpapi.VerifyResult{}, err
+	}
+	return httpapi.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash}, nil
+}
+
+// scenarioRunner evaluates a posted scenario with the same sources as
+// revshare scenario; forecast files are refused (the API reads no server
+// files). It never writes.
+type scenarioRunner struct{ m *Main }
+
+func (s scenarioRunner) RunScenario(ctx context.Context, doc []byte) (any, error) {
+	sc, err := scenario.Parse(doc, scenario.ParseOptions{})
+	if err != nil {
+		return nil, scenarioInvalid(err)
+	}
+	src, err := scenarioSources(ctx, s.m)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := scenario.Prepare(ctx, sc, src)
+	if err != nil {
+		return nil, scenarioInvalid(err)
+	}
+	res, err := plan.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(buf.Bytes()), nil
+}
+
+func scenarioInvalid(err error) error {
+	var ve *scenario.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	ps := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		ps[i] = fmt.Sprint(p)
+	}
+	return ledger.Errorf(ledger.EINVALID, "invalid scenario: %s", strings.Join(ps, "; "))
+}
