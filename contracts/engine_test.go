@@ -301,3 +301,36 @@ func TestSum(t *testing.T) {
 		}
 	}
 }
+
+// TestNewYorkDST pins the instants around the 2026 March/April boundary in
+// America/New_York, which is on daylight time (UTC−4) from 2026-03-08:
+// 23:30 at −05:00 on March 31 is already 00:30 on April 1 there.
+func TestNewYorkDST(t *testing.T) {
+	c := mustParse(t, strings.Replace(fxDoc, "currency: USD", "currency: USD, timezone: America/New_York", 1))
+	tests := []struct{ at, want string }{
+		{"2026-03-31T23:30:00-05:00", "2026-04"},
+		{"2026-03-31T23:30:00-04:00", "2026-03"},
+		{"2026-04-01T03:59:59Z", "2026-03"},
+		{"2026-04-01T04:00:00Z", "2026-04"},
+		{"2026-01-31T23:30:00-05:00", "2026-01"},
+		{"2026-02-01T04:59:59Z", "2026-01"},
+		{"2026-04-01", "2026-04"}, // a date-only event is that date in the contract's zone
+	}
+	for _, tt := range tests {
+		e := ev(1, tt.at, "a", "x", "1", "USD")
+		if got := c.PeriodOf(e.DateIn(c.Location())).Label(); got != tt.want {
+			t.Errorf("%s: period %s, want %s", tt.at, got, tt.want)
+		}
+	}
+}
+
+func TestParseJSONNumbers(t *testing.T) {
+	c := mustParse(t, `{"id": "j", "currency": "EUR", "parties": ["a", "b"], "rules": [
+	  {"id": "r", "payer": "a", "payee": "b", "tiers": [{"up_to": 2e6, "rate": 0.25}, {"rate": 0.125}],
+	   "from": "2026-01-01", "cap": {"total": 1000000.50}}]}`)
+	r := c.Rules[0]
+	if r.Tiers[0].UpTo.String() != "2000000" || r.Tiers[0].Rate.String() != "0.25" || r.Tiers[1].Rate.String() != "0.125" ||
+		r.Cap.Total.String() != "1000000.5" || r.From.String() != "2026-01-01" {
+		t.Fatalf("rule = %+v", r)
+	}
+}
