@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // Chart geometry (SVG user units).
@@ -139,9 +141,10 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 	// Axes.
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x0), f1(y0), f1(x1), f1(y0))
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x0), f1(y0), f1(x0), f1(y1))
-	// X ticks: the first period of each year (every period for yearly ones).
+	// X ticks: at most about 12, on round periods (quarters, half years, years).
+	tick := xTicks(labels)
 	for i, l := range labels {
-		if i == 0 || !strings.HasPrefix(l, labels[i-1][:4]) {
+		if tick(i) {
 			x := xAt(i)
 			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x), f1(y0), f1(x), f1(y0+5))
 			fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", f1(x), f1(y0+20), esc(l))
@@ -189,12 +192,17 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 		fmt.Fprintf(b, `<line class="cap" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#B00020" stroke-width="1.5" stroke-dasharray="8,4"/>`+"\n",
 			f1(x0), f1(y), f1(x1), f1(y))
 		who := ""
-		if len(cl.variants) < len(r.Variants) {
+		switch {
+		case len(cl.variants) == len(r.Variants):
+		case len(cl.variants) <= 2:
 			who = " (" + strings.Join(cl.variants, ", ") + ")"
+		default:
+			who = fmt.Sprintf(" (%d variants)", len(cl.variants))
 		}
-		// Labelled at the left end: binding points lie towards the right.
+		// Labelled below the line at its left end: binding labels sit above
+		// their points, which lie towards the right.
 		fmt.Fprintf(b, `<text x="%s" y="%s" fill="#B00020">total cap %s%s</text>`+"\n",
-			f1(x0+6), f1(y-6), esc(shortAmount(parseFloat(cl.limit))), esc(who))
+			f1(x0+6), f1(y+15), esc(shortAmount(parseFloat(cl.limit))), esc(who))
 	}
 	// Lines, then binding points on top.
 	for vi := range r.Variants {
@@ -252,7 +260,7 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 		col := palette[vi%len(palette)]
 		y := ly + 20 + 18*float64(vi)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"/>`+"\n", f1(lx), f1(y-4), f1(lx+22), f1(y-4), col)
-		fmt.Fprintf(b, `<text x="%s" y="%s">%s</text>`+"\n", f1(lx+28), f1(y), esc(v.Name))
+		fmt.Fprintf(b, `<text x="%s" y="%s">%s</text>`+"\n", f1(lx+28), f1(y), esc(shorten(v.Name, 30)))
 	}
 	b.WriteString("</g>\n")
 }
@@ -290,4 +298,48 @@ func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// shorten cuts s to n characters, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// xTicks returns which periods get a labelled tick: every period when there
+// are few, otherwise every 2, 3, 6 months, every year, every 2, 5, 10 years
+// (quarters and years likewise), whichever first keeps to about 12 ticks.
+func xTicks(labels []string) func(i int) bool {
+	periods := make([]ledger.Period, len(labels))
+	for i, l := range labels {
+		periods[i], _ = ledger.ParsePeriod(l)
+	}
+	perYear := map[ledger.Frequency]int{ledger.Month: 12, ledger.Quarter: 4, ledger.Year: 1}
+	n := len(labels)
+	if n == 0 {
+		return func(int) bool { return false }
+	}
+	py := perYear[periods[0].Freq]
+	if py == 0 {
+		py = 12
+	}
+	steps := []int{1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200} // in months
+	step := steps[len(steps)-1]
+	for _, st := range steps {
+		if st%(12/py) == 0 && n*(12/py)/st <= 12 {
+			step = st
+			break
+		}
+	}
+	return func(i int) bool {
+		p := periods[i]
+		month := (p.Index - 1) * (12 / py) // months since January of the period's start
+		if step < 12 {
+			return month%step == 0
+		}
+		return month == 0 && p.Year%(step/12) == 0
+	}
 }
