@@ -18,7 +18,8 @@ func init() { verifyChecks = append(verifyChecks, verifyEvents) }
 // entry; every import entry carries events, and its receivable posting is
 // the exact sum of their amounts in their currency on the account of their
 // seller and channel; every usage batch's posted count is its number of
-// events. The first violation is a *VerifyError.
+// events. Import entries are those with Key.Source "import" and meta kind
+// "usage". The first violation is a *VerifyError.
 func (db *DB) VerifyEvents(ctx context.Context) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -83,7 +84,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 
 	prow, err := tx.QueryContext(ctx, `SELECT en.id, p.amount, p.currency, a.name FROM entries en
 		JOIN postings p ON p.entry_id = en.id AND p.seq = 1 JOIN accounts a ON a.id = p.account_id
-		WHERE en.source = ? ORDER BY en.id`, EntrySourceImport)
+		WHERE en.source = ? AND json_extract(en.meta, '$.kind') = 'usage' ORDER BY en.id`, EntrySourceImport)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	}
 	prow.Close()
 	for id := range sums {
-		return broken(id, "events link to this entry, which has no receivable posting")
+		return broken(id, "events link to this entry, which is not a usage import entry")
 	}
 	brow, err := tx.QueryContext(ctx, `SELECT id, posted FROM import_batches WHERE kind = 'usage'`)
 	if err != nil {
