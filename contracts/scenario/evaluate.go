@@ -101,6 +101,9 @@ func (p *Plan) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 	for _, vp := range p.variants {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		var sc scratch
 		bases, err := p.bases(vp, vp.streams, &sc)
 		if err != nil {

@@ -112,7 +112,12 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 			return nil, err
 		}
 	}
-	for i, v := range s.Expand() {
+	expanded := s.Expand()
+	if mc := s.MonteCarlo; mc != nil && mc.Runs*len(expanded) > MaxRunsTotal {
+		ps.add("monte_carlo.runs", "%d runs × %d variants is more than %d runs in all", mc.Runs, len(expanded), MaxRunsTotal)
+		return nil, ps.err()
+	}
+	for i, v := range expanded {
 		where := fmt.Sprintf("variants[%d] (%s)", i, v.Name)
 		if len(s.Variants) == 0 {
 			where = fmt.Sprintf("variant %q", v.Name)

@@ -77,6 +77,12 @@ variants:
 			`variants[2] (invalid): contract: rules[0].rate: 2 is outside [0, 1]`,
 			`variants[2] (invalid): contract: rules[0].cap.total: -1 is negative`,
 		}},
+		{"too many runs", strings.Replace(smallContract, "{cap}", "10", 1) + `
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "1"}]
+sweep: {growth.monthly: ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06", "0.07", "0.08", "0.09", "0.10", "0.11"]}
+monte_carlo: {runs: 1000000, seed: 1, growth.monthly: {dist: normal, mean: "0.01", sd: "0.01"}}
+`, Sources{}, []string{`monte_carlo.runs: 1000000 runs × 11 variants is more than 10000000 runs in all`}},
 		{"forecast periods", strings.Replace(smallContract, "{cap}", "10", 1) + `
 horizon: 2027-12
 streams:
