@@ -72,6 +72,20 @@ type variantPlan struct {
 	fixed    [][]decimal.Decimal // rule × period: actual bases plus forecast revenue
 }
 
+// Evaluate parses, prepares and runs a scenario document in one call (the
+// REST API's POST /scenarios). Errors are those of Parse, Prepare and Run.
+func Evaluate(ctx context.Context, data []byte, opts ParseOptions, src Sources) (*Result, error) {
+	s, err := Parse(data, opts)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Prepare(ctx, s, src)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx)
+}
+
 // Prepare reads the contract (inline or through src), checks the scenario
 // against it and applies every variant's overrides. All problems come back
 // together in a *ValidationError.
@@ -228,6 +242,10 @@ func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
 		index[q] = i
 	}
 	for _, b := range bases {
+		if p.contract.Rule(b.Rule) == nil {
+			p.warn(fmt.Sprintf("actuals: the contract has no rule %q; its bases are ignored", b.Rule))
+			continue
+		}
 		i, ok := index[b.Period]
 		if !ok {
 			if b.Period.Before(p.periods[0]) && !b.Amount.IsZero() {
