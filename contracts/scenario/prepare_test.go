@@ -83,6 +83,19 @@ streams: [{match: {seller: seller}, start: "1"}]
 sweep: {growth.monthly: ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06", "0.07", "0.08", "0.09", "0.10", "0.11"]}
 monte_carlo: {runs: 1000000, seed: 1, growth.monthly: {dist: normal, mean: "0.01", sd: "0.01"}}
 `, Sources{}, []string{`monte_carlo.runs: 1000000 runs × 11 variants is more than 10000000 runs in all`}},
+		{"invalid inline contract", `
+contract:
+  id: bad
+  currency: XXX
+  period: month
+  parties: [a]
+  rules: []
+horizon: 2027-12
+streams: [{match: {seller: a}, start: "1"}]
+`, Sources{}, []string{
+			`contract.currency: "XXX" is not an ISO 4217 currency code`,
+			`contract.rules: must be a non-empty list of rules`,
+		}},
 		{"forecast periods", strings.Replace(smallContract, "{cap}", "10", 1) + `
 horizon: 2027-12
 streams:

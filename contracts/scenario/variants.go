@@ -114,6 +114,10 @@ func contractProblems(err error, where string) []Problem {
 	}
 	out := make([]Problem, len(ve.Problems))
 	for i, p := range ve.Problems {
+		if where == "contract" { // the scenario's own contract: a path inside it
+			out[i] = Problem{Path: join("contract", p.Path), Reason: p.Reason}
+			continue
+		}
 		out[i] = Problem{Path: where, Reason: "contract: " + p.String()}
 	}
 	return out
