@@ -25,7 +25,7 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	toFlag := fs.String("to", "", "last effective `date` to export (YYYY-MM-DD)")
 	knownFlag := fs.String("known-at", "", "export only entries recorded at or before this `instant` (RFC 3339)")
 	outFlag := fs.String("o", "", "write to `FILE` (replaced atomically) instead of standard output")
-	assertClosed := fs.Bool("assert-closed", true, "assert every account's balance at the end of the closed periods")
+	assertClosed := fs.Bool("assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -68,23 +68,22 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	if *assertClosed {
-		closed, err := db.ClosedThrough(ctx)
+		closes, err := db.ClosedDates(ctx)
 		if err != nil {
 			return err
 		}
-		// The balances at the end of the closed range are final: assert them
-		// where the file covers that date (or at --to inside the range).
-		at := closed
-		if !opts.To.IsZero() && opts.To.Before(at) {
-			at = opts.To
-		}
-		if !at.IsZero() && (opts.From.IsZero() || !at.Before(opts.From)) {
-			bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: at, KnownAt: knownAt})
-			if err != nil {
+		opts.Checkpoints = closedCheckpoints(closes, opts.From, opts.To)
+		if n := len(opts.Checkpoints); n > 0 {
+			// The last assertion carries the SQL trial balance: Write checks
+			// that the exported entries sum to it. The earlier ones assert
+			// the sums of what was written (a trial balance each would read
+			// the whole ledger once per close).
+			last := &opts.Checkpoints[n-1]
+			if last.Balances, err = db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: last.Date, KnownAt: knownAt}); err != nil {
 				return err
 			}
-			opts.Checkpoints = []export.Checkpoint{{Date: at, Balances: bs}}
-			opts.Header = append(opts.Header, "closed through "+closed.String()+": balances asserted at the end of "+at.String())
+			opts.Header = append(opts.Header, fmt.Sprintf("closed through %s: balances asserted at the end of %s through %s (%d dates)",
+				closes[len(closes)-1], opts.Checkpoints[0].Date, last.Date, n))
 		}
 	}
 	src := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
@@ -96,6 +95,25 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	return writeFileAtomically(*outFlag, func(w io.Writer) error {
 		return export.Write(w, format, src, opts)
 	})
+}
+
+// closedCheckpoints returns the dates to assert balances at: every close
+// inside [from, to], and to itself when it falls inside the closed range
+// (its balances are final too). Balances are left to the caller.
+func closedCheckpoints(closes []ledger.Date, from, to ledger.Date) []export.Checkpoint {
+	var cps []export.Checkpoint
+	for _, c := range closes {
+		if !from.IsZero() && c.Before(from) || !to.IsZero() && c.After(to) {
+			continue
+		}
+		cps = append(cps, export.Checkpoint{Date: c})
+	}
+	if n := len(closes); n > 0 && !to.IsZero() && to.Before(closes[n-1]) && (from.IsZero() || !to.Before(from)) {
+		if len(cps) == 0 || cps[len(cps)-1].Date != to {
+			cps = append(cps, export.Checkpoint{Date: to})
+		}
+	}
+	return cps
 }
 
 func exportHeader(from, to ledger.Date, knownAt time.Time) []string {

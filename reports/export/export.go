@@ -51,6 +51,10 @@ type Source func(from, to ledger.Date, fn func(*ledger.Entry) error) error
 // Checkpoint is the trial balance at the end of Date, written as balance
 // assertions that the tools check: hledger and ledger postings with "= AMOUNT"
 // in a transaction dated Date, beancount balance directives dated the next day.
+// With Balances nil, the writer asserts the sums of what it wrote (opening
+// balances and entries dated up to Date). Given Balances (from the store's
+// trial balance) must equal those sums, or Write fails: the file would not
+// pass the tools' checks.
 type Checkpoint struct {
 	Date     ledger.Date
 	Balances []ledger.Balance
@@ -91,6 +95,7 @@ func Write(w io.Writer, f Format, src Source, opts Options) error {
 		w:          bufio.NewWriterSize(w, 256<<10),
 		accounts:   map[string]*accountInfo{},
 		currencies: map[string]*currencyInfo{},
+		running:    map[balanceKey]decimal.Decimal{},
 	}
 	if err := x.run(src, opts); err != nil {
 		return err
@@ -137,12 +142,17 @@ type currencyInfo struct {
 	first ledger.Date
 }
 
+type balanceKey struct{ account, currency string }
+
 type exporter struct {
 	f          Format
 	w          *bufio.Writer
 	buf        []byte
 	accounts   map[string]*accountInfo
 	currencies map[string]*currencyInfo
+	// running sums what has been written, per account and currency: the
+	// balances at the end of the last interval read.
+	running map[balanceKey]decimal.Decimal
 }
 
 func (x *exporter) run(src Source, opts Options) error {
@@ -263,6 +273,8 @@ func (x *exporter) posting(b []byte, p ledger.Posting, on ledger.Date) ([]byte, 
 	if err := x.currency(p.Currency, on); err != nil {
 		return b, err
 	}
+	k := balanceKey{p.Account, p.Currency}
+	x.running[k] = x.running[k].Add(p.Amount)
 	if x.f == Beancount {
 		b = append(b, "  "...)
 	} else {
@@ -365,9 +377,50 @@ func (x *exporter) opening(day ledger.Date, balances []ledger.Balance) error {
 	return nil
 }
 
+// checkpointBalances returns the balances to assert at cp: the running sums,
+// which cp.Balances, when given, must equal.
+func (x *exporter) checkpointBalances(cp Checkpoint) ([]ledger.Balance, error) {
+	var run []ledger.Balance
+	for k, v := range x.running {
+		run = append(run, ledger.Balance{Account: k.account, Currency: k.currency, Amount: v})
+	}
+	run = sortedBalances(run)
+	if cp.Balances == nil {
+		return run, nil
+	}
+	given := map[balanceKey]decimal.Decimal{}
+	for _, b := range cp.Balances {
+		k := balanceKey{b.Account, b.Currency}
+		given[k] = given[k].Add(b.Amount)
+	}
+	for _, b := range run {
+		k := balanceKey{b.Account, b.Currency}
+		if g := given[k]; !g.Equal(b.Amount) {
+			return nil, fmt.Errorf("export: at the end of %s, %s %s: the exported entries sum to %s, the trial balance says %s",
+				cp.Date, b.Account, b.Currency, b.Amount, g)
+		}
+		delete(given, k)
+	}
+	var extra []ledger.Balance
+	for k, v := range given {
+		if !v.IsZero() {
+			extra = append(extra, ledger.Balance{Account: k.account, Currency: k.currency, Amount: v})
+		}
+	}
+	if len(extra) > 0 {
+		e := sortedBalances(extra)[0]
+		return nil, fmt.Errorf("export: at the end of %s, %s %s: the exported entries sum to 0, the trial balance says %s",
+			cp.Date, e.Account, e.Currency, e.Amount)
+	}
+	return sortedBalances(cp.Balances), nil
+}
+
 // assertions writes a checkpoint's balances as assertions the tools check.
 func (x *exporter) assertions(cp Checkpoint) error {
-	bs := sortedBalances(cp.Balances)
+	bs, err := x.checkpointBalances(cp)
+	if err != nil {
+		return err
+	}
 	b := x.buf[:0]
 	if x.f == Beancount {
 		// A beancount balance directive holds at the start of its date.

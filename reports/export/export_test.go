@@ -189,6 +189,10 @@ func TestWriteErrors(t *testing.T) {
 		{"invalid currency", Ledger, sliceSource(badCurrency), Options{}, `export: entry 8: unknown ISO 4217 currency "XYZ"`},
 		{"no postings", Ledger, sliceSource(noPostings), Options{}, "export: entry 9 has no postings"},
 		{"entry outside dates", Hledger, lying, Options{To: d("2026-01-31")}, "export: entry 2 dated 2026-02-03 is outside the requested dates [0000-00-00, 2026-01-31]"},
+		{"checkpoint disagrees with the entries", Ledger, sliceSource(es), Options{Checkpoints: []Checkpoint{{Date: d("2026-01-31"), Balances: offBy(trialBalance(es, d("2026-01-31")), "assets:cash:_odd.party-x", "0.01")}}},
+			"export: at the end of 2026-01-31, assets:cash:_odd.party-x USD: the exported entries sum to -100000.1, the trial balance says -100000.09"},
+		{"checkpoint has a balance the entries lack", Ledger, sliceSource(es), Options{Checkpoints: []Checkpoint{{Date: d("2026-01-31"), Balances: append(trialBalance(es, d("2026-01-31")), ledger.Balance{Account: "equity:x", Currency: "EUR", Amount: amt("1")})}}},
+			"export: at the end of 2026-01-31, equity:x EUR: the exported entries sum to 0, the trial balance says 1"},
 		{"invalid account in checkpoint", Beancount, sliceSource(nil), Options{Checkpoints: []Checkpoint{{Date: d("2026-01-31"), Balances: []ledger.Balance{{Account: "nope", Currency: "USD"}}}}},
 			`export: balances at 2026-01-31: invalid account "nope": want root:segment[:segment...]`},
 	}
@@ -201,10 +205,45 @@ func TestWriteErrors(t *testing.T) {
 			if got := err.Error(); got != tt.want {
 				t.Errorf("error = %q, want %q", got, tt.want)
 			}
-			if ledger.ErrorCode(err) != ledger.EINVALID {
-				t.Errorf("code = %q, want %q", ledger.ErrorCode(err), ledger.EINVALID)
+			// A trial balance that disagrees with the entries is the
+			// store's inconsistency, not the caller's mistake.
+			want := ledger.EINVALID
+			if strings.Contains(tt.want, "trial balance says") {
+				want = ledger.EINTERNAL
+			}
+			if ledger.ErrorCode(err) != want {
+				t.Errorf("code = %q, want %q", ledger.ErrorCode(err), want)
 			}
 		})
+	}
+}
+
+func offBy(bs []ledger.Balance, account, delta string) []ledger.Balance {
+	for i := range bs {
+		if bs[i].Account == account {
+			bs[i].Amount = bs[i].Amount.Add(amt(delta))
+		}
+	}
+	return bs
+}
+
+// TestWriteCheckpointWithoutBalances asserts the sums of what was written:
+// the same text as with the trial balance given.
+func TestWriteCheckpointWithoutBalances(t *testing.T) {
+	es := awkwardEntries()
+	for _, f := range Formats {
+		var given, computed bytes.Buffer
+		opts := awkwardOptions(es)
+		if err := Write(&given, f, sliceSource(es), opts); err != nil {
+			t.Fatal(err)
+		}
+		opts.Checkpoints[0].Balances = nil
+		if err := Write(&computed, f, sliceSource(es), opts); err != nil {
+			t.Fatal(err)
+		}
+		if given.String() != computed.String() {
+			t.Errorf("%s: asserting the running sums gives\n%s\nwant\n%s", f, computed.String(), given.String())
+		}
 	}
 }
 

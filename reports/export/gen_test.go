@@ -31,7 +31,8 @@ func newClock() *tickingClock {
 }
 
 // generateLedger posts n seeded pseudo-random entries into db in batches of
-// 10,000, dated over 2025 and 2026 in no particular order, then closes 2025.
+// 10,000, dated over 2025 and 2026 in no particular order, then closes the
+// first half of 2025 and the second.
 // Amounts have the scales the ledger really holds (cents, yen, fils) plus
 // some with 9 and 18 fractional digits; every balance stays within 28
 // significant digits, the precision of beancount's arithmetic.
@@ -93,6 +94,9 @@ func generateLedger(ctx context.Context, db *sqlite.DB, n int, seed int64) error
 			}
 			entries = entries[:0]
 		}
+	}
+	if err := db.ClosePeriods(ctx, ledger.Date{Year: 2025, Month: time.June, Day: 30}); err != nil {
+		return err
 	}
 	return db.ClosePeriods(ctx, ledger.Date{Year: 2025, Month: time.December, Day: 31})
 }

@@ -89,9 +89,6 @@ func run(t testing.TB, name string, args ...string) []byte {
 	return out
 }
 
-// balanceKey names one account balance in one currency.
-type balanceKey struct{ account, currency string }
-
 type balances map[balanceKey]decimal.Decimal
 
 func (b balances) add(account, currency string, amount decimal.Decimal) {
@@ -288,6 +285,8 @@ type exportCase struct {
 	args    []string // extra export flags
 	asOf    ledger.Date
 	knownAt string
+	// asserted are the dates the hledger file must assert balances at.
+	asserted []string
 }
 
 // checkExports exports dbPath in every format for every case and checks
@@ -305,6 +304,21 @@ func checkExports(t *testing.T, dbPath string, cases []exportCase) {
 			file := filepath.Join(dir, c.name+"."+string(f))
 			run(t, bin, append([]string{"--db", dbPath, "export", string(f), "-o", file}, c.args...)...)
 		}
+		if c.asserted != nil {
+			text, err := os.ReadFile(filepath.Join(dir, c.name+".hledger"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, line := range strings.Split(string(text), "\n") {
+				if _, date, ok := strings.Cut(line, "Balance assertions: balances at the end of "); ok {
+					got = append(got, date)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(c.asserted, " ") {
+				t.Errorf("%s: balances asserted at %v, want %v", c.name, got, c.asserted)
+			}
+		}
 		t.Run(c.name, func(t *testing.T) {
 			for _, f := range Formats {
 				file := filepath.Join(dir, c.name+"."+string(f))
@@ -321,7 +335,7 @@ func checkExports(t *testing.T, dbPath string, cases []exportCase) {
 }
 
 // awkwardDB posts the awkward entries one call each (so each has its own
-// recorded-at second) and closes January.
+// recorded-at second) and closes 2026-01-15, then the rest of January.
 func awkwardDB(t *testing.T) string {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "awkward.db")
@@ -343,8 +357,9 @@ func awkwardDB(t *testing.T) string {
 		if _, err := db.Post(ctx, []ledger.Entry{e}); err != nil {
 			t.Fatal(err)
 		}
-		if i == 2 {
-			if err := db.ClosePeriods(ctx, d("2026-01-31")); err != nil {
+		closeAt := map[int]string{0: "2026-01-15", 2: "2026-01-31"}[i]
+		if closeAt != "" {
+			if err := db.ClosePeriods(ctx, d(closeAt)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -357,12 +372,12 @@ func TestToolsAgreeOnAwkwardLedger(t *testing.T) {
 	// The clock started at 2026-03-01T00:00:00Z and ticks a second per call:
 	// the third entry was recorded at 00:00:03 or shortly after.
 	checkExports(t, dbPath, []exportCase{
-		{name: "all"},
-		{name: "from-feb", args: []string{"--from", "2026-02-01"}},
-		{name: "to-jan", args: []string{"--to", "2026-01-20"}, asOf: d("2026-01-20")},
-		{name: "window", args: []string{"--from", "2026-01-16", "--to", "2026-02-05"}, asOf: d("2026-02-05")},
-		{name: "known-at", args: []string{"--known-at", "2026-03-01T00:00:04Z"}, knownAt: "2026-03-01T00:00:04Z"},
-		{name: "no-assertions", args: []string{"--assert-closed=false"}},
+		{name: "all", asserted: []string{"2026-01-15", "2026-01-31"}},
+		{name: "from-feb", args: []string{"--from", "2026-02-01"}, asserted: []string{}},
+		{name: "to-jan", args: []string{"--to", "2026-01-20"}, asOf: d("2026-01-20"), asserted: []string{"2026-01-15", "2026-01-20"}},
+		{name: "window", args: []string{"--from", "2026-01-16", "--to", "2026-02-05"}, asOf: d("2026-02-05"), asserted: []string{"2026-01-31"}},
+		{name: "known-at", args: []string{"--known-at", "2026-03-01T00:00:04Z"}, knownAt: "2026-03-01T00:00:04Z", asserted: []string{"2026-01-15", "2026-01-31"}},
+		{name: "no-assertions", args: []string{"--assert-closed=false"}, asserted: []string{}},
 	})
 }
 
@@ -462,13 +477,13 @@ func TestToolsReadDescriptionsAndMetadata(t *testing.T) {
 // assertions are checked exactly, not to a display precision.
 func TestToolsRejectWrongAssertion(t *testing.T) {
 	requireTools(t, "hledger", "ledger", "bean-check")
+	// Write refuses wrong balances itself (TestWriteErrors), so the right
+	// file is edited.
 	es := awkwardEntries()
-	opts := awkwardOptions(es)
-	cp := &opts.Checkpoints[0]
-	for i, b := range cp.Balances {
-		if b.Account == "liabilities:revshare:openai:microsoft:openai-microsoft" {
-			cp.Balances[i].Amount = b.Amount.Add(amt("0.000000000000000001"))
-		}
+	wrong := map[Format][2]string{
+		Hledger:   {"= -146913.32 USD", "= -146913.320000000000000001 USD"},
+		Ledger:    {"= -146913.32 USD", "= -146913.320000000000000001 USD"},
+		Beancount: {"-146913.32 ~ 0 USD", "-146913.320000000000000001 ~ 0 USD"},
 	}
 	dir := t.TempDir()
 	commands := map[Format][]string{
@@ -479,10 +494,15 @@ func TestToolsRejectWrongAssertion(t *testing.T) {
 	for _, f := range Formats {
 		file := filepath.Join(dir, "wrong."+string(f))
 		var buf bytes.Buffer
-		if err := Write(&buf, f, sliceSource(es), opts); err != nil {
+		if err := Write(&buf, f, sliceSource(es), awkwardOptions(es)); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		text := buf.String()
+		if strings.Count(text, wrong[f][0]) != 1 {
+			t.Fatalf("%s: %q is not in the file once", f, wrong[f][0])
+		}
+		text = strings.Replace(text, wrong[f][0], wrong[f][1], 1)
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		args := append([]string(nil), commands[f]...)
@@ -525,7 +545,7 @@ func TestToolsAgreeOnGeneratedLedger(t *testing.T) {
 		t.Skip("100,000-entry ledger: skipped under -short")
 	}
 	requireTools(t, "hledger", "ledger", "bean-check", "bean-query")
-	checkExports(t, generatedDB(t, 100000), []exportCase{{name: "all"}})
+	checkExports(t, generatedDB(t, 100000), []exportCase{{name: "all", asserted: []string{"2025-06-30", "2025-12-31"}}})
 }
 
 // TestToolsAgreeOnDemoLedger exports the demo ledger (the motivating case).
