@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,7 @@ func Parse(data []byte, opts ParseOptions) (*Scenario, error) {
 	}
 	p := &parser{opts: opts}
 	s := p.scenario(&doc)
+	sort.SliceStable(p.list, func(i, j int) bool { return p.lineOf(p.list[i].Path) < p.lineOf(p.list[j].Path) })
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -44,7 +46,52 @@ func Parse(data []byte, opts ParseOptions) (*Scenario, error) {
 
 type parser struct {
 	problems
-	opts ParseOptions
+	opts  ParseOptions
+	lines map[string]int // path → line of its node, to list problems in document order
+}
+
+// at records where path is in the document.
+func (p *parser) at(path string, n *yaml.Node) {
+	if p.lines == nil {
+		p.lines = map[string]int{}
+	}
+	if _, ok := p.lines[path]; !ok {
+		p.lines[path] = n.Line
+	}
+}
+
+// lineOf is the line of path, or of its nearest recorded ancestor (a
+// missing key is reported where its parent is); 0 when unknown.
+func (p *parser) lineOf(path string) int {
+	for path != "" {
+		if l, ok := p.lines[path]; ok {
+			return l
+		}
+		path = parentPath(path)
+	}
+	return 0
+}
+
+// parentPath strips the last segment of a path: ".key", "[3]" or
+// "[some.path[1]]" (brackets nest).
+func parentPath(path string) string {
+	depth := 0
+	for i := len(path) - 1; i >= 0; i-- {
+		switch path[i] {
+		case ']':
+			depth++
+		case '[':
+			depth--
+			if depth == 0 {
+				return path[:i]
+			}
+		case '.':
+			if depth == 0 {
+				return path[:i]
+			}
+		}
+	}
+	return ""
 }
 
 // fields walks a mapping node: it refuses keys outside allowed (each named
@@ -62,6 +109,7 @@ func (p *parser) fields(path string, n *yaml.Node, allowed ...string) map[string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := join(path, k.Value)
+		p.at(kp, k)
 		if !contains(allowed, k.Value) {
 			p.add(kp, "unknown key")
 			continue
@@ -232,6 +280,7 @@ func (p *parser) streams(n *yaml.Node) []Stream {
 	}
 	out := make([]Stream, len(n.Content))
 	for i, sn := range n.Content {
+		p.at(fmt.Sprintf("streams[%d]", i), sn)
 		out[i] = p.stream(fmt.Sprintf("streams[%d]", i), sn)
 	}
 	return out
@@ -344,6 +393,7 @@ func (p *parser) variants(n *yaml.Node, streams []Stream) []Variant {
 	out := make([]Variant, len(n.Content))
 	for i, vn := range n.Content {
 		path := fmt.Sprintf("variants[%d]", i)
+		p.at(path, vn)
 		f := p.fields(path, vn, "name", "set")
 		if vn.Kind != yaml.MappingNode {
 			continue
@@ -378,6 +428,7 @@ func (p *parser) overrides(path string, n *yaml.Node, streams []Stream) []Overri
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := path + "[" + k.Value + "]"
+		p.at(kp, k)
 		if seen[k.Value] {
 			p.add(kp, "duplicate path")
 			continue
@@ -407,6 +458,7 @@ func (p *parser) sweep(n *yaml.Node, streams []Stream, nVariants int) []SweepAxi
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := "sweep[" + k.Value + "]"
+		p.at(kp, k)
 		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
 			p.add(kp, "must be a non-empty list of values")
 			continue
@@ -420,6 +472,7 @@ func (p *parser) sweep(n *yaml.Node, streams []Stream, nVariants int) []SweepAxi
 		ok := true
 		for j, e := range v.Content {
 			ep := fmt.Sprintf("%s[%d]", kp, j)
+			p.at(ep, e)
 			if e.Kind != yaml.ScalarNode || isNull(e) {
 				p.add(ep, "must be a single value")
 				ok = false
@@ -459,6 +512,7 @@ func (p *parser) monteCarlo(n *yaml.Node, streams []Stream) *MonteCarlo {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := join("monte_carlo", k.Value)
+		p.at(kp, k)
 		switch k.Value {
 		case "runs":
 			hasRuns = true

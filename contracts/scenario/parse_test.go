@@ -80,7 +80,9 @@ streams:
 	}
 }
 
-// TestParseBad lists every problem of each bad file, with its path.
+// TestParseBad lists every problem of each bad file, with its path, in
+// document order (a missing key where its parent is; problems on one line
+// in the order they are found).
 func TestParseBad(t *testing.T) {
 	tests := []struct {
 		name string
@@ -105,10 +107,10 @@ streams:
     start: 1e9
     growth: {yearly: "0.1"}
 `, []string{
-			`colour: unknown key`,
 			`contract: must be a contract id or an inline contract document`,
 			`actuals_through: "2026-13" is not a period (want YYYY-MM, YYYY-Qn or YYYY)`,
 			`horizon: "soon" is not a period (want YYYY-MM, YYYY-Qn or YYYY)`,
+			`colour: unknown key`,
 			`streams[0].match.planet: unknown key`,
 			`streams[0].match.seller: a stream fixes one value per field (use one stream per value)`,
 			`streams[0].start: "-5" is negative`,
@@ -172,13 +174,13 @@ monte_carlo:
 			`sweep[growth.monthly][2]: "-2" must be above -1`,
 			`sweep[rules.r.rate]: must be a non-empty list of values`,
 			`sweep[colour][0]: unknown path "colour" (want rules.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual)`,
+			`monte_carlo.seed: required (results are reproducible from it)`,
 			`monte_carlo.runs: "0" must be a whole number from 1 to 1000000`,
 			`monte_carlo.rules.r.rate: Monte Carlo draws growth only: want growth.monthly, growth.annual or streams[<i>].growth.monthly|annual`,
 			`monte_carlo.growth.monthly.skew: unknown key`,
 			`monte_carlo.growth.monthly.dist: "uniform" is not a distribution (want normal or lognormal)`,
 			`monte_carlo.growth.monthly.mean: "-1" must be above -1`,
 			`monte_carlo.growth.monthly.sd: "-0.1" is negative`,
-			`monte_carlo.seed: required (results are reproducible from it)`,
 		}},
 		{"monte carlo draws nothing", `
 contract: c
@@ -196,11 +198,11 @@ streams:
     start: "1"
   - forecast: missing.csv
 `, []string{
-			`streams[0].start: not allowed with forecast (the CSV gives match and amount per row)`,
 			`streams[0].forecast: forecast-bad.csv line 2: match: unknown field "planet" (want seller, channel, customer, product or region)`,
 			`streams[0].forecast: forecast-bad.csv line 3: amount: "12,5" is not a decimal`,
 			`streams[0].forecast: forecast-bad.csv line 4: match: "openai" is not field=value`,
 			`streams[0].forecast: forecast-bad.csv line 4: amount: "" is not a decimal`,
+			`streams[0].start: not allowed with forecast (the CSV gives match and amount per row)`,
 			`streams[1].forecast: cannot read "missing.csv": no such file or directory`,
 		}},
 	}
