@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -55,6 +56,10 @@ type DB struct {
 	readOnly bool
 
 	accounts accountCache // name -> id; accounts are immutable
+
+	prepareOnce sync.Once
+	writeStmts  map[string]*sql.Stmt // by query; see prepareWriteStmts
+	prepareErr  error
 }
 
 var _ ledger.Journal = (*DB)(nil)
@@ -146,6 +151,9 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	var errs []error
+	for _, st := range db.writeStmts {
+		errs = append(errs, st.Close())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

@@ -56,6 +56,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if db.readOnly {
 		return ledger.Errorf(ledger.EFORBIDDEN, "the database is open read-only")
 	}
+	if err := db.prepareWriteStmts(ctx); err != nil {
+		return err
+	}
 	stx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -95,8 +98,11 @@ func (tx *Tx) Head() (id int64, hash string) { return tx.headID, tx.headHash }
 
 func (tx *Tx) loadHead() error {
 	var recorded string
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT id, hash, recorded_at FROM entries ORDER BY id DESC LIMIT 1`).
-		Scan(&tx.headID, &tx.headHash, &recorded)
+	head, err := tx.stmt(headQuery)
+	if err != nil {
+		return err
+	}
+	err = head.QueryRowContext(tx.ctx).Scan(&tx.headID, &tx.headHash, &recorded)
 	now := tx.db.clock.Now().UTC()
 	switch {
 	case err == sql.ErrNoRows:
@@ -138,14 +144,20 @@ func closedThrough(ctx context.Context, q querier) (ledger.Date, error) {
 	return ledger.ParseDate(s.String)
 }
 
-// stmt returns query prepared in this transaction, preparing it once.
+// stmt returns query prepared for this transaction: one of the DB's
+// write statements (prepared once per connection), or else prepared here.
 func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := tx.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := tx.tx.PrepareContext(tx.ctx, query)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if dbst, ok := tx.db.writeStmts[query]; ok {
+		st = tx.tx.StmtContext(tx.ctx, dbst)
+	} else {
+		var err error
+		if st, err = tx.tx.PrepareContext(tx.ctx, query); err != nil {
+			return nil, err
+		}
 	}
 	if tx.stmts == nil {
 		tx.stmts = map[string]*sql.Stmt{}
@@ -167,14 +179,16 @@ func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
 // EINVALID. ID, RecordedAt (tx.Now), PrevHash and Hash are assigned here;
 // the caller's slice is not modified.
 func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
-	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil {
+	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil { // not prepared: the driver caches nothing, and it is one per call
 		return nil, err
 	}
 	headID, headHash := tx.headID, tx.headHash
 	res, err := tx.postEntries(entries)
 	if err == nil && tx.headID != headID {
-		_, err = tx.tx.ExecContext(tx.ctx, `INSERT INTO journal_head (id, entry_id, hash) VALUES (1, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET entry_id = excluded.entry_id, hash = excluded.hash`, tx.headID, tx.headHash)
+		var st *sql.Stmt
+		if st, err = tx.stmt(setHeadQuery); err == nil {
+			_, err = st.ExecContext(tx.ctx, tx.headID, tx.headHash)
+		}
 	}
 	if err != nil {
 		tx.headID, tx.headHash = headID, headHash
@@ -341,7 +355,72 @@ func insertSize(n int) int {
 	return 1
 }
 
-func lookupKeysQuery(n int) string {
+// The statements of the write path, prepared once per DB (see
+// prepareWriteStmts) rather than once per transaction: a 256-row INSERT
+// that fires triggers is costly to compile.
+const (
+	headQuery          = `SELECT id, hash, recorded_at FROM entries ORDER BY id DESC LIMIT 1`
+	setHeadQuery       = `INSERT INTO journal_head (id, entry_id, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET entry_id = excluded.entry_id, hash = excluded.hash`
+	findAccountQuery   = `SELECT id, type FROM accounts WHERE name = ?`
+	insertAccountQuery = `INSERT INTO accounts (name, type) VALUES (?, ?)`
+)
+
+func writeQueries() []string {
+	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery}
+	for _, n := range []int{1, 16, rowsPerInsert} {
+		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
+	}
+	return qs
+}
+
+// prepareWriteStmts prepares the write statements on first use. It runs
+// outside any transaction: the writer pool has one connection, which a
+// transaction would hold.
+func (db *DB) prepareWriteStmts(ctx context.Context) error {
+	db.prepareOnce.Do(func() {
+		stmts := map[string]*sql.Stmt{}
+		for _, q := range writeQueries() {
+			st, err := db.w.PrepareContext(ctx, q)
+			if err != nil {
+				for _, s := range stmts {
+					s.Close()
+				}
+				db.prepareErr = fmt.Errorf("prepare %.40s...: %w", q, err)
+				return
+			}
+			stmts[q] = st
+		}
+		db.writeStmts = stmts
+	})
+	return db.prepareErr
+}
+
+// queryCache holds the multi-row statements' text by kind and row count,
+// so that the hot path does not rebuild 2,000-placeholder strings.
+var queryCache sync.Map // [2]int{kind, n} -> string
+
+func cachedQuery(kind, n int, build func(int) string) string {
+	if q, ok := queryCache.Load([2]int{kind, n}); ok {
+		return q.(string)
+	}
+	q := build(n)
+	queryCache.Store([2]int{kind, n}, q)
+	return q
+}
+
+func insertPostingsQuery(n int) string { return cachedQuery(1, n, buildInsertPostings) }
+func insertEntriesQuery(n int) string  { return cachedQuery(2, n, buildInsertEntries) }
+func lookupKeysQuery(n int) string     { return cachedQuery(3, n, buildLookupKeys) }
+
+func buildInsertPostings(n int) string {
+	return `INSERT INTO postings (entry_id, seq, account_id, currency, amount, units, frac_hi, frac_lo) VALUES ` + placeholders(n, 8)
+}
+
+func buildInsertEntries(n int) string {
+	return `INSERT INTO entries (id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash) VALUES ` + placeholders(n, 10)
+}
+
+func buildLookupKeys(n int) string {
 	return `SELECT e.id, e.source, e.external_id FROM (VALUES ` + placeholders(n, 2) + `) k
 		JOIN entries e ON e.source = k.column1 AND e.external_id = k.column2`
 }
@@ -349,7 +428,7 @@ func lookupKeysQuery(n int) string {
 func (tx *Tx) insertPostings(rows []postingRow) error {
 	for start := 0; start < len(rows); {
 		n := insertSize(len(rows) - start)
-		stmt, err := tx.stmt(`INSERT INTO postings (entry_id, seq, account_id, currency, amount, units, frac_hi, frac_lo) VALUES ` + placeholders(n, 8))
+		stmt, err := tx.stmt(insertPostingsQuery(n))
 		if err != nil {
 			return err
 		}
@@ -368,7 +447,7 @@ func (tx *Tx) insertPostings(rows []postingRow) error {
 func (tx *Tx) insertEntries(es []pendingEntry) error {
 	for start := 0; start < len(es); {
 		n := insertSize(len(es) - start)
-		stmt, err := tx.stmt(`INSERT INTO entries (id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash) VALUES ` + placeholders(n, 10))
+		stmt, err := tx.stmt(insertEntriesQuery(n))
 		if err != nil {
 			return err
 		}
@@ -493,7 +572,7 @@ func (tx *Tx) accountID(name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	find, err := tx.stmt(`SELECT id, type FROM accounts WHERE name = ?`)
+	find, err := tx.stmt(findAccountQuery)
 	if err != nil {
 		return 0, err
 	}
@@ -501,7 +580,7 @@ func (tx *Tx) accountID(name string) (int64, error) {
 	var stored string
 	switch err := find.QueryRowContext(tx.ctx, name).Scan(&id, &stored); {
 	case err == sql.ErrNoRows:
-		ins, err := tx.stmt(`INSERT INTO accounts (name, type) VALUES (?, ?)`)
+		ins, err := tx.stmt(insertAccountQuery)
 		if err != nil {
 			return 0, err
 		}

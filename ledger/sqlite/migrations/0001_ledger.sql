@@ -65,11 +65,11 @@ CREATE TABLE period_closes (
 CREATE TRIGGER entries_insert_guard BEFORE INSERT ON entries
 BEGIN
 	SELECT CASE
-		WHEN a.n < 2 THEN RAISE(ABORT, 'entry has fewer than 2 postings')
-		WHEN a.cmin = a.cmax THEN CASE
-			WHEN a.l % 1000000000 != 0
-			  OR (a.h + a.l / 1000000000) % 1000000000 != 0
-			  OR a.u + (a.h + a.l / 1000000000) / 1000000000 != 0
+		WHEN count(*) < 2 THEN RAISE(ABORT, 'entry has fewer than 2 postings')
+		WHEN min(currency) = max(currency) THEN CASE
+			WHEN sum(frac_lo) % 1000000000 != 0
+			  OR (sum(frac_hi) + sum(frac_lo) / 1000000000) % 1000000000 != 0
+			  OR sum(units) + (sum(frac_hi) + sum(frac_lo) / 1000000000) / 1000000000 != 0
 			THEN RAISE(ABORT, 'entry does not balance') END
 		WHEN EXISTS (
 			SELECT 1 FROM postings WHERE entry_id = NEW.id GROUP BY currency
@@ -77,16 +77,16 @@ BEGIN
 			    OR (sum(frac_hi) + sum(frac_lo) / 1000000000) % 1000000000 != 0
 			    OR sum(units) + (sum(frac_hi) + sum(frac_lo) / 1000000000) / 1000000000 != 0)
 		THEN RAISE(ABORT, 'entry does not balance')
+	END
+	FROM postings WHERE entry_id = NEW.id;
+	SELECT CASE
 		WHEN NEW.id IS NOT coalesce((SELECT max(id) FROM entries), 0) + 1
 		THEN RAISE(ABORT, 'entry id must follow the last entry')
 		WHEN NEW.prev_hash IS NOT coalesce((SELECT hash FROM entries WHERE id = NEW.id - 1), '')
 		THEN RAISE(ABORT, 'entry prev_hash must be the hash of the last entry')
 		WHEN NEW.date <= (SELECT max(through) FROM period_closes)
 		THEN RAISE(ABORT, 'entry is dated in a closed period')
-	END
-	FROM (SELECT count(*) AS n, min(currency) AS cmin, max(currency) AS cmax,
-			sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l
-		FROM postings WHERE entry_id = NEW.id) a;
+	END;
 END;
 
 CREATE TRIGGER postings_sealed BEFORE INSERT ON postings
