@@ -432,9 +432,9 @@ func (im *importer) duplicate(row *usage.Row, digest [usage.DigestSize]byte) err
 	if len(old) != 1 {
 		return fmt.Errorf("line %d: event %q vanished", row.Line, ev.EventID)
 	}
-	where := fmt.Sprintf("batch %d line %d", batch, line)
+	where := fmt.Sprintf("imported in batch %d (line %d)", batch, line)
 	if batch == im.res.BatchID {
-		where = fmt.Sprintf("line %d of this file", line)
+		where = fmt.Sprintf("in line %d of this file", line)
 	}
 	col := usage.ColEventID
 	if h := im.rd.Header(); len(h) > 0 {

@@ -136,8 +136,8 @@ func TestImportConflictPostsNothing(t *testing.T) {
 		"e9,2026-01-07,openai,azure,gpt,2,USD,\n"
 	res, rejects, err := importString(t, db, "bad.csv", bad, sqlite.ImportOptions{})
 	want := []string{
-		`bad.csv:3: column event_id: value "e1": conflicts with the version imported in batch 1 line 2: channel "azure" -> "gcp"; amount "10.50" -> "11"; note "a" -> "b"`,
-		`bad.csv:4: column event_id: value "e9": conflicts with the version imported in line 2 of this file: amount "1" -> "2"`,
+		`bad.csv:3: column event_id: value "e1": conflicts with the version imported in batch 1 (line 2): channel "azure" -> "gcp"; amount "10.50" -> "11"; note "a" -> "b"`,
+		`bad.csv:4: column event_id: value "e9": conflicts with the version in line 2 of this file: amount "1" -> "2"`,
 	}
 	if strings.Join(rejects, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(rejects, "\n"), strings.Join(want, "\n"))

@@ -141,7 +141,7 @@ func decText(d *decimal.Decimal) string {
 
 // ConflictReason is the reason of a row whose (source, event_id) was already
 // imported with other content; where names the stored version (for example
-// "batch 3 line 17").
+// "imported in batch 3 (line 17)" or "in line 4 of this file").
 func ConflictReason(where string, stored, incoming *ledger.Event) string {
-	return "conflicts with the version imported in " + where + ": " + strings.Join(Diff(stored, incoming), "; ")
+	return "conflicts with the version " + where + ": " + strings.Join(Diff(stored, incoming), "; ")
 }

@@ -34,6 +34,7 @@ func (es RowErrors) Error() string {
 // assigns). Record holds the fields as read; it is reused by the next call.
 type Row struct {
 	Line   int      // physical line where the record starts
+	Header []string // the file's column names as written
 	Record []string // the fields as read
 	Event  ledger.Event
 	Errors []*RowError
@@ -195,8 +196,11 @@ func (r *Reader) csvError(pe *csv.ParseError, atEOF bool) *RowError {
 		return r.errorf(pe.StartLine, "", "", "wrong number of fields: want %d as in the header", len(r.header))
 	case errors.Is(pe.Err, csv.ErrBareQuote):
 		return r.errorf(pe.Line, "", "", "bare \" in an unquoted field (column %d of the line): quote the field and double the \"", pe.Column)
-	case errors.Is(pe.Err, csv.ErrQuote) && atEOF:
+	case errors.Is(pe.Err, csv.ErrQuote) && atEOF && pe.Line > pe.StartLine:
 		return r.errorf(pe.StartLine, "", "", "unterminated quoted field: the \" opened on this line is never closed, so the rest of the file could not be read")
+	case errors.Is(pe.Err, csv.ErrQuote) && atEOF:
+		// On the last line, csv cannot tell a missing closing quote from a stray one.
+		return r.errorf(pe.Line, "", "", "extraneous or missing \" in a quoted field (column %d of the line): close the quotes and double a \" inside them", pe.Column)
 	case errors.Is(pe.Err, csv.ErrQuote):
 		return r.errorf(pe.Line, "", "", "extraneous \" in a quoted field (column %d of the line): double a \" inside quotes", pe.Column)
 	}
@@ -221,6 +225,7 @@ func (r *Reader) Next(row *Row) error {
 	}
 	row.Errors = row.Errors[:0]
 	row.Event = ledger.Event{}
+	row.Header = r.header
 	row.Line = 0
 	rec, err := r.read()
 	if err == io.EOF {

@@ -263,8 +263,8 @@ func TestDigestAndDiff(t *testing.T) {
 	if d0 != d1 || d0 == d2 {
 		t.Errorf("digests: 10.50 and 10.5 must be equal, another channel must differ")
 	}
-	got := ConflictReason("batch 1 line 2", &evs[0], &evs[2])
-	want := `conflicts with the version imported in batch 1 line 2: channel "b" -> "c"; amount "10.50" -> "11"`
+	got := ConflictReason("imported in batch 1 (line 2)", &evs[0], &evs[2])
+	want := `conflicts with the version imported in batch 1 (line 2): channel "b" -> "c"; amount "10.50" -> "11"`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
+)
+
+func init() {
+	register("import", "import usage events (import usage) or exchange rates (import rates); list imports (import list)", runImport)
+}
+
+// crashPointEnv names a point at which an import kills itself with SIGKILL
+// (before-commit, after-commit, after-batch, after-chunk-N,
+// before-chunk-commit-N). The crash test uses it; unset, it costs nothing.
+const crashPointEnv = "REVSHARE_CRASHPOINT"
+
+func runImport(ctx context.Context, m *Main, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(m.Stderr, "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)")
+		return errors.New("import: want usage, rates or list")
+	}
+	switch args[0] {
+	case "usage":
+		return runImportUsage(ctx, m, args[1:])
+	case "rates":
+		return runImportRates(ctx, m, args[1:])
+	case "list":
+		return runImportList(ctx, m, args[1:])
+	case "-h", "-help", "--help":
+		fmt.Fprintln(m.Stderr, "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)")
+		return nil
+	}
+	return fmt.Errorf("import: unknown kind %q (want usage, rates or list)", args[0])
+}
+
+// importSummary is what `import usage --format json` prints.
+type importSummary struct {
+	File       string `json:"file"`
+	Source     string `json:"source"`
+	Batch      int64  `json:"batch,omitempty"`
+	DryRun     bool   `json:"dry_run,omitempty"`
+	Rows       int    `json:"rows"`
+	Posted     int    `json:"posted"`
+	Duplicates int    `json:"duplicates"`
+	Rejected   int    `json:"rejected"`
+	Late       int    `json:"late"`
+	Entries    int    `json:"entries"`
+	Rejects    string `json:"rejects_file,omitempty"`
+}
+
+func runImportUsage(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("import usage", "FILE.csv [--source S] [--mapping M.yaml] [--allow-partial] [--dry-run] [--rejects PATH] [--format text|json]")
+	source := fs.String("source", "", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
+	mappingPath := fs.String("mapping", "", "YAML `FILE` mapping another CSV layout to the canonical columns (see docs/import.md)")
+	partial := fs.Bool("allow-partial", false, "post the good rows (in committed chunks) and write the bad ones to a rejects CSV")
+	dryRun := fs.Bool("dry-run", false, "validate and report; write nothing")
+	rejectsPath := fs.String("rejects", "", "with --allow-partial: where to write rejected rows (default FILE.rejects.csv)")
+	format := fs.String("format", "text", "output format: text or json")
+	chunkRows := fs.Int("chunk-rows", sqlite.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("import usage: want exactly one FILE.csv")
+	}
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
+	}
+	path := pos[0]
+	opts := sqlite.ImportOptions{FileName: path, AllowPartial: *partial && !*dryRun, DryRun: *dryRun, ChunkRows: *chunkRows}
+	if *mappingPath != "" {
+		f, err := os.Open(*mappingPath)
+		if err != nil {
+			return err
+		}
+		opts.Mapping, err = usage.ParseMapping(*mappingPath, f)
+		f.Close()
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				fmt.Fprintln(m.Stderr, line)
+			}
+			return fmt.Errorf("%s: invalid mapping file", *mappingPath)
+		}
+		opts.Source = opts.Mapping.Source
+	}
+	if *source != "" {
+		opts.Source = *source
+	}
+	if opts.Source == "" {
+		opts.Source = "default"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if opts.AllowPartial {
+		// Chunks are posted before the end of the file is read; their entry
+		// keys name the file's hash, so it is computed first.
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return err
+		}
+		opts.SHA256 = hex.EncodeToString(h.Sum(nil))
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	if cp := m.Getenv(crashPointEnv); cp != "" {
+		opts.CrashPoint = func(name string) {
+			if name == cp {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		}
+	}
+
+	var rejects *rejectsWriter
+	if opts.AllowPartial {
+		rp := *rejectsPath
+		if rp == "" {
+			rp = path + ".rejects.csv"
+		}
+		rejects = &rejectsWriter{path: rp}
+		defer rejects.close()
+		opts.OnReject = rejects.write
+	} else {
+		opts.OnReject = func(row *usage.Row) error {
+			for _, e := range row.Errors {
+				fmt.Fprintln(m.Stderr, e.Error())
+			}
+			return nil
+		}
+	}
+	bar := m.progressBar(st.Size(), path)
+	if bar != nil {
+		opts.OnProgress = bar.update
+	}
+
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := db.ImportUsage(ctx, f, opts)
+	if bar != nil {
+		bar.finish()
+	}
+	if rejects != nil {
+		if cerr := rejects.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	var fileErrs usage.RowErrors
+	if errors.As(err, &fileErrs) {
+		for _, e := range fileErrs {
+			fmt.Fprintln(m.Stderr, e.Error())
+		}
+		return fmt.Errorf("%s: %d problem(s) with the file; nothing imported", path, len(fileErrs))
+	}
+	if err != nil {
+		return err
+	}
+	sum := importSummary{File: path, Source: opts.Source, Batch: res.BatchID, DryRun: opts.DryRun, Rows: res.Rows, Posted: res.Posted,
+		Duplicates: res.Duplicates, Rejected: res.Rejected, Late: res.Late, Entries: res.Entries}
+	if rejects != nil && rejects.n > 0 {
+		sum.Rejects = rejects.path
+	}
+	if *format == "json" {
+		return writeJSON(m.Stdout, sum)
+	}
+	fmt.Fprintln(m.Stdout, sum.line())
+	return nil
+}
+
+// line is the one-line summary every import prints.
+func (s importSummary) line() string {
+	rejected := fmt.Sprintf("%d rejected", s.Rejected)
+	if s.Rejects != "" {
+		rejected += " (see " + s.Rejects + ")"
+	}
+	if s.DryRun {
+		return fmt.Sprintf("checked %s: %d rows, %d would post, %d duplicates, %s, %d late (dry run: nothing written)",
+			s.File, s.Rows, s.Posted, s.Duplicates, rejected, s.Late)
+	}
+	return fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, %s, %d late (batch %d)",
+		s.File, s.Rows, s.Posted, s.Duplicates, rejected, s.Late, s.Batch)
+}
+
+// rejectsWriter writes bad rows to a CSV: the file's columns, then line and
+// reason. It creates the file on the first reject.
+type rejectsWriter struct {
+	path   string
+	f      *os.File
+	w      *csv.Writer
+	header []string
+	n      int
+}
+
+func (r *rejectsWriter) write(row *usage.Row) error {
+	if r.f == nil {
+		f, err := os.Create(r.path)
+		if err != nil {
+			return err
+		}
+		r.f, r.w = f, csv.NewWriter(f)
+		r.header = append(append([]string(nil), row.Header...), "line", "reason")
+		if err := r.w.Write(r.header); err != nil {
+			return err
+		}
+	}
+	rec := make([]string, len(r.header))
+	copy(rec, row.Record) // padded or cut to the header's width
+	rec[len(rec)-2] = strconv.Itoa(row.Line)
+	reasons := make([]string, len(row.Errors))
+	for i, e := range row.Errors {
+		c := *e
+		c.File, c.Line = "", 0
+		reasons[i] = strings.TrimPrefix(c.Error(), ":0: ")
+	}
+	rec[len(rec)-1] = strings.Join(reasons, "; ")
+	r.n++
+	return r.w.Write(rec)
+}
+
+func (r *rejectsWriter) close() error {
+	if r.f == nil {
+		return nil
+	}
+	r.w.Flush()
+	err := r.w.Error()
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	r.f = nil
+	return err
+}
+
+// importBar is the progress bar shown when stdout is a terminal: bytes read
+// against the file's size (for the ETA), and rows per second.
+type importBar struct {
+	bar   *progressbar.ProgressBar
+	start time.Time
+}
+
+func (m *Main) progressBar(size int64, name string) *importBar {
+	f, ok := m.Stdout.(*os.File)
+	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return nil
+	}
+	bar := progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription(name),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+	)
+	return &importBar{bar: bar, start: time.Now()}
+}
+
+func (b *importBar) update(rows int, bytes int64) {
+	secs := time.Since(b.start).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(rows) / secs
+	}
+	b.bar.Describe(fmt.Sprintf("%d rows, %.0f rows/s", rows, rate))
+	b.bar.Set64(bytes)
+}
+
+func (b *importBar) finish() {
+	b.bar.Finish()
+	b.bar.Clear()
+}
+
+func runImportRates(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("import rates", "FILE.csv [--dry-run] [--format text|json]")
+	dryRun := fs.Bool("dry-run", false, "validate and report; write nothing")
+	format := fs.String("format", "text", "output format: text or json")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("import rates: want exactly one FILE.csv (columns date,from,to,rate)")
+	}
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
+	}
+	path := pos[0]
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := db.ImportRates(ctx, f, sqlite.RateImportOptions{FileName: path, DryRun: *dryRun, OnReject: func(row *usage.RateRow) error {
+		for _, e := range row.Errors {
+			fmt.Fprintln(m.Stderr, e.Error())
+		}
+		return nil
+	}})
+	var fileErrs usage.RowErrors
+	if errors.As(err, &fileErrs) {
+		for _, e := range fileErrs {
+			fmt.Fprintln(m.Stderr, e.Error())
+		}
+		return fmt.Errorf("%s: %d problem(s) with the file; nothing imported", path, len(fileErrs))
+	}
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		return writeJSON(m.Stdout, res)
+	}
+	if *dryRun {
+		fmt.Fprintf(m.Stdout, "checked rates %s: %d rows, %d would be added, %d duplicates (dry run: nothing written)\n", path, res.Rows, res.Added, res.Duplicates)
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "imported rates %s: %d rows, %d added, %d duplicates (batch %d)\n", path, res.Rows, res.Added, res.Duplicates, res.BatchID)
+	return nil
+}
+
+func runImportList(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("import list", "[--format table|json]")
+	format := fs.String("format", "table", "output format: table or json")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("import list takes no arguments, got %q", pos[0])
+	}
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	all := []sqlite.ImportBatch{}
+	for after := int64(0); ; {
+		page, err := db.Imports(ctx, after, sqlite.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		all = append(all, page...)
+		if len(page) < sqlite.MaxPageSize {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if *format == "json" {
+		return writeJSON(m.Stdout, all)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSOURCE\tFILE\tROWS\tPOSTED\tDUPLICATES\tREJECTED\tLATE\tSTATUS\tSTARTED\tSHA256")
+	for _, b := range all {
+		status := b.Status
+		if status == "running" {
+			status = "incomplete" // still running, or interrupted: re-run the same command
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.Kind, b.Source, b.FileName, b.Rows, b.Posted,
+			b.Duplicates, b.Rejected, b.Late, status, b.StartedAt.Format(time.RFC3339), short12(b.SHA256))
+	}
+	return tw.Flush()
+}
+
+func short12(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/usage/bad/*.golden from the current output")
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// runCLI runs revshare with args in the current directory and returns
+// stdout, and stderr ending with the line main() would print for an error.
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, &errOut
+	m.Getenv = func(string) string { return "" }
+	m.Clock = fixedClock{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	err := m.Run(context.Background(), args)
+	m.Close()
+	if err != nil {
+		fmt.Fprintln(&errOut, "revshare: "+oneLine(err.Error()))
+	}
+	return out.String(), errOut.String(), err
+}
+
+// dumpDB renders every row of every table, so that two dumps are equal
+// exactly when the database holds the same data.
+func dumpDB(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := db.Reader()
+	rows, err := r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var b strings.Builder
+	for _, tbl := range tables {
+		rs, err := r.Query(`SELECT * FROM "` + tbl + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rs.Columns()
+		var lines []string
+		for rs.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprintf("%v", vals))
+		}
+		rs.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s (%d rows)\n%s\n", tbl, len(lines), strings.Join(lines, "\n"))
+	}
+	return b.String()
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportBadCorpus runs every testdata/usage/bad/<case>.csv through
+// `revshare import usage` against a fresh database (after importing
+// <case>.setup.csv when there is one) and checks that the report is exactly
+// <case>.golden, that the command fails, and that the database is unchanged.
+func TestImportBadCorpus(t *testing.T) {
+	dir, err := filepath.Abs("../../testdata/usage/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".setup.csv") {
+			continue
+		}
+		n++
+		name := strings.TrimSuffix(filepath.Base(f), ".csv")
+		t.Run(name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Chdir(tmp)
+			copyFile(t, f, name+".csv")
+			setup := filepath.Join(dir, name+".setup.csv")
+			if _, err := os.Stat(setup); err == nil {
+				copyFile(t, setup, "setup.csv")
+				if _, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "setup.csv"); err != nil {
+					t.Fatalf("setup: %s", stderr)
+				}
+			} else if _, _, err := runCLI(t, "--db", "test.db", "import", "list"); err != nil {
+				t.Fatal(err) // creates the database
+			}
+			before := dumpDB(t, "test.db")
+			stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", name+".csv")
+			if err == nil {
+				t.Fatalf("import succeeded: %s", stdout)
+			}
+			if stdout != "" {
+				t.Errorf("stdout: %q", stdout)
+			}
+			golden := filepath.Join(dir, name+".golden")
+			if *update {
+				os.WriteFile(golden, []byte(stderr), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stderr != string(want) {
+				t.Errorf("report:\n%s\nwant:\n%s", stderr, want)
+			}
+			if after := dumpDB(t, "test.db"); after != before {
+				t.Errorf("the database changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+			// The same file with --dry-run reports the same rows.
+			_, dry, err := runCLI(t, "--db", "test.db", "import", "usage", "--dry-run", name+".csv")
+			if err == nil || dry != string(want) {
+				t.Errorf("dry run report:\n%s", dry)
+			}
+		})
+	}
+	if n < 20 {
+		t.Errorf("only %d bad cases", n)
+	}
+}
+
+func TestImportGoodSamples(t *testing.T) {
+	dir, _ := filepath.Abs("../../testdata/usage/good")
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		file, mapping, want string
+	}{
+		{"canonical.csv", "", "imported canonical.csv: 5 rows, 5 posted, 0 duplicates, 0 rejected, 0 late (batch 1)\n"},
+		{"bom-mixed-case.csv", "", "imported bom-mixed-case.csv: 2 rows, 2 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n"},
+		{"mapped.csv", "mapped.yaml", "imported mapped.csv: 3 rows, 3 posted, 0 duplicates, 0 rejected, 0 late (batch 3)\n"},
+		{"canonical.csv", "", "imported canonical.csv: 5 rows, 0 posted, 5 duplicates, 0 rejected, 0 late (batch 4)\n"},
+	} {
+		copyFile(t, filepath.Join(dir, c.file), c.file)
+		args := []string{"--db", "test.db", "import", "usage", c.file}
+		if c.mapping != "" {
+			copyFile(t, filepath.Join(dir, c.mapping), c.mapping)
+			args = append(args, "--mapping", c.mapping)
+		}
+		stdout, stderr, err := runCLI(t, args...)
+		if err != nil || stdout != c.want || stderr != "" {
+			t.Errorf("%s: stdout %q stderr %q err %v", c.file, stdout, stderr, err)
+		}
+	}
+	stdout, _, err := runCLI(t, "--db", "test.db", "balance", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"assets:receivable:openai:azure,asset,EUR,1134.51", "assets:receivable:openai:gcp,asset,JPY,150000"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("balance lacks %q:\n%s", want, stdout)
+		}
+	}
+	if _, stderr, err := runCLI(t, "--db", "test.db", "verify"); err != nil {
+		t.Errorf("verify: %s", stderr)
+	}
+	stdout, _, _ = runCLI(t, "--db", "test.db", "import", "list")
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 5 || !strings.Contains(lines[3], "billing") {
+		t.Errorf("import list:\n%s", stdout)
+	}
+}
+
+func TestImportPartialRejectsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	data := "event_id,occurred_at,seller,channel,amount,currency\n" +
+		"a,2026-01-05,openai,direct,1.00,USD\n" +
+		"b,2026-02-30,openai,direct,2.00,USD\n" +
+		"c,2026-01-05,openai,direct,3.00\n" +
+		"d,2026-01-06,openai,direct,4.00,USD\n"
+	os.WriteFile("p.csv", []byte(data), 0o644)
+	stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--allow-partial", "--chunk-rows", "2")
+	if err != nil || stderr != "" {
+		t.Fatalf("%v %s", err, stderr)
+	}
+	if want := "imported p.csv: 4 rows, 2 posted, 0 duplicates, 2 rejected (see p.csv.rejects.csv), 0 late (batch 1)\n"; stdout != want {
+		t.Errorf("stdout %q", stdout)
+	}
+	got, _ := os.ReadFile("p.csv.rejects.csv")
+	want := "event_id,occurred_at,seller,channel,amount,currency,line,reason\n" +
+		"b,2026-02-30,openai,direct,2.00,USD,3,\"column occurred_at: value \"\"2026-02-30\"\": no such date\"\n" +
+		"c,2026-01-05,openai,direct,3.00,,4,wrong number of fields: want 6 as in the header\n"
+	if string(got) != want {
+		t.Errorf("rejects:\n%s\nwant:\n%s", got, want)
+	}
+	stdout, _, _ = runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--allow-partial", "--rejects", "r.csv", "--format", "json")
+	if !strings.Contains(stdout, `"duplicates": 2`) || !strings.Contains(stdout, `"rejects_file": "r.csv"`) {
+		t.Errorf("json: %s", stdout)
+	}
+}
+
+func TestImportRatesCLI(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.WriteFile("r.csv", []byte("date,from,to,rate\n2026-01-01,EUR,USD,1.0850\n"), 0o644)
+	os.WriteFile("bad.csv", []byte("date,from,to,rate\n2026-01-01,EUR,USD,1.09\n2026-01-02,EUR,EUR,1\n"), 0o644)
+	stdout, _, err := runCLI(t, "--db", "test.db", "import", "rates", "r.csv")
+	if err != nil || stdout != "imported rates r.csv: 1 rows, 1 added, 0 duplicates (batch 1)\n" {
+		t.Errorf("%q %v", stdout, err)
+	}
+	_, stderr, err := runCLI(t, "--db", "test.db", "import", "rates", "bad.csv")
+	want := "bad.csv:2: column rate: value \"1.09\": conflicts with the rate 1.0850 for EUR->USD on 2026-01-01 imported in batch 1\n" +
+		"bad.csv:3: column to: value \"EUR\": same currency as from\n" +
+		"revshare: bad.csv: 2 bad row(s) of 2; nothing imported\n"
+	if err == nil || stderr != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+	}
+}
