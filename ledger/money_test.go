@@ -1,0 +1,150 @@
+package ledger
+
+import "testing"
+
+func TestRoundMinor(t *testing.T) {
+	tests := []struct {
+		x, currency string
+		mode        Rounding
+		want        string
+	}{
+		{"1.005", "USD", HalfUp, "1.01"},
+		{"1.005", "USD", HalfEven, "1"},
+		{"1.015", "USD", HalfEven, "1.02"},
+		{"-1.005", "USD", HalfUp, "-1.01"},
+		{"-1.005", "USD", HalfEven, "-1"},
+		{"2.5", "JPY", HalfUp, "3"},
+		{"2.5", "JPY", HalfEven, "2"},
+		{"3.5", "JPY", HalfEven, "4"},
+		{"1.0005", "BHD", HalfUp, "1.001"},
+		{"1.00049999", "BHD", HalfUp, "1"},
+		{"0.000000000000000001", "USD", HalfUp, "0"},
+		{"123.456", "CLF", "", "123.456"},
+		{"1.004999999999999999", "USD", HalfUp, "1"},
+	}
+	for _, tc := range tests {
+		got, err := RoundMinor(dec(tc.x), tc.currency, tc.mode)
+		if err != nil {
+			t.Errorf("RoundMinor(%s, %s, %s): %v", tc.x, tc.currency, tc.mode, err)
+			continue
+		}
+		if got.String() != tc.want {
+			t.Errorf("RoundMinor(%s, %s, %s) = %s, want %s", tc.x, tc.currency, tc.mode, got, tc.want)
+		}
+	}
+}
+
+func TestRoundMinorBad(t *testing.T) {
+	if _, err := RoundMinor(dec("1"), "usd", HalfUp); err == nil || err.Error() != `unknown ISO 4217 currency "usd"` || ErrorCode(err) != EINVALID {
+		t.Errorf("unknown currency: %v", err)
+	}
+	if _, err := RoundMinor(dec("1"), "USD", "up"); err == nil || err.Error() != `unknown rounding mode "up"` {
+		t.Errorf("unknown mode: %v", err)
+	}
+}
+
+func TestFormatAmountAndMoney(t *testing.T) {
+	tests := []struct {
+		x, currency, amount, money string
+	}{
+		{"10.50", "USD", "10.50", "10.50"},
+		{"10.5", "USD", "10.5", "10.50"},
+		{"3", "USD", "3", "3.00"},
+		{"1050", "JPY", "1050", "1050"},
+		{"-0.125", "BHD", "-0.125", "-0.125"},
+		{"0.000000000000000001", "EUR", "0.000000000000000001", "0.00"},
+		{"7.1", "XXX", "7.1", "7.1"},
+	}
+	for _, tc := range tests {
+		if got := FormatAmount(dec(tc.x)); got != tc.amount {
+			t.Errorf("FormatAmount(%s) = %s, want %s", tc.x, got, tc.amount)
+		}
+		if got := FormatMoney(dec(tc.x), tc.currency); got != tc.money {
+			t.Errorf("FormatMoney(%s, %s) = %s, want %s", tc.x, tc.currency, got, tc.money)
+		}
+	}
+}
+
+func TestMinorUnits(t *testing.T) {
+	for c, want := range map[string]int32{"USD": 2, "JPY": 0, "BHD": 3, "CLF": 4, "EUR": 2, "KWD": 3} {
+		if got, err := MinorUnits(c); err != nil || got != want {
+			t.Errorf("MinorUnits(%s) = %d, %v; want %d", c, got, err, want)
+		}
+	}
+	if IsCurrency("XXX") || IsCurrency("usd") || !IsCurrency("USD") {
+		t.Error("IsCurrency is wrong")
+	}
+}
+
+func TestAccountTypeOf(t *testing.T) {
+	good := map[string]AccountType{
+		"assets:cash:openai":                    Asset,
+		"liabilities:revshare:a:b:c":            Liability,
+		"equity:opening":                        Equity,
+		"income:revenue:openai:direct":          Income,
+		"expenses:revshare:openai:microsoft:c1": Expense,
+		"assets:x-y_z.0":                        Asset,
+	}
+	for name, want := range good {
+		if got, err := AccountTypeOf(name); err != nil || got != want {
+			t.Errorf("AccountTypeOf(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"":                 `invalid account "": want root:segment[:segment...]`,
+		"assets":           `invalid account "assets": want root:segment[:segment...]`,
+		"assets:":          `invalid account "assets:": empty segment`,
+		":cash":            `invalid account ":cash": empty segment`,
+		"asset:cash":       `invalid account "asset:cash": root must be assets, liabilities, equity, income or expenses`,
+		"assets:Cash":      `invalid account "assets:Cash": character 'C' not allowed (use a-z 0-9 - _ .)`,
+		"assets:caf\u00e9": `invalid account "assets:café": character 'é' not allowed (use a-z 0-9 - _ .)`,
+	}
+	for name, want := range bad {
+		_, err := AccountTypeOf(name)
+		if err == nil || err.Error() != want || ErrorCode(err) != EINVALID {
+			t.Errorf("AccountTypeOf(%q) = %v, want %q", name, err, want)
+		}
+	}
+}
+
+func TestAccountNames(t *testing.T) {
+	tests := map[string]string{
+		ReceivableAccount("OpenAI", "Google Cloud"):           "assets:receivable:openai:google_cloud",
+		RevenueAccount("OpenAI", "azure"):                     "income:revenue:openai:azure",
+		ShareExpenseAccount("OpenAI", "Microsoft", "rs-2030"): "expenses:revshare:openai:microsoft:rs-2030",
+		SharePayableAccount("OpenAI", "Microsoft", "rs-2030"): "liabilities:revshare:openai:microsoft:rs-2030",
+		CashAccount(" "): "assets:cash:_",
+	}
+	for got, want := range tests {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		if _, err := AccountTypeOf(got); err != nil {
+			t.Errorf("%q is not a valid account: %v", got, err)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	e := Errorf(ECONFLICT, "key %s taken", "a/b")
+	wrapped := wrap{e}
+	if ErrorCode(wrapped) != ECONFLICT || ErrorMessage(wrapped) != "key a/b taken" {
+		t.Errorf("wrapped: %s %s", ErrorCode(wrapped), ErrorMessage(wrapped))
+	}
+	plain := errString("disk on fire")
+	if ErrorCode(plain) != EINTERNAL || ErrorMessage(plain) != "internal error" {
+		t.Errorf("plain: %s %s", ErrorCode(plain), ErrorMessage(plain))
+	}
+	if ErrorCode(nil) != "" || ErrorMessage(nil) != "" {
+		t.Error("nil error has a code or message")
+	}
+}
+
+type wrap struct{ err error }
+
+func (w wrap) Error() string { return "context: " + w.err.Error() }
+func (w wrap) Unwrap() error { return w.err }
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

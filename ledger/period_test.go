@@ -1,0 +1,120 @@
+package ledger
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParsePeriod(t *testing.T) {
+	tests := []struct {
+		in                string
+		label             string
+		start, last, next string
+	}{
+		{"2026-03", "2026-03", "2026-03-01", "2026-03-31", "2026-04"},
+		{"2026-02", "2026-02", "2026-02-01", "2026-02-28", "2026-03"},
+		{"2028-02", "2028-02", "2028-02-01", "2028-02-29", "2028-03"},
+		{"2026-12", "2026-12", "2026-12-01", "2026-12-31", "2027-01"},
+		{"2026-Q1", "2026-Q1", "2026-01-01", "2026-03-31", "2026-Q2"},
+		{"2026-q4", "2026-Q4", "2026-10-01", "2026-12-31", "2027-Q1"},
+		{"2026", "2026", "2026-01-01", "2026-12-31", "2027"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			p, err := ParsePeriod(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Label(); got != tc.label {
+				t.Errorf("Label = %s, want %s", got, tc.label)
+			}
+			if got := p.Start().String(); got != tc.start {
+				t.Errorf("Start = %s, want %s", got, tc.start)
+			}
+			if got := p.Last().String(); got != tc.last {
+				t.Errorf("Last = %s, want %s", got, tc.last)
+			}
+			if got := p.Next().Label(); got != tc.next {
+				t.Errorf("Next = %s, want %s", got, tc.next)
+			}
+			if !p.Contains(p.Start()) || !p.Contains(p.Last()) || p.Contains(p.End()) || p.Contains(p.Start().AddDays(-1)) {
+				t.Errorf("Contains is wrong at the boundaries of %s", p)
+			}
+		})
+	}
+}
+
+func TestParsePeriodBad(t *testing.T) {
+	for _, in := range []string{"", "26", "2026-13", "2026-00", "2026-Q0", "2026-Q5", "2026/03", "2026-3", "0000", "abcd", "2026-03-01", "2026-Qx"} {
+		t.Run(in, func(t *testing.T) {
+			_, err := ParsePeriod(in)
+			want := `invalid period "` + in + `": want YYYY-MM, YYYY-Qn or YYYY`
+			if err == nil || err.Error() != want {
+				t.Errorf("ParsePeriod(%q) = %v, want %q", in, err, want)
+			}
+		})
+	}
+}
+
+func TestPeriodOf(t *testing.T) {
+	d := Date{2026, time.August, 31}
+	tests := []struct {
+		f    Frequency
+		want string
+	}{{Month, "2026-08"}, {Quarter, "2026-Q3"}, {Year, "2026"}, {"", "2026-08"}}
+	for _, tc := range tests {
+		if got := PeriodOf(tc.f, d).Label(); got != tc.want {
+			t.Errorf("PeriodOf(%q, %s) = %s, want %s", tc.f, d, got, tc.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	good := map[string]Date{
+		"2026-01-01": {2026, time.January, 1},
+		"2028-02-29": {2028, time.February, 29},
+		"2026-12-31": {2026, time.December, 31},
+	}
+	for in, want := range good {
+		got, err := ParseDate(in)
+		if err != nil || got != want || got.String() != in {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"2026-02-29", "2026-02-30", "2026-13-01", "2026-1-1", "26-01-01", "2026-01-01T00:00:00Z", ""} {
+		_, err := ParseDate(in)
+		want := `invalid date "` + in + `": want YYYY-MM-DD`
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseDate(%q) = %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestDateArithmetic(t *testing.T) {
+	d := Date{2026, time.February, 28}
+	if got := d.AddDays(1).String(); got != "2026-03-01" {
+		t.Errorf("AddDays(1) = %s", got)
+	}
+	if got := d.AddDays(-59).String(); got != "2025-12-31" {
+		t.Errorf("AddDays(-59) = %s", got)
+	}
+	a, b := Date{2026, time.March, 1}, Date{2026, time.March, 2}
+	if !a.Before(b) || a.After(b) || a.Compare(b) != -1 || b.Compare(a) != 1 || a.Compare(a) != 0 {
+		t.Error("Date ordering is wrong")
+	}
+	if !(Date{}).IsZero() || a.IsZero() {
+		t.Error("IsZero is wrong")
+	}
+	// A date is the same in every zone; In gives that zone's midnight.
+	tokyo := time.FixedZone("JST", 9*3600)
+	if got := a.In(tokyo).UTC().Format(time.RFC3339); got != "2026-02-28T15:00:00Z" {
+		t.Errorf("In(JST) = %s", got)
+	}
+	if got := DateOf(time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC).In(tokyo)); got != b {
+		t.Errorf("DateOf in Tokyo = %s, want %s", got, b)
+	}
+	var u Date
+	if err := u.UnmarshalText([]byte("2026-03-02")); err != nil || u != b {
+		t.Errorf("UnmarshalText = %v, %v", u, err)
+	}
+}
