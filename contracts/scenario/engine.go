@@ -58,9 +58,11 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 }
 
 // runSummary is evaluate for a Monte Carlo run: only the first binding
-// period of each cap (in Rule.Caps order, rule by rule) and the total of all
-// obligations, read straight off the engine's lines.
-func runSummary(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal, sc *scratch) (runOutcome, error) {
+// period of each cap (in Rule.Caps order, rule by rule), the total of all
+// obligations and the total per payer → payee pair, read straight off the
+// engine's lines.
+func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Decimal, sc *scratch) (runOutcome, error) {
+	c := vp.contract
 	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
 	if err != nil {
 		return runOutcome{}, err
@@ -76,6 +78,12 @@ func runSummary(c *contracts.Contract, periods []ledger.Period, bases [][]decima
 		ro.bindsAt[i] = -1
 	}
 	var total moneySum
+	if len(sc.pairSums) != len(vp.pairs) {
+		sc.pairSums = make([]moneySum, len(vp.pairs))
+	}
+	for i := range sc.pairSums {
+		sc.pairSums[i] = moneySum{}
+	}
 	k := 0
 	for li := range res.Lines {
 		ln := &res.Lines[li]
@@ -83,6 +91,7 @@ func runSummary(c *contracts.Contract, periods []ledger.Period, bases [][]decima
 			k++
 		}
 		total.add(ln.Total)
+		sc.pairSums[vp.pairOf[ln.RuleIndex]].add(ln.Total)
 		base := sc.capIndex[ln.RuleIndex]
 		for j := range ln.Caps {
 			cl := &ln.Caps[j]
@@ -92,6 +101,10 @@ func runSummary(c *contracts.Contract, periods []ledger.Period, bases [][]decima
 		}
 	}
 	ro.total = total.value()
+	ro.pairs = make([]decimal.Decimal, len(vp.pairs))
+	for i := range sc.pairSums {
+		ro.pairs[i] = sc.pairSums[i].value()
+	}
 	return ro, nil
 }
 

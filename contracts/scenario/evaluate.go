@@ -37,6 +37,7 @@ type scratch struct {
 	rev      []decimal.Decimal
 	gen      revenueGen
 	capIndex []int // capIndex[i]: index of rule i's first cap among all caps
+	pairSums []moneySum
 }
 
 // bases returns the variant's bases per rule and period: the fixed part
@@ -184,19 +185,10 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 	}
 	flushYear(p.periods[len(p.periods)-1].Year)
 	vr.TotalPaid = p.money(total)
-	vr.Pairs = []PairPaid{}
-	var pairSums []decimal.Decimal
+	vr.Pairs = append([]PairPaid{}, vp.pairs...)
+	pairSums := make([]decimal.Decimal, len(vp.pairs))
 	for r := range c.Rules {
-		payer, payee := c.Rules[r].Payer, c.Rules[r].Payee
-		i := 0
-		for i < len(vr.Pairs) && (vr.Pairs[i].Payer != payer || vr.Pairs[i].Payee != payee) {
-			i++
-		}
-		if i == len(vr.Pairs) {
-			vr.Pairs = append(vr.Pairs, PairPaid{Payer: payer, Payee: payee})
-			pairSums = append(pairSums, decimal.Zero)
-		}
-		pairSums[i] = pairSums[i].Add(cumRule[r])
+		pairSums[vp.pairOf[r]] = pairSums[vp.pairOf[r]].Add(cumRule[r])
 	}
 	for i := range vr.Pairs {
 		vr.Pairs[i].TotalPaid = p.money(pairSums[i])
@@ -211,6 +203,7 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 type runOutcome struct {
 	bindsAt []int // per cap, in CapResult order
 	total   decimal.Decimal
+	pairs   []decimal.Decimal // per payer → payee pair, in variantPlan.pairs order
 }
 
 // monteCarlo runs the variant mc.Runs times with drawn growth. Run i draws
@@ -262,7 +255,7 @@ func (p *Plan) oneRun(vp *variantPlan, mc *MonteCarlo, run uint64, sc *scratch) 
 	if err != nil {
 		return runOutcome{}, err
 	}
-	return runSummary(vp.contract, p.periods, bases, sc)
+	return runSummary(vp, p.periods, bases, sc)
 }
 
 // newRand is run's generator: PCG seeded (seed, run).
@@ -302,8 +295,14 @@ func (p *Plan) distribution(vp *variantPlan, runs []runOutcome) *Distribution {
 		totals[i] = r.total
 	}
 	sort.Slice(totals, func(i, j int) bool { return totals[i].LessThan(totals[j]) })
-	d.TotalPaid = AmountPercentiles{
-		P10: p.money(totals[rank(10, n)]), P50: p.money(totals[rank(50, n)]), P90: p.money(totals[rank(90, n)]),
+	d.TotalPaid = p.percentiles(totals)
+	d.Pairs = []PairDistribution{}
+	for i, pp := range vp.pairs {
+		for j, r := range runs {
+			totals[j] = r.pairs[i]
+		}
+		sort.Slice(totals, func(i, j int) bool { return totals[i].LessThan(totals[j]) })
+		d.Pairs = append(d.Pairs, PairDistribution{Payer: pp.Payer, Payee: pp.Payee, TotalPaid: p.percentiles(totals)})
 	}
 	c := vp.contract
 	ci, primary := 0, -1
@@ -331,6 +330,12 @@ func (p *Plan) distribution(vp *variantPlan, runs []runOutcome) *Distribution {
 		d.ByYearEnd = []YearProbability{}
 	}
 	return d
+}
+
+// percentiles reads P10, P50 and P90 off sorted amounts.
+func (p *Plan) percentiles(sorted []decimal.Decimal) AmountPercentiles {
+	n := len(sorted)
+	return AmountPercentiles{P10: p.money(sorted[rank(10, n)]), P50: p.money(sorted[rank(50, n)]), P90: p.money(sorted[rank(90, n)])}
 }
 
 // rank is the nearest-rank index of the p-th percentile of n sorted values.

@@ -304,12 +304,17 @@ func TestRunSummaryMatchesEvaluate(t *testing.T) {
 				t.Fatal(err)
 			}
 			vr := p.summarize(vp, out)
-			ro, err := runSummary(vp.contract, p.periods, bases, &sc)
+			ro, err := runSummary(vp, p.periods, bases, &sc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := p.money(ro.total); got != vr.TotalPaid {
 				t.Errorf("%s: run total %s, evaluation %s", vp.name, got, vr.TotalPaid)
+			}
+			for i, pp := range vr.Pairs {
+				if got := p.money(ro.pairs[i]); got != pp.TotalPaid {
+					t.Errorf("%s pair %d: run %s, evaluation %s", vp.name, i, got, pp.TotalPaid)
+				}
 			}
 			for i, c := range vr.Caps {
 				if got := p.label(ro.bindsAt[i]); got != c.BindsIn {

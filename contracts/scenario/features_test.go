@@ -144,4 +144,8 @@ func TestDemoProjection(t *testing.T) {
 	if d == nil || d.Runs != 1000 || d.BindsIn != (PeriodPercentiles{"2028-09", "2029-08", "never"}) {
 		t.Errorf("base distribution %+v", d)
 	}
+	// What OpenAI pays Microsoft reaches the cap in at least half the runs.
+	if got := d.Pairs[0]; got.Payer != "openai" || got.TotalPaid.P50 != "38000000000.00" || got.TotalPaid.P90 != "38000000000.00" {
+		t.Errorf("openai → microsoft distribution %+v", got)
+	}
 }

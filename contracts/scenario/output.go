@@ -28,7 +28,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 //	section pair_paid:    key = payer:payee, value = what that payer pays that payee
 //	section actuals_paid: value (with actuals_through)
 //	section distribution: rule and kind of the cap, key binds_in.p10 ... total_paid.p90,
-//	                      binds_by_year_end.<year>
+//	                      binds_by_year_end.<year>, pair_paid.<payer>:<payee>.p10 ...
 func (r *Result) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"variant", "section", "rule", "kind", "key", "value"})
@@ -67,6 +67,12 @@ func (r *Result) WriteCSV(w io.Writer) error {
 			row("distribution", "", "", "total_paid.p10", d.TotalPaid.P10)
 			row("distribution", "", "", "total_paid.p50", d.TotalPaid.P50)
 			row("distribution", "", "", "total_paid.p90", d.TotalPaid.P90)
+			for _, pp := range d.Pairs {
+				pair := pp.Payer + ":" + pp.Payee
+				row("distribution", "", "", "pair_paid."+pair+".p10", pp.TotalPaid.P10)
+				row("distribution", "", "", "pair_paid."+pair+".p50", pp.TotalPaid.P50)
+				row("distribution", "", "", "pair_paid."+pair+".p90", pp.TotalPaid.P90)
+			}
 		}
 	}
 	cw.Flush()
@@ -144,6 +150,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 				rows = append(rows, []string{c.Rule + " " + c.Kind + " binds in", c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90})
 			}
 			rows = append(rows, []string{"total paid", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90)})
+			for _, pp := range d.Pairs {
+				rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid.P10), group(pp.TotalPaid.P50), group(pp.TotalPaid.P90)})
+			}
 			section(rows)
 			for _, c := range d.Caps {
 				var ys []string

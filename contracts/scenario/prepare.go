@@ -69,6 +69,8 @@ type variantPlan struct {
 	feeds    [][]int             // per stream: indexes of the rules it feeds
 	inWindow [][]bool            // rule × projected period: the period's first day is in the rule's window
 	need     []int               // per stream: projected periods up to the last one a fed rule counts
+	pairs    []PairPaid          // payer → payee pairs in rule order (TotalPaid empty)
+	pairOf   []int               // rule index → index in pairs
 	fixed    [][]decimal.Decimal // rule × period: actual bases plus forecast revenue
 }
 
@@ -294,6 +296,17 @@ func (p *Plan) prepareVariant(v Expanded, doc []byte, where string, ps *problems
 		}
 	}
 	c := vp.contract
+	vp.pairOf = make([]int, len(c.Rules))
+	for r := range c.Rules {
+		i := 0
+		for i < len(vp.pairs) && (vp.pairs[i].Payer != c.Rules[r].Payer || vp.pairs[i].Payee != c.Rules[r].Payee) {
+			i++
+		}
+		if i == len(vp.pairs) {
+			vp.pairs = append(vp.pairs, PairPaid{Payer: c.Rules[r].Payer, Payee: c.Rules[r].Payee})
+		}
+		vp.pairOf[r] = i
+	}
 	vp.inWindow = make([][]bool, len(c.Rules))
 	for r := range c.Rules {
 		vp.inWindow[r] = make([]bool, len(p.periods)-p.nActual)

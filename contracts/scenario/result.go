@@ -75,12 +75,20 @@ type PeriodResult struct {
 // Distribution summarises the Monte Carlo runs of a variant. Percentiles
 // are nearest-rank over the sorted runs ("never" sorts after every period).
 type Distribution struct {
-	Runs      int               `json:"runs"`
-	Cap       string            `json:"cap,omitempty"` // "<rule> <kind>": whose binding BindsIn describes
-	BindsIn   PeriodPercentiles `json:"binds_in"`
-	ByYearEnd []YearProbability `json:"binds_by_year_end"`
+	Runs      int                `json:"runs"`
+	Cap       string             `json:"cap,omitempty"` // "<rule> <kind>": whose binding BindsIn describes
+	BindsIn   PeriodPercentiles  `json:"binds_in"`
+	ByYearEnd []YearProbability  `json:"binds_by_year_end"`
+	TotalPaid AmountPercentiles  `json:"total_paid"`
+	Pairs     []PairDistribution `json:"pairs"`
+	Caps      []CapDistribution  `json:"caps"`
+}
+
+// PairDistribution is the distribution of what one payer pays one payee.
+type PairDistribution struct {
+	Payer     string            `json:"payer"`
+	Payee     string            `json:"payee"`
 	TotalPaid AmountPercentiles `json:"total_paid"`
-	Caps      []CapDistribution `json:"caps"`
 }
 
 // PeriodPercentiles are period labels or "never".
