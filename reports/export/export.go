@@ -156,7 +156,9 @@ type exporter struct {
 }
 
 func (x *exporter) run(src Source, opts Options) error {
-	x.header(opts)
+	if err := x.header(opts); err != nil {
+		return err
+	}
 	if len(opts.Opening) > 0 {
 		if err := x.opening(opts.From.AddDays(-1), opts.Opening); err != nil {
 			return err
@@ -177,8 +179,7 @@ func (x *exporter) run(src Source, opts Options) error {
 			return err
 		}
 	}
-	x.declarations()
-	return nil
+	return x.declarations()
 }
 
 // segment writes the entries dated in [from, to].
@@ -191,7 +192,7 @@ func (x *exporter) segment(src Source, from, to ledger.Date) error {
 	})
 }
 
-func (x *exporter) header(opts Options) {
+func (x *exporter) header(opts Options) error {
 	b := x.buf[:0]
 	lines := append([]string{fmt.Sprintf("revshare ledger export, %s format", x.f)}, opts.Header...)
 	for _, l := range lines {
@@ -211,12 +212,16 @@ func (x *exporter) header(opts Options) {
 	case Beancount:
 		b = append(b, "\noption \"title\" \"revshare ledger\"\n"...)
 	}
-	x.flushBuf(b)
+	return x.flushBuf(b)
 }
 
-func (x *exporter) flushBuf(b []byte) {
-	x.w.Write(b) // a bufio.Writer keeps its first error; Flush returns it
+// flushBuf hands b to the buffered writer. Its error (the writer's first,
+// which bufio keeps) stops the export instead of streaming on into a closed
+// pipe.
+func (x *exporter) flushBuf(b []byte) error {
+	_, err := x.w.Write(b)
 	x.buf = b[:0]
+	return err
 }
 
 // account returns an account's name in the output format and notes its
@@ -348,8 +353,7 @@ func (x *exporter) entry(e *ledger.Entry) error {
 			return ledger.Errorf(ledger.EINVALID, "export: entry %d: %s", e.ID, ledger.ErrorMessage(err))
 		}
 	}
-	x.flushBuf(b)
-	return nil
+	return x.flushBuf(b)
 }
 
 // opening posts the non-zero balances at the end of day as one transaction.
@@ -373,8 +377,7 @@ func (x *exporter) opening(day ledger.Date, balances []ledger.Balance) error {
 		x.buf = b[:0]
 		return nil
 	}
-	x.flushBuf(b)
-	return nil
+	return x.flushBuf(b)
 }
 
 // checkpointBalances returns the balances to assert at cp: the running sums,
@@ -448,8 +451,7 @@ func (x *exporter) assertions(cp Checkpoint) error {
 			b = append(b, bal.Currency...)
 			b = append(b, '\n')
 		}
-		x.flushBuf(b)
-		return nil
+		return x.flushBuf(b)
 	}
 	b = x.txnHeader(b, cp.Date, "Balance assertions: balances at the end of "+cp.Date.String())
 	for _, bal := range bs {
@@ -469,14 +471,13 @@ func (x *exporter) assertions(cp Checkpoint) error {
 		b = appendAmount(b, bal.Amount, bal.Currency)
 		b = append(b, '\n')
 	}
-	x.flushBuf(b)
-	return nil
+	return x.flushBuf(b)
 }
 
 // declarations writes the accounts and currencies used, which beancount
 // requires (open directives dated the first use) and which hledger's and
 // ledger's strict checks want.
-func (x *exporter) declarations() {
+func (x *exporter) declarations() error {
 	names := sortedKeys(x.accounts)
 	codes := sortedKeys(x.currencies)
 	b := x.buf[:0]
@@ -494,7 +495,9 @@ func (x *exporter) declarations() {
 		b = append(b, a.name...)
 		b = append(b, '\n')
 		if len(b) > 64<<10 {
-			x.flushBuf(b)
+			if err := x.flushBuf(b); err != nil {
+				return err
+			}
 			b = x.buf[:0]
 		}
 	}
@@ -509,7 +512,7 @@ func (x *exporter) declarations() {
 		b = append(b, c...)
 		b = append(b, '\n')
 	}
-	x.flushBuf(b)
+	return x.flushBuf(b)
 }
 
 func sortedBalances(bs []ledger.Balance) []ledger.Balance {

@@ -256,6 +256,21 @@ func TestWritePassesSourceAndWriterErrors(t *testing.T) {
 	if err := Write(failingWriter{boom}, Beancount, sliceSource(awkwardEntries()), Options{}); err != boom {
 		t.Errorf("writer error: got %v, want %v", err, boom)
 	}
+	// A failed writer (a closed pipe) stops the stream once the buffer
+	// fills, instead of reading the rest of the ledger.
+	read := 0
+	counting := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
+		return generatedSource(1000000)(from, to, func(e *ledger.Entry) error {
+			read++
+			return fn(e)
+		})
+	}
+	if err := Write(failingWriter{boom}, Ledger, counting, Options{}); err != boom {
+		t.Errorf("writer error on a long stream: got %v, want %v", err, boom)
+	}
+	if read > 5000 {
+		t.Errorf("%d entries read after the writer failed; want the stream stopped at the first full buffer", read)
+	}
 }
 
 type failingWriter struct{ err error }
