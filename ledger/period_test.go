@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -116,5 +117,14 @@ func TestDateArithmetic(t *testing.T) {
 	var u Date
 	if err := u.UnmarshalText([]byte("2026-03-02")); err != nil || u != b {
 		t.Errorf("UnmarshalText = %v, %v", u, err)
+	}
+}
+
+func TestDateString(t *testing.T) {
+	for _, d := range []Date{{2026, 3, 1}, {1, 1, 1}, {9999, 12, 31}, {0, 0, 0}, {10000, 1, 1}, {-5, 1, 1}, {2026, 13, 1}} {
+		want := fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+		if got := d.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
 	}
 }

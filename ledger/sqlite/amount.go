@@ -48,14 +48,44 @@ func splitPosting(e *ledger.Entry, i int, d decimal.Decimal) (splitAmount, error
 
 // split decomposes d (at most 18 fractional digits, |d| < 10^14).
 func split(d decimal.Decimal) splitAmount {
-	units := d.Floor()
-	frac := d.Sub(units).Shift(maxFracDigits).IntPart() // 0 <= frac < 1e18
-	return splitAmount{
-		text:  ledger.FormatAmount(d),
-		units: units.IntPart(),
-		hi:    frac / fracHalf,
-		lo:    frac % fracHalf,
+	text := ledger.FormatAmount(d)
+	units, hi, lo, ok := splitText(text)
+	if !ok { // unreachable for amounts splitPosting accepted; exact fallback
+		u := d.Floor()
+		frac := d.Sub(u).Shift(maxFracDigits).IntPart()
+		units, hi, lo = u.IntPart(), frac/fracHalf, frac%fracHalf
 	}
+	return splitAmount{text: text, units: units, hi: hi, lo: lo}
+}
+
+// splitText decomposes a stored amount text ("-12.5", "3", "0.000000000000000001")
+// with integer arithmetic: ok is false unless s is an optional '-', 1 to 18
+// digits, and optionally '.' and 1 to 18 digits.
+func splitText(s string) (units, hi, lo int64, ok bool) {
+	neg := strings.HasPrefix(s, "-")
+	intPart, fracPart, hasDot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if len(intPart) == 0 || len(intPart) > 18 || (hasDot && (len(fracPart) == 0 || len(fracPart) > maxFracDigits)) ||
+		!allDigits(intPart) || !allDigits(fracPart) {
+		return 0, 0, 0, false
+	}
+	var n, f int64
+	for i := 0; i < len(intPart); i++ {
+		n = n*10 + int64(intPart[i]-'0')
+	}
+	for i := 0; i < maxFracDigits; i++ {
+		f *= 10
+		if i < len(fracPart) {
+			f += int64(fracPart[i] - '0')
+		}
+	}
+	if neg {
+		n = -n
+		if f != 0 {
+			n--
+			f = fracHalf*fracHalf - f
+		}
+	}
+	return n, f / fracHalf, f % fracHalf, true
 }
 
 // joinAmount rebuilds an exact decimal from summed integer parts (the sums

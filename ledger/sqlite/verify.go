@@ -263,8 +263,8 @@ func (v *verifier) check(r *rawEntry) error {
 	if e.Reverses < 0 || e.Reverses >= e.ID {
 		return broken(r.id, "reverses entry %d, which does not precede it", e.Reverses)
 	}
-	if err := e.Validate(); err != nil {
-		return broken(r.id, "%s", ledger.ErrorMessage(err))
+	if e.Key.Source == "" || e.Key.ExternalID == "" {
+		return broken(r.id, "idempotency key needs a source and an external id")
 	}
 	if h := ledger.ChainHash(r.prevHash, &e); h != r.hash {
 		return broken(r.id, "hash does not match its content (stored %s, computed %s)", short(r.hash), short(h))
@@ -283,12 +283,13 @@ func (v *verifier) check(r *rawEntry) error {
 }
 
 // checkPostings checks the stored form of each posting and the entry's
-// balance recomputed from the TEXT amounts.
+// balance recomputed from the TEXT amounts (exactly, with the integer parts
+// of the TEXT, which must also agree with the stored integer columns).
 func (v *verifier) checkPostings(r *rawEntry) error {
 	if len(r.postings) < 2 {
 		return broken(r.id, "has %d posting(s), needs at least 2", len(r.postings))
 	}
-	sums := map[string]decimal.Decimal{}
+	var sums map[string]*intSum
 	for i, p := range r.postings {
 		if p.seq != int64(i+1) {
 			return broken(r.id, "postings are numbered %d where %d is expected", p.seq, i+1)
@@ -306,15 +307,21 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		if !ledger.IsCurrency(p.currency) {
 			return broken(r.id, "posting %d: unknown ISO 4217 currency %q", p.seq, p.currency)
 		}
-		amt, err := parseAmountText(p.amount)
-		if err != nil {
-			return broken(r.id, "posting %d: %v", p.seq, err)
+		units, hi, lo, ok := splitText(p.amount)
+		if !ok {
+			return broken(r.id, "posting %d: malformed amount %q", p.seq, p.amount)
 		}
-		s := split(amt)
-		if s.units != p.units || s.hi != p.hi || s.lo != p.lo || amt.Exponent() < -maxFracDigits {
+		if units != p.units || hi != p.hi || lo != p.lo {
 			return broken(r.id, "posting %d: amount %s disagrees with its integer columns (%d, %d, %d)", p.seq, p.amount, p.units, p.hi, p.lo)
 		}
-		sums[p.currency] = sums[p.currency].Add(amt)
+		s := splitAmount{units: units, hi: hi, lo: lo}
+		if sums == nil {
+			sums = map[string]*intSum{}
+		}
+		if sums[p.currency] == nil {
+			sums[p.currency] = &intSum{}
+		}
+		sums[p.currency].add(s)
 		t := v.totals[p.currency]
 		if t == nil {
 			t = &intSum{}
@@ -324,8 +331,8 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 	}
 	var off []string
 	for _, c := range sortedKeys(sums) {
-		if !sums[c].IsZero() {
-			off = append(off, sums[c].String()+" "+c)
+		if s := sums[c]; s.units != 0 || s.hi != 0 || s.lo != 0 {
+			off = append(off, s.value().String()+" "+c)
 		}
 	}
 	if len(off) > 0 {
