@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // benchScenario is the demo contract under 10,000 Monte Carlo runs of 72
@@ -36,14 +38,7 @@ func demoContract(b testing.TB) string {
 
 // BenchmarkMonteCarloDemo: one op is the whole scenario, 10,000 runs.
 func BenchmarkMonteCarloDemo(b *testing.B) {
-	s, err := Parse([]byte(demoContract(b)+benchScenario), ParseOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := Prepare(context.Background(), s, Sources{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := benchPlan(b)
 	if n := len(p.periods); n != 72 {
 		b.Fatalf("%d periods, want 72", n)
 	}
@@ -54,4 +49,54 @@ func BenchmarkMonteCarloDemo(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchPlan prepares the benchmark scenario.
+func benchPlan(b *testing.B) *Plan {
+	s, err := Parse([]byte(demoContract(b)+benchScenario), ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), s, Sources{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkRunParts splits one Monte Carlo run (one op) into its parts, on
+// one goroutine: drawing and projecting revenue into bases (this package),
+// and the engine (contracts.EvaluateBases) with the run summary.
+func BenchmarkRunParts(b *testing.B) {
+	p := benchPlan(b)
+	vp, mc := p.variants[0], p.s.MonteCarlo
+	sc := &scratch{streams: make([]Stream, len(vp.streams))}
+	project := func(i int) [][]decimal.Decimal {
+		rng := newRand(mc.Seed, uint64(i))
+		copy(sc.streams, vp.streams)
+		for j, d := range mc.Draws {
+			applyStreamOverride(sc.streams, p.drawPaths[j], drawGrowth(rng, d))
+		}
+		bases, err := p.bases(vp, sc.streams, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return bases
+	}
+	b.Run("projection", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			project(i)
+		}
+	})
+	b.Run("engine", func(b *testing.B) {
+		bases := project(0)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := runSummary(vp, p.periods, bases, sc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
