@@ -14,6 +14,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports/httpapi"
+	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
 )
 
 func init() {
@@ -53,15 +54,17 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer ro.Close()
-	read := httpapi.Backend{Ledger: ro, Verifier: dbVerifier{ro}, Scenarios: scenarioRunner{m}}
-	write := httpapi.Backend{Ledger: rw, Verifier: dbVerifier{rw}, Tokens: tokenAdmin{rw}, Scenarios: scenarioRunner{m}}
+	read := httpapi.Backend{Scenarios: scenarioRunner{m}}
+	write := httpapi.Backend{Scenarios: scenarioRunner{m}}
+	sqlitebackend.Fill(&read, ro, false)
+	sqlitebackend.Fill(&write, rw, true)
 	for _, wire := range serveBackends {
 		if err := wire(ctx, m, rw, ro, &read, &write); err != nil {
 			return err
 		}
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: lv}))
-	srv := httpapi.New(httpapi.Config{Read: read, Write: write, Auth: tokenAuth{ro}, Logger: log, Metrics: serveMetrics,
+	srv := httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: ro}, Logger: log, Metrics: serveMetrics,
 		Clock: m.Clock, SecureCookie: *secure})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -69,57 +72,6 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "serving http://%s/ (web view) and http://%s%s (REST API); Ctrl-C stops\n", ln.Addr(), ln.Addr(), httpapi.APIPrefix)
 	return httpapi.Serve(ctx, ln, srv)
-}
-
-// tokenAuth authenticates bearer tokens against the token table (read-only).
-type tokenAuth struct{ db *sqlite.DB }
-
-func (a tokenAuth) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
-	t, err := a.db.AuthenticateToken(ctx, tok)
-	if err != nil {
-		return httpapi.Principal{}, err
-	}
-	role, err := httpapi.ParseRole(t.Role)
-	if err != nil {
-		return httpapi.Principal{}, err
-	}
-	return httpapi.Principal{TokenID: t.ID, Name: t.Name, Role: role}, nil
-}
-
-// tokenAdmin manages tokens for the admin routes.
-type tokenAdmin struct{ db *sqlite.DB }
-
-func (a tokenAdmin) ListTokens(ctx context.Context) ([]httpapi.TokenInfo, error) {
-	ts, err := a.db.Tokens(ctx)
-	out := make([]httpapi.TokenInfo, len(ts))
-	for i, t := range ts {
-		out[i] = httpapi.TokenInfo(t)
-	}
-	return out, err
-}
-
-func (a tokenAdmin) CreateToken(ctx context.Context, name string, role httpapi.Role) (httpapi.TokenInfo, string, error) {
-	t, secret, err := a.db.CreateToken(ctx, name, string(role))
-	return httpapi.TokenInfo(t), secret, err
-}
-
-func (a tokenAdmin) RevokeToken(ctx context.Context, id int64) error {
-	return a.db.RevokeToken(ctx, id)
-}
-
-// dbVerifier reports the first violation of an invariant as a result.
-type dbVerifier struct{ db *sqlite.DB }
-
-func (v dbVerifier) Verify(ctx context.Context) (httpapi.VerifyResult, error) {
-	res, err := v.db.VerifyReport(ctx)
-	var ve *sqlite.VerifyError
-	if errors.As(err, &ve) {
-		return httpapi.VerifyResult{Violation: ve.Error(), EntryID: ve.EntryID}, nil
-	}
-	if err != nil {
-		return httpapi.VerifyResult{}, err
-	}
-	return httpapi.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash}, nil
 }
 
 // scenarioRunner evaluates a posted scenario with the same sources as

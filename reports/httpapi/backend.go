@@ -75,12 +75,12 @@ type Principal struct {
 
 // EventFilter selects usage events; zero fields do not filter.
 type EventFilter struct {
-	Source, Seller, Channel, Customer, Product, Region string
-	From, To                                           ledger.Date // by accounting date, inclusive
-	BatchID                                            int64
-	EntryID                                            int64
-	AfterID                                            int64 // cursor
-	Limit                                              int
+	Source, Seller, Channel string
+	From, To                ledger.Date // by accounting date, inclusive
+	BatchID                 int64
+	EntryID                 int64
+	AfterID                 int64 // cursor
+	Limit                   int
 }
 
 // Events reads stored usage events.
@@ -89,19 +89,23 @@ type Events interface {
 	Events(ctx context.Context, f EventFilter) ([]ledger.Event, error)
 }
 
-// ImportBatch summarises one import (one file).
+// ImportBatch is one imported file as recorded.
 type ImportBatch struct {
 	ID         int64     `json:"id"`
+	Kind       string    `json:"kind"` // usage | rates
 	Source     string    `json:"source"`
 	File       string    `json:"file"`
-	ImportedAt time.Time `json:"imported_at"`
-	Status     string    `json:"status"`
-	Rows       int       `json:"rows"`
-	Posted     int       `json:"posted"`
-	Duplicates int       `json:"duplicates"`
-	Rejected   int       `json:"rejected"`
-	Late       int       `json:"late"`
-	EntryIDs   []int64   `json:"entry_ids"`
+	SHA256     string    `json:"sha256"`
+	Mode       string    `json:"mode"`   // all | partial
+	Status     string    `json:"status"` // running (or interrupted) | complete
+	Rows       int64     `json:"rows"`
+	Posted     int64     `json:"posted"`
+	Duplicates int64     `json:"duplicates"`
+	Rejected   int64     `json:"rejected"`
+	Late       int64     `json:"late"`
+	Entries    int64     `json:"entries"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // RowReject is one rejected row of an import.
@@ -115,7 +119,7 @@ type RowReject struct {
 // Imports reads import batches.
 type Imports interface {
 	ImportBatches(ctx context.Context, afterID int64, limit int) ([]ImportBatch, error)
-	ImportBatch(ctx context.Context, id int64) (ImportBatch, []RowReject, error)
+	ImportBatch(ctx context.Context, id int64) (ImportBatch, error)
 }
 
 // StoredContract is a contract as the store holds it.

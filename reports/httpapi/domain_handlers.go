@@ -55,7 +55,7 @@ func toEventJSON(e *ledger.Event) EventJSON {
 	return j
 }
 
-var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "from", "to", "batch", "entry"}
+var eventParams = []string{"source", "seller", "channel", "from", "to", "batch", "entry"}
 
 func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 	if s.read.Events == nil {
@@ -74,8 +74,7 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 		return nil, "", err
 	}
 	q := r.URL.Query()
-	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
-		Product: q.Get("product"), Region: q.Get("region"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
+	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
 	for name, dst := range map[string]*int64{"batch": &f.BatchID, "entry": &f.EntryID} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -158,11 +157,6 @@ func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
 		bs = bs[:pg.limit]
 		next = encodeCursor(strconv.FormatInt(bs[pg.limit-1].ID, 10))
 	}
-	for i := range bs {
-		if bs[i].EntryIDs == nil {
-			bs[i].EntryIDs = []int64{}
-		}
-	}
 	if bs == nil {
 		bs = []ImportBatch{}
 	}
@@ -181,39 +175,25 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) error {
 	if format == "csv" {
 		rows := make([][]string, len(bs))
 		for i, b := range bs {
-			rows[i] = []string{strconv.FormatInt(b.ID, 10), b.Source, b.File, timeText(b.ImportedAt), b.Status,
-				strconv.Itoa(b.Rows), strconv.Itoa(b.Posted), strconv.Itoa(b.Duplicates), strconv.Itoa(b.Rejected), strconv.Itoa(b.Late)}
+			n := func(v int64) string { return strconv.FormatInt(v, 10) }
+			rows[i] = []string{n(b.ID), b.Kind, b.Source, b.File, b.SHA256, b.Mode, b.Status, timeText(b.StartedAt), timeText(b.FinishedAt),
+				n(b.Rows), n(b.Posted), n(b.Duplicates), n(b.Rejected), n(b.Late), n(b.Entries)}
 		}
-		return writeCSV(w, r, []string{"id", "source", "file", "imported_at", "status", "rows", "posted", "duplicates", "rejected", "late"}, rows, next)
+		return writeCSV(w, r, []string{"id", "kind", "source", "file", "sha256", "mode", "status", "started_at", "finished_at",
+			"rows", "posted", "duplicates", "rejected", "late", "entries"}, rows, next)
 	}
 	return writeJSON(w, http.StatusOK, list[ImportBatch]{Items: bs, NextCursor: next})
 }
 
-// ImportDetailJSON is one import with its rejected rows.
-type ImportDetailJSON struct {
-	ImportBatch
-	Rejects []RowReject `json:"rejects"`
-}
-
-func (s *Server) importDetail(r *http.Request) (ImportDetailJSON, error) {
+func (s *Server) importDetail(r *http.Request) (ImportBatch, error) {
 	if s.read.Imports == nil {
-		return ImportDetailJSON{}, errNotImplemented("imports")
+		return ImportBatch{}, errNotImplemented("imports")
 	}
 	id, err := idParam(r, "id", "import")
 	if err != nil {
-		return ImportDetailJSON{}, err
+		return ImportBatch{}, err
 	}
-	b, rejects, err := s.read.Imports.ImportBatch(r.Context(), id)
-	if err != nil {
-		return ImportDetailJSON{}, err
-	}
-	if rejects == nil {
-		rejects = []RowReject{}
-	}
-	if b.EntryIDs == nil {
-		b.EntryIDs = []int64{}
-	}
-	return ImportDetailJSON{b, rejects}, nil
+	return s.read.Imports.ImportBatch(r.Context(), id)
 }
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {

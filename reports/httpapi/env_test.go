@@ -15,6 +15,7 @@ import (
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
+	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,72 +30,34 @@ type env struct {
 	path   string
 	rw, ro *sqlite.DB
 	tokens map[httpapi.Role]string
-	events *fakeEvents
-}
-
-// authn adapts the SQLite token store, as cmd/revshare does.
-type authn struct{ db *sqlite.DB }
-
-func (a authn) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
-	t, err := a.db.AuthenticateToken(ctx, tok)
-	if err != nil {
-		return httpapi.Principal{}, err
-	}
-	return httpapi.Principal{TokenID: t.ID, Name: t.Name, Role: httpapi.Role(t.Role)}, nil
-}
-
-type tokenAdmin struct{ db *sqlite.DB }
-
-func (a tokenAdmin) ListTokens(ctx context.Context) ([]httpapi.TokenInfo, error) {
-	ts, err := a.db.Tokens(ctx)
-	var out []httpapi.TokenInfo
-	for _, t := range ts {
-		out = append(out, httpapi.TokenInfo(t))
-	}
-	return out, err
-}
-
-func (a tokenAdmin) CreateToken(ctx context.Context, name string, role httpapi.Role) (httpapi.TokenInfo, string, error) {
-	t, s, err := a.db.CreateToken(ctx, name, string(role))
-	return httpapi.TokenInfo(t), s, err
-}
-
-func (a tokenAdmin) RevokeToken(ctx context.Context, id int64) error {
-	return a.db.RevokeToken(ctx, id)
-}
-
-type verifier struct{ db *sqlite.DB }
-
-func (v verifier) Verify(ctx context.Context) (httpapi.VerifyResult, error) {
-	if err := v.db.Verify(ctx); err != nil {
-		return httpapi.VerifyResult{Violation: err.Error()}, nil
-	}
-	return httpapi.VerifyResult{OK: true}, nil
 }
 
 var t0 = time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC)
 
 func usd(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// seedEntries posts: 1 an OpenAI direct sale (events 1, 2), 2 an Azure sale
-// by Microsoft (event 3), 3 the revenue share for March.
-func seedEntries(t *testing.T, db *sqlite.DB) {
+// usageCSV holds events 1 and 2 (OpenAI, direct, 2026-03-05: entry 1) and
+// event 3 (Microsoft, Azure, 2026-03-09: entry 2).
+const usageCSV = `event_id,occurred_at,seller,channel,product,amount,currency,invoice
+ev-1,2026-03-05T12:00:00Z,openai,direct,gpt,600.25,USD,A-16
+ev-2,2026-03-05,openai,direct,gpt,400.25,USD,A-17
+ev-3,2026-03-09T08:00:00Z,microsoft,azure,,250.00,USD,B-1
+`
+
+// seed imports usageCSV and posts entry 3, the revenue share for March.
+func seed(t *testing.T, db *sqlite.DB) {
 	t.Helper()
+	ctx := context.Background()
+	if _, err := db.ImportUsage(ctx, strings.NewReader(usageCSV), sqlite.ImportOptions{Source: "default", FileName: "march.csv"}); err != nil {
+		t.Fatal(err)
+	}
 	es := []ledger.Entry{
-		{Key: ledger.Key{Source: "import", ExternalID: "batch-1"}, Date: ledger.Date{Year: 2026, Month: 3, Day: 5}, Description: "usage import 1",
-			Meta: map[string]string{"batch": "1"}, Postings: []ledger.Posting{
-				{Account: ledger.ReceivableAccount("openai", "direct"), Amount: usd("1000.50"), Currency: "USD"},
-				{Account: ledger.RevenueAccount("openai", "direct"), Amount: usd("-1000.50"), Currency: "USD"}}},
-		{Key: ledger.Key{Source: "import", ExternalID: "batch-1b"}, Date: ledger.Date{Year: 2026, Month: 3, Day: 9}, Description: "usage import 1",
-			Meta: map[string]string{"batch": "1"}, Postings: []ledger.Posting{
-				{Account: ledger.ReceivableAccount("microsoft", "azure"), Amount: usd("250.00"), Currency: "USD"},
-				{Account: ledger.RevenueAccount("microsoft", "azure"), Amount: usd("-250.00"), Currency: "USD"}}},
 		{Key: ledger.Key{Source: "run", ExternalID: "openai-microsoft/2026-03"}, Date: ledger.Date{Year: 2026, Month: 3, Day: 31}, Description: "revenue share 2026-03",
 			Meta: map[string]string{"contract": "openai-microsoft", "rule": "openai-share-to-microsoft", "period": "2026-03"}, Postings: []ledger.Posting{
 				{Account: ledger.ShareExpenseAccount("openai", "microsoft", "openai-microsoft"), Amount: usd("200.10"), Currency: "USD"},
 				{Account: ledger.SharePayableAccount("openai", "microsoft", "openai-microsoft"), Amount: usd("-200.10"), Currency: "USD"}}},
 	}
-	if _, err := db.Post(context.Background(), es); err != nil {
+	if _, err := db.Post(ctx, es); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -108,7 +71,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rw.Close() })
-	seedEntries(t, rw)
+	seed(t, rw)
 	e := &env{path: path, rw: rw, tokens: map[httpapi.Role]string{}}
 	for _, r := range httpapi.Roles {
 		_, secret, err := rw.CreateToken(ctx, string(r)+"-token", string(r))
@@ -127,20 +90,12 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.events = &fakeEvents{evs: []ledger.Event{
-		{ID: 1, Source: "default", EventID: "ev-1", OccurredAt: time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC), Seller: "openai", Channel: "direct", Product: "gpt", Amount: usd("600.25"), Currency: "USD", BatchID: 1, EntryID: 1},
-		{ID: 2, Source: "default", EventID: "ev-2", OccurredAt: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), DateOnly: true, Seller: "openai", Channel: "direct", Product: "gpt", Amount: usd("400.25"), Currency: "USD", BatchID: 1, EntryID: 1, Meta: map[string]string{"invoice": "A-17"}},
-		{ID: 3, Source: "default", EventID: "ev-3", OccurredAt: time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC), Seller: "microsoft", Channel: "azure", Amount: usd("250.00"), Currency: "USD", BatchID: 1, EntryID: 2},
-	}}
-	read := httpapi.Backend{
-		Ledger: e.ro, Verifier: verifier{e.ro}, Events: e.events, Imports: fakeImports{}, Contracts: fakeContracts{c},
-		Statements: fakeStatements{}, Caps: fakeCaps{}, Scenarios: fakeScenarios{},
-	}
+	read := httpapi.Backend{Contracts: fakeContracts{c}, Statements: fakeStatements{}, Caps: fakeCaps{}, Scenarios: fakeScenarios{}}
 	write := read
-	write.Ledger = rw
-	write.UsageImporter, write.Runner, write.PeriodCloser, write.Payer, write.ContractWriter = fakeWriter{}, fakeWriter{}, fakeWriter{}, fakeWriter{}, fakeWriter{}
-	write.Tokens = tokenAdmin{rw}
-	e.srv = httpapi.New(httpapi.Config{Read: read, Write: write, Auth: authn{e.ro}, Clock: fixedClock{t0},
+	sqlitebackend.Fill(&read, e.ro, false)
+	sqlitebackend.Fill(&write, rw, true)
+	write.Runner, write.PeriodCloser, write.Payer, write.ContractWriter = fakeWriter{}, fakeWriter{}, fakeWriter{}, fakeWriter{}
+	e.srv = httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: e.ro}, Clock: fixedClock{t0},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return e
 }
@@ -162,49 +117,6 @@ rules:
     cap:
       total: "38000000000.00"
 `
-
-type fakeEvents struct{ evs []ledger.Event }
-
-func (f *fakeEvents) Event(ctx context.Context, id int64) (ledger.Event, error) {
-	for _, e := range f.evs {
-		if e.ID == id {
-			return e, nil
-		}
-	}
-	return ledger.Event{}, ledger.Errorf(ledger.ENOTFOUND, "no event %d", id)
-}
-
-func (f *fakeEvents) Events(ctx context.Context, flt httpapi.EventFilter) ([]ledger.Event, error) {
-	var out []ledger.Event
-	for _, e := range f.evs {
-		if e.ID <= flt.AfterID || flt.EntryID != 0 && e.EntryID != flt.EntryID || flt.Seller != "" && e.Seller != flt.Seller {
-			continue
-		}
-		if flt.Limit > 0 && len(out) == flt.Limit {
-			break
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-type fakeImports struct{}
-
-var batch1 = httpapi.ImportBatch{ID: 1, Source: "default", File: "march.csv", ImportedAt: t0, Status: "committed", Rows: 4, Posted: 3, Duplicates: 1, EntryIDs: []int64{1, 2}}
-
-func (fakeImports) ImportBatches(ctx context.Context, after int64, limit int) ([]httpapi.ImportBatch, error) {
-	if after >= 1 {
-		return nil, nil
-	}
-	return []httpapi.ImportBatch{batch1}, nil
-}
-
-func (fakeImports) ImportBatch(ctx context.Context, id int64) (httpapi.ImportBatch, []httpapi.RowReject, error) {
-	if id != 1 {
-		return httpapi.ImportBatch{}, nil, ledger.Errorf(ledger.ENOTFOUND, "no import %d", id)
-	}
-	return batch1, nil, nil
-}
 
 type fakeContracts struct{ c *contracts.Contract }
 
@@ -250,10 +162,6 @@ func (fakeScenarios) RunScenario(ctx context.Context, doc []byte) (any, error) {
 
 type fakeWriter struct{}
 
-func (fakeWriter) ImportUsage(ctx context.Context, r io.Reader, o httpapi.ImportOptions) (any, error) {
-	n, err := io.Copy(io.Discard, r)
-	return map[string]any{"bytes": n, "source": o.Source}, err
-}
 func (fakeWriter) Run(ctx context.Context, p ledger.Period) (any, error) {
 	return map[string]string{"through": p.Label()}, nil
 }

@@ -27,11 +27,16 @@ schemas = {
     "id":{"type":"integer","format":"int64"},"source":{"type":"string"},"event_id":{"type":"string"},"occurred_at":{"type":"string","description":"RFC 3339 timestamp, or a date when the CSV gave only a date"},
     "seller":{"type":"string"},"channel":{"type":"string"},"customer":{"type":"string"},"product":{"type":"string"},"region":{"type":"string"},"quantity":S("Amount"),"unit_price":S("Amount"),"amount":S("Amount"),"currency":{"type":"string"},
     "meta":{"type":"object","additionalProperties":{"type":"string"}},"batch_id":{"type":"integer","format":"int64"},"entry_id":{"type":"integer","format":"int64"},"late":{"type":"boolean"}}},
- "ImportBatch": {"type":"object","required":["id","source","file","imported_at","status","rows","posted","duplicates","rejected","late","entry_ids"],"properties":{
-    "id":{"type":"integer","format":"int64"},"source":{"type":"string"},"file":{"type":"string"},"imported_at":{"type":"string","format":"date-time"},"status":{"type":"string"},
-    "rows":{"type":"integer"},"posted":{"type":"integer"},"duplicates":{"type":"integer"},"rejected":{"type":"integer"},"late":{"type":"integer"},"entry_ids":{"type":"array","items":{"type":"integer","format":"int64"}}}},
+ "ImportBatch": {"type":"object","required":["id","kind","source","file","sha256","mode","status","rows","posted","duplicates","rejected","late","entries","started_at"],"properties":{
+    "id":{"type":"integer","format":"int64"},"kind":{"type":"string","enum":["usage","rates"]},"source":{"type":"string"},"file":{"type":"string"},"sha256":{"type":"string"},
+    "mode":{"type":"string","enum":["all","partial"]},"status":{"type":"string","description":"running (or interrupted) | complete"},
+    "rows":{"type":"integer"},"posted":{"type":"integer"},"duplicates":{"type":"integer"},"rejected":{"type":"integer"},"late":{"type":"integer"},"entries":{"type":"integer"},
+    "started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"}}},
+ "ImportResult": {"type":"object","required":["batch","file","source","sha256","dry_run","rows","posted","duplicates","rejected","late","entries","rejects"],"properties":{
+    "batch":{"type":"integer","format":"int64","description":"0 for a dry run or an import that posted nothing"},"file":{"type":"string"},"source":{"type":"string"},"sha256":{"type":"string"},"dry_run":{"type":"boolean"},
+    "rows":{"type":"integer"},"posted":{"type":"integer"},"duplicates":{"type":"integer"},"rejected":{"type":"integer"},"late":{"type":"integer"},"entries":{"type":"integer"},
+    "rejects":{"type":"array","items":S("RowReject"),"description":"the first 1000 rejected rows (allow_partial)"}}},
  "RowReject": {"type":"object","required":["line","column","value","reason"],"properties":{"line":{"type":"integer"},"column":{"type":"string"},"value":{"type":"string"},"reason":{"type":"string"}}},
- "ImportDetail": {"allOf":[S("ImportBatch"),{"type":"object","required":["rejects"],"properties":{"rejects":{"type":"array","items":S("RowReject")}}}]},
  "Rule": {"type":"object","required":["id","payer","payee","match","cap"],"properties":{"id":{"type":"string"},"payer":{"type":"string"},"payee":{"type":"string"},
     "match":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"rate":S("Amount"),"tiers":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}},
     "tier_window":{"type":"string"},"from":{"type":"string","format":"date"},"until":{"type":"string","format":"date","description":"exclusive end"},"cap":{"type":"object","additionalProperties":S("Amount")},
@@ -143,13 +148,13 @@ paths = {
     {"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
  "/api/v1/entries/{id}":{"get":op("getEntry","An entry with its postings and source events","ledger",ok("EntryDetail"),[P("id")],extra_err=("404","501"))},
  "/api/v1/events":{"get":op("listEvents","Usage events in ID order","usage",ok("EventList",csv=True),[P("cursor"),P("limit"),P("formatCSV")]+
-    [{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region"]]+[P("from"),P("to"),
+    [{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel"]]+[P("from"),P("to"),
     {"name":"batch","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events of this import"},
     {"name":"entry","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events carried by this entry"}])},
  "/api/v1/events/{id}":{"get":op("getEvent","One usage event","usage",ok("Event"),[P("id")],extra_err=("404","501"))},
  "/api/v1/imports":{"get":op("listImports","Import batches","usage",ok("ImportBatchList",csv=True),[P("cursor"),P("limit"),P("formatCSV")])},
- "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportDetail"),[P("id")],extra_err=("404","501"))},
- "/api/v1/imports/usage":{"post":op("importUsage","Import a usage CSV (one batch)","usage",ok("Result"),[
+ "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportBatch"),[P("id")],extra_err=("404","501"))},
+ "/api/v1/imports/usage":{"post":op("importUsage","Import a usage CSV (one batch)","usage",ok("ImportResult"),[
     {"name":"source","in":"query","required":False,"schema":{"type":"string","default":"default"}},
     {"name":"file","in":"query","required":False,"schema":{"type":"string"},"description":"file name recorded with the batch"},
     {"name":"allow_partial","in":"query","required":False,"schema":{"type":"boolean"}},
@@ -185,7 +190,7 @@ paths = {
  "/web/trial-balance":{"get":webop("webTrialBalance","Web view: trial balance",[P("as_of"),P("known_at")])},
  "/web/entries":{"get":webop("webEntries","Web view: journal entries",[P("cursor"),P("limit"),{"name":"account","in":"query","required":False,"schema":{"type":"string"}},P("from"),P("to"),{"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
  "/web/entries/{id}":{"get":webop("webEntry","Web view: an entry, its postings and its events",[P("id")])},
- "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region","batch","entry"]]+[P("from"),P("to")])},
+ "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","batch","entry"]]+[P("from"),P("to")])},
  "/web/events/{id}":{"get":webop("webEvent","Web view: one usage event",[P("id")])},
  "/web/imports":{"get":webop("webImports","Web view: imports",[P("cursor"),P("limit")])},
  "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects",[P("id")])},
