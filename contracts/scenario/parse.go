@@ -26,6 +26,9 @@ type ParseOptions struct {
 // Parse reads a scenario document. Every problem is reported, each with its
 // path, in one *ValidationError.
 func Parse(data []byte, opts ParseOptions) (*Scenario, error) {
+	if len(data) > MaxDocumentBytes {
+		return nil, &ValidationError{Problems: []Problem{{Reason: fmt.Sprintf("document is %d bytes, at most %d allowed", len(data), MaxDocumentBytes)}}}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {

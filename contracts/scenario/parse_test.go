@@ -90,6 +90,7 @@ func TestParseBad(t *testing.T) {
 		want []string
 	}{
 		{"empty", ``, []string{`not a YAML document: EOF`}},
+		{"too big", "#" + strings.Repeat("x", 1<<20), []string{`document is 1048577 bytes, at most 1048576 allowed`}},
 		{"not a mapping", `[1, 2]`, []string{`the scenario must be a mapping`}},
 		{"everything wrong", `
 contract: [a]

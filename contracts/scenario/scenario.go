@@ -14,15 +14,16 @@ import (
 
 // Limits on what a scenario file may ask for.
 const (
-	MaxPeriods      = 1200     // projected periods (100 years of months)
-	MaxStreams      = 1000     // streams per scenario
-	MaxVariants     = 10000    // variants after the sweep grid is expanded
-	MaxRuns         = 1000000  // Monte Carlo runs per variant
-	MaxRunsTotal    = 10000000 // Monte Carlo runs over all variants
-	MaxForecastRows = 1000000  // rows of one forecast CSV
-	MaxFracDigits   = 18       // fractional digits of any decimal in a scenario
-	DrawDigits      = 6        // a Monte Carlo draw is rounded to this many fractional digits
-	RootDigits      = 18       // an annual rate converted to a per-period rate keeps this many digits
+	MaxDocumentBytes = 1 << 20  // a scenario file (forecast CSVs apart)
+	MaxPeriods       = 1200     // projected periods (100 years of months)
+	MaxStreams       = 1000     // streams per scenario
+	MaxVariants      = 10000    // variants after the sweep grid is expanded
+	MaxRuns          = 1000000  // Monte Carlo runs per variant
+	MaxRunsTotal     = 10000000 // Monte Carlo runs over all variants
+	MaxForecastRows  = 1000000  // rows of one forecast CSV
+	MaxFracDigits    = 18       // fractional digits of any decimal in a scenario
+	DrawDigits       = 6        // a Monte Carlo draw is rounded to this many fractional digits
+	RootDigits       = 18       // an annual rate converted to a per-period rate keeps this many digits
 )
 
 // Scenario is a parsed, syntactically valid scenario file. Checks that need
