@@ -1,0 +1,54 @@
+package scenario
+
+import (
+	"context"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// EventActuals is an ActualsSource over stored events: it streams them into
+// the engine's own accumulator (contracts.NewAccumulator), so the actual
+// bases are exactly those a statement run computes. The database wiring
+// supplies the three functions.
+type EventActuals struct {
+	// Contract returns the contract by id.
+	Contract func(ctx context.Context, id string) (*contracts.Contract, error)
+	// Rates returns the FX rates the engine may need.
+	Rates func(ctx context.Context) ([]ledger.FXRate, error)
+	// Events calls fn for every stored usage event (any order); it stops at
+	// the first error fn returns and returns it.
+	Events func(ctx context.Context, fn func(*ledger.Event) error) error
+}
+
+// Bases implements ActualsSource.
+func (a EventActuals) Bases(ctx context.Context, contractID string, through ledger.Period) ([]Base, error) {
+	c, err := a.Contract(ctx, contractID)
+	if err != nil {
+		return nil, err
+	}
+	var rates []ledger.FXRate
+	if a.Rates != nil {
+		if rates, err = a.Rates(ctx); err != nil {
+			return nil, err
+		}
+	}
+	acc, err := contracts.NewAccumulator(c, through, rates, contracts.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Events(ctx, acc.Add); err != nil {
+		return nil, err
+	}
+	res, err := acc.Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Base, 0, len(res.Lines))
+	for _, ln := range res.Lines {
+		if !ln.Base.IsZero() {
+			out = append(out, Base{Rule: ln.Rule, Period: ln.Period, Amount: ln.Base})
+		}
+	}
+	return out, nil
+}
