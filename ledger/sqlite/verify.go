@@ -213,6 +213,9 @@ func closeAnchors(ctx context.Context, q querier) (map[int64][]closeAnchor, erro
 		if err := rows.Scan(&a.through, &id, &a.hash); err != nil {
 			return nil, err
 		}
+		if id == 0 && a.hash == "" {
+			continue // closed while the journal was empty
+		}
 		m[id] = append(m[id], a)
 	}
 	return m, rows.Err()
