@@ -58,6 +58,17 @@ func balanceQuery(r *http.Request) (ledger.BalanceQuery, error) {
 	return ledger.BalanceQuery{AsOf: asOf, KnownAt: knownAt}, nil
 }
 
+// checkAccount accepts an account name or a root ("income"): both select
+// the account and everything below it.
+func checkAccount(name string) error {
+	if _, err := ledger.AccountTypeOf(name); err != nil {
+		if _, rerr := ledger.AccountTypeOf(name + ":x"); rerr != nil || strings.Contains(name, ":") {
+			return err
+		}
+	}
+	return nil
+}
+
 // moneyText renders d exactly with at least the minor units of currency
 // ("10.50", "0.125", JPY "1050"): no digit is ever dropped. Balances and
 // totals use it, as the CLI's balance command does.
@@ -231,8 +242,8 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 // AccountBalanceJSON is an account's balance, its sub-accounts included.
 type AccountBalanceJSON struct {
 	Account  string          `json:"account"`
-	AsOf     string          `json:"as_of"`
-	KnownAt  string          `json:"known_at"`
+	AsOf     *string         `json:"as_of"`
+	KnownAt  *string         `json:"known_at"`
 	Balances []CurrencyTotal `json:"balances"`
 }
 
@@ -247,7 +258,7 @@ func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
 		return errNotImplemented("the ledger")
 	}
 	name := pathVar(r, "account")
-	if _, err := ledger.AccountTypeOf(name); err != nil {
+	if err := checkAccount(name); err != nil {
 		return err
 	}
 	q, err := balanceQuery(r)
@@ -280,7 +291,7 @@ func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
 	if !found {
 		return ledger.Errorf(ledger.ENOTFOUND, "no account %q (nor any below it) has postings", name)
 	}
-	out := AccountBalanceJSON{Account: name, AsOf: dateText(q.AsOf), KnownAt: timeText(q.KnownAt), Balances: []CurrencyTotal{}}
+	out := AccountBalanceJSON{Account: name, AsOf: orNull(dateText(q.AsOf)), KnownAt: orNull(timeText(q.KnownAt)), Balances: []CurrencyTotal{}}
 	for c, a := range m {
 		out.Balances = append(out.Balances, CurrencyTotal{c, moneyText(a, c)})
 	}

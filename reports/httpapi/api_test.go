@@ -1,0 +1,354 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports/httpapi"
+)
+
+func (e *env) get(t *testing.T, path string, role httpapi.Role) (int, http.Header, string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Header(), rec.Body.String()
+}
+
+// TestBadRequests: each bad input gets its status and exact error.
+func TestBadRequests(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+		msg    string
+	}{
+		{"/api/v1/entries?limit=1001", 400, "invalid", "limit 1001 is above the maximum page size of 1000"},
+		{"/api/v1/entries?limit=0", 400, "invalid", `invalid limit "0": want a whole number from 1 to 1000`},
+		{"/api/v1/entries?limit=ten", 400, "invalid", `invalid limit "ten": want a whole number from 1 to 1000`},
+		{"/api/v1/entries?cursor=zzz", 400, "invalid", `invalid cursor "zzz": pass the next_cursor of a previous page`},
+		{"/api/v1/entries?from=2026-04-01&to=2026-03-01", 400, "invalid", "to 2026-03-01 is before from 2026-04-01"},
+		{"/api/v1/entries?from=1990-01-01&to=2026-03-01", 400, "invalid", "date range 1990-01-01 to 2026-03-01 spans 13209 days, at most 9150 allowed"},
+		{"/api/v1/entries?from=2026-02-30", 400, "invalid", `invalid from "2026-02-30": want YYYY-MM-DD`},
+		{"/api/v1/entries?account=Assets", 400, "invalid", `invalid account "Assets": want root:segment[:segment...]`},
+		{"/api/v1/entries?acount=assets", 400, "invalid", `unknown query parameter "acount"`},
+		{"/api/v1/entries?format=xml", 400, "invalid", `unknown format "xml" (want one of json, csv)`},
+		{"/api/v1/entries/0", 400, "invalid", `invalid entry id "0": want a positive whole number`},
+		{"/api/v1/entries/99", 404, "not_found", "entry 99 not found"},
+		{"/api/v1/events/99", 404, "not_found", "event 99 not found"},
+		{"/api/v1/imports/99", 404, "not_found", "import 99 not found"},
+		{"/api/v1/trial-balance?as_of=March", 400, "invalid", `invalid as_of "March": want YYYY-MM-DD`},
+		{"/api/v1/trial-balance?known_at=yesterday", 400, "invalid", `invalid known_at "yesterday": want an RFC 3339 timestamp (2026-04-01T00:00:00Z) or a date`},
+		{"/api/v1/accounts/assets:nothing/balance", 404, "not_found", `no account "assets:nothing" (nor any below it) has postings`},
+		{"/api/v1/contracts/nope", 404, "not_found", `no contract "nope"`},
+		{"/api/v1/contracts/openai-microsoft/statements/2026-13", 400, "invalid", `invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
+		{"/api/v1/nothing", 404, "not_found", "no such path: /api/v1/nothing"},
+	} {
+		status, _, body := e.get(t, tc.path, httpapi.Auditor)
+		want := `{"error":{"code":"` + tc.code + `","message":` + jsonString(tc.msg) + `}}`
+		if status != tc.status || strings.TrimSpace(body) != want {
+			t.Errorf("GET %s: %d %s\nwant %d %s", tc.path, status, body, tc.status, want)
+		}
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
+}
+
+func TestTrialBalanceAsOfKnownAt(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ query, want string }{
+		{"", `{"as_of":null,"closed_through":null,"known_at":null,"totals":[{"balance":"0.00","balanced":true,"credits":"1450.60","currency":"USD","debits":"1450.60"}]}`},
+		{"?as_of=2026-03-06", `{"as_of":"2026-03-06","closed_through":null,"known_at":null,"totals":[{"balance":"0.00","balanced":true,"credits":"1000.50","currency":"USD","debits":"1000.50"}]}`},
+		{"?known_at=2026-04-01T00:00:00Z", `{"as_of":null,"closed_through":null,"known_at":"2026-04-01T00:00:00Z","totals":[]}`},
+	} {
+		status, _, body := e.get(t, "/api/v1/trial-balance"+tc.query, httpapi.Auditor)
+		var tb map[string]any
+		if err := json.Unmarshal([]byte(body), &tb); err != nil || status != 200 {
+			t.Fatalf("%s: %d %s", tc.query, status, body)
+		}
+		delete(tb, "accounts")
+		got, _ := json.Marshal(tb)
+		if string(got) != tc.want {
+			t.Errorf("trial balance%s:\n got %s\nwant %s", tc.query, got, tc.want)
+		}
+	}
+	status, h, body := e.get(t, "/api/v1/trial-balance?format=csv&as_of=2026-03-06", httpapi.Auditor)
+	want := "account,type,currency,debit,credit,balance\n" +
+		"assets:receivable:openai:direct,asset,USD,1000.50,0.00,1000.50\n" +
+		"income:revenue:openai:direct,income,USD,0.00,1000.50,-1000.50\n"
+	if status != 200 || body != want || h.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Errorf("csv: %d %q %q", status, h.Get("Content-Type"), body)
+	}
+	status, _, body = e.get(t, "/api/v1/accounts/liabilities:revshare/balance?as_of=2026-03-31", httpapi.Auditor)
+	if want := `{"account":"liabilities:revshare","as_of":"2026-03-31","balances":[{"amount":"-200.10","currency":"USD"}],"known_at":null}`; status != 200 || compact(body) != want {
+		t.Errorf("account balance: %d %s, want %s", status, compact(body), want)
+	}
+}
+
+func compact(s string) string {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestPagination walks the entries one at a time and checks that the pages
+// cover every entry once, in order, and that the CSV carries the cursor.
+func TestPagination(t *testing.T) {
+	e := newEnv(t)
+	var ids []int64
+	path := "/api/v1/entries?limit=1"
+	for range 10 {
+		status, _, body := e.get(t, path, httpapi.Auditor)
+		var page struct {
+			Items      []struct{ ID int64 }
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); err != nil || status != 200 {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		for _, it := range page.Items {
+			ids = append(ids, it.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/entries?limit=1&cursor=" + page.NextCursor
+	}
+	if got := fmtIDs(ids); got != "1 2 3" {
+		t.Errorf("paged ids = %s, want 1 2 3", got)
+	}
+	status, h, body := e.get(t, "/api/v1/entries?limit=2&format=csv&account=income:revenue", httpapi.Auditor)
+	if status != 200 || h.Get("X-Next-Cursor") != "" || strings.Count(body, "\n") != 5 { // a header and a row per posting of entries 1 and 2
+		t.Errorf("csv: %d next=%q %s", status, h.Get("X-Next-Cursor"), body)
+	}
+	status, h, _ = e.get(t, "/api/v1/entries?limit=1&format=csv", httpapi.Auditor)
+	if status != 200 || h.Get("X-Next-Cursor") == "" || !strings.Contains(h.Get("Link"), `rel="next"`) {
+		t.Errorf("csv page 1: %d next=%q link=%q", status, h.Get("X-Next-Cursor"), h.Get("Link"))
+	}
+	// Events of an entry, and an entry with its events.
+	status, _, body = e.get(t, "/api/v1/entries/1", httpapi.Auditor)
+	var d struct {
+		Postings []struct{ Account, Amount string }
+		Events   []struct {
+			EventID    string `json:"event_id"`
+			OccurredAt string `json:"occurred_at"`
+			Amount     string
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &d); err != nil || status != 200 {
+		t.Fatalf("entry 1: %d %s", status, body)
+	}
+	if len(d.Events) != 2 || d.Events[0].EventID != "ev-1" || d.Events[0].OccurredAt != "2026-03-05T12:00:00Z" || d.Events[1].OccurredAt != "2026-03-05" || d.Events[1].Amount != "400.25" {
+		t.Errorf("entry 1 events = %+v", d.Events)
+	}
+}
+
+func fmtIDs(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(json.Number(strings.TrimSpace(strings.Repeat(" ", 0) + itoa(id))).String())
+	}
+	return b.String()
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestBodyLimit(t *testing.T) {
+	e := newEnv(t)
+	big := strings.Repeat("x", httpapi.MaxBodyBytes+1)
+	for _, chunked := range []bool{false, true} {
+		var body io.Reader = strings.NewReader(big)
+		if chunked {
+			body = io.MultiReader(strings.NewReader(big)) // no Content-Length: read until the limit
+		}
+		req := httptest.NewRequest("POST", "/api/v1/runs", body)
+		if chunked {
+			req.ContentLength = -1
+		}
+		req.Header.Set("Authorization", "Bearer "+e.tokens[httpapi.Finance])
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		want := `{"error":{"code":"too_large","message":"request body of 1048577 bytes is over the limit of 1048576 bytes"}}`
+		if chunked {
+			want = `{"error":{"code":"too_large","message":"request body is over the limit of 1048576 bytes"}}`
+		}
+		if rec.Code != 413 || strings.TrimSpace(rec.Body.String()) != want {
+			t.Errorf("chunked=%v: %d %s", chunked, rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func TestImportOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	post := func(q, body string) (int, string) {
+		req := httptest.NewRequest("POST", "/api/v1/imports/usage"+q, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.tokens[httpapi.Finance])
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	status, body := post("?source=default&file=again.csv", usageCSV)
+	if want := `{"batch":2,"dry_run":false,"duplicates":3,"entries":0,"file":"again.csv","late":0,"posted":0,"rejected":0,"rejects":[],"rows":3,"sha256":"b08afa7a0586220ab07c0073cbe840cc5205bf653e7a57df8c9d72b27edd3586","source":"default"}`; status != 200 || compact(body) != want {
+		t.Errorf("re-import: %d %s", status, body)
+	}
+	status, body = post("?file=bad.csv", "event_id,occurred_at,seller,channel,amount,currency\nx1,2026-03-01,openai,aws,ten,USD\n")
+	if want := `{"error":{"code":"invalid","message":"bad.csv: 1 bad row(s) of 1; nothing imported; line 2 column amount value \"ten\": not a decimal number"}}`; status != 400 || strings.TrimSpace(body) != want {
+		t.Errorf("bad rows: %d %s\nwant %s", status, body, want)
+	}
+}
+
+// slowRunner blocks until released, to test shutdown with a request in flight.
+type slowRunner struct{ started, release chan struct{} }
+
+func (s slowRunner) Run(ctx context.Context, p ledger.Period) (any, error) {
+	close(s.started)
+	<-s.release
+	return map[string]string{"through": p.Label()}, nil
+}
+
+type oneAdmin struct{}
+
+func (oneAdmin) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
+	return httpapi.Principal{TokenID: 1, Name: "a", Role: httpapi.Admin}, nil
+}
+
+// TestGracefulShutdown cancels the server's context while a request is in
+// flight: the request completes, new connections are refused, Serve returns nil.
+func TestGracefulShutdown(t *testing.T) {
+	sr := slowRunner{make(chan struct{}), make(chan struct{})}
+	srv := httpapi.New(httpapi.Config{Write: httpapi.Backend{Runner: sr}, Auth: oneAdmin{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- httpapi.Serve(ctx, ln, srv) }()
+	url := "http://" + ln.Addr().String()
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var status int
+	var body string
+	go func() {
+		defer wg.Done()
+		req, _ := http.NewRequest("POST", url+"/api/v1/runs", strings.NewReader(`{"through":"2026-03"}`))
+		req.Header.Set("Authorization", "Bearer x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status, body = resp.StatusCode, string(b)
+	}()
+	<-sr.started
+	cancel()
+	time.Sleep(100 * time.Millisecond) // Shutdown has closed the listener
+	if _, err := http.Get(url + "/api/v1/healthz"); err == nil {
+		t.Error("a new connection was accepted during shutdown")
+	}
+	close(sr.release)
+	wg.Wait()
+	if status != 200 || compact(body) != `{"through":"2026-03"}` {
+		t.Errorf("in-flight request: %d %s", status, body)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+}
+
+// TestTimeout: a handler that outlives the request deadline gets a 503.
+func TestTimeout(t *testing.T) {
+	srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Ledger: blockingLedger{}}, Auth: oneAdmin{}, Timeout: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	req := httptest.NewRequest("GET", "/api/v1/trial-balance", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if want := `{"error":{"code":"timeout","message":"the request took too long and was stopped"}}`; rec.Code != 503 || strings.TrimSpace(rec.Body.String()) != want {
+		t.Errorf("%d %s", rec.Code, rec.Body.String())
+	}
+}
+
+type blockingLedger struct{ httpapi.Ledger }
+
+func (blockingLedger) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestNotImplementedAndInternal(t *testing.T) {
+	var logs strings.Builder
+	srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Ledger: failingLedger{}}, Auth: oneAdmin{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, tc := range []struct {
+		path, want string
+		status     int
+	}{
+		{"/api/v1/trial-balance", `{"error":{"code":"internal","message":"internal error"}}`, 500},
+		{"/api/v1/events", `{"error":{"code":"not_implemented","message":"events is not available in this server"}}`, 501},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set("Authorization", "Bearer x")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != tc.status || strings.TrimSpace(rec.Body.String()) != tc.want {
+			t.Errorf("%s: %d %s", tc.path, rec.Code, rec.Body.String())
+		}
+	}
+	if !strings.Contains(logs.String(), "disk on fire") {
+		t.Errorf("the internal error was not logged in full: %s", logs.String())
+	}
+}
+
+type failingLedger struct{ httpapi.Ledger }
+
+func (failingLedger) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
+	return nil, errors.New("disk on fire")
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	e.get(t, "/api/v1/trial-balance", httpapi.Auditor)
+	e.get(t, "/api/v1/trial-balance", "")
+	_, _, body := e.get(t, "/api/v1/metrics", "")
+	for _, want := range []string{
+		`revshare_http_requests_total{method="GET",route="trial_balance",status="200"} 1`,
+		`revshare_http_requests_total{method="GET",route="trial_balance",status="401"} 1`,
+		`revshare_http_request_duration_seconds_bucket{method="GET",route="trial_balance",le="+Inf"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
