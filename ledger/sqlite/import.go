@@ -11,7 +11,7 @@ import (
 	"hash"
 	"io"
 	"strconv"
-	"time"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -138,10 +138,16 @@ type importer struct {
 	chunk  int
 	digBuf []byte
 	args   []any
+	segs   map[string]string
+
+	lastDate     ledger.Date
+	lastDateText string
 
 	// Per transaction.
 	tx      *Tx
-	ins     *sql.Stmt
+	ins     *sql.Stmt // plain insert, while no stored key was met
+	upsert  *sql.Stmt // insert, or detect a duplicate or a conflict
+	sawDup  bool
 	find    *sql.Stmt
 	closed  ledger.Date
 	firstID int64 // the entry ID the chunk's first group will get
@@ -252,19 +258,27 @@ func (im *importer) runPartial(ctx context.Context) error {
 	return nil
 }
 
+const insertEvent = `INSERT INTO events
+	(source, event_id, occurred_at, date_only, date, seller, channel, customer, product, region,
+	 quantity, unit_price, amount, currency, meta, digest, batch_id, line, entry_id, late)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (source, event_id)`
+
 // begin prepares the statements of a transaction and resets the groups.
 func (im *importer) begin(tx *Tx) error {
 	im.tx = tx
 	var err error
-	im.ins, err = tx.SQL().PrepareContext(tx.Context(), `INSERT INTO events
-		(source, event_id, occurred_at, date_only, date, seller, channel, customer, product, region,
-		 quantity, unit_price, amount, currency, meta, digest, batch_id, line, entry_id, late)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source, event_id) DO NOTHING`)
-	if err != nil {
+	if _, err = tx.SQL().ExecContext(tx.Context(), "PRAGMA cache_size = -65536"); err != nil {
 		return err
 	}
-	im.find, err = tx.SQL().PrepareContext(tx.Context(), `SELECT digest, batch_id, line FROM events WHERE source = ? AND event_id = ?`)
+	if im.ins, err = tx.SQL().PrepareContext(tx.Context(), insertEvent+` DO NOTHING`); err != nil {
+		return err
+	}
+	if im.upsert, err = tx.SQL().PrepareContext(tx.Context(), insertEvent+` DO UPDATE SET line = line WHERE digest != excluded.digest`); err != nil {
+		return err
+	}
+	im.sawDup = false
+	im.find, err = tx.SQL().PrepareContext(tx.Context(), `SELECT batch_id, line FROM events WHERE source = ? AND event_id = ?`)
 	if err != nil {
 		return err
 	}
@@ -360,7 +374,7 @@ func (im *importer) store(row *usage.Row) error {
 	ev := &row.Event
 	ev.Source = im.opts.Source
 	date := ev.AccountingDate()
-	k := groupKey{seller: ledger.AccountSegment(ev.Seller), channel: ledger.AccountSegment(ev.Channel), currency: ev.Currency, date: date}
+	k := groupKey{seller: im.segment(ev.Seller), channel: im.segment(ev.Channel), currency: ev.Currency, date: date}
 	if !im.closed.IsZero() && !date.After(im.closed) {
 		k.late, k.date = true, im.closed.AddDays(1)
 	}
@@ -379,16 +393,36 @@ func (im *importer) store(row *usage.Row) error {
 		}
 		meta = string(b)
 	}
-	occurred := ev.OccurredAt.Format(time.RFC3339Nano)
-	if ev.DateOnly {
-		occurred = date.String()
+	dateText := row.OccurredText
+	if !ev.DateOnly {
+		dateText = im.dateText(date)
 	}
-	a := append(im.args[:0], ev.Source, ev.EventID, occurred, ev.DateOnly, date.String(), ev.Seller, ev.Channel,
-		ev.Customer, ev.Product, ev.Region, decText(ev.Quantity), decText(ev.UnitPrice), ledger.FormatAmount(ev.Amount),
+	a := append(im.args[:0], ev.Source, ev.EventID, row.OccurredText, ev.DateOnly, dateText, ev.Seller, ev.Channel,
+		ev.Customer, ev.Product, ev.Region, nullText(row.QuantityText), nullText(row.UnitPriceText), row.AmountText,
 		ev.Currency, meta, digest[:], im.res.BatchID, row.Line, entryID, k.late)
 	im.args = a
-	res, err := im.ins.ExecContext(im.tx.Context(), a...)
+	// Until the first stored key turns up, a plain insert: a new key inserts
+	// (1 change), a stored one does nothing (0 changes). From then on (a
+	// re-import, or overlapping exports), one statement decides: a new key
+	// inserts; the same key with the same digest does nothing; the same key
+	// with another digest tries an update, which the events_no_update
+	// trigger refuses. The upsert costs more per insert (a statement
+	// journal), so a fresh import does not use it.
+	stmt := im.ins
+	if im.sawDup {
+		stmt = im.upsert
+	}
+	res, err := stmt.ExecContext(im.tx.Context(), a...)
+	if err == nil && !im.sawDup {
+		if n, _ := res.RowsAffected(); n == 0 {
+			im.sawDup = true
+			res, err = im.upsert.ExecContext(im.tx.Context(), a...)
+		}
+	}
 	if err != nil {
+		if strings.Contains(err.Error(), "events are immutable") {
+			return im.conflict(row)
+		}
 		return fmt.Errorf("line %d: store event: %w", row.Line, err)
 	}
 	n, err := res.RowsAffected()
@@ -409,21 +443,46 @@ func (im *importer) store(row *usage.Row) error {
 		}
 		return nil
 	}
-	return im.duplicate(row, digest)
+	im.res.Duplicates++
+	return nil
 }
 
-// duplicate handles an event whose key is already stored: identical content
-// is a duplicate, other content a conflict naming both versions.
-func (im *importer) duplicate(row *usage.Row, digest [usage.DigestSize]byte) error {
-	ev := &row.Event
-	var stored []byte
-	var batch, line int64
-	if err := im.find.QueryRowContext(im.tx.Context(), ev.Source, ev.EventID).Scan(&stored, &batch, &line); err != nil {
-		return fmt.Errorf("line %d: find event %q: %w", row.Line, ev.EventID, err)
+// segment is ledger.AccountSegment, remembered: a file has few sellers and
+// channels.
+func (im *importer) segment(s string) string {
+	if v, ok := im.segs[s]; ok {
+		return v
 	}
-	if string(stored) == string(digest[:]) {
-		im.res.Duplicates++
+	if im.segs == nil || len(im.segs) > 10000 {
+		im.segs = map[string]string{}
+	}
+	v := ledger.AccountSegment(s)
+	im.segs[s] = v
+	return v
+}
+
+// dateText is d as YYYY-MM-DD, remembered for the last date seen.
+func (im *importer) dateText(d ledger.Date) string {
+	if d != im.lastDate || im.lastDateText == "" {
+		im.lastDate, im.lastDateText = d, d.String()
+	}
+	return im.lastDateText
+}
+
+func nullText(s string) any {
+	if s == "" {
 		return nil
+	}
+	return s
+}
+
+// conflict reports an event whose key is stored with other content, naming
+// both versions.
+func (im *importer) conflict(row *usage.Row) error {
+	ev := &row.Event
+	var batch, line int64
+	if err := im.find.QueryRowContext(im.tx.Context(), ev.Source, ev.EventID).Scan(&batch, &line); err != nil {
+		return fmt.Errorf("line %d: find event %q: %w", row.Line, ev.EventID, err)
 	}
 	old, err := loadEvents(im.tx.Context(), im.tx.SQL(), EventFilter{Source: ev.Source, EventID: ev.EventID, Limit: 1})
 	if err != nil {
@@ -519,11 +578,4 @@ func (im *importer) post() error {
 	}
 	im.res.Entries += len(entries)
 	return nil
-}
-
-func decText(d *decimal.Decimal) any {
-	if d == nil {
-		return nil
-	}
-	return ledger.FormatAmount(*d)
 }

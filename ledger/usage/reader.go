@@ -38,6 +38,11 @@ type Row struct {
 	Record []string // the fields as read
 	Event  ledger.Event
 	Errors []*RowError
+
+	// Canonical texts of the event's values, for storage: equal to what
+	// ledger.FormatAmount and a date or RFC 3339 rendering would give, but
+	// usually the field as read, without formatting it again.
+	OccurredText, AmountText, QuantityText, UnitPriceText string
 }
 
 // Reader streams rows from a usage CSV. Memory stays bounded by the longest
@@ -319,6 +324,15 @@ func (r *Reader) parseRow(row *Row) {
 		bad(col, fOccurredAt, v, reason)
 	} else {
 		ev.OccurredAt, ev.DateOnly = t, dateOnly
+		row.OccurredText = v
+		if !isISOShape(v) {
+			// A mapping layout: store the canonical form.
+			if dateOnly {
+				row.OccurredText = t.Format(ledger.DateLayout)
+			} else {
+				row.OccurredText = t.Format(time.RFC3339Nano)
+			}
+		}
 	}
 	ev.Seller = text(fSeller, true)
 	ev.Channel = text(fChannel, true)
@@ -332,7 +346,8 @@ func (r *Reader) parseRow(row *Row) {
 	} else {
 		ev.Currency = c
 	}
-	num := func(f field) (*decimal.Decimal, bool) {
+	num := func(f field, text *string) (*decimal.Decimal, bool) {
+		*text = ""
 		v, col := r.value(rec, f)
 		if v == "" {
 			return nil, true
@@ -342,15 +357,21 @@ func (r *Reader) parseRow(row *Row) {
 			bad(col, f, v, reason)
 			return nil, false
 		}
+		if r.m.number.Decimal == '.' && isCanonicalDecimal(v) {
+			*text = v
+		} else {
+			*text = ledger.FormatAmount(d)
+		}
 		return &d, true
 	}
-	q, okQ := num(fQuantity)
-	p, okP := num(fUnitPrice)
-	a, okA := num(fAmount)
+	q, okQ := num(fQuantity, &row.QuantityText)
+	p, okP := num(fUnitPrice, &row.UnitPriceText)
+	a, okA := num(fAmount, &row.AmountText)
 	switch {
 	case !okQ || !okP || !okA:
 	case a == nil && q != nil && p != nil:
 		ev.Amount = q.Mul(*p)
+		row.AmountText = ledger.FormatAmount(ev.Amount)
 	case a == nil:
 		v, col := r.value(rec, fAmount)
 		bad(col, fAmount, v, "required (or give both quantity and unit_price)")
@@ -381,9 +402,11 @@ func (r *Reader) parseRow(row *Row) {
 	}
 	if negate {
 		ev.Amount = ev.Amount.Neg()
+		row.AmountText = ledger.FormatAmount(ev.Amount)
 		if ev.Quantity != nil {
 			n := ev.Quantity.Neg()
 			ev.Quantity = &n
+			row.QuantityText = ledger.FormatAmount(n)
 		}
 	}
 	if len(r.meta) > 0 {
@@ -437,6 +460,12 @@ func (r *Reader) parseTime(s string) (t time.Time, dateOnly bool, reason string)
 	return time.Time{}, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
 }
 
+// isISOShape reports whether s is a date YYYY-MM-DD or starts as an RFC
+// 3339 timestamp does: the forms parseTime reads before any mapping layout.
+func isISOShape(s string) bool {
+	return len(s) >= 10 && s[4] == '-' && s[7] == '-' && (len(s) == 10 || s[10] == 'T' || s[10] == 't')
+}
+
 // parseISODate parses YYYY-MM-DD without time.Parse (it is on the hot path)
 // and refuses impossible dates.
 func parseISODate(s string) (time.Time, bool) {
@@ -463,6 +492,37 @@ func allDigits(s string) bool {
 		}
 	}
 	return len(s) > 0
+}
+
+// isCanonicalDecimal reports whether s is already the text
+// ledger.FormatAmount gives for its value: an optional minus (not on zero),
+// no superfluous leading zero, digits after a point if there is one.
+func isCanonicalDecimal(s string) bool {
+	i := 0
+	if len(s) > 0 && s[0] == '-' {
+		i = 1
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intLen := i - start
+	if intLen == 0 || (intLen > 1 && s[start] == '0') {
+		return false
+	}
+	nonZero := intLen > 1 || s[start] != '0'
+	if i < len(s) {
+		if s[i] != '.' || i == len(s)-1 {
+			return false
+		}
+		for i++; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+			nonZero = nonZero || s[i] != '0'
+		}
+	}
+	return start == 0 || nonZero
 }
 
 // maxAmount bounds an event's amount (10^14), as the journal bounds a posting.
