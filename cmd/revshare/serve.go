@@ -55,7 +55,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	defer ro.Close()
 	read := httpapi.Backend{Scenarios: scenarioRunner{m}}
-	write := httpapi.Backend{Scenarios: scenarioRunner{m}}
+	write := httpapi.Backend{Scenarios: scenarioRunner{m}, PeriodCloser: periodCloser{m}}
 	sqlitebackend.Fill(&read, ro, false)
 	sqlitebackend.Fill(&write, rw, true)
 	for _, wire := range serveBackends {
@@ -72,6 +72,16 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "serving http://%s/ (web view) and http://%s%s (REST API); Ctrl-C stops\n", ln.Addr(), ln.Addr(), httpapi.APIPrefix)
 	return httpapi.Serve(ctx, ln, srv)
+}
+
+// periodCloser closes periods as revshare close does (hooks included).
+type periodCloser struct{ m *Main }
+
+func (c periodCloser) ClosePeriod(ctx context.Context, p ledger.Period) (any, error) {
+	if err := closePeriod(ctx, c.m, p); err != nil {
+		return nil, err
+	}
+	return closeResult{Period: p.Label(), ClosedThrough: p.Last().String()}, nil
 }
 
 // scenarioRunner evaluates a posted scenario with the same sources as
