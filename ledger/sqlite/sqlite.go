@@ -109,7 +109,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{path: path, w: w, clock: clock}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
@@ -136,7 +136,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{path: path, r: r, clock: ledger.SystemClock{}, readOnly: true}
-	pending, err := db.pendingMigrations(ctx, r)
+	pending, err := db.pendingMigrations(ctx, r, migrationFS)
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -175,8 +175,8 @@ type migration struct {
 }
 
 // migrations returns the embedded NNNN_name.sql files in name order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func migrations() ([]migration, error) {
 		if len(base) < 6 || base[4] != '_' || strings.Trim(base[:4], "0123456789") != "" {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
 		}
-		b, err := migrationFS.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
@@ -203,8 +203,8 @@ type querier interface {
 
 // pendingMigrations lists the embedded migrations not recorded in
 // schema_migrations.
-func (db *DB) pendingMigrations(ctx context.Context, q querier) ([]migration, error) {
-	ms, err := migrations()
+func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]migration, error) {
+	ms, err := migrations(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -241,12 +241,12 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier) ([]migration, er
 
 // migrate applies each pending migration in its own transaction and records
 // it in schema_migrations in that same transaction.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return err
 	}
-	pending, err := db.pendingMigrations(ctx, db.w)
+	pending, err := db.pendingMigrations(ctx, db.w, fsys)
 	if err != nil {
 		return err
 	}

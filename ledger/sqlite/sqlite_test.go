@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -43,5 +44,77 @@ func TestVerifyAfterClosingEmptyJournal(t *testing.T) {
 	}
 	if err := db.Verify(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.NewClock(storetest.T0))
+	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-02-01", "1", "USD")}); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := sqlite.OpenReadOnly(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if e, err := ro.Entry(ctx, 1); err != nil || e.Key.ExternalID != "1" {
+		t.Errorf("Entry = %+v, %v", e, err)
+	}
+	if err := ro.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+	_, err = ro.Post(ctx, []ledger.Entry{storetest.Sale("2", "2026-02-01", "1", "USD")})
+	if ledger.ErrorCode(err) != ledger.EFORBIDDEN || err.Error() != "the database is open read-only" {
+		t.Errorf("Post on read-only: %v", err)
+	}
+	if err := ro.ClosePeriods(ctx, storetest.D("2026-01-31")); ledger.ErrorCode(err) != ledger.EFORBIDDEN {
+		t.Errorf("ClosePeriods on read-only: %v", err)
+	}
+	// Raw writes through the read-only handle fail too.
+	if _, err := ro.Reader().Exec(`INSERT INTO period_closes VALUES ('2026-01-31', '', 0, '')`); err == nil {
+		t.Error("raw write through a read-only handle succeeded")
+	}
+	if _, err := sqlite.OpenReadOnly(ctx, filepath.Join(t.TempDir(), "missing.db")); err == nil {
+		t.Error("OpenReadOnly created a missing database")
+	}
+}
+
+// TestConcurrentWriters posts from several goroutines and from a second
+// handle on the same file (as a second process would): writers serialize,
+// and the chain stays whole.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.T0)
+	db := openDB(t, clock)
+	other, err := sqlite.Open(ctx, db.Path(), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		go func(w int) {
+			h := db
+			if w%2 == 1 {
+				h = other
+			}
+			for i := 0; i < 25; i++ {
+				if _, err := h.Post(ctx, []ledger.Entry{storetest.Sale(fmt.Sprintf("w%d-%d", w, i), "2026-02-01", "1.5", "USD")}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < 8; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := db.VerifyReport(ctx)
+	if err != nil || res.Entries != 200 {
+		t.Fatalf("VerifyReport = %+v, %v", res, err)
 	}
 }
