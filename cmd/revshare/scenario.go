@@ -11,6 +11,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 func init() {
@@ -18,13 +19,28 @@ func init() {
 }
 
 // scenarioSources says where a scenario reads a contract named by id and
-// the actuals of actuals_through. TODO(lead): wire the database here
-// (a scenario.ContractSource over stored contract documents and a
-// scenario.ActualsSource over events); until then by-id contracts need
-// --contract and actuals_through is refused. Whatever is wired must only
-// read: TestScenarioLeavesDatabaseByteIdentical checks it.
+// the actuals of actuals_through. Actuals come from the database's events
+// and FX rates (opened only when a scenario asks for actuals). TODO(lead):
+// wire a scenario.ContractSource over stored contracts once they are
+// stored; until then by-id contracts need --contract. Whatever is wired must
+// only read: TestScenarioLeavesDatabaseByteIdentical checks it.
 var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
-	return scenario.Sources{}, nil
+	return scenario.Sources{Actuals: scenario.EventActuals{
+		Rates: func(ctx context.Context) ([]ledger.FXRate, error) {
+			db, err := m.DB(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return db.FXRates(ctx)
+		},
+		Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
+			db, err := m.DB(ctx)
+			if err != nil {
+				return err
+			}
+			return db.EachEvent(ctx, sqlite.EventFilter{}, fn)
+		},
+	}}, nil
 }
 
 func runScenario(ctx context.Context, m *Main, args []string) error {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 // scenarioMain runs the command line in dir and returns stdout, stderr and
@@ -108,17 +108,26 @@ func TestScenarioContractFlag(t *testing.T) {
 
 // TestScenarioLeavesDatabaseByteIdentical: a scenario never writes. The
 // database (and its WAL and shared-memory files) are byte-identical after
-// scenarios in every format. TODO(lead): once scenarioSources reads the
-// database, add the demo contract and events to it first and run a by-id
-// scenario with actuals_through (testdata/scenario/demo.yaml) as well.
+// scenarios in every format, with actuals read from its events.
+// TODO(lead): once contracts are stored, also run a by-id scenario
+// (testdata/scenario/demo.yaml) here.
 func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "revshare.db")
-	db, err := sqlite.Open(context.Background(), path, ledger.SystemClock{})
-	if err != nil {
+	usage := filepath.Join(dir, "usage.csv")
+	csv := "event_id,occurred_at,seller,channel,amount,currency\n"
+	for m := 1; m <= 6; m++ {
+		csv += fmt.Sprintf("e%d,2027-%02d-15,seller,direct,1000.00,USD\n", m, m)
+	}
+	os.WriteFile(usage, []byte(csv), 0o644)
+	if _, _, err := scenarioMain(t, "--db", path, "import", "usage", usage); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	withActuals := filepath.Join(dir, "actuals.yaml")
+	fixture, _ := os.ReadFile(scenarioFixture(t))
+	doc := strings.Replace(string(fixture), "horizon:", "actuals_through: 2027-06\nhorizon:", 1)
+	os.WriteFile(withActuals, []byte(doc), 0o644)
+
 	snapshot := func() map[string][]byte {
 		m := map[string][]byte{}
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -131,8 +140,10 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	}
 	before := snapshot()
 	for _, f := range []string{"table", "json", "csv", "svg"} {
-		if _, _, err := scenarioMain(t, "--db", path, "scenario", scenarioFixture(t), "--format", f); err != nil {
-			t.Fatal(err)
+		for _, file := range []string{scenarioFixture(t), withActuals} {
+			if _, _, err := scenarioMain(t, "--db", path, "scenario", file, "--format", f); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	after := snapshot()
@@ -143,5 +154,13 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 		if !bytes.Equal(b, after[k]) {
 			t.Errorf("revshare.db%s changed", k)
 		}
+	}
+	// The actuals were read: 10% of 1000.00 a month for 2027-01..06.
+	out, _, err := scenarioMain(t, "--db", path, "scenario", withActuals, "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "base,actuals_paid,,,,600.00\n") {
+		t.Errorf("actuals not read:\n%s", out)
 	}
 }

@@ -10,10 +10,8 @@ import (
 // EventActuals is an ActualsSource over stored events: it streams them into
 // the engine's own accumulator (contracts.NewAccumulator), so the actual
 // bases are exactly those a statement run computes. The database wiring
-// supplies the three functions.
+// supplies the two functions.
 type EventActuals struct {
-	// Contract returns the contract by id.
-	Contract func(ctx context.Context, id string) (*contracts.Contract, error)
 	// Rates returns the FX rates the engine may need.
 	Rates func(ctx context.Context) ([]ledger.FXRate, error)
 	// Events calls fn for every stored usage event (any order); it stops at
@@ -22,12 +20,9 @@ type EventActuals struct {
 }
 
 // Bases implements ActualsSource.
-func (a EventActuals) Bases(ctx context.Context, contractID string, through ledger.Period) ([]Base, error) {
-	c, err := a.Contract(ctx, contractID)
-	if err != nil {
-		return nil, err
-	}
+func (a EventActuals) Bases(ctx context.Context, c *contracts.Contract, through ledger.Period) ([]Base, error) {
 	var rates []ledger.FXRate
+	var err error
 	if a.Rates != nil {
 		if rates, err = a.Rates(ctx); err != nil {
 			return nil, err

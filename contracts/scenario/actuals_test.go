@@ -51,7 +51,6 @@ func TestEventActualsReproduceTheEngine(t *testing.T) {
 	src := Sources{
 		Contracts: fakeContracts{"openai-microsoft": string(doc)},
 		Actuals: EventActuals{
-			Contract: func(ctx context.Context, id string) (*contracts.Contract, error) { return c, nil },
 			Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
 				for i := range events {
 					if err := fn(&events[i]); err != nil {

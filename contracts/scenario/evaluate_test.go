@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -115,8 +116,8 @@ type fakeActuals struct {
 	calls []string
 }
 
-func (f *fakeActuals) Bases(ctx context.Context, id string, through ledger.Period) ([]Base, error) {
-	f.calls = append(f.calls, id+" through "+through.Label())
+func (f *fakeActuals) Bases(ctx context.Context, c *contracts.Contract, through ledger.Period) ([]Base, error) {
+	f.calls = append(f.calls, c.ID+" through "+through.Label())
 	return f.bases, nil
 }
 

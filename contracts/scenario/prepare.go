@@ -22,13 +22,13 @@ type ContractSource interface {
 // ActualsSource reads real history for actuals_through.
 type ActualsSource interface {
 	// Bases returns the base (spec section 4, step 1: matched revenue in the
-	// contract currency inside the rule's window) of every rule and period of
-	// the contract from its first period through `through`, from the events
+	// contract currency inside the rule's window) of every rule of c and
+	// every period from c's first period through `through`, from the events
 	// known now. Missing (rule, period) pairs are zero. The scenario runs
 	// them through the obligation engine, so under the scenario's base
 	// variant the actual periods' obligations equal what `revshare run`
-	// books for them.
-	Bases(ctx context.Context, contractID string, through ledger.Period) ([]Base, error)
+	// books for them. c is the scenario's contract before any variant.
+	Bases(ctx context.Context, c *contracts.Contract, through ledger.Period) ([]Base, error)
 }
 
 // Base is the base of one rule in one period.
@@ -235,7 +235,7 @@ func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
 	if p.nActual == 0 {
 		return nil
 	}
-	bases, err := src.Actuals.Bases(ctx, p.contract.ID, *p.s.ActualsThrough)
+	bases, err := src.Actuals.Bases(ctx, p.contract, *p.s.ActualsThrough)
 	if err != nil {
 		return err
 	}
