@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+// TestImportCrash kills real `revshare import usage` processes with SIGKILL
+// at named points (REVSHARE_CRASHPOINT) and after random, seeded delays, in
+// both modes, and checks afterwards that the database is intact, the books
+// balance, `revshare verify` passes, a default-mode import left all of its
+// batch or none of it, a partial one whole chunks only, and that running the
+// same command again posts every event exactly once.
+//
+// It takes about half a minute; -short skips it. REVSHARE_CRASH_SEED fixes
+// the seed (printed on failure), REVSHARE_CRASH_RANDOM the number of random
+// kill points (default 16).
+func TestImportCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "revshare")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	const rows, chunk = 20000, 5000
+	csvPath := filepath.Join(dir, "usage.csv")
+	total := writeCrashCSV(t, csvPath, rows)
+	basePath := filepath.Join(dir, "base.csv")
+	os.WriteFile(basePath, []byte("event_id,occurred_at,seller,channel,amount,currency\nbase-1,2026-01-01,openai,direct,1000.00,USD\n"), 0o644)
+
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("REVSHARE_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	randomPoints := 16
+	if s := os.Getenv("REVSHARE_CRASH_RANDOM"); s != "" {
+		randomPoints, _ = strconv.Atoi(s)
+	}
+	rng := rand.New(rand.NewSource(seed))
+	t.Logf("seed %d (reproduce with REVSHARE_CRASH_SEED=%d)", seed, seed)
+
+	run := func(db string, env []string, args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		return cmd
+	}
+	importArgs := func(partial bool) []string {
+		a := []string{"import", "usage", csvPath}
+		if partial {
+			a = append(a, "--allow-partial", "--chunk-rows", strconv.Itoa(chunk))
+		}
+		return a
+	}
+	// Calibrate the random delays on one uninterrupted import.
+	start := time.Now()
+	if out, err := run(filepath.Join(dir, "calibrate.db"), nil, importArgs(false)...).CombinedOutput(); err != nil {
+		t.Fatalf("calibration import: %v\n%s", err, out)
+	}
+	window := time.Since(start) + 50*time.Millisecond
+
+	type point struct {
+		partial bool
+		named   string
+		delay   time.Duration
+	}
+	points := []point{
+		{false, "before-commit", 0}, {false, "after-commit", 0},
+		{true, "after-batch", 0}, {true, "before-chunk-commit-1", 0}, {true, "after-chunk-1", 0},
+		{true, "before-chunk-commit-3", 0}, {true, "after-chunk-2", 0}, {true, "after-chunk-4", 0},
+	}
+	for i := 0; i < randomPoints; i++ {
+		points = append(points, point{partial: i%2 == 1, delay: time.Duration(rng.Int63n(int64(window)))})
+	}
+	for i, p := range points {
+		name := fmt.Sprintf("%02d-partial=%v-%s%v", i, p.partial, p.named, p.delay.Round(time.Millisecond))
+		if p.named != "" {
+			name = fmt.Sprintf("%02d-partial=%v-%s", i, p.partial, p.named)
+		}
+		t.Run(name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "crash.db")
+			if out, err := run(db, nil, "import", "usage", basePath).CombinedOutput(); err != nil {
+				t.Fatalf("base import: %v\n%s", err, out)
+			}
+			var env []string
+			if p.named != "" {
+				env = []string{crashPointEnv + "=" + p.named}
+			}
+			cmd := run(db, env, importArgs(p.partial)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if p.named == "" {
+				timer := time.AfterFunc(p.delay, func() { cmd.Process.Kill() })
+				defer timer.Stop()
+			}
+			err := cmd.Wait()
+			killed := err != nil
+			if p.named != "" && !killed {
+				t.Fatalf("crash point %s was never reached", p.named)
+			}
+			posted := checkAfterCrash(t, bin, db, 1)
+			t.Logf("killed %v, %d of %d events stored", killed, posted, rows)
+			switch {
+			case !p.partial && posted != 0 && posted != rows:
+				t.Fatalf("default mode left %d of %d events: not all or nothing", posted, rows)
+			case p.partial && posted%chunk != 0 && posted != rows:
+				t.Fatalf("partial mode left %d events: not whole chunks of %d", posted, chunk)
+			case p.named == "after-commit" && posted != rows, p.named == "before-commit" && posted != 0,
+				p.named == "after-chunk-2" && posted != 2*chunk, p.named == "before-chunk-commit-3" && posted != 2*chunk:
+				t.Fatalf("crash at %s left %d events", p.named, posted)
+			}
+			// Re-running the same command completes the import exactly once.
+			out, err := run(db, nil, importArgs(p.partial)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("re-run: %v\n%s", err, out)
+			}
+			want := fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, 0 rejected, 0 late", csvPath, rows, rows-posted, posted)
+			if !strings.HasPrefix(string(out), want) {
+				t.Errorf("re-run printed %q, want %q...", out, want)
+			}
+			if n := checkAfterCrash(t, bin, db, 1); n != rows {
+				t.Fatalf("after the re-run %d events, want %d", n, rows)
+			}
+			checkReceivable(t, db, total+100000) // base-1 is 1000.00
+		})
+	}
+}
+
+// writeCrashCSV writes rows usage rows and returns their total in cents.
+func writeCrashCSV(t *testing.T, path string, rows int) int64 {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
+	var total int64
+	for i := 1; i <= rows; i++ {
+		cents := int64(i*7919%100000) - 20000
+		total += cents
+		sign := ""
+		if cents < 0 {
+			sign = "-"
+		}
+		c := cents
+		if c < 0 {
+			c = -c
+		}
+		fmt.Fprintf(w, "c-%d,2026-02-%02d,%s,%s,p%d,%s%d.%02d,USD\n", i, 1+i%28, []string{"openai", "microsoft"}[i%2],
+			[]string{"direct", "azure", "aws", "gcp"}[i%4], i%3, sign, c/100, c%100)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return total
+}
+
+// checkAfterCrash checks the database's integrity, the trial balance and
+// `revshare verify`, and returns how many events the crashed import left
+// (events beyond the baseEvents of the base import).
+func checkAfterCrash(t *testing.T, bin, path string, baseEvents int) int {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ic string
+	if err := db.Reader().QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
+		t.Fatalf("integrity_check: %q %v", ic, err)
+	}
+	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]ledger.Balance{}
+	for _, b := range bs {
+		tb := totals[b.Currency]
+		tb.Amount = tb.Amount.Add(b.Amount)
+		totals[b.Currency] = tb
+	}
+	for c, tb := range totals {
+		if !tb.Amount.IsZero() {
+			t.Fatalf("books do not balance in %s: %s", c, tb.Amount)
+		}
+	}
+	if out, err := exec.Command(bin, "--db", path, "verify").CombinedOutput(); err != nil {
+		t.Fatalf("revshare verify: %v\n%s", err, out)
+	}
+	var n, distinct int
+	if err := db.Reader().QueryRow(`SELECT count(*), count(DISTINCT event_id) FROM events`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != distinct {
+		t.Fatalf("%d events but %d distinct ids", n, distinct)
+	}
+	return n - baseEvents
+}
+
+func checkReceivable(t *testing.T, path string, wantCents int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cents int64
+	for _, b := range bs {
+		if strings.HasPrefix(b.Account, "assets:receivable:") {
+			cents += b.Amount.Shift(2).IntPart()
+		}
+	}
+	if cents != wantCents {
+		t.Fatalf("receivables total %d cents, want %d", cents, wantCents)
+	}
+}
