@@ -118,3 +118,42 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatalf("VerifyReport = %+v, %v", res, err)
 	}
 }
+
+// A failed PostEntries inside a transaction rolls back to its savepoint;
+// accounts it created must be forgotten too, or a later account could reuse
+// their IDs.
+func TestFailedPostForgetsItsAccounts(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.NewClock(storetest.T0))
+	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("taken", "2026-02-01", "1", "USD")}); err != nil {
+		t.Fatal(err)
+	}
+	pair := func(id, acct string) ledger.Entry {
+		e := storetest.Sale(id, "2026-02-02", "2", "USD")
+		e.Postings[0].Account = acct
+		return e
+	}
+	conflict := storetest.Sale("taken", "2026-02-01", "9", "USD")
+	err := db.WithTx(ctx, func(tx *sqlite.Tx) error {
+		if _, err := tx.PostEntries([]ledger.Entry{pair("a", "assets:new:a"), conflict}); ledger.ErrorCode(err) != ledger.ECONFLICT {
+			t.Errorf("first call: %v, want a conflict", err)
+		}
+		_, err := tx.PostEntries([]ledger.Entry{pair("b", "assets:new:b"), pair("a", "assets:new:a")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	bs, _ := db.TrialBalance(ctx, ledger.BalanceQuery{})
+	for _, b := range bs {
+		got = append(got, b.Account+" "+b.Amount.String())
+	}
+	want := []string{"assets:new:a 2", "assets:new:b 2", "assets:receivable:s:c 1", "income:revenue:s:c -5"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("trial balance %v, want %v", got, want)
+	}
+}

@@ -29,6 +29,10 @@ import (
 // carries the same recorded-at instant. It never goes backwards: it is the
 // clock's time or, if the clock is behind, the last entry's recorded-at.
 //
+// Tx keeps the chain head and new accounts in memory: do not roll back part
+// of the transaction behind its back (a ROLLBACK TO a savepoint taken before
+// a successful PostEntries); return an error from fn to undo everything.
+//
 // Writers serialize: WithTx starts with BEGIN IMMEDIATE on the single writer
 // connection. Do not call DB methods that write (Post, ClosePeriods,
 // WithTx) from inside fn: they would wait for the connection fn holds.
@@ -45,7 +49,8 @@ type Tx struct {
 	closed       ledger.Date
 	closedLoaded bool
 
-	newAccounts map[string]int64 // created in this transaction, cached on commit
+	newAccounts   map[string]int64 // created in this transaction, cached on commit
+	accountsAdded []string         // names in newAccounts, in order (to undo a failed call)
 
 	stmts map[string]*sql.Stmt // prepared in this transaction, by query
 }
@@ -182,7 +187,7 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil { // not prepared: the driver caches nothing, and it is one per call
 		return nil, err
 	}
-	headID, headHash := tx.headID, tx.headHash
+	headID, headHash, nAccounts := tx.headID, tx.headHash, len(tx.accountsAdded)
 	res, err := tx.postEntries(entries)
 	if err == nil && tx.headID != headID {
 		var st *sql.Stmt
@@ -191,7 +196,13 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 	}
 	if err != nil {
+		// The savepoint rollback undoes this call's rows, accounts included:
+		// forget them, or a later account would reuse their IDs.
 		tx.headID, tx.headHash = headID, headHash
+		for _, name := range tx.accountsAdded[nAccounts:] {
+			delete(tx.newAccounts, name)
+		}
+		tx.accountsAdded = tx.accountsAdded[:nAccounts]
 		if _, rerr := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries; RELEASE post_entries`); rerr != nil {
 			return nil, fmt.Errorf("%w (and rollback failed: %v)", err, rerr)
 		}
@@ -600,6 +611,7 @@ func (tx *Tx) accountID(name string) (int64, error) {
 		tx.newAccounts = map[string]int64{}
 	}
 	tx.newAccounts[name] = id
+	tx.accountsAdded = append(tx.accountsAdded, name)
 	return id, nil
 }
 
