@@ -30,10 +30,11 @@ var serveBackends []func(ctx context.Context, m *Main, rw, ro *sqlite.DB, read, 
 var serveMetrics = httpapi.NewMetrics()
 
 func runServe(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("serve", "[--addr 127.0.0.1:8080] [--secure-cookie] [--log-level info|debug]")
+	fs := m.newFlagSet("serve", "[--addr 127.0.0.1:8080] [--secure-cookie] [--log-level info|debug] [--no-cache]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")
 	secure := fs.Bool("secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
 	level := fs.String("log-level", "info", "log level: debug (every request), info, warn or error")
+	noCache := fs.Bool("no-cache", false, "do not cache GET responses and tokens between writes (for measurements)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -58,6 +59,12 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	write := httpapi.Backend{Scenarios: scenarioRunner{m}, PeriodCloser: periodCloser{m}}
 	sqlitebackend.Fill(&read, ro, false)
 	sqlitebackend.Fill(&write, rw, true)
+	ver, err := sqlitebackend.NewVersion(ctx, ro)
+	if err != nil {
+		return err
+	}
+	defer ver.Close()
+	read.Versioner = ver
 	for _, wire := range serveBackends {
 		if err := wire(ctx, m, rw, ro, &read, &write); err != nil {
 			return err
@@ -65,7 +72,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: lv}))
 	srv := httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: ro}, Logger: log, Metrics: serveMetrics,
-		Clock: m.Clock, SecureCookie: *secure})
+		Clock: m.Clock, SecureCookie: *secure, NoCache: *noCache})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

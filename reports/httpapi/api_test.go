@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -350,5 +351,41 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// TestCacheFollowsWrites: cached responses and tokens go stale with any
+// write, whichever connection makes it.
+func TestCacheFollowsWrites(t *testing.T) {
+	e := newEnv(t)
+	total := func() string {
+		status, _, body := e.get(t, "/api/v1/trial-balance", httpapi.Auditor)
+		var tb struct{ Totals []struct{ Debits string } }
+		if err := json.Unmarshal([]byte(body), &tb); err != nil || status != 200 || len(tb.Totals) != 1 {
+			t.Fatalf("%d %s", status, body)
+		}
+		return tb.Totals[0].Debits
+	}
+	if got := total(); got != "1450.60" {
+		t.Fatalf("debits %s", got)
+	}
+	if got := total(); got != "1450.60" { // from the cache
+		t.Fatalf("debits %s", got)
+	}
+	// A write through the read-write connection, as another process would.
+	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\nx,2026-03-20,openai,aws,9.40,USD\n"),
+		sqlite.ImportOptions{FileName: "late.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := total(); got != "1460.00" {
+		t.Errorf("after an import, debits %s, want 1460.00", got)
+	}
+	// A revoked token stops working at once.
+	ts, _ := e.rw.Tokens(context.Background())
+	if err := e.rw.RevokeToken(context.Background(), ts[0].ID); err != nil { // the auditor's
+		t.Fatal(err)
+	}
+	if status, _, _ := e.get(t, "/api/v1/trial-balance", httpapi.Auditor); status != 401 {
+		t.Errorf("revoked token: status %d, want 401", status)
 	}
 }

@@ -20,6 +20,9 @@ import (
 // by scenarios, so read-only roles never touch a writable connection) and
 // one on the read-write connection (used by the writing endpoints).
 type Backend struct {
+	// Versioner (read backend only) enables the response and token caches.
+	Versioner Versioner
+
 	Ledger     Ledger
 	Verifier   Verifier
 	Events     Events

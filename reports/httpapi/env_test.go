@@ -93,6 +93,12 @@ func newEnv(t *testing.T) *env {
 	read := httpapi.Backend{Contracts: fakeContracts{c}, Statements: fakeStatements{}, Caps: fakeCaps{}, Scenarios: fakeScenarios{}}
 	write := read
 	sqlitebackend.Fill(&read, e.ro, false)
+	ver, err := sqlitebackend.NewVersion(context.Background(), e.ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ver.Close() })
+	read.Versioner = ver
 	sqlitebackend.Fill(&write, rw, true)
 	write.Runner, write.PeriodCloser, write.Payer, write.ContractWriter = fakeWriter{}, fakeWriter{}, fakeWriter{}, fakeWriter{}
 	e.srv = httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: e.ro}, Clock: fixedClock{t0},

@@ -46,6 +46,8 @@ type Config struct {
 	SecureCookie bool
 	// Timeout overrides DefaultTimeout for ordinary requests (tests).
 	Timeout time.Duration
+	// NoCache turns off the response and token caches (benchmarks).
+	NoCache bool
 }
 
 // Server is the http.Handler of the API and the web view.
@@ -59,6 +61,7 @@ type Server struct {
 	router  *mux.Router
 	routes  map[string]*routeDef
 	ready   atomic.Bool
+	cache   *respCache
 }
 
 // routeDef is one route: its name (the permission table's key), path
@@ -72,6 +75,7 @@ type routeDef struct {
 	body    int64         // body size limit (0: MaxBodyBytes)
 	timeout time.Duration // 0: the server's default
 	web     bool          // a web view page: cookie auth, HTML errors
+	cache   bool          // GET responses may be cached by data version
 }
 
 // New builds the server and its routes.
@@ -96,6 +100,7 @@ func New(cfg Config) *Server {
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, ledger.Errorf(EMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path))
 	})
+	s.cache = newRespCache()
 	s.routes = map[string]*routeDef{}
 	for _, d := range append(s.apiRoutes(), s.webRoutes()...) {
 		d := d
@@ -168,6 +173,17 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 				fail(w, r, &panicError{p})
 			}
 		}()
+		// The data version, read once before anything else, tags what
+		// this request may cache (tokens, the response).
+		version, versioned := int64(0), false
+		if vr := s.read.Versioner; vr != nil && !s.cfg.NoCache {
+			v, err := vr.DataVersion(r.Context())
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+			version, versioned = v, true
+		}
 		if !isPublic(d.name, r.Method) {
 			tok := bearerToken(r, d.web)
 			if tok == "" {
@@ -178,10 +194,19 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 				fail(w, r, ledger.Errorf(ledger.EUNAUTHORIZED, "this server accepts no tokens"))
 				return
 			}
-			p, err := s.cfg.Auth.Authenticate(r.Context(), tok)
-			if err != nil {
-				fail(w, r, err)
-				return
+			p, cached := Principal{}, false
+			if versioned {
+				p, cached = s.cache.principal(tok, version)
+			}
+			if !cached {
+				var err error
+				if p, err = s.cfg.Auth.Authenticate(r.Context(), tok); err != nil {
+					fail(w, r, err)
+					return
+				}
+				if versioned {
+					s.cache.putPrincipal(tok, version, p)
+				}
 			}
 			if !allowed(d.name, r.Method, p.Role) {
 				fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "role %s may not %s %s", p.Role, r.Method, r.URL.Path))
@@ -211,10 +236,32 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 		if timeout == 0 {
 			timeout = s.cfg.Timeout
 		}
+		cacheKey := ""
+		if versioned && d.cache && r.Method == http.MethodGet {
+			cacheKey = r.URL.RequestURI()
+			if c := s.cache.get(cacheKey, version); c != nil {
+				for k, v := range c.header {
+					w.Header()[k] = v
+				}
+				w.Write(c.body)
+				return
+			}
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		if err := d.handler(w, r.WithContext(ctx)); err != nil {
+		rec := &recorder{ResponseWriter: w}
+		err := d.handler(rec, r.WithContext(ctx))
+		switch {
+		case err != nil && rec.status != 0:
+			// The response had begun (the client may be gone): too late
+			// for an error response.
+			s.log.DebugContext(r.Context(), "response cut short", "path", r.URL.Path, "error", err)
+		case err != nil && r.Context().Err() != nil:
+			s.log.DebugContext(r.Context(), "client went away", "path", r.URL.Path, "error", err)
+		case err != nil:
 			fail(w, r, mapRequestError(err, limit))
+		case cacheKey != "" && rec.status == http.StatusOK && len(rec.body) <= maxCachedBody:
+			s.cache.put(cacheKey, &cachedResponse{version: version, header: w.Header().Clone(), body: rec.body})
 		}
 	})
 }

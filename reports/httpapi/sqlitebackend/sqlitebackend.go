@@ -5,6 +5,7 @@ package sqlitebackend
 
 import (
 	"context"
+	"database/sql"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -32,6 +34,36 @@ func Fill(b *httpapi.Backend, db *sqlite.DB, writable bool) {
 		b.Tokens = TokenAdmin{db}
 	}
 }
+
+// Version reports SQLite's data_version on one dedicated connection: it
+// changes whenever another connection (of this process or another one)
+// commits, which is every write, since this connection never writes.
+type Version struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+}
+
+// NewVersion takes a connection from db's read pool for good; Close gives
+// it back.
+func NewVersion(ctx context.Context, db *sqlite.DB) (*Version, error) {
+	c, err := db.Reader().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Version{conn: c}, nil
+}
+
+// DataVersion returns the current data version.
+func (v *Version) DataVersion(ctx context.Context) (int64, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var n int64
+	err := v.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&n)
+	return n, err
+}
+
+// Close releases the connection.
+func (v *Version) Close() error { return v.conn.Close() }
 
 // Auth authenticates bearer tokens against the token table.
 type Auth struct{ DB *sqlite.DB }
