@@ -99,10 +99,21 @@ func randAmount(rng *rand.Rand) decimal.Decimal {
 
 // randEntry returns a balanced entry dated after the closed date.
 func (m *model) randEntry(rng *rand.Rand, n int) ledger.Entry {
+	return m.randEntryID(rng, fmt.Sprintf("e%d", n))
+}
+
+func randAccount(rng *rand.Rand) string {
+	if rng.Intn(8) == 0 { // now and then an account never seen before
+		return fmt.Sprintf("%s:fresh:a%d", []string{"assets", "income", "expenses"}[rng.Intn(3)], rng.Intn(100000))
+	}
+	return randAccounts[rng.Intn(len(randAccounts))]
+}
+
+func (m *model) randEntryID(rng *rand.Rand, id string) ledger.Entry {
 	e := ledger.Entry{
-		Key:         ledger.Key{Source: []string{"import", "run"}[rng.Intn(2)], ExternalID: fmt.Sprintf("e%d", n)},
+		Key:         ledger.Key{Source: []string{"import", "run"}[rng.Intn(2)], ExternalID: id},
 		Date:        m.openDate(rng),
-		Description: fmt.Sprintf("random %d", n),
+		Description: "random " + id,
 	}
 	if rng.Intn(3) == 0 {
 		e.Meta = map[string]string{"batch": fmt.Sprint(rng.Intn(5)), "contract": "c1"}
@@ -116,9 +127,9 @@ func (m *model) randEntry(rng *rand.Rand, n int) ledger.Entry {
 		for i := 0; i < 1+rng.Intn(3); i++ {
 			a := randAmount(rng)
 			sum = sum.Add(a)
-			e.Postings = append(e.Postings, ledger.Posting{Account: randAccounts[rng.Intn(len(randAccounts))], Amount: a, Currency: c})
+			e.Postings = append(e.Postings, ledger.Posting{Account: randAccount(rng), Amount: a, Currency: c})
 		}
-		e.Postings = append(e.Postings, ledger.Posting{Account: randAccounts[rng.Intn(len(randAccounts))], Amount: sum.Neg(), Currency: c})
+		e.Postings = append(e.Postings, ledger.Posting{Account: randAccount(rng), Amount: sum.Neg(), Currency: c})
 	}
 	return e
 }
@@ -149,7 +160,7 @@ func (m *model) apply(es []ledger.Entry, res []ledger.PostResult) {
 
 // invalid makes a write that must be refused, and says why.
 func (m *model) invalid(rng *rand.Rand, n int) (ledger.Entry, string) {
-	e := m.randEntry(rng, n)
+	e := m.randEntryID(rng, fmt.Sprintf("bad%d", n))
 	for {
 		switch rng.Intn(6) {
 		case 0:
@@ -203,7 +214,7 @@ func TestRandomInvariants(t *testing.T) {
 	var accepted, rejected, duplicates, closes int
 	for op := 0; op < *opsFlag; op++ {
 		clock.Advance(time.Duration(rng.Intn(5000)) * time.Millisecond)
-		switch r := rng.Intn(20); {
+		switch r := rng.Intn(22); {
 		case r < 11: // a valid batch, sometimes with identical retries mixed in
 			var batch []ledger.Entry
 			for i := 0; i < 1+rng.Intn(6); i++ {
@@ -247,6 +258,37 @@ func TestRandomInvariants(t *testing.T) {
 			}
 			if dbDigest(t, db.Reader()) != before {
 				t.Fatalf("op %d: an identical retry changed the database", op)
+			}
+		case r < 20: // one transaction of several calls, some failing (and caught)
+			var okBatches [][]ledger.Entry
+			var okResults [][]ledger.PostResult
+			err := db.WithTx(ctx, func(tx *sqlite.Tx) error {
+				for k := 0; k < 1+rng.Intn(4); k++ {
+					var batch []ledger.Entry
+					for i := 0; i < 1+rng.Intn(3); i++ {
+						batch = append(batch, m.randEntryID(rng, fmt.Sprintf("t%d-%d-%d", op, k, i)))
+					}
+					if rng.Intn(2) == 0 {
+						bad, why := m.invalid(rng, op*10+k)
+						batch = append(batch, bad)
+						if _, err := tx.PostEntries(batch); err == nil {
+							return fmt.Errorf("%s entry accepted inside a transaction", why)
+						}
+						continue
+					}
+					res, err := tx.PostEntries(batch)
+					if err != nil {
+						return err
+					}
+					okBatches, okResults = append(okBatches, batch), append(okResults, res)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("op %d: transaction: %v", op, err)
+			}
+			for i := range okBatches {
+				m.apply(okBatches[i], okResults[i])
 			}
 		default: // close forward, or try to close backwards
 			if !m.closed.IsZero() && rng.Intn(3) == 0 {
