@@ -13,6 +13,8 @@ type Result struct {
 	Horizon        string          `json:"horizon"`
 	Variants       []VariantResult `json:"variants"`
 	Warnings       []string        `json:"warnings,omitempty"`
+
+	omitted int // variants left out of a chart
 }
 
 // VariantResult is what one variant projects.

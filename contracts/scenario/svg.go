@@ -22,6 +22,9 @@ const (
 	marginBottom = 60
 )
 
+// maxChartVariants is the most variants a chart draws.
+const maxChartVariants = 12
+
 // palette holds the variants' line colours (colour-blind safe, Okabe–Ito),
 // reused in order when there are more variants.
 var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"}
@@ -32,6 +35,14 @@ var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#
 // horizontal line, and each binding point marked with a dot and its period.
 // Panels are stacked vertically in one SVG document.
 func (r *Result) WriteSVG(w io.Writer) error {
+	if len(r.Variants) > maxChartVariants {
+		// A chart of hundreds of lines says nothing: draw the first ones and
+		// say how many were left out.
+		rr := *r
+		rr.Variants = r.Variants[:maxChartVariants]
+		rr.omitted = len(r.Variants) - maxChartVariants
+		r = &rr
+	}
 	panels := r.chartPanels()
 	var b bytes.Buffer
 	height := panelHeight * len(panels)
@@ -261,6 +272,10 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 		y := ly + 20 + 18*float64(vi)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"/>`+"\n", f1(lx), f1(y-4), f1(lx+22), f1(y-4), col)
 		fmt.Fprintf(b, `<text x="%s" y="%s">%s</text>`+"\n", f1(lx+28), f1(y), esc(shorten(v.Name, 30)))
+	}
+	if r.omitted > 0 {
+		y := ly + 20 + 18*float64(len(r.Variants))
+		fmt.Fprintf(b, `<text x="%s" y="%s" fill="#666">+%d more not drawn</text>`+"\n", f1(lx), f1(y), r.omitted)
 	}
 	b.WriteString("</g>\n")
 }

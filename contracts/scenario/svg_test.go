@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +94,28 @@ func checkXML(t *testing.T, doc []byte) {
 	}
 	if root != "http://www.w3.org/2000/svg svg" {
 		t.Errorf("root element = %q, want svg in the SVG namespace", root)
+	}
+}
+
+// TestSVGManyVariants draws at most 12 variants and says how many it left out.
+func TestSVGManyVariants(t *testing.T) {
+	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000", 1)+`
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "100"}]
+sweep: {streams[0].start: ["100", "200", "300", "400", "500", "600", "700", "800", "900", "1000", "1100", "1200", "1300", "1400", "1500"]}
+`, Sources{})
+	var b bytes.Buffer
+	if err := res.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	checkXML(t, b.Bytes())
+	if n := strings.Count(b.String(), `class="variant"`); n != 12 {
+		t.Errorf("%d lines drawn, want 12", n)
+	}
+	if !strings.Contains(b.String(), ">+3 more not drawn<") {
+		t.Errorf("no note of the 3 variants left out")
+	}
+	if len(res.Variants) != 15 {
+		t.Errorf("WriteSVG changed the result: %d variants", len(res.Variants))
 	}
 }
