@@ -501,8 +501,8 @@ func sameContent(e, prev *ledger.Entry) error {
 		return nil
 	}
 	was, now := firstDifference(oldC, newC)
-	return ledger.Errorf(ledger.ECONFLICT, "entry %q conflicts with entry %d posted earlier under the same key: posted %s, now %s",
-		e.Key.String(), prev.ID, was, now)
+	return ledger.Errorf(ledger.ECONFLICT, "entry %q appears twice in one batch with different content: first %s, then %s",
+		e.Key.String(), was, now)
 }
 
 // sameAsPosted compares e with the entry already posted under its key.

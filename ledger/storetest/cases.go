@@ -130,6 +130,15 @@ func testConflict(t *testing.T, open Opener) {
 			e.Postings = append(e.Postings, P("assets:cash:x", "1", "EUR"), P("equity:x", "-1", "EUR"))
 		}, `entry "test/a" conflicts with entry 1 posted earlier under the same key: posted (nothing), now "posting=assets:cash:x 1 EUR"`},
 	}
+	t.Run("within one batch", func(t *testing.T) {
+		b := Sale("b", "2026-03-01", "1", "USD")
+		b2 := Sale("b", "2026-03-01", "2", "USD")
+		_, err := j.Post(ctx, []ledger.Entry{b, b2})
+		wantError(t, err, ledger.ECONFLICT, `entry "test/b" appears twice in one batch with different content: first "posting=assets:receivable:s:c 1 USD", then "posting=assets:receivable:s:c 2 USD"`)
+		if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
+			t.Errorf("entries after conflict %v, want [1]", got)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Sale("a", "2026-03-01", "10.50", "USD")
