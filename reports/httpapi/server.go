@@ -161,9 +161,16 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
 			info.route = d.name
 		}
-		fail := s.writeError
+		report := s.writeError
 		if d.web {
-			fail = s.webError
+			report = s.webError
+		}
+		fail := func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() != nil { // the client went away: nobody to tell
+				s.log.DebugContext(r.Context(), "client went away", "path", r.URL.Path, "error", err)
+				return
+			}
+			report(w, r, err)
 		}
 		defer func() {
 			if p := recover(); p != nil {
@@ -256,8 +263,6 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 			// The response had begun (the client may be gone): too late
 			// for an error response.
 			s.log.DebugContext(r.Context(), "response cut short", "path", r.URL.Path, "error", err)
-		case err != nil && r.Context().Err() != nil:
-			s.log.DebugContext(r.Context(), "client went away", "path", r.URL.Path, "error", err)
 		case err != nil:
 			fail(w, r, mapRequestError(err, limit))
 		case cacheKey != "" && rec.status == http.StatusOK && len(rec.body) <= maxCachedBody:
