@@ -102,7 +102,8 @@ func TestSVGManyVariants(t *testing.T) {
 	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000", 1)+`
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "100"}]
-sweep: {streams[0].start: ["100", "200", "300", "400", "500", "600", "700", "800", "900", "1000", "1100", "1200", "1300", "1400", "1500"]}
+sweep:
+  streams[0].start: ["100", "200", "300", "400", "500", "600", "700", "800", "900", "1000", "1100", "1200", "1300", "1400", "1500"]
 `, Sources{})
 	var b bytes.Buffer
 	if err := res.WriteSVG(&b); err != nil {
