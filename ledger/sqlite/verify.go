@@ -82,21 +82,50 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
-	after := int64(0)
-	for {
-		chunk, err := readChunk(ctx, rtx, "1", nil, after, verifyChunk)
-		if err != nil {
-			return res, err
+	// Reading (SQLite) and checking (hashing) overlap: a reader goroutine
+	// streams chunks, this one checks them in order.
+	rctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan []rawEntry, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		after := int64(0)
+		for {
+			chunk, err := readChunk(rctx, rtx, "1", nil, after, verifyChunk)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case chunks <- chunk:
+			case <-rctx.Done():
+				readErr <- rctx.Err()
+				return
+			}
+			if len(chunk) < verifyChunk {
+				readErr <- nil
+				return
+			}
+			after = chunk[len(chunk)-1].id
 		}
+	}()
+	var checkErr error
+	for chunk := range chunks {
 		for i := range chunk {
-			if err := v.check(&chunk[i]); err != nil {
-				return res, err
+			if checkErr == nil {
+				checkErr = v.check(&chunk[i])
 			}
 		}
-		if len(chunk) < verifyChunk {
-			break
+		if checkErr != nil {
+			cancel() // the reader stops; drain until it closes the channel
 		}
-		after = chunk[len(chunk)-1].id
+	}
+	cancel()
+	if err := <-readErr; checkErr == nil && err != nil {
+		checkErr = err
+	}
+	if checkErr != nil {
+		return res, checkErr
 	}
 	if err := v.orphans(ctx, rtx); err != nil {
 		return res, err
