@@ -102,88 +102,113 @@ func parseFloat(s string) float64 {
 	return f
 }
 
+// plot is one panel being drawn: its data, its scales and the output.
+type plot struct {
+	b              *bytes.Buffer
+	r              *Result
+	pn             panel
+	x0, x1, y0, y1 float64 // plot area; y0 is the axis (value 0), y1 the top
+	ymax, step     float64 // the y axis runs from 0 to ymax in ticks of step
+	labels         []string
+}
+
 func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
-	x0, x1 := float64(marginLeft), float64(chartWidth-marginRight)
-	y0, y1 := top+panelHeight-marginBottom, top+marginTop // y0 is the axis (value 0)
-	// The y range covers every line and every total cap.
+	pl := &plot{b: b, r: r, pn: pn,
+		x0: marginLeft, x1: chartWidth - marginRight, y0: top + panelHeight - marginBottom, y1: top + marginTop}
+	pl.scale()
+	fmt.Fprintf(b, `<g class="panel" data-rule="%s">`+"\n", esc(pn.rule))
+	fmt.Fprintf(b, `<text x="%s" y="%s" font-size="15" font-weight="bold">%s</text>`+"\n", f1(pl.x0), f1(top+28), esc(pn.title))
+	pl.frame()
+	pl.caps()
+	pl.lines()
+	pl.bindings()
+	pl.legend()
+	b.WriteString("</g>\n")
+}
+
+// scale fixes the axes: periods of the longest variant; amounts up to every
+// line and every total cap, plus 5%, on a round step.
+func (pl *plot) scale() {
 	ymax := 0.0
-	nPeriods := 0
-	var labels []string
-	for vi := range r.Variants {
-		v := &r.Variants[vi]
-		for _, f := range pn.series(v) {
+	for vi := range pl.r.Variants {
+		v := &pl.r.Variants[vi]
+		for _, f := range pl.pn.series(v) {
 			ymax = math.Max(ymax, f)
 		}
-		if len(v.Periods) > nPeriods {
-			nPeriods = len(v.Periods)
-			labels = labels[:0]
+		if len(v.Periods) > len(pl.labels) {
+			pl.labels = pl.labels[:0]
 			for _, p := range v.Periods {
-				labels = append(labels, p.Period)
+				pl.labels = append(pl.labels, p.Period)
 			}
 		}
 		for _, c := range v.Caps {
-			if c.Rule == pn.rule && c.Kind == "total" {
+			if c.Rule == pl.pn.rule && c.Kind == "total" {
 				ymax = math.Max(ymax, parseFloat(c.Limit))
 			}
 		}
 	}
-	step := niceStep(ymax / 5)
-	top_ := step * math.Ceil(ymax*1.05/step)
-	if top_ <= 0 {
-		top_, step = 1, 1
+	pl.step = niceStep(ymax / 5)
+	pl.ymax = pl.step * math.Ceil(ymax*1.05/pl.step)
+	if pl.ymax <= 0 {
+		pl.ymax, pl.step = 1, 1
 	}
-	xAt := func(i int) float64 {
-		if nPeriods <= 1 {
-			return x0
-		}
-		return x0 + (x1-x0)*float64(i)/float64(nPeriods-1)
-	}
-	yAt := func(v float64) float64 { return y0 - (y0-y1)*v/top_ }
+}
 
-	fmt.Fprintf(b, `<g class="panel" data-rule="%s">`+"\n", esc(pn.rule))
-	fmt.Fprintf(b, `<text x="%s" y="%s" font-size="15" font-weight="bold">%s</text>`+"\n", f1(x0), f1(top+28), esc(pn.title))
-	// Grid and y ticks.
-	for k := 0; float64(k)*step <= top_+step/2; k++ {
-		v := float64(k) * step
-		y := yAt(v)
+func (pl *plot) xAt(i int) float64 {
+	if len(pl.labels) <= 1 {
+		return pl.x0
+	}
+	return pl.x0 + (pl.x1-pl.x0)*float64(i)/float64(len(pl.labels)-1)
+}
+
+func (pl *plot) yAt(v float64) float64 { return pl.y0 - (pl.y0-pl.y1)*v/pl.ymax }
+
+// frame draws the grid, the axes with their ticks and titles, and the
+// divider between actuals and projection.
+func (pl *plot) frame() {
+	b, x0, x1, y0, y1 := pl.b, pl.x0, pl.x1, pl.y0, pl.y1
+	for k := 0; float64(k)*pl.step <= pl.ymax+pl.step/2; k++ {
+		v := float64(k) * pl.step
+		y := pl.yAt(v)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e0e0e0"/>`+"\n", f1(x0), f1(y), f1(x1), f1(y))
 		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="end">%s</text>`+"\n", f1(x0-8), f1(y+4), esc(shortAmount(v)))
 	}
-	// Axes.
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x0), f1(y0), f1(x1), f1(y0))
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x0), f1(y0), f1(x0), f1(y1))
 	// X ticks: at most about 12, on round periods (quarters, half years, years).
-	tick := xTicks(labels)
-	for i, l := range labels {
+	tick := xTicks(pl.labels)
+	for i, l := range pl.labels {
 		if tick(i) {
-			x := xAt(i)
+			x := pl.xAt(i)
 			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333"/>`+"\n", f1(x), f1(y0), f1(x), f1(y0+5))
 			fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", f1(x), f1(y0+20), esc(l))
 		}
 	}
-	if r.ActualsThrough != "" {
-		for i, l := range labels {
-			if l == r.FirstProjected {
-				x := (xAt(i-1) + xAt(i)) / 2
+	if pl.r.ActualsThrough != "" {
+		for i, l := range pl.labels {
+			if l == pl.r.FirstProjected {
+				x := (pl.xAt(i-1) + pl.xAt(i)) / 2
 				fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#999" stroke-dasharray="2,3"/>`+"\n", f1(x), f1(y0), f1(x), f1(y1))
 				fmt.Fprintf(b, `<text x="%s" y="%s" fill="#666" text-anchor="end">actuals</text>`+"\n", f1(x-4), f1(y1+12))
 				fmt.Fprintf(b, `<text x="%s" y="%s" fill="#666">projection</text>`+"\n", f1(x+4), f1(y1+12))
 			}
 		}
 	}
-	// Axis titles.
 	fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle">period</text>`+"\n", f1((x0+x1)/2), f1(y0+45))
 	fmt.Fprintf(b, `<text transform="translate(%s %s) rotate(-90)" text-anchor="middle">cumulative obligations (%s)</text>`+"\n",
-		f1(x0-85), f1((y0+y1)/2), esc(r.Currency))
-	// Total caps: one dashed line per distinct limit, labelled.
+		f1(x0-85), f1((y0+y1)/2), esc(pl.r.Currency))
+}
+
+// caps draws one dashed line per distinct total cap limit, labelled.
+func (pl *plot) caps() {
 	type capLine struct {
 		limit    string
 		variants []string
 	}
 	var caps []capLine
-	for _, v := range r.Variants {
+	for _, v := range pl.r.Variants {
 		for _, c := range v.Caps {
-			if c.Rule != pn.rule || c.Kind != "total" {
+			if c.Rule != pl.pn.rule || c.Kind != "total" {
 				continue
 			}
 			found := false
@@ -199,12 +224,12 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 		}
 	}
 	for _, cl := range caps {
-		y := yAt(parseFloat(cl.limit))
-		fmt.Fprintf(b, `<line class="cap" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#B00020" stroke-width="1.5" stroke-dasharray="8,4"/>`+"\n",
-			f1(x0), f1(y), f1(x1), f1(y))
+		y := pl.yAt(parseFloat(cl.limit))
+		fmt.Fprintf(pl.b, `<line class="cap" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#B00020" stroke-width="1.5" stroke-dasharray="8,4"/>`+"\n",
+			f1(pl.x0), f1(y), f1(pl.x1), f1(y))
 		who := ""
 		switch {
-		case len(cl.variants) == len(r.Variants):
+		case len(cl.variants) == len(pl.r.Variants):
 		case len(cl.variants) <= 2:
 			who = " (" + strings.Join(cl.variants, ", ") + ")"
 		default:
@@ -212,40 +237,46 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 		}
 		// Labelled below the line at its left end: binding labels sit above
 		// their points, which lie towards the right.
-		fmt.Fprintf(b, `<text x="%s" y="%s" fill="#B00020">total cap %s%s</text>`+"\n",
-			f1(x0+6), f1(y+15), esc(shortAmount(parseFloat(cl.limit))), esc(who))
+		fmt.Fprintf(pl.b, `<text x="%s" y="%s" fill="#B00020">total cap %s%s</text>`+"\n",
+			f1(pl.x0+6), f1(y+15), esc(shortAmount(parseFloat(cl.limit))), esc(who))
 	}
-	// Lines, then binding points on top.
-	for vi := range r.Variants {
-		v := &r.Variants[vi]
-		col := palette[vi%len(palette)]
+}
+
+// lines draws one polyline per variant.
+func (pl *plot) lines() {
+	for vi := range pl.r.Variants {
+		v := &pl.r.Variants[vi]
 		var pts []string
-		for i, f := range pn.series(v) {
-			pts = append(pts, f1(xAt(i))+","+f1(yAt(f)))
+		for i, f := range pl.pn.series(v) {
+			pts = append(pts, f1(pl.xAt(i))+","+f1(pl.yAt(f)))
 		}
-		fmt.Fprintf(b, `<polyline class="variant" data-variant="%s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n",
-			esc(v.Name), col, strings.Join(pts, " "))
+		fmt.Fprintf(pl.b, `<polyline class="variant" data-variant="%s" fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n",
+			esc(v.Name), palette[vi%len(palette)], strings.Join(pts, " "))
 	}
-	var placed [][2]float64 // label anchors already drawn, to avoid overlaps
-	for vi := range r.Variants {
-		v := &r.Variants[vi]
+}
+
+// bindings marks each binding point with a dot and a label; a label that
+// would overlap one already drawn moves up, with a leader line.
+func (pl *plot) bindings() {
+	var placed [][2]float64
+	for vi := range pl.r.Variants {
+		v := &pl.r.Variants[vi]
 		col := palette[vi%len(palette)]
-		s := pn.series(v)
+		s := pl.pn.series(v)
 		for _, c := range v.Caps {
-			if c.Rule != pn.rule || c.BindsIn == "never" {
+			if c.Rule != pl.pn.rule || c.BindsIn == "never" {
 				continue
 			}
 			for i, p := range v.Periods {
 				if p.Period != c.BindsIn {
 					continue
 				}
-				x, y := xAt(i), yAt(s[i])
-				fmt.Fprintf(b, `<circle class="binds" cx="%s" cy="%s" r="5" fill="%s" stroke="#fff" stroke-width="1.5"/>`+"\n", f1(x), f1(y), col)
+				x, y := pl.xAt(i), pl.yAt(s[i])
+				fmt.Fprintf(pl.b, `<circle class="binds" cx="%s" cy="%s" r="5" fill="%s" stroke="#fff" stroke-width="1.5"/>`+"\n", f1(x), f1(y), col)
 				label := c.BindsIn
 				if c.Kind != "total" {
 					label = c.Kind + " " + label
 				}
-				// Move a label up while it would overlap one already drawn.
 				ly := y - 10
 				for moved := true; moved; {
 					moved = false
@@ -257,27 +288,28 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 				}
 				placed = append(placed, [2]float64{x, ly})
 				if ly < y-12 {
-					fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="0.8"/>`+"\n", f1(x), f1(y-5), f1(x-4), f1(ly+2), col)
+					fmt.Fprintf(pl.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="0.8"/>`+"\n", f1(x), f1(y-5), f1(x-4), f1(ly+2), col)
 				}
-				fmt.Fprintf(b, `<text x="%s" y="%s" fill="%s" text-anchor="end" font-weight="bold">binds %s</text>`+"\n",
+				fmt.Fprintf(pl.b, `<text x="%s" y="%s" fill="%s" text-anchor="end" font-weight="bold">binds %s</text>`+"\n",
 					f1(x-6), f1(ly), col, esc(label))
 			}
 		}
 	}
-	// Legend.
-	lx, ly := x1+20, y1+40
-	fmt.Fprintf(b, `<text x="%s" y="%s" font-weight="bold">variants</text>`+"\n", f1(lx), f1(ly))
-	for vi, v := range r.Variants {
-		col := palette[vi%len(palette)]
+}
+
+// legend lists the variants with their colours, right of the plot.
+func (pl *plot) legend() {
+	lx, ly := pl.x1+20, pl.y1+40
+	fmt.Fprintf(pl.b, `<text x="%s" y="%s" font-weight="bold">variants</text>`+"\n", f1(lx), f1(ly))
+	for vi, v := range pl.r.Variants {
 		y := ly + 20 + 18*float64(vi)
-		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"/>`+"\n", f1(lx), f1(y-4), f1(lx+22), f1(y-4), col)
-		fmt.Fprintf(b, `<text x="%s" y="%s">%s</text>`+"\n", f1(lx+28), f1(y), esc(shorten(v.Name, 30)))
+		fmt.Fprintf(pl.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"/>`+"\n", f1(lx), f1(y-4), f1(lx+22), f1(y-4), palette[vi%len(palette)])
+		fmt.Fprintf(pl.b, `<text x="%s" y="%s">%s</text>`+"\n", f1(lx+28), f1(y), esc(shorten(v.Name, 30)))
 	}
-	if r.omitted > 0 {
-		y := ly + 20 + 18*float64(len(r.Variants))
-		fmt.Fprintf(b, `<text x="%s" y="%s" fill="#666">+%d more not drawn</text>`+"\n", f1(lx), f1(y), r.omitted)
+	if pl.r.omitted > 0 {
+		y := ly + 20 + 18*float64(len(pl.r.Variants))
+		fmt.Fprintf(pl.b, `<text x="%s" y="%s" fill="#666">+%d more not drawn</text>`+"\n", f1(lx), f1(y), pl.r.omitted)
 	}
-	b.WriteString("</g>\n")
 }
 
 // niceStep rounds x up to 1, 2 or 5 times a power of ten.
