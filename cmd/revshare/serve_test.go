@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `revshare --db path serve --addr 127.0.0.1:0` and returns
+// its base URL and a stop function that cancels it (as SIGINT does) and
+// returns Run's error.
+func startServe(t *testing.T, path string) (string, func() error) {
+	t.Helper()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	m := NewMain()
+	m.Stdout, m.Stderr = out, errOut
+	m.Getenv = func(string) string { return "" }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		err := m.Run(ctx, []string{"--db", path, "serve", "--addr", "127.0.0.1:0"})
+		m.Close()
+		done <- err
+	}()
+	re := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)/`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1], func() error { cancel(); return <-done }
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s %s", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func call(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeEndToEnd: Main serves a temp database on port 0; tokens made by
+// `revshare token create` work; finance imports and closes over HTTP; the
+// trial balance over HTTP agrees with `revshare balance`; an auditor is
+// refused writes; cancelling the context stops the server cleanly.
+func TestServeEndToEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "e2e.db")
+	fin, _, err := runCLI(t, "--db", path, "token", "create", "--role", "finance", "--name", "fin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aud, _, err := runCLI(t, "--db", path, "token", "create", "--role", "auditor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, aud = strings.TrimSpace(fin), strings.TrimSpace(aud)
+	base, stop := startServe(t, path)
+
+	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,openai,direct,100.00,USD\ne2,2026-02-11,openai,azure,50.5,USD\n"
+	if status, body := call(t, "POST", base+"/api/v1/imports/usage?source=crm&file=jan.csv", aud, csv); status != 403 {
+		t.Errorf("auditor import: %d %s", status, body)
+	}
+	status, body := call(t, "POST", base+"/api/v1/imports/usage?source=crm&file=jan.csv", fin, csv)
+	if status != 200 || !strings.Contains(body, `"posted": 2`) {
+		t.Fatalf("import: %d %s", status, body)
+	}
+	if status, body := call(t, "POST", base+"/api/v1/periods/2026-01/close", fin, ""); status != 200 || !strings.Contains(body, `"closed_through": "2026-01-31"`) {
+		t.Errorf("close: %d %s", status, body)
+	}
+	if status, body := call(t, "GET", base+"/api/v1/verify", aud, ""); status != 200 || !strings.Contains(body, `"ok": true`) {
+		t.Errorf("verify: %d %s", status, body)
+	}
+	status, body = call(t, "GET", base+"/api/v1/trial-balance?as_of=2026-02-28", aud, "")
+	if status != 200 {
+		t.Fatalf("trial balance: %d %s", status, body)
+	}
+	cli, _, err := runCLI(t, "--db", path, "balance", "--as-of", "2026-02-28", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type line struct{ Account, Currency, Balance string }
+	var api, want struct{ Accounts []line }
+	json.Unmarshal([]byte(body), &api)
+	json.Unmarshal([]byte(cli), &want)
+	if len(api.Accounts) != 4 || !equalLines(api.Accounts, want.Accounts) {
+		t.Errorf("trial balance over HTTP %+v\n  revshare balance %+v", api.Accounts, want.Accounts)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve returned %v after cancel", err)
+	}
+}
+
+func equalLines[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
