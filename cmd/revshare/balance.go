@@ -54,11 +54,20 @@ func runBalance(ctx context.Context, m *Main, args []string) error {
 	tb := newTrialBalance(q, bs)
 	switch *format {
 	case "json":
-		return writeJSON(m.Stdout, tb)
+		err = writeJSON(m.Stdout, tb)
 	case "csv":
-		return tb.writeCSV(m.Stdout)
+		err = tb.writeCSV(m.Stdout)
+	default:
+		err = tb.writeTable(m.Stdout)
 	}
-	return tb.writeTable(m.Stdout)
+	// A sound journal cannot produce this (the database refuses unbalanced
+	// entries); say so loudly rather than print it silently.
+	for _, t := range tb.Totals {
+		if !decimal.RequireFromString(t.Balance).IsZero() {
+			fmt.Fprintf(m.Stderr, "warning: the %s total is %s, not zero: the database was altered; run revshare verify\n", t.Currency, t.Balance)
+		}
+	}
+	return err
 }
 
 // trialBalance is the printed form of a trial balance; amounts are strings,
