@@ -83,20 +83,6 @@ func (r *Result) WriteCSV(w io.Writer) error {
 // Amounts are grouped by thousands for reading ("38,000,000,000.00").
 func (r *Result) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	// section aligns the rows of one table on their own: the first column
-	// to the left, the others (amounts, periods) to the right.
-	section := func(rows [][]string) {
-		w0 := 0
-		for _, row := range rows {
-			w0 = max(w0, utf8.RuneCountInString(row[0]))
-		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		for _, row := range rows {
-			first := row[0] + strings.Repeat(" ", w0-utf8.RuneCountInString(row[0]))
-			fmt.Fprintln(tw, strings.Join(append([]string{first}, row[1:]...), "\t")+"\t")
-		}
-		tw.Flush()
-	}
 	title := r.Name
 	if title == "" {
 		title = "scenario"
@@ -107,97 +93,12 @@ func (r *Result) WriteTable(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "projected %s to %s\n", r.FirstProjected, r.Horizon)
 	}
-	for _, v := range r.Variants {
-		fmt.Fprintf(&b, "\nvariant %s\n", v.Name)
-		if len(v.Caps) > 0 {
-			rows := [][]string{{"rule", "cap", "limit", "binds in", "remaining at horizon"}}
-			for _, c := range v.Caps {
-				rows = append(rows, []string{c.Rule, c.Kind, group(c.Limit), c.BindsIn, group(c.RemainingAtHorizon)})
-			}
-			section(rows)
-		} else {
-			b.WriteString("  no caps\n")
-		}
-		b.WriteString("\n")
-		head := []string{"year", "obligations"}
-		if len(v.Years) > 0 && len(v.Years[0].Rules) > 1 {
-			for _, ra := range v.Years[0].Rules {
-				head = append(head, ra.Rule)
-			}
-		}
-		rows := [][]string{head}
-		for _, y := range v.Years {
-			row := []string{fmt.Sprint(y.Year), group(y.Obligations)}
-			if len(head) > 2 {
-				for _, ra := range y.Rules {
-					row = append(row, group(ra.Amount))
-				}
-			}
-			rows = append(rows, row)
-		}
-		if v.ActualsPaid != "" {
-			rows = append(rows, []string{"actuals paid", group(v.ActualsPaid)})
-		}
-		rows = append(rows, []string{"total paid", group(v.TotalPaid)})
-		for _, pp := range v.Pairs {
-			rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid)})
-		}
-		section(rows)
-		if d := v.Distribution; d != nil {
-			fmt.Fprintf(&b, "\n  Monte Carlo, %d runs\n", d.Runs)
-			rows := [][]string{{"", "P10", "P50", "P90"}}
-			for _, c := range d.Caps {
-				rows = append(rows, []string{c.Rule + " " + c.Kind + " binds in", c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90})
-			}
-			rows = append(rows, []string{"total paid", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90)})
-			for _, pp := range d.Pairs {
-				rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid.P10), group(pp.TotalPaid.P50), group(pp.TotalPaid.P90)})
-			}
-			section(rows)
-			for _, c := range d.Caps {
-				var ys []string
-				for _, y := range c.ByYearEnd {
-					ys = append(ys, fmt.Sprintf("%d %s", y.Year, y.Probability))
-				}
-				fmt.Fprintf(&b, "  P(%s %s bound by year end): %s\n", c.Rule, c.Kind, strings.Join(ys, ", "))
-			}
-		}
+	for i := range r.Variants {
+		writeVariantTable(&b, &r.Variants[i])
 	}
 	if len(r.Variants) > 1 {
 		b.WriteString("\ncomparison\n")
-		// Columns: every (rule, cap) of any variant, in order of first appearance.
-		type capKey struct{ rule, kind string }
-		var keys []capKey
-		seen := map[capKey]bool{}
-		for _, v := range r.Variants {
-			for _, c := range v.Caps {
-				if k := (capKey{c.Rule, c.Kind}); !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-		}
-		head := []string{"variant"}
-		for _, k := range keys {
-			head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
-		}
-		head = append(head, "total paid")
-		rows := [][]string{head}
-		for _, v := range r.Variants {
-			cells := []string{v.Name}
-			for _, k := range keys {
-				bind, rem := "-", "-"
-				for _, c := range v.Caps {
-					if c.Rule == k.rule && c.Kind == k.kind {
-						bind, rem = c.BindsIn, group(c.RemainingAtHorizon)
-					}
-				}
-				cells = append(cells, bind, rem)
-			}
-			cells = append(cells, group(v.TotalPaid))
-			rows = append(rows, cells)
-		}
-		section(rows)
+		writeSection(&b, r.comparisonRows())
 	}
 	for _, wmsg := range r.Warnings {
 		fmt.Fprintf(&b, "\nwarning: %s", wmsg)
@@ -207,6 +108,120 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeSection aligns the rows of one table on their own: the first column
+// to the left, the others (amounts, periods) to the right.
+func writeSection(b *strings.Builder, rows [][]string) {
+	w0 := 0
+	for _, row := range rows {
+		w0 = max(w0, utf8.RuneCountInString(row[0]))
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range rows {
+		first := row[0] + strings.Repeat(" ", w0-utf8.RuneCountInString(row[0]))
+		fmt.Fprintln(tw, strings.Join(append([]string{first}, row[1:]...), "\t")+"\t")
+	}
+	tw.Flush()
+}
+
+// writeVariantTable writes one variant: caps, years (per rule when there
+// are several), totals, and the Monte Carlo distribution.
+func writeVariantTable(b *strings.Builder, v *VariantResult) {
+	fmt.Fprintf(b, "\nvariant %s\n", v.Name)
+	if len(v.Caps) > 0 {
+		rows := [][]string{{"rule", "cap", "limit", "binds in", "remaining at horizon"}}
+		for _, c := range v.Caps {
+			rows = append(rows, []string{c.Rule, c.Kind, group(c.Limit), c.BindsIn, group(c.RemainingAtHorizon)})
+		}
+		writeSection(b, rows)
+	} else {
+		b.WriteString("  no caps\n")
+	}
+	b.WriteString("\n")
+	head := []string{"year", "obligations"}
+	if len(v.Years) > 0 && len(v.Years[0].Rules) > 1 {
+		for _, ra := range v.Years[0].Rules {
+			head = append(head, ra.Rule)
+		}
+	}
+	rows := [][]string{head}
+	for _, y := range v.Years {
+		row := []string{fmt.Sprint(y.Year), group(y.Obligations)}
+		if len(head) > 2 {
+			for _, ra := range y.Rules {
+				row = append(row, group(ra.Amount))
+			}
+		}
+		rows = append(rows, row)
+	}
+	if v.ActualsPaid != "" {
+		rows = append(rows, []string{"actuals paid", group(v.ActualsPaid)})
+	}
+	rows = append(rows, []string{"total paid", group(v.TotalPaid)})
+	for _, pp := range v.Pairs {
+		rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid)})
+	}
+	writeSection(b, rows)
+	if d := v.Distribution; d != nil {
+		writeDistribution(b, d)
+	}
+}
+
+func writeDistribution(b *strings.Builder, d *Distribution) {
+	fmt.Fprintf(b, "\n  Monte Carlo, %d runs\n", d.Runs)
+	rows := [][]string{{"", "P10", "P50", "P90"}}
+	for _, c := range d.Caps {
+		rows = append(rows, []string{c.Rule + " " + c.Kind + " binds in", c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90})
+	}
+	rows = append(rows, []string{"total paid", group(d.TotalPaid.P10), group(d.TotalPaid.P50), group(d.TotalPaid.P90)})
+	for _, pp := range d.Pairs {
+		rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid.P10), group(pp.TotalPaid.P50), group(pp.TotalPaid.P90)})
+	}
+	writeSection(b, rows)
+	for _, c := range d.Caps {
+		var ys []string
+		for _, y := range c.ByYearEnd {
+			ys = append(ys, fmt.Sprintf("%d %s", y.Year, y.Probability))
+		}
+		fmt.Fprintf(b, "  P(%s %s bound by year end): %s\n", c.Rule, c.Kind, strings.Join(ys, ", "))
+	}
+}
+
+// comparisonRows has one row per variant: when each cap binds, what remains
+// of it, and the total paid. Columns are every (rule, cap) of any variant,
+// in order of first appearance ("-" where a variant lacks that cap).
+func (r *Result) comparisonRows() [][]string {
+	type capKey struct{ rule, kind string }
+	var keys []capKey
+	seen := map[capKey]bool{}
+	for _, v := range r.Variants {
+		for _, c := range v.Caps {
+			if k := (capKey{c.Rule, c.Kind}); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	head := []string{"variant"}
+	for _, k := range keys {
+		head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
+	}
+	rows := [][]string{append(head, "total paid")}
+	for _, v := range r.Variants {
+		cells := []string{v.Name}
+		for _, k := range keys {
+			bind, rem := "-", "-"
+			for _, c := range v.Caps {
+				if c.Rule == k.rule && c.Kind == k.kind {
+					bind, rem = c.BindsIn, group(c.RemainingAtHorizon)
+				}
+			}
+			cells = append(cells, bind, rem)
+		}
+		rows = append(rows, append(cells, group(v.TotalPaid)))
+	}
+	return rows
 }
 
 // group inserts thousands separators in a decimal string: "-1234567.50"
