@@ -191,6 +191,9 @@ func (e *env) do(t *testing.T, method, path, body string, role httpapi.Role) (in
 	}
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
+	if rec.Code == http.StatusMethodNotAllowed && rec.Header().Get("Allow") == "" {
+		t.Errorf("%s %s: 405 without an Allow header", method, path)
+	}
 	return rec.Code, rec.Body.String()
 }
 

@@ -646,14 +646,30 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		return errNotImplemented("token management")
 	}
 	if r.Method == http.MethodGet {
+		pg, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		after, err := pg.afterID()
+		if err != nil {
+			return err
+		}
 		ts, err := s.write.Tokens.ListTokens(r.Context())
 		if err != nil {
 			return err
 		}
-		if ts == nil {
-			ts = []TokenInfo{}
+		out := list[TokenInfo]{Items: []TokenInfo{}}
+		for _, t := range ts {
+			if t.ID <= after {
+				continue
+			}
+			if len(out.Items) == pg.limit {
+				out.NextCursor = encodeCursor(strconv.FormatInt(out.Items[pg.limit-1].ID, 10))
+				break
+			}
+			out.Items = append(out.Items, t)
 		}
-		return writeJSON(w, http.StatusOK, list[TokenInfo]{Items: ts})
+		return writeJSON(w, http.StatusOK, out)
 	}
 	var req TokenRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,7 @@ func New(cfg Config) *Server {
 		s.writeError(w, r, ledger.Errorf(ledger.ENOTFOUND, "no such path: %s", r.URL.Path))
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.setAllow(w, r)
 		s.writeError(w, r, ledger.Errorf(EMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path))
 	})
 	s.cache = newRespCache()
@@ -112,6 +114,20 @@ func New(cfg Config) *Server {
 	}
 	s.ready.Store(true)
 	return s
+}
+
+// setAllow lists the methods of the route that matches r's path.
+func (s *Server) setAllow(w http.ResponseWriter, r *http.Request) {
+	for _, d := range s.routes {
+		var m mux.RouteMatch
+		rt := s.router.Get(d.name)
+		probe := r.Clone(r.Context())
+		probe.Method = d.methods[0]
+		if rt != nil && rt.Match(probe, &m) {
+			w.Header().Set("Allow", strings.Join(d.methods, ", "))
+			return
+		}
+	}
 }
 
 // Router exposes the routes, for tests that walk them.

@@ -177,7 +177,7 @@ paths = {
  "/api/v1/scenarios":{"post":op("runScenario","Evaluate a cap scenario (never writes)","scenarios",ok("Result"),
     body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles="analyst, admin",extra_err=("404","413","501"))},
  "/api/v1/tokens":{
-    "get":op("listTokens","API tokens (never their secrets)","admin",ok("TokenList"),roles="admin"),
+    "get":op("listTokens","API tokens (never their secrets)","admin",ok("TokenList"),[P("cursor"),P("limit")],roles="admin"),
     "post":op("createToken","Create a token; its secret is in this response only","admin",ok("CreatedToken","201",desc="created"),body=JSONBODY("TokenRequest"),roles="admin")},
  "/api/v1/tokens/{id}":{"delete":op("revokeToken","Revoke a token","admin",{"200":{"description":"revoked","content":{"application/json":{"schema":{"type":"object","properties":{"revoked":{"type":"integer","format":"int64"}}}}}}},[P("id")],roles="admin",extra_err=("404","409","501"))},
  "/":{"get":webop("webIndex","Web view: start page")},
