@@ -144,7 +144,22 @@ func TestRevenueGenEqualsRevenue(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		check(decimal.New(rng.Int64N(1e15), -rng.Int32N(5)).String(), decimal.New(rng.Int64N(200000)-90000, -6).String())
 	}
-	// With 40 digits the fallback is all but unreachable; with a precision
+	// Currencies of 0 and 3 minor units.
+	for _, cur := range []struct {
+		code  string
+		minor int32
+	}{{"JPY", 0}, {"BHD", 3}} {
+		for _, c := range [][2]string{{"123456789", "0.04"}, {"0.5", "0.5"}, {"1000.0005", "0.031337"}} {
+			want, _ := Revenue(dec(c[0]), dec(c[1]), len(out), cur.code)
+			rg.fill(out, dec(c[0]), dec(c[1]), cur.minor)
+			for k := range out {
+				if !out[k].Equal(want[k]) {
+					t.Fatalf("%s start %s g %s k %d: fast %s, exact %s", cur.code, c[0], c[1], k, out[k], want[k])
+				}
+			}
+		}
+	}
+	// With 38 digits the fallback is all but unreachable; with a precision
 	// of a few digits the error bound is wide and the fallback frequent, so
 	// equality there checks that the bound really bounds.
 	for _, prec := range []int{1, 3, 8, 15} {
