@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // The import benchmark (docs/import.md): it generates a usage CSV at run
@@ -254,5 +256,29 @@ func BenchmarkImportUsage1M(b *testing.B) {
 			b.Logf("%-26s %12.2f %12.0f %10.2f %14.0f %8.0f", r.name, r.c.Seconds, n/r.c.Seconds, raw.Seconds/r.c.Seconds,
 				n/r.c.CPU, float64(r.c.MaxRSS)/(1<<20))
 		}
+	}
+}
+
+// BenchmarkEachEvent streams every event of a database made by
+// BenchmarkImportUsage1M (REVSHARE_BENCH_DB names it):
+//
+//	REVSHARE_BENCH_DB=/path/import0.db go test ./ledger/sqlite -run '^$' -bench EachEvent -benchtime 1x
+func BenchmarkEachEvent(b *testing.B) {
+	path := os.Getenv("REVSHARE_BENCH_DB")
+	if path == "" {
+		b.Skip("set REVSHARE_BENCH_DB to a database with events")
+	}
+	db, err := Open(context.Background(), path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		start := time.Now()
+		if err := db.EachEvent(context.Background(), EventFilter{}, func(*ledger.Event) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
 	}
 }
