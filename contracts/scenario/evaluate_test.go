@@ -351,3 +351,20 @@ func TestMoneySum(t *testing.T) {
 		}
 	}
 }
+
+// TestCapUsedUpExactlyBinds: obligations 100 then 110 use a cap of 210 up
+// to the cent in 2027-02 without the engine cutting anything: that is the
+// binding period too.
+func TestCapUsedUpExactlyBinds(t *testing.T) {
+	res := runScenario(t, strings.Replace(smallContract, "{cap}", "210.00", 1)+`
+horizon: 2027-04
+streams:
+  - match: {seller: seller}
+    start: "1000.00"
+    growth: {monthly: "0.10"}
+`, Sources{})
+	v := res.Variants[0]
+	if c := v.Caps[0]; c.BindsIn != "2027-02" || c.RemainingAtHorizon != "0.00" || v.TotalPaid != "210.00" {
+		t.Errorf("cap %+v, total %s", c, v.TotalPaid)
+	}
+}
