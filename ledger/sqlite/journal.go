@@ -242,15 +242,29 @@ func (r *rawEntry) entry() (ledger.Entry, error) {
 }
 
 // TrialBalance sums postings per account and currency, ordered by account
-// then currency. The sums run in SQL over the integer columns and are exact.
-// Accounts appear once they have a posting in the view, even if their
-// balance is zero.
+// then currency, exactly (integer sums). Accounts appear once they have a
+// posting in the view, even if their balance is zero.
+//
+// Views that include the whole journal up to its last entry (any as-of,
+// no known-at or one at or after the last entry's recorded-at) come from a
+// per-day cache of sums kept by the DB handle and brought up to date
+// incrementally (only entries appended since its last use are read);
+// other views sum the postings in SQL.
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	rtx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer rtx.Rollback()
+	bs, ok, err := db.balances.query(ctx, rtx, q)
+	if err != nil || ok {
+		return bs, err
+	}
+	return trialBalanceSQL(ctx, rtx, q)
+}
+
+// trialBalanceSQL sums the postings in the view with one aggregate query.
+func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	var conds []string
 	var args []any
 	join := ""

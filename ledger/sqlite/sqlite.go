@@ -56,6 +56,7 @@ type DB struct {
 	readOnly bool
 
 	accounts accountCache // name -> id; accounts are immutable
+	balances balanceCache // per-day sums for TrialBalance
 
 	prepareOnce sync.Once
 	writeStmts  map[string]*sql.Stmt // by query; see prepareWriteStmts

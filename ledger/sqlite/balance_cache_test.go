@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+type stepClock struct{ t time.Time }
+
+func (c *stepClock) Now() time.Time { return c.t }
+
+// TestBalanceCacheMatchesSQL interleaves posts with trial balances of
+// random views and compares the cached answer with the SQL sum.
+func TestBalanceCacheMatchesSQL(t *testing.T) {
+	ctx := context.Background()
+	clock := &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewSource(7))
+	accts := []string{"assets:a", "assets:b", "income:c", "expenses:d", "liabilities:e"}
+	day0 := ledger.Date{Year: 2026, Month: time.January, Day: 1}
+	n, cached := 0, 0
+	for round := 0; round < 60; round++ {
+		clock.t = clock.t.Add(time.Minute)
+		var batch []ledger.Entry
+		for i := 0; i < 1+rng.Intn(20); i++ {
+			n++
+			a := decimal.New(rng.Int63n(1e9)-5e8, -int32(rng.Intn(19)))
+			cur := []string{"USD", "EUR", "JPY"}[rng.Intn(3)]
+			batch = append(batch, ledger.Entry{
+				Key:  ledger.Key{Source: "t", ExternalID: fmt.Sprint(n)},
+				Date: day0.AddDays(rng.Intn(90)),
+				Postings: []ledger.Posting{
+					{Account: accts[rng.Intn(len(accts))], Amount: a, Currency: cur},
+					{Account: fmt.Sprintf("equity:x%d", rng.Intn(3)), Amount: a.Neg(), Currency: cur},
+				},
+			})
+		}
+		if _, err := db.Post(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < 4; k++ {
+			var q ledger.BalanceQuery
+			if rng.Intn(2) == 0 {
+				q.AsOf = day0.AddDays(rng.Intn(100) - 5)
+			}
+			switch rng.Intn(3) {
+			case 0:
+				q.KnownAt = clock.t.Add(-time.Duration(rng.Intn(30)) * time.Minute)
+			case 1:
+				q.KnownAt = clock.t.Add(time.Hour)
+			}
+			got, err := db.TrialBalance(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rtx, _ := db.r.BeginTx(ctx, nil)
+			want, err := trialBalanceSQL(ctx, rtx, q)
+			rtx.Rollback()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want = []ledger.Balance{}
+			}
+			if got == nil {
+				got = []ledger.Balance{}
+			}
+			if !reflect.DeepEqual(render(got), render(want)) {
+				t.Fatalf("round %d, %+v:\ncache %v\n  sql %v", round, q, render(got), render(want))
+			}
+			if q.KnownAt.IsZero() || !q.KnownAt.Before(clock.t) {
+				cached++
+			}
+		}
+	}
+	if cached == 0 {
+		t.Fatal("no query went through the cache")
+	}
+}
+
+func render(bs []ledger.Balance) []string {
+	out := []string{}
+	for _, b := range bs {
+		out = append(out, b.Account+" "+string(b.Type)+" "+b.Currency+" "+b.Amount.String())
+	}
+	return out
+}
