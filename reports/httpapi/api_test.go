@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -166,17 +167,12 @@ func TestPagination(t *testing.T) {
 }
 
 func fmtIDs(ids []int64) string {
-	var b strings.Builder
+	parts := make([]string, len(ids))
 	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(json.Number(strings.TrimSpace(strings.Repeat(" ", 0) + itoa(id))).String())
+		parts[i] = strconv.FormatInt(id, 10)
 	}
-	return b.String()
+	return strings.Join(parts, " ")
 }
-
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestBodyLimit(t *testing.T) {
 	e := newEnv(t)

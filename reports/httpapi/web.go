@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,12 +190,7 @@ func (s *Server) webEntry(w http.ResponseWriter, r *http.Request) error {
 	if d.EventsNext != "" {
 		d.EventsNext = strings.Replace(d.EventsNext, APIPrefix+"/events", "/web/events", 1)
 	}
-	return s.render(w, r, http.StatusOK, "entry", "Entry "+d.ExternalIDTitle(), d)
-}
-
-// ExternalIDTitle names an entry in a page title.
-func (d EntryDetailJSON) ExternalIDTitle() string {
-	return strings.TrimSpace(ledger.Key{Source: d.Source, ExternalID: d.ExternalID}.String() + " (" + d.Date + ")")
+	return s.render(w, r, http.StatusOK, "entry", "Entry "+strconv.FormatInt(d.ID, 10)+" ("+d.Date+")", d)
 }
 
 func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
