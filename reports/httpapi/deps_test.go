@@ -1,0 +1,22 @@
+package httpapi_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestNoStorageDependency keeps package httpapi on its interfaces: the
+// storage adapters live in sqlitebackend.
+func TestNoStorageDependency(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/revshare/revshare/reports/httpapi").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch dep {
+		case "database/sql", "github.com/mattn/go-sqlite3", "github.com/revshare/revshare/ledger/sqlite":
+			t.Errorf("reports/httpapi depends on %s", dep)
+		}
+	}
+}
