@@ -19,8 +19,14 @@ import (
 type balanceCache struct {
 	mu       sync.Mutex
 	headID   int64
-	sums     map[balanceKey]*intSum
+	sums     map[balanceKey]*daySum
 	accounts map[int64]ledger.Account
+}
+
+// daySum is the sum of n postings.
+type daySum struct {
+	intSum
+	n int64
 }
 
 type balanceKey struct {
@@ -40,8 +46,18 @@ func (c *balanceCache) query(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQ
 	case err != nil:
 		return nil, false, err
 	}
+	// A past view is the prefix of entries up to cut: the cache minus the
+	// entries after cut, when those are fewer than the ones before it.
+	cut := head
 	if !q.KnownAt.IsZero() && formatTime(q.KnownAt) < recorded {
-		return nil, false, nil // a past view: not a prefix the cache holds
+		var m sql.NullInt64
+		if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries WHERE recorded_at <= ?`, formatTime(q.KnownAt)).Scan(&m); err != nil {
+			return nil, false, err
+		}
+		cut = m.Int64
+		if head-cut > cut {
+			return nil, false, nil // summing the prefix in SQL reads less
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -51,6 +67,12 @@ func (c *balanceCache) query(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQ
 	if err := c.advance(ctx, rtx, head); err != nil {
 		return nil, false, err
 	}
+	var later map[balanceKey]*daySum
+	if cut < head {
+		if later, err = c.read(ctx, rtx, cut, head); err != nil {
+			return nil, false, err
+		}
+	}
 	asOf := ""
 	if !q.AsOf.IsZero() {
 		asOf = q.AsOf.String()
@@ -59,7 +81,7 @@ func (c *balanceCache) query(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQ
 		accountID int64
 		currency  string
 	}
-	totals := map[acctCur]*intSum{}
+	totals := map[acctCur]*daySum{}
 	for k, s := range c.sums {
 		if asOf != "" && k.date > asOf {
 			continue
@@ -67,13 +89,21 @@ func (c *balanceCache) query(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQ
 		ac := acctCur{k.accountID, k.currency}
 		t := totals[ac]
 		if t == nil {
-			t = &intSum{}
+			t = &daySum{}
 			totals[ac] = t
 		}
 		t.add(splitAmount{units: s.units, hi: s.hi, lo: s.lo})
+		t.n += s.n
+		if l := later[k]; l != nil { // entries the view does not know yet
+			t.add(splitAmount{units: -l.units, hi: -l.hi, lo: -l.lo})
+			t.n -= l.n
+		}
 	}
 	bs = make([]ledger.Balance, 0, len(totals))
 	for ac, t := range totals {
+		if t.n == 0 {
+			continue // no posting in the view
+		}
 		a := c.accounts[ac.accountID]
 		bs = append(bs, ledger.Balance{Account: a.Name, Type: a.Type, Currency: ac.currency, Amount: t.value()})
 	}
@@ -91,54 +121,63 @@ func (c *balanceCache) advance(ctx context.Context, rtx *sql.Tx, head int64) err
 	if c.headID == head {
 		return nil
 	}
-	rows, err := rtx.QueryContext(ctx, `SELECT p.account_id, p.currency, e.date, sum(p.units), sum(p.frac_hi), sum(p.frac_lo)
-		FROM postings p JOIN entries e ON e.id = p.entry_id
-		WHERE p.entry_id > ? AND p.entry_id <= ?
-		GROUP BY p.account_id, p.currency, e.date`, c.headID, head)
+	added, err := c.read(ctx, rtx, c.headID, head)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	sums := c.sums
-	if sums == nil {
-		sums = map[balanceKey]*intSum{}
+	if c.sums == nil {
+		c.sums = map[balanceKey]*daySum{}
 	}
-	// Work on copies so that a failure half-way leaves the cache as it was.
-	added := map[balanceKey]intSum{}
+	for k, s := range added {
+		t := c.sums[k]
+		if t == nil {
+			t = &daySum{}
+			c.sums[k] = t
+		}
+		t.add(splitAmount{units: s.units, hi: s.hi, lo: s.lo})
+		t.n += s.n
+	}
+	c.headID = head
+	return nil
+}
+
+// read sums the postings of entries (from, to] per account, currency and
+// date, and loads the names of accounts the cache has not seen.
+func (c *balanceCache) read(ctx context.Context, rtx *sql.Tx, from, to int64) (map[balanceKey]*daySum, error) {
+	rows, err := rtx.QueryContext(ctx, `SELECT p.account_id, p.currency, e.date, count(*), sum(p.units), sum(p.frac_hi), sum(p.frac_lo)
+		FROM postings p JOIN entries e ON e.id = p.entry_id
+		WHERE p.entry_id > ? AND p.entry_id <= ?
+		GROUP BY p.account_id, p.currency, e.date`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[balanceKey]*daySum{}
 	needAccounts := false
 	for rows.Next() {
 		var k balanceKey
+		var s daySum
 		var u, h, l int64
-		if err := rows.Scan(&k.accountID, &k.currency, &k.date, &u, &h, &l); err != nil {
-			return err
+		if err := rows.Scan(&k.accountID, &k.currency, &k.date, &s.n, &u, &h, &l); err != nil {
+			return nil, err
 		}
-		s := added[k]
 		s.add(splitAmount{units: u, hi: h, lo: l})
-		added[k] = s
+		out[k] = &s
 		if _, ok := c.accounts[k.accountID]; !ok {
 			needAccounts = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if needAccounts {
 		accounts, err := loadAccounts(ctx, rtx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.accounts = accounts
 	}
-	for k, s := range added {
-		t := sums[k]
-		if t == nil {
-			t = &intSum{}
-			sums[k] = t
-		}
-		t.add(splitAmount{units: s.units, hi: s.hi, lo: s.lo})
-	}
-	c.sums, c.headID = sums, head
-	return nil
+	return out, nil
 }
 
 func loadAccounts(ctx context.Context, q querier) (map[int64]ledger.Account, error) {
