@@ -22,7 +22,8 @@ import (
 // end into a fresh database in a child process (so that the child's peak
 // RSS is the import's alone), imports it again (every row a duplicate), and
 // in the same run inserts the same number of flat rows into a plain table
-// with the same pragmas:
+// with the same pragmas, and as many rows straight into the events table
+// (same schema and indexes, no file, no validation):
 //
 //	go test ./ledger/sqlite -run '^$' -bench ImportUsage1M -benchtime 1x -v
 //
@@ -124,6 +125,42 @@ func rawInsert(path string, rows int) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+// rawInsertEvents inserts rows rows straight into a fresh store's events
+// table (same schema, indexes, page cache and statement as the importer),
+// without reading a file: the floor of what an import can cost.
+func rawInsertEvents(path string, rows int) (time.Duration, error) {
+	ctx := context.Background()
+	d, err := Open(ctx, path, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	start := time.Now()
+	err = d.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.SQL().Exec(fmt.Sprintf("PRAGMA cache_size = %d", importCacheSize)); err != nil {
+			return err
+		}
+		st, err := tx.SQL().Prepare(insertEvent + " DO NOTHING")
+		if err != nil {
+			return err
+		}
+		digest := make([]byte, 16)
+		day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for n := 1; n <= rows; n++ {
+			dn := n * 365 / 1_000_000 % 365
+			date := day.AddDate(0, 0, dn).Format("2006-01-02")
+			digest[0], digest[1], digest[2] = byte(n), byte(n>>8), byte(n>>16)
+			if _, err := st.Exec("default", "evt-"+strconv.Itoa(n), date, true, date, benchSellers[n%2], benchChannels[n/2%4],
+				"cust-"+strconv.Itoa(n%5000), benchProducts[n%5], benchRegions[n%3], nil, nil, strconv.Itoa(n%100000)+".25", "USD",
+				"{}", digest, 1, n+1, 1+dn*8+n%8, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return time.Since(start), err
+}
+
 // childResult is what TestImportBenchChild prints.
 type childResult struct {
 	Seconds float64
@@ -139,7 +176,11 @@ func TestImportBenchChild(t *testing.T) {
 	}
 	if n := os.Getenv("REVSHARE_IMPORT_CHILD_RAW"); n != "" {
 		rows, _ := strconv.Atoi(n)
-		d, err := rawInsert(db, rows)
+		insert := rawInsert
+		if os.Getenv("REVSHARE_IMPORT_CHILD_EVENTS") != "" {
+			insert = rawInsertEvents
+		}
+		d, err := insert(db, rows)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,6 +274,8 @@ func BenchmarkImportUsage1M(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		raw := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+filepath.Join(dir, fmt.Sprintf("raw%d.db", i)), "REVSHARE_IMPORT_CHILD_RAW="+strconv.Itoa(rows))
+		rawEvents := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+filepath.Join(dir, fmt.Sprintf("rawevents%d.db", i)),
+			"REVSHARE_IMPORT_CHILD_RAW="+strconv.Itoa(rows), "REVSHARE_IMPORT_CHILD_EVENTS=1")
 		db := filepath.Join(dir, fmt.Sprintf("import%d.db", i))
 		first := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+db, "REVSHARE_IMPORT_CHILD_CSV="+file)
 		again := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+db, "REVSHARE_IMPORT_CHILD_CSV="+file)
@@ -245,6 +288,7 @@ func BenchmarkImportUsage1M(b *testing.B) {
 		b.ReportMetric(r1, "import-rows/s")
 		b.ReportMetric(r2, "reimport-rows/s")
 		b.ReportMetric(r1/rawRate, "import/raw")
+		b.ReportMetric(raw.Seconds/rawEvents.Seconds, "raw-events/raw")
 		b.ReportMetric(r2/rawRate, "reimport/raw")
 		b.ReportMetric(float64(max(first.MaxRSS, again.MaxRSS))/(1<<20), "peak-RSS-MB")
 		b.Logf("%d rows, %.1f MB CSV", rows, float64(size)/1e6)
@@ -252,7 +296,8 @@ func BenchmarkImportUsage1M(b *testing.B) {
 		for _, r := range []struct {
 			name string
 			c    childRun
-		}{{"raw insert (flat table)", raw}, {"import (fresh db)", first}, {"re-import (all duplicates)", again}} {
+		}{{"raw insert (flat table)", raw}, {"raw insert (events table)", rawEvents}, {"import (fresh db)", first},
+			{"re-import (all duplicates)", again}} {
 			b.Logf("%-26s %12.2f %12.0f %10.2f %14.0f %8.0f", r.name, r.c.Seconds, n/r.c.Seconds, raw.Seconds/r.c.Seconds,
 				n/r.c.CPU, float64(r.c.MaxRSS)/(1<<20))
 		}
