@@ -129,9 +129,15 @@ func (e *Entry) Content() string {
 // ChainHash is the hash of an entry in the tamper-evident chain: SHA-256 over
 // the previous hash, the entry's ID and recorded-at time, and its Content.
 func ChainHash(prevHash string, e *Entry) string {
+	return ChainHashOf(prevHash, e.ID, e.RecordedAt, e.Content())
+}
+
+// ChainHashOf is ChainHash given the entry's ID, recorded-at time and
+// Content, for callers that computed the Content ahead (in parallel).
+func ChainHashOf(prevHash string, id int64, recordedAt time.Time, content string) string {
 	h := sha256.New()
-	io.WriteString(h, "prev="+prevHash+"\nid="+strconv.FormatInt(e.ID, 10)+"\nrecorded="+e.RecordedAt.UTC().Format(time.RFC3339Nano)+"\n")
-	io.WriteString(h, e.Content())
+	io.WriteString(h, "prev="+prevHash+"\nid="+strconv.FormatInt(id, 10)+"\nrecorded="+recordedAt.UTC().Format(time.RFC3339Nano)+"\n")
+	io.WriteString(h, content)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -234,31 +234,83 @@ type postingRow struct {
 	amt                     splitAmount
 }
 
+// preparedChunk is a chunk of entries checked and encoded ahead of the
+// database work: everything that does not depend on what is stored.
+type preparedChunk struct {
+	start    int // index of the chunk's first entry in the call
+	entries  []ledger.Entry
+	splits   [][]splitAmount
+	metas    []string
+	contents []string
+	err      error // the first invalid entry of the chunk
+}
+
+// prepareChunk validates and encodes entries (pure: safe in a goroutine).
+func prepareChunk(start int, entries []ledger.Entry) preparedChunk {
+	pc := preparedChunk{start: start, entries: entries,
+		splits: make([][]splitAmount, len(entries)), metas: make([]string, len(entries)), contents: make([]string, len(entries))}
+	for i := range entries {
+		e := &entries[i]
+		if pc.err = e.Validate(); pc.err != nil {
+			return pc
+		}
+		pc.splits[i] = make([]splitAmount, len(e.Postings))
+		for j, p := range e.Postings {
+			if pc.splits[i][j], pc.err = splitPosting(e, j, p.Amount); pc.err != nil {
+				return pc
+			}
+		}
+		if pc.metas[i], pc.err = encodeMeta(e.Meta); pc.err != nil {
+			return pc
+		}
+		pc.contents[i] = e.Content()
+	}
+	return pc
+}
+
+// prepareChunks prepares the call's chunks: inline for one chunk, else in
+// a goroutine running one chunk ahead of the database work. Closing done
+// stops it early.
+func prepareChunks(entries []ledger.Entry, done <-chan struct{}) <-chan preparedChunk {
+	out := make(chan preparedChunk, 1)
+	if len(entries) <= keysPerLookup {
+		out <- prepareChunk(0, entries)
+		close(out)
+		return out
+	}
+	go func() {
+		defer close(out)
+		for start := 0; start < len(entries); start += keysPerLookup {
+			pc := prepareChunk(start, entries[start:min(start+keysPerLookup, len(entries))])
+			select {
+			case out <- pc:
+			case <-done:
+				return
+			}
+			if pc.err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
 func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	closed, err := tx.ClosedThrough()
 	if err != nil {
 		return nil, err
 	}
+	done := make(chan struct{})
+	defer close(done)
 	results := make([]ledger.PostResult, len(entries))
 	thisCall := map[ledger.Key]ledger.Entry{} // entries posted by this call, for in-batch retries
 	var pending []pendingEntry
 	var postings []postingRow
-	for start := 0; start < len(entries); start += keysPerLookup {
-		chunk := entries[start:min(start+keysPerLookup, len(entries))]
-		// Validate the whole chunk before any lookup.
-		splits := make([][]splitAmount, len(chunk))
-		for i := range chunk {
-			e := &chunk[i]
-			if err := e.Validate(); err != nil {
-				return nil, err
-			}
-			splits[i] = make([]splitAmount, len(e.Postings))
-			for j, p := range e.Postings {
-				if splits[i][j], err = splitPosting(e, j, p.Amount); err != nil {
-					return nil, err
-				}
-			}
+	for pc := range prepareChunks(entries, done) {
+		if pc.err != nil {
+			return nil, pc.err
 		}
+		start, chunk := pc.start, pc.entries
 		existing, err := tx.lookupKeys(chunk)
 		if err != nil {
 			return nil, err
@@ -288,19 +340,15 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 			}
 			e.RecordedAt = tx.Now
 			e.PrevHash = tx.headHash
-			e.Hash = ledger.ChainHash(e.PrevHash, &e)
-			meta, err := encodeMeta(e.Meta)
-			if err != nil {
-				return nil, err
-			}
+			e.Hash = ledger.ChainHashOf(e.PrevHash, e.ID, e.RecordedAt, pc.contents[i])
 			for j, p := range e.Postings {
 				acct, err := tx.accountID(p.Account)
 				if err != nil {
 					return nil, err
 				}
-				postings = append(postings, postingRow{e.ID, int64(j + 1), acct, p.Currency, splits[i][j]})
+				postings = append(postings, postingRow{e.ID, int64(j + 1), acct, p.Currency, pc.splits[i][j]})
 			}
-			pending = append(pending, pendingEntry{e, meta})
+			pending = append(pending, pendingEntry{e, pc.metas[i]})
 			thisCall[e.Key] = e
 			tx.headID, tx.headHash = e.ID, e.Hash
 			results[start+i] = ledger.PostResult{ID: e.ID}
