@@ -176,6 +176,10 @@ func runImportUsage(ctx context.Context, m *Main, args []string) error {
 		for _, e := range fileErrs {
 			fmt.Fprintln(m.Stderr, e.Error())
 		}
+		if opts.AllowPartial && res.Posted > 0 {
+			return fmt.Errorf("%s: %d problem(s) with the file; the import stopped after %d posted rows (batch %d is incomplete)",
+				path, len(fileErrs), res.Posted, res.BatchID)
+		}
 		return fmt.Errorf("%s: %d problem(s) with the file; nothing imported", path, len(fileErrs))
 	}
 	if err != nil {

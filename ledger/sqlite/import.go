@@ -146,9 +146,13 @@ type importer struct {
 	row    usage.Row
 	eof    bool
 	chunk  int
-	digBuf []byte
-	args   []any
-	segs   map[string]string
+	// segment counts flushes within a transaction; keyBase is the file's
+	// part of the entries' external IDs.
+	segment int
+	keyBase string
+	digBuf  []byte
+	args    []any
+	segs    map[string]string
 
 	lastDate     ledger.Date
 	lastDateText string
@@ -302,6 +306,7 @@ func (im *importer) begin(tx *Tx) error {
 	im.firstID = head + 1
 	im.groups = map[groupKey]*group{}
 	im.order = im.order[:0]
+	im.segment = 0
 	return nil
 }
 
@@ -387,11 +392,18 @@ func (im *importer) store(row *usage.Row) error {
 	ev := &row.Event
 	ev.Source = im.opts.Source
 	date := ev.AccountingDate()
-	k := groupKey{seller: im.segment(ev.Seller), channel: im.segment(ev.Channel), currency: ev.Currency, date: date}
+	k := groupKey{seller: im.accountSegment(ev.Seller), channel: im.accountSegment(ev.Channel), currency: ev.Currency, date: date}
 	if !im.closed.IsZero() && !date.After(im.closed) {
 		k.late, k.date = true, im.closed.AddDays(1)
 	}
 	g := im.groups[k]
+	if g == nil && len(im.order) >= maxGroups {
+		// Bound memory whatever the file: book what the groups hold so far
+		// and start new ones.
+		if err := im.flush(); err != nil {
+			return err
+		}
+	}
 	entryID := im.firstID + int64(len(im.order))
 	if g != nil {
 		entryID = g.entryID
@@ -460,9 +472,9 @@ func (im *importer) store(row *usage.Row) error {
 	return nil
 }
 
-// segment is ledger.AccountSegment, remembered: a file has few sellers and
+// accountSegment is ledger.AccountSegment, remembered: a file has few sellers and
 // channels.
-func (im *importer) segment(s string) string {
+func (im *importer) accountSegment(s string) string {
 	if v, ok := im.segs[s]; ok {
 		return v
 	}
@@ -549,13 +561,47 @@ func equalFold(a, b string) bool {
 	return true
 }
 
+// maxGroups bounds the groups (and so the entries) held in memory at once.
+const maxGroups = 10000
+
+// flush books the current groups and starts new ones, in the same
+// transaction: events already stored keep the entry IDs they carry.
+func (im *importer) flush() error {
+	if err := im.post(); err != nil {
+		return err
+	}
+	im.segment++
+	head, _ := im.tx.Head()
+	im.firstID = head + 1
+	clear(im.groups)
+	im.order = im.order[:0]
+	return nil
+}
+
+// segmentID names the chunk and, after flushes, the segment within it.
+func (im *importer) segmentID() string {
+	if im.segment == 0 {
+		return strconv.Itoa(im.chunk)
+	}
+	return strconv.Itoa(im.chunk) + "." + strconv.Itoa(im.segment)
+}
+
 // post books one entry per group, in the order the groups appeared, and
 // checks that each got the entry ID its events already carry.
 func (im *importer) post() error {
 	if len(im.order) == 0 {
 		return nil
 	}
-	sha := im.sha()
+	if im.keyBase == "" {
+		switch {
+		case im.opts.SHA256 != "" || im.eof:
+			im.keyBase = im.sha()
+		default:
+			// A stream flushed before its end: its hash is not known yet.
+			im.keyBase = "batch-" + strconv.FormatInt(im.res.BatchID, 10)
+		}
+	}
+	sha := im.keyBase
 	entries := make([]ledger.Entry, len(im.order))
 	for i, g := range im.order {
 		k := g.key
@@ -564,8 +610,8 @@ func (im *importer) post() error {
 			late = "true"
 		}
 		entries[i] = ledger.Entry{
-			Key: ledger.Key{Source: EntrySourceImport, ExternalID: fmt.Sprintf("%s:%s:%d:%s:%s:%s:%s:%s",
-				im.opts.Source, sha, im.chunk, k.seller, k.channel, k.currency, k.date, late)},
+			Key: ledger.Key{Source: EntrySourceImport, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s",
+				im.opts.Source, sha, im.segmentID(), k.seller, k.channel, k.currency, k.date, late)},
 			Date:        k.date,
 			Description: fmt.Sprintf("usage %s/%s %s: %d event(s) from import batch %d", k.seller, k.channel, k.currency, g.events, im.res.BatchID),
 			Meta: map[string]string{

@@ -278,3 +278,35 @@ func TestImportRates(t *testing.T) {
 		t.Errorf("duplicate: %+v %v", res, err)
 	}
 }
+
+// TestImportManyGroups: more groups than the importer holds at once (10,000)
+// are booked in several segments of one transaction, each event still
+// linked to the entry that carries it.
+func TestImportManyGroups(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.NewClock(storetest.T0))
+	var b strings.Builder
+	b.WriteString(usageHead)
+	const n = 10050
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "g%d,2026-01-05,seller%d,direct,,%d.00,USD,\n", i, i, i+1)
+	}
+	b.WriteString("again,2026-01-05,seller0,direct,,5.00,USD,\n") // back to the first group, after the flush
+	res, _, err := importString(t, db, "g.csv", b.String(), sqlite.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Posted != n+1 || res.Entries != n+1 {
+		t.Fatalf("res %+v", res)
+	}
+	mustVerify(t, db)
+	evs, err := db.Events(ctx, sqlite.EventFilter{Source: "default", EventID: "again"})
+	if err != nil || len(evs) != 1 || evs[0].EntryID != n+1 {
+		t.Fatalf("event again: %+v %v", evs, err)
+	}
+	e, err := db.Entry(ctx, n+1)
+	if err != nil || e.Meta["seller"] != "seller0" || ledger.FormatAmount(e.Postings[0].Amount) != "5.00" ||
+		!strings.Contains(e.Key.ExternalID, ":0.1:seller0:") {
+		t.Fatalf("entry %d: %+v %v", n+1, e, err)
+	}
+}
