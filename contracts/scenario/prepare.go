@@ -153,20 +153,22 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 // start) through the horizon.
 func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 	s := p.s
-	check := func(path string, per *ledger.Period) bool {
-		if per == nil {
+	// check refuses a label of another frequency, suggesting the contract
+	// period that starts it (start_period) or ends it (horizon, actuals).
+	check := func(path string, per *ledger.Period, end bool) bool {
+		if per == nil || per.Freq == p.freq {
 			return true
 		}
-		if per.Freq != p.freq {
-			ps.add(path, "%q is a %s but the contract's periods are %ss (e.g. %s)", per.Label(), per.Freq, p.freq,
-				ledger.PeriodOf(p.freq, per.Start()).Label())
-			return false
+		hint := ledger.PeriodOf(p.freq, per.Start())
+		if end {
+			hint = ledger.PeriodOf(p.freq, per.Last())
 		}
-		return true
+		ps.add(path, "%q is a %s but the contract's periods are %ss (e.g. %s)", per.Label(), per.Freq, p.freq, hint.Label())
+		return false
 	}
-	hOK := check("horizon", &s.Horizon)
-	aOK := check("actuals_through", s.ActualsThrough)
-	sOK := check("start_period", s.StartPeriod)
+	hOK := check("horizon", &s.Horizon, true)
+	aOK := check("actuals_through", s.ActualsThrough, true)
+	sOK := check("start_period", s.StartPeriod, false)
 	if !hOK || !aOK || !sOK {
 		return
 	}

@@ -42,6 +42,14 @@ streams: [{match: {seller: a}, start: "1"}]
 			`horizon: "2030-12" is a month but the contract's periods are quarters (e.g. 2030-Q4)`,
 			`start_period: "2027-01" is a month but the contract's periods are quarters (e.g. 2027-Q1)`,
 		}},
+		{"years for months", strings.Replace(smallContract, "{cap}", "10", 1) + `
+start_period: 2027
+horizon: 2030
+streams: [{match: {seller: seller}, start: "1"}]
+`, Sources{}, []string{
+			`horizon: "2030" is a year but the contract's periods are months (e.g. 2030-12)`,
+			`start_period: "2027" is a year but the contract's periods are months (e.g. 2027-01)`,
+		}},
 		{"no start date", quarterly + `
 horizon: 2030-Q4
 streams: [{match: {seller: a}, start: "1"}]
