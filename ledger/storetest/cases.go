@@ -225,6 +225,30 @@ func testBatchAtomic(t *testing.T, open Opener) {
 	if res := post(t, j, Sale("a", "2026-03-01", "1", "USD")); res[0].ID != 1 {
 		t.Errorf("next ID %d, want 1", res[0].ID)
 	}
+	// Large batches fail whole too, reporting the first bad entry in order.
+	big := func() []ledger.Entry {
+		var es []ledger.Entry
+		for i := 0; i < 1200; i++ {
+			es = append(es, Sale(fmt.Sprintf("big-%d", i), "2026-03-01", "1", "USD"))
+		}
+		return es
+	}
+	es := big()
+	es[1100].Postings[1].Amount = Dec("-2")
+	_, err = j.Post(ctx, es)
+	wantError(t, err, ledger.EINVALID, `entry "test/big-1100" does not balance: postings sum to -1 USD`)
+	es = big()
+	es[300] = Sale("a", "2026-03-01", "2", "USD") // conflicts with entry 1
+	es[1100].Postings[1].Amount = Dec("-2")
+	_, err = j.Post(ctx, es)
+	wantError(t, err, ledger.ECONFLICT, `entry "test/a" conflicts with entry 1 posted earlier under the same key: posted "posting=assets:receivable:s:c 1 USD", now "posting=assets:receivable:s:c 2 USD"`)
+	if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
+		t.Errorf("entries %v after failed large batches, want [1]", got)
+	}
+	res := post(t, j, big()...)
+	if len(res) != 1200 || res[0].ID != 2 || res[1199].ID != 1201 {
+		t.Errorf("large batch results: %d, first %+v, last %+v", len(res), res[0], res[len(res)-1])
+	}
 }
 
 func testClosePeriods(t *testing.T, open Opener) {
