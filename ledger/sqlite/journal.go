@@ -348,3 +348,23 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 func (db *DB) ClosedThrough(ctx context.Context) (ledger.Date, error) {
 	return closedThrough(ctx, db.r)
 }
+
+// Accounts returns every account that has been posted to, by name.
+func (db *DB) Accounts(ctx context.Context) ([]ledger.Account, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, type FROM accounts ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ledger.Account{}
+	for rows.Next() {
+		var a ledger.Account
+		var typ string
+		if err := rows.Scan(&a.Name, &typ); err != nil {
+			return nil, err
+		}
+		a.Type = ledger.AccountType(typ)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

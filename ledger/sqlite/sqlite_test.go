@@ -157,3 +157,25 @@ func TestFailedPostForgetsItsAccounts(t *testing.T) {
 		t.Errorf("trial balance %v, want %v", got, want)
 	}
 }
+
+func TestAccounts(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.NewClock(storetest.T0))
+	if as, err := db.Accounts(ctx); err != nil || len(as) != 0 {
+		t.Fatalf("Accounts = %v, %v", as, err)
+	}
+	e := storetest.Sale("1", "2026-02-01", "1", "USD")
+	e.Postings = append(e.Postings, storetest.P("liabilities:x:y", "2", "EUR"), storetest.P("expenses:x:y", "-2", "EUR"))
+	if _, err := db.Post(ctx, []ledger.Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := db.Accounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(as)
+	want := "[{assets:receivable:s:c asset} {expenses:x:y expense} {income:revenue:s:c income} {liabilities:x:y liability}]"
+	if got != want {
+		t.Errorf("Accounts = %s, want %s", got, want)
+	}
+}
