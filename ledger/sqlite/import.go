@@ -105,6 +105,11 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) 
 	if len(opts.Source) > MaxSourceLen {
 		return ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
 	}
+	for _, c := range []byte(opts.Source) {
+		if c < 0x20 || c == 0x7f {
+			return ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name %q has control characters", opts.Source)
+		}
+	}
 	if opts.ChunkRows <= 0 {
 		opts.ChunkRows = DefaultChunkRows
 	}

@@ -102,9 +102,6 @@ type EventFilter struct {
 	Limit    int         // Events: 0 or more than MaxPageSize means MaxPageSize; EachEvent: 0 = all
 }
 
-const eventColumns = `id, source, event_id, occurred_at, date_only, seller, channel, customer, product, region,
-	quantity, unit_price, amount, currency, meta, batch_id, entry_id, late`
-
 func (f EventFilter) where() (string, []any) {
 	var conds []string
 	var args []any
@@ -179,9 +176,16 @@ func loadEvents(ctx context.Context, q querier, f EventFilter) ([]ledger.Event, 
 	return out, err
 }
 
+// eventText packs an event's text columns into one value, separated by
+// 0x1f (which the usage parser refuses inside fields): one column to fetch
+// instead of twelve is most of EachEvent's speed. NULL decimals become "".
+const eventText = `source || char(31) || event_id || char(31) || occurred_at || char(31) || seller || char(31) ||
+	channel || char(31) || customer || char(31) || product || char(31) || region || char(31) ||
+	ifnull(quantity, '') || char(31) || ifnull(unit_price, '') || char(31) || amount || char(31) || currency`
+
 func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Event) error) error {
 	where, args := f.where()
-	query := `SELECT ` + eventColumns + ` FROM events WHERE ` + where + ` ORDER BY id`
+	query := `SELECT id, batch_id, entry_id, date_only + 2 * late, ` + eventText + `, meta FROM events WHERE ` + where + ` ORDER BY id`
 	if f.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -191,20 +195,24 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 	}
 	defer rows.Close()
 	var (
-		e                   ledger.Event
-		occurred, amount    string
-		meta                string
-		quantity, unitPrice sql.NullString
-		qv, pv              decimal.Decimal
-		dateOnly, late      bool
+		e          ledger.Event
+		flags      int
+		text, meta string
+		qv, pv     decimal.Decimal
+		fields     [12]string
 	)
 	for rows.Next() {
 		e = ledger.Event{}
-		if err := rows.Scan(&e.ID, &e.Source, &e.EventID, &occurred, &dateOnly, &e.Seller, &e.Channel, &e.Customer, &e.Product,
-			&e.Region, &quantity, &unitPrice, &amount, &e.Currency, &meta, &e.BatchID, &e.EntryID, &late); err != nil {
+		if err := rows.Scan(&e.ID, &e.BatchID, &e.EntryID, &flags, &text, &meta); err != nil {
 			return err
 		}
-		e.DateOnly, e.Late = dateOnly, late
+		if n := splitFields(text, fields[:]); n != len(fields) {
+			return fmt.Errorf("event %d: %d text fields, want %d", e.ID, n, len(fields))
+		}
+		e.Source, e.EventID, e.Seller, e.Channel = fields[0], fields[1], fields[3], fields[4]
+		e.Customer, e.Product, e.Region, e.Currency = fields[5], fields[6], fields[7], fields[11]
+		e.DateOnly, e.Late = flags&1 != 0, flags&2 != 0
+		occurred := fields[2]
 		if e.DateOnly {
 			d, err := ledger.ParseDate(occurred)
 			if err != nil {
@@ -215,18 +223,18 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 			return fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
 		}
 		var reason string
-		if e.Amount, reason = usage.ParseDecimal(amount, usage.DefaultNumber); reason != "" {
-			return fmt.Errorf("event %d: amount %q: %s", e.ID, amount, reason)
+		if e.Amount, reason = usage.ParseDecimal(fields[10], usage.DefaultNumber); reason != "" {
+			return fmt.Errorf("event %d: amount %q: %s", e.ID, fields[10], reason)
 		}
-		if quantity.Valid {
-			if qv, reason = usage.ParseDecimal(quantity.String, usage.DefaultNumber); reason != "" {
-				return fmt.Errorf("event %d: quantity %q: %s", e.ID, quantity.String, reason)
+		if fields[8] != "" {
+			if qv, reason = usage.ParseDecimal(fields[8], usage.DefaultNumber); reason != "" {
+				return fmt.Errorf("event %d: quantity %q: %s", e.ID, fields[8], reason)
 			}
 			e.Quantity = &qv
 		}
-		if unitPrice.Valid {
-			if pv, reason = usage.ParseDecimal(unitPrice.String, usage.DefaultNumber); reason != "" {
-				return fmt.Errorf("event %d: unit_price %q: %s", e.ID, unitPrice.String, reason)
+		if fields[9] != "" {
+			if pv, reason = usage.ParseDecimal(fields[9], usage.DefaultNumber); reason != "" {
+				return fmt.Errorf("event %d: unit_price %q: %s", e.ID, fields[9], reason)
 			}
 			e.UnitPrice = &pv
 		}
@@ -240,6 +248,25 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		}
 	}
 	return rows.Err()
+}
+
+// splitFields cuts s at each 0x1f into out and returns how many fields s has.
+func splitFields(s string, out []string) int {
+	n := 0
+	for {
+		i := strings.IndexByte(s, 0x1f)
+		if i < 0 {
+			if n < len(out) {
+				out[n] = s
+			}
+			return n + 1
+		}
+		if n < len(out) {
+			out[n] = s[:i]
+		}
+		n++
+		s = s[i+1:]
+	}
 }
 
 // FXRates returns every imported exchange rate, by from, to and date.

@@ -304,6 +304,9 @@ func (r *Reader) parseRow(row *Row) {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "invalid UTF-8"})
 		} else if len(v) > MaxFieldBytes {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
+		} else if strings.ContainsAny(v, "\x1e\x1f") {
+			// The store and the content digest use them as separators.
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "control characters U+001E and U+001F are not allowed"})
 		}
 	}
 	if len(row.Errors) > 0 {

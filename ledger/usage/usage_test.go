@@ -125,6 +125,7 @@ var badCases = []struct {
 	{"extraneous quote", head + "e1,2026-01-05,\"a\"x,b,1,USD\ne2,2026-01-05,a,b,1,JPY\n",
 		[]string{`f.csv:2: extraneous " in a quoted field (column 17 of the line): double a " inside quotes`}},
 	{"invalid utf8", head + "e1,2026-01-05,a\xff,b,1,USD\n", []string{`f.csv:2: column seller: value "a\xff": invalid UTF-8`}},
+	{"separator characters", head + "e1,2026-01-05,a\x1fb,b,1,USD\n", []string{`f.csv:2: column seller: value "a\x1fb": control characters U+001E and U+001F are not allowed`}},
 	{"duplicate columns", "event_id,occurred_at,seller,channel,amount,currency,Amount\n", []string{
 		`f.csv:1: duplicate column "Amount" (columns 5 and 7; names are case-insensitive)`}},
 	{"missing columns", "event_id,seller,amount\n", []string{
