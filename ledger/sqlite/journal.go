@@ -167,7 +167,17 @@ func readChunk(ctx context.Context, q querier, where string, args []any, after i
 		return nil, nil
 	}
 	first, last := chunk[0].id, chunk[len(chunk)-1].id
-	ps, err := readPostings(ctx, q, first, last)
+	var ps []rawPosting
+	if span := last - first + 1; span > 4*int64(len(chunk)) {
+		// A sparse page (a filter matched few entries): fetch exactly theirs.
+		ids := make([]any, len(chunk))
+		for i := range chunk {
+			ids[i] = chunk[i].id
+		}
+		ps, err = readPostingsWhere(ctx, q, "p.entry_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
+	} else {
+		ps, err = readPostingsWhere(ctx, q, "p.entry_id BETWEEN ? AND ?", first, last)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +198,12 @@ func readChunk(ctx context.Context, q querier, where string, args []any, after i
 	return chunk, nil
 }
 
-// readPostings reads the postings of entries first..last in order.
-func readPostings(ctx context.Context, q querier, first, last int64) ([]rawPosting, error) {
+// readPostingsWhere reads the postings matching where, in entry and
+// posting order.
+func readPostingsWhere(ctx context.Context, q querier, where string, args ...any) ([]rawPosting, error) {
 	rows, err := q.QueryContext(ctx, `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
 		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
-		WHERE p.entry_id BETWEEN ? AND ? ORDER BY p.entry_id, p.seq`, first, last)
+		WHERE `+where+` ORDER BY p.entry_id, p.seq`, args...)
 	if err != nil {
 		return nil, err
 	}

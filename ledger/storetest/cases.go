@@ -447,9 +447,23 @@ func testEachEntryPagination(t *testing.T, open Opener) {
 	j := open(t, NewClock(T0))
 	var batch []ledger.Entry
 	for i := 1; i <= 2500; i++ {
-		batch = append(batch, Sale(fmt.Sprint(i), "2026-03-01", "1", "USD"))
+		e := Sale(fmt.Sprint(i), "2026-03-01", "1", "USD")
+		if i%100 == 0 {
+			e.Meta = map[string]string{"every": "100"}
+		}
+		batch = append(batch, e)
 	}
 	post(t, j, batch...)
+	// A sparse filter: each entry still comes with its own postings.
+	sparse := entries(t, j, ledger.EntryFilter{Meta: map[string]string{"every": "100"}})
+	if len(sparse) != 25 || sparse[0].ID != 100 || sparse[24].ID != 2500 {
+		t.Fatalf("sparse filter: %d entries, first %d", len(sparse), sparse[0].ID)
+	}
+	for _, e := range sparse {
+		if len(e.Postings) != 2 || e.Key.ExternalID != fmt.Sprint(e.ID) {
+			t.Fatalf("entry %d: key %s, %d postings", e.ID, e.Key, len(e.Postings))
+		}
+	}
 	// Walk with a cursor, 700 at a time, as the REST API does.
 	var seen int64
 	for after := int64(0); ; {
