@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -148,7 +146,8 @@ func (db *DB) Events(ctx context.Context, f EventFilter) ([]ledger.Event, error)
 }
 
 // EachEvent calls fn for every event matching f, in ID order, streaming in
-// one read snapshot. The *ledger.Event is reused: copy what fn keeps.
+// one read snapshot. The *ledger.Event is reused: copy the struct (a copy
+// stays valid) if fn keeps it.
 func (db *DB) EachEvent(ctx context.Context, f EventFilter, fn func(*ledger.Event) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -161,16 +160,7 @@ func (db *DB) EachEvent(ctx context.Context, f EventFilter, fn func(*ledger.Even
 func loadEvents(ctx context.Context, q querier, f EventFilter) ([]ledger.Event, error) {
 	var out []ledger.Event
 	err := eachEvent(ctx, q, f, func(e *ledger.Event) error {
-		c := *e
-		if e.Quantity != nil {
-			v := *e.Quantity
-			c.Quantity = &v
-		}
-		if e.UnitPrice != nil {
-			v := *e.UnitPrice
-			c.UnitPrice = &v
-		}
-		out = append(out, c)
+		out = append(out, *e)
 		return nil
 	})
 	return out, err
@@ -198,7 +188,6 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		e          ledger.Event
 		flags      int
 		text, meta string
-		qv, pv     decimal.Decimal
 		fields     [12]string
 	)
 	for rows.Next() {
@@ -227,13 +216,15 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 			return fmt.Errorf("event %d: amount %q: %s", e.ID, fields[10], reason)
 		}
 		if fields[8] != "" {
-			if qv, reason = usage.ParseDecimal(fields[8], usage.DefaultNumber); reason != "" {
+			qv, reason := usage.ParseDecimal(fields[8], usage.DefaultNumber)
+			if reason != "" {
 				return fmt.Errorf("event %d: quantity %q: %s", e.ID, fields[8], reason)
 			}
-			e.Quantity = &qv
+			e.Quantity = &qv // a new variable per row: a copied Event stays valid
 		}
 		if fields[9] != "" {
-			if pv, reason = usage.ParseDecimal(fields[9], usage.DefaultNumber); reason != "" {
+			pv, reason := usage.ParseDecimal(fields[9], usage.DefaultNumber)
+			if reason != "" {
 				return fmt.Errorf("event %d: unit_price %q: %s", e.ID, fields[9], reason)
 			}
 			e.UnitPrice = &pv
