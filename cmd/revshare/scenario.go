@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
@@ -90,6 +91,14 @@ func runScenario(ctx context.Context, m *Main, args []string) error {
 	plan, err := scenario.Prepare(ctx, s, src)
 	if err != nil {
 		return m.scenarioError(pos[0], err)
+	}
+	if s.MonteCarlo != nil && m.Getenv("GOGC") == "" {
+		// Monte Carlo allocates fast over a small live heap, so the default
+		// pacing collects every few megabytes; with both cores busy the
+		// collector then costs as much as the runs. Unless GOGC says
+		// otherwise, let the heap grow 4× between collections for this
+		// one-shot command (docs/scenarios.md, Performance).
+		debug.SetGCPercent(400)
 	}
 	res, err := plan.Run(ctx)
 	if err != nil {
