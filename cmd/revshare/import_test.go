@@ -15,7 +15,7 @@ import (
 	"github.com/revshare/revshare/ledger/sqlite"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/usage/bad/*.golden from the current output")
+var updateImportGolden = flag.Bool("update-import", false, "rewrite testdata/usage/bad/*.golden from the current output")
 
 type fixedClock struct{ t time.Time }
 
@@ -135,7 +135,7 @@ func TestImportBadCorpus(t *testing.T) {
 				t.Errorf("stdout: %q", stdout)
 			}
 			golden := filepath.Join(dir, name+".golden")
-			if *update {
+			if *updateImportGolden {
 				os.WriteFile(golden, []byte(stderr), 0o644)
 			}
 			want, err := os.ReadFile(golden)
