@@ -28,20 +28,29 @@ func init() {
 var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
 	return scenario.Sources{Actuals: scenario.EventActuals{
 		Rates: func(ctx context.Context) ([]ledger.FXRate, error) {
-			db, err := m.DB(ctx)
+			db, err := m.existingDB(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return db.FXRates(ctx)
 		},
 		Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
-			db, err := m.DB(ctx)
+			db, err := m.existingDB(ctx)
 			if err != nil {
 				return err
 			}
 			return db.EachEvent(ctx, sqlite.EventFilter{}, fn)
 		},
 	}}, nil
+}
+
+// existingDB opens the database only if it exists: a scenario must not
+// create one (it never writes).
+func (m *Main) existingDB(ctx context.Context) (*sqlite.DB, error) {
+	if _, err := os.Stat(m.DBPath); err != nil {
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "actuals_through needs the database, and there is none at %s (see --db)", m.DBPath)
+	}
+	return m.DB(ctx)
 }
 
 func runScenario(ctx context.Context, m *Main, args []string) error {

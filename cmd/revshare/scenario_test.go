@@ -155,6 +155,15 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 			t.Errorf("revshare.db%s changed", k)
 		}
 	}
+	// Without a database, actuals are refused and none is created.
+	missing := filepath.Join(dir, "none.db")
+	if _, _, err := scenarioMain(t, "--db", missing, "scenario", withActuals); err == nil ||
+		err.Error() != "actuals_through needs the database, and there is none at "+missing+" (see --db)" {
+		t.Errorf("no database: err = %v", err)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("a scenario created %s", missing)
+	}
 	// The actuals were read: 10% of 1000.00 a month for 2027-01..06.
 	out, _, err := scenarioMain(t, "--db", path, "scenario", withActuals, "--format", "csv")
 	if err != nil {
