@@ -583,12 +583,18 @@ func (im *importer) flush() error {
 	return nil
 }
 
-// segmentID names the chunk and, after flushes, the segment within it.
+// segmentID names the chunk and, after flushes, the segment within it. A
+// partial import's chunk names its size too ("3@50000"): re-running with
+// another --chunk-rows then cannot meet the keys of other chunks.
 func (im *importer) segmentID() string {
-	if im.segment == 0 {
-		return strconv.Itoa(im.chunk)
+	id := strconv.Itoa(im.chunk)
+	if im.opts.AllowPartial {
+		id += "@" + strconv.Itoa(im.opts.ChunkRows)
 	}
-	return strconv.Itoa(im.chunk) + "." + strconv.Itoa(im.segment)
+	if im.segment > 0 {
+		id += "." + strconv.Itoa(im.segment)
+	}
+	return id
 }
 
 // post books one entry per group, in the order the groups appeared, and
