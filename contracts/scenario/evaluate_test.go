@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -366,5 +367,19 @@ streams:
 	v := res.Variants[0]
 	if c := v.Caps[0]; c.BindsIn != "2027-02" || c.RemainingAtHorizon != "0.00" || v.TotalPaid != "210.00" {
 		t.Errorf("cap %+v, total %s", c, v.TotalPaid)
+	}
+}
+
+// TestMonteCarloIndependentOfWorkers: the distribution is the same with one
+// worker and with several (each run has its own generator).
+func TestMonteCarloIndependentOfWorkers(t *testing.T) {
+	doc := strings.Replace(smallContract, "{cap}", "1000.00", 1) +
+		strings.NewReplacer("{dist}", "lognormal", "{sd}", "0.05").Replace(mcScenario)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one := runScenario(t, doc, Sources{})
+	runtime.GOMAXPROCS(4)
+	four := runScenario(t, doc, Sources{})
+	if !reflect.DeepEqual(one, four) {
+		t.Errorf("1 worker: %+v\n4 workers: %+v", one.Variants[0].Distribution, four.Variants[0].Distribution)
 	}
 }
