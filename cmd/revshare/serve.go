@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -55,8 +56,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer ro.Close()
-	read := httpapi.Backend{Scenarios: scenarioRunner{m}}
-	write := httpapi.Backend{Scenarios: scenarioRunner{m}, PeriodCloser: periodCloser{m}}
+	read := httpapi.Backend{}
+	write := httpapi.Backend{PeriodCloser: periodCloser{m}}
+	read.Scenarios = scenarioRunner{ro: ro, read: &read}
 	sqlitebackend.Fill(&read, ro, false)
 	sqlitebackend.Fill(&write, rw, true)
 	ver, err := sqlitebackend.NewVersion(ctx, ro)
@@ -91,20 +93,37 @@ func (c periodCloser) ClosePeriod(ctx context.Context, p ledger.Period) (any, er
 	return closeResult{Period: p.Label(), ClosedThrough: p.Last().String()}, nil
 }
 
-// scenarioRunner evaluates a posted scenario with the same sources as
-// revshare scenario; forecast files are refused (the API reads no server
-// files). It never writes.
-type scenarioRunner struct{ m *Main }
+// scenarioRunner evaluates a posted scenario on the read-only connection:
+// actuals from the stored events and FX rates, a contract named by id from
+// the read backend's contracts (when wired). Forecast files are refused
+// (the API reads no server files). It never writes.
+type scenarioRunner struct {
+	ro   *sqlite.DB
+	read *httpapi.Backend
+}
+
+func (s scenarioRunner) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
+	if s.read.Contracts == nil {
+		return nil, ledger.Errorf(ledger.EINVALID, "this server has no stored contracts: give the contract inline")
+	}
+	c, err := s.read.Contracts.GetContract(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.Contract, nil
+}
 
 func (s scenarioRunner) RunScenario(ctx context.Context, doc []byte) (any, error) {
 	sc, err := scenario.Parse(doc, scenario.ParseOptions{})
 	if err != nil {
 		return nil, scenarioInvalid(err)
 	}
-	src, err := scenarioSources(ctx, s.m)
-	if err != nil {
-		return nil, err
-	}
+	src := scenario.Sources{Contracts: s, Actuals: scenario.EventActuals{
+		Rates: s.ro.FXRates,
+		Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
+			return s.ro.EachEvent(ctx, sqlite.EventFilter{}, fn)
+		},
+	}}
 	plan, err := scenario.Prepare(ctx, sc, src)
 	if err != nil {
 		return nil, scenarioInvalid(err)

@@ -131,6 +131,26 @@ func TestServeEndToEnd(t *testing.T) {
 	if len(api.Accounts) != 4 || !equalLines(api.Accounts, want.Accounts) {
 		t.Errorf("trial balance over HTTP %+v\n  revshare balance %+v", api.Accounts, want.Accounts)
 	}
+	// An analyst runs a scenario (never writes); an auditor may not.
+	ana, _, err := runCLI(t, "--db", path, "token", "create", "--role", "analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scen := "contract:\n  id: small\n  currency: USD\n  period: month\n  parties: [openai, microsoft]\n  rules:\n" +
+		"    - id: share\n      payer: openai\n      payee: microsoft\n      match: {seller: openai}\n      rate: \"0.10\"\n" +
+		"      from: 2027-01-01\n      cap: {total: \"50\"}\nhorizon: 2027-06\nstreams:\n  - match: {seller: openai}\n    start: \"100.00\"\n" +
+		"variants:\n  - name: base\n"
+	if status, body := call(t, "POST", base+"/api/v1/scenarios", aud, scen); status != 403 {
+		t.Errorf("auditor scenario: %d %s", status, body)
+	}
+	status, body = call(t, "POST", base+"/api/v1/scenarios", strings.TrimSpace(ana), scen)
+	if status != 200 || !strings.Contains(body, `"binds_in": "2027-05"`) {
+		t.Errorf("scenario: %d %s", status, body)
+	}
+	status, body = call(t, "POST", base+"/api/v1/scenarios", strings.TrimSpace(ana), "horizon: soon\n")
+	if status != 400 || !strings.HasPrefix(body, `{"error":{"code":"invalid","message":"invalid scenario: `) {
+		t.Errorf("bad scenario: %d %s", status, body)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("serve returned %v after cancel", err)
 	}
