@@ -553,7 +553,7 @@ func TestToolsAgreeOnDemoLedger(t *testing.T) {
 	requireTools(t, "hledger", "ledger", "bean-check", "bean-query")
 	bin := revshareBinary(t)
 	dbPath := filepath.Join(t.TempDir(), "demo.db")
-	cmd := exec.Command(bin, "demo", "--no-serve", "--db", dbPath)
+	cmd := exec.Command(bin, "--db", dbPath, "demo", "--no-serve")
 	cmd.Dir = t.TempDir()
 	out, err := cmd.CombinedOutput()
 	if err != nil && strings.Contains(string(out), `unknown command "demo"`) {
