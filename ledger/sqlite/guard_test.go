@@ -37,41 +37,46 @@ func TestDatabaseGuards(t *testing.T) {
 	entry3 := func(date string) string {
 		return `INSERT INTO entries VALUES (3, 'raw', 'x', '` + date + `', '2026-04-01T09:00:00.000000000Z', '', '{}', NULL, '` + head.Hash + `', 'h3')`
 	}
-	posting := func(entry, seq, acct, amount, units, hi, lo string) string {
-		return `INSERT INTO postings VALUES (` + entry + `, ` + seq + `, ` + acct + `, 'USD', '` + amount + `', ` + units + `, ` + hi + `, ` + lo + `)`
+	// The integer columns are generated from amount: raw SQL writes only it.
+	posting := func(entry, seq, acct, amount string) string {
+		return `INSERT INTO postings (entry_id, seq, account_id, currency, amount) VALUES (` + entry + `, ` + seq + `, ` + acct + `, 'USD', '` + amount + `')`
 	}
 	tests := []struct {
 		name string
 		sql  []string
 		want string
 	}{
-		{"unbalanced", []string{posting("3", "1", "1", "10", "10", "0", "0"), posting("3", "2", "2", "-9", "-9", "0", "0"), entry3("2026-02-11")},
+		{"unbalanced", []string{posting("3", "1", "1", "10"), posting("3", "2", "2", "-9"), entry3("2026-02-11")},
 			"entry does not balance"},
 		{"unbalanced in the 18th digit", []string{
-			posting("3", "1", "1", "0.000000000000000001", "0", "0", "1"),
-			posting("3", "2", "2", "-0.000000000000000002", "-1", "999999999", "999999998"), entry3("2026-02-11")},
+			posting("3", "1", "1", "0.000000000000000001"),
+			posting("3", "2", "2", "-0.000000000000000002"), entry3("2026-02-11")},
 			"entry does not balance"},
 		{"unbalanced in one of two currencies", []string{
-			posting("3", "1", "1", "1", "1", "0", "0"), posting("3", "2", "2", "-1", "-1", "0", "0"),
-			`INSERT INTO postings VALUES (3, 3, 1, 'EUR', '1', 1, 0, 0)`, `INSERT INTO postings VALUES (3, 4, 2, 'EUR', '-2', -2, 0, 0)`,
+			posting("3", "1", "1", "1"), posting("3", "2", "2", "-1"),
+			`INSERT INTO postings (entry_id, seq, account_id, currency, amount) VALUES (3, 3, 1, 'EUR', '1'), (3, 4, 2, 'EUR', '-2')`,
 			entry3("2026-02-11")},
 			"entry does not balance"},
-		{"one posting", []string{posting("3", "1", "1", "0", "0", "0", "0"), entry3("2026-02-11")},
+		{"one posting", []string{posting("3", "1", "1", "0"), entry3("2026-02-11")},
 			"entry has fewer than 2 postings"},
 		{"no postings", []string{entry3("2026-02-11")}, "entry has fewer than 2 postings"},
-		{"id gap", []string{posting("4", "1", "1", "1", "1", "0", "0"), posting("4", "2", "2", "-1", "-1", "0", "0"),
+		{"id gap", []string{posting("4", "1", "1", "1"), posting("4", "2", "2", "-1"),
 			`INSERT INTO entries VALUES (4, 'raw', 'x', '2026-02-11', '2026-04-01T09:00:00.000000000Z', '', '{}', NULL, '` + head.Hash + `', 'h4')`},
 			"entry id must follow the last entry"},
-		{"prev_hash", []string{posting("3", "1", "1", "1", "1", "0", "0"), posting("3", "2", "2", "-1", "-1", "0", "0"),
+		{"prev_hash", []string{posting("3", "1", "1", "1"), posting("3", "2", "2", "-1"),
 			`INSERT INTO entries VALUES (3, 'raw', 'x', '2026-02-11', '2026-04-01T09:00:00.000000000Z', '', '{}', NULL, 'forged', 'h3')`},
 			"entry prev_hash must be the hash of the last entry"},
-		{"closed period", []string{posting("3", "1", "1", "1", "1", "0", "0"), posting("3", "2", "2", "-1", "-1", "0", "0"), entry3("2026-01-31")},
+		{"closed period", []string{posting("3", "1", "1", "1"), posting("3", "2", "2", "-1"), entry3("2026-01-31")},
 			"entry is dated in a closed period"},
-		{"posting added to a sealed entry", []string{posting("2", "3", "1", "0", "0", "0", "0")},
+		{"posting added to a sealed entry", []string{posting("2", "3", "1", "0")},
 			"entry is sealed: no postings may be added"},
-		{"postings without an entry", []string{posting("3", "1", "1", "1", "1", "0", "0"), posting("3", "2", "2", "-1", "-1", "0", "0")},
+		{"postings without an entry", []string{posting("3", "1", "1", "1"), posting("3", "2", "2", "-1")},
 			"FOREIGN KEY constraint failed"},
-		{"fraction out of range", []string{posting("3", "1", "1", "1", "0", "1000000000", "0")}, "CHECK constraint failed"},
+		{"malformed amount", []string{posting("3", "1", "1", "1e3")}, "CHECK constraint failed: amount_format"},
+		{"19 fractional digits", []string{posting("3", "1", "1", "0.0000000000000000001")}, "CHECK constraint failed: amount_format"},
+		{"too large", []string{posting("3", "1", "1", "-100000000000000")}, "CHECK constraint failed: amount_format"},
+		{"integers set directly", []string{`INSERT INTO postings (entry_id, seq, account_id, currency, amount, units) VALUES (3, 1, 1, 'USD', '1', 5)`},
+			"cannot INSERT into generated column"},
 		{"update entry", []string{`UPDATE entries SET date = '2026-03-01' WHERE id = 2`}, "entries are immutable: post a correcting entry instead"},
 		{"delete entry", []string{`DELETE FROM entries WHERE id = 2`}, "entries are immutable: post a correcting entry instead"},
 		{"update posting", []string{`UPDATE postings SET amount = '6' WHERE entry_id = 2 AND seq = 1`}, "entries are immutable: postings cannot be changed"},
@@ -114,10 +119,10 @@ func TestDatabaseGuards(t *testing.T) {
 	if err := db.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The integer columns carry exactly: 0.5 + (-0.5) stored as
-	// (0, 500000000, 0) and (-1, 500000000, 0) balances.
+	// The integer columns carry exactly: 0.5 + (-0.5), generated as
+	// (0, 500000000, 0) and (-1, 500000000, 0), balances.
 	tx, _ := raw.Begin()
-	for _, q := range []string{posting("3", "1", "1", "0.5", "0", "500000000", "0"), posting("3", "2", "2", "-0.5", "-1", "500000000", "0"),
+	for _, q := range []string{posting("3", "1", "1", "0.5"), posting("3", "2", "2", "-0.5"),
 		`INSERT INTO entries VALUES (3, 'raw', 'x', '2026-02-11', '2026-04-01T09:00:00.000000000Z', '', '{}', NULL, '` + head.Hash + `', 'h3')`} {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)

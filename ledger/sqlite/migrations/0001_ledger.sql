@@ -1,7 +1,8 @@
 -- 0001: the double-entry journal.
 --
 -- Amounts: postings.amount is the exact decimal as TEXT (scale kept). The
--- same value is carried as three integers so that sums in SQL are exact:
+-- same value is carried as three generated integers so that sums in SQL are
+-- exact:
 --   amount = units + frac_hi / 1e9 + frac_lo / 1e18
 -- with units = floor(amount) and 0 <= frac_hi, frac_lo < 1e9.
 
@@ -27,15 +28,29 @@ CREATE TABLE entries (
 CREATE INDEX entries_recorded_at ON entries (recorded_at);
 CREATE INDEX entries_date ON entries (date);
 
+-- The integer columns are generated from amount by SQLite itself, so no
+-- write can make them disagree with it; amount_format admits only plain
+-- decimals ("-12.50") with at most 14 integer and 18 fractional digits.
 CREATE TABLE postings (
 	entry_id   INTEGER NOT NULL REFERENCES entries (id) DEFERRABLE INITIALLY DEFERRED,
 	seq        INTEGER NOT NULL CHECK (seq >= 1),
 	account_id INTEGER NOT NULL REFERENCES accounts (id),
 	currency   TEXT NOT NULL CHECK (length(currency) = 3),
-	amount     TEXT NOT NULL,
-	units      INTEGER NOT NULL,
-	frac_hi    INTEGER NOT NULL CHECK (frac_hi BETWEEN 0 AND 999999999),
-	frac_lo    INTEGER NOT NULL CHECK (frac_lo BETWEEN 0 AND 999999999),
+	amount     TEXT NOT NULL CONSTRAINT amount_format CHECK (
+		(amount GLOB '[0-9]*' OR amount GLOB '-[0-9]*')
+		AND NOT substr(amount, 2) GLOB '*[^0-9.]*'
+		AND NOT amount GLOB '*.*.*'
+		AND NOT amount GLOB '*.'
+		AND (instr(amount, '.') = 0 OR length(amount) - instr(amount, '.') <= 18)
+		AND abs(CAST(amount AS INTEGER)) < 100000000000000),
+	-- the 18 fractional digits of |amount| as an integer
+	frac18     INTEGER GENERATED ALWAYS AS (CASE WHEN instr(amount, '.') = 0 THEN 0
+		ELSE CAST(substr(substr(amount, instr(amount, '.') + 1) || '000000000000000000', 1, 18) AS INTEGER) END) VIRTUAL,
+	units      INTEGER GENERATED ALWAYS AS (CAST(amount AS INTEGER) - (amount GLOB '-*' AND frac18 > 0)) STORED,
+	frac_hi    INTEGER GENERATED ALWAYS AS ((CASE WHEN amount GLOB '-*' AND frac18 > 0
+		THEN 1000000000000000000 - frac18 ELSE frac18 END) / 1000000000) STORED,
+	frac_lo    INTEGER GENERATED ALWAYS AS ((CASE WHEN amount GLOB '-*' AND frac18 > 0
+		THEN 1000000000000000000 - frac18 ELSE frac18 END) % 1000000000) STORED,
 	PRIMARY KEY (entry_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX postings_account ON postings (account_id, entry_id);
