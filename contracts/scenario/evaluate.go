@@ -124,6 +124,9 @@ func (p *Plan) Run(ctx context.Context) (*Result, error) {
 		}
 		res.Variants = append(res.Variants, vr)
 	}
+	if len(res.Variants) > 0 {
+		res.Distribution = res.Variants[0].Distribution
+	}
 	res.Warnings = p.warnings
 	return res, nil
 }

@@ -138,6 +138,9 @@ func TestDemoProjection(t *testing.T) {
 		t.Errorf("demo:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	d := res.Variants[0].Distribution
+	if res.Distribution != d {
+		t.Errorf("top-level distribution is not the first variant's")
+	}
 	// Reproducible from the seed; the sample median growth of these 1000
 	// draws is a little under 0.04, so P50 is a month after the
 	// deterministic 2029-07.

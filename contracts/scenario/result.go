@@ -12,7 +12,10 @@ type Result struct {
 	FirstProjected string          `json:"first_projected"`
 	Horizon        string          `json:"horizon"`
 	Variants       []VariantResult `json:"variants"`
-	Warnings       []string        `json:"warnings,omitempty"`
+	// Distribution repeats the first variant's Monte Carlo distribution at
+	// the top level, where a reader of spec section 8 may also look for it.
+	Distribution *Distribution `json:"distribution,omitempty"`
+	Warnings     []string      `json:"warnings,omitempty"`
 
 	omitted int // variants left out of a chart
 }
