@@ -163,6 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Int("status", status), slog.Duration("took", time.Since(start)))
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store") // ledger data stays out of shared caches
 	s.router.ServeHTTP(sw, r)
 }
 
