@@ -1,10 +1,15 @@
 package sqlite
 
 import (
+	"context"
+	"fmt"
 	"math/rand"
+	"path/filepath"
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 func TestSplitText(t *testing.T) {
@@ -60,3 +65,57 @@ func TestSplitRandom(t *testing.T) {
 }
 
 type intSumTest struct{ intSum }
+
+// TestGeneratedColumnsAgreeWithGo posts edge and random amounts and reads
+// back the integer columns SQLite generated: they must equal splitText's.
+func TestGeneratedColumnsAgreeWithGo(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"), ledger.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	amounts := []string{"0", "1", "-1", "0.5", "-0.5", "10.50", "-10.50", "0.000000000000000001", "-0.000000000000000001",
+		"99999999999999.999999999999999999", "-99999999999999.999999999999999999", "123456789.123456789", "-0.999999999000000001",
+		"0.000000001", "-0.000000001", "5.000000000000000000"}
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 2000; i++ {
+		amounts = append(amounts, ledger.FormatAmount(decimal.New(rng.Int63n(2e18)-1e18, -int32(rng.Intn(19))).Truncate(18)))
+	}
+	var es []ledger.Entry
+	for i, a := range amounts {
+		d := decimal.RequireFromString(a)
+		if d.Abs().Cmp(maxAmount) >= 0 {
+			continue
+		}
+		es = append(es, ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: fmt.Sprint(i)}, Date: ledger.Date{Year: 2026, Month: 1, Day: 1},
+			Postings: []ledger.Posting{{Account: "assets:a", Amount: d, Currency: "USD"}, {Account: "equity:b", Amount: d.Neg(), Currency: "USD"}}})
+	}
+	if _, err := db.Post(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.r.Query(`SELECT amount, units, frac_hi, frac_lo FROM postings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var a string
+		var u, h, l int64
+		if err := rows.Scan(&a, &u, &h, &l); err != nil {
+			t.Fatal(err)
+		}
+		gu, gh, gl, ok := splitText(a)
+		if !ok || gu != u || gh != h || gl != l {
+			t.Errorf("%s: SQLite (%d, %d, %d), Go (%d, %d, %d, %v)", a, u, h, l, gu, gh, gl, ok)
+		}
+		n++
+	}
+	if n < 2*1000 {
+		t.Errorf("only %d postings checked", n)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+}
