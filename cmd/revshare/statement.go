@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/reports"
+)
+
+func init() {
+	register("statement", "print a contract's statement for a period", runStatement)
+	closeHooks = append(closeHooks, finalizeStatements)
+}
+
+func runStatement(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("statement", "CONTRACT PERIOD [--format json|csv|md|html]")
+	format := fs.String("format", "md", "output format: json, csv, md or html")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return errors.New("statement: want CONTRACT and PERIOD")
+	}
+	if err := checkFormat(*format, reports.StatementFormats...); err != nil {
+		return err
+	}
+	p, err := ledger.ParsePeriod(pos[1])
+	if err != nil {
+		return err
+	}
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := loadStatement(ctx, db, pos[0], p)
+	if err != nil {
+		return err
+	}
+	return s.Render(m.Stdout, *format)
+}
+
+// loadStatement returns the stored final statement of (contract, p), or
+// builds it: final (and stored) when p is closed, a draft otherwise.
+func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period) (*reports.Statement, error) {
+	sd, err := db.StatementData(ctx, contract, p)
+	if err != nil {
+		return nil, err
+	}
+	if sd.Final != nil {
+		var s reports.Statement
+		if err := json.Unmarshal(sd.Final, &s); err != nil {
+			return nil, err
+		}
+		return &s, nil
+	}
+	closed, err := db.ClosedThrough(ctx)
+	if err != nil {
+		return nil, err
+	}
+	final := !closed.IsZero() && !p.Last().After(closed)
+	s, err := reports.BuildStatement(reports.StatementInput{
+		Contract: sd.Contract.Contract, Version: sd.Contract.Version, Period: p, Final: final,
+		Lines: sd.Result.PeriodLines(p), Bookings: sd.Bookings, Paid: sd.Paid, Opening: sd.Opening,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if final {
+		var body bytes.Buffer
+		if err := s.Render(&body, "json"); err != nil {
+			return nil, err
+		}
+		if err := db.SaveFinalStatement(ctx, contract, p.Label(), body.Bytes(), s.Hash); err != nil {
+			return nil, err
+		}
+		// Another process may have stored it first: the stored one is final.
+		return loadStatement(ctx, db, contract, p)
+	}
+	return s, nil
+}
+
+// finalizeStatements stores the final statement of every contract for every
+// period that closing through cp's last day has closed.
+func finalizeStatements(ctx context.Context, m *Main, cp ledger.Period) error {
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	cs, err := db.Contracts(ctx)
+	if err != nil {
+		return err
+	}
+	end := cp.Last()
+	for _, sc := range cs {
+		c := sc.Contract
+		first, ok := firstPeriod(c)
+		if !ok {
+			continue
+		}
+		for p := first; !p.Last().After(end); p = p.Next() {
+			if _, err := loadStatement(ctx, db, c.ID, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// firstPeriod is the period of the contract's earliest rule start, or false
+// when no rule has a start.
+func firstPeriod(c *contracts.Contract) (ledger.Period, bool) {
+	var first ledger.Date
+	for _, r := range c.Rules {
+		if !r.From.IsZero() && (first.IsZero() || r.From.Before(first)) {
+			first = r.From
+		}
+	}
+	if first.IsZero() {
+		return ledger.Period{}, false
+	}
+	return c.PeriodOf(first), true
+}

@@ -1,0 +1,429 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/booking"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
+	"github.com/shopspring/decimal"
+)
+
+// StoredContract is one version of a contract.
+type StoredContract struct {
+	Contract   *contracts.Contract
+	Version    int
+	RecordedAt string
+}
+
+// SaveContract stores a new version of a contract. With update false it
+// refuses an id that exists (ECONFLICT); with update true it refuses one that
+// does not (ENOTFOUND). Saving a document identical to the latest version is a
+// no-op returning that version.
+func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error) {
+	doc := string(c.Canonical())
+	var version int
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		var latest int
+		var latestDoc sql.NullString
+		err := tx.SQL().QueryRowContext(ctx, `SELECT version, document FROM contracts WHERE id = ? ORDER BY version DESC LIMIT 1`, c.ID).Scan(&latest, &latestDoc)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		switch {
+		case latest > 0 && !update:
+			return ledger.Errorf(ledger.ECONFLICT, "contract %q already exists (version %d): use `contract update`", c.ID, latest)
+		case latest == 0 && update:
+			return ledger.Errorf(ledger.ENOTFOUND, "contract %q not found: use `contract add`", c.ID)
+		case latest > 0 && latestDoc.String == doc:
+			version = latest
+			return nil
+		}
+		version = latest + 1
+		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO contracts (id, version, document, recorded_at) VALUES (?, ?, ?, ?)`,
+			c.ID, version, doc, tx.Now.Format(time.RFC3339Nano))
+		return err
+	})
+	return version, err
+}
+
+// Contract returns the latest version of a contract (ENOTFOUND if none).
+func (db *DB) Contract(ctx context.Context, id string) (StoredContract, error) {
+	return loadContract(ctx, db.r, id)
+}
+
+func loadContract(ctx context.Context, q querier, id string) (StoredContract, error) {
+	var doc string
+	var sc StoredContract
+	err := q.QueryRowContext(ctx, `SELECT version, document, recorded_at FROM contracts WHERE id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &sc.RecordedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sc, ledger.Errorf(ledger.ENOTFOUND, "contract %q not found", id)
+	}
+	if err != nil {
+		return sc, err
+	}
+	sc.Contract, err = contracts.Parse([]byte(doc))
+	if err != nil {
+		return sc, fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
+	}
+	return sc, nil
+}
+
+// Contracts returns the latest version of every contract, by id.
+func (db *DB) Contracts(ctx context.Context) ([]StoredContract, error) {
+	return loadContracts(ctx, db.r)
+}
+
+func loadContracts(ctx context.Context, q querier) ([]StoredContract, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM contracts GROUP BY id ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []StoredContract
+	for _, id := range ids {
+		sc, err := loadContract(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// RunResult says what a run booked.
+type RunResult struct {
+	Through   string        `json:"through"`
+	Contracts []RunContract `json:"contracts"`
+}
+
+// RunContract is one contract's part of a run.
+type RunContract struct {
+	Contract    string `json:"contract"`
+	Through     string `json:"through"`
+	Entries     int    `json:"entries"`
+	Adjustments int    `json:"adjustments"`
+}
+
+// Run computes every contract's obligations for every period up to through
+// (a date: each contract runs through its own period containing it) and
+// books the differences (package booking). The whole run is one write
+// transaction, so concurrent runs serialize and the second books nothing.
+func (db *DB) Run(ctx context.Context, through ledger.Date) (RunResult, error) {
+	res := RunResult{Through: through.String()}
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		res.Contracts = nil
+		cs, err := loadContracts(ctx, tx.SQL())
+		if err != nil {
+			return err
+		}
+		closed, err := tx.ClosedThrough()
+		if err != nil {
+			return err
+		}
+		rates, err := loadRates(ctx, tx.SQL())
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, sc := range cs {
+			rc, err := runContract(ctx, tx, sc, through, closed, rates)
+			if err != nil {
+				return err
+			}
+			total += rc.Entries
+			res.Contracts = append(res.Contracts, rc)
+		}
+		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO runs (through, started_at, entries) VALUES (?, ?, ?)`, through.String(), tx.Now.Format(time.RFC3339Nano), total)
+		return err
+	})
+	return res, err
+}
+
+func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate ledger.Date, closed ledger.Date, rates []ledger.FXRate) (RunContract, error) {
+	c := sc.Contract
+	through := c.PeriodOf(throughDate)
+	rc := RunContract{Contract: c.ID, Through: through.Label()}
+	result, err := evaluate(ctx, tx.SQL(), c, through, rates, false)
+	if err != nil {
+		return rc, err
+	}
+	var computed []booking.Computed
+	for _, l := range result.Lines {
+		computed = append(computed, booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total})
+	}
+	booked, err := loadBooked(ctx, tx.SQL(), c)
+	if err != nil {
+		return rc, err
+	}
+	plan := booking.Plan(computed, booked, closed, c.Period)
+	if len(plan) == 0 {
+		return rc, nil
+	}
+	entries := make([]ledger.Entry, len(plan))
+	for i, b := range plan {
+		entries[i] = b.Entry(c.ID, sc.Version, c.Currency)
+	}
+	posted, err := tx.PostEntries(entries)
+	if err != nil {
+		return rc, err
+	}
+	for i, b := range plan {
+		if posted[i].Duplicate {
+			continue
+		}
+		_, err := tx.SQL().ExecContext(ctx, `INSERT INTO bookings (entry_id, contract, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			posted[i].ID, c.ID, sc.Version, b.Rule, b.Period, string(b.Kind), b.BookedIn.Label(), b.Payer, b.Payee,
+			b.Base.String(), b.BaseDelta.String(), b.AmountDelta.String(), b.Date.String())
+		if err != nil {
+			return rc, err
+		}
+		rc.Entries++
+		if b.Kind == booking.Adjustment {
+			rc.Adjustments++
+		}
+	}
+	return rc, nil
+}
+
+// evaluate runs the engine over every stored event.
+func evaluate(ctx context.Context, q querier, c *contracts.Contract, through ledger.Period, rates []ledger.FXRate, trace bool) (*contracts.Result, error) {
+	acc, err := contracts.NewAccumulator(c, through, rates, contracts.Options{TraceEvents: trace})
+	if err != nil {
+		return nil, err
+	}
+	if err := eachEvent(ctx, q, EventFilter{}, acc.Add); err != nil {
+		return nil, err
+	}
+	return acc.Result()
+}
+
+func loadRates(ctx context.Context, q querier) ([]ledger.FXRate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates ORDER BY date`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.FXRate
+	for rows.Next() {
+		var d, from, to, rate string
+		if err := rows.Scan(&d, &from, &to, &rate); err != nil {
+			return nil, err
+		}
+		date, err := ledger.ParseDate(d)
+		if err != nil {
+			return nil, err
+		}
+		r, err := decimal.NewFromString(rate)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ledger.FXRate{Date: date, From: from, To: to, Rate: r})
+	}
+	return out, rows.Err()
+}
+
+func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[booking.Ref]booking.Booked, error) {
+	rows, err := q.QueryContext(ctx, `SELECT rule, period, payer, payee, base, amount FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[booking.Ref]booking.Booked{}
+	for rows.Next() {
+		var rule, period, payer, payee, base, amount string
+		if err := rows.Scan(&rule, &period, &payer, &payee, &base, &amount); err != nil {
+			return nil, err
+		}
+		p, err := ledger.ParsePeriod(period)
+		if err != nil {
+			return nil, err
+		}
+		ref := booking.Ref{Rule: rule, Period: period}
+		b := out[ref]
+		b.Payer, b.Payee, b.Period = payer, payee, p
+		b.Base = decimal.RequireFromString(base)
+		b.Amount = b.Amount.Add(decimal.RequireFromString(amount))
+		b.Count++
+		out[ref] = b
+	}
+	return out, rows.Err()
+}
+
+// StatementData is what the ledger holds for one contract and period, beyond
+// the engine's computation: bookings dated in the period, payments, and the
+// balances at the period's start.
+type StatementData struct {
+	Contract StoredContract
+	Result   *contracts.Result // evaluated through the period, with event tracing
+	Bookings []reports.Booking
+	Paid     map[[2]string]decimal.Decimal // payer, payee -> payments dated in the period
+	Opening  map[[2]string]decimal.Decimal // payer, payee -> booked minus paid before the period
+	Final    []byte                        // the stored final statement, if any
+}
+
+// StatementData gathers what a statement of contract id for period p needs.
+// If a final statement is stored, only Contract and Final are set.
+func (db *DB) StatementData(ctx context.Context, id string, p ledger.Period) (*StatementData, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return statementData(ctx, tx, id, p)
+}
+
+func statementData(ctx context.Context, q querier, id string, p ledger.Period) (*StatementData, error) {
+	sc, err := loadContract(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Freq != sc.Contract.Period {
+		return nil, ledger.Errorf(ledger.EINVALID, "contract %s has %s periods: %s is not one", id, sc.Contract.Period, p.Label())
+	}
+	sd := &StatementData{Contract: sc, Paid: map[[2]string]decimal.Decimal{}, Opening: map[[2]string]decimal.Decimal{}}
+	var body string
+	err = q.QueryRowContext(ctx, `SELECT body FROM statements WHERE contract = ? AND period = ?`, id, p.Label()).Scan(&body)
+	if err == nil {
+		sd.Final = []byte(body)
+		return sd, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	rates, err := loadRates(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if sd.Result, err = evaluate(ctx, q, sc.Contract, p, rates, true); err != nil {
+		return nil, err
+	}
+	start, end := p.Start().String(), p.Last().String()
+	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, kind, payer, payee, base_delta, amount FROM bookings
+		WHERE contract = ? AND date >= ? AND date <= ? ORDER BY entry_id`, id, start, end)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var b reports.Booking
+		var bd, amt string
+		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		b.BaseDelta, b.Amount = decimal.RequireFromString(bd), decimal.RequireFromString(amt)
+		sd.Bookings = append(sd.Bookings, b)
+	}
+	rows.Close()
+	add := func(m map[[2]string]decimal.Decimal, query string, args ...any) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var payer, payee, amt string
+			if err := rows.Scan(&payer, &payee, &amt); err != nil {
+				return err
+			}
+			k := [2]string{payer, payee}
+			m[k] = m[k].Add(decimal.RequireFromString(amt))
+		}
+		return rows.Err()
+	}
+	if err := add(sd.Paid, `SELECT payer, payee, amount FROM payments WHERE contract = ? AND date >= ? AND date <= ?`, id, start, end); err != nil {
+		return nil, err
+	}
+	if err := add(sd.Opening, `SELECT payer, payee, amount FROM bookings WHERE contract = ? AND date < ?`, id, start); err != nil {
+		return nil, err
+	}
+	paidBefore := map[[2]string]decimal.Decimal{}
+	if err := add(paidBefore, `SELECT payer, payee, amount FROM payments WHERE contract = ? AND date < ?`, id, start); err != nil {
+		return nil, err
+	}
+	for k, v := range paidBefore {
+		sd.Opening[k] = sd.Opening[k].Sub(v)
+	}
+	return sd, nil
+}
+
+// Pay records a payment from payer to payee under a contract: it reduces
+// what payer owes payee (the payable) against payer's cash.
+func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount decimal.Decimal, date ledger.Date, reference string) (int64, error) {
+	var id int64
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		sc, err := loadContract(ctx, tx.SQL(), contractID)
+		if err != nil {
+			return err
+		}
+		c := sc.Contract
+		known := map[string]bool{}
+		for _, p := range c.Parties {
+			known[p] = true
+		}
+		if !known[payer] || !known[payee] || payer == payee {
+			return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: both must be distinct parties of contract %s %v", payer, payee, c.ID, c.Parties)
+		}
+		if !amount.IsPositive() {
+			return ledger.Errorf(ledger.EINVALID, "payment amount %s: must be positive", amount)
+		}
+		if rounded, _ := ledger.RoundMinor(amount, c.Currency, ledger.HalfUp); !rounded.Equal(amount) {
+			return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", amount, c.Currency)
+		}
+		var n int
+		if err := tx.SQL().QueryRowContext(ctx, `SELECT count(*) FROM payments`).Scan(&n); err != nil {
+			return err
+		}
+		if reference == "" {
+			reference = "payment-" + strconv.Itoa(n+1)
+		}
+		e := ledger.Entry{
+			Key:         ledger.Key{Source: "payment", ExternalID: c.ID + ":" + reference},
+			Date:        date,
+			Description: fmt.Sprintf("payment %s -> %s under %s (%s)", payer, payee, c.ID, reference),
+			Meta:        map[string]string{"contract": c.ID, "kind": "payment", "reference": reference},
+			Postings: []ledger.Posting{
+				{Account: ledger.SharePayableAccount(payer, payee, c.ID), Amount: amount, Currency: c.Currency},
+				{Account: ledger.CashAccount(payer), Amount: amount.Neg(), Currency: c.Currency},
+			},
+		}
+		res, err := tx.PostEntries([]ledger.Entry{e})
+		if err != nil {
+			return err
+		}
+		id = res[0].ID
+		if res[0].Duplicate {
+			return nil
+		}
+		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO payments (entry_id, contract, payer, payee, amount, date, reference) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, c.ID, payer, payee, amount.String(), date.String(), reference)
+		return err
+	})
+	return id, err
+}
+
+// SaveFinalStatement stores a final statement once; storing it again is a
+// no-op (the first stored one wins and stays byte-identical).
+func (db *DB) SaveFinalStatement(ctx context.Context, contractID, period string, body []byte, hash string) error {
+	return db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.SQL().ExecContext(ctx, `INSERT INTO statements (contract, period, body, hash, finalized_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (contract, period) DO NOTHING`, contractID, period, string(body), hash, tx.Now.Format(time.RFC3339Nano))
+		return err
+	})
+}

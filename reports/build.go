@@ -1,0 +1,184 @@
+package reports
+
+import (
+	"sort"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// Booking is a journal booking made by a run, dated in the statement's period.
+type Booking struct {
+	EntryID   int64
+	Rule      string
+	Period    string // the period it refers to
+	Kind      string // accrual | adjustment
+	Payer     string
+	Payee     string
+	BaseDelta decimal.Decimal
+	Amount    decimal.Decimal
+}
+
+// StatementInput is everything a statement is built from: the engine's lines
+// for the period and the ledger's bookings, payments and opening balances.
+type StatementInput struct {
+	Contract *contracts.Contract
+	Version  int
+	Period   ledger.Period
+	Final    bool
+	Lines    []contracts.Line              // the engine's lines for Period
+	Bookings []Booking                     // run bookings dated in Period
+	Paid     map[[2]string]decimal.Decimal // {payer, payee} -> paid in Period
+	Opening  map[[2]string]decimal.Decimal // {payer, payee} -> booked less paid before Period
+}
+
+// BuildStatement assembles and seals a statement (spec section 5).
+func BuildStatement(in StatementInput) (*Statement, error) {
+	c := in.Contract
+	cur := c.Currency
+	money := func(x decimal.Decimal) string { return ledger.FormatMoney(x, cur) }
+	exact := func(x decimal.Decimal) string { // bases keep every digit, at least the minor units
+		n, _ := ledger.MinorUnits(cur)
+		if -x.Exponent() > n {
+			return x.String()
+		}
+		return x.StringFixed(n)
+	}
+	s := &Statement{
+		Contract: c.ID, ContractName: c.Name, ContractVersion: in.Version,
+		Period:     PeriodInfo{Label: in.Period.Label(), Start: in.Period.Start().String(), End: in.Period.Last().String()},
+		Status:     "draft",
+		Currency:   cur,
+		Rules:      []RuleLine{},
+		Pairs:      []Pair{},
+		Amendments: []Amendment{},
+	}
+	if in.Final {
+		s.Status = "final"
+	}
+	byRule := map[string][]Booking{}
+	for _, b := range in.Bookings {
+		byRule[b.Rule] = append(byRule[b.Rule], b)
+	}
+	for _, l := range in.Lines {
+		r := c.Rule(l.Rule)
+		rl := RuleLine{
+			Rule: l.Rule, Payer: l.Payer, Payee: l.Payee,
+			Base: exact(l.Base), Events: l.Events,
+			BaseByChannel: breakdown(l.ByChannel, exact), BaseByProduct: breakdown(l.ByProduct, exact),
+			Gross: money(l.Gross), Obligation: money(l.Obligation), MinimumTrueUp: money(l.MinimumTrueUp),
+			Caps: []CapLine{}, Adjustments: []Adjustment{}, Entries: []int64{}, EventIDs: l.EventIDs,
+		}
+		if rl.EventIDs == nil {
+			rl.EventIDs = []int64{}
+		}
+		if r != nil {
+			if r.Rate != nil {
+				rl.Rate = r.Rate.String()
+			}
+			for _, t := range r.Tiers {
+				tier := Tier{Rate: t.Rate.String()}
+				if t.UpTo != nil {
+					tier.UpTo = t.UpTo.String()
+				}
+				rl.Tiers = append(rl.Tiers, tier)
+			}
+			if len(r.Tiers) > 0 {
+				rl.TierWindow = string(r.TierWindow)
+			}
+		}
+		for _, cl := range l.Caps {
+			rl.Caps = append(rl.Caps, CapLine{Kind: string(cl.Kind), Limit: money(cl.Limit), ConsumedBefore: money(cl.ConsumedBefore),
+				Applied: money(cl.Applied), RemainingAfter: money(cl.RemainingAfter), Binds: cl.Bound})
+		}
+		for _, b := range byRule[l.Rule] {
+			rl.Entries = append(rl.Entries, b.EntryID)
+		}
+		delete(byRule, l.Rule)
+		s.Rules = append(s.Rules, rl)
+	}
+	// Adjustments are listed under their rule; a rule with adjustments but no
+	// line in this period (its window has ended) gets a line of its own.
+	for _, b := range in.Bookings {
+		if b.Kind != "adjustment" {
+			continue
+		}
+		i := ruleIndex(s.Rules, b.Rule)
+		if i < 0 {
+			s.Rules = append(s.Rules, RuleLine{Rule: b.Rule, Payer: b.Payer, Payee: b.Payee, Base: exact(decimal.Zero),
+				BaseByChannel: []Breakdown{}, BaseByProduct: []Breakdown{}, Gross: money(decimal.Zero), Caps: []CapLine{},
+				Obligation: money(decimal.Zero), MinimumTrueUp: money(decimal.Zero), Adjustments: []Adjustment{},
+				Entries: []int64{b.EntryID}, EventIDs: []int64{}})
+			i = len(s.Rules) - 1
+		}
+		s.Rules[i].Adjustments = append(s.Rules[i].Adjustments, Adjustment{Period: b.Period, BaseDelta: exact(b.BaseDelta),
+			ObligationDelta: money(b.Amount), Reason: "recomputed with events and contract terms known at the run (late events, corrections or amendments)", Entry: b.EntryID})
+	}
+	s.Pairs = pairs(c, in, cur)
+	for _, a := range c.Amendments {
+		if !a.Date.After(in.Period.Last()) {
+			s.Amendments = append(s.Amendments, Amendment{Date: a.Date.String(), Note: a.Note})
+		}
+	}
+	return s, s.Seal()
+}
+
+func ruleIndex(rs []RuleLine, rule string) int {
+	for i, r := range rs {
+		if r.Rule == rule {
+			return i
+		}
+	}
+	return -1
+}
+
+func breakdown(m map[string]decimal.Decimal, f func(decimal.Decimal) string) []Breakdown {
+	out := []Breakdown{}
+	for k, v := range m {
+		out = append(out, Breakdown{Key: k, Base: f(v)})
+	}
+	SortBreakdown(out)
+	return out
+}
+
+// pairs builds one settlement line per pair of parties with rules between them.
+func pairs(c *contracts.Contract, in StatementInput, cur string) []Pair {
+	order := map[string]int{}
+	for i, p := range c.Parties {
+		order[p] = i
+	}
+	seen := map[[2]string]bool{}
+	var keys [][2]string
+	for _, r := range c.Rules {
+		a, b := r.Payer, r.Payee
+		if order[b] < order[a] {
+			a, b = b, a
+		}
+		k := [2]string{a, b}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if order[keys[i][0]] != order[keys[j][0]] {
+			return order[keys[i][0]] < order[keys[j][0]]
+		}
+		return order[keys[i][1]] < order[keys[j][1]]
+	})
+	booked := map[[2]string]decimal.Decimal{}
+	for _, b := range in.Bookings {
+		k := [2]string{b.Payer, b.Payee}
+		booked[k] = booked[k].Add(b.Amount)
+	}
+	out := []Pair{}
+	for _, k := range keys {
+		a, b := k[0], k[1]
+		ab, ba := [2]string{a, b}, [2]string{b, a}
+		f := PairFlows{A: a, B: b, Booked: booked[ab], ReverseBook: booked[ba],
+			Paid: in.Paid[ab].Sub(in.Paid[ba]), Opening: in.Opening[ab].Sub(in.Opening[ba])}
+		out = append(out, NewPair(f, true, cur))
+	}
+	return out
+}
