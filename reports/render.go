@@ -98,10 +98,10 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")
 		fmt.Fprintf(&b, "| base (%d events) | %s |\n", r.Events, r.Base)
 		for _, c := range r.BaseByChannel {
-			fmt.Fprintf(&b, "| · channel %s (%d) | %s |\n", c.Key, c.Events, c.Base)
+			fmt.Fprintf(&b, "| · channel %s | %s |\n", c.Key, c.Base)
 		}
 		for _, c := range r.BaseByProduct {
-			fmt.Fprintf(&b, "| · product %s (%d) | %s |\n", c.Key, c.Events, c.Base)
+			fmt.Fprintf(&b, "| · product %s | %s |\n", c.Key, c.Base)
 		}
 		fmt.Fprintf(&b, "| rate | %s |\n", rateText(r))
 		fmt.Fprintf(&b, "| gross | %s |\n", r.Gross)

@@ -64,9 +64,8 @@ type Tier struct {
 
 // Breakdown is a part of the base.
 type Breakdown struct {
-	Key    string `json:"key"`
-	Base   string `json:"base"`
-	Events int    `json:"events"`
+	Key  string `json:"key"`
+	Base string `json:"base"`
 }
 
 // CapLine shows one cap: where it stood before the period, what the period

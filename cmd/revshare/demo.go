@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/demo"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/shopspring/decimal"
+)
+
+func init() {
+	register("demo", "build the OpenAI / Microsoft demo book, print its statements, and serve it", runDemo)
+}
+
+func runDemo(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("demo", "[--no-serve] [--addr 127.0.0.1:8080]   (global --db PATH keeps the database; default: a temp dir)")
+	noServe := fs.Bool("no-serve", false, "stop after printing")
+	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the REST API and web view")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "revshare-demo-")
+	if err != nil {
+		return err
+	}
+	if !explicitDB(m) {
+		m.DBPath = filepath.Join(dir, "revshare.db")
+	} else if _, err := os.Stat(m.DBPath); err == nil {
+		return fmt.Errorf("demo: %s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
+	}
+	db, err := m.DB(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := contracts.Parse(demo.ContractYAML)
+	if err != nil {
+		return err
+	}
+	if _, err := db.SaveContract(ctx, c, false); err != nil {
+		return err
+	}
+	u := demo.DefaultUsage(m.Clock.Now())
+	var csvData bytes.Buffer
+	if _, err := u.WriteCSV(&csvData); err != nil {
+		return err
+	}
+	csvPath := filepath.Join(dir, "demo-usage.csv")
+	if err := os.WriteFile(csvPath, csvData.Bytes(), 0o644); err != nil {
+		return err
+	}
+	imp, err := db.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), sqlite.ImportOptions{Source: "demo", FileName: csvPath})
+	if err != nil {
+		return err
+	}
+	last := ledger.PeriodOf(ledger.Month, ledger.DateOf(u.Last))
+	if _, err := db.Run(ctx, last.Last()); err != nil {
+		return err
+	}
+	closeThrough := ledger.Period{Freq: ledger.Month, Year: last.Year, Index: last.Index}
+	closeThrough = prevMonth(closeThrough)
+	if err := closePeriod(ctx, m, closeThrough); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
+	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.DBPath, csvPath, imp.Posted)
+	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", c.Rule("openai-share-to-microsoft").Cap.Total.StringFixed(2), c.Currency)
+	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())
+
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "period\tstatus\topenai→microsoft\tmicrosoft→openai\tnet payer\tnet\tcap consumed\tcap remaining\t")
+	var lastShare, consumed, remaining decimal.Decimal
+	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
+		s, err := loadStatement(ctx, db, c.ID, p)
+		if err != nil {
+			return err
+		}
+		fwd, rev := "0.00", "0.00"
+		for _, r := range s.Rules {
+			if r.Rule == "openai-share-to-microsoft" {
+				fwd = r.Obligation
+				lastShare = decimal.RequireFromString(r.Obligation)
+				for _, cp := range r.Caps {
+					if cp.Kind == "total" {
+						remaining = decimal.RequireFromString(cp.RemainingAfter)
+						consumed = decimal.RequireFromString(cp.Limit).Sub(remaining)
+					}
+				}
+			} else {
+				rev = r.Obligation
+			}
+		}
+		payer, net := "", "0.00"
+		if len(s.Pairs) > 0 {
+			payer, net = s.Pairs[0].Payer, s.Pairs[0].Net
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Period.Label, s.Status, fwd, rev, payer, net, consumed.StringFixed(2), remaining.StringFixed(2))
+	}
+	tw.Flush()
+	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", consumed.StringFixed(2), remaining.StringFixed(2), c.Rule("openai-share-to-microsoft").Cap.Total.StringFixed(2))
+	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", lastShare.StringFixed(2), last.Label(), projectBinding(last, lastShare, remaining, c.Rule("openai-share-to-microsoft").Until))
+	fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
+	if *noServe {
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/ (token: revshare --db %s token create --role auditor)\n", *addr, m.DBPath)
+	return runServe(ctx, m, []string{"--addr", *addr})
+}
+
+// projectBinding says in which month a cap with remaining left binds if every
+// month from the one after last books rate, or that it does not bind before
+// the rule ends (until, exclusive).
+func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
+	if !rate.IsPositive() {
+		return "does not bind at a zero run rate"
+	}
+	left := remaining
+	for p := last.Next(); until.IsZero() || p.Start().Before(until); p = p.Next() {
+		if left.LessThanOrEqual(rate) {
+			return "is projected to bind in " + p.Label()
+		}
+		left = left.Sub(rate)
+		if p.Year > 2200 {
+			break
+		}
+	}
+	return fmt.Sprintf("is not projected to bind before the rule ends (%s); %s would remain", until, left.StringFixed(2))
+}
+
+func prevMonth(p ledger.Period) ledger.Period {
+	if p.Index == 1 {
+		return ledger.Period{Freq: ledger.Month, Year: p.Year - 1, Index: 12}
+	}
+	return ledger.Period{Freq: ledger.Month, Year: p.Year, Index: p.Index - 1}
+}
+
+// explicitDB reports whether the user chose a database (--db or REVSHARE_DB).
+func explicitDB(m *Main) bool {
+	return m.DBPath != "revshare.db" || m.Getenv("REVSHARE_DB") != ""
+}
