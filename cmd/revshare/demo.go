@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintln(tw, "period\tstatus\topenai→microsoft\tmicrosoft→openai\tnet payer\tnet\tcap consumed\tcap remaining\t")
 	var lastShare, consumed, remaining decimal.Decimal
 	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
-		s, err := loadStatement(ctx, db, c.ID, p)
+		s, err := loadStatement(ctx, db, c.ID, p, true)
 		if err != nil {
 			return err
 		}
@@ -114,23 +114,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 }
 
 // projectBinding says in which month a cap with remaining left binds if every
-// month from the one after last books rate, or that it does not bind before
-// the rule ends (until, exclusive).
+// month after last books rate, within the rule's window (until, exclusive).
 func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
-	if !rate.IsPositive() {
-		return "does not bind at a zero run rate"
+	if p := projectedPeriod(last, rate, remaining, until); p != "never" {
+		return "is projected to bind in " + p
 	}
-	left := remaining
-	for p := last.Next(); until.IsZero() || p.Start().Before(until); p = p.Next() {
-		if left.LessThanOrEqual(rate) {
-			return "is projected to bind in " + p.Label()
-		}
-		left = left.Sub(rate)
-		if p.Year > 2200 {
-			break
-		}
-	}
-	return fmt.Sprintf("is not projected to bind before the rule ends (%s); %s would remain", until, left.StringFixed(2))
+	return fmt.Sprintf("is not projected to bind before the rule ends (%s)", until)
 }
 
 func prevMonth(p ledger.Period) ledger.Period {

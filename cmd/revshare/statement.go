@@ -39,7 +39,7 @@ func runStatement(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadStatement(ctx, db, pos[0], p)
+	s, err := loadStatement(ctx, db, pos[0], p, true)
 	if err != nil {
 		return err
 	}
@@ -47,8 +47,9 @@ func runStatement(ctx context.Context, m *Main, args []string) error {
 }
 
 // loadStatement returns the stored final statement of (contract, p), or
-// builds it: final (and stored) when p is closed, a draft otherwise.
-func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period) (*reports.Statement, error) {
+// builds it: final when p is closed (and then stored if store is set: the
+// first stored rendering is the final one), a draft otherwise.
+func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period, store bool) (*reports.Statement, error) {
 	sd, err := db.StatementData(ctx, contract, p)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger
 	if err != nil {
 		return nil, err
 	}
-	if final {
+	if final && store {
 		var body bytes.Buffer
 		if err := s.Render(&body, "json"); err != nil {
 			return nil, err
@@ -81,7 +82,7 @@ func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger
 			return nil, err
 		}
 		// Another process may have stored it first: the stored one is final.
-		return loadStatement(ctx, db, contract, p)
+		return loadStatement(ctx, db, contract, p, false)
 	}
 	return s, nil
 }
@@ -105,7 +106,7 @@ func finalizeStatements(ctx context.Context, m *Main, cp ledger.Period) error {
 			continue
 		}
 		for p := first; !p.Last().After(end); p = p.Next() {
-			if _, err := loadStatement(ctx, db, c.ID, p); err != nil {
+			if _, err := loadStatement(ctx, db, c.ID, p, true); err != nil {
 				return err
 			}
 		}

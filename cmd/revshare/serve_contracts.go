@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/reports"
+	"github.com/revshare/revshare/reports/httpapi"
+	"github.com/shopspring/decimal"
+)
+
+// Wires contracts, statements, caps, runs and payments into the server.
+func init() {
+	serveBackends = append(serveBackends, func(ctx context.Context, m *Main, rw, ro *sqlite.DB, read, write *httpapi.Backend) error {
+		r := contractBackend{m: m, db: ro}
+		w := contractBackend{m: m, db: rw}
+		read.Contracts, read.Statements, read.Caps = r, r, r
+		write.Contracts, write.Statements, write.Caps = w, w, w
+		write.Runner, write.Payer, write.ContractWriter = w, w, w
+		return nil
+	})
+}
+
+type contractBackend struct {
+	m  *Main
+	db *sqlite.DB
+}
+
+func toHTTP(sc sqlite.StoredContract) httpapi.StoredContract {
+	t, _ := time.Parse(time.RFC3339Nano, sc.RecordedAt)
+	return httpapi.StoredContract{Contract: sc.Contract, Version: sc.Version, AddedAt: t}
+}
+
+func (b contractBackend) ListContracts(ctx context.Context) ([]httpapi.StoredContract, error) {
+	cs, err := b.db.Contracts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]httpapi.StoredContract, len(cs))
+	for i, sc := range cs {
+		out[i] = toHTTP(sc)
+	}
+	return out, nil
+}
+
+func (b contractBackend) GetContract(ctx context.Context, id string) (httpapi.StoredContract, error) {
+	sc, err := b.db.Contract(ctx, id)
+	return toHTTP(sc), err
+}
+
+// StatementPeriods lists the statements from the contract's first period
+// through the period of the latest booking or today, whichever is later.
+func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
+	sc, err := b.db.Contract(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := sc.Contract
+	first, ok := firstPeriod(c)
+	if !ok {
+		return []httpapi.StatementSummary{}, nil
+	}
+	closed, err := b.db.ClosedThrough(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last := c.PeriodOf(ledger.DateOf(b.m.Clock.Now()))
+	out := []httpapi.StatementSummary{}
+	for p := first; !last.Before(p); p = p.Next() {
+		status := "draft"
+		if !closed.IsZero() && !p.Last().After(closed) {
+			status = "final"
+		}
+		out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status})
+	}
+	return out, nil
+}
+
+func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
+	return loadStatement(ctx, b.db, id, p, false)
+}
+
+// CapStatus reads each cap from the statement of the period containing asOf
+// (today when zero) and projects binding at that period's run rate.
+func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]httpapi.CapStatus, error) {
+	sc, err := b.db.Contract(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := sc.Contract
+	if asOf.IsZero() {
+		asOf = ledger.DateOf(b.m.Clock.Now())
+	}
+	p := c.PeriodOf(asOf)
+	s, err := loadStatement(ctx, b.db, id, p, false)
+	if err != nil {
+		return nil, err
+	}
+	out := []httpapi.CapStatus{}
+	for _, rl := range s.Rules {
+		r := c.Rule(rl.Rule)
+		for _, cl := range rl.Caps {
+			limit := decimal.RequireFromString(cl.Limit)
+			remaining := decimal.RequireFromString(cl.RemainingAfter)
+			cs := httpapi.CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
+			if cl.Kind != string(contracts.CapTotal) {
+				cs.Period = p.Label()
+			} else if r != nil {
+				cs.ProjectedBinding = projectedPeriod(p, decimal.RequireFromString(rl.Obligation), remaining, r.Until)
+			}
+			out = append(out, cs)
+		}
+	}
+	return out, nil
+}
+
+// projectedPeriod is the period a cap binds at a constant run rate, or "never".
+func projectedPeriod(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
+	if !rate.IsPositive() {
+		return "never"
+	}
+	if !remaining.IsPositive() {
+		return last.Label()
+	}
+	left := remaining
+	for p := last.Next(); (until.IsZero() && p.Year < last.Year+100) || p.Start().Before(until); p = p.Next() {
+		if left.LessThanOrEqual(rate) {
+			return p.Label()
+		}
+		left = left.Sub(rate)
+	}
+	return "never"
+}
+
+func (b contractBackend) Run(ctx context.Context, through ledger.Period) (any, error) {
+	return b.db.Run(ctx, through.Last())
+}
+
+func (b contractBackend) Pay(ctx context.Context, p httpapi.Payment) (any, error) {
+	id, err := b.db.Pay(ctx, p.Contract, p.Payer, p.Payee, p.Amount, p.Date, p.Reference)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"entry": id}, nil
+}
+
+func (b contractBackend) AddContract(ctx context.Context, doc []byte) (any, error) {
+	c, err := contracts.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	_, existsErr := b.db.Contract(ctx, c.ID)
+	v, err := b.db.SaveContract(ctx, c, existsErr == nil)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"contract": c.ID, "version": v}, nil
+}
