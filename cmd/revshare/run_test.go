@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/reports"
+)
+
+// cli runs revshare against db and fails the test on error.
+func cli(t *testing.T, db string, args ...string) string {
+	t.Helper()
+	out, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
+	if err != nil {
+		t.Fatalf("revshare %s: %v\n%s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+func statementJSON(t *testing.T, db, period string) (reports.Statement, string) {
+	t.Helper()
+	out := cli(t, db, "statement", "small", period, "--format", "json")
+	var s reports.Statement
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s, out
+}
+
+// TestRunLifecycle follows the hand-computed case of testdata/runs through
+// runs, a close, a payment and a late refund that reopens a closed period's
+// numbers by a prior-period adjustment.
+func TestRunLifecycle(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+
+	// r1 Jan 20.00; r2 Jan 4.00; r1 Feb: gross 40.00 cut by the total cap to 30.00.
+	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 3 entries booked (0 prior-period adjustments)\n" {
+		t.Fatalf("first run: %q", got)
+	}
+	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 0 entries booked (0 prior-period adjustments)\n" {
+		t.Fatalf("second run: %q", got)
+	}
+	feb, _ := statementJSON(t, db, "2026-02")
+	r1 := feb.Rules[0]
+	if r1.Base != "200.00" || r1.Gross != "40.00" || r1.Obligation != "30.00" || feb.Status != "draft" {
+		t.Fatalf("Feb r1 = %+v", r1)
+	}
+	if c := r1.Caps[0]; c != (reports.CapLine{Kind: "total", Limit: "50.00", ConsumedBefore: "20.00", Applied: "30.00", RemainingAfter: "0.00", Binds: true}) {
+		t.Fatalf("Feb cap = %+v", c)
+	}
+
+	cli(t, db, "close", "2026-01")
+	jan, janBytes := statementJSON(t, db, "2026-01")
+	wantPair := reports.Pair{Payer: "openai", Payee: "microsoft", Obligations: "20.00", ReverseObligations: "4.00", Net: "16.00",
+		OpeningBalance: "0.00", Payments: "0.00", ClosingBalance: "16.00"}
+	if jan.Status != "final" || len(jan.Pairs) != 1 || jan.Pairs[0] != wantPair || jan.Hash == "" {
+		t.Fatalf("Jan statement = %+v", jan)
+	}
+
+	cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10")
+	// A refund dated in closed January posts late; the run corrects January in February.
+	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
+	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 2 entries booked (1 prior-period adjustments)\n" {
+		t.Fatalf("run after late event: %q", got)
+	}
+	if _, again := statementJSON(t, db, "2026-01"); again != janBytes {
+		t.Fatalf("final January statement changed:\n%s\nwas\n%s", again, janBytes)
+	}
+	feb, _ = statementJSON(t, db, "2026-02")
+	r1 = feb.Rules[0]
+	if r1.Obligation != "40.00" || r1.Caps[0].ConsumedBefore != "10.00" || r1.Caps[0].RemainingAfter != "0.00" || r1.Caps[0].Binds {
+		t.Fatalf("Feb r1 after late event = %+v", r1)
+	}
+	if len(r1.Adjustments) != 1 || r1.Adjustments[0].Period != "2026-01" || r1.Adjustments[0].BaseDelta != "-50.00" || r1.Adjustments[0].ObligationDelta != "-10.00" {
+		t.Fatalf("Feb adjustments = %+v", r1.Adjustments)
+	}
+	if r2 := feb.Rules[1]; r2.Rule != "r2" || r2.Base != "0.00" || r2.Obligation != "0.00" {
+		t.Fatalf("Feb r2 (ended 2026-02-15, e4 after it) = %+v", r2)
+	}
+	// Booked in Feb: 30.00 accrual + (-10.00) adjustment + 10.00 top-up = 30.00.
+	wantPair = reports.Pair{Payer: "openai", Payee: "microsoft", Obligations: "30.00", ReverseObligations: "0.00", Net: "30.00",
+		OpeningBalance: "16.00", Payments: "16.00", ClosingBalance: "30.00"}
+	if feb.Pairs[0] != wantPair {
+		t.Fatalf("Feb pair = %+v", feb.Pairs[0])
+	}
+	// The closing balance is the ledger's net payable at the period's end.
+	var tb struct {
+		Accounts []struct{ Account, Balance string }
+	}
+	if err := json.Unmarshal([]byte(cli(t, db, "balance", "--as-of", "2026-02-28", "--format", "json")), &tb); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range tb.Accounts {
+		got[a.Account] = a.Balance
+	}
+	if got["liabilities:revshare:openai:microsoft:small"] != "-34.00" || got["liabilities:revshare:microsoft:openai:small"] != "-4.00" {
+		t.Fatalf("payables = %v", got)
+	}
+	if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
+		t.Fatalf("verify: %s", out)
+	}
+}
+
+// TestConcurrentRunsBookOnce starts runs on separate connections at once:
+// they serialize on the write lock and the books hold each booking once.
+func TestConcurrentRunsBookOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	cli(t, path, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, path, "import", "usage", "../../testdata/runs/usage.csv")
+	ctx := context.Background()
+	through, _ := ledger.ParseDate("2026-02-28")
+	var wg sync.WaitGroup
+	booked := make([]int, 4)
+	for i := range booked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := sqlite.Open(ctx, path, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer db.Close()
+			res, err := db.Run(ctx, through)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			booked[i] = res.Contracts[0].Entries
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range booked {
+		total += n
+	}
+	if total != 3 {
+		t.Fatalf("runs booked %v entries in all, want 3 once", booked)
+	}
+	feb, _ := statementJSON(t, path, "2026-02")
+	if feb.Rules[0].Obligation != "30.00" || feb.Rules[0].Caps[0].RemainingAfter != "0.00" {
+		t.Fatalf("Feb r1 = %+v", feb.Rules[0])
+	}
+}
