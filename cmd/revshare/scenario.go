@@ -21,12 +21,11 @@ func init() {
 
 // scenarioSources says where a scenario reads a contract named by id and
 // the actuals of actuals_through. Actuals come from the database's events
-// and FX rates (opened only when a scenario asks for actuals). TODO(lead):
-// wire a scenario.ContractSource over stored contracts once they are
-// stored; until then by-id contracts need --contract. Whatever is wired must
-// only read: TestScenarioLeavesDatabaseByteIdentical checks it.
+// and FX rates, and contracts from the stored ones (the database is opened
+// only when a scenario asks). Whatever is wired must only read:
+// TestScenarioLeavesDatabaseByteIdentical checks it.
 var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
-	return scenario.Sources{Actuals: scenario.EventActuals{
+	return scenario.Sources{Contracts: storedContracts{m}, Actuals: scenario.EventActuals{
 		Rates: func(ctx context.Context) ([]ledger.FXRate, error) {
 			db, err := m.existingDB(ctx)
 			if err != nil {
@@ -44,11 +43,23 @@ var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, erro
 	}}, nil
 }
 
+// storedContracts reads contracts named by id from the database.
+type storedContracts struct{ m *Main }
+
+func (s storedContracts) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
+	db, err := s.m.existingDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := db.Contract(ctx, id)
+	return sc.Contract, err
+}
+
 // existingDB opens the database only if it exists: a scenario must not
 // create one (it never writes).
 func (m *Main) existingDB(ctx context.Context) (*sqlite.DB, error) {
 	if _, err := os.Stat(m.DBPath); err != nil {
-		return nil, ledger.Errorf(ledger.ENOTFOUND, "actuals_through needs the database, and there is none at %s (see --db)", m.DBPath)
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "the scenario reads the database (a contract by id or actuals), and there is none at %s (see --db)", m.DBPath)
 	}
 	return m.DB(ctx)
 }
