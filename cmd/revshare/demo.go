@@ -76,8 +76,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "period\tstatus\topenai→microsoft\tmicrosoft→openai\tnet payer\tnet\tcap consumed\tcap remaining\t")
 	var lastShare, consumed, remaining decimal.Decimal
+	evaluated, err := db.Evaluate(ctx, c.ID, last)
+	if err != nil {
+		return err
+	}
 	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
-		s, err := loadStatement(ctx, db, c.ID, p, true)
+		s, err := loadStatementWith(ctx, db, c.ID, p, true, evaluated)
 		if err != nil {
 			return err
 		}

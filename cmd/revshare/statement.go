@@ -50,7 +50,12 @@ func runStatement(ctx context.Context, m *Main, args []string) error {
 // builds it: final when p is closed (and then stored if store is set: the
 // first stored rendering is the final one), a draft otherwise.
 func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period, store bool) (*reports.Statement, error) {
-	sd, err := db.StatementData(ctx, contract, p)
+	return loadStatementWith(ctx, db, contract, p, store, nil)
+}
+
+// loadStatementWith is loadStatement reusing an evaluation (see sqlite.DB.StatementData).
+func loadStatementWith(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period, store bool, evaluated *contracts.Result) (*reports.Statement, error) {
+	sd, err := db.StatementData(ctx, contract, p, evaluated)
 	if err != nil {
 		return nil, err
 	}
@@ -105,8 +110,19 @@ func finalizeStatements(ctx context.Context, m *Main, cp ledger.Period) error {
 		if !ok {
 			continue
 		}
-		for p := first; !p.Last().After(end); p = p.Next() {
-			if _, err := loadStatement(ctx, db, c.ID, p, true); err != nil {
+		lastClosed := c.PeriodOf(end)
+		if lastClosed.Last().After(end) {
+			lastClosed = prevPeriod(c, lastClosed)
+		}
+		if lastClosed.Before(first) {
+			continue
+		}
+		evaluated, err := db.Evaluate(ctx, c.ID, lastClosed)
+		if err != nil {
+			return err
+		}
+		for p := first; !lastClosed.Before(p); p = p.Next() {
+			if _, err := loadStatementWith(ctx, db, c.ID, p, true, evaluated); err != nil {
 				return err
 			}
 		}
@@ -127,4 +143,9 @@ func firstPeriod(c *contracts.Contract) (ledger.Period, bool) {
 		return ledger.Period{}, false
 	}
 	return c.PeriodOf(first), true
+}
+
+// prevPeriod is the period before p in c's frequency.
+func prevPeriod(c *contracts.Contract, p ledger.Period) ledger.Period {
+	return c.PeriodOf(p.Start().AddDays(-1))
 }

@@ -279,17 +279,39 @@ type StatementData struct {
 }
 
 // StatementData gathers what a statement of contract id for period p needs.
-// If a final statement is stored, only Contract and Final are set.
-func (db *DB) StatementData(ctx context.Context, id string, p ledger.Period) (*StatementData, error) {
+// If a final statement is stored, only Contract and Final are set. When
+// evaluated is the engine's result for the contract through p or a later
+// period (from Evaluate), it is reused: a period's lines do not depend on
+// later periods, so rendering many statements costs one evaluation.
+func (db *DB) StatementData(ctx context.Context, id string, p ledger.Period, evaluated *contracts.Result) (*StatementData, error) {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	return statementData(ctx, tx, id, p)
+	return statementData(ctx, tx, id, p, evaluated)
 }
 
-func statementData(ctx context.Context, q querier, id string, p ledger.Period) (*StatementData, error) {
+// Evaluate runs the engine for a stored contract through period p over
+// every stored event, tracing event IDs.
+func (db *DB) Evaluate(ctx context.Context, id string, p ledger.Period) (*contracts.Result, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	sc, err := loadContract(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	rates, err := loadRates(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return evaluate(ctx, tx, sc.Contract, p, rates, true)
+}
+
+func statementData(ctx context.Context, q querier, id string, p ledger.Period, evaluated *contracts.Result) (*StatementData, error) {
 	sc, err := loadContract(ctx, q, id)
 	if err != nil {
 		return nil, err
@@ -307,12 +329,17 @@ func statementData(ctx context.Context, q querier, id string, p ledger.Period) (
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	rates, err := loadRates(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if sd.Result, err = evaluate(ctx, q, sc.Contract, p, rates, true); err != nil {
-		return nil, err
+	if evaluated != nil && evaluated.Contract != nil && evaluated.Contract.ID == id && !evaluated.Through.Before(p) &&
+		string(evaluated.Contract.Canonical()) == string(sc.Contract.Canonical()) {
+		sd.Result = evaluated
+	} else {
+		rates, err := loadRates(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if sd.Result, err = evaluate(ctx, q, sc.Contract, p, rates, true); err != nil {
+			return nil, err
+		}
 	}
 	start, end := p.Start().String(), p.Last().String()
 	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, kind, payer, payee, base_delta, amount FROM bookings
