@@ -81,7 +81,7 @@ func BenchmarkRunAndStatements1M(b *testing.B) {
 		b.ReportMetric(importTime.Seconds(), "import-s")
 		b.ReportMetric(runTime.Seconds(), "run-s")
 		b.ReportMetric(stmtTime.Seconds(), "statements-s")
-		b.ReportMetric((runTime + stmtTime).Seconds()/importTime.Seconds(), "run+statements/import")
+		b.ReportMetric((runTime+stmtTime).Seconds()/importTime.Seconds(), "run+statements/import")
 		b.Logf("%d events: import %v, run %v, %d statements %v", events, importTime, runTime, n, stmtTime)
 	}
 }
