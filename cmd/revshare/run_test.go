@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,7 +110,26 @@ func TestRunLifecycle(t *testing.T) {
 	if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
 		t.Fatalf("verify: %s", out)
 	}
+	// Golden renderings, small enough to check by hand against the numbers above.
+	for _, format := range []string{"json", "md"} {
+		got := cli(t, db, "statement", "small", "2026-02", "--format", format)
+		golden := "../../testdata/runs/statement-2026-02." + format
+		if *updateRunGolden {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(want) {
+			t.Errorf("statement --format %s differs from %s:\n%s", format, golden, got)
+		}
+	}
 }
+
+var updateRunGolden = flag.Bool("update-run", false, "rewrite testdata/runs/statement-2026-02.{json,md} from the current output")
 
 // TestConcurrentRunsBookOnce starts runs on separate connections at once:
 // they serialize on the write lock and the books hold each booking once.
