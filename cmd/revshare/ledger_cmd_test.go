@@ -1,0 +1,65 @@
+package main
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLedgerCommands drives balance, close and verify as a user would.
+func TestLedgerCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "l.db")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+
+	if got := cli(t, db, "balance", "--format", "csv"); !strings.Contains(got, "assets:receivable:openai:aws,asset,USD,200.00") ||
+		!strings.Contains(got, "income:revenue:openai:aws,income,USD,-200.00") {
+		t.Fatalf("balance csv:\n%s", got)
+	}
+	// --as-of filters by effective date: only January's events.
+	if got := cli(t, db, "balance", "--as-of", "2026-01-31", "--format", "csv"); strings.Contains(got, "openai:aws") {
+		t.Fatalf("balance --as-of 2026-01-31 shows a February event:\n%s", got)
+	}
+	// --known-at before the import sees nothing (the test clock is 2026-03-01T12:00Z).
+	if got := cli(t, db, "balance", "--known-at", "2026-03-01T11:00:00Z", "--format", "csv"); strings.Contains(got, "receivable") {
+		t.Fatalf("balance --known-at before the import:\n%s", got)
+	}
+
+	if got := cli(t, db, "close", "2026-01"); got != "closed 2026-01: nothing may be booked on or before 2026-01-31\n" {
+		t.Fatalf("close: %q", got)
+	}
+	_, errOut, err := runCLI(t, "--db", db, "pay", "--contract", "none", "--payer", "a", "--payee", "b", "--amount", "1", "--date", "2026-01-15")
+	if err == nil || !strings.Contains(errOut, `contract "none" not found`) {
+		t.Fatalf("pay to an unknown contract: %v %s", err, errOut)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: 4 entries, chain head ") {
+		t.Fatalf("verify: %q", got)
+	}
+
+	// Tamper with an amount behind the triggers' back: verify names the entry.
+	raw, err := sql.Open("sqlite3", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var triggers []string
+	rows, _ := raw.Query(`SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='postings'`)
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		triggers = append(triggers, n)
+	}
+	rows.Close()
+	for _, n := range triggers {
+		if _, err := raw.Exec(`DROP TRIGGER "` + n + `"`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := raw.Exec(`UPDATE postings SET amount = '999.00' WHERE entry_id = 1 AND seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, errOut, err = runCLI(t, "--db", db, "verify")
+	if err == nil || !strings.Contains(errOut, "entry 1") {
+		t.Fatalf("verify after tampering: err %v, stderr %q", err, errOut)
+	}
+}
