@@ -101,7 +101,7 @@ func TestScenarioContractFlag(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 	_, _, err = scenarioMain(t, "--db", filepath.Join(dir, "x.db"), "scenario", sc)
-	if err == nil || !strings.Contains(err.Error(), `contract "openai-microsoft": contracts by id need a database here`) {
+	if err == nil || !strings.Contains(err.Error(), "the scenario reads the database (a contract by id or actuals), and there is none at") {
 		t.Errorf("without --contract: err = %v", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	// Without a database, actuals are refused and none is created.
 	missing := filepath.Join(dir, "none.db")
 	if _, _, err := scenarioMain(t, "--db", missing, "scenario", withActuals); err == nil ||
-		err.Error() != "actuals_through needs the database, and there is none at "+missing+" (see --db)" {
+		err.Error() != "the scenario reads the database (a contract by id or actuals), and there is none at "+missing+" (see --db)" {
 		t.Errorf("no database: err = %v", err)
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
