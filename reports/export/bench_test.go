@@ -60,7 +60,7 @@ func BenchmarkBalanceVersusTools(b *testing.B) {
 		{"hledger", execRun("hledger", "-f", files[Hledger], "balance", "--flat", "-O", "csv")},
 		{"ledger", execRun("ledger", "-f", files[Ledger], "--flat", "balance")},
 		{"bean-query", execRun("bean-query", "-f", "csv", files[Beancount],
-			"SELECT account, currency, sum(number) GROUP BY account, currency")},
+			"SELECT account, currency, str(sum(number)) GROUP BY account, currency")},
 		{"revshare/command", execRun(bin, "--db", dbPath, "balance", "--format", "json")},
 		{"revshare/cold", func(b *testing.B) {
 			db, err := sqlite.OpenReadOnly(ctx, dbPath)

@@ -233,13 +233,14 @@ func ledgerBalances(t testing.TB, file string) balances {
 	return b
 }
 
-// beancountBalances runs bean-check, then a bean-query balance. It sums
-// numbers per account and currency: rendering sum(position) quantizes to
-// the display precision, sum(number) prints the exact sum.
+// beancountBalances runs bean-check, then a bean-query balance. bean-query
+// renders numbers (and positions) quantized to its display precision (the
+// most frequent number of decimals), so the sum per account and currency is
+// read through str(), which prints the exact Decimal: "Decimal('1E-18')".
 func beancountBalances(t testing.TB, file string) balances {
 	run(t, "bean-check", file)
 	out := run(t, "bean-query", "-f", "csv", file,
-		"SELECT account, currency, sum(number) AS balance GROUP BY account, currency ORDER BY account, currency")
+		"SELECT account, currency, str(sum(number)) AS balance GROUP BY account, currency ORDER BY account, currency")
 	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatalf("bean-query csv: %v\n%s", err, out)
@@ -250,7 +251,11 @@ func beancountBalances(t testing.TB, file string) balances {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := decimal.NewFromString(strings.TrimSpace(row[2]))
+		num := strings.TrimSpace(row[2])
+		if !strings.HasPrefix(num, "Decimal('") || !strings.HasSuffix(num, "')") {
+			t.Fatalf("bean-query: want Decimal('…'), got %q in row %q", num, row)
+		}
+		n, err := decimal.NewFromString(num[len("Decimal('") : len(num)-2])
 		if err != nil {
 			t.Fatalf("bean-query: %v in row %q", err, row)
 		}
@@ -369,14 +374,15 @@ func awkwardDB(t *testing.T) string {
 
 func TestToolsAgreeOnAwkwardLedger(t *testing.T) {
 	dbPath := awkwardDB(t)
-	// The clock started at 2026-03-01T00:00:00Z and ticks a second per call:
-	// the third entry was recorded at 00:00:03 or shortly after.
+	// The view as known when the third entry was recorded (the fake clock
+	// ticks a second per call, so read the instant rather than guess it).
+	knownAt := recordedAt(t, dbPath, 3)
 	checkExports(t, dbPath, []exportCase{
 		{name: "all", asserted: []string{"2026-01-15", "2026-01-31"}},
 		{name: "from-feb", args: []string{"--from", "2026-02-01"}, asserted: []string{}},
 		{name: "to-jan", args: []string{"--to", "2026-01-20"}, asOf: d("2026-01-20"), asserted: []string{"2026-01-15", "2026-01-20"}},
 		{name: "window", args: []string{"--from", "2026-01-16", "--to", "2026-02-05"}, asOf: d("2026-02-05"), asserted: []string{"2026-01-31"}},
-		{name: "known-at", args: []string{"--known-at", "2026-03-01T00:00:04Z"}, knownAt: "2026-03-01T00:00:04Z", asserted: []string{"2026-01-15", "2026-01-31"}},
+		{name: "known-at", args: []string{"--known-at", knownAt}, knownAt: knownAt, asserted: []string{"2026-01-15", "2026-01-31"}},
 		{name: "no-assertions", args: []string{"--assert-closed=false"}, asserted: []string{}},
 	})
 }
@@ -563,4 +569,19 @@ func TestToolsAgreeOnDemoLedger(t *testing.T) {
 		t.Fatalf("revshare demo --no-serve: %v\n%s", err, out)
 	}
 	checkExports(t, dbPath, []exportCase{{name: "demo"}})
+}
+
+// recordedAt is the RFC 3339 instant at which entry id was recorded.
+func recordedAt(t *testing.T, dbPath string, id int64) string {
+	t.Helper()
+	db, err := sqlite.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := db.Entry(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.RecordedAt.UTC().Format(time.RFC3339Nano)
 }
