@@ -82,8 +82,11 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 			if last.Balances, err = db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: last.Date, KnownAt: knownAt}); err != nil {
 				return err
 			}
-			opts.Header = append(opts.Header, fmt.Sprintf("closed through %s: balances asserted at the end of %s through %s (%d dates)",
-				closes[len(closes)-1], opts.Checkpoints[0].Date, last.Date, n))
+			at := "the end of " + last.Date.String()
+			if n > 1 {
+				at = fmt.Sprintf("the end of %d dates from %s to %s", n, opts.Checkpoints[0].Date, last.Date)
+			}
+			opts.Header = append(opts.Header, fmt.Sprintf("closed through %s: balances asserted at %s", closes[len(closes)-1], at))
 		}
 	}
 	src := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
