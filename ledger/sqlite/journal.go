@@ -267,6 +267,9 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 		return nil, err
 	}
 	defer rtx.Rollback()
+	if q.AsOf.IsZero() && q.KnownAt.IsZero() {
+		return trialBalanceTotals(ctx, rtx)
+	}
 	bs, ok, err := db.balances.query(ctx, rtx, q)
 	if err != nil || ok {
 		return bs, err
@@ -298,13 +301,23 @@ func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([
 	if len(conds) > 0 {
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
-	rows, err := rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
 			SELECT p.account_id AS account_id, p.currency AS currency,
 				sum(p.units) AS u, sum(p.frac_hi) AS h, sum(p.frac_lo) AS l
 			FROM postings p `+join+` `+where+`
 			GROUP BY p.account_id, p.currency
 		) s JOIN accounts a ON a.id = s.account_id
-		ORDER BY a.name, s.currency`, args...)
+		ORDER BY a.name, s.currency`, args...))
+}
+
+// trialBalanceTotals reads the current balances from the running totals.
+func trialBalanceTotals(ctx context.Context, rtx *sql.Tx) ([]ledger.Balance, error) {
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l
+		FROM balance_totals s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`))
+}
+
+// scanBalances reads rows of (account, type, currency, units, frac_hi, frac_lo sums).
+func scanBalances(rows *sql.Rows, err error) ([]ledger.Balance, error) {
 	if err != nil {
 		return nil, err
 	}

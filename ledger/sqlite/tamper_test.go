@@ -337,6 +337,13 @@ func TestTamperRechained(t *testing.T) {
 	}
 	mustExec(t, raw, `UPDATE postings SET amount = CASE seq WHEN 1 THEN '1.25' ELSE '-1.25' END WHERE entry_id = 5`)
 	rechain(t, db, raw, 5)
+	// The running balance totals now disagree with the postings, which
+	// Verify reports; a careful attacker rebuilds them too.
+	if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), "balance totals of assets:receivable:s:c5 USD disagree with its postings") {
+		t.Fatalf("rechained journal with stale totals: Verify = %v", err)
+	}
+	mustExec(t, raw, `DELETE FROM balance_totals`)
+	mustExec(t, raw, `INSERT INTO balance_totals SELECT account_id, currency, sum(units), sum(frac_hi), sum(frac_lo) FROM postings GROUP BY account_id, currency`)
 	if err := db.Verify(ctx); err != nil {
 		t.Fatalf("a fully rechained journal: %v (the chain alone cannot see this)", err)
 	}
