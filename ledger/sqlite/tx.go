@@ -501,6 +501,38 @@ func (tx *Tx) insertPostings(rows []postingRow) error {
 		}
 		start += n
 	}
+	return tx.addBalanceTotals(rows)
+}
+
+// addBalanceTotals adds the postings to the running totals (migration 0005):
+// one upsert per account and currency of the batch.
+func (tx *Tx) addBalanceTotals(rows []postingRow) error {
+	type key struct {
+		account  int64
+		currency string
+	}
+	type sum struct{ u, h, l int64 }
+	sums := map[key]sum{}
+	var order []key
+	for _, r := range rows {
+		k := key{r.accountID, r.currency}
+		s, ok := sums[k]
+		if !ok {
+			order = append(order, k)
+		}
+		sums[k] = sum{s.u + r.amt.units, s.h + r.amt.hi, s.l + r.amt.lo}
+	}
+	stmt, err := tx.stmt(`INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`)
+	if err != nil {
+		return err
+	}
+	for _, k := range order {
+		s := sums[k]
+		if _, err := stmt.ExecContext(tx.ctx, k.account, k.currency, s.u, s.h, s.l); err != nil {
+			return fmt.Errorf("balance totals: %w", mapError(err))
+		}
+	}
 	return nil
 }
 

@@ -1,5 +1,6 @@
--- Running totals per account and currency, kept by a trigger as postings are
--- inserted, so that the current trial balance is one small read in any new
+-- Running totals per account and currency, kept by Tx.PostEntries in the
+-- transaction that inserts the postings (one upsert per account and currency
+-- of a batch), so that the current trial balance is one small read in any new
 -- process (as-of and known-at views still sum the postings). Exact: the same
 -- integer split as the postings. Derived data: `revshare verify` checks it
 -- against the postings.
@@ -14,10 +15,3 @@ CREATE TABLE balance_totals (
 
 INSERT INTO balance_totals (account_id, currency, u, h, l)
 	SELECT account_id, currency, sum(units), sum(frac_hi), sum(frac_lo) FROM postings GROUP BY account_id, currency;
-
-CREATE TRIGGER postings_balance_totals AFTER INSERT ON postings
-BEGIN
-	INSERT INTO balance_totals (account_id, currency, u, h, l)
-	VALUES (NEW.account_id, NEW.currency, NEW.units, NEW.frac_hi, NEW.frac_lo)
-	ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l;
-END;
