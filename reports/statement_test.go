@@ -1,0 +1,81 @@
+package reports
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestNewPairOrientation(t *testing.T) {
+	tests := []struct {
+		name   string
+		flows  PairFlows
+		aFirst bool
+		want   Pair
+	}{
+		{
+			name:   "A owes more: A is the payer",
+			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("20"), ReverseBook: dec("4"), Paid: dec("0"), Opening: dec("0")},
+			aFirst: true,
+			want:   Pair{"openai", "microsoft", "20.00", "4.00", "16.00", "0.00", "0.00", "16.00"},
+		},
+		{
+			name:   "B owes more: the pair turns around, signs of paid and opening too",
+			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("1"), ReverseBook: dec("5"), Paid: dec("-2"), Opening: dec("-3")},
+			aFirst: true,
+			want:   Pair{"microsoft", "openai", "5.00", "1.00", "4.00", "3.00", "2.00", "5.00"},
+		},
+		{
+			name:   "a tie keeps the order of parties",
+			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("0"), ReverseBook: dec("0"), Paid: dec("0"), Opening: dec("7")},
+			aFirst: true,
+			want:   Pair{"openai", "microsoft", "0.00", "0.00", "0.00", "7.00", "0.00", "7.00"},
+		},
+		{
+			name:   "a tie with B first in parties",
+			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("0"), ReverseBook: dec("0"), Paid: dec("0"), Opening: dec("7")},
+			aFirst: false,
+			want:   Pair{"microsoft", "openai", "0.00", "0.00", "0.00", "-7.00", "0.00", "-7.00"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NewPair(tt.flows, tt.aFirst, "USD"); got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatementHashAndRenderingsAreStable(t *testing.T) {
+	s := &Statement{Contract: "c", ContractName: "C", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31"},
+		Status: "final", Currency: "USD", Rules: []RuleLine{}, Pairs: []Pair{}, Amendments: []Amendment{}}
+	if err := s.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Hash
+	s.Status = "draft"
+	if again, _ := s.ComputeHash(); again == h {
+		t.Fatal("hash does not cover the status")
+	}
+	s.Status = "final"
+	for _, f := range StatementFormats {
+		var a, b bytes.Buffer
+		if err := s.Render(&a, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Render(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != b.String() || a.Len() == 0 {
+			t.Errorf("%s rendering is not stable", f)
+		}
+	}
+	var out bytes.Buffer
+	if err := s.Render(&out, "pdf"); err == nil || err.Error() != `unknown statement format "pdf" (want json, csv, md or html)` {
+		t.Errorf("pdf: %v", err)
+	}
+}
