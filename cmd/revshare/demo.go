@@ -113,7 +113,11 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if *noServe {
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/ (token: revshare --db %s token create --role auditor)\n", *addr, m.DBPath)
+	_, secret, err := db.CreateToken(ctx, "demo", "auditor")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/\nauditor token for this demo (the web view asks for it once): %s\n", *addr, secret)
 	return runServe(ctx, m, []string{"--addr", *addr})
 }
 

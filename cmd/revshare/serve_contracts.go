@@ -84,7 +84,8 @@ func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Peri
 }
 
 // CapStatus reads each cap from the statement of the period containing asOf
-// (today when zero) and projects binding at that period's run rate.
+// (today when zero) and projects binding at the run rate of the rule's
+// latest period with events.
 func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]httpapi.CapStatus, error) {
 	sc, err := b.db.Contract(ctx, id)
 	if err != nil {
@@ -99,6 +100,24 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 	if err != nil {
 		return nil, err
 	}
+	// The run rate is the rule's latest period with activity up to p (the
+	// current month usually has none yet).
+	evaluated, err := b.db.Evaluate(ctx, id, p)
+	if err != nil {
+		return nil, err
+	}
+	runRate := map[string]struct {
+		period ledger.Period
+		amount decimal.Decimal
+	}{}
+	for _, l := range evaluated.Lines {
+		if l.Events > 0 {
+			runRate[l.Rule] = struct {
+				period ledger.Period
+				amount decimal.Decimal
+			}{l.Period, l.Total}
+		}
+	}
 	out := []httpapi.CapStatus{}
 	for _, rl := range s.Rules {
 		r := c.Rule(rl.Rule)
@@ -109,7 +128,12 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 			if cl.Kind != string(contracts.CapTotal) {
 				cs.Period = p.Label()
 			} else if r != nil {
-				cs.ProjectedBinding = projectedPeriod(p, decimal.RequireFromString(rl.Obligation), remaining, r.Until)
+				rr := runRate[rl.Rule]
+				from := p
+				if rr.period.Freq != "" {
+					from = rr.period
+				}
+				cs.ProjectedBinding = projectedPeriod(from, rr.amount, remaining, r.Until)
 			}
 			out = append(out, cs)
 		}
