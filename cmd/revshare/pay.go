@@ -21,7 +21,11 @@ func runPay(ctx context.Context, m *Main, args []string) error {
 	amount := fs.String("amount", "", "amount in the contract's currency")
 	date := fs.String("date", "", "payment date YYYY-MM-DD")
 	ref := fs.String("reference", "", "payment reference (the idempotency key; default: a sequence number)")
+	format := fs.String("format", "text", "output format: text or json")
 	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	if *contract == "" || *payer == "" || *payee == "" || *amount == "" || *date == "" {
@@ -43,6 +47,10 @@ func runPay(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", *payer, *payee, x, d, id)
+	if *format == "json" {
+		return writeJSON(m.Stdout, map[string]any{"contract": *contract, "payer": *payer, "payee": *payee,
+			"amount": ledger.FormatAmount(x), "date": d.String(), "entry": id})
+	}
+	fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", *payer, *payee, ledger.FormatAmount(x), d, id)
 	return nil
 }

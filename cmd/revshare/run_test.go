@@ -172,3 +172,27 @@ func TestConcurrentRunsBookOnce(t *testing.T) {
 		t.Fatalf("Feb r1 = %+v", feb.Rules[0])
 	}
 }
+
+func TestPayRefusesBadInput(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "16.001", "--date", "2026-02-10"}, "revshare: payment amount 16.001: more decimals than USD allows\n"},
+		{[]string{"--payer", "openai", "--payee", "nobody", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> nobody: both must be distinct parties of contract small [openai microsoft]\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "-1", "--date", "2026-02-10"}, "revshare: payment amount -1: must be positive\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1,000", "--date", "2026-02-10"}, "revshare: pay: --amount \"1,000\" is not a decimal\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-30"}, "revshare: pay: --date: invalid date \"2026-02-30\": want YYYY-MM-DD\n"},
+	}
+	for _, tt := range tests {
+		_, errOut, err := runCLI(t, append([]string{"--db", db, "pay", "--contract", "small"}, tt.args...)...)
+		if err == nil || errOut != tt.want {
+			t.Errorf("pay %v: err %v, stderr %q, want %q", tt.args, err, errOut, tt.want)
+		}
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: 0 entries") {
+		t.Errorf("a refused payment wrote something: %s", got)
+	}
+}
