@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/revshare/revshare/contracts"
@@ -45,7 +46,8 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 			if errors.As(err, &ve) {
 				// Every problem on its own line; the one-line reason follows.
 				fmt.Fprintln(m.Stderr, pos[1]+": "+err.Error())
-				return fmt.Errorf("%s: invalid contract (%d problems)", pos[1], len(ve.Problems))
+				header, _, _ := strings.Cut(err.Error(), "\n") // "invalid contract (N problems):"
+				return fmt.Errorf("%s: %s", pos[1], strings.TrimSuffix(header, ":"))
 			}
 			return fmt.Errorf("%s: %w", pos[1], err)
 		}

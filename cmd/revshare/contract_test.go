@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestContractAddRefusesInvalidCorpus: every invalid contract under
+// testdata/contracts/invalid is refused with its golden list of problems on
+// stderr, a one-line reason last, and nothing stored.
+func TestContractAddRefusesInvalidCorpus(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/contracts/invalid/*.*")
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden") {
+			continue
+		}
+		n++
+		golden, err := os.ReadFile(strings.TrimSuffix(f, filepath.Ext(f)) + ".golden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := filepath.Join(t.TempDir(), "c.db")
+		_, errOut, err := runCLI(t, "--db", db, "contract", "add", f)
+		if err == nil {
+			t.Errorf("%s: accepted", f)
+			continue
+		}
+		want := f + ": " + strings.TrimRight(string(golden), "\n") + "\n"
+		header, _, _ := strings.Cut(string(golden), "\n")
+		if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, "revshare: "+f+": "+strings.TrimSuffix(header, ":")+"\n") {
+			t.Errorf("%s: stderr\n%s\nwant it to start with\n%s", f, errOut, want)
+		}
+		if out := cli(t, db, "contract", "list", "--format", "json"); out != "[]\n" {
+			t.Errorf("%s: stored something: %s", f, out)
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d invalid contracts found", n)
+	}
+}
