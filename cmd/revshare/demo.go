@@ -26,11 +26,14 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "revshare-demo-")
-	if err != nil {
-		return err
-	}
+	// The database and the generated usage CSV go to a new temp dir, or
+	// beside the database the user chose.
+	dir := filepath.Dir(m.DBPath)
 	if !explicitDB(m) {
+		var err error
+		if dir, err = os.MkdirTemp("", "revshare-demo-"); err != nil {
+			return err
+		}
 		m.DBPath = filepath.Join(dir, "revshare.db")
 	} else if _, err := os.Stat(m.DBPath); err == nil {
 		return fmt.Errorf("demo: %s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
@@ -127,7 +130,7 @@ func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until l
 	if p := projectedPeriod(last, rate, remaining, until); p != "never" {
 		return "is projected to bind in " + p
 	}
-	return fmt.Sprintf("is not projected to bind before the rule ends (%s)", until)
+	return fmt.Sprintf("is not projected to bind before the rule ends (after %s)", until.AddDays(-1))
 }
 
 func prevMonth(p ledger.Period) ledger.Period {

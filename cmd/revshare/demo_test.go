@@ -1,0 +1,39 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateDemoGolden = flag.Bool("update-demo", false, "rewrite testdata/demo/*.golden from the current output")
+
+// TestDemo runs the demo with the test clock (2026-03-01: usage 2025-01 ..
+// 2026-02, closed through 2026-01) and compares its printout and the last
+// closed statement with golden files.
+func TestDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	out := cli(t, db, "demo", "--no-serve")
+	out = strings.ReplaceAll(out, filepath.Dir(db), "DIR")
+	stmt := cli(t, db, "statement", "openai-microsoft", "2026-01", "--format", "md")
+	for name, got := range map[string]string{"demo.golden": out, "statement-2026-01.md.golden": stmt} {
+		path := filepath.Join("..", "..", "testdata", "demo", name)
+		if *updateDemoGolden {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs:\n%s", name, got)
+		}
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %s", got)
+	}
+}
