@@ -214,31 +214,6 @@ func evaluate(ctx context.Context, q querier, c *contracts.Contract, through led
 	return acc.Result()
 }
 
-func loadRates(ctx context.Context, q querier) ([]ledger.FXRate, error) {
-	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates ORDER BY date`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.FXRate
-	for rows.Next() {
-		var d, from, to, rate string
-		if err := rows.Scan(&d, &from, &to, &rate); err != nil {
-			return nil, err
-		}
-		date, err := ledger.ParseDate(d)
-		if err != nil {
-			return nil, err
-		}
-		r, err := decimal.NewFromString(rate)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ledger.FXRate{Date: date, From: from, To: to, Rate: r})
-	}
-	return out, rows.Err()
-}
-
 func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[booking.Ref]booking.Booked, error) {
 	rows, err := q.QueryContext(ctx, `SELECT rule, period, payer, payee, base, amount FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
 	if err != nil {

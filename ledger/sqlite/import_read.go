@@ -262,7 +262,13 @@ func splitFields(s string, out []string) int {
 
 // FXRates returns every imported exchange rate, by from, to and date.
 func (db *DB) FXRates(ctx context.Context) ([]ledger.FXRate, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates ORDER BY from_ccy, to_ccy, date`)
+	return loadRates(ctx, db.r)
+}
+
+// loadRates reads every exchange rate through q (the reader pool, or a
+// transaction that must see its own snapshot, as a run does).
+func loadRates(ctx context.Context, q querier) ([]ledger.FXRate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates ORDER BY from_ccy, to_ccy, date`)
 	if err != nil {
 		return nil, err
 	}
