@@ -66,8 +66,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if _, err := db.Run(ctx, last.Last()); err != nil {
 		return err
 	}
-	closeThrough := ledger.Period{Freq: ledger.Month, Year: last.Year, Index: last.Index}
-	closeThrough = prevMonth(closeThrough)
+	closeThrough := prevPeriod(c, last)
 	if err := closePeriod(ctx, m, closeThrough); err != nil {
 		return err
 	}
@@ -131,13 +130,6 @@ func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until l
 		return "is projected to bind in " + p
 	}
 	return fmt.Sprintf("is not projected to bind before the rule ends (after %s)", until.AddDays(-1))
-}
-
-func prevMonth(p ledger.Period) ledger.Period {
-	if p.Index == 1 {
-		return ledger.Period{Freq: ledger.Month, Year: p.Year - 1, Index: 12}
-	}
-	return ledger.Period{Freq: ledger.Month, Year: p.Year, Index: p.Index - 1}
 }
 
 // explicitDB reports whether the user chose a database (--db or REVSHARE_DB).
