@@ -105,14 +105,23 @@ type Options struct {
 	TraceEvents bool
 }
 
-// MissingRateError says that an event needed an FX rate that was not given.
+// MissingRateError says that an event, or a usage aggregate, needed an FX
+// rate that was not given.
 type MissingRateError struct {
 	From, To string
 	Date     ledger.Date
 	Event    string // source/event_id of the event that needed it
+
+	// Set instead of Event when the amount came from a usage aggregate
+	// (Accumulator.AddUsage): the rule and period it was counted in.
+	Rule   string
+	Period ledger.Period
 }
 
 func (e *MissingRateError) Error() string {
+	if e.Event == "" && e.Rule != "" {
+		return fmt.Sprintf("no FX rate from %s to %s on or before %s (needed by the usage of rule %s in %s)", e.From, e.To, e.Date, e.Rule, e.Period.Label())
+	}
 	return fmt.Sprintf("no FX rate from %s to %s on or before %s (needed by event %s)", e.From, e.To, e.Date, e.Event)
 }
 
@@ -144,13 +153,14 @@ type Accumulator struct {
 	fx         fxTable
 	opts       Options
 	rules      []ruleAcc
+	index      map[string]int // rule id -> position, built by the first AddUsage
 }
 
 type ruleAcc struct {
-	r                 *Rule
-	fromKey, untilKey int // date keys; 0 = open
-	lo                int // ordinal of buckets[0]
-	buckets           []*bucket
+	r       *Rule
+	win     window
+	lo      int // ordinal of buckets[0]
+	buckets []*bucket
 }
 
 type bucket struct {
@@ -171,13 +181,9 @@ func NewAccumulator(c *Contract, through ledger.Period, rates []ledger.FXRate, o
 	a := &Accumulator{c: c, through: through, throughOrd: ordinal(through), fx: newFXTable(c.Currency, rates), opts: opts}
 	for i := range c.Rules {
 		r := &c.Rules[i]
-		ra := ruleAcc{r: r, lo: -1}
+		ra := ruleAcc{r: r, win: windowOf(r), lo: -1}
 		if !r.From.IsZero() {
-			ra.fromKey = dateKey(r.From)
 			ra.lo = ordinal(c.PeriodOf(r.From))
-		}
-		if !r.Until.IsZero() {
-			ra.untilKey = dateKey(r.Until)
 		}
 		a.rules = append(a.rules, ra)
 	}
@@ -187,40 +193,98 @@ func NewAccumulator(c *Contract, through ledger.Period, rates []ledger.FXRate, o
 // Add counts one event towards every rule that matches it, if it falls in
 // the rule's window and in a period up to `through`. It returns a
 // *MissingRateError when the event's currency needs a rate that is missing.
+//
+// Which rules count an event, in which period and at which FX date is
+// decided by placement, window.counts and Contract.fxDate, which Usage.Add
+// shares, so that evaluating aggregates gives the same lines.
 func (a *Accumulator) Add(e *ledger.Event) error {
-	d := e.DateIn(a.c.Location())
-	ord := ordinal(a.c.PeriodOf(d))
-	if ord > a.throughOrd {
+	pl := a.c.place(e)
+	if pl.ord > a.throughOrd {
 		return nil
 	}
-	dk := dateKey(d)
 	for i := range a.rules {
 		ra := &a.rules[i]
-		if dk < ra.fromKey || ra.untilKey != 0 && dk >= ra.untilKey || !ra.r.Matches(e) {
+		if !ra.win.counts(ra.r, &pl, e) {
 			continue
 		}
 		amount := e.Amount
-		if e.Currency != a.c.Currency {
-			on := d
-			if ra.r.FXRule == FXPeriodEnd {
-				on = a.c.PeriodOf(d).Last()
-			}
+		if on := a.c.fxDate(ra.r, &pl, e.Currency); !on.IsZero() {
 			rate, ok := a.fx.rate(e.Currency, on)
 			if !ok {
 				return &MissingRateError{From: e.Currency, To: a.c.Currency, Date: on, Event: e.Source + "/" + e.EventID}
 			}
 			amount = amount.Mul(rate)
 		}
-		b := ra.bucket(ord)
-		b.base.add(amount)
-		b.events++
-		addTo(&b.byChannel, e.Channel, amount)
-		addTo(&b.byProduct, e.Product, amount)
+		b := ra.count(pl.ord, amount, 1, e.Channel, e.Product)
 		if a.opts.TraceEvents {
 			b.ids = append(b.ids, e.ID)
 		}
 	}
 	return nil
+}
+
+// count adds an amount (in contract currency) of n events on one channel
+// and product to the rule's bucket of period ordinal ord, and returns the
+// bucket.
+func (ra *ruleAcc) count(ord int, amount decimal.Decimal, n int, channel, product string) *bucket {
+	b := ra.bucket(ord)
+	b.base.add(amount)
+	b.events += n
+	addTo(&b.byChannel, channel, amount)
+	addTo(&b.byProduct, product, amount)
+	return b
+}
+
+// placement is where an event falls for a contract: its date in the
+// contract's time zone and that date's period, with their integer keys.
+type placement struct {
+	date   ledger.Date
+	period ledger.Period
+	ord    int // ordinal(period)
+	dk     int // dateKey(date)
+}
+
+func (c *Contract) place(e *ledger.Event) placement {
+	d := e.DateIn(c.Location())
+	p := c.PeriodOf(d)
+	return placement{date: d, period: p, ord: ordinal(p), dk: dateKey(d)}
+}
+
+// window is a rule's window [from, until) as date keys; 0 is open.
+type window struct{ from, until int }
+
+func windowOf(r *Rule) window {
+	var w window
+	if !r.From.IsZero() {
+		w.from = dateKey(r.From)
+	}
+	if !r.Until.IsZero() {
+		w.until = dateKey(r.Until)
+	}
+	return w
+}
+
+// contains reports whether the date with key dk lies in the window.
+func (w window) contains(dk int) bool { return dk >= w.from && (w.until == 0 || dk < w.until) }
+
+// counts reports whether rule r, whose window is w, counts the event e
+// placed at pl.
+func (w window) counts(r *Rule, pl *placement, e *ledger.Event) bool {
+	return w.contains(pl.dk) && r.Matches(e)
+}
+
+// fxDate returns the date whose rate converts an amount in currency cur that
+// rule r counted at pl into the contract currency: the event's date
+// (fx_rule event_date) or its period's last day (period_end). It is the
+// zero Date when cur is the contract currency.
+func (c *Contract) fxDate(r *Rule, pl *placement, cur string) ledger.Date {
+	if cur == c.Currency {
+		return ledger.Date{}
+	}
+	if r.FXRule == FXPeriodEnd {
+		return pl.period.Last()
+	}
+	return pl.date
 }
 
 func addTo(m *map[string]*sum, key string, x decimal.Decimal) {
