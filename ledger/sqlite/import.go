@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -84,13 +83,14 @@ func badRows(file string, rejected, rows int) error {
 // ImportUsage imports a usage CSV (spec section 2) as one batch.
 //
 // Every row is validated; each new event is stored with its (source,
-// event_id), and posted: the events of a chunk are summed per seller,
-// channel, currency, booking date and late flag into one entry debiting
-// ledger.ReceivableAccount and crediting ledger.RevenueAccount. An event
-// dated on or before the closed-through date keeps its date, is marked late
-// and is booked on the first open day. An event already stored with the same
-// content is a duplicate (skipped); with other content it is a bad row whose
-// reason shows both versions.
+// event_id), and posted: the new events of a chunk are summed per seller,
+// channel, currency, booking date and late flag into groups, and each group
+// posts one entry debiting ledger.ReceivableAccount and crediting
+// ledger.RevenueAccount (import_groups links the entry to its events). An
+// event dated on or before the closed-through date keeps its date, is
+// marked late and is booked on the first open day. An event already stored
+// with the same content is a duplicate (skipped); with other content it is a
+// bad row whose reason shows both versions.
 //
 // By default the whole file is one transaction: with any bad row nothing is
 // written and the returned error is EINVALID (wrapping ErrBadRows). With
@@ -98,6 +98,9 @@ func badRows(file string, rejected, rows int) error {
 // ChunkRows rows; re-running the same file after a crash completes it.
 // DryRun runs everything in a transaction that is rolled back. Problems of
 // the whole file (empty, bad header) come back as usage.RowErrors.
+//
+// The file is parsed on one goroutine while another stores the rows, so an
+// import uses both cores of a small machine (docs/import.md).
 func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) (ImportResult, error) {
 	if opts.Source == "" {
 		opts.Source = "default"
@@ -128,17 +131,55 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) 
 	if err != nil {
 		return ImportResult{}, err
 	}
-	im := &importer{db: db, opts: opts, rd: rd, hasher: hasher}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	im := &importer{db: db, opts: opts, rd: rd, hasher: hasher,
+		feed: make(chan *rowBatch, feedDepth), free: make(chan *rowBatch, feedDepth+2)}
+	go im.parse(ctx)
 	if opts.AllowPartial {
 		err = im.runPartial(ctx)
 	} else {
 		err = im.runAll(ctx)
+	}
+	cancel()
+	for range im.feed { // let the parser stop
 	}
 	// The import enlarged the writer's page cache (see begin); give it back.
 	if _, cerr := db.w.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", defaultCacheSize)); cerr != nil && err == nil {
 		err = cerr
 	}
 	return im.res, err
+}
+
+// The parser hands rows to the writer in batches of batchRows; feedDepth
+// batches may wait. The writer inserts up to insertRows events per INSERT.
+const (
+	batchRows  = 512
+	feedDepth  = 8
+	insertRows = 32
+)
+
+// parsedRow is one row of the file as the parser leaves it for the writer.
+type parsedRow struct {
+	line    int
+	ev      ledger.Event
+	errs    []*usage.RowError // the row is bad when not empty
+	record  [2]int            // its fields: rowBatch.fields[record[0]:record[1]]
+	data    [2]int            // appendEventHead's part of its data: rowBatch.data[data[0]:data[1]]
+	digest  [usage.DigestSize]byte
+	date    ledger.Date // accounting date, before a late shift
+	seller  string      // account segments
+	channel string
+
+	// Set by the writer.
+	id    int64
+	group *group
+}
+
+type rowBatch struct {
+	rows   []parsedRow
+	fields []string
+	data   []byte
 }
 
 // importer is the state of one ImportUsage call.
@@ -148,30 +189,39 @@ type importer struct {
 	rd     *usage.Reader
 	hasher hash.Hash
 	res    ImportResult
-	row    usage.Row
 	eof    bool
 	chunk  int
-	// segment counts flushes within a transaction; keyBase is the file's
-	// part of the entries' external IDs.
-	segment int
-	keyBase string
-	digBuf  []byte
-	args    []any
-	segs    map[string]string
 
+	// The parser's side.
+	feed         chan *rowBatch // closed after the last batch
+	free         chan *rowBatch // batches the writer is done with
+	parseErr     error          // set before feed is closed
+	segs         map[string]string
 	lastDate     ledger.Date
 	lastDateText string
 
+	// The writer's side.
+	cur     *rowBatch
+	pos     int
+	pending []*parsedRow // good rows waiting to be stored
+	// segment counts flushes within a transaction; keyBase is the file's
+	// part of the entries' external IDs.
+	segment   int
+	keyBase   string
+	nextGroup int64
+	args      []any
+	data      []byte
+
 	// Per transaction.
-	tx      *Tx
-	ins     *sql.Stmt // plain insert, while no stored key was met
-	upsert  *sql.Stmt // insert, or detect a duplicate or a conflict
-	sawDup  bool
-	find    *sql.Stmt
-	closed  ledger.Date
-	firstID int64 // the entry ID the chunk's first group will get
-	groups  map[groupKey]*group
-	order   []*group
+	tx       *Tx
+	inserts  map[int]*sql.Stmt // by row count
+	lookups  map[int]*sql.Stmt
+	sawDup   bool
+	sourceID int64
+	nextID   int64
+	closed   ledger.Date
+	groups   map[groupKey]*group
+	order    []*group
 }
 
 type groupKey struct {
@@ -182,16 +232,121 @@ type groupKey struct {
 }
 
 type group struct {
-	key     groupKey
-	entryID int64
-	sum     decimal.Decimal
-	events  int
+	key         groupKey
+	no          int64
+	sum         decimal.Decimal
+	events      int
+	first, last int64 // event IDs
 }
 
 func (im *importer) crash(name string) {
 	if im.opts.CrashPoint != nil {
 		im.opts.CrashPoint(name)
 	}
+}
+
+// parse reads the file and sends its rows to the writer, until the end of
+// the file, a problem of the whole file, or ctx's end.
+func (im *importer) parse(ctx context.Context) {
+	defer close(im.feed)
+	var (
+		row    usage.Row
+		digBuf []byte
+		rows   int
+		b      = im.newBatch()
+	)
+	send := func() bool {
+		select {
+		case im.feed <- b:
+			b = im.newBatch()
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		err := im.rd.Next(&row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if len(b.rows) > 0 && !send() {
+				return
+			}
+			im.parseErr = err
+			return
+		}
+		rows++
+		if rows%4096 == 0 && im.opts.OnProgress != nil {
+			im.opts.OnProgress(rows, im.rd.BytesRead())
+		}
+		p := parsedRow{line: row.Line, ev: row.Event}
+		p.record[0] = len(b.fields)
+		b.fields = append(b.fields, row.Record...)
+		p.record[1] = len(b.fields)
+		if len(row.Errors) > 0 {
+			p.errs = append([]*usage.RowError(nil), row.Errors...)
+		} else {
+			ev := &row.Event
+			p.date = ev.AccountingDate()
+			dateText := row.OccurredText
+			if !ev.DateOnly {
+				dateText = im.dateText(p.date)
+			}
+			p.digest, digBuf = usage.Digest(ev, digBuf)
+			p.data[0] = len(b.data)
+			if b.data, err = appendEventHead(b.data, &row, dateText, p.digest[:]); err != nil {
+				im.parseErr = err
+				return
+			}
+			p.data[1] = len(b.data)
+			p.seller, p.channel = im.accountSegment(ev.Seller), im.accountSegment(ev.Channel)
+		}
+		b.rows = append(b.rows, p)
+		if len(b.rows) == batchRows && !send() {
+			return
+		}
+	}
+	if len(b.rows) > 0 && !send() {
+		return
+	}
+	if im.opts.OnProgress != nil {
+		im.opts.OnProgress(rows, im.rd.BytesRead())
+	}
+}
+
+func (im *importer) newBatch() *rowBatch {
+	select {
+	case b := <-im.free:
+		b.rows, b.fields, b.data = b.rows[:0], b.fields[:0], b.data[:0]
+		return b
+	default:
+		return &rowBatch{rows: make([]parsedRow, 0, batchRows)}
+	}
+}
+
+// next returns the next row of the file, or nil after the last.
+func (im *importer) next() (*parsedRow, error) {
+	for im.cur == nil || im.pos == len(im.cur.rows) {
+		if im.cur != nil {
+			// Rows of the finished batch may still wait to be stored.
+			if err := im.storePending(); err != nil {
+				return nil, err
+			}
+			select {
+			case im.free <- im.cur:
+			default:
+			}
+			im.cur = nil
+		}
+		b, ok := <-im.feed
+		if !ok {
+			return nil, im.parseErr
+		}
+		im.cur, im.pos = b, 0
+	}
+	im.pos++
+	return &im.cur.rows[im.pos-1], nil
 }
 
 // runAll imports the whole file in one transaction.
@@ -213,7 +368,11 @@ func (im *importer) runAll(ctx context.Context) error {
 			return badRows(im.opts.FileName, im.res.Rejected, im.res.Rows)
 		}
 		if im.opts.DryRun {
-			im.res.Entries = len(im.order)
+			for _, g := range im.order {
+				if g.events > 0 {
+					im.res.Entries++
+				}
+			}
 			return errDryRun
 		}
 		if err := im.post(); err != nil {
@@ -277,38 +436,31 @@ func (im *importer) runPartial(ctx context.Context) error {
 	return nil
 }
 
-const insertEvent = `INSERT INTO events
-	(source, event_id, occurred_at, date_only, date, seller, channel, customer, product, region,
-	 quantity, unit_price, amount, currency, meta, digest, batch_id, line, entry_id, late)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (source, event_id)`
-
-// begin prepares the statements of a transaction and resets the groups.
+// begin prepares a transaction and resets the groups.
 func (im *importer) begin(tx *Tx) error {
 	im.tx = tx
-	var err error
+	q := tx.SQL()
 	// A 64 MiB page cache keeps the events' index pages in memory for the
 	// whole transaction; with SQLite's default 2 MiB they spill to the WAL
 	// and the import runs at half the speed.
-	if _, err = tx.SQL().ExecContext(tx.Context(), fmt.Sprintf("PRAGMA cache_size = %d", importCacheSize)); err != nil {
+	if _, err := q.ExecContext(tx.Context(), fmt.Sprintf("PRAGMA cache_size = %d", importCacheSize)); err != nil {
 		return err
 	}
-	if im.ins, err = tx.SQL().PrepareContext(tx.Context(), insertEvent+` DO NOTHING`); err != nil {
-		return err
-	}
-	if im.upsert, err = tx.SQL().PrepareContext(tx.Context(), insertEvent+` DO UPDATE SET line = line WHERE digest != excluded.digest`); err != nil {
-		return err
-	}
+	im.inserts, im.lookups = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
 	im.sawDup = false
-	im.find, err = tx.SQL().PrepareContext(tx.Context(), `SELECT batch_id, line FROM events WHERE source = ? AND event_id = ?`)
-	if err != nil {
+	if _, err := q.ExecContext(tx.Context(), `INSERT INTO event_sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, im.opts.Source); err != nil {
 		return err
 	}
+	if err := q.QueryRowContext(tx.Context(), `SELECT id FROM event_sources WHERE name = ?`, im.opts.Source).Scan(&im.sourceID); err != nil {
+		return err
+	}
+	if err := q.QueryRowContext(tx.Context(), `SELECT ifnull(max(id), 0) + 1 FROM events`).Scan(&im.nextID); err != nil {
+		return err
+	}
+	var err error
 	if im.closed, err = tx.ClosedThrough(); err != nil {
 		return err
 	}
-	head, _ := tx.Head()
-	im.firstID = head + 1
 	im.groups = map[groupKey]*group{}
 	im.order = im.order[:0]
 	im.segment = 0
@@ -351,129 +503,263 @@ func (im *importer) sha() string {
 	return hex.EncodeToString(im.hasher.Sum(nil))
 }
 
-// rows reads and stores up to limit rows (0: all) in the current transaction.
+// rows stores up to limit rows (0: all) in the current transaction.
 func (im *importer) rows(ctx context.Context, limit int) error {
 	for n := 0; limit == 0 || n < limit; n++ {
-		err := im.rd.Next(&im.row)
-		if err == io.EOF {
-			im.eof = true
-			break
-		}
+		p, err := im.next()
 		if err != nil {
 			return err
+		}
+		if p == nil {
+			im.eof = true
+			break
 		}
 		im.res.Rows++
 		if im.res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if im.opts.OnProgress != nil {
-				im.opts.OnProgress(im.res.Rows, im.rd.BytesRead())
-			}
 		}
-		if len(im.row.Errors) == 0 {
-			if err := im.store(&im.row); err != nil {
+		if len(p.errs) > 0 {
+			// Bad rows are reported in file order: store what comes before.
+			if err := im.storePending(); err != nil {
+				return err
+			}
+			if err := im.reject(p); err != nil {
+				return err
+			}
+			continue
+		}
+		im.pending = append(im.pending, p)
+		if len(im.pending) == insertRows {
+			if err := im.storePending(); err != nil {
 				return err
 			}
 		}
-		if len(im.row.Errors) > 0 {
-			im.res.Rejected++
-			if im.opts.OnReject != nil {
-				if err := im.opts.OnReject(&im.row); err != nil {
+	}
+	return im.storePending()
+}
+
+// reject counts a bad row and hands it to OnReject.
+func (im *importer) reject(p *parsedRow) error {
+	im.res.Rejected++
+	if im.opts.OnReject == nil {
+		return nil
+	}
+	return im.opts.OnReject(&usage.Row{Line: p.line, Header: im.rd.Header(), Record: im.cur.fields[p.record[0]:p.record[1]],
+		Event: p.ev, Errors: p.errs})
+}
+
+// storedEvent is what lookup finds of an event already stored.
+type storedEvent struct {
+	id   int64
+	data string
+}
+
+// storePending stores the waiting rows: new events are inserted and counted
+// in their groups; a stored key is a duplicate (same digest) or a conflict
+// (a bad row). Until a stored key turns up, one multi-row insert does it
+// all; from then on (a re-import, or overlapping exports) the keys are
+// looked up first.
+func (im *importer) storePending() error {
+	rows := im.pending
+	im.pending = im.pending[:0]
+	if len(rows) == 0 {
+		return nil
+	}
+	fresh := rows
+	if im.sawDup {
+		found, err := im.lookup(rows)
+		if err != nil {
+			return err
+		}
+		fresh = make([]*parsedRow, 0, len(rows))
+		for _, p := range rows {
+			if s, ok := found[p.ev.EventID]; ok {
+				p.id = -1
+				if err := im.stored(p, s); err != nil {
 					return err
 				}
+			} else {
+				p.id = 0
+				fresh = append(fresh, p)
 			}
 		}
 	}
-	if im.opts.OnProgress != nil {
-		im.opts.OnProgress(im.res.Rows, im.rd.BytesRead())
+	if len(fresh) == 0 {
+		return im.report(rows)
 	}
-	return nil
-}
-
-// store inserts one valid event, or finds it is a duplicate or a conflict
-// (which it appends to row.Errors).
-func (im *importer) store(row *usage.Row) error {
-	ev := &row.Event
-	ev.Source = im.opts.Source
-	date := ev.AccountingDate()
-	k := groupKey{seller: im.accountSegment(ev.Seller), channel: im.accountSegment(ev.Channel), currency: ev.Currency, date: date}
-	if !im.closed.IsZero() && !date.After(im.closed) {
-		k.late, k.date = true, im.closed.AddDays(1)
-	}
-	g := im.groups[k]
-	if g == nil && len(im.order) >= maxGroups {
+	if len(im.order)+len(fresh) > maxGroups {
 		// Bound memory whatever the file: book what the groups hold so far
 		// and start new ones.
 		if err := im.flush(); err != nil {
 			return err
 		}
 	}
-	entryID := im.firstID + int64(len(im.order))
-	if g != nil {
-		entryID = g.entryID
-	}
-	var digest [usage.DigestSize]byte
-	digest, im.digBuf = usage.Digest(ev, im.digBuf)
-	meta := "{}"
-	if len(ev.Meta) > 0 {
-		b, err := json.Marshal(ev.Meta)
-		if err != nil {
-			return err
+	a, data := im.args[:0], im.data[:0]
+	for _, p := range fresh {
+		k := groupKey{seller: p.seller, channel: p.channel, currency: p.ev.Currency, date: p.date}
+		if !im.closed.IsZero() && !k.date.After(im.closed) {
+			k.late, k.date = true, im.closed.AddDays(1)
 		}
-		meta = string(b)
-	}
-	dateText := row.OccurredText
-	if !ev.DateOnly {
-		dateText = im.dateText(date)
-	}
-	a := append(im.args[:0], ev.Source, ev.EventID, row.OccurredText, ev.DateOnly, dateText, ev.Seller, ev.Channel,
-		ev.Customer, ev.Product, ev.Region, nullText(row.QuantityText), nullText(row.UnitPriceText), row.AmountText,
-		ev.Currency, meta, digest[:], im.res.BatchID, row.Line, entryID, k.late)
-	im.args = a
-	// Until the first stored key turns up, a plain insert: a new key inserts
-	// (1 change), a stored one does nothing (0 changes). From then on (a
-	// re-import, or overlapping exports), one statement decides: a new key
-	// inserts; the same key with the same digest does nothing; the same key
-	// with another digest tries an update, which the events_no_update
-	// trigger refuses. The upsert costs more per insert (a statement
-	// journal), so a fresh import does not use it.
-	stmt := im.ins
-	if im.sawDup {
-		stmt = im.upsert
-	}
-	res, err := stmt.ExecContext(im.tx.Context(), a...)
-	if err == nil && !im.sawDup {
-		if n, _ := res.RowsAffected(); n == 0 {
-			im.sawDup = true
-			res, err = im.upsert.ExecContext(im.tx.Context(), a...)
+		g := im.groups[k]
+		if g == nil {
+			im.nextGroup++
+			g = &group{key: k, no: im.nextGroup}
+			im.groups[k] = g
+			im.order = append(im.order, g)
 		}
+		p.group, p.id = g, im.nextID
+		im.nextID++
+		start := len(data)
+		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
+		data = appendEventTail(data, k.late, im.res.BatchID, g.no)
+		a = append(a, p.id, im.sourceID, p.ev.EventID, string(data[start:]))
 	}
+	im.args, im.data = a, data
+	st, err := im.stmt(im.inserts, len(fresh), insertEventsSQL)
 	if err != nil {
-		if strings.Contains(err.Error(), "events are immutable") {
-			return im.conflict(row)
-		}
-		return fmt.Errorf("line %d: store event: %w", row.Line, err)
+		return err
+	}
+	res, err := st.ExecContext(im.tx.Context(), a...)
+	if err != nil {
+		return fmt.Errorf("line %d: store events: %w", fresh[0].line, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return err
 	}
-	if n == 1 {
-		if g == nil {
-			g = &group{key: k, entryID: entryID}
-			im.groups[k] = g
-			im.order = append(im.order, g)
+	if int(n) == len(fresh) {
+		for _, p := range fresh {
+			im.added(p)
 		}
-		g.sum = g.sum.Add(ev.Amount)
-		g.events++
-		im.res.Posted++
-		if k.late {
-			im.res.Late++
+		return im.report(rows)
+	}
+	// Some keys were stored already (or twice in these rows): find which.
+	im.sawDup = true
+	found, err := im.lookup(fresh)
+	if err != nil {
+		return err
+	}
+	for _, p := range fresh {
+		s, ok := found[p.ev.EventID]
+		if !ok {
+			return fmt.Errorf("line %d: event %q neither inserted nor found", p.line, p.ev.EventID)
 		}
+		if s.id == p.id {
+			im.added(p)
+			continue
+		}
+		p.id = -1
+		if err := im.stored(p, s); err != nil {
+			return err
+		}
+	}
+	return im.report(rows)
+}
+
+// report hands the rows that turned out bad (conflicts) to reject, in order.
+func (im *importer) report(rows []*parsedRow) error {
+	for _, p := range rows {
+		if len(p.errs) > 0 {
+			if err := im.reject(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+const insertEventsSQL = `INSERT INTO events (id, source_id, event_id, data) VALUES %s ON CONFLICT (source_id, event_id) DO NOTHING`
+
+// stmt returns the statement of query for n rows, prepared once per transaction.
+func (im *importer) stmt(cache map[int]*sql.Stmt, n int, query string) (*sql.Stmt, error) {
+	if st := cache[n]; st != nil {
+		return st, nil
+	}
+	var values string
+	if query == insertEventsSQL {
+		values = strings.Repeat("(?, ?, ?, ?), ", n)
+	} else {
+		values = strings.Repeat("?, ", n)
+	}
+	st, err := im.tx.SQL().PrepareContext(im.tx.Context(), fmt.Sprintf(query, values[:len(values)-2]))
+	if err != nil {
+		return nil, err
+	}
+	cache[n] = st
+	return st, nil
+}
+
+const lookupEventsSQL = `SELECT id, event_id, data FROM events WHERE source_id = ? AND event_id IN (%s)`
+
+// lookup finds the stored events with the rows' keys.
+func (im *importer) lookup(rows []*parsedRow) (map[string]storedEvent, error) {
+	st, err := im.stmt(im.lookups, len(rows), lookupEventsSQL)
+	if err != nil {
+		return nil, err
+	}
+	a := append(im.args[:0], im.sourceID)
+	for _, p := range rows {
+		a = append(a, p.ev.EventID)
+	}
+	im.args = a
+	rs, err := st.QueryContext(im.tx.Context(), a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	found := make(map[string]storedEvent, len(rows))
+	for rs.Next() {
+		var s storedEvent
+		var id string
+		if err := rs.Scan(&s.id, &id, &s.data); err != nil {
+			return nil, err
+		}
+		found[id] = s
+	}
+	return found, rs.Err()
+}
+
+// added counts a newly stored event in its group.
+func (im *importer) added(p *parsedRow) {
+	g := p.group
+	g.sum = g.sum.Add(p.ev.Amount)
+	if g.events == 0 {
+		g.first = p.id
+	}
+	g.events++
+	g.last = p.id
+	im.res.Posted++
+	if g.key.late {
+		im.res.Late++
+	}
+}
+
+// stored handles a row whose key is stored already: a duplicate when the
+// digests are equal, else a conflict (appended to p.errs) naming both versions.
+func (im *importer) stored(p *parsedRow, s storedEvent) error {
+	var f eventFields
+	if err := f.parse(s.data); err != nil {
+		return fmt.Errorf("event %d: %w", s.id, err)
+	}
+	if f.v[fDigest] == hex.EncodeToString(p.digest[:]) {
+		im.res.Duplicates++
 		return nil
 	}
-	im.res.Duplicates++
+	old := ledger.Event{ID: s.id, Source: im.opts.Source, EventID: p.ev.EventID}
+	if err := f.decode(&old); err != nil {
+		return fmt.Errorf("event %d: %w", s.id, err)
+	}
+	line, _ := f.int(fLine)
+	where := fmt.Sprintf("imported in batch %d (line %d)", old.BatchID, line)
+	if old.BatchID == im.res.BatchID {
+		where = fmt.Sprintf("in line %d of this file", line)
+	}
+	ev := p.ev
+	ev.Source = im.opts.Source
+	p.errs = append(p.errs, &usage.RowError{File: im.opts.FileName, Line: p.line, Column: im.eventIDColumn(), Value: p.ev.EventID,
+		Reason: usage.ConflictReason(where, &old, &ev)})
 	return nil
 }
 
@@ -499,85 +785,29 @@ func (im *importer) dateText(d ledger.Date) string {
 	return im.lastDateText
 }
 
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// conflict reports an event whose key is stored with other content, naming
-// both versions.
-func (im *importer) conflict(row *usage.Row) error {
-	ev := &row.Event
-	var batch, line int64
-	if err := im.find.QueryRowContext(im.tx.Context(), ev.Source, ev.EventID).Scan(&batch, &line); err != nil {
-		return fmt.Errorf("line %d: find event %q: %w", row.Line, ev.EventID, err)
-	}
-	old, err := loadEvents(im.tx.Context(), im.tx.SQL(), EventFilter{Source: ev.Source, EventID: ev.EventID, Limit: 1})
-	if err != nil {
-		return err
-	}
-	if len(old) != 1 {
-		return fmt.Errorf("line %d: event %q vanished", row.Line, ev.EventID)
-	}
-	where := fmt.Sprintf("imported in batch %d (line %d)", batch, line)
-	if batch == im.res.BatchID {
-		where = fmt.Sprintf("in line %d of this file", line)
-	}
-	col := usage.ColEventID
-	if h := im.rd.Header(); len(h) > 0 {
-		col = im.eventIDColumn()
-	}
-	row.Errors = append(row.Errors, &usage.RowError{File: im.opts.FileName, Line: row.Line, Column: col, Value: ev.EventID,
-		Reason: usage.ConflictReason(where, &old[0], ev)})
-	return nil
-}
-
 func (im *importer) eventIDColumn() string {
 	want := usage.ColEventID
 	if im.opts.Mapping != nil && im.opts.Mapping.Columns[usage.ColEventID] != "" {
 		want = im.opts.Mapping.Columns[usage.ColEventID]
 	}
 	for _, h := range im.rd.Header() {
-		if equalFold(h, want) {
+		if strings.EqualFold(h, want) {
 			return h
 		}
 	}
 	return usage.ColEventID
 }
 
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
 // maxGroups bounds the groups (and so the entries) held in memory at once.
 const maxGroups = 10000
 
 // flush books the current groups and starts new ones, in the same
-// transaction: events already stored keep the entry IDs they carry.
+// transaction.
 func (im *importer) flush() error {
 	if err := im.post(); err != nil {
 		return err
 	}
 	im.segment++
-	head, _ := im.tx.Head()
-	im.firstID = head + 1
 	clear(im.groups)
 	im.order = im.order[:0]
 	return nil
@@ -597,10 +827,16 @@ func (im *importer) segmentID() string {
 	return id
 }
 
-// post books one entry per group, in the order the groups appeared, and
-// checks that each got the entry ID its events already carry.
+// post books one entry per group that got events, in the order the groups
+// appeared, and links each group to its entry.
 func (im *importer) post() error {
-	if len(im.order) == 0 {
+	var groups []*group
+	for _, g := range im.order {
+		if g.events > 0 {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
 		return nil
 	}
 	if im.keyBase == "" {
@@ -613,8 +849,8 @@ func (im *importer) post() error {
 		}
 	}
 	sha := im.keyBase
-	entries := make([]ledger.Entry, len(im.order))
-	for i, g := range im.order {
+	entries := make([]ledger.Entry, len(groups))
+	for i, g := range groups {
 		k := g.key
 		late := "false"
 		if k.late {
@@ -639,11 +875,21 @@ func (im *importer) post() error {
 	if err != nil {
 		return err
 	}
+	link, err := im.tx.SQL().PrepareContext(im.tx.Context(), `INSERT INTO import_groups
+		(batch_id, group_no, entry_id, first_event, last_event, events) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer link.Close()
 	for i, r := range res {
-		if r.Duplicate || r.ID != im.order[i].entryID {
-			// Events already carry their entry's ID; a mismatch would break
-			// the event -> entry link, so the transaction is refused.
-			return fmt.Errorf("import entry %d: got ID %d (duplicate %v), want %d", i, r.ID, r.Duplicate, im.order[i].entryID)
+		if r.Duplicate {
+			// A new group's key is new: a stored one would mean its events
+			// were counted twice, so the transaction is refused.
+			return fmt.Errorf("import entry %s was already posted as entry %d", entries[i].Key, r.ID)
+		}
+		g := groups[i]
+		if _, err := link.ExecContext(im.tx.Context(), im.res.BatchID, g.no, r.ID, g.first, g.last, g.events); err != nil {
+			return err
 		}
 	}
 	im.res.Entries += len(entries)

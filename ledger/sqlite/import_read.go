@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -100,43 +99,6 @@ type EventFilter struct {
 	Limit    int         // Events: 0 or more than MaxPageSize means MaxPageSize; EachEvent: 0 = all
 }
 
-func (f EventFilter) where() (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) { conds = append(conds, cond); args = append(args, v) }
-	if f.EntryID != 0 {
-		add("entry_id = ?", f.EntryID)
-	}
-	if f.BatchID != 0 {
-		add("batch_id = ?", f.BatchID)
-	}
-	if f.Source != "" {
-		add("source = ?", f.Source)
-	}
-	if f.EventID != "" {
-		add("event_id = ?", f.EventID)
-	}
-	if f.Seller != "" {
-		add("seller = ?", f.Seller)
-	}
-	if f.Channel != "" {
-		add("channel = ?", f.Channel)
-	}
-	if !f.From.IsZero() {
-		add("date >= ?", f.From.String())
-	}
-	if !f.To.IsZero() {
-		add("date <= ?", f.To.String())
-	}
-	if f.AfterID != 0 {
-		add("id > ?", f.AfterID)
-	}
-	if len(conds) == 0 {
-		return "1", nil
-	}
-	return strings.Join(conds, " AND "), args
-}
-
 // Events returns one page of events matching f, in ID order.
 func (db *DB) Events(ctx context.Context, f EventFilter) ([]ledger.Event, error) {
 	if f.Limit <= 0 || f.Limit > MaxPageSize {
@@ -166,17 +128,71 @@ func loadEvents(ctx context.Context, q querier, f EventFilter) ([]ledger.Event, 
 	return out, err
 }
 
-// eventText packs an event's text columns into one value, separated by
-// 0x1f (which the usage parser refuses inside fields): one column to fetch
-// instead of twelve is most of EachEvent's speed. NULL decimals become "".
-const eventText = `source || char(31) || event_id || char(31) || occurred_at || char(31) || seller || char(31) ||
-	channel || char(31) || customer || char(31) || product || char(31) || region || char(31) ||
-	ifnull(quantity, '') || char(31) || ifnull(unit_price, '') || char(31) || amount || char(31) || currency`
-
+// eachEvent streams the events matching f in ID order. SQL narrows by key,
+// ID range and source; the other filters look at each row's data.
 func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Event) error) error {
-	where, args := f.where()
-	query := `SELECT id, batch_id, entry_id, date_only + 2 * late, ` + eventText + `, meta FROM events WHERE ` + where + ` ORDER BY id`
-	if f.Limit > 0 {
+	var conds []string
+	var args []any
+	add := func(cond string, v ...any) { conds = append(conds, cond); args = append(args, v...) }
+	var inBatch, inGroup int64 // 0: any
+	if f.EntryID != 0 {
+		var first, last int64
+		err := q.QueryRowContext(ctx, `SELECT batch_id, group_no, first_event, last_event FROM import_groups WHERE entry_id = ?`,
+			f.EntryID).Scan(&inBatch, &inGroup, &first, &last)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		add("id BETWEEN ? AND ?", first, last)
+	}
+	if f.BatchID != 0 {
+		if inBatch != 0 && inBatch != f.BatchID {
+			return nil
+		}
+		var first, last sql.NullInt64
+		if err := q.QueryRowContext(ctx, `SELECT min(first_event), max(last_event) FROM import_groups WHERE batch_id = ?`,
+			f.BatchID).Scan(&first, &last); err != nil {
+			return err
+		}
+		if !first.Valid {
+			return nil
+		}
+		inBatch = f.BatchID
+		add("id BETWEEN ? AND ?", first.Int64, last.Int64)
+	}
+	sources, err := loadSources(ctx, q)
+	if err != nil {
+		return err
+	}
+	if f.Source != "" {
+		id, ok := sourceID(sources, f.Source)
+		if !ok {
+			return nil
+		}
+		add("source_id = ?", id)
+	}
+	if f.EventID != "" {
+		add("event_id = ?", f.EventID)
+	}
+	if f.AfterID != 0 {
+		add("id > ?", f.AfterID)
+	}
+	query := `SELECT id, source_id, event_id, data FROM events`
+	if len(conds) > 0 {
+		query += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	query += ` ORDER BY id`
+	from, to := "", ""
+	if !f.From.IsZero() {
+		from = f.From.String()
+	}
+	if !f.To.IsZero() {
+		to = f.To.String()
+	}
+	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || from != "" || to != ""
+	if f.Limit > 0 && !filtered {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -184,80 +200,113 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		return err
 	}
 	defer rows.Close()
+	entries := entryLinks{q: q}
 	var (
-		e          ledger.Event
-		flags      int
-		text, meta string
-		fields     [12]string
+		e        ledger.Event
+		sourceNo int64
+		data     string
+		fields   eventFields
+		n        int
 	)
 	for rows.Next() {
 		e = ledger.Event{}
-		if err := rows.Scan(&e.ID, &e.BatchID, &e.EntryID, &flags, &text, &meta); err != nil {
+		if err := rows.Scan(&e.ID, &sourceNo, &e.EventID, &data); err != nil {
 			return err
 		}
-		if n := splitFields(text, fields[:]); n != len(fields) {
-			return fmt.Errorf("event %d: %d text fields, want %d", e.ID, n, len(fields))
+		if err := fields.parse(data); err != nil {
+			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
-		e.Source, e.EventID, e.Seller, e.Channel = fields[0], fields[1], fields[3], fields[4]
-		e.Customer, e.Product, e.Region, e.Currency = fields[5], fields[6], fields[7], fields[11]
-		e.DateOnly, e.Late = flags&1 != 0, flags&2 != 0
-		occurred := fields[2]
-		if e.DateOnly {
-			d, err := ledger.ParseDate(occurred)
-			if err != nil {
-				return fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
-			}
-			e.OccurredAt = d.In(time.UTC)
-		} else if e.OccurredAt, err = time.Parse(time.RFC3339Nano, occurred); err != nil {
-			return fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
+		v := &fields.v
+		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel ||
+			from != "" && v[fDate] < from || to != "" && v[fDate] > to {
+			continue
 		}
-		var reason string
-		if e.Amount, reason = usage.ParseDecimal(fields[10], usage.DefaultNumber); reason != "" {
-			return fmt.Errorf("event %d: amount %q: %s", e.ID, fields[10], reason)
+		if err := fields.decode(&e); err != nil {
+			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
-		if fields[8] != "" {
-			qv, reason := usage.ParseDecimal(fields[8], usage.DefaultNumber)
-			if reason != "" {
-				return fmt.Errorf("event %d: quantity %q: %s", e.ID, fields[8], reason)
-			}
-			e.Quantity = &qv // a new variable per row: a copied Event stays valid
+		group, err := fields.int(fGroup)
+		if err != nil {
+			return fmt.Errorf("event %d: group: %w", e.ID, err)
 		}
-		if fields[9] != "" {
-			pv, reason := usage.ParseDecimal(fields[9], usage.DefaultNumber)
-			if reason != "" {
-				return fmt.Errorf("event %d: unit_price %q: %s", e.ID, fields[9], reason)
-			}
-			e.UnitPrice = &pv
+		if inBatch != 0 && e.BatchID != inBatch || inGroup != 0 && group != inGroup {
+			continue
 		}
-		if meta != "{}" {
-			if err := json.Unmarshal([]byte(meta), &e.Meta); err != nil {
-				return fmt.Errorf("event %d: meta: %w", e.ID, err)
-			}
+		if e.Source = sources[sourceNo]; e.Source == "" {
+			return fmt.Errorf("event %d: unknown source %d", e.ID, sourceNo)
+		}
+		if e.EntryID, err = entries.of(ctx, e.BatchID, group); err != nil {
+			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
 		if err := fn(&e); err != nil {
 			return err
+		}
+		if n++; f.Limit > 0 && n == f.Limit {
+			break
 		}
 	}
 	return rows.Err()
 }
 
-// splitFields cuts s at each 0x1f into out and returns how many fields s has.
-func splitFields(s string, out []string) int {
-	n := 0
-	for {
-		i := strings.IndexByte(s, 0x1f)
-		if i < 0 {
-			if n < len(out) {
-				out[n] = s
-			}
-			return n + 1
-		}
-		if n < len(out) {
-			out[n] = s[:i]
-		}
-		n++
-		s = s[i+1:]
+// loadSources returns the source names by ID.
+func loadSources(ctx context.Context, q querier) (map[int64]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM event_sources`)
+	if err != nil {
+		return nil, err
 	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+func sourceID(sources map[int64]string, name string) (int64, bool) {
+	for id, n := range sources {
+		if n == name {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// entryLinks resolves an event's (batch, group) to its entry, reading the
+// groups of a batch once.
+type entryLinks struct {
+	q       querier
+	batch   int64
+	entries map[int64]int64 // by group of batch
+}
+
+func (l *entryLinks) of(ctx context.Context, batch, group int64) (int64, error) {
+	if l.entries == nil || batch != l.batch {
+		rows, err := l.q.QueryContext(ctx, `SELECT group_no, entry_id FROM import_groups WHERE batch_id = ?`, batch)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		l.batch, l.entries = batch, map[int64]int64{}
+		for rows.Next() {
+			var g, id int64
+			if err := rows.Scan(&g, &id); err != nil {
+				return 0, err
+			}
+			l.entries[g] = id
+		}
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	id, ok := l.entries[group]
+	if !ok {
+		return 0, fmt.Errorf("batch %d group %d has no entry", batch, group)
+	}
+	return id, nil
 }
 
 // FXRates returns every imported exchange rate, by from, to and date.

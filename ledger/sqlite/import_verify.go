@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -13,13 +14,14 @@ import (
 
 func init() { verifyChecks = append(verifyChecks, verifyEvents) }
 
-// VerifyEvents checks the links between usage events and the journal (it
-// also runs as part of Verify): every event's entry exists and is an import
-// entry; every import entry carries events, and its receivable posting is
-// the exact sum of their amounts in their currency on the account of their
-// seller and channel; every usage batch's posted count is its number of
-// events. Import entries are those with Key.Source "import" and meta kind
-// "usage". The first violation is a *VerifyError.
+// VerifyEvents checks the events and their links to the journal (it also
+// runs as part of Verify): every event's data is well formed, its digest is
+// that of its content, its source exists, and its (batch, group) names an
+// import group whose ID range holds it; every group's entry is a usage
+// import entry whose receivable posting is the exact sum of the group's
+// events in their currency on the account of their seller and channel, and
+// its event count is theirs; every usage batch's posted count is its number
+// of events. The first violation is a *VerifyError.
 func (db *DB) VerifyEvents(ctx context.Context) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -29,88 +31,134 @@ func (db *DB) VerifyEvents(ctx context.Context) error {
 	return verifyEvents(ctx, tx)
 }
 
-type entrySum struct {
-	sum      decimal.Decimal
-	currency string
-	account  string
-	events   int
+// groupSum is what the events of one import group add up to.
+type groupSum struct {
+	sum         decimal.Decimal
+	currency    string
+	account     string
+	events      int64
+	first, last int64
 }
 
 func verifyEvents(ctx context.Context, tx *sql.Tx) error {
-	var evID, entryID int64
-	switch err := tx.QueryRowContext(ctx, `SELECT ev.id, ev.entry_id FROM events ev LEFT JOIN entries en ON en.id = ev.entry_id
-		WHERE en.id IS NULL OR en.source != ? LIMIT 1`, EntrySourceImport).Scan(&evID, &entryID); {
-	case err == sql.ErrNoRows:
-	case err != nil:
+	sources, err := loadSources(ctx, tx)
+	if err != nil {
 		return err
-	default:
-		return &VerifyError{Reason: fmt.Sprintf("event %d links to entry %d, which is not an import entry", evID, entryID)}
 	}
-	sums := map[int64]*entrySum{}
+	type groupID struct{ batch, group int64 }
+	sums := map[groupID]*groupSum{}
 	batches := map[int64]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, entry_id, batch_id, seller, channel, amount, currency FROM events ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var seller, channel, amount, currency string
-	var batch int64
+	var (
+		evID, source int64
+		eventID      string
+		data         string
+		f            eventFields
+		canon        []byte
+	)
 	for rows.Next() {
-		if err := rows.Scan(&evID, &entryID, &batch, &seller, &channel, &amount, &currency); err != nil {
+		if err := rows.Scan(&evID, &source, &eventID, &data); err != nil {
 			return err
 		}
-		a, reason := usage.ParseDecimal(amount, usage.DefaultNumber)
-		if reason != "" {
-			return &VerifyError{Reason: fmt.Sprintf("event %d: amount %q: %s", evID, amount, reason)}
+		bad := func(format string, args ...any) error {
+			return &VerifyError{Reason: fmt.Sprintf("event %d: ", evID) + fmt.Sprintf(format, args...)}
 		}
-		batches[batch]++
-		s := sums[entryID]
-		acct := ledger.ReceivableAccount(seller, channel)
+		if err := f.parse(data); err != nil {
+			return bad("%v", err)
+		}
+		e := ledger.Event{ID: evID, EventID: eventID, Source: sources[source]}
+		if e.Source == "" {
+			return bad("unknown source %d", source)
+		}
+		if err := f.decode(&e); err != nil {
+			return bad("%v", err)
+		}
+		var digest [usage.DigestSize]byte
+		digest, canon = usage.Digest(&e, canon)
+		if hex.EncodeToString(digest[:]) != f.v[fDigest] {
+			return bad("content does not match its digest: altered after import")
+		}
+		group, err := f.int(fGroup)
+		if err != nil {
+			return bad("group: %v", err)
+		}
+		batches[e.BatchID]++
+		id := groupID{e.BatchID, group}
+		acct := ledger.ReceivableAccount(e.Seller, e.Channel)
+		s := sums[id]
 		if s == nil {
-			sums[entryID] = &entrySum{sum: a, currency: currency, account: acct, events: 1}
+			sums[id] = &groupSum{sum: e.Amount, currency: e.Currency, account: acct, events: 1, first: evID, last: evID}
 			continue
 		}
-		if s.currency != currency || s.account != acct {
-			return broken(entryID, "carries events of different accounts or currencies (event %d: %s %s, entry: %s %s)",
-				evID, acct, currency, s.account, s.currency)
+		if s.currency != e.Currency || s.account != acct {
+			return bad("in batch %d group %d with events of other accounts or currencies (%s %s, group: %s %s)",
+				e.BatchID, group, acct, e.Currency, s.account, s.currency)
 		}
-		s.sum = s.sum.Add(a)
+		s.sum = s.sum.Add(e.Amount)
 		s.events++
+		s.last = evID
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
 
-	prow, err := tx.QueryContext(ctx, `SELECT en.id, p.amount, p.currency, a.name FROM entries en
-		JOIN postings p ON p.entry_id = en.id AND p.seq = 1 JOIN accounts a ON a.id = p.account_id
-		WHERE en.source = ? AND json_extract(en.meta, '$.kind') = 'usage' ORDER BY en.id`, EntrySourceImport)
+	grows, err := tx.QueryContext(ctx, `SELECT g.batch_id, g.group_no, g.entry_id, g.first_event, g.last_event, g.events,
+		en.source, json_extract(en.meta, '$.kind'), p.amount, p.currency, a.name
+		FROM import_groups g LEFT JOIN entries en ON en.id = g.entry_id
+		LEFT JOIN postings p ON p.entry_id = en.id AND p.seq = 1 LEFT JOIN accounts a ON a.id = p.account_id
+		ORDER BY g.entry_id`)
 	if err != nil {
 		return err
 	}
-	defer prow.Close()
-	var acct string
-	for prow.Next() {
-		if err := prow.Scan(&entryID, &amount, &currency, &acct); err != nil {
+	defer grows.Close()
+	for grows.Next() {
+		var (
+			id                          groupID
+			entryID, first, last, count int64
+			source, kind, amount, ccy   sql.NullString
+			acct                        sql.NullString
+		)
+		if err := grows.Scan(&id.batch, &id.group, &entryID, &first, &last, &count, &source, &kind, &amount, &ccy, &acct); err != nil {
 			return err
 		}
-		s := sums[entryID]
+		if source.String != EntrySourceImport || kind.String != "usage" {
+			return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, entryID)}
+		}
+		s := sums[id]
 		if s == nil {
 			return broken(entryID, "import entry carries no events")
 		}
-		a, reason := usage.ParseDecimal(amount, usage.DefaultNumber)
-		if reason != "" || !a.Equal(s.sum) || currency != s.currency || acct != s.account {
+		a, reason := usage.ParseDecimal(amount.String, usage.DefaultNumber)
+		if reason != "" || !a.Equal(s.sum) || ccy.String != s.currency || acct.String != s.account {
 			return broken(entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
-				amount, currency, acct, s.events, ledger.FormatAmount(s.sum), s.currency, s.account)
+				amount.String, ccy.String, acct.String, s.events, ledger.FormatAmount(s.sum), s.currency, s.account)
 		}
-		delete(sums, entryID)
+		if count != s.events || s.first < first || s.last > last {
+			return broken(entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
+				count, first, last, s.events, s.first, s.last)
+		}
+		delete(sums, id)
 	}
-	if err := prow.Err(); err != nil {
+	if err := grows.Err(); err != nil {
 		return err
 	}
-	prow.Close()
-	for id := range sums {
-		return broken(id, "events link to this entry, which is not a usage import entry")
+	grows.Close()
+	for id, s := range sums {
+		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", s.first, id.batch, id.group)}
+	}
+	var orphan int64
+	switch err := tx.QueryRowContext(ctx, `SELECT en.id FROM entries en LEFT JOIN import_groups g ON g.entry_id = en.id
+		WHERE en.source = ? AND json_extract(en.meta, '$.kind') = 'usage' AND g.entry_id IS NULL LIMIT 1`, EntrySourceImport).Scan(&orphan); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return err
+	default:
+		return broken(orphan, "import entry carries no events")
 	}
 	brow, err := tx.QueryContext(ctx, `SELECT id, posted FROM import_batches WHERE kind = 'usage'`)
 	if err != nil {
@@ -118,7 +166,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	}
 	defer brow.Close()
 	for brow.Next() {
-		var posted int64
+		var batch, posted int64
 		if err := brow.Scan(&batch, &posted); err != nil {
 			return err
 		}
