@@ -32,11 +32,13 @@ package contracts
 // parties needs no re-aggregation.
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/revshare/revshare/ledger"
@@ -209,23 +211,29 @@ func (u *Usage) sortedKeys() []usageCellKey {
 	for k := range u.cells {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := &keys[i], &keys[j]
-		switch {
-		case a.rule != b.rule:
-			return a.rule < b.rule
-		case a.ord != b.ord:
-			return a.ord < b.ord
-		case a.channel != b.channel:
-			return a.channel < b.channel
-		case a.product != b.product:
-			return a.product < b.product
-		case a.currency != b.currency:
-			return a.currency < b.currency
-		}
-		return a.fx < b.fx
-	})
+	slices.SortFunc(keys, compareCellKeys)
 	return keys
+}
+
+// compareCellKeys orders aggregates by rule position, period, channel,
+// product, currency and FX date.
+func compareCellKeys(a, b usageCellKey) int {
+	if c := cmp.Compare(a.rule, b.rule); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ord, b.ord); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.channel, b.channel); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.product, b.product); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.currency, b.currency); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.fx, b.fx)
 }
 
 // ComputeUsage evaluates c over usage aggregates, as Compute does over the
@@ -243,20 +251,29 @@ func ComputeUsage(c *Contract, u *Usage, rates []ledger.FXRate, through ledger.P
 	return acc.Result()
 }
 
-// AddAggregate feeds every aggregate of u into the evaluation, in Rows
-// order, as AddUsage does. u must be of the accumulator's contract or of one
-// with the same UsageSignature (EINVALID otherwise).
+// AddAggregate feeds every aggregate of u into the evaluation, as AddUsage
+// does. u must be of the accumulator's contract or of one with the same
+// UsageSignature (EINVALID otherwise). When rates are missing, the error
+// names the first aggregate in Rows order that needs one, whatever the
+// order the aggregates were added in; the accumulator must not be used
+// after an error.
 func (a *Accumulator) AddAggregate(u *Usage) error {
 	if err := sameUsage(a.c, u.c); err != nil {
 		return err
 	}
-	for _, k := range u.sortedKeys() {
-		c := u.cells[k]
-		if err := a.addCell(k, c.amount.value(), c.events); err != nil {
-			return err
+	var (
+		first    usageCellKey
+		firstErr error
+	)
+	for k, c := range u.cells {
+		if firstErr != nil && compareCellKeys(k, first) > 0 {
+			continue // cannot be the error reported
+		}
+		if err := a.addCell(k, c.amount.value(), c.events); err != nil && (firstErr == nil || compareCellKeys(k, first) < 0) {
+			first, firstErr = k, err
 		}
 	}
-	return nil
+	return firstErr
 }
 
 // AddUsage feeds one aggregate into the evaluation: the same as adding the
