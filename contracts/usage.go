@@ -377,7 +377,8 @@ func sameUsage(a, b *Contract) error {
 	if a == b || a.UsageSignature() == b.UsageSignature() {
 		return nil
 	}
-	return ledger.Errorf(ledger.EINVALID, "usage of contract %s does not apply to contract %s: they count events differently", b.ID, a.ID)
+	return ledger.Errorf(ledger.EINVALID, "contract %s (usage signature %.8s) and contract %s (%.8s) count events differently: the aggregates of one do not apply to the other",
+		b.ID, b.UsageSignature(), a.ID, a.UsageSignature())
 }
 
 // UsageSignature identifies how the contract counts events: a hash of its
@@ -438,4 +439,86 @@ func dateFromKey(k int) ledger.Date {
 		return ledger.Date{}
 	}
 	return ledger.Date{Year: k / 512, Month: time.Month(k % 512 / 32), Day: k % 32}
+}
+
+// Tracer gives lines evaluated from aggregates their event IDs, for one
+// period: a statement reads the events of its period only (PeriodSpan),
+// feeds them to Add, and Attach sets Line.EventIDs of that period's lines
+// to exactly what a tracing Accumulator would have. It decides which rules
+// count an event with the code Accumulator.Add uses; it needs no FX rates.
+type Tracer struct {
+	c    *Contract
+	ord  int
+	wins []window
+	ids  [][]int64 // per rule position
+}
+
+// NewTracer traces the events of period p (of c's frequency; EINVALID
+// otherwise).
+func NewTracer(c *Contract, p ledger.Period) (*Tracer, error) {
+	if p.Freq != c.Period || !validPeriod(p) {
+		return nil, ledger.Errorf(ledger.EINVALID, "contract %s has %s periods: cannot trace %s", c.ID, c.Period, p.Label())
+	}
+	t := &Tracer{c: c, ord: ordinal(p), wins: make([]window, len(c.Rules)), ids: make([][]int64, len(c.Rules))}
+	for i := range c.Rules {
+		t.wins[i] = windowOf(&c.Rules[i])
+	}
+	return t, nil
+}
+
+// Add records the event's ID under every rule that counts it in the
+// traced period; events of other periods are ignored. The error is always
+// nil (the signature is that of Accumulator.Add).
+func (t *Tracer) Add(e *ledger.Event) error {
+	pl := t.c.place(e)
+	if pl.ord != t.ord {
+		return nil
+	}
+	for i := range t.c.Rules {
+		if t.wins[i].counts(&t.c.Rules[i], &pl, e) {
+			t.ids[i] = append(t.ids[i], e.ID)
+		}
+	}
+	return nil
+}
+
+// Attach sets the EventIDs of res's lines of the traced period (ascending;
+// nil for a line without events) and leaves other lines alone. res must be
+// of the tracer's contract or of one with the same UsageSignature
+// (EINVALID otherwise).
+func (t *Tracer) Attach(res *Result) error {
+	if res.Contract == nil {
+		return ledger.Errorf(ledger.EINVALID, "cannot attach event IDs of contract %s to a result without a contract", t.c.ID)
+	}
+	if err := sameUsage(t.c, res.Contract); err != nil {
+		return err
+	}
+	lines := res.PeriodLines(fromOrdinal(t.c.Period, t.ord))
+	for i := range lines {
+		ids := t.ids[lines[i].RuleIndex]
+		if len(ids) == 0 {
+			lines[i].EventIDs = nil
+			continue
+		}
+		lines[i].EventIDs = slices.Clone(ids)
+		slices.Sort(lines[i].EventIDs)
+	}
+	return nil
+}
+
+// PeriodSpan returns instants [from, until) that hold the OccurredAt of
+// every event whose date in the contract's time zone falls in period p:
+// timestamps between the period's local midnights, and date-only events,
+// stored at midnight UTC of their date (ledger.Event). The span may also
+// hold events of the neighbouring periods; Tracer and Accumulator place
+// each event themselves.
+func (c *Contract) PeriodSpan(p ledger.Period) (from, until time.Time) {
+	from, until = p.Start().In(c.Location()), p.End().In(c.Location())
+	if u := p.Start().In(time.UTC); u.Before(from) {
+		from = u
+	}
+	if u := p.End().In(time.UTC); u.After(until) {
+		until = u
+	}
+	return from, until
 }
