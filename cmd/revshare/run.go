@@ -16,11 +16,19 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("run", "--through PERIOD [--format text|json]")
 	through := fs.String("through", "", "last period to compute (2026-03, 2026-Q1 or 2026)")
 	format := fs.String("format", "text", "output format: text or json")
-	if _, err := parseFlags(fs, args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
+	// Every check comes before the run: a refused command books nothing.
 	if *through == "" {
 		return errors.New("run: --through PERIOD is required")
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("run: unexpected argument %q (want --through PERIOD)", pos[0])
+	}
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
 	}
 	p, err := ledger.ParsePeriod(*through)
 	if err != nil {
@@ -37,9 +45,6 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	}
 	if *format == "json" {
 		return writeJSON(m.Stdout, res)
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
 	}
 	for _, c := range res.Contracts {
 		fmt.Fprintf(m.Stdout, "run %s through %s: %d entries booked (%d prior-period adjustments)\n", c.Contract, c.Through, c.Entries, c.Adjustments)
