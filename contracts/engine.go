@@ -9,7 +9,9 @@ package contracts
 //	for each event e (any order, streaming): err = acc.Add(&e)
 //	res, err := acc.Result()
 //
-// or, with the events in memory, Compute(c, events, rates, through, opts).
+// or, with the events in memory, Compute(c, events, rates, through, opts),
+// or, from usage aggregates summed at import time (usage.go),
+// ComputeUsage(c, usage, rates, through) and Accumulator.AddUsage.
 // Memory is O(rules × periods) (plus the event IDs when TraceEvents is on,
 // and one entry per distinct channel and product per rule and period).
 //
