@@ -218,7 +218,6 @@ type importer struct {
 	lookups  map[int]*sql.Stmt
 	sawDup   bool
 	sourceID int64
-	nextID   int64
 	closed   ledger.Date
 	groups   map[groupKey]*group
 	order    []*group
@@ -454,9 +453,6 @@ func (im *importer) begin(tx *Tx) error {
 	if err := q.QueryRowContext(tx.Context(), `SELECT id FROM event_sources WHERE name = ?`, im.opts.Source).Scan(&im.sourceID); err != nil {
 		return err
 	}
-	if err := q.QueryRowContext(tx.Context(), `SELECT ifnull(max(id), 0) + 1 FROM events`).Scan(&im.nextID); err != nil {
-		return err
-	}
 	var err error
 	if im.closed, err = tx.ClosedThrough(); err != nil {
 		return err
@@ -576,12 +572,10 @@ func (im *importer) storePending() error {
 		fresh = make([]*parsedRow, 0, len(rows))
 		for _, p := range rows {
 			if s, ok := found[p.ev.EventID]; ok {
-				p.id = -1
 				if err := im.stored(p, s); err != nil {
 					return err
 				}
 			} else {
-				p.id = 0
 				fresh = append(fresh, p)
 			}
 		}
@@ -609,12 +603,11 @@ func (im *importer) storePending() error {
 			im.groups[k] = g
 			im.order = append(im.order, g)
 		}
-		p.group, p.id = g, im.nextID
-		im.nextID++
+		p.group = g
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
 		data = appendEventTail(data, k.late, im.res.BatchID, g.no)
-		a = append(a, p.id, im.sourceID, p.ev.EventID, string(data[start:]))
+		a = append(a, p.ev.EventID, string(data[start:]))
 	}
 	im.args, im.data = a, data
 	st, err := im.stmt(im.inserts, len(fresh), insertEventsSQL)
@@ -630,7 +623,13 @@ func (im *importer) storePending() error {
 		return err
 	}
 	if int(n) == len(fresh) {
-		for _, p := range fresh {
+		// One statement's new rows get consecutive IDs, the last one's known.
+		last, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		for i, p := range fresh {
+			p.id = last - int64(len(fresh)-1-i)
 			im.added(p)
 		}
 		return im.report(rows)
@@ -641,16 +640,22 @@ func (im *importer) storePending() error {
 	if err != nil {
 		return err
 	}
+	var f eventFields
 	for _, p := range fresh {
 		s, ok := found[p.ev.EventID]
 		if !ok {
 			return fmt.Errorf("line %d: event %q neither inserted nor found", p.line, p.ev.EventID)
 		}
-		if s.id == p.id {
+		if err := f.parse(s.data); err != nil {
+			return fmt.Errorf("event %d: %w", s.id, err)
+		}
+		batch, _ := f.int(fBatch)
+		line, _ := f.int(fLine)
+		if batch == im.res.BatchID && line == int64(p.line) { // this row's own insert
+			p.id = s.id
 			im.added(p)
 			continue
 		}
-		p.id = -1
 		if err := im.stored(p, s); err != nil {
 			return err
 		}
@@ -670,20 +675,21 @@ func (im *importer) report(rows []*parsedRow) error {
 	return nil
 }
 
-const insertEventsSQL = `INSERT INTO events (id, source_id, event_id, data) VALUES %s ON CONFLICT (source_id, event_id) DO NOTHING`
+// insertEventsSQL inserts rows of (event_id, data) of one source; %[1]d is
+// the source's ID, %[2]s the rows' placeholders. The source as a literal and
+// the ID left to SQLite save two bindings a row.
+const insertEventsSQL = `INSERT INTO events (source_id, event_id, data) VALUES %[2]s ON CONFLICT (source_id, event_id) DO NOTHING`
 
 // stmt returns the statement of query for n rows, prepared once per transaction.
 func (im *importer) stmt(cache map[int]*sql.Stmt, n int, query string) (*sql.Stmt, error) {
 	if st := cache[n]; st != nil {
 		return st, nil
 	}
-	var values string
+	values := strings.Repeat("?, ", n)
 	if query == insertEventsSQL {
-		values = strings.Repeat("(?, ?, ?, ?), ", n)
-	} else {
-		values = strings.Repeat("?, ", n)
+		values = strings.Repeat(fmt.Sprintf("(%d, ?, ?), ", im.sourceID), n)
 	}
-	st, err := im.tx.SQL().PrepareContext(im.tx.Context(), fmt.Sprintf(query, values[:len(values)-2]))
+	st, err := im.tx.SQL().PrepareContext(im.tx.Context(), fmt.Sprintf(query, im.sourceID, values[:len(values)-2]))
 	if err != nil {
 		return nil, err
 	}
@@ -691,7 +697,7 @@ func (im *importer) stmt(cache map[int]*sql.Stmt, n int, query string) (*sql.Stm
 	return st, nil
 }
 
-const lookupEventsSQL = `SELECT id, event_id, data FROM events WHERE source_id = ? AND event_id IN (%s)`
+const lookupEventsSQL = `SELECT id, event_id, data FROM events WHERE source_id = %[1]d AND event_id IN (%[2]s)`
 
 // lookup finds the stored events with the rows' keys.
 func (im *importer) lookup(rows []*parsedRow) (map[string]storedEvent, error) {
@@ -699,7 +705,7 @@ func (im *importer) lookup(rows []*parsedRow) (map[string]storedEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := append(im.args[:0], im.sourceID)
+	a := im.args[:0]
 	for _, p := range rows {
 		a = append(a, p.ev.EventID)
 	}

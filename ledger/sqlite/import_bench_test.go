@@ -141,8 +141,8 @@ func rawInsertEvents(path string, rows int) (time.Duration, error) {
 		if _, err := tx.SQL().Exec(fmt.Sprintf("PRAGMA cache_size = %d", importCacheSize)); err != nil {
 			return err
 		}
-		values := strings.Repeat("(?, ?, ?, ?), ", insertRows)
-		st, err := tx.SQL().Prepare(fmt.Sprintf(insertEventsSQL, values[:len(values)-2]))
+		values := strings.Repeat("(1, ?, ?), ", insertRows)
+		st, err := tx.SQL().Prepare(fmt.Sprintf(insertEventsSQL, 1, values[:len(values)-2]))
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func rawInsertEvents(path string, rows int) (time.Duration, error) {
 			date := day.AddDate(0, 0, dn).Format("2006-01-02")
 			data := fmt.Sprintf(`[%q,%q,%q,%q,"cust-%d",%q,%q,null,null,"%d.25","USD",{},"%032x",%d,0,1,%d]`,
 				date, date, benchSellers[n%2], benchChannels[n/2%4], n%5000, benchProducts[n%5], benchRegions[n%3], n%100000, n, n+1, 1+dn*8+n%8)
-			args = append(args, n, 1, "evt-"+strconv.Itoa(n), data)
+			args = append(args, "evt-"+strconv.Itoa(n), data)
 			if n%insertRows == 0 {
 				if _, err := st.Exec(args...); err != nil {
 					return err
