@@ -77,12 +77,20 @@ type UsageRow struct {
 	UsageSum
 }
 
+// String names the aggregate, as in error messages:
+// `rule r, 2026-01, channel "azure", product "api", EUR at the rate of 2026-01-14`.
 func (k UsageKey) String() string {
 	s := fmt.Sprintf("rule %s, %s, channel %q, product %q, %s", k.Rule, k.Period.Label(), k.Channel, k.Product, k.Currency)
 	if !k.FXDate.IsZero() {
 		s += " at the rate of " + k.FXDate.String()
 	}
 	return s
+}
+
+// String renders the row as its key, a colon, the amount at its scale and
+// the event count: `rule r, 2026-01, channel "", product "", USD: 10.50 × 2`.
+func (r UsageRow) String() string {
+	return fmt.Sprintf("%s: %s × %d", r.UsageKey, ledger.FormatAmount(r.Amount), r.Events)
 }
 
 // Usage is a set of usage aggregates of one contract, built from events
@@ -317,7 +325,7 @@ func (a *Accumulator) addCell(k usageCellKey, amount decimal.Decimal, n int) err
 
 // checkUsage verifies that an aggregate could have come from events of c:
 // a known rule; a well-formed period of c's frequency that the rule's window
-// overlaps; a currency; an FX date exactly when the currency is not c's,
+// overlaps; an FX date exactly when the currency is not c's,
 // and then the one Usage.Add would give (inside the period and the rule's
 // window for event_date, the period's last day for period_end); at least
 // one event. Such a row may still come from another version of the
@@ -336,9 +344,6 @@ func checkUsage(c *Contract, index map[string]int, k UsageKey, s UsageSum) (usag
 	}
 	if !r.Overlaps(k.Period) {
 		return usageCellKey{}, bad("the period is outside the rule's window")
-	}
-	if k.Currency == "" {
-		return usageCellKey{}, bad("no currency")
 	}
 	if s.Events < 1 {
 		return usageCellKey{}, bad("%d events", s.Events)
