@@ -58,6 +58,8 @@ type DB struct {
 	accounts accountCache // name -> id; accounts are immutable
 	balances balanceCache // per-day sums for TrialBalance
 
+	slowPostOnly bool // tests: PostEntries skips its fast path
+
 	prepareOnce sync.Once
 	writeStmts  map[string]*sql.Stmt // by query; see prepareWriteStmts
 	prepareErr  error

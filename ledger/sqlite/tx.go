@@ -2,9 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,12 +188,39 @@ func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
 // difference. An entry dated on or before the closed-through date is
 // EINVALID. ID, RecordedAt (tx.Now), PrevHash and Hash are assigned here;
 // the caller's slice is not modified.
+//
+// Two paths give the same results: postFast assumes no key is stored yet
+// (the common case) and skips the key lookups; on any failure, a stored
+// key included, its writes are rolled back and postEntries, which looks
+// every key up first, posts the call and reports the exact error.
 func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil { // not prepared: the driver caches nothing, and it is one per call
 		return nil, err
 	}
 	headID, headHash, nAccounts := tx.headID, tx.headHash, len(tx.accountsAdded)
-	res, err := tx.postEntries(entries)
+	// undo rolls the database back to the savepoint and forgets what this
+	// call cached: its accounts are gone, or a later account would reuse
+	// their IDs.
+	undo := func() error {
+		tx.headID, tx.headHash = headID, headHash
+		for _, name := range tx.accountsAdded[nAccounts:] {
+			delete(tx.newAccounts, name)
+		}
+		tx.accountsAdded = tx.accountsAdded[:nAccounts]
+		_, err := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries`)
+		return err
+	}
+	var res []ledger.PostResult
+	err := errFastPath
+	if !tx.db.slowPostOnly {
+		res, err = tx.postFast(entries)
+	}
+	if err != nil {
+		if rerr := undo(); rerr != nil {
+			return nil, fmt.Errorf("%w (and rollback failed: %v)", err, rerr)
+		}
+		res, err = tx.postEntries(entries)
+	}
 	if err == nil && tx.headID != headID {
 		var st *sql.Stmt
 		if st, err = tx.stmt(setHeadQuery); err == nil {
@@ -196,14 +228,11 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 	}
 	if err != nil {
-		// The savepoint rollback undoes this call's rows, accounts included:
-		// forget them, or a later account would reuse their IDs.
-		tx.headID, tx.headHash = headID, headHash
-		for _, name := range tx.accountsAdded[nAccounts:] {
-			delete(tx.newAccounts, name)
+		rerr := undo()
+		if rerr == nil {
+			_, rerr = tx.tx.ExecContext(tx.ctx, `RELEASE post_entries`)
 		}
-		tx.accountsAdded = tx.accountsAdded[:nAccounts]
-		if _, rerr := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries; RELEASE post_entries`); rerr != nil {
+		if rerr != nil {
 			return nil, fmt.Errorf("%w (and rollback failed: %v)", err, rerr)
 		}
 		return nil, err
@@ -303,6 +332,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	done := make(chan struct{})
 	defer close(done)
 	results := make([]ledger.PostResult, len(entries))
+	hasher := newChainHasher(tx.Now)
 	thisCall := map[ledger.Key]ledger.Entry{} // entries posted by this call, for in-batch retries
 	var pending []pendingEntry
 	var postings []postingRow
@@ -340,7 +370,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 			}
 			e.RecordedAt = tx.Now
 			e.PrevHash = tx.headHash
-			e.Hash = ledger.ChainHashOf(e.PrevHash, e.ID, e.RecordedAt, pc.contents[i])
+			e.Hash = hasher.hash(e.PrevHash, e.ID, pc.contents[i])
 			for j, p := range e.Postings {
 				acct, err := tx.accountID(p.Account)
 				if err != nil {
@@ -364,6 +394,251 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		clear(thisCall) // later chunks find these through lookupKeys
 	}
 	return results, nil
+}
+
+// The fast path. A producer goroutine does the Go work of the call —
+// validation, encoding, numbering, hashing, the statements' arguments —
+// one chunk ahead of the database work, which stays on the caller's
+// goroutine (it owns the transaction's connection). Chunks grow (16, 64,
+// then 256 entries) so that the database starts early and then always has
+// the next chunk ready.
+const firstFastChunk = 16
+
+// errFastPath stops the fast path: postEntries redoes the call and finds
+// the exact error.
+var errFastPath = errors.New("fast path refused the call")
+
+// fastChunk is a chunk of entries ready for the database.
+type fastChunk struct {
+	postArgs []any      // 5 per posting row: entry_id, seq, account_id, currency, amount
+	entArgs  []any      // 10 per entry row (insertEntriesQuery's columns)
+	slots    []acctSlot // postArgs account_id positions the consumer resolves
+	totals   map[nameCur]*intSum
+	headID   int64
+	headHash string
+	err      error
+}
+
+// acctSlot is a posting whose account is not in the DB's cache: its ID is
+// looked up (or the account created) on the transaction's goroutine.
+type acctSlot struct {
+	arg  int
+	name string
+}
+
+type nameCur struct{ account, currency string }
+
+// fastProducer builds the chunks of one call.
+type fastProducer struct {
+	entries  []ledger.Entry
+	results  []ledger.PostResult
+	closed   ledger.Date
+	recorded string // tx.Now as stored
+	headID   int64
+	headHash string
+	hasher   chainHasher
+	seen     map[ledger.Key]seenEntry // entries of this call, for in-call retries
+	accounts map[string]int64         // from the DB's cache
+	db       *DB
+}
+
+type seenEntry struct {
+	id      int64
+	content string
+}
+
+// chunk builds entries [start, end).
+func (p *fastProducer) chunk(start, end int) fastChunk {
+	c := fastChunk{
+		postArgs: make([]any, 0, 10*(end-start)),
+		entArgs:  make([]any, 0, 10*(end-start)),
+		totals:   map[nameCur]*intSum{},
+	}
+	for i := start; i < end; i++ {
+		e := &p.entries[i]
+		if c.err = e.Validate(); c.err != nil {
+			return c
+		}
+		content := e.Content()
+		if prev, ok := p.seen[e.Key]; ok {
+			if prev.content != content {
+				c.err = errFastPath
+				return c
+			}
+			p.results[i] = ledger.PostResult{ID: prev.id, Duplicate: true}
+			continue
+		}
+		id := p.headID + 1
+		if !p.closed.IsZero() && !e.Date.After(p.closed) || e.Reverses < 0 || e.Reverses >= id {
+			c.err = errFastPath
+			return c
+		}
+		for j, ps := range e.Postings {
+			amt, err := splitPosting(e, j, ps.Amount)
+			if err != nil {
+				c.err = err
+				return c
+			}
+			acct, ok := p.accounts[ps.Account]
+			if !ok {
+				if acct, ok = p.db.cachedAccount(ps.Account); ok {
+					p.accounts[ps.Account] = acct
+				} else {
+					c.slots = append(c.slots, acctSlot{len(c.postArgs) + 2, ps.Account})
+				}
+			}
+			c.postArgs = append(c.postArgs, id, int64(j+1), acct, ps.Currency, amt.text)
+			k := nameCur{ps.Account, ps.Currency}
+			t := c.totals[k]
+			if t == nil {
+				t = &intSum{}
+				c.totals[k] = t
+			}
+			t.units += amt.units
+			t.hi += amt.hi
+			t.lo += amt.lo
+		}
+		meta, err := encodeMeta(e.Meta)
+		if err != nil {
+			c.err = err
+			return c
+		}
+		hash := p.hasher.hash(p.headHash, id, content)
+		var reverses any
+		if e.Reverses != 0 {
+			reverses = e.Reverses
+		}
+		c.entArgs = append(c.entArgs, id, e.Key.Source, e.Key.ExternalID, e.Date.String(), p.recorded, e.Description, meta, reverses, p.headHash, hash)
+		p.seen[e.Key] = seenEntry{id, content}
+		p.headID, p.headHash = id, hash
+		p.results[i] = ledger.PostResult{ID: id}
+	}
+	c.headID, c.headHash = p.headID, p.headHash
+	return c
+}
+
+// run sends the call's chunks on out until done is closed or a chunk
+// fails, then closes out.
+func (p *fastProducer) run(out chan<- fastChunk, done <-chan struct{}) {
+	defer close(out)
+	for start, size := 0, firstFastChunk; start < len(p.entries); start, size = start+size, min(4*size, rowsPerInsert) {
+		c := p.chunk(start, min(start+size, len(p.entries)))
+		select {
+		case out <- c:
+		case <-done:
+			return
+		}
+		if c.err != nil {
+			return
+		}
+	}
+}
+
+// postFast posts entries assuming that none of their keys is stored yet.
+// It fails (and the caller rolls its writes back) on anything else: a
+// stored key (the entries' UNIQUE index refuses the row), an invalid
+// entry, a conflict within the call, a database error.
+func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
+	closed, err := tx.ClosedThrough()
+	if err != nil {
+		return nil, err
+	}
+	p := &fastProducer{
+		entries: entries, results: make([]ledger.PostResult, len(entries)), closed: closed,
+		recorded: formatTime(tx.Now), headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
+		seen: make(map[ledger.Key]seenEntry, len(entries)), accounts: map[string]int64{}, db: tx.db,
+	}
+	chunks := make(chan fastChunk, 2)
+	done := make(chan struct{})
+	if len(entries) <= firstFastChunk {
+		p.run(chunks, done)
+	} else {
+		go p.run(chunks, done)
+	}
+	defer func() {
+		close(done)
+		for range chunks { // wait for the producer to stop
+		}
+	}()
+	var totals balanceTotals
+	for c := range chunks {
+		if c.err != nil {
+			return nil, c.err
+		}
+		for _, s := range c.slots {
+			id, err := tx.accountID(s.name)
+			if err != nil {
+				return nil, err
+			}
+			c.postArgs[s.arg] = id
+		}
+		for k, s := range c.totals {
+			id, err := tx.accountID(k.account)
+			if err != nil {
+				return nil, err
+			}
+			totals.add(id, k.currency, splitAmount{units: s.units, hi: s.hi, lo: s.lo})
+		}
+		// Postings first, then the entries that seal them.
+		if err := tx.execRows(insertPostingsQuery, 5, c.postArgs); err != nil {
+			return nil, err
+		}
+		if err := tx.execRows(insertEntriesQuery, 10, c.entArgs); err != nil {
+			return nil, err
+		}
+		if c.headID != tx.headID {
+			tx.headID, tx.headHash = c.headID, c.headHash
+		}
+	}
+	if err := tx.writeBalanceTotals(&totals); err != nil {
+		return nil, err
+	}
+	return p.results, nil
+}
+
+// execRows runs a multi-row INSERT (query(n) for n rows of width
+// arguments) over args, in statements of 256, 16 or 1 rows.
+func (tx *Tx) execRows(query func(n int) string, width int, args []any) error {
+	rows := len(args) / width
+	for start := 0; start < rows; {
+		n := insertSize(rows - start)
+		stmt, err := tx.stmt(query(n))
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(tx.ctx, args[width*start:width*(start+n)]...); err != nil {
+			return mapError(err)
+		}
+		start += n
+	}
+	return nil
+}
+
+// chainHasher computes ledger.ChainHashOf for the entries of one
+// transaction (one recorded-at instant) without its allocations.
+type chainHasher struct {
+	recorded string // RFC 3339 with nanoseconds, as ChainHashOf formats it
+	buf      []byte
+	hex      [2 * sha256.Size]byte
+}
+
+func newChainHasher(now time.Time) chainHasher {
+	return chainHasher{recorded: now.UTC().Format(time.RFC3339Nano)}
+}
+
+func (h *chainHasher) hash(prevHash string, id int64, content string) string {
+	b := append(h.buf[:0], "prev="...)
+	b = append(b, prevHash...)
+	b = append(b, "\nid="...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, "\nrecorded="...)
+	b = append(b, h.recorded...)
+	b = append(b, '\n')
+	b = append(b, content...)
+	h.buf = b
+	sum := sha256.Sum256(b)
+	hex.Encode(h.hex[:], sum[:])
+	return string(h.hex[:])
 }
 
 // lookupKeys returns the IDs of the entries already stored under the keys
@@ -425,7 +700,7 @@ const (
 )
 
 func writeQueries() []string {
-	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery}
+	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, upsertTotalsQuery}
 	for _, n := range []int{1, 16, rowsPerInsert} {
 		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
 	}
@@ -507,29 +782,56 @@ func (tx *Tx) insertPostings(rows []postingRow) error {
 // addBalanceTotals adds the postings to the running totals (migration 0005):
 // one upsert per account and currency of the batch.
 func (tx *Tx) addBalanceTotals(rows []postingRow) error {
-	type key struct {
-		account  int64
-		currency string
-	}
-	type sum struct{ u, h, l int64 }
-	sums := map[key]sum{}
-	var order []key
+	var t balanceTotals
 	for _, r := range rows {
-		k := key{r.accountID, r.currency}
-		s, ok := sums[k]
-		if !ok {
-			order = append(order, k)
-		}
-		sums[k] = sum{s.u + r.amt.units, s.h + r.amt.hi, s.l + r.amt.lo}
+		t.add(r.accountID, r.currency, r.amt)
 	}
-	stmt, err := tx.stmt(`INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`)
+	return tx.writeBalanceTotals(&t)
+}
+
+// balanceTotals sums postings per account and currency, in first-seen order.
+type balanceTotals struct {
+	sums  map[acctCur]*intSum
+	order []acctCur
+}
+
+type acctCur struct {
+	account  int64
+	currency string
+}
+
+// add sums each part without carrying: the table holds the plain sums of
+// the postings' columns, which verify compares part by part.
+func (t *balanceTotals) add(account int64, currency string, a splitAmount) {
+	k := acctCur{account, currency}
+	s := t.sums[k]
+	if s == nil {
+		if t.sums == nil {
+			t.sums = map[acctCur]*intSum{}
+		}
+		s = &intSum{}
+		t.sums[k] = s
+		t.order = append(t.order, k)
+	}
+	s.units += a.units
+	s.hi += a.hi
+	s.lo += a.lo
+}
+
+const upsertTotalsQuery = `INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
+
+func (tx *Tx) writeBalanceTotals(t *balanceTotals) error {
+	if len(t.order) == 0 {
+		return nil
+	}
+	stmt, err := tx.stmt(upsertTotalsQuery)
 	if err != nil {
 		return err
 	}
-	for _, k := range order {
-		s := sums[k]
-		if _, err := stmt.ExecContext(tx.ctx, k.account, k.currency, s.u, s.h, s.l); err != nil {
+	for _, k := range t.order {
+		s := t.sums[k]
+		if _, err := stmt.ExecContext(tx.ctx, k.account, k.currency, s.units, s.hi, s.lo); err != nil {
 			return fmt.Errorf("balance totals: %w", mapError(err))
 		}
 	}
@@ -635,8 +937,44 @@ func encodeMeta(m map[string]string) (string, error) {
 	if len(m) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(m) // keys sorted
-	return string(b), err
+	// The common case by hand: keys and values of printable ASCII that
+	// JSON writes as they are (json.Marshal escapes ", \, <, > and &).
+	keys := make([]string, 0, len(m))
+	n := 2
+	for k, v := range m {
+		if !plainJSON(k) || !plainJSON(v) {
+			b, err := json.Marshal(m) // keys sorted
+			return string(b), err
+		}
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":"`...)
+		b = append(b, m[k]...)
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	return string(b), nil
+}
+
+// plainJSON reports whether json.Marshal writes s between quotes unchanged.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 func decodeMeta(s string) (map[string]string, error) {
