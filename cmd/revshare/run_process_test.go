@@ -522,17 +522,13 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 // period than one already booked must neither undo the later periods'
 // bookings nor leave them stale so that the books pass a cap.
 //
-// It fails today and is skipped until ledger/sqlite runContract is fixed:
-// booking.Plan brings every booked (rule, period) that the run did not compute
-// back to zero, and a run through 2026-01 computes nothing for 2026-02, so it
-// reverses February's accrual (or, were February closed, books a reversing
-// prior-period adjustment in the first open period). Dropping those
-// bookings from the plan is not enough: February's booking would then be
-// stale, and January's growth would push the booked total past the cap (here
-// 40.00 + 30.00 against 50.00). One fix: run each contract through the later
-// of its period containing --through and its latest booked period.
+// booking.Plan brings every booked (rule, period) that a run did not compute
+// back to zero, so a run through 2026-01 that computed nothing for 2026-02
+// reversed February's accrual; and had it left February alone, January's
+// growth would push the booked total past the cap (40.00 + 30.00 against
+// 50.00). A run therefore evaluates each contract through the later of
+// --through and its latest booked period (ledger/sqlite runContract).
 func TestRunThroughEarlierPeriodKeepsLaterBookings(t *testing.T) {
-	t.Skip("known bug in ledger/sqlite Run (see the comment above): a run through an earlier period reverses later bookings")
 	db := filepath.Join(t.TempDir(), "e.db")
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
 	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")

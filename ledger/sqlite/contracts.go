@@ -159,17 +159,28 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 	c := sc.Contract
 	through := c.PeriodOf(throughDate)
 	rc := RunContract{Contract: c.ID, Through: through.Label()}
-	result, err := evaluate(ctx, tx.SQL(), c, through, rates, false)
+	booked, err := loadBooked(ctx, tx.SQL(), c)
+	if err != nil {
+		return rc, err
+	}
+	// A run through an earlier period than one already booked still brings
+	// the later periods to their computed values: left out, they would be
+	// planned back to zero (as for a rule an amendment removed), and left
+	// alone, a grown earlier period could push their cap consumption past
+	// the cap.
+	evalThrough := through
+	for _, b := range booked {
+		if b.Period.Freq == through.Freq && through.Before(b.Period) && evalThrough.Before(b.Period) {
+			evalThrough = b.Period
+		}
+	}
+	result, err := evaluate(ctx, tx.SQL(), c, evalThrough, rates, false)
 	if err != nil {
 		return rc, err
 	}
 	var computed []booking.Computed
 	for _, l := range result.Lines {
 		computed = append(computed, booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total})
-	}
-	booked, err := loadBooked(ctx, tx.SQL(), c)
-	if err != nil {
-		return rc, err
 	}
 	plan := booking.Plan(computed, booked, closed, c.Period)
 	if len(plan) == 0 {
