@@ -75,6 +75,9 @@ func (s UsageSum) Add(o UsageSum) UsageSum {
 type UsageRow struct {
 	UsageKey
 	UsageSum
+	// EventIDs are the IDs of its events, in the order added, when the
+	// Usage traced them (Usage.TraceEvents); nil otherwise.
+	EventIDs []int64
 }
 
 // String names the aggregate, as in error messages:
@@ -97,6 +100,7 @@ func (r UsageRow) String() string {
 // (Add), from stored rows (AddRow, UsageFromRows) or from other Usages
 // (Merge). It is not safe for concurrent use.
 type Usage struct {
+	trace bool
 	c     *Contract
 	wins  []window
 	index map[string]int // rule id -> position in c.Rules
@@ -113,6 +117,7 @@ type usageCellKey struct {
 type usageCell struct {
 	amount sum
 	events int
+	ids    []int64
 }
 
 // NewUsage returns an empty Usage of contract c.
@@ -136,6 +141,11 @@ func UsageFromRows(c *Contract, rows []UsageRow) (*Usage, error) {
 	return u, nil
 }
 
+// TraceEvents makes Add keep the ID of every event it counts, per
+// aggregate (UsageRow.EventIDs), so that a store can keep them beside the
+// sums and give statements their event IDs without reading the events.
+func (u *Usage) TraceEvents() { u.trace = true }
+
 // Contract returns the contract the usage was built for.
 func (u *Usage) Contract() *Contract { return u.c }
 
@@ -156,7 +166,11 @@ func (u *Usage) Add(e *ledger.Event) {
 		if on := u.c.fxDate(r, &pl, e.Currency); !on.IsZero() {
 			k.fx = dateKey(on)
 		}
-		u.cell(k).add(e.Amount, 1)
+		c := u.cell(k)
+		c.add(e.Amount, 1)
+		if u.trace {
+			c.ids = append(c.ids, e.ID)
+		}
 	}
 }
 
@@ -193,7 +207,11 @@ func (u *Usage) Merge(o *Usage) error {
 		return err
 	}
 	for k, c := range o.cells {
-		u.cell(k).add(c.amount.value(), c.events)
+		uc := u.cell(k)
+		uc.add(c.amount.value(), c.events)
+		if u.trace {
+			uc.ids = append(uc.ids, c.ids...)
+		}
 	}
 	return nil
 }
@@ -209,6 +227,7 @@ func (u *Usage) Rows() []UsageRow {
 			UsageKey: UsageKey{Rule: u.c.Rules[k.rule].ID, Period: fromOrdinal(u.c.Period, k.ord),
 				Channel: k.channel, Product: k.product, Currency: k.currency, FXDate: dateFromKey(k.fx)},
 			UsageSum: UsageSum{Amount: c.amount.value(), Events: c.events},
+			EventIDs: c.ids,
 		}
 	}
 	return rows

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -284,7 +285,7 @@ func storeRows(t testing.TB, rows []UsageRow) []UsageRow {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = UsageRow{UsageKey{r.Rule, p, r.Channel, r.Product, r.Currency, fx}, UsageSum{amount, r.Events}}
+		out[i] = UsageRow{UsageKey{r.Rule, p, r.Channel, r.Product, r.Currency, fx}, UsageSum{amount, r.Events}, nil}
 	}
 	return out
 }
@@ -771,5 +772,49 @@ func TestTracerErrors(t *testing.T) {
 	}
 	if err := tr.Attach(&Result{}); err == nil || err.Error() != "cannot attach event IDs of contract agg to a result without a contract" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPropertyUsageTrace: a tracing Usage's rows, gathered per rule and
+// period, hold exactly the event IDs that a tracing Compute puts on the
+// lines, for every line (whatever the through period: rows of later
+// periods are simply not asked for).
+func TestPropertyUsageTrace(t *testing.T) {
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	t.Logf("seed %d", seed)
+	for iter := 0; iter < 200; iter++ {
+		c, doc := randomUsageContract(t, rng)
+		events := randomUsageEvents(rng, rng.Intn(250))
+		rates := randomRates(rng, c.Currency)
+		through := c.PeriodOf(date("2025-01-01").AddDays(rng.Intn(900)))
+		want, err := Compute(c, events, rates, through, Options{TraceEvents: true})
+		if err != nil {
+			continue // a missing rate: TestPropertyUsage covers it
+		}
+		u := NewUsage(c)
+		u.TraceEvents()
+		for i := range events {
+			u.Add(&events[i])
+		}
+		type linePeriod struct {
+			rule   string
+			period ledger.Period
+		}
+		ids := map[linePeriod][]int64{}
+		for _, r := range u.Rows() {
+			if len(r.EventIDs) != r.Events {
+				t.Fatalf("seed %d: row %s has %d IDs", seed, r, len(r.EventIDs))
+			}
+			k := linePeriod{r.Rule, r.Period}
+			ids[k] = append(ids[k], r.EventIDs...)
+		}
+		for _, ln := range want.Lines {
+			got := ids[linePeriod{ln.Rule, ln.Period}]
+			slices.Sort(got)
+			if !slices.Equal(got, ln.EventIDs) && !(len(got) == 0 && len(ln.EventIDs) == 0) {
+				t.Fatalf("seed %d iteration %d: %s %s: IDs %v, want %v\n%s", seed, iter, ln.Rule, ln.Period.Label(), got, ln.EventIDs, doc)
+			}
+		}
 	}
 }
