@@ -48,7 +48,13 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		version = latest + 1
 		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO contracts (id, version, document, recorded_at) VALUES (?, ?, ?, ?)`,
 			c.ID, version, doc, tx.Now.Format(time.RFC3339Nano))
-		return err
+		if err != nil {
+			return err
+		}
+		if _, err := ensureUsage(ctx, tx, c); err != nil {
+			return err
+		}
+		return pruneUsage(ctx, tx)
 	})
 	return version, err
 }
@@ -163,6 +169,9 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 	if err != nil {
 		return rc, err
 	}
+	if _, err := ensureUsage(ctx, tx, c); err != nil {
+		return rc, err
+	}
 	// A run through an earlier period than one already booked still brings
 	// the later periods to their computed values: left out, they would be
 	// planned back to zero (as for a rule an amendment removed), and left
@@ -213,8 +222,13 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 	return rc, nil
 }
 
-// evaluate runs the engine over every stored event.
+// evaluate runs the engine over the contract's usage aggregates, or over
+// every stored event when it has none (a database from before 0008 that no
+// run or contract save has brought up to date; a read-only view cannot).
 func evaluate(ctx context.Context, q querier, c *contracts.Contract, through ledger.Period, rates []ledger.FXRate, trace bool) (*contracts.Result, error) {
+	if res, ok, err := evaluateUsage(ctx, q, c, through, rates, trace); ok || err != nil {
+		return res, err
+	}
 	acc, err := contracts.NewAccumulator(c, through, rates, contracts.Options{TraceEvents: trace})
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -221,6 +222,14 @@ type importer struct {
 	closed   ledger.Date
 	groups   map[groupKey]*group
 	order    []*group
+	usages   []importUsage
+}
+
+// importUsage is what a transaction adds to one usage set.
+type importUsage struct {
+	setID int64
+	c     *contracts.Contract
+	u     *contracts.Usage
 }
 
 type groupKey struct {
@@ -460,6 +469,31 @@ func (im *importer) begin(tx *Tx) error {
 	im.groups = map[groupKey]*group{}
 	im.order = im.order[:0]
 	im.segment = 0
+	return im.loadUsages()
+}
+
+// loadUsages finds the usage sets the new events must be added to: those
+// of the current contracts (a contract without one gets it built, from
+// every event, by its next run).
+func (im *importer) loadUsages() error {
+	im.usages = im.usages[:0]
+	cs, err := loadContracts(im.tx.Context(), im.tx.SQL())
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, sc := range cs {
+		id, ok, err := usageSetID(im.tx.Context(), im.tx.SQL(), sc.Contract.UsageSignature())
+		if err != nil {
+			return err
+		}
+		if ok && !seen[id] {
+			seen[id] = true
+			u := contracts.NewUsage(sc.Contract)
+			u.TraceEvents()
+			im.usages = append(im.usages, importUsage{id, sc.Contract, u})
+		}
+	}
 	return nil
 }
 
@@ -740,6 +774,13 @@ func (im *importer) added(p *parsedRow) {
 	if g.key.late {
 		im.res.Late++
 	}
+	if len(im.usages) > 0 {
+		e := &p.ev
+		e.ID, e.Source, e.BatchID, e.Late = p.id, im.opts.Source, im.res.BatchID, g.key.late
+		for _, iu := range im.usages {
+			iu.u.Add(e)
+		}
+	}
 }
 
 // stored handles a row whose key is stored already: a duplicate when the
@@ -899,5 +940,13 @@ func (im *importer) post() error {
 		}
 	}
 	im.res.Entries += len(entries)
+	// The usage of the events just booked joins their contracts' sets.
+	for i, iu := range im.usages {
+		if err := saveUsageRows(im.tx.Context(), im.tx.SQL(), iu.setID, im.res.BatchID, iu.u); err != nil {
+			return err
+		}
+		im.usages[i].u = contracts.NewUsage(iu.c)
+		im.usages[i].u.TraceEvents()
+	}
 	return nil
 }

@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// Usage aggregates (migration 0008): per usage signature, the sums of the
+// stored events per rule, period, channel, product, currency and FX date,
+// with the events' IDs. Imports add to them, contract saves build them, and
+// runs and statements evaluate them instead of reading every event.
+
+// usageSetID returns the ID of the set of signature sig; ok is false when
+// there is none.
+func usageSetID(ctx context.Context, q querier, sig string) (id int64, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT id FROM usage_sets WHERE signature = ?`, sig).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// ensureUsage returns the set of c's signature, building it from every
+// stored event when it is missing.
+func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, error) {
+	sig := c.UsageSignature()
+	id, ok, err := usageSetID(ctx, tx.SQL(), sig)
+	if err != nil || ok {
+		return id, err
+	}
+	u := contracts.NewUsage(c)
+	u.TraceEvents()
+	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { u.Add(e); return nil }); err != nil {
+		return 0, err
+	}
+	res, err := tx.SQL().ExecContext(ctx, `INSERT INTO usage_sets (signature, built_at) VALUES (?, ?)`, sig, tx.Now.Format(time.RFC3339Nano))
+	if err != nil {
+		return 0, err
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, err
+	}
+	return id, saveUsageRows(ctx, tx.SQL(), id, 0, u)
+}
+
+// pruneUsage drops the sets that no current contract's signature names:
+// imports stop adding to them, so they would go stale.
+func pruneUsage(ctx context.Context, tx *Tx) error {
+	cs, err := loadContracts(ctx, tx.SQL())
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, sc := range cs {
+		keep[sc.Contract.UsageSignature()] = true
+	}
+	rows, err := tx.SQL().QueryContext(ctx, `SELECT id, signature FROM usage_sets`)
+	if err != nil {
+		return err
+	}
+	var drop []int64
+	for rows.Next() {
+		var id int64
+		var sig string
+		if err := rows.Scan(&id, &sig); err != nil {
+			rows.Close()
+			return err
+		}
+		if !keep[sig] {
+			drop = append(drop, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range drop {
+		if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM usage_rows WHERE set_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM usage_sets WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveUsageRows appends u's aggregates to set setID.
+func saveUsageRows(ctx context.Context, q *sql.Tx, setID, batch int64, u *contracts.Usage) error {
+	if u.Len() == 0 {
+		return nil
+	}
+	st, err := q.PrepareContext(ctx, `INSERT INTO usage_rows (set_id, batch_id, rule, period, channel, product, currency,
+		fx_date, amount, events, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var ids []byte
+	for _, r := range u.Rows() {
+		fx := ""
+		if !r.FXDate.IsZero() {
+			fx = r.FXDate.String()
+		}
+		ids = appendIDs(ids[:0], r.EventIDs)
+		if _, err := st.ExecContext(ctx, setID, batch, r.Rule, r.Period.Label(), r.Channel, r.Product, r.Currency, fx,
+			ledger.FormatAmount(r.Amount), r.Events, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendIDs encodes ids as signed varint deltas, each from the one before
+// (the first from 0): ascending IDs take a byte or two each.
+func appendIDs(b []byte, ids []int64) []byte {
+	prev := int64(0)
+	for _, id := range ids {
+		b = binary.AppendVarint(b, id-prev)
+		prev = id
+	}
+	return b
+}
+
+func decodeIDs(b []byte, ids []int64) ([]int64, error) {
+	prev := int64(0)
+	for len(b) > 0 {
+		d, n := binary.Varint(b)
+		if n <= 0 {
+			return ids, fmt.Errorf("bad event ID list")
+		}
+		prev += d
+		ids = append(ids, prev)
+		b = b[n:]
+	}
+	return ids, nil
+}
+
+// lineKey names the lines of one rule and period.
+type lineKey struct {
+	rule   string
+	period string
+}
+
+// loadUsage reads the set setID as a Usage of c; with trace, it also returns
+// the event IDs per rule and period.
+func loadUsage(ctx context.Context, q querier, c *contracts.Contract, setID int64, trace bool) (*contracts.Usage, map[lineKey][]int64, error) {
+	cols := `rule, period, channel, product, currency, fx_date, amount, events, ''`
+	if trace {
+		cols = `rule, period, channel, product, currency, fx_date, amount, events, event_ids`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM usage_rows WHERE set_id = ?`, setID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	u := contracts.NewUsage(c)
+	var traced map[lineKey][]int64
+	if trace {
+		traced = map[lineKey][]int64{}
+	}
+	periods := map[string]ledger.Period{}
+	for rows.Next() {
+		var k contracts.UsageKey
+		var period, fx, amount string
+		var ids []byte
+		var s contracts.UsageSum
+		if err := rows.Scan(&k.Rule, &period, &k.Channel, &k.Product, &k.Currency, &fx, &amount, &s.Events, &ids); err != nil {
+			return nil, nil, err
+		}
+		p, ok := periods[period]
+		if !ok {
+			if p, err = ledger.ParsePeriod(period); err != nil {
+				return nil, nil, fmt.Errorf("usage row: %w", err)
+			}
+			periods[period] = p
+		}
+		k.Period = p
+		if fx != "" {
+			if k.FXDate, err = ledger.ParseDate(fx); err != nil {
+				return nil, nil, fmt.Errorf("usage row: %w", err)
+			}
+		}
+		if s.Amount, err = decimal.NewFromString(amount); err != nil {
+			return nil, nil, fmt.Errorf("usage row amount %q: %w", amount, err)
+		}
+		if err := u.AddRow(k, s); err != nil {
+			return nil, nil, err
+		}
+		if trace {
+			lk := lineKey{k.Rule, period}
+			if traced[lk], err = decodeIDs(ids, traced[lk]); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return u, traced, rows.Err()
+}
+
+// evaluateUsage evaluates c through `through` from its usage set, tracing
+// event IDs when asked; ok is false when c has no set (the caller reads the
+// events instead).
+func evaluateUsage(ctx context.Context, q querier, c *contracts.Contract, through ledger.Period, rates []ledger.FXRate, trace bool) (*contracts.Result, bool, error) {
+	id, ok, err := usageSetID(ctx, q, c.UsageSignature())
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	u, traced, err := loadUsage(ctx, q, c, id, trace)
+	if err != nil {
+		return nil, true, err
+	}
+	res, err := contracts.ComputeUsage(c, u, rates, through)
+	if err != nil {
+		return nil, true, err
+	}
+	for i := range res.Lines {
+		ln := &res.Lines[i]
+		if ids := traced[lineKey{ln.Rule, ln.Period.Label()}]; len(ids) > 0 {
+			slices.Sort(ids)
+			ln.EventIDs = ids
+		}
+	}
+	return res, true, nil
+}

@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+const usageContract = `id: u
+currency: USD
+timezone: America/New_York
+period: month
+parties: [a, b]
+rules:
+  - id: r1
+    payer: a
+    payee: b
+    match: {seller: a}
+    rate: "0.20"
+    from: 2026-01-01
+    cap: {total: "60.00"}
+  - id: r2
+    payer: b
+    payee: a
+    match: {seller: b, channel: azure}
+    rate: "0.10"
+    until: 2026-02-15
+`
+
+// usageCSV: events on both sides of a New York month boundary, a refund,
+// EUR events (converted at run time, with rates imported after them), a
+// duplicate row and an event no rule matches.
+const usageCSV = `event_id,occurred_at,seller,channel,product,amount,currency
+a1,2026-01-10,a,direct,api,100.00,USD
+a2,2026-02-01T03:00:00Z,a,aws,chat,50.5,USD
+a3,2026-02-01T06:00:00Z,a,aws,chat,10,EUR
+b1,2026-01-20T10:00:00Z,b,azure,api,40.00,USD
+b2,2026-02-20,b,azure,api,50.00,USD
+b3,2026-01-31,b,gcp,api,7.00,USD
+a4,2026-03-02,a,direct,api,-20.00,USD
+`
+
+const usageRates = "date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"
+
+func openUsageDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "u.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func saveContract(t *testing.T, db *DB, doc string, update bool) *contracts.Contract {
+	t.Helper()
+	c, err := contracts.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveContract(context.Background(), c, update); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func importCSV(t *testing.T, db *DB, name, csv string, opts ImportOptions) ImportResult {
+	t.Helper()
+	opts.FileName = name
+	res, err := db.ImportUsage(context.Background(), strings.NewReader(csv), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// evaluatedBothWays evaluates c from its usage set and from every event,
+// with event tracing, and returns both as JSON.
+func evaluatedBothWays(t *testing.T, db *DB, c *contracts.Contract, through string) (fromUsage, fromEvents string) {
+	t.Helper()
+	ctx := context.Background()
+	p, _ := ledger.ParsePeriod(through)
+	rates, err := loadRates(ctx, db.r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, ok, err := evaluateUsage(ctx, db.r, c, p, rates, true)
+	if err != nil || !ok {
+		t.Fatalf("evaluate from usage: ok %v, %v", ok, err)
+	}
+	acc, err := contracts.NewAccumulator(c, p, rates, contracts.Options{TraceEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EachEvent(ctx, EventFilter{}, acc.Add); err != nil {
+		t.Fatal(err)
+	}
+	e, err := acc.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(u.Lines)
+	b, _ := json.Marshal(e.Lines)
+	return string(a), string(b)
+}
+
+func countRows(t *testing.T, db *DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.r.QueryRow(query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestUsageKeptByImports: a contract saved before the imports gets its
+// usage from them; one saved after builds it from the stored events. Both
+// evaluate exactly as the events do (event IDs included), late rates too,
+// and verify agrees.
+func TestUsageKeptByImports(t *testing.T) {
+	ctx := context.Background()
+	for _, before := range []bool{true, false} {
+		db := openUsageDB(t)
+		var c *contracts.Contract
+		if before {
+			c = saveContract(t, db, usageContract, false)
+		}
+		res := importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+		if res.Posted != 7 {
+			t.Fatalf("posted %d", res.Posted)
+		}
+		importCSV(t, db, "again.csv", usageCSV+"a5,2026-02-14,a,direct,api,1.25,USD\n", ImportOptions{AllowPartial: true, ChunkRows: 3,
+			SHA256: strings.Repeat("ab", 32)})
+		if !before {
+			c = saveContract(t, db, usageContract, false)
+		}
+		if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+			t.Fatal(err)
+		}
+		fromUsage, fromEvents := evaluatedBothWays(t, db, c, "2026-03")
+		if fromUsage != fromEvents {
+			t.Errorf("saved before imports %v:\nusage  %s\nevents %s", before, fromUsage, fromEvents)
+		}
+		// r1 in 2026-01 (New York): a1 and a2 (03:00Z is still January 31 there).
+		if !strings.Contains(fromUsage, `"rule":"r1","payer":"a","payee":"b","period":"2026-01","base":"150.5","events":2`) {
+			t.Errorf("r1 2026-01: %s", fromUsage)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM usage_sets`); n != 1 {
+			t.Errorf("%d usage sets", n)
+		}
+		if err := db.VerifyEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Verify(ctx); err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+	}
+}
+
+// TestUsageFollowsContractUpdates: an update that changes only rates or
+// caps keeps the set; one that changes what a rule counts builds a new one
+// and drops the old.
+func TestUsageFollowsContractUpdates(t *testing.T) {
+	db := openUsageDB(t)
+	saveContract(t, db, usageContract, false)
+	importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+	var first int64
+	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&first)
+	saveContract(t, db, strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.25"`, 1), true)
+	var id int64
+	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&id)
+	if id != first || countRows(t, db, `SELECT count(*) FROM usage_sets`) != 1 {
+		t.Errorf("a rate change rebuilt the usage: set %d, was %d", id, first)
+	}
+	c := saveContract(t, db, strings.Replace(usageContract, `match: {seller: b, channel: azure}`, `match: {seller: b}`, 1), true)
+	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&id)
+	if id == first || countRows(t, db, `SELECT count(*) FROM usage_sets`) != 1 || countRows(t, db, `SELECT count(*) FROM usage_rows WHERE set_id = 1`) != 0 {
+		t.Errorf("a match change: set %d (was %d), %d sets", id, first, countRows(t, db, `SELECT count(*) FROM usage_sets`))
+	}
+	if _, err := db.ImportRates(context.Background(), strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, e := evaluatedBothWays(t, db, c, "2026-03"); u != e {
+		t.Errorf("after the update:\nusage  %s\nevents %s", u, e)
+	}
+}
+
+// TestVerifyCatchesUsageTampering: stored aggregates that differ from the
+// events, or a set no contract uses, are violations.
+func TestVerifyCatchesUsageTampering(t *testing.T) {
+	tests := []struct{ sql, want string }{
+		{`UPDATE usage_rows SET amount = '100.01' WHERE rule = 'r1' AND period = '2026-01' AND product = 'api'`,
+			`usage set 1 of contract u: stored rule r1, 2026-01, channel "direct", product "api", USD: 100.01 × 1, the events give rule r1, 2026-01, channel "direct", product "api", USD: 100.00 × 1`},
+		{`DELETE FROM usage_rows WHERE rule = 'r2'`,
+			`usage set 1 of contract u: the events give rule r2, 2026-01, channel "azure", product "api", USD: 40.00 × 1, not stored`},
+		{`UPDATE usage_rows SET event_ids = x'02' WHERE rule = 'r2' AND period = '2026-01'`,
+			`usage set 1 of contract u: rule r2 2026-01 lists 1 event ID(s)`},
+		{`INSERT INTO usage_sets (signature, built_at) VALUES ('feed', 'x')`,
+			`usage set 2 (signature feed…) belongs to no current contract`},
+	}
+	for _, tt := range tests {
+		db := openUsageDB(t)
+		saveContract(t, db, usageContract, false)
+		importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+		if err := db.Verify(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.w.Exec(tt.sql); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Verify(context.Background())
+		var ve *VerifyError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Reason, tt.want) {
+			t.Errorf("%s:\n got %v\nwant %s", tt.sql, err, tt.want)
+		}
+	}
+}
