@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func AppendCanonical(b []byte, e *ledger.Event) []byte {
 	b = append(b, sep)
 	b = appendDec(b, e.UnitPrice)
 	b = append(b, sep)
-	b = append(b, e.Amount.String()...)
+	b = appendDecimal(b, e.Amount)
 	b = append(b, sep)
 	b = append(b, e.Currency...)
 	if len(e.Meta) > 0 {
@@ -69,7 +70,47 @@ func appendDec(b []byte, d *decimal.Decimal) []byte {
 	if d == nil {
 		return append(b, '-')
 	}
-	return append(b, d.String()...)
+	return appendDecimal(b, *d)
+}
+
+// appendDecimal appends d.String() (trailing fractional zeros dropped),
+// without the big.Int formatting when the coefficient fits in 18 digits,
+// as usage amounts almost always do: the digest of every imported row
+// formats its amount.
+func appendDecimal(b []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return append(b, d.String()...)
+	}
+	coef := d.CoefficientInt64()
+	if coef == 0 {
+		return append(b, '0')
+	}
+	u := uint64(coef)
+	if coef < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	scale := uint64(1)
+	for i := int32(0); i < -exp; i++ {
+		scale *= 10
+	}
+	b = strconv.AppendUint(b, u/scale, 10)
+	frac, digits := u%scale, int(-exp)
+	for digits > 0 && frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	if digits == 0 {
+		return b
+	}
+	b = append(b, '.')
+	var buf [20]byte
+	f := strconv.AppendUint(buf[:0], frac, 10)
+	for i := len(f); i < digits; i++ {
+		b = append(b, '0')
+	}
+	return append(b, f...)
 }
 
 // Diff lists the fields in which two versions of an event differ, as

@@ -270,6 +270,21 @@ func (r *Reader) Next(row *Row) error {
 	return nil
 }
 
+// scanField reports, in one pass, whether v is all ASCII and whether it
+// holds U+001E or U+001F.
+func scanField(v string) (ascii, separators bool) {
+	ascii = true
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == 0x1e || c == 0x1f:
+			separators = true
+		}
+	}
+	return ascii, separators
+}
+
 func (r *Reader) lineOf(col int) int {
 	l, _ := r.cr.FieldPos(col)
 	return l
@@ -300,11 +315,12 @@ func (r *Reader) parseRow(row *Row) {
 		row.Errors = append(row.Errors, &RowError{File: r.file, Line: line, Column: name, Value: val, Reason: reason})
 	}
 	for i, v := range rec {
-		if !utf8.ValidString(v) {
+		ascii, separators := scanField(v)
+		if !ascii && !utf8.ValidString(v) {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "invalid UTF-8"})
 		} else if len(v) > MaxFieldBytes {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
-		} else if strings.ContainsAny(v, "\x1e\x1f") {
+		} else if separators {
 			// The store and the content digest use them as separators.
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "control characters U+001E and U+001F are not allowed"})
 		}

@@ -3,8 +3,11 @@ package usage
 import (
 	"errors"
 	"io"
+	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -297,5 +300,31 @@ func TestRates(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAppendDecimal: the digest's fast formatting equals decimal.String for
+// every shape of amount: zero, signs, leading and trailing zeros, 18
+// fractional digits, coefficients around the int64 limit, positive exponents.
+func TestAppendDecimal(t *testing.T) {
+	cases := []string{"0", "-0", "0.00", "-0.000", "10.50", "-10.50", "007.100", "1", "-1", "0.000000000000000001",
+		"-0.000000000000000010", "999999999999999999", "9999999999999999999", "-9223372036854775808", "9223372036854775807.5",
+		"123456789012345678.9", "1e3", "-2.5e2", "1e-20", "12345678901234567890123.456"}
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 20000; i++ {
+		d := decimal.New(rng.Int63()>>uint(rng.Intn(63)), -int32(rng.Intn(21)))
+		if rng.Intn(2) == 0 {
+			d = d.Neg()
+		}
+		cases = append(cases, d.String(), ledger.FormatAmount(d))
+	}
+	for _, c := range cases {
+		d, err := decimal.NewFromString(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(appendDecimal(nil, d)), d.String(); got != want {
+			t.Errorf("appendDecimal(%s) = %s, want %s", c, got, want)
+		}
 	}
 }
