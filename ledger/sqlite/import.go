@@ -14,7 +14,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -222,14 +221,7 @@ type importer struct {
 	closed   ledger.Date
 	groups   map[groupKey]*group
 	order    []*group
-	usages   []importUsage
-}
-
-// importUsage is what a transaction adds to one usage set.
-type importUsage struct {
-	setID int64
-	c     *contracts.Contract
-	u     *contracts.Usage
+	usages   []*usageWriter
 }
 
 type groupKey struct {
@@ -489,9 +481,7 @@ func (im *importer) loadUsages() error {
 		}
 		if ok && !seen[id] {
 			seen[id] = true
-			u := contracts.NewUsage(sc.Contract)
-			u.TraceEvents()
-			im.usages = append(im.usages, importUsage{id, sc.Contract, u})
+			im.usages = append(im.usages, newUsageWriter(id, sc.Contract))
 		}
 	}
 	return nil
@@ -687,7 +677,9 @@ func (im *importer) storePending() error {
 		line, _ := f.int(fLine)
 		if batch == im.res.BatchID && line == int64(p.line) { // this row's own insert
 			p.id = s.id
-			im.added(p)
+			if err := im.added(p); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := im.stored(p, s); err != nil {
@@ -761,8 +753,8 @@ func (im *importer) lookup(rows []*parsedRow) (map[string]storedEvent, error) {
 	return found, rs.Err()
 }
 
-// added counts a newly stored event in its group.
-func (im *importer) added(p *parsedRow) {
+// added counts a newly stored event in its group and in the usage sets.
+func (im *importer) added(p *parsedRow) error {
 	g := p.group
 	g.sum = g.sum.Add(p.ev.Amount)
 	if g.events == 0 {
@@ -777,10 +769,14 @@ func (im *importer) added(p *parsedRow) {
 	if len(im.usages) > 0 {
 		e := &p.ev
 		e.ID, e.Source, e.BatchID, e.Late = p.id, im.opts.Source, im.res.BatchID, g.key.late
-		for _, iu := range im.usages {
-			iu.u.Add(e)
+		for _, w := range im.usages {
+			w.batch = im.res.BatchID // known after begin in a default-mode import
+			if err := w.add(im.tx.Context(), im.tx.SQL(), e); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // stored handles a row whose key is stored already: a duplicate when the
@@ -941,12 +937,10 @@ func (im *importer) post() error {
 	}
 	im.res.Entries += len(entries)
 	// The usage of the events just booked joins their contracts' sets.
-	for i, iu := range im.usages {
-		if err := saveUsageRows(im.tx.Context(), im.tx.SQL(), iu.setID, im.res.BatchID, iu.u); err != nil {
+	for _, w := range im.usages {
+		if err := w.flush(im.tx.Context(), im.tx.SQL()); err != nil {
 			return err
 		}
-		im.usages[i].u = contracts.NewUsage(iu.c)
-		im.usages[i].u.TraceEvents()
 	}
 	return nil
 }

@@ -38,11 +38,6 @@ func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, err
 	if err != nil || ok {
 		return id, err
 	}
-	u := contracts.NewUsage(c)
-	u.TraceEvents()
-	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { u.Add(e); return nil }); err != nil {
-		return 0, err
-	}
 	res, err := tx.SQL().ExecContext(ctx, `INSERT INTO usage_sets (signature, built_at) VALUES (?, ?)`, sig, tx.Now.Format(time.RFC3339Nano))
 	if err != nil {
 		return 0, err
@@ -50,7 +45,54 @@ func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, err
 	if id, err = res.LastInsertId(); err != nil {
 		return 0, err
 	}
-	return id, saveUsageRows(ctx, tx.SQL(), id, 0, u)
+	w := newUsageWriter(id, c)
+	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { return w.add(ctx, tx.SQL(), e) }); err != nil {
+		return 0, err
+	}
+	return id, w.flush(ctx, tx.SQL())
+}
+
+// usageFlushEvents bounds the event IDs a usageWriter holds: past it, the
+// aggregates so far are written (rows add up) and a new Usage starts, so
+// memory does not grow with the number of events.
+var usageFlushEvents = 1 << 20 // a variable for tests
+
+// usageWriter adds events to a usage set in rows of batch (0 when built
+// from stored events).
+type usageWriter struct {
+	setID, batch int64
+	c            *contracts.Contract
+	u            *contracts.Usage
+	events       int
+}
+
+func newUsageWriter(setID int64, c *contracts.Contract) *usageWriter {
+	w := &usageWriter{setID: setID, c: c}
+	w.reset()
+	return w
+}
+
+func (w *usageWriter) reset() {
+	w.u = contracts.NewUsage(w.c)
+	w.u.TraceEvents()
+	w.events = 0
+}
+
+func (w *usageWriter) add(ctx context.Context, q *sql.Tx, e *ledger.Event) error {
+	w.u.Add(e)
+	if w.events++; w.events >= usageFlushEvents {
+		return w.flush(ctx, q)
+	}
+	return nil
+}
+
+// flush writes the aggregates added since the last flush.
+func (w *usageWriter) flush(ctx context.Context, q *sql.Tx) error {
+	if err := saveUsageRows(ctx, q, w.setID, w.batch, w.u); err != nil {
+		return err
+	}
+	w.reset()
+	return nil
 }
 
 // pruneUsage drops the sets that no current contract's signature names:

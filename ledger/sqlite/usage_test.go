@@ -154,6 +154,10 @@ func TestUsageKeptByImports(t *testing.T) {
 		if n := countRows(t, db, `SELECT count(*) FROM usage_sets`); n != 1 {
 			t.Errorf("%d usage sets", n)
 		}
+		built := countRows(t, db, `SELECT count(*) FROM usage_rows WHERE batch_id = 0`)
+		if before && built != 0 || !before && built == 0 {
+			t.Errorf("saved before imports %v: %d rows built from stored events", before, built)
+		}
 		if err := db.VerifyEvents(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -218,6 +222,37 @@ func TestVerifyCatchesUsageTampering(t *testing.T) {
 		var ve *VerifyError
 		if !errors.As(err, &ve) || !strings.Contains(ve.Reason, tt.want) {
 			t.Errorf("%s:\n got %v\nwant %s", tt.sql, err, tt.want)
+		}
+	}
+}
+
+// TestUsageFlushesBoundMemory: with a writer that writes its aggregates
+// every 2 events, an import and a build from stored events store more,
+// smaller rows that add up to the same evaluation.
+func TestUsageFlushesBoundMemory(t *testing.T) {
+	defer func(n int) { usageFlushEvents = n }(usageFlushEvents)
+	usageFlushEvents = 2
+	for _, before := range []bool{true, false} {
+		db := openUsageDB(t)
+		var c *contracts.Contract
+		if before {
+			c = saveContract(t, db, usageContract, false)
+		}
+		importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\n"+
+			"1,2026-01-10,a,direct,api,1,USD\n2,2026-01-11,a,direct,api,2,USD\n3,2026-01-12,a,direct,api,3,USD\n"+
+			"4,2026-01-13,a,direct,api,4,USD\n5,2026-01-14,a,direct,api,5,USD\n", ImportOptions{})
+		if !before {
+			c = saveContract(t, db, usageContract, false)
+		}
+		if u, e := evaluatedBothWays(t, db, c, "2026-03"); u != e || !strings.Contains(u, `"base":"15","events":5`) {
+			t.Errorf("saved before %v:\nusage  %s\nevents %s", before, u, e)
+		}
+		// Five events of one aggregate, written two at a time.
+		if n := countRows(t, db, `SELECT count(*) FROM usage_rows`); n != 3 {
+			t.Errorf("saved before %v: %d usage rows", before, n)
+		}
+		if err := db.Verify(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
