@@ -606,12 +606,28 @@ func (tx *Tx) execRows(query func(n int) string, width int, args []any) error {
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(tx.ctx, args[width*start:width*(start+n)]...); err != nil {
+		if err := execQuery(tx.ctx, stmt, args[width*start:width*(start+n)]...); err != nil {
 			return mapError(err)
 		}
 		start += n
 	}
 	return nil
+}
+
+// execQuery runs a statement that returns no rows through Query rather
+// than Exec: go-sqlite3 binds a query's arguments in one cgo call, without
+// copying each text into SQLite's memory (Exec binds them one by one). The
+// one Next runs the statement with drivers that step lazily.
+func execQuery(ctx context.Context, stmt *sql.Stmt, args ...any) error {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	rows.Next()
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	return rows.Err()
 }
 
 // chainHasher computes ledger.ChainHashOf for the entries of one
