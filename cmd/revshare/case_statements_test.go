@@ -81,7 +81,8 @@ func testCaseStatements(t *testing.T, dir, mapping string) {
 	}
 	last := c.PeriodOf(through.Last())
 	var mds []string
-	seen := 0 // expected lines matched by a statement line
+	seen := 0                      // expected lines matched by a statement line
+	closing := map[string]string{} // "payer payee" -> the previous period's closing balance
 	for p := first; !last.Before(p); p = p.Next() {
 		mds = append(mds, cli(t, db, "statement", c.ID, p.Label(), "--format", "md"))
 		var s reports.Statement
@@ -90,6 +91,7 @@ func testCaseStatements(t *testing.T, dir, mapping string) {
 		}
 		seen += checkStatementLines(t, p.Label(), s, expected.linesOf(p.Label()))
 		checkClosingBalances(t, db, s)
+		checkPairs(t, s, closing)
 	}
 	if seen != len(expected.Lines) {
 		t.Errorf("statements show %d of the %d lines of expected.json (periods %s..%s)", seen, len(expected.Lines), first, last)
@@ -260,6 +262,49 @@ func checkClosingBalances(t *testing.T, db string, s reports.Statement) {
 			t.Errorf("%s %s → %s: closing balance %s on the statement, ledger net payable %s (%s %s, %s %s) at %s",
 				s.Period.Label, p.Payer, p.Payee, p.ClosingBalance, want, owed, bal[owed], reverse, bal[reverse], s.Period.End)
 		}
+	}
+}
+
+// checkPairs checks each pair's figures against the statement's own rule
+// lines: obligations are what the rule lines book from payer to payee
+// (obligation, true-up, adjustments), reverse obligations the same the
+// other way, net their difference, the closing balance opening + net -
+// payments, and the opening balance the previous period's closing balance
+// (read in either orientation). closing carries the closing balances from
+// one period to the next.
+func checkPairs(t *testing.T, s reports.Statement, closing map[string]string) {
+	t.Helper()
+	dec := decimal.RequireFromString
+	booked := map[[2]string]decimal.Decimal{}
+	for _, r := range s.Rules {
+		k := [2]string{r.Payer, r.Payee}
+		booked[k] = booked[k].Add(dec(r.Obligation)).Add(dec(r.MinimumTrueUp))
+		for _, a := range r.Adjustments {
+			booked[k] = booked[k].Add(dec(a.ObligationDelta))
+		}
+	}
+	m := func(d decimal.Decimal) string { return ledger.FormatMoney(d, s.Currency) }
+	for _, p := range s.Pairs {
+		where := fmt.Sprintf("%s %s → %s", s.Period.Label, p.Payer, p.Payee)
+		eq := func(field, got, want string) {
+			if got != want {
+				t.Errorf("%s: %s %s on the statement, %s from its rule lines and the previous period", where, field, got, want)
+			}
+		}
+		out, back := booked[[2]string{p.Payer, p.Payee}], booked[[2]string{p.Payee, p.Payer}]
+		eq("obligations", p.Obligations, m(out))
+		eq("reverse_obligations", p.ReverseObligations, m(back))
+		eq("net", p.Net, m(out.Sub(back)))
+		eq("closing_balance", p.ClosingBalance, m(dec(p.OpeningBalance).Add(dec(p.Net)).Sub(dec(p.Payments))))
+		opening := decimal.Zero
+		if c, ok := closing[p.Payer+" "+p.Payee]; ok {
+			opening = dec(c)
+		} else if c, ok := closing[p.Payee+" "+p.Payer]; ok {
+			opening = dec(c).Neg()
+		}
+		eq("opening_balance", p.OpeningBalance, m(opening))
+		delete(closing, p.Payee+" "+p.Payer)
+		closing[p.Payer+" "+p.Payee] = p.ClosingBalance
 	}
 }
 
