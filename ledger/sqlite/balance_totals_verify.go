@@ -4,29 +4,77 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
+
+	"github.com/revshare/revshare/ledger"
 )
 
-func init() { verifyChecks = append(verifyChecks, verifyBalanceTotals) }
-
-// verifyBalanceTotals checks the running totals (migration 0005) against the
-// postings they summarize: derived data that raw SQL could have edited.
-func verifyBalanceTotals(ctx context.Context, tx *sql.Tx) error {
-	var account string
-	var currency string
-	err := tx.QueryRowContext(ctx, `
-		WITH s AS (SELECT account_id, currency, sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l FROM postings GROUP BY account_id, currency)
-		SELECT a.name, x.currency FROM (
-			SELECT s.account_id, s.currency FROM s LEFT JOIN balance_totals t ON t.account_id = s.account_id AND t.currency = s.currency
-				WHERE t.u IS NOT s.u OR t.h IS NOT s.h OR t.l IS NOT s.l
-			UNION ALL
-			SELECT t.account_id, t.currency FROM balance_totals t LEFT JOIN s ON t.account_id = s.account_id AND t.currency = s.currency
-				WHERE s.u IS NULL
-		) x JOIN accounts a ON a.id = x.account_id LIMIT 1`).Scan(&account, &currency)
-	if err == sql.ErrNoRows {
-		return nil
-	}
+// balanceTotals checks the running totals (migration 0005), derived data
+// that raw SQL could have edited, against the postings Verify has read:
+// per account and currency, each of u, h and l is the plain sum of the
+// postings' units, frac_hi and frac_lo. The first disagreement is reported
+// in account ID and currency order, then rows of the table that no posting
+// is behind.
+func (v *verifier) balanceTotals(ctx context.Context, q querier, accounts map[int64]ledger.Account) error {
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, u, h, l FROM balance_totals`)
 	if err != nil {
 		return err
 	}
-	return fmt.Errorf("balance totals of %s %s disagree with its postings", account, currency)
+	defer rows.Close()
+	stored := map[acctCur]plainSum{}
+	for rows.Next() {
+		var k acctCur
+		var s plainSum
+		var u, h, l sql.NullInt64
+		if err := rows.Scan(&k.account, &k.currency, &u, &h, &l); err != nil {
+			return err
+		}
+		s.u, s.h, s.l = u.Int64, h.Int64, l.Int64
+		if !u.Valid || !h.Valid || !l.Valid {
+			s.u = -1 << 63 // NULL: no sum of postings equals it below
+			s.h, s.l = s.u, s.u
+		}
+		stored[k] = s
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	keys := make([]acctCur, 0, len(v.accountSums))
+	for k := range v.accountSums {
+		keys = append(keys, k)
+	}
+	sortAcctCur(keys)
+	for _, k := range keys {
+		if s, ok := stored[k]; !ok || s != *v.accountSums[k] {
+			return totalsDisagree(k, accounts)
+		}
+	}
+	var extra []acctCur
+	for k := range stored {
+		if v.accountSums[k] == nil {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sortAcctCur(extra)
+		return totalsDisagree(extra[0], accounts)
+	}
+	return nil
+}
+
+func sortAcctCur(ks []acctCur) {
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].account != ks[j].account {
+			return ks[i].account < ks[j].account
+		}
+		return ks[i].currency < ks[j].currency
+	})
+}
+
+func totalsDisagree(k acctCur, accounts map[int64]ledger.Account) error {
+	name := fmt.Sprintf("account id %d", k.account)
+	if a, ok := accounts[k.account]; ok {
+		name = a.Name
+	}
+	return fmt.Errorf("balance totals of %s %s disagree with its postings", name, k.currency)
 }

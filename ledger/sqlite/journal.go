@@ -143,6 +143,13 @@ type rawPosting struct {
 // readChunk reads up to limit entries with id > after matching where (over
 // entries e), with their postings, in ID order.
 func readChunk(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]rawEntry, error) {
+	return readChunkWith(ctx, q, where, args, after, limit, nil)
+}
+
+// readChunkWith is readChunk naming the postings' accounts from accounts
+// (all of them, read in the same snapshot) rather than joining each
+// posting to its account row.
+func readChunkWith(ctx context.Context, q querier, where string, args []any, after int64, limit int, accounts map[int64]ledger.Account) ([]rawEntry, error) {
 	query := `SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.description, e.meta, e.reverses, e.prev_hash, e.hash
 		FROM entries e WHERE e.id > ? AND ` + where + ` ORDER BY e.id LIMIT ?`
 	rows, err := q.QueryContext(ctx, query, append(append([]any{after}, args...), limit)...)
@@ -174,9 +181,9 @@ func readChunk(ctx context.Context, q querier, where string, args []any, after i
 		for i := range chunk {
 			ids[i] = chunk[i].id
 		}
-		ps, err = readPostingsWhere(ctx, q, "p.entry_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
+		ps, err = readPostingsWhere(ctx, q, accounts, "p.entry_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
 	} else {
-		ps, err = readPostingsWhere(ctx, q, "p.entry_id BETWEEN ? AND ?", first, last)
+		ps, err = readPostingsWhere(ctx, q, accounts, "p.entry_id BETWEEN ? AND ?", first, last)
 	}
 	if err != nil {
 		return nil, err
@@ -199,21 +206,45 @@ func readChunk(ctx context.Context, q querier, where string, args []any, after i
 }
 
 // readPostingsWhere reads the postings matching where, in entry and
-// posting order.
-func readPostingsWhere(ctx context.Context, q querier, where string, args ...any) ([]rawPosting, error) {
-	rows, err := q.QueryContext(ctx, `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
+// posting order, with their accounts' names and types: from accounts if
+// it is not nil, else joined.
+func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
+	query := `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
 		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
-		WHERE `+where+` ORDER BY p.entry_id, p.seq`, args...)
+		WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
+	if accounts != nil {
+		query = `SELECT p.entry_id, p.seq, p.account_id, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
+		FROM postings p WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var ps []rawPosting
+	var currency sql.RawBytes
+	currencies := map[string]string{} // one string per currency
 	for rows.Next() {
 		var p rawPosting
-		if err := rows.Scan(&p.entryID, &p.seq, &p.accountID, &p.account, &p.acctTyp, &p.currency, &p.amount,
-			&p.units, &p.hi, &p.lo); err != nil {
+		if accounts != nil {
+			err = rows.Scan(&p.entryID, &p.seq, &p.accountID, &currency, &p.amount, &p.units, &p.hi, &p.lo)
+		} else {
+			err = rows.Scan(&p.entryID, &p.seq, &p.accountID, &p.account, &p.acctTyp, &currency, &p.amount, &p.units, &p.hi, &p.lo)
+		}
+		if err != nil {
 			return nil, err
+		}
+		c, ok := currencies[string(currency)]
+		if !ok {
+			c = string(currency)
+			currencies[c] = c
+		}
+		p.currency = c
+		if accounts != nil {
+			if a, ok := accounts[p.accountID]; ok {
+				p.account = sql.NullString{String: a.Name, Valid: true}
+				p.acctTyp = sql.NullString{String: string(a.Type), Valid: true}
+			}
 		}
 		ps = append(ps, p)
 	}

@@ -60,6 +60,22 @@ func TestEncodeMetaMatchesJSON(t *testing.T) {
 	}
 }
 
+// decodeMeta reads what json.Unmarshal reads, its own plain encoding by hand.
+func TestDecodeMetaMatchesJSON(t *testing.T) {
+	for _, s := range []string{
+		`{"a":"1"}`, `{"a":"1","b":""}`, `{"b":"2","a":"1"}`, `{"a":"1","a":"2"}`, `{"":""}`,
+		`{"a":"x<y>&z"}`, `{ "a":"1"}`, `{"a" :"1"}`, `{"a":"1",}`, `{"a":"\u00e9"}`, `{"a":"\""}`,
+		`{"a":1}`, `{"a":"1"`, `{"a"}`, `{"a":"é"}`, `{"a":"1"}x`, `{,}`, `{"a":"1",,"b":"2"}`, `[]`, `{"a":null}`,
+	} {
+		got, gotErr := decodeMeta(s)
+		var want map[string]string
+		wantErr := json.Unmarshal([]byte(s), &want)
+		if (gotErr != nil) != (wantErr != nil) || gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeMeta(%s) = %v, %v; json.Unmarshal: %v, %v", s, got, gotErr, want, wantErr)
+		}
+	}
+}
+
 // TestFastAndSlowPostAgree posts the same calls to two journals, one
 // through PostEntries' fast path (falling back when it must) and one
 // through the lookup path only: results, errors and chain must agree.

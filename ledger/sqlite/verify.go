@@ -78,7 +78,12 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	if err != nil {
 		return res, err
 	}
-	v := verifier{totals: map[string]*intSum{}, anchors: closes, seen: map[int64]string{}}
+	accounts, err := loadAccounts(ctx, rtx)
+	if err != nil {
+		return res, err
+	}
+	v := verifier{totals: map[string]*intSum{}, anchors: closes, seen: map[int64]string{},
+		accountProblems: map[int64]string{}, accountSums: map[acctCur]*plainSum{}}
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
@@ -91,7 +96,7 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 		defer close(chunks)
 		after := int64(0)
 		for {
-			chunk, err := readChunk(rctx, rtx, "1", nil, after, verifyChunk)
+			chunk, err := readChunkWith(rctx, rtx, "1", nil, after, verifyChunk, accounts)
 			if err != nil {
 				readErr <- err
 				return
@@ -141,6 +146,9 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 			return res, err
 		}
 	}
+	if err := v.balanceTotals(ctx, rtx, accounts); err != nil {
+		return res, err
+	}
 	for _, check := range verifyChecks {
 		if err := check(ctx, rtx); err != nil {
 			return res, err
@@ -172,7 +180,15 @@ type verifier struct {
 	totals       map[string]*intSum
 	anchors      map[int64][]closeAnchor
 	seen         map[int64]string // hashes of the entries named by caller anchors
+
+	accountProblems map[int64]string      // by account ID: what is wrong with it, "" if nothing
+	accountSums     map[acctCur]*plainSum // the postings' integer columns summed, for balance_totals
+	hasher          chainHasher           // for entries recorded at hashedAt
+	hashedAt        string                // recorded_at text the hasher formats
 }
+
+// plainSum sums integer columns as SQL's sum() does: each part alone.
+type plainSum struct{ u, h, l int64 }
 
 // Anchor is a chain head recorded outside the database (printed by an
 // earlier verify, kept by an auditor). An attacker with raw SQL can rewrite
@@ -298,7 +314,10 @@ func (v *verifier) check(r *rawEntry) error {
 	if e.Key.Source == "" || e.Key.ExternalID == "" {
 		return broken(r.id, "idempotency key needs a source and an external id")
 	}
-	if h := ledger.ChainHash(r.prevHash, &e); h != r.hash {
+	if r.recordedAt != v.hashedAt || v.hashedAt == "" {
+		v.hasher, v.hashedAt = newChainHasher(e.RecordedAt), r.recordedAt
+	}
+	if h := v.hasher.hash(r.prevHash, e.ID, e.Content()); h != r.hash {
 		return broken(r.id, "hash does not match its content (stored %s, computed %s)", short(r.hash), short(h))
 	}
 	for _, a := range v.anchors[r.id] {
@@ -326,15 +345,13 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		if p.seq != int64(i+1) {
 			return broken(r.id, "postings are numbered %d where %d is expected", p.seq, i+1)
 		}
-		if !p.account.Valid {
-			return broken(r.id, "posting %d: account id %d does not exist", p.seq, p.accountID)
+		problem, ok := v.accountProblems[p.accountID]
+		if !ok {
+			problem = accountProblem(&p)
+			v.accountProblems[p.accountID] = problem
 		}
-		typ, err := ledger.AccountTypeOf(p.account.String)
-		if err != nil {
-			return broken(r.id, "posting %d: %s", p.seq, ledger.ErrorMessage(err))
-		}
-		if string(typ) != p.acctTyp.String {
-			return broken(r.id, "posting %d: account %q is stored with type %q, its name says %q", p.seq, p.account.String, p.acctTyp.String, typ)
+		if problem != "" {
+			return broken(r.id, "posting %d: %s", p.seq, problem)
 		}
 		if !ledger.IsCurrency(p.currency) {
 			return broken(r.id, "posting %d: unknown ISO 4217 currency %q", p.seq, p.currency)
@@ -346,6 +363,13 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		if units != p.units || hi != p.hi || lo != p.lo {
 			return broken(r.id, "posting %d: amount %s disagrees with its integer columns (%d, %d, %d)", p.seq, p.amount, p.units, p.hi, p.lo)
 		}
+		k := acctCur{p.accountID, p.currency}
+		ps := v.accountSums[k]
+		if ps == nil {
+			ps = &plainSum{}
+			v.accountSums[k] = ps
+		}
+		ps.u, ps.h, ps.l = ps.u+p.units, ps.h+p.hi, ps.l+p.lo
 		s := splitAmount{units: units, hi: hi, lo: lo}
 		if sums == nil {
 			sums = map[string]*intSum{}
@@ -371,6 +395,22 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		return broken(r.id, "does not balance: postings sum to %s", strings.Join(off, ", "))
 	}
 	return nil
+}
+
+// accountProblem says what is wrong with a posting's account row (the same
+// for every posting on it), or "".
+func accountProblem(p *rawPosting) string {
+	if !p.account.Valid {
+		return fmt.Sprintf("account id %d does not exist", p.accountID)
+	}
+	typ, err := ledger.AccountTypeOf(p.account.String)
+	if err != nil {
+		return ledger.ErrorMessage(err)
+	}
+	if string(typ) != p.acctTyp.String {
+		return fmt.Sprintf("account %q is stored with type %q, its name says %q", p.account.String, p.acctTyp.String, typ)
+	}
+	return ""
 }
 
 // finish runs the checks that need the whole journal.
