@@ -47,7 +47,8 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	}
 	s := &Statement{
 		Contract: c.ID, ContractName: c.Name, ContractVersion: in.Version,
-		Period:     PeriodInfo{Label: in.Period.Label(), Start: in.Period.Start().String(), End: in.Period.Last().String()},
+		Period: PeriodInfo{Label: in.Period.Label(), Start: in.Period.Start().String(), End: in.Period.Last().String(),
+			Timezone: c.Location().String()},
 		Status:     "draft",
 		Currency:   cur,
 		Rules:      []RuleLine{},

@@ -91,12 +91,12 @@ func (s *Statement) renderCSV(w io.Writer) error {
 
 func (s *Statement) renderMarkdown(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.ContractName, s.Period.Label, s.Status)
-	fmt.Fprintf(&b, "Contract `%s` version %d · %s to %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Start, s.Period.End, s.Currency)
+	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.Title(), s.Period.Label, s.Status)
+	fmt.Fprintf(&b, "Contract `%s` version %d · %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Days(), s.Currency)
 	for _, r := range s.Rules {
 		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", r.Rule, r.Payer, r.Payee)
 		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")
-		fmt.Fprintf(&b, "| base (%d events) | %s |\n", r.Events, r.Base)
+		fmt.Fprintf(&b, "| base (%s) | %s |\n", eventsText(r.Events), r.Base)
 		for _, c := range r.BaseByChannel {
 			fmt.Fprintf(&b, "| · channel %s | %s |\n", c.Key, c.Base)
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 
 	"github.com/revshare/revshare/ledger"
@@ -28,11 +29,39 @@ type Statement struct {
 	Hash            string      `json:"hash"`
 }
 
-// PeriodInfo is a period's label and its first and last day (inclusive).
+// Title is the contract's name, or its id when it has none.
+func (s *Statement) Title() string {
+	if s.ContractName != "" {
+		return s.ContractName
+	}
+	return s.Contract
+}
+
+// Days is the period's span as shown: "2026-03-01 to 2026-03-31", with the
+// time zone when known.
+func (p PeriodInfo) Days() string {
+	d := p.Start + " to " + p.End
+	if p.Timezone != "" {
+		d += " (" + p.Timezone + ")"
+	}
+	return d
+}
+
+// eventsText is "1 event" or "n events".
+func eventsText(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", n)
+}
+
+// PeriodInfo is a period's label and its first and last day (inclusive),
+// local days of the contract's time zone.
 type PeriodInfo struct {
-	Label string `json:"label"`
-	Start string `json:"start"`
-	End   string `json:"end"`
+	Label    string `json:"label"`
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	Timezone string `json:"timezone,omitempty"` // absent in statements stored before it was added
 }
 
 // RuleLine is one rule's obligation for the period.

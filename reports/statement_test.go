@@ -51,7 +51,7 @@ func TestNewPairOrientation(t *testing.T) {
 }
 
 func TestStatementHashAndRenderingsAreStable(t *testing.T) {
-	s := &Statement{Contract: "c", ContractName: "C", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31"},
+	s := &Statement{Contract: "c", ContractName: "C", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31", ""},
 		Status: "final", Currency: "USD", Rules: []RuleLine{}, Pairs: []Pair{}, Amendments: []Amendment{}}
 	if err := s.Seal(); err != nil {
 		t.Fatal(err)
