@@ -76,12 +76,12 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 		}
 		if r != nil {
 			if r.Rate != nil {
-				rl.Rate = r.Rate.String()
+				rl.Rate = ledger.FormatAmount(*r.Rate) // as written: "0.20" stays "0.20"
 			}
 			for _, t := range r.Tiers {
-				tier := Tier{Rate: t.Rate.String()}
+				tier := Tier{Rate: ledger.FormatAmount(t.Rate)}
 				if t.UpTo != nil {
-					tier.UpTo = t.UpTo.String()
+					tier.UpTo = ledger.FormatAmount(*t.UpTo)
 				}
 				rl.Tiers = append(rl.Tiers, tier)
 			}
