@@ -440,6 +440,23 @@ type fastProducer struct {
 	seen     map[ledger.Key]seenEntry // entries of this call, for in-call retries
 	accounts map[string]int64         // from the DB's cache
 	db       *DB
+
+	// Arguments boxed once and shared by the rows that repeat them
+	// (currencies, sources, dates, the recorded-at instant, the previous
+	// entry's hash): fewer allocations, so less garbage to collect.
+	boxes       map[string]any
+	dates       map[ledger.Date]any
+	recordedBox any
+	headHashBox any
+}
+
+func (p *fastProducer) box(s string) any {
+	b, ok := p.boxes[s]
+	if !ok {
+		b = s
+		p.boxes[s] = b
+	}
+	return b
 }
 
 type seenEntry struct {
@@ -453,6 +470,10 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		postArgs: make([]any, 0, 10*(end-start)),
 		entArgs:  make([]any, 0, 10*(end-start)),
 		totals:   map[nameCur]*intSum{},
+	}
+	if p.boxes == nil {
+		p.boxes, p.dates = map[string]any{}, map[ledger.Date]any{}
+		p.recordedBox, p.headHashBox = p.recorded, p.headHash
 	}
 	for i := start; i < end; i++ {
 		e := &p.entries[i]
@@ -473,6 +494,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 			c.err = errFastPath
 			return c
 		}
+		idBox := any(id)
 		for j, ps := range e.Postings {
 			amt, err := splitPosting(e, j, ps.Amount)
 			if err != nil {
@@ -487,7 +509,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 					c.slots = append(c.slots, acctSlot{len(c.postArgs) + 2, ps.Account})
 				}
 			}
-			c.postArgs = append(c.postArgs, id, int64(j+1), acct, ps.Currency, amt.text)
+			c.postArgs = append(c.postArgs, idBox, int64(j+1), acct, p.box(ps.Currency), amt.text)
 			k := nameCur{ps.Account, ps.Currency}
 			t := c.totals[k]
 			if t == nil {
@@ -508,9 +530,15 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		if e.Reverses != 0 {
 			reverses = e.Reverses
 		}
-		c.entArgs = append(c.entArgs, id, e.Key.Source, e.Key.ExternalID, e.Date.String(), p.recorded, e.Description, meta, reverses, p.headHash, hash)
+		date, ok := p.dates[e.Date]
+		if !ok {
+			date = e.Date.String()
+			p.dates[e.Date] = date
+		}
+		hashBox := any(hash)
+		c.entArgs = append(c.entArgs, idBox, p.box(e.Key.Source), e.Key.ExternalID, date, p.recordedBox, e.Description, meta, reverses, p.headHashBox, hashBox)
 		p.seen[e.Key] = seenEntry{id, content}
-		p.headID, p.headHash = id, hash
+		p.headID, p.headHash, p.headHashBox = id, hash, hashBox
 		p.results[i] = ledger.PostResult{ID: id}
 	}
 	c.headID, c.headHash = p.headID, p.headHash
@@ -955,7 +983,8 @@ func encodeMeta(m map[string]string) (string, error) {
 	}
 	// The common case by hand: keys and values of printable ASCII that
 	// JSON writes as they are (json.Marshal escapes ", \, <, > and &).
-	keys := make([]string, 0, len(m))
+	var arr [8]string
+	keys := arr[:0]
 	n := 2
 	for k, v := range m {
 		if !plainJSON(k) || !plainJSON(v) {
