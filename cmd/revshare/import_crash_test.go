@@ -20,7 +20,8 @@ import (
 // TestImportCrash kills real `revshare import usage` processes with SIGKILL
 // at named points (REVSHARE_CRASHPOINT) and after random, seeded delays, in
 // both modes, and checks afterwards that the database is intact, the books
-// balance, `revshare verify` passes, a default-mode import left all of its
+// balance, `revshare verify` passes (events, links and the stored contract's usage
+// aggregates included), a default-mode import left all of its
 // batch or none of it, a partial one whole chunks only, and that running the
 // same command again posts every event exactly once.
 //
@@ -93,6 +94,11 @@ func TestImportCrash(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "crash.db")
+			// A stored contract: the import keeps its usage aggregates too,
+			// and verify rebuilds them from the events after the crash.
+			if out, err := run(db, nil, "contract", "add", "../../testdata/runs/contract.yaml").CombinedOutput(); err != nil {
+				t.Fatalf("contract add: %v\n%s", err, out)
+			}
 			if out, err := run(db, nil, "import", "usage", basePath).CombinedOutput(); err != nil {
 				t.Fatalf("base import: %v\n%s", err, out)
 			}
