@@ -150,24 +150,9 @@ func readChunk(ctx context.Context, q querier, where string, args []any, after i
 // (all of them, read in the same snapshot) rather than joining each
 // posting to its account row.
 func readChunkWith(ctx context.Context, q querier, where string, args []any, after int64, limit int, accounts map[int64]ledger.Account) ([]rawEntry, error) {
-	query := `SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.description, e.meta, e.reverses, e.prev_hash, e.hash
-		FROM entries e WHERE e.id > ? AND ` + where + ` ORDER BY e.id LIMIT ?`
-	rows, err := q.QueryContext(ctx, query, append(append([]any{after}, args...), limit)...)
+	chunk, err := readEntries(ctx, q, `SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.description, e.meta, e.reverses, e.prev_hash, e.hash
+		FROM entries e WHERE e.id > ? AND `+where+` ORDER BY e.id LIMIT ?`, append(append([]any{after}, args...), limit)...)
 	if err != nil {
-		return nil, err
-	}
-	var chunk []rawEntry
-	for rows.Next() {
-		var r rawEntry
-		if err := rows.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
-			&r.reverses, &r.prevHash, &r.hash); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		chunk = append(chunk, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(chunk) == 0 {
@@ -188,8 +173,14 @@ func readChunkWith(ctx context.Context, q querier, where string, args []any, aft
 	if err != nil {
 		return nil, err
 	}
-	// Attach postings to their entries; postings of entries outside the
-	// chunk (filtered out) are skipped.
+	attachPostings(chunk, ps)
+	return chunk, nil
+}
+
+// attachPostings attaches postings (in entry order) to their entries (in ID
+// order); postings of entries not in chunk (filtered out, or missing) are
+// skipped.
+func attachPostings(chunk []rawEntry, ps []rawPosting) {
 	j := 0
 	for _, p := range ps {
 		for j < len(chunk) && chunk[j].id < p.entryID {
@@ -202,7 +193,25 @@ func readChunkWith(ctx context.Context, q querier, where string, args []any, aft
 			chunk[j].postings = append(chunk[j].postings, p)
 		}
 	}
-	return chunk, nil
+}
+
+// readEntries runs query, which selects the columns of rawEntry in order.
+func readEntries(ctx context.Context, q querier, query string, args ...any) ([]rawEntry, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var chunk []rawEntry
+	for rows.Next() {
+		var r rawEntry
+		if err := rows.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
+			&r.reverses, &r.prevHash, &r.hash); err != nil {
+			return nil, err
+		}
+		chunk = append(chunk, r)
+	}
+	return chunk, rows.Err()
 }
 
 // readPostingsWhere reads the postings matching where, in entry and

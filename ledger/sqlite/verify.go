@@ -87,47 +87,48 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
-	// Reading (SQLite) and checking (hashing) overlap: a reader goroutine
-	// streams chunks, this one checks them in order.
+	// Reading and checking overlap: one goroutine reads the entries and
+	// another their postings, range by range of IDs (sharing the snapshot's
+	// connection, they take turns in SQLite but convert rows in parallel);
+	// this one checks them in order.
+	var maxID sql.NullInt64
+	if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries`).Scan(&maxID); err != nil {
+		return res, err
+	}
 	rctx, cancel := context.WithCancel(ctx)
-	chunks := make(chan []rawEntry, 2)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(chunks)
-		after := int64(0)
-		for {
-			chunk, err := readChunkWith(rctx, rtx, "1", nil, after, verifyChunk, accounts)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			select {
-			case chunks <- chunk:
-			case <-rctx.Done():
-				readErr <- rctx.Err()
-				return
-			}
-			if len(chunk) < verifyChunk {
-				readErr <- nil
-				return
-			}
-			after = chunk[len(chunk)-1].id
-		}
-	}()
+	defer cancel()
+	ents, entErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawEntry, error) {
+		return readEntries(rctx, rtx, `SELECT id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash
+			FROM entries WHERE id > ? AND id <= ? ORDER BY id`, lo, hi)
+	})
+	posts, postErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawPosting, error) {
+		return readPostingsWhere(rctx, rtx, accounts, "p.entry_id > ? AND p.entry_id <= ?", lo, hi)
+	})
 	var checkErr error
-	for chunk := range chunks {
+	for chunk := range ents {
+		ps, ok := <-posts
+		if !ok {
+			break // the postings reader failed: its error follows
+		}
+		attachPostings(chunk, ps)
 		for i := range chunk {
-			if checkErr == nil {
-				checkErr = v.check(&chunk[i])
+			if checkErr = v.check(&chunk[i]); checkErr != nil {
+				break
 			}
 		}
 		if checkErr != nil {
-			cancel() // the reader stops; drain until it closes the channel
+			break
 		}
 	}
-	cancel()
-	if err := <-readErr; checkErr == nil && err != nil {
-		checkErr = err
+	cancel() // the readers stop; drain until they close their channels
+	for range ents {
+	}
+	for range posts {
+	}
+	for _, errc := range []<-chan error{entErr, postErr} {
+		if err := <-errc; checkErr == nil && err != nil {
+			checkErr = err
+		}
 	}
 	if checkErr != nil {
 		return res, checkErr
@@ -155,6 +156,33 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 		}
 	}
 	return VerifyResult{Entries: v.lastID, HeadID: v.lastID, HeadHash: v.lastHash}, nil
+}
+
+// readRanges calls read for the ID ranges (0, n], (n, 2n], ... up to
+// maxID (n = verifyChunk) in a goroutine, sending the results in order. The
+// error channel receives one value when it stops: nil once every range is
+// read, else the first error (ctx's when it was cancelled).
+func readRanges[T any](ctx context.Context, maxID int64, read func(lo, hi int64) (T, error)) (<-chan T, <-chan error) {
+	out := make(chan T, 2)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		for lo := int64(0); lo < maxID; lo += verifyChunk {
+			chunk, err := read(lo, lo+verifyChunk)
+			if err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case out <- chunk:
+			case <-ctx.Done():
+				errc <- ctx.Err()
+				return
+			}
+		}
+		errc <- nil
+	}()
+	return out, errc
 }
 
 // intSum is an exact running sum of split amounts.
