@@ -222,6 +222,7 @@ type importer struct {
 	groups   map[groupKey]*group
 	order    []*group
 	usages   []*usageWriter
+	rejects  *sql.Stmt // storeReject's insert, prepared on the first reject
 }
 
 type groupKey struct {
@@ -447,7 +448,7 @@ func (im *importer) begin(tx *Tx) error {
 		return err
 	}
 	im.inserts, im.lookups = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
-	im.sawDup = false
+	im.sawDup, im.rejects = false, nil
 	if _, err := q.ExecContext(tx.Context(), `INSERT INTO event_sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, im.opts.Source); err != nil {
 		return err
 	}
@@ -560,9 +561,15 @@ func (im *importer) rows(ctx context.Context, limit int) error {
 	return im.storePending()
 }
 
-// reject counts a bad row and hands it to OnReject.
+// reject counts a bad row, stores it with a partial import's chunk (see
+// storeReject) and hands it to OnReject.
 func (im *importer) reject(p *parsedRow) error {
 	im.res.Rejected++
+	if im.opts.AllowPartial && !im.opts.DryRun {
+		if err := im.storeReject(p); err != nil {
+			return err
+		}
+	}
 	if im.opts.OnReject == nil {
 		return nil
 	}

@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// RejectError is one reason a row was rejected.
+type RejectError struct {
+	Column string `json:"column"` // "" when the reason concerns the whole row
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+// ImportReject is a rejected row of a partial import, as stored (migration
+// 0009): its line in the file, why it was rejected, and its fields as read.
+type ImportReject struct {
+	Line   int           `json:"line"`
+	Errors []RejectError `json:"errors"`
+	Record []string      `json:"record"`
+}
+
+// storeReject stores a bad row of a partial import in the current chunk's
+// transaction, so that the rejects commit (or vanish) with the chunk's
+// events. The first reject of a transaction also stores the file's header
+// for the batch (once: later chunks find it stored). A re-run after a crash
+// is a new batch, so its rejects never meet those of the interrupted one.
+func (im *importer) storeReject(p *parsedRow) error {
+	ctx, q := im.tx.Context(), im.tx.SQL()
+	if im.rejects == nil {
+		cols, err := json.Marshal(nonNil(im.rd.Header()))
+		if err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO import_reject_columns (batch_id, columns) VALUES (?, ?)
+			ON CONFLICT (batch_id) DO NOTHING`, im.res.BatchID, string(cols)); err != nil {
+			return fmt.Errorf("store the header of batch %d: %w", im.res.BatchID, err)
+		}
+		if im.rejects, err = q.PrepareContext(ctx, `INSERT INTO import_rejects (batch_id, line, errors, record) VALUES (?, ?, ?, ?)`); err != nil {
+			return err
+		}
+	}
+	errs := make([]RejectError, len(p.errs))
+	for i, e := range p.errs {
+		errs[i] = RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
+	}
+	errsJSON, err := json.Marshal(errs)
+	if err != nil {
+		return err
+	}
+	record, err := json.Marshal(nonNil(im.cur.fields[p.record[0]:p.record[1]]))
+	if err != nil {
+		return err
+	}
+	if _, err := im.rejects.ExecContext(ctx, im.res.BatchID, p.line, string(errsJSON), string(record)); err != nil {
+		return fmt.Errorf("line %d: store reject: %w", p.line, err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ImportRejects returns the stored rejects of a batch with line > afterLine,
+// in line order, at most limit (0 or more than MaxPageSize: MaxPageSize).
+// Only partial imports store rejects (from migration 0009 on): a batch
+// without them gives none. An unknown batch is ENOTFOUND.
+func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, limit int) ([]ImportReject, error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT line, errors, record FROM import_rejects WHERE batch_id = ? AND line > ?
+		ORDER BY line LIMIT ?`, batchID, afterLine, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ImportReject
+	for rows.Next() {
+		var rj ImportReject
+		var errs, record string
+		if err := rows.Scan(&rj.Line, &errs, &record); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(errs), &rj.Errors); err != nil {
+			return nil, fmt.Errorf("batch %d reject at line %d: errors: %w", batchID, rj.Line, err)
+		}
+		if err := json.Unmarshal([]byte(record), &rj.Record); err != nil {
+			return nil, fmt.Errorf("batch %d reject at line %d: record: %w", batchID, rj.Line, err)
+		}
+		out = append(out, rj)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, db.batchExists(ctx, batchID)
+	}
+	return out, nil
+}
+
+// ImportRejectColumns returns the header of a batch's file (the column names
+// as written, which its rejects' records follow), or nil when the batch
+// stored no rejects. An unknown batch is ENOTFOUND.
+func (db *DB) ImportRejectColumns(ctx context.Context, batchID int64) ([]string, error) {
+	var cols string
+	err := db.r.QueryRowContext(ctx, `SELECT columns FROM import_reject_columns WHERE batch_id = ?`, batchID).Scan(&cols)
+	if err == sql.ErrNoRows {
+		return nil, db.batchExists(ctx, batchID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(cols), &out); err != nil {
+		return nil, fmt.Errorf("batch %d reject columns: %w", batchID, err)
+	}
+	return out, nil
+}
+
+// batchExists is nil for a stored batch, ENOTFOUND for another.
+func (db *DB) batchExists(ctx context.Context, batchID int64) error {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM import_batches WHERE id = ?`, batchID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ledger.Errorf(ledger.ENOTFOUND, "import %d not found", batchID)
+	}
+	return nil
+}
