@@ -134,7 +134,11 @@ func (tx *Tx) loadHead() error {
 // ClosedThrough is the last closed date as this transaction sees it.
 func (tx *Tx) ClosedThrough() (ledger.Date, error) {
 	if !tx.closedLoaded {
-		d, err := closedThrough(tx.ctx, tx.tx)
+		st, err := tx.stmt(closedThroughQuery)
+		if err != nil {
+			return ledger.Date{}, err
+		}
+		d, err := scanClosedThrough(st.QueryRowContext(tx.ctx))
 		if err != nil {
 			return ledger.Date{}, err
 		}
@@ -143,9 +147,15 @@ func (tx *Tx) ClosedThrough() (ledger.Date, error) {
 	return tx.closed, nil
 }
 
+const closedThroughQuery = `SELECT max(through) FROM period_closes`
+
 func closedThrough(ctx context.Context, q querier) (ledger.Date, error) {
+	return scanClosedThrough(q.QueryRowContext(ctx, closedThroughQuery))
+}
+
+func scanClosedThrough(row *sql.Row) (ledger.Date, error) {
 	var s sql.NullString
-	if err := q.QueryRowContext(ctx, `SELECT max(through) FROM period_closes`).Scan(&s); err != nil {
+	if err := row.Scan(&s); err != nil {
 		return ledger.Date{}, err
 	}
 	if !s.Valid {
@@ -744,7 +754,7 @@ const (
 )
 
 func writeQueries() []string {
-	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, upsertTotalsQuery}
+	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, upsertTotalsQuery, closedThroughQuery}
 	for _, n := range []int{1, 16, rowsPerInsert} {
 		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
 	}
