@@ -61,7 +61,8 @@ type Tx struct {
 }
 
 // WithTx runs fn in a write transaction and commits if fn returns nil;
-// otherwise (or on panic) it rolls back and returns fn's error.
+// otherwise (or on panic) it rolls back and returns fn's error (wrapping
+// ctx.Err() if ctx ended meanwhile).
 func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if db.readOnly {
 		return ledger.Errorf(ledger.EFORBIDDEN, "the database is open read-only")
@@ -87,6 +88,11 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return err
 	}
 	if err := fn(tx); err != nil {
+		// A cancelled context rolls the transaction back under fn, whose
+		// next statement then fails with "statement is closed": say why.
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			return fmt.Errorf("%w: %w", cerr, err)
+		}
 		return err
 	}
 	if err := stx.Commit(); err != nil {
