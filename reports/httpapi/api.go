@@ -35,6 +35,7 @@ func (s *Server) apiRoutes() []routeDef {
 		{name: "event", cache: true, path: p("/events/{id}"), methods: get, handler: s.getEvent},
 		{name: "imports", cache: true, path: p("/imports"), methods: get, handler: s.listImports},
 		{name: "import", cache: true, path: p("/imports/{id:[0-9]+}"), methods: get, handler: s.getImport},
+		{name: "import_rejects", cache: true, path: p("/imports/{id:[0-9]+}/rejects"), methods: get, handler: s.listImportRejects},
 		{name: "import_usage", path: p("/imports/usage"), methods: post, handler: s.importUsage,
 			params: []string{"source", "file", "allow_partial", "dry_run"}, body: MaxCSVBodyBytes, timeout: LongTimeout},
 		{name: "contracts", cache: true, path: p("/contracts"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.contracts},

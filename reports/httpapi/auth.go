@@ -66,6 +66,7 @@ var permissions = map[string]map[string]access{
 	"event":           {"GET": readers},
 	"imports":         {"GET": readers},
 	"import":          {"GET": readers},
+	"import_rejects":  {"GET": readers},
 	"import_usage":    {"POST": writers},
 	"contracts":       {"GET": readers, "POST": writers},
 	"contract":        {"GET": readers},

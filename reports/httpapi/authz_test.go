@@ -63,6 +63,7 @@ var matrix = map[string]map[string]call{
 	"event":           {"GET": {readers, "/api/v1/events/1", "", 200}},
 	"imports":         {"GET": {readers, "/api/v1/imports", "", 200}},
 	"import":          {"GET": {readers, "/api/v1/imports/1", "", 200}},
+	"import_rejects":  {"GET": {readers, "/api/v1/imports/1/rejects", "", 200}},
 	"import_usage":    {"POST": {writers, "/api/v1/imports/usage?source=crm", "event_id,occurred_at,seller,channel,amount,currency\nev-9,2026-04-01,openai,aws,10.00,USD\n", 200}},
 	"contracts": {"GET": {readers, "/api/v1/contracts", "", 200},
 		"POST": {writers, "/api/v1/contracts", demoContract, 201}},

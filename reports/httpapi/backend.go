@@ -119,10 +119,32 @@ type RowReject struct {
 	Reason string `json:"reason"`
 }
 
-// Imports reads import batches.
+// RejectError is one reason a row was rejected.
+type RejectError struct {
+	Column string `json:"column"` // "" when the reason concerns the whole row
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+// ImportReject is a stored rejected row of a partial import: its line in
+// the file, why it was rejected, and its fields as read.
+type ImportReject struct {
+	Line   int           `json:"line"`
+	Errors []RejectError `json:"errors"`
+	Record []string      `json:"record"`
+}
+
+// Imports reads import batches and the rejects of partial imports.
 type Imports interface {
 	ImportBatches(ctx context.Context, afterID int64, limit int) ([]ImportBatch, error)
 	ImportBatch(ctx context.Context, id int64) (ImportBatch, error)
+	// ImportRejects returns a batch's stored rejects with line > afterLine,
+	// in line order, at most limit; ENOTFOUND for an unknown batch.
+	ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]ImportReject, error)
+	// ImportRejectColumns returns the header of a batch's file (its
+	// rejects' records follow it), nil when the batch stored no rejects;
+	// ENOTFOUND for an unknown batch.
+	ImportRejectColumns(ctx context.Context, batchID int64) ([]string, error)
 }
 
 // StoredContract is a contract as the store holds it.

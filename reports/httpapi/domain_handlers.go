@@ -197,7 +197,7 @@ func (s *Server) importDetail(r *http.Request) (ImportBatch, error) {
 }
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.importDetail(r)
+	d, err := s.importWithRejects(r)
 	if err != nil {
 		return err
 	}

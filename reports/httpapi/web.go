@@ -226,11 +226,11 @@ func (s *Server) webImports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webImport(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.importDetail(r)
+	d, err := s.importWithRejects(r)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "import", "Import "+d.File, d)
+	return s.render(w, r, http.StatusOK, "import", "Import "+d.File, toWebImport(r, d))
 }
 
 func (s *Server) webContracts(w http.ResponseWriter, r *http.Request) error {

@@ -167,6 +167,25 @@ func (i Imports) ImportBatch(ctx context.Context, id int64) (httpapi.ImportBatch
 	return batchOf(b), err
 }
 
+// ImportRejects returns a page of a batch's stored rejects.
+func (i Imports) ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]httpapi.ImportReject, error) {
+	rs, err := i.DB.ImportRejects(ctx, batchID, afterLine, limit)
+	out := make([]httpapi.ImportReject, len(rs))
+	for k, r := range rs {
+		es := make([]httpapi.RejectError, len(r.Errors))
+		for j, e := range r.Errors {
+			es[j] = httpapi.RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
+		}
+		out[k] = httpapi.ImportReject{Line: r.Line, Errors: es, Record: r.Record}
+	}
+	return out, err
+}
+
+// ImportRejectColumns returns the header of a batch's file.
+func (i Imports) ImportRejectColumns(ctx context.Context, batchID int64) ([]string, error) {
+	return i.DB.ImportRejectColumns(ctx, batchID)
+}
+
 // maxRejectsShown bounds the rejected rows an HTTP import lists.
 const maxRejectsShown = 1000
 

@@ -36,6 +36,17 @@ schemas = {
     "batch":{"type":"integer","format":"int64","description":"0 for a dry run or an import that posted nothing"},"file":{"type":"string"},"source":{"type":"string"},"sha256":{"type":"string"},"dry_run":{"type":"boolean"},
     "rows":{"type":"integer"},"posted":{"type":"integer"},"duplicates":{"type":"integer"},"rejected":{"type":"integer"},"late":{"type":"integer"},"entries":{"type":"integer"},
     "rejects":{"type":"array","items":S("RowReject"),"description":"the first 1000 rejected rows (allow_partial)"}}},
+ "RejectError": {"type":"object","required":["column","value","reason"],"properties":{"column":{"type":"string","description":"empty when the reason concerns the whole row"},"value":{"type":"string"},"reason":{"type":"string"}}},
+ "ImportReject": {"type":"object","required":["line","errors","record"],"description":"a rejected row of a partial import, as stored",
+    "properties":{"line":{"type":"integer","description":"physical line of the file where the row starts"},"errors":{"type":"array","items":S("RejectError")},
+    "record":{"type":"array","items":{"type":"string"},"description":"the row's fields as read (invalid UTF-8 shows as U+FFFD)"}}},
+ "ImportDetail": {"allOf":[S("ImportBatch"),{"type":"object","required":["reject_columns","rejects"],"properties":{
+    "reject_columns":{"type":"array","items":{"type":"string"},"description":"the file's header, which the rejects' records follow; empty when no rejects are stored"},
+    "rejects":{"type":"array","items":S("ImportReject"),"description":"the first 100 stored rejects, by line (only partial imports store them)"},
+    "rejects_next":{"type":"string","description":"when there are more: the cursor of GET /api/v1/imports/{id}/rejects for the rest"}}}]},
+ "ImportRejectList": {"type":"object","required":["columns","items","next_cursor"],"properties":{
+    "columns":{"type":"array","items":{"type":"string"},"description":"the file's header, which the records follow; empty when no rejects are stored"},
+    "items":{"type":"array","items":S("ImportReject")},"next_cursor":{"type":"string","description":"pass as cursor for the next page; empty on the last page"}}},
  "RowReject": {"type":"object","required":["line","column","value","reason"],"properties":{"line":{"type":"integer"},"column":{"type":"string"},"value":{"type":"string"},"reason":{"type":"string"}}},
  "Rule": {"type":"object","required":["id","payer","payee","match","cap"],"properties":{"id":{"type":"string"},"payer":{"type":"string"},"payee":{"type":"string"},
     "match":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"rate":S("Amount"),"tiers":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}},
@@ -48,7 +59,7 @@ schemas = {
  "StatementSummary": {"type":"object","required":["period","status"],"properties":{"period":{"type":"string","example":"2026-03"},"status":{"type":"string","enum":["draft","final"]},"hash":{"type":"string"}}},
  "Statement": {"type":"object","description":"A period statement (spec section 5).","required":["contract","period","status","currency","rules","pairs","hash"],"properties":{
     "contract":{"type":"string"},"contract_name":{"type":"string"},"contract_version":{"type":"integer"},
-    "period":{"type":"object","required":["label","start","end"],"properties":{"label":{"type":"string"},"start":{"type":"string","format":"date"},"end":{"type":"string","format":"date"}}},
+    "period":{"type":"object","required":["label","start","end"],"properties":{"label":{"type":"string"},"start":{"type":"string","format":"date"},"end":{"type":"string","format":"date"},"timezone":{"type":"string","description":"The contract's time zone: start and end are local days there. Absent in statements finalized before it was added."}}},
     "status":{"type":"string","enum":["draft","final"]},"currency":{"type":"string"},
     "rules":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["rule","payer","payee","base","events","gross","caps","obligation","minimum_true_up","adjustments"],"properties":{
         "rule":{"type":"string"},"payer":{"type":"string"},"payee":{"type":"string"},"base":S("Amount"),"events":{"type":"integer"},"gross":S("Amount"),
@@ -153,7 +164,8 @@ paths = {
     {"name":"entry","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events carried by this entry"}])},
  "/api/v1/events/{id}":{"get":op("getEvent","One usage event","usage",ok("Event"),[P("id")],extra_err=("404","501"))},
  "/api/v1/imports":{"get":op("listImports","Import batches","usage",ok("ImportBatchList",csv=True),[P("cursor"),P("limit"),P("formatCSV")])},
- "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportBatch"),[P("id")],extra_err=("404","501"))},
+ "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportDetail"),[P("id")],extra_err=("404","501"))},
+ "/api/v1/imports/{id}/rejects":{"get":op("listImportRejects","The stored rejects of a partial import, by line (CSV: the file's columns, then line and reason)","usage",ok("ImportRejectList",csv=True),[P("id"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404","501"))},
  "/api/v1/imports/usage":{"post":op("importUsage","Import a usage CSV (one batch)","usage",ok("ImportResult"),[
     {"name":"source","in":"query","required":False,"schema":{"type":"string","default":"default"}},
     {"name":"file","in":"query","required":False,"schema":{"type":"string"},"description":"file name recorded with the batch"},
@@ -193,7 +205,7 @@ paths = {
  "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","batch","entry"]]+[P("from"),P("to")])},
  "/web/events/{id}":{"get":webop("webEvent","Web view: one usage event",[P("id")])},
  "/web/imports":{"get":webop("webImports","Web view: imports",[P("cursor"),P("limit")])},
- "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects",[P("id")])},
+ "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor")])},
  "/web/contracts":{"get":webop("webContracts","Web view: contracts",[P("cursor"),P("limit")])},
  "/web/contracts/{id}":{"get":webop("webContract","Web view: a contract, its caps and statements",[P("contractId"),P("as_of")])},
  "/web/contracts/{id}/statements/{period}":{"get":webop("webStatement","Web view: a period statement with drill-down links",[P("contractId"),P("period")])},
