@@ -69,6 +69,11 @@ type Line struct {
 	Total         decimal.Decimal            `json:"total"`
 	EventIDs      []int64                    `json:"event_ids,omitempty"`
 
+	// RefundFloor is set when a negative gross was cut to give back no
+	// more than the rule had consumed before (section 4: obligation never
+	// below −total_to_date): it holds that total_to_date.
+	RefundFloor *decimal.Decimal `json:"refund_floor,omitempty"`
+
 	RuleIndex int `json:"-"` // position of the rule in Contract.Rules
 }
 
@@ -537,6 +542,8 @@ func applyCaps(c *Contract, r *Rule, st *ruleState, limits []CapLimit, ln *Line,
 	}
 	if floor := st.totalToDate.Neg(); obligation.LessThan(floor) {
 		obligation = floor
+		consumed := st.totalToDate
+		ln.RefundFloor = &consumed
 	}
 	var bound [3]bool
 	for j := range limits {

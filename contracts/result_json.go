@@ -34,6 +34,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		MinimumTrueUp string            `json:"minimum_true_up"`
 		Total         string            `json:"total"`
 		EventIDs      []int64           `json:"event_ids,omitempty"`
+		RefundFloor   string            `json:"refund_floor,omitempty"`
 	}
 	cur := ""
 	id := ""
@@ -67,6 +68,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 			Caps: []capJSON{}, Obligation: m(ln.Obligation), MinimumTrueUp: m(ln.MinimumTrueUp), Total: m(ln.Total), EventIDs: ln.EventIDs}
 		for _, c := range ln.Caps {
 			lj.Caps = append(lj.Caps, capJSON{c.Kind, m(c.Limit), m(c.ConsumedBefore), m(c.Applied), m(c.RemainingAfter), c.Bound})
+		}
+		if ln.RefundFloor != nil {
+			lj.RefundFloor = m(*ln.RefundFloor)
 		}
 		out.Lines = append(out.Lines, lj)
 	}

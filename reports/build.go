@@ -71,6 +71,9 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			Gross: money(l.Gross), Obligation: money(l.Obligation), MinimumTrueUp: money(l.MinimumTrueUp),
 			Caps: []CapLine{}, Adjustments: []Adjustment{}, Entries: []int64{}, EventIDs: l.EventIDs,
 		}
+		if l.RefundFloor != nil {
+			rl.RefundFloor = money(*l.RefundFloor)
+		}
 		if rl.EventIDs == nil {
 			rl.EventIDs = []int64{}
 		}

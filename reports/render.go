@@ -68,6 +68,9 @@ func (s *Statement) renderCSV(w io.Writer) error {
 			row("cap", r.Rule, c.Kind+":remaining_after", c.RemainingAfter)
 			row("cap", r.Rule, c.Kind+":binds", strconv.FormatBool(c.Binds))
 		}
+		if r.RefundFloor != "" {
+			row("rule", r.Rule, "refund_floor", r.RefundFloor)
+		}
 		row("rule", r.Rule, "obligation", r.Obligation)
 		row("rule", r.Rule, "minimum_true_up", r.MinimumTrueUp)
 		for _, a := range r.Adjustments {
@@ -111,6 +114,9 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 				bind = " **binds**"
 			}
 			fmt.Fprintf(&b, "| cap %s%s: limit %s, consumed before %s, applied %s | remaining %s |\n", c.Kind, bind, c.Limit, c.ConsumedBefore, c.Applied, c.RemainingAfter)
+		}
+		if r.RefundFloor != "" {
+			fmt.Fprintf(&b, "| refund limited to the %s consumed before | |\n", r.RefundFloor)
 		}
 		fmt.Fprintf(&b, "| obligation | %s |\n", r.Obligation)
 		fmt.Fprintf(&b, "| minimum true-up | %s |\n", r.MinimumTrueUp)

@@ -79,6 +79,7 @@ type RuleLine struct {
 	Gross         string       `json:"gross"`
 	Caps          []CapLine    `json:"caps"`
 	Obligation    string       `json:"obligation"`
+	RefundFloor   string       `json:"refund_floor,omitempty"` // set when a refund was cut to give back no more than this, consumed before
 	MinimumTrueUp string       `json:"minimum_true_up"`
 	Adjustments   []Adjustment `json:"adjustments"`
 	Entries       []int64      `json:"entries"`   // journal entries booked in this period for this rule

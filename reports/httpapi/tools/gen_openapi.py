@@ -64,7 +64,7 @@ schemas = {
     "rules":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["rule","payer","payee","base","events","gross","caps","obligation","minimum_true_up","adjustments"],"properties":{
         "rule":{"type":"string"},"payer":{"type":"string"},"payee":{"type":"string"},"base":S("Amount"),"events":{"type":"integer"},"gross":S("Amount"),
         "caps":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["kind","limit","consumed_before","applied","remaining_after"],"properties":{"kind":{"type":"string","enum":["total","per_year","per_period"]},"limit":S("Amount"),"consumed_before":S("Amount"),"applied":S("Amount"),"remaining_after":S("Amount")}}},
-        "obligation":S("Amount"),"minimum_true_up":S("Amount"),
+        "obligation":S("Amount"),"refund_floor":S("Amount"),"minimum_true_up":S("Amount"),
         "adjustments":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["period","base_delta","obligation_delta"],"properties":{"period":{"type":"string"},"base_delta":S("Amount"),"obligation_delta":S("Amount")}}}}}},
     "pairs":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["payer","payee","obligations","reverse_obligations","net","opening_balance","payments","closing_balance"],"properties":{
         "payer":{"type":"string"},"payee":{"type":"string"},"obligations":S("Amount"),"reverse_obligations":S("Amount"),"net":S("Amount"),"opening_balance":S("Amount"),"payments":S("Amount"),"closing_balance":S("Amount")}}},
