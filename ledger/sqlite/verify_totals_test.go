@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/storetest"
@@ -57,6 +59,49 @@ func TestVerifyBalanceTotals(t *testing.T) {
 		}
 		if err := db.Verify(ctx); err != nil {
 			t.Fatalf("%s undone: %v", tc.name, err)
+		}
+	}
+}
+
+// TestVerifyFarGap: an entry forged far beyond the end (triggers dropped)
+// is reported at once, not after reading every empty range of IDs before it.
+func TestVerifyFarGap(t *testing.T) {
+	for _, tc := range []struct {
+		posted int
+		want   string
+	}{
+		{3, "entry 4: missing: entry ids jump from 3 to 1000000000000"},
+		{0, "entry 1: missing: the journal starts at entry 1000000000000"},
+	} {
+		ctx := context.Background()
+		db := openDB(t, storetest.NewClock(storetest.T0))
+		for k := 1; k <= tc.posted; k++ {
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale(fmt.Sprint(k), "2026-01-10", "10", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_busy_timeout=5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		for _, q := range []string{
+			`DROP TRIGGER entries_insert_guard`,
+			`INSERT OR IGNORE INTO accounts (id, name, type) VALUES (1, 'assets:cash', 'asset'), (2, 'income:sales', 'income')`,
+			`INSERT INTO postings (entry_id, seq, account_id, currency, amount) VALUES (1000000000000, 1, 1, 'USD', '1'), (1000000000000, 2, 2, 'USD', '-1')`,
+			`INSERT INTO entries VALUES (1000000000000, 'raw', 'far', '2026-02-11', '2026-04-01T09:00:00.000000000Z', '', '{}', NULL, '', 'h')`,
+		} {
+			if _, err := raw.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		start := time.Now()
+		err = db.Verify(ctx)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Verify = %v, want %q", err, tc.want)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("Verify took %v", d)
 		}
 	}
 }
