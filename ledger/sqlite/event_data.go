@@ -17,51 +17,76 @@ import (
 // and the events_view that names them):
 //
 //	0 occurred_at  as given (RFC 3339, or YYYY-MM-DD for a date)
-//	1 date         its true accounting date (UTC), YYYY-MM-DD
-//	2 seller   3 channel   4 customer   5 product   6 region
-//	7 quantity  8 unit_price   exact decimal text, or null
-//	9 amount   exact decimal text     10 currency
-//	11 meta    object of the other columns
-//	12 digest  hex of the first 16 bytes of SHA-256 of the canonical content
-//	13 line    14 late (0|1)   15 batch_id   16 group_no
+//	1 seller   2 channel   3 customer   4 product   5 region
+//	6 amount   exact decimal text     7 currency
+//	8 digest   hex of the first 8 bytes of the SHA-256 of the canonical content
+//	9 line     10 late (0|1)   11 batch_id   12 group_no
+//	13 quantity  14 unit_price   exact decimal text, or null
+//	15 meta    object of the other columns
 //
-// One text column instead of twenty, and no index but the idempotency key,
-// make an event row cost about what a raw insert of the file's columns does
-// (docs/import.md). JSON keeps the row readable with SQLite's own json
-// functions; eventFields reads it back without encoding/json.
-const eventDataFields = 17
+// The last three are written only up to the last one present: most usage
+// rows have none. The accounting date is derived (the UTC date of
+// occurred_at). One text column instead of twenty, and no index but the
+// idempotency key, make an event row cost about what a raw insert of the
+// file's columns does (docs/import.md). JSON keeps the row readable with
+// SQLite's own json functions; eventFields reads it back without
+// encoding/json.
+const eventDataFields = 16
 
 // Positions of the fields in data.
 const (
 	fOccurred = iota
-	fDate
 	fSeller
 	fChannel
 	fCustomer
 	fProduct
 	fRegion
-	fQuantity
-	fUnitPrice
 	fAmount
 	fCurrency
-	fMeta
 	fDigest
 	fLine
 	fLate
 	fBatch
 	fGroup
+	fQuantity
+	fUnitPrice
+	fMeta
 )
 
-// appendEventHead appends the fields of data that the file decides (0 to
-// 13), leaving the array open: appendEventTail closes it with what the
-// transaction decides.
-func appendEventHead(b []byte, row *usage.Row, date string, digest []byte) ([]byte, error) {
+// storedDigestBytes is how much of the content digest a row keeps: 64 bits
+// tell a changed row from a re-imported one, and an edit from the import,
+// with a chance of error far below any other failure's.
+const storedDigestBytes = 8
+
+// storedDigest is the digest as data holds it.
+func storedDigest(d [usage.DigestSize]byte) string {
+	return hex.EncodeToString(d[:storedDigestBytes])
+}
+
+// appendEventHead appends the fields of data that the file decides, up to
+// the line (0 to 9), leaving the array open; appendEventOptional appends
+// what comes after the transaction's fields. appendEventTail adds those
+// (10 to 12); the row's data is head + tail + optional + "]".
+func appendEventHead(b []byte, row *usage.Row, digest [usage.DigestSize]byte) []byte {
 	ev := &row.Event
 	b = append(b, '[')
 	b = appendJSONString(b, row.OccurredText)
-	for _, s := range [...]string{date, ev.Seller, ev.Channel, ev.Customer, ev.Product, ev.Region} {
+	for _, s := range [...]string{ev.Seller, ev.Channel, ev.Customer, ev.Product, ev.Region, row.AmountText, ev.Currency} {
 		b = append(b, ',')
 		b = appendJSONString(b, s)
+	}
+	b = append(b, `,"`...)
+	b = hex.AppendEncode(b, digest[:storedDigestBytes])
+	b = append(b, `",`...)
+	return strconv.AppendInt(b, int64(row.Line), 10)
+}
+
+// appendEventOptional appends quantity, unit_price and meta, each preceded
+// by a comma, up to the last one the row has.
+func appendEventOptional(b []byte, row *usage.Row) ([]byte, error) {
+	ev := &row.Event
+	if row.QuantityText == "" && row.UnitPriceText == "" && len(ev.Meta) == 0 {
+		return b, nil
 	}
 	for _, s := range [...]string{row.QuantityText, row.UnitPriceText} {
 		b = append(b, ',')
@@ -71,28 +96,18 @@ func appendEventHead(b []byte, row *usage.Row, date string, digest []byte) ([]by
 			b = appendJSONString(b, s)
 		}
 	}
-	b = append(b, ',')
-	b = appendJSONString(b, row.AmountText)
-	b = append(b, ',')
-	b = appendJSONString(b, ev.Currency)
-	b = append(b, ',')
 	if len(ev.Meta) == 0 {
-		b = append(b, "{}"...)
-	} else {
-		m, err := json.Marshal(ev.Meta) // keys sorted
-		if err != nil {
-			return b, err
-		}
-		b = append(b, m...)
+		return b, nil
 	}
-	b = append(b, `,"`...)
-	b = hex.AppendEncode(b, digest)
-	b = append(b, `",`...)
-	b = strconv.AppendInt(b, int64(row.Line), 10)
-	return b, nil
+	m, err := json.Marshal(ev.Meta) // keys sorted
+	if err != nil {
+		return b, err
+	}
+	b = append(b, ',')
+	return append(b, m...), nil
 }
 
-// appendEventTail closes what appendEventHead began.
+// appendEventTail appends the fields the transaction decides.
 func appendEventTail(b []byte, late bool, batch, group int64) []byte {
 	if late {
 		b = append(b, ",1,"...)
@@ -101,8 +116,7 @@ func appendEventTail(b []byte, late bool, batch, group int64) []byte {
 	}
 	b = strconv.AppendInt(b, batch, 10)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, group, 10)
-	return append(b, ']')
+	return strconv.AppendInt(b, group, 10)
 }
 
 // appendJSONString appends s as a JSON string: as is when nothing needs
@@ -221,8 +235,11 @@ func (f *eventFields) parse(data string) error {
 		}
 		i = j + 1
 	}
-	if n != eventDataFields {
-		return fmt.Errorf("event data has %d fields, want %d", n, eventDataFields)
+	if n < fQuantity {
+		return fmt.Errorf("event data has %d fields, want %d to %d", n, fQuantity, eventDataFields)
+	}
+	for ; n < eventDataFields; n++ {
+		f.v[n], f.null[n] = "", true // absent: not given
 	}
 	return nil
 }
@@ -267,7 +284,7 @@ func (f *eventFields) decode(e *ledger.Event) error {
 		e.UnitPrice = &p
 	}
 	e.Meta = nil
-	if m := f.v[fMeta]; m != "{}" {
+	if m := f.v[fMeta]; !f.null[fMeta] && m != "{}" {
 		if err := json.Unmarshal([]byte(m), &e.Meta); err != nil {
 			return fmt.Errorf("meta: %w", err)
 		}

@@ -79,7 +79,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 			"event 2: content does not match its digest: altered after import"},
 		{"delete", `DELETE FROM events WHERE event_id = 'b'`,
 			"entry 1: import entry posts 15.00 USD to assets:receivable:openai:azure, but its 1 event(s) sum to 10.00 USD on assets:receivable:openai:azure"},
-		{"regroup", `UPDATE events SET data = json_set(data, '$[16]', 7) WHERE event_id = 'c'`,
+		{"regroup", `UPDATE events SET data = json_set(data, '$[12]', 7) WHERE event_id = 'c'`,
 			"entry 2: import entry carries no events"},
 		{"forged", `INSERT INTO events (id, source_id, event_id, data) SELECT 9, source_id, 'z', data FROM events WHERE event_id = 'c'`,
 			"event 9: content does not match its digest: altered after import"}, // the digest covers the event_id

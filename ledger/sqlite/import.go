@@ -165,7 +165,7 @@ type parsedRow struct {
 	ev      ledger.Event
 	errs    []*usage.RowError // the row is bad when not empty
 	record  [2]int            // its fields: rowBatch.fields[record[0]:record[1]]
-	data    [2]int            // appendEventHead's part of its data: rowBatch.data[data[0]:data[1]]
+	data    [3]int            // its data's head (data[0]:data[1]) and optional part (data[1]:data[2]) in rowBatch.data
 	digest  [usage.DigestSize]byte
 	date    ledger.Date // accounting date, before a late shift
 	seller  string      // account segments
@@ -193,12 +193,10 @@ type importer struct {
 	chunk  int
 
 	// The parser's side.
-	feed         chan *rowBatch // closed after the last batch
-	free         chan *rowBatch // batches the writer is done with
-	parseErr     error          // set before feed is closed
-	segs         map[string]string
-	lastDate     ledger.Date
-	lastDateText string
+	feed     chan *rowBatch // closed after the last batch
+	free     chan *rowBatch // batches the writer is done with
+	parseErr error          // set before feed is closed
+	segs     map[string]string
 
 	// The writer's side.
 	cur     *rowBatch
@@ -290,17 +288,15 @@ func (im *importer) parse(ctx context.Context) {
 		} else {
 			ev := &row.Event
 			p.date = ev.AccountingDate()
-			dateText := row.OccurredText
-			if !ev.DateOnly {
-				dateText = im.dateText(p.date)
-			}
 			p.digest, digBuf = usage.Digest(ev, digBuf)
 			p.data[0] = len(b.data)
-			if b.data, err = appendEventHead(b.data, &row, dateText, p.digest[:]); err != nil {
+			b.data = appendEventHead(b.data, &row, p.digest)
+			p.data[1] = len(b.data)
+			if b.data, err = appendEventOptional(b.data, &row); err != nil {
 				im.parseErr = err
 				return
 			}
-			p.data[1] = len(b.data)
+			p.data[2] = len(b.data)
 			p.seller, p.channel = im.accountSegment(ev.Seller), im.accountSegment(ev.Channel)
 		}
 		b.rows = append(b.rows, p)
@@ -638,6 +634,8 @@ func (im *importer) storePending() error {
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
 		data = appendEventTail(data, k.late, im.res.BatchID, g.no)
+		data = append(data, im.cur.data[p.data[1]:p.data[2]]...)
+		data = append(data, ']')
 		a = append(a, p.ev.EventID, string(data[start:]))
 	}
 	im.args, im.data = a, data
@@ -793,7 +791,7 @@ func (im *importer) stored(p *parsedRow, s storedEvent) error {
 	if err := f.parse(s.data); err != nil {
 		return fmt.Errorf("event %d: %w", s.id, err)
 	}
-	if f.v[fDigest] == hex.EncodeToString(p.digest[:]) {
+	if f.v[fDigest] == storedDigest(p.digest) {
 		im.res.Duplicates++
 		return nil
 	}
@@ -825,14 +823,6 @@ func (im *importer) accountSegment(s string) string {
 	v := ledger.AccountSegment(s)
 	im.segs[s] = v
 	return v
-}
-
-// dateText is d as YYYY-MM-DD, remembered for the last date seen.
-func (im *importer) dateText(d ledger.Date) string {
-	if d != im.lastDate || im.lastDateText == "" {
-		im.lastDate, im.lastDateText = d, d.String()
-	}
-	return im.lastDateText
 }
 
 func (im *importer) eventIDColumn() string {

@@ -158,8 +158,8 @@ func rawInsertEvents(path string, rows int) (time.Duration, error) {
 		for n := 1; n <= rows; n++ {
 			dn := n * 365 / 1_000_000 % 365
 			date := day.AddDate(0, 0, dn).Format("2006-01-02")
-			data := fmt.Sprintf(`[%q,%q,%q,%q,"cust-%d",%q,%q,null,null,"%d.25","USD",{},"%032x",%d,0,1,%d]`,
-				date, date, benchSellers[n%2], benchChannels[n/2%4], n%5000, benchProducts[n%5], benchRegions[n%3], n%100000, n, n+1, 1+dn*8+n%8)
+			data := fmt.Sprintf(`[%q,%q,%q,"cust-%d",%q,%q,"%d.25","USD","%016x",%d,0,1,%d]`,
+				date, benchSellers[n%2], benchChannels[n/2%4], n%5000, benchProducts[n%5], benchRegions[n%3], n%100000, n, n+1, 1+dn*8+n%8)
 			args = append(args, "evt-"+strconv.Itoa(n), data)
 			if n%insertRows == 0 {
 				if _, err := st.Exec(args...); err != nil {

@@ -184,14 +184,7 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		query += ` WHERE ` + strings.Join(conds, " AND ")
 	}
 	query += ` ORDER BY id`
-	from, to := "", ""
-	if !f.From.IsZero() {
-		from = f.From.String()
-	}
-	if !f.To.IsZero() {
-		to = f.To.String()
-	}
-	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || from != "" || to != ""
+	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || !f.From.IsZero() || !f.To.IsZero()
 	if f.Limit > 0 && !filtered {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -217,12 +210,14 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
 		v := &fields.v
-		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel ||
-			from != "" && v[fDate] < from || to != "" && v[fDate] > to {
+		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel {
 			continue
 		}
 		if err := fields.decode(&e); err != nil {
 			return fmt.Errorf("event %d: %w", e.ID, err)
+		}
+		if d := e.AccountingDate(); !f.From.IsZero() && d.Before(f.From) || !f.To.IsZero() && f.To.Before(d) {
+			continue
 		}
 		group, err := fields.int(fGroup)
 		if err != nil {

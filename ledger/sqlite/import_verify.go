@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -79,7 +78,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 		}
 		var digest [usage.DigestSize]byte
 		digest, canon = usage.Digest(&e, canon)
-		if hex.EncodeToString(digest[:]) != f.v[fDigest] {
+		if storedDigest(digest) != f.v[fDigest] {
 			return bad("content does not match its digest: altered after import")
 		}
 		group, err := f.int(fGroup)

@@ -2,7 +2,8 @@
 --
 -- An event row is (id, source_id, event_id, data): data is a JSON array of
 -- the event's other fields (ledger/sqlite/event_data.go; events_view below
--- names them). The only index is the idempotency key (source_id, event_id):
+-- names them). It keeps the first 8 bytes of the content digest; the UTC
+-- date is derived from occurred_at. The only index is the idempotency key (source_id, event_id):
 -- an import then costs about what a raw insert of the file's rows does
 -- (docs/import.md).
 --
@@ -44,9 +45,23 @@ CREATE TABLE event_rows (
 	data      TEXT NOT NULL
 );
 
+-- data as ledger/sqlite/event_data.go writes it: quantity, unit_price and
+-- meta only up to the last one given.
 INSERT INTO event_rows (id, source_id, event_id, data)
-	SELECT e.id, s.id, e.event_id, json_array(e.occurred_at, e.date, e.seller, e.channel, e.customer, e.product, e.region,
-		e.quantity, e.unit_price, e.amount, e.currency, json(e.meta), lower(hex(e.digest)), e.line, e.late, e.batch_id, e.entry_id)
+	SELECT e.id, s.id, e.event_id,
+		CASE
+		WHEN e.meta != '{}' THEN json_array(e.occurred_at, e.seller, e.channel, e.customer, e.product, e.region,
+			e.amount, e.currency, lower(hex(substr(e.digest, 1, 8))), e.line, e.late, e.batch_id, e.entry_id,
+			e.quantity, e.unit_price, json(e.meta))
+		WHEN e.unit_price IS NOT NULL THEN json_array(e.occurred_at, e.seller, e.channel, e.customer, e.product, e.region,
+			e.amount, e.currency, lower(hex(substr(e.digest, 1, 8))), e.line, e.late, e.batch_id, e.entry_id,
+			e.quantity, e.unit_price)
+		WHEN e.quantity IS NOT NULL THEN json_array(e.occurred_at, e.seller, e.channel, e.customer, e.product, e.region,
+			e.amount, e.currency, lower(hex(substr(e.digest, 1, 8))), e.line, e.late, e.batch_id, e.entry_id,
+			e.quantity)
+		ELSE json_array(e.occurred_at, e.seller, e.channel, e.customer, e.product, e.region,
+			e.amount, e.currency, lower(hex(substr(e.digest, 1, 8))), e.line, e.late, e.batch_id, e.entry_id)
+		END
 	FROM events e JOIN event_sources s ON s.name = e.source ORDER BY e.id;
 
 DROP TRIGGER events_no_update;
@@ -66,14 +81,14 @@ BEGIN SELECT RAISE(ABORT, 'events are immutable: import a correcting event inste
 -- The events with named columns, for reading with the sqlite3 shell.
 CREATE VIEW events_view AS
 	SELECT e.id, s.name AS source, e.event_id,
-		json_extract(e.data, '$[0]') AS occurred_at, json_extract(e.data, '$[1]') AS date,
-		json_extract(e.data, '$[2]') AS seller, json_extract(e.data, '$[3]') AS channel,
-		json_extract(e.data, '$[4]') AS customer, json_extract(e.data, '$[5]') AS product,
-		json_extract(e.data, '$[6]') AS region, json_extract(e.data, '$[7]') AS quantity,
-		json_extract(e.data, '$[8]') AS unit_price, json_extract(e.data, '$[9]') AS amount,
-		json_extract(e.data, '$[10]') AS currency, json_extract(e.data, '$[11]') AS meta,
-		json_extract(e.data, '$[12]') AS digest, json_extract(e.data, '$[13]') AS line,
-		json_extract(e.data, '$[14]') AS late, json_extract(e.data, '$[15]') AS batch_id,
+		json_extract(e.data, '$[0]') AS occurred_at, date(json_extract(e.data, '$[0]')) AS date,
+		json_extract(e.data, '$[1]') AS seller, json_extract(e.data, '$[2]') AS channel,
+		json_extract(e.data, '$[3]') AS customer, json_extract(e.data, '$[4]') AS product,
+		json_extract(e.data, '$[5]') AS region, json_extract(e.data, '$[6]') AS amount,
+		json_extract(e.data, '$[7]') AS currency, json_extract(e.data, '$[8]') AS digest,
+		json_extract(e.data, '$[9]') AS line, json_extract(e.data, '$[10]') AS late,
+		json_extract(e.data, '$[11]') AS batch_id, json_extract(e.data, '$[13]') AS quantity,
+		json_extract(e.data, '$[14]') AS unit_price, ifnull(json_extract(e.data, '$[15]'), '{}') AS meta,
 		g.entry_id
 	FROM events e JOIN event_sources s ON s.id = e.source_id
-	LEFT JOIN import_groups g ON g.batch_id = json_extract(e.data, '$[15]') AND g.group_no = json_extract(e.data, '$[16]');
+	LEFT JOIN import_groups g ON g.batch_id = json_extract(e.data, '$[11]') AND g.group_no = json_extract(e.data, '$[12]');
