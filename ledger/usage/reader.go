@@ -321,7 +321,7 @@ func (r *Reader) parseRow(row *Row) {
 		} else if len(v) > MaxFieldBytes {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
 		} else if separators {
-			// The store and the content digest use them as separators.
+			// The content digest uses them as separators.
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "control characters U+001E and U+001F are not allowed"})
 		}
 	}
