@@ -52,7 +52,14 @@ func runClose(ctx context.Context, m *Main, args []string) error {
 }
 
 // closePeriod closes the ledger through p's last day, then runs closeHooks.
+// A period is closed once it has ended: closing one that has not (by the
+// clock, in UTC, as ledger dates are) would refuse every later booking
+// dated in it, which is never what a finance team means.
 func closePeriod(ctx context.Context, m *Main, p ledger.Period) error {
+	if today := ledger.DateOf(m.Clock.Now().UTC()); !p.Last().Before(today) {
+		return ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
+			p.Label(), p.Last(), today)
+	}
 	db, err := m.DB(ctx)
 	if err != nil {
 		return err

@@ -28,6 +28,14 @@ func TestLedgerCommands(t *testing.T) {
 	if got := cli(t, db, "close", "2026-01"); got != "closed 2026-01: nothing may be booked on or before 2026-01-31\n" {
 		t.Fatalf("close: %q", got)
 	}
+	// A period that has not ended (the test clock says 2026-03-01) stays open.
+	for _, p := range []string{"2026-03", "2026-Q1", "2026"} {
+		_, errOut, err := runCLI(t, "--db", db, "close", p)
+		if err == nil || !strings.HasPrefix(errOut, "revshare: cannot close "+p+": it ends on ") ||
+			!strings.HasSuffix(errOut, ", and today is 2026-03-01 (a period is closed once it has ended)\n") {
+			t.Fatalf("close %s: %v %q", p, err, errOut)
+		}
+	}
 	_, errOut, err := runCLI(t, "--db", db, "pay", "--contract", "none", "--payer", "a", "--payee", "b", "--amount", "1", "--date", "2026-01-15")
 	if err == nil || !strings.Contains(errOut, `contract "none" not found`) {
 		t.Fatalf("pay to an unknown contract: %v %s", err, errOut)
