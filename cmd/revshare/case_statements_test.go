@@ -98,19 +98,7 @@ func testCaseStatements(t *testing.T, dir, mapping string) {
 	}
 
 	got := strings.Join(mds, "\n---\n\n")
-	golden := filepath.Join(dir, "statements.md.golden")
-	if *updateCaseStatements {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("statements differ from %s (rewrite with -update-case-statements and review the diff):\n%s", golden, got)
-	}
+	checkGolden(t, filepath.Join(dir, "statements.md.golden"), got, *updateCaseStatements, "update-case-statements")
 }
 
 // caseExpected is the part of a case's expected.json (the engine's

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +18,7 @@ func TestDemo(t *testing.T) {
 	out = strings.ReplaceAll(out, filepath.Dir(db), "DIR")
 	stmt := cli(t, db, "statement", "openai-microsoft", "2026-01", "--format", "md")
 	for name, got := range map[string]string{"demo.golden": out, "statement-2026-01.md.golden": stmt} {
-		path := filepath.Join("..", "..", "testdata", "demo", name)
-		if *updateDemoGolden {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs:\n%s", name, got)
-		}
+		checkGolden(t, filepath.Join("..", "..", "testdata", "demo", name), got, *updateDemoGolden, "update-demo")
 	}
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
 		t.Errorf("verify: %s", got)

@@ -134,23 +134,13 @@ func TestImportBadCorpus(t *testing.T) {
 			if stdout != "" {
 				t.Errorf("stdout: %q", stdout)
 			}
-			golden := filepath.Join(dir, name+".golden")
-			if *updateImportGolden {
-				os.WriteFile(golden, []byte(stderr), 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if stderr != string(want) {
-				t.Errorf("report:\n%s\nwant:\n%s", stderr, want)
-			}
+			checkGolden(t, filepath.Join(dir, name+".golden"), stderr, *updateImportGolden, "update-import")
 			if after := dumpDB(t, "test.db"); after != before {
 				t.Errorf("the database changed:\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 			// The same file with --dry-run reports the same rows.
 			_, dry, err := runCLI(t, "--db", "test.db", "import", "usage", "--dry-run", name+".csv")
-			if err == nil || dry != string(want) {
+			if err == nil || dry != stderr {
 				t.Errorf("dry run report:\n%s", dry)
 			}
 		})

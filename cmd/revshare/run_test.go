@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -113,19 +112,7 @@ func TestRunLifecycle(t *testing.T) {
 	// Golden renderings, small enough to check by hand against the numbers above.
 	for _, format := range []string{"json", "md"} {
 		got := cli(t, db, "statement", "small", "2026-02", "--format", format)
-		golden := "../../testdata/runs/statement-2026-02." + format
-		if *updateRunGolden {
-			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != string(want) {
-			t.Errorf("statement --format %s differs from %s:\n%s", format, golden, got)
-		}
+		checkGolden(t, "../../testdata/runs/statement-2026-02."+format, got, *updateRunGolden, "update-run")
 	}
 }
 
