@@ -51,16 +51,28 @@ func verifyUsage(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, s := range sets {
+	// One pass over the events rebuilds every set.
+	rebuilt := make([]*contracts.Usage, len(sets))
+	for i, s := range sets {
+		rebuilt[i] = contracts.NewUsage(s.c)
+		rebuilt[i].TraceEvents()
+	}
+	if len(sets) > 0 {
+		if err := eachEvent(ctx, tx, EventFilter{}, func(e *ledger.Event) error {
+			for _, u := range rebuilt {
+				u.Add(e)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for i, s := range sets {
 		stored, traced, err := loadUsage(ctx, tx, s.c, s.id, true)
 		if err != nil {
 			return &VerifyError{Reason: fmt.Sprintf("usage set %d: %v", s.id, err)}
 		}
-		fresh := contracts.NewUsage(s.c)
-		fresh.TraceEvents()
-		if err := eachEvent(ctx, tx, EventFilter{}, func(e *ledger.Event) error { fresh.Add(e); return nil }); err != nil {
-			return err
-		}
+		fresh := rebuilt[i]
 		if err := sameUsageRows(stored.Rows(), fresh.Rows()); err != nil {
 			return &VerifyError{Reason: fmt.Sprintf("usage set %d of contract %s: %v", s.id, s.c.ID, err)}
 		}
