@@ -25,22 +25,14 @@ func init() {
 // only when a scenario asks). Whatever is wired must only read:
 // TestScenarioLeavesDatabaseByteIdentical checks it.
 var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
-	return scenario.Sources{Contracts: storedContracts{m}, Actuals: scenario.EventActuals{
-		Rates: func(ctx context.Context) ([]ledger.FXRate, error) {
+	return scenario.Sources{Contracts: storedContracts{m},
+		Actuals: scenario.EvaluatedActuals(func(ctx context.Context, c *contracts.Contract, through ledger.Period) (*contracts.Result, error) {
 			db, err := m.existingDB(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return db.FXRates(ctx)
-		},
-		Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
-			db, err := m.existingDB(ctx)
-			if err != nil {
-				return err
-			}
-			return db.EachEvent(ctx, sqlite.EventFilter{}, fn)
-		},
-	}}, nil
+			return db.EvaluateContract(ctx, c, through)
+		})}, nil
 }
 
 // storedContracts reads contracts named by id from the database.

@@ -118,12 +118,7 @@ func (s scenarioRunner) RunScenario(ctx context.Context, doc []byte) (any, error
 	if err != nil {
 		return nil, scenarioInvalid(err)
 	}
-	src := scenario.Sources{Contracts: s, Actuals: scenario.EventActuals{
-		Rates: s.ro.FXRates,
-		Events: func(ctx context.Context, fn func(*ledger.Event) error) error {
-			return s.ro.EachEvent(ctx, sqlite.EventFilter{}, fn)
-		},
-	}}
+	src := scenario.Sources{Contracts: s, Actuals: scenario.EvaluatedActuals(s.ro.EvaluateContract)}
 	plan, err := scenario.Prepare(ctx, sc, src)
 	if err != nil {
 		return nil, scenarioInvalid(err)

@@ -39,11 +39,30 @@ func (a EventActuals) Bases(ctx context.Context, c *contracts.Contract, through 
 	if err != nil {
 		return nil, err
 	}
+	return BasesOf(res), nil
+}
+
+// EvaluatedActuals is an ActualsSource over an evaluation the store makes
+// itself (for revshare's SQLite store: from its usage aggregates, without
+// reading every event), which gives the same bases as EventActuals.
+type EvaluatedActuals func(ctx context.Context, c *contracts.Contract, through ledger.Period) (*contracts.Result, error)
+
+// Bases implements ActualsSource.
+func (f EvaluatedActuals) Bases(ctx context.Context, c *contracts.Contract, through ledger.Period) ([]Base, error) {
+	res, err := f(ctx, c, through)
+	if err != nil {
+		return nil, err
+	}
+	return BasesOf(res), nil
+}
+
+// BasesOf returns the non-zero bases of an evaluation's lines.
+func BasesOf(res *contracts.Result) []Base {
 	out := make([]Base, 0, len(res.Lines))
 	for _, ln := range res.Lines {
 		if !ln.Base.IsZero() {
 			out = append(out, Base{Rule: ln.Rule, Period: ln.Period, Amount: ln.Base})
 		}
 	}
-	return out, nil
+	return out
 }

@@ -311,6 +311,22 @@ func (db *DB) Evaluate(ctx context.Context, id string, p ledger.Period) (*contra
 	return evaluate(ctx, tx, sc.Contract, p, rates, true)
 }
 
+// EvaluateContract runs the engine for c, stored or not (a scenario's
+// contract), through period p without event tracing: over the usage set of
+// c's usage signature when one is stored, else over every stored event.
+func (db *DB) EvaluateContract(ctx context.Context, c *contracts.Contract, p ledger.Period) (*contracts.Result, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rates, err := loadRates(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return evaluate(ctx, tx, c, p, rates, false)
+}
+
 func statementData(ctx context.Context, q querier, id string, p ledger.Period, evaluated *contracts.Result) (*StatementData, error) {
 	sc, err := loadContract(ctx, q, id)
 	if err != nil {

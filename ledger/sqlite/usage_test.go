@@ -256,3 +256,46 @@ func TestUsageFlushesBoundMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateContractUsesTheSet: a contract that is not stored (a
+// scenario's variant with another rate) but has a stored contract's usage
+// signature is evaluated from that set, exactly as over the events; one
+// with another signature falls back to the events.
+func TestEvaluateContractUsesTheSet(t *testing.T) {
+	ctx := context.Background()
+	db := openUsageDB(t)
+	saveContract(t, db, usageContract, false)
+	importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ledger.ParsePeriod("2026-03")
+	for i, doc := range []string{
+		strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.30"`, 1),              // same signature
+		strings.Replace(usageContract, `match: {seller: a}`, `match: {seller: b}`, 1), // another
+	} {
+		c, err := contracts.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, stored, err := usageSetID(ctx, db.r, c.UsageSignature())
+		if err != nil || stored != (i == 0) {
+			t.Fatalf("contract %d: set stored %v, %v", i, stored, err)
+		}
+		got, err := db.EvaluateContract(ctx, c, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rates, _ := db.FXRates(ctx)
+		acc, _ := contracts.NewAccumulator(c, p, rates, contracts.Options{})
+		if err := db.EachEvent(ctx, EventFilter{}, acc.Add); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := acc.Result()
+		a, _ := json.Marshal(got.Lines)
+		b, _ := json.Marshal(want.Lines)
+		if string(a) != string(b) {
+			t.Errorf("set stored %v:\n got %s\nwant %s", stored, a, b)
+		}
+	}
+}
