@@ -271,7 +271,7 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 	}
 	p, _ := ledger.ParsePeriod("2026-03")
 	for i, doc := range []string{
-		strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.30"`, 1),              // same signature
+		strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.30"`, 1),             // same signature
 		strings.Replace(usageContract, `match: {seller: a}`, `match: {seller: b}`, 1), // another
 	} {
 		c, err := contracts.Parse([]byte(doc))
