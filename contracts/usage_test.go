@@ -331,31 +331,34 @@ func compareWithCompute(t testing.TB, c *Contract, events []ledger.Event, rates 
 	checkTracing(t, c, events, rates, through, got)
 }
 
-// checkTracing gives got (evaluated from aggregates) the event IDs of each
-// of its periods with a Tracer fed only the events in the period's span,
-// and expects a tracing Compute's result exactly.
+// checkTracing gives got (evaluated from aggregates) the event IDs that a
+// tracing Usage keeps per aggregate, gathered per rule and period as a
+// store does, and expects a tracing Compute's result exactly.
 func checkTracing(t testing.TB, c *Contract, events []ledger.Event, rates []ledger.FXRate, through ledger.Period, got *Result) {
 	t.Helper()
 	want, err := Compute(c, events, rates, through, Options{TraceEvents: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, ln := range got.Lines {
-		if i > 0 && got.Lines[i-1].Period == ln.Period {
-			continue
-		}
-		tr, err := NewTracer(c, ln.Period)
-		if err != nil {
-			t.Fatal(err)
-		}
-		from, until := c.PeriodSpan(ln.Period)
-		for j := range events {
-			if e := &events[j]; !e.OccurredAt.Before(from) && e.OccurredAt.Before(until) {
-				_ = tr.Add(e)
-			}
-		}
-		if err := tr.Attach(got); err != nil {
-			t.Fatal(err)
+	u := NewUsage(c)
+	u.TraceEvents()
+	for i := range events {
+		u.Add(&events[i])
+	}
+	type linePeriod struct {
+		rule   string
+		period ledger.Period
+	}
+	ids := map[linePeriod][]int64{}
+	for _, r := range u.Rows() {
+		k := linePeriod{r.Rule, r.Period}
+		ids[k] = append(ids[k], r.EventIDs...)
+	}
+	for i := range got.Lines {
+		ln := &got.Lines[i]
+		if traced := ids[linePeriod{ln.Rule, ln.Period}]; len(traced) > 0 {
+			slices.Sort(traced)
+			ln.EventIDs = traced
 		}
 	}
 	for i := range want.Lines {
@@ -733,45 +736,6 @@ func BenchmarkUsage1M(b *testing.B) {
 				u.Rows()
 			}
 		})
-	}
-}
-
-func TestPeriodSpan(t *testing.T) {
-	tests := []struct{ doc, period, from, until string }{
-		// Behind UTC: date-only events (midnight UTC) open the span, local
-		// midnight (daylight time in April) closes it.
-		{usageDoc, "2026-03", "2026-03-01T00:00:00Z", "2026-04-01T04:00:00Z"},
-		{strings.Replace(usageDoc, "America/New_York", "Asia/Kolkata", 1), "2026-03", "2026-02-28T18:30:00Z", "2026-04-01T00:00:00Z"},
-		{strings.Replace(usageDoc, "timezone: America/New_York", "period: quarter", 1), "2026-Q2", "2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"},
-	}
-	for _, tt := range tests {
-		c := mustParse(t, tt.doc)
-		from, until := c.PeriodSpan(period(tt.period))
-		if got := from.UTC().Format(time.RFC3339) + " " + until.UTC().Format(time.RFC3339); got != tt.from+" "+tt.until {
-			t.Errorf("%s in %s: %s", tt.period, c.Location(), got)
-		}
-	}
-}
-
-func TestTracerErrors(t *testing.T) {
-	c := mustParse(t, usageDoc)
-	if _, err := NewTracer(c, period("2026-Q1")); err == nil || err.Error() != "contract agg has month periods: cannot trace 2026-Q1" || ledger.ErrorCode(err) != ledger.EINVALID {
-		t.Fatalf("err = %v", err)
-	}
-	tr, err := NewTracer(c, period("2026-01"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other := mustParse(t, strings.Replace(usageDoc, "id: pe", "id: pe2", 1))
-	res, err := Compute(other, nil, nil, period("2026-01"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Attach(res); err == nil || err.Error() != "contract agg (usage signature 800e9483) and contract agg (31b4df5c) count events differently: the aggregates of one do not apply to the other" {
-		t.Fatalf("err = %v", err)
-	}
-	if err := tr.Attach(&Result{}); err == nil || err.Error() != "cannot attach event IDs of contract agg to a result without a contract" {
-		t.Fatalf("err = %v", err)
 	}
 }
 
