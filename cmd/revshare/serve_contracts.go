@@ -102,7 +102,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 	}
 	// The run rate is the rule's latest period with activity up to p (the
 	// current month usually has none yet).
-	evaluated, err := b.db.Evaluate(ctx, id, p)
+	evaluated, err := b.db.EvaluateContract(ctx, c, p) // no event IDs needed here
 	if err != nil {
 		return nil, err
 	}
