@@ -94,6 +94,10 @@ type EventFilter struct {
 	EventID  string // with Source: one event
 	Seller   string
 	Channel  string
+	Customer string
+	Product  string
+	Region   string
+	Currency string
 	From, To ledger.Date // the event's true accounting date (UTC), inclusive
 	AfterID  int64       // cursor: events with ID > AfterID
 	Limit    int         // Events: 0 or more than MaxPageSize means MaxPageSize; EachEvent: 0 = all
@@ -184,7 +188,10 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		query += ` WHERE ` + strings.Join(conds, " AND ")
 	}
 	query += ` ORDER BY id`
-	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || !f.From.IsZero() || !f.To.IsZero()
+	// filtered: rows SQL returns may still be skipped below, so a LIMIT in
+	// SQL would cut the page short.
+	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || f.Customer != "" || f.Product != "" || f.Region != "" ||
+		f.Currency != "" || !f.From.IsZero() || !f.To.IsZero()
 	if f.Limit > 0 && !filtered {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -210,7 +217,9 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
 		v := &fields.v
-		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel {
+		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel ||
+			f.Customer != "" && v[fCustomer] != f.Customer || f.Product != "" && v[fProduct] != f.Product ||
+			f.Region != "" && v[fRegion] != f.Region || f.Currency != "" && v[fCurrency] != f.Currency {
 			continue
 		}
 		if err := fields.decode(&e); err != nil {
