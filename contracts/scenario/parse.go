@@ -27,16 +27,16 @@ type ParseOptions struct {
 // path, in one *ValidationError.
 func Parse(data []byte, opts ParseOptions) (*Scenario, error) {
 	if len(data) > MaxDocumentBytes {
-		return nil, &ValidationError{Problems: []Problem{{Reason: fmt.Sprintf("document is %d bytes, at most %d allowed", len(data), MaxDocumentBytes)}}}
+		return nil, invalid(Problem{Reason: fmt.Sprintf("document is %d bytes, at most %d allowed", len(data), MaxDocumentBytes)})
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &ValidationError{Problems: []Problem{{Reason: "not a YAML document: " + strings.TrimPrefix(err.Error(), "yaml: ")}}}
+		return nil, invalid(Problem{Reason: "not a YAML document: " + strings.TrimPrefix(err.Error(), "yaml: ")})
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, &ValidationError{Problems: []Problem{{Reason: "more than one YAML document in the file"}}}
+		return nil, invalid(Problem{Reason: "more than one YAML document in the file"})
 	}
 	p := &parser{opts: opts}
 	s := p.scenario(&doc)

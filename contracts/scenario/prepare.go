@@ -106,7 +106,7 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 	}
 	base, err := contracts.Parse(doc)
 	if err != nil {
-		return nil, &ValidationError{Problems: contractProblems(err, "contract")}
+		return nil, invalid(contractProblems(err, "contract")...)
 	}
 	minor, err := ledger.MinorUnits(base.Currency)
 	if err != nil {
