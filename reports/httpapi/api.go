@@ -42,6 +42,7 @@ func (s *Server) apiRoutes() []routeDef {
 		{name: "contract", cache: true, path: p("/contracts/{id}"), methods: get, handler: s.getContract},
 		{name: "statements", cache: true, path: p("/contracts/{id}/statements"), methods: get, handler: s.listStatements},
 		{name: "statement", cache: true, path: p("/contracts/{id}/statements/{period}"), methods: get, handler: s.getStatement},
+		{name: "statement_events", cache: true, path: p("/contracts/{id}/statements/{period}/events"), methods: get, handler: s.listStatementLineEvents, params: []string{"rule"}},
 		{name: "caps", cache: true, path: p("/contracts/{id}/caps"), methods: get, handler: s.getCaps, params: []string{"as_of"}},
 		{name: "verify", path: p("/verify"), methods: get, handler: s.verify, timeout: LongTimeout},
 		{name: "runs", path: p("/runs"), methods: post, handler: s.run, timeout: LongTimeout},

@@ -84,12 +84,19 @@ type EventFilter struct {
 	EntryID                 int64
 	AfterID                 int64 // cursor
 	Limit                   int
+
+	// Customer, Product, Region and Currency match the event's field
+	// exactly, as Seller and Channel do.
+	Customer, Product, Region, Currency string
 }
 
 // Events reads stored usage events.
 type Events interface {
 	Event(ctx context.Context, id int64) (ledger.Event, error)
 	Events(ctx context.Context, f EventFilter) ([]ledger.Event, error)
+	// EventsByID returns the events with these IDs in the order given;
+	// ENOTFOUND naming the first ID that has no event.
+	EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error)
 }
 
 // ImportBatch is one imported file as recorded.

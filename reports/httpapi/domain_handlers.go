@@ -55,7 +55,7 @@ func toEventJSON(e *ledger.Event) EventJSON {
 	return j
 }
 
-var eventParams = []string{"source", "seller", "channel", "from", "to", "batch", "entry"}
+var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "currency", "from", "to", "batch", "entry"}
 
 func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 	if s.read.Events == nil {
@@ -74,7 +74,8 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 		return nil, "", err
 	}
 	q := r.URL.Query()
-	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
+	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
+		Product: q.Get("product"), Region: q.Get("region"), Currency: q.Get("currency"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
 	for name, dst := range map[string]*int64{"batch": &f.BatchID, "entry": &f.EntryID} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -110,15 +111,20 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if format == "csv" {
-		rows := make([][]string, len(items))
-		for i, e := range items {
-			rows[i] = []string{strconv.FormatInt(e.ID, 10), e.Source, e.EventID, e.OccurredAt, e.Seller, e.Channel, e.Customer, e.Product, e.Region,
-				e.Quantity, e.UnitPrice, e.Amount, e.Currency, strconv.FormatInt(e.BatchID, 10), strconv.FormatInt(e.EntryID, 10), strconv.FormatBool(e.Late)}
-		}
-		return writeCSV(w, r, []string{"id", "source", "event_id", "occurred_at", "seller", "channel", "customer", "product", "region",
-			"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"}, rows, next)
+		return writeEventsCSV(w, r, items, next)
 	}
 	return writeJSON(w, http.StatusOK, list[EventJSON]{Items: items, NextCursor: next})
+}
+
+// writeEventsCSV writes a page of events as CSV, a row per event.
+func writeEventsCSV(w http.ResponseWriter, r *http.Request, items []EventJSON, next string) error {
+	rows := make([][]string, len(items))
+	for i, e := range items {
+		rows[i] = []string{strconv.FormatInt(e.ID, 10), e.Source, e.EventID, e.OccurredAt, e.Seller, e.Channel, e.Customer, e.Product, e.Region,
+			e.Quantity, e.UnitPrice, e.Amount, e.Currency, strconv.FormatInt(e.BatchID, 10), strconv.FormatInt(e.EntryID, 10), strconv.FormatBool(e.Late)}
+	}
+	return writeCSV(w, r, []string{"id", "source", "event_id", "occurred_at", "seller", "channel", "customer", "product", "region",
+		"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"}, rows, next)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {

@@ -47,6 +47,7 @@ func (s *Server) webRoutes() []routeDef {
 		w("web_contracts", "/web/contracts", s.webContracts),
 		w("web_contract", "/web/contracts/{id}", s.webContract, "as_of"),
 		w("web_statement", "/web/contracts/{id}/statements/{period}", s.webStatement),
+		w("web_statement_events", "/web/contracts/{id}/statements/{period}/events", s.webStatementLineEvents, "rule"),
 	}
 }
 

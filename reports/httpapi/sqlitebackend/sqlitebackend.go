@@ -139,7 +139,13 @@ func (e Events) Event(ctx context.Context, id int64) (ledger.Event, error) {
 // Events returns one page of events.
 func (e Events) Events(ctx context.Context, f httpapi.EventFilter) ([]ledger.Event, error) {
 	return e.DB.Events(ctx, sqlite.EventFilter{EntryID: f.EntryID, BatchID: f.BatchID, Source: f.Source, Seller: f.Seller,
-		Channel: f.Channel, From: f.From, To: f.To, AfterID: f.AfterID, Limit: f.Limit})
+		Channel: f.Channel, Customer: f.Customer, Product: f.Product, Region: f.Region, Currency: f.Currency,
+		From: f.From, To: f.To, AfterID: f.AfterID, Limit: f.Limit})
+}
+
+// EventsByID returns the events with these IDs, in the order given.
+func (e Events) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
+	return e.DB.EventsByID(ctx, ids)
 }
 
 // Imports reads import batches.

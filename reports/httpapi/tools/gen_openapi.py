@@ -69,6 +69,10 @@ schemas = {
     "pairs":{"type":"array","items":{"type":"object","additionalProperties":True,"required":["payer","payee","obligations","reverse_obligations","net","opening_balance","payments","closing_balance"],"properties":{
         "payer":{"type":"string"},"payee":{"type":"string"},"obligations":S("Amount"),"reverse_obligations":S("Amount"),"net":S("Amount"),"opening_balance":S("Amount"),"payments":S("Amount"),"closing_balance":S("Amount")}}},
     "hash":{"type":"string"}}},
+ "StatementLineEvents": {"type":"object","required":["contract","period","rule","total","items","next_cursor"],"properties":{
+    "contract":{"type":"string"},"period":{"type":"string","example":"2026-03"},"rule":{"type":"string"},
+    "total":{"type":"integer","description":"how many events the line has, on every page"},"items":{"type":"array","items":S("Event")},
+    "next_cursor":{"type":"string","description":"pass as cursor for the next page; empty on the last page"}}},
  "Cap": {"type":"object","required":["rule","kind","limit","consumed","remaining","projected_binding"],"properties":{"rule":{"type":"string"},"kind":{"type":"string","enum":["total","per_year","per_period"]},"period":{"type":"string"},
     "limit":S("Amount"),"consumed":S("Amount"),"remaining":S("Amount"),"projected_binding":{"type":"string","description":"the period in which the cap is projected to bind, or never"}}},
  "Caps": {"type":"object","required":["contract","as_of","caps"],"properties":{"contract":{"type":"string"},"as_of":{"type":"string"},"caps":{"type":"array","items":S("Cap")}}},
@@ -98,6 +102,7 @@ params = {
  "id":{"name":"id","in":"path","required":True,"schema":{"type":"integer","format":"int64","minimum":1}},
  "contractId":{"name":"id","in":"path","required":True,"schema":{"type":"string"},"description":"contract id"},
  "period":{"name":"period","in":"path","required":True,"schema":{"type":"string"},"description":"period label: 2026-03, 2026-Q1 or 2026"},
+ "rule":{"name":"rule","in":"query","required":True,"schema":{"type":"string"},"description":"the statement line's rule id"},
  "account":{"name":"account","in":"path","required":True,"schema":{"type":"string"},"description":"account name, e.g. liabilities:revshare:openai:microsoft"},
 }
 E = lambda desc: {"description":desc,"content":{"application/json":{"schema":S("Error")}}}
@@ -159,7 +164,8 @@ paths = {
     {"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
  "/api/v1/entries/{id}":{"get":op("getEntry","An entry with its postings and source events","ledger",ok("EntryDetail"),[P("id")],extra_err=("404","501"))},
  "/api/v1/events":{"get":op("listEvents","Usage events in ID order","usage",ok("EventList",csv=True),[P("cursor"),P("limit"),P("formatCSV")]+
-    [{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel"]]+[P("from"),P("to"),
+    [{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel"]]+
+    [{"name":n,"in":"query","required":False,"schema":{"type":"string"},"description":"events whose "+n+" is exactly this"} for n in ["customer","product","region","currency"]]+[P("from"),P("to"),
     {"name":"batch","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events of this import"},
     {"name":"entry","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events carried by this entry"}])},
  "/api/v1/events/{id}":{"get":op("getEvent","One usage event","usage",ok("Event"),[P("id")],extra_err=("404","501"))},
@@ -181,6 +187,8 @@ paths = {
  "/api/v1/contracts/{id}/statements/{period}":{"get":op("getStatement","A period statement","statements",
     {"200":{"description":"the statement","content":{"application/json":{"schema":S("Statement")},"text/csv":{"schema":{"type":"string"}},"text/markdown":{"schema":{"type":"string"}},"text/html":{"schema":{"type":"string"}}}}},
     [P("contractId"),P("period"),{"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["json","csv","md","html"],"default":"json"}}],extra_err=("404","501"))},
+ "/api/v1/contracts/{id}/statements/{period}/events":{"get":op("listStatementLineEvents","The events behind one statement line: exactly the rule line's event_ids, in order","statements",ok("StatementLineEvents",csv=True),
+    [P("contractId"),P("period"),P("rule"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404","501"))},
  "/api/v1/contracts/{id}/caps":{"get":op("getCaps","Cap consumption, remaining and projected binding","contracts",ok("Caps",csv=True),[P("contractId"),P("as_of"),P("formatCSV")],extra_err=("404","501"))},
  "/api/v1/verify":{"get":op("verify","Check every invariant","ledger",ok("VerifyResult"))},
  "/api/v1/runs":{"post":op("run","Compute and book obligations through a period","runs",ok("Result"),body=JSONBODY("RunRequest"),roles=WRITE,extra_err=("409","413","501"))},
@@ -202,13 +210,14 @@ paths = {
  "/web/trial-balance":{"get":webop("webTrialBalance","Web view: trial balance",[P("as_of"),P("known_at")])},
  "/web/entries":{"get":webop("webEntries","Web view: journal entries",[P("cursor"),P("limit"),{"name":"account","in":"query","required":False,"schema":{"type":"string"}},P("from"),P("to"),{"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
  "/web/entries/{id}":{"get":webop("webEntry","Web view: an entry, its postings and its events",[P("id")])},
- "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","batch","entry"]]+[P("from"),P("to")])},
+ "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region","currency","batch","entry"]]+[P("from"),P("to")])},
  "/web/events/{id}":{"get":webop("webEvent","Web view: one usage event",[P("id")])},
  "/web/imports":{"get":webop("webImports","Web view: imports",[P("cursor"),P("limit")])},
  "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor")])},
  "/web/contracts":{"get":webop("webContracts","Web view: contracts",[P("cursor"),P("limit")])},
  "/web/contracts/{id}":{"get":webop("webContract","Web view: a contract, its caps and statements",[P("contractId"),P("as_of")])},
  "/web/contracts/{id}/statements/{period}":{"get":webop("webStatement","Web view: a period statement with drill-down links",[P("contractId"),P("period")])},
+ "/web/contracts/{id}/statements/{period}/events":{"get":webop("webStatementLineEvents","Web view: the events behind one statement line",[P("contractId"),P("period"),P("rule"),P("cursor"),P("limit")])},
 }
 doc = {
  "openapi":"3.0.3",

@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
+)
+
+// StatementLineEventsJSON is one page of the events behind one line (one
+// rule) of a period statement: exactly the line's event_ids, in the
+// statement's order.
+type StatementLineEventsJSON struct {
+	Contract   string      `json:"contract"`
+	Period     string      `json:"period"`
+	Rule       string      `json:"rule"`
+	Total      int         `json:"total"` // the line's events on every page
+	Items      []EventJSON `json:"items"`
+	NextCursor string      `json:"next_cursor"` // "" on the last page
+}
+
+// statementLineEvents reads one page of a statement line's events. The
+// statement decides which events; the cursor is the last event ID of the
+// previous page. Errors: EINVALID for a missing rule or a bad cursor,
+// ENOTFOUND for an unknown contract, period or rule.
+func (s *Server) statementLineEvents(r *http.Request) (StatementLineEventsJSON, error) {
+	var out StatementLineEventsJSON
+	if s.read.Statements == nil {
+		return out, errNotImplemented("statements")
+	}
+	if s.read.Events == nil {
+		return out, errNotImplemented("events")
+	}
+	rule := r.URL.Query().Get("rule")
+	if rule == "" {
+		return out, ledger.Errorf(ledger.EINVALID, "missing rule: name the statement line with ?rule=RULE_ID")
+	}
+	pg, err := pageOf(r)
+	if err != nil {
+		return out, err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return out, err
+	}
+	p, err := periodParam(r, "period")
+	if err != nil {
+		return out, err
+	}
+	id := pathVar(r, "id")
+	st, err := s.read.Statements.Statement(r.Context(), id, p)
+	if err != nil {
+		return out, err
+	}
+	i := slices.IndexFunc(st.Rules, func(l reports.RuleLine) bool { return l.Rule == rule })
+	if i < 0 {
+		return out, ledger.Errorf(ledger.ENOTFOUND, "statement %s %s has no line for rule %q", id, p.Label(), rule)
+	}
+	ids := st.Rules[i].EventIDs
+	start, err := indexAfter(ids, after)
+	if err != nil {
+		return out, err
+	}
+	end := min(start+pg.limit, len(ids))
+	out = StatementLineEventsJSON{Contract: id, Period: p.Label(), Rule: rule, Total: len(ids), Items: make([]EventJSON, 0, end-start)}
+	if end < len(ids) {
+		out.NextCursor = encodeCursor(strconv.FormatInt(ids[end-1], 10))
+	}
+	evs, err := s.read.Events.EventsByID(r.Context(), ids[start:end])
+	if err != nil {
+		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			// The statement names an event the store does not have: not
+			// the caller's mistake.
+			return out, fmt.Errorf("statement %s %s rule %s: %s", id, p.Label(), rule, ledger.ErrorMessage(err))
+		}
+		return out, err
+	}
+	for k := range evs {
+		out.Items = append(out.Items, toEventJSON(&evs[k]))
+	}
+	return out, nil
+}
+
+// indexAfter is where the page after event ID after starts in ids. A
+// statement lists a line's events in ascending ID order; should one not,
+// the cursor is looked up instead.
+func indexAfter(ids []int64, after int64) (int, error) {
+	if after == 0 {
+		return 0, nil
+	}
+	if slices.IsSorted(ids) {
+		return sort.Search(len(ids), func(i int) bool { return ids[i] > after }), nil
+	}
+	if i := slices.Index(ids, after); i >= 0 {
+		return i + 1, nil
+	}
+	return 0, ledger.Errorf(ledger.EINVALID, "invalid cursor: pass the next_cursor of a previous page")
+}
+
+func (s *Server) listStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	out, err := s.statementLineEvents(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		return writeEventsCSV(w, r, out.Items, out.NextCursor)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.statementLineEvents(r)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("Events of %s, %s, rule %s (%d)", out.Contract, out.Period, out.Rule, out.Total)
+	return s.render(w, r, http.StatusOK, "events", title, map[string]any{"Items": out.Items, "Next": webNext(r, out.NextCursor)})
+}
