@@ -368,3 +368,14 @@ func TestStatementLineEventsPaging(t *testing.T) {
 func strconvI(n int) string { return fmt.Sprint(n) }
 
 func fmtInts(v []int) string { return fmt.Sprint(v) }
+
+// TestStatementPageLinksLineEvents: the statement's web page links each
+// line to the page of all its events.
+func TestStatementPageLinksLineEvents(t *testing.T) {
+	e := newEnv(t)
+	status, _, body := e.get(t, "/web/contracts/openai-microsoft/statements/2026-03", httpapi.Auditor)
+	link := `<a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">all 2 events</a>`
+	if status != 200 || !strings.Contains(body, link) {
+		t.Errorf("statement page: %d, want a link %s in\n%s", status, link, body)
+	}
+}
