@@ -86,18 +86,12 @@ func readEventsIn(ctx context.Context, q querier, ids []int64, sources map[int64
 		if err := fields.parse(data); err != nil {
 			return fmt.Errorf("event %d: %w", e.ID, err)
 		}
-		if err := fields.decode(&e); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
-		}
-		group, err := fields.int(fGroup)
+		group, err := fields.decodeEvent(&e)
 		if err != nil {
-			return fmt.Errorf("event %d: group: %w", e.ID, err)
+			return err
 		}
-		if e.Source = sources[sourceNo]; e.Source == "" {
-			return fmt.Errorf("event %d: unknown source %d", e.ID, sourceNo)
-		}
-		if e.EntryID, err = entries.of(ctx, e.BatchID, group); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
+		if err := linkEvent(ctx, &e, group, sourceNo, sources, entries); err != nil {
+			return err
 		}
 		byID[e.ID] = e
 	}

@@ -222,24 +222,18 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 			f.Region != "" && v[fRegion] != f.Region || f.Currency != "" && v[fCurrency] != f.Currency {
 			continue
 		}
-		if err := fields.decode(&e); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
+		group, err := fields.decodeEvent(&e)
+		if err != nil {
+			return err
 		}
 		if d := e.AccountingDate(); !f.From.IsZero() && d.Before(f.From) || !f.To.IsZero() && f.To.Before(d) {
 			continue
 		}
-		group, err := fields.int(fGroup)
-		if err != nil {
-			return fmt.Errorf("event %d: group: %w", e.ID, err)
-		}
 		if inBatch != 0 && e.BatchID != inBatch || inGroup != 0 && group != inGroup {
 			continue
 		}
-		if e.Source = sources[sourceNo]; e.Source == "" {
-			return fmt.Errorf("event %d: unknown source %d", e.ID, sourceNo)
-		}
-		if e.EntryID, err = entries.of(ctx, e.BatchID, group); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
+		if err := linkEvent(ctx, &e, group, sourceNo, sources, &entries); err != nil {
+			return err
 		}
 		if err := fn(&e); err != nil {
 			return err
@@ -249,6 +243,31 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		}
 	}
 	return rows.Err()
+}
+
+// decodeEvent fills e from parsed fields (e.ID is set) and returns its
+// import group.
+func (f *eventFields) decodeEvent(e *ledger.Event) (group int64, err error) {
+	if err := f.decode(e); err != nil {
+		return 0, fmt.Errorf("event %d: %w", e.ID, err)
+	}
+	if group, err = f.int(fGroup); err != nil {
+		return 0, fmt.Errorf("event %d: group: %w", e.ID, err)
+	}
+	return group, nil
+}
+
+// linkEvent completes a decoded event: its source's name, and its entry
+// through its batch and group.
+func linkEvent(ctx context.Context, e *ledger.Event, group, sourceNo int64, sources map[int64]string, entries *entryLinks) error {
+	if e.Source = sources[sourceNo]; e.Source == "" {
+		return fmt.Errorf("event %d: unknown source %d", e.ID, sourceNo)
+	}
+	var err error
+	if e.EntryID, err = entries.of(ctx, e.BatchID, group); err != nil {
+		return fmt.Errorf("event %d: %w", e.ID, err)
+	}
+	return nil
 }
 
 // loadSources returns the source names by ID.
