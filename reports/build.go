@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
@@ -18,6 +20,28 @@ type Booking struct {
 	Payee     string
 	BaseDelta decimal.Decimal
 	Amount    decimal.Decimal
+	// Version is the contract version the booking was computed with;
+	// PrevVersion that of the latest earlier booking of its rule and period
+	// (equal to Version when there is none).
+	Version, PrevVersion int
+}
+
+// adjustmentReason says why a closed period was recomputed, from what
+// changed: its base (events that arrived after it was booked), the
+// contract's version, or neither (rates imported later, or caps consumed
+// by earlier periods).
+func adjustmentReason(b Booking, exact func(decimal.Decimal) string) string {
+	var why []string
+	if !b.BaseDelta.IsZero() {
+		why = append(why, "its base changed by "+exact(b.BaseDelta)+" (events imported after it was booked: late events or corrections)")
+	}
+	if b.Version != b.PrevVersion {
+		why = append(why, fmt.Sprintf("the contract changed (version %d to %d)", b.PrevVersion, b.Version))
+	}
+	if len(why) == 0 {
+		return "recomputed with the same base and contract version: exchange rates imported after it was booked, or caps consumed by earlier periods changed"
+	}
+	return strings.Join(why, "; ")
 }
 
 // StatementInput is everything a statement is built from: the engine's lines
@@ -117,7 +141,7 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			i = len(s.Rules) - 1
 		}
 		s.Rules[i].Adjustments = append(s.Rules[i].Adjustments, Adjustment{Period: b.Period, BaseDelta: exact(b.BaseDelta),
-			ObligationDelta: money(b.Amount), Reason: "recomputed with events and contract terms known at the run (late events, corrections or amendments)", Entry: b.EntryID})
+			ObligationDelta: money(b.Amount), Reason: adjustmentReason(b, exact), Entry: b.EntryID})
 	}
 	s.Pairs = pairs(c, in, cur)
 	for _, a := range c.Amendments {

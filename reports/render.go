@@ -121,7 +121,7 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| obligation | %s |\n", r.Obligation)
 		fmt.Fprintf(&b, "| minimum true-up | %s |\n", r.MinimumTrueUp)
 		for _, a := range r.Adjustments {
-			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d) | %s |\n", a.Period, a.BaseDelta, a.Entry, a.ObligationDelta)
+			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d): %s | %s |\n", a.Period, a.BaseDelta, a.Entry, a.Reason, a.ObligationDelta)
 		}
 		b.WriteString("\n")
 	}

@@ -79,3 +79,24 @@ func TestStatementHashAndRenderingsAreStable(t *testing.T) {
 		t.Errorf("pdf: %v", err)
 	}
 }
+
+func TestAdjustmentReason(t *testing.T) {
+	exact := func(d decimal.Decimal) string { return d.StringFixed(2) }
+	tests := []struct {
+		b    Booking
+		want string
+	}{
+		{Booking{BaseDelta: decimal.RequireFromString("-50"), Version: 1, PrevVersion: 1},
+			"its base changed by -50.00 (events imported after it was booked: late events or corrections)"},
+		{Booking{Version: 3, PrevVersion: 2}, "the contract changed (version 2 to 3)"},
+		{Booking{BaseDelta: decimal.RequireFromString("7.5"), Version: 2, PrevVersion: 1},
+			"its base changed by 7.50 (events imported after it was booked: late events or corrections); the contract changed (version 1 to 2)"},
+		{Booking{Version: 1, PrevVersion: 1},
+			"recomputed with the same base and contract version: exchange rates imported after it was booked, or caps consumed by earlier periods changed"},
+	}
+	for _, tt := range tests {
+		if got := adjustmentReason(tt.b, exact); got != tt.want {
+			t.Errorf("%+v:\n got %s\nwant %s", tt.b, got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -181,5 +182,48 @@ func TestPayRefusesBadInput(t *testing.T) {
 	}
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: 0 entries") {
 		t.Errorf("a refused payment wrote something: %s", got)
+	}
+}
+
+// TestAdjustmentReasons: a prior-period adjustment says what changed — an
+// amendment of the contract (same base), or the base and the contract
+// together.
+func TestAdjustmentReasons(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "run", "--through", "2026-02")
+	cli(t, db, "close", "2026-01")
+	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	amended := filepath.Join(dir, "amended.yaml")
+	if err := os.WriteFile(amended, []byte(strings.Replace(string(doc), `rate: "0.20"`, `rate: "0.25"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "update", amended)
+	cli(t, db, "run", "--through", "2026-02")
+	feb, _ := statementJSON(t, db, "2026-02")
+	adj := feb.Rules[0].Adjustments
+	// January: 100.00 × 0.25 = 25.00 instead of 20.00, same base.
+	if len(adj) != 1 || adj[0].Period != "2026-01" || adj[0].ObligationDelta != "5.00" || adj[0].BaseDelta != "0.00" ||
+		adj[0].Reason != "the contract changed (version 1 to 2)" {
+		t.Fatalf("amendment adjustment: %+v", adj)
+	}
+	// A late January event under the amended terms: base and terms both
+	// changed since the first booking, only the base since the last.
+	late := filepath.Join(dir, "late.csv")
+	if err := os.WriteFile(late, []byte("event_id,occurred_at,seller,channel,product,amount,currency\nx1,2026-01-15,openai,direct,api,8.00,USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "import", "usage", late)
+	cli(t, db, "run", "--through", "2026-02")
+	feb, _ = statementJSON(t, db, "2026-02")
+	adj = feb.Rules[0].Adjustments
+	if len(adj) != 2 || adj[1].ObligationDelta != "2.00" || adj[1].BaseDelta != "8.00" ||
+		adj[1].Reason != "its base changed by 8.00 (events imported after it was booked: late events or corrections)" {
+		t.Fatalf("late-event adjustment: %+v", adj)
 	}
 }

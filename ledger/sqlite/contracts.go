@@ -358,15 +358,20 @@ func statementData(ctx context.Context, q querier, id string, p ledger.Period, e
 		}
 	}
 	start, end := p.Start().String(), p.Last().String()
-	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, kind, payer, payee, base_delta, amount FROM bookings
-		WHERE contract = ? AND date >= ? AND date <= ? ORDER BY entry_id`, id, start, end)
+	// An adjustment also names the contract version of the booking it
+	// corrects (the latest earlier one of its rule and period), so that the
+	// statement can say whether an amendment was involved.
+	rows, err := q.QueryContext(ctx, `SELECT b.entry_id, b.rule, b.period, b.kind, b.payer, b.payee, b.base_delta, b.amount, b.version,
+		ifnull((SELECT p.version FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
+			AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version)
+		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, id, start, end)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var b reports.Booking
 		var bd, amt string
-		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt); err != nil {
+		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion); err != nil {
 			rows.Close()
 			return nil, err
 		}
