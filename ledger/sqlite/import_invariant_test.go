@@ -1,0 +1,1044 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
+	"github.com/revshare/revshare/ledger/usage"
+)
+
+// TestImportUsageInvariants runs a seeded random mix of usage imports
+// (default mode, --allow-partial with tiny chunks, dry runs; duplicates,
+// conflicts, repeats inside a file, bad rows, awkward metadata), FX rate
+// imports, contract saves and updates, closes and runs on one database, and
+// after every operation checks:
+//   - db.Verify (events, links, usage sets);
+//   - the stored events are exactly the model's (source, event_id) -> content,
+//     each once, with the late flag the model expects;
+//   - every current contract evaluates from its usage set (with event
+//     tracing) to the same lines as the engine over every event, or both
+//     fail for a missing FX rate;
+//   - an import's counts are exactly the model's prediction, Rows = Posted +
+//     Duplicates + Rejected, Posted is the number of new events stored, and
+//     a refused import or a dry run leaves the database byte-identical; a
+//     run refused for a missing rate writes nothing.
+//
+// REVSHARE_IMPORT_SEED=N replays a seed; REVSHARE_IMPORT_OPS changes the
+// number of operations.
+func TestImportUsageInvariants(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("REVSHARE_IMPORT_SEED"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("REVSHARE_IMPORT_SEED: %v", err)
+		}
+		seed = v
+	}
+	ops := 170
+	if s := os.Getenv("REVSHARE_IMPORT_OPS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("REVSHARE_IMPORT_OPS: %v", err)
+		}
+		ops = v
+	}
+	t.Logf("seed %d (replay: REVSHARE_IMPORT_SEED=%d go test ./ledger/sqlite -run TestImportUsageInvariants)", seed, seed)
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.T0)
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "inv.db"), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := &invState{t: t, rng: rand.New(rand.NewSource(seed)), db: db,
+		events: map[string]invStored{}, rates: map[string]string{}, contracts: map[string]*invContract{}}
+	var counts [8]int
+	for op := 0; op < ops; op++ {
+		s.op = op
+		clock.Advance(time.Duration(1+s.rng.Intn(3000)) * time.Millisecond)
+		switch r := s.rng.Intn(100); {
+		case r < 55:
+			s.importUsage(ctx)
+			counts[0]++
+		case r < 65:
+			s.importRates(ctx)
+			counts[1]++
+		case r < 80:
+			s.saveContract(ctx)
+			counts[2]++
+		case r < 86:
+			s.closePeriods(ctx)
+			counts[3]++
+		default:
+			s.run(ctx)
+			counts[4]++
+		}
+		s.check(ctx)
+	}
+	t.Logf("seed %d: %d imports (%d posted, %d duplicates, %d rejected, %d refused), %d rate imports, %d contract saves, %d closes, %d runs (%d refused for FX); %d events stored",
+		seed, counts[0], s.posted, s.dups, s.rejected, s.refused, counts[1], counts[2], counts[3], counts[4], s.runRefused, len(s.events))
+}
+
+// invStored is the model's view of one stored event.
+type invStored struct {
+	content string
+	late    bool
+}
+
+type invState struct {
+	t      *testing.T
+	rng    *rand.Rand
+	db     *DB
+	op     int
+	closed ledger.Date
+
+	events    map[string]invStored // source \x00 event_id -> content
+	known     []ledger.Event       // every event generated and posted, to repeat
+	nextID    int
+	rates     map[string]string // date from to -> rate
+	contracts map[string]*invContract
+
+	posted, dups, rejected, refused, runRefused int
+}
+
+func (s *invState) fatalf(format string, args ...any) {
+	s.t.Helper()
+	s.t.Fatalf("op %d: %s", s.op, fmt.Sprintf(format, args...))
+}
+
+// invContent is the model's content of an event: what makes two versions
+// of one (source, event_id) the same (docs/import.md: the instant, whether
+// it was a date, the text fields, the values of the numbers, the currency
+// and the metadata).
+func invContent(e *ledger.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%v|%q|%q|%q|%q|%q|%s|%s", e.OccurredAt.UTC().Format(time.RFC3339Nano), e.DateOnly,
+		e.Seller, e.Channel, e.Customer, e.Product, e.Region, e.Amount.String(), e.Currency)
+	for _, d := range []*decimal.Decimal{e.Quantity, e.UnitPrice} {
+		if d == nil {
+			b.WriteString("|-")
+		} else {
+			b.WriteString("|" + d.String())
+		}
+	}
+	keys := make([]string, 0, len(e.Meta))
+	for k := range e.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "|%q=%q", k, e.Meta[k])
+	}
+	return b.String()
+}
+
+var (
+	invSellers    = []string{"a", "b", "A"}
+	invChannels   = []string{"direct", "azure", "aws", "gcp"}
+	invProducts   = []string{"api", "chat", ""}
+	invCustomers  = []string{"c1", "c2", ""}
+	invRegions    = []string{"us", "eu", ""}
+	invCurrencies = []string{"USD", "EUR", "JPY"}
+	invSources    = []string{"", "billing", "crm"}
+	// Meta columns: a header with a quote, a comma and non-ASCII text.
+	invMetaCols = []string{"note", `ref "x", y`, "коммент"}
+	invMetaVals = []string{`plain`, `say "hi"`, `a,b`, `back\slash`, `back\"q`, `ünïcødé ✓`, "two\nlines", `{"json": [1]}`, ``, ` spaced `}
+	invZones    = []*time.Location{time.UTC, time.FixedZone("", -5*3600), time.FixedZone("", 5*3600+1800), time.FixedZone("", 14*3600), time.FixedZone("", -8*3600)}
+)
+
+func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.Intn(len(xs))] }
+
+// randDate returns a date near a month boundary between 2025-11 and 2026-07.
+func (s *invState) randDate() ledger.Date {
+	first := ledger.DateOf(time.Date(2025, time.Month(11+s.rng.Intn(9)), 1, 0, 0, 0, 0, time.UTC))
+	if s.rng.Intn(4) == 0 {
+		return first.AddDays(s.rng.Intn(28))
+	}
+	return first.AddDays(s.rng.Intn(5) - 2)
+}
+
+func (s *invState) randAmount(scale int) decimal.Decimal {
+	v := s.rng.Int63n(2_000_000) - 500_000
+	if s.rng.Intn(3) == 0 {
+		v = s.rng.Int63n(2000) - 500
+	}
+	return decimal.New(v, -int32(scale))
+}
+
+// newEvent generates a fresh event (not yet in the model).
+func (s *invState) newEvent() ledger.Event {
+	s.nextID++
+	id := "e" + strconv.Itoa(s.nextID)
+	switch s.rng.Intn(12) {
+	case 0:
+		id = `q"` + id + `,x`
+	case 1:
+		id = "é" + id
+	case 2:
+		id = `bs\` + id
+	}
+	e := ledger.Event{EventID: id, Seller: pick(s.rng, invSellers), Channel: pick(s.rng, invChannels),
+		Customer: pick(s.rng, invCustomers), Product: pick(s.rng, invProducts), Region: pick(s.rng, invRegions),
+		Currency: pick(s.rng, invCurrencies)}
+	d := s.randDate()
+	if s.rng.Intn(2) == 0 {
+		e.DateOnly = true
+		e.OccurredAt = d.In(time.UTC)
+	} else {
+		// An instant within a day and a half of the date's midnight UTC.
+		off := time.Duration(s.rng.Intn(72*3600)-36*3600) * time.Second
+		if s.rng.Intn(4) == 0 {
+			off += time.Duration(s.rng.Intn(1000)) * time.Millisecond
+		}
+		e.OccurredAt = d.In(time.UTC).Add(off).UTC()
+	}
+	if s.rng.Intn(4) == 0 {
+		q := decimal.New(1+s.rng.Int63n(50), -int32(s.rng.Intn(3)))
+		p := decimal.New(s.rng.Int63n(20000)-5000, -int32(s.rng.Intn(3)))
+		e.Quantity, e.UnitPrice, e.Amount = &q, &p, q.Mul(p)
+	} else {
+		e.Amount = s.randAmount(s.rng.Intn(5))
+	}
+	for _, k := range invMetaCols {
+		if v := pick(s.rng, invMetaVals); v != "" && s.rng.Intn(2) == 0 {
+			if e.Meta == nil {
+				e.Meta = map[string]string{}
+			}
+			e.Meta[k] = v
+		}
+	}
+	return e
+}
+
+// changed returns a version of e with other content.
+func (s *invState) changed(e ledger.Event) ledger.Event {
+	c := e
+	c.Meta = maps(e.Meta)
+	switch s.rng.Intn(5) {
+	case 0:
+		c.Amount = c.Amount.Add(decimal.New(1, -int32(s.rng.Intn(3))))
+		c.Quantity, c.UnitPrice = nil, nil
+	case 1:
+		c.Channel = pick(s.rng, invChannels) + "x"
+	case 2:
+		c.OccurredAt = c.OccurredAt.Add(time.Second)
+		c.DateOnly = false
+	case 3:
+		if c.Currency == "USD" {
+			c.Currency = "EUR"
+		} else {
+			c.Currency = "USD"
+		}
+	default:
+		if c.Meta == nil {
+			c.Meta = map[string]string{}
+		}
+		c.Meta[invMetaCols[0]] += "!"
+	}
+	return c
+}
+
+func maps(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// invFile is one generated usage CSV and what the model says of its rows.
+type invFile struct {
+	header []string // as written
+	cols   []string // canonical or meta name per column
+	meta   map[string]bool
+	rows   []invRow
+}
+
+type invRow struct {
+	ev  ledger.Event // effective content (meta restricted to the file's columns)
+	bad bool
+}
+
+var invCanonical = []string{"event_id", "occurred_at", "seller", "channel", "customer", "product", "region", "quantity", "unit_price", "amount", "currency"}
+
+func (s *invState) newFile() *invFile {
+	f := &invFile{meta: map[string]bool{}}
+	cols := append([]string(nil), invCanonical...)
+	for _, m := range invMetaCols {
+		if s.rng.Intn(2) == 0 {
+			cols = append(cols, m)
+			f.meta[m] = true
+		}
+	}
+	s.rng.Shuffle(len(cols), func(i, j int) { cols[i], cols[j] = cols[j], cols[i] })
+	f.cols = cols
+	for _, c := range cols {
+		h := c
+		if s.rng.Intn(4) == 0 {
+			h = strings.ToUpper(c)
+		}
+		if f.meta[c] {
+			h = c // meta is keyed by the header as written
+		}
+		f.header = append(f.header, h)
+	}
+	return f
+}
+
+// effective restricts e's metadata to the file's columns.
+func (f *invFile) effective(e ledger.Event) ledger.Event {
+	e.Meta = maps(e.Meta)
+	for k := range e.Meta {
+		if !f.meta[k] {
+			delete(e.Meta, k)
+		}
+	}
+	if len(e.Meta) == 0 {
+		e.Meta = nil
+	}
+	return e
+}
+
+// record renders e (and corrupts it when bad) as the file's fields.
+func (s *invState) record(f *invFile, e ledger.Event, bad bool) []string {
+	spaced := func(v string) string {
+		if s.rng.Intn(10) == 0 {
+			return " " + v + " "
+		}
+		return v
+	}
+	num := func(d decimal.Decimal) string {
+		scale := int32(0)
+		if d.Exponent() < 0 {
+			scale = -d.Exponent()
+		}
+		return d.StringFixed(scale + int32(s.rng.Intn(3)))
+	}
+	rec := make([]string, len(f.cols))
+	corrupt := -1
+	if bad {
+		corrupt = s.rng.Intn(3)
+	}
+	for i, c := range f.cols {
+		var v string
+		switch c {
+		case "event_id":
+			v = spaced(e.EventID)
+		case "occurred_at":
+			if e.DateOnly {
+				v = ledger.DateOf(e.OccurredAt).String()
+			} else {
+				layout := time.RFC3339
+				if e.OccurredAt.Nanosecond() != 0 {
+					layout = time.RFC3339Nano
+				}
+				v = e.OccurredAt.In(pick(s.rng, invZones)).Format(layout)
+			}
+			if corrupt == 0 {
+				v = pick(s.rng, []string{"2026-02-30", "2026-13-01", "yesterday", "2026-01-05T10:00:00", "2026-1-5", "2026-04-31T00:00:00Z"})
+			}
+			v = spaced(v)
+		case "seller":
+			v = spaced(e.Seller)
+		case "channel":
+			v = spaced(e.Channel)
+		case "customer":
+			v = e.Customer
+		case "product":
+			v = e.Product
+		case "region":
+			v = e.Region
+		case "quantity":
+			if e.Quantity != nil {
+				v = num(*e.Quantity)
+			}
+		case "unit_price":
+			if e.UnitPrice != nil {
+				v = num(*e.UnitPrice)
+			}
+		case "amount":
+			if e.Quantity == nil || s.rng.Intn(2) == 0 {
+				v = num(e.Amount)
+			}
+			switch corrupt {
+			case 1:
+				v = pick(s.rng, []string{"1,000.00", "abc", ".5", "NaN", "1e3", "Inf", "--1", "1.0000000000000000001"})
+			case 2:
+				if e.Quantity != nil {
+					v = e.Amount.Add(decimal.New(1, -2)).String() // not quantity × unit_price
+				} else {
+					v = "12 34"
+				}
+			}
+		case "currency":
+			v = e.Currency
+			if s.rng.Intn(6) == 0 {
+				v = strings.ToLower(v)
+			}
+		default:
+			v = e.Meta[c]
+		}
+		rec[i] = v
+	}
+	return rec
+}
+
+func (s *invState) key(source, id string) string {
+	if source == "" {
+		source = "default"
+	}
+	return source + "\x00" + id
+}
+
+// importUsage generates a file, predicts its outcome from the model,
+// imports it and compares.
+func (s *invState) importUsage(ctx context.Context) {
+	f := s.newFile()
+	source := pick(s.rng, invSources)
+	n := 1 + s.rng.Intn(25)
+	var inFile []ledger.Event // rows of this file so far, to repeat
+	badRate := 0                // one row in badRate is bad; 0: none
+	if s.rng.Intn(3) == 0 {
+		badRate = 1 + s.rng.Intn(10)
+	}
+	var records [][]string
+	for i := 0; i < n; i++ {
+		var e ledger.Event
+		switch r := s.rng.Intn(20); {
+		case r < 3 && len(s.known) > 0: // an event posted before
+			e = s.known[s.rng.Intn(len(s.known))]
+		case r < 5 && len(s.known) > 0: // ... changed
+			e = s.changed(s.known[s.rng.Intn(len(s.known))])
+		case r < 7 && len(inFile) > 0: // a row of this file again
+			e = inFile[s.rng.Intn(len(inFile))]
+		case r < 8 && len(inFile) > 0: // ... changed
+			e = s.changed(inFile[s.rng.Intn(len(inFile))])
+		default:
+			e = s.newEvent()
+		}
+		bad := badRate > 0 && s.rng.Intn(badRate) == 0
+		e = f.effective(e)
+		records = append(records, s.record(f, e, bad))
+		f.rows = append(f.rows, invRow{ev: e, bad: bad})
+		inFile = append(inFile, e)
+	}
+	var buf bytes.Buffer
+	if s.rng.Intn(5) == 0 {
+		buf.WriteString("\ufeff")
+	}
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = s.rng.Intn(3) == 0
+	w.Write(f.header)
+	w.WriteAll(records)
+	file := buf.Bytes()
+	sum := sha256.Sum256(file)
+
+	opts := ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op)}
+	switch r := s.rng.Intn(10); {
+	case r < 4:
+		opts.AllowPartial, opts.SHA256, opts.ChunkRows = true, hex.EncodeToString(sum[:]), 1+s.rng.Intn(7)
+	case r < 6:
+		opts.DryRun = true
+	}
+
+	// The prediction: rows in file order against the model.
+	type outcome int
+	const (
+		postedRow outcome = iota
+		dupRow
+		badRow
+	)
+	var want ImportResult
+	pending := map[string]invStored{}
+	var newKnown []ledger.Event
+	outcomes := make([]outcome, len(f.rows))
+	for i, r := range f.rows {
+		want.Rows++
+		if r.bad {
+			want.Rejected++
+			outcomes[i] = badRow
+			continue
+		}
+		k := s.key(source, strings.TrimSpace(r.ev.EventID))
+		content := invContent(&r.ev)
+		old, ok := s.events[k]
+		if !ok {
+			old, ok = pending[k]
+		}
+		switch {
+		case ok && old.content == content:
+			want.Duplicates++
+			outcomes[i] = dupRow
+		case ok:
+			want.Rejected++
+			outcomes[i] = badRow
+		default:
+			want.Posted++
+			late := !s.closed.IsZero() && !r.ev.AccountingDate().After(s.closed)
+			if late {
+				want.Late++
+			}
+			pending[k] = invStored{content: content, late: late}
+			newKnown = append(newKnown, r.ev)
+			outcomes[i] = postedRow
+		}
+	}
+	refused := (want.Rejected > 0 && !opts.AllowPartial) || opts.DryRun
+
+	before := invDigest(s.t, s.db.r)
+	evBefore := s.countEvents()
+	var rejectLines []int
+	opts.OnReject = func(row *usage.Row) error {
+		rejectLines = append(rejectLines, row.Line)
+		return nil
+	}
+	res, err := s.db.ImportUsage(ctx, bytes.NewReader(file), opts)
+	mode := fmt.Sprintf("partial=%v chunk=%d dry=%v source=%q", opts.AllowPartial, opts.ChunkRows, opts.DryRun, source)
+	switch {
+	case want.Rejected > 0 && !opts.AllowPartial:
+		if !errors.Is(err, ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID {
+			s.fatalf("import (%s) with %d bad row(s): error %v, want ErrBadRows\n%s", mode, want.Rejected, err, file)
+		}
+		wantMsg := fmt.Sprintf("%s: %d bad row(s) of %d; nothing imported", opts.FileName, want.Rejected, want.Rows)
+		if err.Error() != wantMsg {
+			s.fatalf("import error %q, want %q", err, wantMsg)
+		}
+	case err != nil:
+		s.fatalf("import (%s): %v\n%s", mode, err, file)
+	}
+	if res.Rows != res.Posted+res.Duplicates+res.Rejected {
+		s.fatalf("import (%s): rows %d != posted %d + duplicates %d + rejected %d", mode, res.Rows, res.Posted, res.Duplicates, res.Rejected)
+	}
+	got := res
+	got.BatchID, got.Entries = 0, 0
+	if got != want {
+		s.fatalf("import (%s): result %+v, the model predicts %+v\n%s", mode, got, want, file)
+	}
+	if len(rejectLines) != want.Rejected {
+		s.fatalf("import (%s): OnReject called %d times, want %d", mode, len(rejectLines), want.Rejected)
+	}
+	if !slices.IsSorted(rejectLines) {
+		s.fatalf("import (%s): rejects out of file order: %v", mode, rejectLines)
+	}
+	stored := s.countEvents() - evBefore
+	if refused {
+		if after := invDigest(s.t, s.db.r); after != before {
+			s.fatalf("refused import (%s, %d rejected) changed the database", mode, want.Rejected)
+		}
+		if res.BatchID != 0 {
+			s.fatalf("refused import (%s): batch %d", mode, res.BatchID)
+		}
+		s.refused++
+		return
+	}
+	if stored != res.Posted {
+		s.fatalf("import (%s): posted %d, but %d new events stored", mode, res.Posted, stored)
+	}
+	if res.BatchID == 0 {
+		s.fatalf("import (%s): no batch", mode)
+	}
+	var b struct{ rows, posted, dups, rejected, late, entries int }
+	var status string
+	if err := s.db.r.QueryRow(`SELECT status, rows, posted, duplicates, rejected, late, entries FROM import_batches WHERE id = ?`, res.BatchID).
+		Scan(&status, &b.rows, &b.posted, &b.dups, &b.rejected, &b.late, &b.entries); err != nil {
+		s.fatalf("batch %d: %v", res.BatchID, err)
+	}
+	if status != "complete" || b.rows != res.Rows || b.posted != res.Posted || b.dups != res.Duplicates || b.rejected != res.Rejected ||
+		b.late != res.Late || b.entries != res.Entries {
+		s.fatalf("batch %d: %s %+v, import says %+v", res.BatchID, status, b, res)
+	}
+	var storedRejects int
+	if err := s.db.r.QueryRow(`SELECT count(*) FROM import_rejects WHERE batch_id = ?`, res.BatchID).Scan(&storedRejects); err != nil {
+		s.fatal(err)
+	}
+	if opts.AllowPartial && storedRejects != res.Rejected || !opts.AllowPartial && storedRejects != 0 {
+		s.fatalf("batch %d (%s): %d stored rejects, %d rejected", res.BatchID, mode, storedRejects, res.Rejected)
+	}
+	for k, v := range pending {
+		s.events[k] = v
+	}
+	s.known = append(s.known, newKnown...)
+	s.posted += res.Posted
+	s.dups += res.Duplicates
+	s.rejected += res.Rejected
+}
+
+func (s *invState) fatal(err error) {
+	s.t.Helper()
+	s.fatalf("%v", err)
+}
+
+func (s *invState) countEvents() int {
+	var n int
+	if err := s.db.r.QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil {
+		s.fatal(err)
+	}
+	return n
+}
+
+var invPairs = [][2]string{{"EUR", "USD"}, {"JPY", "USD"}, {"USD", "EUR"}, {"JPY", "EUR"}, {"USD", "JPY"}, {"EUR", "JPY"}}
+
+// importRates imports a few rates: new ones, exact repeats, and now and
+// then a conflicting one (refused, nothing written).
+func (s *invState) importRates(ctx context.Context) {
+	var b strings.Builder
+	b.WriteString("date,from,to,rate\n")
+	added := map[string]string{}
+	conflict := false
+	seen := map[string]bool{}
+	// Now and then a rate for every pair before every event, after which
+	// runs and evaluations have every rate they need.
+	base := s.rng.Intn(4) == 0
+	n := 1 + s.rng.Intn(4)
+	if base {
+		n = len(invPairs)
+	}
+	for i := 0; i < n; i++ {
+		d := s.randDate().AddDays(-s.rng.Intn(40))
+		p := pick(s.rng, invPairs)
+		if base {
+			d, p = ledger.Date{Year: 2025, Month: 9, Day: 1}, invPairs[i]
+		}
+		k := d.String() + " " + p[0] + " " + p[1]
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		rate := decimal.New(1+s.rng.Int63n(200000), -int32(1+s.rng.Intn(4))).String()
+		if old, ok := s.rates[k]; ok {
+			if s.rng.Intn(3) == 0 && decimal.RequireFromString(old).String() != rate {
+				conflict = true
+			} else {
+				rate = old
+			}
+		} else {
+			added[k] = rate
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", d, p[0], p[1], rate)
+	}
+	before := invDigest(s.t, s.db.r)
+	_, err := s.db.ImportRates(ctx, strings.NewReader(b.String()), RateImportOptions{FileName: "rates.csv"})
+	if conflict {
+		if !errors.Is(err, ErrBadRows) {
+			s.fatalf("conflicting rates: %v, want ErrBadRows\n%s", err, b.String())
+		}
+		if invDigest(s.t, s.db.r) != before {
+			s.fatalf("refused rate import changed the database")
+		}
+		return
+	}
+	if err != nil {
+		s.fatalf("rates: %v\n%s", err, b.String())
+	}
+	for k, v := range added {
+		s.rates[k] = v
+	}
+}
+
+// invContract is the generator's form of a contract: it renders as YAML.
+type invContract struct {
+	id, currency, tz, period string
+	rules                    []invRule
+}
+
+type invRule struct {
+	id, payer, payee string
+	match            map[string][]string
+	rate             string
+	tiers            bool
+	from, until      string
+	untilKey         string // "until" or "through"
+	capTotal, capPer string
+	fx               string
+}
+
+func (c *invContract) yaml() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "id: %s\ncurrency: %s\ntimezone: %s\nperiod: %s\nparties: [a, b, m]\nrules:\n", c.id, c.currency, c.tz, c.period)
+	for _, r := range c.rules {
+		fmt.Fprintf(&b, "  - id: %s\n    payer: %s\n    payee: %s\n", r.id, r.payer, r.payee)
+		if len(r.match) > 0 {
+			var parts []string
+			for _, k := range []string{"seller", "channel", "customer", "product", "region"} {
+				if vs, ok := r.match[k]; ok {
+					q, _ := json.Marshal(vs)
+					parts = append(parts, k+": "+string(q))
+				}
+			}
+			fmt.Fprintf(&b, "    match: {%s}\n", strings.Join(parts, ", "))
+		}
+		if r.tiers {
+			fmt.Fprintf(&b, "    tiers: [{up_to: \"500\", rate: %q}, {rate: \"0.05\"}]\n    tier_window: period\n", r.rate)
+		} else {
+			fmt.Fprintf(&b, "    rate: %q\n", r.rate)
+		}
+		if r.from != "" {
+			fmt.Fprintf(&b, "    from: %s\n", r.from)
+		}
+		if r.until != "" {
+			fmt.Fprintf(&b, "    %s: %s\n", r.untilKey, r.until)
+		}
+		if r.capTotal != "" || r.capPer != "" {
+			var parts []string
+			if r.capTotal != "" {
+				parts = append(parts, fmt.Sprintf("total: %q", r.capTotal))
+			}
+			if r.capPer != "" {
+				parts = append(parts, fmt.Sprintf("per_period: %q", r.capPer))
+			}
+			fmt.Fprintf(&b, "    cap: {%s}\n", strings.Join(parts, ", "))
+		}
+		if r.fx != "" {
+			fmt.Fprintf(&b, "    fx_rule: %s\n", r.fx)
+		}
+	}
+	return b.String()
+}
+
+func (s *invState) randRates(r *invRule) {
+	r.rate = pick(s.rng, []string{"0.10", "0.2", "0.125", "0.333", "1"})
+	r.tiers = s.rng.Intn(5) == 0
+	r.capTotal, r.capPer = "", ""
+	if s.rng.Intn(3) == 0 {
+		r.capTotal = strconv.Itoa(100 * (1 + s.rng.Intn(50)))
+	}
+	if s.rng.Intn(4) == 0 {
+		r.capPer = strconv.Itoa(50 * (1 + s.rng.Intn(20)))
+	}
+}
+
+// randUsage draws what the usage signature covers: match, window, fx rule.
+func (s *invState) randUsage(r *invRule) {
+	r.match = map[string][]string{}
+	if s.rng.Intn(3) > 0 {
+		r.match["seller"] = []string{pick(s.rng, invSellers)}
+		if s.rng.Intn(3) == 0 {
+			r.match["seller"] = append(r.match["seller"], pick(s.rng, invSellers))
+		}
+	}
+	if s.rng.Intn(2) == 0 {
+		r.match["channel"] = []string{pick(s.rng, invChannels), pick(s.rng, invChannels)}
+	}
+	if s.rng.Intn(4) == 0 {
+		r.match["product"] = []string{pick(s.rng, invProducts[:2])}
+	}
+	if s.rng.Intn(5) == 0 {
+		r.match["customer"] = []string{pick(s.rng, invCustomers[:2])}
+	}
+	if s.rng.Intn(5) == 0 {
+		r.match["region"] = []string{pick(s.rng, invRegions[:2])}
+	}
+	r.from, r.until = "", ""
+	if s.rng.Intn(2) == 0 {
+		r.from = s.randDate().String()
+	}
+	if s.rng.Intn(2) == 0 {
+		u := s.randDate()
+		if r.from != "" {
+			f, _ := ledger.ParseDate(r.from)
+			if !u.After(f) {
+				u = f.AddDays(1 + s.rng.Intn(60))
+			}
+		}
+		r.until, r.untilKey = u.String(), pick(s.rng, []string{"until", "through"})
+	}
+	r.fx = pick(s.rng, []string{"", "event_date", "period_end"})
+}
+
+func (s *invState) newContract(id string) *invContract {
+	c := &invContract{id: id, currency: pick(s.rng, invCurrencies),
+		tz:     pick(s.rng, []string{"UTC", "America/New_York", "Asia/Kolkata"}),
+		period: pick(s.rng, []string{"month", "month", "quarter"})}
+	for i := 0; i < 1+s.rng.Intn(3); i++ {
+		r := invRule{id: "r" + strconv.Itoa(i+1)}
+		r.payer = pick(s.rng, []string{"a", "b", "m"})
+		for r.payee = pick(s.rng, []string{"a", "b", "m"}); r.payee == r.payer; r.payee = pick(s.rng, []string{"a", "b", "m"}) {
+		}
+		s.randUsage(&r)
+		s.randRates(&r)
+		c.rules = append(c.rules, r)
+	}
+	return c
+}
+
+func (c *invContract) clone() *invContract {
+	n := *c
+	n.rules = append([]invRule(nil), c.rules...)
+	return &n
+}
+
+// saveContract adds a contract of the pool, or updates one: rates and caps
+// only (same usage signature), or match, window, fx rule or time zone (a
+// new signature); now and then it saves the same document again or adds an
+// existing id (refused), which must write nothing.
+func (s *invState) saveContract(ctx context.Context) {
+	id := pick(s.rng, []string{"k1", "k2", "k3", "k4"})
+	cur := s.contracts[id]
+	var next *invContract
+	update := cur != nil
+	sameSig := false
+	switch {
+	case cur == nil:
+		next = s.newContract(id)
+	case s.rng.Intn(8) == 0: // the same document again
+		next, sameSig = cur, true
+	case s.rng.Intn(8) == 0: // add an existing id
+		next, update = cur.clone(), false
+	case s.rng.Intn(2) == 0: // rates and caps only
+		next, sameSig = cur.clone(), true
+		for i := range next.rules {
+			s.randRates(&next.rules[i])
+		}
+	default:
+		next = cur.clone()
+		switch s.rng.Intn(4) {
+		case 0:
+			next.tz = pick(s.rng, []string{"UTC", "America/New_York", "Asia/Kolkata"})
+		case 1:
+			next = s.newContract(id)
+		default:
+			i := s.rng.Intn(len(next.rules))
+			s.randUsage(&next.rules[i])
+		}
+	}
+	c, err := contracts.Parse([]byte(next.yaml()))
+	if err != nil {
+		s.fatalf("contract:\n%s\n%v", next.yaml(), err)
+	}
+	if sameSig {
+		old, err := contracts.Parse([]byte(cur.yaml()))
+		if err != nil {
+			s.fatal(err)
+		}
+		if old.UsageSignature() != c.UsageSignature() {
+			s.fatalf("a rates-only update changed the usage signature:\n%s\n%s", cur.yaml(), next.yaml())
+		}
+	}
+	before := invDigest(s.t, s.db.r)
+	_, err = s.db.SaveContract(ctx, c, update)
+	if cur != nil && !update {
+		if ledger.ErrorCode(err) != ledger.ECONFLICT {
+			s.fatalf("adding contract %s again: %v, want ECONFLICT", id, err)
+		}
+		if invDigest(s.t, s.db.r) != before {
+			s.fatalf("a refused contract add changed the database")
+		}
+		return
+	}
+	if err != nil {
+		s.fatalf("save contract:\n%s\n%v", next.yaml(), err)
+	}
+	if next == cur && invDigest(s.t, s.db.r) != before {
+		s.fatalf("saving the same contract document again changed the database")
+	}
+	s.contracts[id] = next
+}
+
+func (s *invState) closePeriods(ctx context.Context) {
+	d := s.randDate()
+	if !s.closed.IsZero() && !d.After(s.closed) {
+		d = s.closed.AddDays(1 + s.rng.Intn(20))
+	}
+	if err := s.db.ClosePeriods(ctx, d); err != nil {
+		s.fatalf("close through %s: %v", d, err)
+	}
+	s.closed = d
+}
+
+// run runs every contract through a random date: a refusal must be a
+// missing FX rate and write nothing; a second run right after books nothing.
+func (s *invState) run(ctx context.Context) {
+	through := s.randDate().AddDays(s.rng.Intn(60))
+	before := invDigest(s.t, s.db.r)
+	res, err := s.db.Run(ctx, through)
+	if err != nil {
+		var mr *contracts.MissingRateError
+		if !errors.As(err, &mr) || !strings.HasPrefix(err.Error(), "no FX rate from ") {
+			s.fatalf("run through %s: %v (want nil or a missing FX rate)", through, err)
+		}
+		if invDigest(s.t, s.db.r) != before {
+			s.fatalf("run through %s refused (%v) but changed the database", through, err)
+		}
+		s.runRefused++
+		return
+	}
+	again, err := s.db.Run(ctx, through)
+	if err != nil {
+		s.fatalf("second run through %s: %v", through, err)
+	}
+	for _, rc := range again.Contracts {
+		if rc.Entries != 0 {
+			s.fatalf("second run through %s booked %d entries for %s (first: %+v)", through, rc.Entries, rc.Contract, res)
+		}
+	}
+}
+
+// check runs the invariants that hold after every operation.
+func (s *invState) check(ctx context.Context) {
+	s.t.Helper()
+	if err := s.db.Verify(ctx); err != nil {
+		s.fatalf("Verify: %v", err)
+	}
+	// The stored events are exactly the model's.
+	seen := map[string]bool{}
+	var events []ledger.Event
+	err := s.db.EachEvent(ctx, EventFilter{}, func(e *ledger.Event) error {
+		events = append(events, *e) // its Quantity, UnitPrice and Meta are its own
+		k := s.key(e.Source, e.EventID)
+		if seen[k] {
+			return fmt.Errorf("event %q of source %q stored twice", e.EventID, e.Source)
+		}
+		seen[k] = true
+		want, ok := s.events[k]
+		if !ok {
+			return fmt.Errorf("event %d (%q of source %q) is not in the model", e.ID, e.EventID, e.Source)
+		}
+		if got := invContent(e); got != want.content {
+			return fmt.Errorf("event %d (%q of source %q):\nstored %s\nmodel  %s", e.ID, e.EventID, e.Source, got, want.content)
+		}
+		if e.Late != want.late {
+			return fmt.Errorf("event %d (%q of source %q): late %v, model %v", e.ID, e.EventID, e.Source, e.Late, want.late)
+		}
+		return nil
+	})
+	if err != nil {
+		s.fatal(err)
+	}
+	if len(seen) != len(s.events) {
+		s.fatalf("%d events stored, the model has %d", len(seen), len(s.events))
+	}
+	// Every current contract evaluates from its usage set as from the events.
+	rates, err := loadRates(ctx, s.db.r)
+	if err != nil {
+		s.fatal(err)
+	}
+	cs, err := s.db.Contracts(ctx)
+	if err != nil {
+		s.fatal(err)
+	}
+	if len(cs) != len(s.contracts) {
+		s.fatalf("%d contracts stored, the model has %d", len(cs), len(s.contracts))
+	}
+	for _, sc := range cs {
+		c := sc.Contract
+		if string(c.Canonical()) != string(mustParse(s, s.contracts[c.ID].yaml()).Canonical()) {
+			s.fatalf("contract %s: stored version is not the model's", c.ID)
+		}
+		for _, d := range []ledger.Date{{Year: 2026, Month: 12, Day: 31}, s.randDate()} {
+			s.compareEvaluations(ctx, c, events, c.PeriodOf(d), rates, true)
+		}
+		// A version with other rates and caps (same signature, not stored)
+		// evaluates from the stored set too.
+		v := s.contracts[c.ID].clone()
+		for i := range v.rules {
+			s.randRates(&v.rules[i])
+		}
+		s.compareEvaluations(ctx, mustParse(s, v.yaml()), events, c.PeriodOf(s.randDate()), rates, false)
+	}
+}
+
+func mustParse(s *invState, doc string) *contracts.Contract {
+	c, err := contracts.Parse([]byte(doc))
+	if err != nil {
+		s.fatalf("parse:\n%s\n%v", doc, err)
+	}
+	return c
+}
+
+// compareEvaluations evaluates c through p from its usage set and from the
+// stored events (read by EachEvent, in ID order), and compares the lines as JSON (event IDs included when traced).
+func (s *invState) compareEvaluations(ctx context.Context, c *contracts.Contract, events []ledger.Event, p ledger.Period, rates []ledger.FXRate, trace bool) {
+	s.t.Helper()
+	fromUsage, ok, uerr := evaluateUsage(ctx, s.db.r, c, p, rates, trace)
+	if !ok && uerr == nil {
+		s.fatalf("contract %s has no usage set", c.ID)
+	}
+	fromEvents, eerr := contracts.Compute(c, events, rates, p, contracts.Options{TraceEvents: trace})
+	var mu, me *contracts.MissingRateError
+	switch {
+	case uerr != nil || eerr != nil:
+		if !errors.As(uerr, &mu) || !errors.As(eerr, &me) {
+			s.fatalf("contract %s through %s: from usage: %v; from events: %v", c.ID, p.Label(), uerr, eerr)
+		}
+		// Each names the first rate it missed in its own order (aggregates
+		// in Rows order, events in ID order): both must truly be missing.
+		for _, m := range []*contracts.MissingRateError{mu, me} {
+			for _, r := range rates {
+				if r.From == m.From && r.To == m.To && !r.Date.After(m.Date) {
+					s.fatalf("contract %s through %s: %v, but the rate of %s is stored", c.ID, p.Label(), m, r.Date)
+				}
+			}
+		}
+		return
+	}
+	a, _ := json.Marshal(fromUsage.Lines)
+	b, _ := json.Marshal(fromEvents.Lines)
+	if string(a) != string(b) {
+		s.fatalf("contract %s through %s (trace %v):\nusage  %s\nevents %s\n%s", c.ID, p.Label(), trace, a, b, s.contracts[c.ID].yaml())
+	}
+}
+
+// invDigest hashes a canonical dump of every table and the schema (as
+// dbDigest in invariant_test.go, which lives in the external test package).
+func invDigest(t *testing.T, r *sql.DB) string {
+	t.Helper()
+	h := sha256.New()
+	rows, err := r.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var typ, name, def string
+		rows.Scan(&typ, &name, &def)
+		fmt.Fprintf(h, "%s %s %s\n", typ, name, def)
+		if typ == "table" {
+			tables = append(tables, name)
+		}
+	}
+	rows.Close()
+	for _, tbl := range tables {
+		var cols []string
+		crows, err := r.Query(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for crows.Next() {
+			var c string
+			crows.Scan(&c)
+			cols = append(cols, `quote("`+c+`")`)
+		}
+		crows.Close()
+		var dump sql.NullString
+		q := `SELECT group_concat(` + strings.Join(cols, ` || ',' || `) + `, char(10)) FROM (SELECT * FROM "` + tbl + `" ORDER BY 1, ` + strconv.Itoa(min(2, len(cols))) + `)`
+		if err := r.QueryRow(q).Scan(&dump); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fmt.Fprintf(h, "table %s\n%s\n", tbl, dump.String)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
