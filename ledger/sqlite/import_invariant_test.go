@@ -72,7 +72,7 @@ func TestImportUsageInvariants(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &invState{t: t, rng: rand.New(rand.NewSource(seed)), db: db,
-		events: map[string]invStored{}, rates: map[string]string{}, contracts: map[string]*invContract{}}
+		events: map[string]invStored{}, rates: map[string]string{}, contracts: map[string]*invContract{}, fixed: map[string]string{}}
 	var counts [8]int
 	for op := 0; op < ops; op++ {
 		s.op = op
@@ -102,8 +102,9 @@ func TestImportUsageInvariants(t *testing.T) {
 
 // invStored is the model's view of one stored event.
 type invStored struct {
-	content string
-	late    bool
+	content     string
+	late        bool
+	batch, line int64 // where it was imported from; batch 0 while its import runs
 }
 
 type invState struct {
@@ -118,6 +119,7 @@ type invState struct {
 	nextID    int
 	rates     map[string]string // date from to -> rate
 	contracts map[string]*invContract
+	fixed     map[string]string // contract id -> currency; contract id, rule id -> payer, payee
 
 	posted, dups, rejected, refused, runRefused int
 }
@@ -163,7 +165,7 @@ var (
 	invSources    = []string{"", "billing", "crm"}
 	// Meta columns: a header with a quote, a comma and non-ASCII text.
 	invMetaCols = []string{"note", `ref "x", y`, "коммент"}
-	invMetaVals = []string{`plain`, `say "hi"`, `a,b`, `back\slash`, `back\"q`, `ünïcødé ✓`, "two\nlines", `{"json": [1]}`, ``, ` spaced `}
+	invMetaVals = []string{`plain`, "tab\there", `<b>&amp;</b>`, "\u2028sep", `say "hi"`, `a,b`, `back\slash`, `back\"q`, `ünïcødé ✓`, "two\nlines", `{"json": [1]}`, ``, ` spaced `}
 	invZones    = []*time.Location{time.UTC, time.FixedZone("", -5*3600), time.FixedZone("", 5*3600+1800), time.FixedZone("", 14*3600), time.FixedZone("", -8*3600)}
 )
 
@@ -421,7 +423,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	source := pick(s.rng, invSources)
 	n := 1 + s.rng.Intn(25)
 	var inFile []ledger.Event // rows of this file so far, to repeat
-	badRate := 0                // one row in badRate is bad; 0: none
+	badRate := 0              // one row in badRate is bad; 0: none
 	if s.rng.Intn(3) == 0 {
 		badRate = 1 + s.rng.Intn(10)
 	}
@@ -456,6 +458,18 @@ func (s *invState) importUsage(ctx context.Context) {
 	w.WriteAll(records)
 	file := buf.Bytes()
 	sum := sha256.Sum256(file)
+	// Each row's physical line: the header is line 1; a field with a
+	// newline spans lines.
+	lines := make([]int64, len(records))
+	line := int64(2)
+	for i, rec := range records {
+		lines[i] = line
+		line++
+		for _, v := range rec {
+			line += int64(strings.Count(v, "\n"))
+		}
+	}
+	eventIDHeader := f.header[slices.Index(f.cols, "event_id")]
 
 	opts := ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op)}
 	switch r := s.rng.Intn(10); {
@@ -476,18 +490,26 @@ func (s *invState) importUsage(ctx context.Context) {
 	pending := map[string]invStored{}
 	var newKnown []ledger.Event
 	outcomes := make([]outcome, len(f.rows))
+	type reject struct {
+		line     int64
+		conflict string // the reason's start for a conflict
+	}
+	var wantRejects []reject
 	for i, r := range f.rows {
 		want.Rows++
 		if r.bad {
 			want.Rejected++
 			outcomes[i] = badRow
+			wantRejects = append(wantRejects, reject{line: lines[i]})
 			continue
 		}
 		k := s.key(source, strings.TrimSpace(r.ev.EventID))
 		content := invContent(&r.ev)
 		old, ok := s.events[k]
+		where := fmt.Sprintf("imported in batch %d (line %d)", old.batch, old.line)
 		if !ok {
 			old, ok = pending[k]
+			where = fmt.Sprintf("in line %d of this file", old.line)
 		}
 		switch {
 		case ok && old.content == content:
@@ -496,13 +518,14 @@ func (s *invState) importUsage(ctx context.Context) {
 		case ok:
 			want.Rejected++
 			outcomes[i] = badRow
+			wantRejects = append(wantRejects, reject{line: lines[i], conflict: "conflicts with the version " + where + ": "})
 		default:
 			want.Posted++
 			late := !s.closed.IsZero() && !r.ev.AccountingDate().After(s.closed)
 			if late {
 				want.Late++
 			}
-			pending[k] = invStored{content: content, late: late}
+			pending[k] = invStored{content: content, late: late, line: lines[i]}
 			newKnown = append(newKnown, r.ev)
 			outcomes[i] = postedRow
 		}
@@ -511,9 +534,18 @@ func (s *invState) importUsage(ctx context.Context) {
 
 	before := invDigest(s.t, s.db.r)
 	evBefore := s.countEvents()
-	var rejectLines []int
+	var gotRejects []reject
 	opts.OnReject = func(row *usage.Row) error {
-		rejectLines = append(rejectLines, row.Line)
+		r := reject{line: int64(row.Line)}
+		for _, e := range row.Errors {
+			if strings.HasPrefix(e.Reason, "conflicts with") {
+				if e.Column != eventIDHeader || e.Value != strings.TrimSpace(row.Event.EventID) || e.Line != row.Line {
+					return fmt.Errorf("line %d: conflict reported as %+v", row.Line, e)
+				}
+				r.conflict = e.Reason[:strings.Index(e.Reason, ": ")+2]
+			}
+		}
+		gotRejects = append(gotRejects, r)
 		return nil
 	}
 	res, err := s.db.ImportUsage(ctx, bytes.NewReader(file), opts)
@@ -538,11 +570,8 @@ func (s *invState) importUsage(ctx context.Context) {
 	if got != want {
 		s.fatalf("import (%s): result %+v, the model predicts %+v\n%s", mode, got, want, file)
 	}
-	if len(rejectLines) != want.Rejected {
-		s.fatalf("import (%s): OnReject called %d times, want %d", mode, len(rejectLines), want.Rejected)
-	}
-	if !slices.IsSorted(rejectLines) {
-		s.fatalf("import (%s): rejects out of file order: %v", mode, rejectLines)
+	if !slices.Equal(gotRejects, wantRejects) {
+		s.fatalf("import (%s): rejects (line, conflict) %v, the model predicts %v\n%s", mode, gotRejects, wantRejects, file)
 	}
 	stored := s.countEvents() - evBefore
 	if refused {
@@ -578,7 +607,29 @@ func (s *invState) importUsage(ctx context.Context) {
 	if opts.AllowPartial && storedRejects != res.Rejected || !opts.AllowPartial && storedRejects != 0 {
 		s.fatalf("batch %d (%s): %d stored rejects, %d rejected", res.BatchID, mode, storedRejects, res.Rejected)
 	}
+	if opts.AllowPartial {
+		stored, err := s.db.ImportRejects(ctx, res.BatchID, 0, 1000)
+		if err != nil {
+			s.fatal(err)
+		}
+		var gotLines, wantLines []int64
+		for _, r := range stored {
+			gotLines = append(gotLines, int64(r.Line))
+		}
+		for _, r := range wantRejects {
+			wantLines = append(wantLines, r.line)
+		}
+		if !slices.Equal(gotLines, wantLines) {
+			s.fatalf("batch %d: stored rejects at lines %v, want %v", res.BatchID, gotLines, wantLines)
+		}
+		for _, r := range stored {
+			if rec := records[slices.Index(lines, int64(r.Line))]; !slices.Equal(r.Record, rec) {
+				s.fatalf("batch %d: reject at line %d stored as %q, the file has %q", res.BatchID, r.Line, r.Record, rec)
+			}
+		}
+	}
 	for k, v := range pending {
+		v.batch = res.BatchID
 		s.events[k] = v
 	}
 	s.known = append(s.known, newKnown...)
@@ -769,15 +820,32 @@ func (s *invState) randUsage(r *invRule) {
 	r.fx = pick(s.rng, []string{"", "event_date", "period_end"})
 }
 
+// newContract draws a contract. A contract id keeps its currency, and a
+// rule id its payer and payee, across versions: runs do not move what was
+// booked to other parties or currencies (TestRunAfterRulePartiesChange,
+// TestRunAfterContractCurrencyChange).
 func (s *invState) newContract(id string) *invContract {
-	c := &invContract{id: id, currency: pick(s.rng, invCurrencies),
+	cur, ok := s.fixed[id]
+	if !ok {
+		cur = pick(s.rng, invCurrencies)
+		s.fixed[id] = cur
+	}
+	c := &invContract{id: id, currency: cur,
 		tz:     pick(s.rng, []string{"UTC", "America/New_York", "Asia/Kolkata"}),
 		period: pick(s.rng, []string{"month", "month", "quarter"})}
 	for i := 0; i < 1+s.rng.Intn(3); i++ {
 		r := invRule{id: "r" + strconv.Itoa(i+1)}
-		r.payer = pick(s.rng, []string{"a", "b", "m"})
-		for r.payee = pick(s.rng, []string{"a", "b", "m"}); r.payee == r.payer; r.payee = pick(s.rng, []string{"a", "b", "m"}) {
+		parties, ok := s.fixed[id+" "+r.id]
+		if !ok {
+			payer := pick(s.rng, []string{"a", "b", "m"})
+			payee := payer
+			for payee == payer {
+				payee = pick(s.rng, []string{"a", "b", "m"})
+			}
+			parties = payer + " " + payee
+			s.fixed[id+" "+r.id] = parties
 		}
+		r.payer, r.payee, _ = strings.Cut(parties, " ")
 		s.randUsage(&r)
 		s.randRates(&r)
 		c.rules = append(c.rules, r)
@@ -886,6 +954,7 @@ func (s *invState) run(ctx context.Context) {
 		s.runRefused++
 		return
 	}
+	s.checkBooked(ctx, through)
 	again, err := s.db.Run(ctx, through)
 	if err != nil {
 		s.fatalf("second run through %s: %v", through, err)
@@ -920,8 +989,8 @@ func (s *invState) check(ctx context.Context) {
 		if got := invContent(e); got != want.content {
 			return fmt.Errorf("event %d (%q of source %q):\nstored %s\nmodel  %s", e.ID, e.EventID, e.Source, got, want.content)
 		}
-		if e.Late != want.late {
-			return fmt.Errorf("event %d (%q of source %q): late %v, model %v", e.ID, e.EventID, e.Source, e.Late, want.late)
+		if e.Late != want.late || e.BatchID != want.batch {
+			return fmt.Errorf("event %d (%q of source %q): late %v batch %d, model %v %d", e.ID, e.EventID, e.Source, e.Late, e.BatchID, want.late, want.batch)
 		}
 		return nil
 	})
@@ -1041,4 +1110,145 @@ func invDigest(t *testing.T, r *sql.DB) string {
 		fmt.Fprintf(h, "table %s\n%s\n", tbl, dump.String)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// checkBooked checks, after a run through the date through, that every
+// contract's payables equal what the engine computes: per payer and payee,
+// the sum of the lines' totals through the run's period (or the latest
+// period booked before, as runContract does), in the contract's currency,
+// and nothing in any other currency.
+func (s *invState) checkBooked(ctx context.Context, through ledger.Date) {
+	s.t.Helper()
+	rates, err := loadRates(ctx, s.db.r)
+	if err != nil {
+		s.fatal(err)
+	}
+	cs, err := s.db.Contracts(ctx)
+	if err != nil {
+		s.fatal(err)
+	}
+	bs, err := s.db.TrialBalance(ctx, ledger.BalanceQuery{})
+	if err != nil {
+		s.fatal(err)
+	}
+	for _, sc := range cs {
+		c := sc.Contract
+		booked, err := loadBooked(ctx, s.db.r, c)
+		if err != nil {
+			s.fatal(err)
+		}
+		evalThrough := c.PeriodOf(through)
+		for _, b := range booked {
+			if b.Period.Freq == evalThrough.Freq && evalThrough.Before(b.Period) {
+				evalThrough = b.Period
+			}
+		}
+		res, _, err := evaluateUsage(ctx, s.db.r, c, evalThrough, rates, false)
+		if err != nil {
+			s.fatalf("contract %s through %s after a run: %v", c.ID, evalThrough.Label(), err)
+		}
+		want := map[string]decimal.Decimal{} // account -> balance in c.Currency
+		for _, ln := range res.Lines {
+			a := ledger.SharePayableAccount(ln.Payer, ln.Payee, c.ID)
+			want[a] = want[a].Sub(ln.Total)
+		}
+		suffix := ":" + ledger.AccountSegment(c.ID)
+		for _, b := range bs {
+			if !strings.HasPrefix(b.Account, "liabilities:revshare:") || !strings.HasSuffix(b.Account, suffix) {
+				continue
+			}
+			w := decimal.Zero
+			if b.Currency == c.Currency {
+				w = want[b.Account]
+				delete(want, b.Account)
+			}
+			if !b.Amount.Equal(w) {
+				s.fatalf("after a run through %s: %s %s = %s, the engine says %s (through %s)\n%s",
+					through, b.Account, b.Currency, b.Amount, w, evalThrough.Label(), s.contracts[c.ID].yaml())
+			}
+		}
+		for a, w := range want {
+			if !w.IsZero() {
+				s.fatalf("after a run through %s: %s %s = 0, the engine says %s", through, a, c.Currency, w)
+			}
+		}
+	}
+}
+
+// payables returns the balance of every revenue-share payable of contract
+// id, by "account currency".
+func payables(t *testing.T, db *DB, id string) map[string]string {
+	t.Helper()
+	bs, err := db.TrialBalance(context.Background(), ledger.BalanceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, b := range bs {
+		if strings.HasPrefix(b.Account, "liabilities:revshare:") && strings.HasSuffix(b.Account, ":"+id) {
+			out[b.Account+" "+b.Currency] = b.Amount.String()
+		}
+	}
+	return out
+}
+
+const partiesV1 = `id: k
+currency: USD
+parties: [a, b, m]
+rules:
+  - id: r1
+    payer: a
+    payee: m
+    rate: "0.10"
+`
+
+// TestRunAfterRulePartiesChange: an update gives rule r1 another payer.
+// The run must move the accrual to the new payer (a owes m nothing any
+// more, b owes m 10). It does not: Plan compares the new total with the
+// amount booked for (rule, period) whoever the parties were, sees no
+// difference and books nothing, so a still owes m 10 and b nothing.
+func TestRunAfterRulePartiesChange(t *testing.T) {
+	t.Skip("bug reported: booking.Plan / loadBooked ignore a rule's payer and payee (see the report of TestImportUsageInvariants)")
+	ctx := context.Background()
+	db := openUsageDB(t)
+	saveContract(t, db, partiesV1, false)
+	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", ImportOptions{})
+	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+		t.Fatal(err)
+	}
+	saveContract(t, db, strings.Replace(partiesV1, "payer: a", "payer: b", 1), true)
+	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(payables(t, db, "k"))
+	if want := `{"liabilities:revshare:a:m:k USD":"0","liabilities:revshare:b:m:k USD":"-10"}`; string(got) != want {
+		t.Errorf("payables %s, want %s", got, want)
+	}
+}
+
+// TestRunAfterContractCurrencyChange: an update changes the contract's
+// currency from USD to EUR. The run must reverse the 10 USD accrued and
+// accrue 5 EUR. It does not: Plan subtracts the amount booked in USD from
+// the total computed in EUR and books the difference (-5) in EUR, so the
+// books say 10 USD owed and 5 EUR owed the other way.
+func TestRunAfterContractCurrencyChange(t *testing.T) {
+	t.Skip("bug reported: booking.Plan / loadBooked mix the amounts of contract versions in different currencies (see the report of TestImportUsageInvariants)")
+	ctx := context.Background()
+	db := openUsageDB(t)
+	saveContract(t, db, partiesV1, false)
+	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", ImportOptions{})
+	if _, err := db.ImportRates(ctx, strings.NewReader("date,from,to,rate\n2026-01-01,USD,EUR,0.5\n"), RateImportOptions{FileName: "r.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+		t.Fatal(err)
+	}
+	saveContract(t, db, strings.Replace(partiesV1, "currency: USD", "currency: EUR", 1), true)
+	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(payables(t, db, "k"))
+	if want := `{"liabilities:revshare:a:m:k EUR":"-5","liabilities:revshare:a:m:k USD":"0"}`; string(got) != want {
+		t.Errorf("payables %s, want %s", got, want)
+	}
 }
