@@ -73,6 +73,10 @@ func TestImportUsageInvariants(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	s := &invState{t: t, rng: rand.New(rand.NewSource(seed)), db: db,
 		events: map[string]invStored{}, rates: map[string]string{}, contracts: map[string]*invContract{}, fixed: map[string]string{}}
+	// Usage writers flush every few events, so that one aggregate is often
+	// stored as several rows that add up.
+	defer func(n int) { usageFlushEvents = n }(usageFlushEvents)
+	usageFlushEvents = 1 + s.rng.Intn(8)
 	var counts [8]int
 	for op := 0; op < ops; op++ {
 		s.op = op
@@ -96,6 +100,7 @@ func TestImportUsageInvariants(t *testing.T) {
 		}
 		s.check(ctx)
 	}
+	t.Logf("usage writers flush every %d events; a file of more than 512 rows: %v", usageFlushEvents, s.bigDone)
 	t.Logf("seed %d: %d imports (%d posted, %d duplicates, %d rejected, %d refused), %d rate imports, %d contract saves, %d closes, %d runs (%d refused for FX); %d events stored",
 		seed, counts[0], s.posted, s.dups, s.rejected, s.refused, counts[1], counts[2], counts[3], counts[4], s.runRefused, len(s.events))
 }
@@ -116,6 +121,8 @@ type invState struct {
 
 	events    map[string]invStored // source \x00 event_id -> content
 	known     []ledger.Event       // every event generated and posted, to repeat
+	files     []invPastFile
+	bigDone   bool
 	nextID    int
 	rates     map[string]string // date from to -> rate
 	contracts map[string]*invContract
@@ -416,28 +423,32 @@ func (s *invState) key(source, id string) string {
 	return source + "\x00" + id
 }
 
-// importUsage generates a file, predicts its outcome from the model,
-// imports it and compares.
-func (s *invState) importUsage(ctx context.Context) {
-	f := s.newFile()
-	source := pick(s.rng, invSources)
+// newUsageFile generates a usage CSV: fresh events, events posted before
+// (some changed), rows repeated inside the file (some changed), bad rows.
+func (s *invState) newUsageFile() (f *invFile, source string, records [][]string, file []byte) {
+	f = s.newFile()
+	source = pick(s.rng, invSources)
 	n := 1 + s.rng.Intn(25)
+	if !s.bigDone && s.rng.Intn(30) == 0 {
+		// Once per run, a file longer than a parser batch (512 rows).
+		n, s.bigDone = 520+s.rng.Intn(200), true
+	}
 	var inFile []ledger.Event // rows of this file so far, to repeat
 	badRate := 0              // one row in badRate is bad; 0: none
 	if s.rng.Intn(3) == 0 {
 		badRate = 1 + s.rng.Intn(10)
 	}
-	var records [][]string
+	changes := s.rng.Intn(3) == 0 // conflicts in this file
 	for i := 0; i < n; i++ {
 		var e ledger.Event
 		switch r := s.rng.Intn(20); {
 		case r < 3 && len(s.known) > 0: // an event posted before
 			e = s.known[s.rng.Intn(len(s.known))]
-		case r < 5 && len(s.known) > 0: // ... changed
+		case r < 5 && len(s.known) > 0 && changes: // ... changed
 			e = s.changed(s.known[s.rng.Intn(len(s.known))])
 		case r < 7 && len(inFile) > 0: // a row of this file again
 			e = inFile[s.rng.Intn(len(inFile))]
-		case r < 8 && len(inFile) > 0: // ... changed
+		case r < 8 && len(inFile) > 0 && changes: // ... changed
 			e = s.changed(inFile[s.rng.Intn(len(inFile))])
 		default:
 			e = s.newEvent()
@@ -456,7 +467,36 @@ func (s *invState) importUsage(ctx context.Context) {
 	w.UseCRLF = s.rng.Intn(3) == 0
 	w.Write(f.header)
 	w.WriteAll(records)
-	file := buf.Bytes()
+	return f, source, records, buf.Bytes()
+}
+
+type invPastFile struct {
+	f       *invFile
+	source  string
+	records [][]string
+	file    []byte
+}
+
+// importUsage generates a file (or takes one imported before), predicts its outcome from the model,
+// imports it and compares.
+func (s *invState) importUsage(ctx context.Context) {
+	var (
+		f       *invFile
+		source  string
+		records [][]string
+		file    []byte
+	)
+	if len(s.files) > 0 && s.rng.Intn(8) == 0 {
+		// A file imported (or refused) before, byte for byte, in any mode.
+		old := s.files[s.rng.Intn(len(s.files))]
+		f, source, records, file = old.f, old.source, old.records, old.file
+		if s.rng.Intn(4) == 0 {
+			source = pick(s.rng, invSources)
+		}
+	} else {
+		f, source, records, file = s.newUsageFile()
+		s.files = append(s.files, invPastFile{f, source, records, file})
+	}
 	sum := sha256.Sum256(file)
 	// Each row's physical line: the header is line 1; a field with a
 	// newline spans lines.
