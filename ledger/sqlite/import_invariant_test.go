@@ -285,7 +285,18 @@ type invFile struct {
 	cols   []string // canonical or meta name per column
 	meta   map[string]bool
 	rows   []invRow
+
+	// A file of another layout, read through a mapping (docs/import.md).
+	m          *usage.Mapping
+	dec, thou  byte           // number separators (thou 0: none)
+	loc        *time.Location // of the date-time layout
+	sign       bool           // a Type column (sale / refund) gives the sign, and is kept as metadata
+	fixedCur   string         // an empty currency cell means this one
+	invRenames map[string]string
 }
+
+// invMapped are the other layout's column names.
+var invMapped = map[string]string{"event_id": "Transaction ID", "occurred_at": "Booked", "seller": "Vendor", "channel": "Marketplace", "amount": "Net"}
 
 type invRow struct {
 	ev  ledger.Event // effective content (meta restricted to the file's columns)
@@ -303,12 +314,23 @@ func (s *invState) newFile() *invFile {
 			f.meta[m] = true
 		}
 	}
+	f.dec = '.'
+	if s.rng.Intn(4) == 0 {
+		s.mappedFile(f)
+		if f.sign {
+			cols = append(cols, "Type")
+			f.meta["Type"] = true
+		}
+	}
 	s.rng.Shuffle(len(cols), func(i, j int) { cols[i], cols[j] = cols[j], cols[i] })
 	f.cols = cols
 	for _, c := range cols {
 		h := c
+		if r, ok := f.invRenames[c]; ok {
+			h = r
+		}
 		if s.rng.Intn(4) == 0 {
-			h = strings.ToUpper(c)
+			h = strings.ToUpper(h)
 		}
 		if f.meta[c] {
 			h = c // meta is keyed by the header as written
@@ -318,13 +340,96 @@ func (s *invState) newFile() *invFile {
 	return f
 }
 
-// effective restricts e's metadata to the file's columns.
-func (f *invFile) effective(e ledger.Event) ledger.Event {
+// mappedFile gives f another layout: renamed columns, a day-first date
+// layout and a local date-time one, other number separators, a sign
+// column, a fixed currency.
+func (s *invState) mappedFile(f *invFile) {
+	f.invRenames = map[string]string{}
+	var y strings.Builder
+	y.WriteString("columns:\n")
+	for c, r := range invMapped {
+		if s.rng.Intn(2) == 0 {
+			f.invRenames[c] = r
+			fmt.Fprintf(&y, "  %s: %s\n", c, r)
+		}
+	}
+	if len(f.invRenames) == 0 {
+		y.WriteString("  seller: seller\n")
+	}
+	tz := pick(s.rng, []string{"UTC", "Europe/Paris", "Asia/Kolkata"})
+	f.loc, _ = time.LoadLocation(tz)
+	fmt.Fprintf(&y, "dates:\n  layouts: [\"02.01.2006\", \"2006-01-02 15:04:05\"]\n  timezone: %s\n", tz)
+	switch s.rng.Intn(3) {
+	case 0:
+		f.dec, f.thou = ',', pick(s.rng, []byte{'.', ' ', 0})
+	case 1:
+		f.dec, f.thou = '.', pick(s.rng, []byte{',', '\'', '_'})
+	}
+	if f.dec != '.' || f.thou != 0 {
+		fmt.Fprintf(&y, "number:\n  decimal: %q\n", string(f.dec))
+		if f.thou != 0 {
+			fmt.Fprintf(&y, "  thousands: %q\n", string(f.thou))
+		}
+	}
+	if s.rng.Intn(2) == 0 {
+		f.sign = true
+		y.WriteString("amount:\n  sign_column: Type\n  negative: [refund]\n  positive: [sale]\n")
+	}
+	if s.rng.Intn(3) == 0 {
+		f.fixedCur = pick(s.rng, invCurrencies)
+		fmt.Fprintf(&y, "fixed:\n  currency: %s\n", f.fixedCur)
+	}
+	m, err := usage.ParseMapping("m.yaml", strings.NewReader(y.String()))
+	if err != nil {
+		s.fatalf("mapping:\n%s\n%v", y.String(), err)
+	}
+	f.m = m
+}
+
+// formatNum writes d with at least its scale (plus up to two zeros), in
+// the file's number format, now and then with thousands separators.
+func (s *invState) formatNum(f *invFile, d decimal.Decimal) string {
+	scale := int32(0)
+	if d.Exponent() < 0 {
+		scale = -d.Exponent()
+	}
+	v := d.StringFixed(scale + int32(s.rng.Intn(3)))
+	if f.dec == '.' && f.thou == 0 {
+		return v
+	}
+	sign := ""
+	if strings.HasPrefix(v, "-") {
+		sign, v = "-", v[1:]
+	}
+	ip, fp, _ := strings.Cut(v, ".")
+	if f.thou != 0 && s.rng.Intn(2) == 0 {
+		var g []string
+		for len(ip) > 3 {
+			g = append([]string{ip[len(ip)-3:]}, g...)
+			ip = ip[:len(ip)-3]
+		}
+		ip = strings.Join(append([]string{ip}, g...), string(f.thou))
+	}
+	if fp != "" {
+		return sign + ip + string(f.dec) + fp
+	}
+	return sign + ip
+}
+
+// effective restricts e's metadata to the file's columns (and gives it a
+// sign type in a file with a sign column).
+func (s *invState) effective(f *invFile, e ledger.Event) ledger.Event {
 	e.Meta = maps(e.Meta)
 	for k := range e.Meta {
 		if !f.meta[k] {
 			delete(e.Meta, k)
 		}
+	}
+	if f.sign && e.Meta["Type"] == "" {
+		if e.Meta == nil {
+			e.Meta = map[string]string{}
+		}
+		e.Meta["Type"] = pick(s.rng, []string{"sale", "refund"})
 	}
 	if len(e.Meta) == 0 {
 		e.Meta = nil
@@ -340,13 +445,10 @@ func (s *invState) record(f *invFile, e ledger.Event, bad bool) []string {
 		}
 		return v
 	}
-	num := func(d decimal.Decimal) string {
-		scale := int32(0)
-		if d.Exponent() < 0 {
-			scale = -d.Exponent()
-		}
-		return d.StringFixed(scale + int32(s.rng.Intn(3)))
-	}
+	// A refund row of a file with a sign column shows the amount and the
+	// quantity negated.
+	refund := f.sign && e.Meta["Type"] == "refund"
+	num := func(d decimal.Decimal) string { return s.formatNum(f, d) }
 	rec := make([]string, len(f.cols))
 	corrupt := -1
 	if bad {
@@ -358,9 +460,14 @@ func (s *invState) record(f *invFile, e ledger.Event, bad bool) []string {
 		case "event_id":
 			v = spaced(e.EventID)
 		case "occurred_at":
-			if e.DateOnly {
+			switch {
+			case e.DateOnly && f.m != nil && s.rng.Intn(2) == 0:
+				v = e.OccurredAt.Format("02.01.2006")
+			case e.DateOnly:
 				v = ledger.DateOf(e.OccurredAt).String()
-			} else {
+			case f.m != nil && e.OccurredAt.Nanosecond() == 0 && s.rng.Intn(2) == 0:
+				v = e.OccurredAt.In(f.loc).Format("2006-01-02 15:04:05")
+			default:
 				layout := time.RFC3339
 				if e.OccurredAt.Nanosecond() != 0 {
 					layout = time.RFC3339Nano
@@ -383,30 +490,41 @@ func (s *invState) record(f *invFile, e ledger.Event, bad bool) []string {
 			v = e.Region
 		case "quantity":
 			if e.Quantity != nil {
-				v = num(*e.Quantity)
+				q := *e.Quantity
+				if refund {
+					q = q.Neg()
+				}
+				v = num(q)
 			}
 		case "unit_price":
 			if e.UnitPrice != nil {
 				v = num(*e.UnitPrice)
 			}
 		case "amount":
-			if e.Quantity == nil || s.rng.Intn(2) == 0 {
-				v = num(e.Amount)
+			a := e.Amount
+			if refund {
+				a = a.Neg()
 			}
-			switch corrupt {
-			case 1:
+			if e.Quantity == nil || s.rng.Intn(2) == 0 {
+				v = num(a)
+			}
+			switch {
+			case corrupt == 1 && f.m != nil:
+				v = pick(s.rng, []string{"abc", "NaN", "1e3", "Inf", "--1"})
+			case corrupt == 1:
 				v = pick(s.rng, []string{"1,000.00", "abc", ".5", "NaN", "1e3", "Inf", "--1", "1.0000000000000000001"})
-			case 2:
-				if e.Quantity != nil {
-					v = e.Amount.Add(decimal.New(1, -2)).String() // not quantity × unit_price
-				} else {
-					v = "12 34"
-				}
+			case corrupt == 2 && e.Quantity != nil:
+				v = num(a.Add(decimal.New(1, -2))) // not quantity × unit_price
+			case corrupt == 2:
+				v = "12 34 5"
 			}
 		case "currency":
 			v = e.Currency
 			if s.rng.Intn(6) == 0 {
 				v = strings.ToLower(v)
+			}
+			if v == f.fixedCur && s.rng.Intn(2) == 0 {
+				v = ""
 			}
 		default:
 			v = e.Meta[c]
@@ -454,7 +572,7 @@ func (s *invState) newUsageFile() (f *invFile, source string, records [][]string
 			e = s.newEvent()
 		}
 		bad := badRate > 0 && s.rng.Intn(badRate) == 0
-		e = f.effective(e)
+		e = s.effective(f, e)
 		records = append(records, s.record(f, e, bad))
 		f.rows = append(f.rows, invRow{ev: e, bad: bad})
 		inFile = append(inFile, e)
@@ -511,7 +629,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	}
 	eventIDHeader := f.header[slices.Index(f.cols, "event_id")]
 
-	opts := ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op)}
+	opts := ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op), Mapping: f.m}
 	switch r := s.rng.Intn(10); {
 	case r < 4:
 		opts.AllowPartial, opts.SHA256, opts.ChunkRows = true, hex.EncodeToString(sum[:]), 1+s.rng.Intn(7)
@@ -589,7 +707,7 @@ func (s *invState) importUsage(ctx context.Context) {
 		return nil
 	}
 	res, err := s.db.ImportUsage(ctx, bytes.NewReader(file), opts)
-	mode := fmt.Sprintf("partial=%v chunk=%d dry=%v source=%q", opts.AllowPartial, opts.ChunkRows, opts.DryRun, source)
+	mode := fmt.Sprintf("partial=%v chunk=%d dry=%v source=%q mapping=%v", opts.AllowPartial, opts.ChunkRows, opts.DryRun, source, f.m != nil)
 	switch {
 	case want.Rejected > 0 && !opts.AllowPartial:
 		if !errors.Is(err, ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID {
