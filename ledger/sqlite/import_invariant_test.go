@@ -171,10 +171,19 @@ var (
 	invCurrencies = []string{"USD", "EUR", "JPY"}
 	invSources    = []string{"", "billing", "crm"}
 	// Meta columns: a header with a quote, a comma and non-ASCII text.
-	invMetaCols = []string{"note", `ref "x", y`, "коммент"}
-	invMetaVals = []string{`plain`, "tab\there", `<b>&amp;</b>`, "\u2028sep", `say "hi"`, `a,b`, `back\slash`, `back\"q`, `ünïcødé ✓`, "two\nlines", `{"json": [1]}`, ``, ` spaced `}
-	invZones    = []*time.Location{time.UTC, time.FixedZone("", -5*3600), time.FixedZone("", 5*3600+1800), time.FixedZone("", 14*3600), time.FixedZone("", -8*3600)}
+	invMetaCols      = []string{"note", `ref "x", y`, "коммент"}
+	invMetaVals      = []string{`plain`, "tab\there", `<b>&amp;</b>`, "\u2028sep", `say "hi"`, `a,b`, `back\slash`, `back\"q`, `ünïcødé ✓`, "two\nlines", `{"json": [1]}`, ``, ` spaced `}
+	invContractZones = []*time.Location{time.UTC, mustLoc("America/New_York"), mustLoc("Asia/Kolkata")}
+	invZones         = []*time.Location{time.UTC, time.FixedZone("", -5*3600), time.FixedZone("", 5*3600+1800), time.FixedZone("", 14*3600), time.FixedZone("", -8*3600)}
 )
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.Intn(len(xs))] }
 
@@ -221,6 +230,11 @@ func (s *invState) newEvent() ledger.Event {
 			off += time.Duration(s.rng.Intn(1000)) * time.Millisecond
 		}
 		e.OccurredAt = d.In(time.UTC).Add(off).UTC()
+		if s.rng.Intn(4) == 0 {
+			// Midnight in a contract's time zone, or just before.
+			loc := pick(s.rng, invContractZones)
+			e.OccurredAt = d.In(loc).Add(pick(s.rng, []time.Duration{0, -time.Second, -time.Millisecond})).UTC()
+		}
 	}
 	if s.rng.Intn(4) == 0 {
 		q := decimal.New(1+s.rng.Int63n(50), -int32(s.rng.Intn(3)))
@@ -228,6 +242,14 @@ func (s *invState) newEvent() ledger.Event {
 		e.Quantity, e.UnitPrice, e.Amount = &q, &p, q.Mul(p)
 	} else {
 		e.Amount = s.randAmount(s.rng.Intn(5))
+		if s.rng.Intn(20) == 0 {
+			// Up to 18 fractional digits: coefficients leave int64. (The
+			// integer part stays small: a run's obligation over 14 integer
+			// digits is refused by the journal.)
+			sc := 5 + s.rng.Intn(14)
+			e.Amount = decimal.New(s.rng.Int63n(2_000_000)-1_000_000, 0).
+				Add(decimal.New(s.rng.Int63n(decimal.New(1, int32(sc)).IntPart()), -int32(sc)))
+		}
 	}
 	for _, k := range invMetaCols {
 		if v := pick(s.rng, invMetaVals); v != "" && s.rng.Intn(2) == 0 {
@@ -393,7 +415,7 @@ func (s *invState) formatNum(f *invFile, d decimal.Decimal) string {
 	if d.Exponent() < 0 {
 		scale = -d.Exponent()
 	}
-	v := d.StringFixed(scale + int32(s.rng.Intn(3)))
+	v := d.StringFixed(min(18, scale+int32(s.rng.Intn(3)))) // at most 18 fractional digits
 	if f.dec == '.' && f.thou == 0 {
 		return v
 	}
@@ -693,9 +715,11 @@ func (s *invState) importUsage(ctx context.Context) {
 	before := invDigest(s.t, s.db.r)
 	evBefore := s.countEvents()
 	var gotRejects []reject
+	var reasons []string // for failure messages
 	opts.OnReject = func(row *usage.Row) error {
 		r := reject{line: int64(row.Line)}
 		for _, e := range row.Errors {
+			reasons = append(reasons, e.Error())
 			if strings.HasPrefix(e.Reason, "conflicts with") {
 				if e.Column != eventIDHeader || e.Value != strings.TrimSpace(row.Event.EventID) || e.Line != row.Line {
 					return fmt.Errorf("line %d: conflict reported as %+v", row.Line, e)
@@ -715,7 +739,7 @@ func (s *invState) importUsage(ctx context.Context) {
 		}
 		wantMsg := fmt.Sprintf("%s: %d bad row(s) of %d; nothing imported", opts.FileName, want.Rejected, want.Rows)
 		if err.Error() != wantMsg {
-			s.fatalf("import error %q, want %q", err, wantMsg)
+			s.fatalf("import error %q, want %q\n%s", err, wantMsg, strings.Join(reasons, "\n"))
 		}
 	case err != nil:
 		s.fatalf("import (%s): %v\n%s", mode, err, file)
@@ -726,7 +750,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	got := res
 	got.BatchID, got.Entries = 0, 0
 	if got != want {
-		s.fatalf("import (%s): result %+v, the model predicts %+v\n%s", mode, got, want, file)
+		s.fatalf("import (%s): result %+v, the model predicts %+v\n%s\n%s", mode, got, want, file, strings.Join(reasons, "\n"))
 	}
 	if !slices.Equal(gotRejects, wantRejects) {
 		s.fatalf("import (%s): rejects (line, conflict) %v, the model predicts %v\n%s", mode, gotRejects, wantRejects, file)
@@ -838,6 +862,9 @@ func (s *invState) importRates(ctx context.Context) {
 		}
 		seen[k] = true
 		rate := decimal.New(1+s.rng.Int63n(200000), -int32(1+s.rng.Intn(4))).String()
+		if s.rng.Intn(4) == 0 {
+			rate = decimal.New(1+s.rng.Int63n(1_000_000_000_000), -int32(6+s.rng.Intn(8))).String()
+		}
 		if old, ok := s.rates[k]; ok {
 			if s.rng.Intn(3) == 0 && decimal.RequireFromString(old).String() != rate {
 				conflict = true
@@ -1408,5 +1435,24 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 	got, _ := json.Marshal(payables(t, db, "k"))
 	if want := `{"liabilities:revshare:a:m:k EUR":"-5","liabilities:revshare:a:m:k USD":"0"}`; string(got) != want {
 		t.Errorf("payables %s, want %s", got, want)
+	}
+}
+
+// TestImportGroupSumOverJournalLimit: two valid rows (each amount within
+// the documented 14 integer digits) of one seller, channel, currency and
+// day must import. They do not: the importer sums them into one group whose
+// entry posts 100000000000000.00 (15 digits), the journal refuses the
+// posting and the whole import fails with "posting 1: amount ... is too
+// large (at most 14 integer digits)" (not a row error).
+func TestImportGroupSumOverJournalLimit(t *testing.T) {
+	t.Skip("bug reported: import.go storePending/post sum a group past the journal's 14-digit posting limit (see the report of TestImportUsageInvariants)")
+	db := openUsageDB(t)
+	res, err := db.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\n"+
+		"x1,2026-01-10,a,direct,99999999999999.99,USD\nx2,2026-01-10,a,direct,0.01,USD\n"), ImportOptions{FileName: "big.csv"})
+	if err != nil || res.Posted != 2 {
+		t.Fatalf("import: %+v, %v; want 2 posted", res, err)
+	}
+	if err := db.Verify(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
