@@ -1456,3 +1456,61 @@ func TestImportGroupSumOverJournalLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// importWithLayout imports one row whose occurred_at is v, read through a
+// mapping with the date layout layout in Europe/Paris, and returns the
+// stored event's instant.
+func importWithLayout(t *testing.T, layout, v string) time.Time {
+	t.Helper()
+	ctx := context.Background()
+	db := openUsageDB(t)
+	m, err := usage.ParseMapping("m.yaml", strings.NewReader("dates:\n  layouts: [\""+layout+"\"]\n  timezone: Europe/Paris\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	res, err := db.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\ne1,"+v+",a,direct,1.00,USD\n"),
+		ImportOptions{FileName: "m.csv", Mapping: m, OnReject: func(r *usage.Row) error {
+			for _, e := range r.Errors {
+				reasons = append(reasons, e.Error())
+			}
+			return nil
+		}})
+	if err != nil || res.Posted != 1 {
+		t.Fatalf("import: %+v, %v %q; want 1 posted", res, err, reasons)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	var at time.Time
+	if err := db.EachEvent(ctx, EventFilter{}, func(e *ledger.Event) error { at = e.OccurredAt; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// TestImportLayoutLikeRFC3339: a mapping's layout "2006-01-02T15:04" reads
+// "2026-01-05T10:00" as 10:00 in Paris. The event must be stored in
+// canonical form (2026-01-05T10:00:00+01:00). It is stored as written,
+// because usage.Reader.parseRow keeps the text of every value that
+// isISOShape (starts like RFC 3339) whatever parsed it: the stored event
+// cannot be decoded, so Verify, EachEvent, and every rebuild of usage
+// aggregates fail for the whole database, for good (events are immutable).
+func TestImportLayoutLikeRFC3339(t *testing.T) {
+	t.Skip("bug reported: ledger/usage/reader.go parseRow stores a layout-parsed occurred_at as written when it looks like RFC 3339 (see the report of TestImportUsageInvariants)")
+	if at := importWithLayout(t, "2006-01-02T15:04", "2026-01-05T10:00"); !at.Equal(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("stored at %s, want 2026-01-05T09:00:00Z", at)
+	}
+}
+
+// TestImportLayoutWithoutOffset: a mapping's layout "2006-01-02T15:04:05"
+// with a time zone is how an export of local times without an offset is
+// read (docs/import.md: layouts are tried after the canonical forms). The
+// row is refused instead ("RFC 3339 timestamp without a time zone offset"):
+// usage.Reader.parseTime returns that reason before it tries the layouts.
+func TestImportLayoutWithoutOffset(t *testing.T) {
+	t.Skip("bug reported: ledger/usage/reader.go parseTime refuses a zone-less ISO timestamp before trying the mapping's layouts (see the report of TestImportUsageInvariants)")
+	if at := importWithLayout(t, "2006-01-02T15:04:05", "2026-01-05T10:00:00"); !at.Equal(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("stored at %s, want 2026-01-05T09:00:00Z", at)
+	}
+}
