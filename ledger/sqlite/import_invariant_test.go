@@ -79,7 +79,7 @@ func TestImportUsageInvariants(t *testing.T) {
 	usageFlushEvents = 1 + s.rng.Intn(8)
 	var counts [8]int
 	for op := 0; op < ops; op++ {
-		s.op = op
+		s.op, s.ops = op, ops
 		clock.Advance(time.Duration(1+s.rng.Intn(3000)) * time.Millisecond)
 		switch r := s.rng.Intn(100); {
 		case r < 55:
@@ -117,6 +117,7 @@ type invState struct {
 	rng    *rand.Rand
 	db     *DB
 	op     int
+	ops    int
 	closed ledger.Date
 
 	events    map[string]invStored // source \x00 event_id -> content
@@ -569,8 +570,9 @@ func (s *invState) newUsageFile() (f *invFile, source string, records [][]string
 	f = s.newFile()
 	source = pick(s.rng, invSources)
 	n := 1 + s.rng.Intn(25)
-	if !s.bigDone && s.rng.Intn(30) == 0 {
-		// Once per run, a file longer than a parser batch (512 rows).
+	if !s.bigDone && s.op >= s.ops-30 && s.rng.Intn(8) == 0 {
+		// Once per run, near the end (every check after it reads its
+		// events), a file longer than a parser batch (512 rows).
 		n, s.bigDone = 513+s.rng.Intn(40), true
 	}
 	var inFile []ledger.Event // rows of this file so far, to repeat
