@@ -339,12 +339,12 @@ func (r *Reader) parseRow(row *Row) {
 	ev.EventID = text(fEventID, true)
 	if v, col := r.value(rec, fOccurredAt); v == "" {
 		bad(col, fOccurredAt, v, "required")
-	} else if t, dateOnly, reason := r.parseTime(v); reason != "" {
+	} else if t, dateOnly, canonical, reason := r.parseTime(v); reason != "" {
 		bad(col, fOccurredAt, v, reason)
 	} else {
 		ev.OccurredAt, ev.DateOnly = t, dateOnly
 		row.OccurredText = v
-		if !isISOShape(v) {
+		if !canonical {
 			// A mapping layout: store the canonical form.
 			if dateOnly {
 				row.OccurredText = t.Format(ledger.DateLayout)
@@ -440,26 +440,29 @@ func (r *Reader) parseRow(row *Row) {
 	}
 }
 
-// parseTime reads an RFC 3339 timestamp, a date YYYY-MM-DD or one of the
-// mapping's layouts. A date is midnight UTC of that date with dateOnly set.
-func (r *Reader) parseTime(s string) (t time.Time, dateOnly bool, reason string) {
+// parseTime reads an occurred_at value: a date YYYY-MM-DD or an RFC 3339
+// timestamp (canonical: the text can be stored as is), else one of the
+// mapping's layouts (the caller stores the canonical form of what it gives).
+// A value shaped like RFC 3339 that is not one (no offset, say) may still
+// match a layout; when none does, the reason names the RFC 3339 problem.
+func (r *Reader) parseTime(s string) (t time.Time, dateOnly, canonical bool, reason string) {
 	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 		if d, ok := parseISODate(s); ok {
-			return d, true, ""
+			return d, true, true, ""
 		}
 		if allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) {
-			return time.Time{}, false, "no such date"
+			return time.Time{}, false, false, "no such date"
 		}
 	}
+	isoReason := ""
 	if len(s) > 10 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't') {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t, false, ""
+			return t, false, true, ""
 		}
 		if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-			return time.Time{}, false, "RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)"
-		}
-		if _, ok := parseISODate(s[:10]); !ok && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:10]) {
-			return time.Time{}, false, "no such date"
+			isoReason = "RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)"
+		} else if _, ok := parseISODate(s[:10]); !ok && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:10]) {
+			return time.Time{}, false, false, "no such date"
 		}
 	}
 	for _, l := range r.m.layouts {
@@ -469,20 +472,17 @@ func (r *Reader) parseTime(s string) (t time.Time, dateOnly bool, reason string)
 		}
 		if l.dateOnly {
 			y, mo, d := t.Date()
-			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, ""
+			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, false, ""
 		}
-		return t, false, ""
+		return t, false, false, ""
+	}
+	if isoReason != "" {
+		return time.Time{}, false, false, isoReason
 	}
 	if len(r.m.layouts) > 0 {
-		return time.Time{}, false, "not an RFC 3339 timestamp, a date YYYY-MM-DD or a date in one of the mapping's layouts"
+		return time.Time{}, false, false, "not an RFC 3339 timestamp, a date YYYY-MM-DD or a date in one of the mapping's layouts"
 	}
-	return time.Time{}, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
-}
-
-// isISOShape reports whether s is a date YYYY-MM-DD or starts as an RFC
-// 3339 timestamp does: the forms parseTime reads before any mapping layout.
-func isISOShape(s string) bool {
-	return len(s) >= 10 && s[4] == '-' && s[7] == '-' && (len(s) == 10 || s[10] == 'T' || s[10] == 't')
+	return time.Time{}, false, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
 }
 
 // parseISODate parses YYYY-MM-DD without time.Parse (it is on the hot path)
