@@ -231,12 +231,20 @@ type groupKey struct {
 }
 
 type group struct {
-	key         groupKey
+	key groupKey
+	// part numbers the entries of one key: a key whose events would sum
+	// past what one posting holds continues in a new part (entry).
+	part        int
 	no          int64
 	sum         decimal.Decimal
+	bound       decimal.Decimal // the sum of |amount| of the rows given to it: |sum| stays below it
 	events      int
 	first, last int64 // event IDs
 }
+
+// maxGroupAmount is the journal's bound on a posting (docs/ledger.md: at
+// most 14 integer digits).
+var maxGroupAmount = decimal.New(1, 14)
 
 func (im *importer) crash(name string) {
 	if im.opts.CrashPoint != nil {
@@ -624,12 +632,19 @@ func (im *importer) storePending() error {
 			k.late, k.date = true, im.closed.AddDays(1)
 		}
 		g := im.groups[k]
-		if g == nil {
+		abs := p.ev.Amount.Abs()
+		if g == nil || g.bound.Add(abs).Cmp(maxGroupAmount) >= 0 {
+			// A new key, or one whose entry could not hold this row too.
+			part := 0
+			if g != nil {
+				part = g.part + 1
+			}
 			im.nextGroup++
-			g = &group{key: k, no: im.nextGroup}
+			g = &group{key: k, part: part, no: im.nextGroup}
 			im.groups[k] = g
 			im.order = append(im.order, g)
 		}
+		g.bound = g.bound.Add(abs)
 		p.group = g
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
@@ -867,6 +882,15 @@ func (im *importer) segmentID() string {
 	return id
 }
 
+// partSuffix tells apart the entry keys of one group key's parts (none for
+// the first, so that the keys of ordinary imports stay as they were).
+func partSuffix(part int) string {
+	if part == 0 {
+		return ""
+	}
+	return ":part" + strconv.Itoa(part+1)
+}
+
 // post books one entry per group that got events, in the order the groups
 // appeared, and links each group to its entry.
 func (im *importer) post() error {
@@ -897,8 +921,8 @@ func (im *importer) post() error {
 			late = "true"
 		}
 		entries[i] = ledger.Entry{
-			Key: ledger.Key{Source: EntrySourceImport, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s",
-				im.opts.Source, sha, im.segmentID(), k.seller, k.channel, k.currency, k.date, late)},
+			Key: ledger.Key{Source: EntrySourceImport, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s%s",
+				im.opts.Source, sha, im.segmentID(), k.seller, k.channel, k.currency, k.date, late, partSuffix(g.part))},
 			Date:        k.date,
 			Description: fmt.Sprintf("usage %s/%s %s: %d event(s) from import batch %d", k.seller, k.channel, k.currency, g.events, im.res.BatchID),
 			Meta: map[string]string{

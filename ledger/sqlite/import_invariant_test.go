@@ -1466,20 +1466,22 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 
 // TestImportGroupSumOverJournalLimit: two valid rows (each amount within
 // the documented 14 integer digits) of one seller, channel, currency and
-// day must import. They do not: the importer sums them into one group whose
-// entry posts 100000000000000.00 (15 digits), the journal refuses the
-// posting and the whole import fails with "posting 1: amount ... is too
-// large (at most 14 integer digits)" (not a row error).
+// day must import. Summed into one entry they would post 100000000000000.00
+// (15 digits), which the journal refuses (the whole import used to fail
+// so); the second row goes to a second entry of the same key (":part2").
 func TestImportGroupSumOverJournalLimit(t *testing.T) {
-	t.Skip("bug reported: import.go storePending/post sum a group past the journal's 14-digit posting limit (see the report of TestImportUsageInvariants)")
 	db := openUsageDB(t)
 	res, err := db.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\n"+
 		"x1,2026-01-10,a,direct,99999999999999.99,USD\nx2,2026-01-10,a,direct,0.01,USD\n"), ImportOptions{FileName: "big.csv"})
-	if err != nil || res.Posted != 2 {
-		t.Fatalf("import: %+v, %v; want 2 posted", res, err)
+	if err != nil || res.Posted != 2 || res.Entries != 2 {
+		t.Fatalf("import: %+v, %v; want 2 posted in 2 entries", res, err)
 	}
 	if err := db.Verify(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	e, err := db.Entry(context.Background(), 2)
+	if err != nil || !strings.HasSuffix(e.Key.ExternalID, ":2026-01-10:false:part2") || ledger.FormatAmount(e.Postings[0].Amount) != "0.01" {
+		t.Fatalf("second entry: %+v, %v", e, err)
 	}
 }
 
