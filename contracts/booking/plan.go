@@ -44,12 +44,19 @@ type Computed struct {
 
 // Booked is the sum of everything booked so far for one Ref.
 type Booked struct {
-	Payer, Payee string
+	Payer, Payee string // of the last booking
 	Period       ledger.Period
 	Base         decimal.Decimal // the base as of the last booking
-	Amount       decimal.Decimal // sum of booked amounts
+	Amount       decimal.Decimal // sum of booked amounts, whatever the parties
 	Count        int             // bookings so far (numbers the next key)
+	// ByPair splits Amount by payer and payee (an amendment may have given
+	// the rule other parties); nil means all of it is between the rule's
+	// current parties.
+	ByPair map[Pair]decimal.Decimal
 }
+
+// Pair is a payer and a payee.
+type Pair struct{ Payer, Payee string }
 
 // Booking is one entry a run posts.
 type Booking struct {
@@ -67,8 +74,10 @@ type Booking struct {
 // Plan returns the bookings that bring every Ref to its computed value.
 // closedThrough is the last closed date (zero if none); freq is the
 // contract's period frequency. Refs that are booked but no longer computed
-// (a rule removed by an amendment) are brought back to zero. Bookings come
-// in a stable order: by period, then rule.
+// (a rule removed by an amendment) are brought back to zero, and so is what
+// was booked between other parties than the rule's current ones (an
+// amendment that changed its payer or payee). Bookings come in a stable
+// order: by period, then rule (then parties).
 func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date, freq ledger.Frequency) []Booking {
 	type target struct {
 		payer, payee string
@@ -88,21 +97,40 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 	var out []Booking
 	for ref, t := range targets {
 		b := booked[ref]
-		delta := t.amount.Sub(b.Amount)
-		baseDelta := t.base.Sub(b.Base)
-		if delta.IsZero() {
-			continue
+		seq := b.Count
+		book := func(p Pair, base, baseDelta, delta decimal.Decimal) {
+			seq++
+			bk := Booking{Ref: ref, Payer: p.Payer, Payee: p.Payee, Kind: Accrual, Date: t.period.Last(),
+				Base: base, BaseDelta: baseDelta, AmountDelta: delta, Seq: seq}
+			if !closedThrough.IsZero() && !t.period.Last().After(closedThrough) {
+				bk.Kind = Adjustment
+				bk.Date = firstOpen
+			}
+			bk.BookedIn = ledger.PeriodOf(freq, bk.Date)
+			out = append(out, bk)
 		}
-		bk := Booking{Ref: ref, Payer: t.payer, Payee: t.payee, Kind: Accrual, Date: t.period.Last(),
-			Base: t.base, BaseDelta: baseDelta, AmountDelta: delta, Seq: b.Count + 1}
-		if !closedThrough.IsZero() && !t.period.Last().After(closedThrough) {
-			bk.Kind = Adjustment
-			bk.Date = firstOpen
+		current := Pair{t.payer, t.payee}
+		amounts := b.ByPair
+		if amounts == nil {
+			amounts = map[Pair]decimal.Decimal{current: b.Amount}
 		}
-		bk.BookedIn = ledger.PeriodOf(freq, bk.Date)
-		out = append(out, bk)
+		others := make([]Pair, 0, len(amounts))
+		for p, amt := range amounts {
+			if p != current && !amt.IsZero() {
+				others = append(others, p)
+			}
+		}
+		sort.Slice(others, func(i, j int) bool {
+			return others[i].Payer < others[j].Payer || others[i].Payer == others[j].Payer && others[i].Payee < others[j].Payee
+		})
+		for _, p := range others {
+			book(p, b.Base, decimal.Zero, amounts[p].Neg()) // another pair's share goes back to zero
+		}
+		if delta := t.amount.Sub(amounts[current]); !delta.IsZero() {
+			book(current, t.base, t.base.Sub(b.Base), delta)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool {
+	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Date != b.Date {
 			return a.Date.Before(b.Date)
@@ -110,7 +138,10 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 		if a.Period != b.Period {
 			return a.Period < b.Period
 		}
-		return a.Rule < b.Rule
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Seq < b.Seq
 	})
 	return out
 }

@@ -35,6 +35,9 @@ func summary(bs []Booking) []string {
 	for _, b := range bs {
 		out = append(out, string(b.Kind)+" "+b.Rule+" "+b.Period+" on "+b.Date.String()+" in "+b.BookedIn.Label()+
 			" base "+b.Base.String()+" Δbase "+b.BaseDelta.String()+" Δ "+b.AmountDelta.String()+" #"+string(rune('0'+b.Seq)))
+		if b.Payer != "openai" || b.Payee != "microsoft" {
+			out[len(out)-1] += " " + b.Payer + "→" + b.Payee
+		}
 	}
 	return out
 }
@@ -85,6 +88,20 @@ func TestPlan(t *testing.T) {
 			booked: map[Ref]Booked{{"gone", "2026-01"}: {Payer: "openai", Payee: "microsoft", Period: month("2026-01"), Base: d("100"), Amount: d("20.00"), Count: 1}},
 			closed: "2026-01-31",
 			want:   []string{"adjustment gone 2026-01 on 2026-02-01 in 2026-02 base 0 Δbase -100 Δ -20 #2"},
+		},
+		{
+			// An amendment made microsoft the payer of r (openai had booked
+			// 20, then 5): openai's share goes back to zero, microsoft's is
+			// booked in full.
+			name:     "new parties of a rule: the old pair's bookings are reversed",
+			computed: []Computed{{Rule: "r", Payer: "microsoft", Payee: "openai", Period: month("2026-01"), Base: d("100"), Amount: d("20.00")}},
+			booked: map[Ref]Booked{{"r", "2026-01"}: {Payer: "openai", Payee: "microsoft", Period: month("2026-01"), Base: d("100"),
+				Amount: d("25.00"), Count: 2, ByPair: map[Pair]decimal.Decimal{{"openai", "microsoft"}: d("25.00")}}},
+			closed: "2026-01-31",
+			want: []string{
+				"adjustment r 2026-01 on 2026-02-01 in 2026-02 base 100 Δbase 0 Δ -25 #3",
+				"adjustment r 2026-01 on 2026-02-01 in 2026-02 base 100 Δbase 0 Δ 20 #4 microsoft→openai",
+			},
 		},
 	}
 	for _, tt := range tests {

@@ -259,7 +259,13 @@ func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[book
 		b := out[ref]
 		b.Payer, b.Payee, b.Period = payer, payee, p
 		b.Base = decimal.RequireFromString(base)
-		b.Amount = b.Amount.Add(decimal.RequireFromString(amount))
+		amt := decimal.RequireFromString(amount)
+		b.Amount = b.Amount.Add(amt)
+		if b.ByPair == nil {
+			b.ByPair = map[booking.Pair]decimal.Decimal{}
+		}
+		pair := booking.Pair{Payer: payer, Payee: payee}
+		b.ByPair[pair] = b.ByPair[pair].Add(amt)
 		b.Count++
 		out[ref] = b
 	}
