@@ -45,6 +45,11 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 			version = latest
 			return nil
 		}
+		if latest > 0 {
+			if err := sameCurrencyOnceBooked(ctx, tx, c, latestDoc.String); err != nil {
+				return err
+			}
+		}
 		version = latest + 1
 		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO contracts (id, version, document, recorded_at) VALUES (?, ?, ?, ?)`,
 			c.ID, version, doc, tx.Now.Format(time.RFC3339Nano))
@@ -57,6 +62,29 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		return pruneUsage(ctx, tx)
 	})
 	return version, err
+}
+
+// sameCurrencyOnceBooked refuses an update that changes the contract's
+// currency after a run booked obligations under it: the bookings of the
+// two versions would mix currencies in the contract's payables and
+// statements.
+func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, latestDoc string) error {
+	prev, err := contracts.Parse([]byte(latestDoc))
+	if err != nil {
+		return fmt.Errorf("stored contract %s: %w", c.ID, err)
+	}
+	if prev.Currency == c.Currency {
+		return nil
+	}
+	var n int
+	if err := tx.SQL().QueryRowContext(ctx, `SELECT count(*) FROM bookings WHERE contract = ?`, c.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	return ledger.Errorf(ledger.ECONFLICT, "contract %q: its currency cannot change from %s to %s once obligations are booked under it (%d booking(s)): add a new contract instead",
+		c.ID, prev.Currency, c.Currency, n)
 }
 
 // Contract returns the latest version of a contract (ENOTFOUND if none).
