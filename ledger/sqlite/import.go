@@ -237,14 +237,14 @@ type group struct {
 	part        int
 	no          int64
 	sum         decimal.Decimal
-	bound       decimal.Decimal // the sum of |amount| of the rows given to it: |sum| stays below it
+	bound       int64 // the sum of |integer part| + 1 of the rows given to it: |sum| stays below it
 	events      int
 	first, last int64 // event IDs
 }
 
 // maxGroupAmount is the journal's bound on a posting (docs/ledger.md: at
 // most 14 integer digits).
-var maxGroupAmount = decimal.New(1, 14)
+const maxGroupAmount = 100_000_000_000_000
 
 func (im *importer) crash(name string) {
 	if im.opts.CrashPoint != nil {
@@ -632,8 +632,12 @@ func (im *importer) storePending() error {
 			k.late, k.date = true, im.closed.AddDays(1)
 		}
 		g := im.groups[k]
-		abs := p.ev.Amount.Abs()
-		if g == nil || g.bound.Add(abs).Cmp(maxGroupAmount) >= 0 {
+		// An integer bound, cheap per row: |amount| < |integer part| + 1.
+		whole := p.ev.Amount.IntPart()
+		if whole < 0 {
+			whole = -whole
+		}
+		if g == nil || g.bound+whole+1 >= maxGroupAmount {
 			// A new key, or one whose entry could not hold this row too.
 			part := 0
 			if g != nil {
@@ -644,7 +648,7 @@ func (im *importer) storePending() error {
 			im.groups[k] = g
 			im.order = append(im.order, g)
 		}
-		g.bound = g.bound.Add(abs)
+		g.bound += whole + 1
 		p.group = g
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
