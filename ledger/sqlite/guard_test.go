@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -91,7 +92,7 @@ func TestDatabaseGuards(t *testing.T) {
 		{"journal head forged", []string{`UPDATE journal_head SET hash = 'forged'`}, "the journal head only moves forward, to an existing entry"},
 		{"journal head deleted", []string{`DELETE FROM journal_head`}, "the journal head cannot be deleted"},
 	}
-	before := dbDigest(t, db.Reader())
+	before := sqlite.DBDigest(t, db.Reader())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tx, err := raw.Begin()
@@ -111,7 +112,7 @@ func TestDatabaseGuards(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
-			if dbDigest(t, db.Reader()) != before {
+			if sqlite.DBDigest(t, db.Reader()) != before {
 				t.Fatal("a refused write changed the database")
 			}
 		})

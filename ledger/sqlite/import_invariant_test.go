@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -749,7 +748,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	}
 	refused := (want.Rejected > 0 && !opts.AllowPartial) || opts.DryRun
 
-	before := invDigest(s.t, s.db.r)
+	before := dbDigest(s.t, s.db.r)
 	evBefore := s.countEvents()
 	var gotRejects []reject
 	var reasons []string // for failure messages
@@ -794,7 +793,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	}
 	stored := s.countEvents() - evBefore
 	if refused {
-		if after := invDigest(s.t, s.db.r); after != before {
+		if after := dbDigest(s.t, s.db.r); after != before {
 			s.fatalf("refused import (%s, %d rejected) changed the database", mode, want.Rejected)
 		}
 		if res.BatchID != 0 {
@@ -930,7 +929,7 @@ func (s *invState) importRates(ctx context.Context) {
 		}
 		fmt.Fprintf(&b, "%s,%s,%s,%s\n", d, p[0], p[1], rate)
 	}
-	before := invDigest(s.t, s.db.r)
+	before := dbDigest(s.t, s.db.r)
 	res, err := s.db.ImportRates(ctx, strings.NewReader(b.String()), RateImportOptions{FileName: "rates.csv"})
 	got := res
 	got.BatchID = 0
@@ -941,7 +940,7 @@ func (s *invState) importRates(ctx context.Context) {
 		if !errors.Is(err, ErrBadRows) || res.BatchID != 0 {
 			s.fatalf("conflicting rates: batch %d, %v; want ErrBadRows\n%s", res.BatchID, err, b.String())
 		}
-		if invDigest(s.t, s.db.r) != before {
+		if dbDigest(s.t, s.db.r) != before {
 			s.fatalf("refused rate import changed the database")
 		}
 		return
@@ -1142,7 +1141,7 @@ func (s *invState) saveContract(ctx context.Context) {
 	if err := s.db.r.QueryRow(`SELECT count(*) FROM bookings WHERE contract = ?`, id).Scan(&booked); err != nil {
 		s.fatal(err)
 	}
-	before := invDigest(s.t, s.db.r)
+	before := dbDigest(s.t, s.db.r)
 	_, err = s.db.SaveContract(ctx, c, update)
 	if cur != nil && update && next.currency != cur.currency && booked > 0 {
 		want := fmt.Sprintf("contract %q: its currency cannot change from %s to %s once obligations are booked under it (%d booking(s)): add a new contract instead",
@@ -1150,7 +1149,7 @@ func (s *invState) saveContract(ctx context.Context) {
 		if ledger.ErrorCode(err) != ledger.ECONFLICT || ledger.ErrorMessage(err) != want {
 			s.fatalf("currency change of %s: %v, want %s", id, err, want)
 		}
-		if invDigest(s.t, s.db.r) != before {
+		if dbDigest(s.t, s.db.r) != before {
 			s.fatalf("a refused currency change changed the database")
 		}
 		s.currencyRefused++
@@ -1160,7 +1159,7 @@ func (s *invState) saveContract(ctx context.Context) {
 		if ledger.ErrorCode(err) != ledger.ECONFLICT {
 			s.fatalf("adding contract %s again: %v, want ECONFLICT", id, err)
 		}
-		if invDigest(s.t, s.db.r) != before {
+		if dbDigest(s.t, s.db.r) != before {
 			s.fatalf("a refused contract add changed the database")
 		}
 		return
@@ -1168,7 +1167,7 @@ func (s *invState) saveContract(ctx context.Context) {
 	if err != nil {
 		s.fatalf("save contract:\n%s\n%v", next.yaml(), err)
 	}
-	if next == cur && invDigest(s.t, s.db.r) != before {
+	if next == cur && dbDigest(s.t, s.db.r) != before {
 		s.fatalf("saving the same contract document again changed the database")
 	}
 	s.contracts[id] = next
@@ -1189,14 +1188,14 @@ func (s *invState) closePeriods(ctx context.Context) {
 // missing FX rate and write nothing; a second run right after books nothing.
 func (s *invState) run(ctx context.Context) {
 	through := s.randDate().AddDays(s.rng.Intn(60))
-	before := invDigest(s.t, s.db.r)
+	before := dbDigest(s.t, s.db.r)
 	res, err := s.db.Run(ctx, through)
 	if err != nil {
 		var mr *contracts.MissingRateError
 		if !errors.As(err, &mr) || !strings.HasPrefix(err.Error(), "no FX rate from ") {
 			s.fatalf("run through %s: %v (want nil or a missing FX rate)", through, err)
 		}
-		if invDigest(s.t, s.db.r) != before {
+		if dbDigest(s.t, s.db.r) != before {
 			s.fatalf("run through %s refused (%v) but changed the database", through, err)
 		}
 		s.runRefused++
@@ -1317,47 +1316,6 @@ func (s *invState) compareEvaluations(ctx context.Context, c *contracts.Contract
 	if string(a) != string(b) {
 		s.fatalf("contract %s through %s (trace %v):\nusage  %s\nevents %s\n%s", c.ID, p.Label(), trace, a, b, s.contracts[c.ID].yaml())
 	}
-}
-
-// invDigest hashes a canonical dump of every table and the schema (as
-// dbDigest in invariant_test.go, which lives in the external test package).
-func invDigest(t *testing.T, r *sql.DB) string {
-	t.Helper()
-	h := sha256.New()
-	rows, err := r.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var typ, name, def string
-		rows.Scan(&typ, &name, &def)
-		fmt.Fprintf(h, "%s %s %s\n", typ, name, def)
-		if typ == "table" {
-			tables = append(tables, name)
-		}
-	}
-	rows.Close()
-	for _, tbl := range tables {
-		var cols []string
-		crows, err := r.Query(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for crows.Next() {
-			var c string
-			crows.Scan(&c)
-			cols = append(cols, `quote("`+c+`")`)
-		}
-		crows.Close()
-		var dump sql.NullString
-		q := `SELECT group_concat(` + strings.Join(cols, ` || ',' || `) + `, char(10)) FROM (SELECT * FROM "` + tbl + `" ORDER BY 1, ` + strconv.Itoa(min(2, len(cols))) + `)`
-		if err := r.QueryRow(q).Scan(&dump); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		fmt.Fprintf(h, "table %s\n%s\n", tbl, dump.String)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // checkBooked checks, after a run through the date through, that every

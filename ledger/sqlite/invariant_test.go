@@ -2,13 +2,9 @@ package sqlite_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"math/rand"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,53 +19,6 @@ var (
 	seedFlag = flag.Int64("seed", 0, "seed of TestRandomInvariants (0: from the clock)")
 	opsFlag  = flag.Int("ops", 1000, "operations in TestRandomInvariants")
 )
-
-// dbDigest hashes a canonical dump of every table (rows in key order,
-// values quoted with their SQL type) and the schema. Two databases with
-// equal digests hold the same data. SQLite builds the dump text itself, one
-// query per table, to keep this fast enough to run around every write.
-func dbDigest(t *testing.T, r *sql.DB) string {
-	t.Helper()
-	h := sha256.New()
-	rows, err := r.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var typ, name, def string
-		rows.Scan(&typ, &name, &def)
-		fmt.Fprintf(h, "%s %s %s\n", typ, name, def)
-		if typ == "table" {
-			tables = append(tables, name)
-		}
-	}
-	rows.Close()
-	for _, tbl := range tables {
-		var cols []string
-		crows, err := r.Query(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, tbl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for crows.Next() {
-			var c string
-			crows.Scan(&c)
-			cols = append(cols, `quote("`+c+`")`)
-		}
-		crows.Close()
-		order := "1"
-		if len(cols) > 1 {
-			order = "1, 2"
-		}
-		var dump sql.NullString
-		q := `SELECT group_concat(` + strings.Join(cols, ` || ',' || `) + `, char(10)) FROM (SELECT * FROM "` + tbl + `" ORDER BY ` + order + `)`
-		if err := r.QueryRow(q).Scan(&dump); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		fmt.Fprintf(h, "table %s\n%s\n", tbl, dump.String)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // model is what the books must say: the sum per account and currency of
 // every accepted entry, and the entries by key.
@@ -237,13 +186,13 @@ func TestRandomInvariants(t *testing.T) {
 			if rng.Intn(2) == 0 {
 				batch = []ledger.Entry{m.randEntry(rng, op*10+1), bad, m.randEntry(rng, op*10+2)}
 			}
-			before := dbDigest(t, db.Reader())
+			before := sqlite.DBDigest(t, db.Reader())
 			if _, err := db.Post(ctx, batch); err == nil {
 				t.Fatalf("op %d: %s entry accepted: %+v", op, why, bad)
 			} else if c := ledger.ErrorCode(err); c != ledger.EINVALID && c != ledger.ECONFLICT {
 				t.Fatalf("op %d: %s entry: error %q has code %s", op, why, err, c)
 			}
-			if after := dbDigest(t, db.Reader()); after != before {
+			if after := sqlite.DBDigest(t, db.Reader()); after != before {
 				t.Fatalf("op %d: rejected %s write changed the database", op, why)
 			}
 			rejected++
@@ -251,12 +200,12 @@ func TestRandomInvariants(t *testing.T) {
 			if len(m.posted) == 0 {
 				continue
 			}
-			before := dbDigest(t, db.Reader())
+			before := sqlite.DBDigest(t, db.Reader())
 			res, err := db.Post(ctx, []ledger.Entry{m.posted[rng.Intn(len(m.posted))]})
 			if err != nil || !res[0].Duplicate {
 				t.Fatalf("op %d: retry = %+v, %v; want duplicate", op, res, err)
 			}
-			if dbDigest(t, db.Reader()) != before {
+			if sqlite.DBDigest(t, db.Reader()) != before {
 				t.Fatalf("op %d: an identical retry changed the database", op)
 			}
 		case r < 20: // one transaction of several calls, some failing (and caught)
@@ -292,12 +241,12 @@ func TestRandomInvariants(t *testing.T) {
 			}
 		default: // close forward, or try to close backwards
 			if !m.closed.IsZero() && rng.Intn(3) == 0 {
-				before := dbDigest(t, db.Reader())
+				before := sqlite.DBDigest(t, db.Reader())
 				err := db.ClosePeriods(ctx, m.closed.AddDays(-1-rng.Intn(10)))
 				if ledger.ErrorCode(err) != ledger.EINVALID {
 					t.Fatalf("op %d: closing backwards: %v", op, err)
 				}
-				if dbDigest(t, db.Reader()) != before {
+				if sqlite.DBDigest(t, db.Reader()) != before {
 					t.Fatalf("op %d: a refused close changed the database", op)
 				}
 				continue
