@@ -152,6 +152,21 @@ func (c *Contract) Periods(from, through ledger.Period) []ledger.Period {
 	return out
 }
 
+// FirstPeriod is the contract's period that holds the earliest rule start,
+// or false when no rule has a start.
+func (c *Contract) FirstPeriod() (ledger.Period, bool) {
+	var first ledger.Date
+	for _, r := range c.Rules {
+		if !r.From.IsZero() && (first.IsZero() || r.From.Before(first)) {
+			first = r.From
+		}
+	}
+	if first.IsZero() {
+		return ledger.Period{}, false
+	}
+	return c.PeriodOf(first), true
+}
+
 // Window returns the rule's window as [from, until): from is the zero Date
 // for an open start, until the zero Date for an open end. A `through: D`
 // rule has until D+1.

@@ -75,7 +75,7 @@ func testCaseStatements(t *testing.T, dir, mapping string) {
 	cli(t, db, "import", "usage", filepath.Join(dir, "events.csv"), "--mapping", mapping)
 	cli(t, db, "run", "--through", through.Label())
 
-	first, ok := firstPeriod(c)
+	first, ok := c.FirstPeriod()
 	if !ok {
 		t.Fatal("the contract has no rule with a start date")
 	}

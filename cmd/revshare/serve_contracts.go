@@ -59,7 +59,7 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]htt
 		return nil, err
 	}
 	c := sc.Contract
-	first, ok := firstPeriod(c)
+	first, ok := c.FirstPeriod()
 	if !ok {
 		return []httpapi.StatementSummary{}, nil
 	}

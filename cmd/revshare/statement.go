@@ -106,7 +106,7 @@ func finalizeStatements(ctx context.Context, m *Main, cp ledger.Period) error {
 	end := cp.Last()
 	for _, sc := range cs {
 		c := sc.Contract
-		first, ok := firstPeriod(c)
+		first, ok := c.FirstPeriod()
 		if !ok {
 			continue
 		}
@@ -128,21 +128,6 @@ func finalizeStatements(ctx context.Context, m *Main, cp ledger.Period) error {
 		}
 	}
 	return nil
-}
-
-// firstPeriod is the period of the contract's earliest rule start, or false
-// when no rule has a start.
-func firstPeriod(c *contracts.Contract) (ledger.Period, bool) {
-	var first ledger.Date
-	for _, r := range c.Rules {
-		if !r.From.IsZero() && (first.IsZero() || r.From.Before(first)) {
-			first = r.From
-		}
-	}
-	if first.IsZero() {
-		return ledger.Period{}, false
-	}
-	return c.PeriodOf(first), true
 }
 
 // prevPeriod is the period before p in c's frequency.

@@ -172,7 +172,7 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 	if !hOK || !aOK || !sOK {
 		return
 	}
-	contractStart, hasStart := p.contractStart()
+	contractStart, hasStart := p.contract.FirstPeriod()
 	var first, firstProjected ledger.Period
 	switch {
 	case s.ActualsThrough != nil:
@@ -213,23 +213,6 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 		}
 		p.periods = append(p.periods, q)
 	}
-}
-
-// contractStart is the period of the earliest rule start.
-func (p *Plan) contractStart() (ledger.Period, bool) {
-	var first ledger.Date
-	for _, r := range p.contract.Rules {
-		if r.From.IsZero() {
-			continue
-		}
-		if first.IsZero() || r.From.Before(first) {
-			first = r.From
-		}
-	}
-	if first.IsZero() {
-		return ledger.Period{}, false
-	}
-	return p.contract.PeriodOf(first), true
 }
 
 func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
