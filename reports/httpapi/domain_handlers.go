@@ -127,19 +127,28 @@ func writeEventsCSV(w http.ResponseWriter, r *http.Request, items []EventJSON, n
 		"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"}, rows, next)
 }
 
-func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+// eventOf reads the event the path names, for the API and the web view.
+func (s *Server) eventOf(r *http.Request) (EventJSON, error) {
 	if s.read.Events == nil {
-		return errNotImplemented("events")
+		return EventJSON{}, errNotImplemented("events")
 	}
 	id, err := idParam(r, "id", "event")
 	if err != nil {
-		return err
+		return EventJSON{}, err
 	}
 	e, err := s.read.Events.Event(r.Context(), id)
 	if err != nil {
+		return EventJSON{}, err
+	}
+	return toEventJSON(&e), nil
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.eventOf(r)
+	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toEventJSON(&e))
+	return writeJSON(w, http.StatusOK, e)
 }
 
 func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
@@ -444,6 +453,17 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.writeStatement(w, r, format)
+}
+
+// statementTypes is the Content-Type of each statement format.
+var statementTypes = map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8",
+	"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+// writeStatement writes the statement the path names in format, for the
+// API and the web view (HTML links point into the web view). The caller
+// checks that there is a statements backend.
+func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, format string) error {
 	p, err := periodParam(r, "period")
 	if err != nil {
 		return err
@@ -461,8 +481,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8",
-		"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}[format])
+	w.Header().Set("Content-Type", statementTypes[format])
 	_, err = w.Write(buf.Bytes())
 	return err
 }

@@ -203,18 +203,10 @@ func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Events == nil {
-		return errNotImplemented("events")
-	}
-	id, err := idParam(r, "id", "event")
+	j, err := s.eventOf(r)
 	if err != nil {
 		return err
 	}
-	e, err := s.read.Events.Event(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	j := toEventJSON(&e)
 	return s.render(w, r, http.StatusOK, "event", "Event "+j.Source+"/"+j.EventID, j)
 }
 
@@ -269,20 +261,6 @@ func (s *Server) webStatement(w http.ResponseWriter, r *http.Request) error {
 	if s.read.Statements == nil {
 		return errNotImplemented("statements")
 	}
-	p, err := periodParam(r, "period")
-	if err != nil {
-		return err
-	}
-	st, err := s.read.Statements.Statement(r.Context(), pathVar(r, "id"), p)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := st.RenderHTML(&buf, "/web"); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(buf.Bytes())
-	return err
+	return s.writeStatement(w, r, "html")
 }
