@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -110,7 +111,7 @@ func newTrialBalance(q ledger.BalanceQuery, bs []ledger.Balance) trialBalance {
 		}
 		totals[b.Currency] = totals[b.Currency].Add(b.Amount)
 	}
-	sortStrings(currencies)
+	sort.Strings(currencies)
 	for _, c := range currencies {
 		tb.Totals = append(tb.Totals, currencyAmount{c, formatBalance(totals[c], c)})
 	}
@@ -176,12 +177,4 @@ func formatBalance(d decimal.Decimal, currency string) string {
 		return d.StringFixed(n)
 	}
 	return s
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
