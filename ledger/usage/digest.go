@@ -159,10 +159,8 @@ func Diff(stored, incoming *ledger.Event) []string {
 	return out
 }
 
-// TimeText renders an event's occurred_at as the file would: a date, or an
+// timeText renders an event's occurred_at as the file would: a date, or an
 // RFC 3339 timestamp with its offset.
-func TimeText(e *ledger.Event) string { return timeText(e) }
-
 func timeText(e *ledger.Event) string {
 	if e.DateOnly {
 		return e.OccurredAt.UTC().Format(ledger.DateLayout)
