@@ -424,6 +424,15 @@ func (x *exporter) assertions(cp Checkpoint) error {
 	if err != nil {
 		return err
 	}
+	accts := make([]string, len(bs))
+	for i, bal := range bs {
+		if accts[i], err = x.account(bal.Account, cp.Date); err == nil {
+			err = x.currency(bal.Currency, cp.Date)
+		}
+		if err != nil {
+			return ledger.Errorf(ledger.EINVALID, "export: balances at %s: %s", cp.Date, ledger.ErrorMessage(err))
+		}
+	}
 	b := x.buf[:0]
 	if x.f == Beancount {
 		// A beancount balance directive holds at the start of its date.
@@ -431,18 +440,10 @@ func (x *exporter) assertions(cp Checkpoint) error {
 		b = append(b, "\n; balances at the end of "...)
 		b = append(b, cp.Date.String()...)
 		b = append(b, '\n')
-		for _, bal := range bs {
-			acct, err := x.account(bal.Account, cp.Date)
-			if err == nil {
-				err = x.currency(bal.Currency, cp.Date)
-			}
-			if err != nil {
-				x.buf = b[:0]
-				return ledger.Errorf(ledger.EINVALID, "export: balances at %s: %s", cp.Date, ledger.ErrorMessage(err))
-			}
+		for i, bal := range bs {
 			b = append(b, day.String()...)
 			b = append(b, " balance "...)
-			b = append(b, acct...)
+			b = append(b, accts[i]...)
 			b = append(b, "  "...)
 			// "~ 0": beancount otherwise tolerates one unit of the asserted
 			// amount's last digit.
@@ -454,17 +455,9 @@ func (x *exporter) assertions(cp Checkpoint) error {
 		return x.flushBuf(b)
 	}
 	b = x.txnHeader(b, cp.Date, "Balance assertions: balances at the end of "+cp.Date.String())
-	for _, bal := range bs {
-		acct, err := x.account(bal.Account, cp.Date)
-		if err == nil {
-			err = x.currency(bal.Currency, cp.Date)
-		}
-		if err != nil {
-			x.buf = b[:0]
-			return ledger.Errorf(ledger.EINVALID, "export: balances at %s: %s", cp.Date, ledger.ErrorMessage(err))
-		}
+	for i, bal := range bs {
 		b = append(b, "    "...)
-		b = append(b, acct...)
+		b = append(b, accts[i]...)
 		b = append(b, "  0 "...)
 		b = append(b, bal.Currency...)
 		b = append(b, " = "...)
