@@ -55,6 +55,9 @@ func toEventJSON(e *ledger.Event) EventJSON {
 	return j
 }
 
+// eventKey is an event's cursor key, its ID.
+func eventKey(e ledger.Event) string { return strconv.FormatInt(e.ID, 10) }
+
 var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "currency", "from", "to", "batch", "entry"}
 
 func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
@@ -89,13 +92,9 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	evs, next := cutPage(evs, pg.limit, eventKey)
 	items := make([]EventJSON, 0, len(evs))
-	next := ""
 	for i := range evs {
-		if i == pg.limit {
-			next = encodeCursor(strconv.FormatInt(evs[i-1].ID, 10))
-			break
-		}
 		items = append(items, toEventJSON(&evs[i]))
 	}
 	return items, next, nil
@@ -167,11 +166,7 @@ func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(bs) > pg.limit {
-		bs = bs[:pg.limit]
-		next = encodeCursor(strconv.FormatInt(bs[pg.limit-1].ID, 10))
-	}
+	bs, next := cutPage(bs, pg.limit, func(b ImportBatch) string { return strconv.FormatInt(b.ID, 10) })
 	if bs == nil {
 		bs = []ImportBatch{}
 	}
@@ -338,17 +333,12 @@ func (s *Server) contractsPage(r *http.Request) ([]ContractJSON, string, error) 
 		return nil, "", err
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Contract.ID < cs[j].Contract.ID })
-	items := []ContractJSON{}
-	next := ""
-	for _, c := range cs {
-		if pg.cursor != "" && c.Contract.ID <= pg.cursor {
-			continue
-		}
-		if len(items) == pg.limit {
-			next = encodeCursor(items[len(items)-1].ID)
-			break
-		}
-		items = append(items, toContractJSON(c))
+	cs, next := pageFrom(cs, pg.limit,
+		func(c StoredContract) bool { return pg.cursor == "" || c.Contract.ID > pg.cursor },
+		func(c StoredContract) string { return c.Contract.ID })
+	items := make([]ContractJSON, len(cs))
+	for i, c := range cs {
+		items[i] = toContractJSON(c)
 	}
 	return items, next, nil
 }
@@ -421,20 +411,15 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := []StatementSummary{}
-	next := ""
+	// The page starts after the cursor's period (none when it is not there).
 	started := pg.cursor == ""
-	for _, st := range all {
+	items, next := pageFrom(all, pg.limit, func(st StatementSummary) bool {
 		if !started {
 			started = st.Period == pg.cursor
-			continue
+			return false
 		}
-		if len(items) == pg.limit {
-			next = encodeCursor(items[len(items)-1].Period)
-			break
-		}
-		items = append(items, st)
-	}
+		return true
+	}, func(st StatementSummary) string { return st.Period })
 	if format == "csv" {
 		rows := make([][]string, len(items))
 		for i, st := range items {
@@ -683,18 +668,9 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out := list[TokenInfo]{Items: []TokenInfo{}}
-		for _, t := range ts {
-			if t.ID <= after {
-				continue
-			}
-			if len(out.Items) == pg.limit {
-				out.NextCursor = encodeCursor(strconv.FormatInt(out.Items[pg.limit-1].ID, 10))
-				break
-			}
-			out.Items = append(out.Items, t)
-		}
-		return writeJSON(w, http.StatusOK, out)
+		items, next := pageFrom(ts, pg.limit, func(t TokenInfo) bool { return t.ID > after },
+			func(t TokenInfo) string { return strconv.FormatInt(t.ID, 10) })
+		return writeJSON(w, http.StatusOK, list[TokenInfo]{Items: items, NextCursor: next})
 	}
 	var req TokenRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -50,11 +50,8 @@ func (s *Server) importRejectsPage(r *http.Request, id int64, limit int) (Import
 	if err != nil {
 		return ImportRejectsJSON{}, err
 	}
-	p := ImportRejectsJSON{Columns: cols, Items: rs}
-	if len(rs) > limit {
-		p.Items = rs[:limit]
-		p.NextCursor = encodeCursor(strconv.Itoa(rs[limit-1].Line))
-	}
+	p := ImportRejectsJSON{Columns: cols}
+	p.Items, p.NextCursor = cutPage(rs, limit, func(rj ImportReject) string { return strconv.Itoa(rj.Line) })
 	if p.Columns == nil {
 		p.Columns = []string{}
 	}

@@ -215,19 +215,12 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 		a.Currencies = append(a.Currencies, b.Currency)
 	}
 	sort.Strings(names)
-	start := sort.SearchStrings(names, pg.cursor)
-	if start < len(names) && names[start] == pg.cursor {
-		start++
-	}
-	out := list[AccountJSON]{Items: []AccountJSON{}}
-	for _, n := range names[start:] {
-		if len(out.Items) == pg.limit {
-			out.NextCursor = encodeCursor(out.Items[len(out.Items)-1].Account)
-			break
-		}
+	names, next := pageFrom(names, pg.limit, func(n string) bool { return n > pg.cursor }, func(n string) string { return n })
+	out := list[AccountJSON]{Items: make([]AccountJSON, len(names)), NextCursor: next}
+	for i, n := range names {
 		a := byName[n]
 		sort.Strings(a.Currencies)
-		out.Items = append(out.Items, *a)
+		out.Items[i] = *a
 	}
 	if format == "csv" {
 		rows := make([][]string, len(out.Items))
@@ -380,11 +373,7 @@ func (s *Server) entriesPage(r *http.Request) ([]EntryJSON, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(items) > pg.limit {
-		items = items[:pg.limit]
-		next = encodeCursor(strconv.FormatInt(items[pg.limit-1].ID, 10))
-	}
+	items, next := cutPage(items, pg.limit, func(e EntryJSON) string { return strconv.FormatInt(e.ID, 10) })
 	return items, next, nil
 }
 
@@ -434,12 +423,12 @@ func (s *Server) entryDetail(r *http.Request, id int64) (EntryDetailJSON, error)
 		if err != nil {
 			return EntryDetailJSON{}, err
 		}
+		evs, next := cutPage(evs, entryEventsShown, eventKey)
 		for i := range evs {
-			if i == entryEventsShown {
-				d.EventsNext = APIPrefix + "/events?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + encodeCursor(strconv.FormatInt(evs[i-1].ID, 10))
-				break
-			}
 			d.Events = append(d.Events, toEventJSON(&evs[i]))
+		}
+		if next != "" {
+			d.EventsNext = APIPrefix + "/events?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
 		}
 	}
 	return d, nil

@@ -49,6 +49,34 @@ func pageOf(r *http.Request) (page, error) {
 	return p, nil
 }
 
+// cutPage trims items, read with a limit of limit+1, to limit. next is the
+// cursor of the following page, made from key of this page's last item, or
+// "" when there is no following page.
+func cutPage[T any](items []T, limit int, key func(T) string) (page []T, next string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(key(items[limit-1]))
+}
+
+// pageFrom is the page of all (in memory) that holds the first limit items
+// keep accepts, in order; keep is called once an item, in order, and may
+// keep state. next is as cutPage's. The page is never nil.
+func pageFrom[T any](all []T, limit int, keep func(T) bool, key func(T) string) (page []T, next string) {
+	page = []T{}
+	for _, v := range all {
+		if !keep(v) {
+			continue
+		}
+		if len(page) == limit {
+			return page, encodeCursor(key(page[limit-1]))
+		}
+		page = append(page, v)
+	}
+	return page, ""
+}
+
 // afterID reads the cursor as an ID.
 func (p page) afterID() (int64, error) {
 	if p.cursor == "" {
