@@ -340,20 +340,7 @@ func checkTracing(t testing.TB, c *Contract, events []ledger.Event, rates []ledg
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := NewUsage(c)
-	u.TraceEvents()
-	for i := range events {
-		u.Add(&events[i])
-	}
-	type linePeriod struct {
-		rule   string
-		period ledger.Period
-	}
-	ids := map[linePeriod][]int64{}
-	for _, r := range u.Rows() {
-		k := linePeriod{r.Rule, r.Period}
-		ids[k] = append(ids[k], r.EventIDs...)
-	}
+	ids := tracedIDs(c, events, nil)
 	for i := range got.Lines {
 		ln := &got.Lines[i]
 		if traced := ids[linePeriod{ln.Rule, ln.Period}]; len(traced) > 0 {
@@ -371,6 +358,32 @@ func checkTracing(t testing.TB, c *Contract, events []ledger.Event, rates []ledg
 	if string(a) != string(b) {
 		t.Fatalf("traced JSON differs:\n%s\n%s", a, b)
 	}
+}
+
+// linePeriod names one line of a Result: a rule in a period.
+type linePeriod struct {
+	rule   string
+	period ledger.Period
+}
+
+// tracedIDs adds events to a tracing Usage of c and gathers its rows'
+// event IDs per rule and period, as a store does; check, when given, sees
+// every row first.
+func tracedIDs(c *Contract, events []ledger.Event, check func(UsageRow)) map[linePeriod][]int64 {
+	u := NewUsage(c)
+	u.TraceEvents()
+	for i := range events {
+		u.Add(&events[i])
+	}
+	ids := map[linePeriod][]int64{}
+	for _, r := range u.Rows() {
+		if check != nil {
+			check(r)
+		}
+		k := linePeriod{r.Rule, r.Period}
+		ids[k] = append(ids[k], r.EventIDs...)
+	}
+	return ids
 }
 
 // diffResults compares every field of every line but EventIDs, decimals by
@@ -756,23 +769,11 @@ func TestPropertyUsageTrace(t *testing.T) {
 		if err != nil {
 			continue // a missing rate: TestPropertyUsage covers it
 		}
-		u := NewUsage(c)
-		u.TraceEvents()
-		for i := range events {
-			u.Add(&events[i])
-		}
-		type linePeriod struct {
-			rule   string
-			period ledger.Period
-		}
-		ids := map[linePeriod][]int64{}
-		for _, r := range u.Rows() {
+		ids := tracedIDs(c, events, func(r UsageRow) {
 			if len(r.EventIDs) != r.Events {
 				t.Fatalf("seed %d: row %s has %d IDs", seed, r, len(r.EventIDs))
 			}
-			k := linePeriod{r.Rule, r.Period}
-			ids[k] = append(ids[k], r.EventIDs...)
-		}
+		})
 		for _, ln := range want.Lines {
 			got := ids[linePeriod{ln.Rule, ln.Period}]
 			slices.Sort(got)
