@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,17 +119,7 @@ streams:
 				t.Fatal(err)
 			}
 			_, err = Prepare(context.Background(), s, tt.src)
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %v, want *ValidationError", err)
-			}
-			var got []string
-			for _, p := range ve.Problems {
-				got = append(got, p.String())
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
+			checkProblems(t, err, tt.want)
 		})
 	}
 }
