@@ -28,16 +28,7 @@ func TestSVGGolden(t *testing.T) {
 	}
 	checkXML(t, b.Bytes())
 	golden := filepath.Join(dir, "chart.svg")
-	if *update {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
+	if !matchesGolden(t, golden, b.Bytes()) {
 		t.Errorf("chart differs from %s (run go test -update and look at it)", golden)
 	}
 }
@@ -59,20 +50,26 @@ func TestFormatsGolden(t *testing.T) {
 		if err := f.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join(dir, f.name)
-		if *update {
-			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(b.Bytes(), want) {
+		if !matchesGolden(t, filepath.Join(dir, f.name), b.Bytes()) {
 			t.Errorf("%s differs from the golden file:\n%s", f.name, b.String())
 		}
 	}
+}
+
+// matchesGolden reports whether got equals the golden file, which
+// go test -update first rewrites with got.
+func matchesGolden(t *testing.T, golden string, got []byte) bool {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Equal(got, want)
 }
 
 // checkXML parses the document with encoding/xml and checks its root.
