@@ -101,29 +101,17 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	items, next, err := s.eventsPage(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		return writeEventsCSV(w, r, items, next)
-	}
-	return writeJSON(w, http.StatusOK, list[EventJSON]{Items: items, NextCursor: next})
+	return serveList(w, r, s.eventsPage, eventsCSV)
 }
 
-// writeEventsCSV writes a page of events as CSV, a row per event.
-func writeEventsCSV(w http.ResponseWriter, r *http.Request, items []EventJSON, next string) error {
-	rows := make([][]string, len(items))
-	for i, e := range items {
-		rows[i] = []string{strconv.FormatInt(e.ID, 10), e.Source, e.EventID, e.OccurredAt, e.Seller, e.Channel, e.Customer, e.Product, e.Region,
+// eventsCSV writes events as CSV, a row per event.
+var eventsCSV = csvTable[EventJSON]{
+	header: []string{"id", "source", "event_id", "occurred_at", "seller", "channel", "customer", "product", "region",
+		"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"},
+	row: func(e EventJSON) []string {
+		return []string{strconv.FormatInt(e.ID, 10), e.Source, e.EventID, e.OccurredAt, e.Seller, e.Channel, e.Customer, e.Product, e.Region,
 			e.Quantity, e.UnitPrice, e.Amount, e.Currency, strconv.FormatInt(e.BatchID, 10), strconv.FormatInt(e.EntryID, 10), strconv.FormatBool(e.Late)}
-	}
-	return writeCSV(w, r, []string{"id", "source", "event_id", "occurred_at", "seller", "channel", "customer", "product", "region",
-		"quantity", "unit_price", "amount", "currency", "batch", "entry", "late"}, rows, next)
+	},
 }
 
 // eventOf reads the event the path names, for the API and the web view.
@@ -174,25 +162,17 @@ func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
 }
 
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	bs, next, err := s.importsPage(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		rows := make([][]string, len(bs))
-		for i, b := range bs {
-			n := func(v int64) string { return strconv.FormatInt(v, 10) }
-			rows[i] = []string{n(b.ID), b.Kind, b.Source, b.File, b.SHA256, b.Mode, b.Status, timeText(b.StartedAt), timeText(b.FinishedAt),
-				n(b.Rows), n(b.Posted), n(b.Duplicates), n(b.Rejected), n(b.Late), n(b.Entries)}
-		}
-		return writeCSV(w, r, []string{"id", "kind", "source", "file", "sha256", "mode", "status", "started_at", "finished_at",
-			"rows", "posted", "duplicates", "rejected", "late", "entries"}, rows, next)
-	}
-	return writeJSON(w, http.StatusOK, list[ImportBatch]{Items: bs, NextCursor: next})
+	return serveList(w, r, s.importsPage, importsCSV)
+}
+
+var importsCSV = csvTable[ImportBatch]{
+	header: []string{"id", "kind", "source", "file", "sha256", "mode", "status", "started_at", "finished_at",
+		"rows", "posted", "duplicates", "rejected", "late", "entries"},
+	row: func(b ImportBatch) []string {
+		n := func(v int64) string { return strconv.FormatInt(v, 10) }
+		return []string{n(b.ID), b.Kind, b.Source, b.File, b.SHA256, b.Mode, b.Status, timeText(b.StartedAt), timeText(b.FinishedAt),
+			n(b.Rows), n(b.Posted), n(b.Duplicates), n(b.Rejected), n(b.Late), n(b.Entries)}
+	},
 }
 
 func (s *Server) importDetail(r *http.Request) (ImportBatch, error) {
@@ -347,22 +327,14 @@ func (s *Server) contracts(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPost {
 		return s.addContract(w, r)
 	}
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	items, next, err := s.contractsPage(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		rows := make([][]string, len(items))
-		for i, c := range items {
-			rows[i] = []string{c.ID, c.Name, strconv.Itoa(c.Version), c.Currency, c.Period, strings.Join(c.Parties, " "), strconv.Itoa(len(c.Rules))}
-		}
-		return writeCSV(w, r, []string{"id", "name", "version", "currency", "period", "parties", "rules"}, rows, next)
-	}
-	return writeJSON(w, http.StatusOK, list[ContractJSON]{Items: items, NextCursor: next})
+	return serveList(w, r, s.contractsPage, contractsCSV)
+}
+
+var contractsCSV = csvTable[ContractJSON]{
+	header: []string{"id", "name", "version", "currency", "period", "parties", "rules"},
+	row: func(c ContractJSON) []string {
+		return []string{c.ID, c.Name, strconv.Itoa(c.Version), c.Currency, c.Period, strings.Join(c.Parties, " "), strconv.Itoa(len(c.Rules))}
+	},
 }
 
 func (s *Server) addContract(w http.ResponseWriter, r *http.Request) error {
@@ -399,17 +371,19 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
 	if s.read.Statements == nil {
 		return errNotImplemented("statements")
 	}
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
+	return serveList(w, r, s.statementsPage, statementsCSV)
+}
+
+// statementsPage reads a page of a contract's statements; the caller
+// checks that there is a statements backend.
+func (s *Server) statementsPage(r *http.Request) ([]StatementSummary, string, error) {
 	pg, err := pageOf(r)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	all, err := s.read.Statements.StatementPeriods(r.Context(), pathVar(r, "id"))
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	// The page starts after the cursor's period (none when it is not there).
 	started := pg.cursor == ""
@@ -420,14 +394,12 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
 		}
 		return true
 	}, func(st StatementSummary) string { return st.Period })
-	if format == "csv" {
-		rows := make([][]string, len(items))
-		for i, st := range items {
-			rows[i] = []string{st.Period, st.Status, st.Hash}
-		}
-		return writeCSV(w, r, []string{"period", "status", "hash"}, rows, next)
-	}
-	return writeJSON(w, http.StatusOK, list[StatementSummary]{Items: items, NextCursor: next})
+	return items, next, nil
+}
+
+var statementsCSV = csvTable[StatementSummary]{
+	header: []string{"period", "status", "hash"},
+	row:    func(st StatementSummary) []string { return []string{st.Period, st.Status, st.Hash} },
 }
 
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
@@ -519,13 +491,16 @@ func (s *Server) getCaps(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if format == "csv" {
-		rows := make([][]string, len(out.Caps))
-		for i, c := range out.Caps {
-			rows[i] = []string{c.Rule, c.Kind, c.Period, c.Limit, c.Consumed, c.Remaining, c.ProjectedBinding}
-		}
-		return writeCSV(w, r, []string{"rule", "kind", "period", "limit", "consumed", "remaining", "projected_binding"}, rows, "")
+		return capsCSV.write(w, r, out.Caps, "")
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+var capsCSV = csvTable[CapJSON]{
+	header: []string{"rule", "kind", "period", "limit", "consumed", "remaining", "projected_binding"},
+	row: func(c CapJSON) []string {
+		return []string{c.Rule, c.Kind, c.Period, c.Limit, c.Consumed, c.Remaining, c.ProjectedBinding}
+	},
 }
 
 // decodeJSON decodes a JSON body strictly (unknown fields are an error).

@@ -178,30 +178,35 @@ func (s *Server) trialBalance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if format == "csv" {
-		rows := make([][]string, len(tb.Accounts))
-		for i, b := range tb.Accounts {
-			rows[i] = []string{b.Account, b.Type, b.Currency, b.Debit, b.Credit, b.Balance}
-		}
-		return writeCSV(w, r, []string{"account", "type", "currency", "debit", "credit", "balance"}, rows, "")
+		return balancesCSV.write(w, r, tb.Accounts, "")
 	}
 	return writeJSON(w, http.StatusOK, tb)
+}
+
+var balancesCSV = csvTable[BalanceJSON]{
+	header: []string{"account", "type", "currency", "debit", "credit", "balance"},
+	row: func(b BalanceJSON) []string {
+		return []string{b.Account, b.Type, b.Currency, b.Debit, b.Credit, b.Balance}
+	},
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if s.read.Ledger == nil {
 		return errNotImplemented("the ledger")
 	}
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
+	return serveList(w, r, s.accountsPage, accountsCSV)
+}
+
+// accountsPage reads a page of the accounts with postings, by name; the
+// caller checks that there is a ledger backend.
+func (s *Server) accountsPage(r *http.Request) ([]AccountJSON, string, error) {
 	pg, err := pageOf(r)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	bals, err := s.read.Ledger.TrialBalance(r.Context(), ledger.BalanceQuery{})
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	byName := map[string]*AccountJSON{}
 	var names []string
@@ -216,20 +221,18 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	}
 	sort.Strings(names)
 	names, next := pageFrom(names, pg.limit, func(n string) bool { return n > pg.cursor }, func(n string) string { return n })
-	out := list[AccountJSON]{Items: make([]AccountJSON, len(names)), NextCursor: next}
+	items := make([]AccountJSON, len(names))
 	for i, n := range names {
 		a := byName[n]
 		sort.Strings(a.Currencies)
-		out.Items[i] = *a
+		items[i] = *a
 	}
-	if format == "csv" {
-		rows := make([][]string, len(out.Items))
-		for i, a := range out.Items {
-			rows[i] = []string{a.Account, a.Type, strings.Join(a.Currencies, " ")}
-		}
-		return writeCSV(w, r, []string{"account", "type", "currencies"}, rows, out.NextCursor)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return items, next, nil
+}
+
+var accountsCSV = csvTable[AccountJSON]{
+	header: []string{"account", "type", "currencies"},
+	row:    func(a AccountJSON) []string { return []string{a.Account, a.Type, strings.Join(a.Currencies, " ")} },
 }
 
 // AccountBalanceJSON is an account's balance, its sub-accounts included.

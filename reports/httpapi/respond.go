@@ -52,6 +52,39 @@ func writeCSV(w http.ResponseWriter, r *http.Request, header []string, rows [][]
 	return err
 }
 
+// csvTable is how the items of a list or report are written as CSV: its
+// header, and an item's row.
+type csvTable[T any] struct {
+	header []string
+	row    func(T) []string
+}
+
+// write writes items as CSV, a row an item (see writeCSV for next).
+func (t csvTable[T]) write(w http.ResponseWriter, r *http.Request, items []T, next string) error {
+	rows := make([][]string, len(items))
+	for i, it := range items {
+		rows[i] = t.row(it)
+	}
+	return writeCSV(w, r, t.header, rows, next)
+}
+
+// serveList answers a list request: it reads ?format= (json or csv), then
+// the page, and writes it as CSV with t or as a JSON list.
+func serveList[T any](w http.ResponseWriter, r *http.Request, read func(*http.Request) ([]T, string, error), t csvTable[T]) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	items, next, err := read(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		return t.write(w, r, items, next)
+	}
+	return writeJSON(w, http.StatusOK, list[T]{Items: items, NextCursor: next})
+}
+
 // nextURL is the request's URL with its cursor replaced.
 func nextURL(r *http.Request, cursor string) string {
 	q := r.URL.Query()

@@ -111,7 +111,7 @@ func (s *Server) listStatementLineEvents(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	if format == "csv" {
-		return writeEventsCSV(w, r, out.Items, out.NextCursor)
+		return eventsCSV.write(w, r, out.Items, out.NextCursor)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
