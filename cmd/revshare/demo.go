@@ -19,6 +19,9 @@ func init() {
 	register("demo", "build the OpenAI / Microsoft demo book, print its statements, and serve it", runDemo)
 }
 
+// demoShareRule is the demo contract's capped rule, whose cap the demo follows.
+const demoShareRule = "openai-share-to-microsoft"
+
 func runDemo(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("demo", "[--no-serve] [--addr 127.0.0.1:8080]   (global --db PATH keeps the database; default: a temp dir)")
 	noServe := fs.Bool("no-serve", false, "stop after printing")
@@ -70,9 +73,10 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := closePeriod(ctx, m, closeThrough); err != nil {
 		return err
 	}
+	share := c.Rule(demoShareRule)
 	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
 	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.DBPath, csvPath, imp.Posted)
-	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", c.Rule("openai-share-to-microsoft").Cap.Total.StringFixed(2), c.Currency)
+	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", share.Cap.Total.StringFixed(2), c.Currency)
 	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())
 
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -89,7 +93,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		}
 		fwd, rev := "0.00", "0.00"
 		for _, r := range s.Rules {
-			if r.Rule == "openai-share-to-microsoft" {
+			if r.Rule == demoShareRule {
 				fwd = r.Obligation
 				lastShare = decimal.RequireFromString(r.Obligation)
 				for _, cp := range r.Caps {
@@ -109,8 +113,8 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Period.Label, s.Status, fwd, rev, payer, net, consumed.StringFixed(2), remaining.StringFixed(2))
 	}
 	tw.Flush()
-	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", consumed.StringFixed(2), remaining.StringFixed(2), c.Rule("openai-share-to-microsoft").Cap.Total.StringFixed(2))
-	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", lastShare.StringFixed(2), last.Label(), projectBinding(last, lastShare, remaining, c.Rule("openai-share-to-microsoft").Until))
+	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", consumed.StringFixed(2), remaining.StringFixed(2), share.Cap.Total.StringFixed(2))
+	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", lastShare.StringFixed(2), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
 	fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
 	if *noServe {
 		return nil
