@@ -31,9 +31,11 @@ func init() {
 // before-chunk-commit-N). The crash test uses it; unset, it costs nothing.
 const crashPointEnv = "REVSHARE_CRASHPOINT"
 
+const importUsage = "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)"
+
 func runImport(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(m.Stderr, "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)")
+		fmt.Fprintln(m.Stderr, importUsage)
 		return errors.New("import: want usage, rates or list")
 	}
 	switch args[0] {
@@ -44,7 +46,7 @@ func runImport(ctx context.Context, m *Main, args []string) error {
 	case "list":
 		return runImportList(ctx, m, args[1:])
 	case "-h", "-help", "--help":
-		fmt.Fprintln(m.Stderr, "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)")
+		fmt.Fprintln(m.Stderr, importUsage)
 		return nil
 	}
 	return fmt.Errorf("import: unknown kind %q (want usage, rates or list)", args[0])

@@ -13,9 +13,11 @@ func init() {
 	register("token", "manage API tokens for revshare serve (create, list, revoke)", runToken)
 }
 
+const tokenUsage = "usage: revshare token create --role auditor|analyst|finance|admin [--name N] | token list [--format table|json] | token revoke ID"
+
 func runToken(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: revshare token create --role auditor|analyst|finance|admin [--name N] | token list [--format table|json] | token revoke ID")
+		return errors.New(tokenUsage)
 	}
 	switch args[0] {
 	case "create":
@@ -25,7 +27,7 @@ func runToken(ctx context.Context, m *Main, args []string) error {
 	case "revoke":
 		return runTokenRevoke(ctx, m, args[1:])
 	case "-h", "--help", "-help":
-		fmt.Fprintln(m.Stderr, "usage: revshare token create --role auditor|analyst|finance|admin [--name N] | token list [--format table|json] | token revoke ID")
+		fmt.Fprintln(m.Stderr, tokenUsage)
 		return nil
 	}
 	return fmt.Errorf("unknown token command %q (want create, list or revoke)", args[0])
