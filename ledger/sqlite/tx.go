@@ -313,31 +313,40 @@ func prepareChunk(start int, entries []ledger.Entry) preparedChunk {
 	return pc
 }
 
-// prepareChunks prepares the call's chunks: inline for one chunk, else in
-// a goroutine running one chunk ahead of the database work. Closing done
-// stops it early.
-func prepareChunks(entries []ledger.Entry, done <-chan struct{}) <-chan preparedChunk {
-	out := make(chan preparedChunk, 1)
-	if len(entries) <= keysPerLookup {
-		out <- prepareChunk(0, entries)
-		close(out)
-		return out
-	}
-	go func() {
+// produceAhead builds the chunks of a call of n items with build(start,
+// end) — the first of first items, each next one four times bigger, up to
+// most — and sends them on chunks in order: inline when there is one chunk,
+// else from a goroutine running ahead of the consumer (the database work,
+// which stays on the transaction's goroutine). It stops after a chunk that
+// failed reports. stop ends the goroutine early and waits until it is done
+// with build's inputs (the caller's entries): defer it.
+func produceAhead[T any](n, first, most int, build func(start, end int) T, failed func(T) bool) (chunks <-chan T, stop func()) {
+	out := make(chan T, 2)
+	done := make(chan struct{})
+	run := func() {
 		defer close(out)
-		for start := 0; start < len(entries); start += keysPerLookup {
-			pc := prepareChunk(start, entries[start:min(start+keysPerLookup, len(entries))])
+		for start, size := 0, first; start < n; start, size = start+size, min(4*size, most) {
+			c := build(start, min(start+size, n))
 			select {
-			case out <- pc:
+			case out <- c:
 			case <-done:
 				return
 			}
-			if pc.err != nil {
+			if failed(c) {
 				return
 			}
 		}
-	}()
-	return out
+	}
+	if n <= first {
+		run()
+	} else {
+		go run()
+	}
+	return out, func() {
+		close(done)
+		for range out { // wait for the producer to stop
+		}
+	}
 }
 
 func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
@@ -345,14 +354,16 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	done := make(chan struct{})
-	defer close(done)
+	chunks, stop := produceAhead(len(entries), keysPerLookup, keysPerLookup,
+		func(start, end int) preparedChunk { return prepareChunk(start, entries[start:end]) },
+		func(pc preparedChunk) bool { return pc.err != nil })
+	defer stop()
 	results := make([]ledger.PostResult, len(entries))
 	hasher := newChainHasher(tx.Now)
 	thisCall := map[ledger.Key]ledger.Entry{} // entries posted by this call, for in-batch retries
 	var pending []pendingEntry
 	var postings []postingRow
-	for pc := range prepareChunks(entries, done) {
+	for pc := range chunks {
 		if pc.err != nil {
 			return nil, pc.err
 		}
@@ -561,23 +572,6 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 	return c
 }
 
-// run sends the call's chunks on out until done is closed or a chunk
-// fails, then closes out.
-func (p *fastProducer) run(out chan<- fastChunk, done <-chan struct{}) {
-	defer close(out)
-	for start, size := 0, firstFastChunk; start < len(p.entries); start, size = start+size, min(4*size, rowsPerInsert) {
-		c := p.chunk(start, min(start+size, len(p.entries)))
-		select {
-		case out <- c:
-		case <-done:
-			return
-		}
-		if c.err != nil {
-			return
-		}
-	}
-}
-
 // postFast posts entries assuming that none of their keys is stored yet.
 // It fails (and the caller rolls its writes back) on anything else: a
 // stored key (the entries' UNIQUE index refuses the row), an invalid
@@ -592,18 +586,9 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		recorded: formatTime(tx.Now), headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
 		seen: make(map[ledger.Key]seenEntry, len(entries)), accounts: map[string]int64{}, db: tx.db,
 	}
-	chunks := make(chan fastChunk, 2)
-	done := make(chan struct{})
-	if len(entries) <= firstFastChunk {
-		p.run(chunks, done)
-	} else {
-		go p.run(chunks, done)
-	}
-	defer func() {
-		close(done)
-		for range chunks { // wait for the producer to stop
-		}
-	}()
+	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
+		func(c fastChunk) bool { return c.err != nil })
+	defer stop()
 	var totals balanceTotals
 	for c := range chunks {
 		if c.err != nil {
