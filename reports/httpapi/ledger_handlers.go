@@ -412,7 +412,14 @@ type EntryDetailJSON struct {
 // entryEventsShown bounds the events shown inline with an entry.
 const entryEventsShown = 100
 
-func (s *Server) entryDetail(r *http.Request, id int64) (EntryDetailJSON, error) {
+// entryDetail reads the entry the path names and its first events;
+// EventsNext is the next page of them under eventsPath (the API's or the
+// web view's events list).
+func (s *Server) entryDetail(r *http.Request, eventsPath string) (EntryDetailJSON, error) {
+	id, err := idParam(r, "id", "entry")
+	if err != nil {
+		return EntryDetailJSON{}, err
+	}
 	if s.read.Ledger == nil {
 		return EntryDetailJSON{}, errNotImplemented("the ledger")
 	}
@@ -431,18 +438,14 @@ func (s *Server) entryDetail(r *http.Request, id int64) (EntryDetailJSON, error)
 			d.Events = append(d.Events, toEventJSON(&evs[i]))
 		}
 		if next != "" {
-			d.EventsNext = APIPrefix + "/events?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
+			d.EventsNext = eventsPath + "?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
 		}
 	}
 	return d, nil
 }
 
 func (s *Server) getEntry(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id", "entry")
-	if err != nil {
-		return err
-	}
-	d, err := s.entryDetail(r, id)
+	d, err := s.entryDetail(r, APIPrefix+"/events")
 	if err != nil {
 		return err
 	}

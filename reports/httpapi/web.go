@@ -180,16 +180,9 @@ func (s *Server) webEntries(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webEntry(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id", "entry")
+	d, err := s.entryDetail(r, "/web/events")
 	if err != nil {
 		return err
-	}
-	d, err := s.entryDetail(r, id)
-	if err != nil {
-		return err
-	}
-	if d.EventsNext != "" {
-		d.EventsNext = strings.Replace(d.EventsNext, APIPrefix+"/events", "/web/events", 1)
 	}
 	return s.render(w, r, http.StatusOK, "entry", "Entry "+strconv.FormatInt(d.ID, 10)+" ("+d.Date+")", d)
 }
