@@ -95,26 +95,17 @@ func (c *respCache) putPrincipal(tok string, version int64, p Principal) {
 	c.tokens[k] = authEntry{version, p}
 }
 
-// recorder passes a response through and keeps a copy of it.
+// recorder passes a response through, remembering its status as
+// statusWriter does, and keeps a copy of its body (up to one byte over
+// maxCachedBody, enough to tell that it is too long to cache).
 type recorder struct {
-	http.ResponseWriter
-	status int
-	body   []byte
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
+	statusWriter
+	body []byte
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
 	if len(r.body)+len(b) <= maxCachedBody+1 {
 		r.body = append(r.body, b...)
 	}
-	return r.ResponseWriter.Write(b)
+	return r.statusWriter.Write(b)
 }

@@ -273,7 +273,7 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{statusWriter: statusWriter{ResponseWriter: w}}
 		err := d.handler(rec, r.WithContext(ctx))
 		switch {
 		case err != nil && rec.status != 0:
