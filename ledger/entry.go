@@ -75,7 +75,7 @@ func (e *Entry) Validate() error {
 		sums[p.Currency] = sums[p.Currency].Add(p.Amount)
 	}
 	var off []string
-	for _, c := range sortedKeys(sums) {
+	for _, c := range SortedKeys(sums) {
 		if !sums[c].IsZero() {
 			off = append(off, sums[c].String()+" "+c)
 		}
@@ -107,7 +107,7 @@ func (e *Entry) Content() string {
 	b.WriteString("\nreverses=")
 	b.WriteString(strconv.FormatInt(e.Reverses, 10))
 	b.WriteByte('\n')
-	for _, k := range sortedKeys(e.Meta) {
+	for _, k := range SortedKeys(e.Meta) {
 		b.WriteString("meta=")
 		b.WriteString(k)
 		b.WriteByte('\x1f')
@@ -141,7 +141,9 @@ func ChainHashOf(prevHash string, id int64, recordedAt time.Time, content string
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys returns m's keys in increasing order (for output that must
+// not depend on map order).
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // Mapping adapts another CSV layout to the canonical columns. It is read
@@ -99,7 +100,7 @@ func ParseMapping(name string, r io.Reader) (*Mapping, error) {
 func (m *Mapping) Validate() error {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
-	for _, k := range sortedKeys(m.Columns) {
+	for _, k := range ledger.SortedKeys(m.Columns) {
 		if _, ok := fieldByName(k); !ok {
 			bad("columns: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
 		}
@@ -107,7 +108,7 @@ func (m *Mapping) Validate() error {
 			bad("columns.%s: empty column name", k)
 		}
 	}
-	for _, k := range sortedKeys(m.Fixed) {
+	for _, k := range ledger.SortedKeys(m.Fixed) {
 		if _, ok := fieldByName(k); !ok {
 			bad("fixed: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
 		}
@@ -182,13 +183,4 @@ func (m *Mapping) Validate() error {
 	}
 	m.validated = true
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

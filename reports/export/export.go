@@ -114,7 +114,7 @@ func (o *Options) validate() error {
 	for _, b := range o.Opening {
 		sums[b.Currency] = sums[b.Currency].Add(b.Amount)
 	}
-	for _, c := range sortedKeys(sums) {
+	for _, c := range ledger.SortedKeys(sums) {
 		if !sums[c].IsZero() {
 			return ledger.Errorf(ledger.EINVALID, "export: opening balances in %s sum to %s, not zero", c, sums[c])
 		}
@@ -342,7 +342,7 @@ func (x *exporter) entry(e *ledger.Entry) error {
 		b = x.meta(b, "hash", e.Hash)
 	}
 	if len(e.Meta) > 0 {
-		for _, k := range sortedKeys(e.Meta) {
+		for _, k := range ledger.SortedKeys(e.Meta) {
 			b = x.meta(b, MetaKey(k), e.Meta[k])
 		}
 	}
@@ -471,8 +471,8 @@ func (x *exporter) assertions(cp Checkpoint) error {
 // requires (open directives dated the first use) and which hledger's and
 // ledger's strict checks want.
 func (x *exporter) declarations() error {
-	names := sortedKeys(x.accounts)
-	codes := sortedKeys(x.currencies)
+	names := ledger.SortedKeys(x.accounts)
+	codes := ledger.SortedKeys(x.currencies)
 	b := x.buf[:0]
 	if len(names) > 0 {
 		b = append(b, "\n; accounts and commodities used above\n"...)
@@ -517,13 +517,4 @@ func sortedBalances(bs []ledger.Balance) []ledger.Balance {
 		return out[i].Currency < out[j].Currency
 	})
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
