@@ -6,6 +6,7 @@
 package contracts
 
 import (
+	"slices"
 	"time"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
@@ -199,15 +200,7 @@ func (r *Rule) Matches(e *ledger.Event) bool {
 }
 
 func matchOne(want []string, got string) bool {
-	if len(want) == 0 {
-		return true
-	}
-	for _, w := range want {
-		if w == got {
-			return true
-		}
-	}
-	return false
+	return len(want) == 0 || slices.Contains(want, got)
 }
 
 // Caps returns the rule's configured caps in the order they apply

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func (p *parser) mapping(n *yaml.Node, path string, allowed []string) map[string
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		key := k.Value
 		switch {
-		case !contains(allowed, key):
+		case !slices.Contains(allowed, key):
 			p.add(k, join(path, key), "unknown key (want one of %s)", strings.Join(allowed, ", "))
 		case m[key] != nil:
 			p.add(k, join(path, key), "duplicate key")
@@ -105,15 +106,6 @@ func (p *parser) mapping(n *yaml.Node, path string, allowed []string) map[string
 		}
 	}
 	return m
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // present returns the value of key if it is given and not null.
@@ -388,7 +380,7 @@ func (p *parser) parties(n *yaml.Node) []string {
 			p.add(v, path, "must be a non-empty party name")
 			continue
 		}
-		if contains(out, v.Value) {
+		if slices.Contains(out, v.Value) {
 			p.add(v, path, "duplicate party %q", v.Value)
 			continue
 		}
@@ -421,7 +413,7 @@ func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *R
 			continue
 		}
 		*side.dst = s
-		if partiesOK && !contains(c.Parties, s) {
+		if partiesOK && !slices.Contains(c.Parties, s) {
 			p.add(m[side.key], path+"."+side.key, "%q is not one of the parties (%s)", s, strings.Join(c.Parties, ", "))
 		}
 	}

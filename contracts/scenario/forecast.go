@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +96,7 @@ func parseMatch(s string) (Match, string) {
 		if !ok || v == "" {
 			return nil, fmt.Sprintf("%q is not field=value", part)
 		}
-		if !contains(MatchFields, k) {
+		if !slices.Contains(MatchFields, k) {
 			return nil, fmt.Sprintf("unknown field %q (want seller, channel, customer, product or region)", k)
 		}
 		if _, dup := m[k]; dup {
