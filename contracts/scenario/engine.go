@@ -24,7 +24,6 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 		return nil, err
 	}
 	out := make([]ruleOutcome, len(c.Rules))
-	seen := make([]bool, len(c.Rules))
 	for i := range c.Rules {
 		out[i].obligations = make([]decimal.Decimal, len(periods))
 		for _, cl := range c.Rules[i].Caps() {
@@ -41,20 +40,26 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 			return nil, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
 		}
 		ro := &out[ln.RuleIndex]
-		seen[ln.RuleIndex] = true
 		ro.obligations[k] = ln.Total
 		if len(ln.Caps) != len(ro.caps) {
 			return nil, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
 		}
 		for j := range ln.Caps {
 			cl, co := &ln.Caps[j], &ro.caps[j]
-			if co.bindsAt < 0 && (cl.Bound || (cl.RemainingAfter.IsZero() && cl.Applied.IsPositive())) {
+			if co.bindsAt < 0 && binds(cl) {
 				co.bindsAt = k
 			}
 			co.remaining = cl.RemainingAfter
 		}
 	}
 	return out, nil
+}
+
+// binds reports whether a cap binds in its line's period: the engine says
+// it reduced the obligation or the true-up, or a positive amount used it up
+// exactly.
+func binds(cl *contracts.CapLine) bool {
+	return cl.Bound || (cl.RemainingAfter.IsZero() && cl.Applied.IsPositive())
 }
 
 // runSummary is evaluate for a Monte Carlo run: only the first binding
@@ -94,8 +99,7 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 		sc.pairSums[vp.pairOf[ln.RuleIndex]].add(ln.Total)
 		base := sc.capIndex[ln.RuleIndex]
 		for j := range ln.Caps {
-			cl := &ln.Caps[j]
-			if ro.bindsAt[base+j] < 0 && (cl.Bound || (cl.RemainingAfter.IsZero() && cl.Applied.IsPositive())) {
+			if ro.bindsAt[base+j] < 0 && binds(&ln.Caps[j]) {
 				ro.bindsAt[base+j] = k
 			}
 		}
