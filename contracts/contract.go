@@ -168,11 +168,6 @@ func (c *Contract) FirstPeriod() (ledger.Period, bool) {
 	return c.PeriodOf(first), true
 }
 
-// Window returns the rule's window as [from, until): from is the zero Date
-// for an open start, until the zero Date for an open end. A `through: D`
-// rule has until D+1.
-func (r *Rule) Window() (from, until ledger.Date) { return r.From, r.Until }
-
 // InWindow reports whether date d lies inside the rule's window.
 func (r *Rule) InWindow(d ledger.Date) bool {
 	if !r.From.IsZero() && d.Before(r.From) {

@@ -38,13 +38,13 @@ func TestParseDemo(t *testing.T) {
 		t.Fatalf("rules = %d", len(c.Rules))
 	}
 	r := c.Rules[0]
-	from, until := r.Window()
+	from, until := r.From, r.Until
 	if r.Rate.String() != "0.2" || from.String() != "2025-01-01" || until.String() != "2031-01-01" || r.Through.String() != "2030-12-31" ||
 		r.Cap.Total.String() != "38000000000" || r.Cap.PerYear != nil || r.TierWindow != TierYear || r.FXRule != FXEventDate {
 		t.Fatalf("rule 0 = %+v", r)
 	}
 	r = c.Rules[1]
-	from, until = r.Window()
+	from, until = r.From, r.Until
 	if from.String() != "2023-01-01" || until.String() != "2026-04-27" || !r.Through.IsZero() ||
 		!reflect.DeepEqual(r.Match, Match{Seller: []string{"microsoft"}, Channel: []string{"azure"}}) {
 		t.Fatalf("rule 1 = %+v", r)
