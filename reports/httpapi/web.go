@@ -187,12 +187,18 @@ func (s *Server) webEntry(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "entry", "Entry "+strconv.FormatInt(d.ID, 10)+" ("+d.Date+")", d)
 }
 
-func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
-	items, next, err := s.eventsPage(r)
+// webList renders a page of a list with the template tmpl, which gets the
+// Items and the address of the Next page.
+func webList[T any](s *Server, w http.ResponseWriter, r *http.Request, tmpl, title string, read func(*http.Request) ([]T, string, error)) error {
+	items, next, err := read(r)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "events", "Usage events", map[string]any{"Items": items, "Next": webNext(r, next)})
+	return s.render(w, r, http.StatusOK, tmpl, title, map[string]any{"Items": items, "Next": webNext(r, next)})
+}
+
+func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
+	return webList(s, w, r, "events", "Usage events", s.eventsPage)
 }
 
 func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {
@@ -204,11 +210,7 @@ func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webImports(w http.ResponseWriter, r *http.Request) error {
-	bs, next, err := s.importsPage(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "imports", "Usage imports", map[string]any{"Items": bs, "Next": webNext(r, next)})
+	return webList(s, w, r, "imports", "Usage imports", s.importsPage)
 }
 
 func (s *Server) webImport(w http.ResponseWriter, r *http.Request) error {
@@ -220,11 +222,7 @@ func (s *Server) webImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webContracts(w http.ResponseWriter, r *http.Request) error {
-	items, next, err := s.contractsPage(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "contracts", "Contracts", map[string]any{"Items": items, "Next": webNext(r, next)})
+	return webList(s, w, r, "contracts", "Contracts", s.contractsPage)
 }
 
 func (s *Server) webContract(w http.ResponseWriter, r *http.Request) error {
