@@ -482,18 +482,7 @@ func (s *Server) capsOf(r *http.Request) (CapsJSON, error) {
 }
 
 func (s *Server) getCaps(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	out, err := s.capsOf(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		return capsCSV.write(w, r, out.Caps, "")
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return serveReport(w, r, s.capsOf, func(c CapsJSON) ([]CapJSON, string) { return c.Caps, "" }, capsCSV)
 }
 
 var capsCSV = csvTable[CapJSON]{

@@ -169,18 +169,7 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 }
 
 func (s *Server) trialBalance(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	tb, err := s.trialBalanceOf(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		return balancesCSV.write(w, r, tb.Accounts, "")
-	}
-	return writeJSON(w, http.StatusOK, tb)
+	return serveReport(w, r, s.trialBalanceOf, func(tb TrialBalanceJSON) ([]BalanceJSON, string) { return tb.Accounts, "" }, balancesCSV)
 }
 
 var balancesCSV = csvTable[BalanceJSON]{

@@ -85,6 +85,26 @@ func serveList[T any](w http.ResponseWriter, r *http.Request, read func(*http.Re
 	return writeJSON(w, http.StatusOK, list[T]{Items: items, NextCursor: next})
 }
 
+// serveReport answers a request for a report that is more than a list: it
+// reads ?format= (json or csv), then the report; JSON is the report, CSV
+// the rows of the items that rows picks from it, with their next page's
+// cursor ("" when the items are all there is).
+func serveReport[V, T any](w http.ResponseWriter, r *http.Request, read func(*http.Request) (V, error), rows func(V) ([]T, string), t csvTable[T]) error {
+	format, err := formatParam(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	v, err := read(r)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		items, next := rows(v)
+		return t.write(w, r, items, next)
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
 // nextURL is the request's URL with its cursor replaced.
 func nextURL(r *http.Request, cursor string) string {
 	q := r.URL.Query()

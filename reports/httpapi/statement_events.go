@@ -102,18 +102,8 @@ func indexAfter(ids []int64, after int64) (int, error) {
 }
 
 func (s *Server) listStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "json", "csv")
-	if err != nil {
-		return err
-	}
-	out, err := s.statementLineEvents(r)
-	if err != nil {
-		return err
-	}
-	if format == "csv" {
-		return eventsCSV.write(w, r, out.Items, out.NextCursor)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return serveReport(w, r, s.statementLineEvents,
+		func(out StatementLineEventsJSON) ([]EventJSON, string) { return out.Items, out.NextCursor }, eventsCSV)
 }
 
 func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
