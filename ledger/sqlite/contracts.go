@@ -102,11 +102,16 @@ func loadContract(ctx context.Context, q querier, id string) (StoredContract, er
 	if err != nil {
 		return sc, err
 	}
-	sc.Contract, err = contracts.Parse([]byte(doc))
-	if err != nil {
-		return sc, fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
+	return sc, sc.parse(id, doc)
+}
+
+// parse sets sc.Contract from the stored document of contract id.
+func (sc *StoredContract) parse(id, doc string) error {
+	var err error
+	if sc.Contract, err = contracts.Parse([]byte(doc)); err != nil {
+		return fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
 	}
-	return sc, nil
+	return nil
 }
 
 // Contracts returns the latest version of every contract, by id.
@@ -115,29 +120,25 @@ func (db *DB) Contracts(ctx context.Context) ([]StoredContract, error) {
 }
 
 func loadContracts(ctx context.Context, q querier) ([]StoredContract, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM contracts GROUP BY id ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT id, version, document, recorded_at FROM contracts c
+		WHERE version = (SELECT max(version) FROM contracts WHERE id = c.id) ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	defer rows.Close()
+	var out []StoredContract
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+		var id, doc string
+		var sc StoredContract
+		if err := rows.Scan(&id, &sc.Version, &doc, &sc.RecordedAt); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	var out []StoredContract
-	for _, id := range ids {
-		sc, err := loadContract(ctx, q, id)
-		if err != nil {
+		if err := sc.parse(id, doc); err != nil {
 			return nil, err
 		}
 		out = append(out, sc)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // RunResult says what a run booked.
