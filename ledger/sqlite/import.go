@@ -795,7 +795,7 @@ func (im *importer) added(p *parsedRow) error {
 		e.ID, e.Source, e.BatchID, e.Late = p.id, im.opts.Source, im.res.BatchID, g.key.late
 		for _, w := range im.usages {
 			w.batch = im.res.BatchID // known after begin in a default-mode import
-			if err := w.add(im.tx.Context(), im.tx.SQL(), e); err != nil {
+			if err := w.add(im.tx, e); err != nil {
 				return err
 			}
 		}
@@ -943,12 +943,11 @@ func (im *importer) post() error {
 	if err != nil {
 		return err
 	}
-	link, err := im.tx.SQL().PrepareContext(im.tx.Context(), `INSERT INTO import_groups
+	link, err := im.tx.stmt(`INSERT INTO import_groups
 		(batch_id, group_no, entry_id, first_event, last_event, events) VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	defer link.Close()
 	for i, r := range res {
 		if r.Duplicate {
 			// A new group's key is new: a stored one would mean its events
@@ -963,7 +962,7 @@ func (im *importer) post() error {
 	im.res.Entries += len(entries)
 	// The usage of the events just booked joins their contracts' sets.
 	for _, w := range im.usages {
-		if err := w.flush(im.tx.Context(), im.tx.SQL()); err != nil {
+		if err := w.flush(im.tx); err != nil {
 			return err
 		}
 	}

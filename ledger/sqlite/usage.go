@@ -46,10 +46,10 @@ func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, err
 		return 0, err
 	}
 	w := newUsageWriter(id, c)
-	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { return w.add(ctx, tx.SQL(), e) }); err != nil {
+	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { return w.add(tx, e) }); err != nil {
 		return 0, err
 	}
-	return id, w.flush(ctx, tx.SQL())
+	return id, w.flush(tx)
 }
 
 // usageFlushEvents bounds the event IDs a usageWriter holds: past it, the
@@ -78,17 +78,17 @@ func (w *usageWriter) reset() {
 	w.events = 0
 }
 
-func (w *usageWriter) add(ctx context.Context, q *sql.Tx, e *ledger.Event) error {
+func (w *usageWriter) add(tx *Tx, e *ledger.Event) error {
 	w.u.Add(e)
 	if w.events++; w.events >= usageFlushEvents {
-		return w.flush(ctx, q)
+		return w.flush(tx)
 	}
 	return nil
 }
 
 // flush writes the aggregates added since the last flush.
-func (w *usageWriter) flush(ctx context.Context, q *sql.Tx) error {
-	if err := saveUsageRows(ctx, q, w.setID, w.batch, w.u); err != nil {
+func (w *usageWriter) flush(tx *Tx) error {
+	if err := saveUsageRows(tx, w.setID, w.batch, w.u); err != nil {
 		return err
 	}
 	w.reset()
@@ -138,16 +138,15 @@ func pruneUsage(ctx context.Context, tx *Tx) error {
 }
 
 // saveUsageRows appends u's aggregates to set setID.
-func saveUsageRows(ctx context.Context, q *sql.Tx, setID, batch int64, u *contracts.Usage) error {
+func saveUsageRows(tx *Tx, setID, batch int64, u *contracts.Usage) error {
 	if u.Len() == 0 {
 		return nil
 	}
-	st, err := q.PrepareContext(ctx, `INSERT INTO usage_rows (set_id, batch_id, rule, period, channel, product, currency,
+	st, err := tx.stmt(`INSERT INTO usage_rows (set_id, batch_id, rule, period, channel, product, currency,
 		fx_date, amount, events, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	var ids []byte
 	for _, r := range u.Rows() {
 		fx := ""
@@ -155,7 +154,7 @@ func saveUsageRows(ctx context.Context, q *sql.Tx, setID, batch int64, u *contra
 			fx = r.FXDate.String()
 		}
 		ids = appendIDs(ids[:0], r.EventIDs)
-		if _, err := st.ExecContext(ctx, setID, batch, r.Rule, r.Period.Label(), r.Channel, r.Product, r.Currency, fx,
+		if _, err := st.ExecContext(tx.Context(), setID, batch, r.Rule, r.Period.Label(), r.Channel, r.Product, r.Currency, fx,
 			ledger.FormatAmount(r.Amount), r.Events, ids); err != nil {
 			return err
 		}
