@@ -171,10 +171,10 @@ type ruleAcc struct {
 }
 
 type bucket struct {
-	base      sum
+	base      Sum
 	events    int
-	byChannel map[string]*sum
-	byProduct map[string]*sum
+	byChannel map[string]*Sum
+	byProduct map[string]*Sum
 	ids       []int64
 }
 
@@ -235,7 +235,7 @@ func (a *Accumulator) Add(e *ledger.Event) error {
 // bucket.
 func (ra *ruleAcc) count(ord int, amount decimal.Decimal, n int, channel, product string) *bucket {
 	b := ra.bucket(ord)
-	b.base.add(amount)
+	b.base.Add(amount)
 	b.events += n
 	addTo(&b.byChannel, channel, amount)
 	addTo(&b.byProduct, product, amount)
@@ -294,16 +294,16 @@ func (c *Contract) fxDate(r *Rule, pl *placement, cur string) ledger.Date {
 	return pl.date
 }
 
-func addTo(m *map[string]*sum, key string, x decimal.Decimal) {
+func addTo(m *map[string]*Sum, key string, x decimal.Decimal) {
 	if *m == nil {
-		*m = make(map[string]*sum, 4)
+		*m = make(map[string]*Sum, 4)
 	}
 	s := (*m)[key]
 	if s == nil {
-		s = &sum{}
+		s = &Sum{}
 		(*m)[key] = s
 	}
-	s.add(x)
+	s.Add(x)
 }
 
 // bucket returns the bucket of period ordinal ord, growing the dense slice
@@ -357,7 +357,7 @@ func (a *Accumulator) Result() (*Result, error) {
 		bases[i] = make([]decimal.Decimal, n)
 		for k, b := range ra.buckets {
 			if b != nil && ra.lo+k >= first {
-				bases[i][ra.lo+k-first] = b.base.value()
+				bases[i][ra.lo+k-first] = b.base.Value()
 			}
 		}
 	}
@@ -382,13 +382,13 @@ func (a *Accumulator) Result() (*Result, error) {
 	return res, nil
 }
 
-func values(m map[string]*sum) map[string]decimal.Decimal {
+func values(m map[string]*Sum) map[string]decimal.Decimal {
 	if len(m) == 0 {
 		return nil
 	}
 	out := make(map[string]decimal.Decimal, len(m))
 	for k, s := range m {
-		out[k] = s.value()
+		out[k] = s.Value()
 	}
 	return out
 }

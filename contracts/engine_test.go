@@ -279,7 +279,7 @@ rules:
 func TestSum(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for iter := 0; iter < 2000; iter++ {
-		var s sum
+		var s Sum
 		want := decimal.Zero
 		for i := 0; i < 50; i++ {
 			var x decimal.Decimal
@@ -293,10 +293,10 @@ func TestSum(t *testing.T) {
 			default:
 				x = decimal.New(rng.Int63n(1000), int32(rng.Intn(3)))
 			}
-			s.add(x)
+			s.Add(x)
 			want = want.Add(x)
 		}
-		if got := s.value(); !got.Equal(want) {
+		if got := s.Value(); !got.Equal(want) {
 			t.Fatalf("sum = %s, want %s", got, want)
 		}
 	}

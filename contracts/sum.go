@@ -4,11 +4,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// sum adds decimals exactly, fast: amounts whose coefficient fits comfortably
+// Sum adds decimals exactly, fast: amounts whose coefficient fits comfortably
 // in an int64 accumulate in an int64 at the finest exponent seen so far;
 // anything else (or an overflow) goes to an exact decimal. The value is
-// always exactly the sum of what was added.
-type sum struct {
+// always exactly the sum of what was added. The zero Sum is empty.
+type Sum struct {
 	c   int64
 	exp int32
 	set bool // c and exp hold a partial sum
@@ -31,7 +31,8 @@ func scale(v int64, k int32) (int64, bool) {
 	return v * p, true
 }
 
-func (s *sum) add(x decimal.Decimal) {
+// Add adds x.
+func (s *Sum) Add(x decimal.Decimal) {
 	e := x.Exponent()
 	if e < -18 || e > 0 || x.NumDigits() > 17 {
 		s.big = s.big.Add(x)
@@ -67,7 +68,8 @@ func (s *sum) add(x decimal.Decimal) {
 	s.c = r
 }
 
-func (s *sum) value() decimal.Decimal {
+// Value returns the exact sum of what was added (zero when nothing was).
+func (s *Sum) Value() decimal.Decimal {
 	if !s.set {
 		return s.big
 	}

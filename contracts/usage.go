@@ -115,7 +115,7 @@ type usageCellKey struct {
 }
 
 type usageCell struct {
-	amount sum
+	amount Sum
 	events int
 	ids    []int64
 }
@@ -184,7 +184,7 @@ func (u *Usage) cell(k usageCellKey) *usageCell {
 }
 
 func (c *usageCell) add(amount decimal.Decimal, n int) {
-	c.amount.add(amount)
+	c.amount.Add(amount)
 	c.events += n
 }
 
@@ -208,7 +208,7 @@ func (u *Usage) Merge(o *Usage) error {
 	}
 	for k, c := range o.cells {
 		uc := u.cell(k)
-		uc.add(c.amount.value(), c.events)
+		uc.add(c.amount.Value(), c.events)
 		if u.trace {
 			uc.ids = append(uc.ids, c.ids...)
 		}
@@ -226,7 +226,7 @@ func (u *Usage) Rows() []UsageRow {
 		rows[i] = UsageRow{
 			UsageKey: UsageKey{Rule: u.c.Rules[k.rule].ID, Period: fromOrdinal(u.c.Period, k.ord),
 				Channel: k.channel, Product: k.product, Currency: k.currency, FXDate: dateFromKey(k.fx)},
-			UsageSum: UsageSum{Amount: c.amount.value(), Events: c.events},
+			UsageSum: UsageSum{Amount: c.amount.Value(), Events: c.events},
 			EventIDs: c.ids,
 		}
 	}
@@ -296,7 +296,7 @@ func (a *Accumulator) AddAggregate(u *Usage) error {
 		if firstErr != nil && compareCellKeys(k, first) > 0 {
 			continue // cannot be the error reported
 		}
-		if err := a.addCell(k, c.amount.value(), c.events); err != nil && (firstErr == nil || compareCellKeys(k, first) < 0) {
+		if err := a.addCell(k, c.amount.Value(), c.events); err != nil && (firstErr == nil || compareCellKeys(k, first) < 0) {
 			first, firstErr = k, err
 		}
 	}

@@ -82,12 +82,12 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 	for i := range ro.bindsAt {
 		ro.bindsAt[i] = -1
 	}
-	var total moneySum
+	var total contracts.Sum
 	if len(sc.pairSums) != len(vp.pairs) {
-		sc.pairSums = make([]moneySum, len(vp.pairs))
+		sc.pairSums = make([]contracts.Sum, len(vp.pairs))
 	}
 	for i := range sc.pairSums {
-		sc.pairSums[i] = moneySum{}
+		sc.pairSums[i] = contracts.Sum{}
 	}
 	k := 0
 	for li := range res.Lines {
@@ -95,8 +95,8 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 		for k < len(periods) && periods[k] != ln.Period {
 			k++
 		}
-		total.add(ln.Total)
-		sc.pairSums[vp.pairOf[ln.RuleIndex]].add(ln.Total)
+		total.Add(ln.Total)
+		sc.pairSums[vp.pairOf[ln.RuleIndex]].Add(ln.Total)
 		base := sc.capIndex[ln.RuleIndex]
 		for j := range ln.Caps {
 			if ro.bindsAt[base+j] < 0 && binds(&ln.Caps[j]) {
@@ -104,38 +104,10 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 			}
 		}
 	}
-	ro.total = total.value()
+	ro.total = total.Value()
 	ro.pairs = make([]decimal.Decimal, len(vp.pairs))
 	for i := range sc.pairSums {
-		ro.pairs[i] = sc.pairSums[i].value()
+		ro.pairs[i] = sc.pairSums[i].Value()
 	}
 	return ro, nil
-}
-
-// moneySum adds decimals exactly, in an int64 while they share one exponent
-// and fit (rounded obligations all have the currency's minor units), in a
-// decimal otherwise.
-type moneySum struct {
-	c   int64
-	exp int32
-	set bool
-	big decimal.Decimal
-}
-
-func (s *moneySum) add(x decimal.Decimal) {
-	if x.NumDigits() <= 17 && (!s.set || x.Exponent() == s.exp) {
-		v := x.CoefficientInt64()
-		if r := s.c + v; !s.set || (v >= 0) == (r >= s.c) { // no overflow
-			s.c, s.exp, s.set = r, x.Exponent(), true
-			return
-		}
-	}
-	s.big = s.big.Add(x)
-}
-
-func (s *moneySum) value() decimal.Decimal {
-	if !s.set {
-		return s.big
-	}
-	return s.big.Add(decimal.New(s.c, s.exp))
 }

@@ -37,7 +37,7 @@ type scratch struct {
 	rev      []decimal.Decimal
 	gen      revenueGen
 	capIndex []int // capIndex[i]: index of rule i's first cap among all caps
-	pairSums []moneySum
+	pairSums []contracts.Sum
 }
 
 // bases returns the variant's bases per rule and period: the fixed part

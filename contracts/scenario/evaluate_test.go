@@ -327,10 +327,11 @@ func TestRunSummaryMatchesEvaluate(t *testing.T) {
 	}
 }
 
+// TestMoneySum: contracts.Sum over obligation-like amounts, as a Monte Carlo run sums them.
 func TestMoneySum(t *testing.T) {
 	rng := newRand(3, 4)
 	for i := 0; i < 200; i++ {
-		var s moneySum
+		var s contracts.Sum
 		want := decimal.Zero
 		for j := 0; j < 50; j++ {
 			var x decimal.Decimal
@@ -344,10 +345,10 @@ func TestMoneySum(t *testing.T) {
 			default:
 				x = decimal.RequireFromString("123456789012345678901234.5")
 			}
-			s.add(x)
+			s.Add(x)
 			want = want.Add(x)
 		}
-		if got := s.value(); !got.Equal(want) {
+		if got := s.Value(); !got.Equal(want) {
 			t.Fatalf("sum %s, want %s", got, want)
 		}
 	}
