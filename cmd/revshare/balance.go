@@ -23,12 +23,9 @@ func runBalance(ctx context.Context, m *Main, args []string) error {
 	asOf := fs.String("as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD)")
 	knownAt := fs.String("known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339): later entries are invisible")
 	format := fs.String("format", "table", "output format: table, json or csv")
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "balance", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("balance takes no arguments, got %q", pos[0])
 	}
 	if err := checkFormat(*format, "table", "json", "csv"); err != nil {
 		return err

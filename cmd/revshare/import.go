@@ -355,12 +355,9 @@ func runImportRates(ctx context.Context, m *Main, args []string) error {
 func runImportList(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("import list", "[--format table|json]")
 	format := fs.String("format", "table", "output format: table or json")
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "import list", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("import list takes no arguments, got %q", pos[0])
 	}
 	if err := checkFormat(*format, "table", "json"); err != nil {
 		return err

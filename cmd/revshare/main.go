@@ -162,6 +162,19 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseNoArgs is parseFlags for a sub-command that takes flags only: a
+// positional argument is refused.
+func parseNoArgs(fs *flag.FlagSet, name string, args []string) error {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", name, pos[0])
+	}
+	return nil
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

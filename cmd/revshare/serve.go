@@ -36,12 +36,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	secure := fs.Bool("secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
 	level := fs.String("log-level", "info", "log level: debug (every request), info, warn or error")
 	noCache := fs.Bool("no-cache", false, "do not cache GET responses and tokens between writes (for measurements)")
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "serve", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("serve takes no arguments, got %q", pos[0])
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {

@@ -37,12 +37,9 @@ func runTokenCreate(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("token create", "--role auditor|analyst|finance|admin [--name N]")
 	role := fs.String("role", "", "the token's `role`: auditor (reads), analyst (reads, scenarios), finance (reads and writes), admin (everything)")
 	name := fs.String("name", "", "a `name` to recognise the token by in token list")
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "token create", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("token create takes no arguments, got %q", pos[0])
 	}
 	if *role == "" {
 		return errors.New("token create: --role is required (auditor, analyst, finance or admin)")
@@ -64,12 +61,9 @@ func runTokenCreate(ctx context.Context, m *Main, args []string) error {
 func runTokenList(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("token list", "[--format table|json]")
 	format := fs.String("format", "table", "output format: table or json")
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "token list", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("token list takes no arguments, got %q", pos[0])
 	}
 	if err := checkFormat(*format, "table", "json"); err != nil {
 		return err

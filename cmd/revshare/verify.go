@@ -33,12 +33,9 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 		anchors = append(anchors, a)
 		return nil
 	})
-	pos, err := parseFlags(fs, args)
+	err := parseNoArgs(fs, "verify", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("verify takes no arguments, got %q", pos[0])
 	}
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
