@@ -50,23 +50,27 @@ type errorBody struct {
 // Internal errors say only "internal error" to the caller and are logged in
 // full.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := ledger.ErrorCode(err)
-	if _, ok := statusOf[code]; !ok {
-		code = ledger.EINTERNAL
-	}
 	var body errorBody
-	body.Error.Code = code
-	body.Error.Message = ledger.ErrorMessage(err)
-	if code == ledger.EINTERNAL {
-		body.Error.Message = "internal error"
-		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
-	}
+	body.Error.Code, body.Error.Message = s.publicError(r, err)
+	code := body.Error.Code
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(statusOf[code])
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(body)
+}
+
+// publicError is err's code and message as the caller is told them, for
+// the API and the web view: an internal error, or one whose code has no
+// status, is only "internal error" to the caller and is logged in full.
+func (s *Server) publicError(r *http.Request, err error) (code, msg string) {
+	code = ledger.ErrorCode(err)
+	if _, ok := statusOf[code]; !ok || code == ledger.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		return ledger.EINTERNAL, "internal error"
+	}
+	return code, ledger.ErrorMessage(err)
 }
 
 // errNotImplemented is returned by an endpoint whose backend is not wired.

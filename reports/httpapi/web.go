@@ -81,11 +81,7 @@ func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/web/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	msg := ledger.ErrorMessage(err)
-	if _, ok := statusOf[code]; !ok || code == ledger.EINTERNAL {
-		code, msg = ledger.EINTERNAL, "internal error"
-		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-	}
+	code, msg := s.publicError(r, err)
 	if rerr := s.render(w, r, statusOf[code], "error", "Error", map[string]string{"Code": code, "Message": msg}); rerr != nil {
 		s.log.ErrorContext(r.Context(), "render error page", "error", rerr)
 	}
