@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -171,5 +170,3 @@ func formatParam(r *http.Request, allowed ...string) (string, error) {
 	}
 	return "", ledger.Errorf(ledger.EINVALID, "unknown format %q (want one of %s)", f, strings.Join(allowed, ", "))
 }
-
-func fmtAny(v any) string { return fmt.Sprint(v) }

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -303,7 +304,7 @@ func mapRequestError(err error, limit int64) error {
 
 type panicError struct{ v any }
 
-func (p *panicError) Error() string { return "panic: " + strconv.Quote(fmtAny(p.v)) }
+func (p *panicError) Error() string { return "panic: " + strconv.Quote(fmt.Sprint(p.v)) }
 
 // statusWriter remembers the status written.
 type statusWriter struct {
