@@ -79,13 +79,17 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 	q := r.URL.Query()
 	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
 		Product: q.Get("product"), Region: q.Get("region"), Currency: q.Get("currency"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
-	for name, dst := range map[string]*int64{"batch": &f.BatchID, "entry": &f.EntryID} {
-		if v := q.Get(name); v != "" {
+	// In a fixed order, so that with both bad the error is always batch's.
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"batch", &f.BatchID}, {"entry", &f.EntryID}} {
+		if v := q.Get(p.name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 1 {
-				return nil, "", ledger.Errorf(ledger.EINVALID, "invalid %s %q: want a positive whole number", name, v)
+				return nil, "", ledger.Errorf(ledger.EINVALID, "invalid %s %q: want a positive whole number", p.name, v)
 			}
-			*dst = n
+			*p.dst = n
 		}
 	}
 	evs, err := s.read.Events.Events(r.Context(), f)
