@@ -460,7 +460,6 @@ type fastProducer struct {
 	entries  []ledger.Entry
 	results  []ledger.PostResult
 	closed   ledger.Date
-	recorded string // tx.Now as stored
 	headID   int64
 	headHash string
 	hasher   chainHasher
@@ -497,10 +496,6 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		postArgs: make([]any, 0, 10*(end-start)),
 		entArgs:  make([]any, 0, 10*(end-start)),
 		totals:   map[nameCur]*intSum{},
-	}
-	if p.boxes == nil {
-		p.boxes, p.dates = map[string]any{}, map[ledger.Date]any{}
-		p.recordedBox, p.headHashBox = p.recorded, p.headHash
 	}
 	for i := start; i < end; i++ {
 		e := &p.entries[i]
@@ -583,8 +578,9 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	}
 	p := &fastProducer{
 		entries: entries, results: make([]ledger.PostResult, len(entries)), closed: closed,
-		recorded: formatTime(tx.Now), headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
+		headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
 		seen: make(map[ledger.Key]seenEntry, len(entries)), accounts: map[string]int64{}, db: tx.db,
+		boxes: map[string]any{}, dates: map[ledger.Date]any{}, recordedBox: formatTime(tx.Now), headHashBox: tx.headHash,
 	}
 	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
 		func(c fastChunk) bool { return c.err != nil })
@@ -615,9 +611,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		if err := tx.execRows(insertEntriesQuery, 10, c.entArgs); err != nil {
 			return nil, err
 		}
-		if c.headID != tx.headID {
-			tx.headID, tx.headHash = c.headID, c.headHash
-		}
+		tx.headID, tx.headHash = c.headID, c.headHash
 	}
 	if err := tx.writeBalanceTotals(&totals); err != nil {
 		return nil, err
