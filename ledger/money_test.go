@@ -1,6 +1,10 @@
 package ledger
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
 
 func TestRoundMinor(t *testing.T) {
 	tests := []struct {
@@ -148,3 +152,21 @@ func (w wrap) Unwrap() error { return w.err }
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestFormatExact(t *testing.T) {
+	tests := []struct{ in, currency, want string }{
+		{"10.5000", "USD", "10.50"}, // trailing zeros trimmed, not below the minor units
+		{"10.5", "USD", "10.50"},
+		{"0.125", "USD", "0.125"}, // every significant digit
+		{"180.0120", "USD", "180.012"},
+		{"-3", "USD", "-3.00"},
+		{"1050.0", "JPY", "1050"},
+		{"1.2345", "BHD", "1.2345"},
+		{"2.5", "XXZ", "2.5"}, // unknown currency: no minimum
+	}
+	for _, tt := range tests {
+		if got := FormatExact(decimal.RequireFromString(tt.in), tt.currency); got != tt.want {
+			t.Errorf("FormatExact(%s, %s) = %s, want %s", tt.in, tt.currency, got, tt.want)
+		}
+	}
+}

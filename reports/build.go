@@ -62,13 +62,7 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	c := in.Contract
 	cur := c.Currency
 	money := func(x decimal.Decimal) string { return ledger.FormatMoney(x, cur) }
-	exact := func(x decimal.Decimal) string { // bases keep every digit, at least the minor units
-		n, _ := ledger.MinorUnits(cur)
-		if -x.Exponent() > n {
-			return x.String()
-		}
-		return x.StringFixed(n)
-	}
+	exact := func(x decimal.Decimal) string { return ledger.FormatExact(x, cur) } // bases: every digit, at least the minor units
 	s := &Statement{
 		Contract: c.ID, ContractName: c.Name, ContractVersion: in.Version,
 		Period: PeriodInfo{Label: in.Period.Label(), Start: in.Period.Start().String(), End: in.Period.Last().String(),

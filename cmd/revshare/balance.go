@@ -102,7 +102,7 @@ func newTrialBalance(q ledger.BalanceQuery, bs []ledger.Balance) trialBalance {
 	totals := map[string]decimal.Decimal{}
 	var currencies []string
 	for _, b := range bs {
-		tb.Accounts = append(tb.Accounts, balanceLine{b.Account, string(b.Type), b.Currency, formatBalance(b.Amount, b.Currency)})
+		tb.Accounts = append(tb.Accounts, balanceLine{b.Account, string(b.Type), b.Currency, ledger.FormatExact(b.Amount, b.Currency)})
 		if _, ok := totals[b.Currency]; !ok {
 			currencies = append(currencies, b.Currency)
 		}
@@ -110,7 +110,7 @@ func newTrialBalance(q ledger.BalanceQuery, bs []ledger.Balance) trialBalance {
 	}
 	sort.Strings(currencies)
 	for _, c := range currencies {
-		tb.Totals = append(tb.Totals, currencyAmount{c, formatBalance(totals[c], c)})
+		tb.Totals = append(tb.Totals, currencyAmount{c, ledger.FormatExact(totals[c], c)})
 	}
 	return tb
 }
@@ -156,22 +156,4 @@ func (tb trialBalance) writeCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// formatBalance renders d exactly with at least the minor units of
-// currency: "10.50", "0.125", "1050" (JPY). No digit is ever dropped.
-func formatBalance(d decimal.Decimal, currency string) string {
-	n, err := ledger.MinorUnits(currency)
-	if err != nil {
-		n = 0
-	}
-	s := d.String() // trailing zeros trimmed
-	frac := int32(0)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		frac = int32(len(s) - i - 1)
-	}
-	if frac < n {
-		return d.StringFixed(n)
-	}
-	return s
 }
