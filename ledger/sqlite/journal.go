@@ -112,7 +112,7 @@ func entryWhere(f ledger.EntryFilter) (string, []any, error) {
 			WHERE fp.entry_id = e.id AND (fa.name = ? OR substr(fa.name, 1, ?) = ?))`)
 		args = append(args, f.Account, len(f.Account)+1, f.Account+":")
 	}
-	for _, k := range sortedKeys(f.Meta) {
+	for _, k := range ledger.SortedKeys(f.Meta) {
 		conds = append(conds, "json_extract(e.meta, ?) IS ?")
 		args = append(args, `$."`+strings.ReplaceAll(k, `"`, `\"`)+`"`, f.Meta[k])
 	}

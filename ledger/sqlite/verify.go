@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -432,7 +431,7 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		t.add(s)
 	}
 	var off []string
-	for _, c := range sortedKeys(sums) {
+	for _, c := range ledger.SortedKeys(sums) {
 		if s := sums[c]; s.units != 0 || s.hi != 0 || s.lo != 0 {
 			off = append(off, s.value().String()+" "+c)
 		}
@@ -462,7 +461,7 @@ func accountProblem(p *rawPosting) string {
 // finish runs the checks that need the whole journal.
 func (v *verifier) finish() error {
 	var off []string
-	for _, c := range sortedKeys(v.totals) {
+	for _, c := range ledger.SortedKeys(v.totals) {
 		if t := v.totals[c].value(); !t.IsZero() {
 			off = append(off, t.String()+" "+c)
 		}
@@ -481,13 +480,4 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
