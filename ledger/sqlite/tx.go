@@ -360,7 +360,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	defer stop()
 	results := make([]ledger.PostResult, len(entries))
 	hasher := newChainHasher(tx.Now)
-	thisCall := map[ledger.Key]ledger.Entry{} // entries posted by this call, for in-batch retries
+	thisCall := map[ledger.Key]seenEntry{} // entries posted by this call, for in-batch retries
 	var pending []pendingEntry
 	var postings []postingRow
 	for pc := range chunks {
@@ -372,17 +372,21 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		posted, err := tx.postedEntries(existing)
+		if err != nil {
+			return nil, err
+		}
 		for i := range chunk {
 			e := chunk[i] // a copy: the caller's entry is not modified
 			if prev, ok := thisCall[e.Key]; ok {
-				if err := sameContent(&e, &prev); err != nil {
+				if err := sameContent(e.Key, prev.content, pc.contents[i]); err != nil {
 					return nil, err
 				}
-				results[start+i] = ledger.PostResult{ID: prev.ID, Duplicate: true}
+				results[start+i] = ledger.PostResult{ID: prev.id, Duplicate: true}
 				continue
 			}
 			if id, ok := existing[e.Key]; ok {
-				if err := tx.sameAsPosted(&e, id); err != nil {
+				if err := sameAsPosted(e.Key, pc.contents[i], id, posted[id]); err != nil {
 					return nil, err
 				}
 				results[start+i] = ledger.PostResult{ID: id, Duplicate: true}
@@ -406,7 +410,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 				postings = append(postings, postingRow{e.ID, int64(j + 1), acct, p.Currency, pc.splits[i][j]})
 			}
 			pending = append(pending, pendingEntry{e, pc.metas[i]})
-			thisCall[e.Key] = e
+			thisCall[e.Key] = seenEntry{e.ID, pc.contents[i]}
 			tx.headID, tx.headHash = e.ID, e.Hash
 			results[start+i] = ledger.PostResult{ID: e.ID}
 		}
@@ -916,30 +920,56 @@ func placeholders(n, k int) string {
 	return b.String()
 }
 
-// sameContent compares e with an entry posted earlier in the same call.
-func sameContent(e, prev *ledger.Entry) error {
-	oldC, newC := prev.Content(), e.Content()
+// sameContent compares the content of an entry posted earlier in the same
+// call under key (oldC) with that of the entry posted again (newC).
+func sameContent(key ledger.Key, oldC, newC string) error {
 	if oldC == newC {
 		return nil
 	}
 	was, now := firstDifference(oldC, newC)
 	return ledger.Errorf(ledger.ECONFLICT, "entry %q appears twice in one batch with different content: first %s, then %s",
-		e.Key.String(), was, now)
+		key.String(), was, now)
 }
 
-// sameAsPosted compares e with the entry already posted under its key.
-func (tx *Tx) sameAsPosted(e *ledger.Entry, id int64) error {
-	old, err := loadEntry(tx.ctx, tx.tx, id)
+// postedEntries reads the stored entries of lookupKeys' result in one
+// query (and one for their postings), by ID.
+func (tx *Tx) postedEntries(ids map[ledger.Key]int64) (map[int64]*rawEntry, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(ids))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	chunk, err := readChunk(tx.ctx, tx.tx, "e.id IN (?"+strings.Repeat(", ?", len(args)-1)+")", args, 0, len(args))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*rawEntry, len(chunk))
+	for i := range chunk {
+		out[chunk[i].id] = &chunk[i]
+	}
+	return out, nil
+}
+
+// sameAsPosted compares the content of an entry posted again under key
+// (newC) with that of entry id (stored, from postedEntries), which was
+// posted under key before.
+func sameAsPosted(key ledger.Key, newC string, id int64, stored *rawEntry) error {
+	if stored == nil {
+		return ledger.Errorf(ledger.ENOTFOUND, "entry %d not found", id)
+	}
+	old, err := stored.entry()
 	if err != nil {
 		return err
 	}
-	oldC, newC := old.Content(), e.Content()
+	oldC := old.Content()
 	if oldC == newC {
 		return nil
 	}
 	was, now := firstDifference(oldC, newC)
 	return ledger.Errorf(ledger.ECONFLICT, "entry %q conflicts with entry %d posted earlier under the same key: posted %s, now %s",
-		e.Key.String(), id, was, now)
+		key.String(), id, was, now)
 }
 
 // firstDifference returns the first differing line of two Content texts,
