@@ -725,9 +725,10 @@ func (im *importer) report(rows []*parsedRow) error {
 	return nil
 }
 
-// insertEventsSQL inserts rows of (event_id, data) of one source; %[1]d is
-// the source's ID, %[2]s the rows' placeholders. The source as a literal and
-// the ID left to SQLite save two bindings a row.
+// insertEventsSQL inserts rows of (event_id, data) of one source; %[2]s is
+// the rows, each "(<source ID>, ?, ?)" (stmt writes the source's ID as a
+// literal; %[1]d, the same ID, is unused here). The source as a literal and
+// the row ID left to SQLite save two bindings a row.
 const insertEventsSQL = `INSERT INTO events (source_id, event_id, data) VALUES %[2]s ON CONFLICT (source_id, event_id) DO NOTHING`
 
 // stmt returns the statement of query for n rows, prepared once per transaction.
