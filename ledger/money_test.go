@@ -170,3 +170,38 @@ func TestFormatExact(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatGrouped(t *testing.T) {
+	tests := []struct{ in, currency, want string }{
+		{"38000000000", "USD", "38,000,000,000.00"},
+		{"38000000000.00", "USD", "38,000,000,000.00"},
+		{"-1234.5", "USD", "-1,234.50"},
+		{"999.99", "USD", "999.99"},
+		{"1000", "USD", "1,000.00"},
+		{"-100", "USD", "-100.00"},
+		{"100000", "USD", "100,000.00"},
+		{"1234567.891234", "USD", "1,234,567.891234"}, // every digit kept
+		{"1234567", "JPY", "1,234,567"},
+		{"0.125", "USD", "0.125"},
+		{"12345.5", "XXZ", "12,345.5"},
+	}
+	for _, tt := range tests {
+		if got := FormatGrouped(decimal.RequireFromString(tt.in), tt.currency); got != tt.want {
+			t.Errorf("FormatGrouped(%s, %s) = %s, want %s", tt.in, tt.currency, got, tt.want)
+		}
+	}
+	if got := FormatMoneyGrouped(decimal.RequireFromString("1234567.8"), "USD"); got != "1,234,567.80" {
+		t.Errorf("FormatMoneyGrouped = %s", got)
+	}
+}
+
+func TestGroupThousandsLeavesNonNumbers(t *testing.T) {
+	for _, s := range []string{"", "never", "1e5", "-", "12a345", "1234.5x", ".5", "2030-03"} {
+		if got := GroupThousands(s); got != s {
+			t.Errorf("GroupThousands(%q) = %q, want it unchanged", s, got)
+		}
+	}
+	if got := GroupThousands("+1234"); got != "+1,234" {
+		t.Errorf("GroupThousands(+1234) = %q", got)
+	}
+}
