@@ -52,6 +52,8 @@ type Contract struct {
 	Rounding   ledger.Rounding  // half_up (default) or half_even
 	Parties    []string
 	Rules      []Rule
+	SharedCaps []SharedCap // caps over the sum of several rules of one payer
+	Advances   []Advance   // recoupable advances paid up front
 	Amendments []Amendment
 
 	loc *time.Location
@@ -62,8 +64,12 @@ type Contract struct {
 type Rule struct {
 	ID    string
 	Payer string
-	Payee string
+	Payee string // empty when Payees splits the rule
 	Match Match
+
+	// Payees, when set (two or more, or one with share 1), splits the
+	// rule's total for each period between payees; Payee is then empty.
+	Payees []Split
 
 	// Exactly one of Rate and Tiers is set.
 	Rate       *decimal.Decimal
@@ -110,6 +116,37 @@ type Cap struct {
 // Minimum is a minimum guarantee; nil PerYear means none.
 type Minimum struct {
 	PerYear *decimal.Decimal
+}
+
+// Split is one payee's share of a split rule. The shares of a rule are
+// above zero and sum to exactly 1.
+type Split struct {
+	Party string
+	Share decimal.Decimal
+}
+
+// SharedCap is one cap over the sum of the obligations of several rules of
+// the same payer (spec section 4 step 5). At least one limit is set.
+type SharedCap struct {
+	ID    string
+	Rules []string // rule ids, as written
+	Cap   Cap
+}
+
+// Caps returns the shared cap's limits in the order they apply
+// (per_period, per_year, total).
+func (s *SharedCap) Caps() []CapLimit { return s.Cap.limits() }
+
+// Advance is a recoupable advance: Payer paid Payee Amount on Date, and
+// what the RecoupFrom rules owe Payee from the period of Date on recoups it
+// (spec section 4 step 7).
+type Advance struct {
+	ID         string
+	Payer      string
+	Payee      string
+	Date       ledger.Date
+	Amount     decimal.Decimal
+	RecoupFrom []string // rule ids whose payer→payee obligations recoup it
 }
 
 // Amendment is one entry of the contract's history, shown on statements.
@@ -200,18 +237,47 @@ func matchOne(want []string, got string) bool {
 
 // Caps returns the rule's configured caps in the order they apply
 // (per_period, per_year, total), with their limits.
-func (r *Rule) Caps() []CapLimit {
+func (r *Rule) Caps() []CapLimit { return r.Cap.limits() }
+
+func (c Cap) limits() []CapLimit {
 	var out []CapLimit
-	if r.Cap.PerPeriod != nil {
-		out = append(out, CapLimit{CapPerPeriod, *r.Cap.PerPeriod})
+	if c.PerPeriod != nil {
+		out = append(out, CapLimit{CapPerPeriod, *c.PerPeriod})
 	}
-	if r.Cap.PerYear != nil {
-		out = append(out, CapLimit{CapPerYear, *r.Cap.PerYear})
+	if c.PerYear != nil {
+		out = append(out, CapLimit{CapPerYear, *c.PerYear})
 	}
-	if r.Cap.Total != nil {
-		out = append(out, CapLimit{CapTotal, *r.Cap.Total})
+	if c.Total != nil {
+		out = append(out, CapLimit{CapTotal, *c.Total})
 	}
 	return out
+}
+
+// PayeeParties returns the rule's payees: its Payee, or the parties of its
+// split in order.
+func (r *Rule) PayeeParties() []string {
+	if len(r.Payees) == 0 {
+		return []string{r.Payee}
+	}
+	out := make([]string, len(r.Payees))
+	for i, s := range r.Payees {
+		out[i] = s.Party
+	}
+	return out
+}
+
+// Pays reports whether the rule owes party (its payee, or one of its split
+// payees).
+func (r *Rule) Pays(party string) bool { return slices.Contains(r.PayeeParties(), party) }
+
+// Advance returns the advance with the given id, or nil.
+func (c *Contract) Advance(id string) *Advance {
+	for i := range c.Advances {
+		if c.Advances[i].ID == id {
+			return &c.Advances[i]
+		}
+	}
+	return nil
 }
 
 // CapLimit is one configured cap.

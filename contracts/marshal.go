@@ -21,23 +21,26 @@ type document struct {
 	Rounding   string         `yaml:"rounding" json:"rounding"`
 	Parties    []string       `yaml:"parties,flow" json:"parties"`
 	Rules      []ruleDoc      `yaml:"rules" json:"rules"`
+	SharedCaps []sharedCapDoc `yaml:"shared_caps,omitempty" json:"shared_caps,omitempty"`
+	Advances   []advanceDoc   `yaml:"advances,omitempty" json:"advances,omitempty"`
 	Amendments []amendmentDoc `yaml:"amendments,omitempty" json:"amendments,omitempty"`
 }
 
 type ruleDoc struct {
-	ID         string    `yaml:"id" json:"id"`
-	Payer      string    `yaml:"payer" json:"payer"`
-	Payee      string    `yaml:"payee" json:"payee"`
-	Match      *matchDoc `yaml:"match,omitempty,flow" json:"match,omitempty"`
-	Rate       string    `yaml:"rate,omitempty" json:"rate,omitempty"`
-	Tiers      []tierDoc `yaml:"tiers,omitempty" json:"tiers,omitempty"`
-	TierWindow string    `yaml:"tier_window,omitempty" json:"tier_window,omitempty"`
-	From       string    `yaml:"from,omitempty" json:"from,omitempty"`
-	Through    string    `yaml:"through,omitempty" json:"through,omitempty"`
-	Until      string    `yaml:"until,omitempty" json:"until,omitempty"`
-	Cap        *capDoc   `yaml:"cap,omitempty" json:"cap,omitempty"`
-	Minimum    *minDoc   `yaml:"minimum,omitempty" json:"minimum,omitempty"`
-	FXRule     string    `yaml:"fx_rule" json:"fx_rule"`
+	ID         string     `yaml:"id" json:"id"`
+	Payer      string     `yaml:"payer" json:"payer"`
+	Payee      string     `yaml:"payee,omitempty" json:"payee,omitempty"`
+	Payees     []splitDoc `yaml:"payees,omitempty" json:"payees,omitempty"`
+	Match      *matchDoc  `yaml:"match,omitempty,flow" json:"match,omitempty"`
+	Rate       string     `yaml:"rate,omitempty" json:"rate,omitempty"`
+	Tiers      []tierDoc  `yaml:"tiers,omitempty" json:"tiers,omitempty"`
+	TierWindow string     `yaml:"tier_window,omitempty" json:"tier_window,omitempty"`
+	From       string     `yaml:"from,omitempty" json:"from,omitempty"`
+	Through    string     `yaml:"through,omitempty" json:"through,omitempty"`
+	Until      string     `yaml:"until,omitempty" json:"until,omitempty"`
+	Cap        *capDoc    `yaml:"cap,omitempty" json:"cap,omitempty"`
+	Minimum    *minDoc    `yaml:"minimum,omitempty" json:"minimum,omitempty"`
+	FXRule     string     `yaml:"fx_rule" json:"fx_rule"`
 }
 
 type matchDoc struct {
@@ -61,6 +64,28 @@ type capDoc struct {
 
 type minDoc struct {
 	PerYear string `yaml:"per_year" json:"per_year"`
+}
+
+type splitDoc struct {
+	Party string `yaml:"party" json:"party"`
+	Share string `yaml:"share" json:"share"`
+}
+
+type sharedCapDoc struct {
+	ID        string   `yaml:"id" json:"id"`
+	Rules     []string `yaml:"rules,flow" json:"rules"`
+	Total     string   `yaml:"total,omitempty" json:"total,omitempty"`
+	PerYear   string   `yaml:"per_year,omitempty" json:"per_year,omitempty"`
+	PerPeriod string   `yaml:"per_period,omitempty" json:"per_period,omitempty"`
+}
+
+type advanceDoc struct {
+	ID         string   `yaml:"id" json:"id"`
+	Payer      string   `yaml:"payer" json:"payer"`
+	Payee      string   `yaml:"payee" json:"payee"`
+	Date       string   `yaml:"date" json:"date"`
+	Amount     string   `yaml:"amount" json:"amount"`
+	RecoupFrom []string `yaml:"recoup_from,flow" json:"recoup_from"`
 }
 
 type amendmentDoc struct {
@@ -113,7 +138,18 @@ func (c *Contract) document() document {
 		if r.Minimum.PerYear != nil {
 			rd.Minimum = &minDoc{decString(r.Minimum.PerYear)}
 		}
+		for _, sp := range r.Payees {
+			share := sp.Share
+			rd.Payees = append(rd.Payees, splitDoc{sp.Party, decString(&share)})
+		}
 		doc.Rules = append(doc.Rules, rd)
+	}
+	for _, sc := range c.SharedCaps {
+		doc.SharedCaps = append(doc.SharedCaps, sharedCapDoc{sc.ID, sc.Rules, decString(sc.Cap.Total), decString(sc.Cap.PerYear), decString(sc.Cap.PerPeriod)})
+	}
+	for _, a := range c.Advances {
+		amount := a.Amount
+		doc.Advances = append(doc.Advances, advanceDoc{a.ID, a.Payer, a.Payee, a.Date.String(), decString(&amount), a.RecoupFrom})
 	}
 	for _, a := range c.Amendments {
 		doc.Amendments = append(doc.Amendments, amendmentDoc{a.Date.String(), a.Note})

@@ -257,7 +257,7 @@ func validID(s string) bool {
 
 const idRule = "use 1-64 characters a-z, A-Z, 0-9, '-' and '_', starting with a letter or digit"
 
-var contractKeys = []string{"id", "name", "currency", "timezone", "period", "rounding", "parties", "rules", "amendments"}
+var contractKeys = []string{"id", "name", "currency", "timezone", "period", "rounding", "parties", "rules", "shared_caps", "advances", "amendments"}
 
 func (p *parser) contract(root *yaml.Node) *Contract {
 	m := p.mapping(root, "", contractKeys)
@@ -346,6 +346,13 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 			c.Rules = append(c.Rules, *r)
 		}
 	}
+	rulesOK := len(c.Rules) > 0
+	if n, ok := present(m, "shared_caps"); ok {
+		c.SharedCaps = p.sharedCaps(n, c, rulesOK)
+	}
+	if n, ok := present(m, "advances"); ok {
+		c.Advances = p.advances(n, c, partiesOK, rulesOK)
+	}
 	if n, ok := present(m, "amendments"); ok {
 		if n.Kind != yaml.SequenceNode {
 			p.add(n, "amendments", "must be a list")
@@ -389,7 +396,7 @@ func (p *parser) parties(n *yaml.Node) []string {
 	return out
 }
 
-var ruleKeys = []string{"id", "payer", "payee", "match", "rate", "tiers", "tier_window", "from", "through", "until", "cap", "minimum", "fx_rule"}
+var ruleKeys = []string{"id", "payer", "payee", "payees", "match", "rate", "tiers", "tier_window", "from", "through", "until", "cap", "minimum", "fx_rule"}
 
 func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *Rule {
 	m := p.mapping(n, path, ruleKeys)
@@ -404,10 +411,18 @@ func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *R
 			p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
 		}
 	}
-	for _, side := range []struct {
+	sides := []struct {
 		key string
 		dst *string
-	}{{"payer", &r.Payer}, {"payee", &r.Payee}} {
+	}{{"payer", &r.Payer}, {"payee", &r.Payee}}
+	pn, hasPayees := present(m, "payees")
+	if _, hasPayee := present(m, "payee"); hasPayees && hasPayee {
+		p.add(pn, path+".payees", "payee and payees are mutually exclusive: give one")
+	}
+	if hasPayees {
+		sides = sides[:1]
+	}
+	for _, side := range sides {
 		s, ok := p.requiredStr(m, n, path, side.key)
 		if !ok {
 			continue
@@ -419,6 +434,9 @@ func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *R
 	}
 	if r.Payer != "" && r.Payer == r.Payee {
 		p.add(m["payee"], path+".payee", "%q is also the payer: a rule needs two different parties", r.Payee)
+	}
+	if hasPayees {
+		r.Payees = p.payees(pn, path+".payees", r.Payer, c, partiesOK)
 	}
 	if mn, ok := present(m, "match"); ok {
 		p.match(mn, path+".match", &r.Match)
@@ -622,4 +640,247 @@ func (p *parser) amendment(n *yaml.Node, path string) (Amendment, bool) {
 		ok = false
 	}
 	return a, ok
+}
+
+// payees reads a split: a non-empty list of {party, share}, parties known,
+// distinct and not the payer, shares above zero and summing to exactly 1.
+func (p *parser) payees(n *yaml.Node, path, payer string, c *Contract, partiesOK bool) []Split {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.add(n, path, "must be a non-empty list of {party, share}")
+		return nil
+	}
+	if len(n.Content) > MaxListValues {
+		p.add(n, path, "has %d payees, at most %d allowed", len(n.Content), MaxListValues)
+		return nil
+	}
+	var out []Split
+	sum := decimal.Zero
+	sharesOK := true
+	seen := map[string]int{}
+	for i, sn := range n.Content {
+		sn = resolve(sn)
+		sp := index(path, i)
+		sm := p.mapping(sn, sp, []string{"party", "share"})
+		if sm == nil {
+			sharesOK = false
+			continue
+		}
+		var s Split
+		if party, ok := p.requiredStr(sm, sn, sp, "party"); ok {
+			s.Party = party
+			switch j, dup := seen[party]; {
+			case partiesOK && !slices.Contains(c.Parties, party):
+				p.add(sm["party"], sp+".party", "%q is not one of the parties (%s)", party, strings.Join(c.Parties, ", "))
+			case party == payer:
+				p.add(sm["party"], sp+".party", "%q is also the payer: a rule needs two different parties", party)
+			case dup:
+				p.add(sm["party"], sp+".party", "duplicate payee %q (also %s)", party, index(path, j))
+			default:
+				seen[party] = i
+			}
+		}
+		if shn, ok := present(sm, "share"); !ok {
+			p.add(sn, sp+".share", "required")
+			sharesOK = false
+		} else if d, ok := p.dec(shn, sp+".share"); !ok {
+			sharesOK = false
+		} else if d.Sign() <= 0 || d.GreaterThan(decimal.NewFromInt(1)) {
+			p.add(shn, sp+".share", "%s is outside (0, 1]: a share must be above 0 and at most 1", strings.TrimSpace(shn.Value))
+			sharesOK = false
+		} else {
+			s.Share = d
+			sum = sum.Add(d)
+		}
+		out = append(out, s)
+	}
+	if sharesOK && !sum.Equal(decimal.NewFromInt(1)) {
+		p.add(n, path, "shares sum to %s, not exactly 1", sum.String())
+	}
+	return out
+}
+
+var sharedCapKeys = []string{"id", "rules", "total", "per_year", "per_period"}
+
+// sharedCaps reads shared_caps: ids unique, rules known, distinct and of one
+// payer, at least one limit, limits as a rule's cap.
+func (p *parser) sharedCaps(n *yaml.Node, c *Contract, rulesOK bool) []SharedCap {
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, "shared_caps", "must be a list of {id, rules, total, per_year, per_period}")
+		return nil
+	}
+	if len(n.Content) > MaxRules {
+		p.add(n, "shared_caps", "has %d shared caps, at most %d allowed", len(n.Content), MaxRules)
+		return nil
+	}
+	var out []SharedCap
+	seen := map[string]int{}
+	for i, sn := range n.Content {
+		sn = resolve(sn)
+		path := index("shared_caps", i)
+		m := p.mapping(sn, path, sharedCapKeys)
+		if m == nil {
+			continue
+		}
+		var sc SharedCap
+		if s, ok := p.requiredStr(m, sn, path, "id"); ok {
+			switch j, dup := seen[s]; {
+			case !validID(s):
+				p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
+			case dup:
+				p.add(m["id"], path+".id", "duplicate shared cap id %q (also shared_caps[%d])", s, j)
+			default:
+				sc.ID = s
+				seen[s] = i
+			}
+		}
+		sc.Rules = p.ruleRefs(m, sn, path, "rules", c, rulesOK)
+		var first *Rule
+		for j, id := range sc.Rules {
+			r := c.Rule(id)
+			if r == nil || r.Payer == "" {
+				continue
+			}
+			if first == nil {
+				first = r
+			} else if r.Payer != first.Payer {
+				p.add(resolve(m["rules"]).Content[j], index(path+".rules", j), "rule %q is paid by %q, rule %q by %q: a shared cap covers rules of one payer",
+					r.ID, r.Payer, first.ID, first.Payer)
+			}
+		}
+		sc.Rules = slices.DeleteFunc(sc.Rules, func(id string) bool { return id == "" })
+		sc.Cap.Total = p.amount(m, path, "total", c.Currency)
+		sc.Cap.PerYear = p.amount(m, path, "per_year", c.Currency)
+		sc.Cap.PerPeriod = p.amount(m, path, "per_period", c.Currency)
+		_, t := present(m, "total")
+		_, y := present(m, "per_year")
+		_, pp := present(m, "per_period")
+		if !t && !y && !pp {
+			p.add(sn, path, "needs a limit: total, per_year or per_period")
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// ruleRefs reads a required, non-empty list of distinct rule ids of c,
+// reporting unknown ids (when the rules themselves parsed). A bad or
+// repeated entry comes back as "" so that positions match the document.
+func (p *parser) ruleRefs(m map[string]*yaml.Node, parent *yaml.Node, path, key string, c *Contract, rulesOK bool) []string {
+	n, ok := present(m, key)
+	path = path + "." + key
+	if !ok {
+		p.add(parent, path, "required")
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.add(n, path, "must be a non-empty list of rule ids")
+		return nil
+	}
+	var out []string
+	for j, v := range n.Content {
+		v = resolve(v)
+		vp := index(path, j)
+		if isNull(v) || v.Kind != yaml.ScalarNode || v.Value == "" {
+			p.add(v, vp, "must be a rule id")
+			out = append(out, "")
+			continue
+		}
+		switch {
+		case slices.Contains(out, v.Value):
+			p.add(v, vp, "rule %q is listed twice", v.Value)
+			out = append(out, "")
+			continue
+		case rulesOK && c.Rule(v.Value) == nil:
+			p.add(v, vp, "%q is not a rule of the contract", v.Value)
+		}
+		out = append(out, v.Value)
+	}
+	return out // blanks keep the positions for the callers' error paths
+}
+
+var advanceKeys = []string{"id", "payer", "payee", "date", "amount", "recoup_from"}
+
+// advances reads advances: ids unique, two different known parties, a date,
+// a positive amount in minor units, and recoup_from rules that run from the
+// advance's payer to its payee (for a split rule: the payee is one of its
+// payees).
+func (p *parser) advances(n *yaml.Node, c *Contract, partiesOK, rulesOK bool) []Advance {
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, "advances", "must be a list of {id, payer, payee, date, amount, recoup_from}")
+		return nil
+	}
+	if len(n.Content) > MaxListValues {
+		p.add(n, "advances", "has %d advances, at most %d allowed", len(n.Content), MaxListValues)
+		return nil
+	}
+	var out []Advance
+	seen := map[string]int{}
+	for i, an := range n.Content {
+		an = resolve(an)
+		path := index("advances", i)
+		m := p.mapping(an, path, advanceKeys)
+		if m == nil {
+			continue
+		}
+		var a Advance
+		if s, ok := p.requiredStr(m, an, path, "id"); ok {
+			switch j, dup := seen[s]; {
+			case !validID(s):
+				p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
+			case dup:
+				p.add(m["id"], path+".id", "duplicate advance id %q (also advances[%d])", s, j)
+			default:
+				a.ID = s
+				seen[s] = i
+			}
+		}
+		for _, side := range []struct {
+			key string
+			dst *string
+		}{{"payer", &a.Payer}, {"payee", &a.Payee}} {
+			s, ok := p.requiredStr(m, an, path, side.key)
+			if !ok {
+				continue
+			}
+			*side.dst = s
+			if partiesOK && !slices.Contains(c.Parties, s) {
+				p.add(m[side.key], path+"."+side.key, "%q is not one of the parties (%s)", s, strings.Join(c.Parties, ", "))
+			}
+		}
+		if a.Payer != "" && a.Payer == a.Payee {
+			p.add(m["payee"], path+".payee", "%q is also the payer: an advance needs two different parties", a.Payee)
+		}
+		if dn, ok := present(m, "date"); !ok {
+			p.add(an, path+".date", "required")
+		} else {
+			a.Date, _ = p.date(dn, path+".date")
+		}
+		if _, ok := present(m, "amount"); !ok {
+			p.add(an, path+".amount", "required")
+		} else if d := p.amount(m, path, "amount", c.Currency); d != nil {
+			if d.Sign() == 0 {
+				p.add(m["amount"], path+".amount", "must be above zero")
+			}
+			a.Amount = *d
+		}
+		refs := p.ruleRefs(m, an, path, "recoup_from", c, rulesOK)
+		for j, id := range refs {
+			r := c.Rule(id)
+			if r == nil || a.Payer == "" || a.Payee == "" {
+				continue
+			}
+			if r.Payer != a.Payer || !r.Pays(a.Payee) {
+				p.add(resolve(m["recoup_from"]).Content[j], index(path+".recoup_from", j),
+					"rule %q runs from %q to %q, not from the advance's payer %q to its payee %q",
+					r.ID, r.Payer, strings.Join(r.PayeeParties(), ", "), a.Payer, a.Payee)
+			}
+		}
+		for _, id := range refs {
+			if id != "" {
+				a.RecoupFrom = append(a.RecoupFrom, id)
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(tieredDoc))
+	f.Add([]byte(dealDoc))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		c, err := Parse(doc)
 		if err != nil {

@@ -3,6 +3,7 @@ package contracts
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,7 +58,7 @@ func TestParseDemo(t *testing.T) {
 // TestCanonicalRoundTrip checks that the canonical YAML and the JSON form
 // both re-parse to an equal contract and that canonical form is a fixed point.
 func TestCanonicalRoundTrip(t *testing.T) {
-	docs := []string{readFile(t, demoPath), tieredDoc}
+	docs := []string{readFile(t, demoPath), tieredDoc, dealDoc}
 	for _, doc := range docs {
 		c := mustParse(t, doc)
 		canon := c.Canonical()
@@ -146,7 +147,7 @@ func TestParseErrors(t *testing.T) {
 		{"rate is a boolean", head + "    rate: true\n", "rules[0].rate: must be a decimal number"},
 		{"no rate", head, "rules[0].rate: required (or tiers)"},
 		{"unknown key", head + "    rate: '0.1'\n    colour: red\n",
-			"rules[0].colour: unknown key (want one of id, payer, payee, match, rate, tiers, tier_window, from, through, until, cap, minimum, fx_rule)"},
+			"rules[0].colour: unknown key (want one of id, payer, payee, payees, match, rate, tiers, tier_window, from, through, until, cap, minimum, fx_rule)"},
 		{"duplicate key", head + "    rate: '0.1'\n    rate: '0.2'\n", "rules[0].rate: duplicate key"},
 		{"unknown party", strings.Replace(head, "payee: b", "payee: z", 1) + "    rate: '0.1'\n", `rules[0].payee: "z" is not one of the parties (a, b)`},
 		{"payer is payee", strings.Replace(head, "payee: b", "payee: a", 1) + "    rate: '0.1'\n", `rules[0].payee: "a" is also the payer: a rule needs two different parties`},
@@ -236,4 +237,79 @@ func readFile(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+const dealDoc = `
+id: deal
+currency: USD
+parties: [label, artist, producer]
+rules:
+  - id: record
+    payer: label
+    payees:
+      - {party: artist, share: "0.75"}
+      - {party: producer, share: 0.25}
+    rate: "0.20"
+  - id: sync
+    payer: label
+    payee: artist
+    rate: "0.5"
+shared_caps:
+  - id: all-label
+    rules: [record, sync]
+    total: "1000.00"
+    per_year: 600
+advances:
+  - id: signing
+    payer: label
+    payee: artist
+    date: 2026-01-15
+    amount: "300.00"
+    recoup_from: [record, sync]
+`
+
+func TestParseSplitsSharedCapsAdvances(t *testing.T) {
+	c := mustParse(t, dealDoc)
+	r := c.Rule("record")
+	if r.Payee != "" || len(r.Payees) != 2 || r.Payees[0].Party != "artist" || r.Payees[0].Share.String() != "0.75" ||
+		r.Payees[1].Party != "producer" || r.Payees[1].Share.String() != "0.25" {
+		t.Fatalf("record = %+v", r)
+	}
+	if got := strings.Join(r.PayeeParties(), ","); got != "artist,producer" || !r.Pays("producer") || r.Pays("label") {
+		t.Fatalf("PayeeParties = %s", got)
+	}
+	if got := strings.Join(c.Rule("sync").PayeeParties(), ","); got != "artist" {
+		t.Fatalf("sync PayeeParties = %s", got)
+	}
+	if len(c.SharedCaps) != 1 {
+		t.Fatalf("shared caps = %+v", c.SharedCaps)
+	}
+	sc := c.SharedCaps[0]
+	if sc.ID != "all-label" || strings.Join(sc.Rules, ",") != "record,sync" || sc.Cap.Total.String() != "1000" || sc.Cap.PerYear.String() != "600" || sc.Cap.PerPeriod != nil {
+		t.Fatalf("shared cap = %+v", sc)
+	}
+	if got := fmt.Sprint(sc.Caps()); got != "[{per_year 600} {total 1000}]" {
+		t.Fatalf("shared cap limits = %s", got)
+	}
+	if len(c.Advances) != 1 {
+		t.Fatalf("advances = %+v", c.Advances)
+	}
+	a := c.Advances[0]
+	if a.ID != "signing" || a.Payer != "label" || a.Payee != "artist" || a.Date.String() != "2026-01-15" || ledger.FormatAmount(a.Amount) != "300.00" ||
+		strings.Join(a.RecoupFrom, ",") != "record,sync" || c.Advance("signing") != &c.Advances[0] || c.Advance("x") != nil {
+		t.Fatalf("advance = %+v", a)
+	}
+	canon := string(c.Canonical())
+	for _, want := range []string{
+		"    payees:\n      - party: artist\n        share: \"0.75\"\n      - party: producer\n        share: \"0.25\"\n",
+		"shared_caps:\n  - id: all-label\n    rules: [record, sync]\n    total: \"1000.00\"\n    per_year: \"600\"\n",
+		"advances:\n  - id: signing\n    payer: label\n    payee: artist\n    date: \"2026-01-15\"\n    amount: \"300.00\"\n    recoup_from: [record, sync]\n",
+	} {
+		if !strings.Contains(canon, want) {
+			t.Fatalf("canonical form lacks %q:\n%s", want, canon)
+		}
+	}
+	if strings.Contains(canon, "payee: \"\"") {
+		t.Fatalf("canonical form has an empty payee:\n%s", canon)
+	}
 }
