@@ -10,35 +10,51 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/ledger"
 )
 
-func init() {
-	register("balance", "trial balance per account and currency", runBalance)
+func init() { register(newBalanceCommand) }
+
+type balanceOptions struct{ asOf, knownAt, format string }
+
+func newBalanceCommand(m *Main) *cobra.Command {
+	var o balanceOptions
+	cmd := &cobra.Command{
+		Use:   "balance",
+		Short: "trial balance per account and currency",
+		Example: `  revshare balance
+  revshare balance --as-of 2026-03-31 --format csv
+  revshare balance --known-at 2026-04-01T09:00:00Z --format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("balance", args); err != nil {
+				return err
+			}
+			return runBalance(cmd.Context(), m, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.asOf, "as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD)")
+	f.StringVar(&o.knownAt, "known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339): later entries are invisible")
+	formatFlag(cmd, &o.format, "table", "table", "json", "csv")
+	return cmd
 }
 
-func runBalance(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("balance", "[--as-of DATE] [--known-at TIMESTAMP] [--format table|json|csv]")
-	asOf := fs.String("as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD)")
-	knownAt := fs.String("known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339): later entries are invisible")
-	format := fs.String("format", "table", "output format: table, json or csv")
-	err := parseNoArgs(fs, "balance", args)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "table", "json", "csv"); err != nil {
+func runBalance(ctx context.Context, m *Main, o balanceOptions) error {
+	if err := checkFormat(o.format, "table", "json", "csv"); err != nil {
 		return err
 	}
 	var q ledger.BalanceQuery
-	if *asOf != "" {
-		if q.AsOf, err = ledger.ParseDate(*asOf); err != nil {
+	var err error
+	if o.asOf != "" {
+		if q.AsOf, err = ledger.ParseDate(o.asOf); err != nil {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
-	if *knownAt != "" {
-		if q.KnownAt, err = time.Parse(time.RFC3339Nano, *knownAt); err != nil {
-			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-04-01T09:00:00Z", *knownAt)
+	if o.knownAt != "" {
+		if q.KnownAt, err = time.Parse(time.RFC3339Nano, o.knownAt); err != nil {
+			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-04-01T09:00:00Z", o.knownAt)
 		}
 	}
 	db, err := m.DB(ctx)
@@ -50,7 +66,7 @@ func runBalance(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	tb := newTrialBalance(q, bs)
-	switch *format {
+	switch o.format {
 	case "json":
 		err = writeJSON(m.Stdout, tb)
 	case "csv":

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/ledger"
 )
 
-func init() {
-	register("close", "close every period up to and including PERIOD", runClose)
-}
+func init() { register(newCloseCommand) }
 
 // closeHooks run, in order, after the ledger is closed through the last day
 // of the period (for example to finalize that period's statements). A hook
@@ -22,21 +22,31 @@ type closeResult struct {
 	ClosedThrough string `json:"closed_through"`
 }
 
-func runClose(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("close", "PERIOD [--format text|json]   (PERIOD: 2026-03, 2026-Q1 or 2026)")
-	format := fs.String("format", "text", "output format: text or json")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+func newCloseCommand(m *Main) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "close PERIOD",
+		Short: "close every period up to and including PERIOD",
+		Long: `close closes the ledger through the last day of PERIOD (2026-03, 2026-Q1 or
+2026): nothing may be booked on or before that day afterwards, and the
+period's statements become final.`,
+		Example: "  revshare close 2026-03\n  revshare close 2026-Q1 --format json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("close takes one PERIOD, got %d arguments", len(args))
+			}
+			return runClose(cmd.Context(), m, args[0], format)
+		},
+	}
+	formatFlag(cmd, &format, "text", "text", "json")
+	return cmd
+}
+
+func runClose(ctx context.Context, m *Main, period, format string) error {
+	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("close takes one PERIOD, got %d arguments", len(pos))
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
-	p, err := ledger.ParsePeriod(pos[0])
+	p, err := ledger.ParsePeriod(period)
 	if err != nil {
 		return err
 	}
@@ -44,7 +54,7 @@ func runClose(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	res := closeResult{Period: p.Label(), ClosedThrough: p.Last().String()}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(m.Stdout, res)
 	}
 	_, err = fmt.Fprintf(m.Stdout, "closed %s: nothing may be booked on or before %s\n", res.Period, res.ClosedThrough)

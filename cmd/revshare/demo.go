@@ -13,22 +13,41 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
 )
 
-func init() {
-	register("demo", "build the OpenAI / Microsoft demo book, print its statements, and serve it", runDemo)
-}
+func init() { register(newDemoCommand) }
 
 // demoShareRule is the demo contract's capped rule, whose cap the demo follows.
 const demoShareRule = "openai-share-to-microsoft"
 
-func runDemo(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("demo", "[--no-serve] [--addr 127.0.0.1:8080]   (global --db PATH keeps the database; default: a temp dir)")
-	noServe := fs.Bool("no-serve", false, "stop after printing")
-	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the REST API and web view")
-	if _, err := parseFlags(fs, args); err != nil {
-		return err
+type demoOptions struct {
+	noServe bool
+	addr    string
+}
+
+func newDemoCommand(m *Main) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "build the OpenAI / Microsoft demo book, print its statements, and serve it",
+		Long: `demo builds a demo book (an invented OpenAI / Microsoft revenue share) in a
+new temporary folder, prints a table of its statements, then serves the
+REST API and the web view. With --db PATH it keeps the database at PATH.`,
+		Example: "  revshare demo\n  revshare demo --no-serve --db demo.db",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("demo", args); err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), m, o)
+		},
 	}
+	cmd.Flags().BoolVar(&o.noServe, "no-serve", false, "stop after printing")
+	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "where to serve the REST API and web view")
+	return cmd
+}
+
+func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	// The database and the generated usage CSV go to a new temp dir, or
 	// beside the database the user chose.
 	dir := filepath.Dir(m.DBPath)
@@ -116,15 +135,15 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", consumed.StringFixed(2), remaining.StringFixed(2), share.Cap.Total.StringFixed(2))
 	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", lastShare.StringFixed(2), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
 	fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
-	if *noServe {
+	if o.noServe {
 		return nil
 	}
 	_, secret, err := db.CreateToken(ctx, "demo", "auditor")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/\nauditor token for this demo (the web view asks for it once): %s\n", *addr, secret)
-	return runServe(ctx, m, []string{"--addr", *addr})
+	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/\nauditor token for this demo (the web view asks for it once): %s\n", o.addr, secret)
+	return runServe(ctx, m, serveOptions{addr: o.addr, level: "info"})
 }
 
 // projectBinding says in which month a cap with remaining left binds if every
@@ -138,5 +157,5 @@ func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until l
 
 // explicitDB reports whether the user chose a database (--db or REVSHARE_DB).
 func explicitDB(m *Main) bool {
-	return m.DBPath != "revshare.db" || m.Getenv("REVSHARE_DB") != ""
+	return m.dbExplicit
 }

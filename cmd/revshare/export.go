@@ -8,50 +8,67 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports/export"
 )
 
-func init() {
-	register("export", "write the ledger as an hledger, ledger or beancount journal", runExport)
+func init() { register(newExportCommand) }
+
+type exportOptions struct {
+	from, to, knownAt, out string
+	assertClosed           bool
+}
+
+func newExportCommand(m *Main) *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export hledger|ledger|beancount",
+		Short: "write the ledger as an hledger, ledger or beancount journal",
+		Example: `  revshare export hledger -o book.journal
+  revshare export beancount --from 2026-01-01 --to 2026-03-31 -o q1.beancount
+  revshare export ledger --known-at 2026-04-01T00:00:00Z`,
+		ValidArgs: []string{"hledger", "ledger", "beancount"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("export: want one format (hledger, ledger or beancount), got %d arguments", len(args))
+			}
+			return runExport(cmd.Context(), m, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.from, "from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
+	f.StringVar(&o.to, "to", "", "last effective `date` to export (YYYY-MM-DD)")
+	f.StringVar(&o.knownAt, "known-at", "", "export only entries recorded at or before this `instant` (RFC 3339)")
+	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	f.BoolVar(&o.assertClosed, "assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
+	return cmd
 }
 
 // runExport streams the journal to a plain-text file: entries are read in
 // pages and written through a buffer, so memory does not grow with the
 // ledger. See docs/export.md.
-func runExport(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("export", "hledger|ledger|beancount [--from DATE] [--to DATE] [--known-at RFC3339] [-o FILE]")
-	fromFlag := fs.String("from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
-	toFlag := fs.String("to", "", "last effective `date` to export (YYYY-MM-DD)")
-	knownFlag := fs.String("known-at", "", "export only entries recorded at or before this `instant` (RFC 3339)")
-	outFlag := fs.String("o", "", "write to `FILE` (replaced atomically) instead of standard output")
-	assertClosed := fs.Bool("assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("export: want one format (hledger, ledger or beancount), got %d arguments", len(pos))
-	}
-	format, err := export.ParseFormat(pos[0])
+func runExport(ctx context.Context, m *Main, name string, o exportOptions) error {
+	format, err := export.ParseFormat(name)
 	if err != nil {
 		return err
 	}
 	var opts export.Options
 	var knownAt time.Time
-	if *fromFlag != "" {
-		if opts.From, err = ledger.ParseDate(*fromFlag); err != nil {
+	if o.from != "" {
+		if opts.From, err = ledger.ParseDate(o.from); err != nil {
 			return fmt.Errorf("--from: %w", err)
 		}
 	}
-	if *toFlag != "" {
-		if opts.To, err = ledger.ParseDate(*toFlag); err != nil {
+	if o.to != "" {
+		if opts.To, err = ledger.ParseDate(o.to); err != nil {
 			return fmt.Errorf("--to: %w", err)
 		}
 	}
-	if *knownFlag != "" {
-		if knownAt, err = time.Parse(time.RFC3339Nano, *knownFlag); err != nil {
-			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-03-31T23:59:59Z", *knownFlag)
+	if o.knownAt != "" {
+		if knownAt, err = time.Parse(time.RFC3339Nano, o.knownAt); err != nil {
+			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-03-31T23:59:59Z", o.knownAt)
 		}
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && opts.To.Before(opts.From) {
@@ -67,7 +84,7 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 			return err
 		}
 	}
-	if *assertClosed {
+	if o.assertClosed {
 		closes, err := db.ClosedDates(ctx)
 		if err != nil {
 			return err
@@ -92,10 +109,10 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	src := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
 		return db.EachEntry(ctx, ledger.EntryFilter{From: from, To: to, KnownAt: knownAt}, fn)
 	}
-	if *outFlag == "" {
+	if o.out == "" {
 		return export.Write(m.Stdout, format, src, opts)
 	}
-	return writeFileAtomically(*outFlag, func(w io.Writer) error {
+	return writeFileAtomically(o.out, func(w io.Writer) error {
 		return export.Write(w, format, src, opts)
 	})
 }

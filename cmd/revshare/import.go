@@ -17,39 +17,26 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
-func init() {
-	register("import", "import usage events (import usage) or exchange rates (import rates); list imports (import list)", runImport)
-}
+func init() { register(newImportCommand) }
 
 // crashPointEnv names a point at which an import kills itself with SIGKILL
 // (before-commit, after-commit, after-batch, after-chunk-N,
 // before-chunk-commit-N). The crash test uses it; unset, it costs nothing.
 const crashPointEnv = "REVSHARE_CRASHPOINT"
 
-const importUsage = "usage: revshare import usage|rates|list [ARGS] (see revshare import usage --help)"
-
-func runImport(ctx context.Context, m *Main, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(m.Stderr, importUsage)
-		return errors.New("import: want usage, rates or list")
-	}
-	switch args[0] {
-	case "usage":
-		return runImportUsage(ctx, m, args[1:])
-	case "rates":
-		return runImportRates(ctx, m, args[1:])
-	case "list":
-		return runImportList(ctx, m, args[1:])
-	case "-h", "-help", "--help":
-		fmt.Fprintln(m.Stderr, importUsage)
-		return nil
-	}
-	return fmt.Errorf("import: unknown kind %q (want usage, rates or list)", args[0])
+func newImportCommand(m *Main) *cobra.Command {
+	cmd := group("import", "import usage events (import usage) or exchange rates (import rates); list imports (import list)", `  revshare import usage usage.csv
+  revshare import usage export.csv --mapping excel.yaml --allow-partial
+  revshare import rates rates.csv
+  revshare import list --format json`)
+	cmd.AddCommand(newImportUsageCommand(m), newImportRatesCommand(m), newImportListCommand(m))
+	return cmd
 }
 
 // importSummary is what `import usage --format json` prints.
@@ -67,44 +54,61 @@ type importSummary struct {
 	Rejects    string `json:"rejects_file,omitempty"`
 }
 
-func runImportUsage(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("import usage", "FILE.csv [--source S] [--mapping M.yaml] [--allow-partial] [--dry-run] [--rejects PATH] [--format text|json]")
-	source := fs.String("source", "", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
-	mappingPath := fs.String("mapping", "", "YAML `FILE` mapping another CSV layout to the canonical columns (see docs/import.md)")
-	partial := fs.Bool("allow-partial", false, "post the good rows (in committed chunks) and write the bad ones to a rejects CSV")
-	dryRun := fs.Bool("dry-run", false, "validate and report; write nothing")
-	rejectsPath := fs.String("rejects", "", "with --allow-partial: where to write rejected rows (default FILE.rejects.csv)")
-	format := fs.String("format", "text", "output format: text or json")
-	chunkRows := fs.Int("chunk-rows", sqlite.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+type importUsageOptions struct {
+	source, mapping, rejects, format string
+	allowPartial, dryRun             bool
+	chunkRows                        int
+}
+
+func newImportUsageCommand(m *Main) *cobra.Command {
+	var o importUsageOptions
+	cmd := &cobra.Command{
+		Use:   "usage FILE.csv",
+		Short: "import usage events from a CSV file (all or nothing, unless --allow-partial)",
+		Example: `  revshare import usage usage.csv
+  revshare import usage usage.csv --dry-run
+  revshare import usage export.csv --mapping excel.yaml
+  revshare import usage big.csv --allow-partial --rejects bad-rows.csv`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("import usage: want exactly one FILE.csv")
+			}
+			return runImportUsage(cmd.Context(), m, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.source, "source", "", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
+	f.StringVar(&o.mapping, "mapping", "", "YAML `FILE` mapping another CSV layout to the canonical columns (see docs/import.md)")
+	f.BoolVar(&o.allowPartial, "allow-partial", false, "post the good rows (in committed chunks) and write the bad ones to a rejects CSV")
+	f.BoolVar(&o.dryRun, "dry-run", false, "validate and report; write nothing")
+	f.StringVar(&o.rejects, "rejects", "", "with --allow-partial: the CSV `FILE` to write rejected rows to (default: the imported file's name + .rejects.csv)")
+	f.IntVar(&o.chunkRows, "chunk-rows", sqlite.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
+	formatFlag(cmd, &o.format, "text", "text", "json")
+	return cmd
+}
+
+func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOptions) error {
+	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("import usage: want exactly one FILE.csv")
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
-	path := pos[0]
-	opts := sqlite.ImportOptions{FileName: path, AllowPartial: *partial && !*dryRun, DryRun: *dryRun, ChunkRows: *chunkRows}
-	if *mappingPath != "" {
-		f, err := os.Open(*mappingPath)
+	opts := sqlite.ImportOptions{FileName: path, AllowPartial: o.allowPartial && !o.dryRun, DryRun: o.dryRun, ChunkRows: o.chunkRows}
+	if o.mapping != "" {
+		f, err := os.Open(o.mapping)
 		if err != nil {
 			return err
 		}
-		opts.Mapping, err = usage.ParseMapping(*mappingPath, f)
+		opts.Mapping, err = usage.ParseMapping(o.mapping, f)
 		f.Close()
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				fmt.Fprintln(m.Stderr, line)
 			}
-			return fmt.Errorf("%s: invalid mapping file", *mappingPath)
+			return fmt.Errorf("%s: invalid mapping file", o.mapping)
 		}
 		opts.Source = opts.Mapping.Source
 	}
-	if *source != "" {
-		opts.Source = *source
+	if o.source != "" {
+		opts.Source = o.source
 	}
 	if opts.Source == "" {
 		opts.Source = "default"
@@ -140,7 +144,7 @@ func runImportUsage(ctx context.Context, m *Main, args []string) error {
 
 	var rejects *rejectsWriter
 	if opts.AllowPartial {
-		rp := *rejectsPath
+		rp := o.rejects
 		if rp == "" {
 			rp = path + ".rejects.csv"
 		}
@@ -192,7 +196,7 @@ func runImportUsage(ctx context.Context, m *Main, args []string) error {
 	if rejects != nil && rejects.n > 0 {
 		sum.Rejects = rejects.path
 	}
-	if *format == "json" {
+	if o.format == "json" {
 		return writeJSON(m.Stdout, sum)
 	}
 	fmt.Fprintln(m.Stdout, sum.line())
@@ -301,21 +305,29 @@ func (b *importBar) finish() {
 	b.bar.Clear()
 }
 
-func runImportRates(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("import rates", "FILE.csv [--dry-run] [--format text|json]")
-	dryRun := fs.Bool("dry-run", false, "validate and report; write nothing")
-	format := fs.String("format", "text", "output format: text or json")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+func newImportRatesCommand(m *Main) *cobra.Command {
+	var dryRun bool
+	var format string
+	cmd := &cobra.Command{
+		Use:     "rates FILE.csv",
+		Short:   "import exchange rates (columns date,from,to,rate)",
+		Example: "  revshare import rates rates.csv\n  revshare import rates rates.csv --dry-run --format json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("import rates: want exactly one FILE.csv (columns date,from,to,rate)")
+			}
+			return runImportRates(cmd.Context(), m, args[0], dryRun, format)
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and report; write nothing")
+	formatFlag(cmd, &format, "text", "text", "json")
+	return cmd
+}
+
+func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, format string) error {
+	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("import rates: want exactly one FILE.csv (columns date,from,to,rate)")
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
-	path := pos[0]
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -325,7 +337,7 @@ func runImportRates(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.ImportRates(ctx, f, sqlite.RateImportOptions{FileName: path, DryRun: *dryRun, OnReject: func(row *usage.RateRow) error {
+	res, err := db.ImportRates(ctx, f, sqlite.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
 		for _, e := range row.Errors {
 			fmt.Fprintln(m.Stderr, e.Error())
 		}
@@ -341,10 +353,10 @@ func runImportRates(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(m.Stdout, res)
 	}
-	if *dryRun {
+	if dryRun {
 		fmt.Fprintf(m.Stdout, "checked rates %s: %d rows, %d would be added, %d duplicates (dry run: nothing written)\n", path, res.Rows, res.Added, res.Duplicates)
 		return nil
 	}
@@ -352,14 +364,25 @@ func runImportRates(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-func runImportList(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("import list", "[--format table|json]")
-	format := fs.String("format", "table", "output format: table or json")
-	err := parseNoArgs(fs, "import list", args)
-	if err != nil {
-		return err
+func newImportListCommand(m *Main) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "list the import batches",
+		Example: "  revshare import list\n  revshare import list --format json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("import list", args); err != nil {
+				return err
+			}
+			return runImportList(cmd.Context(), m, format)
+		},
 	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
+	formatFlag(cmd, &format, "table", "table", "json")
+	return cmd
+}
+
+func runImportList(ctx context.Context, m *Main, format string) error {
+	if err := checkFormat(format, "table", "json"); err != nil {
 		return err
 	}
 	db, err := m.DB(ctx)
@@ -378,7 +401,7 @@ func runImportList(ctx context.Context, m *Main, args []string) error {
 		}
 		after = page[len(page)-1].ID
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(m.Stdout, all)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)

@@ -1,19 +1,21 @@
 // Command revshare is the revenue-share ledger: one binary, many sub-commands.
 // This package only wires things together; logic lives in ledger, contracts
-// and reports.
+// and reports. The command line is built with spf13/cobra: flags go before
+// or after the sub-command and its arguments, every command has --help with
+// examples, and `revshare completion` writes shell completion scripts.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -26,9 +28,6 @@ func main() {
 	err := m.Run(ctx, os.Args[1:])
 	m.Close()
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
 		fmt.Fprintln(os.Stderr, "revshare: "+oneLine(err.Error()))
 		os.Exit(1)
 	}
@@ -43,8 +42,9 @@ type Main struct {
 	Getenv func(string) string
 	Clock  ledger.Clock
 
-	DBPath string // from --db, REVSHARE_DB or ./revshare.db
-	db     *sqlite.DB
+	DBPath     string // from --db, REVSHARE_DB or ./revshare.db
+	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
+	db         *sqlite.DB
 }
 
 // NewMain returns a Main wired to the process's standard streams.
@@ -52,62 +52,105 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv, Clock: ledger.SystemClock{}}
 }
 
-// command is one sub-command. run receives the arguments after its name.
-type command struct {
-	summary string
-	run     func(ctx context.Context, m *Main, args []string) error
+// commandBuilders make the sub-commands; each lives in its own file and
+// registers its builder in init.
+var commandBuilders []func(m *Main) *cobra.Command
+
+// register adds the sub-command that build makes for a Main.
+func register(build func(m *Main) *cobra.Command) {
+	commandBuilders = append(commandBuilders, build)
 }
 
-var commands = map[string]command{}
-
-// register adds a sub-command; each lives in its own file and registers in init.
-func register(name, summary string, run func(ctx context.Context, m *Main, args []string) error) {
-	commands[name] = command{summary, run}
-}
-
-// Run parses the global flags and runs the named sub-command.
+// Run parses args (global flags may come before or after the sub-command)
+// and runs the named sub-command. --help prints to stdout and returns nil.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("revshare", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	dbFlag := fs.String("db", "", "SQLite database path (default $REVSHARE_DB or ./revshare.db)")
-	fs.Usage = func() { m.usage(fs) }
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	m.DBPath = *dbFlag
-	if m.DBPath == "" {
-		m.DBPath = m.Getenv("REVSHARE_DB")
-	}
-	if m.DBPath == "" {
-		m.DBPath = "revshare.db"
-	}
-	rest := fs.Args()
-	if len(rest) == 0 || rest[0] == "help" {
-		m.usage(fs)
-		if len(rest) == 0 {
-			return errors.New("no command given")
-		}
-		return nil
-	}
-	cmd, ok := commands[rest[0]]
-	if !ok {
-		return fmt.Errorf("unknown command %q (see revshare --help)", rest[0])
-	}
-	return cmd.run(ctx, m, rest[1:])
+	root := m.Command()
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
 }
 
-func (m *Main) usage(fs *flag.FlagSet) {
-	fmt.Fprintln(m.Stderr, "usage: revshare [--db PATH] COMMAND [ARGS]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// Command returns the whole command tree bound to m.
+func (m *Main) Command() *cobra.Command {
+	var dbFlag string
+	root := &cobra.Command{
+		Use:   "revshare",
+		Short: "revenue-share ledger and contract-cap accounting",
+		Long: `revshare keeps a double-entry ledger of revenue-share contracts: import usage,
+run the contracts, close periods, record payments, print statements, and
+serve the REST API and the auditors' web view. See docs/guide.md.`,
+		Example: `  revshare contract add contract.yaml
+  revshare import usage usage.csv
+  revshare run --through 2026-03
+  revshare close 2026-03
+  revshare statement openai-microsoft 2026-03 --format md
+  revshare balance --db /srv/revshare.db`,
+		Version:       version(),
+		SilenceErrors: true, // main prints the one-line error
+		SilenceUsage:  true, // an error is one line, not the usage
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			m.DBPath, m.dbExplicit = dbFlag, dbFlag != ""
+			if m.DBPath == "" {
+				m.DBPath = m.Getenv("REVSHARE_DB")
+				m.dbExplicit = m.DBPath != ""
+			}
+			if m.DBPath == "" {
+				m.DBPath = "revshare.db"
+			}
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(m.Stderr)
+			cmd.Usage()
+			return errors.New("no command given (see revshare --help)")
+		},
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(m.Stderr, "  %-10s %s\n", n, commands[n].summary)
+	root.SetOut(m.Stdout)
+	root.SetErr(m.Stderr)
+	root.SetIn(m.Stdin)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().StringVar(&dbFlag, "db", "", "SQLite database `PATH` (default $REVSHARE_DB or ./revshare.db)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
+	})
+	for _, build := range commandBuilders {
+		root.AddCommand(build(m))
 	}
-	fmt.Fprintln(m.Stderr, "\nglobal flags:")
-	fs.PrintDefaults()
+	return root
+}
+
+// group returns a command that only holds sub-commands (import, token,
+// contract). Run bare, it prints its usage to stderr and fails; with an
+// unknown sub-command it names the ones it has.
+func group(use, short, example string) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Example: example}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		want := strings.Join(names, ", ")
+		if len(args) == 0 {
+			cmd.SetOut(cmd.ErrOrStderr())
+			cmd.Usage()
+			return fmt.Errorf("%s: want one of %s", use, want)
+		}
+		return fmt.Errorf("%s: unknown command %q (want one of %s)", use, args[0], want)
+	}
+	return cmd
+}
+
+// formatFlag adds --format with its allowed values to cmd, with shell
+// completion of the values. The command still checks the value with
+// checkFormat, so a bad value names the allowed ones.
+func formatFlag(cmd *cobra.Command, p *string, def string, allowed ...string) {
+	cmd.Flags().StringVar(p, "format", def, "output format: "+strings.Join(allowed, ", "))
+	completeFlag(cmd, "format", allowed...)
+}
+
+// completeFlag offers values as the shell completions of flag name.
+func completeFlag(cmd *cobra.Command, name string, values ...string) {
+	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // DB opens the database on first use (creating it and applying migrations).
@@ -133,44 +176,10 @@ func (m *Main) Close() error {
 	return err
 }
 
-// newFlagSet returns a flag set for a sub-command whose --help prints usage
-// and the flags to stderr.
-func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet("revshare "+name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "usage: revshare %s %s\n", name, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args allowing flags after positional arguments
-// ("statement C P --format json"), and returns the positional ones.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-// parseNoArgs is parseFlags for a sub-command that takes flags only: a
-// positional argument is refused.
-func parseNoArgs(fs *flag.FlagSet, name string, args []string) error {
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q", name, pos[0])
+// noPositional refuses positional arguments with the command's name.
+func noPositional(name string, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", name, args[0])
 	}
 	return nil
 }

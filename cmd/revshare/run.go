@@ -5,32 +5,43 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/ledger"
 )
 
-func init() {
-	register("run", "compute obligations through a period and book them", runRun)
+func init() { register(newRunCommand) }
+
+func newRunCommand(m *Main) *cobra.Command {
+	var through, format string
+	cmd := &cobra.Command{
+		Use:   "run --through PERIOD",
+		Short: "compute obligations through a period and book them",
+		Long: `run evaluates every contract through the contract period that contains the
+last day of PERIOD (2026-03, 2026-Q1 or 2026) and books what changed,
+including prior-period adjustments for late usage.`,
+		Example: "  revshare run --through 2026-03\n  revshare run --through 2026-Q1 --format json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), m, through, format, args)
+		},
+	}
+	cmd.Flags().StringVar(&through, "through", "", "last `PERIOD` to compute (2026-03, 2026-Q1 or 2026)")
+	formatFlag(cmd, &format, "text", "text", "json")
+	return cmd
 }
 
-func runRun(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("run", "--through PERIOD [--format text|json]")
-	through := fs.String("through", "", "last period to compute (2026-03, 2026-Q1 or 2026)")
-	format := fs.String("format", "text", "output format: text or json")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
+func runRun(ctx context.Context, m *Main, through, format string, pos []string) error {
 	// Every check comes before the run: a refused command books nothing.
-	if *through == "" {
+	if through == "" {
 		return errors.New("run: --through PERIOD is required")
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("run: unexpected argument %q (want --through PERIOD)", pos[0])
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	p, err := ledger.ParsePeriod(*through)
+	p, err := ledger.ParsePeriod(through)
 	if err != nil {
 		return err
 	}
@@ -43,7 +54,7 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(m.Stdout, res)
 	}
 	for _, c := range res.Contracts {

@@ -9,15 +9,15 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 )
 
-func init() {
-	register("scenario", "project when caps bind and what is paid, under growth scenarios (never writes)", runScenario)
-}
+func init() { register(newScenarioCommand) }
 
 // scenarioSources says where a scenario reads a contract named by id and
 // the actuals of actuals_through. Actuals come from the database's events
@@ -56,27 +56,39 @@ func (m *Main) existingDB(ctx context.Context) (*sqlite.DB, error) {
 	return m.DB(ctx)
 }
 
-func runScenario(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("scenario", "FILE.yaml [--format table|json|csv|svg] [-o FILE] [--contract FILE.yaml]")
-	format := fs.String("format", "table", "output format: table, json, csv or svg")
-	outFlag := fs.String("o", "", "write to `FILE` (replaced atomically) instead of standard output")
-	contractFlag := fs.String("contract", "", "read the contract the scenario names by id from `FILE.yaml` instead of the database")
-	pos, err := parseFlags(fs, args)
+type scenarioOptions struct{ format, out, contract string }
+
+func newScenarioCommand(m *Main) *cobra.Command {
+	var o scenarioOptions
+	cmd := &cobra.Command{
+		Use:   "scenario FILE.yaml",
+		Short: "project when caps bind and what is paid, under growth scenarios (never writes)",
+		Example: `  revshare scenario growth.yaml
+  revshare scenario growth.yaml --format svg -o growth.svg
+  revshare scenario growth.yaml --contract draft-contract.yaml --format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("scenario takes one scenario file")
+			}
+			return runScenario(cmd.Context(), m, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	formatFlag(cmd, &o.format, "table", "table", "json", "csv", "svg")
+	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	f.StringVar(&o.contract, "contract", "", "read the contract the scenario names by id from `FILE.yaml` instead of the database")
+	return cmd
+}
+
+func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) error {
+	if err := checkFormat(o.format, "table", "json", "csv", "svg"); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("scenario takes one scenario file")
-	}
-	if err := checkFormat(*format, "table", "json", "csv", "svg"); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(pos[0])
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(pos[0])
+	dir := filepath.Dir(file)
 	s, err := scenario.Parse(data, scenario.ParseOptions{ReadFile: func(name string) ([]byte, error) {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name) // forecast paths are relative to the scenario file
@@ -84,25 +96,25 @@ func runScenario(ctx context.Context, m *Main, args []string) error {
 		return os.ReadFile(name)
 	}})
 	if err != nil {
-		return m.scenarioError(pos[0], err)
+		return m.scenarioError(file, err)
 	}
 	src, err := scenarioSources(ctx, m)
 	if err != nil {
 		return err
 	}
-	if *contractFlag != "" {
+	if o.contract != "" {
 		if s.Contract.ID == "" {
 			return errors.New("--contract: the scenario has an inline contract; --contract is for scenarios that name one by id")
 		}
-		doc, err := os.ReadFile(*contractFlag)
+		doc, err := os.ReadFile(o.contract)
 		if err != nil {
 			return err
 		}
-		src.Contracts = fileContract{path: *contractFlag, doc: doc}
+		src.Contracts = fileContract{path: o.contract, doc: doc}
 	}
 	plan, err := scenario.Prepare(ctx, s, src)
 	if err != nil {
-		return m.scenarioError(pos[0], err)
+		return m.scenarioError(file, err)
 	}
 	if s.MonteCarlo != nil && m.Getenv("GOGC") == "" {
 		// Monte Carlo allocates fast over a small live heap, so the default
@@ -117,7 +129,7 @@ func runScenario(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	write := func(w io.Writer) error {
-		switch *format {
+		switch o.format {
 		case "json":
 			return res.WriteJSON(w)
 		case "csv":
@@ -127,8 +139,8 @@ func runScenario(ctx context.Context, m *Main, args []string) error {
 		}
 		return res.WriteTable(w)
 	}
-	if *outFlag != "" {
-		return writeFileAtomically(*outFlag, write)
+	if o.out != "" {
+		return writeFileAtomically(o.out, write)
 	}
 	return write(m.Stdout)
 }

@@ -10,6 +10,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
@@ -18,9 +20,7 @@ import (
 	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
 )
 
-func init() {
-	register("serve", "serve the REST API (/api/v1) and the auditors' web view (/)", runServe)
-}
+func init() { register(newServeCommand) }
 
 // serveBackends lets other files (and the demo) wire more backends into the
 // server: it receives the two backends after the ledger ones are set.
@@ -30,19 +30,40 @@ var serveBackends []func(ctx context.Context, m *Main, rw, ro *sqlite.DB, read, 
 // in the same process (the demo) can count imports and runs on it.
 var serveMetrics = httpapi.NewMetrics()
 
-func runServe(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("serve", "[--addr 127.0.0.1:8080] [--secure-cookie] [--log-level info|debug] [--no-cache]")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")
-	secure := fs.Bool("secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
-	level := fs.String("log-level", "info", "log level: debug (every request), info, warn or error")
-	noCache := fs.Bool("no-cache", false, "do not cache GET responses and tokens between writes (for measurements)")
-	err := parseNoArgs(fs, "serve", args)
-	if err != nil {
-		return err
+type serveOptions struct {
+	addr, level     string
+	secure, noCache bool
+}
+
+func newServeCommand(m *Main) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "serve the REST API (/api/v1) and the auditors' web view (/)",
+		Long: `serve answers the REST API under /api/v1 and the auditors' web view under /.
+Every request needs a token: create one with revshare token create --role ROLE.`,
+		Example: `  revshare token create --role auditor --name "external audit"
+  revshare serve --addr 127.0.0.1:8080`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("serve", args); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), m, o)
+		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")
+	f.BoolVar(&o.secure, "secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
+	f.StringVar(&o.level, "log-level", "info", "log level: debug (every request), info, warn or error")
+	f.BoolVar(&o.noCache, "no-cache", false, "do not cache GET responses and tokens between writes (for measurements)")
+	completeFlag(cmd, "log-level", "debug", "info", "warn", "error")
+	return cmd
+}
+
+func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(*level)); err != nil {
-		return fmt.Errorf("--log-level: unknown level %q", *level)
+	if err := lv.UnmarshalText([]byte(o.level)); err != nil {
+		return fmt.Errorf("--log-level: unknown level %q", o.level)
 	}
 	rw, err := m.DB(ctx) // creates the database and applies migrations
 	if err != nil {
@@ -71,8 +92,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: lv}))
 	srv := httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: ro}, Logger: log, Metrics: serveMetrics,
-		Clock: m.Clock, SecureCookie: *secure, NoCache: *noCache})
-	ln, err := net.Listen("tcp", *addr)
+		Clock: m.Clock, SecureCookie: o.secure, NoCache: o.noCache})
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}

@@ -170,12 +170,8 @@ func equalLines[T comparable](a, b []T) bool {
 
 // TestServeStatementEndToEnd: add the demo contract, import usage, run and
 // close over HTTP, then the statement over HTTP is byte for byte the one
-// `revshare statement --format json` prints. It skips while this build has
-// no statements.
+// `revshare statement --format json` prints.
 func TestServeStatementEndToEnd(t *testing.T) {
-	if _, ok := commands["statement"]; !ok {
-		t.Skip("this build has no statement command yet")
-	}
 	path := filepath.Join(t.TempDir(), "e2e.db")
 	fin, _, err := runCLI(t, "--db", path, "token", "create", "--role", "finance")
 	if err != nil {

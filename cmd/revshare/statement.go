@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -13,25 +15,36 @@ import (
 )
 
 func init() {
-	register("statement", "print a contract's statement for a period", runStatement)
+	register(newStatementCommand)
 	closeHooks = append(closeHooks, finalizeStatements)
 }
 
-func runStatement(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("statement", "CONTRACT PERIOD [--format json|csv|md|html]")
-	format := fs.String("format", "md", "output format: json, csv, md or html")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+func newStatementCommand(m *Main) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "statement CONTRACT PERIOD",
+		Short: "print a contract's statement for a period",
+		Long: `statement prints what each party owes the other for one contract period:
+final once the period is closed (stored, with its hash), a draft before.`,
+		Example: `  revshare statement openai-microsoft 2026-03
+  revshare statement openai-microsoft 2026-Q1 --format html > q1.html
+  revshare statement openai-microsoft 2026-03 --format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return errors.New("statement: want CONTRACT and PERIOD")
+			}
+			return runStatement(cmd.Context(), m, args[0], args[1], format)
+		},
+	}
+	formatFlag(cmd, &format, "md", reports.StatementFormats...)
+	return cmd
+}
+
+func runStatement(ctx context.Context, m *Main, contract, period, format string) error {
+	if err := checkFormat(format, reports.StatementFormats...); err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		fs.Usage()
-		return errors.New("statement: want CONTRACT and PERIOD")
-	}
-	if err := checkFormat(*format, reports.StatementFormats...); err != nil {
-		return err
-	}
-	p, err := ledger.ParsePeriod(pos[1])
+	p, err := ledger.ParsePeriod(period)
 	if err != nil {
 		return err
 	}
@@ -39,11 +52,11 @@ func runStatement(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadStatement(ctx, db, pos[0], p, true)
+	s, err := loadStatement(ctx, db, contract, p, true)
 	if err != nil {
 		return err
 	}
-	return s.Render(m.Stdout, *format)
+	return s.Render(m.Stdout, format)
 }
 
 // loadStatement returns the stored final statement of (contract, p), or

@@ -7,48 +7,64 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-func init() {
-	register("token", "manage API tokens for revshare serve (create, list, revoke)", runToken)
+func init() { register(newTokenCommand) }
+
+func newTokenCommand(m *Main) *cobra.Command {
+	cmd := group("token", "manage API tokens for revshare serve (create, list, revoke)", `  revshare token create --role auditor --name "external audit"
+  revshare token list
+  revshare token revoke 3`)
+	var role, name, format string
+	create := &cobra.Command{
+		Use:   "create --role auditor|analyst|finance|admin [--name N]",
+		Short: "create a token and print its secret (shown only this once)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("token create", args); err != nil {
+				return err
+			}
+			return runTokenCreate(cmd.Context(), m, role, name)
+		},
+	}
+	create.Flags().StringVar(&role, "role", "", "the token's `role`: auditor (reads), analyst (reads, scenarios), finance (reads and writes), admin (everything)")
+	create.Flags().StringVar(&name, "name", "", "a `name` to recognise the token by in token list")
+	completeFlag(create, "role", "auditor", "analyst", "finance", "admin")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "list the tokens (never their secrets)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("token list", args); err != nil {
+				return err
+			}
+			return runTokenList(cmd.Context(), m, format)
+		},
+	}
+	formatFlag(list, &format, "table", "table", "json")
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "revoke a token: it stops working at once",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("token revoke takes one token ID (see revshare token list)")
+			}
+			return runTokenRevoke(cmd.Context(), m, args[0])
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
 }
 
-const tokenUsage = "usage: revshare token create --role auditor|analyst|finance|admin [--name N] | token list [--format table|json] | token revoke ID"
-
-func runToken(ctx context.Context, m *Main, args []string) error {
-	if len(args) == 0 {
-		return errors.New(tokenUsage)
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(ctx, m, args[1:])
-	case "list":
-		return runTokenList(ctx, m, args[1:])
-	case "revoke":
-		return runTokenRevoke(ctx, m, args[1:])
-	case "-h", "--help", "-help":
-		fmt.Fprintln(m.Stderr, tokenUsage)
-		return nil
-	}
-	return fmt.Errorf("unknown token command %q (want create, list or revoke)", args[0])
-}
-
-func runTokenCreate(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("token create", "--role auditor|analyst|finance|admin [--name N]")
-	role := fs.String("role", "", "the token's `role`: auditor (reads), analyst (reads, scenarios), finance (reads and writes), admin (everything)")
-	name := fs.String("name", "", "a `name` to recognise the token by in token list")
-	err := parseNoArgs(fs, "token create", args)
-	if err != nil {
-		return err
-	}
-	if *role == "" {
+func runTokenCreate(ctx context.Context, m *Main, role, name string) error {
+	if role == "" {
 		return errors.New("token create: --role is required (auditor, analyst, finance or admin)")
 	}
 	db, err := m.DB(ctx)
 	if err != nil {
 		return err
 	}
-	t, secret, err := db.CreateToken(ctx, *name, *role)
+	t, secret, err := db.CreateToken(ctx, name, role)
 	if err != nil {
 		return err
 	}
@@ -58,14 +74,8 @@ func runTokenCreate(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-func runTokenList(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("token list", "[--format table|json]")
-	format := fs.String("format", "table", "output format: table or json")
-	err := parseNoArgs(fs, "token list", args)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
+func runTokenList(ctx context.Context, m *Main, format string) error {
+	if err := checkFormat(format, "table", "json"); err != nil {
 		return err
 	}
 	db, err := m.DB(ctx)
@@ -76,7 +86,7 @@ func runTokenList(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		if ts == nil {
 			return writeJSON(m.Stdout, []struct{}{})
 		}
@@ -94,18 +104,10 @@ func runTokenList(ctx context.Context, m *Main, args []string) error {
 	return tw.Flush()
 }
 
-func runTokenRevoke(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("token revoke", "ID")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("token revoke takes one token ID (see revshare token list)")
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+func runTokenRevoke(ctx context.Context, m *Main, arg string) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id < 1 {
-		return fmt.Errorf("invalid token ID %q: want a positive whole number", pos[0])
+		return fmt.Errorf("invalid token ID %q: want a positive whole number", arg)
 	}
 	db, err := m.DB(ctx)
 	if err != nil {

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revshare/revshare/ledger/sqlite"
 )
 
-func init() {
-	register("verify", "check every invariant and the hash chain; non-zero exit names the first violation", runVerify)
-}
+func init() { register(newVerifyCommand) }
 
 // verifyResult is what `verify --format json` prints.
 type verifyResult struct {
@@ -21,23 +21,36 @@ type verifyResult struct {
 	Error    string `json:"error,omitempty"`
 }
 
-func runVerify(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("verify", "[--anchor ID:HASH]... [--format text|json]")
-	format := fs.String("format", "text", "output format: text or json")
-	var anchors []sqlite.Anchor
-	fs.Func("anchor", "`ID:HASH` of an entry as recorded earlier outside the database (repeatable): the chain must still contain it", func(s string) error {
-		a, err := sqlite.ParseAnchor(s)
-		if err != nil {
-			return err
-		}
-		anchors = append(anchors, a)
-		return nil
-	})
-	err := parseNoArgs(fs, "verify", args)
-	if err != nil {
-		return err
+func newVerifyCommand(m *Main) *cobra.Command {
+	var format string
+	var anchors []string
+	cmd := &cobra.Command{
+		Use:   "verify [--anchor ID:HASH]...",
+		Short: "check every invariant and the hash chain; non-zero exit names the first violation",
+		Example: `  revshare verify
+  revshare verify --anchor 1042:5f1c...e9 --format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noPositional("verify", args); err != nil {
+				return err
+			}
+			var as []sqlite.Anchor
+			for _, s := range anchors {
+				a, err := sqlite.ParseAnchor(s)
+				if err != nil {
+					return fmt.Errorf("--anchor: %w", err)
+				}
+				as = append(as, a)
+			}
+			return runVerify(cmd.Context(), m, as, format)
+		},
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	cmd.Flags().StringArrayVar(&anchors, "anchor", nil, "`ID:HASH` of an entry as recorded earlier outside the database (repeatable): the chain must still contain it")
+	formatFlag(cmd, &format, "text", "text", "json")
+	return cmd
+}
+
+func runVerify(ctx context.Context, m *Main, anchors []sqlite.Anchor, format string) error {
+	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
 	db, err := m.DB(ctx)
@@ -49,7 +62,7 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 	if err != nil && !errors.As(err, &ve) {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		out := verifyResult{OK: err == nil, Entries: res.Entries, HeadHash: res.HeadHash}
 		if ve != nil {
 			out.EntryID, out.Error = ve.EntryID, ve.Error()
@@ -61,7 +74,7 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 	if ve != nil {
 		return fmt.Errorf("verify failed: %w", ve)
 	}
-	if *format == "text" {
+	if format == "text" {
 		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s\n", res.Entries, orNone(res.HeadHash))
 	}
 	return err

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGlobalFlagsAnywhere: --db works before the sub-command, after it, and
+// after its arguments (spec: global flags before or after the sub-command).
+func TestGlobalFlagsAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	contract, _ := filepath.Abs("../../testdata/runs/contract.yaml")
+	usageCSV, _ := filepath.Abs("../../testdata/runs/usage.csv")
+	t.Chdir(dir)
+	for _, args := range [][]string{
+		{"--db", db, "contract", "add", contract},
+		{"import", "usage", usageCSV, "--db", db},
+		{"import", "--db", db, "list", "--format", "json"},
+		{"run", "--db=" + db, "--through", "2026-01"},
+	} {
+		if _, errOut, err := runCLI(t, args...); err != nil {
+			t.Fatalf("revshare %s: %s", strings.Join(args, " "), errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "revshare.db")); err == nil {
+		t.Errorf("a command used ./revshare.db instead of --db")
+	}
+	out, _, err := runCLI(t, "balance", "--format", "csv", "--db", db)
+	if err != nil || !strings.HasPrefix(out, "account,type,currency,balance\n") {
+		t.Errorf("balance after --db: %v %q", err, out)
+	}
+}
+
+// TestCommandLineErrors: each mistake is one line on stderr naming what to
+// do, and nothing else (no usage dump).
+func TestCommandLineErrors(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"balance", "--bogus"}, "revshare: unknown flag: --bogus (see revshare balance --help)\n"},
+		{[]string{"--db"}, "revshare: flag needs an argument: --db (see revshare --help)\n"},
+		{[]string{"frob"}, "revshare: unknown command \"frob\" for \"revshare\"\n"},
+		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
+		{[]string{"token", "create", "extra"}, "revshare: token create takes no arguments, got \"extra\"\n"},
+		{[]string{"export", "--to"}, "revshare: flag needs an argument: --to (see revshare export --help)\n"},
+		{[]string{"version", "--format", "xml"}, "revshare: unknown --format \"xml\" (want one of [text json])\n"},
+	}
+	for _, tt := range tests {
+		out, errOut, err := runCLI(t, tt.args...)
+		if err == nil || out != "" || errOut != tt.want {
+			t.Errorf("revshare %s: err %v, stdout %q, stderr %q, want %q", strings.Join(tt.args, " "), err, out, errOut, tt.want)
+		}
+	}
+}
+
+// TestHelpAndVersion: --help anywhere prints usage with examples to stdout
+// and succeeds; version prints one line.
+func TestHelpAndVersion(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"--help"}, {"import", "usage", "--help"}, {"pay", "-h"}, {"help", "statement"}} {
+		out, errOut, err := runCLI(t, args...)
+		if err != nil || errOut != "" || !strings.Contains(out, "Usage:\n  revshare") || !strings.Contains(out, "Examples:\n") {
+			t.Errorf("revshare %s: err %v, stderr %q, stdout\n%s", strings.Join(args, " "), err, errOut, out)
+		}
+	}
+	out, _, err := runCLI(t, "version")
+	if err != nil || !strings.HasPrefix(out, "revshare ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("version: %v %q", err, out)
+	}
+	if _, err := os.Stat("revshare.db"); err == nil {
+		t.Errorf("help or version created a database")
+	}
+}
