@@ -59,6 +59,11 @@ func TestBadRequests(t *testing.T) {
 		{"/api/v1/accounts/assets:nothing/balance", 404, "not_found", `no account "assets:nothing" (nor any below it) has postings`},
 		{"/api/v1/contracts/nope", 404, "not_found", `no contract "nope"`},
 		{"/api/v1/contracts/openai-microsoft/statements/2026-13", 400, "invalid", `invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
+		// Parameters a route does not take are refused, format and limit included.
+		{"/api/v1/verify?format=xml", 400, "invalid", `unknown query parameter "format"`},
+		{"/api/v1/trial-balance?limit=5", 400, "invalid", `unknown query parameter "limit"`},
+		{"/api/v1/entries/1?cursor=x", 400, "invalid", `unknown query parameter "cursor"`},
+		{"/api/v1/contracts/openai-microsoft/statements/2026-03?limit=1", 400, "invalid", `unknown query parameter "limit"`},
 		{"/api/v1/nothing", 404, "not_found", "no such path: /api/v1/nothing"},
 	} {
 		status, _, body := e.get(t, tc.path, httpapi.Auditor)
@@ -95,9 +100,11 @@ func TestTrialBalanceAsOfKnownAt(t *testing.T) {
 	status, h, body := e.get(t, "/api/v1/trial-balance?format=csv&as_of=2026-03-06", httpapi.Auditor)
 	want := "account,type,currency,debit,credit,balance\n" +
 		"assets:receivable:openai:direct,asset,USD,1000.50,0.00,1000.50\n" +
-		"income:revenue:openai:direct,income,USD,0.00,1000.50,-1000.50\n"
-	if status != 200 || body != want || h.Get("Content-Type") != "text/csv; charset=utf-8" {
-		t.Errorf("csv: %d %q %q", status, h.Get("Content-Type"), body)
+		"income:revenue:openai:direct,income,USD,0.00,1000.50,-1000.50\n" +
+		"total,,USD,1000.50,1000.50,0.00\n"
+	if status != 200 || body != want || h.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		h.Get("Content-Disposition") != `attachment; filename="trial-balance-as_of-2026-03-06.csv"` {
+		t.Errorf("csv: %d %q %q %q", status, h.Get("Content-Type"), h.Get("Content-Disposition"), body)
 	}
 	status, _, body = e.get(t, "/api/v1/accounts/liabilities:revshare/balance?as_of=2026-03-31", httpapi.Auditor)
 	if want := `{"account":"liabilities:revshare","as_of":"2026-03-31","balances":[{"amount":"-200.10","currency":"USD"}],"known_at":null}`; status != 200 || compact(body) != want {
@@ -383,5 +390,69 @@ func TestCacheFollowsWrites(t *testing.T) {
 	}
 	if status, _, _ := e.get(t, "/api/v1/trial-balance", httpapi.Auditor); status != 401 {
 		t.Errorf("revoked token: status %d, want 401", status)
+	}
+}
+
+// TestAPIIndexAndRootOperations: /api/v1 lists the routes, /api/v1/ goes
+// there, and health and metrics answer at the root as under /api/v1.
+func TestAPIIndexAndRootOperations(t *testing.T) {
+	e := newEnv(t)
+	status, h, body := e.get(t, "/api/v1", "")
+	var idx httpapi.APIIndexJSON
+	if err := json.Unmarshal([]byte(body), &idx); err != nil || status != 200 || h.Get("Content-Type") != "application/json" {
+		t.Fatalf("/api/v1: %d %q %s", status, h.Get("Content-Type"), body)
+	}
+	if idx.OpenAPI != "/api/v1/openapi.json" || idx.WebView != "/" || len(idx.Links) != 27 {
+		t.Errorf("index: openapi %q web %q, %d links, want 27", idx.OpenAPI, idx.WebView, len(idx.Links))
+	}
+	got := map[string]string{}
+	for _, l := range idx.Links {
+		got[l.Rel] = strings.Join(l.Methods, ",") + " " + l.Href
+	}
+	for rel, want := range map[string]string{
+		"trial_balance":    "GET /api/v1/trial-balance",
+		"import":           "GET /api/v1/imports/{id}",
+		"contracts":        "GET,POST /api/v1/contracts",
+		"statement_events": "GET /api/v1/contracts/{id}/statements/{period}/events",
+		"token":            "DELETE /api/v1/tokens/{id}",
+	} {
+		if got[rel] != want {
+			t.Errorf("link %s = %q, want %q", rel, got[rel], want)
+		}
+	}
+	if status, h, _ := e.get(t, "/api/v1/", ""); status != 301 || h.Get("Location") != "/api/v1" {
+		t.Errorf("/api/v1/: %d %q, want 301 to /api/v1", status, h.Get("Location"))
+	}
+	if status, _, body := e.get(t, "/healthz", ""); status != 200 || compact(body) != `{"status":"ok"}` {
+		t.Errorf("/healthz: %d %s", status, body)
+	}
+	if status, _, body := e.get(t, "/metrics", ""); status != 200 || !strings.Contains(body, `revshare_http_requests_total{method="GET",route="root_healthz",status="200"} 1`) {
+		t.Errorf("/metrics: %d %.500s", status, body)
+	}
+}
+
+// TestDownloadNames: CSV and other downloads carry a file name.
+func TestDownloadNames(t *testing.T) {
+	e := newEnv(t)
+	for path, want := range map[string]string{
+		"/api/v1/trial-balance?format=csv":                                                                       "trial-balance.csv",
+		"/api/v1/entries?format=csv&account=assets:receivable&limit=2":                                           "entries-account-assets_receivable.csv",
+		"/api/v1/events?format=csv&batch=1":                                                                      "events-batch-1.csv",
+		"/api/v1/contracts/openai-microsoft/caps?format=csv":                                                     "contracts-openai-microsoft-caps.csv",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03?format=csv":                                       "contracts-openai-microsoft-statements-2026-03.csv",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03?format=md":                                        "contracts-openai-microsoft-statements-2026-03.md",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03?format=json":                                      "contracts-openai-microsoft-statements-2026-03.json",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03":                                                  "",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03?format=html":                                      "",
+		"/api/v1/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft&format=csv": "contracts-openai-microsoft-statements-2026-03-events-rule-openai-share-to-microsoft.csv",
+	} {
+		status, h, body := e.get(t, path, httpapi.Auditor)
+		cd := h.Get("Content-Disposition")
+		if want != "" {
+			want = `attachment; filename="` + want + `"`
+		}
+		if status != 200 || cd != want {
+			t.Errorf("GET %s: %d Content-Disposition %q, want %q (%.200s)", path, status, cd, want, body)
+		}
 	}
 }

@@ -53,9 +53,12 @@ var (
 // is deny by default: a route or a method that is not here is refused for
 // every role (403 once authenticated), whatever the router would do.
 var permissions = map[string]map[string]access{
-	"healthz": {"GET": public},
-	"openapi": {"GET": public},
-	"metrics": {"GET": public},
+	"api_index":    {"GET": public},
+	"healthz":      {"GET": public},
+	"openapi":      {"GET": public},
+	"metrics":      {"GET": public},
+	"root_healthz": {"GET": public},
+	"root_metrics": {"GET": public},
 
 	"accounts":         {"GET": readers},
 	"account_balance":  {"GET": readers},

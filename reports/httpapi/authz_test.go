@@ -51,7 +51,10 @@ type call struct {
 // matrix is the expected behaviour of every route. A route the router has
 // that is not here fails the test.
 var matrix = map[string]map[string]call{
+	"api_index":       {"GET": {anyone, "/api/v1", "", 200}},
 	"healthz":         {"GET": {anyone, "/api/v1/healthz", "", 200}},
+	"root_healthz":    {"GET": {anyone, "/healthz", "", 200}},
+	"root_metrics":    {"GET": {anyone, "/metrics", "", 200}},
 	"openapi":         {"GET": {anyone, "/api/v1/openapi.json", "", 200}},
 	"metrics":         {"GET": {anyone, "/api/v1/metrics", "", 200}},
 	"accounts":        {"GET": {readers, "/api/v1/accounts", "", 200}},

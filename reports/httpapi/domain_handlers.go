@@ -421,6 +421,10 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
 var statementTypes = map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8",
 	"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
 
+// statementDownloads is the file extension of each statement format that
+// is saved rather than shown when asked for by name (?format=).
+var statementDownloads = map[string]string{"json": "json", "csv": "csv", "md": "md"}
+
 // writeStatement writes the statement the path names in format, for the
 // API and the web view (HTML links point into the web view). The caller
 // checks that there is a statements backend.
@@ -443,6 +447,9 @@ func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, format s
 		return err
 	}
 	w.Header().Set("Content-Type", statementTypes[format])
+	if ext := statementDownloads[format]; ext != "" && r.URL.Query().Get("format") != "" {
+		setDownload(w, downloadName(r, ext))
+	}
 	_, err = w.Write(buf.Bytes())
 	return err
 }

@@ -169,7 +169,18 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 }
 
 func (s *Server) trialBalance(w http.ResponseWriter, r *http.Request) error {
-	return serveReport(w, r, s.trialBalanceOf, func(tb TrialBalanceJSON) ([]BalanceJSON, string) { return tb.Accounts, "" }, balancesCSV)
+	return serveReport(w, r, s.trialBalanceOf, trialBalanceRows, balancesCSV)
+}
+
+// trialBalanceRows are the CSV rows of a trial balance: the accounts, then
+// a "total" row per currency (debits, credits, and their difference), as
+// the CLI's balance --format csv ends with its total row.
+func trialBalanceRows(tb TrialBalanceJSON) ([]BalanceJSON, string) {
+	rows := append([]BalanceJSON(nil), tb.Accounts...)
+	for _, t := range tb.Totals {
+		rows = append(rows, BalanceJSON{Account: "total", Currency: t.Currency, Debit: t.Debits, Credit: t.Credits, Balance: t.Balance})
+	}
+	return rows, ""
 }
 
 var balancesCSV = csvTable[BalanceJSON]{

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
@@ -44,12 +47,49 @@ func writeCSV(w http.ResponseWriter, r *http.Request, header []string, rows [][]
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if w.Header().Get("Content-Disposition") == "" {
+		setDownload(w, downloadName(r, "csv"))
+	}
 	if next != "" {
 		w.Header().Set("X-Next-Cursor", next)
 		w.Header().Set("Link", "<"+nextURL(r, next)+`>; rel="next"`)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// setDownload names the file a browser saves the response as.
+func setDownload(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+}
+
+// downloadName is the file name of a download: the request's path after
+// /api/v1 or /web, its parts joined by "-", then the query values that
+// select the data (as_of, known_at, rule, batch, ...), and ext. Only
+// [A-Za-z0-9._-] survive; anything else becomes "_" (so the name never
+// needs quoting). The statements of a contract, for example, are
+// "contracts-openai-microsoft-statements.csv", and the trial balance as of
+// a date "trial-balance-as_of-2026-03-31.csv".
+func downloadName(r *http.Request, ext string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, APIPrefix), "/web")
+	parts := strings.FieldsFunc(path, func(c rune) bool { return c == '/' })
+	q := r.URL.Query()
+	for _, k := range ledger.SortedKeys(q) {
+		if k == "format" || k == "cursor" || k == "limit" {
+			continue
+		}
+		parts = append(parts, k, q.Get(k))
+	}
+	if len(parts) == 0 {
+		parts = []string{"revshare"}
+	}
+	name := []byte(strings.Join(parts, "-"))
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			name[i] = '_'
+		}
+	}
+	return string(name) + "." + ext
 }
 
 // csvTable is how the items of a list or report are written as CSV: its

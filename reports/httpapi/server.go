@@ -73,7 +73,7 @@ type routeDef struct {
 	path    string
 	methods []string
 	handler func(w http.ResponseWriter, r *http.Request) error
-	params  []string      // query parameters it accepts besides cursor, limit and format
+	params  []string      // the query parameters it accepts (any other is a 400)
 	body    int64         // body size limit (0: MaxBodyBytes)
 	timeout time.Duration // 0: the server's default
 	web     bool          // a web view page: cookie auth, HTML errors
@@ -97,6 +97,10 @@ func New(cfg Config) *Server {
 	}
 	s.router = mux.NewRouter()
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == APIPrefix+"/" && r.Method == http.MethodGet {
+			http.Redirect(w, r, APIPrefix, http.StatusMovedPermanently)
+			return
+		}
 		s.writeError(w, r, ledger.Errorf(ledger.ENOTFOUND, "no such path: %s", r.URL.Path))
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // wrap applies, in order: panic recovery, authentication, the permission
 // table, the body limit, the deadline and the query parameter check.
 func (s *Server) wrap(d *routeDef) http.Handler {
-	allowedParams := map[string]bool{"cursor": true, "limit": true, "format": true}
+	allowedParams := map[string]bool{}
 	for _, p := range d.params {
 		allowedParams[p] = true
 	}

@@ -84,6 +84,9 @@ schemas = {
  "CreatedToken": {"allOf":[S("Token"),{"type":"object","required":["token"],"properties":{"token":{"type":"string","description":"the secret, shown only in this response"}}}]},
  "Result": {"type":"object","additionalProperties":True,"description":"the operation's summary, as the matching CLI command prints it with --format json"},
  "Health": {"type":"object","required":["status"],"properties":{"status":{"type":"string"}}},
+ "APIIndex": {"type":"object","required":["name","openapi","web_view","links"],"properties":{"name":{"type":"string"},"openapi":{"type":"string","description":"the address of this document"},
+    "web_view":{"type":"string","description":"the address of the auditors' web view"},
+    "links":{"type":"array","items":{"type":"object","required":["rel","href","methods"],"properties":{"rel":{"type":"string","description":"the route's name"},"href":{"type":"string","description":"its path; {name} is a path variable"},"methods":{"type":"array","items":{"type":"string"}}}}}}},
 }
 def listOf(name):
     return {"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":S(name)},"next_cursor":{"type":"string","description":"pass as cursor for the next page; empty on the last page"}}}
@@ -152,7 +155,13 @@ def webop(opid, summary, parameters=(), public=False, resp=None):
     if parameters: o["parameters"] = list(parameters)
     return o
 JSONBODY = lambda schema: {"required":True,"content":{"application/json":{"schema":S(schema)}}}
+index = lambda opid: {"get":op(opid,"Index: every route of the API, with its methods","operations",ok("APIIndex"),public=True)}
+health = lambda opid: {"get":op(opid,"Liveness (503 while shutting down)","operations",{"200":{"description":"serving","content":{"application/json":{"schema":S("Health")}}},"503":{"description":"shutting down","content":{"application/json":{"schema":S("Health")}}}},public=True)}
+metrics = lambda opid: {"get":op(opid,"Prometheus metrics","operations",{"200":{"description":"Prometheus text format","content":{"text/plain":{"schema":{"type":"string"}}}}},public=True)}
 paths = {
+ "/api/v1":index("apiIndex"),
+ "/healthz":health("rootHealthz"),
+ "/metrics":metrics("rootMetrics"),
  "/api/v1/healthz":{"get":op("healthz","Liveness (503 while shutting down)","operations",{"200":{"description":"serving","content":{"application/json":{"schema":S("Health")}}},"503":{"description":"shutting down","content":{"application/json":{"schema":S("Health")}}}},public=True)},
  "/api/v1/openapi.json":{"get":op("openapi","This document","operations",{"200":{"description":"the OpenAPI 3 document","content":{"application/json":{"schema":{"type":"object"}}}}},public=True)},
  "/api/v1/metrics":{"get":op("metrics","Prometheus metrics","operations",{"200":{"description":"Prometheus text format","content":{"text/plain":{"schema":{"type":"string"}}}}},public=True)},
