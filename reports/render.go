@@ -10,6 +10,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // Formats a statement renders to.
@@ -92,7 +94,51 @@ func (s *Statement) renderCSV(w io.Writer) error {
 	return cw.Error()
 }
 
+// ForPeople returns a copy of s for the human formats (Markdown, HTML):
+// every amount grouped in thousands ("38,000,000,000.00"), every digit kept.
+// JSON and CSV render s itself, plain and exact, and the hash is always of
+// s's JSON. A new amount field of the statement model belongs here too.
+func (s *Statement) ForPeople() *Statement {
+	g := ledger.GroupThousands
+	c := *s
+	c.Rules = make([]RuleLine, len(s.Rules))
+	for i, r := range s.Rules {
+		r.Base, r.Gross, r.Obligation, r.MinimumTrueUp, r.RefundFloor = g(r.Base), g(r.Gross), g(r.Obligation), g(r.MinimumTrueUp), g(r.RefundFloor)
+		r.Tiers = append([]Tier(nil), r.Tiers...)
+		for j := range r.Tiers {
+			r.Tiers[j].UpTo = g(r.Tiers[j].UpTo)
+		}
+		r.BaseByChannel = groupBreakdowns(r.BaseByChannel)
+		r.BaseByProduct = groupBreakdowns(r.BaseByProduct)
+		r.Caps = append([]CapLine(nil), r.Caps...)
+		for j, cp := range r.Caps {
+			r.Caps[j].Limit, r.Caps[j].ConsumedBefore, r.Caps[j].Applied, r.Caps[j].RemainingAfter = g(cp.Limit), g(cp.ConsumedBefore), g(cp.Applied), g(cp.RemainingAfter)
+		}
+		r.Adjustments = append([]Adjustment(nil), r.Adjustments...)
+		for j, a := range r.Adjustments {
+			r.Adjustments[j].BaseDelta, r.Adjustments[j].ObligationDelta = g(a.BaseDelta), g(a.ObligationDelta)
+		}
+		c.Rules[i] = r
+	}
+	c.Pairs = make([]Pair, len(s.Pairs))
+	for i, p := range s.Pairs {
+		p.Obligations, p.ReverseObligations, p.Net = g(p.Obligations), g(p.ReverseObligations), g(p.Net)
+		p.OpeningBalance, p.Payments, p.ClosingBalance = g(p.OpeningBalance), g(p.Payments), g(p.ClosingBalance)
+		c.Pairs[i] = p
+	}
+	return &c
+}
+
+func groupBreakdowns(bs []Breakdown) []Breakdown {
+	out := make([]Breakdown, len(bs))
+	for i, b := range bs {
+		out[i] = Breakdown{Key: b.Key, Base: ledger.GroupThousands(b.Base)}
+	}
+	return out
+}
+
 func (s *Statement) renderMarkdown(w io.Writer) error {
+	s = s.ForPeople()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.Title(), s.Period.Label, s.Status)
 	fmt.Fprintf(&b, "Contract `%s` version %d · %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Days(), s.Currency)
@@ -176,5 +222,5 @@ func (s *Statement) RenderHTML(w io.Writer, linkBase string) error {
 	return statementTemplate.Execute(w, struct {
 		*Statement
 		Link string
-	}{s, linkBase})
+	}{s.ForPeople(), linkBase})
 }

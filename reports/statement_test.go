@@ -100,3 +100,41 @@ func TestAdjustmentReason(t *testing.T) {
 		}
 	}
 }
+
+// TestHumanFormatsGroupThousands: Markdown and HTML group amounts in
+// thousands; JSON and CSV keep them plain; the statement itself (and so its
+// hash) is not changed by rendering.
+func TestHumanFormatsGroupThousands(t *testing.T) {
+	s := &Statement{Contract: "c", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31", "UTC"},
+		Status: "draft", Currency: "USD", Amendments: []Amendment{},
+		Rules: []RuleLine{{Rule: "r", Payer: "a", Payee: "b", Rate: "0.20", Base: "2001447768.23", Events: 2, Gross: "400289553.646",
+			Caps:       []CapLine{{Kind: "total", Limit: "38000000000.00", ConsumedBefore: "0.00", Applied: "400289553.65", RemainingAfter: "37599710446.35"}},
+			Obligation: "400289553.65", MinimumTrueUp: "0.00"}},
+		Pairs: []Pair{{"a", "b", "400289553.65", "0.00", "400289553.65", "-1250.00", "0.00", "400288303.65"}},
+	}
+	want := map[string][]string{
+		"md":   {"| base (2 events) | 2,001,447,768.23 |", "| gross | 400,289,553.646 |", "limit 38,000,000,000.00", "| a → b | 400,289,553.65 | 0.00 | 400,289,553.65 | -1,250.00 | 0.00 | 400,288,303.65 |"},
+		"html": {"2,001,447,768.23", "38,000,000,000.00", "-1,250.00"},
+		"json": {`"base": "2001447768.23"`, `"limit": "38000000000.00"`, `"opening_balance": "-1250.00"`},
+		"csv":  {"c,2026-01,draft,rule,r,base,2001447768.23", "c,2026-01,draft,cap,r,total:limit,38000000000.00"},
+	}
+	for format, lines := range want {
+		var b bytes.Buffer
+		if err := s.Render(&b, format); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if !bytes.Contains(b.Bytes(), []byte(l)) {
+				t.Errorf("%s lacks %q:\n%s", format, l, b.String())
+			}
+		}
+		if format == "json" || format == "csv" {
+			if bytes.Contains(b.Bytes(), []byte("38,000")) {
+				t.Errorf("%s groups thousands:\n%s", format, b.String())
+			}
+		}
+	}
+	if s.Rules[0].Base != "2001447768.23" || s.Pairs[0].Net != "400289553.65" {
+		t.Errorf("rendering changed the statement: %+v", s)
+	}
+}

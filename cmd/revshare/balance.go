@@ -131,13 +131,15 @@ func newTrialBalance(q ledger.BalanceQuery, bs []ledger.Balance) trialBalance {
 	return tb
 }
 
+// writeTable prints the table for people: amounts grouped in thousands
+// (JSON and CSV keep them plain).
 func (tb trialBalance) writeTable(w io.Writer) error {
 	rows := [][4]string{{"ACCOUNT", "TYPE", "CURRENCY", "BALANCE"}}
 	for _, l := range tb.Accounts {
-		rows = append(rows, [4]string{l.Account, l.Type, l.Currency, l.Balance})
+		rows = append(rows, [4]string{l.Account, l.Type, l.Currency, ledger.GroupThousands(l.Balance)})
 	}
 	for _, t := range tb.Totals {
-		rows = append(rows, [4]string{"total", "", t.Currency, t.Balance})
+		rows = append(rows, [4]string{"total", "", t.Currency, ledger.GroupThousands(t.Balance)})
 	}
 	var width [4]int
 	for _, r := range rows {

@@ -95,7 +95,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	share := c.Rule(demoShareRule)
 	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
 	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.DBPath, csvPath, imp.Posted)
-	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", share.Cap.Total.StringFixed(2), c.Currency)
+	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", ledger.FormatMoneyGrouped(*share.Cap.Total, c.Currency), c.Currency)
 	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())
 
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -129,11 +129,13 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		if len(s.Pairs) > 0 {
 			payer, net = s.Pairs[0].Payer, s.Pairs[0].Net
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Period.Label, s.Status, fwd, rev, payer, net, consumed.StringFixed(2), remaining.StringFixed(2))
+		g := ledger.GroupThousands
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Period.Label, s.Status, g(fwd), g(rev), payer, g(net), g(consumed.StringFixed(2)), g(remaining.StringFixed(2)))
 	}
 	tw.Flush()
-	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", consumed.StringFixed(2), remaining.StringFixed(2), share.Cap.Total.StringFixed(2))
-	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", lastShare.StringFixed(2), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
+	money := func(x decimal.Decimal) string { return ledger.FormatMoneyGrouped(x, c.Currency) }
+	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", money(consumed), money(remaining), money(*share.Cap.Total))
+	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", money(lastShare), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
 	fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
 	if o.noServe {
 		return nil
