@@ -34,6 +34,10 @@ func (s *Statement) Render(w io.Writer, format string) error {
 }
 
 func (s *Statement) renderJSON(w io.Writer) error {
+	if s.Stored != nil {
+		_, err := w.Write(s.Stored)
+		return err
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

@@ -27,6 +27,21 @@ type Statement struct {
 	Pairs           []Pair      `json:"pairs"`
 	Amendments      []Amendment `json:"amendments"`
 	Hash            string      `json:"hash"`
+
+	// Stored is the JSON body a final statement was stored with at its
+	// close (nil for a statement built now): its JSON rendering is these
+	// bytes, whatever fields later versions of this type add.
+	Stored []byte `json:"-"`
+}
+
+// ParseStored reads a final statement's stored JSON body, keeping the bytes.
+func ParseStored(body []byte) (*Statement, error) {
+	var s Statement
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, err
+	}
+	s.Stored = body
+	return &s, nil
 }
 
 // Title is the contract's name, or its id when it has none.
@@ -178,7 +193,7 @@ func (s *Statement) Seal() error {
 // ComputeHash returns SHA-256 of the statement's canonical JSON (Hash empty).
 func (s *Statement) ComputeHash() (string, error) {
 	c := *s
-	c.Hash = ""
+	c.Hash, c.Stored = "", nil
 	b, err := json.Marshal(c)
 	if err != nil {
 		return "", err

@@ -3,23 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 func init() { register(newCloseCommand) }
 
-// closeHooks run, in order, after the ledger is closed through the last day
-// of the period (for example to finalize that period's statements). A hook
-// must be idempotent: `close` may be run again for the same period.
-var closeHooks []func(ctx context.Context, m *Main, p ledger.Period) error
-
 // closeResult is what `close` reports.
 type closeResult struct {
-	Period        string `json:"period"`
-	ClosedThrough string `json:"closed_through"`
+	Period        string           `json:"period"`
+	ClosedThrough string           `json:"closed_through"`
+	Run           sqlite.RunResult `json:"run"`
+	Statements    []string         `json:"statements"` // final statements stored, "CONTRACT PERIOD"
 }
 
 func newCloseCommand(m *Main) *cobra.Command {
@@ -50,10 +50,10 @@ func runClose(ctx context.Context, m *Main, period, format string) error {
 	if err != nil {
 		return err
 	}
-	if err := closePeriod(ctx, m, p); err != nil {
+	res, err := closePeriod(ctx, m, p)
+	if err != nil {
 		return err
 	}
-	res := closeResult{Period: p.Label(), ClosedThrough: p.Last().String()}
 	if format == "json" {
 		return writeJSON(m.Stdout, res)
 	}
@@ -61,26 +61,32 @@ func runClose(ctx context.Context, m *Main, period, format string) error {
 	return err
 }
 
-// closePeriod closes the ledger through p's last day, then runs closeHooks.
-// A period is closed once it has ended: closing one that has not (by the
-// clock, in UTC, as ledger dates are) would refuse every later booking
-// dated in it, which is never what a finance team means.
-func closePeriod(ctx context.Context, m *Main, p ledger.Period) error {
+// closePeriod books what a run through p would, closes the ledger through
+// p's last day and stores the final statements, in one transaction
+// (sqlite.DB.ClosePeriod). A period is closed once it has ended: closing
+// one that has not (by the clock, in UTC, as ledger dates are) would
+// refuse every later booking dated in it, which is never what a finance
+// team means.
+func closePeriod(ctx context.Context, m *Main, p ledger.Period) (closeResult, error) {
 	if today := ledger.DateOf(m.Clock.Now().UTC()); !p.Last().Before(today) {
-		return ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
+		return closeResult{}, ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
 			p.Label(), p.Last(), today)
 	}
 	db, err := m.DB(ctx)
 	if err != nil {
-		return err
+		return closeResult{}, err
 	}
-	if err := db.ClosePeriods(ctx, p.Last()); err != nil {
-		return err
-	}
-	for _, hook := range closeHooks {
-		if err := hook(ctx, m, p); err != nil {
-			return err
+	var opts sqlite.CloseOptions
+	if cp := m.Getenv(crashPointEnv); cp != "" {
+		opts.CrashPoint = func(name string) {
+			if name == cp {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
 		}
 	}
-	return nil
+	r, err := db.ClosePeriod(ctx, p.Last(), opts)
+	if err != nil {
+		return closeResult{}, err
+	}
+	return closeResult{Period: p.Label(), ClosedThrough: r.ClosedThrough, Run: r.Run, Statements: r.Statements}, nil
 }

@@ -89,7 +89,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		return err
 	}
 	closeThrough := prevPeriod(c, last)
-	if err := closePeriod(ctx, m, closeThrough); err != nil {
+	if _, err := closePeriod(ctx, m, closeThrough); err != nil {
 		return err
 	}
 	share := c.Rule(demoShareRule)
@@ -106,7 +106,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		return err
 	}
 	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
-		s, err := loadStatementWith(ctx, db, c.ID, p, true, evaluated)
+		s, err := db.Statement(ctx, c.ID, p, evaluated)
 		if err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ func BenchmarkRunAndStatements1M(b *testing.B) {
 		}
 		n := 0
 		for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !through.Before(p); p = p.Next() {
-			s, err := loadStatementWith(ctx, db, c.ID, p, false, evaluated)
+			s, err := db.Statement(ctx, c.ID, p, evaluated)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -101,14 +101,11 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	return httpapi.Serve(ctx, ln, srv)
 }
 
-// periodCloser closes periods as revshare close does (hooks included).
+// periodCloser closes periods as revshare close does.
 type periodCloser struct{ m *Main }
 
 func (c periodCloser) ClosePeriod(ctx context.Context, p ledger.Period) (any, error) {
-	if err := closePeriod(ctx, c.m, p); err != nil {
-		return nil, err
-	}
-	return closeResult{Period: p.Label(), ClosedThrough: p.Last().String()}, nil
+	return closePeriod(ctx, c.m, p)
 }
 
 // scenarioRunner evaluates a posted scenario on the read-only connection:

@@ -52,35 +52,45 @@ func (b contractBackend) GetContract(ctx context.Context, id string) (httpapi.St
 }
 
 // StatementPeriods lists the statements from the contract's first period
-// through the period of the latest booking or today, whichever is later.
+// through the period of today, then the final statements stored under
+// other labels (of an earlier version's frequency). A statement is final
+// only when it is stored (at the close that finalized it).
 func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
 	sc, err := b.db.Contract(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	c := sc.Contract
-	first, ok := c.FirstPeriod()
-	if !ok {
-		return []httpapi.StatementSummary{}, nil
-	}
-	closed, err := b.db.ClosedThrough(ctx)
+	labels, err := b.db.FinalStatementLabels(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	last := c.PeriodOf(ledger.DateOf(b.m.Clock.Now()))
+	final := map[string]bool{}
+	for _, l := range labels {
+		final[l] = true
+	}
+	c := sc.Contract
 	out := []httpapi.StatementSummary{}
-	for p := first; !last.Before(p); p = p.Next() {
-		status := "draft"
-		if !closed.IsZero() && !p.Last().After(closed) {
-			status = "final"
+	if first, ok := c.FirstPeriod(); ok {
+		last := c.PeriodOf(ledger.DateOf(b.m.Clock.Now()))
+		for p := first; !last.Before(p); p = p.Next() {
+			status := "draft"
+			if final[p.Label()] {
+				status = "final"
+				delete(final, p.Label())
+			}
+			out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status})
 		}
-		out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status})
+	}
+	for _, l := range labels {
+		if final[l] {
+			out = append(out, httpapi.StatementSummary{Period: l, Status: "final"})
+		}
 	}
 	return out, nil
 }
 
 func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
-	return loadStatement(ctx, b.db, id, p, false)
+	return loadStatement(ctx, b.db, id, p)
 }
 
 // CapStatus reads each cap from the statement of the period containing asOf
@@ -96,7 +106,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 		asOf = ledger.DateOf(b.m.Clock.Now())
 	}
 	p := c.PeriodOf(asOf)
-	s, err := loadStatement(ctx, b.db, id, p, false)
+	s, err := loadStatement(ctx, b.db, id, p)
 	if err != nil {
 		return nil, err
 	}

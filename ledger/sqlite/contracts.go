@@ -11,7 +11,6 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/booking"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 )
 
@@ -160,37 +159,46 @@ type RunContract struct {
 // books the differences (package booking). The whole run is one write
 // transaction, so concurrent runs serialize and the second books nothing.
 func (db *DB) Run(ctx context.Context, through ledger.Date) (RunResult, error) {
-	res := RunResult{Through: through.String()}
+	var res RunResult
 	err := db.WithTx(ctx, func(tx *Tx) error {
-		res.Contracts = nil
-		cs, err := loadContracts(ctx, tx.SQL())
-		if err != nil {
-			return err
-		}
-		closed, err := tx.ClosedThrough()
-		if err != nil {
-			return err
-		}
-		rates, err := loadRates(ctx, tx.SQL())
-		if err != nil {
-			return err
-		}
-		total := 0
-		for _, sc := range cs {
-			rc, err := runContract(ctx, tx, sc, through, closed, rates)
-			if err != nil {
-				return err
-			}
-			total += rc.Entries
-			res.Contracts = append(res.Contracts, rc)
-		}
-		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO runs (through, started_at, entries) VALUES (?, ?, ?)`, through.String(), tx.Now.Format(time.RFC3339Nano), total)
+		var err error
+		res, err = tx.run(through, nil)
 		return err
 	})
 	return res, err
 }
 
-func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate ledger.Date, closed ledger.Date, rates []ledger.FXRate) (RunContract, error) {
+// run is Run inside tx; step, when set, is called after each contract's
+// bookings (close's crash points).
+func (tx *Tx) run(through ledger.Date, step func()) (RunResult, error) {
+	ctx := tx.ctx
+	res := RunResult{Through: through.String()}
+	cs, err := loadContracts(ctx, tx.SQL())
+	if err != nil {
+		return res, err
+	}
+	closed, err := tx.ClosedThrough()
+	if err != nil {
+		return res, err
+	}
+	rates, err := loadRates(ctx, tx.SQL())
+	if err != nil {
+		return res, err
+	}
+	total := 0
+	for _, sc := range cs {
+		rc, err := runContract(ctx, tx, sc, through, closed, rates, step)
+		if err != nil {
+			return res, err
+		}
+		total += rc.Entries
+		res.Contracts = append(res.Contracts, rc)
+	}
+	_, err = tx.SQL().ExecContext(ctx, `INSERT INTO runs (through, started_at, entries) VALUES (?, ?, ?)`, through.String(), tx.Now.Format(time.RFC3339Nano), total)
+	return res, err
+}
+
+func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate ledger.Date, closed ledger.Date, rates []ledger.FXRate, step func()) (RunContract, error) {
 	c := sc.Contract
 	through := c.PeriodOf(throughDate)
 	rc := RunContract{Contract: c.ID, Through: through.Label()}
@@ -247,6 +255,9 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 		if b.Kind == booking.Adjustment {
 			rc.Adjustments++
 		}
+		if step != nil {
+			step()
+		}
 	}
 	return rc, nil
 }
@@ -301,32 +312,6 @@ func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[book
 	return out, rows.Err()
 }
 
-// StatementData is what the ledger holds for one contract and period, beyond
-// the engine's computation: bookings dated in the period, payments, and the
-// balances at the period's start.
-type StatementData struct {
-	Contract StoredContract
-	Result   *contracts.Result // evaluated through the period, with event tracing
-	Bookings []reports.Booking
-	Paid     map[[2]string]decimal.Decimal // payer, payee -> payments dated in the period
-	Opening  map[[2]string]decimal.Decimal // payer, payee -> booked minus paid before the period
-	Final    []byte                        // the stored final statement, if any
-}
-
-// StatementData gathers what a statement of contract id for period p needs.
-// If a final statement is stored, only Contract and Final are set. When
-// evaluated is the engine's result for the contract through p or a later
-// period (from Evaluate), it is reused: a period's lines do not depend on
-// later periods, so rendering many statements costs one evaluation.
-func (db *DB) StatementData(ctx context.Context, id string, p ledger.Period, evaluated *contracts.Result) (*StatementData, error) {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	return statementData(ctx, tx, id, p, evaluated)
-}
-
 // Evaluate runs the engine for a stored contract through period p over
 // every stored event, tracing event IDs.
 func (db *DB) Evaluate(ctx context.Context, id string, p ledger.Period) (*contracts.Result, error) {
@@ -360,90 +345,6 @@ func (db *DB) EvaluateContract(ctx context.Context, c *contracts.Contract, p led
 		return nil, err
 	}
 	return evaluate(ctx, tx, c, p, rates, false)
-}
-
-func statementData(ctx context.Context, q querier, id string, p ledger.Period, evaluated *contracts.Result) (*StatementData, error) {
-	sc, err := loadContract(ctx, q, id)
-	if err != nil {
-		return nil, err
-	}
-	if p.Freq != sc.Contract.Period {
-		return nil, ledger.Errorf(ledger.EINVALID, "contract %s has %s periods: %s is not one", id, sc.Contract.Period, p.Label())
-	}
-	sd := &StatementData{Contract: sc, Paid: map[[2]string]decimal.Decimal{}, Opening: map[[2]string]decimal.Decimal{}}
-	var body string
-	err = q.QueryRowContext(ctx, `SELECT body FROM statements WHERE contract = ? AND period = ?`, id, p.Label()).Scan(&body)
-	if err == nil {
-		sd.Final = []byte(body)
-		return sd, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
-	if evaluated != nil && evaluated.Contract != nil && evaluated.Contract.ID == id && !evaluated.Through.Before(p) &&
-		string(evaluated.Contract.Canonical()) == string(sc.Contract.Canonical()) {
-		sd.Result = evaluated
-	} else {
-		rates, err := loadRates(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if sd.Result, err = evaluate(ctx, q, sc.Contract, p, rates, true); err != nil {
-			return nil, err
-		}
-	}
-	start, end := p.Start().String(), p.Last().String()
-	// An adjustment also names the contract version of the booking it
-	// corrects (the latest earlier one of its rule and period), so that the
-	// statement can say whether an amendment was involved.
-	rows, err := q.QueryContext(ctx, `SELECT b.entry_id, b.rule, b.period, b.kind, b.payer, b.payee, b.base_delta, b.amount, b.version,
-		ifnull((SELECT p.version FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
-			AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version)
-		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, id, start, end)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var b reports.Booking
-		var bd, amt string
-		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		b.BaseDelta, b.Amount = decimal.RequireFromString(bd), decimal.RequireFromString(amt)
-		sd.Bookings = append(sd.Bookings, b)
-	}
-	rows.Close()
-	add := func(m map[[2]string]decimal.Decimal, query string, args ...any) error {
-		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var payer, payee, amt string
-			if err := rows.Scan(&payer, &payee, &amt); err != nil {
-				return err
-			}
-			k := [2]string{payer, payee}
-			m[k] = m[k].Add(decimal.RequireFromString(amt))
-		}
-		return rows.Err()
-	}
-	if err := add(sd.Paid, `SELECT payer, payee, amount FROM payments WHERE contract = ? AND date >= ? AND date <= ?`, id, start, end); err != nil {
-		return nil, err
-	}
-	if err := add(sd.Opening, `SELECT payer, payee, amount FROM bookings WHERE contract = ? AND date < ?`, id, start); err != nil {
-		return nil, err
-	}
-	paidBefore := map[[2]string]decimal.Decimal{}
-	if err := add(paidBefore, `SELECT payer, payee, amount FROM payments WHERE contract = ? AND date < ?`, id, start); err != nil {
-		return nil, err
-	}
-	for k, v := range paidBefore {
-		sd.Opening[k] = sd.Opening[k].Sub(v)
-	}
-	return sd, nil
 }
 
 // Pay records a payment from payer to payee under a contract: it reduces
@@ -501,12 +402,3 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 	return id, err
 }
 
-// SaveFinalStatement stores a final statement once; storing it again is a
-// no-op (the first stored one wins and stays byte-identical).
-func (db *DB) SaveFinalStatement(ctx context.Context, contractID, period string, body []byte, hash string) error {
-	return db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.SQL().ExecContext(ctx, `INSERT INTO statements (contract, period, body, hash, finalized_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (contract, period) DO NOTHING`, contractID, period, string(body), hash, tx.Now.Format(time.RFC3339Nano))
-		return err
-	})
-}

@@ -386,26 +386,29 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 	if through.IsZero() {
 		return ledger.Errorf(ledger.EINVALID, "no date to close through")
 	}
-	return db.WithTx(ctx, func(tx *Tx) error {
-		cur, err := tx.ClosedThrough()
-		if err != nil {
-			return err
-		}
-		switch c := through.Compare(cur); {
-		case cur.IsZero():
-		case c == 0:
-			return nil
-		case c < 0:
-			return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, cur)
-		}
-		headID, headHash := tx.Head()
-		if _, err := tx.SQL().ExecContext(ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES (?, ?, ?, ?)`,
-			through.String(), formatTime(tx.Now), headID, headHash); err != nil {
-			return mapError(err)
-		}
-		tx.closed = through
+	return db.WithTx(ctx, func(tx *Tx) error { return tx.closeThrough(through) })
+}
+
+// closeThrough is ClosePeriods inside tx.
+func (tx *Tx) closeThrough(through ledger.Date) error {
+	cur, err := tx.ClosedThrough()
+	if err != nil {
+		return err
+	}
+	switch c := through.Compare(cur); {
+	case cur.IsZero():
+	case c == 0:
 		return nil
-	})
+	case c < 0:
+		return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, cur)
+	}
+	headID, headHash := tx.Head()
+	if _, err := tx.SQL().ExecContext(tx.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES (?, ?, ?, ?)`,
+		through.String(), formatTime(tx.Now), headID, headHash); err != nil {
+		return mapError(err)
+	}
+	tx.closed = through
+	return nil
 }
 
 // ClosedThrough returns the last closed date (zero Date if none).

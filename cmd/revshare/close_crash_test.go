@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+// crashContract has three monthly rules over 2025: closing 2025-12 books
+// 36 accruals and stores 12 final statements, so a close passes more
+// than 40 crash points.
+const crashContract = `id: crash
+name: Crash test
+currency: USD
+timezone: UTC
+period: month
+parties: [openai, microsoft]
+rules:
+  - id: share
+    payer: openai
+    payee: microsoft
+    match: {seller: openai}
+    rate: "0.20"
+    from: 2025-01-01
+    cap: {total: "5000.00"}
+  - id: azure
+    payer: microsoft
+    payee: openai
+    match: {seller: microsoft, channel: azure}
+    rate: "0.10"
+    from: 2025-01-01
+  - id: aws
+    payer: openai
+    payee: microsoft
+    match: {seller: openai, channel: aws}
+    rate: "0.05"
+    from: 2025-01-01
+`
+
+// crashUsage writes usage for every month of 2025 (prefix names the
+// events: a second file with another prefix adds to the same months).
+func crashUsage(t *testing.T, path, prefix string) {
+	var b strings.Builder
+	b.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
+	for m := 1; m <= 12; m++ {
+		fmt.Fprintf(&b, "%s-%d-a,2025-%02d-03,openai,direct,api,%d.00,USD\n", prefix, m, m, 100*m)
+		fmt.Fprintf(&b, "%s-%d-b,2025-%02d-11,openai,aws,api,%d.50,USD\n", prefix, m, m, 40+m)
+		fmt.Fprintf(&b, "%s-%d-c,2025-%02d-21,microsoft,azure,api,%d.25,USD\n", prefix, m, m, 70*m)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// crashBase builds the database a close starts from: the contract and a
+// year of usage, no run.
+func crashBase(t *testing.T, dir string) string {
+	t.Helper()
+	contract := filepath.Join(dir, "crash.yaml")
+	os.WriteFile(contract, []byte(crashContract), 0o644)
+	usage := filepath.Join(dir, "usage.csv")
+	crashUsage(t, usage, "u")
+	db := filepath.Join(dir, "base.db")
+	cli(t, db, "contract", "add", contract)
+	cli(t, db, "import", "usage", usage)
+	return db
+}
+
+func copyDB(t *testing.T, from, to string) {
+	t.Helper()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(from + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to+suffix, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startCLIEnv is startCLI with extra environment variables.
+func startCLIEnv(t *testing.T, env []string, db string, args ...string) *cliProc {
+	t.Helper()
+	p := &cliProc{args: args}
+	p.cmd = exec.Command(os.Args[0], append([]string{"--db", db}, args...)...)
+	p.cmd.Env = append(append(os.Environ(), cliProcessEnv+"=1", "REVSHARE_DB=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE")), env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// closedState is what a close decides, without instants: the close, the
+// bookings, every stored final statement (body and hash) and the number
+// of events. Two databases that went through the same operations in the
+// same order have the same closedState.
+func closedState(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT through FROM period_closes ORDER BY through`,
+		`SELECT entry_id, contract, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date FROM bookings ORDER BY entry_id`,
+		`SELECT contract, period, hash, body, version, events_through, rates_through FROM statements ORDER BY contract, period`,
+		`SELECT count(*) FROM events`,
+	} {
+		rows, err := db.Reader().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%v\n", vals)
+		}
+		rows.Close()
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+// TestCloseCrash kills real `revshare close` processes with SIGKILL at every
+// step of the close (REVSHARE_CRASHPOINT=close-N: after each booking, the
+// close row, each final statement, before and after the commit) and checks
+// that each kill left nothing of the close or all of it, that verify
+// passes, and that closing again ends in the same state as a close that
+// was never interrupted. -short skips it.
+func TestCloseCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	dir := t.TempDir()
+	base := crashBase(t, dir)
+	before := dumpDB(t, base)
+	ref := filepath.Join(dir, "ref.db")
+	copyDB(t, base, ref)
+	cli(t, ref, "close", "2025-12")
+	want := closedState(t, ref)
+	if n := strings.Count(want, "\n[crash 2025-"); n != 12 {
+		t.Fatalf("reference close stored %d statements, want 12", n)
+	}
+	points := 0
+	for k := 1; ; k++ {
+		db := filepath.Join(t.TempDir(), "crash.db")
+		copyDB(t, base, db)
+		_, errOut, err := startCLIEnv(t, []string{crashPointEnv + fmt.Sprintf("=close-%d", k)}, db, "close", "2025-12").wait()
+		if err == nil {
+			break // past the last point: the close ran to its end
+		}
+		if !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("close-%d: %v\n%s", k, err, errOut)
+		}
+		points++
+		got := closedState(t, db)
+		switch {
+		case got == want: // killed after the commit
+		case dumpDB(t, db) != before:
+			t.Fatalf("close-%d: a killed close left part of its work:\n%s", k, got)
+		}
+		if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
+			t.Fatalf("close-%d: verify: %s", k, out)
+		}
+		cli(t, db, "close", "2025-12")
+		if got := closedState(t, db); got != want {
+			t.Fatalf("close-%d: closing again gave\n%s\nwant\n%s", k, got, want)
+		}
+	}
+	t.Logf("%d crash points", points)
+	if points < 40 {
+		t.Fatalf("only %d crash points, want at least 40", points)
+	}
+}
+
+// TestCloseRacesImport starts a close and an import of more events of the
+// closing months at the same moment, several times: each time the end
+// state equals one of the two serial orders, verify passes, and closing
+// again completes and books nothing.
+func TestCloseRacesImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process race test: skipped with -short")
+	}
+	dir := t.TempDir()
+	base := crashBase(t, dir)
+	late := filepath.Join(dir, "late.csv")
+	crashUsage(t, late, "late")
+	serial := map[string]string{}
+	for _, order := range [][2][]string{
+		{{"import", "usage", late}, {"close", "2025-12"}},
+		{{"close", "2025-12"}, {"import", "usage", late}},
+	} {
+		db := filepath.Join(dir, fmt.Sprintf("serial-%s.db", order[0][0]))
+		copyDB(t, base, db)
+		cli(t, db, order[0]...)
+		cli(t, db, order[1]...)
+		serial[closedState(t, db)] = order[0][0] + " first"
+	}
+	if len(serial) != 2 {
+		t.Fatal("the two serial orders end in the same state: the test proves nothing")
+	}
+	seen := map[string]int{}
+	for round := 0; round < 6; round++ {
+		db := filepath.Join(t.TempDir(), "race.db")
+		copyDB(t, base, db)
+		at := time.Now().Add(300 * time.Millisecond)
+		var wg sync.WaitGroup
+		var errs [2]string
+		for i, args := range [][]string{{"close", "2025-12"}, {"import", "usage", late}} {
+			p := startCLIEnv(t, []string{fmt.Sprintf("%s=%d", cliStartAtEnv, at.UnixNano())}, db, args...)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, errOut, err := p.wait(); err != nil {
+					errs[i] = fmt.Sprintf("%s: %v\n%s", strings.Join(args, " "), err, errOut)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, e := range errs {
+			if e != "" {
+				t.Fatalf("round %d: %s", round, e)
+			}
+		}
+		got := closedState(t, db)
+		order, ok := serial[got]
+		if !ok {
+			t.Fatalf("round %d: the state after the race is no serial order's:\n%s", round, got)
+		}
+		seen[order]++
+		if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
+			t.Fatalf("round %d: verify: %s", round, out)
+		}
+		var buf bytes.Buffer
+		buf.WriteString(cli(t, db, "close", "2025-12", "--format", "json"))
+		if !strings.Contains(buf.String(), `"statements": []`) {
+			t.Fatalf("round %d: closing again stored statements: %s", round, buf.String())
+		}
+	}
+	t.Logf("orders seen: %v", seen)
+}

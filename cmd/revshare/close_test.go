@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/reports"
+)
+
+// TestCloseWithoutRunBooksFirst: `close` books what a run would before it
+// finalizes, so a close without a prior run cannot store a final statement
+// whose rule lines show obligations while its settlement shows 0.00.
+func TestCloseWithoutRunBooksFirst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	out := cli(t, db, "close", "2026-02", "--format", "json")
+	want := `{"period":"2026-02","closed_through":"2026-02-28","run":{"through":"2026-02-28","contracts":[{"contract":"small","through":"2026-02","entries":3,"adjustments":0}]},"statements":["small 2026-01","small 2026-02"]}`
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(out)); err != nil || compact.String() != want {
+		t.Fatalf("close --format json:\n%s\nwant\n%s", out, want)
+	}
+	s, _ := statementJSON(t, db, "2026-01")
+	if s.Status != "final" || len(s.Rules) != 2 || s.Rules[0].Obligation != "20.00" || s.Rules[1].Obligation != "4.00" {
+		t.Fatalf("2026-01: status %s, rules %+v", s.Status, s.Rules)
+	}
+	if len(s.Pairs) != 1 || s.Pairs[0].Obligations != "20.00" || s.Pairs[0].ReverseObligations != "4.00" ||
+		s.Pairs[0].Net != "16.00" || s.Pairs[0].ClosingBalance != "16.00" {
+		t.Fatalf("2026-01 pairs disagree with its rule lines: %+v", s.Pairs)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Fatalf("verify: %q", got)
+	}
+}
+
+// TestCloseFailureLeavesNothing: a close whose run or finalization fails
+// (here a missing exchange rate) leaves the database as it was: no
+// bookings, no close, no statement.
+func TestCloseFailureLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eur := filepath.Join(dir, "eur.yaml")
+	os.WriteFile(eur, []byte(strings.Replace(string(doc), "currency: USD", "currency: EUR", 1)), 0o644)
+	cli(t, db, "contract", "add", eur)
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	before := dumpDB(t, db)
+	_, errOut, err := runCLI(t, "--db", db, "close", "2026-02")
+	if err == nil || !strings.Contains(errOut, "USD") {
+		t.Fatalf("close without the USD/EUR rate: %v %q", err, errOut)
+	}
+	if dumpDB(t, db) != before {
+		t.Fatal("a failed close changed the database")
+	}
+}
+
+// TestFinalStatementsOutliveFrequencyChange: a later contract version with
+// another statement frequency leaves the earlier final statements
+// retrievable, byte for byte, under their own labels.
+func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "close", "2026-02")
+	jan := cli(t, db, "statement", "small", "2026-01", "--format", "json")
+	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
+	q := filepath.Join(dir, "q.yaml")
+	os.WriteFile(q, []byte(strings.Replace(string(doc), "period: month", "period: quarter", 1)), 0o644)
+	cli(t, db, "contract", "update", q)
+	if got := cli(t, db, "statement", "small", "2026-01", "--format", "json"); got != jan {
+		t.Fatalf("2026-01 after the quarterly version:\n%s\nwant\n%s", got, jan)
+	}
+	if s, _ := statementJSONOf(t, db, "small", "2026-Q1"); s.Status != "draft" {
+		t.Fatalf("2026-Q1 (March open) is %s", s.Status)
+	}
+	_, errOut, err := runCLI(t, "--db", db, "statement", "small", "2026-03")
+	if want := "revshare: contract small has no statement for 2026-03: its statements are by quarter, and no final statement is stored under that label\n"; err == nil || errOut != want {
+		t.Fatalf("statement 2026-03: %v %q, want %q", err, errOut, want)
+	}
+}
+
+// TestStatementOutsideContract: a period the contract never had is a clear
+// not-found, not a "final" statement with a hash that is not stored.
+func TestStatementOutsideContract(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "close", "2026-02")
+	for _, p := range []string{"1999-01", "2025-12"} {
+		_, errOut, err := runCLI(t, "--db", db, "statement", "small", p, "--format", "json")
+		if want := "revshare: contract small has no statement for " + p + ": its first period is 2026-01\n"; err == nil || errOut != want {
+			t.Errorf("statement small %s: %v %q, want %q", p, err, errOut, want)
+		}
+	}
+}
+
+func statementJSONOf(t *testing.T, db, contract, period string) (reports.Statement, string) {
+	t.Helper()
+	out := cli(t, db, "statement", contract, period, "--format", "json")
+	var s reports.Statement
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s, out
+}
