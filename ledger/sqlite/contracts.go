@@ -401,4 +401,3 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 	})
 	return id, err
 }
-
