@@ -27,9 +27,10 @@ func newCloseCommand(m *Main) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "close PERIOD",
 		Short: "close every period up to and including PERIOD",
-		Long: `close closes the ledger through the last day of PERIOD (2026-03, 2026-Q1 or
-2026): nothing may be booked on or before that day afterwards, and the
-period's statements become final.`,
+		Long: `close books what run --through PERIOD would book, closes the ledger through
+the last day of PERIOD (2026-03, 2026-Q1 or 2026) and stores the final
+statement of every period it closes, all in one transaction: nothing may be
+booked on or before that day afterwards. A failure leaves nothing of it.`,
 		Example: "  revshare close 2026-03\n  revshare close 2026-Q1 --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
