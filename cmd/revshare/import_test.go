@@ -160,6 +160,9 @@ func TestImportGoodSamples(t *testing.T) {
 		{"bom-mixed-case.csv", "", "imported bom-mixed-case.csv: 2 rows, 2 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n"},
 		{"mapped.csv", "mapped.yaml", "imported mapped.csv: 3 rows, 3 posted, 0 duplicates, 0 rejected, 0 late (batch 3)\n"},
 		{"canonical.csv", "", "imported canonical.csv: 5 rows, 0 posted, 5 duplicates, 0 rejected, 0 late (batch 4)\n"},
+		{"excel-semicolon.csv", "excel-semicolon.yaml", "imported excel-semicolon.csv: 3 rows, 3 posted, 0 duplicates, 0 rejected, 0 late (batch 5)\n"},
+		{"excel-us.csv", "excel-us.yaml", "imported excel-us.csv: 2 rows, 2 posted, 0 duplicates, 0 rejected, 0 late (batch 6)\n"},
+		{"excel-tab.txt", "", "imported excel-tab.txt: 1 rows, 1 posted, 0 duplicates, 0 rejected, 0 late (batch 7)\n"},
 	} {
 		copyFile(t, filepath.Join(dir, c.file), c.file)
 		args := []string{"--db", "test.db", "import", "usage", c.file}
@@ -176,7 +179,8 @@ func TestImportGoodSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"assets:receivable:openai:azure,asset,EUR,1134.51", "assets:receivable:openai:gcp,asset,JPY,150000"} {
+	for _, want := range []string{"assets:receivable:openai:azure,asset,EUR,1134.51", "assets:receivable:openai:gcp,asset,JPY,150000",
+		"assets:receivable:openai:store,asset,EUR,1200.99", "assets:receivable:openai:gcp,asset,USD,3234.56", "assets:receivable:openai:tsv,asset,USD,5.00"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("balance lacks %q:\n%s", want, stdout)
 		}
@@ -185,7 +189,7 @@ func TestImportGoodSamples(t *testing.T) {
 		t.Errorf("verify: %s", stderr)
 	}
 	stdout, _, _ = runCLI(t, "--db", "test.db", "import", "list")
-	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 5 || !strings.Contains(lines[3], "billing") {
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 8 || !strings.Contains(lines[3], "billing") || !strings.Contains(lines[5], "excel-de") {
 		t.Errorf("import list:\n%s", stdout)
 	}
 }

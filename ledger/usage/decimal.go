@@ -78,7 +78,7 @@ func ParseDecimal(s string, n Number) (decimal.Decimal, string) {
 			sawGroup = true
 			groupRun = 0
 		case n.Thousands == 0 && (c == ',' || c == '\'' || c == ' ' || c == '_') && frac < 0 && intDigits > 0 && intDigits <= 3 && looksGrouped(s[i:], c, n.Decimal):
-			return decimal.Decimal{}, "thousands separator " + quoteValue(string(c)) + " not allowed (write 1234.50, or set number.thousands in a mapping file)"
+			return decimal.Decimal{}, "thousands separator " + quoteValue(string(c)) + " not allowed (write 1234.50)"
 		case c == 'e' || c == 'E':
 			return decimal.Decimal{}, "not a decimal number (exponents are not allowed)"
 		default:

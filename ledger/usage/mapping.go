@@ -17,13 +17,14 @@ import (
 // from a YAML file (see docs/import.md); unknown keys are refused.
 //
 //	source: billing            # default source when --source is not given
+//	delimiter: ";"             # "," ";" tab or "|" (default: detected from the header)
 //	columns:                   # canonical name: the file's column name
 //	  event_id: Transaction ID
 //	  occurred_at: Date
 //	fixed:                     # canonical name: value when the file has no such column
 //	  currency: USD            #   (or when the cell is empty)
 //	dates:
-//	  layouts: ["01/02/2006", "2006-01-02 15:04:05"]   # Go layouts, tried in order
+//	  layouts: ["DD/MM/YYYY", "YYYY-MM-DD hh:mm:ss"]   # tried in order; Go layouts too
 //	  timezone: UTC            # for layouts without a zone
 //	amount:
 //	  negate: false            # flip the sign of every amount
@@ -34,10 +35,11 @@ import (
 //	  decimal: ","             # decimal separator (default ".")
 //	  thousands: "."           # thousands separator (default: none allowed)
 type Mapping struct {
-	Source  string            `yaml:"source"`
-	Columns map[string]string `yaml:"columns"`
-	Fixed   map[string]string `yaml:"fixed"`
-	Dates   struct {
+	Source    string            `yaml:"source"`
+	Delimiter string            `yaml:"delimiter"`
+	Columns   map[string]string `yaml:"columns"`
+	Fixed     map[string]string `yaml:"fixed"`
+	Dates     struct {
 		Layouts  []string `yaml:"layouts"`
 		Timezone string   `yaml:"timezone"`
 	} `yaml:"dates"`
@@ -53,6 +55,7 @@ type Mapping struct {
 	} `yaml:"number"`
 
 	// Compiled by Validate.
+	delimiter rune // 0: detect from the header
 	number    Number
 	loc       *time.Location
 	layouts   []layout
@@ -113,6 +116,14 @@ func (m *Mapping) Validate() error {
 			bad("fixed: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
 		}
 	}
+	m.delimiter = 0
+	if m.Delimiter != "" {
+		d, ok := delimiterNames[strings.ToLower(m.Delimiter)]
+		if !ok {
+			bad("delimiter: %q: want \",\", \";\", tab or \"|\"", m.Delimiter)
+		}
+		m.delimiter = d
+	}
 	m.number = DefaultNumber
 	switch m.Number.Decimal {
 	case "", ".":
@@ -142,15 +153,16 @@ func (m *Mapping) Validate() error {
 	}
 	m.layouts = nil
 	ref := time.Date(2001, 2, 3, 16, 5, 6, 0, time.UTC)
-	for _, l := range m.Dates.Layouts {
-		if strings.TrimSpace(l) == "" {
+	for _, written := range m.Dates.Layouts {
+		if strings.TrimSpace(written) == "" {
 			bad("dates.layouts: empty layout")
 			continue
 		}
+		l := goLayout(written)
 		s := ref.Format(l)
 		t, err := time.Parse(l, s)
 		if err != nil || t.Year() != 2001 || t.Month() != 2 || t.Day() != 3 {
-			bad("dates.layouts: %q is not a Go time layout with a year, month and day (write 2006-01-02 for YYYY-MM-DD)", l)
+			bad("dates.layouts: %q is not a layout with a year, month and day (write DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD hh:mm:ss, or a Go layout such as 02/01/2006)", written)
 			continue
 		}
 		// A layout without a time of day formats midnight and 16:05 alike.

@@ -87,6 +87,11 @@ func NewReader(r io.Reader, file string, m *Mapping) (*Reader, error) {
 	}
 	cr := csv.NewReader(in)
 	cr.ReuseRecord = true
+	cr.Comma = m.delimiter
+	if cr.Comma == 0 {
+		head, _ := in.br.Peek(min(in.br.Size(), MaxLineBytes)) // fewer bytes at EOF: the whole file
+		cr.Comma = detectDelimiter(head)
+	}
 	rd := &Reader{file: file, in: in, cr: cr, m: m, signCol: -1}
 	head, err := cr.Read()
 	if err == io.EOF {
@@ -108,6 +113,10 @@ func NewReader(r io.Reader, file string, m *Mapping) (*Reader, error) {
 
 // BytesRead is how many bytes of the input were consumed so far (for progress).
 func (r *Reader) BytesRead() int64 { return r.in.n }
+
+// Delimiter returns the field separator in use: the mapping's, else the one
+// detected from the header (comma, semicolon or tab).
+func (r *Reader) Delimiter() rune { return r.cr.Comma }
 
 // Header returns the file's column names as written.
 func (r *Reader) Header() []string { return r.header }
@@ -162,16 +171,25 @@ func (r *Reader) readHeader(line int, head []string) RowErrors {
 			es = append(es, r.errorf(line, "", "", "missing column %s (the mapping's amount.sign_column)", quoteValue(sc)))
 		}
 	}
+	missing := func(f field, what string) {
+		if h := columnHint(fieldNames[f], r.header, used); h != "" {
+			what += fmt.Sprintf(": the file has %s, did you mean %s? Rename that header, or map it with columns: {%s: %s} in a --mapping file",
+				quoteValue(h), fieldNames[f], fieldNames[f], quoteValue(h))
+		} else if len(r.header) == 1 && r.cr.Comma == ',' && r.m.delimiter == 0 {
+			what += " (the header has one column: if the file is not comma-separated, set delimiter in a --mapping file)"
+		}
+		es = append(es, r.errorf(line, "", "", "%s", what))
+	}
 	for _, f := range []field{fEventID, fOccurredAt, fSeller, fChannel, fCurrency} {
 		if r.idx[f] < 0 && r.fixed[f] == "" && r.m.Columns[fieldNames[f]] == "" {
-			es = append(es, r.errorf(line, "", "", "missing required column %s", fieldNames[f]))
+			missing(f, "missing required column "+fieldNames[f])
 		}
 	}
 	if r.idx[fAmount] < 0 && r.fixed[fAmount] == "" && r.m.Columns[ColAmount] == "" {
 		hasQ := r.idx[fQuantity] >= 0 || r.fixed[fQuantity] != ""
 		hasP := r.idx[fUnitPrice] >= 0 || r.fixed[fUnitPrice] != ""
 		if !hasQ || !hasP {
-			es = append(es, r.errorf(line, "", "", "missing required column amount (or both quantity and unit_price)"))
+			missing(fAmount, "missing required column amount (or both quantity and unit_price)")
 		}
 	}
 	for i, h := range r.header {
@@ -340,6 +358,9 @@ func (r *Reader) parseRow(row *Row) {
 	if v, col := r.value(rec, fOccurredAt); v == "" {
 		bad(col, fOccurredAt, v, "required")
 	} else if t, dateOnly, canonical, reason := r.parseTime(v); reason != "" {
+		if reason != "no such date" {
+			reason = withHint(reason, layoutHint(v))
+		}
 		bad(col, fOccurredAt, v, reason)
 	} else {
 		ev.OccurredAt, ev.DateOnly = t, dateOnly
@@ -373,6 +394,7 @@ func (r *Reader) parseRow(row *Row) {
 		}
 		d, reason := ParseDecimal(v, r.m.number)
 		if reason != "" {
+			reason = withHint(reason, numberHint(v, r.m.number))
 			bad(col, f, v, reason)
 			return nil, false
 		}

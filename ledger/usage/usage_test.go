@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -99,14 +100,14 @@ var badCases = []struct {
 	{"header only", head, []string{`f.csv:1: no data rows: the file has a header only`}},
 	{"impossible date", head + "e1,2026-02-30,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-02-30": no such date`}},
 	{"missing date", head + "e1,,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "": required`}},
-	{"timestamp with space", head + "e1,2026-01-05 10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD`}},
-	{"timestamp without zone", head + "e1,2026-01-05T10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05T10:00:00": RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)`}},
+	{"timestamp with space", head + "e1,2026-01-05 10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["YYYY-MM-DD hh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC`}},
+	{"timestamp without zone", head + "e1,2026-01-05T10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05T10:00:00": RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm, or set dates.layouts: ["YYYY-MM-DDThh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC)`}},
 	{"impossible timestamp", head + "e1,2026-04-31T10:00:00Z,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-04-31T10:00:00Z": no such date`}},
 	{"non-numeric", head + "e1,2026-01-05,a,b,ten,USD\n", []string{`f.csv:2: column amount: value "ten": not a decimal number`}},
 	{"nan", head + "e1,2026-01-05,a,b,NaN,USD\ne2,2026-01-05,a,b,-Inf,USD\n", []string{
 		`f.csv:2: column amount: value "NaN": NaN and infinity are not amounts`,
 		`f.csv:3: column amount: value "-Inf": NaN and infinity are not amounts`}},
-	{"thousands", head + "e1,2026-01-05,a,b,\"1,234.50\",USD\n", []string{`f.csv:2: column amount: value "1,234.50": thousands separator "," not allowed (write 1234.50, or set number.thousands in a mapping file)`}},
+	{"thousands", head + "e1,2026-01-05,a,b,\"1,234.50\",USD\n", []string{`f.csv:2: column amount: value "1,234.50": thousands separator "," not allowed (write 1234.50, or set number.thousands: "," in a --mapping file)`}},
 	{"exponent", head + "e1,2026-01-05,a,b,1e3,USD\n", []string{`f.csv:2: column amount: value "1e3": not a decimal number (exponents are not allowed)`}},
 	{"19 fraction digits", head + "e1,2026-01-05,a,b,0.1234567890123456789,USD\n", []string{`f.csv:2: column amount: value "0.1234567890123456789": more than 18 fractional digits`}},
 	{"currency", head + "e1,2026-01-05,a,b,1,XYZ\n", []string{`f.csv:2: column currency: value "XYZ": unknown ISO 4217 currency`}},
@@ -131,6 +132,17 @@ var badCases = []struct {
 	{"separator characters", head + "e1,2026-01-05,a\x1fb,b,1,USD\n", []string{`f.csv:2: column seller: value "a\x1fb": control characters U+001E and U+001F are not allowed`}},
 	{"duplicate columns", "event_id,occurred_at,seller,channel,amount,currency,Amount\n", []string{
 		`f.csv:1: duplicate column "Amount" (columns 5 and 7; names are case-insensitive)`}},
+	{"did you mean", "Event ID,Occurred at,seller,Channel,amount,currency\ne1,2026-01-05,a,b,1,USD\n", []string{
+		`f.csv:1: missing required column event_id: the file has "Event ID", did you mean event_id? Rename that header, or map it with columns: {event_id: "Event ID"} in a --mapping file`,
+		`f.csv:1: missing required column occurred_at: the file has "Occurred at", did you mean occurred_at? Rename that header, or map it with columns: {occurred_at: "Occurred at"} in a --mapping file`}},
+	{"amount with a decimal comma", head + "e1,2026-01-05,a,b,\"1.234,56\",USD\ne2,2026-01-05,a,b,\"12,5\",USD\ne3,2026-01-05,a,b,\"1,234\",USD\n", []string{
+		`f.csv:2: column amount: value "1.234,56": not a decimal number: set number.decimal: "," and number.thousands: "." in a --mapping file`,
+		`f.csv:3: column amount: value "12,5": not a decimal number: set number.decimal: "," in a --mapping file`,
+		`f.csv:4: column amount: value "1,234": thousands separator "," not allowed (write 1234.50, or set number.thousands: "," (if 1,234 means 1234) or number.decimal: "," in a --mapping file)`}},
+	{"day-first or month-first date", head + "e1,03/01/2026,a,b,1,USD\ne2,25/01/2026,a,b,1,USD\ne3,05.01.2026 10:00:00,a,b,1,USD\n", []string{
+		`f.csv:2: column occurred_at: value "03/01/2026": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD/MM/YYYY"] or ["MM/DD/YYYY"], whichever your file uses, in a --mapping file`,
+		`f.csv:3: column occurred_at: value "25/01/2026": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD/MM/YYYY"] in a --mapping file`,
+		`f.csv:4: column occurred_at: value "05.01.2026 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD.MM.YYYY hh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC`}},
 	{"missing columns", "event_id,seller,amount\n", []string{
 		`f.csv:1: missing required column occurred_at`,
 		`f.csv:1: missing required column channel`,
@@ -170,7 +182,7 @@ func TestParseDecimal(t *testing.T) {
 		{".5", DefaultNumber, "not a decimal number (want digits before the decimal point, as in 0.50)", true},
 		{"5.", DefaultNumber, "not a decimal number (want digits after the decimal point)", true},
 		{"-", DefaultNumber, "not a decimal number", true},
-		{"1 000", DefaultNumber, `thousands separator " " not allowed (write 1234.50, or set number.thousands in a mapping file)`, true},
+		{"1 000", DefaultNumber, `thousands separator " " not allowed (write 1234.50)`, true},
 		{"1,2", DefaultNumber, "not a decimal number", true},
 		{"inf", DefaultNumber, "NaN and infinity are not amounts", true},
 		{"1234567890123456789012345678901", DefaultNumber, "more than 30 digits before the decimal point", true},
@@ -210,12 +222,7 @@ number:
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := "Transaction ID;Date;Seller;Net;Type\n" // semicolons are not supported: one column
-	_, errs := readAll(t, data, m)
-	if len(errs) == 0 {
-		t.Fatal("want header errors for a semicolon file")
-	}
-	data = "Transaction ID,Date,Seller,Net,Type,Currency\n" +
+	data := "Transaction ID,Date,Seller,Net,Type,Currency\n" +
 		"t1,05.01.2026,openai,\"1.234,50\",Sale,\n" +
 		"t2,06.01.2026,openai,\"10,00\",refund,USD\n" +
 		"t3,07.01.2026,openai,\"10,00\",other,USD\n"
@@ -233,9 +240,10 @@ number:
 	for _, tc := range []struct{ doc, want string }{
 		{"colums: {}", "m.yaml: line 1: field colums not found in type usage.Mapping"},
 		{"columns: {amt: x}", `m.yaml: columns: "amt" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)`},
-		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a Go time layout with a year, month and day (write 2006-01-02 for YYYY-MM-DD)`},
+		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a layout with a year, month and day (write DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD hh:mm:ss, or a Go layout such as 02/01/2006)`},
 		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
 		{"amount: {sign_column: t}", `m.yaml: amount.sign_column: needs a list of negative values`},
+		{"delimiter: x", `m.yaml: delimiter: "x": want ",", ";", tab or "|"`},
 	} {
 		_, err := ParseMapping("m.yaml", strings.NewReader(tc.doc))
 		if err == nil || err.Error() != tc.want {
@@ -326,5 +334,78 @@ func TestAppendDecimal(t *testing.T) {
 		if got, want := string(appendDecimal(nil, d)), d.String(); got != want {
 			t.Errorf("appendDecimal(%s) = %s, want %s", c, got, want)
 		}
+	}
+}
+
+// TestDelimiters: a semicolon- or tab-separated export is read without a
+// mapping (the header decides), and a mapping's delimiter wins.
+func TestDelimiters(t *testing.T) {
+	for _, tc := range []struct {
+		name, data, mapping string
+		want                rune
+	}{
+		{"comma", head + "e1,2026-01-05,a,b,1.50,USD\n", "", ','},
+		{"semicolon", "event_id;occurred_at;seller;channel;amount;currency\ne1;2026-01-05;a;b;1.50;USD\n", "", ';'},
+		{"semicolon, a comma in a quoted name", "event_id;\"occurred, at\";seller;channel;amount;currency\ne1;2026-01-05;a;b;1.50;USD\n",
+			"columns: {occurred_at: \"occurred, at\"}", ';'},
+		{"tab", "event_id\toccurred_at\tseller\tchannel\tamount\tcurrency\ne1\t2026-01-05\ta\tb\t1.50\tUSD\n", "", '\t'},
+		{"mapping says tab", "event_id\toccurred_at\tseller\tchannel\tamount\tcurrency\ne1\t2026-01-05\ta\tb\t1.50\tUSD\n", "delimiter: tab", '\t'},
+		{"mapping says semicolon, header has more commas", "event_id;occurred_at;seller;channel;amount;currency;note,x,y,z,w,v\ne1;2026-01-05;a;b;1.50;USD;n,x,y,z,w,v\n", "delimiter: \";\"", ';'},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var m *Mapping
+			if tc.mapping != "" {
+				var err error
+				if m, err = ParseMapping("m.yaml", strings.NewReader(tc.mapping)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rd, err := NewReader(strings.NewReader(tc.data), "f.csv", m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rd.Delimiter() != tc.want {
+				t.Errorf("delimiter %q, want %q", rd.Delimiter(), tc.want)
+			}
+			var row Row
+			if err := rd.Next(&row); err != nil || len(row.Errors) > 0 {
+				t.Fatalf("%v %v", err, row.Errors)
+			}
+			if row.Event.EventID != "e1" || ledger.FormatAmount(row.Event.Amount) != "1.50" {
+				t.Errorf("event %+v", row.Event)
+			}
+		})
+	}
+	// A one-column header of a file that is separated by something else.
+	_, errs := readAll(t, "event_id|occurred_at|seller|channel|amount|currency\n", nil)
+	want := `f.csv:1: missing required column event_id (the header has one column: if the file is not comma-separated, set delimiter in a --mapping file)`
+	if len(errs) == 0 || errs[0] != want {
+		t.Errorf("errors %q\nwant first %q", errs, want)
+	}
+}
+
+// TestSpreadsheetLayouts: dates written DD/MM/YYYY or YYYY-MM-DD hh:mm:ss in
+// a mapping read as the Go layouts they stand for.
+func TestSpreadsheetLayouts(t *testing.T) {
+	m, err := ParseMapping("m.yaml", strings.NewReader(`
+delimiter: ";"
+dates: {layouts: ["DD/MM/YYYY", "YYYY-MM-DD hh:mm:ss"], timezone: Europe/Paris}
+number: {decimal: ",", thousands: "."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "event_id;occurred_at;seller;channel;amount;currency\n" +
+		"e1;03/01/2026;a;b;1.234,56;EUR\n" +
+		"e2;2026-01-05 10:00:00;a;b;-0,50;EUR\n"
+	evs, errs := readAll(t, data, m)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if !evs[0].DateOnly || evs[0].AccountingDate().String() != "2026-01-03" || ledger.FormatAmount(evs[0].Amount) != "1234.56" {
+		t.Errorf("e1 %+v", evs[0])
+	}
+	if evs[1].DateOnly || evs[1].OccurredAt.UTC().Format(time.RFC3339) != "2026-01-05T09:00:00Z" || ledger.FormatAmount(evs[1].Amount) != "-0.50" {
+		t.Errorf("e2 %+v", evs[1])
 	}
 }
