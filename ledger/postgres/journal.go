@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,7 +25,7 @@ type writer struct {
 	db       *DB
 	now      time.Time // the one recorded-at instant of the transaction
 	headID   int64
-	headHash string
+	headHash string // hex, as ledger.Entry holds it
 	closed   ledger.Date
 	accounts map[string]int64 // accounts this transaction created
 }
@@ -45,8 +46,10 @@ func (db *DB) write(ctx context.Context, fn func(w *writer) error) error {
 	now := db.clock.Now().UTC().Round(0)
 	var at time.Time
 	var ns int16
+	var hash []byte
 	err = tx.QueryRow(ctx, `SELECT id, hash, recorded_at, recorded_ns FROM entries ORDER BY id DESC LIMIT 1`).
-		Scan(&w.headID, &w.headHash, &at, &ns)
+		Scan(&w.headID, &hash, &at, &ns)
+	w.headHash = hex.EncodeToString(hash)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 	case err != nil:
@@ -158,7 +161,7 @@ func (w *writer) post(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 		entryRows = append(entryRows, []any{e.ID, e.Key.Source, e.Key.ExternalID, e.Date.In(time.UTC),
 			e.RecordedAt.Truncate(time.Microsecond), int16(e.RecordedAt.Nanosecond() % 1000),
-			e.Description, meta, reverses, e.PrevHash, e.Hash})
+			e.Description, meta, reverses, hexBytes(e.PrevHash), hexBytes(e.Hash)})
 		thisCall[e.Key] = seenEntry{e.ID, content}
 		w.headID, w.headHash = e.ID, e.Hash
 		results[i] = ledger.PostResult{ID: e.ID}
@@ -184,6 +187,15 @@ func (w *writer) post(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		return nil, fmt.Errorf("copy entries: %w", err)
 	}
 	return results, nil
+}
+
+// hexBytes is a hash as stored (bytea) from its hex text.
+func hexBytes(h string) []byte {
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		panic(fmt.Sprintf("hash %q: %v", h, err)) // ledger.ChainHashOf returns hex
+	}
+	return b
 }
 
 // checkEntry validates e (ledger.Entry.Validate and this store's limits)
@@ -473,11 +485,13 @@ func readEntries(ctx context.Context, q querier, where string, args []any, after
 		var e ledger.Entry
 		var date, at time.Time
 		var ns int16
+		var prev, hash []byte
 		if err := rows.Scan(&e.ID, &e.Key.Source, &e.Key.ExternalID, &date, &at, &ns, &e.Description, &e.Meta,
-			&e.Reverses, &e.PrevHash, &e.Hash); err != nil {
+			&e.Reverses, &prev, &hash); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		e.PrevHash, e.Hash = hex.EncodeToString(prev), hex.EncodeToString(hash)
 		e.Date = ledger.DateOf(date)
 		e.RecordedAt = recordedAt(at, ns)
 		if len(e.Meta) == 0 {
@@ -614,7 +628,7 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 			return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, w.closed)
 		}
 		_, err := w.tx.Exec(w.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES ($1, $2, $3, $4)`,
-			through.In(time.UTC), w.now, w.headID, w.headHash)
+			through.In(time.UTC), w.now, w.headID, hexBytes(w.headHash))
 		return err
 	})
 }

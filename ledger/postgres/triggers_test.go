@@ -40,7 +40,7 @@ func (w rawWrite) run(ctx context.Context, conn *pgx.Conn) error {
 	defer tx.Rollback(ctx)
 	prev := w.prevHash
 	if prev == "head" {
-		if err := tx.QueryRow(ctx, `SELECT hash FROM journal_head`).Scan(&prev); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT encode(hash, 'hex') FROM journal_head`).Scan(&prev); err != nil {
 			return err
 		}
 	}
@@ -51,7 +51,7 @@ func (w rawWrite) run(ctx context.Context, conn *pgx.Conn) error {
 		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO entries (id, source, external_id, date, recorded_at, recorded_ns, description, meta, prev_hash, hash)
-		VALUES ($1, 'raw', $4, $2::date, now(), 0, '', '{}', $3, repeat('a', 64))`, w.id, w.date, prev, fmt.Sprint(w.id)); err != nil {
+		VALUES ($1, 'raw', $4, $2::date, now(), 0, '', '{}', decode($3, 'hex'), decode(repeat('a', 64), 'hex'))`, w.id, w.date, prev, fmt.Sprint(w.id)); err != nil {
 		return err
 	}
 	if w.extra != "" {
@@ -128,6 +128,12 @@ func TestDatabaseRefuses(t *testing.T) {
 		{"postings left without an entry", rawWrite{id: 4, date: "2026-03-01", prevHash: "head", postings: balanced,
 			extra: `INSERT INTO postings (entry_id, seq, account_id, currency, amount) SELECT 9, seq, account_id, currency, amount FROM postings WHERE entry_id = 1`},
 			`insert or update on table "postings" violates foreign key constraint "postings_entry_id_fkey"`},
+		{"posting to no account", rawWrite{id: 4, date: "2026-03-01", prevHash: "head", postings: balanced,
+			extra: `INSERT INTO postings (entry_id, seq, account_id, currency, amount) VALUES (5, 1, 999, 'USD', 1), (5, 2, 1, 'USD', -1)`},
+			"posting to an account that does not exist"},
+		{"lower-case currency", rawWrite{id: 4, date: "2026-03-01", prevHash: "head",
+			postings: []rawPosting{{"assets:receivable:s:c", "1", "usd"}, {"income:revenue:s:c", "-1", "usd"}}},
+			`new row for relation "postings" violates check constraint "postings_currency_check"`},
 		{"19 fractional digits", rawWrite{id: 4, date: "2026-03-01", prevHash: "head",
 			postings: []rawPosting{{"assets:receivable:s:c", "0.0000000000000000001", "USD"}, {"income:revenue:s:c", "-0.0000000000000000001", "USD"}}},
 			`new row for relation "postings" violates check constraint "postings_amount_check"`},

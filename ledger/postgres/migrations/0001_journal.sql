@@ -35,20 +35,23 @@ CREATE TABLE entries (
 	meta        jsonb NOT NULL CHECK (jsonb_typeof(meta) = 'object'
 		AND NOT jsonb_path_exists(meta, '$.* ? (@.type() != "string")')),
 	reverses    bigint REFERENCES entries (id) CHECK (reverses >= 1 AND reverses < id),
-	prev_hash   text NOT NULL CHECK (prev_hash = '' OR prev_hash ~ '^[0-9a-f]{64}$'),
-	hash        text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+	prev_hash   bytea NOT NULL CHECK (length(prev_hash) IN (0, 32)), -- SHA-256, empty for the first entry
+	hash        bytea NOT NULL CHECK (length(hash) = 32),
 	UNIQUE (source, external_id)
 );
 CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns);
 CREATE INDEX entries_date ON entries (date);
 
 -- The foreign key to entries is checked at commit: postings go in before
--- the entry that seals them, and none may stay without one.
+-- the entry that seals them, and none may stay without one. account_id is
+-- checked by the postings trigger, once per statement (accounts are never
+-- deleted), rather than by a foreign key, which would query per row.
 CREATE TABLE postings (
 	entry_id   bigint NOT NULL REFERENCES entries (id) DEFERRABLE INITIALLY DEFERRED,
 	seq        integer NOT NULL CHECK (seq >= 1),
-	account_id bigint NOT NULL REFERENCES accounts (id),
-	currency   text COLLATE "C" NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+	account_id bigint NOT NULL,
+	currency   text COLLATE "C" NOT NULL
+		CHECK (length(currency) = 3 AND translate(currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''),
 	amount     numeric NOT NULL CHECK (scale(amount) <= 18 AND abs(amount) < 100000000000000),
 	PRIMARY KEY (entry_id, seq)
 );
@@ -58,7 +61,7 @@ CREATE INDEX postings_account ON postings (account_id, entry_id);
 CREATE TABLE journal_head (
 	id       integer PRIMARY KEY CHECK (id = 1),
 	entry_id bigint NOT NULL,
-	hash     text NOT NULL
+	hash     bytea NOT NULL
 );
 INSERT INTO journal_head VALUES (1, 0, '');
 
@@ -67,7 +70,7 @@ CREATE TABLE period_closes (
 	through   date PRIMARY KEY,
 	closed_at timestamptz NOT NULL,
 	head_id   bigint NOT NULL,  -- the chain head when the close happened
-	head_hash text NOT NULL
+	head_hash bytea NOT NULL
 );
 
 -- Running sums of the postings per account and currency, and per day:
@@ -88,11 +91,15 @@ CREATE TABLE daily_totals (
 );
 
 -- Postings may only be added to entries not yet sealed: entry IDs are
--- contiguous, so every ID up to the last entry's is sealed.
+-- contiguous, so every ID up to the last entry's is sealed. Their accounts
+-- must exist.
 CREATE FUNCTION revshare_postings_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF (SELECT min(entry_id) FROM new_postings) <= (SELECT coalesce(max(id), 0) FROM entries) THEN
 		RAISE EXCEPTION 'entry is sealed: no postings may be added' USING ERRCODE = 'integrity_constraint_violation';
+	END IF;
+	IF EXISTS (SELECT 1 FROM new_postings p WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id)) THEN
+		RAISE EXCEPTION 'posting to an account that does not exist' USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	RETURN NULL;
 END $$;
@@ -121,7 +128,7 @@ BEGIN
 	END IF;
 	SELECT id INTO bad FROM (
 		SELECT id, prev_hash, recorded_at, recorded_ns,
-			lag(hash, 1, coalesce(head.hash, '')) OVER w AS want_prev,
+			lag(hash, 1, coalesce(head.hash, ''::bytea)) OVER w AS want_prev,
 			lag(recorded_at, 1, head.recorded_at) OVER w AS prev_at,
 			lag(recorded_ns, 1, head.recorded_ns) OVER w AS prev_ns
 		FROM new_entries WINDOW w AS (ORDER BY id)

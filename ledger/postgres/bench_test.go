@@ -1,0 +1,251 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+// Posting throughput on PostgreSQL beside a raw COPY and a raw INSERT of
+// the same rows into plain tables of the same columns (no constraint, no
+// index, no trigger, no validation, no hashing), in the same run:
+//
+//	go test ./ledger/postgres -run '^$' -bench 'Post|Raw' -benchtime 20000x
+//
+// Compare the ns/entry metrics. The trial balance at a million entries on
+// PostgreSQL and on SQLite, side by side (slow to set up, so only when
+// named; REVSHARE_BENCH_ENTRIES changes the size):
+//
+//	go test ./ledger/postgres -run '^$' -bench TrialBalance1M -benchtime 20x -timeout 1h
+
+// benchEntry is the n-th entry of the benchmarks (ledger/sqlite's): two
+// postings, two meta keys.
+func benchEntry(n int) ledger.Entry {
+	amt := fmt.Sprintf("%d.%02d", n%100000, n%100)
+	ch := []string{"direct", "azure", "aws", "gcp"}[n%4]
+	return ledger.Entry{
+		Key:         ledger.Key{Source: "import", ExternalID: fmt.Sprintf("batch-%d", n)},
+		Date:        storetest.D("2026-01-01").AddDays(n / 5000 % 365),
+		Description: "usage " + ch,
+		Meta:        map[string]string{"batch": fmt.Sprint(n / 1000), "channel": ch},
+		Postings: []ledger.Posting{
+			storetest.P("assets:receivable:openai:"+ch, amt, "USD"),
+			storetest.P("income:revenue:openai:"+ch, "-"+amt, "USD"),
+		},
+	}
+}
+
+func benchEntries(from, n int) []ledger.Entry {
+	es := make([]ledger.Entry, n)
+	for i := range es {
+		es[i] = benchEntry(from + i)
+	}
+	return es
+}
+
+func roundUp(n, size int) int { return (n + size - 1) / size * size }
+
+var batchSizes = []int{1, 1000, 10000}
+
+func BenchmarkPost(b *testing.B) {
+	for _, size := range batchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			db := openDB(b, storetest.NewClock(storetest.T0))
+			ctx := context.Background()
+			n := 0
+			b.ResetTimer()
+			for done := 0; done < b.N; done += size {
+				b.StopTimer()
+				batch := benchEntries(n, size)
+				n += size
+				b.StartTimer()
+				if _, err := db.Post(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+		})
+	}
+}
+
+// rawSchema is 0001's entries and postings columns, and nothing else.
+const rawSchema = `
+CREATE TABLE entries (id bigint, source text, external_id text, date date, recorded_at timestamptz, recorded_ns smallint,
+	description text, meta jsonb, reverses bigint, prev_hash text, hash text);
+CREATE TABLE postings (entry_id bigint, seq integer, account_id bigint, currency text, amount numeric);`
+
+// rawRows are the rows of entries [from, from+n) as the raw benchmarks
+// write them: accounts numbered by hand, a constant hash.
+func rawRows(from, n int) (entries, postings [][]any) {
+	accts := map[string]int64{}
+	for i, ch := range []string{"direct", "azure", "aws", "gcp"} {
+		accts["assets:receivable:openai:"+ch], accts["income:revenue:openai:"+ch] = int64(2*i+1), int64(2*i+2)
+	}
+	hash := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for i := 0; i < n; i++ {
+		e := benchEntry(from + i)
+		id := int64(from + i + 1)
+		for j, p := range e.Postings {
+			postings = append(postings, []any{id, int32(j + 1), accts[p.Account], p.Currency,
+				pgtype.Numeric{Int: p.Amount.Coefficient(), Exp: p.Amount.Exponent(), Valid: true}})
+		}
+		entries = append(entries, []any{id, e.Key.Source, e.Key.ExternalID, e.Date.In(time.UTC), storetest.T0, int16(0),
+			e.Description, e.Meta, nil, hash, hash})
+	}
+	return entries, postings
+}
+
+var (
+	entryColumns   = []string{"id", "source", "external_id", "date", "recorded_at", "recorded_ns", "description", "meta", "reverses", "prev_hash", "hash"}
+	postingColumns = []string{"entry_id", "seq", "account_id", "currency", "amount"}
+)
+
+// rawConn connects to a fresh schema holding rawSchema.
+func rawConn(b *testing.B) *pgx.Conn {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, schemaURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, rawSchema); err != nil {
+		b.Fatal(err)
+	}
+	return conn
+}
+
+// benchRaw times write(tx, entries, postings) over b.N entries in
+// transactions of size entries.
+func benchRaw(b *testing.B, write func(ctx context.Context, tx pgx.Tx, entries, postings [][]any) error) {
+	for _, size := range batchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			conn := rawConn(b)
+			ctx := context.Background()
+			n := 0
+			b.ResetTimer()
+			for done := 0; done < b.N; done += size {
+				b.StopTimer()
+				es, ps := rawRows(n, size)
+				n += size
+				b.StartTimer()
+				err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return write(ctx, tx, es, ps) })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+		})
+	}
+}
+
+func BenchmarkRawCopy(b *testing.B) {
+	benchRaw(b, func(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postings"}, postingColumns, pgx.CopyFromRows(ps)); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, entryColumns, pgx.CopyFromRows(es))
+		return err
+	})
+}
+
+// BenchmarkRawInsert sends one INSERT per row, pipelined in one batch per
+// transaction.
+func BenchmarkRawInsert(b *testing.B) {
+	benchRaw(b, func(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
+		batch := &pgx.Batch{}
+		for _, p := range ps {
+			batch.Queue(`INSERT INTO postings VALUES ($1, $2, $3, $4, $5)`, p...)
+		}
+		for _, e := range es {
+			batch.Queue(`INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, e...)
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+}
+
+// BenchmarkTrialBalance1M: the same journal (REVSHARE_BENCH_ENTRIES
+// entries, default 1,000,000, posted 10,000 a second apart) on PostgreSQL
+// and on SQLite, then each view of the trial balance on both. "known-at-
+// past" is the first half of the journal.
+func BenchmarkTrialBalance1M(b *testing.B) {
+	n := 1_000_000
+	if s := os.Getenv("REVSHARE_BENCH_ENTRIES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	pgClock := storetest.NewClock(storetest.T0)
+	pg := openDB(b, pgClock)
+	liteClock := storetest.NewClock(storetest.T0)
+	lite, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "book.db"), liteClock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { lite.Close() })
+	for _, j := range []struct {
+		name  string
+		db    ledger.Journal
+		clock *storetest.Clock
+	}{{"postgres", pg, pgClock}, {"sqlite", lite, liteClock}} {
+		start := time.Now()
+		for i := 0; i < n; i += 10000 {
+			j.clock.Advance(time.Second)
+			if _, err := j.db.Post(ctx, benchEntries(i, min(10000, n-i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Logf("%s: posted %d entries in %s", j.name, n, time.Since(start).Round(time.Millisecond))
+	}
+	if n >= 10 {
+		var size int64
+		if err := pg.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('entries') + pg_total_relation_size('postings')`).Scan(&size); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("postgres: entries and postings take %d MiB", size>>20)
+	}
+	half := storetest.T0.Add(time.Duration(n/10000/2) * time.Second)
+	views := []struct {
+		name string
+		q    ledger.BalanceQuery
+	}{
+		{"current", ledger.BalanceQuery{}},
+		{"as-of", ledger.BalanceQuery{AsOf: storetest.D("2026-06-30")}},
+		{"known-at-past", ledger.BalanceQuery{KnownAt: half}},
+		{"known-at-past-and-as-of", ledger.BalanceQuery{KnownAt: half, AsOf: storetest.D("2026-06-30")}},
+	}
+	for _, v := range views {
+		var want string
+		for _, j := range []struct {
+			name string
+			db   ledger.Journal
+		}{{"postgres", pg}, {"sqlite", lite}} {
+			b.Run(v.name+"/"+j.name, func(b *testing.B) {
+				var bs []ledger.Balance
+				for i := 0; i < b.N; i++ {
+					if bs, err = j.db.TrialBalance(ctx, v.q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				got := fmt.Sprint(bs)
+				if want == "" {
+					want = got
+				} else if got != want {
+					b.Errorf("%s differs from postgres:\n%s\n%s", j.name, got, want)
+				}
+			})
+		}
+	}
+}

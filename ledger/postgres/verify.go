@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// VerifyResult is what Verify checked.
+type VerifyResult struct {
+	Entries  int64  // number of entries
+	HeadID   int64  // last entry's ID (0 when empty)
+	HeadHash string // last entry's hash ("" when empty)
+}
+
+// Verify reads every entry in ID order, in one snapshot, and checks what
+// the triggers cannot protect against someone who may switch them off (the
+// tables' owner, a superuser): IDs contiguous from 1; each prev_hash the
+// hash of the entry before; each hash recomputed (ledger.ChainHash) from
+// the stored content; recorded-at never going back; each entry valid
+// (ledger.Entry.Validate: two or more postings, balanced per currency);
+// the journal head and the chain heads recorded by closes still in the
+// chain; and the running totals equal to the sums of the postings. The
+// first problem is an EINVALID error naming it.
+func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
+	var res VerifyResult
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	bad := func(format string, args ...any) error {
+		return ledger.Errorf(ledger.EINVALID, "verify: "+format, args...)
+	}
+	var prev ledger.Entry
+	for {
+		page, err := readEntries(ctx, tx, "true", nil, res.HeadID, maxEntryPage)
+		if err != nil {
+			return res, err
+		}
+		for i := range page {
+			e := &page[i]
+			switch {
+			case e.ID != res.HeadID+1:
+				return res, bad("entry %d follows entry %d: entries are missing", e.ID, res.HeadID)
+			case e.PrevHash != res.HeadHash:
+				return res, bad("entry %d: prev_hash %s is not the hash of entry %d (%s)", e.ID, e.PrevHash, res.HeadID, res.HeadHash)
+			case e.Hash != ledger.ChainHash(e.PrevHash, e):
+				return res, bad("entry %d: stored hash %s, its content hashes to %s: the entry was changed", e.ID, e.Hash, ledger.ChainHash(e.PrevHash, e))
+			case res.HeadID > 0 && e.RecordedAt.Before(prev.RecordedAt):
+				return res, bad("entry %d: recorded at %s, before entry %d (%s)", e.ID, e.RecordedAt, prev.ID, prev.RecordedAt)
+			}
+			if err := e.Validate(); err != nil {
+				return res, bad("entry %d: %s", e.ID, ledger.ErrorMessage(err))
+			}
+			prev = *e
+			res.Entries++
+			res.HeadID, res.HeadHash = e.ID, e.Hash
+		}
+		if len(page) < maxEntryPage {
+			break
+		}
+	}
+	var headID int64
+	var headHash []byte
+	if err := tx.QueryRow(ctx, `SELECT entry_id, hash FROM journal_head`).Scan(&headID, &headHash); err != nil {
+		return res, err
+	}
+	if headID != res.HeadID || hex.EncodeToString(headHash) != res.HeadHash {
+		return res, bad("the journal head says entry %d (%x), the chain ends at entry %d (%s): entries were removed", headID, headHash, res.HeadID, res.HeadHash)
+	}
+	var through string
+	err = tx.QueryRow(ctx, `SELECT c.through::text FROM period_closes c LEFT JOIN entries e ON e.id = c.head_id
+		WHERE c.head_id > 0 AND e.hash IS DISTINCT FROM c.head_hash ORDER BY c.through LIMIT 1`).Scan(&through)
+	if err == nil {
+		return res, bad("the close through %s recorded a chain head that is no longer in the chain", through)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return res, err
+	}
+	// Running totals: a FULL JOIN of the stored sums and the recomputed ones.
+	for _, c := range []struct{ name, stored, keys string }{
+		{"balance totals", "balance_totals", "account_id, currency"},
+		{"daily totals", "daily_totals", "date, account_id, currency"},
+	} {
+		var key string
+		err := tx.QueryRow(ctx, `SELECT concat_ws(' ', `+c.keys+`) FROM `+c.stored+` t FULL JOIN (
+				SELECT `+c.keys+`, sum(p.amount) AS amount FROM postings p JOIN entries e ON e.id = p.entry_id GROUP BY `+c.keys+`
+			) s USING (`+c.keys+`) WHERE t.amount IS DISTINCT FROM s.amount LIMIT 1`).Scan(&key)
+		if err == nil {
+			return res, bad("%s for %s differ from the sum of the postings", c.name, key)
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return res, fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	return res, nil
+}
