@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
@@ -58,14 +59,110 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	if err != nil {
 		return err
 	}
+	sc, err := db.Contract(ctx, o.contract)
+	if err != nil {
+		return err
+	}
+	cur := sc.Contract.Currency
+	closed, err := db.ClosedThrough(ctx)
+	if err != nil {
+		return err
+	}
+	if !closed.IsZero() && !d.After(closed) {
+		return ledger.Errorf(ledger.EINVALID, "pay: --date %s is in a closed period (the books are closed through %s): date the payment on the day it was made, after %s", d, closed, closed)
+	}
+	before, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
+	if err != nil {
+		return err
+	}
 	id, err := db.Pay(ctx, o.contract, o.payer, o.payee, x, d, o.reference)
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
-		return writeJSON(m.Stdout, map[string]any{"contract": o.contract, "payer": o.payer, "payee": o.payee,
-			"amount": ledger.FormatAmount(x), "date": d.String(), "entry": id})
+	after, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", o.payer, o.payee, ledger.FormatAmount(x), d, id)
+	money := func(v decimal.Decimal) string { return ledger.FormatMoneyGrouped(v, cur) + " " + cur }
+	var warnings []string
+	if x.GreaterThan(before) {
+		owed := "nothing"
+		if before.IsPositive() {
+			owed = money(before)
+		}
+		warnings = append(warnings, fmt.Sprintf("overpayment: %s owed %s %s under %s as booked so far (revshare run), and paid %s",
+			o.payer, o.payee, owed, o.contract, money(x)))
+	}
+	if today := ledger.DateOf(m.Clock.Now().UTC()); d.After(today) {
+		warnings = append(warnings, fmt.Sprintf("the payment is dated %s, after today (%s)", d, today))
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(m.Stderr, "revshare: warning: "+w)
+	}
+	if o.format == "json" {
+		return writeJSON(m.Stdout, payResult{Contract: o.contract, Payer: o.payer, Payee: o.payee,
+			Amount: ledger.FormatMoney(x, cur), Currency: cur, Date: d.String(), Entry: id,
+			Due: newDue(o.payer, o.payee, after, cur), Warnings: warnings})
+	}
+	fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", o.payer, o.payee, money(x), d, id)
+	due := newDue(o.payer, o.payee, after, cur)
+	if due.Amount == ledger.FormatMoney(decimal.Zero, cur) {
+		fmt.Fprintf(m.Stdout, "now due under %s: nothing, %s and %s are settled as booked so far\n", o.contract, o.payer, o.payee)
+	} else {
+		fmt.Fprintf(m.Stdout, "now due under %s: %s owes %s %s (as booked so far)\n", o.contract, due.Payer, due.Payee, ledger.GroupThousands(due.Amount)+" "+cur)
+	}
 	return nil
+}
+
+// payResult is what `pay --format json` prints.
+type payResult struct {
+	Contract string   `json:"contract"`
+	Payer    string   `json:"payer"`
+	Payee    string   `json:"payee"`
+	Amount   string   `json:"amount"`
+	Currency string   `json:"currency"`
+	Date     string   `json:"date"`
+	Entry    int64    `json:"entry"`
+	Due      dueLine  `json:"due_after"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// dueLine is what one party owes the other, never negative.
+type dueLine struct {
+	Payer  string `json:"payer"`
+	Payee  string `json:"payee"`
+	Amount string `json:"amount"`
+}
+
+// newDue states net, what payer owes payee (negative: payee owes payer), as
+// a non-negative amount from whoever owes.
+func newDue(payer, payee string, net decimal.Decimal, cur string) dueLine {
+	if net.IsNegative() {
+		return dueLine{payee, payer, ledger.FormatMoney(net.Neg(), cur)}
+	}
+	return dueLine{payer, payee, ledger.FormatMoney(net, cur)}
+}
+
+// amountDue is what payer owes payee under contract on everything booked,
+// whatever its date: the obligations payer -> payee less the payments, less
+// what payee owes payer the same way. Negative: payee owes payer.
+func amountDue(ctx context.Context, db *sqlite.DB, contract, payer, payee, cur string) (decimal.Decimal, error) {
+	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
+	if err != nil {
+		return decimal.Zero, err
+	}
+	forward, reverse := ledger.SharePayableAccount(payer, payee, contract), ledger.SharePayableAccount(payee, payer, contract)
+	var due decimal.Decimal
+	for _, b := range bs {
+		if b.Currency != cur {
+			continue
+		}
+		switch b.Account {
+		case forward: // a liability: credit (negative) is owed
+			due = due.Sub(b.Amount)
+		case reverse:
+			due = due.Add(b.Amount)
+		}
+	}
+	return due, nil
 }

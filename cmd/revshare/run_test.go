@@ -227,3 +227,62 @@ func TestAdjustmentReasons(t *testing.T) {
 		t.Fatalf("late-event adjustment: %+v", adj)
 	}
 }
+
+// TestPayReportsDueAndWarns: pay prints the amount with the currency's minor
+// units and what remains due; it warns on an overpayment and a payment
+// dated after today (the test clock says 2026-03-01), and refuses a date in
+// a closed period without internal keys. testdata/runs books openai ->
+// microsoft 50.00 and microsoft -> openai 4.00 through 2026-02.
+func TestPayReportsDueAndWarns(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "run", "--through", "2026-02")
+	cli(t, db, "close", "2026-01")
+	pay := func(args ...string) []string {
+		return append([]string{"--db", db, "pay", "--contract", "small"}, args...)
+	}
+	tests := []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{pay("--payer", "openai", "--payee", "microsoft", "--amount", "16", "--date", "2026-02-10"),
+			"payment openai -> microsoft 16.00 USD on 2026-02-10: entry 8\nnow due under small: openai owes microsoft 30.00 USD (as booked so far)\n", ""},
+		{pay("--payer", "openai", "--payee", "microsoft", "--amount", "1030", "--date", "2026-03-05"),
+			"payment openai -> microsoft 1,030.00 USD on 2026-03-05: entry 9\nnow due under small: microsoft owes openai 1,000.00 USD (as booked so far)\n",
+			"revshare: warning: overpayment: openai owed microsoft 30.00 USD under small as booked so far (revshare run), and paid 1,030.00 USD\n" +
+				"revshare: warning: the payment is dated 2026-03-05, after today (2026-03-01)\n"},
+		{pay("--payer", "microsoft", "--payee", "openai", "--amount", "1000.00", "--date", "2026-02-11"),
+			"payment microsoft -> openai 1,000.00 USD on 2026-02-11: entry 10\nnow due under small: nothing, microsoft and openai are settled as booked so far\n", ""},
+		{pay("--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-01-20"),
+			"", "revshare: pay: --date 2026-01-20 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31\n"},
+	}
+	for _, tt := range tests {
+		out, errOut, _ := runCLI(t, tt.args...)
+		if out != tt.stdout || errOut != tt.stderr {
+			t.Errorf("revshare %s:\nstdout %q\nwant   %q\nstderr %q\nwant   %q", strings.Join(tt.args[2:], " "), out, tt.stdout, errOut, tt.stderr)
+		}
+	}
+	out := cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "2.5", "--date", "2026-02-12", "--format", "json")
+	want := `{
+  "contract": "small",
+  "payer": "openai",
+  "payee": "microsoft",
+  "amount": "2.50",
+  "currency": "USD",
+  "date": "2026-02-12",
+  "entry": 11,
+  "due_after": {
+    "payer": "microsoft",
+    "payee": "openai",
+    "amount": "2.50"
+  },
+  "warnings": [
+    "overpayment: openai owed microsoft nothing under small as booked so far (revshare run), and paid 2.50 USD"
+  ]
+}
+`
+	if out != want {
+		t.Errorf("pay --format json:\n%s\nwant:\n%s", out, want)
+	}
+}
