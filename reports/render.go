@@ -228,3 +228,16 @@ func (s *Statement) RenderHTML(w io.Writer, linkBase string) error {
 		Link string
 	}{s.ForPeople(), linkBase})
 }
+
+// RenderHTMLBody writes the statement's HTML without the document around it
+// (no title, no style sheet), for a page that shows it in its own layout
+// as the web view does; linkBase is as RenderHTML's.
+func (s *Statement) RenderHTMLBody(w io.Writer, linkBase string) error {
+	if linkBase == "" {
+		linkBase = "/web"
+	}
+	return statementTemplate.ExecuteTemplate(w, "statement-body", struct {
+		*Statement
+		Link string
+	}{s.ForPeople(), linkBase})
+}

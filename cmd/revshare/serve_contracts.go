@@ -64,6 +64,11 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]htt
 	if err != nil {
 		return nil, err
 	}
+	// A final statement carries the hash it was stored with; a draft none.
+	hashes, err := b.db.FinalStatementHashes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	final := map[string]bool{}
 	for _, l := range labels {
 		final[l] = true
@@ -78,12 +83,12 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]htt
 				status = "final"
 				delete(final, p.Label())
 			}
-			out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status})
+			out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status, Hash: hashes[p.Label()]})
 		}
 	}
 	for _, l := range labels {
 		if final[l] {
-			out = append(out, httpapi.StatementSummary{Period: l, Status: "final"})
+			out = append(out, httpapi.StatementSummary{Period: l, Status: "final", Hash: hashes[l]})
 		}
 	}
 	return out, nil

@@ -223,3 +223,22 @@ func renderStored(s *reports.Statement) ([]byte, error) {
 	}
 	return body.Bytes(), nil
 }
+
+// FinalStatementHashes returns the stored hash of each of contract id's
+// final statements, by period label.
+func (db *DB) FinalStatementHashes(ctx context.Context, id string) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT period, hash FROM statements WHERE contract = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var label, hash string
+		if err := rows.Scan(&label, &hash); err != nil {
+			return nil, err
+		}
+		out[label] = hash
+	}
+	return out, rows.Err()
+}

@@ -111,12 +111,12 @@ func TestWebViewInBrowser(t *testing.T) {
 	// The rendered numbers of the trial balance.
 	for sel, want := range map[string]string{
 		`#trial-balance tbody tr:nth-child(1)`: "assets:receivable:microsoft:azure asset USD 250.00 0.00",
-		`#trial-balance tbody tr:nth-child(2)`: "assets:receivable:openai:direct asset USD 1000.50 0.00",
+		`#trial-balance tbody tr:nth-child(2)`: "assets:receivable:openai:direct asset USD 1,000.50 0.00",
 		`#trial-balance tbody tr:nth-child(3)`: "expenses:revshare:openai:microsoft:openai-microsoft expense USD 200.10 0.00",
 		`#trial-balance tbody tr:nth-child(4)`: "income:revenue:microsoft:azure income USD 0.00 250.00",
-		`#trial-balance tbody tr:nth-child(5)`: "income:revenue:openai:direct income USD 0.00 1000.50",
+		`#trial-balance tbody tr:nth-child(5)`: "income:revenue:openai:direct income USD 0.00 1,000.50",
 		`#trial-balance tbody tr:nth-child(6)`: "liabilities:revshare:openai:microsoft:openai-microsoft liability USD 0.00 200.10",
-		`#trial-balance tfoot`:                 "total USD 1450.60 1450.60",
+		`#trial-balance tfoot`:                 "total USD 1,450.60 1,450.60",
 	} {
 		if got := text(sel); got != want {
 			t.Errorf("%s = %q, want %q", sel, got, want)

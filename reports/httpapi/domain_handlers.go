@@ -250,7 +250,8 @@ type RuleJSON struct {
 	Tiers      []map[string]string `json:"tiers,omitempty"`
 	TierWindow string              `json:"tier_window,omitempty"`
 	From       string              `json:"from,omitempty"`
-	Until      string              `json:"until,omitempty"` // exclusive
+	Through    string              `json:"through,omitempty"` // inclusive, when the contract wrote the end so
+	Until      string              `json:"until,omitempty"`   // exclusive
 	Cap        map[string]string   `json:"cap"`
 	Minimum    map[string]string   `json:"minimum,omitempty"`
 	FXRule     string              `json:"fx_rule,omitempty"`
@@ -276,19 +277,20 @@ func toContractJSON(sc StoredContract) ContractJSON {
 
 func toRuleJSON(r *contracts.Rule) RuleJSON {
 	j := RuleJSON{ID: r.ID, Payer: r.Payer, Payee: r.Payee, Match: map[string][]string{}, TierWindow: string(r.TierWindow),
-		From: dateText(r.From), Until: dateText(r.Until), Cap: map[string]string{}, FXRule: string(r.FXRule)}
+		From: dateText(r.From), Through: dateText(r.Through), Until: dateText(r.Until), Cap: map[string]string{}, FXRule: string(r.FXRule)}
 	for k, v := range map[string][]string{"seller": r.Match.Seller, "channel": r.Match.Channel, "customer": r.Match.Customer, "product": r.Match.Product, "region": r.Match.Region} {
 		if len(v) > 0 {
 			j.Match[k] = v
 		}
 	}
+	// Rates and bounds as written ("0.20", not "0.2").
 	if r.Rate != nil {
-		j.Rate = r.Rate.String()
+		j.Rate = ledger.FormatAmount(*r.Rate)
 	}
 	for _, t := range r.Tiers {
-		m := map[string]string{"rate": t.Rate.String()}
+		m := map[string]string{"rate": ledger.FormatAmount(t.Rate)}
 		if t.UpTo != nil {
-			m["up_to"] = t.UpTo.String()
+			m["up_to"] = ledger.FormatAmount(*t.UpTo)
 		}
 		j.Tiers = append(j.Tiers, m)
 	}

@@ -139,18 +139,32 @@ func (f fakeContracts) GetContract(ctx context.Context, id string) (httpapi.Stor
 
 type fakeStatements struct{}
 
+// fakeStatements has a final statement for 2026-02 (no usage) and a
+// draft for 2026-03, the month of the seeded events and entry 3.
+
 func (fakeStatements) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
-	return []httpapi.StatementSummary{{Period: "2026-03", Status: "draft"}}, nil
+	feb, err := fakeStatements{}.Statement(ctx, id, ledger.Period{Freq: ledger.Month, Year: 2026, Index: 2})
+	if err != nil {
+		return nil, err
+	}
+	return []httpapi.StatementSummary{{Period: "2026-02", Status: "final", Hash: feb.Hash}, {Period: "2026-03", Status: "draft"}}, nil
 }
 
 func (fakeStatements) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
-	if id != "openai-microsoft" || p.Label() != "2026-03" {
+	if id != "openai-microsoft" || p.Label() != "2026-03" && p.Label() != "2026-02" {
 		return nil, ledger.Errorf(ledger.ENOTFOUND, "no statement %s %s", id, p)
+	}
+	if p.Label() == "2026-02" {
+		st := &reports.Statement{Contract: id, ContractName: "OpenAI / Microsoft", ContractVersion: 1, Status: "final", Currency: "USD",
+			Period: reports.PeriodInfo{Label: "2026-02", Start: "2026-02-01", End: "2026-02-28"},
+			Pairs:  []reports.Pair{{Payer: "openai", Payee: "microsoft", Obligations: "0.00", ReverseObligations: "0.00", Net: "0.00", OpeningBalance: "0.00", Payments: "0.00", ClosingBalance: "0.00"}}}
+		return st, st.Seal()
 	}
 	st := &reports.Statement{Contract: id, ContractName: "OpenAI / Microsoft", ContractVersion: 1, Status: "draft", Currency: "USD",
 		Period: reports.PeriodInfo{Label: "2026-03", Start: "2026-03-01", End: "2026-03-31"},
 		Rules: []reports.RuleLine{{Rule: "openai-share-to-microsoft", Payer: "openai", Payee: "microsoft", Rate: "0.20", Base: "1000.50", Events: 2,
-			Gross: "200.10", Obligation: "200.10", MinimumTrueUp: "0.00", Entries: []int64{3}, EventIDs: []int64{1, 2}}}}
+			Gross: "200.10", Obligation: "200.10", MinimumTrueUp: "0.00", Entries: []int64{3}, EventIDs: []int64{1, 2}}},
+		Pairs: []reports.Pair{{Payer: "openai", Payee: "microsoft", Obligations: "200.10", ReverseObligations: "0.00", Net: "200.10", OpeningBalance: "0.00", Payments: "0.00", ClosingBalance: "200.10"}}}
 	return st, st.Seal()
 }
 

@@ -64,6 +64,8 @@ type Server struct {
 	routes  map[string]*routeDef
 	ready   atomic.Bool
 	cache   *respCache
+	// verified is the dashboard's last verification.
+	verified verifyMemo
 }
 
 // routeDef is one route: its name (the permission table's key), path

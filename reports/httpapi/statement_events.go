@@ -28,45 +28,62 @@ type StatementLineEventsJSON struct {
 // previous page. Errors: EINVALID for a missing rule or a bad cursor,
 // ENOTFOUND for an unknown contract, period or rule.
 func (s *Server) statementLineEvents(r *http.Request) (StatementLineEventsJSON, error) {
-	var out StatementLineEventsJSON
+	out, _, _, err := s.statementLineEventsOf(r)
+	return out, err
+}
+
+// statementLine reads the statement and the line that the request names
+// (path id and period, ?rule=). Errors as statementLineEvents'.
+func (s *Server) statementLine(r *http.Request) (*reports.Statement, *reports.RuleLine, error) {
 	if s.read.Statements == nil {
-		return out, errNotImplemented("statements")
+		return nil, nil, errNotImplemented("statements")
 	}
 	if s.read.Events == nil {
-		return out, errNotImplemented("events")
+		return nil, nil, errNotImplemented("events")
 	}
 	rule := r.URL.Query().Get("rule")
 	if rule == "" {
-		return out, ledger.Errorf(ledger.EINVALID, "missing rule: name the statement line with ?rule=RULE_ID")
-	}
-	pg, err := pageOf(r)
-	if err != nil {
-		return out, err
-	}
-	after, err := pg.afterID()
-	if err != nil {
-		return out, err
+		return nil, nil, ledger.Errorf(ledger.EINVALID, "missing rule: name the statement line with ?rule=RULE_ID")
 	}
 	p, err := periodParam(r, "period")
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	id := pathVar(r, "id")
 	st, err := s.read.Statements.Statement(r.Context(), id, p)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	i := slices.IndexFunc(st.Rules, func(l reports.RuleLine) bool { return l.Rule == rule })
 	if i < 0 {
-		return out, ledger.Errorf(ledger.ENOTFOUND, "statement %s %s has no line for rule %q", id, p.Label(), rule)
+		return nil, nil, ledger.Errorf(ledger.ENOTFOUND, "statement %s %s has no line for rule %q", id, p.Label(), rule)
 	}
-	ids := st.Rules[i].EventIDs
+	return st, &st.Rules[i], nil
+}
+
+// statementLineEventsOf is statementLineEvents with the statement and line
+// it read.
+func (s *Server) statementLineEventsOf(r *http.Request) (out StatementLineEventsJSON, st *reports.Statement, line *reports.RuleLine, err error) {
+	pg, err := pageOf(r)
+	if err != nil {
+		return out, nil, nil, err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return out, nil, nil, err
+	}
+	st, line, err = s.statementLine(r)
+	if err != nil {
+		return out, nil, nil, err
+	}
+	id, p, rule := st.Contract, st.Period, line.Rule
+	ids := line.EventIDs
 	start, err := indexAfter(ids, after)
 	if err != nil {
-		return out, err
+		return out, nil, nil, err
 	}
 	end := min(start+pg.limit, len(ids))
-	out = StatementLineEventsJSON{Contract: id, Period: p.Label(), Rule: rule, Total: len(ids), Items: make([]EventJSON, 0, end-start)}
+	out = StatementLineEventsJSON{Contract: id, Period: p.Label, Rule: rule, Total: len(ids), Items: make([]EventJSON, 0, end-start)}
 	if end < len(ids) {
 		out.NextCursor = encodeCursor(strconv.FormatInt(ids[end-1], 10))
 	}
@@ -75,14 +92,14 @@ func (s *Server) statementLineEvents(r *http.Request) (StatementLineEventsJSON, 
 		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
 			// The statement names an event the store does not have: not
 			// the caller's mistake.
-			return out, fmt.Errorf("statement %s %s rule %s: %s", id, p.Label(), rule, ledger.ErrorMessage(err))
+			return out, nil, nil, fmt.Errorf("statement %s %s rule %s: %s", id, p.Label, rule, ledger.ErrorMessage(err))
 		}
-		return out, err
+		return out, nil, nil, err
 	}
 	for k := range evs {
 		out.Items = append(out.Items, toEventJSON(&evs[k]))
 	}
-	return out, nil
+	return out, st, line, nil
 }
 
 // indexAfter is where the page after event ID after starts in ids. A
@@ -104,13 +121,4 @@ func indexAfter(ids []int64, after int64) (int, error) {
 func (s *Server) listStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
 	return serveReport(w, r, s.statementLineEvents,
 		func(out StatementLineEventsJSON) ([]EventJSON, string) { return out.Items, out.NextCursor }, eventsCSV)
-}
-
-func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.statementLineEvents(r)
-	if err != nil {
-		return err
-	}
-	title := fmt.Sprintf("Events of %s, %s, rule %s (%d)", out.Contract, out.Period, out.Rule, out.Total)
-	return s.render(w, r, http.StatusOK, "events", title, map[string]any{"Items": out.Items, "Next": webNext(r, out.NextCursor)})
 }

@@ -235,7 +235,8 @@ func TestStatementLineEvents(t *testing.T) {
 	}{
 		{path + "?rule=nope", 404, "not_found", `statement openai-microsoft 2026-03 has no line for rule "nope"`},
 		{"/api/v1/contracts/nope/statements/2026-03/events?rule=openai-share-to-microsoft", 404, "not_found", "no statement nope 2026-03"},
-		{"/api/v1/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft", 404, "not_found", "no statement openai-microsoft 2026-02"},
+		{"/api/v1/contracts/openai-microsoft/statements/2026-01/events?rule=openai-share-to-microsoft", 404, "not_found", "no statement openai-microsoft 2026-01"},
+		{"/api/v1/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft", 404, "not_found", `statement openai-microsoft 2026-02 has no line for rule "openai-share-to-microsoft"`},
 		{"/api/v1/contracts/openai-microsoft/statements/2026-13/events?rule=openai-share-to-microsoft", 400, "invalid", `invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
 		{path, 400, "invalid", "missing rule: name the statement line with ?rule=RULE_ID"},
 		{path + "?rule=openai-share-to-microsoft&limit=0", 400, "invalid", `invalid limit "0": want a whole number from 1 to 1000`},
@@ -253,7 +254,7 @@ func TestStatementLineEvents(t *testing.T) {
 	// The web view lists the same events, with links.
 	status, _, body = e.get(t, "/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft", httpapi.Auditor)
 	if status != 200 || !strings.Contains(body, `<a href="/web/events/1">1</a>`) || !strings.Contains(body, `<a href="/web/events/2">2</a>`) ||
-		!strings.Contains(body, "Events of openai-microsoft, 2026-03, rule openai-share-to-microsoft (2)") {
+		!strings.Contains(body, "<h1>Events of openai-share-to-microsoft, openai-microsoft 2026-03</h1>") {
 		t.Errorf("web statement line events: %d %s", status, body)
 	}
 	status, _, body = e.get(t, "/web/contracts/openai-microsoft/statements/2026-03/events?rule=nope", httpapi.Auditor)
@@ -374,7 +375,7 @@ func fmtInts(v []int) string { return fmt.Sprint(v) }
 func TestStatementPageLinksLineEvents(t *testing.T) {
 	e := newEnv(t)
 	status, _, body := e.get(t, "/web/contracts/openai-microsoft/statements/2026-03", httpapi.Auditor)
-	link := `<a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">all 2 events</a>`
+	link := `· Events: <a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">2 events</a>`
 	if status != 200 || !strings.Contains(body, link) {
 		t.Errorf("statement page: %d, want a link %s in\n%s", status, link, body)
 	}

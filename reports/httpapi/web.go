@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -16,11 +18,26 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
+// webFuncs are the functions the web view's templates may call. money
+// groups the integer part of an amount in thousands ("38,000,000,000.00",
+// every digit kept): the web view is for people; JSON and CSV stay plain.
+var webFuncs = template.FuncMap{
+	"money": ledger.GroupThousands,
+	"add": func(xs ...int) int {
+		n := 0
+		for _, x := range xs {
+			n += x
+		}
+		return n
+	},
+}
+
 // pages are the web view's templates, each with the shared layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, p := range []string{"index", "login", "error", "trial_balance", "entries", "entry", "event", "events", "imports", "import", "contracts", "contract"} {
-		m[p] = template.Must(template.New("").ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+	for _, p := range []string{"dashboard", "login", "error", "trial_balance", "entries", "entry", "event", "events", "line_events",
+		"imports", "import", "contracts", "contract", "statement"} {
+		m[p] = template.Must(template.New("").Funcs(webFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return m
 }()
@@ -36,7 +53,7 @@ func (s *Server) webRoutes() []routeDef {
 		w("web_root", "/", s.webIndex),
 		{name: "web_login", path: "/web/login", methods: []string{http.MethodGet, http.MethodPost}, handler: s.webLogin, params: []string{"next"}, web: true, body: 64 << 10},
 		{name: "web_logout", path: "/web/logout", methods: []string{http.MethodPost}, handler: s.webLogout, web: true, body: 64 << 10},
-		w("web_style", "/web/style.css", s.webStyle),
+		w("web_style", "/web/style.css", s.webStyle, "v"),
 		w("web_trial_balance", "/web/trial-balance", s.webTrialBalance, "as_of", "known_at", "format"),
 		w("web_entries", "/web/entries", s.webEntries, append(entryParams, pageParams...)...),
 		w("web_entry", "/web/entries/{id}", s.webEntry),
@@ -56,13 +73,61 @@ type pageData struct {
 	Title     string
 	Path      string
 	Principal Principal
+	Nav       []navItem // the site's sections; Current marks this page's
+	Crumbs    []crumb   // where this page is, below the dashboard
+	Style     string    // the style sheet's address, with its version
 	Data      any
 }
 
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
+// styleSheet is the address of the style sheet, versioned by its content
+// so that a browser never keeps an old one after an upgrade.
+var styleSheet = func() string {
+	b, err := templateFS.ReadFile("templates/style.css")
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return "/web/style.css?v=" + hex.EncodeToString(sum[:6])
+}()
+
+// navItem is a section of the site in its navigation bar.
+type navItem struct {
+	Name, Href string
+	Current    bool
+}
+
+// crumb is a step of the path to a page; the last one has no Href.
+type crumb struct{ Name, Href string }
+
+// sections are the web view's navigation: name, address, and the path
+// prefix of the pages that belong to it.
+var sections = []struct{ name, href, prefix string }{
+	{"Dashboard", "/", "/"},
+	{"Contracts", "/web/contracts", "/web/contracts"},
+	{"Trial balance", "/web/trial-balance", "/web/trial-balance"},
+	{"Entries", "/web/entries", "/web/entries"},
+	{"Events", "/web/events", "/web/events"},
+	{"Imports", "/web/imports", "/web/imports"},
+}
+
+// navFor marks the section that path belongs to.
+func navFor(path string) []navItem {
+	nav := make([]navItem, len(sections))
+	for i, sec := range sections {
+		cur := path == sec.prefix || sec.prefix != "/" && (path == sec.prefix || strings.HasPrefix(path, sec.prefix+"/"))
+		nav[i] = navItem{Name: sec.name, Href: sec.href, Current: cur}
+	}
+	return nav
+}
+
+// render writes a page of the web view: the template page inside the site
+// layout, titled title, with crumbs leading to it (the dashboard first,
+// then crumbs, then the title).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any, crumbs ...crumb) error {
 	p, _ := PrincipalFrom(r.Context())
 	var buf bytes.Buffer
-	if err := pages[page].ExecuteTemplate(&buf, "layout", pageData{Title: title, Path: r.URL.RequestURI(), Principal: p, Data: data}); err != nil {
+	pd := pageData{Title: title, Path: r.URL.RequestURI(), Principal: p, Nav: navFor(r.URL.Path), Crumbs: crumbs, Style: styleSheet, Data: data}
+	if err := pages[page].ExecuteTemplate(&buf, "layout", pd); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -139,20 +204,37 @@ func (s *Server) webStyle(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "index", "revshare", nil)
-}
-
 func (s *Server) webTrialBalance(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatParam(r, "html", "csv")
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "" {
+		format = "html"
+	}
 	tb, err := s.trialBalanceOf(r)
 	if err != nil {
 		return err
+	}
+	if format == "csv" {
+		rows, _ := trialBalanceRows(tb)
+		return balancesCSV.write(w, r, rows, "")
 	}
 	title := "Trial balance"
 	if tb.AsOf != nil {
 		title += " as of " + *tb.AsOf
 	}
-	return s.render(w, r, http.StatusOK, "trial_balance", title, tb)
+	return s.render(w, r, http.StatusOK, "trial_balance", title, map[string]any{"TB": tb, "CSV": withFormat(r, "csv")})
+}
+
+// withFormat is the address of the request with ?format=f: the same page
+// as a download, which the web view serves to the logged-in browser.
+func withFormat(r *http.Request, f string) string {
+	q := r.URL.Query()
+	q.Del("cursor")
+	q.Set("format", f)
+	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	return u.String()
 }
 
 // webNext is the web address of the next page.
@@ -169,10 +251,25 @@ func (s *Server) webEntries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	return s.render(w, r, http.StatusOK, "entries", "Journal entries", map[string]any{
+	title := "Journal entries"
+	if a := q.Get("account"); a != "" {
+		title += " of " + a
+	}
+	return s.render(w, r, http.StatusOK, "entries", title, map[string]any{
 		"Entries": items, "Next": webNext(r, next),
 		"Account": q.Get("account"), "From": q.Get("from"), "To": q.Get("to"), "Contract": q.Get("contract"),
-	})
+	}, crumb{"Entries", "/web/entries"})
+}
+
+// webEntryData is the entry page: the entry and its events, and for an
+// entry a run booked from a rule's events, where those events are.
+type webEntryData struct {
+	EntryDetailJSON
+	Statement string // the statement the entry is booked in ("" when it is no contract's)
+	BookedIn  string
+	RuleLine  string // the events of the rule's statement line for the period
+	Rule      string
+	Period    string
 }
 
 func (s *Server) webEntry(w http.ResponseWriter, r *http.Request) error {
@@ -180,21 +277,61 @@ func (s *Server) webEntry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "entry", "Entry "+strconv.FormatInt(d.ID, 10)+" ("+d.Date+")", d)
+	data := webEntryData{EntryDetailJSON: d}
+	// A run's entry (accrual, adjustment, true-up) names its contract, rule,
+	// the period it is for and the period it is booked in.
+	c, rule, period := d.Meta["contract"], d.Meta["rule"], d.Meta["period"]
+	bookedIn := d.Meta["booked_in"]
+	if bookedIn == "" {
+		bookedIn = period
+	}
+	if c != "" && validPeriod(bookedIn) {
+		data.Statement, data.BookedIn = "/web/contracts/"+url.PathEscape(c)+"/statements/"+bookedIn, bookedIn
+	}
+	if c != "" && rule != "" && validPeriod(period) {
+		data.RuleLine = "/web/contracts/" + url.PathEscape(c) + "/statements/" + period + "/events?rule=" + url.QueryEscape(rule)
+		data.Rule, data.Period = rule, period
+	}
+	var crumbs []crumb
+	if c != "" {
+		crumbs = append(crumbs, crumb{"Contracts", "/web/contracts"}, crumb{c, "/web/contracts/" + url.PathEscape(c)})
+		if data.Statement != "" {
+			crumbs = append(crumbs, crumb{bookedIn, data.Statement})
+		}
+	} else {
+		crumbs = append(crumbs, crumb{"Entries", "/web/entries"})
+	}
+	return s.render(w, r, http.StatusOK, "entry", "Entry "+strconv.FormatInt(d.ID, 10)+" ("+d.Date+")", data, crumbs...)
+}
+
+// validPeriod reports whether s is a period label (so that it is safe in
+// a path).
+func validPeriod(s string) bool {
+	_, err := ledger.ParsePeriod(s)
+	return err == nil
 }
 
 // webList renders a page of a list with the template tmpl, which gets the
 // Items and the address of the Next page.
-func webList[T any](s *Server, w http.ResponseWriter, r *http.Request, tmpl, title string, read func(*http.Request) ([]T, string, error)) error {
+func webList[T any](s *Server, w http.ResponseWriter, r *http.Request, tmpl, title string, read func(*http.Request) ([]T, string, error), crumbs ...crumb) error {
 	items, next, err := read(r)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, tmpl, title, map[string]any{"Items": items, "Next": webNext(r, next)})
+	return s.render(w, r, http.StatusOK, tmpl, title, map[string]any{"Items": items, "Next": webNext(r, next), "CSV": withFormat(r, "csv")}, crumbs...)
 }
 
 func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
-	return webList(s, w, r, "events", "Usage events", s.eventsPage)
+	if r.URL.Query().Get("format") != "" {
+		return s.listEvents(w, r)
+	}
+	title := "Usage events"
+	if b := r.URL.Query().Get("batch"); b != "" {
+		title += " of import " + b
+	} else if e := r.URL.Query().Get("entry"); e != "" {
+		title += " of entry " + e
+	}
+	return webList(s, w, r, "events", title, s.eventsPage, crumb{"Events", "/web/events"})
 }
 
 func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {
@@ -202,7 +339,8 @@ func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "event", "Event "+j.Source+"/"+j.EventID, j)
+	return s.render(w, r, http.StatusOK, "event", "Event "+j.Source+"/"+j.EventID, j,
+		crumb{"Imports", "/web/imports"}, crumb{"Import " + strconv.FormatInt(j.BatchID, 10), "/web/imports/" + strconv.FormatInt(j.BatchID, 10)})
 }
 
 func (s *Server) webImports(w http.ResponseWriter, r *http.Request) error {
@@ -214,7 +352,7 @@ func (s *Server) webImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "import", "Import "+d.File, toWebImport(r, d))
+	return s.render(w, r, http.StatusOK, "import", "Import "+strconv.FormatInt(d.ID, 10)+": "+d.File, toWebImport(r, d), crumb{"Imports", "/web/imports"})
 }
 
 func (s *Server) webContracts(w http.ResponseWriter, r *http.Request) error {
@@ -239,15 +377,12 @@ func (s *Server) webContract(w http.ResponseWriter, r *http.Request) error {
 	} else if sts, err := s.read.Statements.StatementPeriods(r.Context(), c.Contract.ID); err != nil {
 		data["StatementsError"] = ledger.ErrorMessage(err)
 	} else {
-		data["Statements"] = sts
+		// Latest first: the period an auditor looks for is near the top.
+		rev := make([]StatementSummary, len(sts))
+		for i, st := range sts {
+			rev[len(sts)-1-i] = st
+		}
+		data["Statements"] = rev
 	}
-	return s.render(w, r, http.StatusOK, "contract", c.Contract.Name, data)
-}
-
-func (s *Server) webStatement(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Statements == nil {
-		return errNotImplemented("statements")
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	return s.writeStatement(w, r, "html")
+	return s.render(w, r, http.StatusOK, "contract", c.Contract.Name, data, crumb{"Contracts", "/web/contracts"})
 }

@@ -57,3 +57,139 @@ func TestWebLogin(t *testing.T) {
 		t.Errorf("API with the web cookie: %d, want 401", rec.Code)
 	}
 }
+
+// webGet reads a web page with the auditor's cookie.
+func webGet(t *testing.T, e *env, path string) (int, http.Header, string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	req.AddCookie(&http.Cookie{Name: "revshare_token", Value: e.tokens[httpapi.Auditor]})
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Header(), rec.Body.String()
+}
+
+// mustContain fails for each fragment the page lacks.
+func mustContain(t *testing.T, path, body string, fragments ...string) {
+	t.Helper()
+	for _, f := range fragments {
+		if !strings.Contains(body, f) {
+			t.Errorf("%s lacks\n%s", path, f)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%s:\n%s", path, body)
+	}
+}
+
+// TestWebPages checks what each page of the web view shows, with the
+// seeded ledger (entries 1-3, events 1-3) and the fake contract backends
+// (statements 2026-02 final, 2026-03 draft; caps).
+func TestWebPages(t *testing.T) {
+	e := newEnv(t)
+	nav := `<nav class="main" aria-label="Sections"><ul>
+<li><a href="/">Dashboard</a></li>
+<li><a href="/web/contracts" aria-current="page">Contracts</a></li>`
+	for _, tc := range []struct {
+		path      string
+		fragments []string
+	}{
+		{"/", []string{
+			`<li><a href="/" aria-current="page">Dashboard</a></li>`,
+			`<p class="ok">✓ every invariant holds</p>
+<p>3 entries · chain head <code>c5e299640a7bf01968dc8b4f60b0a9d1add0616d0f6d6732fcc6b5971892cdc4</code></p>`,
+			`<p class="big">nothing closed yet</p>`,
+			`<p><a href="/web/imports/1">march.csv</a> (default) · 2026-04-02 10:00 UTC</p>
+<p>3 rows: 3 posted, 0 duplicates, 0 rejected, 0 late · complete</p>`,
+			`<tbody><tr><td><a href="/web/contracts/openai-microsoft/statements/2026-02">2026-02</a></td><td>final</td><td>openai → microsoft</td><td class="num">0.00</td></tr>
+<tr><td><a href="/web/contracts/openai-microsoft/statements/2026-03">2026-03</a></td><td>draft</td><td>openai → microsoft</td><td class="num">200.10</td></tr>`,
+			`<tr><td>openai-share-to-microsoft · total</td><td class="num">38,000,000,000.00</td><td class="num">200.10</td><td class="num">37,999,999,799.90</td><td>0.0%</td><td>never</td></tr>`,
+		}},
+		{"/web/contracts/openai-microsoft", []string{nav,
+			`<li aria-current="page">OpenAI / Microsoft revenue share (restructured)</li>`,
+			// The rule as written: 0.20, through 2030-12-31.
+			`<td class="num">0.20</td><td>from 2025-01-01 through 2030-12-31</td><td>total 38,000,000,000.00 </td>`,
+			`<tbody><tr><td><a href="/web/contracts/openai-microsoft/statements/2026-03">2026-03</a></td><td>draft</td><td>— (a draft has none yet)</td></tr>
+<tr><td><a href="/web/contracts/openai-microsoft/statements/2026-02">2026-02</a></td><td>final</td><td><code>d0783e05222a5133706f2d4e1e00206a8b84f1c0d39b678daee5545f4e1a267a</code></td></tr>`,
+		}},
+		{"/web/contracts/openai-microsoft/statements/2026-03", []string{nav,
+			`<li><a href="/web/contracts/openai-microsoft">openai-microsoft</a></li>
+<li aria-current="page">OpenAI / Microsoft — 2026-03 (draft)</li>`,
+			`<span><a href="/web/contracts/openai-microsoft/statements/2026-02" rel="prev">← 2026-02</a></span>
+<span><span>latest period →</span></span>`,
+			`Download: <a href="/web/contracts/openai-microsoft/statements/2026-03?format=csv">CSV</a> · <a href="/web/contracts/openai-microsoft/statements/2026-03?format=json">JSON</a> · <a href="/web/contracts/openai-microsoft/statements/2026-03?format=md">Markdown</a> · <a href="/web/contracts/openai-microsoft/statements/2026-03?format=html">Print</a>`,
+			`<tr><th>base (2 events)</th><td class="num">1,000.50</td></tr>`,
+			`<p class="drill">Entries: <a href="/web/entries/3">3</a> 
+· Events: <a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">2 events</a></p>`,
+		}},
+		{"/web/contracts/openai-microsoft/statements/2026-02", []string{
+			`<span><span>← first period</span></span>
+<span><a href="/web/contracts/openai-microsoft/statements/2026-03" rel="next">2026-03 →</a></span>`,
+			`<p><span class="status">final</span> This period is closed: the statement is stored and never changes.</p>`,
+		}},
+		// An accrual entry leads back to its statement and to the events
+		// of its rule in its period.
+		{"/web/entries/3", []string{
+			`<li><a href="/web/contracts/openai-microsoft/statements/2026-03">2026-03</a></li>
+<li aria-current="page">Entry 3 (2026-03-31)</li>`,
+			`<a href="/web/contracts/openai-microsoft/statements/2026-03">← Statement openai-microsoft 2026-03</a>
+<a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">Events of openai-share-to-microsoft in 2026-03</a>`,
+			`<p id="no-events">This entry is computed from a statement line, not posted from events: the usage behind it is the <a href="/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft">events of rule openai-share-to-microsoft in 2026-03</a>, and it is booked in the <a href="/web/contracts/openai-microsoft/statements/2026-03">statement of 2026-03</a>.</p>`,
+			`<td class="num">-200.10</td>`,
+		}},
+		// A line's events: their total ties to the line's base.
+		{"/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft", []string{
+			`<a href="/web/contracts/openai-microsoft/statements/2026-03#rule-openai-share-to-microsoft">← Back to the statement</a>`,
+			`<a href="/web/contracts/openai-microsoft/statements/2026-03/events?format=csv&amp;rule=openai-share-to-microsoft">Download all 2 as CSV</a>`,
+			`<tr><th>line's base (USD)</th><td class="num" id="line-base">1,000.50</td></tr>
+<tr><th>total of the events (USD)</th><td class="num" id="events-total-USD">1,000.50</td></tr>
+<tr><th>ties</th><td id="ties"><span class="ok">✓ the events total the line's base</span></td></tr>`,
+			`<p>Events 1 to 2 of 2:</p>`,
+		}},
+		{"/web/trial-balance?as_of=2026-03-06", []string{
+			`<a href="/web/trial-balance?as_of=2026-03-06&amp;format=csv">Download CSV</a>`,
+			`<tfoot><tr><th colspan="2">total</th><th>USD</th><th class="num">1,000.50</th><th class="num">1,000.50</th></tr></tfoot>`,
+		}},
+	} {
+		status, h, body := webGet(t, e, tc.path)
+		if status != 200 || h.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Errorf("%s: %d %s", tc.path, status, h.Get("Content-Type"))
+		}
+		mustContain(t, tc.path, body, tc.fragments...)
+	}
+}
+
+// TestWebDownloads: the web view's download links work with its cookie
+// (the API refuses the cookie) and carry a file name.
+func TestWebDownloads(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		path, ctype, name, start string
+	}{
+		{"/web/trial-balance?as_of=2026-03-06&format=csv", "text/csv; charset=utf-8", "trial-balance-as_of-2026-03-06.csv",
+			"account,type,currency,debit,credit,balance\nassets:receivable:openai:direct,asset,USD,1000.50,0.00,1000.50\nincome:revenue:openai:direct,income,USD,0.00,1000.50,-1000.50\ntotal,,USD,1000.50,1000.50,0.00\n"},
+		{"/web/contracts/openai-microsoft/statements/2026-03?format=csv", "text/csv; charset=utf-8", "contracts-openai-microsoft-statements-2026-03.csv",
+			"contract,period,status,section,rule,item,value\nopenai-microsoft,2026-03,draft,rule,openai-share-to-microsoft,payer,openai\n"},
+		{"/web/contracts/openai-microsoft/statements/2026-03?format=json", "application/json", "contracts-openai-microsoft-statements-2026-03.json", "{\n  \"contract\": \"openai-microsoft\","},
+		{"/web/contracts/openai-microsoft/statements/2026-03?format=md", "text/markdown; charset=utf-8", "contracts-openai-microsoft-statements-2026-03.md", "# OpenAI / Microsoft — 2026-03 (draft)\n"},
+		{"/web/contracts/openai-microsoft/statements/2026-03?format=html", "text/html; charset=utf-8", "", "<!doctype html>"},
+		{"/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft&format=csv", "text/csv; charset=utf-8",
+			"contracts-openai-microsoft-statements-2026-03-events-rule-openai-share-to-microsoft.csv",
+			"id,source,event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,batch,entry,late\n" +
+				"1,default,ev-1,2026-03-05T12:00:00Z,openai,direct,,gpt,,,,600.25,USD,1,1,false\n2,default,ev-2,2026-03-05,openai,direct,,gpt,,,,400.25,USD,1,1,false\n"},
+		{"/web/events?batch=1&format=csv", "text/csv; charset=utf-8", "events-batch-1.csv", "id,source,event_id,"},
+	} {
+		status, h, body := webGet(t, e, tc.path)
+		cd := ""
+		if tc.name != "" {
+			cd = `attachment; filename="` + tc.name + `"`
+		}
+		if status != 200 || h.Get("Content-Type") != tc.ctype || h.Get("Content-Disposition") != cd || !strings.HasPrefix(body, tc.start) {
+			t.Errorf("%s: %d %q %q\n%s\nwant %q %q, starting\n%s", tc.path, status, h.Get("Content-Type"), h.Get("Content-Disposition"), body, tc.ctype, cd, tc.start)
+		}
+	}
+	status, _, body := webGet(t, e, "/web/contracts/openai-microsoft/statements/2026-03?format=pdf")
+	mustContain(t, "format=pdf", body, `invalid: unknown format &#34;pdf&#34; (want one of csv, json, md, html)`)
+	if status != 400 {
+		t.Errorf("format=pdf: %d, want 400", status)
+	}
+}

@@ -50,7 +50,7 @@ schemas = {
  "RowReject": {"type":"object","required":["line","column","value","reason"],"properties":{"line":{"type":"integer"},"column":{"type":"string"},"value":{"type":"string"},"reason":{"type":"string"}}},
  "Rule": {"type":"object","required":["id","payer","payee","match","cap"],"properties":{"id":{"type":"string"},"payer":{"type":"string"},"payee":{"type":"string"},
     "match":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"rate":S("Amount"),"tiers":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}},
-    "tier_window":{"type":"string"},"from":{"type":"string","format":"date"},"until":{"type":"string","format":"date","description":"exclusive end"},"cap":{"type":"object","additionalProperties":S("Amount")},
+    "tier_window":{"type":"string"},"from":{"type":"string","format":"date"},"through":{"type":"string","format":"date","description":"inclusive end, when the contract wrote it so (until is then the next day)"},"until":{"type":"string","format":"date","description":"exclusive end"},"cap":{"type":"object","additionalProperties":S("Amount")},
     "minimum":{"type":"object","additionalProperties":S("Amount")},"fx_rule":{"type":"string"}}},
  "Contract": {"type":"object","required":["id","name","version","currency","timezone","period","rounding","parties","rules","amendments"],"properties":{
     "id":{"type":"string"},"name":{"type":"string"},"version":{"type":"integer"},"currency":{"type":"string"},"timezone":{"type":"string"},"period":{"type":"string","enum":["month","quarter","year"]},
@@ -158,6 +158,7 @@ JSONBODY = lambda schema: {"required":True,"content":{"application/json":{"schem
 index = lambda opid: {"get":op(opid,"Index: every route of the API, with its methods","operations",ok("APIIndex"),public=True)}
 health = lambda opid: {"get":op(opid,"Liveness (503 while shutting down)","operations",{"200":{"description":"serving","content":{"application/json":{"schema":S("Health")}}},"503":{"description":"shutting down","content":{"application/json":{"schema":S("Health")}}}},public=True)}
 metrics = lambda opid: {"get":op(opid,"Prometheus metrics","operations",{"200":{"description":"Prometheus text format","content":{"text/plain":{"schema":{"type":"string"}}}}},public=True)}
+WEBCSV = {"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["csv"]},"description":"csv: download instead of the page"}
 paths = {
  "/api/v1":index("apiIndex"),
  "/healthz":health("rootHealthz"),
@@ -209,24 +210,24 @@ paths = {
     "get":op("listTokens","API tokens (never their secrets)","admin",ok("TokenList"),[P("cursor"),P("limit")],roles="admin"),
     "post":op("createToken","Create a token; its secret is in this response only","admin",ok("CreatedToken","201",desc="created"),body=JSONBODY("TokenRequest"),roles="admin")},
  "/api/v1/tokens/{id}":{"delete":op("revokeToken","Revoke a token","admin",{"200":{"description":"revoked","content":{"application/json":{"schema":{"type":"object","properties":{"revoked":{"type":"integer","format":"int64"}}}}}}},[P("id")],roles="admin",extra_err=("404","409","501"))},
- "/":{"get":webop("webIndex","Web view: start page")},
+ "/":{"get":webop("webIndex","Web view: the dashboard (amounts due, caps, closed-through, last import, verification)")},
  "/web/login":{"get":webop("webLoginForm","Web view: the login form",[{"name":"next","in":"query","required":False,"schema":{"type":"string"}}],public=True,resp={"200":{"description":"the form","content":{"text/html":{"schema":{"type":"string"}}}}}),
     "post":{"operationId":"webLogin","summary":"Web view: log in with a token (sets an HttpOnly, SameSite=Strict cookie)","tags":["web"],"security":[],
         "requestBody":{"required":True,"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","required":["token"],"properties":{"token":{"type":"string"},"next":{"type":"string"}}}}}},
         "responses":{"303":{"description":"logged in: to the next page"},"401":{"description":"bad token: the form again","content":{"text/html":{"schema":{"type":"string"}}}},"403":{"description":"the role may not read","content":{"text/html":{"schema":{"type":"string"}}}}}}},
  "/web/logout":{"post":{"operationId":"webLogout","summary":"Web view: log out (clears the cookie)","tags":["web"],"security":[],"responses":{"303":{"description":"to the login form"},"400":{"description":"bad form","content":{"text/html":{"schema":{"type":"string"}}}}}}},
- "/web/style.css":{"get":{"operationId":"webStyle","summary":"Web view: the style sheet (screen and print)","tags":["web"],"security":[],"responses":{"200":{"description":"CSS","content":{"text/css":{"schema":{"type":"string"}}}},"400":{"description":"unknown query parameter","content":{"text/html":{"schema":{"type":"string"}}}}}}},
- "/web/trial-balance":{"get":webop("webTrialBalance","Web view: trial balance",[P("as_of"),P("known_at")])},
+ "/web/style.css":{"get":{"operationId":"webStyle","summary":"Web view: the style sheet (screen and print)","tags":["web"],"security":[],"parameters":[{"name":"v","in":"query","required":False,"schema":{"type":"string"},"description":"the sheet's version (pages link it with its content hash)"}],"responses":{"200":{"description":"CSS","content":{"text/css":{"schema":{"type":"string"}}}},"400":{"description":"unknown query parameter","content":{"text/html":{"schema":{"type":"string"}}}}}}},
+ "/web/trial-balance":{"get":webop("webTrialBalance","Web view: trial balance (format=csv: the API's CSV, downloaded with the cookie)",[P("as_of"),P("known_at"),WEBCSV])},
  "/web/entries":{"get":webop("webEntries","Web view: journal entries",[P("cursor"),P("limit"),{"name":"account","in":"query","required":False,"schema":{"type":"string"}},P("from"),P("to"),{"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
  "/web/entries/{id}":{"get":webop("webEntry","Web view: an entry, its postings and its events",[P("id")])},
- "/web/events":{"get":webop("webEvents","Web view: usage events",[P("cursor"),P("limit")]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region","currency","batch","entry"]]+[P("from"),P("to")])},
+ "/web/events":{"get":webop("webEvents","Web view: usage events (format=csv: this page as CSV)",[P("cursor"),P("limit"),WEBCSV]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region","currency","batch","entry"]]+[P("from"),P("to")])},
  "/web/events/{id}":{"get":webop("webEvent","Web view: one usage event",[P("id")])},
  "/web/imports":{"get":webop("webImports","Web view: imports",[P("cursor"),P("limit")])},
- "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor")])},
+ "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor"),P("limit")])},
  "/web/contracts":{"get":webop("webContracts","Web view: contracts",[P("cursor"),P("limit")])},
  "/web/contracts/{id}":{"get":webop("webContract","Web view: a contract, its caps and statements",[P("contractId"),P("as_of")])},
- "/web/contracts/{id}/statements/{period}":{"get":webop("webStatement","Web view: a period statement with drill-down links",[P("contractId"),P("period")])},
- "/web/contracts/{id}/statements/{period}/events":{"get":webop("webStatementLineEvents","Web view: the events behind one statement line",[P("contractId"),P("period"),P("rule"),P("cursor"),P("limit")])},
+ "/web/contracts/{id}/statements/{period}":{"get":webop("webStatement","Web view: a period statement in the site layout, with the previous and next periods and downloads; format=csv|json|md downloads it, format=html is the printable document",[P("contractId"),P("period"),{"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["csv","json","md","html"]}}])},
+ "/web/contracts/{id}/statements/{period}/events":{"get":webop("webStatementLineEvents","Web view: the events behind one statement line, their total against the line's base (format=csv: every event of the line)",[P("contractId"),P("period"),P("rule"),P("cursor"),P("limit"),WEBCSV])},
 }
 doc = {
  "openapi":"3.0.3",

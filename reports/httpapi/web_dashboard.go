@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// dashboardContracts bounds the contracts the dashboard shows; the
+// contracts page lists them all.
+const dashboardContracts = 20
+
+// dashboardData is the home page: where every contract stands, the
+// ledger's state and its latest import.
+type dashboardData struct {
+	ClosedThrough string
+	Contracts     []dashboardContract
+	More          int // contracts not shown
+	Error         map[string]string
+	LastImport    *ImportBatch
+	Verify        *VerifyResult
+}
+
+// dashboardContract is one contract on the dashboard: what is due per pair
+// at the close of the last final statement and with the open draft, and
+// its caps.
+type dashboardContract struct {
+	ID, Name, Currency string
+	Due                []dashboardDue
+	Caps               []dashboardCap
+	Error              string
+}
+
+// dashboardDue is what a statement's pair closes at.
+type dashboardDue struct {
+	Period, Status string
+	Href           string // the statement
+	Payer, Payee   string
+	Due            string
+}
+
+// dashboardCap is a cap's standing with its share used.
+type dashboardCap struct {
+	CapJSON
+	UsedPercent string
+}
+
+func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
+	d := dashboardData{Error: map[string]string{}}
+	ctx := r.Context()
+	if s.read.Ledger != nil {
+		if ct, err := s.read.Ledger.ClosedThrough(ctx); err != nil {
+			d.Error["closed"] = ledger.ErrorMessage(err)
+		} else {
+			d.ClosedThrough = dateText(ct)
+		}
+	}
+	if b, err := s.lastImport(r); err != nil {
+		d.Error["import"] = ledger.ErrorMessage(err)
+	} else {
+		d.LastImport = b
+	}
+	if v, err := s.verifyCached(r); err != nil {
+		d.Error["verify"] = ledger.ErrorMessage(err)
+	} else {
+		d.Verify = v
+	}
+	if s.read.Contracts == nil {
+		d.Error["contracts"] = "contracts are not available in this server"
+	} else if cs, err := s.read.Contracts.ListContracts(ctx); err != nil {
+		d.Error["contracts"] = ledger.ErrorMessage(err)
+	} else {
+		if len(cs) > dashboardContracts {
+			d.More = len(cs) - dashboardContracts
+			cs = cs[:dashboardContracts]
+		}
+		for _, sc := range cs {
+			d.Contracts = append(d.Contracts, s.dashboardContract(r, sc))
+		}
+	}
+	return s.render(w, r, http.StatusOK, "dashboard", "Dashboard", d)
+}
+
+// dashboardContract reads a contract's last final and its latest
+// statement, and its caps as of today.
+func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboardContract {
+	c := sc.Contract
+	out := dashboardContract{ID: c.ID, Name: c.Name, Currency: c.Currency}
+	if s.read.Statements == nil {
+		out.Error = "statements are not available in this server"
+		return out
+	}
+	periods, err := s.read.Statements.StatementPeriods(r.Context(), c.ID)
+	if err != nil {
+		out.Error = ledger.ErrorMessage(err)
+		return out
+	}
+	var show []StatementSummary
+	for i := len(periods) - 1; i >= 0; i-- {
+		if periods[i].Status == "final" {
+			show = append(show, periods[i])
+			break
+		}
+		if i == len(periods)-1 {
+			show = append(show, periods[i]) // the open draft
+		}
+	}
+	for i := len(show) - 1; i >= 0; i-- { // the final first
+		p, err := ledger.ParsePeriod(show[i].Period)
+		if err != nil {
+			out.Error = err.Error()
+			return out
+		}
+		st, err := s.read.Statements.Statement(r.Context(), c.ID, p)
+		if err != nil {
+			out.Error = ledger.ErrorMessage(err)
+			return out
+		}
+		for _, pr := range st.Pairs {
+			out.Due = append(out.Due, dashboardDue{Period: st.Period.Label, Status: st.Status, Href: "/web/contracts/" + c.ID + "/statements/" + st.Period.Label,
+				Payer: pr.Payer, Payee: pr.Payee, Due: pr.ClosingBalance})
+		}
+	}
+	if s.read.Caps != nil {
+		caps, err := s.read.Caps.CapStatus(r.Context(), c.ID, ledger.Date{})
+		if err != nil {
+			out.Error = ledger.ErrorMessage(err)
+			return out
+		}
+		for _, cp := range caps {
+			dc := dashboardCap{CapJSON: CapJSON{cp.Rule, cp.Kind, cp.Period, ledger.FormatAmount(cp.Limit), ledger.FormatAmount(cp.Consumed), ledger.FormatAmount(cp.Remaining), cp.ProjectedBinding}}
+			if cp.Limit.IsPositive() {
+				dc.UsedPercent = cp.Consumed.Mul(decimal.NewFromInt(100)).Div(cp.Limit).StringFixed(1)
+			}
+			out.Caps = append(out.Caps, dc)
+		}
+	}
+	return out
+}
+
+// lastImport is the latest import batch, nil when there is none.
+func (s *Server) lastImport(r *http.Request) (*ImportBatch, error) {
+	if s.read.Imports == nil {
+		return nil, errNotImplemented("imports")
+	}
+	var last *ImportBatch
+	for after := int64(0); ; {
+		bs, err := s.read.Imports.ImportBatches(r.Context(), after, MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		if len(bs) == 0 {
+			return last, nil
+		}
+		last = &bs[len(bs)-1]
+		if len(bs) < MaxPageSize {
+			return last, nil
+		}
+		after = last.ID
+	}
+}
+
+// verifyMemo keeps the last verification with the data version it saw:
+// the dashboard shows it on every visit, and the database has not changed
+// while the version has not.
+type verifyMemo struct {
+	mu      sync.Mutex
+	version int64
+	res     *VerifyResult
+}
+
+// verifyCached verifies the database, or returns the last result when
+// nothing was committed since (without a Versioner, it always verifies).
+func (s *Server) verifyCached(r *http.Request) (*VerifyResult, error) {
+	if s.read.Verifier == nil {
+		return nil, errNotImplemented("verify")
+	}
+	version, versioned := int64(0), false
+	if vr := s.read.Versioner; vr != nil && !s.cfg.NoCache {
+		v, err := vr.DataVersion(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		version, versioned = v, true
+	}
+	s.verified.mu.Lock()
+	defer s.verified.mu.Unlock()
+	if versioned && s.verified.res != nil && s.verified.version == version {
+		return s.verified.res, nil
+	}
+	res, err := s.read.Verifier.Verify(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	s.verified.version, s.verified.res = version, &res
+	return &res, nil
+}
