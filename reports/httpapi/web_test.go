@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -192,4 +194,28 @@ func TestWebDownloads(t *testing.T) {
 	if status != 400 {
 		t.Errorf("format=pdf: %d, want 400", status)
 	}
+}
+
+// TestWebAdjustmentEntry: a prior-period adjustment says which period it
+// adjusts and links to what that period's statement counted and to the
+// statement it is booked in.
+func TestWebAdjustmentEntry(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.rw.Post(context.Background(), []ledger.Entry{{Key: ledger.Key{Source: "run", ExternalID: "openai-microsoft:openai-share-to-microsoft:2026-02:2"},
+		Date: ledger.Date{Year: 2026, Month: 3, Day: 1}, Description: "prior-period adjustment",
+		Meta: map[string]string{"contract": "openai-microsoft", "rule": "openai-share-to-microsoft", "period": "2026-02", "booked_in": "2026-03", "kind": "adjustment", "base_delta": "1000000"},
+		Postings: []ledger.Posting{
+			{Account: ledger.ShareExpenseAccount("openai", "microsoft", "openai-microsoft"), Amount: usd("200000.00"), Currency: "USD"},
+			{Account: ledger.SharePayableAccount("openai", "microsoft", "openai-microsoft"), Amount: usd("-200000.00"), Currency: "USD"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := webGet(t, e, "/web/entries/4")
+	if status != 200 {
+		t.Fatalf("entry 4: %d", status)
+	}
+	mustContain(t, "/web/entries/4", body,
+		`<a href="/web/contracts/openai-microsoft/statements/2026-03">← Statement openai-microsoft 2026-03</a>
+<a href="/web/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft">Events of openai-share-to-microsoft in 2026-02</a>`,
+		`<p id="no-events">This entry adjusts 2026-02 after it was booked (base changed by 1,000,000): usage imported later (late events, flagged late on their import) or corrected. The events the statement of 2026-02 counted are the <a href="/web/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft">events of rule openai-share-to-microsoft in 2026-02</a>; the adjustment is listed in the <a href="/web/contracts/openai-microsoft/statements/2026-03">statement of 2026-03</a>.</p>`)
 }
