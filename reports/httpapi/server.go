@@ -103,11 +103,21 @@ func New(cfg Config) *Server {
 			http.Redirect(w, r, APIPrefix, http.StatusMovedPermanently)
 			return
 		}
-		s.writeError(w, r, ledger.Errorf(ledger.ENOTFOUND, "no such path: %s", r.URL.Path))
+		err := ledger.Errorf(ledger.ENOTFOUND, "no such path: %s", r.URL.Path)
+		if isAPIPath(r.URL.Path) {
+			s.writeError(w, r, err)
+			return
+		}
+		s.webError(w, r, err) // a page for people, not JSON
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.setAllow(w, r)
-		s.writeError(w, r, ledger.Errorf(EMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path))
+		err := ledger.Errorf(EMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path)
+		if isAPIPath(r.URL.Path) {
+			s.writeError(w, r, err)
+			return
+		}
+		s.webError(w, r, err)
 	})
 	s.cache = newRespCache()
 	s.routes = map[string]*routeDef{}
@@ -121,6 +131,12 @@ func New(cfg Config) *Server {
 	}
 	s.ready.Store(true)
 	return s
+}
+
+// isAPIPath reports whether path is the API's (JSON errors) rather than
+// the web view's (HTML error pages).
+func isAPIPath(path string) bool {
+	return path == APIPrefix || strings.HasPrefix(path, APIPrefix+"/") || path == "/healthz" || path == "/metrics"
 }
 
 // setAllow lists the methods of the route that matches r's path.

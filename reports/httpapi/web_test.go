@@ -219,3 +219,19 @@ func TestWebAdjustmentEntry(t *testing.T) {
 <a href="/web/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft">Events of openai-share-to-microsoft in 2026-02</a>`,
 		`<p id="no-events">This entry adjusts 2026-02 after it was booked (base changed by 1,000,000): usage imported later (late events, flagged late on their import) or corrected. The events the statement of 2026-02 counted are the <a href="/web/contracts/openai-microsoft/statements/2026-02/events?rule=openai-share-to-microsoft">events of rule openai-share-to-microsoft in 2026-02</a>; the adjustment is listed in the <a href="/web/contracts/openai-microsoft/statements/2026-03">statement of 2026-03</a>.</p>`)
 }
+
+// TestWebNotFound: an unknown address outside the API is an HTML page with
+// a way back; under /api/v1 it stays JSON.
+func TestWebNotFound(t *testing.T) {
+	e := newEnv(t)
+	status, h, body := webGet(t, e, "/web/nothing")
+	if status != 404 || h.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("/web/nothing: %d %s", status, h.Get("Content-Type"))
+	}
+	mustContain(t, "/web/nothing", body, `<p class="error">not_found: no such path: /web/nothing</p>
+<p><a href="/">Back to the dashboard</a></p>`)
+	status, h, body = webGet(t, e, "/api/v1/nothing")
+	if status != 404 || h.Get("Content-Type") != "application/json" || strings.TrimSpace(body) != `{"error":{"code":"not_found","message":"no such path: /api/v1/nothing"}}` {
+		t.Errorf("/api/v1/nothing: %d %s %s", status, h.Get("Content-Type"), body)
+	}
+}
