@@ -56,6 +56,11 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		if dir, err = os.MkdirTemp("", "revshare-demo-"); err != nil {
 			return err
 		}
+		// The temp folder goes when the demo stops (--db keeps a demo).
+		defer func() {
+			m.Close()
+			os.RemoveAll(dir)
+		}()
 		m.DBPath = filepath.Join(dir, "revshare.db")
 	} else if _, err := os.Stat(m.DBPath); err == nil {
 		return fmt.Errorf("demo: %s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
@@ -136,7 +141,11 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	money := func(x decimal.Decimal) string { return ledger.FormatMoneyGrouped(x, c.Currency) }
 	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", money(consumed), money(remaining), money(*share.Cap.Total))
 	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", money(lastShare), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
-	fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
+	if explicitDB(m) {
+		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
+	} else {
+		fmt.Fprintf(m.Stdout, "\nthe demo's temporary folder is removed when it stops; to keep the book: revshare demo --db demo.db\n")
+	}
 	if o.noServe {
 		return nil
 	}
@@ -144,7 +153,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "serving the REST API and web view on http://%s/\nauditor token for this demo (the web view asks for it once): %s\n", o.addr, secret)
+	fmt.Fprintf(m.Stdout, "auditor token for this demo (the web view asks for it once): %s\n", secret)
 	return runServe(ctx, m, serveOptions{addr: o.addr, level: "info"})
 }
 

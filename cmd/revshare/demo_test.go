@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,5 +23,23 @@ func TestDemo(t *testing.T) {
 	}
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
 		t.Errorf("verify: %s", got)
+	}
+}
+
+// TestDemoRemovesItsTempFolder: without --db the demo builds its book in a
+// temporary folder and removes it when it stops.
+func TestDemoRemovesItsTempFolder(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Chdir(t.TempDir())
+	out, errOut, err := runCLI(t, "demo", "--no-serve")
+	if err != nil {
+		t.Fatalf("%v %s", err, errOut)
+	}
+	if !strings.HasSuffix(out, "\nthe demo's temporary folder is removed when it stops; to keep the book: revshare demo --db demo.db\n") {
+		t.Errorf("demo output ends:\n%s", out[max(0, len(out)-300):])
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the demo left %s behind", left[0].Name())
 	}
 }

@@ -112,9 +112,32 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	if o.out == "" {
 		return export.Write(m.Stdout, format, src, opts)
 	}
-	return writeFileAtomically(o.out, func(w io.Writer) error {
-		return export.Write(w, format, src, opts)
-	})
+	// With -o, standard output is free: say what was written.
+	var n int
+	var first, last ledger.Date
+	counted := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
+		return src(from, to, func(e *ledger.Entry) error {
+			if n == 0 || e.Date.Before(first) {
+				first = e.Date
+			}
+			if e.Date.After(last) {
+				last = e.Date
+			}
+			n++
+			return fn(e)
+		})
+	}
+	if err := writeFileAtomically(o.out, func(w io.Writer) error {
+		return export.Write(w, format, counted, opts)
+	}); err != nil {
+		return err
+	}
+	span := ""
+	if n > 0 {
+		span = fmt.Sprintf(" dated %s to %s", first, last)
+	}
+	_, err = fmt.Fprintf(m.Stdout, "wrote %s: %s journal, %d entries%s\n", o.out, format, n, span)
+	return err
 }
 
 // closedCheckpoints returns the dates to assert balances at: every close

@@ -52,6 +52,8 @@ type importSummary struct {
 	Late       int    `json:"late"`
 	Entries    int    `json:"entries"`
 	Rejects    string `json:"rejects_file,omitempty"`
+	// SameAs is the earlier batch of a file with the same content.
+	SameAs *sqlite.ImportBatch `json:"same_as_batch,omitempty"`
 }
 
 type importUsageOptions struct {
@@ -196,11 +198,60 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if rejects != nil && rejects.n > 0 {
 		sum.Rejects = rejects.path
 	}
-	if o.format == "json" {
-		return writeJSON(m.Stdout, sum)
+	if res.Duplicates > 0 && res.BatchID > 0 {
+		if sum.SameAs, err = earlierBatch(ctx, db, res.BatchID); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(m.Stdout, sum.line())
+	if o.format == "json" {
+		err = writeJSON(m.Stdout, sum)
+	} else {
+		_, err = fmt.Fprintln(m.Stdout, sum.line())
+	}
+	if err != nil {
+		return err
+	}
+	if b := sum.SameAs; b != nil {
+		fmt.Fprintf(m.Stderr, "revshare: note: %s has the same content as batch %d (%s, imported %s): its events were imported then\n",
+			path, b.ID, b.FileName, b.StartedAt.UTC().Format(time.RFC3339))
+	} else if res.Duplicates == res.Rows && res.Rows > 0 {
+		fmt.Fprintf(m.Stderr, "revshare: note: every row of %s was imported before (same source and event_id): nothing new\n", path)
+	}
+	if sum.Rejected > 0 {
+		// The good rows are posted; a script must still notice the rest.
+		return &partialError{fmt.Sprintf("%d of %d rows rejected and not imported: they are in %s with the reason on each line; fix them and import them again (exit status 3)",
+			sum.Rejected, sum.Rows, sum.Rejects)}
+	}
 	return nil
+}
+
+// earlierBatch returns the complete usage batch before batch id whose file
+// had the same SHA-256, or nil.
+func earlierBatch(ctx context.Context, db *sqlite.DB, id int64) (*sqlite.ImportBatch, error) {
+	var all []sqlite.ImportBatch
+	for after := int64(0); ; {
+		page, err := db.Imports(ctx, after, sqlite.MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < sqlite.MaxPageSize || page[len(page)-1].ID >= id {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	var sha string
+	for _, b := range all {
+		if b.ID == id {
+			sha = b.SHA256
+		}
+	}
+	for _, b := range all {
+		if b.ID < id && b.Kind == "usage" && b.Status == "complete" && sha != "" && b.SHA256 == sha {
+			return &b, nil
+		}
+	}
+	return nil, nil
 }
 
 // line is the one-line summary every import prints.

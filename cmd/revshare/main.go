@@ -29,8 +29,30 @@ func main() {
 	m.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "revshare: "+oneLine(err.Error()))
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// Exit statuses: 0 success, 1 an error (nothing done unless the message
+// says otherwise), 3 done in part (import usage --allow-partial rejected
+// rows: the good ones are posted).
+const (
+	exitError   = 1
+	exitPartial = 3
+)
+
+// partialError is a command that did part of its work: its message is
+// printed as the error line and the exit status is exitPartial.
+type partialError struct{ msg string }
+
+func (e *partialError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var pe *partialError
+	if errors.As(err, &pe) {
+		return exitPartial
+	}
+	return exitError
 }
 
 // Main holds what every sub-command shares: where to write, which database,

@@ -76,3 +76,19 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Errorf("help or version created a database")
 	}
 }
+
+// TestExportToFileSaysWhatItWrote: with -o, stdout names the file, the
+// format and the entries written.
+func TestExportToFileSaysWhatItWrote(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "e.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	out := filepath.Join(t.TempDir(), "book.journal")
+	got := cli(t, db, "export", "hledger", "-o", out)
+	if want := "wrote " + out + ": hledger journal, 4 entries dated 2026-01-10 to 2026-02-20\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if b, err := os.ReadFile(out); err != nil || len(b) == 0 {
+		t.Errorf("journal: %v, %d bytes", err, len(b))
+	}
+}

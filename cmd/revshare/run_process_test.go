@@ -419,7 +419,7 @@ func TestConcurrentImportsAndRuns(t *testing.T) {
 	}
 	var imports []struct {
 		ID       int64  `json:"id"`
-		FileName string `json:"file_name"`
+		FileName string `json:"file"`
 	}
 	if err := json.Unmarshal([]byte(cliProcess(t, db, "import", "list", "--format", "json")), &imports); err != nil {
 		t.Fatal(err)

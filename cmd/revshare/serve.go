@@ -98,6 +98,11 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "serving http://%s/ (web view) and http://%s%s (REST API); Ctrl-C stops\n", ln.Addr(), ln.Addr(), httpapi.APIPrefix)
+	if n, err := liveTokens(ctx, rw); err != nil {
+		return err
+	} else if n == 0 {
+		fmt.Fprintf(m.Stderr, "revshare: note: no API token exists, so every request is refused (401); create one, in another shell: revshare --db %s token create --role auditor\n", m.DBPath)
+	}
 	return httpapi.Serve(ctx, ln, srv)
 }
 
@@ -159,4 +164,16 @@ func scenarioInvalid(err error) error {
 		ps[i] = fmt.Sprint(p)
 	}
 	return ledger.Errorf(ledger.EINVALID, "invalid scenario: %s", strings.Join(ps, "; "))
+}
+
+// liveTokens counts the tokens that are not revoked.
+func liveTokens(ctx context.Context, db *sqlite.DB) (int, error) {
+	ts, err := db.Tokens(ctx)
+	n := 0
+	for _, t := range ts {
+		if !t.Revoked() {
+			n++
+		}
+	}
+	return n, err
 }

@@ -12,13 +12,14 @@ import (
 
 func init() { register(newVerifyCommand) }
 
-// verifyResult is what `verify --format json` prints.
+// verifyResult is what `verify --format json` prints: the fields and names
+// of the REST API's GET /api/v1/verify.
 type verifyResult struct {
-	OK       bool   `json:"ok"`
-	Entries  int64  `json:"entries"`
-	HeadHash string `json:"chain_head"`
-	EntryID  int64  `json:"entry_id,omitempty"` // the first broken entry
-	Error    string `json:"error,omitempty"`
+	OK        bool   `json:"ok"`
+	Violation string `json:"violation,omitempty"` // the first violation found
+	EntryID   int64  `json:"entry_id,omitempty"`  // the entry it concerns, if any
+	Entries   int64  `json:"entries"`
+	HeadHash  string `json:"head_hash"`
 }
 
 func newVerifyCommand(m *Main) *cobra.Command {
@@ -65,7 +66,7 @@ func runVerify(ctx context.Context, m *Main, anchors []sqlite.Anchor, format str
 	if format == "json" {
 		out := verifyResult{OK: err == nil, Entries: res.Entries, HeadHash: res.HeadHash}
 		if ve != nil {
-			out.EntryID, out.Error = ve.EntryID, ve.Error()
+			out.EntryID, out.Violation = ve.EntryID, ve.Error()
 		}
 		if werr := writeJSON(m.Stdout, out); werr != nil {
 			return werr

@@ -16,7 +16,7 @@ type ImportBatch struct {
 	ID         int64     `json:"id"`
 	Kind       string    `json:"kind"` // usage | rates
 	Source     string    `json:"source"`
-	FileName   string    `json:"file_name"`
+	FileName   string    `json:"file"` // "file" as in the REST API
 	SHA256     string    `json:"sha256"`
 	Mode       string    `json:"mode"`   // all | partial
 	Status     string    `json:"status"` // running (or interrupted) | complete
