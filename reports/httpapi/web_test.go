@@ -104,7 +104,7 @@ func TestWebPages(t *testing.T) {
 <p>3 rows: 3 posted, 0 duplicates, 0 rejected, 0 late · complete</p>`,
 			`<tbody><tr><td><a href="/web/contracts/openai-microsoft/statements/2026-02">2026-02</a></td><td>final</td><td>openai → microsoft</td><td class="num">0.00</td></tr>
 <tr><td><a href="/web/contracts/openai-microsoft/statements/2026-03">2026-03</a></td><td>draft</td><td>openai → microsoft</td><td class="num">200.10</td></tr>`,
-			`<tr><td>openai-share-to-microsoft · total</td><td class="num">38,000,000,000.00</td><td class="num">200.10</td><td class="num">37,999,999,799.90</td><td>0.0%</td><td>never</td></tr>`,
+			`<tr><td>openai-share-to-microsoft · total</td><td class="num">38,000,000,000.00</td><td class="num">200.10</td><td class="num">37,999,999,799.90</td><td class="num"><meter min="0" max="100" value="0.0">0.0%</meter> 0.0%</td><td>never</td></tr>`,
 		}},
 		{"/web/contracts/openai-microsoft", []string{nav,
 			`<li aria-current="page">OpenAI / Microsoft revenue share (restructured)</li>`,
