@@ -69,6 +69,10 @@ type Line struct {
 	Total         decimal.Decimal            `json:"total"`
 	EventIDs      []int64                    `json:"event_ids,omitempty"`
 
+	// Splits holds a split rule's parts of Total (spec section 4 step 6),
+	// one per payee in the rule's order; nil for a rule with one payee.
+	Splits []SplitPart `json:"splits,omitempty"`
+
 	// RefundFloor is set when a negative gross was cut to give back no
 	// more than the rule had consumed before (section 4: obligation never
 	// below −total_to_date): it holds that total_to_date.
@@ -77,8 +81,30 @@ type Line struct {
 	RuleIndex int `json:"-"` // position of the rule in Contract.Rules
 }
 
-// CapLine is the state of one configured cap in one period.
+// SplitPart is one payee's part of a split rule's total for a period.
+type SplitPart struct {
+	Payee  string          `json:"payee"`
+	Share  decimal.Decimal `json:"share"`
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// Parts returns what the line books per payee: its Splits, or the whole
+// Total for its one payee.
+func (l *Line) Parts() []SplitPart {
+	if len(l.Splits) > 0 {
+		return l.Splits
+	}
+	return []SplitPart{{Payee: l.Payee, Share: decimal.NewFromInt(1), Amount: l.Total}}
+}
+
+// CapLine is the state of one configured cap in one period. A shared cap
+// (Shared set to its id) appears on each of its member rules' lines:
+// ConsumedBefore is what all its rules consumed in earlier periods of its
+// window plus what rules earlier in the contract's order consumed in this
+// period, Applied this rule's total, RemainingAfter the room left for the
+// rules after it.
 type CapLine struct {
+	Shared         string          `json:"shared,omitempty"`
 	Kind           CapKind         `json:"kind"`
 	Limit          decimal.Decimal `json:"limit"`
 	ConsumedBefore decimal.Decimal `json:"consumed_before"` // by the rule in earlier periods of the cap's window (0 for per_period)
@@ -423,8 +449,33 @@ type ruleState struct {
 	tierBase    decimal.Decimal // cumulative base within the tier window, before this period
 }
 
+// sharedState is what a shared cap's rules have consumed: in earlier
+// periods (total, and within the calendar year) and, while a period is
+// evaluated, by the rules evaluated so far in it.
+type sharedState struct {
+	cap         *SharedCap
+	limits      []CapLimit
+	year        int
+	totalToDate decimal.Decimal
+	yearToDate  decimal.Decimal
+	thisPeriod  decimal.Decimal
+}
+
+// consumedBefore is what the shared cap's window of kind has consumed
+// before the rule now evaluated: earlier periods of the window plus the
+// rules before it in this period.
+func (s *sharedState) consumedBefore(kind CapKind) decimal.Decimal {
+	switch kind {
+	case CapTotal:
+		return s.totalToDate.Add(s.thisPeriod)
+	case CapPerYear:
+		return s.yearToDate.Add(s.thisPeriod)
+	}
+	return s.thisPeriod
+}
+
 // evaluate applies section 4 to n periods from first. It is the only place
-// where gross, caps and minimums are computed.
+// where gross, caps, shared caps, minimums and splits are computed.
 func evaluate(c *Contract, first ledger.Period, n int, bases [][]decimal.Decimal) []Line {
 	state := make([]ruleState, len(c.Rules))
 	limits := make([][]CapLimit, len(c.Rules))
@@ -434,10 +485,30 @@ func evaluate(c *Contract, first ledger.Period, n int, bases [][]decimal.Decimal
 		ncaps += len(limits[i])
 		state[i].year = first.Year
 	}
+	shared := make([]sharedState, len(c.SharedCaps))
+	member := make([][]*sharedState, len(c.Rules)) // the shared caps of each rule, in contract order
+	for j := range c.SharedCaps {
+		sc := &c.SharedCaps[j]
+		shared[j] = sharedState{cap: sc, limits: sc.Caps(), year: first.Year}
+		for _, id := range sc.Rules {
+			for i := range c.Rules {
+				if c.Rules[i].ID == id {
+					member[i] = append(member[i], &shared[j])
+					ncaps += len(shared[j].limits)
+				}
+			}
+		}
+	}
 	lines := make([]Line, 0, n*len(c.Rules))
 	capLines := make([]CapLine, 0, n*ncaps)
 	p := first
 	for k := 0; k < n; k, p = k+1, p.Next() {
+		for j := range shared {
+			sh := &shared[j]
+			if p.Year != sh.year {
+				sh.year, sh.yearToDate = p.Year, decimal.Zero
+			}
+		}
 		for i := range c.Rules {
 			r := &c.Rules[i]
 			st := &state[i]
@@ -457,12 +528,51 @@ func evaluate(c *Contract, first ledger.Period, n int, bases [][]decimal.Decimal
 			ln := Line{Rule: r.ID, RuleIndex: i, Payer: r.Payer, Payee: r.Payee, Period: p, Base: base}
 			ln.Gross = c.gross(r, st, base)
 			start := len(capLines)
-			capLines = applyCaps(c, r, st, limits[i], &ln, capLines, lastOfYear(r, p))
+			capLines = applyCaps(r, st, limits[i], member[i], &ln, capLines, lastOfYear(r, p))
 			ln.Caps = capLines[start:len(capLines):len(capLines)]
+			ln.Splits = c.split(r, ln.Total)
 			lines = append(lines, ln)
+		}
+		for j := range shared {
+			sh := &shared[j]
+			sh.totalToDate = sh.totalToDate.Add(sh.thisPeriod)
+			sh.yearToDate = sh.yearToDate.Add(sh.thisPeriod)
+			sh.thisPeriod = decimal.Zero
 		}
 	}
 	return lines
+}
+
+// split divides a split rule's total between its payees (section 4 step
+// 6): each payee but the last gets round(total × share) with the contract's
+// rounding, the last gets the remainder, so the parts sum to the total
+// exactly. It returns nil for a rule with one payee.
+func (c *Contract) split(r *Rule, total decimal.Decimal) []SplitPart {
+	if len(r.Payees) == 0 {
+		return nil
+	}
+	parts := make([]SplitPart, len(r.Payees))
+	left := total
+	for i, sp := range r.Payees {
+		amt := left
+		if i < len(r.Payees)-1 {
+			amt = c.round(total.Mul(sp.Share))
+		}
+		left = left.Sub(amt)
+		parts[i] = SplitPart{Payee: sp.Party, Share: sp.Share, Amount: amt}
+	}
+	return parts
+}
+
+// round rounds x to the contract currency's minor units with the contract's
+// rounding mode: the one rounding of gross and of split parts.
+func (c *Contract) round(x decimal.Decimal) decimal.Decimal {
+	rounded, err := ledger.RoundMinor(x, c.Currency, c.Rounding)
+	if err != nil {
+		// Parse validated the currency and the rounding mode.
+		panic("contracts: " + err.Error())
+	}
+	return rounded
 }
 
 // gross computes rate × base, or the graduated tiers over the tier window's
@@ -480,12 +590,7 @@ func (c *Contract) gross(r *Rule, st *ruleState, base decimal.Decimal) decimal.D
 		g = graduated(r.Tiers, after).Sub(graduated(r.Tiers, prior))
 		st.tierBase = after
 	}
-	rounded, err := ledger.RoundMinor(g, c.Currency, c.Rounding)
-	if err != nil {
-		// Parse validated the currency and the rounding mode.
-		panic("contracts: " + err.Error())
-	}
-	return rounded
+	return c.round(g)
 }
 
 // graduated is the marginal-rate amount of a cumulative base x: the slice of
@@ -519,8 +624,9 @@ func lastOfYear(r *Rule, p ledger.Period) bool {
 }
 
 // applyCaps turns ln.Gross into the obligation and the minimum true-up,
-// appends one CapLine per configured cap and advances the rule's state.
-func applyCaps(c *Contract, r *Rule, st *ruleState, limits []CapLimit, ln *Line, capLines []CapLine, yearEnd bool) []CapLine {
+// appends one CapLine per configured cap (the rule's own, then each shared
+// cap it belongs to), and advances the rule's and the shared caps' state.
+func applyCaps(r *Rule, st *ruleState, limits []CapLimit, shared []*sharedState, ln *Line, capLines []CapLine, yearEnd bool) []CapLine {
 	consumed := func(kind CapKind) decimal.Decimal {
 		switch kind {
 		case CapTotal:
@@ -530,14 +636,29 @@ func applyCaps(c *Contract, r *Rule, st *ruleState, limits []CapLimit, ln *Line,
 		}
 		return decimal.Zero
 	}
-	// Each cap leaves room = limit − consumed before; the obligation is the
-	// least of gross and every room, and never below −total_to_date.
-	var rooms [3]decimal.Decimal
+	// Each cap leaves room = limit − consumed before: the rule's own caps
+	// against the rule's consumption (step 3), shared caps against all
+	// their rules' (step 5). The obligation is the least of gross and
+	// every room, and never below −total_to_date.
+	type capRoom struct {
+		line CapLine
+		room decimal.Decimal
+	}
+	caps := make([]capRoom, 0, len(limits)+3*len(shared))
+	for _, l := range limits {
+		before := consumed(l.Kind)
+		caps = append(caps, capRoom{CapLine{Kind: l.Kind, Limit: l.Limit, ConsumedBefore: before}, l.Limit.Sub(before)})
+	}
+	for _, sh := range shared {
+		for _, l := range sh.limits {
+			before := sh.consumedBefore(l.Kind)
+			caps = append(caps, capRoom{CapLine{Shared: sh.cap.ID, Kind: l.Kind, Limit: l.Limit, ConsumedBefore: before}, l.Limit.Sub(before)})
+		}
+	}
 	obligation := ln.Gross
-	for j, l := range limits {
-		rooms[j] = l.Limit.Sub(consumed(l.Kind))
-		if rooms[j].LessThan(obligation) {
-			obligation = rooms[j]
+	for _, c := range caps {
+		if c.room.LessThan(obligation) {
+			obligation = c.room
 		}
 	}
 	if floor := st.totalToDate.Neg(); obligation.LessThan(floor) {
@@ -545,40 +666,40 @@ func applyCaps(c *Contract, r *Rule, st *ruleState, limits []CapLimit, ln *Line,
 		consumed := st.totalToDate
 		ln.RefundFloor = &consumed
 	}
-	var bound [3]bool
-	for j := range limits {
-		bound[j] = rooms[j].LessThan(ln.Gross) && rooms[j].Equal(obligation)
+	for j := range caps {
+		caps[j].line.Bound = caps[j].room.LessThan(ln.Gross) && caps[j].room.Equal(obligation)
 	}
 	trueUp := decimal.Zero
 	if r.Minimum.PerYear != nil && yearEnd {
 		short := r.Minimum.PerYear.Sub(st.yearToDate.Add(obligation))
 		if short.Sign() > 0 {
 			trueUp = short
-			for j := range limits {
-				if left := rooms[j].Sub(obligation); left.LessThan(trueUp) {
+			for _, c := range caps {
+				if left := c.room.Sub(obligation); left.LessThan(trueUp) {
 					trueUp = left
 				}
 			}
 			if trueUp.Sign() < 0 {
 				trueUp = decimal.Zero
 			}
-			for j := range limits {
-				if trueUp.LessThan(short) && rooms[j].Sub(obligation).Equal(trueUp) {
-					bound[j] = true
+			for j, c := range caps {
+				if trueUp.LessThan(short) && c.room.Sub(obligation).Equal(trueUp) {
+					caps[j].line.Bound = true
 				}
 			}
 		}
 	}
 	total := obligation.Add(trueUp)
-	for j, l := range limits {
-		capLines = append(capLines, CapLine{
-			Kind: l.Kind, Limit: l.Limit, ConsumedBefore: consumed(l.Kind),
-			Applied: total, RemainingAfter: rooms[j].Sub(total), Bound: bound[j],
-		})
+	for _, c := range caps {
+		c.line.Applied, c.line.RemainingAfter = total, c.room.Sub(total)
+		capLines = append(capLines, c.line)
 	}
 	ln.Obligation, ln.MinimumTrueUp, ln.Total = obligation, trueUp, total
 	st.totalToDate = st.totalToDate.Add(total)
 	st.yearToDate = st.yearToDate.Add(total)
+	for _, sh := range shared {
+		sh.thisPeriod = sh.thisPeriod.Add(total)
+	}
 	return capLines
 }
 

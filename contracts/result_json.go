@@ -12,12 +12,18 @@ import (
 // ("200.00", "1852" in JPY), bases and breakdowns exactly as summed.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	type capJSON struct {
+		Shared         string  `json:"shared,omitempty"`
 		Kind           CapKind `json:"kind"`
 		Limit          string  `json:"limit"`
 		ConsumedBefore string  `json:"consumed_before"`
 		Applied        string  `json:"applied"`
 		RemainingAfter string  `json:"remaining_after"`
 		Bound          bool    `json:"bound"`
+	}
+	type splitJSON struct {
+		Payee  string `json:"payee"`
+		Share  string `json:"share"`
+		Amount string `json:"amount"`
 	}
 	type lineJSON struct {
 		Rule          string            `json:"rule"`
@@ -35,6 +41,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Total         string            `json:"total"`
 		EventIDs      []int64           `json:"event_ids,omitempty"`
 		RefundFloor   string            `json:"refund_floor,omitempty"`
+		Splits        []splitJSON       `json:"splits,omitempty"`
 	}
 	cur := ""
 	id := ""
@@ -67,10 +74,13 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 			Events: ln.Events, ByChannel: exact(ln.ByChannel), ByProduct: exact(ln.ByProduct), Gross: m(ln.Gross),
 			Caps: []capJSON{}, Obligation: m(ln.Obligation), MinimumTrueUp: m(ln.MinimumTrueUp), Total: m(ln.Total), EventIDs: ln.EventIDs}
 		for _, c := range ln.Caps {
-			lj.Caps = append(lj.Caps, capJSON{c.Kind, m(c.Limit), m(c.ConsumedBefore), m(c.Applied), m(c.RemainingAfter), c.Bound})
+			lj.Caps = append(lj.Caps, capJSON{c.Shared, c.Kind, m(c.Limit), m(c.ConsumedBefore), m(c.Applied), m(c.RemainingAfter), c.Bound})
 		}
 		if ln.RefundFloor != nil {
 			lj.RefundFloor = m(*ln.RefundFloor)
+		}
+		for _, sp := range ln.Splits {
+			lj.Splits = append(lj.Splits, splitJSON{sp.Payee, ledger.FormatAmount(sp.Share), m(sp.Amount)})
 		}
 		out.Lines = append(out.Lines, lj)
 	}

@@ -79,6 +79,7 @@ func AccountSegment(s string) string {
 //	expenses:revshare:<payer>:<payee>:<contract>      revenue share the payer owes
 //	liabilities:revshare:<payer>:<payee>:<contract>   what the payer owes the payee (credit = owed)
 //	assets:cash:<party>                               money paid out by a party
+//	assets:advances:<payer>:<payee>:<contract>        advances paid, not yet recouped
 func ReceivableAccount(seller, channel string) string {
 	return "assets:receivable:" + AccountSegment(seller) + ":" + AccountSegment(channel)
 }
@@ -100,3 +101,9 @@ func SharePayableAccount(payer, payee, contract string) string {
 
 // CashAccount is the cash a party pays from.
 func CashAccount(party string) string { return "assets:cash:" + AccountSegment(party) }
+
+// AdvanceAccount holds the recoupable advances payer paid payee under a
+// contract: debited when an advance is paid, credited as it is recouped.
+func AdvanceAccount(payer, payee, contract string) string {
+	return "assets:advances:" + AccountSegment(payer) + ":" + AccountSegment(payee) + ":" + AccountSegment(contract)
+}

@@ -54,7 +54,18 @@ type StatementInput struct {
 	Lines    []contracts.Line              // the engine's lines for Period
 	Bookings []Booking                     // run bookings dated in Period
 	Paid     map[[2]string]decimal.Decimal // {payer, payee} -> paid in Period
-	Opening  map[[2]string]decimal.Decimal // {payer, payee} -> booked less paid before Period
+	Opening  map[[2]string]decimal.Decimal // {payer, payee} -> booked less paid and recouped before Period
+	Recouped map[[2]string]decimal.Decimal // {payer, payee} -> advances recouped in Period
+	Advances []AdvanceFlow                 // the contract's advances dated on or before Period's last day
+}
+
+// AdvanceFlow is what the ledger holds for one advance as of a period.
+type AdvanceFlow struct {
+	ID, Payer, Payee string
+	Date             ledger.Date
+	Amount           decimal.Decimal
+	RecoupedBefore   decimal.Decimal // recoupments dated before the period
+	Recouped         decimal.Decimal // recoupments dated in the period
 }
 
 // BuildStatement assembles and seals a statement (spec section 5).
@@ -110,8 +121,11 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 				rl.TierWindow = string(r.TierWindow)
 			}
 		}
+		for _, sp := range l.Splits {
+			rl.Splits = append(rl.Splits, Split{Payee: sp.Payee, Share: ledger.FormatAmount(sp.Share), Amount: money(sp.Amount)})
+		}
 		for _, cl := range l.Caps {
-			rl.Caps = append(rl.Caps, CapLine{Kind: string(cl.Kind), Limit: money(cl.Limit), ConsumedBefore: money(cl.ConsumedBefore),
+			rl.Caps = append(rl.Caps, CapLine{Shared: cl.Shared, Kind: string(cl.Kind), Limit: money(cl.Limit), ConsumedBefore: money(cl.ConsumedBefore),
 				Applied: money(cl.Applied), RemainingAfter: money(cl.RemainingAfter), Binds: cl.Bound})
 		}
 		for _, b := range byRule[l.Rule] {
@@ -122,10 +136,25 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	}
 	// Adjustments are listed under their rule; a rule with adjustments but no
 	// line in this period (its window has ended) gets a line of its own.
+	// One item per rule and corrected period (spec section 4 step 8): the
+	// bookings of a split rule's payees, and of several runs, add up.
+	type adjKey struct{ rule, period string }
+	merged := map[adjKey]*Booking{}
+	var adjustments []*Booking
 	for _, b := range in.Bookings {
 		if b.Kind != "adjustment" {
 			continue
 		}
+		k := adjKey{b.Rule, b.Period}
+		if m := merged[k]; m != nil {
+			m.BaseDelta, m.Amount, m.Version = m.BaseDelta.Add(b.BaseDelta), m.Amount.Add(b.Amount), b.Version
+			continue
+		}
+		b := b
+		merged[k] = &b
+		adjustments = append(adjustments, &b)
+	}
+	for _, b := range adjustments {
 		i := ruleIndex(s.Rules, b.Rule)
 		if i < 0 {
 			s.Rules = append(s.Rules, RuleLine{Rule: b.Rule, Payer: b.Payer, Payee: b.Payee, Base: exact(decimal.Zero),
@@ -135,9 +164,14 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			i = len(s.Rules) - 1
 		}
 		s.Rules[i].Adjustments = append(s.Rules[i].Adjustments, Adjustment{Period: b.Period, BaseDelta: exact(b.BaseDelta),
-			ObligationDelta: money(b.Amount), Reason: adjustmentReason(b, exact), Entry: b.EntryID})
+			ObligationDelta: money(b.Amount), Reason: adjustmentReason(*b, exact), Entry: b.EntryID})
 	}
 	s.Pairs = pairs(c, in, cur)
+	for _, a := range in.Advances {
+		s.Advances = append(s.Advances, Advance{ID: a.ID, Payer: a.Payer, Payee: a.Payee, Date: a.Date.String(), Amount: money(a.Amount),
+			RecoupedBefore: money(a.RecoupedBefore), Recouped: money(a.Recouped),
+			UnrecoupedAfter: money(a.Amount.Sub(a.RecoupedBefore).Sub(a.Recouped))})
+	}
 	for _, a := range c.Amendments {
 		if !a.Date.After(in.Period.Last()) {
 			s.Amendments = append(s.Amendments, Amendment{Date: a.Date.String(), Note: a.Note})
@@ -173,14 +207,16 @@ func pairs(c *contracts.Contract, in StatementInput, cur string) []Pair {
 	seen := map[[2]string]bool{}
 	var keys [][2]string
 	for _, r := range c.Rules {
-		a, b := r.Payer, r.Payee
-		if order[b] < order[a] {
-			a, b = b, a
-		}
-		k := [2]string{a, b}
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+		for _, payee := range r.PayeeParties() {
+			a, b := r.Payer, payee
+			if order[b] < order[a] {
+				a, b = b, a
+			}
+			k := [2]string{a, b}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -199,7 +235,8 @@ func pairs(c *contracts.Contract, in StatementInput, cur string) []Pair {
 		a, b := k[0], k[1]
 		ab, ba := [2]string{a, b}, [2]string{b, a}
 		f := PairFlows{A: a, B: b, Booked: booked[ab], ReverseBook: booked[ba],
-			Paid: in.Paid[ab].Sub(in.Paid[ba]), Opening: in.Opening[ab].Sub(in.Opening[ba])}
+			Paid: in.Paid[ab].Sub(in.Paid[ba]), Opening: in.Opening[ab].Sub(in.Opening[ba]),
+			Recouped: in.Recouped[ab].Sub(in.Recouped[ba]), HasAdvances: len(c.Advances) > 0 || len(in.Recouped) > 0}
 		out = append(out, NewPair(f, true, cur))
 	}
 	return out

@@ -56,7 +56,7 @@ func (s *Statement) renderCSV(w io.Writer) error {
 	cw.Write([]string{"contract", "period", "status", "section", "rule", "item", "value"})
 	for _, r := range s.Rules {
 		row("rule", r.Rule, "payer", r.Payer)
-		row("rule", r.Rule, "payee", r.Payee)
+		row("rule", r.Rule, "payee", r.PayeeText())
 		row("rule", r.Rule, "rate", r.Rate)
 		row("rule", r.Rule, "base", r.Base)
 		row("rule", r.Rule, "events", strconv.Itoa(r.Events))
@@ -68,17 +68,25 @@ func (s *Statement) renderCSV(w io.Writer) error {
 		}
 		row("rule", r.Rule, "gross", r.Gross)
 		for _, c := range r.Caps {
-			row("cap", r.Rule, c.Kind+":limit", c.Limit)
-			row("cap", r.Rule, c.Kind+":consumed_before", c.ConsumedBefore)
-			row("cap", r.Rule, c.Kind+":applied", c.Applied)
-			row("cap", r.Rule, c.Kind+":remaining_after", c.RemainingAfter)
-			row("cap", r.Rule, c.Kind+":binds", strconv.FormatBool(c.Binds))
+			kind := c.Kind
+			if c.Shared != "" {
+				kind = "shared:" + c.Shared + ":" + c.Kind
+			}
+			row("cap", r.Rule, kind+":limit", c.Limit)
+			row("cap", r.Rule, kind+":consumed_before", c.ConsumedBefore)
+			row("cap", r.Rule, kind+":applied", c.Applied)
+			row("cap", r.Rule, kind+":remaining_after", c.RemainingAfter)
+			row("cap", r.Rule, kind+":binds", strconv.FormatBool(c.Binds))
 		}
 		if r.RefundFloor != "" {
 			row("rule", r.Rule, "refund_floor", r.RefundFloor)
 		}
 		row("rule", r.Rule, "obligation", r.Obligation)
 		row("rule", r.Rule, "minimum_true_up", r.MinimumTrueUp)
+		for _, sp := range r.Splits {
+			row("split", r.Rule, sp.Payee+":share", sp.Share)
+			row("split", r.Rule, sp.Payee+":amount", sp.Amount)
+		}
 		for _, a := range r.Adjustments {
 			row("adjustment", r.Rule, a.Period+":base_delta", a.BaseDelta)
 			row("adjustment", r.Rule, a.Period+":obligation_delta", a.ObligationDelta)
@@ -91,7 +99,19 @@ func (s *Statement) renderCSV(w io.Writer) error {
 		row("pair", name, "net", p.Net)
 		row("pair", name, "opening_balance", p.OpeningBalance)
 		row("pair", name, "payments", p.Payments)
+		if p.Recouped != "" {
+			row("pair", name, "recouped", p.Recouped)
+		}
 		row("pair", name, "closing_balance", p.ClosingBalance)
+	}
+	for _, a := range s.Advances {
+		row("advance", a.ID, "payer", a.Payer)
+		row("advance", a.ID, "payee", a.Payee)
+		row("advance", a.ID, "date", a.Date)
+		row("advance", a.ID, "amount", a.Amount)
+		row("advance", a.ID, "recouped_before", a.RecoupedBefore)
+		row("advance", a.ID, "recouped", a.Recouped)
+		row("advance", a.ID, "unrecouped_after", a.UnrecoupedAfter)
 	}
 	row("statement", "", "hash", s.Hash)
 	cw.Flush()
@@ -147,7 +167,7 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.Title(), s.Period.Label, s.Status)
 	fmt.Fprintf(&b, "Contract `%s` version %d · %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Days(), s.Currency)
 	for _, r := range s.Rules {
-		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", r.Rule, r.Payer, r.Payee)
+		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", r.Rule, r.Payer, r.PayeeText())
 		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")
 		fmt.Fprintf(&b, "| base (%s) | %s |\n", eventsText(r.Events), r.Base)
 		for _, c := range r.BaseByChannel {
@@ -163,22 +183,38 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 			if c.Binds {
 				bind = " **binds**"
 			}
-			fmt.Fprintf(&b, "| cap %s%s: limit %s, consumed before %s, applied %s | remaining %s |\n", c.Kind, bind, c.Limit, c.ConsumedBefore, c.Applied, c.RemainingAfter)
+			fmt.Fprintf(&b, "| cap %s%s: limit %s, consumed before %s, applied %s | remaining %s |\n", c.Name(), bind, c.Limit, c.ConsumedBefore, c.Applied, c.RemainingAfter)
 		}
 		if r.RefundFloor != "" {
 			fmt.Fprintf(&b, "| refund limited to the %s consumed before | |\n", r.RefundFloor)
 		}
 		fmt.Fprintf(&b, "| obligation | %s |\n", r.Obligation)
 		fmt.Fprintf(&b, "| minimum true-up | %s |\n", r.MinimumTrueUp)
+		for _, sp := range r.Splits {
+			fmt.Fprintf(&b, "| · split to %s (share %s) | %s |\n", sp.Payee, sp.Share, sp.Amount)
+		}
 		for _, a := range r.Adjustments {
 			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d): %s | %s |\n", a.Period, a.BaseDelta, a.Entry, a.Reason, a.ObligationDelta)
 		}
 		b.WriteString("\n")
 	}
-	if len(s.Pairs) > 0 {
+	if len(s.Pairs) > 0 && s.HasRecouped() {
+		b.WriteString("## Settlement\n\n| payer → payee | obligations | reverse | net | opening | payments | recouped | closing (due) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, p := range s.Pairs {
+			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s | %s |\n", p.Payer, p.Payee, p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.Recouped, p.ClosingBalance)
+		}
+		b.WriteString("\n")
+	} else if len(s.Pairs) > 0 {
 		b.WriteString("## Settlement\n\n| payer → payee | obligations | reverse | net | opening | payments | closing (due) |\n|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range s.Pairs {
 			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s |\n", p.Payer, p.Payee, p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.ClosingBalance)
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Advances) > 0 {
+		b.WriteString("## Advances\n\n| advance | payer → payee | date | amount | recouped before | recouped | unrecouped after |\n|---|---|---|---:|---:|---:|---:|\n")
+		for _, a := range s.Advances {
+			fmt.Fprintf(&b, "| %s | %s → %s | %s | %s | %s | %s | %s |\n", a.ID, a.Payer, a.Payee, a.Date, a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter)
 		}
 		b.WriteString("\n")
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
@@ -25,6 +26,7 @@ type Statement struct {
 	Currency        string      `json:"currency"`
 	Rules           []RuleLine  `json:"rules"`
 	Pairs           []Pair      `json:"pairs"`
+	Advances        []Advance   `json:"advances,omitempty"` // with advances: those dated on or before the period's last day
 	Amendments      []Amendment `json:"amendments"`
 	Hash            string      `json:"hash"`
 
@@ -96,9 +98,41 @@ type RuleLine struct {
 	Obligation    string       `json:"obligation"`
 	RefundFloor   string       `json:"refund_floor,omitempty"` // set when a refund was cut to give back no more than this, consumed before
 	MinimumTrueUp string       `json:"minimum_true_up"`
+	Splits        []Split      `json:"splits,omitempty"` // a split rule's parts of obligation + minimum true-up
 	Adjustments   []Adjustment `json:"adjustments"`
 	Entries       []int64      `json:"entries"`   // journal entries booked in this period for this rule
 	EventIDs      []int64      `json:"event_ids"` // the events behind the base
+}
+
+// PayeeText is the rule's payee, or a split rule's payees joined by ", ".
+func (r RuleLine) PayeeText() string {
+	if len(r.Splits) == 0 {
+		return r.Payee
+	}
+	names := make([]string, len(r.Splits))
+	for i, sp := range r.Splits {
+		names[i] = sp.Payee
+	}
+	return strings.Join(names, ", ")
+}
+
+// Name is the cap's kind, preceded by "shared <id> " for a shared cap.
+func (c CapLine) Name() string {
+	if c.Shared == "" {
+		return c.Kind
+	}
+	return "shared " + c.Shared + " " + c.Kind
+}
+
+// HasRecouped reports whether the pairs carry recoupments (the contract has
+// advances).
+func (s *Statement) HasRecouped() bool {
+	for _, p := range s.Pairs {
+		if p.Recouped != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Tier is one graduated rate band.
@@ -116,12 +150,33 @@ type Breakdown struct {
 // CapLine shows one cap: where it stood before the period, what the period
 // consumed, what remains, and whether it bound (cut the obligation) here.
 type CapLine struct {
-	Kind           string `json:"kind"` // total | per_year | per_period
+	Shared         string `json:"shared,omitempty"` // a shared cap's id
+	Kind           string `json:"kind"`             // total | per_year | per_period
 	Limit          string `json:"limit"`
 	ConsumedBefore string `json:"consumed_before"`
 	Applied        string `json:"applied"`
 	RemainingAfter string `json:"remaining_after"`
 	Binds          bool   `json:"binds"`
+}
+
+// Split is one payee's part of a split rule's total for the period.
+type Split struct {
+	Payee  string `json:"payee"`
+	Share  string `json:"share"`
+	Amount string `json:"amount"`
+}
+
+// Advance is one recoupable advance as of the statement's period:
+// unrecouped_after = amount − recouped_before − recouped.
+type Advance struct {
+	ID              string `json:"id"`
+	Payer           string `json:"payer"`
+	Payee           string `json:"payee"`
+	Date            string `json:"date"`
+	Amount          string `json:"amount"`
+	RecoupedBefore  string `json:"recouped_before"`
+	Recouped        string `json:"recouped"`
+	UnrecoupedAfter string `json:"unrecouped_after"`
 }
 
 // Adjustment is a prior-period adjustment booked in this statement's period.
@@ -142,6 +197,7 @@ type Pair struct {
 	Net                string `json:"net"`
 	OpeningBalance     string `json:"opening_balance"`
 	Payments           string `json:"payments"`
+	Recouped           string `json:"recouped,omitempty"` // with advances: recouped from payer's obligations to payee in the period
 	ClosingBalance     string `json:"closing_balance"`
 }
 
@@ -160,6 +216,10 @@ type PairFlows struct {
 	ReverseBook decimal.Decimal // the same B→A
 	Paid        decimal.Decimal // payments A→B in the period, less payments B→A
 	Opening     decimal.Decimal // net payable A→B at the period's start (negative: B owes A)
+	// Recouped is what advances A paid B recouped in the period, less what
+	// advances B paid A recouped; shown when HasAdvances.
+	Recouped    decimal.Decimal
+	HasAdvances bool
 }
 
 // NewPair orients a pair so that the payer is the party whose obligations
@@ -167,16 +227,21 @@ type PairFlows struct {
 // when aFirst), and fills every figure in the contract's currency.
 func NewPair(f PairFlows, aFirst bool, currency string) Pair {
 	if f.ReverseBook.GreaterThan(f.Booked) || (f.ReverseBook.Equal(f.Booked) && !aFirst) {
-		f = PairFlows{A: f.B, B: f.A, Booked: f.ReverseBook, ReverseBook: f.Booked, Paid: f.Paid.Neg(), Opening: f.Opening.Neg()}
+		f = PairFlows{A: f.B, B: f.A, Booked: f.ReverseBook, ReverseBook: f.Booked, Paid: f.Paid.Neg(), Opening: f.Opening.Neg(),
+			Recouped: f.Recouped.Neg(), HasAdvances: f.HasAdvances}
 	}
 	net := f.Booked.Sub(f.ReverseBook)
-	closing := f.Opening.Add(net).Sub(f.Paid)
+	closing := f.Opening.Add(net).Sub(f.Paid).Sub(f.Recouped)
 	m := func(x decimal.Decimal) string { return ledger.FormatMoney(x, currency) }
-	return Pair{
+	p := Pair{
 		Payer: f.A, Payee: f.B,
 		Obligations: m(f.Booked), ReverseObligations: m(f.ReverseBook), Net: m(net),
 		OpeningBalance: m(f.Opening), Payments: m(f.Paid), ClosingBalance: m(closing),
 	}
+	if f.HasAdvances {
+		p.Recouped = m(f.Recouped)
+	}
+	return p
 }
 
 // Seal computes the statement's hash over its canonical JSON without the

@@ -17,28 +17,35 @@ func TestNewPairOrientation(t *testing.T) {
 		want   Pair
 	}{
 		{
+			name: "advances recouped: closing = opening + net - payments - recouped, signed by the orientation",
+			flows: PairFlows{A: "openai", B: "microsoft", Booked: dec("1"), ReverseBook: dec("5"), Paid: dec("-2"), Opening: dec("-3"),
+				Recouped: dec("-1.50"), HasAdvances: true},
+			aFirst: true,
+			want:   Pair{"microsoft", "openai", "5.00", "1.00", "4.00", "3.00", "2.00", "1.50", "3.50"},
+		},
+		{
 			name:   "A owes more: A is the payer",
 			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("20"), ReverseBook: dec("4"), Paid: dec("0"), Opening: dec("0")},
 			aFirst: true,
-			want:   Pair{"openai", "microsoft", "20.00", "4.00", "16.00", "0.00", "0.00", "16.00"},
+			want:   Pair{"openai", "microsoft", "20.00", "4.00", "16.00", "0.00", "0.00", "", "16.00"},
 		},
 		{
 			name:   "B owes more: the pair turns around, signs of paid and opening too",
 			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("1"), ReverseBook: dec("5"), Paid: dec("-2"), Opening: dec("-3")},
 			aFirst: true,
-			want:   Pair{"microsoft", "openai", "5.00", "1.00", "4.00", "3.00", "2.00", "5.00"},
+			want:   Pair{"microsoft", "openai", "5.00", "1.00", "4.00", "3.00", "2.00", "", "5.00"},
 		},
 		{
 			name:   "a tie keeps the order of parties",
 			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("0"), ReverseBook: dec("0"), Paid: dec("0"), Opening: dec("7")},
 			aFirst: true,
-			want:   Pair{"openai", "microsoft", "0.00", "0.00", "0.00", "7.00", "0.00", "7.00"},
+			want:   Pair{"openai", "microsoft", "0.00", "0.00", "0.00", "7.00", "0.00", "", "7.00"},
 		},
 		{
 			name:   "a tie with B first in parties",
 			flows:  PairFlows{A: "openai", B: "microsoft", Booked: dec("0"), ReverseBook: dec("0"), Paid: dec("0"), Opening: dec("7")},
 			aFirst: false,
-			want:   Pair{"microsoft", "openai", "0.00", "0.00", "0.00", "-7.00", "0.00", "-7.00"},
+			want:   Pair{"microsoft", "openai", "0.00", "0.00", "0.00", "-7.00", "0.00", "", "-7.00"},
 		},
 	}
 	for _, tt := range tests {

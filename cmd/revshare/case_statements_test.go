@@ -265,10 +265,37 @@ func checkPairs(t *testing.T, s reports.Statement, closing map[string]string) {
 	dec := decimal.RequireFromString
 	booked := map[[2]string]decimal.Decimal{}
 	for _, r := range s.Rules {
+		if len(r.Splits) > 0 {
+			// A split rule books each payee's part; its parts sum to the
+			// rule's obligation and true-up.
+			sum := decimal.Zero
+			for _, sp := range r.Splits {
+				k := [2]string{r.Payer, sp.Payee}
+				booked[k] = booked[k].Add(dec(sp.Amount))
+				sum = sum.Add(dec(sp.Amount))
+			}
+			if want := dec(r.Obligation).Add(dec(r.MinimumTrueUp)); !sum.Equal(want) {
+				t.Errorf("%s %s: splits sum to %s, obligation + true-up %s", s.Period.Label, r.Rule, sum, want)
+			}
+			if len(r.Adjustments) > 0 {
+				t.Errorf("%s %s: a case with adjustments on a split rule needs per-payee checks", s.Period.Label, r.Rule)
+			}
+			continue
+		}
 		k := [2]string{r.Payer, r.Payee}
 		booked[k] = booked[k].Add(dec(r.Obligation)).Add(dec(r.MinimumTrueUp))
 		for _, a := range r.Adjustments {
 			booked[k] = booked[k].Add(dec(a.ObligationDelta))
+		}
+	}
+	// What the advances recouped in the period, per payer and payee, from
+	// the statement's advances list.
+	recouped := map[[2]string]decimal.Decimal{}
+	for _, a := range s.Advances {
+		k := [2]string{a.Payer, a.Payee}
+		recouped[k] = recouped[k].Add(dec(a.Recouped))
+		if got, want := dec(a.UnrecoupedAfter), dec(a.Amount).Sub(dec(a.RecoupedBefore)).Sub(dec(a.Recouped)); !got.Equal(want) {
+			t.Errorf("%s advance %s: unrecouped_after %s, amount - recouped_before - recouped = %s", s.Period.Label, a.ID, got, want)
 		}
 	}
 	m := func(d decimal.Decimal) string { return ledger.FormatMoney(d, s.Currency) }
@@ -283,7 +310,11 @@ func checkPairs(t *testing.T, s reports.Statement, closing map[string]string) {
 		eq("obligations", p.Obligations, m(out))
 		eq("reverse_obligations", p.ReverseObligations, m(back))
 		eq("net", p.Net, m(out.Sub(back)))
-		eq("closing_balance", p.ClosingBalance, m(dec(p.OpeningBalance).Add(dec(p.Net)).Sub(dec(p.Payments))))
+		rec := recouped[[2]string{p.Payer, p.Payee}].Sub(recouped[[2]string{p.Payee, p.Payer}])
+		if p.Recouped != "" || !rec.IsZero() {
+			eq("recouped", p.Recouped, m(rec))
+		}
+		eq("closing_balance", p.ClosingBalance, m(dec(p.OpeningBalance).Add(dec(p.Net)).Sub(dec(p.Payments)).Sub(rec)))
 		opening := decimal.Zero
 		if c, ok := closing[p.Payer+" "+p.Payee]; ok {
 			opening = dec(c)

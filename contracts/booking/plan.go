@@ -40,6 +40,25 @@ type Computed struct {
 	Period ledger.Period
 	Base   decimal.Decimal // the rule's base for the period
 	Amount decimal.Decimal // obligation + minimum true-up
+
+	// Parts, when set, splits Amount between several payees (a split
+	// rule); Payee is then ignored. Each part is booked between Payer and
+	// its payee.
+	Parts []Part
+}
+
+// Part is one payee's part of a split rule's amount.
+type Part struct {
+	Payee  string
+	Amount decimal.Decimal
+}
+
+// parts returns the amounts per payee, in order.
+func (c Computed) parts() []Part {
+	if len(c.Parts) > 0 {
+		return c.Parts
+	}
+	return []Part{{c.Payee, c.Amount}}
 }
 
 // Booked is the sum of everything booked so far for one Ref.
@@ -76,21 +95,25 @@ type Booking struct {
 // contract's period frequency. Refs that are booked but no longer computed
 // (a rule removed by an amendment) are brought back to zero, and so is what
 // was booked between other parties than the rule's current ones (an
-// amendment that changed its payer or payee). Bookings come in a stable
-// order: by period, then rule (then parties).
+// amendment that changed its payer or payee, or a payee dropped from a
+// split). A split rule books each payee's part, and a recomputed split
+// books each payee's difference; the base delta goes with the first of a
+// Ref's bookings in the plan. Bookings come in a stable order: by period,
+// then rule (then parties).
 func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date, freq ledger.Frequency) []Booking {
 	type target struct {
-		payer, payee string
-		period       ledger.Period
-		base, amount decimal.Decimal
+		payer   string
+		period  ledger.Period
+		base    decimal.Decimal
+		parts   []Part
 	}
 	targets := map[Ref]target{}
 	for _, c := range computed {
-		targets[Ref{c.Rule, c.Period.Label()}] = target{c.Payer, c.Payee, c.Period, c.Base, c.Amount}
+		targets[Ref{c.Rule, c.Period.Label()}] = target{c.Payer, c.Period, c.Base, c.parts()}
 	}
 	for ref, b := range booked {
 		if _, ok := targets[ref]; !ok {
-			targets[ref] = target{b.Payer, b.Payee, b.Period, decimal.Zero, decimal.Zero}
+			targets[ref] = target{b.Payer, b.Period, decimal.Zero, []Part{{b.Payee, decimal.Zero}}}
 		}
 	}
 	firstOpen := closedThrough.AddDays(1)
@@ -98,6 +121,7 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 	for ref, t := range targets {
 		b := booked[ref]
 		seq := b.Count
+		baseDone := false
 		book := func(p Pair, base, baseDelta, delta decimal.Decimal) {
 			seq++
 			bk := Booking{Ref: ref, Payer: p.Payer, Payee: p.Payee, Kind: Accrual, Date: t.period.Last(),
@@ -109,14 +133,19 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 			bk.BookedIn = ledger.PeriodOf(freq, bk.Date)
 			out = append(out, bk)
 		}
-		current := Pair{t.payer, t.payee}
 		amounts := b.ByPair
 		if amounts == nil {
-			amounts = map[Pair]decimal.Decimal{current: b.Amount}
+			// Without a breakdown, everything booked is between the rule's
+			// current parties (its only payee).
+			amounts = map[Pair]decimal.Decimal{{t.payer, t.parts[0].Payee}: b.Amount}
+		}
+		current := map[Pair]bool{}
+		for _, part := range t.parts {
+			current[Pair{t.payer, part.Payee}] = true
 		}
 		others := make([]Pair, 0, len(amounts))
 		for p, amt := range amounts {
-			if p != current && !amt.IsZero() {
+			if !current[p] && !amt.IsZero() {
 				others = append(others, p)
 			}
 		}
@@ -126,8 +155,17 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 		for _, p := range others {
 			book(p, b.Base, decimal.Zero, amounts[p].Neg()) // another pair's share goes back to zero
 		}
-		if delta := t.amount.Sub(amounts[current]); !delta.IsZero() {
-			book(current, t.base, t.base.Sub(b.Base), delta)
+		for _, part := range t.parts {
+			p := Pair{t.payer, part.Payee}
+			delta := part.Amount.Sub(amounts[p])
+			if delta.IsZero() {
+				continue
+			}
+			baseDelta := decimal.Zero
+			if !baseDone {
+				baseDelta, baseDone = t.base.Sub(b.Base), true
+			}
+			book(p, t.base, baseDelta, delta)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -152,6 +152,8 @@ type RunContract struct {
 	Through     string `json:"through"`
 	Entries     int    `json:"entries"`
 	Adjustments int    `json:"adjustments"`
+	Advances    int    `json:"advances,omitempty"`    // advance payments booked
+	Recoupments int    `json:"recoupments,omitempty"` // recoupment bookings
 }
 
 // Run computes every contract's obligations for every period up to through
@@ -226,15 +228,29 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 	}
 	var computed []booking.Computed
 	for _, l := range result.Lines {
-		computed = append(computed, booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total})
+		cp := booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total}
+		for _, sp := range l.Splits {
+			cp.Parts = append(cp.Parts, booking.Part{Payee: sp.Payee, Amount: sp.Amount})
+		}
+		computed = append(computed, cp)
 	}
 	plan := booking.Plan(computed, booked, closed, c.Period)
-	if len(plan) == 0 {
+	advances, recoupments, err := planAdvances(ctx, tx.SQL(), c, evalThrough, closed, plan)
+	if err != nil {
+		return rc, err
+	}
+	if len(plan)+len(advances)+len(recoupments) == 0 {
 		return rc, nil
 	}
-	entries := make([]ledger.Entry, len(plan))
-	for i, b := range plan {
-		entries[i] = b.Entry(c.ID, sc.Version, c.Currency)
+	entries := make([]ledger.Entry, 0, len(plan)+len(advances)+len(recoupments))
+	for _, b := range plan {
+		entries = append(entries, b.Entry(c.ID, sc.Version, c.Currency))
+	}
+	for _, b := range advances {
+		entries = append(entries, b.Entry(c.ID, sc.Version, c.Currency))
+	}
+	for _, b := range recoupments {
+		entries = append(entries, b.Entry(c.ID, sc.Version, c.Currency))
 	}
 	posted, err := tx.PostEntries(entries)
 	if err != nil {
@@ -255,6 +271,40 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 		if b.Kind == booking.Adjustment {
 			rc.Adjustments++
 		}
+		if step != nil {
+			step()
+		}
+	}
+	posted = posted[len(plan):]
+	for i, b := range advances {
+		if posted[i].Duplicate {
+			continue
+		}
+		_, err := tx.SQL().ExecContext(ctx, `INSERT INTO advance_bookings (entry_id, contract, version, advance, payer, payee, advance_date, amount, date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			posted[i].ID, c.ID, sc.Version, b.Advance, b.Payer, b.Payee, b.AdvanceDate.String(), b.Amount.String(), b.Date.String())
+		if err != nil {
+			return rc, err
+		}
+		rc.Entries++
+		rc.Advances++
+		if step != nil {
+			step()
+		}
+	}
+	posted = posted[len(advances):]
+	for i, b := range recoupments {
+		if posted[i].Duplicate {
+			continue
+		}
+		_, err := tx.SQL().ExecContext(ctx, `INSERT INTO recoupments (entry_id, contract, version, advance, period, payer, payee, amount, date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			posted[i].ID, c.ID, sc.Version, b.Advance, b.Period, b.Payer, b.Payee, b.Amount.String(), b.Date.String())
+		if err != nil {
+			return rc, err
+		}
+		rc.Entries++
+		rc.Recoupments++
 		if step != nil {
 			step()
 		}

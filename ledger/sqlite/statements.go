@@ -202,6 +202,9 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 	for k, v := range paidBefore {
 		in.Opening[k] = in.Opening[k].Sub(v)
 	}
+	if err := advanceFlows(ctx, q, &in, add); err != nil {
+		return nil, err
+	}
 	return reports.BuildStatement(in)
 }
 
