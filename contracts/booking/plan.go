@@ -102,10 +102,10 @@ type Booking struct {
 // then rule (then parties).
 func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date, freq ledger.Frequency) []Booking {
 	type target struct {
-		payer   string
-		period  ledger.Period
-		base    decimal.Decimal
-		parts   []Part
+		payer  string
+		period ledger.Period
+		base   decimal.Decimal
+		parts  []Part
 	}
 	targets := map[Ref]target{}
 	for _, c := range computed {
