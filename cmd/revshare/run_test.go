@@ -212,8 +212,10 @@ func TestAdjustmentReasons(t *testing.T) {
 		adj[0].Reason != "the contract changed (version 1 to 2)" {
 		t.Fatalf("amendment adjustment: %+v", adj)
 	}
-	// A late January event under the amended terms: base and terms both
-	// changed since the first booking, only the base since the last.
+	// A late January event under the amended terms, booked in the same
+	// open period: the statement has one item per corrected period (spec
+	// section 4 step 8), so both bookings merge into one: +5.00 for the
+	// terms and +2.00 for the base (8.00 × 0.25), base and terms changed.
 	late := filepath.Join(dir, "late.csv")
 	if err := os.WriteFile(late, []byte("event_id,occurred_at,seller,channel,product,amount,currency\nx1,2026-01-15,openai,direct,api,8.00,USD\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -222,8 +224,8 @@ func TestAdjustmentReasons(t *testing.T) {
 	cli(t, db, "run", "--through", "2026-02")
 	feb, _ = statementJSON(t, db, "2026-02")
 	adj = feb.Rules[0].Adjustments
-	if len(adj) != 2 || adj[1].ObligationDelta != "2.00" || adj[1].BaseDelta != "8.00" ||
-		adj[1].Reason != "its base changed by 8.00 (events imported after it was booked: late events or corrections)" {
+	if len(adj) != 1 || adj[0].Period != "2026-01" || adj[0].ObligationDelta != "7.00" || adj[0].BaseDelta != "8.00" ||
+		adj[0].Reason != "its base changed by 8.00 (events imported after it was booked: late events or corrections); the contract changed (version 1 to 2)" {
 		t.Fatalf("late-event adjustment: %+v", adj)
 	}
 }

@@ -103,6 +103,40 @@ func TestPlan(t *testing.T) {
 				"adjustment r 2026-01 on 2026-02-01 in 2026-02 base 100 Δbase 0 Δ 20 #4 microsoft→openai",
 			},
 		},
+		{
+			name: "a split rule books each payee's part; the base delta goes with the first",
+			computed: []Computed{{Rule: "s", Payer: "openai", Period: month("2026-01"), Base: d("100"), Amount: d("20.00"),
+				Parts: []Part{{"microsoft", d("15.00")}, {"fund", d("5.00")}}}},
+			want: []string{
+				"accrual s 2026-01 on 2026-01-31 in 2026-01 base 100 Δbase 100 Δ 15 #1",
+				"accrual s 2026-01 on 2026-01-31 in 2026-01 base 100 Δbase 0 Δ 5 #2 openai→fund",
+			},
+		},
+		{
+			// January booked 15.00 / 5.00; recomputed at 30.00 it splits
+			// 22.50 / 7.50: each payee's difference, in the first open day.
+			name: "a recomputed split of a closed period books each payee's difference",
+			computed: []Computed{{Rule: "s", Payer: "openai", Period: month("2026-01"), Base: d("150"), Amount: d("30.00"),
+				Parts: []Part{{"microsoft", d("22.50")}, {"fund", d("7.50")}}}},
+			booked: map[Ref]Booked{{"s", "2026-01"}: {Payer: "openai", Payee: "fund", Period: month("2026-01"), Base: d("100"),
+				Amount: d("20.00"), Count: 2, ByPair: map[Pair]decimal.Decimal{{"openai", "microsoft"}: d("15.00"), {"openai", "fund"}: d("5.00")}}},
+			closed: "2026-01-31",
+			want: []string{
+				"adjustment s 2026-01 on 2026-02-01 in 2026-02 base 150 Δbase 50 Δ 7.5 #3",
+				"adjustment s 2026-01 on 2026-02-01 in 2026-02 base 150 Δbase 0 Δ 2.5 #4 openai→fund",
+			},
+		},
+		{
+			name: "a payee dropped from a split goes back to zero",
+			computed: []Computed{{Rule: "s", Payer: "openai", Period: month("2026-01"), Base: d("100"), Amount: d("20.00"),
+				Parts: []Part{{"microsoft", d("20.00")}}}},
+			booked: map[Ref]Booked{{"s", "2026-01"}: {Payer: "openai", Payee: "fund", Period: month("2026-01"), Base: d("100"),
+				Amount: d("20.00"), Count: 2, ByPair: map[Pair]decimal.Decimal{{"openai", "microsoft"}: d("15.00"), {"openai", "fund"}: d("5.00")}}},
+			want: []string{
+				"accrual s 2026-01 on 2026-01-31 in 2026-01 base 100 Δbase 0 Δ -5 #3 openai→fund",
+				"accrual s 2026-01 on 2026-01-31 in 2026-01 base 100 Δbase 0 Δ 5 #4",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

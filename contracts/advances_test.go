@@ -1,0 +1,73 @@
+package contracts
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/shopspring/decimal"
+)
+
+const recoupDoc = `
+id: recoup
+currency: USD
+parties: [l, a, b]
+rules:
+  - {id: r1, payer: l, payee: a, rate: "0.1"}
+  - {id: r2, payer: l, payees: [{party: a, share: "0.5"}, {party: b, share: "0.5"}], rate: "0.1"}
+advances:
+  - {id: late, payer: l, payee: a, date: 2026-03-01, amount: "10.00", recoup_from: [r1, r2]}
+  - {id: only-r2, payer: l, payee: a, date: 2026-01-01, amount: "50.00", recoup_from: [r2]}
+  - {id: early, payer: l, payee: a, date: 2026-01-01, amount: "20.00", recoup_from: [r1]}
+`
+
+// TestRecoup checks the order (date, then id), passing what is left on,
+// give-backs in reverse order bounded by what was recouped, advances that
+// start later, and pools per rule when advances name different rules.
+func TestRecoup(t *testing.T) {
+	c := mustParse(t, recoupDoc)
+	d := decimal.RequireFromString
+	k := func(rule string) PoolKey { return PoolKey{rule, "l", "a"} }
+	tests := []struct {
+		name   string
+		period string
+		booked map[PoolKey]decimal.Decimal
+		toDate map[string]decimal.Decimal
+		want   string
+	}{
+		{"r1 recoups early only; only-r2 sees nothing of it", "2026-01",
+			map[PoolKey]decimal.Decimal{k("r1"): d("30"), {"r2", "l", "b"}: d("99")}, nil,
+			"early=20 only-r2=0"},
+		{"r2 recoups only-r2; early gets none of it", "2026-02",
+			map[PoolKey]decimal.Decimal{k("r2"): d("30")}, map[string]decimal.Decimal{"early": d("5")},
+			"early=0 only-r2=30"},
+		{"from March late joins: r1's 12 goes to early (15 left), then late", "2026-03",
+			map[PoolKey]decimal.Decimal{k("r1"): d("12"), k("r2"): d("60")}, map[string]decimal.Decimal{"early": d("5"), "only-r2": d("30")},
+			"early=12 only-r2=20 late=10"},
+		{"a negative period gives back in reverse order, at most what was recouped", "2026-03",
+			map[PoolKey]decimal.Decimal{k("r1"): d("-7"), k("r2"): d("-100")}, map[string]decimal.Decimal{"early": d("5"), "only-r2": d("30"), "late": d("4")},
+			"early=-3 only-r2=-30 late=-4"},
+		{"nothing recouped before: nothing to give back", "2026-03",
+			map[PoolKey]decimal.Decimal{k("r1"): d("-7")}, nil,
+			"early=0 only-r2=0 late=0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ledger.ParsePeriod(tt.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Recoup(p, tt.booked, tt.toDate)
+			var parts []string
+			for _, a := range c.OrderedAdvances() {
+				if x, ok := got[a.ID]; ok {
+					parts = append(parts, fmt.Sprintf("%s=%s", a.ID, x))
+				}
+			}
+			if s := strings.Join(parts, " "); s != tt.want {
+				t.Errorf("got %s, want %s", s, tt.want)
+			}
+		})
+	}
+}
