@@ -138,6 +138,10 @@ func (s *Statement) ForPeople() *Statement {
 		for j, cp := range r.Caps {
 			r.Caps[j].Limit, r.Caps[j].ConsumedBefore, r.Caps[j].Applied, r.Caps[j].RemainingAfter = g(cp.Limit), g(cp.ConsumedBefore), g(cp.Applied), g(cp.RemainingAfter)
 		}
+		r.Splits = append([]Split(nil), r.Splits...)
+		for j, sp := range r.Splits {
+			r.Splits[j].Amount = g(sp.Amount)
+		}
 		r.Adjustments = append([]Adjustment(nil), r.Adjustments...)
 		for j, a := range r.Adjustments {
 			r.Adjustments[j].BaseDelta, r.Adjustments[j].ObligationDelta = g(a.BaseDelta), g(a.ObligationDelta)
@@ -148,7 +152,13 @@ func (s *Statement) ForPeople() *Statement {
 	for i, p := range s.Pairs {
 		p.Obligations, p.ReverseObligations, p.Net = g(p.Obligations), g(p.ReverseObligations), g(p.Net)
 		p.OpeningBalance, p.Payments, p.ClosingBalance = g(p.OpeningBalance), g(p.Payments), g(p.ClosingBalance)
+		p.Recouped = g(p.Recouped)
 		c.Pairs[i] = p
+	}
+	c.Advances = make([]Advance, len(s.Advances))
+	for i, a := range s.Advances {
+		a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter = g(a.Amount), g(a.RecoupedBefore), g(a.Recouped), g(a.UnrecoupedAfter)
+		c.Advances[i] = a
 	}
 	return &c
 }

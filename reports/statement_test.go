@@ -117,7 +117,7 @@ func TestHumanFormatsGroupThousands(t *testing.T) {
 		Rules: []RuleLine{{Rule: "r", Payer: "a", Payee: "b", Rate: "0.20", Base: "2001447768.23", Events: 2, Gross: "400289553.646",
 			Caps:       []CapLine{{Kind: "total", Limit: "38000000000.00", ConsumedBefore: "0.00", Applied: "400289553.65", RemainingAfter: "37599710446.35"}},
 			Obligation: "400289553.65", MinimumTrueUp: "0.00"}},
-		Pairs: []Pair{{"a", "b", "400289553.65", "0.00", "400289553.65", "-1250.00", "0.00", "400288303.65"}},
+		Pairs: []Pair{{"a", "b", "400289553.65", "0.00", "400289553.65", "-1250.00", "0.00", "", "400288303.65"}},
 	}
 	want := map[string][]string{
 		"md":   {"| base (2 events) | 2,001,447,768.23 |", "| gross | 400,289,553.646 |", "limit 38,000,000,000.00", "| a → b | 400,289,553.65 | 0.00 | 400,289,553.65 | -1,250.00 | 0.00 | 400,288,303.65 |"},
