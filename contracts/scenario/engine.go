@@ -18,14 +18,18 @@ import (
 // A cap binds in the first period in which the engine says it reduced the
 // obligation or the true-up (CapLine.Bound), or in which it is used up
 // exactly (nothing remains after a positive amount applied).
-func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, error) {
+func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, []contracts.Recoupment, error) {
 	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]ruleOutcome, len(c.Rules))
 	for i := range c.Rules {
 		out[i].obligations = make([]decimal.Decimal, len(periods))
+		out[i].parts = make([][]decimal.Decimal, len(c.Rules[i].PayeeParties()))
+		for j := range out[i].parts {
+			out[i].parts[j] = make([]decimal.Decimal, len(periods))
+		}
 		for _, cl := range c.Rules[i].Caps() {
 			out[i].caps = append(out[i].caps, capOutcome{kind: cl.Kind, limit: cl.Limit, bindsAt: -1, remaining: cl.Limit})
 		}
@@ -37,14 +41,21 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 			k++
 		}
 		if k == len(periods) || ln.RuleIndex >= len(out) {
-			return nil, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
+			return nil, nil, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
 		}
 		ro := &out[ln.RuleIndex]
 		ro.obligations[k] = ln.Total
-		if len(ln.Caps) != len(ro.caps) {
-			return nil, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
+		for j, part := range ln.Parts() {
+			if j < len(ro.parts) {
+				ro.parts[j][k] = part.Amount
+			}
 		}
-		for j := range ln.Caps {
+		// The rule's own caps come first in the line's caps; shared caps
+		// follow them.
+		if len(ln.Caps) < len(ro.caps) {
+			return nil, nil, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
+		}
+		for j := range ro.caps {
 			cl, co := &ln.Caps[j], &ro.caps[j]
 			if co.bindsAt < 0 && binds(cl) {
 				co.bindsAt = k
@@ -52,7 +63,7 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 			co.remaining = cl.RemainingAfter
 		}
 	}
-	return out, nil
+	return out, res.Recoupments(nil), nil
 }
 
 // binds reports whether a cap binds in its line's period: the engine says
@@ -96,9 +107,11 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 			k++
 		}
 		total.Add(ln.Total)
-		sc.pairSums[vp.pairOf[ln.RuleIndex]].Add(ln.Total)
+		for j, part := range ln.Parts() {
+			sc.pairSums[vp.pairOf[ln.RuleIndex][j]].Add(part.Amount)
+		}
 		base := sc.capIndex[ln.RuleIndex]
-		for j := range ln.Caps {
+		for j := range sc.capIndex[ln.RuleIndex+1] - base {
 			if ro.bindsAt[base+j] < 0 && binds(&ln.Caps[j]) {
 				ro.bindsAt[base+j] = k
 			}

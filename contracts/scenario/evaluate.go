@@ -18,8 +18,9 @@ import (
 
 // ruleOutcome is the engine's answer for one rule over the evaluated periods.
 type ruleOutcome struct {
-	obligations []decimal.Decimal // per period: obligation plus minimum true-up
-	caps        []capOutcome      // in the order of Rule.Caps
+	obligations []decimal.Decimal   // per period: obligation plus minimum true-up
+	parts       [][]decimal.Decimal // per payee (Rule.PayeeParties), per period: the payee's part
+	caps        []capOutcome        // in the order of Rule.Caps
 }
 
 // capOutcome is what one cap did over the evaluated periods.
@@ -110,11 +111,11 @@ func (p *Plan) Run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := evaluate(vp.contract, p.periods, bases)
+		out, recoup, err := evaluate(vp.contract, p.periods, bases)
 		if err != nil {
 			return nil, err
 		}
-		vr := p.summarize(vp, out)
+		vr := p.summarize(vp, out, recoup)
 		if mc := p.s.MonteCarlo; mc != nil {
 			d, err := p.monteCarlo(ctx, vp, mc)
 			if err != nil {
@@ -141,7 +142,7 @@ func (p *Plan) label(i int) string {
 }
 
 // summarize turns the engine's outcome into a VariantResult.
-func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
+func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome, recoup []contracts.Recoupment) VariantResult {
 	c := vp.contract
 	vr := VariantResult{Name: vp.name, Caps: []CapResult{}}
 	for r, ro := range out {
@@ -156,8 +157,26 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 	cumRule := make([]decimal.Decimal, len(c.Rules))
 	yearRule := make([]decimal.Decimal, len(c.Rules))
 	yearTotal := decimal.Zero
+	// Recoupments per period (spec section 8: cash paid is obligations less
+	// recoupments) and the first period that ends with each advance fully
+	// recouped.
+	recoupedIn := map[ledger.Period]decimal.Decimal{}
+	recoupedBy := map[string]string{}
+	for _, rc := range recoup {
+		recoupedIn[rc.Period] = recoupedIn[rc.Period].Add(rc.Recouped)
+		if _, done := recoupedBy[rc.Advance]; !done && rc.UnrecoupedAfter.Sign() <= 0 {
+			recoupedBy[rc.Advance] = rc.Period.Label()
+		}
+	}
+	hasAdvances := len(c.Advances) > 0
+	yearRecouped := decimal.Zero
 	flushYear := func(year int) {
 		y := YearResult{Year: year, Obligations: p.money(yearTotal)}
+		if hasAdvances {
+			y.CashPaid = p.money(yearTotal.Sub(yearRecouped))
+			y.Recouped = p.money(yearRecouped)
+			yearRecouped = decimal.Zero
+		}
 		for r := range c.Rules {
 			y.Rules = append(y.Rules, RuleAmount{Rule: c.Rules[r].ID, Amount: p.money(yearRule[r])})
 			yearRule[r] = decimal.Zero
@@ -180,6 +199,7 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 		}
 		total = total.Add(inPeriod)
 		yearTotal = yearTotal.Add(inPeriod)
+		yearRecouped = yearRecouped.Add(recoupedIn[q])
 		if i < p.nActual {
 			actual = actual.Add(inPeriod)
 		}
@@ -191,13 +211,25 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome) VariantResult {
 	vr.Pairs = append([]PairPaid{}, vp.pairs...)
 	pairSums := make([]decimal.Decimal, len(vp.pairs))
 	for r := range c.Rules {
-		pairSums[vp.pairOf[r]] = pairSums[vp.pairOf[r]].Add(cumRule[r])
+		for j, pi := range vp.pairOf[r] {
+			for _, x := range out[r].parts[j] {
+				pairSums[pi] = pairSums[pi].Add(x)
+			}
+		}
 	}
 	for i := range vr.Pairs {
 		vr.Pairs[i].TotalPaid = p.money(pairSums[i])
 	}
 	if p.nActual > 0 {
 		vr.ActualsPaid = p.money(actual)
+	}
+	for _, a := range c.OrderedAdvances() {
+		by, ok := recoupedBy[a.ID]
+		if !ok {
+			by = "never"
+		}
+		vr.Advances = append(vr.Advances, AdvanceResult{ID: a.ID, Payer: a.Payer, Payee: a.Payee, Date: a.Date.String(),
+			Amount: p.money(a.Amount), RecoupedBy: by})
 	}
 	return vr
 }

@@ -301,11 +301,11 @@ func TestRunSummaryMatchesEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := evaluate(vp.contract, p.periods, bases)
+			out, recoup, err := evaluate(vp.contract, p.periods, bases)
 			if err != nil {
 				t.Fatal(err)
 			}
-			vr := p.summarize(vp, out)
+			vr := p.summarize(vp, out, recoup)
 			ro, err := runSummary(vp, p.periods, bases, &sc)
 			if err != nil {
 				t.Fatal(err)

@@ -27,6 +27,8 @@ func (r *Result) WriteJSON(w io.Writer) error {
 //	section total_paid:   value
 //	section pair_paid:    key = payer:payee, value = what that payer pays that payee
 //	section actuals_paid: value (with actuals_through)
+//	section year_cash_paid: key = the year, value = obligations less recoupments (with advances)
+//	section advance:      key = the advance's id, value = recouped_by (a period or never)
 //	section distribution: rule and kind of the cap, key binds_in.p10 ... total_paid.p90,
 //	                      binds_by_year_end.<year>, pair_paid.<payer>:<payee>.p10 ...
 func (r *Result) WriteCSV(w io.Writer) error {
@@ -43,6 +45,9 @@ func (r *Result) WriteCSV(w io.Writer) error {
 		}
 		for _, y := range v.Years {
 			row("year", "", "", strconv.Itoa(y.Year), y.Obligations)
+			if y.CashPaid != "" {
+				row("year_cash_paid", "", "", strconv.Itoa(y.Year), y.CashPaid)
+			}
 			for _, ra := range y.Rules {
 				row("year_rule", ra.Rule, "", strconv.Itoa(y.Year), ra.Amount)
 			}
@@ -53,6 +58,9 @@ func (r *Result) WriteCSV(w io.Writer) error {
 		}
 		if v.ActualsPaid != "" {
 			row("actuals_paid", "", "", "", v.ActualsPaid)
+		}
+		for _, a := range v.Advances {
+			row("advance", "", "", a.ID, a.RecoupedBy)
 		}
 		if d := v.Distribution; d != nil {
 			row("distribution", "", "", "runs", strconv.Itoa(d.Runs))
@@ -140,6 +148,11 @@ func writeVariantTable(b *strings.Builder, v *VariantResult) {
 	}
 	b.WriteString("\n")
 	head := []string{"year", "obligations"}
+	cash := len(v.Years) > 0 && v.Years[0].CashPaid != ""
+	if cash {
+		head = append(head, "cash paid")
+	}
+	fixed := len(head)
 	if len(v.Years) > 0 && len(v.Years[0].Rules) > 1 {
 		for _, ra := range v.Years[0].Rules {
 			head = append(head, ra.Rule)
@@ -148,7 +161,10 @@ func writeVariantTable(b *strings.Builder, v *VariantResult) {
 	rows := [][]string{head}
 	for _, y := range v.Years {
 		row := []string{fmt.Sprint(y.Year), group(y.Obligations)}
-		if len(head) > 2 {
+		if cash {
+			row = append(row, group(y.CashPaid))
+		}
+		if len(head) > fixed {
 			for _, ra := range y.Rules {
 				row = append(row, group(ra.Amount))
 			}
@@ -161,6 +177,9 @@ func writeVariantTable(b *strings.Builder, v *VariantResult) {
 	rows = append(rows, []string{"total paid", group(v.TotalPaid)})
 	for _, pp := range v.Pairs {
 		rows = append(rows, []string{pp.Payer + " to " + pp.Payee, group(pp.TotalPaid)})
+	}
+	for _, a := range v.Advances {
+		rows = append(rows, []string{"advance " + a.ID + " recouped by", a.RecoupedBy})
 	}
 	writeSection(b, rows)
 	if d := v.Distribution; d != nil {

@@ -70,7 +70,7 @@ type variantPlan struct {
 	inWindow [][]bool            // rule × projected period: the period's first day is in the rule's window
 	need     []int               // per stream: projected periods up to the last one a fed rule counts
 	pairs    []PairPaid          // payer → payee pairs in rule order (TotalPaid empty)
-	pairOf   []int               // rule index → index in pairs
+	pairOf   [][]int             // rule index → payee index (Rule.PayeeParties) → index in pairs
 	fixed    [][]decimal.Decimal // rule × period: actual bases plus forecast revenue
 }
 
@@ -281,16 +281,18 @@ func (p *Plan) prepareVariant(v Expanded, doc []byte, where string, ps *problems
 		}
 	}
 	c := vp.contract
-	vp.pairOf = make([]int, len(c.Rules))
+	vp.pairOf = make([][]int, len(c.Rules))
 	for r := range c.Rules {
-		i := 0
-		for i < len(vp.pairs) && (vp.pairs[i].Payer != c.Rules[r].Payer || vp.pairs[i].Payee != c.Rules[r].Payee) {
-			i++
+		for _, payee := range c.Rules[r].PayeeParties() {
+			i := 0
+			for i < len(vp.pairs) && (vp.pairs[i].Payer != c.Rules[r].Payer || vp.pairs[i].Payee != payee) {
+				i++
+			}
+			if i == len(vp.pairs) {
+				vp.pairs = append(vp.pairs, PairPaid{Payer: c.Rules[r].Payer, Payee: payee})
+			}
+			vp.pairOf[r] = append(vp.pairOf[r], i)
 		}
-		if i == len(vp.pairs) {
-			vp.pairs = append(vp.pairs, PairPaid{Payer: c.Rules[r].Payer, Payee: c.Rules[r].Payee})
-		}
-		vp.pairOf[r] = i
 	}
 	vp.inWindow = make([][]bool, len(c.Rules))
 	for r := range c.Rules {

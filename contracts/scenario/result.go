@@ -35,6 +35,19 @@ type VariantResult struct {
 	Distribution *Distribution `json:"distribution,omitempty"`
 	// Periods is the cumulative obligations per period (the chart's data).
 	Periods []PeriodResult `json:"periods"`
+	// Advances, for a contract with advances: each advance and the first
+	// period that ends with it fully recouped.
+	Advances []AdvanceResult `json:"advances,omitempty"`
+}
+
+// AdvanceResult is one advance of the contract and when it is recouped.
+type AdvanceResult struct {
+	ID         string `json:"id"`
+	Payer      string `json:"payer"`
+	Payee      string `json:"payee"`
+	Date       string `json:"date"`
+	Amount     string `json:"amount"`
+	RecoupedBy string `json:"recouped_by"` // period label, or "never"
 }
 
 // PairPaid is what one payer pays one payee over the evaluated periods.
@@ -56,9 +69,14 @@ type CapResult struct {
 // YearResult is the obligations of one calendar year, all rules together
 // and per rule.
 type YearResult struct {
-	Year        int          `json:"year"`
-	Obligations string       `json:"obligations"`
-	Rules       []RuleAmount `json:"rules"`
+	Year        int    `json:"year"`
+	Obligations string `json:"obligations"`
+	// With advances: CashPaid is Obligations less what they recouped in
+	// the year (spec section 8; the advance payments are not counted), and
+	// Recouped that recoupment.
+	CashPaid string       `json:"cash_paid,omitempty"`
+	Recouped string       `json:"recouped,omitempty"`
+	Rules    []RuleAmount `json:"rules"`
 }
 
 // RuleAmount is one rule's share of a total.

@@ -122,6 +122,9 @@ func (r *Result) drawPanel(b *bytes.Buffer, pn panel, top float64) {
 	pl.caps()
 	pl.lines()
 	pl.bindings()
+	if first := r.chartPanels()[0]; first == pn {
+		pl.recoupments()
+	}
 	pl.legend()
 	b.WriteString("</g>\n")
 }
@@ -292,6 +295,27 @@ func (pl *plot) bindings() {
 				}
 				fmt.Fprintf(pl.b, `<text x="%s" y="%s" fill="%s" text-anchor="end" font-weight="bold">binds %s</text>`+"\n",
 					f1(x-6), f1(ly), col, esc(label))
+			}
+		}
+	}
+}
+
+// recoupments marks, on the first panel, the period by which each advance
+// is fully recouped (recouped_by) on each variant's line: a diamond and
+// "<advance> recouped".
+func (pl *plot) recoupments() {
+	for vi := range pl.r.Variants {
+		v := &pl.r.Variants[vi]
+		col := palette[vi%len(palette)]
+		s := pl.pn.series(v)
+		for _, a := range v.Advances {
+			for i, p := range v.Periods {
+				if p.Period != a.RecoupedBy {
+					continue
+				}
+				x, y := pl.xAt(i), pl.yAt(s[i])
+				fmt.Fprintf(pl.b, `<path class="recouped" d="M%s %sl6 6l-6 6l-6 -6z" fill="#fff" stroke="%s" stroke-width="2"/>`+"\n", f1(x), f1(y-6), col)
+				fmt.Fprintf(pl.b, `<text x="%s" y="%s" fill="%s">%s recouped %s</text>`+"\n", f1(x+8), f1(y+16), col, esc(a.ID), esc(a.RecoupedBy))
 			}
 		}
 	}

@@ -1,0 +1,83 @@
+package scenario
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// deal has a split rule and a plain rule of one payer under a shared cap,
+// and two advances to the artist; every figure below is by hand.
+const deal = `
+contract:
+  id: deal
+  currency: USD
+  parties: [label, artist, producer]
+  rules:
+    - id: r
+      payer: label
+      payees: [{party: artist, share: "0.5"}, {party: producer, share: "0.5"}]
+      match: {channel: stream}
+      rate: "0.5"
+      from: 2027-01-01
+    - id: s
+      payer: label
+      payee: artist
+      match: {channel: sync}
+      rate: "0.1"
+      from: 2027-01-01
+  shared_caps:
+    - {id: both, rules: [r, s], total: "900"}
+  advances:
+    - {id: a1, payer: label, payee: artist, date: 2026-12-01, amount: "250", recoup_from: [r, s]}
+    - {id: a2, payer: label, payee: artist, date: 2027-03-15, amount: "1000", recoup_from: [r, s]}
+horizon: 2027-07
+streams:
+  - match: {channel: stream}
+    start: "200"
+  - match: {channel: sync}
+    start: "500"
+`
+
+// TestAdvancesThroughScenario: r owes 100.00 a month (50.00 to each
+// payee), s 50.00 to the artist; the shared 900.00 is used up by June, so
+// July owes nothing. The artist's 100.00 a month recoups a1 (dated before
+// the first projected period: it starts unrecouped in January) by March,
+// where a2 (dated 2027-03-15) takes the other 50.00; a2 then gets 100.00 a
+// month through June: 350.00 of 1000.00, never recouped.
+func TestAdvancesThroughScenario(t *testing.T) {
+	res := runScenario(t, deal, Sources{})
+	v := res.Variants[0]
+	wantAdvances := []AdvanceResult{
+		{ID: "a1", Payer: "label", Payee: "artist", Date: "2026-12-01", Amount: "250.00", RecoupedBy: "2027-03"},
+		{ID: "a2", Payer: "label", Payee: "artist", Date: "2027-03-15", Amount: "1000.00", RecoupedBy: "never"},
+	}
+	if !reflect.DeepEqual(v.Advances, wantAdvances) {
+		t.Errorf("advances = %+v\nwant %+v", v.Advances, wantAdvances)
+	}
+	// 2027: 900.00 owed, 600.00 of it recouped (100.00 a month, January
+	// to June), 300.00 paid in cash (the producer's parts).
+	wantYears := []YearResult{{Year: 2027, Obligations: "900.00", CashPaid: "300.00", Recouped: "600.00",
+		Rules: []RuleAmount{{"r", "600.00"}, {"s", "300.00"}}}}
+	if !reflect.DeepEqual(v.Years, wantYears) {
+		t.Errorf("years = %+v\nwant %+v", v.Years, wantYears)
+	}
+	wantPairs := []PairPaid{{Payer: "label", Payee: "artist", TotalPaid: "600.00"}, {Payer: "label", Payee: "producer", TotalPaid: "300.00"}}
+	if v.TotalPaid != "900.00" || !reflect.DeepEqual(v.Pairs, wantPairs) {
+		t.Errorf("total %s pairs %+v", v.TotalPaid, v.Pairs)
+	}
+}
+
+// TestAdvancesOnChart: the chart marks where a1 is recouped (2027-03) and
+// nothing for a2, which never is.
+func TestAdvancesOnChart(t *testing.T) {
+	res := runScenario(t, deal, Sources{})
+	var b strings.Builder
+	if err := res.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	if n := strings.Count(svg, `class="recouped"`); n != 1 || !strings.Contains(svg, ">a1 recouped 2027-03</text>") || strings.Contains(svg, "a2 recouped") {
+		t.Errorf("%d recoupment markers in:\n%s", n, svg)
+	}
+}
