@@ -896,6 +896,12 @@ func partSuffix(part int) string {
 	return ":part" + strconv.Itoa(part+1)
 }
 
+func insertGroupsQuery(n int) string {
+	return cachedQuery(12, n, func(n int) string {
+		return `INSERT INTO import_groups (batch_id, group_no, entry_id, first_event, last_event, events) VALUES ` + placeholders(n, 6)
+	})
+}
+
 // post books one entry per group that got events, in the order the groups
 // appeared, and links each group to its entry.
 func (im *importer) post() error {
@@ -944,11 +950,7 @@ func (im *importer) post() error {
 	if err != nil {
 		return err
 	}
-	link, err := im.tx.stmt(`INSERT INTO import_groups
-		(batch_id, group_no, entry_id, first_event, last_event, events) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
+	links := make([]any, 0, 6*len(res))
 	for i, r := range res {
 		if r.Duplicate {
 			// A new group's key is new: a stored one would mean its events
@@ -956,9 +958,11 @@ func (im *importer) post() error {
 			return fmt.Errorf("import entry %s was already posted as entry %d", entries[i].Key, r.ID)
 		}
 		g := groups[i]
-		if _, err := link.ExecContext(im.tx.Context(), im.res.BatchID, g.no, r.ID, g.first, g.last, g.events); err != nil {
-			return err
-		}
+		links = append(links, im.res.BatchID, g.no, r.ID, g.first, g.last, g.events)
+	}
+	// Multi-row: with one entry per event there is a link per event.
+	if err := im.tx.execRows(insertGroupsQuery, 6, links); err != nil {
+		return err
 	}
 	im.res.Entries += len(entries)
 	// The usage of the events just booked joins their contracts' sets.
