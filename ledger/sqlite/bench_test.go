@@ -186,9 +186,10 @@ func BenchmarkVerify10k(b *testing.B) { benchVerify(b, 10_000) }
 
 func BenchmarkVerify1M(b *testing.B) { benchVerify(b, 1_000_000) }
 
-// BenchmarkTrialBalance100k: "all" and "as-of" are served by the per-day
-// cache after its first use (the first call reads everything);
-// "known-at-past" is a view of half the journal, summed in SQL.
+// BenchmarkTrialBalance100k: every view comes from the balance history
+// (balance_history.go): "all" from the totals, "as-of" from months and
+// days, "known-at-past" from the marks; "known-at-past-and-as-of" sums the
+// five seconds' prefix of the journal (the smaller side) in SQL.
 func BenchmarkTrialBalance100k(b *testing.B) {
 	clock := storetest.NewClock(storetest.T0)
 	db := openDB(b, clock)

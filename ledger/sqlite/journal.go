@@ -292,64 +292,6 @@ func (r *rawEntry) entry() (ledger.Entry, error) {
 	return e, nil
 }
 
-// TrialBalance sums postings per account and currency, ordered by account
-// then currency, exactly (integer sums). Accounts appear once they have a
-// posting in the view, even if their balance is zero.
-//
-// Views that include the whole journal up to its last entry (any as-of,
-// no known-at or one at or after the last entry's recorded-at) come from a
-// per-day cache of sums kept by the DB handle and brought up to date
-// incrementally (only entries appended since its last use are read);
-// other views sum the postings in SQL.
-func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
-	rtx, err := db.r.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer rtx.Rollback()
-	if q.AsOf.IsZero() && q.KnownAt.IsZero() {
-		return trialBalanceTotals(ctx, rtx)
-	}
-	bs, ok, err := db.balances.query(ctx, rtx, q)
-	if err != nil || ok {
-		return bs, err
-	}
-	return trialBalanceSQL(ctx, rtx, q)
-}
-
-// trialBalanceSQL sums the postings in the view with one aggregate query.
-func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([]ledger.Balance, error) {
-	var conds []string
-	var args []any
-	join := ""
-	if !q.KnownAt.IsZero() {
-		// recorded_at never decreases with the ID, so "known at" is a
-		// prefix of the journal: cut it by ID and spare the join.
-		var maxID sql.NullInt64
-		if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries WHERE recorded_at <= ?`, formatTime(q.KnownAt)).Scan(&maxID); err != nil {
-			return nil, err
-		}
-		conds = append(conds, "p.entry_id <= ?")
-		args = append(args, maxID.Int64)
-	}
-	if !q.AsOf.IsZero() {
-		join = "JOIN entries e ON e.id = p.entry_id"
-		conds = append(conds, "e.date <= ?")
-		args = append(args, q.AsOf.String())
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = "WHERE " + strings.Join(conds, " AND ")
-	}
-	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
-			SELECT p.account_id AS account_id, p.currency AS currency,
-				sum(p.units) AS u, sum(p.frac_hi) AS h, sum(p.frac_lo) AS l
-			FROM postings p `+join+` `+where+`
-			GROUP BY p.account_id, p.currency
-		) s JOIN accounts a ON a.id = s.account_id
-		ORDER BY a.name, s.currency`, args...))
-}
-
 // trialBalanceTotals reads the current balances from the running totals.
 func trialBalanceTotals(ctx context.Context, rtx *sql.Tx) ([]ledger.Balance, error) {
 	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l

@@ -56,7 +56,6 @@ type DB struct {
 	readOnly bool
 
 	accounts accountCache // name -> id; accounts are immutable
-	balances balanceCache // per-day sums for TrialBalance
 
 	slowPostOnly bool // tests: PostEntries skips its fast path
 

@@ -363,6 +363,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	thisCall := map[ledger.Key]seenEntry{} // entries posted by this call, for in-batch retries
 	var pending []pendingEntry
 	var postings []postingRow
+	var hist balanceHistory
 	for pc := range chunks {
 		if pc.err != nil {
 			return nil, pc.err
@@ -408,6 +409,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 					return nil, err
 				}
 				postings = append(postings, postingRow{e.ID, int64(j + 1), acct, p.Currency, pc.splits[i][j]})
+				hist.addPosting(acct, p.Currency, e.Date, e.ID, pc.splits[i][j])
 			}
 			pending = append(pending, pendingEntry{e, pc.metas[i]})
 			thisCall[e.Key] = seenEntry{e.ID, pc.contents[i]}
@@ -423,6 +425,9 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 		pending, postings = pending[:0], postings[:0]
 		clear(thisCall) // later chunks find these through lookupKeys
+	}
+	if err := tx.writeBalanceHistory(&hist); err != nil {
+		return nil, err
 	}
 	return results, nil
 }
@@ -441,10 +446,10 @@ var errFastPath = errors.New("fast path refused the call")
 
 // fastChunk is a chunk of entries ready for the database.
 type fastChunk struct {
-	postArgs []any      // 5 per posting row: entry_id, seq, account_id, currency, amount
-	entArgs  []any      // 10 per entry row (insertEntriesQuery's columns)
-	slots    []acctSlot // postArgs account_id positions the consumer resolves
-	totals   map[nameCur]*intSum
+	postArgs []any                    // 5 per posting row: entry_id, seq, account_id, currency, amount
+	entArgs  []any                    // 10 per entry row (insertEntriesQuery's columns)
+	slots    []acctSlot               // postArgs account_id positions the consumer resolves
+	sums     map[nameCurDate]*histSum // per account name, currency and date
 	headID   int64
 	headHash string
 	err      error
@@ -458,6 +463,11 @@ type acctSlot struct {
 }
 
 type nameCur struct{ account, currency string }
+
+type nameCurDate struct {
+	account, currency string
+	date              ledger.Date
+}
 
 // fastProducer builds the chunks of one call.
 type fastProducer struct {
@@ -499,7 +509,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 	c := fastChunk{
 		postArgs: make([]any, 0, 10*(end-start)),
 		entArgs:  make([]any, 0, 10*(end-start)),
-		totals:   map[nameCur]*intSum{},
+		sums:     map[nameCurDate]*histSum{},
 	}
 	for i := start; i < end; i++ {
 		e := &p.entries[i]
@@ -536,15 +546,13 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 				}
 			}
 			c.postArgs = append(c.postArgs, idBox, int64(j+1), acct, p.box(ps.Currency), amt.text)
-			k := nameCur{ps.Account, ps.Currency}
-			t := c.totals[k]
+			k := nameCurDate{ps.Account, ps.Currency, e.Date}
+			t := c.sums[k]
 			if t == nil {
-				t = &intSum{}
-				c.totals[k] = t
+				t = &histSum{}
+				c.sums[k] = t
 			}
-			t.units += amt.units
-			t.hi += amt.hi
-			t.lo += amt.lo
+			t.addPosting(id, amt)
 		}
 		meta, err := encodeMeta(e.Meta)
 		if err != nil {
@@ -589,7 +597,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
 		func(c fastChunk) bool { return c.err != nil })
 	defer stop()
-	var totals balanceTotals
+	var hist balanceHistory
 	for c := range chunks {
 		if c.err != nil {
 			return nil, c.err
@@ -601,12 +609,12 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 			}
 			c.postArgs[s.arg] = id
 		}
-		for k, s := range c.totals {
+		for k, s := range c.sums {
 			id, err := tx.accountID(k.account)
 			if err != nil {
 				return nil, err
 			}
-			totals.add(id, k.currency, splitAmount{units: s.units, hi: s.hi, lo: s.lo})
+			hist.add(id, k.currency, k.date, s)
 		}
 		// Postings first, then the entries that seal them.
 		if err := tx.execRows(insertPostingsQuery, 5, c.postArgs); err != nil {
@@ -617,7 +625,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 		tx.headID, tx.headHash = c.headID, c.headHash
 	}
-	if err := tx.writeBalanceTotals(&totals); err != nil {
+	if err := tx.writeBalanceHistory(&hist); err != nil {
 		return nil, err
 	}
 	return p.results, nil
@@ -743,7 +751,8 @@ const (
 )
 
 func writeQueries() []string {
-	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, upsertTotalsQuery, closedThroughQuery}
+	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, closedThroughQuery}
+	qs = append(qs, balanceHistoryQueries()...)
 	for _, n := range []int{1, 16, rowsPerInsert} {
 		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
 	}
@@ -819,66 +828,12 @@ func (tx *Tx) insertPostings(rows []postingRow) error {
 		}
 		start += n
 	}
-	return tx.addBalanceTotals(rows)
-}
-
-// addBalanceTotals adds the postings to the running totals (migration 0005):
-// one upsert per account and currency of the batch.
-func (tx *Tx) addBalanceTotals(rows []postingRow) error {
-	var t balanceTotals
-	for _, r := range rows {
-		t.add(r.accountID, r.currency, r.amt)
-	}
-	return tx.writeBalanceTotals(&t)
-}
-
-// balanceTotals sums postings per account and currency, in first-seen order.
-type balanceTotals struct {
-	sums  map[acctCur]*intSum
-	order []acctCur
+	return nil
 }
 
 type acctCur struct {
 	account  int64
 	currency string
-}
-
-// add sums each part without carrying: the table holds the plain sums of
-// the postings' columns, which verify compares part by part.
-func (t *balanceTotals) add(account int64, currency string, a splitAmount) {
-	k := acctCur{account, currency}
-	s := t.sums[k]
-	if s == nil {
-		if t.sums == nil {
-			t.sums = map[acctCur]*intSum{}
-		}
-		s = &intSum{}
-		t.sums[k] = s
-		t.order = append(t.order, k)
-	}
-	s.units += a.units
-	s.hi += a.hi
-	s.lo += a.lo
-}
-
-const upsertTotalsQuery = `INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
-
-func (tx *Tx) writeBalanceTotals(t *balanceTotals) error {
-	if len(t.order) == 0 {
-		return nil
-	}
-	stmt, err := tx.stmt(upsertTotalsQuery)
-	if err != nil {
-		return err
-	}
-	for _, k := range t.order {
-		s := t.sums[k]
-		if _, err := stmt.ExecContext(tx.ctx, k.account, k.currency, s.units, s.hi, s.lo); err != nil {
-			return fmt.Errorf("balance totals: %w", mapError(err))
-		}
-	}
-	return nil
 }
 
 func (tx *Tx) insertEntries(es []pendingEntry) error {

@@ -1,0 +1,419 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// The balance history (migration 0025): persisted aggregates that answer
+// the trial balance's --as-of and --known-at views from a few thousand rows
+// in any process, one-shot or long-running, instead of summing every
+// posting. Four tables, all written by Tx.PostEntries in the transaction
+// of the postings (writeBalanceHistory), all derived data that verify
+// recomputes (balance_history_verify.go):
+//
+//	balance_totals  (account, currency)         sums of every posting (0005)
+//	balance_months  (account, currency, month)  postings and sums per month of effective date
+//	balance_days    (account, currency, date)   postings and sums per effective date
+//	balance_marks   (account, currency, entry)  running sums, in recorded order, at each
+//	                                            call's last entry posting to the account
+//
+// A storage backend with the same shape (PostgreSQL) keeps the same four
+// relations and answers the same three queries below.
+
+// histSum is n postings' plain sums of units, frac_hi and frac_lo (no
+// carrying: the tables hold plain sums, which verify compares part by
+// part) and the last entry among them.
+type histSum struct {
+	n       int64
+	u, h, l int64
+	last    int64
+}
+
+func (s *histSum) addPosting(entryID int64, a splitAmount) {
+	s.n++
+	s.u += a.units
+	s.h += a.hi
+	s.l += a.lo
+	s.last = max(s.last, entryID)
+}
+
+func (s *histSum) addSum(o *histSum) {
+	s.n += o.n
+	s.u += o.u
+	s.h += o.h
+	s.l += o.l
+	s.last = max(s.last, o.last)
+}
+
+type acctCurDate struct {
+	account  int64
+	currency string
+	date     ledger.Date
+}
+
+// balanceHistory collects the postings of one PostEntries call per
+// account, currency and effective date.
+type balanceHistory struct {
+	days map[acctCurDate]*histSum
+}
+
+func (b *balanceHistory) sum(account int64, currency string, date ledger.Date) *histSum {
+	k := acctCurDate{account, currency, date}
+	s := b.days[k]
+	if s == nil {
+		if b.days == nil {
+			b.days = map[acctCurDate]*histSum{}
+		}
+		s = &histSum{}
+		b.days[k] = s
+	}
+	return s
+}
+
+func (b *balanceHistory) addPosting(account int64, currency string, date ledger.Date, entryID int64, a splitAmount) {
+	b.sum(account, currency, date).addPosting(entryID, a)
+}
+
+func (b *balanceHistory) add(account int64, currency string, date ledger.Date, s *histSum) {
+	b.sum(account, currency, date).addSum(s)
+}
+
+func upsertTotalsQuery(n int) string {
+	return cachedQuery(13, n, func(n int) string {
+		return `INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES ` + placeholders(n, 5) +
+			` ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
+	})
+}
+
+// insertMarksQuery copies the totals just updated: the running sums up to
+// the call's last entry posting to each account.
+func insertMarksQuery(n int) string {
+	return cachedQuery(14, n, func(n int) string {
+		return `INSERT INTO balance_marks (account_id, currency, entry_id, u, h, l)
+			SELECT t.account_id, t.currency, v.column3, t.u, t.h, t.l FROM (VALUES ` + placeholders(n, 3) + `) v
+			JOIN balance_totals t ON t.account_id = v.column1 AND t.currency = v.column2`
+	})
+}
+
+func upsertDaysQuery(n int) string {
+	return cachedQuery(10, n, buildUpsertHist("balance_days", "date"))
+}
+func upsertMonthsQuery(n int) string {
+	return cachedQuery(11, n, buildUpsertHist("balance_months", "month"))
+}
+
+func buildUpsertHist(table, col string) func(n int) string {
+	return func(n int) string {
+		return `INSERT INTO ` + table + ` (account_id, currency, ` + col + `, n, u, h, l) VALUES ` + placeholders(n, 7) +
+			` ON CONFLICT (account_id, currency, ` + col + `) DO UPDATE SET n = n + excluded.n, u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
+	}
+}
+
+// balanceHistoryQueries are the write statements prepared once per DB.
+func balanceHistoryQueries() []string {
+	var qs []string
+	for _, n := range []int{1, 16, rowsPerInsert} {
+		qs = append(qs, upsertTotalsQuery(n), insertMarksQuery(n), upsertDaysQuery(n), upsertMonthsQuery(n))
+	}
+	return qs
+}
+
+// writeBalanceHistory adds one call's postings to the four tables, in
+// multi-row statements: the totals' upserts, then a mark per account and
+// currency copying them, the days' and the months' upserts.
+func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
+	if len(b.days) == 0 {
+		return nil
+	}
+	days := make([]acctCurDate, 0, len(b.days))
+	for k := range b.days {
+		days = append(days, k)
+	}
+	sort.Slice(days, func(i, j int) bool {
+		x, y := days[i], days[j]
+		if x.account != y.account {
+			return x.account < y.account
+		}
+		if x.currency != y.currency {
+			return x.currency < y.currency
+		}
+		return x.date.Before(y.date)
+	})
+	type acctCurMonth struct {
+		acctCur
+		month string
+	}
+	var totals []acctCur
+	totalSums := map[acctCur]*histSum{}
+	var months []acctCurMonth
+	monthSums := map[acctCurMonth]*histSum{}
+	dayArgs := make([]any, 0, 7*len(days))
+	for _, k := range days {
+		s := b.days[k]
+		ac := acctCur{k.account, k.currency}
+		if t := totalSums[ac]; t != nil {
+			t.addSum(s)
+		} else {
+			totals = append(totals, ac)
+			totalSums[ac] = &histSum{}
+			totalSums[ac].addSum(s)
+		}
+		date := k.date.String()
+		m := acctCurMonth{ac, date[:7]}
+		if t := monthSums[m]; t != nil {
+			t.addSum(s)
+		} else {
+			months = append(months, m)
+			monthSums[m] = &histSum{}
+			monthSums[m].addSum(s)
+		}
+		dayArgs = append(dayArgs, k.account, k.currency, date, s.n, s.u, s.h, s.l)
+	}
+	totalArgs := make([]any, 0, 5*len(totals))
+	markArgs := make([]any, 0, 3*len(totals))
+	for _, k := range totals {
+		s := totalSums[k]
+		totalArgs = append(totalArgs, k.account, k.currency, s.u, s.h, s.l)
+		markArgs = append(markArgs, k.account, k.currency, s.last)
+	}
+	if err := tx.execRows(upsertTotalsQuery, 5, totalArgs); err != nil {
+		return fmt.Errorf("balance totals: %w", err)
+	}
+	if err := tx.execRows(insertMarksQuery, 3, markArgs); err != nil {
+		return fmt.Errorf("balance marks: %w", err)
+	}
+	if err := tx.execRows(upsertDaysQuery, 7, dayArgs); err != nil {
+		return fmt.Errorf("balance days: %w", err)
+	}
+	monthArgs := make([]any, 0, 7*len(months))
+	for _, m := range months {
+		s := monthSums[m]
+		monthArgs = append(monthArgs, m.account, m.currency, m.month, s.n, s.u, s.h, s.l)
+	}
+	if err := tx.execRows(upsertMonthsQuery, 7, monthArgs); err != nil {
+		return fmt.Errorf("balance months: %w", err)
+	}
+	return nil
+}
+
+// TrialBalance sums postings per account and currency, ordered by account
+// then currency, exactly (integer sums). Accounts appear once they have a
+// posting in the view, even if their balance is zero.
+//
+// Every view reads the balance history, never every posting: the current
+// one the totals; --as-of D the months before D's month plus the days of
+// its month up to D (or its month minus its days after D); --known-at T,
+// per account, the last mark at or before the last entry recorded by T.
+// Both together are the --as-of view minus the postings of entries
+// recorded after T dated on or before D, or the postings of the entries
+// recorded by T summed directly, whichever reads fewer entries.
+func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	if q.AsOf.IsZero() && q.KnownAt.IsZero() {
+		return trialBalanceTotals(ctx, rtx)
+	}
+	var head int64
+	var recorded string
+	switch err := rtx.QueryRowContext(ctx, `SELECT id, recorded_at FROM entries ORDER BY id DESC LIMIT 1`).Scan(&head, &recorded); {
+	case err == sql.ErrNoRows:
+		return []ledger.Balance{}, nil
+	case err != nil:
+		return nil, err
+	}
+	cut := head // the view's last entry in recorded order
+	if !q.KnownAt.IsZero() && formatTime(q.KnownAt) < recorded {
+		if cut, err = knownCut(ctx, rtx, q.KnownAt); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case cut == 0:
+		return []ledger.Balance{}, nil
+	case q.AsOf.IsZero() && cut == head:
+		return trialBalanceTotals(ctx, rtx)
+	case q.AsOf.IsZero():
+		return trialBalanceMarks(ctx, rtx, cut)
+	case cut < head && cut < head-cut:
+		return trialBalanceSQL(ctx, rtx, q) // the prefix is the smaller side
+	}
+	sums, err := asOfSums(ctx, rtx, q.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if cut < head {
+		// Entries recorded after the view, dated in it, are not known yet.
+		later, err := sumGroups(ctx, rtx, `SELECT p.account_id, p.currency, count(*), sum(p.units), sum(p.frac_hi), sum(p.frac_lo)
+			FROM postings p JOIN entries e ON e.id = p.entry_id
+			WHERE p.entry_id > ? AND +e.date <= ? GROUP BY p.account_id, p.currency`, cut, q.AsOf.String())
+		if err != nil {
+			return nil, err
+		}
+		for k, l := range later {
+			s := sums[k]
+			if s == nil {
+				s = &histSum{}
+				sums[k] = s
+			}
+			s.n -= l.n
+			s.u -= l.u
+			s.h -= l.h
+			s.l -= l.l
+		}
+	}
+	return namedBalances(ctx, rtx, sums)
+}
+
+// knownCut is the last entry recorded at or before t (0 if none). It
+// walks the recorded-at index down from t: max(id) with the same condition
+// would scan the entries from the last one down.
+func knownCut(ctx context.Context, rtx *sql.Tx, t time.Time) (int64, error) {
+	var id int64
+	err := rtx.QueryRowContext(ctx, `SELECT id FROM entries WHERE recorded_at <= ? ORDER BY recorded_at DESC, id DESC LIMIT 1`, formatTime(t)).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return id, err
+}
+
+// asOfSums sums the months before d's month and the days of that month up
+// to d, or, from the 16th, that month minus its days after d.
+func asOfSums(ctx context.Context, rtx *sql.Tx, d ledger.Date) (map[acctCur]*histSum, error) {
+	date := d.String()
+	month := date[:7]
+	monthCond, days := "m.month < ?", `SELECT t.account_id, t.currency, sum(d.n), sum(d.u), sum(d.h), sum(d.l)
+		FROM balance_totals t JOIN balance_days d ON d.account_id = t.account_id AND d.currency = t.currency
+		AND d.date >= ? AND d.date <= ? GROUP BY t.account_id, t.currency`
+	from, to := month+"-01", date
+	sign := int64(1)
+	if d.Day >= 16 {
+		monthCond, from, to, sign = "m.month <= ?", d.AddDays(1).String(), month+"-31", -1
+	}
+	sums, err := sumGroups(ctx, rtx, `SELECT t.account_id, t.currency, sum(m.n), sum(m.u), sum(m.h), sum(m.l)
+		FROM balance_totals t JOIN balance_months m ON m.account_id = t.account_id AND m.currency = t.currency
+		AND `+monthCond+` GROUP BY t.account_id, t.currency`, month)
+	if err != nil {
+		return nil, err
+	}
+	if from > to || from[:7] != month {
+		return sums, nil
+	}
+	part, err := sumGroups(ctx, rtx, days, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for k, p := range part {
+		s := sums[k]
+		if s == nil {
+			s = &histSum{}
+			sums[k] = s
+		}
+		s.n += sign * p.n
+		s.u += sign * p.u
+		s.h += sign * p.h
+		s.l += sign * p.l
+	}
+	return sums, nil
+}
+
+// sumGroups runs query, which selects (account_id, currency, n, u, h, l).
+func sumGroups(ctx context.Context, rtx *sql.Tx, query string, args ...any) (map[acctCur]*histSum, error) {
+	rows, err := rtx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[acctCur]*histSum{}
+	for rows.Next() {
+		var k acctCur
+		var s histSum
+		if err := rows.Scan(&k.account, &k.currency, &s.n, &s.u, &s.h, &s.l); err != nil {
+			return nil, err
+		}
+		out[k] = &s
+	}
+	return out, rows.Err()
+}
+
+// namedBalances turns sums with postings in the view into balances, by
+// account name then currency.
+func namedBalances(ctx context.Context, rtx *sql.Tx, sums map[acctCur]*histSum) ([]ledger.Balance, error) {
+	accounts, err := loadAccounts(ctx, rtx)
+	if err != nil {
+		return nil, err
+	}
+	bs := make([]ledger.Balance, 0, len(sums))
+	for k, s := range sums {
+		if s.n <= 0 {
+			continue // no posting in the view
+		}
+		a, ok := accounts[k.account]
+		if !ok {
+			return nil, fmt.Errorf("balance history names account id %d, which does not exist", k.account)
+		}
+		bs = append(bs, ledger.Balance{Account: a.Name, Type: a.Type, Currency: k.currency, Amount: joinAmount(s.u, s.h, s.l)})
+	}
+	sort.Slice(bs, func(i, j int) bool {
+		if bs[i].Account != bs[j].Account {
+			return bs[i].Account < bs[j].Account
+		}
+		return bs[i].Currency < bs[j].Currency
+	})
+	return bs, nil
+}
+
+// trialBalanceMarks is the view of the entries up to cut, in recorded
+// order: per account and currency, its last mark at or before cut (an
+// account without one had no posting yet).
+func trialBalanceMarks(ctx context.Context, rtx *sql.Tx, cut int64) ([]ledger.Balance, error) {
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, m.currency, m.u, m.h, m.l
+		FROM balance_totals t JOIN balance_marks m ON m.account_id = t.account_id AND m.currency = t.currency
+		AND m.entry_id = (SELECT max(x.entry_id) FROM balance_marks x
+			WHERE x.account_id = t.account_id AND x.currency = t.currency AND x.entry_id <= ?)
+		JOIN accounts a ON a.id = t.account_id
+		ORDER BY a.name, m.currency`, cut))
+}
+
+// trialBalanceSQL sums the postings in the view with one aggregate query
+// (the reference the history is tested against).
+func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([]ledger.Balance, error) {
+	var conds []string
+	var args []any
+	join := ""
+	if !q.KnownAt.IsZero() {
+		// recorded_at never decreases with the ID, so "known at" is a
+		// prefix of the journal: cut it by ID and spare the join.
+		cut, err := knownCut(ctx, rtx, q.KnownAt)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, "p.entry_id <= ?")
+		args = append(args, cut)
+	}
+	if !q.AsOf.IsZero() {
+		join = "JOIN entries e ON e.id = p.entry_id"
+		conds = append(conds, "e.date <= ?")
+		args = append(args, q.AsOf.String())
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
+			SELECT p.account_id AS account_id, p.currency AS currency,
+				sum(p.units) AS u, sum(p.frac_hi) AS h, sum(p.frac_lo) AS l
+			FROM postings p `+join+` `+where+`
+			GROUP BY p.account_id, p.currency
+		) s JOIN accounts a ON a.id = s.account_id
+		ORDER BY a.name, s.currency`, args...))
+}

@@ -1,0 +1,49 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+// TestTamperBalanceHistory edits each table of the balance history with raw
+// SQL (an edit leaves the journal itself sound) and checks that Verify names
+// the broken row.
+func TestTamperBalanceHistory(t *testing.T) {
+	const c5 = `(SELECT id FROM accounts WHERE name = 'assets:receivable:s:c5')`
+	tests := []struct{ name, sql, want string }{
+		{"day amount", `UPDATE balance_days SET u = u + 1 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day count", `UPDATE balance_days SET n = 2 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day missing", `DELETE FROM balance_days WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day moved", `UPDATE balance_days SET date = '2026-03-06' WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day added", `INSERT INTO balance_days VALUES (` + c5 + `, 'EUR', '2026-03-01', 1, 1, 0, 0)`,
+			"balance_days of assets:receivable:s:c5 EUR: the day 2026-03-01 disagrees with the postings"},
+		{"month amount", `UPDATE balance_months SET h = h + 1 WHERE account_id = ` + c5,
+			"balance_months of assets:receivable:s:c5 USD: the month 2026-03 disagrees with the days"},
+		{"month missing", `DELETE FROM balance_months WHERE account_id = ` + c5,
+			"balance_months of assets:receivable:s:c5 USD: the month 2026-03 disagrees with the days"},
+		{"mark amount", `UPDATE balance_marks SET l = 7 WHERE account_id = ` + c5,
+			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 5 disagrees with the postings"},
+		{"mark moved", `UPDATE balance_marks SET entry_id = 6 WHERE account_id = ` + c5,
+			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 6 disagrees with the postings"},
+		{"mark missing", `DELETE FROM balance_marks WHERE account_id = ` + c5,
+			"balance_marks of assets:receivable:s:c5 USD: no mark at entry 5, the last to post to it at its recorded-at instant"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, raw := tamperJournal(t)
+			mustExec(t, raw, tc.sql)
+			err := db.Verify(context.Background())
+			var ve *sqlite.VerifyError
+			if !errors.As(err, &ve) || err.Error() != tc.want {
+				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
