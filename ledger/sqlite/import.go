@@ -220,7 +220,8 @@ type importer struct {
 	groups   map[groupKey]*group
 	order    []*group
 	usages   []*usageWriter
-	rejects  *sql.Stmt // storeReject's insert, prepared on the first reject
+	index    eventIndexer // the event index rows of the events stored since the last post
+	rejects  *sql.Stmt    // storeReject's insert, prepared on the first reject
 }
 
 type groupKey struct {
@@ -453,6 +454,7 @@ func (im *importer) begin(tx *Tx) error {
 	}
 	im.inserts, im.lookups = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
 	im.sawDup, im.rejects = false, nil
+	im.index.reset() // a failed chunk's rows were rolled back
 	if _, err := q.ExecContext(tx.Context(), `INSERT INTO event_sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, im.opts.Source); err != nil {
 		return err
 	}
@@ -787,6 +789,12 @@ func (im *importer) added(p *parsedRow) error {
 	}
 	g.events++
 	g.last = p.id
+	im.index.add(p.id, p.ev.Seller, p.ev.Channel, p.ev.Customer, p.ev.Product, p.ev.Region, p.date.String())
+	if im.index.events >= eventIndexRows {
+		if err := im.index.flush(im.tx); err != nil {
+			return err
+		}
+	}
 	im.res.Posted++
 	if g.key.late {
 		im.res.Late++
@@ -905,6 +913,9 @@ func insertGroupsQuery(n int) string {
 // post books one entry per group that got events, in the order the groups
 // appeared, and links each group to its entry.
 func (im *importer) post() error {
+	if err := im.index.flush(im.tx); err != nil {
+		return err
+	}
 	var groups []*group
 	for _, g := range im.order {
 		if g.events > 0 {

@@ -170,11 +170,13 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 	if err != nil {
 		return err
 	}
+	var srcID int64
 	if f.Source != "" {
 		id, ok := sourceID(sources, f.Source)
 		if !ok {
 			return nil
 		}
+		srcID = id
 		add("source_id = ?", id)
 	}
 	if f.EventID != "" {
@@ -183,15 +185,63 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 	if f.AfterID != 0 {
 		add("id > ?", f.AfterID)
 	}
+	// filtered: rows SQL returns may still be skipped below, so a LIMIT in
+	// SQL would cut the page short.
+	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || f.Customer != "" || f.Product != "" || f.Region != "" ||
+		f.Currency != "" || !f.From.IsZero() || !f.To.IsZero()
+	entries := entryLinks{q: q}
+	var (
+		e      ledger.Event
+		fields eventFields
+		n      int
+	)
+	// handle filters one row and hands it to fn; done when the page is full.
+	handle := func(id, sourceNo int64, eventID, data string) (done bool, err error) {
+		e = ledger.Event{ID: id, EventID: eventID}
+		if err := fields.parse(data); err != nil {
+			return false, fmt.Errorf("event %d: %w", e.ID, err)
+		}
+		v := &fields.v
+		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel ||
+			f.Customer != "" && v[fCustomer] != f.Customer || f.Product != "" && v[fProduct] != f.Product ||
+			f.Region != "" && v[fRegion] != f.Region || f.Currency != "" && v[fCurrency] != f.Currency {
+			return false, nil
+		}
+		group, err := fields.decodeEvent(&e)
+		if err != nil {
+			return false, err
+		}
+		if d := e.AccountingDate(); !f.From.IsZero() && d.Before(f.From) || !f.To.IsZero() && f.To.Before(d) {
+			return false, nil
+		}
+		if inBatch != 0 && e.BatchID != inBatch || inGroup != 0 && group != inGroup {
+			return false, nil
+		}
+		if err := linkEvent(ctx, &e, group, sourceNo, sources, &entries); err != nil {
+			return false, err
+		}
+		if err := fn(&e); err != nil {
+			return false, err
+		}
+		n++
+		return f.Limit > 0 && n == f.Limit, nil
+	}
+	if f.EntryID == 0 && f.BatchID == 0 && f.EventID == "" {
+		// Filters by seller, channel, customer, product, region or date:
+		// read only the rows the most selective one names, when it is sparse.
+		ids, ok, err := indexedEventIDs(ctx, q, f)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return eachEventByID(ctx, q, ids, f, srcID, handle)
+		}
+	}
 	query := `SELECT id, source_id, event_id, data FROM events`
 	if len(conds) > 0 {
 		query += ` WHERE ` + strings.Join(conds, " AND ")
 	}
 	query += ` ORDER BY id`
-	// filtered: rows SQL returns may still be skipped below, so a LIMIT in
-	// SQL would cut the page short.
-	filtered := inBatch != 0 || f.Seller != "" || f.Channel != "" || f.Customer != "" || f.Product != "" || f.Region != "" ||
-		f.Currency != "" || !f.From.IsZero() || !f.To.IsZero()
 	if f.Limit > 0 && !filtered {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -200,49 +250,69 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 		return err
 	}
 	defer rows.Close()
-	entries := entryLinks{q: q}
 	var (
-		e        ledger.Event
 		sourceNo int64
+		id       int64
+		eventID  string
 		data     string
-		fields   eventFields
-		n        int
 	)
 	for rows.Next() {
-		e = ledger.Event{}
-		if err := rows.Scan(&e.ID, &sourceNo, &e.EventID, &data); err != nil {
+		if err := rows.Scan(&id, &sourceNo, &eventID, &data); err != nil {
 			return err
 		}
-		if err := fields.parse(data); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
-		}
-		v := &fields.v
-		if f.Seller != "" && v[fSeller] != f.Seller || f.Channel != "" && v[fChannel] != f.Channel ||
-			f.Customer != "" && v[fCustomer] != f.Customer || f.Product != "" && v[fProduct] != f.Product ||
-			f.Region != "" && v[fRegion] != f.Region || f.Currency != "" && v[fCurrency] != f.Currency {
-			continue
-		}
-		group, err := fields.decodeEvent(&e)
+		done, err := handle(id, sourceNo, eventID, data)
 		if err != nil {
 			return err
 		}
-		if d := e.AccountingDate(); !f.From.IsZero() && d.Before(f.From) || !f.To.IsZero() && f.To.Before(d) {
-			continue
-		}
-		if inBatch != 0 && e.BatchID != inBatch || inGroup != 0 && group != inGroup {
-			continue
-		}
-		if err := linkEvent(ctx, &e, group, sourceNo, sources, &entries); err != nil {
-			return err
-		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-		if n++; f.Limit > 0 && n == f.Limit {
+		if done {
 			break
 		}
 	}
 	return rows.Err()
+}
+
+// eachEventByID reads the events ids (ascending) in ID order, 256 at a
+// time (16 for a page of at most 16), and passes each of source srcID (0:
+// any) to handle until it is done.
+func eachEventByID(ctx context.Context, q querier, ids []int64, f EventFilter, srcID int64,
+	handle func(id, sourceNo int64, eventID, data string) (bool, error)) error {
+	for len(ids) > 0 {
+		k := 256
+		if f.Limit > 0 && f.Limit <= 16 {
+			k = 16
+		}
+		k = insertSize(min(k, len(ids)))
+		args := make([]any, k)
+		for i := range args {
+			args[i] = ids[i]
+		}
+		ids = ids[k:]
+		rows, err := q.QueryContext(ctx, eventsByIDQuery(k), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, sourceNo int64
+			var eventID, data string
+			if err := rows.Scan(&id, &sourceNo, &eventID, &data); err != nil {
+				rows.Close()
+				return err
+			}
+			if srcID != 0 && sourceNo != srcID {
+				continue
+			}
+			done, err := handle(id, sourceNo, eventID, data)
+			if err != nil || done {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeEvent fills e from parsed fields (e.ID is set) and returns its

@@ -241,6 +241,12 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 	return pending, nil
 }
 
+// migrationSteps are Go steps of migrations, run after the migration's SQL
+// in its transaction (for derived data SQL cannot build).
+var migrationSteps = map[string]func(ctx context.Context, tx *Tx) error{
+	"0026_event_index.sql": indexEvents,
+}
+
 // migrate applies each pending migration in its own transaction and records
 // it in schema_migrations in that same transaction.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
@@ -260,6 +266,12 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if step := migrationSteps[m.name]; step != nil {
+			if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx}); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("%s: %w", m.name, err)
+			}
 		}
 		now := db.clock.Now().UTC().Format(timeLayout)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, now); err != nil {

@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+func init() { verifyChecks = append(verifyChecks, verifyEventIndex) }
+
+var dimNames = [...]string{dimSeller: "seller", dimChannel: "channel", dimCustomer: "customer",
+	dimProduct: "product", dimRegion: "region", dimDate: "date"}
+
+// verifyEventIndex rebuilds the event index (migration 0026) from the
+// events and compares: per dimension and value, the rows' IDs, in first_id
+// order, are exactly the events that have that value, ascending; each row's
+// first_id, last_id and n describe its IDs. The first difference, in
+// dimension and value order, is a *VerifyError.
+func verifyEventIndex(ctx context.Context, tx *sql.Tx) error {
+	want := map[dimValue][]int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM events ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var f eventFields
+	var e ledger.Event
+	for rows.Next() {
+		var data string
+		e = ledger.Event{}
+		if err := rows.Scan(&e.ID, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := f.parse(data); err != nil {
+			rows.Close()
+			return &VerifyError{Reason: fmt.Sprintf("event %d: %v", e.ID, err)}
+		}
+		if _, err := f.decodeEvent(&e); err != nil {
+			rows.Close()
+			return &VerifyError{Reason: fmt.Sprintf("event %d: %v", e.ID, err)}
+		}
+		for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
+			{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, e.AccountingDate().String()}} {
+			want[dv] = append(want[dv], e.ID)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	have := map[dimValue][]int64{}
+	bad := map[dimValue]bool{}
+	rows, err = tx.QueryContext(ctx, `SELECT dim, value, first_id, last_id, n, ids FROM event_index ORDER BY dim, value, first_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k dimValue
+		var first, last, n int64
+		var b []byte
+		if err := rows.Scan(&k.dim, &k.value, &first, &last, &n, &b); err != nil {
+			rows.Close()
+			return err
+		}
+		ids, err := decodeIDs(b, nil)
+		if err != nil || int64(len(ids)) != n || n == 0 || ids[0] != first || ids[len(ids)-1] != last {
+			bad[k] = true
+		}
+		have[k] = append(have[k], ids...)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	keys := make([]dimValue, 0, len(want)+len(have))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].dim != keys[j].dim {
+			return keys[i].dim < keys[j].dim
+		}
+		return keys[i].value < keys[j].value
+	})
+	for _, k := range keys {
+		w, h := want[k], have[k]
+		if !bad[k] && len(w) == len(h) && equalIDs(w, h) {
+			continue
+		}
+		name := fmt.Sprintf("dimension %d", k.dim)
+		if k.dim >= dimSeller && k.dim <= dimDate {
+			name = dimNames[k.dim]
+		}
+		i := 0
+		for i < len(w) && i < len(h) && w[i] == h[i] {
+			i++
+		}
+		at := func(ids []int64) string {
+			if i < len(ids) {
+				return fmt.Sprintf("event %d", ids[i])
+			}
+			return "none"
+		}
+		return &VerifyError{Reason: fmt.Sprintf("event index of %s %q disagrees with the events: it lists %d event(s), %d have that %s; "+
+			"first difference: it lists %s where the events give %s", name, k.value, len(h), len(w), name, at(h), at(w))}
+	}
+	return nil
+}
+
+func equalIDs(a, b []int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
