@@ -1,0 +1,149 @@
+// Package bench compares revshare with the plain-text accounting tools on
+// the same book (issue #15): it generates a usage file where each event
+// posts its own entry (500 sellers × 2 channels × N/1,000 days), imports it
+// with the revshare command, exports the journal for ledger, hledger and
+// beancount, and times the same reports with each, one process per run:
+//
+//	REVSHARE_PEER_EVENTS=100000 go test ./bench -run Peers -v -timeout 1h
+//
+// It prints, per report, each tool's time (one run; revshare's best of
+// three) and how many times slower than revshare it is. Without REVSHARE_PEER_EVENTS it runs at 10,000 events
+// (CI's smoke test: it fails when a tool or revshare fails).
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeBook writes the usage file: one event per seller, channel and day
+// from 2023-01-01, in day order (the layout of docs/import.md).
+func writeBook(path string, sellers, days int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
+	day0 := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	for d := 0; d < days; d++ {
+		date := day0.AddDate(0, 0, d).Format("2006-01-02")
+		for s := 0; s < sellers; s++ {
+			for c := 0; c < 2; c++ {
+				n++
+				fmt.Fprintf(w, "e%d,%s,seller%03d,ch%d,cust-%d,prod-%d,r%d,%d.%02d,USD\n", n, date, s, c, n%5000, n%7, n%3, n*7919%10000, n%100)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// timed runs a command that must print something and returns its wall time.
+func timed(t *testing.T, name string, args ...string) time.Duration {
+	t.Helper()
+	d, out := run(t, name, args...)
+	if len(out) == 0 {
+		t.Fatalf("%s %s printed nothing", name, strings.Join(args, " "))
+	}
+	return d
+}
+
+func run(t *testing.T, name string, args ...string) (time.Duration, []byte) {
+	t.Helper()
+	start := time.Now()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%.2000s", name, strings.Join(args, " "), err, out)
+	}
+	return d, out
+}
+
+func TestPeers(t *testing.T) {
+	events := 10_000
+	if v := os.Getenv("REVSHARE_PEER_EVENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			t.Fatalf("REVSHARE_PEER_EVENTS=%q: want a number of events, at least 1000", v)
+		}
+		events = n
+	}
+	for _, tool := range []string{"ledger", "hledger", "bean-query"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	sellers, days := 500, events/1000
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "revshare")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/revshare/revshare/cmd/revshare").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	csv, db := filepath.Join(dir, "book.csv"), filepath.Join(dir, "book.db")
+	if err := writeBook(csv, sellers, days); err != nil {
+		t.Fatal(err)
+	}
+	importTime := timed(t, bin, "--db", db, "import", "usage", csv)
+	files := map[string]string{}
+	for _, f := range []string{"ledger", "hledger", "beancount"} {
+		files[f] = filepath.Join(dir, "book."+f)
+		run(t, bin, "--db", db, "export", f, "-o", files[f])
+	}
+	asOf := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days/2)
+	end := asOf.AddDate(0, 0, 1).Format("2006-01-02") // ledger's and hledger's -e is exclusive
+	reports := []struct {
+		name  string
+		tools [][]string // revshare first
+	}{
+		{"trial balance", [][]string{
+			{bin, "--db", db, "balance", "--format", "csv"},
+			{"ledger", "-f", files["ledger"], "--flat", "balance"},
+			{"hledger", "-f", files["hledger"], "balance", "--flat", "-O", "csv"},
+			{"bean-query", "-f", "csv", files["beancount"], "SELECT account, currency, str(sum(number)) GROUP BY account, currency"},
+		}},
+		{"trial balance as of " + asOf.Format("2006-01-02"), [][]string{
+			{bin, "--db", db, "balance", "--as-of", asOf.Format("2006-01-02"), "--format", "csv"},
+			{"ledger", "-f", files["ledger"], "--flat", "-e", end, "balance"},
+			{"hledger", "-f", files["hledger"], "balance", "--flat", "-e", end, "-O", "csv"},
+			{"bean-query", "-f", "csv", files["beancount"], "SELECT account, currency, str(sum(number)) WHERE date <= " +
+				asOf.Format("2006-01-02") + " GROUP BY account, currency"},
+		}},
+	}
+	var table []string
+	table = append(table, fmt.Sprintf("%d events, one entry each (%d sellers x 2 channels x %d days); import %v (%.0f events/s)",
+		events, sellers, days, importTime.Round(time.Millisecond), float64(events)/importTime.Seconds()))
+	for _, r := range reports {
+		var best []time.Duration
+		for k, args := range r.tools {
+			runs := 1 // the tools take seconds to minutes
+			if k == 0 {
+				runs = 3 // revshare: best of three
+			}
+			var b time.Duration
+			for i := 0; i < runs; i++ {
+				if d := timed(t, args[0], args[1:]...); i == 0 || d < b {
+					b = d
+				}
+			}
+			best = append(best, b)
+		}
+		table = append(table, r.name+":")
+		for i, args := range r.tools {
+			name := filepath.Base(args[0])
+			table = append(table, fmt.Sprintf("  %-10s %12v  %8.1fx revshare", name, best[i].Round(time.Microsecond),
+				float64(best[i])/float64(best[0])))
+		}
+	}
+	t.Log("one process per run (revshare: best of 3):\n" + strings.Join(table, "\n"))
+}
