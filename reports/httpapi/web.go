@@ -205,12 +205,9 @@ func (s *Server) webStyle(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) webTrialBalance(w http.ResponseWriter, r *http.Request) error {
-	format, err := formatParam(r, "html", "csv")
+	format, err := downloadFormat(r, "csv")
 	if err != nil {
 		return err
-	}
-	if r.URL.Query().Get("format") == "" {
-		format = "html"
 	}
 	tb, err := s.trialBalanceOf(r)
 	if err != nil {
@@ -225,6 +222,15 @@ func (s *Server) webTrialBalance(w http.ResponseWriter, r *http.Request) error {
 		title += " as of " + *tb.AsOf
 	}
 	return s.render(w, r, http.StatusOK, "trial_balance", title, map[string]any{"TB": tb, "CSV": withFormat(r, "csv")})
+}
+
+// downloadFormat reads a web page's ?format=: "" for the page itself, or
+// one of the download formats allowed.
+func downloadFormat(r *http.Request, allowed ...string) (string, error) {
+	if r.URL.Query().Get("format") == "" {
+		return "", nil
+	}
+	return formatParam(r, allowed...)
 }
 
 // withFormat is the address of the request with ?format=f: the same page
@@ -322,7 +328,10 @@ func webList[T any](s *Server, w http.ResponseWriter, r *http.Request, tmpl, tit
 }
 
 func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Get("format") != "" {
+	if format, err := downloadFormat(r, "csv"); err != nil || format != "" {
+		if err != nil {
+			return err
+		}
 		return s.listEvents(w, r)
 	}
 	title := "Usage events"

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"sync"
 
 	"github.com/revshare/revshare/ledger"
@@ -119,7 +120,7 @@ func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboard
 			return out
 		}
 		for _, pr := range st.Pairs {
-			out.Due = append(out.Due, dashboardDue{Period: st.Period.Label, Status: st.Status, Href: "/web/contracts/" + c.ID + "/statements/" + st.Period.Label,
+			out.Due = append(out.Due, dashboardDue{Period: st.Period.Label, Status: st.Status, Href: "/web/contracts/" + url.PathEscape(c.ID) + "/statements/" + st.Period.Label,
 				Payer: pr.Payer, Payee: pr.Payee, Due: pr.ClosingBalance})
 		}
 	}

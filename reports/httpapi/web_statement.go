@@ -32,8 +32,7 @@ func (s *Server) webStatement(w http.ResponseWriter, r *http.Request) error {
 	if s.read.Statements == nil {
 		return errNotImplemented("statements")
 	}
-	if r.URL.Query().Get("format") != "" {
-		format, err := formatParam(r, "csv", "json", "md", "html")
+	if format, err := downloadFormat(r, "csv", "json", "md", "html"); err != nil || format != "" {
 		if err != nil {
 			return err
 		}
@@ -99,8 +98,8 @@ type webLineEventsData struct {
 }
 
 func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Get("format") != "" {
-		if _, err := formatParam(r, "csv"); err != nil {
+	if format, err := downloadFormat(r, "csv"); err != nil || format != "" {
+		if err != nil {
 			return err
 		}
 		return s.webStatementLineEventsCSV(w, r)
@@ -112,11 +111,10 @@ func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) 
 	base := "/web/contracts/" + url.PathEscape(st.Contract)
 	d := webLineEventsData{StatementLineEventsJSON: out, Base: line.Base, Currency: st.Currency,
 		Statement: base + "/statements/" + st.Period.Label + "#rule-" + line.Rule, Next: webNext(r, out.NextCursor), CSV: withFormat(r, "csv")}
-	if len(out.Items) > 0 {
+	// Where this page starts among the line's events (the IDs are in
+	// ascending order; should they not be, the page does not say).
+	if len(out.Items) > 0 && sortedIDs(line.EventIDs) {
 		d.First = sort.Search(len(line.EventIDs), func(i int) bool { return line.EventIDs[i] >= out.Items[0].ID }) + 1
-		if !sortedIDs(line.EventIDs) {
-			d.First = 0
-		}
 	}
 	if len(line.EventIDs) > maxTiedEvents {
 		d.NoTotal = fmt.Sprintf("the line has %d events, more than the %d this page totals", len(line.EventIDs), maxTiedEvents)

@@ -235,3 +235,20 @@ func TestWebNotFound(t *testing.T) {
 		t.Errorf("/api/v1/nothing: %d %s %s", status, h.Get("Content-Type"), body)
 	}
 }
+
+// TestWebDownloadFormats: each web page takes only its download formats.
+func TestWebDownloadFormats(t *testing.T) {
+	e := newEnv(t)
+	for path, want := range map[string]string{
+		"/web/trial-balance?format=json": `invalid: unknown format &#34;json&#34; (want one of csv)`,
+		"/web/events?format=json":        `invalid: unknown format &#34;json&#34; (want one of csv)`,
+		"/web/contracts/openai-microsoft/statements/2026-03/events?rule=openai-share-to-microsoft&format=md": `invalid: unknown format &#34;md&#34; (want one of csv)`,
+		"/web/entries?format=csv": `invalid: unknown query parameter &#34;format&#34;`,
+	} {
+		status, _, body := webGet(t, e, path)
+		if status != 400 {
+			t.Errorf("%s: %d, want 400", path, status)
+		}
+		mustContain(t, path, body, want)
+	}
+}
