@@ -410,7 +410,12 @@ func (db *DB) FXRates(ctx context.Context) ([]ledger.FXRate, error) {
 // loadRates reads every exchange rate through q (the reader pool, or a
 // transaction that must see its own snapshot, as a run does).
 func loadRates(ctx context.Context, q querier) ([]ledger.FXRate, error) {
-	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates ORDER BY from_ccy, to_ccy, date`)
+	return loadRatesWhere(ctx, q, "")
+}
+
+// loadRatesWhere is loadRates of the rows a WHERE clause selects.
+func loadRatesWhere(ctx context.Context, q querier, where string, args ...any) ([]ledger.FXRate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates `+where+` ORDER BY from_ccy, to_ccy, date`, args...)
 	if err != nil {
 		return nil, err
 	}

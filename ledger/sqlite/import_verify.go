@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -46,7 +47,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	}
 	type groupID struct{ batch, group int64 }
 	sums := map[groupID]*groupSum{}
-	batches := map[int64]int64{}
+	batches := map[int64]*batchCounts{}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
 		return err
@@ -85,7 +86,16 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return bad("group: %v", err)
 		}
-		batches[e.BatchID]++
+		bc := batches[e.BatchID]
+		if bc == nil {
+			bc = &batchCounts{groups: map[int64]bool{}}
+			batches[e.BatchID] = bc
+		}
+		bc.posted++
+		if e.Late {
+			bc.late++
+		}
+		bc.groups[group] = true
 		id := groupID{e.BatchID, group}
 		acct := ledger.ReceivableAccount(e.Seller, e.Channel)
 		s := sums[id]
@@ -159,26 +169,80 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	default:
 		return broken(orphan, "import entry carries no events")
 	}
-	brow, err := tx.QueryContext(ctx, `SELECT id, posted FROM import_batches WHERE kind = 'usage'`)
-	if err != nil {
-		return err
-	}
-	defer brow.Close()
-	for brow.Next() {
-		var batch, posted int64
-		if err := brow.Scan(&batch, &posted); err != nil {
-			return err
-		}
-		if batches[batch] != posted {
-			return &VerifyError{Reason: fmt.Sprintf("import batch %d says %d event(s) posted, the database holds %d", batch, posted, batches[batch])}
-		}
-		delete(batches, batch)
-	}
-	if err := brow.Err(); err != nil {
+	if err := verifyBatchCounts(ctx, tx, batches); err != nil {
 		return err
 	}
 	for b, n := range batches {
-		return &VerifyError{Reason: fmt.Sprintf("%d event(s) belong to import batch %d, which does not exist", n, b)}
+		return &VerifyError{Reason: fmt.Sprintf("%d event(s) belong to import batch %d, which does not exist", n.posted, b)}
 	}
 	return nil
+}
+
+// batchCounts is what the stored events of one usage batch count.
+type batchCounts struct {
+	posted, late int64
+	groups       map[int64]bool
+}
+
+// verifyBatchCounts checks every import batch's counters against what is
+// stored, deleting the batches it saw from events: a usage batch's posted
+// and late counts are its events and its late events, entries its import
+// groups, rejected its stored rejects (partial mode; none in default
+// mode), and rows = posted + duplicates + rejected; a rates batch's posted
+// count is its rates, and rows = posted + duplicates.
+func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchCounts) error {
+	rejectsFrom, err := migrationApplied(ctx, tx, "0009_import_rejects.sql")
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT b.id, b.kind, b.mode, b.rows, b.posted, b.duplicates, b.rejected, b.late, b.entries, b.started_at,
+		(SELECT count(*) FROM import_rejects r WHERE r.batch_id = b.id),
+		(SELECT count(*) FROM fx_rates f WHERE f.batch_id = b.id)
+		FROM import_batches b ORDER BY b.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, nRows, posted, dups, rejected, late, entries, rejects, rates int64
+		var kind, mode, started string
+		if err := rows.Scan(&id, &kind, &mode, &nRows, &posted, &dups, &rejected, &late, &entries, &started, &rejects, &rates); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("id=%d", id)
+		bad := func(column string, expected, found int64, from string) error {
+			return factError("import_batches", key, column, fmt.Sprintf("%d (%s)", expected, from), fmt.Sprint(found))
+		}
+		if kind == "rates" {
+			switch {
+			case posted != rates:
+				return bad("posted", rates, posted, "its stored rates")
+			case nRows != posted+dups:
+				return bad("rows", posted+dups, nRows, "posted + duplicates")
+			}
+			continue
+		}
+		ev := events[id]
+		delete(events, id)
+		if ev == nil {
+			ev = &batchCounts{}
+		}
+		wantRejects := rejects
+		if st, err := time.Parse(time.RFC3339Nano, started); mode == "partial" && (err != nil || rejectsFrom.IsZero() || st.Before(rejectsFrom)) {
+			wantRejects = rejected // stored before rejects were (0009)
+		}
+		switch {
+		case posted != ev.posted:
+			return bad("posted", ev.posted, posted, "its stored events")
+		case late != ev.late:
+			return bad("late", ev.late, late, "its stored late events")
+		case entries != int64(len(ev.groups)):
+			return bad("entries", int64(len(ev.groups)), entries, "its import groups")
+		case rejected != wantRejects:
+			return bad("rejected", wantRejects, rejected, "its stored rejects")
+		case nRows != posted+dups+rejected:
+			return bad("rows", posted+dups+rejected, nRows, "posted + duplicates + rejected")
+		}
+	}
+	return rows.Err()
 }

@@ -73,6 +73,9 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	}
 	defer rtx.Rollback()
 
+	if err := quickCheck(ctx, rtx); err != nil {
+		return res, err
+	}
 	closes, err := closeAnchors(ctx, rtx)
 	if err != nil {
 		return res, err
@@ -167,6 +170,34 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 		}
 	}
 	return VerifyResult{Entries: v.lastID, HeadID: v.lastID, HeadHash: v.lastHash}, nil
+}
+
+// quickCheck runs SQLite's PRAGMA quick_check (the file's structure: pages,
+// records, NOT NULL and CHECK constraints, without cross-checking indexes)
+// before anything reads the rows: a damaged file is named as such.
+func quickCheck(ctx context.Context, q querier) error {
+	rows, err := q.QueryContext(ctx, `PRAGMA quick_check`)
+	if err != nil {
+		return &VerifyError{Reason: fmt.Sprintf("database file: quick_check failed: %v", err)}
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		if s != "ok" && len(problems) < 3 {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return &VerifyError{Reason: fmt.Sprintf("database file: quick_check failed: %v", err)}
+	}
+	if len(problems) > 0 {
+		return &VerifyError{Reason: "database file: quick_check reports " + strings.Join(problems, "; ")}
+	}
+	return nil
 }
 
 // readRanges calls read for the ID ranges (0, n], (n, 2n], ... up to
