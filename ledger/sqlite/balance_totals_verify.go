@@ -76,5 +76,5 @@ func totalsDisagree(k acctCur, accounts map[int64]ledger.Account) error {
 	if a, ok := accounts[k.account]; ok {
 		name = a.Name
 	}
-	return fmt.Errorf("balance totals of %s %s disagree with its postings", name, k.currency)
+	return &VerifyError{Reason: fmt.Sprintf("balance totals of %s %s disagree with its postings", name, k.currency)}
 }

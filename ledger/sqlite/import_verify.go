@@ -219,6 +219,8 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 				return bad("posted", rates, posted, "its stored rates")
 			case nRows != posted+dups:
 				return bad("rows", posted+dups, nRows, "posted + duplicates")
+			case rejected != 0, late != 0, entries != 0:
+				return bad("rejected, late and entries", 0, rejected+late+entries, "a rates batch stores none")
 			}
 			continue
 		}

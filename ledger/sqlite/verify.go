@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,12 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
+	for id, as := range closes {
+		for _, a := range as {
+			v.closeHeads = append(v.closeHeads, closeHead{id, a.through})
+		}
+	}
+	sort.Slice(v.closeHeads, func(i, j int) bool { return v.closeHeads[i].headID < v.closeHeads[j].headID })
 	// Reading and checking overlap: one goroutine reads the entries and
 	// another their postings, range by range of IDs (sharing the snapshot's
 	// connection, they take turns in SQLite but convert rows in parallel);
@@ -249,6 +256,8 @@ type verifier struct {
 	lastRecorded string
 	totals       map[string]*intSum
 	anchors      map[int64][]closeAnchor
+	closeHeads   []closeHead      // every close's head entry, by entry ID
+	closedAt     string           // the latest through of the closes before the entry being checked
 	seen         map[int64]string // hashes of the entries named by caller anchors
 
 	accountProblems map[int64]string      // by account ID: what is wrong with it, "" if nothing
@@ -314,6 +323,12 @@ func (v *verifier) head(ctx context.Context, q querier) error {
 }
 
 type closeAnchor struct{ through, hash string }
+
+// closeHead is a close's through date and the last entry before it.
+type closeHead struct {
+	headID  int64
+	through string
+}
 
 func closeAnchors(ctx context.Context, q querier) (map[int64][]closeAnchor, error) {
 	rows, err := q.QueryContext(ctx, `SELECT through, head_id, head_hash FROM period_closes ORDER BY through`)
@@ -402,6 +417,13 @@ func (v *verifier) check(r *rawEntry) error {
 		}
 	}
 	delete(v.anchors, r.id)
+	for len(v.closeHeads) > 0 && v.closeHeads[0].headID < r.id {
+		v.closedAt = max(v.closedAt, v.closeHeads[0].through)
+		v.closeHeads = v.closeHeads[1:]
+	}
+	if v.closedAt != "" && r.date <= v.closedAt {
+		return broken(r.id, "dated %s, in a period closed (through %s) before it was posted", r.date, v.closedAt)
+	}
 	if _, ok := v.seen[r.id]; ok {
 		v.seen[r.id] = r.hash
 	}

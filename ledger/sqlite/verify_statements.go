@@ -72,7 +72,19 @@ func statementHash(body string) (stated, computed string, err error) {
 	return top.Hash, hex.EncodeToString(sum[:]), nil
 }
 
-// verifyStatementHashes checks every stored final statement: its body is
+// canonicalBody reports whether body is laid out as Statement.Render
+// writes JSON (json.MarshalIndent with two spaces, then a newline), which
+// is json.Indent of its compact form: true of any fields.
+func canonicalBody(body string) bool {
+	var compact, indented bytes.Buffer
+	if json.Compact(&compact, []byte(body)) != nil || json.Indent(&indented, compact.Bytes(), "", "  ") != nil {
+		return false
+	}
+	return indented.String()+"\n" == body
+}
+
+// verifyStatementHashes checks every stored final statement: its period
+// is closed, its body is
 // a statement of its contract and period, with status final, whose hash
 // recomputes from the body and equals the hash column.
 func verifyStatementHashes(ctx context.Context, tx *sql.Tx) error {
@@ -80,7 +92,14 @@ func verifyStatementHashes(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	closed, err := closedThrough(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
+		if p, err := ledger.ParsePeriod(r.period); err != nil || closed.IsZero() || p.Last().After(closed) {
+			return factError("statements", r.key(), "period", "a period closed (through "+closed.String()+")", r.period)
+		}
 		stated, computed, err := statementHash(r.body)
 		if err != nil {
 			return factError("statements", r.key(), "body", "a statement's JSON", fmt.Sprintf("unreadable (%v)", err))
@@ -90,6 +109,9 @@ func verifyStatementHashes(ctx context.Context, tx *sql.Tx) error {
 		}
 		if r.hash != stated {
 			return factError("statements", r.key(), "hash", stated+" (from its body)", r.hash)
+		}
+		if !canonicalBody(r.body) {
+			return factError("statements", r.key(), "body", "its JSON as revshare writes it (indented by two spaces, one final newline)", "other bytes: altered after its close")
 		}
 		s, err := reports.ParseStored([]byte(r.body))
 		if err != nil {
@@ -336,19 +358,21 @@ func brief(v any) string {
 // on or before the close's date has a stored statement.
 func verifyClosesFinalized(ctx context.Context, tx *sql.Tx) error {
 	type closeRow struct {
-		through  ledger.Date
-		closedAt string
-		at       time.Time
+		through       ledger.Date
+		closedAt      string
+		at            time.Time
+		eventsThrough int64 // the last event whose import entry precedes the close's head
 	}
 	var closes []closeRow
-	rows, err := tx.QueryContext(ctx, `SELECT through, closed_at FROM period_closes ORDER BY through`)
+	rows, err := tx.QueryContext(ctx, `SELECT c.through, c.closed_at, ifnull((SELECT max(g.last_event) FROM import_groups g WHERE g.entry_id <= c.head_id), 0)
+		FROM period_closes c ORDER BY c.through`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var through string
 		var cr closeRow
-		if err := rows.Scan(&through, &cr.closedAt); err != nil {
+		if err := rows.Scan(&through, &cr.closedAt, &cr.eventsThrough); err != nil {
 			rows.Close()
 			return err
 		}
@@ -375,10 +399,26 @@ func verifyClosesFinalized(ctx context.Context, tx *sql.Tx) error {
 	}
 	stored := map[[2]string]bool{}
 	versionAt := map[[2]string]int64{} // contract, finalized_at -> version
+	closeAt := map[string]closeRow{}
+	for _, cr := range closes {
+		closeAt[cr.closedAt] = cr
+	}
 	for _, s := range stmts {
 		stored[[2]string{s.contract, s.period}] = true
 		if s.version.Valid {
 			versionAt[[2]string{s.contract, s.finalizedAt}] = s.version.Int64
+		}
+		// A statement stored by a close: of a period that close closed,
+		// rendered from the events committed before it.
+		cr, ok := closeAt[s.finalizedAt]
+		if !ok {
+			continue
+		}
+		if p, err := ledger.ParsePeriod(s.period); err == nil && p.Last().After(cr.through) {
+			return factError("statements", s.key(), "period", "a period the close through "+cr.through.String()+" that stored it closed", s.period)
+		}
+		if s.eventsThrough.Valid && s.eventsThrough.Int64 != cr.eventsThrough {
+			return factError("statements", s.key(), "events_through", fmt.Sprintf("%d (the last event committed before the close through %s)", cr.eventsThrough, cr.through), fmt.Sprint(s.eventsThrough.Int64))
 		}
 	}
 	type version struct {
