@@ -40,7 +40,7 @@ func (s *Server) apiRoutes() []routeDef {
 		{name: "events", cache: true, path: p("/events"), methods: get, handler: s.listEvents, params: append(eventParams, listParams...)},
 		{name: "event", cache: true, path: p("/events/{id}"), methods: get, handler: s.getEvent},
 		{name: "imports", cache: true, path: p("/imports"), methods: get, handler: s.listImports, params: listParams},
-		{name: "import", cache: true, path: p("/imports/{id:[0-9]+}"), methods: get, handler: s.getImport, params: pageParams},
+		{name: "import", cache: true, path: p("/imports/{id:[0-9]+}"), methods: get, handler: s.getImport},
 		{name: "import_rejects", cache: true, path: p("/imports/{id:[0-9]+}/rejects"), methods: get, handler: s.listImportRejects, params: listParams},
 		{name: "import_usage", path: p("/imports/usage"), methods: post, handler: s.importUsage,
 			params: []string{"source", "file", "allow_partial", "dry_run"}, body: MaxCSVBodyBytes, timeout: LongTimeout},

@@ -456,3 +456,16 @@ func TestDownloadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteQueryParameters: a route's list parameters are its GET's; its
+// POST refuses them.
+func TestWriteQueryParameters(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.do(t, "POST", "/api/v1/contracts?limit=5", demoContract, httpapi.Admin)
+	if want := `{"error":{"code":"invalid","message":"unknown query parameter \"limit\""}}`; status != 400 || strings.TrimSpace(body) != want {
+		t.Errorf("POST /contracts?limit=5: %d %s, want 400 %s", status, body, want)
+	}
+	if status, _, body := e.get(t, "/api/v1/contracts?limit=5", httpapi.Admin); status != 200 {
+		t.Errorf("GET /contracts?limit=5: %d %s", status, body)
+	}
+}

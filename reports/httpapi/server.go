@@ -75,7 +75,7 @@ type routeDef struct {
 	path    string
 	methods []string
 	handler func(w http.ResponseWriter, r *http.Request) error
-	params  []string      // the query parameters it accepts (any other is a 400)
+	params  []string      // the query parameters its GET (or only method) accepts; any other is a 400
 	body    int64         // body size limit (0: MaxBodyBytes)
 	timeout time.Duration // 0: the server's default
 	web     bool          // a web view page: cookie auth, HTML errors
@@ -193,10 +193,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // wrap applies, in order: panic recovery, authentication, the permission
 // table, the body limit, the deadline and the query parameter check.
 func (s *Server) wrap(d *routeDef) http.Handler {
+	// params are the GET's (or the only method's): a route's other
+	// methods (POST /contracts, POST /tokens) take none.
 	allowedParams := map[string]bool{}
 	for _, p := range d.params {
 		allowedParams[p] = true
 	}
+	onlyParams := len(d.methods) == 1
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
 			info.route = d.name
@@ -265,7 +268,7 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 			return
 		}
 		for k := range r.URL.Query() {
-			if !allowedParams[k] {
+			if !allowedParams[k] || !onlyParams && r.Method != http.MethodGet {
 				fail(w, r, ledger.Errorf(ledger.EINVALID, "unknown query parameter %q", k))
 				return
 			}

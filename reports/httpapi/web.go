@@ -60,7 +60,7 @@ func (s *Server) webRoutes() []routeDef {
 		w("web_events", "/web/events", s.webEvents, append(eventParams, listParams...)...),
 		w("web_event", "/web/events/{id}", s.webEvent),
 		w("web_imports", "/web/imports", s.webImports, pageParams...),
-		w("web_import", "/web/imports/{id}", s.webImport, pageParams...),
+		w("web_import", "/web/imports/{id}", s.webImport, "cursor"), // the rejects' page; 100 a page
 		w("web_contracts", "/web/contracts", s.webContracts, pageParams...),
 		w("web_contract", "/web/contracts/{id}", s.webContract, "as_of"),
 		w("web_statement", "/web/contracts/{id}/statements/{period}", s.webStatement, "format"),

@@ -223,7 +223,7 @@ paths = {
  "/web/events":{"get":webop("webEvents","Web view: usage events (format=csv: this page as CSV)",[P("cursor"),P("limit"),WEBCSV]+[{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel","customer","product","region","currency","batch","entry"]]+[P("from"),P("to")])},
  "/web/events/{id}":{"get":webop("webEvent","Web view: one usage event",[P("id")])},
  "/web/imports":{"get":webop("webImports","Web view: imports",[P("cursor"),P("limit")])},
- "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor"),P("limit")])},
+ "/web/imports/{id}":{"get":webop("webImport","Web view: one import and its rejects (100 a page)",[P("id"),P("cursor")])},
  "/web/contracts":{"get":webop("webContracts","Web view: contracts",[P("cursor"),P("limit")])},
  "/web/contracts/{id}":{"get":webop("webContract","Web view: a contract, its caps and statements",[P("contractId"),P("as_of")])},
  "/web/contracts/{id}/statements/{period}":{"get":webop("webStatement","Web view: a period statement in the site layout, with the previous and next periods and downloads; format=csv|json|md downloads it, format=html is the printable document",[P("contractId"),P("period"),{"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["csv","json","md","html"]}}])},
