@@ -1,13 +1,19 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
 )
+
+// dashboardVerifyTimeout bounds the dashboard's wait for a verification.
+var dashboardVerifyTimeout = 10 * time.Second
 
 // dashboardContracts bounds the contracts the dashboard shows; the
 // contracts page lists them all.
@@ -191,7 +197,15 @@ func (s *Server) verifyCached(r *http.Request) (*VerifyResult, error) {
 	if versioned && s.verified.res != nil && s.verified.version == version {
 		return s.verified.res, nil
 	}
-	res, err := s.read.Verifier.Verify(r.Context())
+	// A big ledger takes a while to verify: the dashboard waits a bounded
+	// time and says so, rather than hold the page (GET /api/v1/verify and
+	// revshare verify have no such bound).
+	ctx, cancel := context.WithTimeout(r.Context(), dashboardVerifyTimeout)
+	defer cancel()
+	res, err := s.read.Verifier.Verify(ctx)
+	if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
+		return nil, ledger.Errorf(ETimeout, "verification did not finish in %s: run revshare verify (or GET /api/v1/verify)", dashboardVerifyTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowVerifier verifies until its context ends.
+type slowVerifier struct{}
+
+func (slowVerifier) Verify(ctx context.Context) (VerifyResult, error) {
+	<-ctx.Done()
+	return VerifyResult{}, ctx.Err()
+}
+
+type oneToken struct{}
+
+func (oneToken) Authenticate(ctx context.Context, tok string) (Principal, error) {
+	return Principal{Name: "a", Role: Auditor}, nil
+}
+
+// TestDashboardVerifyBounded: a verification that takes too long leaves the
+// dashboard up, saying so, instead of holding it.
+func TestDashboardVerifyBounded(t *testing.T) {
+	saved := dashboardVerifyTimeout
+	dashboardVerifyTimeout = 50 * time.Millisecond
+	defer func() { dashboardVerifyTimeout = saved }()
+	s := New(Config{Read: Backend{Verifier: slowVerifier{}}, Auth: oneToken{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	s.ServeHTTP(rec, req)
+	if took := time.Since(start); rec.Code != 200 || took > 5*time.Second {
+		t.Fatalf("dashboard: %d after %s", rec.Code, took)
+	}
+	want := `<p class="error">verification did not finish in 50ms: run revshare verify (or GET /api/v1/verify)</p>`
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("dashboard lacks %s:\n%s", want, rec.Body.String())
+	}
+}
