@@ -20,9 +20,69 @@ type Date struct {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
+		if y, m, ok := dateShape(s); ok {
+			if m < 1 || m > 12 {
+				return Date{}, fmt.Errorf("invalid date %q: not a calendar date (no month %02d)", s, m)
+			}
+			last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			return Date{}, fmt.Errorf("invalid date %q: not a calendar date (%04d-%02d has %d days)", s, y, m, last)
+		}
 		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
 	}
 	return DateOf(t), nil
+}
+
+// dateShape reports whether s is written YYYY-MM-DD, digits in place, and
+// returns its year and month.
+func dateShape(s string) (year, month int, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, false
+	}
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int(c-'0')
+		if i == 3 {
+			year, n = n, 0
+		} else if i == 6 {
+			month, n = n, 0
+		}
+	}
+	return year, month, true
+}
+
+// ParseAsOf reads an "as of" bound: a date YYYY-MM-DD, or a period (2026-02,
+// 2026-Q1, 2026), which means the period's last day.
+func ParseAsOf(s string) (Date, error) {
+	if _, _, ok := dateShape(s); ok || len(s) > 7 && s[4] == '-' && s[7] == '-' {
+		return ParseDate(s)
+	}
+	if p, err := ParsePeriod(s); err == nil {
+		return p.Last(), nil
+	}
+	return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD, or a period (2026-02, 2026-Q1, 2026) for its last day", s)
+}
+
+// ParseKnownAt reads a "known at" instant: an RFC 3339 timestamp, or a date
+// YYYY-MM-DD, which means the end of that day in UTC (everything recorded
+// on or before it), as the REST API's known_at does.
+func ParseKnownAt(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if _, _, ok := dateShape(s); ok {
+		d, err := ParseDate(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return d.AddDays(1).In(time.UTC).Add(-time.Nanosecond), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid timestamp %q: want RFC 3339 (2026-04-01T09:00:00Z) or a date YYYY-MM-DD (the end of that day, UTC)", s)
 }
 
 // DateOf returns the calendar date of t in t's own location.

@@ -82,11 +82,53 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"2026-02-29", "2026-02-30", "2026-13-01", "2026-1-1", "26-01-01", "2026-01-01T00:00:00Z", ""} {
+	for in, reason := range map[string]string{
+		"2026-02-29": "not a calendar date (2026-02 has 28 days)",
+		"2026-02-31": "not a calendar date (2026-02 has 28 days)",
+		"2028-02-30": "not a calendar date (2028-02 has 29 days)",
+		"2026-04-31": "not a calendar date (2026-04 has 30 days)",
+		"2026-13-01": "not a calendar date (no month 13)",
+		"2026-00-10": "not a calendar date (no month 00)",
+		"2026-1-1":   "want YYYY-MM-DD", "26-01-01": "want YYYY-MM-DD", "2026-01-01T00:00:00Z": "want YYYY-MM-DD", "": "want YYYY-MM-DD",
+		"2026-0a-01": "want YYYY-MM-DD",
+	} {
 		_, err := ParseDate(in)
-		want := `invalid date "` + in + `": want YYYY-MM-DD`
+		want := `invalid date "` + in + `": ` + reason
 		if err == nil || err.Error() != want {
 			t.Errorf("ParseDate(%q) = %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestParseAsOfAndKnownAt(t *testing.T) {
+	for in, want := range map[string]string{"2026-02-10": "2026-02-10", "2026-02": "2026-02-28", "2026-Q1": "2026-03-31", "2028": "2028-12-31"} {
+		if d, err := ParseAsOf(in); err != nil || d.String() != want {
+			t.Errorf("ParseAsOf(%q) = %v, %v; want %s", in, d, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"2026-02-31": `invalid date "2026-02-31": not a calendar date (2026-02 has 28 days)`,
+		"2026-13":    `invalid date "2026-13": want YYYY-MM-DD, or a period (2026-02, 2026-Q1, 2026) for its last day`,
+		"March":      `invalid date "March": want YYYY-MM-DD, or a period (2026-02, 2026-Q1, 2026) for its last day`,
+	} {
+		if _, err := ParseAsOf(in); err == nil || err.Error() != want {
+			t.Errorf("ParseAsOf(%q) = %v, want %s", in, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"2026-12-04":                "2026-12-04T23:59:59.999999999Z",
+		"2026-04-01T09:00:00+02:00": "2026-04-01T07:00:00Z",
+	} {
+		if got, err := ParseKnownAt(in); err != nil || got.Format(time.RFC3339Nano) != want {
+			t.Errorf("ParseKnownAt(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"2026-02-30": `invalid date "2026-02-30": not a calendar date (2026-02 has 28 days)`,
+		"yesterday":  `invalid timestamp "yesterday": want RFC 3339 (2026-04-01T09:00:00Z) or a date YYYY-MM-DD (the end of that day, UTC)`,
+	} {
+		if _, err := ParseKnownAt(in); err == nil || err.Error() != want {
+			t.Errorf("ParseKnownAt(%q) = %v, want %s", in, err, want)
 		}
 	}
 }

@@ -26,6 +26,7 @@ func newBalanceCommand(m *Main) *cobra.Command {
 		Short: "trial balance per account and currency",
 		Example: `  revshare balance
   revshare balance --as-of 2026-03-31 --format csv
+  revshare balance --as-of 2026-Q1
   revshare balance --known-at 2026-04-01T09:00:00Z --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := noPositional("balance", args); err != nil {
@@ -35,8 +36,8 @@ func newBalanceCommand(m *Main) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.asOf, "as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD)")
-	f.StringVar(&o.knownAt, "known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339): later entries are invisible")
+	f.StringVar(&o.asOf, "as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD; a period such as 2026-02 or 2026-Q1 means its last day)")
+	f.StringVar(&o.knownAt, "known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339, or a date for the end of that day, UTC): entries recorded later are invisible")
 	formatFlag(cmd, &o.format, "table", "table", "json", "csv")
 	return cmd
 }
@@ -48,13 +49,13 @@ func runBalance(ctx context.Context, m *Main, o balanceOptions) error {
 	var q ledger.BalanceQuery
 	var err error
 	if o.asOf != "" {
-		if q.AsOf, err = ledger.ParseDate(o.asOf); err != nil {
+		if q.AsOf, err = ledger.ParseAsOf(o.asOf); err != nil {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
 	if o.knownAt != "" {
-		if q.KnownAt, err = time.Parse(time.RFC3339Nano, o.knownAt); err != nil {
-			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-04-01T09:00:00Z", o.knownAt)
+		if q.KnownAt, err = ledger.ParseKnownAt(o.knownAt); err != nil {
+			return fmt.Errorf("--known-at: %w", err)
 		}
 	}
 	db, err := m.DB(ctx)

@@ -40,7 +40,7 @@ func newExportCommand(m *Main) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
 	f.StringVar(&o.to, "to", "", "last effective `date` to export (YYYY-MM-DD)")
-	f.StringVar(&o.knownAt, "known-at", "", "export only entries recorded at or before this `instant` (RFC 3339)")
+	f.StringVar(&o.knownAt, "known-at", "", "export only entries recorded at or before this `instant` (RFC 3339, or a date for the end of that day, UTC)")
 	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
 	f.BoolVar(&o.assertClosed, "assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
 	return cmd
@@ -67,8 +67,8 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 		}
 	}
 	if o.knownAt != "" {
-		if knownAt, err = time.Parse(time.RFC3339Nano, o.knownAt); err != nil {
-			return fmt.Errorf("--known-at: invalid timestamp %q: want RFC 3339, such as 2026-03-31T23:59:59Z", o.knownAt)
+		if knownAt, err = ledger.ParseKnownAt(o.knownAt); err != nil {
+			return fmt.Errorf("--known-at: %w", err)
 		}
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && opts.To.Before(opts.From) {

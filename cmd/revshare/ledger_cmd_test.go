@@ -20,9 +20,23 @@ func TestLedgerCommands(t *testing.T) {
 	if got := cli(t, db, "balance", "--as-of", "2026-01-31", "--format", "csv"); strings.Contains(got, "openai:aws") {
 		t.Fatalf("balance --as-of 2026-01-31 shows a February event:\n%s", got)
 	}
+	// A period means its last day: --as-of 2026-01 is --as-of 2026-01-31.
+	if a, b := cli(t, db, "balance", "--as-of", "2026-01", "--format", "csv"), cli(t, db, "balance", "--as-of", "2026-01-31", "--format", "csv"); a != b {
+		t.Errorf("--as-of 2026-01:\n%s\n--as-of 2026-01-31:\n%s", a, b)
+	}
+	if _, errOut, _ := runCLI(t, "--db", db, "balance", "--as-of", "2026-02-31"); errOut != "revshare: --as-of: invalid date \"2026-02-31\": not a calendar date (2026-02 has 28 days)\n" {
+		t.Errorf("--as-of 2026-02-31: %q", errOut)
+	}
 	// --known-at before the import sees nothing (the test clock is 2026-03-01T12:00Z).
 	if got := cli(t, db, "balance", "--known-at", "2026-03-01T11:00:00Z", "--format", "csv"); strings.Contains(got, "receivable") {
 		t.Fatalf("balance --known-at before the import:\n%s", got)
+	}
+	// A date is the end of that day (UTC), as in the REST API's known_at.
+	if got := cli(t, db, "balance", "--known-at", "2026-02-28", "--format", "csv"); strings.Contains(got, "receivable") {
+		t.Fatalf("balance --known-at 2026-02-28 (before the import):\n%s", got)
+	}
+	if got := cli(t, db, "balance", "--known-at", "2026-03-01", "--format", "csv"); !strings.Contains(got, "receivable") {
+		t.Fatalf("balance --known-at 2026-03-01 (the day of the import):\n%s", got)
 	}
 
 	if got := cli(t, db, "close", "2026-01"); got != "closed 2026-01: nothing may be booked on or before 2026-01-31\n" {

@@ -172,7 +172,7 @@ func TestPayRefusesBadInput(t *testing.T) {
 		{[]string{"--payer", "openai", "--payee", "nobody", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> nobody: both must be distinct parties of contract small [openai microsoft]\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "-1", "--date", "2026-02-10"}, "revshare: payment amount -1: must be positive\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1,000", "--date", "2026-02-10"}, "revshare: pay: --amount \"1,000\" is not a decimal\n"},
-		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-30"}, "revshare: pay: --date: invalid date \"2026-02-30\": want YYYY-MM-DD\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-30"}, "revshare: pay: --date: invalid date \"2026-02-30\": not a calendar date (2026-02 has 28 days)\n"},
 	}
 	for _, tt := range tests {
 		_, errOut, err := runCLI(t, append([]string{"--db", db, "pay", "--contract", "small"}, tt.args...)...)

@@ -23,10 +23,10 @@ func TestExportCommandErrors(t *testing.T) {
 		{[]string{}, "revshare: export: want one format (hledger, ledger or beancount), got 0 arguments"},
 		{[]string{"hledger", "ledger"}, "revshare: export: want one format (hledger, ledger or beancount), got 2 arguments"},
 		{[]string{"gnucash"}, `revshare: unknown export format "gnucash" (want hledger, ledger or beancount)`},
-		{[]string{"ledger", "--from", "2026-02-30"}, `revshare: --from: invalid date "2026-02-30": want YYYY-MM-DD`},
+		{[]string{"ledger", "--from", "2026-02-30"}, `revshare: --from: invalid date "2026-02-30": not a calendar date (2026-02 has 28 days)`},
 		{[]string{"ledger", "--to", "March"}, `revshare: --to: invalid date "March": want YYYY-MM-DD`},
 		{[]string{"beancount", "--from", "2026-03-01", "--to", "2026-02-28"}, "revshare: export: --to 2026-02-28 is before --from 2026-03-01"},
-		{[]string{"hledger", "--known-at", "yesterday"}, `revshare: --known-at: invalid timestamp "yesterday": want RFC 3339, such as 2026-03-31T23:59:59Z`},
+		{[]string{"hledger", "--known-at", "yesterday"}, `revshare: --known-at: invalid timestamp "yesterday": want RFC 3339 (2026-04-01T09:00:00Z) or a date YYYY-MM-DD (the end of that day, UTC)`},
 	}
 	for _, tt := range tests {
 		args := append([]string{"--db", db, "export", "-o", out}, tt.args...)
