@@ -340,7 +340,24 @@ func (s *Server) webEvents(w http.ResponseWriter, r *http.Request) error {
 	} else if e := r.URL.Query().Get("entry"); e != "" {
 		title += " of entry " + e
 	}
-	return webList(s, w, r, "events", title, s.eventsPage, crumb{"Events", "/web/events"})
+	items, next, err := s.eventsPage(r)
+	if err != nil {
+		return err
+	}
+	// The filter form: each filter of the events list with its value.
+	q := r.URL.Query()
+	var filters []eventFilterField
+	for _, name := range eventParams {
+		filters = append(filters, eventFilterField{Name: name, Value: q.Get(name), Date: name == "from" || name == "to"})
+	}
+	return s.render(w, r, http.StatusOK, "events", title, map[string]any{"Items": items, "Next": webNext(r, next), "CSV": withFormat(r, "csv"), "Filters": filters},
+		crumb{"Events", "/web/events"})
+}
+
+// eventFilterField is a field of the events page's filter form.
+type eventFilterField struct {
+	Name, Value string
+	Date        bool
 }
 
 func (s *Server) webEvent(w http.ResponseWriter, r *http.Request) error {

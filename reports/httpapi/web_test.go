@@ -252,3 +252,20 @@ func TestWebDownloadFormats(t *testing.T) {
 		mustContain(t, path, body, want)
 	}
 }
+
+// TestWebEventsFilterForm: the events page's form carries every filter,
+// and an empty field filters nothing (as the form submits them all).
+func TestWebEventsFilterForm(t *testing.T) {
+	e := newEnv(t)
+	status, _, body := webGet(t, e, "/web/events?source=&seller=microsoft&channel=&customer=&product=&region=&currency=&from=2026-03-01&to=&batch=&entry=")
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	mustContain(t, "events form", body,
+		`<label>seller<br><input name="seller" value="microsoft"></label>`,
+		`<label>from<br><input name="from" value="2026-03-01" type="date"></label>`,
+		`<tbody><tr><td><a href="/web/events/3">3</a></td><td>default/ev-3</td>`)
+	if strings.Contains(body, `<a href="/web/events/1">`) {
+		t.Errorf("seller=microsoft lists event 1 (openai)")
+	}
+}
