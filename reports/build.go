@@ -167,8 +167,11 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			ObligationDelta: money(b.Amount), Reason: adjustmentReason(*b, exact), Entry: b.EntryID})
 	}
 	s.Pairs = pairs(c, in, cur)
+	if len(c.Advances) > 0 || len(in.Advances) > 0 {
+		s.Advances = &[]Advance{}
+	}
 	for _, a := range in.Advances {
-		s.Advances = append(s.Advances, Advance{ID: a.ID, Payer: a.Payer, Payee: a.Payee, Date: a.Date.String(), Amount: money(a.Amount),
+		*s.Advances = append(*s.Advances, Advance{ID: a.ID, Payer: a.Payer, Payee: a.Payee, Date: a.Date.String(), Amount: money(a.Amount),
 			RecoupedBefore: money(a.RecoupedBefore), Recouped: money(a.Recouped),
 			UnrecoupedAfter: money(a.Amount.Sub(a.RecoupedBefore).Sub(a.Recouped))})
 	}

@@ -104,7 +104,7 @@ func (s *Statement) renderCSV(w io.Writer) error {
 		}
 		row("pair", name, "closing_balance", p.ClosingBalance)
 	}
-	for _, a := range s.Advances {
+	for _, a := range s.AdvanceList() {
 		row("advance", a.ID, "payer", a.Payer)
 		row("advance", a.ID, "payee", a.Payee)
 		row("advance", a.ID, "date", a.Date)
@@ -155,10 +155,13 @@ func (s *Statement) ForPeople() *Statement {
 		p.Recouped = g(p.Recouped)
 		c.Pairs[i] = p
 	}
-	c.Advances = make([]Advance, len(s.Advances))
-	for i, a := range s.Advances {
-		a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter = g(a.Amount), g(a.RecoupedBefore), g(a.Recouped), g(a.UnrecoupedAfter)
-		c.Advances[i] = a
+	if s.Advances != nil {
+		advances := make([]Advance, len(*s.Advances))
+		for i, a := range *s.Advances {
+			a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter = g(a.Amount), g(a.RecoupedBefore), g(a.Recouped), g(a.UnrecoupedAfter)
+			advances[i] = a
+		}
+		c.Advances = &advances
 	}
 	return &c
 }
@@ -221,9 +224,9 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	if len(s.Advances) > 0 {
+	if len(s.AdvanceList()) > 0 {
 		b.WriteString("## Advances\n\n| advance | payer → payee | date | amount | recouped before | recouped | unrecouped after |\n|---|---|---|---:|---:|---:|---:|\n")
-		for _, a := range s.Advances {
+		for _, a := range s.AdvanceList() {
 			fmt.Fprintf(&b, "| %s | %s → %s | %s | %s | %s | %s | %s |\n", a.ID, a.Payer, a.Payee, a.Date, a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter)
 		}
 		b.WriteString("\n")

@@ -18,17 +18,20 @@ import (
 // Statement is one contract's statement for one period (spec section 5).
 // Field names of the JSON form are part of the product's interface.
 type Statement struct {
-	Contract        string      `json:"contract"`
-	ContractName    string      `json:"contract_name"`
-	ContractVersion int         `json:"contract_version"`
-	Period          PeriodInfo  `json:"period"`
-	Status          string      `json:"status"` // draft | final
-	Currency        string      `json:"currency"`
-	Rules           []RuleLine  `json:"rules"`
-	Pairs           []Pair      `json:"pairs"`
-	Advances        []Advance   `json:"advances,omitempty"` // with advances: those dated on or before the period's last day
-	Amendments      []Amendment `json:"amendments"`
-	Hash            string      `json:"hash"`
+	Contract        string     `json:"contract"`
+	ContractName    string     `json:"contract_name"`
+	ContractVersion int        `json:"contract_version"`
+	Period          PeriodInfo `json:"period"`
+	Status          string     `json:"status"` // draft | final
+	Currency        string     `json:"currency"`
+	Rules           []RuleLine `json:"rules"`
+	Pairs           []Pair     `json:"pairs"`
+	// Advances is set (possibly to an empty list) for a contract with
+	// advances: those dated on or before the period's last day. A pointer,
+	// so that a contract without advances has no "advances" key at all.
+	Advances   *[]Advance  `json:"advances,omitempty"`
+	Amendments []Amendment `json:"amendments"`
+	Hash       string      `json:"hash"`
 
 	// Stored is the JSON body a final statement was stored with at its
 	// close (nil for a statement built now): its JSON rendering is these
@@ -122,6 +125,14 @@ func (c CapLine) Name() string {
 		return c.Kind
 	}
 	return "shared " + c.Shared + " " + c.Kind
+}
+
+// AdvanceList returns the statement's advances (nil without any).
+func (s *Statement) AdvanceList() []Advance {
+	if s.Advances == nil {
+		return nil
+	}
+	return *s.Advances
 }
 
 // HasRecouped reports whether the pairs carry recoupments (the contract has

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -143,5 +144,51 @@ func TestHumanFormatsGroupThousands(t *testing.T) {
 	}
 	if s.Rules[0].Base != "2001447768.23" || s.Pairs[0].Net != "400289553.65" {
 		t.Errorf("rendering changed the statement: %+v", s)
+	}
+}
+
+// TestRenderSplitsSharedCapsAdvances: every format shows a split rule's
+// parts, a shared cap by its id, the pairs' recouped and the advances.
+func TestRenderSplitsSharedCapsAdvances(t *testing.T) {
+	s := &Statement{Contract: "d", ContractVersion: 1, Period: PeriodInfo{"2026-02", "2026-02-01", "2026-02-28", "UTC"},
+		Status: "draft", Currency: "USD", Amendments: []Amendment{},
+		Rules: []RuleLine{{Rule: "record", Payer: "label", Rate: "0.10", Base: "1000.00", Gross: "100.00",
+			Caps:       []CapLine{{Shared: "label-total", Kind: "total", Limit: "1500.00", ConsumedBefore: "1450.00", Applied: "50.00", RemainingAfter: "0.00", Binds: true}},
+			Obligation: "50.00", MinimumTrueUp: "0.00",
+			Splits: []Split{{Payee: "artist", Share: "0.5", Amount: "25.00"}, {Payee: "producer", Share: "0.5", Amount: "25.00"}}}},
+		Pairs: []Pair{{"label", "artist", "25.00", "0.00", "25.00", "0.00", "0.00", "25.00", "0.00"}},
+		Advances: &[]Advance{{ID: "adv", Payer: "label", Payee: "artist", Date: "2026-01-10", Amount: "6000.00",
+			RecoupedBefore: "35.00", Recouped: "25.00", UnrecoupedAfter: "5940.00"}},
+	}
+	want := map[string][]string{
+		"md": {"## record (label → artist, producer)", "| cap shared label-total total **binds**: limit 1,500.00", "| · split to artist (share 0.5) | 25.00 |",
+			"| payer → payee | obligations | reverse | net | opening | payments | recouped | closing (due) |",
+			"| label → artist | 25.00 | 0.00 | 25.00 | 0.00 | 0.00 | 25.00 | 0.00 |",
+			"| adv | label → artist | 2026-01-10 | 6,000.00 | 35.00 | 25.00 | 5,940.00 |"},
+		"html": {"record (label → artist, producer)", "cap shared label-total total (binds)", "· split to producer (share 0.5)", "<th>recouped</th>",
+			"<td>adv</td><td>label → artist</td><td>2026-01-10</td><td class=\"num\">6,000.00</td>"},
+		"json": {`"shared": "label-total"`, `"splits": [`, `"recouped": "25.00"`, `"unrecouped_after": "5940.00"`},
+		"csv": {"d,2026-02,draft,cap,record,shared:label-total:total:limit,1500.00", "d,2026-02,draft,split,record,artist:amount,25.00",
+			"d,2026-02,draft,pair,label->artist,recouped,25.00", "d,2026-02,draft,advance,adv,unrecouped_after,5940.00"},
+	}
+	for format, lines := range want {
+		var b bytes.Buffer
+		if err := s.Render(&b, format); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if !strings.Contains(b.String(), l) {
+				t.Errorf("%s lacks %q:\n%s", format, l, b.String())
+			}
+		}
+	}
+	// A statement of a contract without advances has no advances key.
+	s.Advances = nil
+	var b bytes.Buffer
+	if err := s.Render(&b, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), `"advances"`) {
+		t.Errorf("advances key without advances:\n%s", b.String())
 	}
 }

@@ -291,7 +291,7 @@ func checkPairs(t *testing.T, s reports.Statement, closing map[string]string) {
 	// What the advances recouped in the period, per payer and payee, from
 	// the statement's advances list.
 	recouped := map[[2]string]decimal.Decimal{}
-	for _, a := range s.Advances {
+	for _, a := range s.AdvanceList() {
 		k := [2]string{a.Payer, a.Payee}
 		recouped[k] = recouped[k].Add(dec(a.Recouped))
 		if got, want := dec(a.UnrecoupedAfter), dec(a.Amount).Sub(dec(a.RecoupedBefore)).Sub(dec(a.Recouped)); !got.Equal(want) {

@@ -128,7 +128,7 @@ func checkDealSummary(t *testing.T, s reports.Statement, want []string) {
 		got = append(got, "pair "+p.Payer+"→"+p.Payee+" obligations "+p.Obligations+" reverse "+p.ReverseObligations+" net "+p.Net+
 			" opening "+p.OpeningBalance+" payments "+p.Payments+" recouped "+p.Recouped+" closing "+p.ClosingBalance)
 	}
-	for _, a := range s.Advances {
+	for _, a := range s.AdvanceList() {
 		got = append(got, "advance "+a.ID+" "+a.Payer+"→"+a.Payee+" "+a.Date+" "+a.Amount+" before "+a.RecoupedBefore+" recouped "+a.Recouped+" unrecouped "+a.UnrecoupedAfter)
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
