@@ -134,12 +134,49 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 		}
 	}
 	out := []httpapi.CapStatus{}
+	// A shared cap is listed once, as its last member rule's line leaves it
+	// (what all its rules consumed), projected at its rules' run rates
+	// together.
+	sharedAt := map[[2]string]int{}
 	for _, rl := range s.Rules {
 		r := c.Rule(rl.Rule)
 		for _, cl := range rl.Caps {
 			limit := decimal.RequireFromString(cl.Limit)
 			remaining := decimal.RequireFromString(cl.RemainingAfter)
 			cs := httpapi.CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
+			if cl.Shared != "" {
+				cs.Rule, cs.Shared = cl.Shared, cl.Shared
+				if cl.Kind != string(contracts.CapTotal) {
+					cs.Period = p.Label()
+				} else {
+					rate, until, openEnded := decimal.Zero, ledger.Date{}, false
+					for _, sc := range c.SharedCaps {
+						if sc.ID != cl.Shared {
+							continue
+						}
+						for _, id := range sc.Rules {
+							rate = rate.Add(runRate[id].amount)
+							if mr := c.Rule(id); mr != nil && mr.Until.IsZero() {
+								openEnded = true
+							} else if mr != nil && mr.Until.After(until) {
+								until = mr.Until
+							}
+						}
+					}
+					if openEnded {
+						until = ledger.Date{}
+					}
+					cs.ProjectedBinding = projectedPeriod(p, rate, remaining, until)
+				}
+				k := [2]string{cl.Shared, cl.Kind}
+				if i, ok := sharedAt[k]; ok {
+					out[i] = cs
+				} else {
+					sharedAt[k] = len(out)
+					out = append(out, cs)
+				}
+				continue
+			}
 			if cl.Kind != string(contracts.CapTotal) {
 				cs.Period = p.Label()
 			} else if r != nil {

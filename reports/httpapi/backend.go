@@ -182,7 +182,8 @@ type Statements interface {
 
 // CapStatus is where one cap of one rule stands.
 type CapStatus struct {
-	Rule      string          `json:"rule"`
+	Rule      string          `json:"rule"`             // the rule, or for a shared cap its id
+	Shared    string          `json:"shared,omitempty"` // a shared cap's id (spec section 3 shared_caps)
 	Kind      string          `json:"kind"`
 	Limit     decimal.Decimal `json:"limit"`
 	Consumed  decimal.Decimal `json:"consumed"`

@@ -459,6 +459,7 @@ func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, format s
 // CapJSON is a cap's standing, amounts as strings.
 type CapJSON struct {
 	Rule             string `json:"rule"`
+	Shared           string `json:"shared,omitempty"`
 	Kind             string `json:"kind"`
 	Period           string `json:"period,omitempty"`
 	Limit            string `json:"limit"`
@@ -489,7 +490,7 @@ func (s *Server) capsOf(r *http.Request) (CapsJSON, error) {
 	}
 	out := CapsJSON{Contract: id, AsOf: dateText(asOf), Caps: []CapJSON{}}
 	for _, c := range cs {
-		out.Caps = append(out.Caps, CapJSON{c.Rule, c.Kind, c.Period, ledger.FormatAmount(c.Limit), ledger.FormatAmount(c.Consumed), ledger.FormatAmount(c.Remaining), c.ProjectedBinding})
+		out.Caps = append(out.Caps, CapJSON{c.Rule, c.Shared, c.Kind, c.Period, ledger.FormatAmount(c.Limit), ledger.FormatAmount(c.Consumed), ledger.FormatAmount(c.Remaining), c.ProjectedBinding})
 	}
 	return out, nil
 }

@@ -137,7 +137,7 @@ func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboard
 			return out
 		}
 		for _, cp := range caps {
-			dc := dashboardCap{CapJSON: CapJSON{cp.Rule, cp.Kind, cp.Period, ledger.FormatAmount(cp.Limit), ledger.FormatAmount(cp.Consumed), ledger.FormatAmount(cp.Remaining), cp.ProjectedBinding}}
+			dc := dashboardCap{CapJSON: CapJSON{cp.Rule, cp.Shared, cp.Kind, cp.Period, ledger.FormatAmount(cp.Limit), ledger.FormatAmount(cp.Consumed), ledger.FormatAmount(cp.Remaining), cp.ProjectedBinding}}
 			if cp.Limit.IsPositive() {
 				dc.UsedPercent = cp.Consumed.Mul(decimal.NewFromInt(100)).Div(cp.Limit).StringFixed(1)
 			}
