@@ -41,6 +41,19 @@ func TestServeDealEndToEnd(t *testing.T) {
 			t.Errorf("web statement lacks %q", s)
 		}
 	}
+	status, page = call(t, "GET", base+"/web/contracts/late-deal", aud, "")
+	for _, s := range []string{"label → artist (0.5), producer (0.5)", "<h2>Shared caps</h2>", "label-total over record, sync: total 100.00",
+		"adv: label → artist 60.00 on 2026-01-10, recouped from record, sync"} {
+		if status != 200 || !strings.Contains(page, s) {
+			t.Errorf("web contract page (%d) lacks %q", status, s)
+		}
+	}
+	status, doc := call(t, "GET", base+"/api/v1/contracts/late-deal", aud, "")
+	for _, s := range []string{`"payees": [`, `"shared_caps": [`, `"recoup_from": [`} {
+		if status != 200 || !strings.Contains(doc, s) {
+			t.Errorf("GET /contracts/late-deal (%d) lacks %s:\n%s", status, s, doc)
+		}
+	}
 	status, caps := call(t, "GET", base+"/api/v1/contracts/late-deal/caps?as_of=2026-02-28", aud, "")
 	if status != 200 || strings.Count(caps, `"shared": "label-total"`) != 1 || !strings.Contains(caps, `"consumed": "70.00"`) || !strings.Contains(caps, `"projected_binding": "2026-03"`) {
 		t.Errorf("caps: %d %s", status, caps)

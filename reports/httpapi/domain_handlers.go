@@ -237,7 +237,32 @@ type ContractJSON struct {
 	Rounding   string              `json:"rounding"`
 	Parties    []string            `json:"parties"`
 	Rules      []RuleJSON          `json:"rules"`
+	SharedCaps []SharedCapJSON     `json:"shared_caps,omitempty"`
+	Advances   []AdvanceJSON       `json:"advances,omitempty"`
 	Amendments []contractAmendment `json:"amendments"`
+}
+
+// SharedCapJSON is a cap over several rules of one payer.
+type SharedCapJSON struct {
+	ID    string            `json:"id"`
+	Rules []string          `json:"rules"`
+	Cap   map[string]string `json:"cap"`
+}
+
+// AdvanceJSON is a recoupable advance.
+type AdvanceJSON struct {
+	ID         string   `json:"id"`
+	Payer      string   `json:"payer"`
+	Payee      string   `json:"payee"`
+	Date       string   `json:"date"`
+	Amount     string   `json:"amount"`
+	RecoupFrom []string `json:"recoup_from"`
+}
+
+// SplitJSON is one payee's share of a split rule.
+type SplitJSON struct {
+	Party string `json:"party"`
+	Share string `json:"share"`
 }
 
 // RuleJSON is a contract rule.
@@ -245,6 +270,7 @@ type RuleJSON struct {
 	ID         string              `json:"id"`
 	Payer      string              `json:"payer"`
 	Payee      string              `json:"payee"`
+	Payees     []SplitJSON         `json:"payees,omitempty"` // a split rule's payees (payee is then empty)
 	Match      map[string][]string `json:"match"`
 	Rate       string              `json:"rate,omitempty"`
 	Tiers      []map[string]string `json:"tiers,omitempty"`
@@ -271,6 +297,17 @@ func toContractJSON(sc StoredContract) ContractJSON {
 	}
 	for i := range c.Rules {
 		j.Rules = append(j.Rules, toRuleJSON(&c.Rules[i]))
+	}
+	for _, sc := range c.SharedCaps {
+		sj := SharedCapJSON{ID: sc.ID, Rules: sc.Rules, Cap: map[string]string{}}
+		for _, l := range sc.Caps() {
+			sj.Cap[string(l.Kind)] = ledger.FormatAmount(l.Limit)
+		}
+		j.SharedCaps = append(j.SharedCaps, sj)
+	}
+	for _, a := range c.Advances {
+		j.Advances = append(j.Advances, AdvanceJSON{ID: a.ID, Payer: a.Payer, Payee: a.Payee, Date: a.Date.String(),
+			Amount: ledger.FormatAmount(a.Amount), RecoupFrom: a.RecoupFrom})
 	}
 	return j
 }
@@ -302,6 +339,9 @@ func toRuleJSON(r *contracts.Rule) RuleJSON {
 	}
 	if r.Minimum.PerYear != nil {
 		j.Minimum = map[string]string{"per_year": ledger.FormatAmount(*r.Minimum.PerYear)}
+	}
+	for _, sp := range r.Payees {
+		j.Payees = append(j.Payees, SplitJSON{Party: sp.Party, Share: ledger.FormatAmount(sp.Share)})
 	}
 	return j
 }
