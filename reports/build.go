@@ -21,22 +21,69 @@ type Booking struct {
 	BaseDelta decimal.Decimal
 	Amount    decimal.Decimal
 	// Version is the contract version the booking was computed with;
-	// PrevVersion that of the latest earlier booking of its rule and period
-	// (equal to Version when there is none).
+	// PrevVersion that of the latest earlier booking of its rule, period
+	// and parties (equal to Version when there is none).
 	Version, PrevVersion int
+	// Change says what in the contract's version Version changed the
+	// rule's parties, when that is why the booking was made.
+	Change PartyChange
 }
 
-// adjustmentReason says why a closed period was recomputed, from what
-// changed: its base (events that arrived after it was booked), the
-// contract's version, or neither (rates imported later, or caps consumed
-// by earlier periods).
-func adjustmentReason(b Booking, exact func(decimal.Decimal) string) string {
-	var why []string
-	if !b.BaseDelta.IsZero() {
-		why = append(why, "its base changed by "+exact(b.BaseDelta)+" (events imported after it was booked: late events or corrections)")
+// PartyChange is a change of a rule between contract versions that moves
+// what is booked between parties.
+type PartyChange int
+
+const (
+	NoPartyChange PartyChange = iota
+	// RuleRemoved: the booking's contract version has no such rule; what
+	// was booked for it goes back to zero.
+	RuleRemoved
+	// PartiesLeft: the rule no longer runs from the booking's payer to its
+	// payee; what was booked between them goes back to zero.
+	PartiesLeft
+	// PartiesJoined: the rule's period was booked between other parties
+	// before; it is now owed between the booking's.
+	PartiesJoined
+)
+
+// adjustmentReason says why a closed period was recomputed, from what the
+// bookings of one rule and corrected period changed: its base (events that
+// arrived after it was booked), the rule's existence or parties, the
+// contract's version, or none of these (rates imported later, or caps
+// consumed by earlier periods).
+func adjustmentReason(bs []Booking, exact func(decimal.Decimal) string) string {
+	var why, left, joined []string
+	base := decimal.Zero
+	removed, version := 0, ""
+	for _, b := range bs {
+		switch b.Change {
+		case RuleRemoved:
+			removed = b.Version // its base goes to zero with it: not a base change
+			continue
+		case PartiesLeft:
+			left = append(left, fmt.Sprintf("what was booked from %s to %s goes back to zero", b.Payer, b.Payee))
+			version = fmt.Sprint(b.Version)
+		case PartiesJoined:
+			joined = append(joined, fmt.Sprintf("now owed by %s to %s", b.Payer, b.Payee))
+			version = fmt.Sprint(b.Version)
+		}
+		base = base.Add(b.BaseDelta)
 	}
-	if b.Version != b.PrevVersion {
-		why = append(why, fmt.Sprintf("the contract changed (version %d to %d)", b.PrevVersion, b.Version))
+	if !base.IsZero() {
+		why = append(why, "its base changed by "+exact(base)+" (events imported after it was booked: late events or corrections)")
+	}
+	switch {
+	case removed > 0:
+		why = append(why, fmt.Sprintf("rule %s was removed from the contract (version %d): what was booked for it goes back to zero", bs[0].Rule, removed))
+	case len(left)+len(joined) > 0:
+		why = append(why, fmt.Sprintf("the rule's payer or payee changed (contract version %s): %s", version, strings.Join(append(left, joined...), "; ")))
+	default:
+		for _, b := range bs {
+			if b.Version != b.PrevVersion {
+				why = append(why, fmt.Sprintf("the contract changed (version %d to %d)", b.PrevVersion, b.Version))
+				break
+			}
+		}
 	}
 	if len(why) == 0 {
 		return "recomputed with the same base and contract version: exchange rates imported after it was booked, or caps consumed by earlier periods changed"
@@ -140,12 +187,14 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	// bookings of a split rule's payees, and of several runs, add up.
 	type adjKey struct{ rule, period string }
 	merged := map[adjKey]*Booking{}
+	parts := map[adjKey][]Booking{}
 	var adjustments []*Booking
 	for _, b := range in.Bookings {
 		if b.Kind != "adjustment" {
 			continue
 		}
 		k := adjKey{b.Rule, b.Period}
+		parts[k] = append(parts[k], b)
 		if m := merged[k]; m != nil {
 			m.BaseDelta, m.Amount, m.Version = m.BaseDelta.Add(b.BaseDelta), m.Amount.Add(b.Amount), b.Version
 			continue
@@ -164,7 +213,7 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			i = len(s.Rules) - 1
 		}
 		s.Rules[i].Adjustments = append(s.Rules[i].Adjustments, Adjustment{Period: b.Period, BaseDelta: exact(b.BaseDelta),
-			ObligationDelta: money(b.Amount), Reason: adjustmentReason(*b, exact), Entry: b.EntryID})
+			ObligationDelta: money(b.Amount), Reason: adjustmentReason(parts[adjKey{b.Rule, b.Period}], exact), Entry: b.EntryID})
 	}
 	s.Pairs = pairs(c, in, cur)
 	if len(c.Advances) > 0 || len(in.Advances) > 0 {

@@ -99,11 +99,17 @@ func TestAdjustmentReason(t *testing.T) {
 		{Booking{Version: 3, PrevVersion: 2}, "the contract changed (version 2 to 3)"},
 		{Booking{BaseDelta: decimal.RequireFromString("7.5"), Version: 2, PrevVersion: 1},
 			"its base changed by 7.50 (events imported after it was booked: late events or corrections); the contract changed (version 1 to 2)"},
+		{Booking{Rule: "r2", BaseDelta: decimal.RequireFromString("-40"), Version: 2, PrevVersion: 1, Change: RuleRemoved},
+			"rule r2 was removed from the contract (version 2): what was booked for it goes back to zero"},
+		{Booking{Payer: "a", Payee: "b", Version: 2, PrevVersion: 1, Change: PartiesLeft},
+			"the rule's payer or payee changed (contract version 2): what was booked from a to b goes back to zero"},
+		{Booking{Payer: "a", Payee: "c", Version: 2, PrevVersion: 2, Change: PartiesJoined},
+			"the rule's payer or payee changed (contract version 2): now owed by a to c"},
 		{Booking{Version: 1, PrevVersion: 1},
 			"recomputed with the same base and contract version: exchange rates imported after it was booked, or caps consumed by earlier periods changed"},
 	}
 	for _, tt := range tests {
-		if got := adjustmentReason(tt.b, exact); got != tt.want {
+		if got := adjustmentReason([]Booking{tt.b}, exact); got != tt.want {
 			t.Errorf("%+v:\n got %s\nwant %s", tt.b, got, tt.want)
 		}
 	}

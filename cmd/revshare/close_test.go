@@ -111,3 +111,39 @@ func statementJSONOf(t *testing.T, db, contract, period string) (reports.Stateme
 	}
 	return s, out
 }
+
+// TestAdjustmentReasonsForPartiesAndRemovedRules: an amendment that gives a
+// rule another payee and removes another rule explains each prior-period
+// adjustment by what changed (before, the new payee's adjustment said
+// "recomputed with the same base and contract version").
+func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "close", "2026-01")
+	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
+	v2 := strings.Replace(string(doc), "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)
+	v2 = strings.Replace(v2, "    payee: microsoft\n", "    payee: google\n", 1)
+	v2 = v2[:strings.Index(v2, "  - id: r2")] + "amendments:\n  - date: 2026-02-15\n    note: r1 now pays google; r2 removed.\n"
+	amended := filepath.Join(dir, "v2.yaml")
+	os.WriteFile(amended, []byte(v2), 0o644)
+	cli(t, db, "contract", "update", amended)
+	cli(t, db, "run", "--through", "2026-02")
+	s, _ := statementJSONOf(t, db, "small", "2026-02")
+	got := map[string][]string{}
+	for _, r := range s.Rules {
+		for _, a := range r.Adjustments {
+			got[r.Rule] = append(got[r.Rule], a.Period+" "+a.ObligationDelta+": "+a.Reason)
+		}
+	}
+	want := map[string][]string{
+		"r1": {"2026-01 0.00: the rule's payer or payee changed (contract version 2): what was booked from openai to microsoft goes back to zero; now owed by openai to google"},
+		"r2": {"2026-01 -4.00: rule r2 was removed from the contract (version 2): what was booked for it goes back to zero"},
+	}
+	for rule, w := range want {
+		if strings.Join(got[rule], "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s adjustments:\n%s\nwant\n%s", rule, strings.Join(got[rule], "\n"), strings.Join(w, "\n"))
+		}
+	}
+}

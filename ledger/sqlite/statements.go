@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/revshare/revshare/contracts"
@@ -138,12 +139,18 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 	in := reports.StatementInput{Contract: sc.Contract, Version: sc.Version, Period: p, Final: final,
 		Lines: res.PeriodLines(p), Paid: map[[2]string]decimal.Decimal{}, Opening: map[[2]string]decimal.Decimal{}}
 	start, end := p.Start().String(), p.Last().String()
+	versions := contractVersions{ctx: ctx, q: q, id: id, parsed: map[int]*contracts.Contract{sc.Version: sc.Contract}}
 	// An adjustment also names the contract version of the booking it
-	// corrects (the latest earlier one of its rule and period), so that the
-	// statement can say whether an amendment was involved.
+	// corrects (the latest earlier one of its rule, period and parties),
+	// and whether earlier bookings of its rule and period were between
+	// other parties only, so that the statement can say what changed.
 	rows, err := q.QueryContext(ctx, `SELECT b.entry_id, b.rule, b.period, b.kind, b.payer, b.payee, b.base_delta, b.amount, b.version,
 		ifnull((SELECT p.version FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
-			AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version)
+			AND p.payer = b.payer AND p.payee = b.payee AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version),
+		EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
+			AND p.entry_id < b.entry_id AND (p.payer != b.payer OR p.payee != b.payee))
+		AND NOT EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
+			AND p.entry_id < b.entry_id AND p.payer = b.payer AND p.payee = b.payee)
 		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, id, start, end)
 	if err != nil {
 		return nil, err
@@ -151,9 +158,25 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 	for rows.Next() {
 		var b reports.Booking
 		var bd, amt string
-		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion); err != nil {
+		var joined bool
+		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion, &joined); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if b.Kind == "adjustment" {
+			v, err := versions.get(b.Version)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			switch r := v.Rule(b.Rule); {
+			case r == nil:
+				b.Change = reports.RuleRemoved
+			case r.Payer != b.Payer || !r.Pays(b.Payee):
+				b.Change = reports.PartiesLeft
+			case joined:
+				b.Change = reports.PartiesJoined
+			}
 		}
 		if b.BaseDelta, err = storedDecimal("bookings", "base_delta", bd); err != nil {
 			rows.Close()
@@ -244,4 +267,24 @@ func (db *DB) FinalStatementHashes(ctx context.Context, id string) (map[string]s
 		out[label] = hash
 	}
 	return out, rows.Err()
+}
+
+// contractVersions reads and parses versions of one contract on demand.
+type contractVersions struct {
+	ctx    context.Context
+	q      querier
+	id     string
+	parsed map[int]*contracts.Contract
+}
+
+func (cv *contractVersions) get(v int) (*contracts.Contract, error) {
+	if c, ok := cv.parsed[v]; ok {
+		return c, nil
+	}
+	sc, err := loadContractVersion(cv.ctx, cv.q, cv.id, v)
+	if err != nil {
+		return nil, fmt.Errorf("contract %s version %d: %w", cv.id, v, err)
+	}
+	cv.parsed[v] = sc.Contract
+	return sc.Contract, nil
 }
