@@ -380,6 +380,7 @@ func (p *parser) parties(n *yaml.Node) []string {
 		return nil
 	}
 	var out []string
+	segments := map[string]string{} // account segment -> the party it names
 	for i, v := range n.Content {
 		v = resolve(v)
 		path := index("parties", i)
@@ -391,6 +392,15 @@ func (p *parser) parties(n *yaml.Node) []string {
 			p.add(v, path, "duplicate party %q", v.Value)
 			continue
 		}
+		// Accounts name parties by their segment: two parties with one
+		// segment would share accounts, and their statements would disagree
+		// with the ledger.
+		seg := ledger.AccountSegment(v.Value)
+		if other, ok := segments[seg]; ok {
+			p.add(v, path, "party %q and party %q would share the account name segment %q (lowercased, characters other than a-z, 0-9, '-', '_' and '.' become '_'): rename one", other, v.Value, seg)
+			continue
+		}
+		segments[seg] = v.Value
 		out = append(out, v.Value)
 	}
 	return out

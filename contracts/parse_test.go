@@ -171,6 +171,10 @@ func TestParseErrors(t *testing.T) {
 		{"unknown zone", head + "    rate: 0.1\ntimezone: Europe/Atlantis\n", `timezone: "Europe/Atlantis" is not a known IANA time zone`},
 		{"bad id", strings.Replace(head, "id: c", "id: a/b", 1) + "    rate: 0.1\n",
 			`id: "a/b" is not a valid id: use 1-64 characters a-z, A-Z, 0-9, '-' and '_', starting with a letter or digit`},
+		{"parties sharing an account segment", strings.Replace(head, "parties: [a, b]", "parties: [a, b, 'Open AI', open_ai]", 1) + "    rate: 0.1\n",
+			`parties[3]: party "Open AI" and party "open_ai" would share the account name segment "open_ai" (lowercased, characters other than a-z, 0-9, '-', '_' and '.' become '_'): rename one`},
+		{"parties differing in case", strings.Replace(head, "parties: [a, b]", "parties: [a, b, B]", 1) + "    rate: 0.1\n",
+			`parties[2]: party "b" and party "B" would share the account name segment "b" (lowercased, characters other than a-z, 0-9, '-', '_' and '.' become '_'): rename one`},
 		{"not a mapping", "- 1\n- 2\n", "must be a mapping"},
 		{"empty", "", "empty document: want a contract mapping"},
 	}

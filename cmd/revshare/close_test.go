@@ -147,3 +147,19 @@ func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
 		}
 	}
 }
+
+// TestContractIDsSharingAnAccountSegment: a second contract whose id names
+// the same account segment as a stored one ("Small" and "small") is
+// refused: their payables would share accounts.
+func TestContractIDsSharingAnAccountSegment(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
+	other := filepath.Join(dir, "other.yaml")
+	os.WriteFile(other, []byte(strings.Replace(string(doc), "id: small", "id: Small", 1)), 0o644)
+	_, errOut, err := runCLI(t, "--db", db, "contract", "add", other)
+	if want := `revshare: contract "small" and contract "Small" would share the account name segment "small": choose another id` + "\n"; err == nil || errOut != want {
+		t.Fatalf("contract add Small: %v %q, want %q", err, errOut, want)
+	}
+}

@@ -44,6 +44,11 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 			version = latest
 			return nil
 		}
+		if latest == 0 {
+			if err := distinctAccountSegment(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
 		if latest > 0 {
 			if err := sameCurrencyOnceBooked(ctx, tx, c, latestDoc.String); err != nil {
 				return err
@@ -61,6 +66,28 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		return pruneUsage(ctx, tx)
 	})
 	return version, err
+}
+
+// distinctAccountSegment refuses a new contract whose id names the same
+// account segment as a stored contract's ("Deal" and "deal"): their
+// payables would share accounts.
+func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
+	rows, err := tx.SQL().QueryContext(ctx, `SELECT DISTINCT id FROM contracts`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	seg := ledger.AccountSegment(id)
+	for rows.Next() {
+		var other string
+		if err := rows.Scan(&other); err != nil {
+			return err
+		}
+		if ledger.AccountSegment(other) == seg {
+			return ledger.Errorf(ledger.ECONFLICT, "contract %q and contract %q would share the account name segment %q: choose another id", other, id, seg)
+		}
+	}
+	return rows.Err()
 }
 
 // sameCurrencyOnceBooked refuses an update that changes the contract's
