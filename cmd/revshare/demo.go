@@ -105,7 +105,14 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "period\tstatus\topenai→microsoft\tmicrosoft→openai\tnet payer\tnet\tcap consumed\tcap remaining\t")
-	var lastShare, consumed, remaining decimal.Decimal
+	// The run rate is the last complete month's: a month under way has only
+	// part of its revenue, and one small event in it would push the
+	// projected binding out to "never".
+	rateFrom := last
+	if complete := ledger.PeriodOf(ledger.Month, ledger.DateOf(m.Clock.Now().UTC())).Start().AddDays(-1); complete.Before(last.Last()) {
+		rateFrom = ledger.PeriodOf(ledger.Month, complete)
+	}
+	var lastShare, consumed, remaining, rateShare, rateRemaining decimal.Decimal
 	evaluated, err := db.Evaluate(ctx, c.ID, last)
 	if err != nil {
 		return err
@@ -134,13 +141,16 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		if len(s.Pairs) > 0 {
 			payer, net = s.Pairs[0].Payer, s.Pairs[0].Net
 		}
+		if p == rateFrom {
+			rateShare, rateRemaining = lastShare, remaining
+		}
 		g := ledger.GroupThousands
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Period.Label, s.Status, g(fwd), g(rev), payer, g(net), g(consumed.StringFixed(2)), g(remaining.StringFixed(2)))
 	}
 	tw.Flush()
 	money := func(x decimal.Decimal) string { return ledger.FormatMoneyGrouped(x, c.Currency) }
 	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", money(consumed), money(remaining), money(*share.Cap.Total))
-	fmt.Fprintf(m.Stdout, "at the current run rate (%s a month, %s), the cap %s\n", money(lastShare), last.Label(), projectBinding(last, lastShare, remaining, share.Until))
+	fmt.Fprintf(m.Stdout, "at the run rate of the last complete month (%s a month, %s), the cap %s\n", money(rateShare), rateFrom.Label(), projectBinding(rateFrom, rateShare, rateRemaining, share.Until))
 	if explicitDB(m) {
 		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
 	} else {

@@ -25,7 +25,7 @@ func init() { register(newScenarioCommand) }
 // only when a scenario asks). Whatever is wired must only read:
 // TestScenarioLeavesDatabaseByteIdentical checks it.
 var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
-	return scenario.Sources{Contracts: storedContracts{m},
+	return scenario.Sources{Contracts: storedContracts{m}, Today: ledger.DateOf(m.Clock.Now().UTC()),
 		Actuals: scenario.EvaluatedActuals(func(ctx context.Context, c *contracts.Contract, through ledger.Period) (*contracts.Result, error) {
 			db, err := m.existingDB(ctx)
 			if err != nil {

@@ -9,16 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/revshare/revshare/ledger"
+	"time"
 )
+
+// scenarioToday is the test clock's date for scenarios: 2027 has ended, so
+// actuals through any 2027 period are complete.
+var scenarioToday = time.Date(2028, 1, 15, 9, 0, 0, 0, time.UTC)
 
 // scenarioMain runs the command line in dir and returns stdout, stderr and
 // the error.
 func scenarioMain(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }, Clock: ledger.SystemClock{}}
+	m := &Main{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }, Clock: fixedClock{scenarioToday}}
 	err := m.Run(context.Background(), args)
 	m.Close()
 	return out.String(), errb.String(), err
@@ -138,6 +141,14 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 		}
 		return m
 	}
+	// actuals_through must have ended: 2028-01 is under way on 2028-01-15.
+	future := filepath.Join(dir, "future.yaml")
+	os.WriteFile(future, []byte(strings.Replace(doc, "actuals_through: 2027-06", "actuals_through: 2028-01", 1)), 0o644)
+	_, stderr, err := scenarioMain(t, "--db", path, "scenario", future)
+	if want := future + ": actuals_through: 2028-01 has not ended (today is 2028-01-15): its revenue is not all known yet; the last complete period is 2027-12\n"; err == nil || stderr != want {
+		t.Errorf("future actuals_through: err %v, stderr %q, want %q", err, stderr, want)
+	}
+
 	before := snapshot()
 	for _, f := range []string{"table", "json", "csv", "svg"} {
 		for _, file := range []string{scenarioFixture(t), withActuals} {

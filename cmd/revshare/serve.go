@@ -76,7 +76,7 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	defer ro.Close()
 	read := httpapi.Backend{}
 	write := httpapi.Backend{PeriodCloser: periodCloser{m}}
-	read.Scenarios = scenarioRunner{ro: ro, read: &read}
+	read.Scenarios = scenarioRunner{ro: ro, read: &read, clock: m.Clock}
 	sqlitebackend.Fill(&read, ro, false)
 	sqlitebackend.Fill(&write, rw, true)
 	ver, err := sqlitebackend.NewVersion(ctx, ro)
@@ -118,8 +118,9 @@ func (c periodCloser) ClosePeriod(ctx context.Context, p ledger.Period) (any, er
 // the read backend's contracts (when wired). Forecast files are refused
 // (the API reads no server files). It never writes.
 type scenarioRunner struct {
-	ro   *sqlite.DB
-	read *httpapi.Backend
+	ro    *sqlite.DB
+	read  *httpapi.Backend
+	clock ledger.Clock // today, for a scenario's actuals_through
 }
 
 func (s scenarioRunner) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
@@ -138,7 +139,7 @@ func (s scenarioRunner) RunScenario(ctx context.Context, doc []byte) (any, error
 	if err != nil {
 		return nil, scenarioInvalid(err)
 	}
-	src := scenario.Sources{Contracts: s, Actuals: scenario.EvaluatedActuals(s.ro.EvaluateContract)}
+	src := scenario.Sources{Contracts: s, Actuals: scenario.EvaluatedActuals(s.ro.EvaluateContract), Today: ledger.DateOf(s.clock.Now().UTC())}
 	plan, err := scenario.Prepare(ctx, sc, src)
 	if err != nil {
 		return nil, scenarioInvalid(err)

@@ -207,6 +207,7 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome, recoup []contracts.
 		vr.Periods = append(vr.Periods, pr)
 	}
 	flushYear(p.periods[len(p.periods)-1].Year)
+	vr.Years = dropYearsBeforeActivity(vr.Years)
 	vr.TotalPaid = p.money(total)
 	vr.Pairs = append([]PairPaid{}, vp.pairs...)
 	pairSums := make([]decimal.Decimal, len(vp.pairs))
@@ -405,4 +406,30 @@ func (p *Plan) bindingPercentiles(at []int) (PeriodPercentiles, []YearProbabilit
 		years = append(years, YearProbability{Year: y, Probability: prob.StringFixed(4)})
 	}
 	return pp, years
+}
+
+// dropYearsBeforeActivity leaves out the years before the first one with a
+// non-zero figure: a contract whose rules start years before any revenue
+// would otherwise print rows of zeros. A result with no activity at all
+// keeps every year.
+func dropYearsBeforeActivity(years []YearResult) []YearResult {
+	for i, y := range years {
+		if !zeroYear(y) {
+			return years[i:]
+		}
+	}
+	return years
+}
+
+func zeroYear(y YearResult) bool {
+	zero := func(s string) bool { return s == "" || decimal.RequireFromString(s).IsZero() }
+	if !zero(y.Obligations) || !zero(y.CashPaid) || !zero(y.Recouped) {
+		return false
+	}
+	for _, r := range y.Rules {
+		if !zero(r.Amount) {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -101,8 +102,18 @@ func (r *Result) WriteTable(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "projected %s to %s\n", r.FirstProjected, r.Horizon)
 	}
+	// A distribution equal to the previous variant's (sweep variants whose
+	// swept value the runs draw themselves) is named, not repeated.
+	runStart := ""
 	for i := range r.Variants {
-		writeVariantTable(&b, &r.Variants[i])
+		v := &r.Variants[i]
+		same := ""
+		if i > 0 && v.Distribution != nil && reflect.DeepEqual(v.Distribution, r.Variants[i-1].Distribution) {
+			same = runStart
+		} else {
+			runStart = v.Name
+		}
+		writeVariantTable(&b, v, same)
 	}
 	if len(r.Variants) > 1 {
 		b.WriteString("\ncomparison\n")
@@ -134,8 +145,9 @@ func writeSection(b *strings.Builder, rows [][]string) {
 }
 
 // writeVariantTable writes one variant: caps, years (per rule when there
-// are several), totals, and the Monte Carlo distribution.
-func writeVariantTable(b *strings.Builder, v *VariantResult) {
+// are several), totals, and the Monte Carlo distribution, or, when
+// sameDistribution names a variant, a line saying it is that one's.
+func writeVariantTable(b *strings.Builder, v *VariantResult, sameDistribution string) {
 	fmt.Fprintf(b, "\nvariant %s\n", v.Name)
 	if len(v.Caps) > 0 {
 		rows := [][]string{{"rule", "cap", "limit", "binds in", "remaining at horizon"}}
@@ -182,7 +194,11 @@ func writeVariantTable(b *strings.Builder, v *VariantResult) {
 		rows = append(rows, []string{"advance " + a.ID + " recouped by", a.RecoupedBy})
 	}
 	writeSection(b, rows)
-	if d := v.Distribution; d != nil {
+	switch d := v.Distribution; {
+	case d == nil:
+	case sameDistribution != "":
+		fmt.Fprintf(b, "\n  Monte Carlo, %d runs: the same as under variant %s (the runs draw what this variant sets)\n", d.Runs, sameDistribution)
+	default:
 		writeDistribution(b, d)
 	}
 }
@@ -222,11 +238,28 @@ func (r *Result) comparisonRows() [][]string {
 			}
 		}
 	}
+	// Every direction paid, in order of first appearance: a total over both
+	// directions alone hides which party pays.
+	type pairKey struct{ payer, payee string }
+	var pairs []pairKey
+	seenPair := map[pairKey]bool{}
+	for _, v := range r.Variants {
+		for _, pp := range v.Pairs {
+			if k := (pairKey{pp.Payer, pp.Payee}); !seenPair[k] {
+				seenPair[k] = true
+				pairs = append(pairs, k)
+			}
+		}
+	}
 	head := []string{"variant"}
 	for _, k := range keys {
 		head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
 	}
-	rows := [][]string{append(head, "total paid")}
+	head = append(head, "total paid")
+	for _, k := range pairs {
+		head = append(head, k.payer+" to "+k.payee)
+	}
+	rows := [][]string{head}
 	for _, v := range r.Variants {
 		cells := []string{v.Name}
 		for _, k := range keys {
@@ -238,7 +271,17 @@ func (r *Result) comparisonRows() [][]string {
 			}
 			cells = append(cells, bind, rem)
 		}
-		rows = append(rows, append(cells, group(v.TotalPaid)))
+		cells = append(cells, group(v.TotalPaid))
+		for _, k := range pairs {
+			paid := "-"
+			for _, pp := range v.Pairs {
+				if pp.Payer == k.payer && pp.Payee == k.payee {
+					paid = group(pp.TotalPaid)
+				}
+			}
+			cells = append(cells, paid)
+		}
+		rows = append(rows, cells)
 	}
 	return rows
 }

@@ -43,6 +43,11 @@ type Base struct {
 type Sources struct {
 	Contracts ContractSource
 	Actuals   ActualsSource
+	// Today, when set, refuses an actuals_through that has not ended by
+	// then: its months would count as zero revenue (spec section 8: a
+	// future actuals_through is refused), and a month under way as
+	// partial revenue. Projections start from the last complete period.
+	Today ledger.Date
 }
 
 // Plan is a scenario checked against its contract, ready to evaluate.
@@ -182,6 +187,12 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 		}
 		if !hasStart {
 			ps.add("actuals_through", "the contract's rules have no start date, so its first period is unknown")
+			return
+		}
+		if !src.Today.IsZero() && !s.ActualsThrough.Last().Before(src.Today) {
+			last := ledger.PeriodOf(p.freq, ledger.PeriodOf(p.freq, src.Today).Start().AddDays(-1))
+			ps.add("actuals_through", "%s has not ended (today is %s): its revenue is not all known yet; the last complete period is %s",
+				s.ActualsThrough.Label(), src.Today, last.Label())
 			return
 		}
 		first, firstProjected = contractStart, s.ActualsThrough.Next()
