@@ -32,11 +32,12 @@ ci_pg_start() {
 		ci_pg_answers && return 0
 	fi
 	initdb="$(ci_pg_initdb)"
+	[ -n "$initdb" ] || { echo "no initdb under /usr/lib/postgresql after installing postgresql" >&2; return 1; }
 	ci_pg_bin="$(dirname "$initdb")"
 	ci_pg_dir="$(mktemp -d /tmp/revshare-ci-pg.XXXXXX)"
+	trap ci_pg_stop EXIT
 	$sudo chown postgres: "$ci_pg_dir"
 	ci_pg_as_postgres "$initdb" -D "$ci_pg_dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-	trap ci_pg_stop EXIT
 	ci_pg_as_postgres "$ci_pg_bin/pg_ctl" -D "$ci_pg_dir/data" -l "$ci_pg_dir/log" -w -t 60 start \
 		-o "-c listen_addresses=127.0.0.1 -p $ci_pg_port -k $ci_pg_dir -c fsync=off -c full_page_writes=off" >/dev/null
 	ci_pg_answers || { cat "$ci_pg_dir/log" >&2; echo "PostgreSQL did not start at 127.0.0.1:$ci_pg_port" >&2; return 1; }
