@@ -216,6 +216,16 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 		}
 		b.Logf("postgres: entries and postings take %d MiB", size>>20)
 	}
+	// The floor of any PostgreSQL query: one round trip with an empty
+	// statement on the same pool.
+	b.Run("round-trip/postgres", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			var one int
+			if err := pg.Pool().QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	half := storetest.T0.Add(time.Duration(n/10000/2) * time.Second)
 	views := []struct {
 		name string

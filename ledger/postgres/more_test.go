@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
@@ -163,5 +164,57 @@ func TestMigrationsRecorded(t *testing.T) {
 	_, err = postgres.Open(ctx, u, nil)
 	if want := "migrate: the database's schema is at migration 9999, newer than this revshare's 1 (0001_journal.sql): upgrade revshare"; err == nil || err.Error() != want {
 		t.Errorf("open newer: %v\nwant %s", err, want)
+	}
+}
+
+// Every as-of view (both ways of reading the daily totals: from the start
+// of the book, or back from the current totals) equals the sums of the
+// entries up to that date, and lists exactly the accounts they touch.
+func TestAsOfMatchesEntries(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.NewClock(storetest.T0))
+	var es []ledger.Entry
+	for d := 0; d < 12; d++ {
+		date := storetest.D("2026-01-01").AddDays(3 * d).String()
+		es = append(es, storetest.Sale(fmt.Sprint("a", d), date, fmt.Sprintf("%d.5", d+1), "USD"))
+		if d%3 == 1 {
+			es = append(es, storetest.Sale(fmt.Sprint("j", d), date, "100", "JPY"))
+		}
+		if d >= 8 { // an account that appears late in the book
+			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("late", d)}, Date: storetest.D(date),
+				Postings: []ledger.Posting{storetest.P("expenses:revshare:a:b:c", "0.001", "EUR"), storetest.P("liabilities:revshare:a:b:c", "-0.001", "EUR")}})
+		}
+	}
+	if _, err := db.Post(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	for d := -1; d <= 34; d++ {
+		asOf := storetest.D("2026-01-01").AddDays(d)
+		want := map[string]string{}
+		sums := map[string]decimal.Decimal{}
+		err := db.EachEntry(ctx, ledger.EntryFilter{To: asOf}, func(e *ledger.Entry) error {
+			for _, p := range e.Postings {
+				k := p.Account + " " + p.Currency
+				sums[k] = sums[k].Add(p.Amount)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range sums {
+			want[k] = v.String()
+		}
+		bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, b := range bs {
+			got[b.Account+" "+b.Currency] = b.Amount.String()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("as of %s:\n got %v\nwant %v", asOf, got, want)
+		}
 	}
 }

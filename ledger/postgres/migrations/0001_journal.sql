@@ -89,6 +89,9 @@ CREATE TABLE daily_totals (
 	amount     numeric NOT NULL,
 	PRIMARY KEY (date, account_id, currency)
 );
+-- An as-of view late in the book subtracts the days after it from the
+-- current totals, account by account.
+CREATE INDEX daily_totals_account ON daily_totals (account_id, currency, date);
 
 -- Postings may only be added to entries not yet sealed: entry IDs are
 -- contiguous, so every ID up to the last entry's is sealed. Their accounts
