@@ -583,7 +583,10 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 				FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency
 			) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`, args...)
 	case !q.AsOf.IsZero():
-		rows, err = db.pool.Query(ctx, asOfQuery, q.AsOf.In(time.UTC))
+		// The smaller side of the book: migrations/0002.
+		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
+			FROM revshare_balances_as_of($1) s JOIN accounts a ON a.id = s.account_id
+			ORDER BY a.name, s.currency COLLATE "C"`, q.AsOf.In(time.UTC))
 	default:
 		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, t.currency, t.amount::text
 			FROM balance_totals t JOIN accounts a ON a.id = t.account_id ORDER BY a.name, t.currency`)
@@ -607,24 +610,6 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 	}
 	return out, rows.Err()
 }
-
-// asOfQuery is the trial balance as of $1 from the daily totals, reading
-// the smaller side of the book: before the middle of its dates, the sum of
-// the days up to $1; after it, the current totals less the days after $1
-// (an account is in the view only if it has a day up to $1). Each branch
-// runs only when its one-time condition holds.
-const asOfQuery = `SELECT a.name, a.type, s.currency, s.amount::text FROM (
-		SELECT account_id, currency, sum(amount) AS amount FROM daily_totals
-		WHERE date <= $1::date
-		  AND $1::date - (SELECT min(date) FROM daily_totals) <= (SELECT max(date) FROM daily_totals) - $1::date
-		GROUP BY account_id, currency
-	UNION ALL
-		SELECT t.account_id, t.currency, t.amount - coalesce((SELECT sum(d.amount) FROM daily_totals d
-			WHERE d.account_id = t.account_id AND d.currency = t.currency AND d.date > $1::date), 0)
-		FROM balance_totals t
-		WHERE $1::date - (SELECT min(date) FROM daily_totals) > (SELECT max(date) FROM daily_totals) - $1::date
-		  AND EXISTS (SELECT 1 FROM daily_totals d WHERE d.account_id = t.account_id AND d.currency = t.currency AND d.date <= $1::date)
-	) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`
 
 // ClosePeriods closes every date up to and including through: from then
 // on no entry may be dated on or before it (the entries trigger refuses
