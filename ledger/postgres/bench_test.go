@@ -28,6 +28,10 @@ import (
 // named; REVSHARE_BENCH_ENTRIES changes the size):
 //
 //	go test ./ledger/postgres -run '^$' -bench TrialBalance1M -benchtime 20x -timeout 1h
+//
+// or only the fast views, many times:
+//
+//	go test ./ledger/postgres -run '^$' -bench 'TrialBalance1M/^(round-trip|current|as-of.*)$/' -benchtime 2000x
 
 // benchEntry is the n-th entry of the benchmarks (ledger/sqlite's): two
 // postings, two meta keys.
@@ -223,6 +227,27 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 			var one int
 			if err := pg.Pool().QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	// The as-of view as one plain sum of the days up to the date, beside
+	// revshare_balances_as_of (migrations/0002), which reads the smaller
+	// side of the book.
+	b.Run("as-of-days-up-to/postgres", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			rows, err := pg.Pool().Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text FROM (
+					SELECT account_id, currency, sum(amount) AS amount FROM daily_totals
+					WHERE date <= $1 GROUP BY account_id, currency
+				) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`, storetest.D("2026-06-30").In(time.UTC))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			if rows.Close(); rows.Err() != nil || n == 0 {
+				b.Fatal(rows.Err(), n)
 			}
 		}
 	})
