@@ -47,9 +47,9 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	if o.contract == "" || o.payer == "" || o.payee == "" || o.amount == "" || o.date == "" {
 		return errors.New("pay: --contract, --payer, --payee, --amount and --date are required")
 	}
-	x, err := decimal.NewFromString(o.amount)
+	x, err := ledger.ParseDecimal(o.amount)
 	if err != nil {
-		return fmt.Errorf("pay: --amount %q is not a decimal", o.amount)
+		return fmt.Errorf("pay: --amount %s", ledger.ErrorMessage(err))
 	}
 	d, err := ledger.ParseDate(o.date)
 	if err != nil {

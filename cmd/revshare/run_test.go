@@ -171,7 +171,14 @@ func TestPayRefusesBadInput(t *testing.T) {
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "16.001", "--date", "2026-02-10"}, "revshare: payment amount 16.001: more decimals than USD allows\n"},
 		{[]string{"--payer", "openai", "--payee", "nobody", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> nobody: both must be distinct parties of contract small [openai microsoft]\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "-1", "--date", "2026-02-10"}, "revshare: payment amount -1: must be positive\n"},
-		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1,000", "--date", "2026-02-10"}, "revshare: pay: --amount \"1,000\" is not a decimal\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1,000", "--date", "2026-02-10"}, "revshare: pay: --amount \"1,000\": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)\n"},
+		// One decimal grammar (ledger.ParseDecimal), the importer's: pay
+		// accepted these before.
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1e3", "--date", "2026-02-10"}, "revshare: pay: --amount \"1e3\": not a decimal number (exponents are not allowed)\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "+5", "--date", "2026-02-10"}, "revshare: pay: --amount \"+5\": not a decimal number (a leading '+' is not allowed: write 5)\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", ".5", "--date", "2026-02-10"}, "revshare: pay: --amount \".5\": not a decimal number (want digits before the decimal point, as in 0.50)\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "5.", "--date", "2026-02-10"}, "revshare: pay: --amount \"5.\": not a decimal number (want digits after the decimal point)\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1234567890123456789", "--date", "2026-02-10"}, "revshare: pay: --amount \"1234567890123456789\": more than 18 digits before the decimal point\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-30"}, "revshare: pay: --date: invalid date \"2026-02-30\": not a calendar date (2026-02 has 28 days)\n"},
 	}
 	for _, tt := range tests {

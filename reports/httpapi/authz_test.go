@@ -254,3 +254,20 @@ func TestUnknownTokenAndBadHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentAmountGrammar: POST /payments reads amounts by the one decimal
+// grammar (ledger.ParseDecimal) that usage files use.
+func TestPaymentAmountGrammar(t *testing.T) {
+	e := newEnv(t)
+	for amount, want := range map[string]string{
+		"1e3": `{"error":{"code":"invalid","message":"invalid amount \"1e3\": not a decimal number (exponents are not allowed)"}}`,
+		"+5":  `{"error":{"code":"invalid","message":"invalid amount \"+5\": not a decimal number (a leading '+' is not allowed: write 5)"}}`,
+		".5":  `{"error":{"code":"invalid","message":"invalid amount \".5\": not a decimal number (want digits before the decimal point, as in 0.50)"}}`,
+	} {
+		body := `{"contract":"openai-microsoft","payer":"openai","payee":"microsoft","amount":"` + amount + `","date":"2026-04-15"}`
+		code, got := e.do(t, "POST", "/api/v1/payments", body, httpapi.Finance)
+		if code != 400 || strings.TrimSpace(got) != want {
+			t.Errorf("amount %s: %d %s, want 400 %s", amount, code, got, want)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
-	"github.com/shopspring/decimal"
 )
 
 // EventJSON is a stored usage event.
@@ -627,9 +626,9 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if len(missing) > 0 {
 		return ledger.Errorf(ledger.EINVALID, "missing %s", strings.Join(missing, ", "))
 	}
-	amt, err := decimal.NewFromString(req.Amount)
+	amt, err := ledger.ParseDecimal(req.Amount)
 	if err != nil {
-		return ledger.Errorf(ledger.EINVALID, "invalid amount %q: want a decimal number as a string", req.Amount)
+		return ledger.Errorf(ledger.EINVALID, "invalid amount %s", ledger.ErrorMessage(err))
 	}
 	d, err := ledger.ParseDate(req.Date)
 	if err != nil {
