@@ -91,6 +91,7 @@ type webLineEventsData struct {
 	Currency  string
 	Totals    []lineTotal // every event of the line, per currency
 	Ties      bool        // the events total exactly the line's base
+	Foreign   []string    // the events' currencies other than the contract's (no tie then)
 	NoTotal   string      // why there is no total
 	First     int         // the position of this page's first event
 	Next      string
@@ -130,8 +131,17 @@ func (s *Server) webStatementLineEvents(w http.ResponseWriter, r *http.Request) 
 		for _, c := range ledger.SortedKeys(sums) {
 			d.Totals = append(d.Totals, lineTotal{c, ledger.FormatExact(sums[c], c)})
 		}
+		// Events in another currency are converted at the contract's FX
+		// rates, which this page does not apply: it ties only a line whose
+		// events are all in the contract's currency.
+		for c := range sums {
+			if c != st.Currency {
+				d.Foreign = append(d.Foreign, c)
+			}
+		}
+		sort.Strings(d.Foreign)
 		baseDec, berr := decimal.NewFromString(line.Base)
-		d.Ties = berr == nil && (len(sums) == 0 && baseDec.IsZero() || len(sums) == 1 && sums[st.Currency].Equal(baseDec))
+		d.Ties = berr == nil && len(d.Foreign) == 0 && sums[st.Currency].Equal(baseDec)
 	}
 	title := fmt.Sprintf("Events of %s, %s %s", line.Rule, st.Contract, st.Period.Label)
 	return s.render(w, r, http.StatusOK, "line_events", title, d,

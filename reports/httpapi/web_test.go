@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -268,4 +271,61 @@ func TestWebEventsFilterForm(t *testing.T) {
 	if strings.Contains(body, `<a href="/web/events/1">`) {
 		t.Errorf("seller=microsoft lists event 1 (openai)")
 	}
+}
+
+// tieStatements is one statement with one line over events 1 and 2.
+type tieStatements struct{ base string }
+
+func (tieStatements) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
+	return []httpapi.StatementSummary{{Period: "2026-03", Status: "draft"}}, nil
+}
+
+func (f tieStatements) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
+	return &reports.Statement{Contract: id, Status: "draft", Currency: "USD", Period: reports.PeriodInfo{Label: p.Label()},
+		Rules: []reports.RuleLine{{Rule: "r", Base: f.base, Events: 2, EventIDs: []int64{1, 2}}}}, nil
+}
+
+// twoEvents are events 1 (USD 10.00) and 2 (in currency).
+type twoEvents struct{ currency string }
+
+func (f twoEvents) Event(ctx context.Context, id int64) (ledger.Event, error) {
+	return ledger.Event{}, nil
+}
+func (f twoEvents) Events(ctx context.Context, _ httpapi.EventFilter) ([]ledger.Event, error) {
+	return nil, nil
+}
+func (f twoEvents) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
+	all := map[int64]ledger.Event{1: {ID: 1, Amount: usd("10.00"), Currency: "USD"}, 2: {ID: 2, Amount: usd("5.50"), Currency: f.currency}}
+	out := make([]ledger.Event, len(ids))
+	for i, id := range ids {
+		out[i] = all[id]
+	}
+	return out, nil
+}
+
+// TestWebLineEventsTie: a line's events page ties its events to the base
+// only when they are all in the contract's currency.
+func TestWebLineEventsTie(t *testing.T) {
+	for _, tc := range []struct{ base, currency, want string }{
+		{"15.50", "USD", `<td id="ties"><span class="ok">✓ the events total the line's base</span></td>`},
+		{"15.51", "USD", `<td id="ties"><span class="bad">✗ the events do not total the line's base</span></td>`},
+		{"16.05", "EUR", `<td id="ties">not compared: events in EUR count in the base converted to USD at the contract's FX rates</td>`},
+	} {
+		srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Statements: tieStatements{tc.base}, Events: twoEvents{tc.currency}}, Auth: anyToken{},
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		req := httptest.NewRequest("GET", "/web/contracts/c/statements/2026-03/events?rule=r", nil)
+		req.AddCookie(&http.Cookie{Name: "revshare_token", Value: "x"})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s %s: %d %s", tc.base, tc.currency, rec.Code, rec.Body.String())
+		}
+		mustContain(t, tc.base+" "+tc.currency, rec.Body.String(), tc.want)
+	}
+}
+
+type anyToken struct{}
+
+func (anyToken) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
+	return httpapi.Principal{Name: "t", Role: httpapi.Auditor}, nil
 }
