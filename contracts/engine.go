@@ -644,7 +644,8 @@ func applyCaps(r *Rule, st *ruleState, limits []CapLimit, shared []*sharedState,
 		line CapLine
 		room decimal.Decimal
 	}
-	caps := make([]capRoom, 0, len(limits)+3*len(shared))
+	var buf [6]capRoom // a rule's own caps and one shared cap's: no allocation
+	caps := buf[:0]
 	for _, l := range limits {
 		before := consumed(l.Kind)
 		caps = append(caps, capRoom{CapLine{Kind: l.Kind, Limit: l.Limit, ConsumedBefore: before}, l.Limit.Sub(before)})
