@@ -20,7 +20,12 @@ func TestDealLateEvents(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "deal.db")
 	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
 	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
-	cli(t, db, "run", "--through", "2026-02")
+	// Record's two parts in January and February, sync's January (its
+	// February is zero: nothing to book), the advance and the two months'
+	// recoupments: 4 + 1 + 1 + 2.
+	if out := cli(t, db, "run", "--through", "2026-02"); out != "run late-deal through 2026-02: 8 entries booked (0 prior-period adjustments, 1 advance payments, 2 recoupments)\n" {
+		t.Errorf("run: %q", out)
+	}
 	cli(t, db, "close", "2026-01")
 
 	// January: record 10% of 300.00 = 30.00, split 15.00 / 15.00; sync 20%

@@ -58,7 +58,11 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		return writeJSON(m.Stdout, res)
 	}
 	for _, c := range res.Contracts {
-		fmt.Fprintf(m.Stdout, "run %s through %s: %d entries booked (%d prior-period adjustments)\n", c.Contract, c.Through, c.Entries, c.Adjustments)
+		extra := ""
+		if c.Advances+c.Recoupments > 0 {
+			extra = fmt.Sprintf(", %d advance payments, %d recoupments", c.Advances, c.Recoupments)
+		}
+		fmt.Fprintf(m.Stdout, "run %s through %s: %d entries booked (%d prior-period adjustments%s)\n", c.Contract, c.Through, c.Entries, c.Adjustments, extra)
 	}
 	if len(res.Contracts) == 0 {
 		fmt.Fprintln(m.Stdout, "run: no contracts")
