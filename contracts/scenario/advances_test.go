@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -79,5 +80,28 @@ func TestAdvancesOnChart(t *testing.T) {
 	svg := b.String()
 	if n := strings.Count(svg, `class="recouped"`); n != 1 || !strings.Contains(svg, ">a1 recouped 2027-03</text>") || strings.Contains(svg, "a2 recouped") {
 		t.Errorf("%d recoupment markers in:\n%s", n, svg)
+	}
+}
+
+// TestSharedCapAndAdvanceOverrides: variants may set a shared cap's limit
+// and an advance's amount. With the shared total at 600.00 it is used up
+// by April (4 × 150.00); with a1 at 100.00 it is recouped in January.
+func TestSharedCapAndAdvanceOverrides(t *testing.T) {
+	doc := deal + `variants:
+  - name: base
+  - name: smaller
+    set: {shared_caps.both.total: "600", advances.a1.amount: "100"}
+`
+	res := runScenario(t, doc, Sources{})
+	v := res.Variants[1]
+	if v.TotalPaid != "600.00" || v.Advances[0].RecoupedBy != "2027-01" {
+		t.Errorf("smaller: total %s, a1 recouped by %s", v.TotalPaid, v.Advances[0].RecoupedBy)
+	}
+	s, err := Parse([]byte(deal+"variants:\n  - name: x\n    set: {advances.nope.amount: \"1\"}\n"), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prepare(context.Background(), s, Sources{}); err == nil || !strings.Contains(err.Error(), `the contract has no advance "nope"`) {
+		t.Errorf("unknown advance: %v", err)
 	}
 }

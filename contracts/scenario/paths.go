@@ -12,6 +12,8 @@ import (
 //
 //	rules.<id>.<field>[.<field>...]    a field of the contract rule <id>: rate, from, through,
 //	                                   until, cap.total, cap.per_year, cap.per_period, ...
+//	shared_caps.<id>.<field>           a field of the shared cap <id>: total, per_year, per_period
+//	advances.<id>.<field>              a field of the advance <id>: amount, date
 //	streams[<i>].start                 stream i's revenue in the first projected period
 //	streams[<i>].growth.monthly        stream i's growth (annual likewise)
 //	growth.monthly, growth.annual      the growth of every start/growth stream
@@ -28,9 +30,10 @@ type parsedPath struct {
 	stream int    // stream index, or -1 for every stream
 	basis  string // monthly or annual, for growth paths
 	rest   string // for rule paths: "<id>.<field>..." (split against the contract's rule ids)
+	list   string // for rule paths: the contract's list the id is in (rules, shared_caps or advances)
 }
 
-const pathHelp = "want rules.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual"
+const pathHelp = "want rules.<id>.<field>, shared_caps.<id>.<field>, advances.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual"
 
 // parsePath reads an override path; it returns the reason when the path is
 // unknown.
@@ -39,12 +42,12 @@ func parsePath(path string, nStreams int) (parsedPath, string) {
 	switch {
 	case path == "growth.monthly" || path == "growth.annual":
 		return parsedPath{kind: pathGrowth, stream: -1, basis: strings.TrimPrefix(path, "growth.")}, ""
-	case strings.HasPrefix(path, "rules."):
-		rest := strings.TrimPrefix(path, "rules.")
+	case strings.HasPrefix(path, "rules."), strings.HasPrefix(path, "shared_caps."), strings.HasPrefix(path, "advances."):
+		list, rest, _ := strings.Cut(path, ".")
 		if i := strings.IndexByte(rest, '.'); i <= 0 || i == len(rest)-1 {
 			return parsedPath{}, unknown
 		}
-		return parsedPath{kind: pathRule, stream: -1, rest: rest}, ""
+		return parsedPath{kind: pathRule, stream: -1, rest: rest, list: list}, ""
 	case strings.HasPrefix(path, "streams["):
 		end := strings.Index(path, "]")
 		if end < 0 {

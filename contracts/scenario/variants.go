@@ -82,7 +82,7 @@ func applyContractOverrides(doc []byte, set []Override, where string) (*contract
 		if pp.kind != pathRule {
 			continue
 		}
-		if why := setRuleField(root.Content[0], pp.rest, o); why != "" {
+		if why := setRuleField(root.Content[0], pp.list, pp.rest, o); why != "" {
 			probs = append(probs, Problem{Path: where + ".set[" + o.Path + "]", Reason: why})
 			continue
 		}
@@ -123,12 +123,13 @@ func contractProblems(err error, where string) []Problem {
 	return out
 }
 
-// setRuleField applies one override "<rule id>.<field>[.<field>...]" to the
-// contract mapping. It returns the reason when the rule does not exist or
-// the path runs through something that is not a mapping.
-func setRuleField(contract *yaml.Node, rest string, o Override) string {
+// setRuleField applies one override "<id>.<field>[.<field>...]" of an item
+// of the contract's list (rules, shared_caps or advances) to the contract
+// mapping. It returns the reason when the item does not exist or the path
+// runs through something that is not a mapping.
+func setRuleField(contract *yaml.Node, list, rest string, o Override) string {
 	id, field, _ := strings.Cut(rest, ".")
-	rules := mapValue(contract, "rules")
+	rules := mapValue(contract, list)
 	var rule *yaml.Node
 	if rules != nil && rules.Kind == yaml.SequenceNode {
 		for _, r := range rules.Content {
@@ -139,7 +140,8 @@ func setRuleField(contract *yaml.Node, rest string, o Override) string {
 		}
 	}
 	if rule == nil || rule.Kind != yaml.MappingNode {
-		return fmt.Sprintf("the contract has no rule %q", id)
+		what := map[string]string{"rules": "rule", "shared_caps": "shared cap", "advances": "advance"}[list]
+		return fmt.Sprintf("the contract has no %s %q", what, id)
 	}
 	keys := strings.Split(field, ".")
 	n := rule
