@@ -206,7 +206,11 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	for _, b := range adjustments {
 		i := ruleIndex(s.Rules, b.Rule)
 		if i < 0 {
-			s.Rules = append(s.Rules, RuleLine{Rule: b.Rule, Payer: b.Payer, Payee: b.Payee, Base: exact(decimal.Zero),
+			payee := b.Payee
+			if r := c.Rule(b.Rule); r != nil && len(r.Payees) > 0 {
+				payee = "" // a split rule: its payees are in the adjustment's bookings
+			}
+			s.Rules = append(s.Rules, RuleLine{Rule: b.Rule, Payer: b.Payer, Payee: payee, Base: exact(decimal.Zero),
 				BaseByChannel: []Breakdown{}, BaseByProduct: []Breakdown{}, Gross: money(decimal.Zero), Caps: []CapLine{},
 				Obligation: money(decimal.Zero), MinimumTrueUp: money(decimal.Zero), Adjustments: []Adjustment{},
 				Entries: []int64{b.EntryID}, EventIDs: []int64{}})
