@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -121,6 +120,7 @@ func closedState(t *testing.T, path string) string {
 		`SELECT entry_id, contract, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date FROM bookings ORDER BY entry_id`,
 		`SELECT contract, period, hash, body, version, events_through, rates_through FROM statements ORDER BY contract, period`,
 		`SELECT count(*) FROM events`,
+		`SELECT entry_id, contract, payer, payee, amount, date, reference FROM payments ORDER BY entry_id`,
 	} {
 		rows, err := db.Reader().Query(q)
 		if err != nil {
@@ -196,11 +196,11 @@ func TestCloseCrash(t *testing.T) {
 	}
 }
 
-// TestCloseRacesImport starts a close and an import of more events of the
-// closing months at the same moment, several times: each time the end
-// state equals one of the two serial orders, verify passes, and closing
-// again completes and books nothing.
-func TestCloseRacesImport(t *testing.T) {
+// TestCloseRaces starts a close, an import of more events of the
+// closing months, a payment and a run at the same moment, several times:
+// each time the end state equals one of the serial orders of the four,
+// verify passes, and closing again completes and stores nothing.
+func TestCloseRaces(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process race test: skipped with -short")
 	}
@@ -208,28 +208,34 @@ func TestCloseRacesImport(t *testing.T) {
 	base := crashBase(t, dir)
 	late := filepath.Join(dir, "late.csv")
 	crashUsage(t, late, "late")
-	serial := map[string]string{}
-	for _, order := range [][2][]string{
-		{{"import", "usage", late}, {"close", "2025-12"}},
-		{{"close", "2025-12"}, {"import", "usage", late}},
-	} {
-		db := filepath.Join(dir, fmt.Sprintf("serial-%s.db", order[0][0]))
-		copyDB(t, base, db)
-		cli(t, db, order[0]...)
-		cli(t, db, order[1]...)
-		serial[closedState(t, db)] = order[0][0] + " first"
+	ops := [][]string{
+		{"close", "2025-12"},
+		{"import", "usage", late},
+		{"pay", "--contract", "crash", "--payer", "openai", "--payee", "microsoft", "--amount", "25.00", "--date", "2026-01-10", "--reference", "w1"},
+		{"run", "--through", "2026-01"},
 	}
-	if len(serial) != 2 {
-		t.Fatal("the two serial orders end in the same state: the test proves nothing")
+	serial := map[string]string{}
+	for i, order := range permutations(len(ops)) {
+		db := filepath.Join(dir, fmt.Sprintf("serial-%d.db", i))
+		copyDB(t, base, db)
+		var names []string
+		for _, k := range order {
+			cli(t, db, ops[k]...)
+			names = append(names, ops[k][0])
+		}
+		serial[closedState(t, db)] = strings.Join(names, ", ")
+	}
+	if len(serial) < 2 {
+		t.Fatal("every serial order ends in the same state: the test proves nothing")
 	}
 	seen := map[string]int{}
-	for round := 0; round < 6; round++ {
+	for round := 0; round < 4; round++ {
 		db := filepath.Join(t.TempDir(), "race.db")
 		copyDB(t, base, db)
-		at := time.Now().Add(300 * time.Millisecond)
+		at := time.Now().Add(400 * time.Millisecond)
 		var wg sync.WaitGroup
-		var errs [2]string
-		for i, args := range [][]string{{"close", "2025-12"}, {"import", "usage", late}} {
+		errs := make([]string, len(ops))
+		for i, args := range ops {
 			p := startCLIEnv(t, []string{fmt.Sprintf("%s=%d", cliStartAtEnv, at.UnixNano())}, db, args...)
 			wg.Add(1)
 			go func() {
@@ -254,11 +260,24 @@ func TestCloseRacesImport(t *testing.T) {
 		if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
 			t.Fatalf("round %d: verify: %s", round, out)
 		}
-		var buf bytes.Buffer
-		buf.WriteString(cli(t, db, "close", "2025-12", "--format", "json"))
-		if !strings.Contains(buf.String(), `"statements": []`) {
-			t.Fatalf("round %d: closing again stored statements: %s", round, buf.String())
+		if out := cli(t, db, "close", "2025-12", "--format", "json"); !strings.Contains(out, `"statements": []`) {
+			t.Fatalf("round %d: closing again stored statements: %s", round, out)
 		}
 	}
-	t.Logf("orders seen: %v", seen)
+	t.Logf("%d distinct serial states; orders seen: %v", len(serial), seen)
+}
+
+// permutations lists every order of 0..n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
+			out = append(out, q)
+		}
+	}
+	return out
 }
