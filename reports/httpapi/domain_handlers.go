@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
@@ -543,20 +542,6 @@ var capsCSV = csvTable[CapJSON]{
 	row: func(c CapJSON) []string {
 		return []string{c.Rule, c.Kind, c.Period, c.Limit, c.Consumed, c.Remaining, c.ProjectedBinding}
 	},
-}
-
-// decodeJSON decodes a JSON body strictly (unknown fields are an error).
-func decodeJSON(r *http.Request, v any) error {
-	b, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return ledger.Errorf(ledger.EINVALID, "invalid JSON body: %s", err.Error())
-	}
-	return nil
 }
 
 // RunRequest is the body of POST /runs.

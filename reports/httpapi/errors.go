@@ -14,6 +14,8 @@ const (
 	EMethodNotAllowed = "method_not_allowed"
 	ENotImplemented   = "not_implemented"
 	ETimeout          = "timeout"
+	EHeaderTooLarge   = "header_too_large"
+	EMoved            = "moved"
 )
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -28,6 +30,8 @@ var statusOf = map[string]int{
 	EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	ENotImplemented:      http.StatusNotImplemented,
 	ETimeout:             http.StatusServiceUnavailable,
+	EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
+	EMoved:               http.StatusMovedPermanently,
 }
 
 // ErrorStatus returns the HTTP status of err's code.

@@ -17,7 +17,12 @@ const (
 	ReadTimeout       = 5 * time.Minute
 	WriteTimeout      = LongTimeout + 30*time.Second
 	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 64 << 10
+	// MaxHeaderBytes is the limit on a request's header that the Server
+	// enforces with a JSON 431 reply; net/http's own limit
+	// (transportHeaderBytes) is higher, so that only headers over it get
+	// net/http's plain-text 431, written before any handler runs.
+	MaxHeaderBytes       = 64 << 10
+	transportHeaderBytes = 1 << 20
 	// ShutdownGrace is how long a shutdown waits for requests in flight.
 	ShutdownGrace = LongTimeout + 30*time.Second
 )
@@ -33,7 +38,7 @@ func Serve(ctx context.Context, ln net.Listener, s *Server) error {
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		MaxHeaderBytes:    transportHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -187,7 +188,47 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store") // ledger data stays out of shared caches
+	if n := headerBytes(r); n > MaxHeaderBytes {
+		s.writeError(sw, r, ledger.Errorf(EHeaderTooLarge, "request header of %d bytes is over the limit of %d bytes", n, MaxHeaderBytes))
+		return
+	}
+	// gorilla/mux answers a path that is not clean ("/api/v1//accounts")
+	// with a bare 301; this one says the same as a JSON error.
+	if p := cleanPath(r.URL.Path); p != r.URL.Path {
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		w.Header().Set("Location", u.RequestURI())
+		s.writeError(sw, r, ledger.Errorf(EMoved, "%s is not a clean path: use %s", r.URL.Path, p))
+		return
+	}
 	s.router.ServeHTTP(sw, r)
+}
+
+// headerBytes is the size of r's request line and header fields as sent.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// cleanPath is the canonical form of a URL path as gorilla/mux computes it:
+// path.Clean, rooted, a trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // wrap applies, in order: panic recovery, authentication, the permission

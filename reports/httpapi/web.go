@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -152,10 +153,24 @@ func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// safeNext keeps a post-login redirect on this site's web view.
+// safeNext keeps a post-login redirect on this site's web view: next must
+// be a path on this origin ("/..." but not "//..." or "/\...", which
+// browsers read as another host) with no control characters (browsers drop
+// a tab or newline, so "/\t/evil.example" became "//evil.example") and no
+// scheme or host. Anything else goes to the trial balance.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(next, "/web/login") {
-		return "/web/trial-balance"
+	const fallback = "/web/trial-balance"
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\") || strings.HasPrefix(next, "/web/login") {
+		return fallback
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == utf8.RuneError {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return fallback
 	}
 	return next
 }

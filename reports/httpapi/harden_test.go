@@ -1,0 +1,105 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/reports/httpapi"
+)
+
+// TestJSONBodiesStrict: trailing data and duplicate keys are refused
+// (spec section 7); before, the first was ignored and the second won.
+func TestJSONBodiesStrict(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		path, body string
+		status     int
+		want       string
+	}{
+		{"/api/v1/runs", `{"through":"2026-03"}`, 200, `{"through":"2026-03"}`},
+		{"/api/v1/runs", `{"through":"2026-03"} {"through":"bogus"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: data after the JSON value at byte 23"}}`},
+		{"/api/v1/runs", `{"through":"2026-03"}x`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: data after the JSON value at byte 21"}}`},
+		{"/api/v1/runs", "{\"through\":\"2026-03\"}\n \t", 200, `{"through":"2026-03"}`},
+		{"/api/v1/runs", `{"through":"2026-03","through":"2026-04"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: key \"through\" given twice"}}`},
+		{"/api/v1/runs", `{"through":"2026-03","Through":"2026-04"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: key \"Through\" given twice"}}`},
+		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","amount":"777.00","date":"2026-03-31","reference":"r"}`, 400,
+			`{"error":{"code":"invalid","message":"invalid JSON body: key \"amount\" given twice"}}`},
+		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"amount":"1"}`},
+		{"/api/v1/runs", `{"through":`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: unexpected EOF"}}`},
+	} {
+		status, body := e.do(t, "POST", tc.path, tc.body, httpapi.Finance)
+		if status != tc.status || compact(body) != tc.want {
+			t.Errorf("POST %s %s: %d %s\nwant %d %s", tc.path, tc.body, status, compact(body), tc.status, tc.want)
+		}
+	}
+}
+
+// TestLoginNextStaysOnSite: the post-login redirect refuses whatever a
+// browser could resolve to another site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ next, location string }{
+		{"/web/entries/1", "/web/entries/1"},
+		{"/web/events?seller=openai&x=%2F", "/web/events?seller=openai&x=%2F"},
+		{"/\t/evil.example", "/web/trial-balance"},
+		{"/\n/evil.example", "/web/trial-balance"},
+		{"/\r/evil.example", "/web/trial-balance"},
+		{"/ /x", "/ /x"},
+		{"/\x00/evil.example", "/web/trial-balance"},
+		{"/\x7f/evil.example", "/web/trial-balance"},
+		{"/\u0085/evil.example", "/web/trial-balance"},
+		{"/%2F/evil.example", "/web/trial-balance"},
+		{"/\\evil.example", "/web/trial-balance"},
+		{"//evil.example", "/web/trial-balance"},
+		{"https://evil.example/", "/web/trial-balance"},
+		{"javascript:alert(1)", "/web/trial-balance"},
+		{"/web/login?next=//evil.example", "/web/trial-balance"},
+	} {
+		form := url.Values{"token": {e.tokens[httpapi.Auditor]}, "next": {tc.next}}
+		req := httptest.NewRequest("POST", "/web/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != 303 || rec.Header().Get("Location") != tc.location {
+			t.Errorf("next %q: %d location %q, want %q", tc.next, rec.Code, rec.Header().Get("Location"), tc.location)
+		}
+		// The login form carries the same next.
+		status, _, body := e.get(t, "/web/login?next="+url.QueryEscape(tc.next), "")
+		if status != 200 || !strings.Contains(body, `name="next" value="`) {
+			t.Errorf("GET login next %q: %d", tc.next, status)
+		}
+	}
+}
+
+// TestTransportRepliesAreJSON: an over-long header and an unclean path get
+// JSON errors like every other reply (they were net/http's and
+// gorilla/mux's plain replies).
+func TestTransportRepliesAreJSON(t *testing.T) {
+	e := newEnv(t)
+	req := httptest.NewRequest("GET", "/api/v1/accounts", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[httpapi.Auditor])
+	req.Header.Set("X-Big", strings.Repeat("a", httpapi.MaxHeaderBytes))
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestHeaderFieldsTooLarge || rec.Header().Get("Content-Type") != "application/json" ||
+		compact(rec.Body.String()) != `{"error":{"code":"header_too_large","message":"request header of 65646 bytes is over the limit of 65536 bytes"}}` {
+		t.Errorf("big header: %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+	}
+	for _, tc := range []struct{ path, location, msg string }{
+		{"/api/v1//accounts?limit=1", "/api/v1/accounts?limit=1", "/api/v1//accounts is not a clean path: use /api/v1/accounts"},
+		{"/api/v1/x/../accounts", "/api/v1/accounts", "/api/v1/x/../accounts is not a clean path: use /api/v1/accounts"},
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path, req.RequestURI = strings.SplitN(tc.path, "?", 2)[0], tc.path
+		req.URL.RawQuery = strings.TrimPrefix(tc.path[len(req.URL.Path):], "?")
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != 301 || rec.Header().Get("Location") != tc.location || rec.Header().Get("Content-Type") != "application/json" ||
+			compact(rec.Body.String()) != `{"error":{"code":"moved","message":"`+tc.msg+`"}}` {
+			t.Errorf("%s: %d %q %s", tc.path, rec.Code, rec.Header().Get("Location"), rec.Body.String())
+		}
+	}
+}
