@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"embed"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -49,7 +48,7 @@ func (s *Statement) renderJSON(w io.Writer) error {
 // renderCSV writes one table: a row per figure, with the section and rule it
 // belongs to, so a spreadsheet can pivot it.
 func (s *Statement) renderCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := ledger.NewCSVWriter(w)
 	row := func(section, rule, item, value string) {
 		cw.Write([]string{s.Contract, s.Period.Label, s.Status, section, rule, item, value})
 	}
@@ -177,17 +176,17 @@ func groupBreakdowns(bs []Breakdown) []Breakdown {
 func (s *Statement) renderMarkdown(w io.Writer) error {
 	s = s.ForPeople()
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", s.Title(), s.Period.Label, s.Status)
-	fmt.Fprintf(&b, "Contract `%s` version %d · %s · amounts in %s\n\n", s.Contract, s.ContractVersion, s.Period.Days(), s.Currency)
+	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", mdText(s.Title()), s.Period.Label, s.Status)
+	fmt.Fprintf(&b, "Contract %s version %d · %s · amounts in %s\n\n", mdCode(s.Contract), s.ContractVersion, s.Period.Days(), s.Currency)
 	for _, r := range s.Rules {
-		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", r.Rule, r.Payer, r.PayeeText())
+		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", mdText(r.Rule), mdText(r.Payer), mdText(r.PayeeText()))
 		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")
 		fmt.Fprintf(&b, "| base (%s) | %s |\n", eventsText(r.Events), r.Base)
 		for _, c := range r.BaseByChannel {
-			fmt.Fprintf(&b, "| · channel %s | %s |\n", c.Key, c.Base)
+			fmt.Fprintf(&b, "| · channel %s | %s |\n", mdText(c.Key), c.Base)
 		}
 		for _, c := range r.BaseByProduct {
-			fmt.Fprintf(&b, "| · product %s | %s |\n", c.Key, c.Base)
+			fmt.Fprintf(&b, "| · product %s | %s |\n", mdText(c.Key), c.Base)
 		}
 		fmt.Fprintf(&b, "| rate | %s |\n", rateText(r))
 		fmt.Fprintf(&b, "| gross | %s |\n", r.Gross)
@@ -204,23 +203,23 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| obligation | %s |\n", r.Obligation)
 		fmt.Fprintf(&b, "| minimum true-up | %s |\n", r.MinimumTrueUp)
 		for _, sp := range r.Splits {
-			fmt.Fprintf(&b, "| · split to %s (share %s) | %s |\n", sp.Payee, sp.Share, sp.Amount)
+			fmt.Fprintf(&b, "| · split to %s (share %s) | %s |\n", mdText(sp.Payee), sp.Share, sp.Amount)
 		}
 		for _, a := range r.Adjustments {
-			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d): %s | %s |\n", a.Period, a.BaseDelta, a.Entry, a.Reason, a.ObligationDelta)
+			fmt.Fprintf(&b, "| prior-period adjustment for %s (base %s, entry %d): %s | %s |\n", a.Period, a.BaseDelta, a.Entry, mdText(a.Reason), a.ObligationDelta)
 		}
 		b.WriteString("\n")
 	}
 	if len(s.Pairs) > 0 && s.HasRecouped() {
 		b.WriteString("## Settlement\n\n| payer → payee | obligations | reverse | net | opening | payments | recouped | closing (due) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range s.Pairs {
-			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s | %s |\n", p.Payer, p.Payee, p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.Recouped, p.ClosingBalance)
+			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s | %s |\n", mdText(p.Payer), mdText(p.Payee), p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.Recouped, p.ClosingBalance)
 		}
 		b.WriteString("\n")
 	} else if len(s.Pairs) > 0 {
 		b.WriteString("## Settlement\n\n| payer → payee | obligations | reverse | net | opening | payments | closing (due) |\n|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range s.Pairs {
-			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s |\n", p.Payer, p.Payee, p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.ClosingBalance)
+			fmt.Fprintf(&b, "| %s → %s | %s | %s | %s | %s | %s | %s |\n", mdText(p.Payer), mdText(p.Payee), p.Obligations, p.ReverseObligations, p.Net, p.OpeningBalance, p.Payments, p.ClosingBalance)
 		}
 		b.WriteString("\n")
 	}
@@ -234,13 +233,36 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 	if len(s.Amendments) > 0 {
 		b.WriteString("## Amendments\n\n")
 		for _, a := range s.Amendments {
-			fmt.Fprintf(&b, "- %s: %s\n", a.Date, a.Note)
+			fmt.Fprintf(&b, "- %s: %s\n", a.Date, mdText(a.Note))
 		}
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "Hash: `%s`\n", s.Hash)
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// mdEscaper makes text from stored data (product and channel names,
+// parties, notes) inert in Markdown: raw HTML ("<img onerror=…>") becomes
+// entities, and what would end a table cell or start a link or code span
+// is backslash-escaped; a line break would end the table row.
+var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "[", "\\[", "]", "\\]",
+	"`", "\\`", "\\", "\\\\", "\n", " ", "\r", " ")
+
+func mdText(s string) string { return mdEscaper.Replace(s) }
+
+// mdCode is s as a Markdown code span; a backtick inside it would end the
+// span, so the span's fence is one backtick longer than any run in s.
+func mdCode(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	s = strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
 func rateText(r RuleLine) string {

@@ -198,3 +198,43 @@ func TestRenderSplitsSharedCapsAdvances(t *testing.T) {
 		t.Errorf("advances key without advances:\n%s", b.String())
 	}
 }
+
+// TestStatementRenderingsNeutralizeStoredText: product names and parties
+// from the data are inert in the Markdown statement (no raw HTML, no table
+// break, no link) and in the CSV one (no formula).
+func TestStatementRenderingsNeutralizeStoredText(t *testing.T) {
+	s := &Statement{Contract: "c`x", ContractName: "<b>C</b>", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31", ""},
+		Status: "final", Currency: "USD", Pairs: []Pair{}, Amendments: []Amendment{{Date: "2026-01-02", Note: "see [here](javascript:x)"}},
+		Rules: []RuleLine{{Rule: "r", Payer: "=cmd|x", Payee: "b", Rate: "0.1", Base: "-5.00", Gross: "-0.50", Obligation: "-0.50", MinimumTrueUp: "0.00",
+			BaseByProduct: []Breakdown{{Key: `<img src=x onerror="alert(1)">|x`, Base: "-5.00"}}}}}
+	var md, csv bytes.Buffer
+	if err := s.Render(&md, "md"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# &lt;b&gt;C&lt;/b&gt; — 2026-01 (final)\n",
+		"Contract ``c`x`` version 1",
+		"## r (=cmd\\|x → b)\n",
+		"| · product &lt;img src=x onerror=\"alert(1)\"&gt;\\|x | -5.00 |\n",
+		"- 2026-01-02: see \\[here\\](javascript:x)\n",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	if strings.Contains(md.String(), "<img") || strings.Contains(md.String(), "<b>") {
+		t.Errorf("raw HTML in markdown:\n%s", md.String())
+	}
+	if err := s.Render(&csv, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"c`x,2026-01,final,rule,r,payer,'=cmd|x\n",
+		"c`x,2026-01,final,rule,r,base,-5.00\n",
+		`c` + "`" + `x,2026-01,final,rule,r,"base:product:<img src=x onerror=""alert(1)"">|x",-5.00` + "\n",
+	} {
+		if !strings.Contains(csv.String(), want) {
+			t.Errorf("csv lacks %q:\n%s", want, csv.String())
+		}
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -165,7 +164,7 @@ func (tb trialBalance) writeTable(w io.Writer) error {
 }
 
 func (tb trialBalance) writeCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := ledger.NewCSVWriter(w)
 	cw.Write([]string{"account", "type", "currency", "balance"})
 	for _, l := range tb.Accounts {
 		cw.Write([]string{l.Account, l.Type, l.Currency, l.Balance})

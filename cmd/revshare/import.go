@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 func init() { register(newImportCommand) }
@@ -273,7 +274,7 @@ func (s importSummary) line() string {
 type rejectsWriter struct {
 	path   string
 	f      *os.File
-	w      *csv.Writer
+	w      *ledger.CSVWriter
 	header []string
 	n      int
 }
@@ -284,7 +285,7 @@ func (r *rejectsWriter) write(row *usage.Row) error {
 		if err != nil {
 			return err
 		}
-		r.f, r.w = f, csv.NewWriter(f)
+		r.f, r.w = f, ledger.NewCSVWriter(f)
 		r.header = append(append([]string(nil), row.Header...), "line", "reason")
 		if err := r.w.Write(r.header); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // WriteJSON writes the result as indented JSON.
@@ -33,7 +34,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 //	section distribution: rule and kind of the cap, key binds_in.p10 ... total_paid.p90,
 //	                      binds_by_year_end.<year>, pair_paid.<payer>:<payee>.p10 ...
 func (r *Result) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := ledger.NewCSVWriter(w)
 	_ = cw.Write([]string{"variant", "section", "rule", "kind", "key", "value"})
 	for _, v := range r.Variants {
 		row := func(section, rule, kind, key, value string) {

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"github.com/revshare/revshare/ledger/sqlite"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -101,5 +103,24 @@ func TestTransportRepliesAreJSON(t *testing.T) {
 			compact(rec.Body.String()) != `{"error":{"code":"moved","message":"`+tc.msg+`"}}` {
 			t.Errorf("%s: %d %q %s", tc.path, rec.Code, rec.Header().Get("Location"), rec.Body.String())
 		}
+	}
+}
+
+// TestCSVDownloadsNeutralizeFormulas: customer data that a spreadsheet
+// would run comes out of every CSV download with a leading apostrophe.
+func TestCSVDownloadsNeutralizeFormulas(t *testing.T) {
+	e := newEnv(t)
+	const data = "event_id,occurred_at,seller,channel,customer,product,amount,currency\n" +
+		"x-1,2026-03-06,openai,direct,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",+cmd|calc,-5.00,USD\n" +
+		"x-2,2026-03-06,openai,direct,@SUM(A1:A2),-p,7.00,USD\n"
+	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader(data), sqlite.ImportOptions{Source: "crm", FileName: "evil.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := e.get(t, "/api/v1/events?source=crm&format=csv", httpapi.Auditor)
+	want := "id,source,event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,batch,entry,late\n" +
+		"4,crm,x-1,2026-03-06,openai,direct,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'+cmd|calc,,,,-5.00,USD,2,4,false\n" +
+		"5,crm,x-2,2026-03-06,openai,direct,'@SUM(A1:A2),'-p,,,,7.00,USD,2,4,false\n"
+	if status != 200 || body != want {
+		t.Errorf("events CSV: %d\n%s\nwant\n%s", status, body, want)
 	}
 }

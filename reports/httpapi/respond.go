@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -40,7 +39,7 @@ type list[T any] struct {
 // X-Next-Cursor header and a Link rel="next".
 func writeCSV(w http.ResponseWriter, r *http.Request, header []string, rows [][]string, next string) error {
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := ledger.NewCSVWriter(&buf)
 	cw.Write(header)
 	cw.WriteAll(rows)
 	if err := cw.Error(); err != nil {
