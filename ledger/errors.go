@@ -13,6 +13,9 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the store is busy (another writer holds it) or
+	// otherwise cannot serve now; trying again later may work.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the application error: a code from the closed set above and a

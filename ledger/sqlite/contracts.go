@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/revshare/revshare/contracts"
@@ -28,6 +30,7 @@ type StoredContract struct {
 func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error) {
 	doc := string(c.Canonical())
 	var version int
+	ctx = db.activity(ctx, "contract update", c.ID)
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		var latest int
 		var latestDoc sql.NullString
@@ -189,6 +192,7 @@ type RunContract struct {
 // transaction, so concurrent runs serialize and the second books nothing.
 func (db *DB) Run(ctx context.Context, through ledger.Date) (RunResult, error) {
 	var res RunResult
+	ctx = db.activity(ctx, "run", "through "+through.String())
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		var err error
 		res, err = tx.run(through, nil)
@@ -357,26 +361,34 @@ func evaluate(ctx context.Context, q querier, c *contracts.Contract, through led
 }
 
 func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[booking.Ref]booking.Booked, error) {
-	rows, err := q.QueryContext(ctx, `SELECT rule, period, payer, payee, base, amount FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
+	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, payer, payee, base, amount FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[booking.Ref]booking.Booked{}
 	for rows.Next() {
+		var entry int64
 		var rule, period, payer, payee, base, amount string
-		if err := rows.Scan(&rule, &period, &payer, &payee, &base, &amount); err != nil {
+		if err := rows.Scan(&entry, &rule, &period, &payer, &payee, &base, &amount); err != nil {
 			return nil, err
 		}
 		p, err := ledger.ParsePeriod(period)
+		if err != nil {
+			return nil, fmt.Errorf("bookings row of entry %d: period: %w", entry, err)
+		}
+		bd, err := storedRowDecimal("bookings", entry, "base", base)
+		if err != nil {
+			return nil, err
+		}
+		amt, err := storedRowDecimal("bookings", entry, "amount", amount)
 		if err != nil {
 			return nil, err
 		}
 		ref := booking.Ref{Rule: rule, Period: period}
 		b := out[ref]
 		b.Payer, b.Payee, b.Period = payer, payee, p
-		b.Base = decimal.RequireFromString(base)
-		amt := decimal.RequireFromString(amount)
+		b.Base = bd
 		b.Amount = b.Amount.Add(amt)
 		if b.ByPair == nil {
 			b.ByPair = map[booking.Pair]decimal.Decimal{}
@@ -424,10 +436,26 @@ func (db *DB) EvaluateContract(ctx context.Context, c *contracts.Contract, p led
 	return evaluate(ctx, tx, c, p, rates, false)
 }
 
+// PaymentKey is the reference of a payment given without one: "auto-" and
+// the first 16 hex digits of the SHA-256 of contract, payer, payee, amount
+// (as a plain decimal, so 100 and 100.00 are the same) and date, separated
+// by NUL bytes. A payment is idempotent on its reference, so re-running a
+// pay that was killed after its commit records it once; two real payments
+// of the same amount between the same parties on the same day need
+// references of their own (the bank's).
+func PaymentKey(contractID, payer, payee string, amount decimal.Decimal, date ledger.Date) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{contractID, payer, payee, amount.String(), date.String()}, "\x00")))
+	return "auto-" + hex.EncodeToString(sum[:8])
+}
+
 // Pay records a payment from payer to payee under a contract: it reduces
-// what payer owes payee (the payable) against payer's cash.
+// what payer owes payee (the payable) against payer's cash. The reference
+// is the idempotency key (PaymentKey when empty): paying again with the same
+// reference and the same payment is a no-op returning the first entry; the
+// same reference with another payment is ECONFLICT.
 func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount decimal.Decimal, date ledger.Date, reference string) (int64, error) {
 	var id int64
+	ctx = db.activity(ctx, "payment", fmt.Sprintf("%s -> %s under %s", payer, payee, contractID))
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		sc, err := loadContract(ctx, tx.SQL(), contractID)
 		if err != nil {
@@ -447,12 +475,8 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 		if rounded, _ := ledger.RoundMinor(amount, c.Currency, ledger.HalfUp); !rounded.Equal(amount) {
 			return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", amount, c.Currency)
 		}
-		var n int
-		if err := tx.SQL().QueryRowContext(ctx, `SELECT count(*) FROM payments`).Scan(&n); err != nil {
-			return err
-		}
 		if reference == "" {
-			reference = "payment-" + strconv.Itoa(n+1)
+			reference = PaymentKey(c.ID, payer, payee, amount, date)
 		}
 		e := ledger.Entry{
 			Key:         ledger.Key{Source: "payment", ExternalID: c.ID + ":" + reference},
@@ -477,4 +501,14 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 		return err
 	})
 	return id, err
+}
+
+// storedRowDecimal parses a decimal column of a stored row; a malformed one (a
+// corrupt or hand-edited database) is an error naming the row, not a panic.
+func storedRowDecimal(table string, entryID int64, column, v string) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(v)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%s row of entry %d: %s %q is not a decimal number (the database is damaged: run revshare verify)", table, entryID, column, v)
+	}
+	return d, nil
 }

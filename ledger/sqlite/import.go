@@ -116,6 +116,7 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) 
 	if opts.ChunkRows <= 0 {
 		opts.ChunkRows = DefaultChunkRows
 	}
+	ctx = db.activity(ctx, "import", opts.FileName)
 	if opts.AllowPartial && opts.DryRun {
 		opts.AllowPartial = false // a dry run reports every bad row and writes nothing
 	}
@@ -506,6 +507,7 @@ func (im *importer) insertBatch(mode string) error {
 		return err
 	}
 	im.res.BatchID, err = res.LastInsertId()
+	setActivityDetail(im.tx.Context(), fmt.Sprintf("batch %d (%s)", im.res.BatchID, im.opts.FileName))
 	return err
 }
 

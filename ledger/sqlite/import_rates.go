@@ -43,6 +43,7 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts RateImportOptio
 		return res, err
 	}
 	errDry := errors.New("dry run")
+	ctx = db.activity(ctx, "rates import", opts.FileName)
 	err = db.WithTx(ctx, func(tx *Tx) error {
 		c := tx.Context()
 		if !opts.DryRun {

@@ -328,6 +328,7 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 	if through.IsZero() {
 		return ledger.Errorf(ledger.EINVALID, "no date to close through")
 	}
+	ctx = db.activity(ctx, "close", "through "+through.String())
 	return db.WithTx(ctx, func(tx *Tx) error { return tx.closeThrough(through) })
 }
 

@@ -73,6 +73,12 @@ func TestMigrateOrderAndFailure(t *testing.T) {
 		"migrations/9002_b.sql": {Data: []byte(`INSERT INTO t VALUES ('b');`)},
 		"migrations/9001_a.sql": {Data: []byte(`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('a');`)},
 	}
+	// The embedded ones, applied by Open (a recorded migration missing
+	// from the file system would be a newer schema).
+	embedded, _ := migrations(migrationFS)
+	for _, m := range embedded {
+		fsys["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+	}
 	if err := db.migrate(ctx, fsys); err != nil {
 		t.Fatal(err)
 	}
@@ -99,5 +105,29 @@ func TestMigrateOrderAndFailure(t *testing.T) {
 	fsys["migrations/x_bad_name.sql"] = &fstest.MapFile{Data: []byte(``)}
 	if _, err := migrations(fsys); err == nil || err.Error() != "migration x_bad_name.sql: name must be NNNN_name.sql" {
 		t.Errorf("bad name: %v", err)
+	}
+}
+
+// TestNewerSchemaRefused: a database that records a migration this binary
+// does not know (a newer revshare migrated it) is refused by Open and
+// OpenReadOnly, naming both versions; before, it was used as if known.
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := Open(ctx, path, ledger.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', '2030-01-01T00:00:00.000000000Z')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ms, _ := migrations(migrationFS)
+	want := "the database's schema is newer than this revshare: it has migration 9999_future.sql, this binary knows migrations up to " + ms[len(ms)-1].name + " (use a newer revshare)"
+	if _, err := Open(ctx, path, nil); err == nil || !strings.HasSuffix(err.Error(), want) || ledger.ErrorCode(err) != ledger.EINVALID {
+		t.Errorf("Open: %v\nwant ...%s", err, want)
+	}
+	if _, err := OpenReadOnly(ctx, path); err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("OpenReadOnly: %v\nwant ...%s", err, want)
 	}
 }

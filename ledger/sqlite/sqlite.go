@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -59,6 +61,9 @@ type DB struct {
 
 	slowPostOnly bool // tests: PostEntries skips its fast path
 
+	lockTimeout time.Duration       // see SetLockTimeout
+	onLockWait  func(holder string) // see SetLockTimeout
+
 	prepareOnce sync.Once
 	writeStmts  map[string]*sql.Stmt // by query; see prepareWriteStmts
 	prepareErr  error
@@ -98,7 +103,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	if path == "" {
 		return nil, ledger.Errorf(ledger.EINVALID, "no database path given")
 	}
-	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}}))
+	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +113,15 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, explainOpenError(path, err)
 	}
 	db := &DB{path: path, w: w, clock: clock}
 	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+		if _, ok := errors.AsType[*ledger.Error](err); ok {
+			return nil, err
+		}
+		return nil, explainOpenError(path, fmt.Errorf("migrate: %w", err))
 	}
 	r, err := sql.Open(driverName, dsn(path, url.Values{"_query_only": {"true"}}))
 	if err != nil {
@@ -127,27 +135,133 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 // OpenReadOnly opens an existing database for reading only (mode=ro): every
 // write through it fails. It applies no migrations; a database whose
 // migrations are behind this binary's is an error. Post and ClosePeriods
-// return EFORBIDDEN.
+// return EFORBIDDEN. It never creates a file: a missing path is ENOTFOUND,
+// and an empty file, a file that is not SQLite or an SQLite database that is
+// not revshare's are EINVALID, each saying so (see CheckExisting).
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
-	r, err := sql.Open(driverName, dsn(path, url.Values{"mode": {"ro"}, "_query_only": {"true"}}))
+	if err := CheckExisting(path); err != nil {
+		return nil, err
+	}
+	// No journal mode: switching one to WAL would be a write.
+	v := url.Values{"mode": {"ro"}, "_query_only": {"true"}, "_journal_mode": {""}}
+	db, err := openReader(ctx, path, v)
+	if err != nil && isCantOpen(err) && !writable(filepath.Dir(path)) {
+		// On a read-only directory or mount SQLite cannot make the WAL
+		// index it needs; nobody can write there either, so the file can
+		// be read as immutable.
+		v.Set("immutable", "1")
+		db, err = openReader(ctx, path, v)
+	}
+	if err != nil {
+		return nil, explainOpenError(path, err)
+	}
+	pending, err := db.pendingMigrations(ctx, db.r, migrationFS)
+	if err != nil {
+		db.Close()
+		return nil, explainOpenError(path, err)
+	}
+	if len(pending) > 0 {
+		db.Close()
+		if pending[0].name == firstMigration() {
+			return nil, ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (an SQLite file without revshare's tables)", path)
+		}
+		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].name)
+	}
+	return db, nil
+}
+
+func openReader(ctx context.Context, path string, v url.Values) (*DB, error) {
+	r, err := sql.Open(driverName, dsn(path, v))
 	if err != nil {
 		return nil, err
 	}
 	if err := r.PingContext(ctx); err != nil {
 		r.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	db := &DB{path: path, r: r, clock: ledger.SystemClock{}, readOnly: true}
-	pending, err := db.pendingMigrations(ctx, r, migrationFS)
-	if err != nil {
+	// Ping does not read the file; the first query does.
+	var n int
+	if err := r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
 		r.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	if len(pending) > 0 {
-		r.Close()
-		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].name)
+	return &DB{path: path, r: r, clock: ledger.SystemClock{}, readOnly: true}, nil
+}
+
+// CheckExisting says whether path is there to be read: ENOTFOUND when there
+// is no file, EINVALID for a directory or an empty file. Read-only commands
+// call it (through OpenReadOnly) so that a mistyped --db is not created.
+func CheckExisting(path string) error {
+	if path == "" {
+		return ledger.Errorf(ledger.EINVALID, "no database path given")
 	}
-	return db, nil
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db; commands that write create it)", path)
+	case err != nil:
+		return ledger.Errorf(ledger.EINVALID, "cannot read the database %s: %v", path, errors.Unwrap(err))
+	case fi.IsDir():
+		return ledger.Errorf(ledger.EINVALID, "%s is a directory, not a database", path)
+	case fi.Size() == 0:
+		return ledger.Errorf(ledger.EINVALID, "%s is empty, not a revshare database", path)
+	}
+	return nil
+}
+
+func firstMigration() string {
+	ms, _ := migrations(migrationFS)
+	return ms[0].name
+}
+
+func isCantOpen(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrCantOpen
+}
+
+// explainOpenError turns what SQLite says when it cannot open or read a
+// file ("unable to open database file", "file is not a database") into a
+// message that names the file and the reason.
+func explainOpenError(path string, err error) error {
+	var le *ledger.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	switch se.Code {
+	case sqlite3.ErrNotADB:
+		return ledger.Errorf(ledger.EINVALID, "%s is not an SQLite database (%v)", path, se)
+	case sqlite3.ErrCorrupt:
+		return ledger.Errorf(ledger.EINVALID, "the database %s is damaged (%v): restore it from a backup", path, se)
+	case sqlite3.ErrReadonly:
+		return ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
+	case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrAuth:
+		if _, serr := os.Stat(filepath.Dir(path)); serr != nil {
+			return ledger.Errorf(ledger.ENOTFOUND, "cannot open the database %s: its directory %s does not exist", path, filepath.Dir(path))
+		}
+		if r := readOnlyReason(path); r != "" {
+			return ledger.Errorf(ledger.EFORBIDDEN, "cannot open the database %s: %s", path, r)
+		}
+		return ledger.Errorf(ledger.EINVALID, "cannot open the database %s (%v)", path, se)
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		return mapError(err)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// readOnlyReason says why path cannot be written, or "" when it can.
+func readOnlyReason(path string) string {
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !writable(path) {
+		return "the file is not writable by this user (read-only commands such as balance and verify still work)"
+	}
+	if !writable(dir) {
+		return "its directory " + dir + " is not writable (a read-only mount, or permissions): SQLite needs to create the -wal and -shm files beside it"
+	}
+	return ""
 }
 
 // Close closes both pools.
@@ -204,7 +318,9 @@ type querier interface {
 }
 
 // pendingMigrations lists the embedded migrations not recorded in
-// schema_migrations.
+// schema_migrations. A recorded migration this binary does not know means
+// a newer revshare wrote the database: that is an error naming both
+// versions (this binary would misread what it does not know).
 func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]migration, error) {
 	ms, err := migrations(fsys)
 	if err != nil {
@@ -232,11 +348,28 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 			return nil, err
 		}
 	}
+	known := map[string]bool{}
 	var pending []migration
 	for _, m := range ms {
+		known[m.name] = true
 		if !done[m.name] {
 			pending = append(pending, m)
 		}
+	}
+	var unknown []string
+	for name := range done {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		latest := "none"
+		if len(ms) > 0 {
+			latest = ms[len(ms)-1].name
+		}
+		return nil, ledger.Errorf(ledger.EINVALID, "the database's schema is newer than this revshare: it has migration %s, this binary knows migrations up to %s (use a newer revshare)",
+			unknown[len(unknown)-1], latest)
 	}
 	return pending, nil
 }
@@ -248,39 +381,73 @@ var migrationSteps = map[string]func(ctx context.Context, tx *Tx) error{
 }
 
 // migrate applies each pending migration in its own transaction and records
-// it in schema_migrations in that same transaction.
+// it in schema_migrations in that same transaction. It looks first without
+// the write lock, so that opening an up-to-date database does not wait for
+// another writer.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	var tables, ours int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &ours); err != nil {
 		return err
 	}
+	if tables > 0 && ours == 0 {
+		return ledger.Errorf(ledger.EINVALID, "%s is an SQLite database but not revshare's (it has %d tables and no schema_migrations): refusing to add revshare's tables to it", db.path, tables)
+	}
 	pending, err := db.pendingMigrations(ctx, db.w, fsys)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	ctx = db.WithActivity(ctx, "migration", "")
+	for _, m := range pending {
+		if err := db.applyMigration(ctx, fsys, m.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMigration applies one migration unless, by the time this writer has
+// the lock, another process has.
+func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error {
+	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
-	for _, m := range pending {
-		tx, err := db.w.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+	defer func() {
+		db.endWrite()
+		tx.Rollback()
+	}()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	pending, err := db.pendingMigrations(ctx, tx, fsys)
+	if err != nil {
+		return err
+	}
+	var m *migration
+	for i := range pending {
+		if pending[i].name == name {
+			m = &pending[i]
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
+	}
+	if m == nil {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("%s: %w", m.name, err)
+	}
+	if step := migrationSteps[m.name]; step != nil {
+		if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx}); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
-		if step := migrationSteps[m.name]; step != nil {
-			if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx}); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("%s: %w", m.name, err)
-			}
-		}
-		now := db.clock.Now().UTC().Format(timeLayout)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, now); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("%s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
-		}
+	}
+	now := db.clock.Now().UTC().Format(timeLayout)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, now); err != nil {
+		return fmt.Errorf("%s: %w", m.name, err)
+	}
+	db.endWrite()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", m.name, err)
 	}
 	return nil
 }
@@ -313,6 +480,8 @@ func mapError(err error) error {
 		return ledger.Errorf(ledger.EINVALID, "%s", msg)
 	case sqlite3.ErrReadonly:
 		return ledger.Errorf(ledger.EFORBIDDEN, "the database is open read-only")
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		return ledger.Errorf(ledger.EUNAVAILABLE, "the database is busy (another process holds it): try again")
 	}
 	return err
 }

@@ -70,17 +70,19 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := db.prepareWriteStmts(ctx); err != nil {
 		return err
 	}
-	stx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
+	stx, err := db.beginWrite(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
 	tx := &Tx{ctx: ctx, db: db, tx: stx}
 	defer func() {
 		if p := recover(); p != nil {
+			db.endWrite()
 			stx.Rollback()
 			panic(p)
 		}
 		if err != nil {
+			db.endWrite()
 			stx.Rollback()
 		}
 	}()
@@ -95,6 +97,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		return err
 	}
+	db.endWrite()
 	if err := stx.Commit(); err != nil {
 		return mapError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -18,6 +19,10 @@ const (
 	EMoved            = "moved"
 )
 
+// RetryAfterSeconds is the Retry-After of a 503 "unavailable" (the
+// database is busy with another writer).
+const RetryAfterSeconds = 5
+
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[string]int{
 	ledger.EINVALID:      http.StatusBadRequest,
@@ -26,6 +31,7 @@ var statusOf = map[string]int{
 	ledger.EUNAUTHORIZED: http.StatusUnauthorized,
 	ledger.EFORBIDDEN:    http.StatusForbidden,
 	ledger.EINTERNAL:     http.StatusInternalServerError,
+	ledger.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	ETooLarge:            http.StatusRequestEntityTooLarge,
 	EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	ENotImplemented:      http.StatusNotImplemented,
@@ -57,6 +63,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body errorBody
 	body.Error.Code, body.Error.Message = s.publicError(r, err)
 	code := body.Error.Code
+	if code == ledger.EUNAVAILABLE {
+		// Another writer holds the database: the client may try again.
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(statusOf[code])

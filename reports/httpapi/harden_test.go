@@ -2,12 +2,16 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -122,5 +126,40 @@ func TestCSVDownloadsNeutralizeFormulas(t *testing.T) {
 		"5,crm,x-2,2026-03-06,openai,direct,'@SUM(A1:A2),'-p,,,,7.00,USD,2,4,false\n"
 	if status != 200 || body != want {
 		t.Errorf("events CSV: %d\n%s\nwant\n%s", status, body, want)
+	}
+}
+
+// TestBusyDatabaseIs503: a write while another process holds the database
+// answers 503 with Retry-After and says what holds it; before, the
+// driver's "database is locked" was a 500.
+func TestBusyDatabaseIs503(t *testing.T) {
+	e := newEnv(t)
+	other, err := sqlite.Open(context.Background(), e.path, fixedClock{t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		ctx := other.WithActivity(context.Background(), "import", "batch 12 (big.csv)")
+		done <- other.WithTx(ctx, func(tx *sqlite.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	e.rw.SetLockTimeout(600*time.Millisecond, nil)
+	req := httptest.NewRequest("POST", "/api/v1/imports/usage?source=x", strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\nb-1,2026-03-01,openai,direct,1.00,USD\n"))
+	req.Header.Set("Authorization", "Bearer "+e.tokens[httpapi.Finance])
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	wantMsg := fmt.Sprintf(`the database is busy: another import is running: batch 12 (big.csv), started 2026-04-02 10:00:00 UTC (pid %d) (gave up after waiting 1s)`, os.Getpid())
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	json.Unmarshal(rec.Body.Bytes(), &body)
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "5" || body.Error.Code != "unavailable" || body.Error.Message != wantMsg {
+		t.Errorf("busy import: %d Retry-After %q %s\nwant 503, 5, %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String(), wantMsg)
 	}
 }

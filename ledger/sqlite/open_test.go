@@ -1,0 +1,98 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+// TestOpenRefusesWhatIsNotARevshareDatabase: a missing, empty, foreign or
+// non-SQLite file gets an error saying which; before, OpenReadOnly said
+// "unable to open database file" and Open migrated whatever it was given.
+func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	os.WriteFile(p("empty.db"), nil, 0o644)
+	os.WriteFile(p("text.db"), []byte(strings.Repeat("not a database\n", 100)), 0o644)
+	os.Mkdir(p("dir.db"), 0o755)
+	foreign, err := sql.Open("sqlite3", p("foreign.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := foreign.Exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	foreign.Close()
+	for _, tc := range []struct {
+		name, ro, rw string
+	}{
+		{"missing.db", "no database at " + p("missing.db") + " (see --db; commands that write create it)", ""},
+		{"empty.db", p("empty.db") + " is empty, not a revshare database", ""},
+		{"dir.db", p("dir.db") + " is a directory, not a database", "cannot open the database " + p("dir.db") + " (unable to open database file: is a directory)"},
+		{"text.db", p("text.db") + " is not an SQLite database (file is not a database)", p("text.db") + " is not an SQLite database (file is not a database)"},
+		{"foreign.db", p("foreign.db") + " is not a revshare database (an SQLite file without revshare's tables)",
+			p("foreign.db") + " is an SQLite database but not revshare's (it has 1 tables and no schema_migrations): refusing to add revshare's tables to it"},
+	} {
+		_, err := sqlite.OpenReadOnly(ctx, p(tc.name))
+		if err == nil || err.Error() != tc.ro {
+			t.Errorf("OpenReadOnly %s: %v\nwant %s", tc.name, err, tc.ro)
+		}
+		if tc.rw == "" {
+			continue
+		}
+		db, err := sqlite.Open(ctx, p(tc.name), nil)
+		if err == nil {
+			db.Close()
+		}
+		if err == nil || err.Error() != tc.rw {
+			t.Errorf("Open %s: %v\nwant %s", tc.name, err, tc.rw)
+		}
+	}
+	if _, err := os.Stat(p("missing.db")); !os.IsNotExist(err) {
+		t.Errorf("OpenReadOnly created missing.db: %v", err)
+	}
+}
+
+// TestOpenOnReadOnlyDirectory: a database in a directory this process may
+// not write is read (as immutable) and refuses writers with a reason;
+// before, both said "unable to open database file".
+func TestOpenOnReadOnlyDirectory(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root writes anywhere; the read-only mount case needs a mount")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(dir, 0o755)
+	path := filepath.Join(dir, "r.db")
+	db, err := sqlite.Open(ctx, path, storetest.NewClock(storetest.T0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-02-01", "1", "USD")}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	os.Chmod(dir, 0o555)
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	ro, err := sqlite.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatalf("OpenReadOnly on a read-only directory: %v", err)
+	}
+	if n, err := ro.VerifyReport(ctx); err != nil || n.Entries != 1 {
+		t.Errorf("VerifyReport = %+v, %v", n, err)
+	}
+	ro.Close()
+	os.Chmod(path, 0o444)
+	_, err = sqlite.Open(ctx, path, nil)
+	if want := "the file is not writable by this user"; err == nil || !strings.Contains(err.Error(), want) || ledger.ErrorCode(err) != ledger.EFORBIDDEN {
+		t.Errorf("Open read-only file: %v, want ...%s", err, want)
+	}
+}
