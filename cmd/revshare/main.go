@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +68,35 @@ type Main struct {
 	DBPath     string // from --db, REVSHARE_DB or ./revshare.db
 	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
 	db         *sqlite.DB
+
+	access      dbAccess      // how the running command opens the database (dbAccessOf)
+	lockTimeout time.Duration // from --lock-timeout or REVSHARE_LOCK_TIMEOUT (0: the command's default)
+}
+
+// dbAccess is how a command opens the database.
+type dbAccess int
+
+const (
+	// readWrite creates the database if it is missing and applies
+	// migrations: the commands that write.
+	readWrite dbAccess = iota
+	// readOnly opens an existing revshare database read-only and refuses a
+	// missing, empty or foreign file (a mistyped --db is not created).
+	readOnly
+)
+
+// dbAccessOf is the one table of how each command opens the database, by
+// its path below "revshare"; a command not listed writes (readWrite).
+var dbAccessOf = map[string]dbAccess{
+	"balance":       readOnly,
+	"verify":        readOnly,
+	"export":        readOnly,
+	"contract list": readOnly,
+	"contract show": readOnly,
+	"import list":   readOnly,
+	"token list":    readOnly,
+	"scenario":      readOnly,
+	"statement":     readOnly,
 }
 
 // NewMain returns a Main wired to the process's standard streams.
@@ -93,7 +123,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // Command returns the whole command tree bound to m.
 func (m *Main) Command() *cobra.Command {
-	var dbFlag string
+	var dbFlag, lockFlag string
 	root := &cobra.Command{
 		Use:   "revshare",
 		Short: "revenue-share ledger and contract-cap accounting",
@@ -109,7 +139,18 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 		Version:       version(),
 		SilenceErrors: true, // main prints the one-line error
 		SilenceUsage:  true, // an error is one line, not the usage
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			m.access = dbAccessOf[strings.TrimPrefix(cmd.CommandPath(), "revshare ")]
+			if lockFlag == "" {
+				lockFlag = m.Getenv("REVSHARE_LOCK_TIMEOUT")
+			}
+			if lockFlag != "" {
+				d, err := time.ParseDuration(lockFlag)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("--lock-timeout %q: want a positive duration such as 30s or 10m", lockFlag)
+				}
+				m.lockTimeout = d
+			}
 			m.DBPath, m.dbExplicit = dbFlag, dbFlag != ""
 			if m.DBPath == "" {
 				m.DBPath = m.Getenv("REVSHARE_DB")
@@ -118,6 +159,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 			if m.DBPath == "" {
 				m.DBPath = "revshare.db"
 			}
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.SetOut(m.Stderr)
@@ -130,6 +172,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	root.SetIn(m.Stdin)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&dbFlag, "db", "", "SQLite database `PATH` (default $REVSHARE_DB or ./revshare.db)")
+	root.PersistentFlags().StringVar(&lockFlag, "lock-timeout", "", "how long a write waits while another process writes to the database, as `DURATION` (default $REVSHARE_LOCK_TIMEOUT or 10m; serve: 5s, then 503)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})
@@ -175,15 +218,34 @@ func completeFlag(cmd *cobra.Command, name string, values ...string) {
 	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// DB opens the database on first use (creating it and applying migrations).
+// DB opens the database on first use, as the running command's entry in
+// dbAccessOf says: read-write (creating it and applying migrations) or
+// read-only. A write that finds
+// another process writing waits up to the lock timeout, saying once on
+// stderr what it waits for.
 func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	db, err := sqlite.Open(ctx, m.DBPath, m.Clock)
+	var db *sqlite.DB
+	var err error
+	switch m.access {
+	case readOnly:
+		db, err = sqlite.OpenReadOnly(ctx, m.DBPath)
+	default:
+		db, err = sqlite.Open(ctx, m.DBPath, m.Clock)
+	}
 	if err != nil {
 		return nil, err
 	}
+	// A damaged file is refused before anything reads or writes it.
+	if err := db.QuickCheck(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.SetLockTimeout(m.lockTimeout, func(holder string) {
+		fmt.Fprintf(m.Stderr, "revshare: waiting for the database: %s\n", holder)
+	})
 	m.db = db
 	return db, nil
 }

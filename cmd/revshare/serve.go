@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,6 +61,10 @@ Every request needs a token: create one with revshare token create --role ROLE.`
 	return cmd
 }
 
+// serveLockTimeout is how long a write request waits while another process
+// writes to the database (without --lock-timeout).
+const serveLockTimeout = 5 * time.Second
+
 func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(o.level)); err != nil {
@@ -68,6 +73,11 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	rw, err := m.DB(ctx) // creates the database and applies migrations
 	if err != nil {
 		return err
+	}
+	if m.lockTimeout == 0 {
+		// A request waits this long for another process's write, then
+		// answers 503 with Retry-After.
+		rw.SetLockTimeout(serveLockTimeout, nil)
 	}
 	ro, err := sqlite.OpenReadOnly(ctx, m.DBPath)
 	if err != nil {

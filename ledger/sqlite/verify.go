@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -73,6 +74,9 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 		return res, err
 	}
 	defer rtx.Rollback()
+	if err := quickCheck(ctx, rtx); err != nil {
+		return res, err
+	}
 
 	if err := quickCheck(ctx, rtx); err != nil {
 		return res, err
@@ -146,8 +150,10 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	}
 	for range posts {
 	}
+	// A reader stopped by the cancel above says "context canceled"; the
+	// other one's error is the real one (it was reported before).
 	for _, errc := range []<-chan error{entErr, postErr} {
-		if err := <-errc; checkErr == nil && err != nil {
+		if err := <-errc; checkErr == nil && err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() == nil) {
 			checkErr = err
 		}
 	}
