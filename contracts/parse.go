@@ -1,7 +1,9 @@
 package contracts
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,8 +33,14 @@ func Parse(data []byte) (*Contract, error) {
 		return nil, &ValidationError{Problems: []Problem{{Reason: fmt.Sprintf("document is %d bytes, at most %d allowed", len(data), MaxDocumentBytes)}}}
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, &ValidationError{Problems: []Problem{{Reason: strings.TrimPrefix(err.Error(), "yaml: ")}}}
+	}
+	// A second document (after ---) would be ignored: refuse it.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, &ValidationError{Problems: []Problem{{Line: extra.Line, Reason: "more than one YAML document in the file (a second one starts after ---)"}}}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &ValidationError{Problems: []Problem{{Reason: "empty document: want a contract mapping"}}}

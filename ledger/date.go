@@ -29,6 +29,9 @@ func ParseDate(s string) (Date, error) {
 		}
 		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
 	}
+	if t.Year() < 1 {
+		return Date{}, fmt.Errorf("invalid date %q: year 0000 is not allowed (years 0001 to 9999)", s)
+	}
 	return DateOf(t), nil
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,7 +107,7 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	src := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
 		return db.EachEntry(ctx, ledger.EntryFilter{From: from, To: to, KnownAt: knownAt}, fn)
 	}
-	if o.out == "" {
+	if o.out == "" || o.out == "-" {
 		return export.Write(m.Stdout, format, src, opts)
 	}
 	// With -o, standard output is free: say what was written.
@@ -177,29 +175,3 @@ func exportHeader(from, to ledger.Date, knownAt time.Time) []string {
 	return []string{s}
 }
 
-// writeFileAtomically writes a temporary file beside path and renames it
-// over path once complete, so a failed export never leaves half a file.
-func writeFileAtomically(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o644)
-	if err == nil {
-		err = write(f)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}

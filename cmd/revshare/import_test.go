@@ -123,8 +123,10 @@ func TestImportBadCorpus(t *testing.T) {
 				if _, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "setup.csv"); err != nil {
 					t.Fatalf("setup: %s", stderr)
 				}
-			} else if _, _, err := runCLI(t, "--db", "test.db", "import", "list"); err != nil {
+			} else if db, err := sqlite.Open(context.Background(), "test.db", nil); err != nil {
 				t.Fatal(err) // creates the database
+			} else {
+				db.Close()
 			}
 			before := dumpDB(t, "test.db")
 			stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", name+".csv")

@@ -139,7 +139,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 		}
 		return res.WriteTable(w)
 	}
-	if o.out != "" {
+	if o.out != "" && o.out != "-" {
 		return writeFileAtomically(o.out, write)
 	}
 	return write(m.Stdout)

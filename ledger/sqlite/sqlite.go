@@ -132,8 +132,8 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	return db, nil
 }
 
-// OpenReadOnly opens an existing database for reading only (mode=ro): every
-// write through it fails. It applies no migrations; a database whose
+// OpenReadOnly opens an existing database for reading only (query_only):
+// every write through it fails. It applies no migrations; a database whose
 // migrations are behind this binary's is an error. Post and ClosePeriods
 // return EFORBIDDEN. It never creates a file: a missing path is ENOTFOUND,
 // and an empty file, a file that is not SQLite or an SQLite database that is
@@ -142,8 +142,16 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	if err := CheckExisting(path); err != nil {
 		return nil, err
 	}
-	// No journal mode: switching one to WAL would be a write.
-	v := url.Values{"mode": {"ro"}, "_query_only": {"true"}, "_journal_mode": {""}}
+	// Where this process may write, the file is opened read-write but
+	// query-only (mode=rw never creates it): the last connection to close
+	// then checkpoints and removes the -wal and -shm files as usual, and
+	// the files are as they were. Elsewhere mode=ro, which leaves them.
+	// No journal mode either way: switching one to WAL would be a write.
+	mode := "ro"
+	if writable(path) && writable(filepath.Dir(path)) {
+		mode = "rw"
+	}
+	v := url.Values{"mode": {mode}, "_query_only": {"true"}, "_journal_mode": {""}}
 	db, err := openReader(ctx, path, v)
 	if err != nil && isCantOpen(err) && !writable(filepath.Dir(path)) {
 		// On a read-only directory or mount SQLite cannot make the WAL

@@ -290,7 +290,7 @@ func (r *Reader) Next(row *Row) error {
 
 // scanField reports, in one pass, whether v is all ASCII and whether it
 // holds U+001E or U+001F.
-func scanField(v string) (ascii, separators bool) {
+func scanField(v string) (ascii, separators, nul bool) {
 	ascii = true
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
@@ -298,9 +298,11 @@ func scanField(v string) (ascii, separators bool) {
 			ascii = false
 		case c == 0x1e || c == 0x1f:
 			separators = true
+		case c == 0:
+			nul = true
 		}
 	}
-	return ascii, separators
+	return ascii, separators, nul
 }
 
 func (r *Reader) lineOf(col int) int {
@@ -333,8 +335,12 @@ func (r *Reader) parseRow(row *Row) {
 		row.Errors = append(row.Errors, &RowError{File: r.file, Line: line, Column: name, Value: val, Reason: reason})
 	}
 	for i, v := range rec {
-		ascii, separators := scanField(v)
-		if !ascii && !utf8.ValidString(v) {
+		ascii, separators, nul := scanField(v)
+		if nul {
+			// SQLite and C tools cut text at a NUL; the stored event would
+			// not say what the file said.
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "NUL bytes (U+0000) are not allowed"})
+		} else if !ascii && !utf8.ValidString(v) {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "invalid UTF-8"})
 		} else if len(v) > MaxFieldBytes {
 			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
@@ -362,6 +368,8 @@ func (r *Reader) parseRow(row *Row) {
 			reason = withHint(reason, layoutHint(v))
 		}
 		bad(col, fOccurredAt, v, reason)
+	} else if t.UTC().Year() < 1 || t.UTC().Year() > 9999 {
+		bad(col, fOccurredAt, v, "out of range: years 0001 to 9999 (in UTC)")
 	} else {
 		ev.OccurredAt, ev.DateOnly = t, dateOnly
 		row.OccurredText = v
@@ -413,6 +421,12 @@ func (r *Reader) parseRow(row *Row) {
 	case a == nil && q != nil && p != nil:
 		ev.Amount = q.Mul(*p)
 		row.AmountText = ledger.FormatAmount(ev.Amount)
+		if n := fractionDigits(ev.Amount); n > MaxFractionDigits {
+			// Each factor has at most 18; their product may not.
+			v, col := r.value(rec, fUnitPrice)
+			bad(col, fUnitPrice, v, fmt.Sprintf("quantity × unit_price = %s has %d fractional digits, more than %d (give the amount instead)",
+				ev.Amount.String(), n, MaxFractionDigits))
+		}
 	case a == nil:
 		v, col := r.value(rec, fAmount)
 		bad(col, fAmount, v, "required (or give both quantity and unit_price)")
@@ -460,6 +474,16 @@ func (r *Reader) parseRow(row *Row) {
 			}
 		}
 	}
+}
+
+// fractionDigits is how many digits d has after the decimal point, trailing
+// zeros not counted.
+func fractionDigits(d decimal.Decimal) int {
+	s := d.String() // no exponent, trailing zeros trimmed
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
 }
 
 // parseTime reads an occurred_at value: a date YYYY-MM-DD or an RFC 3339

@@ -2,11 +2,14 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 // TestExportCommandErrors runs `revshare export` with bad arguments: each
@@ -52,6 +55,13 @@ func TestExportCommandErrors(t *testing.T) {
 func TestExportCommandEmptyLedger(t *testing.T) {
 	bin := revshareBinary(t)
 	db := filepath.Join(t.TempDir(), "empty.db")
+	// A database with no entries (export, a read-only command, refuses a
+	// missing one).
+	sdb, err := sqlite.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
 	want := map[Format]string{
 		Hledger:   "; revshare ledger export, hledger format\n; entries dated any day\n\ndecimal-mark .\n",
 		Ledger:    "; revshare ledger export, ledger format\n; entries dated any day\n",

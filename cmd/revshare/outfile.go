@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// writeFileAtomically writes an -o file. A regular file (or a new path) is
+// replaced atomically: a temporary file beside it, renamed over it once
+// complete, so a failed export never leaves half a file. Anything else is
+// written through, never replaced: a device (/dev/null, /dev/stdout), a
+// named pipe or a socket is opened and written, as a shell's > would (an
+// export as root once replaced /dev/null with a regular file). A symlink
+// is followed: its target is written by the same rules and the link stays.
+// "-" means standard output; callers handle it before calling.
+func writeFileAtomically(path string, write func(io.Writer) error) error {
+	target, err := filepath.EvalSymlinks(path)
+	switch {
+	case err == nil:
+	case os.IsNotExist(err):
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			// A dangling link: create its target (the link stays a link).
+			if target, err = danglingTarget(path); err != nil {
+				return err
+			}
+		} else {
+			target = path
+		}
+	default:
+		return err
+	}
+	fi, err := os.Stat(target)
+	switch {
+	case os.IsNotExist(err):
+		return replaceFile(target, write)
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory", path)
+	case fi.Mode().IsRegular():
+		return replaceFile(target, write)
+	}
+	// A device, pipe or socket: write through.
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// danglingTarget is where the dangling symlink path points, made absolute.
+func danglingTarget(path string) (string, error) {
+	to, err := os.Readlink(path)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(to) {
+		to = filepath.Join(filepath.Dir(path), to)
+	}
+	return to, nil
+}
+
+// replaceFile writes a temporary file beside path and renames it over path.
+func replaceFile(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = write(f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestWriteFileAtomicallyKeepsSpecialFiles: a regular file or a new path
+// is replaced atomically; a symlink is followed (it stays a link); a named
+// pipe and a device are written through and stay what they were. Before,
+// every path was replaced by a renamed temporary file.
+func TestWriteFileAtomicallyKeepsSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(w io.Writer) error { _, err := io.WriteString(w, "journal\n"); return err }
+	p := func(n string) string { return filepath.Join(dir, n) }
+
+	// New and regular files: the content, a regular file.
+	os.WriteFile(p("old.journal"), []byte("old content that is longer\n"), 0o600)
+	for _, n := range []string{"new.journal", "old.journal"} {
+		if err := writeFileAtomically(p(n), write); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(p(n)); string(b) != "journal\n" {
+			t.Errorf("%s: %q", n, b)
+		}
+	}
+	// A symlink: the target is written, the link stays.
+	os.WriteFile(p("target.journal"), []byte("x"), 0o644)
+	os.Symlink("target.journal", p("link.journal"))
+	os.Symlink("made-by-export.journal", p("dangling.journal"))
+	for _, n := range []string{"link.journal", "dangling.journal"} {
+		if err := writeFileAtomically(p(n), write); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(p(n)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a symlink: %v %v", n, fi.Mode(), err)
+		}
+	}
+	for _, n := range []string{"target.journal", "made-by-export.journal"} {
+		if b, _ := os.ReadFile(p(n)); string(b) != "journal\n" {
+			t.Errorf("%s: %q", n, b)
+		}
+	}
+	// A named pipe: written through to its reader.
+	if err := syscall.Mkfifo(p("pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string)
+	go func() {
+		f, err := os.Open(p("pipe"))
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		got <- string(b)
+	}()
+	if err := writeFileAtomically(p("pipe"), write); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "journal\n" {
+		t.Errorf("pipe read %q", s)
+	}
+	if fi, _ := os.Lstat(p("pipe")); fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v", fi.Mode())
+	}
+	// A device: a null device of our own (never the system's /dev/null,
+	// which a regression here would replace).
+	if err := syscall.Mknod(p("null"), syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Logf("no device test (mknod: %v)", err)
+	} else {
+		if err := writeFileAtomically(p("null"), write); err != nil {
+			t.Fatal(err)
+		}
+		if fi, _ := os.Lstat(p("null")); fi.Mode()&os.ModeCharDevice == 0 {
+			t.Errorf("the device was replaced: %v", fi.Mode())
+		}
+	}
+	// A directory is an error; no temporary files are left anywhere.
+	os.Mkdir(p("dir"), 0o755)
+	if err := writeFileAtomically(p("dir"), write); err == nil || !strings.HasSuffix(err.Error(), "is a directory") {
+		t.Errorf("directory: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
