@@ -174,4 +174,3 @@ func exportHeader(from, to ledger.Date, knownAt time.Time) []string {
 	}
 	return []string{s}
 }
-
