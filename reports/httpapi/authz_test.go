@@ -271,3 +271,64 @@ func TestPaymentAmountGrammar(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenStateMatrix extends the matrix with the token's state: for every
+// route and method, an unknown token, a revoked token of each role, a
+// wrong scheme, an empty bearer and a token in the web cookie instead of
+// the header (for the API) must each be answered as if there were no token
+// at all (401, or the login form for web pages), never with data.
+func TestTokenStateMatrix(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	type state struct{ name, header, cookie string }
+	states := []state{
+		{"unknown", "Bearer rs_unknown", ""},
+		{"wrong scheme", "Token " + e.tokens[httpapi.Admin], ""},
+		{"empty bearer", "Bearer ", ""},
+		{"bearer only", "Bearer", ""},
+	}
+	for _, r := range httpapi.Roles {
+		tok, secret, err := e.rw.CreateToken(ctx, "revoked-"+string(r), string(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.rw.RevokeToken(ctx, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, state{"revoked " + string(r), "Bearer " + secret, ""}, state{"revoked " + string(r) + " cookie", "", secret})
+	}
+	n := 0
+	for _, route := range routeNames(t, e.srv.Router()) {
+		for _, method := range methods {
+			c := matrix[route][method]
+			if c.path == "" {
+				for _, other := range matrix[route] {
+					c.path = other.path
+				}
+			}
+			for _, st := range states {
+				if strings.Contains(c.path, "{fresh}") {
+					c.path = strings.Replace(c.path, "{fresh}", "1", 1)
+				}
+				body := strings.Replace(c.body, "{token}", url.QueryEscape(strings.TrimPrefix(st.header+st.cookie, "Bearer ")), 1)
+				req := httptest.NewRequest(method, c.path, strings.NewReader(body))
+				if strings.HasPrefix(body, "token=") {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				if st.header != "" {
+					req.Header.Set("Authorization", st.header)
+				}
+				if st.cookie != "" {
+					req.AddCookie(&http.Cookie{Name: "revshare_token", Value: st.cookie})
+				}
+				rec := httptest.NewRecorder()
+				e.srv.ServeHTTP(rec, req)
+				n++
+				if want := expect(route, method, ""); rec.Code != want {
+					t.Errorf("%s %s (%s) with %s token: status %d, want %d; body %.200s", method, c.path, route, st.name, rec.Code, want, rec.Body.String())
+				}
+			}
+		}
+	}
+	t.Logf("%d requests: %d routes × %d methods × %d token states", n, len(routeNames(t, e.srv.Router())), len(methods), len(states))
+}
