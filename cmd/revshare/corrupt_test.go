@@ -78,7 +78,7 @@ func checkClearError(t *testing.T, name string, args []string, errOut string, er
 	}
 	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
 	last := lines[len(lines)-1]
-	for _, bad := range []string{"runtime error", "panic", "goroutine ", "nil pointer", "index out of range", "internal error"} {
+	for _, bad := range []string{"runtime error", "panic", "goroutine ", "nil pointer", "index out of range", "internal error", "context canceled"} {
 		if strings.Contains(errOut, bad) {
 			t.Errorf("%s: revshare %s: %q", name, strings.Join(args, " "), errOut)
 		}

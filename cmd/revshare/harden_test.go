@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,5 +55,54 @@ func TestPayRerunPaysOnce(t *testing.T) {
 	}
 	if out := cli(t, db, "balance", "--format", "csv"); !strings.Contains(out, "assets:cash:openai,asset,USD,-16.00\n") {
 		t.Errorf("balance after paying twice:\n%s", out)
+	}
+}
+
+// TestDamagedFileRefused: balance and import refuse a file that SQLite's
+// quick_check calls damaged; before, they ran on it.
+func TestDamagedFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "d.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "token", "create", "--role", "auditor", "--name", "someone")
+	// Damage only the API tokens' table, which balance and import never
+	// read: without a check they would run on the file.
+	sdb, err := sql.Open("sqlite3", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root, pageSize int
+	if err := sdb.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'api_tokens'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	sdb.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+	sdb.Close()
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := root * pageSize // the cells sit at the end of the page
+	copy(b[end-300:end], strings.Repeat("\xff", 300))
+	os.WriteFile(db, b, 0o644)
+	for _, args := range [][]string{{"balance"}, {"import", "usage", "../../testdata/runs/late.csv"}, {"verify"}} {
+		_, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
+		if err == nil || !strings.Contains(errOut, "the database file is damaged (quick_check: ") {
+			t.Errorf("%v on a damaged file: %v %q", args, err, errOut)
+		}
+	}
+}
+
+// TestPartialImportOfBadProductCompletes: a row whose quantity × unit_price
+// has more than 18 fractional digits is a reject in --allow-partial (before,
+// it failed the import mid-way and left its batch running).
+func TestPartialImportOfBadProductCompletes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	out, errOut, err := runCLI(t, "--db", db, "import", "usage", "--allow-partial", "../../testdata/usage/bad/product-too-many-digits.csv")
+	if err != nil || !strings.Contains(out, "2 rows, 1 posted, 0 duplicates, 1 rejected") {
+		t.Fatalf("partial import: %v %q %q", err, out, errOut)
+	}
+	if list := cli(t, db, "import", "list"); strings.Contains(list, "running") || !strings.Contains(list, "complete") {
+		t.Errorf("import list:\n%s", list)
 	}
 }
