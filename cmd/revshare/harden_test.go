@@ -97,12 +97,24 @@ func TestDamagedFileRefused(t *testing.T) {
 // has more than 18 fractional digits is a reject in --allow-partial (before,
 // it failed the import mid-way and left its batch running).
 func TestPartialImportOfBadProductCompletes(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
-	out, errOut, err := runCLI(t, "--db", db, "import", "usage", "--allow-partial", "../../testdata/usage/bad/product-too-many-digits.csv")
-	if err != nil || !strings.Contains(out, "2 rows, 1 posted, 0 duplicates, 1 rejected") {
-		t.Fatalf("partial import: %v %q %q", err, out, errOut)
+	src := filepath.Join(testdataDir(t), "usage", "bad", "product-too-many-digits.csv")
+	t.Chdir(t.TempDir()) // the rejects file goes beside the input
+	copyFile(t, src, "p.csv")
+	out, errOut, _ := runCLI(t, "--db", "p.db", "import", "usage", "--allow-partial", "p.csv")
+	if !strings.Contains(out, "2 rows, 1 posted, 0 duplicates, 1 rejected") || !strings.Contains(errOut, "1 of 2 rows rejected") {
+		t.Fatalf("partial import: %q %q", out, errOut)
 	}
-	if list := cli(t, db, "import", "list"); strings.Contains(list, "running") || !strings.Contains(list, "complete") {
+	if list := cli(t, "p.db", "import", "list"); strings.Contains(list, "running") || !strings.Contains(list, "complete") {
 		t.Errorf("import list:\n%s", list)
 	}
+}
+
+// testdataDir is the repository's testdata directory, absolute.
+func testdataDir(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.Abs("../../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
