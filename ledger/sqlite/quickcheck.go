@@ -10,17 +10,19 @@ import (
 // QuickCheck runs SQLite's PRAGMA quick_check (every page and record is
 // well-formed; it skips integrity_check's index-content comparison) and
 // returns EINVALID naming the first problems when the file is damaged.
-// Commands run it when they open the database, and verify before its own
-// checks, so that nothing reads or writes a malformed file.
+// Commands run it when they open the database (verify, once more, before
+// its own checks), so that nothing reads or writes a malformed file.
 func (db *DB) QuickCheck(ctx context.Context) error {
 	q := db.r
 	if q == nil {
 		q = db.w
 	}
-	return quickCheck(ctx, q)
+	return fileCheck(ctx, q)
 }
 
-func quickCheck(ctx context.Context, q querier) error {
+// fileCheck is QuickCheck on q. (verify has its own, quickCheck, which
+// reports a *VerifyError.)
+func fileCheck(ctx context.Context, q querier) error {
 	rows, err := q.QueryContext(ctx, `PRAGMA quick_check(5)`)
 	if err != nil {
 		return damaged(err.Error())

@@ -77,10 +77,6 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 	if err := quickCheck(ctx, rtx); err != nil {
 		return res, err
 	}
-
-	if err := quickCheck(ctx, rtx); err != nil {
-		return res, err
-	}
 	closes, err := closeAnchors(ctx, rtx)
 	if err != nil {
 		return res, err
