@@ -368,35 +368,59 @@ func sourceID(sources map[int64]string, name string) (int64, bool) {
 	return 0, false
 }
 
-// entryLinks resolves an event's (batch, group) to its entry, reading the
-// groups of a batch once.
+// entryLinks resolves an event's (batch, group) to its entry: group by
+// group at first (a page names at most a thousand groups; a batch where
+// every event posts its own entry has as many groups as events), then,
+// from the 1,024th look-up in one batch, reading all the batch's groups at
+// once (a stream of every event meets them all).
 type entryLinks struct {
 	q       querier
-	batch   int64
+	batch   int64           // the batch whose groups are all in entries
 	entries map[int64]int64 // by group of batch
+	single  map[[2]int64]int64
+	lookups map[int64]int // single look-ups per batch
 }
 
 func (l *entryLinks) of(ctx context.Context, batch, group int64) (int64, error) {
-	if l.entries == nil || batch != l.batch {
-		rows, err := l.q.QueryContext(ctx, `SELECT group_no, entry_id FROM import_groups WHERE batch_id = ?`, batch)
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		l.batch, l.entries = batch, map[int64]int64{}
-		for rows.Next() {
-			var g, id int64
-			if err := rows.Scan(&g, &id); err != nil {
-				return 0, err
-			}
-			l.entries[g] = id
-		}
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
+	if l.entries != nil && batch == l.batch {
+		return l.entry(l.entries[group], batch, group)
 	}
-	id, ok := l.entries[group]
-	if !ok {
+	if id, ok := l.single[[2]int64{batch, group}]; ok {
+		return id, nil
+	}
+	if l.lookups == nil {
+		l.lookups, l.single = map[int64]int{}, map[[2]int64]int64{}
+	}
+	if l.lookups[batch]++; l.lookups[batch] < 1024 {
+		var id int64
+		err := l.q.QueryRowContext(ctx, `SELECT entry_id FROM import_groups WHERE batch_id = ? AND group_no = ?`, batch, group).Scan(&id)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, err
+		}
+		l.single[[2]int64{batch, group}] = id
+		return l.entry(id, batch, group)
+	}
+	rows, err := l.q.QueryContext(ctx, `SELECT group_no, entry_id FROM import_groups WHERE batch_id = ?`, batch)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	l.batch, l.entries = batch, map[int64]int64{}
+	for rows.Next() {
+		var g, id int64
+		if err := rows.Scan(&g, &id); err != nil {
+			return 0, err
+		}
+		l.entries[g] = id
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return l.entry(l.entries[group], batch, group)
+}
+
+func (l *entryLinks) entry(id, batch, group int64) (int64, error) {
+	if id == 0 {
 		return 0, fmt.Errorf("batch %d group %d has no entry", batch, group)
 	}
 	return id, nil
