@@ -21,7 +21,7 @@ import (
 // revshare/command is the whole `revshare balance --format json` process;
 // revshare/cold is sqlite.Open plus the first TrialBalance call (what the
 // command does); revshare/warm is TrialBalance again on an open database
-// (what `revshare serve` does; the store keeps a per-day balance cache).
+// (what `revshare serve` does).
 // Each revshare line reports how many times faster than the fastest tool it
 // is ("x_vs_fastest_tool"); a last sub-benchmark logs the table.
 func BenchmarkBalanceVersusTools(b *testing.B) {
