@@ -157,9 +157,9 @@ func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
 // be a path on this origin ("/..." but not "//..." or "/\...", which
 // browsers read as another host) with no control characters (browsers drop
 // a tab or newline, so "/\t/evil.example" became "//evil.example") and no
-// scheme or host. Anything else goes to the trial balance.
+// scheme or host. Anything else goes to the dashboard.
 func safeNext(next string) string {
-	const fallback = "/web/trial-balance"
+	const fallback = "/" // the dashboard
 	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\") || strings.HasPrefix(next, "/web/login") {
 		return fallback
 	}

@@ -23,9 +23,9 @@ func TestWebLogin(t *testing.T) {
 		location, cookie  string
 	}{
 		{"good token", e.tokens[httpapi.Auditor], "/web/entries/1", 303, "/web/entries/1", "revshare_token=" + e.tokens[httpapi.Auditor] + "; Path=/; HttpOnly; SameSite=Strict"},
-		{"no next", e.tokens[httpapi.Analyst], "", 303, "/web/trial-balance", "revshare_token="},
-		{"offsite next", e.tokens[httpapi.Auditor], "//evil.example/x", 303, "/web/trial-balance", "revshare_token="},
-		{"absolute next", e.tokens[httpapi.Auditor], "https://evil.example/x", 303, "/web/trial-balance", "revshare_token="},
+		{"no next", e.tokens[httpapi.Analyst], "", 303, "/", "revshare_token="},
+		{"offsite next", e.tokens[httpapi.Auditor], "//evil.example/x", 303, "/", "revshare_token="},
+		{"absolute next", e.tokens[httpapi.Auditor], "https://evil.example/x", 303, "/", "revshare_token="},
 		{"bad token", "rs_nope", "/web/entries/1", 401, "", ""},
 		{"empty token", "", "", 401, "", ""},
 	} {
