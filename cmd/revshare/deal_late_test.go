@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,6 +95,35 @@ func TestDealLateEvents(t *testing.T) {
 	if out := cli(t, db, "run", "--through", "2026-02", "--format", "json"); !strings.Contains(out, `"entries": 0`) || strings.Contains(out, "recoupments") {
 		t.Errorf("second run booked something: %s", out)
 	}
+	cli(t, db, "verify")
+
+	// An amendment splits record 60/40 from now on, January included:
+	// 80.10 splits 48.06 / 32.04, so January's parts move by +8.01 and
+	// -8.01 (prior-period adjustments in February, summing to zero on the
+	// rule). The artist's February bookings grow to 32.96, enough to recoup
+	// the last 25.00 of the advance (January's 35.00 stays as booked).
+	doc, err := os.ReadFile(filepath.Join(dir, "contract.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amended := strings.NewReplacer(`{party: artist, share: "0.5"}`, `{party: artist, share: "0.6"}`,
+		`{party: producer, share: "0.5"}`, `{party: producer, share: "0.4"}`).Replace(string(doc))
+	path := filepath.Join(t.TempDir(), "amended.yaml")
+	if err := os.WriteFile(path, []byte(amended), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "update", path)
+	cli(t, db, "run", "--through", "2026-02")
+	feb = dealStatement(t, db, "2026-02")
+	checkDealSummary(t, feb, []string{
+		"status draft",
+		"rule record payee= obligation 0.00 true-up 0.00 | cap shared label-total total 100.00 before 100.00 applied 0.00 after 0.00 binds=true | split artist 0.6 0.00 | split producer 0.4 0.00 | adjustment 2026-01 base 501.00 obligation 50.10",
+		"rule sync payee=artist obligation 0.00 true-up 0.00 | cap shared label-total total 100.00 before 100.00 applied 0.00 after 0.00 binds=false | adjustment 2026-01 base 0.00 obligation -0.10",
+		"pair label→artist obligations 32.96 reverse 0.00 net 32.96 opening 0.00 payments 0.00 recouped 25.00 closing 7.96",
+		"pair label→producer obligations 17.04 reverse 0.00 net 17.04 opening 15.00 payments 15.00 recouped 0.00 closing 17.04",
+		"advance adv label→artist 2026-01-10 60.00 before 35.00 recouped 25.00 unrecouped 0.00",
+	})
+	checkClosingBalances(t, db, feb)
 	cli(t, db, "verify")
 }
 
