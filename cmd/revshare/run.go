@@ -62,7 +62,11 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		if c.Advances+c.Recoupments > 0 {
 			extra = fmt.Sprintf(", %d advance payments, %d recoupments", c.Advances, c.Recoupments)
 		}
-		fmt.Fprintf(m.Stdout, "run %s through %s: %d entries booked (%d prior-period adjustments%s)\n", c.Contract, c.Through, c.Entries, c.Adjustments, extra)
+		asked := ""
+		if c.Asked != "" {
+			asked = fmt.Sprintf(" (asked %s; %s is booked already and kept current)", c.Asked, c.Through)
+		}
+		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra)
 	}
 	if len(res.Contracts) == 0 {
 		fmt.Fprintln(m.Stdout, "run: no contracts")

@@ -295,3 +295,18 @@ func TestPayReportsDueAndWarns(t *testing.T) {
 		t.Errorf("pay --format json:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestRunThroughEarlierPeriodSaysSo: a run through January after February
+// was booked evaluates through February (the later bookings stay current)
+// and says so instead of "through 2026-01".
+func TestRunThroughEarlierPeriodSaysSo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "run", "--through", "2026-02")
+	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
+	got := cli(t, db, "run", "--through", "2026-01")
+	if !strings.HasPrefix(got, "run small through 2026-02 (asked 2026-01; 2026-02 is booked already and kept current): ") {
+		t.Errorf("run --through 2026-01: %q", got)
+	}
+}

@@ -178,8 +178,12 @@ type RunResult struct {
 
 // RunContract is one contract's part of a run.
 type RunContract struct {
-	Contract    string `json:"contract"`
-	Through     string `json:"through"`
+	Contract string `json:"contract"`
+	Through  string `json:"through"` // the last period evaluated and booked
+	// Asked is the period --through named, when Through is later: a run
+	// through an earlier period keeps the periods already booked after it
+	// current.
+	Asked       string `json:"asked,omitempty"`
 	Entries     int    `json:"entries"`
 	Adjustments int    `json:"adjustments"`
 	Advances    int    `json:"advances,omitempty"`    // advance payments booked
@@ -252,6 +256,10 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 		if b.Period.Freq == through.Freq && through.Before(b.Period) && evalThrough.Before(b.Period) {
 			evalThrough = b.Period
 		}
+	}
+	if evalThrough != through {
+		// Say so: the run went on through the latest booked period.
+		rc.Through, rc.Asked = evalThrough.Label(), through.Label()
 	}
 	result, err := evaluate(ctx, tx.SQL(), c, evalThrough, rates, false)
 	if err != nil {
