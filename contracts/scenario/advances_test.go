@@ -63,6 +63,11 @@ func TestAdvancesThroughScenario(t *testing.T) {
 	if !reflect.DeepEqual(v.Years, wantYears) {
 		t.Errorf("years = %+v\nwant %+v", v.Years, wantYears)
 	}
+	// The shared cap is used up exactly in June (750.00 + 100.00 + 50.00).
+	wantCaps := []CapResult{{Rule: "both", Shared: "both", Rules: []string{"r", "s"}, Kind: "total", Limit: "900.00", BindsIn: "2027-06", RemainingAtHorizon: "0.00"}}
+	if !reflect.DeepEqual(v.Caps, wantCaps) {
+		t.Errorf("caps = %+v\nwant %+v", v.Caps, wantCaps)
+	}
 	wantPairs := []PairPaid{{Payer: "label", Payee: "artist", TotalPaid: "600.00"}, {Payer: "label", Payee: "producer", TotalPaid: "300.00"}}
 	if v.TotalPaid != "900.00" || !reflect.DeepEqual(v.Pairs, wantPairs) {
 		t.Errorf("total %s pairs %+v", v.TotalPaid, v.Pairs)
@@ -78,6 +83,9 @@ func TestAdvancesOnChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	svg := b.String()
+	if !strings.Contains(svg, "shared cap both (r, s): cumulative obligations against it") || !strings.Contains(svg, ">binds 2027-06</text>") {
+		t.Errorf("no shared cap panel with its binding in:\n%s", svg)
+	}
 	if n := strings.Count(svg, `class="recouped"`); n != 1 || !strings.Contains(svg, ">a1 recouped 2027-03</text>") || strings.Contains(svg, "a2 recouped") {
 		t.Errorf("%d recoupment markers in:\n%s", n, svg)
 	}

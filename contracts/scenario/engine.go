@@ -18,12 +18,21 @@ import (
 // A cap binds in the first period in which the engine says it reduced the
 // obligation or the true-up (CapLine.Bound), or in which it is used up
 // exactly (nothing remains after a positive amount applied).
-func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, []contracts.Recoupment, error) {
+func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.Decimal) ([]ruleOutcome, evalExtra, error) {
 	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
 	if err != nil {
-		return nil, nil, err
+		return nil, evalExtra{}, err
 	}
 	out := make([]ruleOutcome, len(c.Rules))
+	var extra evalExtra
+	sharedAt := map[[2]string]int{} // shared cap id, kind -> index in extra.shared
+	for _, sc := range c.SharedCaps {
+		for _, l := range sc.Caps() {
+			sharedAt[[2]string{sc.ID, string(l.Kind)}] = len(extra.shared)
+			extra.shared = append(extra.shared, sharedOutcome{id: sc.ID, rules: sc.Rules,
+				capOutcome: capOutcome{kind: l.Kind, limit: l.Limit, bindsAt: -1, remaining: l.Limit}})
+		}
+	}
 	for i := range c.Rules {
 		out[i].obligations = make([]decimal.Decimal, len(periods))
 		out[i].parts = make([][]decimal.Decimal, len(c.Rules[i].PayeeParties()))
@@ -41,7 +50,7 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 			k++
 		}
 		if k == len(periods) || ln.RuleIndex >= len(out) {
-			return nil, nil, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
+			return nil, evalExtra{}, fmt.Errorf("scenario: engine line %s %s outside %s..%s", ln.Rule, ln.Period.Label(), first.Label(), periods[len(periods)-1].Label())
 		}
 		ro := &out[ln.RuleIndex]
 		ro.obligations[k] = ln.Total
@@ -53,7 +62,7 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 		// The rule's own caps come first in the line's caps; shared caps
 		// follow them.
 		if len(ln.Caps) < len(ro.caps) {
-			return nil, nil, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
+			return nil, evalExtra{}, fmt.Errorf("scenario: engine line %s %s has %d caps, the rule %d", ln.Rule, ln.Period.Label(), len(ln.Caps), len(ro.caps))
 		}
 		for j := range ro.caps {
 			cl, co := &ln.Caps[j], &ro.caps[j]
@@ -62,8 +71,36 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 			}
 			co.remaining = cl.RemainingAfter
 		}
+		for j := len(ro.caps); j < len(ln.Caps); j++ {
+			cl := &ln.Caps[j]
+			i, ok := sharedAt[[2]string{cl.Shared, string(cl.Kind)}]
+			if !ok {
+				continue
+			}
+			so := &extra.shared[i]
+			if so.bindsAt < 0 && binds(cl) {
+				so.bindsAt = k
+			}
+			so.remaining = cl.RemainingAfter // the last member line leaves what remains
+		}
 	}
-	return out, res.Recoupments(nil), nil
+	extra.recoup = res.Recoupments(nil)
+	return out, extra, nil
+}
+
+// evalExtra is what an evaluation gives beyond the rules: each shared cap
+// limit's outcome (in the order of shared_caps, then per_period, per_year,
+// total) and the advances' recoupments.
+type evalExtra struct {
+	shared []sharedOutcome
+	recoup []contracts.Recoupment
+}
+
+// sharedOutcome is what one limit of a shared cap did.
+type sharedOutcome struct {
+	id    string
+	rules []string
+	capOutcome
 }
 
 // binds reports whether a cap binds in its line's period: the engine says

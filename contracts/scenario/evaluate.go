@@ -111,11 +111,11 @@ func (p *Plan) Run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, recoup, err := evaluate(vp.contract, p.periods, bases)
+		out, extra, err := evaluate(vp.contract, p.periods, bases)
 		if err != nil {
 			return nil, err
 		}
-		vr := p.summarize(vp, out, recoup)
+		vr := p.summarize(vp, out, extra)
 		if mc := p.s.MonteCarlo; mc != nil {
 			d, err := p.monteCarlo(ctx, vp, mc)
 			if err != nil {
@@ -142,7 +142,7 @@ func (p *Plan) label(i int) string {
 }
 
 // summarize turns the engine's outcome into a VariantResult.
-func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome, recoup []contracts.Recoupment) VariantResult {
+func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome, extra evalExtra) VariantResult {
 	c := vp.contract
 	vr := VariantResult{Name: vp.name, Caps: []CapResult{}}
 	for r, ro := range out {
@@ -153,6 +153,13 @@ func (p *Plan) summarize(vp *variantPlan, out []ruleOutcome, recoup []contracts.
 			})
 		}
 	}
+	for _, so := range extra.shared {
+		vr.Caps = append(vr.Caps, CapResult{
+			Rule: so.id, Shared: so.id, Rules: so.rules, Kind: string(so.kind), Limit: p.money(so.limit),
+			BindsIn: p.label(so.bindsAt), RemainingAtHorizon: p.money(so.remaining),
+		})
+	}
+	recoup := extra.recoup
 	total, actual := decimal.Zero, decimal.Zero
 	cumRule := make([]decimal.Decimal, len(c.Rules))
 	yearRule := make([]decimal.Decimal, len(c.Rules))

@@ -301,11 +301,11 @@ func TestRunSummaryMatchesEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, recoup, err := evaluate(vp.contract, p.periods, bases)
+			out, extra, err := evaluate(vp.contract, p.periods, bases)
 			if err != nil {
 				t.Fatal(err)
 			}
-			vr := p.summarize(vp, out, recoup)
+			vr := p.summarize(vp, out, extra)
 			ro, err := runSummary(vp, p.periods, bases, &sc)
 			if err != nil {
 				t.Fatal(err)

@@ -59,11 +59,14 @@ type PairPaid struct {
 
 // CapResult is one cap of one rule.
 type CapResult struct {
-	Rule               string `json:"rule"`
-	Kind               string `json:"kind"` // total, per_year or per_period
-	Limit              string `json:"limit"`
-	BindsIn            string `json:"binds_in"` // period label, or "never"
-	RemainingAtHorizon string `json:"remaining_at_horizon"`
+	Rule string `json:"rule"` // the rule, or a shared cap's id
+	// Shared and Rules are set for a shared cap: its id and its rules.
+	Shared             string   `json:"shared,omitempty"`
+	Rules              []string `json:"rules,omitempty"`
+	Kind               string   `json:"kind"` // total, per_year or per_period
+	Limit              string   `json:"limit"`
+	BindsIn            string   `json:"binds_in"` // period label, or "never"
+	RemainingAtHorizon string   `json:"remaining_at_horizon"`
 }
 
 // YearResult is the obligations of one calendar year, all rules together

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,18 +59,28 @@ func (r *Result) WriteSVG(w io.Writer) error {
 }
 
 type panel struct {
-	rule  string // "" for all rules together
-	title string
+	rule    string // "" for all rules together; a shared cap's id when shared
+	shared  bool   // a shared cap's panel: the sum of its member rules
+	members string // a shared cap's rules, joined by "," (comparable)
+	title   string
 }
+
+// has reports whether cap c is drawn on the panel.
+func (pn panel) has(c *CapResult) bool { return c.Rule == pn.rule && (c.Shared != "") == pn.shared }
 
 func (r *Result) chartPanels() []panel {
 	var out []panel
-	seen := map[string]bool{}
+	seen := map[panel]bool{}
 	for _, v := range r.Variants {
 		for _, c := range v.Caps {
-			if !seen[c.Rule] {
-				seen[c.Rule] = true
-				out = append(out, panel{rule: c.Rule, title: c.Rule + ": cumulative obligations against its caps"})
+			pn := panel{rule: c.Rule, title: c.Rule + ": cumulative obligations against its caps"}
+			if c.Shared != "" {
+				pn = panel{rule: c.Shared, shared: true, members: strings.Join(c.Rules, ","),
+					title: "shared cap " + c.Shared + " (" + strings.Join(c.Rules, ", ") + "): cumulative obligations against it"}
+			}
+			if !seen[pn] {
+				seen[pn] = true
+				out = append(out, pn)
 			}
 		}
 	}
@@ -84,7 +95,17 @@ func (pn panel) series(v *VariantResult) []float64 {
 	out := make([]float64, len(v.Periods))
 	for i, p := range v.Periods {
 		s := p.Cumulative
-		if pn.rule != "" {
+		switch {
+		case pn.shared:
+			sum := 0.0
+			for _, ra := range p.Rules {
+				if slices.Contains(strings.Split(pn.members, ","), ra.Rule) {
+					sum += parseFloat(ra.Amount)
+				}
+			}
+			out[i] = sum
+			continue
+		case pn.rule != "":
 			s = "0"
 			for _, ra := range p.Rules {
 				if ra.Rule == pn.rule {
@@ -145,7 +166,7 @@ func (pl *plot) scale() {
 			}
 		}
 		for _, c := range v.Caps {
-			if c.Rule == pl.pn.rule && c.Kind == "total" {
+			if pl.pn.has(&c) && c.Kind == "total" {
 				ymax = math.Max(ymax, parseFloat(c.Limit))
 			}
 		}
@@ -211,7 +232,7 @@ func (pl *plot) caps() {
 	var caps []capLine
 	for _, v := range pl.r.Variants {
 		for _, c := range v.Caps {
-			if c.Rule != pl.pn.rule || c.Kind != "total" {
+			if !pl.pn.has(&c) || c.Kind != "total" {
 				continue
 			}
 			found := false
@@ -267,7 +288,7 @@ func (pl *plot) bindings() {
 		col := palette[vi%len(palette)]
 		s := pl.pn.series(v)
 		for _, c := range v.Caps {
-			if c.Rule != pl.pn.rule || c.BindsIn == "never" {
+			if !pl.pn.has(&c) || c.BindsIn == "never" {
 				continue
 			}
 			for i, p := range v.Periods {
