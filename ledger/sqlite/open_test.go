@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,7 +67,9 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 // before, both said "unable to open database file".
 func TestOpenOnReadOnlyDirectory(t *testing.T) {
 	if os.Getuid() == 0 {
-		t.Skip("root writes anywhere; the read-only mount case needs a mount")
+		// Root writes anywhere: run this test again as nobody.
+		asNobody(t, "TestOpenOnReadOnlyDirectory")
+		return
 	}
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "ro")
@@ -94,5 +97,37 @@ func TestOpenOnReadOnlyDirectory(t *testing.T) {
 	_, err = sqlite.Open(ctx, path, nil)
 	if want := "the file is not writable by this user"; err == nil || !strings.Contains(err.Error(), want) || ledger.ErrorCode(err) != ledger.EFORBIDDEN {
 		t.Errorf("Open read-only file: %v, want ...%s", err, want)
+	}
+}
+
+// asNobody runs the named test of this test binary as user nobody (uid
+// 65534) with setpriv, and fails if it fails; it skips when that cannot be
+// done (no setpriv).
+func asNobody(t *testing.T, name string) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("running as root without setpriv: cannot test as another user")
+	}
+	dir, err := os.MkdirTemp("", "revshare-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "sqlite.test")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.run", "^"+name+"$", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+name) {
+		t.Fatalf("%s as nobody: %v\n%s", name, err, out)
 	}
 }

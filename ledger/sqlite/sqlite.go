@@ -153,7 +153,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	}
 	v := url.Values{"mode": {mode}, "_query_only": {"true"}, "_journal_mode": {""}}
 	db, err := openReader(ctx, path, v)
-	if err != nil && isCantOpen(err) && !writable(filepath.Dir(path)) {
+	if err != nil && (isCantOpen(err) || isReadOnly(err)) && !writable(filepath.Dir(path)) {
 		// On a read-only directory or mount SQLite cannot make the WAL
 		// index it needs; nobody can write there either, so the file can
 		// be read as immutable.
@@ -220,6 +220,11 @@ func CheckExisting(path string) error {
 func firstMigration() string {
 	ms, _ := migrations(migrationFS)
 	return ms[0].name
+}
+
+func isReadOnly(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrReadonly
 }
 
 func isCantOpen(err error) bool {
