@@ -35,7 +35,7 @@ func newPayCommand(m *Main) *cobra.Command {
 	f.StringVar(&o.payee, "payee", "", "the party paid")
 	f.StringVar(&o.amount, "amount", "", "amount in the contract's currency")
 	f.StringVar(&o.date, "date", "", "payment date YYYY-MM-DD")
-	f.StringVar(&o.reference, "reference", "", "payment reference (the idempotency key; default: a sequence number)")
+	f.StringVar(&o.reference, "reference", "", "payment reference, its identity within the contract: the same reference is never paid twice (default: derived from contract, parties, amount and date)")
 	formatFlag(cmd, &o.format, "text", "text", "json")
 	return cmd
 }
