@@ -284,3 +284,58 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPostVersusCopy interleaves, batch by batch, a Post of 10,000
+// entries, a raw COPY of the same rows into plain tables and a raw INSERT
+// of them, so that the three see the same load (this machine's varies by
+// the second): the metrics are each one's ns/entry and Post's time over
+// COPY's.
+//
+//	go test ./ledger/postgres -run '^$' -bench PostVersusCopy -benchtime 20x
+func BenchmarkPostVersusCopy(b *testing.B) {
+	const size = 10000
+	ctx := context.Background()
+	db := openDB(b, storetest.NewClock(storetest.T0))
+	copyConn, insertConn := rawConn(b), rawConn(b)
+	var post, cp, ins time.Duration
+	for i := 0; i < b.N; i++ {
+		batch := benchEntries(i*size, size)
+		es, ps := rawRows(i*size, size)
+		start := time.Now()
+		if _, err := db.Post(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		post += time.Since(start)
+		start = time.Now()
+		if err := pgx.BeginFunc(ctx, copyConn, func(tx pgx.Tx) error {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postings"}, postingColumns, pgx.CopyFromRows(ps)); err != nil {
+				return err
+			}
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, entryColumns, pgx.CopyFromRows(es))
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		cp += time.Since(start)
+		start = time.Now()
+		if err := pgx.BeginFunc(ctx, insertConn, func(tx pgx.Tx) error {
+			batch := &pgx.Batch{}
+			for _, p := range ps {
+				batch.Queue(`INSERT INTO postings VALUES ($1, $2, $3, $4, $5)`, p...)
+			}
+			for _, e := range es {
+				batch.Queue(`INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, e...)
+			}
+			return tx.SendBatch(ctx, batch).Close()
+		}); err != nil {
+			b.Fatal(err)
+		}
+		ins += time.Since(start)
+	}
+	n := float64(b.N * size)
+	b.ReportMetric(float64(post.Nanoseconds())/n, "post-ns/entry")
+	b.ReportMetric(float64(cp.Nanoseconds())/n, "copy-ns/entry")
+	b.ReportMetric(float64(ins.Nanoseconds())/n, "insert-ns/entry")
+	b.ReportMetric(float64(post)/float64(cp), "post/copy")
+	b.ReportMetric(float64(post)/float64(ins), "post/insert")
+}
