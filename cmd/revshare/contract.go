@@ -25,8 +25,9 @@ func newContractCommand(m *Main) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	for _, action := range []string{"add", "update"} {
 		cmd.AddCommand(&cobra.Command{
-			Use:   action + " FILE.yaml",
-			Short: map[string]string{"add": "add a new contract", "update": "store a new version of a contract"}[action],
+			Use:     action + " FILE.yaml",
+			Short:   map[string]string{"add": "add a new contract", "update": "store a new version of a contract"}[action],
+			Example: "  revshare contract " + action + " contract.yaml",
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if len(args) != 1 {
 					return fmt.Errorf("contract %s: want one FILE.yaml", action)
@@ -36,8 +37,9 @@ func newContractCommand(m *Main) *cobra.Command {
 		})
 	}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "list the contracts with their latest version",
+		Use:     "list",
+		Short:   "list the contracts with their latest version",
+		Example: "  revshare contract list\n  revshare contract list --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := noPositional("contract list", args); err != nil {
 				return err
@@ -46,8 +48,9 @@ func newContractCommand(m *Main) *cobra.Command {
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
-		Use:   "show ID",
-		Short: "print a contract's latest version as it was stored",
+		Use:     "show ID",
+		Short:   "print a contract's latest version as it was stored",
+		Example: "  revshare contract show openai-microsoft\n  revshare contract show openai-microsoft --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return errors.New("contract show: want one ID")

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestGlobalFlagsAnywhere: --db works before the sub-command, after it, and
@@ -91,4 +93,22 @@ func TestExportToFileSaysWhatItWrote(t *testing.T) {
 	if b, err := os.ReadFile(out); err != nil || len(b) == 0 {
 		t.Errorf("journal: %v, %d bytes", err, len(b))
 	}
+}
+
+// TestEveryCommandHasExamples walks the command tree: every runnable
+// command's --help shows examples.
+func TestEveryCommandHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if !sub.IsAvailableCommand() || sub.Name() == "completion" || sub.Name() == "help" {
+				continue
+			}
+			if sub.Example == "" {
+				t.Errorf("revshare %s --help has no examples", strings.TrimPrefix(sub.CommandPath(), "revshare "))
+			}
+			walk(sub)
+		}
+	}
+	walk(NewMain().Command())
 }

@@ -19,8 +19,9 @@ func newTokenCommand(m *Main) *cobra.Command {
   revshare token revoke 3`)
 	var role, name, format string
 	create := &cobra.Command{
-		Use:   "create --role auditor|analyst|finance|admin [--name N]",
-		Short: "create a token and print its secret (shown only this once)",
+		Use:     "create --role auditor|analyst|finance|admin [--name N]",
+		Short:   "create a token and print its secret (shown only this once)",
+		Example: "  revshare token create --role auditor --name \"external audit\"\n  TOKEN=$(revshare token create --role finance --name billing-bot)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := noPositional("token create", args); err != nil {
 				return err
@@ -32,8 +33,9 @@ func newTokenCommand(m *Main) *cobra.Command {
 	create.Flags().StringVar(&name, "name", "", "a `name` to recognise the token by in token list")
 	completeFlag(create, "role", "auditor", "analyst", "finance", "admin")
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "list the tokens (never their secrets)",
+		Use:     "list",
+		Short:   "list the tokens (never their secrets)",
+		Example: "  revshare token list\n  revshare token list --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := noPositional("token list", args); err != nil {
 				return err
@@ -43,8 +45,9 @@ func newTokenCommand(m *Main) *cobra.Command {
 	}
 	formatFlag(list, &format, "table", "table", "json")
 	revoke := &cobra.Command{
-		Use:   "revoke ID",
-		Short: "revoke a token: it stops working at once",
+		Use:     "revoke ID",
+		Short:   "revoke a token: it stops working at once",
+		Example: "  revshare token revoke 3",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return errors.New("token revoke takes one token ID (see revshare token list)")
