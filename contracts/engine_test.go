@@ -326,7 +326,7 @@ func TestNewYorkDST(t *testing.T) {
 
 func TestParseJSONNumbers(t *testing.T) {
 	c := mustParse(t, `{"id": "j", "currency": "EUR", "parties": ["a", "b"], "rules": [
-	  {"id": "r", "payer": "a", "payee": "b", "tiers": [{"up_to": 2e6, "rate": 0.25}, {"rate": 0.125}],
+	  {"id": "r", "payer": "a", "payee": "b", "tiers": [{"up_to": 2000000, "rate": 0.25}, {"rate": 0.125}],
 	   "from": "2026-01-01", "cap": {"total": 1000000.50}}]}`)
 	r := c.Rules[0]
 	if r.Tiers[0].UpTo.String() != "2000000" || r.Tiers[0].Rate.String() != "0.25" || r.Tiers[1].Rate.String() != "0.125" ||

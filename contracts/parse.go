@@ -153,53 +153,14 @@ func (p *parser) dec(n *yaml.Node, path string) (decimal.Decimal, bool) {
 		p.add(n, path, "must be a decimal number")
 		return decimal.Decimal{}, false
 	}
-	s := strings.TrimSpace(n.Value)
-	if !decimalSyntax(s) {
-		p.add(n, path, "%q is not a decimal number", n.Value)
-		return decimal.Decimal{}, false
-	}
-	d, err := decimal.NewFromString(s)
+	// The one decimal grammar of every input (ledger.ParseDecimal): no
+	// exponent (2e6), no bare '.' (.1), no '+'.
+	d, err := ledger.ParseDecimal(strings.TrimSpace(n.Value))
 	if err != nil {
-		p.add(n, path, "%q is not a decimal number", n.Value)
+		p.add(n, path, "%s", ledger.ErrorMessage(err))
 		return decimal.Decimal{}, false
 	}
 	return d, true
-}
-
-// decimalSyntax accepts an optional sign, digits, an optional fraction and
-// an optional exponent: what a person writes for an amount or a rate.
-func decimalSyntax(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i, digits = i+1, digits+1
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i, digits = i+1, digits+1
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i, exp = i+1, exp+1
-		}
-		if exp == 0 || exp > 3 {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 func (p *parser) date(n *yaml.Node, path string) (ledger.Date, bool) {

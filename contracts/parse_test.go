@@ -92,7 +92,7 @@ rules:
     payer: a
     payee: b
     match: {product: [x, y], region: eu}
-    tiers: [{up_to: 1000000, rate: 0.20}, {up_to: "2e6", rate: "0.15"}, {rate: .1}]
+    tiers: [{up_to: 1000000, rate: 0.20}, {up_to: "2000000", rate: "0.15"}, {rate: 0.1}]
     tier_window: lifetime
     until: 2027-01-01
     cap: {per_year: "500", per_period: 100}
@@ -119,8 +119,8 @@ func TestParseExactDecimals(t *testing.T) {
 		t.Fatalf("contract = %+v rule = %+v", c, r)
 	}
 	// A rate with more digits than a float64 holds is kept exactly.
-	c = mustParse(t, strings.Replace(tieredDoc, "rate: .1}", `rate: 0.100000000000000000000000001}`, 1))
-	if s := c.Rules[0].Tiers[2].Rate.String(); s != "0.100000000000000000000000001" {
+	c = mustParse(t, strings.Replace(tieredDoc, "rate: 0.1}", `rate: 0.100000000000000001}`, 1))
+	if s := c.Rules[0].Tiers[2].Rate.String(); s != "0.100000000000000001" {
 		t.Fatalf("rate = %s", s)
 	}
 }
@@ -142,8 +142,11 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"rate above 1", head + "    rate: 1.5\n", "rules[0].rate: 1.5 is outside [0, 1]"},
 		{"rate negative", head + "    rate: '-0.2'\n", "rules[0].rate: -0.2 is outside [0, 1]"},
-		{"rate not a number", head + "    rate: 20%\n", `rules[0].rate: "20%" is not a decimal number`},
-		{"rate is a float special", head + "    rate: .nan\n", `rules[0].rate: ".nan" is not a decimal number`},
+		{"rate not a number", head + "    rate: 20%\n", `rules[0].rate: "20%": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
+		{"rate is a float special", head + "    rate: .nan\n", `rules[0].rate: ".nan": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
+		{"rate with an exponent", head + "    rate: 2e-1\n", `rules[0].rate: "2e-1": not a decimal number (exponents are not allowed)`},
+		{"rate without a leading digit", head + "    rate: .2\n", `rules[0].rate: ".2": not a decimal number (want digits before the decimal point, as in 0.50)`},
+		{"cap with a plus", head + "    rate: '0.1'\n    cap: {total: '+5'}\n", `rules[0].cap.total: "+5": not a decimal number (a leading '+' is not allowed: write 5)`},
 		{"rate is a boolean", head + "    rate: true\n", "rules[0].rate: must be a decimal number"},
 		{"no rate", head, "rules[0].rate: required (or tiers)"},
 		{"unknown key", head + "    rate: '0.1'\n    colour: red\n",

@@ -85,7 +85,7 @@ func TestScenarioCommandListsEveryProblem(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	want := bad + `: horizon: "soon" is not a period (want YYYY-MM, YYYY-Qn or YYYY)` + "\n" +
-		bad + `: streams[0].start: "abc" is not a decimal` + "\n"
+		bad + `: streams[0].start: "abc": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)` + "\n"
 	if stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -145,21 +144,13 @@ func (p *parser) scalar(path string, n *yaml.Node) (string, bool) {
 	return n.Value, true
 }
 
-var decimalRE = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
-
 // parseDecimal parses a plain decimal ("0.04", "-12", "1000000.00"): no
 // exponent, at most MaxFracDigits fractional digits. It returns the reason
 // when s is not one.
 func parseDecimal(s string) (decimal.Decimal, string) {
-	if !decimalRE.MatchString(s) {
-		return decimal.Decimal{}, fmt.Sprintf("%q is not a decimal", s)
-	}
-	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > MaxFracDigits {
-		return decimal.Decimal{}, fmt.Sprintf("%q has more than %d fractional digits", s, MaxFracDigits)
-	}
-	d, err := decimal.NewFromString(s)
+	d, err := ledger.ParseDecimal(s) // the one decimal grammar of every input
 	if err != nil {
-		return decimal.Decimal{}, fmt.Sprintf("%q is not a decimal", s)
+		return decimal.Decimal{}, ledger.ErrorMessage(err)
 	}
 	return d, ""
 }

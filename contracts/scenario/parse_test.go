@@ -118,7 +118,7 @@ streams:
 			`streams[0].growth: give monthly or annual, not both`,
 			`streams[1].start: required (revenue in the first projected period), or give forecast instead`,
 			`streams[1].growth.monthly: "-1" must be above -1`,
-			`streams[2].start: "1e9" is not a decimal`,
+			`streams[2].start: "1e9": not a decimal number (exponents are not allowed)`,
 			`streams[2].growth.yearly: unknown key`,
 			`streams[2].growth: needs monthly or annual`,
 		}},
@@ -161,17 +161,17 @@ monte_carlo:
   rules.r.rate: {dist: normal, mean: "0.2", sd: "0.01"}
   growth.monthly: {dist: uniform, mean: "-1", sd: "-0.1", skew: "1"}
 `, []string{
-			`streams[0].growth.monthly: "abc" is not a decimal`,
+			`streams[0].growth.monthly: "abc": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`,
 			`streams[1].forecast: forecast files cannot be read here`,
 			`variants[0].set[rules.x]: unknown path "rules.x" (want rules.<id>.<field>, shared_caps.<id>.<field>, advances.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual)`,
 			`variants[0].set[streams[3].start]: path "streams[3].start": there is no streams[3] (the scenario has 2 stream(s))`,
-			`variants[0].set[streams[0].growth.monthly]: "x" is not a decimal`,
+			`variants[0].set[streams[0].growth.monthly]: "x": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`,
 			`variants[0].set[streams[1].start]: streams[1] is a forecast and has no start or growth`,
 			`variants[0].set[growth.weekly]: unknown path "growth.weekly" (want rules.<id>.<field>, shared_caps.<id>.<field>, advances.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual)`,
 			`variants[1].name: "a" is also the name of variants[0]`,
 			`variants[2].name: required`,
 			`variants[2].set[streams[0].start]: a stream field cannot be removed (null)`,
-			`sweep[growth.monthly][1]: "x" is not a decimal`,
+			`sweep[growth.monthly][1]: "x": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`,
 			`sweep[growth.monthly][2]: "-2" must be above -1`,
 			`sweep[rules.r.rate]: must be a non-empty list of values`,
 			`sweep[colour][0]: unknown path "colour" (want rules.<id>.<field>, shared_caps.<id>.<field>, advances.<id>.<field>, streams[<i>].start, streams[<i>].growth.monthly|annual or growth.monthly|annual)`,
@@ -200,9 +200,9 @@ streams:
   - forecast: missing.csv
 `, []string{
 			`streams[0].forecast: forecast-bad.csv line 2: match: unknown field "planet" (want seller, channel, customer, product or region)`,
-			`streams[0].forecast: forecast-bad.csv line 3: amount: "12,5" is not a decimal`,
+			`streams[0].forecast: forecast-bad.csv line 3: amount: "12,5": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`,
 			`streams[0].forecast: forecast-bad.csv line 4: match: "openai" is not field=value`,
-			`streams[0].forecast: forecast-bad.csv line 4: amount: "" is not a decimal`,
+			`streams[0].forecast: forecast-bad.csv line 4: amount: "": empty number`,
 			`streams[0].start: not allowed with forecast (the CSV gives match and amount per row)`,
 			`streams[1].forecast: cannot read "missing.csv": no such file or directory`,
 		}},

@@ -28,9 +28,13 @@ func ParseDecimal(s string, n Number) (decimal.Decimal, string) {
 	if s == "" {
 		return decimal.Decimal{}, "empty number"
 	}
+	if s[0] == '+' && !isNaNOrInf(s[1:]) {
+		// The one decimal grammar (ledger.ParseDecimal) has no '+'.
+		return decimal.Decimal{}, "not a decimal number (a leading '+' is not allowed: write " + s[1:] + ")"
+	}
 	i := 0
 	neg := false
-	if s[0] == '-' || s[0] == '+' {
+	if s[0] == '-' || s[0] == '+' { // '+' here only before NaN or Inf, refused below
 		neg = s[0] == '-'
 		i = 1
 	}

@@ -172,7 +172,7 @@ func TestParseDecimal(t *testing.T) {
 	}{
 		{"0", DefaultNumber, "0", false},
 		{"-12.340", DefaultNumber, "-12.340", false},
-		{"+7", DefaultNumber, "7", false},
+		{"+7", DefaultNumber, "not a decimal number (a leading '+' is not allowed: write 7)", true},
 		{"123456789012345678901234567890.123456789012345678", DefaultNumber, "123456789012345678901234567890.123456789012345678", false},
 		{"999999999999999999", DefaultNumber, "999999999999999999", false},
 		{"1.234,50", comma, "1234.50", false},
