@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -64,11 +66,19 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 		return err
 	}
 	cur := sc.Contract.Currency
+	ref := o.reference
+	if ref == "" {
+		ref = sqlite.PaymentKey(sc.Contract.ID, o.payer, o.payee, x, d)
+	}
+	prior, err := paymentEntry(ctx, db, sc.Contract.ID, ref)
+	if err != nil {
+		return err
+	}
 	closed, err := db.ClosedThrough(ctx)
 	if err != nil {
 		return err
 	}
-	if !closed.IsZero() && !d.After(closed) {
+	if prior == nil && !closed.IsZero() && !d.After(closed) {
 		return ledger.Errorf(ledger.EINVALID, "pay: --date %s is in a closed period (the books are closed through %s): date the payment on the day it was made, after %s", d, closed, closed)
 	}
 	before, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
@@ -77,15 +87,19 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	}
 	id, err := db.Pay(ctx, o.contract, o.payer, o.payee, x, d, o.reference)
 	if err != nil {
+		if prior != nil && ledger.ErrorCode(err) == ledger.ECONFLICT {
+			return ledger.Errorf(ledger.ECONFLICT, "pay: reference %s is already entry %d (%s): a different payment needs a --reference of its own", ref, prior.ID, describePayment(prior, cur))
+		}
 		return err
 	}
+	replay := prior != nil && prior.ID == id
 	after, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
 	if err != nil {
 		return err
 	}
 	money := func(v decimal.Decimal) string { return ledger.FormatMoneyGrouped(v, cur) + " " + cur }
 	var warnings []string
-	if x.GreaterThan(before) {
+	if !replay && x.GreaterThan(before) {
 		owed := "nothing"
 		if before.IsPositive() {
 			owed = money(before)
@@ -93,7 +107,7 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 		warnings = append(warnings, fmt.Sprintf("overpayment: %s owed %s %s under %s as booked so far (revshare run), and paid %s",
 			o.payer, o.payee, owed, o.contract, money(x)))
 	}
-	if today := ledger.DateOf(m.Clock.Now().UTC()); d.After(today) {
+	if today := ledger.DateOf(m.Clock.Now().UTC()); !replay && d.After(today) {
 		warnings = append(warnings, fmt.Sprintf("the payment is dated %s, after today (%s)", d, today))
 	}
 	for _, w := range warnings {
@@ -101,10 +115,14 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	}
 	if o.format == "json" {
 		return writeJSON(m.Stdout, payResult{Contract: o.contract, Payer: o.payer, Payee: o.payee,
-			Amount: ledger.FormatMoney(x, cur), Currency: cur, Date: d.String(), Entry: id,
-			Due: newDue(o.payer, o.payee, after, cur), Warnings: warnings})
+			Amount: ledger.FormatMoney(x, cur), Currency: cur, Date: d.String(), Reference: ref, Entry: id,
+			AlreadyRecorded: replay, Due: newDue(o.payer, o.payee, after, cur), Warnings: warnings})
 	}
-	fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", o.payer, o.payee, money(x), d, id)
+	if replay {
+		fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s was already recorded as entry %d (reference %s): nothing new recorded\n", o.payer, o.payee, money(x), d, id, ref)
+	} else {
+		fmt.Fprintf(m.Stdout, "payment %s -> %s %s on %s: entry %d\n", o.payer, o.payee, money(x), d, id)
+	}
 	due := newDue(o.payer, o.payee, after, cur)
 	if due.Amount == ledger.FormatMoney(decimal.Zero, cur) {
 		fmt.Fprintf(m.Stdout, "now due under %s: nothing, %s and %s are settled as booked so far\n", o.contract, o.payer, o.payee)
@@ -116,15 +134,50 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 
 // payResult is what `pay --format json` prints.
 type payResult struct {
-	Contract string   `json:"contract"`
-	Payer    string   `json:"payer"`
-	Payee    string   `json:"payee"`
-	Amount   string   `json:"amount"`
-	Currency string   `json:"currency"`
-	Date     string   `json:"date"`
-	Entry    int64    `json:"entry"`
-	Due      dueLine  `json:"due_after"`
-	Warnings []string `json:"warnings,omitempty"`
+	Contract  string `json:"contract"`
+	Payer     string `json:"payer"`
+	Payee     string `json:"payee"`
+	Amount    string `json:"amount"`
+	Currency  string `json:"currency"`
+	Date      string `json:"date"`
+	Reference string `json:"reference"`
+	Entry     int64  `json:"entry"`
+	// AlreadyRecorded: a payment with this reference was recorded before
+	// (a re-run); nothing new was recorded and Entry is the first one.
+	AlreadyRecorded bool     `json:"already_recorded,omitempty"`
+	Due             dueLine  `json:"due_after"`
+	Warnings        []string `json:"warnings,omitempty"`
+}
+
+// paymentEntry is the payment entry recorded under contract with reference
+// (the key sqlite.DB.Pay gives it), or nil when there is none.
+func paymentEntry(ctx context.Context, db *sqlite.DB, contract, reference string) (*ledger.Entry, error) {
+	var id int64
+	err := db.Reader().QueryRowContext(ctx, `SELECT id FROM entries WHERE source = 'payment' AND external_id = ?`, contract+":"+reference).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e, err := db.Entry(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// describePayment says what a stored payment entry paid: "openai -> microsoft
+// 29.00 USD on 2026-02-12", from its cash posting (credit, the payer's) and
+// its payable posting (debit, liabilities:revshare:<payer>:<payee>:<contract>).
+func describePayment(e *ledger.Entry, cur string) string {
+	for _, p := range e.Postings {
+		parts := strings.Split(p.Account, ":")
+		if len(parts) == 5 && parts[0] == "liabilities" && parts[1] == "revshare" && p.Amount.IsPositive() {
+			return fmt.Sprintf("%s -> %s %s %s on %s", parts[2], parts[3], ledger.FormatMoneyGrouped(p.Amount, cur), p.Currency, e.Date)
+		}
+	}
+	return fmt.Sprintf("dated %s", e.Date)
 }
 
 // dueLine is what one party owes the other, never negative.

@@ -13,6 +13,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
+	"github.com/shopspring/decimal"
 )
 
 // cli runs revshare against db and fails the test on error.
@@ -280,6 +281,7 @@ func TestPayReportsDueAndWarns(t *testing.T) {
   "amount": "2.50",
   "currency": "USD",
   "date": "2026-02-12",
+  "reference": "` + sqlite.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("2.50"), mustDate(t, "2026-02-12")) + `",
   "entry": 11,
   "due_after": {
     "payer": "microsoft",
@@ -294,6 +296,70 @@ func TestPayReportsDueAndWarns(t *testing.T) {
 	if out != want {
 		t.Errorf("pay --format json:\n%s\nwant:\n%s", out, want)
 	}
+}
+
+// TestPayAgainRecordsNothing: paying again with the same reference (given,
+// or derived from the payment when none is given) records nothing and says
+// so, without an overpayment warning; the same reference for another
+// payment is refused naming the entry it already is, in a closed period too.
+func TestPayAgainRecordsNothing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	cli(t, db, "run", "--through", "2026-02")
+	pay := func(args ...string) []string {
+		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
+	}
+	auto := sqlite.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("46"), mustDate(t, "2026-02-12"))
+	settled := "now due under small: nothing, openai and microsoft are settled as booked so far\n"
+	tests := []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{pay("--amount", "46.00", "--date", "2026-02-12"),
+			"payment openai -> microsoft 46.00 USD on 2026-02-12: entry 8\n" + settled, ""},
+		{pay("--amount", "46", "--date", "2026-02-12"),
+			"payment openai -> microsoft 46.00 USD on 2026-02-12 was already recorded as entry 8 (reference " + auto + "): nothing new recorded\n" + settled, ""},
+		{pay("--amount", "5", "--date", "2026-02-13", "--reference", "WIRE-1"),
+			"payment openai -> microsoft 5.00 USD on 2026-02-13: entry 9\nnow due under small: microsoft owes openai 5.00 USD (as booked so far)\n",
+			"revshare: warning: overpayment: openai owed microsoft nothing under small as booked so far (revshare run), and paid 5.00 USD\n"},
+		{pay("--amount", "5.00", "--date", "2026-02-13", "--reference", "WIRE-1"),
+			"payment openai -> microsoft 5.00 USD on 2026-02-13 was already recorded as entry 9 (reference WIRE-1): nothing new recorded\nnow due under small: microsoft owes openai 5.00 USD (as booked so far)\n", ""},
+		{pay("--amount", "6", "--date", "2026-02-13", "--reference", "WIRE-1"),
+			"", "revshare: pay: reference WIRE-1 is already entry 9 (openai -> microsoft 5.00 USD on 2026-02-13): a different payment needs a --reference of its own\n"},
+	}
+	check := func() {
+		t.Helper()
+		for _, tt := range tests {
+			out, errOut, _ := runCLI(t, tt.args...)
+			if out != tt.stdout || errOut != tt.stderr {
+				t.Errorf("revshare %s:\nstdout %q\nwant   %q\nstderr %q\nwant   %q", strings.Join(tt.args[2:], " "), out, tt.stdout, errOut, tt.stderr)
+			}
+		}
+	}
+	check()
+	// Closed through February: re-running the same commands gives the same
+	// answers (the first two now both replays), not "in a closed period".
+	cli(t, db, "close", "2026-02")
+	replay := strings.Replace(tests[1].stdout, settled, "now due under small: microsoft owes openai 5.00 USD (as booked so far)\n", 1)
+	tests[0].stdout, tests[1].stdout = replay, replay
+	tests[2].stdout, tests[2].stderr = tests[3].stdout, ""
+	check()
+	out := cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "5", "--date", "2026-02-13", "--reference", "WIRE-1", "--format", "json")
+	if !strings.Contains(out, `"reference": "WIRE-1",
+  "entry": 9,
+  "already_recorded": true,`) {
+		t.Errorf("pay --format json again:\n%s", out)
+	}
+}
+
+func mustDate(t *testing.T, s string) ledger.Date {
+	t.Helper()
+	d, err := ledger.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // TestRunThroughEarlierPeriodSaysSo: a run through January after February
