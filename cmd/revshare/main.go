@@ -167,6 +167,16 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 			return errors.New("no command given (see revshare --help)")
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+			return fmt.Errorf("unknown command %q: did you mean %s? (see revshare --help)", args[0], strings.Join(near, " or "))
+		}
+		return fmt.Errorf("unknown command %q (see revshare --help)", args[0])
+	}
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
 	root.SetIn(m.Stdin)

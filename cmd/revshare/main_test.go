@@ -46,7 +46,8 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{[]string{"balance", "--bogus"}, "revshare: unknown flag: --bogus (see revshare balance --help)\n"},
 		{[]string{"--db"}, "revshare: flag needs an argument: --db (see revshare --help)\n"},
-		{[]string{"frob"}, "revshare: unknown command \"frob\" for \"revshare\"\n"},
+		{[]string{"frob"}, "revshare: unknown command \"frob\" (see revshare --help)\n"},
+		{[]string{"staement", "small", "2026-02"}, "revshare: unknown command \"staement\": did you mean statement? (see revshare --help)\n"},
 		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
 		{[]string{"token", "create", "extra"}, "revshare: token create takes no arguments, got \"extra\"\n"},
 		{[]string{"export", "--to"}, "revshare: flag needs an argument: --to (see revshare export --help)\n"},
