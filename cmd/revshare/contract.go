@@ -81,9 +81,19 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 	if err != nil {
 		return err
 	}
+	prev := 0
+	if update {
+		if sc, err := db.Contract(ctx, c.ID); err == nil {
+			prev = sc.Version
+		}
+	}
 	v, err := db.SaveContract(ctx, c, update)
 	if err != nil {
 		return err
+	}
+	if update && v == prev {
+		fmt.Fprintf(m.Stdout, "contract %s version %d (unchanged: the file says what that version says; nothing stored)\n", c.ID, v)
+		return nil
 	}
 	fmt.Fprintf(m.Stdout, "contract %s version %d\n", c.ID, v)
 	return nil
