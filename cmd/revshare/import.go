@@ -199,7 +199,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if rejects != nil && rejects.n > 0 {
 		sum.Rejects = rejects.path
 	}
-	if res.Duplicates > 0 && res.BatchID > 0 {
+	if res.BatchID > 0 && (res.Duplicates > 0 || res.Posted > 0) {
 		if sum.SameAs, err = earlierBatch(ctx, db, res.BatchID); err != nil {
 			return err
 		}
@@ -212,7 +212,12 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if err != nil {
 		return err
 	}
-	if b := sum.SameAs; b != nil {
+	if b := sum.SameAs; b != nil && b.Source != sum.Source && res.Posted > 0 {
+		// An event is identified by (source, event_id): the same file under
+		// another source is new events, the revenue counted twice.
+		fmt.Fprintf(m.Stderr, "revshare: warning: %s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id) and were posted: if they are the same sales, their revenue is now counted twice\n",
+			path, b.ID, b.FileName, b.StartedAt.UTC().Format(time.RFC3339), b.Source, sum.Source, res.Posted)
+	} else if b != nil {
 		fmt.Fprintf(m.Stderr, "revshare: note: %s has the same content as batch %d (%s, imported %s): its events were imported then\n",
 			path, b.ID, b.FileName, b.StartedAt.UTC().Format(time.RFC3339))
 	} else if res.Duplicates == res.Rows && res.Rows > 0 {

@@ -243,3 +243,18 @@ func TestImportRatesCLI(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
 	}
 }
+
+// TestImportSameFileOtherSourceWarns: a file already imported, imported
+// again under another source, posts its events as new ones (an event is its
+// source and event_id); revshare says the revenue may now count twice.
+func TestImportSameFileOtherSourceWarns(t *testing.T) {
+	src, _ := filepath.Abs("../../testdata/runs/usage.csv")
+	t.Chdir(t.TempDir())
+	copyFile(t, src, "usage.csv")
+	cli(t, "test.db", "import", "usage", "usage.csv", "--source", "billing")
+	stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "usage.csv")
+	if err != nil || stdout != "imported usage.csv: 4 rows, 4 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n" ||
+		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and were posted: if they are the same sales, their revenue is now counted twice\n" {
+		t.Errorf("import under another source: stdout %q stderr %q err %v", stdout, stderr, err)
+	}
+}
