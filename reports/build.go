@@ -44,6 +44,10 @@ const (
 	// PartiesJoined: the rule's period was booked between other parties
 	// before; it is now owed between the booking's.
 	PartiesJoined
+	// RuleAdded: the contract version the corrected period was closed
+	// under had no such rule (PrevVersion); its base and obligation for the
+	// period come with the rule.
+	RuleAdded
 )
 
 // adjustmentReason says why a closed period was recomputed, from what the
@@ -54,11 +58,14 @@ const (
 func adjustmentReason(bs []Booking, exact func(decimal.Decimal) string) string {
 	var why, left, joined []string
 	base := decimal.Zero
-	removed, version := 0, ""
+	removed, added, version := 0, [2]int{}, ""
 	for _, b := range bs {
 		switch b.Change {
 		case RuleRemoved:
 			removed = b.Version // its base goes to zero with it: not a base change
+			continue
+		case RuleAdded:
+			added = [2]int{b.PrevVersion, b.Version} // its base comes with it: not a base change
 			continue
 		case PartiesLeft:
 			left = append(left, fmt.Sprintf("what was booked from %s to %s goes back to zero", b.Payer, b.Payee))
@@ -73,6 +80,8 @@ func adjustmentReason(bs []Booking, exact func(decimal.Decimal) string) string {
 		why = append(why, "its base changed by "+exact(base)+" (events imported after it was booked: late events or corrections)")
 	}
 	switch {
+	case added[1] > 0:
+		why = append(why, fmt.Sprintf("rule %s was added to the contract (version %d; the period was closed under version %d)", bs[0].Rule, added[1], added[0]))
 	case removed > 0:
 		why = append(why, fmt.Sprintf("rule %s was removed from the contract (version %d): what was booked for it goes back to zero", bs[0].Rule, removed))
 	case len(left)+len(joined) > 0:
@@ -254,38 +263,76 @@ func breakdown(m map[string]decimal.Decimal, f func(decimal.Decimal) string) []B
 	return out
 }
 
-// pairs builds one settlement line per pair of parties with rules between them.
+// pairs builds one settlement line per pair of parties with rules between
+// them in the contract's version, and per other pair that the period books,
+// pays or recoups between, or that holds a balance at its start: a pair an
+// amendment left (a rule moved to another payee, a rule removed) keeps its
+// line while the ledger still moves or holds something between the two, so
+// that some statement shows its balance going back to zero (spec section 5:
+// the closing balance equals the ledger's). Pairs come in the order of the
+// contract's parties; a party the version no longer lists comes after them,
+// by name.
 func pairs(c *contracts.Contract, in StatementInput, cur string) []Pair {
 	order := map[string]int{}
 	for i, p := range c.Parties {
 		order[p] = i
 	}
+	rank := func(p string) int {
+		if i, ok := order[p]; ok {
+			return i
+		}
+		return len(c.Parties)
+	}
+	less := func(a, b string) bool {
+		if rank(a) != rank(b) {
+			return rank(a) < rank(b)
+		}
+		return rank(a) == len(c.Parties) && a < b
+	}
 	seen := map[[2]string]bool{}
 	var keys [][2]string
-	for _, r := range c.Rules {
-		for _, payee := range r.PayeeParties() {
-			a, b := r.Payer, payee
-			if order[b] < order[a] {
-				a, b = b, a
-			}
-			k := [2]string{a, b}
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
+	add := func(a, b string) {
+		if a == b {
+			return
+		}
+		if less(b, a) {
+			a, b = b, a
+		}
+		k := [2]string{a, b}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if order[keys[i][0]] != order[keys[j][0]] {
-			return order[keys[i][0]] < order[keys[j][0]]
+	for _, r := range c.Rules {
+		for _, payee := range r.PayeeParties() {
+			add(r.Payer, payee)
 		}
-		return order[keys[i][1]] < order[keys[j][1]]
-	})
+	}
 	booked := map[[2]string]decimal.Decimal{}
 	for _, b := range in.Bookings {
 		k := [2]string{b.Payer, b.Payee}
 		booked[k] = booked[k].Add(b.Amount)
+		add(b.Payer, b.Payee)
 	}
+	for _, m := range []map[[2]string]decimal.Decimal{in.Paid, in.Recouped} {
+		for k, v := range m {
+			if !v.IsZero() {
+				add(k[0], k[1])
+			}
+		}
+	}
+	for k, v := range in.Opening {
+		if !v.Equal(in.Opening[[2]string{k[1], k[0]}]) { // a balance net of both directions
+			add(k[0], k[1])
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return less(keys[i][0], keys[j][0])
+		}
+		return less(keys[i][1], keys[j][1])
+	})
 	out := []Pair{}
 	for _, k := range keys {
 		a, b := k[0], k[1]

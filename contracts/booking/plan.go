@@ -65,9 +65,16 @@ func (c Computed) parts() []Part {
 type Booked struct {
 	Payer, Payee string // of the last booking
 	Period       ledger.Period
-	Base         decimal.Decimal // the base as of the last booking
-	Amount       decimal.Decimal // sum of booked amounts, whatever the parties
-	Count        int             // bookings so far (numbers the next key)
+	// Base is the base the period last stood at, which base deltas are
+	// measured against: that of its last adjustment, else that of its final
+	// statement (a closed period may have been closed with nothing booked:
+	// an obligation of zero), else that of its last booking.
+	Base   decimal.Decimal
+	Amount decimal.Decimal // sum of booked amounts, whatever the parties
+	Count  int             // bookings so far (numbers the next key); 0: only Base is known
+	// Adjusted says that some booking of the Ref is a prior-period
+	// adjustment (Base is then that of the last one).
+	Adjusted bool
 	// ByPair splits Amount by payer and payee (an amendment may have given
 	// the rule other parties); nil means all of it is between the rule's
 	// current parties.
@@ -112,7 +119,7 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 		targets[Ref{c.Rule, c.Period.Label()}] = target{c.Payer, c.Period, c.Base, c.parts()}
 	}
 	for ref, b := range booked {
-		if _, ok := targets[ref]; !ok {
+		if _, ok := targets[ref]; !ok && b.Count > 0 {
 			targets[ref] = target{b.Payer, b.Period, decimal.Zero, []Part{{b.Payee, decimal.Zero}}}
 		}
 	}

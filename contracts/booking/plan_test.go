@@ -137,6 +137,17 @@ func TestPlan(t *testing.T) {
 				"accrual s 2026-01 on 2026-01-31 in 2026-01 base 100 Δbase 0 Δ 5 #4",
 			},
 		},
+		{
+			// A period closed with nothing booked (a refund floored at 0)
+			// stood at the base of its final statement: only Base is known.
+			name:     "a closed period with nothing booked: the base delta is measured from its final statement's base",
+			computed: []Computed{computed("r", "2026-02", "200", "100.00"), computed("r", "2026-03", "0", "0")},
+			booked:   map[Ref]Booked{{"r", "2026-02"}: {Period: month("2026-02"), Base: d("-100")}},
+			closed:   "2026-02-28",
+			want: []string{
+				"adjustment r 2026-02 on 2026-03-01 in 2026-03 base 200 Δbase 300 Δ 100 #1",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -274,6 +274,11 @@ func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate led
 		computed = append(computed, cp)
 	}
 	plan := booking.Plan(computed, booked, closed, c.Period)
+	if again, err := finalBases(ctx, tx.SQL(), c.ID, plan, booked); err != nil {
+		return rc, err
+	} else if again {
+		plan = booking.Plan(computed, booked, closed, c.Period)
+	}
 	advances, recoupments, err := planAdvances(ctx, tx.SQL(), c, evalThrough, closed, plan)
 	if err != nil {
 		return rc, err
@@ -369,7 +374,7 @@ func evaluate(ctx context.Context, q querier, c *contracts.Contract, through led
 }
 
 func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[booking.Ref]booking.Booked, error) {
-	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, payer, payee, base, amount FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
+	rows, err := q.QueryContext(ctx, `SELECT entry_id, rule, period, payer, payee, base, amount, kind FROM bookings WHERE contract = ? ORDER BY entry_id`, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -377,8 +382,8 @@ func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[book
 	out := map[booking.Ref]booking.Booked{}
 	for rows.Next() {
 		var entry int64
-		var rule, period, payer, payee, base, amount string
-		if err := rows.Scan(&entry, &rule, &period, &payer, &payee, &base, &amount); err != nil {
+		var rule, period, payer, payee, base, amount, kind string
+		if err := rows.Scan(&entry, &rule, &period, &payer, &payee, &base, &amount, &kind); err != nil {
 			return nil, err
 		}
 		p, err := ledger.ParsePeriod(period)
@@ -404,9 +409,72 @@ func loadBooked(ctx context.Context, q querier, c *contracts.Contract) (map[book
 		pair := booking.Pair{Payer: payer, Payee: payee}
 		b.ByPair[pair] = b.ByPair[pair].Add(amt)
 		b.Count++
+		b.Adjusted = b.Adjusted || kind == string(booking.Adjustment)
 		out[ref] = b
 	}
 	return out, rows.Err()
+}
+
+// finalBases sets, in booked, the base of each (rule, closed period) that
+// plan adjusts for the first time to the base on the period's final
+// statement: a period closed with nothing booked for the rule (an
+// obligation of zero: a refund's floor, a cap used up, a rule an amendment
+// added later) has no booking that holds it, and a booking made before the
+// close may hold an older one (events that changed the base but not the
+// obligation). It reports whether it changed any base; the plan must then
+// be made again. Only the final statements of the periods concerned are
+// read.
+func finalBases(ctx context.Context, q querier, contract string, plan []booking.Booking, booked map[booking.Ref]booking.Booked) (bool, error) {
+	need := map[string][]booking.Ref{}
+	var periods []string
+	for _, b := range plan {
+		if b.Kind != booking.Adjustment || booked[b.Ref].Adjusted {
+			continue
+		}
+		if _, ok := need[b.Period]; !ok {
+			periods = append(periods, b.Period)
+		}
+		need[b.Period] = append(need[b.Period], b.Ref)
+	}
+	changed := false
+	for _, period := range periods {
+		rows, err := q.QueryContext(ctx, `SELECT json_extract(r.value, '$.rule'), json_extract(r.value, '$.base')
+			FROM statements s, json_each(s.body, '$.rules') r WHERE s.contract = ? AND s.period = ?`, contract, period)
+		if err != nil {
+			return false, err
+		}
+		bases := map[string]decimal.Decimal{}
+		stored := false
+		for rows.Next() {
+			var rule, base sql.NullString
+			if err := rows.Scan(&rule, &base); err != nil {
+				rows.Close()
+				return false, err
+			}
+			stored = true
+			d, err := storedDecimal("statements "+contract+" "+period, "rules[].base", base.String)
+			if err != nil {
+				rows.Close()
+				return false, err
+			}
+			bases[rule.String] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+		if !stored {
+			continue // no final statement under this label (another frequency): the bookings' base stands
+		}
+		for _, ref := range need[period] {
+			b := booked[ref]
+			if base := bases[ref.Rule]; !base.Equal(b.Base) {
+				b.Base, changed = base, true
+				booked[ref] = b
+			}
+		}
+	}
+	return changed, nil
 }
 
 // Evaluate runs the engine for a stored contract through period p over

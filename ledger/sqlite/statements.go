@@ -150,8 +150,11 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 		EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
 			AND p.entry_id < b.entry_id AND (p.payer != b.payer OR p.payee != b.payee))
 		AND NOT EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
-			AND p.entry_id < b.entry_id AND p.payer = b.payer AND p.payee = b.payee)
-		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, id, start, end)
+			AND p.entry_id < b.entry_id AND p.payer = b.payer AND p.payee = b.payee),
+		CASE WHEN NOT EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
+			AND p.entry_id < b.entry_id) THEN (SELECT s.version FROM statements s WHERE s.contract = b.contract AND s.period = b.period
+			AND s.rowid < ifnull((SELECT t.rowid FROM statements t WHERE t.contract = b.contract AND t.period = ?), 9223372036854775807)) END
+		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, p.Label(), id, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +162,8 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 		var b reports.Booking
 		var bd, amt string
 		var joined bool
-		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion, &joined); err != nil {
+		var closedWith sql.NullInt64 // the version of the final statement a first booking corrects
+		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.Payer, &b.Payee, &bd, &amt, &b.Version, &b.PrevVersion, &joined, &closedWith); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -176,6 +180,26 @@ func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p le
 				b.Change = reports.PartiesLeft
 			case joined:
 				b.Change = reports.PartiesJoined
+			}
+			// The first booking of a rule and period made after its close
+			// (nothing was booked for it before) corrects its final
+			// statement: the version compared is the one it was closed
+			// under, which may not have had the rule at all. A final
+			// statement stored after this one (a period finalized by a later
+			// close) is not what the booking corrected: statements are
+			// numbered in the order they were stored, so that this one
+			// renders the same at its close and when verify renders it
+			// again.
+			if cv := int(closedWith.Int64); closedWith.Valid && cv != b.Version {
+				b.PrevVersion = cv
+				old, err := versions.get(cv)
+				if err != nil {
+					rows.Close()
+					return nil, err
+				}
+				if old.Rule(b.Rule) == nil && b.Change == reports.NoPartyChange {
+					b.Change = reports.RuleAdded
+				}
 			}
 		}
 		if b.BaseDelta, err = storedDecimal("bookings", "base_delta", bd); err != nil {
