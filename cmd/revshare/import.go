@@ -267,11 +267,11 @@ func (s importSummary) line() string {
 		rejected += " (see " + s.Rejects + ")"
 	}
 	if s.DryRun {
-		return fmt.Sprintf("checked %s: %d rows, %d would post, %d duplicates, %s, %d late (dry run: nothing written)",
-			s.File, s.Rows, s.Posted, s.Duplicates, rejected, s.Late)
+		return fmt.Sprintf("checked %s: %s, %d would post, %d duplicates, %s, %d late (dry run: nothing written)",
+			s.File, rowCount(s.Rows), s.Posted, s.Duplicates, rejected, s.Late)
 	}
-	return fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, %s, %d late (batch %d)",
-		s.File, s.Rows, s.Posted, s.Duplicates, rejected, s.Late, s.Batch)
+	return fmt.Sprintf("imported %s: %s, %d posted, %d duplicates, %s, %d late (batch %d)",
+		s.File, rowCount(s.Rows), s.Posted, s.Duplicates, rejected, s.Late, s.Batch)
 }
 
 // rejectsWriter writes bad rows to a CSV: the file's columns, then line and
@@ -414,10 +414,10 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 		return writeJSON(m.Stdout, res)
 	}
 	if dryRun {
-		fmt.Fprintf(m.Stdout, "checked rates %s: %d rows, %d would be added, %d duplicates (dry run: nothing written)\n", path, res.Rows, res.Added, res.Duplicates)
+		fmt.Fprintf(m.Stdout, "checked rates %s: %s, %d would be added, %d duplicates (dry run: nothing written)\n", path, rowCount(res.Rows), res.Added, res.Duplicates)
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "imported rates %s: %d rows, %d added, %d duplicates (batch %d)\n", path, res.Rows, res.Added, res.Duplicates, res.BatchID)
+	fmt.Fprintf(m.Stdout, "imported rates %s: %s, %d added, %d duplicates (batch %d)\n", path, rowCount(res.Rows), res.Added, res.Duplicates, res.BatchID)
 	return nil
 }
 
@@ -479,4 +479,12 @@ func short12(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// rowCount is "1 row" or "N rows".
+func rowCount[N int | int64](n N) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }

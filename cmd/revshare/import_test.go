@@ -165,7 +165,7 @@ func TestImportGoodSamples(t *testing.T) {
 			"revshare: note: canonical.csv has the same content as batch 1 (canonical.csv, imported 2026-03-01T12:00:00Z): its events were imported then\n"},
 		{"excel-semicolon.csv", "excel-semicolon.yaml", "imported excel-semicolon.csv: 3 rows, 3 posted, 0 duplicates, 0 rejected, 0 late (batch 5)\n", ""},
 		{"excel-us.csv", "excel-us.yaml", "imported excel-us.csv: 2 rows, 2 posted, 0 duplicates, 0 rejected, 0 late (batch 6)\n", ""},
-		{"excel-tab.txt", "", "imported excel-tab.txt: 1 rows, 1 posted, 0 duplicates, 0 rejected, 0 late (batch 7)\n", ""},
+		{"excel-tab.txt", "", "imported excel-tab.txt: 1 row, 1 posted, 0 duplicates, 0 rejected, 0 late (batch 7)\n", ""},
 	} {
 		copyFile(t, filepath.Join(dir, c.file), c.file)
 		args := []string{"--db", "test.db", "import", "usage", c.file}
@@ -232,7 +232,7 @@ func TestImportRatesCLI(t *testing.T) {
 	os.WriteFile("r.csv", []byte("date,from,to,rate\n2026-01-01,EUR,USD,1.0850\n"), 0o644)
 	os.WriteFile("bad.csv", []byte("date,from,to,rate\n2026-01-01,EUR,USD,1.09\n2026-01-02,EUR,EUR,1\n"), 0o644)
 	stdout, _, err := runCLI(t, "--db", "test.db", "import", "rates", "r.csv")
-	if err != nil || stdout != "imported rates r.csv: 1 rows, 1 added, 0 duplicates (batch 1)\n" {
+	if err != nil || stdout != "imported rates r.csv: 1 row, 1 added, 0 duplicates (batch 1)\n" {
 		t.Errorf("%q %v", stdout, err)
 	}
 	_, stderr, err := runCLI(t, "--db", "test.db", "import", "rates", "bad.csv")
