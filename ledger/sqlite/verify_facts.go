@@ -203,13 +203,8 @@ func verifyCapsHold(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	defer rows.Close()
-	type sums struct {
-		total     decimal.Decimal
-		perYear   map[int]decimal.Decimal
-		perPeriod map[string]decimal.Decimal
-	}
 	parsed := map[string]*contracts.Contract{}
-	byRule := map[[2]string]*sums{}
+	byRule := map[[2]string]*capSums{}
 	var order [][2]string
 	for rows.Next() {
 		var contract, rule, period, amount, doc string
@@ -235,7 +230,7 @@ func verifyCapsHold(ctx context.Context, tx *sql.Tx) error {
 		k := [2]string{contract, rule}
 		s := byRule[k]
 		if s == nil {
-			s = &sums{perYear: map[int]decimal.Decimal{}, perPeriod: map[string]decimal.Decimal{}}
+			s = &capSums{perYear: map[int]decimal.Decimal{}, perPeriod: map[string]decimal.Decimal{}}
 			byRule[k] = s
 			order = append(order, k)
 		}
@@ -251,31 +246,71 @@ func verifyCapsHold(ctx context.Context, tx *sql.Tx) error {
 		if r == nil {
 			continue // a removed rule: its bookings are brought back to zero
 		}
-		s := byRule[k]
-		over := func(what string, booked decimal.Decimal, limit *decimal.Decimal) error {
-			if limit != nil && booked.GreaterThan(*limit) {
-				return &VerifyError{Reason: fmt.Sprintf("bookings contract=%s rule=%s: %s booked is %s, expected at most the cap %s",
-					k[0], k[1], what, booked, limit)}
-			}
-			return nil
-		}
-		if err := over("the total", s.total, r.Cap.Total); err != nil {
+		if err := byRule[k].within("contract="+k[0]+" rule="+k[1], r.Cap); err != nil {
 			return err
 		}
-		years := make([]int, 0, len(s.perYear))
-		for y := range s.perYear {
-			years = append(years, y)
-		}
-		slices.Sort(years)
-		for _, y := range years {
-			if err := over(fmt.Sprintf("the total of %d", y), s.perYear[y], r.Cap.PerYear); err != nil {
+	}
+	// A shared cap bounds the sum of its rules' bookings (spec section 4
+	// step 5), whatever each rule's own caps allow.
+	for _, id := range ledger.SortedKeys(parsed) {
+		for _, sc := range parsed[id].SharedCaps {
+			sum := &capSums{perYear: map[int]decimal.Decimal{}, perPeriod: map[string]decimal.Decimal{}}
+			for _, rule := range sc.Rules {
+				if s := byRule[[2]string{id, rule}]; s != nil {
+					sum.add(s)
+				}
+			}
+			if err := sum.within("contract="+id+" shared_cap="+sc.ID, sc.Cap); err != nil {
 				return err
 			}
 		}
-		for _, p := range ledger.SortedKeys(s.perPeriod) {
-			if err := over("the total of "+p, s.perPeriod[p], r.Cap.PerPeriod); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// capSums is what is booked for one rule (or the rules of one shared cap):
+// in all, per calendar year and per period.
+type capSums struct {
+	total     decimal.Decimal
+	perYear   map[int]decimal.Decimal
+	perPeriod map[string]decimal.Decimal
+}
+
+func (s *capSums) add(o *capSums) {
+	s.total = s.total.Add(o.total)
+	for y, v := range o.perYear {
+		s.perYear[y] = s.perYear[y].Add(v)
+	}
+	for p, v := range o.perPeriod {
+		s.perPeriod[p] = s.perPeriod[p].Add(v)
+	}
+}
+
+// within names the first of cap's limits that the sums pass.
+func (s *capSums) within(what string, cap contracts.Cap) error {
+	over := func(which string, booked decimal.Decimal, limit *decimal.Decimal) error {
+		if limit != nil && booked.GreaterThan(*limit) {
+			return &VerifyError{Reason: fmt.Sprintf("bookings %s: %s booked is %s, expected at most the cap %s",
+				what, which, booked, limit)}
+		}
+		return nil
+	}
+	if err := over("the total", s.total, cap.Total); err != nil {
+		return err
+	}
+	years := make([]int, 0, len(s.perYear))
+	for y := range s.perYear {
+		years = append(years, y)
+	}
+	slices.Sort(years)
+	for _, y := range years {
+		if err := over(fmt.Sprintf("the total of %d", y), s.perYear[y], cap.PerYear); err != nil {
+			return err
+		}
+	}
+	for _, p := range ledger.SortedKeys(s.perPeriod) {
+		if err := over("the total of "+p, s.perPeriod[p], cap.PerPeriod); err != nil {
+			return err
 		}
 	}
 	return nil
