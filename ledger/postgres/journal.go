@@ -121,14 +121,14 @@ func (w *writer) post(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		}
 		content := e.Content()
 		if prev, ok := thisCall[e.Key]; ok {
-			if err := sameContent(e.Key, prev.content, content); err != nil {
+			if err := ledger.SameContentInBatch(e.Key, prev.content, content); err != nil {
 				return nil, err
 			}
 			results[i] = ledger.PostResult{ID: prev.id, Duplicate: true}
 			continue
 		}
 		if stored, ok := existing[e.Key]; ok {
-			if err := sameAsPosted(e.Key, content, stored); err != nil {
+			if err := ledger.SameAsPosted(e.Key, content, stored); err != nil {
 				return nil, err
 			}
 			results[i] = ledger.PostResult{ID: stored.ID, Duplicate: true}
@@ -307,58 +307,6 @@ func (w *writer) accountIDs(names []string) (map[string]int64, error) {
 		w.accounts[n] = id
 	}
 	return ids, rows.Err()
-}
-
-// sameContent compares two entries of one call under the same key.
-func sameContent(key ledger.Key, oldC, newC string) error {
-	if oldC == newC {
-		return nil
-	}
-	was, now := firstDifference(oldC, newC)
-	return ledger.Errorf(ledger.ECONFLICT, "entry %q appears twice in one batch with different content: first %s, then %s",
-		key.String(), was, now)
-}
-
-// sameAsPosted compares an entry posted again under key with the stored one.
-func sameAsPosted(key ledger.Key, newC string, stored *ledger.Entry) error {
-	oldC := stored.Content()
-	if oldC == newC {
-		return nil
-	}
-	was, now := firstDifference(oldC, newC)
-	return ledger.Errorf(ledger.ECONFLICT, "entry %q conflicts with entry %d posted earlier under the same key: posted %s, now %s",
-		key.String(), stored.ID, was, now)
-}
-
-// firstDifference returns the first differing line of two Content texts,
-// made readable. (The same text as ledger/sqlite's: both belong in ledger
-// once the service layer of issue #13 lands.)
-func firstDifference(a, b string) (string, string) {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return readableLine(x), readableLine(y)
-		}
-	}
-	return "(same)", "(same)"
-}
-
-func readableLine(s string) string {
-	if s == "" {
-		return "(nothing)"
-	}
-	s = strings.ReplaceAll(s, "\x1f", " ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // Entry returns one entry with its postings; ENOTFOUND if there is none.

@@ -383,7 +383,7 @@ func (tx *Tx) postEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		for i := range chunk {
 			e := chunk[i] // a copy: the caller's entry is not modified
 			if prev, ok := thisCall[e.Key]; ok {
-				if err := sameContent(e.Key, prev.content, pc.contents[i]); err != nil {
+				if err := ledger.SameContentInBatch(e.Key, prev.content, pc.contents[i]); err != nil {
 					return nil, err
 				}
 				results[start+i] = ledger.PostResult{ID: prev.id, Duplicate: true}
@@ -878,17 +878,6 @@ func placeholders(n, k int) string {
 	return b.String()
 }
 
-// sameContent compares the content of an entry posted earlier in the same
-// call under key (oldC) with that of the entry posted again (newC).
-func sameContent(key ledger.Key, oldC, newC string) error {
-	if oldC == newC {
-		return nil
-	}
-	was, now := firstDifference(oldC, newC)
-	return ledger.Errorf(ledger.ECONFLICT, "entry %q appears twice in one batch with different content: first %s, then %s",
-		key.String(), was, now)
-}
-
 // postedEntries reads the stored entries of lookupKeys' result in one
 // query (and one for their postings), by ID.
 func (tx *Tx) postedEntries(ids map[ledger.Key]int64) (map[int64]*rawEntry, error) {
@@ -921,43 +910,7 @@ func sameAsPosted(key ledger.Key, newC string, id int64, stored *rawEntry) error
 	if err != nil {
 		return err
 	}
-	oldC := old.Content()
-	if oldC == newC {
-		return nil
-	}
-	was, now := firstDifference(oldC, newC)
-	return ledger.Errorf(ledger.ECONFLICT, "entry %q conflicts with entry %d posted earlier under the same key: posted %s, now %s",
-		key.String(), id, was, now)
-}
-
-// firstDifference returns the first differing line of two Content texts,
-// made readable.
-func firstDifference(a, b string) (string, string) {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return readableLine(x), readableLine(y)
-		}
-	}
-	return "(same)", "(same)"
-}
-
-func readableLine(s string) string {
-	if s == "" {
-		return "(nothing)"
-	}
-	s = strings.ReplaceAll(s, "\x1f", " ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return fmt.Sprintf("%q", s)
+	return ledger.SameAsPosted(key, newC, &old)
 }
 
 func encodeMeta(m map[string]string) (string, error) {
