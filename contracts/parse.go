@@ -678,6 +678,26 @@ func (p *parser) payees(n *yaml.Node, path, payer string, c *Contract, partiesOK
 	return out
 }
 
+// listItemID reads the required id of item i of list (a shared cap or an
+// advance): a valid id, unique in the list (seen maps ids to their index).
+// It returns "" after adding the problem when there is one.
+func (p *parser) listItemID(m map[string]*yaml.Node, n *yaml.Node, path, what, list string, i int, seen map[string]int) string {
+	s, ok := p.requiredStr(m, n, path, "id")
+	if !ok {
+		return ""
+	}
+	switch j, dup := seen[s]; {
+	case !validID(s):
+		p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
+	case dup:
+		p.add(m["id"], path+".id", "duplicate %s id %q (also %s[%d])", what, s, list, j)
+	default:
+		seen[s] = i
+		return s
+	}
+	return ""
+}
+
 var sharedCapKeys = []string{"id", "rules", "total", "per_year", "per_period"}
 
 // sharedCaps reads shared_caps: ids unique, rules known, distinct and of one
@@ -701,17 +721,7 @@ func (p *parser) sharedCaps(n *yaml.Node, c *Contract, rulesOK bool) []SharedCap
 			continue
 		}
 		var sc SharedCap
-		if s, ok := p.requiredStr(m, sn, path, "id"); ok {
-			switch j, dup := seen[s]; {
-			case !validID(s):
-				p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
-			case dup:
-				p.add(m["id"], path+".id", "duplicate shared cap id %q (also shared_caps[%d])", s, j)
-			default:
-				sc.ID = s
-				seen[s] = i
-			}
-		}
+		sc.ID = p.listItemID(m, sn, path, "shared cap", "shared_caps", i, seen)
 		sc.Rules = p.ruleRefs(m, sn, path, "rules", c, rulesOK)
 		var first *Rule
 		for j, id := range sc.Rules {
@@ -802,17 +812,7 @@ func (p *parser) advances(n *yaml.Node, c *Contract, partiesOK, rulesOK bool) []
 			continue
 		}
 		var a Advance
-		if s, ok := p.requiredStr(m, an, path, "id"); ok {
-			switch j, dup := seen[s]; {
-			case !validID(s):
-				p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
-			case dup:
-				p.add(m["id"], path+".id", "duplicate advance id %q (also advances[%d])", s, j)
-			default:
-				a.ID = s
-				seen[s] = i
-			}
-		}
+		a.ID = p.listItemID(m, an, path, "advance", "advances", i, seen)
 		for _, side := range []struct {
 			key string
 			dst *string
