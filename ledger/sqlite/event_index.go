@@ -131,37 +131,52 @@ func (x *eventIndexer) flush(tx *Tx) error {
 
 // indexEvents indexes every stored event (migration 0026's Go step).
 func indexEvents(ctx context.Context, tx *Tx) error {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT id, data FROM events ORDER BY id`)
+	var x eventIndexer
+	err := eachStoredEvent(ctx, tx.tx, func(e *ledger.Event) {
+		x.add(e.ID, e.Seller, e.Channel, e.Customer, e.Product, e.Region, e.AccountingDate().String())
+	})
 	if err != nil {
 		return err
 	}
-	var x eventIndexer
+	// One flush at the end: the rows of a migrated database need no
+	// segment bound (it is read the same either way).
+	return x.flush(tx)
+}
+
+// storedEventError is a stored event that does not decode.
+type storedEventError struct {
+	ID  int64
+	Err error
+}
+
+func (e *storedEventError) Error() string { return fmt.Sprintf("event %d: %v", e.ID, e.Err) }
+
+// eachStoredEvent decodes every stored event in ID order and hands it to fn
+// (the same *ledger.Event each time). An event that does not decode is a
+// *storedEventError.
+func eachStoredEvent(ctx context.Context, q querier, fn func(e *ledger.Event)) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, data FROM events ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	var f eventFields
 	var e ledger.Event
 	for rows.Next() {
 		var data string
 		e = ledger.Event{}
 		if err := rows.Scan(&e.ID, &data); err != nil {
-			rows.Close()
 			return err
 		}
 		if err := f.parse(data); err != nil {
-			rows.Close()
-			return fmt.Errorf("event %d: %w", e.ID, err)
+			return &storedEventError{e.ID, err}
 		}
 		if _, err := f.decodeEvent(&e); err != nil {
-			rows.Close()
-			return err
+			return &storedEventError{e.ID, err}
 		}
-		x.add(e.ID, e.Seller, e.Channel, e.Customer, e.Product, e.Region, e.AccountingDate().String())
+		fn(&e)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// One flush at the end: the rows of a migrated database need no
-	// segment bound (it is read the same either way).
-	return x.flush(tx)
+	return rows.Err()
 }
 
 // indexedFilter is a filter of EventFilter that the index answers.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -21,39 +22,22 @@ var dimNames = [...]string{dimSeller: "seller", dimChannel: "channel", dimCustom
 // dimension and value order, is a *VerifyError.
 func verifyEventIndex(ctx context.Context, tx *sql.Tx) error {
 	want := map[dimValue][]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM events ORDER BY id`)
-	if err != nil {
-		return err
-	}
-	var f eventFields
-	var e ledger.Event
-	for rows.Next() {
-		var data string
-		e = ledger.Event{}
-		if err := rows.Scan(&e.ID, &data); err != nil {
-			rows.Close()
-			return err
-		}
-		if err := f.parse(data); err != nil {
-			rows.Close()
-			return &VerifyError{Reason: fmt.Sprintf("event %d: %v", e.ID, err)}
-		}
-		if _, err := f.decodeEvent(&e); err != nil {
-			rows.Close()
-			return &VerifyError{Reason: fmt.Sprintf("event %d: %v", e.ID, err)}
-		}
+	err := eachStoredEvent(ctx, tx, func(e *ledger.Event) {
 		for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
 			{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, e.AccountingDate().String()}} {
 			want[dv] = append(want[dv], e.ID)
 		}
+	})
+	var undecodable *storedEventError
+	if errors.As(err, &undecodable) {
+		return &VerifyError{Reason: undecodable.Error()}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return err
 	}
 	have := map[dimValue][]int64{}
 	bad := map[dimValue]bool{}
-	rows, err = tx.QueryContext(ctx, `SELECT dim, value, first_id, last_id, n, ids FROM event_index ORDER BY dim, value, first_id`)
+	rows, err := tx.QueryContext(ctx, `SELECT dim, value, first_id, last_id, n, ids FROM event_index ORDER BY dim, value, first_id`)
 	if err != nil {
 		return err
 	}
