@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 )
@@ -16,10 +17,10 @@ func init() { register(newCloseCommand) }
 
 // closeResult is what `close` reports.
 type closeResult struct {
-	Period        string           `json:"period"`
-	ClosedThrough string           `json:"closed_through"`
-	Run           sqlite.RunResult `json:"run"`
-	Statements    []string         `json:"statements"` // final statements stored, "CONTRACT PERIOD"
+	Period        string              `json:"period"`
+	ClosedThrough string              `json:"closed_through"`
+	Run           contracts.RunResult `json:"run"`
+	Statements    []string            `json:"statements"` // final statements stored, "CONTRACT PERIOD"
 }
 
 func newCloseCommand(m *Main) *cobra.Command {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -146,10 +147,11 @@ func runContractShow(ctx context.Context, m *Main, id, format string) error {
 	if err != nil {
 		return err
 	}
+	recorded := sc.RecordedAt.Format(time.RFC3339Nano)
 	if format == "json" {
-		return writeJSON(m.Stdout, map[string]any{"version": sc.Version, "recorded_at": sc.RecordedAt, "contract": sc.Contract})
+		return writeJSON(m.Stdout, map[string]any{"version": sc.Version, "recorded_at": recorded, "contract": sc.Contract})
 	}
-	fmt.Fprintf(m.Stdout, "# version %d, recorded %s\n", sc.Version, sc.RecordedAt)
+	fmt.Fprintf(m.Stdout, "# version %d, recorded %s\n", sc.Version, recorded)
 	_, err = m.Stdout.Write(sc.Contract.Canonical())
 	return err
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if err := os.WriteFile(csvPath, csvData.Bytes(), 0o644); err != nil {
 		return err
 	}
-	imp, err := db.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), sqlite.ImportOptions{Source: "demo", FileName: csvPath})
+	imp, err := db.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), usage.ImportOptions{Source: "demo", FileName: csvPath})
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ type importSummary struct {
 	Entries    int    `json:"entries"`
 	Rejects    string `json:"rejects_file,omitempty"`
 	// SameAs is the earlier batch of a file with the same content.
-	SameAs *sqlite.ImportBatch `json:"same_as_batch,omitempty"`
+	SameAs *ledger.ImportBatch `json:"same_as_batch,omitempty"`
 }
 
 type importUsageOptions struct {
@@ -94,7 +94,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
-	opts := sqlite.ImportOptions{FileName: path, AllowPartial: o.allowPartial && !o.dryRun, DryRun: o.dryRun, ChunkRows: o.chunkRows}
+	opts := usage.ImportOptions{FileName: path, AllowPartial: o.allowPartial && !o.dryRun, DryRun: o.dryRun, ChunkRows: o.chunkRows}
 	if o.mapping != "" {
 		f, err := os.Open(o.mapping)
 		if err != nil {
@@ -216,10 +216,10 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		// An event is identified by (source, event_id): the same file under
 		// another source is new events, the revenue counted twice.
 		fmt.Fprintf(m.Stderr, "revshare: warning: %s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id) and were posted: if they are the same sales, their revenue is now counted twice\n",
-			path, b.ID, b.FileName, b.StartedAt.UTC().Format(time.RFC3339), b.Source, sum.Source, res.Posted)
+			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339), b.Source, sum.Source, res.Posted)
 	} else if b != nil {
 		fmt.Fprintf(m.Stderr, "revshare: note: %s has the same content as batch %d (%s, imported %s): its events were imported then\n",
-			path, b.ID, b.FileName, b.StartedAt.UTC().Format(time.RFC3339))
+			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339))
 	} else if res.Duplicates == res.Rows && res.Rows > 0 {
 		fmt.Fprintf(m.Stderr, "revshare: note: every row of %s was imported before (same source and event_id): nothing new\n", path)
 	}
@@ -233,10 +233,10 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 
 // earlierBatch returns the complete usage batch before batch id whose file
 // had the same SHA-256, or nil.
-func earlierBatch(ctx context.Context, db *sqlite.DB, id int64) (*sqlite.ImportBatch, error) {
-	var all []sqlite.ImportBatch
+func earlierBatch(ctx context.Context, db *sqlite.DB, id int64) (*ledger.ImportBatch, error) {
+	var all []ledger.ImportBatch
 	for after := int64(0); ; {
-		page, err := db.Imports(ctx, after, sqlite.MaxPageSize)
+		page, err := db.ImportBatches(ctx, after, sqlite.MaxPageSize)
 		if err != nil {
 			return nil, err
 		}
@@ -394,7 +394,7 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 	if err != nil {
 		return err
 	}
-	res, err := db.ImportRates(ctx, f, sqlite.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
+	res, err := db.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
 		for _, e := range row.Errors {
 			fmt.Fprintln(m.Stderr, e.Error())
 		}
@@ -446,9 +446,9 @@ func runImportList(ctx context.Context, m *Main, format string) error {
 	if err != nil {
 		return err
 	}
-	all := []sqlite.ImportBatch{}
+	all := []ledger.ImportBatch{}
 	for after := int64(0); ; {
-		page, err := db.Imports(ctx, after, sqlite.MaxPageSize)
+		page, err := db.ImportBatches(ctx, after, sqlite.MaxPageSize)
 		if err != nil {
 			return err
 		}
@@ -468,7 +468,7 @@ func runImportList(ctx context.Context, m *Main, format string) error {
 		if status == "running" {
 			status = "incomplete" // still running, or interrupted: re-run the same command
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.Kind, b.Source, b.FileName, b.Rows, b.Posted,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.Kind, b.Source, b.File, b.Rows, b.Posted,
 			b.Duplicates, b.Rejected, b.Late, status, b.StartedAt.Format(time.RFC3339), short12(b.SHA256))
 	}
 	return tw.Flush()

@@ -15,6 +15,7 @@ import (
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // BenchmarkRunAndStatements1M imports 1,000,000 demo-like events spread over
@@ -47,7 +48,7 @@ func BenchmarkRunAndStatements1M(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := db.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), sqlite.ImportOptions{Source: "bench", FileName: csvPath}); err != nil {
+		if _, err := db.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), usage.ImportOptions{Source: "bench", FileName: csvPath}); err != nil {
 			b.Fatal(err)
 		}
 		importTime := time.Since(start)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
@@ -29,33 +28,19 @@ type contractBackend struct {
 	db *sqlite.DB
 }
 
-func toHTTP(sc sqlite.StoredContract) httpapi.StoredContract {
-	t, _ := time.Parse(time.RFC3339Nano, sc.RecordedAt)
-	return httpapi.StoredContract{Contract: sc.Contract, Version: sc.Version, AddedAt: t}
+func (b contractBackend) ListContracts(ctx context.Context) ([]contracts.StoredContract, error) {
+	return b.db.Contracts(ctx)
 }
 
-func (b contractBackend) ListContracts(ctx context.Context) ([]httpapi.StoredContract, error) {
-	cs, err := b.db.Contracts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]httpapi.StoredContract, len(cs))
-	for i, sc := range cs {
-		out[i] = toHTTP(sc)
-	}
-	return out, nil
-}
-
-func (b contractBackend) GetContract(ctx context.Context, id string) (httpapi.StoredContract, error) {
-	sc, err := b.db.Contract(ctx, id)
-	return toHTTP(sc), err
+func (b contractBackend) GetContract(ctx context.Context, id string) (contracts.StoredContract, error) {
+	return b.db.Contract(ctx, id)
 }
 
 // StatementPeriods lists the statements from the contract's first period
 // through the period of today, then the final statements stored under
 // other labels (of an earlier version's frequency). A statement is final
 // only when it is stored (at the close that finalized it).
-func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
+func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]reports.StatementSummary, error) {
 	sc, err := b.db.Contract(ctx, id)
 	if err != nil {
 		return nil, err
@@ -74,7 +59,7 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]htt
 		final[l] = true
 	}
 	c := sc.Contract
-	out := []httpapi.StatementSummary{}
+	out := []reports.StatementSummary{}
 	if first, ok := c.FirstPeriod(); ok {
 		last := c.PeriodOf(ledger.DateOf(b.m.Clock.Now()))
 		for p := first; !last.Before(p); p = p.Next() {
@@ -83,12 +68,12 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]htt
 				status = "final"
 				delete(final, p.Label())
 			}
-			out = append(out, httpapi.StatementSummary{Period: p.Label(), Status: status, Hash: hashes[p.Label()]})
+			out = append(out, reports.StatementSummary{Period: p.Label(), Status: status, Hash: hashes[p.Label()]})
 		}
 	}
 	for _, l := range labels {
 		if final[l] {
-			out = append(out, httpapi.StatementSummary{Period: l, Status: "final", Hash: hashes[l]})
+			out = append(out, reports.StatementSummary{Period: l, Status: "final", Hash: hashes[l]})
 		}
 	}
 	return out, nil
@@ -101,7 +86,7 @@ func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Peri
 // CapStatus reads each cap from the statement of the period containing asOf
 // (today when zero) and projects binding at the run rate of the rule's
 // latest period with events.
-func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]httpapi.CapStatus, error) {
+func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]reports.CapStatus, error) {
 	sc, err := b.db.Contract(ctx, id)
 	if err != nil {
 		return nil, err
@@ -133,7 +118,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 			}{l.Period, l.Total}
 		}
 	}
-	out := []httpapi.CapStatus{}
+	out := []reports.CapStatus{}
 	// A shared cap is listed once, as its last member rule's line leaves it
 	// (what all its rules consumed), projected at its rules' run rates
 	// together.
@@ -143,7 +128,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 		for _, cl := range rl.Caps {
 			limit := decimal.RequireFromString(cl.Limit)
 			remaining := decimal.RequireFromString(cl.RemainingAfter)
-			cs := httpapi.CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
+			cs := reports.CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
 			if cl.Shared != "" {
 				cs.Rule, cs.Shared = cl.Shared, cl.Shared
 				if cl.Kind != string(contracts.CapTotal) {
@@ -215,7 +200,7 @@ func (b contractBackend) Run(ctx context.Context, through ledger.Period) (any, e
 	return b.db.Run(ctx, through.Last())
 }
 
-func (b contractBackend) Pay(ctx context.Context, p httpapi.Payment) (any, error) {
+func (b contractBackend) Pay(ctx context.Context, p contracts.Payment) (any, error) {
 	id, err := b.db.Pay(ctx, p.Contract, p.Payer, p.Payee, p.Amount, p.Date, p.Reference)
 	if err != nil {
 		return nil, err

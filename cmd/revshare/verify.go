@@ -2,25 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
+	"github.com/revshare/revshare/ledger"
 	"github.com/spf13/cobra"
-
-	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 func init() { register(newVerifyCommand) }
-
-// verifyResult is what `verify --format json` prints: the fields and names
-// of the REST API's GET /api/v1/verify.
-type verifyResult struct {
-	OK        bool   `json:"ok"`
-	Violation string `json:"violation,omitempty"` // the first violation found
-	EntryID   int64  `json:"entry_id,omitempty"`  // the entry it concerns, if any
-	Entries   int64  `json:"entries"`
-	HeadHash  string `json:"head_hash"`
-}
 
 func newVerifyCommand(m *Main) *cobra.Command {
 	var format string
@@ -34,9 +22,9 @@ func newVerifyCommand(m *Main) *cobra.Command {
 			if err := noPositional("verify", args); err != nil {
 				return err
 			}
-			var as []sqlite.Anchor
+			var as []ledger.Anchor
 			for _, s := range anchors {
-				a, err := sqlite.ParseAnchor(s)
+				a, err := ledger.ParseAnchor(s)
 				if err != nil {
 					return fmt.Errorf("--anchor: %w", err)
 				}
@@ -50,7 +38,7 @@ func newVerifyCommand(m *Main) *cobra.Command {
 	return cmd
 }
 
-func runVerify(ctx context.Context, m *Main, anchors []sqlite.Anchor, format string) error {
+func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format string) error {
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
@@ -58,22 +46,17 @@ func runVerify(ctx context.Context, m *Main, anchors []sqlite.Anchor, format str
 	if err != nil {
 		return err
 	}
-	res, err := db.VerifyReport(ctx, anchors...)
-	var ve *sqlite.VerifyError
-	if err != nil && !errors.As(err, &ve) {
+	res, err := db.Verify(ctx, anchors...)
+	if err != nil {
 		return err
 	}
 	if format == "json" {
-		out := verifyResult{OK: err == nil, Entries: res.Entries, HeadHash: res.HeadHash}
-		if ve != nil {
-			out.EntryID, out.Violation = ve.EntryID, ve.Error()
-		}
-		if werr := writeJSON(m.Stdout, out); werr != nil {
-			return werr
+		if err := writeJSON(m.Stdout, res); err != nil {
+			return err
 		}
 	}
-	if ve != nil {
-		return fmt.Errorf("verify failed: %w", ve)
+	if !res.OK {
+		return fmt.Errorf("verify failed: %s", res.Violation)
 	}
 	if format == "text" {
 		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s\n", res.Entries, orNone(res.HeadHash))

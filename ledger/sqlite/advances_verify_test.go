@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,7 +27,7 @@ func TestVerifyAdvances(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
 	saveContract(t, db, advanceDoc, false)
-	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-10,s,c,p,60.00,USD\ne2,2026-02-10,s,c,p,30.00,USD\n", ImportOptions{})
+	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-10,s,c,p,60.00,USD\ne2,2026-02-10,s,c,p,30.00,USD\n", usage.ImportOptions{})
 	res, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestVerifyAdvances(t *testing.T) {
 	if rc := res.Contracts[0]; rc.Entries != 5 || rc.Advances != 1 || rc.Recoupments != 2 {
 		t.Fatalf("run = %+v", rc)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	d := decimal.RequireFromString
@@ -46,7 +47,7 @@ func TestVerifyAdvances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Verify(ctx)
+	_, err = db.VerifyReport(ctx)
 	if err == nil || !strings.Contains(err.Error(), "has source recoup but no recoupments row") {
 		t.Fatalf("verify after a forged recoupment: %v", err)
 	}

@@ -39,7 +39,7 @@ func TestTamperBalanceHistory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db, raw := tamperJournal(t)
 			mustExec(t, raw, tc.sql)
-			err := db.Verify(context.Background())
+			_, err := db.VerifyReport(context.Background())
 			var ve *sqlite.VerifyError
 			if !errors.As(err, &ve) || err.Error() != tc.want {
 				t.Fatalf("Verify = %v\nwant %s", err, tc.want)

@@ -105,7 +105,7 @@ func testBalanceHistory(t *testing.T, slow bool) {
 			}
 		}
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

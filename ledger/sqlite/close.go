@@ -19,8 +19,8 @@ type CloseOptions struct {
 
 // CloseResult says what a close did.
 type CloseResult struct {
-	ClosedThrough string    `json:"closed_through"`
-	Run           RunResult `json:"run"`
+	ClosedThrough string              `json:"closed_through"`
+	Run           contracts.RunResult `json:"run"`
 	// Statements are the final statements stored, as "CONTRACT PERIOD".
 	Statements []string `json:"statements"`
 }

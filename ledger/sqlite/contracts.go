@@ -16,13 +16,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// StoredContract is one version of a contract.
-type StoredContract struct {
-	Contract   *contracts.Contract
-	Version    int
-	RecordedAt string
-}
-
 // SaveContract stores a new version of a contract. With update false it
 // refuses an id that exists (ECONFLICT); with update true it refuses one that
 // does not (ENOTFOUND). Saving a document identical to the latest version is a
@@ -117,52 +110,57 @@ func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, 
 }
 
 // Contract returns the latest version of a contract (ENOTFOUND if none).
-func (db *DB) Contract(ctx context.Context, id string) (StoredContract, error) {
+func (db *DB) Contract(ctx context.Context, id string) (contracts.StoredContract, error) {
 	return loadContract(ctx, db.r, id)
 }
 
-func loadContract(ctx context.Context, q querier, id string) (StoredContract, error) {
-	var doc string
-	var sc StoredContract
-	err := q.QueryRowContext(ctx, `SELECT version, document, recorded_at FROM contracts WHERE id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &sc.RecordedAt)
+func loadContract(ctx context.Context, q querier, id string) (contracts.StoredContract, error) {
+	var doc, recorded string
+	var sc contracts.StoredContract
+	err := q.QueryRowContext(ctx, `SELECT version, document, recorded_at FROM contracts WHERE id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &recorded)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sc, ledger.Errorf(ledger.ENOTFOUND, "contract %q not found", id)
 	}
 	if err != nil {
 		return sc, err
 	}
-	return sc, sc.parse(id, doc)
+	return sc, parseStoredContract(&sc, id, doc, recorded)
 }
 
-// parse sets sc.Contract from the stored document of contract id.
-func (sc *StoredContract) parse(id, doc string) error {
+// parseStoredContract sets sc's contract and recording time from the
+// stored document and recorded_at of contract id.
+func parseStoredContract(sc *contracts.StoredContract, id, doc, recorded string) error {
 	var err error
 	if sc.Contract, err = contracts.Parse([]byte(doc)); err != nil {
 		return fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
+	}
+	// SaveContract writes recorded_at as RFC 3339 with trimmed nanoseconds.
+	if sc.RecordedAt, err = time.Parse(time.RFC3339Nano, recorded); err != nil {
+		return fmt.Errorf("stored contract %s version %d: recorded_at: %w", id, sc.Version, err)
 	}
 	return nil
 }
 
 // Contracts returns the latest version of every contract, by id.
-func (db *DB) Contracts(ctx context.Context) ([]StoredContract, error) {
+func (db *DB) Contracts(ctx context.Context) ([]contracts.StoredContract, error) {
 	return loadContracts(ctx, db.r)
 }
 
-func loadContracts(ctx context.Context, q querier) ([]StoredContract, error) {
+func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, version, document, recorded_at FROM contracts c
 		WHERE version = (SELECT max(version) FROM contracts WHERE id = c.id) ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []StoredContract
+	var out []contracts.StoredContract
 	for rows.Next() {
-		var id, doc string
-		var sc StoredContract
-		if err := rows.Scan(&id, &sc.Version, &doc, &sc.RecordedAt); err != nil {
+		var id, doc, recorded string
+		var sc contracts.StoredContract
+		if err := rows.Scan(&id, &sc.Version, &doc, &recorded); err != nil {
 			return nil, err
 		}
-		if err := sc.parse(id, doc); err != nil {
+		if err := parseStoredContract(&sc, id, doc, recorded); err != nil {
 			return nil, err
 		}
 		out = append(out, sc)
@@ -170,32 +168,12 @@ func loadContracts(ctx context.Context, q querier) ([]StoredContract, error) {
 	return out, rows.Err()
 }
 
-// RunResult says what a run booked.
-type RunResult struct {
-	Through   string        `json:"through"`
-	Contracts []RunContract `json:"contracts"`
-}
-
-// RunContract is one contract's part of a run.
-type RunContract struct {
-	Contract string `json:"contract"`
-	Through  string `json:"through"` // the last period evaluated and booked
-	// Asked is the period --through named, when Through is later: a run
-	// through an earlier period keeps the periods already booked after it
-	// current.
-	Asked       string `json:"asked,omitempty"`
-	Entries     int    `json:"entries"`
-	Adjustments int    `json:"adjustments"`
-	Advances    int    `json:"advances,omitempty"`    // advance payments booked
-	Recoupments int    `json:"recoupments,omitempty"` // recoupment bookings
-}
-
 // Run computes every contract's obligations for every period up to through
 // (a date: each contract runs through its own period containing it) and
 // books the differences (package booking). The whole run is one write
 // transaction, so concurrent runs serialize and the second books nothing.
-func (db *DB) Run(ctx context.Context, through ledger.Date) (RunResult, error) {
-	var res RunResult
+func (db *DB) Run(ctx context.Context, through ledger.Date) (contracts.RunResult, error) {
+	var res contracts.RunResult
 	ctx = db.activity(ctx, "run", "through "+through.String())
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		var err error
@@ -207,9 +185,9 @@ func (db *DB) Run(ctx context.Context, through ledger.Date) (RunResult, error) {
 
 // run is Run inside tx; step, when set, is called after each contract's
 // bookings (close's crash points).
-func (tx *Tx) run(through ledger.Date, step func()) (RunResult, error) {
+func (tx *Tx) run(through ledger.Date, step func()) (contracts.RunResult, error) {
 	ctx := tx.ctx
-	res := RunResult{Through: through.String()}
+	res := contracts.RunResult{Through: through.String()}
 	cs, err := loadContracts(ctx, tx.SQL())
 	if err != nil {
 		return res, err
@@ -235,10 +213,10 @@ func (tx *Tx) run(through ledger.Date, step func()) (RunResult, error) {
 	return res, err
 }
 
-func runContract(ctx context.Context, tx *Tx, sc StoredContract, throughDate ledger.Date, closed ledger.Date, rates []ledger.FXRate, step func()) (RunContract, error) {
+func runContract(ctx context.Context, tx *Tx, sc contracts.StoredContract, throughDate ledger.Date, closed ledger.Date, rates []ledger.FXRate, step func()) (contracts.RunContract, error) {
 	c := sc.Contract
 	through := c.PeriodOf(throughDate)
-	rc := RunContract{Contract: c.ID, Through: through.Label()}
+	rc := contracts.RunContract{Contract: c.ID, Through: through.Label()}
 	booked, err := loadBooked(ctx, tx.SQL(), c)
 	if err != nil {
 		return rc, err
@@ -367,7 +345,7 @@ func evaluate(ctx context.Context, q querier, c *contracts.Contract, through led
 	if err != nil {
 		return nil, err
 	}
-	if err := eachEvent(ctx, q, EventFilter{}, acc.Add); err != nil {
+	if err := eachEvent(ctx, q, ledger.EventFilter{}, acc.Add); err != nil {
 		return nil, err
 	}
 	return acc.Result()

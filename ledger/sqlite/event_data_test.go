@@ -24,18 +24,18 @@ func TestEventDataRoundTrip(t *testing.T) {
 	const csv = "event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,x,y\n" +
 		`"q""1",2026-03-01T23:59:59.123456789-05:00,openai,direct,"a,b ""c"" \n",[1]{},ü€😀,3,0.000000000000000001,3e0,USD,"{""k"":1}",]` + "\n" +
 		`q2,2026-03-02,openai,direct,,,,,,-0.10,JPY,,` + "\n"
-	_, err = db.ImportUsage(ctx, strings.NewReader(csv), ImportOptions{FileName: "odd.csv"})
+	_, err = db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "odd.csv"})
 	var bad usage.RowErrors
 	if errors.As(err, &bad) || err != nil && !errors.Is(err, ErrBadRows) {
 		t.Fatal(err)
 	}
 	var rejects []string
-	_, err = db.ImportUsage(ctx, strings.NewReader(strings.Replace(csv, "3e0", "0.000000000000000003", 1)), ImportOptions{FileName: "odd.csv",
+	_, err = db.ImportUsage(ctx, strings.NewReader(strings.Replace(csv, "3e0", "0.000000000000000003", 1)), usage.ImportOptions{FileName: "odd.csv",
 		OnReject: func(r *usage.Row) error { rejects = append(rejects, r.Errors[0].Reason); return nil }})
 	if err != nil {
 		t.Fatalf("import: %v %q", err, rejects)
 	}
-	evs, err := db.Events(ctx, EventFilter{})
+	evs, err := db.Events(ctx, ledger.EventFilter{})
 	if err != nil || len(evs) != 2 {
 		t.Fatalf("events: %d, %v", len(evs), err)
 	}
@@ -94,7 +94,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), ImportOptions{FileName: "t.csv"}); err != nil {
+			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.VerifyEvents(ctx); err != nil {
@@ -122,7 +122,7 @@ func TestEventsAreImmutable(t *testing.T) {
 	}
 	defer db.Close()
 	if _, err := db.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\na,2026-01-05,o,d,1,USD\n"),
-		ImportOptions{FileName: "i.csv"}); err != nil {
+		usage.ImportOptions{FileName: "i.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
@@ -135,7 +135,7 @@ func TestEventsAreImmutable(t *testing.T) {
 		}
 	}
 	var ev []ledger.Event
-	if ev, err = db.Events(ctx, EventFilter{}); err != nil || len(ev) != 1 {
+	if ev, err = db.Events(ctx, ledger.EventFilter{}); err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
 }

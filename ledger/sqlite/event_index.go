@@ -179,13 +179,13 @@ func eachStoredEvent(ctx context.Context, q querier, fn func(e *ledger.Event)) e
 	return rows.Err()
 }
 
-// indexedFilter is a filter of EventFilter that the index answers.
+// indexedFilter is a filter of ledger.EventFilter that the index answers.
 type indexedFilter struct {
 	cond string // over event_index
 	args []any
 }
 
-func eventIndexFilters(f EventFilter) []indexedFilter {
+func eventIndexFilters(f ledger.EventFilter) []indexedFilter {
 	var out []indexedFilter
 	for _, c := range []struct {
 		dim   eventDim
@@ -216,7 +216,7 @@ const sparseShare = 8
 // indexedEventIDs returns the IDs after f.AfterID of the events that f's
 // most selective indexed filter matches, ascending; ok is false when f has
 // no indexed filter or the best one is dense (scanning is cheaper).
-func indexedEventIDs(ctx context.Context, q querier, f EventFilter) (ids []int64, ok bool, err error) {
+func indexedEventIDs(ctx context.Context, q querier, f ledger.EventFilter) (ids []int64, ok bool, err error) {
 	filters := eventIndexFilters(f)
 	if len(filters) == 0 {
 		return nil, false, nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // randomEventsCSV writes n rows with random dimensions (some values rare,
@@ -49,11 +50,11 @@ func TestEventIndexMatchesScan(t *testing.T) {
 	again := lines[0] + strings.Join(lines[251:301], "") + strings.SplitAfterN(randomEventsCSV(rng, 400, 50), "\n", 2)[1]
 	imports := []struct {
 		csv  string
-		opts ImportOptions
+		opts usage.ImportOptions
 	}{
-		{whole, ImportOptions{FileName: "a.csv"}},
-		{partial, ImportOptions{FileName: "b.csv", AllowPartial: true, ChunkRows: 7, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(partial)))}},
-		{again, ImportOptions{FileName: "c.csv"}},
+		{whole, usage.ImportOptions{FileName: "a.csv"}},
+		{partial, usage.ImportOptions{FileName: "b.csv", AllowPartial: true, ChunkRows: 7, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(partial)))}},
+		{again, usage.ImportOptions{FileName: "c.csv"}},
 	}
 	for _, im := range imports {
 		if _, err := db.ImportUsage(ctx, strings.NewReader(im.csv), im.opts); err != nil {
@@ -61,7 +62,7 @@ func TestEventIndexMatchesScan(t *testing.T) {
 		}
 	}
 	var all []ledger.Event
-	if err := db.EachEvent(ctx, EventFilter{}, func(e *ledger.Event) error { all = append(all, *e); return nil }); err != nil {
+	if err := db.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error { all = append(all, *e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(all) != 450 {
@@ -69,7 +70,7 @@ func TestEventIndexMatchesScan(t *testing.T) {
 	}
 	check := func(db *DB) (indexed int) {
 		for i := 0; i < 300; i++ {
-			var f EventFilter
+			var f ledger.EventFilter
 			switch rng.Intn(4) {
 			case 0:
 				f.Customer = fmt.Sprintf("c%d", rng.Intn(41))
@@ -123,7 +124,7 @@ func TestEventIndexMatchesScan(t *testing.T) {
 	if n := check(db); n < 100 {
 		t.Fatalf("only %d of 300 pages read through the index", n)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// An index lost (as if created before 0026) is rebuilt on open.
@@ -134,7 +135,7 @@ func TestEventIndexMatchesScan(t *testing.T) {
 	if db, err = Open(ctx, path, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := check(db); n < 100 {
@@ -170,13 +171,13 @@ func TestTamperEventIndex(t *testing.T) {
 			defer db.Close()
 			csv := "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
 				"a,2026-01-05,s,c,acme,p,us,1,USD\nb,2026-01-06,s,c,acme,p,us,2,USD\nc,2026-01-07,s,c,beta,p,us,3,USD\n"
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), ImportOptions{FileName: "t.csv"}); err != nil {
+			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := db.w.Exec(tc.sql); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.Verify(ctx); err == nil || err.Error() != tc.want {
+			if _, err := db.VerifyReport(ctx); err == nil || err.Error() != tc.want {
 				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // filterFile has events that differ in customer, product, region and
@@ -25,7 +26,7 @@ const filterFile = "event_id,occurred_at,seller,channel,customer,product,region,
 func importFilterFile(t *testing.T) *sqlite.DB {
 	t.Helper()
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	if _, rejects, err := importString(t, db, "f.csv", filterFile, sqlite.ImportOptions{}); err != nil || len(rejects) > 0 {
+	if _, rejects, err := importString(t, db, "f.csv", filterFile, usage.ImportOptions{}); err != nil || len(rejects) > 0 {
 		t.Fatalf("import: %v %q", err, rejects)
 	}
 	return db
@@ -53,33 +54,33 @@ func TestEventFilterByField(t *testing.T) {
 	db := importFilterFile(t)
 	tests := []struct {
 		name string
-		f    sqlite.EventFilter
+		f    ledger.EventFilter
 		want string
 	}{
-		{"none", sqlite.EventFilter{}, "1:f1 2:f2 3:f3 4:f4 5:f5 6:f6"},
-		{"customer", sqlite.EventFilter{Customer: "acme"}, "1:f1 2:f2 5:f5"},
-		{"product", sqlite.EventFilter{Product: "gpt"}, "1:f1 3:f3 4:f4 5:f5"},
-		{"region", sqlite.EventFilter{Region: "eu"}, "2:f2 3:f3"},
-		{"currency", sqlite.EventFilter{Currency: "EUR"}, "2:f2 4:f4"},
-		{"unknown customer", sqlite.EventFilter{Customer: "umbrella"}, ""},
-		{"case matters", sqlite.EventFilter{Currency: "usd"}, ""},
-		{"customer and product", sqlite.EventFilter{Customer: "acme", Product: "gpt"}, "1:f1 5:f5"},
-		{"customer, product, region", sqlite.EventFilter{Customer: "globex", Product: "gpt", Region: "us"}, "4:f4"},
-		{"product and currency", sqlite.EventFilter{Product: "gpt", Currency: "USD"}, "1:f1 3:f3 5:f5"},
-		{"all four", sqlite.EventFilter{Customer: "acme", Product: "gpt", Region: "us", Currency: "USD"}, "1:f1 5:f5"},
-		{"with seller", sqlite.EventFilter{Seller: "openai", Customer: "acme", Currency: "USD"}, "1:f1"},
-		{"with channel", sqlite.EventFilter{Channel: "azure", Product: "gpt"}, "1:f1 4:f4 5:f5"},
-		{"with dates", sqlite.EventFilter{Region: "us", From: filterDate("2026-01-06"), To: filterDate("2026-01-06")}, "4:f4"},
-		{"entry alone", sqlite.EventFilter{EntryID: 4}, "4:f4"},
-		{"with entry", sqlite.EventFilter{EntryID: 4, Customer: "acme"}, ""},
-		{"with entry, matching", sqlite.EventFilter{EntryID: 4, Customer: "globex", Limit: 1}, "4:f4"},
-		{"with source", sqlite.EventFilter{Source: "default", Region: "apac"}, "6:f6"},
-		{"other source", sqlite.EventFilter{Source: "billing", Region: "apac"}, ""},
+		{"none", ledger.EventFilter{}, "1:f1 2:f2 3:f3 4:f4 5:f5 6:f6"},
+		{"customer", ledger.EventFilter{Customer: "acme"}, "1:f1 2:f2 5:f5"},
+		{"product", ledger.EventFilter{Product: "gpt"}, "1:f1 3:f3 4:f4 5:f5"},
+		{"region", ledger.EventFilter{Region: "eu"}, "2:f2 3:f3"},
+		{"currency", ledger.EventFilter{Currency: "EUR"}, "2:f2 4:f4"},
+		{"unknown customer", ledger.EventFilter{Customer: "umbrella"}, ""},
+		{"case matters", ledger.EventFilter{Currency: "usd"}, ""},
+		{"customer and product", ledger.EventFilter{Customer: "acme", Product: "gpt"}, "1:f1 5:f5"},
+		{"customer, product, region", ledger.EventFilter{Customer: "globex", Product: "gpt", Region: "us"}, "4:f4"},
+		{"product and currency", ledger.EventFilter{Product: "gpt", Currency: "USD"}, "1:f1 3:f3 5:f5"},
+		{"all four", ledger.EventFilter{Customer: "acme", Product: "gpt", Region: "us", Currency: "USD"}, "1:f1 5:f5"},
+		{"with seller", ledger.EventFilter{Seller: "openai", Customer: "acme", Currency: "USD"}, "1:f1"},
+		{"with channel", ledger.EventFilter{Channel: "azure", Product: "gpt"}, "1:f1 4:f4 5:f5"},
+		{"with dates", ledger.EventFilter{Region: "us", From: filterDate("2026-01-06"), To: filterDate("2026-01-06")}, "4:f4"},
+		{"entry alone", ledger.EventFilter{EntryID: 4}, "4:f4"},
+		{"with entry", ledger.EventFilter{EntryID: 4, Customer: "acme"}, ""},
+		{"with entry, matching", ledger.EventFilter{EntryID: 4, Customer: "globex", Limit: 1}, "4:f4"},
+		{"with source", ledger.EventFilter{Source: "default", Region: "apac"}, "6:f6"},
+		{"other source", ledger.EventFilter{Source: "billing", Region: "apac"}, ""},
 		// The filters skip rows after SQL: a page must still be full.
-		{"limit", sqlite.EventFilter{Product: "gpt", Limit: 2}, "1:f1 3:f3"},
-		{"limit after cursor", sqlite.EventFilter{Product: "gpt", AfterID: 3, Limit: 1}, "4:f4"},
-		{"currency limit", sqlite.EventFilter{Currency: "JPY", Limit: 1}, "6:f6"},
-		{"region after cursor", sqlite.EventFilter{Region: "eu", AfterID: 2}, "3:f3"},
+		{"limit", ledger.EventFilter{Product: "gpt", Limit: 2}, "1:f1 3:f3"},
+		{"limit after cursor", ledger.EventFilter{Product: "gpt", AfterID: 3, Limit: 1}, "4:f4"},
+		{"currency limit", ledger.EventFilter{Currency: "JPY", Limit: 1}, "6:f6"},
+		{"region after cursor", ledger.EventFilter{Region: "eu", AfterID: 2}, "3:f3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,7 +105,7 @@ func TestEventFilterByField(t *testing.T) {
 func TestEventsByID(t *testing.T) {
 	ctx := context.Background()
 	db := importFilterFile(t)
-	all, err := db.Events(ctx, sqlite.EventFilter{})
+	all, err := db.Events(ctx, ledger.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,10 +140,10 @@ func TestEventsByIDChunks(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "c%d,2026-01-%02d,openai,azure,%d,USD\n", i, 1+i%28, i)
 	}
-	if _, rejects, err := importString(t, db, "c.csv", b.String(), sqlite.ImportOptions{}); err != nil || len(rejects) > 0 {
+	if _, rejects, err := importString(t, db, "c.csv", b.String(), usage.ImportOptions{}); err != nil || len(rejects) > 0 {
 		t.Fatalf("import: %v %q", err, rejects)
 	}
-	all, err := db.Events(ctx, sqlite.EventFilter{})
+	all, err := db.Events(ctx, ledger.EventFilter{})
 	if err != nil || len(all) != n {
 		t.Fatalf("events: %d %v", len(all), err)
 	}

@@ -117,7 +117,7 @@ func TestDatabaseGuards(t *testing.T) {
 			}
 		})
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The integer columns carry exactly: 0.5 + (-0.5), generated as
@@ -133,7 +133,7 @@ func TestDatabaseGuards(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Accepted by the guards, yet not written by revshare: Verify sees it.
-	if err := db.Verify(ctx); err == nil || !strings.HasPrefix(err.Error(), "entry 3: hash does not match its content") {
+	if _, err := db.VerifyReport(ctx); err == nil || !strings.HasPrefix(err.Error(), "entry 3: hash does not match its content") {
 		t.Errorf("Verify after a raw insert: %v", err)
 	}
 }

@@ -34,38 +34,6 @@ const (
 // MaxSourceLen bounds a source name.
 const MaxSourceLen = 100
 
-// ImportOptions control one usage import.
-type ImportOptions struct {
-	Source       string         // the source system; "default" when empty
-	FileName     string         // as shown in reports and stored on the batch
-	SHA256       string         // hex SHA-256 of the whole file; required with AllowPartial
-	Mapping      *usage.Mapping // nil: canonical columns
-	AllowPartial bool           // post good rows chunk by chunk; bad rows go to OnReject
-	DryRun       bool           // validate and report, write nothing
-	ChunkRows    int            // rows per committed chunk with AllowPartial (0: DefaultChunkRows)
-
-	// OnReject is called for every bad row, in file order, with its errors
-	// (conflicts included). row.Record is only valid during the call.
-	OnReject func(row *usage.Row) error
-	// OnProgress is called every few thousand rows with the rows and bytes read.
-	OnProgress func(rows int, bytes int64)
-	// CrashPoint, when set, is called at named points ("before-commit",
-	// "after-commit", "after-chunk-N", "after-batch") so that a test can
-	// kill the process there.
-	CrashPoint func(name string)
-}
-
-// ImportResult counts what an import did. Rows = Posted + Duplicates + Rejected.
-type ImportResult struct {
-	BatchID    int64 // 0 for a dry run or an import that posted nothing
-	Rows       int
-	Posted     int
-	Duplicates int
-	Rejected   int
-	Late       int
-	Entries    int
-}
-
 // ErrBadRows is returned (wrapped in a *ledger.Error) when a default-mode
 // import found bad rows and posted nothing.
 var ErrBadRows = errors.New("bad rows")
@@ -101,16 +69,16 @@ func badRows(file string, rejected, rows int) error {
 //
 // The file is parsed on one goroutine while another stores the rows, so an
 // import uses both cores of a small machine (docs/import.md).
-func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) (ImportResult, error) {
+func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOptions) (ledger.ImportResult, error) {
 	if opts.Source == "" {
 		opts.Source = "default"
 	}
 	if len(opts.Source) > MaxSourceLen {
-		return ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
+		return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
 	}
 	for _, c := range []byte(opts.Source) {
 		if c < 0x20 || c == 0x7f {
-			return ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name %q has control characters", opts.Source)
+			return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name %q has control characters", opts.Source)
 		}
 	}
 	if opts.ChunkRows <= 0 {
@@ -121,7 +89,7 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) 
 		opts.AllowPartial = false // a dry run reports every bad row and writes nothing
 	}
 	if opts.AllowPartial && len(opts.SHA256) != 64 {
-		return ImportResult{}, ledger.Errorf(ledger.EINVALID, "a partial import needs the file's SHA-256 up front")
+		return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "a partial import needs the file's SHA-256 up front")
 	}
 	var hasher hash.Hash
 	if opts.SHA256 == "" {
@@ -130,7 +98,7 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts ImportOptions) 
 	}
 	rd, err := usage.NewReader(r, opts.FileName, opts.Mapping)
 	if err != nil {
-		return ImportResult{}, err
+		return ledger.ImportResult{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -186,10 +154,10 @@ type rowBatch struct {
 // importer is the state of one ImportUsage call.
 type importer struct {
 	db     *DB
-	opts   ImportOptions
+	opts   usage.ImportOptions
 	rd     *usage.Reader
 	hasher hash.Hash
-	res    ImportResult
+	res    ledger.ImportResult
 	eof    bool
 	chunk  int
 
@@ -399,7 +367,7 @@ func (im *importer) runAll(ctx context.Context) error {
 		if errors.Is(err, ErrBadRows) {
 			im.res.BatchID = 0
 		} else {
-			im.res = ImportResult{}
+			im.res = ledger.ImportResult{}
 		}
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // The import benchmark (docs/import.md): it generates a usage CSV at run
@@ -184,7 +185,7 @@ func rawInsertEvents(path string, rows int) (time.Duration, error) {
 // childResult is what TestImportBenchChild prints.
 type childResult struct {
 	Seconds float64
-	Result  ImportResult
+	Result  ledger.ImportResult
 }
 
 // TestImportBenchChild is the benchmark's child process; it does nothing
@@ -233,7 +234,7 @@ func TestImportBenchChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := d.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), ImportOptions{FileName: file})
+	res, err := d.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), usage.ImportOptions{FileName: file})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func BenchmarkEachEvent(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		n := 0
 		start := time.Now()
-		if err := db.EachEvent(context.Background(), EventFilter{}, func(*ledger.Event) error { n++; return nil }); err != nil {
+		if err := db.EachEvent(context.Background(), ledger.EventFilter{}, func(*ledger.Event) error { n++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
@@ -408,7 +409,7 @@ func BenchmarkImportPerEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := db.ImportUsage(context.Background(), bytes.NewReader(csv.Bytes()), ImportOptions{FileName: "book.csv"})
+		res, err := db.ImportUsage(context.Background(), bytes.NewReader(csv.Bytes()), usage.ImportOptions{FileName: "book.csv"})
 		if err != nil || res.Posted != rows || res.Entries != rows {
 			b.Fatalf("import = %+v, %v", res, err)
 		}

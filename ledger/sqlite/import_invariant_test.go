@@ -685,7 +685,7 @@ func (s *invState) importUsage(ctx context.Context) {
 	}
 	eventIDHeader := f.header[slices.Index(f.cols, "event_id")]
 
-	opts := ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op), Mapping: f.m}
+	opts := usage.ImportOptions{Source: source, FileName: fmt.Sprintf("op%d.csv", s.op), Mapping: f.m}
 	switch r := s.rng.Intn(10); {
 	case r < 4:
 		opts.AllowPartial, opts.SHA256, opts.ChunkRows = true, hex.EncodeToString(sum[:]), 1+s.rng.Intn(7)
@@ -700,7 +700,7 @@ func (s *invState) importUsage(ctx context.Context) {
 		dupRow
 		badRow
 	)
-	var want ImportResult
+	var want ledger.ImportResult
 	pending := map[string]invStored{}
 	var newKnown []ledger.Event
 	outcomes := make([]outcome, len(f.rows))
@@ -878,7 +878,7 @@ func (s *invState) importRates(ctx context.Context) {
 	b.WriteString("date,from,to,rate\n")
 	inFile := map[string]string{} // key -> the rate this file gave first
 	var keys []string
-	var want RateImportResult
+	var want ledger.RateImportResult
 	// Now and then a rate for every pair before every event, after which
 	// runs and evaluations have every rate they need.
 	base := s.rng.Intn(4) == 0
@@ -930,7 +930,7 @@ func (s *invState) importRates(ctx context.Context) {
 		fmt.Fprintf(&b, "%s,%s,%s,%s\n", d, p[0], p[1], rate)
 	}
 	before := dbDigest(s.t, s.db.r)
-	res, err := s.db.ImportRates(ctx, strings.NewReader(b.String()), RateImportOptions{FileName: "rates.csv"})
+	res, err := s.db.ImportRates(ctx, strings.NewReader(b.String()), usage.RateImportOptions{FileName: "rates.csv"})
 	got := res
 	got.BatchID = 0
 	if got != want {
@@ -1226,13 +1226,13 @@ func (s *invState) run(ctx context.Context) {
 // check runs the invariants that hold after every operation.
 func (s *invState) check(ctx context.Context) {
 	s.t.Helper()
-	if err := s.db.Verify(ctx); err != nil {
+	if _, err := s.db.VerifyReport(ctx); err != nil {
 		s.fatalf("Verify: %v", err)
 	}
 	// The stored events are exactly the model's.
 	seen := map[string]bool{}
 	var events []ledger.Event
-	err := s.db.EachEvent(ctx, EventFilter{}, func(e *ledger.Event) error {
+	err := s.db.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error {
 		events = append(events, *e) // its Quantity, UnitPrice and Meta are its own
 		k := s.key(e.Source, e.EventID)
 		if seen[k] {
@@ -1426,7 +1426,7 @@ func TestRunAfterRulePartiesChange(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
 	saveContract(t, db, partiesV1, false)
-	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", ImportOptions{})
+	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
 	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
@@ -1451,7 +1451,7 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 	eur := strings.Replace(partiesV1, "currency: USD", "currency: EUR", 1)
 	saveContract(t, db, eur, true) // nothing booked yet
 	saveContract(t, db, partiesV1, true)
-	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", ImportOptions{})
+	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
 	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
@@ -1478,11 +1478,11 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 func TestImportGroupSumOverJournalLimit(t *testing.T) {
 	db := openUsageDB(t)
 	res, err := db.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\n"+
-		"x1,2026-01-10,a,direct,99999999999999.99,USD\nx2,2026-01-10,a,direct,0.01,USD\n"), ImportOptions{FileName: "big.csv"})
+		"x1,2026-01-10,a,direct,99999999999999.99,USD\nx2,2026-01-10,a,direct,0.01,USD\n"), usage.ImportOptions{FileName: "big.csv"})
 	if err != nil || res.Posted != 2 || res.Entries != 2 {
 		t.Fatalf("import: %+v, %v; want 2 posted in 2 entries", res, err)
 	}
-	if err := db.Verify(context.Background()); err != nil {
+	if _, err := db.VerifyReport(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e, err := db.Entry(context.Background(), 2)
@@ -1504,7 +1504,7 @@ func importWithLayout(t *testing.T, layout, v string) time.Time {
 	}
 	var reasons []string
 	res, err := db.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\ne1,"+v+",a,direct,1.00,USD\n"),
-		ImportOptions{FileName: "m.csv", Mapping: m, OnReject: func(r *usage.Row) error {
+		usage.ImportOptions{FileName: "m.csv", Mapping: m, OnReject: func(r *usage.Row) error {
 			for _, e := range r.Errors {
 				reasons = append(reasons, e.Error())
 			}
@@ -1513,11 +1513,11 @@ func importWithLayout(t *testing.T, layout, v string) time.Time {
 	if err != nil || res.Posted != 1 {
 		t.Fatalf("import: %+v, %v %q; want 1 posted", res, err, reasons)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	var at time.Time
-	if err := db.EachEvent(ctx, EventFilter{}, func(e *ledger.Event) error { at = e.OccurredAt; return nil }); err != nil {
+	if err := db.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error { at = e.OccurredAt; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return at

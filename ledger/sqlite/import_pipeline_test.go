@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
@@ -41,13 +42,13 @@ func TestImportStopsCleanly(t *testing.T) {
 		return ""
 	})
 	stop := errors.New("rejects file is full")
-	_, err := db.ImportUsage(context.Background(), strings.NewReader(file), sqlite.ImportOptions{FileName: "f.csv", AllowPartial: false,
+	_, err := db.ImportUsage(context.Background(), strings.NewReader(file), usage.ImportOptions{FileName: "f.csv", AllowPartial: false,
 		OnReject: func(*usage.Row) error { return stop }})
 	if !errors.Is(err, stop) {
 		t.Fatalf("import: %v, want %v", err, stop)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = db.ImportUsage(ctx, strings.NewReader(manyRows(20000, func(int) string { return "" })), sqlite.ImportOptions{FileName: "g.csv",
+	_, err = db.ImportUsage(ctx, strings.NewReader(manyRows(20000, func(int) string { return "" })), usage.ImportOptions{FileName: "g.csv",
 		OnProgress: func(n int, _ int64) {
 			if n >= 4096 {
 				cancel()
@@ -56,10 +57,10 @@ func TestImportStopsCleanly(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled import: %v", err)
 	}
-	if evs, err := db.Events(context.Background(), sqlite.EventFilter{}); err != nil || len(evs) != 0 {
+	if evs, err := db.Events(context.Background(), ledger.EventFilter{}); err != nil || len(evs) != 0 {
 		t.Fatalf("%d events stored after stopped imports (%v)", len(evs), err)
 	}
-	if list, err := db.Imports(context.Background(), 0, 0); err != nil || len(list) != 0 {
+	if list, err := db.ImportBatches(context.Background(), 0, 0); err != nil || len(list) != 0 {
 		t.Fatalf("batches after stopped imports: %+v %v", list, err)
 	}
 }
@@ -70,11 +71,11 @@ func TestImportReadErrorAfterManyRows(t *testing.T) {
 	db := openDB(t, storetest.NewClock(storetest.T0))
 	broken := errors.New("disk went away")
 	r := io.MultiReader(strings.NewReader(manyRows(6000, func(int) string { return "" })), iotest.ErrReader(broken))
-	_, err := db.ImportUsage(context.Background(), r, sqlite.ImportOptions{FileName: "f.csv"})
+	_, err := db.ImportUsage(context.Background(), r, usage.ImportOptions{FileName: "f.csv"})
 	if !errors.Is(err, broken) {
 		t.Fatalf("import: %v", err)
 	}
-	if evs, _ := db.Events(context.Background(), sqlite.EventFilter{}); len(evs) != 0 {
+	if evs, _ := db.Events(context.Background(), ledger.EventFilter{}); len(evs) != 0 {
 		t.Fatalf("%d events stored", len(evs))
 	}
 }
@@ -95,24 +96,24 @@ func TestImportRepeatsAndOverlaps(t *testing.T) {
 		}
 		return ""
 	})
-	res, rejects, err := importString(t, db, "a.csv", file, sqlite.ImportOptions{})
+	res, rejects, err := importString(t, db, "a.csv", file, usage.ImportOptions{})
 	if err != nil || res.Posted != 98 || res.Duplicates != 2 || len(rejects) != 0 {
 		t.Fatalf("first: %+v %v %v", res, rejects, err)
 	}
 	conflict := strings.Replace(file, "r10,2026-01-11,openai,direct,gpt,10.25,USD,\n", "r10,2026-01-11,openai,direct,gpt,10.26,USD,\n", 1)
 	conflict = strings.Replace(conflict, "r0,", "new0,", 1)
-	res, rejects, err = importString(t, db, "b.csv", conflict, sqlite.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)})
+	res, rejects, err = importString(t, db, "b.csv", conflict, usage.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)})
 	want := []string{`b.csv:12: column event_id: value "r10": conflicts with the version imported in batch 1 (line 12): amount "10.25" -> "10.26"`}
 	if err != nil || res.Posted != 1 || res.Duplicates != 98 || res.Rejected != 1 || strings.Join(rejects, "|") != strings.Join(want, "|") {
 		t.Fatalf("overlap: %+v\n%q\n%v", res, rejects, err)
 	}
-	res, rejects, err = importString(t, db, "c.csv", usageHead+"x1,2026-02-01,openai,direct,gpt,1,USD,\nx1,2026-02-01,openai,direct,gpt,2,USD,\n", sqlite.ImportOptions{})
+	res, rejects, err = importString(t, db, "c.csv", usageHead+"x1,2026-02-01,openai,direct,gpt,1,USD,\nx1,2026-02-01,openai,direct,gpt,2,USD,\n", usage.ImportOptions{})
 	want = []string{`c.csv:3: column event_id: value "x1": conflicts with the version in line 2 of this file: amount "1" -> "2"`}
 	if !errors.Is(err, sqlite.ErrBadRows) || strings.Join(rejects, "|") != strings.Join(want, "|") {
 		t.Fatalf("in-file conflict: %+v\n%q\n%v", res, rejects, err)
 	}
 	mustVerify(t, db)
-	evs, err := db.Events(ctx, sqlite.EventFilter{Source: "default", EventID: "new0"})
+	evs, err := db.Events(ctx, ledger.EventFilter{Source: "default", EventID: "new0"})
 	if err != nil || len(evs) != 1 || evs[0].BatchID != 2 {
 		t.Fatalf("new0: %+v %v", evs, err)
 	}

@@ -13,30 +13,13 @@ import (
 	"github.com/revshare/revshare/ledger/usage"
 )
 
-// RateImportOptions control an exchange-rate import.
-type RateImportOptions struct {
-	FileName string
-	DryRun   bool
-	// OnReject is called for every bad row (conflicts included).
-	OnReject func(row *usage.RateRow) error
-}
-
-// RateImportResult counts what a rate import did.
-type RateImportResult struct {
-	BatchID    int64 `json:"batch"`
-	Rows       int   `json:"rows"`
-	Added      int   `json:"added"`
-	Duplicates int   `json:"duplicates"`
-	Rejected   int   `json:"rejected"`
-}
-
 // ImportRates imports an exchange-rate CSV (date,from,to,rate) as one batch,
 // all or nothing. A rate already stored for the same (date, from, to) with
 // the same value is a duplicate; with another value it is a bad row. With
 // any bad row nothing is written and the error is EINVALID wrapping
 // ErrBadRows. A file-level problem comes back as usage.RowErrors.
-func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts RateImportOptions) (RateImportResult, error) {
-	var res RateImportResult
+func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error) {
+	var res ledger.RateImportResult
 	h := sha256.New()
 	rr, err := usage.NewRateReader(io.TeeReader(r, h), opts.FileName)
 	if err != nil {
@@ -105,7 +88,7 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts RateImportOptio
 	return res, err
 }
 
-func storeRate(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, row *usage.RateRow, file string, res *RateImportResult) error {
+func storeRate(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, row *usage.RateRow, file string, res *ledger.RateImportResult) error {
 	r := row.Rate
 	text := ledger.FormatAmount(r.Rate)
 	x, err := ins.ExecContext(ctx, r.Date.String(), r.From, r.To, text, res.BatchID)

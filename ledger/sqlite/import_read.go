@@ -5,41 +5,21 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
-
-// ImportBatch is one imported file as recorded.
-type ImportBatch struct {
-	ID         int64     `json:"id"`
-	Kind       string    `json:"kind"` // usage | rates
-	Source     string    `json:"source"`
-	FileName   string    `json:"file"` // "file" as in the REST API
-	SHA256     string    `json:"sha256"`
-	Mode       string    `json:"mode"`   // all | partial
-	Status     string    `json:"status"` // running (or interrupted) | complete
-	Rows       int64     `json:"rows"`
-	Posted     int64     `json:"posted"`
-	Duplicates int64     `json:"duplicates"`
-	Rejected   int64     `json:"rejected"`
-	Late       int64     `json:"late"`
-	Entries    int64     `json:"entries"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
-}
 
 // MaxPageSize bounds Imports and Events pages.
 const MaxPageSize = 10000
 
 const batchColumns = `id, kind, source, file_name, file_sha256, mode, status, rows, posted, duplicates, rejected, late, entries, started_at, finished_at`
 
-func scanBatch(s interface{ Scan(...any) error }) (ImportBatch, error) {
-	var b ImportBatch
+func scanBatch(s interface{ Scan(...any) error }) (ledger.ImportBatch, error) {
+	var b ledger.ImportBatch
 	var started string
 	var finished sql.NullString
-	if err := s.Scan(&b.ID, &b.Kind, &b.Source, &b.FileName, &b.SHA256, &b.Mode, &b.Status, &b.Rows, &b.Posted,
+	if err := s.Scan(&b.ID, &b.Kind, &b.Source, &b.File, &b.SHA256, &b.Mode, &b.Status, &b.Rows, &b.Posted,
 		&b.Duplicates, &b.Rejected, &b.Late, &b.Entries, &started, &finished); err != nil {
 		return b, err
 	}
@@ -55,9 +35,9 @@ func scanBatch(s interface{ Scan(...any) error }) (ImportBatch, error) {
 	return b, nil
 }
 
-// Imports lists import batches with ID > afterID in ID order, at most limit
+// ImportBatches lists import batches with ID > afterID in ID order, at most limit
 // (0 or more than MaxPageSize: MaxPageSize).
-func (db *DB) Imports(ctx context.Context, afterID int64, limit int) ([]ImportBatch, error) {
+func (db *DB) ImportBatches(ctx context.Context, afterID int64, limit int) ([]ledger.ImportBatch, error) {
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
@@ -66,7 +46,7 @@ func (db *DB) Imports(ctx context.Context, afterID int64, limit int) ([]ImportBa
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ImportBatch
+	var out []ledger.ImportBatch
 	for rows.Next() {
 		b, err := scanBatch(rows)
 		if err != nil {
@@ -77,8 +57,8 @@ func (db *DB) Imports(ctx context.Context, afterID int64, limit int) ([]ImportBa
 	return out, rows.Err()
 }
 
-// Import returns one batch; ENOTFOUND if there is none.
-func (db *DB) Import(ctx context.Context, id int64) (ImportBatch, error) {
+// ImportBatch returns one batch; ENOTFOUND if there is none.
+func (db *DB) ImportBatch(ctx context.Context, id int64) (ledger.ImportBatch, error) {
 	b, err := scanBatch(db.r.QueryRowContext(ctx, `SELECT `+batchColumns+` FROM import_batches WHERE id = ?`, id))
 	if err == sql.ErrNoRows {
 		return b, ledger.Errorf(ledger.ENOTFOUND, "import %d not found", id)
@@ -86,25 +66,20 @@ func (db *DB) Import(ctx context.Context, id int64) (ImportBatch, error) {
 	return b, err
 }
 
-// EventFilter selects events. Zero fields do not filter.
-type EventFilter struct {
-	EntryID  int64
-	BatchID  int64
-	Source   string
-	EventID  string // with Source: one event
-	Seller   string
-	Channel  string
-	Customer string
-	Product  string
-	Region   string
-	Currency string
-	From, To ledger.Date // the event's true accounting date (UTC), inclusive
-	AfterID  int64       // cursor: events with ID > AfterID
-	Limit    int         // Events: 0 or more than MaxPageSize means MaxPageSize; EachEvent: 0 = all
+// Event returns one event; ENOTFOUND if there is none.
+func (db *DB) Event(ctx context.Context, id int64) (ledger.Event, error) {
+	evs, err := loadEvents(ctx, db.r, ledger.EventFilter{AfterID: id - 1, Limit: 1})
+	if err != nil {
+		return ledger.Event{}, err
+	}
+	if len(evs) == 0 || evs[0].ID != id {
+		return ledger.Event{}, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
+	}
+	return evs[0], nil
 }
 
 // Events returns one page of events matching f, in ID order.
-func (db *DB) Events(ctx context.Context, f EventFilter) ([]ledger.Event, error) {
+func (db *DB) Events(ctx context.Context, f ledger.EventFilter) ([]ledger.Event, error) {
 	if f.Limit <= 0 || f.Limit > MaxPageSize {
 		f.Limit = MaxPageSize
 	}
@@ -114,7 +89,7 @@ func (db *DB) Events(ctx context.Context, f EventFilter) ([]ledger.Event, error)
 // EachEvent calls fn for every event matching f, in ID order, streaming in
 // one read snapshot. The *ledger.Event is reused: copy the struct (a copy
 // stays valid) if fn keeps it.
-func (db *DB) EachEvent(ctx context.Context, f EventFilter, fn func(*ledger.Event) error) error {
+func (db *DB) EachEvent(ctx context.Context, f ledger.EventFilter, fn func(*ledger.Event) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
@@ -123,7 +98,7 @@ func (db *DB) EachEvent(ctx context.Context, f EventFilter, fn func(*ledger.Even
 	return eachEvent(ctx, tx, f, fn)
 }
 
-func loadEvents(ctx context.Context, q querier, f EventFilter) ([]ledger.Event, error) {
+func loadEvents(ctx context.Context, q querier, f ledger.EventFilter) ([]ledger.Event, error) {
 	var out []ledger.Event
 	err := eachEvent(ctx, q, f, func(e *ledger.Event) error {
 		out = append(out, *e)
@@ -134,7 +109,7 @@ func loadEvents(ctx context.Context, q querier, f EventFilter) ([]ledger.Event, 
 
 // eachEvent streams the events matching f in ID order. SQL narrows by key,
 // ID range and source; the other filters look at each row's data.
-func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Event) error) error {
+func eachEvent(ctx context.Context, q querier, f ledger.EventFilter, fn func(*ledger.Event) error) error {
 	var conds []string
 	var args []any
 	add := func(cond string, v ...any) { conds = append(conds, cond); args = append(args, v...) }
@@ -274,7 +249,7 @@ func eachEvent(ctx context.Context, q querier, f EventFilter, fn func(*ledger.Ev
 // eachEventByID reads the events ids (ascending) in ID order, 256 at a
 // time (16 for a page of at most 16), and passes each of source srcID (0:
 // any) to handle until it is done.
-func eachEventByID(ctx context.Context, q querier, ids []int64, f EventFilter, srcID int64,
+func eachEventByID(ctx context.Context, q querier, ids []int64, f ledger.EventFilter, srcID int64,
 	handle func(id, sourceNo int64, eventID, data string) (bool, error)) error {
 	for len(ids) > 0 {
 		k := 256

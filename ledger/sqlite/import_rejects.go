@@ -9,21 +9,6 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// RejectError is one reason a row was rejected.
-type RejectError struct {
-	Column string `json:"column"` // "" when the reason concerns the whole row
-	Value  string `json:"value"`
-	Reason string `json:"reason"`
-}
-
-// ImportReject is a rejected row of a partial import, as stored (migration
-// 0009): its line in the file, why it was rejected, and its fields as read.
-type ImportReject struct {
-	Line   int           `json:"line"`
-	Errors []RejectError `json:"errors"`
-	Record []string      `json:"record"`
-}
-
 // storeReject stores a bad row of a partial import in the current chunk's
 // transaction, so that the rejects commit (or vanish) with the chunk's
 // events. The first reject of a transaction also stores the file's header
@@ -44,9 +29,9 @@ func (im *importer) storeReject(p *parsedRow) error {
 			return err
 		}
 	}
-	errs := make([]RejectError, len(p.errs))
+	errs := make([]ledger.RejectError, len(p.errs))
 	for i, e := range p.errs {
-		errs[i] = RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
+		errs[i] = ledger.RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
 	}
 	errsJSON, err := json.Marshal(errs)
 	if err != nil {
@@ -73,7 +58,7 @@ func nonNil(s []string) []string {
 // in line order, at most limit (0 or more than MaxPageSize: MaxPageSize).
 // Only partial imports store rejects (from migration 0009 on): a batch
 // without them gives none. An unknown batch is ENOTFOUND.
-func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, limit int) ([]ImportReject, error) {
+func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, limit int) ([]ledger.ImportReject, error) {
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
@@ -83,9 +68,9 @@ func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, l
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ImportReject
+	var out []ledger.ImportReject
 	for rows.Next() {
-		var rj ImportReject
+		var rj ledger.ImportReject
 		var errs, record string
 		if err := rows.Scan(&rj.Line, &errs, &record); err != nil {
 			return nil, err

@@ -26,15 +26,15 @@ const rejectsFile = usageHead +
 	"r5,2026-01-07,openai,aws,gpt,5.00,USD,\n"
 
 // wantRejects are rejectsFile's rejects once c1 is stored by batch 1.
-var wantRejects = []sqlite.ImportReject{
-	{Line: 3, Errors: []sqlite.RejectError{
+var wantRejects = []ledger.ImportReject{
+	{Line: 3, Errors: []ledger.RejectError{
 		{Column: "occurred_at", Value: "2026-02-30", Reason: "no such date"},
 		{Column: "amount", Value: "ten", Reason: "not a decimal number"}},
 		Record: []string{"r2", "2026-02-30", "openai", "azure", "gpt", "ten", "USD", ""}},
-	{Line: 5, Errors: []sqlite.RejectError{
+	{Line: 5, Errors: []ledger.RejectError{
 		{Column: "event_id", Value: "c1", Reason: `conflicts with the version imported in batch 1 (line 2): amount "1.00" -> "2.00"`}},
 		Record: []string{"c1", "2026-01-05", "openai", "azure", "gpt", "2.00", "USD", "x"}},
-	{Line: 6, Errors: []sqlite.RejectError{
+	{Line: 6, Errors: []ledger.RejectError{
 		{Reason: "wrong number of fields: want 8 as in the header"}},
 		Record: []string{"r4", "2026-01-06", "openai", "aws", "gpt", "4.00", "USD"}},
 }
@@ -75,7 +75,7 @@ func rawDB(t *testing.T, db *sqlite.DB) *sql.DB {
 // seedC1 stores c1 as batch 1, in the default mode.
 func seedC1(t *testing.T, db *sqlite.DB) {
 	t.Helper()
-	if _, _, err := importString(t, db, "c1.csv", usageHead+"c1,2026-01-05,openai,azure,gpt,1.00,USD,x\n", sqlite.ImportOptions{}); err != nil {
+	if _, _, err := importString(t, db, "c1.csv", usageHead+"c1,2026-01-05,openai,azure,gpt,1.00,USD,x\n", usage.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -86,10 +86,10 @@ func TestImportRejectsStored(t *testing.T) {
 	seedC1(t, db)
 
 	// Neither a default-mode import with bad rows nor a dry run stores rejects.
-	if _, _, err := importString(t, db, "r.csv", rejectsFile, sqlite.ImportOptions{}); !errors.Is(err, sqlite.ErrBadRows) {
+	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{}); !errors.Is(err, sqlite.ErrBadRows) {
 		t.Fatalf("default mode: %v", err)
 	}
-	res, rejects, err := importString(t, db, "r.csv", rejectsFile, sqlite.ImportOptions{AllowPartial: true, DryRun: true, ChunkRows: 3})
+	res, rejects, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, DryRun: true, ChunkRows: 3})
 	if !errors.Is(err, sqlite.ErrBadRows) || len(rejects) != 4 || res.BatchID != 0 {
 		t.Fatalf("dry run: %+v %q %v", res, rejects, err)
 	}
@@ -98,11 +98,11 @@ func TestImportRejectsStored(t *testing.T) {
 	}
 
 	sha := strings.Repeat("cd", 32)
-	res, _, err = importString(t, db, "r.csv", rejectsFile, sqlite.ImportOptions{AllowPartial: true, ChunkRows: 3, SHA256: sha})
+	res, _, err = importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, ChunkRows: 3, SHA256: sha})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sqlite.ImportResult{BatchID: 2, Rows: 6, Posted: 3, Rejected: 3, Entries: 3}); res != want {
+	if want := (ledger.ImportResult{BatchID: 2, Rows: 6, Posted: 3, Rejected: 3, Entries: 3}); res != want {
 		t.Fatalf("partial %+v, want %+v", res, want)
 	}
 	got, err := db.ImportRejects(ctx, 2, 0, 0)
@@ -124,7 +124,7 @@ func TestImportRejectsStored(t *testing.T) {
 	// Pages: after a line, at most limit.
 	for _, tc := range []struct {
 		after, limit int
-		want         []sqlite.ImportReject
+		want         []ledger.ImportReject
 	}{
 		{0, 1, wantRejects[:1]},
 		{3, 1, wantRejects[1:2]},
@@ -162,7 +162,7 @@ func TestImportRejectsRerun(t *testing.T) {
 	db := openDB(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
 	stop := errors.New("stop")
-	opts := sqlite.ImportOptions{FileName: "r.csv", AllowPartial: true, ChunkRows: 3, SHA256: strings.Repeat("cd", 32),
+	opts := usage.ImportOptions{FileName: "r.csv", AllowPartial: true, ChunkRows: 3, SHA256: strings.Repeat("cd", 32),
 		OnReject: func(row *usage.Row) error {
 			if row.Line == 5 {
 				return stop
@@ -172,7 +172,7 @@ func TestImportRejectsRerun(t *testing.T) {
 	if _, err := db.ImportUsage(ctx, strings.NewReader(rejectsFile), opts); !errors.Is(err, stop) {
 		t.Fatalf("interrupted import: %v", err)
 	}
-	b, err := db.Import(ctx, 2)
+	b, err := db.ImportBatch(ctx, 2)
 	if err != nil || b.Status != "running" || b.Rows != 3 || b.Rejected != 1 {
 		t.Fatalf("interrupted batch: %+v %v", b, err)
 	}
@@ -184,7 +184,7 @@ func TestImportRejectsRerun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sqlite.ImportResult{BatchID: 3, Rows: 6, Posted: 1, Duplicates: 2, Rejected: 3, Entries: 1}); res != want {
+	if want := (ledger.ImportResult{BatchID: 3, Rows: 6, Posted: 1, Duplicates: 2, Rejected: 3, Entries: 1}); res != want {
 		t.Errorf("re-run %+v, want %+v", res, want)
 	}
 	if got, err := db.ImportRejects(ctx, 3, 0, 0); err != nil || jsonOf(t, got) != jsonOf(t, wantRejects) {
@@ -199,7 +199,7 @@ func TestImportRejectsRerun(t *testing.T) {
 func TestImportRejectsImmutable(t *testing.T) {
 	db := openDB(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
-	if _, _, err := importString(t, db, "r.csv", rejectsFile, sqlite.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)}); err != nil {
+	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)}); err != nil {
 		t.Fatal(err)
 	}
 	raw := rawDB(t, db)

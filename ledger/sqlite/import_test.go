@@ -22,7 +22,7 @@ var usageFile = usageHead +
 	"e4,2026-01-05,Microsoft,azure,gpt,100,EUR,\n" +
 	"e1,2026-01-05,openai,azure,gpt,10.5,USD,a\n" // identical repeat: a duplicate
 
-func importString(t *testing.T, db *sqlite.DB, name, data string, opts sqlite.ImportOptions) (sqlite.ImportResult, []string, error) {
+func importString(t *testing.T, db *sqlite.DB, name, data string, opts usage.ImportOptions) (ledger.ImportResult, []string, error) {
 	t.Helper()
 	var rejects []string
 	opts.FileName = name
@@ -51,7 +51,7 @@ func balances(t *testing.T, db *sqlite.DB) string {
 
 func mustVerify(t *testing.T, db *sqlite.DB) {
 	t.Helper()
-	if err := db.Verify(context.Background()); err != nil {
+	if _, err := db.VerifyReport(context.Background()); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 }
@@ -59,11 +59,11 @@ func mustVerify(t *testing.T, db *sqlite.DB) {
 func TestImportUsage(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	res, rejects, err := importString(t, db, "u.csv", usageFile, sqlite.ImportOptions{})
+	res, rejects, err := importString(t, db, "u.csv", usageFile, usage.ImportOptions{})
 	if err != nil || len(rejects) > 0 {
 		t.Fatalf("import: %v %q", err, rejects)
 	}
-	want := sqlite.ImportResult{BatchID: 1, Rows: 5, Posted: 4, Duplicates: 1, Entries: 3}
+	want := ledger.ImportResult{BatchID: 1, Rows: 5, Posted: 4, Duplicates: 1, Entries: 3}
 	if res != want {
 		t.Fatalf("result %+v, want %+v", res, want)
 	}
@@ -81,7 +81,7 @@ func TestImportUsage(t *testing.T) {
 	mustVerify(t, db)
 
 	// Entry -> events and event -> entry.
-	evs, err := db.Events(ctx, sqlite.EventFilter{EntryID: 1})
+	evs, err := db.Events(ctx, ledger.EventFilter{EntryID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,35 +98,35 @@ func TestImportUsage(t *testing.T) {
 	}
 
 	// The same events under another file name: all duplicates.
-	res, _, err = importString(t, db, "again.csv", usageFile, sqlite.ImportOptions{})
+	res, _, err = importString(t, db, "again.csv", usageFile, usage.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sqlite.ImportResult{BatchID: 2, Rows: 5, Duplicates: 5}); res != want {
+	if want := (ledger.ImportResult{BatchID: 2, Rows: 5, Duplicates: 5}); res != want {
 		t.Errorf("re-import %+v, want %+v", res, want)
 	}
 	// Another source: new events.
-	res, _, err = importString(t, db, "u.csv", usageFile, sqlite.ImportOptions{Source: "billing"})
+	res, _, err = importString(t, db, "u.csv", usageFile, usage.ImportOptions{Source: "billing"})
 	if err != nil || res.Posted != 4 {
 		t.Errorf("other source: %+v %v", res, err)
 	}
 	mustVerify(t, db)
-	bs, err := db.Imports(ctx, 0, 10)
+	bs, err := db.ImportBatches(ctx, 0, 10)
 	if err != nil || len(bs) != 3 || bs[1].Duplicates != 5 || bs[1].Status != "complete" || bs[0].SHA256 == "pending" || len(bs[0].SHA256) != 64 {
 		t.Errorf("imports: %+v %v", bs, err)
 	}
-	if _, err := db.Import(ctx, 99); ledger.ErrorCode(err) != ledger.ENOTFOUND {
+	if _, err := db.ImportBatch(ctx, 99); ledger.ErrorCode(err) != ledger.ENOTFOUND {
 		t.Errorf("Import(99) = %v", err)
 	}
 	n := 0
-	if err := db.EachEvent(ctx, sqlite.EventFilter{Source: "billing"}, func(*ledger.Event) error { n++; return nil }); err != nil || n != 4 {
+	if err := db.EachEvent(ctx, ledger.EventFilter{Source: "billing"}, func(*ledger.Event) error { n++; return nil }); err != nil || n != 4 {
 		t.Errorf("EachEvent: %d %v", n, err)
 	}
 }
 
 func TestImportConflictPostsNothing(t *testing.T) {
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	if _, _, err := importString(t, db, "u.csv", usageFile, sqlite.ImportOptions{}); err != nil {
+	if _, _, err := importString(t, db, "u.csv", usageFile, usage.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	before := balances(t, db)
@@ -134,7 +134,7 @@ func TestImportConflictPostsNothing(t *testing.T) {
 		"e9,2026-01-07,openai,azure,gpt,1,USD,\n" +
 		"e1,2026-01-05,openai,gcp,gpt,11,USD,b\n" +
 		"e9,2026-01-07,openai,azure,gpt,2,USD,\n"
-	res, rejects, err := importString(t, db, "bad.csv", bad, sqlite.ImportOptions{})
+	res, rejects, err := importString(t, db, "bad.csv", bad, usage.ImportOptions{})
 	want := []string{
 		`bad.csv:3: column event_id: value "e1": conflicts with the version imported in batch 1 (line 2): channel "azure" -> "gcp"; amount "10.50" -> "11"; note "a" -> "b"`,
 		`bad.csv:4: column event_id: value "e9": conflicts with the version in line 2 of this file: amount "1" -> "2"`,
@@ -151,7 +151,7 @@ func TestImportConflictPostsNothing(t *testing.T) {
 	if got := balances(t, db); got != before {
 		t.Errorf("balances changed:\n%s", got)
 	}
-	bs, _ := db.Imports(context.Background(), 0, 0)
+	bs, _ := db.ImportBatches(context.Background(), 0, 0)
 	if len(bs) != 1 {
 		t.Errorf("a failed import left a batch: %+v", bs)
 	}
@@ -161,18 +161,18 @@ func TestImportConflictPostsNothing(t *testing.T) {
 func TestImportLate(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	if _, _, err := importString(t, db, "feb.csv", usageHead+"f1,2026-02-03,openai,azure,,1,USD,\n", sqlite.ImportOptions{}); err != nil {
+	if _, _, err := importString(t, db, "feb.csv", usageHead+"f1,2026-02-03,openai,azure,,1,USD,\n", usage.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.ClosePeriods(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
 	data := usageHead + "l1,2026-01-05,openai,azure,,5,USD,\nl2,2026-02-01,openai,azure,,6,USD,\nl3,2026-01-31T23:59:59-01:00,openai,azure,,7,USD,\n"
-	res, _, err := importString(t, db, "late.csv", data, sqlite.ImportOptions{})
+	res, _, err := importString(t, db, "late.csv", data, usage.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sqlite.ImportResult{BatchID: 2, Rows: 3, Posted: 3, Late: 1, Entries: 2}); res != want {
+	if want := (ledger.ImportResult{BatchID: 2, Rows: 3, Posted: 3, Late: 1, Entries: 2}); res != want {
 		t.Fatalf("res %+v, want %+v", res, want)
 	}
 	e1, _ := db.Entry(ctx, 2)
@@ -180,7 +180,7 @@ func TestImportLate(t *testing.T) {
 	if e1.Date.String() != "2026-02-01" || e1.Meta["late"] != "true" || e2.Date.String() != "2026-02-01" || e2.Meta["late"] != "false" || e2.Meta["events"] != "2" {
 		t.Errorf("entries: %+v / %+v", e1, e2)
 	}
-	evs, _ := db.Events(ctx, sqlite.EventFilter{EventID: "l1", Source: "default"})
+	evs, _ := db.Events(ctx, ledger.EventFilter{EventID: "l1", Source: "default"})
 	if len(evs) != 1 || !evs[0].Late || evs[0].AccountingDate().String() != "2026-01-05" {
 		t.Errorf("late event: %+v", evs)
 	}
@@ -201,32 +201,32 @@ func TestImportPartialAndDryRun(t *testing.T) {
 	}
 	data := b.String()
 
-	res, rejects, err := importString(t, db, "p.csv", data, sqlite.ImportOptions{DryRun: true})
+	res, rejects, err := importString(t, db, "p.csv", data, usage.ImportOptions{DryRun: true})
 	if !errors.Is(err, sqlite.ErrBadRows) || len(rejects) != 2 || res.BatchID != 0 {
 		t.Fatalf("dry run: %+v %q %v", res, rejects, err)
 	}
-	if bs, _ := db.Imports(ctx, 0, 0); len(bs) != 0 {
+	if bs, _ := db.ImportBatches(ctx, 0, 0); len(bs) != 0 {
 		t.Fatalf("dry run left a batch")
 	}
 	sha := strings.Repeat("ab", 32)
-	res, rejects, err = importString(t, db, "p.csv", data, sqlite.ImportOptions{AllowPartial: true, ChunkRows: 7, SHA256: sha})
+	res, rejects, err = importString(t, db, "p.csv", data, usage.ImportOptions{AllowPartial: true, ChunkRows: 7, SHA256: sha})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sqlite.ImportResult{BatchID: 1, Rows: 25, Posted: 23, Rejected: 2, Entries: 23}); res != want {
+	if want := (ledger.ImportResult{BatchID: 1, Rows: 25, Posted: 23, Rejected: 2, Entries: 23}); res != want {
 		t.Errorf("partial %+v, want %+v", res, want)
 	}
 	want := []string{`p.csv:11: column amount: value "oops": not a decimal number`, `p.csv:21: column amount: value "oops": not a decimal number`}
 	if strings.Join(rejects, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rejects %q", rejects)
 	}
-	bt, err := db.Import(ctx, 1)
+	bt, err := db.ImportBatch(ctx, 1)
 	if err != nil || bt.Status != "complete" || bt.Mode != "partial" || bt.SHA256 != sha || bt.Posted != 23 || bt.Rejected != 2 {
 		t.Errorf("batch %+v %v", bt, err)
 	}
 	mustVerify(t, db)
 	// Dry run of a good file reports the would-be counts and writes nothing.
-	res, _, err = importString(t, db, "p.csv", data, sqlite.ImportOptions{DryRun: true})
+	res, _, err = importString(t, db, "p.csv", data, usage.ImportOptions{DryRun: true})
 	if !errors.Is(err, sqlite.ErrBadRows) || res.Duplicates != 23 {
 		t.Errorf("dry run again: %+v %v", res, err)
 	}
@@ -234,12 +234,12 @@ func TestImportPartialAndDryRun(t *testing.T) {
 
 func TestImportFileErrors(t *testing.T) {
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	_, _, err := importString(t, db, "h.csv", usageHead, sqlite.ImportOptions{})
+	_, _, err := importString(t, db, "h.csv", usageHead, usage.ImportOptions{})
 	var es usage.RowErrors
 	if !errors.As(err, &es) || err.Error() != "h.csv:1: no data rows: the file has a header only" {
 		t.Errorf("err = %v", err)
 	}
-	if bs, _ := db.Imports(context.Background(), 0, 0); len(bs) != 0 {
+	if bs, _ := db.ImportBatches(context.Background(), 0, 0); len(bs) != 0 {
 		t.Errorf("batch left: %+v", bs)
 	}
 }
@@ -247,9 +247,9 @@ func TestImportFileErrors(t *testing.T) {
 func TestImportRates(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, storetest.NewClock(storetest.T0))
-	imp := func(data string) (sqlite.RateImportResult, []string, error) {
+	imp := func(data string) (ledger.RateImportResult, []string, error) {
 		var rejects []string
-		res, err := db.ImportRates(ctx, strings.NewReader(data), sqlite.RateImportOptions{FileName: "r.csv", OnReject: func(row *usage.RateRow) error {
+		res, err := db.ImportRates(ctx, strings.NewReader(data), usage.RateImportOptions{FileName: "r.csv", OnReject: func(row *usage.RateRow) error {
 			for _, e := range row.Errors {
 				rejects = append(rejects, e.Error())
 			}
@@ -258,7 +258,7 @@ func TestImportRates(t *testing.T) {
 		return res, rejects, err
 	}
 	res, rej, err := imp("date,from,to,rate\n2026-01-01,EUR,USD,1.0850\n2026-02-01,EUR,USD,1.09\n")
-	if err != nil || len(rej) > 0 || res != (sqlite.RateImportResult{BatchID: 1, Rows: 2, Added: 2}) {
+	if err != nil || len(rej) > 0 || res != (ledger.RateImportResult{BatchID: 1, Rows: 2, Added: 2}) {
 		t.Fatalf("%+v %q %v", res, rej, err)
 	}
 	res, rej, err = imp("date,from,to,rate\n2026-01-01,EUR,USD,1.08500\n2026-02-01,EUR,USD,1.1\n2026-03-01,GBP,USD,1.3\n2026-03-01,GBP,USD,1.4\n")
@@ -292,7 +292,7 @@ func TestImportManyGroups(t *testing.T) {
 		fmt.Fprintf(&b, "g%d,2026-01-05,seller%d,direct,,%d.00,USD,\n", i, i, i+1)
 	}
 	b.WriteString("again,2026-01-05,seller0,direct,,5.00,USD,\n") // back to the first group, after the flush
-	res, _, err := importString(t, db, "g.csv", b.String(), sqlite.ImportOptions{})
+	res, _, err := importString(t, db, "g.csv", b.String(), usage.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestImportManyGroups(t *testing.T) {
 		t.Fatalf("res %+v", res)
 	}
 	mustVerify(t, db)
-	evs, err := db.Events(ctx, sqlite.EventFilter{Source: "default", EventID: "again"})
+	evs, err := db.Events(ctx, ledger.EventFilter{Source: "default", EventID: "again"})
 	if err != nil || len(evs) != 1 || evs[0].EntryID != n+1 {
 		t.Fatalf("event again: %+v %v", evs, err)
 	}

@@ -260,12 +260,12 @@ func TestRandomInvariants(t *testing.T) {
 		}
 		checkBooks(t, db, m, op)
 		if op%250 == 0 {
-			if err := db.Verify(ctx); err != nil {
+			if _, err := db.VerifyReport(ctx); err != nil {
 				t.Fatalf("op %d: Verify: %v", op, err)
 			}
 		}
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	t.Logf("seed %d: %d accepted batches (%d entries, %d retried), %d rejected writes, %d closes",

@@ -119,7 +119,7 @@ func TestMigrate0007KeepsEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	got, err := db.Events(ctx, EventFilter{EntryID: 1})
+	got, err := db.Events(ctx, ledger.EventFilter{EntryID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,13 +146,13 @@ func TestMigrate0007KeepsEvents(t *testing.T) {
 		t.Fatalf("verify after the migration: %v", err)
 	}
 	// The same rows again are duplicates; e2 with another amount conflicts with the migrated version.
-	res, err := db.ImportUsage(ctx, strings.NewReader(csv), ImportOptions{FileName: "again.csv"})
+	res, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "again.csv"})
 	if err != nil || res.Duplicates != 2 || res.Posted != 0 {
 		t.Fatalf("re-import: %+v, %v", res, err)
 	}
 	changed := strings.Replace(csv, ",-3,", ",-4,", 1)
 	var reasons []string
-	_, err = db.ImportUsage(ctx, strings.NewReader(changed), ImportOptions{FileName: "changed.csv", OnReject: func(r *usage.Row) error {
+	_, err = db.ImportUsage(ctx, strings.NewReader(changed), usage.ImportOptions{FileName: "changed.csv", OnReject: func(r *usage.Row) error {
 		reasons = append(reasons, r.Errors[0].Reason)
 		return nil
 	}})

@@ -26,7 +26,9 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // driverName is go-sqlite3 with revshare's per-connection settings:
@@ -48,6 +50,18 @@ var migrationFS embed.FS
 
 // busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
+
+// DB implements the services of the domain packages that storage provides.
+var (
+	_ ledger.Journal          = (*DB)(nil)
+	_ ledger.EventStore       = (*DB)(nil)
+	_ ledger.ImportStore      = (*DB)(nil)
+	_ ledger.TokenStore       = (*DB)(nil)
+	_ ledger.Verifier         = (*DB)(nil)
+	_ usage.Importer          = (*DB)(nil)
+	_ contracts.ContractStore = (*DB)(nil)
+	_ contracts.Runner        = (*DB)(nil)
+)
 
 // DB is the SQLite store. It implements ledger.Journal.
 type DB struct {

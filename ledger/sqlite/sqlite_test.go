@@ -42,7 +42,7 @@ func TestVerifyAfterClosingEmptyJournal(t *testing.T) {
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-02-01", "1", "USD")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +61,7 @@ func TestOpenReadOnly(t *testing.T) {
 	if e, err := ro.Entry(ctx, 1); err != nil || e.Key.ExternalID != "1" {
 		t.Errorf("Entry = %+v, %v", e, err)
 	}
-	if err := ro.Verify(ctx); err != nil {
+	if _, err := ro.VerifyReport(ctx); err != nil {
 		t.Error(err)
 	}
 	_, err = ro.Post(ctx, []ledger.Entry{storetest.Sale("2", "2026-02-01", "1", "USD")})
@@ -144,7 +144,7 @@ func TestFailedPostForgetsItsAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := []string{}

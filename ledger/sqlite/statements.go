@@ -134,7 +134,7 @@ func (db *DB) FinalStatementLabels(ctx context.Context, id string) ([]string, er
 // period p from the engine's result (through p or later) and what q holds
 // of the ledger: the run bookings dated in p, the payments dated in p and
 // the balances at its start.
-func statementFromLedger(ctx context.Context, q querier, sc StoredContract, p ledger.Period, final bool, res *contracts.Result) (*reports.Statement, error) {
+func statementFromLedger(ctx context.Context, q querier, sc contracts.StoredContract, p ledger.Period, final bool, res *contracts.Result) (*reports.Statement, error) {
 	id := sc.Contract.ID
 	in := reports.StatementInput{Contract: sc.Contract, Version: sc.Version, Period: p, Final: final,
 		Lines: res.PeriodLines(p), Paid: map[[2]string]decimal.Decimal{}, Opening: map[[2]string]decimal.Decimal{}}

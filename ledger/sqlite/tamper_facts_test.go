@@ -17,6 +17,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 )
 
@@ -70,19 +71,19 @@ func factsFixture(t *testing.T) string {
 	}
 	_, err = db.SaveContract(ctx, c, false)
 	step(err)
-	_, err = db.ImportRates(ctx, strings.NewReader("date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"), sqlite.RateImportOptions{FileName: "rates.csv"})
+	_, err = db.ImportRates(ctx, strings.NewReader("date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"), usage.RateImportOptions{FileName: "rates.csv"})
 	step(err)
-	var usage strings.Builder
-	usage.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
+	var usageCSV strings.Builder
+	usageCSV.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
 	for m := 1; m <= 4; m++ {
-		fmt.Fprintf(&usage, "a%d,2026-%02d-03,openai,direct,api,%d.00,USD\n", m, m, 100*m)
-		fmt.Fprintf(&usage, "b%d,2026-%02d-09,openai,aws,chat,%d.50,EUR\n", m, m, 30+m)
-		fmt.Fprintf(&usage, "c%d,2026-%02d-17,microsoft,azure,api,%d.25,USD\n", m, m, 70*m)
+		fmt.Fprintf(&usageCSV, "a%d,2026-%02d-03,openai,direct,api,%d.00,USD\n", m, m, 100*m)
+		fmt.Fprintf(&usageCSV, "b%d,2026-%02d-09,openai,aws,chat,%d.50,EUR\n", m, m, 30+m)
+		fmt.Fprintf(&usageCSV, "c%d,2026-%02d-17,microsoft,azure,api,%d.25,USD\n", m, m, 70*m)
 	}
-	_, err = db.ImportUsage(ctx, strings.NewReader(usage.String()), sqlite.ImportOptions{Source: "crm", FileName: "u.csv"})
+	_, err = db.ImportUsage(ctx, strings.NewReader(usageCSV.String()), usage.ImportOptions{Source: "crm", FileName: "u.csv"})
 	step(err)
 	partial := "event_id,occurred_at,seller,channel,product,amount,currency\np1,2026-03-05,openai,direct,api,12.00,USD\np2,2026-03-06,openai,direct,api,abc,USD\np3,2026-04-07,microsoft,azure,api,8.00,USD\n"
-	_, err = db.ImportUsage(ctx, strings.NewReader(partial), sqlite.ImportOptions{Source: "crm", FileName: "p.csv", AllowPartial: true, SHA256: strings.Repeat("0", 64)})
+	_, err = db.ImportUsage(ctx, strings.NewReader(partial), usage.ImportOptions{Source: "crm", FileName: "p.csv", AllowPartial: true, SHA256: strings.Repeat("0", 64)})
 	step(err)
 	_, err = db.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	step(err)
@@ -91,7 +92,7 @@ func factsFixture(t *testing.T) string {
 	_, err = db.ClosePeriod(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28}, sqlite.CloseOptions{})
 	step(err)
 	late := "event_id,occurred_at,seller,channel,product,amount,currency\nl1,2026-01-20,microsoft,azure,api,5.00,USD\nl2,2026-02-20,openai,direct,api,-40.00,USD\n"
-	_, err = db.ImportUsage(ctx, strings.NewReader(late), sqlite.ImportOptions{Source: "crm", FileName: "late.csv"})
+	_, err = db.ImportUsage(ctx, strings.NewReader(late), usage.ImportOptions{Source: "crm", FileName: "late.csv"})
 	step(err)
 	_, err = db.Pay(ctx, "deal", "microsoft", "openai", decimal.RequireFromString("3.25"), ledger.Date{Year: 2026, Month: 3, Day: 12}, "wire-2")
 	step(err)
@@ -99,7 +100,7 @@ func factsFixture(t *testing.T) string {
 	step(err)
 	_, err = db.Run(ctx, ledger.Date{Year: 2026, Month: 4, Day: 30})
 	step(err)
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("untouched fixture: %v", err)
 	}
 	return path
@@ -368,7 +369,7 @@ func TestTamperFacts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: open: %v", tc.name, err)
 		}
-		err = db.Verify(context.Background())
+		_, err = db.VerifyReport(context.Background())
 		db.Close()
 		var ve *sqlite.VerifyError
 		if !errors.As(err, &ve) {

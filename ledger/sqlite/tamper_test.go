@@ -36,7 +36,7 @@ func tamperJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Verify(context.Background()); err != nil {
+	if _, err := db.VerifyReport(context.Background()); err != nil {
 		t.Fatalf("untouched journal: %v", err)
 	}
 	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=off&_busy_timeout=5000")
@@ -312,7 +312,7 @@ func TestTamper(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, k), func(t *testing.T) {
 				db, raw := tamperJournal(t)
 				tc.tamper(t, db, raw, k)
-				err := db.Verify(context.Background())
+				_, err := db.VerifyReport(context.Background())
 				var ve *sqlite.VerifyError
 				if !errors.As(err, &ve) {
 					t.Fatalf("Verify = %v, want a *VerifyError", err)
@@ -339,29 +339,29 @@ func TestTamperRechained(t *testing.T) {
 	rechain(t, db, raw, 5)
 	// The running balance totals now disagree with the postings, which
 	// Verify reports; a careful attacker rebuilds them too.
-	if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), "balance totals of assets:receivable:s:c5 USD disagree with its postings") {
+	if _, err := db.VerifyReport(ctx); err == nil || !strings.Contains(err.Error(), "balance totals of assets:receivable:s:c5 USD disagree with its postings") {
 		t.Fatalf("rechained journal with stale totals: Verify = %v", err)
 	}
 	mustExec(t, raw, `DELETE FROM balance_totals`)
 	mustExec(t, raw, `INSERT INTO balance_totals SELECT account_id, currency, sum(units), sum(frac_hi), sum(frac_lo) FROM postings GROUP BY account_id, currency`)
 	// So does the balance history (migration 0025); rebuilt the way the
 	// migration builds it, it passes.
-	if err := db.Verify(ctx); err == nil || err.Error() != "balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings" {
+	if _, err := db.VerifyReport(ctx); err == nil || err.Error() != "balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings" {
 		t.Fatalf("rechained journal with a stale history: Verify = %v", err)
 	}
 	mustExec(t, raw, `DELETE FROM balance_days`)
 	mustExec(t, raw, `DELETE FROM balance_months`)
 	mustExec(t, raw, `DELETE FROM balance_marks`)
 	mustExec(t, raw, sqlite.MigrationSQL(t, "0025_balance_history.sql", "INSERT INTO balance_days"))
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("a fully rechained journal: %v (the chain alone cannot see this)", err)
 	}
-	_, err = db.VerifyReport(ctx, sqlite.Anchor{ID: before.HeadID, Hash: before.HeadHash})
+	_, err = db.VerifyReport(ctx, ledger.Anchor{ID: before.Entries, Hash: before.HeadHash})
 	want := fmt.Sprintf(`^entry 9: hash %s differs from the anchor %s$`, hashRE, hashRE)
 	if err == nil || !regexp.MustCompile(want).MatchString(err.Error()) {
 		t.Errorf("with the anchor: %v, want /%s/", err, want)
 	}
-	_, err = db.VerifyReport(ctx, sqlite.Anchor{ID: 12, Hash: before.HeadHash})
+	_, err = db.VerifyReport(ctx, ledger.Anchor{ID: 12, Hash: before.HeadHash})
 	if err == nil || err.Error() != "entry 12: missing: the anchor names it but the journal ends at entry 9" {
 		t.Errorf("anchor past the end: %v", err)
 	}
@@ -393,7 +393,7 @@ func TestTamperBeforeClose(t *testing.T) {
 	}
 	mustExec(t, raw2, `UPDATE entries SET description = 'rewritten' WHERE id = 2`)
 	rechain(t, db2, raw2, 2)
-	err = db2.Verify(ctx)
+	_, err = db2.VerifyReport(ctx)
 	if want := "entry 4: hash differs from the chain head recorded when closing through 2026-03-04"; err == nil || err.Error() != want {
 		t.Errorf("Verify = %v, want %q", err, want)
 	}

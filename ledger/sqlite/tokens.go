@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -23,18 +22,6 @@ const TokenPrefix = "rs_"
 // MaxTokenNameLen bounds a token's name.
 const MaxTokenNameLen = 200
 
-// Token is an API token as stored: never the secret, only its hash.
-type Token struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
-	RevokedAt time.Time `json:"revoked_at,omitzero"` // zero while valid
-}
-
-// Revoked reports whether the token was revoked.
-func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
-
 // HashToken is the stored form of a token: hex SHA-256 of its text.
 func HashToken(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
@@ -44,19 +31,19 @@ func HashToken(secret string) string {
 // CreateToken stores a new token with the given role and name and returns
 // it with its secret, which is not stored and cannot be shown again. An
 // unknown role or an over-long name is EINVALID.
-func (db *DB) CreateToken(ctx context.Context, name, role string) (Token, string, error) {
+func (db *DB) CreateToken(ctx context.Context, name, role string) (ledger.Token, string, error) {
 	if !validRole(role) {
-		return Token{}, "", ledger.Errorf(ledger.EINVALID, "unknown role %q (want auditor, analyst, finance or admin)", role)
+		return ledger.Token{}, "", ledger.Errorf(ledger.EINVALID, "unknown role %q (want auditor, analyst, finance or admin)", role)
 	}
 	if len(name) > MaxTokenNameLen {
-		return Token{}, "", ledger.Errorf(ledger.EINVALID, "token name is %d bytes long, at most %d allowed", len(name), MaxTokenNameLen)
+		return ledger.Token{}, "", ledger.Errorf(ledger.EINVALID, "token name is %d bytes long, at most %d allowed", len(name), MaxTokenNameLen)
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return Token{}, "", err
+		return ledger.Token{}, "", err
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	t := Token{Name: name, Role: role}
+	t := ledger.Token{Name: name, Role: role}
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.Now
 		res, err := tx.SQL().ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`,
@@ -68,19 +55,19 @@ func (db *DB) CreateToken(ctx context.Context, name, role string) (Token, string
 		return err
 	})
 	if err != nil {
-		return Token{}, "", err
+		return ledger.Token{}, "", err
 	}
 	return t, secret, nil
 }
 
 // Tokens lists every token, revoked ones included, by ID.
-func (db *DB) Tokens(ctx context.Context) ([]Token, error) {
+func (db *DB) Tokens(ctx context.Context) ([]ledger.Token, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ts []Token
+	var ts []ledger.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
@@ -115,41 +102,41 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 // unknown, malformed or revoked token is EUNAUTHORIZED (the message does not
 // say which, so that it tells a guesser nothing). It only reads, so it works
 // on a read-only DB.
-func (db *DB) AuthenticateToken(ctx context.Context, secret string) (Token, error) {
+func (db *DB) AuthenticateToken(ctx context.Context, secret string) (ledger.Token, error) {
 	bad := ledger.Errorf(ledger.EUNAUTHORIZED, "invalid or revoked token")
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
-		return Token{}, bad
+		return ledger.Token{}, bad
 	}
 	row := db.r.QueryRowContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE hash = ?`, HashToken(secret))
 	t, err := scanToken(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, bad
+		return ledger.Token{}, bad
 	}
 	if err != nil {
-		return Token{}, err
+		return ledger.Token{}, err
 	}
 	if t.Revoked() {
-		return Token{}, bad
+		return ledger.Token{}, bad
 	}
 	return t, nil
 }
 
-func scanToken(s interface{ Scan(...any) error }) (Token, error) {
+func scanToken(s interface{ Scan(...any) error }) (ledger.Token, error) {
 	var (
-		t       Token
+		t       ledger.Token
 		created string
 		revoked sql.NullString
 	)
 	if err := s.Scan(&t.ID, &t.Name, &t.Role, &created, &revoked); err != nil {
-		return Token{}, err
+		return ledger.Token{}, err
 	}
 	var err error
 	if t.CreatedAt, err = parseTime(created); err != nil {
-		return Token{}, err
+		return ledger.Token{}, err
 	}
 	if revoked.Valid {
 		if t.RevokedAt, err = parseTime(revoked.String); err != nil {
-			return Token{}, err
+			return ledger.Token{}, err
 		}
 	}
 	return t, nil

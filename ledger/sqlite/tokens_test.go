@@ -105,6 +105,6 @@ func TestTokenErrors(t *testing.T) {
 	}
 }
 
-func second(_ Token, _ string, err error) error { return err }
+func second(_ ledger.Token, _ string, err error) error { return err }
 
-func errOf(_ Token, err error) error { return err }
+func errOf(_ ledger.Token, err error) error { return err }

@@ -46,7 +46,7 @@ func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, err
 		return 0, err
 	}
 	w := newUsageWriter(id, c)
-	if err := eachEvent(ctx, tx.SQL(), EventFilter{}, func(e *ledger.Event) error { return w.add(tx, e) }); err != nil {
+	if err := eachEvent(ctx, tx.SQL(), ledger.EventFilter{}, func(e *ledger.Event) error { return w.add(tx, e) }); err != nil {
 		return 0, err
 	}
 	return id, w.flush(tx)

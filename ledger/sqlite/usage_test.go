@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 const usageContract = `id: u
@@ -70,7 +71,7 @@ func saveContract(t *testing.T, db *DB, doc string, update bool) *contracts.Cont
 	return c
 }
 
-func importCSV(t *testing.T, db *DB, name, csv string, opts ImportOptions) ImportResult {
+func importCSV(t *testing.T, db *DB, name, csv string, opts usage.ImportOptions) ledger.ImportResult {
 	t.Helper()
 	opts.FileName = name
 	res, err := db.ImportUsage(context.Background(), strings.NewReader(csv), opts)
@@ -98,7 +99,7 @@ func evaluatedBothWays(t *testing.T, db *DB, c *contracts.Contract, through stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.EachEvent(ctx, EventFilter{}, acc.Add); err != nil {
+	if err := db.EachEvent(ctx, ledger.EventFilter{}, acc.Add); err != nil {
 		t.Fatal(err)
 	}
 	e, err := acc.Result()
@@ -131,16 +132,16 @@ func TestUsageKeptByImports(t *testing.T) {
 		if before {
 			c = saveContract(t, db, usageContract, false)
 		}
-		res := importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+		res := importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 		if res.Posted != 7 {
 			t.Fatalf("posted %d", res.Posted)
 		}
-		importCSV(t, db, "again.csv", usageCSV+"a5,2026-02-14,a,direct,api,1.25,USD\n", ImportOptions{AllowPartial: true, ChunkRows: 3,
+		importCSV(t, db, "again.csv", usageCSV+"a5,2026-02-14,a,direct,api,1.25,USD\n", usage.ImportOptions{AllowPartial: true, ChunkRows: 3,
 			SHA256: strings.Repeat("ab", 32)})
 		if !before {
 			c = saveContract(t, db, usageContract, false)
 		}
-		if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+		if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 			t.Fatal(err)
 		}
 		fromUsage, fromEvents := evaluatedBothWays(t, db, c, "2026-03")
@@ -161,7 +162,7 @@ func TestUsageKeptByImports(t *testing.T) {
 		if err := db.VerifyEvents(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Verify(ctx); err != nil {
+		if _, err := db.VerifyReport(ctx); err != nil {
 			t.Fatalf("verify: %v", err)
 		}
 	}
@@ -173,7 +174,7 @@ func TestUsageKeptByImports(t *testing.T) {
 func TestUsageFollowsContractUpdates(t *testing.T) {
 	db := openUsageDB(t)
 	saveContract(t, db, usageContract, false)
-	importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
+	importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 	var first int64
 	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&first)
 	saveContract(t, db, strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.25"`, 1), true)
@@ -187,7 +188,7 @@ func TestUsageFollowsContractUpdates(t *testing.T) {
 	if id == first || countRows(t, db, `SELECT count(*) FROM usage_sets`) != 1 || countRows(t, db, `SELECT count(*) FROM usage_rows WHERE set_id = 1`) != 0 {
 		t.Errorf("a match change: set %d (was %d), %d sets", id, first, countRows(t, db, `SELECT count(*) FROM usage_sets`))
 	}
-	if _, err := db.ImportRates(context.Background(), strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+	if _, err := db.ImportRates(context.Background(), strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	if u, e := evaluatedBothWays(t, db, c, "2026-03"); u != e {
@@ -211,14 +212,14 @@ func TestVerifyCatchesUsageTampering(t *testing.T) {
 	for _, tt := range tests {
 		db := openUsageDB(t)
 		saveContract(t, db, usageContract, false)
-		importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
-		if err := db.Verify(context.Background()); err != nil {
+		importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
+		if _, err := db.VerifyReport(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.w.Exec(tt.sql); err != nil {
 			t.Fatal(err)
 		}
-		err := db.Verify(context.Background())
+		_, err := db.VerifyReport(context.Background())
 		var ve *VerifyError
 		if !errors.As(err, &ve) || !strings.Contains(ve.Reason, tt.want) {
 			t.Errorf("%s:\n got %v\nwant %s", tt.sql, err, tt.want)
@@ -240,7 +241,7 @@ func TestUsageFlushesBoundMemory(t *testing.T) {
 		}
 		importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\n"+
 			"1,2026-01-10,a,direct,api,1,USD\n2,2026-01-11,a,direct,api,2,USD\n3,2026-01-12,a,direct,api,3,USD\n"+
-			"4,2026-01-13,a,direct,api,4,USD\n5,2026-01-14,a,direct,api,5,USD\n", ImportOptions{})
+			"4,2026-01-13,a,direct,api,4,USD\n5,2026-01-14,a,direct,api,5,USD\n", usage.ImportOptions{})
 		if !before {
 			c = saveContract(t, db, usageContract, false)
 		}
@@ -251,7 +252,7 @@ func TestUsageFlushesBoundMemory(t *testing.T) {
 		if n := countRows(t, db, `SELECT count(*) FROM usage_rows`); n != 3 {
 			t.Errorf("saved before %v: %d usage rows", before, n)
 		}
-		if err := db.Verify(context.Background()); err != nil {
+		if _, err := db.VerifyReport(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -265,8 +266,8 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
 	saveContract(t, db, usageContract, false)
-	importCSV(t, db, "u.csv", usageCSV, ImportOptions{})
-	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), RateImportOptions{FileName: "r.csv"}); err != nil {
+	importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
+	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := ledger.ParsePeriod("2026-03")
@@ -288,7 +289,7 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 		}
 		rates, _ := db.FXRates(ctx)
 		acc, _ := contracts.NewAccumulator(c, p, rates, contracts.Options{})
-		if err := db.EachEvent(ctx, EventFilter{}, acc.Add); err != nil {
+		if err := db.EachEvent(ctx, ledger.EventFilter{}, acc.Add); err != nil {
 			t.Fatal(err)
 		}
 		want, _ := acc.Result()

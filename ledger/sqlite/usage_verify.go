@@ -58,7 +58,7 @@ func verifyUsage(ctx context.Context, tx *sql.Tx) error {
 		rebuilt[i].TraceEvents()
 	}
 	if len(sets) > 0 {
-		if err := eachEvent(ctx, tx, EventFilter{}, func(e *ledger.Event) error {
+		if err := eachEvent(ctx, tx, ledger.EventFilter{}, func(e *ledger.Event) error {
 			for _, u := range rebuilt {
 				u.Add(e)
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -33,13 +32,6 @@ func broken(id int64, format string, args ...any) *VerifyError {
 	return &VerifyError{EntryID: id, Reason: fmt.Sprintf(format, args...)}
 }
 
-// VerifyResult summarizes a successful Verify.
-type VerifyResult struct {
-	Entries  int64  // number of entries
-	HeadID   int64  // last entry's ID (0 when empty)
-	HeadHash string // last entry's hash ("" when empty)
-}
-
 // verifyChecks are extra invariant checks that other files of this package
 // register in init (event <-> entry links, statement hashes, ...). Verify
 // runs them in order after the journal checks, in the same read snapshot;
@@ -50,11 +42,15 @@ var verifyChecks []func(ctx context.Context, tx *sql.Tx) error
 // verifyChunk is how many entries Verify reads per query.
 const verifyChunk = 4096
 
-// Verify checks every invariant of the journal and returns the first
-// violation as a *VerifyError; see VerifyReport.
-func (db *DB) Verify(ctx context.Context) error {
-	_, err := db.VerifyReport(ctx)
-	return err
+// Verify checks every invariant (see VerifyReport) and reports the first
+// violation as a result with OK false (ledger.Verifier).
+func (db *DB) Verify(ctx context.Context, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
+	res, err := db.VerifyReport(ctx, anchors...)
+	var ve *VerifyError
+	if errors.As(err, &ve) {
+		return ledger.VerifyResult{Violation: ve.Error(), EntryID: ve.EntryID}, nil
+	}
+	return res, err
 }
 
 // VerifyReport streams every entry in ID order, in one read snapshot, and
@@ -67,8 +63,8 @@ func (db *DB) Verify(ctx context.Context) error {
 // the chain heads recorded by period closes are still in the chain; the
 // totals per currency are zero. Then it runs the checks registered in
 // verifyChecks. The first violation is returned as a *VerifyError.
-func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult, error) {
-	var res VerifyResult
+func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
+	var res ledger.VerifyResult
 	rtx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return res, err
@@ -178,7 +174,7 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...Anchor) (VerifyResult
 			return res, err
 		}
 	}
-	return VerifyResult{Entries: v.lastID, HeadID: v.lastID, HeadHash: v.lastHash}, nil
+	return ledger.VerifyResult{OK: true, Entries: v.lastID, HeadHash: v.lastHash}, nil
 }
 
 // quickCheck runs SQLite's PRAGMA quick_check (the file's structure: pages,
@@ -271,25 +267,7 @@ type verifier struct {
 // plainSum sums integer columns as SQL's sum() does: each part alone.
 type plainSum struct{ u, h, l int64 }
 
-// Anchor is a chain head recorded outside the database (printed by an
-// earlier verify, kept by an auditor). An attacker with raw SQL can rewrite
-// the whole chain after an entry; only an outside anchor catches that.
-type Anchor struct {
-	ID   int64
-	Hash string
-}
-
-// ParseAnchor parses "ID:HASH".
-func ParseAnchor(s string) (Anchor, error) {
-	id, hash, ok := strings.Cut(s, ":")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || n < 1 || len(hash) != 64 {
-		return Anchor{}, ledger.Errorf(ledger.EINVALID, "invalid anchor %q: want ID:HASH (an entry id and its 64-hex-digit hash)", s)
-	}
-	return Anchor{n, strings.ToLower(hash)}, nil
-}
-
-func (v *verifier) anchor(a Anchor) error {
+func (v *verifier) anchor(a ledger.Anchor) error {
 	h := v.seen[a.ID]
 	switch {
 	case a.ID > v.lastID:

@@ -210,14 +210,14 @@ func verifyStatementGroup(ctx context.Context, q querier, id string, basis state
 }
 
 // loadContractVersion reads one version of a contract.
-func loadContractVersion(ctx context.Context, q querier, id string, version int) (StoredContract, error) {
-	var doc string
-	sc := StoredContract{Version: version}
-	err := q.QueryRowContext(ctx, `SELECT document, recorded_at FROM contracts WHERE id = ? AND version = ?`, id, version).Scan(&doc, &sc.RecordedAt)
+func loadContractVersion(ctx context.Context, q querier, id string, version int) (contracts.StoredContract, error) {
+	var doc, recorded string
+	sc := contracts.StoredContract{Version: version}
+	err := q.QueryRowContext(ctx, `SELECT document, recorded_at FROM contracts WHERE id = ? AND version = ?`, id, version).Scan(&doc, &recorded)
 	if err != nil {
 		return sc, err
 	}
-	return sc, sc.parse(id, doc)
+	return sc, parseStoredContract(&sc, id, doc, recorded)
 }
 
 // errStopEvents ends an event walk early.
@@ -235,7 +235,7 @@ func evaluateAsOf(ctx context.Context, q querier, c *contracts.Contract, through
 	if err != nil {
 		return nil, err
 	}
-	err = eachEvent(ctx, q, EventFilter{}, func(e *ledger.Event) error {
+	err = eachEvent(ctx, q, ledger.EventFilter{}, func(e *ledger.Event) error {
 		if e.ID > basis.eventsThrough {
 			return errStopEvents
 		}

@@ -19,7 +19,7 @@ func TestVerifyBalanceTotals(t *testing.T) {
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD"), storetest.Sale("2", "2026-02-10", "5.5", "EUR")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(ctx); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_busy_timeout=5000")
@@ -51,13 +51,13 @@ func TestVerifyBalanceTotals(t *testing.T) {
 		if _, err := raw.Exec(tc.edit, acct); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Verify(ctx); err == nil || err.Error() != tc.want {
+		if _, err := db.VerifyReport(ctx); err == nil || err.Error() != tc.want {
 			t.Errorf("%s: Verify = %v, want %q", tc.name, err, tc.want)
 		}
 		if _, err := raw.Exec(tc.undo, acct); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Verify(ctx); err != nil {
+		if _, err := db.VerifyReport(ctx); err != nil {
 			t.Fatalf("%s undone: %v", tc.name, err)
 		}
 	}
@@ -96,7 +96,7 @@ func TestVerifyFarGap(t *testing.T) {
 			}
 		}
 		start := time.Now()
-		err = db.Verify(ctx)
+		_, err = db.VerifyReport(ctx)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("Verify = %v, want %q", err, tc.want)
 		}

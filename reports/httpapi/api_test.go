@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -377,7 +377,7 @@ func TestCacheFollowsWrites(t *testing.T) {
 	}
 	// A write through the read-write connection, as another process would.
 	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\nx,2026-03-20,openai,aws,9.40,USD\n"),
-		sqlite.ImportOptions{FileName: "late.csv"}); err != nil {
+		usage.ImportOptions{FileName: "late.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := total(); got != "1460.00" {

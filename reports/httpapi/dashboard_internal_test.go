@@ -8,14 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // slowVerifier verifies until its context ends.
 type slowVerifier struct{}
 
-func (slowVerifier) Verify(ctx context.Context) (VerifyResult, error) {
+func (slowVerifier) Verify(ctx context.Context, _ ...ledger.Anchor) (ledger.VerifyResult, error) {
 	<-ctx.Done()
-	return VerifyResult{}, ctx.Err()
+	return ledger.VerifyResult{}, ctx.Err()
 }
 
 type oneToken struct{}

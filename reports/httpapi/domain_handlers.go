@@ -9,6 +9,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
 )
 
 // EventJSON is a stored usage event.
@@ -75,7 +76,7 @@ func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
 		return nil, "", err
 	}
 	q := r.URL.Query()
-	f := EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
+	f := ledger.EventFilter{Source: q.Get("source"), Seller: q.Get("seller"), Channel: q.Get("channel"), Customer: q.Get("customer"),
 		Product: q.Get("product"), Region: q.Get("region"), Currency: q.Get("currency"), From: from, To: to, AfterID: after, Limit: pg.limit + 1}
 	// In a fixed order, so that with both bad the error is always batch's.
 	for _, p := range []struct {
@@ -140,7 +141,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, e)
 }
 
-func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
+func (s *Server) importsPage(r *http.Request) ([]ledger.ImportBatch, string, error) {
 	if s.read.Imports == nil {
 		return nil, "", errNotImplemented("imports")
 	}
@@ -156,9 +157,9 @@ func (s *Server) importsPage(r *http.Request) ([]ImportBatch, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	bs, next := cutPage(bs, pg.limit, func(b ImportBatch) string { return strconv.FormatInt(b.ID, 10) })
+	bs, next := cutPage(bs, pg.limit, func(b ledger.ImportBatch) string { return strconv.FormatInt(b.ID, 10) })
 	if bs == nil {
-		bs = []ImportBatch{}
+		bs = []ledger.ImportBatch{}
 	}
 	return bs, next, nil
 }
@@ -167,23 +168,23 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) error {
 	return serveList(w, r, s.importsPage, importsCSV)
 }
 
-var importsCSV = csvTable[ImportBatch]{
+var importsCSV = csvTable[ledger.ImportBatch]{
 	header: []string{"id", "kind", "source", "file", "sha256", "mode", "status", "started_at", "finished_at",
 		"rows", "posted", "duplicates", "rejected", "late", "entries"},
-	row: func(b ImportBatch) []string {
+	row: func(b ledger.ImportBatch) []string {
 		n := func(v int64) string { return strconv.FormatInt(v, 10) }
 		return []string{n(b.ID), b.Kind, b.Source, b.File, b.SHA256, b.Mode, b.Status, timeText(b.StartedAt), timeText(b.FinishedAt),
 			n(b.Rows), n(b.Posted), n(b.Duplicates), n(b.Rejected), n(b.Late), n(b.Entries)}
 	},
 }
 
-func (s *Server) importDetail(r *http.Request) (ImportBatch, error) {
+func (s *Server) importDetail(r *http.Request) (ledger.ImportBatch, error) {
 	if s.read.Imports == nil {
-		return ImportBatch{}, errNotImplemented("imports")
+		return ledger.ImportBatch{}, errNotImplemented("imports")
 	}
 	id, err := idParam(r, "id", "import")
 	if err != nil {
-		return ImportBatch{}, err
+		return ledger.ImportBatch{}, err
 	}
 	return s.read.Imports.ImportBatch(r.Context(), id)
 }
@@ -286,7 +287,7 @@ type contractAmendment struct {
 	Note string `json:"note"`
 }
 
-func toContractJSON(sc StoredContract) ContractJSON {
+func toContractJSON(sc contracts.StoredContract) ContractJSON {
 	c := sc.Contract
 	j := ContractJSON{ID: c.ID, Name: c.Name, Version: sc.Version, Currency: c.Currency, Timezone: c.Timezone, Period: string(c.Period),
 		Rounding: string(c.Rounding), Parties: c.Parties, Rules: []RuleJSON{}, Amendments: []contractAmendment{}}
@@ -358,8 +359,8 @@ func (s *Server) contractsPage(r *http.Request) ([]ContractJSON, string, error) 
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Contract.ID < cs[j].Contract.ID })
 	cs, next := pageFrom(cs, pg.limit,
-		func(c StoredContract) bool { return pg.cursor == "" || c.Contract.ID > pg.cursor },
-		func(c StoredContract) string { return c.Contract.ID })
+		func(c contracts.StoredContract) bool { return pg.cursor == "" || c.Contract.ID > pg.cursor },
+		func(c contracts.StoredContract) string { return c.Contract.ID })
 	items := make([]ContractJSON, len(cs))
 	for i, c := range cs {
 		items[i] = toContractJSON(c)
@@ -396,9 +397,9 @@ func (s *Server) addContract(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, res)
 }
 
-func (s *Server) contractOf(r *http.Request) (StoredContract, error) {
+func (s *Server) contractOf(r *http.Request) (contracts.StoredContract, error) {
 	if s.read.Contracts == nil {
-		return StoredContract{}, errNotImplemented("contracts")
+		return contracts.StoredContract{}, errNotImplemented("contracts")
 	}
 	return s.read.Contracts.GetContract(r.Context(), pathVar(r, "id"))
 }
@@ -420,7 +421,7 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
 
 // statementsPage reads a page of a contract's statements; the caller
 // checks that there is a statements backend.
-func (s *Server) statementsPage(r *http.Request) ([]StatementSummary, string, error) {
+func (s *Server) statementsPage(r *http.Request) ([]reports.StatementSummary, string, error) {
 	pg, err := pageOf(r)
 	if err != nil {
 		return nil, "", err
@@ -431,19 +432,19 @@ func (s *Server) statementsPage(r *http.Request) ([]StatementSummary, string, er
 	}
 	// The page starts after the cursor's period (none when it is not there).
 	started := pg.cursor == ""
-	items, next := pageFrom(all, pg.limit, func(st StatementSummary) bool {
+	items, next := pageFrom(all, pg.limit, func(st reports.StatementSummary) bool {
 		if !started {
 			started = st.Period == pg.cursor
 			return false
 		}
 		return true
-	}, func(st StatementSummary) string { return st.Period })
+	}, func(st reports.StatementSummary) string { return st.Period })
 	return items, next, nil
 }
 
-var statementsCSV = csvTable[StatementSummary]{
+var statementsCSV = csvTable[reports.StatementSummary]{
 	header: []string{"period", "status", "hash"},
-	row:    func(st StatementSummary) []string { return []string{st.Period, st.Status, st.Hash} },
+	row:    func(st reports.StatementSummary) []string { return []string{st.Period, st.Status, st.Hash} },
 }
 
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
@@ -619,7 +620,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return ledger.Errorf(ledger.EINVALID, "%s", err.Error())
 	}
-	res, err := s.write.Payer.Pay(r.Context(), Payment{Contract: req.Contract, Payer: req.Payer, Payee: req.Payee, Amount: amt, Date: d, Reference: req.Reference})
+	res, err := s.write.Payer.Pay(r.Context(), contracts.Payment{Contract: req.Contract, Payer: req.Payer, Payee: req.Payee, Amount: amt, Date: d, Reference: req.Reference})
 	if err != nil {
 		return err
 	}
@@ -649,8 +650,8 @@ type TokenRequest struct {
 
 // CreatedTokenJSON is a new token with its secret, shown this once.
 type CreatedTokenJSON struct {
-	TokenInfo
-	Token string `json:"token"`
+	ledger.Token
+	Secret string `json:"token"`
 }
 
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
@@ -670,9 +671,9 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		items, next := pageFrom(ts, pg.limit, func(t TokenInfo) bool { return t.ID > after },
-			func(t TokenInfo) string { return strconv.FormatInt(t.ID, 10) })
-		return writeJSON(w, http.StatusOK, list[TokenInfo]{Items: items, NextCursor: next})
+		items, next := pageFrom(ts, pg.limit, func(t ledger.Token) bool { return t.ID > after },
+			func(t ledger.Token) string { return strconv.FormatInt(t.ID, 10) })
+		return writeJSON(w, http.StatusOK, list[ledger.Token]{Items: items, NextCursor: next})
 	}
 	var req TokenRequest
 	if err := decodeJSON(r, &req); err != nil {

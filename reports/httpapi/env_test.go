@@ -13,6 +13,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
@@ -48,7 +49,7 @@ ev-3,2026-03-09T08:00:00Z,microsoft,azure,,250.00,USD,B-1
 func seed(t *testing.T, db *sqlite.DB) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := db.ImportUsage(ctx, strings.NewReader(usageCSV), sqlite.ImportOptions{Source: "default", FileName: "march.csv"}); err != nil {
+	if _, err := db.ImportUsage(ctx, strings.NewReader(usageCSV), usage.ImportOptions{Source: "default", FileName: "march.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	es := []ledger.Entry{
@@ -126,15 +127,15 @@ rules:
 
 type fakeContracts struct{ c *contracts.Contract }
 
-func (f fakeContracts) ListContracts(ctx context.Context) ([]httpapi.StoredContract, error) {
-	return []httpapi.StoredContract{{Contract: f.c, Version: 1, AddedAt: t0}}, nil
+func (f fakeContracts) ListContracts(ctx context.Context) ([]contracts.StoredContract, error) {
+	return []contracts.StoredContract{{Contract: f.c, Version: 1, RecordedAt: t0}}, nil
 }
 
-func (f fakeContracts) GetContract(ctx context.Context, id string) (httpapi.StoredContract, error) {
+func (f fakeContracts) GetContract(ctx context.Context, id string) (contracts.StoredContract, error) {
 	if id != f.c.ID {
-		return httpapi.StoredContract{}, ledger.Errorf(ledger.ENOTFOUND, "no contract %q", id)
+		return contracts.StoredContract{}, ledger.Errorf(ledger.ENOTFOUND, "no contract %q", id)
 	}
-	return httpapi.StoredContract{Contract: f.c, Version: 1, AddedAt: t0}, nil
+	return contracts.StoredContract{Contract: f.c, Version: 1, RecordedAt: t0}, nil
 }
 
 type fakeStatements struct{}
@@ -142,12 +143,12 @@ type fakeStatements struct{}
 // fakeStatements has a final statement for 2026-02 (no usage) and a
 // draft for 2026-03, the month of the seeded events and entry 3.
 
-func (fakeStatements) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
+func (fakeStatements) StatementPeriods(ctx context.Context, id string) ([]reports.StatementSummary, error) {
 	feb, err := fakeStatements{}.Statement(ctx, id, ledger.Period{Freq: ledger.Month, Year: 2026, Index: 2})
 	if err != nil {
 		return nil, err
 	}
-	return []httpapi.StatementSummary{{Period: "2026-02", Status: "final", Hash: feb.Hash}, {Period: "2026-03", Status: "draft"}}, nil
+	return []reports.StatementSummary{{Period: "2026-02", Status: "final", Hash: feb.Hash}, {Period: "2026-03", Status: "draft"}}, nil
 }
 
 func (fakeStatements) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
@@ -170,8 +171,8 @@ func (fakeStatements) Statement(ctx context.Context, id string, p ledger.Period)
 
 type fakeCaps struct{}
 
-func (fakeCaps) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]httpapi.CapStatus, error) {
-	return []httpapi.CapStatus{{Rule: "openai-share-to-microsoft", Kind: "total", Limit: usd("38000000000.00"), Consumed: usd("200.10"), Remaining: usd("37999999799.90"), ProjectedBinding: "never"}}, nil
+func (fakeCaps) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]reports.CapStatus, error) {
+	return []reports.CapStatus{{Rule: "openai-share-to-microsoft", Kind: "total", Limit: usd("38000000000.00"), Consumed: usd("200.10"), Remaining: usd("37999999799.90"), ProjectedBinding: "never"}}, nil
 }
 
 type fakeScenarios struct{}
@@ -188,7 +189,7 @@ func (fakeWriter) Run(ctx context.Context, p ledger.Period) (any, error) {
 func (fakeWriter) ClosePeriod(ctx context.Context, p ledger.Period) (any, error) {
 	return map[string]string{"closed_through": p.Label()}, nil
 }
-func (fakeWriter) Pay(ctx context.Context, p httpapi.Payment) (any, error) {
+func (fakeWriter) Pay(ctx context.Context, p contracts.Payment) (any, error) {
 	return map[string]string{"amount": p.Amount.String()}, nil
 }
 func (fakeWriter) AddContract(ctx context.Context, doc []byte) (any, error) {

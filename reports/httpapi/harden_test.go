@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -117,7 +119,7 @@ func TestCSVDownloadsNeutralizeFormulas(t *testing.T) {
 	const data = "event_id,occurred_at,seller,channel,customer,product,amount,currency\n" +
 		"x-1,2026-03-06,openai,direct,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",+cmd|calc,-5.00,USD\n" +
 		"x-2,2026-03-06,openai,direct,@SUM(A1:A2),-p,7.00,USD\n"
-	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader(data), sqlite.ImportOptions{Source: "crm", FileName: "evil.csv"}); err != nil {
+	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader(data), usage.ImportOptions{Source: "crm", FileName: "evil.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	status, _, body := e.get(t, "/api/v1/events?source=crm&format=csv", httpapi.Auditor)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
@@ -12,17 +13,17 @@ import (
 // (only partial imports store them); RejectsNext is the cursor of the next
 // page of GET /imports/{id}/rejects when there are more.
 type ImportDetailJSON struct {
-	ImportBatch
-	RejectColumns []string       `json:"reject_columns"` // the file's header, which the records follow
-	Rejects       []ImportReject `json:"rejects"`
-	RejectsNext   string         `json:"rejects_next,omitempty"`
+	ledger.ImportBatch
+	RejectColumns []string              `json:"reject_columns"` // the file's header, which the records follow
+	Rejects       []ledger.ImportReject `json:"rejects"`
+	RejectsNext   string                `json:"rejects_next,omitempty"`
 }
 
 // ImportRejectsJSON is a page of an import's stored rejects.
 type ImportRejectsJSON struct {
-	Columns    []string       `json:"columns"` // the file's header, which the records follow
-	Items      []ImportReject `json:"items"`
-	NextCursor string         `json:"next_cursor"` // "" on the last page
+	Columns    []string              `json:"columns"` // the file's header, which the records follow
+	Items      []ledger.ImportReject `json:"items"`
+	NextCursor string                `json:"next_cursor"` // "" on the last page
 }
 
 // importRejectsShown bounds the rejects shown inline with an import.
@@ -51,12 +52,12 @@ func (s *Server) importRejectsPage(r *http.Request, id int64, limit int) (Import
 		return ImportRejectsJSON{}, err
 	}
 	p := ImportRejectsJSON{Columns: cols}
-	p.Items, p.NextCursor = cutPage(rs, limit, func(rj ImportReject) string { return strconv.Itoa(rj.Line) })
+	p.Items, p.NextCursor = cutPage(rs, limit, func(rj ledger.ImportReject) string { return strconv.Itoa(rj.Line) })
 	if p.Columns == nil {
 		p.Columns = []string{}
 	}
 	if p.Items == nil {
-		p.Items = []ImportReject{}
+		p.Items = []ledger.ImportReject{}
 	}
 	return p, nil
 }
@@ -109,7 +110,7 @@ func (s *Server) listImportRejects(w http.ResponseWriter, r *http.Request) error
 
 // rejectReason renders a row's errors as the CLI's rejects file does:
 // `column C: value "V": reason`, joined with "; ".
-func rejectReason(es []RejectError) string {
+func rejectReason(es []ledger.RejectError) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
 		re := usage.RowError{Column: e.Column, Value: e.Value, Reason: e.Reason}

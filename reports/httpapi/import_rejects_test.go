@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -25,10 +26,10 @@ const partialCSV = "event_id,occurred_at,seller,channel,amount,currency\n" +
 
 // importPartial imports data with --allow-partial through the read-write
 // connection, as the CLI would.
-func importPartial(t *testing.T, e *env, name, data string) sqlite.ImportResult {
+func importPartial(t *testing.T, e *env, name, data string) ledger.ImportResult {
 	t.Helper()
 	sum := sha256.Sum256([]byte(data))
-	res, err := e.rw.ImportUsage(context.Background(), strings.NewReader(data), sqlite.ImportOptions{Source: "crm", FileName: name,
+	res, err := e.rw.ImportUsage(context.Background(), strings.NewReader(data), usage.ImportOptions{Source: "crm", FileName: name,
 		AllowPartial: true, ChunkRows: 2, SHA256: hex.EncodeToString(sum[:])})
 	if err != nil {
 		t.Fatal(err)

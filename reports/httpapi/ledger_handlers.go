@@ -429,7 +429,7 @@ func (s *Server) entryDetail(r *http.Request, eventsPath string) (EntryDetailJSO
 	}
 	d := EntryDetailJSON{EntryJSON: toEntryJSON(&e), Events: []EventJSON{}}
 	if s.read.Events != nil {
-		evs, err := s.read.Events.Events(r.Context(), EventFilter{EntryID: id, Limit: entryEventsShown + 1})
+		evs, err := s.read.Events.Events(r.Context(), ledger.EventFilter{EntryID: id, Limit: entryEventsShown + 1})
 		if err != nil {
 			return EntryDetailJSON{}, err
 		}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
@@ -26,7 +26,7 @@ c-6,2026-03-12,openai,direct,acme,dalle,us,30.00,USD
 
 func importCRM(t *testing.T, e *env) {
 	t.Helper()
-	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader(crmCSV), sqlite.ImportOptions{Source: "crm", FileName: "crm.csv"}); err != nil {
+	if _, err := e.rw.ImportUsage(context.Background(), strings.NewReader(crmCSV), usage.ImportOptions{Source: "crm", FileName: "crm.csv"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -359,7 +359,7 @@ func TestStatementLineEventsPaging(t *testing.T) {
 		t.Errorf("unordered, foreign cursor: %d %s", status, body)
 	}
 	// Events but no statements: 501.
-	srv = httpapi.New(httpapi.Config{Read: httpapi.Backend{Events: sqlitebackend.Events{DB: e.ro}}, Auth: sqlitebackend.Auth{DB: e.ro}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv = httpapi.New(httpapi.Config{Read: httpapi.Backend{Events: e.ro}, Auth: sqlitebackend.Auth{DB: e.ro}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if status, body := get("/api/v1/contracts/c/statements/2026-03/events?rule=x"); status != 501 ||
 		strings.TrimSpace(body) != `{"error":{"code":"not_implemented","message":"statements is not available in this server"}}` {
 		t.Errorf("no statements: %d %s", status, body)

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
 )
 
 //go:embed templates
@@ -419,7 +420,7 @@ func (s *Server) webContract(w http.ResponseWriter, r *http.Request) error {
 		data["StatementsError"] = ledger.ErrorMessage(err)
 	} else {
 		// Latest first: the period an auditor looks for is near the top.
-		rev := make([]StatementSummary, len(sts))
+		rev := make([]reports.StatementSummary, len(sts))
 		for i, st := range sts {
 			rev[len(sts)-1-i] = st
 		}

@@ -8,7 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,8 +28,8 @@ type dashboardData struct {
 	Contracts     []dashboardContract
 	More          int // contracts not shown
 	Error         map[string]string
-	LastImport    *ImportBatch
-	Verify        *VerifyResult
+	LastImport    *ledger.ImportBatch
+	Verify        *ledger.VerifyResult
 }
 
 // dashboardContract is one contract on the dashboard: what is due per pair
@@ -92,7 +94,7 @@ func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
 
 // dashboardContract reads a contract's last final and its latest
 // statement, and its caps as of today.
-func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboardContract {
+func (s *Server) dashboardContract(r *http.Request, sc contracts.StoredContract) dashboardContract {
 	c := sc.Contract
 	out := dashboardContract{ID: c.ID, Name: c.Name, Currency: c.Currency}
 	if s.read.Statements == nil {
@@ -104,7 +106,7 @@ func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboard
 		out.Error = ledger.ErrorMessage(err)
 		return out
 	}
-	var show []StatementSummary
+	var show []reports.StatementSummary
 	for i := len(periods) - 1; i >= 0; i-- {
 		if periods[i].Status == "final" {
 			show = append(show, periods[i])
@@ -148,11 +150,11 @@ func (s *Server) dashboardContract(r *http.Request, sc StoredContract) dashboard
 }
 
 // lastImport is the latest import batch, nil when there is none.
-func (s *Server) lastImport(r *http.Request) (*ImportBatch, error) {
+func (s *Server) lastImport(r *http.Request) (*ledger.ImportBatch, error) {
 	if s.read.Imports == nil {
 		return nil, errNotImplemented("imports")
 	}
-	var last *ImportBatch
+	var last *ledger.ImportBatch
 	for after := int64(0); ; {
 		bs, err := s.read.Imports.ImportBatches(r.Context(), after, MaxPageSize)
 		if err != nil {
@@ -175,12 +177,12 @@ func (s *Server) lastImport(r *http.Request) (*ImportBatch, error) {
 type verifyMemo struct {
 	mu      sync.Mutex
 	version int64
-	res     *VerifyResult
+	res     *ledger.VerifyResult
 }
 
 // verifyCached verifies the database, or returns the last result when
 // nothing was committed since (without a Versioner, it always verifies).
-func (s *Server) verifyCached(r *http.Request) (*VerifyResult, error) {
+func (s *Server) verifyCached(r *http.Request) (*ledger.VerifyResult, error) {
 	if s.read.Verifier == nil {
 		return nil, errNotImplemented("verify")
 	}

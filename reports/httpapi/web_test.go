@@ -276,8 +276,8 @@ func TestWebEventsFilterForm(t *testing.T) {
 // tieStatements is one statement with one line over events 1 and 2.
 type tieStatements struct{ base string }
 
-func (tieStatements) StatementPeriods(ctx context.Context, id string) ([]httpapi.StatementSummary, error) {
-	return []httpapi.StatementSummary{{Period: "2026-03", Status: "draft"}}, nil
+func (tieStatements) StatementPeriods(ctx context.Context, id string) ([]reports.StatementSummary, error) {
+	return []reports.StatementSummary{{Period: "2026-03", Status: "draft"}}, nil
 }
 
 func (f tieStatements) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
@@ -291,7 +291,7 @@ type twoEvents struct{ currency string }
 func (f twoEvents) Event(ctx context.Context, id int64) (ledger.Event, error) {
 	return ledger.Event{}, nil
 }
-func (f twoEvents) Events(ctx context.Context, _ httpapi.EventFilter) ([]ledger.Event, error) {
+func (f twoEvents) Events(ctx context.Context, _ ledger.EventFilter) ([]ledger.Event, error) {
 	return nil, nil
 }
 func (f twoEvents) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {

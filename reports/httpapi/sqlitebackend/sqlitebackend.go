@@ -26,9 +26,9 @@ import (
 // read-write connection, usage imports and token management.
 func Fill(b *httpapi.Backend, db *sqlite.DB, writable bool) {
 	b.Ledger = db
-	b.Verifier = Verifier{db}
-	b.Events = Events{db}
-	b.Imports = Imports{db}
+	b.Verifier = db
+	b.Events = db
+	b.Imports = db
 	if writable {
 		b.UsageImporter = UsageImporter{db}
 		b.Tokens = TokenAdmin{db}
@@ -85,111 +85,18 @@ func (a Auth) Authenticate(ctx context.Context, tok string) (httpapi.Principal, 
 type TokenAdmin struct{ DB *sqlite.DB }
 
 // ListTokens lists every token, revoked ones included.
-func (a TokenAdmin) ListTokens(ctx context.Context) ([]httpapi.TokenInfo, error) {
-	ts, err := a.DB.Tokens(ctx)
-	out := make([]httpapi.TokenInfo, len(ts))
-	for i, t := range ts {
-		out[i] = httpapi.TokenInfo(t)
-	}
-	return out, err
+func (a TokenAdmin) ListTokens(ctx context.Context) ([]ledger.Token, error) {
+	return a.DB.Tokens(ctx)
 }
 
 // CreateToken stores a new token and returns its secret.
-func (a TokenAdmin) CreateToken(ctx context.Context, name string, role httpapi.Role) (httpapi.TokenInfo, string, error) {
-	t, secret, err := a.DB.CreateToken(ctx, name, string(role))
-	return httpapi.TokenInfo(t), secret, err
+func (a TokenAdmin) CreateToken(ctx context.Context, name string, role httpapi.Role) (ledger.Token, string, error) {
+	return a.DB.CreateToken(ctx, name, string(role))
 }
 
 // RevokeToken revokes a token (ENOTFOUND, ECONFLICT when already revoked).
 func (a TokenAdmin) RevokeToken(ctx context.Context, id int64) error {
 	return a.DB.RevokeToken(ctx, id)
-}
-
-// Verifier reports the first violation of an invariant as a result.
-type Verifier struct{ DB *sqlite.DB }
-
-// Verify runs every check of the database.
-func (v Verifier) Verify(ctx context.Context) (httpapi.VerifyResult, error) {
-	res, err := v.DB.VerifyReport(ctx)
-	var ve *sqlite.VerifyError
-	if errors.As(err, &ve) {
-		return httpapi.VerifyResult{Violation: ve.Error(), EntryID: ve.EntryID}, nil
-	}
-	if err != nil {
-		return httpapi.VerifyResult{}, err
-	}
-	return httpapi.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash}, nil
-}
-
-// Events reads stored usage events.
-type Events struct{ DB *sqlite.DB }
-
-// Event returns one event (ENOTFOUND if there is none).
-func (e Events) Event(ctx context.Context, id int64) (ledger.Event, error) {
-	evs, err := e.DB.Events(ctx, sqlite.EventFilter{AfterID: id - 1, Limit: 1})
-	if err != nil {
-		return ledger.Event{}, err
-	}
-	if len(evs) == 0 || evs[0].ID != id {
-		return ledger.Event{}, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
-	}
-	return evs[0], nil
-}
-
-// Events returns one page of events.
-func (e Events) Events(ctx context.Context, f httpapi.EventFilter) ([]ledger.Event, error) {
-	return e.DB.Events(ctx, sqlite.EventFilter{EntryID: f.EntryID, BatchID: f.BatchID, Source: f.Source, Seller: f.Seller,
-		Channel: f.Channel, Customer: f.Customer, Product: f.Product, Region: f.Region, Currency: f.Currency,
-		From: f.From, To: f.To, AfterID: f.AfterID, Limit: f.Limit})
-}
-
-// EventsByID returns the events with these IDs, in the order given.
-func (e Events) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
-	return e.DB.EventsByID(ctx, ids)
-}
-
-// Imports reads import batches.
-type Imports struct{ DB *sqlite.DB }
-
-func batchOf(b sqlite.ImportBatch) httpapi.ImportBatch {
-	return httpapi.ImportBatch{ID: b.ID, Kind: b.Kind, Source: b.Source, File: b.FileName, SHA256: b.SHA256, Mode: b.Mode, Status: b.Status,
-		Rows: b.Rows, Posted: b.Posted, Duplicates: b.Duplicates, Rejected: b.Rejected, Late: b.Late, Entries: b.Entries,
-		StartedAt: b.StartedAt, FinishedAt: b.FinishedAt}
-}
-
-// ImportBatches lists batches after a cursor.
-func (i Imports) ImportBatches(ctx context.Context, afterID int64, limit int) ([]httpapi.ImportBatch, error) {
-	bs, err := i.DB.Imports(ctx, afterID, limit)
-	out := make([]httpapi.ImportBatch, len(bs))
-	for k, b := range bs {
-		out[k] = batchOf(b)
-	}
-	return out, err
-}
-
-// ImportBatch returns one batch.
-func (i Imports) ImportBatch(ctx context.Context, id int64) (httpapi.ImportBatch, error) {
-	b, err := i.DB.Import(ctx, id)
-	return batchOf(b), err
-}
-
-// ImportRejects returns a page of a batch's stored rejects.
-func (i Imports) ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]httpapi.ImportReject, error) {
-	rs, err := i.DB.ImportRejects(ctx, batchID, afterLine, limit)
-	out := make([]httpapi.ImportReject, len(rs))
-	for k, r := range rs {
-		es := make([]httpapi.RejectError, len(r.Errors))
-		for j, e := range r.Errors {
-			es[j] = httpapi.RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
-		}
-		out[k] = httpapi.ImportReject{Line: r.Line, Errors: es, Record: r.Record}
-	}
-	return out, err
-}
-
-// ImportRejectColumns returns the header of a batch's file.
-func (i Imports) ImportRejectColumns(ctx context.Context, batchID int64) ([]string, error) {
-	return i.DB.ImportRejectColumns(ctx, batchID)
 }
 
 // maxRejectsShown bounds the rejected rows an HTTP import lists.
@@ -232,7 +139,7 @@ func (u UsageImporter) ImportUsage(ctx context.Context, body io.Reader, o httpap
 		return nil, err
 	}
 	res := ImportResult{File: o.File, Source: o.Source, SHA256: hex.EncodeToString(h.Sum(nil)), DryRun: o.DryRun, Rejects: []httpapi.RowReject{}}
-	opts := sqlite.ImportOptions{Source: o.Source, FileName: o.File, SHA256: res.SHA256, AllowPartial: o.AllowPartial, DryRun: o.DryRun,
+	opts := usage.ImportOptions{Source: o.Source, FileName: o.File, SHA256: res.SHA256, AllowPartial: o.AllowPartial, DryRun: o.DryRun,
 		OnReject: func(row *usage.Row) error {
 			for _, e := range row.Errors {
 				if len(res.Rejects) < maxRejectsShown {
