@@ -33,13 +33,16 @@ import (
 
 // driverName is go-sqlite3 with revshare's per-connection settings:
 // temp_store=MEMORY keeps statement journals (opened by every statement
-// that fires the journal's triggers) in memory rather than in temp files.
+// that fires the journal's triggers) in memory rather than in temp files;
+// cell_size_check=ON checks each b-tree page as it is read, so that a
+// command that reads a damaged page fails with SQLITE_CORRUPT instead of
+// reading past it (quickcheck.go).
 const driverName = "sqlite3_revshare"
 
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA cell_size_check = ON", nil)
 			return err
 		},
 	})

@@ -179,28 +179,18 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 
 // quickCheck runs SQLite's PRAGMA quick_check (the file's structure: pages,
 // records, NOT NULL and CHECK constraints, without cross-checking indexes)
-// before anything reads the rows: a damaged file is named as such.
+// before anything reads the rows: a damaged file is named as such, in the
+// words the commands use (QuickCheck).
 func quickCheck(ctx context.Context, q querier) error {
-	rows, err := q.QueryContext(ctx, `PRAGMA quick_check`)
+	problems, err := quickCheckProblems(ctx, q)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
-		return &VerifyError{Reason: fmt.Sprintf("database file: quick_check failed: %v", err)}
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return err
-		}
-		if s != "ok" && len(problems) < 3 {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return &VerifyError{Reason: fmt.Sprintf("database file: quick_check failed: %v", err)}
+		problems = []string{err.Error()}
 	}
 	if len(problems) > 0 {
-		return &VerifyError{Reason: "database file: quick_check reports " + strings.Join(problems, "; ")}
+		return &VerifyError{Reason: damagedMessage(strings.Join(problems, "; "))}
 	}
 	return nil
 }
