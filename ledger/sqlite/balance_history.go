@@ -422,3 +422,8 @@ func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([
 		) s JOIN accounts a ON a.id = s.account_id
 		ORDER BY a.name, s.currency`, args...))
 }
+
+type acctCur struct {
+	account  int64
+	currency string
+}

@@ -1,6 +1,6 @@
 // Package sqlite is the SQLite storage of revshare: the double-entry journal
-// (this file, tx.go, journal.go, verify.go) and, in sibling files, the other
-// storage interfaces of the domain.
+// (this file, tx.go, post.go, post_fast.go, journal.go, verify.go) and, in
+// sibling files, the other storage interfaces of the domain.
 //
 // A DB holds two connection pools on one file: a single writer connection
 // whose transactions start with BEGIN IMMEDIATE (so writers serialize and

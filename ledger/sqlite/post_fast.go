@@ -1,0 +1,242 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// The fast path. A producer goroutine does the Go work of the call —
+// validation, encoding, numbering, hashing, the statements' arguments —
+// one chunk ahead of the database work, which stays on the caller's
+// goroutine (it owns the transaction's connection). Chunks grow (16, 64,
+// then 256 entries) so that the database starts early and then always has
+// the next chunk ready.
+const firstFastChunk = 16
+
+// errFastPath stops the fast path: postEntries redoes the call and finds
+// the exact error.
+var errFastPath = errors.New("fast path refused the call")
+
+// fastChunk is a chunk of entries ready for the database.
+type fastChunk struct {
+	postArgs []any                    // 5 per posting row: entry_id, seq, account_id, currency, amount
+	entArgs  []any                    // 10 per entry row (insertEntriesQuery's columns)
+	slots    []acctSlot               // postArgs account_id positions the consumer resolves
+	sums     map[nameCurDate]*histSum // per account name, currency and date
+	headID   int64
+	headHash string
+	err      error
+}
+
+// acctSlot is a posting whose account is not in the DB's cache: its ID is
+// looked up (or the account created) on the transaction's goroutine.
+type acctSlot struct {
+	arg  int
+	name string
+}
+
+type nameCur struct{ account, currency string }
+
+type nameCurDate struct {
+	account, currency string
+	date              ledger.Date
+}
+
+// fastProducer builds the chunks of one call.
+type fastProducer struct {
+	entries  []ledger.Entry
+	results  []ledger.PostResult
+	closed   ledger.Date
+	headID   int64
+	headHash string
+	hasher   chainHasher
+	seen     map[ledger.Key]seenEntry // entries of this call, for in-call retries
+	accounts map[string]int64         // from the DB's cache
+	db       *DB
+
+	// Arguments boxed once and shared by the rows that repeat them
+	// (currencies, sources, dates, the recorded-at instant, the previous
+	// entry's hash): fewer allocations, so less garbage to collect.
+	boxes       map[string]any
+	dates       map[ledger.Date]any
+	recordedBox any
+	headHashBox any
+}
+
+func (p *fastProducer) box(s string) any {
+	b, ok := p.boxes[s]
+	if !ok {
+		b = s
+		p.boxes[s] = b
+	}
+	return b
+}
+
+type seenEntry struct {
+	id      int64
+	content string
+}
+
+// chunk builds entries [start, end).
+func (p *fastProducer) chunk(start, end int) fastChunk {
+	c := fastChunk{
+		postArgs: make([]any, 0, 10*(end-start)),
+		entArgs:  make([]any, 0, 10*(end-start)),
+		sums:     map[nameCurDate]*histSum{},
+	}
+	for i := start; i < end; i++ {
+		e := &p.entries[i]
+		if c.err = e.Validate(); c.err != nil {
+			return c
+		}
+		content := e.Content()
+		if prev, ok := p.seen[e.Key]; ok {
+			if prev.content != content {
+				c.err = errFastPath
+				return c
+			}
+			p.results[i] = ledger.PostResult{ID: prev.id, Duplicate: true}
+			continue
+		}
+		id := p.headID + 1
+		if !p.closed.IsZero() && !e.Date.After(p.closed) || e.Reverses < 0 || e.Reverses >= id {
+			c.err = errFastPath
+			return c
+		}
+		idBox := any(id)
+		for j, ps := range e.Postings {
+			amt, err := splitPosting(e, j, ps.Amount)
+			if err != nil {
+				c.err = err
+				return c
+			}
+			acct, ok := p.accounts[ps.Account]
+			if !ok {
+				if acct, ok = p.db.cachedAccount(ps.Account); ok {
+					p.accounts[ps.Account] = acct
+				} else {
+					c.slots = append(c.slots, acctSlot{len(c.postArgs) + 2, ps.Account})
+				}
+			}
+			c.postArgs = append(c.postArgs, idBox, int64(j+1), acct, p.box(ps.Currency), amt.text)
+			k := nameCurDate{ps.Account, ps.Currency, e.Date}
+			t := c.sums[k]
+			if t == nil {
+				t = &histSum{}
+				c.sums[k] = t
+			}
+			t.addPosting(id, amt)
+		}
+		meta, err := encodeMeta(e.Meta)
+		if err != nil {
+			c.err = err
+			return c
+		}
+		hash := p.hasher.hash(p.headHash, id, content)
+		var reverses any
+		if e.Reverses != 0 {
+			reverses = e.Reverses
+		}
+		date, ok := p.dates[e.Date]
+		if !ok {
+			date = e.Date.String()
+			p.dates[e.Date] = date
+		}
+		hashBox := any(hash)
+		c.entArgs = append(c.entArgs, idBox, p.box(e.Key.Source), e.Key.ExternalID, date, p.recordedBox, e.Description, meta, reverses, p.headHashBox, hashBox)
+		p.seen[e.Key] = seenEntry{id, content}
+		p.headID, p.headHash, p.headHashBox = id, hash, hashBox
+		p.results[i] = ledger.PostResult{ID: id}
+	}
+	c.headID, c.headHash = p.headID, p.headHash
+	return c
+}
+
+// postFast posts entries assuming that none of their keys is stored yet.
+// It fails (and the caller rolls its writes back) on anything else: a
+// stored key (the entries' UNIQUE index refuses the row), an invalid
+// entry, a conflict within the call, a database error.
+func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
+	closed, err := tx.ClosedThrough()
+	if err != nil {
+		return nil, err
+	}
+	p := &fastProducer{
+		entries: entries, results: make([]ledger.PostResult, len(entries)), closed: closed,
+		headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
+		seen: make(map[ledger.Key]seenEntry, len(entries)), accounts: map[string]int64{}, db: tx.db,
+		boxes: map[string]any{}, dates: map[ledger.Date]any{}, recordedBox: formatTime(tx.Now), headHashBox: tx.headHash,
+	}
+	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
+		func(c fastChunk) bool { return c.err != nil })
+	defer stop()
+	var hist balanceHistory
+	for c := range chunks {
+		if c.err != nil {
+			return nil, c.err
+		}
+		for _, s := range c.slots {
+			id, err := tx.accountID(s.name)
+			if err != nil {
+				return nil, err
+			}
+			c.postArgs[s.arg] = id
+		}
+		for k, s := range c.sums {
+			id, err := tx.accountID(k.account)
+			if err != nil {
+				return nil, err
+			}
+			hist.add(id, k.currency, k.date, s)
+		}
+		// Postings first, then the entries that seal them.
+		if err := tx.execRows(insertPostingsQuery, 5, c.postArgs); err != nil {
+			return nil, err
+		}
+		if err := tx.execRows(insertEntriesQuery, 10, c.entArgs); err != nil {
+			return nil, err
+		}
+		tx.headID, tx.headHash = c.headID, c.headHash
+	}
+	if err := tx.writeBalanceHistory(&hist); err != nil {
+		return nil, err
+	}
+	return p.results, nil
+}
+
+// execRows runs a multi-row INSERT (query(n) for n rows of width
+// arguments) over args, in statements of 256, 16 or 1 rows.
+func (tx *Tx) execRows(query func(n int) string, width int, args []any) error {
+	rows := len(args) / width
+	for start := 0; start < rows; {
+		n := insertSize(rows - start)
+		stmt, err := tx.stmt(query(n))
+		if err != nil {
+			return err
+		}
+		if err := execQuery(tx.ctx, stmt, args[width*start:width*(start+n)]...); err != nil {
+			return mapError(err)
+		}
+		start += n
+	}
+	return nil
+}
+
+// execQuery runs a statement that returns no rows through Query rather
+// than Exec: go-sqlite3 binds a query's arguments in one cgo call, without
+// copying each text into SQLite's memory (Exec binds them one by one). The
+// one Next runs the statement with drivers that step lazily.
+func execQuery(ctx context.Context, stmt *sql.Stmt, args ...any) error {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	rows.Next()
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	return rows.Err()
+}
