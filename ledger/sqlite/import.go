@@ -12,14 +12,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
 // EntrySourceImport is the Key.Source of the entries a usage import posts.
-const EntrySourceImport = "import"
+const EntrySourceImport = usage.EntrySource
 
 // DefaultChunkRows is how many rows an --allow-partial import commits per
 // transaction.
@@ -142,7 +140,7 @@ type parsedRow struct {
 
 	// Set by the writer.
 	id    int64
-	group *group
+	group *usage.Group
 }
 
 type rowBatch struct {
@@ -173,11 +171,11 @@ type importer struct {
 	pending []*parsedRow // good rows waiting to be stored
 	// segment counts flushes within a transaction; keyBase is the file's
 	// part of the entries' external IDs.
-	segment   int
-	keyBase   string
-	nextGroup int64
-	args      []any
-	data      []byte
+	segment int
+	keyBase string
+	groups  usage.Groups
+	args    []any
+	data    []byte
 
 	// Per transaction.
 	tx       *Tx
@@ -186,35 +184,10 @@ type importer struct {
 	sawDup   bool
 	sourceID int64
 	closed   ledger.Date
-	groups   map[groupKey]*group
-	order    []*group
 	usages   []*usageWriter
 	index    eventIndexer // the event index rows of the events stored since the last post
 	rejects  *sql.Stmt    // storeReject's insert, prepared on the first reject
 }
-
-type groupKey struct {
-	seller, channel string // account segments
-	currency        string
-	date            ledger.Date // booking date
-	late            bool
-}
-
-type group struct {
-	key groupKey
-	// part numbers the entries of one key: a key whose events would sum
-	// past what one posting holds continues in a new part (entry).
-	part        int
-	no          int64
-	sum         decimal.Decimal
-	bound       int64 // the sum of |integer part| + 1 of the rows given to it: |sum| stays below it
-	events      int
-	first, last int64 // event IDs
-}
-
-// maxGroupAmount is the journal's bound on a posting (docs/ledger.md: at
-// most 14 integer digits).
-const maxGroupAmount = 100_000_000_000_000
 
 func (im *importer) crash(name string) {
 	if im.opts.CrashPoint != nil {
@@ -343,11 +316,7 @@ func (im *importer) runAll(ctx context.Context) error {
 			return badRows(im.opts.FileName, im.res.Rejected, im.res.Rows)
 		}
 		if im.opts.DryRun {
-			for _, g := range im.order {
-				if g.events > 0 {
-					im.res.Entries++
-				}
-			}
+			im.res.Entries += len(im.groups.Booked())
 			return errDryRun
 		}
 		if err := im.post(); err != nil {
@@ -434,8 +403,7 @@ func (im *importer) begin(tx *Tx) error {
 	if im.closed, err = tx.ClosedThrough(); err != nil {
 		return err
 	}
-	im.groups = map[groupKey]*group{}
-	im.order = im.order[:0]
+	im.groups.Reset(im.closed)
 	im.segment = 0
 	return im.loadUsages()
 }
@@ -590,7 +558,7 @@ func (im *importer) storePending() error {
 	if len(fresh) == 0 {
 		return im.report(rows)
 	}
-	if len(im.order)+len(fresh) > maxGroups {
+	if im.groups.Open()+len(fresh) > usage.MaxOpenGroups {
 		// Bound memory whatever the file: book what the groups hold so far
 		// and start new ones.
 		if err := im.flush(); err != nil {
@@ -599,32 +567,11 @@ func (im *importer) storePending() error {
 	}
 	a, data := im.args[:0], im.data[:0]
 	for _, p := range fresh {
-		k := groupKey{seller: p.seller, channel: p.channel, currency: p.ev.Currency, date: p.date}
-		if !im.closed.IsZero() && !k.date.After(im.closed) {
-			k.late, k.date = true, im.closed.AddDays(1)
-		}
-		g := im.groups[k]
-		// An integer bound, cheap per row: |amount| < |integer part| + 1.
-		whole := p.ev.Amount.IntPart()
-		if whole < 0 {
-			whole = -whole
-		}
-		if g == nil || g.bound+whole+1 >= maxGroupAmount {
-			// A new key, or one whose entry could not hold this row too.
-			part := 0
-			if g != nil {
-				part = g.part + 1
-			}
-			im.nextGroup++
-			g = &group{key: k, part: part, no: im.nextGroup}
-			im.groups[k] = g
-			im.order = append(im.order, g)
-		}
-		g.bound += whole + 1
+		g := im.groups.Assign(p.seller, p.channel, p.ev.Currency, p.date, p.ev.Amount)
 		p.group = g
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)
-		data = appendEventTail(data, k.late, im.res.BatchID, g.no)
+		data = appendEventTail(data, g.Key.Late, im.res.BatchID, g.No)
 		data = append(data, im.cur.data[p.data[1]:p.data[2]]...)
 		data = append(data, ']')
 		a = append(a, p.ev.EventID, string(data[start:]))
@@ -753,12 +700,7 @@ func (im *importer) lookup(rows []*parsedRow) (map[string]storedEvent, error) {
 // added counts a newly stored event in its group and in the usage sets.
 func (im *importer) added(p *parsedRow) error {
 	g := p.group
-	g.sum = g.sum.Add(p.ev.Amount)
-	if g.events == 0 {
-		g.first = p.id
-	}
-	g.events++
-	g.last = p.id
+	g.Add(p.id, p.ev.Amount)
 	im.index.add(p.id, p.ev.Seller, p.ev.Channel, p.ev.Customer, p.ev.Product, p.ev.Region, p.date.String())
 	if im.index.events >= eventIndexRows {
 		if err := im.index.flush(im.tx); err != nil {
@@ -766,12 +708,12 @@ func (im *importer) added(p *parsedRow) error {
 		}
 	}
 	im.res.Posted++
-	if g.key.late {
+	if g.Key.Late {
 		im.res.Late++
 	}
 	if len(im.usages) > 0 {
 		e := &p.ev
-		e.ID, e.Source, e.BatchID, e.Late = p.id, im.opts.Source, im.res.BatchID, g.key.late
+		e.ID, e.Source, e.BatchID, e.Late = p.id, im.opts.Source, im.res.BatchID, g.Key.Late
 		for _, w := range im.usages {
 			w.batch = im.res.BatchID // known after begin in a default-mode import
 			if err := w.add(im.tx, e); err != nil {
@@ -836,9 +778,6 @@ func (im *importer) eventIDColumn() string {
 	return usage.ColEventID
 }
 
-// maxGroups bounds the groups (and so the entries) held in memory at once.
-const maxGroups = 10000
-
 // flush books the current groups and starts new ones, in the same
 // transaction.
 func (im *importer) flush() error {
@@ -846,32 +785,17 @@ func (im *importer) flush() error {
 		return err
 	}
 	im.segment++
-	clear(im.groups)
-	im.order = im.order[:0]
+	im.groups.Reset(im.closed)
 	return nil
 }
 
-// segmentID names the chunk and, after flushes, the segment within it. A
-// partial import's chunk names its size too ("3@50000"): re-running with
-// another --chunk-rows then cannot meet the keys of other chunks.
+// segmentID is usage.SegmentID of the current transaction.
 func (im *importer) segmentID() string {
-	id := strconv.Itoa(im.chunk)
+	partial := 0
 	if im.opts.AllowPartial {
-		id += "@" + strconv.Itoa(im.opts.ChunkRows)
+		partial = im.opts.ChunkRows
 	}
-	if im.segment > 0 {
-		id += "." + strconv.Itoa(im.segment)
-	}
-	return id
-}
-
-// partSuffix tells apart the entry keys of one group key's parts (none for
-// the first, so that the keys of ordinary imports stay as they were).
-func partSuffix(part int) string {
-	if part == 0 {
-		return ""
-	}
-	return ":part" + strconv.Itoa(part+1)
+	return usage.SegmentID(im.chunk, partial, im.segment)
 }
 
 func insertGroupsQuery(n int) string {
@@ -886,12 +810,7 @@ func (im *importer) post() error {
 	if err := im.index.flush(im.tx); err != nil {
 		return err
 	}
-	var groups []*group
-	for _, g := range im.order {
-		if g.events > 0 {
-			groups = append(groups, g)
-		}
-	}
+	groups := im.groups.Booked()
 	if len(groups) == 0 {
 		return nil
 	}
@@ -904,28 +823,9 @@ func (im *importer) post() error {
 			im.keyBase = "batch-" + strconv.FormatInt(im.res.BatchID, 10)
 		}
 	}
-	sha := im.keyBase
 	entries := make([]ledger.Entry, len(groups))
 	for i, g := range groups {
-		k := g.key
-		late := "false"
-		if k.late {
-			late = "true"
-		}
-		entries[i] = ledger.Entry{
-			Key: ledger.Key{Source: EntrySourceImport, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s%s",
-				im.opts.Source, sha, im.segmentID(), k.seller, k.channel, k.currency, k.date, late, partSuffix(g.part))},
-			Date:        k.date,
-			Description: fmt.Sprintf("usage %s/%s %s: %d event(s) from import batch %d", k.seller, k.channel, k.currency, g.events, im.res.BatchID),
-			Meta: map[string]string{
-				"kind": "usage", "batch": strconv.FormatInt(im.res.BatchID, 10), "source": im.opts.Source,
-				"late": late, "events": strconv.Itoa(g.events), "seller": k.seller, "channel": k.channel,
-			},
-			Postings: []ledger.Posting{
-				{Account: ledger.ReceivableAccount(k.seller, k.channel), Amount: g.sum, Currency: k.currency},
-				{Account: ledger.RevenueAccount(k.seller, k.channel), Amount: g.sum.Neg(), Currency: k.currency},
-			},
-		}
+		entries[i] = g.Entry(im.opts.Source, im.keyBase, im.segmentID(), im.res.BatchID)
 	}
 	res, err := im.tx.PostEntries(entries)
 	if err != nil {
@@ -939,7 +839,7 @@ func (im *importer) post() error {
 			return fmt.Errorf("import entry %s was already posted as entry %d", entries[i].Key, r.ID)
 		}
 		g := groups[i]
-		links = append(links, im.res.BatchID, g.no, r.ID, g.first, g.last, g.events)
+		links = append(links, im.res.BatchID, g.No, r.ID, g.First, g.Last, g.Events)
 	}
 	// Multi-row: with one entry per event there is a link per event.
 	if err := im.tx.execRows(insertGroupsQuery, 6, links); err != nil {

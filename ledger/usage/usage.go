@@ -1,6 +1,7 @@
 // Package usage reads usage CSV files (spec section 2) and exchange-rate CSV
 // files: streaming, validated, with an optional column mapping. It is pure:
-// no database, no clock. Storage lives in ledger/sqlite.
+// no database, no clock. Storage lives in ledger/sqlite and ledger/postgres;
+// both group an import's new events into journal entries with Groups.
 //
 // A Reader yields one Row at a time; memory does not grow with the file.
 // Every problem of a row is reported as a *RowError carrying the file, the

@@ -1,0 +1,165 @@
+package usage
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// EntrySource is the Key.Source of the journal entries a usage import
+// posts.
+const EntrySource = "import"
+
+// MaxOpenGroups bounds the groups (and so the entries) an import holds in
+// memory at once: past it, the store books what it has and starts anew.
+const MaxOpenGroups = 10000
+
+// maxGroupAmount is the journal's bound on a posting (docs/ledger.md: at
+// most 14 integer digits).
+const maxGroupAmount = 100_000_000_000_000
+
+// GroupKey is what the events booked by one import entry share.
+type GroupKey struct {
+	Seller, Channel string // account segments (ledger.AccountSegment)
+	Currency        string
+	Date            ledger.Date // booking date: the first open day for a late event
+	Late            bool        // the event's own date is in a closed period
+}
+
+// Group is the events of one import entry: an import sums its new events
+// per GroupKey and posts one entry for each group.
+type Group struct {
+	Key GroupKey
+	// Part numbers the groups of one key: a key whose events would sum past
+	// what one posting holds continues in a new part (entry).
+	Part        int
+	No          int64 // numbers the groups of an import, from 1
+	Sum         decimal.Decimal
+	Events      int
+	First, Last int64 // event IDs
+
+	bound int64 // the sum of |integer part| + 1 of the amounts assigned: |Sum| stays below it
+}
+
+// Groups assigns the new events of an import to groups, in the order the
+// groups appear. The store assigns a row before it knows whether the row is
+// new (Assign) and counts it once stored (Group.Add).
+type Groups struct {
+	closed ledger.Date
+	byKey  map[GroupKey]*Group
+	order  []*Group
+	last   int64 // the last group number given
+}
+
+// Reset starts new groups (a new transaction, or after the store booked the
+// open ones); group numbers continue. Events dated on or before closed (if
+// not zero) book on the day after it, marked late.
+func (gs *Groups) Reset(closed ledger.Date) {
+	gs.closed = closed
+	if gs.byKey == nil {
+		gs.byKey = map[GroupKey]*Group{}
+	}
+	clear(gs.byKey)
+	gs.order = gs.order[:0]
+}
+
+// Open is the number of groups since the last Reset.
+func (gs *Groups) Open() int { return len(gs.order) }
+
+// Assign returns the group of an event with these account segments,
+// currency, accounting date and amount.
+func (gs *Groups) Assign(seller, channel, currency string, date ledger.Date, amount decimal.Decimal) *Group {
+	k := GroupKey{Seller: seller, Channel: channel, Currency: currency, Date: date}
+	if !gs.closed.IsZero() && !date.After(gs.closed) {
+		k.Late, k.Date = true, gs.closed.AddDays(1)
+	}
+	g := gs.byKey[k]
+	// An integer bound, cheap per row: |amount| < |integer part| + 1.
+	whole := amount.IntPart()
+	if whole < 0 {
+		whole = -whole
+	}
+	if g == nil || g.bound+whole+1 >= maxGroupAmount {
+		// A new key, or one whose entry could not hold this event too.
+		part := 0
+		if g != nil {
+			part = g.Part + 1
+		}
+		gs.last++
+		g = &Group{Key: k, Part: part, No: gs.last}
+		if gs.byKey == nil {
+			gs.byKey = map[GroupKey]*Group{}
+		}
+		gs.byKey[k] = g
+		gs.order = append(gs.order, g)
+	}
+	g.bound += whole + 1
+	return g
+}
+
+// Add counts a stored event (its ID and amount) in g.
+func (g *Group) Add(id int64, amount decimal.Decimal) {
+	g.Sum = g.Sum.Add(amount)
+	if g.Events == 0 {
+		g.First = id
+	}
+	g.Events++
+	g.Last = id
+}
+
+// Booked returns the groups that got events, in the order they appeared.
+func (gs *Groups) Booked() []*Group {
+	var out []*Group
+	for _, g := range gs.order {
+		if g.Events > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// SegmentID names a transaction's part of an import in its entries' keys:
+// the chunk and, after the store booked open groups before the chunk's end
+// (see MaxOpenGroups), the segment within it. A partial import's chunk
+// names its size too ("3@50000", partialChunkRows > 0): re-running with
+// another --chunk-rows then cannot meet the keys of other chunks.
+func SegmentID(chunk, partialChunkRows, segment int) string {
+	id := strconv.Itoa(chunk)
+	if partialChunkRows > 0 {
+		id += "@" + strconv.Itoa(partialChunkRows)
+	}
+	if segment > 0 {
+		id += "." + strconv.Itoa(segment)
+	}
+	return id
+}
+
+// Entry is the journal entry that books g: a debit of the seller's
+// receivable through the channel and a credit of its revenue, keyed by the
+// import's source, keyBase (the file's SHA-256, or "batch-N" for a stream
+// booked before its end), the segment and the group's key.
+func (g *Group) Entry(source, keyBase, segment string, batch int64) ledger.Entry {
+	k := g.Key
+	late := strconv.FormatBool(k.Late)
+	part := ""
+	if g.Part > 0 { // the first part's key stays as keys were before parts
+		part = ":part" + strconv.Itoa(g.Part+1)
+	}
+	return ledger.Entry{
+		Key: ledger.Key{Source: EntrySource, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s%s",
+			source, keyBase, segment, k.Seller, k.Channel, k.Currency, k.Date, late, part)},
+		Date:        k.Date,
+		Description: fmt.Sprintf("usage %s/%s %s: %d event(s) from import batch %d", k.Seller, k.Channel, k.Currency, g.Events, batch),
+		Meta: map[string]string{
+			"kind": "usage", "batch": strconv.FormatInt(batch, 10), "source": source,
+			"late": late, "events": strconv.Itoa(g.Events), "seller": k.Seller, "channel": k.Channel,
+		},
+		Postings: []ledger.Posting{
+			{Account: ledger.ReceivableAccount(k.Seller, k.Channel), Amount: g.Sum, Currency: k.Currency},
+			{Account: ledger.RevenueAccount(k.Seller, k.Channel), Amount: g.Sum.Neg(), Currency: k.Currency},
+		},
+	}
+}
