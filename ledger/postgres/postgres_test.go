@@ -111,7 +111,13 @@ func schemaURL(t testing.TB) string {
 // openDB opens an empty journal in a schema of its own.
 func openDB(t testing.TB, clock ledger.Clock) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), schemaURL(t), clock)
+	return openURL(t, schemaURL(t), clock)
+}
+
+// openURL opens the book at url (a schema of the run's database).
+func openURL(t testing.TB, url string, clock ledger.Clock) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,22 +29,10 @@ const (
 	defaultCacheSize = -2000
 )
 
-// MaxSourceLen bounds a source name.
-const MaxSourceLen = 100
-
-// ErrBadRows is returned (wrapped in a *ledger.Error) when a default-mode
-// import found bad rows and posted nothing.
-var ErrBadRows = errors.New("bad rows")
-
-// badRowsError is an EINVALID *ledger.Error that also matches ErrBadRows.
-type badRowsError struct{ err *ledger.Error }
-
-func (e badRowsError) Error() string   { return e.err.Message }
-func (e badRowsError) Unwrap() []error { return []error{e.err, ErrBadRows} }
-
-func badRows(file string, rejected, rows int) error {
-	return badRowsError{ledger.Errorf(ledger.EINVALID, "%s: %d bad row(s) of %d; nothing imported", file, rejected, rows)}
-}
+// ErrBadRows is matched by the EINVALID error of a default-mode import
+// that found bad rows and posted nothing (usage.ErrBadRows, which every
+// backend returns).
+var ErrBadRows = usage.ErrBadRows
 
 // ImportUsage imports a usage CSV (spec section 2) as one batch.
 //
@@ -71,13 +59,8 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 	if opts.Source == "" {
 		opts.Source = "default"
 	}
-	if len(opts.Source) > MaxSourceLen {
-		return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
-	}
-	for _, c := range []byte(opts.Source) {
-		if c < 0x20 || c == 0x7f {
-			return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "source name %q has control characters", opts.Source)
-		}
+	if err := usage.CheckSource(opts.Source); err != nil {
+		return ledger.ImportResult{}, err
 	}
 	if opts.ChunkRows <= 0 {
 		opts.ChunkRows = DefaultChunkRows
@@ -313,7 +296,7 @@ func (im *importer) runAll(ctx context.Context) error {
 			return err
 		}
 		if im.res.Rejected > 0 {
-			return badRows(im.opts.FileName, im.res.Rejected, im.res.Rows)
+			return usage.BadRows(im.opts.FileName, im.res.Rejected, im.res.Rows)
 		}
 		if im.opts.DryRun {
 			im.res.Entries += len(im.groups.Booked())

@@ -69,7 +69,7 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImpor
 			}
 		}
 		if res.Rejected > 0 {
-			return badRows(opts.FileName, res.Rejected, res.Rows)
+			return usage.BadRows(opts.FileName, res.Rejected, res.Rows)
 		}
 		if opts.DryRun {
 			return errDry

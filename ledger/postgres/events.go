@@ -1,0 +1,246 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
+)
+
+var _ ledger.EventStore = (*DB)(nil)
+
+// MaxPageSize bounds the pages of Events, ImportBatches and ImportRejects.
+const MaxPageSize = 10000
+
+// storedEvent is an event as read back, with what the import compares.
+type storedEvent struct {
+	ev     ledger.Event
+	digest [usage.DigestSize]byte
+	line   int
+}
+
+// eventSelect reads events e with their source and entry (columns in
+// scanEvent's order).
+const eventSelect = `SELECT e.id, s.name, e.event_id, e.occurred, e.seller, e.channel, e.customer, e.product, e.region,
+	e.quantity::text, e.unit_price::text, e.amount::text, e.currency, e.meta, e.digest, e.batch_id, e.line, e.late,
+	coalesce(g.entry_id, 0)
+	FROM events e JOIN event_sources s ON s.id = e.source_id
+	LEFT JOIN import_groups g ON g.batch_id = e.batch_id AND g.group_no = e.group_no`
+
+// readEvents reads up to limit events (0: no limit) with ID > after
+// matching where (over events e, arguments from $1), in ID order.
+func readEvents(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]storedEvent, error) {
+	n := len(args)
+	query := fmt.Sprintf(`%s WHERE e.id > $%d AND (%s) ORDER BY e.id`, eventSelect, n+1, where)
+	args = append(append([]any{}, args...), after)
+	if limit > 0 {
+		query += fmt.Sprintf(" LIMIT $%d", n+2)
+		args = append(args, limit)
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedEvent
+	for rows.Next() {
+		s, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func scanEvent(rows pgx.Rows) (storedEvent, error) {
+	var s storedEvent
+	e := &s.ev
+	var occurred, amount string
+	var quantity, unitPrice *string
+	var digest []byte
+	var line int32
+	if err := rows.Scan(&e.ID, &e.Source, &e.EventID, &occurred, &e.Seller, &e.Channel, &e.Customer, &e.Product, &e.Region,
+		&quantity, &unitPrice, &amount, &e.Currency, &e.Meta, &digest, &e.BatchID, &line, &e.Late, &e.EntryID); err != nil {
+		return s, err
+	}
+	s.line = int(line)
+	if copy(s.digest[:], digest) != usage.DigestSize {
+		return s, fmt.Errorf("event %d: digest of %d bytes", e.ID, len(digest))
+	}
+	e.DateOnly = len(occurred) == len("2006-01-02")
+	var err error
+	if e.DateOnly {
+		d, err := ledger.ParseDate(occurred)
+		if err != nil {
+			return s, fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
+		}
+		e.OccurredAt = d.In(time.UTC)
+	} else if e.OccurredAt, err = time.Parse(time.RFC3339Nano, occurred); err != nil {
+		return s, fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
+	}
+	if e.Amount, err = decimal.NewFromString(amount); err != nil {
+		return s, fmt.Errorf("event %d: amount %q: %w", e.ID, amount, err)
+	}
+	if e.Quantity, err = optionalDecimal(quantity); err != nil {
+		return s, fmt.Errorf("event %d: quantity: %w", e.ID, err)
+	}
+	if e.UnitPrice, err = optionalDecimal(unitPrice); err != nil {
+		return s, fmt.Errorf("event %d: unit_price: %w", e.ID, err)
+	}
+	if len(e.Meta) == 0 {
+		e.Meta = nil
+	}
+	return s, nil
+}
+
+func optionalDecimal(s *string) (*decimal.Decimal, error) {
+	if s == nil {
+		return nil, nil
+	}
+	d, err := decimal.NewFromString(*s)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// eventWhere turns a filter into a condition over events e whose arguments
+// are numbered from $1. Every filter is a column of events (or its entry's
+// group), so PostgreSQL picks the index.
+func eventWhere(f ledger.EventFilter) (string, []any) {
+	conds := []string{"true"}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.EntryID != 0 {
+		// The entry's group, and its events' ID range for the index.
+		id := arg(f.EntryID)
+		conds = append(conds, "g.entry_id = "+id+
+			" AND e.id BETWEEN (SELECT first_event FROM import_groups WHERE entry_id = "+id+")"+
+			" AND (SELECT last_event FROM import_groups WHERE entry_id = "+id+")")
+	}
+	if f.BatchID != 0 {
+		conds = append(conds, "e.batch_id = "+arg(f.BatchID))
+	}
+	if f.Source != "" {
+		conds = append(conds, "s.name = "+arg(f.Source))
+	}
+	for _, c := range []struct{ col, v string }{
+		{"e.event_id", f.EventID}, {"e.seller", f.Seller}, {"e.channel", f.Channel}, {"e.customer", f.Customer},
+		{"e.product", f.Product}, {"e.region", f.Region}, {"e.currency", f.Currency},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.col+" = "+arg(c.v))
+		}
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, "e.date >= "+arg(f.From.In(time.UTC))+"::date")
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "e.date <= "+arg(f.To.In(time.UTC))+"::date")
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// Event returns one event; ENOTFOUND if there is none.
+func (db *DB) Event(ctx context.Context, id int64) (ledger.Event, error) {
+	es, err := readEvents(ctx, db.pool, "e.id = $1", []any{id}, 0, 1)
+	if err != nil {
+		return ledger.Event{}, err
+	}
+	if len(es) == 0 {
+		return ledger.Event{}, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
+	}
+	return es[0].ev, nil
+}
+
+// Events returns one page of the events matching f, in ID order (a Limit of
+// 0 or over MaxPageSize is MaxPageSize).
+func (db *DB) Events(ctx context.Context, f ledger.EventFilter) ([]ledger.Event, error) {
+	if f.Limit <= 0 || f.Limit > MaxPageSize {
+		f.Limit = MaxPageSize
+	}
+	where, args := eventWhere(f)
+	stored, err := readEvents(ctx, db.pool, where, args, f.AfterID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return eventsOf(stored), nil
+}
+
+func eventsOf(stored []storedEvent) []ledger.Event {
+	out := make([]ledger.Event, len(stored))
+	for i := range stored {
+		out[i] = stored[i].ev
+	}
+	return out
+}
+
+// EventsByID returns the events with these IDs in the order given (an ID
+// given twice comes back twice); ENOTFOUND naming the first ID that has no
+// event.
+func (db *DB) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
+	stored, err := readEvents(ctx, db.pool, "e.id = ANY($1)", []any{ids}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*ledger.Event, len(stored))
+	for i := range stored {
+		byID[stored[i].ev.ID] = &stored[i].ev
+	}
+	out := make([]ledger.Event, len(ids))
+	for i, id := range ids {
+		e, ok := byID[id]
+		if !ok {
+			return nil, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
+		}
+		out[i] = *e
+	}
+	return out, nil
+}
+
+// EachEvent calls fn for every event matching f in ID order (Limit 0: all),
+// in pages of 1000 read in one snapshot (a REPEATABLE READ read-only
+// transaction). The *Event is reused: copy the struct if fn keeps it.
+func (db *DB) EachEvent(ctx context.Context, f ledger.EventFilter, fn func(*ledger.Event) error) error {
+	where, args := eventWhere(f)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	after, left := f.AfterID, f.Limit
+	for {
+		n := 1000
+		if f.Limit > 0 && left < n {
+			n = left
+		}
+		if n == 0 {
+			return nil
+		}
+		page, err := readEvents(ctx, tx, where, args, after, n)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			e := page[i].ev
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		if len(page) < n {
+			return nil
+		}
+		after = page[len(page)-1].ev.ID
+		left -= len(page)
+	}
+}

@@ -1,0 +1,148 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/ledger/storetest"
+	"github.com/revshare/revshare/ledger/usage"
+)
+
+// The import of a usage file on PostgreSQL beside a raw COPY of the same
+// file into a plain table of its columns (typed, no key, no index, no
+// validation, no grouping, no journal), alternating iteration by iteration
+// so that both see the same load:
+//
+//	go test ./ledger/postgres -run '^$' -bench ImportVersusCopy -benchtime 3x -timeout 1h
+//
+// REVSHARE_BENCH_ROWS sets the file's rows (1,000,000 by default). Each
+// import goes into a fresh schema, dropped afterwards. The metrics are
+// ns/row of each and copy/import, the import's rate as a fraction of the
+// raw COPY's (the issue asks for at least 0.5).
+func BenchmarkImportVersusCopy(b *testing.B) {
+	needServer(b)
+	n := 1_000_000
+	if s := os.Getenv("REVSHARE_BENCH_ROWS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data := usageFile(n, eventID)
+	ctx := context.Background()
+	var importTime, copyTime, importCPU, importGoCPU, copyCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		url := schemaURL(b)
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `CREATE TABLE plain (event_id text, occurred_at timestamptz, seller text, channel text,
+			customer text, product text, region text, quantity numeric, unit_price numeric, amount numeric, currency text, note text)`); err != nil {
+			b.Fatal(err)
+		}
+		db := openURL(b, url, storetest.NewClock(storetest.T0))
+		b.StartTimer()
+
+		cpu0 := serverCPU(b, conn)
+		start := time.Now()
+		tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY plain FROM STDIN (FORMAT csv, HEADER true)")
+		if err != nil || tag.RowsAffected() != int64(n) {
+			b.Fatalf("raw COPY: %v (%d rows)", err, tag.RowsAffected())
+		}
+		copyTime += time.Since(start)
+		cpu1 := serverCPU(b, conn)
+		copyCPU += cpu1.sub(cpu0)
+
+		start = time.Now()
+		go0 := processCPU()
+		res, err := db.ImportUsage(ctx, bytes.NewReader(data), usage.ImportOptions{FileName: "bench.csv"})
+		if err != nil || res.Posted != n {
+			b.Fatalf("import: %v (%+v)", err, res)
+		}
+		importTime += time.Since(start)
+		importGoCPU += processCPU() - go0
+		importCPU += serverCPU(b, conn).sub(cpu1)
+
+		b.StopTimer()
+		db.Close()
+		var schema string
+		if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			b.Fatal(err)
+		}
+		conn.Close(ctx)
+		b.StartTimer()
+	}
+	rows := float64(b.N) * float64(n)
+	b.ReportMetric(float64(importTime.Nanoseconds())/rows, "import-ns/row")
+	b.ReportMetric(float64(copyTime.Nanoseconds())/rows, "copy-ns/row")
+	b.ReportMetric(float64(copyTime)/float64(importTime), "copy/import")
+	if copyCPU > 0 {
+		b.ReportMetric(float64(copyCPU.Nanoseconds())/rows, "copy-server-cpu-ns/row")
+		b.ReportMetric(float64(importCPU.Nanoseconds())/rows, "import-server-cpu-ns/row")
+		b.ReportMetric(float64(importGoCPU.Nanoseconds())/rows, "import-go-cpu-ns/row")
+	}
+}
+
+// cpuTimes is the CPU time of each server process of the run's database.
+type cpuTimes map[int]time.Duration
+
+// sub is the CPU the processes of t used since before (a process that
+// was not there before counts from zero).
+func (t cpuTimes) sub(before cpuTimes) time.Duration {
+	var d time.Duration
+	for pid, c := range t {
+		d += c - before[pid]
+	}
+	return d
+}
+
+// serverCPU reads the CPU time of the server processes connected to the
+// run's database from /proc: only when the server runs on this machine
+// (nil otherwise, and the CPU metrics are left out). Under a busy machine
+// the CPU a piece of work takes is steadier than its wall time.
+func serverCPU(b *testing.B, conn *pgx.Conn) cpuTimes {
+	rows, err := conn.Query(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := cpuTimes{}
+	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return nil // another machine's server
+		}
+		// Fields 14 and 15 (utime, stime) in clock ticks, after the
+		// command in parentheses.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[int(pid)] = time.Duration(ut+st) * time.Second / 100
+	}
+	return out
+}
+
+// processCPU is this process's CPU time (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
