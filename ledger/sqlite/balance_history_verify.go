@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 )
 
-func init() { verifyChecks = append(verifyChecks, verifyBalanceHistory) }
-
-// verifyBalanceHistory recomputes the balance history (migration 0025) from
-// the postings, in SQL (exact integer sums, set comparisons):
+// historyScan recomputes the balance history (migration 0025) from the
+// postings while Verify streams the journal, instead of three aggregate
+// queries over the postings afterwards (they took 15.6 of verify's 46 s of
+// CPU at 1M entries; docs/design/speed.md, section 4). It checks that
 //
 //   - balance_days holds exactly one row per account, currency and
 //     effective date with postings, with their count and plain sums;
@@ -20,96 +21,286 @@ func init() { verifyChecks = append(verifyChecks, verifyBalanceHistory) }
 //     instant posting to the account has a mark (so that every --known-at
 //     view finds its mark).
 //
-// balance_totals is checked against the postings by the journal checks.
-// The first difference is a *VerifyError naming the account.
-func verifyBalanceHistory(ctx context.Context, tx *sql.Tx) error {
-	const days = `SELECT p.account_id, p.currency, e.date, count(*), sum(p.units), sum(p.frac_hi), sum(p.frac_lo)
-		FROM entries e CROSS JOIN postings p ON p.entry_id = e.id GROUP BY p.account_id, p.currency, e.date`
-	const stored = `SELECT account_id, currency, date, n, u, h, l FROM balance_days`
-	if err := sameRows(ctx, tx, "balance_days", "the day %s disagrees with the postings", days, stored); err != nil {
-		return err
-	}
-	const months = `SELECT account_id, currency, substr(date, 1, 7), sum(n), sum(u), sum(h), sum(l)
-		FROM balance_days GROUP BY account_id, currency, substr(date, 1, 7)`
-	if err := sameRows(ctx, tx, "balance_months", "the month %s disagrees with the days", months,
-		`SELECT account_id, currency, month, n, u, h, l FROM balance_months`); err != nil {
-		return err
-	}
-	// Marks whose values are not the running sums at an entry of theirs.
-	if err := noRows(ctx, tx, "balance_marks", "the mark at entry %s disagrees with the postings", `SELECT account_id, currency, entry_id FROM (
-		SELECT account_id, currency, entry_id, u, h, l FROM balance_marks
-		EXCEPT
-		SELECT a, c, m, sum(u) OVER w, sum(h) OVER w, sum(l) OVER w FROM (
-			SELECT account_id AS a, currency AS c, entry_id AS m, sum(units) AS u, sum(frac_hi) AS h, sum(frac_lo) AS l
-			FROM postings NOT INDEXED GROUP BY account_id, currency, entry_id)
-		WINDOW w AS (PARTITION BY a, c ORDER BY m))`); err != nil {
-		return err
-	}
-	// Recorded-at instants whose last posting to an account has no mark.
-	return noRows(ctx, tx, "balance_marks", "no mark at entry %s, the last to post to it at its recorded-at instant", `SELECT p.account_id, p.currency, max(p.entry_id)
-		FROM entries e CROSS JOIN postings p ON p.entry_id = e.id GROUP BY p.account_id, p.currency, e.recorded_at
-		EXCEPT SELECT account_id, currency, entry_id FROM balance_marks`)
+// balance_totals is checked against the same running sums (balanceTotals).
+// Each check names the smallest (account ID, currency, key) that breaks it.
+type historyScan struct {
+	accounts map[acctCur]*accountHistory
+	instant  string    // recorded_at of the entries being scanned
+	touched  []acctCur // the accounts the instant posts to
+	// The first broken mark (wrong sums, or at an entry that does not post
+	// to its account) and the first missing one.
+	badMark, missingMark *markKey
 }
 
-// sameRows checks that query (the rows recomputed, unique by their first
-// three columns) and stored (a table's rows, unique by them too) are the
-// same set: as many rows, and none of query's missing from stored. The
-// queries read the entries in ID order and their postings by key (CROSS
-// JOIN fixes that order): through postings_account SQLite would jump
-// around the entries, three times the CPU and much more I/O at 1M.
-func sameRows(ctx context.Context, tx *sql.Tx, table, what, query, stored string) error {
-	// One evaluation of query (materialized) for the three counts; the
-	// row to name is looked for only when they disagree.
-	var want, have, missing int64
-	if err := tx.QueryRowContext(ctx, `WITH q AS MATERIALIZED (`+query+`)
-		SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM (`+stored+`)),
-			(SELECT count(*) FROM (SELECT * FROM q EXCEPT `+stored+`))`).Scan(&want, &have, &missing); err != nil {
+// accountHistory is what the scan gathers of one account and currency.
+type accountHistory struct {
+	days      []daySum  // in posting order; sorted and merged by date in checkDays
+	marks     []markRow // the stored marks, by entry ID
+	next      int       // marks before it are compared
+	lastEntry int64     // the last entry posting to it
+	instant   string    // recorded_at of lastEntry
+}
+
+type daySum struct {
+	date string
+	s    histSum
+}
+
+type markRow struct {
+	entryID int64
+	u, h, l int64
+}
+
+type markKey struct {
+	acctCur
+	entryID int64
+}
+
+func (a markKey) less(b markKey) bool {
+	if a.account != b.account {
+		return a.account < b.account
+	}
+	if a.currency != b.currency {
+		return a.currency < b.currency
+	}
+	return a.entryID < b.entryID
+}
+
+func minMark(cur *markKey, k markKey) *markKey {
+	if cur == nil || k.less(*cur) {
+		return &k
+	}
+	return cur
+}
+
+// newHistoryScan reads the marks (one per account and posting call: few
+// next to the postings).
+func newHistoryScan(ctx context.Context, q querier) (*historyScan, error) {
+	h := &historyScan{accounts: map[acctCur]*accountHistory{}}
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, entry_id, u, h, l FROM balance_marks ORDER BY account_id, currency, entry_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k acctCur
+		var m markRow
+		if err := rows.Scan(&k.account, &k.currency, &m.entryID, &m.u, &m.h, &m.l); err != nil {
+			return nil, err
+		}
+		a := h.account(k)
+		a.marks = append(a.marks, m)
+	}
+	return h, rows.Err()
+}
+
+func (h *historyScan) account(k acctCur) *accountHistory {
+	a := h.accounts[k]
+	if a == nil {
+		a = &accountHistory{}
+		h.accounts[k] = a
+	}
+	return a
+}
+
+// entry takes one entry whose postings the verifier has checked and added
+// to sums, the running sums of every account and currency.
+func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
+	if r.recordedAt != h.instant {
+		h.endInstant()
+		h.instant = r.recordedAt
+	}
+	for i := range r.postings {
+		p := &r.postings[i]
+		k := acctCur{p.accountID, p.currency}
+		a := h.account(k)
+		if n := len(a.days); n == 0 || a.days[n-1].date != r.date {
+			a.days = append(a.days, daySum{date: r.date})
+		}
+		a.days[len(a.days)-1].s.addPosting(0, splitAmount{units: p.units, hi: p.hi, lo: p.lo})
+		if a.lastEntry == r.id {
+			continue // a second posting of the entry to the account
+		}
+		if a.instant != r.recordedAt {
+			h.touched = append(h.touched, k)
+		}
+		a.lastEntry, a.instant = r.id, r.recordedAt
+		h.compareMarks(k, a, r.id, sums[k])
+	}
+}
+
+// compareMarks compares a's mark at entry id, if any, with the running sums
+// s there; its marks before id are at entries that do not post to it.
+func (h *historyScan) compareMarks(k acctCur, a *accountHistory, id int64, s *plainSum) {
+	for ; a.next < len(a.marks) && a.marks[a.next].entryID <= id; a.next++ {
+		m := a.marks[a.next]
+		if m.entryID < id || m.u != s.u || m.h != s.h || m.l != s.l {
+			h.badMark = minMark(h.badMark, markKey{k, m.entryID})
+		}
+	}
+}
+
+// endInstant checks that the last entry of the instant that posts to each
+// account has a mark: the last mark compareMarks passed.
+func (h *historyScan) endInstant() {
+	for _, k := range h.touched {
+		a := h.accounts[k]
+		if a.next == 0 || a.marks[a.next-1].entryID != a.lastEntry {
+			h.missingMark = minMark(h.missingMark, markKey{k, a.lastEntry})
+		}
+	}
+	h.touched = h.touched[:0]
+}
+
+// check runs at the end of the journal: the days, the months, then the
+// marks, each named by the first broken row.
+func (h *historyScan) check(ctx context.Context, q querier) error {
+	h.endInstant()
+	keys := make([]acctCur, 0, len(h.accounts))
+	for k, a := range h.accounts {
+		for _, m := range a.marks[a.next:] {
+			h.badMark = minMark(h.badMark, markKey{k, m.entryID}) // past its account's last posting
+		}
+		if len(a.days) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sortAcctCur(keys)
+	days := make([]historyRow, 0, len(keys))
+	for _, k := range keys {
+		for _, d := range mergeDays(h.accounts[k].days) {
+			days = append(days, historyRow{k, d.date, d.s})
+		}
+	}
+	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", days,
+		`SELECT account_id, currency, date, n, u, h, l FROM balance_days ORDER BY account_id, currency, date`); err != nil {
 		return err
 	}
-	if missing > 0 {
-		return noRows(ctx, tx, table, what, `SELECT * FROM (`+query+` EXCEPT `+stored+`)`)
+	// The days are as stored: the months must be their sums.
+	var months []historyRow
+	for _, d := range days {
+		month := d.key[:7]
+		if n := len(months); n > 0 && months[n-1].acctCur == d.acctCur && months[n-1].key == month {
+			months[n-1].s.addSum(&d.s)
+			continue
+		}
+		months = append(months, historyRow{d.acctCur, month, d.s})
 	}
-	if want != have {
-		return noRows(ctx, tx, table, what, `SELECT * FROM (`+stored+` EXCEPT `+query+`)`)
+	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", months,
+		`SELECT account_id, currency, month, n, u, h, l FROM balance_months ORDER BY account_id, currency, month`); err != nil {
+		return err
+	}
+	if k := h.badMark; k != nil {
+		return historyBroken(ctx, q, "balance_marks", k.acctCur, "the mark at entry %s disagrees with the postings", fmt.Sprint(k.entryID))
+	}
+	if k := h.missingMark; k != nil {
+		return historyBroken(ctx, q, "balance_marks", k.acctCur, "no mark at entry %s, the last to post to it at its recorded-at instant", fmt.Sprint(k.entryID))
 	}
 	return nil
 }
 
-// noRows reports the first row of query (account_id, currency, key, ...)
-// as a broken row of table: what formats the key.
-func noRows(ctx context.Context, tx *sql.Tx, table, what, query string) error {
-	rows, err := tx.QueryContext(ctx, query+` LIMIT 1`)
+// mergeDays sorts an account's day sums by date and adds up those of one
+// date (an account posted to in date order needs neither).
+func mergeDays(ds []daySum) []daySum {
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].date < ds[j].date })
+	out := ds[:0]
+	for _, d := range ds {
+		if n := len(out); n > 0 && out[n-1].date == d.date {
+			out[n-1].s.addSum(&d.s)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// historyRow is a recomputed row of balance_days or balance_months.
+type historyRow struct {
+	acctCur
+	key string // date or month
+	s   histSum
+}
+
+func (r *historyRow) compare(o *historyRow) int {
+	switch {
+	case r.account != o.account:
+		return cmpInt(r.account, o.account)
+	case r.currency != o.currency:
+		return cmpString(r.currency, o.currency)
+	}
+	return cmpString(r.key, o.key)
+}
+
+func cmpInt(a, b int64) int {
+	if a < b {
+		return -1
+	}
+	return 1
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// sameHistory compares the recomputed rows (sorted by key) with the stored
+// ones (stored selects account_id, currency, key, n, u, h, l in key order),
+// walking both in step. The first recomputed row that is not stored as it
+// is names the violation; else the first stored row that is not
+// recomputed.
+func sameHistory(ctx context.Context, q querier, table, what string, want []historyRow, stored string) error {
+	rows, err := q.QueryContext(ctx, stored)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		return rows.Err()
+	var extra *historyRow // the first stored row not recomputed
+	i := 0
+	for rows.Next() {
+		var have historyRow
+		var n, u, h, l sql.NullInt64
+		if err := rows.Scan(&have.account, &have.currency, &have.key, &n, &u, &h, &l); err != nil {
+			return err
+		}
+		have.s = histSum{n: n.Int64, u: u.Int64, h: h.Int64, l: l.Int64}
+		if i < len(want) && want[i].compare(&have) < 0 {
+			return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key) // not stored
+		}
+		if i < len(want) && want[i].compare(&have) == 0 {
+			w := want[i].s
+			if w.n != n.Int64 || w.u != u.Int64 || w.h != h.Int64 || w.l != l.Int64 || !n.Valid || !u.Valid || !h.Valid || !l.Valid {
+				return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key)
+			}
+			i++
+			continue
+		}
+		if extra == nil {
+			extra = &have
+		}
 	}
-	cols, err := rows.Columns()
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	if i < len(want) {
+		return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key)
 	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return err
+	if extra != nil {
+		return historyBroken(ctx, q, table, extra.acctCur, what, extra.key)
 	}
-	rows.Close()
-	name := fmt.Sprintf("account id %v", vals[0])
-	var n string
-	if tx.QueryRowContext(ctx, `SELECT name FROM accounts WHERE id = ?`, vals[0]).Scan(&n) == nil {
-		name = n
-	}
-	return &VerifyError{Reason: fmt.Sprintf("%s of %s %s: "+what, table, name, text(vals[1]), text(vals[2]))}
+	return nil
 }
 
-func text(v any) string {
-	if b, ok := v.([]byte); ok {
-		return string(b)
+// historyBroken names a broken row of table by its account's name.
+func historyBroken(ctx context.Context, q querier, table string, k acctCur, what, key string) error {
+	name := fmt.Sprintf("account id %d", k.account)
+	var n string
+	if q.QueryRowContext(ctx, `SELECT name FROM accounts WHERE id = ?`, k.account).Scan(&n) == nil {
+		name = n
 	}
-	return fmt.Sprint(v)
+	return &VerifyError{Reason: fmt.Sprintf("%s of %s %s: "+what, table, name, k.currency, key)}
 }

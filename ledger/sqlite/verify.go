@@ -81,8 +81,12 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 	if err != nil {
 		return res, err
 	}
+	history, err := newHistoryScan(ctx, rtx)
+	if err != nil {
+		return res, err
+	}
 	v := verifier{totals: map[string]*intSum{}, anchors: closes, seen: map[int64]string{},
-		accountProblems: map[int64]string{}, accountSums: map[acctCur]*plainSum{}}
+		accountProblems: map[int64]string{}, accountSums: map[acctCur]*plainSum{}, history: history}
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
@@ -169,6 +173,9 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 	if err := v.balanceTotals(ctx, rtx, accounts); err != nil {
 		return res, err
 	}
+	if err := v.history.check(ctx, rtx); err != nil {
+		return res, err
+	}
 	for _, check := range verifyChecks {
 		if err := check(ctx, rtx); err != nil {
 			return res, err
@@ -250,6 +257,7 @@ type verifier struct {
 
 	accountProblems map[int64]string      // by account ID: what is wrong with it, "" if nothing
 	accountSums     map[acctCur]*plainSum // the postings' integer columns summed, for balance_totals
+	history         *historyScan          // the balance history recomputed
 	hasher          chainHasher           // for entries recorded at hashedAt
 	hashedAt        string                // recorded_at text the hasher formats
 }
@@ -369,6 +377,7 @@ func (v *verifier) check(r *rawEntry) error {
 	if err := v.checkPostings(r); err != nil {
 		return err
 	}
+	v.history.entry(r, v.accountSums)
 	if e.Reverses < 0 || e.Reverses >= e.ID {
 		return broken(r.id, "reverses entry %d, which does not precede it", e.Reverses)
 	}
