@@ -134,9 +134,18 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+// flowList returns a YAML flow list of n copies of item.
+func flowList(n int, item string) string {
+	return "[" + strings.TrimSuffix(strings.Repeat(item+", ", n), ", ") + "]"
+}
+
 // TestParseErrors is the table of bad documents with their exact error text.
 func TestParseErrors(t *testing.T) {
 	const head = "id: c\ncurrency: USD\nparties: [a, b]\nrules:\n  - id: r\n    payer: a\n    payee: b\n"
+	const listsHead = "id: c\ncurrency: USD\nparties: [a, b, c]\n"
+	listsRule := func(rest string) string {
+		return listsHead + "rules:\n  - {id: r, payer: a, payee: b, rate: 0.1}\n" + rest
+	}
 	tests := []struct {
 		name, doc, want string
 	}{
@@ -178,6 +187,23 @@ func TestParseErrors(t *testing.T) {
 			`parties[3]: party "Open AI" and party "open_ai" would share the account name segment "open_ai" (lowercased, characters other than a-z, 0-9, '-', '_' and '.' become '_'): rename one`},
 		{"parties differing in case", strings.Replace(head, "parties: [a, b]", "parties: [a, b, B]", 1) + "    rate: 0.1\n",
 			`parties[2]: party "b" and party "B" would share the account name segment "b" (lowercased, characters other than a-z, 0-9, '-', '_' and '.' become '_'): rename one`},
+		// Lists that are not lists, are empty where they must not be, or hold
+		// more items than allowed.
+		{"parties not a list", "id: c\ncurrency: USD\nparties: a\nrules: [{id: r, payer: a, payee: b, rate: 0.1}]\n", "parties: must be a list of party names"},
+		{"too many parties", "id: c\ncurrency: USD\nparties: " + flowList(1001, "p") + "\nrules: [{id: r, payer: a, payee: b, rate: 0.1}]\n",
+			"parties: has 1001 parties, at most 1000 allowed"},
+		{"rules empty", listsHead + "rules: []\n", "rules: must be a non-empty list of rules"},
+		{"too many rules", listsHead + "rules: " + flowList(1001, "r") + "\n", "rules: has 1001 rules, at most 1000 allowed"},
+		{"tiers empty", listsHead + "rules:\n  - {id: r, payer: a, payee: b, tiers: []}\n", "rules[0].tiers: must be a non-empty list of {up_to, rate}"},
+		{"too many tiers", listsHead + "rules:\n  - {id: r, payer: a, payee: b, tiers: " + flowList(101, "t") + "}\n", "rules[0].tiers: has 101 tiers, at most 100 allowed"},
+		{"payees empty", listsHead + "rules:\n  - {id: r, payer: a, payees: [], rate: 0.1}\n", "rules[0].payees: must be a non-empty list of {party, share}"},
+		{"too many payees", listsHead + "rules:\n  - {id: r, payer: a, rate: 0.1, payees: " + flowList(1001, "s") + "}\n", "rules[0].payees: has 1001 payees, at most 1000 allowed"},
+		{"shared caps not a list", listsRule("shared_caps: {id: s}\n"), "shared_caps: must be a list of {id, rules, total, per_year, per_period}"},
+		{"too many shared caps", listsRule("shared_caps: " + flowList(1001, "s") + "\n"), "shared_caps: has 1001 shared caps, at most 1000 allowed"},
+		{"advances not a list", listsRule("advances: x\n"), "advances: must be a list of {id, payer, payee, date, amount, recoup_from}"},
+		{"too many advances", listsRule("advances: " + flowList(1001, "v") + "\n"), "advances: has 1001 advances, at most 1000 allowed"},
+		{"amendments not a list", listsRule("amendments: {date: 2026-01-01}\n"), "amendments: must be a list"},
+		{"too many amendments", listsRule("amendments: " + flowList(1001, "m") + "\n"), "amendments: has 1001 amendments, at most 1000 allowed"},
 		{"not a mapping", "- 1\n- 2\n", "must be a mapping"},
 		{"empty", "", "empty document: want a contract mapping"},
 	}
