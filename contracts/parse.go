@@ -129,19 +129,13 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 	partiesOK := false
 	if n, ok := present(m, "parties"); !ok {
 		p.add(root, "parties", "required")
-	} else if n.Kind != yaml.SequenceNode {
-		p.add(n, "parties", "must be a list of party names")
-	} else {
+	} else if p.list(n, "parties", "a list of party names", 0, MaxListValues, "parties") {
 		c.Parties = p.parties(n)
 		partiesOK = len(c.Parties) > 0
 	}
 	if n, ok := present(m, "rules"); !ok {
 		p.add(root, "rules", "required")
-	} else if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		p.add(n, "rules", "must be a non-empty list of rules")
-	} else if len(n.Content) > MaxRules {
-		p.add(n, "rules", "has %d rules, at most %d allowed", len(n.Content), MaxRules)
-	} else {
+	} else if p.list(n, "rules", "a non-empty list of rules", 1, MaxRules, "rules") {
 		seen := map[string]int{}
 		for i, rn := range n.Content {
 			path := index("rules", i)
@@ -166,16 +160,10 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 	if n, ok := present(m, "advances"); ok {
 		c.Advances = p.advances(n, c, partiesOK, rulesOK)
 	}
-	if n, ok := present(m, "amendments"); ok {
-		if n.Kind != yaml.SequenceNode {
-			p.add(n, "amendments", "must be a list")
-		} else if len(n.Content) > MaxListValues {
-			p.add(n, "amendments", "has %d amendments, at most %d allowed", len(n.Content), MaxListValues)
-		} else {
-			for i, an := range n.Content {
-				if a, ok := p.amendment(resolve(an), index("amendments", i)); ok {
-					c.Amendments = append(c.Amendments, a)
-				}
+	if n, ok := present(m, "amendments"); ok && p.list(n, "amendments", "a list", 0, MaxListValues, "amendments") {
+		for i, an := range n.Content {
+			if a, ok := p.amendment(resolve(an), index("amendments", i)); ok {
+				c.Amendments = append(c.Amendments, a)
 			}
 		}
 	}
@@ -186,10 +174,6 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 func (p *parser) parties(n *yaml.Node) []string {
 	if len(n.Content) == 0 {
 		p.add(n, "parties", "must name at least one party")
-		return nil
-	}
-	if len(n.Content) > MaxListValues {
-		p.add(n, "parties", "has %d parties, at most %d allowed", len(n.Content), MaxListValues)
 		return nil
 	}
 	var out []string

@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,38 +13,15 @@ var advanceKeys = []string{"id", "payer", "payee", "date", "amount", "recoup_fro
 // advance's payer to its payee (for a split rule: the payee is one of its
 // payees).
 func (p *parser) advances(n *yaml.Node, c *Contract, partiesOK, rulesOK bool) []Advance {
-	if n.Kind != yaml.SequenceNode {
-		p.add(n, "advances", "must be a list of {id, payer, payee, date, amount, recoup_from}")
-		return nil
-	}
-	if len(n.Content) > MaxListValues {
-		p.add(n, "advances", "has %d advances, at most %d allowed", len(n.Content), MaxListValues)
+	if !p.list(n, "advances", "a list of {id, payer, payee, date, amount, recoup_from}", 0, MaxListValues, "advances") {
 		return nil
 	}
 	var out []Advance
-	seen := map[string]int{}
-	for i, an := range n.Content {
-		an = resolve(an)
-		path := index("advances", i)
-		m := p.mapping(an, path, advanceKeys)
-		if m == nil {
-			continue
-		}
-		var a Advance
-		a.ID = p.listItemID(m, an, path, "advance", "advances", i, seen)
-		for _, side := range []struct {
-			key string
-			dst *string
-		}{{"payer", &a.Payer}, {"payee", &a.Payee}} {
-			s, ok := p.requiredStr(m, an, path, side.key)
-			if !ok {
-				continue
-			}
-			*side.dst = s
-			if partiesOK && !slices.Contains(c.Parties, s) {
-				p.add(m[side.key], path+"."+side.key, "%q is not one of the parties (%s)", s, strings.Join(c.Parties, ", "))
-			}
-		}
+	for it := range p.identifiedItems(n, "advances", "advance", advanceKeys) {
+		an, path, m := it.n, it.path, it.m
+		a := Advance{ID: it.id}
+		a.Payer = p.party(m, an, path, "payer", c, partiesOK)
+		a.Payee = p.party(m, an, path, "payee", c, partiesOK)
 		if a.Payer != "" && a.Payer == a.Payee {
 			p.add(m["payee"], path+".payee", "%q is also the payer: an advance needs two different parties", a.Payee)
 		}

@@ -6,30 +6,32 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var sharedCapKeys = []string{"id", "rules", "total", "per_year", "per_period"}
+// capKeys are the limits of a cap: a rule's cap mapping holds them, and a
+// shared cap holds them beside its id and rules.
+var capKeys = []string{"total", "per_year", "per_period"}
+
+var sharedCapKeys = append([]string{"id", "rules"}, capKeys...)
+
+// capLimits reads the limits of a cap from m, each an optional amount in
+// the contract currency (see amount).
+func (p *parser) capLimits(m map[string]*yaml.Node, path, currency string) Cap {
+	return Cap{
+		Total:     p.amount(m, path, "total", currency),
+		PerYear:   p.amount(m, path, "per_year", currency),
+		PerPeriod: p.amount(m, path, "per_period", currency),
+	}
+}
 
 // sharedCaps reads shared_caps: ids unique, rules known, distinct and of one
 // payer, at least one limit, limits as a rule's cap.
 func (p *parser) sharedCaps(n *yaml.Node, c *Contract, rulesOK bool) []SharedCap {
-	if n.Kind != yaml.SequenceNode {
-		p.add(n, "shared_caps", "must be a list of {id, rules, total, per_year, per_period}")
-		return nil
-	}
-	if len(n.Content) > MaxRules {
-		p.add(n, "shared_caps", "has %d shared caps, at most %d allowed", len(n.Content), MaxRules)
+	if !p.list(n, "shared_caps", "a list of {id, rules, total, per_year, per_period}", 0, MaxRules, "shared caps") {
 		return nil
 	}
 	var out []SharedCap
-	seen := map[string]int{}
-	for i, sn := range n.Content {
-		sn = resolve(sn)
-		path := index("shared_caps", i)
-		m := p.mapping(sn, path, sharedCapKeys)
-		if m == nil {
-			continue
-		}
-		var sc SharedCap
-		sc.ID = p.listItemID(m, sn, path, "shared cap", "shared_caps", i, seen)
+	for it := range p.identifiedItems(n, "shared_caps", "shared cap", sharedCapKeys) {
+		sn, path, m := it.n, it.path, it.m
+		sc := SharedCap{ID: it.id}
 		sc.Rules = p.ruleRefs(m, sn, path, "rules", c, rulesOK)
 		var first *Rule
 		for j, id := range sc.Rules {
@@ -45,9 +47,7 @@ func (p *parser) sharedCaps(n *yaml.Node, c *Contract, rulesOK bool) []SharedCap
 			}
 		}
 		sc.Rules = slices.DeleteFunc(sc.Rules, func(id string) bool { return id == "" })
-		sc.Cap.Total = p.amount(m, path, "total", c.Currency)
-		sc.Cap.PerYear = p.amount(m, path, "per_year", c.Currency)
-		sc.Cap.PerPeriod = p.amount(m, path, "per_period", c.Currency)
+		sc.Cap = p.capLimits(m, path, c.Currency)
 		_, t := present(m, "total")
 		_, y := present(m, "per_year")
 		_, pp := present(m, "per_period")

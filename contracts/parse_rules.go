@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -23,26 +22,13 @@ func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *R
 			p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
 		}
 	}
-	sides := []struct {
-		key string
-		dst *string
-	}{{"payer", &r.Payer}, {"payee", &r.Payee}}
 	pn, hasPayees := present(m, "payees")
 	if _, hasPayee := present(m, "payee"); hasPayees && hasPayee {
 		p.add(pn, path+".payees", "payee and payees are mutually exclusive: give one")
 	}
-	if hasPayees {
-		sides = sides[:1]
-	}
-	for _, side := range sides {
-		s, ok := p.requiredStr(m, n, path, side.key)
-		if !ok {
-			continue
-		}
-		*side.dst = s
-		if partiesOK && !slices.Contains(c.Parties, s) {
-			p.add(m[side.key], path+"."+side.key, "%q is not one of the parties (%s)", s, strings.Join(c.Parties, ", "))
-		}
+	r.Payer = p.party(m, n, path, "payer", c, partiesOK)
+	if !hasPayees {
+		r.Payee = p.party(m, n, path, "payee", c, partiesOK)
 	}
 	if r.Payer != "" && r.Payer == r.Payee {
 		p.add(m["payee"], path+".payee", "%q is also the payer: a rule needs two different parties", r.Payee)
@@ -56,10 +42,8 @@ func (p *parser) rule(n *yaml.Node, path string, c *Contract, partiesOK bool) *R
 	p.rates(m, n, path, r)
 	p.window(m, n, path, r)
 	if cn, ok := present(m, "cap"); ok {
-		cm := p.mapping(cn, path+".cap", []string{"total", "per_year", "per_period"})
-		r.Cap.Total = p.amount(cm, path+".cap", "total", c.Currency)
-		r.Cap.PerYear = p.amount(cm, path+".cap", "per_year", c.Currency)
-		r.Cap.PerPeriod = p.amount(cm, path+".cap", "per_period", c.Currency)
+		cm := p.mapping(cn, path+".cap", capKeys)
+		r.Cap = p.capLimits(cm, path+".cap", c.Currency)
 	}
 	if mn, ok := present(m, "minimum"); ok {
 		mm := p.mapping(mn, path+".minimum", []string{"per_year"})
@@ -133,12 +117,7 @@ func (p *parser) rates(m map[string]*yaml.Node, n *yaml.Node, path string, r *Ru
 }
 
 func (p *parser) tiers(n *yaml.Node, path string) []Tier {
-	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		p.add(n, path, "must be a non-empty list of {up_to, rate}")
-		return nil
-	}
-	if len(n.Content) > MaxTiers {
-		p.add(n, path, "has %d tiers, at most %d allowed", len(n.Content), MaxTiers)
+	if !p.list(n, path, "a non-empty list of {up_to, rate}", 1, MaxTiers, "tiers") {
 		return nil
 	}
 	var out []Tier

@@ -11,12 +11,7 @@ import (
 // payees reads a split: a non-empty list of {party, share}, parties known,
 // distinct and not the payer, shares above zero and summing to exactly 1.
 func (p *parser) payees(n *yaml.Node, path, payer string, c *Contract, partiesOK bool) []Split {
-	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		p.add(n, path, "must be a non-empty list of {party, share}")
-		return nil
-	}
-	if len(n.Content) > MaxListValues {
-		p.add(n, path, "has %d payees, at most %d allowed", len(n.Content), MaxListValues)
+	if !p.list(n, path, "a non-empty list of {party, share}", 1, MaxListValues, "payees") {
 		return nil
 	}
 	var out []Split

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,6 +116,32 @@ func (p *parser) date(n *yaml.Node, path string) (ledger.Date, bool) {
 	return d, true
 }
 
+// list reports whether n is a list of minItems to maxItems items. When it
+// is not, it adds the problem: "must be <want>" (not a list, or too few
+// items) or "has N <items>, at most M allowed".
+func (p *parser) list(n *yaml.Node, path, want string, minItems, maxItems int, items string) bool {
+	if n.Kind != yaml.SequenceNode || len(n.Content) < minItems {
+		p.add(n, path, "must be %s", want)
+		return false
+	}
+	if len(n.Content) > maxItems {
+		p.add(n, path, "has %d %s, at most %d allowed", len(n.Content), items, maxItems)
+		return false
+	}
+	return true
+}
+
+// party reads the required party name at key, reporting a name that is not
+// one of the contract's parties (when the parties themselves parsed). It
+// returns "" when the name is missing or empty.
+func (p *parser) party(m map[string]*yaml.Node, n *yaml.Node, path, key string, c *Contract, partiesOK bool) string {
+	s, ok := p.requiredStr(m, n, path, key)
+	if ok && partiesOK && !slices.Contains(c.Parties, s) {
+		p.add(m[key], path+"."+key, "%q is not one of the parties (%s)", s, strings.Join(c.Parties, ", "))
+	}
+	return s
+}
+
 // strList reads a value or a list of values.
 func (p *parser) strList(n *yaml.Node, path string) []string {
 	switch n.Kind {
@@ -189,24 +216,43 @@ func (p *parser) amount(m map[string]*yaml.Node, path, key, currency string) *de
 	return &d
 }
 
-// listItemID reads the required id of item i of list (a shared cap or an
-// advance): a valid id, unique in the list (seen maps ids to their index).
-// It returns "" after adding the problem when there is one.
-func (p *parser) listItemID(m map[string]*yaml.Node, n *yaml.Node, path, what, list string, i int, seen map[string]int) string {
-	s, ok := p.requiredStr(m, n, path, "id")
-	if !ok {
-		return ""
+// identified is one item of a list of mappings that carry ids (shared caps,
+// advances).
+type identified struct {
+	n    *yaml.Node            // the item
+	path string                // its path, such as advances[2]
+	m    map[string]*yaml.Node // its keys
+	id   string                // "" when missing, invalid or a duplicate (reported)
+}
+
+// identifiedItems yields the items of the list n (named list in paths) that
+// are mappings of the allowed keys, skipping the others (reported), each
+// with its required id: a valid id, unique in the list (what names an item
+// in the duplicate's problem).
+func (p *parser) identifiedItems(n *yaml.Node, list, what string, allowed []string) iter.Seq[identified] {
+	return func(yield func(identified) bool) {
+		seen := map[string]int{} // id -> index of the item that has it
+		for i, item := range n.Content {
+			it := identified{n: resolve(item), path: index(list, i)}
+			if it.m = p.mapping(it.n, it.path, allowed); it.m == nil {
+				continue
+			}
+			if s, ok := p.requiredStr(it.m, it.n, it.path, "id"); ok {
+				switch j, dup := seen[s]; {
+				case !validID(s):
+					p.add(it.m["id"], it.path+".id", "%q is not a valid id: %s", s, idRule)
+				case dup:
+					p.add(it.m["id"], it.path+".id", "duplicate %s id %q (also %s[%d])", what, s, list, j)
+				default:
+					seen[s] = i
+					it.id = s
+				}
+			}
+			if !yield(it) {
+				return
+			}
+		}
 	}
-	switch j, dup := seen[s]; {
-	case !validID(s):
-		p.add(m["id"], path+".id", "%q is not a valid id: %s", s, idRule)
-	case dup:
-		p.add(m["id"], path+".id", "duplicate %s id %q (also %s[%d])", what, s, list, j)
-	default:
-		seen[s] = i
-		return s
-	}
-	return ""
 }
 
 // ruleRefs reads a required, non-empty list of distinct rule ids of c,
