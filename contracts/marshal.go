@@ -71,12 +71,12 @@ type splitDoc struct {
 	Share string `yaml:"share" json:"share"`
 }
 
+// sharedCapDoc holds a cap's limits beside its id and rules (JSON promotes
+// the embedded fields; YAML needs inline).
 type sharedCapDoc struct {
-	ID        string   `yaml:"id" json:"id"`
-	Rules     []string `yaml:"rules,flow" json:"rules"`
-	Total     string   `yaml:"total,omitempty" json:"total,omitempty"`
-	PerYear   string   `yaml:"per_year,omitempty" json:"per_year,omitempty"`
-	PerPeriod string   `yaml:"per_period,omitempty" json:"per_period,omitempty"`
+	ID     string   `yaml:"id" json:"id"`
+	Rules  []string `yaml:"rules,flow" json:"rules"`
+	capDoc `yaml:",inline"`
 }
 
 type advanceDoc struct {
@@ -107,6 +107,10 @@ func dateString(d ledger.Date) string {
 	return d.String()
 }
 
+func (c Cap) doc() capDoc {
+	return capDoc{decString(c.Total), decString(c.PerYear), decString(c.PerPeriod)}
+}
+
 func (c *Contract) document() document {
 	doc := document{
 		ID: c.ID, Name: c.Name, Currency: c.Currency, Timezone: c.Timezone,
@@ -133,7 +137,8 @@ func (c *Contract) document() document {
 			}
 		}
 		if r.Cap != (Cap{}) {
-			rd.Cap = &capDoc{decString(r.Cap.Total), decString(r.Cap.PerYear), decString(r.Cap.PerPeriod)}
+			cd := r.Cap.doc()
+			rd.Cap = &cd
 		}
 		if r.Minimum.PerYear != nil {
 			rd.Minimum = &minDoc{decString(r.Minimum.PerYear)}
@@ -145,7 +150,7 @@ func (c *Contract) document() document {
 		doc.Rules = append(doc.Rules, rd)
 	}
 	for _, sc := range c.SharedCaps {
-		doc.SharedCaps = append(doc.SharedCaps, sharedCapDoc{sc.ID, sc.Rules, decString(sc.Cap.Total), decString(sc.Cap.PerYear), decString(sc.Cap.PerPeriod)})
+		doc.SharedCaps = append(doc.SharedCaps, sharedCapDoc{sc.ID, sc.Rules, sc.Cap.doc()})
 	}
 	for _, a := range c.Advances {
 		amount := a.Amount
