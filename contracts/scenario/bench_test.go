@@ -53,15 +53,7 @@ func BenchmarkMonteCarloDemo(b *testing.B) {
 
 // benchPlan prepares the benchmark scenario.
 func benchPlan(b *testing.B) *Plan {
-	s, err := Parse([]byte(demoContract(b)+benchScenario), ParseOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := Prepare(context.Background(), s, Sources{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return mustPrepare(b, demoContract(b)+benchScenario, ParseOptions{}, Sources{})
 }
 
 // BenchmarkRunParts splits one Monte Carlo run (one op) into its parts, on

@@ -13,9 +13,21 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// smallContract is a monthly USD contract with one 10% rule from
-// 2027-01-01 and a total cap; {cap} is replaced.
-const smallContract = `
+// smallContract returns a monthly USD contract with one 10% rule from
+// 2027-01-01 and a total cap of capTotal.
+func smallContract(capTotal string) string {
+	return strings.Replace(smallContractTemplate, "{cap}", capTotal, 1)
+}
+
+// growingStream is the seller's revenue: 1000.00 in the first month,
+// growing 10% a month.
+const growingStream = `streams:
+  - match: {seller: seller}
+    start: "1000.00"
+    growth: {monthly: "0.10"}
+`
+
+const smallContractTemplate = `
 contract:
   id: small
   currency: USD
@@ -31,12 +43,9 @@ contract:
       cap: {total: "{cap}"}
 `
 
-func runScenario(t *testing.T, doc string, src Sources) *Result {
-	t.Helper()
-	return runScenarioWith(t, doc, ParseOptions{}, src)
-}
-
-func runScenarioWith(t *testing.T, doc string, opts ParseOptions, src Sources) *Result {
+// mustPrepare parses and prepares the scenario doc, failing the test on an
+// error.
+func mustPrepare(t testing.TB, doc string, opts ParseOptions, src Sources) *Plan {
 	t.Helper()
 	s, err := Parse([]byte(doc), opts)
 	if err != nil {
@@ -46,7 +55,17 @@ func runScenarioWith(t *testing.T, doc string, opts ParseOptions, src Sources) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.Run(context.Background())
+	return p
+}
+
+func runScenario(t *testing.T, doc string, src Sources) *Result {
+	t.Helper()
+	return runScenarioWith(t, doc, ParseOptions{}, src)
+}
+
+func runScenarioWith(t *testing.T, doc string, opts ParseOptions, src Sources) *Result {
+	t.Helper()
+	res, err := mustPrepare(t, doc, opts, src).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +77,7 @@ func runScenarioWith(t *testing.T, doc string, opts ParseOptions, src Sources) *
 // 948.72 by 2027-07; 2027-08 would add 194.87, so the cap binds in 2027-08
 // with 51.28.
 func TestCapBindsUnderMonthlyCompounding(t *testing.T) {
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000.00", 1)+`
-horizon: 2027-12
-streams:
-  - match: {seller: seller}
-    start: "1000.00"
-    growth: {monthly: "0.10"}
-`, Sources{})
+	res := runScenario(t, smallContract("1000.00")+"horizon: 2027-12\n"+growingStream, Sources{})
 	v := res.Variants[0]
 	wantCaps := []CapResult{{Rule: "share", Kind: "total", Limit: "1000.00", BindsIn: "2027-08", RemainingAtHorizon: "0.00"}}
 	if !reflect.DeepEqual(v.Caps, wantCaps) {
@@ -87,13 +100,7 @@ streams:
 // TestCapNeverBinds: the same revenue over 2027 pays 2138.43 in all, under
 // a cap of 10000.
 func TestCapNeverBinds(t *testing.T) {
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "10000", 1)+`
-horizon: 2028-02
-streams:
-  - match: {seller: seller}
-    start: "1000.00"
-    growth: {monthly: "0.10"}
-`, Sources{})
+	res := runScenario(t, smallContract("10000")+"horizon: 2028-02\n"+growingStream, Sources{})
 	v := res.Variants[0]
 	// 2028-01 and 2028-02: revenue 3138.43 and 3452.27 → 313.84 and 345.23.
 	wantCaps := []CapResult{{Rule: "share", Kind: "total", Limit: "10000.00", BindsIn: "never", RemainingAtHorizon: "7202.50"}}
@@ -133,7 +140,7 @@ func TestActualsThenProjection(t *testing.T) {
 		{Rule: "share", Period: m(2), Amount: dec("400")},
 		{Rule: "share", Period: m(3), Amount: dec("1000")},
 	}}
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000", 1)+`
+	res := runScenario(t, smallContract("1000")+`
 actuals_through: 2027-03
 horizon: 2027-09
 streams:
@@ -165,7 +172,7 @@ streams:
 }
 
 func TestSweepGridAndOrder(t *testing.T) {
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000000", 1)+`
+	res := runScenario(t, smallContract("1000000")+`
 horizon: 2027-03
 streams:
   - match: {seller: seller}
@@ -227,11 +234,7 @@ sweep:
 
 const mcScenario = `
 horizon: 2027-12
-streams:
-  - match: {seller: seller}
-    start: "1000.00"
-    growth: {monthly: "0.10"}
-monte_carlo:
+` + growingStream + `monte_carlo:
   runs: 2000
   seed: 7
   growth.monthly: {dist: {dist}, mean: "0.10", sd: "{sd}"}
@@ -239,7 +242,7 @@ monte_carlo:
 
 func TestMonteCarloReproducibleAndCentred(t *testing.T) {
 	for _, dist := range []string{"normal", "lognormal"} {
-		doc := strings.Replace(smallContract, "{cap}", "1000.00", 1) +
+		doc := smallContract("1000.00") +
 			strings.NewReplacer("{dist}", dist, "{sd}", "0.0001").Replace(mcScenario)
 		a := runScenario(t, doc, Sources{})
 		b := runScenario(t, doc, Sources{})
@@ -261,7 +264,7 @@ func TestMonteCarloReproducibleAndCentred(t *testing.T) {
 }
 
 func TestMonteCarloSpread(t *testing.T) {
-	doc := strings.Replace(smallContract, "{cap}", "1000.00", 1) +
+	doc := smallContract("1000.00") +
 		strings.NewReplacer("{dist}", "normal", "{sd}", "0.05").Replace(mcScenario)
 	d := runScenario(t, doc, Sources{}).Variants[0].Distribution
 	// With sd 0.05 the binding month spreads around 2027-08.
@@ -287,14 +290,7 @@ func TestDrawGrowthRoundsToSixDigits(t *testing.T) {
 // and rules) and the demo contract.
 func TestRunSummaryMatchesEvaluate(t *testing.T) {
 	for _, doc := range []string{features, demoContract(t) + "start_period: 2025-01\nhorizon: 2030-12\nstreams:\n  - match: {seller: openai}\n    start: \"1000000000.00\"\n    growth: {monthly: \"0.045\"}\n"} {
-		s, err := Parse([]byte(doc), ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Prepare(context.Background(), s, Sources{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustPrepare(t, doc, ParseOptions{}, Sources{})
 		for _, vp := range p.variants {
 			var sc scratch
 			bases, err := p.bases(vp, vp.streams, &sc)
@@ -358,13 +354,7 @@ func TestMoneySum(t *testing.T) {
 // to the cent in 2027-02 without the engine cutting anything: that is the
 // binding period too.
 func TestCapUsedUpExactlyBinds(t *testing.T) {
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "210.00", 1)+`
-horizon: 2027-04
-streams:
-  - match: {seller: seller}
-    start: "1000.00"
-    growth: {monthly: "0.10"}
-`, Sources{})
+	res := runScenario(t, smallContract("210.00")+"horizon: 2027-04\n"+growingStream, Sources{})
 	v := res.Variants[0]
 	if c := v.Caps[0]; c.BindsIn != "2027-02" || c.RemainingAtHorizon != "0.00" || v.TotalPaid != "210.00" {
 		t.Errorf("cap %+v, total %s", c, v.TotalPaid)
@@ -374,7 +364,7 @@ streams:
 // TestMonteCarloIndependentOfWorkers: the distribution is the same with one
 // worker and with several (each run has its own generator).
 func TestMonteCarloIndependentOfWorkers(t *testing.T) {
-	doc := strings.Replace(smallContract, "{cap}", "1000.00", 1) +
+	doc := smallContract("1000.00") +
 		strings.NewReplacer("{dist}", "lognormal", "{sd}", "0.05").Replace(mcScenario)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	one := runScenario(t, doc, Sources{})

@@ -90,7 +90,7 @@ func TestEngineFeaturesThroughScenario(t *testing.T) {
 }
 
 func TestForecastStream(t *testing.T) {
-	res := runScenarioWith(t, strings.Replace(smallContract, "{cap}", "1000", 1)+`
+	res := runScenarioWith(t, smallContract("1000")+`
 horizon: 2027-03
 streams:
   - forecast: forecast-monthly.csv

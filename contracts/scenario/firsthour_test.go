@@ -14,7 +14,7 @@ import (
 // period that has not ended are refused (spec section 8), naming the last
 // complete period; through the last complete one they are taken.
 func TestFutureActualsThroughRefused(t *testing.T) {
-	doc := strings.Replace(smallContract, "{cap}", "1000", 1) + "actuals_through: {through}\nhorizon: 2027-09\nstreams:\n  - match: {seller: seller}\n    start: \"2000\"\n"
+	doc := smallContract("1000") + "actuals_through: {through}\nhorizon: 2027-09\nstreams:\n  - match: {seller: seller}\n    start: \"2000\"\n"
 	today := ledger.Date{Year: 2027, Month: 3, Day: 10}
 	for _, through := range []string{"2027-03", "2027-05"} {
 		s, err := Parse([]byte(strings.Replace(doc, "{through}", through, 1)), ParseOptions{})
@@ -37,7 +37,7 @@ func TestFutureActualsThroughRefused(t *testing.T) {
 // in June 2026 reports 2026 on, not a row of zeros for 2025; with no
 // activity at all every year stays.
 func TestYearsStartAtFirstActivity(t *testing.T) {
-	doc := strings.Replace(strings.Replace(smallContract, "{cap}", "100000", 1), "from: 2027-01-01", "from: 2025-01-01", 1) +
+	doc := strings.Replace(smallContract("100000"), "from: 2027-01-01", "from: 2025-01-01", 1) +
 		"actuals_through: 2026-12\nhorizon: 2027-03\nstreams:\n  - match: {seller: seller}\n    start: \"{start}\"\n"
 	years := func(res *Result) []string {
 		var ys []string
@@ -61,7 +61,7 @@ func TestYearsStartAtFirstActivity(t *testing.T) {
 // direction pays, and sweep variants whose Monte Carlo runs draw the swept
 // value print the distribution once.
 func TestTableComparisonAndMonteCarloOnce(t *testing.T) {
-	doc := strings.Replace(smallContract, "{cap}", "1000", 1) + `
+	doc := smallContract("1000") + `
 horizon: 2027-12
 streams:
   - match: {seller: seller}

@@ -17,14 +17,7 @@ import (
 func TestMonteCarloSummaryExact(t *testing.T) {
 	doc := demoContract(t) + strings.Replace(strings.Replace(benchScenario, "runs: 10000", "runs: 1500", 1),
 		`sd: "0.015"`, `sd: "0.05"`, 1)
-	s, err := Parse([]byte(doc), ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Prepare(context.Background(), s, Sources{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPrepare(t, doc, ParseOptions{}, Sources{})
 	vp, mc := p.variants[0], p.s.MonteCarlo
 	got, err := p.monteCarlo(context.Background(), vp, mc)
 	if err != nil {

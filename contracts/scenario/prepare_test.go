@@ -41,7 +41,7 @@ streams: [{match: {seller: a}, start: "1"}]
 			`horizon: "2030-12" is a month but the contract's periods are quarters (e.g. 2030-Q4)`,
 			`start_period: "2027-01" is a month but the contract's periods are quarters (e.g. 2027-Q1)`,
 		}},
-		{"years for months", strings.Replace(smallContract, "{cap}", "10", 1) + `
+		{"years for months", smallContract("10") + `
 start_period: 2027
 horizon: 2030
 streams: [{match: {seller: seller}, start: "1"}]
@@ -63,12 +63,12 @@ start_period: 1900-Q1
 horizon: 2200-Q4
 streams: [{match: {seller: a}, start: "1"}]
 `, Sources{}, []string{`horizon: 1900-Q1 to 2200-Q4 is more than 1200 periods`}},
-		{"actuals without a database", strings.Replace(smallContract, "{cap}", "10", 1) + `
+		{"actuals without a database", smallContract("10") + `
 actuals_through: 2027-03
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "1"}]
 `, Sources{}, []string{`actuals_through: actuals need a database here`}},
-		{"bad variants", strings.Replace(smallContract, "{cap}", "10", 1) + `
+		{"bad variants", smallContract("10") + `
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "1"}]
 variants:
@@ -84,7 +84,7 @@ variants:
 			`variants[2] (invalid): contract: rules[0].rate: 2 is outside [0, 1]`,
 			`variants[2] (invalid): contract: rules[0].cap.total: -1 is negative`,
 		}},
-		{"too many runs", strings.Replace(smallContract, "{cap}", "10", 1) + `
+		{"too many runs", smallContract("10") + `
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "1"}]
 sweep: {growth.monthly: ["0.01", "0.02", "0.03", "0.04", "0.05", "0.06", "0.07", "0.08", "0.09", "0.10", "0.11"]}
@@ -103,7 +103,7 @@ streams: [{match: {seller: a}, start: "1"}]
 			`contract.currency: "XXX" is not an ISO 4217 currency code`,
 			`contract.rules: must be a non-empty list of rules`,
 		}},
-		{"forecast periods", strings.Replace(smallContract, "{cap}", "10", 1) + `
+		{"forecast periods", smallContract("10") + `
 horizon: 2027-12
 streams:
   - forecast: forecast-good.csv

@@ -96,7 +96,7 @@ func checkXML(t *testing.T, doc []byte) {
 
 // TestSVGManyVariants draws at most 12 variants and says how many it left out.
 func TestSVGManyVariants(t *testing.T) {
-	res := runScenario(t, strings.Replace(smallContract, "{cap}", "1000", 1)+`
+	res := runScenario(t, smallContract("1000")+`
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "100"}]
 sweep:
