@@ -13,7 +13,6 @@
 package bench
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger/storetest"
 )
 
 // writeBook writes the usage file: one event per seller, channel and day
@@ -31,20 +32,8 @@ func writeBook(path string, sellers, days int) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	w.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
-	day0 := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := 0
-	for d := 0; d < days; d++ {
-		date := day0.AddDate(0, 0, d).Format("2006-01-02")
-		for s := 0; s < sellers; s++ {
-			for c := 0; c < 2; c++ {
-				n++
-				fmt.Fprintf(w, "e%d,%s,seller%03d,ch%d,cust-%d,prod-%d,r%d,%d.%02d,USD\n", n, date, s, c, n%5000, n%7, n%3, n*7919%10000, n%100)
-			}
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if err := storetest.WritePerEventCSV(f, sellers, days); err != nil {
+		f.Close()
 		return err
 	}
 	return f.Close()

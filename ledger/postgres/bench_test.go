@@ -33,31 +33,6 @@ import (
 //
 //	go test ./ledger/postgres -run '^$' -bench 'TrialBalance1M/^(round-trip|current|as-of.*)$/' -benchtime 2000x
 
-// benchEntry is the n-th entry of the benchmarks (ledger/sqlite's): two
-// postings, two meta keys.
-func benchEntry(n int) ledger.Entry {
-	amt := fmt.Sprintf("%d.%02d", n%100000, n%100)
-	ch := []string{"direct", "azure", "aws", "gcp"}[n%4]
-	return ledger.Entry{
-		Key:         ledger.Key{Source: "import", ExternalID: fmt.Sprintf("batch-%d", n)},
-		Date:        storetest.D("2026-01-01").AddDays(n / 5000 % 365),
-		Description: "usage " + ch,
-		Meta:        map[string]string{"batch": fmt.Sprint(n / 1000), "channel": ch},
-		Postings: []ledger.Posting{
-			storetest.P("assets:receivable:openai:"+ch, amt, "USD"),
-			storetest.P("income:revenue:openai:"+ch, "-"+amt, "USD"),
-		},
-	}
-}
-
-func benchEntries(from, n int) []ledger.Entry {
-	es := make([]ledger.Entry, n)
-	for i := range es {
-		es[i] = benchEntry(from + i)
-	}
-	return es
-}
-
 func roundUp(n, size int) int { return (n + size - 1) / size * size }
 
 var batchSizes = []int{1, 1000, 10000}
@@ -71,7 +46,7 @@ func BenchmarkPost(b *testing.B) {
 			b.ResetTimer()
 			for done := 0; done < b.N; done += size {
 				b.StopTimer()
-				batch := benchEntries(n, size)
+				batch := storetest.BenchEntries(n, size)
 				n += size
 				b.StartTimer()
 				if _, err := db.Post(ctx, batch); err != nil {
@@ -98,7 +73,7 @@ func rawRows(from, n int) (entries, postings [][]any) {
 	}
 	hash := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	for i := 0; i < n; i++ {
-		e := benchEntry(from + i)
+		e := storetest.BenchEntry(from + i)
 		id := int64(from + i + 1)
 		for j, p := range e.Postings {
 			postings = append(postings, []any{id, int32(j + 1), accts[p.Account], p.Currency,
@@ -207,7 +182,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 		start := time.Now()
 		for i := 0; i < n; i += 10000 {
 			j.clock.Advance(time.Second)
-			if _, err := j.db.Post(ctx, benchEntries(i, min(10000, n-i))); err != nil {
+			if _, err := j.db.Post(ctx, storetest.BenchEntries(i, min(10000, n-i))); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -299,7 +274,7 @@ func BenchmarkPostVersusCopy(b *testing.B) {
 	copyConn, insertConn := rawConn(b), rawConn(b)
 	var post, cp, ins time.Duration
 	for i := 0; i < b.N; i++ {
-		batch := benchEntries(i*size, size)
+		batch := storetest.BenchEntries(i*size, size)
 		es, ps := rawRows(i*size, size)
 		start := time.Now()
 		if _, err := db.Post(ctx, batch); err != nil {

@@ -24,30 +24,6 @@ import (
 //
 //	go test ./ledger/sqlite -run '^$' -bench Verify1M -benchtime 1x
 
-// benchEntry is the n-th entry of the benchmarks: two postings, two meta keys.
-func benchEntry(n int) ledger.Entry {
-	amt := fmt.Sprintf("%d.%02d", n%100000, n%100)
-	ch := []string{"direct", "azure", "aws", "gcp"}[n%4]
-	return ledger.Entry{
-		Key:         ledger.Key{Source: "import", ExternalID: fmt.Sprintf("batch-%d", n)},
-		Date:        storetest.D("2026-01-01").AddDays(n / 5000 % 365),
-		Description: "usage " + ch,
-		Meta:        map[string]string{"batch": fmt.Sprint(n / 1000), "channel": ch},
-		Postings: []ledger.Posting{
-			storetest.P("assets:receivable:openai:"+ch, amt, "USD"),
-			storetest.P("income:revenue:openai:"+ch, "-"+amt, "USD"),
-		},
-	}
-}
-
-func benchEntries(from, n int) []ledger.Entry {
-	es := make([]ledger.Entry, n)
-	for i := range es {
-		es[i] = benchEntry(from + i)
-	}
-	return es
-}
-
 func BenchmarkPost(b *testing.B) {
 	for _, size := range []int{1, 1000, 10000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
@@ -57,7 +33,7 @@ func BenchmarkPost(b *testing.B) {
 			b.ResetTimer()
 			for done := 0; done < b.N; done += size {
 				b.StopTimer()
-				batch := benchEntries(n, size)
+				batch := storetest.BenchEntries(n, size)
 				n += size
 				b.StartTimer()
 				if _, err := db.Post(ctx, batch); err != nil {
@@ -117,7 +93,7 @@ func BenchmarkRawInsert(b *testing.B) {
 				b.StopTimer()
 				rows := make([]rawRow, size)
 				for i := range rows {
-					e := benchEntry(id + i)
+					e := storetest.BenchEntry(id + i)
 					r := rawRow{source: e.Key.Source, extID: e.Key.ExternalID, date: e.Date.String(), desc: e.Description,
 						meta: fmt.Sprintf(`{"batch":%q,"channel":%q}`, e.Meta["batch"], e.Meta["channel"])}
 					for j, p := range e.Postings {
@@ -162,7 +138,7 @@ func fillJournal(b *testing.B, db *sqlite.DB, clock *storetest.Clock, n int) {
 	ctx := context.Background()
 	for i := 0; i < n; i += 10000 {
 		clock.Advance(time.Second)
-		if _, err := db.Post(ctx, benchEntries(i, min(10000, n-i))); err != nil {
+		if _, err := db.Post(ctx, storetest.BenchEntries(i, min(10000, n-i))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
@@ -361,28 +361,6 @@ func BenchmarkEachEvent(b *testing.B) {
 	}
 }
 
-// writePerEventCSV writes the book of issue #15: sellers × 2 channels ×
-// days events, one per seller, channel and day, so that every event is its
-// own group and posts its own entry (in day order from 2023-01-01).
-func writePerEventCSV(w io.Writer, sellers, days int) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
-	day0 := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-	var b []byte
-	n := 0
-	for d := 0; d < days; d++ {
-		date := day0.AddDate(0, 0, d).Format("2006-01-02")
-		for s := 0; s < sellers; s++ {
-			for c := 0; c < 2; c++ {
-				n++
-				b = fmt.Appendf(b[:0], "e%d,%s,seller%03d,ch%d,cust-%d,prod-%d,r%d,%d.%02d,USD\n", n, date, s, c, n%5000, n%7, n%3, n*7919%10000, n%100)
-				bw.Write(b)
-			}
-		}
-	}
-	return bw.Flush()
-}
-
 // BenchmarkImportPerEvent imports, in process, a book where each event
 // posts its own entry (issue #15's shape; 100 sellers × 2 channels × 100
 // days = 20,000 events unless REVSHARE_BENCH_ROWS names another count,
@@ -397,7 +375,7 @@ func BenchmarkImportPerEvent(b *testing.B) {
 		sellers, days = 500, max(1, n/1000)
 	}
 	var csv bytes.Buffer
-	if err := writePerEventCSV(&csv, sellers, days); err != nil {
+	if err := storetest.WritePerEventCSV(&csv, sellers, days); err != nil {
 		b.Fatal(err)
 	}
 	rows := sellers * 2 * days

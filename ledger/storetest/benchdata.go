@@ -1,0 +1,59 @@
+package storetest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// BenchEntry is the n-th entry of the storage benchmarks, the same for
+// every backend so that their figures compare: two postings, two meta keys.
+func BenchEntry(n int) ledger.Entry {
+	amt := fmt.Sprintf("%d.%02d", n%100000, n%100)
+	ch := []string{"direct", "azure", "aws", "gcp"}[n%4]
+	return ledger.Entry{
+		Key:         ledger.Key{Source: "import", ExternalID: fmt.Sprintf("batch-%d", n)},
+		Date:        D("2026-01-01").AddDays(n / 5000 % 365),
+		Description: "usage " + ch,
+		Meta:        map[string]string{"batch": fmt.Sprint(n / 1000), "channel": ch},
+		Postings: []ledger.Posting{
+			P("assets:receivable:openai:"+ch, amt, "USD"),
+			P("income:revenue:openai:"+ch, "-"+amt, "USD"),
+		},
+	}
+}
+
+// BenchEntries returns the n benchmark entries from the from-th on.
+func BenchEntries(from, n int) []ledger.Entry {
+	es := make([]ledger.Entry, n)
+	for i := range es {
+		es[i] = BenchEntry(from + i)
+	}
+	return es
+}
+
+// WritePerEventCSV writes the usage book of issue #15: sellers × 2
+// channels × days events, one per seller, channel and day, so that every
+// event is its own group and posts its own entry (in day order from
+// 2023-01-01; the layout of docs/import.md).
+func WritePerEventCSV(w io.Writer, sellers, days int) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
+	day0 := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	var b []byte
+	n := 0
+	for d := 0; d < days; d++ {
+		date := day0.AddDate(0, 0, d).Format("2006-01-02")
+		for s := 0; s < sellers; s++ {
+			for c := 0; c < 2; c++ {
+				n++
+				b = fmt.Appendf(b[:0], "e%d,%s,seller%03d,ch%d,cust-%d,prod-%d,r%d,%d.%02d,USD\n", n, date, s, c, n%5000, n%7, n%3, n*7919%10000, n%100)
+				bw.Write(b)
+			}
+		}
+	}
+	return bw.Flush()
+}
