@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // crashContract has three monthly rules over 2025: closing 2025-12 books
@@ -109,10 +108,7 @@ func startCLIEnv(t *testing.T, env []string, db string, args ...string) *cliProc
 // same order have the same closedState.
 func closedState(t *testing.T, path string) string {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBook(t, path)
 	defer db.Close()
 	var b strings.Builder
 	for _, q := range []string{
@@ -122,23 +118,9 @@ func closedState(t *testing.T, path string) string {
 		`SELECT count(*) FROM events`,
 		`SELECT entry_id, contract, payer, payee, amount, date, reference FROM payments ORDER BY entry_id`,
 	} {
-		rows, err := db.Reader().Query(q)
-		if err != nil {
-			t.Fatal(err)
+		for _, row := range sqlitetest.Rows(t, db.Reader(), q) {
+			b.WriteString(row + "\n")
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%v\n", vals)
-		}
-		rows.Close()
 		b.WriteString("--\n")
 	}
 	return b.String()

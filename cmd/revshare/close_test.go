@@ -16,8 +16,7 @@ import (
 // whose rule lines show obligations while its settlement shows 0.00.
 func TestCloseWithoutRunBooksFirst(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "c.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	out := cli(t, db, "close", "2026-02", "--format", "json")
 	want := `{"period":"2026-02","closed_through":"2026-02-28","run":{"through":"2026-02-28","contracts":[{"contract":"small","through":"2026-02","entries":3,"adjustments":0}]},"statements":["small 2026-01","small 2026-02"]}`
 	var compact bytes.Buffer
@@ -67,8 +66,7 @@ func TestCloseFailureLeavesNothing(t *testing.T) {
 func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-02")
 	jan := cli(t, db, "statement", "small", "2026-01", "--format", "json")
 	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
@@ -91,8 +89,7 @@ func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
 // not-found, not a "final" statement with a hash that is not stored.
 func TestStatementOutsideContract(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "c.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-02")
 	for _, p := range []string{"1999-01", "2025-12"} {
 		_, errOut, err := runCLI(t, "--db", db, "statement", "small", p, "--format", "json")
@@ -119,8 +116,7 @@ func statementJSONOf(t *testing.T, db, contract, period string) (reports.Stateme
 func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-01")
 	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
 	v2 := strings.Replace(string(doc), "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)

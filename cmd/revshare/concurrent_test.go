@@ -55,8 +55,7 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	dir := t.TempDir()
 	setup := func(db string) {
-		cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-		cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+		addRunsFixture(t, db)
 	}
 	busy, serial := filepath.Join(dir, "busy.db"), filepath.Join(dir, "serial.db")
 	setup(busy)

@@ -63,6 +63,21 @@ func adjustmentLines(t *testing.T, db, contract, period string) string {
 	return strings.Join(out, "\n")
 }
 
+// amendedPairCase writes the deal as c1.yaml (r pays a->b) and its
+// amendment as c2.yaml (r pays a->c), adds c1 and imports one sale of a,
+// 100.00 on 2026-01-10. It returns the case directory and the database.
+func amendedPairCase(t *testing.T) (string, string) {
+	t.Helper()
+	dir, db := writeCase(t, map[string]string{
+		"c1.yaml": fmt.Sprintf(correctionDeal, "b", ""),
+		"c2.yaml": fmt.Sprintf(correctionDeal, "c", ""),
+		"e.csv":   usageHeader + "1,2026-01-10,a,x,p,100.00,USD\n",
+	})
+	cli(t, db, "contract", "add", filepath.Join(dir, "c1.yaml"))
+	cli(t, db, "import", "usage", filepath.Join(dir, "e.csv"))
+	return dir, db
+}
+
 // TestAmendedPairKeepsItsLine: rule r pays a->b 50% and January (sales
 // 100.00, so 50.00 owed to b) is closed; an amendment moves r to a->c. The
 // February run books a->b -50.00 and a->c +50.00. February's statement
@@ -73,13 +88,7 @@ func adjustmentLines(t *testing.T, db, contract, period string) string {
 // the payer: net 0.00 - (-50.00) = 50.00, opening -50.00, closing 0.00.
 // March has nothing between a and b: the pair is gone again.
 func TestAmendedPairKeepsItsLine(t *testing.T) {
-	dir, db := writeCase(t, map[string]string{
-		"c1.yaml": fmt.Sprintf(correctionDeal, "b", ""),
-		"c2.yaml": fmt.Sprintf(correctionDeal, "c", ""),
-		"e.csv":   usageHeader + "1,2026-01-10,a,x,p,100.00,USD\n",
-	})
-	cli(t, db, "contract", "add", filepath.Join(dir, "c1.yaml"))
-	cli(t, db, "import", "usage", filepath.Join(dir, "e.csv"))
+	dir, db := amendedPairCase(t)
 	cli(t, db, "close", "2026-01")
 	if got, want := pairLines(t, db, "am", "2026-01"), "a->b obligations 50.00 reverse 0.00 net 50.00 opening 0.00 payments 0.00 closing 50.00"; got != want {
 		t.Fatalf("2026-01 pairs:\n%s\nwant\n%s", got, want)
@@ -109,13 +118,7 @@ func TestAmendedPairKeepsItsLine(t *testing.T) {
 // settles it (March: opening 50.00 owed by b, b pays 50.00, closing 0.00);
 // April has nothing between them and no line.
 func TestAmendedPairWithPaymentStaysUntilSettled(t *testing.T) {
-	dir, db := writeCase(t, map[string]string{
-		"c1.yaml": fmt.Sprintf(correctionDeal, "b", ""),
-		"c2.yaml": fmt.Sprintf(correctionDeal, "c", ""),
-		"e.csv":   usageHeader + "1,2026-01-10,a,x,p,100.00,USD\n",
-	})
-	cli(t, db, "contract", "add", filepath.Join(dir, "c1.yaml"))
-	cli(t, db, "import", "usage", filepath.Join(dir, "e.csv"))
+	dir, db := amendedPairCase(t)
 	cli(t, db, "pay", "--contract", "am", "--payer", "a", "--payee", "b", "--amount", "50.00", "--date", "2026-01-31")
 	cli(t, db, "close", "2026-01")
 	cli(t, db, "contract", "update", filepath.Join(dir, "c2.yaml"))

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // corruptCommands is every command the corrupt-database battery runs, in
@@ -29,8 +31,7 @@ var corruptCommands = [][]string{
 func buildCorruptBase(t *testing.T, dir string) string {
 	t.Helper()
 	db := filepath.Join(dir, "base.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10", "--reference", "B-1")
@@ -196,22 +197,7 @@ func tamperRows(t *testing.T, path, upd string) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var triggers []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		triggers = append(triggers, n)
-	}
-	rows.Close()
-	for _, n := range triggers {
-		if _, err := db.Exec(`DROP TRIGGER "` + n + `"`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sqlitetest.DropTriggers(t, db)
 	if _, err := db.Exec(`PRAGMA ignore_check_constraints = ON`); err != nil {
 		t.Fatal(err)
 	}

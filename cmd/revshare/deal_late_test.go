@@ -19,8 +19,7 @@ import (
 func TestDealLateEvents(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
 	db := filepath.Join(t.TempDir(), "deal.db")
-	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
-	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
+	addFixture(t, db, dir)
 	// Record's two parts in January and February, sync's January (its
 	// February is zero: nothing to book), the advance and the two months'
 	// recoupments: 4 + 1 + 1 + 2.

@@ -67,8 +67,7 @@ func TestPayRerunPaysOnce(t *testing.T) {
 func TestDamagedFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "d.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "token", "create", "--role", "auditor", "--name", "someone")
 	balance := cli(t, db, "balance", "--format", "csv")
 	undamaged, err := os.ReadFile(db)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 // TestImportCrash kills real `revshare import usage` processes with SIGKILL
@@ -33,27 +31,15 @@ func TestImportCrash(t *testing.T) {
 		t.Skip("crash test: skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "revshare")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRevshare(t, dir)
 	const rows, chunk = 20000, 5000
 	csvPath := filepath.Join(dir, "usage.csv")
 	total := writeCrashCSV(t, csvPath, rows)
 	basePath := filepath.Join(dir, "base.csv")
 	os.WriteFile(basePath, []byte("event_id,occurred_at,seller,channel,amount,currency\nbase-1,2026-01-01,openai,direct,1000.00,USD\n"), 0o644)
 
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("REVSHARE_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	randomPoints := 16
-	if s := os.Getenv("REVSHARE_CRASH_RANDOM"); s != "" {
-		randomPoints, _ = strconv.Atoi(s)
-	}
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d (reproduce with REVSHARE_CRASH_SEED=%d)", seed, seed)
+	randomPoints := envInt("REVSHARE_CRASH_RANDOM", 16)
+	rng := crashRand(t)
 
 	run := func(db string, env []string, args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
@@ -183,10 +169,7 @@ func writeCrashCSV(t *testing.T, path string, rows int) int64 {
 func checkAfterCrash(t *testing.T, bin, path string, baseEvents int) int {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBook(t, path)
 	defer db.Close()
 	var ic string
 	if err := db.Reader().QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
@@ -223,10 +206,7 @@ func checkAfterCrash(t *testing.T, bin, path string, baseEvents int) int {
 func checkReceivable(t *testing.T, path string, wantCents int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBook(t, path)
 	defer db.Close()
 	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 var updateImportGolden = flag.Bool("update-import", false, "rewrite testdata/usage/bad/*.golden from the current output")
@@ -42,43 +43,12 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 // exactly when the database holds the same data.
 func dumpDB(t *testing.T, path string) string {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBook(t, path)
 	defer db.Close()
 	r := db.Reader()
-	rows, err := r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
 	var b strings.Builder
-	for _, tbl := range tables {
-		rs, err := r.Query(`SELECT * FROM "` + tbl + `"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rs.Columns()
-		var lines []string
-		for rs.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rs.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprintf("%v", vals))
-		}
-		rs.Close()
+	for _, tbl := range sqlitetest.Strings(t, r, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`) {
+		lines := sqlitetest.Rows(t, r, `SELECT * FROM "`+tbl+`"`)
 		sort.Strings(lines)
 		fmt.Fprintf(&b, "%s (%d rows)\n%s\n", tbl, len(lines), strings.Join(lines, "\n"))
 	}

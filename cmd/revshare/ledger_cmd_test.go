@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // TestLedgerCommands drives balance, close and verify as a user would.
@@ -63,19 +65,7 @@ func TestLedgerCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var triggers []string
-	rows, _ := raw.Query(`SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='postings'`)
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		triggers = append(triggers, n)
-	}
-	rows.Close()
-	for _, n := range triggers {
-		if _, err := raw.Exec(`DROP TRIGGER "` + n + `"`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sqlitetest.DropTriggers(t, raw, "postings")
 	if _, err := raw.Exec(`UPDATE postings SET amount = '999.00' WHERE entry_id = 1 AND seq = 1`); err != nil {
 		t.Fatal(err)
 	}

@@ -84,8 +84,7 @@ func TestHelpAndVersion(t *testing.T) {
 // format and the entries written.
 func TestExportToFileSaysWhatItWrote(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "e.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	out := filepath.Join(t.TempDir(), "book.journal")
 	got := cli(t, db, "export", "hledger", "-o", out)
 	if want := "wrote " + out + ": hledger journal, 4 entries dated 2026-01-10 to 2026-02-20\n"; got != want {

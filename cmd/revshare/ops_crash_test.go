@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,20 +24,9 @@ func TestWriteCommandsCrash(t *testing.T) {
 		t.Skip("crash test: skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "revshare")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("REVSHARE_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	perOp := 6
-	if s := os.Getenv("REVSHARE_CRASH_OPS_RANDOM"); s != "" {
-		perOp, _ = strconv.Atoi(s)
-	}
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d (reproduce with REVSHARE_CRASH_SEED=%d)", seed, seed)
+	bin := buildRevshare(t, dir)
+	perOp := envInt("REVSHARE_CRASH_OPS_RANDOM", 6)
+	rng := crashRand(t)
 	revshare := func(db string, args ...string) *exec.Cmd {
 		return exec.Command(bin, append([]string{"--db", db}, args...)...)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 )
@@ -115,10 +113,7 @@ func balances(t *testing.T, out string) map[string]string {
 // queryInt returns the integer the query selects from the database at path.
 func queryInt(t *testing.T, path, query string) int64 {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBook(t, path)
 	defer db.Close()
 	var n int64
 	if err := db.Reader().QueryRow(query).Scan(&n); err != nil {
@@ -169,8 +164,7 @@ func cents(c int64) string {
 // nothing, and the cap's consumption is its limit exactly.
 func TestConcurrentRunProcessesBookOnce(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "c.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	// Events that give the runs work without changing the hand-computed
 	// figures: openai revenue in March, after the cap bound in February, and
 	// microsoft azure revenue after r2 ended on 2026-02-15.
@@ -334,8 +328,7 @@ func TestConcurrentImportsAndRuns(t *testing.T) {
 
 	// Both books start alike: January run and closed, its statement final.
 	setup := func(db string) string {
-		cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-		cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+		addRunsFixture(t, db)
 		cli(t, db, "run", "--through", "2026-01")
 		cli(t, db, "close", "2026-01")
 		return cli(t, db, "statement", "small", "2026-01", "--format", "json")
@@ -471,8 +464,7 @@ func TestConcurrentImportsAndRuns(t *testing.T) {
 func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "b.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-01")
 	cli(t, db, "close", "2026-01")
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
@@ -529,8 +521,7 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 // --through and its latest booked period (ledger/sqlite runContract).
 func TestRunThroughEarlierPeriodKeepsLaterBookings(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "e.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	payable := func() string {
 		return balances(t, cli(t, db, "balance", "--format", "json"))["liabilities:revshare:openai:microsoft:small"]

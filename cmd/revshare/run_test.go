@@ -41,8 +41,7 @@ func statementJSON(t *testing.T, db, period string) (reports.Statement, string) 
 // numbers by a prior-period adjustment.
 func TestRunLifecycle(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "r.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 
 	// r1 Jan 20.00; r2 Jan 4.00; r1 Feb: gross 40.00 cut by the total cap to 30.00.
 	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 3 entries booked (0 prior-period adjustments)\n" {
@@ -124,8 +123,7 @@ var updateRunGolden = flag.Bool("update-run", false, "rewrite testdata/runs/stat
 // they serialize on the write lock and the books hold each booking once.
 func TestConcurrentRunsBookOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	cli(t, path, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, path, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, path)
 	ctx := context.Background()
 	through, _ := ledger.ParseDate("2026-02-28")
 	var wg sync.WaitGroup
@@ -199,8 +197,7 @@ func TestPayRefusesBadInput(t *testing.T) {
 func TestAdjustmentReasons(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
@@ -245,8 +242,7 @@ func TestAdjustmentReasons(t *testing.T) {
 // microsoft 50.00 and microsoft -> openai 4.00 through 2026-02.
 func TestPayReportsDueAndWarns(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	pay := func(args ...string) []string {
@@ -304,8 +300,7 @@ func TestPayReportsDueAndWarns(t *testing.T) {
 // payment is refused naming the entry it already is, in a closed period too.
 func TestPayAgainRecordsNothing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
@@ -367,8 +362,7 @@ func mustDate(t *testing.T, s string) ledger.Date {
 // and says so instead of "through 2026-01".
 func TestRunThroughEarlierPeriodSaysSo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "r.db")
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
 	got := cli(t, db, "run", "--through", "2026-01")

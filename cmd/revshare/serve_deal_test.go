@@ -14,8 +14,7 @@ import (
 func TestServeDealEndToEnd(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
 	db := filepath.Join(t.TempDir(), "deal.db")
-	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
-	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
+	addFixture(t, db, dir)
 	cli(t, db, "run", "--through", "2026-02")
 	aud := strings.TrimSpace(cli(t, db, "token", "create", "--role", "auditor"))
 	want := cli(t, db, "statement", "late-deal", "2026-02", "--format", "json")

@@ -91,15 +91,8 @@ func call(t *testing.T, method, url, token, body string) (int, string) {
 // refused writes; cancelling the context stops the server cleanly.
 func TestServeEndToEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "e2e.db")
-	fin, _, err := runCLI(t, "--db", path, "token", "create", "--role", "finance", "--name", "fin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aud, _, err := runCLI(t, "--db", path, "token", "create", "--role", "auditor")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fin, aud = strings.TrimSpace(fin), strings.TrimSpace(aud)
+	fin := createToken(t, path, "finance", "--name", "fin")
+	aud := createToken(t, path, "auditor")
 	base, stop := startServe(t, path)
 
 	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,openai,direct,100.00,USD\ne2,2026-02-11,openai,azure,50.5,USD\n"
@@ -132,10 +125,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("trial balance over HTTP %+v\n  revshare balance %+v", api.Accounts, want.Accounts)
 	}
 	// An analyst runs a scenario (never writes); an auditor may not.
-	ana, _, err := runCLI(t, "--db", path, "token", "create", "--role", "analyst")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ana := createToken(t, path, "analyst")
 	scen := "contract:\n  id: small\n  currency: USD\n  period: month\n  parties: [openai, microsoft]\n  rules:\n" +
 		"    - id: share\n      payer: openai\n      payee: microsoft\n      match: {seller: openai}\n      rate: \"0.10\"\n" +
 		"      from: 2027-01-01\n      cap: {total: \"50\"}\nhorizon: 2027-06\nstreams:\n  - match: {seller: openai}\n    start: \"100.00\"\n" +
@@ -143,17 +133,28 @@ func TestServeEndToEnd(t *testing.T) {
 	if status, body := call(t, "POST", base+"/api/v1/scenarios", aud, scen); status != 403 {
 		t.Errorf("auditor scenario: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/v1/scenarios", strings.TrimSpace(ana), scen)
+	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, scen)
 	if status != 200 || !strings.Contains(body, `"binds_in": "2027-05"`) {
 		t.Errorf("scenario: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/v1/scenarios", strings.TrimSpace(ana), "horizon: soon\n")
+	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, "horizon: soon\n")
 	if status != 400 || !strings.HasPrefix(body, `{"error":{"code":"invalid","message":"invalid scenario: `) {
 		t.Errorf("bad scenario: %d %s", status, body)
 	}
 	if err := stop(); err != nil {
 		t.Errorf("serve returned %v after cancel", err)
 	}
+}
+
+// createToken runs `revshare token create --role role` with the extra args
+// on the book at path and returns the token it prints.
+func createToken(t *testing.T, path, role string, args ...string) string {
+	t.Helper()
+	out, _, err := runCLI(t, append([]string{"--db", path, "token", "create", "--role", role}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
 }
 
 func equalLines[T comparable](a, b []T) bool {
@@ -173,15 +174,8 @@ func equalLines[T comparable](a, b []T) bool {
 // `revshare statement --format json` prints.
 func TestServeStatementEndToEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "e2e.db")
-	fin, _, err := runCLI(t, "--db", path, "token", "create", "--role", "finance")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aud, _, err := runCLI(t, "--db", path, "token", "create", "--role", "auditor")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fin, aud = strings.TrimSpace(fin), strings.TrimSpace(aud)
+	fin := createToken(t, path, "finance")
+	aud := createToken(t, path, "auditor")
 	base, stop := startServe(t, path)
 	defer stop()
 

@@ -16,6 +16,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -125,25 +126,6 @@ func execSQL(q string, args ...any) func(t *testing.T, raw *sql.DB) {
 	}
 }
 
-// queryStrings runs a query of one column.
-func queryStrings(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 // positions picks the first, a middle and the last of keys.
 func positions(keys []string) []string {
 	if len(keys) <= 3 {
@@ -206,7 +188,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 		"payer": `payee`, "payee": `payer`, "base": `base || '1'`, "base_delta": `'7.5'`, "amount": `CAST(amount AS REAL) + 1`,
 		"date": `CASE date WHEN '2026-04-30' THEN '2026-04-29' ELSE '2026-04-30' END`,
 	}
-	for _, id := range positions(queryStrings(t, raw, `SELECT entry_id FROM bookings ORDER BY entry_id`)) {
+	for _, id := range positions(sqlitetest.Strings(t, raw, `SELECT entry_id FROM bookings ORDER BY entry_id`)) {
 		for _, col := range []string{"contract", "version", "rule", "period", "kind", "booked_in", "payer", "payee", "base", "base_delta", "amount", "date"} {
 			add("bookings "+id+" "+col, execSQL(`UPDATE bookings SET `+col+` = `+bookingEdits[col]+` WHERE entry_id = ?`, id))
 		}
@@ -221,7 +203,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	paymentEdits := map[string]string{
 		"contract": `'other'`, "payer": `payee`, "payee": `payer`, "amount": `'99.00'`, "date": `'2026-03-01'`, "reference": `'wire-9'`,
 	}
-	for _, id := range queryStrings(t, raw, `SELECT entry_id FROM payments ORDER BY entry_id`) {
+	for _, id := range sqlitetest.Strings(t, raw, `SELECT entry_id FROM payments ORDER BY entry_id`) {
 		for _, col := range []string{"contract", "payer", "payee", "amount", "date", "reference"} {
 			add("payments "+id+" "+col, execSQL(`UPDATE payments SET `+col+` = `+paymentEdits[col]+` WHERE entry_id = ?`, id))
 		}
@@ -235,7 +217,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	// left, or recomputed everywhere), deleted.
 	type stmtKey struct{ contract, period string }
 	var stmts []stmtKey
-	for _, k := range queryStrings(t, raw, `SELECT contract || ' ' || period FROM statements ORDER BY period`) {
+	for _, k := range sqlitetest.Strings(t, raw, `SELECT contract || ' ' || period FROM statements ORDER BY period`) {
 		c, p, _ := strings.Cut(k, " ")
 		stmts = append(stmts, stmtKey{c, p})
 	}
@@ -281,7 +263,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	}
 
 	// import batches: every counter of every batch.
-	for _, id := range queryStrings(t, raw, `SELECT id FROM import_batches ORDER BY id`) {
+	for _, id := range sqlitetest.Strings(t, raw, `SELECT id FROM import_batches ORDER BY id`) {
 		for _, col := range []string{"rows", "posted", "duplicates", "rejected", "late", "entries"} {
 			add("import_batches "+id+" "+col, execSQL(`UPDATE import_batches SET `+col+` = `+col+` + 1 WHERE id = ?`, id))
 		}
@@ -289,7 +271,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	add("import_rejects deleted", execSQL(`DELETE FROM import_rejects`))
 
 	// balance totals: each part of three rows.
-	for _, k := range positions(queryStrings(t, raw, `SELECT account_id || ':' || currency FROM balance_totals ORDER BY account_id, currency`)) {
+	for _, k := range positions(sqlitetest.Strings(t, raw, `SELECT account_id || ':' || currency FROM balance_totals ORDER BY account_id, currency`)) {
 		acct, cur, _ := strings.Cut(k, ":")
 		for _, col := range []string{"u", "h", "l"} {
 			add("balance_totals "+k+" "+col, execSQL(`UPDATE balance_totals SET `+col+` = `+col+` + 1 WHERE account_id = ? AND currency = ?`, acct, cur))
@@ -298,7 +280,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	}
 
 	// usage aggregates: each column kind at three rows.
-	for _, id := range positions(queryStrings(t, raw, `SELECT rowid FROM usage_rows ORDER BY rowid`)) {
+	for _, id := range positions(sqlitetest.Strings(t, raw, `SELECT rowid FROM usage_rows ORDER BY rowid`)) {
 		for col, to := range map[string]string{"amount": `amount || '1'`, "events": `events + 1`, "period": `'2027-01'`, "rule": `'nope'`,
 			"channel": `'gcp'`, "product": `'other'`, "currency": `'JPY'`, "event_ids": `x'02'`} {
 			add("usage_rows "+id+" "+col, execSQL(`UPDATE usage_rows SET `+col+` = `+to+` WHERE rowid = ?`, id))
@@ -307,7 +289,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	}
 
 	// closes: each column of both.
-	for _, through := range queryStrings(t, raw, `SELECT through FROM period_closes ORDER BY through`) {
+	for _, through := range sqlitetest.Strings(t, raw, `SELECT through FROM period_closes ORDER BY through`) {
 		add("period_closes "+through+" head_hash", execSQL(`UPDATE period_closes SET head_hash = replace(head_hash, substr(head_hash, 2, 1), CASE substr(head_hash, 2, 1) WHEN 'a' THEN 'b' ELSE 'a' END) WHERE through = ?`, through))
 		add("period_closes "+through+" head_id", execSQL(`UPDATE period_closes SET head_id = head_id - 1 WHERE through = ?`, through))
 		add("period_closes "+through+" through earlier", execSQL(`UPDATE period_closes SET through = '2026-01-15' WHERE through = ?`, through))
@@ -316,7 +298,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	add("period_closes last deleted", execSQL(`DELETE FROM period_closes WHERE through = '2026-03-31'`))
 
 	// the inputs: events, import groups, rates, contracts, the journal.
-	for _, id := range positions(queryStrings(t, raw, `SELECT id FROM events ORDER BY id`)) {
+	for _, id := range positions(sqlitetest.Strings(t, raw, `SELECT id FROM events ORDER BY id`)) {
 		add("events "+id+" amount", execSQL(`UPDATE events SET data = replace(data, '.', '9.') WHERE id = ?`, id))
 		add("events "+id+" deleted", execSQL(`DELETE FROM events WHERE id = ?`, id))
 	}
@@ -358,11 +340,7 @@ func TestTamperFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw.SetMaxOpenConns(1)
-		for _, n := range queryStrings(t, raw, `SELECT name FROM sqlite_master WHERE type = 'trigger'`) {
-			if _, err := raw.Exec(`DROP TRIGGER ` + n); err != nil {
-				t.Fatal(err)
-			}
-		}
+		sqlitetest.DropTriggers(t, raw)
 		tc.edit(t, raw)
 		raw.Close()
 		db, err := sqlite.Open(context.Background(), path, nil)

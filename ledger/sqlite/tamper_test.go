@@ -13,6 +13,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -46,20 +47,7 @@ func tamperJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 	raw.SetMaxOpenConns(1)
 	t.Cleanup(func() { raw.Close() })
 	// The attacker first removes every guard the schema has.
-	rows, err := raw.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var triggers []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		triggers = append(triggers, n)
-	}
-	rows.Close()
-	for _, n := range triggers {
-		mustExec(t, raw, `DROP TRIGGER `+n)
-	}
+	sqlitetest.DropTriggers(t, raw)
 	return db, raw
 }
 

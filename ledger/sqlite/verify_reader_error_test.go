@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -36,22 +37,7 @@ func TestVerifyReportsTheReadersError(t *testing.T) {
 	}
 	// A posting's seq that does not scan as a number, behind the
 	// triggers' back.
-	rows, err := db.w.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'trigger'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var triggers []string
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		triggers = append(triggers, name)
-	}
-	rows.Close()
-	for _, name := range triggers {
-		if _, err := db.w.ExecContext(ctx, `DROP TRIGGER "`+name+`"`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sqlitetest.DropTriggers(t, db.w)
 	for _, q := range []string{`PRAGMA ignore_check_constraints = ON`, fmt.Sprintf(`UPDATE postings SET seq = 'x' WHERE entry_id = %d AND seq = 1`, verifyChunk+10)} {
 		if _, err := db.w.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)

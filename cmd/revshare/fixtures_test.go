@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger/sqlite"
+)
+
+// addFixture adds a fixture directory to the book at db: its contract.yaml,
+// then its usage.csv.
+func addFixture(t *testing.T, db, dir string) {
+	t.Helper()
+	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
+	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
+}
+
+// addRunsFixture adds testdata/runs to the book at db: contract small, then
+// its four usage events (openai and microsoft, January and February 2026).
+func addRunsFixture(t *testing.T, db string) {
+	t.Helper()
+	addFixture(t, db, "../../testdata/runs")
+}
+
+// openBook opens the book at path (the caller closes it), failing the test
+// on an error.
+func openBook(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// buildRevshare builds the revshare command into dir and returns its path,
+// for the tests that kill real processes.
+func buildRevshare(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "revshare")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// crashRand returns the crash tests' generator, seeded from
+// REVSHARE_CRASH_SEED or else the clock; it logs the seed, which
+// reproduces a failure.
+func crashRand(t *testing.T) *rand.Rand {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("REVSHARE_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (reproduce with REVSHARE_CRASH_SEED=%d)", seed, seed)
+	return rand.New(rand.NewSource(seed))
+}
+
+// envInt returns the number in the environment variable name, or def when
+// it is not set.
+func envInt(name string, def int) int {
+	if s := os.Getenv(name); s != "" {
+		n, _ := strconv.Atoi(s)
+		return n
+	}
+	return def
+}
