@@ -432,9 +432,7 @@ func TestPropertyUsage(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d", seed)
 	for iter := 0; iter < 300; iter++ {
-		c, doc := randomUsageContract(t, rng)
-		events := randomUsageEvents(rng, rng.Intn(250))
-		rates := randomRates(rng, c.Currency)
+		c, doc, events, rates := randomUsageCase(t, rng)
 		u := splitUsage(t, rng, c, events, 4)
 		through := c.PeriodOf(date("2025-01-01").AddDays(rng.Intn(900)))
 		func() {
@@ -446,6 +444,14 @@ func TestPropertyUsage(t *testing.T) {
 			compareWithCompute(t, c, events, rates, through, u)
 		}()
 	}
+}
+
+// randomUsageCase returns a random contract (and its document), up to 250
+// random events and random FX rates to its currency.
+func randomUsageCase(t testing.TB, rng *rand.Rand) (*Contract, string, []ledger.Event, []ledger.FXRate) {
+	c, doc := randomUsageContract(t, rng)
+	events := randomUsageEvents(rng, rng.Intn(250))
+	return c, doc, events, randomRates(rng, c.Currency)
 }
 
 func randomUsageContract(t testing.TB, rng *rand.Rand) (*Contract, string) {
@@ -761,9 +767,7 @@ func TestPropertyUsageTrace(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d", seed)
 	for iter := 0; iter < 200; iter++ {
-		c, doc := randomUsageContract(t, rng)
-		events := randomUsageEvents(rng, rng.Intn(250))
-		rates := randomRates(rng, c.Currency)
+		c, doc, events, rates := randomUsageCase(t, rng)
 		through := c.PeriodOf(date("2025-01-01").AddDays(rng.Intn(900)))
 		want, err := Compute(c, events, rates, through, Options{TraceEvents: true})
 		if err != nil {
