@@ -4,22 +4,16 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/shopspring/decimal"
 )
 
-func d(s string) ledger.Date {
-	v, err := ledger.ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-func amt(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-func post(account, amount, currency string) ledger.Posting {
-	return ledger.Posting{Account: account, Amount: amt(amount), Currency: currency}
-}
+// The table helpers of the storage tests, under short names.
+var (
+	d    = storetest.D
+	amt  = storetest.Dec
+	post = storetest.P
+)
 
 // awkwardEntries is a small ledger with awkward amounts: 18 fractional
 // digits, negatives, trailing zeros, several currencies including JPY (0

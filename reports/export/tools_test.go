@@ -172,10 +172,7 @@ func sqliteBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt strin
 			t.Fatal(err)
 		}
 	}
-	db, err := sqlite.OpenReadOnly(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openReadOnly(t, dbPath)
 	defer db.Close()
 	bs, err := db.TrialBalance(context.Background(), q)
 	if err != nil {
@@ -339,15 +336,24 @@ func checkExports(t *testing.T, dbPath string, cases []exportCase) {
 	}
 }
 
+// newBook creates the book name in a temporary directory, on a clock that
+// ticks a second per call, and returns it (the caller closes it) and its
+// path.
+func newBook(t testing.TB, name string) (*sqlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	db, err := sqlite.Open(context.Background(), path, newClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
 // awkwardDB posts the awkward entries one call each (so each has its own
 // recorded-at second) and closes 2026-01-15, then the rest of January.
 func awkwardDB(t *testing.T) string {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "awkward.db")
-	db, err := sqlite.Open(ctx, path, newClock())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := newBook(t, "awkward.db")
 	defer db.Close()
 	es := awkwardEntries()
 	// The closed period must hold no entry posted after the close: post
@@ -530,11 +536,7 @@ func TestToolsRejectWrongAssertion(t *testing.T) {
 func generatedDB(t testing.TB, n int) string {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "generated.db")
-	db, err := sqlite.Open(ctx, path, newClock())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := newBook(t, "generated.db")
 	defer db.Close()
 	start := time.Now()
 	if err := generateLedger(ctx, db, n, 42); err != nil {
@@ -571,13 +573,20 @@ func TestToolsAgreeOnDemoLedger(t *testing.T) {
 	checkExports(t, dbPath, []exportCase{{name: "demo"}})
 }
 
-// recordedAt is the RFC 3339 instant at which entry id was recorded.
-func recordedAt(t *testing.T, dbPath string, id int64) string {
+// openReadOnly opens the book at path read-only (the caller closes it).
+func openReadOnly(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.OpenReadOnly(context.Background(), dbPath)
+	db, err := sqlite.OpenReadOnly(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// recordedAt is the RFC 3339 instant at which entry id was recorded.
+func recordedAt(t *testing.T, dbPath string, id int64) string {
+	t.Helper()
+	db := openReadOnly(t, dbPath)
 	defer db.Close()
 	e, err := db.Entry(context.Background(), id)
 	if err != nil {
