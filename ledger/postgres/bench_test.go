@@ -33,29 +33,8 @@ import (
 //
 //	go test ./ledger/postgres -run '^$' -bench 'TrialBalance1M/^(round-trip|current|as-of.*)$/' -benchtime 2000x
 
-func roundUp(n, size int) int { return (n + size - 1) / size * size }
-
-var batchSizes = []int{1, 1000, 10000}
-
 func BenchmarkPost(b *testing.B) {
-	for _, size := range batchSizes {
-		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			db := openDB(b, storetest.NewClock(storetest.T0))
-			ctx := context.Background()
-			n := 0
-			b.ResetTimer()
-			for done := 0; done < b.N; done += size {
-				b.StopTimer()
-				batch := storetest.BenchEntries(n, size)
-				n += size
-				b.StartTimer()
-				if _, err := db.Post(ctx, batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
-		})
-	}
+	storetest.BenchPost(b, func(b *testing.B) ledger.Journal { return openDB(b, storetest.NewClock(storetest.T0)) })
 }
 
 // rawSchema is 0001's entries and postings columns, and nothing else.
@@ -107,7 +86,7 @@ func rawConn(b *testing.B) *pgx.Conn {
 // benchRaw times write(tx, entries, postings) over b.N entries in
 // transactions of size entries.
 func benchRaw(b *testing.B, write func(ctx context.Context, tx pgx.Tx, entries, postings [][]any) error) {
-	for _, size := range batchSizes {
+	for _, size := range storetest.BenchBatchSizes {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			conn := rawConn(b)
 			ctx := context.Background()
@@ -123,7 +102,7 @@ func benchRaw(b *testing.B, write func(ctx context.Context, tx pgx.Tx, entries, 
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+			storetest.ReportPerEntry(b, size)
 		})
 	}
 }

@@ -25,27 +25,8 @@ import (
 //	go test ./ledger/sqlite -run '^$' -bench Verify1M -benchtime 1x
 
 func BenchmarkPost(b *testing.B) {
-	for _, size := range []int{1, 1000, 10000} {
-		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			db := openDB(b, storetest.NewClock(storetest.T0))
-			ctx := context.Background()
-			n := 0
-			b.ResetTimer()
-			for done := 0; done < b.N; done += size {
-				b.StopTimer()
-				batch := storetest.BenchEntries(n, size)
-				n += size
-				b.StartTimer()
-				if _, err := db.Post(ctx, batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
-		})
-	}
+	storetest.BenchPost(b, func(b *testing.B) ledger.Journal { return openDB(b, storetest.NewClock(storetest.T0)) })
 }
-
-func roundUp(n, size int) int { return (n + size - 1) / size * size }
 
 // rawSchema is 0001's journal tables without triggers.
 const rawSchema = `
@@ -68,7 +49,7 @@ type rawRow struct {
 }
 
 func BenchmarkRawInsert(b *testing.B) {
-	for _, size := range []int{1, 1000, 10000} {
+	for _, size := range storetest.BenchBatchSizes {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "raw.db")
 			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate")
@@ -126,7 +107,7 @@ func BenchmarkRawInsert(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(roundUp(b.N, size)), "ns/entry")
+			storetest.ReportPerEntry(b, size)
 		})
 	}
 }

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"testing"
 	"time"
 
 	"github.com/revshare/revshare/ledger"
@@ -56,4 +58,39 @@ func WritePerEventCSV(w io.Writer, sellers, days int) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// BenchBatchSizes are the batch sizes that the posting benchmarks, and the
+// raw inserts they are compared with, write in.
+var BenchBatchSizes = []int{1, 1000, 10000}
+
+// BenchPost is the posting benchmark of every backend: for each batch size,
+// a new journal from open, and the benchmark entries posted in batches of
+// that size (each batch built outside the timer). It reports ns/entry.
+func BenchPost(b *testing.B, open func(b *testing.B) ledger.Journal) {
+	for _, size := range BenchBatchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			j := open(b)
+			ctx := context.Background()
+			n := 0
+			b.ResetTimer()
+			for done := 0; done < b.N; done += size {
+				b.StopTimer()
+				batch := BenchEntries(n, size)
+				n += size
+				b.StartTimer()
+				if _, err := j.Post(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ReportPerEntry(b, size)
+		})
+	}
+}
+
+// ReportPerEntry reports the time per entry of a benchmark that wrote b.N
+// entries in batches of size (a last, partial batch counts whole).
+func ReportPerEntry(b *testing.B, size int) {
+	entries := (b.N + size - 1) / size * size
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(entries), "ns/entry")
 }
