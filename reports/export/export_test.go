@@ -58,45 +58,27 @@ func TestWriteGolden(t *testing.T) {
 
 func TestWriteWholeLedgerWithoutOptions(t *testing.T) {
 	es := awkwardEntries()[:1]
+	// hledger and ledger read the same journal text; only hledger's header
+	// declares the decimal mark.
+	const journal = `2026-01-15 * Usage: openai on azure, January
+    ; entry_id: 1
+    ; key_source: import
+    ; key_external_id: ev-1
+    ; recorded_at: 2026-03-01T09:30:00.123456789Z
+    ; hash: aa01
+    ; batch: 1
+    ; contract: openai-microsoft
+    assets:receivable:openai:azure  1234567.123456789012345678 USD
+    income:revenue:openai:azure  -1234567.123456789012345678 USD
+
+; accounts and commodities used above
+account assets:receivable:openai:azure
+account income:revenue:openai:azure
+commodity USD
+`
 	want := map[Format]string{
-		Hledger: `; revshare ledger export, hledger format
-
-decimal-mark .
-
-2026-01-15 * Usage: openai on azure, January
-    ; entry_id: 1
-    ; key_source: import
-    ; key_external_id: ev-1
-    ; recorded_at: 2026-03-01T09:30:00.123456789Z
-    ; hash: aa01
-    ; batch: 1
-    ; contract: openai-microsoft
-    assets:receivable:openai:azure  1234567.123456789012345678 USD
-    income:revenue:openai:azure  -1234567.123456789012345678 USD
-
-; accounts and commodities used above
-account assets:receivable:openai:azure
-account income:revenue:openai:azure
-commodity USD
-`,
-		Ledger: `; revshare ledger export, ledger format
-
-2026-01-15 * Usage: openai on azure, January
-    ; entry_id: 1
-    ; key_source: import
-    ; key_external_id: ev-1
-    ; recorded_at: 2026-03-01T09:30:00.123456789Z
-    ; hash: aa01
-    ; batch: 1
-    ; contract: openai-microsoft
-    assets:receivable:openai:azure  1234567.123456789012345678 USD
-    income:revenue:openai:azure  -1234567.123456789012345678 USD
-
-; accounts and commodities used above
-account assets:receivable:openai:azure
-account income:revenue:openai:azure
-commodity USD
-`,
+		Hledger: "; revshare ledger export, hledger format\n\ndecimal-mark .\n\n" + journal,
+		Ledger:  "; revshare ledger export, ledger format\n\n" + journal,
 		Beancount: `; revshare ledger export, beancount format
 
 option "title" "revshare ledger"

@@ -14,22 +14,13 @@ import (
 // Strings returns the first column of every row of q, as text.
 func Strings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
+	eachRow(t, db, q, args, func(rows *sql.Rows) error {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		err := rows.Scan(&s)
 		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
+		return err
+	})
 	return out
 }
 
@@ -37,31 +28,41 @@ func Strings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 // ("[1 openai 12.50]"), one string a row, in the order q gives.
 func Rows(t testing.TB, db *sql.DB, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
 	var out []string
-	for rows.Next() {
+	eachRow(t, db, q, args, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
-		if err := rows.Scan(ptrs...); err != nil {
+		err = rows.Scan(ptrs...)
+		out = append(out, fmt.Sprintf("%v", vals))
+		return err
+	})
+	return out
+}
+
+// eachRow runs q and calls scan for each of its rows, failing the test on
+// any error.
+func eachRow(t testing.TB, db *sql.DB, q string, args []any, scan func(*sql.Rows) error) {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		out = append(out, fmt.Sprintf("%v", vals))
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	return out
 }
 
 // DropTriggers drops the triggers on the named tables, or every trigger
