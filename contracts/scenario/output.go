@@ -229,29 +229,20 @@ func writeDistribution(b *strings.Builder, d *Distribution) {
 // in order of first appearance ("-" where a variant lacks that cap).
 func (r *Result) comparisonRows() [][]string {
 	type capKey struct{ rule, kind string }
-	var keys []capKey
-	seen := map[capKey]bool{}
+	type pairKey struct{ payer, payee string }
+	// Every cap, and every direction paid (a total over both directions
+	// alone hides which party pays), in order of first appearance.
+	var caps orderedSet[capKey]
+	var directions orderedSet[pairKey]
 	for _, v := range r.Variants {
 		for _, c := range v.Caps {
-			if k := (capKey{c.Rule, c.Kind}); !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
+			caps.add(capKey{c.Rule, c.Kind})
 		}
-	}
-	// Every direction paid, in order of first appearance: a total over both
-	// directions alone hides which party pays.
-	type pairKey struct{ payer, payee string }
-	var pairs []pairKey
-	seenPair := map[pairKey]bool{}
-	for _, v := range r.Variants {
 		for _, pp := range v.Pairs {
-			if k := (pairKey{pp.Payer, pp.Payee}); !seenPair[k] {
-				seenPair[k] = true
-				pairs = append(pairs, k)
-			}
+			directions.add(pairKey{pp.Payer, pp.Payee})
 		}
 	}
+	keys, pairs := caps.keys, directions.keys
 	head := []string{"variant"}
 	for _, k := range keys {
 		head = append(head, k.rule+" "+k.kind+" binds in", "remaining")
@@ -285,6 +276,23 @@ func (r *Result) comparisonRows() [][]string {
 		rows = append(rows, cells)
 	}
 	return rows
+}
+
+// orderedSet holds distinct keys in the order they were first added.
+type orderedSet[K comparable] struct {
+	keys []K
+	seen map[K]bool
+}
+
+func (s *orderedSet[K]) add(k K) {
+	if s.seen[k] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[K]bool{}
+	}
+	s.seen[k] = true
+	s.keys = append(s.keys, k)
 }
 
 // group inserts thousands separators in a decimal string: "-1234567.50"
