@@ -133,9 +133,7 @@ func closedState(t *testing.T, path string) string {
 // passes, and that closing again ends in the same state as a close that
 // was never interrupted. -short skips it.
 func TestCloseCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: skipped with -short")
-	}
+	skipCrashTestWhenShort(t)
 	dir := t.TempDir()
 	base := crashBase(t, dir)
 	before := dumpDB(t, base)

@@ -39,6 +39,15 @@ func openBook(t *testing.T, path string) *sqlite.DB {
 	return db
 }
 
+// skipCrashTestWhenShort skips a crash test under -short: crash tests run
+// real processes many times over.
+func skipCrashTestWhenShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+}
+
 // buildRevshare builds the revshare command into dir and returns its path,
 // for the tests that kill real processes.
 func buildRevshare(t *testing.T, dir string) string {

@@ -27,9 +27,7 @@ import (
 // the seed (printed on failure), REVSHARE_CRASH_RANDOM the number of random
 // kill points (default 16).
 func TestImportCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: skipped with -short")
-	}
+	skipCrashTestWhenShort(t)
 	dir := t.TempDir()
 	bin := buildRevshare(t, dir)
 	const rows, chunk = 20000, 5000

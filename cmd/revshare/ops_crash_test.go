@@ -20,9 +20,7 @@ import (
 // commit pays once). -short skips it; REVSHARE_CRASH_SEED fixes the seed,
 // REVSHARE_CRASH_OPS_RANDOM the kill points per command (default 6).
 func TestWriteCommandsCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: skipped with -short")
-	}
+	skipCrashTestWhenShort(t)
 	dir := t.TempDir()
 	bin := buildRevshare(t, dir)
 	perOp := envInt("REVSHARE_CRASH_OPS_RANDOM", 6)
