@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -70,11 +69,7 @@ type intSumTest struct{ intSum }
 // back the integer columns SQLite generated: they must equal splitText's.
 func TestGeneratedColumnsAgreeWithGo(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"), ledger.SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, ledger.SystemClock{})
 	amounts := []string{"0", "1", "-1", "0.5", "-0.5", "10.50", "-10.50", "0.000000000000000001", "-0.000000000000000001",
 		"99999999999999.999999999999999999", "-99999999999999.999999999999999999", "123456789.123456789", "-0.999999999000000001",
 		"0.000000001", "-0.000000001", "5.000000000000000000"}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -31,11 +30,7 @@ func TestBalanceHistoryMatchesSQL(t *testing.T) {
 func testBalanceHistory(t *testing.T, slow bool) {
 	ctx := context.Background()
 	clock := &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "db"), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, clock)
 	db.slowPostOnly = slow
 	rng := rand.New(rand.NewSource(7))
 	accts := []string{"assets:a", "assets:b", "income:c", "expenses:d", "liabilities:e"}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,15 +15,11 @@ import (
 // eventFields and through SQLite's own json_extract (events_view).
 func TestEventDataRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "e.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, nil)
 	const csv = "event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,x,y\n" +
 		`"q""1",2026-03-01T23:59:59.123456789-05:00,openai,direct,"a,b ""c"" \n",[1]{},ü€😀,3,0.000000000000000001,3e0,USD,"{""k"":1}",]` + "\n" +
 		`q2,2026-03-02,openai,direct,,,,,,-0.10,JPY,,` + "\n"
-	_, err = db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "odd.csv"})
+	_, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "odd.csv"})
 	var bad usage.RowErrors
 	if errors.As(err, &bad) || err != nil && !errors.Is(err, ErrBadRows) {
 		t.Fatal(err)
@@ -89,11 +84,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openTestDB(t, nil)
 			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +94,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 			if _, err := db.w.Exec(`DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; ` + tt.sql); err != nil {
 				t.Fatal(err)
 			}
-			err = db.VerifyEvents(ctx)
+			err := db.VerifyEvents(ctx)
 			var ve *VerifyError
 			if !errors.As(err, &ve) || !strings.Contains(ve.Error(), tt.want) {
 				t.Errorf("verify: %v\nwant %s", err, tt.want)
@@ -116,11 +107,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 // to the groups that link them to entries.
 func TestEventsAreImmutable(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "i.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, nil)
 	if _, err := db.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\na,2026-01-05,o,d,1,USD\n"),
 		usage.ImportOptions{FileName: "i.csv"}); err != nil {
 		t.Fatal(err)
@@ -134,8 +121,8 @@ func TestEventsAreImmutable(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
-	var ev []ledger.Event
-	if ev, err = db.Events(ctx, ledger.EventFilter{}); err != nil || len(ev) != 1 {
+	ev, err := db.Events(ctx, ledger.EventFilter{})
+	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
 }

@@ -164,11 +164,7 @@ func TestTamperEventIndex(t *testing.T) {
 			`event index of seller "zz" disagrees with the events: it lists 1 event(s), 0 have that seller; first difference: it lists event 1 where the events give none`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db, err := Open(ctx, filepath.Join(t.TempDir(), "db"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openTestDB(t, nil)
 			csv := "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
 				"a,2026-01-05,s,c,acme,p,us,1,USD\nb,2026-01-06,s,c,acme,p,us,2,USD\nc,2026-01-07,s,c,beta,p,us,3,USD\n"
 			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,15 +48,7 @@ a4,2026-03-02,a,direct,api,-20.00,USD
 
 const usageRates = "date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"
 
-func openUsageDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "u.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func openUsageDB(t *testing.T) *DB { return openTestDB(t, nil) }
 
 func saveContract(t *testing.T, db *DB, doc string, update bool) *contracts.Contract {
 	t.Helper()
