@@ -1,7 +1,6 @@
 package usage
 
 import (
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,8 +31,8 @@ func FuzzReader(f *testing.F) {
 		}
 		rd, err := NewReader(strings.NewReader(string(data)), "f.csv", nil)
 		if err != nil {
-			var es RowErrors
-			if !errors.As(err, &es) || len(es) == 0 {
+			es := asRowErrors(t, "NewReader", err)
+			if len(es) == 0 {
 				t.Fatalf("NewReader: %v", err)
 			}
 			for _, e := range es {
@@ -51,11 +50,7 @@ func FuzzReader(f *testing.F) {
 				return
 			}
 			if err != nil {
-				var es RowErrors
-				if !errors.As(err, &es) {
-					t.Fatalf("Next: %v", err)
-				}
-				for _, e := range es {
+				for _, e := range asRowErrors(t, "Next", err) {
 					check(e)
 				}
 				return

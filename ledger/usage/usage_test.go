@@ -22,11 +22,7 @@ func readAll(t *testing.T, data string, m *Mapping) ([]ledger.Event, []string) {
 	var errs []string
 	rd, err := NewReader(strings.NewReader(data), "f.csv", m)
 	if err != nil {
-		var es RowErrors
-		if !errors.As(err, &es) {
-			t.Fatalf("NewReader: %v", err)
-		}
-		for _, e := range es {
+		for _, e := range asRowErrors(t, "NewReader", err) {
 			errs = append(errs, e.Error())
 		}
 		return nil, errs
@@ -39,11 +35,7 @@ func readAll(t *testing.T, data string, m *Mapping) ([]ledger.Event, []string) {
 			break
 		}
 		if err != nil {
-			var es RowErrors
-			if !errors.As(err, &es) {
-				t.Fatalf("Next: %v", err)
-			}
-			for _, e := range es {
+			for _, e := range asRowErrors(t, "Next", err) {
 				errs = append(errs, e.Error())
 			}
 			break
@@ -56,6 +48,17 @@ func readAll(t *testing.T, data string, m *Mapping) ([]ledger.Event, []string) {
 		}
 	}
 	return evs, errs
+}
+
+// asRowErrors returns the row errors that err holds, failing the test
+// (what: err) when err is another error.
+func asRowErrors(t testing.TB, what string, err error) RowErrors {
+	t.Helper()
+	var es RowErrors
+	if !errors.As(err, &es) {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return es
 }
 
 func TestReaderGood(t *testing.T) {
