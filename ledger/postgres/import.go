@@ -11,7 +11,6 @@ import (
 	"hash"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -594,32 +593,12 @@ func (im *importer) sortOut(rows []*importRow) ([]*importRow, error) {
 		case s.digest == p.digest:
 			im.res.Duplicates++
 		default:
-			where := fmt.Sprintf("imported in batch %d (line %d)", s.ev.BatchID, s.line)
-			if s.ev.BatchID == im.res.BatchID {
-				where = fmt.Sprintf("in line %d of this file", s.line)
-			}
-			ev := p.ev
-			ev.Source = im.opts.Source
-			old := s.ev
-			old.Source = im.opts.Source
-			p.errs = append(p.errs, &usage.RowError{File: im.opts.FileName, Line: p.line, Column: im.eventIDColumn(),
-				Value: p.ev.EventID, Reason: usage.ConflictReason(where, &old, &ev)})
+			ev, old := p.ev, s.ev
+			ev.Source, old.Source = im.opts.Source, im.opts.Source
+			p.errs = append(p.errs, usage.Conflict(im.opts.FileName, p.line, im.rd.Header(), im.opts.Mapping, &old, s.line, im.res.BatchID, &ev))
 		}
 	}
 	return fresh, nil
-}
-
-func (im *importer) eventIDColumn() string {
-	want := usage.ColEventID
-	if im.opts.Mapping != nil && im.opts.Mapping.Columns[usage.ColEventID] != "" {
-		want = im.opts.Mapping.Columns[usage.ColEventID]
-	}
-	for _, h := range im.rd.Header() {
-		if strings.EqualFold(h, want) {
-			return h
-		}
-	}
-	return usage.ColEventID
 }
 
 // flush books the current groups and starts new ones, in the same

@@ -723,14 +723,9 @@ func (im *importer) stored(p *parsedRow, s storedEvent) error {
 		return fmt.Errorf("event %d: %w", s.id, err)
 	}
 	line, _ := f.int(fLine)
-	where := fmt.Sprintf("imported in batch %d (line %d)", old.BatchID, line)
-	if old.BatchID == im.res.BatchID {
-		where = fmt.Sprintf("in line %d of this file", line)
-	}
 	ev := p.ev
 	ev.Source = im.opts.Source
-	p.errs = append(p.errs, &usage.RowError{File: im.opts.FileName, Line: p.line, Column: im.eventIDColumn(), Value: p.ev.EventID,
-		Reason: usage.ConflictReason(where, &old, &ev)})
+	p.errs = append(p.errs, usage.Conflict(im.opts.FileName, p.line, im.rd.Header(), im.opts.Mapping, &old, int(line), im.res.BatchID, &ev))
 	return nil
 }
 
@@ -746,19 +741,6 @@ func (im *importer) accountSegment(s string) string {
 	v := ledger.AccountSegment(s)
 	im.segs[s] = v
 	return v
-}
-
-func (im *importer) eventIDColumn() string {
-	want := usage.ColEventID
-	if im.opts.Mapping != nil && im.opts.Mapping.Columns[usage.ColEventID] != "" {
-		want = im.opts.Mapping.Columns[usage.ColEventID]
-	}
-	for _, h := range im.rd.Header() {
-		if strings.EqualFold(h, want) {
-			return h
-		}
-	}
-	return usage.ColEventID
 }
 
 // flush books the current groups and starts new ones, in the same

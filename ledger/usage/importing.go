@@ -2,6 +2,8 @@ package usage
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -40,4 +42,32 @@ func (e badRowsError) Unwrap() []error { return []error{e.err, ErrBadRows} }
 // rows out of rows: nothing imported.
 func BadRows(file string, rejected, rows int) error {
 	return badRowsError{ledger.Errorf(ledger.EINVALID, "%s: %d bad row(s) of %d; nothing imported", file, rejected, rows)}
+}
+
+// Conflict is the error of the row at file:line whose key was stored
+// before with other content. stored is that version (with its BatchID),
+// storedLine its line in its file, batch the batch of the row's import:
+// a version stored by the same import is "in line N of this file".
+func Conflict(file string, line int, header []string, m *Mapping, stored *ledger.Event, storedLine int, batch int64, incoming *ledger.Event) *RowError {
+	where := fmt.Sprintf("imported in batch %d (line %d)", stored.BatchID, storedLine)
+	if stored.BatchID == batch {
+		where = fmt.Sprintf("in line %d of this file", storedLine)
+	}
+	return &RowError{File: file, Line: line, Column: eventIDColumn(header, m), Value: incoming.EventID,
+		Reason: ConflictReason(where, stored, incoming)}
+}
+
+// eventIDColumn is the event_id column's name as the file's header
+// writes it (the mapping's name for it, if any).
+func eventIDColumn(header []string, m *Mapping) string {
+	want := ColEventID
+	if m != nil && m.Columns[ColEventID] != "" {
+		want = m.Columns[ColEventID]
+	}
+	for _, h := range header {
+		if strings.EqualFold(h, want) {
+			return h
+		}
+	}
+	return ColEventID
 }
