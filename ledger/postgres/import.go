@@ -21,10 +21,6 @@ import (
 
 var _ usage.Importer = (*DB)(nil)
 
-// DefaultChunkRows is how many rows an --allow-partial import commits per
-// transaction.
-const DefaultChunkRows = 50000
-
 // copyRows is how many events one COPY stores: each COPY is a savepoint
 // and a round trip or two, so fewer are better, but the rows wait in memory.
 const copyRows = 10000
@@ -54,7 +50,7 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 		return ledger.ImportResult{}, err
 	}
 	if opts.ChunkRows <= 0 {
-		opts.ChunkRows = DefaultChunkRows
+		opts.ChunkRows = usage.DefaultChunkRows
 	}
 	if opts.AllowPartial && opts.DryRun {
 		opts.AllowPartial = false // a dry run reports every bad row and writes nothing

@@ -1,7 +1,6 @@
 package usage
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -27,10 +26,6 @@ func CheckSource(name string) error {
 	}
 	return nil
 }
-
-// ErrBadRows is matched (errors.Is) by the EINVALID error of a
-// default-mode import that found bad rows and wrote nothing.
-var ErrBadRows = errors.New("bad rows")
 
 // badRowsError is an EINVALID *ledger.Error that also matches ErrBadRows.
 type badRowsError struct{ err *ledger.Error }

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/revshare/revshare/ledger"
@@ -23,6 +24,14 @@ type Importer interface {
 	ImportRates(ctx context.Context, r io.Reader, opts RateImportOptions) (ledger.RateImportResult, error)
 }
 
+// ErrBadRows is matched (errors.Is) by the EINVALID error of an import
+// that found bad rows and so wrote nothing.
+var ErrBadRows = errors.New("bad rows")
+
+// DefaultChunkRows is how many rows an import with AllowPartial commits
+// per transaction.
+const DefaultChunkRows = 50000
+
 // ImportOptions control one usage import.
 type ImportOptions struct {
 	Source       string   // the source system; "default" when empty
@@ -31,7 +40,7 @@ type ImportOptions struct {
 	Mapping      *Mapping // nil: canonical columns
 	AllowPartial bool     // post good rows chunk by chunk; bad rows go to OnReject
 	DryRun       bool     // validate and report, write nothing
-	ChunkRows    int      // rows per committed chunk with AllowPartial (0: the backend's default)
+	ChunkRows    int      // rows per committed chunk with AllowPartial (0: DefaultChunkRows)
 
 	// OnReject is called for every bad row, in file order, with its errors
 	// (conflicts included). row.Record is only valid during the call.
