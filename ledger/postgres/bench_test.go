@@ -107,30 +107,33 @@ func benchRaw(b *testing.B, write func(ctx context.Context, tx pgx.Tx, entries, 
 	}
 }
 
-func BenchmarkRawCopy(b *testing.B) {
-	benchRaw(b, func(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postings"}, postingColumns, pgx.CopyFromRows(ps)); err != nil {
-			return err
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, entryColumns, pgx.CopyFromRows(es))
+// rawCopy writes the raw rows with COPY.
+func rawCopy(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postings"}, postingColumns, pgx.CopyFromRows(ps)); err != nil {
 		return err
-	})
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, entryColumns, pgx.CopyFromRows(es))
+	return err
 }
+
+// rawInsert writes the raw rows with one INSERT per row, pipelined in one
+// batch.
+func rawInsert(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
+	batch := &pgx.Batch{}
+	for _, p := range ps {
+		batch.Queue(`INSERT INTO postings VALUES ($1, $2, $3, $4, $5)`, p...)
+	}
+	for _, e := range es {
+		batch.Queue(`INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, e...)
+	}
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+func BenchmarkRawCopy(b *testing.B) { benchRaw(b, rawCopy) }
 
 // BenchmarkRawInsert sends one INSERT per row, pipelined in one batch per
 // transaction.
-func BenchmarkRawInsert(b *testing.B) {
-	benchRaw(b, func(ctx context.Context, tx pgx.Tx, es, ps [][]any) error {
-		batch := &pgx.Batch{}
-		for _, p := range ps {
-			batch.Queue(`INSERT INTO postings VALUES ($1, $2, $3, $4, $5)`, p...)
-		}
-		for _, e := range es {
-			batch.Queue(`INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, e...)
-		}
-		return tx.SendBatch(ctx, batch).Close()
-	})
-}
+func BenchmarkRawInsert(b *testing.B) { benchRaw(b, rawInsert) }
 
 // BenchmarkTrialBalance1M: the same journal (REVSHARE_BENCH_ENTRIES
 // entries, default 1,000,000, posted 10,000 a second apart) on PostgreSQL
@@ -261,27 +264,12 @@ func BenchmarkPostVersusCopy(b *testing.B) {
 		}
 		post += time.Since(start)
 		start = time.Now()
-		if err := pgx.BeginFunc(ctx, copyConn, func(tx pgx.Tx) error {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postings"}, postingColumns, pgx.CopyFromRows(ps)); err != nil {
-				return err
-			}
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, entryColumns, pgx.CopyFromRows(es))
-			return err
-		}); err != nil {
+		if err := pgx.BeginFunc(ctx, copyConn, func(tx pgx.Tx) error { return rawCopy(ctx, tx, es, ps) }); err != nil {
 			b.Fatal(err)
 		}
 		cp += time.Since(start)
 		start = time.Now()
-		if err := pgx.BeginFunc(ctx, insertConn, func(tx pgx.Tx) error {
-			batch := &pgx.Batch{}
-			for _, p := range ps {
-				batch.Queue(`INSERT INTO postings VALUES ($1, $2, $3, $4, $5)`, p...)
-			}
-			for _, e := range es {
-				batch.Queue(`INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, e...)
-			}
-			return tx.SendBatch(ctx, batch).Close()
-		}); err != nil {
+		if err := pgx.BeginFunc(ctx, insertConn, func(tx pgx.Tx) error { return rawInsert(ctx, tx, es, ps) }); err != nil {
 			b.Fatal(err)
 		}
 		ins += time.Since(start)
