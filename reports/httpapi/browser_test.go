@@ -35,27 +35,10 @@ func chromiumPath(t *testing.T) string {
 // login form, the trial balance's numbers, a statement's drill-down to its
 // entry, and an account's entries down to a usage event.
 func TestWebViewInBrowser(t *testing.T) {
-	exe := chromiumPath(t)
+	ctx := newBrowser(t, 90*time.Second) // skips without chromium
 	e := newEnv(t)
 	ts := httptest.NewServer(e.srv)
 	defer ts.Close()
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
 
 	text := func(sel string) string {
 		t.Helper()
