@@ -2,6 +2,9 @@ package contracts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -83,6 +86,18 @@ type Payment struct {
 	Amount    decimal.Decimal `json:"amount"`
 	Date      ledger.Date     `json:"date"`
 	Reference string          `json:"reference"` // "" to derive one
+}
+
+// PaymentKey is the reference of a payment given without one: "auto-" and
+// the first 16 hex digits of the SHA-256 of contract, payer, payee, amount
+// (as a plain decimal, so 100 and 100.00 are the same) and date, separated
+// by NUL bytes. A payment is idempotent on its reference, so re-running a
+// pay that was killed after its commit records it once; two real payments
+// of the same amount between the same parties on the same day need
+// references of their own (the bank's).
+func PaymentKey(contractID, payer, payee string, amount decimal.Decimal, date ledger.Date) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{contractID, payer, payee, amount.String(), date.String()}, "\x00")))
+	return "auto-" + hex.EncodeToString(sum[:8])
 }
 
 // PaymentResult says what Pay recorded.

@@ -14,8 +14,6 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-func init() { register(newBalanceCommand) }
-
 type balanceOptions struct{ asOf, knownAt, format string }
 
 func newBalanceCommand(m *Main) *cobra.Command {
@@ -57,11 +55,11 @@ func runBalance(ctx context.Context, m *Main, o balanceOptions) error {
 			return fmt.Errorf("--known-at: %w", err)
 		}
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	bs, err := db.TrialBalance(ctx, q)
+	bs, err := st.Journal.TrialBalance(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -8,20 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/reports"
 )
-
-func init() { register(newCloseCommand) }
-
-// closeResult is what `close` reports.
-type closeResult struct {
-	Period        string              `json:"period"`
-	ClosedThrough string              `json:"closed_through"`
-	Run           contracts.RunResult `json:"run"`
-	Statements    []string            `json:"statements"` // final statements stored, "CONTRACT PERIOD"
-}
 
 func newCloseCommand(m *Main) *cobra.Command {
 	var format string
@@ -52,7 +41,9 @@ func runClose(ctx context.Context, m *Main, period, format string) error {
 	if err != nil {
 		return err
 	}
-	res, err := closePeriod(ctx, m, p)
+	// Not through m.Store: a period that has not ended is refused before
+	// the database is opened (or created).
+	res, err := closer{m}.Close(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -63,32 +54,35 @@ func runClose(ctx context.Context, m *Main, period, format string) error {
 	return err
 }
 
-// closePeriod books what a run through p would, closes the ledger through
-// p's last day and stores the final statements, in one transaction
-// (sqlite.DB.ClosePeriod). A period is closed once it has ended: closing
-// one that has not (by the clock, in UTC, as ledger dates are) would
-// refuse every later booking dated in it, which is never what a finance
-// team means.
-func closePeriod(ctx context.Context, m *Main, p ledger.Period) (closeResult, error) {
-	if today := ledger.DateOf(m.Clock.Now().UTC()); !p.Last().Before(today) {
-		return closeResult{}, ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
+// closer closes the books as revshare close does (reports.Closer): it
+// books what a run through p would, closes the ledger through p's last day
+// and stores the final statements, in one transaction. A period is closed
+// once it has ended: closing one that has not (by the clock, in UTC, as
+// ledger dates are) would refuse every later booking dated in it, which is
+// never what a finance team means.
+type closer struct{ m *Main }
+
+func (c closer) Close(ctx context.Context, p ledger.Period) (reports.CloseResult, error) {
+	if today := ledger.DateOf(c.m.Clock.Now().UTC()); !p.Last().Before(today) {
+		return reports.CloseResult{}, ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
 			p.Label(), p.Last(), today)
 	}
-	db, err := m.DB(ctx)
+	st, err := c.m.Store(ctx)
 	if err != nil {
-		return closeResult{}, err
+		return reports.CloseResult{}, err
 	}
-	var opts sqlite.CloseOptions
-	if cp := m.Getenv(crashPointEnv); cp != "" {
-		opts.CrashPoint = func(name string) {
+	var crashPoint func(string)
+	if cp := c.m.Getenv(crashPointEnv); cp != "" {
+		crashPoint = func(name string) {
 			if name == cp {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}
 		}
 	}
-	r, err := db.ClosePeriod(ctx, p.Last(), opts)
+	res, err := st.closeBooks(ctx, p.Last(), crashPoint)
 	if err != nil {
-		return closeResult{}, err
+		return reports.CloseResult{}, err
 	}
-	return closeResult{Period: p.Label(), ClosedThrough: r.ClosedThrough, Run: r.Run, Statements: r.Statements}, nil
+	res.Period = p.Label()
+	return res, nil
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/revshare/revshare/contracts"
 )
 
-func init() { register(newContractCommand) }
-
 func newContractCommand(m *Main) *cobra.Command {
 	var format string
 	cmd := group("contract", "add, update, list or show contracts", `  revshare contract add contract.yaml
@@ -78,17 +76,17 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
 	prev := 0
 	if update {
-		if sc, err := db.Contract(ctx, c.ID); err == nil {
+		if sc, err := st.Contracts.Contract(ctx, c.ID); err == nil {
 			prev = sc.Version
 		}
 	}
-	v, err := db.SaveContract(ctx, c, update)
+	v, err := st.Contracts.SaveContract(ctx, c, update)
 	if err != nil {
 		return err
 	}
@@ -104,11 +102,11 @@ func runContractList(ctx context.Context, m *Main, format string) error {
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	cs, err := db.Contracts(ctx)
+	cs, err := st.Contracts.Contracts(ctx)
 	if err != nil {
 		return err
 	}
@@ -139,11 +137,11 @@ func runContractShow(ctx context.Context, m *Main, id, format string) error {
 	if err := checkFormat(format, "text", "json", "yaml"); err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	sc, err := db.Contract(ctx, id)
+	sc, err := st.Contracts.Contract(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newDemoCommand) }
-
 // demoShareRule is the demo contract's capped rule, whose cap the demo follows.
 const demoShareRule = "openai-share-to-microsoft"
 
@@ -65,7 +63,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	} else if _, err := os.Stat(m.DBPath); err == nil {
 		return fmt.Errorf("demo: %s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +71,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.SaveContract(ctx, c, false); err != nil {
+	if _, err := st.Contracts.SaveContract(ctx, c, false); err != nil {
 		return err
 	}
 	u := demo.DefaultUsage(m.Clock.Now())
@@ -85,16 +83,16 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if err := os.WriteFile(csvPath, csvData.Bytes(), 0o644); err != nil {
 		return err
 	}
-	imp, err := db.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), usage.ImportOptions{Source: "demo", FileName: csvPath})
+	imp, err := st.Importer.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), usage.ImportOptions{Source: "demo", FileName: csvPath})
 	if err != nil {
 		return err
 	}
 	last := ledger.PeriodOf(ledger.Month, ledger.DateOf(u.Last))
-	if _, err := db.Run(ctx, last.Last()); err != nil {
+	if _, err := st.Runs.Run(ctx, last.Last()); err != nil {
 		return err
 	}
 	closeThrough := prevPeriod(c, last)
-	if _, err := closePeriod(ctx, m, closeThrough); err != nil {
+	if _, err := st.Closer.Close(ctx, closeThrough); err != nil {
 		return err
 	}
 	share := c.Rule(demoShareRule)
@@ -113,12 +111,12 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		rateFrom = ledger.PeriodOf(ledger.Month, complete)
 	}
 	var lastShare, consumed, remaining, rateShare, rateRemaining decimal.Decimal
-	evaluated, err := db.Evaluate(ctx, c.ID, last)
+	evaluated, err := st.backend.Evaluate(ctx, c.ID, last)
 	if err != nil {
 		return err
 	}
 	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
-		s, err := db.Statement(ctx, c.ID, p, evaluated)
+		s, err := st.backend.Statement(ctx, c.ID, p, evaluated)
 		if err != nil {
 			return err
 		}
@@ -159,7 +157,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if o.noServe {
 		return nil
 	}
-	_, secret, err := db.CreateToken(ctx, "demo", "auditor")
+	_, secret, err := st.Tokens.CreateToken(ctx, "demo", "auditor")
 	if err != nil {
 		return err
 	}

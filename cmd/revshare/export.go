@@ -12,8 +12,6 @@ import (
 	"github.com/revshare/revshare/reports/export"
 )
 
-func init() { register(newExportCommand) }
-
 type exportOptions struct {
 	from, to, knownAt, out string
 	assertClosed           bool
@@ -72,18 +70,18 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	if !opts.From.IsZero() && !opts.To.IsZero() && opts.To.Before(opts.From) {
 		return fmt.Errorf("export: --to %s is before --from %s", opts.To, opts.From)
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
 	opts.Header = exportHeader(opts.From, opts.To, knownAt)
 	if !opts.From.IsZero() {
-		if opts.Opening, err = db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: opts.From.AddDays(-1), KnownAt: knownAt}); err != nil {
+		if opts.Opening, err = st.Journal.TrialBalance(ctx, ledger.BalanceQuery{AsOf: opts.From.AddDays(-1), KnownAt: knownAt}); err != nil {
 			return err
 		}
 	}
 	if o.assertClosed {
-		closes, err := db.ClosedDates(ctx)
+		closes, err := st.backend.ClosedDates(ctx)
 		if err != nil {
 			return err
 		}
@@ -94,7 +92,7 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 			// the sums of what was written (a trial balance each would read
 			// the whole ledger once per close).
 			last := &opts.Checkpoints[n-1]
-			if last.Balances, err = db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: last.Date, KnownAt: knownAt}); err != nil {
+			if last.Balances, err = st.Journal.TrialBalance(ctx, ledger.BalanceQuery{AsOf: last.Date, KnownAt: knownAt}); err != nil {
 				return err
 			}
 			at := "the end of " + last.Date.String()
@@ -105,7 +103,7 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 		}
 	}
 	src := func(from, to ledger.Date, fn func(*ledger.Entry) error) error {
-		return db.EachEntry(ctx, ledger.EntryFilter{From: from, To: to, KnownAt: knownAt}, fn)
+		return st.Journal.EachEntry(ctx, ledger.EntryFilter{From: from, To: to, KnownAt: knownAt}, fn)
 	}
 	if o.out == "" || o.out == "-" {
 		return export.Write(m.Stdout, format, src, opts)

@@ -18,13 +18,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
 
 	"github.com/revshare/revshare/ledger"
 )
-
-func init() { register(newImportCommand) }
 
 // crashPointEnv names a point at which an import kills itself with SIGKILL
 // (before-commit, after-commit, after-batch, after-chunk-N,
@@ -85,7 +82,7 @@ func newImportUsageCommand(m *Main) *cobra.Command {
 	f.BoolVar(&o.allowPartial, "allow-partial", false, "post the good rows (in committed chunks) and write the bad ones to a rejects CSV")
 	f.BoolVar(&o.dryRun, "dry-run", false, "validate and report; write nothing")
 	f.StringVar(&o.rejects, "rejects", "", "with --allow-partial: the CSV `FILE` to write rejected rows to (default: the imported file's name + .rejects.csv)")
-	f.IntVar(&o.chunkRows, "chunk-rows", sqlite.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
+	f.IntVar(&o.chunkRows, "chunk-rows", usage.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
 	formatFlag(cmd, &o.format, "text", "text", "json")
 	return cmd
 }
@@ -167,11 +164,11 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		opts.OnProgress = bar.update
 	}
 
-	db, err := m.DB(ctx)
+	svc, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := db.ImportUsage(ctx, f, opts)
+	res, err := svc.Importer.ImportUsage(ctx, f, opts)
 	if bar != nil {
 		bar.finish()
 	}
@@ -200,7 +197,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		sum.Rejects = rejects.path
 	}
 	if res.BatchID > 0 && (res.Duplicates > 0 || res.Posted > 0) {
-		if sum.SameAs, err = earlierBatch(ctx, db, res.BatchID); err != nil {
+		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, res.BatchID); err != nil {
 			return err
 		}
 	}
@@ -231,17 +228,20 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	return nil
 }
 
+// batchPage is how many import batches a command reads per call.
+const batchPage = 1000
+
 // earlierBatch returns the complete usage batch before batch id whose file
 // had the same SHA-256, or nil.
-func earlierBatch(ctx context.Context, db *sqlite.DB, id int64) (*ledger.ImportBatch, error) {
+func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64) (*ledger.ImportBatch, error) {
 	var all []ledger.ImportBatch
 	for after := int64(0); ; {
-		page, err := db.ImportBatches(ctx, after, sqlite.MaxPageSize)
+		page, err := imports.ImportBatches(ctx, after, batchPage)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, page...)
-		if len(page) < sqlite.MaxPageSize || page[len(page)-1].ID >= id {
+		if len(page) < batchPage || page[len(page)-1].ID >= id {
 			break
 		}
 		after = page[len(page)-1].ID
@@ -390,11 +390,11 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 		return err
 	}
 	defer f.Close()
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := db.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
+	res, err := st.Importer.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
 		for _, e := range row.Errors {
 			fmt.Fprintln(m.Stderr, e.Error())
 		}
@@ -442,18 +442,18 @@ func runImportList(ctx context.Context, m *Main, format string) error {
 	if err := checkFormat(format, "table", "json"); err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
 	all := []ledger.ImportBatch{}
 	for after := int64(0); ; {
-		page, err := db.ImportBatches(ctx, after, sqlite.MaxPageSize)
+		page, err := st.Imports.ImportBatches(ctx, after, batchPage)
 		if err != nil {
 			return err
 		}
 		all = append(all, page...)
-		if len(page) < sqlite.MaxPageSize {
+		if len(page) < batchPage {
 			break
 		}
 		after = page[len(page)-1].ID

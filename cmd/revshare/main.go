@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 func main() {
@@ -67,7 +66,7 @@ type Main struct {
 
 	DBPath     string // from --db, REVSHARE_DB or ./revshare.db
 	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
-	db         *sqlite.DB
+	store      *store // the open database (Store)
 
 	access      dbAccess      // how the running command opens the database (dbAccessOf)
 	lockTimeout time.Duration // from --lock-timeout or REVSHARE_LOCK_TIMEOUT (0: the command's default)
@@ -83,7 +82,7 @@ const (
 	// readOnly opens an existing revshare database read-only and refuses a
 	// missing, empty or foreign file (a mistyped --db is not created).
 	// It does not check the whole file first: damage in what the command
-	// reads is found as it reads (see DB).
+	// reads is found as it reads (see Main.Store).
 	readOnly
 )
 
@@ -106,23 +105,14 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv, Clock: ledger.SystemClock{}}
 }
 
-// commandBuilders make the sub-commands; each lives in its own file and
-// registers its builder in init.
-var commandBuilders []func(m *Main) *cobra.Command
-
-// register adds the sub-command that build makes for a Main.
-func register(build func(m *Main) *cobra.Command) {
-	commandBuilders = append(commandBuilders, build)
-}
-
 // Run parses args (global flags may come before or after the sub-command)
 // and runs the named sub-command. --help prints to stdout and returns nil.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	root := m.Command()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil && m.db != nil {
-		err = m.db.CheckDamage(ctx, err) // a read-only command read a damaged page
+	if err != nil && m.store != nil {
+		err = m.store.checkDamage(ctx, err) // a read-only command read a damaged page
 	}
 	return err
 }
@@ -192,7 +182,12 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})
-	for _, build := range commandBuilders {
+	// One file per sub-command.
+	for _, build := range []func(m *Main) *cobra.Command{
+		newBalanceCommand, newCloseCommand, newContractCommand, newDemoCommand, newExportCommand,
+		newImportCommand, newPayCommand, newRunCommand, newScenarioCommand, newServeCommand,
+		newStatementCommand, newTokenCommand, newVerifyCommand, newVersionCommand,
+	} {
 		root.AddCommand(build(m))
 	}
 	return root
@@ -234,55 +229,13 @@ func completeFlag(cmd *cobra.Command, name string, values ...string) {
 	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// DB opens the database on first use, as the running command's entry in
-// dbAccessOf says: read-write (creating it and applying migrations) or
-// read-only. A write that finds
-// another process writing waits up to the lock timeout, saying once on
-// stderr what it waits for.
-//
-// Damaged files (docs/ledger.md): a command that writes checks the whole
-// file first (PRAGMA quick_check), so that nothing is written to a damaged
-// one; verify checks it before its own checks. A read-only command checks
-// the pages it reads as it reads them (cell_size_check), and Run turns
-// SQLite's "malformed" into the same message, naming what quick_check
-// finds: at 1M entries the whole-file check costs 1.8 s of CPU, which a
-// one-shot `balance --as-of` (20 ms) cannot carry.
-func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
-	if m.db != nil {
-		return m.db, nil
-	}
-	var db *sqlite.DB
-	var err error
-	switch m.access {
-	case readOnly:
-		db, err = sqlite.OpenReadOnly(ctx, m.DBPath)
-	default:
-		db, err = sqlite.Open(ctx, m.DBPath, m.Clock)
-	}
-	if err != nil {
-		return nil, err
-	}
-	// A damaged file is refused before anything writes to it.
-	if m.access == readWrite {
-		if err := db.QuickCheck(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	db.SetLockTimeout(m.lockTimeout, func(holder string) {
-		fmt.Fprintf(m.Stderr, "revshare: waiting for the database: %s\n", holder)
-	})
-	m.db = db
-	return db, nil
-}
-
 // Close releases the database.
 func (m *Main) Close() error {
-	if m.db == nil {
+	if m.store == nil {
 		return nil
 	}
-	err := m.db.Close()
-	m.db = nil
+	err := m.store.close()
+	m.store = nil
 	return err
 }
 

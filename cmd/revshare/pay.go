@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
-
-func init() { register(newPayCommand) }
 
 type payOptions struct{ contract, payer, payee, amount, date, reference, format string }
 
@@ -57,43 +54,44 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	if err != nil {
 		return fmt.Errorf("pay: --date: %w", err)
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	sc, err := db.Contract(ctx, o.contract)
+	sc, err := st.Contracts.Contract(ctx, o.contract)
 	if err != nil {
 		return err
 	}
 	cur := sc.Contract.Currency
 	ref := o.reference
 	if ref == "" {
-		ref = sqlite.PaymentKey(sc.Contract.ID, o.payer, o.payee, x, d)
+		ref = contracts.PaymentKey(sc.Contract.ID, o.payer, o.payee, x, d)
 	}
-	prior, err := paymentEntry(ctx, db, sc.Contract.ID, ref)
+	prior, err := paymentEntry(ctx, st.backend, sc.Contract.ID, ref)
 	if err != nil {
 		return err
 	}
-	closed, err := db.ClosedThrough(ctx)
+	closed, err := st.Journal.ClosedThrough(ctx)
 	if err != nil {
 		return err
 	}
 	if prior == nil && !closed.IsZero() && !d.After(closed) {
 		return ledger.Errorf(ledger.EINVALID, "pay: --date %s is in a closed period (the books are closed through %s): date the payment on the day it was made, after %s", d, closed, closed)
 	}
-	before, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
+	before, err := amountDue(ctx, st.Journal, o.contract, o.payer, o.payee, cur)
 	if err != nil {
 		return err
 	}
-	id, err := db.Pay(ctx, o.contract, o.payer, o.payee, x, d, o.reference)
+	paid, err := st.Payments.Pay(ctx, contracts.Payment{Contract: o.contract, Payer: o.payer, Payee: o.payee, Amount: x, Date: d, Reference: o.reference})
 	if err != nil {
 		if prior != nil && ledger.ErrorCode(err) == ledger.ECONFLICT {
 			return ledger.Errorf(ledger.ECONFLICT, "pay: reference %s is already entry %d (%s): a different payment needs a --reference of its own", ref, prior.ID, describePayment(prior, cur))
 		}
 		return err
 	}
+	id := paid.Entry
 	replay := prior != nil && prior.ID == id
-	after, err := amountDue(ctx, db, o.contract, o.payer, o.payee, cur)
+	after, err := amountDue(ctx, st.Journal, o.contract, o.payer, o.payee, cur)
 	if err != nil {
 		return err
 	}
@@ -150,17 +148,12 @@ type payResult struct {
 }
 
 // paymentEntry is the payment entry recorded under contract with reference
-// (the key sqlite.DB.Pay gives it), or nil when there is none.
-func paymentEntry(ctx context.Context, db *sqlite.DB, contract, reference string) (*ledger.Entry, error) {
-	var id int64
-	err := db.Reader().QueryRowContext(ctx, `SELECT id FROM entries WHERE source = 'payment' AND external_id = ?`, contract+":"+reference).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+// (the key contracts.Payer gives it), or nil when there is none.
+func paymentEntry(ctx context.Context, backend backendOps, contract, reference string) (*ledger.Entry, error) {
+	e, err := backend.EntryByKey(ctx, ledger.Key{Source: "payment", ExternalID: contract + ":" + reference})
+	if ledger.ErrorCode(err) == ledger.ENOTFOUND {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	e, err := db.Entry(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +192,8 @@ func newDue(payer, payee string, net decimal.Decimal, cur string) dueLine {
 // amountDue is what payer owes payee under contract on everything booked,
 // whatever its date: the obligations payer -> payee less the payments, less
 // what payee owes payer the same way. Negative: payee owes payer.
-func amountDue(ctx context.Context, db *sqlite.DB, contract, payer, payee, cur string) (decimal.Decimal, error) {
-	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
+func amountDue(ctx context.Context, journal ledger.Journal, contract, payer, payee, cur string) (decimal.Decimal, error) {
+	bs, err := journal.TrialBalance(ctx, ledger.BalanceQuery{})
 	if err != nil {
 		return decimal.Zero, err
 	}

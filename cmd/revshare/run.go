@@ -10,8 +10,6 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-func init() { register(newRunCommand) }
-
 func newRunCommand(m *Main) *cobra.Command {
 	var through, format string
 	cmd := &cobra.Command{
@@ -45,12 +43,12 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 	if err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
 	// Each contract runs through its own period that contains the last day of p.
-	res, err := db.Run(ctx, p.Last())
+	res, err := st.Runs.Run(ctx, p.Last())
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
@@ -277,7 +278,7 @@ func TestPayReportsDueAndWarns(t *testing.T) {
   "amount": "2.50",
   "currency": "USD",
   "date": "2026-02-12",
-  "reference": "` + sqlite.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("2.50"), mustDate(t, "2026-02-12")) + `",
+  "reference": "` + contracts.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("2.50"), mustDate(t, "2026-02-12")) + `",
   "entry": 11,
   "due_after": {
     "payer": "microsoft",
@@ -305,7 +306,7 @@ func TestPayAgainRecordsNothing(t *testing.T) {
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
 	}
-	auto := sqlite.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("46"), mustDate(t, "2026-02-12"))
+	auto := contracts.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("46"), mustDate(t, "2026-02-12"))
 	settled := "now due under small: nothing, openai and microsoft are settled as booked so far\n"
 	tests := []struct {
 		args           []string

@@ -14,46 +14,43 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 )
-
-func init() { register(newScenarioCommand) }
 
 // scenarioSources says where a scenario reads a contract named by id and
 // the actuals of actuals_through. Actuals come from the database's events
 // and FX rates, and contracts from the stored ones (the database is opened
-// only when a scenario asks). Whatever is wired must only read:
+// only when a scenario asks). They only read:
 // TestScenarioLeavesDatabaseByteIdentical checks it.
-var scenarioSources = func(ctx context.Context, m *Main) (scenario.Sources, error) {
+func scenarioSources(m *Main) scenario.Sources {
 	return scenario.Sources{Contracts: storedContracts{m}, Today: ledger.DateOf(m.Clock.Now().UTC()),
 		Actuals: scenario.EvaluatedActuals(func(ctx context.Context, c *contracts.Contract, through ledger.Period) (*contracts.Result, error) {
-			db, err := m.existingDB(ctx)
+			st, err := m.existingStore(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return db.EvaluateContract(ctx, c, through)
-		})}, nil
+			return st.backend.EvaluateContract(ctx, c, through)
+		})}
 }
 
 // storedContracts reads contracts named by id from the database.
 type storedContracts struct{ m *Main }
 
 func (s storedContracts) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
-	db, err := s.m.existingDB(ctx)
+	st, err := s.m.existingStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := db.Contract(ctx, id)
+	sc, err := st.Contracts.Contract(ctx, id)
 	return sc.Contract, err
 }
 
-// existingDB opens the database only if it exists: a scenario must not
+// existingStore opens the database only if it exists: a scenario must not
 // create one (it never writes).
-func (m *Main) existingDB(ctx context.Context) (*sqlite.DB, error) {
+func (m *Main) existingStore(ctx context.Context) (*store, error) {
 	if _, err := os.Stat(m.DBPath); err != nil {
 		return nil, ledger.Errorf(ledger.ENOTFOUND, "the scenario reads the database (a contract by id or actuals), and there is none at %s (see --db)", m.DBPath)
 	}
-	return m.DB(ctx)
+	return m.Store(ctx)
 }
 
 type scenarioOptions struct{ format, out, contract string }
@@ -98,10 +95,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 	if err != nil {
 		return m.scenarioError(file, err)
 	}
-	src, err := scenarioSources(ctx, m)
-	if err != nil {
-		return err
-	}
+	src := scenarioSources(m)
 	if o.contract != "" {
 		if s.Contract.ID == "" {
 			return errors.New("--contract: the scenario has an inline contract; --contract is for scenarios that name one by id")

@@ -5,35 +5,15 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
-	"github.com/revshare/revshare/reports/httpapi"
 	"github.com/shopspring/decimal"
 )
 
-// Wires contracts, statements, caps, runs and payments into the server.
-func init() {
-	serveBackends = append(serveBackends, func(ctx context.Context, m *Main, rw, ro *sqlite.DB, read, write *httpapi.Backend) error {
-		r := contractBackend{m: m, db: ro}
-		w := contractBackend{m: m, db: rw}
-		read.Contracts, read.Statements, read.Caps = r, r, r
-		write.Contracts, write.Statements, write.Caps = w, w, w
-		write.Runner, write.Payer, write.ContractWriter = w, w, w
-		return nil
-	})
-}
-
+// contractBackend answers the statements and caps of the stored contracts
+// (reports.StatementService and reports.CapService) from the backend.
 type contractBackend struct {
 	m  *Main
-	db *sqlite.DB
-}
-
-func (b contractBackend) ListContracts(ctx context.Context) ([]contracts.StoredContract, error) {
-	return b.db.Contracts(ctx)
-}
-
-func (b contractBackend) GetContract(ctx context.Context, id string) (contracts.StoredContract, error) {
-	return b.db.Contract(ctx, id)
+	db backendOps
 }
 
 // StatementPeriods lists the statements from the contract's first period
@@ -80,7 +60,7 @@ func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]rep
 }
 
 func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
-	return loadStatement(ctx, b.db, id, p)
+	return b.db.Statement(ctx, id, p, nil)
 }
 
 // CapStatus reads each cap from the statement of the period containing asOf
@@ -96,7 +76,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 		asOf = ledger.DateOf(b.m.Clock.Now())
 	}
 	p := c.PeriodOf(asOf)
-	s, err := loadStatement(ctx, b.db, id, p)
+	s, err := b.db.Statement(ctx, id, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -194,29 +174,4 @@ func projectedPeriod(last ledger.Period, rate, remaining decimal.Decimal, until 
 		left = left.Sub(rate)
 	}
 	return "never"
-}
-
-func (b contractBackend) Run(ctx context.Context, through ledger.Period) (any, error) {
-	return b.db.Run(ctx, through.Last())
-}
-
-func (b contractBackend) Pay(ctx context.Context, p contracts.Payment) (any, error) {
-	id, err := b.db.Pay(ctx, p.Contract, p.Payer, p.Payee, p.Amount, p.Date, p.Reference)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"entry": id}, nil
-}
-
-func (b contractBackend) AddContract(ctx context.Context, doc []byte) (any, error) {
-	c, err := contracts.Parse(doc)
-	if err != nil {
-		return nil, err
-	}
-	_, existsErr := b.db.Contract(ctx, c.ID)
-	v, err := b.db.SaveContract(ctx, c, existsErr == nil)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"contract": c.ID, "version": v}, nil
 }

@@ -8,13 +8,8 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
 )
-
-func init() {
-	register(newStatementCommand)
-}
 
 func newStatementCommand(m *Main) *cobra.Command {
 	var format string
@@ -45,21 +40,15 @@ func runStatement(ctx context.Context, m *Main, contract, period, format string)
 	if err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	s, err := loadStatement(ctx, db, contract, p)
+	s, err := st.Statements.Statement(ctx, contract, p)
 	if err != nil {
 		return err
 	}
 	return s.Render(m.Stdout, format)
-}
-
-// loadStatement returns the final statement stored for (contract, p) at
-// a close, or else a draft built from the ledger now.
-func loadStatement(ctx context.Context, db *sqlite.DB, contract string, p ledger.Period) (*reports.Statement, error) {
-	return db.Statement(ctx, contract, p, nil)
 }
 
 // prevPeriod is the period before p in c's frequency.

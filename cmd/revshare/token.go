@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newTokenCommand) }
-
 func newTokenCommand(m *Main) *cobra.Command {
 	cmd := group("token", "manage API tokens for revshare serve (create, list, revoke)", `  revshare token create --role auditor --name "external audit"
   revshare token list
@@ -63,11 +61,11 @@ func runTokenCreate(ctx context.Context, m *Main, role, name string) error {
 	if role == "" {
 		return errors.New("token create: --role is required (auditor, analyst, finance or admin)")
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	t, secret, err := db.CreateToken(ctx, name, role)
+	t, secret, err := st.Tokens.CreateToken(ctx, name, role)
 	if err != nil {
 		return err
 	}
@@ -81,11 +79,11 @@ func runTokenList(ctx context.Context, m *Main, format string) error {
 	if err := checkFormat(format, "table", "json"); err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	ts, err := db.Tokens(ctx)
+	ts, err := st.Tokens.Tokens(ctx)
 	if err != nil {
 		return err
 	}
@@ -112,11 +110,11 @@ func runTokenRevoke(ctx context.Context, m *Main, arg string) error {
 	if err != nil || id < 1 {
 		return fmt.Errorf("invalid token ID %q: want a positive whole number", arg)
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	if err := db.RevokeToken(ctx, id); err != nil {
+	if err := st.Tokens.RevokeToken(ctx, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "token %d revoked\n", id)

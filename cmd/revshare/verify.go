@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVerifyCommand) }
-
 func newVerifyCommand(m *Main) *cobra.Command {
 	var format string
 	var anchors []string
@@ -42,11 +40,11 @@ func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format str
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	db, err := m.DB(ctx)
+	st, err := m.Store(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := db.Verify(ctx, anchors...)
+	res, err := st.Verifier.Verify(ctx, anchors...)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVersionCommand) }
-
 // versionInfo is what `revshare version --format json` prints.
 type versionInfo struct {
 	Version  string `json:"version"`

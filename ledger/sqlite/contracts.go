@@ -2,12 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/revshare/revshare/contracts"
@@ -490,25 +487,14 @@ func (db *DB) EvaluateContract(ctx context.Context, c *contracts.Contract, p led
 	return evaluate(ctx, tx, c, p, rates, false)
 }
 
-// PaymentKey is the reference of a payment given without one: "auto-" and
-// the first 16 hex digits of the SHA-256 of contract, payer, payee, amount
-// (as a plain decimal, so 100 and 100.00 are the same) and date, separated
-// by NUL bytes. A payment is idempotent on its reference, so re-running a
-// pay that was killed after its commit records it once; two real payments
-// of the same amount between the same parties on the same day need
-// references of their own (the bank's).
-func PaymentKey(contractID, payer, payee string, amount decimal.Decimal, date ledger.Date) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{contractID, payer, payee, amount.String(), date.String()}, "\x00")))
-	return "auto-" + hex.EncodeToString(sum[:8])
-}
-
-// Pay records a payment from payer to payee under a contract: it reduces
-// what payer owes payee (the payable) against payer's cash. The reference
-// is the idempotency key (PaymentKey when empty): paying again with the same
-// reference and the same payment is a no-op returning the first entry; the
-// same reference with another payment is ECONFLICT.
-func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount decimal.Decimal, date ledger.Date, reference string) (int64, error) {
-	var id int64
+// Pay records a payment (contracts.Payer): it reduces what the payer owes
+// the payee (the payable) against the payer's cash. The reference is the
+// idempotency key (contracts.PaymentKey when empty): paying again with the
+// same reference and the same payment records nothing and returns the first
+// entry; the same reference with another payment is ECONFLICT.
+func (db *DB) Pay(ctx context.Context, p contracts.Payment) (contracts.PaymentResult, error) {
+	var res contracts.PaymentResult
+	contractID, payer, payee, amount, date, reference := p.Contract, p.Payer, p.Payee, p.Amount, p.Date, p.Reference
 	ctx = db.activity(ctx, "payment", fmt.Sprintf("%s -> %s under %s", payer, payee, contractID))
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		sc, err := loadContract(ctx, tx.SQL(), contractID)
@@ -530,7 +516,7 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 			return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", amount, c.Currency)
 		}
 		if reference == "" {
-			reference = PaymentKey(c.ID, payer, payee, amount, date)
+			reference = contracts.PaymentKey(c.ID, payer, payee, amount, date)
 		}
 		e := ledger.Entry{
 			Key:         ledger.Key{Source: "payment", ExternalID: c.ID + ":" + reference},
@@ -542,19 +528,19 @@ func (db *DB) Pay(ctx context.Context, contractID, payer, payee string, amount d
 				{Account: ledger.CashAccount(payer), Amount: amount.Neg(), Currency: c.Currency},
 			},
 		}
-		res, err := tx.PostEntries([]ledger.Entry{e})
+		posted, err := tx.PostEntries([]ledger.Entry{e})
 		if err != nil {
 			return err
 		}
-		id = res[0].ID
-		if res[0].Duplicate {
+		res = contracts.PaymentResult{Entry: posted[0].ID, Reference: reference, AlreadyRecorded: posted[0].Duplicate}
+		if posted[0].Duplicate {
 			return nil
 		}
 		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO payments (entry_id, contract, payer, payee, amount, date, reference) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, c.ID, payer, payee, amount.String(), date.String(), reference)
+			res.Entry, c.ID, payer, payee, amount.String(), date.String(), reference)
 		return err
 	})
-	return id, err
+	return res, err
 }
 
 // storedRowDecimal parses a decimal column of a stored row; a malformed one (a

@@ -21,7 +21,7 @@ func TestEventDataRoundTrip(t *testing.T) {
 		`q2,2026-03-02,openai,direct,,,,,,-0.10,JPY,,` + "\n"
 	_, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "odd.csv"})
 	var bad usage.RowErrors
-	if errors.As(err, &bad) || err != nil && !errors.Is(err, ErrBadRows) {
+	if errors.As(err, &bad) || err != nil && !errors.Is(err, usage.ErrBadRows) {
 		t.Fatal(err)
 	}
 	var rejects []string

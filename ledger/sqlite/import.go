@@ -19,20 +19,11 @@ import (
 // EntrySourceImport is the Key.Source of the entries a usage import posts.
 const EntrySourceImport = usage.EntrySource
 
-// DefaultChunkRows is how many rows an --allow-partial import commits per
-// transaction.
-const DefaultChunkRows = 50000
-
 // Page cache sizes (negative: KiB) during an import and after it (SQLite's default).
 const (
 	importCacheSize  = -65536
 	defaultCacheSize = -2000
 )
-
-// ErrBadRows is matched by the EINVALID error of a default-mode import
-// that found bad rows and posted nothing (usage.ErrBadRows, which every
-// backend returns).
-var ErrBadRows = usage.ErrBadRows
 
 // ImportUsage imports a usage CSV (spec section 2) as one batch.
 //
@@ -47,7 +38,7 @@ var ErrBadRows = usage.ErrBadRows
 // bad row whose reason shows both versions.
 //
 // By default the whole file is one transaction: with any bad row nothing is
-// written and the returned error is EINVALID (wrapping ErrBadRows). With
+// written and the returned error is EINVALID (wrapping usage.ErrBadRows). With
 // AllowPartial, bad rows are handed to OnReject and good rows commit every
 // ChunkRows rows; re-running the same file after a crash completes it.
 // DryRun runs everything in a transaction that is rolled back. Problems of
@@ -63,7 +54,7 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 		return ledger.ImportResult{}, err
 	}
 	if opts.ChunkRows <= 0 {
-		opts.ChunkRows = DefaultChunkRows
+		opts.ChunkRows = usage.DefaultChunkRows
 	}
 	ctx = db.activity(ctx, "import", opts.FileName)
 	if opts.AllowPartial && opts.DryRun {
@@ -316,7 +307,7 @@ func (im *importer) runAll(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		if errors.Is(err, ErrBadRows) {
+		if errors.Is(err, usage.ErrBadRows) {
 			im.res.BatchID = 0
 		} else {
 			im.res = ledger.ImportResult{}

@@ -770,8 +770,8 @@ func (s *invState) importUsage(ctx context.Context) {
 	mode := fmt.Sprintf("partial=%v chunk=%d dry=%v source=%q mapping=%v", opts.AllowPartial, opts.ChunkRows, opts.DryRun, source, f.m != nil)
 	switch {
 	case want.Rejected > 0 && !opts.AllowPartial:
-		if !errors.Is(err, ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID {
-			s.fatalf("import (%s) with %d bad row(s): error %v, want ErrBadRows\n%s", mode, want.Rejected, err, file)
+		if !errors.Is(err, usage.ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID {
+			s.fatalf("import (%s) with %d bad row(s): error %v, want usage.ErrBadRows\n%s", mode, want.Rejected, err, file)
 		}
 		wantMsg := fmt.Sprintf("%s: %d bad row(s) of %d; nothing imported", opts.FileName, want.Rejected, want.Rows)
 		if err.Error() != wantMsg {
@@ -937,8 +937,8 @@ func (s *invState) importRates(ctx context.Context) {
 		s.fatalf("rates: %+v, the model predicts %+v (%v)\n%s", res, want, err, b.String())
 	}
 	if want.Rejected > 0 {
-		if !errors.Is(err, ErrBadRows) || res.BatchID != 0 {
-			s.fatalf("conflicting rates: batch %d, %v; want ErrBadRows\n%s", res.BatchID, err, b.String())
+		if !errors.Is(err, usage.ErrBadRows) || res.BatchID != 0 {
+			s.fatalf("conflicting rates: batch %d, %v; want usage.ErrBadRows\n%s", res.BatchID, err, b.String())
 		}
 		if dbDigest(s.t, s.db.r) != before {
 			s.fatalf("refused rate import changed the database")

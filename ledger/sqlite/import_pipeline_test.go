@@ -10,7 +10,6 @@ import (
 	"testing/iotest"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -109,7 +108,7 @@ func TestImportRepeatsAndOverlaps(t *testing.T) {
 	}
 	res, rejects, err = importString(t, db, "c.csv", usageHead+"x1,2026-02-01,openai,direct,gpt,1,USD,\nx1,2026-02-01,openai,direct,gpt,2,USD,\n", usage.ImportOptions{})
 	want = []string{`c.csv:3: column event_id: value "x1": conflicts with the version in line 2 of this file: amount "1" -> "2"`}
-	if !errors.Is(err, sqlite.ErrBadRows) || strings.Join(rejects, "|") != strings.Join(want, "|") {
+	if !errors.Is(err, usage.ErrBadRows) || strings.Join(rejects, "|") != strings.Join(want, "|") {
 		t.Fatalf("in-file conflict: %+v\n%q\n%v", res, rejects, err)
 	}
 	mustVerify(t, db)

@@ -17,7 +17,7 @@ import (
 // all or nothing. A rate already stored for the same (date, from, to) with
 // the same value is a duplicate; with another value it is a bad row. With
 // any bad row nothing is written and the error is EINVALID wrapping
-// ErrBadRows. A file-level problem comes back as usage.RowErrors.
+// usage.ErrBadRows. A file-level problem comes back as usage.RowErrors.
 func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error) {
 	var res ledger.RateImportResult
 	h := sha256.New()

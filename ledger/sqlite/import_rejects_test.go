@@ -86,11 +86,11 @@ func TestImportRejectsStored(t *testing.T) {
 	seedC1(t, db)
 
 	// Neither a default-mode import with bad rows nor a dry run stores rejects.
-	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{}); !errors.Is(err, sqlite.ErrBadRows) {
+	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{}); !errors.Is(err, usage.ErrBadRows) {
 		t.Fatalf("default mode: %v", err)
 	}
 	res, rejects, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, DryRun: true, ChunkRows: 3})
-	if !errors.Is(err, sqlite.ErrBadRows) || len(rejects) != 4 || res.BatchID != 0 {
+	if !errors.Is(err, usage.ErrBadRows) || len(rejects) != 4 || res.BatchID != 0 {
 		t.Fatalf("dry run: %+v %q %v", res, rejects, err)
 	}
 	if n := storedRejects(t, db); n != 0 {

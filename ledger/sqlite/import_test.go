@@ -142,7 +142,7 @@ func TestImportConflictPostsNothing(t *testing.T) {
 	if strings.Join(rejects, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(rejects, "\n"), strings.Join(want, "\n"))
 	}
-	if !errors.Is(err, sqlite.ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID || err.Error() != "bad.csv: 2 bad row(s) of 3; nothing imported" {
+	if !errors.Is(err, usage.ErrBadRows) || ledger.ErrorCode(err) != ledger.EINVALID || err.Error() != "bad.csv: 2 bad row(s) of 3; nothing imported" {
 		t.Errorf("err = %v", err)
 	}
 	if res.BatchID != 0 || res.Rejected != 2 {
@@ -202,7 +202,7 @@ func TestImportPartialAndDryRun(t *testing.T) {
 	data := b.String()
 
 	res, rejects, err := importString(t, db, "p.csv", data, usage.ImportOptions{DryRun: true})
-	if !errors.Is(err, sqlite.ErrBadRows) || len(rejects) != 2 || res.BatchID != 0 {
+	if !errors.Is(err, usage.ErrBadRows) || len(rejects) != 2 || res.BatchID != 0 {
 		t.Fatalf("dry run: %+v %q %v", res, rejects, err)
 	}
 	if bs, _ := db.ImportBatches(ctx, 0, 0); len(bs) != 0 {
@@ -227,7 +227,7 @@ func TestImportPartialAndDryRun(t *testing.T) {
 	mustVerify(t, db)
 	// Dry run of a good file reports the would-be counts and writes nothing.
 	res, _, err = importString(t, db, "p.csv", data, usage.ImportOptions{DryRun: true})
-	if !errors.Is(err, sqlite.ErrBadRows) || res.Duplicates != 23 {
+	if !errors.Is(err, usage.ErrBadRows) || res.Duplicates != 23 {
 		t.Errorf("dry run again: %+v %v", res, err)
 	}
 }
@@ -266,7 +266,7 @@ func TestImportRates(t *testing.T) {
 		`r.csv:3: column rate: value "1.1": conflicts with the rate 1.09 for EUR->USD on 2026-02-01 imported in batch 1`,
 		`r.csv:5: column rate: value "1.4": conflicts with the rate 1.3 for GBP->USD on 2026-03-01 imported in this file`,
 	}
-	if !errors.Is(err, sqlite.ErrBadRows) || strings.Join(rej, "\n") != strings.Join(want, "\n") {
+	if !errors.Is(err, usage.ErrBadRows) || strings.Join(rej, "\n") != strings.Join(want, "\n") {
 		t.Errorf("conflicts: %q %v", rej, err)
 	}
 	rates, err := db.FXRates(ctx)

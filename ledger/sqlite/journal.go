@@ -29,6 +29,20 @@ func (db *DB) Entry(ctx context.Context, id int64) (ledger.Entry, error) {
 	return loadEntry(ctx, db.r, id)
 }
 
+// EntryByKey returns the entry posted under k, with its postings;
+// ENOTFOUND if there is none.
+func (db *DB) EntryByKey(ctx context.Context, k ledger.Key) (ledger.Entry, error) {
+	var id int64
+	err := db.r.QueryRowContext(ctx, `SELECT id FROM entries WHERE source = ? AND external_id = ?`, k.Source, k.ExternalID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return ledger.Entry{}, ledger.Errorf(ledger.ENOTFOUND, "no entry with key %s/%s", k.Source, k.ExternalID)
+	}
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	return loadEntry(ctx, db.r, id)
+}
+
 // loadEntry reads entry id through q (a pool or a transaction).
 func loadEntry(ctx context.Context, q querier, id int64) (ledger.Entry, error) {
 	chunk, err := readChunk(ctx, q, "e.id = ?", []any{id}, 0, 1)

@@ -157,7 +157,7 @@ func TestMigrate0007KeepsEvents(t *testing.T) {
 		return nil
 	}})
 	wantReason := `conflicts with the version imported in batch 1 (line 3): amount "-3" -> "-4"`
-	if !errors.Is(err, ErrBadRows) || len(reasons) != 1 || reasons[0] != wantReason {
+	if !errors.Is(err, usage.ErrBadRows) || len(reasons) != 1 || reasons[0] != wantReason {
 		t.Fatalf("changed import: %v, %q, want %q", err, reasons, wantReason)
 	}
 }

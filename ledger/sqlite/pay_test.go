@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
 )
@@ -32,7 +33,8 @@ func TestPayWithoutReferenceIsIdempotent(t *testing.T) {
 	saveContract(t, db, string(doc), false)
 	d := ledger.Date{Year: 2026, Month: 2, Day: 10}
 	pay := func(amount, ref string) (int64, error) {
-		return db.Pay(ctx, "small", "openai", "microsoft", decimal.RequireFromString(amount), d, ref)
+		r, err := db.Pay(ctx, contracts.Payment{Contract: "small", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString(amount), Date: d, Reference: ref})
+		return r.Entry, err
 	}
 	first, err := pay("16.00", "")
 	if err != nil {
@@ -46,7 +48,7 @@ func TestPayWithoutReferenceIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("16.00"), d); e.Meta["reference"] != want || want != "auto-e3d9642b3a053e68" {
+	if want := contracts.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("16.00"), d); e.Meta["reference"] != want || want != "auto-e3d9642b3a053e68" {
 		t.Errorf("reference %q, PaymentKey %q", e.Meta["reference"], want)
 	}
 	// Another amount is another payment; two equal payments need references.

@@ -118,9 +118,6 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Verifier == nil {
-		return errNotImplemented("verify")
-	}
 	res, err := s.read.Verifier.Verify(r.Context())
 	if err != nil {
 		return err

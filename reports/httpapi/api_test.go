@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
@@ -228,23 +229,27 @@ func TestImportOverHTTP(t *testing.T) {
 // slowRunner blocks until released, to test shutdown with a request in flight.
 type slowRunner struct{ started, release chan struct{} }
 
-func (s slowRunner) Run(ctx context.Context, p ledger.Period) (any, error) {
+func (s slowRunner) Run(ctx context.Context, through ledger.Date) (contracts.RunResult, error) {
 	close(s.started)
 	<-s.release
-	return map[string]string{"through": p.Label()}, nil
+	return contracts.RunResult{Through: through.String(), Contracts: []contracts.RunContract{}}, nil
 }
 
-type oneAdmin struct{}
-
-func (oneAdmin) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
-	return httpapi.Principal{TokenID: 1, Name: "a", Role: httpapi.Admin}, nil
+// adminConfig is a complete Config on a new database whose every token is
+// an admin's.
+func adminConfig(t *testing.T) httpapi.Config {
+	cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t))
+	cfg.Read.Tokens = httpapi.TokensAs{Role: httpapi.Admin}
+	return cfg
 }
 
 // TestGracefulShutdown cancels the server's context while a request is in
 // flight: the request completes, new connections are refused, Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	sr := slowRunner{make(chan struct{}), make(chan struct{})}
-	srv := httpapi.New(httpapi.Config{Write: httpapi.Backend{Runner: sr}, Auth: oneAdmin{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := adminConfig(t)
+	cfg.Write.Runs = sr
+	srv := httpapi.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +284,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	close(sr.release)
 	wg.Wait()
-	if status != 200 || compact(body) != `{"through":"2026-03"}` {
+	if status != 200 || compact(body) != `{"contracts":[],"through":"2026-03-31"}` {
 		t.Errorf("in-flight request: %d %s", status, body)
 	}
 	select {
@@ -294,8 +299,9 @@ func TestGracefulShutdown(t *testing.T) {
 
 // TestTimeout: a handler that outlives the request deadline gets a 503.
 func TestTimeout(t *testing.T) {
-	srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Ledger: blockingLedger{}}, Auth: oneAdmin{}, Timeout: 50 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := adminConfig(t)
+	cfg.Read.Journal, cfg.Timeout = blockingLedger{}, 50*time.Millisecond
+	srv := httpapi.New(cfg)
 	req := httptest.NewRequest("GET", "/api/v1/trial-balance", nil)
 	req.Header.Set("Authorization", "Bearer x")
 	rec := httptest.NewRecorder()
@@ -305,22 +311,23 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
-type blockingLedger struct{ httpapi.Ledger }
+type blockingLedger struct{ ledger.Journal }
 
 func (blockingLedger) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
 
-func TestNotImplementedAndInternal(t *testing.T) {
+func TestInternalError(t *testing.T) {
 	var logs strings.Builder
-	srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Ledger: failingLedger{}}, Auth: oneAdmin{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	cfg := adminConfig(t)
+	cfg.Read.Journal, cfg.Logger = failingLedger{}, slog.New(slog.NewTextHandler(&logs, nil))
+	srv := httpapi.New(cfg)
 	for _, tc := range []struct {
 		path, want string
 		status     int
 	}{
 		{"/api/v1/trial-balance", `{"error":{"code":"internal","message":"internal error"}}`, 500},
-		{"/api/v1/events", `{"error":{"code":"not_implemented","message":"events is not available in this server"}}`, 501},
 	} {
 		req := httptest.NewRequest("GET", tc.path, nil)
 		req.Header.Set("Authorization", "Bearer x")
@@ -335,7 +342,7 @@ func TestNotImplementedAndInternal(t *testing.T) {
 	}
 }
 
-type failingLedger struct{ httpapi.Ledger }
+type failingLedger struct{ ledger.Journal }
 
 func (failingLedger) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	return nil, errors.New("disk on fire")

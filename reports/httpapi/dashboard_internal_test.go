@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -20,19 +18,15 @@ func (slowVerifier) Verify(ctx context.Context, _ ...ledger.Anchor) (ledger.Veri
 	return ledger.VerifyResult{}, ctx.Err()
 }
 
-type oneToken struct{}
-
-func (oneToken) Authenticate(ctx context.Context, tok string) (Principal, error) {
-	return Principal{Name: "a", Role: Auditor}, nil
-}
-
 // TestDashboardVerifyBounded: a verification that takes too long leaves the
 // dashboard up, saying so, instead of holding it.
 func TestDashboardVerifyBounded(t *testing.T) {
 	saved := dashboardVerifyTimeout
 	dashboardVerifyTimeout = 50 * time.Millisecond
 	defer func() { dashboardVerifyTimeout = saved }()
-	s := New(Config{Read: Backend{Verifier: slowVerifier{}}, Auth: oneToken{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := NewTestConfig(OpenTestDB(t))
+	cfg.Read.Verifier, cfg.Read.Tokens = slowVerifier{}, TokensAs{Role: Auditor}
+	s := New(cfg)
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Authorization", "Bearer x")
 	rec := httptest.NewRecorder()

@@ -1,17 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 )
-
-type allAdmins struct{}
-
-func (allAdmins) Authenticate(ctx context.Context, tok string) (Principal, error) {
-	return Principal{TokenID: 1, Name: "root", Role: Admin}, nil
-}
 
 // TestDenyByDefault removes a route from the permission table: even an
 // admin is then refused, although the router still has the route.
@@ -19,7 +12,9 @@ func TestDenyByDefault(t *testing.T) {
 	saved := permissions["healthz"]
 	delete(permissions, "healthz")
 	defer func() { permissions["healthz"] = saved }()
-	s := New(Config{Auth: allAdmins{}})
+	cfg := NewTestConfig(OpenTestDB(t))
+	cfg.Read.Tokens = TokensAs{Role: Admin}
+	s := New(cfg)
 	for _, auth := range []string{"", "Bearer rs_x"} {
 		req := httptest.NewRequest("GET", "/api/v1/healthz", nil)
 		if auth != "" {

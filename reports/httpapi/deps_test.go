@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestNoStorageDependency keeps package httpapi on its interfaces: the
-// storage adapters live in sqlitebackend.
+// TestNoStorageDependency keeps package httpapi on the domain services:
+// cmd/revshare wires a storage backend's implementations of them.
 func TestNoStorageDependency(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/revshare/revshare/reports/httpapi").Output()
 	if err != nil {

@@ -2,12 +2,16 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports"
 )
@@ -60,9 +64,6 @@ func eventKey(e ledger.Event) string { return strconv.FormatInt(e.ID, 10) }
 var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "currency", "from", "to", "batch", "entry"}
 
 func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
-	if s.read.Events == nil {
-		return nil, "", errNotImplemented("events")
-	}
 	pg, err := pageOf(r)
 	if err != nil {
 		return nil, "", err
@@ -119,9 +120,6 @@ var eventsCSV = csvTable[EventJSON]{
 
 // eventOf reads the event the path names, for the API and the web view.
 func (s *Server) eventOf(r *http.Request) (EventJSON, error) {
-	if s.read.Events == nil {
-		return EventJSON{}, errNotImplemented("events")
-	}
 	id, err := idParam(r, "id", "event")
 	if err != nil {
 		return EventJSON{}, err
@@ -142,9 +140,6 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) importsPage(r *http.Request) ([]ledger.ImportBatch, string, error) {
-	if s.read.Imports == nil {
-		return nil, "", errNotImplemented("imports")
-	}
 	pg, err := pageOf(r)
 	if err != nil {
 		return nil, "", err
@@ -179,9 +174,6 @@ var importsCSV = csvTable[ledger.ImportBatch]{
 }
 
 func (s *Server) importDetail(r *http.Request) (ledger.ImportBatch, error) {
-	if s.read.Imports == nil {
-		return ledger.ImportBatch{}, errNotImplemented("imports")
-	}
 	id, err := idParam(r, "id", "import")
 	if err != nil {
 		return ledger.ImportBatch{}, err
@@ -195,33 +187,6 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
-}
-
-func (s *Server) importUsage(w http.ResponseWriter, r *http.Request) error {
-	if s.write.UsageImporter == nil {
-		return errNotImplemented("usage import")
-	}
-	q := r.URL.Query()
-	opts := ImportOptions{Source: q.Get("source"), File: q.Get("file")}
-	if opts.Source == "" {
-		opts.Source = "default"
-	}
-	if opts.File == "" {
-		opts.File = "upload.csv"
-	}
-	var err error
-	if opts.AllowPartial, err = boolParam(r, "allow_partial"); err != nil {
-		return err
-	}
-	if opts.DryRun, err = boolParam(r, "dry_run"); err != nil {
-		return err
-	}
-	res, err := s.write.UsageImporter.ImportUsage(r.Context(), r.Body, opts)
-	countResult(s.metrics.ImportsTotal, err)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
 }
 
 // ContractJSON is a contract as the API shows it (the contract file's
@@ -346,14 +311,11 @@ func toRuleJSON(r *contracts.Rule) RuleJSON {
 }
 
 func (s *Server) contractsPage(r *http.Request) ([]ContractJSON, string, error) {
-	if s.read.Contracts == nil {
-		return nil, "", errNotImplemented("contracts")
-	}
 	pg, err := pageOf(r)
 	if err != nil {
 		return nil, "", err
 	}
-	cs, err := s.read.Contracts.ListContracts(r.Context())
+	cs, err := s.read.Contracts.Contracts(r.Context())
 	if err != nil {
 		return nil, "", err
 	}
@@ -383,25 +345,25 @@ var contractsCSV = csvTable[ContractJSON]{
 }
 
 func (s *Server) addContract(w http.ResponseWriter, r *http.Request) error {
-	if s.write.ContractWriter == nil {
-		return errNotImplemented("adding contracts")
-	}
 	doc, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	res, err := s.write.ContractWriter.AddContract(r.Context(), doc)
+	c, err := contracts.Parse(doc)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, res)
+	// POST adds a contract or a new version of one.
+	_, existsErr := s.write.Contracts.Contract(r.Context(), c.ID)
+	v, err := s.write.Contracts.SaveContract(r.Context(), c, existsErr == nil)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"contract": c.ID, "version": v})
 }
 
 func (s *Server) contractOf(r *http.Request) (contracts.StoredContract, error) {
-	if s.read.Contracts == nil {
-		return contracts.StoredContract{}, errNotImplemented("contracts")
-	}
-	return s.read.Contracts.GetContract(r.Context(), pathVar(r, "id"))
+	return s.read.Contracts.Contract(r.Context(), pathVar(r, "id"))
 }
 
 func (s *Server) getContract(w http.ResponseWriter, r *http.Request) error {
@@ -413,9 +375,6 @@ func (s *Server) getContract(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Statements == nil {
-		return errNotImplemented("statements")
-	}
 	return serveList(w, r, s.statementsPage, statementsCSV)
 }
 
@@ -448,9 +407,6 @@ var statementsCSV = csvTable[reports.StatementSummary]{
 }
 
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Statements == nil {
-		return errNotImplemented("statements")
-	}
 	format, err := formatParam(r, "json", "csv", "md", "html")
 	if err != nil {
 		return err
@@ -515,9 +471,6 @@ type CapsJSON struct {
 }
 
 func (s *Server) capsOf(r *http.Request) (CapsJSON, error) {
-	if s.read.Caps == nil {
-		return CapsJSON{}, errNotImplemented("cap reports")
-	}
 	asOf, err := dateParam(r, "as_of")
 	if err != nil {
 		return CapsJSON{}, err
@@ -551,9 +504,6 @@ type RunRequest struct {
 }
 
 func (s *Server) run(w http.ResponseWriter, r *http.Request) error {
-	if s.write.Runner == nil {
-		return errNotImplemented("runs")
-	}
 	var req RunRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -562,7 +512,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return ledger.Errorf(ledger.EINVALID, "through: %s", err.Error())
 	}
-	res, err := s.write.Runner.Run(r.Context(), p)
+	res, err := s.write.Runs.Run(r.Context(), p.Last())
 	countResult(s.metrics.RunsTotal, err)
 	if err != nil {
 		return err
@@ -571,14 +521,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) closePeriod(w http.ResponseWriter, r *http.Request) error {
-	if s.write.PeriodCloser == nil {
-		return errNotImplemented("closing periods")
-	}
 	p, err := periodParam(r, "period")
 	if err != nil {
 		return err
 	}
-	res, err := s.write.PeriodCloser.ClosePeriod(r.Context(), p)
+	res, err := s.write.Closer.Close(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -596,9 +543,6 @@ type PaymentRequest struct {
 }
 
 func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
-	if s.write.Payer == nil {
-		return errNotImplemented("payments")
-	}
 	var req PaymentRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -620,26 +564,42 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return ledger.Errorf(ledger.EINVALID, "%s", err.Error())
 	}
-	res, err := s.write.Payer.Pay(r.Context(), contracts.Payment{Contract: req.Contract, Payer: req.Payer, Payee: req.Payee, Amount: amt, Date: d, Reference: req.Reference})
+	res, err := s.write.Payments.Pay(r.Context(), contracts.Payment{Contract: req.Contract, Payer: req.Payer, Payee: req.Payee, Amount: amt, Date: d, Reference: req.Reference})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, res)
+	return writeJSON(w, http.StatusCreated, map[string]any{"entry": res.Entry})
 }
 
 func (s *Server) scenario(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Scenarios == nil {
-		return errNotImplemented("scenarios")
-	}
 	doc, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	res, err := s.read.Scenarios.RunScenario(r.Context(), doc)
+	res, err := s.read.Scenarios.Evaluate(r.Context(), doc)
 	if err != nil {
+		return scenarioInvalid(err)
+	}
+	// The result's own JSON, as revshare scenario --format json writes it.
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, res)
+	return writeJSON(w, http.StatusOK, json.RawMessage(buf.Bytes()))
+}
+
+// scenarioInvalid is an invalid scenario's error as one EINVALID message
+// listing its problems; other errors pass through.
+func scenarioInvalid(err error) error {
+	var ve *scenario.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	ps := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		ps[i] = fmt.Sprint(p)
+	}
+	return ledger.Errorf(ledger.EINVALID, "invalid scenario: %s", strings.Join(ps, "; "))
 }
 
 // TokenRequest is the body of POST /tokens.
@@ -655,9 +615,6 @@ type CreatedTokenJSON struct {
 }
 
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
-	if s.write.Tokens == nil {
-		return errNotImplemented("token management")
-	}
 	if r.Method == http.MethodGet {
 		pg, err := pageOf(r)
 		if err != nil {
@@ -667,7 +624,7 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		ts, err := s.write.Tokens.ListTokens(r.Context())
+		ts, err := s.write.Tokens.Tokens(r.Context())
 		if err != nil {
 			return err
 		}
@@ -683,7 +640,7 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, secret, err := s.write.Tokens.CreateToken(r.Context(), req.Name, role)
+	t, secret, err := s.write.Tokens.CreateToken(r.Context(), req.Name, string(role))
 	if err != nil {
 		return err
 	}
@@ -691,9 +648,6 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	if s.write.Tokens == nil {
-		return errNotImplemented("token management")
-	}
 	id, err := idParam(r, "id", "token")
 	if err != nil {
 		return err

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
-	"github.com/revshare/revshare/reports/httpapi/sqlitebackend"
 	"github.com/shopspring/decimal"
 )
 
@@ -91,19 +91,20 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := httpapi.Backend{Contracts: fakeContracts{c}, Statements: fakeStatements{}, Caps: fakeCaps{}, Scenarios: fakeScenarios{}}
-	write := read
-	sqlitebackend.Fill(&read, e.ro, false)
-	ver, err := sqlitebackend.NewVersion(context.Background(), e.ro)
+	// SQLite's services, with fakes for contracts and what is computed
+	// from them.
+	fakes := func(s httpapi.Services) httpapi.Services {
+		s.Contracts, s.Statements, s.Caps, s.Scenarios = fakeContracts{c}, fakeStatements{}, fakeCaps{}, fakeScenarios{}
+		s.Runs, s.Closer, s.Payments = fakeWriter{}, fakeWriter{}, fakeWriter{}
+		return s
+	}
+	ver, err := sqlite.NewDataVersion(ctx, e.ro)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ver.Close() })
-	read.Versioner = ver
-	sqlitebackend.Fill(&write, rw, true)
-	write.Runner, write.PeriodCloser, write.Payer, write.ContractWriter = fakeWriter{}, fakeWriter{}, fakeWriter{}, fakeWriter{}
-	e.srv = httpapi.New(httpapi.Config{Read: read, Write: write, Auth: sqlitebackend.Auth{DB: e.ro}, Clock: fixedClock{t0},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e.srv = httpapi.New(httpapi.Config{Read: fakes(httpapi.NewTestServices(e.ro)), Write: fakes(httpapi.NewTestServices(rw)), Version: ver,
+		Clock: fixedClock{t0}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return e
 }
 
@@ -127,11 +128,15 @@ rules:
 
 type fakeContracts struct{ c *contracts.Contract }
 
-func (f fakeContracts) ListContracts(ctx context.Context) ([]contracts.StoredContract, error) {
+func (f fakeContracts) Contracts(ctx context.Context) ([]contracts.StoredContract, error) {
 	return []contracts.StoredContract{{Contract: f.c, Version: 1, RecordedAt: t0}}, nil
 }
 
-func (f fakeContracts) GetContract(ctx context.Context, id string) (contracts.StoredContract, error) {
+func (f fakeContracts) SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error) {
+	return 2, nil
+}
+
+func (f fakeContracts) Contract(ctx context.Context, id string) (contracts.StoredContract, error) {
 	if id != f.c.ID {
 		return contracts.StoredContract{}, ledger.Errorf(ledger.ENOTFOUND, "no contract %q", id)
 	}
@@ -177,23 +182,23 @@ func (fakeCaps) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]r
 
 type fakeScenarios struct{}
 
-func (fakeScenarios) RunScenario(ctx context.Context, doc []byte) (any, error) {
-	return map[string]string{"scenario": "ok"}, nil
+func (fakeScenarios) Evaluate(ctx context.Context, doc []byte) (*scenario.Result, error) {
+	return &scenario.Result{Name: "ok"}, nil
 }
 
 type fakeWriter struct{}
 
-func (fakeWriter) Run(ctx context.Context, p ledger.Period) (any, error) {
-	return map[string]string{"through": p.Label()}, nil
+func (fakeWriter) Run(ctx context.Context, through ledger.Date) (contracts.RunResult, error) {
+	return contracts.RunResult{Through: through.String(), Contracts: []contracts.RunContract{}}, nil
 }
-func (fakeWriter) ClosePeriod(ctx context.Context, p ledger.Period) (any, error) {
-	return map[string]string{"closed_through": p.Label()}, nil
+func (fakeWriter) Close(ctx context.Context, p ledger.Period) (reports.CloseResult, error) {
+	return reports.CloseResult{Period: p.Label(), ClosedThrough: p.Last().String(), Statements: []string{}}, nil
 }
-func (fakeWriter) Pay(ctx context.Context, p contracts.Payment) (any, error) {
-	return map[string]string{"amount": p.Amount.String()}, nil
-}
-func (fakeWriter) AddContract(ctx context.Context, doc []byte) (any, error) {
-	return map[string]int{"version": 2}, nil
+
+// Pay answers the amount as the entry's number, so that a test sees what
+// the handler parsed.
+func (fakeWriter) Pay(ctx context.Context, p contracts.Payment) (contracts.PaymentResult, error) {
+	return contracts.PaymentResult{Entry: p.Amount.IntPart()}, nil
 }
 
 // fileBytes reads the database file and its WAL.

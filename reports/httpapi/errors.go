@@ -86,8 +86,3 @@ func (s *Server) publicError(r *http.Request, err error) (code, msg string) {
 	}
 	return code, ledger.ErrorMessage(err)
 }
-
-// errNotImplemented is returned by an endpoint whose backend is not wired.
-func errNotImplemented(what string) error {
-	return ledger.Errorf(ENotImplemented, "%s is not available in this server", what)
-}

@@ -27,15 +27,15 @@ func TestJSONBodiesStrict(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"/api/v1/runs", `{"through":"2026-03"}`, 200, `{"through":"2026-03"}`},
+		{"/api/v1/runs", `{"through":"2026-03"}`, 200, `{"contracts":[],"through":"2026-03-31"}`},
 		{"/api/v1/runs", `{"through":"2026-03"} {"through":"bogus"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: data after the JSON value at byte 23"}}`},
 		{"/api/v1/runs", `{"through":"2026-03"}x`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: data after the JSON value at byte 21"}}`},
-		{"/api/v1/runs", "{\"through\":\"2026-03\"}\n \t", 200, `{"through":"2026-03"}`},
+		{"/api/v1/runs", "{\"through\":\"2026-03\"}\n \t", 200, `{"contracts":[],"through":"2026-03-31"}`},
 		{"/api/v1/runs", `{"through":"2026-03","through":"2026-04"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: key \"through\" given twice"}}`},
 		{"/api/v1/runs", `{"through":"2026-03","Through":"2026-04"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: key \"Through\" given twice"}}`},
 		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","amount":"777.00","date":"2026-03-31","reference":"r"}`, 400,
 			`{"error":{"code":"invalid","message":"invalid JSON body: key \"amount\" given twice"}}`},
-		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"amount":"1"}`},
+		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"entry":1}`},
 		{"/api/v1/runs", `{"through":`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: unexpected EOF"}}`},
 	} {
 		status, body := e.do(t, "POST", tc.path, tc.body, httpapi.Finance)

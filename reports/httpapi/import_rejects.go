@@ -77,9 +77,6 @@ func (s *Server) importWithRejects(r *http.Request) (ImportDetailJSON, error) {
 }
 
 func (s *Server) listImportRejects(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Imports == nil {
-		return errNotImplemented("imports")
-	}
 	format, err := formatParam(r, "json", "csv")
 	if err != nil {
 		return err

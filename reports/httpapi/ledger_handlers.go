@@ -122,18 +122,15 @@ func toBalanceJSON(b ledger.Balance) BalanceJSON {
 
 // TrialBalance computes the trial balance report.
 func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
-	if s.read.Ledger == nil {
-		return TrialBalanceJSON{}, errNotImplemented("the ledger")
-	}
 	q, err := balanceQuery(r)
 	if err != nil {
 		return TrialBalanceJSON{}, err
 	}
-	bals, err := s.read.Ledger.TrialBalance(r.Context(), q)
+	bals, err := s.read.Journal.TrialBalance(r.Context(), q)
 	if err != nil {
 		return TrialBalanceJSON{}, err
 	}
-	closed, err := s.read.Ledger.ClosedThrough(r.Context())
+	closed, err := s.read.Journal.ClosedThrough(r.Context())
 	if err != nil {
 		return TrialBalanceJSON{}, err
 	}
@@ -191,9 +188,6 @@ var balancesCSV = csvTable[BalanceJSON]{
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Ledger == nil {
-		return errNotImplemented("the ledger")
-	}
 	return serveList(w, r, s.accountsPage, accountsCSV)
 }
 
@@ -204,7 +198,7 @@ func (s *Server) accountsPage(r *http.Request) ([]AccountJSON, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	bals, err := s.read.Ledger.TrialBalance(r.Context(), ledger.BalanceQuery{})
+	bals, err := s.read.Journal.TrialBalance(r.Context(), ledger.BalanceQuery{})
 	if err != nil {
 		return nil, "", err
 	}
@@ -250,9 +244,6 @@ type CurrencyTotal struct {
 }
 
 func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Ledger == nil {
-		return errNotImplemented("the ledger")
-	}
 	name := pathVar(r, "account")
 	if err := checkAccount(name); err != nil {
 		return err
@@ -272,13 +263,13 @@ func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
 		}
 		return m, found
 	}
-	bals, err := s.read.Ledger.TrialBalance(r.Context(), q)
+	bals, err := s.read.Journal.TrialBalance(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	m, found := sum(bals)
 	if !found && (q != ledger.BalanceQuery{}) {
-		all, err := s.read.Ledger.TrialBalance(r.Context(), ledger.BalanceQuery{})
+		all, err := s.read.Journal.TrialBalance(r.Context(), ledger.BalanceQuery{})
 		if err != nil {
 			return err
 		}
@@ -361,15 +352,12 @@ func (s *Server) entryFilter(r *http.Request) (ledger.EntryFilter, page, error) 
 
 // entriesPage reads one page of entries; next is "" on the last page.
 func (s *Server) entriesPage(r *http.Request) ([]EntryJSON, string, error) {
-	if s.read.Ledger == nil {
-		return nil, "", errNotImplemented("the ledger")
-	}
 	f, pg, err := s.entryFilter(r)
 	if err != nil {
 		return nil, "", err
 	}
 	items := []EntryJSON{}
-	err = s.read.Ledger.EachEntry(r.Context(), f, func(e *ledger.Entry) error {
+	err = s.read.Journal.EachEntry(r.Context(), f, func(e *ledger.Entry) error {
 		items = append(items, toEntryJSON(e))
 		return nil
 	})
@@ -420,27 +408,23 @@ func (s *Server) entryDetail(r *http.Request, eventsPath string) (EntryDetailJSO
 	if err != nil {
 		return EntryDetailJSON{}, err
 	}
-	if s.read.Ledger == nil {
-		return EntryDetailJSON{}, errNotImplemented("the ledger")
-	}
-	e, err := s.read.Ledger.Entry(r.Context(), id)
+	e, err := s.read.Journal.Entry(r.Context(), id)
 	if err != nil {
 		return EntryDetailJSON{}, err
 	}
 	d := EntryDetailJSON{EntryJSON: toEntryJSON(&e), Events: []EventJSON{}}
-	if s.read.Events != nil {
-		evs, err := s.read.Events.Events(r.Context(), ledger.EventFilter{EntryID: id, Limit: entryEventsShown + 1})
-		if err != nil {
-			return EntryDetailJSON{}, err
-		}
-		evs, next := cutPage(evs, entryEventsShown, eventKey)
-		for i := range evs {
-			d.Events = append(d.Events, toEventJSON(&evs[i]))
-		}
-		if next != "" {
-			d.EventsNext = eventsPath + "?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
-		}
+	evs, err := s.read.Events.Events(r.Context(), ledger.EventFilter{EntryID: id, Limit: entryEventsShown + 1})
+	if err != nil {
+		return EntryDetailJSON{}, err
 	}
+	evs, next := cutPage(evs, entryEventsShown, eventKey)
+	for i := range evs {
+		d.Events = append(d.Events, toEventJSON(&evs[i]))
+	}
+	if next != "" {
+		d.EventsNext = eventsPath + "?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
+	}
+
 	return d, nil
 }
 

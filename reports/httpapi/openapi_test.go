@@ -36,7 +36,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	srv := httpapi.New(httpapi.Config{})
+	srv := httpapi.New(httpapi.NewTestConfig(httpapi.OpenTestDB(t)))
 	err := srv.Router().Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := r.GetPathTemplate()
 		if err != nil {

@@ -1,5 +1,5 @@
 // Package httpapi is revshare's REST API (spec section 7) and the auditors'
-// read-only web view, over the interfaces in backend.go. Every response to a
+// read-only web view, over the domain services in services.go. Every response to a
 // failed request is {"error":{"code","message"}}; the permission table in
 // auth.go decides who may call what and refuses anything it does not list.
 package httpapi
@@ -35,15 +35,17 @@ const (
 // APIPrefix is where the REST API is mounted.
 const APIPrefix = "/api/v1"
 
-// Config is what a Server needs. Read is used by every read and by
-// scenarios, and should sit on a read-only database connection; Write by the
-// endpoints that change the ledger, which only finance and admin may call.
+// Config is what a Server needs. Read is used by every read, by scenarios
+// and to authenticate tokens, and should sit on a read-only database
+// connection; Write by the endpoints that change the ledger, which only
+// finance and admin may call. Every service and Version are required.
 type Config struct {
-	Read, Write Backend
-	Auth        Authenticator
-	Logger      *slog.Logger // nil: slog.Default()
-	Metrics     *Metrics     // nil: a fresh registry
-	Clock       ledger.Clock // nil: ledger.SystemClock
+	Read, Write Services
+	// Version tags what the response and token caches hold.
+	Version Versioner
+	Logger  *slog.Logger // nil: slog.Default()
+	Metrics *Metrics     // nil: a fresh registry
+	Clock   ledger.Clock // nil: ledger.SystemClock
 	// SecureCookie sets the Secure flag on the web view's token cookie
 	// (serve over TLS or behind a TLS proxy).
 	SecureCookie bool
@@ -56,8 +58,8 @@ type Config struct {
 // Server is the http.Handler of the API and the web view.
 type Server struct {
 	cfg     Config
-	read    *Backend
-	write   *Backend
+	read    *Services
+	write   *Services
 	log     *slog.Logger
 	metrics *Metrics
 	clock   ledger.Clock
@@ -83,8 +85,9 @@ type routeDef struct {
 	cache   bool          // GET responses may be cached by data version
 }
 
-// New builds the server and its routes.
+// New builds the server and its routes. It panics if cfg lacks a service.
 func New(cfg Config) *Server {
+	cfg.mustBeComplete()
 	s := &Server{cfg: cfg, read: &cfg.Read, write: &cfg.Write, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -267,8 +270,8 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 		// The data version, read once before anything else, tags what
 		// this request may cache (tokens, the response).
 		version, versioned := int64(0), false
-		if vr := s.read.Versioner; vr != nil && !s.cfg.NoCache {
-			v, err := vr.DataVersion(r.Context())
+		if !s.cfg.NoCache {
+			v, err := s.cfg.Version.DataVersion(r.Context())
 			if err != nil {
 				fail(w, r, err)
 				return
@@ -281,17 +284,13 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 				fail(w, r, ledger.Errorf(ledger.EUNAUTHORIZED, "no token given: send Authorization: Bearer <token>"))
 				return
 			}
-			if s.cfg.Auth == nil {
-				fail(w, r, ledger.Errorf(ledger.EUNAUTHORIZED, "this server accepts no tokens"))
-				return
-			}
 			p, cached := Principal{}, false
 			if versioned {
 				p, cached = s.cache.principal(tok, version)
 			}
 			if !cached {
 				var err error
-				if p, err = s.cfg.Auth.Authenticate(r.Context(), tok); err != nil {
+				if p, err = s.authenticate(r.Context(), tok); err != nil {
 					fail(w, r, err)
 					return
 				}

@@ -35,12 +35,6 @@ func (s *Server) statementLineEvents(r *http.Request) (StatementLineEventsJSON, 
 // statementLine reads the statement and the line that the request names
 // (path id and period, ?rule=). Errors as statementLineEvents'.
 func (s *Server) statementLine(r *http.Request) (*reports.Statement, *reports.RuleLine, error) {
-	if s.read.Statements == nil {
-		return nil, nil, errNotImplemented("statements")
-	}
-	if s.read.Events == nil {
-		return nil, nil, errNotImplemented("events")
-	}
 	rule := r.URL.Query().Get("rule")
 	if rule == "" {
 		return nil, nil, ledger.Errorf(ledger.EINVALID, "missing rule: name the statement line with ?rule=RULE_ID")

@@ -59,12 +59,10 @@ type dashboardCap struct {
 func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
 	d := dashboardData{Error: map[string]string{}}
 	ctx := r.Context()
-	if s.read.Ledger != nil {
-		if ct, err := s.read.Ledger.ClosedThrough(ctx); err != nil {
-			d.Error["closed"] = ledger.ErrorMessage(err)
-		} else {
-			d.ClosedThrough = dateText(ct)
-		}
+	if ct, err := s.read.Journal.ClosedThrough(ctx); err != nil {
+		d.Error["closed"] = ledger.ErrorMessage(err)
+	} else {
+		d.ClosedThrough = dateText(ct)
 	}
 	if b, err := s.lastImport(r); err != nil {
 		d.Error["import"] = ledger.ErrorMessage(err)
@@ -76,9 +74,7 @@ func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		d.Verify = v
 	}
-	if s.read.Contracts == nil {
-		d.Error["contracts"] = "contracts are not available in this server"
-	} else if cs, err := s.read.Contracts.ListContracts(ctx); err != nil {
+	if cs, err := s.read.Contracts.Contracts(ctx); err != nil {
 		d.Error["contracts"] = ledger.ErrorMessage(err)
 	} else {
 		if len(cs) > dashboardContracts {
@@ -97,10 +93,6 @@ func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) dashboardContract(r *http.Request, sc contracts.StoredContract) dashboardContract {
 	c := sc.Contract
 	out := dashboardContract{ID: c.ID, Name: c.Name, Currency: c.Currency}
-	if s.read.Statements == nil {
-		out.Error = "statements are not available in this server"
-		return out
-	}
 	periods, err := s.read.Statements.StatementPeriods(r.Context(), c.ID)
 	if err != nil {
 		out.Error = ledger.ErrorMessage(err)
@@ -132,28 +124,23 @@ func (s *Server) dashboardContract(r *http.Request, sc contracts.StoredContract)
 				Payer: pr.Payer, Payee: pr.Payee, Due: pr.ClosingBalance})
 		}
 	}
-	if s.read.Caps != nil {
-		caps, err := s.read.Caps.CapStatus(r.Context(), c.ID, ledger.Date{})
-		if err != nil {
-			out.Error = ledger.ErrorMessage(err)
-			return out
+	caps, err := s.read.Caps.CapStatus(r.Context(), c.ID, ledger.Date{})
+	if err != nil {
+		out.Error = ledger.ErrorMessage(err)
+		return out
+	}
+	for _, cp := range caps {
+		dc := dashboardCap{CapJSON: CapJSON{cp.Rule, cp.Shared, cp.Kind, cp.Period, ledger.FormatAmount(cp.Limit), ledger.FormatAmount(cp.Consumed), ledger.FormatAmount(cp.Remaining), cp.ProjectedBinding}}
+		if cp.Limit.IsPositive() {
+			dc.UsedPercent = cp.Consumed.Mul(decimal.NewFromInt(100)).Div(cp.Limit).StringFixed(1)
 		}
-		for _, cp := range caps {
-			dc := dashboardCap{CapJSON: CapJSON{cp.Rule, cp.Shared, cp.Kind, cp.Period, ledger.FormatAmount(cp.Limit), ledger.FormatAmount(cp.Consumed), ledger.FormatAmount(cp.Remaining), cp.ProjectedBinding}}
-			if cp.Limit.IsPositive() {
-				dc.UsedPercent = cp.Consumed.Mul(decimal.NewFromInt(100)).Div(cp.Limit).StringFixed(1)
-			}
-			out.Caps = append(out.Caps, dc)
-		}
+		out.Caps = append(out.Caps, dc)
 	}
 	return out
 }
 
 // lastImport is the latest import batch, nil when there is none.
 func (s *Server) lastImport(r *http.Request) (*ledger.ImportBatch, error) {
-	if s.read.Imports == nil {
-		return nil, errNotImplemented("imports")
-	}
 	var last *ledger.ImportBatch
 	for after := int64(0); ; {
 		bs, err := s.read.Imports.ImportBatches(r.Context(), after, MaxPageSize)
@@ -183,12 +170,9 @@ type verifyMemo struct {
 // verifyCached verifies the database, or returns the last result when
 // nothing was committed since (without a Versioner, it always verifies).
 func (s *Server) verifyCached(r *http.Request) (*ledger.VerifyResult, error) {
-	if s.read.Verifier == nil {
-		return nil, errNotImplemented("verify")
-	}
 	version, versioned := int64(0), false
-	if vr := s.read.Versioner; vr != nil && !s.cfg.NoCache {
-		v, err := vr.DataVersion(r.Context())
+	if !s.cfg.NoCache {
+		v, err := s.cfg.Version.DataVersion(r.Context())
 		if err != nil {
 			return nil, err
 		}

@@ -29,9 +29,6 @@ type webStatementData struct {
 // json or md it is a download (as the API's, to the logged-in browser), and
 // with ?format=html the statement as a document of its own, for printing.
 func (s *Server) webStatement(w http.ResponseWriter, r *http.Request) error {
-	if s.read.Statements == nil {
-		return errNotImplemented("statements")
-	}
 	if format, err := downloadFormat(r, "csv", "json", "md", "html"); err != nil || format != "" {
 		if err != nil {
 			return err

@@ -2,8 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -286,14 +284,11 @@ func (f tieStatements) Statement(ctx context.Context, id string, p ledger.Period
 }
 
 // twoEvents are events 1 (USD 10.00) and 2 (in currency).
-type twoEvents struct{ currency string }
+type twoEvents struct {
+	ledger.EventStore
+	currency string
+}
 
-func (f twoEvents) Event(ctx context.Context, id int64) (ledger.Event, error) {
-	return ledger.Event{}, nil
-}
-func (f twoEvents) Events(ctx context.Context, _ ledger.EventFilter) ([]ledger.Event, error) {
-	return nil, nil
-}
 func (f twoEvents) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
 	all := map[int64]ledger.Event{1: {ID: 1, Amount: usd("10.00"), Currency: "USD"}, 2: {ID: 2, Amount: usd("5.50"), Currency: f.currency}}
 	out := make([]ledger.Event, len(ids))
@@ -311,8 +306,9 @@ func TestWebLineEventsTie(t *testing.T) {
 		{"15.51", "USD", `<td id="ties"><span class="bad">✗ the events do not total the line's base</span></td>`},
 		{"16.05", "EUR", `<td id="ties">not compared: events in EUR count in the base converted to USD at the contract's FX rates</td>`},
 	} {
-		srv := httpapi.New(httpapi.Config{Read: httpapi.Backend{Statements: tieStatements{tc.base}, Events: twoEvents{tc.currency}}, Auth: anyToken{},
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t))
+		cfg.Read.Statements, cfg.Read.Events, cfg.Read.Tokens = tieStatements{tc.base}, twoEvents{currency: tc.currency}, httpapi.TokensAs{Role: httpapi.Auditor}
+		srv := httpapi.New(cfg)
 		req := httptest.NewRequest("GET", "/web/contracts/c/statements/2026-03/events?rule=r", nil)
 		req.AddCookie(&http.Cookie{Name: "revshare_token", Value: "x"})
 		rec := httptest.NewRecorder()
@@ -322,10 +318,4 @@ func TestWebLineEventsTie(t *testing.T) {
 		}
 		mustContain(t, tc.base+" "+tc.currency, rec.Body.String(), tc.want)
 	}
-}
-
-type anyToken struct{}
-
-func (anyToken) Authenticate(ctx context.Context, tok string) (httpapi.Principal, error) {
-	return httpapi.Principal{Name: "t", Role: httpapi.Auditor}, nil
 }
