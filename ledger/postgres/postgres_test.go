@@ -127,7 +127,17 @@ func openURL(t testing.TB, url string, clock ledger.Clock) *postgres.DB {
 
 func TestJournal(t *testing.T) {
 	needServer(t)
-	storetest.Run(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
+	storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
 		return openDB(t, clock)
 	})
+}
+
+func TestEventStore(t *testing.T) {
+	needServer(t)
+	storetest.RunEvents(t, func(t *testing.T, clock ledger.Clock) storetest.EventBackend { return openDB(t, clock) })
+}
+
+func TestImportStore(t *testing.T) {
+	needServer(t)
+	storetest.RunImports(t, func(t *testing.T, clock ledger.Clock) storetest.ImportBackend { return openDB(t, clock) })
 }

@@ -6,15 +6,32 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
 func TestJournal(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
+	storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
 		return openDB(t, clock)
 	})
+}
+
+func TestEventStore(t *testing.T) {
+	storetest.RunEvents(t, func(t *testing.T, clock ledger.Clock) storetest.EventBackend { return openDB(t, clock) })
+}
+
+func TestImportStore(t *testing.T) {
+	storetest.RunImports(t, func(t *testing.T, clock ledger.Clock) storetest.ImportBackend { return openDB(t, clock) })
+}
+
+func TestTokenStore(t *testing.T) {
+	storetest.RunTokens(t, func(t *testing.T, clock ledger.Clock) ledger.TokenStore { return openDB(t, clock) })
+}
+
+func TestContractStore(t *testing.T) {
+	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
 }
 
 // openDB opens a fresh database in a temp dir, closed when the test ends.

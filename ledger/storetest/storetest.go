@@ -1,8 +1,10 @@
-// Package storetest is the backend-agnostic test suite of ledger.Journal.
-// Every storage backend runs it from its own tests:
+// Package storetest is the backend-agnostic test suite of the storage
+// services (ledger.Journal, ledger's services.go, contracts.ContractStore),
+// one function per service. Every storage backend runs those it implements
+// from its own tests:
 //
 //	func TestJournal(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
+//		storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
 //			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), clock)
 //			...
 //			t.Cleanup(func() { db.Close() })
@@ -60,8 +62,9 @@ func (c *Clock) Set(t time.Time) {
 // T0 is the instant the suite's clocks start at.
 var T0 = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 
-// Run runs the whole suite against the backend open returns.
-func Run(t *testing.T, open Opener) {
+// RunJournal runs the suite of ledger.Journal against the backend open
+// returns. The suites of the other services are in services.go.
+func RunJournal(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open Opener)
