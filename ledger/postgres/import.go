@@ -386,7 +386,7 @@ func (im *importer) rows(ctx context.Context, limit int) error {
 				return err
 			}
 		}
-		p.group = im.groups.Assign(p.seller, p.channel, p.ev.Currency, p.date, p.ev.Amount)
+		p.group = im.groups.Assign(p.seller, p.channel, p.ev.Currency, p.date)
 		im.pending = append(im.pending, p)
 		if len(im.pending) == copyRows {
 			if err := im.storePending(); err != nil {

@@ -80,7 +80,7 @@ func recordedAt(at time.Time, ns int16) time.Time {
 
 // Post appends entries atomically, all or none, with the rules of
 // ledger.Journal: each entry is validated (as on SQLite: at most 18
-// fractional digits, below 10^14); a key already posted with the same
+// fractional digits, below 10^54); a key already posted with the same
 // Content is a duplicate, with other content an ECONFLICT showing the first
 // difference; a date in the closed period is EINVALID. The first failing
 // entry in order decides the error. Postings and then entries go in with
@@ -201,7 +201,7 @@ func hexBytes(h string) []byte {
 // checkEntry validates e (ledger.Entry.Validate and this store's limits)
 // and returns its amounts as stored: at most 18 fractional digits (more
 // are refused unless they are trailing zeros, which are dropped), below
-// 10^14 in magnitude. Text must be valid UTF-8 without NUL, which
+// 10^54 in magnitude (as in SQLite; docs/ledger.md). Text must be valid UTF-8 without NUL, which
 // PostgreSQL's text cannot hold.
 func checkEntry(e *ledger.Entry) ([]decimal.Decimal, error) {
 	if err := e.Validate(); err != nil {
@@ -229,8 +229,8 @@ func checkEntry(e *ledger.Entry) ([]decimal.Decimal, error) {
 			d = t // only trailing zeros were dropped
 		}
 		if d.Abs().Cmp(maxAmount) >= 0 {
-			return nil, ledger.Errorf(ledger.EINVALID, "entry %q posting %d: amount %s is too large (at most 14 integer digits)",
-				name, i+1, d.String())
+			return nil, ledger.Errorf(ledger.EINVALID, "entry %q posting %d: amount %s is too large (at most %d integer digits)",
+				name, i+1, d.String(), maxIntDigits)
 		}
 		amounts[i] = d
 	}
@@ -245,7 +245,9 @@ func numeric(d decimal.Decimal) pgtype.Numeric {
 	return pgtype.Numeric{Int: d.Coefficient(), Exp: d.Exponent(), Valid: true}
 }
 
-var maxAmount = decimal.New(1, 14)
+const maxIntDigits = 54
+
+var maxAmount = decimal.New(1, maxIntDigits)
 
 func validText(s string) bool {
 	return !strings.ContainsRune(s, 0) && strings.ToValidUTF8(s, "\uFFFD") == s

@@ -9,23 +9,32 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// Amounts are stored twice: exactly as TEXT (scale kept) and as three
-// integers whose sums SQL computes exactly:
+// Amounts are stored twice (migration 0050): exactly as TEXT (scale kept)
+// and as eight signed integer limbs of nine digits whose sums SQL computes
+// exactly:
 //
-//	amount = units + hi/1e9 + lo/1e18,  units = floor(amount), 0 <= hi, lo < 1e9
+//	amount = Σ l[k]·10^(9k−18),  every l[k] with amount's sign, |l[k]| < 10^9
+//
+// so |amount| < 10^54 with at most 18 fractional digits. An input amount
+// has at most 18 integer digits (ledger.MaxIntegerDigits); 54 leaves room
+// for everything derived from input: a sum of fewer than 10^18 terms, each
+// at most an input amount times an input exchange rate (< 10^36).
 const (
+	limbCount     = 8
+	limbBase      = 1_000_000_000 // 10^9
 	maxFracDigits = 18
-	fracHalf      = 1_000_000_000 // 1e9: the base of hi and lo
+	maxIntDigits  = 54
 )
 
-// maxAmount bounds |amount| of one posting (10^14) so that the sum of an
-// entry's postings (at most ledger.MaxPostings) cannot overflow int64.
-var maxAmount = decimal.New(1, 14)
+// limbs are an amount's (or a plain sum of amounts') integer parts.
+type limbs [limbCount]int64
+
+// maxAmount bounds |amount| of one posting: 10^54.
+var maxAmount = decimal.New(1, maxIntDigits)
 
 type splitAmount struct {
-	text   string
-	units  int64
-	hi, lo int64
+	text string
+	l    limbs
 }
 
 // splitPosting checks a posting's amount against the storage limits and
@@ -40,60 +49,126 @@ func splitPosting(e *ledger.Entry, i int, d decimal.Decimal) (splitAmount, error
 		d = t // only trailing zeros were dropped
 	}
 	if d.Abs().Cmp(maxAmount) >= 0 {
-		return splitAmount{}, ledger.Errorf(ledger.EINVALID, "entry %q posting %d: amount %s is too large (at most 14 integer digits)",
-			e.Key.String(), i+1, d.String())
+		return splitAmount{}, ledger.Errorf(ledger.EINVALID, "entry %q posting %d: amount %s is too large (at most %d integer digits)",
+			e.Key.String(), i+1, d.String(), maxIntDigits)
 	}
-	return split(d), nil
-}
-
-// split decomposes d (at most 18 fractional digits, |d| < 10^14).
-func split(d decimal.Decimal) splitAmount {
 	text := ledger.FormatAmount(d)
-	units, hi, lo, ok := splitText(text)
-	if !ok { // unreachable for amounts splitPosting accepted; exact fallback
-		u := d.Floor()
-		frac := d.Sub(u).Shift(maxFracDigits).IntPart()
-		units, hi, lo = u.IntPart(), frac/fracHalf, frac%fracHalf
+	l, ok := splitText(text)
+	if !ok { // unreachable for the amounts checked above
+		return splitAmount{}, fmt.Errorf("entry %q posting %d: amount %s cannot be split", e.Key.String(), i+1, text)
 	}
-	return splitAmount{text: text, units: units, hi: hi, lo: lo}
+	return splitAmount{text: text, l: l}, nil
 }
 
-// splitText decomposes a stored amount text ("-12.5", "3", "0.000000000000000001")
-// with integer arithmetic: ok is false unless s is an optional '-', 1 to 18
-// digits, and optionally '.' and 1 to 18 digits.
-func splitText(s string) (units, hi, lo int64, ok bool) {
+// splitText decomposes a stored amount text ("-12.5", "3",
+// "0.000000000000000001") into limbs as SQLite generates them: ok is false
+// unless s is an optional '-', 1 to 54 digits, and optionally '.' and 1 to
+// 18 digits.
+func splitText(s string) (l limbs, ok bool) {
 	neg := strings.HasPrefix(s, "-")
 	intPart, fracPart, hasDot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	if len(intPart) == 0 || len(intPart) > 18 || (hasDot && (len(fracPart) == 0 || len(fracPart) > maxFracDigits)) ||
+	if len(intPart) == 0 || len(intPart) > maxIntDigits || (hasDot && (len(fracPart) == 0 || len(fracPart) > maxFracDigits)) ||
 		!allDigits(intPart) || !allDigits(fracPart) {
-		return 0, 0, 0, false
+		return l, false
 	}
-	var n, f int64
-	for i := 0; i < len(intPart); i++ {
-		n = n*10 + int64(intPart[i]-'0')
+	// Integer digits from the right, nine to a limb, from l[2] up.
+	for k, end := 2, len(intPart); end > 0; k, end = k+1, end-9 {
+		var v int64
+		for i := max(0, end-9); i < end; i++ {
+			v = v*10 + int64(intPart[i]-'0')
+		}
+		l[k] = v
 	}
+	// Fractional digits, padded to 18: l[1] the first nine, l[0] the next.
 	for i := 0; i < maxFracDigits; i++ {
-		f *= 10
+		var dig int64
 		if i < len(fracPart) {
-			f += int64(fracPart[i] - '0')
+			dig = int64(fracPart[i] - '0')
+		}
+		if i < 9 {
+			l[1] = l[1]*10 + dig
+		} else {
+			l[0] = l[0]*10 + dig
 		}
 	}
 	if neg {
-		n = -n
-		if f != 0 {
-			n--
-			f = fracHalf*fracHalf - f
+		for k := range l {
+			l[k] = -l[k]
 		}
 	}
-	return n, f / fracHalf, f % fracHalf, true
+	return l, true
 }
 
-// joinAmount rebuilds an exact decimal from summed integer parts (the sums
-// may exceed 1e9 in hi and lo: carries are applied here).
-func joinAmount(units, hi, lo int64) decimal.Decimal {
-	return decimal.NewFromInt(units).
-		Add(decimal.New(hi, -9)).
-		Add(decimal.New(lo, -18))
+// add adds o part by part, as SQL's sum() does (no carrying).
+func (l *limbs) add(o limbs) {
+	for k := range l {
+		l[k] += o[k]
+	}
+}
+
+// sub subtracts o part by part.
+func (l *limbs) sub(o limbs) {
+	for k := range l {
+		l[k] -= o[k]
+	}
+}
+
+// carry moves each part's whole multiples of 10^9 into the next one, so
+// that a running sum never overflows (only the top part grows).
+func (l *limbs) carry() {
+	for k := 0; k < limbCount-1; k++ {
+		c := l[k] / limbBase
+		l[k] -= c * limbBase
+		l[k+1] += c
+	}
+}
+
+func (l *limbs) isZero() bool { return *l == limbs{} }
+
+// value rebuilds the exact decimal from summed limbs (which may exceed
+// 10^9 in any part and mix signs: each is added at its weight).
+func (l *limbs) value() decimal.Decimal {
+	v := decimal.Zero
+	for k := limbCount - 1; k >= 0; k-- {
+		if l[k] != 0 {
+			v = v.Add(decimal.New(l[k], int32(9*k-18)))
+		}
+	}
+	return v
+}
+
+// args appends the limbs as SQL arguments.
+func (l *limbs) args(a []any) []any {
+	for _, v := range l {
+		a = append(a, v)
+	}
+	return a
+}
+
+// ptrs returns scan destinations for the limbs.
+func (l *limbs) ptrs() []any {
+	p := make([]any, limbCount)
+	for k := range l {
+		p[k] = &l[k]
+	}
+	return p
+}
+
+// limbCols lists the limb columns prefixed ("p.l0, p.l1, ..."), or summed
+// with sum(prefix lk) when sum is set.
+func limbCols(prefix string, sum bool) string {
+	var b strings.Builder
+	for k := 0; k < limbCount; k++ {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		if sum {
+			fmt.Fprintf(&b, "sum(%sl%d)", prefix, k)
+		} else {
+			fmt.Fprintf(&b, "%sl%d", prefix, k)
+		}
+	}
+	return b.String()
 }
 
 // parseAmountText parses a stored TEXT amount strictly: an optional '-',
@@ -128,4 +203,22 @@ func trimAmount(d decimal.Decimal, minDigits int32) string {
 		return d.StringFixed(minDigits)
 	}
 	return s
+}
+
+// addLimbs is an upsert's SET list adding excluded's limbs to the row's.
+var addLimbs = func() string {
+	var parts []string
+	for k := 0; k < limbCount; k++ {
+		parts = append(parts, fmt.Sprintf("l%d = l%d + excluded.l%d", k, k, k))
+	}
+	return strings.Join(parts, ", ")
+}()
+
+// sumLimbsAs sums each limb column under its own name ("sum(p.l0) AS l0, ...").
+func sumLimbsAs(prefix string) string {
+	var parts []string
+	for k := 0; k < limbCount; k++ {
+		parts = append(parts, fmt.Sprintf("sum(%sl%d) AS l%d", prefix, k, k))
+	}
+	return strings.Join(parts, ", ")
 }

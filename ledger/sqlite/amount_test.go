@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -12,70 +14,105 @@ import (
 )
 
 func TestSplitText(t *testing.T) {
+	nines54 := strings.Repeat("9", 54)
 	tests := []struct {
-		in            string
-		units, hi, lo int64
+		in string
+		l  limbs
 	}{
-		{"0", 0, 0, 0},
-		{"10.50", 10, 500000000, 0},
-		{"-1.5", -2, 500000000, 0},
-		{"-1", -1, 0, 0},
-		{"0.000000000000000001", 0, 0, 1},
-		{"-0.000000000000000001", -1, 999999999, 999999999},
-		{"99999999999999.999999999999999999", 99999999999999, 999999999, 999999999},
-		{"-99999999999999.999999999999999999", -100000000000000, 0, 1},
-		{"0.123456789123456789", 0, 123456789, 123456789},
+		{"0", limbs{}},
+		{"10.50", limbs{0, 500000000, 10}},
+		{"-1.5", limbs{0, -500000000, -1}},
+		{"-1", limbs{0, 0, -1}},
+		{"0.000000000000000001", limbs{1}},
+		{"-0.000000000000000001", limbs{-1}},
+		{"0.123456789123456789", limbs{123456789, 123456789}},
+		{"1234567890123456789", limbs{0, 0, 123456789, 234567890, 1}},
+		{"-999999999999999999.999999999999999999", limbs{-999999999, -999999999, -999999999, -999999999}},
+		{nines54 + ".999999999999999999", limbs{999999999, 999999999, 999999999, 999999999, 999999999, 999999999, 999999999, 999999999}},
+		{"-1" + strings.Repeat("0", 45), limbs{0, 0, 0, 0, 0, 0, 0, -1}},
 	}
 	for _, tc := range tests {
-		u, h, l, ok := splitText(tc.in)
-		if !ok || u != tc.units || h != tc.hi || l != tc.lo {
-			t.Errorf("splitText(%q) = %d, %d, %d, %v; want %d, %d, %d", tc.in, u, h, l, ok, tc.units, tc.hi, tc.lo)
+		l, ok := splitText(tc.in)
+		if !ok || l != tc.l {
+			t.Errorf("splitText(%q) = %v, %v; want %v", tc.in, l, ok, tc.l)
 		}
-		if got := joinAmount(u, h, l); !got.Equal(decimal.RequireFromString(tc.in)) {
-			t.Errorf("joinAmount(splitText(%q)) = %s", tc.in, got)
+		if got := l.value(); !got.Equal(decimal.RequireFromString(tc.in)) {
+			t.Errorf("splitText(%q).value() = %s", tc.in, got)
 		}
 	}
-	for _, bad := range []string{"", "-", ".5", "5.", "1e3", "+1", "1.0000000000000000001", "1,5", " 1", "--1", "0x1", "1234567890123456789"} {
-		if _, _, _, ok := splitText(bad); ok {
+	for _, bad := range []string{"", "-", ".5", "5.", "1e3", "+1", "1.0000000000000000001", "1,5", " 1", "--1", "0x1", "1" + nines54} {
+		if _, ok := splitText(bad); ok {
 			t.Errorf("splitText(%q) accepted", bad)
 		}
 	}
 }
 
-// TestSplitRandom compares the integer split with decimal arithmetic and
-// checks that sums of splits are exact.
+// TestSplitRandom compares the limbs with big-integer arithmetic and checks
+// that sums of limbs, plain (as SQL sums) and carried (as verify sums),
+// are exact.
 func TestSplitRandom(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	sum, parts := decimal.Zero, intSumTest{}
+	sum := decimal.Zero
+	var plain limbs
+	var carried intSum
+	base := new(big.Int).SetInt64(limbBase)
 	for i := 0; i < 20000; i++ {
-		d := decimal.New(rng.Int63n(2e17)-1e17, -int32(rng.Intn(19)))
-		s := split(d)
-		u := d.Floor()
-		frac := d.Sub(u).Shift(18).IntPart()
-		if s.units != u.IntPart() || s.hi != frac/1e9 || s.lo != frac%1e9 {
-			t.Fatalf("split(%s) = %+v", d, s)
+		// Up to 54 integer and 18 fractional digits, any sign.
+		exp := rng.Intn(19)
+		c := new(big.Int).Rand(rng, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(1+rng.Intn(54+exp))), nil))
+		if rng.Intn(2) == 0 {
+			c.Neg(c)
+		}
+		d := decimal.NewFromBigInt(c, -int32(exp))
+		e := ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: "x"}}
+		s, err := splitPosting(&e, 0, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// |d|·10^18 in base 10^9, each digit with d's sign.
+		m := new(big.Int).Abs(d.Shift(18).BigInt())
+		var want limbs
+		for k := 0; k < limbCount; k++ {
+			var r big.Int
+			m.QuoRem(m, base, &r)
+			want[k] = r.Int64()
+			if d.Sign() < 0 {
+				want[k] = -want[k]
+			}
+		}
+		if s.l != want {
+			t.Fatalf("split(%s) = %v, want %v", d, s.l, want)
 		}
 		sum = sum.Add(d)
-		parts.add(s)
+		plain.add(s.l)
+		carried.add(s.l)
 	}
-	if got := parts.value(); !got.Equal(sum) {
-		t.Errorf("sum of splits %s, want %s", got, sum)
+	if got := plain.value(); !got.Equal(sum) {
+		t.Errorf("plain sum of limbs %s, want %s", got, sum)
+	}
+	if got := carried.value(); !got.Equal(sum) {
+		t.Errorf("carried sum of limbs %s, want %s", got, sum)
+	}
+	for k := 0; k < limbCount-1; k++ {
+		if c := carried.l[k]; c <= -limbBase || c >= limbBase {
+			t.Errorf("carried limb %d = %d", k, c)
+		}
 	}
 }
 
-type intSumTest struct{ intSum }
-
 // TestGeneratedColumnsAgreeWithGo posts edge and random amounts and reads
-// back the integer columns SQLite generated: they must equal splitText's.
+// back the limb columns SQLite generated: they must equal splitText's.
 func TestGeneratedColumnsAgreeWithGo(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, ledger.SystemClock{})
 	amounts := []string{"0", "1", "-1", "0.5", "-0.5", "10.50", "-10.50", "0.000000000000000001", "-0.000000000000000001",
 		"99999999999999.999999999999999999", "-99999999999999.999999999999999999", "123456789.123456789", "-0.999999999000000001",
-		"0.000000001", "-0.000000001", "5.000000000000000000"}
+		"0.000000001", "-0.000000001", "5.000000000000000000", "1000000000000000000", "-999999999999999999.999999999999999999",
+		strings.Repeat("9", 54) + ".999999999999999999", "-" + strings.Repeat("9", 54) + ".999999999999999999", "-1" + strings.Repeat("0", 45)}
 	rng := rand.New(rand.NewSource(3))
 	for i := 0; i < 2000; i++ {
 		amounts = append(amounts, ledger.FormatAmount(decimal.New(rng.Int63n(2e18)-1e18, -int32(rng.Intn(19))).Truncate(18)))
+		amounts = append(amounts, ledger.FormatAmount(decimal.New(rng.Int63n(2e18)-1e18, int32(rng.Intn(37)))))
 	}
 	var es []ledger.Entry
 	for i, a := range amounts {
@@ -89,7 +126,7 @@ func TestGeneratedColumnsAgreeWithGo(t *testing.T) {
 	if _, err := db.Post(ctx, es); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.r.Query(`SELECT amount, units, frac_hi, frac_lo FROM postings`)
+	rows, err := db.r.Query(`SELECT amount, ` + limbCols("", false) + ` FROM postings`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,17 +134,16 @@ func TestGeneratedColumnsAgreeWithGo(t *testing.T) {
 	n := 0
 	for rows.Next() {
 		var a string
-		var u, h, l int64
-		if err := rows.Scan(&a, &u, &h, &l); err != nil {
+		var l limbs
+		if err := rows.Scan(append([]any{&a}, l.ptrs()...)...); err != nil {
 			t.Fatal(err)
 		}
-		gu, gh, gl, ok := splitText(a)
-		if !ok || gu != u || gh != h || gl != l {
-			t.Errorf("%s: SQLite (%d, %d, %d), Go (%d, %d, %d, %v)", a, u, h, l, gu, gh, gl, ok)
+		if g, ok := splitText(a); !ok || g != l {
+			t.Errorf("%s: SQLite %v, Go %v, %v", a, l, g, ok)
 		}
 		n++
 	}
-	if n < 2*1000 {
+	if n < 2*3000 {
 		t.Errorf("only %d postings checked", n)
 	}
 	if _, err := db.VerifyReport(ctx); err != nil {

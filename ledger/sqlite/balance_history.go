@@ -27,28 +27,24 @@ import (
 // A storage backend with the same shape (PostgreSQL) keeps the same four
 // relations and answers the same three queries below.
 
-// histSum is n postings' plain sums of units, frac_hi and frac_lo (no
-// carrying: the tables hold plain sums, which verify compares part by
-// part) and the last entry among them.
+// histSum is n postings' plain sums of their limbs (no carrying: the
+// tables hold plain sums, which verify compares part by part) and the last
+// entry among them.
 type histSum struct {
-	n       int64
-	u, h, l int64
-	last    int64
+	n    int64
+	l    limbs
+	last int64
 }
 
 func (s *histSum) addPosting(entryID int64, a splitAmount) {
 	s.n++
-	s.u += a.units
-	s.h += a.hi
-	s.l += a.lo
+	s.l.add(a.l)
 	s.last = max(s.last, entryID)
 }
 
 func (s *histSum) addSum(o *histSum) {
 	s.n += o.n
-	s.u += o.u
-	s.h += o.h
-	s.l += o.l
+	s.l.add(o.l)
 	s.last = max(s.last, o.last)
 }
 
@@ -87,8 +83,8 @@ func (b *balanceHistory) add(account int64, currency string, date ledger.Date, s
 
 func upsertTotalsQuery(n int) string {
 	return cachedQuery(13, n, func(n int) string {
-		return `INSERT INTO balance_totals (account_id, currency, u, h, l) VALUES ` + placeholders(n, 5) +
-			` ON CONFLICT (account_id, currency) DO UPDATE SET u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
+		return `INSERT INTO balance_totals (account_id, currency, ` + limbCols("", false) + `) VALUES ` + placeholders(n, 2+limbCount) +
+			` ON CONFLICT (account_id, currency) DO UPDATE SET ` + addLimbs
 	})
 }
 
@@ -96,8 +92,8 @@ func upsertTotalsQuery(n int) string {
 // the call's last entry posting to each account.
 func insertMarksQuery(n int) string {
 	return cachedQuery(14, n, func(n int) string {
-		return `INSERT INTO balance_marks (account_id, currency, entry_id, u, h, l)
-			SELECT t.account_id, t.currency, v.column3, t.u, t.h, t.l FROM (VALUES ` + placeholders(n, 3) + `) v
+		return `INSERT INTO balance_marks (account_id, currency, entry_id, ` + limbCols("", false) + `)
+			SELECT t.account_id, t.currency, v.column3, ` + limbCols("t.", false) + ` FROM (VALUES ` + placeholders(n, 3) + `) v
 			JOIN balance_totals t ON t.account_id = v.column1 AND t.currency = v.column2`
 	})
 }
@@ -111,8 +107,8 @@ func upsertMonthsQuery(n int) string {
 
 func buildUpsertHist(table, col string) func(n int) string {
 	return func(n int) string {
-		return `INSERT INTO ` + table + ` (account_id, currency, ` + col + `, n, u, h, l) VALUES ` + placeholders(n, 7) +
-			` ON CONFLICT (account_id, currency, ` + col + `) DO UPDATE SET n = n + excluded.n, u = u + excluded.u, h = h + excluded.h, l = l + excluded.l`
+		return `INSERT INTO ` + table + ` (account_id, currency, ` + col + `, n, ` + limbCols("", false) + `) VALUES ` + placeholders(n, 4+limbCount) +
+			` ON CONFLICT (account_id, currency, ` + col + `) DO UPDATE SET n = n + excluded.n, ` + addLimbs
 	}
 }
 
@@ -154,7 +150,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	totalSums := map[acctCur]*histSum{}
 	var months []acctCurMonth
 	monthSums := map[acctCurMonth]*histSum{}
-	dayArgs := make([]any, 0, 7*len(days))
+	dayArgs := make([]any, 0, (4+limbCount)*len(days))
 	for _, k := range days {
 		s := b.days[k]
 		ac := acctCur{k.account, k.currency}
@@ -174,30 +170,30 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 			monthSums[m] = &histSum{}
 			monthSums[m].addSum(s)
 		}
-		dayArgs = append(dayArgs, k.account, k.currency, date, s.n, s.u, s.h, s.l)
+		dayArgs = s.l.args(append(dayArgs, k.account, k.currency, date, s.n))
 	}
-	totalArgs := make([]any, 0, 5*len(totals))
+	totalArgs := make([]any, 0, (2+limbCount)*len(totals))
 	markArgs := make([]any, 0, 3*len(totals))
 	for _, k := range totals {
 		s := totalSums[k]
-		totalArgs = append(totalArgs, k.account, k.currency, s.u, s.h, s.l)
+		totalArgs = s.l.args(append(totalArgs, k.account, k.currency))
 		markArgs = append(markArgs, k.account, k.currency, s.last)
 	}
-	if err := tx.execRows(upsertTotalsQuery, 5, totalArgs); err != nil {
+	if err := tx.execRows(upsertTotalsQuery, 2+limbCount, totalArgs); err != nil {
 		return fmt.Errorf("balance totals: %w", err)
 	}
 	if err := tx.execRows(insertMarksQuery, 3, markArgs); err != nil {
 		return fmt.Errorf("balance marks: %w", err)
 	}
-	if err := tx.execRows(upsertDaysQuery, 7, dayArgs); err != nil {
+	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
 		return fmt.Errorf("balance days: %w", err)
 	}
-	monthArgs := make([]any, 0, 7*len(months))
+	monthArgs := make([]any, 0, (4+limbCount)*len(months))
 	for _, m := range months {
 		s := monthSums[m]
-		monthArgs = append(monthArgs, m.account, m.currency, m.month, s.n, s.u, s.h, s.l)
+		monthArgs = s.l.args(append(monthArgs, m.account, m.currency, m.month, s.n))
 	}
-	if err := tx.execRows(upsertMonthsQuery, 7, monthArgs); err != nil {
+	if err := tx.execRows(upsertMonthsQuery, 4+limbCount, monthArgs); err != nil {
 		return fmt.Errorf("balance months: %w", err)
 	}
 	return nil
@@ -253,7 +249,7 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 	}
 	if cut < head {
 		// Entries recorded after the view, dated in it, are not known yet.
-		later, err := sumGroups(ctx, rtx, `SELECT p.account_id, p.currency, count(*), sum(p.units), sum(p.frac_hi), sum(p.frac_lo)
+		later, err := sumGroups(ctx, rtx, `SELECT p.account_id, p.currency, count(*), `+limbCols("p.", true)+`
 			FROM postings p JOIN entries e ON e.id = p.entry_id
 			WHERE p.entry_id > ? AND +e.date <= ? GROUP BY p.account_id, p.currency`, cut, q.AsOf.String())
 		if err != nil {
@@ -266,9 +262,7 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 				sums[k] = s
 			}
 			s.n -= l.n
-			s.u -= l.u
-			s.h -= l.h
-			s.l -= l.l
+			s.l.sub(l.l)
 		}
 	}
 	return namedBalances(ctx, rtx, sums)
@@ -291,7 +285,7 @@ func knownCut(ctx context.Context, rtx *sql.Tx, t time.Time) (int64, error) {
 func asOfSums(ctx context.Context, rtx *sql.Tx, d ledger.Date) (map[acctCur]*histSum, error) {
 	date := d.String()
 	month := date[:7]
-	monthCond, days := "m.month < ?", `SELECT t.account_id, t.currency, sum(d.n), sum(d.u), sum(d.h), sum(d.l)
+	monthCond, days := "m.month < ?", `SELECT t.account_id, t.currency, sum(d.n), `+limbCols("d.", true)+`
 		FROM balance_totals t JOIN balance_days d ON d.account_id = t.account_id AND d.currency = t.currency
 		AND d.date >= ? AND d.date <= ? GROUP BY t.account_id, t.currency`
 	from, to := month+"-01", date
@@ -299,7 +293,7 @@ func asOfSums(ctx context.Context, rtx *sql.Tx, d ledger.Date) (map[acctCur]*his
 	if d.Day >= 16 {
 		monthCond, from, to, sign = "m.month <= ?", d.AddDays(1).String(), month+"-31", -1
 	}
-	sums, err := sumGroups(ctx, rtx, `SELECT t.account_id, t.currency, sum(m.n), sum(m.u), sum(m.h), sum(m.l)
+	sums, err := sumGroups(ctx, rtx, `SELECT t.account_id, t.currency, sum(m.n), `+limbCols("m.", true)+`
 		FROM balance_totals t JOIN balance_months m ON m.account_id = t.account_id AND m.currency = t.currency
 		AND `+monthCond+` GROUP BY t.account_id, t.currency`, month)
 	if err != nil {
@@ -319,14 +313,16 @@ func asOfSums(ctx context.Context, rtx *sql.Tx, d ledger.Date) (map[acctCur]*his
 			sums[k] = s
 		}
 		s.n += sign * p.n
-		s.u += sign * p.u
-		s.h += sign * p.h
-		s.l += sign * p.l
+		if sign > 0 {
+			s.l.add(p.l)
+		} else {
+			s.l.sub(p.l)
+		}
 	}
 	return sums, nil
 }
 
-// sumGroups runs query, which selects (account_id, currency, n, u, h, l).
+// sumGroups runs query, which selects (account_id, currency, n, l0..l7).
 func sumGroups(ctx context.Context, rtx *sql.Tx, query string, args ...any) (map[acctCur]*histSum, error) {
 	rows, err := rtx.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -337,7 +333,7 @@ func sumGroups(ctx context.Context, rtx *sql.Tx, query string, args ...any) (map
 	for rows.Next() {
 		var k acctCur
 		var s histSum
-		if err := rows.Scan(&k.account, &k.currency, &s.n, &s.u, &s.h, &s.l); err != nil {
+		if err := rows.Scan(append([]any{&k.account, &k.currency, &s.n}, s.l.ptrs()...)...); err != nil {
 			return nil, err
 		}
 		out[k] = &s
@@ -361,7 +357,7 @@ func namedBalances(ctx context.Context, rtx *sql.Tx, sums map[acctCur]*histSum) 
 		if !ok {
 			return nil, fmt.Errorf("balance history names account id %d, which does not exist", k.account)
 		}
-		bs = append(bs, ledger.Balance{Account: a.Name, Type: a.Type, Currency: k.currency, Amount: joinAmount(s.u, s.h, s.l)})
+		bs = append(bs, ledger.Balance{Account: a.Name, Type: a.Type, Currency: k.currency, Amount: s.l.value()})
 	}
 	sort.Slice(bs, func(i, j int) bool {
 		if bs[i].Account != bs[j].Account {
@@ -383,7 +379,7 @@ func trialBalanceMarks(ctx context.Context, rtx *sql.Tx, cut int64) ([]ledger.Ba
 				WHERE x.account_id = t.account_id AND x.currency = t.currency AND x.entry_id <= ?
 				ORDER BY x.entry_id DESC LIMIT 1) AS eid
 			FROM balance_totals t)
-		SELECT a.name, a.type, m.currency, m.u, m.h, m.l
+		SELECT a.name, a.type, m.currency, `+limbCols("m.", false)+`
 		FROM k JOIN balance_marks m ON m.account_id = k.aid AND m.currency = k.cur AND m.entry_id = k.eid
 		JOIN accounts a ON a.id = k.aid
 		ORDER BY a.name, m.currency`, cut))
@@ -414,9 +410,8 @@ func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([
 	if len(conds) > 0 {
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
-	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l FROM (
-			SELECT p.account_id AS account_id, p.currency AS currency,
-				sum(p.units) AS u, sum(p.frac_hi) AS h, sum(p.frac_lo) AS l
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, `+limbCols("s.", false)+` FROM (
+			SELECT p.account_id AS account_id, p.currency AS currency, `+sumLimbsAs("p.")+`
 			FROM postings p `+join+` `+where+`
 			GROUP BY p.account_id, p.currency
 		) s JOIN accounts a ON a.id = s.account_id

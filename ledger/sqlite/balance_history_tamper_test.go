@@ -14,7 +14,7 @@ import (
 func TestTamperBalanceHistory(t *testing.T) {
 	const c5 = `(SELECT id FROM accounts WHERE name = 'assets:receivable:s:c5')`
 	tests := []struct{ name, sql, want string }{
-		{"day amount", `UPDATE balance_days SET u = u + 1 WHERE account_id = ` + c5,
+		{"day amount", `UPDATE balance_days SET l2 = l2 + 1 WHERE account_id = ` + c5,
 			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
 		{"day count", `UPDATE balance_days SET n = 2 WHERE account_id = ` + c5,
 			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
@@ -22,13 +22,13 @@ func TestTamperBalanceHistory(t *testing.T) {
 			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
 		{"day moved", `UPDATE balance_days SET date = '2026-03-06' WHERE account_id = ` + c5,
 			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
-		{"day added", `INSERT INTO balance_days VALUES (` + c5 + `, 'EUR', '2026-03-01', 1, 1, 0, 0)`,
+		{"day added", `INSERT INTO balance_days VALUES (` + c5 + `, 'EUR', '2026-03-01', 1, 0, 0, 1, 0, 0, 0, 0, 0)`,
 			"balance_days of assets:receivable:s:c5 EUR: the day 2026-03-01 disagrees with the postings"},
-		{"month amount", `UPDATE balance_months SET h = h + 1 WHERE account_id = ` + c5,
+		{"month amount", `UPDATE balance_months SET l1 = l1 + 1 WHERE account_id = ` + c5,
 			"balance_months of assets:receivable:s:c5 USD: the month 2026-03 disagrees with the days"},
 		{"month missing", `DELETE FROM balance_months WHERE account_id = ` + c5,
 			"balance_months of assets:receivable:s:c5 USD: the month 2026-03 disagrees with the days"},
-		{"mark amount", `UPDATE balance_marks SET l = 7 WHERE account_id = ` + c5,
+		{"mark amount", `UPDATE balance_marks SET l0 = 7 WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 5 disagrees with the postings"},
 		{"mark moved", `UPDATE balance_marks SET entry_id = 6 WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 6 disagrees with the postings"},

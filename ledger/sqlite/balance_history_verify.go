@@ -48,7 +48,7 @@ type daySum struct {
 
 type markRow struct {
 	entryID int64
-	u, h, l int64
+	l       limbs
 }
 
 type markKey struct {
@@ -77,15 +77,16 @@ func minMark(cur *markKey, k markKey) *markKey {
 // next to the postings).
 func newHistoryScan(ctx context.Context, q querier) (*historyScan, error) {
 	h := &historyScan{accounts: map[acctCur]*accountHistory{}}
-	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, entry_id, u, h, l FROM balance_marks ORDER BY account_id, currency, entry_id`)
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, entry_id, `+limbCols("", false)+` FROM balance_marks ORDER BY account_id, currency, entry_id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var k acctCur
+	var m markRow
+	dest := append([]any{&k.account, &k.currency, &m.entryID}, m.l.ptrs()...)
 	for rows.Next() {
-		var k acctCur
-		var m markRow
-		if err := rows.Scan(&k.account, &k.currency, &m.entryID, &m.u, &m.h, &m.l); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		a := h.account(k)
@@ -117,7 +118,7 @@ func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
 		if n := len(a.days); n == 0 || a.days[n-1].date != r.date {
 			a.days = append(a.days, daySum{date: r.date})
 		}
-		a.days[len(a.days)-1].s.addPosting(0, splitAmount{units: p.units, hi: p.hi, lo: p.lo})
+		a.days[len(a.days)-1].s.addPosting(0, splitAmount{l: p.l})
 		if a.lastEntry == r.id {
 			continue // a second posting of the entry to the account
 		}
@@ -134,7 +135,7 @@ func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
 func (h *historyScan) compareMarks(k acctCur, a *accountHistory, id int64, s *plainSum) {
 	for ; a.next < len(a.marks) && a.marks[a.next].entryID <= id; a.next++ {
 		m := a.marks[a.next]
-		if m.entryID < id || m.u != s.u || m.h != s.h || m.l != s.l {
+		if m.entryID < id || m.l != *s {
 			h.badMark = minMark(h.badMark, markKey{k, m.entryID})
 		}
 	}
@@ -173,7 +174,7 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		}
 	}
 	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", days,
-		`SELECT account_id, currency, date, n, u, h, l FROM balance_days ORDER BY account_id, currency, date`); err != nil {
+		`SELECT account_id, currency, date, n, `+limbCols("", false)+` FROM balance_days ORDER BY account_id, currency, date`); err != nil {
 		return err
 	}
 	// The days are as stored: the months must be their sums.
@@ -187,7 +188,7 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		months = append(months, historyRow{d.acctCur, month, d.s})
 	}
 	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", months,
-		`SELECT account_id, currency, month, n, u, h, l FROM balance_months ORDER BY account_id, currency, month`); err != nil {
+		`SELECT account_id, currency, month, n, `+limbCols("", false)+` FROM balance_months ORDER BY account_id, currency, month`); err != nil {
 		return err
 	}
 	if k := h.badMark; k != nil {
@@ -249,7 +250,7 @@ func cmpString(a, b string) int {
 }
 
 // sameHistory compares the recomputed rows (sorted by key) with the stored
-// ones (stored selects account_id, currency, key, n, u, h, l in key order),
+// ones (stored selects account_id, currency, key, n, l0..l7 in key order),
 // walking both in step. The first recomputed row that is not stored as it
 // is names the violation; else the first stored row that is not
 // recomputed.
@@ -261,19 +262,30 @@ func sameHistory(ctx context.Context, q querier, table, what string, want []hist
 	defer rows.Close()
 	var extra *historyRow // the first stored row not recomputed
 	i := 0
+	var cols [1 + limbCount]sql.NullInt64 // n, then the limbs
 	for rows.Next() {
 		var have historyRow
-		var n, u, h, l sql.NullInt64
-		if err := rows.Scan(&have.account, &have.currency, &have.key, &n, &u, &h, &l); err != nil {
+		dest := []any{&have.account, &have.currency, &have.key}
+		for j := range cols {
+			dest = append(dest, &cols[j])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		have.s = histSum{n: n.Int64, u: u.Int64, h: h.Int64, l: l.Int64}
+		valid := true
+		have.s.n = cols[0].Int64
+		for j, c := range cols {
+			valid = valid && c.Valid
+			if j > 0 {
+				have.s.l[j-1] = c.Int64
+			}
+		}
 		if i < len(want) && want[i].compare(&have) < 0 {
 			return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key) // not stored
 		}
 		if i < len(want) && want[i].compare(&have) == 0 {
 			w := want[i].s
-			if w.n != n.Int64 || w.u != u.Int64 || w.h != h.Int64 || w.l != l.Int64 || !n.Valid || !u.Valid || !h.Valid || !l.Valid {
+			if w.n != have.s.n || w.l != have.s.l || !valid {
 				return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key)
 			}
 			i++

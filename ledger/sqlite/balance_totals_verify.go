@@ -11,12 +11,12 @@ import (
 
 // balanceTotals checks the running totals (migration 0005), derived data
 // that raw SQL could have edited, against the postings Verify has read:
-// per account and currency, each of u, h and l is the plain sum of the
-// postings' units, frac_hi and frac_lo. The first disagreement is reported
+// per account and currency, each of l0..l7 is the plain sum of the
+// postings' limbs. The first disagreement is reported
 // in account ID and currency order, then rows of the table that no posting
 // is behind.
 func (v *verifier) balanceTotals(ctx context.Context, q querier, accounts map[int64]ledger.Account) error {
-	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, u, h, l FROM balance_totals`)
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, `+limbCols("", false)+` FROM balance_totals`)
 	if err != nil {
 		return err
 	}
@@ -25,14 +25,19 @@ func (v *verifier) balanceTotals(ctx context.Context, q querier, accounts map[in
 	for rows.Next() {
 		var k acctCur
 		var s plainSum
-		var u, h, l sql.NullInt64
-		if err := rows.Scan(&k.account, &k.currency, &u, &h, &l); err != nil {
+		var l [limbCount]sql.NullInt64
+		dest := []any{&k.account, &k.currency}
+		for i := range l {
+			dest = append(dest, &l[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		s.u, s.h, s.l = u.Int64, h.Int64, l.Int64
-		if !u.Valid || !h.Valid || !l.Valid {
-			s.u = -1 << 63 // NULL: no sum of postings equals it below
-			s.h, s.l = s.u, s.u
+		for i := range l {
+			s[i] = l[i].Int64
+			if !l[i].Valid {
+				s[i] = -1 << 63 // NULL: no sum of postings equals it below
+			}
 		}
 		stored[k] = s
 	}

@@ -541,7 +541,7 @@ func (im *importer) storePending() error {
 	}
 	a, data := im.args[:0], im.data[:0]
 	for _, p := range fresh {
-		g := im.groups.Assign(p.seller, p.channel, p.ev.Currency, p.date, p.ev.Amount)
+		g := im.groups.Assign(p.seller, p.channel, p.ev.Currency, p.date)
 		p.group = g
 		start := len(data)
 		data = append(data, im.cur.data[p.data[0]:p.data[1]]...)

@@ -1470,24 +1470,35 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 	}
 }
 
-// TestImportGroupSumOverJournalLimit: two valid rows (each amount within
-// the documented 14 integer digits) of one seller, channel, currency and
-// day must import. Summed into one entry they would post 100000000000000.00
-// (15 digits), which the journal refuses (the whole import used to fail
-// so); the second row goes to a second entry of the same key (":part2").
+// TestImportGroupSumOverJournalLimit: rows of the largest input amounts
+// (18 integer and 18 fractional digits) of one seller, channel, currency
+// and day import into one entry whose posting, their exact sum, passes
+// 10^18 (the journal used to refuse a posting of more than 14 integer
+// digits, and the importer split such a group into ":part2" entries).
 func TestImportGroupSumOverJournalLimit(t *testing.T) {
+	ctx := context.Background()
 	db := openUsageDB(t)
-	res, err := db.ImportUsage(context.Background(), strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\n"+
-		"x1,2026-01-10,a,direct,99999999999999.99,USD\nx2,2026-01-10,a,direct,0.01,USD\n"), usage.ImportOptions{FileName: "big.csv"})
-	if err != nil || res.Posted != 2 || res.Entries != 2 {
-		t.Fatalf("import: %+v, %v; want 2 posted in 2 entries", res, err)
+	const max = "999999999999999999.999999999999999999"
+	var csv strings.Builder
+	csv.WriteString("event_id,occurred_at,seller,channel,amount,currency\n")
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&csv, "x%d,2026-01-10,a,direct,%s,IDR\n", i, max)
 	}
-	if _, err := db.VerifyReport(context.Background()); err != nil {
+	res, err := db.ImportUsage(ctx, strings.NewReader(csv.String()), usage.ImportOptions{FileName: "big.csv"})
+	if err != nil || res.Posted != 1000 || res.Entries != 1 {
+		t.Fatalf("import: %+v, %v; want 1000 posted in 1 entry", res, err)
+	}
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e, err := db.Entry(context.Background(), 2)
-	if err != nil || !strings.HasSuffix(e.Key.ExternalID, ":2026-01-10:false:part2") || ledger.FormatAmount(e.Postings[0].Amount) != "0.01" {
-		t.Fatalf("second entry: %+v, %v", e, err)
+	const sum = "999999999999999999999.999999999999999000" // 1000 × max
+	e, err := db.Entry(ctx, 1)
+	if err != nil || !strings.HasSuffix(e.Key.ExternalID, ":2026-01-10:false") || ledger.FormatAmount(e.Postings[0].Amount) != sum {
+		t.Fatalf("entry: %+v, %v; want one posting of %s", e, err, sum)
+	}
+	bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{})
+	if err != nil || len(bs) != 2 || bs[0].Amount.String() != "999999999999999999999.999999999999999" {
+		t.Fatalf("trial balance: %+v, %v", bs, err)
 	}
 }
 

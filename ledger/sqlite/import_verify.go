@@ -142,8 +142,9 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 		if s == nil {
 			return broken(entryID, "import entry carries no events")
 		}
-		a, reason := usage.ParseDecimal(amount.String, usage.DefaultNumber)
-		if reason != "" || !a.Equal(s.sum) || ccy.String != s.currency || acct.String != s.account {
+		// A stored posting amount (a sum: it may pass the input's 18 digits).
+		a, perr := parseAmountText(amount.String)
+		if perr != nil || !a.Equal(s.sum) || ccy.String != s.currency || acct.String != s.account {
 			return broken(entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
 				amount.String, ccy.String, acct.String, s.events, ledger.FormatAmount(s.sum), s.currency, s.account)
 		}

@@ -151,7 +151,7 @@ type rawPosting struct {
 	accountID        int64
 	account, acctTyp sql.NullString // NULL when the account row is missing
 	currency, amount string
-	units, hi, lo    int64
+	l                limbs // as stored, beside amount
 }
 
 // readChunk reads up to limit entries with id > after matching where (over
@@ -232,11 +232,11 @@ func readEntries(ctx context.Context, q querier, query string, args ...any) ([]r
 // posting order, with their accounts' names and types: from accounts if
 // it is not nil, else joined.
 func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
-	query := `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
+	query := `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, ` + limbCols("p.", false) + `
 		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
 		WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
 	if accounts != nil {
-		query = `SELECT p.entry_id, p.seq, p.account_id, p.currency, p.amount, p.units, p.frac_hi, p.frac_lo
+		query = `SELECT p.entry_id, p.seq, p.account_id, p.currency, p.amount, ` + limbCols("p.", false) + `
 		FROM postings p WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -247,14 +247,16 @@ func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger
 	var ps []rawPosting
 	var currency sql.RawBytes
 	currencies := map[string]string{} // one string per currency
+	// One row's scan destinations, built once: p is copied out per row.
+	var p rawPosting
+	dest := []any{&p.entryID, &p.seq, &p.accountID, &p.account, &p.acctTyp, &currency, &p.amount}
+	if accounts != nil {
+		dest = []any{&p.entryID, &p.seq, &p.accountID, &currency, &p.amount}
+	}
+	dest = append(dest, p.l.ptrs()...)
 	for rows.Next() {
-		var p rawPosting
-		if accounts != nil {
-			err = rows.Scan(&p.entryID, &p.seq, &p.accountID, &currency, &p.amount, &p.units, &p.hi, &p.lo)
-		} else {
-			err = rows.Scan(&p.entryID, &p.seq, &p.accountID, &p.account, &p.acctTyp, &currency, &p.amount, &p.units, &p.hi, &p.lo)
-		}
-		if err != nil {
+		p = rawPosting{}
+		if err = rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		c, ok := currencies[string(currency)]
@@ -308,11 +310,11 @@ func (r *rawEntry) entry() (ledger.Entry, error) {
 
 // trialBalanceTotals reads the current balances from the running totals.
 func trialBalanceTotals(ctx context.Context, rtx *sql.Tx) ([]ledger.Balance, error) {
-	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, s.u, s.h, s.l
+	return scanBalances(rtx.QueryContext(ctx, `SELECT a.name, a.type, s.currency, `+limbCols("s.", false)+`
 		FROM balance_totals s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`))
 }
 
-// scanBalances reads rows of (account, type, currency, units, frac_hi, frac_lo sums).
+// scanBalances reads rows of (account, type, currency, l0..l7 sums).
 func scanBalances(rows *sql.Rows, err error) ([]ledger.Balance, error) {
 	if err != nil {
 		return nil, err
@@ -322,12 +324,12 @@ func scanBalances(rows *sql.Rows, err error) ([]ledger.Balance, error) {
 	for rows.Next() {
 		var b ledger.Balance
 		var typ string
-		var u, h, l int64
-		if err := rows.Scan(&b.Account, &typ, &b.Currency, &u, &h, &l); err != nil {
+		var l limbs
+		if err := rows.Scan(append([]any{&b.Account, &typ, &b.Currency}, l.ptrs()...)...); err != nil {
 			return nil, err
 		}
 		b.Type = ledger.AccountType(typ)
-		b.Amount = joinAmount(u, h, l)
+		b.Amount = l.value()
 		out = append(out, b)
 	}
 	return out, rows.Err()

@@ -270,10 +270,10 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	}
 	add("import_rejects deleted", execSQL(`DELETE FROM import_rejects`))
 
-	// balance totals: each part of three rows.
+	// balance totals: each limb of three rows.
 	for _, k := range positions(sqlitetest.Strings(t, raw, `SELECT account_id || ':' || currency FROM balance_totals ORDER BY account_id, currency`)) {
 		acct, cur, _ := strings.Cut(k, ":")
-		for _, col := range []string{"u", "h", "l"} {
+		for _, col := range []string{"l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7"} {
 			add("balance_totals "+k+" "+col, execSQL(`UPDATE balance_totals SET `+col+` = `+col+` + 1 WHERE account_id = ? AND currency = ?`, acct, cur))
 		}
 		add("balance_totals "+k+" deleted", execSQL(`DELETE FROM balance_totals WHERE account_id = ? AND currency = ?`, acct, cur))

@@ -150,12 +150,13 @@ func rechain(t *testing.T, db *sqlite.DB, raw *sql.DB, from int) {
 const hashRE = `[0-9a-f]{12}`
 
 // TestIntegerColumnsCannotDisagree: even with every trigger dropped, raw
-// SQL cannot make a posting's integer columns disagree with its amount.
+// SQL cannot make a posting's limb columns disagree with its amount.
 func TestIntegerColumnsCannotDisagree(t *testing.T) {
 	_, raw := tamperJournal(t)
 	for _, q := range []string{
-		`UPDATE postings SET units = units + 1 WHERE entry_id = 1`,
-		`UPDATE postings SET frac_lo = 1 WHERE entry_id = 1`,
+		`UPDATE postings SET l2 = l2 + 1 WHERE entry_id = 1`,
+		`UPDATE postings SET l0 = 1 WHERE entry_id = 1`,
+		`UPDATE postings SET l7 = 1 WHERE entry_id = 1`,
 	} {
 		if _, err := raw.Exec(q); err == nil || !strings.Contains(err.Error(), "cannot UPDATE generated column") {
 			t.Errorf("%s: %v", q, err)
@@ -331,7 +332,7 @@ func TestTamperRechained(t *testing.T) {
 		t.Fatalf("rechained journal with stale totals: Verify = %v", err)
 	}
 	mustExec(t, raw, `DELETE FROM balance_totals`)
-	mustExec(t, raw, `INSERT INTO balance_totals SELECT account_id, currency, sum(units), sum(frac_hi), sum(frac_lo) FROM postings GROUP BY account_id, currency`)
+	mustExec(t, raw, `INSERT INTO balance_totals SELECT account_id, currency, sum(l0), sum(l1), sum(l2), sum(l3), sum(l4), sum(l5), sum(l6), sum(l7) FROM postings GROUP BY account_id, currency`)
 	// So does the balance history (migration 0025); rebuilt the way the
 	// migration builds it, it passes.
 	if _, err := db.VerifyReport(ctx); err == nil || err.Error() != "balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings" {
@@ -340,7 +341,7 @@ func TestTamperRechained(t *testing.T) {
 	mustExec(t, raw, `DELETE FROM balance_days`)
 	mustExec(t, raw, `DELETE FROM balance_months`)
 	mustExec(t, raw, `DELETE FROM balance_marks`)
-	mustExec(t, raw, sqlite.MigrationSQL(t, "0025_balance_history.sql", "INSERT INTO balance_days"))
+	mustExec(t, raw, sqlite.MigrationSQL(t, "0050_amount_limbs.sql", "INSERT INTO balance_days"))
 	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("a fully rechained journal: %v (the chain alone cannot see this)", err)
 	}

@@ -229,21 +229,16 @@ func readRanges[T any](ctx context.Context, maxID int64, read func(lo, hi int64)
 	return out, errc
 }
 
-// intSum is an exact running sum of split amounts.
-type intSum struct{ units, hi, lo int64 }
+// intSum is an exact running sum of amounts' limbs.
+type intSum struct{ l limbs }
 
-func (s *intSum) add(p splitAmount) {
-	s.units += p.units
-	s.hi += p.hi
-	s.lo += p.lo
+func (s *intSum) add(l limbs) {
+	s.l.add(l)
 	// Carry now so that nothing overflows however many postings are summed.
-	s.hi += s.lo / fracHalf
-	s.lo %= fracHalf
-	s.units += s.hi / fracHalf
-	s.hi %= fracHalf
+	s.l.carry()
 }
 
-func (s *intSum) value() decimal.Decimal { return joinAmount(s.units, s.hi, s.lo) }
+func (s *intSum) value() decimal.Decimal { return s.l.value() }
 
 type verifier struct {
 	lastID       int64
@@ -262,8 +257,8 @@ type verifier struct {
 	hashedAt        string                // recorded_at text the hasher formats
 }
 
-// plainSum sums integer columns as SQL's sum() does: each part alone.
-type plainSum struct{ u, h, l int64 }
+// plainSum sums limb columns as SQL's sum() does: each part alone.
+type plainSum = limbs
 
 func (v *verifier) anchor(a ledger.Anchor) error {
 	h := v.seen[a.ID]
@@ -433,12 +428,12 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		if !ledger.IsCurrency(p.currency) {
 			return broken(r.id, "posting %d: unknown ISO 4217 currency %q", p.seq, p.currency)
 		}
-		units, hi, lo, ok := splitText(p.amount)
+		l, ok := splitText(p.amount)
 		if !ok {
 			return broken(r.id, "posting %d: malformed amount %q", p.seq, p.amount)
 		}
-		if units != p.units || hi != p.hi || lo != p.lo {
-			return broken(r.id, "posting %d: amount %s disagrees with its integer columns (%d, %d, %d)", p.seq, p.amount, p.units, p.hi, p.lo)
+		if l != p.l {
+			return broken(r.id, "posting %d: amount %s disagrees with its limb columns %v", p.seq, p.amount, p.l)
 		}
 		k := acctCur{p.accountID, p.currency}
 		ps := v.accountSums[k]
@@ -446,25 +441,24 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 			ps = &plainSum{}
 			v.accountSums[k] = ps
 		}
-		ps.u, ps.h, ps.l = ps.u+p.units, ps.h+p.hi, ps.l+p.lo
-		s := splitAmount{units: units, hi: hi, lo: lo}
+		ps.add(l)
 		if sums == nil {
 			sums = map[string]*intSum{}
 		}
 		if sums[p.currency] == nil {
 			sums[p.currency] = &intSum{}
 		}
-		sums[p.currency].add(s)
+		sums[p.currency].add(l)
 		t := v.totals[p.currency]
 		if t == nil {
 			t = &intSum{}
 			v.totals[p.currency] = t
 		}
-		t.add(s)
+		t.add(l)
 	}
 	var off []string
 	for _, c := range ledger.SortedKeys(sums) {
-		if s := sums[c]; s.units != 0 || s.hi != 0 || s.lo != 0 {
+		if s := sums[c]; !s.l.isZero() {
 			off = append(off, s.value().String()+" "+c)
 		}
 	}

@@ -35,16 +35,19 @@ func TestVerifyBalanceTotals(t *testing.T) {
 	for _, tc := range []struct {
 		name, edit, undo, want string
 	}{
-		{"l changed", `UPDATE balance_totals SET l = l + 1 WHERE account_id = ? AND currency = 'EUR'`,
-			`UPDATE balance_totals SET l = l - 1 WHERE account_id = ? AND currency = 'EUR'`,
+		{"l0 changed", `UPDATE balance_totals SET l0 = l0 + 1 WHERE account_id = ? AND currency = 'EUR'`,
+			`UPDATE balance_totals SET l0 = l0 - 1 WHERE account_id = ? AND currency = 'EUR'`,
 			"balance totals of " + name + " EUR disagree with its postings"},
-		{"u changed", `UPDATE balance_totals SET u = u + 1 WHERE account_id = ? AND currency = 'EUR'`,
-			`UPDATE balance_totals SET u = u - 1 WHERE account_id = ? AND currency = 'EUR'`,
+		{"l2 changed", `UPDATE balance_totals SET l2 = l2 + 1 WHERE account_id = ? AND currency = 'EUR'`,
+			`UPDATE balance_totals SET l2 = l2 - 1 WHERE account_id = ? AND currency = 'EUR'`,
+			"balance totals of " + name + " EUR disagree with its postings"},
+		{"l7 changed", `UPDATE balance_totals SET l7 = l7 + 1 WHERE account_id = ? AND currency = 'EUR'`,
+			`UPDATE balance_totals SET l7 = l7 - 1 WHERE account_id = ? AND currency = 'EUR'`,
 			"balance totals of " + name + " EUR disagree with its postings"},
 		{"row deleted", `DELETE FROM balance_totals WHERE account_id = ? AND currency = 'EUR'`,
-			`INSERT INTO balance_totals SELECT account_id, currency, sum(units), sum(frac_hi), sum(frac_lo) FROM postings WHERE account_id = ? AND currency = 'EUR' GROUP BY 1, 2`,
+			`INSERT INTO balance_totals SELECT account_id, currency, sum(l0), sum(l1), sum(l2), sum(l3), sum(l4), sum(l5), sum(l6), sum(l7) FROM postings WHERE account_id = ? AND currency = 'EUR' GROUP BY 1, 2`,
 			"balance totals of " + name + " EUR disagree with its postings"},
-		{"row without postings", `INSERT INTO balance_totals VALUES (?, 'JPY', 0, 0, 0)`,
+		{"row without postings", `INSERT INTO balance_totals VALUES (?, 'JPY', 0, 0, 0, 0, 0, 0, 0, 0)`,
 			`DELETE FROM balance_totals WHERE account_id = ? AND currency = 'JPY'`,
 			"balance totals of " + name + " JPY disagree with its postings"},
 	} {

@@ -185,12 +185,15 @@ var badEntries = []struct {
 		Postings: []ledger.Posting{P("assets:cash:a", "0.0000000000000000001", "USD"), P("income:x:y", "-0.0000000000000000001", "USD")}},
 		`entry "test/f" posting 1: amount 0.0000000000000000001 has more than 18 fractional digits`},
 	{"too large", ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "big"}, Date: D("2026-03-01"),
-		Postings: []ledger.Posting{P("assets:cash:a", "100000000000000", "USD"), P("income:x:y", "-100000000000000", "USD")}},
-		`entry "test/big" posting 1: amount 100000000000000 is too large (at most 14 integer digits)`},
+		Postings: []ledger.Posting{P("assets:cash:a", big54, "USD"), P("income:x:y", "-"+big54, "USD")}},
+		`entry "test/big" posting 1: amount ` + big54 + ` is too large (at most 54 integer digits)`},
 	{"reverses missing entry", ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "rv"}, Date: D("2026-03-01"), Reverses: 99,
 		Postings: []ledger.Posting{P("assets:cash:a", "1", "USD"), P("income:x:y", "-1", "USD")}},
 		`entry "test/rv": reverses entry 99, which does not exist`},
 }
+
+// big54 is 10^54, the first amount a posting cannot hold.
+const big54 = "1000000000000000000000000000000000000000000000000000000"
 
 func testInvalidEntries(t *testing.T, open Opener) {
 	ctx := context.Background()
@@ -349,6 +352,53 @@ func testTrialBalance(t *testing.T, open Opener) {
 	}
 	if got := balances(t, j, ledger.BalanceQuery{AsOf: D("2026-03-02")}); !reflect.DeepEqual(got, want) {
 		t.Errorf("as of 2026-03-02:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
+// testLargeAmounts: amounts of 18 integer and 18 fractional digits (the
+// input limit) and sums of them up to 54 integer digits post, and every
+// trial-balance view sums them exactly, past 10^18 and past 10^54 for an
+// account's balance (docs/ledger.md).
+func testLargeAmounts(t *testing.T, open Opener) {
+	clock := NewClock(T0)
+	j := open(t, clock)
+	const in18 = "999999999999999999.999999999999999999"
+	const max54 = "999999999999999999999999999999999999999999999999999999.999999999999999999"
+	post(t, j, Sale("1", "2026-03-01", in18, "IDR"), Sale("2", "2026-03-01", in18, "IDR"))
+	clock.Advance(time.Hour)
+	post(t, j, Sale("3", "2026-03-02", max54, "VND"), Sale("4", "2026-03-03", max54, "VND"),
+		Sale("5", "2026-03-03", "-0.000000000000000001", "VND"))
+	all := []string{
+		"assets:receivable:s:c asset 1999999999999999999.999999999999999998 IDR",
+		"assets:receivable:s:c asset 1999999999999999999999999999999999999999999999999999999.999999999999999997 VND",
+		"income:revenue:s:c income -1999999999999999999.999999999999999998 IDR",
+		"income:revenue:s:c income -1999999999999999999999999999999999999999999999999999999.999999999999999997 VND",
+	}
+	for _, tc := range []struct {
+		name string
+		q    ledger.BalanceQuery
+		want []string
+	}{
+		{"all", ledger.BalanceQuery{}, all},
+		{"as of", ledger.BalanceQuery{AsOf: D("2026-03-02")}, []string{
+			"assets:receivable:s:c asset 1999999999999999999.999999999999999998 IDR",
+			"assets:receivable:s:c asset " + max54 + " VND",
+			"income:revenue:s:c income -1999999999999999999.999999999999999998 IDR",
+			"income:revenue:s:c income -" + max54 + " VND",
+		}},
+		{"known at", ledger.BalanceQuery{KnownAt: T0}, []string{
+			"assets:receivable:s:c asset 1999999999999999999.999999999999999998 IDR",
+			"income:revenue:s:c income -1999999999999999999.999999999999999998 IDR",
+		}},
+		{"known at and as of", ledger.BalanceQuery{KnownAt: T0.Add(time.Hour), AsOf: D("2026-03-31")}, all},
+	} {
+		if got := balances(t, j, tc.q); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, strings.Join(got, "\n     "), strings.Join(tc.want, "\n     "))
+		}
+	}
+	es := entries(t, j, ledger.EntryFilter{})
+	if got := es[2].Postings[0].Amount.String(); got != max54 {
+		t.Errorf("entry 3 reads back %s, want %s", got, max54)
 	}
 }
 

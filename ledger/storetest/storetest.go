@@ -77,6 +77,7 @@ func RunJournal(t *testing.T, open Opener) {
 		{"BatchAtomic", testBatchAtomic},
 		{"ClosePeriods", testClosePeriods},
 		{"TrialBalance", testTrialBalance},
+		{"LargeAmounts", testLargeAmounts},
 		{"Bitemporal", testBitemporal},
 		{"EachEntryFilters", testEachEntryFilters},
 		{"EachEntryPagination", testEachEntryPagination},

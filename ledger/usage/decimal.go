@@ -99,7 +99,7 @@ func ParseDecimal(s string, n Number) (decimal.Decimal, string) {
 	case frac > MaxFractionDigits:
 		return decimal.Decimal{}, "more than 18 fractional digits"
 	case intDigits > MaxIntegerDigits:
-		return decimal.Decimal{}, "more than 30 digits before the decimal point"
+		return decimal.Decimal{}, "more than 18 digits before the decimal point"
 	}
 	if frac < 0 {
 		frac = 0

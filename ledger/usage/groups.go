@@ -17,10 +17,6 @@ const EntrySource = "import"
 // memory at once: past it, the store books what it has and starts anew.
 const MaxOpenGroups = 10000
 
-// maxGroupAmount is the journal's bound on a posting (docs/ledger.md: at
-// most 14 integer digits).
-const maxGroupAmount = 100_000_000_000_000
-
 // GroupKey is what the events booked by one import entry share.
 type GroupKey struct {
 	Seller, Channel string // account segments (ledger.AccountSegment)
@@ -31,17 +27,17 @@ type GroupKey struct {
 
 // Group is the events of one import entry: an import sums its new events
 // per GroupKey and posts one entry for each group.
+//
+// A key is one entry whatever its events sum to: fewer than 2^63 events,
+// each below 10^18 (an input amount), sum below the 10^54 a posting holds
+// (docs/ledger.md). (Books from when a posting held 14 integer digits may
+// have entries of one key suffixed ":part2", ":part3", ...)
 type Group struct {
-	Key GroupKey
-	// Part numbers the groups of one key: a key whose events would sum past
-	// what one posting holds continues in a new part (entry).
-	Part        int
+	Key         GroupKey
 	No          int64 // numbers the groups of an import, from 1
 	Sum         decimal.Decimal
 	Events      int
 	First, Last int64 // event IDs
-
-	bound int64 // the sum of |integer part| + 1 of the amounts assigned: |Sum| stays below it
 }
 
 // Groups assigns the new events of an import to groups, in the order the
@@ -70,33 +66,22 @@ func (gs *Groups) Reset(closed ledger.Date) {
 func (gs *Groups) Open() int { return len(gs.order) }
 
 // Assign returns the group of an event with these account segments,
-// currency, accounting date and amount.
-func (gs *Groups) Assign(seller, channel, currency string, date ledger.Date, amount decimal.Decimal) *Group {
+// currency and accounting date.
+func (gs *Groups) Assign(seller, channel, currency string, date ledger.Date) *Group {
 	k := GroupKey{Seller: seller, Channel: channel, Currency: currency, Date: date}
 	if !gs.closed.IsZero() && !date.After(gs.closed) {
 		k.Late, k.Date = true, gs.closed.AddDays(1)
 	}
 	g := gs.byKey[k]
-	// An integer bound, cheap per row: |amount| < |integer part| + 1.
-	whole := amount.IntPart()
-	if whole < 0 {
-		whole = -whole
-	}
-	if g == nil || g.bound+whole+1 >= maxGroupAmount {
-		// A new key, or one whose entry could not hold this event too.
-		part := 0
-		if g != nil {
-			part = g.Part + 1
-		}
+	if g == nil {
 		gs.last++
-		g = &Group{Key: k, Part: part, No: gs.last}
+		g = &Group{Key: k, No: gs.last}
 		if gs.byKey == nil {
 			gs.byKey = map[GroupKey]*Group{}
 		}
 		gs.byKey[k] = g
 		gs.order = append(gs.order, g)
 	}
-	g.bound += whole + 1
 	return g
 }
 
@@ -144,13 +129,9 @@ func SegmentID(chunk, partialChunkRows, segment int) string {
 func (g *Group) Entry(source, keyBase, segment string, batch int64) ledger.Entry {
 	k := g.Key
 	late := strconv.FormatBool(k.Late)
-	part := ""
-	if g.Part > 0 { // the first part's key stays as keys were before parts
-		part = ":part" + strconv.Itoa(g.Part+1)
-	}
 	return ledger.Entry{
-		Key: ledger.Key{Source: EntrySource, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s%s",
-			source, keyBase, segment, k.Seller, k.Channel, k.Currency, k.Date, late, part)},
+		Key: ledger.Key{Source: EntrySource, ExternalID: fmt.Sprintf("%s:%s:%s:%s:%s:%s:%s:%s",
+			source, keyBase, segment, k.Seller, k.Channel, k.Currency, k.Date, late)},
 		Date:        k.Date,
 		Description: fmt.Sprintf("usage %s/%s %s: %d event(s) from import batch %d", k.Seller, k.Channel, k.Currency, g.Events, batch),
 		Meta: map[string]string{

@@ -22,10 +22,10 @@ func TestGroupsAssignAndEntry(t *testing.T) {
 	var gs Groups
 	gs.Reset(date(t, "2026-01-31"))
 	dec := decimal.RequireFromString
-	a := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"), dec("10.50"))
+	a := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"))
 	a.Add(7, dec("10.50"))
-	late := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"), dec("2"))
-	b := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"), dec("-0.25"))
+	late := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"))
+	b := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"))
 	if b != a {
 		t.Fatalf("same key, other group: %+v and %+v", a, b)
 	}
@@ -57,26 +57,27 @@ func TestGroupsAssignAndEntry(t *testing.T) {
 	}
 	// Numbers continue after a reset; keys start anew.
 	gs.Reset(ledger.Date{})
-	c := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"), dec("1"))
+	c := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"))
 	if c.No != 3 || c.Key.Late || gs.Open() != 1 {
 		t.Fatalf("after reset: %+v, %d open", c, gs.Open())
 	}
 }
 
-// A key whose amounts could sum past a posting's bound (14 integer digits)
-// continues in a new part, keyed ":part2".
-func TestGroupsSplitLargeSums(t *testing.T) {
+// A key is one entry whatever its events sum to: past 10^18 (where a
+// posting of 14 integer digits used to split it into ":part2").
+func TestGroupsKeepLargeSums(t *testing.T) {
 	var gs Groups
 	gs.Reset(ledger.Date{})
-	big := decimal.RequireFromString("60000000000000")
+	big := decimal.RequireFromString("999999999999999999.999999999999999999")
 	d := date(t, "2026-03-01")
-	g1 := gs.Assign("s", "c", "USD", d, big)
-	g2 := gs.Assign("s", "c", "USD", d, big.Neg())
-	if g1 == g2 || g2.Part != 1 || g2.No != 2 {
-		t.Fatalf("no new part: %+v %+v", g1, g2)
+	g := gs.Assign("s", "c", "IDR", d)
+	g.Add(1, big)
+	if g2 := gs.Assign("s", "c", "IDR", d); g2 != g {
+		t.Fatalf("a second group for one key: %+v %+v", g, g2)
 	}
-	g2.Add(1, big.Neg())
-	if got := g2.Entry("default", "k", SegmentID(0, 0, 0), 1).Key.ExternalID; got != "default:k:0:s:c:USD:2026-03-01:false:part2" {
-		t.Fatalf("key %q", got)
+	g.Add(2, big)
+	e := g.Entry("default", "k", SegmentID(0, 0, 0), 1)
+	if e.Key.ExternalID != "default:k:0:s:c:IDR:2026-03-01:false" || e.Postings[0].Amount.String() != "1999999999999999999.999999999999999998" {
+		t.Fatalf("entry %q %s", e.Key.ExternalID, e.Postings[0].Amount)
 	}
 }

@@ -436,9 +436,11 @@ func (r *Reader) parseRow(row *Row) {
 	default:
 		ev.Amount = *a
 	}
-	if ev.Amount.Abs().Cmp(maxAmount) >= 0 {
-		v, col := r.value(rec, fAmount)
-		bad(col, fAmount, v, "too large: at most 14 digits before the decimal point")
+	if okQ && okP && okA && a == nil && q != nil && p != nil && ev.Amount.Abs().Cmp(maxAmount) >= 0 {
+		// Each factor has at most 18 integer digits; their product may not.
+		v, col := r.value(rec, fUnitPrice)
+		bad(col, fUnitPrice, v, fmt.Sprintf("quantity × unit_price = %s has more than %d digits before the decimal point (an amount has at most %d)",
+			ev.Amount.String(), MaxIntegerDigits, MaxIntegerDigits))
 	}
 	ev.Quantity, ev.UnitPrice = q, p
 	negate := r.m.Amount.Negate
@@ -595,8 +597,10 @@ func isCanonicalDecimal(s string) bool {
 	return start == 0 || nonZero
 }
 
-// maxAmount bounds an event's amount (10^14), as the journal bounds a posting.
-var maxAmount = decimal.New(1, 14)
+// maxAmount bounds an event's amount: 18 integer digits, as every input
+// amount (spec section 1; docs/ledger.md says why the journal then holds
+// every sum and obligation derived from events).
+var maxAmount = decimal.New(1, MaxIntegerDigits)
 
 var errLineTooLong = errors.New("line too long")
 

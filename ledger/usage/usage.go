@@ -68,7 +68,7 @@ func fieldByName(name string) (field, bool) {
 // everything has a bound.
 const (
 	MaxFractionDigits = 18      // spec: amounts carry up to 18 fractional digits
-	MaxIntegerDigits  = 30      // digits before the decimal point
+	MaxIntegerDigits  = 18      // spec: and up to 18 digits before the decimal point
 	MaxFieldBytes     = 4096    // one field
 	MaxLineBytes      = 1 << 20 // one physical line
 	maxValueShown     = 60      // a value is cut to this many bytes in messages
