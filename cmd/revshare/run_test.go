@@ -27,14 +27,10 @@ func cli(t *testing.T, db string, args ...string) string {
 	return out
 }
 
+// statementJSON is the statement of the runs fixture's contract small.
 func statementJSON(t *testing.T, db, period string) (reports.Statement, string) {
 	t.Helper()
-	out := cli(t, db, "statement", "small", period, "--format", "json")
-	var s reports.Statement
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		t.Fatal(err)
-	}
-	return s, out
+	return statementJSONOf(t, db, "small", period)
 }
 
 // TestRunLifecycle follows the hand-computed case of testdata/runs through
