@@ -13,7 +13,6 @@ import (
 const (
 	ETooLarge         = "too_large"
 	EMethodNotAllowed = "method_not_allowed"
-	ENotImplemented   = "not_implemented"
 	ETimeout          = "timeout"
 	EHeaderTooLarge   = "header_too_large"
 	EMoved            = "moved"
@@ -34,7 +33,6 @@ var statusOf = map[string]int{
 	ledger.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	ETooLarge:            http.StatusRequestEntityTooLarge,
 	EMethodNotAllowed:    http.StatusMethodNotAllowed,
-	ENotImplemented:      http.StatusNotImplemented,
 	ETimeout:             http.StatusServiceUnavailable,
 	EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
 	EMoved:               http.StatusMovedPermanently,

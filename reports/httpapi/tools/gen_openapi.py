@@ -9,7 +9,7 @@ def amount(desc="decimal amount as a string"):
     return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": desc, "example": "1234.50"}
 schemas = {
  "Error": {"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{
-    "code":{"type":"string","enum":["invalid","conflict","not_found","unauthorized","forbidden","internal","too_large","method_not_allowed","not_implemented","timeout"]},
+    "code":{"type":"string","enum":["invalid","conflict","not_found","unauthorized","forbidden","internal","too_large","method_not_allowed","timeout"]},
     "message":{"type":"string"}}}}},
  "Amount": amount(),
  "Account": {"type":"object","required":["account","type","currencies"],"properties":{"account":{"type":"string"},"type":{"type":"string","enum":["asset","liability","equity","income","expense"]},"currencies":{"type":"array","items":{"type":"string"}}}},
@@ -117,19 +117,18 @@ responses = {
  "NotFound":E("no such resource"),
  "Conflict":E("conflicts with what is stored"),
  "TooLarge":E("request body over the limit"),
- "NotImplemented":E("this server has no backend for the endpoint"),
  "Internal":E("internal error (logged in full on the server)"),
 }
 def errs(*extra):
     r = {"400":R("BadRequest"),"401":R("Unauthorized"),"403":R("Forbidden"),"500":R("Internal")}
     for e in extra:
-        r[{"404":"404","409":"409","413":"413","501":"501"}[e]] = R({"404":"NotFound","409":"Conflict","413":"TooLarge","501":"NotImplemented"}[e])
+        r[e] = R({"404":"NotFound","409":"Conflict","413":"TooLarge"}[e])
     return r
 def ok(schema, code="200", csv=False, desc="OK"):
     c = {"application/json":{"schema":S(schema)}}
     if csv: c["text/csv"] = {"schema":{"type":"string"}}
     return {code:{"description":desc,"content":c}}
-def op(opid, summary, tag, resp, parameters=(), body=None, public=False, roles="auditor, analyst, finance, admin", extra_err=("501",)):
+def op(opid, summary, tag, resp, parameters=(), body=None, public=False, roles="auditor, analyst, finance, admin", extra_err=()):
     o = {"operationId":opid,"summary":summary,"tags":[tag],"description":("No token needed." if public else "Roles: "+roles+"."),"responses":{}}
     o["responses"].update(resp)
     if public:
@@ -167,49 +166,49 @@ paths = {
  "/api/v1/openapi.json":{"get":op("openapi","This document","operations",{"200":{"description":"the OpenAPI 3 document","content":{"application/json":{"schema":{"type":"object"}}}}},public=True)},
  "/api/v1/metrics":{"get":op("metrics","Prometheus metrics","operations",{"200":{"description":"Prometheus text format","content":{"text/plain":{"schema":{"type":"string"}}}}},public=True)},
  "/api/v1/accounts":{"get":op("listAccounts","Accounts with postings","ledger",ok("AccountList",csv=True),[P("cursor"),P("limit"),P("formatCSV")])},
- "/api/v1/accounts/{account}/balance":{"get":op("accountBalance","An account's balance, sub-accounts included","ledger",ok("AccountBalance"),[P("account"),P("as_of"),P("known_at")],extra_err=("404","501"))},
+ "/api/v1/accounts/{account}/balance":{"get":op("accountBalance","An account's balance, sub-accounts included","ledger",ok("AccountBalance"),[P("account"),P("as_of"),P("known_at")],extra_err=("404",))},
  "/api/v1/trial-balance":{"get":op("trialBalance","Trial balance as of a date, as known at an instant","ledger",ok("TrialBalance",csv=True),[P("as_of"),P("known_at"),P("formatCSV")])},
  "/api/v1/entries":{"get":op("listEntries","Journal entries in ID order","ledger",ok("EntryList",csv=True),[P("cursor"),P("limit"),P("formatCSV"),
     {"name":"account","in":"query","required":False,"schema":{"type":"string"},"description":"entries with a posting on this account or below it"},P("from"),P("to"),
     {"name":"contract","in":"query","required":False,"schema":{"type":"string"}},P("known_at")])},
- "/api/v1/entries/{id}":{"get":op("getEntry","An entry with its postings and source events","ledger",ok("EntryDetail"),[P("id")],extra_err=("404","501"))},
+ "/api/v1/entries/{id}":{"get":op("getEntry","An entry with its postings and source events","ledger",ok("EntryDetail"),[P("id")],extra_err=("404",))},
  "/api/v1/events":{"get":op("listEvents","Usage events in ID order","usage",ok("EventList",csv=True),[P("cursor"),P("limit"),P("formatCSV")]+
     [{"name":n,"in":"query","required":False,"schema":{"type":"string"}} for n in ["source","seller","channel"]]+
     [{"name":n,"in":"query","required":False,"schema":{"type":"string"},"description":"events whose "+n+" is exactly this"} for n in ["customer","product","region","currency"]]+[P("from"),P("to"),
     {"name":"batch","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events of this import"},
     {"name":"entry","in":"query","required":False,"schema":{"type":"integer","format":"int64"},"description":"events carried by this entry"}])},
- "/api/v1/events/{id}":{"get":op("getEvent","One usage event","usage",ok("Event"),[P("id")],extra_err=("404","501"))},
+ "/api/v1/events/{id}":{"get":op("getEvent","One usage event","usage",ok("Event"),[P("id")],extra_err=("404",))},
  "/api/v1/imports":{"get":op("listImports","Import batches","usage",ok("ImportBatchList",csv=True),[P("cursor"),P("limit"),P("formatCSV")])},
- "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportDetail"),[P("id")],extra_err=("404","501"))},
- "/api/v1/imports/{id}/rejects":{"get":op("listImportRejects","The stored rejects of a partial import, by line (CSV: the file's columns, then line and reason)","usage",ok("ImportRejectList",csv=True),[P("id"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404","501"))},
+ "/api/v1/imports/{id}":{"get":op("getImport","An import: rows, duplicates, rejects","usage",ok("ImportDetail"),[P("id")],extra_err=("404",))},
+ "/api/v1/imports/{id}/rejects":{"get":op("listImportRejects","The stored rejects of a partial import, by line (CSV: the file's columns, then line and reason)","usage",ok("ImportRejectList",csv=True),[P("id"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404",))},
  "/api/v1/imports/usage":{"post":op("importUsage","Import a usage CSV (one batch)","usage",ok("ImportResult"),[
     {"name":"source","in":"query","required":False,"schema":{"type":"string","default":"default"}},
     {"name":"file","in":"query","required":False,"schema":{"type":"string"},"description":"file name recorded with the batch"},
     {"name":"allow_partial","in":"query","required":False,"schema":{"type":"boolean"}},
     {"name":"dry_run","in":"query","required":False,"schema":{"type":"boolean"}}],
-    body={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}},"description":"the CSV, at most 64 MiB"},roles=WRITE,extra_err=("409","413","501"))},
+    body={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}},"description":"the CSV, at most 64 MiB"},roles=WRITE,extra_err=("409","413"))},
  "/api/v1/contracts":{
     "get":op("listContracts","Contracts (latest versions)","contracts",ok("ContractList",csv=True),[P("cursor"),P("limit"),P("formatCSV")]),
     "post":op("addContract","Add or update a contract (YAML or JSON document)","contracts",ok("Result","201",desc="stored"),
-        body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles=WRITE,extra_err=("409","413","501"))},
- "/api/v1/contracts/{id}":{"get":op("getContract","One contract","contracts",ok("Contract"),[P("contractId")],extra_err=("404","501"))},
- "/api/v1/contracts/{id}/statements":{"get":op("listStatements","A contract's statements by period","statements",ok("StatementSummaryList",csv=True),[P("contractId"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404","501"))},
+        body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles=WRITE,extra_err=("409","413"))},
+ "/api/v1/contracts/{id}":{"get":op("getContract","One contract","contracts",ok("Contract"),[P("contractId")],extra_err=("404",))},
+ "/api/v1/contracts/{id}/statements":{"get":op("listStatements","A contract's statements by period","statements",ok("StatementSummaryList",csv=True),[P("contractId"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404",))},
  "/api/v1/contracts/{id}/statements/{period}":{"get":op("getStatement","A period statement","statements",
     {"200":{"description":"the statement","content":{"application/json":{"schema":S("Statement")},"text/csv":{"schema":{"type":"string"}},"text/markdown":{"schema":{"type":"string"}},"text/html":{"schema":{"type":"string"}}}}},
-    [P("contractId"),P("period"),{"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["json","csv","md","html"],"default":"json"}}],extra_err=("404","501"))},
+    [P("contractId"),P("period"),{"name":"format","in":"query","required":False,"schema":{"type":"string","enum":["json","csv","md","html"],"default":"json"}}],extra_err=("404",))},
  "/api/v1/contracts/{id}/statements/{period}/events":{"get":op("listStatementLineEvents","The events behind one statement line: exactly the rule line's event_ids, in order","statements",ok("StatementLineEvents",csv=True),
-    [P("contractId"),P("period"),P("rule"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404","501"))},
- "/api/v1/contracts/{id}/caps":{"get":op("getCaps","Cap consumption, remaining and projected binding","contracts",ok("Caps",csv=True),[P("contractId"),P("as_of"),P("formatCSV")],extra_err=("404","501"))},
+    [P("contractId"),P("period"),P("rule"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404",))},
+ "/api/v1/contracts/{id}/caps":{"get":op("getCaps","Cap consumption, remaining and projected binding","contracts",ok("Caps",csv=True),[P("contractId"),P("as_of"),P("formatCSV")],extra_err=("404",))},
  "/api/v1/verify":{"get":op("verify","Check every invariant","ledger",ok("VerifyResult"))},
- "/api/v1/runs":{"post":op("run","Compute and book obligations through a period","runs",ok("Result"),body=JSONBODY("RunRequest"),roles=WRITE,extra_err=("409","413","501"))},
- "/api/v1/periods/{period}/close":{"post":op("closePeriod","Close every period up to and including this one","runs",ok("Result"),[P("period")],roles=WRITE,extra_err=("409","501"))},
- "/api/v1/payments":{"post":op("pay","Record a payment","runs",ok("Result","201",desc="recorded"),body=JSONBODY("PaymentRequest"),roles=WRITE,extra_err=("404","409","413","501"))},
+ "/api/v1/runs":{"post":op("run","Compute and book obligations through a period","runs",ok("Result"),body=JSONBODY("RunRequest"),roles=WRITE,extra_err=("409","413"))},
+ "/api/v1/periods/{period}/close":{"post":op("closePeriod","Close every period up to and including this one","runs",ok("Result"),[P("period")],roles=WRITE,extra_err=("409",))},
+ "/api/v1/payments":{"post":op("pay","Record a payment","runs",ok("Result","201",desc="recorded"),body=JSONBODY("PaymentRequest"),roles=WRITE,extra_err=("404","409","413"))},
  "/api/v1/scenarios":{"post":op("runScenario","Evaluate a cap scenario (never writes)","scenarios",ok("Result"),
-    body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles="analyst, admin",extra_err=("404","413","501"))},
+    body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles="analyst, admin",extra_err=("404","413"))},
  "/api/v1/tokens":{
     "get":op("listTokens","API tokens (never their secrets)","admin",ok("TokenList"),[P("cursor"),P("limit")],roles="admin"),
     "post":op("createToken","Create a token; its secret is in this response only","admin",ok("CreatedToken","201",desc="created"),body=JSONBODY("TokenRequest"),roles="admin")},
- "/api/v1/tokens/{id}":{"delete":op("revokeToken","Revoke a token","admin",{"200":{"description":"revoked","content":{"application/json":{"schema":{"type":"object","properties":{"revoked":{"type":"integer","format":"int64"}}}}}}},[P("id")],roles="admin",extra_err=("404","409","501"))},
+ "/api/v1/tokens/{id}":{"delete":op("revokeToken","Revoke a token","admin",{"200":{"description":"revoked","content":{"application/json":{"schema":{"type":"object","properties":{"revoked":{"type":"integer","format":"int64"}}}}}}},[P("id")],roles="admin",extra_err=("404","409"))},
  "/":{"get":webop("webIndex","Web view: the dashboard (amounts due, caps, closed-through, last import, verification)")},
  "/web/login":{"get":webop("webLoginForm","Web view: the login form",[{"name":"next","in":"query","required":False,"schema":{"type":"string"}}],public=True,resp={"200":{"description":"the form","content":{"text/html":{"schema":{"type":"string"}}}}}),
     "post":{"operationId":"webLogin","summary":"Web view: log in with a token (sets an HttpOnly, SameSite=Strict cookie)","tags":["web"],"security":[],
