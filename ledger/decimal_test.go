@@ -1,6 +1,10 @@
 package ledger
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
 
 func TestParseDecimal(t *testing.T) {
 	good := map[string]string{"0": "0", "-12.50": "-12.5", "1234.5": "1234.5", "0.000000000000000001": "0.000000000000000001",
@@ -20,9 +24,12 @@ func TestParseDecimal(t *testing.T) {
 		{"5.", `"5.": not a decimal number (want digits after the decimal point)`},
 		{"-", `"-": not a decimal number`},
 		{" 5", `" 5": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
-		{"1,000", `"1,000": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
+		{"1,000", `"1,000": thousands separator "," not allowed (write 1234.50)`},
+		{"1 234.50", `"1 234.50": thousands separator " " not allowed (write 1234.50)`},
+		{"1,2", `"1,2": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
 		{"1.2.3", `"1.2.3": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
-		{"NaN", `"NaN": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
+		{"NaN", `"NaN": NaN and infinity are not amounts`},
+		{"-Inf", `"-Inf": NaN and infinity are not amounts`},
 		{"--5", `"--5": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
 		{"1.0000000000000000001", `"1.0000000000000000001": more than 18 fractional digits`},
 		{"1234567890123456789", `"1234567890123456789": more than 18 digits before the decimal point`},
@@ -31,6 +38,37 @@ func TestParseDecimal(t *testing.T) {
 		_, err := ParseDecimal(tt.in)
 		if ErrorCode(err) != EINVALID || ErrorMessage(err) != tt.want {
 			t.Errorf("ParseDecimal(%q): %v, want %s", tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestParseDecimalValue: the value and the scale are decimal.NewFromString's,
+// on the int64 path (at most 18 digits) and beyond it.
+func TestParseDecimalValue(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "-0.50", "10.50", "007", "123456789012345678", "-999999999999999999",
+		"12345678901234567.8", "0.000000000000000001", "1234567890.123456789", "999999999999999999.999999999999999999",
+		"-123456789012345678.123456789012345678"} {
+		d, err := ParseDecimal(s)
+		want := decimal.RequireFromString(s)
+		if err != nil || !d.Equal(want) || d.Exponent() != want.Exponent() {
+			t.Errorf("ParseDecimal(%q) = %s (exponent %d), %v; want %s (exponent %d)", s, d, d.Exponent(), err, want, want.Exponent())
+		}
+	}
+}
+
+// TestParsePlainDecimal: stored values are read by the grammar's form
+// without its digit limits (a stored sum passes 18 digits); anything else
+// is refused.
+func TestParsePlainDecimal(t *testing.T) {
+	for _, s := range []string{"1234567890123456789012345678901234567890.5", "-0.0000000000000000000001", "10.50"} {
+		d, ok := ParsePlainDecimal(s)
+		if want := decimal.RequireFromString(s); !ok || !d.Equal(want) || d.Exponent() != want.Exponent() {
+			t.Errorf("ParsePlainDecimal(%q) = %s, %v", s, d, ok)
+		}
+	}
+	for _, s := range []string{"", "+1", "1e3", ".5", "5.", "1,000", "NaN", " 1", "--1"} {
+		if d, ok := ParsePlainDecimal(s); ok {
+			t.Errorf("ParsePlainDecimal(%q) = %s, accepted", s, d)
 		}
 	}
 }

@@ -171,15 +171,27 @@ func limbCols(prefix string, sum bool) string {
 	return b.String()
 }
 
-// parseAmountText parses a stored TEXT amount strictly: an optional '-',
-// digits, and an optional '.' with digits.
+// parseAmountText parses a stored TEXT amount strictly: the input
+// grammar's form (an optional '-', digits, and an optional '.' with
+// digits), any number of digits.
 func parseAmountText(s string) (decimal.Decimal, error) {
-	body := strings.TrimPrefix(s, "-")
-	intPart, fracPart, hasDot := strings.Cut(body, ".")
-	if intPart == "" || (hasDot && fracPart == "") || !allDigits(intPart) || !allDigits(fracPart) {
+	d, ok := ledger.ParsePlainDecimal(s)
+	if !ok {
 		return decimal.Decimal{}, fmt.Errorf("malformed amount %q", s)
 	}
-	return decimal.NewFromString(s)
+	return d, nil
+}
+
+// storedNumber reads a decimal revshare stored (an event's amount,
+// quantity or unit price, an exchange rate): the grammar's form without
+// its digit limits, so that values stored under other limits still read.
+// The reason says what is wrong, as the grammar words it.
+func storedNumber(s string) (decimal.Decimal, string) {
+	if d, ok := ledger.ParsePlainDecimal(s); ok {
+		return d, ""
+	}
+	_, reason := ledger.ParseDecimalReason(s)
+	return decimal.Decimal{}, reason
 }
 
 func allDigits(s string) bool {

@@ -265,19 +265,19 @@ func (f *eventFields) decode(e *ledger.Event) error {
 		return fmt.Errorf("occurred_at %q: %w", occurred, err)
 	}
 	var reason string
-	if e.Amount, reason = usage.ParseDecimal(f.v[fAmount], usage.DefaultNumber); reason != "" {
+	if e.Amount, reason = storedNumber(f.v[fAmount]); reason != "" {
 		return fmt.Errorf("amount %q: %s", f.v[fAmount], reason)
 	}
 	e.Quantity, e.UnitPrice = nil, nil
 	if !f.null[fQuantity] {
-		q, reason := usage.ParseDecimal(f.v[fQuantity], usage.DefaultNumber)
+		q, reason := storedNumber(f.v[fQuantity])
 		if reason != "" {
 			return fmt.Errorf("quantity %q: %s", f.v[fQuantity], reason)
 		}
 		e.Quantity = &q // a new variable per event: a copied Event stays valid
 	}
 	if !f.null[fUnitPrice] {
-		p, reason := usage.ParseDecimal(f.v[fUnitPrice], usage.DefaultNumber)
+		p, reason := storedNumber(f.v[fUnitPrice])
 		if reason != "" {
 			return fmt.Errorf("unit_price %q: %s", f.v[fUnitPrice], reason)
 		}

@@ -105,7 +105,7 @@ func storeRate(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, row *usage.RateRo
 		r.Date.String(), r.From, r.To).Scan(&stored, &batch); err != nil {
 		return err
 	}
-	old, _ := usage.ParseDecimal(stored, usage.DefaultNumber)
+	old, _ := storedNumber(stored)
 	if old.Equal(r.Rate) {
 		res.Duplicates++
 		return nil

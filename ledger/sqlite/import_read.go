@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/usage"
 )
 
 // MaxPageSize bounds Imports and Events pages.
@@ -430,7 +429,7 @@ func loadRatesWhere(ctx context.Context, q querier, where string, args ...any) (
 			return nil, err
 		}
 		var reason string
-		if r.Rate, reason = usage.ParseDecimal(rate, usage.DefaultNumber); reason != "" {
+		if r.Rate, reason = storedNumber(rate); reason != "" {
 			return nil, fmt.Errorf("fx rate %s %s/%s: %q: %s", date, r.From, r.To, rate, reason)
 		}
 		out = append(out, r)

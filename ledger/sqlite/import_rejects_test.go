@@ -29,7 +29,7 @@ const rejectsFile = usageHead +
 var wantRejects = []ledger.ImportReject{
 	{Line: 3, Errors: []ledger.RejectError{
 		{Column: "occurred_at", Value: "2026-02-30", Reason: "no such date"},
-		{Column: "amount", Value: "ten", Reason: "not a decimal number"}},
+		{Column: "amount", Value: "ten", Reason: "not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)"}},
 		Record: []string{"r2", "2026-02-30", "openai", "azure", "gpt", "ten", "USD", ""}},
 	{Line: 5, Errors: []ledger.RejectError{
 		{Column: "event_id", Value: "c1", Reason: `conflicts with the version imported in batch 1 (line 2): amount "1.00" -> "2.00"`}},

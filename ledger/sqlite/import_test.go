@@ -216,7 +216,7 @@ func TestImportPartialAndDryRun(t *testing.T) {
 	if want := (ledger.ImportResult{BatchID: 1, Rows: 25, Posted: 23, Rejected: 2, Entries: 23}); res != want {
 		t.Errorf("partial %+v, want %+v", res, want)
 	}
-	want := []string{`p.csv:11: column amount: value "oops": not a decimal number`, `p.csv:21: column amount: value "oops": not a decimal number`}
+	want := []string{`p.csv:11: column amount: value "oops": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`, `p.csv:21: column amount: value "oops": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`}
 	if strings.Join(rejects, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rejects %q", rejects)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // This file holds what helps a file exported from a spreadsheet in: the
@@ -182,6 +184,8 @@ func withHint(reason, hint string) string {
 	switch {
 	case hint == "":
 		return reason
+	case reason == ledger.NotADecimal: // its parenthesis is an example, not a list of ways
+		return reason + ": " + hint
 	case strings.HasSuffix(reason, ")"):
 		return reason[:len(reason)-1] + ", or " + hint + ")"
 	}

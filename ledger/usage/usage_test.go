@@ -106,7 +106,7 @@ var badCases = []struct {
 	{"timestamp with space", head + "e1,2026-01-05 10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["YYYY-MM-DD hh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC`}},
 	{"timestamp without zone", head + "e1,2026-01-05T10:00:00,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-01-05T10:00:00": RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm, or set dates.layouts: ["YYYY-MM-DDThh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC)`}},
 	{"impossible timestamp", head + "e1,2026-04-31T10:00:00Z,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-04-31T10:00:00Z": no such date`}},
-	{"non-numeric", head + "e1,2026-01-05,a,b,ten,USD\n", []string{`f.csv:2: column amount: value "ten": not a decimal number`}},
+	{"non-numeric", head + "e1,2026-01-05,a,b,ten,USD\n", []string{`f.csv:2: column amount: value "ten": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`}},
 	{"nan", head + "e1,2026-01-05,a,b,NaN,USD\ne2,2026-01-05,a,b,-Inf,USD\n", []string{
 		`f.csv:2: column amount: value "NaN": NaN and infinity are not amounts`,
 		`f.csv:3: column amount: value "-Inf": NaN and infinity are not amounts`}},
@@ -142,8 +142,8 @@ var badCases = []struct {
 		`f.csv:1: missing required column event_id: the file has "Event ID", did you mean event_id? Rename that header, or map it with columns: {event_id: "Event ID"} in a --mapping file`,
 		`f.csv:1: missing required column occurred_at: the file has "Occurred at", did you mean occurred_at? Rename that header, or map it with columns: {occurred_at: "Occurred at"} in a --mapping file`}},
 	{"amount with a decimal comma", head + "e1,2026-01-05,a,b,\"1.234,56\",USD\ne2,2026-01-05,a,b,\"12,5\",USD\ne3,2026-01-05,a,b,\"1,234\",USD\n", []string{
-		`f.csv:2: column amount: value "1.234,56": not a decimal number: set number.decimal: "," and number.thousands: "." in a --mapping file`,
-		`f.csv:3: column amount: value "12,5": not a decimal number: set number.decimal: "," in a --mapping file`,
+		`f.csv:2: column amount: value "1.234,56": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50): set number.decimal: "," and number.thousands: "." in a --mapping file`,
+		`f.csv:3: column amount: value "12,5": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50): set number.decimal: "," in a --mapping file`,
 		`f.csv:4: column amount: value "1,234": thousands separator "," not allowed (write 1234.50, or set number.thousands: "," (if 1,234 means 1234) or number.decimal: "," in a --mapping file)`}},
 	{"day-first or month-first date", head + "e1,03/01/2026,a,b,1,USD\ne2,25/01/2026,a,b,1,USD\ne3,05.01.2026 10:00:00,a,b,1,USD\n", []string{
 		`f.csv:2: column occurred_at: value "03/01/2026": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD/MM/YYYY"] or ["MM/DD/YYYY"], whichever your file uses, in a --mapping file`,
@@ -186,11 +186,16 @@ func TestParseDecimal(t *testing.T) {
 		{"1.234.567,5", comma, "1234567.5", false},
 		{"12.34,5", comma, "misplaced thousands separator", true},
 		{"1234", comma, "1234", false},
+		{"1.234.567.890.123.456.789,5", comma, "more than 18 digits before the decimal point", true},
+		{"1,5e3", comma, "not a decimal number (exponents are not allowed)", true},
+		{"-,5", comma, "not a decimal number (want digits before the decimal point, as in 0.50)", true},
+		{"1.5", Number{Decimal: ','}, "not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)", true},
+		{"1.234,5", Number{Decimal: ','}, `thousands separator "." not allowed (write 1234.50)`, true},
 		{".5", DefaultNumber, "not a decimal number (want digits before the decimal point, as in 0.50)", true},
 		{"5.", DefaultNumber, "not a decimal number (want digits after the decimal point)", true},
 		{"-", DefaultNumber, "not a decimal number", true},
 		{"1 000", DefaultNumber, `thousands separator " " not allowed (write 1234.50)`, true},
-		{"1,2", DefaultNumber, "not a decimal number", true},
+		{"1,2", DefaultNumber, "not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)", true},
 		{"inf", DefaultNumber, "NaN and infinity are not amounts", true},
 		{"1234567890123456789", DefaultNumber, "more than 18 digits before the decimal point", true},
 	} {
@@ -414,5 +419,20 @@ number: {decimal: ",", thousands: "."}
 	}
 	if evs[1].DateOnly || evs[1].OccurredAt.UTC().Format(time.RFC3339) != "2026-01-05T09:00:00Z" || ledger.FormatAmount(evs[1].Amount) != "-0.50" {
 		t.Errorf("e2 %+v", evs[1])
+	}
+}
+
+// TestOneGrammar: a usage file's number (default convention) is refused
+// exactly when, and in the words that, revshare pay, REST, contracts and
+// scenarios refuse it (ledger.DecimalProblem), and accepted with the same
+// value and scale.
+func TestOneGrammar(t *testing.T) {
+	for _, s := range []string{"1e3", "+5", ".5", "5.", "-", "NaN", "-inf", "1,000", "1 000.50", "1,2", "ten", "--5", "0x10",
+		"1234567890123456789", "0.1234567890123456789", "12.50", "-0.000000000000000001", "999999999999999999.999999999999999999"} {
+		d, reason := ParseDecimal(s, DefaultNumber)
+		want, err := ledger.ParseDecimal(s)
+		if reason != ledger.DecimalProblem(s) || (err == nil) != (reason == "") || !d.Equal(want) || d.Exponent() != want.Exponent() {
+			t.Errorf("%q: usage %s %q, ledger %s %v", s, d, reason, want, err)
+		}
 	}
 }

@@ -221,7 +221,7 @@ func TestImportOverHTTP(t *testing.T) {
 		t.Errorf("re-import: %d %s", status, body)
 	}
 	status, body = post("?file=bad.csv", "event_id,occurred_at,seller,channel,amount,currency\nx1,2026-03-01,openai,aws,ten,USD\n")
-	if want := `{"error":{"code":"invalid","message":"bad.csv: 1 bad row(s) of 1; nothing imported; line 2 column amount value \"ten\": not a decimal number"}}`; status != 400 || strings.TrimSpace(body) != want {
+	if want := `{"error":{"code":"invalid","message":"bad.csv: 1 bad row(s) of 1; nothing imported; line 2 column amount value \"ten\": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)"}}`; status != 400 || strings.TrimSpace(body) != want {
 		t.Errorf("bad rows: %d %s\nwant %s", status, body, want)
 	}
 }

@@ -165,8 +165,8 @@ func TestImportRejectsNext(t *testing.T) {
 	}
 	status, _, body = e.get(t, "/api/v1/imports/2/rejects?cursor="+d.RejectsNext, httpapi.Auditor)
 	want := `{"columns":["event_id","occurred_at","seller","channel","amount","currency"],"items":[` +
-		`{"line":102,"errors":[{"column":"amount","value":"x100","reason":"not a decimal number"}],"record":["b100","2026-03-10","openai","direct","x100","USD"]},` +
-		`{"line":103,"errors":[{"column":"amount","value":"x101","reason":"not a decimal number"}],"record":["b101","2026-03-10","openai","direct","x101","USD"]}],"next_cursor":""}`
+		`{"line":102,"errors":[{"column":"amount","value":"x100","reason":"not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)"}],"record":["b100","2026-03-10","openai","direct","x100","USD"]},` +
+		`{"line":103,"errors":[{"column":"amount","value":"x101","reason":"not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)"}],"record":["b101","2026-03-10","openai","direct","x101","USD"]}],"next_cursor":""}`
 	if status != 200 || compactJSON(body) != want {
 		t.Errorf("the rest: %d\n got %s\nwant %s", status, compactJSON(body), want)
 	}
