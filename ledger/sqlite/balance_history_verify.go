@@ -167,27 +167,18 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		}
 	}
 	sortAcctCur(keys)
-	days := make([]historyRow, 0, len(keys))
+	days := make(map[acctCur][]daySum, len(keys))
+	months := make(map[acctCur][]daySum, len(keys))
 	for _, k := range keys {
-		for _, d := range mergeDays(h.accounts[k].days) {
-			days = append(days, historyRow{k, d.date, d.s})
-		}
+		days[k] = mergeDays(h.accounts[k].days)
+		months[k] = sumMonths(days[k])
 	}
-	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", days,
+	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", &historyRows{keys: keys, rows: days},
 		`SELECT account_id, currency, date, n, `+limbCols("", false)+` FROM balance_days ORDER BY account_id, currency, date`); err != nil {
 		return err
 	}
 	// The days are as stored: the months must be their sums.
-	var months []historyRow
-	for _, d := range days {
-		month := d.key[:7]
-		if n := len(months); n > 0 && months[n-1].acctCur == d.acctCur && months[n-1].key == month {
-			months[n-1].s.addSum(&d.s)
-			continue
-		}
-		months = append(months, historyRow{d.acctCur, month, d.s})
-	}
-	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", months,
+	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", &historyRows{keys: keys, rows: months},
 		`SELECT account_id, currency, month, n, `+limbCols("", false)+` FROM balance_months ORDER BY account_id, currency, month`); err != nil {
 		return err
 	}
@@ -214,6 +205,40 @@ func mergeDays(ds []daySum) []daySum {
 	}
 	return out
 }
+
+// sumMonths sums an account's days (sorted by date) per month.
+func sumMonths(days []daySum) []daySum {
+	var out []daySum
+	for _, d := range days {
+		month := d.date[:7]
+		if n := len(out); n > 0 && out[n-1].date == month {
+			out[n-1].s.addSum(&d.s)
+			continue
+		}
+		out = append(out, daySum{month, d.s})
+	}
+	return out
+}
+
+// historyRows walks recomputed rows in key order: the accounts and
+// currencies in keys (sorted), each one's rows (sorted by date or month).
+type historyRows struct {
+	keys []acctCur
+	rows map[acctCur][]daySum
+	k, i int
+}
+
+// peek returns the next row, false after the last.
+func (w *historyRows) peek() (historyRow, bool) {
+	for ; w.k < len(w.keys); w.k, w.i = w.k+1, 0 {
+		if rs := w.rows[w.keys[w.k]]; w.i < len(rs) {
+			return historyRow{w.keys[w.k], rs[w.i].date, rs[w.i].s}, true
+		}
+	}
+	return historyRow{}, false
+}
+
+func (w *historyRows) next() { w.i++ }
 
 // historyRow is a recomputed row of balance_days or balance_months.
 type historyRow struct {
@@ -254,14 +279,13 @@ func cmpString(a, b string) int {
 // walking both in step. The first recomputed row that is not stored as it
 // is names the violation; else the first stored row that is not
 // recomputed.
-func sameHistory(ctx context.Context, q querier, table, what string, want []historyRow, stored string) error {
+func sameHistory(ctx context.Context, q querier, table, what string, want *historyRows, stored string) error {
 	rows, err := q.QueryContext(ctx, stored)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var extra *historyRow // the first stored row not recomputed
-	i := 0
+	var extra *historyRow                 // the first stored row not recomputed
 	var cols [1 + limbCount]sql.NullInt64 // n, then the limbs
 	for rows.Next() {
 		var have historyRow
@@ -280,15 +304,15 @@ func sameHistory(ctx context.Context, q querier, table, what string, want []hist
 				have.s.l[j-1] = c.Int64
 			}
 		}
-		if i < len(want) && want[i].compare(&have) < 0 {
-			return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key) // not stored
+		w, ok := want.peek()
+		if ok && w.compare(&have) < 0 {
+			return historyBroken(ctx, q, table, w.acctCur, what, w.key) // not stored
 		}
-		if i < len(want) && want[i].compare(&have) == 0 {
-			w := want[i].s
-			if w.n != have.s.n || w.l != have.s.l || !valid {
-				return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key)
+		if ok && w.compare(&have) == 0 {
+			if w.s.n != have.s.n || w.s.l != have.s.l || !valid {
+				return historyBroken(ctx, q, table, w.acctCur, what, w.key)
 			}
-			i++
+			want.next()
 			continue
 		}
 		if extra == nil {
@@ -298,8 +322,8 @@ func sameHistory(ctx context.Context, q querier, table, what string, want []hist
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if i < len(want) {
-		return historyBroken(ctx, q, table, want[i].acctCur, what, want[i].key)
+	if w, ok := want.peek(); ok {
+		return historyBroken(ctx, q, table, w.acctCur, what, w.key)
 	}
 	if extra != nil {
 		return historyBroken(ctx, q, table, extra.acctCur, what, extra.key)
