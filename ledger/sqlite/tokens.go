@@ -2,52 +2,25 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"strings"
 
 	"github.com/revshare/revshare/ledger"
 )
-
-// TokenRoles are the roles a token may carry, from least to most powerful.
-var TokenRoles = []string{"auditor", "analyst", "finance", "admin"}
-
-// TokenPrefix starts every token, so that a leaked one is recognisable.
-const TokenPrefix = "rs_"
-
-// MaxTokenNameLen bounds a token's name.
-const MaxTokenNameLen = 200
-
-// HashToken is the stored form of a token: hex SHA-256 of its text.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
 
 // CreateToken stores a new token with the given role and name and returns
 // it with its secret, which is not stored and cannot be shown again. An
 // unknown role or an over-long name is EINVALID.
 func (db *DB) CreateToken(ctx context.Context, name, role string) (ledger.Token, string, error) {
-	if !validRole(role) {
-		return ledger.Token{}, "", ledger.Errorf(ledger.EINVALID, "unknown role %q (want auditor, analyst, finance or admin)", role)
-	}
-	if len(name) > MaxTokenNameLen {
-		return ledger.Token{}, "", ledger.Errorf(ledger.EINVALID, "token name is %d bytes long, at most %d allowed", len(name), MaxTokenNameLen)
-	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	secret, err := ledger.NewToken(name, role)
+	if err != nil {
 		return ledger.Token{}, "", err
 	}
-	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	t := ledger.Token{Name: name, Role: role}
-	err := db.WithTx(ctx, func(tx *Tx) error {
+	err = db.WithTx(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.Now
 		res, err := tx.SQL().ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`,
-			name, role, HashToken(secret), formatTime(tx.Now))
+			name, role, ledger.HashToken(secret), formatTime(tx.Now))
 		if err != nil {
 			return mapError(err)
 		}
@@ -103,11 +76,11 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 // say which, so that it tells a guesser nothing). It only reads, so it works
 // on a read-only DB.
 func (db *DB) AuthenticateToken(ctx context.Context, secret string) (ledger.Token, error) {
-	bad := ledger.Errorf(ledger.EUNAUTHORIZED, "invalid or revoked token")
-	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
+	bad := ledger.ErrBadToken
+	if !ledger.WellFormedToken(secret) {
 		return ledger.Token{}, bad
 	}
-	row := db.r.QueryRowContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE hash = ?`, HashToken(secret))
+	row := db.r.QueryRowContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE hash = ?`, ledger.HashToken(secret))
 	t, err := scanToken(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Token{}, bad
@@ -140,13 +113,4 @@ func scanToken(s interface{ Scan(...any) error }) (ledger.Token, error) {
 		}
 	}
 	return t, nil
-}
-
-func validRole(role string) bool {
-	for _, r := range TokenRoles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }

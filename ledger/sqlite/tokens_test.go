@@ -39,7 +39,7 @@ func TestTokens(t *testing.T) {
 	if err := db.Reader().QueryRowContext(ctx, `SELECT hash FROM api_tokens WHERE id = 1`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored != HashToken(secret) || strings.Contains(stored, secret[3:]) {
+	if stored != ledger.HashToken(secret) || strings.Contains(stored, secret[3:]) {
 		t.Fatalf("stored %q, want the SHA-256 of the secret", stored)
 	}
 
