@@ -48,14 +48,7 @@ func (s *invState) check(ctx context.Context) {
 		s.fatalf("%d events stored, the model has %d", len(seen), len(s.events))
 	}
 	// Every current contract evaluates from its usage set as from the events.
-	rates, err := loadRates(ctx, s.db.r)
-	if err != nil {
-		s.fatal(err)
-	}
-	cs, err := s.db.Contracts(ctx)
-	if err != nil {
-		s.fatal(err)
-	}
+	rates, cs := s.storedRatesAndContracts(ctx)
 	if len(cs) != len(s.contracts) {
 		s.fatalf("%d contracts stored, the model has %d", len(cs), len(s.contracts))
 	}
@@ -118,12 +111,9 @@ func (s *invState) compareEvaluations(ctx context.Context, c *contracts.Contract
 	}
 }
 
-// checkBooked checks, after a run through the date through, that every
-// contract's payables equal what the engine computes: per payer and payee,
-// the sum of the lines' totals through the run's period (or the latest
-// period booked before, as runContract does), in the contract's currency,
-// and nothing in any other currency.
-func (s *invState) checkBooked(ctx context.Context, through ledger.Date) {
+// storedRatesAndContracts reads every stored FX rate and the current
+// version of every stored contract.
+func (s *invState) storedRatesAndContracts(ctx context.Context) ([]ledger.FXRate, []contracts.StoredContract) {
 	s.t.Helper()
 	rates, err := loadRates(ctx, s.db.r)
 	if err != nil {
@@ -133,6 +123,17 @@ func (s *invState) checkBooked(ctx context.Context, through ledger.Date) {
 	if err != nil {
 		s.fatal(err)
 	}
+	return rates, cs
+}
+
+// checkBooked checks, after a run through the date through, that every
+// contract's payables equal what the engine computes: per payer and payee,
+// the sum of the lines' totals through the run's period (or the latest
+// period booked before, as runContract does), in the contract's currency,
+// and nothing in any other currency.
+func (s *invState) checkBooked(ctx context.Context, through ledger.Date) {
+	s.t.Helper()
+	rates, cs := s.storedRatesAndContracts(ctx)
 	bs, err := s.db.TrialBalance(ctx, ledger.BalanceQuery{})
 	if err != nil {
 		s.fatal(err)
