@@ -3,11 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -24,25 +22,7 @@ import (
 func TestMigrate0050KeepsPostings(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	old := &DB{path: path, w: raw, clock: ledger.SystemClock{}}
-	before := fstest.MapFS{}
-	ms, err := migrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.name < "0050" {
-			before["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
-		}
-	}
-	if err := old.migrate(ctx, before); err != nil {
-		t.Fatal(err)
-	}
+	_, raw := oldBook(t, path, func(name string) bool { return name < "0050" })
 	// Two calls (two recorded-at instants), three dates, two currencies,
 	// negative amounts with fractions (units below zero in 0001's split).
 	recorded := []time.Time{time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)}

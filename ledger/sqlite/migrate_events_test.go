@@ -19,14 +19,11 @@ import (
 	"github.com/revshare/revshare/ledger/usage"
 )
 
-// TestMigrate0007KeepsEvents builds a database with the events table of
-// 0002 (one column per field, entry_id on each event), then opens it with
-// this binary: 0007 moves the events to narrow rows, and they read back
-// field for field, link to the same entry, pass verify (digests included),
-// and are recognised by a re-import as duplicates and conflicts.
-func TestMigrate0007KeepsEvents(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
+// oldBook creates the book at path with only the embedded migrations keep
+// accepts (by file name), as an older binary left it, and returns it and
+// its one raw connection.
+func oldBook(t *testing.T, path string, keep func(name string) bool) (*DB, *sql.DB) {
+	t.Helper()
 	raw, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}}))
 	if err != nil {
 		t.Fatal(err)
@@ -39,15 +36,29 @@ func TestMigrate0007KeepsEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		// 0025 and 0050 too: the journal's write path keeps their tables (it does not
-		// touch the events).
-		if m.name < "0007" || m.name == "0025_balance_history.sql" || m.name == "0050_amount_limbs.sql" {
+		if keep(m.name) {
 			before["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
 		}
 	}
-	if err := old.migrate(ctx, before); err != nil {
+	if err := old.migrate(context.Background(), before); err != nil {
 		t.Fatal(err)
 	}
+	return old, raw
+}
+
+// TestMigrate0007KeepsEvents builds a database with the events table of
+// 0002 (one column per field, entry_id on each event), then opens it with
+// this binary: 0007 moves the events to narrow rows, and they read back
+// field for field, link to the same entry, pass verify (digests included),
+// and are recognised by a re-import as duplicates and conflicts.
+func TestMigrate0007KeepsEvents(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	// 0025 and 0050 too: the journal's write path keeps their tables (it does
+	// not touch the events).
+	old, raw := oldBook(t, path, func(name string) bool {
+		return name < "0007" || name == "0025_balance_history.sql" || name == "0050_amount_limbs.sql"
+	})
 
 	const csv = "event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,note\n" +
 		"e1,2026-01-05T10:00:00+02:00,openai,azure,acme,gpt-5,us,2,5.25,10.50,USD,\"say \"\"hi\"\" \\ ok\"\n" +
