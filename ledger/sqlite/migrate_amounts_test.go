@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 )
 
 // TestMigrate0050KeepsPostings builds a book with every migration before
@@ -52,7 +51,7 @@ func TestMigrate0050KeepsPostings(t *testing.T) {
 	for i, r := range journal {
 		id := int64(i + 1)
 		e := ledger.Entry{ID: id, Key: ledger.Key{Source: "raw", ExternalID: r.date + r.cur + string(rune('a'+i))},
-			Date: mustDate(r.date), RecordedAt: recorded[r.call]}
+			Date: storetest.D(r.date), RecordedAt: recorded[r.call]}
 		for j, a := range r.amounts {
 			acct := []string{"assets:receivable:s:c", "income:revenue:s:c"}[j%2]
 			d, _ := parseAmountText(a)
@@ -84,8 +83,8 @@ func TestMigrate0050KeepsPostings(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	views := []ledger.BalanceQuery{{}, {AsOf: mustDate("2026-03-01")}, {KnownAt: recorded[0]},
-		{AsOf: mustDate("2026-03-31"), KnownAt: recorded[0]}}
+	views := []ledger.BalanceQuery{{}, {AsOf: storetest.D("2026-03-01")}, {KnownAt: recorded[0]},
+		{AsOf: storetest.D("2026-03-31"), KnownAt: recorded[0]}}
 	var want [][]ledger.Balance
 	for _, q := range views {
 		rtx, err := raw.BeginTx(ctx, nil)
@@ -131,9 +130,9 @@ func TestMigrate0050KeepsPostings(t *testing.T) {
 		t.Fatalf("verify after 0050: %v", err)
 	}
 	big := "123456789012345678901234567890.123456789012345678"
-	if _, err := db.Post(ctx, []ledger.Entry{{Key: ledger.Key{Source: "t", ExternalID: "big"}, Date: mustDate("2026-05-01"),
-		Postings: []ledger.Posting{{Account: "assets:receivable:s:c", Amount: mustDec(big), Currency: "VND"},
-			{Account: "income:revenue:s:c", Amount: mustDec("-" + big), Currency: "VND"}}}}); err != nil {
+	if _, err := db.Post(ctx, []ledger.Entry{{Key: ledger.Key{Source: "t", ExternalID: "big"}, Date: storetest.D("2026-05-01"),
+		Postings: []ledger.Posting{{Account: "assets:receivable:s:c", Amount: storetest.Dec(big), Currency: "VND"},
+			{Account: "income:revenue:s:c", Amount: storetest.Dec("-" + big), Currency: "VND"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Verify(ctx); err != nil {
@@ -184,13 +183,3 @@ func limbsOf(l ...int64) *limbs {
 	copy(x[:], l)
 	return &x
 }
-
-func mustDate(s string) ledger.Date {
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
-func mustDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
