@@ -69,25 +69,6 @@ func checkAccount(name string) error {
 	return nil
 }
 
-// moneyText renders d exactly with at least the minor units of currency
-// ("10.50", "0.125", JPY "1050"): no digit is ever dropped. Balances and
-// totals use it, as the CLI's balance command does.
-func moneyText(d decimal.Decimal, currency string) string {
-	n, err := ledger.MinorUnits(currency)
-	if err != nil {
-		n = 0
-	}
-	s := d.String()
-	frac := int32(0)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		frac = int32(len(s) - i - 1)
-	}
-	if frac < n {
-		return d.StringFixed(n)
-	}
-	return s
-}
-
 func orNull(s string) *string {
 	if s == "" {
 		return nil
@@ -110,12 +91,12 @@ func timeText(t time.Time) string {
 }
 
 func toBalanceJSON(b ledger.Balance) BalanceJSON {
-	zero := moneyText(decimal.Zero, b.Currency)
-	j := BalanceJSON{Account: b.Account, Type: string(b.Type), Currency: b.Currency, Balance: moneyText(b.Amount, b.Currency), Debit: zero, Credit: zero}
+	zero := ledger.FormatExact(decimal.Zero, b.Currency)
+	j := BalanceJSON{Account: b.Account, Type: string(b.Type), Currency: b.Currency, Balance: ledger.FormatExact(b.Amount, b.Currency), Debit: zero, Credit: zero}
 	if b.Amount.Sign() >= 0 {
 		j.Debit = j.Balance
 	} else {
-		j.Credit = moneyText(b.Amount.Neg(), b.Currency)
+		j.Credit = ledger.FormatExact(b.Amount.Neg(), b.Currency)
 	}
 	return j
 }
@@ -159,8 +140,8 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 	}
 	sort.Strings(curs)
 	for _, c := range curs {
-		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Balance: moneyText(debits[c].Sub(credits[c]), c), Debits: moneyText(debits[c], c),
-			Credits: moneyText(credits[c], c), Balanced: debits[c].Equal(credits[c])})
+		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Balance: ledger.FormatExact(debits[c].Sub(credits[c]), c), Debits: ledger.FormatExact(debits[c], c),
+			Credits: ledger.FormatExact(credits[c], c), Balanced: debits[c].Equal(credits[c])})
 	}
 	return tb, nil
 }
@@ -280,7 +261,7 @@ func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := AccountBalanceJSON{Account: name, AsOf: orNull(dateText(q.AsOf)), KnownAt: orNull(timeText(q.KnownAt)), Balances: []CurrencyTotal{}}
 	for c, a := range m {
-		out.Balances = append(out.Balances, CurrencyTotal{c, moneyText(a, c)})
+		out.Balances = append(out.Balances, CurrencyTotal{c, ledger.FormatExact(a, c)})
 	}
 	sort.Slice(out.Balances, func(i, j int) bool { return out.Balances[i].Currency < out.Balances[j].Currency })
 	return writeJSON(w, http.StatusOK, out)
