@@ -203,20 +203,6 @@ func allDigits(s string) bool {
 	return true
 }
 
-// trimAmount renders d with at least minDigits fractional digits and no
-// more than it needs beyond that (exact: no digit is dropped).
-func trimAmount(d decimal.Decimal, minDigits int32) string {
-	s := d.String() // trailing zeros trimmed
-	frac := int32(0)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		frac = int32(len(s) - i - 1)
-	}
-	if frac < minDigits {
-		return d.StringFixed(minDigits)
-	}
-	return s
-}
-
 // addLimbs is an upsert's SET list adding excluded's limbs to the row's.
 var addLimbs = func() string {
 	var parts []string
