@@ -306,6 +306,17 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 	add("fx_rates rate used by a final statement", execSQL(`UPDATE fx_rates SET rate = '1.15' WHERE date = '2026-01-01'`))
 	add("contracts rate of version 1", execSQL(`UPDATE contracts SET document = replace(document, '0.2', '0.25') WHERE version = 1`))
 	add("postings amount", execSQL(`UPDATE postings SET amount = '1.00' WHERE entry_id = (SELECT max(entry_id) FROM bookings) AND seq = 1`))
+	// runs: the entries each booked, when it ran, what it ran through.
+	for _, id := range positions(sqlitetest.Strings(t, raw, `SELECT id FROM runs WHERE entries > 0 ORDER BY id`)) {
+		add("runs "+id+" entries", execSQL(`UPDATE runs SET entries = entries + 1 WHERE id = ?`, id))
+		add("runs "+id+" entries fewer", execSQL(`UPDATE runs SET entries = entries - 1 WHERE id = ?`, id))
+		add("runs "+id+" started_at", execSQL(`UPDATE runs SET started_at = '2020-01-01T00:00:00Z' WHERE id = ?`, id))
+		add("runs "+id+" deleted", execSQL(`DELETE FROM runs WHERE id = ?`, id))
+	}
+	for _, id := range positions(sqlitetest.Strings(t, raw, `SELECT id FROM runs ORDER BY id`)) {
+		add("runs "+id+" through", execSQL(`UPDATE runs SET through = '2026-13-01' WHERE id = ?`, id))
+	}
+	add("runs forged row", execSQL(`INSERT INTO runs (through, started_at, entries) VALUES ('2026-01-31', '2026-05-01T08:00:00Z', 1)`))
 	add("entries meta of a booking", execSQL(`UPDATE entries SET meta = replace(meta, 'accrual', 'adjustment') WHERE id = (SELECT min(entry_id) FROM bookings)`))
 	return cases
 }
