@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/storetest"
@@ -140,4 +141,14 @@ func TestEventStore(t *testing.T) {
 func TestImportStore(t *testing.T) {
 	needServer(t)
 	storetest.RunImports(t, func(t *testing.T, clock ledger.Clock) storetest.ImportBackend { return openDB(t, clock) })
+}
+
+func TestTokenStore(t *testing.T) {
+	needServer(t)
+	storetest.RunTokens(t, func(t *testing.T, clock ledger.Clock) ledger.TokenStore { return openDB(t, clock) })
+}
+
+func TestContractStore(t *testing.T) {
+	needServer(t)
+	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
 }

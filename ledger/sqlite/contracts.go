@@ -28,12 +28,10 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		switch {
-		case latest > 0 && !update:
-			return ledger.Errorf(ledger.ECONFLICT, "contract %q already exists (version %d): use `contract update`", c.ID, latest)
-		case latest == 0 && update:
-			return ledger.Errorf(ledger.ENOTFOUND, "contract %q not found: use `contract add`", c.ID)
-		case latest > 0 && latestDoc.String == doc:
+		if err := contracts.CheckSave(c, latest, update); err != nil {
+			return err
+		}
+		if latest > 0 && latestDoc.String == doc {
 			version = latest
 			return nil
 		}
@@ -61,32 +59,29 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 	return version, err
 }
 
-// distinctAccountSegment refuses a new contract whose id names the same
-// account segment as a stored contract's ("Deal" and "deal"): their
-// payables would share accounts.
+// distinctAccountSegment is contracts.CheckNewID against the stored ids.
 func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
 	rows, err := tx.SQL().QueryContext(ctx, `SELECT DISTINCT id FROM contracts`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	seg := ledger.AccountSegment(id)
+	var ids []string
 	for rows.Next() {
 		var other string
 		if err := rows.Scan(&other); err != nil {
 			return err
 		}
-		if ledger.AccountSegment(other) == seg {
-			return ledger.Errorf(ledger.ECONFLICT, "contract %q and contract %q would share the account name segment %q: choose another id", other, id, seg)
-		}
+		ids = append(ids, other)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return contracts.CheckNewID(id, ids)
 }
 
-// sameCurrencyOnceBooked refuses an update that changes the contract's
-// currency after a run booked obligations under it: the bookings of the
-// two versions would mix currencies in the contract's payables and
-// statements.
+// sameCurrencyOnceBooked is contracts.CheckCurrency against the stored
+// latest version and the contract's bookings.
 func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, latestDoc string) error {
 	prev, err := contracts.Parse([]byte(latestDoc))
 	if err != nil {
@@ -99,11 +94,7 @@ func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, 
 	if err := tx.SQL().QueryRowContext(ctx, `SELECT count(*) FROM bookings WHERE contract = ?`, c.ID).Scan(&n); err != nil {
 		return err
 	}
-	if n == 0 {
-		return nil
-	}
-	return ledger.Errorf(ledger.ECONFLICT, "contract %q: its currency cannot change from %s to %s once obligations are booked under it (%d booking(s)): add a new contract instead",
-		c.ID, prev.Currency, c.Currency, n)
+	return contracts.CheckCurrency(prev, c, n)
 }
 
 // Contract returns the latest version of a contract (ENOTFOUND if none).

@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+var _ contracts.ContractStore = (*DB)(nil)
+
+// SaveContract stores a new version of c with the rules of
+// contracts.CheckSave, CheckNewID and CheckCurrency. A document identical
+// to the latest version stores nothing and returns that version.
+func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error) {
+	doc := string(c.Canonical())
+	var version int
+	err := db.write(ctx, func(w *writer) error {
+		latest, err := latestContract(w.ctx, w.tx, c.ID)
+		if err != nil && ledger.ErrorCode(err) != ledger.ENOTFOUND {
+			return err
+		}
+		if err := contracts.CheckSave(c, latest.Version, update); err != nil {
+			return err
+		}
+		if latest.Version > 0 && string(latest.Contract.Canonical()) == doc {
+			version = latest.Version
+			return nil
+		}
+		if latest.Version == 0 {
+			rows, err := w.tx.Query(w.ctx, `SELECT DISTINCT id FROM contracts`)
+			if err != nil {
+				return err
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			if err := contracts.CheckNewID(c.ID, ids); err != nil {
+				return err
+			}
+		} else {
+			// Runs do not exist on PostgreSQL yet (docs/postgres.md): no
+			// contract has bookings here.
+			if err := contracts.CheckCurrency(latest.Contract, c, 0); err != nil {
+				return err
+			}
+		}
+		version = latest.Version + 1
+		at, ns := splitInstant(w.now)
+		_, err = w.tx.Exec(w.ctx, `INSERT INTO contracts (id, version, document, recorded_at, recorded_ns) VALUES ($1, $2, $3, $4, $5)`,
+			c.ID, version, doc, at, ns)
+		return err
+	})
+	return version, err
+}
+
+// latestContract reads the latest version of contract id (ENOTFOUND if
+// none; the zero StoredContract with it).
+func latestContract(ctx context.Context, q rowQuerier, id string) (contracts.StoredContract, error) {
+	var sc contracts.StoredContract
+	var doc string
+	var at time.Time
+	var ns int16
+	err := q.QueryRow(ctx, `SELECT version, document, recorded_at, recorded_ns FROM contracts WHERE id = $1
+		ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &at, &ns)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sc, ledger.Errorf(ledger.ENOTFOUND, "contract %q not found", id)
+	}
+	if err != nil {
+		return sc, err
+	}
+	return sc, parseContract(&sc, id, doc, at, ns)
+}
+
+func parseContract(sc *contracts.StoredContract, id, doc string, at time.Time, ns int16) error {
+	var err error
+	if sc.Contract, err = contracts.Parse([]byte(doc)); err != nil {
+		return fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
+	}
+	sc.RecordedAt = recordedAt(at, ns)
+	return nil
+}
+
+// Contract returns the latest version of a contract; ENOTFOUND if none.
+func (db *DB) Contract(ctx context.Context, id string) (contracts.StoredContract, error) {
+	return latestContract(ctx, db.pool, id)
+}
+
+// Contracts returns the latest version of every contract, by id.
+func (db *DB) Contracts(ctx context.Context) ([]contracts.StoredContract, error) {
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts
+		ORDER BY id, version DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contracts.StoredContract
+	for rows.Next() {
+		var sc contracts.StoredContract
+		var id, doc string
+		var at time.Time
+		var ns int16
+		if err := rows.Scan(&id, &sc.Version, &doc, &at, &ns); err != nil {
+			return nil, err
+		}
+		if err := parseContract(&sc, id, doc, at, ns); err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}
