@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
@@ -453,4 +454,43 @@ func killedImport(t *testing.T, url, point string) {
 	}
 	db.ImportUsage(context.Background(), bytes.NewReader(data), opts)
 	t.Fatalf("not killed at %s", point)
+}
+
+// Verify finds imported events changed or removed by someone who switches
+// the triggers off (a superuser, session_replication_role = replica).
+func TestVerifyFindsChangedEvents(t *testing.T) {
+	needServer(t)
+	ctx := context.Background()
+	for _, c := range []struct{ name, sql, want string }{
+		{"changed amount", `UPDATE events SET amount = amount + 1 WHERE id = 2`,
+			`verify: event 2 (default "e2"): its content does not match its digest: the event was changed`},
+		{"changed group count", `UPDATE import_groups SET events = events + 1 WHERE group_no = 1`,
+			`verify: import batch 1 group 1: its events do not add up to entry 1`},
+		{"removed event", `DELETE FROM events WHERE id = 3`,
+			`verify: import batch 1 group 3: its events do not add up to entry 3`},
+		{"removed group", `DELETE FROM import_groups WHERE group_no = 2`,
+			`verify: event 2 (default "e2"): its import group has no entry`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			url := schemaURL(t)
+			db := openURL(t, url, storetest.NewClock(storetest.T0))
+			if _, err := db.ImportUsage(ctx, bytes.NewReader(usageFile(4, eventID)), usage.ImportOptions{FileName: "v.csv"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Verify(ctx); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+c.sql); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Verify(ctx); ledger.ErrorMessage(err) != c.want {
+				t.Errorf("verify: %v\nwant %s", err, c.want)
+			}
+		})
+	}
 }

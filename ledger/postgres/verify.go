@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/usage"
 )
 
 // VerifyResult is what Verify checked.
@@ -25,8 +26,9 @@ type VerifyResult struct {
 // the stored content; recorded-at never going back; each entry valid
 // (ledger.Entry.Validate: two or more postings, balanced per currency);
 // the journal head and the chain heads recorded by closes still in the
-// chain; and the running totals equal to the sums of the postings. The
-// first problem is an EINVALID error naming it.
+// chain; the running totals equal to the sums of the postings; and the
+// imported events (verifyImports). The first problem is an EINVALID error
+// naming it.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	var res VerifyResult
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -97,5 +99,47 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 			return res, fmt.Errorf("%s: %w", c.name, err)
 		}
 	}
-	return res, nil
+	return res, verifyImports(ctx, tx, bad)
+}
+
+// verifyImports checks what imports stored: each event's content still
+// hashes to its digest (usage.Digest: a changed amount, date or party
+// shows), every event belongs to a group linked to an entry, and each
+// group's events sum to its entry's amount in number and total.
+func verifyImports(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) error {
+	var after int64
+	var buf []byte
+	for {
+		page, err := readEvents(ctx, tx, "true", nil, after, maxEntryPage)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			s := &page[i]
+			var d [usage.DigestSize]byte
+			if d, buf = usage.Digest(&s.ev, buf); d != s.digest {
+				return bad("event %d (%s %q): its content does not match its digest: the event was changed", s.ev.ID, s.ev.Source, s.ev.EventID)
+			}
+			if s.ev.EntryID == 0 {
+				return bad("event %d (%s %q): its import group has no entry", s.ev.ID, s.ev.Source, s.ev.EventID)
+			}
+		}
+		if len(page) < maxEntryPage {
+			break
+		}
+		after = page[len(page)-1].ev.ID
+	}
+	var batch, group, entry int64
+	err := tx.QueryRow(ctx, `SELECT g.batch_id, g.group_no, g.entry_id FROM import_groups g
+		CROSS JOIN LATERAL (SELECT count(*) AS n, sum(e.amount) AS total FROM events e
+			WHERE e.id BETWEEN g.first_event AND g.last_event AND e.batch_id = g.batch_id AND e.group_no = g.group_no) ev
+		LEFT JOIN postings p ON p.entry_id = g.entry_id AND p.seq = 1
+		WHERE ev.n <> g.events OR ev.total IS DISTINCT FROM p.amount
+		ORDER BY g.batch_id, g.group_no LIMIT 1`).Scan(&batch, &group, &entry)
+	if err == nil {
+		return bad("import batch %d group %d: its events do not add up to entry %d", batch, group, entry)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	return nil
 }
