@@ -363,15 +363,19 @@ func TestImportedFactsImmutable(t *testing.T) {
 	}
 }
 
+// killURLEnv names, in TestImportKilled's child process, the book to
+// import into.
+const killURLEnv = "REVSHARE_TEST_KILL_URL"
+
 // A process killed (SIGKILL) in the middle of an import leaves what it
 // committed and nothing else: a default-mode import nothing at all, a
 // partial import its committed chunks, which a re-run completes to the
 // book a single import gives.
 func TestImportKilled(t *testing.T) {
-	needServer(t)
-	if url, point := os.Getenv("REVSHARE_TEST_KILL_URL"), os.Getenv("REVSHARE_TEST_KILL_AT"); url != "" {
+	if url, point := os.Getenv(killURLEnv), os.Getenv("REVSHARE_TEST_KILL_AT"); url != "" {
 		killedImport(t, url, point) // the child: never returns
 	}
+	needServer(t)
 	data := usageFile(300, eventID)
 	sum := sha256.Sum256(data)
 	partial := usage.ImportOptions{FileName: "k.csv", AllowPartial: true, ChunkRows: 100, SHA256: hex.EncodeToString(sum[:])}
@@ -388,7 +392,7 @@ func TestImportKilled(t *testing.T) {
 		t.Run(c.point, func(t *testing.T) {
 			url := schemaURL(t)
 			cmd := exec.Command(os.Args[0], "-test.run", "^TestImportKilled$")
-			cmd.Env = append(os.Environ(), "REVSHARE_TEST_KILL_URL="+url, "REVSHARE_TEST_KILL_AT="+c.point)
+			cmd.Env = append(os.Environ(), killURLEnv+"="+url, "REVSHARE_TEST_KILL_AT="+c.point)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {

@@ -39,6 +39,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if url := os.Getenv(killURLEnv); url != "" {
+		// A child of TestImportKilled: it works in its parent's database,
+		// and is killed before it could drop one of its own.
+		testDB = url
+		return m.Run()
+	}
 	server := os.Getenv("REVSHARE_TEST_POSTGRES")
 	if server == "" {
 		server = defaultServer
@@ -65,7 +71,7 @@ func run(m *testing.M) int {
 	u.Path = "/" + name
 	testDB = u.String()
 	code := m.Run()
-	dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer dcancel()
 	if _, err := conn.Exec(dctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
 		fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
@@ -102,6 +108,20 @@ func schemaURL(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
+	// Dropped when the test ends (after the book opened in it is closed:
+	// cleanups run last first), so that the run's database stays small and
+	// dropping it at the end stays quick.
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, testDB)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
 	u, _ := url.Parse(testDB)
 	q := u.Query()
 	q.Set("search_path", schema)
