@@ -54,18 +54,17 @@ func runClose(ctx context.Context, m *Main, period, format string) error {
 	return err
 }
 
-// closer closes the books as revshare close does (reports.Closer): it
-// books what a run through p would, closes the ledger through p's last day
-// and stores the final statements, in one transaction. A period is closed
-// once it has ended: closing one that has not (by the clock, in UTC, as
-// ledger dates are) would refuse every later booking dated in it, which is
-// never what a finance team means.
+// closer closes the books as revshare close does (reports.Closer): once p
+// has ended (reports.Ended), it books what a run through p would, closes
+// the ledger through p's last day and stores the final statements, in one
+// transaction (reports.Books.CloseThrough, with the crash points of the
+// crash tests).
 type closer struct{ m *Main }
 
 func (c closer) Close(ctx context.Context, p ledger.Period) (reports.CloseResult, error) {
-	if today := ledger.DateOf(c.m.Clock.Now().UTC()); !p.Last().Before(today) {
-		return reports.CloseResult{}, ledger.Errorf(ledger.EINVALID, "cannot close %s: it ends on %s, and today is %s (a period is closed once it has ended)",
-			p.Label(), p.Last(), today)
+	// Refused before the database is opened: a refused close creates nothing.
+	if err := reports.Ended(p, c.m.Clock); err != nil {
+		return reports.CloseResult{}, err
 	}
 	st, err := c.m.Store(ctx)
 	if err != nil {

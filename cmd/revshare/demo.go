@@ -12,6 +12,7 @@ import (
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
+	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
@@ -111,12 +112,12 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 		rateFrom = ledger.PeriodOf(ledger.Month, complete)
 	}
 	var lastShare, consumed, remaining, rateShare, rateRemaining decimal.Decimal
-	evaluated, err := st.backend.Evaluate(ctx, c.ID, last)
+	evaluated, err := st.runs.Evaluate(ctx, c.ID, last)
 	if err != nil {
 		return err
 	}
 	for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
-		s, err := st.backend.Statement(ctx, c.ID, p, evaluated)
+		s, err := st.statements.StatementWith(ctx, c.ID, p, evaluated)
 		if err != nil {
 			return err
 		}
@@ -168,7 +169,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 // projectBinding says in which month a cap with remaining left binds if every
 // month after last books rate, within the rule's window (until, exclusive).
 func projectBinding(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
-	if p := projectedPeriod(last, rate, remaining, until); p != "never" {
+	if p := reports.ProjectedPeriod(last, rate, remaining, until); p != "never" {
 		return "is projected to bind in " + p
 	}
 	return fmt.Sprintf("is not projected to bind before the rule ends (after %s)", until.AddDays(-1))

@@ -8,14 +8,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
+	"github.com/revshare/revshare/reports"
 )
 
 // BenchmarkRunAndStatements1M imports 1,000,000 demo-like events spread over
@@ -32,43 +35,23 @@ func BenchmarkRunAndStatements1M(b *testing.B) {
 		dir := b.TempDir()
 		csvPath := filepath.Join(dir, "usage.csv")
 		writeBenchUsage(b, csvPath, events)
-		db, err := sqlite.Open(ctx, filepath.Join(dir, "b.db"), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := contracts.Parse(demo.ContractYAML)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.SaveContract(ctx, c, false); err != nil {
-			b.Fatal(err)
-		}
-		f, err := os.Open(csvPath)
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if _, err := db.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), usage.ImportOptions{Source: "bench", FileName: csvPath}); err != nil {
-			b.Fatal(err)
-		}
-		importTime := time.Since(start)
-		f.Close()
+		db, c, importTime := benchBook(b, dir, csvPath)
 
-		start = time.Now()
+		start := time.Now()
 		through, _ := ledger.ParsePeriod("2030-12")
-		if _, err := db.Run(ctx, through.Last()); err != nil {
+		if _, err := (books.Service{Store: db.Books()}).Run(ctx, through.Last()); err != nil {
 			b.Fatal(err)
 		}
 		runTime := time.Since(start)
 
 		start = time.Now()
-		evaluated, err := db.Evaluate(ctx, c.ID, through)
+		evaluated, err := books.Service{Store: db.Books()}.Evaluate(ctx, c.ID, through)
 		if err != nil {
 			b.Fatal(err)
 		}
 		n := 0
 		for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !through.Before(p); p = p.Next() {
-			s, err := db.Statement(ctx, c.ID, p, evaluated)
+			s, err := reports.Books{Store: db.Books()}.StatementWith(ctx, c.ID, p, evaluated)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -107,4 +90,98 @@ func writeBenchUsage(b *testing.B, path string, n int) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkRunCloseStatements imports 200,000 demo-like events (not
+// timed), then times a run through 2029-12, the 72 monthly draft
+// statements, and a close through 2030-12 (which books 2030 and stores
+// the 96 final statements in one transaction), in wall and CPU time.
+//
+//	go test ./cmd/revshare -run '^$' -bench RunCloseStatements -count 5
+func BenchmarkRunCloseStatements(b *testing.B) {
+	const events = 200_000
+	ctx := context.Background()
+	csvPath := filepath.Join(b.TempDir(), "usage.csv")
+	writeBenchUsage(b, csvPath, events)
+	for i := 0; i < b.N; i++ {
+		db, c, _ := benchBook(b, b.TempDir(), csvPath)
+		runner, statements := books.Service{Store: db.Books()}, reports.Books{Store: db.Books()}
+
+		start, cpu := time.Now(), cpuTime(b)
+		if _, err := runner.Run(ctx, ledger.Date{Year: 2029, Month: 12, Day: 31}); err != nil {
+			b.Fatal(err)
+		}
+		runTime, runCPU := time.Since(start), cpuTime(b)-cpu
+
+		start, cpu = time.Now(), cpuTime(b)
+		last, _ := ledger.ParsePeriod("2030-12")
+		evaluated, err := runner.Evaluate(ctx, c.ID, last)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for p := (ledger.Period{Freq: ledger.Month, Year: 2025, Index: 1}); !last.Before(p); p = p.Next() {
+			s, err := statements.StatementWith(ctx, c.ID, p, evaluated)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Render(io.Discard, "json"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stmtTime, stmtCPU := time.Since(start), cpuTime(b)-cpu
+
+		start, cpu = time.Now(), cpuTime(b)
+		res, err := statements.CloseThrough(ctx, last.Last())
+		if err != nil {
+			b.Fatal(err)
+		}
+		closeTime, closeCPU := time.Since(start), cpuTime(b)-cpu
+		if len(res.Statements) != 96 { // every month from the demo contract's first period, 2023-01
+			b.Fatalf("close stored %d statements, want 96", len(res.Statements))
+		}
+		db.Close()
+		b.ReportMetric(runTime.Seconds(), "run-s")
+		b.ReportMetric(stmtTime.Seconds(), "statements-s")
+		b.ReportMetric(closeTime.Seconds(), "close-s")
+		b.ReportMetric(runCPU.Seconds(), "run-cpu-s")
+		b.ReportMetric(stmtCPU.Seconds(), "statements-cpu-s")
+		b.ReportMetric(closeCPU.Seconds(), "close-cpu-s")
+	}
+}
+
+// benchBook opens a database in dir with the demo contract and imports
+// the usage file csvPath into it, returning the import's wall time.
+func benchBook(b *testing.B, dir, csvPath string) (*sqlite.DB, *contracts.Contract, time.Duration) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "b.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := contracts.Parse(demo.ContractYAML)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SaveContract(ctx, c, false); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	start := time.Now()
+	if _, err := db.ImportUsage(ctx, bufio.NewReaderSize(f, 1<<20), usage.ImportOptions{Source: "bench", FileName: csvPath}); err != nil {
+		b.Fatal(err)
+	}
+	return db, c, time.Since(start)
+}
+
+// cpuTime is the CPU time (user and system) the process used so far: on a
+// shared machine it varies less than the wall time.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/reports"
@@ -135,7 +136,7 @@ func TestConcurrentRunsBookOnce(t *testing.T) {
 				return
 			}
 			defer db.Close()
-			res, err := db.Run(ctx, through)
+			res, err := books.Service{Store: db.Books()}.Run(ctx, through)
 			if err != nil {
 				t.Error(err)
 				return

@@ -28,7 +28,7 @@ func scenarioSources(m *Main) scenario.Sources {
 			if err != nil {
 				return nil, err
 			}
-			return st.backend.EvaluateContract(ctx, c, through)
+			return st.runs.EvaluateContract(ctx, c, through)
 		})}
 }
 

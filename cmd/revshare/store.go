@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -23,6 +24,11 @@ type store struct {
 	httpapi.Services
 	// backend is what no domain service offers yet.
 	backend backendOps
+	// runs evaluates contracts over the books (and runs and pays them:
+	// Services.Runs, Services.Payments); statements builds statements
+	// reusing one evaluation (the demo's).
+	runs       books.Service
+	statements reports.Books
 	// closeBooks books what a run through a date would, closes the ledger
 	// through it and stores the final statements, in one transaction;
 	// crashPoint (nil in production) is called at each step of it.
@@ -37,17 +43,9 @@ type store struct {
 }
 
 // backendOps are the backend's operations that no domain service offers
-// yet: stored and draft statements, the engine over stored events, and
-// lookups the commands make before they write.
+// yet: lookups the commands make before they write.
 type backendOps interface {
 	contracts.ContractStore
-	// Statement is the final statement a close stored, else a draft (from
-	// evaluated when not nil).
-	Statement(ctx context.Context, id string, p ledger.Period, evaluated *contracts.Result) (*reports.Statement, error)
-	FinalStatementLabels(ctx context.Context, id string) ([]string, error)
-	FinalStatementHashes(ctx context.Context, id string) (map[string]string, error)
-	Evaluate(ctx context.Context, id string, p ledger.Period) (*contracts.Result, error)
-	EvaluateContract(ctx context.Context, c *contracts.Contract, p ledger.Period) (*contracts.Result, error)
 	ClosedDates(ctx context.Context) ([]ledger.Date, error)
 	EntryByKey(ctx context.Context, k ledger.Key) (ledger.Entry, error)
 }
@@ -108,16 +106,20 @@ func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
 func (m *Main) wire(db *sqlite.DB) *store {
 	st := &store{backend: db, checkDamage: db.CheckDamage, close: db.Close}
 	st.waitForWriters = db.SetLockTimeout
+	// The rules of runs, payments, closes and statements are the domain's
+	// (contracts/books, reports), over the database's books.
+	st.runs = books.Service{Store: db.Books()}
+	st.statements = reports.Books{Store: db.Books(), Clock: m.Clock}
 	st.closeBooks = func(ctx context.Context, through ledger.Date, crashPoint func(string)) (reports.CloseResult, error) {
-		r, err := db.ClosePeriod(ctx, through, sqlite.CloseOptions{CrashPoint: crashPoint})
-		return reports.CloseResult{ClosedThrough: r.ClosedThrough, Run: r.Run, Statements: r.Statements}, err
+		closer := st.statements
+		closer.CrashPoint = crashPoint
+		return closer.CloseThrough(ctx, through)
 	}
-	books := contractBackend{m: m, db: db}
 	st.Services = httpapi.Services{
-		Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: db,
-		Contracts: db, Runs: db, Payments: db,
-		Statements: books, Caps: books, Closer: closer{m},
-		Scenarios: scenario.Service{Contracts: db, Actuals: scenario.EvaluatedActuals(db.EvaluateContract), Clock: m.Clock},
+		Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: reports.Verifier{Store: db},
+		Contracts: db, Runs: st.runs, Payments: st.runs,
+		Statements: st.statements, Caps: st.statements, Closer: closer{m},
+		Scenarios: scenario.Service{Contracts: db, Actuals: scenario.EvaluatedActuals(st.runs.EvaluateContract), Clock: m.Clock},
 	}
 	return st
 }

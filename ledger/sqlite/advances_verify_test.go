@@ -28,7 +28,7 @@ func TestVerifyAdvances(t *testing.T) {
 	db := openUsageDB(t)
 	saveContract(t, db, advanceDoc, false)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-10,s,c,p,60.00,USD\ne2,2026-02-10,s,c,p,30.00,USD\n", usage.ImportOptions{})
-	res, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
+	res, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	if err != nil {
 		t.Fatal(err)
 	}

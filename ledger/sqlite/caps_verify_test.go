@@ -32,7 +32,7 @@ func TestVerifyCapsHoldSharedCap(t *testing.T) {
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\n"+
 		"1,2026-01-05,p,x,app,300.00,USD\n2,2026-01-06,p,y,app,200.00,USD\n3,2026-02-05,p,x,app,-100.00,USD\n"+
 		"4,2026-02-06,p,y,app,400.00,USD\n5,2026-03-05,p,x,app,500.00,USD\n", usage.ImportOptions{})
-	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 3, Day: 31}); err != nil {
+	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 3, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
 	check := func() error {

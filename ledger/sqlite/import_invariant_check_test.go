@@ -11,12 +11,13 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/reports"
 )
 
 // check runs the invariants that hold after every operation.
 func (s *invState) check(ctx context.Context) {
 	s.t.Helper()
-	if _, err := s.db.VerifyReport(ctx); err != nil {
+	if _, err := s.db.VerifyBooksReport(ctx, reports.VerifyFinalStatements); err != nil {
 		s.fatalf("Verify: %v", err)
 	}
 	// The stored events are exactly the model's.
@@ -140,14 +141,18 @@ func (s *invState) checkBooked(ctx context.Context, through ledger.Date) {
 	}
 	for _, sc := range cs {
 		c := sc.Contract
-		booked, err := loadBooked(ctx, s.db.r, c)
+		booked, err := booksRows{ctx, s.db.r}.Bookings(c.ID)
 		if err != nil {
 			s.fatal(err)
 		}
 		evalThrough := c.PeriodOf(through)
 		for _, b := range booked {
-			if b.Period.Freq == evalThrough.Freq && evalThrough.Before(b.Period) {
-				evalThrough = b.Period
+			p, err := ledger.ParsePeriod(b.Period)
+			if err != nil {
+				s.fatal(err)
+			}
+			if p.Freq == evalThrough.Freq && evalThrough.Before(p) {
+				evalThrough = p
 			}
 		}
 		res, _, err := evaluateUsage(ctx, s.db.r, c, evalThrough, rates, false)

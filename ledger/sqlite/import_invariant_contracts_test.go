@@ -327,7 +327,7 @@ func (s *invState) closePeriods(ctx context.Context) {
 	// The product's close: run, close and final statements in one
 	// transaction; refused (a missing FX rate), it writes nothing.
 	before := dbDigest(s.t, s.db.r)
-	if _, err := s.db.ClosePeriod(ctx, d, CloseOptions{}); err != nil {
+	if _, err := statementsOf(s.db).CloseThrough(ctx, d); err != nil {
 		var mr *contracts.MissingRateError
 		if !errors.As(err, &mr) {
 			s.fatalf("close through %s: %v", d, err)
@@ -345,7 +345,7 @@ func (s *invState) closePeriods(ctx context.Context) {
 func (s *invState) run(ctx context.Context) {
 	through := s.randDate().AddDays(s.rng.Intn(60))
 	before := dbDigest(s.t, s.db.r)
-	res, err := s.db.Run(ctx, through)
+	res, err := booksOf(s.db).Run(ctx, through)
 	if err != nil {
 		var mr *contracts.MissingRateError
 		if !errors.As(err, &mr) || !strings.HasPrefix(err.Error(), "no FX rate from ") {
@@ -358,7 +358,7 @@ func (s *invState) run(ctx context.Context) {
 		return
 	}
 	s.checkBooked(ctx, through)
-	again, err := s.db.Run(ctx, through)
+	again, err := booksOf(s.db).Run(ctx, through)
 	if err != nil {
 		s.fatalf("second run through %s: %v", through, err)
 	}

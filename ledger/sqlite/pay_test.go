@@ -33,7 +33,7 @@ func TestPayWithoutReferenceIsIdempotent(t *testing.T) {
 	saveContract(t, db, string(doc), false)
 	d := ledger.Date{Year: 2026, Month: 2, Day: 10}
 	pay := func(amount, ref string) (int64, error) {
-		r, err := db.Pay(ctx, contracts.Payment{Contract: "small", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString(amount), Date: d, Reference: ref})
+		r, err := booksOf(db).Pay(ctx, contracts.Payment{Contract: "small", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString(amount), Date: d, Reference: ref})
 		return r.Entry, err
 	}
 	first, err := pay("16.00", "")

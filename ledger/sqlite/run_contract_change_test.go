@@ -47,11 +47,11 @@ func TestRunAfterRulePartiesChange(t *testing.T) {
 	db := openUsageDB(t)
 	saveContract(t, db, partiesV1, false)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
-	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
 	saveContract(t, db, strings.Replace(partiesV1, "payer: a", "payer: b", 1), true)
-	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := json.Marshal(payables(t, db, "k"))
@@ -72,7 +72,7 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 	saveContract(t, db, eur, true) // nothing booked yet
 	saveContract(t, db, partiesV1, true)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
-	if _, err := db.Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
+	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := contracts.Parse([]byte(eur))

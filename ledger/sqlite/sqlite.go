@@ -27,6 +27,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -65,7 +66,8 @@ var (
 	_ ledger.Verifier         = (*DB)(nil)
 	_ usage.Importer          = (*DB)(nil)
 	_ contracts.ContractStore = (*DB)(nil)
-	_ contracts.Runner        = (*DB)(nil)
+	_ books.Store             = booksStore{}
+	_ books.Verifier          = (*DB)(nil)
 )
 
 // DB is the SQLite store. It implements ledger.Journal.

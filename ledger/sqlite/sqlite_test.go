@@ -34,6 +34,13 @@ func TestContractStore(t *testing.T) {
 	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
 }
 
+func TestBooks(t *testing.T) {
+	storetest.RunBooks(t, func(t *testing.T, clock ledger.Clock) storetest.BooksBackend {
+		db := openDB(t, clock)
+		return storetest.BooksBackend{Books: db.Books(), Contracts: db}
+	})
+}
+
 // openDB opens a fresh database in a temp dir, closed when the test ends.
 func openDB(t testing.TB, clock ledger.Clock) *sqlite.DB {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
@@ -86,22 +87,22 @@ func factsFixture(t *testing.T) string {
 	partial := "event_id,occurred_at,seller,channel,product,amount,currency\np1,2026-03-05,openai,direct,api,12.00,USD\np2,2026-03-06,openai,direct,api,abc,USD\np3,2026-04-07,microsoft,azure,api,8.00,USD\n"
 	_, err = db.ImportUsage(ctx, strings.NewReader(partial), usage.ImportOptions{Source: "crm", FileName: "p.csv", AllowPartial: true, SHA256: strings.Repeat("0", 64)})
 	step(err)
-	_, err = db.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
+	_, err = books.Service{Store: db.Books()}.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	step(err)
-	_, err = db.Pay(ctx, contracts.Payment{Contract: "deal", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString("10.00"), Date: ledger.Date{Year: 2026, Month: 2, Day: 10}, Reference: "wire-1"})
+	_, err = books.Service{Store: db.Books()}.Pay(ctx, contracts.Payment{Contract: "deal", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString("10.00"), Date: ledger.Date{Year: 2026, Month: 2, Day: 10}, Reference: "wire-1"})
 	step(err)
-	_, err = db.ClosePeriod(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28}, sqlite.CloseOptions{})
+	_, err = reports.Books{Store: db.Books()}.CloseThrough(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	step(err)
 	late := "event_id,occurred_at,seller,channel,product,amount,currency\nl1,2026-01-20,microsoft,azure,api,5.00,USD\nl2,2026-02-20,openai,direct,api,-40.00,USD\n"
 	_, err = db.ImportUsage(ctx, strings.NewReader(late), usage.ImportOptions{Source: "crm", FileName: "late.csv"})
 	step(err)
-	_, err = db.Pay(ctx, contracts.Payment{Contract: "deal", Payer: "microsoft", Payee: "openai", Amount: decimal.RequireFromString("3.25"), Date: ledger.Date{Year: 2026, Month: 3, Day: 12}, Reference: "wire-2"})
+	_, err = books.Service{Store: db.Books()}.Pay(ctx, contracts.Payment{Contract: "deal", Payer: "microsoft", Payee: "openai", Amount: decimal.RequireFromString("3.25"), Date: ledger.Date{Year: 2026, Month: 3, Day: 12}, Reference: "wire-2"})
 	step(err)
-	_, err = db.ClosePeriod(ctx, ledger.Date{Year: 2026, Month: 3, Day: 31}, sqlite.CloseOptions{})
+	_, err = reports.Books{Store: db.Books()}.CloseThrough(ctx, ledger.Date{Year: 2026, Month: 3, Day: 31})
 	step(err)
-	_, err = db.Run(ctx, ledger.Date{Year: 2026, Month: 4, Day: 30})
+	_, err = books.Service{Store: db.Books()}.Run(ctx, ledger.Date{Year: 2026, Month: 4, Day: 30})
 	step(err)
-	if _, err := db.VerifyReport(ctx); err != nil {
+	if _, err := db.VerifyBooksReport(ctx, reports.VerifyFinalStatements); err != nil {
 		t.Fatalf("untouched fixture: %v", err)
 	}
 	return path
@@ -358,7 +359,7 @@ func TestTamperFacts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: open: %v", tc.name, err)
 		}
-		_, err = db.VerifyReport(context.Background())
+		_, err = db.VerifyBooksReport(context.Background(), reports.VerifyFinalStatements)
 		db.Close()
 		var ve *sqlite.VerifyError
 		if !errors.As(err, &ve) {

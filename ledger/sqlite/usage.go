@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -246,30 +245,4 @@ func loadUsage(ctx context.Context, q querier, c *contracts.Contract, setID int6
 		}
 	}
 	return u, traced, rows.Err()
-}
-
-// evaluateUsage evaluates c through `through` from its usage set, tracing
-// event IDs when asked; ok is false when c has no set (the caller reads the
-// events instead).
-func evaluateUsage(ctx context.Context, q querier, c *contracts.Contract, through ledger.Period, rates []ledger.FXRate, trace bool) (*contracts.Result, bool, error) {
-	id, ok, err := usageSetID(ctx, q, c.UsageSignature())
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	u, traced, err := loadUsage(ctx, q, c, id, trace)
-	if err != nil {
-		return nil, true, err
-	}
-	res, err := contracts.ComputeUsage(c, u, rates, through)
-	if err != nil {
-		return nil, true, err
-	}
-	for i := range res.Lines {
-		ln := &res.Lines[i]
-		if ids := traced[lineKey{ln.Rule, ln.Period.Label()}]; len(ids) > 0 {
-			slices.Sort(ids)
-			ln.EventIDs = ids
-		}
-	}
-	return res, true, nil
 }

@@ -274,7 +274,7 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 		if err != nil || stored != (i == 0) {
 			t.Fatalf("contract %d: set stored %v, %v", i, stored, err)
 		}
-		got, err := db.EvaluateContract(ctx, c, p)
+		got, err := booksOf(db).EvaluateContract(ctx, c, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,23 +10,12 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 )
 
-// VerifyError is an invariant violation found by Verify. EntryID is the
-// first broken entry (0 when the violation is not one entry's, such as
-// ledger totals or a sibling table's link check).
-type VerifyError struct {
-	EntryID int64
-	Reason  string
-}
-
-func (e *VerifyError) Error() string {
-	if e.EntryID == 0 {
-		return e.Reason
-	}
-	return fmt.Sprintf("entry %d: %s", e.EntryID, e.Reason)
-}
+// VerifyError is an invariant violation found by Verify.
+type VerifyError = ledger.VerifyError
 
 func broken(id int64, format string, args ...any) *VerifyError {
 	return &VerifyError{EntryID: id, Reason: fmt.Sprintf(format, args...)}
@@ -42,8 +31,9 @@ var verifyChecks []func(ctx context.Context, tx *sql.Tx) error
 // verifyChunk is how many entries Verify reads per query.
 const verifyChunk = 4096
 
-// Verify checks every invariant (see VerifyReport) and reports the first
-// violation as a result with OK false (ledger.Verifier).
+// Verify checks every invariant the store keeps (see VerifyReport) and
+// reports the first violation as a result with OK false (ledger.Verifier).
+// reports.Verifier adds the final statements, rendered again.
 func (db *DB) Verify(ctx context.Context, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	res, err := db.VerifyReport(ctx, anchors...)
 	var ve *VerifyError
@@ -64,6 +54,14 @@ func (db *DB) Verify(ctx context.Context, anchors ...ledger.Anchor) (ledger.Veri
 // totals per currency are zero. Then it runs the checks registered in
 // verifyChecks. The first violation is returned as a *VerifyError.
 func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
+	return db.VerifyBooksReport(ctx, nil, anchors...)
+}
+
+// VerifyBooksReport is VerifyReport, then booksCheck (when not nil) in the same
+// read snapshot (books.Verifier): the domain's checks of the final
+// statements (reports.VerifyFinalStatements), which only it can render
+// again.
+func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadTx) error, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
 	rtx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
@@ -178,6 +176,11 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 	}
 	for _, check := range verifyChecks {
 		if err := check(ctx, rtx); err != nil {
+			return res, err
+		}
+	}
+	if booksCheck != nil {
+		if err := booksCheck(booksRows{ctx, rtx}); err != nil {
 			return res, err
 		}
 	}

@@ -24,7 +24,7 @@ func init() {
 
 // factError names a stored fact that disagrees with what it must equal.
 func factError(table, key, column, expected, found string) *VerifyError {
-	return &VerifyError{Reason: fmt.Sprintf("%s %s: %s is %q, expected %q", table, key, column, found, expected)}
+	return ledger.FactError(table, key, column, expected, found)
 }
 
 // sourceEntries reads every entry posted under source whose metadata names

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -29,8 +30,9 @@ func NewTestConfig(db *sqlite.DB) Config {
 // that cmd/revshare wires from other code (statements, caps, close,
 // scenarios) ones that fail with "not wired in this test".
 func NewTestServices(db *sqlite.DB) Services {
-	return Services{Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: db,
-		Contracts: db, Runs: db, Payments: db,
+	runs := books.Service{Store: db.Books()}
+	return Services{Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: reports.Verifier{Store: db},
+		Contracts: db, Runs: runs, Payments: runs,
 		Statements: unwired{}, Caps: unwired{}, Closer: unwired{}, Scenarios: unwired{}}
 }
 

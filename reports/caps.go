@@ -1,88 +1,38 @@
-package main
+package reports
 
 import (
 	"context"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 )
-
-// contractBackend answers the statements and caps of the stored contracts
-// (reports.StatementService and reports.CapService) from the backend.
-type contractBackend struct {
-	m  *Main
-	db backendOps
-}
-
-// StatementPeriods lists the statements from the contract's first period
-// through the period of today, then the final statements stored under
-// other labels (of an earlier version's frequency). A statement is final
-// only when it is stored (at the close that finalized it).
-func (b contractBackend) StatementPeriods(ctx context.Context, id string) ([]reports.StatementSummary, error) {
-	sc, err := b.db.Contract(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	labels, err := b.db.FinalStatementLabels(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	// A final statement carries the hash it was stored with; a draft none.
-	hashes, err := b.db.FinalStatementHashes(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	final := map[string]bool{}
-	for _, l := range labels {
-		final[l] = true
-	}
-	c := sc.Contract
-	out := []reports.StatementSummary{}
-	if first, ok := c.FirstPeriod(); ok {
-		last := c.PeriodOf(ledger.DateOf(b.m.Clock.Now()))
-		for p := first; !last.Before(p); p = p.Next() {
-			status := "draft"
-			if final[p.Label()] {
-				status = "final"
-				delete(final, p.Label())
-			}
-			out = append(out, reports.StatementSummary{Period: p.Label(), Status: status, Hash: hashes[p.Label()]})
-		}
-	}
-	for _, l := range labels {
-		if final[l] {
-			out = append(out, reports.StatementSummary{Period: l, Status: "final", Hash: hashes[l]})
-		}
-	}
-	return out, nil
-}
-
-func (b contractBackend) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
-	return b.db.Statement(ctx, id, p, nil)
-}
 
 // CapStatus reads each cap from the statement of the period containing asOf
 // (today when zero) and projects binding at the run rate of the rule's
 // latest period with events.
-func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]reports.CapStatus, error) {
-	sc, err := b.db.Contract(ctx, id)
+func (b Books) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]CapStatus, error) {
+	var sc contracts.StoredContract
+	err := b.Store.View(ctx, func(tx books.ReadTx) (err error) {
+		sc, err = tx.Contract(id)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	c := sc.Contract
 	if asOf.IsZero() {
-		asOf = ledger.DateOf(b.m.Clock.Now())
+		asOf = ledger.DateOf(b.Clock.Now())
 	}
 	p := c.PeriodOf(asOf)
-	s, err := b.db.Statement(ctx, id, p, nil)
+	s, err := b.Statement(ctx, id, p)
 	if err != nil {
 		return nil, err
 	}
 	// The run rate is the rule's latest period with activity up to p (the
 	// current month usually has none yet).
-	evaluated, err := b.db.EvaluateContract(ctx, c, p) // no event IDs needed here
+	evaluated, err := books.Service{Store: b.Store}.EvaluateContract(ctx, c, p) // no event IDs needed here
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +48,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 			}{l.Period, l.Total}
 		}
 	}
-	out := []reports.CapStatus{}
+	out := []CapStatus{}
 	// A shared cap is listed once, as its last member rule's line leaves it
 	// (what all its rules consumed), projected at its rules' run rates
 	// together.
@@ -108,7 +58,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 		for _, cl := range rl.Caps {
 			limit := decimal.RequireFromString(cl.Limit)
 			remaining := decimal.RequireFromString(cl.RemainingAfter)
-			cs := reports.CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
+			cs := CapStatus{Rule: rl.Rule, Kind: cl.Kind, Limit: limit, Consumed: limit.Sub(remaining), Remaining: remaining, ProjectedBinding: "never"}
 			if cl.Shared != "" {
 				cs.Rule, cs.Shared = cl.Shared, cl.Shared
 				if cl.Kind != string(contracts.CapTotal) {
@@ -131,7 +81,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 					if openEnded {
 						until = ledger.Date{}
 					}
-					cs.ProjectedBinding = projectedPeriod(p, rate, remaining, until)
+					cs.ProjectedBinding = ProjectedPeriod(p, rate, remaining, until)
 				}
 				k := [2]string{cl.Shared, cl.Kind}
 				if i, ok := sharedAt[k]; ok {
@@ -150,7 +100,7 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 				if rr.period.Freq != "" {
 					from = rr.period
 				}
-				cs.ProjectedBinding = projectedPeriod(from, rr.amount, remaining, r.Until)
+				cs.ProjectedBinding = ProjectedPeriod(from, rr.amount, remaining, r.Until)
 			}
 			out = append(out, cs)
 		}
@@ -158,8 +108,8 @@ func (b contractBackend) CapStatus(ctx context.Context, id string, asOf ledger.D
 	return out, nil
 }
 
-// projectedPeriod is the period a cap binds at a constant run rate, or "never".
-func projectedPeriod(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
+// ProjectedPeriod is the period a cap binds at a constant run rate, or "never".
+func ProjectedPeriod(last ledger.Period, rate, remaining decimal.Decimal, until ledger.Date) string {
 	if !rate.IsPositive() {
 		return "never"
 	}

@@ -1,0 +1,75 @@
+package books
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
+)
+
+// Pay records a payment (contracts.Payer): it reduces what the payer owes
+// the payee (the payable) against the payer's cash. The reference is the
+// idempotency key (contracts.PaymentKey when empty): paying again with the
+// same reference and the same payment records nothing and returns the first
+// entry; the same reference with another payment is ECONFLICT. Parties that
+// are not two distinct parties of the contract, an amount that is not
+// positive or is finer than the currency's minor unit are EINVALID, and so
+// is a date in a closed period (PostEntries).
+func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.PaymentResult, error) {
+	var res contracts.PaymentResult
+	what := Activity{"payment", fmt.Sprintf("%s -> %s under %s", p.Payer, p.Payee, p.Contract)}
+	err := s.Store.Update(ctx, what, func(tx Tx) error {
+		sc, err := tx.Contract(p.Contract)
+		if err != nil {
+			return err
+		}
+		c := sc.Contract
+		if err := validPayment(c, p); err != nil {
+			return err
+		}
+		ref := p.Reference
+		if ref == "" {
+			ref = contracts.PaymentKey(c.ID, p.Payer, p.Payee, p.Amount, p.Date)
+		}
+		e := ledger.Entry{
+			Key:         ledger.Key{Source: "payment", ExternalID: c.ID + ":" + ref},
+			Date:        p.Date,
+			Description: fmt.Sprintf("payment %s -> %s under %s (%s)", p.Payer, p.Payee, c.ID, ref),
+			Meta:        map[string]string{"contract": c.ID, "kind": "payment", "reference": ref},
+			Postings: []ledger.Posting{
+				{Account: ledger.SharePayableAccount(p.Payer, p.Payee, c.ID), Amount: p.Amount, Currency: c.Currency},
+				{Account: ledger.CashAccount(p.Payer), Amount: p.Amount.Neg(), Currency: c.Currency},
+			},
+		}
+		posted, err := tx.PostEntries([]ledger.Entry{e})
+		if err != nil {
+			return err
+		}
+		res = contracts.PaymentResult{Entry: posted[0].ID, Reference: ref, AlreadyRecorded: posted[0].Duplicate}
+		if posted[0].Duplicate {
+			return nil
+		}
+		return tx.AddPayment(Payment{EntryID: res.Entry, Contract: c.ID, Payer: p.Payer, Payee: p.Payee, Amount: p.Amount, Date: p.Date, Reference: ref})
+	})
+	return res, err
+}
+
+// validPayment says EINVALID unless p is between two distinct parties of
+// c, for a positive amount in c's currency's minor unit.
+func validPayment(c *contracts.Contract, p contracts.Payment) error {
+	known := map[string]bool{}
+	for _, party := range c.Parties {
+		known[party] = true
+	}
+	if !known[p.Payer] || !known[p.Payee] || p.Payer == p.Payee {
+		return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: both must be distinct parties of contract %s %v", p.Payer, p.Payee, c.ID, c.Parties)
+	}
+	if !p.Amount.IsPositive() {
+		return ledger.Errorf(ledger.EINVALID, "payment amount %s: must be positive", p.Amount)
+	}
+	if rounded, _ := ledger.RoundMinor(p.Amount, c.Currency, ledger.HalfUp); !rounded.Equal(p.Amount) {
+		return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", p.Amount, c.Currency)
+	}
+	return nil
+}

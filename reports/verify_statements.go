@@ -1,0 +1,442 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/books"
+	"github.com/revshare/revshare/ledger"
+)
+
+// Verifier verifies the books (ledger.Verifier): everything the store
+// keeps, then the final statements (VerifyFinalStatements), in one read
+// snapshot.
+type Verifier struct{ Store books.Verifier }
+
+// Verify reports the first violation as a result with OK false.
+func (v Verifier) Verify(ctx context.Context, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
+	res, err := v.Store.VerifyBooksReport(ctx, VerifyFinalStatements, anchors...)
+	var ve *ledger.VerifyError
+	if errors.As(err, &ve) {
+		return ledger.VerifyResult{Violation: ve.Error(), EntryID: ve.EntryID}, nil
+	}
+	return res, err
+}
+
+// VerifyFinalStatements checks the final statements a store holds, in
+// tx (books.Verifier runs it after the store's own checks, in the same
+// read snapshot): each one's period is closed, its hash recomputes from its
+// body, its body equals the statement rendered again from the books as of
+// its close, and every close stored the final statements it had to. The
+// first violation is a *ledger.VerifyError naming the row.
+func VerifyFinalStatements(tx books.ReadTx) error {
+	rows, err := tx.FinalStatements()
+	if err != nil {
+		return err
+	}
+	if err := verifyStatementHashes(tx, rows); err != nil {
+		return err
+	}
+	if err := verifyStatementBodies(tx, rows); err != nil {
+		return err
+	}
+	return verifyClosesFinalized(tx, rows)
+}
+
+// statementKey names a statements row in a violation.
+func statementKey(r books.FinalStatement) string {
+	return "contract=" + r.Contract + " period=" + r.Period
+}
+
+// statementHash recomputes a stored statement's hash from its body alone
+// (whatever fields the Statement type has today): SHA-256 of the body's
+// compact JSON with the hash emptied, which is what reports.Statement.Seal
+// hashes. It returns the hash the body states and the recomputed one.
+func statementHash(body string) (stated, computed string, err error) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(body)); err != nil {
+		return "", "", err
+	}
+	var top struct {
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal(compact.Bytes(), &top); err != nil {
+		return "", "", err
+	}
+	field := `"hash":"` + top.Hash + `"`
+	if strings.Count(compact.String(), field) != 1 {
+		return top.Hash, "", errors.New("its hash field is not found exactly once")
+	}
+	sum := sha256.Sum256([]byte(strings.Replace(compact.String(), field, `"hash":""`, 1)))
+	return top.Hash, hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalBody reports whether body is laid out as Statement.Render
+// writes JSON (json.MarshalIndent with two spaces, then a newline), which
+// is json.Indent of its compact form: true of any fields.
+func canonicalBody(body string) bool {
+	var compact, indented bytes.Buffer
+	if json.Compact(&compact, []byte(body)) != nil || json.Indent(&indented, compact.Bytes(), "", "  ") != nil {
+		return false
+	}
+	return indented.String()+"\n" == body
+}
+
+// verifyStatementHashes checks every stored final statement: its period
+// is closed, its body is
+// a statement of its contract and period, with status final, whose hash
+// recomputes from the body and equals the hash column.
+func verifyStatementHashes(tx books.ReadTx, rows []books.FinalStatement) error {
+	closed, err := tx.ClosedThrough()
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if p, err := ledger.ParsePeriod(r.Period); err != nil || closed.IsZero() || p.Last().After(closed) {
+			return ledger.FactError("statements", statementKey(r), "period", "a period closed (through "+closed.String()+")", r.Period)
+		}
+		stated, computed, err := statementHash(string(r.Body))
+		if err != nil {
+			return ledger.FactError("statements", statementKey(r), "body", "a statement's JSON", fmt.Sprintf("unreadable (%v)", err))
+		}
+		if computed != stated {
+			return ledger.FactError("statements", statementKey(r), "body", "a body whose hash recomputes to "+stated[:min(12, len(stated))], "one that hashes to "+computed[:min(12, len(computed))]+": altered after its close")
+		}
+		if r.Hash != stated {
+			return ledger.FactError("statements", statementKey(r), "hash", stated+" (from its body)", r.Hash)
+		}
+		if !canonicalBody(string(r.Body)) {
+			return ledger.FactError("statements", statementKey(r), "body", "its JSON as revshare writes it (indented by two spaces, one final newline)", "other bytes: altered after its close")
+		}
+		s, err := ParseStored(r.Body)
+		if err != nil {
+			return ledger.FactError("statements", statementKey(r), "body", "a statement's JSON", fmt.Sprintf("unreadable (%v)", err))
+		}
+		for _, f := range [][3]string{ // column, found, expected
+			{"body's contract", s.Contract, r.Contract}, {"body's period", s.Period.Label, r.Period}, {"body's status", s.Status, "final"},
+		} {
+			if f[1] != f[2] {
+				return ledger.FactError("statements", statementKey(r), f[0], f[2], f[1])
+			}
+		}
+	}
+	return nil
+}
+
+// verifyStatementBodies renders every final statement again from the
+// ledger as of its close (the contract version, events and exchange rates
+// it records, the bookings and payments of the ledger) and compares it
+// with the stored body. Statements stored before migration 0010 record no
+// basis: only their hash is checked (verifyStatementHashes), and a basis
+// may be missing only on those.
+func verifyStatementBodies(tx books.ReadTx, rows []books.FinalStatement) error {
+	legacyBefore, err := tx.BasisRecordedSince()
+	if err != nil {
+		return err
+	}
+	type group struct {
+		contract string
+		basis    books.StatementBasis
+	}
+	groups := map[group][]books.FinalStatement{}
+	var order []group
+	for _, r := range rows {
+		if !r.HasBasis {
+			fin, err := time.Parse(time.RFC3339Nano, r.FinalizedAt)
+			if err != nil || legacyBefore.IsZero() || !fin.Before(legacyBefore) {
+				return ledger.FactError("statements", statementKey(r), "version, events_through and rates_through", "what it was rendered from", "NULL on a statement stored after migration 0010")
+			}
+			continue
+		}
+		g := group{r.Contract, r.Basis}
+		if groups[g] == nil {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], r)
+	}
+	for _, g := range order {
+		if err := verifyStatementGroup(tx, g.contract, g.basis, groups[g]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verifyStatementGroup re-renders the statements of one contract stored
+// with the same basis (at one close) with one evaluation.
+func verifyStatementGroup(tx books.ReadTx, id string, basis books.StatementBasis, rows []books.FinalStatement) error {
+	sc, err := tx.ContractVersion(id, basis.Version)
+	if err != nil {
+		return ledger.FactError("statements", statementKey(rows[0]), "version", "a stored version of the contract", fmt.Sprint(basis.Version))
+	}
+	c := sc.Contract
+	var last ledger.Period
+	periods := make([]ledger.Period, len(rows))
+	for i, r := range rows {
+		p, err := ledger.ParsePeriod(r.Period)
+		if err != nil || p.Freq != c.Period {
+			return ledger.FactError("statements", statementKey(r), "period", "a "+string(c.Period)+" of version "+fmt.Sprint(basis.Version), r.Period)
+		}
+		periods[i] = p
+		if last.Before(p) || i == 0 {
+			last = p
+		}
+	}
+	res, err := evaluateAsOf(tx, c, last, basis)
+	if err != nil {
+		return &ledger.VerifyError{Reason: fmt.Sprintf("statements contract=%s: cannot render again as of its close: %v", id, err)}
+	}
+	for i, r := range rows {
+		s, err := StatementFromBooks(tx, sc, periods[i], true, res)
+		if err != nil {
+			return &ledger.VerifyError{Reason: fmt.Sprintf("statements %s: cannot render again: %v", statementKey(r), err)}
+		}
+		body, err := RenderStored(s)
+		if err != nil {
+			return err
+		}
+		if path, want, got, same := sameJSON(body, r.Body); !same {
+			return ledger.FactError("statements", statementKey(r), "body at "+path, want+" (rendered again from the ledger as of its close)", got)
+		}
+	}
+	return nil
+}
+
+// errStopEvents ends an event walk early.
+var errStopEvents = errors.New("stop")
+
+// evaluateAsOf runs the engine for c through p over the events and
+// exchange rates of basis: events numbered up to eventsThrough, rates of
+// batches up to ratesThrough.
+func evaluateAsOf(tx books.ReadTx, c *contracts.Contract, through ledger.Period, basis books.StatementBasis) (*contracts.Result, error) {
+	rates, err := tx.RatesThrough(basis.RatesThrough)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := contracts.NewAccumulator(c, through, rates, contracts.Options{TraceEvents: true})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.EachEvent(func(e *ledger.Event) error {
+		if e.ID > basis.EventsThrough {
+			return errStopEvents
+		}
+		return acc.Add(e)
+	})
+	if err != nil && !errors.Is(err, errStopEvents) {
+		return nil, err
+	}
+	return acc.Result()
+}
+
+// sameJSON compares a statement rendered now (want) with a stored body
+// (got) as JSON values. A field the stored body lacks is ignored when its
+// value now is empty (null, "", 0, false, [] or {}): a field a later
+// version of the statement added. It returns the first differing path.
+func sameJSON(want, got []byte) (path, w, g string, same bool) {
+	var a, b any
+	if err := json.Unmarshal(want, &a); err != nil {
+		return "$", "JSON", err.Error(), false
+	}
+	if err := json.Unmarshal(got, &b); err != nil {
+		return "$", "JSON", err.Error(), false
+	}
+	return diffJSON("$", a, b)
+}
+
+func diffJSON(path string, a, b any) (string, string, string, bool) {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return path, brief(a), brief(b), false
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			av := x[k]
+			bv, bok := y[k]
+			if !bok && emptyJSON(av) {
+				continue
+			}
+			if p, w, g, same := diffJSON(path+"."+k, av, bv); !same {
+				return p, w, g, false
+			}
+		}
+		return "", "", "", true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return path, brief(a), brief(b), false
+		}
+		for i := range x {
+			if p, w, g, same := diffJSON(fmt.Sprintf("%s[%d]", path, i), x[i], y[i]); !same {
+				return p, w, g, false
+			}
+		}
+		return "", "", "", true
+	}
+	if !reflect.DeepEqual(a, b) {
+		return path, brief(a), brief(b), false
+	}
+	return "", "", "", true
+}
+
+func emptyJSON(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case float64:
+		return x == 0
+	case bool:
+		return !x
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func brief(v any) string {
+	if v == nil {
+		return "(missing)"
+	}
+	b, _ := json.Marshal(v)
+	s := string(b)
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+// verifyClosesFinalized checks that every close stored the final
+// statements it had to: for each close and each contract that existed then
+// (the version its statements stored at that close name, else the latest
+// version recorded before the close), every period of that version ending
+// on or before the close's date has a stored statement.
+func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error {
+	type closeRow struct {
+		through       ledger.Date
+		closedAt      string
+		at            time.Time
+		eventsThrough int64 // the last event whose import entry precedes the close's head
+	}
+	var closes []closeRow
+	stored, err := tx.Closes()
+	if err != nil {
+		return err
+	}
+	for _, c := range stored {
+		cr := closeRow{closedAt: c.ClosedAt, eventsThrough: c.EventsThrough}
+		if cr.through, err = ledger.ParseDate(c.Through); err != nil {
+			return &ledger.VerifyError{Reason: fmt.Sprintf("period_closes through=%q: not a date", c.Through)}
+		}
+		if cr.at, err = time.Parse(time.RFC3339Nano, cr.closedAt); err != nil {
+			return &ledger.VerifyError{Reason: fmt.Sprintf("period_closes through=%s: closed_at %q is not a time", c.Through, cr.closedAt)}
+		}
+		closes = append(closes, cr)
+	}
+	if len(closes) == 0 {
+		return nil
+	}
+	final := map[[2]string]bool{}
+	versionAt := map[[2]string]int64{} // contract, finalized_at -> version
+	closeAt := map[string]closeRow{}
+	for _, cr := range closes {
+		closeAt[cr.closedAt] = cr
+	}
+	for _, s := range stmts {
+		final[[2]string{s.Contract, s.Period}] = true
+		if s.HasBasis {
+			versionAt[[2]string{s.Contract, s.FinalizedAt}] = int64(s.Basis.Version)
+		}
+		// A statement stored by a close: of a period that close closed,
+		// rendered from the events committed before it.
+		cr, ok := closeAt[s.FinalizedAt]
+		if !ok {
+			continue
+		}
+		if p, err := ledger.ParsePeriod(s.Period); err == nil && p.Last().After(cr.through) {
+			return ledger.FactError("statements", statementKey(s), "period", "a period the close through "+cr.through.String()+" that stored it closed", s.Period)
+		}
+		if s.HasBasis && s.Basis.EventsThrough != cr.eventsThrough {
+			return ledger.FactError("statements", statementKey(s), "events_through", fmt.Sprintf("%d (the last event committed before the close through %s)", cr.eventsThrough, cr.through), fmt.Sprint(s.Basis.EventsThrough))
+		}
+	}
+	type version struct {
+		n  int
+		at time.Time
+		c  *contracts.Contract
+	}
+	versions := map[string][]version{}
+	var ids []string
+	docs, err := tx.ContractDocuments()
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		id, v := d.ID, version{n: d.Version}
+		if v.at, err = time.Parse(time.RFC3339Nano, d.RecordedAt); err != nil {
+			return &ledger.VerifyError{Reason: fmt.Sprintf("contracts id=%s version=%d: recorded_at %q is not a time", id, v.n, d.RecordedAt)}
+		}
+		if v.c, err = contracts.Parse([]byte(d.Document)); err != nil {
+			return &ledger.VerifyError{Reason: fmt.Sprintf("contracts id=%s version=%d: unreadable: %v", id, v.n, err)}
+		}
+		if versions[id] == nil {
+			ids = append(ids, id)
+		}
+		versions[id] = append(versions[id], v)
+	}
+	for _, cr := range closes {
+		for _, id := range ids {
+			var c *contracts.Contract
+			if n, ok := versionAt[[2]string{id, cr.closedAt}]; ok {
+				for _, v := range versions[id] {
+					if int64(v.n) == n {
+						c = v.c
+					}
+				}
+			} else {
+				for _, v := range versions[id] {
+					if v.at.Before(cr.at) {
+						c = v.c
+					}
+				}
+			}
+			if c == nil {
+				continue // the contract came later
+			}
+			first, ok := c.FirstPeriod()
+			if !ok {
+				continue
+			}
+			for p, last := first, LastPeriodThrough(c, cr.through); !last.Before(p); p = p.Next() {
+				if !final[[2]string{id, p.Label()}] {
+					return ledger.FactError("statements", "contract="+id+" period="+p.Label(), "row", "the final statement stored by the close through "+cr.through.String(), "(missing)")
+				}
+			}
+		}
+	}
+	return nil
+}
