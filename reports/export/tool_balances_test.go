@@ -3,7 +3,6 @@ package export
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
@@ -55,8 +53,6 @@ func diff(got, want balances) []string {
 }
 
 // revshareBalances runs `revshare balance --format json` with extra flags.
-// Until the balance command is wired it falls back to the SQLite trial
-// balance, saying so.
 func revshareBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt string) balances {
 	t.Helper()
 	bin := revshareBinary(t)
@@ -71,10 +67,6 @@ func revshareBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt str
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil && strings.Contains(stderr.String(), `unknown command "balance"`) {
-		t.Logf("revshare balance is not wired yet: comparing with sqlite.DB.TrialBalance")
-		return sqliteBalances(t, dbPath, asOf, knownAt)
-	}
 	if err != nil {
 		t.Fatalf("revshare %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
@@ -91,27 +83,6 @@ func revshareBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt str
 		b.add(a.Account, a.Currency, decimal.RequireFromString(a.Balance))
 	}
 	return b
-}
-
-func sqliteBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt string) balances {
-	q := ledger.BalanceQuery{AsOf: asOf}
-	if knownAt != "" {
-		var err error
-		if q.KnownAt, err = time.Parse(time.RFC3339Nano, knownAt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db := openReadOnly(t, dbPath)
-	defer db.Close()
-	bs, err := db.TrialBalance(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := balances{}
-	for _, b := range bs {
-		out.add(b.Account, b.Currency, b.Amount)
-	}
-	return out
 }
 
 // hledgerBalances checks the file (including its balance assertions) and
