@@ -36,32 +36,11 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImpor
 				return err
 			}
 		}
-		var row usage.RateRow
-		for {
-			err := rr.Next(&row)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			res.Rows++
-			if len(row.Errors) == 0 {
-				if err := storeRate(w, &row, opts.FileName, &res); err != nil {
-					return err
-				}
-			}
-			if len(row.Errors) > 0 {
-				res.Rejected++
-				if opts.OnReject != nil {
-					if err := opts.OnReject(&row); err != nil {
-						return err
-					}
-				}
-			}
+		add := func(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
+			return addRate(w, r, batch)
 		}
-		if res.Rejected > 0 {
-			return usage.BadRows(opts.FileName, res.Rejected, res.Rows)
+		if err := usage.ImportRateRows(rr, opts, &res, add); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errDry
@@ -80,41 +59,27 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImpor
 	return res, err
 }
 
-// storeRate stores one rate, or finds it stored: a duplicate with the same
-// value, a conflict (appended to row.Errors) with another.
-func storeRate(w *writer, row *usage.RateRow, file string, res *ledger.RateImportResult) error {
-	r := row.Rate
+// addRate stores r in batch, or returns the rate stored for its date and
+// pair (usage.AddRate).
+func addRate(w *writer, r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
 	date := r.Date.In(time.UTC)
 	tag, err := w.tx.Exec(w.ctx, `INSERT INTO fx_rates (date, from_ccy, to_ccy, rate, batch_id) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING`, date, r.From, r.To, numeric(r.Rate), res.BatchID)
+		ON CONFLICT DO NOTHING`, date, r.From, r.To, numeric(r.Rate), batch)
 	if err != nil {
-		return err
+		return false, usage.StoredRate{}, err
 	}
 	if tag.RowsAffected() == 1 {
-		res.Added++
-		return nil
+		return true, usage.StoredRate{}, nil
 	}
-	var stored string
-	var batch int64
+	var stored usage.StoredRate
 	if err := w.tx.QueryRow(w.ctx, `SELECT rate::text, batch_id FROM fx_rates WHERE date = $1 AND from_ccy = $2 AND to_ccy = $3`,
-		date, r.From, r.To).Scan(&stored, &batch); err != nil {
-		return err
+		date, r.From, r.To).Scan(&stored.Text, &stored.Batch); err != nil {
+		return false, stored, err
 	}
-	old, err := decimal.NewFromString(stored)
-	if err != nil {
-		return fmt.Errorf("fx rate %s %s/%s: %q: %w", r.Date, r.From, r.To, stored, err)
+	if stored.Rate, err = decimal.NewFromString(stored.Text); err != nil {
+		return false, stored, fmt.Errorf("fx rate %s %s/%s: %q: %w", r.Date, r.From, r.To, stored.Text, err)
 	}
-	if old.Equal(r.Rate) {
-		res.Duplicates++
-		return nil
-	}
-	where := fmt.Sprintf("batch %d", batch)
-	if batch == res.BatchID {
-		where = "this file"
-	}
-	row.Errors = append(row.Errors, &usage.RowError{File: file, Line: row.Line, Column: "rate", Value: ledger.FormatAmount(r.Rate),
-		Reason: fmt.Sprintf("conflicts with the rate %s for %s->%s on %s imported in %s", stored, r.From, r.To, r.Date, where)})
-	return nil
+	return false, stored, nil
 }
 
 // FXRates returns every imported exchange rate, by from, to and date.

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/revshare/revshare/ledger"
@@ -44,32 +43,11 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImpor
 		if err != nil {
 			return err
 		}
-		var row usage.RateRow
-		for {
-			err := rr.Next(&row)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			res.Rows++
-			if len(row.Errors) == 0 {
-				if err := storeRate(c, tx.SQL(), ins, &row, opts.FileName, &res); err != nil {
-					return err
-				}
-			}
-			if len(row.Errors) > 0 {
-				res.Rejected++
-				if opts.OnReject != nil {
-					if err := opts.OnReject(&row); err != nil {
-						return err
-					}
-				}
-			}
+		add := func(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
+			return addRate(c, tx.SQL(), ins, r, batch)
 		}
-		if res.Rejected > 0 {
-			return usage.BadRows(opts.FileName, res.Rejected, res.Rows)
+		if err := usage.ImportRateRows(rr, opts, &res, add); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errDry
@@ -88,33 +66,21 @@ func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImpor
 	return res, err
 }
 
-func storeRate(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, row *usage.RateRow, file string, res *ledger.RateImportResult) error {
-	r := row.Rate
-	text := ledger.FormatAmount(r.Rate)
-	x, err := ins.ExecContext(ctx, r.Date.String(), r.From, r.To, text, res.BatchID)
+// addRate stores r in batch, or returns the rate stored for its date and
+// pair (usage.AddRate).
+func addRate(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
+	x, err := ins.ExecContext(ctx, r.Date.String(), r.From, r.To, ledger.FormatAmount(r.Rate), batch)
 	if err != nil {
-		return err
+		return false, usage.StoredRate{}, err
 	}
 	if n, _ := x.RowsAffected(); n == 1 {
-		res.Added++
-		return nil
+		return true, usage.StoredRate{}, nil
 	}
-	var stored string
-	var batch int64
+	var stored usage.StoredRate
 	if err := tx.QueryRowContext(ctx, `SELECT rate, batch_id FROM fx_rates WHERE date = ? AND from_ccy = ? AND to_ccy = ?`,
-		r.Date.String(), r.From, r.To).Scan(&stored, &batch); err != nil {
-		return err
+		r.Date.String(), r.From, r.To).Scan(&stored.Text, &stored.Batch); err != nil {
+		return false, stored, err
 	}
-	old, _ := storedNumber(stored)
-	if old.Equal(r.Rate) {
-		res.Duplicates++
-		return nil
-	}
-	where := fmt.Sprintf("batch %d", batch)
-	if batch == res.BatchID {
-		where = "this file"
-	}
-	row.Errors = append(row.Errors, &usage.RowError{File: file, Line: row.Line, Column: "rate", Value: text,
-		Reason: fmt.Sprintf("conflicts with the rate %s for %s->%s on %s imported in %s", stored, r.From, r.To, r.Date, where)})
-	return nil
+	stored.Rate, _ = storedNumber(stored.Text)
+	return false, stored, nil
 }
