@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -16,47 +13,41 @@ import (
 )
 
 // ImportRates imports an exchange-rate CSV (date,from,to,rate) as one
-// batch, all or nothing. A rate already stored for the same (date, from,
-// to) with the same value is a duplicate; with another value it is a bad
-// row. With any bad row nothing is written and the error is EINVALID
-// (matching usage.ErrBadRows). A file-level problem is a usage.RowErrors.
+// batch, by usage.RunRateImport's rules: all or nothing; a rate already
+// stored for the same (date, from, to) with the same value is a duplicate,
+// with another value a bad row.
 func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error) {
-	var res ledger.RateImportResult
-	h := sha256.New()
-	rr, err := usage.NewRateReader(io.TeeReader(r, h), opts.FileName)
-	if err != nil {
-		return res, err
-	}
-	errDry := errors.New("dry run")
-	err = db.write(ctx, func(w *writer) error {
-		if !opts.DryRun {
-			if err := w.tx.QueryRow(w.ctx, `INSERT INTO import_batches (id, kind, source, file_name, file_sha256, mode, status, started_at)
-				VALUES ((SELECT coalesce(max(id), 0) + 1 FROM import_batches), 'rates', 'rates', $1, 'pending', 'all', 'running', $2)
-				RETURNING id`, opts.FileName, w.now).Scan(&res.BatchID); err != nil {
-				return err
-			}
-		}
-		add := func(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
-			return addRate(w, r, batch)
-		}
-		if err := usage.ImportRateRows(rr, opts, &res, add); err != nil {
-			return err
-		}
-		if opts.DryRun {
-			return errDry
-		}
-		_, err = w.tx.Exec(w.ctx, `UPDATE import_batches SET file_sha256 = $1, status = 'complete', rows = $2, posted = $3,
-			duplicates = $4, finished_at = $5 WHERE id = $6`, hex.EncodeToString(h.Sum(nil)), res.Rows, res.Added, res.Duplicates,
-			w.now, res.BatchID)
-		return err
+	return usage.RunRateImport(ctx, r, opts, &rateStore{db: db})
+}
+
+// rateStore is PostgreSQL's usage.RateStore for one ImportRates call.
+type rateStore struct {
+	db *DB
+	w  *writer
+}
+
+func (s *rateStore) InTx(ctx context.Context, fn func() error) error {
+	return s.db.write(ctx, func(w *writer) error {
+		s.w = w
+		return fn()
 	})
-	if errors.Is(err, errDry) {
-		return res, nil
-	}
-	if err != nil {
-		res.BatchID = 0
-	}
-	return res, err
+}
+
+func (s *rateStore) InsertRateBatch(file string) (id int64, err error) {
+	err = s.w.tx.QueryRow(s.w.ctx, `INSERT INTO import_batches (id, kind, source, file_name, file_sha256, mode, status, started_at)
+		VALUES ((SELECT coalesce(max(id), 0) + 1 FROM import_batches), 'rates', 'rates', $1, 'pending', 'all', 'running', $2)
+		RETURNING id`, file, s.w.now).Scan(&id)
+	return id, err
+}
+
+func (s *rateStore) AddRate(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
+	return addRate(s.w, r, batch)
+}
+
+func (s *rateStore) FinishRateBatch(res ledger.RateImportResult, sha string) error {
+	_, err := s.w.tx.Exec(s.w.ctx, `UPDATE import_batches SET file_sha256 = $1, status = 'complete', rows = $2, posted = $3,
+		duplicates = $4, finished_at = $5 WHERE id = $6`, sha, res.Rows, res.Added, res.Duplicates, s.w.now, res.BatchID)
+	return err
 }
 
 // addRate stores r in batch, or returns the rate stored for its date and

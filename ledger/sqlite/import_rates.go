@@ -2,10 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"errors"
 	"io"
 
 	"github.com/revshare/revshare/ledger"
@@ -13,57 +10,52 @@ import (
 )
 
 // ImportRates imports an exchange-rate CSV (date,from,to,rate) as one batch,
-// all or nothing. A rate already stored for the same (date, from, to) with
-// the same value is a duplicate; with another value it is a bad row. With
-// any bad row nothing is written and the error is EINVALID wrapping
-// usage.ErrBadRows. A file-level problem comes back as usage.RowErrors.
+// by usage.RunRateImport's rules: all or nothing; a rate already stored for
+// the same (date, from, to) with the same value is a duplicate, with
+// another value a bad row.
 func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error) {
-	var res ledger.RateImportResult
-	h := sha256.New()
-	rr, err := usage.NewRateReader(io.TeeReader(r, h), opts.FileName)
-	if err != nil {
-		return res, err
-	}
-	errDry := errors.New("dry run")
 	ctx = db.activity(ctx, "rates import", opts.FileName)
-	err = db.WithTx(ctx, func(tx *Tx) error {
-		c := tx.Context()
-		if !opts.DryRun {
-			b, err := tx.SQL().ExecContext(c, `INSERT INTO import_batches (kind, source, file_name, file_sha256, mode, status, started_at)
-				VALUES ('rates', 'rates', ?, 'pending', 'all', 'running', ?)`, opts.FileName, formatTime(tx.Now))
-			if err != nil {
-				return err
-			}
-			if res.BatchID, err = b.LastInsertId(); err != nil {
-				return err
-			}
-		}
-		ins, err := tx.SQL().PrepareContext(c, `INSERT INTO fx_rates (date, from_ccy, to_ccy, rate, batch_id) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		add := func(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
-			return addRate(c, tx.SQL(), ins, r, batch)
-		}
-		if err := usage.ImportRateRows(rr, opts, &res, add); err != nil {
-			return err
-		}
-		if opts.DryRun {
-			return errDry
-		}
-		_, err = tx.SQL().ExecContext(c, `UPDATE import_batches SET file_sha256 = ?, status = 'complete', rows = ?, posted = ?,
-			duplicates = ?, finished_at = ? WHERE id = ?`, hex.EncodeToString(h.Sum(nil)), res.Rows, res.Added, res.Duplicates,
-			formatTime(tx.Now), res.BatchID)
-		return err
+	return usage.RunRateImport(ctx, r, opts, &rateStore{db: db})
+}
+
+// rateStore is SQLite's usage.RateStore for one ImportRates call.
+type rateStore struct {
+	db  *DB
+	tx  *Tx
+	ins *sql.Stmt // the insert of a rate, prepared on the first
+}
+
+func (s *rateStore) InTx(ctx context.Context, fn func() error) error {
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		s.tx, s.ins = tx, nil
+		return fn()
 	})
-	if errors.Is(err, errDry) {
-		return res, nil
-	}
+}
+
+func (s *rateStore) InsertRateBatch(file string) (int64, error) {
+	b, err := s.tx.SQL().ExecContext(s.tx.Context(), `INSERT INTO import_batches (kind, source, file_name, file_sha256, mode, status, started_at)
+		VALUES ('rates', 'rates', ?, 'pending', 'all', 'running', ?)`, file, formatTime(s.tx.Now))
 	if err != nil {
-		res.BatchID = 0
+		return 0, err
 	}
-	return res, err
+	return b.LastInsertId()
+}
+
+func (s *rateStore) AddRate(r ledger.FXRate, batch int64) (bool, usage.StoredRate, error) {
+	if s.ins == nil {
+		var err error
+		if s.ins, err = s.tx.SQL().PrepareContext(s.tx.Context(), `INSERT INTO fx_rates (date, from_ccy, to_ccy, rate, batch_id)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
+			return false, usage.StoredRate{}, err
+		}
+	}
+	return addRate(s.tx.Context(), s.tx.SQL(), s.ins, r, batch)
+}
+
+func (s *rateStore) FinishRateBatch(res ledger.RateImportResult, sha string) error {
+	_, err := s.tx.SQL().ExecContext(s.tx.Context(), `UPDATE import_batches SET file_sha256 = ?, status = 'complete', rows = ?, posted = ?,
+		duplicates = ?, finished_at = ? WHERE id = ?`, sha, res.Rows, res.Added, res.Duplicates, formatTime(s.tx.Now), res.BatchID)
+	return err
 }
 
 // addRate stores r in batch, or returns the rate stored for its date and

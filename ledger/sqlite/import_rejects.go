@@ -9,49 +9,38 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// storeReject stores a bad row of a partial import in the current chunk's
-// transaction, so that the rejects commit (or vanish) with the chunk's
-// events. The first reject of a transaction also stores the file's header
-// for the batch (once: later chunks find it stored). A re-run after a crash
-// is a new batch, so its rejects never meet those of the interrupted one.
-func (im *importer) storeReject(p *parsedRow) error {
-	ctx, q := im.tx.Context(), im.tx.SQL()
-	if im.rejects == nil {
-		cols, err := json.Marshal(nonNil(im.rd.Header()))
-		if err != nil {
-			return err
-		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO import_reject_columns (batch_id, columns) VALUES (?, ?)
-			ON CONFLICT (batch_id) DO NOTHING`, im.res.BatchID, string(cols)); err != nil {
-			return fmt.Errorf("store the header of batch %d: %w", im.res.BatchID, err)
-		}
-		if im.rejects, err = q.PrepareContext(ctx, `INSERT INTO import_rejects (batch_id, line, errors, record) VALUES (?, ?, ?, ?)`); err != nil {
-			return err
-		}
+// StoreRejectHeader stores the file's header for batch's rejects, once:
+// later chunks find it stored. A re-run after a crash is a new batch, so
+// its rejects never meet those of the interrupted one.
+func (s *importStore) StoreRejectHeader(batch int64, header []string) error {
+	cols, err := json.Marshal(header)
+	if err != nil {
+		return err
 	}
-	errs := make([]ledger.RejectError, len(p.errs))
-	for i, e := range p.errs {
-		errs[i] = ledger.RejectError{Column: e.Column, Value: e.Value, Reason: e.Reason}
+	_, err = s.tx.SQL().ExecContext(s.tx.Context(), `INSERT INTO import_reject_columns (batch_id, columns) VALUES (?, ?)
+		ON CONFLICT (batch_id) DO NOTHING`, batch, string(cols))
+	return err
+}
+
+// StoreReject stores a bad row of a partial import in the current chunk's
+// transaction.
+func (s *importStore) StoreReject(batch int64, line int, errs []ledger.RejectError, record []string) error {
+	if s.rejects == nil {
+		var err error
+		if s.rejects, err = s.tx.SQL().PrepareContext(s.tx.Context(), `INSERT INTO import_rejects (batch_id, line, errors, record) VALUES (?, ?, ?, ?)`); err != nil {
+			return err
+		}
 	}
 	errsJSON, err := json.Marshal(errs)
 	if err != nil {
 		return err
 	}
-	record, err := json.Marshal(nonNil(im.cur.fields[p.record[0]:p.record[1]]))
+	recordJSON, err := json.Marshal(record)
 	if err != nil {
 		return err
 	}
-	if _, err := im.rejects.ExecContext(ctx, im.res.BatchID, p.line, string(errsJSON), string(record)); err != nil {
-		return fmt.Errorf("line %d: store reject: %w", p.line, err)
-	}
-	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	_, err = s.rejects.ExecContext(s.tx.Context(), batch, line, string(errsJSON), string(recordJSON))
+	return err
 }
 
 // ImportRejects returns the stored rejects of a batch with line > afterLine,

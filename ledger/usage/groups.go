@@ -68,10 +68,7 @@ func (gs *Groups) Open() int { return len(gs.order) }
 // Assign returns the group of an event with these account segments,
 // currency and accounting date.
 func (gs *Groups) Assign(seller, channel, currency string, date ledger.Date) *Group {
-	k := GroupKey{Seller: seller, Channel: channel, Currency: currency, Date: date}
-	if !gs.closed.IsZero() && !date.After(gs.closed) {
-		k.Late, k.Date = true, gs.closed.AddDays(1)
-	}
+	k := gs.key(seller, channel, currency, date)
 	g := gs.byKey[k]
 	if g == nil {
 		gs.last++
@@ -83,6 +80,19 @@ func (gs *Groups) Assign(seller, channel, currency string, date ledger.Date) *Gr
 		gs.order = append(gs.order, g)
 	}
 	return g
+}
+
+// Find returns the open group Assign would return, or nil if there is none.
+func (gs *Groups) Find(seller, channel, currency string, date ledger.Date) *Group {
+	return gs.byKey[gs.key(seller, channel, currency, date)]
+}
+
+func (gs *Groups) key(seller, channel, currency string, date ledger.Date) GroupKey {
+	k := GroupKey{Seller: seller, Channel: channel, Currency: currency, Date: date}
+	if !gs.closed.IsZero() && !date.After(gs.closed) {
+		k.Late, k.Date = true, gs.closed.AddDays(1)
+	}
+	return k
 }
 
 // Add counts a stored event (its ID and amount) in g.

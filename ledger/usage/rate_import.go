@@ -1,6 +1,10 @@
 package usage
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 
@@ -79,4 +83,52 @@ func addRateRow(row *RateRow, file string, res *ledger.RateImportResult, add Add
 	row.Errors = append(row.Errors, &RowError{File: file, Line: row.Line, Column: "rate", Value: ledger.FormatAmount(r.Rate),
 		Reason: fmt.Sprintf("conflicts with the rate %s for %s->%s on %s imported in %s", stored.Text, r.From, r.To, r.Date, where)})
 	return nil
+}
+
+// RateStore is what a storage backend does for RunRateImport, inside the
+// transaction InTx runs: the SQL of a rates import.
+type RateStore interface {
+	// InTx runs fn in one write transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func() error) error
+	// InsertRateBatch stores a running rates batch of file and returns its ID.
+	InsertRateBatch(file string) (int64, error)
+	// AddRate is the store's AddRate.
+	AddRate(r ledger.FXRate, batch int64) (added bool, stored StoredRate, err error)
+	// FinishRateBatch completes the batch with its counters and SHA-256.
+	FinishRateBatch(res ledger.RateImportResult, sha string) error
+}
+
+// RunRateImport imports an exchange-rate CSV (date,from,to,rate) into
+// store as one batch, all or nothing (see ImportRateRows). A file-level
+// problem comes back as RowErrors; a dry run writes nothing.
+func RunRateImport(ctx context.Context, r io.Reader, opts RateImportOptions, store RateStore) (ledger.RateImportResult, error) {
+	var res ledger.RateImportResult
+	h := sha256.New()
+	rr, err := NewRateReader(io.TeeReader(r, h), opts.FileName)
+	if err != nil {
+		return res, err
+	}
+	errDry := errors.New("dry run")
+	err = store.InTx(ctx, func() error {
+		if !opts.DryRun {
+			var err error
+			if res.BatchID, err = store.InsertRateBatch(opts.FileName); err != nil {
+				return err
+			}
+		}
+		if err := ImportRateRows(rr, opts, &res, store.AddRate); err != nil {
+			return err
+		}
+		if opts.DryRun {
+			return errDry
+		}
+		return store.FinishRateBatch(res, hex.EncodeToString(h.Sum(nil)))
+	})
+	if errors.Is(err, errDry) {
+		return res, nil
+	}
+	if err != nil {
+		res.BatchID = 0
+	}
+	return res, err
 }
