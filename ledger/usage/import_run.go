@@ -597,7 +597,7 @@ func (im *importRun) sortOut(rows []*ImportRow) ([]*ImportRow, error) {
 		return nil, err
 	}
 	var fresh []*ImportRow
-	earlier := map[string]*ImportRow{}
+	var earlier map[string]*ImportRow // new keys met in rows
 	for _, p := range rows {
 		key := p.Event.EventID
 		if s, ok := stored[key]; ok {
@@ -621,6 +621,9 @@ func (im *importRun) sortOut(rows []*ImportRow) ([]*ImportRow, error) {
 			old.BatchID = im.res.BatchID
 			im.conflict(p, &old, q.Line)
 			continue
+		}
+		if earlier == nil {
+			earlier = map[string]*ImportRow{}
 		}
 		earlier[key] = p
 		fresh = append(fresh, p)
