@@ -25,12 +25,7 @@ func newBalanceCommand(m *Main) *cobra.Command {
   revshare balance --as-of 2026-03-31 --format csv
   revshare balance --as-of 2026-Q1
   revshare balance --known-at 2026-04-01T09:00:00Z --format json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("balance", args); err != nil {
-				return err
-			}
-			return runBalance(cmd.Context(), m, o)
-		},
+		RunE: withoutArgs("balance", func(ctx context.Context) error { return runBalance(ctx, m, o) }),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.asOf, "as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD; a period such as 2026-02 or 2026-Q1 means its last day)")

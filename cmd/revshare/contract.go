@@ -39,12 +39,7 @@ func newContractCommand(m *Main) *cobra.Command {
 		Use:     "list",
 		Short:   "list the contracts with their latest version",
 		Example: "  revshare contract list\n  revshare contract list --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("contract list", args); err != nil {
-				return err
-			}
-			return runContractList(cmd.Context(), m, format)
-		},
+		RunE:    withoutArgs("contract list", func(ctx context.Context) error { return runContractList(ctx, m, format) }),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:     "show ID",

@@ -34,12 +34,7 @@ func newDemoCommand(m *Main) *cobra.Command {
 new temporary folder, prints a table of its statements, then serves the
 REST API and the web view. With --db PATH it keeps the database at PATH.`,
 		Example: "  revshare demo\n  revshare demo --no-serve --db demo.db",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("demo", args); err != nil {
-				return err
-			}
-			return runDemo(cmd.Context(), m, o)
-		},
+		RunE:    withoutArgs("demo", func(ctx context.Context) error { return runDemo(ctx, m, o) }),
 	}
 	cmd.Flags().BoolVar(&o.noServe, "no-serve", false, "stop after printing")
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "where to serve the REST API and web view")

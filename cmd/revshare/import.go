@@ -427,12 +427,7 @@ func newImportListCommand(m *Main) *cobra.Command {
 		Use:     "list",
 		Short:   "list the import batches",
 		Example: "  revshare import list\n  revshare import list --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("import list", args); err != nil {
-				return err
-			}
-			return runImportList(cmd.Context(), m, format)
-		},
+		RunE:    withoutArgs("import list", func(ctx context.Context) error { return runImportList(ctx, m, format) }),
 	}
 	formatFlag(cmd, &format, "table", "table", "json")
 	return cmd

@@ -247,6 +247,17 @@ func noPositional(name string, args []string) error {
 	return nil
 }
 
+// withoutArgs is the RunE of command name, which takes flags only: it
+// refuses positional arguments (noPositional), then runs run.
+func withoutArgs(name string, run func(ctx context.Context) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := noPositional(name, args); err != nil {
+			return err
+		}
+		return run(cmd.Context())
+	}
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -21,12 +21,7 @@ func newPayCommand(m *Main) *cobra.Command {
 		Short: "record a payment between two parties of a contract",
 		Example: `  revshare pay --contract openai-microsoft --payer openai --payee microsoft \
       --amount 1250000.00 --date 2026-04-10 --reference WIRE-2026-04-0017`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("pay", args); err != nil {
-				return err
-			}
-			return runPay(cmd.Context(), m, o)
-		},
+		RunE: withoutArgs("pay", func(ctx context.Context) error { return runPay(ctx, m, o) }),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.contract, "contract", "", "contract id")

@@ -30,12 +30,7 @@ func newServeCommand(m *Main) *cobra.Command {
 Every request needs a token: create one with revshare token create --role ROLE.`,
 		Example: `  revshare token create --role auditor --name "external audit"
   revshare serve --addr 127.0.0.1:8080`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("serve", args); err != nil {
-				return err
-			}
-			return runServe(cmd.Context(), m, o)
-		},
+		RunE: withoutArgs("serve", func(ctx context.Context) error { return runServe(ctx, m, o) }),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")

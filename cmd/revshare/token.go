@@ -20,12 +20,7 @@ func newTokenCommand(m *Main) *cobra.Command {
 		Use:     "create --role auditor|analyst|finance|admin [--name N]",
 		Short:   "create a token and print its secret (shown only this once)",
 		Example: "  revshare token create --role auditor --name \"external audit\"\n  TOKEN=$(revshare token create --role finance --name billing-bot)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("token create", args); err != nil {
-				return err
-			}
-			return runTokenCreate(cmd.Context(), m, role, name)
-		},
+		RunE:    withoutArgs("token create", func(ctx context.Context) error { return runTokenCreate(ctx, m, role, name) }),
 	}
 	create.Flags().StringVar(&role, "role", "", "the token's `role`: auditor (reads), analyst (reads, scenarios), finance (reads and writes), admin (everything)")
 	create.Flags().StringVar(&name, "name", "", "a `name` to recognise the token by in token list")
@@ -34,12 +29,7 @@ func newTokenCommand(m *Main) *cobra.Command {
 		Use:     "list",
 		Short:   "list the tokens (never their secrets)",
 		Example: "  revshare token list\n  revshare token list --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("token list", args); err != nil {
-				return err
-			}
-			return runTokenList(cmd.Context(), m, format)
-		},
+		RunE:    withoutArgs("token list", func(ctx context.Context) error { return runTokenList(ctx, m, format) }),
 	}
 	formatFlag(list, &format, "table", "table", "json")
 	revoke := &cobra.Command{

@@ -16,10 +16,7 @@ func newVerifyCommand(m *Main) *cobra.Command {
 		Short: "check every invariant and the hash chain; non-zero exit names the first violation",
 		Example: `  revshare verify
   revshare verify --anchor 1042:5f1c...e9 --format json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noPositional("verify", args); err != nil {
-				return err
-			}
+		RunE: withoutArgs("verify", func(ctx context.Context) error {
 			var as []ledger.Anchor
 			for _, s := range anchors {
 				a, err := ledger.ParseAnchor(s)
@@ -28,8 +25,8 @@ func newVerifyCommand(m *Main) *cobra.Command {
 				}
 				as = append(as, a)
 			}
-			return runVerify(cmd.Context(), m, as, format)
-		},
+			return runVerify(ctx, m, as, format)
+		}),
 	}
 	cmd.Flags().StringArrayVar(&anchors, "anchor", nil, "`ID:HASH` of an entry as recorded earlier outside the database (repeatable): the chain must still contain it")
 	formatFlag(cmd, &format, "text", "text", "json")
