@@ -34,26 +34,21 @@ func Errorf(code, format string, args ...any) *Error {
 
 // ErrorCode returns the code of the first *Error in err's chain,
 // EINTERNAL for any other non-nil error, and "" for nil.
-func ErrorCode(err error) string {
-	if err == nil {
-		return ""
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
-}
+func ErrorCode(err error) string { return appError(err).Code }
 
 // ErrorMessage returns the user-facing message of err: the message of the
 // first *Error in its chain, or "internal error" for anything else.
-func ErrorMessage(err error) string {
-	if err == nil {
-		return ""
-	}
+func ErrorMessage(err error) string { return appError(err).Message }
+
+// appError is what callers are told of err: the first *Error in its
+// chain, an internal error for any other error, nothing for nil.
+func appError(err error) Error {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
+	switch {
+	case err == nil:
+		return Error{}
+	case errors.As(err, &e):
+		return *e
 	}
-	return "internal error"
+	return Error{Code: EINTERNAL, Message: "internal error"}
 }
