@@ -1,22 +1,16 @@
 package scenario
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/internal/deptest"
 )
 
 // TestNoAdapterDeps: the scenario package is domain logic; it reaches the
 // database only through the interfaces it defines.
 func TestNoAdapterDeps(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		switch {
-		case dep == "database/sql", dep == "net/http", strings.Contains(dep, "sqlite"), strings.Contains(dep, "gorilla/mux"):
-			t.Errorf("contracts/scenario depends on %s", dep)
-		}
-	}
+	deptest.Forbid(t, "github.com/revshare/revshare/contracts/scenario", func(dep string) bool {
+		return dep == "database/sql" || dep == "net/http" || strings.Contains(dep, "sqlite") || strings.Contains(dep, "gorilla/mux")
+	})
 }

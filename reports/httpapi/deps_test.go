@@ -1,23 +1,16 @@
 package httpapi_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/internal/deptest"
 )
 
 // TestNoStorageDependency keeps package httpapi on the domain services:
 // cmd/revshare wires a storage backend's implementations of them.
 func TestNoStorageDependency(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "github.com/revshare/revshare/reports/httpapi").Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		switch dep {
+	deptest.Forbid(t, "github.com/revshare/revshare/reports/httpapi", func(dep string) bool {
 		// (database/sql itself comes in with prometheus/collectors.)
-		case "github.com/mattn/go-sqlite3", "github.com/revshare/revshare/ledger/sqlite":
-			t.Errorf("reports/httpapi depends on %s", dep)
-		}
-	}
+		return dep == "github.com/mattn/go-sqlite3" || dep == "github.com/revshare/revshare/ledger/sqlite"
+	})
 }
