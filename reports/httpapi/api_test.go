@@ -127,23 +127,10 @@ func compact(s string) string {
 func TestPagination(t *testing.T) {
 	e := newEnv(t)
 	var ids []int64
-	path := "/api/v1/entries?limit=1"
-	for range 10 {
-		status, _, body := e.get(t, path, httpapi.Auditor)
-		var page struct {
-			Items      []struct{ ID int64 }
-			NextCursor string `json:"next_cursor"`
-		}
-		if err := json.Unmarshal([]byte(body), &page); err != nil || status != 200 {
-			t.Fatalf("%s: %d %s", path, status, body)
-		}
+	for _, page := range walkPages[struct{ ID int64 }](t, e.getAs(t, httpapi.Auditor), "/api/v1/entries?limit=1", 10) {
 		for _, it := range page.Items {
 			ids = append(ids, it.ID)
 		}
-		if page.NextCursor == "" {
-			break
-		}
-		path = "/api/v1/entries?limit=1&cursor=" + page.NextCursor
 	}
 	if got := fmtIDs(ids); got != "1 2 3" {
 		t.Errorf("paged ids = %s, want 1 2 3", got)
