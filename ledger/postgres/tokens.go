@@ -54,16 +54,8 @@ func (db *DB) Tokens(ctx context.Context) ([]ledger.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ts []ledger.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	// AppendRows onto nil, as CollectRows would not: no tokens is a nil list.
+	return pgx.AppendRows(([]ledger.Token)(nil), rows, func(row pgx.CollectableRow) (ledger.Token, error) { return scanToken(row) })
 }
 
 // RevokeToken revokes a token: ENOTFOUND if there is none, ECONFLICT if it

@@ -82,53 +82,32 @@ func (r booksRows) Usage(c *contracts.Contract, trace bool) (*contracts.Usage, m
 }
 
 func (r booksRows) Bookings(contract string) ([]books.Booking, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT entry_id, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date
-		FROM bookings WHERE contract = ? ORDER BY entry_id`, contract)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Booking
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.Booking, error) {
 		b := books.Booking{Contract: contract}
 		var base, delta, amount, date string
-		if err := rows.Scan(&b.EntryID, &b.Version, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee, &base, &delta, &amount, &date); err != nil {
-			return nil, err
+		if err := row.Scan(&b.EntryID, &b.Version, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee, &base, &delta, &amount, &date); err != nil {
+			return b, err
 		}
-		if err := parseBooking(&b, base, delta, amount, date); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, parseBooking(&b, base, delta, amount, date)
+	}, `SELECT entry_id, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date
+		FROM bookings WHERE contract = ? ORDER BY entry_id`, contract)
 }
 
 func (r booksRows) AdvanceBookings(contract string) ([]books.AdvanceBooking, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT entry_id, version, advance, payer, payee, advance_date, amount, date
-		FROM advance_bookings WHERE contract = ? ORDER BY entry_id`, contract)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.AdvanceBooking
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.AdvanceBooking, error) {
 		b := books.AdvanceBooking{Contract: contract}
 		var advDate, amount, date string
-		if err := rows.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Payer, &b.Payee, &advDate, &amount, &date); err != nil {
-			return nil, err
+		err := row.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Payer, &b.Payee, &advDate, &amount, &date)
+		if err != nil {
+			return b, err
 		}
 		if b.AdvanceDate, err = ledger.ParseDate(advDate); err != nil {
-			return nil, err
+			return b, err
 		}
-		if b.Amount, err = storedDecimal("advance_bookings", "amount", amount); err != nil {
-			return nil, err
-		}
-		if b.Date, err = ledger.ParseDate(date); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		b.Amount, b.Date, err = amountAndDate("advance_bookings", amount, date)
+		return b, err
+	}, `SELECT entry_id, version, advance, payer, payee, advance_date, amount, date
+		FROM advance_bookings WHERE contract = ? ORDER BY entry_id`, contract)
 }
 
 func (r booksRows) Recoupments(contract string) ([]books.Recoupment, error) {
@@ -136,28 +115,17 @@ func (r booksRows) Recoupments(contract string) ([]books.Recoupment, error) {
 }
 
 func (r booksRows) recoupments(where string, args ...any) ([]books.Recoupment, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT entry_id, contract, version, advance, period, payer, payee, amount, date
-		FROM recoupments WHERE `+where+` ORDER BY entry_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Recoupment
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.Recoupment, error) {
 		var b books.Recoupment
 		var amount, date string
-		if err := rows.Scan(&b.EntryID, &b.Contract, &b.Version, &b.Advance, &b.Period, &b.Payer, &b.Payee, &amount, &date); err != nil {
-			return nil, err
+		err := row.Scan(&b.EntryID, &b.Contract, &b.Version, &b.Advance, &b.Period, &b.Payer, &b.Payee, &amount, &date)
+		if err != nil {
+			return b, err
 		}
-		if b.Amount, err = storedDecimal("recoupments", "amount", amount); err != nil {
-			return nil, err
-		}
-		if b.Date, err = ledger.ParseDate(date); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		b.Amount, b.Date, err = amountAndDate("recoupments", amount, date)
+		return b, err
+	}, `SELECT entry_id, contract, version, advance, period, payer, payee, amount, date
+		FROM recoupments WHERE `+where+` ORDER BY entry_id`, args...)
 }
 
 // FinalRuleBases reads the rules' bases out of the stored body (JSON) of

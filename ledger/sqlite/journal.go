@@ -211,21 +211,10 @@ func attachPostings(chunk []rawEntry, ps []rawPosting) {
 
 // readEntries runs query, which selects the columns of rawEntry in order.
 func readEntries(ctx context.Context, q querier, query string, args ...any) ([]rawEntry, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var chunk []rawEntry
-	for rows.Next() {
-		var r rawEntry
-		if err := rows.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
-			&r.reverses, &r.prevHash, &r.hash); err != nil {
-			return nil, err
-		}
-		chunk = append(chunk, r)
-	}
-	return chunk, rows.Err()
+	return queryRows(ctx, q, func(row rowScanner) (r rawEntry, err error) {
+		return r, row.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
+			&r.reverses, &r.prevHash, &r.hash)
+	}, query, args...)
 }
 
 // readPostingsWhere reads the postings matching where, in entry and

@@ -351,6 +351,29 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// rowScanner is a *sql.Rows or a *sql.Row: what a scan function reads one
+// row from.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// queryRows runs query and returns its rows as scan reads each, in the
+// query's order; the first error stops it.
+func queryRows[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // pendingMigrations lists the embedded migrations not recorded in
 // schema_migrations. A recorded migration this binary does not know means
 // a newer revshare wrote the database: that is an error naming both

@@ -15,25 +15,17 @@ import (
 
 func (r booksRows) BookedAmounts(contract string, d books.Dates) ([]books.PairAmount, error) {
 	where, args := datesWhere(contract, d)
-	rows, err := r.q.QueryContext(r.ctx, `SELECT entry_id, payer, payee, amount FROM bookings WHERE `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.PairAmount
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.PairAmount, error) {
 		var p books.PairAmount
 		var entry int64
 		var amount string
-		if err := rows.Scan(&entry, &p.Payer, &p.Payee, &amount); err != nil {
-			return nil, err
+		err := row.Scan(&entry, &p.Payer, &p.Payee, &amount)
+		if err != nil {
+			return p, err
 		}
-		if p.Amount, err = storedRowDecimal("bookings", entry, "amount", amount); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		p.Amount, err = storedRowDecimal("bookings", entry, "amount", amount)
+		return p, err
+	}, `SELECT entry_id, payer, payee, amount FROM bookings WHERE `+where, args...)
 }
 
 // parseBooking sets a bookings row's amounts and date from their stored text.
@@ -56,27 +48,16 @@ func parseBooking(b *books.Booking, base, delta, amount, date string) error {
 
 func (r booksRows) PaymentsIn(contract string, d books.Dates) ([]books.Payment, error) {
 	where, args := datesWhere(contract, d)
-	rows, err := r.q.QueryContext(r.ctx, `SELECT entry_id, payer, payee, amount, date, reference FROM payments WHERE `+where+` ORDER BY entry_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Payment
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.Payment, error) {
 		p := books.Payment{Contract: contract}
 		var amount, date string
-		if err := rows.Scan(&p.EntryID, &p.Payer, &p.Payee, &amount, &date, &p.Reference); err != nil {
-			return nil, err
+		err := row.Scan(&p.EntryID, &p.Payer, &p.Payee, &amount, &date, &p.Reference)
+		if err != nil {
+			return p, err
 		}
-		if p.Amount, err = storedDecimal("payments", "amount", amount); err != nil {
-			return nil, err
-		}
-		if p.Date, err = ledger.ParseDate(date); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		p.Amount, p.Date, err = amountAndDate("payments", amount, date)
+		return p, err
+	}, `SELECT entry_id, payer, payee, amount, date, reference FROM payments WHERE `+where+` ORDER BY entry_id`, args...)
 }
 
 func (r booksRows) RecoupmentsIn(contract string, d books.Dates) ([]books.Recoupment, error) {
@@ -188,6 +169,16 @@ func (t booksTx) AddFinalStatement(s books.FinalStatement) error {
 		return mapError(err)
 	}
 	return nil
+}
+
+// amountAndDate parses the amount and date columns of a row of table.
+func amountAndDate(table, amount, date string) (decimal.Decimal, ledger.Date, error) {
+	a, err := storedDecimal(table, "amount", amount)
+	if err != nil {
+		return a, ledger.Date{}, err
+	}
+	d, err := ledger.ParseDate(date)
+	return a, d, err
 }
 
 // storedDecimal parses an amount stored as text; a malformed one is an

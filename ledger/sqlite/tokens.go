@@ -35,20 +35,7 @@ func (db *DB) CreateToken(ctx context.Context, name, role string) (ledger.Token,
 
 // Tokens lists every token, revoked ones included, by ID.
 func (db *DB) Tokens(ctx context.Context) ([]ledger.Token, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ts []ledger.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	return queryRows(ctx, db.r, scanToken, `SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY id`)
 }
 
 // RevokeToken revokes a token: ENOTFOUND if there is no such token,
@@ -94,7 +81,7 @@ func (db *DB) AuthenticateToken(ctx context.Context, secret string) (ledger.Toke
 	return t, nil
 }
 
-func scanToken(s interface{ Scan(...any) error }) (ledger.Token, error) {
+func scanToken(s rowScanner) (ledger.Token, error) {
 	var (
 		t       ledger.Token
 		created string
