@@ -308,20 +308,17 @@ func scanBalances(rows *sql.Rows, err error) ([]ledger.Balance, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []ledger.Balance
-	for rows.Next() {
+	return collectRows(rows, func(row rowScanner) (ledger.Balance, error) {
 		var b ledger.Balance
 		var typ string
 		var l limbs
-		if err := rows.Scan(append([]any{&b.Account, &typ, &b.Currency}, l.ptrs()...)...); err != nil {
-			return nil, err
+		if err := row.Scan(append([]any{&b.Account, &typ, &b.Currency}, l.ptrs()...)...); err != nil {
+			return b, err
 		}
 		b.Type = ledger.AccountType(typ)
 		b.Amount = l.value()
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, nil
+	})
 }
 
 // ClosePeriods closes every date up to and including through: from then on

@@ -162,20 +162,17 @@ func scanOld(rtx *sql.Tx, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []ledger.Balance
-	for rows.Next() {
+	return collectRows(rows, func(row rowScanner) (ledger.Balance, error) {
 		var b ledger.Balance
 		var typ string
 		var u, h, l int64
-		if err := rows.Scan(&b.Account, &typ, &b.Currency, &u, &h, &l); err != nil {
-			return nil, err
+		if err := row.Scan(&b.Account, &typ, &b.Currency, &u, &h, &l); err != nil {
+			return b, err
 		}
 		b.Type = ledger.AccountType(typ)
 		b.Amount = limbsOf(l, h, u).value()
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, nil
+	})
 }
 
 func limbsOf(l ...int64) *limbs {

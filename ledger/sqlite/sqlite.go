@@ -362,6 +362,11 @@ func queryRows[T any](ctx context.Context, q querier, scan func(rowScanner) (T, 
 	if err != nil {
 		return nil, err
 	}
+	return collectRows(rows, scan)
+}
+
+// collectRows reads each of rows with scan, and closes them.
+func collectRows[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
