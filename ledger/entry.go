@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,13 +142,19 @@ func ChainHashOf(prevHash string, id int64, recordedAt time.Time, content string
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// SortedKeys returns m's keys in increasing order (for output that must
-// not depend on map order).
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// SortedKeys returns the keys of the maps, each once, in increasing order
+// (for output that must not depend on map order).
+func SortedKeys[V any](ms ...map[string]V) []string {
+	n := 0
+	for _, m := range ms {
+		n += len(m)
+	}
+	keys := make([]string, 0, n)
+	for _, m := range ms {
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
-	return keys
+	return slices.Compact(keys)
 }

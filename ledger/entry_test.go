@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -148,6 +149,24 @@ func TestContentAndChainHashGolden(t *testing.T) {
 		}
 		if ChainHash(prev, &x) == wantHash {
 			t.Errorf("changing %s leaves the hash unchanged", name)
+		}
+	}
+}
+
+func TestSortedKeys(t *testing.T) {
+	debits := map[string]int{"USD": 1, "EUR": 2}
+	credits := map[string]int{"JPY": 3, "USD": 4}
+	for _, tc := range []struct {
+		maps []map[string]int
+		want string
+	}{
+		{[]map[string]int{debits}, "[EUR USD]"},
+		{[]map[string]int{debits, credits}, "[EUR JPY USD]"},
+		{[]map[string]int{{}, nil}, "[]"},
+	} {
+		got := SortedKeys(tc.maps...)
+		if fmt.Sprint(got) != tc.want || got == nil {
+			t.Errorf("SortedKeys(%v) = %#v, want %s (never nil)", tc.maps, got, tc.want)
 		}
 	}
 }

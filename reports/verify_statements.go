@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"time"
 
@@ -261,17 +260,7 @@ func diffJSON(path string, a, b any) (string, string, string, bool) {
 		if !ok {
 			return path, brief(a), brief(b), false
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		for k := range y {
-			if _, ok := x[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range ledger.SortedKeys(x, y) {
 			av := x[k]
 			bv, bok := y[k]
 			if !bok && emptyJSON(av) {

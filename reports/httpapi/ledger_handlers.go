@@ -129,17 +129,7 @@ func (s *Server) trialBalanceOf(r *http.Request) (TrialBalanceJSON, error) {
 		a, b := tb.Accounts[i], tb.Accounts[j]
 		return a.Account < b.Account || a.Account == b.Account && a.Currency < b.Currency
 	})
-	var curs []string
-	for c := range debits {
-		curs = append(curs, c)
-	}
-	for c := range credits {
-		if _, ok := debits[c]; !ok {
-			curs = append(curs, c)
-		}
-	}
-	sort.Strings(curs)
-	for _, c := range curs {
+	for _, c := range ledger.SortedKeys(debits, credits) {
 		tb.Totals = append(tb.Totals, TotalJSON{Currency: c, Balance: ledger.FormatExact(debits[c].Sub(credits[c]), c), Debits: ledger.FormatExact(debits[c], c),
 			Credits: ledger.FormatExact(credits[c], c), Balanced: debits[c].Equal(credits[c])})
 	}
