@@ -241,8 +241,7 @@ rules:
     cap: {total: "TOTAL"}
     minimum: {per_year: "MIN"}
 `
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
+	rng, seed := seededRand(t)
 	for iter := 0; iter < 200; iter++ {
 		money := func(max int) string { return fmt.Sprintf("%d.%02d", rng.Intn(max), rng.Intn(100)) }
 		d := strings.NewReplacer("ROUNDING", []string{"half_up", "half_even"}[rng.Intn(2)],

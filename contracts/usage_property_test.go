@@ -207,9 +207,7 @@ func diffResults(want, got *Result) string {
 // split into random parts that are stored as text and merged, evaluating
 // the aggregates gives exactly Compute's lines; a missing rate fails both.
 func TestPropertyUsage(t *testing.T) {
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d", seed)
+	rng, seed := seededRand(t)
 	for iter := 0; iter < 300; iter++ {
 		c, doc, events, rates := randomUsageCase(t, rng)
 		u := splitUsage(t, rng, c, events, 4)
@@ -331,9 +329,7 @@ func randomRates(rng *rand.Rand, to string) []ledger.FXRate {
 // lines, for every line (whatever the through period: rows of later
 // periods are simply not asked for).
 func TestPropertyUsageTrace(t *testing.T) {
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d", seed)
+	rng, seed := seededRand(t)
 	for iter := 0; iter < 200; iter++ {
 		c, doc, events, rates := randomUsageCase(t, rng)
 		through := c.PeriodOf(date("2025-01-01").AddDays(rng.Intn(900)))
@@ -354,4 +350,12 @@ func TestPropertyUsageTrace(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seededRand is a random source for a property test, seeded from the
+// clock; the seed is logged, so that a failure can be replayed.
+func seededRand(t *testing.T) (*rand.Rand, int64) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	return rand.New(rand.NewSource(seed)), seed
 }
