@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +14,7 @@ import (
 // finalizes, so a close without a prior run cannot store a final statement
 // whose rule lines show obligations while its settlement shows 0.00.
 func TestCloseWithoutRunBooksFirst(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "c.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	out := cli(t, db, "close", "2026-02", "--format", "json")
 	want := `{"period":"2026-02","closed_through":"2026-02-28","run":{"through":"2026-02-28","contracts":[{"contract":"small","through":"2026-02","entries":3,"adjustments":0}]},"statements":["small 2026-01","small 2026-02"]}`
 	var compact bytes.Buffer
@@ -42,12 +40,7 @@ func TestCloseWithoutRunBooksFirst(t *testing.T) {
 func TestCloseFailureLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
-	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eur := filepath.Join(dir, "eur.yaml")
-	os.WriteFile(eur, []byte(strings.Replace(string(doc), "currency: USD", "currency: EUR", 1)), 0o644)
+	eur := runsContractEdited(t, dir, "eur.yaml", replaceOnce("currency: USD", "currency: EUR"))
 	cli(t, db, "contract", "add", eur)
 	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
 	before := dumpDB(t, db)
@@ -64,14 +57,11 @@ func TestCloseFailureLeavesNothing(t *testing.T) {
 // another statement frequency leaves the earlier final statements
 // retrievable, byte for byte, under their own labels.
 func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
+	dir := filepath.Dir(db)
 	cli(t, db, "close", "2026-02")
 	jan := cli(t, db, "statement", "small", "2026-01", "--format", "json")
-	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
-	q := filepath.Join(dir, "q.yaml")
-	os.WriteFile(q, []byte(strings.Replace(string(doc), "period: month", "period: quarter", 1)), 0o644)
+	q := runsContractEdited(t, dir, "q.yaml", replaceOnce("period: month", "period: quarter"))
 	cli(t, db, "contract", "update", q)
 	if got := cli(t, db, "statement", "small", "2026-01", "--format", "json"); got != jan {
 		t.Fatalf("2026-01 after the quarterly version:\n%s\nwant\n%s", got, jan)
@@ -88,8 +78,7 @@ func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
 // TestStatementOutsideContract: a period the contract never had is a clear
 // not-found, not a "final" statement with a hash that is not stored.
 func TestStatementOutsideContract(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "c.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "close", "2026-02")
 	for _, p := range []string{"1999-01", "2025-12"} {
 		_, errOut, err := runCLI(t, "--db", db, "statement", "small", p, "--format", "json")
@@ -114,16 +103,14 @@ func statementJSONOf(t *testing.T, db, contract, period string) (reports.Stateme
 // adjustment by what changed (before, the new payee's adjustment said
 // "recomputed with the same base and contract version").
 func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
+	dir := filepath.Dir(db)
 	cli(t, db, "close", "2026-01")
-	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
-	v2 := strings.Replace(string(doc), "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)
-	v2 = strings.Replace(v2, "    payee: microsoft\n", "    payee: google\n", 1)
-	v2 = v2[:strings.Index(v2, "  - id: r2")] + "amendments:\n  - date: 2026-02-15\n    note: r1 now pays google; r2 removed.\n"
-	amended := filepath.Join(dir, "v2.yaml")
-	os.WriteFile(amended, []byte(v2), 0o644)
+	amended := runsContractEdited(t, dir, "v2.yaml", func(doc string) string {
+		v2 := strings.Replace(doc, "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)
+		v2 = strings.Replace(v2, "    payee: microsoft\n", "    payee: google\n", 1)
+		return v2[:strings.Index(v2, "  - id: r2")] + "amendments:\n  - date: 2026-02-15\n    note: r1 now pays google; r2 removed.\n"
+	})
 	cli(t, db, "contract", "update", amended)
 	cli(t, db, "run", "--through", "2026-02")
 	s, _ := statementJSONOf(t, db, "small", "2026-02")
@@ -151,9 +138,7 @@ func TestContractIDsSharingAnAccountSegment(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
-	other := filepath.Join(dir, "other.yaml")
-	os.WriteFile(other, []byte(strings.Replace(string(doc), "id: small", "id: Small", 1)), 0o644)
+	other := runsContractEdited(t, dir, "other.yaml", replaceOnce("id: small", "id: Small"))
 	_, errOut, err := runCLI(t, "--db", db, "contract", "add", other)
 	if want := `revshare: contract "small" and contract "Small" would share the account name segment "small": choose another id` + "\n"; err == nil || errOut != want {
 		t.Fatalf("contract add Small: %v %q, want %q", err, errOut, want)

@@ -55,14 +55,7 @@ func TestContractUpdateSaysUnchanged(t *testing.T) {
 	if got := cli(t, db, "contract", "update", "../../testdata/runs/contract.yaml"); got != "contract small version 1 (unchanged: the file says what that version says; nothing stored)\n" {
 		t.Errorf("update with the same terms: %q", got)
 	}
-	data, err := os.ReadFile("../../testdata/runs/contract.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed := filepath.Join(dir, "contract.yaml")
-	if err := os.WriteFile(changed, []byte(strings.Replace(string(data), `rate: "0.20"`, `rate: "0.25"`, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	changed := runsContractEdited(t, dir, "contract.yaml", replaceOnce(`rate: "0.20"`, `rate: "0.25"`))
 	if got := cli(t, db, "contract", "update", changed); got != "contract small version 2\n" {
 		t.Errorf("update with a new rate: %q", got)
 	}

@@ -18,8 +18,7 @@ import (
 // event and a second run. Every figure is computed by hand in the comments.
 func TestDealLateEvents(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
-	db := filepath.Join(t.TempDir(), "deal.db")
-	addFixture(t, db, dir)
+	db := newFixtureBook(t, dir)
 	// Record's two parts in January and February, sync's January (its
 	// February is zero: nothing to book), the advance and the two months'
 	// recoupments: 4 + 1 + 1 + 2.

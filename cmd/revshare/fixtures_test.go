@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,39 @@ func addFixture(t *testing.T, db, dir string) {
 func addRunsFixture(t *testing.T, db string) {
 	t.Helper()
 	addFixture(t, db, "../../testdata/runs")
+}
+
+// newFixtureBook returns the path of a new book, in a directory of its
+// own, that holds the fixture directory dir (addFixture).
+func newFixtureBook(t *testing.T, dir string) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), filepath.Base(dir)+".db")
+	addFixture(t, db, dir)
+	return db
+}
+
+// newRunsBook is newFixtureBook of testdata/runs (addRunsFixture).
+func newRunsBook(t *testing.T) string { return newFixtureBook(t, "../../testdata/runs") }
+
+// runsContractEdited writes testdata/runs/contract.yaml, as edit changes
+// it, to dir/name and returns that path: a later version of contract
+// small, or another contract made from it.
+func runsContractEdited(t *testing.T, dir, name string, edit func(doc string) string) string {
+	t.Helper()
+	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(edit(string(doc))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// replaceOnce is an edit for runsContractEdited: the first old becomes new.
+func replaceOnce(old, new string) func(string) string {
+	return func(doc string) string { return strings.Replace(doc, old, new, 1) }
 }
 
 // openBook opens the book at path (the caller closes it), failing the test

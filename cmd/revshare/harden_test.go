@@ -65,9 +65,7 @@ func TestPayRerunPaysOnce(t *testing.T) {
 // "Damaged files": a whole-file check costs a one-shot balance 1.8 s at 1M
 // entries).
 func TestDamagedFileRefused(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "d.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "token", "create", "--role", "auditor", "--name", "someone")
 	balance := cli(t, db, "balance", "--format", "csv")
 	undamaged, err := os.ReadFile(db)

@@ -49,9 +49,7 @@ func TestWriteCommandsCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, _ := os.ReadFile("../../testdata/runs/contract.yaml")
-	updated := filepath.Join(dir, "updated.yaml")
-	os.WriteFile(updated, []byte(strings.Replace(string(doc), `cap: {total: "50.00"}`, `cap: {total: "75.00"}`, 1)), 0o644)
+	updated := runsContractEdited(t, dir, "updated.yaml", replaceOnce(`cap: {total: "50.00"}`, `cap: {total: "75.00"}`))
 	pay := []string{"pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10"}
 	ops := [][]string{
 		{"run", "--through", "2026-02"},

@@ -86,8 +86,7 @@ func cents(c int64) string {
 // Runs serialize on the write lock: one books the three accruals, the others
 // nothing, and the cap's consumption is its limit exactly.
 func TestConcurrentRunProcessesBookOnce(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "c.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	// Events that give the runs work without changing the hand-computed
 	// figures: openai revenue in March, after the cap bound in February, and
 	// microsoft azure revenue after r2 ended on 2026-02-15.
@@ -385,9 +384,7 @@ func TestConcurrentImportsAndRuns(t *testing.T) {
 // leave every row of the database as it was, with work pending for a run
 // (an import after the last run) and a period that could be closed.
 func TestBadRunStatementCloseWriteNothing(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "b.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "run", "--through", "2026-01")
 	cli(t, db, "close", "2026-01")
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
@@ -443,8 +440,7 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 // 50.00). A run therefore evaluates each contract through the later of
 // --through and its latest booked period (ledger/sqlite runContract).
 func TestRunThroughEarlierPeriodKeepsLaterBookings(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "e.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "run", "--through", "2026-02")
 	payable := func() string {
 		return balances(t, cli(t, db, "balance", "--format", "json"))["liabilities:revshare:openai:microsoft:small"]

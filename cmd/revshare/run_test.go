@@ -38,8 +38,7 @@ func statementJSON(t *testing.T, db, period string) (reports.Statement, string) 
 // runs, a close, a payment and a late refund that reopens a closed period's
 // numbers by a prior-period adjustment.
 func TestRunLifecycle(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "r.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 
 	// r1 Jan 20.00; r2 Jan 4.00; r1 Feb: gross 40.00 cut by the total cap to 30.00.
 	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 3 entries booked (0 prior-period adjustments)\n" {
@@ -120,8 +119,7 @@ var updateRunGolden = flag.Bool("update-run", false, "rewrite testdata/runs/stat
 // TestConcurrentRunsBookOnce starts runs on separate connections at once:
 // they serialize on the write lock and the books hold each booking once.
 func TestConcurrentRunsBookOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "c.db")
-	addRunsFixture(t, path)
+	path := newRunsBook(t)
 	ctx := context.Background()
 	through, _ := ledger.ParseDate("2026-02-28")
 	var wg sync.WaitGroup
@@ -194,19 +192,11 @@ func TestPayRefusesBadInput(t *testing.T) {
 // amendment of the contract (same base), or the base and the contract
 // together.
 func TestAdjustmentReasons(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "a.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
+	dir := filepath.Dir(db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
-	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	amended := filepath.Join(dir, "amended.yaml")
-	if err := os.WriteFile(amended, []byte(strings.Replace(string(doc), `rate: "0.20"`, `rate: "0.25"`, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	amended := runsContractEdited(t, dir, "amended.yaml", replaceOnce(`rate: "0.20"`, `rate: "0.25"`))
 	cli(t, db, "contract", "update", amended)
 	cli(t, db, "run", "--through", "2026-02")
 	feb, _ := statementJSON(t, db, "2026-02")
@@ -240,8 +230,7 @@ func TestAdjustmentReasons(t *testing.T) {
 // a closed period without internal keys. testdata/runs books openai ->
 // microsoft 50.00 and microsoft -> openai 4.00 through 2026-02.
 func TestPayReportsDueAndWarns(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	pay := func(args ...string) []string {
@@ -298,8 +287,7 @@ func TestPayReportsDueAndWarns(t *testing.T) {
 // so, without an overpayment warning; the same reference for another
 // payment is refused naming the entry it already is, in a closed period too.
 func TestPayAgainRecordsNothing(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "run", "--through", "2026-02")
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
@@ -360,8 +348,7 @@ func mustDate(t *testing.T, s string) ledger.Date {
 // was booked evaluates through February (the later bookings stay current)
 // and says so instead of "through 2026-01".
 func TestRunThroughEarlierPeriodSaysSo(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "r.db")
-	addRunsFixture(t, db)
+	db := newRunsBook(t)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
 	got := cli(t, db, "run", "--through", "2026-01")

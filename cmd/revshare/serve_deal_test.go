@@ -13,8 +13,7 @@ import (
 // February consumed, projected to bind in March at 20.00 + 20.00 a month.
 func TestServeDealEndToEnd(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
-	db := filepath.Join(t.TempDir(), "deal.db")
-	addFixture(t, db, dir)
+	db := newFixtureBook(t, dir)
 	cli(t, db, "run", "--through", "2026-02")
 	aud := strings.TrimSpace(cli(t, db, "token", "create", "--role", "auditor"))
 	want := cli(t, db, "statement", "late-deal", "2026-02", "--format", "json")
