@@ -172,6 +172,19 @@ func TestTamper(t *testing.T) {
 		return fmt.Sprintf(`^entry %d: hash does not match its content \(stored %s, computed %s\)$`, k, hashRE, hashRE)
 	}
 	q := regexp.QuoteMeta
+	// entryMissing is what verify says of entry k of 9 deleted: the first
+	// and a middle one leave a gap; the last one, last.
+	entryMissing := func(last string) func(k int) string {
+		return func(k int) string {
+			switch k {
+			case 1:
+				return q("entry 1: missing: the journal starts at entry 2")
+			case 9:
+				return q(last)
+			}
+			return q(fmt.Sprintf("entry %d: missing: entry ids jump from %d to %d", k, k-1, k+1))
+		}
+	}
 	tests := []struct {
 		name      string
 		positions []int
@@ -215,28 +228,12 @@ func TestTamper(t *testing.T) {
 				mustExec(t, raw, `DELETE FROM postings WHERE entry_id = ?`, k)
 				mustExec(t, raw, `DELETE FROM entries WHERE id = ?`, k)
 			},
-			func(k int) string {
-				switch k {
-				case 1:
-					return q("entry 1: missing: the journal starts at entry 2")
-				case 9:
-					return q("entry 9: missing: the journal ends at entry 8 but its recorded head is entry 9")
-				}
-				return q(fmt.Sprintf("entry %d: missing: entry ids jump from %d to %d", k, k-1, k+1))
-			}},
+			entryMissing("entry 9: missing: the journal ends at entry 8 but its recorded head is entry 9")},
 		{"delete entry row only", []int{1, 5, 9},
 			func(t *testing.T, _ *sqlite.DB, raw *sql.DB, k int) {
 				mustExec(t, raw, `DELETE FROM entries WHERE id = ?`, k)
 			},
-			func(k int) string {
-				switch k {
-				case 1:
-					return q("entry 1: missing: the journal starts at entry 2")
-				case 9:
-					return q("entry 9: postings exist but the entry is missing")
-				}
-				return q(fmt.Sprintf("entry %d: missing: entry ids jump from %d to %d", k, k-1, k+1))
-			}},
+			entryMissing("entry 9: postings exist but the entry is missing")},
 		{"delete a posting", []int{1, 5, 9},
 			func(t *testing.T, _ *sqlite.DB, raw *sql.DB, k int) {
 				mustExec(t, raw, `DELETE FROM postings WHERE entry_id = ? AND seq = 2`, k)
