@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -23,13 +22,10 @@ type RateRow struct {
 // date, from, to and rate (any order, case-insensitive), then one rate per
 // row: 1 unit of from is rate units of to, from date on.
 type RateReader struct {
-	file  string
+	csvFile
 	cr    *csv.Reader
 	idx   [4]int
 	names [4]string
-	hline int
-	rows  int
-	done  bool
 }
 
 var rateColumns = [4]string{"date", "from", "to", "rate"}
@@ -40,7 +36,7 @@ func NewRateReader(r io.Reader, file string) (*RateReader, error) {
 	if b, err := in.br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		in.br.Discard(3)
 	}
-	rr := &RateReader{file: file, cr: csv.NewReader(in)}
+	rr := &RateReader{csvFile: csvFile{file: file}, cr: csv.NewReader(in)}
 	rr.cr.ReuseRecord = true
 	head, err := rr.cr.Read()
 	if err == io.EOF {
@@ -83,10 +79,6 @@ func NewRateReader(r io.Reader, file string) (*RateReader, error) {
 	return rr, nil
 }
 
-func (rr *RateReader) errorf(line int, col, val, format string, args ...any) *RowError {
-	return &RowError{File: rr.file, Line: line, Column: col, Value: val, Reason: fmt.Sprintf(format, args...)}
-}
-
 func (rr *RateReader) fatal(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -107,14 +99,9 @@ func (rr *RateReader) Next(row *RateRow) error {
 	row.Errors = row.Errors[:0]
 	row.Rate = ledger.FXRate{}
 	rec, err := rr.cr.Read()
-	if err == io.EOF {
-		rr.done = true
-		if rr.rows == 0 {
-			return RowErrors{rr.errorf(rr.hline, "", "", "no data rows: the file has a header only")}
-		}
-		return io.EOF
+	if end := rr.count(err); end != nil {
+		return end
 	}
-	rr.rows++
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {

@@ -48,7 +48,7 @@ type Row struct {
 // Reader streams rows from a usage CSV. Memory stays bounded by the longest
 // line, whatever the file's size.
 type Reader struct {
-	file    string
+	csvFile
 	in      *countingReader
 	cr      *csv.Reader
 	m       *Mapping
@@ -58,13 +58,10 @@ type Reader struct {
 	fixed   [numFields]string
 	meta    []int // columns kept as metadata
 	signCol int
-	rows    int
-	hline   int // line of the header
 
 	pending    []string // a record read ahead (after a quote error)
 	pendingErr error
 	hasPending bool
-	done       bool
 }
 
 // NewReader reads the header of a usage CSV named file (the name appears in
@@ -92,7 +89,7 @@ func NewReader(r io.Reader, file string, m *Mapping) (*Reader, error) {
 		head, _ := in.br.Peek(min(in.br.Size(), MaxLineBytes)) // fewer bytes at EOF: the whole file
 		cr.Comma = detectDelimiter(head)
 	}
-	rd := &Reader{file: file, in: in, cr: cr, m: m, signCol: -1}
+	rd := &Reader{csvFile: csvFile{file: file}, in: in, cr: cr, m: m, signCol: -1}
 	head, err := cr.Read()
 	if err == io.EOF {
 		return nil, RowErrors{rd.errorf(1, "", "", "empty file: want a header row (%s, ...)", strings.Join(fieldNames[:4], ", "))}
@@ -121,8 +118,33 @@ func (r *Reader) Delimiter() rune { return r.cr.Comma }
 // Header returns the file's column names as written.
 func (r *Reader) Header() []string { return r.header }
 
-func (r *Reader) errorf(line int, col, val, format string, args ...any) *RowError {
-	return &RowError{File: r.file, Line: line, Column: col, Value: val, Reason: fmt.Sprintf(format, args...)}
+// csvFile is what both readers (Reader, RateReader) keep of the CSV file
+// they read: its name for errors, the header's line, the data rows read
+// and whether the file ended.
+type csvFile struct {
+	file  string
+	hline int
+	rows  int
+	done  bool
+}
+
+func (f *csvFile) errorf(line int, col, val, format string, args ...any) *RowError {
+	return &RowError{File: f.file, Line: line, Column: col, Value: val, Reason: fmt.Sprintf(format, args...)}
+}
+
+// count counts a data row read with err. At the end of the file (io.EOF)
+// it ends the reading and returns io.EOF, or the error of a file with a
+// header only; otherwise nil.
+func (f *csvFile) count(err error) error {
+	if err != io.EOF {
+		f.rows++
+		return nil
+	}
+	f.done = true
+	if f.rows == 0 {
+		return RowErrors{f.errorf(f.hline, "", "", "no data rows: the file has a header only")}
+	}
+	return io.EOF
 }
 
 func (r *Reader) readHeader(line int, head []string) RowErrors {
@@ -251,14 +273,9 @@ func (r *Reader) Next(row *Row) error {
 	row.Header = r.header
 	row.Line = 0
 	rec, err := r.read()
-	if err == io.EOF {
-		r.done = true
-		if r.rows == 0 {
-			return RowErrors{r.errorf(r.hline, "", "", "no data rows: the file has a header only")}
-		}
-		return io.EOF
+	if end := r.count(err); end != nil {
+		return end
 	}
-	r.rows++
 	if err != nil {
 		var pe *csv.ParseError
 		if !errors.As(err, &pe) {
