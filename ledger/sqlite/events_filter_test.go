@@ -32,14 +32,6 @@ func importFilterFile(t *testing.T) *sqlite.DB {
 	return db
 }
 
-func filterDate(s string) ledger.Date {
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
 // eventsText is "id:event_id" of each event, space-separated.
 func eventsText(evs []ledger.Event) string {
 	var b []string
@@ -70,7 +62,7 @@ func TestEventFilterByField(t *testing.T) {
 		{"all four", ledger.EventFilter{Customer: "acme", Product: "gpt", Region: "us", Currency: "USD"}, "1:f1 5:f5"},
 		{"with seller", ledger.EventFilter{Seller: "openai", Customer: "acme", Currency: "USD"}, "1:f1"},
 		{"with channel", ledger.EventFilter{Channel: "azure", Product: "gpt"}, "1:f1 4:f4 5:f5"},
-		{"with dates", ledger.EventFilter{Region: "us", From: filterDate("2026-01-06"), To: filterDate("2026-01-06")}, "4:f4"},
+		{"with dates", ledger.EventFilter{Region: "us", From: storetest.D("2026-01-06"), To: storetest.D("2026-01-06")}, "4:f4"},
 		{"entry alone", ledger.EventFilter{EntryID: 4}, "4:f4"},
 		{"with entry", ledger.EventFilter{EntryID: 4, Customer: "acme"}, ""},
 		{"with entry, matching", ledger.EventFilter{EntryID: 4, Customer: "globex", Limit: 1}, "4:f4"},
