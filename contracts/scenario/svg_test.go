@@ -16,18 +16,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestSVGGolden renders the chart of testdata/scenario/chart and compares it
 // with the committed golden file (go test -update rewrites it).
 func TestSVGGolden(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "scenario", "chart")
-	doc, err := os.ReadFile(filepath.Join(dir, "scenario.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := runScenario(t, string(doc), Sources{})
+	res := runScenario(t, string(readChart(t, "scenario.yaml")), Sources{})
 	var b bytes.Buffer
 	if err := res.WriteSVG(&b); err != nil {
 		t.Fatal(err)
 	}
 	checkXML(t, b.Bytes())
-	golden := filepath.Join(dir, "chart.svg")
+	golden := filepath.Join(chartDir, "chart.svg")
 	if !matchesGolden(t, golden, b.Bytes()) {
 		t.Errorf("chart differs from %s (run go test -update and look at it)", golden)
 	}
@@ -36,12 +31,7 @@ func TestSVGGolden(t *testing.T) {
 // TestFormatsGolden compares the table, CSV and JSON of the chart scenario
 // with committed golden files (go test -update rewrites them).
 func TestFormatsGolden(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "scenario", "chart")
-	doc, err := os.ReadFile(filepath.Join(dir, "scenario.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := runScenario(t, string(doc), Sources{})
+	res := runScenario(t, string(readChart(t, "scenario.yaml")), Sources{})
 	for _, f := range []struct {
 		name  string
 		write func(io.Writer) error
@@ -50,10 +40,23 @@ func TestFormatsGolden(t *testing.T) {
 		if err := f.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		if !matchesGolden(t, filepath.Join(dir, f.name), b.Bytes()) {
+		if !matchesGolden(t, filepath.Join(chartDir, f.name), b.Bytes()) {
 			t.Errorf("%s differs from the golden file:\n%s", f.name, b.String())
 		}
 	}
+}
+
+// chartDir holds the chart scenario and its golden renderings.
+var chartDir = filepath.Join("..", "..", "testdata", "scenario", "chart")
+
+// readChart reads a file of chartDir.
+func readChart(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chartDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // matchesGolden reports whether got equals the golden file, which
