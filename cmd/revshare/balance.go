@@ -39,16 +39,11 @@ func runBalance(ctx context.Context, m *Main, o balanceOptions) error {
 		return err
 	}
 	var q ledger.BalanceQuery
-	var err error
-	if o.asOf != "" {
-		if q.AsOf, err = ledger.ParseAsOf(o.asOf); err != nil {
-			return fmt.Errorf("--as-of: %w", err)
-		}
+	if err := parseFlag(&q.AsOf, "--as-of", o.asOf, ledger.ParseAsOf); err != nil {
+		return err
 	}
-	if o.knownAt != "" {
-		if q.KnownAt, err = ledger.ParseKnownAt(o.knownAt); err != nil {
-			return fmt.Errorf("--known-at: %w", err)
-		}
+	if err := parseFlag(&q.KnownAt, "--known-at", o.knownAt, ledger.ParseKnownAt); err != nil {
+		return err
 	}
 	st, err := m.Store(ctx)
 	if err != nil {

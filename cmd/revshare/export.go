@@ -52,20 +52,14 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	}
 	var opts export.Options
 	var knownAt time.Time
-	if o.from != "" {
-		if opts.From, err = ledger.ParseDate(o.from); err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
+	if err := parseFlag(&opts.From, "--from", o.from, ledger.ParseDate); err != nil {
+		return err
 	}
-	if o.to != "" {
-		if opts.To, err = ledger.ParseDate(o.to); err != nil {
-			return fmt.Errorf("--to: %w", err)
-		}
+	if err := parseFlag(&opts.To, "--to", o.to, ledger.ParseDate); err != nil {
+		return err
 	}
-	if o.knownAt != "" {
-		if knownAt, err = ledger.ParseKnownAt(o.knownAt); err != nil {
-			return fmt.Errorf("--known-at: %w", err)
-		}
+	if err := parseFlag(&knownAt, "--known-at", o.knownAt, ledger.ParseKnownAt); err != nil {
+		return err
 	}
 	if !opts.From.IsZero() && !opts.To.IsZero() && opts.To.Before(opts.From) {
 		return fmt.Errorf("export: --to %s is before --from %s", opts.To, opts.From)

@@ -247,6 +247,20 @@ func noPositional(name string, args []string) error {
 	return nil
 }
 
+// parseFlag sets *dst to the value of flag, parsed, when the flag was
+// given (value is not ""); an error names the flag.
+func parseFlag[T any](dst *T, flag, value string, parse func(string) (T, error)) error {
+	if value == "" {
+		return nil
+	}
+	v, err := parse(value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	*dst = v
+	return nil
+}
+
 // withoutArgs is the RunE of command name, which takes flags only: it
 // refuses positional arguments (noPositional), then runs run.
 func withoutArgs(name string, run func(ctx context.Context) error) func(*cobra.Command, []string) error {
