@@ -75,3 +75,24 @@ func TestLedgerCommands(t *testing.T) {
 		t.Fatalf("verify after tampering: err %v, stderr %q", err, errOut)
 	}
 }
+
+// TestBadDateFlagsNamed: a date flag that does not parse is refused with
+// the flag's name and the reason, before the book is read.
+func TestBadDateFlagsNamed(t *testing.T) {
+	db := newRunsBook(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"balance", "--as-of", "2026-13"}, `--as-of: invalid date "2026-13": want YYYY-MM-DD, or a period (2026-02, 2026-Q1, 2026) for its last day`},
+		{[]string{"balance", "--known-at", "yesterday"}, `--known-at: invalid timestamp "yesterday": want RFC 3339 (2026-04-01T09:00:00Z) or a date YYYY-MM-DD (the end of that day, UTC)`},
+		{[]string{"export", "hledger", "--from", "2026-02-30"}, `--from: invalid date "2026-02-30": not a calendar date (2026-02 has 28 days)`},
+		{[]string{"export", "hledger", "--to", "x"}, `--to: invalid date "x": want YYYY-MM-DD`},
+		{[]string{"export", "hledger", "--known-at", "x"}, `--known-at: invalid timestamp "x": want RFC 3339 (2026-04-01T09:00:00Z) or a date YYYY-MM-DD (the end of that day, UTC)`},
+	} {
+		_, errOut, err := runCLI(t, append([]string{"--db", db}, tc.args...)...)
+		if want := "revshare: " + tc.want + "\n"; err == nil || errOut != want {
+			t.Errorf("%v: %v %q, want %q", tc.args, err, errOut, want)
+		}
+	}
+}
