@@ -14,13 +14,10 @@ import (
 
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
+	"github.com/revshare/revshare/ledger/storetest"
 )
 
 var updateImportGolden = flag.Bool("update-import", false, "rewrite testdata/usage/bad/*.golden from the current output")
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // runCLI runs revshare with args in the current directory and returns
 // stdout, and stderr ending with the line main() would print for an error.
@@ -30,7 +27,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	m := NewMain()
 	m.Stdout, m.Stderr = &out, &errOut
 	m.Getenv = func(string) string { return "" }
-	m.Clock = fixedClock{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	m.Clock = storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	err := m.Run(context.Background(), args)
 	m.Close()
 	if err != nil {

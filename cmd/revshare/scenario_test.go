@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger/storetest"
 )
 
 // scenarioToday is the test clock's date for scenarios: 2027 has ended, so
@@ -21,7 +23,7 @@ var scenarioToday = time.Date(2028, 1, 15, 9, 0, 0, 0, time.UTC)
 func scenarioMain(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }, Clock: fixedClock{scenarioToday}}
+	m := &Main{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }, Clock: storetest.NewClock(scenarioToday)}
 	err := m.Run(context.Background(), args)
 	m.Close()
 	return out.String(), errb.String(), err

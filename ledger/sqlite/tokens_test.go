@@ -8,17 +8,14 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 )
-
-type tokenClock struct{ t time.Time }
-
-func (c tokenClock) Now() time.Time { return c.t }
 
 func TestTokens(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	now := time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC)
-	db, err := Open(ctx, path, tokenClock{now})
+	db, err := Open(ctx, path, storetest.NewClock(now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +72,7 @@ func TestTokens(t *testing.T) {
 
 func TestTokenErrors(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), tokenClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), storetest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)))
 	if err != nil {
 		t.Fatal(err)
 	}

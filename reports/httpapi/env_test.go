@@ -14,15 +14,12 @@ import (
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 	"github.com/shopspring/decimal"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // env is a server over a real SQLite file with a few entries, one token per
 // role, and in-memory stand-ins for the backends that live elsewhere.
@@ -67,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "revshare.db")
-	rw, err := sqlite.Open(ctx, path, fixedClock{t0})
+	rw, err := sqlite.Open(ctx, path, storetest.NewClock(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +101,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { ver.Close() })
 	e.srv = httpapi.New(httpapi.Config{Read: fakes(httpapi.NewTestServices(e.ro)), Write: fakes(httpapi.NewTestServices(rw)), Version: ver,
-		Clock: fixedClock{t0}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Clock: storetest.NewClock(t0), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return e
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 
 	"github.com/revshare/revshare/reports/httpapi"
@@ -136,7 +137,7 @@ func TestCSVDownloadsNeutralizeFormulas(t *testing.T) {
 // driver's "database is locked" was a 500.
 func TestBusyDatabaseIs503(t *testing.T) {
 	e := newEnv(t)
-	other, err := sqlite.Open(context.Background(), e.path, fixedClock{t0})
+	other, err := sqlite.Open(context.Background(), e.path, storetest.NewClock(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
