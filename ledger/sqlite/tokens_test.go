@@ -72,11 +72,7 @@ func TestTokens(t *testing.T) {
 
 func TestTokenErrors(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), storetest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, storetest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)))
 	if _, _, err := db.CreateToken(ctx, "a", "finance"); err != nil {
 		t.Fatal(err)
 	}
