@@ -63,12 +63,7 @@ func TestMigrateEmbedded(t *testing.T) {
 // whole and not recorded, and the ones before it stay.
 func TestMigrateOrderAndFailure(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := Open(ctx, path, ledger.SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, ledger.SystemClock{})
 	fsys := fstest.MapFS{
 		"migrations/9002_b.sql": {Data: []byte(`INSERT INTO t VALUES ('b');`)},
 		"migrations/9001_a.sql": {Data: []byte(`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('a');`)},
@@ -83,7 +78,7 @@ func TestMigrateOrderAndFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	fsys["migrations/9003_bad.sql"] = &fstest.MapFile{Data: []byte(`INSERT INTO t VALUES ('c'); INSERT INTO nowhere VALUES (1);`)}
-	err = db.migrate(ctx, fsys)
+	err := db.migrate(ctx, fsys)
 	if err == nil || !strings.HasPrefix(err.Error(), "9003_bad.sql: no such table: nowhere") {
 		t.Errorf("bad migration: %v", err)
 	}

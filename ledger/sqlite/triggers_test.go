@@ -1,13 +1,10 @@
 package sqlite_test
 
 import (
-	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -15,12 +12,7 @@ import (
 // guard (migration 0006) at the ends of the journal: an empty journal, IDs
 // below 1, a reused ID.
 func TestChainGuardsAfterInsert(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "j.db"), storetest.NewClock(storetest.T0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, storetest.NewClock(storetest.T0))
 	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
