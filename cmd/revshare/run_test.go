@@ -12,10 +12,9 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/books"
-	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/reports"
-	"github.com/shopspring/decimal"
 )
 
 // cli runs revshare against db and fails the test on error.
@@ -121,7 +120,7 @@ var updateRunGolden = flag.Bool("update-run", false, "rewrite testdata/runs/stat
 func TestConcurrentRunsBookOnce(t *testing.T) {
 	path := newRunsBook(t)
 	ctx := context.Background()
-	through, _ := ledger.ParseDate("2026-02-28")
+	through := storetest.D("2026-02-28")
 	var wg sync.WaitGroup
 	booked := make([]int, 4)
 	for i := range booked {
@@ -265,7 +264,7 @@ func TestPayReportsDueAndWarns(t *testing.T) {
   "amount": "2.50",
   "currency": "USD",
   "date": "2026-02-12",
-  "reference": "` + contracts.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("2.50"), mustDate(t, "2026-02-12")) + `",
+  "reference": "` + contracts.PaymentKey("small", "openai", "microsoft", storetest.Dec("2.50"), storetest.D("2026-02-12")) + `",
   "entry": 11,
   "due_after": {
     "payer": "microsoft",
@@ -292,7 +291,7 @@ func TestPayAgainRecordsNothing(t *testing.T) {
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
 	}
-	auto := contracts.PaymentKey("small", "openai", "microsoft", decimal.RequireFromString("46"), mustDate(t, "2026-02-12"))
+	auto := contracts.PaymentKey("small", "openai", "microsoft", storetest.Dec("46"), storetest.D("2026-02-12"))
 	settled := "now due under small: nothing, openai and microsoft are settled as booked so far\n"
 	tests := []struct {
 		args           []string
@@ -333,15 +332,6 @@ func TestPayAgainRecordsNothing(t *testing.T) {
   "already_recorded": true,`) {
 		t.Errorf("pay --format json again:\n%s", out)
 	}
-}
-
-func mustDate(t *testing.T, s string) ledger.Date {
-	t.Helper()
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
 
 // TestRunThroughEarlierPeriodSaysSo: a run through January after February
