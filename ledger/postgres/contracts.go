@@ -45,9 +45,11 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 				return err
 			}
 		} else {
-			// Runs do not exist on PostgreSQL yet (docs/postgres.md): no
-			// contract has bookings here.
-			if err := contracts.CheckCurrency(latest.Contract, c, 0); err != nil {
+			var booked int
+			if err := w.tx.QueryRow(w.ctx, `SELECT count(*) FROM bookings WHERE contract = $1`, c.ID).Scan(&booked); err != nil {
+				return err
+			}
+			if err := contracts.CheckCurrency(latest.Contract, c, booked); err != nil {
 				return err
 			}
 		}
@@ -94,7 +96,12 @@ func (db *DB) Contract(ctx context.Context, id string) (contracts.StoredContract
 
 // Contracts returns the latest version of every contract, by id.
 func (db *DB) Contracts(ctx context.Context) ([]contracts.StoredContract, error) {
-	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts
+	return loadContracts(ctx, db.pool)
+}
+
+// loadContracts reads the latest version of every contract, by id.
+func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts
 		ORDER BY id, version DESC`)
 	if err != nil {
 		return nil, err

@@ -212,12 +212,17 @@ func (db *DB) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, erro
 // in pages of 1000 read in one snapshot (a REPEATABLE READ read-only
 // transaction). The *Event is reused: copy the struct if fn keeps it.
 func (db *DB) EachEvent(ctx context.Context, f ledger.EventFilter, fn func(*ledger.Event) error) error {
-	where, args := eventWhere(f)
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	return eachEvent(ctx, tx, f, fn)
+}
+
+// eachEvent is EachEvent in q's snapshot (a transaction).
+func eachEvent(ctx context.Context, q querier, f ledger.EventFilter, fn func(*ledger.Event) error) error {
+	where, args := eventWhere(f)
 	after, left := f.AfterID, f.Limit
 	for {
 		n := 1000
@@ -227,7 +232,7 @@ func (db *DB) EachEvent(ctx context.Context, f ledger.EventFilter, fn func(*ledg
 		if n == 0 {
 			return nil
 		}
-		page, err := readEvents(ctx, tx, where, args, after, n)
+		page, err := readEvents(ctx, q, where, args, after, n)
 		if err != nil {
 			return err
 		}

@@ -569,18 +569,24 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 	if through.IsZero() {
 		return ledger.Errorf(ledger.EINVALID, "no date to close through")
 	}
-	return db.write(ctx, func(w *writer) error {
-		switch c := through.Compare(w.closed); {
-		case w.closed.IsZero():
-		case c == 0:
-			return nil
-		case c < 0:
-			return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, w.closed)
-		}
-		_, err := w.tx.Exec(w.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES ($1, $2, $3, $4)`,
-			through.In(time.UTC), w.now, w.headID, hexBytes(w.headHash))
+	return db.write(ctx, func(w *writer) error { return w.closeThrough(through) })
+}
+
+// closeThrough is ClosePeriods in w: later posts in w see the new date.
+func (w *writer) closeThrough(through ledger.Date) error {
+	switch c := through.Compare(w.closed); {
+	case w.closed.IsZero():
+	case c == 0:
+		return nil
+	case c < 0:
+		return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, w.closed)
+	}
+	if _, err := w.tx.Exec(w.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES ($1, $2, $3, $4)`,
+		through.In(time.UTC), w.now, w.headID, hexBytes(w.headHash)); err != nil {
 		return err
-	})
+	}
+	w.closed = through
+	return nil
 }
 
 // ClosedThrough returns the last closed date (zero Date if none).

@@ -172,3 +172,11 @@ func TestContractStore(t *testing.T) {
 	needServer(t)
 	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
 }
+
+func TestBooks(t *testing.T) {
+	needServer(t)
+	storetest.RunBooks(t, func(t *testing.T, clock ledger.Clock) storetest.BooksBackend {
+		db := openDB(t, clock)
+		return storetest.BooksBackend{Books: db.Books(), Contracts: db}
+	})
+}
