@@ -151,6 +151,16 @@ func TestBooksParity(t *testing.T) {
 		sameLines(t, "trial balance "+q.AsOf.String(), balanceLines(t, lite, q), balanceLines(t, pg, q))
 	}
 	sameLines(t, "statements", statementLines(t, lite), statementLines(t, pg))
+
+	// Verify passes on both, over the same chain, final statements rendered again.
+	liteRes, err := reports.Verifier{Store: lite}.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgRes, err := reports.Verifier{Store: pg}.Verify(ctx)
+	if err != nil || !pgRes.OK || pgRes != liteRes {
+		t.Errorf("verify on PostgreSQL: %+v, %v; on SQLite: %+v", pgRes, err, liteRes)
+	}
 }
 
 func sameLines(t *testing.T, what string, lite, pg []string) {

@@ -29,16 +29,35 @@ type VerifyResult struct {
 // chain; the running totals equal to the sums of the postings; and the
 // imported events (verifyImports). The first problem is an EINVALID error
 // naming it.
+// Then it checks the books' rows against the entries they index
+// (verifyBooks); a violation there is an EINVALID error too.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
-	var res VerifyResult
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return res, err
+		return VerifyResult{}, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	bad := func(format string, args ...any) error {
 		return ledger.Errorf(ledger.EINVALID, "verify: "+format, args...)
 	}
+	res, err := verifyJournal(ctx, tx, bad)
+	if err != nil {
+		return res, err
+	}
+	if err := verifyBooks(ctx, tx); err != nil {
+		var ve *ledger.VerifyError
+		if errors.As(err, &ve) {
+			return res, bad("%s", ve.Error())
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// verifyJournal is Verify's checks of the journal and the imports in tx;
+// bad words a violation.
+func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) (VerifyResult, error) {
+	var res VerifyResult
 	var prev ledger.Entry
 	for {
 		page, err := readEntries(ctx, tx, "true", nil, res.HeadID, maxEntryPage)
@@ -77,7 +96,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 		return res, bad("the journal head says entry %d (%x), the chain ends at entry %d (%s): entries were removed", headID, headHash, res.HeadID, res.HeadHash)
 	}
 	var through string
-	err = tx.QueryRow(ctx, `SELECT c.through::text FROM period_closes c LEFT JOIN entries e ON e.id = c.head_id
+	err := tx.QueryRow(ctx, `SELECT c.through::text FROM period_closes c LEFT JOIN entries e ON e.id = c.head_id
 		WHERE c.head_id > 0 AND e.hash IS DISTINCT FROM c.head_hash ORDER BY c.through LIMIT 1`).Scan(&through)
 	if err == nil {
 		return res, bad("the close through %s recorded a chain head that is no longer in the chain", through)
