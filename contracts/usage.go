@@ -155,7 +155,17 @@ func (u *Usage) Len() int { return len(u.cells) }
 // Add counts one event towards every rule that counts it (match and window),
 // in the period of its date, whatever the period: there is no `through`
 // here, and no FX rate is needed.
-func (u *Usage) Add(e *ledger.Event) {
+func (u *Usage) Add(e *ledger.Event) { u.add(e, 1, nil) }
+
+// AddSum counts n events that are alike in everything Add reads (the
+// instant or date, seller, channel, customer, product, region, currency)
+// but their amounts, which sum to e.Amount: what a store's GROUP BY
+// returns. It equals n calls of Add, amounts added exactly. ids, when
+// tracing, are the events' IDs.
+func (u *Usage) AddSum(e *ledger.Event, n int, ids []int64) { u.add(e, n, ids) }
+
+// add counts n events like e; ids nil with n 1 means e's own ID.
+func (u *Usage) add(e *ledger.Event, n int, ids []int64) {
 	pl := u.c.place(e)
 	for i := range u.c.Rules {
 		r := &u.c.Rules[i]
@@ -167,9 +177,11 @@ func (u *Usage) Add(e *ledger.Event) {
 			k.fx = dateKey(on)
 		}
 		c := u.cell(k)
-		c.add(e.Amount, 1)
-		if u.trace {
+		c.add(e.Amount, n)
+		if u.trace && ids == nil {
 			c.ids = append(c.ids, e.ID)
+		} else if u.trace {
+			c.ids = append(c.ids, ids...)
 		}
 	}
 }

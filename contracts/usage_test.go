@@ -365,3 +365,33 @@ func TestUsageSumAdd(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+// TestUsageAddSum: events alike but for their amounts, added as one sum
+// with their count and IDs (a store's GROUP BY), give the rows of adding
+// them one by one, scales and traced IDs included.
+func TestUsageAddSum(t *testing.T) {
+	c, err := Parse([]byte(usageDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, summed := NewUsage(c), NewUsage(c)
+	one.TraceEvents()
+	summed.TraceEvents()
+	group := []ledger.Event{ev(1, "2026-01-10", "a", "direct", "100.5", "EUR"), ev(2, "2026-01-10", "a", "direct", "-0.25", "EUR"), ev(3, "2026-01-10", "a", "direct", "3", "EUR")}
+	sum := group[0]
+	sum.Amount = decimal.Zero
+	for i := range group {
+		one.Add(&group[i])
+		sum.Amount = sum.Amount.Add(group[i].Amount)
+	}
+	summed.AddSum(&sum, 3, []int64{1, 2, 3})
+	got, want := rowStrings(summed.Rows()), rowStrings(one.Rows())
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) != 2 || want[0] != `rule ev, 2026-01, channel "direct", product "", EUR at the rate of 2026-01-10: 103.25 × 3` {
+		t.Errorf("AddSum rows:\n%s\nwant (Add one by one):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for i, r := range summed.Rows() {
+		if fmt.Sprint(r.EventIDs) != "[1 2 3]" || fmt.Sprint(one.Rows()[i].EventIDs) != "[1 2 3]" {
+			t.Errorf("row %d event IDs %v, want [1 2 3]", i, r.EventIDs)
+		}
+	}
+}

@@ -78,8 +78,8 @@ func (t booksTx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error
 	return res, nil
 }
 
-// EnsureUsage does nothing: this store keeps no usage aggregates, and
-// Usage says so (runs read the events).
+// EnsureUsage does nothing: this store keeps no usage aggregates; Usage
+// groups the events when asked.
 func (t booksTx) EnsureUsage(*contracts.Contract) error { return nil }
 
 func (t booksTx) exec(sql string, args ...any) error {

@@ -75,12 +75,6 @@ func (r booksRows) rates(where string, args ...any) ([]ledger.FXRate, error) {
 	return out, rows.Err()
 }
 
-// Usage says that no aggregates are stored: Evaluate reads the events
-// (EachEvent). docs/postgres.md has what a run over them costs.
-func (r booksRows) Usage(*contracts.Contract, bool) (*contracts.Usage, map[books.RulePeriod][]int64, bool, error) {
-	return nil, nil, false, nil
-}
-
 func (r booksRows) EachEvent(fn func(*ledger.Event) error) error {
 	return eachEvent(r.ctx, r.tx, ledger.EventFilter{}, fn)
 }
