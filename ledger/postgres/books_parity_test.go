@@ -161,6 +161,18 @@ func TestBooksParity(t *testing.T) {
 	if err != nil || !pgRes.OK || pgRes != liteRes {
 		t.Errorf("verify on PostgreSQL: %+v, %v; on SQLite: %+v", pgRes, err, liteRes)
 	}
+	// Anchors kept outside: one in the chain, one with another hash, one past its end.
+	e5, err := lite.Entry(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []ledger.Anchor{{ID: 5, Hash: e5.Hash}, {ID: 5, Hash: strings.Repeat("0", 64)}, {ID: 999, Hash: e5.Hash}} {
+		liteRes, liteErr := reports.Verifier{Store: lite}.Verify(ctx, a)
+		pgRes, pgErr := reports.Verifier{Store: pg}.Verify(ctx, a)
+		if liteErr != nil || pgErr != nil || pgRes != liteRes || pgRes.OK != (a.ID == 5 && a.Hash == e5.Hash) {
+			t.Errorf("anchor %d:%.12s: PostgreSQL %+v, %v; SQLite %+v, %v", a.ID, a.Hash, pgRes, pgErr, liteRes, liteErr)
+		}
+	}
 }
 
 func sameLines(t *testing.T, what string, lite, pg []string) {
