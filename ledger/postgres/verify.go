@@ -26,11 +26,10 @@ type VerifyResult struct {
 // the stored content; recorded-at never going back; each entry valid
 // (ledger.Entry.Validate: two or more postings, balanced per currency);
 // the journal head and the chain heads recorded by closes still in the
-// chain; the running totals equal to the sums of the postings; and the
-// imported events (verifyImports). The first problem is an EINVALID error
-// naming it.
-// Then it checks the books' rows against the entries they index
-// (verifyBooks); a violation there is an EINVALID error too.
+// chain; the running totals equal to the sums of the postings; the
+// imported events (verifyImports); and the books' rows against the entries
+// they index (verifyBooks). The first problem is an EINVALID error naming
+// it. VerifyBooksReport runs the same checks for reports.Verifier.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
