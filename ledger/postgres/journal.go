@@ -39,7 +39,7 @@ func (db *DB) write(ctx context.Context, fn func(w *writer) error) error {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, lockSQL(writerLockClass)); err != nil {
+	if err := db.lockWriter(ctx, tx); err != nil {
 		return err
 	}
 	w := &writer{ctx: ctx, tx: tx, db: db, accounts: map[string]int64{}}
@@ -64,6 +64,9 @@ func (db *DB) write(ctx context.Context, fn func(w *writer) error) error {
 		return err
 	}
 	if err := fn(w); err != nil {
+		return err
+	}
+	if err := bumpDataVersion(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -313,12 +316,24 @@ func (w *writer) accountIDs(names []string) (map[string]int64, error) {
 
 // Entry returns one entry with its postings; ENOTFOUND if there is none.
 func (db *DB) Entry(ctx context.Context, id int64) (ledger.Entry, error) {
-	es, err := readEntries(ctx, db.pool, "e.id = $1", []any{id}, 0, 1)
+	return db.oneEntry(ctx, "e.id = $1", []any{id}, fmt.Sprintf("entry %d not found", id))
+}
+
+// EntryByKey returns the entry posted with idempotency key k; ENOTFOUND if
+// there is none.
+func (db *DB) EntryByKey(ctx context.Context, k ledger.Key) (ledger.Entry, error) {
+	return db.oneEntry(ctx, "e.source = $1 AND e.external_id = $2", []any{k.Source, k.ExternalID},
+		fmt.Sprintf("no entry with key %s/%s", k.Source, k.ExternalID))
+}
+
+// oneEntry reads the entry matching where; ENOTFOUND with notFound if none.
+func (db *DB) oneEntry(ctx context.Context, where string, args []any, notFound string) (ledger.Entry, error) {
+	es, err := readEntries(ctx, db.pool, where, args, 0, 1)
 	if err != nil {
 		return ledger.Entry{}, err
 	}
 	if len(es) == 0 {
-		return ledger.Entry{}, ledger.Errorf(ledger.ENOTFOUND, "entry %d not found", id)
+		return ledger.Entry{}, ledger.Errorf(ledger.ENOTFOUND, "%s", notFound)
 	}
 	return es[0], nil
 }
@@ -587,6 +602,20 @@ func (w *writer) closeThrough(through ledger.Date) error {
 	}
 	w.closed = through
 	return nil
+}
+
+// ClosedDates lists the closed-through dates of every close, oldest first.
+func (db *DB) ClosedDates(ctx context.Context) ([]ledger.Date, error) {
+	rows, err := db.pool.Query(ctx, `SELECT through FROM period_closes ORDER BY through`)
+	if err != nil {
+		return nil, err
+	}
+	days, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	out := make([]ledger.Date, len(days))
+	for i, d := range days {
+		out[i] = ledger.DateOf(d)
+	}
+	return out, err
 }
 
 // ClosedThrough returns the last closed date (zero Date if none).

@@ -16,10 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,6 +40,9 @@ type DB struct {
 
 	mu       sync.Mutex
 	accounts map[string]int64 // committed accounts by name (they never change)
+
+	lockTimeout time.Duration       // how long a writer waits for the writer lock (SetLockTimeout)
+	onLockWait  func(holder string) // told once per wait, when not nil
 }
 
 // Open connects to the database at url (postgres://user@host:port/db?...),
@@ -45,12 +50,50 @@ type DB struct {
 // journal. clock gives "now" for recorded-at instants (nil means
 // ledger.SystemClock).
 func Open(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
+	db, err := connect(ctx, url, clock, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+// OpenReadOnly connects to an existing book at url without changing it:
+// every transaction of its connections is read-only
+// (default_transaction_read_only), so a write through it fails, and no
+// migration runs. A schema without revshare's tables, or one missing a
+// migration of this binary, is refused.
+func OpenReadOnly(ctx context.Context, url string) (*DB, error) {
+	db, err := connect(ctx, url, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkMigrated(ctx, Redact(url)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// connect opens a pool on url and checks that the server answers; an
+// unreachable one is named by its URL without the password.
+func connect(ctx context.Context, url string, clock ledger.Clock, readOnly bool) (*DB, error) {
 	if clock == nil {
 		clock = ledger.SystemClock{}
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.EINVALID, "invalid PostgreSQL URL: %v", err)
+		return nil, ledger.Errorf(ledger.EINVALID, "invalid PostgreSQL URL %s: %v", Redact(url), err)
+	}
+	params := cfg.ConnConfig.RuntimeParams
+	if params["application_name"] == "" {
+		params["application_name"] = "revshare"
+	}
+	if readOnly {
+		params["default_transaction_read_only"] = "on"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -58,14 +101,19 @@ func Open(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", Redact(url), err)
 	}
-	db := &DB{pool: pool, clock: clock, accounts: map[string]int64{}}
-	if err := db.migrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("migrate: %w", err)
+	return &DB{pool: pool, clock: clock, accounts: map[string]int64{}}, nil
+}
+
+// Redact returns url with its password, if any, replaced by xxxxx: what
+// messages may show of a database URL.
+func Redact(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return "(an unparsable PostgreSQL URL)"
 	}
-	return db, nil
+	return u.Redacted()
 }
 
 // Close closes the connection pool.
@@ -147,9 +195,8 @@ func (db *DB) migrate(ctx context.Context) error {
 				m.version).Scan(&newest, &applied); err != nil {
 				return err
 			}
-			if last := ms[len(ms)-1]; newest > last.version {
-				return ledger.Errorf(ledger.EINVALID, "the database's schema is at migration %d, newer than this revshare's %d (%s): upgrade revshare",
-					newest, last.version, last.name)
+			if err := checkNotNewer(newest, ms); err != nil {
+				return err
 			}
 			if applied {
 				return nil
@@ -163,6 +210,52 @@ func (db *DB) migrate(ctx context.Context) error {
 		})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkNotNewer refuses a book migrated beyond this binary's migrations ms
+// (newest is its last applied one): it would be half-understood.
+func checkNotNewer(newest int, ms []migration) error {
+	if last := ms[len(ms)-1]; newest > last.version {
+		return ledger.Errorf(ledger.EINVALID, "the database's schema is at migration %d, newer than this revshare's %d (%s): upgrade revshare",
+			newest, last.version, last.name)
+	}
+	return nil
+}
+
+// checkMigrated refuses a schema that is not a revshare book, or whose
+// migrations are not those of this binary; name is the book's URL for the
+// messages.
+func (db *DB) checkMigrated(ctx context.Context, name string) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var applied []int32
+	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err == nil {
+		applied, err = pgx.CollectRows(rows, pgx.RowTo[int32])
+	}
+	if errorCode(err) == "42P01" || err == nil && len(applied) == 0 { // undefined_table
+		return ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (no revshare tables in its schema)", name)
+	}
+	if err != nil {
+		return err
+	}
+	have := map[int]bool{}
+	newest := 0
+	for _, v := range applied {
+		have[int(v)] = true
+		newest = max(newest, int(v))
+	}
+	if err := checkNotNewer(newest, ms); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !have[m.version] {
+			return fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", name, m.name)
 		}
 	}
 	return nil
@@ -198,4 +291,35 @@ func errorCode(err error) string {
 		return pe.SQLState()
 	}
 	return ""
+}
+
+// bookkeepingTables hold rows in an empty book too.
+var bookkeepingTables = map[string]bool{"schema_migrations": true, "data_version": true, "journal_head": true}
+
+// TablesWithRows names the tables of the book's schema that hold rows, in
+// name order: none in a book nothing was written to (the copy and the demo
+// write only into such a book).
+func (db *DB) TablesWithRows(ctx context.Context) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename COLLATE "C"`)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	var full []string
+	for _, t := range tables {
+		if bookkeepingTables[t] {
+			continue
+		}
+		var any bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+pgx.Identifier{t}.Sanitize()+`)`).Scan(&any); err != nil {
+			return nil, err
+		}
+		if any {
+			full = append(full, t)
+		}
+	}
+	return full, nil
 }
