@@ -43,9 +43,10 @@ REST API and the web view. With --db PATH it keeps the database at PATH.`,
 
 func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	// The database and the generated usage CSV go to a new temp dir, or
-	// beside the database the user chose.
+	// beside the database the user chose; the CSV of a demo on PostgreSQL
+	// goes to a temp dir.
 	dir := filepath.Dir(m.DBPath)
-	if !explicitDB(m) {
+	if !explicitDB(m) || onServer(m.DBPath) {
 		var err error
 		if dir, err = os.MkdirTemp("", "revshare-demo-"); err != nil {
 			return err
@@ -55,9 +56,11 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 			m.Close()
 			os.RemoveAll(dir)
 		}()
+	}
+	if !explicitDB(m) {
 		m.DBPath = filepath.Join(dir, "revshare.db")
-	} else if _, err := os.Stat(m.DBPath); err == nil {
-		return fmt.Errorf("demo: %s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
+	} else if err := m.checkFreshBook(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	st, err := m.Store(ctx)
 	if err != nil {
@@ -93,7 +96,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	}
 	share := c.Rule(demoShareRule)
 	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
-	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.DBPath, csvPath, imp.Posted)
+	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.dbName(), csvPath, imp.Posted)
 	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", ledger.FormatMoneyGrouped(*share.Cap.Total, c.Currency), c.Currency)
 	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())
 
@@ -146,7 +149,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", money(consumed), money(remaining), money(*share.Cap.Total))
 	fmt.Fprintf(m.Stdout, "at the run rate of the last complete month (%s a month, %s), the cap %s\n", money(rateShare), rateFrom.Label(), projectBinding(rateFrom, rateShare, rateRemaining, share.Until))
 	if explicitDB(m) {
-		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.DBPath, c.ID, closeThrough.Label())
+		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.dbName(), c.ID, closeThrough.Label())
 	} else {
 		fmt.Fprintf(m.Stdout, "\nthe demo's temporary folder is removed when it stops; to keep the book: revshare demo --db demo.db\n")
 	}

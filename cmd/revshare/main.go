@@ -64,7 +64,7 @@ type Main struct {
 	Getenv func(string) string
 	Clock  ledger.Clock
 
-	DBPath     string // from --db, REVSHARE_DB or ./revshare.db
+	DBPath     string // from --db, REVSHARE_DB or ./revshare.db: a path or a postgres:// URL
 	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
 	store      *store // the open database (Store)
 
@@ -177,7 +177,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	root.SetErr(m.Stderr)
 	root.SetIn(m.Stdin)
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.PersistentFlags().StringVar(&dbFlag, "db", "", "SQLite database `PATH` (default $REVSHARE_DB or ./revshare.db)")
+	root.PersistentFlags().StringVar(&dbFlag, "db", "", "SQLite database `PATH`, or a postgres:// URL (default $REVSHARE_DB or ./revshare.db)")
 	root.PersistentFlags().StringVar(&lockFlag, "lock-timeout", "", "how long a write waits while another process writes to the database, as `DURATION` (default $REVSHARE_LOCK_TIMEOUT or 10m; serve: 5s, then 503)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/ledger/postgres/pgtest"
 )
 
 // Tests that need real, separate `revshare` processes start the test binary
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 		main() // exits non-zero on error
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Run(m, &pg))
 }
 
 // cliProc is one revshare process started by startCLI.

@@ -47,7 +47,7 @@ func (s storedContracts) Contract(ctx context.Context, id string) (*contracts.Co
 // existingStore opens the database only if it exists: a scenario must not
 // create one (it never writes).
 func (m *Main) existingStore(ctx context.Context) (*store, error) {
-	if _, err := os.Stat(m.DBPath); err != nil {
+	if m.bookMissing() {
 		return nil, ledger.Errorf(ledger.ENOTFOUND, "the scenario reads the database (a contract by id or actuals), and there is none at %s (see --db)", m.DBPath)
 	}
 	return m.Store(ctx)

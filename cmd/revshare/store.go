@@ -3,20 +3,47 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
-// This is the one file of the command that knows the storage backend
-// (SQLite): it opens the database and wires the services every command
-// and the server use. The other files see the domain's interfaces only.
+// This is the one file of the command that knows the storage backends
+// (SQLite, and PostgreSQL for a postgres:// URL): it opens the database and
+// wires the services every command and the server use. The other files see
+// the domain's interfaces only.
+
+// book is an open database of either backend: both offer the same
+// services, and the wiring below is the same for both.
+type book interface {
+	backendOps
+	ledger.Journal
+	ledger.EventStore
+	ledger.ImportStore
+	usage.Importer
+	ledger.TokenStore
+	books.Verifier
+	Books() books.Store
+	// SetLockTimeout sets how long a write waits while another process
+	// writes; onWait, when not nil, hears what it waits for.
+	SetLockTimeout(d time.Duration, onWait func(holder string))
+	Close() error
+}
+
+var (
+	_ book = (*sqlite.DB)(nil)
+	_ book = (*postgres.DB)(nil)
+)
 
 // store is the open database as the commands use it.
 type store struct {
@@ -39,7 +66,7 @@ type store struct {
 	// waitForWriters sets how long a write waits while another process
 	// writes; onWait, when not nil, hears what it waits for.
 	waitForWriters func(d time.Duration, onWait func(holder string))
-	close          func() error
+	db             book
 }
 
 // backendOps are the backend's operations that no domain service offers
@@ -50,18 +77,34 @@ type backendOps interface {
 	EntryByKey(ctx context.Context, k ledger.Key) (ledger.Entry, error)
 }
 
+// onServer says whether the database is a PostgreSQL URL rather than an
+// SQLite file.
+func onServer(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// dbName is the database as messages show it: the path, or the URL without
+// its password.
+func (m *Main) dbName() string {
+	if onServer(m.DBPath) {
+		return postgres.Redact(m.DBPath)
+	}
+	return m.DBPath
+}
+
 // Store opens the database on first use, as the running command's entry in
 // dbAccessOf says: read-write (creating it and applying migrations) or
 // read-only. A write that finds another process writing waits up to the
 // lock timeout, saying once on stderr what it waits for.
 //
 // Damaged files (docs/ledger.md): a command that writes checks the whole
-// file first (PRAGMA quick_check), so that nothing is written to a damaged
-// one; verify checks it before its own checks. A read-only command checks
-// the pages it reads as it reads them (cell_size_check), and Run turns
-// SQLite's "malformed" into the same message, naming what quick_check
-// finds: at 1M entries the whole-file check costs 1.8 s of CPU, which a
-// one-shot `balance --as-of` (20 ms) cannot carry.
+// SQLite file first (PRAGMA quick_check), so that nothing is written to a
+// damaged one; verify checks it before its own checks. A read-only command
+// checks the pages it reads as it reads them (cell_size_check), and Run
+// turns SQLite's "malformed" into the same message, naming what
+// quick_check finds: at 1M entries the whole-file check costs 1.8 s of
+// CPU, which a one-shot `balance --as-of` (20 ms) cannot carry. PostgreSQL
+// checks its own pages.
 func (m *Main) Store(ctx context.Context) (*store, error) {
 	if m.store != nil {
 		return m.store, nil
@@ -74,26 +117,11 @@ func (m *Main) Store(ctx context.Context) (*store, error) {
 	return st, nil
 }
 
-// openStore opens the database with access; one that writes refuses a
-// damaged file.
+// openStore opens the database with access and wires it.
 func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
-	var db *sqlite.DB
-	var err error
-	switch access {
-	case readOnly:
-		db, err = sqlite.OpenReadOnly(ctx, m.DBPath)
-	default:
-		db, err = sqlite.Open(ctx, m.DBPath, m.Clock)
-	}
+	db, err := m.openBook(ctx, access)
 	if err != nil {
 		return nil, err
-	}
-	// A damaged file is refused before anything writes to it.
-	if access == readWrite {
-		if err := db.QuickCheck(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
 	}
 	st := m.wire(db)
 	st.waitForWriters(m.lockTimeout, func(holder string) {
@@ -102,10 +130,38 @@ func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
 	return st, nil
 }
 
+// openBook opens the database of m.DBPath with access: read-write (created
+// and migrated as needed) or read-only (an existing book, left unchanged).
+// A read-write SQLite file is checked whole first: nothing is written to a
+// damaged one.
+func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
+	if onServer(m.DBPath) {
+		if access == readOnly {
+			return postgres.OpenReadOnly(ctx, m.DBPath)
+		}
+		return postgres.Open(ctx, m.DBPath, m.Clock)
+	}
+	if access == readOnly {
+		return sqlite.OpenReadOnly(ctx, m.DBPath)
+	}
+	db, err := sqlite.Open(ctx, m.DBPath, m.Clock)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.QuickCheck(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // wire builds the services of one open database.
-func (m *Main) wire(db *sqlite.DB) *store {
-	st := &store{backend: db, checkDamage: db.CheckDamage, close: db.Close}
-	st.waitForWriters = db.SetLockTimeout
+func (m *Main) wire(db book) *store {
+	st := &store{backend: db, db: db, waitForWriters: db.SetLockTimeout}
+	st.checkDamage = func(ctx context.Context, err error) error { return err }
+	if lite, ok := db.(*sqlite.DB); ok {
+		st.checkDamage = lite.CheckDamage
+	}
 	// The rules of runs, payments, closes and statements are the domain's
 	// (contracts/books, reports), over the database's books.
 	st.runs = books.Service{Store: db.Books()}
@@ -124,6 +180,8 @@ func (m *Main) wire(db *sqlite.DB) *store {
 	return st
 }
 
+func (st *store) close() error { return st.db.Close() }
+
 // serveStores opens what the server needs: the read-write database (m's),
 // a read-only connection to it for every read, and the data version that
 // tags the server's caches. close releases what serveStores opened.
@@ -136,16 +194,56 @@ func (m *Main) serveStores(ctx context.Context) (rw, ro *store, version httpapi.
 		// answers 503 with Retry-After.
 		rw.waitForWriters(serveLockTimeout, nil)
 	}
-	roDB, err := sqlite.OpenReadOnly(ctx, m.DBPath)
+	roDB, err := m.openBook(ctx, readOnly)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	ver, err := sqlite.NewDataVersion(ctx, roDB)
-	if err != nil {
-		roDB.Close()
-		return nil, nil, nil, nil, err
+	switch db := roDB.(type) {
+	case *sqlite.DB:
+		ver, err := sqlite.NewDataVersion(ctx, db)
+		if err != nil {
+			roDB.Close()
+			return nil, nil, nil, nil, err
+		}
+		return rw, m.wire(roDB), ver, func() { ver.Close(); roDB.Close() }, nil
+	case *postgres.DB:
+		return rw, m.wire(roDB), db, func() { roDB.Close() }, nil
 	}
-	return rw, m.wire(roDB), ver, func() { ver.Close(); roDB.Close() }, nil
+	panic(fmt.Sprintf("serveStores: unknown backend %T", roDB))
+}
+
+// checkFreshBook refuses a database that already holds a book (the demo
+// builds a fresh one): an existing SQLite file, or a PostgreSQL schema
+// with rows in its tables.
+func (m *Main) checkFreshBook(ctx context.Context) error {
+	if !onServer(m.DBPath) {
+		if _, err := os.Stat(m.DBPath); err == nil {
+			return fmt.Errorf("%s already exists; the demo builds a fresh database (remove it or choose another --db)", m.DBPath)
+		}
+		return nil
+	}
+	st, err := m.Store(ctx)
+	if err != nil {
+		return err
+	}
+	full, err := st.db.(*postgres.DB).TablesWithRows(ctx)
+	if err != nil {
+		return err
+	}
+	if len(full) > 0 {
+		return fmt.Errorf("%s already holds a book (rows in %s); the demo builds a fresh one (choose an empty database or schema)", m.dbName(), strings.Join(full, ", "))
+	}
+	return nil
+}
+
+// bookMissing says whether the database is a file that does not exist (a
+// PostgreSQL URL is checked when it is opened).
+func (m *Main) bookMissing() bool {
+	if onServer(m.DBPath) {
+		return false
+	}
+	_, err := os.Stat(m.DBPath)
+	return err != nil
 }
 
 // serveLockTimeout is how long a write request waits while another process

@@ -101,9 +101,31 @@ func connect(ctx context.Context, url string, clock ledger.Clock, readOnly bool)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", Redact(url), err)
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", Redact(url), rootCause(err))
 	}
 	return &DB{pool: pool, clock: clock, accounts: map[string]int64{}}, nil
+}
+
+// rootCause is the innermost error of err's chain (the first one where
+// errors join): what the driver's connect error wraps, attempt by
+// attempt, says the same thing once.
+func rootCause(err error) error {
+	for {
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			if e.Unwrap() == nil {
+				return err
+			}
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			if len(e.Unwrap()) == 0 {
+				return err
+			}
+			err = e.Unwrap()[0]
+		default:
+			return err
+		}
+	}
 }
 
 // Redact returns url with its password, if any, replaced by xxxxx: what

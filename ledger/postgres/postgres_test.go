@@ -2,20 +2,13 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"net/url"
 	"os"
-	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
+	"github.com/revshare/revshare/ledger/postgres/pgtest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -26,107 +19,30 @@ import (
 // Without a server they skip, except under CI=true, where they fail
 // (.ci/run starts one).
 
-const defaultServer = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-var (
-	testDB     string // URL of the run's database ("" when there is no server)
-	noServer   error  // why there is none
-	nextSchema atomic.Int64
-)
+// pg is the run's database.
+var pg pgtest.Database
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
 	if url := os.Getenv(killURLEnv); url != "" {
 		// A child of TestImportKilled: it works in its parent's database,
 		// and is killed before it could drop one of its own.
-		testDB = url
-		return m.Run()
+		pg.Use(url)
+		os.Exit(m.Run())
 	}
-	server := os.Getenv("REVSHARE_TEST_POSTGRES")
-	if server == "" {
-		server = defaultServer
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
-	if err != nil {
-		noServer = fmt.Errorf("no PostgreSQL at %s: %w", server, err)
-		return m.Run()
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	name := "revshare_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		noServer = fmt.Errorf("create database %s: %w", name, err)
-		conn.Close(ctx)
-		return m.Run()
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		panic(err)
-	}
-	u.Path = "/" + name
-	testDB = u.String()
-	code := m.Run()
-	dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer dcancel()
-	if _, err := conn.Exec(dctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-		fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
-		code = 1
-	}
-	conn.Close(dctx)
-	return code
+	os.Exit(pgtest.Run(m, &pg))
 }
 
 // needServer skips t without a server, or fails it under CI.
 func needServer(t testing.TB) {
 	t.Helper()
-	if testDB != "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and %v (set REVSHARE_TEST_POSTGRES)", noServer)
-	}
-	t.Skipf("%v (set REVSHARE_TEST_POSTGRES to run these tests)", noServer)
+	pg.Need(t)
 }
 
 // schemaURL creates a fresh schema in the run's database and returns the
 // database URL with search_path set to it.
 func schemaURL(t testing.TB) string {
 	t.Helper()
-	needServer(t)
-	schema := fmt.Sprintf("j%d", nextSchema.Add(1))
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testDB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	// Dropped when the test ends (after the book opened in it is closed:
-	// cleanups run last first), so that the run's database stays small and
-	// dropping it at the end stays quick.
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, testDB)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, _ := url.Parse(testDB)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pg.SchemaURL(t)
 }
 
 // openDB opens an empty journal in a schema of its own.
