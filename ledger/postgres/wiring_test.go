@@ -246,4 +246,3 @@ func TestLockWaitNamesHolder(t *testing.T) {
 		t.Errorf("the post after the holder committed: %v", err)
 	}
 }
-
