@@ -13,8 +13,11 @@ import (
 // TestCloseWithoutRunBooksFirst: `close` books what a run would before it
 // finalizes, so a close without a prior run cannot store a final statement
 // whose rule lines show obligations while its settlement shows 0.00.
-func TestCloseWithoutRunBooksFirst(t *testing.T) {
-	db := newRunsBook(t)
+func TestCloseWithoutRunBooksFirst(t *testing.T) { onBothBackends(t, testCloseWithoutRunBooksFirst) }
+
+func testCloseWithoutRunBooksFirst(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	out := cli(t, db, "close", "2026-02", "--format", "json")
 	want := `{"period":"2026-02","closed_through":"2026-02-28","run":{"through":"2026-02-28","contracts":[{"contract":"small","through":"2026-02","entries":3,"adjustments":0}]},"statements":["small 2026-01","small 2026-02"]}`
 	var compact bytes.Buffer
@@ -57,8 +60,13 @@ func TestCloseFailureLeavesNothing(t *testing.T) {
 // another statement frequency leaves the earlier final statements
 // retrievable, byte for byte, under their own labels.
 func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
-	db := newRunsBook(t)
-	dir := filepath.Dir(db)
+	onBothBackends(t, testFinalStatementsOutliveFrequencyChange)
+}
+
+func testFinalStatementsOutliveFrequencyChange(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-02")
 	jan := cli(t, db, "statement", "small", "2026-01", "--format", "json")
 	q := runsContractEdited(t, dir, "q.yaml", replaceOnce("period: month", "period: quarter"))
@@ -77,8 +85,11 @@ func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
 
 // TestStatementOutsideContract: a period the contract never had is a clear
 // not-found, not a "final" statement with a hash that is not stored.
-func TestStatementOutsideContract(t *testing.T) {
-	db := newRunsBook(t)
+func TestStatementOutsideContract(t *testing.T) { onBothBackends(t, testStatementOutsideContract) }
+
+func testStatementOutsideContract(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-02")
 	for _, p := range []string{"1999-01", "2025-12"} {
 		_, errOut, err := runCLI(t, "--db", db, "statement", "small", p, "--format", "json")
@@ -103,8 +114,13 @@ func statementJSONOf(t *testing.T, db, contract, period string) (reports.Stateme
 // adjustment by what changed (before, the new payee's adjustment said
 // "recomputed with the same base and contract version").
 func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
-	db := newRunsBook(t)
-	dir := filepath.Dir(db)
+	onBothBackends(t, testAdjustmentReasonsForPartiesAndRemovedRules)
+}
+
+func testAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "close", "2026-01")
 	amended := runsContractEdited(t, dir, "v2.yaml", func(doc string) string {
 		v2 := strings.Replace(doc, "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)
@@ -135,8 +151,12 @@ func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
 // the same account segment as a stored one ("Small" and "small") is
 // refused: their payables would share accounts.
 func TestContractIDsSharingAnAccountSegment(t *testing.T) {
+	onBothBackends(t, testContractIDsSharingAnAccountSegment)
+}
+
+func testContractIDsSharingAnAccountSegment(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
+	db := newDB(t)
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
 	other := runsContractEdited(t, dir, "other.yaml", replaceOnce("id: small", "id: Small"))
 	_, errOut, err := runCLI(t, "--db", db, "contract", "add", other)

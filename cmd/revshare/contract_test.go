@@ -49,8 +49,12 @@ func TestContractAddRefusesInvalidCorpus(t *testing.T) {
 // TestContractUpdateSaysUnchanged: updating with the stored terms stores
 // nothing and says so; changed terms store the next version.
 func TestContractUpdateSaysUnchanged(t *testing.T) {
+	onBothBackends(t, testContractUpdateSaysUnchanged)
+}
+
+func testContractUpdateSaysUnchanged(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
+	db := newDB(t)
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
 	if got := cli(t, db, "contract", "update", "../../testdata/runs/contract.yaml"); got != "contract small version 1 (unchanged: the file says what that version says; nothing stored)\n" {
 		t.Errorf("update with the same terms: %q", got)

@@ -19,9 +19,11 @@ import (
 //	January cloud-share: 5 × 999999999999999999.99 = 4999999999999999999.95;
 //	  25% = 1249999999999999999.9875 → .99, capped at 999999999999999999.00
 //	February shop-share: 123456789012345678.9 × 50% = 61728394506172839.45
-func TestDealIDRPastInputDigits(t *testing.T) {
+func TestDealIDRPastInputDigits(t *testing.T) { onBothBackends(t, testDealIDRPastInputDigits) }
+
+func testDealIDRPastInputDigits(t *testing.T, newDB newDB) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "idr")
-	db := filepath.Join(t.TempDir(), "idr.db")
+	db := newDB(t)
 	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
 	cli(t, db, "import", "rates", filepath.Join(dir, "rates.csv"))
 	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))

@@ -16,9 +16,12 @@ import (
 // rule under a shared total cap of 100.00, and a 60.00 advance to the
 // artist) through a run, a close of January, a payment, a late January
 // event and a second run. Every figure is computed by hand in the comments.
-func TestDealLateEvents(t *testing.T) {
+func TestDealLateEvents(t *testing.T) { onBothBackends(t, testDealLateEvents) }
+
+func testDealLateEvents(t *testing.T, newDB newDB) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
-	db := newFixtureBook(t, dir)
+	db := newDB(t)
+	addFixture(t, db, dir)
 	// Record's two parts in January and February, sync's January (its
 	// February is zero: nothing to book), the advance and the two months'
 	// recoupments: 4 + 1 + 1 + 2.

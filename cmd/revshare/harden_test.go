@@ -44,8 +44,10 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 
 // TestPayRerunPaysOnce: pay run twice without --reference (as after a kill
 // between its commit and its output) records one payment.
-func TestPayRerunPaysOnce(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
+func TestPayRerunPaysOnce(t *testing.T) { onBothBackends(t, testPayRerunPaysOnce) }
+
+func testPayRerunPaysOnce(t *testing.T, newDB newDB) {
+	db := newDB(t)
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
 	pay := []string{"pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10"}
 	first := cli(t, db, pay...)

@@ -184,7 +184,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	})
 	// One file per sub-command.
 	for _, build := range []func(m *Main) *cobra.Command{
-		newBalanceCommand, newCloseCommand, newContractCommand, newDemoCommand, newExportCommand,
+		newBalanceCommand, newCloseCommand, newContractCommand, newCopyCommand, newDemoCommand, newExportCommand,
 		newImportCommand, newPayCommand, newRunCommand, newScenarioCommand, newServeCommand,
 		newStatementCommand, newTokenCommand, newVerifyCommand, newVersionCommand,
 	} {

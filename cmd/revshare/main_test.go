@@ -83,7 +83,12 @@ func TestHelpAndVersion(t *testing.T) {
 // TestExportToFileSaysWhatItWrote: with -o, stdout names the file, the
 // format and the entries written.
 func TestExportToFileSaysWhatItWrote(t *testing.T) {
-	db := newRunsBook(t)
+	onBothBackends(t, testExportToFileSaysWhatItWrote)
+}
+
+func testExportToFileSaysWhatItWrote(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	out := filepath.Join(t.TempDir(), "book.journal")
 	got := cli(t, db, "export", "hledger", "-o", out)
 	if want := "wrote " + out + ": hledger journal, 4 entries dated 2026-01-10 to 2026-02-20\n"; got != want {

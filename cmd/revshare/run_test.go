@@ -36,8 +36,11 @@ func statementJSON(t *testing.T, db, period string) (reports.Statement, string) 
 // TestRunLifecycle follows the hand-computed case of testdata/runs through
 // runs, a close, a payment and a late refund that reopens a closed period's
 // numbers by a prior-period adjustment.
-func TestRunLifecycle(t *testing.T) {
-	db := newRunsBook(t)
+func TestRunLifecycle(t *testing.T) { onBothBackends(t, testRunLifecycle) }
+
+func testRunLifecycle(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 
 	// r1 Jan 20.00; r2 Jan 4.00; r1 Feb: gross 40.00 cut by the total cap to 30.00.
 	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 3 entries booked (0 prior-period adjustments)\n" {
@@ -155,8 +158,10 @@ func TestConcurrentRunsBookOnce(t *testing.T) {
 	}
 }
 
-func TestPayRefusesBadInput(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "p.db")
+func TestPayRefusesBadInput(t *testing.T) { onBothBackends(t, testPayRefusesBadInput) }
+
+func testPayRefusesBadInput(t *testing.T, newDB newDB) {
+	db := newDB(t)
 	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
 	tests := []struct {
 		args []string
@@ -190,9 +195,12 @@ func TestPayRefusesBadInput(t *testing.T) {
 // TestAdjustmentReasons: a prior-period adjustment says what changed — an
 // amendment of the contract (same base), or the base and the contract
 // together.
-func TestAdjustmentReasons(t *testing.T) {
-	db := newRunsBook(t)
-	dir := filepath.Dir(db)
+func TestAdjustmentReasons(t *testing.T) { onBothBackends(t, testAdjustmentReasons) }
+
+func testAdjustmentReasons(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	amended := runsContractEdited(t, dir, "amended.yaml", replaceOnce(`rate: "0.20"`, `rate: "0.25"`))
@@ -228,8 +236,11 @@ func TestAdjustmentReasons(t *testing.T) {
 // dated after today (the test clock says 2026-03-01), and refuses a date in
 // a closed period without internal keys. testdata/runs books openai ->
 // microsoft 50.00 and microsoft -> openai 4.00 through 2026-02.
-func TestPayReportsDueAndWarns(t *testing.T) {
-	db := newRunsBook(t)
+func TestPayReportsDueAndWarns(t *testing.T) { onBothBackends(t, testPayReportsDueAndWarns) }
+
+func testPayReportsDueAndWarns(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "close", "2026-01")
 	pay := func(args ...string) []string {
@@ -285,8 +296,11 @@ func TestPayReportsDueAndWarns(t *testing.T) {
 // or derived from the payment when none is given) records nothing and says
 // so, without an overpayment warning; the same reference for another
 // payment is refused naming the entry it already is, in a closed period too.
-func TestPayAgainRecordsNothing(t *testing.T) {
-	db := newRunsBook(t)
+func TestPayAgainRecordsNothing(t *testing.T) { onBothBackends(t, testPayAgainRecordsNothing) }
+
+func testPayAgainRecordsNothing(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
@@ -338,7 +352,12 @@ func TestPayAgainRecordsNothing(t *testing.T) {
 // was booked evaluates through February (the later bookings stay current)
 // and says so instead of "through 2026-01".
 func TestRunThroughEarlierPeriodSaysSo(t *testing.T) {
-	db := newRunsBook(t)
+	onBothBackends(t, testRunThroughEarlierPeriodSaysSo)
+}
+
+func testRunThroughEarlierPeriodSaysSo(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
 	got := cli(t, db, "run", "--through", "2026-01")

@@ -11,6 +11,7 @@ import (
 	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/bookcopy"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
@@ -245,6 +246,36 @@ func (m *Main) bookMissing() bool {
 	_, err := os.Stat(m.DBPath)
 	return err != nil
 }
+
+// copyBook copies the SQLite book at from into the empty PostgreSQL
+// database at to, then checks the copy against it (bookcopy).
+func (m *Main) copyBook(ctx context.Context, from, to string) (bookcopy.Counts, bookcopy.Checked, error) {
+	if onServer(from) || !onServer(to) {
+		return nil, bookcopy.Checked{}, fmt.Errorf("copy: --from is an SQLite book (a path) and --to a postgres:// URL")
+	}
+	src, err := sqlite.OpenReadOnly(ctx, from)
+	if err != nil {
+		return nil, bookcopy.Checked{}, err
+	}
+	defer src.Close()
+	dst, err := postgres.Open(ctx, to, m.Clock)
+	if err != nil {
+		return nil, bookcopy.Checked{}, err
+	}
+	defer dst.Close()
+	dst.SetLockTimeout(m.lockTimeout, func(holder string) {
+		fmt.Fprintf(m.Stderr, "revshare: waiting for the database: %s\n", holder)
+	})
+	counts, err := bookcopy.Copy(ctx, src, dst)
+	if err != nil {
+		return nil, bookcopy.Checked{}, fmt.Errorf("copy %s to %s: %w", from, postgres.Redact(to), err)
+	}
+	checked, err := bookcopy.Check(ctx, src, dst)
+	return counts, checked, err
+}
+
+// redactedURL is a database URL as messages show it, without its password.
+func redactedURL(url string) string { return postgres.Redact(url) }
 
 // serveLockTimeout is how long a write request waits while another process
 // writes to the database (without --lock-timeout).

@@ -571,6 +571,9 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 		if b.Amount, err = decimal.NewFromString(amount); err != nil {
 			return nil, fmt.Errorf("balance of %s: %q: %w", b.Account, amount, err)
 		}
+		// A balance is a sum, not an amount as written: without trailing
+		// zeros, as SQLite's (the export prints it as it is).
+		b.Amount = decimal.RequireFromString(b.Amount.String())
 		out = append(out, b)
 	}
 	return out, rows.Err()

@@ -322,7 +322,17 @@ var bookkeepingTables = map[string]bool{"schema_migrations": true, "data_version
 // name order: none in a book nothing was written to (the copy and the demo
 // write only into such a book).
 func (db *DB) TablesWithRows(ctx context.Context) ([]string, error) {
-	rows, err := db.pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename COLLATE "C"`)
+	return tablesWithRows(ctx, db.pool)
+}
+
+// tableQuerier is a pool or a transaction.
+type tableQuerier interface {
+	querier
+	rowQuerier
+}
+
+func tablesWithRows(ctx context.Context, q tableQuerier) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename COLLATE "C"`)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +346,7 @@ func (db *DB) TablesWithRows(ctx context.Context) ([]string, error) {
 			continue
 		}
 		var any bool
-		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+pgx.Identifier{t}.Sanitize()+`)`).Scan(&any); err != nil {
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+pgx.Identifier{t}.Sanitize()+`)`).Scan(&any); err != nil {
 			return nil, err
 		}
 		if any {
@@ -344,4 +354,22 @@ func (db *DB) TablesWithRows(ctx context.Context) ([]string, error) {
 		}
 	}
 	return full, nil
+}
+
+// Restore runs fill in one write transaction on a book that holds nothing
+// yet, and commits if it returns nil: for a copy of a whole book from
+// another store, rows as they are (IDs, instants, hashes). The tables'
+// triggers check what fill writes as they check any write. A book with
+// rows is refused, naming the tables that hold them.
+func (db *DB) Restore(ctx context.Context, fill func(ctx context.Context, tx pgx.Tx) error) error {
+	return db.write(ctx, func(w *writer) error {
+		full, err := tablesWithRows(w.ctx, w.tx)
+		if err != nil {
+			return err
+		}
+		if len(full) > 0 {
+			return ledger.Errorf(ledger.ECONFLICT, "the target already holds a book (rows in %s): copy into an empty database or schema", strings.Join(full, ", "))
+		}
+		return fill(w.ctx, w.tx)
+	})
 }
