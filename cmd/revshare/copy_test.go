@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/revshare/revshare/ledger/postgres"
-	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // copyFixture builds an SQLite book with a bit of everything the copy
@@ -82,15 +81,7 @@ func TestCopyRefusesBadSource(t *testing.T) {
 	pg.Need(t)
 	lite, url := newSQLite(t), newPostgres(t)
 	addRunsFixture(t, lite)
-	raw, err := sql.Open("sqlite3", lite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlitetest.DropTriggers(t, raw, "postings")
-	if _, err := raw.Exec(`UPDATE postings SET amount = '999.00' WHERE entry_id = 2 AND seq = 1`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	tamperRows(t, lite, `UPDATE postings SET amount = '999.00' WHERE entry_id = 2 AND seq = 1`)
 	_, errOut, err := runCLI(t, "copy", "--from", lite, "--to", url)
 	if want := "revshare: copy " + lite + " to " + url + ": copy entries: ERROR: entry 2 does not balance (SQLSTATE 23000)\n"; err == nil || errOut != want {
 		t.Errorf("copy of an unbalanced book: %v\ngot  %q\nwant %q", err, errOut, want)
@@ -107,6 +98,32 @@ func TestCopyRefusesBadSource(t *testing.T) {
 		_, errOut, err := runCLI(t, args...)
 		if err == nil || !strings.HasPrefix(errOut, "revshare: copy: ") {
 			t.Errorf("revshare %s: %v %q", strings.Join(args, " "), err, errOut)
+		}
+	}
+}
+
+// TestCopyManyEvents: events are staged in blocks of 10,000; a book of
+// 10,005 copies whole.
+func TestCopyManyEvents(t *testing.T) {
+	pg.Need(t)
+	lite, url := newSQLite(t), newPostgres(t)
+	var csv strings.Builder
+	csv.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
+	for i := 1; i <= 10005; i++ {
+		fmt.Fprintf(&csv, "e%d,2026-01-%02d,seller%d,direct,api,%d.%02d,USD\n", i, i%28+1, i%3, i%100, i%97)
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(path, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, lite, "import", "usage", path)
+	out := cli(t, "", "copy", "--from", lite, "--to", url)
+	if !strings.HasPrefix(out, "copied "+lite+" to "+url+": 84 entries, 10005 events, 1 import batch, ") {
+		t.Errorf("copy: %q", out)
+	}
+	for _, args := range []string{"verify", "balance", "import list"} {
+		if a, b := cli(t, lite, strings.Fields(args)...), cli(t, url, strings.Fields(args)...); a != b {
+			t.Errorf("revshare %s on the copy:\n%s\nwant\n%s", args, b, a)
 		}
 	}
 }

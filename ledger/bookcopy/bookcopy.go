@@ -156,64 +156,110 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, t table) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	var staged [][]any
+	st := newStage(t.name, len(cols))
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		row, err := scanTexts(rows, len(cols), 0)
+		if err != nil {
 			return 0, err
 		}
-		row := make([]any, len(cols))
-		for i, v := range vals {
-			if v.Valid {
-				row[i] = v.String
-			}
-		}
 		for _, i := range t.instants {
-			if !vals[i-1].Valid {
+			if row[i-1] == nil {
 				continue
 			}
-			at, err := time.Parse(time.RFC3339Nano, vals[i-1].String)
+			at, err := time.Parse(time.RFC3339Nano, row[i-1].(string))
 			if err != nil {
 				return 0, fmt.Errorf("column %d of %q: %w", i, t.from, err)
 			}
 			row[i-1] = at.UTC().Format(fixedInstant)
 		}
-		staged = append(staged, row)
+		if err := st.add(ctx, tx, row); err != nil {
+			return 0, err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	return insertStaged(ctx, tx, t.name, len(cols), staged, t.columns, t.exprs)
+	return st.insert(ctx, tx, t.columns, t.exprs)
 }
 
-// insertStaged copies rows (texts or nil) into a temporary table of n text
-// columns s1…sn and inserts them into name's columns as exprs computes them.
-func insertStaged(ctx context.Context, tx pgx.Tx, name string, n int, rows [][]any, columns, exprs []string) (int64, error) {
-	if len(rows) == 0 {
-		return 0, nil
+// scanTexts scans the current row of n columns as texts (nil for NULL),
+// with extra empty places after them.
+func scanTexts(rows *sql.Rows, n, extra int) ([]any, error) {
+	vals := make([]sql.NullString, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
 	}
-	stage := "stage_" + name
-	names := make([]string, n)
-	defs := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprintf("s%d", i+1)
-		defs[i] = names[i] + " text"
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
 	}
-	if _, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+stage+" (ord bigint, "+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
+	row := make([]any, n, n+extra)
+	for i, v := range vals {
+		if v.Valid {
+			row[i] = v.String
+		}
+	}
+	return row[:n+extra], nil
+}
+
+// stage is a temporary table of text columns s1…sn (and ord, the order
+// rows came in) that rows are copied into in blocks, then inserted from
+// into a table: the memory a copy takes is one block's.
+type stage struct {
+	table   string
+	names   []string
+	block   [][]any
+	rows    int64
+	created bool
+}
+
+const stageBlock = 10000
+
+func newStage(table string, n int) *stage {
+	st := &stage{table: table, names: []string{"ord"}}
+	for i := 1; i <= n; i++ {
+		st.names = append(st.names, fmt.Sprintf("s%d", i))
+	}
+	return st
+}
+
+// add stages one row (texts or nil).
+func (st *stage) add(ctx context.Context, tx pgx.Tx, row []any) error {
+	st.block = append(st.block, append([]any{st.rows}, row...))
+	st.rows++
+	if len(st.block) == stageBlock {
+		return st.flush(ctx, tx)
+	}
+	return nil
+}
+
+func (st *stage) flush(ctx context.Context, tx pgx.Tx) error {
+	if len(st.block) == 0 {
+		return nil
+	}
+	if !st.created {
+		defs := []string{"ord bigint"}
+		for _, n := range st.names[1:] {
+			defs = append(defs, n+" text")
+		}
+		if _, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE stage_"+st.table+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
+			return err
+		}
+		st.created = true
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_" + st.table}, st.names, pgx.CopyFromRows(st.block))
+	st.block = st.block[:0]
+	return err
+}
+
+// insert inserts the staged rows into the table's columns as exprs
+// computes them from s1…sn, in the order they came; it returns how many.
+func (st *stage) insert(ctx context.Context, tx pgx.Tx, columns, exprs []string) (int64, error) {
+	if err := st.flush(ctx, tx); err != nil || !st.created {
 		return 0, err
 	}
-	for i := range rows {
-		rows[i] = append([]any{int64(i)}, rows[i]...)
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, append([]string{"ord"}, names...), pgx.CopyFromRows(rows)); err != nil {
-		return 0, err
-	}
-	tag, err := tx.Exec(ctx, "INSERT INTO "+name+" ("+strings.Join(columns, ", ")+") OVERRIDING SYSTEM VALUE SELECT "+
-		strings.Join(exprs, ", ")+" FROM "+stage+" ORDER BY ord")
+	tag, err := tx.Exec(ctx, "INSERT INTO "+st.table+" ("+strings.Join(columns, ", ")+") OVERRIDING SYSTEM VALUE SELECT "+
+		strings.Join(exprs, ", ")+" FROM stage_"+st.table+" ORDER BY ord")
 	if err != nil {
 		return 0, err
 	}
@@ -249,7 +295,7 @@ func copyEvents(ctx context.Context, from *sqlite.DB, tx pgx.Tx) (int64, error) 
 	}
 	defer rows.Close()
 	const cols = 19
-	var staged [][]any
+	st := newStage("events", cols+1)
 	var buf []byte
 	err = from.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error {
 		if !rows.Next() {
@@ -258,28 +304,17 @@ func copyEvents(ctx context.Context, from *sqlite.DB, tx pgx.Tx) (int64, error) 
 			}
 			return fmt.Errorf("event %d: not in the events table", e.ID)
 		}
-		vals := make([]sql.NullString, cols)
-		ptrs := make([]any, cols)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		row, err := scanTexts(rows, cols, 1)
+		if err != nil {
 			return err
 		}
-		if vals[0].String != fmt.Sprint(e.ID) {
-			return fmt.Errorf("event %d: the events table has event %s there", e.ID, vals[0].String)
-		}
-		row := make([]any, cols+1)
-		for i, v := range vals {
-			if v.Valid {
-				row[i] = v.String
-			}
+		if row[0] != fmt.Sprint(e.ID) {
+			return fmt.Errorf("event %d: the events table has event %v there", e.ID, row[0])
 		}
 		var d [usage.DigestSize]byte
 		d, buf = usage.Digest(e, buf)
 		row[cols] = hex.EncodeToString(d[:])
-		staged = append(staged, row)
-		return nil
+		return st.add(ctx, tx, row)
 	})
 	if err != nil {
 		return 0, err
@@ -287,5 +322,5 @@ func copyEvents(ctx context.Context, from *sqlite.DB, tx pgx.Tx) (int64, error) 
 	if rows.Next() {
 		return 0, fmt.Errorf("the events table has events the store does not read (the first one after the last read)")
 	}
-	return insertStaged(ctx, tx, "events", cols+1, staged, eventColumns, eventExprs)
+	return st.insert(ctx, tx, eventColumns, eventExprs)
 }

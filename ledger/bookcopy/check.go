@@ -50,11 +50,9 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 	}
 	c.Entries, c.HeadHash = dst.Entries, dst.HeadHash
 
-	srcTB, err := from.TrialBalance(ctx, ledger.BalanceQuery{})
-	if err != nil {
-		return c, err
-	}
-	dstTB, err := to.TrialBalance(ctx, ledger.BalanceQuery{})
+	srcTB, dstTB, err := readBoth(ctx, from, to, func(ctx context.Context, b Book) ([]ledger.Balance, error) {
+		return b.TrialBalance(ctx, ledger.BalanceQuery{})
+	})
 	if err != nil {
 		return c, err
 	}
@@ -69,11 +67,7 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 	}
 	c.Balances = len(srcTB)
 
-	srcFS, err := finalStatements(ctx, from)
-	if err != nil {
-		return c, err
-	}
-	dstFS, err := finalStatements(ctx, to)
+	srcFS, dstFS, err := readBoth(ctx, from, to, finalStatements)
 	if err != nil {
 		return c, err
 	}
@@ -98,4 +92,12 @@ func finalStatements(ctx context.Context, b Book) ([]books.FinalStatement, error
 		return err
 	})
 	return out, err
+}
+
+// readBoth reads the same thing of the source and of the copy.
+func readBoth[T any](ctx context.Context, from, to Book, read func(context.Context, Book) (T, error)) (src, dst T, err error) {
+	if src, err = read(ctx, from); err == nil {
+		dst, err = read(ctx, to)
+	}
+	return src, dst, err
 }
