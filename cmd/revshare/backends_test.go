@@ -124,3 +124,25 @@ func TestSessionSameOnBothBackends(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresOpenErrors: a read-only command on a schema without a book
+// says so and creates nothing; an unreachable server is named without the
+// password.
+func TestPostgresOpenErrors(t *testing.T) {
+	pg.Need(t)
+	url := newPostgres(t)
+	for _, args := range [][]string{{"balance"}, {"verify"}, {"statement", "small", "2026-01"}, {"export", "hledger"}} {
+		_, errOut, err := runCLI(t, append([]string{"--db", url}, args...)...)
+		if want := "revshare: " + url + " is not a revshare database (no revshare tables in its schema)\n"; err == nil || errOut != want {
+			t.Errorf("revshare %s on an empty schema: %q, want %q", strings.Join(args, " "), errOut, want)
+		}
+	}
+	cli(t, url, "contract", "add", "../../testdata/runs/contract.yaml") // a write creates the book
+	if got := cli(t, url, "verify"); got != "ok: 0 entries, chain head (empty journal)\n" {
+		t.Errorf("verify after the first write: %q", got)
+	}
+	_, errOut, err := runCLI(t, "--db", "postgres://alice:s3cret@127.0.0.1:1/books?sslmode=disable", "balance")
+	if want := "revshare: cannot reach PostgreSQL at postgres://alice:xxxxx@127.0.0.1:1/books?sslmode=disable: connection refused\n"; err == nil || errOut != want {
+		t.Errorf("an unreachable server: %q, want %q", errOut, want)
+	}
+}

@@ -11,9 +11,12 @@ import (
 // view shows the parts, the shared cap and the advance, and the caps report
 // lists the shared cap once: 30.00 + 20.00 in January and 20.00 in
 // February consumed, projected to bind in March at 20.00 + 20.00 a month.
-func TestServeDealEndToEnd(t *testing.T) {
+func TestServeDealEndToEnd(t *testing.T) { onBothBackends(t, testServeDealEndToEnd) }
+
+func testServeDealEndToEnd(t *testing.T, newDB newDB) {
 	dir := filepath.Join("..", "..", "testdata", "deals", "late")
-	db := newFixtureBook(t, dir)
+	db := newDB(t)
+	addFixture(t, db, dir)
 	cli(t, db, "run", "--through", "2026-02")
 	aud := strings.TrimSpace(cli(t, db, "token", "create", "--role", "auditor"))
 	want := cli(t, db, "statement", "late-deal", "2026-02", "--format", "json")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -89,8 +88,10 @@ func call(t *testing.T, method, url, token, body string) (int, string) {
 // `revshare token create` work; finance imports and closes over HTTP; the
 // trial balance over HTTP agrees with `revshare balance`; an auditor is
 // refused writes; cancelling the context stops the server cleanly.
-func TestServeEndToEnd(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "e2e.db")
+func TestServeEndToEnd(t *testing.T) { onBothBackends(t, testServeEndToEnd) }
+
+func testServeEndToEnd(t *testing.T, newDB newDB) {
+	path := newDB(t)
 	fin := createToken(t, path, "finance", "--name", "fin")
 	aud := createToken(t, path, "auditor")
 	base, stop := startServe(t, path)
@@ -172,8 +173,10 @@ func equalLines[T comparable](a, b []T) bool {
 // TestServeStatementEndToEnd: add the demo contract, import usage, run and
 // close over HTTP, then the statement over HTTP is byte for byte the one
 // `revshare statement --format json` prints.
-func TestServeStatementEndToEnd(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "e2e.db")
+func TestServeStatementEndToEnd(t *testing.T) { onBothBackends(t, testServeStatementEndToEnd) }
+
+func testServeStatementEndToEnd(t *testing.T, newDB newDB) {
+	path := newDB(t)
 	fin := createToken(t, path, "finance")
 	aud := createToken(t, path, "auditor")
 	base, stop := startServe(t, path)
