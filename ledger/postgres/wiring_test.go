@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +54,11 @@ func TestDataVersionChangesOnEveryWrite(t *testing.T) {
 		}
 		last = v
 	}
-	c, err := contracts.Parse([]byte(contractYAML))
+	doc, err := os.ReadFile("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := contracts.Parse(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,21 +92,6 @@ func TestDataVersionChangesOnEveryWrite(t *testing.T) {
 	step("close", true, func() error { return db.ClosePeriods(ctx, storetest.D("2026-01-31")) })
 	step("a close backwards (refused)", false, func() error { return db.ClosePeriods(ctx, storetest.D("2026-01-15")) })
 }
-
-const contractYAML = `id: deal
-name: Deal
-currency: USD
-timezone: UTC
-period: month
-parties: [a, b]
-rules:
-  - id: r1
-    payer: a
-    payee: b
-    match: {seller: a}
-    rate: "0.10"
-    from: 2026-01-01
-`
 
 // A read-only book reads and cannot write; a schema without revshare's
 // tables is refused, naming the URL without its password.
