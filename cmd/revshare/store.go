@@ -210,7 +210,8 @@ func (m *Main) serveStores(ctx context.Context) (rw, ro *store, version httpapi.
 	case *postgres.DB:
 		return rw, m.wire(roDB), db, func() { roDB.Close() }, nil
 	}
-	panic(fmt.Sprintf("serveStores: unknown backend %T", roDB))
+	roDB.Close()
+	return nil, nil, nil, nil, fmt.Errorf("serve: no data version for a %T", roDB)
 }
 
 // checkFreshBook refuses a database that already holds a book (the demo

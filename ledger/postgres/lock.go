@@ -19,8 +19,8 @@ import (
 // (DefaultLockTimeout unless SetLockTimeout says otherwise: PostgreSQL's
 // lock_timeout, for that one statement) and then fails with EUNAVAILABLE
 // naming the holder. The holder names itself: each write transaction sets
-// its application_name (SET LOCAL, so it reverts at commit) to what it
-// does, which a waiter reads from pg_stat_activity beside the lock in
+// its application_name (SET LOCAL, so it reverts at commit) to its process
+// and host, which a waiter reads from pg_stat_activity beside the lock in
 // pg_locks.
 
 // DefaultLockTimeout is how long a writer waits for another one by
@@ -37,14 +37,6 @@ func (db *DB) SetLockTimeout(d time.Duration, onWait func(holder string)) {
 	db.lockTimeout, db.onLockWait = d, onWait
 }
 
-type activityKey struct{}
-
-// WithActivity returns ctx carrying what the writes made with it do ("run",
-// "through 2026-03"): a writer waiting behind them is told.
-func WithActivity(ctx context.Context, op, detail string) context.Context {
-	return context.WithValue(ctx, activityKey{}, op+" "+detail)
-}
-
 // lockWriter takes the writer lock in tx, waiting as SetLockTimeout says,
 // and names the transaction as the holder.
 func (db *DB) lockWriter(ctx context.Context, tx pgx.Tx) error {
@@ -57,11 +49,7 @@ func (db *DB) lockWriter(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
-	what, _ := ctx.Value(activityKey{}).(string)
-	if what = strings.TrimSpace(what); what == "" {
-		what = "write"
-	}
-	name := fmt.Sprintf("revshare %s (pid %d on %s)", what, os.Getpid(), hostname())
+	name := fmt.Sprintf("revshare write (pid %d on %s)", os.Getpid(), hostname())
 	_, err := tx.Exec(ctx, `SELECT set_config('application_name', $1, true)`, name)
 	return err
 }
