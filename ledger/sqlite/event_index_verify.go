@@ -3,38 +3,40 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
-
-	"github.com/revshare/revshare/ledger"
 )
 
-func init() { verifyChecks = append(verifyChecks, verifyEventIndex) }
+func init() { verifyChecks = append(verifyChecks, verifyEventsAndIndex) }
 
 var dimNames = [...]string{dimSeller: "seller", dimChannel: "channel", dimCustomer: "customer",
 	dimProduct: "product", dimRegion: "region", dimDate: "date"}
 
-// verifyEventIndex rebuilds the event index (migration 0026) from the
-// events and compares: per dimension and value, the rows' IDs, in first_id
-// order, are exactly the events that have that value, ascending; each row's
-// first_id, last_id and n describe its IDs. The first difference, in
-// dimension and value order, is a *VerifyError.
-func verifyEventIndex(ctx context.Context, tx *sql.Tx) error {
-	want := map[dimValue][]int64{}
-	err := eachStoredEvent(ctx, tx, func(e *ledger.Event) {
-		for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
-			{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, e.AccountingDate().String()}} {
-			want[dv] = append(want[dv], e.ID)
-		}
-	})
-	var undecodable *storedEventError
-	if errors.As(err, &undecodable) {
-		return &VerifyError{Reason: undecodable.Error()}
-	}
+// verifyEventsAndIndex runs verifyEventIndex, then verifyEvents, decoding
+// each event once for both (the same 1M events decoded twice took 3 s of
+// verify's CPU; docs/design/speed.md, section 4). An event that does not
+// decode is the index check's violation; else the index's first
+// difference; else verifyEvents' first violation.
+func verifyEventsAndIndex(ctx context.Context, tx *sql.Tx) error {
+	s, err := scanEvents(ctx, tx, true)
 	if err != nil {
 		return err
 	}
+	if err := verifyEventIndex(ctx, tx, s.index); err != nil {
+		return err
+	}
+	if s.problem != nil {
+		return s.problem
+	}
+	return s.checkGroups(ctx, tx)
+}
+
+// verifyEventIndex compares the event index (migration 0026) with want,
+// the index rebuilt from the events: per dimension and value, the rows'
+// IDs, in first_id order, are exactly the events that have that value,
+// ascending; each row's first_id, last_id and n describe its IDs. The
+// first difference, in dimension and value order, is a *VerifyError.
+func verifyEventIndex(ctx context.Context, tx *sql.Tx, want map[dimValue][]int64) error {
 	have := map[dimValue][]int64{}
 	bad := map[dimValue]bool{}
 	rows, err := tx.QueryContext(ctx, `SELECT dim, value, first_id, last_id, n, ids FROM event_index ORDER BY dim, value, first_id`)

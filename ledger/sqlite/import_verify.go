@@ -12,8 +12,6 @@ import (
 	"github.com/revshare/revshare/ledger/usage"
 )
 
-func init() { verifyChecks = append(verifyChecks, verifyEvents) }
-
 // VerifyEvents checks the events and their links to the journal (it also
 // runs as part of Verify): every event's data is well formed, its digest is
 // that of its content, its source exists, and its (batch, group) names an
@@ -40,17 +38,49 @@ type groupSum struct {
 	first, last int64
 }
 
+// verifyEvents runs the checks of VerifyEvents. (Verify runs them with the
+// event index's, verifyEventsAndIndex, in one read of the events.)
 func verifyEvents(ctx context.Context, tx *sql.Tx) error {
-	sources, err := loadSources(ctx, tx)
+	s, err := scanEvents(ctx, tx, false)
 	if err != nil {
 		return err
 	}
-	type groupID struct{ batch, group int64 }
-	sums := map[groupID]*groupSum{}
-	batches := map[int64]*batchCounts{}
+	if s.problem != nil {
+		return s.problem
+	}
+	return s.checkGroups(ctx, tx)
+}
+
+type groupID struct{ batch, group int64 }
+
+// eventScan is what one read of the events gathers for verifyEvents and,
+// when index is not nil, for verifyEventIndex.
+type eventScan struct {
+	sources                map[int64]string
+	sums                   map[groupID]*groupSum
+	batches                map[int64]*batchCounts
+	index                  map[dimValue][]int64 // per dimension and value, its events' IDs in order
+	problem                error                // verifyEvents' first violation among the events
+	lastOccurred, lastDate string               // the accounting date of the last occurred_at seen
+}
+
+// scanEvents reads every event once, in ID order. Without the index it
+// stops at verifyEvents' first violation (s.problem). With it, that
+// violation is kept and the scan goes on, since the index check comes first
+// in Verify's order: an event it cannot decode is its violation, returned
+// as the error at once.
+func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, error) {
+	sources, err := loadSources(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	s := &eventScan{sources: sources, sums: map[groupID]*groupSum{}, batches: map[int64]*batchCounts{}}
+	if withIndex {
+		s.index = map[dimValue][]int64{}
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
 	var (
@@ -62,60 +92,103 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	)
 	for rows.Next() {
 		if err := rows.Scan(&evID, &source, &eventID, &data); err != nil {
-			return err
+			return nil, err
 		}
-		bad := func(format string, args ...any) error {
-			return &VerifyError{Reason: fmt.Sprintf("event %d: ", evID) + fmt.Sprintf(format, args...)}
-		}
-		if err := f.parse(data); err != nil {
-			return bad("%v", err)
-		}
+		parseErr := f.parse(data)
 		e := ledger.Event{ID: evID, EventID: eventID, Source: sources[source]}
-		if e.Source == "" {
-			return bad("unknown source %d", source)
+		var group int64
+		var decodeErr error
+		if parseErr == nil {
+			group, decodeErr = f.decodeEvent(&e)
 		}
-		if err := f.decode(&e); err != nil {
-			return bad("%v", err)
+		if withIndex {
+			if parseErr != nil {
+				return nil, &VerifyError{Reason: (&storedEventError{evID, parseErr}).Error()}
+			}
+			if decodeErr != nil {
+				return nil, &VerifyError{Reason: (&storedEventError{evID, decodeErr}).Error()}
+			}
+			s.indexEvent(&e, f.v[fOccurred])
 		}
-		var digest [usage.DigestSize]byte
-		digest, canon = usage.Digest(&e, canon)
-		if storedDigest(digest) != f.v[fDigest] {
-			return bad("content does not match its digest: altered after import")
+		if s.problem == nil {
+			s.problem = s.event(&e, &f, source, group, parseErr, decodeErr, &canon)
+			if s.problem != nil && !withIndex {
+				break
+			}
 		}
-		group, err := f.int(fGroup)
-		if err != nil {
-			return bad("group: %v", err)
-		}
-		bc := batches[e.BatchID]
-		if bc == nil {
-			bc = &batchCounts{}
-			batches[e.BatchID] = bc
-		}
-		bc.posted++
-		if e.Late {
-			bc.late++
-		}
-		id := groupID{e.BatchID, group}
-		acct := ledger.ReceivableAccount(e.Seller, e.Channel)
-		s := sums[id]
-		if s == nil {
-			bc.groups++ // the batch's groups are its distinct (batch, group) keys
-			sums[id] = &groupSum{sum: e.Amount, currency: e.Currency, account: acct, events: 1, first: evID, last: evID}
-			continue
-		}
-		if s.currency != e.Currency || s.account != acct {
-			return bad("in batch %d group %d with events of other accounts or currencies (%s %s, group: %s %s)",
-				e.BatchID, group, acct, e.Currency, s.account, s.currency)
-		}
-		s.sum = s.sum.Add(e.Amount)
-		s.events++
-		s.last = evID
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
+	return s, rows.Err()
+}
 
+// indexEvent adds a decoded event to the event index it should have;
+// occurred is its stored occurred_at (events come in runs of one).
+func (s *eventScan) indexEvent(e *ledger.Event, occurred string) {
+	if occurred != s.lastOccurred || s.lastDate == "" {
+		s.lastOccurred, s.lastDate = occurred, e.AccountingDate().String()
+	}
+	for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
+		{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, s.lastDate}} {
+		s.index[dv] = append(s.index[dv], e.ID)
+	}
+}
+
+// event checks one event for verifyEvents and adds it to its batch and
+// group; f holds its parsed fields and e its decoding, unless parseErr or
+// decodeErr (decodeEvent's) says otherwise.
+func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, parseErr, decodeErr error, canon *[]byte) error {
+	bad := func(format string, args ...any) error {
+		return &VerifyError{Reason: fmt.Sprintf("event %d: ", e.ID) + fmt.Sprintf(format, args...)}
+	}
+	if parseErr != nil {
+		return bad("%v", parseErr)
+	}
+	if e.Source == "" {
+		return bad("unknown source %d", source)
+	}
+	// decodeEvent's error names the event, as bad does: a field that does
+	// not decode is reported before the digest, the group after it.
+	if decodeErr != nil && f.decode(e) != nil {
+		return &VerifyError{Reason: decodeErr.Error()}
+	}
+	var digest [usage.DigestSize]byte
+	digest, *canon = usage.Digest(e, *canon)
+	if storedDigest(digest) != f.v[fDigest] {
+		return bad("content does not match its digest: altered after import")
+	}
+	if decodeErr != nil {
+		return &VerifyError{Reason: decodeErr.Error()}
+	}
+	bc := s.batches[e.BatchID]
+	if bc == nil {
+		bc = &batchCounts{}
+		s.batches[e.BatchID] = bc
+	}
+	bc.posted++
+	if e.Late {
+		bc.late++
+	}
+	id := groupID{e.BatchID, group}
+	acct := ledger.ReceivableAccount(e.Seller, e.Channel)
+	g := s.sums[id]
+	if g == nil {
+		bc.groups++ // the batch's groups are its distinct (batch, group) keys
+		s.sums[id] = &groupSum{sum: e.Amount, currency: e.Currency, account: acct, events: 1, first: e.ID, last: e.ID}
+		return nil
+	}
+	if g.currency != e.Currency || g.account != acct {
+		return bad("in batch %d group %d with events of other accounts or currencies (%s %s, group: %s %s)",
+			e.BatchID, group, acct, e.Currency, g.account, g.currency)
+	}
+	g.sum = g.sum.Add(e.Amount)
+	g.events++
+	g.last = e.ID
+	return nil
+}
+
+// checkGroups checks the import groups and batches against the events
+// scanned.
+func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx) error {
+	sums, batches := s.sums, s.batches
 	grows, err := tx.QueryContext(ctx, `SELECT g.batch_id, g.group_no, g.entry_id, g.first_event, g.last_event, g.events,
 		en.source, json_extract(en.meta, '$.kind'), p.amount, p.currency, a.name
 		FROM import_groups g LEFT JOIN entries en ON en.id = g.entry_id
@@ -138,19 +211,19 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 		if source.String != EntrySourceImport || kind.String != "usage" {
 			return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, entryID)}
 		}
-		s := sums[id]
-		if s == nil {
+		g := sums[id]
+		if g == nil {
 			return broken(entryID, "import entry carries no events")
 		}
 		// A stored posting amount (a sum: it may pass the input's 18 digits).
 		a, perr := parseAmountText(amount.String)
-		if perr != nil || !a.Equal(s.sum) || ccy.String != s.currency || acct.String != s.account {
+		if perr != nil || !a.Equal(g.sum) || ccy.String != g.currency || acct.String != g.account {
 			return broken(entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
-				amount.String, ccy.String, acct.String, s.events, ledger.FormatAmount(s.sum), s.currency, s.account)
+				amount.String, ccy.String, acct.String, g.events, ledger.FormatAmount(g.sum), g.currency, g.account)
 		}
-		if count != s.events || s.first < first || s.last > last {
+		if count != g.events || g.first < first || g.last > last {
 			return broken(entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
-				count, first, last, s.events, s.first, s.last)
+				count, first, last, g.events, g.first, g.last)
 		}
 		delete(sums, id)
 	}
@@ -158,8 +231,8 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	grows.Close()
-	for id, s := range sums {
-		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", s.first, id.batch, id.group)}
+	for id, g := range sums {
+		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", g.first, id.batch, id.group)}
 	}
 	var orphan int64
 	switch err := tx.QueryRowContext(ctx, `SELECT en.id FROM entries en LEFT JOIN import_groups g ON g.entry_id = en.id

@@ -1,0 +1,43 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/revshare/revshare/ledger/usage"
+)
+
+// TestVerifyEventsAndIndexOrder: verify reads the events once for the
+// event index check and verifyEvents, and still names the violation the
+// index check, which comes first, would: an undecodable event or an index
+// difference wins over an earlier event's broken digest.
+func TestVerifyEventsAndIndexOrder(t *testing.T) {
+	const csv = "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
+		"a,2026-01-05,s,c,acme,p,us,1,USD\nb,2026-01-06,s,c,acme,p,us,2,USD\nc,2026-01-07,s,c,beta,p,us,3,USD\n"
+	const digest = "event 1: content does not match its digest: altered after import"
+	for _, tc := range []struct{ name, sql, want string }{
+		{"digest only", `UPDATE events SET data = replace(data, '"1"', '"7"') WHERE id = 1`, digest},
+		{"digest, then an undecodable event", `UPDATE events SET data = replace(data, '"1"', '"7"') WHERE id = 1;
+			UPDATE events SET data = '[1,2' WHERE id = 3`, "event 3: event data ends early"},
+		{"unknown source, then an undecodable event", `UPDATE events SET source_id = 9 WHERE id = 1;
+			UPDATE events SET data = '[1,2' WHERE id = 3`, "event 3: event data ends early"},
+		{"digest and the index", `UPDATE events SET data = replace(data, '"1"', '"7"') WHERE id = 1;
+			DELETE FROM event_index WHERE dim = 6 AND value = '2026-01-07'`,
+			`event index of date "2026-01-07" disagrees with the events: it lists 0 event(s), 1 have that date; first difference: it lists none where the events give event 3`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openTestDB(t, nil)
+			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.w.Exec(`DROP TRIGGER events_no_update; ` + tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.VerifyReport(ctx); err == nil || err.Error() != tc.want {
+				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
