@@ -23,8 +23,10 @@ func broken(id int64, format string, args ...any) *VerifyError {
 
 // verifyChecks are extra invariant checks that other files of this package
 // register in init (event <-> entry links, statement hashes, ...). Verify
-// runs them in order after the journal checks, in the same read snapshot;
-// the first error stops verification. A check should return a *VerifyError
+// runs them after the journal checks, in the same read snapshot, maybe at
+// the same time as each other on several connections (verify_parallel.go):
+// each must only read through the transaction it is given. The error of
+// the first in order is verify's. A check should return a *VerifyError
 // naming what is broken; other errors count as internal.
 var verifyChecks []func(ctx context.Context, tx *sql.Tx) error
 
@@ -63,14 +65,35 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 // again.
 func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadTx) error, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
-	rtx, err := db.r.BeginTx(ctx, nil)
+	tasks := []verifyTask{
+		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, tx) },
+		func(ctx context.Context, tx *sql.Tx) (err error) {
+			res, err = verifyJournal(ctx, tx, anchors)
+			return err
+		},
+	}
+	for _, check := range verifyChecks {
+		tasks = append(tasks, check)
+	}
+	if booksCheck != nil {
+		tasks = append(tasks, func(ctx context.Context, tx *sql.Tx) error { return booksCheck(booksRows{ctx, tx}) })
+	}
+	txs, err := db.readSnapshot(ctx, verifyWorkers(len(tasks)))
 	if err != nil {
 		return res, err
 	}
-	defer rtx.Rollback()
-	if err := quickCheck(ctx, rtx); err != nil {
-		return res, err
+	defer rollbackAll(txs)
+	if err := runInOrder(ctx, txs, tasks); err != nil {
+		return ledger.VerifyResult{}, err
 	}
+	return res, nil
+}
+
+// verifyJournal checks the journal and what is derived from it (the
+// running totals, the balance history): VerifyReport's checks before the
+// registered ones.
+func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor) (ledger.VerifyResult, error) {
+	var res ledger.VerifyResult
 	closes, err := closeAnchors(ctx, rtx)
 	if err != nil {
 		return res, err
@@ -173,16 +196,6 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 	}
 	if err := v.history.check(ctx, rtx); err != nil {
 		return res, err
-	}
-	for _, check := range verifyChecks {
-		if err := check(ctx, rtx); err != nil {
-			return res, err
-		}
-	}
-	if booksCheck != nil {
-		if err := booksCheck(booksRows{ctx, rtx}); err != nil {
-			return res, err
-		}
 	}
 	return ledger.VerifyResult{OK: true, Entries: v.lastID, HeadHash: v.lastHash}, nil
 }
