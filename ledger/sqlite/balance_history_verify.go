@@ -41,9 +41,79 @@ type accountHistory struct {
 	instant   string    // recorded_at of lastEntry
 }
 
+// daySum is the postings of one account and currency on one date (or in
+// one month) summed. The scan holds one per day with postings (2M at 1M
+// entries), so it is compact: the date as a number, the limbs of amounts
+// under 10^9 inline and the others only when not zero (96 bytes a day
+// with the date text and all limbs, 48 so).
 type daySum struct {
-	date string
-	s    histSum
+	date int32 // yyyymmdd, or yyyymm for a month
+	n    int64 // postings
+	low  [lowLimbs]int64
+	high *[limbCount - lowLimbs]int64 // nil while zero
+}
+
+// lowLimbs is how many limbs a daySum holds inline: l0..l2 hold the
+// fractional digits and the integer part up to 10^9.
+const lowLimbs = 3
+
+func (d *daySum) add(n int64, l *limbs) {
+	d.n += n
+	for i := range d.low {
+		d.low[i] += l[i]
+	}
+	if d.high == nil {
+		if [limbCount - lowLimbs]int64(l[lowLimbs:]) == ([limbCount - lowLimbs]int64{}) {
+			return
+		}
+		d.high = new([limbCount - lowLimbs]int64)
+	}
+	for i := range d.high {
+		d.high[i] += l[lowLimbs+i]
+	}
+}
+
+func (d *daySum) addSum(o *daySum) {
+	d.add(o.n, o.limbs())
+}
+
+func (d *daySum) limbs() *limbs {
+	var l limbs
+	copy(l[:], d.low[:])
+	if d.high != nil {
+		copy(l[lowLimbs:], d.high[:])
+	}
+	return &l
+}
+
+// dateNumber is a date's yyyymmdd ("2024-06-15": 20240615); date is well
+// formed (the verifier parsed it).
+func dateNumber(date string) int32 {
+	var n int32
+	for i := 0; i < len(date); i++ {
+		if c := date[i]; c >= '0' && c <= '9' {
+			n = 10*n + int32(c-'0')
+		}
+	}
+	return n
+}
+
+// dateText is the stored form of a yyyymmdd, or of a yyyymm if month.
+func dateText(n int32, month bool) string {
+	var b [10]byte
+	size := 7
+	if !month {
+		size = 10
+		b[7], b[8], b[9] = '-', byte('0'+n%100/10), byte('0'+n%10)
+		n /= 100
+	}
+	b[4], b[5], b[6] = '-', byte('0'+n%100/10), byte('0'+n%10)
+	n /= 100
+	for i := 3; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[:size])
 }
 
 type markRow struct {
@@ -111,14 +181,15 @@ func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
 		h.endInstant()
 		h.instant = r.recordedAt
 	}
+	date := dateNumber(r.date)
 	for i := range r.postings {
 		p := &r.postings[i]
 		k := acctCur{p.accountID, p.currency}
 		a := h.account(k)
-		if n := len(a.days); n == 0 || a.days[n-1].date != r.date {
-			a.days = append(a.days, daySum{date: r.date})
+		if n := len(a.days); n == 0 || a.days[n-1].date != date {
+			a.days = append(a.days, daySum{date: date})
 		}
-		a.days[len(a.days)-1].s.addPosting(0, splitAmount{l: p.l})
+		a.days[len(a.days)-1].add(1, &p.l)
 		if a.lastEntry == r.id {
 			continue // a second posting of the entry to the account
 		}
@@ -178,7 +249,7 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		return err
 	}
 	// The days are as stored: the months must be their sums.
-	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", &historyRows{keys: keys, rows: months},
+	if err := sameHistory(ctx, q, "balance_months", "the month %s disagrees with the days", &historyRows{keys: keys, rows: months, months: true},
 		`SELECT account_id, currency, month, n, `+limbCols("", false)+` FROM balance_months ORDER BY account_id, currency, month`); err != nil {
 		return err
 	}
@@ -198,7 +269,7 @@ func mergeDays(ds []daySum) []daySum {
 	out := ds[:0]
 	for _, d := range ds {
 		if n := len(out); n > 0 && out[n-1].date == d.date {
-			out[n-1].s.addSum(&d.s)
+			out[n-1].addSum(&d)
 			continue
 		}
 		out = append(out, d)
@@ -210,12 +281,13 @@ func mergeDays(ds []daySum) []daySum {
 func sumMonths(days []daySum) []daySum {
 	var out []daySum
 	for _, d := range days {
-		month := d.date[:7]
+		month := d.date / 100
 		if n := len(out); n > 0 && out[n-1].date == month {
-			out[n-1].s.addSum(&d.s)
+			out[n-1].addSum(&d)
 			continue
 		}
-		out = append(out, daySum{month, d.s})
+		out = append(out, daySum{date: month})
+		out[len(out)-1].addSum(&d)
 	}
 	return out
 }
@@ -223,16 +295,18 @@ func sumMonths(days []daySum) []daySum {
 // historyRows walks recomputed rows in key order: the accounts and
 // currencies in keys (sorted), each one's rows (sorted by date or month).
 type historyRows struct {
-	keys []acctCur
-	rows map[acctCur][]daySum
-	k, i int
+	keys   []acctCur
+	rows   map[acctCur][]daySum
+	months bool // the rows are months
+	k, i   int
 }
 
 // peek returns the next row, false after the last.
 func (w *historyRows) peek() (historyRow, bool) {
 	for ; w.k < len(w.keys); w.k, w.i = w.k+1, 0 {
 		if rs := w.rows[w.keys[w.k]]; w.i < len(rs) {
-			return historyRow{w.keys[w.k], rs[w.i].date, rs[w.i].s}, true
+			d := &rs[w.i]
+			return historyRow{w.keys[w.k], dateText(d.date, w.months), histSum{n: d.n, l: *d.limbs()}}, true
 		}
 	}
 	return historyRow{}, false

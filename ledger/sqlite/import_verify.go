@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -62,6 +63,10 @@ type eventScan struct {
 	index                  map[dimValue][]int64 // per dimension and value, its events' IDs in order
 	problem                error                // verifyEvents' first violation among the events
 	lastOccurred, lastDate string               // the accounting date of the last occurred_at seen
+	// One string per receivable account and currency: a group holding its
+	// first event's (a slice of the event's data) would keep the data.
+	accounts   map[[2]string]string // by seller and channel
+	currencies map[string]string
 }
 
 // scanEvents reads every event once, in ID order. Without the index it
@@ -74,7 +79,8 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 	if err != nil {
 		return nil, err
 	}
-	s := &eventScan{sources: sources, sums: map[groupID]*groupSum{}, batches: map[int64]*batchCounts{}}
+	s := &eventScan{sources: sources, sums: map[groupID]*groupSum{}, batches: map[int64]*batchCounts{},
+		accounts: map[[2]string]string{}, currencies: map[string]string{}}
 	if withIndex {
 		s.index = map[dimValue][]int64{}
 	}
@@ -168,11 +174,20 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 		bc.late++
 	}
 	id := groupID{e.BatchID, group}
-	acct := ledger.ReceivableAccount(e.Seller, e.Channel)
+	acct, ok := s.accounts[[2]string{e.Seller, e.Channel}]
+	if !ok {
+		acct = ledger.ReceivableAccount(e.Seller, e.Channel)
+		s.accounts[[2]string{strings.Clone(e.Seller), strings.Clone(e.Channel)}] = acct
+	}
 	g := s.sums[id]
 	if g == nil {
 		bc.groups++ // the batch's groups are its distinct (batch, group) keys
-		s.sums[id] = &groupSum{sum: e.Amount, currency: e.Currency, account: acct, events: 1, first: e.ID, last: e.ID}
+		currency, ok := s.currencies[e.Currency]
+		if !ok {
+			currency = strings.Clone(e.Currency)
+			s.currencies[currency] = currency
+		}
+		s.sums[id] = &groupSum{sum: e.Amount, currency: currency, account: acct, events: 1, first: e.ID, last: e.ID}
 		return nil
 	}
 	if g.currency != e.Currency || g.account != acct {

@@ -25,6 +25,14 @@ func TestVerifyEventsAndIndexOrder(t *testing.T) {
 		{"digest and the index", `UPDATE events SET data = replace(data, '"1"', '"7"') WHERE id = 1;
 			DELETE FROM event_index WHERE dim = 6 AND value = '2026-01-07'`,
 			`event index of date "2026-01-07" disagrees with the events: it lists 0 event(s), 1 have that date; first difference: it lists none where the events give event 3`},
+		// A value stored as a blob: SQLite orders it after the texts, Go
+		// before "s" (verifyEventIndexUnordered).
+		{"blob value", `INSERT INTO event_index VALUES (1, x'61', 2, 2, 1, x'04')`,
+			`event index of seller "a" disagrees with the events: it lists 1 event(s), 0 have that seller; first difference: it lists event 2 where the events give none`},
+		{"last value lost", `DELETE FROM event_index WHERE dim = 6 AND value = '2026-01-07'`,
+			`event index of date "2026-01-07" disagrees with the events: it lists 0 event(s), 1 have that date; first difference: it lists none where the events give event 3`},
+		{"a row's n", `UPDATE event_index SET n = 2 WHERE dim = 5`,
+			`event index of region "us" disagrees with the events: it lists 3 event(s), 3 have that region; first difference: it lists none where the events give none`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
