@@ -32,27 +32,7 @@ type booksBackend interface {
 
 // parityContracts: caps, a rule in both directions, EUR events converted
 // at their date's rate, and a recoupable advance.
-var parityContracts = []string{`id: deal
-name: Parity
-currency: USD
-timezone: UTC
-period: month
-parties: [openai, microsoft]
-rules:
-  - id: share
-    payer: openai
-    payee: microsoft
-    match: {seller: openai}
-    rate: "0.20"
-    from: 2026-01-01
-    cap: {total: "150.00", per_period: "60.00"}
-  - id: azure
-    payer: microsoft
-    payee: openai
-    match: {seller: microsoft, channel: azure}
-    rate: "0.10"
-    from: 2026-01-01
-`, `id: adv
+var parityContracts = []string{storetest.TwoWayCappedDeal, `id: adv
 currency: USD
 parties: [l, a]
 rules:

@@ -23,28 +23,6 @@ import (
 	"github.com/revshare/revshare/reports"
 )
 
-const factsContract = `id: deal
-name: Facts
-currency: USD
-timezone: UTC
-period: month
-parties: [openai, microsoft]
-rules:
-  - id: share
-    payer: openai
-    payee: microsoft
-    match: {seller: openai}
-    rate: "0.20"
-    from: 2026-01-01
-    cap: {total: "150.00", per_period: "60.00"}
-  - id: azure
-    payer: microsoft
-    payee: openai
-    match: {seller: microsoft, channel: azure}
-    rate: "0.10"
-    from: 2026-01-01
-`
-
 // factsFixture builds a database with every kind of stored fact: a
 // contract, a rates batch, a default and a partial usage import (with a
 // reject), runs with accruals and prior-period adjustments, two payments,
@@ -67,7 +45,7 @@ func factsFixture(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	c, err := contracts.Parse([]byte(factsContract))
+	c, err := contracts.Parse([]byte(storetest.TwoWayCappedDeal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +231,7 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 			"pair closing":     func(s *reports.Statement) { s.Pairs[0].ClosingBalance = plusCent(s.Pairs[0].ClosingBalance) },
 			"pair payments":    func(s *reports.Statement) { s.Pairs[0].Payments = plusCent(s.Pairs[0].Payments) },
 			"pair payer":       func(s *reports.Statement) { s.Pairs[0].Payer, s.Pairs[0].Payee = s.Pairs[0].Payee, s.Pairs[0].Payer },
-			"contract name":    func(s *reports.Statement) { s.ContractName = "Facts (amended)" },
+			"contract name":    func(s *reports.Statement) { s.ContractName = "Two-way capped deal (amended)" },
 			"contract version": func(s *reports.Statement) { s.ContractVersion = 2 },
 			"rule removed":     func(s *reports.Statement) { s.Rules = s.Rules[:1] },
 			"period end":       func(s *reports.Statement) { s.Period.End = "2026-12-31" },

@@ -44,6 +44,31 @@ func RunBooks(t *testing.T, open BooksOpener) {
 	}
 }
 
+// TwoWayCappedDeal is a contract of the tests that compare what backends
+// store (ledger/sqlite's tamper suite, ledger/postgres's parity test): a
+// capped share from openai to microsoft and an azure share back.
+const TwoWayCappedDeal = `id: deal
+name: Two-way capped deal
+currency: USD
+timezone: UTC
+period: month
+parties: [openai, microsoft]
+rules:
+  - id: share
+    payer: openai
+    payee: microsoft
+    match: {seller: openai}
+    rate: "0.20"
+    from: 2026-01-01
+    cap: {total: "150.00", per_period: "60.00"}
+  - id: azure
+    payer: microsoft
+    payee: openai
+    match: {seller: microsoft, channel: azure}
+    rate: "0.10"
+    from: 2026-01-01
+`
+
 // booksContract is a two-party contract the rows of the suite name.
 const booksContract = `id: deal
 name: Deal
