@@ -98,11 +98,8 @@ func VerifyBookings(rows []BookingText, entries map[int64]ledger.Entry) error {
 			return ledger.FactError("bookings", key, "amount", "a decimal", r.Amount)
 		}
 		expense, payable := ledger.ShareExpenseAccount(r.Payer, r.Payee, r.Contract), ledger.SharePayableAccount(r.Payer, r.Payee, r.Contract)
-		if got := postingIs(&e, 0, expense, amt); got != "" {
-			return ledger.FactError("bookings", key, "payer, payee and amount", "its entry's posting 1: "+got, expense+" "+r.Amount)
-		}
-		if got := postingIs(&e, 1, payable, amt.Neg()); got != "" || len(e.Postings) != 2 {
-			return ledger.FactError("bookings", key, "payer, payee and amount", "its entry's posting 2: "+got, payable+" "+amt.Neg().String())
+		if err := twoPostingsAre(&e, "bookings", key, expense, payable, "payer, payee and amount", amt, r.Amount); err != nil {
+			return err
 		}
 	}
 	if id, ok := minKey(entries); ok {
@@ -134,15 +131,26 @@ func VerifyPayments(rows []PaymentText, entries map[int64]ledger.Entry) error {
 			return ledger.FactError("payments", key, "amount", "a positive decimal", r.Amount)
 		}
 		payable, cash := ledger.SharePayableAccount(r.Payer, r.Payee, r.Contract), ledger.CashAccount(r.Payer)
-		if got := postingIs(&e, 0, payable, amt); got != "" {
-			return ledger.FactError("payments", key, "payer, payee and amount", "its entry's posting 1: "+got, payable+" "+r.Amount)
-		}
-		if got := postingIs(&e, 1, cash, amt.Neg()); got != "" || len(e.Postings) != 2 {
-			return ledger.FactError("payments", key, "payer and amount", "its entry's posting 2: "+got, cash+" "+amt.Neg().String())
+		if err := twoPostingsAre(&e, "payments", key, payable, cash, "payer and amount", amt, r.Amount); err != nil {
+			return err
 		}
 	}
 	if id, ok := minKey(entries); ok {
 		return &ledger.VerifyError{EntryID: id, Reason: "payment entry has no payments row"}
+	}
+	return nil
+}
+
+// twoPostingsAre checks that e has exactly two postings, amount on debit
+// and −amount on credit, and names the row of table (key) when it has not:
+// its payer, payee and amount columns for the first posting, creditColumns
+// for the second. amountText is the row's amount as stored.
+func twoPostingsAre(e *ledger.Entry, table, key, debit, credit, creditColumns string, amt decimal.Decimal, amountText string) error {
+	if got := postingIs(e, 0, debit, amt); got != "" {
+		return ledger.FactError(table, key, "payer, payee and amount", "its entry's posting 1: "+got, debit+" "+amountText)
+	}
+	if got := postingIs(e, 1, credit, amt.Neg()); got != "" || len(e.Postings) != 2 {
+		return ledger.FactError(table, key, creditColumns, "its entry's posting 2: "+got, credit+" "+amt.Neg().String())
 	}
 	return nil
 }
