@@ -103,7 +103,7 @@ func TestVerifyFindsBooksTampering(t *testing.T) {
 				fmt.Sprintf(`bookings entry_id=%d: amount is "%s", expected "%s (from its entry)"`, id, storetest.Dec(amount).Add(storetest.Dec("0.01")), amount)
 		}},
 		{"changed final statement body", func(t *testing.T, conn *pgx.Conn) (string, string) {
-			return `UPDATE statements SET body = replace(body, '"contract_name": "Parity"', '"contract_name": "Parity!"') WHERE contract = 'deal' AND period = '2026-02'`,
+			return `UPDATE statements SET body = replace(body, '"contract_name": "Two-way capped deal"', '"contract_name": "Two-way capped deal!"') WHERE contract = 'deal' AND period = '2026-02'`,
 				`statements contract=deal period=2026-02: body is "one that hashes to `
 		}},
 		{"deleted payment row", func(t *testing.T, conn *pgx.Conn) (string, string) {
