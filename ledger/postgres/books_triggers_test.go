@@ -132,8 +132,12 @@ func TestVerifyFindsBooksTampering(t *testing.T) {
 				t.Fatalf("before tampering: %+v, %v", res, err)
 			}
 			edit, want := tc.prepare(t, conn)
-			if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+edit); err != nil {
+			tag, err := conn.Exec(ctx, "SET session_replication_role = replica; "+edit)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if tag.RowsAffected() == 0 {
+				t.Fatalf("%s changed no row", edit)
 			}
 			res, err := verifier.Verify(ctx)
 			if err != nil || res.OK || !strings.HasPrefix(res.Violation, want) {
