@@ -79,11 +79,10 @@ func entryKey(id int64) string { return "entry_id=" + strconv.FormatInt(id, 10) 
 func VerifyBookings(rows []BookingText, entries map[int64]ledger.Entry) error {
 	for _, r := range rows {
 		key := entryKey(r.EntryID)
-		e, ok := entries[r.EntryID]
-		if !ok {
-			return ledger.FactError("bookings", key, "entry_id", "a run entry", "no run entry with that id")
+		e, err := takeEntry(entries, r.EntryID, "bookings", "run")
+		if err != nil {
+			return err
 		}
-		delete(entries, r.EntryID)
 		m := e.Meta
 		if f, bad := firstDiffering([]field{
 			{"contract", r.Contract, m["contract"]}, {"version", r.Version, m["contract_version"]}, {"rule", r.Rule, m["rule"]},
@@ -116,11 +115,10 @@ func VerifyBookings(rows []BookingText, entries map[int64]ledger.Entry) error {
 func VerifyPayments(rows []PaymentText, entries map[int64]ledger.Entry) error {
 	for _, r := range rows {
 		key := entryKey(r.EntryID)
-		e, ok := entries[r.EntryID]
-		if !ok {
-			return ledger.FactError("payments", key, "entry_id", "a payment entry", "no payment entry with that id")
+		e, err := takeEntry(entries, r.EntryID, "payments", "payment")
+		if err != nil {
+			return err
 		}
-		delete(entries, r.EntryID)
 		if f, bad := firstDiffering([]field{
 			{"contract", r.Contract, e.Meta["contract"]}, {"reference", r.Reference, e.Meta["reference"]}, {"date", r.Date, e.Date.String()},
 		}); bad {
@@ -139,6 +137,18 @@ func VerifyPayments(rows []PaymentText, entries map[int64]ledger.Entry) error {
 		return &ledger.VerifyError{EntryID: id, Reason: "payment entry has no payments row"}
 	}
 	return nil
+}
+
+// takeEntry removes the entry a row of table names from entries and
+// returns it; a row naming no entry of its kind ("run", "payment") is the
+// violation.
+func takeEntry(entries map[int64]ledger.Entry, id int64, table, kind string) (ledger.Entry, error) {
+	e, ok := entries[id]
+	if !ok {
+		return e, ledger.FactError(table, entryKey(id), "entry_id", "a "+kind+" entry", "no "+kind+" entry with that id")
+	}
+	delete(entries, id)
+	return e, nil
 }
 
 // twoPostingsAre checks that e has exactly two postings, amount on debit
