@@ -164,10 +164,11 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		opts.OnProgress = bar.update
 	}
 
-	svc, err := m.Store(ctx)
+	svc, done, err := m.importStore(ctx, opts.DryRun)
 	if err != nil {
 		return err
 	}
+	defer done()
 	res, err := svc.Importer.ImportUsage(ctx, f, opts)
 	if bar != nil {
 		bar.finish()
@@ -390,10 +391,11 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 		return err
 	}
 	defer f.Close()
-	st, err := m.Store(ctx)
+	st, done, err := m.importStore(ctx, dryRun)
 	if err != nil {
 		return err
 	}
+	defer done()
 	res, err := st.Importer.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
 		for _, e := range row.Errors {
 			fmt.Fprintln(m.Stderr, e.Error())

@@ -225,3 +225,31 @@ func TestImportSameFileOtherSourceWarns(t *testing.T) {
 		t.Errorf("import under another source: stdout %q stderr %q err %v", stdout, stderr, err)
 	}
 }
+
+// A dry run writes nothing, not even the database file: given a path
+// where there is none (a mistyped --db) it checks against an empty book
+// and says so.
+func TestDryRunCreatesNoDatabase(t *testing.T) {
+	dir, _ := filepath.Abs("../../testdata")
+	t.Chdir(t.TempDir())
+	for _, c := range []struct{ kind, file, want string }{
+		{"usage", filepath.Join(dir, "usage", "good", "canonical.csv"),
+			"checked %s: 5 rows, 5 would post, 0 duplicates, 0 rejected, 0 late (dry run: nothing written)\n"},
+		{"rates", filepath.Join(dir, "deals", "idr", "rates.csv"),
+			"checked rates %s: 1 row, 1 would be added, 0 duplicates (dry run: nothing written)\n"},
+	} {
+		stdout, stderr, err := runCLI(t, "--db", "typo.db", "import", c.kind, "--dry-run", c.file)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.kind, err, stderr)
+		}
+		if want := fmt.Sprintf(c.want, c.file); stdout != want {
+			t.Errorf("%s stdout:\n got %q\nwant %q", c.kind, stdout, want)
+		}
+		if want := "revshare: there is no database at typo.db: checked against an empty book (dry run: nothing written)\n"; stderr != want {
+			t.Errorf("%s stderr:\n got %q\nwant %q", c.kind, stderr, want)
+		}
+		if entries, _ := os.ReadDir("."); len(entries) != 0 {
+			t.Errorf("%s: the dry run left %v", c.kind, entries)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -246,6 +247,30 @@ func (m *Main) bookMissing() bool {
 	}
 	_, err := os.Stat(m.DBPath)
 	return err != nil
+}
+
+// importStore opens the database for an import. A dry run writes nothing,
+// not even a new file: when the SQLite file does not exist (a mistyped
+// --db, or a first import checked before it runs) the rows are checked
+// against an empty book in a temporary directory, and stderr says so.
+// done closes that book.
+func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done func(), err error) {
+	if !dryRun || !m.bookMissing() {
+		st, err := m.Store(ctx)
+		return st, func() {}, err
+	}
+	dir, err := os.MkdirTemp("", "revshare-dry-run-")
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "book.db"), m.Clock)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	fmt.Fprintf(m.Stderr, "revshare: there is no database at %s: checked against an empty book (dry run: nothing written)\n", m.DBPath)
+	st = m.wire(db)
+	return st, func() { st.close(); os.RemoveAll(dir) }, nil
 }
 
 // copyBook copies the SQLite book at from into the empty PostgreSQL
