@@ -113,3 +113,26 @@ func TestSharedCapAndAdvanceOverrides(t *testing.T) {
 		t.Errorf("unknown advance: %v", err)
 	}
 }
+
+// TestMonteCarloSharedCap: the distribution reports the shared cap's
+// binding. With every stream growing about 1% a month the two rules owe
+// 150.00, 151.50, 153.02, 154.55 and 156.09 through May (765.16) and about
+// 157.65 in June, past the 900.00 left: the cap binds in June in every run,
+// and it is the headline cap (the rules have none of their own).
+func TestMonteCarloSharedCap(t *testing.T) {
+	doc := deal + `monte_carlo:
+  runs: 500
+  seed: 3
+  growth.monthly: {dist: normal, mean: "0.01", sd: "0.0001"}
+`
+	d := runScenario(t, doc, Sources{}).Variants[0].Distribution
+	june := PeriodPercentiles{P10: "2027-06", P50: "2027-06", P90: "2027-06"}
+	want := []CapDistribution{{Rule: "both", Shared: "both", Rules: []string{"r", "s"}, Kind: "total",
+		BindsIn: june, ByYearEnd: []YearProbability{{2027, "1.0000"}}}}
+	if !reflect.DeepEqual(d.Caps, want) || d.Cap != "both total" || d.BindsIn != june {
+		t.Errorf("distribution: cap %q binds %+v, caps %+v", d.Cap, d.BindsIn, d.Caps)
+	}
+	if d.TotalPaid.P50 != "900.00" {
+		t.Errorf("total paid P50 %s, want 900.00", d.TotalPaid.P50)
+	}
+}

@@ -25,10 +25,10 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 	}
 	out := make([]ruleOutcome, len(c.Rules))
 	var extra evalExtra
-	sharedAt := map[[2]string]int{} // shared cap id, kind -> index in extra.shared
+	sharedAt := map[sharedLimit]int{} // index in extra.shared
 	for _, sc := range c.SharedCaps {
 		for _, l := range sc.Caps() {
-			sharedAt[[2]string{sc.ID, string(l.Kind)}] = len(extra.shared)
+			sharedAt[sharedLimit{sc.ID, l.Kind}] = len(extra.shared)
 			extra.shared = append(extra.shared, sharedOutcome{id: sc.ID, rules: sc.Rules,
 				capOutcome: capOutcome{kind: l.Kind, limit: l.Limit, bindsAt: -1, remaining: l.Limit}})
 		}
@@ -73,7 +73,7 @@ func evaluate(c *contracts.Contract, periods []ledger.Period, bases [][]decimal.
 		}
 		for j := len(ro.caps); j < len(ln.Caps); j++ {
 			cl := &ln.Caps[j]
-			i, ok := sharedAt[[2]string{cl.Shared, string(cl.Kind)}]
+			i, ok := sharedAt[sharedLimit{cl.Shared, cl.Kind}]
 			if !ok {
 				continue
 			}
@@ -111,9 +111,9 @@ func binds(cl *contracts.CapLine) bool {
 }
 
 // runSummary is evaluate for a Monte Carlo run: only the first binding
-// period of each cap (in Rule.Caps order, rule by rule), the total of all
-// obligations and the total per payer → payee pair, read straight off the
-// engine's lines.
+// period of each cap (in CapResult order: Rule.Caps rule by rule, then each
+// shared cap's limits), the total of all obligations and the total per
+// payer → payee pair, read straight off the engine's lines.
 func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Decimal, sc *scratch) (runOutcome, error) {
 	c := vp.contract
 	res, err := contracts.EvaluateBases(c, periods[0], periods[len(periods)-1], bases)
@@ -121,12 +121,9 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 		return runOutcome{}, err
 	}
 	if sc.capIndex == nil {
-		sc.capIndex = make([]int, len(c.Rules)+1)
-		for i := range c.Rules {
-			sc.capIndex[i+1] = sc.capIndex[i] + len(c.Rules[i].Caps())
-		}
+		sc.capIndex, sc.sharedAt = capIndexes(c)
 	}
-	ro := runOutcome{bindsAt: make([]int, sc.capIndex[len(c.Rules)])}
+	ro := runOutcome{bindsAt: make([]int, sc.capIndex[len(c.Rules)]+len(sc.sharedAt))}
 	for i := range ro.bindsAt {
 		ro.bindsAt[i] = -1
 	}
@@ -148,9 +145,18 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 			sc.pairSums[vp.pairOf[ln.RuleIndex][j]].Add(part.Amount)
 		}
 		base := sc.capIndex[ln.RuleIndex]
-		for j := range sc.capIndex[ln.RuleIndex+1] - base {
+		own := sc.capIndex[ln.RuleIndex+1] - base
+		for j := range own {
 			if ro.bindsAt[base+j] < 0 && binds(&ln.Caps[j]) {
 				ro.bindsAt[base+j] = k
+			}
+		}
+		// Shared caps follow the rule's own in the line's caps.
+		for j := own; j < len(ln.Caps); j++ {
+			cl := &ln.Caps[j]
+			i, ok := sc.sharedAt[sharedLimit{cl.Shared, cl.Kind}]
+			if ok && ro.bindsAt[i] < 0 && binds(cl) {
+				ro.bindsAt[i] = k
 			}
 		}
 	}
@@ -160,4 +166,27 @@ func runSummary(vp *variantPlan, periods []ledger.Period, bases [][]decimal.Deci
 		ro.pairs[i] = sc.pairSums[i].Value()
 	}
 	return ro, nil
+}
+
+// sharedLimit names one limit of a shared cap.
+type sharedLimit struct {
+	id   string
+	kind contracts.CapKind
+}
+
+// capIndexes numbers the caps of c in CapResult order: capIndex[i] is the
+// index of rule i's first cap (capIndex[len(c.Rules)] counts the rules'
+// caps), and sharedAt the index of each shared cap limit after them.
+func capIndexes(c *contracts.Contract) (capIndex []int, sharedAt map[sharedLimit]int) {
+	capIndex = make([]int, len(c.Rules)+1)
+	for i := range c.Rules {
+		capIndex[i+1] = capIndex[i] + len(c.Rules[i].Caps())
+	}
+	sharedAt = map[sharedLimit]int{}
+	for _, sc := range c.SharedCaps {
+		for _, l := range sc.Caps() {
+			sharedAt[sharedLimit{sc.ID, l.Kind}] = capIndex[len(c.Rules)] + len(sharedAt)
+		}
+	}
+	return capIndex, sharedAt
 }

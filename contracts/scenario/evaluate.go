@@ -31,7 +31,8 @@ type scratch struct {
 	streams  []Stream
 	rev      []decimal.Decimal
 	gen      revenueGen
-	capIndex []int // capIndex[i]: index of rule i's first cap among all caps
+	capIndex []int               // capIndex[i]: index of rule i's first cap among all caps
+	sharedAt map[sharedLimit]int // index of each shared cap limit among all caps
 	pairSums []contracts.Sum
 }
 

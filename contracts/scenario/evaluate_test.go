@@ -287,9 +287,9 @@ func TestDrawGrowthRoundsToSixDigits(t *testing.T) {
 
 // TestRunSummaryMatchesEvaluate: the Monte Carlo summary of a run equals
 // what the full evaluation reports, on the features scenario (several caps
-// and rules) and the demo contract.
+// and rules), the advances deal (a shared cap) and the demo contract.
 func TestRunSummaryMatchesEvaluate(t *testing.T) {
-	for _, doc := range []string{features, demoContract(t) + "start_period: 2025-01\nhorizon: 2030-12\nstreams:\n  - match: {seller: openai}\n    start: \"1000000000.00\"\n    growth: {monthly: \"0.045\"}\n"} {
+	for _, doc := range []string{features, deal, demoContract(t) + "start_period: 2025-01\nhorizon: 2030-12\nstreams:\n  - match: {seller: openai}\n    start: \"1000000000.00\"\n    growth: {monthly: \"0.045\"}\n"} {
 		p := mustPrepare(t, doc, ParseOptions{}, Sources{})
 		for _, vp := range p.variants {
 			var sc scratch

@@ -87,10 +87,8 @@ type mcSummary struct {
 }
 
 func newMCSummary(vp *variantPlan, periods, runs int, minor int32) *mcSummary {
-	caps := 0
-	for r := range vp.contract.Rules {
-		caps += len(vp.contract.Rules[r].Caps())
-	}
+	capIndex, sharedAt := capIndexes(vp.contract)
+	caps := capIndex[len(capIndex)-1] + len(sharedAt)
 	s := &mcSummary{minor: minor, periods: periods, caps: caps, totals: make([]int64, runs), pairs: make([][]int64, len(vp.pairs))}
 	for i := range s.pairs {
 		s.pairs[i] = make([]int64, runs)
@@ -194,21 +192,29 @@ func (p *Plan) distribution(vp *variantPlan, sum *mcSummary, hists [][][]int) *D
 	}
 	c := vp.contract
 	ci, primary := 0, -1
+	add := func(cd CapDistribution) {
+		counts := make([]int, sum.periods+1)
+		for _, h := range hists {
+			for k, v := range h[ci] {
+				counts[k] += v
+			}
+		}
+		cd.BindsIn, cd.ByYearEnd = p.bindingPercentiles(counts, n)
+		d.Caps = append(d.Caps, cd)
+		if primary < 0 || (cd.Kind == string(contracts.CapTotal) && d.Caps[primary].Kind != string(contracts.CapTotal)) {
+			primary = ci
+		}
+		ci++
+	}
+	// In CapResult order: the rules' caps, then the shared caps' limits.
 	for r := range c.Rules {
 		for _, cl := range c.Rules[r].Caps() {
-			counts := make([]int, sum.periods+1)
-			for _, h := range hists {
-				for k, v := range h[ci] {
-					counts[k] += v
-				}
-			}
-			cd := CapDistribution{Rule: c.Rules[r].ID, Kind: string(cl.Kind)}
-			cd.BindsIn, cd.ByYearEnd = p.bindingPercentiles(counts, n)
-			d.Caps = append(d.Caps, cd)
-			if primary < 0 || (cl.Kind == contracts.CapTotal && d.Caps[primary].Kind != string(contracts.CapTotal)) {
-				primary = ci
-			}
-			ci++
+			add(CapDistribution{Rule: c.Rules[r].ID, Kind: string(cl.Kind)})
+		}
+	}
+	for _, sc := range c.SharedCaps {
+		for _, l := range sc.Caps() {
+			add(CapDistribution{Rule: sc.ID, Shared: sc.ID, Rules: sc.Rules, Kind: string(l.Kind)})
 		}
 	}
 	if primary >= 0 {

@@ -140,7 +140,10 @@ type YearProbability struct {
 
 // CapDistribution is the binding distribution of one cap.
 type CapDistribution struct {
-	Rule      string            `json:"rule"`
+	Rule string `json:"rule"` // the rule, or a shared cap's id
+	// Shared and Rules are set for a shared cap: its id and its rules.
+	Shared    string            `json:"shared,omitempty"`
+	Rules     []string          `json:"rules,omitempty"`
 	Kind      string            `json:"kind"`
 	BindsIn   PeriodPercentiles `json:"binds_in"`
 	ByYearEnd []YearProbability `json:"binds_by_year_end"`
