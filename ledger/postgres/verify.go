@@ -5,8 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
@@ -65,15 +68,29 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 		}
 		for i := range page {
 			e := &page[i]
+			// The checks and their words are SQLite's (ledger/sqlite
+			// verify.go), in its order, so that a damaged entry is named the
+			// same on both backends.
 			switch {
+			case e.ID != res.HeadID+1 && res.HeadID == 0:
+				return res, bad("entry 1: missing: the journal starts at entry %d", e.ID)
 			case e.ID != res.HeadID+1:
-				return res, bad("entry %d follows entry %d: entries are missing", e.ID, res.HeadID)
+				return res, bad("entry %d: missing: entry ids jump from %d to %d", res.HeadID+1, res.HeadID, e.ID)
+			case e.PrevHash != res.HeadHash && e.ID == 1:
+				return res, bad("entry 1: prev_hash is %q, want empty for the first entry", short(e.PrevHash))
 			case e.PrevHash != res.HeadHash:
-				return res, bad("entry %d: prev_hash %s is not the hash of entry %d (%s)", e.ID, e.PrevHash, res.HeadID, res.HeadHash)
-			case e.Hash != ledger.ChainHash(e.PrevHash, e):
-				return res, bad("entry %d: stored hash %s, its content hashes to %s: the entry was changed", e.ID, e.Hash, ledger.ChainHash(e.PrevHash, e))
+				return res, bad("entry %d: prev_hash does not match the hash of entry %d", e.ID, res.HeadID)
 			case res.HeadID > 0 && e.RecordedAt.Before(prev.RecordedAt):
-				return res, bad("entry %d: recorded at %s, before entry %d (%s)", e.ID, e.RecordedAt, prev.ID, prev.RecordedAt)
+				return res, bad("entry %d: recorded_at %s is before entry %d's %s", e.ID,
+					e.RecordedAt.UTC().Format(time.RFC3339Nano), prev.ID, prev.RecordedAt.UTC().Format(time.RFC3339Nano))
+			case len(e.Postings) < 2:
+				return res, bad("entry %d: has %d posting(s), needs at least 2", e.ID, len(e.Postings))
+			}
+			if off := unbalanced(e.Postings); off != "" {
+				return res, bad("entry %d: does not balance: postings sum to %s", e.ID, off)
+			}
+			if h := ledger.ChainHash(e.PrevHash, e); e.Hash != h {
+				return res, bad("entry %d: hash does not match its content (stored %s, computed %s)", e.ID, short(e.Hash), short(h))
 			}
 			if err := e.Validate(); err != nil {
 				return res, bad("entry %d: %s", e.ID, ledger.ErrorMessage(err))
@@ -160,4 +177,28 @@ func verifyImports(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 		return err
 	}
 	return nil
+}
+
+// unbalanced lists the currencies whose postings do not sum to zero, with
+// their sums ("899 USD"), or "" when every currency balances.
+func unbalanced(ps []ledger.Posting) string {
+	sums := map[string]decimal.Decimal{}
+	for _, p := range ps {
+		sums[p.Currency] = sums[p.Currency].Add(p.Amount)
+	}
+	var off []string
+	for _, c := range ledger.SortedKeys(sums) {
+		if !sums[c].IsZero() {
+			off = append(off, sums[c].String()+" "+c)
+		}
+	}
+	return strings.Join(off, ", ")
+}
+
+// short is a hash as verify's messages show it: its first 12 digits.
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
