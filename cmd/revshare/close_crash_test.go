@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // crashContract has three monthly rules over 2025: closing 2025-12 books
@@ -59,18 +57,16 @@ func crashUsage(t *testing.T, path, prefix string) {
 	}
 }
 
-// crashBase builds the database a close starts from: the contract and a
-// year of usage, no run.
-func crashBase(t *testing.T, dir string) string {
+// crashBase builds, in db, the book a close starts from: the contract and
+// a year of usage, no run (its files go to dir).
+func crashBase(t *testing.T, dir, db string) {
 	t.Helper()
 	contract := filepath.Join(dir, "crash.yaml")
 	os.WriteFile(contract, []byte(crashContract), 0o644)
 	usage := filepath.Join(dir, "usage.csv")
 	crashUsage(t, usage, "u")
-	db := filepath.Join(dir, "base.db")
 	cli(t, db, "contract", "add", contract)
 	cli(t, db, "import", "usage", usage)
-	return db
 }
 
 func copyDB(t *testing.T, from, to string) {
@@ -106,10 +102,8 @@ func startCLIEnv(t *testing.T, env []string, db string, args ...string) *cliProc
 // bookings, every stored final statement (body and hash) and the number
 // of events. Two databases that went through the same operations in the
 // same order have the same closedState.
-func closedState(t *testing.T, path string) string {
+func closedState(t *testing.T, db string) string {
 	t.Helper()
-	db := openBook(t, path)
-	defer db.Close()
 	var b strings.Builder
 	for _, q := range []string{
 		`SELECT through FROM period_closes ORDER BY through`,
@@ -118,7 +112,7 @@ func closedState(t *testing.T, path string) string {
 		`SELECT count(*) FROM events`,
 		`SELECT entry_id, contract, payer, payee, amount, date, reference FROM payments ORDER BY entry_id`,
 	} {
-		for _, row := range sqlitetest.Rows(t, db.Reader(), q) {
+		for _, row := range rawRows(t, db, q) {
 			b.WriteString(row + "\n")
 		}
 		b.WriteString("--\n")
@@ -131,14 +125,17 @@ func closedState(t *testing.T, path string) string {
 // close row, each final statement, before and after the commit) and checks
 // that each kill left nothing of the close or all of it, that verify
 // passes, and that closing again ends in the same state as a close that
-// was never interrupted. -short skips it.
+// was never interrupted. -short skips it. On PostgreSQL (the subtest
+// postgres) the server rolls back the killed client's transaction.
 func TestCloseCrash(t *testing.T) {
 	skipCrashTestWhenShort(t)
+	onBothBackends(t, testCloseCrash)
+}
+
+func testCloseCrash(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	base := crashBase(t, dir)
-	before := dumpDB(t, base)
-	ref := filepath.Join(dir, "ref.db")
-	copyDB(t, base, ref)
+	fresh := bookCopies(t, newDB, func(db string) { crashBase(t, dir, db) })
+	ref := fresh(t)
 	cli(t, ref, "close", "2025-12")
 	want := closedState(t, ref)
 	if n := strings.Count(want, "\n[crash 2025-"); n != 12 {
@@ -146,8 +143,8 @@ func TestCloseCrash(t *testing.T) {
 	}
 	points := 0
 	for k := 1; ; k++ {
-		db := filepath.Join(t.TempDir(), "crash.db")
-		copyDB(t, base, db)
+		db := fresh(t)
+		before := dumpDB(t, db)
 		_, errOut, err := startCLIEnv(t, []string{crashPointEnv + fmt.Sprintf("=close-%d", k)}, db, "close", "2025-12").wait()
 		if err == nil {
 			break // past the last point: the close ran to its end
@@ -185,7 +182,8 @@ func TestCloseRaces(t *testing.T) {
 		t.Skip("process race test: skipped with -short")
 	}
 	dir := t.TempDir()
-	base := crashBase(t, dir)
+	base := filepath.Join(dir, "base.db")
+	crashBase(t, dir, base)
 	late := filepath.Join(dir, "late.csv")
 	crashUsage(t, late, "late")
 	ops := [][]string{

@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/revshare/revshare/ledger/sqlite"
-	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -34,22 +32,6 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 		fmt.Fprintln(&errOut, "revshare: "+oneLine(err.Error()))
 	}
 	return out.String(), errOut.String(), err
-}
-
-// dumpDB renders every row of every table, so that two dumps are equal
-// exactly when the database holds the same data.
-func dumpDB(t *testing.T, path string) string {
-	t.Helper()
-	db := openBook(t, path)
-	defer db.Close()
-	r := db.Reader()
-	var b strings.Builder
-	for _, tbl := range sqlitetest.Strings(t, r, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`) {
-		lines := sqlitetest.Rows(t, r, `SELECT * FROM "`+tbl+`"`)
-		sort.Strings(lines)
-		fmt.Fprintf(&b, "%s (%d rows)\n%s\n", tbl, len(lines), strings.Join(lines, "\n"))
-	}
-	return b.String()
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"database/sql"
-	"path/filepath"
+	"path"
 	"strings"
 	"testing"
-
-	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // TestLedgerCommands drives balance, close and verify as a user would.
-func TestLedgerCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "l.db")
+func TestLedgerCommands(t *testing.T) { onBothBackends(t, testLedgerCommands) }
+
+func testLedgerCommands(t *testing.T, newDB newDB) {
+	db := newDB(t)
 	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
 
 	if got := cli(t, db, "balance", "--format", "csv"); !strings.Contains(got, "assets:receivable:openai:aws,asset,USD,200.00") ||
@@ -61,15 +60,7 @@ func TestLedgerCommands(t *testing.T) {
 	}
 
 	// Tamper with an amount behind the triggers' back: verify names the entry.
-	raw, err := sql.Open("sqlite3", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlitetest.DropTriggers(t, raw, "postings")
-	if _, err := raw.Exec(`UPDATE postings SET amount = '999.00' WHERE entry_id = 1 AND seq = 1`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	tamper(t, db, `UPDATE postings SET amount = '999.00' WHERE entry_id = 1 AND seq = 1`)
 	_, errOut, err = runCLI(t, "--db", db, "verify")
 	if err == nil || !strings.Contains(errOut, "entry 1") {
 		t.Fatalf("verify after tampering: err %v, stderr %q", err, errOut)
@@ -93,6 +84,64 @@ func TestBadDateFlagsNamed(t *testing.T) {
 		_, errOut, err := runCLI(t, append([]string{"--db", db}, tc.args...)...)
 		if want := "revshare: " + tc.want + "\n"; err == nil || errOut != want {
 			t.Errorf("%v: %v %q, want %q", tc.args, err, errOut, want)
+		}
+	}
+}
+
+// tamperedRows are changes to stored rows, the same SQL on both backends,
+// each with what verify then says (the same on both).
+var tamperedRows = []struct{ name, sql, want string }{
+	{"posting amount", `UPDATE postings SET amount = '999.00' WHERE entry_id = 1 AND seq = 1`,
+		"entry 1: does not balance: postings sum to 899 USD"},
+	{"entry description", `UPDATE entries SET description = 'changed' WHERE id = 2`,
+		"entry 2: hash does not match its content (stored d5f171a16f99, computed f8ccf5d191c7)"},
+	{"last entry's postings removed", `DELETE FROM postings WHERE entry_id = (SELECT max(id) FROM entries)`,
+		"entry 8: has 0 posting(s), needs at least 2"},
+	{"booking amount", `UPDATE bookings SET amount = '1.00' WHERE entry_id = (SELECT min(entry_id) FROM bookings)`,
+		`bookings entry_id=5: amount is "1.00", expected "20 (from its entry)"`},
+	{"payment removed", `DELETE FROM payments`, "entry 8: payment entry has no payments row"},
+	{"final statement body", `UPDATE statements SET body = replace(body, '20.00', '21.00')`,
+		`statements contract=small period=2026-01: body is "one that hashes to 9104d69cb281: altered after its close", expected "a body whose hash recomputes to 0e1b714d996f"`},
+	{"close removed", `DELETE FROM period_closes`,
+		`statements contract=small period=2026-01: period is "2026-01", expected "a period closed (through 0000-00-00)"`},
+}
+
+// TestVerifyNamesTamperedRows changes stored rows behind revshare's back,
+// with the database's guards off (tamper), one change to a copy of a book
+// with a run, a close and a payment: `revshare verify` fails naming the
+// changed row, with the same words and figures on PostgreSQL as on SQLite.
+func TestVerifyNamesTamperedRows(t *testing.T) {
+	said := map[string]map[string]string{} // backend, case: verify's stderr
+	onBothBackends(t, func(t *testing.T, newDB newDB) {
+		fresh := bookCopies(t, newDB, func(db string) {
+			addRunsFixture(t, db)
+			cli(t, db, "run", "--through", "2026-02")
+			cli(t, db, "close", "2026-01")
+			cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10", "--reference", "B-1")
+		})
+		backend := path.Base(t.Name())
+		said[backend] = map[string]string{}
+		for _, tc := range tamperedRows {
+			db := fresh(t)
+			if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
+				t.Fatalf("%s: verify before tampering: %s", tc.name, out)
+			}
+			tamper(t, db, tc.sql)
+			_, errOut, err := runCLI(t, "--db", db, "verify")
+			if err == nil {
+				t.Errorf("%s: verify passed", tc.name)
+			}
+			said[backend][tc.name] = errOut
+			if want := "revshare: verify failed: " + tc.want + "\n"; errOut != want {
+				t.Errorf("%s: verify said\n%s\nwant\n%s", tc.name, errOut, want)
+			}
+		}
+	})
+	if len(said) == 2 {
+		for _, tc := range tamperedRows {
+			if lite, pg := said["sqlite"][tc.name], said["postgres"][tc.name]; lite != pg {
+				t.Errorf("%s: verify on SQLite said\n%s\non PostgreSQL\n%s", tc.name, lite, pg)
+			}
 		}
 	}
 }

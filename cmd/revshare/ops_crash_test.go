@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -18,9 +16,15 @@ import (
 // database must verify, and running the same command again must leave the
 // books exactly as one clean run of it does (so a pay killed after its
 // commit pays once). -short skips it; REVSHARE_CRASH_SEED fixes the seed,
-// REVSHARE_CRASH_OPS_RANDOM the kill points per command (default 6).
+// REVSHARE_CRASH_OPS_RANDOM the kill points per command (default 6). On
+// PostgreSQL (the subtest postgres) the server rolls back the killed
+// client's transaction, and each copy of the base is a schema built anew.
 func TestWriteCommandsCrash(t *testing.T) {
 	skipCrashTestWhenShort(t)
+	onBothBackends(t, testWriteCommandsCrash)
+}
+
+func testWriteCommandsCrash(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
 	bin := buildRevshare(t, dir)
 	perOp := envInt("REVSHARE_CRASH_OPS_RANDOM", 6)
@@ -38,17 +42,14 @@ func TestWriteCommandsCrash(t *testing.T) {
 	}
 	// The base: a contract and 5,000 events in February, run through
 	// January; the commands below then have work to do.
-	base := filepath.Join(dir, "base.db")
 	usage := filepath.Join(dir, "usage.csv")
 	writeCrashCSV(t, usage, 5000)
-	must(base, "contract", "add", "../../testdata/runs/contract.yaml")
-	must(base, "import", "usage", "../../testdata/runs/usage.csv")
-	must(base, "import", "usage", usage)
-	must(base, "run", "--through", "2026-01")
-	orig, err := os.ReadFile(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := bookCopies(t, newDB, func(base string) {
+		must(base, "contract", "add", "../../testdata/runs/contract.yaml")
+		must(base, "import", "usage", "../../testdata/runs/usage.csv")
+		must(base, "import", "usage", usage)
+		must(base, "run", "--through", "2026-01")
+	})
 	updated := runsContractEdited(t, dir, "updated.yaml", replaceOnce(`cap: {total: "50.00"}`, `cap: {total: "75.00"}`))
 	pay := []string{"pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10"}
 	ops := [][]string{
@@ -58,13 +59,6 @@ func TestWriteCommandsCrash(t *testing.T) {
 		append(append([]string(nil), pay...), "--reference", "BANK-7"),
 		{"contract", "update", updated},
 	}
-	fresh := func(name string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, orig, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	// What must come out the same: the balances and the contract (its
 	// version, not when it was recorded).
 	recorded := regexp.MustCompile(`recorded \S+`)
@@ -72,16 +66,16 @@ func TestWriteCommandsCrash(t *testing.T) {
 		return must(db, "balance", "--format", "csv") + recorded.ReplaceAllString(strings.TrimSpace(must(db, "contract", "show", "small")), "recorded …")
 	}
 	kills := 0
-	for oi, op := range ops {
+	for _, op := range ops {
 		// The clean result, and how long the command takes.
-		clean := fresh(fmt.Sprintf("clean-%d.db", oi))
+		clean := fresh(t)
 		start := time.Now()
 		must(clean, op...)
 		window := time.Since(start)
 		want := books(clean)
 		for k := 0; k < perOp; k++ {
 			delay := time.Duration(rng.Int63n(int64(window) + 1))
-			db := fresh(fmt.Sprintf("kill-%d-%d.db", oi, k))
+			db := fresh(t)
 			cmd := revshare(db, op...)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
