@@ -71,7 +71,7 @@ func (b Books) CloseThrough(ctx context.Context, through ledger.Date) (CloseResu
 			b.CrashPoint(fmt.Sprintf("close-%d", n))
 		}
 	}
-	err := b.Store.Update(ctx, books.Activity{}, func(tx books.Tx) error {
+	err := b.Store.Update(ctx, books.Activity{Op: "close", Detail: "through " + through.String()}, func(tx books.Tx) error {
 		res.Statements = []string{}
 		cur, err := tx.ClosedThrough()
 		if err != nil {

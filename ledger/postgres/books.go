@@ -21,8 +21,10 @@ func (db *DB) Books() books.Store { return booksStore{db} }
 type booksStore struct{ db *DB }
 
 // Update runs fn in a write transaction holding the writer lock (DB.write),
-// so that it serializes with posts, imports and closes.
-func (s booksStore) Update(ctx context.Context, _ books.Activity, fn func(books.Tx) error) error {
+// so that it serializes with posts, imports and closes; what names it to
+// the writers that wait.
+func (s booksStore) Update(ctx context.Context, what books.Activity, fn func(books.Tx) error) error {
+	ctx = withActivity(ctx, what.Op, what.Detail)
 	return s.db.write(ctx, func(w *writer) error {
 		return fn(booksTx{booksRows{ctx, w.tx}, w})
 	})

@@ -20,7 +20,7 @@ var _ contracts.ContractStore = (*DB)(nil)
 func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error) {
 	doc := string(c.Canonical())
 	var version int
-	err := db.write(ctx, func(w *writer) error {
+	err := db.write(withActivity(ctx, "contract update", c.ID), func(w *writer) error {
 		latest, err := latestContract(w.ctx, w.tx, c.ID)
 		if err != nil && ledger.ErrorCode(err) != ledger.ENOTFOUND {
 			return err

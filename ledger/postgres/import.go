@@ -27,6 +27,7 @@ const copyRows = 10000
 // RunImport looks keys up from then on); every transaction holds the
 // writer lock (see write).
 func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOptions) (ledger.ImportResult, error) {
+	ctx = withActivity(ctx, "import", opts.FileName)
 	return usage.RunImport(ctx, r, opts, &importStore{db: db}, usage.ImportTuning{BatchRows: copyRows, InsertRows: copyRows})
 }
 
@@ -105,7 +106,10 @@ func (s *importStore) InsertBatch(source, file, sha, mode string) (id int64, err
 	err = s.w.tx.QueryRow(s.w.ctx, `INSERT INTO import_batches (id, kind, source, file_name, file_sha256, mode, status, started_at)
 		VALUES ((SELECT coalesce(max(id), 0) + 1 FROM import_batches), 'usage', $1, $2, $3, $4, 'running', $5) RETURNING id`,
 		source, file, sha, mode, s.w.now).Scan(&id)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return id, nameWriter(s.w.ctx, s.w.tx, fmt.Sprintf("batch %d (%s)", id, file))
 }
 
 func (s *importStore) FinishBatch(r ledger.ImportResult, sha string, done bool) error {

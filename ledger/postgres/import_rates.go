@@ -17,6 +17,7 @@ import (
 // stored for the same (date, from, to) with the same value is a duplicate,
 // with another value a bad row.
 func (db *DB) ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error) {
+	ctx = withActivity(ctx, "rates import", opts.FileName)
 	return usage.RunRateImport(ctx, r, opts, &rateStore{db: db})
 }
 

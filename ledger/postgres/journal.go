@@ -587,7 +587,7 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 	if through.IsZero() {
 		return ledger.Errorf(ledger.EINVALID, "no date to close through")
 	}
-	return db.write(ctx, func(w *writer) error { return w.closeThrough(through) })
+	return db.write(withActivity(ctx, "close", "through "+through.String()), func(w *writer) error { return w.closeThrough(through) })
 }
 
 // closeThrough is ClosePeriods in w: later posts in w see the new date.

@@ -20,8 +20,9 @@ import (
 // lock_timeout, for that one statement) and then fails with EUNAVAILABLE
 // naming the holder. The holder names itself: each write transaction sets
 // its application_name (SET LOCAL, so it reverts at commit) to its process
-// and host, which a waiter reads from pg_stat_activity beside the lock in
-// pg_locks.
+// and host and what it does (its activity: "import", "batch 12
+// (march.csv)"), which a waiter reads from pg_stat_activity beside the
+// lock in pg_locks and words as SQLite does (ledger.WriterActivity).
 
 // DefaultLockTimeout is how long a writer waits for another one by
 // default (as on SQLite).
@@ -49,9 +50,61 @@ func (db *DB) lockWriter(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
-	name := fmt.Sprintf("revshare write (pid %d on %s)", os.Getpid(), hostname())
+	return nameWriter(ctx, tx, "")
+}
+
+type activityKey struct{}
+
+// activity is what a write transaction does: its operation ("import",
+// "close", "run") and what it works on.
+type activity struct{ op, detail string }
+
+// withActivity returns ctx naming the writes made with it op and detail,
+// unless ctx names them already (the caller's says more).
+func withActivity(ctx context.Context, op, detail string) context.Context {
+	if _, ok := ctx.Value(activityKey{}).(activity); ok || op == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, activityKey{}, activity{op, detail})
+}
+
+// nameWriter sets tx's application_name to what it does: ctx's activity
+// ("write" without one), with detail in place of the activity's when not
+// "" (an import names its batch once it has one). The server keeps 63
+// bytes of printable ASCII: a longer detail is cut.
+func nameWriter(ctx context.Context, tx pgx.Tx, detail string) error {
+	a, ok := ctx.Value(activityKey{}).(activity)
+	if !ok {
+		a.op = "write"
+	}
+	if detail != "" {
+		a.detail = detail
+	}
+	name := fmt.Sprintf("revshare %d@%s %s", os.Getpid(), hostname(), a.op)
+	if a.detail != "" {
+		name += ": " + a.detail
+	}
+	if len(name) > maxAppName {
+		name = name[:maxAppName-3] + "..."
+	}
 	_, err := tx.Exec(ctx, `SELECT set_config('application_name', $1, true)`, name)
 	return err
+}
+
+// maxAppName is the most of an application_name the server keeps.
+const maxAppName = 63
+
+// parseWriterName reads what nameWriter wrote.
+func parseWriterName(app string) (ledger.WriterActivity, bool) {
+	rest, ok := strings.CutPrefix(app, "revshare ")
+	who, what, ok2 := strings.Cut(rest, " ")
+	pid, host, ok3 := strings.Cut(who, "@")
+	n, err := strconv.Atoi(pid)
+	if !ok || !ok2 || !ok3 || err != nil {
+		return ledger.WriterActivity{}, false
+	}
+	op, detail, _ := strings.Cut(what, ": ")
+	return ledger.WriterActivity{Op: op, Detail: detail, PID: n, Host: host}, true
 }
 
 // waitForWriter waits for the writer lock up to the lock timeout.
@@ -92,14 +145,15 @@ func (db *DB) writerHolder(ctx context.Context) string {
 		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND l.classid = $1::bigint::oid AND l.objid = hashtext(current_schema())::oid AND l.objsubid = 2
 		LIMIT 1`, writerLockClass).Scan(&pid, &app, &since)
-	if err != nil || !strings.HasPrefix(app, "revshare ") {
+	a, ok := parseWriterName(app)
+	if err != nil || !ok {
 		return "another process is writing to the database"
 	}
-	s := "another " + app + " is writing"
 	if since != nil {
-		s += ", since " + since.UTC().Format("2006-01-02 15:04:05 UTC")
+		a.Since = *since
 	}
-	return s + fmt.Sprintf(" (server pid %d)", pid)
+	a.ServerPID = int(pid)
+	return a.String()
 }
 
 var hostname = sync.OnceValue(func() string { h, _ := os.Hostname(); return h })

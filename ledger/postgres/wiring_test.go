@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revshare/revshare/contracts"
+	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/storetest"
@@ -189,7 +191,7 @@ func TestLockWaitNamesHolder(t *testing.T) {
 		}
 		// What a revshare writer does first (DB.write).
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1381389057, hashtext(current_schema())),
-			set_config('application_name', 'revshare import batch 7 (pid 42 on h)', true)`); err != nil {
+			set_config('application_name', 'revshare 42@h import: batch 7 (march.csv)', true)`); err != nil {
 			t.Fatal(err)
 		}
 		return tx
@@ -202,10 +204,10 @@ func TestLockWaitNamesHolder(t *testing.T) {
 	var told []string
 	db.SetLockTimeout(300*time.Millisecond, func(h string) { told = append(told, h) })
 	_, err = db.Post(ctx, []ledger.Entry{storetest.Sale("s1", "2026-01-05", "10.00", "USD")})
-	wantHolder := "another revshare import batch 7 (pid 42 on h) is writing, since "
+	wantHolder := "another import is running: batch 7 (march.csv), started "
 	msg := ledger.ErrorMessage(err)
 	if ledger.ErrorCode(err) != ledger.EUNAVAILABLE || !strings.HasPrefix(msg, "the database is busy: "+wantHolder) ||
-		!strings.HasSuffix(msg, " UTC (server pid "+strconv.Itoa(int(pid))+") (gave up after waiting 0s)") {
+		!strings.HasSuffix(msg, " UTC (pid 42 on h, server pid "+strconv.Itoa(int(pid))+") (gave up after waiting 0s)") {
 		t.Errorf("post while another writer holds the lock: %v", err)
 	}
 	if len(told) != 1 || !strings.HasPrefix(told[0], wantHolder) {
@@ -234,5 +236,69 @@ func TestLockWaitNamesHolder(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("the post after the holder committed: %v", err)
+	}
+}
+
+// A waiting writer is told what the holder does, in SQLite's words
+// (ledger/sqlite TestBusyWriterSaysWhoHoldsTheLock): an import names its
+// batch and file, a unit of work of the books its operation (a run, a
+// close), a close through the journal its date.
+func TestLockWaitNamesOperation(t *testing.T) {
+	needServer(t)
+	ctx := context.Background()
+	url := schemaURL(t)
+	holder := openURL(t, url, storetest.NewClock(storetest.T0))
+	waiter := openURL(t, url, storetest.NewClock(storetest.T0))
+	// what runs a write on holder that holds the lock until released; it
+	// returns once the lock is held.
+	hold := func(what func(held func()) error) (release func() error) {
+		held, done := make(chan struct{}), make(chan error, 1)
+		releaseC := make(chan struct{})
+		go func() {
+			done <- what(func() { close(held); <-releaseC })
+		}()
+		select {
+		case <-held:
+		case err := <-done:
+			t.Fatalf("the holder ended before it held the lock: %v", err)
+		}
+		return func() error { close(releaseC); return <-done }
+	}
+	told := func() string {
+		var got []string
+		waiter.SetLockTimeout(200*time.Millisecond, func(h string) { got = append(got, h) })
+		_, err := waiter.Post(ctx, []ledger.Entry{storetest.Sale("w", "2026-01-05", "1.00", "USD")})
+		if ledger.ErrorCode(err) != ledger.EUNAVAILABLE || len(got) != 1 || ledger.ErrorMessage(err) != "the database is busy: "+got[0]+" (gave up after waiting 0s)" {
+			t.Fatalf("post while held: %v, told %q", err, got)
+		}
+		return got[0]
+	}
+	for _, tc := range []struct {
+		name string
+		what func(held func()) error
+		want string // before " started "
+	}{
+		{"import", func(held func()) error {
+			_, err := holder.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-02,openai,api,10.00,USD\n"),
+				usage.ImportOptions{FileName: "march.csv", Source: "billing", CrashPoint: func(p string) {
+					if p == "before-commit" {
+						held()
+					}
+				}})
+			return err
+		}, "another import is running: batch 1 (march.csv),"},
+		{"run", func(held func()) error {
+			return holder.Books().Update(ctx, cbooks.Activity{Op: "run", Detail: "through 2026-03"}, func(cbooks.Tx) error { held(); return nil })
+		}, "another run is running: through 2026-03,"},
+	} {
+		release := hold(tc.what)
+		got := told()
+		if err := release(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want := regexp.MustCompile("^" + regexp.QuoteMeta(tc.want) + ` started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(pid ` + strconv.Itoa(os.Getpid()) + `, server pid \d+\)$`)
+		if !want.MatchString(got) {
+			t.Errorf("%s: told %q, want %s", tc.name, got, want)
+		}
 	}
 }

@@ -36,32 +36,10 @@ const DefaultLockTimeout = 10 * time.Minute
 // between two looks at the holder file and the caller's context.
 const lockStep = 500 * time.Millisecond
 
-// Activity says what a writer is doing, for the writers that wait behind it:
-// "another import is running: batch 12 (march.csv), started 14:02:05 UTC".
-type Activity struct {
-	Op     string    `json:"op"`     // "import", "run", "close", "payment", "contract update", "write"
-	Detail string    `json:"detail"` // "batch 12 (march.csv)", "through 2026-03"
-	Since  time.Time `json:"since"`
-	PID    int       `json:"pid"`
-	Host   string    `json:"host"`
-}
-
-// String is how a waiting writer describes the holder.
-func (a Activity) String() string {
-	s := "another " + a.Op + " is running"
-	if a.Detail != "" {
-		s += ": " + a.Detail + ","
-	}
-	s += " started " + a.Since.UTC().Format("2006-01-02 15:04:05 UTC")
-	if a.PID != 0 {
-		s += fmt.Sprintf(" (pid %d", a.PID)
-		if a.Host != "" && a.Host != hostname() {
-			s += " on " + a.Host
-		}
-		s += ")"
-	}
-	return s
-}
+// Activity says what a writer is doing, for the writers that wait behind it
+// (its String: "another import is running: batch 12 (march.csv), started
+// 14:02:05 UTC (pid 4242)"), in words both backends share.
+type Activity = ledger.WriterActivity
 
 type activityKey struct{}
 
