@@ -20,7 +20,7 @@ import (
 //
 //	balance_totals  (account, currency)         sums of every posting (0005)
 //	balance_months  (account, currency, month)  postings and sums per month of effective date
-//	balance_days    (account, currency, date)   postings and sums per effective date
+//	balance_days    (date, account, currency)   postings and sums per effective date
 //	balance_marks   (account, currency, entry)  running sums, in recorded order, at each
 //	                                            call's last entry posting to the account
 //
@@ -132,15 +132,18 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	for k := range b.days {
 		days = append(days, k)
 	}
+	// In balance_days' key order (date, account, currency): the upserts
+	// walk the table's end instead of a leaf per account. The totals and
+	// the months are sorted by their keys below.
 	sort.Slice(days, func(i, j int) bool {
 		x, y := days[i], days[j]
+		if x.date != y.date {
+			return x.date.Before(y.date)
+		}
 		if x.account != y.account {
 			return x.account < y.account
 		}
-		if x.currency != y.currency {
-			return x.currency < y.currency
-		}
-		return x.date.Before(y.date)
+		return x.currency < y.currency
 	})
 	type acctCurMonth struct {
 		acctCur
@@ -172,6 +175,13 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		}
 		dayArgs = s.l.args(append(dayArgs, k.account, k.currency, date, s.n))
 	}
+	sortAcctCur(totals)
+	sort.Slice(months, func(i, j int) bool {
+		if months[i].acctCur != months[j].acctCur {
+			return months[i].acctCur.less(months[j].acctCur)
+		}
+		return months[i].month < months[j].month
+	})
 	totalArgs := make([]any, 0, (2+limbCount)*len(totals))
 	markArgs := make([]any, 0, 3*len(totals))
 	for _, k := range totals {
@@ -285,9 +295,10 @@ func knownCut(ctx context.Context, rtx *sql.Tx, t time.Time) (int64, error) {
 func asOfSums(ctx context.Context, rtx *sql.Tx, d ledger.Date) (map[acctCur]*histSum, error) {
 	date := d.String()
 	month := date[:7]
-	monthCond, days := "m.month < ?", `SELECT t.account_id, t.currency, sum(d.n), `+limbCols("d.", true)+`
-		FROM balance_totals t JOIN balance_days d ON d.account_id = t.account_id AND d.currency = t.currency
-		AND d.date >= ? AND d.date <= ? GROUP BY t.account_id, t.currency`
+	// The days of a date range are one range of balance_days' key (date
+	// first).
+	monthCond, days := "m.month < ?", `SELECT account_id, currency, sum(n), `+limbCols("", true)+`
+		FROM balance_days WHERE date >= ? AND date <= ? GROUP BY account_id, currency`
 	from, to := month+"-01", date
 	sign := int64(1)
 	if d.Day >= 16 {
@@ -421,4 +432,11 @@ func trialBalanceSQL(ctx context.Context, rtx *sql.Tx, q ledger.BalanceQuery) ([
 type acctCur struct {
 	account  int64
 	currency string
+}
+
+func (k acctCur) less(o acctCur) bool {
+	if k.account != o.account {
+		return k.account < o.account
+	}
+	return k.currency < o.currency
 }

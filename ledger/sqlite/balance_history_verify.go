@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"container/heap"
 	"context"
 	"database/sql"
 	"fmt"
@@ -22,7 +23,9 @@ import (
 //     view finds its mark).
 //
 // balance_totals is checked against the same running sums (balanceTotals).
-// Each check names the smallest (account ID, currency, key) that breaks it.
+// Each check names the smallest (account ID, currency, key) that breaks it;
+// for balance_days, the smallest (date, account ID, currency): the table's
+// key order since 0055.
 type historyScan struct {
 	accounts map[acctCur]*accountHistory
 	instant  string    // recorded_at of the entries being scanned
@@ -244,8 +247,9 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		days[k] = mergeDays(h.accounts[k].days)
 		months[k] = sumMonths(days[k])
 	}
-	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", &historyRows{keys: keys, rows: days},
-		`SELECT account_id, currency, date, n, `+limbCols("", false)+` FROM balance_days ORDER BY account_id, currency, date`); err != nil {
+	// balance_days in its key order (0055): by date, then account and currency.
+	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", newDayRows(keys, days),
+		`SELECT account_id, currency, date, n, `+limbCols("", false)+` FROM balance_days ORDER BY date, account_id, currency`); err != nil {
 		return err
 	}
 	// The days are as stored: the months must be their sums.
@@ -293,16 +297,41 @@ func sumMonths(days []daySum) []daySum {
 }
 
 // historyRows walks recomputed rows in key order: the accounts and
-// currencies in keys (sorted), each one's rows (sorted by date or month).
+// currencies in keys (sorted), each one's rows (sorted by date or month);
+// or, byDate (newDayRows), every row by date, then account and currency.
 type historyRows struct {
 	keys   []acctCur
 	rows   map[acctCur][]daySum
 	months bool // the rows are months
 	k, i   int
+
+	byDate bool
+	heads  dayHeads // byDate: the keys with rows left, by their next row
+}
+
+// newDayRows walks the days of keys (sorted) by date, then key: a merge of
+// the keys' date-sorted rows, through a heap of their next rows.
+func newDayRows(keys []acctCur, days map[acctCur][]daySum) *historyRows {
+	w := &historyRows{keys: keys, rows: days, byDate: true}
+	for k, key := range keys {
+		if rs := days[key]; len(rs) > 0 {
+			w.heads.items = append(w.heads.items, dayHead{rows: rs, key: k})
+		}
+	}
+	heap.Init(&w.heads)
+	return w
 }
 
 // peek returns the next row, false after the last.
 func (w *historyRows) peek() (historyRow, bool) {
+	if w.byDate {
+		if len(w.heads.items) == 0 {
+			return historyRow{}, false
+		}
+		h := &w.heads.items[0]
+		d := &h.rows[h.i]
+		return historyRow{w.keys[h.key], dateText(d.date, false), histSum{n: d.n, l: *d.limbs()}}, true
+	}
 	for ; w.k < len(w.keys); w.k, w.i = w.k+1, 0 {
 		if rs := w.rows[w.keys[w.k]]; w.i < len(rs) {
 			d := &rs[w.i]
@@ -312,7 +341,52 @@ func (w *historyRows) peek() (historyRow, bool) {
 	return historyRow{}, false
 }
 
-func (w *historyRows) next() { w.i++ }
+func (w *historyRows) next() {
+	if !w.byDate {
+		w.i++
+		return
+	}
+	if h := &w.heads.items[0]; h.i+1 < len(h.rows) {
+		h.i++
+		heap.Fix(&w.heads, 0)
+	} else {
+		heap.Pop(&w.heads)
+	}
+}
+
+// compare orders recomputed row r and stored row o as the walk goes.
+func (w *historyRows) compare(r, o *historyRow) int {
+	if w.byDate && r.key != o.key {
+		return cmpString(r.key, o.key)
+	}
+	return r.compare(o)
+}
+
+// dayHead is a key's next row in a by-date walk: rows[i] of keys[key].
+type dayHead struct {
+	rows   []daySum
+	i, key int
+}
+
+// dayHeads is a heap of keys by their next row's date, then by key (keys
+// are sorted, so the key's index orders them).
+type dayHeads struct{ items []dayHead }
+
+func (h *dayHeads) Len() int { return len(h.items) }
+func (h *dayHeads) Less(i, j int) bool {
+	a, b := &h.items[i], &h.items[j]
+	if da, db := a.rows[a.i].date, b.rows[b.i].date; da != db {
+		return da < db
+	}
+	return a.key < b.key
+}
+func (h *dayHeads) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *dayHeads) Push(x any)    { h.items = append(h.items, x.(dayHead)) }
+func (h *dayHeads) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
 
 // historyRow is a recomputed row of balance_days or balance_months.
 type historyRow struct {
@@ -379,10 +453,10 @@ func sameHistory(ctx context.Context, q querier, table, what string, want *histo
 			}
 		}
 		w, ok := want.peek()
-		if ok && w.compare(&have) < 0 {
+		if ok && want.compare(&w, &have) < 0 {
 			return historyBroken(ctx, q, table, w.acctCur, what, w.key) // not stored
 		}
-		if ok && w.compare(&have) == 0 {
+		if ok && want.compare(&w, &have) == 0 {
 			if w.s.n != have.s.n || w.s.l != have.s.l || !valid {
 				return historyBroken(ctx, q, table, w.acctCur, what, w.key)
 			}
