@@ -202,6 +202,14 @@ func TestAsOfMatchesEntries(t *testing.T) {
 				Postings: []ledger.Posting{storetest.P("expenses:revshare:a:b:c", "0.001", "EUR"), storetest.P("liabilities:revshare:a:b:c", "-0.001", "EUR")}})
 		}
 	}
+	// Two accounts whose balances come back to zero on day 27: from then
+	// on they are listed at 0 (they have days up to the date), on the
+	// late side too, where a zero balance is what asks for the probe.
+	for i, day := range []int{3, 27} {
+		amount := []string{"5", "-5"}[i]
+		es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("zero", i)}, Date: storetest.D("2026-01-01").AddDays(day),
+			Postings: []ledger.Posting{storetest.P("assets:cash:z", amount, "USD"), storetest.P("income:other:z", decimal.RequireFromString(amount).Neg().String(), "USD")}})
+	}
 	if _, err := db.Post(ctx, es); err != nil {
 		t.Fatal(err)
 	}
