@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
@@ -177,65 +179,120 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 		}
 		b.Logf("postgres: entries and postings take %d MiB", size>>20)
 	}
-	// The floor of any PostgreSQL query: one round trip with an empty
-	// statement on the same pool.
-	b.Run("round-trip/postgres", func(b *testing.B) {
+	// 0002's as-of function (PL/pgSQL), which migration 0085 replaced,
+	// under another name on the same journal, beside the view of today's
+	// revshare_balances_as_of: the two run side by side in each round.
+	old, err := os.ReadFile("migrations/0002_balances_as_of.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pg.Pool().Exec(ctx, strings.Replace(string(old), "FUNCTION revshare_balances_as_of(", "FUNCTION revshare_balances_as_of_0002(", 1)); err != nil {
+		b.Fatal(err)
+	}
+	asOf := storetest.D("2026-06-30")
+	conn, err := pgx.Connect(ctx, pg.Pool().Config().ConnString())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// measure runs fn b.N times and reports, beside the wall time, the CPU
+	// time of this process and of the server processes of the database
+	// (when the server runs on this machine) per call.
+	measure := func(b *testing.B, server bool, fn func() error) {
+		var s0 cpuTimes
+		if server {
+			s0 = serverCPU(b, conn)
+		}
+		g0 := processCPU()
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			var one int
-			if err := pg.Pool().QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+			if err := fn(); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
-	// The as-of view as one plain sum of the days up to the date, beside
-	// revshare_balances_as_of (migrations/0002), which reads the smaller
-	// side of the book.
-	b.Run("as-of-days-up-to/postgres", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			rows, err := pg.Pool().Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text FROM (
-					SELECT account_id, currency, sum(amount) AS amount FROM daily_totals
-					WHERE date <= $1 GROUP BY account_id, currency
-				) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`, storetest.D("2026-06-30").In(time.UTC))
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for rows.Next() {
-				n++
-			}
-			if rows.Close(); rows.Err() != nil || n == 0 {
-				b.Fatal(rows.Err(), n)
-			}
+		b.StopTimer()
+		b.ReportMetric(float64((processCPU()-g0).Nanoseconds())/1e3/float64(b.N), "go-cpu-µs/op")
+		if s0 != nil {
+			b.ReportMetric(float64(serverCPU(b, conn).sub(s0).Nanoseconds())/1e3/float64(b.N), "server-cpu-µs/op")
 		}
-	})
+	}
 	half := storetest.T0.Add(time.Duration(n/10000/2) * time.Second)
 	views := []struct {
 		name string
 		q    ledger.BalanceQuery
 	}{
 		{"current", ledger.BalanceQuery{}},
-		{"as-of", ledger.BalanceQuery{AsOf: storetest.D("2026-06-30")}},
+		{"as-of", ledger.BalanceQuery{AsOf: asOf}},
 		{"known-at-past", ledger.BalanceQuery{KnownAt: half}},
-		{"known-at-past-and-as-of", ledger.BalanceQuery{KnownAt: half, AsOf: storetest.D("2026-06-30")}},
+		{"known-at-past-and-as-of", ledger.BalanceQuery{KnownAt: half, AsOf: asOf}},
 	}
-	for _, v := range views {
-		var want string
-		for _, j := range []struct {
-			name string
-			db   ledger.Journal
-		}{{"postgres", pg}, {"sqlite", lite}} {
-			b.Run(v.name+"/"+j.name, func(b *testing.B) {
-				var bs []ledger.Balance
-				for i := 0; i < b.N; i++ {
-					if bs, err = j.db.TrialBalance(ctx, v.q); err != nil {
-						b.Fatal(err)
+	// REVSHARE_BENCH_ROUNDS rounds (default 1) of every benchmark below,
+	// one after the other, so that each sees the machine's load in turn.
+	rounds := 1
+	if s := os.Getenv("REVSHARE_BENCH_ROUNDS"); s != "" {
+		if rounds, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range rounds {
+		// The floor of any PostgreSQL query: one round trip with an empty
+		// statement on the same pool.
+		b.Run("round-trip/postgres", func(b *testing.B) {
+			measure(b, true, func() error {
+				var one int
+				return pg.Pool().QueryRow(ctx, `SELECT 1`).Scan(&one)
+			})
+		})
+		for _, v := range views {
+			var want string
+			for _, j := range []struct {
+				name string
+				db   ledger.Journal
+			}{{"postgres", pg}, {"sqlite", lite}} {
+				b.Run(v.name+"/"+j.name, func(b *testing.B) {
+					var bs []ledger.Balance
+					measure(b, j.name == "postgres", func() (err error) {
+						bs, err = j.db.TrialBalance(ctx, v.q)
+						return err
+					})
+					got := fmt.Sprint(bs)
+					if want == "" {
+						want = got
+					} else if got != want {
+						b.Errorf("%s differs from postgres:\n%s\n%s", j.name, got, want)
 					}
+				})
+			}
+			if v.name != "as-of" {
+				continue
+			}
+			// The same query as TrialBalance's over 0002's function.
+			b.Run("as-of-0002/postgres", func(b *testing.B) {
+				var got []string
+				measure(b, true, func() error {
+					rows, err := pg.Pool().Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
+						FROM revshare_balances_as_of_0002($1) s JOIN accounts a ON a.id = s.account_id
+						ORDER BY a.name, s.currency COLLATE "C"`, asOf.In(time.UTC))
+					if err != nil {
+						return err
+					}
+					got, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+						var name, typ, ccy, amount string
+						err := r.Scan(&name, &typ, &ccy, &amount)
+						return name + " " + ccy + " " + decimal.RequireFromString(amount).String(), err
+					})
+					return err
+				})
+				var want []string
+				bs, err := pg.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
+				if err != nil {
+					b.Fatal(err)
 				}
-				got := fmt.Sprint(bs)
-				if want == "" {
-					want = got
-				} else if got != want {
-					b.Errorf("%s differs from postgres:\n%s\n%s", j.name, got, want)
+				for _, x := range bs {
+					want = append(want, x.Account+" "+x.Currency+" "+x.Amount.String())
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					b.Errorf("0002's function:\n%s\ntoday's:\n%s", got, want)
 				}
 			})
 		}
