@@ -548,7 +548,8 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 				FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency
 			) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`, args...)
 	case !q.AsOf.IsZero():
-		// The smaller side of the book: migrations/0002.
+		// The smaller side of the book, inlined into this statement:
+		// migrations/0085.
 		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
 			FROM revshare_balances_as_of($1) s JOIN accounts a ON a.id = s.account_id
 			ORDER BY a.name, s.currency COLLATE "C"`, q.AsOf.In(time.UTC))
