@@ -14,15 +14,16 @@ import (
 // The balance history (migration 0025): persisted aggregates that answer
 // the trial balance's --as-of and --known-at views from a few thousand rows
 // in any process, one-shot or long-running, instead of summing every
-// posting. Four tables, all written by Tx.PostEntries in the transaction
-// of the postings (writeBalanceHistory), all derived data that verify
+// posting. Four tables, all written in the transaction of the postings
+// (the days by each Tx.PostEntries call, writeBalanceHistory; the rest
+// once before the commit, flushHistory), all derived data that verify
 // recomputes (balance_history_verify.go):
 //
 //	balance_totals  (account, currency)         sums of every posting (0005)
 //	balance_months  (account, currency, month)  postings and sums per month of effective date
 //	balance_days    (date, account, currency)   postings and sums per effective date
 //	balance_marks   (account, currency, entry)  running sums, in recorded order, at each
-//	                                            call's last entry posting to the account
+//	                                            transaction's last entry posting to the account
 //
 // A storage backend with the same shape (PostgreSQL) keeps the same four
 // relations and answers the same three queries below.
@@ -121,9 +122,10 @@ func balanceHistoryQueries() []string {
 	return qs
 }
 
-// writeBalanceHistory adds one call's postings to the four tables, in
-// multi-row statements: the totals' upserts, then a mark per account and
-// currency copying them, the days' and the months' upserts.
+// writeBalanceHistory writes one call's days (balance_days) and adds the
+// call's totals and months to tx.callHist, which PostEntries adds to the
+// transaction's (tx.hist) when the call succeeds: flushHistory writes
+// those once, before the commit.
 func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	if len(b.days) == 0 {
 		return nil
@@ -133,8 +135,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		days = append(days, k)
 	}
 	// In balance_days' key order (date, account, currency): the upserts
-	// walk the table's end instead of a leaf per account. The totals and
-	// the months are sorted by their keys below.
+	// walk the table's end instead of a leaf per account.
 	sort.Slice(days, func(i, j int) bool {
 		x, y := days[i], days[j]
 		if x.date != y.date {
@@ -145,37 +146,82 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		}
 		return x.currency < y.currency
 	})
-	type acctCurMonth struct {
-		acctCur
-		month string
-	}
-	var totals []acctCur
-	totalSums := map[acctCur]*histSum{}
-	var months []acctCurMonth
-	monthSums := map[acctCurMonth]*histSum{}
 	dayArgs := make([]any, 0, (4+limbCount)*len(days))
 	for _, k := range days {
 		s := b.days[k]
 		ac := acctCur{k.account, k.currency}
-		if t := totalSums[ac]; t != nil {
-			t.addSum(s)
-		} else {
-			totals = append(totals, ac)
-			totalSums[ac] = &histSum{}
-			totalSums[ac].addSum(s)
-		}
 		date := k.date.String()
-		m := acctCurMonth{ac, date[:7]}
-		if t := monthSums[m]; t != nil {
-			t.addSum(s)
-		} else {
-			months = append(months, m)
-			monthSums[m] = &histSum{}
-			monthSums[m].addSum(s)
-		}
+		tx.callHist.add(ac, date[:7], s)
 		dayArgs = s.l.args(append(dayArgs, k.account, k.currency, date, s.n))
 	}
+	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
+		return fmt.Errorf("balance days: %w", err)
+	}
+	return nil
+}
+
+// txHistory is what posting adds to balance_totals and balance_months, and
+// the last entry posting to each account and currency (its mark).
+type txHistory struct {
+	totals map[acctCur]*histSum
+	months map[acctCurMonth]*histSum
+}
+
+type acctCurMonth struct {
+	acctCur
+	month string
+}
+
+func (h *txHistory) add(ac acctCur, month string, s *histSum) {
+	if h.totals == nil {
+		h.totals, h.months = map[acctCur]*histSum{}, map[acctCurMonth]*histSum{}
+	}
+	t := h.totals[ac]
+	if t == nil {
+		t = &histSum{}
+		h.totals[ac] = t
+	}
+	t.addSum(s)
+	m := acctCurMonth{ac, month}
+	if t = h.months[m]; t == nil {
+		t = &histSum{}
+		h.months[m] = t
+	}
+	t.addSum(s)
+}
+
+// merge adds o to h and empties o.
+func (h *txHistory) merge(o *txHistory) {
+	for m, s := range o.months { // a call's months partition its totals
+		h.add(m.acctCur, m.month, s)
+	}
+	o.reset()
+}
+
+func (h *txHistory) reset() {
+	clear(h.totals)
+	clear(h.months)
+}
+
+// flushHistory writes the transaction's totals, marks and months (WithTx
+// calls it before the commit): the totals' upserts, a mark per account and
+// currency copying them at its last entry of the transaction, the months'
+// upserts. One mark per transaction is what --known-at needs: the view
+// ends where a transaction ended.
+func (tx *Tx) flushHistory() error {
+	h := &tx.hist
+	if len(h.totals) == 0 {
+		return nil
+	}
+	totals := make([]acctCur, 0, len(h.totals))
+	for k := range h.totals {
+		totals = append(totals, k)
+	}
 	sortAcctCur(totals)
+	months := make([]acctCurMonth, 0, len(h.months))
+	for m := range h.months {
+		months = append(months, m)
+	}
 	sort.Slice(months, func(i, j int) bool {
 		if months[i].acctCur != months[j].acctCur {
 			return months[i].acctCur.less(months[j].acctCur)
@@ -185,7 +231,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	totalArgs := make([]any, 0, (2+limbCount)*len(totals))
 	markArgs := make([]any, 0, 3*len(totals))
 	for _, k := range totals {
-		s := totalSums[k]
+		s := h.totals[k]
 		totalArgs = s.l.args(append(totalArgs, k.account, k.currency))
 		markArgs = append(markArgs, k.account, k.currency, s.last)
 	}
@@ -195,17 +241,15 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	if err := tx.execRows(insertMarksQuery, 3, markArgs); err != nil {
 		return fmt.Errorf("balance marks: %w", err)
 	}
-	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
-		return fmt.Errorf("balance days: %w", err)
-	}
 	monthArgs := make([]any, 0, (4+limbCount)*len(months))
 	for _, m := range months {
-		s := monthSums[m]
+		s := h.months[m]
 		monthArgs = s.l.args(append(monthArgs, m.account, m.currency, m.month, s.n))
 	}
 	if err := tx.execRows(upsertMonthsQuery, 4+limbCount, monthArgs); err != nil {
 		return fmt.Errorf("balance months: %w", err)
 	}
+	h.reset()
 	return nil
 }
 

@@ -14,7 +14,7 @@ import (
 
 // The event index (migration 0026): per dimension (seller, channel,
 // customer, product, region, UTC accounting date) and value, the IDs of
-// the events that have it, in rows of at most one import segment each
+// the events that have it, in rows of at most one import transaction each
 // (ascending IDs as varint deltas, the usage_rows encoding). The importer
 // keeps it (eventIndexer, in the transaction of the events); a filtered
 // read of events (eachEvent) takes the IDs of its most selective filter

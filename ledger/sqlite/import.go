@@ -76,10 +76,16 @@ func (s *importStore) EncodeRow(dst []byte, row *usage.Row, digest *[usage.Diges
 	return dst, split, err
 }
 
+// InTx runs fn in a transaction and writes the event index rows of the
+// events it stored (one row per dimension value and transaction, or per
+// eventIndexRows events) before the commit.
 func (s *importStore) InTx(ctx context.Context, fn func() error) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
 		s.tx = tx
-		return fn()
+		if err := fn(); err != nil {
+			return err
+		}
+		return s.index.flush(tx)
 	})
 }
 
@@ -348,11 +354,8 @@ func insertGroupsQuery(n int) string {
 	})
 }
 
-// PostEntries writes the event index rows collected so far, then posts.
+// PostEntries posts the entries of the groups booked.
 func (s *importStore) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
-	if err := s.index.flush(s.tx); err != nil {
-		return nil, err
-	}
 	return s.tx.PostEntries(entries)
 }
 

@@ -33,6 +33,7 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		return nil, err
 	}
 	headID, headHash, nAccounts := tx.headID, tx.headHash, len(tx.accountsAdded)
+	tx.callHist.reset()
 	// undo rolls the database back to the savepoint and forgets what this
 	// call cached: its accounts are gone, or a later account would reuse
 	// their IDs.
@@ -42,6 +43,7 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 			delete(tx.newAccounts, name)
 		}
 		tx.accountsAdded = tx.accountsAdded[:nAccounts]
+		tx.callHist.reset()
 		_, err := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries`)
 		return err
 	}
@@ -75,6 +77,7 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	if _, err := tx.tx.ExecContext(tx.ctx, `RELEASE post_entries`); err != nil {
 		return nil, err
 	}
+	tx.hist.merge(&tx.callHist)
 	return res, nil
 }
 

@@ -51,6 +51,11 @@ type Tx struct {
 	accountsAdded []string         // names in newAccounts, in order (to undo a failed call)
 
 	stmts map[string]*sql.Stmt // prepared in this transaction, by query
+
+	// The balance history's totals, months and marks: of the calls of
+	// PostEntries that succeeded (hist), of the call running (callHist).
+	// WithTx writes hist before the commit (flushHistory).
+	hist, callHist txHistory
 }
 
 // WithTx runs fn in a write transaction and commits if fn returns nil;
@@ -88,6 +93,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			return fmt.Errorf("%w: %w", cerr, err)
 		}
+		return err
+	}
+	if err := tx.flushHistory(); err != nil {
 		return err
 	}
 	db.endWrite()
