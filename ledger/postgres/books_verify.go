@@ -182,20 +182,17 @@ func collect[T any](ctx context.Context, tx pgx.Tx, query string) ([]T, error) {
 // by ID; with kinds, only those books.FactEntry says are of one of them.
 func sourceEntries(ctx context.Context, tx pgx.Tx, source string, kinds ...string) (map[int64]ledger.Entry, error) {
 	out := map[int64]ledger.Entry{}
-	var after int64
-	for {
-		page, err := readEntries(ctx, tx, "e.source = $1", []any{source}, after, maxEntryPage)
-		if err != nil {
-			return nil, err
-		}
-		for i := range page {
-			if len(kinds) == 0 || books.FactEntry(&page[i], kinds...) {
-				out[page[i].ID] = page[i]
-			}
-		}
-		if len(page) < maxEntryPage {
-			return out, nil
-		}
-		after = page[len(page)-1].ID
+	read := func(after int64, n int) ([]ledger.Entry, error) {
+		return readEntries(ctx, tx, "e.source = $1", []any{source}, after, n)
 	}
+	err := ledger.EachPage(0, 0, maxEntryPage, read, func(e *ledger.Entry) int64 { return e.ID }, func(e *ledger.Entry) error {
+		if len(kinds) == 0 || books.FactEntry(e, kinds...) {
+			out[e.ID] = *e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

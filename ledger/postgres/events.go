@@ -237,29 +237,9 @@ func (db *DB) EachEvent(ctx context.Context, f ledger.EventFilter, fn func(*ledg
 // eachEvent is EachEvent in q's snapshot (a transaction).
 func eachEvent(ctx context.Context, q querier, f ledger.EventFilter, fn func(*ledger.Event) error) error {
 	where, args := eventWhere(f)
-	after, left := f.AfterID, f.Limit
-	for {
-		n := 1000
-		if f.Limit > 0 && left < n {
-			n = left
-		}
-		if n == 0 {
-			return nil
-		}
-		page, err := readEvents(ctx, q, where, args, after, n)
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			e := page[i].ev
-			if err := fn(&e); err != nil {
-				return err
-			}
-		}
-		if len(page) < n {
-			return nil
-		}
-		after = page[len(page)-1].ev.ID
-		left -= len(page)
-	}
+	read := func(after int64, n int) ([]storedEvent, error) { return readEvents(ctx, q, where, args, after, n) }
+	return ledger.EachPage(f.AfterID, f.Limit, 1000, read, func(s *storedEvent) int64 { return s.ev.ID }, func(s *storedEvent) error {
+		e := s.ev
+		return fn(&e)
+	})
 }
