@@ -29,6 +29,21 @@ type Journal interface {
 	ClosedThrough(ctx context.Context) (Date, error)
 }
 
+// CheckClose is the rule of every close, whichever store keeps the
+// dates: closing through the date the ledger is already closed through
+// (closed; zero if none) again is true, and EINVALID when through is
+// earlier (closing never moves backwards).
+func CheckClose(through, closed Date) (again bool, err error) {
+	switch c := through.Compare(closed); {
+	case closed.IsZero():
+		return false, nil
+	case c < 0:
+		return false, Errorf(EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, closed)
+	default:
+		return c == 0, nil
+	}
+}
+
 // PostResult says what Post did with one entry.
 type PostResult struct {
 	ID        int64
@@ -43,6 +58,21 @@ type EntryFilter struct {
 	Meta     map[string]string
 	AfterID  int64 // cursor: entries with ID > AfterID
 	Limit    int   // 0 = no limit
+}
+
+// Check refuses a filter no store can apply: an Account that is not an
+// account name (the error of AccountTypeOf), or a negative Limit
+// (EINVALID).
+func (f EntryFilter) Check() error {
+	if f.Account != "" {
+		if _, err := AccountTypeOf(f.Account); err != nil {
+			return err
+		}
+	}
+	if f.Limit < 0 {
+		return Errorf(EINVALID, "negative limit %d", f.Limit)
+	}
+	return nil
 }
 
 // BalanceQuery selects the bitemporal view of a trial balance.

@@ -77,8 +77,8 @@ func (b Books) CloseThrough(ctx context.Context, through ledger.Date) (CloseResu
 		if err != nil {
 			return err
 		}
-		if !cur.IsZero() && through.Before(cur) {
-			return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, cur)
+		if _, err := ledger.CheckClose(through, cur); err != nil {
+			return err
 		}
 		if res.Run, err = books.Run(tx, through, step); err != nil {
 			return err

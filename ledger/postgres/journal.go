@@ -354,35 +354,16 @@ func (db *DB) EachEntry(ctx context.Context, f ledger.EntryFilter, fn func(*ledg
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	after, left := f.AfterID, f.Limit
-	for {
-		n := maxEntryPage
-		if f.Limit > 0 && left < n {
-			n = left
-		}
-		if n == 0 {
-			return nil
-		}
-		page, err := readEntries(ctx, tx, where, args, after, n)
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			if err := fn(&page[i]); err != nil {
-				return err
-			}
-		}
-		if len(page) < n {
-			return nil
-		}
-		after = page[len(page)-1].ID
-		left -= len(page)
-	}
+	read := func(after int64, n int) ([]ledger.Entry, error) { return readEntries(ctx, tx, where, args, after, n) }
+	return ledger.EachPage(f.AfterID, f.Limit, maxEntryPage, read, func(e *ledger.Entry) int64 { return e.ID }, fn)
 }
 
 // entryWhere turns a filter into a condition over entries e whose
 // arguments are numbered from $1.
 func entryWhere(f ledger.EntryFilter) (string, []any, error) {
+	if err := f.Check(); err != nil {
+		return "", nil, err
+	}
 	conds := []string{"true"}
 	var args []any
 	arg := func(v any) string {
@@ -400,18 +381,12 @@ func entryWhere(f ledger.EntryFilter) (string, []any, error) {
 		conds = append(conds, "(e.recorded_at, e.recorded_ns) <= ("+arg(at)+"::timestamptz, "+arg(ns)+"::smallint)")
 	}
 	if f.Account != "" {
-		if _, err := ledger.AccountTypeOf(f.Account); err != nil {
-			return "", nil, err
-		}
 		conds = append(conds, `EXISTS (SELECT 1 FROM postings fp JOIN accounts fa ON fa.id = fp.account_id
 			WHERE fp.entry_id = e.id AND (fa.name = `+arg(f.Account)+` OR starts_with(fa.name, `+arg(f.Account+":")+`)))`)
 	}
 	if len(f.Meta) > 0 {
 		// Containment of {"k": "v", ...}: every key present with that value.
 		conds = append(conds, "e.meta @> "+arg(f.Meta)+"::jsonb")
-	}
-	if f.Limit < 0 {
-		return "", nil, ledger.Errorf(ledger.EINVALID, "negative limit %d", f.Limit)
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -593,12 +568,8 @@ func (db *DB) ClosePeriods(ctx context.Context, through ledger.Date) error {
 
 // closeThrough is ClosePeriods in w: later posts in w see the new date.
 func (w *writer) closeThrough(through ledger.Date) error {
-	switch c := through.Compare(w.closed); {
-	case w.closed.IsZero():
-	case c == 0:
-		return nil
-	case c < 0:
-		return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, w.closed)
+	if again, err := ledger.CheckClose(through, w.closed); again || err != nil {
+		return err
 	}
 	if _, err := w.tx.Exec(w.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES ($1, $2, $3, $4)`,
 		through.In(time.UTC), w.now, w.headID, hexBytes(w.headHash)); err != nil {

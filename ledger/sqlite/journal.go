@@ -72,38 +72,21 @@ func (db *DB) EachEntry(ctx context.Context, f ledger.EntryFilter, fn func(*ledg
 		return err
 	}
 	defer rtx.Rollback()
-	after, left := f.AfterID, f.Limit
-	for {
-		n := maxEntryPage
-		if f.Limit > 0 && left < n {
-			n = left
-		}
-		if n == 0 {
-			return nil
-		}
-		chunk, err := readChunk(ctx, rtx, where, args, after, n)
+	read := func(after int64, n int) ([]rawEntry, error) { return readChunk(ctx, rtx, where, args, after, n) }
+	return ledger.EachPage(f.AfterID, f.Limit, maxEntryPage, read, func(r *rawEntry) int64 { return r.id }, func(r *rawEntry) error {
+		e, err := r.entry()
 		if err != nil {
 			return err
 		}
-		for i := range chunk {
-			e, err := chunk[i].entry()
-			if err != nil {
-				return err
-			}
-			if err := fn(&e); err != nil {
-				return err
-			}
-		}
-		if len(chunk) < n {
-			return nil
-		}
-		after = chunk[len(chunk)-1].id
-		left -= len(chunk)
-	}
+		return fn(&e)
+	})
 }
 
 // entryWhere turns a filter into a WHERE clause over entries e.
 func entryWhere(f ledger.EntryFilter) (string, []any, error) {
+	if err := f.Check(); err != nil {
+		return "", nil, err
+	}
 	conds := []string{"1"}
 	var args []any
 	if !f.From.IsZero() {
@@ -119,9 +102,6 @@ func entryWhere(f ledger.EntryFilter) (string, []any, error) {
 		args = append(args, formatTime(f.KnownAt))
 	}
 	if f.Account != "" {
-		if _, err := ledger.AccountTypeOf(f.Account); err != nil {
-			return "", nil, err
-		}
 		conds = append(conds, `EXISTS (SELECT 1 FROM postings fp JOIN accounts fa ON fa.id = fp.account_id
 			WHERE fp.entry_id = e.id AND (fa.name = ? OR substr(fa.name, 1, ?) = ?))`)
 		args = append(args, f.Account, len(f.Account)+1, f.Account+":")
@@ -129,9 +109,6 @@ func entryWhere(f ledger.EntryFilter) (string, []any, error) {
 	for _, k := range ledger.SortedKeys(f.Meta) {
 		conds = append(conds, "json_extract(e.meta, ?) IS ?")
 		args = append(args, `$."`+strings.ReplaceAll(k, `"`, `\"`)+`"`, f.Meta[k])
-	}
-	if f.Limit < 0 {
-		return "", nil, ledger.Errorf(ledger.EINVALID, "negative limit %d", f.Limit)
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -340,12 +317,8 @@ func (tx *Tx) closeThrough(through ledger.Date) error {
 	if err != nil {
 		return err
 	}
-	switch c := through.Compare(cur); {
-	case cur.IsZero():
-	case c == 0:
-		return nil
-	case c < 0:
-		return ledger.Errorf(ledger.EINVALID, "cannot close through %s: the ledger is already closed through %s (closing never moves backwards)", through, cur)
+	if again, err := ledger.CheckClose(through, cur); again || err != nil {
+		return err
 	}
 	headID, headHash := tx.Head()
 	if _, err := tx.SQL().ExecContext(tx.ctx, `INSERT INTO period_closes (through, closed_at, head_id, head_hash) VALUES (?, ?, ?, ?)`,
