@@ -52,27 +52,16 @@ func (r booksRows) RatesThrough(batch int64) ([]ledger.FXRate, error) {
 
 // rates reads the exchange rates matching where, by from, to and date.
 func (r booksRows) rates(where string, args ...any) ([]ledger.FXRate, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT date, from_ccy, to_ccy, rate::text FROM fx_rates WHERE `+where+`
-		ORDER BY from_ccy, to_ccy, date`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.FXRate
-	for rows.Next() {
-		var fx ledger.FXRate
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (fx ledger.FXRate, err error) {
 		var date time.Time
 		var rate string
-		if err := rows.Scan(&date, &fx.From, &fx.To, &rate); err != nil {
-			return nil, err
+		if err := row.Scan(&date, &fx.From, &fx.To, &rate); err != nil {
+			return fx, err
 		}
 		fx.Date = ledger.DateOf(date)
-		if fx.Rate, err = storedDecimal(fmt.Sprintf("fx_rates %s %s/%s", fx.Date, fx.From, fx.To), "rate", rate); err != nil {
-			return nil, err
-		}
-		out = append(out, fx)
-	}
-	return out, rows.Err()
+		fx.Rate, err = storedDecimal(fmt.Sprintf("fx_rates %s %s/%s", fx.Date, fx.From, fx.To), "rate", rate)
+		return fx, err
+	}, `SELECT date, from_ccy, to_ccy, rate::text FROM fx_rates WHERE `+where+` ORDER BY from_ccy, to_ccy, date`, args...)
 }
 
 func (r booksRows) EachEvent(fn func(*ledger.Event) error) error {
@@ -99,66 +88,46 @@ const bookingColumns = `b.entry_id, b.version, b.rule, b.period, b.kind, b.booke
 	b.base::text, b.base_delta::text, b.amount::text, b.date`
 
 // scanBooking reads bookingColumns, then more.
-func scanBooking(rows pgx.Rows, contract string, more ...any) (books.Booking, error) {
+func scanBooking(row pgx.CollectableRow, contract string, more ...any) (books.Booking, error) {
 	b := books.Booking{Contract: contract}
 	var base, delta, amount string
 	var date time.Time
-	if err := rows.Scan(append([]any{&b.EntryID, &b.Version, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee,
+	if err := row.Scan(append([]any{&b.EntryID, &b.Version, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee,
 		&base, &delta, &amount, &date}, more...)...); err != nil {
 		return b, err
 	}
 	b.Date = ledger.DateOf(date)
-	row := entryRow("bookings", b.EntryID)
+	name := entryRow("bookings", b.EntryID)
 	var err error
-	if b.Base, err = storedDecimal(row, "base", base); err != nil {
+	if b.Base, err = storedDecimal(name, "base", base); err != nil {
 		return b, err
 	}
-	if b.BaseDelta, err = storedDecimal(row, "base_delta", delta); err != nil {
+	if b.BaseDelta, err = storedDecimal(name, "base_delta", delta); err != nil {
 		return b, err
 	}
-	b.Amount, err = storedDecimal(row, "amount", amount)
+	b.Amount, err = storedDecimal(name, "amount", amount)
 	return b, err
 }
 
 func (r booksRows) Bookings(contract string) ([]books.Booking, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.contract = $1 ORDER BY b.entry_id`, contract)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Booking
-	for rows.Next() {
-		b, err := scanBooking(rows, contract)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (books.Booking, error) { return scanBooking(row, contract) },
+		`SELECT `+bookingColumns+` FROM bookings b WHERE b.contract = $1 ORDER BY b.entry_id`, contract)
 }
 
 func (r booksRows) AdvanceBookings(contract string) ([]books.AdvanceBooking, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT entry_id, version, advance, payer, payee, advance_date, amount::text, date
-		FROM advance_bookings WHERE contract = $1 ORDER BY entry_id`, contract)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.AdvanceBooking
-	for rows.Next() {
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (books.AdvanceBooking, error) {
 		b := books.AdvanceBooking{Contract: contract}
 		var amount string
 		var advDate, date time.Time
-		if err := rows.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Payer, &b.Payee, &advDate, &amount, &date); err != nil {
-			return nil, err
+		if err := row.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Payer, &b.Payee, &advDate, &amount, &date); err != nil {
+			return b, err
 		}
 		b.AdvanceDate, b.Date = ledger.DateOf(advDate), ledger.DateOf(date)
-		if b.Amount, err = storedDecimal(entryRow("advance_bookings", b.EntryID), "amount", amount); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		var err error
+		b.Amount, err = storedDecimal(entryRow("advance_bookings", b.EntryID), "amount", amount)
+		return b, err
+	}, `SELECT entry_id, version, advance, payer, payee, advance_date, amount::text, date
+		FROM advance_bookings WHERE contract = $1 ORDER BY entry_id`, contract)
 }
 
 func (r booksRows) Recoupments(contract string) ([]books.Recoupment, error) {
@@ -171,27 +140,19 @@ func (r booksRows) RecoupmentsIn(contract string, d books.Dates) ([]books.Recoup
 
 func (r booksRows) recoupments(contract string, d books.Dates) ([]books.Recoupment, error) {
 	where, args := datesWhere(contract, d)
-	rows, err := r.tx.Query(r.ctx, `SELECT entry_id, version, advance, period, payer, payee, amount::text, date
-		FROM recoupments WHERE `+where+` ORDER BY entry_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Recoupment
-	for rows.Next() {
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (books.Recoupment, error) {
 		b := books.Recoupment{Contract: contract}
 		var amount string
 		var date time.Time
-		if err := rows.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Period, &b.Payer, &b.Payee, &amount, &date); err != nil {
-			return nil, err
+		if err := row.Scan(&b.EntryID, &b.Version, &b.Advance, &b.Period, &b.Payer, &b.Payee, &amount, &date); err != nil {
+			return b, err
 		}
 		b.Date = ledger.DateOf(date)
-		if b.Amount, err = storedDecimal(entryRow("recoupments", b.EntryID), "amount", amount); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		var err error
+		b.Amount, err = storedDecimal(entryRow("recoupments", b.EntryID), "amount", amount)
+		return b, err
+	}, `SELECT entry_id, version, advance, period, payer, payee, amount::text, date
+		FROM recoupments WHERE `+where+` ORDER BY entry_id`, args...)
 }
 
 // datesWhere selects a contract's rows dated in d (arguments from $1).
@@ -210,49 +171,31 @@ func datesWhere(contract string, d books.Dates) (string, []any) {
 
 func (r booksRows) BookedAmounts(contract string, d books.Dates) ([]books.PairAmount, error) {
 	where, args := datesWhere(contract, d)
-	rows, err := r.tx.Query(r.ctx, `SELECT entry_id, payer, payee, amount::text FROM bookings WHERE `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.PairAmount
-	for rows.Next() {
-		var p books.PairAmount
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (p books.PairAmount, err error) {
 		var entry int64
 		var amount string
-		if err := rows.Scan(&entry, &p.Payer, &p.Payee, &amount); err != nil {
-			return nil, err
+		if err := row.Scan(&entry, &p.Payer, &p.Payee, &amount); err != nil {
+			return p, err
 		}
-		if p.Amount, err = storedDecimal(entryRow("bookings", entry), "amount", amount); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		p.Amount, err = storedDecimal(entryRow("bookings", entry), "amount", amount)
+		return p, err
+	}, `SELECT entry_id, payer, payee, amount::text FROM bookings WHERE `+where, args...)
 }
 
 func (r booksRows) PaymentsIn(contract string, d books.Dates) ([]books.Payment, error) {
 	where, args := datesWhere(contract, d)
-	rows, err := r.tx.Query(r.ctx, `SELECT entry_id, payer, payee, amount::text, date, reference FROM payments WHERE `+where+` ORDER BY entry_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Payment
-	for rows.Next() {
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (books.Payment, error) {
 		p := books.Payment{Contract: contract}
 		var amount string
 		var date time.Time
-		if err := rows.Scan(&p.EntryID, &p.Payer, &p.Payee, &amount, &date, &p.Reference); err != nil {
-			return nil, err
+		if err := row.Scan(&p.EntryID, &p.Payer, &p.Payee, &amount, &date, &p.Reference); err != nil {
+			return p, err
 		}
 		p.Date = ledger.DateOf(date)
-		if p.Amount, err = storedDecimal(entryRow("payments", p.EntryID), "amount", amount); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		var err error
+		p.Amount, err = storedDecimal(entryRow("payments", p.EntryID), "amount", amount)
+		return p, err
+	}, `SELECT entry_id, payer, payee, amount::text, date, reference FROM payments WHERE `+where+` ORDER BY entry_id`, args...)
 }
 
 // StatementBookings reads the bookings dated in p with, for each, the
@@ -262,7 +205,16 @@ func (r booksRows) PaymentsIn(contract string, d books.Dates) ([]books.Payment, 
 // period, the version of the final statement stored for that period
 // before p's (statements.id numbers them in the order stored).
 func (r booksRows) StatementBookings(contract string, p ledger.Period) ([]books.StatementBooking, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT `+bookingColumns+`,
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (sb books.StatementBooking, err error) {
+		var closedWith *int32
+		if sb.Booking, err = scanBooking(row, contract, &sb.PrevVersion, &sb.Joined, &closedWith); err != nil {
+			return sb, err
+		}
+		if closedWith != nil {
+			sb.ClosedWith = int(*closedWith)
+		}
+		return sb, nil
+	}, `SELECT `+bookingColumns+`,
 		coalesce((SELECT e.version FROM bookings e WHERE e.contract = b.contract AND e.rule = b.rule AND e.period = b.period
 			AND e.payer = b.payer AND e.payee = b.payee AND e.entry_id < b.entry_id ORDER BY e.entry_id DESC LIMIT 1), b.version),
 		EXISTS (SELECT 1 FROM bookings e WHERE e.contract = b.contract AND e.rule = b.rule AND e.period = b.period
@@ -274,23 +226,6 @@ func (r booksRows) StatementBookings(contract string, p ledger.Period) ([]books.
 			AND s.id < coalesce((SELECT t.id FROM statements t WHERE t.contract = b.contract AND t.period = $1), 9223372036854775807)) END
 		FROM bookings b WHERE b.contract = $2 AND b.date BETWEEN $3 AND $4 ORDER BY b.entry_id`,
 		p.Label(), contract, p.Start().In(time.UTC), p.Last().In(time.UTC))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.StatementBooking
-	for rows.Next() {
-		var sb books.StatementBooking
-		var closedWith *int32
-		if sb.Booking, err = scanBooking(rows, contract, &sb.PrevVersion, &sb.Joined, &closedWith); err != nil {
-			return nil, err
-		}
-		if closedWith != nil {
-			sb.ClosedWith = int(*closedWith)
-		}
-		out = append(out, sb)
-	}
-	return out, rows.Err()
 }
 
 // FinalRuleBases reads the rules' bases out of the stored body (JSON) of
@@ -301,20 +236,17 @@ func (r booksRows) FinalRuleBases(contract, period string) (map[string]decimal.D
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
 	bases := map[string]decimal.Decimal{}
 	stored := false
-	for rows.Next() {
-		var rule, base string
-		if err := rows.Scan(&rule, &base); err != nil {
-			return nil, false, err
-		}
+	var rule, base string
+	if _, err := pgx.ForEachRow(rows, []any{&rule, &base}, func() (err error) {
 		stored = true
-		if bases[rule], err = storedDecimal("statements "+contract+" "+period, "rules[].base", base); err != nil {
-			return nil, false, err
-		}
+		bases[rule], err = storedDecimal("statements "+contract+" "+period, "rules[].base", base)
+		return err
+	}); err != nil {
+		return nil, false, err
 	}
-	return bases, stored, rows.Err()
+	return bases, stored, nil
 }
 
 func (r booksRows) FinalStatement(contract, period string) ([]byte, bool, error) {
@@ -340,16 +272,12 @@ func (r booksRows) FinalStatementHashes(contract string) (map[string]string, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var label, hash string
-		if err := rows.Scan(&label, &hash); err != nil {
-			return nil, err
-		}
-		out[label] = hash
+	var label, hash string
+	if _, err := pgx.ForEachRow(rows, []any{&label, &hash}, func() error { out[label] = hash; return nil }); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (r booksRows) Basis() (books.StatementBasis, error) {
@@ -364,24 +292,15 @@ func (r booksRows) Basis() (books.StatementBasis, error) {
 func instantText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 func (r booksRows) FinalStatements() ([]books.FinalStatement, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through
-		FROM statements ORDER BY contract, period`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.FinalStatement
-	for rows.Next() {
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (books.FinalStatement, error) {
 		s := books.FinalStatement{HasBasis: true}
 		var body string
 		var at time.Time
-		if err := rows.Scan(&s.Contract, &s.Period, &body, &s.Hash, &at, &s.Basis.Version, &s.Basis.EventsThrough, &s.Basis.RatesThrough); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&s.Contract, &s.Period, &body, &s.Hash, &at, &s.Basis.Version, &s.Basis.EventsThrough, &s.Basis.RatesThrough)
 		s.Body, s.FinalizedAt = []byte(body), instantText(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, err
+	}, `SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through
+		FROM statements ORDER BY contract, period`)
 }
 
 // BasisRecordedSince is zero: every final statement here records its
@@ -389,42 +308,22 @@ func (r booksRows) FinalStatements() ([]books.FinalStatement, error) {
 func (r booksRows) BasisRecordedSince() (time.Time, error) { return time.Time{}, nil }
 
 func (r booksRows) Closes() ([]books.Close, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT c.through, c.closed_at,
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (c books.Close, err error) {
+		var through, at time.Time
+		err = row.Scan(&through, &at, &c.EventsThrough)
+		c.Through, c.ClosedAt = ledger.DateOf(through).String(), instantText(at)
+		return c, err
+	}, `SELECT c.through, c.closed_at,
 		coalesce((SELECT max(g.last_event) FROM import_groups g WHERE g.entry_id <= c.head_id), 0)
 		FROM period_closes c ORDER BY c.through`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Close
-	for rows.Next() {
-		var c books.Close
-		var through, at time.Time
-		if err := rows.Scan(&through, &at, &c.EventsThrough); err != nil {
-			return nil, err
-		}
-		c.Through, c.ClosedAt = ledger.DateOf(through).String(), instantText(at)
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 func (r booksRows) ContractDocuments() ([]books.ContractDocument, error) {
-	rows, err := r.tx.Query(r.ctx, `SELECT id, version, document, recorded_at, recorded_ns FROM contracts ORDER BY id, version`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.ContractDocument
-	for rows.Next() {
-		var d books.ContractDocument
+	return queryRows(r.ctx, r.tx, func(row pgx.CollectableRow) (d books.ContractDocument, err error) {
 		var at time.Time
 		var ns int16
-		if err := rows.Scan(&d.ID, &d.Version, &d.Document, &at, &ns); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&d.ID, &d.Version, &d.Document, &at, &ns)
 		d.RecordedAt = instantText(recordedAt(at, ns))
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, err
+	}, `SELECT id, version, document, recorded_at, recorded_ns FROM contracts ORDER BY id, version`)
 }

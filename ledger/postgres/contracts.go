@@ -101,25 +101,13 @@ func (db *DB) Contracts(ctx context.Context) ([]contracts.StoredContract, error)
 
 // loadContracts reads the latest version of every contract, by id.
 func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts
-		ORDER BY id, version DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []contracts.StoredContract
-	for rows.Next() {
-		var sc contracts.StoredContract
+	return queryRows(ctx, q, func(row pgx.CollectableRow) (sc contracts.StoredContract, err error) {
 		var id, doc string
 		var at time.Time
 		var ns int16
-		if err := rows.Scan(&id, &sc.Version, &doc, &at, &ns); err != nil {
-			return nil, err
+		if err := row.Scan(&id, &sc.Version, &doc, &at, &ns); err != nil {
+			return sc, err
 		}
-		if err := parseContract(&sc, id, doc, at, ns); err != nil {
-			return nil, err
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
+		return sc, parseContract(&sc, id, doc, at, ns)
+	}, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts ORDER BY id, version DESC`)
 }

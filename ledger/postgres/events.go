@@ -36,30 +36,11 @@ const eventSelect = `SELECT e.id, s.name, e.event_id, e.occurred, e.seller, e.ch
 // readEvents reads up to limit events (0: no limit) with ID > after
 // matching where (over events e, arguments from $1), in ID order.
 func readEvents(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]storedEvent, error) {
-	n := len(args)
-	query := fmt.Sprintf(`%s WHERE e.id > $%d AND (%s) ORDER BY e.id`, eventSelect, n+1, where)
-	args = append(append([]any{}, args...), after)
-	if limit > 0 {
-		query += fmt.Sprintf(" LIMIT $%d", n+2)
-		args = append(args, limit)
-	}
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storedEvent
-	for rows.Next() {
-		s, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	query, args := pageQuery(eventSelect, where, args, after, limit)
+	return queryRows(ctx, q, scanEvent, query, args...)
 }
 
-func scanEvent(rows pgx.Rows) (storedEvent, error) {
+func scanEvent(rows pgx.CollectableRow) (storedEvent, error) {
 	var s storedEvent
 	e := &s.ev
 	var occurred, amount string

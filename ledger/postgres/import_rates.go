@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
@@ -76,24 +77,16 @@ func addRate(w *writer, r ledger.FXRate, batch int64) (bool, usage.StoredRate, e
 
 // FXRates returns every imported exchange rate, by from, to and date.
 func (db *DB) FXRates(ctx context.Context) ([]ledger.FXRate, error) {
-	rows, err := db.pool.Query(ctx, `SELECT date, from_ccy, to_ccy, rate::text FROM fx_rates ORDER BY from_ccy, to_ccy, date`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.FXRate
-	for rows.Next() {
-		var r ledger.FXRate
+	return queryRows(ctx, db.pool, func(row pgx.CollectableRow) (r ledger.FXRate, err error) {
 		var date time.Time
 		var rate string
-		if err := rows.Scan(&date, &r.From, &r.To, &rate); err != nil {
-			return nil, err
+		if err := row.Scan(&date, &r.From, &r.To, &rate); err != nil {
+			return r, err
 		}
 		r.Date = ledger.DateOf(date)
 		if r.Rate, err = decimal.NewFromString(rate); err != nil {
-			return nil, fmt.Errorf("fx rate %s %s/%s: %q: %w", r.Date, r.From, r.To, rate, err)
+			return r, fmt.Errorf("fx rate %s %s/%s: %q: %w", r.Date, r.From, r.To, rate, err)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, `SELECT date, from_ccy, to_ccy, rate::text FROM fx_rates ORDER BY from_ccy, to_ccy, date`)
 }

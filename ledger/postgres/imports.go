@@ -35,20 +35,8 @@ func (db *DB) ImportBatches(ctx context.Context, afterID int64, limit int) ([]le
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+batchColumns+` FROM import_batches WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.ImportBatch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, db.pool, func(row pgx.CollectableRow) (ledger.ImportBatch, error) { return scanBatch(row) },
+		`SELECT `+batchColumns+` FROM import_batches WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 }
 
 // ImportBatch returns one batch; ENOTFOUND if there is none.
@@ -67,21 +55,10 @@ func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine, limit
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.pool.Query(ctx, `SELECT line, errors, record FROM import_rejects WHERE batch_id = $1 AND line > $2
-		ORDER BY line LIMIT $3`, batchID, afterLine, limit)
+	out, err := queryRows(ctx, db.pool, func(row pgx.CollectableRow) (rj ledger.ImportReject, err error) {
+		return rj, row.Scan(&rj.Line, &rj.Errors, &rj.Record)
+	}, `SELECT line, errors, record FROM import_rejects WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3`, batchID, afterLine, limit)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.ImportReject
-	for rows.Next() {
-		var rj ledger.ImportReject
-		if err := rows.Scan(&rj.Line, &rj.Errors, &rj.Record); err != nil {
-			return nil, err
-		}
-		out = append(out, rj)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

@@ -301,17 +301,13 @@ func (w *writer) accountIDs(names []string) (map[string]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		var id int64
-		if err := rows.Scan(&n, &id); err != nil {
-			return nil, err
-		}
-		ids[n] = id
-		w.accounts[n] = id
-	}
-	return ids, rows.Err()
+	var n string
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&n, &id}, func() error {
+		ids[n], w.accounts[n] = id, id
+		return nil
+	})
+	return ids, err
 }
 
 // Entry returns one entry with its postings; ENOTFOUND if there is none.
@@ -403,19 +399,39 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// readEntries reads up to limit entries (0: no limit) with ID > after
-// matching where (over entries e, arguments from $1), with their postings,
-// in ID order.
-func readEntries(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]ledger.Entry, error) {
+// queryRows runs query and returns its rows as scan reads each, in the
+// query's order; no rows is a nil slice (as SQLite's queryRows gives, and
+// unlike pgx.CollectRows). The first error stops it.
+func queryRows[T any](ctx context.Context, q querier, scan pgx.RowToFunc[T], query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows([]T(nil), rows, scan)
+}
+
+// pageQuery completes selectFrom, a SELECT over a table e with an id
+// column, with the rows of ID > after matching where (arguments from $1),
+// in ID order, at most limit of them (0: no limit): one page of a
+// streaming read (readEntries, readEvents).
+func pageQuery(selectFrom, where string, args []any, after int64, limit int) (string, []any) {
 	n := len(args)
-	query := fmt.Sprintf(`SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.recorded_ns, e.description, e.meta,
-		coalesce(e.reverses, 0), e.prev_hash, e.hash
-		FROM entries e WHERE e.id > $%d AND (%s) ORDER BY e.id`, n+1, where)
+	query := fmt.Sprintf(`%s WHERE e.id > $%d AND (%s) ORDER BY e.id`, selectFrom, n+1, where)
 	args = append(append([]any{}, args...), after)
 	if limit > 0 {
 		query += fmt.Sprintf(" LIMIT $%d", n+2)
 		args = append(args, limit)
 	}
+	return query, args
+}
+
+// readEntries reads up to limit entries (0: no limit) with ID > after
+// matching where (over entries e, arguments from $1), with their postings,
+// in ID order.
+func readEntries(ctx context.Context, q querier, where string, args []any, after int64, limit int) ([]ledger.Entry, error) {
+	query, args := pageQuery(`SELECT e.id, e.source, e.external_id, e.date, e.recorded_at, e.recorded_ns, e.description, e.meta,
+		coalesce(e.reverses, 0), e.prev_hash, e.hash
+		FROM entries e`, where, args, after, limit)
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
