@@ -5,7 +5,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/postgres/pgtest"
@@ -62,37 +61,8 @@ func openURL(t testing.TB, url string, clock ledger.Clock) *postgres.DB {
 	return db
 }
 
-func TestJournal(t *testing.T) {
+// TestStore runs the shared suite of every storage service (storetest).
+func TestStore(t *testing.T) {
 	needServer(t)
-	storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
-		return openDB(t, clock)
-	})
-}
-
-func TestEventStore(t *testing.T) {
-	needServer(t)
-	storetest.RunEvents(t, func(t *testing.T, clock ledger.Clock) storetest.EventBackend { return openDB(t, clock) })
-}
-
-func TestImportStore(t *testing.T) {
-	needServer(t)
-	storetest.RunImports(t, func(t *testing.T, clock ledger.Clock) storetest.ImportBackend { return openDB(t, clock) })
-}
-
-func TestTokenStore(t *testing.T) {
-	needServer(t)
-	storetest.RunTokens(t, func(t *testing.T, clock ledger.Clock) ledger.TokenStore { return openDB(t, clock) })
-}
-
-func TestContractStore(t *testing.T) {
-	needServer(t)
-	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
-}
-
-func TestBooks(t *testing.T) {
-	needServer(t)
-	storetest.RunBooks(t, func(t *testing.T, clock ledger.Clock) storetest.BooksBackend {
-		db := openDB(t, clock)
-		return storetest.BooksBackend{Books: db.Books(), Contracts: db}
-	})
+	storetest.RunAll(t, func(t *testing.T, clock ledger.Clock) storetest.Backend { return openDB(t, clock) })
 }

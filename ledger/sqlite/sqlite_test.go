@@ -6,39 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
-func TestJournal(t *testing.T) {
-	storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
-		return openDB(t, clock)
-	})
-}
-
-func TestEventStore(t *testing.T) {
-	storetest.RunEvents(t, func(t *testing.T, clock ledger.Clock) storetest.EventBackend { return openDB(t, clock) })
-}
-
-func TestImportStore(t *testing.T) {
-	storetest.RunImports(t, func(t *testing.T, clock ledger.Clock) storetest.ImportBackend { return openDB(t, clock) })
-}
-
-func TestTokenStore(t *testing.T) {
-	storetest.RunTokens(t, func(t *testing.T, clock ledger.Clock) ledger.TokenStore { return openDB(t, clock) })
-}
-
-func TestContractStore(t *testing.T) {
-	storetest.RunContracts(t, func(t *testing.T, clock ledger.Clock) contracts.ContractStore { return openDB(t, clock) })
-}
-
-func TestBooks(t *testing.T) {
-	storetest.RunBooks(t, func(t *testing.T, clock ledger.Clock) storetest.BooksBackend {
-		db := openDB(t, clock)
-		return storetest.BooksBackend{Books: db.Books(), Contracts: db}
-	})
+// TestStore runs the shared suite of every storage service (storetest).
+func TestStore(t *testing.T) {
+	storetest.RunAll(t, func(t *testing.T, clock ledger.Clock) storetest.Backend { return openDB(t, clock) })
 }
 
 // openDB opens a fresh database in a temp dir, closed when the test ends.

@@ -1,7 +1,8 @@
 // Package storetest is the backend-agnostic test suite of the storage
 // services (ledger.Journal, ledger's services.go, contracts.ContractStore),
-// one function per service. Every storage backend runs those it implements
-// from its own tests:
+// one function per service. A backend that implements them all runs them
+// all with RunAll (ledger/sqlite and ledger/postgres do); one that
+// implements a few runs those from its own tests:
 //
 //	func TestJournal(t *testing.T) {
 //		storetest.RunJournal(t, func(t *testing.T, clock ledger.Clock) ledger.Journal {
