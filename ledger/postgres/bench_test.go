@@ -88,25 +88,18 @@ func rawConn(b *testing.B) *pgx.Conn {
 // benchRaw times write(tx, entries, postings) over b.N entries in
 // transactions of size entries.
 func benchRaw(b *testing.B, write func(ctx context.Context, tx pgx.Tx, entries, postings [][]any) error) {
-	for _, size := range storetest.BenchBatchSizes {
-		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			conn := rawConn(b)
-			ctx := context.Background()
-			n := 0
-			b.ResetTimer()
-			for done := 0; done < b.N; done += size {
-				b.StopTimer()
-				es, ps := rawRows(n, size)
-				n += size
-				b.StartTimer()
-				err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return write(ctx, tx, es, ps) })
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			storetest.ReportPerEntry(b, size)
-		})
-	}
+	type rows struct{ entries, postings [][]any }
+	storetest.BenchBatches(b, func(b *testing.B) (func(n, size int) rows, func(rows) error) {
+		conn := rawConn(b)
+		ctx := context.Background()
+		build := func(n, size int) rows {
+			es, ps := rawRows(n, size)
+			return rows{es, ps}
+		}
+		return build, func(r rows) error {
+			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return write(ctx, tx, r.entries, r.postings) })
+		}
+	})
 }
 
 // rawCopy writes the raw rows with COPY.

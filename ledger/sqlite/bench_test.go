@@ -42,6 +42,7 @@ CREATE TABLE postings (entry_id INTEGER NOT NULL, seq INTEGER NOT NULL, account_
 CREATE INDEX postings_account ON postings (account_id, entry_id);`
 
 type rawRow struct {
+	id                              int64
 	source, extID, date, desc, meta string
 	accounts                        [2]int64
 	amounts                         [2]string
@@ -49,67 +50,61 @@ type rawRow struct {
 }
 
 func BenchmarkRawInsert(b *testing.B) {
-	for _, size := range storetest.BenchBatchSizes {
-		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), "raw.db")
-			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate")
+	storetest.BenchBatches(b, func(b *testing.B) (func(n, size int) []rawRow, func([]rawRow) error) {
+		path := filepath.Join(b.TempDir(), "raw.db")
+		db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		db.SetMaxOpenConns(1)
+		if _, err := db.Exec(rawSchema); err != nil {
+			b.Fatal(err)
+		}
+		accts := map[string]int64{}
+		for i, ch := range []string{"direct", "azure", "aws", "gcp"} {
+			db.Exec(`INSERT INTO accounts VALUES (?, ?, 'asset'), (?, ?, 'income')`, 2*i+1, "assets:receivable:openai:"+ch, 2*i+2, "income:revenue:openai:"+ch)
+			accts["assets:receivable:openai:"+ch], accts["income:revenue:openai:"+ch] = int64(2*i+1), int64(2*i+2)
+		}
+		recorded := storetest.T0.Format("2006-01-02T15:04:05.000000000Z")
+		hash := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		build := func(n, size int) []rawRow {
+			rows := make([]rawRow, size)
+			for i := range rows {
+				e := storetest.BenchEntry(n + i)
+				r := rawRow{id: int64(n + i + 1), source: e.Key.Source, extID: e.Key.ExternalID, date: e.Date.String(), desc: e.Description,
+					meta: fmt.Sprintf(`{"batch":%q,"channel":%q}`, e.Meta["batch"], e.Meta["channel"])}
+				for j, p := range e.Postings {
+					r.accounts[j] = accts[p.Account]
+					r.amounts[j] = ledger.FormatAmount(p.Amount)
+					r.units[j] = p.Amount.Floor().IntPart()
+					r.hi[j] = p.Amount.Sub(p.Amount.Floor()).Shift(9).IntPart()
+				}
+				rows[i] = r
+			}
+			return rows
+		}
+		write := func(rows []rawRow) error {
+			tx, err := db.Begin()
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			defer db.Close()
-			db.SetMaxOpenConns(1)
-			if _, err := db.Exec(rawSchema); err != nil {
-				b.Fatal(err)
-			}
-			accts := map[string]int64{}
-			for i, ch := range []string{"direct", "azure", "aws", "gcp"} {
-				db.Exec(`INSERT INTO accounts VALUES (?, ?, 'asset'), (?, ?, 'income')`, 2*i+1, "assets:receivable:openai:"+ch, 2*i+2, "income:revenue:openai:"+ch)
-				accts["assets:receivable:openai:"+ch], accts["income:revenue:openai:"+ch] = int64(2*i+1), int64(2*i+2)
-			}
-			recorded := storetest.T0.Format("2006-01-02T15:04:05.000000000Z")
-			hash := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-			id := 0
-			b.ResetTimer()
-			for done := 0; done < b.N; done += size {
-				b.StopTimer()
-				rows := make([]rawRow, size)
-				for i := range rows {
-					e := storetest.BenchEntry(id + i)
-					r := rawRow{source: e.Key.Source, extID: e.Key.ExternalID, date: e.Date.String(), desc: e.Description,
-						meta: fmt.Sprintf(`{"batch":%q,"channel":%q}`, e.Meta["batch"], e.Meta["channel"])}
-					for j, p := range e.Postings {
-						r.accounts[j] = accts[p.Account]
-						r.amounts[j] = ledger.FormatAmount(p.Amount)
-						r.units[j] = p.Amount.Floor().IntPart()
-						r.hi[j] = p.Amount.Sub(p.Amount.Floor()).Shift(9).IntPart()
-					}
-					rows[i] = r
-				}
-				b.StartTimer()
-				tx, err := db.Begin()
-				if err != nil {
-					b.Fatal(err)
-				}
-				insP, _ := tx.Prepare(`INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-				insE, _ := tx.Prepare(`INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-				for _, r := range rows {
-					id++
-					for j := 0; j < 2; j++ {
-						if _, err := insP.Exec(id, j+1, r.accounts[j], "USD", r.amounts[j], r.units[j], r.hi[j], 0); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if _, err := insE.Exec(id, r.source, r.extID, r.date, recorded, r.desc, r.meta, nil, hash, hash); err != nil {
-						b.Fatal(err)
+			insP, _ := tx.Prepare(`INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+			insE, _ := tx.Prepare(`INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			for _, r := range rows {
+				for j := 0; j < 2; j++ {
+					if _, err := insP.Exec(r.id, j+1, r.accounts[j], "USD", r.amounts[j], r.units[j], r.hi[j], 0); err != nil {
+						return err
 					}
 				}
-				if err := tx.Commit(); err != nil {
-					b.Fatal(err)
+				if _, err := insE.Exec(r.id, r.source, r.extID, r.date, recorded, r.desc, r.meta, nil, hash, hash); err != nil {
+					return err
 				}
 			}
-			storetest.ReportPerEntry(b, size)
-		})
-	}
+			return tx.Commit()
+		}
+		return build, write
+	})
 }
 
 // fillJournal posts n benchmark entries in batches of 10,000, a second

@@ -68,18 +68,34 @@ var BenchBatchSizes = []int{1, 1000, 10000}
 // a new journal from open, and the benchmark entries posted in batches of
 // that size (each batch built outside the timer). It reports ns/entry.
 func BenchPost(b *testing.B, open func(b *testing.B) ledger.Journal) {
+	BenchBatches(b, func(b *testing.B) (func(n, size int) []ledger.Entry, func([]ledger.Entry) error) {
+		j := open(b)
+		ctx := context.Background()
+		return BenchEntries, func(batch []ledger.Entry) error {
+			_, err := j.Post(ctx, batch)
+			return err
+		}
+	})
+}
+
+// BenchBatches is the loop of the posting benchmarks and of the raw writes
+// they are compared with, so that both are timed alike: for each of
+// BenchBatchSizes, a sub-benchmark that calls setup once (untimed), then,
+// until b.N entries are written, builds the next batch outside the timer
+// (build(n, size): entries n to n+size-1) and times write on it. It
+// reports ns/entry.
+func BenchBatches[T any](b *testing.B, setup func(b *testing.B) (build func(n, size int) T, write func(T) error)) {
 	for _, size := range BenchBatchSizes {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			j := open(b)
-			ctx := context.Background()
+			build, write := setup(b)
 			n := 0
 			b.ResetTimer()
 			for done := 0; done < b.N; done += size {
 				b.StopTimer()
-				batch := BenchEntries(n, size)
+				batch := build(n, size)
 				n += size
 				b.StartTimer()
-				if _, err := j.Post(ctx, batch); err != nil {
+				if err := write(batch); err != nil {
 					b.Fatal(err)
 				}
 			}
