@@ -9,22 +9,11 @@ import (
 // ClosedDates returns the through-date of every close, in increasing order
 // (the last is ClosedThrough). `revshare export` asserts balances at each.
 func (db *DB) ClosedDates(ctx context.Context) ([]ledger.Date, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT through FROM period_closes ORDER BY through`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Date
-	for rows.Next() {
+	return queryRows(ctx, db.r, func(row rowScanner) (ledger.Date, error) {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+		if err := row.Scan(&s); err != nil {
+			return ledger.Date{}, err
 		}
-		d, err := ledger.ParseDate(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return ledger.ParseDate(s)
+	}, `SELECT through FROM period_closes ORDER BY through`)
 }

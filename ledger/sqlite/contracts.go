@@ -60,20 +60,9 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 
 // distinctAccountSegment is contracts.CheckNewID against the stored ids.
 func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
-	rows, err := tx.SQL().QueryContext(ctx, `SELECT DISTINCT id FROM contracts`)
+	ids, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (other string, err error) { return other, row.Scan(&other) },
+		`SELECT DISTINCT id FROM contracts`)
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var other string
-		if err := rows.Scan(&other); err != nil {
-			return err
-		}
-		ids = append(ids, other)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	return contracts.CheckNewID(id, ids)
@@ -134,25 +123,14 @@ func (db *DB) Contracts(ctx context.Context) ([]contracts.StoredContract, error)
 }
 
 func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, version, document, recorded_at FROM contracts c
-		WHERE version = (SELECT max(version) FROM contracts WHERE id = c.id) ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []contracts.StoredContract
-	for rows.Next() {
+	return queryRows(ctx, q, func(row rowScanner) (sc contracts.StoredContract, err error) {
 		var id, doc, recorded string
-		var sc contracts.StoredContract
-		if err := rows.Scan(&id, &sc.Version, &doc, &recorded); err != nil {
-			return nil, err
+		if err := row.Scan(&id, &sc.Version, &doc, &recorded); err != nil {
+			return sc, err
 		}
-		if err := parseStoredContract(&sc, id, doc, recorded); err != nil {
-			return nil, err
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
+		return sc, parseStoredContract(&sc, id, doc, recorded)
+	}, `SELECT id, version, document, recorded_at FROM contracts c
+		WHERE version = (SELECT max(version) FROM contracts WHERE id = c.id) ORDER BY id`)
 }
 
 // storedRowDecimal parses a decimal column of a stored row; a malformed one (a

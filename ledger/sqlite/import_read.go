@@ -14,7 +14,7 @@ const MaxPageSize = 10000
 
 const batchColumns = `id, kind, source, file_name, file_sha256, mode, status, rows, posted, duplicates, rejected, late, entries, started_at, finished_at`
 
-func scanBatch(s interface{ Scan(...any) error }) (ledger.ImportBatch, error) {
+func scanBatch(s rowScanner) (ledger.ImportBatch, error) {
 	var b ledger.ImportBatch
 	var started string
 	var finished sql.NullString
@@ -40,20 +40,7 @@ func (db *DB) ImportBatches(ctx context.Context, afterID int64, limit int) ([]le
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+batchColumns+` FROM import_batches WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.ImportBatch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, db.r, scanBatch, `SELECT `+batchColumns+` FROM import_batches WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 }
 
 // ImportBatch returns one batch; ENOTFOUND if there is none.
@@ -413,26 +400,18 @@ func loadRates(ctx context.Context, q querier) ([]ledger.FXRate, error) {
 
 // loadRatesWhere is loadRates of the rows a WHERE clause selects.
 func loadRatesWhere(ctx context.Context, q querier, where string, args ...any) ([]ledger.FXRate, error) {
-	rows, err := q.QueryContext(ctx, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates `+where+` ORDER BY from_ccy, to_ccy, date`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.FXRate
-	for rows.Next() {
+	return queryRows(ctx, q, func(row rowScanner) (r ledger.FXRate, err error) {
 		var date, rate string
-		var r ledger.FXRate
-		if err := rows.Scan(&date, &r.From, &r.To, &rate); err != nil {
-			return nil, err
+		if err := row.Scan(&date, &r.From, &r.To, &rate); err != nil {
+			return r, err
 		}
 		if r.Date, err = ledger.ParseDate(date); err != nil {
-			return nil, err
+			return r, err
 		}
 		var reason string
 		if r.Rate, reason = storedNumber(rate); reason != "" {
-			return nil, fmt.Errorf("fx rate %s %s/%s: %q: %s", date, r.From, r.To, rate, reason)
+			return r, fmt.Errorf("fx rate %s %s/%s: %q: %s", date, r.From, r.To, rate, reason)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, `SELECT date, from_ccy, to_ccy, rate FROM fx_rates `+where+` ORDER BY from_ccy, to_ccy, date`, args...)
 }

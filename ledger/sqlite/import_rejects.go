@@ -51,28 +51,20 @@ func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, l
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT line, errors, record FROM import_rejects WHERE batch_id = ? AND line > ?
-		ORDER BY line LIMIT ?`, batchID, afterLine, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.ImportReject
-	for rows.Next() {
-		var rj ledger.ImportReject
+	out, err := queryRows(ctx, db.r, func(row rowScanner) (rj ledger.ImportReject, err error) {
 		var errs, record string
-		if err := rows.Scan(&rj.Line, &errs, &record); err != nil {
-			return nil, err
+		if err := row.Scan(&rj.Line, &errs, &record); err != nil {
+			return rj, err
 		}
 		if err := json.Unmarshal([]byte(errs), &rj.Errors); err != nil {
-			return nil, fmt.Errorf("batch %d reject at line %d: errors: %w", batchID, rj.Line, err)
+			return rj, fmt.Errorf("batch %d reject at line %d: errors: %w", batchID, rj.Line, err)
 		}
 		if err := json.Unmarshal([]byte(record), &rj.Record); err != nil {
-			return nil, fmt.Errorf("batch %d reject at line %d: record: %w", batchID, rj.Line, err)
+			return rj, fmt.Errorf("batch %d reject at line %d: record: %w", batchID, rj.Line, err)
 		}
-		out = append(out, rj)
-	}
-	if err := rows.Err(); err != nil {
+		return rj, nil
+	}, `SELECT line, errors, record FROM import_rejects WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?`, batchID, afterLine, limit)
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

@@ -85,7 +85,17 @@ func datesWhere(contract string, d books.Dates) (string, []any) {
 // period before p's (statements are numbered in the order they were
 // stored).
 func (r booksRows) StatementBookings(contract string, p ledger.Period) ([]books.StatementBooking, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT b.entry_id, b.rule, b.period, b.kind, b.booked_in, b.payer, b.payee, b.base, b.base_delta, b.amount, b.date, b.version,
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.StatementBooking, error) {
+		b := books.StatementBooking{Booking: books.Booking{Contract: contract}}
+		var base, delta, amount, date string
+		var closedWith sql.NullInt64
+		if err := row.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee, &base, &delta, &amount, &date,
+			&b.Version, &b.PrevVersion, &b.Joined, &closedWith); err != nil {
+			return b, err
+		}
+		b.ClosedWith = int(closedWith.Int64)
+		return b, parseBooking(&b.Booking, base, delta, amount, date)
+	}, `SELECT b.entry_id, b.rule, b.period, b.kind, b.booked_in, b.payer, b.payee, b.base, b.base_delta, b.amount, b.date, b.version,
 		ifnull((SELECT p.version FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
 			AND p.payer = b.payer AND p.payee = b.payee AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version),
 		EXISTS (SELECT 1 FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
@@ -96,26 +106,6 @@ func (r booksRows) StatementBookings(contract string, p ledger.Period) ([]books.
 			AND p.entry_id < b.entry_id) THEN (SELECT s.version FROM statements s WHERE s.contract = b.contract AND s.period = b.period
 			AND s.rowid < ifnull((SELECT t.rowid FROM statements t WHERE t.contract = b.contract AND t.period = ?), 9223372036854775807)) END
 		FROM bookings b WHERE b.contract = ? AND b.date >= ? AND b.date <= ? ORDER BY b.entry_id`, p.Label(), contract, p.Start().String(), p.Last().String())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.StatementBooking
-	for rows.Next() {
-		b := books.StatementBooking{Booking: books.Booking{Contract: contract}}
-		var base, delta, amount, date string
-		var closedWith sql.NullInt64
-		if err := rows.Scan(&b.EntryID, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee, &base, &delta, &amount, &date,
-			&b.Version, &b.PrevVersion, &b.Joined, &closedWith); err != nil {
-			return nil, err
-		}
-		if err := parseBooking(&b.Booking, base, delta, amount, date); err != nil {
-			return nil, err
-		}
-		b.ClosedWith = int(closedWith.Int64)
-		out = append(out, b)
-	}
-	return out, rows.Err()
 }
 
 func (r booksRows) FinalStatement(contract, period string) ([]byte, bool, error) {
