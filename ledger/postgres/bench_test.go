@@ -130,18 +130,26 @@ func BenchmarkRawCopy(b *testing.B) { benchRaw(b, rawCopy) }
 // transaction.
 func BenchmarkRawInsert(b *testing.B) { benchRaw(b, rawInsert) }
 
+// benchSize is a benchmark's size: the number in the environment
+// variable env, or def when it is not set.
+func benchSize(b *testing.B, env string, def int) int {
+	s := os.Getenv(env)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
 // BenchmarkTrialBalance1M: the same journal (REVSHARE_BENCH_ENTRIES
 // entries, default 1,000,000, posted 10,000 a second apart) on PostgreSQL
 // and on SQLite, then each view of the trial balance on both. "known-at-
 // past" is the first half of the journal.
 func BenchmarkTrialBalance1M(b *testing.B) {
-	n := 1_000_000
-	if s := os.Getenv("REVSHARE_BENCH_ENTRIES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchSize(b, "REVSHARE_BENCH_ENTRIES", 1_000_000)
 	ctx := context.Background()
 	pgClock := storetest.NewClock(storetest.T0)
 	pg := openDB(b, pgClock)

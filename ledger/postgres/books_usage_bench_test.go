@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -40,13 +39,7 @@ rules:
 // and each/grouped (how many times faster grouping is, in wall time).
 func BenchmarkUsageEvaluate(b *testing.B) {
 	needServer(b)
-	n := 100_000
-	if s := os.Getenv("REVSHARE_BENCH_ROWS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchSize(b, "REVSHARE_BENCH_ROWS", 100_000)
 	ctx := context.Background()
 	url := schemaURL(b)
 	db := openURL(b, url, storetest.NewClock(storetest.T0))

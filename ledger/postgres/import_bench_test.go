@@ -32,13 +32,7 @@ import (
 // machine); and the book's size on disk after one import.
 func BenchmarkImportVersusCopy(b *testing.B) {
 	needServer(b)
-	n := 1_000_000
-	if s := os.Getenv("REVSHARE_BENCH_ROWS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchSize(b, "REVSHARE_BENCH_ROWS", 1_000_000)
 	data := usageFile(n, eventID)
 	ctx := context.Background()
 	var importTime, copyTime, importCPU, importGoCPU, copyCPU time.Duration
