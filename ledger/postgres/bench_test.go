@@ -237,12 +237,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	}
 	// REVSHARE_BENCH_ROUNDS rounds (default 1) of every benchmark below,
 	// one after the other, so that each sees the machine's load in turn.
-	rounds := 1
-	if s := os.Getenv("REVSHARE_BENCH_ROUNDS"); s != "" {
-		if rounds, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	rounds := benchSize(b, "REVSHARE_BENCH_ROUNDS", 1)
 	for range rounds {
 		// The floor of any PostgreSQL query: one round trip with an empty
 		// statement on the same pool.
