@@ -7,3 +7,19 @@ func EventsQuery(f ledger.EventFilter) (string, []any) {
 	where, args := eventWhere(f)
 	return eventSelect + " WHERE (" + where + ") ORDER BY e.id LIMIT 10000", args
 }
+
+// CopyBinaryRows is a binary COPY's data of one (numeric, date) row per
+// number, the dates taken in turn.
+func CopyBinaryRows(nums []string, dates []ledger.Date) ([]byte, error) {
+	var c copyBinary
+	c.reset()
+	for i, n := range nums {
+		c.row(2)
+		if err := c.numeric(n); err != nil {
+			return nil, err
+		}
+		c.date(dates[i%len(dates)])
+	}
+	c.end()
+	return c.buf, nil
+}

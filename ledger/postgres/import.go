@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,7 +35,8 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 // importStore is PostgreSQL's usage.ImportStore for one ImportUsage call.
 type importStore struct {
 	db      *DB
-	copyBuf copyText
+	copyBuf copyBinary
+	digits  []uint16 // EncodeRow's scratch (the parser's goroutine)
 
 	// Per transaction.
 	w        *writer
@@ -45,26 +47,38 @@ type importStore struct {
 // copyEventsSQL is the COPY of events that EncodeRow and InsertEvents
 // fill: the file's columns first, then the transaction's.
 const copyEventsSQL = `COPY events (event_id, occurred, date, seller, channel, customer, product, region, quantity,
-	unit_price, amount, currency, meta, digest, line, id, source_id, batch_id, group_no, late) FROM STDIN`
+	unit_price, amount, currency, meta, digest, line, id, source_id, batch_id, group_no, late) FROM STDIN (FORMAT binary)`
 
-// EncodeRow appends the row's columns of events as COPY text, up to the
-// line; InsertEvents adds the rest. Amounts and dates go as text: the
-// reader's canonical texts keep the scale written ("10.50").
+// copyEventsFields is how many columns copyEventsSQL names.
+const copyEventsFields = 20
+
+// EncodeRow appends the row's columns of events in COPY's binary format,
+// up to the line; InsertEvents adds the rest. Amounts go from the
+// reader's canonical texts, which keep the scale written ("10.50").
 func (s *importStore) EncodeRow(dst []byte, row *usage.Row, digest *[usage.DigestSize]byte) ([]byte, int, error) {
+	if row.Line > math.MaxInt32 {
+		return dst, 0, fmt.Errorf("line %d: more lines than an import can number", row.Line)
+	}
 	start := len(dst)
-	c := copyText{buf: dst, start: true}
+	c := copyBinary{buf: dst, digits: s.digits}
 	e := &row.Event
+	c.row(copyEventsFields)
 	c.text(e.EventID)
 	c.text(row.OccurredText)
-	c.text(e.AccountingDate().String())
+	c.date(e.AccountingDate())
 	c.text(e.Seller)
 	c.text(e.Channel)
 	c.text(e.Customer)
 	c.text(e.Product)
 	c.text(e.Region)
-	c.textOrNull(row.QuantityText)
-	c.textOrNull(row.UnitPriceText)
-	c.text(row.AmountText)
+	for _, n := range [...]string{row.QuantityText, row.UnitPriceText} {
+		if err := c.numericOrNull(n); err != nil {
+			return dst, 0, fmt.Errorf("line %d: %w", row.Line, err)
+		}
+	}
+	if err := c.numeric(row.AmountText); err != nil {
+		return dst, 0, fmt.Errorf("line %d: %w", row.Line, err)
+	}
 	c.text(e.Currency)
 	if len(e.Meta) == 0 {
 		c.null()
@@ -73,10 +87,11 @@ func (s *importStore) EncodeRow(dst []byte, row *usage.Row, digest *[usage.Diges
 		if err != nil {
 			return dst, 0, err
 		}
-		c.text(string(m))
+		c.jsonb(m)
 	}
 	c.bytea(digest[:])
-	c.int(int64(row.Line))
+	c.int4(int32(row.Line))
+	s.digits = c.digits
 	return c.buf, len(c.buf) - start, nil
 }
 
@@ -151,14 +166,13 @@ func (s *importStore) InsertEvents(batch int64, rows []*usage.ImportRow) error {
 	c.reset()
 	for i, p := range rows {
 		c.buf = append(c.buf, p.Data...)
-		c.start = false
-		c.int(s.nextID + int64(i))
-		c.int(int64(s.sourceID))
-		c.int(batch)
-		c.int(p.Group.No)
+		c.int8(s.nextID + int64(i))
+		c.int4(s.sourceID)
+		c.int8(batch)
+		c.int8(p.Group.No)
 		c.bool(p.Group.Key.Late)
-		c.end()
 	}
+	c.end()
 	_, err = sp.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), copyEventsSQL)
 	if errorCode(err) == "23505" { // unique_violation: a key is stored already
 		return nil

@@ -1,0 +1,62 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/postgres"
+)
+
+// The binary COPY of events writes numbers and dates by hand: the server
+// reads each as it reads the same value written as text, scale included.
+func TestCopyBinaryNumbersAndDates(t *testing.T) {
+	needServer(t)
+	nums := []string{"0", "0.00", "-0.00", "1", "-1", "10.50", "-10.50", "9999", "10000", "12345.6", "0.05", "0.00001",
+		"-0.000000000000000001", "123456789012345678.123456789012345678", "100000000", "0.0001", "1.0000", "007.10",
+		"99999999.99999999", "5000.00005"}
+	dates := []ledger.Date{{Year: 2000, Month: 1, Day: 1}, {Year: 1999, Month: 12, Day: 31}, {Year: 2026, Month: 3, Day: 1},
+		{Year: 1, Month: 1, Day: 1}, {Year: 9999, Month: 12, Day: 31}, {Year: 1970, Month: 1, Day: 1}, {Year: 2024, Month: 2, Day: 29}}
+	data, err := postgres.CopyBinaryRows(nums, dates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, schemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE bin (n numeric, d date, i serial)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), `COPY bin (n, d) FROM STDIN (FORMAT binary)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nums {
+		var got, gotDate string
+		var same bool
+		if err := conn.QueryRow(ctx, `SELECT n::text, d::text, n = $2::text::numeric AND scale(n) = scale($2::text::numeric)
+			FROM bin WHERE i = $1`, i+1, n).Scan(&got, &gotDate, &same); err != nil {
+			t.Fatal(err)
+		}
+		var want string
+		if err := conn.QueryRow(ctx, `SELECT $1::text::numeric::text`, n).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || !same {
+			t.Errorf("%q: stored as %s, want %s", n, got, want)
+		}
+		if d := dates[i%len(dates)].String(); gotDate != d {
+			t.Errorf("date %s stored as %s", d, gotDate)
+		}
+	}
+	for _, bad := range []string{"", "-", "1.", ".5", "1e3", "+1", "1.2.3", "١"} {
+		if _, err := postgres.CopyBinaryRows([]string{bad}, dates); err == nil {
+			t.Errorf("%q: encoded, want an error", bad)
+		}
+	}
+}
