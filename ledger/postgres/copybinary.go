@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/revshare/revshare/ledger"
@@ -17,6 +19,7 @@ import (
 type copyBinary struct {
 	buf    []byte
 	digits []uint16 // numeric's scratch
+	keys   []string // jsonbObject's scratch
 }
 
 // copyBinaryHeader starts a binary COPY: the signature, no flags and no
@@ -44,11 +47,51 @@ func (c *copyBinary) bytea(b []byte) {
 	c.buf = append(c.buf, b...)
 }
 
-// jsonb appends JSON text as jsonb: a version byte (1), then the text.
-func (c *copyBinary) jsonb(j []byte) {
-	c.length(1 + len(j))
-	c.buf = append(c.buf, 1)
-	c.buf = append(c.buf, j...)
+// jsonbObject appends m as a jsonb object: a version byte (1), then the
+// JSON text, keys sorted. A string of plain ASCII (no quote, backslash or
+// control character: metadata almost always) is written as it is, any
+// other by encoding/json, as json.Marshal(m) would (the server keeps the
+// object, not the text).
+func (c *copyBinary) jsonbObject(m map[string]string) error {
+	at := len(c.buf)
+	c.length(0) // set below
+	c.buf = append(c.buf, 1, '{')
+	keys := c.keys[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			c.buf = append(c.buf, ',')
+		}
+		if err := c.jsonString(k); err != nil {
+			return err
+		}
+		c.buf = append(c.buf, ':')
+		if err := c.jsonString(m[k]); err != nil {
+			return err
+		}
+	}
+	c.buf = append(c.buf, '}')
+	binary.BigEndian.PutUint32(c.buf[at:], uint32(len(c.buf)-at-4))
+	clear(keys)
+	c.keys = keys[:0]
+	return nil
+}
+
+func (c *copyBinary) jsonString(s string) error {
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' {
+			j, err := json.Marshal(s)
+			c.buf = append(c.buf, j...)
+			return err
+		}
+	}
+	c.buf = append(c.buf, '"')
+	c.buf = append(c.buf, s...)
+	c.buf = append(c.buf, '"')
+	return nil
 }
 
 // int8 appends a bigint, int4 an integer.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -57,6 +58,49 @@ func TestCopyBinaryNumbersAndDates(t *testing.T) {
 	for _, bad := range []string{"", "-", "1.", ".5", "1e3", "+1", "1.2.3", "١"} {
 		if _, err := postgres.CopyBinaryRows([]string{bad}, dates); err == nil {
 			t.Errorf("%q: encoded, want an error", bad)
+		}
+	}
+}
+
+// Metadata goes as jsonb written by hand: the server stores the object
+// json.Marshal would give.
+func TestCopyBinaryObjects(t *testing.T) {
+	needServer(t)
+	ms := []map[string]string{
+		{"note": "n1"},
+		{"b": "2", "a": "1", "c": ""},
+		{"quote\"d": "back\\slash", "tab": "a\tb\nc\r\x01", "html": "<a href=\"x\">&amp;</a>"},
+		{"ünï": "çødé ✓ 😀", "del": "\x7f"},
+		{"": "empty key"},
+	}
+	data, err := postgres.CopyBinaryObjects(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, schemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE obj (m jsonb, i serial)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), `COPY obj (m) FROM STDIN (FORMAT binary)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		var same bool
+		if err := conn.QueryRow(ctx, `SELECT m::text, m = $2::text::jsonb FROM obj WHERE i = $1`, i+1, string(want)).Scan(&got, &same); err != nil {
+			t.Fatal(err)
+		}
+		if !same {
+			t.Errorf("%v: stored %s, want %s", m, got, want)
 		}
 	}
 }

@@ -23,3 +23,17 @@ func CopyBinaryRows(nums []string, dates []ledger.Date) ([]byte, error) {
 	c.end()
 	return c.buf, nil
 }
+
+// CopyBinaryObjects is a binary COPY's data of one jsonb row per map.
+func CopyBinaryObjects(ms []map[string]string) ([]byte, error) {
+	var c copyBinary
+	c.reset()
+	for _, m := range ms {
+		c.row(1)
+		if err := c.jsonbObject(m); err != nil {
+			return nil, err
+		}
+	}
+	c.end()
+	return c.buf, nil
+}

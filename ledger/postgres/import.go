@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -36,7 +35,9 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 type importStore struct {
 	db      *DB
 	copyBuf copyBinary
-	digits  []uint16 // EncodeRow's scratch (the parser's goroutine)
+	// EncodeRow's scratch (the parser's goroutine).
+	digits []uint16
+	keys   []string
 
 	// Per transaction.
 	w        *writer
@@ -60,7 +61,7 @@ func (s *importStore) EncodeRow(dst []byte, row *usage.Row, digest *[usage.Diges
 		return dst, 0, fmt.Errorf("line %d: more lines than an import can number", row.Line)
 	}
 	start := len(dst)
-	c := copyBinary{buf: dst, digits: s.digits}
+	c := copyBinary{buf: dst, digits: s.digits, keys: s.keys}
 	e := &row.Event
 	c.row(copyEventsFields)
 	c.text(e.EventID)
@@ -82,16 +83,12 @@ func (s *importStore) EncodeRow(dst []byte, row *usage.Row, digest *[usage.Diges
 	c.text(e.Currency)
 	if len(e.Meta) == 0 {
 		c.null()
-	} else {
-		m, err := json.Marshal(e.Meta) // keys sorted
-		if err != nil {
-			return dst, 0, err
-		}
-		c.jsonb(m)
+	} else if err := c.jsonbObject(e.Meta); err != nil {
+		return dst, 0, err
 	}
 	c.bytea(digest[:])
 	c.int4(int32(row.Line))
-	s.digits = c.digits
+	s.digits, s.keys = c.digits, c.keys
 	return c.buf, len(c.buf) - start, nil
 }
 
