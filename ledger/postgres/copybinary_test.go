@@ -26,17 +26,7 @@ func TestCopyBinaryNumbersAndDates(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, schemaURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE bin (n numeric, d date, i serial)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), `COPY bin (n, d) FROM STDIN (FORMAT binary)`); err != nil {
-		t.Fatal(err)
-	}
+	conn := copyBinaryInto(t, `bin (n numeric, d date, i serial)`, `bin (n, d)`, data)
 	for i, n := range nums {
 		var got, gotDate string
 		var same bool
@@ -78,17 +68,7 @@ func TestCopyBinaryObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, schemaURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE obj (m jsonb, i serial)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), `COPY obj (m) FROM STDIN (FORMAT binary)`); err != nil {
-		t.Fatal(err)
-	}
+	conn := copyBinaryInto(t, `obj (m jsonb, i serial)`, `obj (m)`, data)
 	for i, m := range ms {
 		want, err := json.Marshal(m)
 		if err != nil {
@@ -103,4 +83,24 @@ func TestCopyBinaryObjects(t *testing.T) {
 			t.Errorf("%v: stored %s, want %s", m, got, want)
 		}
 	}
+}
+
+// copyBinaryInto creates table (its definition) in a fresh schema and
+// copies data, in COPY's binary format, into columns (table and column
+// list); the connection is closed at the test's end.
+func copyBinaryInto(t *testing.T, table, columns string, data []byte) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, schemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, `CREATE TABLE `+table); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), `COPY `+columns+` FROM STDIN (FORMAT binary)`); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

@@ -151,3 +151,121 @@ func processCPU() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// What each part of the events table costs the server per imported row:
+// the events of one import (REVSHARE_BENCH_ROWS, 1,000,000 by default)
+// are read back in COPY's binary format (and in text) and copied again
+// into tables like events with one part at a time (no index; the heap
+// without its checks; each index alone; every index, as events has them),
+// beside a raw COPY of the file into the plain table of
+// BenchmarkImportVersusCopy, in rounds so that all see the same load:
+//
+//	go test ./ledger/postgres -run '^$' -bench EventsCopyCost -benchtime 2x -timeout 1h
+//
+// The metrics are the server's CPU ns/row of each (read from /proc: the
+// server must run on this machine). COPY FROM STDIN of stored rows has no
+// import around it (no parsing, grouping, savepoints or journal), so the
+// "all" figures are the floor of an import with events' indexes.
+func BenchmarkEventsCopyCost(b *testing.B) {
+	needServer(b)
+	n := benchSize(b, "REVSHARE_BENCH_ROWS", 1_000_000)
+	ctx := context.Background()
+	data := usageFile(n, eventID)
+	url := schemaURL(b)
+	db := openURL(b, url, storetest.NewClock(storetest.T0))
+	if _, err := db.ImportUsage(ctx, bytes.NewReader(data), usage.ImportOptions{FileName: "bench.csv"}); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	exec := func(q string) {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	const cols = `event_id, occurred, date, seller, channel, customer, product, region, quantity, unit_price, amount,
+		currency, meta, digest, line, id, source_id, batch_id, group_no, late`
+	// The stored rows in each format; "digest" adds a 16-byte digest of
+	// (source, event_id) as a uuid.
+	stored := map[string]*bytes.Buffer{}
+	for format, sql := range map[string]string{
+		"text":   `COPY (SELECT ` + cols + ` FROM events ORDER BY id) TO STDOUT`,
+		"binary": `COPY (SELECT ` + cols + ` FROM events ORDER BY id) TO STDOUT (FORMAT binary)`,
+		"digest": `COPY (SELECT ` + cols + `, md5(source_id || ':' || event_id)::uuid FROM events ORDER BY id) TO STDOUT (FORMAT binary)`,
+	} {
+		stored[format] = &bytes.Buffer{}
+		if _, err := conn.PgConn().CopyTo(ctx, stored[format], sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const like = `CREATE TABLE v (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`
+	const noChecks = `DO $$ DECLARE c text; BEGIN
+		FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'v'::regclass AND contype = 'c' LOOP
+			EXECUTE 'ALTER TABLE v DROP CONSTRAINT ' || quote_ident(c);
+		END LOOP; END $$`
+	const (
+		pk   = `ALTER TABLE v ADD PRIMARY KEY (id)`
+		key  = `ALTER TABLE v ADD UNIQUE (source_id, event_id)`
+		brin = `CREATE INDEX ON v USING brin (date); CREATE INDEX ON v USING brin (batch_id)`
+		gin  = `CREATE INDEX ON v USING gin ((ARRAY['s:' || seller, 'c:' || channel, 'u:' || customer, 'p:' || product]))`
+	)
+	parts := []struct {
+		name   string
+		ddl    []string
+		format string
+	}{
+		{"raw", []string{`CREATE TABLE v (event_id text, occurred_at timestamptz, seller text, channel text, customer text,
+			product text, region text, quantity numeric, unit_price numeric, amount numeric, currency text, note text)`}, "csv"},
+		{"heap-text", []string{like}, "text"},
+		{"heap", []string{like}, "binary"},
+		{"heap-no-checks", []string{like, noChecks}, "binary"},
+		{"heap+pk", []string{like, pk}, "binary"},
+		{"heap+key", []string{like, key}, "binary"},
+		// The key as a 16-byte digest of (source, event_id) in a uuid.
+		{"heap+digest-key", []string{like, `ALTER TABLE v ADD COLUMN k uuid NOT NULL UNIQUE`}, "digest"},
+		{"heap+brin", []string{like, brin}, "binary"},
+		{"heap+gin", []string{like, gin}, "binary"},
+		// A GIN index over the four columns themselves (btree_gin's
+		// operator classes): no expression to evaluate.
+		{"heap+btree-gin", []string{like, `CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public`,
+			`CREATE INDEX ON v USING gin (seller, channel, customer, product)`}, "binary"},
+		{"all-text", []string{like, pk, key, brin, gin}, "text"},
+		{"all", []string{like, pk, key, brin, gin}, "binary"},
+	}
+	cpu := make([]time.Duration, len(parts))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, p := range parts {
+			b.StopTimer()
+			exec(`DROP TABLE IF EXISTS v`)
+			for _, q := range p.ddl {
+				exec(q)
+			}
+			exec(`CHECKPOINT`)
+			b.StartTimer()
+			var sql string
+			var in *bytes.Reader
+			switch p.format {
+			case "csv":
+				sql, in = `COPY v FROM STDIN (FORMAT csv, HEADER true)`, bytes.NewReader(data)
+			case "digest":
+				sql, in = `COPY v (`+cols+`, k) FROM STDIN (FORMAT binary)`, bytes.NewReader(stored[p.format].Bytes())
+			default:
+				sql, in = `COPY v (`+cols+`) FROM STDIN (FORMAT `+p.format+`)`, bytes.NewReader(stored[p.format].Bytes())
+			}
+			c0 := serverCPU(b, conn)
+			if tag, err := conn.PgConn().CopyFrom(ctx, in, sql); err != nil || tag.RowsAffected() != int64(n) {
+				b.Fatalf("%s: %v (%d rows)", p.name, err, tag.RowsAffected())
+			}
+			cpu[j] += serverCPU(b, conn).sub(c0)
+		}
+	}
+	b.StopTimer()
+	exec(`DROP TABLE v`)
+	for j, p := range parts {
+		b.ReportMetric(float64(cpu[j].Nanoseconds())/float64(b.N)/float64(n), p.name+"-server-cpu-ns/row")
+	}
+}
