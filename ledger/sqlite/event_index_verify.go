@@ -29,7 +29,7 @@ func verifyEventsAndIndex(ctx context.Context, tx *sql.Tx) error {
 	if s.problem != nil {
 		return s.problem
 	}
-	return s.checkGroups(ctx, tx)
+	return s.checkGroups(ctx, tx, factsOf(ctx))
 }
 
 // verifyEventIndex compares the event index (migration 0026) with want,

@@ -49,7 +49,7 @@ func verifyEvents(ctx context.Context, tx *sql.Tx) error {
 	if s.problem != nil {
 		return s.problem
 	}
-	return s.checkGroups(ctx, tx)
+	return s.checkGroups(ctx, tx, nil)
 }
 
 type groupID struct{ batch, group int64 }
@@ -201,9 +201,126 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 }
 
 // checkGroups checks the import groups and batches against the events
-// scanned.
-func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx) error {
-	sums, batches := s.sums, s.batches
+// scanned. The groups' entries are the usage import entries the journal
+// scan gathered (facts) when it runs in the same snapshot; without it
+// (facts nil: VerifyEvents alone) they are joined to the groups in SQL.
+func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx, facts *journalFacts) error {
+	var err error
+	if facts != nil {
+		var usage []usageEntry
+		if usage, err = facts.wait(ctx); err == nil {
+			err = s.checkGroupsWith(ctx, tx, usage)
+		}
+	} else {
+		err = s.checkGroupsJoined(ctx, tx)
+	}
+	if err != nil {
+		return err
+	}
+	return s.checkBatches(ctx, tx)
+}
+
+// groupRow is a stored import group with what checkGroups needs of its
+// entry.
+type groupRow struct {
+	id                          groupID
+	entryID, first, last, count int64
+	entry                       usageEntry
+}
+
+// usageEntry is a usage import entry's first posting (the receivable the
+// group's events sum to); id 0 for an entry that is not a usage import
+// entry, or missing.
+type usageEntry struct {
+	id                        int64
+	amount, currency, account string
+}
+
+// checkGroup checks one import group against its events, which it takes
+// from s.sums.
+func (s *eventScan) checkGroup(r *groupRow) error {
+	id, e := r.id, &r.entry
+	if e.id == 0 {
+		return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, r.entryID)}
+	}
+	g := s.sums[id]
+	if g == nil {
+		return broken(r.entryID, "import entry carries no events")
+	}
+	// A stored posting amount (a sum: it may pass the input's 18 digits).
+	a, perr := parseAmountText(e.amount)
+	if perr != nil || !a.Equal(g.sum) || e.currency != g.currency || e.account != g.account {
+		return broken(r.entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
+			e.amount, e.currency, e.account, g.events, ledger.FormatAmount(g.sum), g.currency, g.account)
+	}
+	if r.count != g.events || g.first < r.first || g.last > r.last {
+		return broken(r.entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
+			r.count, r.first, r.last, g.events, g.first, g.last)
+	}
+	delete(s.sums, id)
+	return nil
+}
+
+// groupsLeft reports a group of events that no stored group took.
+func (s *eventScan) groupsLeft() error {
+	for id, g := range s.sums {
+		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", g.first, id.batch, id.group)}
+	}
+	return nil
+}
+
+// checkGroupsWith checks the stored groups, in entry order, against usage,
+// the usage import entries in ID order: a group's entry must be one of
+// them, and each of them must have a group.
+func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usageEntry) error {
+	rows, err := tx.QueryContext(ctx, `SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY entry_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	next := 0          // usage[:next] have entry IDs up to the last group's
+	orphan := int64(0) // the first usage entry without a group
+	var r groupRow
+	for rows.Next() {
+		if err := rows.Scan(&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count); err != nil {
+			return err
+		}
+		for ; next < len(usage) && usage[next].id < r.entryID; next++ {
+			if orphan == 0 {
+				orphan = usage[next].id
+			}
+		}
+		r.entry = usageEntry{}
+		switch {
+		case next < len(usage) && usage[next].id == r.entryID:
+			r.entry = usage[next]
+			next++
+		case next > 0 && usage[next-1].id == r.entryID:
+			r.entry = usage[next-1] // a second group on the entry
+		}
+		if err := s.checkGroup(&r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if err := s.groupsLeft(); err != nil {
+		return err
+	}
+	if orphan == 0 && next < len(usage) {
+		orphan = usage[next].id
+	}
+	if orphan != 0 {
+		return broken(orphan, "import entry carries no events")
+	}
+	return nil
+}
+
+// checkGroupsJoined is checkGroupsWith joining each group to its entry and
+// posting in SQL.
+func (s *eventScan) checkGroupsJoined(ctx context.Context, tx *sql.Tx) error {
 	grows, err := tx.QueryContext(ctx, `SELECT g.batch_id, g.group_no, g.entry_id, g.first_event, g.last_event, g.events,
 		en.source, json_extract(en.meta, '$.kind'), p.amount, p.currency, a.name
 		FROM import_groups g LEFT JOIN entries en ON en.id = g.entry_id
@@ -215,39 +332,26 @@ func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx) error {
 	defer grows.Close()
 	for grows.Next() {
 		var (
-			id                          groupID
-			entryID, first, last, count int64
-			source, kind, amount, ccy   sql.NullString
-			acct                        sql.NullString
+			r                         groupRow
+			source, kind, amount, ccy sql.NullString
+			acct                      sql.NullString
 		)
-		if err := grows.Scan(&id.batch, &id.group, &entryID, &first, &last, &count, &source, &kind, &amount, &ccy, &acct); err != nil {
+		if err := grows.Scan(&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count, &source, &kind, &amount, &ccy, &acct); err != nil {
 			return err
 		}
-		if source.String != EntrySourceImport || kind.String != "usage" {
-			return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, entryID)}
+		if source.String == EntrySourceImport && kind.String == "usage" {
+			r.entry = usageEntry{r.entryID, amount.String, ccy.String, acct.String}
 		}
-		g := sums[id]
-		if g == nil {
-			return broken(entryID, "import entry carries no events")
+		if err := s.checkGroup(&r); err != nil {
+			return err
 		}
-		// A stored posting amount (a sum: it may pass the input's 18 digits).
-		a, perr := parseAmountText(amount.String)
-		if perr != nil || !a.Equal(g.sum) || ccy.String != g.currency || acct.String != g.account {
-			return broken(entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
-				amount.String, ccy.String, acct.String, g.events, ledger.FormatAmount(g.sum), g.currency, g.account)
-		}
-		if count != g.events || g.first < first || g.last > last {
-			return broken(entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
-				count, first, last, g.events, g.first, g.last)
-		}
-		delete(sums, id)
 	}
 	if err := grows.Err(); err != nil {
 		return err
 	}
 	grows.Close()
-	for id, g := range sums {
-		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", g.first, id.batch, id.group)}
+	if err := s.groupsLeft(); err != nil {
+		return err
 	}
 	var orphan int64
 	switch err := tx.QueryRowContext(ctx, `SELECT en.id FROM entries en LEFT JOIN import_groups g ON g.entry_id = en.id
@@ -258,6 +362,13 @@ func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx) error {
 	default:
 		return broken(orphan, "import entry carries no events")
 	}
+	return nil
+}
+
+// checkBatches checks the import batches' counters against the events
+// scanned.
+func (s *eventScan) checkBatches(ctx context.Context, tx *sql.Tx) error {
+	batches := s.batches
 	if err := verifyBatchCounts(ctx, tx, batches); err != nil {
 		return err
 	}

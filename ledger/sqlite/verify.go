@@ -65,10 +65,11 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 // again.
 func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadTx) error, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
+	ctx, facts := withJournalFacts(ctx)
 	tasks := []verifyTask{
 		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, tx) },
 		func(ctx context.Context, tx *sql.Tx) (err error) {
-			res, err = verifyJournal(ctx, tx, anchors)
+			res, err = verifyJournal(ctx, tx, anchors, facts)
 			return err
 		},
 	}
@@ -91,9 +92,10 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 
 // verifyJournal checks the journal and what is derived from it (the
 // running totals, the balance history): VerifyReport's checks before the
-// registered ones.
-func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor) (ledger.VerifyResult, error) {
+// registered ones. It gathers facts (if not nil) for the checks after it.
+func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, facts *journalFacts) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
+	defer facts.publish(false)
 	closes, err := closeAnchors(ctx, rtx)
 	if err != nil {
 		return res, err
@@ -107,7 +109,7 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor) (l
 		return res, err
 	}
 	v := verifier{totals: map[string]*intSum{}, anchors: closes, seen: map[int64]string{},
-		accountProblems: map[int64]string{}, accountSums: map[acctCur]*plainSum{}, history: history}
+		accountProblems: map[int64]string{}, accountSums: map[acctCur]*plainSum{}, history: history, facts: facts}
 	for _, a := range anchors {
 		v.seen[a.ID] = ""
 	}
@@ -174,6 +176,7 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor) (l
 			checkErr = err
 		}
 	}
+	facts.publish(checkErr == nil)
 	if checkErr != nil {
 		return res, checkErr
 	}
@@ -271,6 +274,7 @@ type verifier struct {
 	history         *historyScan          // the balance history recomputed
 	hasher          chainHasher           // for entries recorded at hashedAt
 	hashedAt        string                // recorded_at text the hasher formats
+	facts           *journalFacts         // gathered for the checks after the journal's
 }
 
 // plainSum sums limb columns as SQL's sum() does: each part alone.
@@ -417,6 +421,7 @@ func (v *verifier) check(r *rawEntry) error {
 	if _, ok := v.seen[r.id]; ok {
 		v.seen[r.id] = r.hash
 	}
+	v.facts.add(r, e.Meta["kind"])
 	v.lastID, v.lastHash, v.lastRecorded = r.id, r.hash, r.recordedAt
 	return nil
 }
