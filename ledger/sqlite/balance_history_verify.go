@@ -435,12 +435,13 @@ func sameHistory(ctx context.Context, q querier, table, what string, want *histo
 	defer rows.Close()
 	var extra *historyRow                 // the first stored row not recomputed
 	var cols [1 + limbCount]sql.NullInt64 // n, then the limbs
+	// One row's scan destinations, built once.
+	var have historyRow
+	dest := []any{&have.account, &have.currency, &have.key}
+	for j := range cols {
+		dest = append(dest, &cols[j])
+	}
 	for rows.Next() {
-		var have historyRow
-		dest := []any{&have.account, &have.currency, &have.key}
-		for j := range cols {
-			dest = append(dest, &cols[j])
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -464,7 +465,8 @@ func sameHistory(ctx context.Context, q querier, table, what string, want *histo
 			continue
 		}
 		if extra == nil {
-			extra = &have
+			c := have
+			extra = &c
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -169,29 +169,48 @@ func readChunkWith(ctx context.Context, q querier, where string, args []any, aft
 }
 
 // attachPostings attaches postings (in entry order) to their entries (in ID
-// order); postings of entries not in chunk (filtered out, or missing) are
-// skipped.
+// order), each entry's a slice of ps; postings of entries not in chunk
+// (filtered out, or missing) are skipped.
 func attachPostings(chunk []rawEntry, ps []rawPosting) {
 	j := 0
-	for _, p := range ps {
-		for j < len(chunk) && chunk[j].id < p.entryID {
+	for i := 0; i < len(ps); {
+		id := ps[i].entryID
+		end := i + 1
+		for end < len(ps) && ps[end].entryID == id {
+			end++
+		}
+		for j < len(chunk) && chunk[j].id < id {
 			j++
 		}
 		if j == len(chunk) {
 			break
 		}
-		if chunk[j].id == p.entryID {
-			chunk[j].postings = append(chunk[j].postings, p)
+		if chunk[j].id == id {
+			chunk[j].postings = ps[i:end:end]
 		}
+		i = end
 	}
 }
 
 // readEntries runs query, which selects the columns of rawEntry in order.
 func readEntries(ctx context.Context, q querier, query string, args ...any) ([]rawEntry, error) {
-	return queryRows(ctx, q, func(row rowScanner) (r rawEntry, err error) {
-		return r, row.Scan(&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta,
-			&r.reverses, &r.prevHash, &r.hash)
-	}, query, args...)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rawEntry
+	// One row's scan destinations, built once: r is copied out per row.
+	var r rawEntry
+	dest := []any{&r.id, &r.source, &r.externalID, &r.date, &r.recordedAt, &r.description, &r.meta, &r.reverses, &r.prevHash, &r.hash}
+	for rows.Next() {
+		r = rawEntry{}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // readPostingsWhere reads the postings matching where, in entry and
