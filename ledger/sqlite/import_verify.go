@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,8 +59,9 @@ type groupID struct{ batch, group int64 }
 // when index is not nil, for verifyEventIndex.
 type eventScan struct {
 	sources                map[int64]string
-	sums                   map[groupID]*groupSum
-	batches                map[int64]*batchCounts
+	batches                map[int64]*batchCounts // with their groups' sums
+	batch                  *batchCounts           // the last event's batch
+	batchID                int64
 	index                  map[dimValue][]int64 // per dimension and value, its events' IDs in order
 	problem                error                // verifyEvents' first violation among the events
 	lastOccurred, lastDate string               // the accounting date of the last occurred_at seen
@@ -79,7 +81,7 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 	if err != nil {
 		return nil, err
 	}
-	s := &eventScan{sources: sources, sums: map[groupID]*groupSum{}, batches: map[int64]*batchCounts{},
+	s := &eventScan{sources: sources, batches: map[int64]*batchCounts{},
 		accounts: map[[2]string]string{}, currencies: map[string]string{}}
 	if withIndex {
 		s.index = map[dimValue][]int64{}
@@ -164,30 +166,25 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 	if decodeErr != nil {
 		return &VerifyError{Reason: decodeErr.Error()}
 	}
-	bc := s.batches[e.BatchID]
-	if bc == nil {
-		bc = &batchCounts{}
-		s.batches[e.BatchID] = bc
-	}
+	bc := s.batchOf(e.BatchID, true)
 	bc.posted++
 	if e.Late {
 		bc.late++
 	}
-	id := groupID{e.BatchID, group}
 	acct, ok := s.accounts[[2]string{e.Seller, e.Channel}]
 	if !ok {
 		acct = ledger.ReceivableAccount(e.Seller, e.Channel)
 		s.accounts[[2]string{strings.Clone(e.Seller), strings.Clone(e.Channel)}] = acct
 	}
-	g := s.sums[id]
-	if g == nil {
+	g := bc.group(group, true)
+	if g.events == 0 {
 		bc.groups++ // the batch's groups are its distinct (batch, group) keys
 		currency, ok := s.currencies[e.Currency]
 		if !ok {
 			currency = strings.Clone(e.Currency)
 			s.currencies[currency] = currency
 		}
-		s.sums[id] = &groupSum{sum: e.Amount, currency: currency, account: acct, events: 1, first: e.ID, last: e.ID}
+		*g = groupSum{sum: e.Amount, currency: currency, account: acct, events: 1, first: e.ID, last: e.ID}
 		return nil
 	}
 	if g.currency != e.Currency || g.account != acct {
@@ -243,8 +240,11 @@ func (s *eventScan) checkGroup(r *groupRow) error {
 	if e.id == 0 {
 		return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, r.entryID)}
 	}
-	g := s.sums[id]
-	if g == nil {
+	var g *groupSum
+	if bc := s.batchOf(id.batch, false); bc != nil {
+		g = bc.group(id.group, false)
+	}
+	if g == nil || g.events == 0 {
 		return broken(r.entryID, "import entry carries no events")
 	}
 	// A stored posting amount (a sum: it may pass the input's 18 digits).
@@ -257,16 +257,41 @@ func (s *eventScan) checkGroup(r *groupRow) error {
 		return broken(r.entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
 			r.count, r.first, r.last, g.events, g.first, g.last)
 	}
-	delete(s.sums, id)
+	*g = groupSum{} // taken
 	return nil
 }
 
-// groupsLeft reports a group of events that no stored group took.
+// groupsLeft reports a group of events that no stored group took (the
+// first by batch and group).
 func (s *eventScan) groupsLeft() error {
-	for id, g := range s.sums {
-		return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", g.first, id.batch, id.group)}
+	ids := make([]int64, 0, len(s.batches))
+	for id := range s.batches {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, b := range ids {
+		if group, g := s.batches[b].groupLeft(); g != nil {
+			return &VerifyError{Reason: fmt.Sprintf("event %d: batch %d group %d has no entry", g.first, b, group)}
+		}
 	}
 	return nil
+}
+
+// batchOf returns the counts of batch id (made if make).
+func (s *eventScan) batchOf(id int64, make bool) *batchCounts {
+	if s.batch != nil && s.batchID == id {
+		return s.batch
+	}
+	bc := s.batches[id]
+	if bc == nil {
+		if !make {
+			return nil
+		}
+		bc = &batchCounts{}
+		s.batches[id] = bc
+	}
+	s.batch, s.batchID = bc, id
+	return bc
 }
 
 // checkGroupsWith checks the stored groups, in entry order, against usage,
@@ -378,10 +403,56 @@ func (s *eventScan) checkBatches(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// batchCounts is what the stored events of one usage batch count.
+// batchCounts is what the stored events of one usage batch count, and
+// their sums per import group.
 type batchCounts struct {
 	posted, late int64
 	groups       int64 // distinct import groups
+	// The groups' sums (events 0: none), by group number in dense while
+	// the numbers are small, as an import numbers them (0, 1, 2, ...), else
+	// in other: a map of 1M groups cost 1.4 s of CPU at 1M events.
+	dense []groupSum
+	other map[int64]*groupSum
+}
+
+// group returns the sum of group n (made if make, else nil if it has none).
+func (bc *batchCounts) group(n int64, make bool) *groupSum {
+	if n >= 0 && n < int64(len(bc.dense)) {
+		return &bc.dense[n]
+	}
+	if make && n >= 0 && n <= 2*int64(len(bc.dense))+1024 && bc.other == nil {
+		bc.dense = slices.Grow(bc.dense, int(n)+1-len(bc.dense))
+		bc.dense = bc.dense[:cap(bc.dense)]
+		return &bc.dense[n]
+	}
+	g := bc.other[n]
+	if g == nil && make {
+		if bc.other == nil {
+			bc.other = map[int64]*groupSum{}
+		}
+		g = &groupSum{}
+		bc.other[n] = g
+	}
+	return g
+}
+
+// groupLeft returns the group with the smallest number whose events were
+// not taken, if any.
+func (bc *batchCounts) groupLeft() (int64, *groupSum) {
+	var first int64
+	var left *groupSum
+	for n := range bc.dense {
+		if bc.dense[n].events > 0 {
+			first, left = int64(n), &bc.dense[n]
+			break
+		}
+	}
+	for n, g := range bc.other {
+		if g.events > 0 && (left == nil || n < first) {
+			first, left = n, g
+		}
+	}
+	return first, left
 }
 
 // verifyBatchCounts checks every import batch's counters against what is

@@ -275,6 +275,7 @@ type verifier struct {
 	hasher          chainHasher           // for entries recorded at hashedAt
 	hashedAt        string                // recorded_at text the hasher formats
 	facts           *journalFacts         // gathered for the checks after the journal's
+	entrySums       []currencySum         // checkPostings' buffer
 }
 
 // plainSum sums limb columns as SQL's sum() does: each part alone.
@@ -433,7 +434,7 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 	if len(r.postings) < 2 {
 		return broken(r.id, "has %d posting(s), needs at least 2", len(r.postings))
 	}
-	var sums map[string]*intSum
+	sums := v.entrySums[:0] // the entry's sums per currency
 	for i, p := range r.postings {
 		if p.seq != int64(i+1) {
 			return broken(r.id, "postings are numbered %d where %d is expected", p.seq, i+1)
@@ -463,13 +464,14 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 			v.accountSums[k] = ps
 		}
 		ps.add(l)
-		if sums == nil {
-			sums = map[string]*intSum{}
+		j := 0
+		for j < len(sums) && sums[j].currency != p.currency {
+			j++
 		}
-		if sums[p.currency] == nil {
-			sums[p.currency] = &intSum{}
+		if j == len(sums) {
+			sums = append(sums, currencySum{currency: p.currency})
 		}
-		sums[p.currency].add(l)
+		sums[j].add(l)
 		t := v.totals[p.currency]
 		if t == nil {
 			t = &intSum{}
@@ -477,16 +479,28 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		}
 		t.add(l)
 	}
-	var off []string
-	for _, c := range ledger.SortedKeys(sums) {
-		if s := sums[c]; !s.l.isZero() {
-			off = append(off, s.value().String()+" "+c)
+	v.entrySums = sums
+	var off []currencySum
+	for _, s := range sums {
+		if !s.l.isZero() {
+			off = append(off, s)
 		}
 	}
 	if len(off) > 0 {
-		return broken(r.id, "does not balance: postings sum to %s", strings.Join(off, ", "))
+		sort.Slice(off, func(i, j int) bool { return off[i].currency < off[j].currency })
+		texts := make([]string, len(off))
+		for i, s := range off {
+			texts[i] = s.value().String() + " " + s.currency
+		}
+		return broken(r.id, "does not balance: postings sum to %s", strings.Join(texts, ", "))
 	}
 	return nil
+}
+
+// currencySum is an entry's postings in one currency summed.
+type currencySum struct {
+	currency string
+	intSum
 }
 
 // accountProblem says what is wrong with a posting's account row (the same

@@ -49,3 +49,38 @@ func TestVerifyEventsAndIndexOrder(t *testing.T) {
 		})
 	}
 }
+
+// A batch's group sums are held by group number while the numbers are
+// small and in a map past that; either way each number has one sum and
+// the first group left is the smallest.
+func TestBatchGroupsDenseAndSparse(t *testing.T) {
+	var bc batchCounts
+	for _, n := range []int64{0, 5, 1 << 40, 3, -7, 2000} {
+		g := bc.group(n, true)
+		if g.events != 0 {
+			t.Fatalf("group %d: new sum has %d events", n, g.events)
+		}
+		g.events, g.first = 1, n
+	}
+	for _, n := range []int64{0, 5, 1 << 40, 3, -7, 2000} {
+		if g := bc.group(n, false); g == nil || g.first != n {
+			t.Fatalf("group %d: got %+v", n, g)
+		}
+	}
+	if g := bc.group(4, false); g == nil || g.events != 0 {
+		t.Fatalf("group 4: got %+v, want an empty slot", g)
+	}
+	if g := bc.group(1<<41, false); g != nil {
+		t.Fatalf("group 2^41: got %+v, want none", g)
+	}
+	for _, want := range []int64{-7, 0, 3, 5, 2000, 1 << 40} {
+		n, g := bc.groupLeft()
+		if g == nil || n != want {
+			t.Fatalf("groupLeft = %d %v, want %d", n, g, want)
+		}
+		*g = groupSum{}
+	}
+	if _, g := bc.groupLeft(); g != nil {
+		t.Fatalf("groupLeft after taking all = %+v", g)
+	}
+}
