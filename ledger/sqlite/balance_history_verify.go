@@ -42,6 +42,8 @@ type accountHistory struct {
 	next      int       // marks before it are compared
 	lastEntry int64     // the last entry posting to it
 	instant   string    // recorded_at of lastEntry
+	sum       plainSum  // the running sums of its postings
+	posted    bool      // it has postings (sum is in the verifier's accountSums)
 }
 
 // daySum is the postings of one account and currency on one date (or in
@@ -178,8 +180,9 @@ func (h *historyScan) account(k acctCur) *accountHistory {
 }
 
 // entry takes one entry whose postings the verifier has checked and added
-// to sums, the running sums of every account and currency.
-func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
+// to the running sums of their accounts and currencies (accts, by
+// posting).
+func (h *historyScan) entry(r *rawEntry, accts []*accountHistory) {
 	if r.recordedAt != h.instant {
 		h.endInstant()
 		h.instant = r.recordedAt
@@ -188,7 +191,7 @@ func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
 	for i := range r.postings {
 		p := &r.postings[i]
 		k := acctCur{p.accountID, p.currency}
-		a := h.account(k)
+		a := accts[i]
 		if n := len(a.days); n == 0 || a.days[n-1].date != date {
 			a.days = append(a.days, daySum{date: date})
 		}
@@ -200,7 +203,7 @@ func (h *historyScan) entry(r *rawEntry, sums map[acctCur]*plainSum) {
 			h.touched = append(h.touched, k)
 		}
 		a.lastEntry, a.instant = r.id, r.recordedAt
-		h.compareMarks(k, a, r.id, sums[k])
+		h.compareMarks(k, a, r.id, &a.sum)
 	}
 }
 

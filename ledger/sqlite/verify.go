@@ -276,6 +276,7 @@ type verifier struct {
 	hashedAt        string                // recorded_at text the hasher formats
 	facts           *journalFacts         // gathered for the checks after the journal's
 	entrySums       []currencySum         // checkPostings' buffer
+	postingAccounts []*accountHistory     // the entry's postings' accounts and currencies
 }
 
 // plainSum sums limb columns as SQL's sum() does: each part alone.
@@ -393,7 +394,7 @@ func (v *verifier) check(r *rawEntry) error {
 	if err := v.checkPostings(r); err != nil {
 		return err
 	}
-	v.history.entry(r, v.accountSums)
+	v.history.entry(r, v.postingAccounts)
 	if e.Reverses < 0 || e.Reverses >= e.ID {
 		return broken(r.id, "reverses entry %d, which does not precede it", e.Reverses)
 	}
@@ -435,6 +436,7 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 		return broken(r.id, "has %d posting(s), needs at least 2", len(r.postings))
 	}
 	sums := v.entrySums[:0] // the entry's sums per currency
+	v.postingAccounts = v.postingAccounts[:0]
 	for i, p := range r.postings {
 		if p.seq != int64(i+1) {
 			return broken(r.id, "postings are numbered %d where %d is expected", p.seq, i+1)
@@ -458,12 +460,13 @@ func (v *verifier) checkPostings(r *rawEntry) error {
 			return broken(r.id, "posting %d: amount %s disagrees with its limb columns %v", p.seq, p.amount, p.l)
 		}
 		k := acctCur{p.accountID, p.currency}
-		ps := v.accountSums[k]
-		if ps == nil {
-			ps = &plainSum{}
-			v.accountSums[k] = ps
+		a := v.history.account(k)
+		if !a.posted {
+			a.posted = true
+			v.accountSums[k] = &a.sum
 		}
-		ps.add(l)
+		a.sum.add(l)
+		v.postingAccounts = append(v.postingAccounts, a)
 		j := 0
 		for j < len(sums) && sums[j].currency != p.currency {
 			j++
