@@ -23,7 +23,11 @@ func verifyEventsAndIndex(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	if err := verifyEventIndex(ctx, tx, s.index); err != nil {
+	want := make(map[dimValue][]int64, len(s.index))
+	for k, ids := range s.index {
+		want[k] = *ids
+	}
+	if err := verifyEventIndex(ctx, tx, want); err != nil {
 		return err
 	}
 	if s.problem != nil {

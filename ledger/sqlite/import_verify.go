@@ -62,9 +62,9 @@ type eventScan struct {
 	batches                map[int64]*batchCounts // with their groups' sums
 	batch                  *batchCounts           // the last event's batch
 	batchID                int64
-	index                  map[dimValue][]int64 // per dimension and value, its events' IDs in order
-	problem                error                // verifyEvents' first violation among the events
-	lastOccurred, lastDate string               // the accounting date of the last occurred_at seen
+	index                  map[dimValue]*[]int64 // per dimension and value, its events' IDs in order (one map lookup per value)
+	problem                error                 // verifyEvents' first violation among the events
+	lastOccurred, lastDate string                // the accounting date of the last occurred_at seen
 	// One string per receivable account and currency: a group holding its
 	// first event's (a slice of the event's data) would keep the data.
 	accounts   map[[2]string]string // by seller and channel
@@ -84,7 +84,7 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 	s := &eventScan{sources: sources, batches: map[int64]*batchCounts{},
 		accounts: map[[2]string]string{}, currencies: map[string]string{}}
 	if withIndex {
-		s.index = map[dimValue][]int64{}
+		s.index = map[dimValue]*[]int64{}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
@@ -98,8 +98,13 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 		f            eventFields
 		canon        []byte
 	)
+	var ints intScan
+	dest := ints.bind([]any{&evID, &source, &eventID, &data})
 	for rows.Next() {
-		if err := rows.Scan(&evID, &source, &eventID, &data); err != nil {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if err := ints.set(rows); err != nil {
 			return nil, err
 		}
 		parseErr := f.parse(data)
@@ -136,7 +141,12 @@ func (s *eventScan) indexEvent(e *ledger.Event, occurred string) {
 	}
 	for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
 		{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, s.lastDate}} {
-		s.index[dv] = append(s.index[dv], e.ID)
+		ids := s.index[dv]
+		if ids == nil {
+			ids = new([]int64)
+			s.index[dv] = ids
+		}
+		*ids = append(*ids, e.ID)
 	}
 }
 
@@ -306,8 +316,13 @@ func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usa
 	next := 0          // usage[:next] have entry IDs up to the last group's
 	orphan := int64(0) // the first usage entry without a group
 	var r groupRow
+	var ints intScan
+	dest := ints.bind([]any{&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count})
 	for rows.Next() {
-		if err := rows.Scan(&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count); err != nil {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := ints.set(rows); err != nil {
 			return err
 		}
 		for ; next < len(usage) && usage[next].id < r.entryID; next++ {

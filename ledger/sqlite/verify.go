@@ -277,6 +277,7 @@ type verifier struct {
 	facts           *journalFacts         // gathered for the checks after the journal's
 	entrySums       []currencySum         // checkPostings' buffer
 	postingAccounts []*accountHistory     // the entry's postings' accounts and currencies
+	times           parsedTimes           // the last date and recorded-at parsed
 }
 
 // plainSum sums limb columns as SQL's sum() does: each part alone.
@@ -387,7 +388,7 @@ func (v *verifier) check(r *rawEntry) error {
 	if r.recordedAt < v.lastRecorded {
 		return broken(r.id, "recorded_at %s is before entry %d's %s", r.recordedAt, v.lastID, v.lastRecorded)
 	}
-	e, err := r.entry()
+	e, err := r.entryWith(&v.times)
 	if err != nil {
 		return broken(r.id, "unreadable: %v", strings.TrimPrefix(err.Error(), fmt.Sprintf("entry %d: ", r.id)))
 	}
