@@ -304,39 +304,15 @@ func (s *eventScan) batchOf(id int64, make bool) *batchCounts {
 	return bc
 }
 
-// checkGroupsWith checks the stored groups, in entry order, against usage,
-// the usage import entries in ID order: a group's entry must be one of
-// them, and each of them must have a group.
-func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usageEntry) error {
-	rows, err := tx.QueryContext(ctx, `SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY entry_id`)
-	if err != nil {
-		return err
-	}
+// eachGroup checks the stored groups rows gives, each read by read, then
+// that no group of events is left without one.
+func (s *eventScan) eachGroup(rows *sql.Rows, read func(*groupRow) error) error {
 	defer rows.Close()
-	next := 0          // usage[:next] have entry IDs up to the last group's
-	orphan := int64(0) // the first usage entry without a group
 	var r groupRow
-	var ints intScan
-	dest := ints.bind([]any{&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count})
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		r = groupRow{}
+		if err := read(&r); err != nil {
 			return err
-		}
-		if err := ints.set(rows); err != nil {
-			return err
-		}
-		for ; next < len(usage) && usage[next].id < r.entryID; next++ {
-			if orphan == 0 {
-				orphan = usage[next].id
-			}
-		}
-		r.entry = usageEntry{}
-		switch {
-		case next < len(usage) && usage[next].id == r.entryID:
-			r.entry = usage[next]
-			next++
-		case next > 0 && usage[next-1].id == r.entryID:
-			r.entry = usage[next-1] // a second group on the entry
 		}
 		if err := s.checkGroup(&r); err != nil {
 			return err
@@ -346,7 +322,45 @@ func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usa
 		return err
 	}
 	rows.Close()
-	if err := s.groupsLeft(); err != nil {
+	return s.groupsLeft()
+}
+
+// checkGroupsWith checks the stored groups, in entry order, against usage,
+// the usage import entries in ID order: a group's entry must be one of
+// them, and each of them must have a group.
+func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usageEntry) error {
+	rows, err := tx.QueryContext(ctx, `SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY entry_id`)
+	if err != nil {
+		return err
+	}
+	next := 0          // usage[:next] have entry IDs up to the last group's
+	orphan := int64(0) // the first usage entry without a group
+	var g groupRow
+	var ints intScan
+	dest := ints.bind([]any{&g.id.batch, &g.id.group, &g.entryID, &g.first, &g.last, &g.count})
+	err = s.eachGroup(rows, func(r *groupRow) error {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := ints.set(rows); err != nil {
+			return err
+		}
+		*r = g
+		for ; next < len(usage) && usage[next].id < r.entryID; next++ {
+			if orphan == 0 {
+				orphan = usage[next].id
+			}
+		}
+		switch {
+		case next < len(usage) && usage[next].id == r.entryID:
+			r.entry = usage[next]
+			next++
+		case next > 0 && usage[next-1].id == r.entryID:
+			r.entry = usage[next-1] // a second group on the entry
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	if orphan == 0 && next < len(usage) {
@@ -369,28 +383,17 @@ func (s *eventScan) checkGroupsJoined(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	defer grows.Close()
-	for grows.Next() {
-		var (
-			r                         groupRow
-			source, kind, amount, ccy sql.NullString
-			acct                      sql.NullString
-		)
+	err = s.eachGroup(grows, func(r *groupRow) error {
+		var source, kind, amount, ccy, acct sql.NullString
 		if err := grows.Scan(&r.id.batch, &r.id.group, &r.entryID, &r.first, &r.last, &r.count, &source, &kind, &amount, &ccy, &acct); err != nil {
 			return err
 		}
 		if source.String == EntrySourceImport && kind.String == "usage" {
 			r.entry = usageEntry{r.entryID, amount.String, ccy.String, acct.String}
 		}
-		if err := s.checkGroup(&r); err != nil {
-			return err
-		}
-	}
-	if err := grows.Err(); err != nil {
-		return err
-	}
-	grows.Close()
-	if err := s.groupsLeft(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	var orphan int64
