@@ -94,6 +94,18 @@ func TestImportBadCorpus(t *testing.T) {
 			if err == nil || dry != stderr {
 				t.Errorf("dry run report:\n%s", dry)
 			}
+			// And so does a dry run where there is no database, which it
+			// does not create.
+			if _, err := os.Stat(setup); err != nil {
+				_, dry, err := runCLI(t, "--db", "missing.db", "import", "usage", "--dry-run", name+".csv")
+				want := "revshare: there is no database at missing.db: checked against an empty book (dry run: nothing written)\n" + stderr
+				if err == nil || dry != want {
+					t.Errorf("dry run without a database:\n%s", dry)
+				}
+				if _, err := os.Stat("missing.db"); err == nil {
+					t.Error("the dry run created missing.db")
+				}
+			}
 		})
 	}
 	if n < 20 {
