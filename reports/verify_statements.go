@@ -102,7 +102,11 @@ func verifyStatementHashes(tx books.ReadTx, rows []books.FinalStatement) error {
 	}
 	for _, r := range rows {
 		if p, err := ledger.ParsePeriod(r.Period); err != nil || closed.IsZero() || p.Last().After(closed) {
-			return ledger.FactError("statements", statementKey(r), "period", "a period closed (through "+closed.String()+")", r.Period)
+			expected := "a period closed (through " + closed.String() + ")"
+			if closed.IsZero() {
+				expected = "a closed period (no period is closed)"
+			}
+			return ledger.FactError("statements", statementKey(r), "period", expected, r.Period)
 		}
 		stated, computed, err := statementHash(string(r.Body))
 		if err != nil {

@@ -103,7 +103,7 @@ var tamperedRows = []struct{ name, sql, want string }{
 	{"final statement body", `UPDATE statements SET body = replace(body, '20.00', '21.00')`,
 		`statements contract=small period=2026-01: body is "one that hashes to 9104d69cb281: altered after its close", expected "a body whose hash recomputes to 0e1b714d996f"`},
 	{"close removed", `DELETE FROM period_closes`,
-		`statements contract=small period=2026-01: period is "2026-01", expected "a period closed (through 0000-00-00)"`},
+		`statements contract=small period=2026-01: period is "2026-01", expected "a closed period (no period is closed)"`},
 }
 
 // TestVerifyNamesTamperedRows changes stored rows behind revshare's back,
