@@ -128,15 +128,17 @@ func finalizeStatements(tx books.Tx, through ledger.Date, step func()) ([]string
 	stored := []string{}
 	for _, sc := range cs {
 		c := sc.Contract
-		first, ok := c.FirstPeriod()
-		if !ok {
-			continue
-		}
 		last := LastPeriodThrough(c, through)
-		if last.Before(first) {
+		var res *contracts.Result
+		if openStart(c) {
+			if res, err = books.Evaluate(tx, c, last, rates, true); err != nil {
+				return nil, fmt.Errorf("finalizing %s: %w", c.ID, err)
+			}
+		}
+		first, ok := FirstPeriod(c, res)
+		if !ok || last.Before(first) {
 			continue
 		}
-		var res *contracts.Result
 		for p := first; !last.Before(p); p = p.Next() {
 			have, err := tx.HasFinalStatement(c.ID, p.Label())
 			if err != nil {

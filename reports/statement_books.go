@@ -39,17 +39,27 @@ func (b Books) StatementWith(ctx context.Context, id string, p ledger.Period, ev
 			s = stored
 			return err
 		}
-		if err := hasPeriod(sc.Contract, p); err != nil {
+		c := sc.Contract
+		open := openStart(c)
+		if err := hasPeriod(c, p, nil, !open); err != nil {
 			return err
 		}
-		c := sc.Contract
 		if evaluated == nil || evaluated.Contract == nil || evaluated.Contract.ID != id || evaluated.Through.Before(p) ||
 			string(evaluated.Contract.Canonical()) != string(c.Canonical()) {
 			rates, err := tx.Rates()
 			if err != nil {
 				return err
 			}
-			if evaluated, err = books.Evaluate(tx, c, p, rates, true); err != nil {
+			through := p
+			if first, ok := c.FirstPeriod(); open && ok && p.Before(first) {
+				through = first // to name the first period, if p is before it
+			}
+			if evaluated, err = books.Evaluate(tx, c, through, rates, true); err != nil {
+				return err
+			}
+		}
+		if open {
+			if err := hasPeriod(c, p, evaluated, true); err != nil {
 				return err
 			}
 		}
@@ -60,21 +70,53 @@ func (b Books) StatementWith(ctx context.Context, id string, p ledger.Period, ev
 }
 
 // hasPeriod says ENOTFOUND unless p is one of c's statement periods: of
-// its frequency, from its first period on.
-func hasPeriod(c *contracts.Contract, p ledger.Period) error {
+// its frequency, from its first period on (FirstPeriod; res is the engine's
+// result when c has a rule without a start). With first false only the
+// frequency is checked.
+func hasPeriod(c *contracts.Contract, p ledger.Period, res *contracts.Result, first bool) error {
 	if p.Freq != c.Period {
 		return ledger.Errorf(ledger.ENOTFOUND, "contract %s has no statement for %s: its statements are by %s, and no final statement is stored under that label",
 			c.ID, p.Label(), c.Period)
 	}
-	first, ok := c.FirstPeriod()
-	if !ok || p.Before(first) {
+	if !first {
+		return nil
+	}
+	start, ok := FirstPeriod(c, res)
+	if !ok || p.Before(start) {
 		from := "it has no rule with a start date"
+		if openStart(c) {
+			from = "it has no rule with a start date, and no event counted by a rule without one on or before " + p.Last().String()
+		}
 		if ok {
-			from = "its first period is " + first.Label()
+			from = "its first period is " + start.Label()
 		}
 		return ledger.Errorf(ledger.ENOTFOUND, "contract %s has no statement for %s: %s", c.ID, p.Label(), from)
 	}
 	return nil
+}
+
+// FirstPeriod is the first of c's statement periods: the period of its
+// earliest rule start (Contract.FirstPeriod) or, when a rule has no start
+// (`from` absent) and counted an earlier event, the period of that event,
+// where the engine's lines begin (res.First; res is c's result through the
+// period asked for, or later). ok is false when there is neither yet.
+func FirstPeriod(c *contracts.Contract, res *contracts.Result) (ledger.Period, bool) {
+	first, ok := c.FirstPeriod()
+	if openStart(c) && res != nil && len(res.Lines) > 0 && (!ok || res.First.Before(first)) {
+		return res.First, true
+	}
+	return first, ok
+}
+
+// openStart says whether a rule of c has no start date: its window
+// overlaps every period before its first event too.
+func openStart(c *contracts.Contract) bool {
+	for _, r := range c.Rules {
+		if r.From.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // finalStatement reads the final statement stored under (contract, label);
@@ -117,8 +159,18 @@ func (b Books) StatementPeriods(ctx context.Context, id string) ([]StatementSumm
 			final[l] = true
 		}
 		c := sc.Contract
-		if first, ok := c.FirstPeriod(); ok {
-			last := c.PeriodOf(ledger.DateOf(b.Clock.Now()))
+		last := c.PeriodOf(ledger.DateOf(b.Clock.Now()))
+		var res *contracts.Result
+		if openStart(c) {
+			rates, err := tx.Rates()
+			if err != nil {
+				return err
+			}
+			if res, err = books.Evaluate(tx, c, last, rates, false); err != nil {
+				return err
+			}
+		}
+		if first, ok := FirstPeriod(c, res); ok {
 			for p := first; !last.Before(p); p = p.Next() {
 				status := "draft"
 				if final[p.Label()] {

@@ -421,6 +421,16 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 				continue // the contract came later
 			}
 			first, ok := c.FirstPeriod()
+			if openStart(c) {
+				// A rule without a start: statements begin with its first
+				// event (FirstPeriod), which verify does not evaluate; they
+				// are checked from the earliest stored one on.
+				for k := range final {
+					if p, err := ledger.ParsePeriod(k[1]); k[0] == id && err == nil && p.Freq == c.Period && (!ok || p.Before(first)) {
+						first, ok = p, true
+					}
+				}
+			}
 			if !ok {
 				continue
 			}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// openStartContract has a rule without `from` (open start, through
+// February) and one that starts in March.
+const openStartContract = `id: open
+currency: USD
+parties: [a, b]
+rules:
+  - id: r1
+    payer: a
+    payee: b
+    rate: "0.10"
+    through: 2026-02-28
+  - id: r2
+    payer: b
+    payee: a
+    rate: "0.05"
+    from: 2026-03-01
+`
+
+// TestOpenStartRuleStatements: a rule without `from` overlaps every period,
+// so its statements exist from the period of the first event it counts
+// (where the engine's lines begin, docs/contracts.md), with zeros in the
+// periods without activity after it; a close finalizes them. Before, such a
+// contract's periods before its first `from` had no statement at all (and a
+// contract without any `from` none), though the run booked them.
+func TestOpenStartRuleStatements(t *testing.T) { onBothBackends(t, testOpenStartRuleStatements) }
+
+func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	doc := filepath.Join(dir, "open.yaml")
+	usage := filepath.Join(dir, "usage.csv")
+	if err := os.WriteFile(doc, []byte(openStartContract), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(usage, []byte("event_id,occurred_at,seller,channel,amount,currency\n"+
+		"1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,200,USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "add", doc)
+	_, errOut, err := runCLI(t, "--db", db, "statement", "open", "2026-01")
+	if want := "revshare: contract open has no statement for 2026-01: its first period is 2026-03\n"; err == nil || errOut != want {
+		t.Fatalf("statement before any event: %v %q, want %q", err, errOut, want)
+	}
+	cli(t, db, "import", "usage", usage)
+	_, errOut, err = runCLI(t, "--db", db, "statement", "open", "2025-11")
+	if want := "revshare: contract open has no statement for 2025-11: its first period is 2025-12\n"; err == nil || errOut != want {
+		t.Fatalf("statement before the first event: %v %q, want %q", err, errOut, want)
+	}
+	if got, want := cli(t, db, "close", "2026-01"), "closed 2026-01"; !strings.Contains(got, want) {
+		t.Fatalf("close: %q, want %q", got, want)
+	}
+	for _, c := range []struct{ period, status, base, gross, obligation, closing string }{
+		{"2025-12", "final", "100.05", "10.01", "10.01", "10.01"}, // 10.005 rounds half up
+		{"2026-01", "final", "0.00", "0.00", "0.00", "10.01"},     // no activity
+		{"2026-02", "draft", "200.00", "20.00", "20.00", "10.01"}, // not run yet
+	} {
+		s, _ := statementJSONOf(t, db, "open", c.period)
+		if s.Status != c.status || len(s.Rules) != 1 || s.Rules[0].Rule != "r1" || s.Rules[0].Base != c.base ||
+			s.Rules[0].Gross != c.gross || s.Rules[0].Obligation != c.obligation ||
+			len(s.Pairs) != 1 || s.Pairs[0].ClosingBalance != c.closing {
+			t.Errorf("%s: status %s, rules %+v, pairs %+v; want %s, r1 base %s gross %s obligation %s, closing %s",
+				c.period, s.Status, s.Rules, s.Pairs, c.status, c.base, c.gross, c.obligation, c.closing)
+		}
+	}
+	// No rule with a start, and no event counted yet: no statement.
+	bare := filepath.Join(dir, "bare.yaml")
+	if err := os.WriteFile(bare, []byte(strings.NewReplacer("id: open", "id: bare", "  - id: r1\n", "  - id: r1\n    match: {seller: z}\n").Replace(openStartContract[:strings.Index(openStartContract, "  - id: r2")])), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "add", bare)
+	_, errOut, err = runCLI(t, "--db", db, "statement", "bare", "2026-01")
+	if want := "revshare: contract bare has no statement for 2026-01: it has no rule with a start date, and no event counted by a rule without one on or before 2026-01-31\n"; err == nil || errOut != want {
+		t.Errorf("statement of a contract without a start or an event: %v %q, want %q", err, errOut, want)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Fatalf("verify: %q", got)
+	}
+}
