@@ -23,6 +23,13 @@ import (
 // TestScenarioLeavesDatabaseByteIdentical checks it.
 func scenarioSources(m *Main) scenario.Sources {
 	return scenario.Sources{Contracts: storedContracts{m}, Today: ledger.DateOf(m.Clock.Now().UTC()),
+		Booked: func(ctx context.Context) (ledger.Date, error) {
+			st, err := m.existingStore(ctx)
+			if err != nil {
+				return ledger.Date{}, err
+			}
+			return st.runs.BookedThrough(ctx)
+		},
 		Actuals: scenario.EvaluatedActuals(func(ctx context.Context, c *contracts.Contract, through ledger.Period) (*contracts.Result, error) {
 			st, err := m.existingStore(ctx)
 			if err != nil {

@@ -150,6 +150,13 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	if want := future + ": actuals_through: 2028-01 has not ended (today is 2028-01-15): its revenue is not all known yet; the last complete period is 2027-12\n"; err == nil || stderr != want {
 		t.Errorf("future actuals_through: err %v, stderr %q, want %q", err, stderr, want)
 	}
+	// Nor pass the last booked period: the events reach 2027-06-15.
+	unbooked := filepath.Join(dir, "unbooked.yaml")
+	os.WriteFile(unbooked, []byte(strings.Replace(doc, "actuals_through: 2027-06", "actuals_through: 2027-07", 1)), 0o644)
+	_, stderr, err = scenarioMain(t, "--db", path, "scenario", unbooked)
+	if want := unbooked + ": actuals_through: 2027-07 is past the last booked period 2027-06 (the books reach 2027-06-15: the latest run's through or entry's date): import and run it first\n"; err == nil || stderr != want {
+		t.Errorf("actuals_through past the books: err %v, stderr %q, want %q", err, stderr, want)
+	}
 
 	before := snapshot()
 	for _, f := range []string{"table", "json", "csv", "svg"} {
@@ -184,5 +191,43 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	}
 	if !strings.Contains(out, "base,actuals_paid,,,,600.00\n") {
 		t.Errorf("actuals not read:\n%s", out)
+	}
+}
+
+// TestScenarioActualsPastTheBooks: an actuals_through past the last booked
+// period (the latest run's through or entry's date) is refused, on both
+// backends: its months would count as zero revenue.
+func TestScenarioActualsPastTheBooks(t *testing.T) {
+	onBothBackends(t, testScenarioActualsPastTheBooks)
+}
+
+func testScenarioActualsPastTheBooks(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	sc := filepath.Join(dir, "s.yaml")
+	jan := filepath.Join(dir, "jan.csv")
+	os.WriteFile(sc, []byte("contract: small\nactuals_through: 2026-02\nhorizon: 2026-04\nstreams:\n  - match: {seller: openai}\n    start: \"100\"\n"), 0o644)
+	usage, _ := os.ReadFile("../../testdata/runs/usage.csv")
+	lines := strings.SplitAfter(string(usage), "\n")
+	os.WriteFile(jan, []byte(strings.Join(lines[:3], "")), 0o644) // e1, e2: 2026-01-10 and 2026-01-20
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	for _, c := range []struct{ step, want string }{
+		{"", "actuals_through: 2026-02 is past the last booked period: nothing is booked yet"},
+		{"import", "actuals_through: 2026-02 is past the last booked period 2026-01 (the books reach 2026-01-20: the latest run's through or entry's date): import and run it first"},
+	} {
+		if c.step == "import" {
+			cli(t, db, "import", "usage", jan)
+		}
+		_, errOut, err := runCLI(t, "--db", db, "scenario", sc)
+		if want := sc + ": " + c.want + "\nrevshare: " + sc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
+			t.Errorf("after %q: %v %q, want %q", c.step, err, errOut, want)
+		}
+	}
+	cli(t, db, "run", "--through", "2026-02") // the books reach 2026-02-28
+	out := cli(t, db, "scenario", sc, "--format", "json")
+	// Actuals: r1 20.00 and r2 4.00 in January, nothing in February; then
+	// 20.00 in March and 10.00 in April, where r1's total cap of 50.00 binds.
+	if !strings.Contains(out, `"total_paid": "54.00"`) {
+		t.Errorf("scenario after the run:\n%s", out)
 	}
 }

@@ -177,7 +177,8 @@ func (m *Main) wire(db book) *store {
 		Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: reports.Verifier{Store: db},
 		Contracts: db, Runs: st.runs, Payments: st.runs,
 		Statements: st.statements, Caps: st.statements, Closer: closer{m},
-		Scenarios: scenario.Service{Contracts: db, Actuals: scenario.EvaluatedActuals(st.runs.EvaluateContract), Clock: m.Clock},
+		Scenarios: scenario.Service{Contracts: db, Actuals: scenario.EvaluatedActuals(st.runs.EvaluateContract), Clock: m.Clock,
+			Booked: st.runs.BookedThrough},
 	}
 	return st
 }

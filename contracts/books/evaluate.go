@@ -61,6 +61,17 @@ func (s Service) Evaluate(ctx context.Context, id string, p ledger.Period) (*con
 	return res, err
 }
 
+// BookedThrough is the latest date the books reach (ReadTx.BookedThrough):
+// a scenario's actuals_through may not pass its period (spec section 8).
+func (s Service) BookedThrough(ctx context.Context) (ledger.Date, error) {
+	var d ledger.Date
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		d, err = tx.BookedThrough()
+		return err
+	})
+	return d, err
+}
+
 // EvaluateContract runs the engine for c, stored or not (a scenario's
 // contract), through period p without event tracing.
 func (s Service) EvaluateContract(ctx context.Context, c *contracts.Contract, p ledger.Period) (*contracts.Result, error) {

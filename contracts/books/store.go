@@ -41,6 +41,10 @@ type ReadTx interface {
 	Contracts() ([]contracts.StoredContract, error)
 	// ClosedThrough returns the last closed date (zero Date if none).
 	ClosedThrough() (ledger.Date, error)
+	// BookedThrough returns the latest date the books reach: the latest
+	// `through` of a run (or close) or the latest effective date of a
+	// journal entry, whichever is later (zero Date if nothing is booked).
+	BookedThrough() (ledger.Date, error)
 	// Rates returns every stored exchange rate.
 	Rates() ([]ledger.FXRate, error)
 	// Usage returns the stored usage aggregates of c's usage signature and,

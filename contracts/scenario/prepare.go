@@ -48,6 +48,11 @@ type Sources struct {
 	// future actuals_through is refused), and a month under way as
 	// partial revenue. Projections start from the last complete period.
 	Today ledger.Date
+	// Booked, when set, returns the latest date the books reach (the
+	// latest run's through or entry's date; zero if nothing is booked):
+	// an actuals_through past its period is refused (spec section 8: past
+	// the last booked period), its months would count as zero revenue.
+	Booked func(ctx context.Context) (ledger.Date, error)
 }
 
 // Plan is a scenario checked against its contract, ready to evaluate.
@@ -125,6 +130,11 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 		}
 	}
 	p.periodRange(ctx, &ps, src)
+	if len(ps.list) == 0 && s.ActualsThrough != nil && src.Booked != nil {
+		if err := checkBooked(ctx, &ps, *s.ActualsThrough, src.Booked); err != nil {
+			return nil, err
+		}
+	}
 	if len(ps.list) > 0 {
 		return nil, ps.err()
 	}
@@ -407,4 +417,21 @@ func (p *Plan) warn(w string) {
 		}
 	}
 	p.warnings = append(p.warnings, w)
+}
+
+// checkBooked refuses an actuals_through past the last booked period: the
+// period that holds the latest date the books reach.
+func checkBooked(ctx context.Context, ps *problems, through ledger.Period, booked func(context.Context) (ledger.Date, error)) error {
+	last, err := booked(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case last.IsZero():
+		ps.add("actuals_through", "%s is past the last booked period: nothing is booked yet", through.Label())
+	case last.Before(through.Start()):
+		ps.add("actuals_through", "%s is past the last booked period %s (the books reach %s: the latest run's through or entry's date): import and run it first",
+			through.Label(), ledger.PeriodOf(through.Freq, last).Label(), last)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,6 +69,17 @@ actuals_through: 2027-03
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "1"}]
 `, Sources{}, []string{`actuals_through: actuals need a database here`}},
+		{"actuals past the books", smallContract("10") + `
+actuals_through: 2027-03
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "1"}]
+`, booked(ledger.Date{Year: 2027, Month: 1, Day: 31}), []string{
+			`actuals_through: 2027-03 is past the last booked period 2027-01 (the books reach 2027-01-31: the latest run's through or entry's date): import and run it first`}},
+		{"actuals with nothing booked", smallContract("10") + `
+actuals_through: 2027-03
+horizon: 2027-12
+streams: [{match: {seller: seller}, start: "1"}]
+`, booked(ledger.Date{}), []string{`actuals_through: 2027-03 is past the last booked period: nothing is booked yet`}},
 		{"bad variants", smallContract("10") + `
 horizon: 2027-12
 streams: [{match: {seller: seller}, start: "1"}]
@@ -162,5 +174,16 @@ streams:
 	s, _ := Parse([]byte("contract: nope\nhorizon: 2027-Q4\nstreams: [{match: {seller: a}, start: \"1\"}]\n"), ParseOptions{})
 	if _, err := Prepare(context.Background(), s, src); ledger.ErrorCode(err) != ledger.ENOTFOUND {
 		t.Errorf("unknown contract: err = %v", err)
+	}
+}
+
+// booked is the Sources of a database whose books reach d; its actuals
+// are never read.
+func booked(d ledger.Date) Sources {
+	return Sources{
+		Actuals: EvaluatedActuals(func(context.Context, *contracts.Contract, ledger.Period) (*contracts.Result, error) {
+			return nil, errors.New("actuals read")
+		}),
+		Booked: func(context.Context) (ledger.Date, error) { return d, nil },
 	}
 }

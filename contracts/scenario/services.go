@@ -22,6 +22,9 @@ type Service struct {
 	Contracts contracts.ContractStore
 	Actuals   ActualsSource
 	Clock     ledger.Clock // today, which actuals_through must not reach
+	// Booked is the latest date the books reach (Sources.Booked); nil
+	// checks nothing.
+	Booked func(ctx context.Context) (ledger.Date, error)
 }
 
 // Evaluate parses doc with no file access and runs it.
@@ -30,7 +33,7 @@ func (s Service) Evaluate(ctx context.Context, doc []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := Sources{Contracts: StoredContracts{s.Contracts}, Actuals: s.Actuals, Today: ledger.DateOf(s.Clock.Now().UTC())}
+	src := Sources{Contracts: StoredContracts{s.Contracts}, Actuals: s.Actuals, Today: ledger.DateOf(s.Clock.Now().UTC()), Booked: s.Booked}
 	plan, err := Prepare(ctx, sc, src)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,18 @@ func (r booksRows) ClosedThrough() (ledger.Date, error) { return closedThrough(r
 
 func (r booksRows) Rates() ([]ledger.FXRate, error) { return r.rates("true") }
 
+// BookedThrough reads two maximums (greatest ignores a NULL one).
+func (r booksRows) BookedThrough() (ledger.Date, error) {
+	var d *time.Time
+	if err := r.tx.QueryRow(r.ctx, `SELECT greatest((SELECT max(through) FROM runs), (SELECT max(date) FROM entries))`).Scan(&d); err != nil {
+		return ledger.Date{}, err
+	}
+	if d == nil {
+		return ledger.Date{}, nil
+	}
+	return ledger.DateOf(*d), nil
+}
+
 func (r booksRows) RatesThrough(batch int64) ([]ledger.FXRate, error) {
 	return r.rates("batch_id <= $1", batch)
 }

@@ -58,6 +58,12 @@ func (r booksRows) ClosedThrough() (ledger.Date, error) { return closedThrough(r
 
 func (r booksRows) Rates() ([]ledger.FXRate, error) { return loadRates(r.ctx, r.q) }
 
+// BookedThrough reads two indexed maximums (entries_date; runs is small).
+func (r booksRows) BookedThrough() (ledger.Date, error) {
+	return scanClosedThrough(r.q.QueryRowContext(r.ctx,
+		`SELECT max(d) FROM (SELECT max(through) AS d FROM runs UNION ALL SELECT max(date) FROM entries)`))
+}
+
 func (r booksRows) EachEvent(fn func(*ledger.Event) error) error {
 	return eachEvent(r.ctx, r.q, ledger.EventFilter{}, fn)
 }
