@@ -64,11 +64,7 @@ func eventKey(e ledger.Event) string { return strconv.FormatInt(e.ID, 10) }
 var eventParams = []string{"source", "seller", "channel", "customer", "product", "region", "currency", "from", "to", "batch", "entry"}
 
 func (s *Server) eventsPage(r *http.Request) ([]EventJSON, string, error) {
-	pg, err := pageOf(r)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := pg.afterID()
+	pg, after, err := idPageOf(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -132,19 +128,11 @@ func (s *Server) eventOf(r *http.Request) (EventJSON, error) {
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.eventOf(r)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, e)
+	return serveJSON(w, r, s.eventOf)
 }
 
 func (s *Server) importsPage(r *http.Request) ([]ledger.ImportBatch, string, error) {
-	pg, err := pageOf(r)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := pg.afterID()
+	pg, after, err := idPageOf(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -182,11 +170,7 @@ func (s *Server) importDetail(r *http.Request) (ledger.ImportBatch, error) {
 }
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.importWithRejects(r)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
+	return serveJSON(w, r, s.importWithRejects)
 }
 
 // ContractJSON is a contract as the API shows it (the contract file's
@@ -616,11 +600,7 @@ type CreatedTokenJSON struct {
 
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodGet {
-		pg, err := pageOf(r)
-		if err != nil {
-			return err
-		}
-		after, err := pg.afterID()
+		pg, after, err := idPageOf(r)
 		if err != nil {
 			return err
 		}

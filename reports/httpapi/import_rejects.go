@@ -32,11 +32,7 @@ const importRejectsShown = 100
 // importRejectsPage reads the rejects of import id after the request's
 // cursor, at most limit, and the cursor of the next page.
 func (s *Server) importRejectsPage(r *http.Request, id int64, limit int) (ImportRejectsJSON, error) {
-	pg, err := pageOf(r)
-	if err != nil {
-		return ImportRejectsJSON{}, err
-	}
-	after, err := pg.afterID()
+	pg, after, err := idPageOf(r)
 	if err != nil {
 		return ImportRejectsJSON{}, err
 	}

@@ -292,11 +292,7 @@ func toEntryJSON(e *ledger.Entry) EntryJSON {
 }
 
 func (s *Server) entryFilter(r *http.Request) (ledger.EntryFilter, page, error) {
-	pg, err := pageOf(r)
-	if err != nil {
-		return ledger.EntryFilter{}, pg, err
-	}
-	after, err := pg.afterID()
+	pg, after, err := idPageOf(r)
 	if err != nil {
 		return ledger.EntryFilter{}, pg, err
 	}

@@ -76,16 +76,18 @@ func pageFrom[T any](all []T, limit int, keep func(T) bool, key func(T) string) 
 	return page, ""
 }
 
-// afterID reads the cursor as an ID.
-func (p page) afterID() (int64, error) {
-	if p.cursor == "" {
-		return 0, nil
+// idPageOf is pageOf for lists keyed by ID: the page and the ID its
+// cursor names, after which it starts (0 on the first page).
+func idPageOf(r *http.Request) (page, int64, error) {
+	p, err := pageOf(r)
+	if err != nil || p.cursor == "" {
+		return p, 0, err
 	}
 	id, err := strconv.ParseInt(p.cursor, 10, 64)
 	if err != nil || id < 0 {
-		return 0, ledger.Errorf(ledger.EINVALID, "invalid cursor: pass the next_cursor of a previous page")
+		return p, 0, ledger.Errorf(ledger.EINVALID, "invalid cursor: pass the next_cursor of a previous page")
 	}
-	return id, nil
+	return p, id, nil
 }
 
 // dateParam reads an optional YYYY-MM-DD query parameter.

@@ -107,6 +107,16 @@ func (t csvTable[T]) write(w http.ResponseWriter, r *http.Request, items []T, ne
 	return writeCSV(w, r, t.header, rows, next)
 }
 
+// serveJSON answers a request for one thing (an event, an import, an
+// entry): read's value as JSON with 200, or read's error.
+func serveJSON[T any](w http.ResponseWriter, r *http.Request, read func(*http.Request) (T, error)) error {
+	v, err := read(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
 // serveList answers a list request: it reads ?format= (json or csv), then
 // the page, and writes it as CSV with t or as a JSON list.
 func serveList[T any](w http.ResponseWriter, r *http.Request, read func(*http.Request) ([]T, string, error), t csvTable[T]) error {

@@ -58,11 +58,7 @@ func (s *Server) statementLine(r *http.Request) (*reports.Statement, *reports.Ru
 // statementLineEventsOf is statementLineEvents with the statement and line
 // it read.
 func (s *Server) statementLineEventsOf(r *http.Request) (out StatementLineEventsJSON, st *reports.Statement, line *reports.RuleLine, err error) {
-	pg, err := pageOf(r)
-	if err != nil {
-		return out, nil, nil, err
-	}
-	after, err := pg.afterID()
+	pg, after, err := idPageOf(r)
 	if err != nil {
 		return out, nil, nil, err
 	}
