@@ -94,10 +94,7 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 }
 
 func runContractList(ctx context.Context, m *Main, format string) error {
-	if err := checkFormat(format, "text", "json"); err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	st, err := m.storeFor(ctx, format, "text", "json")
 	if err != nil {
 		return err
 	}
@@ -129,10 +126,7 @@ func runContractList(ctx context.Context, m *Main, format string) error {
 }
 
 func runContractShow(ctx context.Context, m *Main, id, format string) error {
-	if err := checkFormat(format, "text", "json", "yaml"); err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	st, err := m.storeFor(ctx, format, "text", "json", "yaml")
 	if err != nil {
 		return err
 	}

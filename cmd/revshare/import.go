@@ -436,10 +436,7 @@ func newImportListCommand(m *Main) *cobra.Command {
 }
 
 func runImportList(ctx context.Context, m *Main, format string) error {
-	if err := checkFormat(format, "table", "json"); err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	st, err := m.storeFor(ctx, format, "table", "json")
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,4 +22,13 @@ func checkFormat(format string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("unknown --format %q (want one of %v)", format, allowed)
+}
+
+// storeFor refuses a --format value outside allowed, then opens the store:
+// a bad format is reported before any database is opened or created.
+func (m *Main) storeFor(ctx context.Context, format string, allowed ...string) (*store, error) {
+	if err := checkFormat(format, allowed...); err != nil {
+		return nil, err
+	}
+	return m.Store(ctx)
 }

@@ -66,10 +66,7 @@ func runTokenCreate(ctx context.Context, m *Main, role, name string) error {
 }
 
 func runTokenList(ctx context.Context, m *Main, format string) error {
-	if err := checkFormat(format, "table", "json"); err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	st, err := m.storeFor(ctx, format, "table", "json")
 	if err != nil {
 		return err
 	}

@@ -34,10 +34,7 @@ func newVerifyCommand(m *Main) *cobra.Command {
 }
 
 func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format string) error {
-	if err := checkFormat(format, "text", "json"); err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	st, err := m.storeFor(ctx, format, "text", "json")
 	if err != nil {
 		return err
 	}
