@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
@@ -484,14 +483,7 @@ func TestVerifyFindsChangedEvents(t *testing.T) {
 			if _, err := db.Verify(ctx); err != nil {
 				t.Fatalf("before: %v", err)
 			}
-			conn, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+c.sql); err != nil {
-				t.Fatal(err)
-			}
+			tamper(t, url, c.sql)
 			if _, err := db.Verify(ctx); ledger.ErrorMessage(err) != c.want {
 				t.Errorf("verify: %v\nwant %s", err, c.want)
 			}

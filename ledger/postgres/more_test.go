@@ -110,14 +110,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("before tampering: %+v, %v", res, err)
 			}
 			e2, _ := db.Entry(ctx, 2)
-			conn, err := pgx.Connect(ctx, u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+tc.sql); err != nil {
-				t.Fatal(err)
-			}
+			tamper(t, u, tc.sql)
 			_, err = db.Verify(ctx)
 			msg := tc.msg
 			if strings.Contains(msg, "%s") {

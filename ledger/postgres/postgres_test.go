@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/postgres/pgtest"
@@ -65,4 +67,20 @@ func openURL(t testing.TB, url string, clock ledger.Clock) *postgres.DB {
 func TestStore(t *testing.T) {
 	needServer(t)
 	storetest.RunAll(t, func(t *testing.T, clock ledger.Clock) storetest.Backend { return openDB(t, clock) })
+}
+
+// tamper runs sql on the book at url with its triggers off (a superuser,
+// session_replication_role = replica): an edit past every guard of the
+// schema, for verify to find.
+func tamper(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+sql); err != nil {
+		t.Fatal(err)
+	}
 }
