@@ -13,13 +13,25 @@ import (
 // suite (ledger/storetest). Usage and rate imports, whose options carry the
 // reader's row types, are usage.Importer (ledger/usage/services.go).
 
+// StorePageSize bounds a page of a store's lists (Events, ImportBatches,
+// ImportRejects), on every backend.
+const StorePageSize = 10000
+
+// StorePageLimit is how many rows a store's list reads for limit: limit,
+// or StorePageSize for 0, a negative limit or one above StorePageSize.
+func StorePageLimit(limit int) int {
+	if limit <= 0 || limit > StorePageSize {
+		return StorePageSize
+	}
+	return limit
+}
+
 // EventStore reads stored usage events.
 type EventStore interface {
 	// Event returns one event; ENOTFOUND if there is none.
 	Event(ctx context.Context, id int64) (Event, error)
-	// Events returns one page of the events matching f, in ID order. A
-	// Limit of 0, or over the backend's page size, is the backend's page
-	// size.
+	// Events returns one page of the events matching f, in ID order, at
+	// most StorePageLimit(f.Limit).
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// EventsByID returns the events with these IDs in the order given (an
 	// ID given twice comes back twice); ENOTFOUND naming the first ID that
@@ -52,13 +64,13 @@ type EventFilter struct {
 // rows of partial imports.
 type ImportStore interface {
 	// ImportBatches lists the batches with ID > afterID in ID order, at
-	// most limit (0 or over the backend's page size: its page size).
+	// most StorePageLimit(limit).
 	ImportBatches(ctx context.Context, afterID int64, limit int) ([]ImportBatch, error)
 	// ImportBatch returns one batch; ENOTFOUND if there is none.
 	ImportBatch(ctx context.Context, id int64) (ImportBatch, error)
 	// ImportRejects returns a batch's stored rejects with line > afterLine,
-	// in line order, at most limit (0: the page size); none for a batch
-	// that stored none; ENOTFOUND for an unknown batch.
+	// in line order, at most StorePageLimit(limit); none for a batch that
+	// stored none; ENOTFOUND for an unknown batch.
 	ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]ImportReject, error)
 	// ImportRejectColumns returns the header of a batch's file (its
 	// rejects' records follow it), nil when the batch stored no rejects;

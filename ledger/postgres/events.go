@@ -15,9 +15,6 @@ import (
 
 var _ ledger.EventStore = (*DB)(nil)
 
-// MaxPageSize bounds the pages of Events, ImportBatches and ImportRejects.
-const MaxPageSize = 10000
-
 // storedEvent is an event as read back, with what the import compares.
 type storedEvent struct {
 	ev     ledger.Event
@@ -158,12 +155,10 @@ func (db *DB) Event(ctx context.Context, id int64) (ledger.Event, error) {
 	return es[0].ev, nil
 }
 
-// Events returns one page of the events matching f, in ID order (a Limit of
-// 0 or over MaxPageSize is MaxPageSize).
+// Events returns one page of the events matching f, in ID order, at most
+// ledger.StorePageLimit(f.Limit).
 func (db *DB) Events(ctx context.Context, f ledger.EventFilter) ([]ledger.Event, error) {
-	if f.Limit <= 0 || f.Limit > MaxPageSize {
-		f.Limit = MaxPageSize
-	}
+	f.Limit = ledger.StorePageLimit(f.Limit)
 	where, args := eventWhere(f)
 	stored, err := readEvents(ctx, db.pool, where, args, f.AfterID, f.Limit)
 	if err != nil {

@@ -30,11 +30,9 @@ func scanBatch(row pgx.Row) (ledger.ImportBatch, error) {
 }
 
 // ImportBatches lists the batches with ID > afterID in ID order, at most
-// limit (0 or over MaxPageSize: MaxPageSize).
+// ledger.StorePageLimit(limit).
 func (db *DB) ImportBatches(ctx context.Context, afterID int64, limit int) ([]ledger.ImportBatch, error) {
-	if limit <= 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
+	limit = ledger.StorePageLimit(limit)
 	return queryRows(ctx, db.pool, func(row pgx.CollectableRow) (ledger.ImportBatch, error) { return scanBatch(row) },
 		`SELECT `+batchColumns+` FROM import_batches WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 }
@@ -49,12 +47,10 @@ func (db *DB) ImportBatch(ctx context.Context, id int64) (ledger.ImportBatch, er
 }
 
 // ImportRejects returns a batch's stored rejects with line > afterLine, in
-// line order, at most limit (0 or over MaxPageSize: MaxPageSize). Only
+// line order, at most ledger.StorePageLimit(limit). Only
 // partial imports store rejects; an unknown batch is ENOTFOUND.
 func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]ledger.ImportReject, error) {
-	if limit <= 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
+	limit = ledger.StorePageLimit(limit)
 	out, err := queryRows(ctx, db.pool, func(row pgx.CollectableRow) (rj ledger.ImportReject, err error) {
 		return rj, row.Scan(&rj.Line, &rj.Errors, &rj.Record)
 	}, `SELECT line, errors, record FROM import_rejects WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3`, batchID, afterLine, limit)

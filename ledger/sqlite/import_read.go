@@ -9,9 +9,6 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// MaxPageSize bounds Imports and Events pages.
-const MaxPageSize = 10000
-
 const batchColumns = `id, kind, source, file_name, file_sha256, mode, status, rows, posted, duplicates, rejected, late, entries, started_at, finished_at`
 
 func scanBatch(s rowScanner) (ledger.ImportBatch, error) {
@@ -34,12 +31,10 @@ func scanBatch(s rowScanner) (ledger.ImportBatch, error) {
 	return b, nil
 }
 
-// ImportBatches lists import batches with ID > afterID in ID order, at most limit
-// (0 or more than MaxPageSize: MaxPageSize).
+// ImportBatches lists import batches with ID > afterID in ID order, at most
+// ledger.StorePageLimit(limit).
 func (db *DB) ImportBatches(ctx context.Context, afterID int64, limit int) ([]ledger.ImportBatch, error) {
-	if limit <= 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
+	limit = ledger.StorePageLimit(limit)
 	return queryRows(ctx, db.r, scanBatch, `SELECT `+batchColumns+` FROM import_batches WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 }
 
@@ -66,9 +61,7 @@ func (db *DB) Event(ctx context.Context, id int64) (ledger.Event, error) {
 
 // Events returns one page of events matching f, in ID order.
 func (db *DB) Events(ctx context.Context, f ledger.EventFilter) ([]ledger.Event, error) {
-	if f.Limit <= 0 || f.Limit > MaxPageSize {
-		f.Limit = MaxPageSize
-	}
+	f.Limit = ledger.StorePageLimit(f.Limit)
 	return loadEvents(ctx, db.r, f)
 }
 

@@ -44,13 +44,11 @@ func (s *importStore) StoreReject(batch int64, line int, errs []ledger.RejectErr
 }
 
 // ImportRejects returns the stored rejects of a batch with line > afterLine,
-// in line order, at most limit (0 or more than MaxPageSize: MaxPageSize).
+// in line order, at most ledger.StorePageLimit(limit).
 // Only partial imports store rejects (from migration 0009 on): a batch
 // without them gives none. An unknown batch is ENOTFOUND.
 func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine int, limit int) ([]ledger.ImportReject, error) {
-	if limit <= 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
+	limit = ledger.StorePageLimit(limit)
 	out, err := queryRows(ctx, db.r, func(row rowScanner) (rj ledger.ImportReject, err error) {
 		var errs, record string
 		if err := row.Scan(&rj.Line, &errs, &record); err != nil {
