@@ -71,6 +71,28 @@ func eventsText(evs []ledger.Event) string {
 	return strings.Join(b, " ")
 }
 
+// wantFiltered checks that Events and EachEvent both read the events want
+// (as eventsText writes them) for f; name is the case's.
+func wantFiltered(t *testing.T, s ledger.EventStore, name string, f ledger.EventFilter, want string) {
+	t.Helper()
+	ctx := context.Background()
+	evs, err := s.Events(ctx, f)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	if got := eventsText(evs); got != want {
+		t.Errorf("%s: Events %q, want %q", name, got, want)
+	}
+	var each []ledger.Event
+	if err := s.EachEvent(ctx, f, func(e *ledger.Event) error { each = append(each, *e); return nil }); err != nil {
+		t.Errorf("%s: EachEvent: %v", name, err)
+	}
+	if got := eventsText(each); got != want {
+		t.Errorf("%s: EachEvent %q, want %q", name, got, want)
+	}
+}
+
 // filterFile has events that differ in customer, product, region and
 // currency, so that each filter alone and combined picks a known set.
 const filterFile = "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
@@ -166,21 +188,7 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 			{"all at once", ledger.EventFilter{Source: "crm", Seller: "openai", Channel: "azure", Customer: "globex", Product: "gpt", Region: "us",
 				Currency: "EUR", From: d("2026-01-06"), To: d("2026-01-06"), BatchID: 1}, "4:f4"},
 		} {
-			evs, err := s.Events(ctx, tc.f)
-			if err != nil {
-				t.Errorf("%s: %v", tc.name, err)
-				continue
-			}
-			if got := eventsText(evs); got != tc.want {
-				t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-			}
-			var each []ledger.Event
-			if err := s.EachEvent(ctx, tc.f, func(e *ledger.Event) error { each = append(each, *e); return nil }); err != nil {
-				t.Errorf("%s: EachEvent: %v", tc.name, err)
-			}
-			if got := eventsText(each); got != tc.want {
-				t.Errorf("%s: EachEvent %q, want %q", tc.name, got, tc.want)
-			}
+			wantFiltered(t, s, tc.name, tc.f, tc.want)
 		}
 	})
 	t.Run("EventsByID", func(t *testing.T) {
@@ -248,22 +256,7 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 			{"region after cursor", ledger.EventFilter{Region: "eu", AfterID: 2}, "3:f3"},
 		}
 		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				evs, err := s.Events(ctx, tt.f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := eventsText(evs); got != tt.want {
-					t.Errorf("Events = %q, want %q", got, tt.want)
-				}
-				var each []ledger.Event
-				if err := s.EachEvent(ctx, tt.f, func(e *ledger.Event) error { each = append(each, *e); return nil }); err != nil {
-					t.Fatal(err)
-				}
-				if got := eventsText(each); got != tt.want {
-					t.Errorf("EachEvent = %q, want %q", got, tt.want)
-				}
-			})
+			t.Run(tt.name, func(t *testing.T) { wantFiltered(t, s, tt.name, tt.f, tt.want) })
 		}
 	})
 	t.Run("EventsByIDAsEvents", func(t *testing.T) {
