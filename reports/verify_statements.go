@@ -401,6 +401,37 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 		}
 		versions[id] = append(versions[id], v)
 	}
+	// A rule without a start has statements from the period of the first
+	// event it counts (FirstPeriod): evaluated once per contract version.
+	// Events committed after a close cannot move that period before it: a
+	// late event is booked in the first open period.
+	rates, err := tx.Rates()
+	if err != nil {
+		return err
+	}
+	lastThrough := closes[0].through
+	for _, cr := range closes {
+		if cr.through.After(lastThrough) {
+			lastThrough = cr.through
+		}
+	}
+	type firstPeriod struct {
+		p  ledger.Period
+		ok bool
+	}
+	openFirst := map[*contracts.Contract]firstPeriod{}
+	openStartFirst := func(c *contracts.Contract) (ledger.Period, bool, error) {
+		if f, done := openFirst[c]; done {
+			return f.p, f.ok, nil
+		}
+		res, err := books.Evaluate(tx, c, LastPeriodThrough(c, lastThrough), rates, false)
+		if err != nil {
+			return ledger.Period{}, false, fmt.Errorf("contract %s: %w", c.ID, err)
+		}
+		p, ok := FirstPeriod(c, res)
+		openFirst[c] = firstPeriod{p, ok}
+		return p, ok, nil
+	}
 	for _, cr := range closes {
 		for _, id := range ids {
 			var c *contracts.Contract
@@ -422,13 +453,8 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 			}
 			first, ok := c.FirstPeriod()
 			if openStart(c) {
-				// A rule without a start: statements begin with its first
-				// event (FirstPeriod), which verify does not evaluate; they
-				// are checked from the earliest stored one on.
-				for k := range final {
-					if p, err := ledger.ParsePeriod(k[1]); k[0] == id && err == nil && p.Freq == c.Period && (!ok || p.Before(first)) {
-						first, ok = p, true
-					}
+				if first, ok, err = openStartFirst(c); err != nil {
+					return err
 				}
 			}
 			if !ok {

@@ -84,4 +84,11 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
 		t.Fatalf("verify: %q", got)
 	}
+	// verify evaluates the rule to find where its statements begin, so the
+	// first one's loss is found too, not only a gap after it.
+	tamper(t, db, `DELETE FROM statements WHERE contract = 'open' AND period = '2025-12'`)
+	_, errOut, err = runCLI(t, "--db", db, "verify")
+	if want := "revshare: verify failed: statements contract=open period=2025-12: row is \"(missing)\", expected \"the final statement stored by the close through 2026-01-31\"\n"; err == nil || errOut != want {
+		t.Errorf("verify without the first statement: %v %q, want %q", err, errOut, want)
+	}
 }
