@@ -205,6 +205,18 @@ func (c *Contract) FirstPeriod() (ledger.Period, bool) {
 	return c.PeriodOf(first), true
 }
 
+// OpenStart reports whether a rule of c has no start date: its window
+// overlaps every period before its first event too, so c's statements
+// begin with the period of the first event such a rule counts.
+func (c *Contract) OpenStart() bool {
+	for _, r := range c.Rules {
+		if r.From.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
 // InWindow reports whether date d lies inside the rule's window.
 func (r *Rule) InWindow(d ledger.Date) bool {
 	if !r.From.IsZero() && d.Before(r.From) {

@@ -130,7 +130,7 @@ func finalizeStatements(tx books.Tx, through ledger.Date, step func()) ([]string
 		c := sc.Contract
 		last := LastPeriodThrough(c, through)
 		var res *contracts.Result
-		if openStart(c) {
+		if c.OpenStart() {
 			if res, err = books.Evaluate(tx, c, last, rates, true); err != nil {
 				return nil, fmt.Errorf("finalizing %s: %w", c.ID, err)
 			}

@@ -40,7 +40,7 @@ func (b Books) StatementWith(ctx context.Context, id string, p ledger.Period, ev
 			return err
 		}
 		c := sc.Contract
-		open := openStart(c)
+		open := c.OpenStart()
 		if err := hasPeriod(c, p, nil, !open); err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func hasPeriod(c *contracts.Contract, p ledger.Period, res *contracts.Result, fi
 	start, ok := FirstPeriod(c, res)
 	if !ok || p.Before(start) {
 		from := "it has no rule with a start date"
-		if openStart(c) {
+		if c.OpenStart() {
 			from = "it has no rule with a start date, and no event counted by a rule without one on or before " + p.Last().String()
 		}
 		if ok {
@@ -102,21 +102,10 @@ func hasPeriod(c *contracts.Contract, p ledger.Period, res *contracts.Result, fi
 // period asked for, or later). ok is false when there is neither yet.
 func FirstPeriod(c *contracts.Contract, res *contracts.Result) (ledger.Period, bool) {
 	first, ok := c.FirstPeriod()
-	if openStart(c) && res != nil && len(res.Lines) > 0 && (!ok || res.First.Before(first)) {
+	if c.OpenStart() && res != nil && len(res.Lines) > 0 && (!ok || res.First.Before(first)) {
 		return res.First, true
 	}
 	return first, ok
-}
-
-// openStart says whether a rule of c has no start date: its window
-// overlaps every period before its first event too.
-func openStart(c *contracts.Contract) bool {
-	for _, r := range c.Rules {
-		if r.From.IsZero() {
-			return true
-		}
-	}
-	return false
 }
 
 // finalStatement reads the final statement stored under (contract, label);
@@ -161,7 +150,7 @@ func (b Books) StatementPeriods(ctx context.Context, id string) ([]StatementSumm
 		c := sc.Contract
 		last := c.PeriodOf(ledger.DateOf(b.Clock.Now()))
 		var res *contracts.Result
-		if openStart(c) {
+		if c.OpenStart() {
 			rates, err := tx.Rates()
 			if err != nil {
 				return err

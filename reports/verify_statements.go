@@ -452,7 +452,7 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 				continue // the contract came later
 			}
 			first, ok := c.FirstPeriod()
-			if openStart(c) {
+			if c.OpenStart() {
 				if first, ok, err = openStartFirst(c); err != nil {
 					return err
 				}

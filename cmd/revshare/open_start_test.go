@@ -84,6 +84,29 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
 		t.Fatalf("verify: %q", got)
 	}
+	// A scenario's actual periods begin where the statements do: before,
+	// they began at r2's from (2026-03), so 2025-12's actual obligation
+	// was dropped with a warning and total_paid was 150.00.
+	sc := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(sc, []byte("contract: open\nactuals_through: 2026-01\nhorizon: 2026-03\nstreams:\n  - match: {seller: a}\n    start: \"1000\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := cli(t, db, "scenario", sc, "--format", "json")
+	// Actual: 10.01 in 2025-12, 0 in 2026-01; projected: r1 100.00 in
+	// 2026-02 (its last month), r2 50.00 in 2026-03.
+	for _, want := range []string{`"total_paid": "160.01"`, `"actuals_paid": "10.01"`, `"first_projected": "2026-02"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scenario: no %s in\n%s", want, out)
+		}
+	}
+	bareSc := filepath.Join(dir, "bare-s.yaml")
+	if err := os.WriteFile(bareSc, []byte("contract: bare\nactuals_through: 2026-01\nhorizon: 2026-03\nstreams:\n  - match: {seller: a}\n    start: \"1000\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err = runCLI(t, "--db", db, "scenario", bareSc)
+	if want := bareSc + ": actuals_through: the contract's rules have no start date and no event is counted through 2026-01, so its first period is unknown\nrevshare: " + bareSc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
+		t.Errorf("scenario over a contract without a start or an event: %v %q, want %q", err, errOut, want)
+	}
 	// verify evaluates the rule to find where its statements begin, so the
 	// first one's loss is found too, not only a gap after it.
 	tamper(t, db, `DELETE FROM statements WHERE contract = 'open' AND period = '2025-12'`)

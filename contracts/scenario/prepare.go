@@ -57,16 +57,17 @@ type Sources struct {
 
 // Plan is a scenario checked against its contract, ready to evaluate.
 type Plan struct {
-	s        *Scenario
-	contract *contracts.Contract // the base contract, before overrides
-	currency string
-	minor    int32 // the currency's minor units
-	freq     ledger.Frequency
-	periods  []ledger.Period // evaluated periods: actual ones, then projected ones
-	nActual  int             // periods[:nActual] are actual
-	actual   map[string][]decimal.Decimal
-	variants []*variantPlan
-	warnings []string
+	s           *Scenario
+	contract    *contracts.Contract // the base contract, before overrides
+	currency    string
+	minor       int32 // the currency's minor units
+	freq        ledger.Frequency
+	periods     []ledger.Period // evaluated periods: actual ones, then projected ones
+	nActual     int             // periods[:nActual] are actual
+	actual      map[string][]decimal.Decimal
+	actualBases []Base // the actual bases, when periodRange needed them
+	variants    []*variantPlan
+	warnings    []string
 	// drawPaths are the parsed paths of the Monte Carlo draws.
 	drawPaths []parsedPath
 }
@@ -129,7 +130,9 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 			p.drawPaths = append(p.drawPaths, pp)
 		}
 	}
-	p.periodRange(ctx, &ps, src)
+	if err := p.periodRange(ctx, &ps, src); err != nil {
+		return nil, err
+	}
 	if len(ps.list) == 0 && s.ActualsThrough != nil && src.Booked != nil {
 		if err := checkBooked(ctx, &ps, *s.ActualsThrough, src.Booked); err != nil {
 			return nil, err
@@ -166,7 +169,7 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 // first period through actuals_through, then projected through the horizon;
 // without, from start_period (default: the period of the earliest rule
 // start) through the horizon.
-func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
+func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) error {
 	s := p.s
 	// check refuses a label of another frequency, suggesting the contract
 	// period that starts it (start_period) or ends it (horizon, actuals).
@@ -185,7 +188,7 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 	aOK := check("actuals_through", s.ActualsThrough, true)
 	sOK := check("start_period", s.StartPeriod, false)
 	if !hOK || !aOK || !sOK {
-		return
+		return nil
 	}
 	contractStart, hasStart := p.contract.FirstPeriod()
 	var first, firstProjected ledger.Period
@@ -193,17 +196,32 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 	case s.ActualsThrough != nil:
 		if src.Actuals == nil {
 			ps.add("actuals_through", "actuals need a database here")
-			return
-		}
-		if !hasStart {
-			ps.add("actuals_through", "the contract's rules have no start date, so its first period is unknown")
-			return
+			return nil
 		}
 		if !src.Today.IsZero() && !s.ActualsThrough.Last().Before(src.Today) {
 			last := ledger.PeriodOf(p.freq, ledger.PeriodOf(p.freq, src.Today).Start().AddDays(-1))
 			ps.add("actuals_through", "%s has not ended (today is %s): its revenue is not all known yet; the last complete period is %s",
 				s.ActualsThrough.Label(), src.Today, last.Label())
-			return
+			return nil
+		}
+		if p.contract.OpenStart() {
+			// A rule without a start counts from its first event: the
+			// actual periods begin with the earliest base, as the
+			// contract's statements do (docs/runs.md).
+			bases, err := src.Actuals.Bases(ctx, p.contract, *s.ActualsThrough)
+			if err != nil {
+				return err
+			}
+			p.actualBases = bases
+			for _, b := range bases {
+				if !hasStart || b.Period.Before(contractStart) {
+					contractStart, hasStart = b.Period, true
+				}
+			}
+		}
+		if !hasStart {
+			ps.add("actuals_through", "the contract's rules have no start date and no event is counted through %s, so its first period is unknown", s.ActualsThrough.Label())
+			return nil
 		}
 		first, firstProjected = contractStart, s.ActualsThrough.Next()
 		if s.ActualsThrough.Before(contractStart) {
@@ -215,17 +233,17 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 		first, firstProjected = contractStart, contractStart
 	default:
 		ps.add("start_period", "required: the contract's rules have no start date")
-		return
+		return nil
 	}
 	if s.Horizon.Before(firstProjected) {
 		ps.add("horizon", "%s is before the first projected period %s", s.Horizon.Label(), firstProjected.Label())
-		return
+		return nil
 	}
 	n := 0
 	for q := first; !s.Horizon.Before(q); q = q.Next() {
 		if n++; n > MaxPeriods {
 			ps.add("horizon", "%s to %s is more than %d periods", first.Label(), s.Horizon.Label(), MaxPeriods)
-			return
+			return nil
 		}
 	}
 	for q := first; !s.Horizon.Before(q); q = q.Next() {
@@ -234,6 +252,7 @@ func (p *Plan) periodRange(ctx context.Context, ps *problems, src Sources) {
 		}
 		p.periods = append(p.periods, q)
 	}
+	return nil
 }
 
 func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
@@ -241,9 +260,12 @@ func (p *Plan) loadActuals(ctx context.Context, src Sources) error {
 	if p.nActual == 0 {
 		return nil
 	}
-	bases, err := src.Actuals.Bases(ctx, p.contract, *p.s.ActualsThrough)
-	if err != nil {
-		return err
+	bases := p.actualBases
+	if bases == nil {
+		var err error
+		if bases, err = src.Actuals.Bases(ctx, p.contract, *p.s.ActualsThrough); err != nil {
+			return err
+		}
 	}
 	index := map[ledger.Period]int{}
 	for i, q := range p.periods[:p.nActual] {
