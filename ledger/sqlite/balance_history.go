@@ -152,6 +152,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		ac := acctCur{k.account, k.currency}
 		date := k.date.String()
 		tx.callHist.add(ac, date[:7], s)
+		tx.callHist.addDay(ac, dateNumber(date), s.l)
 		dayArgs = s.l.args(append(dayArgs, k.account, k.currency, date, s.n))
 	}
 	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
@@ -165,6 +166,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 type txHistory struct {
 	totals map[acctCur]*histSum
 	months map[acctCurMonth]*histSum
+	days   map[acctCur][]versionDay // balance_versions.go
 }
 
 type acctCurMonth struct {
@@ -195,12 +197,19 @@ func (h *txHistory) merge(o *txHistory) {
 	for m, s := range o.months { // a call's months partition its totals
 		h.add(m.acctCur, m.month, s)
 	}
+	for k, ds := range o.days {
+		if h.days == nil {
+			h.days = map[acctCur][]versionDay{}
+		}
+		h.days[k] = append(h.days[k], ds...)
+	}
 	o.reset()
 }
 
 func (h *txHistory) reset() {
 	clear(h.totals)
 	clear(h.months)
+	clear(h.days)
 }
 
 // flushHistory writes the transaction's totals, marks and months (WithTx
@@ -212,6 +221,9 @@ func (tx *Tx) flushHistory() error {
 	h := &tx.hist
 	if len(h.totals) == 0 {
 		return nil
+	}
+	if err := tx.flushVersions(h); err != nil {
+		return err
 	}
 	totals := make([]acctCur, 0, len(h.totals))
 	for k := range h.totals {
@@ -261,9 +273,8 @@ func (tx *Tx) flushHistory() error {
 // one the totals; --as-of D the months before D's month plus the days of
 // its month up to D (or its month minus its days after D); --known-at T,
 // per account, the last mark at or before the last entry recorded by T.
-// Both together are the --as-of view minus the postings of entries
-// recorded after T dated on or before D, or the postings of the entries
-// recorded by T summed directly, whichever reads fewer entries.
+// Both together read the versions (balance_versions.go): per account, its
+// mark, its span and one row at that mark.
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	rtx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
@@ -294,30 +305,12 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 		return trialBalanceTotals(ctx, rtx)
 	case q.AsOf.IsZero():
 		return trialBalanceMarks(ctx, rtx, cut)
-	case cut < head && cut < head-cut:
-		return trialBalanceSQL(ctx, rtx, q) // the prefix is the smaller side
+	case cut < head:
+		return trialBalanceVersions(ctx, rtx, cut, q.AsOf)
 	}
 	sums, err := asOfSums(ctx, rtx, q.AsOf)
 	if err != nil {
 		return nil, err
-	}
-	if cut < head {
-		// Entries recorded after the view, dated in it, are not known yet.
-		later, err := sumGroups(ctx, rtx, `SELECT p.account_id, p.currency, count(*), `+limbCols("p.", true)+`
-			FROM postings p JOIN entries e ON e.id = p.entry_id
-			WHERE p.entry_id > ? AND +e.date <= ? GROUP BY p.account_id, p.currency`, cut, q.AsOf.String())
-		if err != nil {
-			return nil, err
-		}
-		for k, l := range later {
-			s := sums[k]
-			if s == nil {
-				s = &histSum{}
-				sums[k] = s
-			}
-			s.n -= l.n
-			s.l.sub(l.l)
-		}
 	}
 	return namedBalances(ctx, rtx, sums)
 }

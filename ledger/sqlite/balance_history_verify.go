@@ -34,6 +34,8 @@ type historyScan struct {
 	// The first broken mark (wrong sums, or at an entry that does not post
 	// to its account) and the first missing one.
 	badMark, missingMark *markKey
+	// The same of balance_spans (balance_versions_verify.go).
+	badSpan, missingSpan *markKey
 }
 
 // accountHistory is what the scan gathers of one account and currency.
@@ -46,6 +48,7 @@ type accountHistory struct {
 	instant   string    // recorded_at of lastEntry
 	sum       plainSum  // the running sums of its postings
 	posted    bool      // it has postings (sum is in the verifier's accountSums)
+	ver       versionTrack
 }
 
 // daySum is the postings of one account and currency on one date (or in
@@ -169,7 +172,10 @@ func newHistoryScan(ctx context.Context, q querier) (*historyScan, error) {
 		a := h.account(k)
 		a.marks = append(a.marks, m)
 	}
-	return h, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return h, h.loadSpans(ctx, q)
 }
 
 func (h *historyScan) account(k acctCur) *accountHistory {
@@ -210,7 +216,8 @@ func (h *historyScan) entry(r *rawEntry, accts []*accountHistory) {
 		p := &r.postings[i]
 		k := acctCur{p.accountID, p.currency}
 		a := accts[i]
-		if n := len(a.days); n == 0 || a.days[n-1].date != date {
+		newVersion := h.versionPosting(k, a, r.id)
+		if n := len(a.days); n == 0 || a.days[n-1].date != date || newVersion {
 			a.days = append(a.days, daySum{date: date})
 		}
 		a.days[len(a.days)-1].add(1, &p.l)
@@ -244,6 +251,7 @@ func (h *historyScan) endInstant() {
 		if a.next == 0 || a.marks[a.next-1].entryID != a.lastEntry {
 			h.missingMark = minMark(h.missingMark, markKey{k, a.lastEntry})
 		}
+		h.endVersion(k, a)
 	}
 	h.touched = h.touched[:0]
 }
@@ -252,6 +260,9 @@ func (h *historyScan) endInstant() {
 // marks, each named by the first broken row.
 func (h *historyScan) check(ctx context.Context, q querier) error {
 	h.endInstant()
+	// The versions replay the days in posting order, before they are
+	// sorted below; their violation is named after the others'.
+	versionsErr := h.checkVersions(ctx, q)
 	keys := make([]acctCur, 0, len(h.accounts))
 	for k, a := range h.accounts {
 		for _, m := range a.marks[a.next:] {
@@ -284,7 +295,7 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 	if k := h.missingMark; k != nil {
 		return historyBroken(ctx, q, "balance_marks", k.acctCur, "no mark at entry %s, the last to post to it at its recorded-at instant", fmt.Sprint(k.entryID))
 	}
-	return nil
+	return versionsErr
 }
 
 // mergeDays sorts an account's day sums by date and adds up those of one

@@ -54,10 +54,10 @@ func oldBook(t *testing.T, path string, keep func(name string) bool) (*DB, *sql.
 func TestMigrate0007KeepsEvents(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	// 0025 and 0050 too: the journal's write path keeps their tables (it does
+	// 0025, 0050 and 0060 too: the journal's write path keeps their tables (it does
 	// not touch the events).
 	old, raw := oldBook(t, path, func(name string) bool {
-		return name < "0007" || name == "0025_balance_history.sql" || name == "0050_amount_limbs.sql"
+		return name < "0007" || name == "0025_balance_history.sql" || name == "0050_amount_limbs.sql" || name == "0060_balance_versions.sql"
 	})
 
 	const csv = "event_id,occurred_at,seller,channel,customer,product,region,quantity,unit_price,amount,currency,note\n" +

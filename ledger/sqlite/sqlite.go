@@ -439,7 +439,8 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 // migrationSteps are Go steps of migrations, run after the migration's SQL
 // in its transaction (for derived data SQL cannot build).
 var migrationSteps = map[string]func(ctx context.Context, tx *Tx) error{
-	"0026_event_index.sql": indexEvents,
+	"0026_event_index.sql":      indexEvents,
+	"0060_balance_versions.sql": fillBalanceVersions,
 }
 
 // migrate applies each pending migration in its own transaction and records

@@ -339,6 +339,11 @@ func TestTamperRechained(t *testing.T) {
 	mustExec(t, raw, `DELETE FROM balance_months`)
 	mustExec(t, raw, `DELETE FROM balance_marks`)
 	mustExec(t, raw, sqlite.MigrationSQL(t, "0050_amount_limbs.sql", "INSERT INTO balance_days"))
+	// And the versions (migration 0060), named after the other tables.
+	if _, err := db.VerifyReport(ctx); err == nil || err.Error() != "balance_versions of assets:receivable:s:c5 USD: the sums at 2026-03-05 as of entry 5 disagree with the postings" {
+		t.Fatalf("rechained journal with stale versions: Verify = %v", err)
+	}
+	sqlite.RebuildBalanceVersions(t, db)
 	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("a fully rechained journal: %v (the chain alone cannot see this)", err)
 	}

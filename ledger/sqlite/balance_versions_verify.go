@@ -1,0 +1,288 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Verify recomputes the versions (balance_versions.go) while it streams the
+// journal: historyScan.entry cuts each account's postings into versions at
+// the stored spans' entries (versionPosting), endInstant checks that the
+// last entry of every recorded-at instant posting to an account ends one,
+// and checkVersions replays each account's versions (its day sums in
+// posting order, before checkDays sorts them) into the rows and spans they
+// must have written. A span's entry must post to its account; a span may
+// end inside an instant (two transactions recorded at one instant), never
+// past one. Each check names the smallest broken (account, currency, key).
+
+// versionTrack is what the scan gathers of an account's versions.
+type versionTrack struct {
+	spans []spanRow    // stored, by entry
+	next  int          // the first span not yet a version's
+	segs  []versionSeg // the versions met so far
+}
+
+type spanRow struct {
+	entry       int64
+	first, last string
+}
+
+// versionSeg is a version: its postings are days[start:] up to the next
+// version's start, at entries up to entry (a stored span's; MaxInt64 if
+// none was left), the last of them at last.
+type versionSeg struct {
+	start       int
+	entry, last int64
+}
+
+// loadSpans reads balance_spans (one row per account and transaction).
+func (h *historyScan) loadSpans(ctx context.Context, q querier) error {
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, entry_id, first_date, last_date FROM balance_spans ORDER BY account_id, currency, entry_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var k acctCur
+	var s spanRow
+	for rows.Next() {
+		if err := rows.Scan(&k.account, &k.currency, &s.entry, &s.first, &s.last); err != nil {
+			return err
+		}
+		a := h.account(k)
+		a.ver.spans = append(a.ver.spans, s)
+	}
+	return rows.Err()
+}
+
+// versionPosting places a posting of entry id to account k in a version,
+// and says whether it starts one.
+func (h *historyScan) versionPosting(k acctCur, a *accountHistory, id int64) bool {
+	v := &a.ver
+	if n := len(v.segs); n > 0 && id <= v.segs[n-1].entry {
+		v.segs[n-1].last = id
+		return false
+	}
+	// Spans between the last version and id are at entries that do not
+	// post to the account.
+	for ; v.next < len(v.spans) && v.spans[v.next].entry < id; v.next++ {
+		h.badSpan = minMark(h.badSpan, markKey{k, v.spans[v.next].entry})
+	}
+	entry := int64(math.MaxInt64)
+	if v.next < len(v.spans) {
+		entry = v.spans[v.next].entry
+		v.next++
+	}
+	v.segs = append(v.segs, versionSeg{start: len(a.days), entry: entry, last: id})
+	return true
+}
+
+// endVersion checks that the last entry of the instant that posts to a ends
+// a version.
+func (h *historyScan) endVersion(k acctCur, a *accountHistory) {
+	if n := len(a.ver.segs); n == 0 || a.ver.segs[n-1].entry != a.lastEntry {
+		h.missingSpan = minMark(h.missingSpan, markKey{k, a.lastEntry})
+	}
+}
+
+// checkVersions checks the spans, then replays every account's versions
+// and compares the rows they write with the stored ones.
+func (h *historyScan) checkVersions(ctx context.Context, q querier) error {
+	keys := make([]acctCur, 0, len(h.accounts))
+	for k, a := range h.accounts {
+		v := &a.ver
+		for _, s := range v.spans[v.next:] {
+			h.badSpan = minMark(h.badSpan, markKey{k, s.entry}) // past the account's last posting
+		}
+		if len(v.segs) == 0 {
+			continue
+		}
+		keys = append(keys, k)
+		// A version's span is at its last posting and holds the first and
+		// last dates of the account's postings up to it.
+		var first, last int32
+		j := 0
+		for i, seg := range v.segs {
+			if seg.entry == math.MaxInt64 {
+				break // no span left: endVersion named it
+			}
+			if seg.last != seg.entry {
+				h.badSpan = minMark(h.badSpan, markKey{k, seg.entry})
+			}
+			end := len(a.days)
+			if i+1 < len(v.segs) {
+				end = v.segs[i+1].start
+			}
+			for n, d := range a.days[seg.start:end] {
+				if i == 0 && n == 0 {
+					first, last = d.date, d.date
+				}
+				first, last = min(first, d.date), max(last, d.date)
+			}
+			for j < len(v.spans) && v.spans[j].entry < seg.entry {
+				j++
+			}
+			if s := v.spans[j]; s.first != dateText(first, false) || s.last != dateText(last, false) {
+				h.badSpan = minMark(h.badSpan, markKey{k, seg.entry})
+			}
+		}
+	}
+	if k := h.badSpan; k != nil {
+		return historyBroken(ctx, q, "balance_spans", k.acctCur, "the span at entry %s disagrees with the postings", fmt.Sprint(k.entryID))
+	}
+	if k := h.missingSpan; k != nil {
+		return historyBroken(ctx, q, "balance_spans", k.acctCur, "no span at entry %s, the last to post to it at its recorded-at instant", fmt.Sprint(k.entryID))
+	}
+	sortAcctCur(keys)
+	return h.sameVersions(ctx, q, keys)
+}
+
+// versionRow is a row of balance_versions: an account's sums at date as of
+// entry.
+type versionRow struct {
+	date  string
+	entry int64
+	l     limbs
+}
+
+// replay recomputes account k's versions from its postings (a.days in
+// posting order, cut at a.ver.segs): the rows they write, by date then
+// entry.
+func replayVersions(a *accountHistory) []versionRow {
+	var out []versionRow
+	var cum []versionDay // the sums at each date with postings, as of the last version
+	segs := a.ver.segs
+	var deltas []versionDay
+	for i, seg := range segs {
+		end := len(a.days)
+		if i+1 < len(segs) {
+			end = segs[i+1].start
+		}
+		deltas = deltas[:0]
+		for _, d := range a.days[seg.start:end] {
+			deltas = append(deltas, versionDay{d.date, *d.limbs()})
+		}
+		deltas = mergeVersionDays(deltas)
+		lo := deltas[0].date
+		// The dates from lo on: those cum has and those the version posts to.
+		at := sort.Search(len(cum), func(j int) bool { return cum[j].date >= lo })
+		var prev, delta limbs
+		if at > 0 {
+			prev = cum[at-1].l
+		}
+		suffix := make([]versionDay, 0, len(cum)-at+len(deltas))
+		x, y := at, 0
+		for x < len(cum) || y < len(deltas) {
+			var d int32
+			switch {
+			case x == len(cum) || (y < len(deltas) && deltas[y].date < cum[x].date):
+				d = deltas[y].date
+			default:
+				d = cum[x].date
+			}
+			if x < len(cum) && cum[x].date == d {
+				prev = cum[x].l
+				x++
+			}
+			if y < len(deltas) && deltas[y].date == d {
+				delta.add(deltas[y].l)
+				y++
+			}
+			s := prev
+			s.add(delta)
+			suffix = append(suffix, versionDay{d, s})
+			out = append(out, versionRow{dateText(d, false), seg.entry, s})
+		}
+		cum = append(cum[:at], suffix...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].date < out[j].date })
+	return out
+}
+
+// sameVersions compares the replayed rows of keys (sorted), by account,
+// currency, date and entry, with balance_versions in its key order: the
+// first replayed row not stored as it is names the violation, else the
+// first stored row not replayed. One account's rows are replayed at a time.
+func (h *historyScan) sameVersions(ctx context.Context, q querier, keys []acctCur) error {
+	type keyed struct {
+		k acctCur
+		r versionRow
+	}
+	var cur []versionRow // the rows of keys[ki] from ri on
+	ki, ri := -1, 0
+	peek := func() (keyed, bool) {
+		for ri == len(cur) {
+			if ki+1 >= len(keys) {
+				return keyed{}, false
+			}
+			ki++
+			cur, ri = replayVersions(h.accounts[keys[ki]]), 0
+		}
+		return keyed{keys[ki], cur[ri]}, true
+	}
+	cmp := func(a, b *keyed) int {
+		switch {
+		case a.k.account != b.k.account:
+			return cmpInt(a.k.account, b.k.account)
+		case a.k.currency != b.k.currency:
+			return cmpString(a.k.currency, b.k.currency)
+		case a.r.date != b.r.date:
+			return cmpString(a.r.date, b.r.date)
+		case a.r.entry != b.r.entry:
+			return cmpInt(a.r.entry, b.r.entry)
+		}
+		return 0
+	}
+	broken := func(w *keyed) error {
+		return historyBroken(ctx, q, "balance_versions", w.k, "the sums at %s disagree with the postings", fmt.Sprintf("%s as of entry %d", w.r.date, w.r.entry))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, date, entry_id, `+limbCols("", false)+` FROM balance_versions ORDER BY account_id, currency, date, entry_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var have keyed
+	var cols [limbCount]sql.NullInt64
+	dest := []any{&have.k.account, &have.k.currency, &have.r.date, &have.r.entry}
+	for i := range cols {
+		dest = append(dest, &cols[i])
+	}
+	var extra *keyed
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		valid := true
+		for j, c := range cols {
+			valid = valid && c.Valid
+			have.r.l[j] = c.Int64
+		}
+		w, ok := peek()
+		if ok && cmp(&w, &have) < 0 {
+			return broken(&w) // not stored
+		}
+		if ok && cmp(&w, &have) == 0 {
+			if w.r.l != have.r.l || !valid {
+				return broken(&w)
+			}
+			ri++
+			continue
+		}
+		if extra == nil {
+			c := have
+			extra = &c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if w, ok := peek(); ok {
+		return broken(&w)
+	}
+	if extra != nil {
+		return broken(extra)
+	}
+	return nil
+}
