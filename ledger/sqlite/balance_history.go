@@ -166,7 +166,7 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 type txHistory struct {
 	totals map[acctCur]*histSum
 	months map[acctCurMonth]*histSum
-	days   map[acctCur][]versionDay // balance_versions.go
+	days   map[acctCur][]txDay // balance_versions.go
 }
 
 type acctCurMonth struct {
@@ -199,7 +199,7 @@ func (h *txHistory) merge(o *txHistory) {
 	}
 	for k, ds := range o.days {
 		if h.days == nil {
-			h.days = map[acctCur][]versionDay{}
+			h.days = map[acctCur][]txDay{}
 		}
 		h.days[k] = append(h.days[k], ds...)
 	}

@@ -80,6 +80,7 @@ func RunJournal(t *testing.T, open Opener) {
 		{"TrialBalance", testTrialBalance},
 		{"LargeAmounts", testLargeAmounts},
 		{"Bitemporal", testBitemporal},
+		{"AsOfKnownAt", testAsOfKnownAt},
 		{"EachEntryFilters", testEachEntryFilters},
 		{"EachEntryPagination", testEachEntryPagination},
 		{"NotFound", testNotFound},
