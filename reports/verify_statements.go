@@ -226,12 +226,18 @@ func evaluateAsOf(tx books.ReadTx, c *contracts.Contract, through ledger.Period,
 	if err != nil {
 		return nil, err
 	}
+	return evaluateEventsThrough(tx, c, through, rates, basis.EventsThrough)
+}
+
+// evaluateEventsThrough runs the engine for c through p over the events
+// numbered up to eventsThrough (those committed before a close).
+func evaluateEventsThrough(tx books.ReadTx, c *contracts.Contract, through ledger.Period, rates []ledger.FXRate, eventsThrough int64) (*contracts.Result, error) {
 	acc, err := contracts.NewAccumulator(c, through, rates, contracts.Options{TraceEvents: true})
 	if err != nil {
 		return nil, err
 	}
 	err = tx.EachEvent(func(e *ledger.Event) error {
-		if e.ID > basis.EventsThrough {
+		if e.ID > eventsThrough {
 			return errStopEvents
 		}
 		return acc.Add(e)
@@ -402,34 +408,19 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 		versions[id] = append(versions[id], v)
 	}
 	// A rule without a start has statements from the period of the first
-	// event it counts (FirstPeriod): evaluated once per contract version.
-	// Events committed after a close cannot move that period before it: a
-	// late event is booked in the first open period.
+	// event it counts (FirstPeriod) among the events committed before the
+	// close: a late event committed after it can open an earlier period
+	// (corrected by an adjustment), whose statement a later close stores.
 	rates, err := tx.Rates()
 	if err != nil {
 		return err
 	}
-	lastThrough := closes[0].through
-	for _, cr := range closes {
-		if cr.through.After(lastThrough) {
-			lastThrough = cr.through
-		}
-	}
-	type firstPeriod struct {
-		p  ledger.Period
-		ok bool
-	}
-	openFirst := map[*contracts.Contract]firstPeriod{}
-	openStartFirst := func(c *contracts.Contract) (ledger.Period, bool, error) {
-		if f, done := openFirst[c]; done {
-			return f.p, f.ok, nil
-		}
-		res, err := books.Evaluate(tx, c, LastPeriodThrough(c, lastThrough), rates, false)
+	openStartFirst := func(c *contracts.Contract, cr closeRow) (ledger.Period, bool, error) {
+		res, err := evaluateEventsThrough(tx, c, LastPeriodThrough(c, cr.through), rates, cr.eventsThrough)
 		if err != nil {
-			return ledger.Period{}, false, fmt.Errorf("contract %s: %w", c.ID, err)
+			return ledger.Period{}, false, &ledger.VerifyError{Reason: fmt.Sprintf("contract %s: cannot evaluate as of the close through %s: %v", c.ID, cr.through, err)}
 		}
 		p, ok := FirstPeriod(c, res)
-		openFirst[c] = firstPeriod{p, ok}
 		return p, ok, nil
 	}
 	for _, cr := range closes {
@@ -453,7 +444,7 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 			}
 			first, ok := c.FirstPeriod()
 			if c.OpenStart() {
-				if first, ok, err = openStartFirst(c); err != nil {
+				if first, ok, err = openStartFirst(c, cr); err != nil {
 					return err
 				}
 			}

@@ -107,6 +107,17 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 	if want := bareSc + ": actuals_through: the contract's rules have no start date and no event is counted through 2026-01, so its first period is unknown\nrevshare: " + bareSc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
 		t.Errorf("scenario over a contract without a start or an event: %v %q, want %q", err, errOut, want)
 	}
+	// A late event dated before the first statement opens an earlier period
+	// (corrected in the open period); the close through January was right
+	// not to store it, and verify judges each close by the events it saw.
+	late := filepath.Join(dir, "late.csv")
+	if err := os.WriteFile(late, []byte("event_id,occurred_at,seller,channel,amount,currency\n3,2025-11-20,a,direct,50,USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "import", "usage", late)
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Fatalf("verify after a late event: %q", got)
+	}
 	// verify evaluates the rule to find where its statements begin, so the
 	// first one's loss is found too, not only a gap after it.
 	tamper(t, db, `DELETE FROM statements WHERE contract = 'open' AND period = '2025-12'`)
