@@ -20,14 +20,27 @@ func newChainHasher(now time.Time) chainHasher {
 }
 
 func (h *chainHasher) hash(prevHash string, id int64, content string) string {
+	return h.sum(append(h.header(prevHash, id), content...))
+}
+
+// hashBytes is hash with the content in a byte slice.
+func (h *chainHasher) hashBytes(prevHash string, id int64, content []byte) string {
+	return h.sum(append(h.header(prevHash, id), content...))
+}
+
+// header starts the hashed text in h.buf: everything before the content.
+func (h *chainHasher) header(prevHash string, id int64) []byte {
 	b := append(h.buf[:0], "prev="...)
 	b = append(b, prevHash...)
 	b = append(b, "\nid="...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, "\nrecorded="...)
 	b = append(b, h.recorded...)
-	b = append(b, '\n')
-	b = append(b, content...)
+	return append(b, '\n')
+}
+
+// sum returns the hash of b (kept as h.buf for the next entry).
+func (h *chainHasher) sum(b []byte) string {
 	h.buf = b
 	sum := sha256.Sum256(b)
 	hex.Encode(h.hex[:], sum[:])
