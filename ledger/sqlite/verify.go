@@ -128,6 +128,9 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, fa
 	if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries`).Scan(&maxID); err != nil {
 		return res, err
 	}
+	if facts != nil {
+		facts.maxID = maxID.Int64
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ents, entErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawEntry, error) {

@@ -17,6 +17,7 @@ type journalFacts struct {
 	done  chan struct{} // closed by publish
 	ok    bool          // the scan checked every entry without a violation
 	usage []usageEntry  // the usage import entries, in ID order
+	maxID int64         // the journal's last entry ID, when known
 }
 
 type journalFactsKey struct{}
@@ -51,6 +52,12 @@ func (f *journalFacts) publish(ok bool) {
 func (f *journalFacts) add(r *rawEntry, kind string) {
 	if f == nil || r.source != EntrySourceImport || kind != "usage" {
 		return
+	}
+	if f.usage == nil && f.maxID >= r.id {
+		// Room for every entry left at the first: where usage imports post
+		// one entry per event, growing the slice by appending cost 0.4 s
+		// of verify's CPU at 1M entries.
+		f.usage = make([]usageEntry, 0, f.maxID-r.id+1)
 	}
 	p := &r.postings[0]
 	f.usage = append(f.usage, usageEntry{r.id, p.amount, p.currency, p.account.String})
