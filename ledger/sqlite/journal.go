@@ -195,12 +195,16 @@ func attachPostings(chunk []rawEntry, ps []rawPosting) {
 
 // readEntries runs query, which selects the columns of rawEntry in order.
 func readEntries(ctx context.Context, q querier, query string, args ...any) ([]rawEntry, error) {
+	return appendEntries(ctx, q, nil, query, args...)
+}
+
+// appendEntries is readEntries appending to out.
+func appendEntries(ctx context.Context, q querier, out []rawEntry, query string, args ...any) ([]rawEntry, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []rawEntry
 	// One row's scan destinations, built once: r is copied out per row.
 	var r rawEntry
 	var ints intScan
@@ -222,6 +226,11 @@ func readEntries(ctx context.Context, q querier, query string, args ...any) ([]r
 // posting order, with their accounts' names and types: from accounts if
 // it is not nil, else joined.
 func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
+	return appendPostingsWhere(ctx, q, nil, accounts, where, args...)
+}
+
+// appendPostingsWhere is readPostingsWhere appending to ps.
+func appendPostingsWhere(ctx context.Context, q querier, ps []rawPosting, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
 	query := `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, ` + limbCols("p.", false) + `
 		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
 		WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
@@ -234,7 +243,6 @@ func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger
 		return nil, err
 	}
 	defer rows.Close()
-	var ps []rawPosting
 	var currency sql.RawBytes
 	currencies := map[string]string{} // one string per currency
 	// One row's scan destinations, built once: p is copied out per row.
