@@ -58,13 +58,17 @@ type groupID struct{ batch, group int64 }
 // eventScan is what one read of the events gathers for verifyEvents and,
 // when index is not nil, for verifyEventIndex.
 type eventScan struct {
-	sources                map[int64]string
-	batches                map[int64]*batchCounts // with their groups' sums
-	batch                  *batchCounts           // the last event's batch
-	batchID                int64
-	index                  map[dimValue]*[]int64 // per dimension and value, its events' IDs in order (one map lookup per value)
-	problem                error                 // verifyEvents' first violation among the events
-	lastOccurred, lastDate string                // the accounting date of the last occurred_at seen
+	sources    map[int64]string
+	batches    map[int64]*batchCounts // with their groups' sums
+	batch      *batchCounts           // the last event's batch
+	batchID    int64
+	index      map[dimValue]*[]int64 // per dimension and value, its events' IDs in order (one map lookup per value)
+	lastValues [6]struct {           // per dimension in indexEvent's order, the last event's value and its IDs
+		value string
+		ids   *[]int64
+	}
+	problem                error  // verifyEvents' first violation among the events
+	lastOccurred, lastDate string // the accounting date of the last occurred_at seen
 	// One string per receivable account and currency: a group holding its
 	// first event's (a slice of the event's data) would keep the data.
 	accounts   map[[2]string]string // by seller and channel
@@ -173,14 +177,20 @@ func (s *eventScan) indexEvent(e *ledger.Event, occurred string) {
 	if occurred != s.lastOccurred || s.lastDate == "" {
 		s.lastOccurred, s.lastDate = occurred, e.AccountingDate().String()
 	}
-	for _, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
+	for i, dv := range [...]dimValue{{dimSeller, e.Seller}, {dimChannel, e.Channel}, {dimCustomer, e.Customer},
 		{dimProduct, e.Product}, {dimRegion, e.Region}, {dimDate, s.lastDate}} {
-		ids := s.index[dv]
-		if ids == nil {
-			ids = new([]int64)
-			s.index[dv] = ids
+		// The last event's value of the dimension, looked up again only
+		// when it changes (a date has runs of many events).
+		last := &s.lastValues[i]
+		if last.ids == nil || last.value != dv.value {
+			ids := s.index[dv]
+			if ids == nil {
+				ids = new([]int64)
+				s.index[dv] = ids
+			}
+			last.value, last.ids = dv.value, ids
 		}
-		*ids = append(*ids, e.ID)
+		*last.ids = append(*last.ids, e.ID)
 	}
 }
 
