@@ -92,6 +92,9 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 		return db
 	}
 	fast, slow := open(false), open(true)
+	// Calls of more than 300 postings flush the stage on the way.
+	defer func(n int) { maxStagedPostings = n }(maxStagedPostings)
+	maxStagedPostings = 300
 	entry := func(n int, amount string) ledger.Entry {
 		ch := []string{"direct", "azure", "aws"}[n%3]
 		amt := decimal.RequireFromString(amount)
@@ -131,6 +134,8 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 		{"stored key, other content", append(span(1500, 1600), entry(5, "9")), `conflict: entry "test/e-5" conflicts with entry 6 posted earlier under the same key: posted "posting=assets:cash:aws 5.05 USD", now "posting=assets:cash:aws 9 USD"`},
 		{"in-call key, other content", append(span(1600, 1700), entry(1650, "1")), `conflict: entry "test/e-1650" appears twice in one batch with different content: first "posting=assets:cash:direct 1650.5 USD", then "posting=assets:cash:direct 1 USD"`},
 		{"invalid in a later chunk", append(span(1700, 1800), entry(1800, "1.0000000000000000001")), `invalid: entry "test/e-1800" posting 1: amount 1.0000000000000000001 has more than 18 fractional digits`},
+		{"stored key after the stage was flushed", append(span(1900, 2300), entry(7, "9")), `conflict: entry "test/e-7" conflicts with entry 8 posted earlier under the same key: posted "posting=assets:cash:azure 7.07 USD", now "posting=assets:cash:azure 9 USD"`},
+		{"invalid after the stage was flushed", append(span(1900, 2300), entry(2300, "1.0000000000000000001")), `invalid: entry "test/e-2300" posting 1: amount 1.0000000000000000001 has more than 18 fractional digits`},
 		{"after the errors", span(1700, 1900), ""},
 	}
 	for _, c := range calls {
@@ -146,6 +151,10 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 			}
 		} else if c.err != "" {
 			t.Errorf("%s: no error, want %q", c.name, c.err)
+		}
+		var staged int
+		if err := fast.w.QueryRowContext(ctx, `SELECT count(*) FROM temp.postings_stage`).Scan(&staged); err != nil || staged != 0 {
+			t.Errorf("%s: %d postings left staged, %v", c.name, staged, err)
 		}
 	}
 	vf, err := fast.VerifyReport(ctx)

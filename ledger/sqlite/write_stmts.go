@@ -33,8 +33,9 @@ const (
 func writeQueries() []string {
 	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, closedThroughQuery}
 	qs = append(qs, balanceHistoryQueries()...)
+	qs = append(qs, flushPostingsStageQuery, clearPostingsStageQuery)
 	for _, n := range []int{1, 16, rowsPerInsert} {
-		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
+		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n), insertStagedPostingsQuery(n))
 	}
 	return qs
 }
@@ -44,6 +45,11 @@ func writeQueries() []string {
 // transaction would hold.
 func (db *DB) prepareWriteStmts(ctx context.Context) error {
 	db.prepareOnce.Do(func() {
+		// The stage of post_fast.go, on the writer's one connection.
+		if _, err := db.w.ExecContext(ctx, createPostingsStageQuery); err != nil {
+			db.prepareErr = fmt.Errorf("create the postings stage: %w", err)
+			return
+		}
 		stmts := map[string]*sql.Stmt{}
 		for _, q := range writeQueries() {
 			st, err := db.w.PrepareContext(ctx, q)
