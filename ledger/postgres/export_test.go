@@ -37,3 +37,6 @@ func CopyBinaryObjects(ms []map[string]string) ([]byte, error) {
 	c.end()
 	return c.buf, nil
 }
+
+// BalanceAmount is how TrialBalance reads a balance's text.
+var BalanceAmount = balanceAmount

@@ -505,7 +505,8 @@ func entryIDs(es []ledger.Entry) []int64 {
 // before the last entry sums the postings of that prefix of the journal.
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	// One statement a view, no explicit transaction: one round trip for the
-	// current and as-of views (a statement sees one snapshot). A known-at
+	// current and as-of views (a statement sees one snapshot), and one more
+	// the first time an account is met, for its name. A known-at
 	// view takes two, and needs no common snapshot: the entries up to the
 	// cut never change.
 	cut := int64(-1) // the last entry in the view, -1 for all
@@ -523,6 +524,10 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 	}
 	var rows pgx.Rows
 	var err error
+	// Each view reads (account ID, currency, amount as text): the names
+	// come from accountNames' cache, the order from sortBalances, so the
+	// server reads one relation and sorts nothing (docs/postgres.md,
+	// "Reads").
 	switch {
 	case cut >= 0:
 		// recorded_at never decreases with the ID, so "known at" is a
@@ -534,41 +539,19 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 			where += " AND e.date <= $2"
 			args = append(args, q.AsOf.In(time.UTC))
 		}
-		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text FROM (
-				SELECT p.account_id, p.currency, sum(p.amount) AS amount
-				FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency
-			) s JOIN accounts a ON a.id = s.account_id ORDER BY a.name, s.currency`, args...)
+		rows, err = db.pool.Query(ctx, `SELECT p.account_id, p.currency, sum(p.amount)::text
+			FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency`, args...)
 	case !q.AsOf.IsZero():
 		// The smaller side of the book, inlined into this statement:
 		// migrations/0085.
-		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
-			FROM revshare_balances_as_of($1) s JOIN accounts a ON a.id = s.account_id
-			ORDER BY a.name, s.currency COLLATE "C"`, q.AsOf.In(time.UTC))
+		rows, err = db.pool.Query(ctx, `SELECT account_id, currency, amount::text FROM revshare_balances_as_of($1)`, q.AsOf.In(time.UTC))
 	default:
-		rows, err = db.pool.Query(ctx, `SELECT a.name, a.type, t.currency, t.amount::text
-			FROM balance_totals t JOIN accounts a ON a.id = t.account_id ORDER BY a.name, t.currency`)
+		rows, err = db.pool.Query(ctx, `SELECT account_id, currency, amount::text FROM balance_totals`)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []ledger.Balance
-	for rows.Next() {
-		var b ledger.Balance
-		var typ, amount string
-		if err := rows.Scan(&b.Account, &typ, &b.Currency, &amount); err != nil {
-			return nil, err
-		}
-		b.Type = ledger.AccountType(typ)
-		if b.Amount, err = decimal.NewFromString(amount); err != nil {
-			return nil, fmt.Errorf("balance of %s: %q: %w", b.Account, amount, err)
-		}
-		// A balance is a sum, not an amount as written: without trailing
-		// zeros, as SQLite's (the export prints it as it is).
-		b.Amount = decimal.RequireFromString(b.Amount.String())
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return db.readBalances(ctx, rows)
 }
 
 // ClosePeriods closes every date up to and including through: from then

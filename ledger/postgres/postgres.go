@@ -39,7 +39,8 @@ type DB struct {
 	clock ledger.Clock
 
 	mu       sync.Mutex
-	accounts map[string]int64 // committed accounts by name (they never change)
+	accounts map[string]int64      // committed accounts by name (they never change)
+	names    map[int64]accountName // committed accounts by ID, as the trial balance met them; never changed once handed out
 
 	lockTimeout time.Duration       // how long a writer waits for the writer lock (SetLockTimeout)
 	onLockWait  func(holder string) // told once per wait, when not nil
