@@ -33,7 +33,11 @@ import (
 //
 // or only the fast views, many times:
 //
-//	go test ./ledger/postgres -run '^$' -bench 'TrialBalance1M/^(round-trip|current|as-of.*)$/' -benchtime 2000x
+//	go test ./ledger/postgres -run '^$' -bench 'TrialBalance1M/^(round-trip|current.*|as-of.*)$/' -benchtime 2000x
+//
+// and, with REVSHARE_BENCH_PROCESS_ROUNDS set, what a user sees beside it
+// (the one-shot command and the REST API, trial_balance_user_bench_test.go):
+// bench/trial-balance.sh runs the whole comparison.
 
 func BenchmarkPost(b *testing.B) {
 	storetest.BenchPost(b, func(b *testing.B) ledger.Journal { return openDB(b, storetest.NewClock(storetest.T0)) })
@@ -154,7 +158,8 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	pgClock := storetest.NewClock(storetest.T0)
 	pg := openDB(b, pgClock)
 	liteClock := storetest.NewClock(storetest.T0)
-	lite, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "book.db"), liteClock)
+	litePath := filepath.Join(b.TempDir(), "book.db")
+	lite, err := sqlite.Open(ctx, litePath, liteClock)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -184,7 +189,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	// dead versions removed, the visibility map set, statistics taken);
 	// REVSHARE_BENCH_NO_VACUUM=1 measures it straight after the posts.
 	if os.Getenv("REVSHARE_BENCH_NO_VACUUM") == "" {
-		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, entries, postings`); err != nil {
+		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, entries, postings, data_version`); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -207,7 +212,9 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	// measure runs fn b.N times and reports, beside the wall time, the CPU
 	// time of this process and of the server processes of the database
 	// (when the server runs on this machine) per call.
+	results := map[string]perCall{} // by sub-benchmark and round
 	measure := func(b *testing.B, server bool, fn func() error) {
+		start := time.Now()
 		var s0 cpuTimes
 		if server {
 			s0 = serverCPU(b, conn)
@@ -220,10 +227,16 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		b.ReportMetric(float64((processCPU()-g0).Nanoseconds())/1e3/float64(b.N), "go-cpu-µs/op")
+		wall := time.Since(start)
+		goCPU := processCPU() - g0
+		b.ReportMetric(float64(goCPU.Nanoseconds())/1e3/float64(b.N), "go-cpu-µs/op")
+		cpu := goCPU
 		if s0 != nil {
-			b.ReportMetric(float64(serverCPU(b, conn).sub(s0).Nanoseconds())/1e3/float64(b.N), "server-cpu-µs/op")
+			srv := serverCPU(b, conn).sub(s0)
+			b.ReportMetric(float64(srv.Nanoseconds())/1e3/float64(b.N), "server-cpu-µs/op")
+			cpu += srv
 		}
+		results[b.Name()] = perCall{wall: float64(wall.Nanoseconds()) / 1e3 / float64(b.N), cpu: float64(cpu.Nanoseconds()) / 1e3 / float64(b.N)}
 	}
 	half := storetest.T0.Add(time.Duration(n/10000/2) * time.Second)
 	views := []struct {
@@ -267,6 +280,44 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 					}
 				})
 			}
+			// The statement and decoding TrialBalance used before this
+			// session's change (the names joined on the server, the text
+			// amount read through math/big twice), on the same pool.
+			if before, ok := map[string]string{
+				"current": `SELECT a.name, a.type, t.currency, t.amount::text
+					FROM balance_totals t JOIN accounts a ON a.id = t.account_id ORDER BY a.name, t.currency`,
+				"as-of": `SELECT a.name, a.type, s.currency, s.amount::text
+					FROM revshare_balances_as_of($1) s JOIN accounts a ON a.id = s.account_id
+					ORDER BY a.name, s.currency COLLATE "C"`,
+			}[v.name]; ok {
+				b.Run(v.name+"-joined/postgres", func(b *testing.B) {
+					var args []any
+					if !v.q.AsOf.IsZero() {
+						args = append(args, v.q.AsOf.In(time.UTC))
+					}
+					var out []ledger.Balance
+					measure(b, true, func() error {
+						rows, err := pg.Pool().Query(ctx, before, args...)
+						if err != nil {
+							return err
+						}
+						out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ledger.Balance, error) {
+							var bal ledger.Balance
+							var typ, amount string
+							if err := r.Scan(&bal.Account, &typ, &bal.Currency, &amount); err != nil {
+								return bal, err
+							}
+							bal.Type = ledger.AccountType(typ)
+							bal.Amount = decimal.RequireFromString(decimal.RequireFromString(amount).String())
+							return bal, nil
+						})
+						return err
+					})
+					if got := fmt.Sprint(out); got != want {
+						b.Errorf("before:\n%s\nnow:\n%s", got, want)
+					}
+				})
+			}
 			if v.name != "as-of" {
 				continue
 			}
@@ -301,6 +352,42 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 			})
 		}
 	}
+	logRatios(b, results, rounds)
+	// What a user sees: the one-shot command and the REST API.
+	if n := benchSize(b, "REVSHARE_BENCH_PROCESS_ROUNDS", 0); n > 0 {
+		userViews(b, conn, []userBook{{"sqlite", litePath}, {"postgres", pg.Pool().Config().ConnString()}}, asOf.String(), n)
+	}
+}
+
+// perCall is one sub-benchmark's wall and CPU time a call, in µs (the
+// CPU of revshare and, for PostgreSQL, of the server together).
+type perCall struct{ wall, cpu float64 }
+
+// logRatios logs, for each view measured on both backends, PostgreSQL's
+// wall and CPU time a call beside SQLite's, round by round.
+func logRatios(b *testing.B, results map[string]perCall, rounds int) {
+	var tab strings.Builder
+	fmt.Fprintf(&tab, "\nin-process, µs a call (CPU: revshare's and, for PostgreSQL, the server's), round by round\n")
+	fmt.Fprintf(&tab, "| view | round | PostgreSQL wall | PostgreSQL CPU | SQLite wall | SQLite CPU | wall ratio | CPU ratio |\n|---|---|---|---|---|---|---|---|\n")
+	for _, view := range []string{"round-trip", "current", "current-joined", "as-of", "as-of-joined", "as-of-0002", "known-at-past", "known-at-past-and-as-of"} {
+		for r := 0; r < rounds; r++ {
+			suffix := ""
+			if r > 0 {
+				suffix = fmt.Sprintf("#%02d", r)
+			}
+			p, ok := results[b.Name()+"/"+view+"/postgres"+suffix]
+			if !ok {
+				continue
+			}
+			l, ok := results[b.Name()+"/"+view+"/sqlite"+suffix]
+			if !ok {
+				fmt.Fprintf(&tab, "| %s | %d | %.0f | %.0f | | | | |\n", view, r+1, p.wall, p.cpu)
+				continue
+			}
+			fmt.Fprintf(&tab, "| %s | %d | %.0f | %.0f | %.0f | %.0f | %.2f× | %.2f× |\n", view, r+1, p.wall, p.cpu, l.wall, l.cpu, p.wall/l.wall, p.cpu/l.cpu)
+		}
+	}
+	b.Log(tab.String())
 }
 
 // BenchmarkPostVersusCopy interleaves, batch by batch, a Post of 10,000
