@@ -41,6 +41,23 @@ func encodeMeta(m map[string]string) (string, error) {
 	return string(b), nil
 }
 
+// plainString reads a quoted plain string (printable ASCII, no escapes) at
+// s[i:], returning it and the index after the closing quote.
+func plainString(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return s[i+1 : j], j + 1, true
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
 // decodePlainMeta decodes what encodeMeta writes by hand: {"k":"v",...}
 // with plainJSON keys and values, and no spaces. ok is false for anything
 // else (json.Unmarshal decodes it, or says what is wrong).
@@ -48,29 +65,13 @@ func decodePlainMeta(s string) (m map[string]string, ok bool) {
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
 		return nil, false
 	}
-	// str reads a quoted plain string at s[i:], returning it and the index
-	// after the closing quote.
-	str := func(i int) (string, int, bool) {
-		if i >= len(s) || s[i] != '"' {
-			return "", 0, false
-		}
-		for j := i + 1; j < len(s); j++ {
-			switch c := s[j]; {
-			case c == '"':
-				return s[i+1 : j], j + 1, true
-			case c < 0x20 || c > 0x7e || c == '\\':
-				return "", 0, false
-			}
-		}
-		return "", 0, false
-	}
 	m = map[string]string{}
 	for i := 1; ; {
-		k, j, ok := str(i)
+		k, j, ok := plainString(s, i)
 		if !ok || j >= len(s) || s[j] != ':' {
 			return nil, false
 		}
-		v, j, ok := str(j + 1)
+		v, j, ok := plainString(s, j+1)
 		if !ok {
 			return nil, false
 		}

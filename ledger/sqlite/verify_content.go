@@ -91,29 +91,13 @@ func appendPlainMeta(b []byte, s string) (_ []byte, kind string, ok bool) {
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
 		return b, "", false
 	}
-	// str reads a quoted plain string at s[i:], returning it and the index
-	// after the closing quote.
-	str := func(i int) (string, int, bool) {
-		if i >= len(s) || s[i] != '"' {
-			return "", 0, false
-		}
-		for j := i + 1; j < len(s); j++ {
-			switch c := s[j]; {
-			case c == '"':
-				return s[i+1 : j], j + 1, true
-			case c < 0x20 || c > 0x7e || c == '\\':
-				return "", 0, false
-			}
-		}
-		return "", 0, false
-	}
 	last, first := "", true
 	for i := 1; ; {
-		k, j, ok := str(i)
+		k, j, ok := plainString(s, i)
 		if !ok || j >= len(s) || s[j] != ':' || (!first && k <= last) {
 			return b, "", false
 		}
-		v, j, ok := str(j + 1)
+		v, j, ok := plainString(s, j+1)
 		if !ok {
 			return b, "", false
 		}
