@@ -32,6 +32,8 @@ func TestTamperBalanceHistory(t *testing.T) {
 			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 5 disagrees with the postings"},
 		{"mark moved", `UPDATE balance_marks SET entry_id = 6 WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 6 disagrees with the postings"},
+		{"day amount as text", `UPDATE balance_days SET l1 = 'abc' WHERE account_id = ` + c5,
+			`balance_days account_id=9 currency=USD date=2026-03-05: unreadable (sql: Scan error on column index 5, name "l1": converting driver.Value type string ("abc") to a int64: invalid syntax)`},
 		{"mark missing", `DELETE FROM balance_marks WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: no mark at entry 5, the last to post to it at its recorded-at instant"},
 	}

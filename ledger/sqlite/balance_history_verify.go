@@ -490,10 +490,10 @@ func sameHistory(ctx context.Context, q querier, table, what string, want *histo
 	dest = ints.bind(dest)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return unreadableRow(rows, table, 3, err)
 		}
 		if err := ints.set(rows); err != nil {
-			return err
+			return unreadableRow(rows, table, 3, err)
 		}
 		valid := true
 		have.s.n = cols[0].Int64

@@ -93,6 +93,10 @@ func TestTamperBalanceVersions(t *testing.T) {
 			"balance_spans of assets:cash USD: no span at entry 3, the last to post to it at its recorded-at instant"},
 		{"last span missing", `DELETE FROM balance_spans WHERE ` + cash + ` AND entry_id = 4`,
 			"balance_spans of assets:cash USD: no span at entry 4, the last to post to it at its recorded-at instant"},
+		{"row amount as text", `UPDATE balance_versions SET l2 = 'abc' WHERE ` + cash + ` AND date = '2026-03-03' AND entry_id = 4`,
+			`balance_versions account_id=1 currency=USD date=2026-03-03 entry_id=4: unreadable (sql: Scan error on column index 6, name "l2": converting driver.Value type string ("abc") to a int64: invalid syntax)`},
+		{"span entry as text", `UPDATE balance_spans SET entry_id = 'x3' WHERE ` + cash + ` AND entry_id = 3`,
+			`balance_spans account_id=1 currency=USD entry_id=x3: unreadable (sql: Scan error on column index 2, name "entry_id": converting driver.Value type string ("x3") to a int64: invalid syntax)`},
 		{"all spans missing", `DELETE FROM balance_spans`,
 			"balance_spans of assets:cash USD: no span at entry 2, the last to post to it at its recorded-at instant"},
 	}

@@ -49,7 +49,7 @@ func (h *historyScan) loadSpans(ctx context.Context, q querier) error {
 	var s spanRow
 	for rows.Next() {
 		if err := rows.Scan(&k.account, &k.currency, &s.entry, &s.first, &s.last); err != nil {
-			return err
+			return unreadableRow(rows, "balance_spans", 3, err)
 		}
 		a := h.account(k)
 		a.ver.spans = append(a.ver.spans, s)
@@ -268,7 +268,7 @@ func (h *historyScan) sameVersions(ctx context.Context, q querier, keys []acctCu
 	var extra *extraRow
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return unreadableRow(rows, "balance_versions", 4, err)
 		}
 		ok := peek()
 		c := 0

@@ -75,3 +75,26 @@ func (s *intScan) set(rows *sql.Rows) error {
 	}
 	return nil
 }
+
+// unreadableRow names the row of table that rows is on and that a scan
+// could not read (an amount stored as text, say): its first nKey columns
+// as stored, then the scan's error.
+func unreadableRow(rows *sql.Rows, table string, nKey int, scanErr error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("%s: a row is unreadable: %w", table, scanErr)
+	}
+	raw := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return fmt.Errorf("%s: a row is unreadable: %w", table, scanErr)
+	}
+	key := ""
+	for i := 0; i < nKey && i < len(cols); i++ {
+		key += fmt.Sprintf(" %s=%s", cols[i], raw[i])
+	}
+	return &VerifyError{Reason: fmt.Sprintf("%s%s: unreadable (%v)", table, key, scanErr)}
+}
