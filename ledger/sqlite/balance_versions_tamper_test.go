@@ -10,7 +10,6 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
-	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -52,14 +51,7 @@ func versionsJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("untouched journal: %v", err)
 	}
-	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=off&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	t.Cleanup(func() { raw.Close() })
-	sqlitetest.DropTriggers(t, raw)
-	return db, raw
+	return db, openUnguarded(t, path)
 }
 
 // TestTamperBalanceVersions edits balance_versions and balance_spans with

@@ -40,15 +40,21 @@ func tamperJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 	if _, err := db.VerifyReport(context.Background()); err != nil {
 		t.Fatalf("untouched journal: %v", err)
 	}
+	return db, openUnguarded(t, path)
+}
+
+// openUnguarded opens the database at path as an attacker would: its own
+// connection, foreign keys off, every trigger the schema has dropped.
+func openUnguarded(t *testing.T, path string) *sql.DB {
+	t.Helper()
 	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=off&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw.SetMaxOpenConns(1)
 	t.Cleanup(func() { raw.Close() })
-	// The attacker first removes every guard the schema has.
 	sqlitetest.DropTriggers(t, raw)
-	return db, raw
+	return raw
 }
 
 func tamperEntry(k int) ledger.Entry {
