@@ -138,6 +138,13 @@ func testServeEndToEnd(t *testing.T, newDB newDB) {
 	if status != 200 || !strings.Contains(body, `"binds_in": "2027-05"`) {
 		t.Errorf("scenario: %d %s", status, body)
 	}
+	// Actuals past the books are refused over HTTP as on the command line:
+	// the books reach 2026-02-11 (e2).
+	past := strings.NewReplacer("from: 2027-01-01", "from: 2026-01-01", "horizon: 2027-06", "actuals_through: 2026-03\nhorizon: 2027-06").Replace(scen)
+	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, past)
+	if want := `actuals_through: 2026-03 is past the last booked period 2026-02 (the books reach 2026-02-11: the latest run's through or entry's date): import and run it first`; status != 400 || !strings.Contains(body, want) {
+		t.Errorf("scenario with actuals past the books: %d %s\nwant 400 with %s", status, body, want)
+	}
 	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, "horizon: soon\n")
 	if status != 400 || !strings.HasPrefix(body, `{"error":{"code":"invalid","message":"invalid scenario: `) {
 		t.Errorf("bad scenario: %d %s", status, body)
