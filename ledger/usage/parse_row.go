@@ -1,0 +1,327 @@
+package usage
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// scanField reports, in one pass, whether v is all ASCII and whether it
+// holds U+001E or U+001F.
+func scanField(v string) (ascii, separators, nul bool) {
+	ascii = true
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == 0x1e || c == 0x1f:
+			separators = true
+		case c == 0:
+			nul = true
+		}
+	}
+	return ascii, separators, nul
+}
+
+func (r *Reader) lineOf(col int) int {
+	l, _ := r.cr.FieldPos(col)
+	return l
+}
+
+// value returns the text of canonical field f and the name to show in errors.
+func (r *Reader) value(rec []string, f field) (string, int) {
+	i := r.idx[f]
+	if i < 0 {
+		return r.fixed[f], -1
+	}
+	v := strings.TrimSpace(rec[i])
+	if v == "" {
+		v = r.fixed[f]
+	}
+	return v, i
+}
+
+func (r *Reader) parseRow(row *Row) {
+	rec := row.Record
+	bad := func(col int, f field, val, reason string) {
+		line := row.Line
+		name := fieldNames[f]
+		if col >= 0 {
+			line = r.lineOf(col)
+			name = r.header[col]
+		}
+		row.Errors = append(row.Errors, &RowError{File: r.file, Line: line, Column: name, Value: val, Reason: reason})
+	}
+	for i, v := range rec {
+		ascii, separators, nul := scanField(v)
+		if nul {
+			// SQLite and C tools cut text at a NUL; the stored event would
+			// not say what the file said.
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "NUL bytes (U+0000) are not allowed"})
+		} else if !ascii && !utf8.ValidString(v) {
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "invalid UTF-8"})
+		} else if len(v) > MaxFieldBytes {
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: fmt.Sprintf("longer than %d bytes", MaxFieldBytes)})
+		} else if separators {
+			// The content digest uses them as separators.
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: "control characters U+001E and U+001F are not allowed"})
+		}
+	}
+	if len(row.Errors) > 0 {
+		return
+	}
+	ev := &row.Event
+	text := func(f field, required bool) string {
+		v, col := r.value(rec, f)
+		if v == "" && required {
+			bad(col, f, v, "required")
+		}
+		return v
+	}
+	ev.EventID = text(fEventID, true)
+	if v, col := r.value(rec, fOccurredAt); v == "" {
+		bad(col, fOccurredAt, v, "required")
+	} else if t, dateOnly, canonical, reason := r.parseTime(v); reason != "" {
+		if reason != "no such date" {
+			reason = withHint(reason, layoutHint(v))
+		}
+		bad(col, fOccurredAt, v, reason)
+	} else if y := t.UTC().Year(); y < MinEventYear || y > 9999 {
+		bad(col, fOccurredAt, v, fmt.Sprintf("out of range: years %d to 9999 (in UTC)", MinEventYear))
+	} else {
+		ev.OccurredAt, ev.DateOnly = t, dateOnly
+		row.OccurredText = v
+		if !canonical {
+			// A mapping layout: store the canonical form.
+			if dateOnly {
+				row.OccurredText = t.Format(ledger.DateLayout)
+			} else {
+				row.OccurredText = t.Format(time.RFC3339Nano)
+			}
+		}
+	}
+	ev.Seller = text(fSeller, true)
+	ev.Channel = text(fChannel, true)
+	ev.Customer = text(fCustomer, false)
+	ev.Product = text(fProduct, false)
+	ev.Region = text(fRegion, false)
+	if v, col := r.value(rec, fCurrency); v == "" {
+		bad(col, fCurrency, v, "required")
+	} else if c := strings.ToUpper(v); !ledger.IsCurrency(c) {
+		bad(col, fCurrency, v, "unknown ISO 4217 currency")
+	} else {
+		ev.Currency = c
+	}
+	num := func(f field, text *string) (*decimal.Decimal, bool) {
+		*text = ""
+		v, col := r.value(rec, f)
+		if v == "" {
+			return nil, true
+		}
+		d, reason := ParseDecimal(v, r.m.number)
+		if reason != "" {
+			reason = withHint(reason, numberHint(v, r.m.number))
+			bad(col, f, v, reason)
+			return nil, false
+		}
+		if r.m.number.Decimal == '.' && isCanonicalDecimal(v) {
+			*text = v
+		} else {
+			*text = ledger.FormatAmount(d)
+		}
+		return &d, true
+	}
+	q, okQ := num(fQuantity, &row.QuantityText)
+	p, okP := num(fUnitPrice, &row.UnitPriceText)
+	a, okA := num(fAmount, &row.AmountText)
+	switch {
+	case !okQ || !okP || !okA:
+	case a == nil && q != nil && p != nil:
+		ev.Amount = q.Mul(*p)
+		row.AmountText = ledger.FormatAmount(ev.Amount)
+		if n := fractionDigits(ev.Amount); n > MaxFractionDigits {
+			// Each factor has at most 18; their product may not.
+			v, col := r.value(rec, fUnitPrice)
+			bad(col, fUnitPrice, v, fmt.Sprintf("quantity × unit_price = %s has %d fractional digits, more than %d (give the amount instead)",
+				ev.Amount.String(), n, MaxFractionDigits))
+		}
+	case a == nil:
+		v, col := r.value(rec, fAmount)
+		bad(col, fAmount, v, "required (or give both quantity and unit_price)")
+	case q != nil && p != nil && !q.Mul(*p).Equal(*a):
+		v, col := r.value(rec, fAmount)
+		bad(col, fAmount, v, fmt.Sprintf("not quantity × unit_price (%s × %s = %s)", q, p, ledger.FormatAmount(q.Mul(*p))))
+	default:
+		ev.Amount = *a
+	}
+	if okQ && okP && okA && a == nil && q != nil && p != nil && ev.Amount.Abs().Cmp(maxAmount) >= 0 {
+		// Each factor has at most 18 integer digits; their product may not.
+		v, col := r.value(rec, fUnitPrice)
+		bad(col, fUnitPrice, v, fmt.Sprintf("quantity × unit_price = %s has more than %d digits before the decimal point (an amount has at most %d)",
+			ev.Amount.String(), MaxIntegerDigits, MaxIntegerDigits))
+	}
+	ev.Quantity, ev.UnitPrice = q, p
+	negate := r.m.Amount.Negate
+	if r.signCol >= 0 {
+		v := strings.ToLower(strings.TrimSpace(rec[r.signCol]))
+		switch {
+		case r.m.negative[v]:
+			negate = !negate
+		case r.m.positive[v]:
+		case len(r.m.positive) == 0:
+			// Without a positive list, any other value keeps the sign.
+		default:
+			row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(r.signCol), Column: r.header[r.signCol],
+				Value: rec[r.signCol], Reason: "not one of the mapping's amount.positive or amount.negative values"})
+		}
+	}
+	if negate {
+		ev.Amount = ev.Amount.Neg()
+		row.AmountText = ledger.FormatAmount(ev.Amount)
+		if ev.Quantity != nil {
+			n := ev.Quantity.Neg()
+			ev.Quantity = &n
+			row.QuantityText = ledger.FormatAmount(n)
+		}
+	}
+	if len(r.meta) > 0 {
+		for _, i := range r.meta {
+			if v := rec[i]; v != "" {
+				if ev.Meta == nil {
+					ev.Meta = make(map[string]string, len(r.meta))
+				}
+				ev.Meta[r.header[i]] = v
+			}
+		}
+	}
+}
+
+// MinEventYear is the first year an event may fall in (in UTC). Year 0000
+// is no date, and 0001-01-01T00:00:00Z is Go's zero time, which code
+// reads as "no time"; no revenue share predates the year 1000.
+const MinEventYear = 1000
+
+// fractionDigits is how many digits d has after the decimal point, trailing
+// zeros not counted.
+func fractionDigits(d decimal.Decimal) int {
+	s := d.String() // no exponent, trailing zeros trimmed
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
+}
+
+// parseTime reads an occurred_at value: a date YYYY-MM-DD or an RFC 3339
+// timestamp (canonical: the text can be stored as is), else one of the
+// mapping's layouts (the caller stores the canonical form of what it gives).
+// A value shaped like RFC 3339 that is not one (no offset, say) may still
+// match a layout; when none does, the reason names the RFC 3339 problem.
+func (r *Reader) parseTime(s string) (t time.Time, dateOnly, canonical bool, reason string) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		if d, ok := parseISODate(s); ok {
+			return d, true, true, ""
+		}
+		if allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) {
+			return time.Time{}, false, false, "no such date"
+		}
+	}
+	isoReason := ""
+	if len(s) > 10 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't') {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, false, true, ""
+		}
+		if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+			isoReason = "RFC 3339 timestamp without a time zone offset (add Z or ±hh:mm)"
+		} else if _, ok := parseISODate(s[:10]); !ok && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:10]) {
+			return time.Time{}, false, false, "no such date"
+		}
+	}
+	for _, l := range r.m.layouts {
+		t, err := time.ParseInLocation(l.layout, s, r.m.loc)
+		if err != nil {
+			continue
+		}
+		if l.dateOnly {
+			y, mo, d := t.Date()
+			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, false, ""
+		}
+		return t, false, false, ""
+	}
+	if isoReason != "" {
+		return time.Time{}, false, false, isoReason
+	}
+	if len(r.m.layouts) > 0 {
+		return time.Time{}, false, false, "not an RFC 3339 timestamp, a date YYYY-MM-DD or a date in one of the mapping's layouts"
+	}
+	return time.Time{}, false, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
+}
+
+// parseISODate parses YYYY-MM-DD without time.Parse (it is on the hot path)
+// and refuses impossible dates.
+func parseISODate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
+		return time.Time{}, false
+	}
+	y, _ := strconv.Atoi(s[:4])
+	m := int(s[5]-'0')*10 + int(s[6]-'0')
+	d := int(s[8]-'0')*10 + int(s[9]-'0')
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// isCanonicalDecimal reports whether s is already the text
+// ledger.FormatAmount gives for its value: an optional minus (not on zero),
+// no superfluous leading zero, digits after a point if there is one.
+func isCanonicalDecimal(s string) bool {
+	i := 0
+	if len(s) > 0 && s[0] == '-' {
+		i = 1
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intLen := i - start
+	if intLen == 0 || (intLen > 1 && s[start] == '0') {
+		return false
+	}
+	nonZero := intLen > 1 || s[start] != '0'
+	if i < len(s) {
+		if s[i] != '.' || i == len(s)-1 {
+			return false
+		}
+		for i++; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+			nonZero = nonZero || s[i] != '0'
+		}
+	}
+	return start == 0 || nonZero
+}
+
+// maxAmount bounds an event's amount: 18 integer digits, as every input
+// amount (spec section 1; docs/ledger.md says why the journal then holds
+// every sum and obligation derived from events).
+var maxAmount = decimal.New(1, MaxIntegerDigits)
