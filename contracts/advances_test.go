@@ -71,3 +71,58 @@ func TestRecoup(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoupPoolsReading pins the reading docs/design/spec-audit.md records
+// for advances of one pair that recoup from different rules, where steps 7
+// and 8 of spec section 4 do not settle the figures (found by
+// TestDifferential): an advance draws on its own rules' pools in the order
+// of its recoup_from list, so that order can change what a later advance
+// gets; and a fully recouped advance whose rules sum to a positive amount
+// can still give back, when a later advance took the positive pool and a
+// negative one is left.
+func TestRecoupPoolsReading(t *testing.T) {
+	d := decimal.RequireFromString
+	k := func(rule string) PoolKey { return PoolKey{rule, "a", "b"} }
+	tests := []struct {
+		name, recoupFrom, period string
+		booked                   map[PoolKey]decimal.Decimal
+		toDate                   map[string]decimal.Decimal
+		want                     string
+	}{
+		// adv1 takes 20 of r1 10 + r2 50: r1's 10 first, then 10 of r2,
+		// leaving adv2 40.
+		{"r1 drawn first", "[r1, r2]", "2026-01", map[PoolKey]decimal.Decimal{k("r1"): d("10"), k("r2"): d("50")}, nil,
+			"adv1=20 adv2=40"},
+		// adv1 takes its 20 from r2, leaving adv2 30 (r1's 10 unused).
+		{"r2 drawn first", "[r2, r1]", "2026-01", map[PoolKey]decimal.Decimal{k("r1"): d("10"), k("r2"): d("50")}, nil,
+			"adv1=20 adv2=30"},
+		// adv1 is used up (its rules sum to +20: step 7 read per advance
+		// would recoup 0); adv2 takes r2's 30, then adv1 gives back r1's -10.
+		{"give-back after a later draw", "[r1, r2]", "2026-02", map[PoolKey]decimal.Decimal{k("r1"): d("-10"), k("r2"): d("30")},
+			map[string]decimal.Decimal{"adv1": d("20"), "adv2": d("40")},
+			"adv1=-10 adv2=30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, `
+id: pools
+currency: USD
+parties: [a, b]
+rules:
+  - {id: r1, payer: a, payee: b, rate: "0.5"}
+  - {id: r2, payer: a, payee: b, rate: "0.5"}
+advances:
+  - {id: adv1, payer: a, payee: b, date: 2026-01-01, amount: "20.00", recoup_from: `+tt.recoupFrom+`}
+  - {id: adv2, payer: a, payee: b, date: 2026-01-02, amount: "100.00", recoup_from: [r2]}
+`)
+			p, err := ledger.ParsePeriod(tt.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Recoup(p, tt.booked, tt.toDate)
+			if s := fmt.Sprintf("adv1=%s adv2=%s", got["adv1"], got["adv2"]); s != tt.want {
+				t.Errorf("got %s, want %s", s, tt.want)
+			}
+		})
+	}
+}

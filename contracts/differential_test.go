@@ -71,6 +71,19 @@ func oracleCount(c *contracts.Contract, res *refResult) {
 		inc("recoupment > 0", rc.Recouped.Sign() > 0)
 		inc("recoupment < 0", rc.Recouped.Sign() < 0)
 	}
+	pairSets := map[string]string{}
+	mixed := false
+	for _, a := range c.Advances {
+		ids := append([]string(nil), a.RecoupFrom...)
+		sort.Strings(ids)
+		k, set := a.Payer+"→"+a.Payee, fmt.Sprint(ids)
+		if prev, ok := pairSets[k]; ok && prev != set {
+			mixed = true
+		}
+		pairSets[k] = set
+	}
+	inc("case with advances", len(c.Advances) > 0)
+	inc("case with one pair's advances on different rules", mixed)
 	for i := range c.Rules {
 		inc("rule with tiers", c.Rules[i].Tiers != nil)
 		inc("rule with period_end FX", c.Rules[i].FXRule == contracts.FXPeriodEnd)
@@ -155,7 +168,7 @@ func differentialCase(t *testing.T, seed int64) string {
 	}
 	oracleCount(c, want)
 	if diff := compareResult(c, want, got); diff != "" {
-		return fmt.Sprintf("%sCompute differs from the reference:\n%s", oc, diff)
+		return fmt.Sprintf("%sCompute differs from the reference:\n%s%s", oc, diff, refSummary(want))
 	}
 	if diff := compareResult(c, want, gotUsage); diff != "" {
 		return fmt.Sprintf("%sComputeUsage differs from the reference:\n%s", oc, diff)
@@ -177,7 +190,7 @@ func differentialCase(t *testing.T, seed int64) string {
 				bases[i] = make([]decimal.Decimal, k)
 			}
 			bases[i][index[l.Period]] = l.Base
-			l.Events = 0
+			l.Events, l.ByChannel, l.ByProduct = 0, nil, nil
 			noEvents.Lines = append(noEvents.Lines, l)
 		}
 		gotBases, err := contracts.EvaluateBases(c, first, oc.through, bases)
@@ -189,6 +202,23 @@ func differentialCase(t *testing.T, seed int64) string {
 		}
 	}
 	return ""
+}
+
+// refSummary lists the reference's lines and recoupments, one a line.
+func refSummary(res *refResult) string {
+	var b strings.Builder
+	b.WriteString("reference lines:\n")
+	for _, l := range res.Lines {
+		fmt.Fprintf(&b, "  %s %s base=%s gross=%s obl=%s tu=%s total=%s", l.Period, l.Rule, l.Base, l.Gross, l.Obligation, l.TrueUp, l.Total)
+		for _, sp := range l.Splits {
+			fmt.Fprintf(&b, " %s=%s", sp.Payee, sp.Amount)
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range res.Recoups {
+		fmt.Fprintf(&b, "  %s advance %s before=%s recouped=%s after=%s\n", r.Period, r.Advance, r.Before, r.Recouped, r.After)
+	}
+	return b.String()
 }
 
 func ruleIndexOf(c *contracts.Contract, id string) int {
@@ -229,8 +259,24 @@ func compareResult(c *contracts.Contract, want *refResult, got *contracts.Result
 			diff(fmt.Sprintf("line %d", i), "period/rule", where, fmt.Sprintf("%s %s", w.Period, w.Rule))
 			continue
 		}
-		if !g.Base.Equal(w.Base) {
-			diff(where, "base", g.Base, w.Base)
+		if ledger.FormatAmount(g.Base) != ledger.FormatAmount(w.Base) {
+			diff(where, "base", ledger.FormatAmount(g.Base), ledger.FormatAmount(w.Base))
+		}
+		if w.Events > 0 || len(g.ByChannel)+len(g.ByProduct) > 0 {
+			for _, bd := range []struct {
+				name string
+				g, w map[string]decimal.Decimal
+			}{{"by_channel", g.ByChannel, w.ByChannel}, {"by_product", g.ByProduct, w.ByProduct}} {
+				if len(bd.g) != len(bd.w) {
+					diff(where, bd.name, bd.g, bd.w)
+					continue
+				}
+				for key, wv := range bd.w {
+					if gv, ok := bd.g[key]; !ok || ledger.FormatAmount(gv) != ledger.FormatAmount(wv) {
+						diff(where, bd.name+"["+key+"]", ledger.FormatAmount(gv), ledger.FormatAmount(wv))
+					}
+				}
+			}
 		}
 		if g.Events != w.Events {
 			diff(where, "events", g.Events, w.Events)
@@ -508,7 +554,13 @@ func generateCase(r *rand.Rand) *oracleCase {
 			if r.Intn(3) == 0 {
 				ids = ids[:1]
 			}
+			mixed := r.Intn(3) == 0 // each advance its own subset of the pair's rules, in any order
 			for m := 1 + r.Intn(3); m > 0; m-- {
+				if mixed {
+					ids = append([]string(nil), pairRules[k]...)
+					r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+					ids = ids[:1+r.Intn(len(ids))]
+				}
 				n++
 				d := genDate(r, day0, 450)
 				if r.Intn(4) == 0 && n > 1 {

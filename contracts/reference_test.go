@@ -52,6 +52,7 @@ type refLine struct {
 	Period                           ledger.Period
 	Base                             decimal.Decimal
 	Events                           int
+	ByChannel, ByProduct             map[string]decimal.Decimal
 	Gross, Obligation, TrueUp, Total decimal.Decimal
 	Caps                             []refCap
 	Splits                           []refSplit // nil for a rule with one payee
@@ -223,8 +224,9 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 
 	// Step 1: bases, per rule and period, converted and exact.
 	type cell struct {
-		base   decimal.Decimal
-		events int
+		base                 decimal.Decimal
+		events               int
+		byChannel, byProduct map[string]decimal.Decimal
 	}
 	bases := make([]map[ledger.Period]*cell, len(c.Rules))
 	for i := range bases {
@@ -256,9 +258,11 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 			}
 			x := bases[i][p]
 			if x == nil {
-				x = &cell{}
+				x = &cell{byChannel: map[string]decimal.Decimal{}, byProduct: map[string]decimal.Decimal{}}
 				bases[i][p] = x
 			}
+			x.byChannel[e.Channel] = x.byChannel[e.Channel].Add(amt)
+			x.byProduct[e.Product] = x.byProduct[e.Product].Add(amt)
 			x.base = x.base.Add(amt)
 			x.events++
 		}
@@ -319,7 +323,7 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 			}
 			ln := refLine{Rule: r.ID, Period: p}
 			if x := bases[i][p]; x != nil {
-				ln.Base, ln.Events = x.base, x.events
+				ln.Base, ln.Events, ln.ByChannel, ln.ByProduct = x.base, x.events, x.byChannel, x.byProduct
 			}
 			// Step 2: gross.
 			var exact decimal.Decimal
@@ -493,6 +497,10 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 			if len(active) == 0 {
 				continue
 			}
+			if !refSameRules(active) {
+				refPools(active, parts[k], pr.payee, recouped, got)
+				continue
+			}
 			x := decimal.Zero
 			for _, id := range active[0].RecoupFrom {
 				x = x.Add(parts[k][id][pr.payee])
@@ -523,4 +531,80 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 		}
 	}
 	return res, nil
+}
+
+// refSameRules reports whether the advances recoup from the same set of
+// rules: then the spec's formula applies as written.
+func refSameRules(advs []contracts.Advance) bool {
+	set := func(a contracts.Advance) string {
+		ids := append([]string(nil), a.RecoupFrom...)
+		sort.Strings(ids)
+		return fmt.Sprint(ids)
+	}
+	for _, a := range advs[1:] {
+		if set(a) != set(advs[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// refPools is the reading docs/contracts.md records for advances of one
+// pair that recoup from different rules (the spec's steps 7 and 8 do not
+// settle it), followed here as the engine chose it: each rule's amount for
+// the payee is a pool. Forward, in order (date, id), an advance whose own
+// pools sum to a positive amount recoups min(unrecouped, that sum), drawn
+// from its positive pools in the order of its recoup_from list. Then in
+// reverse order, an advance whose own pools now sum to a negative amount
+// gives back max(that sum, −recouped to date, this period's draw included),
+// drawn from its negative pools in recoup_from order. The list order is
+// therefore part of the contract's meaning (docs/design/spec-audit.md).
+func refPools(active []contracts.Advance, parts map[string]map[string]decimal.Decimal, payee string, recouped, got map[string]decimal.Decimal) {
+	pool := map[string]decimal.Decimal{}
+	for _, a := range active {
+		for _, id := range a.RecoupFrom {
+			pool[id] = parts[id][payee]
+		}
+	}
+	sum := func(a contracts.Advance) decimal.Decimal {
+		x := decimal.Zero
+		for _, id := range a.RecoupFrom {
+			x = x.Add(pool[id])
+		}
+		return x
+	}
+	// take removes x from a's pools of x's sign, in recoup_from order.
+	take := func(a contracts.Advance, x decimal.Decimal) {
+		for _, id := range a.RecoupFrom {
+			if pool[id].Sign() != x.Sign() || x.IsZero() {
+				continue
+			}
+			d := pool[id]
+			if x.Abs().LessThan(d.Abs()) {
+				d = x
+			}
+			pool[id] = pool[id].Sub(d)
+			x = x.Sub(d)
+		}
+	}
+	for _, a := range active {
+		got[a.ID] = decimal.Zero
+		if s := sum(a); s.Sign() > 0 {
+			t := refMin(s, a.Amount.Sub(recouped[a.ID]))
+			if t.Sign() > 0 {
+				got[a.ID] = t
+				take(a, t)
+			}
+		}
+	}
+	for n := len(active) - 1; n >= 0; n-- {
+		a := active[n]
+		if s := sum(a); s.Sign() < 0 {
+			g := refMax(s, recouped[a.ID].Add(got[a.ID]).Neg())
+			if g.Sign() < 0 {
+				got[a.ID] = got[a.ID].Add(g)
+				take(a, g)
+			}
+		}
+	}
 }
