@@ -386,7 +386,12 @@ func generateCase(r *rand.Rand) *oracleCase {
 	}
 	y.WriteString("parties: [a, b, c, d]\nrules:\n")
 	day0 := ledger.Date{Year: 2025, Month: time.October, Day: 1}
+	// One case in ten is larger: up to 7 rules and 80 events.
+	large := r.Intn(10) == 0
 	nRules := 1 + r.Intn(4)
+	if large {
+		nRules = 1 + r.Intn(7)
+	}
 	var rules []genRule
 	for i := 0; i < nRules; i++ {
 		g := genRule{id: fmt.Sprintf("r%d", i+1), payer: pick(r, genParties[:2])}
@@ -577,6 +582,9 @@ func generateCase(r *rand.Rand) *oracleCase {
 	foreign := r.Intn(4) == 0
 	bigAmounts := r.Intn(20) == 0
 	nEvents := r.Intn(25)
+	if large {
+		nEvents = r.Intn(80)
+	}
 	for i := 0; i < nEvents; i++ {
 		d := genDate(r, ledger.Date{Year: 2025, Month: time.September, Day: 1}, 700)
 		e := ledger.Event{ID: int64(i + 1), Source: "gen", EventID: fmt.Sprintf("e%d", i+1),
