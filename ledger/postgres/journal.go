@@ -500,9 +500,10 @@ func entryIDs(es []ledger.Entry) []int64 {
 // posting in the view, even if their balance is zero.
 //
 // The whole journal comes from the running totals per account and
-// currency, an as-of view from the running totals per day (both kept by
-// the entries trigger, in the posting's transaction); a known-at view
-// before the last entry sums the postings of that prefix of the journal.
+// currency, an as-of view from the running monthly sums and the totals per
+// day (all kept by the entries triggers, in the posting's transaction); a
+// known-at view before the last entry sums the postings of that prefix of
+// the journal.
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	// One statement a view, no explicit transaction: one round trip for the
 	// current and as-of views (a statement sees one snapshot), and one more
@@ -542,8 +543,9 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 		rows, err = db.pool.Query(ctx, `SELECT p.account_id, p.currency, sum(p.amount)::text
 			FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency`, args...)
 	case !q.AsOf.IsZero():
-		// The smaller side of the book, inlined into this statement:
-		// migrations/0085.
+		// Per account, its running sum at the end of the month before
+		// the date's plus its days of that month up to the date, inlined
+		// into this statement: migrations/0090.
 		rows, err = db.pool.Query(ctx, `SELECT account_id, currency, amount::text FROM revshare_balances_as_of($1)`, q.AsOf.In(time.UTC))
 	default:
 		rows, err = db.pool.Query(ctx, `SELECT account_id, currency, amount::text FROM balance_totals`)

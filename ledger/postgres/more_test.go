@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"os"
 	"strconv"
 	"strings"
@@ -93,6 +94,12 @@ func TestVerifyFindsTampering(t *testing.T) {
 			"verify: balance totals for 1 USD differ from the sum of the postings"},
 		{"changed daily total", `UPDATE daily_totals SET amount = amount + 1 WHERE date = '2026-03-02' AND account_id = 1`,
 			"verify: daily totals for 2026-03-02 1 USD differ from the sum of the postings"},
+		{"changed monthly total", `UPDATE monthly_totals SET amount = amount + 1 WHERE month = '2026-03-01' AND account_id = 2`,
+			"verify: monthly totals for 2026-03 2 USD differ from the running sum of the postings"},
+		{"removed monthly total", `DELETE FROM monthly_totals WHERE month = '2026-03-01' AND account_id = 1`,
+			"verify: monthly totals for 2026-03 1 USD differ from the running sum of the postings"},
+		{"added monthly total", `INSERT INTO monthly_totals VALUES (1, 'USD', '2026-04-01', 6)`,
+			"verify: monthly totals for 2026-04 1 USD differ from the running sum of the postings"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -234,5 +241,135 @@ func TestAsOfMatchesEntries(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("as of %s:\n got %v\nwant %v", asOf, got, want)
 		}
+	}
+}
+
+// The running monthly sums (migration 0090) through posts in any date
+// order: twelve posts of entries on random dates over six months (month
+// ends, backdated posts that rewrite later months, accounts that start
+// late, balances that come back to zero), and after each post every as-of
+// date from before the book to after it equals the sums of the entries
+// up to that date, and verify recomputes every monthly row.
+func TestAsOfMatchesEntriesAcrossPosts(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.T0)
+	db := openDB(t, clock)
+	rnd := rand.New(rand.NewSource(14))
+	start := storetest.D("2025-11-01") // through 2026-04-30: 181 days
+	accounts := []string{"a", "b", "c", "d"}
+	n := 0
+	for post := 0; post < 12; post++ {
+		var es []ledger.Entry
+		for i := 0; i < 10; i++ {
+			n++
+			day := rnd.Intn(181)
+			if post >= 8 {
+				day = rnd.Intn(60) // late posts dated early: rewrite every later month
+			}
+			acct := accounts[rnd.Intn(len(accounts))]
+			if acct == "d" && post < 5 {
+				acct = "a" // d appears only from the sixth post on
+			}
+			cur := []string{"USD", "EUR"}[rnd.Intn(2)]
+			amount := decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4)))
+			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("e", n)}, Date: start.AddDays(day),
+				Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount.String(), cur), storetest.P("income:other:"+acct, amount.Neg().String(), cur)}})
+		}
+		if post == 6 { // back to zero on a month's last day, and a posting of zero
+			es = append(es,
+				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z1"}, Date: storetest.D("2026-01-10"),
+					Postings: []ledger.Posting{storetest.P("assets:cash:z", "7.25", "JPY"), storetest.P("income:other:z", "-7.25", "JPY")}},
+				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z2"}, Date: storetest.D("2026-02-28"),
+					Postings: []ledger.Posting{storetest.P("assets:cash:z", "-7.25", "JPY"), storetest.P("income:other:z", "7.25", "JPY")}},
+				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z3"}, Date: storetest.D("2026-03-31"),
+					Postings: []ledger.Posting{storetest.P("assets:cash:y", "0", "USD"), storetest.P("income:other:y", "0", "USD")}})
+		}
+		if _, err := db.Post(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+		if _, err := db.Verify(ctx); err != nil {
+			t.Fatalf("after post %d: %v", post+1, err)
+		}
+		checkAsOfEveryDate(t, db, start.AddDays(-2), start.AddDays(183), fmt.Sprintf("after post %d", post+1))
+	}
+}
+
+// checkAsOfEveryDate compares the as-of view of every date from first to
+// last with the sums of the entries dated up to it (the accounts listed
+// too).
+func checkAsOfEveryDate(t *testing.T, db *postgres.DB, first, last ledger.Date, what string) {
+	t.Helper()
+	ctx := context.Background()
+	for asOf := first; !last.Before(asOf); asOf = asOf.AddDays(1) {
+		sums := map[string]decimal.Decimal{}
+		err := db.EachEntry(ctx, ledger.EntryFilter{To: asOf}, func(e *ledger.Entry) error {
+			for _, p := range e.Postings {
+				k := p.Account + " " + p.Currency
+				sums[k] = sums[k].Add(p.Amount)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{}
+		for k, v := range sums {
+			want[k] = v.String()
+		}
+		bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, b := range bs {
+			got[b.Account+" "+b.Currency] = b.Amount.String()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s, as of %s:\n got %v\nwant %v", what, asOf, got, want)
+		}
+	}
+}
+
+// Migration 0090 fills monthly_totals for a book posted before it: here a
+// book posted to in four months by three posts (the last backdated), whose
+// 0090 is then undone behind revshare's back (table, trigger and record
+// dropped, as before 0090), opened again.
+func TestMonthlyTotalsMigration(t *testing.T) {
+	ctx := context.Background()
+	u := schemaURL(t)
+	clock := storetest.NewClock(storetest.T0)
+	db := openURL(t, u, clock)
+	for _, es := range [][]ledger.Entry{
+		{storetest.Sale("1", "2026-01-31", "1.10", "USD"), storetest.Sale("2", "2026-03-01", "2", "EUR")},
+		{storetest.Sale("3", "2026-04-15", "3.333", "USD"), storetest.Sale("4", "2026-03-31", "-4", "EUR")},
+		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
+	} {
+		if _, err := db.Post(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+	db.Close()
+	tamper(t, u, `DROP TRIGGER entries_seal_months ON entries; DROP FUNCTION revshare_entries_months();
+		DROP TABLE monthly_totals; DELETE FROM schema_migrations WHERE version = 90`)
+	db = openURL(t, u, clock)
+	if res, err := db.Verify(ctx); err != nil || res.Entries != 6 {
+		t.Fatalf("verify after 0090: %+v %v", res, err)
+	}
+	checkAsOfEveryDate(t, db, storetest.D("2025-11-30"), storetest.D("2026-05-01"), "after 0090")
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var got string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(concat_ws(' ', month, account_id, currency, amount), ', ' ORDER BY account_id, currency, month)
+		FROM monthly_totals`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "2026-02-01 1 EUR 0.06, 2026-03-01 1 EUR -1.94, 2025-12-01 1 USD 5, 2026-01-01 1 USD 6.10, 2026-04-01 1 USD 9.433, " +
+		"2026-02-01 2 EUR -0.06, 2026-03-01 2 EUR 1.94, 2025-12-01 2 USD -5, 2026-01-01 2 USD -6.10, 2026-04-01 2 USD -9.433"; got != want {
+		t.Errorf("monthly_totals:\n got %s\nwant %s", got, want)
 	}
 }

@@ -156,6 +156,9 @@ func TestDatabaseRefuses(t *testing.T) {
 		{`UPDATE journal_head SET entry_id = 1`, "the journal head moves only when entries are posted"},
 		{`UPDATE balance_totals SET amount = 0`, "balance totals are derived from the postings"},
 		{`INSERT INTO daily_totals VALUES (1, 'USD', '2026-03-01', 1)`, "daily totals are derived from the postings"},
+		{`INSERT INTO monthly_totals VALUES (1, 'USD', '2026-03-01', 1)`, "monthly totals are derived from the postings"},
+		{`UPDATE monthly_totals SET amount = 0`, "monthly totals are derived from the postings"},
+		{`TRUNCATE monthly_totals`, "monthly totals are derived from the postings"},
 		{`UPDATE entries SET meta = '{"n": 1}' WHERE id = 2`, "entries are immutable: post a correcting entry instead"},
 	}
 	for _, tc := range statements {

@@ -134,6 +134,22 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 			return res, fmt.Errorf("%s: %w", c.name, err)
 		}
 	}
+	// The running monthly sums (migration 0090): per account, currency and
+	// month with postings, the sum of the account's postings dated up to
+	// the month's end.
+	var key string
+	err = tx.QueryRow(ctx, `SELECT concat_ws(' ', to_char(month, 'YYYY-MM'), account_id, currency) FROM monthly_totals t FULL JOIN (
+			SELECT account_id, currency, month, sum(sum(amount)) OVER (PARTITION BY account_id, currency ORDER BY month) AS amount
+			FROM (SELECT p.account_id, p.currency, date_trunc('month', e.date::timestamp)::date AS month, p.amount
+				FROM postings p JOIN entries e ON e.id = p.entry_id) s
+			GROUP BY account_id, currency, month
+		) s USING (account_id, currency, month) WHERE t.amount IS DISTINCT FROM s.amount
+		ORDER BY month, account_id, currency LIMIT 1`).Scan(&key)
+	if err == nil {
+		return res, bad("monthly totals for %s differ from the running sum of the postings", key)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return res, fmt.Errorf("monthly totals: %w", err)
+	}
 	return res, verifyImports(ctx, tx, bad)
 }
 
