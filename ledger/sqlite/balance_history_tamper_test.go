@@ -1,11 +1,7 @@
 package sqlite_test
 
 import (
-	"context"
-	"errors"
 	"testing"
-
-	"github.com/revshare/revshare/ledger/sqlite"
 )
 
 // TestTamperBalanceHistory edits each table of the balance history with raw
@@ -13,7 +9,7 @@ import (
 // the broken row.
 func TestTamperBalanceHistory(t *testing.T) {
 	const c5 = `(SELECT id FROM accounts WHERE name = 'assets:receivable:s:c5')`
-	tests := []struct{ name, sql, want string }{
+	tests := []sqlTamper{
 		{"day amount", `UPDATE balance_days SET l2 = l2 + 1 WHERE account_id = ` + c5,
 			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
 		{"day count", `UPDATE balance_days SET n = 2 WHERE account_id = ` + c5,
@@ -37,15 +33,5 @@ func TestTamperBalanceHistory(t *testing.T) {
 		{"mark missing", `DELETE FROM balance_marks WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: no mark at entry 5, the last to post to it at its recorded-at instant"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			db, raw := tamperJournal(t)
-			mustExec(t, raw, tc.sql)
-			_, err := db.VerifyReport(context.Background())
-			var ve *sqlite.VerifyError
-			if !errors.As(err, &ve) || err.Error() != tc.want {
-				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
-			}
-		})
-	}
+	checkSQLTampers(t, tamperJournal, tests)
 }

@@ -3,8 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,33 +23,16 @@ import (
 // 03-01..03-03, 03-01..03-05, 03-01..03-05.
 func versionsJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	clock := storetest.NewClock(storetest.T0)
-	path := filepath.Join(t.TempDir(), "revshare.db")
-	db, err := sqlite.Open(ctx, path, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	entry := func(id int, date, acct, amt string) ledger.Entry {
 		return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: string(rune('a' + id))}, Date: storetest.D(date),
 			Postings: []ledger.Posting{storetest.P(acct, amt, "USD"), storetest.P("income:x", "-"+amt, "USD")}}
 	}
-	for _, es := range [][]ledger.Entry{
+	return tamperBook(t, [][]ledger.Entry{
 		{entry(1, "2026-03-01", "assets:cash", "10"), entry(2, "2026-03-03", "assets:cash", "20")},
 		{entry(3, "2026-03-05", "assets:cash", "5")},
 		{entry(4, "2026-03-02", "assets:cash", "1")},
 		{entry(5, "2026-03-04", "assets:bank", "2")},
-	} {
-		clock.Advance(time.Minute)
-		if _, err := db.Post(ctx, es); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.VerifyReport(ctx); err != nil {
-		t.Fatalf("untouched journal: %v", err)
-	}
-	return db, openUnguarded(t, path)
+	})
 }
 
 // TestTamperBalanceVersions edits balance_versions and balance_spans with
@@ -64,7 +45,7 @@ func TestTamperBalanceVersions(t *testing.T) {
 	span := func(entry string) string {
 		return "balance_spans of assets:cash USD: the span at entry " + entry + " disagrees with the postings"
 	}
-	tests := []struct{ name, sql, want string }{
+	tests := []sqlTamper{
 		{"row amount", `UPDATE balance_versions SET l2 = l2 + 1 WHERE ` + cash + ` AND date = '2026-03-03' AND entry_id = 4`, row("2026-03-03", "4")},
 		{"row amount at a later limb", `UPDATE balance_versions SET l7 = 1 WHERE ` + cash + ` AND date = '2026-03-05' AND entry_id = 3`, row("2026-03-05", "3")},
 		{"row missing", `DELETE FROM balance_versions WHERE ` + cash + ` AND date = '2026-03-03' AND entry_id = 2`, row("2026-03-03", "2")},
@@ -92,17 +73,7 @@ func TestTamperBalanceVersions(t *testing.T) {
 		{"all spans missing", `DELETE FROM balance_spans`,
 			"balance_spans of assets:cash USD: no span at entry 2, the last to post to it at its recorded-at instant"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			db, raw := versionsJournal(t)
-			mustExec(t, raw, tc.sql)
-			_, err := db.VerifyReport(context.Background())
-			var ve *sqlite.VerifyError
-			if !errors.As(err, &ve) || err.Error() != tc.want {
-				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
-			}
-		})
-	}
+	checkSQLTampers(t, versionsJournal, tests)
 }
 
 // TestBalanceVersionsView checks the view of versionsJournal as of each date

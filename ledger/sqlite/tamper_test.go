@@ -24,23 +24,56 @@ const tamperEntries = 9
 
 func tamperJournal(t *testing.T) (*sqlite.DB, *sql.DB) {
 	t.Helper()
+	calls := make([][]ledger.Entry, tamperEntries)
+	for k := 1; k <= tamperEntries; k++ {
+		calls[k-1] = []ledger.Entry{tamperEntry(k)}
+	}
+	return tamperBook(t, calls)
+}
+
+// tamperBook opens a new database, posts each call's entries a minute after
+// the call before, checks that the book verifies, and returns it with a
+// connection that passes its guards (openUnguarded).
+func tamperBook(t *testing.T, calls [][]ledger.Entry) (*sqlite.DB, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
 	clock := storetest.NewClock(storetest.T0)
 	path := filepath.Join(t.TempDir(), "revshare.db")
-	db, err := sqlite.Open(context.Background(), path, clock)
+	db, err := sqlite.Open(ctx, path, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	for k := 1; k <= tamperEntries; k++ {
+	for _, es := range calls {
 		clock.Advance(time.Minute)
-		if _, err := db.Post(context.Background(), []ledger.Entry{tamperEntry(k)}); err != nil {
+		if _, err := db.Post(ctx, es); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.VerifyReport(context.Background()); err != nil {
+	if _, err := db.VerifyReport(ctx); err != nil {
 		t.Fatalf("untouched journal: %v", err)
 	}
 	return db, openUnguarded(t, path)
+}
+
+// sqlTamper is an edit made with raw SQL and the error Verify must give.
+type sqlTamper struct{ name, sql, want string }
+
+// checkSQLTampers makes each edit on a new book from open and checks that
+// VerifyReport fails with a *VerifyError whose text is exactly want.
+func checkSQLTampers(t *testing.T, open func(*testing.T) (*sqlite.DB, *sql.DB), tests []sqlTamper) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, raw := open(t)
+			mustExec(t, raw, tc.sql)
+			_, err := db.VerifyReport(context.Background())
+			var ve *sqlite.VerifyError
+			if !errors.As(err, &ve) || err.Error() != tc.want {
+				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
+			}
+		})
+	}
 }
 
 // openUnguarded opens the database at path as an attacker would: its own
