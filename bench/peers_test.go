@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revshare/revshare/internal/revsharetest"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -73,10 +74,7 @@ func TestPeers(t *testing.T) {
 	}
 	sellers, days := 500, events/1000
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "revshare")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/revshare/revshare/cmd/revshare").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := revsharetest.Build(t, dir)
 	csv, db := filepath.Join(dir, "book.csv"), filepath.Join(dir, "book.db")
 	if err := writeBook(csv, sellers, days); err != nil {
 		t.Fatal(err)

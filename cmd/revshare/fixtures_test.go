@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -80,17 +79,6 @@ func skipCrashTestWhenShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: skipped with -short")
 	}
-}
-
-// buildRevshare builds the revshare command into dir and returns its path,
-// for the tests that kill real processes.
-func buildRevshare(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "revshare")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // crashRand returns the crash tests' generator, seeded from

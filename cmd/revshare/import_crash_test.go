@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revshare/revshare/internal/revsharetest"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -37,7 +38,7 @@ func TestImportCrash(t *testing.T) {
 
 func testImportCrash(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	bin := buildRevshare(t, dir)
+	bin := revsharetest.Build(t, dir)
 	const rows, chunk = 20000, 5000
 	csvPath := filepath.Join(dir, "usage.csv")
 	total := writeCrashCSV(t, csvPath, rows)

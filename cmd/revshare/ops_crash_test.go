@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revshare/revshare/internal/revsharetest"
 )
 
 // TestWriteCommandsCrash is the kill -9 battery for the writes other than
@@ -26,7 +28,7 @@ func TestWriteCommandsCrash(t *testing.T) {
 
 func testWriteCommandsCrash(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	bin := buildRevshare(t, dir)
+	bin := revsharetest.Build(t, dir)
 	perOp := envInt("REVSHARE_CRASH_OPS_RANDOM", 6)
 	rng := crashRand(t)
 	revshare := func(db string, args ...string) *exec.Cmd {

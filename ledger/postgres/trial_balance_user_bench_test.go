@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revshare/revshare/internal/revsharetest"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 )
@@ -51,10 +51,7 @@ type userBook struct {
 func userViews(b *testing.B, conn *pgx.Conn, books []userBook, asOf string, rounds int) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "revshare")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/revshare/revshare/cmd/revshare").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := revsharetest.Build(b, dir)
 	postmaster := postmasterPID(b, conn)
 	load := func() string {
 		l, _ := os.ReadFile("/proc/loadavg")
