@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -154,11 +152,7 @@ func TestTrialBalanceExactAmounts(t *testing.T) {
 	clock := storetest.NewClock(storetest.T0)
 	pg := openDB(t, clock)
 	liteClock := storetest.NewClock(storetest.T0)
-	lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "book.db"), liteClock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite := openSQLite(t, liteClock)
 	// An empty book has no balances: nil, as SQLite's (JSON null, not []).
 	for _, q := range []ledger.BalanceQuery{{}, {AsOf: storetest.D("2026-01-31")}, {KnownAt: storetest.T0}} {
 		if bs, err := pg.TrialBalance(ctx, q); err != nil || bs != nil {

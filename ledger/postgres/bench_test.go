@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -158,12 +156,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	pgClock := storetest.NewClock(storetest.T0)
 	pg := openDB(b, pgClock)
 	liteClock := storetest.NewClock(storetest.T0)
-	litePath := filepath.Join(b.TempDir(), "book.db")
-	lite, err := sqlite.Open(ctx, litePath, liteClock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { lite.Close() })
+	lite := openSQLite(b, liteClock)
 	for _, j := range []struct {
 		name  string
 		db    ledger.Journal
@@ -355,7 +348,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	logRatios(b, results, rounds)
 	// What a user sees: the one-shot command and the REST API.
 	if n := benchSize(b, "REVSHARE_BENCH_PROCESS_ROUNDS", 0); n > 0 {
-		userViews(b, conn, []userBook{{"sqlite", litePath}, {"postgres", pg.Pool().Config().ConnString()}}, asOf.String(), n)
+		userViews(b, conn, []userBook{{"sqlite", lite.Path()}, {"postgres", pg.Pool().Config().ConnString()}}, asOf.String(), n)
 	}
 }
 

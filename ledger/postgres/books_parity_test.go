@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books" // "books" is import_test.go's pair of backends
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -114,11 +112,7 @@ func TestBooksParity(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	liteClock, pgClock := storetest.NewClock(start), storetest.NewClock(start)
-	lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "books.db"), liteClock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite := openSQLite(t, liteClock)
 	pg := openDB(t, pgClock)
 
 	liteSteps, pgSteps := booksScenario(t, lite, liteClock), booksScenario(t, pg, pgClock)

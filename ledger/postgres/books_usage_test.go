@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -77,11 +75,7 @@ func usageEvents(n int) string {
 // period of every contract to the same lines, event IDs included.
 func TestUsageGroupedAsSQLite(t *testing.T) {
 	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usage.db"), storetest.NewClock(storetest.T0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite := openSQLite(t, storetest.NewClock(storetest.T0))
 	pg := openDB(t, storetest.NewClock(storetest.T0))
 	var rates strings.Builder
 	rates.WriteString("date,from,to,rate\n")
@@ -107,7 +101,7 @@ func TestUsageGroupedAsSQLite(t *testing.T) {
 		}
 	}
 	// PostgreSQL takes the grouped path for both contracts.
-	err = pg.Books().View(ctx, func(tx cbooks.ReadTx) error {
+	err := pg.Books().View(ctx, func(tx cbooks.ReadTx) error {
 		for _, id := range []string{"ktm", "nyc"} {
 			sc, err := tx.Contract(id)
 			if err != nil {

@@ -36,12 +36,7 @@ type books struct {
 func openBooks(t *testing.T) *books {
 	t.Helper()
 	clock := storetest.NewClock(storetest.T0)
-	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "book.db"), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	return &books{pg: openDB(t, clock), lite: lite, clock: clock}
+	return &books{pg: openDB(t, clock), lite: openSQLite(t, clock), clock: clock}
 }
 
 // imported is what one import did and left behind: its result, error and
