@@ -225,7 +225,7 @@ func (s slowRunner) Run(ctx context.Context, through ledger.Date) (contracts.Run
 // adminConfig is a complete Config on a new database whose every token is
 // an admin's.
 func adminConfig(t *testing.T) httpapi.Config {
-	cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t))
+	cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t, nil))
 	cfg.Read.Tokens = httpapi.TokensAs{Role: httpapi.Admin}
 	return cfg
 }

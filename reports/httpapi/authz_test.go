@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+
 	"github.com/revshare/revshare/reports/httpapi"
 )
 

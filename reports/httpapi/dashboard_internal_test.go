@@ -24,7 +24,7 @@ func TestDashboardVerifyBounded(t *testing.T) {
 	saved := dashboardVerifyTimeout
 	dashboardVerifyTimeout = 50 * time.Millisecond
 	defer func() { dashboardVerifyTimeout = saved }()
-	cfg := NewTestConfig(OpenTestDB(t))
+	cfg := NewTestConfig(OpenTestDB(t, nil))
 	cfg.Read.Verifier, cfg.Read.Tokens = slowVerifier{}, TokensAs{Role: Auditor}
 	s := New(cfg)
 	req := httptest.NewRequest("GET", "/", nil)

@@ -12,7 +12,7 @@ func TestDenyByDefault(t *testing.T) {
 	saved := permissions["healthz"]
 	delete(permissions, "healthz")
 	defer func() { permissions["healthz"] = saved }()
-	cfg := NewTestConfig(OpenTestDB(t))
+	cfg := NewTestConfig(OpenTestDB(t, nil))
 	cfg.Read.Tokens = TokensAs{Role: Admin}
 	s := New(cfg)
 	for _, auth := range []string{"", "Bearer rs_x"} {

@@ -5,10 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
@@ -18,7 +19,6 @@ import (
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
-	"github.com/shopspring/decimal"
 )
 
 // env is a server over a real SQLite file with a few entries, one token per
@@ -63,14 +63,9 @@ func seed(t *testing.T, db *sqlite.DB) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "revshare.db")
-	rw, err := sqlite.Open(ctx, path, storetest.NewClock(t0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rw.Close() })
+	rw := httpapi.OpenTestDB(t, storetest.NewClock(t0))
 	seed(t, rw)
-	e := &env{path: path, rw: rw, tokens: map[httpapi.Role]string{}}
+	e := &env{path: rw.Path(), rw: rw, tokens: map[httpapi.Role]string{}}
 	for _, r := range httpapi.Roles {
 		_, secret, err := rw.CreateToken(ctx, string(r)+"-token", string(r))
 		if err != nil {
@@ -78,7 +73,8 @@ func newEnv(t *testing.T) *env {
 		}
 		e.tokens[r] = secret
 	}
-	e.ro, err = sqlite.OpenReadOnly(ctx, path)
+	var err error
+	e.ro, err = sqlite.OpenReadOnly(ctx, e.path)
 	if err != nil {
 		t.Fatal(err)
 	}

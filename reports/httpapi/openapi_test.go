@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -36,7 +37,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	srv := httpapi.New(httpapi.NewTestConfig(httpapi.OpenTestDB(t)))
+	srv := httpapi.New(httpapi.NewTestConfig(httpapi.OpenTestDB(t, nil)))
 	err := srv.Router().Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := r.GetPathTemplate()
 		if err != nil {

@@ -25,7 +25,7 @@ func TestQueryParamsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := regexp.MustCompile(`\{([a-z_]+):[^}]*\}`)
-	s := New(NewTestConfig(OpenTestDB(t)))
+	s := New(NewTestConfig(OpenTestDB(t, nil)))
 	for name, d := range s.routes {
 		path := vars.ReplaceAllString(d.path, "{$1}")
 		for _, m := range d.methods {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,12 +18,7 @@ import (
 // every request is computed. Figures: docs/design/api.md.
 func BenchmarkREST(b *testing.B) {
 	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "bench.db")
-	rw, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rw.Close()
+	rw := httpapi.OpenTestDB(b, nil)
 	var csv strings.Builder
 	csv.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
 	sellers, channels := []string{"openai", "microsoft"}, []string{"direct", "azure", "aws"}
@@ -38,7 +32,7 @@ func BenchmarkREST(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ro, err := sqlite.OpenReadOnly(ctx, path)
+	ro, err := sqlite.OpenReadOnly(ctx, rw.Path())
 	if err != nil {
 		b.Fatal(err)
 	}

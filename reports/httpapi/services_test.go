@@ -36,10 +36,11 @@ func NewTestServices(db *sqlite.DB) Services {
 		Statements: unwired{}, Caps: unwired{}, Closer: unwired{}, Scenarios: unwired{}}
 }
 
-// OpenTestDB opens a new, empty database in a temporary folder.
-func OpenTestDB(t *testing.T) *sqlite.DB {
+// OpenTestDB opens a new, empty database in a temporary folder, its "now"
+// from clock (nil: the system clock), closed when t ends.
+func OpenTestDB(t testing.TB, clock ledger.Clock) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "revshare.db"), nil)
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "revshare.db"), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
