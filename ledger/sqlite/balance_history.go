@@ -113,15 +113,6 @@ func buildUpsertHist(table, col string) func(n int) string {
 	}
 }
 
-// balanceHistoryQueries are the write statements prepared once per DB.
-func balanceHistoryQueries() []string {
-	var qs []string
-	for _, n := range []int{1, 16, rowsPerInsert} {
-		qs = append(qs, upsertTotalsQuery(n), insertMarksQuery(n), upsertDaysQuery(n), upsertMonthsQuery(n))
-	}
-	return qs
-}
-
 // writeBalanceHistory writes one call's days (balance_days) and adds the
 // call's totals and months to tx.callHist, which PostEntries adds to the
 // transaction's (tx.hist) when the call succeeds: flushHistory writes

@@ -141,10 +141,25 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
-// beginWrite starts a write transaction (BEGIN IMMEDIATE), waiting for the
-// write lock as SetLockTimeout says, and records ctx's Activity as the
-// holder. The caller ends it with endWrite.
-func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
+// beginWrite starts a write transaction (BEGIN IMMEDIATE) on the writer's
+// connection, pinned (rawWriter binds the write path's multi-row
+// statements through it), waiting for the write lock as SetLockTimeout
+// says, and records ctx's Activity as the holder. The caller ends the
+// transaction with endWrite, then Commit or Rollback, then closes conn.
+func (db *DB) beginWrite(ctx context.Context) (*sql.Conn, *sql.Tx, error) {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin: %w", mapError(err))
+	}
+	tx, err := db.beginOn(ctx, conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, tx, nil
+}
+
+func (db *DB) beginOn(ctx context.Context, conn *sql.Conn) (*sql.Tx, error) {
 	timeout := db.lockTimeout
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
@@ -152,7 +167,7 @@ func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
 	start := time.Now()
 	told := false
 	for {
-		tx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
+		tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
 		if err == nil {
 			db.writeHolder(db.activityOf(ctx))
 			return tx, nil

@@ -240,24 +240,6 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	return p.results, nil
 }
 
-// execRows runs a multi-row INSERT (query(n) for n rows of width
-// arguments) over args, in statements of 256, 16 or 1 rows.
-func (tx *Tx) execRows(query func(n int) string, width int, args []any) error {
-	rows := len(args) / width
-	for start := 0; start < rows; {
-		n := insertSize(rows - start)
-		stmt, err := tx.stmt(query(n))
-		if err != nil {
-			return err
-		}
-		if err := execQuery(tx.ctx, stmt, args[width*start:width*(start+n)]...); err != nil {
-			return mapError(err)
-		}
-		start += n
-	}
-	return nil
-}
-
 // execQuery runs a statement that returns no rows through Query rather
 // than Exec: go-sqlite3 binds a query's arguments in one cgo call, without
 // copying each text into SQLite's memory (Exec binds them one by one). The

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -88,6 +89,9 @@ type DB struct {
 	prepareOnce sync.Once
 	writeStmts  map[string]*sql.Stmt // by query; see prepareWriteStmts
 	prepareErr  error
+
+	raw     rawWriter   // execRows' statements on the writer's driver connection
+	closing atomic.Bool // Close has begun (see releaseWriter)
 }
 
 var _ ledger.Journal = (*DB)(nil)
@@ -304,6 +308,9 @@ func (db *DB) Close() error {
 	for _, st := range db.writeStmts {
 		errs = append(errs, st.Close())
 	}
+	if db.w != nil {
+		errs = append(errs, db.closeRawStmts())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
@@ -471,13 +478,14 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 // applyMigration applies one migration unless, by the time this writer has
 // the lock, another process has.
 func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error {
-	tx, err := db.beginWrite(ctx)
+	conn, tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		db.endWrite()
 		tx.Rollback()
+		db.releaseWriter(conn)
 	}()
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
@@ -500,7 +508,7 @@ func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error
 		return fmt.Errorf("%s: %w", m.name, err)
 	}
 	if step := migrationSteps[m.name]; step != nil {
-		if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx}); err != nil {
+		if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx, conn: conn}); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 	}

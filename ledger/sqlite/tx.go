@@ -37,9 +37,10 @@ import (
 type Tx struct {
 	Now time.Time
 
-	ctx context.Context
-	db  *DB
-	tx  *sql.Tx
+	ctx  context.Context
+	db   *DB
+	tx   *sql.Tx
+	conn *sql.Conn // tx's connection (execRows binds through it)
 
 	headID   int64  // last entry's ID (0 when empty)
 	headHash string // last entry's hash ("" when empty)
@@ -68,21 +69,23 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := db.prepareWriteStmts(ctx); err != nil {
 		return err
 	}
-	stx, err := db.beginWrite(ctx)
+	conn, stx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
-	tx := &Tx{ctx: ctx, db: db, tx: stx}
+	tx := &Tx{ctx: ctx, db: db, tx: stx, conn: conn}
 	defer func() {
 		if p := recover(); p != nil {
 			db.endWrite()
 			stx.Rollback()
+			db.releaseWriter(conn)
 			panic(p)
 		}
 		if err != nil {
 			db.endWrite()
 			stx.Rollback()
 		}
+		db.releaseWriter(conn)
 	}()
 	if err := tx.loadHead(); err != nil {
 		return err

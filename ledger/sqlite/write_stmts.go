@@ -32,10 +32,9 @@ const (
 
 func writeQueries() []string {
 	qs := []string{headQuery, setHeadQuery, findAccountQuery, insertAccountQuery, closedThroughQuery}
-	qs = append(qs, balanceHistoryQueries()...)
 	qs = append(qs, flushPostingsStageQuery, clearPostingsStageQuery)
 	for _, n := range []int{1, 16, rowsPerInsert} {
-		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n), insertStagedPostingsQuery(n))
+		qs = append(qs, lookupKeysQuery(n), insertPostingsQuery(n), insertEntriesQuery(n))
 	}
 	return qs
 }
