@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,37 +51,29 @@ func (s *histSum) addSum(o *histSum) {
 	s.last = max(s.last, o.last)
 }
 
-type acctCurDate struct {
+// dayPosting is one posting as the balance history needs it.
+type dayPosting struct {
 	account  int64
+	entry    int64
+	date     int32 // yyyymmdd
 	currency string
-	date     ledger.Date
+	l        limbs
 }
 
-// balanceHistory collects the postings of one PostEntries call per
-// account, currency and effective date.
+func dayOf(d ledger.Date) int32 { return int32(d.Year*10000 + int(d.Month)*100 + d.Day) }
+
+// balanceHistory collects the postings of one PostEntries call; its
+// writeBalanceHistory sums them per effective date, account and currency.
+// A slice sorted once, not a map: with one entry per event nearly every
+// posting of a call has a date and account of its own, and a map cost an
+// insertion and a sum's allocation per posting, twice (docs/design/speed.md,
+// section 2).
 type balanceHistory struct {
-	days map[acctCurDate]*histSum
-}
-
-func (b *balanceHistory) sum(account int64, currency string, date ledger.Date) *histSum {
-	k := acctCurDate{account, currency, date}
-	s := b.days[k]
-	if s == nil {
-		if b.days == nil {
-			b.days = map[acctCurDate]*histSum{}
-		}
-		s = &histSum{}
-		b.days[k] = s
-	}
-	return s
+	rows []dayPosting
 }
 
 func (b *balanceHistory) addPosting(account int64, currency string, date ledger.Date, entryID int64, a splitAmount) {
-	b.sum(account, currency, date).addPosting(entryID, a)
-}
-
-func (b *balanceHistory) add(account int64, currency string, date ledger.Date, s *histSum) {
-	b.sum(account, currency, date).addSum(s)
+	b.rows = append(b.rows, dayPosting{account: account, entry: entryID, date: dayOf(date), currency: currency, l: a.l})
 }
 
 func upsertTotalsQuery(n int) string {
@@ -118,33 +112,37 @@ func buildUpsertHist(table, col string) func(n int) string {
 // transaction's (tx.hist) when the call succeeds: flushHistory writes
 // those once, before the commit.
 func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
-	if len(b.days) == 0 {
+	rows := b.rows
+	if len(rows) == 0 {
 		return nil
-	}
-	days := make([]acctCurDate, 0, len(b.days))
-	for k := range b.days {
-		days = append(days, k)
 	}
 	// In balance_days' key order (date, account, currency): the upserts
 	// walk the table's end instead of a leaf per account.
-	sort.Slice(days, func(i, j int) bool {
-		x, y := days[i], days[j]
-		if x.date != y.date {
-			return x.date.Before(y.date)
+	slices.SortFunc(rows, func(x, y dayPosting) int {
+		if c := cmp.Compare(x.date, y.date); c != 0 {
+			return c
 		}
-		if x.account != y.account {
-			return x.account < y.account
+		if c := cmp.Compare(x.account, y.account); c != 0 {
+			return c
 		}
-		return x.currency < y.currency
+		return strings.Compare(x.currency, y.currency)
 	})
-	dayArgs := make([]any, 0, (4+limbCount)*len(days))
-	for _, k := range days {
-		s := b.days[k]
-		ac := acctCur{k.account, k.currency}
-		date := k.date.String()
-		tx.callHist.add(ac, date[:7], s)
-		tx.callHist.addDay(ac, dateNumber(date), s.l)
-		dayArgs = s.l.args(append(dayArgs, k.account, k.currency, date, s.n))
+	dayArgs := make([]any, 0, (4+limbCount)*len(rows))
+	for i := 0; i < len(rows); {
+		r := &rows[i]
+		s := histSum{n: 1, l: r.l, last: r.entry}
+		j := i + 1
+		for ; j < len(rows) && rows[j].date == r.date && rows[j].account == r.account && rows[j].currency == r.currency; j++ {
+			s.n++
+			s.l.add(rows[j].l)
+			s.last = max(s.last, rows[j].entry)
+		}
+		i = j
+		ac := acctCur{r.account, r.currency}
+		date := dateText(r.date, false)
+		tx.callHist.add(ac, date[:7], &s)
+		tx.callHist.addDay(ac, r.date, s.l)
+		dayArgs = s.l.args(append(dayArgs, r.account, r.currency, date, s.n))
 	}
 	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
 		return fmt.Errorf("balance days: %w", err)

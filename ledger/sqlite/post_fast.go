@@ -22,10 +22,10 @@ var errFastPath = errors.New("fast path refused the call")
 
 // fastChunk is a chunk of entries ready for the database.
 type fastChunk struct {
-	postArgs []any                    // 5 per posting row: entry_id, seq, account_id, currency, amount
-	entArgs  []any                    // 10 per entry row (insertEntriesQuery's columns)
-	slots    []acctSlot               // postArgs account_id positions the consumer resolves
-	sums     map[nameCurDate]*histSum // per account name, currency and date
+	postArgs []any        // 5 per posting row: entry_id, seq, account_id, currency, amount
+	entArgs  []any        // 10 per entry row (insertEntriesQuery's columns)
+	slots    []acctSlot   // postArgs account_id positions the consumer resolves
+	days     []dayPosting // one per posting row (account_id from postArgs)
 	headID   int64
 	headHash string
 	err      error
@@ -36,13 +36,6 @@ type fastChunk struct {
 type acctSlot struct {
 	arg  int
 	name string
-}
-
-type nameCur struct{ account, currency string }
-
-type nameCurDate struct {
-	account, currency string
-	date              ledger.Date
 }
 
 // fastProducer builds the chunks of one call.
@@ -85,7 +78,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 	c := fastChunk{
 		postArgs: make([]any, 0, 10*(end-start)),
 		entArgs:  make([]any, 0, 10*(end-start)),
-		sums:     map[nameCurDate]*histSum{},
+		days:     make([]dayPosting, 0, 2*(end-start)),
 	}
 	for i := start; i < end; i++ {
 		e := &p.entries[i]
@@ -107,6 +100,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 			return c
 		}
 		idBox := any(id)
+		day := dayOf(e.Date)
 		for j, ps := range e.Postings {
 			amt, err := splitPosting(e, j, ps.Amount)
 			if err != nil {
@@ -122,13 +116,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 				}
 			}
 			c.postArgs = append(c.postArgs, idBox, int64(j+1), acct, p.box(ps.Currency), amt.text)
-			k := nameCurDate{ps.Account, ps.Currency, e.Date}
-			t := c.sums[k]
-			if t == nil {
-				t = &histSum{}
-				c.sums[k] = t
-			}
-			t.addPosting(id, amt)
+			c.days = append(c.days, dayPosting{entry: id, date: day, currency: ps.Currency, l: amt.l})
 		}
 		meta, err := encodeMeta(e.Meta)
 		if err != nil {
@@ -173,7 +161,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
 		func(c fastChunk) bool { return c.err != nil })
 	defer stop()
-	var hist balanceHistory
+	hist := balanceHistory{rows: make([]dayPosting, 0, countPostings(entries))}
 	stage := stagePostings(entries)
 	var entChunks [][]any // the entries of the staged postings, inserted after them
 	flush := func() error {
@@ -200,13 +188,10 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 			}
 			c.postArgs[s.arg] = id
 		}
-		for k, s := range c.sums {
-			id, err := tx.accountID(k.account)
-			if err != nil {
-				return nil, err
-			}
-			hist.add(id, k.currency, k.date, s)
+		for i := range c.days {
+			c.days[i].account = c.postArgs[5*i+2].(int64)
 		}
+		hist.rows = append(hist.rows, c.days...)
 		// Postings first, then the entries that seal them.
 		if stage {
 			if err := tx.execRows(insertStagedPostingsQuery, 5, c.postArgs); err != nil {
@@ -292,6 +277,15 @@ func stagePostings(entries []ledger.Entry) bool {
 		}
 	}
 	return false
+}
+
+// countPostings is the number of postings of entries.
+func countPostings(entries []ledger.Entry) int {
+	n := 0
+	for i := range entries {
+		n += len(entries[i].Postings)
+	}
+	return n
 }
 
 // flushStagedPostings inserts the staged postings and empties the stage.
