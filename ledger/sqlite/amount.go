@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -40,6 +41,9 @@ type splitAmount struct {
 // splitPosting checks a posting's amount against the storage limits and
 // splits it into its stored parts.
 func splitPosting(e *ledger.Entry, i int, d decimal.Decimal) (splitAmount, error) {
+	if a, ok := splitSmall(d); ok {
+		return a, nil
+	}
 	if d.Exponent() < -maxFracDigits {
 		t := d.Truncate(maxFracDigits)
 		if !t.Equal(d) {
@@ -58,6 +62,65 @@ func splitPosting(e *ledger.Entry, i int, d decimal.Decimal) (splitAmount, error
 		return splitAmount{}, fmt.Errorf("entry %q posting %d: amount %s cannot be split", e.Key.String(), i+1, text)
 	}
 	return splitAmount{text: text, l: l}, nil
+}
+
+// pow10 are the powers of ten up to 10^18.
+var pow10 = func() (p [19]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = 10 * p[i-1]
+	}
+	return p
+}()
+
+// splitSmall is splitPosting for the common amount: at most 18
+// significant digits and 0 to 18 fractional ones. It gives
+// ledger.FormatAmount's text and splitText's limbs of it without big-number
+// arithmetic (a posting's check, format and split took 30% of the fast
+// path's producer; docs/design/speed.md, section 2); ok is false for any
+// other amount, which the general path takes.
+func splitSmall(d decimal.Decimal) (a splitAmount, ok bool) {
+	exp := d.Exponent()
+	if exp > 0 || exp < -maxFracDigits || d.NumDigits() > 18 {
+		return a, false
+	}
+	c := d.CoefficientInt64() // |c| < 10^18
+	u := uint64(c)
+	if c < 0 {
+		u = uint64(-c)
+	}
+	frac := int(-exp)
+	whole, part := u/pow10[frac], u%pow10[frac]
+	// The text: as FormatAmount, exactly frac fractional digits.
+	var buf [48]byte
+	b := buf[:0]
+	if c < 0 {
+		b = append(b, '-')
+	}
+	b = strconv.AppendUint(b, whole, 10)
+	if frac > 0 {
+		b = append(b, '.')
+		n := len(b)
+		b = strconv.AppendUint(b, part, 10)
+		if pad := frac - (len(b) - n); pad > 0 { // leading zeros of the fraction
+			b = append(b, make([]byte, pad)...)
+			copy(b[n+pad:], b[n:len(b)-pad])
+			for i := n; i < n+pad; i++ {
+				b[i] = '0'
+			}
+		}
+	}
+	a.text = string(b)
+	// The limbs: the fraction padded to 18 digits, then nine to a limb.
+	f18 := part * pow10[maxFracDigits-frac]
+	a.l[0], a.l[1] = int64(f18%limbBase), int64(f18/limbBase)
+	a.l[2], a.l[3] = int64(whole%limbBase), int64(whole/limbBase)
+	if c < 0 {
+		for k := range a.l {
+			a.l[k] = -a.l[k]
+		}
+	}
+	return a, true
 }
 
 // splitText decomposes a stored amount text ("-12.5", "3",

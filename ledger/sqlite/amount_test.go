@@ -47,6 +47,46 @@ func TestSplitText(t *testing.T) {
 	}
 }
 
+// TestSplitSmall checks that the fast path of splitPosting gives the text
+// of ledger.FormatAmount and the limbs of splitText, and declines what it
+// cannot split.
+func TestSplitSmall(t *testing.T) {
+	check := func(d decimal.Decimal) {
+		t.Helper()
+		a, ok := splitSmall(d)
+		want := ledger.FormatAmount(d)
+		fits := d.Exponent() <= 0 && d.Exponent() >= -maxFracDigits && d.NumDigits() <= 18
+		if ok != fits {
+			t.Fatalf("splitSmall(%s) ok = %v, want %v", want, ok, fits)
+		}
+		if !ok {
+			return
+		}
+		l, lok := splitText(want)
+		if a.text != want || !lok || a.l != l {
+			t.Fatalf("splitSmall(%s [%s e%d]) = %q %v; want %q %v", want, d.Coefficient(), d.Exponent(), a.text, a.l, want, l)
+		}
+	}
+	for _, s := range []string{"0", "0.00", "-0.05", "0.05", "1", "-1", "10.50", "999999999999999999", "-999999999999999999",
+		"0.000000000000000001", "-0.000000000000000001", "0.999999999999999999", "123456789.123456789", "1000000000",
+		"1e3", "1.5e2", "100000000000000000.0", "1000000000000000000", "0.0000000000000000001", "12345678901234567.89"} {
+		check(decimal.RequireFromString(s))
+	}
+	for exp := int32(-20); exp <= 2; exp++ {
+		for _, c := range []int64{0, 1, -1, 7, 10, 99, 100, 123456789, 1000000000, 999999999999999999, -999999999999999999, 1000000000000000000} {
+			check(decimal.New(c, exp))
+		}
+	}
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < 100000; i++ {
+		c := rng.Int63n(int64(pow10[rng.Intn(19)]))
+		if rng.Intn(2) == 0 {
+			c = -c
+		}
+		check(decimal.New(c, -int32(rng.Intn(21))))
+	}
+}
+
 // TestSplitRandom compares the limbs with big-integer arithmetic and checks
 // that sums of limbs, plain (as SQL sums) and carried (as verify sums),
 // are exact.
