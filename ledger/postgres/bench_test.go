@@ -182,7 +182,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	// dead versions removed, the visibility map set, statistics taken);
 	// REVSHARE_BENCH_NO_VACUUM=1 measures it straight after the posts.
 	if os.Getenv("REVSHARE_BENCH_NO_VACUUM") == "" {
-		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, entries, postings, data_version`); err != nil {
+		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, monthly_totals, balance_marks, entries, postings, data_version`); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -194,6 +194,15 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	if _, err := pg.Pool().Exec(ctx, strings.Replace(string(old), "FUNCTION revshare_balances_as_of(", "FUNCTION revshare_balances_as_of_0002(", 1)); err != nil {
+		b.Fatal(err)
+	}
+	// And 0085's (one SQL statement over the days), which 0090 replaced.
+	old85, err := os.ReadFile("migrations/0085_as_of_one_statement.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fn85 := string(old85)[strings.Index(string(old85), "CREATE OR REPLACE FUNCTION"):strings.Index(string(old85), "CREATE INDEX")]
+	if _, err := pg.Pool().Exec(ctx, strings.Replace(fn85, "FUNCTION revshare_balances_as_of(", "FUNCTION revshare_balances_as_of_0085(", 1)); err != nil {
 		b.Fatal(err)
 	}
 	asOf := storetest.D("2026-06-30")
@@ -314,35 +323,38 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 			if v.name != "as-of" {
 				continue
 			}
-			// The same query as TrialBalance's over 0002's function.
-			b.Run("as-of-0002/postgres", func(b *testing.B) {
-				var got []string
-				measure(b, true, func() error {
-					rows, err := pg.Pool().Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
-						FROM revshare_balances_as_of_0002($1) s JOIN accounts a ON a.id = s.account_id
+			// The same query as TrialBalance's over 0002's and 0085's
+			// functions.
+			for _, fn := range []string{"0002", "0085"} {
+				b.Run("as-of-"+fn+"/postgres", func(b *testing.B) {
+					var got []string
+					measure(b, true, func() error {
+						rows, err := pg.Pool().Query(ctx, `SELECT a.name, a.type, s.currency, s.amount::text
+						FROM revshare_balances_as_of_`+fn+`($1) s JOIN accounts a ON a.id = s.account_id
 						ORDER BY a.name, s.currency COLLATE "C"`, asOf.In(time.UTC))
-					if err != nil {
+						if err != nil {
+							return err
+						}
+						got, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+							var name, typ, ccy, amount string
+							err := r.Scan(&name, &typ, &ccy, &amount)
+							return name + " " + ccy + " " + decimal.RequireFromString(amount).String(), err
+						})
 						return err
-					}
-					got, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
-						var name, typ, ccy, amount string
-						err := r.Scan(&name, &typ, &ccy, &amount)
-						return name + " " + ccy + " " + decimal.RequireFromString(amount).String(), err
 					})
-					return err
+					var want []string
+					bs, err := pg.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, x := range bs {
+						want = append(want, x.Account+" "+x.Currency+" "+x.Amount.String())
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						b.Errorf("%s's function:\n%s\ntoday's:\n%s", fn, got, want)
+					}
 				})
-				var want []string
-				bs, err := pg.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, x := range bs {
-					want = append(want, x.Account+" "+x.Currency+" "+x.Amount.String())
-				}
-				if fmt.Sprint(got) != fmt.Sprint(want) {
-					b.Errorf("0002's function:\n%s\ntoday's:\n%s", got, want)
-				}
-			})
+			}
 		}
 	}
 	logRatios(b, results, rounds)
@@ -362,7 +374,7 @@ func logRatios(b *testing.B, results map[string]perCall, rounds int) {
 	var tab strings.Builder
 	fmt.Fprintf(&tab, "\nin-process, µs a call (CPU: revshare's and, for PostgreSQL, the server's), round by round\n")
 	fmt.Fprintf(&tab, "| view | round | PostgreSQL wall | PostgreSQL CPU | SQLite wall | SQLite CPU | wall ratio | CPU ratio |\n|---|---|---|---|---|---|---|---|\n")
-	for _, view := range []string{"round-trip", "current", "current-joined", "as-of", "as-of-joined", "as-of-0002", "known-at-past", "known-at-past-and-as-of"} {
+	for _, view := range []string{"round-trip", "current", "current-joined", "as-of", "as-of-joined", "as-of-0002", "as-of-0085", "known-at-past", "known-at-past-and-as-of"} {
 		for r := 0; r < rounds; r++ {
 			suffix := ""
 			if r > 0 {

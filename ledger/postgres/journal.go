@@ -501,9 +501,9 @@ func entryIDs(es []ledger.Entry) []int64 {
 //
 // The whole journal comes from the running totals per account and
 // currency, an as-of view from the running monthly sums and the totals per
-// day (all kept by the entries triggers, in the posting's transaction); a
-// known-at view before the last entry sums the postings of that prefix of
-// the journal.
+// day, a known-at view from the marks (all kept by the entries triggers,
+// in the posting's transaction); both together sum the postings of the
+// known prefix of the journal up to the date.
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	// One statement a view, no explicit transaction: one round trip for the
 	// current and as-of views (a statement sees one snapshot), and one more
@@ -515,7 +515,8 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 		at, ns := splitInstant(q.KnownAt)
 		var known, last int64
 		if err := db.pool.QueryRow(ctx, `SELECT
-				coalesce((SELECT max(id) FROM entries WHERE (recorded_at, recorded_ns) <= ($1::timestamptz, $2::smallint)), 0),
+				coalesce((SELECT id FROM entries WHERE (recorded_at, recorded_ns) <= ($1::timestamptz, $2::smallint)
+					ORDER BY recorded_at DESC, recorded_ns DESC, id DESC LIMIT 1), 0),
 				coalesce((SELECT max(id) FROM entries), 0)`, at, ns).Scan(&known, &last); err != nil {
 			return nil, err
 		}
@@ -530,6 +531,13 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 	// server reads one relation and sorts nothing (docs/postgres.md,
 	// "Reads").
 	switch {
+	case cut >= 0 && q.AsOf.IsZero():
+		// Per account, its last mark at or before the cut (migrations/0091):
+		// one index descent each. An account without one had no posting yet.
+		rows, err = db.pool.Query(ctx, `SELECT t.account_id, t.currency, m.amount::text FROM balance_totals t
+			CROSS JOIN LATERAL (SELECT m.amount FROM balance_marks m
+				WHERE m.account_id = t.account_id AND m.currency = t.currency AND m.entry_id <= $1
+				ORDER BY m.entry_id DESC LIMIT 1) m`, cut)
 	case cut >= 0:
 		// recorded_at never decreases with the ID, so "known at" is a
 		// prefix of the journal: cut it by ID.

@@ -100,6 +100,14 @@ func TestVerifyFindsTampering(t *testing.T) {
 			"verify: monthly totals for 2026-03 1 USD differ from the running sum of the postings"},
 		{"added monthly total", `INSERT INTO monthly_totals VALUES (1, 'USD', '2026-04-01', 6)`,
 			"verify: monthly totals for 2026-04 1 USD differ from the running sum of the postings"},
+		{"changed mark", `UPDATE balance_marks SET amount = amount + 1 WHERE account_id = 1`,
+			"verify: balance marks for entry 3 1 USD: the mark holds 7, the postings sum to 6"},
+		{"removed mark", `DELETE FROM balance_marks WHERE account_id = 2`,
+			"verify: balance marks for entry 3 2 USD: the mark is missing (the account's last entry of its recorded-at instant)"},
+		{"added wrong mark", `INSERT INTO balance_marks VALUES (1, 'USD', 2, 5)`,
+			"verify: balance marks for entry 2 1 USD: the mark holds 5, the postings sum to 3"},
+		{"added mark without posting", `INSERT INTO balance_marks VALUES (1, 'EUR', 2, 0)`,
+			"verify: balance marks for entry 2 1 EUR: the mark has no posting of the account at that entry"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -159,6 +159,9 @@ func TestDatabaseRefuses(t *testing.T) {
 		{`INSERT INTO monthly_totals VALUES (1, 'USD', '2026-03-01', 1)`, "monthly totals are derived from the postings"},
 		{`UPDATE monthly_totals SET amount = 0`, "monthly totals are derived from the postings"},
 		{`TRUNCATE monthly_totals`, "monthly totals are derived from the postings"},
+		{`INSERT INTO balance_marks VALUES (1, 'USD', 1, 1)`, "balance marks are derived from the postings"},
+		{`DELETE FROM balance_marks`, "balance marks are derived from the postings"},
+		{`TRUNCATE balance_marks`, "balance marks are derived from the postings"},
 		{`UPDATE entries SET meta = '{"n": 1}' WHERE id = 2`, "entries are immutable: post a correcting entry instead"},
 	}
 	for _, tc := range statements {

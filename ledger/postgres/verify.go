@@ -150,6 +150,32 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return res, fmt.Errorf("monthly totals: %w", err)
 	}
+	// The marks (migration 0091): each is the running sum of its account's
+	// postings up to its entry, at an entry that posts to the account, and
+	// every account's last entry of each recorded-at instant has one (a
+	// known-at view ends at such an entry).
+	var entry int64
+	var acct, cur, why string
+	err = tx.QueryRow(ctx, `WITH s AS (
+			SELECT account_id, currency, entry_id,
+				sum(amount) OVER (PARTITION BY account_id, currency ORDER BY entry_id) AS amount,
+				entry_id = max(entry_id) OVER (PARTITION BY account_id, currency, recorded_at, recorded_ns) AS last
+			FROM (SELECT p.account_id, p.currency, p.entry_id, e.recorded_at, e.recorded_ns, sum(p.amount) AS amount
+				FROM postings p JOIN entries e ON e.id = p.entry_id
+				GROUP BY p.account_id, p.currency, p.entry_id, e.recorded_at, e.recorded_ns) g
+		)
+		SELECT entry_id, account_id::text, currency,
+			CASE WHEN s.amount IS NULL THEN 'has no posting of the account at that entry'
+				WHEN t.amount IS NULL THEN 'is missing (the account''s last entry of its recorded-at instant)'
+				ELSE 'holds ' || t.amount || ', the postings sum to ' || s.amount END
+		FROM balance_marks t FULL JOIN s USING (account_id, currency, entry_id)
+		WHERE t.amount IS DISTINCT FROM s.amount AND (t.amount IS NOT NULL OR s.last)
+		ORDER BY entry_id, account_id, currency LIMIT 1`).Scan(&entry, &acct, &cur, &why)
+	if err == nil {
+		return res, bad("balance marks for entry %d %s %s: the mark %s", entry, acct, cur, why)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return res, fmt.Errorf("balance marks: %w", err)
+	}
 	return res, verifyImports(ctx, tx, bad)
 }
 
