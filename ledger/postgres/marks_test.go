@@ -143,7 +143,8 @@ func TestBalanceMarksMigration(t *testing.T) {
 	}
 	db.Close()
 	tamper(t, u, `DROP TRIGGER entries_seal_marks ON entries; DROP FUNCTION revshare_entries_marks();
-		DROP TABLE balance_marks; DELETE FROM schema_migrations WHERE version = 91`)
+		DROP TABLE balance_marks; DROP INDEX entries_recorded_id; CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns);
+		DELETE FROM schema_migrations WHERE version = 91`)
 	db = openURL(t, u, clock)
 	if res, err := db.Verify(ctx); err != nil || res.Entries != 6 {
 		t.Fatalf("verify after 0091: %+v %v", res, err)
