@@ -50,15 +50,25 @@ func (b Books) StatementWith(ctx context.Context, id string, p ledger.Period, ev
 			if err != nil {
 				return err
 			}
-			through := p
-			if first, ok := c.FirstPeriod(); open && ok && p.Before(first) {
-				through = first // to name the first period, if p is before it
-			}
-			if evaluated, err = books.Evaluate(tx, c, through, rates, true); err != nil {
+			// Through p only: what later periods need (an exchange rate
+			// not imported yet) must not stop p's statement.
+			if evaluated, err = books.Evaluate(tx, c, p, rates, true); err != nil {
 				return err
 			}
-		}
-		if open {
+			if open {
+				if err := hasPeriod(c, p, evaluated, true); err != nil {
+					// p is before the first period: evaluate through the
+					// earliest rule start to name it (an event counted
+					// after p by a rule without `from` may begin it).
+					if first, ok := c.FirstPeriod(); ok && p.Before(first) {
+						if res, ferr := books.Evaluate(tx, c, first, rates, false); ferr == nil {
+							return hasPeriod(c, p, res, true)
+						}
+					}
+					return err
+				}
+			}
+		} else if open {
 			if err := hasPeriod(c, p, evaluated, true); err != nil {
 				return err
 			}

@@ -126,3 +126,44 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 		t.Errorf("verify without the first statement: %v %q, want %q", err, errOut, want)
 	}
 }
+
+// TestStatementNeedsNoLaterRate: the statement of a period that a run booked
+// is built from the periods up to it only. Before, a contract with a rule
+// without `from` evaluated its draft statements through its earliest rule
+// start (to name its first period), so a EUR event in a later period without
+// an exchange rate stopped the 2025-12 statement that `run --through 2026-01`
+// had booked (found by TestBooksDifferential, seed 10952).
+func TestStatementNeedsNoLaterRate(t *testing.T) { onBothBackends(t, testStatementNeedsNoLaterRate) }
+
+func testStatementNeedsNoLaterRate(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	doc := filepath.Join(dir, "open.yaml")
+	usage := filepath.Join(dir, "usage.csv")
+	if err := os.WriteFile(doc, []byte(openStartContract), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(usage, []byte("event_id,occurred_at,seller,channel,amount,currency\n"+
+		"1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,50,EUR\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "add", doc)
+	cli(t, db, "import", "usage", usage)
+	cli(t, db, "run", "--through", "2026-01")
+	s, _ := statementJSONOf(t, db, "open", "2025-12")
+	// 0.10 × 100.05 = 10.005 -> 10.01 (half_up).
+	if len(s.Rules) != 1 || s.Rules[0].Rule != "r1" || s.Rules[0].Base != "100.05" || s.Rules[0].Obligation != "10.01" {
+		t.Fatalf("2025-12 rules: %+v", s.Rules)
+	}
+	// February needs the rate: its statement, like a run through it, says so.
+	_, errOut, err := runCLI(t, "--db", db, "statement", "open", "2026-02")
+	if want := "no FX rate from EUR to USD on or before 2026-02-03"; err == nil || !strings.Contains(errOut, want) {
+		t.Fatalf("statement 2026-02: %v %q, want it to name %q", err, errOut, want)
+	}
+	// Before the first period the message still names it (2025-12, found by
+	// evaluating through the earliest rule start when the rate allows).
+	_, errOut, err = runCLI(t, "--db", db, "statement", "open", "2025-11")
+	if want := "revshare: contract open has no statement for 2025-11: "; err == nil || !strings.HasPrefix(errOut, want) {
+		t.Fatalf("statement 2025-11: %v %q, want %q...", err, errOut, want)
+	}
+}
