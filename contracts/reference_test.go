@@ -67,6 +67,9 @@ type refRecoup struct {
 type refResult struct {
 	Lines   []refLine
 	Recoups []refRecoup
+	Periods []ledger.Period
+	// Parts[k][rule][payee]: what each rule owes each payee in Periods[k].
+	Parts []map[string]map[string]decimal.Decimal
 }
 
 // refRound rounds x to places decimals: half_up moves a tie away from zero,
@@ -75,7 +78,7 @@ func refRound(x decimal.Decimal, places int32, mode ledger.Rounding) decimal.Dec
 	q := x.Shift(places)
 	t := q.Truncate(0)
 	frac := q.Sub(t).Abs()
-	half := decimal.NewFromFloat(0.5)
+	half := decimal.New(5, -1)
 	up := false
 	switch frac.Cmp(half) {
 	case 1:
@@ -295,6 +298,7 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 	for p := first; !through.Before(p); p = p.Next() {
 		periods = append(periods, p)
 	}
+	res.Periods = periods
 
 	ruleIndex := map[string]int{}
 	for i := range c.Rules {
@@ -464,63 +468,13 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 		}
 	}
 
+	res.Parts = parts
+
 	// Step 7: advances, in order of date then id.
-	advs := make([]contracts.Advance, len(c.Advances))
-	copy(advs, c.Advances)
-	sort.SliceStable(advs, func(a, b int) bool {
-		if c := advs[a].Date.Compare(advs[b].Date); c != 0 {
-			return c < 0
-		}
-		return advs[a].ID < advs[b].ID
-	})
 	recouped := map[string]decimal.Decimal{}
 	for k, p := range periods {
-		got := map[string]decimal.Decimal{}
-		// Per payer→payee pair: the recoupable amount of the period.
-		type pair struct{ payer, payee string }
-		var pairs []pair
-		seen := map[pair]bool{}
-		for _, a := range advs {
-			pr := pair{a.Payer, a.Payee}
-			if !seen[pr] {
-				seen[pr] = true
-				pairs = append(pairs, pr)
-			}
-		}
-		for _, pr := range pairs {
-			var active []contracts.Advance
-			for _, a := range advs {
-				if a.Payer == pr.payer && a.Payee == pr.payee && !p.Before(ledger.PeriodOf(freq, a.Date)) {
-					active = append(active, a)
-				}
-			}
-			if len(active) == 0 {
-				continue
-			}
-			if !refSameRules(active) {
-				refPools(active, parts[k], pr.payee, recouped, got)
-				continue
-			}
-			x := decimal.Zero
-			for _, id := range active[0].RecoupFrom {
-				x = x.Add(parts[k][id][pr.payee])
-			}
-			if x.Sign() >= 0 {
-				for _, a := range active {
-					r := refMin(a.Amount.Sub(recouped[a.ID]), x)
-					got[a.ID] = r
-					x = x.Sub(r)
-				}
-			} else {
-				for n := len(active) - 1; n >= 0; n-- {
-					a := active[n]
-					r := refMax(x, recouped[a.ID].Neg())
-					got[a.ID] = r
-					x = x.Sub(r)
-				}
-			}
-		}
-		for _, a := range advs {
+		got := refRecoupPeriod(c, p, parts[k], recouped)
+		for _, a := range refOrdered(c) {
 			r, ok := got[a.ID]
 			if !ok {
 				continue
@@ -531,6 +485,71 @@ func reference(c *contracts.Contract, events []ledger.Event, rates []ledger.FXRa
 		}
 	}
 	return res, nil
+}
+
+// refOrdered returns the advances by date, then id.
+func refOrdered(c *contracts.Contract) []contracts.Advance {
+	advs := make([]contracts.Advance, len(c.Advances))
+	copy(advs, c.Advances)
+	sort.SliceStable(advs, func(a, b int) bool {
+		if c := advs[a].Date.Compare(advs[b].Date); c != 0 {
+			return c < 0
+		}
+		return advs[a].ID < advs[b].ID
+	})
+	return advs
+}
+
+// refRecoupPeriod is what each advance recouping in period p recoups in it,
+// given what each rule books for each payee in p (parts[rule][payee]) and
+// what each advance recouped before p.
+func refRecoupPeriod(c *contracts.Contract, p ledger.Period, parts map[string]map[string]decimal.Decimal, recouped map[string]decimal.Decimal) map[string]decimal.Decimal {
+	advs := refOrdered(c)
+	got := map[string]decimal.Decimal{}
+	type pair struct{ payer, payee string }
+	var pairs []pair
+	seen := map[pair]bool{}
+	for _, a := range advs {
+		pr := pair{a.Payer, a.Payee}
+		if !seen[pr] {
+			seen[pr] = true
+			pairs = append(pairs, pr)
+		}
+	}
+	for _, pr := range pairs {
+		var active []contracts.Advance
+		for _, a := range advs {
+			if a.Payer == pr.payer && a.Payee == pr.payee && !p.Before(ledger.PeriodOf(c.Period, a.Date)) {
+				active = append(active, a)
+			}
+		}
+		if len(active) == 0 {
+			continue
+		}
+		if !refSameRules(active) {
+			refPools(active, parts, pr.payee, recouped, got)
+			continue
+		}
+		x := decimal.Zero
+		for _, id := range active[0].RecoupFrom {
+			x = x.Add(parts[id][pr.payee])
+		}
+		if x.Sign() >= 0 {
+			for _, a := range active {
+				r := refMin(a.Amount.Sub(recouped[a.ID]), x)
+				got[a.ID] = r
+				x = x.Sub(r)
+			}
+		} else {
+			for n := len(active) - 1; n >= 0; n-- {
+				a := active[n]
+				r := refMax(x, recouped[a.ID].Neg())
+				got[a.ID] = r
+				x = x.Sub(r)
+			}
+		}
+	}
+	return got
 }
 
 // refSameRules reports whether the advances recoup from the same set of
