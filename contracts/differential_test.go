@@ -173,6 +173,10 @@ func differentialCase(t *testing.T, seed int64) string {
 	if diff := compareResult(c, want, gotUsage); diff != "" {
 		return fmt.Sprintf("%sComputeUsage differs from the reference:\n%s", oc, diff)
 	}
+	// The statements list's path: where the lines begin, without rates.
+	if first, ok := u.FirstLine(oc.through); ok != (len(want.Lines) > 0) || ok && first != want.Lines[0].Period {
+		return fmt.Sprintf("%sUsage.FirstLine: %s %v, the reference's first line: %d lines, %+v", oc, first.Label(), ok, len(want.Lines), want.Lines)
+	}
 	// The scenarios' path: EvaluateBases over the reference's bases.
 	if len(want.Lines) > 0 {
 		first := want.Lines[0].Period

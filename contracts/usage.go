@@ -149,6 +149,32 @@ func (u *Usage) TraceEvents() { u.trace = true }
 // Contract returns the contract the usage was built for.
 func (u *Usage) Contract() *Contract { return u.c }
 
+// FirstLine is the period where the lines of ComputeUsage(c, u, rates,
+// through) begin (Result.First), found without rates: the period of the
+// earliest rule start, or an earlier one in which a rule without `from`
+// counted an event. ok is false when that result has no lines. A list of
+// statements needs no more, and must not fail on a rate that only a later
+// period needs.
+func (u *Usage) FirstLine(through ledger.Period) (ledger.Period, bool) {
+	first := -1
+	for i := range u.c.Rules {
+		if from := u.c.Rules[i].From; !from.IsZero() {
+			if ord := ordinal(u.c.PeriodOf(from)); first < 0 || ord < first {
+				first = ord
+			}
+		}
+	}
+	for k := range u.cells {
+		if u.c.Rules[k.rule].From.IsZero() && (first < 0 || k.ord < first) {
+			first = k.ord
+		}
+	}
+	if first < 0 || first > ordinal(through) {
+		return ledger.Period{}, false
+	}
+	return fromOrdinal(u.c.Period, first), true
+}
+
 // Len returns the number of aggregates.
 func (u *Usage) Len() int { return len(u.cells) }
 

@@ -159,17 +159,11 @@ func (b Books) StatementPeriods(ctx context.Context, id string) ([]StatementSumm
 		}
 		c := sc.Contract
 		last := c.PeriodOf(ledger.DateOf(b.Clock.Now()))
-		var res *contracts.Result
-		if c.OpenStart() {
-			rates, err := tx.Rates()
-			if err != nil {
-				return err
-			}
-			if res, err = books.Evaluate(tx, c, last, rates, false); err != nil {
-				return err
-			}
+		first, ok, err := firstStatementPeriod(tx, c, last)
+		if err != nil {
+			return err
 		}
-		if first, ok := FirstPeriod(c, res); ok {
+		if ok {
 			for p := first; !last.Before(p); p = p.Next() {
 				status := "draft"
 				if final[p.Label()] {
@@ -187,6 +181,37 @@ func (b Books) StatementPeriods(ctx context.Context, id string) ([]StatementSumm
 		return nil
 	})
 	return out, err
+}
+
+// firstStatementPeriod is c's first statement period when it is at or
+// before last (FirstPeriod). A rule without `from` begins it at the first
+// event it counts, which the usage aggregates tell without exchange rates:
+// a list of statements must not fail on a rate that only a period no run
+// has reached needs. Without aggregates (a read-only view of a book that
+// no run brought up to date) the engine runs over the events.
+func firstStatementPeriod(tx books.ReadTx, c *contracts.Contract, last ledger.Period) (ledger.Period, bool, error) {
+	if !c.OpenStart() {
+		first, ok := c.FirstPeriod()
+		return first, ok, nil
+	}
+	u, _, ok, err := tx.Usage(c, false)
+	if err != nil {
+		return ledger.Period{}, false, err
+	}
+	if ok {
+		first, ok := u.FirstLine(last)
+		return first, ok, nil
+	}
+	rates, err := tx.Rates()
+	if err != nil {
+		return ledger.Period{}, false, err
+	}
+	res, err := books.Evaluate(tx, c, last, rates, false)
+	if err != nil {
+		return ledger.Period{}, false, err
+	}
+	first, ok := FirstPeriod(c, res)
+	return first, ok, nil
 }
 
 // periodOrder returns the labels of m in period order: by start, then end.
