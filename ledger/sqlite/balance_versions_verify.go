@@ -260,6 +260,11 @@ func (h *historyScan) sameVersions(ctx context.Context, q querier, keys []acctCu
 	for i := range cols {
 		dest = append(dest, &cols[i])
 	}
+	// The integer columns through database/sql's fast path (intScan): as
+	// *int64 and *sql.NullInt64 they went through reflection, 0.7 s of
+	// verify's CPU at 2M rows.
+	var ints intScan
+	dest = ints.bind(dest)
 	type extraRow struct {
 		k     acctCur
 		date  string
@@ -269,6 +274,9 @@ func (h *historyScan) sameVersions(ctx context.Context, q querier, keys []acctCu
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return unreadableRow(rows, "balance_versions", 4, err)
+		}
+		if err := ints.set(rows); err != nil {
+			return unreadableScanned(rows, "balance_versions", dest, 4, err)
 		}
 		ok := peek()
 		c := 0

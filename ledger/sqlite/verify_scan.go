@@ -98,3 +98,34 @@ func unreadableRow(rows *sql.Rows, table string, nKey int, scanErr error) error 
 	}
 	return &VerifyError{Reason: fmt.Sprintf("%s%s: unreadable (%v)", table, key, scanErr)}
 }
+
+// unreadableScanned is unreadableRow for a row already scanned into dest
+// (bound by an intScan) whose integer values did not convert: rows cannot
+// be scanned again after a scan into sql.RawBytes, so the key is named
+// from the first nKey destinations as scanned.
+func unreadableScanned(rows *sql.Rows, table string, dest []any, nKey int, scanErr error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("%s: a row is unreadable: %w", table, scanErr)
+	}
+	key := ""
+	for i := 0; i < nKey && i < len(cols) && i < len(dest); i++ {
+		var v any
+		switch d := dest[i].(type) {
+		case *any:
+			v = *d
+		case *sql.RawBytes:
+			v = string(*d)
+		case *string:
+			v = *d
+		}
+		switch x := v.(type) {
+		case []byte:
+			v = string(x)
+		case nil:
+			v = ""
+		}
+		key += fmt.Sprintf(" %s=%v", cols[i], v)
+	}
+	return &VerifyError{Reason: fmt.Sprintf("%s%s: unreadable (%v)", table, key, scanErr)}
+}
