@@ -7,23 +7,30 @@ import (
 	"testing"
 )
 
-// openStartContract has a rule without `from` (open start, through
-// February) and one that starts in March.
-const openStartContract = `id: open
-currency: USD
-parties: [a, b]
-rules:
-  - id: r1
-    payer: a
-    payee: b
-    rate: "0.10"
-    through: 2026-02-28
-  - id: r2
-    payer: b
-    payee: a
-    rate: "0.05"
-    from: 2026-03-01
-`
+// openStartContract (testdata/contracts/open-start.yaml) has a rule
+// without `from` (open start, through February) and one that starts in
+// March.
+var openStartContract = func() string {
+	b, err := os.ReadFile(openStartFile)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
+const openStartFile = "../../testdata/contracts/open-start.yaml"
+
+// openStartBook is a new book (newDB) holding contract open, and usage a
+// file of the given event rows (after the header), not imported yet.
+func openStartBook(t *testing.T, newDB newDB, rows string) (db, usage string) {
+	db = newDB(t)
+	usage = filepath.Join(t.TempDir(), "usage.csv")
+	if err := os.WriteFile(usage, []byte("event_id,occurred_at,seller,channel,amount,currency\n"+rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "contract", "add", openStartFile)
+	return db, usage
+}
 
 // TestOpenStartRuleStatements: a rule without `from` overlaps every period,
 // so its statements exist from the period of the first event it counts
@@ -35,17 +42,7 @@ func TestOpenStartRuleStatements(t *testing.T) { onBothBackends(t, testOpenStart
 
 func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := newDB(t)
-	doc := filepath.Join(dir, "open.yaml")
-	usage := filepath.Join(dir, "usage.csv")
-	if err := os.WriteFile(doc, []byte(openStartContract), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(usage, []byte("event_id,occurred_at,seller,channel,amount,currency\n"+
-		"1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,200,USD\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cli(t, db, "contract", "add", doc)
+	db, usage := openStartBook(t, newDB, "1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,200,USD\n")
 	_, errOut, err := runCLI(t, "--db", db, "statement", "open", "2026-01")
 	if want := "revshare: contract open has no statement for 2026-01: its first period is 2026-03\n"; err == nil || errOut != want {
 		t.Fatalf("statement before any event: %v %q, want %q", err, errOut, want)
@@ -136,18 +133,7 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 func TestStatementNeedsNoLaterRate(t *testing.T) { onBothBackends(t, testStatementNeedsNoLaterRate) }
 
 func testStatementNeedsNoLaterRate(t *testing.T, newDB newDB) {
-	dir := t.TempDir()
-	db := newDB(t)
-	doc := filepath.Join(dir, "open.yaml")
-	usage := filepath.Join(dir, "usage.csv")
-	if err := os.WriteFile(doc, []byte(openStartContract), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(usage, []byte("event_id,occurred_at,seller,channel,amount,currency\n"+
-		"1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,50,EUR\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cli(t, db, "contract", "add", doc)
+	db, usage := openStartBook(t, newDB, "1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,50,EUR\n")
 	cli(t, db, "import", "usage", usage)
 	cli(t, db, "run", "--through", "2026-01")
 	s, _ := statementJSONOf(t, db, "open", "2025-12")

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,21 +24,11 @@ func TestStatementListNeedsNoLaterRate(t *testing.T) {
 	ctx := context.Background()
 	clock := fixedClock{time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}
 	db := openTestDB(t, clock)
-	c, err := contracts.Parse([]byte(`id: open
-currency: USD
-parties: [a, b]
-rules:
-  - id: r1
-    payer: a
-    payee: b
-    rate: "0.10"
-    through: 2026-02-28
-  - id: r2
-    payer: b
-    payee: a
-    rate: "0.05"
-    from: 2026-03-01
-`))
+	doc, err := os.ReadFile("../../testdata/contracts/open-start.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := contracts.Parse(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
