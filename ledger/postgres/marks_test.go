@@ -86,38 +86,12 @@ func TestKnownAtMatchesEntries(t *testing.T) {
 // recorded by then (the accounts listed too).
 func checkKnownAtEveryInstant(t *testing.T, db *postgres.DB, instants []time.Time, what string) {
 	t.Helper()
-	ctx := context.Background()
 	ats := []time.Time{instants[0].Add(-time.Millisecond)}
 	for _, at := range instants {
 		ats = append(ats, at, at.Add(500*time.Millisecond))
 	}
 	for _, at := range ats {
-		sums := map[string]decimal.Decimal{}
-		err := db.EachEntry(ctx, ledger.EntryFilter{KnownAt: at}, func(e *ledger.Entry) error {
-			for _, p := range e.Postings {
-				k := p.Account + " " + p.Currency
-				sums[k] = sums[k].Add(p.Amount)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]string{}
-		for k, v := range sums {
-			want[k] = v.String()
-		}
-		bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{KnownAt: at})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, b := range bs {
-			got[b.Account+" "+b.Currency] = b.Amount.String()
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("%s, known at %s:\n got %v\nwant %v", what, at.Format(time.RFC3339Nano), got, want)
-		}
+		checkViewMatchesEntries(t, db, ledger.EntryFilter{KnownAt: at}, ledger.BalanceQuery{KnownAt: at}, fmt.Sprintf("%s, known at %s", what, at.Format(time.RFC3339Nano)))
 	}
 }
 

@@ -221,35 +221,7 @@ func TestAsOfMatchesEntries(t *testing.T) {
 	if _, err := db.Post(ctx, es); err != nil {
 		t.Fatal(err)
 	}
-	for d := -1; d <= 34; d++ {
-		asOf := storetest.D("2026-01-01").AddDays(d)
-		want := map[string]string{}
-		sums := map[string]decimal.Decimal{}
-		err := db.EachEntry(ctx, ledger.EntryFilter{To: asOf}, func(e *ledger.Entry) error {
-			for _, p := range e.Postings {
-				k := p.Account + " " + p.Currency
-				sums[k] = sums[k].Add(p.Amount)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range sums {
-			want[k] = v.String()
-		}
-		bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, b := range bs {
-			got[b.Account+" "+b.Currency] = b.Amount.String()
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("as of %s:\n got %v\nwant %v", asOf, got, want)
-		}
-	}
+	checkAsOfEveryDate(t, db, storetest.D("2025-12-31"), storetest.D("2026-02-04"), "one post")
 }
 
 // The running monthly sums (migration 0090) through posts in any date
@@ -308,34 +280,42 @@ func TestAsOfMatchesEntriesAcrossPosts(t *testing.T) {
 // too).
 func checkAsOfEveryDate(t *testing.T, db *postgres.DB, first, last ledger.Date, what string) {
 	t.Helper()
-	ctx := context.Background()
 	for asOf := first; !last.Before(asOf); asOf = asOf.AddDays(1) {
-		sums := map[string]decimal.Decimal{}
-		err := db.EachEntry(ctx, ledger.EntryFilter{To: asOf}, func(e *ledger.Entry) error {
-			for _, p := range e.Postings {
-				k := p.Account + " " + p.Currency
-				sums[k] = sums[k].Add(p.Amount)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		checkViewMatchesEntries(t, db, ledger.EntryFilter{To: asOf}, ledger.BalanceQuery{AsOf: asOf}, fmt.Sprintf("%s, as of %s", what, asOf))
+	}
+}
+
+// checkViewMatchesEntries compares the trial balance of q with the sums of
+// the postings of the entries filter selects, account and currency by
+// account and currency (the accounts listed too).
+func checkViewMatchesEntries(t *testing.T, db *postgres.DB, filter ledger.EntryFilter, q ledger.BalanceQuery, what string) {
+	t.Helper()
+	ctx := context.Background()
+	sums := map[string]decimal.Decimal{}
+	err := db.EachEntry(ctx, filter, func(e *ledger.Entry) error {
+		for _, p := range e.Postings {
+			k := p.Account + " " + p.Currency
+			sums[k] = sums[k].Add(p.Amount)
 		}
-		want := map[string]string{}
-		for k, v := range sums {
-			want[k] = v.String()
-		}
-		bs, err := db.TrialBalance(ctx, ledger.BalanceQuery{AsOf: asOf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, b := range bs {
-			got[b.Account+" "+b.Currency] = b.Amount.String()
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("%s, as of %s:\n got %v\nwant %v", what, asOf, got, want)
-		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for k, v := range sums {
+		want[k] = v.String()
+	}
+	bs, err := db.TrialBalance(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range bs {
+		got[b.Account+" "+b.Currency] = b.Amount.String()
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%s:\n got %v\nwant %v", what, got, want)
 	}
 }
 
