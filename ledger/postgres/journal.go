@@ -502,8 +502,8 @@ func entryIDs(es []ledger.Entry) []int64 {
 // The whole journal comes from the running totals per account and
 // currency, an as-of view from the running monthly sums and the totals per
 // day, a known-at view from the marks (all kept by the entries triggers,
-// in the posting's transaction); both together sum the postings of the
-// known prefix of the journal up to the date.
+// in the posting's transaction); both together from the balance versions
+// and spans (kept the same way).
 func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger.Balance, error) {
 	// One statement a view, no explicit transaction: one round trip for the
 	// current and as-of views (a statement sees one snapshot), and one more
@@ -539,17 +539,21 @@ func (db *DB) TrialBalance(ctx context.Context, q ledger.BalanceQuery) ([]ledger
 				WHERE m.account_id = t.account_id AND m.currency = t.currency AND m.entry_id <= $1
 				ORDER BY m.entry_id DESC LIMIT 1) m`, cut)
 	case cut >= 0:
-		// recorded_at never decreases with the ID, so "known at" is a
-		// prefix of the journal: cut it by ID.
-		where, args := "p.entry_id <= $1", []any{cut}
-		join := ""
-		if !q.AsOf.IsZero() {
-			join = "JOIN entries e ON e.id = p.entry_id"
-			where += " AND e.date <= $2"
-			args = append(args, q.AsOf.In(time.UTC))
-		}
-		rows, err = db.pool.Query(ctx, `SELECT p.account_id, p.currency, sum(p.amount)::text
-			FROM postings p `+join+` WHERE `+where+` GROUP BY p.account_id, p.currency`, args...)
+		// Per account, its span at its last version up to the cut, then the
+		// version row at the last date on or before the date (or the span's
+		// last date) with a row up to the cut, at its last version up to
+		// the cut (migrations/0093): two index descents each. An account
+		// without a span had no posting yet; one whose first date is after
+		// the date is left out.
+		rows, err = db.pool.Query(ctx, `SELECT t.account_id, t.currency, b.amount::text FROM balance_totals t
+			CROSS JOIN LATERAL (SELECT s.first_date, s.last_date FROM balance_spans s
+				WHERE s.account_id = t.account_id AND s.currency = t.currency AND s.entry_id <= $1
+				ORDER BY s.entry_id DESC LIMIT 1) s
+			CROSS JOIN LATERAL (SELECT b.amount FROM balance_versions b
+				WHERE b.account_id = t.account_id AND b.currency = t.currency
+				AND b.date <= least($2::date, s.last_date) AND b.entry_id <= $1
+				ORDER BY b.date DESC, b.entry_id DESC LIMIT 1) b
+			WHERE s.first_date <= $2::date`, cut, q.AsOf.In(time.UTC))
 	case !q.AsOf.IsZero():
 		// Per account, its running sum at the end of the month before
 		// the date's plus its days of that month up to the date, inlined

@@ -108,6 +108,18 @@ func TestVerifyFindsTampering(t *testing.T) {
 			"verify: balance marks for entry 2 1 USD: the mark holds 5, the postings sum to 3"},
 		{"added mark without posting", `INSERT INTO balance_marks VALUES (1, 'EUR', 2, 0)`,
 			"verify: balance marks for entry 2 1 EUR: the mark has no posting of the account at that entry"},
+		{"changed version", `UPDATE balance_versions SET amount = amount + 1 WHERE account_id = 1 AND date = '2026-03-02'`,
+			"verify: balance versions for entry 3 1 USD 2026-03-02: the row holds 4, the postings sum to 3"},
+		{"removed version", `DELETE FROM balance_versions WHERE account_id = 2 AND date = '2026-03-01'`,
+			"verify: balance versions for entry 3 2 USD 2026-03-01: the row is missing"},
+		{"added version", `INSERT INTO balance_versions VALUES (1, 'USD', '2026-02-28', 3, 0)`,
+			"verify: balance versions for entry 3 1 USD 2026-02-28: the row should not be there (no posting up to the version at that date or before its first)"},
+		{"changed span", `UPDATE balance_spans SET last_date = '2026-03-02' WHERE account_id = 1`,
+			"verify: balance spans for entry 3 1 USD: the span says 2026-03-01 to 2026-03-02, the postings 2026-03-01 to 2026-03-03"},
+		{"removed span", `DELETE FROM balance_spans WHERE account_id = 2`,
+			"verify: balance spans for entry 3 2 USD: the span is missing (the account's last entry of its recorded-at instant)"},
+		{"added span without posting", `INSERT INTO balance_spans VALUES (1, 'EUR', 2, '2026-03-01', '2026-03-01')`,
+			"verify: balance spans for entry 2 1 EUR: the span has no posting of the account at that entry"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -162,6 +162,12 @@ func TestDatabaseRefuses(t *testing.T) {
 		{`INSERT INTO balance_marks VALUES (1, 'USD', 1, 1)`, "balance marks are derived from the postings"},
 		{`DELETE FROM balance_marks`, "balance marks are derived from the postings"},
 		{`TRUNCATE balance_marks`, "balance marks are derived from the postings"},
+		{`INSERT INTO balance_versions VALUES (1, 'USD', '2026-03-01', 1, 1)`, "balance versions are derived from the postings"},
+		{`UPDATE balance_versions SET amount = 0`, "balance versions are derived from the postings"},
+		{`TRUNCATE balance_versions`, "balance versions are derived from the postings"},
+		{`INSERT INTO balance_spans VALUES (1, 'USD', 1, '2026-03-01', '2026-03-01')`, "balance spans are derived from the postings"},
+		{`DELETE FROM balance_spans`, "balance spans are derived from the postings"},
+		{`TRUNCATE balance_spans`, "balance spans are derived from the postings"},
 		{`UPDATE entries SET meta = '{"n": 1}' WHERE id = 2`, "entries are immutable: post a correcting entry instead"},
 	}
 	for _, tc := range statements {

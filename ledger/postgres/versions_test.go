@@ -1,0 +1,166 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/postgres"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+// The balance versions (migration 0093) through twelve posts on random
+// dates over three months (each after the first backdates some accounts:
+// dates before ones they already have), an account that starts late, a
+// balance back to zero, two posts at one instant (two statements, one
+// version each), and through a copy that writes every instant in one
+// statement (as revshare copy does): every view as of D and known at T,
+// for every date from before the book to after it and every instant,
+// between two and before the first, equals the sums of the entries dated
+// up to D and recorded by T, and verify recomputes every version.
+func TestAsOfKnownAtMatchesEntries(t *testing.T) {
+	ctx := context.Background()
+	src := schemaURL(t)
+	clock := storetest.NewClock(storetest.T0)
+	db := openURL(t, src, clock)
+	rnd := rand.New(rand.NewSource(93))
+	accounts := []string{"a", "b", "c", "d"}
+	n := 0
+	var instants []time.Time
+	for post := 0; post < 12; post++ {
+		if post != 4 { // the fifth post shares the fourth's instant
+			clock.Advance(time.Second)
+		}
+		var es []ledger.Entry
+		for i := 0; i < 1+rnd.Intn(10); i++ {
+			n++
+			acct := accounts[rnd.Intn(len(accounts))]
+			if acct == "d" && post < 7 {
+				acct = "a" // d appears at the eighth post
+			}
+			cur := []string{"USD", "EUR"}[rnd.Intn(2)]
+			amount := decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4)))
+			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("e", n)}, Date: storetest.D("2026-01-01").AddDays(rnd.Intn(90)),
+				Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount.String(), cur), storetest.P("income:other:"+acct, amount.Neg().String(), cur)}})
+		}
+		if post == 3 || post == 9 { // z goes to 7.25 JPY on 2026-02-01 and back to zero on an earlier date
+			amount, date := []string{"7.25", "-7.25"}[post/9], []string{"2026-02-01", "2026-01-15"}[post/9]
+			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("z", post)}, Date: storetest.D(date),
+				Postings: []ledger.Posting{storetest.P("assets:cash:z", amount, "JPY"), storetest.P("income:other:z", decimal.RequireFromString(amount).Neg().String(), "JPY")}})
+		}
+		if _, err := db.Post(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+		if post != 3 {
+			instants = append(instants, clock.Now())
+		}
+	}
+	if _, err := db.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkEveryDateAndInstant(t, db, instants, "posted")
+
+	// The same rows copied into another schema in one statement a table.
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := pgx.Identifier{u.Query().Get("search_path")}.Sanitize()
+	cp := openURL(t, schemaURL(t), clock)
+	if err := cp.Restore(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, type) OVERRIDING SYSTEM VALUE SELECT id, name, type FROM `+from+`.accounts ORDER BY id;
+			INSERT INTO postings SELECT * FROM `+from+`.postings ORDER BY entry_id, seq;
+			INSERT INTO entries SELECT * FROM `+from+`.entries ORDER BY id`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := cp.Verify(ctx); err != nil || res.Entries != int64(n+2) {
+		t.Fatalf("verify the copy: %+v %v", res, err)
+	}
+	checkEveryDateAndInstant(t, cp, instants, "copied")
+}
+
+// checkEveryDateAndInstant compares the view as of every date from the day
+// before 2026-01-01 to 2026-04-01, known before the first instant, at each
+// and half-way to the next, with the sums of the entries dated and
+// recorded by then (the accounts listed too).
+func checkEveryDateAndInstant(t *testing.T, db *postgres.DB, instants []time.Time, what string) {
+	t.Helper()
+	ats := []time.Time{instants[0].Add(-time.Millisecond)}
+	for _, at := range instants {
+		ats = append(ats, at, at.Add(500*time.Millisecond))
+	}
+	for _, at := range ats {
+		for d := storetest.D("2025-12-31"); !storetest.D("2026-04-01").Before(d); d = d.AddDays(1) {
+			checkViewMatchesEntries(t, db, ledger.EntryFilter{To: d, KnownAt: at}, ledger.BalanceQuery{AsOf: d, KnownAt: at},
+				fmt.Sprintf("%s, as of %s known at %s", what, d, at.Format(time.RFC3339Nano)))
+		}
+	}
+}
+
+// Migration 0093 fills balance_versions and balance_spans for a book
+// posted before it (here a book whose 0093 was undone behind revshare's
+// back, then opened again): one version per account and instant, here
+// also where the book's triggers had made two (two posts at one instant).
+func TestBalanceVersionsMigration(t *testing.T) {
+	ctx := context.Background()
+	u := schemaURL(t)
+	clock := storetest.NewClock(storetest.T0)
+	db := openURL(t, u, clock)
+	var instants []time.Time
+	for i, es := range [][]ledger.Entry{
+		{storetest.Sale("1", "2026-01-31", "1.10", "USD"), storetest.Sale("2", "2026-03-01", "2", "EUR"), storetest.Sale("3", "2026-01-01", "3", "USD")},
+		{storetest.Sale("4", "2026-03-31", "-4", "EUR")},
+		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
+		{storetest.Sale("7", "2026-01-15", "7", "USD")},
+	} {
+		if i != 3 {
+			clock.Advance(time.Second)
+		}
+		if _, err := db.Post(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+		if i != 2 {
+			instants = append(instants, clock.Now())
+		}
+	}
+	db.Close()
+	tamper(t, u, `DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions(); DROP FUNCTION revshare_versions_add(bigint, bigint);
+		DROP TABLE balance_versions; DROP TABLE balance_spans; DELETE FROM schema_migrations WHERE version = 93`)
+	db = openURL(t, u, clock)
+	if res, err := db.Verify(ctx); err != nil || res.Entries != 7 {
+		t.Fatalf("verify after 0093: %+v %v", res, err)
+	}
+	checkEveryDateAndInstant(t, db, instants, "after 0093")
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var versions, spans string
+	if err := conn.QueryRow(ctx, `SELECT (SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, date, amount), ', ' ORDER BY account_id, currency, entry_id, date)
+			FROM balance_versions WHERE account_id = 1),
+		(SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, first_date, last_date), ', ' ORDER BY account_id, currency, entry_id)
+			FROM balance_spans)`).Scan(&versions, &spans); err != nil {
+		t.Fatal(err)
+	}
+	// Account 1 in USD: 1.10 on 01-31 and 3 on 01-01 (entry 3), 5 on
+	// 2025-12-01 (a version of its own, entry 5: every date after it
+	// changes), 7 on 01-15 (entry 7, the same instant: one version with 5).
+	if want := "2 1 EUR 2026-03-01 2, 4 1 EUR 2026-03-31 -2, 6 1 EUR 2026-02-01 0.06, 6 1 EUR 2026-03-01 2.06, 6 1 EUR 2026-03-31 -1.94, " +
+		"3 1 USD 2026-01-01 3, 3 1 USD 2026-01-31 4.10, 7 1 USD 2025-12-01 5, 7 1 USD 2026-01-01 8, 7 1 USD 2026-01-15 15, 7 1 USD 2026-01-31 16.10"; versions != want {
+		t.Errorf("balance_versions of account 1:\n got %s\nwant %s", versions, want)
+	}
+	if want := "2 1 EUR 2026-03-01 2026-03-01, 4 1 EUR 2026-03-01 2026-03-31, 6 1 EUR 2026-02-01 2026-03-31, 3 1 USD 2026-01-01 2026-01-31, 7 1 USD 2025-12-01 2026-01-31, " +
+		"2 2 EUR 2026-03-01 2026-03-01, 4 2 EUR 2026-03-01 2026-03-31, 6 2 EUR 2026-02-01 2026-03-31, 3 2 USD 2026-01-01 2026-01-31, 7 2 USD 2025-12-01 2026-01-31"; spans != want {
+		t.Errorf("balance_spans:\n got %s\nwant %s", spans, want)
+	}
+}
