@@ -182,7 +182,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	// dead versions removed, the visibility map set, statistics taken);
 	// REVSHARE_BENCH_NO_VACUUM=1 measures it straight after the posts.
 	if os.Getenv("REVSHARE_BENCH_NO_VACUUM") == "" {
-		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, monthly_totals, balance_marks, entries, postings, data_version`); err != nil {
+		if _, err := pg.Pool().Exec(ctx, `VACUUM (ANALYZE) accounts, balance_totals, daily_totals, monthly_totals, balance_marks, balance_versions, balance_spans, entries, postings, data_version`); err != nil {
 			b.Fatal(err)
 		}
 	}
