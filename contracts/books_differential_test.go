@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -22,25 +24,66 @@ import (
 )
 
 // TestBooksDifferential carries TestDifferential's random cases through the
-// books (SQLite, with the services the command line wires) in two or three
-// rounds of import, run, payments and close, then reads every period's
-// statement and compares it with what spec section 5 makes of one
-// reference evaluation per round: a period shows the lines and keeps the
-// recoupments of the last round in which it was open; each run books every
-// closed period's difference in the first open period, as prior-period
-// adjustments that its recoupments take in; pairs follow what is booked in
-// the period, oriented by the larger obligations, with payments,
+// books (SQLite, then PostgreSQL, with the services the command line wires)
+// in two or three rounds of contract update, rate import, event import, run,
+// payments and close, then reads every period's statement and compares it
+// with what spec section 5 makes of one reference evaluation per round: a
+// period shows the lines (of the contract version then in force) and keeps
+// the recoupments of the last round in which it was open; each run books
+// every closed period's difference in the first open period, as
+// prior-period adjustments that its recoupments take in; a run that needs
+// a rate not imported yet fails and books nothing; pairs follow what is
+// booked in the period, oriented by the larger obligations, with payments,
 // recoupments and balances carried from period to period
 // (docs/design/spec-audit.md).
 //
-//	go test -run TestBooksDifferential ./contracts                         # 25 seeds
-//	ORACLE_BOOKS_CASES=1000 ORACLE_SEED=10000 go test -run TestBooksDifferential ./contracts
+//	go test -run TestBooksDifferential ./contracts                         # 25 seeds on SQLite, 10 on PostgreSQL
+//	ORACLE_BOOKS_CASES=1000 ORACLE_SEED=10000 go test -run TestBooksDifferential/sqlite ./contracts
 func TestBooksDifferential(t *testing.T) {
 	n := oracleSetting(0, "ORACLE_BOOKS_CASES", 25)
 	seed0 := oracleSetting(*oracleSeed, "ORACLE_SEED", 1)
+	t.Run("sqlite", func(t *testing.T) {
+		booksDifferential(t, seed0, n, func(t *testing.T, clock ledger.Clock) booksBook {
+			db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "book.db"), clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		})
+	})
+	// PostgreSQL: a fresh schema per case costs about a second (its
+	// migrations), so go test carries 10 seeds there by default.
+	npg := oracleSetting(0, "ORACLE_BOOKS_CASES", 10)
+	t.Run("postgres", func(t *testing.T) {
+		pg.Need(t)
+		booksDifferential(t, seed0, npg, func(t *testing.T, clock ledger.Clock) booksBook {
+			db, err := postgres.Open(context.Background(), pg.SchemaURL(t), clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		})
+	})
+}
+
+// booksBook is what a case needs of a backend's database.
+type booksBook interface {
+	SaveContract(ctx context.Context, c *contracts.Contract, update bool) (int, error)
+	ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOptions) (ledger.ImportResult, error)
+	ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error)
+	Books() books.Store
+	Close() error
+}
+
+// booksDifferential runs seeds seed0 .. seed0+n-1, each in a subtest of its
+// own (so that its book, a file or a schema, goes when it ends).
+func booksDifferential(t *testing.T, seed0, n int64, open func(*testing.T, ledger.Clock) booksBook) {
+	cov := map[string]int{}
 	failures, ran := 0, 0
 	for s := seed0; s < seed0+n; s++ {
-		msg, ok := booksCase(t, s)
+		var msg string
+		var ok bool
+		t.Run(fmt.Sprint(s), func(t *testing.T) { msg, ok = booksCase(t, s, open, cov) })
 		if ok {
 			ran++
 		}
@@ -53,12 +96,21 @@ func TestBooksDifferential(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d seeds carried through the books", ran, n)
-	for _, k := range []string{"three rounds", "two closes", "adjustment items", "adjustment-only lines", "payments", "recoupments"} {
-		t.Logf("%-24s %d", k, booksCoverage[k])
+	for _, k := range []string{"three rounds", "two closes", "amendments", "amendments after a close", "late rates", "failed runs",
+		"adjustment items", "adjustment-only lines", "payments", "recoupments"} {
+		t.Logf("%-24s %d", k, cov[k])
+	}
+	kinds := make([]string, 0, len(cov))
+	for k := range cov {
+		if strings.HasPrefix(k, "amend: ") {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		t.Logf("%-24s %d", k, cov[k])
 	}
 }
-
-var booksCoverage = map[string]int{}
 
 type tickClock struct {
 	mu sync.Mutex
@@ -86,10 +138,30 @@ func eventsCSV(events []ledger.Event) []byte {
 	return b.Bytes()
 }
 
+func ratesCSV(rates []ledger.FXRate) *bytes.Buffer {
+	var b bytes.Buffer
+	b.WriteString("date,from,to,rate\n")
+	for _, x := range rates {
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", x.Date, x.From, x.To, x.Rate)
+	}
+	return &b
+}
+
+// booksRound is one round of a books case: what is done before its run, and
+// what the reference makes of all that is known then.
+type booksRound struct {
+	contract *contracts.Contract // the version in force (a new one when amended)
+	amended  string              // what the amendment changed ("" when none)
+	rates    []ledger.FXRate     // imported before the run
+	events   []ledger.Event      // imported before the run
+	eval     *refResult          // what is booked after the round (the previous round's when the run fails)
+	failed   error               // the reference's error: the run must fail and book nothing
+}
+
 // booksCase returns a description of every difference, and whether the
-// case was carried through (cases the engine refuses, or whose first
-// period moves with the late events, are skipped).
-func booksCase(t *testing.T, seed int64) (string, bool) {
+// case was carried through (cases whose last run fails, or whose first
+// period moves with the late events or an amendment, are skipped).
+func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) booksBook, cov map[string]int) (string, bool) {
 	r := rand.New(rand.NewSource(seed))
 	oc := generateCase(r)
 	c, err := contracts.Parse([]byte(oc.yaml))
@@ -108,52 +180,80 @@ func booksCase(t *testing.T, seed int64) (string, bool) {
 			rates = append(rates, x)
 		}
 	}
-	// Two or three rounds: import a batch of events, run, pay, close.
-	rounds := 2 + r.Intn(2)
-	batches := make([][]ledger.Event, rounds)
+	// Two or three rounds: amend the contract (from the second round),
+	// import rates and events, run, pay, close. Late rates: four in ten
+	// arrive in a later round.
+	n := 2 + r.Intn(2)
+	rounds := make([]booksRound, n)
 	for _, e := range oc.events {
 		i := 0
 		if r.Intn(10) < 3 {
-			i = 1 + r.Intn(rounds-1)
+			i = 1 + r.Intn(n-1)
 		}
-		batches[i] = append(batches[i], e)
+		rounds[i].events = append(rounds[i].events, e)
+	}
+	for _, x := range rates {
+		i := 0
+		if r.Intn(10) < 4 {
+			i = 1 + r.Intn(n-1)
+		}
+		rounds[i].rates = append(rounds[i].rates, x)
 	}
 	through := oc.through
-	evals := make([]*refResult, rounds)
 	var known []ledger.Event
-	for i := range batches {
-		known = append(known, batches[i]...)
-		res, err := reference(c, known, rates, through)
-		if err != nil {
-			return "", false
+	var knownRates []ledger.FXRate
+	for i := range rounds {
+		rd := &rounds[i]
+		rd.contract = c
+		if i > 0 {
+			rd.contract = rounds[i-1].contract
+			if r.Intn(2) == 0 {
+				rd.contract, rd.amended = amendContract(r, rd.contract, i)
+			}
 		}
-		evals[i] = res
+		known = append(known, rd.events...)
+		knownRates = append(knownRates, rd.rates...)
+		rd.eval, rd.failed = reference(rd.contract, known, knownRates, through)
 	}
-	periods := evals[rounds-1].Periods
-	for _, ev := range evals {
-		if len(periods) == 0 || len(ev.Periods) != len(periods) {
+	if rounds[n-1].failed != nil {
+		return "", false
+	}
+	periods := rounds[n-1].eval.Periods
+	if len(periods) == 0 {
+		return "", false
+	}
+	for i := range rounds {
+		rd := &rounds[i]
+		if rd.failed != nil {
+			// Nothing is booked: what stands is the previous round's.
+			if i == 0 {
+				rd.eval = &refResult{Parts: make([]map[string]map[string]decimal.Decimal, len(periods))}
+			} else {
+				rd.eval = rounds[i-1].eval
+			}
+			continue
+		}
+		if len(rd.eval.Periods) != len(periods) {
 			return "", false
 		}
 	}
 	// closeAfter[i]: the last period closed after round i (-1: none),
 	// never `through` itself, so that the first open period is on the
-	// statements; nondecreasing.
-	closeAfter := make([]int, rounds)
+	// statements; nondecreasing; no close after a failed run (the close
+	// would fail as the run did).
+	closeAfter := make([]int, n)
 	last := -1
-	for i := 0; i < rounds-1; i++ {
-		if len(periods)-1 > last+1 && r.Intn(3) > 0 {
+	for i := 0; i < n-1; i++ {
+		if rounds[i].failed == nil && len(periods)-1 > last+1 && r.Intn(3) > 0 {
 			last += 1 + r.Intn(len(periods)-1-(last+1))
 		}
 		closeAfter[i] = last
 	}
-	closeAfter[rounds-1] = last
+	closeAfter[n-1] = last
 
 	ctx := context.Background()
 	clock := &tickClock{t: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), fmt.Sprintf("s%d.db", seed)), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := open(t, clock)
 	defer db.Close()
 	var story strings.Builder
 	fail := func(step string, err error) (string, bool) {
@@ -162,36 +262,50 @@ func booksCase(t *testing.T, seed int64) (string, bool) {
 	if _, err := db.SaveContract(ctx, c, false); err != nil {
 		return fail("contract add", err)
 	}
-	if len(rates) > 0 {
-		var b bytes.Buffer
-		b.WriteString("date,from,to,rate\n")
-		for _, x := range rates {
-			fmt.Fprintf(&b, "%s,%s,%s,%s\n", x.Date, x.From, x.To, x.Rate)
-		}
-		if _, err := db.ImportRates(ctx, &b, usage.RateImportOptions{FileName: "rates.csv"}); err != nil {
-			return fail("import rates", err)
-		}
-	}
 	svc := books.Service{Store: db.Books()}
 	stm := reports.Books{Store: db.Books(), Clock: clock}
 	var pays []contracts.Payment
 	places, _ := ledger.MinorUnits(c.Currency)
-	for i := range batches {
+	for i := range rounds {
+		rd := &rounds[i]
+		fmt.Fprintf(&story, "round %d:", i+1)
+		if rd.amended != "" {
+			fmt.Fprintf(&story, " contract update (%s):\n%s", rd.amended, rd.contract.Canonical())
+			if _, err := db.SaveContract(ctx, rd.contract, true); err != nil {
+				return fail("contract update", err)
+			}
+		}
+		if len(rd.rates) > 0 {
+			var ds []string
+			for _, x := range rd.rates {
+				ds = append(ds, fmt.Sprintf("%s %s→%s %s", x.Date, x.From, x.To, x.Rate))
+			}
+			fmt.Fprintf(&story, " import rates [%s],", strings.Join(ds, "; "))
+			if _, err := db.ImportRates(ctx, ratesCSV(rd.rates), usage.RateImportOptions{FileName: fmt.Sprintf("rates%d.csv", i)}); err != nil {
+				return fail("import rates", err)
+			}
+		}
 		var ids []string
-		for _, e := range batches[i] {
+		for _, e := range rd.events {
 			ids = append(ids, e.EventID)
 		}
-		fmt.Fprintf(&story, "round %d: import [%s], run through %s", i+1, strings.Join(ids, " "), through)
-		if len(batches[i]) > 0 {
-			if _, err := db.ImportUsage(ctx, bytes.NewReader(eventsCSV(batches[i])), usage.ImportOptions{FileName: fmt.Sprintf("b%d.csv", i)}); err != nil {
+		fmt.Fprintf(&story, " import [%s], run through %s", strings.Join(ids, " "), through)
+		if len(rd.events) > 0 {
+			if _, err := db.ImportUsage(ctx, bytes.NewReader(eventsCSV(rd.events)), usage.ImportOptions{FileName: fmt.Sprintf("b%d.csv", i)}); err != nil {
 				return fail("import", err)
 			}
 		}
-		if _, err := svc.Run(ctx, through.Last()); err != nil {
+		_, err := svc.Run(ctx, through.Last())
+		switch {
+		case rd.failed != nil && err == nil:
+			return fail("run", fmt.Errorf("booked, but the reference needs a rate not imported yet: %v", rd.failed))
+		case rd.failed != nil:
+			fmt.Fprintf(&story, " (fails: %v)", err)
+		case err != nil:
 			return fail("run", err)
 		}
 		// Payments between parties of the contract's pairs, in open periods.
-		for n := r.Intn(3); n > 0; n-- {
+		for k := r.Intn(3); k > 0; k-- {
 			if i > 0 && closeAfter[i-1] >= len(periods)-1 {
 				break
 			}
@@ -207,7 +321,7 @@ func booksCase(t *testing.T, seed int64) (string, bool) {
 			}
 			p := periods[lo+r.Intn(len(periods)-lo)]
 			pay := contracts.Payment{Contract: c.ID, Payer: x, Payee: y, Amount: decimal.RequireFromString(genMoney(r, 1, 50, places)),
-				Date: p.Start().AddDays(r.Intn(28)), Reference: fmt.Sprintf("p%d-%d", i, n)}
+				Date: p.Start().AddDays(r.Intn(28)), Reference: fmt.Sprintf("p%d-%d", i, k)}
 			fmt.Fprintf(&story, ", pay %s→%s %s on %s", pay.Payer, pay.Payee, pay.Amount, pay.Date)
 			if _, err := svc.Pay(ctx, pay); err != nil {
 				return fail("pay", err)
@@ -223,29 +337,45 @@ func booksCase(t *testing.T, seed int64) (string, bool) {
 		story.WriteString("\n")
 	}
 
-	want := booksExpected(c, evals, closeAfter, pays)
-	if rounds == 3 {
-		booksCoverage["three rounds"]++
+	want := booksExpected(rounds, closeAfter, pays)
+	if n == 3 {
+		cov["three rounds"]++
 		if closeAfter[1] > closeAfter[0] && closeAfter[0] >= 0 {
-			booksCoverage["two closes"]++
+			cov["two closes"]++
 		}
 	}
-	booksCoverage["payments"] += len(pays)
+	for i, rd := range rounds {
+		if rd.amended != "" {
+			cov["amendments"]++
+			cov["amend: "+rd.amended]++
+			if closeAfter[i-1] >= 0 {
+				cov["amendments after a close"]++
+			}
+		}
+		if i > 0 && len(rd.rates) > 0 {
+			cov["late rates"]++
+		}
+		if rd.failed != nil {
+			cov["failed runs"]++
+		}
+	}
+	cov["payments"] += len(pays)
 	for _, w := range want {
 		for _, items := range w.adjust {
-			booksCoverage["adjustment items"] += len(items)
+			cov["adjustment items"] += len(items)
 		}
 		for _, l := range w.lines {
 			if l.Events == 0 && len(l.Caps) == 0 && len(w.adjust[l.Rule]) > 0 && l.Gross.IsZero() {
-				booksCoverage["adjustment-only lines"]++
+				cov["adjustment-only lines"]++
 			}
 		}
 		for _, a := range w.advances {
 			if !a.Recouped.IsZero() {
-				booksCoverage["recoupments"]++
+				cov["recoupments"]++
 			}
 		}
 	}
+	final := rounds[n-1].contract
 	var b strings.Builder
 	for k, p := range periods {
 		s, err := stm.Statement(ctx, c.ID, p)
@@ -253,12 +383,172 @@ func booksCase(t *testing.T, seed int64) (string, bool) {
 			fmt.Fprintf(&b, "%s: statement: %v\n", p, err)
 			continue
 		}
-		compareStatement(&b, c, p, s, want[k])
+		compareStatement(&b, final, p, s, want[k])
 	}
 	if b.Len() > 0 {
-		return fmt.Sprintf("%s%s%s%s", oc, story.String(), b.String(), refSummary(evals[rounds-1])), true
+		return fmt.Sprintf("%s%s%s%s", oc, story.String(), b.String(), refSummary(rounds[n-1].eval)), true
 	}
 	return "", true
+}
+
+// amendContract returns a new version of c with one change a finance team
+// makes by amendment, and what it changed; c itself when no change drawn
+// gives a valid contract. Changes keep every pair of parties with rules
+// between them, the rules that shared caps and advances name, the
+// currency and the frequency.
+func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.Contract, string) {
+	day0 := ledger.Date{Year: 2025, Month: time.October, Day: 1}
+	named := map[string]bool{}
+	for _, sc := range c.SharedCaps {
+		for _, id := range sc.Rules {
+			named[id] = true
+		}
+	}
+	for _, a := range c.Advances {
+		for _, id := range a.RecoupFrom {
+			named[id] = true
+		}
+	}
+	places, _ := ledger.MinorUnits(c.Currency)
+	money := func(lo, hi int) *decimal.Decimal {
+		x := decimal.RequireFromString(genMoney(r, lo, hi, places))
+		return &x
+	}
+	for try := 0; try < 20; try++ {
+		n := *c
+		n.Rules = append([]contracts.Rule(nil), c.Rules...)
+		date := genDate(r, day0, 600)
+		n.Amendments = append(append([]contracts.Amendment(nil), c.Amendments...), contracts.Amendment{Date: date, Note: fmt.Sprintf("amendment %d", round)})
+		i := r.Intn(len(n.Rules))
+		rl := &n.Rules[i]
+		var what string
+		switch r.Intn(11) {
+		case 0, 1: // the rule ends (the demo's Azure share)
+			what = "rule ended"
+			rl.Through, rl.Until = ledger.Date{}, date
+			if r.Intn(2) == 0 {
+				rl.Through, rl.Until = date, date.AddDays(1)
+			}
+		case 2: // its end removed or moved
+			what = "rule end moved"
+			rl.Through, rl.Until = ledger.Date{}, ledger.Date{}
+			if r.Intn(2) == 0 {
+				rl.Until = genDate(r, date, 200)
+			}
+		case 3: // a new rate, or tiers for a rate
+			what = "rate changed"
+			if rl.Rate == nil {
+				what = "tiers replaced by a rate"
+				rl.Tiers, rl.TierWindow = nil, ""
+			}
+			x := decimal.RequireFromString(pick(r, genRates))
+			rl.Rate = &x
+		case 4: // caps
+			what = "cap changed"
+			cp := rl.Cap
+			switch r.Intn(4) {
+			case 0:
+				cp.Total = money(0, 150)
+			case 1:
+				cp.PerYear = money(10, 120)
+			case 2:
+				cp.PerPeriod = money(5, 60)
+			default:
+				what = "caps removed"
+				cp = contracts.Cap{}
+			}
+			rl.Cap = cp
+		case 5: // minimum
+			what = "minimum changed"
+			if rl.Minimum.PerYear != nil && r.Intn(2) == 0 {
+				what = "minimum removed"
+				rl.Minimum.PerYear = nil
+			} else {
+				rl.Minimum.PerYear = money(0, 100)
+			}
+		case 6: // which rate converts (the usage aggregates are rebuilt)
+			what = "fx_rule changed"
+			rl.FXRule = contracts.FXPeriodEnd
+			if rl.FXRule == c.Rules[i].FXRule {
+				rl.FXRule = contracts.FXEventDate
+			}
+		case 7: // what it matches (the usage aggregates are rebuilt)
+			what = "match changed"
+			rl.Match = contracts.Match{}
+			if r.Intn(3) > 0 {
+				rl.Match.Seller = []string{pick(r, genSellers)}
+			}
+			if r.Intn(3) == 0 {
+				rl.Match.Channel = []string{pick(r, genChans)}
+			}
+		case 8: // a rule added between a pair that has one
+			what = "rule added"
+			add := contracts.Rule{ID: fmt.Sprintf("x%d", round), Payer: rl.Payer, Payee: rl.PayeeParties()[0], Match: rl.Match,
+				From: genDate(r, day0, 300), FXRule: contracts.FXEventDate}
+			x := decimal.RequireFromString(pick(r, genRates))
+			add.Rate = &x
+			if r.Intn(3) == 0 {
+				add.From = ledger.Date{}
+			}
+			if r.Intn(3) == 0 {
+				add.Cap.Total = money(0, 150)
+			}
+			n.Rules = append(n.Rules, add)
+		case 9: // a rule removed whose pairs other rules keep
+			what = "rule removed"
+			if named[rl.ID] || len(n.Rules) == 1 {
+				continue
+			}
+			kept := true
+			for _, payee := range rl.PayeeParties() {
+				other := false
+				for j := range c.Rules {
+					if j != i && (c.Rules[j].Payer == rl.Payer && c.Rules[j].Pays(payee) || c.Rules[j].Payer == payee && c.Rules[j].Pays(rl.Payer)) {
+						other = true
+					}
+				}
+				kept = kept && other
+			}
+			if !kept {
+				continue
+			}
+			n.Rules = append(n.Rules[:i:i], n.Rules[i+1:]...)
+		default: // the split's shares, or the contract's rounding
+			if len(rl.Payees) == 0 {
+				what = "rounding changed"
+				n.Rounding = ledger.HalfEven
+				if c.Rounding == ledger.HalfEven {
+					n.Rounding = ledger.HalfUp
+				}
+				break
+			}
+			what = "split shares changed"
+			var shares []string
+			for _, s := range genSplits {
+				if len(s) == len(rl.Payees) {
+					shares = s
+				}
+			}
+			if r.Intn(2) == 0 {
+				for _, s := range genSplits {
+					if len(s) == len(rl.Payees) && r.Intn(2) == 0 {
+						shares = s
+					}
+				}
+			}
+			ps := append([]contracts.Split(nil), rl.Payees...)
+			for k := range ps {
+				ps[k].Share = decimal.RequireFromString(shares[k])
+			}
+			rl.Payees = ps
+		}
+		next, err := contracts.Parse(n.Canonical())
+		if err != nil {
+			continue
+		}
+		return next, what
+	}
+	return c, ""
 }
 
 type wantPair struct {
@@ -279,15 +569,34 @@ type wantStatement struct {
 	advances []refRecoup // dated on or before the period's last day
 }
 
-// booksExpected is spec section 5 over the rounds: evals[i] is the
-// reference after round i's events, periods 0..closeAfter[i] are closed
-// after round i's run. A period shows the lines of the last round in
-// which it was open; each run books, in the first open period, every
-// closed period's difference from what was booked for it (the previous
-// round's values, by induction), and recomputes the recoupments of open
-// periods over what they book.
-func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, pays []contracts.Payment) []wantStatement {
-	rounds := len(evals)
+// booksExpected is spec section 5 over the rounds: rounds[i].eval is what
+// stands booked after round i (the reference over the contract version,
+// events and rates known then; the previous round's when the run failed),
+// periods 0..closeAfter[i] are closed after round i's run. A period shows
+// the lines of the last round in which it was open; each run books, in the
+// first open period, every closed period's difference from what was booked
+// for it (the previous round's values, by induction), per rule and payee,
+// and recomputes the recoupments of open periods over what they book.
+// Amendments keep the pairs, the advances and the frequency
+// (amendContract), so the latest version gives them.
+func booksExpected(rds []booksRound, closeAfter []int, pays []contracts.Payment) []wantStatement {
+	rounds := len(rds)
+	evals := make([]*refResult, rounds)
+	for i := range rds {
+		evals[i] = rds[i].eval
+	}
+	c := rds[rounds-1].contract
+	// Every rule of every version, in order of first appearance.
+	var allRules []contracts.Rule
+	seenRule := map[string]bool{}
+	for _, rd := range rds {
+		for _, rl := range rd.contract.Rules {
+			if !seenRule[rl.ID] {
+				seenRule[rl.ID] = true
+				allRules = append(allRules, rl)
+			}
+		}
+	}
 	periods := evals[rounds-1].Periods
 	out := make([]wantStatement, len(periods))
 	lineOf := func(res *refResult, p ledger.Period, rule string) (refLine, bool) {
@@ -332,7 +641,7 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 		if i > 0 && cb >= 0 && cb+1 < len(periods) {
 			o := cb + 1
 			for q := 0; q <= cb; q++ {
-				for _, rl := range c.Rules {
+				for _, rl := range allRules {
 					now, _ := lineOf(evals[i], periods[q], rl.ID)
 					was, _ := lineOf(evals[i-1], periods[q], rl.ID)
 					k := adjKey{rl.ID, q}
@@ -341,7 +650,14 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 						stood[k] = fl.Base
 					}
 					d := now.Total.Sub(was.Total)
-					if d.IsZero() {
+					moved := false // a payee's part changed (new shares, same total)
+					for payee, v := range evals[i].Parts[q][rl.ID] {
+						moved = moved || !v.Equal(evals[i-1].Parts[q][rl.ID][payee])
+					}
+					for payee, v := range evals[i-1].Parts[q][rl.ID] {
+						moved = moved || !v.Equal(evals[i].Parts[q][rl.ID][payee])
+					}
+					if d.IsZero() && !moved {
 						continue
 					}
 					it := adjItems[o][k]
@@ -357,6 +673,11 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 					}
 					for payee, v := range evals[i].Parts[q][rl.ID] {
 						adjParts[o][rl.ID][payee] = adjParts[o][rl.ID][payee].Add(v.Sub(evals[i-1].Parts[q][rl.ID][payee]))
+					}
+					for payee, v := range evals[i-1].Parts[q][rl.ID] {
+						if _, ok := evals[i].Parts[q][rl.ID][payee]; !ok { // a rule removed, or no longer in the period
+							adjParts[o][rl.ID][payee] = adjParts[o][rl.ID][payee].Sub(v)
+						}
 					}
 				}
 			}
@@ -399,7 +720,7 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 		}
 		out[k].adjust = map[string][]wantAdj{}
 		for q := range periods {
-			for _, rl := range c.Rules {
+			for _, rl := range allRules {
 				if it := adjItems[k][adjKey{rl.ID, q}]; it != nil {
 					out[k].adjust[rl.ID] = append(out[k].adjust[rl.ID], *it)
 				}
@@ -416,7 +737,7 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 		// (earliest corrected period, then contract order). The books'
 		// choice; the spec does not order the lines.
 		var extra []refLine
-		for _, rl := range c.Rules {
+		for _, rl := range allRules {
 			found := false
 			for _, l := range out[k].lines {
 				found = found || l.Rule == rl.ID
@@ -452,7 +773,7 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 	type key struct{ a, b string } // a before b in parties
 	var keys []key
 	seen := map[key]bool{}
-	for _, rl := range c.Rules {
+	for _, rl := range allRules {
 		for _, payee := range rl.PayeeParties() {
 			k := key{rl.Payer, payee}
 			if pos[k.b] < pos[k.a] {
@@ -474,7 +795,7 @@ func booksExpected(c *contracts.Contract, evals []*refResult, closeAfter []int, 
 	owed := map[key]decimal.Decimal{}
 	for k := range periods {
 		flow := map[[2]string]decimal.Decimal{}
-		for _, rl := range c.Rules {
+		for _, rl := range allRules {
 			for payee, v := range booked[k][rl.ID] {
 				f := [2]string{rl.Payer, payee}
 				flow[f] = flow[f].Add(v)

@@ -649,5 +649,13 @@ func generateCase(r *rand.Rand) *oracleCase {
 	default:
 		oc.through = ledger.Period{Freq: ledger.Year, Year: y0, Index: 1}
 	}
+	// The contract's history: shown on statements, no effect on numbers
+	// (windows carry the effect).
+	if r.Intn(4) == 0 {
+		oc.yaml += "amendments:\n"
+		for k := 1 + r.Intn(2); k > 0; k-- {
+			oc.yaml += fmt.Sprintf("  - {date: %s, note: \"amendment %d: a share ends\"}\n", genDate(r, day0, 500), k)
+		}
+	}
 	return oc
 }
