@@ -3,6 +3,7 @@ package contracts_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand"
@@ -78,7 +79,7 @@ type booksBook interface {
 // booksDifferential runs seeds seed0 .. seed0+n-1, each in a subtest of its
 // own (so that its book, a file or a schema, goes when it ends).
 func booksDifferential(t *testing.T, seed0, n int64, open func(*testing.T, ledger.Clock) booksBook) {
-	cov := map[string]int{}
+	cov := booksCov{}
 	failures, ran := 0, 0
 	for s := seed0; s < seed0+n; s++ {
 		var msg string
@@ -96,7 +97,7 @@ func booksDifferential(t *testing.T, seed0, n int64, open func(*testing.T, ledge
 		}
 	}
 	t.Logf("%d of %d seeds carried through the books", ran, n)
-	for _, k := range []string{"three rounds", "two closes", "amendments", "amendments after a close", "late rates", "failed runs",
+	for _, k := range []string{"three rounds", "two closes", "amendments", "amendments after a close", "frequency changed after a close", "first period moved earlier", "late rates", "failed runs",
 		"adjustment items", "adjustment-only lines", "payments", "recoupments"} {
 		t.Logf("%-24s %d", k, cov[k])
 	}
@@ -154,14 +155,16 @@ type booksRound struct {
 	amended  string              // what the amendment changed ("" when none)
 	rates    []ledger.FXRate     // imported before the run
 	events   []ledger.Event      // imported before the run
-	eval     *refResult          // what is booked after the round (the previous round's when the run fails)
+	eval     *refResult          // the reference over all that is known in the round
 	failed   error               // the reference's error: the run must fail and book nothing
 }
 
 // booksCase returns a description of every difference, and whether the
-// case was carried through (cases whose last run fails, or whose first
-// period moves with the late events or an amendment, are skipped).
-func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) booksBook, cov map[string]int) (string, bool) {
+// case was carried through (cases whose last run fails, or with nothing to
+// book, are skipped). The statements a close finalizes are compared when
+// it stores them, and again at the end, byte for byte; every other period
+// of the last version is compared at the end.
+func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) booksBook, cov booksCov) (string, bool) {
 	r := rand.New(rand.NewSource(seed))
 	oc := generateCase(r)
 	c, err := contracts.Parse([]byte(oc.yaml))
@@ -199,7 +202,7 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 		}
 		rounds[i].rates = append(rounds[i].rates, x)
 	}
-	through := oc.through
+	through := oc.through.Last() // run --through: the version's period that holds this day
 	var known []ledger.Event
 	var knownRates []ledger.FXRate
 	for i := range rounds {
@@ -213,43 +216,14 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 		}
 		known = append(known, rd.events...)
 		knownRates = append(knownRates, rd.rates...)
-		rd.eval, rd.failed = reference(rd.contract, known, knownRates, through)
+		rd.eval, rd.failed = reference(rd.contract, known, knownRates, ledger.PeriodOf(rd.contract.Period, through))
+		if rd.failed == nil && len(rd.eval.Periods) == 0 {
+			return "", false // nothing to book: a through before the first period
+		}
 	}
 	if rounds[n-1].failed != nil {
 		return "", false
 	}
-	periods := rounds[n-1].eval.Periods
-	if len(periods) == 0 {
-		return "", false
-	}
-	for i := range rounds {
-		rd := &rounds[i]
-		if rd.failed != nil {
-			// Nothing is booked: what stands is the previous round's.
-			if i == 0 {
-				rd.eval = &refResult{Parts: make([]map[string]map[string]decimal.Decimal, len(periods))}
-			} else {
-				rd.eval = rounds[i-1].eval
-			}
-			continue
-		}
-		if len(rd.eval.Periods) != len(periods) {
-			return "", false
-		}
-	}
-	// closeAfter[i]: the last period closed after round i (-1: none),
-	// never `through` itself, so that the first open period is on the
-	// statements; nondecreasing; no close after a failed run (the close
-	// would fail as the run did).
-	closeAfter := make([]int, n)
-	last := -1
-	for i := 0; i < n-1; i++ {
-		if rounds[i].failed == nil && len(periods)-1 > last+1 && r.Intn(3) > 0 {
-			last += 1 + r.Intn(len(periods)-1-(last+1))
-		}
-		closeAfter[i] = last
-	}
-	closeAfter[n-1] = last
 
 	ctx := context.Background()
 	clock := &tickClock{t: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -264,8 +238,11 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 	}
 	svc := books.Service{Store: db.Books()}
 	stm := reports.Books{Store: db.Books(), Clock: clock}
-	var pays []contracts.Payment
 	places, _ := ledger.MinorUnits(c.Currency)
+	m := newBooksModel()
+	var b strings.Builder
+	finals := map[ledger.Period][]byte{} // each final statement as read after its close
+	closes := 0
 	for i := range rounds {
 		rd := &rounds[i]
 		fmt.Fprintf(&story, "round %d:", i+1)
@@ -273,6 +250,14 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 			fmt.Fprintf(&story, " contract update (%s):\n%s", rd.amended, rd.contract.Canonical())
 			if _, err := db.SaveContract(ctx, rd.contract, true); err != nil {
 				return fail("contract update", err)
+			}
+			cov["amendments"]++
+			cov["amend: "+rd.amended]++
+			if !m.closed.IsZero() {
+				cov["amendments after a close"]++
+				if rd.contract.Period != c.Period {
+					cov["frequency changed after a close"]++
+				}
 			}
 		}
 		if len(rd.rates) > 0 {
@@ -283,6 +268,9 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 			fmt.Fprintf(&story, " import rates [%s],", strings.Join(ds, "; "))
 			if _, err := db.ImportRates(ctx, ratesCSV(rd.rates), usage.RateImportOptions{FileName: fmt.Sprintf("rates%d.csv", i)}); err != nil {
 				return fail("import rates", err)
+			}
+			if i > 0 {
+				cov["late rates"]++
 			}
 		}
 		var ids []string
@@ -295,100 +283,118 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 				return fail("import", err)
 			}
 		}
-		_, err := svc.Run(ctx, through.Last())
+		_, err := svc.Run(ctx, through)
 		switch {
 		case rd.failed != nil && err == nil:
 			return fail("run", fmt.Errorf("booked, but the reference needs a rate not imported yet: %v", rd.failed))
 		case rd.failed != nil:
 			fmt.Fprintf(&story, " (fails: %v)", err)
+			cov["failed runs"]++
 		case err != nil:
 			return fail("run", err)
+		default:
+			if m.eval != nil && rd.eval.Periods[0].Start().Before(m.eval.Periods[0].Start()) {
+				cov["first period moved earlier"]++
+			}
+			m.run(rd.contract, rd.eval)
+		}
+		if m.eval == nil {
+			story.WriteString("\n")
+			continue
+		}
+		var open []ledger.Period // the version's open periods
+		for _, p := range m.eval.Periods {
+			if m.isOpen(p) {
+				open = append(open, p)
+			}
 		}
 		// Payments between parties of the contract's pairs, in open periods.
-		for k := r.Intn(3); k > 0; k-- {
-			if i > 0 && closeAfter[i-1] >= len(periods)-1 {
-				break
-			}
+		for k := r.Intn(3); k > 0 && len(open) > 0; k-- {
 			rl := c.Rules[r.Intn(len(c.Rules))]
 			pp := rl.PayeeParties()
 			x, y := rl.Payer, pp[r.Intn(len(pp))]
 			if r.Intn(3) == 0 {
 				x, y = y, x
 			}
-			lo := 0
-			if i > 0 {
-				lo = closeAfter[i-1] + 1
+			p := open[r.Intn(len(open))]
+			d := p.Start().AddDays(r.Intn(28))
+			if !m.closed.IsZero() && !d.After(m.closed) {
+				d = m.closed.AddDays(1)
 			}
-			p := periods[lo+r.Intn(len(periods)-lo)]
 			pay := contracts.Payment{Contract: c.ID, Payer: x, Payee: y, Amount: decimal.RequireFromString(genMoney(r, 1, 50, places)),
-				Date: p.Start().AddDays(r.Intn(28)), Reference: fmt.Sprintf("p%d-%d", i, k)}
+				Date: d, Reference: fmt.Sprintf("p%d-%d", i, k)}
 			fmt.Fprintf(&story, ", pay %s→%s %s on %s", pay.Payer, pay.Payee, pay.Amount, pay.Date)
 			if _, err := svc.Pay(ctx, pay); err != nil {
 				return fail("pay", err)
 			}
-			pays = append(pays, pay)
+			m.pays = append(m.pays, pay)
+			cov["payments"]++
 		}
-		if k := closeAfter[i]; k >= 0 && (i == 0 || k > closeAfter[i-1]) {
-			fmt.Fprintf(&story, ", close %s", periods[k])
-			if _, err := stm.CloseThrough(ctx, periods[k].Last()); err != nil {
+		// Close an open period, never the last one (so that drafts stay),
+		// never after a failed run (the close would fail as the run did),
+		// never in the last round; read the statements it finalizes.
+		if rd.failed == nil && i < n-1 && len(open) > 1 && r.Intn(3) > 0 {
+			p := open[r.Intn(len(open)-1)]
+			fmt.Fprintf(&story, ", close %s", p)
+			if _, err := stm.CloseThrough(ctx, p.Last()); err != nil {
 				return fail("close", err)
+			}
+			closes++
+			for _, q := range m.close(p.Last()) {
+				s, err := stm.Statement(ctx, c.ID, q)
+				if err != nil {
+					fmt.Fprintf(&b, "%s (final, after the close of %s): statement: %v\n", q, p, err)
+					continue
+				}
+				w := m.expected(q)
+				cov.count(w)
+				compareStatement(&b, rd.contract, q, s, w)
+				finals[q] = statementJSON(s)
 			}
 		}
 		story.WriteString("\n")
 	}
-
-	want := booksExpected(rounds, closeAfter, pays)
 	if n == 3 {
 		cov["three rounds"]++
-		if closeAfter[1] > closeAfter[0] && closeAfter[0] >= 0 {
-			cov["two closes"]++
-		}
 	}
-	for i, rd := range rounds {
-		if rd.amended != "" {
-			cov["amendments"]++
-			cov["amend: "+rd.amended]++
-			if closeAfter[i-1] >= 0 {
-				cov["amendments after a close"]++
-			}
-		}
-		if i > 0 && len(rd.rates) > 0 {
-			cov["late rates"]++
-		}
-		if rd.failed != nil {
-			cov["failed runs"]++
-		}
+	if closes > 1 {
+		cov["two closes"]++
 	}
-	cov["payments"] += len(pays)
-	for _, w := range want {
-		for _, items := range w.adjust {
-			cov["adjustment items"] += len(items)
+	for _, p := range m.eval.Periods {
+		if finals[p] != nil {
+			continue
 		}
-		for _, l := range w.lines {
-			if l.Events == 0 && len(l.Caps) == 0 && len(w.adjust[l.Rule]) > 0 && l.Gross.IsZero() {
-				cov["adjustment-only lines"]++
-			}
-		}
-		for _, a := range w.advances {
-			if !a.Recouped.IsZero() {
-				cov["recoupments"]++
-			}
-		}
-	}
-	final := rounds[n-1].contract
-	var b strings.Builder
-	for k, p := range periods {
 		s, err := stm.Statement(ctx, c.ID, p)
 		if err != nil {
 			fmt.Fprintf(&b, "%s: statement: %v\n", p, err)
 			continue
 		}
-		compareStatement(&b, final, p, s, want[k])
+		w := m.expected(p)
+		cov.count(w)
+		compareStatement(&b, m.contract, p, s, w)
+	}
+	// Section 5: a final statement stays retrievable, unchanged, under its
+	// own label through any later contract version.
+	for p, body := range finals {
+		s, err := stm.Statement(ctx, c.ID, p)
+		if err != nil {
+			fmt.Fprintf(&b, "%s (final): statement: %v\n", p, err)
+		} else if got := statementJSON(s); !bytes.Equal(got, body) {
+			fmt.Fprintf(&b, "%s (final) changed since its close:\nthen %s\nnow  %s\n", p, body, got)
+		}
 	}
 	if b.Len() > 0 {
-		return fmt.Sprintf("%s%s%s%s", oc, story.String(), b.String(), refSummary(rounds[n-1].eval)), true
+		return fmt.Sprintf("%s%s%s%s", oc, story.String(), b.String(), refSummary(m.eval)), true
 	}
 	return "", true
+}
+
+func statementJSON(s *reports.Statement) []byte {
+	body, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return body
 }
 
 // amendContract returns a new version of c with one change a finance team
@@ -422,7 +428,15 @@ func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.C
 		i := r.Intn(len(n.Rules))
 		rl := &n.Rules[i]
 		var what string
-		switch r.Intn(11) {
+		switch r.Intn(12) {
+		case 11: // the statement frequency (section 5: final statements keep their labels)
+			if len(c.Advances) > 0 {
+				continue
+			}
+			what = "frequency changed"
+			for n.Period == c.Period {
+				n.Period = pick(r, []ledger.Frequency{ledger.Month, ledger.Quarter, ledger.Year})
+			}
 		case 0, 1: // the rule ends (the demo's Azure share)
 			what = "rule ended"
 			rl.Through, rl.Until = ledger.Date{}, date
@@ -567,268 +581,6 @@ type wantStatement struct {
 	adjust   map[string][]wantAdj // by rule
 	pairs    []wantPair
 	advances []refRecoup // dated on or before the period's last day
-}
-
-// booksExpected is spec section 5 over the rounds: rounds[i].eval is what
-// stands booked after round i (the reference over the contract version,
-// events and rates known then; the previous round's when the run failed),
-// periods 0..closeAfter[i] are closed after round i's run. A period shows
-// the lines of the last round in which it was open; each run books, in the
-// first open period, every closed period's difference from what was booked
-// for it (the previous round's values, by induction), per rule and payee,
-// and recomputes the recoupments of open periods over what they book.
-// Amendments keep the pairs, the advances and the frequency
-// (amendContract), so the latest version gives them.
-func booksExpected(rds []booksRound, closeAfter []int, pays []contracts.Payment) []wantStatement {
-	rounds := len(rds)
-	evals := make([]*refResult, rounds)
-	for i := range rds {
-		evals[i] = rds[i].eval
-	}
-	c := rds[rounds-1].contract
-	// Every rule of every version, in order of first appearance.
-	var allRules []contracts.Rule
-	seenRule := map[string]bool{}
-	for _, rd := range rds {
-		for _, rl := range rd.contract.Rules {
-			if !seenRule[rl.ID] {
-				seenRule[rl.ID] = true
-				allRules = append(allRules, rl)
-			}
-		}
-	}
-	periods := evals[rounds-1].Periods
-	out := make([]wantStatement, len(periods))
-	lineOf := func(res *refResult, p ledger.Period, rule string) (refLine, bool) {
-		for _, l := range res.Lines {
-			if l.Period == p && l.Rule == rule {
-				return l, true
-			}
-		}
-		return refLine{}, false
-	}
-	closedBefore := func(i int) int { // last period closed when round i runs
-		if i == 0 {
-			return -1
-		}
-		return closeAfter[i-1]
-	}
-	final := make([]int, len(periods)) // the last round in which period k was open
-	for k := range periods {
-		final[k] = rounds - 1
-		for i := rounds - 1; i >= 0; i-- {
-			if closedBefore(i) < k {
-				final[k] = i
-				break
-			}
-		}
-	}
-	// adjParts[k][rule][payee]: adjustments booked in period k.
-	adjParts := make([]map[string]map[string]decimal.Decimal, len(periods))
-	type adjKey struct {
-		rule string
-		q    int
-	}
-	adjItems := make([]map[adjKey]*wantAdj, len(periods))
-	stood := map[adjKey]decimal.Decimal{} // the base a closed period last stood at
-	for k := range periods {
-		adjParts[k] = map[string]map[string]decimal.Decimal{}
-		adjItems[k] = map[adjKey]*wantAdj{}
-	}
-	recoups := make([]map[string]decimal.Decimal, len(periods))
-	for i := 0; i < rounds; i++ {
-		cb := closedBefore(i)
-		if i > 0 && cb >= 0 && cb+1 < len(periods) {
-			o := cb + 1
-			for q := 0; q <= cb; q++ {
-				for _, rl := range allRules {
-					now, _ := lineOf(evals[i], periods[q], rl.ID)
-					was, _ := lineOf(evals[i-1], periods[q], rl.ID)
-					k := adjKey{rl.ID, q}
-					if _, ok := stood[k]; !ok {
-						fl, _ := lineOf(evals[final[q]], periods[q], rl.ID)
-						stood[k] = fl.Base
-					}
-					d := now.Total.Sub(was.Total)
-					moved := false // a payee's part changed (new shares, same total)
-					for payee, v := range evals[i].Parts[q][rl.ID] {
-						moved = moved || !v.Equal(evals[i-1].Parts[q][rl.ID][payee])
-					}
-					for payee, v := range evals[i-1].Parts[q][rl.ID] {
-						moved = moved || !v.Equal(evals[i].Parts[q][rl.ID][payee])
-					}
-					if d.IsZero() && !moved {
-						continue
-					}
-					it := adjItems[o][k]
-					if it == nil {
-						it = &wantAdj{period: periods[q].Label()}
-						adjItems[o][k] = it
-					}
-					it.base = it.base.Add(now.Base.Sub(stood[k]))
-					it.obligation = it.obligation.Add(d)
-					stood[k] = now.Base
-					if adjParts[o][rl.ID] == nil {
-						adjParts[o][rl.ID] = map[string]decimal.Decimal{}
-					}
-					for payee, v := range evals[i].Parts[q][rl.ID] {
-						adjParts[o][rl.ID][payee] = adjParts[o][rl.ID][payee].Add(v.Sub(evals[i-1].Parts[q][rl.ID][payee]))
-					}
-					for payee, v := range evals[i-1].Parts[q][rl.ID] {
-						if _, ok := evals[i].Parts[q][rl.ID][payee]; !ok { // a rule removed, or no longer in the period
-							adjParts[o][rl.ID][payee] = adjParts[o][rl.ID][payee].Sub(v)
-						}
-					}
-				}
-			}
-		}
-		// Recoupments of the open periods, over what they book now.
-		toDate := map[string]decimal.Decimal{}
-		for k, p := range periods {
-			if k > cb {
-				pools := map[string]map[string]decimal.Decimal{}
-				for _, src := range []map[string]map[string]decimal.Decimal{evals[i].Parts[k], adjParts[k]} {
-					for rule, m := range src {
-						if pools[rule] == nil {
-							pools[rule] = map[string]decimal.Decimal{}
-						}
-						for payee, v := range m {
-							pools[rule][payee] = pools[rule][payee].Add(v)
-						}
-					}
-				}
-				recoups[k] = refRecoupPeriod(c, p, pools, toDate)
-			}
-			for id, v := range recoups[k] {
-				toDate[id] = toDate[id].Add(v)
-			}
-		}
-	}
-	// booked[k][rule][payee]: the period's own parts and its adjustments.
-	booked := make([]map[string]map[string]decimal.Decimal, len(periods))
-	for k, p := range periods {
-		booked[k] = map[string]map[string]decimal.Decimal{}
-		for _, src := range []map[string]map[string]decimal.Decimal{evals[final[k]].Parts[k], adjParts[k]} {
-			for rule, m := range src {
-				if booked[k][rule] == nil {
-					booked[k][rule] = map[string]decimal.Decimal{}
-				}
-				for payee, v := range m {
-					booked[k][rule][payee] = booked[k][rule][payee].Add(v)
-				}
-			}
-		}
-		out[k].adjust = map[string][]wantAdj{}
-		for q := range periods {
-			for _, rl := range allRules {
-				if it := adjItems[k][adjKey{rl.ID, q}]; it != nil {
-					out[k].adjust[rl.ID] = append(out[k].adjust[rl.ID], *it)
-				}
-			}
-		}
-		for _, l := range evals[final[k]].Lines {
-			if l.Period == p {
-				out[k].lines = append(out[k].lines, l)
-			}
-		}
-		// A rule outside its window with adjustments booked in the period
-		// still appears, with zeros and no caps: after the rules whose
-		// window overlaps the period, in the order of their bookings
-		// (earliest corrected period, then contract order). The books'
-		// choice; the spec does not order the lines.
-		var extra []refLine
-		for _, rl := range allRules {
-			found := false
-			for _, l := range out[k].lines {
-				found = found || l.Rule == rl.ID
-			}
-			if !found && len(out[k].adjust[rl.ID]) > 0 {
-				extra = append(extra, refLine{Rule: rl.ID, Period: p})
-			}
-		}
-		sort.SliceStable(extra, func(i, j int) bool {
-			return out[k].adjust[extra[i].Rule][0].period < out[k].adjust[extra[j].Rule][0].period
-		})
-		out[k].lines = append(out[k].lines, extra...)
-	}
-	recouped := map[string]decimal.Decimal{}
-	for k, p := range periods {
-		for _, a := range refOrdered(c) {
-			x, ok := recoups[k][a.ID]
-			if !ok {
-				x = decimal.Zero
-			}
-			if !a.Date.After(p.Last()) {
-				out[k].advances = append(out[k].advances, refRecoup{Advance: a.ID, Period: p, Before: recouped[a.ID], Recouped: x,
-					After: a.Amount.Sub(recouped[a.ID]).Sub(x)})
-			}
-			recouped[a.ID] = recouped[a.ID].Add(x)
-		}
-	}
-	// Pairs: parties with rules between them, in the order of parties.
-	pos := map[string]int{}
-	for i, p := range c.Parties {
-		pos[p] = i
-	}
-	type key struct{ a, b string } // a before b in parties
-	var keys []key
-	seen := map[key]bool{}
-	for _, rl := range allRules {
-		for _, payee := range rl.PayeeParties() {
-			k := key{rl.Payer, payee}
-			if pos[k.b] < pos[k.a] {
-				k = key{k.b, k.a}
-			}
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if pos[keys[i].a] != pos[keys[j].a] {
-			return pos[keys[i].a] < pos[keys[j].a]
-		}
-		return pos[keys[i].b] < pos[keys[j].b]
-	})
-	// owed[k]: what a owes b, net, at the end of the last period handled.
-	owed := map[key]decimal.Decimal{}
-	for k := range periods {
-		flow := map[[2]string]decimal.Decimal{}
-		for _, rl := range allRules {
-			for payee, v := range booked[k][rl.ID] {
-				f := [2]string{rl.Payer, payee}
-				flow[f] = flow[f].Add(v)
-			}
-		}
-		rec := map[[2]string]decimal.Decimal{}
-		for _, a := range c.Advances {
-			f := [2]string{a.Payer, a.Payee}
-			rec[f] = rec[f].Add(recoups[k][a.ID])
-		}
-		paid := map[[2]string]decimal.Decimal{}
-		for _, pay := range pays {
-			if periods[k].Contains(pay.Date) {
-				f := [2]string{pay.Payer, pay.Payee}
-				paid[f] = paid[f].Add(pay.Amount)
-			}
-		}
-		for _, pk := range keys {
-			ab, ba := flow[[2]string{pk.a, pk.b}], flow[[2]string{pk.b, pk.a}]
-			recAB := rec[[2]string{pk.a, pk.b}].Sub(rec[[2]string{pk.b, pk.a}])
-			payAB := paid[[2]string{pk.a, pk.b}].Sub(paid[[2]string{pk.b, pk.a}])
-			wp := wantPair{payer: pk.a, payee: pk.b, obligations: ab, reverse: ba, opening: owed[pk], payments: payAB, recouped: recAB}
-			if ba.GreaterThan(ab) {
-				wp = wantPair{payer: pk.b, payee: pk.a, obligations: ba, reverse: ab, opening: owed[pk].Neg(), payments: payAB.Neg(), recouped: recAB.Neg()}
-			}
-			wp.net = wp.obligations.Sub(wp.reverse)
-			wp.closing = wp.opening.Add(wp.net).Sub(wp.payments).Sub(wp.recouped)
-			wp.hasRecouped = len(c.Advances) > 0
-			owed[pk] = owed[pk].Add(ab.Sub(ba)).Sub(recAB).Sub(payAB)
-			out[k].pairs = append(out[k].pairs, wp)
-		}
-	}
-	return out
 }
 
 func compareStatement(b *strings.Builder, c *contracts.Contract, p ledger.Period, s *reports.Statement, w wantStatement) {
