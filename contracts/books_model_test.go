@@ -306,6 +306,11 @@ type booksCov map[string]int
 func (cov booksCov) count(w wantStatement) {
 	for _, items := range w.adjust {
 		cov["adjustment items"] += len(items)
+		for _, it := range items {
+			if it.obligation.IsZero() {
+				cov["items with obligation_delta 0"]++
+			}
+		}
 	}
 	for _, l := range w.lines {
 		if l.Events == 0 && len(l.Caps) == 0 && len(w.adjust[l.Rule]) > 0 && l.Gross.IsZero() {
