@@ -354,6 +354,16 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 		}
 		story.WriteString("\n")
 	}
+	// Section 4: running again with nothing new books nothing.
+	again, err := svc.Run(ctx, through)
+	if err != nil {
+		return fail("run again", err)
+	}
+	for _, rc := range again.Contracts {
+		if rc.Entries+rc.Adjustments+rc.Advances+rc.Recoupments != 0 {
+			fmt.Fprintf(&b, "a second run with nothing new booked %+v\n", rc)
+		}
+	}
 	if n == 3 {
 		cov["three rounds"]++
 	}
