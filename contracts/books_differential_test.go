@@ -73,6 +73,7 @@ type booksBook interface {
 	ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOptions) (ledger.ImportResult, error)
 	ImportRates(ctx context.Context, r io.Reader, opts usage.RateImportOptions) (ledger.RateImportResult, error)
 	Books() books.Store
+	books.Verifier
 	Close() error
 }
 
@@ -363,6 +364,11 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 		if rc.Entries+rc.Adjustments+rc.Advances+rc.Recoupments != 0 {
 			fmt.Fprintf(&b, "a second run with nothing new booked %+v\n", rc)
 		}
+	}
+	// Section 6: verify checks every invariant, the final statements
+	// rendered again included, after amendments and frequency changes too.
+	if res, err := (reports.Verifier{Store: db}).Verify(ctx); err != nil || !res.OK {
+		fmt.Fprintf(&b, "verify: %+v %v\n", res, err)
 	}
 	if n == 3 {
 		cov["three rounds"]++
