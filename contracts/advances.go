@@ -53,7 +53,10 @@ func (c *Contract) Recoups(a *Advance, p ledger.Period) bool {
 // Per advance, recouped = min(unrecouped_before, max(recoupable,
 // −recouped_to_date)). A positive amount recoups the advances of a pair in
 // order (date, then id), passing what is left to the next; a negative one
-// gives back in reverse order. When advances of one pair recoup from
+// gives back in reverse order. An advance recouped beyond its amount (an
+// amendment lowered it after closed periods recouped more) gives the
+// excess back in the period, whatever the amount: unrecouped_before is
+// negative. When advances of one pair recoup from
 // different rules, each rule's amount is a pool that an advance draws on
 // only through its own recoup_from rules (the choice documented in
 // docs/contracts.md); with the same rules, this is exactly the rule above.
@@ -104,6 +107,15 @@ func (c *Contract) Recoup(p ledger.Period, booked map[PoolKey]decimal.Decimal, t
 		out[a.ID] = decimal.Zero
 		ks := keys(a)
 		unrecouped := a.Amount.Sub(toDate[a.ID])
+		if unrecouped.Sign() < 0 {
+			// An amendment lowered the amount below what closed periods
+			// recouped: min(unrecouped_before, …) gives the excess back
+			// now, and leaves it to the advances after this one (its
+			// first rule's pool).
+			out[a.ID] = unrecouped
+			pool[ks[0]] = pool[ks[0]].Sub(unrecouped)
+			continue
+		}
 		if v := avail(ks); v.Sign() > 0 && unrecouped.Sign() > 0 {
 			take := decimal.Min(v, unrecouped)
 			out[a.ID] = take

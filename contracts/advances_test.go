@@ -126,3 +126,39 @@ advances:
 		})
 	}
 }
+
+// TestRecoupGivesBackAnExcess: an advance that closed periods recouped
+// beyond the amount an amendment lowered it to gives the excess back in
+// the period whatever the period's amount (step 7: min(unrecouped_before,
+// …) with unrecouped_before < 0), and a later advance of the pair recoups
+// it from what is left (step 8). Before, adv1 recouped 0 and stayed 10
+// beyond its amount (TestBooksDifferential, seed 600492).
+func TestRecoupGivesBackAnExcess(t *testing.T) {
+	d := decimal.RequireFromString
+	c := mustParse(t, `
+id: excess
+currency: USD
+parties: [a, b]
+rules:
+  - {id: r1, payer: a, payee: b, rate: "0.5"}
+advances:
+  - {id: adv1, payer: a, payee: b, date: 2026-01-01, amount: "20.00", recoup_from: [r1]}
+  - {id: adv2, payer: a, payee: b, date: 2026-01-02, amount: "100.00", recoup_from: [r1]}
+`)
+	p, err := ledger.ParsePeriod("2026-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toDate := map[string]decimal.Decimal{"adv1": d("30.00"), "adv2": d("5.00")}
+	for _, tt := range []struct{ booked, want string }{
+		{"5.00", "adv1=-10.00 adv2=15.00"},   // 10.00 given back, recouped again by adv2 with the 5.00
+		{"0.00", "adv1=-10.00 adv2=10.00"},   // nothing owed: the excess still moves to adv2
+		{"-8.00", "adv1=-10.00 adv2=2.00"},   // a refund: 8.00 of the 10.00 given back stays given back
+		{"-20.00", "adv1=-15.00 adv2=-5.00"}, // adv2 gives back its 5.00, adv1 the rest
+	} {
+		got := c.Recoup(p, map[PoolKey]decimal.Decimal{{"r1", "a", "b"}: d(tt.booked)}, toDate)
+		if s := fmt.Sprintf("adv1=%s adv2=%s", got["adv1"].StringFixed(2), got["adv2"].StringFixed(2)); s != tt.want {
+			t.Errorf("booked %s: got %s, want %s", tt.booked, s, tt.want)
+		}
+	}
+}

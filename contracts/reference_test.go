@@ -608,6 +608,14 @@ func refPools(active []contracts.Advance, parts map[string]map[string]decimal.De
 	}
 	for _, a := range active {
 		got[a.ID] = decimal.Zero
+		if over := a.Amount.Sub(recouped[a.ID]); over.Sign() < 0 {
+			// Recouped beyond an amount an amendment lowered: step 7's
+			// min(unrecouped_before, …) gives the excess back, left to
+			// the advances after it (in its first rule's pool).
+			got[a.ID] = over
+			pool[a.RecoupFrom[0]] = pool[a.RecoupFrom[0]].Sub(over)
+			continue
+		}
 		if s := sum(a); s.Sign() > 0 {
 			t := refMin(s, a.Amount.Sub(recouped[a.ID]))
 			if t.Sign() > 0 {

@@ -240,18 +240,34 @@ func VerifyAdvanceRows(i int, rows []AdvanceText, entries map[int64]ledger.Entry
 }
 
 // VerifyRecoupedWithin checks, per contract and advance, that what is
-// recouped to date stays within [0, paid out] after every date: paid are
-// the advance_bookings rows, recouped the recoupments rows ordered by
-// contract, advance, date and entry.
+// recouped to date stays within [0, paid out to date] after every date:
+// paid are the advance_bookings rows, recouped the recoupments rows ordered
+// by contract, advance, date and entry. Paid out to date, not in all: an
+// amendment that lowers an advance books the difference on the first open
+// day, after closed periods recouped up to the old amount; the run gives
+// the excess back in the first open period.
 func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
-	out := map[[2]string]decimal.Decimal{}
+	type payment struct {
+		date   string
+		amount decimal.Decimal
+	}
+	out := map[[2]string][]payment{}
 	for _, r := range paid {
 		amt, err := decimal.NewFromString(r.Amount)
 		if err != nil {
 			return &ledger.VerifyError{EntryID: r.EntryID, Reason: fmt.Sprintf("advance_bookings row of entry %d: malformed amount %q", r.EntryID, r.Amount)}
 		}
 		k := [2]string{r.Contract, r.Advance}
-		out[k] = out[k].Add(amt)
+		out[k] = append(out[k], payment{r.Date, amt})
+	}
+	paidBy := func(k [2]string, date string) decimal.Decimal {
+		sum := decimal.Zero
+		for _, p := range out[k] {
+			if p.date <= date { // YYYY-MM-DD sorts as dates do
+				sum = sum.Add(p.amount)
+			}
+		}
+		return sum
 	}
 	type state struct {
 		date   string
@@ -261,8 +277,8 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 	cur := map[[2]string]*state{}
 	var order [][2]string
 	check := func(k [2]string, s *state) error {
-		if s.sum.Sign() < 0 || s.sum.GreaterThan(out[k]) {
-			return &ledger.VerifyError{EntryID: s.lastID, Reason: fmt.Sprintf("contract %s advance %s: %s recouped by %s, outside [0, %s paid]", k[0], k[1], s.sum, s.date, out[k])}
+		if paid := paidBy(k, s.date); s.sum.Sign() < 0 || s.sum.GreaterThan(paid) {
+			return &ledger.VerifyError{EntryID: s.lastID, Reason: fmt.Sprintf("contract %s advance %s: %s recouped by %s, outside [0, %s paid]", k[0], k[1], s.sum, s.date, paid)}
 		}
 		return nil
 	}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAdvanceLoweredBelowRecouped: an amendment that lowers an advance below
+// what closed periods already recouped gives the excess back in the first
+// open period (spec section 4 step 7: recouped = min(unrecouped_before, …),
+// and unrecouped_before is negative), and verify accepts the books. Before,
+// the run recouped 0.00 there, the statement showed unrecouped_after
+// -20.00 for good, and verify failed ("30 recouped by 2026-01-31, outside
+// [0, 10 paid]"; found by TestBooksDifferential, seed 600492).
+func TestAdvanceLoweredBelowRecouped(t *testing.T) {
+	onBothBackends(t, testAdvanceLoweredBelowRecouped)
+}
+
+func testAdvanceLoweredBelowRecouped(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	contract := func(amount string) string {
+		return fmt.Sprintf(`id: adv
+currency: USD
+parties: [a, b]
+rules:
+  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
+advances:
+  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "%s", recoup_from: [r]}
+`, amount)
+	}
+	cli(t, db, "contract", "add", write("v1.yaml", contract("30.00")))
+	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
+	// January: 50.00 owed, 30.00 of it recouped; then closed.
+	cli(t, db, "close", "2026-01")
+	cli(t, db, "contract", "update", write("v2.yaml", contract("10.00")))
+	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
+	cli(t, db, "run", "--through", "2026-02")
+
+	s, _ := statementJSONOf(t, db, "adv", "2026-02")
+	// The advance is 10.00 now and January recouped 30.00: February gives
+	// 20.00 back, whatever it owes (10.00).
+	if s.Advances == nil || len(*s.Advances) != 1 {
+		t.Fatalf("2026-02 advances: %+v", s.Advances)
+	}
+	a := (*s.Advances)[0]
+	if got := fmt.Sprintf("%s %s %s %s", a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter); got != "10.00 30.00 -20.00 0.00" {
+		t.Errorf("advance signing (amount, recouped before, recouped, unrecouped after): %s, want 10.00 30.00 -20.00 0.00", got)
+	}
+	// a owes b 50.00 + 10.00 less the 10.00 advance: opening 20.00 (50.00 -
+	// 30.00), net 10.00, recouped -20.00, closing 50.00.
+	if len(s.Pairs) != 1 {
+		t.Fatalf("2026-02 pairs: %+v", s.Pairs)
+	}
+	p := s.Pairs[0]
+	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != "a b 20.00 10.00 -20.00 50.00" {
+		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want a b 20.00 10.00 -20.00 50.00", got)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %q", got)
+	}
+}
