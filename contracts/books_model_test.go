@@ -126,8 +126,16 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 	if len(c.Advances) == 0 {
 		return
 	}
-	toDate := map[string]decimal.Decimal{}
 	for _, p := range e.Periods {
+		// Recouped to date: every recoupment dated before p, those of
+		// periods before the version's first one included (an amendment
+		// can move it later; what closed periods recouped stays).
+		toDate := map[string]decimal.Decimal{}
+		for k, v := range m.recoups {
+			if k.label.Last().Before(p.Start()) {
+				toDate[k.id] = toDate[k.id].Add(v)
+			}
+		}
 		if m.isOpen(p) {
 			pools := map[string]map[string]decimal.Decimal{}
 			for _, en := range m.entries {
@@ -142,9 +150,6 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 			for _, a := range c.Advances {
 				m.recoups[rlKey{a.ID, p}] = got[a.ID]
 			}
-		}
-		for _, a := range c.Advances {
-			toDate[a.ID] = toDate[a.ID].Add(m.recoups[rlKey{a.ID, p}])
 		}
 	}
 }
