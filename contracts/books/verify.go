@@ -240,12 +240,13 @@ func VerifyAdvanceRows(i int, rows []AdvanceText, entries map[int64]ledger.Entry
 }
 
 // VerifyRecoupedWithin checks, per contract and advance, that what is
-// recouped to date stays within [0, paid out to date] after every date:
-// paid are the advance_bookings rows, recouped the recoupments rows ordered
-// by contract, advance, date and entry. Paid out to date, not in all: an
-// amendment that lowers an advance books the difference on the first open
-// day, after closed periods recouped up to the old amount; the run gives
-// the excess back in the first open period.
+// recouped to date stays within [0, paid out to date] after every date,
+// and in the end within [0, paid out]: paid are the advance_bookings rows,
+// recouped the recoupments rows ordered by contract, advance, date and
+// entry. Paid out to date, not in all: an amendment that lowers an advance
+// books the difference on the first open day, after closed periods
+// recouped up to the old amount; the run gives the excess back in the
+// first open period.
 func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 	type payment struct {
 		date   string
@@ -276,8 +277,14 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 	}
 	cur := map[[2]string]*state{}
 	var order [][2]string
-	check := func(k [2]string, s *state) error {
-		if paid := paidBy(k, s.date); s.sum.Sign() < 0 || s.sum.GreaterThan(paid) {
+	// check holds the sum within what was paid out by its date, or in all
+	// at the end (an advance removed or lowered keeps no excess).
+	check := func(k [2]string, s *state, end bool) error {
+		paid := paidBy(k, s.date)
+		if end {
+			paid = paidBy(k, "9999-12-31")
+		}
+		if s.sum.Sign() < 0 || s.sum.GreaterThan(paid) {
 			return &ledger.VerifyError{EntryID: s.lastID, Reason: fmt.Sprintf("contract %s advance %s: %s recouped by %s, outside [0, %s paid]", k[0], k[1], s.sum, s.date, paid)}
 		}
 		return nil
@@ -295,7 +302,7 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 			order = append(order, k)
 		}
 		if s.date != "" && r.Date != s.date {
-			if err := check(k, s); err != nil {
+			if err := check(k, s, false); err != nil {
 				return err
 			}
 		}
@@ -303,7 +310,10 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 		s.sum = s.sum.Add(amt)
 	}
 	for _, k := range order {
-		if err := check(k, cur[k]); err != nil {
+		if err := check(k, cur[k], false); err != nil {
+			return err
+		}
+		if err := check(k, cur[k], true); err != nil {
 			return err
 		}
 	}
