@@ -3,6 +3,7 @@ package books
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -240,16 +241,18 @@ func VerifyAdvanceRows(i int, rows []AdvanceText, entries map[int64]ledger.Entry
 }
 
 // VerifyRecoupedWithin checks, per contract and advance, that what is
-// recouped to date stays within [0, paid out to date] after every date,
-// and in the end within [0, paid out]: paid are the advance_bookings rows,
-// recouped the recoupments rows ordered by contract, advance, date and
-// entry. Paid out to date, not in all: an amendment that lowers an advance
-// books the difference on the first open day, after closed periods
-// recouped up to the old amount; the run gives the excess back in the
-// first open period.
+// recouped to date stays within [0, the most it was ever paid out] after
+// every date, and within [0, paid out] in the end: paid are the
+// advance_bookings rows, recouped the recoupments rows ordered by contract,
+// advance, date and entry. The most ever paid, not all paid: an amendment
+// that lowers an advance books the difference on the first open day, after
+// closed periods recouped up to the old amount, and the run gives the
+// excess back in the first open period (docs/contracts.md); one that moves
+// its date earlier keeps its payment where it was booked.
 func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 	type payment struct {
 		date   string
+		id     int64
 		amount decimal.Decimal
 	}
 	out := map[[2]string][]payment{}
@@ -259,16 +262,16 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 			return &ledger.VerifyError{EntryID: r.EntryID, Reason: fmt.Sprintf("advance_bookings row of entry %d: malformed amount %q", r.EntryID, r.Amount)}
 		}
 		k := [2]string{r.Contract, r.Advance}
-		out[k] = append(out[k], payment{r.Date, amt})
+		out[k] = append(out[k], payment{r.Date, r.EntryID, amt})
 	}
-	paidBy := func(k [2]string, date string) decimal.Decimal {
-		sum := decimal.Zero
-		for _, p := range out[k] {
-			if p.date <= date { // YYYY-MM-DD sorts as dates do
-				sum = sum.Add(p.amount)
-			}
+	// total and peak: all paid out, and the most paid out at any time.
+	total, peak := map[[2]string]decimal.Decimal{}, map[[2]string]decimal.Decimal{}
+	for k, ps := range out {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].date < ps[j].date || ps[i].date == ps[j].date && ps[i].id < ps[j].id })
+		for _, p := range ps {
+			total[k] = total[k].Add(p.amount)
+			peak[k] = decimal.Max(peak[k], total[k])
 		}
-		return sum
 	}
 	type state struct {
 		date   string
@@ -277,12 +280,12 @@ func VerifyRecoupedWithin(paid, recouped []AdvanceText) error {
 	}
 	cur := map[[2]string]*state{}
 	var order [][2]string
-	// check holds the sum within what was paid out by its date, or in all
-	// at the end (an advance removed or lowered keeps no excess).
+	// check holds the sum within the most ever paid out, or within all
+	// paid out at the end (an advance removed or lowered keeps no excess).
 	check := func(k [2]string, s *state, end bool) error {
-		paid := paidBy(k, s.date)
+		paid := peak[k]
 		if end {
-			paid = paidBy(k, "9999-12-31")
+			paid = total[k]
 		}
 		if s.sum.Sign() < 0 || s.sum.GreaterThan(paid) {
 			return &ledger.VerifyError{EntryID: s.lastID, Reason: fmt.Sprintf("contract %s advance %s: %s recouped by %s, outside [0, %s paid]", k[0], k[1], s.sum, s.date, paid)}
