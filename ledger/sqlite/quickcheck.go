@@ -73,7 +73,13 @@ func fileCheck(ctx context.Context, q querier) error {
 // quickCheckProblems runs PRAGMA quick_check(5) and returns what it reports
 // other than "ok"; an error means the check itself could not read the file.
 func quickCheckProblems(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	return quickCheckQuery(ctx, q, `PRAGMA quick_check(5)`)
+}
+
+// quickCheckQuery is quickCheckProblems for a quick_check pragma of one's
+// choice.
+func quickCheckQuery(ctx context.Context, q querier, pragma string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, pragma)
 	if err != nil {
 		return nil, err
 	}

@@ -212,24 +212,6 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, fa
 	return ledger.VerifyResult{OK: true, Entries: v.lastID, HeadHash: v.lastHash}, nil
 }
 
-// quickCheck runs SQLite's PRAGMA quick_check (the file's structure: pages,
-// records, NOT NULL and CHECK constraints, without cross-checking indexes)
-// before anything reads the rows: a damaged file is named as such, in the
-// words the commands use (QuickCheck).
-func quickCheck(ctx context.Context, q querier) error {
-	problems, err := quickCheckProblems(ctx, q)
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err != nil {
-		problems = []string{err.Error()}
-	}
-	if len(problems) > 0 {
-		return &VerifyError{Reason: damagedMessage(strings.Join(problems, "; "))}
-	}
-	return nil
-}
-
 // readRanges calls read for the ID ranges (0, n], (n, 2n], ... up to
 // maxID (n = verifyChunk) in a goroutine, sending the results in order. The
 // error channel receives one value when it stops: nil once every range is
