@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
@@ -82,24 +83,67 @@ func ParseMapping(name string, r io.Reader) (*Mapping, error) {
 	if len(data) > MaxMappingBytes {
 		return nil, fmt.Errorf("%s: mapping file larger than %d bytes", name, MaxMappingBytes)
 	}
-	var m Mapping
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s: %s", name, strings.Join(te.Errors, "\n"))
-		}
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: more than one YAML document in the file (a second one starts after ---)", name)
 	}
+	// Every problem is listed: unknown keys (by their path, with the keys
+	// that are known there), values of the wrong type, then Validate's.
+	var m Mapping
+	problems := unknownKeys(&doc, reflect.TypeOf(m), "")
+	if doc.Kind != 0 {
+		if err := doc.Decode(&m); err != nil {
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				problems = append(problems, te.Errors...)
+			} else {
+				problems = append(problems, strings.TrimPrefix(err.Error(), "yaml: "))
+			}
+		}
+	}
 	if err := m.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %s", name, strings.Join(problems, "\n"+name+": "))
 	}
 	return &m, nil
+}
+
+// unknownKeys lists the keys of node that t (a struct, through its yaml
+// tags, and its struct fields in turn) does not have, as "line N: PATH:
+// unknown key (want one of ...)". Maps (columns, fixed) are Validate's.
+func unknownKeys(node *yaml.Node, t reflect.Type, path string) []string {
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = node.Content[0]
+	}
+	if node.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if tag := t.Field(i).Tag.Get("yaml"); tag != "" {
+			fields[tag] = t.Field(i).Type
+			names = append(names, tag)
+		}
+	}
+	var problems []string
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		key := node.Content[i]
+		ft, ok := fields[key.Value]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("line %d: %s%s: unknown key (want one of %s)", key.Line, path, key.Value, strings.Join(names, ", ")))
+			continue
+		}
+		problems = append(problems, unknownKeys(node.Content[i+1], ft, path+key.Value+".")...)
+	}
+	return problems
 }
 
 // Validate checks the mapping and compiles it. A nil or zero Mapping is the

@@ -250,7 +250,17 @@ number:
 	}
 
 	for _, tc := range []struct{ doc, want string }{
-		{"colums: {}", "m.yaml: line 1: field colums not found in type usage.Mapping"},
+		{"colums: {}", "m.yaml: line 1: colums: unknown key (want one of source, delimiter, columns, fixed, dates, amount, number)"},
+		// Every unknown key is named by its path, with the keys known there,
+		// and the other problems follow, each line naming the file (a typo
+		// once gave only yaml's first complaint, with a Go type name:
+		// "field delimeter not found in type usage.Mapping").
+		{"columns: {event_idd: X}\ndelimeter: \";\"\ndates: {layout: [DD/MM/YYYY], timezone: Mars/Base}\n",
+			"m.yaml: line 2: delimeter: unknown key (want one of source, delimiter, columns, fixed, dates, amount, number)\n" +
+				"m.yaml: line 3: dates.layout: unknown key (want one of layouts, timezone)\n" +
+				`m.yaml: columns: "event_idd" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)` + "\n" +
+				`m.yaml: dates.timezone: unknown time zone "Mars/Base"`},
+		{"number: {decimal: [\",\"]}", "m.yaml: line 1: cannot unmarshal !!seq into string"},
 		{"columns: {amt: x}", `m.yaml: columns: "amt" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)`},
 		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a layout with a year, month and day (write DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD hh:mm:ss, or a Go layout such as 02/01/2006)`},
 		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
