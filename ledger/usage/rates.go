@@ -36,6 +36,9 @@ func NewRateReader(r io.Reader, file string) (*RateReader, error) {
 	if b, err := in.br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		in.br.Discard(3)
 	}
+	if enc := utf16Encoding(in.br); enc != "" {
+		return nil, RowErrors{(&csvFile{file: file}).errorf(1, "", "", "%s", notUTF8(enc))}
+	}
 	rr := &RateReader{csvFile: csvFile{file: file}, cr: csv.NewReader(in)}
 	rr.cr.ReuseRecord = true
 	head, err := rr.cr.Read()

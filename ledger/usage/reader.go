@@ -79,6 +79,9 @@ func NewReader(r io.Reader, file string, m *Mapping) (*Reader, error) {
 		in.br.Discard(3)
 		in.n += 3
 	}
+	if enc := utf16Encoding(in.br); enc != "" {
+		return nil, RowErrors{(&csvFile{file: file}).errorf(1, "", "", "%s", notUTF8(enc))}
+	}
 	cr := csv.NewReader(in)
 	cr.ReuseRecord = true
 	cr.Comma = m.delimiter
@@ -331,4 +334,26 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		return n, errLineTooLong
 	}
 	return n, err
+}
+
+// utf16Encoding names the UTF-16 byte order whose byte-order mark starts
+// the file, or "". Such a file (Excel's "Unicode Text", Windows tools)
+// read as UTF-8 gives a header of one column of garbled names, and every
+// required column reported missing.
+func utf16Encoding(br *bufio.Reader) string {
+	b, err := br.Peek(2)
+	switch {
+	case err != nil:
+		return ""
+	case b[0] == 0xFF && b[1] == 0xFE:
+		return "UTF-16LE"
+	case b[0] == 0xFE && b[1] == 0xFF:
+		return "UTF-16BE"
+	}
+	return ""
+}
+
+// notUTF8 says what to do with a file in encoding enc.
+func notUTF8(enc string) string {
+	return fmt.Sprintf("the file is %s (it starts with a UTF-16 byte-order mark), not UTF-8: save it as CSV UTF-8 (in Excel: Save As, \"CSV UTF-8 (Comma delimited)\") and import that file", enc)
 }

@@ -100,6 +100,10 @@ var badCases = []struct {
 	want []string
 }{
 	{"empty file", "", []string{`f.csv:1: empty file: want a header row (event_id, occurred_at, seller, channel, ...)`}},
+	// Excel's "Unicode Text" and many Windows tools write UTF-16: it was read
+	// as UTF-8 and reported as a one-column header missing every column.
+	{"utf-16le", "\xff\xfee\x00v\x00e\x00n\x00t\x00", []string{`f.csv:1: the file is UTF-16LE (it starts with a UTF-16 byte-order mark), not UTF-8: save it as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and import that file`}},
+	{"utf-16be", "\xfe\xff\x00e\x00v", []string{`f.csv:1: the file is UTF-16BE (it starts with a UTF-16 byte-order mark), not UTF-8: save it as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and import that file`}},
 	{"header only", head, []string{`f.csv:1: no data rows: the file has a header only`}},
 	{"impossible date", head + "e1,2026-02-30,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "2026-02-30": no such date`}},
 	{"missing date", head + "e1,,a,b,1,USD\n", []string{`f.csv:2: column occurred_at: value "": required`}},
@@ -330,6 +334,16 @@ func TestRates(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestRatesUTF16: a rates file in UTF-16 is named as such, not read as a
+// header of garbled column names.
+func TestRatesUTF16(t *testing.T) {
+	_, err := NewRateReader(strings.NewReader("\xff\xfed\x00a\x00"), "r.csv")
+	want := `r.csv:1: the file is UTF-16LE (it starts with a UTF-16 byte-order mark), not UTF-8: save it as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)") and import that file`
+	if err == nil || err.Error() != want {
+		t.Errorf("NewRateReader(UTF-16LE) = %v, want %s", err, want)
 	}
 }
 
