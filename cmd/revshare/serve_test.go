@@ -220,3 +220,27 @@ func testServeStatementEndToEnd(t *testing.T, newDB newDB) {
 }
 
 func demoContractYAML() []byte { return demo.ContractYAML }
+
+// TestServePaymentIntoClosedPeriod: POST /payments dated in a closed period
+// says so in the payer's terms, as `revshare pay` does; it answered with the
+// journal's message, naming the entry's internal key (entry
+// "payment/small:W1": effective date 2026-01-20 is in a closed period
+// (closed through 2026-01-31)).
+func TestServePaymentIntoClosedPeriod(t *testing.T) {
+	onBothBackends(t, testServePaymentIntoClosedPeriod)
+}
+
+func testServePaymentIntoClosedPeriod(t *testing.T, newDB newDB) {
+	path := newDB(t)
+	addRunsFixture(t, path)
+	cli(t, path, "close", "2026-01")
+	fin := createToken(t, path, "finance")
+	base, stop := startServe(t, path)
+	defer stop()
+	body := `{"contract":"small","payer":"openai","payee":"microsoft","amount":"16.00","date":"2026-01-20","reference":"W1"}`
+	status, got := call(t, "POST", base+"/api/v1/payments", fin, body)
+	want := `{"error":{"code":"invalid","message":"payment date 2026-01-20 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31"}}`
+	if status != 400 || strings.TrimSpace(got) != want {
+		t.Errorf("POST /payments into a closed period: %d %s\nwant 400 %s", status, got, want)
+	}
+}

@@ -15,7 +15,7 @@ import (
 // entry; the same reference with another payment is ECONFLICT. Parties that
 // are not two distinct parties of the contract, an amount that is not
 // positive or is finer than the currency's minor unit are EINVALID, and so
-// is a date in a closed period (PostEntries).
+// is a date in a closed period (unless the payment is already recorded).
 func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.PaymentResult, error) {
 	var res contracts.PaymentResult
 	what := Activity{"payment", fmt.Sprintf("%s -> %s under %s", p.Payer, p.Payee, p.Contract)}
@@ -44,7 +44,7 @@ func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.Paymen
 		}
 		posted, err := tx.PostEntries([]ledger.Entry{e})
 		if err != nil {
-			return err
+			return closedPaymentDate(tx, p.Date, err)
 		}
 		res = contracts.PaymentResult{Entry: posted[0].ID, Reference: ref, AlreadyRecorded: posted[0].Duplicate}
 		if posted[0].Duplicate {
@@ -72,4 +72,19 @@ func validPayment(c *contracts.Contract, p contracts.Payment) error {
 		return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", p.Amount, c.Currency)
 	}
 	return nil
+}
+
+// closedPaymentDate turns PostEntries' refusal of a payment dated in a closed
+// period into what the payer can act on; the journal's message names the
+// entry's internal key ("payment/deal:wire-2"), which the REST API showed
+// as it was. Other errors pass through.
+func closedPaymentDate(tx ReadTx, d ledger.Date, err error) error {
+	if ledger.ErrorCode(err) != ledger.EINVALID {
+		return err
+	}
+	closed, cerr := tx.ClosedThrough()
+	if cerr != nil || closed.IsZero() || d.After(closed) {
+		return err
+	}
+	return ledger.Errorf(ledger.EINVALID, "payment date %s is in a closed period (the books are closed through %s): date the payment on the day it was made, after %s", d, closed, closed)
 }
