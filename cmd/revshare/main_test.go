@@ -51,7 +51,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
 		{[]string{"token", "create", "extra"}, "revshare: token create takes no arguments, got \"extra\"\n"},
 		{[]string{"export", "--to"}, "revshare: flag needs an argument: --to (see revshare export --help)\n"},
-		{[]string{"version", "--format", "xml"}, "revshare: unknown --format \"xml\" (want one of [text json])\n"},
+		{[]string{"version", "--format", "xml"}, "revshare: unknown --format \"xml\" (want text or json)\n"},
 	}
 	for _, tt := range tests {
 		out, errOut, err := runCLI(t, tt.args...)

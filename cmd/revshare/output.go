@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // writeJSON prints v as indented JSON followed by a newline.
@@ -21,7 +22,16 @@ func checkFormat(format string, allowed ...string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown --format %q (want one of %v)", format, allowed)
+	return fmt.Errorf("unknown --format %q (want %s)", format, orList(allowed))
+}
+
+// orList writes choices as a person would: "text or json", "json, csv, md
+// or html". (The error printed Go's slice syntax, "[json csv md html]".)
+func orList(choices []string) string {
+	if len(choices) < 2 {
+		return strings.Join(choices, "")
+	}
+	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
 }
 
 // storeFor refuses a --format value outside allowed, then opens the store:

@@ -398,13 +398,13 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 		{db, []string{"run"}, `revshare: run: --through PERIOD is required`},
 		{db, []string{"run", "2026-02"}, `revshare: run: --through PERIOD is required`},
 		{db, []string{"run", "--through", "2026-02", "2026-03"}, `revshare: run: unexpected argument "2026-03" (want --through PERIOD)`},
-		{db, []string{"run", "--through", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want one of [text json])`},
-		{db, []string{"statement", "small", "2026-02", "--format", "pdf"}, `revshare: unknown --format "pdf" (want one of [json csv md html])`},
+		{db, []string{"run", "--through", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want text or json)`},
+		{db, []string{"statement", "small", "2026-02", "--format", "pdf"}, `revshare: unknown --format "pdf" (want json, csv, md or html)`},
 		{db, []string{"statement", "nope", "2026-02"}, `revshare: contract "nope" not found`},
 		{db, []string{"statement", "small", "2026-13"}, `revshare: invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
 		{db, []string{"statement", "small", "2026-Q5", "--format", "json"}, `revshare: invalid period "2026-Q5": want YYYY-MM, YYYY-Qn or YYYY`},
 		{db, []string{"close", "2026-13"}, `revshare: invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
-		{db, []string{"close", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want one of [text json])`},
+		{db, []string{"close", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want text or json)`},
 	}
 	before := dumpDB(t, db)
 	for _, tt := range tests {
