@@ -48,10 +48,14 @@ func TestDemoSameOnBothBackends(t *testing.T) {
 		masked := 0
 		lines := strings.Split(out, "\n")
 		for i, l := range lines {
-			if strings.HasPrefix(l, "database "+db+"; usage ") || l == "statement of the last closed period: revshare --db "+db+" statement openai-microsoft 2026-01" {
+			if strings.HasPrefix(l, "database "+db+"; usage ") || l == "statement of the last closed period: revshare --db "+shellWord(db)+" statement openai-microsoft 2026-01" {
 				lines[i] = "(the database)"
 				masked++
 			}
+		}
+		// The command to paste quotes a URL (its ? and & are the shell's).
+		if db == url && !strings.Contains(out, "revshare --db '"+url+"' statement") {
+			t.Errorf("demo on %s does not quote the URL in the command it suggests:\n%s", url, out)
 		}
 		if masked != 2 {
 			t.Fatalf("demo on %s printed:\n%s", db, out)

@@ -149,7 +149,7 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	fmt.Fprintf(m.Stdout, "\ncap: consumed %s, remaining %s of %s\n", money(consumed), money(remaining), money(*share.Cap.Total))
 	fmt.Fprintf(m.Stdout, "at the run rate of the last complete month (%s a month, %s), the cap %s\n", money(rateShare), rateFrom.Label(), projectBinding(rateFrom, rateShare, rateRemaining, share.Until))
 	if explicitDB(m) {
-		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", m.dbName(), c.ID, closeThrough.Label())
+		fmt.Fprintf(m.Stdout, "\nstatement of the last closed period: revshare --db %s statement %s %s\n", shellWord(m.dbName()), c.ID, closeThrough.Label())
 	} else {
 		fmt.Fprintf(m.Stdout, "\nthe demo's temporary folder is removed when it stops; to keep the book: revshare demo --db demo.db\n")
 	}

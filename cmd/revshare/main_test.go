@@ -116,3 +116,20 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	}
 	walk(NewMain().Command())
 }
+
+// TestShellWord: what revshare prints for the user to paste is one shell
+// word: a PostgreSQL URL's ? and & are quoted, a plain path is not.
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"demo.db":        "demo.db",
+		"/srv/book-1.db": "/srv/book-1.db",
+		"postgres://me@db.local:5432/books?sslmode=disable&search_path=a": "'postgres://me@db.local:5432/books?sslmode=disable&search_path=a'",
+		"my book.db": "'my book.db'",
+		"it's.db":    `'it'\''s.db'`,
+		"":           "''",
+	} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	if n, err := liveTokens(ctx, rw.Tokens); err != nil {
 		return err
 	} else if n == 0 {
-		fmt.Fprintf(m.Stderr, "revshare: note: no API token exists, so every request is refused (401); create one, in another shell: revshare --db %s token create --role auditor\n", m.dbName())
+		fmt.Fprintf(m.Stderr, "revshare: note: no API token exists, so every request is refused (401); create one, in another shell: revshare --db %s token create --role auditor\n", shellWord(m.dbName()))
 	}
 	return httpapi.Serve(ctx, ln, srv)
 }

@@ -94,6 +94,25 @@ func (m *Main) dbName() string {
 	return m.DBPath
 }
 
+// shellWord is s as one word of a shell command line that revshare prints
+// for the user to paste: as it is when it holds only characters no shell
+// reads specially, else in single quotes. A PostgreSQL URL carries ? and &
+// (?sslmode=disable&search_path=a), which a shell globs or reads as "run in
+// the background" when unquoted.
+func shellWord(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_+=:,./-", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // Store opens the database on first use, as the running command's entry in
 // dbAccessOf says: read-write (creating it and applying migrations) or
 // read-only. A write that finds another process writing waits up to the
