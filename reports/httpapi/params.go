@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -98,7 +99,11 @@ func dateParam(r *http.Request, name string) (ledger.Date, error) {
 	}
 	d, err := ledger.ParseDate(s)
 	if err != nil {
-		return ledger.Date{}, ledger.Errorf(ledger.EINVALID, "invalid %s %q: want YYYY-MM-DD", name, s)
+		// ParseDate's reason, as the command line gives it: a day that does
+		// not exist is named as such ("not a calendar date (2026-02 has 28
+		// days)"), not as a wrong shape.
+		reason := strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid date %q: ", s))
+		return ledger.Date{}, ledger.Errorf(ledger.EINVALID, "invalid %s %q: %s", name, s, reason)
 	}
 	return d, nil
 }
