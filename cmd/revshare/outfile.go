@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -69,9 +70,18 @@ func danglingTarget(path string) (string, error) {
 
 // replaceFile writes a temporary file beside path and renames it over path.
 func replaceFile(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		// Name the file asked for, not the temporary one.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot write %s: no directory %s", path, dir)
+		}
+		return fmt.Errorf("cannot write %s: %v", path, err)
 	}
 	tmp := f.Name()
 	err = f.Chmod(0o644)

@@ -86,6 +86,12 @@ func TestWriteFileAtomicallyKeepsSpecialFiles(t *testing.T) {
 	if err := writeFileAtomically(p("dir"), write); err == nil || !strings.HasSuffix(err.Error(), "is a directory") {
 		t.Errorf("directory: %v", err)
 	}
+	// A missing directory is named, not the temporary file inside it.
+	missing := filepath.Join(dir, "missing", "x.journal")
+	want := "cannot write " + missing + ": no directory " + filepath.Join(dir, "missing")
+	if err := writeFileAtomically(missing, write); err == nil || err.Error() != want {
+		t.Errorf("missing directory: %v, want %s", err, want)
+	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		if strings.Contains(e.Name(), ".tmp") {
