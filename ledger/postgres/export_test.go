@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/revshare/revshare/ledger"
+import (
+	"context"
+
+	"github.com/revshare/revshare/ledger"
+)
 
 // EventsQuery is the query Events runs for f, and its arguments.
 func EventsQuery(f ledger.EventFilter) (string, []any) {
@@ -40,3 +44,10 @@ func CopyBinaryObjects(ms []map[string]string) ([]byte, error) {
 
 // BalanceAmount is how TrialBalance reads a balance's text.
 var BalanceAmount = balanceAmount
+
+// Setting is the value of a run-time parameter on a connection of db's pool.
+func Setting(db *DB, name string) (string, error) {
+	var v string
+	err := db.pool.QueryRow(context.Background(), `SELECT current_setting($1)`, name).Scan(&v)
+	return v, err
+}

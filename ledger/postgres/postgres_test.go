@@ -98,3 +98,23 @@ func tamper(t *testing.T, url, sql string) {
 		t.Fatal(err)
 	}
 }
+
+// revshare's connections run without JIT unless the URL asks for it
+// (postgres.go, connect).
+func TestJITOffUnlessAsked(t *testing.T) {
+	needServer(t)
+	url := schemaURL(t)
+	for _, tc := range []struct{ url, want string }{
+		{url, "off"},
+		{url + "&jit=on", "on"},
+	} {
+		db := openURL(t, tc.url, storetest.NewClock(storetest.T0))
+		got, err := postgres.Setting(db, "jit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: jit = %q, want %q", tc.url, got, tc.want)
+		}
+	}
+}
