@@ -60,24 +60,7 @@ func TestKnownAtMatchesEntries(t *testing.T) {
 	}
 	checkKnownAtEveryInstant(t, db, instants, "posted")
 
-	// The same rows copied into another schema in one statement a table.
-	u, err := url.Parse(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := pgx.Identifier{u.Query().Get("search_path")}.Sanitize()
-	cp := openURL(t, schemaURL(t), clock)
-	if err := cp.Restore(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, type) OVERRIDING SYSTEM VALUE SELECT id, name, type FROM `+from+`.accounts ORDER BY id;
-			INSERT INTO postings SELECT * FROM `+from+`.postings ORDER BY entry_id, seq;
-			INSERT INTO entries SELECT * FROM `+from+`.entries ORDER BY id`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := cp.Verify(ctx); err != nil || res.Entries != int64(n+2) {
-		t.Fatalf("verify the copy: %+v %v", res, err)
-	}
+	cp := copyInOneStatement(t, src, clock, int64(n+2))
 	checkKnownAtEveryInstant(t, cp, instants, "copied")
 }
 
@@ -93,6 +76,33 @@ func checkKnownAtEveryInstant(t *testing.T, db *postgres.DB, instants []time.Tim
 	for _, at := range ats {
 		checkViewMatchesEntries(t, db, ledger.EntryFilter{KnownAt: at}, ledger.BalanceQuery{KnownAt: at}, fmt.Sprintf("%s, known at %s", what, at.Format(time.RFC3339Nano)))
 	}
+}
+
+// copyInOneStatement copies the journal of the book at src into a fresh
+// schema with one statement a table (as revshare copy does, so the
+// derived tables' triggers see every instant at once), checks that verify
+// passes on the copy with the given number of entries, and returns it.
+func copyInOneStatement(t *testing.T, src string, clock ledger.Clock, entries int64) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := pgx.Identifier{u.Query().Get("search_path")}.Sanitize()
+	cp := openURL(t, schemaURL(t), clock)
+	if err := cp.Restore(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, type) OVERRIDING SYSTEM VALUE SELECT id, name, type FROM `+from+`.accounts ORDER BY id;
+			INSERT INTO postings SELECT * FROM `+from+`.postings ORDER BY entry_id, seq;
+			INSERT INTO entries SELECT * FROM `+from+`.entries ORDER BY id`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := cp.Verify(ctx); err != nil || res.Entries != entries {
+		t.Fatalf("verify the copy: %+v %v", res, err)
+	}
+	return cp
 }
 
 // Migration 0091 fills balance_marks for a book posted before it (here a

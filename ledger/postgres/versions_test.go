@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"net/url"
 	"testing"
 	"time"
 
@@ -67,24 +66,7 @@ func TestAsOfKnownAtMatchesEntries(t *testing.T) {
 	}
 	checkEveryDateAndInstant(t, db, instants, "posted")
 
-	// The same rows copied into another schema in one statement a table.
-	u, err := url.Parse(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := pgx.Identifier{u.Query().Get("search_path")}.Sanitize()
-	cp := openURL(t, schemaURL(t), clock)
-	if err := cp.Restore(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, type) OVERRIDING SYSTEM VALUE SELECT id, name, type FROM `+from+`.accounts ORDER BY id;
-			INSERT INTO postings SELECT * FROM `+from+`.postings ORDER BY entry_id, seq;
-			INSERT INTO entries SELECT * FROM `+from+`.entries ORDER BY id`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := cp.Verify(ctx); err != nil || res.Entries != int64(n+2) {
-		t.Fatalf("verify the copy: %+v %v", res, err)
-	}
+	cp := copyInOneStatement(t, src, clock, int64(n+2))
 	checkEveryDateAndInstant(t, cp, instants, "copied")
 }
 
