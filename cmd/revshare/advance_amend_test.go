@@ -70,3 +70,58 @@ advances:
 		t.Errorf("verify: %q", got)
 	}
 }
+
+// TestAdvanceRemovedAfterRecouped: an amendment that removes an advance
+// that closed periods recouped is lowering it to zero. Its payment goes
+// back on the first open day and the first open period gives back what
+// the closed ones recouped, so the payer owes every obligation again.
+// Before, the closed recoupment stayed, the payee had both returned the
+// advance and had its obligations cut by it, and verify failed on books
+// the run made ("30 recouped by 2026-01-31, outside [0, 0 paid]").
+func TestAdvanceRemovedAfterRecouped(t *testing.T) {
+	onBothBackends(t, testAdvanceRemovedAfterRecouped)
+}
+
+func testAdvanceRemovedAfterRecouped(t *testing.T, newDB newDB) {
+	dir := t.TempDir()
+	db := newDB(t)
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const contract = `id: adv
+currency: USD
+parties: [a, b]
+rules:
+  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
+`
+	cli(t, db, "contract", "add", write("v1.yaml", contract+`advances:
+  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "30.00", recoup_from: [r]}
+`))
+	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
+	// January: 50.00 owed, 30.00 of it recouped; then closed.
+	cli(t, db, "close", "2026-01")
+	cli(t, db, "contract", "update", write("v2.yaml", contract))
+	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
+	cli(t, db, "run", "--through", "2026-02")
+
+	s, _ := statementJSONOf(t, db, "adv", "2026-02")
+	if s.Advances != nil && len(*s.Advances) != 0 {
+		t.Errorf("2026-02 advances: %+v, want none", *s.Advances)
+	}
+	// a owes b 50.00 + 10.00 with no advance: opening 20.00 (50.00 -
+	// 30.00), net 10.00, recouped -30.00, closing 60.00.
+	if len(s.Pairs) != 1 {
+		t.Fatalf("2026-02 pairs: %+v", s.Pairs)
+	}
+	p := s.Pairs[0]
+	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != "a b 20.00 10.00 -30.00 60.00" {
+		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want a b 20.00 10.00 -30.00 60.00", got)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %q", got)
+	}
+}

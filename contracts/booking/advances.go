@@ -107,8 +107,9 @@ func PlanAdvances(c *contracts.Contract, reach, closedThrough ledger.Date, booke
 // label, what each rule books in that period per payer and payee: every
 // run booking dated in it, those of the plan being made included.
 // Periods whose last day is on or before closedThrough keep what is booked;
-// open ones are brought to Contract.Recoup of their pools. Recoupments of
-// an advance no longer in the contract go back to zero in open periods.
+// open ones are brought to Contract.Recoup of their pools. An advance no
+// longer in the contract is one lowered to zero: the first open period
+// gives back what closed periods recouped of it, later ones recoup nothing.
 func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough ledger.Date,
 	pools map[string]map[contracts.PoolKey]decimal.Decimal, booked map[RecoupRef]BookedRecoupment) []RecoupBooking {
 	var first ledger.Period
@@ -130,11 +131,25 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 		return nil
 	}
 	byPeriod := map[string][]string{} // period label -> advances with bookings in it
-	for ref := range booked {
-		byPeriod[ref.Period] = append(byPeriod[ref.Period], ref.Advance)
+	inContract := map[string]bool{}
+	for _, a := range c.Advances {
+		inContract[a.ID] = true
 	}
+	removed := map[string]BookedRecoupment{} // advance no longer in c -> one of its bookings
+	for ref, b := range booked {
+		byPeriod[ref.Period] = append(byPeriod[ref.Period], ref.Advance)
+		if !inContract[ref.Advance] {
+			removed[ref.Advance] = b
+		}
+	}
+	gone := make([]string, 0, len(removed))
+	for id := range removed {
+		gone = append(gone, id)
+	}
+	sort.Strings(gone)
 	toDate := map[string]decimal.Decimal{}
 	var out []RecoupBooking
+	firstOpen := true
 	for p := first; !through.Before(p); p = p.Next() {
 		label := p.Label()
 		ids := byPeriod[label]
@@ -146,6 +161,17 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 			continue
 		}
 		target := c.Recoup(p, pools[label], toDate)
+		if firstOpen {
+			// A removed advance is one lowered to zero: the first open
+			// period gives back what closed periods recouped of it (step
+			// 7, unrecouped_before negative), as for a lowered one.
+			firstOpen = false
+			for _, id := range gone {
+				if back := toDate[id].Neg(); !back.IsZero() {
+					target[id] = back
+				}
+			}
+		}
 		book := func(id, payer, payee string, amount decimal.Decimal) {
 			b := booked[RecoupRef{id, label}]
 			if delta := amount.Sub(b.Amount); !delta.IsZero() {
@@ -160,10 +186,17 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 			}
 		}
 		for _, id := range ids {
-			if _, ok := target[id]; !ok {
+			if _, ok := target[id]; !ok && inContract[id] {
+				// Its date moved after p by an amendment.
 				b := booked[RecoupRef{id, label}]
 				book(id, b.Payer, b.Payee, decimal.Zero)
 			}
+		}
+		for _, id := range gone {
+			b := removed[id]
+			x := target[id] // the give-back, or zero
+			book(id, b.Payer, b.Payee, x)
+			toDate[id] = toDate[id].Add(x)
 		}
 	}
 	return out
