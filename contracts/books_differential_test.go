@@ -450,8 +450,13 @@ func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.C
 				continue
 			}
 			n.Advances = append([]contracts.Advance(nil), c.Advances...)
-			a := &n.Advances[r.Intn(len(n.Advances))]
-			if r.Intn(2) == 0 {
+			k := r.Intn(len(n.Advances))
+			a := &n.Advances[k]
+			if len(n.Advances) > 1 && r.Intn(4) == 0 {
+				// One advance stays: the pairs keep their recouped column.
+				what = "advance removed"
+				n.Advances = append(n.Advances[:k:k], n.Advances[k+1:]...)
+			} else if r.Intn(2) == 0 {
 				what = "advance amount changed"
 				a.Amount = *money(1, 60)
 			} else {

@@ -30,6 +30,7 @@ type booksModel struct {
 	lastBase map[rlKey]decimal.Decimal // the base when last booked
 	finals   map[ledger.Period]bool    // periods with a final statement
 	recoups  map[rlKey]decimal.Decimal // (advance, period) → recouped, dated the period's last day
+	advances map[string][2]string      // advance → payer and payee, of every version
 	pays     []contracts.Payment
 }
 
@@ -55,7 +56,8 @@ type bkEntry struct {
 
 func newBooksModel() *booksModel {
 	return &booksModel{booked: map[bkKey]decimal.Decimal{}, payers: map[string]string{}, stood: map[rlKey]decimal.Decimal{},
-		lastBase: map[rlKey]decimal.Decimal{}, finals: map[ledger.Period]bool{}, recoups: map[rlKey]decimal.Decimal{}}
+		lastBase: map[rlKey]decimal.Decimal{}, finals: map[ledger.Period]bool{}, recoups: map[rlKey]decimal.Decimal{},
+		advances: map[string][2]string{}}
 }
 
 func (m *booksModel) isOpen(p ledger.Period) bool {
@@ -123,8 +125,12 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 		m.booked[k] = m.booked[k].Add(d)
 		m.entries = append(m.entries, en)
 	}
-	if len(c.Advances) == 0 {
+	if len(m.advances) == 0 && len(c.Advances) == 0 {
 		return
+	}
+	m.removedAdvances(c, e)
+	for _, a := range c.Advances {
+		m.advances[a.ID] = [2]string{a.Payer, a.Payee}
 	}
 	for _, p := range e.Periods {
 		// Recouped to date: every recoupment dated before p, those of
@@ -150,6 +156,40 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 			for _, a := range c.Advances {
 				m.recoups[rlKey{a.ID, p}] = got[a.ID]
 			}
+		}
+	}
+}
+
+// removedAdvances books what a run of c does to the advances an amendment
+// removed (docs/contracts.md): one is lowered to zero, so the first open
+// period gives back what closed periods recouped of it, and every other
+// open period recoups nothing of it.
+func (m *booksModel) removedAdvances(c *contracts.Contract, e *refResult) {
+	if len(e.Periods) == 0 {
+		return
+	}
+	through := e.Periods[len(e.Periods)-1]
+	var giveBack ledger.Period
+	if !m.closed.IsZero() {
+		giveBack = c.PeriodOf(m.closed.AddDays(1))
+	}
+	for id := range m.advances {
+		if c.Advance(id) != nil {
+			continue
+		}
+		closed := decimal.Zero
+		for k, v := range m.recoups {
+			if k.id != id {
+				continue
+			}
+			if m.isOpen(k.label) {
+				m.recoups[k] = decimal.Zero
+			} else {
+				closed = closed.Add(v)
+			}
+		}
+		if !closed.IsZero() && !through.Before(giveBack) {
+			m.recoups[rlKey{id, giveBack}] = closed.Neg()
 		}
 	}
 }
@@ -282,8 +322,7 @@ func (m *booksModel) expected(p ledger.Period) wantStatement {
 		add([2]string{en.payer, en.payee}, en.date, en.amount, in)
 	}
 	for k, v := range m.recoups {
-		a := c.Advance(k.id)
-		add([2]string{a.Payer, a.Payee}, k.label.Last(), v.Neg(), rec)
+		add(m.advances[k.id], k.label.Last(), v.Neg(), rec)
 	}
 	for _, pay := range m.pays {
 		add([2]string{pay.Payer, pay.Payee}, pay.Date, pay.Amount.Neg(), paid)

@@ -534,17 +534,31 @@ func refRecoupPeriod(c *contracts.Contract, p ledger.Period, parts map[string]ma
 		for _, id := range active[0].RecoupFrom {
 			x = x.Add(parts[id][pr.payee])
 		}
-		if x.Sign() >= 0 {
-			for _, a := range active {
-				r := refMin(a.Amount.Sub(recouped[a.ID]), x)
+		// Forward, in order: an advance recouped beyond an amount an
+		// amendment lowered gives the excess back whatever x is (step 7's
+		// min(unrecouped_before, …) with unrecouped_before negative), and
+		// the excess goes to the advances after it (docs/contracts.md); a
+		// positive x recoups each in turn.
+		for _, a := range active {
+			got[a.ID] = decimal.Zero
+			u := a.Amount.Sub(recouped[a.ID])
+			switch {
+			case u.Sign() < 0:
+				got[a.ID] = u
+				x = x.Sub(u)
+			case x.Sign() > 0 && u.Sign() > 0:
+				r := refMin(u, x)
 				got[a.ID] = r
 				x = x.Sub(r)
 			}
-		} else {
-			for n := len(active) - 1; n >= 0; n-- {
-				a := active[n]
-				r := refMax(x, recouped[a.ID].Neg())
-				got[a.ID] = r
+		}
+		// Then a negative x gives back in reverse order, each at most what
+		// it has recouped.
+		for n := len(active) - 1; n >= 0 && x.Sign() < 0; n-- {
+			a := active[n]
+			if rec := recouped[a.ID].Add(got[a.ID]); rec.Sign() > 0 {
+				r := refMax(x, rec.Neg())
+				got[a.ID] = got[a.ID].Add(r)
 				x = x.Sub(r)
 			}
 		}
