@@ -20,15 +20,8 @@ func TestAdvanceLoweredBelowRecouped(t *testing.T) {
 }
 
 func testAdvanceLoweredBelowRecouped(t *testing.T, newDB newDB) {
-	dir := t.TempDir()
 	db := newDB(t)
-	write := func(name, body string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := fileWriter(t)
 	contract := func(amount string) string {
 		return fmt.Sprintf(`id: adv
 currency: USD
@@ -40,12 +33,9 @@ advances:
 `, amount)
 	}
 	cli(t, db, "contract", "add", write("v1.yaml", contract("30.00")))
-	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
-	// January: 50.00 owed, 30.00 of it recouped; then closed.
-	cli(t, db, "close", "2026-01")
+	closeJanuary(t, db, write)
 	cli(t, db, "contract", "update", write("v2.yaml", contract("10.00")))
-	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
-	cli(t, db, "run", "--through", "2026-02")
+	runFebruary(t, db, write)
 
 	s, _ := statementJSONOf(t, db, "adv", "2026-02")
 	// The advance is 10.00 now and January recouped 30.00: February gives
@@ -83,15 +73,8 @@ func TestAdvanceRemovedAfterRecouped(t *testing.T) {
 }
 
 func testAdvanceRemovedAfterRecouped(t *testing.T, newDB newDB) {
-	dir := t.TempDir()
 	db := newDB(t)
-	write := func(name, body string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := fileWriter(t)
 	const contract = `id: adv
 currency: USD
 parties: [a, b]
@@ -101,12 +84,9 @@ rules:
 	cli(t, db, "contract", "add", write("v1.yaml", contract+`advances:
   - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "30.00", recoup_from: [r]}
 `))
-	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
-	// January: 50.00 owed, 30.00 of it recouped; then closed.
-	cli(t, db, "close", "2026-01")
+	closeJanuary(t, db, write)
 	cli(t, db, "contract", "update", write("v2.yaml", contract))
-	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
-	cli(t, db, "run", "--through", "2026-02")
+	runFebruary(t, db, write)
 
 	s, _ := statementJSONOf(t, db, "adv", "2026-02")
 	if s.Advances != nil && len(*s.Advances) != 0 {
@@ -124,4 +104,31 @@ rules:
 	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
 		t.Errorf("verify: %q", got)
 	}
+}
+
+// fileWriter writes files into a fresh temporary folder and returns their
+// paths.
+func fileWriter(t *testing.T) func(name, body string) string {
+	dir := t.TempDir()
+	return func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+}
+
+// closeJanuary imports a 100.00 sale in January 2026 and closes January:
+// the advance tests' contract owes 50.00 there and recoups 30.00 of it.
+func closeJanuary(t *testing.T, db string, write func(name, body string) string) {
+	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
+	cli(t, db, "close", "2026-01")
+}
+
+// runFebruary imports a 20.00 sale in February 2026 (10.00 owed) and runs
+// through February.
+func runFebruary(t *testing.T, db string, write func(name, body string) string) {
+	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
+	cli(t, db, "run", "--through", "2026-02")
 }
