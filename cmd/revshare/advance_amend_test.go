@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/reports"
 )
 
 // TestAdvanceLoweredBelowRecouped: an amendment that lowers an advance below
@@ -49,16 +51,7 @@ advances:
 	}
 	// a owes b 50.00 + 10.00 less the 10.00 advance: opening 20.00 (50.00 -
 	// 30.00), net 10.00, recouped -20.00, closing 50.00.
-	if len(s.Pairs) != 1 {
-		t.Fatalf("2026-02 pairs: %+v", s.Pairs)
-	}
-	p := s.Pairs[0]
-	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != "a b 20.00 10.00 -20.00 50.00" {
-		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want a b 20.00 10.00 -20.00 50.00", got)
-	}
-	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
-		t.Errorf("verify: %q", got)
-	}
+	checkFebruaryPair(t, db, s, "a b 20.00 10.00 -20.00 50.00")
 }
 
 // TestAdvanceRemovedAfterRecouped: an amendment that removes an advance
@@ -94,16 +87,7 @@ rules:
 	}
 	// a owes b 50.00 + 10.00 with no advance: opening 20.00 (50.00 -
 	// 30.00), net 10.00, recouped -30.00, closing 60.00.
-	if len(s.Pairs) != 1 {
-		t.Fatalf("2026-02 pairs: %+v", s.Pairs)
-	}
-	p := s.Pairs[0]
-	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != "a b 20.00 10.00 -30.00 60.00" {
-		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want a b 20.00 10.00 -30.00 60.00", got)
-	}
-	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
-		t.Errorf("verify: %q", got)
-	}
+	checkFebruaryPair(t, db, s, "a b 20.00 10.00 -30.00 60.00")
 }
 
 // fileWriter writes files into a fresh temporary folder and returns their
@@ -131,4 +115,20 @@ func closeJanuary(t *testing.T, db string, write func(name, body string) string)
 func runFebruary(t *testing.T, db string, write func(name, body string) string) {
 	cli(t, db, "import", "usage", write("feb.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2026-02-10,s,direct,20,USD\n"))
 	cli(t, db, "run", "--through", "2026-02")
+}
+
+// checkFebruaryPair checks the February statement's one pair (payer, payee,
+// opening, net, recouped, closing) and that verify accepts the books.
+func checkFebruaryPair(t *testing.T, db string, s reports.Statement, want string) {
+	t.Helper()
+	if len(s.Pairs) != 1 {
+		t.Fatalf("2026-02 pairs: %+v", s.Pairs)
+	}
+	p := s.Pairs[0]
+	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != want {
+		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want %s", got, want)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %q", got)
+	}
 }
