@@ -15,13 +15,10 @@ import (
 )
 
 func newContractCommand(m *Main) *cobra.Command {
-	var format string
 	cmd := group("contract", "add, update, list or show contracts", `  revshare contract add contract.yaml
   revshare contract update contract.yaml
   revshare contract list --format json
   revshare contract show openai-microsoft --format yaml`)
-	cmd.PersistentFlags().StringVar(&format, "format", "text", "output format of list and show: text, json (show: also yaml)")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	for _, action := range []string{"add", "update"} {
 		cmd.AddCommand(&cobra.Command{
 			Use:     action + " FILE.yaml",
@@ -35,13 +32,17 @@ func newContractCommand(m *Main) *cobra.Command {
 			},
 		})
 	}
-	cmd.AddCommand(&cobra.Command{
+	var listFormat, showFormat string
+	list := &cobra.Command{
 		Use:     "list",
 		Short:   "list the contracts with their latest version",
 		Example: "  revshare contract list\n  revshare contract list --format json",
-		RunE:    withoutArgs("contract list", func(ctx context.Context) error { return runContractList(ctx, m, format) }),
-	})
-	cmd.AddCommand(&cobra.Command{
+		RunE:    withoutArgs("contract list", func(ctx context.Context) error { return runContractList(ctx, m, listFormat) }),
+	}
+	// A table, as every other listing calls it; "text", its name before,
+	// still works for scripts that say it.
+	formatFlag(list, &listFormat, "table", "table", "json")
+	show := &cobra.Command{
 		Use:     "show ID",
 		Short:   "print a contract's latest version as it was stored",
 		Example: "  revshare contract show openai-microsoft\n  revshare contract show openai-microsoft --format json",
@@ -49,9 +50,11 @@ func newContractCommand(m *Main) *cobra.Command {
 			if len(args) != 1 {
 				return errors.New("contract show: want one ID")
 			}
-			return runContractShow(cmd.Context(), m, args[0], format)
+			return runContractShow(cmd.Context(), m, args[0], showFormat)
 		},
-	})
+	}
+	formatFlag(show, &showFormat, "text", "text", "json", "yaml")
+	cmd.AddCommand(list, show)
 	return cmd
 }
 
@@ -94,7 +97,10 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 }
 
 func runContractList(ctx context.Context, m *Main, format string) error {
-	st, err := m.storeFor(ctx, format, "text", "json")
+	if format == "text" {
+		format = "table"
+	}
+	st, err := m.storeFor(ctx, format, "table", "json")
 	if err != nil {
 		return err
 	}

@@ -64,3 +64,34 @@ func testContractUpdateSaysUnchanged(t *testing.T, newDB newDB) {
 		t.Errorf("update with a new rate: %q", got)
 	}
 }
+
+// TestContractListFormats: contract list is a table like every other
+// listing ("text", its old name, prints the same); show keeps text, json
+// and yaml; a bad value names the command's own choices.
+func TestContractListFormats(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	table := cli(t, db, "contract", "list")
+	if !strings.HasPrefix(table, "ID     VERSION  CURRENCY  PERIOD  RULES  NAME\nsmall  1 ") {
+		t.Errorf("contract list:\n%s", table)
+	}
+	for _, f := range []string{"table", "text"} {
+		if got := cli(t, db, "contract", "list", "--format", f); got != table {
+			t.Errorf("--format %s:\n%s\nwant\n%s", f, got, table)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--format", "yaml"}, `revshare: unknown --format "yaml" (want table or json)` + "\n"},
+		{[]string{"show", "small", "--format", "csv"}, `revshare: unknown --format "csv" (want text, json or yaml)` + "\n"},
+	} {
+		if _, errOut, err := runCLI(t, append([]string{"--db", db, "contract"}, c.args...)...); err == nil || errOut != c.want {
+			t.Errorf("contract %v: err %v, stderr %q, want %q", c.args, err, errOut, c.want)
+		}
+	}
+	if got := cli(t, db, "contract", "show", "small", "--format", "yaml"); !strings.HasPrefix(got, "# version 1, recorded ") {
+		t.Errorf("contract show --format yaml:\n%s", got)
+	}
+}
