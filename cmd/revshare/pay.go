@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
@@ -58,34 +57,15 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 		return err
 	}
 	cur := sc.Contract.Currency
-	ref := o.reference
-	if ref == "" {
-		ref = contracts.PaymentKey(sc.Contract.ID, o.payer, o.payee, x, d)
-	}
-	prior, err := paymentEntry(ctx, st.backend, sc.Contract.ID, ref)
-	if err != nil {
-		return err
-	}
-	closed, err := st.Journal.ClosedThrough(ctx)
-	if err != nil {
-		return err
-	}
-	if prior == nil && !closed.IsZero() && !d.After(closed) {
-		return ledger.Errorf(ledger.EINVALID, "pay: --date %s is in a closed period (the books are closed through %s): date the payment on the day it was made, after %s", d, closed, closed)
-	}
 	before, err := amountDue(ctx, st.Journal, o.contract, o.payer, o.payee, cur)
 	if err != nil {
 		return err
 	}
 	paid, err := st.Payments.Pay(ctx, contracts.Payment{Contract: o.contract, Payer: o.payer, Payee: o.payee, Amount: x, Date: d, Reference: o.reference})
 	if err != nil {
-		if prior != nil && ledger.ErrorCode(err) == ledger.ECONFLICT {
-			return ledger.Errorf(ledger.ECONFLICT, "pay: reference %s is already entry %d (%s): a different payment needs a --reference of its own", ref, prior.ID, describePayment(prior, cur))
-		}
 		return err
 	}
-	id := paid.Entry
-	replay := prior != nil && prior.ID == id
+	id, ref, replay := paid.Entry, paid.Reference, paid.AlreadyRecorded
 	after, err := amountDue(ctx, st.Journal, o.contract, o.payer, o.payee, cur)
 	if err != nil {
 		return err
@@ -140,32 +120,6 @@ type payResult struct {
 	AlreadyRecorded bool     `json:"already_recorded,omitempty"`
 	Due             dueLine  `json:"due_after"`
 	Warnings        []string `json:"warnings,omitempty"`
-}
-
-// paymentEntry is the payment entry recorded under contract with reference
-// (the key contracts.Payer gives it), or nil when there is none.
-func paymentEntry(ctx context.Context, backend backendOps, contract, reference string) (*ledger.Entry, error) {
-	e, err := backend.EntryByKey(ctx, ledger.Key{Source: "payment", ExternalID: contract + ":" + reference})
-	if ledger.ErrorCode(err) == ledger.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &e, nil
-}
-
-// describePayment says what a stored payment entry paid: "openai -> microsoft
-// 29.00 USD on 2026-02-12", from its cash posting (credit, the payer's) and
-// its payable posting (debit, liabilities:revshare:<payer>:<payee>:<contract>).
-func describePayment(e *ledger.Entry, cur string) string {
-	for _, p := range e.Postings {
-		parts := strings.Split(p.Account, ":")
-		if len(parts) == 5 && parts[0] == "liabilities" && parts[1] == "revshare" && p.Amount.IsPositive() {
-			return fmt.Sprintf("%s -> %s %s %s on %s", parts[2], parts[3], ledger.FormatMoneyGrouped(p.Amount, cur), p.Currency, e.Date)
-		}
-	}
-	return fmt.Sprintf("dated %s", e.Date)
 }
 
 // dueLine is what one party owes the other, never negative.

@@ -259,7 +259,7 @@ func testPayReportsDueAndWarns(t *testing.T, newDB newDB) {
 		{pay("--payer", "microsoft", "--payee", "openai", "--amount", "1000.00", "--date", "2026-02-11"),
 			"payment microsoft -> openai 1,000.00 USD on 2026-02-11: entry 10\nnow due under small: nothing, microsoft and openai are settled as booked so far\n", ""},
 		{pay("--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-01-20"),
-			"", "revshare: pay: --date 2026-01-20 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31\n"},
+			"", "revshare: payment date 2026-01-20 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31\n"},
 	}
 	for _, tt := range tests {
 		out, errOut, _ := runCLI(t, tt.args...)
@@ -321,7 +321,7 @@ func testPayAgainRecordsNothing(t *testing.T, newDB newDB) {
 		{pay("--amount", "5.00", "--date", "2026-02-13", "--reference", "WIRE-1"),
 			"payment openai -> microsoft 5.00 USD on 2026-02-13 was already recorded as entry 9 (reference WIRE-1): nothing new recorded\nnow due under small: microsoft owes openai 5.00 USD (as booked so far)\n", ""},
 		{pay("--amount", "6", "--date", "2026-02-13", "--reference", "WIRE-1"),
-			"", "revshare: pay: reference WIRE-1 is already entry 9 (openai -> microsoft 5.00 USD on 2026-02-13): a different payment needs a --reference of its own\n"},
+			"", "revshare: payment reference WIRE-1 is already entry 9 (openai -> microsoft 5.00 USD on 2026-02-13): a different payment needs a reference of its own\n"},
 	}
 	check := func() {
 		t.Helper()

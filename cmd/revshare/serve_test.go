@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -222,7 +223,8 @@ func testServeStatementEndToEnd(t *testing.T, newDB newDB) {
 func demoContractYAML() []byte { return demo.ContractYAML }
 
 // TestServePaymentIntoClosedPeriod: POST /payments dated in a closed period
-// says so in the payer's terms, as `revshare pay` does; it answered with the
+// says so in the payer's terms, as `revshare pay` does (and so does one under
+// a reference already paid); it answered with the
 // journal's message, naming the entry's internal key (entry
 // "payment/small:W1": effective date 2026-01-20 is in a closed period
 // (closed through 2026-01-31)).
@@ -242,5 +244,20 @@ func testServePaymentIntoClosedPeriod(t *testing.T, newDB newDB) {
 	want := `{"error":{"code":"invalid","message":"payment date 2026-01-20 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31"}}`
 	if status != 400 || strings.TrimSpace(got) != want {
 		t.Errorf("POST /payments into a closed period: %d %s\nwant 400 %s", status, got, want)
+	}
+
+	// A second payment under a paid reference names the first, as `revshare
+	// pay` does; it answered with the journal's message (entry
+	// "payment/small:W2" conflicts with entry 9 ..., its postings).
+	paid := `{"contract":"small","payer":"openai","payee":"microsoft","amount":"5.00","date":"2026-02-13","reference":"W2"}`
+	status, got = call(t, "POST", base+"/api/v1/payments", fin, paid)
+	var first struct{ Entry int64 }
+	if err := json.Unmarshal([]byte(got), &first); status != 201 || err != nil || first.Entry == 0 {
+		t.Fatalf("POST /payments: %d %s (%v)", status, got, err)
+	}
+	status, got = call(t, "POST", base+"/api/v1/payments", fin, strings.Replace(paid, "5.00", "6.00", 1))
+	want = fmt.Sprintf(`{"error":{"code":"conflict","message":"payment reference W2 is already entry %d (openai -> microsoft 5.00 USD on 2026-02-13): a different payment needs a reference of its own"}}`, first.Entry)
+	if status != 409 || strings.TrimSpace(got) != want {
+		t.Errorf("POST /payments under a paid reference: %d %s\nwant 409 %s", status, got, want)
 	}
 }

@@ -76,7 +76,6 @@ type store struct {
 type backendOps interface {
 	contracts.ContractStore
 	ClosedDates(ctx context.Context) ([]ledger.Date, error)
-	EntryByKey(ctx context.Context, k ledger.Key) (ledger.Entry, error)
 }
 
 // onServer says whether the database is a PostgreSQL URL rather than an

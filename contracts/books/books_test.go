@@ -222,7 +222,7 @@ func TestPayRefused(t *testing.T) {
 		{"unknown contract", func(p *contracts.Payment) { p.Contract = "nope" },
 			ledger.ENOTFOUND, `contract "nope" not found`},
 		{"reference paid with another amount", func(p *contracts.Payment) { p.Amount = storetest.Dec("6.00") },
-			ledger.ECONFLICT, `entry "payment/deal:wire-1" conflicts with entry 1 posted earlier under the same key: posted "posting=liabilities:revshare:a:b:deal 5 USD", now "posting=liabilities:revshare:a:b:deal 6 USD"`},
+			ledger.ECONFLICT, `payment reference wire-1 is already entry 1 (a -> b 5.00 USD on 2026-02-10): a different payment needs a reference of its own`},
 		{"into a closed period", func(p *contracts.Payment) { p.Reference, p.Date = "wire-2", storetest.D("2026-01-31") },
 			ledger.EINVALID, `payment date 2026-01-31 is in a closed period (the books are closed through 2026-01-31): date the payment on the day it was made, after 2026-01-31`},
 		{"payer not a party", func(p *contracts.Payment) { p.Reference, p.Payer = "wire-2", "c" },

@@ -2,6 +2,7 @@ package books_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/shopspring/decimal"
@@ -183,6 +184,20 @@ func (tx *memTx) AddAdvanceBooking(b books.AdvanceBooking) error {
 }
 func (tx *memTx) AddRecoupment(r books.Recoupment) error { return appendRow(&tx.b.recoupments, r) }
 func (tx *memTx) AddPayment(p books.Payment) error       { return appendRow(&tx.b.payments, p) }
+
+// PaymentsIn is every payment of contract: Pay asks for all of them.
+func (tx *memTx) PaymentsIn(contract string, d books.Dates) ([]books.Payment, error) {
+	if d != (books.Dates{}) {
+		return nil, fmt.Errorf("memTx.PaymentsIn(%v): only every date", d)
+	}
+	var rows []books.Payment
+	for _, p := range tx.b.payments {
+		if p.Contract == contract {
+			rows = append(rows, p)
+		}
+	}
+	return rows, nil
+}
 func (tx *memTx) AddRun(through ledger.Date, entries int) error {
 	return appendRow(&tx.b.runs, memRun{through, entries})
 }

@@ -44,6 +44,9 @@ func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.Paymen
 		}
 		posted, err := tx.PostEntries([]ledger.Entry{e})
 		if err != nil {
+			if ledger.ErrorCode(err) == ledger.ECONFLICT {
+				return paidUnderReference(tx, c, ref, err)
+			}
 			return closedPaymentDate(tx, p.Date, err)
 		}
 		res = contracts.PaymentResult{Entry: posted[0].ID, Reference: ref, AlreadyRecorded: posted[0].Duplicate}
@@ -72,6 +75,24 @@ func validPayment(c *contracts.Contract, p contracts.Payment) error {
 		return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", p.Amount, c.Currency)
 	}
 	return nil
+}
+
+// paidUnderReference turns PostEntries' refusal of a second payment under
+// one reference into what the payer can act on: the journal's message
+// names the entry's internal key and its postings. Should the payment row
+// not be found, err passes through.
+func paidUnderReference(tx ReadTx, c *contracts.Contract, ref string, err error) error {
+	paid, perr := tx.PaymentsIn(c.ID, Dates{})
+	if perr != nil {
+		return err
+	}
+	for _, p := range paid {
+		if p.Reference == ref {
+			return ledger.Errorf(ledger.ECONFLICT, "payment reference %s is already entry %d (%s -> %s %s %s on %s): a different payment needs a reference of its own",
+				ref, p.EntryID, p.Payer, p.Payee, ledger.FormatMoneyGrouped(p.Amount, c.Currency), c.Currency, p.Date)
+		}
+	}
+	return err
 }
 
 // closedPaymentDate turns PostEntries' refusal of a payment dated in a closed
