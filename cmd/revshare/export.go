@@ -37,7 +37,7 @@ func newExportCommand(m *Main) *cobra.Command {
 	f.StringVar(&o.from, "from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
 	f.StringVar(&o.to, "to", "", "last effective `date` to export (YYYY-MM-DD)")
 	f.StringVar(&o.knownAt, "known-at", "", "export only entries recorded at or before this `instant` (RFC 3339, or a date for the end of that day, UTC)")
-	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	outputFlag(cmd, &o.out)
 	f.BoolVar(&o.assertClosed, "assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
 	return cmd
 }

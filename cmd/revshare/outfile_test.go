@@ -99,3 +99,24 @@ func TestWriteFileAtomicallyKeepsSpecialFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementOutputFile: statement -o FILE writes what it prints without
+// -o, and prints nothing; a missing directory is named.
+func TestStatementOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	addRunsFixture(t, db)
+	want := cli(t, db, "statement", "small", "2026-02", "--format", "html")
+	out := filepath.Join(dir, "feb.html")
+	if got := cli(t, db, "statement", "small", "2026-02", "--format", "html", "-o", out); got != "" {
+		t.Errorf("statement -o printed %q", got)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != want {
+		t.Errorf("statement -o wrote %d bytes (%v), want the %d it prints", len(b), err, len(want))
+	}
+	missing := filepath.Join(dir, "no", "feb.html")
+	_, errOut, err := runCLI(t, "--db", db, "statement", "small", "2026-02", "-o", missing)
+	if want := "revshare: cannot write " + missing + ": no directory " + filepath.Dir(missing) + "\n"; err == nil || errOut != want {
+		t.Errorf("statement -o into a missing directory: %q\nwant %q", errOut, want)
+	}
+}

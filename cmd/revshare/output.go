@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // writeJSON prints v as indented JSON followed by a newline.
@@ -41,4 +43,19 @@ func (m *Main) storeFor(ctx context.Context, format string, allowed ...string) (
 		return nil, err
 	}
 	return m.Store(ctx)
+}
+
+// outputFlag adds -o/--output FILE to cmd: the command writes there
+// (writeOutput) instead of standard output.
+func outputFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVarP(p, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+}
+
+// writeOutput runs write on standard output, or on the -o file path when
+// one is given ("-" is standard output).
+func (m *Main) writeOutput(path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(m.Stdout)
+	}
+	return writeFileAtomically(path, write)
 }

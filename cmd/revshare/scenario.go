@@ -79,7 +79,7 @@ func newScenarioCommand(m *Main) *cobra.Command {
 	}
 	f := cmd.Flags()
 	formatFlag(cmd, &o.format, "table", "table", "json", "csv", "svg")
-	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	outputFlag(cmd, &o.out)
 	f.StringVar(&o.contract, "contract", "", "read the contract the scenario names by id from `FILE.yaml` instead of the database")
 	return cmd
 }
@@ -140,10 +140,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 		}
 		return res.WriteTable(w)
 	}
-	if o.out != "" && o.out != "-" {
-		return writeFileAtomically(o.out, write)
-	}
-	return write(m.Stdout)
+	return m.writeOutput(o.out, write)
 }
 
 // scenarioError prints every problem of an invalid scenario on its own line

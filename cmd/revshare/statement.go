@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -12,27 +13,28 @@ import (
 )
 
 func newStatementCommand(m *Main) *cobra.Command {
-	var format string
+	var format, out string
 	cmd := &cobra.Command{
 		Use:   "statement CONTRACT PERIOD",
 		Short: "print a contract's statement for a period",
 		Long: `statement prints what each party owes the other for one contract period:
 final once a close has stored it (with its hash), a draft before.`,
 		Example: `  revshare statement openai-microsoft 2026-03
-  revshare statement openai-microsoft 2026-Q1 --format html > q1.html
+  revshare statement openai-microsoft 2026-Q1 --format html -o q1.html
   revshare statement openai-microsoft 2026-03 --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return errors.New("statement: want CONTRACT and PERIOD")
 			}
-			return runStatement(cmd.Context(), m, args[0], args[1], format)
+			return runStatement(cmd.Context(), m, args[0], args[1], format, out)
 		},
 	}
 	formatFlag(cmd, &format, "md", reports.StatementFormats...)
+	outputFlag(cmd, &out)
 	return cmd
 }
 
-func runStatement(ctx context.Context, m *Main, contract, period, format string) error {
+func runStatement(ctx context.Context, m *Main, contract, period, format, out string) error {
 	if err := checkFormat(format, reports.StatementFormats...); err != nil {
 		return err
 	}
@@ -48,7 +50,7 @@ func runStatement(ctx context.Context, m *Main, contract, period, format string)
 	if err != nil {
 		return err
 	}
-	return s.Render(m.Stdout, format)
+	return m.writeOutput(out, func(w io.Writer) error { return s.Render(w, format) })
 }
 
 // prevPeriod is the period before p in c's frequency.
