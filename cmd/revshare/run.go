@@ -66,8 +66,5 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		}
 		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra)
 	}
-	if len(res.Contracts) == 0 {
-		fmt.Fprintln(m.Stdout, "run: no contracts")
-	}
 	return nil
 }

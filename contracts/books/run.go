@@ -20,11 +20,18 @@ type Service struct{ Store Store }
 // (a date: each contract runs through its own period containing it) and
 // books the differences (package booking). The whole run is one write
 // transaction, so concurrent runs serialize and the second books nothing.
+// A book without contracts is EINVALID, and nothing is recorded.
 func (s Service) Run(ctx context.Context, through ledger.Date) (contracts.RunResult, error) {
 	var res contracts.RunResult
 	err := s.Store.Update(ctx, Activity{"run", "through " + through.String()}, func(tx Tx) error {
 		var err error
 		res, err = Run(tx, through, nil)
+		if err == nil && len(res.Contracts) == 0 {
+			// A run that finds no contract is a mistake (the wrong --db, a
+			// contract not added yet): said, rather than recorded as a run
+			// that booked nothing.
+			return ledger.Errorf(ledger.EINVALID, "there are no contracts to run: add one first (revshare contract add FILE.yaml, or POST /api/v1/contracts)")
+		}
 		return err
 	})
 	return res, err
