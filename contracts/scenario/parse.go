@@ -112,7 +112,7 @@ func (p *parser) fields(path string, n *yaml.Node, allowed ...string) map[string
 		kp := join(path, k.Value)
 		p.at(kp, k)
 		if !slices.Contains(allowed, k.Value) {
-			p.add(kp, "unknown key")
+			p.add(kp, "unknown key (want one of %s)", strings.Join(allowed, ", "))
 			continue
 		}
 		if _, dup := out[k.Value]; dup {
