@@ -24,7 +24,7 @@ booked on or before that day afterwards. A failure leaves nothing of it.`,
 		Example: "  revshare close 2026-03\n  revshare close 2026-Q1 --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("close takes one PERIOD, got %d arguments", len(args))
+				return wantArgs("close", "one PERIOD", args)
 			}
 			return runClose(cmd.Context(), m, args[0], format)
 		},

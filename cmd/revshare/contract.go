@@ -26,7 +26,7 @@ func newContractCommand(m *Main) *cobra.Command {
 			Example: "  revshare contract " + action + " contract.yaml",
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if len(args) != 1 {
-					return fmt.Errorf("contract %s: want one FILE.yaml", action)
+					return wantArgs("contract "+action, "one FILE.yaml", args)
 				}
 				return runContractSave(cmd.Context(), m, args[0], action == "update")
 			},
@@ -48,7 +48,7 @@ func newContractCommand(m *Main) *cobra.Command {
 		Example: "  revshare contract show openai-microsoft\n  revshare contract show openai-microsoft --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return errors.New("contract show: want one ID")
+				return wantArgs("contract show", "one contract ID", args)
 			}
 			return runContractShow(cmd.Context(), m, args[0], showFormat)
 		},

@@ -28,7 +28,7 @@ func newExportCommand(m *Main) *cobra.Command {
 		ValidArgs: []string{"hledger", "ledger", "beancount"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("export: want one format (hledger, ledger or beancount), got %d arguments", len(args))
+				return wantArgs("export", "one format (hledger, ledger or beancount)", args)
 			}
 			return runExport(cmd.Context(), m, args[0], o)
 		},

@@ -71,7 +71,7 @@ func newImportUsageCommand(m *Main) *cobra.Command {
   revshare import usage big.csv --allow-partial --rejects bad-rows.csv`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return errors.New("import usage: want exactly one FILE.csv")
+				return wantArgs("import usage", "one FILE.csv", args)
 			}
 			return runImportUsage(cmd.Context(), m, args[0], o)
 		},
@@ -372,7 +372,7 @@ func newImportRatesCommand(m *Main) *cobra.Command {
 		Example: "  revshare import rates rates.csv\n  revshare import rates rates.csv --dry-run --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return errors.New("import rates: want exactly one FILE.csv (columns date,from,to,rate)")
+				return wantArgs("import rates", "one FILE.csv (columns date,from,to,rate)", args)
 			}
 			return runImportRates(cmd.Context(), m, args[0], dryRun, format)
 		},

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -252,9 +253,24 @@ func (m *Main) Close() error {
 // noPositional refuses positional arguments with the command's name.
 func noPositional(name string, args []string) error {
 	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q", name, args[0])
+		return wantArgs(name, "no arguments (only flags)", args)
 	}
 	return nil
+}
+
+// wantArgs is every command's one wording for arguments that do not fit:
+// "close: want one PERIOD, got none", `pay: want no arguments (only
+// flags), got "x"`.
+func wantArgs(name, want string, args []string) error {
+	got := "none"
+	if len(args) > 0 {
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = strconv.Quote(a)
+		}
+		got = strings.Join(quoted, " ")
+	}
+	return fmt.Errorf("%s: want %s, got %s", name, want, got)
 }
 
 // parseFlag sets *dst to the value of flag, parsed, when the flag was

@@ -49,7 +49,13 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"frob"}, "revshare: unknown command \"frob\" (see revshare --help)\n"},
 		{[]string{"staement", "small", "2026-02"}, "revshare: unknown command \"staement\": did you mean statement? (see revshare --help)\n"},
 		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
-		{[]string{"token", "create", "extra"}, "revshare: token create takes no arguments, got \"extra\"\n"},
+		{[]string{"token", "create", "extra"}, "revshare: token create: want no arguments (only flags), got \"extra\"\n"},
+		// Every command words arguments that do not fit alike (they said
+		// "close takes one PERIOD, got 2 arguments", "statement: want
+		// CONTRACT and PERIOD", "scenario takes one scenario file").
+		{[]string{"close", "2026-01", "2026-02"}, "revshare: close: want one PERIOD, got \"2026-01\" \"2026-02\"\n"},
+		{[]string{"statement", "small"}, "revshare: statement: want CONTRACT and PERIOD, got \"small\"\n"},
+		{[]string{"scenario"}, "revshare: scenario: want one scenario FILE.yaml, got none\n"},
 		{[]string{"export", "--to"}, "revshare: flag needs an argument: --to (see revshare export --help)\n"},
 		{[]string{"version", "--format", "xml"}, "revshare: unknown --format \"xml\" (want text or json)\n"},
 	}

@@ -34,7 +34,7 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		return errors.New("run: --through PERIOD is required")
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("run: unexpected argument %q (want --through PERIOD)", pos[0])
+		return wantArgs("run", "no arguments (only --through PERIOD)", pos)
 	}
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err

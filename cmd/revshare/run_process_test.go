@@ -397,7 +397,7 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 		{db, []string{"run", "--through", "2026-02-01"}, `revshare: invalid period "2026-02-01": want YYYY-MM, YYYY-Qn or YYYY`},
 		{db, []string{"run"}, `revshare: run: --through PERIOD is required`},
 		{db, []string{"run", "2026-02"}, `revshare: run: --through PERIOD is required`},
-		{db, []string{"run", "--through", "2026-02", "2026-03"}, `revshare: run: unexpected argument "2026-03" (want --through PERIOD)`},
+		{db, []string{"run", "--through", "2026-02", "2026-03"}, `revshare: run: want no arguments (only --through PERIOD), got "2026-03"`},
 		{db, []string{"run", "--through", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want text or json)`},
 		{db, []string{"statement", "small", "2026-02", "--format", "pdf"}, `revshare: unknown --format "pdf" (want json, csv, md or html)`},
 		{db, []string{"statement", "nope", "2026-02"}, `revshare: contract "nope" not found`},

@@ -72,7 +72,7 @@ func newScenarioCommand(m *Main) *cobra.Command {
   revshare scenario growth.yaml --contract draft-contract.yaml --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return errors.New("scenario takes one scenario file")
+				return wantArgs("scenario", "one scenario FILE.yaml", args)
 			}
 			return runScenario(cmd.Context(), m, args[0], o)
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -24,7 +23,7 @@ final once a close has stored it (with its hash), a draft before.`,
   revshare statement openai-microsoft 2026-03 --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return errors.New("statement: want CONTRACT and PERIOD")
+				return wantArgs("statement", "CONTRACT and PERIOD", args)
 			}
 			return runStatement(cmd.Context(), m, args[0], args[1], format, out)
 		},

@@ -38,7 +38,7 @@ func newTokenCommand(m *Main) *cobra.Command {
 		Example: "  revshare token revoke 3",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return errors.New("token revoke takes one token ID (see revshare token list)")
+				return wantArgs("token revoke", "one token ID (see revshare token list)", args)
 			}
 			return runTokenRevoke(cmd.Context(), m, args[0])
 		},
