@@ -69,7 +69,6 @@ type Main struct {
 	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
 	store      *store // the open database (Store)
 
-	command     string        // the running command's path below "revshare" ("contract update")
 	access      dbAccess      // how the running command opens the database (dbAccessOf)
 	lockTimeout time.Duration // from --lock-timeout or REVSHARE_LOCK_TIMEOUT (0: the command's default)
 }
@@ -86,9 +85,6 @@ const (
 	// It does not check the whole file first: damage in what the command
 	// reads is found as it reads (see Main.Store).
 	readOnly
-	// readWriteExisting writes to an existing book and refuses a missing
-	// file: a run, close or payment on a new, empty book is a mistyped --db.
-	readWriteExisting
 )
 
 // dbAccessOf is the one table of how each command opens the database, by
@@ -103,11 +99,6 @@ var dbAccessOf = map[string]dbAccess{
 	"token list":    readOnly,
 	"scenario":      readOnly,
 	"statement":     readOnly,
-
-	"run":             readWriteExisting,
-	"close":           readWriteExisting,
-	"pay":             readWriteExisting,
-	"contract update": readWriteExisting,
 }
 
 // NewMain returns a Main wired to the process's standard streams.
@@ -146,8 +137,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 		SilenceErrors: true, // main prints the one-line error
 		SilenceUsage:  true, // an error is one line, not the usage
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			m.command = strings.TrimPrefix(cmd.CommandPath(), "revshare ")
-			m.access = dbAccessOf[m.command]
+			m.access = dbAccessOf[strings.TrimPrefix(cmd.CommandPath(), "revshare ")]
 			if lockFlag == "" {
 				lockFlag = m.Getenv("REVSHARE_LOCK_TIMEOUT")
 			}

@@ -129,9 +129,6 @@ func (m *Main) Store(ctx context.Context) (*store, error) {
 	if m.store != nil {
 		return m.store, nil
 	}
-	if m.access == readWriteExisting && m.bookMissing() {
-		return nil, ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db): %s needs a book; contract add and import create one", m.DBPath, m.command)
-	}
 	st, err := m.openStore(ctx, m.access)
 	if err != nil {
 		return nil, err

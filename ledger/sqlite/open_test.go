@@ -35,7 +35,7 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 	for _, tc := range []struct {
 		name, ro, rw string
 	}{
-		{"missing.db", "no database at " + p("missing.db") + " (see --db; contract add and import create it)", ""},
+		{"missing.db", "no database at " + p("missing.db") + " (see --db; commands that write create it)", ""},
 		{"empty.db", p("empty.db") + " is empty, not a revshare database", ""},
 		{"dir.db", p("dir.db") + " is a directory, not a database", "cannot open the database " + p("dir.db") + " (unable to open database file: is a directory)"},
 		{"text.db", p("text.db") + " is not an SQLite database (file is not a database)", p("text.db") + " is not an SQLite database (file is not a database)"},
