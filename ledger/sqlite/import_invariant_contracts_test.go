@@ -341,11 +341,21 @@ func (s *invState) closePeriods(ctx context.Context) {
 }
 
 // run runs every contract through a random date: a refusal must be a
-// missing FX rate and write nothing; a second run right after books nothing.
+// missing FX rate (or, before any contract is stored, the refusal to run
+// none) and write nothing; a second run right after books nothing.
 func (s *invState) run(ctx context.Context) {
 	through := s.randDate().AddDays(s.rng.Intn(60))
 	before := dbDigest(s.t, s.db.r)
 	res, err := booksOf(s.db).Run(ctx, through)
+	if len(s.contracts) == 0 {
+		if want := "there are no contracts to run: add one first (revshare contract add FILE.yaml, or POST /api/v1/contracts)"; err == nil || err.Error() != want {
+			s.fatalf("run through %s without contracts: %v, want %q", through, err, want)
+		}
+		if dbDigest(s.t, s.db.r) != before {
+			s.fatalf("run through %s without contracts changed the database", through)
+		}
+		return
+	}
 	if err != nil {
 		var mr *contracts.MissingRateError
 		if !errors.As(err, &mr) || !strings.HasPrefix(err.Error(), "no FX rate from ") {

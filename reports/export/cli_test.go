@@ -23,8 +23,8 @@ func TestExportCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "revshare: export: want one format (hledger, ledger or beancount), got 0 arguments"},
-		{[]string{"hledger", "ledger"}, "revshare: export: want one format (hledger, ledger or beancount), got 2 arguments"},
+		{[]string{}, "revshare: export: want one format (hledger, ledger or beancount), got none"},
+		{[]string{"hledger", "ledger"}, `revshare: export: want one format (hledger, ledger or beancount), got "hledger" "ledger"`},
 		{[]string{"gnucash"}, `revshare: unknown export format "gnucash" (want hledger, ledger or beancount)`},
 		{[]string{"ledger", "--from", "2026-02-30"}, `revshare: --from: invalid date "2026-02-30": not a calendar date (2026-02 has 28 days)`},
 		{[]string{"ledger", "--to", "March"}, `revshare: --to: invalid date "March": want YYYY-MM-DD`},
