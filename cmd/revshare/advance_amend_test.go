@@ -132,3 +132,58 @@ func checkFebruaryPair(t *testing.T, db string, s reports.Statement, want string
 		t.Errorf("verify: %q", got)
 	}
 }
+
+// TestAdvanceAcrossFrequencyChange: a change from monthly to quarterly
+// statements after January's close (reading 13, docs/design/spec-audit.md).
+// January's recoupment (50.00, closed) stays and counts in 2026-Q1, the
+// quarter that holds its day; February's (10.00, open) goes back to zero,
+// as February's monthly obligation does; the quarter recoups what is booked
+// in it (80.00) less January's. Before, the run left February's 10.00 and
+// recouped the quarter's 80.00 on top of both: 140.00 of a 100.00 advance
+// (found by TestBooksDifferential, seeds 600082 and 600231).
+func TestAdvanceAcrossFrequencyChange(t *testing.T) {
+	onBothBackends(t, testAdvanceAcrossFrequencyChange)
+}
+
+func testAdvanceAcrossFrequencyChange(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	write := fileWriter(t)
+	contract := func(period string) string {
+		return fmt.Sprintf(`id: adv
+currency: USD
+period: %s
+parties: [a, b]
+rules:
+  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
+advances:
+  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "100.00", recoup_from: [r]}
+`, period)
+	}
+	cli(t, db, "contract", "add", write("v1.yaml", contract("month")))
+	closeJanuary(t, db, write)
+	runFebruary(t, db, write)
+	cli(t, db, "contract", "update", write("v2.yaml", contract("quarter")))
+	cli(t, db, "import", "usage", write("mar.csv", "event_id,occurred_at,seller,channel,amount,currency\n3,2026-03-10,s,direct,40,USD\n"))
+	cli(t, db, "run", "--through", "2026-03")
+
+	s, _ := statementJSONOf(t, db, "adv", "2026-Q1")
+	if s.Advances == nil || len(*s.Advances) != 1 {
+		t.Fatalf("2026-Q1 advances: %+v", s.Advances)
+	}
+	a := (*s.Advances)[0]
+	if got := fmt.Sprintf("%s %s %s %s", a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter); got != "100.00 0.00 80.00 20.00" {
+		t.Errorf("advance signing (amount, recouped before, recouped, unrecouped after): %s, want 100.00 0.00 80.00 20.00", got)
+	}
+	// The quarter books 80.00 (January's 50.00, its reversal, February's
+	// 10.00 and its reversal, the quarter's 80.00) and recoups all of it.
+	if len(s.Pairs) != 1 {
+		t.Fatalf("2026-Q1 pairs: %+v", s.Pairs)
+	}
+	p := s.Pairs[0]
+	if got := strings.Join([]string{p.Payer, p.Payee, p.OpeningBalance, p.Net, p.Recouped, p.ClosingBalance}, " "); got != "a b 0.00 80.00 80.00 0.00" {
+		t.Errorf("pair (payer, payee, opening, net, recouped, closing): %s, want a b 0.00 80.00 80.00 0.00", got)
+	}
+	if got := cli(t, db, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %q", got)
+	}
+}

@@ -106,12 +106,39 @@ func PlanAdvances(c *contracts.Contract, reach, closedThrough ledger.Date, booke
 // first period of an advance through `through`. pools gives, per period
 // label, what each rule books in that period per payer and payee: every
 // run booking dated in it, those of the plan being made included.
-// Periods whose last day is on or before closedThrough keep what is booked;
-// open ones are brought to Contract.Recoup of their pools. An advance no
-// longer in the contract is one lowered to zero: the first open period
-// gives back what closed periods recouped of it, later ones recoup nothing.
+// A recoupment is dated its period's last day, and what it recouped counts
+// by that date: closed ones stay as booked; each open period of the
+// contract is brought to Contract.Recoup of its pools, less the closed
+// recoupments of other labels dated in it. Those other labels are the
+// contract's periods before an amendment changed its frequency: while
+// their day is open they go back to zero, as the old labels' obligations
+// do (docs/contracts.md). An advance no longer in the contract is one
+// lowered to zero: the first open period gives back what it recouped
+// before, later ones recoup nothing of it.
 func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough ledger.Date,
 	pools map[string]map[contracts.PoolKey]decimal.Decimal, booked map[RecoupRef]BookedRecoupment) []RecoupBooking {
+	closed := func(d ledger.Date) bool { return !closedThrough.IsZero() && !d.After(closedThrough) }
+	// now is what each recoupment stands at as the plan goes, and at its
+	// period.
+	now := make(map[RecoupRef]decimal.Decimal, len(booked))
+	at := make(map[RecoupRef]ledger.Period, len(booked))
+	var refs []RecoupRef
+	for ref, b := range booked {
+		now[ref], at[ref] = b.Amount, b.Period
+		refs = append(refs, ref)
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		return refs[i].Advance < refs[j].Advance || refs[i].Advance == refs[j].Advance && refs[i].Period < refs[j].Period
+	})
+	var out []RecoupBooking
+	book := func(ref RecoupRef, payer, payee string, p ledger.Period, amount decimal.Decimal) {
+		b := booked[ref]
+		if delta := amount.Sub(b.Amount); !delta.IsZero() {
+			out = append(out, RecoupBooking{RecoupRef: ref, Payer: payer, Payee: payee, PeriodOf: p,
+				Date: p.Last(), Amount: delta, Seq: b.Count + 1})
+		}
+		now[ref], at[ref] = amount, p
+	}
 	var first ledger.Period
 	found := false
 	consider := func(p ledger.Period) {
@@ -122,49 +149,49 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 	for _, a := range c.Advances {
 		consider(c.PeriodOf(a.Date))
 	}
-	for _, b := range booked {
-		if b.Period.Freq == c.Period {
-			consider(b.Period)
+	for _, ref := range refs {
+		b := booked[ref]
+		consider(c.PeriodOf(b.Period.Last()))
+		if b.Period.Freq != c.Period && !closed(b.Period.Last()) {
+			book(ref, b.Payer, b.Payee, b.Period, decimal.Zero)
 		}
 	}
 	if !found {
 		return nil
 	}
-	byPeriod := map[string][]string{} // period label -> advances with bookings in it
 	inContract := map[string]bool{}
 	for _, a := range c.Advances {
 		inContract[a.ID] = true
 	}
 	removed := map[string]BookedRecoupment{} // advance no longer in c -> one of its bookings
-	for ref, b := range booked {
-		byPeriod[ref.Period] = append(byPeriod[ref.Period], ref.Advance)
-		if !inContract[ref.Advance] {
-			removed[ref.Advance] = b
+	var gone []string
+	for _, ref := range refs {
+		if _, ok := removed[ref.Advance]; !ok && !inContract[ref.Advance] {
+			removed[ref.Advance] = booked[ref]
+			gone = append(gone, ref.Advance)
 		}
 	}
-	gone := make([]string, 0, len(removed))
-	for id := range removed {
-		gone = append(gone, id)
-	}
-	sort.Strings(gone)
-	toDate := map[string]decimal.Decimal{}
-	var out []RecoupBooking
 	firstOpen := true
 	for p := first; !through.Before(p); p = p.Next() {
-		label := p.Label()
-		ids := byPeriod[label]
-		sort.Strings(ids)
-		if !closedThrough.IsZero() && !p.Last().After(closedThrough) {
-			for _, id := range ids {
-				toDate[id] = toDate[id].Add(booked[RecoupRef{id, label}].Amount)
-			}
+		if closed(p.Last()) {
 			continue
+		}
+		label := p.Label()
+		// Recouped before p, and in p under other labels (closed ones).
+		toDate, fixed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+		for ref, x := range now {
+			switch d := at[ref].Last(); {
+			case d.Before(p.Start()):
+				toDate[ref.Advance] = toDate[ref.Advance].Add(x)
+			case p.Contains(d) && ref.Period != label:
+				fixed[ref.Advance] = fixed[ref.Advance].Add(x)
+			}
 		}
 		target := c.Recoup(p, pools[label], toDate)
 		if firstOpen {
 			// A removed advance is one lowered to zero: the first open
-			// period gives back what closed periods recouped of it (step
-			// 7, unrecouped_before negative), as for a lowered one.
+			// period gives back what it recouped before (step 7,
+			// unrecouped_before negative), as for a lowered one.
 			firstOpen = false
 			for _, id := range gone {
 				if back := toDate[id].Neg(); !back.IsZero() {
@@ -172,31 +199,17 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 				}
 			}
 		}
-		book := func(id, payer, payee string, amount decimal.Decimal) {
-			b := booked[RecoupRef{id, label}]
-			if delta := amount.Sub(b.Amount); !delta.IsZero() {
-				out = append(out, RecoupBooking{RecoupRef: RecoupRef{id, label}, Payer: payer, Payee: payee, PeriodOf: p,
-					Date: p.Last(), Amount: delta, Seq: b.Count + 1})
-			}
-		}
 		for _, a := range c.OrderedAdvances() {
+			ref := RecoupRef{a.ID, label}
 			if x, ok := target[a.ID]; ok {
-				book(a.ID, a.Payer, a.Payee, x)
-				toDate[a.ID] = toDate[a.ID].Add(x)
-			}
-		}
-		for _, id := range ids {
-			if _, ok := target[id]; !ok && inContract[id] {
-				// Its date moved after p by an amendment.
-				b := booked[RecoupRef{id, label}]
-				book(id, b.Payer, b.Payee, decimal.Zero)
+				book(ref, a.Payer, a.Payee, p, x.Sub(fixed[a.ID]))
+			} else if b, ok := booked[ref]; ok {
+				book(ref, b.Payer, b.Payee, p, decimal.Zero) // its date moved after p by an amendment
 			}
 		}
 		for _, id := range gone {
 			b := removed[id]
-			x := target[id] // the give-back, or zero
-			book(id, b.Payer, b.Payee, x)
-			toDate[id] = toDate[id].Add(x)
+			book(RecoupRef{id, label}, b.Payer, b.Payee, p, target[id].Sub(fixed[id]))
 		}
 	}
 	return out
