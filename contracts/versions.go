@@ -44,3 +44,20 @@ func CheckCurrency(prev, next *Contract, bookings int) error {
 	return ledger.Errorf(ledger.ECONFLICT, "contract %q: its currency cannot change from %s to %s once obligations are booked under it (%d booking(s)): add a new contract instead",
 		next.ID, prev.Currency, next.Currency, bookings)
 }
+
+// CheckAdvanceParties refuses a version that gives an advance another payer
+// or payee than the ones its booked payment was made between (paid: the
+// payer and payee of each advance with advance bookings). The payment is a
+// fact between those two: moved to another pair, the books would mix its
+// payment and recoupments across two advances assets (reading 14,
+// docs/design/spec-audit.md). An advance removed and added again with
+// other parties is refused too, for the same reason.
+func CheckAdvanceParties(next *Contract, paid map[string][2]string) error {
+	for _, a := range next.OrderedAdvances() {
+		if was, ok := paid[a.ID]; ok && was != [2]string{a.Payer, a.Payee} {
+			return ledger.Errorf(ledger.ECONFLICT, "contract %q: advance %s was paid by %s to %s (it is booked): its payer and payee cannot change to %s and %s; add the new advance under another id (and remove this one if it ends)",
+				next.ID, a.ID, was[0], was[1], a.Payer, a.Payee)
+		}
+	}
+	return nil
+}

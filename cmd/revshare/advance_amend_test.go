@@ -187,3 +187,44 @@ advances:
 		t.Errorf("verify: %q", got)
 	}
 }
+
+// TestAdvancePartiesFixedOnceBooked: an update that gives a booked advance
+// another payer or payee is refused and stores nothing (reading 14,
+// docs/design/spec-audit.md). Before, it was stored and the next run booked
+// nothing: the payment and its recoupment stayed between a and b while the
+// contract said c. An advance not booked yet (dated after every run) may
+// still change.
+func TestAdvancePartiesFixedOnceBooked(t *testing.T) {
+	onBothBackends(t, testAdvancePartiesFixedOnceBooked)
+}
+
+func testAdvancePartiesFixedOnceBooked(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	write := fileWriter(t)
+	contract := func(payer, laterPayer string) string {
+		return fmt.Sprintf(`id: adv
+currency: USD
+parties: [a, b, c]
+rules:
+  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
+  - {id: s, payer: c, payee: b, rate: "0.5", from: 2026-01-01}
+advances:
+  - {id: signing, payer: %s, payee: b, date: 2026-01-05, amount: "30.00", recoup_from: [%s]}
+  - {id: later, payer: %s, payee: b, date: 2027-01-05, amount: "5.00", recoup_from: [%s]}
+`, payer, map[string]string{"a": "r", "c": "s"}[payer], laterPayer, map[string]string{"a": "r", "c": "s"}[laterPayer])
+	}
+	cli(t, db, "contract", "add", write("v1.yaml", contract("a", "a")))
+	runFebruary(t, db, write)
+	_, errOut, err := runCLI(t, "--db", db, "contract", "update", write("v2.yaml", contract("c", "a")))
+	want := `contract "adv": advance signing was paid by a to b (it is booked): its payer and payee cannot change to c and b; add the new advance under another id (and remove this one if it ends)`
+	if err == nil || !strings.Contains(errOut, want) {
+		t.Errorf("update moving a booked advance: err %v, stderr %q, want %q", err, errOut, want)
+	}
+	if got := cli(t, db, "contract", "show", "adv"); !strings.HasPrefix(got, "# version 1,") {
+		t.Errorf("after the refused update: %s", got)
+	}
+	cli(t, db, "contract", "update", write("v3.yaml", contract("a", "c")))
+	if got := cli(t, db, "contract", "show", "adv"); !strings.HasPrefix(got, "# version 2,") {
+		t.Errorf("after the update of the advance not booked yet: %s", got)
+	}
+}

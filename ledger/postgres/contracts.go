@@ -52,6 +52,9 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 			if err := contracts.CheckCurrency(latest.Contract, c, booked); err != nil {
 				return err
 			}
+			if err := sameAdvanceParties(w, c); err != nil {
+				return err
+			}
 		}
 		version = latest.Version + 1
 		at, ns := splitInstant(w.now)
@@ -60,6 +63,28 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		return err
 	})
 	return version, err
+}
+
+// sameAdvanceParties is contracts.CheckAdvanceParties against the
+// contract's advance bookings.
+func sameAdvanceParties(w *writer, c *contracts.Contract) error {
+	if len(c.Advances) == 0 {
+		return nil
+	}
+	rows, err := w.tx.Query(w.ctx, `SELECT DISTINCT advance, payer, payee FROM advance_bookings WHERE contract = $1`, c.ID)
+	if err != nil {
+		return err
+	}
+	paid := map[string][2]string{}
+	var advance, payer, payee string
+	_, err = pgx.ForEachRow(rows, []any{&advance, &payer, &payee}, func() error {
+		paid[advance] = [2]string{payer, payee}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return contracts.CheckAdvanceParties(c, paid)
 }
 
 // latestContract reads the latest version of contract id (ENOTFOUND if

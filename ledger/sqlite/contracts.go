@@ -43,6 +43,9 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 			if err := sameCurrencyOnceBooked(ctx, tx, c, latestDoc.String); err != nil {
 				return err
 			}
+			if err := sameAdvanceParties(ctx, tx, c); err != nil {
+				return err
+			}
 		}
 		version = latest + 1
 		_, err = tx.SQL().ExecContext(ctx, `INSERT INTO contracts (id, version, document, recorded_at) VALUES (?, ?, ?, ?)`,
@@ -83,6 +86,25 @@ func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, 
 		return err
 	}
 	return contracts.CheckCurrency(prev, c, n)
+}
+
+// sameAdvanceParties is contracts.CheckAdvanceParties against the
+// contract's advance bookings.
+func sameAdvanceParties(ctx context.Context, tx *Tx, c *contracts.Contract) error {
+	if len(c.Advances) == 0 {
+		return nil
+	}
+	type paid struct{ advance, payer, payee string }
+	rows, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (p paid, err error) { return p, row.Scan(&p.advance, &p.payer, &p.payee) },
+		`SELECT DISTINCT advance, payer, payee FROM advance_bookings WHERE contract = ?`, c.ID)
+	if err != nil {
+		return err
+	}
+	m := map[string][2]string{}
+	for _, p := range rows {
+		m[p.advance] = [2]string{p.payer, p.payee}
+	}
+	return contracts.CheckAdvanceParties(c, m)
 }
 
 // Contract returns the latest version of a contract (ENOTFOUND if none).
