@@ -98,7 +98,8 @@ func booksDifferential(t *testing.T, seed0, n int64, open func(*testing.T, ledge
 		}
 	}
 	t.Logf("%d of %d seeds carried through the books", ran, n)
-	for _, k := range []string{"three rounds", "two closes", "amendments", "amendments after a close", "frequency changed after a close", "first period moved earlier", "late rates", "failed runs",
+	for _, k := range []string{"three rounds", "two closes", "amendments", "amendments after a close", "frequency changed after a close", "... with advances",
+		"advance added in a closed period", "pair changed after a close", "pairs no rule of the version has", "first period moved earlier", "late rates", "failed runs",
 		"adjustment items", "items with obligation_delta 0", "adjustment-only lines", "payments", "recoupments"} {
 		t.Logf("%-24s %d", k, cov[k])
 	}
@@ -256,8 +257,18 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 			cov["amend: "+rd.amended]++
 			if !m.closed.IsZero() {
 				cov["amendments after a close"]++
-				if rd.contract.Period != c.Period {
+				prev := rounds[i-1].contract
+				if rd.contract.Period != prev.Period {
 					cov["frequency changed after a close"]++
+					if len(prev.Advances) > 0 {
+						cov["... with advances"]++
+					}
+				}
+				if rd.amended == "advance added" && !rd.contract.Advances[len(rd.contract.Advances)-1].Date.After(m.closed) {
+					cov["advance added in a closed period"]++
+				}
+				if rd.amended == "payer changed" || rd.amended == "payee changed" {
+					cov["pair changed after a close"]++
 				}
 			}
 		}
@@ -415,9 +426,10 @@ func statementJSON(s *reports.Statement) []byte {
 
 // amendContract returns a new version of c with one change a finance team
 // makes by amendment, and what it changed; c itself when no change drawn
-// gives a valid contract. Changes keep every pair of parties with rules
-// between them, the rules that shared caps and advances name, and the
-// currency; the frequency changes only in a contract without advances.
+// gives a valid contract. Changes keep the currency, the rules that shared
+// caps and advances name (a rule that changes pair leaves the recoup_from
+// of advances that name other rules too) and the parties of every advance
+// (contract update refuses to move a booked one: reading 14).
 func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.Contract, string) {
 	day0 := ledger.Date{Year: 2025, Month: time.October, Day: 1}
 	named := map[string]bool{}
@@ -444,7 +456,52 @@ func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.C
 		i := r.Intn(len(n.Rules))
 		rl := &n.Rules[i]
 		var what string
-		switch r.Intn(14) {
+		switch r.Intn(20) {
+		case 14, 18: // an advance added on a pair that has rules, dated anywhere (reading 12)
+			what = "advance added"
+			payee := pick(r, rl.PayeeParties())
+			var from []string
+			for _, x := range n.Rules {
+				if x.Payer == rl.Payer && x.Pays(payee) && (x.ID == rl.ID || r.Intn(2) == 0) {
+					from = append(from, x.ID)
+				}
+			}
+			n.Advances = append(append([]contracts.Advance(nil), c.Advances...), contracts.Advance{ID: fmt.Sprintf("n%d", round),
+				Payer: rl.Payer, Payee: payee, Date: genDate(r, day0, 450), Amount: *money(1, 60), RecoupFrom: from})
+		case 15, 16, 19: // the rule's payer or a payee changes (reading 14)
+			what = "payee changed"
+			old := pick(r, rl.PayeeParties())
+			next := pick(r, genParties)
+			if r.Intn(3) == 0 {
+				what = "payer changed"
+				rl.Payer = next
+			} else if len(rl.Payees) > 0 {
+				ps := append([]contracts.Split(nil), rl.Payees...)
+				for k := range ps {
+					if ps[k].Party == old {
+						ps[k].Party = next
+					}
+				}
+				rl.Payees = ps
+			} else {
+				rl.Payee = next
+			}
+			// Advances that recoup from the rule and from others of their
+			// pair stop recouping from it when it leaves their pair; one
+			// that recoups from it alone makes the version invalid.
+			n.Advances = append([]contracts.Advance(nil), c.Advances...)
+			for k := range n.Advances {
+				a := &n.Advances[k]
+				if len(a.RecoupFrom) > 1 && (rl.Payer != a.Payer || !rl.Pays(a.Payee)) {
+					var from []string
+					for _, id := range a.RecoupFrom {
+						if id != rl.ID {
+							from = append(from, id)
+						}
+					}
+					a.RecoupFrom = from
+				}
+			}
 		case 12, 13: // an advance's amount or date (docs/contracts.md: the difference is booked)
 			if len(c.Advances) == 0 {
 				continue
@@ -463,10 +520,7 @@ func amendContract(r *rand.Rand, c *contracts.Contract, round int) (*contracts.C
 				what = "advance date moved"
 				a.Date = genDate(r, day0, 450)
 			}
-		case 11: // the statement frequency (section 5: final statements keep their labels)
-			if len(c.Advances) > 0 {
-				continue
-			}
+		case 11, 17: // the statement frequency (section 5: final statements keep their labels; reading 13)
 			what = "frequency changed"
 			for n.Period == c.Period {
 				n.Period = pick(r, []ledger.Frequency{ledger.Month, ledger.Quarter, ledger.Year})
@@ -615,6 +669,7 @@ type wantStatement struct {
 	adjust   map[string][]wantAdj // by rule
 	pairs    []wantPair
 	advances []refRecoup // dated on or before the period's last day
+	left     int         // pairs listed that no rule of the version has
 }
 
 func compareStatement(b *strings.Builder, c *contracts.Contract, p ledger.Period, s *reports.Statement, w wantStatement) {

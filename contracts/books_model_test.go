@@ -25,7 +25,6 @@ type booksModel struct {
 	closed   ledger.Date         // closed through (zero: nothing closed)
 	entries  []bkEntry
 	booked   map[bkKey]decimal.Decimal
-	payers   map[string]string         // rule → payer, of every version
 	stood    map[rlKey]decimal.Decimal // the base a closed rule and period last stood at
 	lastBase map[rlKey]decimal.Decimal // the base when last booked
 	finals   map[ledger.Period]bool    // periods with a final statement
@@ -34,9 +33,11 @@ type booksModel struct {
 	pays     []contracts.Payment
 }
 
+// bkKey is what a run brings to a value: a rule's part for one payer and
+// payee (an amendment may change them) in one period label.
 type bkKey struct {
-	rule, payee string
-	label       ledger.Period
+	rule, payer, payee string
+	label              ledger.Period
 }
 
 // rlKey is a rule (or an advance) and a period label.
@@ -47,7 +48,6 @@ type rlKey struct {
 
 type bkEntry struct {
 	bkKey
-	payer  string
 	amount decimal.Decimal
 	date   ledger.Date
 	adj    bool            // a prior-period adjustment (its label was closed)
@@ -55,7 +55,7 @@ type bkEntry struct {
 }
 
 func newBooksModel() *booksModel {
-	return &booksModel{booked: map[bkKey]decimal.Decimal{}, payers: map[string]string{}, stood: map[rlKey]decimal.Decimal{},
+	return &booksModel{booked: map[bkKey]decimal.Decimal{}, stood: map[rlKey]decimal.Decimal{},
 		lastBase: map[rlKey]decimal.Decimal{}, finals: map[ledger.Period]bool{}, recoups: map[rlKey]decimal.Decimal{},
 		advances: map[string][2]string{}}
 }
@@ -67,14 +67,11 @@ func (m *booksModel) isOpen(p ledger.Period) bool {
 // run books what a run of contract c, whose reference is e, books.
 func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 	m.contract, m.eval = c, e
-	for _, rl := range c.Rules {
-		m.payers[rl.ID] = rl.Payer
-	}
 	target := map[bkKey]decimal.Decimal{}
 	for k, p := range e.Periods {
 		for rule, parts := range e.Parts[k] {
 			for payee, v := range parts {
-				target[bkKey{rule, payee, p}] = v
+				target[bkKey{rule, c.Rule(rule).Payer, payee, p}] = v
 			}
 		}
 	}
@@ -91,13 +88,27 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 			keys = append(keys, k)
 		}
 	}
+	// In the order a run books (which orders rules outside their window on
+	// a statement, reading 10): by date, then label as written, then rule.
+	date := func(p ledger.Period) ledger.Date {
+		if m.isOpen(p) {
+			return p.Last()
+		}
+		return m.closed.AddDays(1)
+	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
+		if da, db := date(a.label), date(b.label); da != db {
+			return da.Before(db)
+		}
 		if a.label != b.label {
-			return a.label.Start().Before(b.label.Start()) || a.label.Start() == b.label.Start() && a.label.Freq < b.label.Freq
+			return a.label.Label() < b.label.Label()
 		}
 		if a.rule != b.rule {
 			return a.rule < b.rule
+		}
+		if a.payer != b.payer {
+			return a.payer < b.payer
 		}
 		return a.payee < b.payee
 	})
@@ -108,9 +119,9 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 			continue
 		}
 		rk := rlKey{k.rule, k.label}
-		en := bkEntry{bkKey: k, payer: m.payers[k.rule], amount: d, date: k.label.Last()}
+		en := bkEntry{bkKey: k, amount: d, date: date(k.label)}
 		if !m.isOpen(k.label) {
-			en.adj, en.date = true, m.closed.AddDays(1)
+			en.adj = true
 			if !first[rk] {
 				first[rk] = true
 				st, ok := m.stood[rk]
@@ -132,29 +143,67 @@ func (m *booksModel) run(c *contracts.Contract, e *refResult) {
 	for _, a := range c.Advances {
 		m.advances[a.ID] = [2]string{a.Payer, a.Payee}
 	}
-	for _, p := range e.Periods {
-		// Recouped to date: every recoupment dated before p, those of
-		// periods before the version's first one included (an amendment
-		// can move it later; what closed periods recouped stays).
-		toDate := map[string]decimal.Decimal{}
+	m.recoup(c, e.Periods[len(e.Periods)-1])
+}
+
+// recoup brings the recoupments of every open period of c's frequency,
+// from the first that holds an advance's date or a recoupment, through
+// `through`, to steps 7 and 8 over what is dated in it (readings 12 and
+// 13, docs/design/spec-audit.md): a recoupment is dated its label's last
+// day, and one under a label of another frequency (the contract's before an
+// amendment changed it) goes back to zero when that day is open; when it is
+// closed it stays and counts in the period of c that holds its day.
+func (m *booksModel) recoup(c *contracts.Contract, through ledger.Period) {
+	var first ledger.Period
+	found := false
+	consider := func(p ledger.Period) {
+		if !found || p.Before(first) {
+			first, found = p, true
+		}
+	}
+	for _, a := range c.Advances {
+		consider(c.PeriodOf(a.Date))
+	}
+	for k := range m.recoups {
+		consider(c.PeriodOf(k.label.Last()))
+		if k.label.Freq != c.Period && m.isOpen(k.label) {
+			m.recoups[k] = decimal.Zero
+		}
+	}
+	if !found {
+		return
+	}
+	for p := first; !through.Before(p); p = p.Next() {
+		if !m.isOpen(p) {
+			continue
+		}
+		toDate, fixed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 		for k, v := range m.recoups {
-			if k.label.Last().Before(p.Start()) {
+			switch d := k.label.Last(); {
+			case d.Before(p.Start()):
 				toDate[k.id] = toDate[k.id].Add(v)
+			case p.Contains(d) && k.label != p:
+				fixed[k.id] = fixed[k.id].Add(v)
 			}
 		}
-		if m.isOpen(p) {
-			pools := map[string]map[string]decimal.Decimal{}
-			for _, en := range m.entries {
-				if p.Contains(en.date) {
-					if pools[en.rule] == nil {
-						pools[en.rule] = map[string]decimal.Decimal{}
-					}
-					pools[en.rule][en.payee] = pools[en.rule][en.payee].Add(en.amount)
+		// What each rule books its payer's payees in p (not what it
+		// booked other payers: an amendment that changed its payer).
+		pools := map[string]map[string]decimal.Decimal{}
+		for _, en := range m.entries {
+			if rl := c.Rule(en.rule); rl != nil && rl.Payer == en.payer && p.Contains(en.date) {
+				if pools[en.rule] == nil {
+					pools[en.rule] = map[string]decimal.Decimal{}
 				}
+				pools[en.rule][en.payee] = pools[en.rule][en.payee].Add(en.amount)
 			}
-			got := refRecoupPeriod(c, p, pools, toDate)
-			for _, a := range c.Advances {
-				m.recoups[rlKey{a.ID, p}] = got[a.ID]
+		}
+		got := refRecoupPeriod(c, p, pools, toDate)
+		for _, a := range c.Advances {
+			k := rlKey{a.ID, p}
+			if x, ok := got[a.ID]; ok {
+				m.recoups[k] = x.Sub(fixed[a.ID])
+			} else if _, ok := m.recoups[k]; ok {
+				m.recoups[k] = decimal.Zero // its date moved after p
 			}
 		}
 	}
@@ -281,35 +330,10 @@ func (m *booksModel) expected(p ledger.Period) wantStatement {
 		}
 		w.advances = append(w.advances, refRecoup{Advance: a.ID, Period: p, Before: before, Recouped: in, After: a.Amount.Sub(before).Sub(in)})
 	}
-	// Pairs: parties with rules between them, in the order of parties.
-	pos := map[string]int{}
-	for i, x := range c.Parties {
-		pos[x] = i
-	}
-	type key struct{ a, b string } // a before b in parties
-	var keys []key
-	seen := map[key]bool{}
-	for _, rl := range c.Rules {
-		for _, payee := range rl.PayeeParties() {
-			k := key{rl.Payer, payee}
-			if pos[k.b] < pos[k.a] {
-				k = key{k.b, k.a}
-			}
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if pos[keys[i].a] != pos[keys[j].a] {
-			return pos[keys[i].a] < pos[keys[j].a]
-		}
-		return pos[keys[i].b] < pos[keys[j].b]
-	})
 	// What x owes y, booked, recouped and paid, before p and in p.
 	before, in := map[[2]string]decimal.Decimal{}, map[[2]string]decimal.Decimal{}
 	rec, paid := map[[2]string]decimal.Decimal{}, map[[2]string]decimal.Decimal{}
+	bookedIn := map[[2]string]bool{}
 	add := func(f [2]string, d ledger.Date, v decimal.Decimal, during map[[2]string]decimal.Decimal) {
 		switch {
 		case d.Before(p.Start()):
@@ -319,7 +343,9 @@ func (m *booksModel) expected(p ledger.Period) wantStatement {
 		}
 	}
 	for _, en := range m.entries {
-		add([2]string{en.payer, en.payee}, en.date, en.amount, in)
+		f := [2]string{en.payer, en.payee}
+		add(f, en.date, en.amount, in)
+		bookedIn[f] = bookedIn[f] || p.Contains(en.date)
 	}
 	for k, v := range m.recoups {
 		add(m.advances[k.id], k.label.Last(), v.Neg(), rec)
@@ -327,6 +353,56 @@ func (m *booksModel) expected(p ledger.Period) wantStatement {
 	for _, pay := range m.pays {
 		add([2]string{pay.Payer, pay.Payee}, pay.Date, pay.Amount.Neg(), paid)
 	}
+	// Pairs: parties with rules between them, and every other pair that p
+	// books, pays or recoups between or that holds a balance at p's start
+	// (a pair an amendment left: docs/runs.md), in the order of parties.
+	pos := map[string]int{}
+	for i, x := range c.Parties {
+		pos[x] = i
+	}
+	type key struct{ a, b string } // a before b in parties
+	var keys []key
+	seen := map[key]bool{}
+	addKey := func(x, y string) {
+		k := key{x, y}
+		if pos[k.b] < pos[k.a] {
+			k = key{k.b, k.a}
+		}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, rl := range c.Rules {
+		for _, payee := range rl.PayeeParties() {
+			addKey(rl.Payer, payee)
+		}
+	}
+	w.left = -len(keys)
+	for f := range bookedIn {
+		if bookedIn[f] {
+			addKey(f[0], f[1])
+		}
+	}
+	for _, mm := range []map[[2]string]decimal.Decimal{rec, paid} {
+		for f, v := range mm {
+			if !v.IsZero() {
+				addKey(f[0], f[1])
+			}
+		}
+	}
+	for f, v := range before {
+		if !v.Equal(before[[2]string{f[1], f[0]}]) {
+			addKey(f[0], f[1])
+		}
+	}
+	w.left += len(keys)
+	sort.Slice(keys, func(i, j int) bool {
+		if pos[keys[i].a] != pos[keys[j].a] {
+			return pos[keys[i].a] < pos[keys[j].a]
+		}
+		return pos[keys[i].b] < pos[keys[j].b]
+	})
 	for _, pk := range keys {
 		ab, ba := [2]string{pk.a, pk.b}, [2]string{pk.b, pk.a}
 		opening := before[ab].Sub(before[ba])
@@ -348,6 +424,7 @@ func (m *booksModel) expected(p ledger.Period) wantStatement {
 type booksCov map[string]int
 
 func (cov booksCov) count(w wantStatement) {
+	cov["pairs no rule of the version has"] += w.left
 	for _, items := range w.adjust {
 		cov["adjustment items"] += len(items)
 		for _, it := range items {
