@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,6 +145,51 @@ func testAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T, newDB newDB) {
 		if strings.Join(got[rule], "\n") != strings.Join(w, "\n") {
 			t.Errorf("%s adjustments:\n%s\nwant\n%s", rule, strings.Join(got[rule], "\n"), strings.Join(w, "\n"))
 		}
+	}
+}
+
+// TestPayerChangeKeepsBaseDelta: a rule moved from a→b to c→b while a
+// late December sale uses up its total cap, so closed January owes nothing
+// under the new pair and the run only reverses a's 50.00; a late January
+// sale moved January's base from 100.00 to 120.00. The adjustment says so
+// (reading 14, docs/design/spec-audit.md). Before, the base delta went with
+// the new pair's booking, which there was none of: it showed 0.00 and the
+// reason named only the change of payer (found by hand while writing the
+// books differential's payer changes).
+func TestPayerChangeKeepsBaseDelta(t *testing.T) {
+	onBothBackends(t, testPayerChangeKeepsBaseDelta)
+}
+
+func testPayerChangeKeepsBaseDelta(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	write := fileWriter(t)
+	contract := func(payer string) string {
+		return fmt.Sprintf(`id: pc
+currency: USD
+parties: [a, b, c]
+rules:
+  - {id: r, payer: %s, payee: b, rate: "0.5", from: 2025-12-01, cap: {total: "50.00"}}
+`, payer)
+	}
+	cli(t, db, "contract", "add", write("v1.yaml", contract("a")))
+	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
+	cli(t, db, "close", "2026-01")
+	cli(t, db, "contract", "update", write("v2.yaml", contract("c")))
+	cli(t, db, "import", "usage", write("late.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2025-12-10,s,direct,200,USD\n3,2026-01-12,s,direct,20,USD\n"))
+	cli(t, db, "run", "--through", "2026-02")
+	s, _ := statementJSONOf(t, db, "pc", "2026-02")
+	var got []string
+	for _, r := range s.Rules {
+		for _, a := range r.Adjustments {
+			got = append(got, fmt.Sprintf("%s %s %s %s: %s", r.Rule, a.Period, a.BaseDelta, a.ObligationDelta, a.Reason))
+		}
+	}
+	want := []string{
+		"r 2025-12 200.00 50.00: its base changed by 200.00 (events imported after it was booked: late events or corrections); the contract changed (version 1 to 2)",
+		"r 2026-01 20.00 -50.00: its base changed by 20.00 (events imported after it was booked: late events or corrections); the rule's payer or payee changed (contract version 2): what was booked from a to b goes back to zero",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("2026-02 adjustments:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -159,8 +159,16 @@ func Plan(computed []Computed, booked map[Ref]Booked, closedThrough ledger.Date,
 		sort.Slice(others, func(i, j int) bool {
 			return others[i].Payer < others[j].Payer || others[i].Payer == others[j].Payer && others[i].Payee < others[j].Payee
 		})
+		// The first booking of the Ref carries its base delta, whichever
+		// pair it is for: when only another pair's share goes back to zero
+		// (a payer changed and the new pair owes nothing), the base the
+		// period moved to would otherwise be lost.
 		for _, p := range others {
-			book(p, b.Base, decimal.Zero, amounts[p].Neg()) // another pair's share goes back to zero
+			baseDelta := decimal.Zero
+			if !baseDone {
+				baseDelta, baseDone = t.base.Sub(b.Base), true
+			}
+			book(p, t.base, baseDelta, amounts[p].Neg()) // another pair's share goes back to zero
 		}
 		for _, part := range t.parts {
 			p := Pair{t.payer, part.Payee}

@@ -104,6 +104,17 @@ func TestPlan(t *testing.T) {
 			},
 		},
 		{
+			// microsoft, the new payer, owes nothing for January (its cap is
+			// used up) while its base moved from 100 to 120: the reversal of
+			// openai's share is the Ref's only booking and carries it.
+			name:     "new parties owing nothing: the old pair's reversal carries the base delta",
+			computed: []Computed{{Rule: "r", Payer: "microsoft", Payee: "openai", Period: month("2026-01"), Base: d("120"), Amount: d("0")}},
+			booked: map[Ref]Booked{{"r", "2026-01"}: {Payer: "openai", Payee: "microsoft", Period: month("2026-01"), Base: d("100"),
+				Amount: d("25.00"), Count: 1, ByPair: map[Pair]decimal.Decimal{{"openai", "microsoft"}: d("25.00")}}},
+			closed: "2026-01-31",
+			want:   []string{"adjustment r 2026-01 on 2026-02-01 in 2026-02 base 120 Δbase 20 Δ -25 #2"},
+		},
+		{
 			name: "a split rule books each payee's part; the base delta goes with the first",
 			computed: []Computed{{Rule: "s", Payer: "openai", Period: month("2026-01"), Base: d("100"), Amount: d("20.00"),
 				Parts: []Part{{"microsoft", d("15.00")}, {"fund", d("5.00")}}}},
