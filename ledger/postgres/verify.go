@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -61,6 +60,10 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) (VerifyResult, error) {
 	var res VerifyResult
 	var prev ledger.Entry
+	replay, err := newReplay(ctx, tx)
+	if err != nil {
+		return res, err
+	}
 	for {
 		page, err := readEntries(ctx, tx, "true", nil, res.HeadID, maxEntryPage)
 		if err != nil {
@@ -95,6 +98,9 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 			if err := e.Validate(); err != nil {
 				return res, bad("entry %d: %s", e.ID, ledger.ErrorMessage(err))
 			}
+			if err := replay.entry(ctx, e); err != nil {
+				return res, err
+			}
 			prev = *e
 			res.Entries++
 			res.HeadID, res.HeadHash = e.ID, e.Hash
@@ -112,143 +118,25 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 		return res, bad("the journal head says entry %d (%x), the chain ends at entry %d (%s): entries were removed", headID, headHash, res.HeadID, res.HeadHash)
 	}
 	var through string
-	err := tx.QueryRow(ctx, `SELECT c.through::text FROM period_closes c LEFT JOIN entries e ON e.id = c.head_id
+	err = tx.QueryRow(ctx, `SELECT c.through::text FROM period_closes c LEFT JOIN entries e ON e.id = c.head_id
 		WHERE c.head_id > 0 AND e.hash IS DISTINCT FROM c.head_hash ORDER BY c.through LIMIT 1`).Scan(&through)
 	if err == nil {
 		return res, bad("the close through %s recorded a chain head that is no longer in the chain", through)
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return res, err
 	}
-	// Running totals: a FULL JOIN of the stored sums and the recomputed ones.
-	for _, c := range []struct{ name, stored, keys string }{
-		{"balance totals", "balance_totals", "account_id, currency"},
-		{"daily totals", "daily_totals", "date, account_id, currency"},
-	} {
-		var key string
-		err := tx.QueryRow(ctx, `SELECT concat_ws(' ', `+c.keys+`) FROM `+c.stored+` t FULL JOIN (
-				SELECT `+c.keys+`, sum(p.amount) AS amount FROM postings p JOIN entries e ON e.id = p.entry_id GROUP BY `+c.keys+`
-			) s USING (`+c.keys+`) WHERE t.amount IS DISTINCT FROM s.amount LIMIT 1`).Scan(&key)
-		if err == nil {
-			return res, bad("%s for %s differ from the sum of the postings", c.name, key)
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return res, fmt.Errorf("%s: %w", c.name, err)
-		}
+	// The running totals, the marks (migration 0091), the balance spans
+	// and versions (0093), against the accounts replayed during the scan
+	// (verify_replay.go), in this order.
+	why, err := replay.totals(ctx, tx)
+	if err == nil && why == "" {
+		why, err = replay.finish(ctx)
 	}
-	// The running monthly sums (migration 0090): per account, currency and
-	// month with postings, the sum of the account's postings dated up to
-	// the month's end.
-	var key string
-	err = tx.QueryRow(ctx, `SELECT concat_ws(' ', to_char(month, 'YYYY-MM'), account_id, currency) FROM monthly_totals t FULL JOIN (
-			SELECT account_id, currency, month, sum(sum(amount)) OVER (PARTITION BY account_id, currency ORDER BY month) AS amount
-			FROM (SELECT p.account_id, p.currency, date_trunc('month', e.date::timestamp)::date AS month, p.amount
-				FROM postings p JOIN entries e ON e.id = p.entry_id) s
-			GROUP BY account_id, currency, month
-		) s USING (account_id, currency, month) WHERE t.amount IS DISTINCT FROM s.amount
-		ORDER BY month, account_id, currency LIMIT 1`).Scan(&key)
-	if err == nil {
-		return res, bad("monthly totals for %s differ from the running sum of the postings", key)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return res, fmt.Errorf("monthly totals: %w", err)
+	if err != nil {
+		return res, err
 	}
-	// The marks (migration 0091): each is the running sum of its account's
-	// postings up to its entry, at an entry that posts to the account, and
-	// every account's last entry of each recorded-at instant has one (a
-	// known-at view ends at such an entry).
-	var entry int64
-	var acct, cur, why string
-	err = tx.QueryRow(ctx, `WITH s AS (
-			SELECT account_id, currency, entry_id,
-				sum(amount) OVER (PARTITION BY account_id, currency ORDER BY entry_id) AS amount,
-				entry_id = max(entry_id) OVER (PARTITION BY account_id, currency, recorded_at, recorded_ns) AS last
-			FROM (SELECT p.account_id, p.currency, p.entry_id, e.recorded_at, e.recorded_ns, sum(p.amount) AS amount
-				FROM postings p JOIN entries e ON e.id = p.entry_id
-				GROUP BY p.account_id, p.currency, p.entry_id, e.recorded_at, e.recorded_ns) g
-		)
-		SELECT entry_id, account_id::text, currency,
-			CASE WHEN s.amount IS NULL THEN 'has no posting of the account at that entry'
-				WHEN t.amount IS NULL THEN 'is missing (the account''s last entry of its recorded-at instant)'
-				ELSE 'holds ' || t.amount || ', the postings sum to ' || s.amount END
-		FROM balance_marks t FULL JOIN s USING (account_id, currency, entry_id)
-		WHERE t.amount IS DISTINCT FROM s.amount AND (t.amount IS NOT NULL OR s.last)
-		ORDER BY entry_id, account_id, currency LIMIT 1`).Scan(&entry, &acct, &cur, &why)
-	if err == nil {
-		return res, bad("balance marks for entry %d %s %s: the mark %s", entry, acct, cur, why)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return res, fmt.Errorf("balance marks: %w", err)
-	}
-	// The versions (migration 0093): each has a span, at an entry that
-	// posts to the account, and every account's last entry of each
-	// recorded-at instant is one (a known-at view ends at such an entry).
-	// A span holds the first and last dates of the account's postings up
-	// to it.
-	var first, last string
-	err = tx.QueryRow(ctx, `WITH r AS (
-			SELECT account_id, currency, entry_id, min(f) OVER w AS first_date, max(l) OVER w AS last_date,
-				entry_id = max(entry_id) OVER (PARTITION BY account_id, currency, recorded_at, recorded_ns) AS last
-			FROM (SELECT p.account_id, p.currency, p.entry_id, e.recorded_at, e.recorded_ns, min(e.date) AS f, max(e.date) AS l
-				FROM postings p JOIN entries e ON e.id = p.entry_id GROUP BY 1, 2, 3, 4, 5) pe
-			WINDOW w AS (PARTITION BY account_id, currency ORDER BY entry_id)
-		)
-		SELECT entry_id, account_id::text, currency, coalesce(t.first_date::text || ' to ' || t.last_date, ''),
-			coalesce(r.first_date::text || ' to ' || r.last_date, '')
-		FROM balance_spans t FULL JOIN r USING (account_id, currency, entry_id)
-		WHERE (t.first_date, t.last_date) IS DISTINCT FROM (r.first_date, r.last_date) AND (t.first_date IS NOT NULL OR r.last)
-		ORDER BY entry_id, account_id, currency LIMIT 1`).Scan(&entry, &acct, &cur, &first, &last)
-	if err == nil {
-		switch {
-		case first == "":
-			return res, bad("balance spans for entry %d %s %s: the span is missing (the account's last entry of its recorded-at instant)", entry, acct, cur)
-		case last == "":
-			return res, bad("balance spans for entry %d %s %s: the span has no posting of the account at that entry", entry, acct, cur)
-		}
-		return res, bad("balance spans for entry %d %s %s: the span says %s, the postings %s", entry, acct, cur, first, last)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return res, fmt.Errorf("balance spans: %w", err)
-	}
-	// Per version v (a span) and date d of the account: a row if d has a
-	// posting up to v and is on or after v's first date (the earliest of
-	// the postings after the previous version and up to v), holding the
-	// postings dated up to d in the entries up to v. pk: the postings per
-	// account, date and version (the first span at or after the entry);
-	// ver: each version's first date and running total; pairs: the rows
-	// there should be; c: per date, the sum of its postings up to the
-	// version; the amount is the total less c of the version's later dates.
-	var date string
-	err = tx.QueryRow(ctx, `WITH pk AS (
-			SELECT account_id, currency, v, date, sum(amount) AS a FROM (
-				SELECT account_id, currency, date, amount, kind, min(m) OVER (PARTITION BY account_id, currency
-					ORDER BY entry_id DESC, kind DESC ROWS UNBOUNDED PRECEDING) AS v
-				FROM (SELECT p.account_id, p.currency, p.entry_id, e.date, p.amount, NULL::bigint AS m, 0 AS kind
-						FROM postings p JOIN entries e ON e.id = p.entry_id
-					UNION ALL
-					SELECT account_id, currency, entry_id, NULL, NULL, entry_id, 1 FROM balance_spans) x
-			) y WHERE kind = 0 GROUP BY 1, 2, 3, 4
-		), ver AS (
-			SELECT account_id, currency, v, min(date) AS f, sum(sum(a)) OVER (PARTITION BY account_id, currency ORDER BY v) AS total
-			FROM pk GROUP BY 1, 2, 3
-		), dates AS (
-			SELECT account_id, currency, date, min(v) AS fv FROM pk GROUP BY 1, 2, 3
-		), c AS (
-			SELECT d.account_id, d.currency, d.date, ver.v, ver.total,
-				sum(coalesce(pk.a, 0)) OVER (PARTITION BY d.account_id, d.currency, d.date ORDER BY ver.v) AS c
-			FROM dates d JOIN ver ON ver.account_id = d.account_id AND ver.currency = d.currency AND ver.v >= d.fv AND ver.f <= d.date
-			LEFT JOIN pk ON pk.account_id = d.account_id AND pk.currency = d.currency AND pk.v = ver.v AND pk.date = d.date
-		), s AS (
-			SELECT account_id, currency, date, v AS entry_id, total - coalesce(sum(c) OVER (PARTITION BY account_id, currency, v
-				ORDER BY date DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS amount
-			FROM c
-		)
-		SELECT entry_id, account_id::text, currency, date::text,
-			CASE WHEN s.amount IS NULL THEN 'should not be there (no posting up to the version at that date or before its first)'
-				WHEN t.amount IS NULL THEN 'is missing'
-				ELSE 'holds ' || t.amount || ', the postings sum to ' || s.amount END
-		FROM balance_versions t FULL JOIN s USING (account_id, currency, date, entry_id)
-		WHERE t.amount IS DISTINCT FROM s.amount
-		ORDER BY entry_id, account_id, currency, date LIMIT 1`).Scan(&entry, &acct, &cur, &date, &why)
-	if err == nil {
-		return res, bad("balance versions for entry %d %s %s %s: the row %s", entry, acct, cur, date, why)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return res, fmt.Errorf("balance versions: %w", err)
+	if why != "" {
+		return res, bad("%s", why)
 	}
 	return res, verifyImports(ctx, tx, bad)
 }

@@ -1,0 +1,564 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// replay recomputes, during Verify's scan of the journal, what the entries
+// triggers keep per account and currency at its versions: the marks
+// (migration 0091), the balance spans and the balance versions (0093). It
+// replays each posting into the account's running total, first and last
+// dates and sums per date, as SQLite's verify does, and compares:
+//
+//   - the marks and spans, a few per account and recorded-at instant, read
+//     whole before the scan: each must be at an entry that posts to the
+//     account and hold the account's running total (first and last
+//     dates) there, and every account's last entry of each recorded-at
+//     instant must have one;
+//   - the versions, one row per account, date and version, read in their
+//     order (entry, account, currency, date) from a cursor alongside the
+//     scan: at each stored span (a version) the rows the account should
+//     have there, computed from its sums per date.
+//
+// The first problem of each kind is kept, in its key order, and reported
+// after the checks that come before it in Verify's order.
+//
+// Session 10, the 1M per-event book (2,000,000 postings, 2,000,000 version
+// rows, 20,000 spans): SQL window queries over the postings took 40 s of
+// server CPU for the spans and versions alone (docs/postgres.md, "Session
+// 10", for today's figures).
+type replay struct {
+	ids      map[string]int64 // account ID by name
+	accounts map[accountKey]*accountReplay
+
+	marks, spans []storedPoint // as stored, in key order
+	nextMark     int           // the first stored mark at or after the scan
+	nextSpan     int
+	computed     map[pointKey]pointValue // at stored points that post, and at required ones
+	required     []pointKey              // every account's last entry of each instant
+
+	instantAt   time.Time            // the recorded-at of the instant being scanned
+	instantLast map[accountKey]int64 // its accounts' last entries in it
+
+	versions    *versionCursor
+	versionsBad string // the first problem with the versions, or ""
+	rows        []versionRow
+	touched     []accountKey
+}
+
+type accountKey struct {
+	id       int64
+	currency string
+}
+
+type pointKey struct {
+	entry int64
+	accountKey
+}
+
+func (a pointKey) compare(b pointKey) int {
+	return cmp.Or(cmp.Compare(a.entry, b.entry), cmp.Compare(a.id, b.id), cmp.Compare(a.currency, b.currency))
+}
+
+// pointValue is an account's running total and dates at an entry.
+type pointValue struct {
+	total       decimal.Decimal
+	scale       int32
+	first, last int32
+}
+
+// storedPoint is a row of balance_marks (amount) or balance_spans (first,
+// last).
+type storedPoint struct {
+	pointKey
+	amount      string
+	first, last int32
+}
+
+// accountReplay is one account and currency as replayed so far.
+type accountReplay struct {
+	total decimal.Decimal
+	// scale is the most fractional digits of its postings so far: the
+	// scale of their sum as numeric shows it.
+	scale       int32
+	first, last int32    // its postings' first and last dates, in days since 1970
+	days        []daySum // its sums per date, by date
+	pending     int32    // the first date posted to since its last version
+}
+
+type daySum struct {
+	date   int32
+	seen   bool // a daily_totals row holds it (totals)
+	amount decimal.Decimal
+}
+
+const noDate = int32(1<<31 - 1)
+
+// newReplay reads the accounts, marks and spans and opens the cursor over
+// the versions, in tx.
+func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
+	r := &replay{ids: map[string]int64{}, accounts: map[accountKey]*accountReplay{},
+		computed: map[pointKey]pointValue{}, instantLast: map[accountKey]int64{}}
+	rows, err := tx.Query(ctx, `SELECT id, name FROM accounts`)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	var name string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { r.ids[name] = id; return nil }); err != nil {
+		return nil, err
+	}
+	var p storedPoint
+	rows, err = tx.Query(ctx, `SELECT entry_id, account_id, currency, amount::text FROM balance_marks ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.amount}, func() error {
+		r.marks = append(r.marks, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("balance marks: %w", err)
+	}
+	p = storedPoint{}
+	rows, err = tx.Query(ctx, `SELECT entry_id, account_id, currency, first_date - DATE '1970-01-01', last_date - DATE '1970-01-01'
+		FROM balance_spans ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.first, &p.last}, func() error {
+		r.spans = append(r.spans, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("balance spans: %w", err)
+	}
+	if r.versions, err = openVersionCursor(ctx, tx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// entry replays e's postings; the journal checks have passed for it.
+func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
+	if !e.RecordedAt.Equal(r.instantAt) {
+		r.endInstant()
+		r.instantAt = e.RecordedAt
+	}
+	day := int32(time.Date(e.Date.Year, e.Date.Month, e.Date.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	r.touched = r.touched[:0]
+	for _, p := range e.Postings {
+		id, ok := r.ids[p.Account]
+		if !ok {
+			return fmt.Errorf("entry %d: account %q not in accounts", e.ID, p.Account)
+		}
+		k := accountKey{id, p.Currency}
+		a := r.accounts[k]
+		if a == nil {
+			a = &accountReplay{first: day, last: day, pending: noDate}
+			r.accounts[k] = a
+		}
+		a.add(day, p.Amount)
+		r.instantLast[k] = e.ID
+		if !slices.Contains(r.touched, k) {
+			r.touched = append(r.touched, k)
+		}
+	}
+	for ; r.nextMark < len(r.marks) && r.marks[r.nextMark].entry <= e.ID; r.nextMark++ {
+		r.storedPointAt(e.ID, r.marks[r.nextMark].pointKey)
+	}
+	for ; r.nextSpan < len(r.spans) && r.spans[r.nextSpan].entry <= e.ID; r.nextSpan++ {
+		k := r.spans[r.nextSpan].pointKey
+		if r.storedPointAt(e.ID, k) && r.versionsBad == "" {
+			if err := r.version(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// storedPointAt records the account's values at k if k is at entry and
+// the entry posts to the account, and says whether it did.
+func (r *replay) storedPointAt(entry int64, k pointKey) bool {
+	if k.entry != entry || !slices.Contains(r.touched, k.accountKey) {
+		return false
+	}
+	r.computed[k] = r.accounts[k.accountKey].value()
+	return true
+}
+
+// endInstant records the required points of the instant scanned so far:
+// each account's state has not changed since its last entry in it.
+func (r *replay) endInstant() {
+	for k, entry := range r.instantLast {
+		pk := pointKey{entry, k}
+		r.required = append(r.required, pk)
+		r.computed[pk] = r.accounts[k].value()
+	}
+	clear(r.instantLast)
+}
+
+func (a *accountReplay) value() pointValue {
+	return pointValue{total: a.total, scale: a.scale, first: a.first, last: a.last}
+}
+
+func (a *accountReplay) add(day int32, amount decimal.Decimal) {
+	a.total = a.total.Add(amount)
+	a.scale = max(a.scale, -amount.Exponent())
+	a.first, a.last, a.pending = min(a.first, day), max(a.last, day), min(a.pending, day)
+	n := len(a.days)
+	switch {
+	case n == 0 || a.days[n-1].date < day:
+		a.days = append(a.days, daySum{date: day, amount: amount})
+	case a.days[n-1].date == day:
+		a.days[n-1].amount = a.days[n-1].amount.Add(amount)
+	default:
+		i, found := slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
+		if found {
+			a.days[i].amount = a.days[i].amount.Add(amount)
+		} else {
+			a.days = slices.Insert(a.days, i, daySum{date: day, amount: amount})
+		}
+	}
+}
+
+// version compares the rows of the version at k (a stored span whose
+// entry posts to the account) with the cursor's: a row per date of the
+// account on or after the first it posted to since its previous version,
+// holding its postings dated up to that date.
+func (r *replay) version(ctx context.Context, k pointKey) error {
+	a := r.accounts[k.accountKey]
+	i, _ := slices.BinarySearchFunc(a.days, a.pending, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
+	a.pending = noDate
+	r.rows = r.rows[:0]
+	amount := a.total
+	for j := len(a.days) - 1; j >= i; j-- {
+		r.rows = append(r.rows, versionRow{pointKey: k, date: a.days[j].date, amount: amount})
+		amount = amount.Sub(a.days[j].amount)
+	}
+	for j := len(r.rows) - 1; j >= 0; j-- {
+		want := &r.rows[j]
+		got, err := r.versions.peek(ctx)
+		if err != nil {
+			return err
+		}
+		c := -1
+		if got != nil {
+			c = want.compare(got)
+		}
+		switch {
+		case c < 0:
+			r.versionsBad = want.name() + ": the row is missing"
+		case c > 0:
+			r.versionsBad = got.name() + ": the row should not be there (no posting up to the version at that date or before its first)"
+		default:
+			r.versions.next()
+			if !textEqual(got.stored, want.amount) {
+				r.versionsBad = fmt.Sprintf("%s: the row holds %s, the postings sum to %s", want.name(), got.stored, numericText(want.amount, a.scale))
+			}
+		}
+		if r.versionsBad != "" {
+			return nil
+		}
+	}
+	return nil
+}
+
+// finish ends the scan and returns the first problem with the marks, the
+// spans and the versions, in that order, or "".
+func (r *replay) finish(ctx context.Context) (string, error) {
+	r.endInstant()
+	slices.SortFunc(r.required, pointKey.compare)
+	if bad := r.points(r.marks, "balance marks", "mark", func(s storedPoint, v pointValue) string {
+		if textEqual(s.amount, v.total) {
+			return ""
+		}
+		return "holds " + s.amount + ", the postings sum to " + numericText(v.total, v.scale)
+	}); bad != "" {
+		return bad, nil
+	}
+	if bad := r.points(r.spans, "balance spans", "span", func(s storedPoint, v pointValue) string {
+		if s.first == v.first && s.last == v.last {
+			return ""
+		}
+		return fmt.Sprintf("says %s to %s, the postings %s to %s", dayText(s.first), dayText(s.last), dayText(v.first), dayText(v.last))
+	}); bad != "" {
+		return bad, nil
+	}
+	if r.versionsBad != "" {
+		return r.versionsBad, nil
+	}
+	got, err := r.versions.peek(ctx)
+	if err != nil || got == nil {
+		return "", err
+	}
+	return got.name() + ": the row should not be there (no posting up to the version at that date or before its first)", nil
+}
+
+// points merges the stored rows of a kind with the required points, in
+// key order, and words the first problem: a stored row at an entry that
+// does not post to its account, a required one missing, or a stored
+// value that differs (differs says how, or "").
+func (r *replay) points(stored []storedPoint, table, row string, differs func(storedPoint, pointValue) string) string {
+	i, j := 0, 0
+	for i < len(stored) || j < len(r.required) {
+		var k pointKey
+		c := -1
+		switch {
+		case i == len(stored):
+			c = 1
+		case j < len(r.required):
+			c = stored[i].compare(r.required[j])
+		}
+		if c <= 0 {
+			k = stored[i].pointKey
+		} else {
+			k = r.required[j]
+		}
+		prefix := fmt.Sprintf("%s for entry %d %d %s: the %s ", table, k.entry, k.id, k.currency, row)
+		v, posts := r.computed[k]
+		switch {
+		case c > 0:
+			return prefix + "is missing (the account's last entry of its recorded-at instant)"
+		case !posts:
+			return prefix + "has no posting of the account at that entry"
+		}
+		if why := differs(stored[i], v); why != "" {
+			return prefix + why
+		}
+		i++
+		if c == 0 {
+			j++
+		}
+	}
+	return ""
+}
+
+// numericText is d as PostgreSQL shows a numeric of that scale.
+func numericText(d decimal.Decimal, scale int32) string {
+	return d.StringFixed(scale)
+}
+
+func dayText(day int32) string {
+	return time.Unix(int64(day)*86400, 0).UTC().Format(time.DateOnly)
+}
+
+// versionRow is a row of balance_versions: stored holds its amount as
+// stored, amount the computed one.
+type versionRow struct {
+	pointKey
+	date   int32
+	amount decimal.Decimal
+	stored string
+}
+
+func (a *versionRow) compare(b *versionRow) int {
+	return cmp.Or(a.pointKey.compare(b.pointKey), cmp.Compare(a.date, b.date))
+}
+
+func (a *versionRow) name() string {
+	return fmt.Sprintf("balance versions for entry %d %d %s %s", a.entry, a.id, a.currency, dayText(a.date))
+}
+
+// versionCursor reads balance_versions in key order through a cursor of
+// the verify transaction, a page at a time between the scan's queries.
+type versionCursor struct {
+	tx   pgx.Tx
+	page []versionRow
+	at   int
+	done bool
+}
+
+const versionPage = 10000
+
+func openVersionCursor(ctx context.Context, tx pgx.Tx) (*versionCursor, error) {
+	_, err := tx.Exec(ctx, `DECLARE verify_versions NO SCROLL CURSOR FOR
+		SELECT entry_id, account_id, currency, date - DATE '1970-01-01', amount::text FROM balance_versions
+		ORDER BY entry_id, account_id, currency, date`)
+	if err != nil {
+		return nil, fmt.Errorf("balance versions: %w", err)
+	}
+	return &versionCursor{tx: tx}, nil
+}
+
+// peek returns the next stored row, or nil after the last.
+func (c *versionCursor) peek(ctx context.Context) (*versionRow, error) {
+	if c.at == len(c.page) && !c.done {
+		rows, err := c.tx.Query(ctx, `FETCH FORWARD 10000 FROM verify_versions`)
+		if err != nil {
+			return nil, fmt.Errorf("balance versions: %w", err)
+		}
+		c.page, c.at = c.page[:0], 0
+		var v versionRow
+		if _, err := pgx.ForEachRow(rows, []any{&v.entry, &v.id, &v.currency, &v.date, &v.stored}, func() error {
+			c.page = append(c.page, v)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("balance versions: %w", err)
+		}
+		c.done = len(c.page) < versionPage
+	}
+	if c.at == len(c.page) {
+		return nil, nil
+	}
+	return &c.page[c.at], nil
+}
+
+func (c *versionCursor) next() { c.at++ }
+
+// totals compares the running totals the triggers keep with the replayed
+// accounts, in Verify's order: balance_totals (one row per account),
+// daily_totals (one per account and date with postings; the rows read in
+// any order, each found among the account's dates) and monthly_totals
+// (per month with postings, the sum up to its end; in the order month,
+// account, currency). It returns the first problem, or "".
+func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
+	keys := make([]accountKey, 0, len(r.accounts))
+	for k := range r.accounts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b accountKey) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.currency, b.currency)) })
+
+	var k accountKey
+	var day int32
+	var amount string
+	bad := ""
+	seen := 0
+	rows, err := tx.Query(ctx, `SELECT account_id, currency, amount::text FROM balance_totals`)
+	if err != nil {
+		return "", err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&k.id, &k.currency, &amount}, func() error {
+		if a := r.accounts[k]; bad == "" && (a == nil || !textEqual(amount, a.total)) {
+			bad = fmt.Sprintf("balance totals for %d %s differ from the sum of the postings", k.id, k.currency)
+		}
+		seen++
+		return nil
+	}); err != nil {
+		return "", fmt.Errorf("balance totals: %w", err)
+	}
+	if bad == "" && seen != len(keys) {
+		// A replayed account without a row: each row matched a different
+		// account, so some account is not among them.
+		stored := map[accountKey]bool{}
+		rows, err := tx.Query(ctx, `SELECT account_id, currency FROM balance_totals`)
+		if err != nil {
+			return "", err
+		}
+		if _, err := pgx.ForEachRow(rows, []any{&k.id, &k.currency}, func() error { stored[k] = true; return nil }); err != nil {
+			return "", fmt.Errorf("balance totals: %w", err)
+		}
+		for _, k := range keys {
+			if !stored[k] {
+				return fmt.Sprintf("balance totals for %d %s differ from the sum of the postings", k.id, k.currency), nil
+			}
+		}
+	}
+	if bad != "" {
+		return bad, nil
+	}
+
+	rows, err = tx.Query(ctx, `SELECT date - DATE '1970-01-01', account_id, currency, amount::text FROM daily_totals`)
+	if err != nil {
+		return "", err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&day, &k.id, &k.currency, &amount}, func() error {
+		if bad != "" {
+			return nil
+		}
+		if a := r.accounts[k]; a != nil {
+			i, found := slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
+			if found && !a.days[i].seen && textEqual(amount, a.days[i].amount) {
+				a.days[i].seen = true
+				return nil
+			}
+		}
+		bad = fmt.Sprintf("daily totals for %s %d %s differ from the sum of the postings", dayText(day), k.id, k.currency)
+		return nil
+	}); err != nil {
+		return "", fmt.Errorf("daily totals: %w", err)
+	}
+	if bad != "" {
+		return bad, nil
+	}
+	for _, k := range keys {
+		for _, d := range r.accounts[k].days {
+			if !d.seen {
+				return fmt.Sprintf("daily totals for %s %d %s differ from the sum of the postings", dayText(d.date), k.id, k.currency), nil
+			}
+		}
+	}
+
+	type month struct {
+		accountKey
+		month  int32 // its first day
+		amount decimal.Decimal
+	}
+	var months []month
+	for _, k := range keys {
+		var sum decimal.Decimal
+		for i, d := range r.accounts[k].days {
+			sum = sum.Add(d.amount)
+			m := firstOfMonth(d.date)
+			if i+1 == len(r.accounts[k].days) || firstOfMonth(r.accounts[k].days[i+1].date) != m {
+				months = append(months, month{k, m, sum})
+			}
+		}
+	}
+	slices.SortFunc(months, func(a, b month) int {
+		return cmp.Or(cmp.Compare(a.month, b.month), cmp.Compare(a.id, b.id), cmp.Compare(a.currency, b.currency))
+	})
+	var stored month
+	i := 0
+	rows, err = tx.Query(ctx, `SELECT month - DATE '1970-01-01', account_id, currency, amount::text FROM monthly_totals
+		ORDER BY month, account_id, currency`)
+	if err != nil {
+		return "", err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&stored.month, &stored.id, &stored.currency, &amount}, func() error {
+		switch {
+		case bad != "":
+		case i < len(months) && months[i].month == stored.month && months[i].accountKey == stored.accountKey:
+			if !textEqual(amount, months[i].amount) {
+				bad = monthText(stored.month, stored.accountKey)
+			}
+			i++
+		case i < len(months) && cmp.Or(cmp.Compare(months[i].month, stored.month), cmp.Compare(months[i].id, stored.id),
+			cmp.Compare(months[i].currency, stored.currency)) < 0:
+			bad = monthText(months[i].month, months[i].accountKey)
+		default:
+			bad = monthText(stored.month, stored.accountKey)
+		}
+		return nil
+	}); err != nil {
+		return "", fmt.Errorf("monthly totals: %w", err)
+	}
+	if bad == "" && i < len(months) {
+		bad = monthText(months[i].month, months[i].accountKey)
+	}
+	return bad, nil
+}
+
+// textEqual says whether a numeric's text holds the value d (numeric's
+// equality: 1.50 equals 1.5).
+func textEqual(text string, d decimal.Decimal) bool {
+	v, err := decimal.NewFromString(text)
+	return err == nil && v.Equal(d)
+}
+
+func firstOfMonth(day int32) int32 {
+	y, m, _ := time.Unix(int64(day)*86400, 0).UTC().Date()
+	return int32(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func monthText(month int32, k accountKey) string {
+	return fmt.Sprintf("monthly totals for %s %d %s differ from the running sum of the postings", dayText(month)[:7], k.id, k.currency)
+}
