@@ -550,8 +550,8 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 // textEqual says whether a numeric's text holds the value d (numeric's
 // equality: 1.50 equals 1.5).
 func textEqual(text string, d decimal.Decimal) bool {
-	v, err := decimal.NewFromString(text)
-	return err == nil && v.Equal(d)
+	v, ok := ledger.ParsePlainDecimal(text)
+	return ok && v.Equal(d)
 }
 
 func firstOfMonth(day int32) int32 {
