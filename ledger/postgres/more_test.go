@@ -154,6 +154,61 @@ func TestVerifyFindsTampering(t *testing.T) {
 	}
 }
 
+// Verify finds tampering with the rows of a later version that rewrote
+// earlier dates: two instants, the second a backdated post (entry 3,
+// 2026-03-01, before the first's 2026-03-02 and 03-03), amounts of one and
+// two decimals (the messages show numeric's scale).
+func TestVerifyFindsTamperingAcrossVersions(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, sql, msg string
+	}{
+		{"changed rewritten version", `UPDATE balance_versions SET amount = amount + 1 WHERE account_id = 1 AND entry_id = 3 AND date = '2026-03-02'`,
+			"verify: balance versions for entry 3 1 USD 2026-03-02: the row holds 2.75, the postings sum to 1.75"},
+		{"removed rewritten version", `DELETE FROM balance_versions WHERE account_id = 1 AND entry_id = 3 AND date = '2026-03-03'`,
+			"verify: balance versions for entry 3 1 USD 2026-03-03: the row is missing"},
+		{"added version before the first posting", `INSERT INTO balance_versions VALUES (1, 'USD', '2026-03-01', 2, 0)`,
+			"verify: balance versions for entry 2 1 USD 2026-03-01: the row should not be there (no posting up to the version at that date or before its first)"},
+		{"changed first mark", `UPDATE balance_marks SET amount = amount + 1 WHERE account_id = 1 AND entry_id = 2`,
+			"verify: balance marks for entry 2 1 USD: the mark holds 4.5, the postings sum to 3.5"},
+		{"changed later span", `UPDATE balance_spans SET first_date = '2026-03-02' WHERE account_id = 1 AND entry_id = 3`,
+			"verify: balance spans for entry 3 1 USD: the span says 2026-03-02 to 2026-03-03, the postings 2026-03-01 to 2026-03-03"},
+		{"removed first span", `DELETE FROM balance_spans WHERE account_id = 2 AND entry_id = 2`,
+			"verify: balance spans for entry 2 2 USD: the span is missing (the account's last entry of its recorded-at instant)"},
+		{"changed monthly total", `UPDATE monthly_totals SET amount = 0 WHERE account_id = 2`,
+			"verify: monthly totals for 2026-03 2 USD differ from the running sum of the postings"},
+		{"added daily total", `INSERT INTO daily_totals VALUES (1, 'USD', '2026-03-04', 0)`,
+			"verify: daily totals for 2026-03-04 1 USD differ from the sum of the postings"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := schemaURL(t)
+			clock := storetest.NewClock(storetest.T0)
+			db, err := postgres.Open(ctx, u, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"),
+				storetest.Sale("2", "2026-03-03", "2", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second)
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := db.Verify(ctx); err != nil || res.Entries != 3 {
+				t.Fatalf("before tampering: %+v, %v", res, err)
+			}
+			tamper(t, u, tc.sql)
+			_, err = db.Verify(ctx)
+			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
+				t.Errorf("verify: %v\nwant %s", err, tc.msg)
+			}
+		})
+	}
+}
+
 // Opening a book again applies nothing; each migration is recorded once.
 func TestMigrationsRecorded(t *testing.T) {
 	ctx := context.Background()
