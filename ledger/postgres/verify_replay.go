@@ -35,9 +35,10 @@ import (
 // in Verify's order of the checks.
 //
 // Why: on the 1M per-event book (2,000,000 postings and version rows,
-// 200,000 spans) the window queries over the postings this replaced cost
-// 49 s of server CPU in all; verify now takes 0.53x main's CPU (revshare
-// +7 s, server -38 s; docs/postgres.md, "Session 10").
+// 200,000 spans) the aggregate and window queries over the postings this
+// replaced cost about 38 s of server CPU (verify's server CPU went from 49
+// to 11.5 s, revshare's from 16-17 to 23-24 s: 0.53x in all;
+// docs/postgres.md, "Session 10").
 type replay struct {
 	ids      map[string]int64 // account ID by name
 	accounts map[accountKey]*accountReplay
