@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -115,6 +116,39 @@ func TestDamagedFileRefused(t *testing.T) {
 		_, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
 		if err == nil || !strings.Contains(errOut, refused) {
 			t.Errorf("%v on damaged balance totals: %v %q", args, err, errOut)
+		}
+	}
+}
+
+// TestImportCommitWaitsForTheCheck: import usage runs the whole-file check
+// beside its work (readWriteCheckBeside). Damage in a table the import never
+// reads (api_tokens) must still refuse it, a dry run too, with the check's
+// words and no summary, and leave the file byte for byte as it was: the
+// test fails if the check is skipped or its verdict ignored.
+func TestImportCommitWaitsForTheCheck(t *testing.T) {
+	db := newRunsBook(t)
+	cli(t, db, "token", "create", "--role", "auditor", "--name", "someone")
+	undamaged, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damageTable(t, db, undamaged, "api_tokens")
+	damaged, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "revshare: the database file is damaged (quick_check: database disk image is malformed): restore it from a backup\n"
+	for _, args := range [][]string{
+		{"import", "usage", "../../testdata/runs/late.csv"},
+		{"import", "usage", "--dry-run", "../../testdata/runs/late.csv"},
+		{"import", "usage", "--format", "json", "../../testdata/runs/late.csv"},
+	} {
+		out, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
+		if err == nil || out != "" || errOut != want {
+			t.Errorf("%v on a damaged file: %v, stdout %q, stderr %q\nwant stderr %q", args, err, out, errOut, want)
+		}
+		if after, err := os.ReadFile(db); err != nil || !bytes.Equal(after, damaged) {
+			t.Errorf("%v changed the damaged file (%v)", args, err)
 		}
 	}
 }

@@ -170,6 +170,10 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	}
 	defer done()
 	res, err := svc.Importer.ImportUsage(ctx, f, opts)
+	// The whole-file check ran beside the import: on a damaged file its
+	// verdict is the answer, before any summary (a dry run commits nothing
+	// that could wait for it).
+	err = svc.checkDamage(ctx, err)
 	if bar != nil {
 		bar.finish()
 	}

@@ -85,12 +85,20 @@ const (
 	// It does not check the whole file first: damage in what the command
 	// reads is found as it reads (see Main.Store).
 	readOnly
+	// readWriteCheckBeside is readWrite with the whole-file check of an
+	// SQLite book run beside the command's work instead of before it: the
+	// command's commits wait for its verdict (sqlite.DB.StartQuickCheck).
+	// For a command that works long before it commits: at 1M entries the
+	// check costs about as much CPU as importing 100,000 events, and runs
+	// on the second core (docs/design/speed.md, section 2, session 10).
+	readWriteCheckBeside
 )
 
 // dbAccessOf is the one table of how each command opens the database, by
 // its path below "revshare"; a command not listed writes (readWrite).
 var dbAccessOf = map[string]dbAccess{
 	"balance":       readOnly,
+	"import usage":  readWriteCheckBeside,
 	"verify":        readOnly,
 	"export":        readOnly,
 	"contract list": readOnly,
@@ -112,8 +120,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	root := m.Command()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil && m.store != nil {
-		err = m.store.checkDamage(ctx, err) // a read-only command read a damaged page
+	if m.store != nil {
+		// A read-only command read a damaged page, or the check run beside
+		// a command found damage (even if the command wrote nothing).
+		err = m.store.checkDamage(ctx, err)
 	}
 	return err
 }

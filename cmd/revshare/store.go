@@ -118,13 +118,14 @@ func shellWord(s string) string {
 // lock timeout, saying once on stderr what it waits for.
 //
 // Damaged files (docs/ledger.md): a command that writes checks the whole
-// SQLite file first (PRAGMA quick_check), so that nothing is written to a
-// damaged one; verify checks it before its own checks. A read-only command
-// checks the pages it reads as it reads them (cell_size_check), and Run
-// turns SQLite's "malformed" into the same message, naming what
-// quick_check finds: at 1M entries the whole-file check costs 1.8 s of
-// CPU, which a one-shot `balance --as-of` (20 ms) cannot carry. PostgreSQL
-// checks its own pages.
+// SQLite file (PRAGMA quick_check) before it writes or, `import usage`,
+// beside its work with the commit waiting for the verdict, so that nothing
+// is written to a damaged one; verify checks it before its own checks. A
+// read-only command checks the pages it reads as it reads them
+// (cell_size_check), and Run turns SQLite's "malformed" into the same
+// message, naming what quick_check finds: at 1M entries the whole-file
+// check costs 4–7 s of CPU, which a one-shot `balance --as-of` (20 ms)
+// cannot carry. PostgreSQL checks its own pages.
 func (m *Main) Store(ctx context.Context) (*store, error) {
 	if m.store != nil {
 		return m.store, nil
@@ -152,7 +153,8 @@ func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
 
 // openBook opens the database of m.DBPath with access: read-write (created
 // and migrated as needed) or read-only (an existing book, left unchanged).
-// A read-write SQLite file is checked whole first: nothing is written to a
+// A read-write SQLite file is checked whole first, or beside the command
+// with its commits waiting for the verdict: nothing is written to a
 // damaged one.
 func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 	if onServer(m.DBPath) {
@@ -167,6 +169,10 @@ func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 	db, err := sqlite.Open(ctx, m.DBPath, m.Clock)
 	if err != nil {
 		return nil, err
+	}
+	if access == readWriteCheckBeside {
+		db.StartQuickCheck(ctx)
+		return db, nil
 	}
 	if err := db.QuickCheck(ctx); err != nil {
 		db.Close()

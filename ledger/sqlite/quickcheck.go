@@ -13,15 +13,16 @@ import (
 // Damage detection has two levels (docs/ledger.md, "Damaged files"):
 //
 //   - QuickCheck reads every page of the file: commands that write run it
-//     when they open the database, and verify before its own checks, so
-//     that nothing is written to or certified on a malformed file. It costs
-//     about 1.8 s of CPU at 1M entries (1 GB).
+//     when they open the database (or beside their work, StartQuickCheck),
+//     and verify before its own checks, so that nothing is written to or
+//     certified on a malformed file. It costs 4–7 s of CPU at 1M entries
+//     (1 GB; docs/design/speed.md, section 2, session 10).
 //   - Every connection runs with PRAGMA cell_size_check = ON, so each b-tree
 //     page is checked as it is read; a read-only command reads no more than
 //     it needs and reports damage in what it read with CheckDamage. At 1M
 //     entries `balance --as-of` reads a few hundred pages (20 ms) where a
-//     whole-file check would add 1.8 s, and PRAGMA quick_check(table) of the
-//     tables it reads still 0.25 s (balance_days alone).
+//     whole-file check would add seconds, and PRAGMA quick_check(table) of
+//     the tables it reads still 0.25 s (balance_days alone).
 
 // QuickCheck runs SQLite's PRAGMA quick_check (every page and record is
 // well-formed; it skips integrity_check's index-content comparison) and
@@ -34,11 +35,70 @@ func (db *DB) QuickCheck(ctx context.Context) error {
 	return fileCheck(ctx, q)
 }
 
-// CheckDamage returns err unchanged unless SQLite found the file malformed
-// while reading it (SQLITE_CORRUPT or SQLITE_NOTADB). Then it runs
-// QuickCheck to name the damage and returns its EINVALID error, or, should
-// the whole-file check find nothing, the same message with SQLite's words.
+// fileVerdict is the outcome of a QuickCheck run beside other work.
+type fileVerdict struct {
+	done   chan struct{} // closed when err is set
+	err    error         // QuickCheck's: nil, EINVALID (damaged) or the context's error
+	cancel context.CancelFunc
+}
+
+// StartQuickCheck runs QuickCheck on a reader connection while the caller
+// goes on, and makes the commit of every write transaction wait for its
+// verdict: on a damaged file WithTx rolls back and returns the damage, so
+// nothing is committed to it. The check reads the last commit before its
+// own start (WAL: the writer's uncommitted pages are not in its snapshot),
+// which is the state the first commit builds on unless another process
+// commits in between, the same window as a QuickCheck before the write. An
+// import into a large book thus parses and posts on one core while the
+// check reads on the other. Call it right after Open, before the DB is
+// shared; Close stops a check still running.
+func (db *DB) StartQuickCheck(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	v := &fileVerdict{done: make(chan struct{}), cancel: cancel}
+	db.check = v
+	go func() {
+		v.err = db.QuickCheck(ctx)
+		close(v.done)
+	}()
+}
+
+// awaitQuickCheck waits for the verdict of StartQuickCheck (nil when none
+// was started).
+func (db *DB) awaitQuickCheck(ctx context.Context) error {
+	v := db.check
+	if v == nil {
+		return nil
+	}
+	select {
+	case <-v.done:
+		return v.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stopQuickCheck ends a check StartQuickCheck began, before Close closes
+// the connection it reads on.
+func (db *DB) stopQuickCheck() {
+	if v := db.check; v != nil {
+		v.cancel()
+		<-v.done
+	}
+}
+
+// CheckDamage returns err unchanged unless the file is damaged: SQLite
+// found it malformed while reading it (SQLITE_CORRUPT or SQLITE_NOTADB), or
+// the check StartQuickCheck began found damage (then even when err is nil:
+// a command that wrote nothing must still refuse the file). It returns
+// QuickCheck's EINVALID error naming the damage (the started check's
+// verdict when there is one) or, should the whole-file check find nothing,
+// the same message with SQLite's words.
 func (db *DB) CheckDamage(ctx context.Context, err error) error {
+	if db.check != nil {
+		if verr := db.awaitQuickCheck(ctx); ledger.ErrorCode(verr) == ledger.EINVALID {
+			return verr // not a context's error: the check's verdict
+		}
+	}
 	if !isDamage(err) {
 		return err
 	}

@@ -92,6 +92,8 @@ type DB struct {
 
 	raw     rawWriter   // execRows' statements on the writer's driver connection
 	closing atomic.Bool // Close has begun (see releaseWriter)
+
+	check *fileVerdict // the check StartQuickCheck began (nil: none)
 }
 
 var _ ledger.Journal = (*DB)(nil)
@@ -304,6 +306,7 @@ func readOnlyReason(path string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stopQuickCheck()
 	var errs []error
 	for _, st := range db.writeStmts {
 		errs = append(errs, st.Close())

@@ -101,6 +101,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := tx.flushHistory(); err != nil {
 		return err
 	}
+	if err := db.awaitQuickCheck(ctx); err != nil {
+		return err // nothing is committed to a damaged file
+	}
 	db.endWrite()
 	if err := stx.Commit(); err != nil {
 		return mapError(err)
