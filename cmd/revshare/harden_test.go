@@ -87,7 +87,7 @@ func testPayRerunPaysOnce(t *testing.T, newDB newDB) {
 // that SQLite's quick_check calls damaged anywhere (before, they ran on it);
 // a read-only command refuses it when it reads a damaged page, with the same
 // message, and answers from the pages that are sound (docs/ledger.md,
-// "Damaged files": a whole-file check costs a one-shot balance 1.8 s at 1M
+// "Damaged files": a whole-file check costs a one-shot balance 4 s at 1M
 // entries).
 func TestDamagedFileRefused(t *testing.T) {
 	db := newRunsBook(t)
