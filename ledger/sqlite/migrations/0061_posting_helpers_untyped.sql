@@ -4,9 +4,9 @@
 -- amount_sign and amount_digits (0050) are VIRTUAL: nothing is stored, the
 -- STORED limbs l0..l7 are computed from them on insert. quick_check type-
 -- checks every column that has a type affinity, and to check a VIRTUAL
--- one it computes it: at 1M entries (2M postings) about 1 s of the 4.3 s the
--- whole-file check costs, the same again in verify's (docs/design/speed.md,
--- section 4, session 10). Without a declared type (BLOB affinity) the
+-- one it computes it: at 1M entries (2M postings) 1.7 s of the 4.2 s the
+-- write commands' whole-file check costs, and 1.3 s of verify's CPU
+-- (docs/design/speed.md, section 4, session 10). Without a declared type (BLOB affinity) the
 -- values are the same (the CASE gives an integer, the concatenation text)
 -- and quick_check skips them. SQLite cannot change a column's type in
 -- place, so the table is rebuilt as 0050 built it, its rows copied and its
