@@ -103,3 +103,52 @@ func damagePage(t *testing.T, path, table string) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrationWaitsForTheCheck: a damaged book with a migration pending
+// is refused before the migration rewrites it, and stays byte for byte as
+// it was. Before, Open migrated first (0061 rebuilds postings) and the
+// commands' whole-file check came after.
+func TestMigrationWaitsForTheCheck(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "book.db")
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateToken(ctx, "someone", "auditor"); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, "a,2026-01-05,s,c,acme,p,us,1,USD\n")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	if err := raw.QueryRow(`SELECT max(name) FROM schema_migrations`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name = ?`, last); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	damagePage(t, path, "api_tokens")
+	damaged, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = sqlite.Open(ctx, path, nil)
+	const want = "the database file is damaged (quick_check: database disk image is malformed): restore it from a backup"
+	if err == nil || err.Error() != want {
+		if db != nil {
+			db.Close()
+		}
+		t.Fatalf("Open of a damaged book with %s pending = %v\nwant %s", last, err, want)
+	}
+	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, damaged) {
+		t.Errorf("the damaged file changed (%v)", err)
+	}
+}

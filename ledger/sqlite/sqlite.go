@@ -469,6 +469,14 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	if err != nil || len(pending) == 0 {
 		return err
 	}
+	if ours > 0 {
+		// An existing book is checked whole before a migration rewrites it
+		// (0061 rebuilds postings): the commands check after Open, too late
+		// for that.
+		if err := fileCheck(ctx, db.w); err != nil {
+			return err
+		}
+	}
 	ctx = db.WithActivity(ctx, "migration", "")
 	for _, m := range pending {
 		if err := db.applyMigration(ctx, fsys, m.name); err != nil {
