@@ -43,11 +43,8 @@ type replay struct {
 	ids      map[string]int64 // account ID by name
 	accounts map[accountKey]*accountReplay
 
-	marks, spans []storedPoint // as stored, in key order
-	nextMark     int           // the first stored mark at or after the scan
-	nextSpan     int
-	computed     map[pointKey]pointValue // at stored points that post, and at required ones
-	required     []pointKey              // every account's last entry of each instant
+	marks, spans storedPoints
+	required     []pointKey // every account's last entry of each instant
 
 	instantAt   time.Time            // the recorded-at of the instant being scanned
 	instantLast map[accountKey]int64 // its accounts' last entries in it
@@ -72,13 +69,6 @@ func (a pointKey) compare(b pointKey) int {
 	return cmp.Or(cmp.Compare(a.entry, b.entry), cmp.Compare(a.id, b.id), cmp.Compare(a.currency, b.currency))
 }
 
-// pointValue is an account's running total and dates at an entry.
-type pointValue struct {
-	total       decimal.Decimal
-	scale       int32
-	first, last int32
-}
-
 // storedPoint is a row of balance_marks (amount) or balance_spans (first,
 // last).
 type storedPoint struct {
@@ -87,21 +77,29 @@ type storedPoint struct {
 	first, last int32
 }
 
+// storedPoints is the rows of balance_marks or balance_spans, in key
+// order, each compared with its account when the scan reaches its entry
+// (and then no longer needed but for its key): only the first wrong one
+// is kept, so that no value is held per point.
+type storedPoints struct {
+	rows []storedPoint
+	next int    // the rows before it are compared; those from it on have no entry
+	bad  int    // the first wrong row, or len(rows)
+	why  string // how rows[bad] is wrong
+	// differs says how a row differs from its account at its entry, or "".
+	differs func(storedPoint, *accountReplay) string
+}
+
 // accountReplay is one account and currency as replayed so far.
 type accountReplay struct {
-	total decimal.Decimal
+	total sum
 	// scale is the most fractional digits of its postings so far: the
 	// scale of their sum as numeric shows it.
 	scale       int32
-	first, last int32    // its postings' first and last dates, in days since 1970
-	days        []daySum // its sums per date, by date
-	pending     int32    // the first date posted to since its last version
-}
-
-type daySum struct {
-	date   int32
-	seen   bool // a daily_totals row holds it (totals)
-	amount decimal.Decimal
+	first, last int32                     // its postings' first and last dates, in days since 1970
+	days        []daySum                  // its sums per date, by date
+	wide        map[int32]decimal.Decimal // the sums of days that do not fit a daySum, by date
+	pending     int32                     // the first date posted to since its last version
 }
 
 const noDate = int32(1<<31 - 1)
@@ -109,8 +107,19 @@ const noDate = int32(1<<31 - 1)
 // newReplay reads the accounts, marks and spans and opens the cursor over
 // the versions, in tx.
 func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
-	r := &replay{ids: map[string]int64{}, accounts: map[accountKey]*accountReplay{},
-		computed: map[pointKey]pointValue{}, instantLast: map[accountKey]int64{}}
+	r := &replay{ids: map[string]int64{}, accounts: map[accountKey]*accountReplay{}, instantLast: map[accountKey]int64{}}
+	r.marks.differs = func(s storedPoint, a *accountReplay) string {
+		if a.total.equalText(s.amount) {
+			return ""
+		}
+		return "holds " + s.amount + ", the postings sum to " + numericText(a.total, a.scale)
+	}
+	r.spans.differs = func(s storedPoint, a *accountReplay) string {
+		if s.first == a.first && s.last == a.last {
+			return ""
+		}
+		return fmt.Sprintf("says %s to %s, the postings %s to %s", dayText(s.first), dayText(s.last), dayText(a.first), dayText(a.last))
+	}
 	rows, err := tx.Query(ctx, `SELECT id, name FROM accounts`)
 	if err != nil {
 		return nil, err
@@ -126,7 +135,7 @@ func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
 		return nil, err
 	}
 	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.amount}, func() error {
-		r.marks = append(r.marks, p)
+		r.marks.rows = append(r.marks.rows, p)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("balance marks: %w", err)
@@ -138,11 +147,12 @@ func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
 		return nil, err
 	}
 	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.first, &p.last}, func() error {
-		r.spans = append(r.spans, p)
+		r.spans.rows = append(r.spans.rows, p)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("balance spans: %w", err)
 	}
+	r.marks.bad, r.spans.bad = len(r.marks.rows), len(r.spans.rows)
 	if r.versions, err = openVersionCursor(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -174,13 +184,12 @@ func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
 			r.touched = append(r.touched, k)
 		}
 	}
-	for ; r.nextMark < len(r.marks) && r.marks[r.nextMark].entry <= e.ID; r.nextMark++ {
-		r.storedPointAt(e.ID, r.marks[r.nextMark].pointKey)
+	for ; r.marks.next < len(r.marks.rows) && r.marks.rows[r.marks.next].entry <= e.ID; r.marks.next++ {
+		r.storedPointAt(&r.marks, e.ID)
 	}
-	for ; r.nextSpan < len(r.spans) && r.spans[r.nextSpan].entry <= e.ID; r.nextSpan++ {
-		k := r.spans[r.nextSpan].pointKey
-		if r.storedPointAt(e.ID, k) && r.versionsBad == "" {
-			if err := r.version(ctx, k); err != nil {
+	for ; r.spans.next < len(r.spans.rows) && r.spans.rows[r.spans.next].entry <= e.ID; r.spans.next++ {
+		if r.storedPointAt(&r.spans, e.ID) && r.versionsBad == "" {
+			if err := r.version(ctx, r.spans.rows[r.spans.next].pointKey); err != nil {
 				return err
 			}
 		}
@@ -188,49 +197,56 @@ func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
 	return nil
 }
 
-// storedPointAt records the account's values at k if k is at entry and
-// the entry posts to the account, and says whether it did.
-func (r *replay) storedPointAt(entry int64, k pointKey) bool {
-	if k.entry != entry || !slices.Contains(r.touched, k.accountKey) {
+// storedPointAt compares the row of ps the scan reached (ps.next) with its
+// account after entry, keeping the first problem, and says whether it is
+// at entry and the entry posts to the account.
+func (r *replay) storedPointAt(ps *storedPoints, entry int64) bool {
+	s := ps.rows[ps.next]
+	if s.entry != entry || !slices.Contains(r.touched, s.accountKey) {
+		if ps.bad == len(ps.rows) {
+			ps.bad, ps.why = ps.next, noPosting
+		}
 		return false
 	}
-	r.computed[k] = r.accounts[k.accountKey].value()
+	if ps.bad == len(ps.rows) {
+		if why := ps.differs(s, r.accounts[s.accountKey]); why != "" {
+			ps.bad, ps.why = ps.next, why
+		}
+	}
 	return true
 }
 
+const noPosting = "has no posting of the account at that entry"
+
 // endInstant records the required points of the instant scanned so far:
-// each account's state has not changed since its last entry in it.
+// each account's last entry in it.
 func (r *replay) endInstant() {
 	for k, entry := range r.instantLast {
-		pk := pointKey{entry, k}
-		r.required = append(r.required, pk)
-		r.computed[pk] = r.accounts[k].value()
+		r.required = append(r.required, pointKey{entry, k})
 	}
 	clear(r.instantLast)
 }
 
-func (a *accountReplay) value() pointValue {
-	return pointValue{total: a.total, scale: a.scale, first: a.first, last: a.last}
-}
-
 func (a *accountReplay) add(day int32, amount decimal.Decimal) {
-	a.total = a.total.Add(amount)
+	s := sumOf(amount)
+	a.total = a.total.add(s)
 	a.scale = max(a.scale, -amount.Exponent())
 	a.first, a.last, a.pending = min(a.first, day), max(a.last, day), min(a.pending, day)
 	n := len(a.days)
+	i := n - 1
 	switch {
 	case n == 0 || a.days[n-1].date < day:
-		a.days = append(a.days, daySum{date: day, amount: amount})
+		a.days = append(a.days, daySum{date: day})
+		i = n
 	case a.days[n-1].date == day:
-		a.days[n-1].amount = a.days[n-1].amount.Add(amount)
 	default:
-		i, found := slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
-		if found {
-			a.days[i].amount = a.days[i].amount.Add(amount)
-		} else {
-			a.days = slices.Insert(a.days, i, daySum{date: day, amount: amount})
+		var found bool
+		i, found = slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
+		if !found {
+			a.days = slices.Insert(a.days, i, daySum{date: day})
 		}
 	}
+	a.setDay(i, a.day(i).add(s))
 }
 
 // version compares the rows of the version at k (a stored span whose
@@ -245,7 +261,7 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 	amount := a.total
 	for j := len(a.days) - 1; j >= i; j-- {
 		r.rows = append(r.rows, versionRow{pointKey: k, date: a.days[j].date, amount: amount})
-		amount = amount.Sub(a.days[j].amount)
+		amount = amount.add(a.day(j).neg())
 	}
 	for j := len(r.rows) - 1; j >= 0; j-- {
 		want := &r.rows[j]
@@ -264,7 +280,7 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 			r.versionsBad = got.name() + ": the row should not be there (no posting up to the version at that date or before its first)"
 		default:
 			r.versions.next()
-			if !textEqual(got.stored, want.amount) {
+			if !want.amount.equalText(got.stored) {
 				r.versionsBad = fmt.Sprintf("%s: the row holds %s, the postings sum to %s", want.name(), got.stored, numericText(want.amount, a.scale))
 			}
 		}
@@ -280,20 +296,10 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 func (r *replay) finish(ctx context.Context) (string, error) {
 	r.endInstant()
 	slices.SortFunc(r.required, pointKey.compare)
-	if bad := r.points(r.marks, "balance marks", "mark", func(s storedPoint, v pointValue) string {
-		if textEqual(s.amount, v.total) {
-			return ""
-		}
-		return "holds " + s.amount + ", the postings sum to " + numericText(v.total, v.scale)
-	}); bad != "" {
+	if bad := r.points(&r.marks, "balance marks", "mark"); bad != "" {
 		return bad, nil
 	}
-	if bad := r.points(r.spans, "balance spans", "span", func(s storedPoint, v pointValue) string {
-		if s.first == v.first && s.last == v.last {
-			return ""
-		}
-		return fmt.Sprintf("says %s to %s, the postings %s to %s", dayText(s.first), dayText(s.last), dayText(v.first), dayText(v.last))
-	}); bad != "" {
+	if bad := r.points(&r.spans, "balance spans", "span"); bad != "" {
 		return bad, nil
 	}
 	if r.versionsBad != "" {
@@ -309,8 +315,9 @@ func (r *replay) finish(ctx context.Context) (string, error) {
 // points merges the stored rows of a kind with the required points, in
 // key order, and words the first problem: a stored row at an entry that
 // does not post to its account, a required one missing, or a stored
-// value that differs (differs says how, or "").
-func (r *replay) points(stored []storedPoint, table, row string, differs func(storedPoint, pointValue) string) string {
+// value that differs (ps.why says how).
+func (r *replay) points(ps *storedPoints, table, row string) string {
+	stored := ps.rows
 	i, j := 0, 0
 	for i < len(stored) || j < len(r.required) {
 		var k pointKey
@@ -326,16 +333,17 @@ func (r *replay) points(stored []storedPoint, table, row string, differs func(st
 		} else {
 			k = r.required[j]
 		}
-		prefix := fmt.Sprintf("%s for entry %d %d %s: the %s ", table, k.entry, k.id, k.currency, row)
-		v, posts := r.computed[k]
+		why := ""
 		switch {
 		case c > 0:
-			return prefix + "is missing (the account's last entry of its recorded-at instant)"
-		case !posts:
-			return prefix + "has no posting of the account at that entry"
+			why = "is missing (the account's last entry of its recorded-at instant)"
+		case i >= ps.next: // after the journal's last entry
+			why = noPosting
+		case i == ps.bad:
+			why = ps.why
 		}
-		if why := differs(stored[i], v); why != "" {
-			return prefix + why
+		if why != "" {
+			return fmt.Sprintf("%s for entry %d %d %s: the %s %s", table, k.entry, k.id, k.currency, row, why)
 		}
 		i++
 		if c == 0 {
@@ -345,9 +353,9 @@ func (r *replay) points(stored []storedPoint, table, row string, differs func(st
 	return ""
 }
 
-// numericText is d as PostgreSQL shows a numeric of that scale.
-func numericText(d decimal.Decimal, scale int32) string {
-	return d.StringFixed(scale)
+// numericText is s as PostgreSQL shows a numeric of that scale.
+func numericText(s sum, scale int32) string {
+	return s.value().StringFixed(scale)
 }
 
 func dayText(day int32) string {
@@ -359,7 +367,7 @@ func dayText(day int32) string {
 type versionRow struct {
 	pointKey
 	date   int32
-	amount decimal.Decimal
+	amount sum
 	stored string
 }
 
@@ -440,7 +448,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		return "", err
 	}
 	if _, err := pgx.ForEachRow(rows, []any{&k.id, &k.currency, &amount}, func() error {
-		if a := r.accounts[k]; bad == "" && (a == nil || !textEqual(amount, a.total)) {
+		if a := r.accounts[k]; bad == "" && (a == nil || !a.total.equalText(amount)) {
 			bad = fmt.Sprintf("balance totals for %d %s differ from the sum of the postings", k.id, k.currency)
 		}
 		seen++
@@ -479,7 +487,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		}
 		if a := r.accounts[k]; a != nil {
 			i, found := slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
-			if found && !a.days[i].seen && textEqual(amount, a.days[i].amount) {
+			if found && !a.days[i].seen && a.day(i).equalText(amount) {
 				a.days[i].seen = true
 				return nil
 			}
@@ -503,16 +511,17 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 	type month struct {
 		accountKey
 		month  int32 // its first day
-		amount decimal.Decimal
+		amount sum
 	}
 	var months []month
 	for _, k := range keys {
-		var sum decimal.Decimal
-		for i, d := range r.accounts[k].days {
-			sum = sum.Add(d.amount)
+		a := r.accounts[k]
+		var total sum
+		for i, d := range a.days {
+			total = total.add(a.day(i))
 			m := firstOfMonth(d.date)
-			if i+1 == len(r.accounts[k].days) || firstOfMonth(r.accounts[k].days[i+1].date) != m {
-				months = append(months, month{k, m, sum})
+			if i+1 == len(a.days) || firstOfMonth(a.days[i+1].date) != m {
+				months = append(months, month{k, m, total})
 			}
 		}
 	}
@@ -530,7 +539,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		switch {
 		case bad != "":
 		case i < len(months) && months[i].month == stored.month && months[i].accountKey == stored.accountKey:
-			if !textEqual(amount, months[i].amount) {
+			if !months[i].amount.equalText(amount) {
 				bad = monthText(stored.month, stored.accountKey)
 			}
 			i++
@@ -548,13 +557,6 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		bad = monthText(months[i].month, months[i].accountKey)
 	}
 	return bad, nil
-}
-
-// textEqual says whether a numeric's text holds the value d (numeric's
-// equality: 1.50 equals 1.5).
-func textEqual(text string, d decimal.Decimal) bool {
-	v, ok := ledger.ParsePlainDecimal(text)
-	return ok && v.Equal(d)
 }
 
 func firstOfMonth(day int32) int32 {

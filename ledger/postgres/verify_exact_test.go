@@ -1,0 +1,74 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/postgres"
+	"github.com/revshare/revshare/ledger/storetest"
+)
+
+// Verify's replay keeps its sums in an int64 while they fit and in a
+// decimal past that (verify_sum.go): on a book whose sums pass the int64
+// (ten sales of 18 digits on one date), whose amounts have 18 decimals or
+// 36 digits, and whose second instant is a backdated post (version rows
+// computed from those sums), verify passes, and a change of 10^-18 to any
+// derived row is found and named with the exact sums.
+func TestVerifyExactPastInt64(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, sql, msg string
+	}{
+		{"changed version by 10^-18", `UPDATE balance_versions SET amount = amount + 0.000000000000000001 WHERE account_id = 1 AND entry_id = 13 AND date = '2026-03-02'`,
+			"verify: balance versions for entry 13 1 USD 2026-03-02: the row holds 9999999999999999990.500000000000000001, the postings sum to 9999999999999999990.500000000000000000"},
+		{"changed later version", `UPDATE balance_versions SET amount = amount - 0.000000000000000001 WHERE account_id = 2 AND entry_id = 13 AND date = '2026-03-03'`,
+			"verify: balance versions for entry 13 2 USD 2026-03-03: the row holds -10123456789012345668.623456789012345680, the postings sum to -10123456789012345668.623456789012345679"},
+		{"changed first version", `UPDATE balance_versions SET amount = amount + 1 WHERE account_id = 1 AND entry_id = 12 AND date = '2026-03-02'`,
+			"verify: balance versions for entry 12 1 USD 2026-03-02: the row holds 9999999999999999991, the postings sum to 9999999999999999990.000000000000000000"},
+		{"changed total by 10^-18", `UPDATE balance_totals SET amount = amount + 0.000000000000000001 WHERE account_id = 1`,
+			"verify: balance totals for 1 USD differ from the sum of the postings"},
+		{"changed daily total by 10^-18", `UPDATE daily_totals SET amount = amount - 0.000000000000000001 WHERE date = '2026-03-02' AND account_id = 2`,
+			"verify: daily totals for 2026-03-02 2 USD differ from the sum of the postings"},
+		{"changed small daily total by 10^-18", `UPDATE daily_totals SET amount = amount + 0.000000000000000001 WHERE date = '2026-03-01' AND account_id = 1`,
+			"verify: daily totals for 2026-03-01 1 USD differ from the sum of the postings"},
+		{"changed monthly total by 10^-18", `UPDATE monthly_totals SET amount = amount + 0.000000000000000001 WHERE account_id = 1`,
+			"verify: monthly totals for 2026-03 1 USD differ from the running sum of the postings"},
+		{"changed mark by 10^-18", `UPDATE balance_marks SET amount = amount + 0.000000000000000001 WHERE account_id = 1 AND entry_id = 13`,
+			"verify: balance marks for entry 13 1 USD: the mark holds 10123456789012345668.623456789012345680, the postings sum to 10123456789012345668.623456789012345679"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := schemaURL(t)
+			clock := storetest.NewClock(storetest.T0)
+			db, err := postgres.Open(ctx, u, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var es []ledger.Entry
+			for i := 1; i <= 10; i++ {
+				es = append(es, storetest.Sale(fmt.Sprint(i), "2026-03-02", "999999999999999999", "USD"))
+			}
+			es = append(es, storetest.Sale("11", "2026-03-03", "0.000000000000000001", "USD"),
+				storetest.Sale("12", "2026-03-03", "123456789012345678.123456789012345678", "USD"))
+			if _, err := db.Post(ctx, es); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second)
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("13", "2026-03-01", "0.5", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := db.Verify(ctx); err != nil || res.Entries != 13 {
+				t.Fatalf("before tampering: %+v, %v", res, err)
+			}
+			tamper(t, u, tc.sql)
+			_, err = db.Verify(ctx)
+			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
+				t.Errorf("verify: %v\nwant %s", err, tc.msg)
+			}
+		})
+	}
+}
