@@ -20,37 +20,20 @@ import (
 // on the same file, so the test fails if the verdict is ignored.
 func TestStartQuickCheckStopsTheCommit(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "book.db")
-	db, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.CreateToken(ctx, "someone", "auditor"); err != nil {
-		t.Fatal(err)
-	}
-	importCSV(t, db, "a,2026-01-05,s,c,acme,p,us,1,USD\n")
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	damagePage(t, path, "api_tokens")
-	damaged, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := tokenBook(t)
+	damaged := damagePage(t, path, "api_tokens")
 
-	db, err = sqlite.Open(ctx, path, nil)
+	db, err := sqlite.Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.StartQuickCheck(ctx)
 	_, err = db.ImportUsage(ctx, strings.NewReader(checkCSVHeader+"b,2026-01-06,s,c,acme,p,us,2,USD\n"), usage.ImportOptions{FileName: "b.csv"})
-	const want = "the database file is damaged (quick_check: database disk image is malformed): restore it from a backup"
-	if err == nil || err.Error() != want {
-		t.Errorf("import on a damaged file = %v\nwant %s", err, want)
+	if err == nil || err.Error() != damagedFile {
+		t.Errorf("import on a damaged file = %v\nwant %s", err, damagedFile)
 	}
-	if err := db.CheckDamage(ctx, nil); err == nil || err.Error() != want {
-		t.Errorf("CheckDamage(nil) = %v\nwant %s", err, want)
+	if err := db.CheckDamage(ctx, nil); err == nil || err.Error() != damagedFile {
+		t.Errorf("CheckDamage(nil) = %v\nwant %s", err, damagedFile)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -70,6 +53,27 @@ func TestStartQuickCheckStopsTheCommit(t *testing.T) {
 
 const checkCSVHeader = "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n"
 
+// damagedFile is what the whole-file check says of damagePage's damage.
+const damagedFile = "the database file is damaged (quick_check: database disk image is malformed): restore it from a backup"
+
+// tokenBook returns the path of a closed book with a token and one event.
+func tokenBook(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "book.db")
+	db, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateToken(context.Background(), "someone", "auditor"); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, "a,2026-01-05,s,c,acme,p,us,1,USD\n")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func importCSV(t *testing.T, db *sqlite.DB, rows string) {
 	t.Helper()
 	if _, err := db.ImportUsage(context.Background(), strings.NewReader(checkCSVHeader+rows), usage.ImportOptions{FileName: "t.csv"}); err != nil {
@@ -78,8 +82,8 @@ func importCSV(t *testing.T, db *sqlite.DB, rows string) {
 }
 
 // damagePage overwrites the last 300 bytes of table's root page (where its
-// cells sit) in the closed database at path.
-func damagePage(t *testing.T, path, table string) {
+// cells sit) in the closed database at path, and returns the file's bytes.
+func damagePage(t *testing.T, path, table string) []byte {
 	t.Helper()
 	raw, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
@@ -102,6 +106,7 @@ func damagePage(t *testing.T, path, table string) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return b
 }
 
 // TestMigrationWaitsForTheCheck: a damaged book with a migration pending
@@ -110,18 +115,7 @@ func damagePage(t *testing.T, path, table string) {
 // commands' whole-file check came after.
 func TestMigrationWaitsForTheCheck(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "book.db")
-	db, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.CreateToken(ctx, "someone", "auditor"); err != nil {
-		t.Fatal(err)
-	}
-	importCSV(t, db, "a,2026-01-05,s,c,acme,p,us,1,USD\n")
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := tokenBook(t)
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -134,19 +128,14 @@ func TestMigrationWaitsForTheCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
-	damagePage(t, path, "api_tokens")
-	damaged, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	damaged := damagePage(t, path, "api_tokens")
 
-	db, err = sqlite.Open(ctx, path, nil)
-	const want = "the database file is damaged (quick_check: database disk image is malformed): restore it from a backup"
-	if err == nil || err.Error() != want {
+	db, err := sqlite.Open(ctx, path, nil)
+	if err == nil || err.Error() != damagedFile {
 		if db != nil {
 			db.Close()
 		}
-		t.Fatalf("Open of a damaged book with %s pending = %v\nwant %s", last, err, want)
+		t.Fatalf("Open of a damaged book with %s pending = %v\nwant %s", last, err, damagedFile)
 	}
 	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, damaged) {
 		t.Errorf("the damaged file changed (%v)", err)
