@@ -21,10 +21,11 @@ import (
 // SQLite's verify does, and compares:
 //
 //   - the marks and spans, a few per account and recorded-at instant, read
-//     whole before the scan: each must be at an entry that posts to the
-//     account and hold the account's running total (first and last
-//     dates) there, and every account's last entry of each recorded-at
-//     instant must have one;
+//     in key order (entry, account, currency) from cursors alongside the
+//     scan: each must be at an entry that posts to the account and hold
+//     the account's running total (first and last dates) there, and every
+//     account's last entry of each recorded-at instant must have one
+//     (checked at the end of each instant);
 //   - the versions, one row per account, date and version, read in their
 //     order (entry, account, currency, date) from a cursor alongside the
 //     scan: at each stored span (a version) the rows the account should
@@ -50,7 +51,7 @@ type replay struct {
 	accounts map[accountKey]*accountReplay
 
 	marks, spans storedPoints
-	required     []pointKey // every account's last entry of each instant
+	required     []pointKey // every account's last entry of the instant ending
 
 	instantAt   time.Time            // the recorded-at of the instant being scanned
 	instantLast map[accountKey]int64 // its accounts' last entries in it
@@ -83,17 +84,98 @@ type storedPoint struct {
 	first, last int32
 }
 
-// storedPoints is the rows of balance_marks or balance_spans, in key
-// order, each compared with its account when the scan reaches its entry
-// (and then no longer needed but for its key): only the first wrong one
-// is kept, so that no value is held per point.
+// storedPoints reads the rows of balance_marks or balance_spans in key
+// order through a cursor of the verify transaction, a page at a time. Each
+// row is compared with its account when the scan reaches its entry, and
+// its key with the required points at the end of its instant; then it is
+// dropped. Only the first problem is kept, so memory holds an instant's
+// rows, not the table's.
 type storedPoints struct {
-	rows []storedPoint
-	next int    // the rows before it are compared; those from it on have no entry
-	bad  int    // the first wrong row, or len(rows)
-	why  string // how rows[bad] is wrong
+	table, row string // as the messages name them: "balance marks", "mark"
+	cursor     string
+	columns    []any       // where a fetched row's columns go
+	p          storedPoint // the row columns points into
+	tx         pgx.Tx
+	done       bool          // the cursor is at its end
+	rows       []storedPoint // read and not yet merged with the required points
+	next       int           // rows[:next] are compared
+	bad        int           // the first wrong row of rows[:next], or -1
+	why        string        // how rows[bad] is wrong
+	first      string        // the first problem, worded, or ""
 	// differs says how a row differs from its account at its entry, or "".
 	differs func(storedPoint, *accountReplay) string
+}
+
+// open declares ps's cursor over query, in tx.
+func (ps *storedPoints) open(ctx context.Context, tx pgx.Tx, query string) error {
+	ps.tx, ps.bad = tx, -1
+	if _, err := tx.Exec(ctx, `DECLARE `+ps.cursor+` NO SCROLL CURSOR FOR `+query); err != nil {
+		return fmt.Errorf("%s: %w", ps.table, err)
+	}
+	return nil
+}
+
+// peek returns the first row not compared yet, or nil after the last.
+func (ps *storedPoints) peek(ctx context.Context) (*storedPoint, error) {
+	if ps.next == len(ps.rows) && !ps.done {
+		rows, err := ps.tx.Query(ctx, `FETCH FORWARD 10000 FROM `+ps.cursor)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ps.table, err)
+		}
+		n := 0
+		if _, err := pgx.ForEachRow(rows, ps.columns, func() error {
+			ps.rows = append(ps.rows, ps.p)
+			n++
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", ps.table, err)
+		}
+		ps.done = n < versionPage
+	}
+	if ps.next == len(ps.rows) {
+		return nil, nil
+	}
+	return &ps.rows[ps.next], nil
+}
+
+// merge merges the compared rows with required (the points of the
+// instant ending, sorted), both in key order, words the first problem in
+// ps.first if none was found before (a required point missing, a row at
+// an entry that does not post to its account or holding another value),
+// and drops the compared rows.
+func (ps *storedPoints) merge(required []pointKey) {
+	stored := ps.rows[:ps.next]
+	for i, j := 0, 0; ps.first == "" && (i < len(stored) || j < len(required)); {
+		var k pointKey
+		c := -1
+		switch {
+		case i == len(stored):
+			c = 1
+		case j < len(required):
+			c = stored[i].compare(required[j])
+		}
+		if c <= 0 {
+			k = stored[i].pointKey
+		} else {
+			k = required[j]
+		}
+		switch {
+		case c > 0:
+			ps.first = ps.problem(k, "is missing (the account's last entry of its recorded-at instant)")
+		case i == ps.bad:
+			ps.first = ps.problem(k, ps.why)
+		}
+		i++
+		if c == 0 {
+			j++
+		}
+	}
+	ps.rows = append(ps.rows[:0], ps.rows[ps.next:]...)
+	ps.next, ps.bad = 0, -1
+}
+
+func (ps *storedPoints) problem(k pointKey, why string) string {
+	return fmt.Sprintf("%s for entry %d %d %s: the %s %s", ps.table, k.entry, k.id, k.currency, ps.row, why)
 }
 
 // accountReplay is one account and currency as replayed so far.
@@ -110,8 +192,8 @@ type accountReplay struct {
 
 const noDate = int32(1<<31 - 1)
 
-// newReplay reads the accounts, marks and spans and opens the cursor over
-// the versions, in tx.
+// newReplay reads the accounts and opens the cursors over the marks, the
+// spans and the versions, in tx.
 func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
 	r := &replay{ids: map[string]int64{}, accounts: map[accountKey]*accountReplay{}, instantLast: map[accountKey]int64{}}
 	r.marks.differs = func(s storedPoint, a *accountReplay) string {
@@ -135,30 +217,18 @@ func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { r.ids[name] = id; return nil }); err != nil {
 		return nil, err
 	}
-	var p storedPoint
-	rows, err = tx.Query(ctx, `SELECT entry_id, account_id, currency, amount::text FROM balance_marks ORDER BY 1, 2, 3`)
-	if err != nil {
+	m, sp := &r.marks, &r.spans
+	m.table, m.row, m.cursor = "balance marks", "mark", "verify_marks"
+	m.columns = []any{&m.p.entry, &m.p.id, &m.p.currency, &m.p.amount}
+	if err := m.open(ctx, tx, `SELECT entry_id, account_id, currency, amount::text FROM balance_marks ORDER BY 1, 2, 3`); err != nil {
 		return nil, err
 	}
-	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.amount}, func() error {
-		r.marks.rows = append(r.marks.rows, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("balance marks: %w", err)
-	}
-	p = storedPoint{}
-	rows, err = tx.Query(ctx, `SELECT entry_id, account_id, currency, first_date - DATE '1970-01-01', last_date - DATE '1970-01-01'
-		FROM balance_spans ORDER BY 1, 2, 3`)
-	if err != nil {
+	sp.table, sp.row, sp.cursor = "balance spans", "span", "verify_spans"
+	sp.columns = []any{&sp.p.entry, &sp.p.id, &sp.p.currency, &sp.p.first, &sp.p.last}
+	if err := sp.open(ctx, tx, `SELECT entry_id, account_id, currency, first_date - DATE '1970-01-01', last_date - DATE '1970-01-01'
+		FROM balance_spans ORDER BY 1, 2, 3`); err != nil {
 		return nil, err
 	}
-	if _, err := pgx.ForEachRow(rows, []any{&p.entry, &p.id, &p.currency, &p.first, &p.last}, func() error {
-		r.spans.rows = append(r.spans.rows, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("balance spans: %w", err)
-	}
-	r.marks.bad, r.spans.bad = len(r.marks.rows), len(r.spans.rows)
 	if r.versions, err = openVersionCursor(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -190,12 +260,26 @@ func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
 			r.touched = append(r.touched, k)
 		}
 	}
-	for ; r.marks.next < len(r.marks.rows) && r.marks.rows[r.marks.next].entry <= e.ID; r.marks.next++ {
+	for {
+		s, err := r.marks.peek(ctx)
+		if err != nil {
+			return err
+		}
+		if s == nil || s.entry > e.ID {
+			break
+		}
 		r.storedPointAt(&r.marks, e.ID)
 	}
-	for ; r.spans.next < len(r.spans.rows) && r.spans.rows[r.spans.next].entry <= e.ID; r.spans.next++ {
+	for {
+		s, err := r.spans.peek(ctx)
+		if err != nil {
+			return err
+		}
+		if s == nil || s.entry > e.ID {
+			break
+		}
 		if r.storedPointAt(&r.spans, e.ID) && r.versionsBad == "" {
-			if err := r.version(ctx, r.spans.rows[r.spans.next].pointKey); err != nil {
+			if err := r.version(ctx, s.pointKey); err != nil {
 				return err
 			}
 		}
@@ -204,33 +288,37 @@ func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
 }
 
 // storedPointAt compares the row of ps the scan reached (ps.next) with its
-// account after entry, keeping the first problem, and says whether it is
-// at entry and the entry posts to the account.
+// account after entry, keeping the first problem, moves past it, and says
+// whether it is at entry and the entry posts to the account.
 func (r *replay) storedPointAt(ps *storedPoints, entry int64) bool {
 	s := ps.rows[ps.next]
-	if s.entry != entry || !slices.Contains(r.touched, s.accountKey) {
-		if ps.bad == len(ps.rows) {
+	posts := s.entry == entry && slices.Contains(r.touched, s.accountKey)
+	if ps.bad < 0 && ps.first == "" {
+		if !posts {
 			ps.bad, ps.why = ps.next, noPosting
-		}
-		return false
-	}
-	if ps.bad == len(ps.rows) {
-		if why := ps.differs(s, r.accounts[s.accountKey]); why != "" {
+		} else if why := ps.differs(s, r.accounts[s.accountKey]); why != "" {
 			ps.bad, ps.why = ps.next, why
 		}
 	}
-	return true
+	ps.next++
+	return posts
 }
 
 const noPosting = "has no posting of the account at that entry"
 
-// endInstant records the required points of the instant scanned so far:
-// each account's last entry in it.
+// endInstant checks the marks and spans of the instant scanned so far
+// against its required points, each account's last entry in it: the scan
+// has compared every stored row up to its last entry, and the rows after
+// it, of later entries, come after these points in key order.
 func (r *replay) endInstant() {
+	r.required = r.required[:0]
 	for k, entry := range r.instantLast {
 		r.required = append(r.required, pointKey{entry, k})
 	}
 	clear(r.instantLast)
+	slices.SortFunc(r.required, pointKey.compare)
+	r.marks.merge(r.required)
+	r.spans.merge(r.required)
 }
 
 func (a *accountReplay) add(day int32, amount decimal.Decimal) {
@@ -301,12 +389,18 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 // spans and the versions, in that order, or "".
 func (r *replay) finish(ctx context.Context) (string, error) {
 	r.endInstant()
-	slices.SortFunc(r.required, pointKey.compare)
-	if bad := r.points(&r.marks, "balance marks", "mark"); bad != "" {
-		return bad, nil
-	}
-	if bad := r.points(&r.spans, "balance spans", "span"); bad != "" {
-		return bad, nil
+	for _, ps := range []*storedPoints{&r.marks, &r.spans} {
+		if ps.first != "" {
+			return ps.first, nil
+		}
+		// A row after the journal's last entry.
+		s, err := ps.peek(ctx)
+		if err != nil {
+			return "", err
+		}
+		if s != nil {
+			return ps.problem(s.pointKey, noPosting), nil
+		}
 	}
 	if r.versionsBad != "" {
 		return r.versionsBad, nil
@@ -316,47 +410,6 @@ func (r *replay) finish(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return got.name() + ": the row should not be there (no posting up to the version at that date or before its first)", nil
-}
-
-// points merges the stored rows of a kind with the required points, in
-// key order, and words the first problem: a stored row at an entry that
-// does not post to its account, a required one missing, or a stored
-// value that differs (ps.why says how).
-func (r *replay) points(ps *storedPoints, table, row string) string {
-	stored := ps.rows
-	i, j := 0, 0
-	for i < len(stored) || j < len(r.required) {
-		var k pointKey
-		c := -1
-		switch {
-		case i == len(stored):
-			c = 1
-		case j < len(r.required):
-			c = stored[i].compare(r.required[j])
-		}
-		if c <= 0 {
-			k = stored[i].pointKey
-		} else {
-			k = r.required[j]
-		}
-		why := ""
-		switch {
-		case c > 0:
-			why = "is missing (the account's last entry of its recorded-at instant)"
-		case i >= ps.next: // after the journal's last entry
-			why = noPosting
-		case i == ps.bad:
-			why = ps.why
-		}
-		if why != "" {
-			return fmt.Sprintf("%s for entry %d %d %s: the %s %s", table, k.entry, k.id, k.currency, row, why)
-		}
-		i++
-		if c == 0 {
-			j++
-		}
-	}
-	return ""
 }
 
 // numericText is s as PostgreSQL shows a numeric of that scale.
