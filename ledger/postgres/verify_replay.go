@@ -42,10 +42,10 @@ import (
 // docs/postgres.md, "Session 10").
 //
 // Memory grows with the account-days, so a day is 16 bytes (daySum) and
-// the sums are int64s while they fit (sum), and a mark or span is checked
-// when the scan reaches it, its value not kept: on that book revshare's
-// peak RSS fell from 475-480 to 170-182 MB and its CPU to 0.74-0.75x
-// (docs/postgres.md, "Verify's memory").
+// the sums are int64s while they fit (sum), and the marks and spans are
+// read through cursors and dropped at the end of their instant: on that
+// book revshare's peak RSS fell from 475-480 to 126-130 MB and its CPU to
+// about 0.7x (docs/postgres.md, "Verify's memory").
 type replay struct {
 	ids      map[string]int64 // account ID by name
 	accounts map[accountKey]*accountReplay
