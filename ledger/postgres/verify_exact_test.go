@@ -72,3 +72,56 @@ func TestVerifyExactPastInt64(t *testing.T) {
 		})
 	}
 }
+
+// Verify names the first wrong mark or span in key order when the rows are
+// checked instant by instant (read through cursors alongside the scan):
+// problems in both instants, the earlier named whichever kind it is, and
+// rows after the journal's last entry.
+func TestVerifyFindsTamperingInstantByInstant(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, sql, msg string
+	}{
+		{"mark after the last entry", `INSERT INTO balance_marks VALUES (1, 'USD', 99, 0)`,
+			"verify: balance marks for entry 99 1 USD: the mark has no posting of the account at that entry"},
+		{"span after the last entry", `INSERT INTO balance_spans VALUES (1, 'USD', 99, '2026-03-01', '2026-03-01')`,
+			"verify: balance spans for entry 99 1 USD: the span has no posting of the account at that entry"},
+		{"missing in the first instant, wrong in the second", `UPDATE balance_marks SET amount = amount + 1 WHERE entry_id = 3 AND account_id = 1;
+			DELETE FROM balance_marks WHERE entry_id = 2 AND account_id = 2`,
+			"verify: balance marks for entry 2 2 USD: the mark is missing (the account's last entry of its recorded-at instant)"},
+		{"wrong in the first instant, missing in the second", `UPDATE balance_marks SET amount = amount + 1 WHERE entry_id = 2 AND account_id = 2;
+			DELETE FROM balance_marks WHERE entry_id = 3`,
+			"verify: balance marks for entry 2 2 USD: the mark holds -2.5, the postings sum to -3.5"},
+		{"marks before spans", `DELETE FROM balance_spans WHERE entry_id = 2; UPDATE balance_marks SET amount = 0 WHERE entry_id = 3 AND account_id = 2`,
+			"verify: balance marks for entry 3 2 USD: the mark holds 0, the postings sum to -3.75"},
+		{"spans in the second instant", `UPDATE balance_spans SET last_date = '2026-03-01' WHERE entry_id = 3 AND account_id = 2`,
+			"verify: balance spans for entry 3 2 USD: the span says 2026-03-01 to 2026-03-01, the postings 2026-03-01 to 2026-03-03"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := schemaURL(t)
+			clock := storetest.NewClock(storetest.T0)
+			db, err := postgres.Open(ctx, u, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"),
+				storetest.Sale("2", "2026-03-03", "2", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second)
+			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")}); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := db.Verify(ctx); err != nil || res.Entries != 3 {
+				t.Fatalf("before tampering: %+v, %v", res, err)
+			}
+			tamper(t, u, tc.sql)
+			_, err = db.Verify(ctx)
+			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
+				t.Errorf("verify: %v\nwant %s", err, tc.msg)
+			}
+		})
+	}
+}
