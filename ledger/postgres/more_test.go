@@ -159,10 +159,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 // 2026-03-01, before the first's 2026-03-02 and 03-03), amounts of one and
 // two decimals (the messages show numeric's scale).
 func TestVerifyFindsTamperingAcrossVersions(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name, sql, msg string
-	}{
+	tests := []tamperCase{
 		{"changed rewritten version", `UPDATE balance_versions SET amount = amount + 1 WHERE account_id = 1 AND entry_id = 3 AND date = '2026-03-02'`,
 			"verify: balance versions for entry 3 1 USD 2026-03-02: the row holds 2.75, the postings sum to 1.75"},
 		{"removed rewritten version", `DELETE FROM balance_versions WHERE account_id = 1 AND entry_id = 3 AND date = '2026-03-03'`,
@@ -180,6 +177,21 @@ func TestVerifyFindsTamperingAcrossVersions(t *testing.T) {
 		{"added daily total", `INSERT INTO daily_totals VALUES (1, 'USD', '2026-03-04', 0)`,
 			"verify: daily totals for 2026-03-04 1 USD differ from the sum of the postings"},
 	}
+	checkTampering(t, tests,
+		[]ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"), storetest.Sale("2", "2026-03-03", "2", "USD")},
+		[]ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")})
+}
+
+// tamperCase is an SQL statement that tampers with a book and the message
+// verify must give then.
+type tamperCase struct{ name, sql, msg string }
+
+// checkTampering posts first and, a second later (a second recorded-at
+// instant), second to a fresh schema for each case, verifies the book
+// clean, runs the case's SQL and asserts verify's exact message.
+func checkTampering(t *testing.T, tests []tamperCase, first, second []ledger.Entry) {
+	t.Helper()
+	ctx := context.Background()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			u := schemaURL(t)
@@ -189,15 +201,14 @@ func TestVerifyFindsTamperingAcrossVersions(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"),
-				storetest.Sale("2", "2026-03-03", "2", "USD")}); err != nil {
+			if _, err := db.Post(ctx, first); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(time.Second)
-			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")}); err != nil {
+			if _, err := db.Post(ctx, second); err != nil {
 				t.Fatal(err)
 			}
-			if res, err := db.Verify(ctx); err != nil || res.Entries != 3 {
+			if res, err := db.Verify(ctx); err != nil || res.Entries != int64(len(first)+len(second)) {
 				t.Fatalf("before tampering: %+v, %v", res, err)
 			}
 			tamper(t, u, tc.sql)

@@ -1,13 +1,10 @@
 package postgres_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -18,10 +15,7 @@ import (
 // computed from those sums), verify passes, and a change of 10^-18 to any
 // derived row is found and named with the exact sums.
 func TestVerifyExactPastInt64(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name, sql, msg string
-	}{
+	tests := []tamperCase{
 		{"changed version by 10^-18", `UPDATE balance_versions SET amount = amount + 0.000000000000000001 WHERE account_id = 1 AND entry_id = 13 AND date = '2026-03-02'`,
 			"verify: balance versions for entry 13 1 USD 2026-03-02: the row holds 9999999999999999990.500000000000000001, the postings sum to 9999999999999999990.500000000000000000"},
 		{"changed later version", `UPDATE balance_versions SET amount = amount - 0.000000000000000001 WHERE account_id = 2 AND entry_id = 13 AND date = '2026-03-03'`,
@@ -39,38 +33,13 @@ func TestVerifyExactPastInt64(t *testing.T) {
 		{"changed mark by 10^-18", `UPDATE balance_marks SET amount = amount + 0.000000000000000001 WHERE account_id = 1 AND entry_id = 13`,
 			"verify: balance marks for entry 13 1 USD: the mark holds 10123456789012345668.623456789012345680, the postings sum to 10123456789012345668.623456789012345679"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			u := schemaURL(t)
-			clock := storetest.NewClock(storetest.T0)
-			db, err := postgres.Open(ctx, u, clock)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			var es []ledger.Entry
-			for i := 1; i <= 10; i++ {
-				es = append(es, storetest.Sale(fmt.Sprint(i), "2026-03-02", "999999999999999999", "USD"))
-			}
-			es = append(es, storetest.Sale("11", "2026-03-03", "0.000000000000000001", "USD"),
-				storetest.Sale("12", "2026-03-03", "123456789012345678.123456789012345678", "USD"))
-			if _, err := db.Post(ctx, es); err != nil {
-				t.Fatal(err)
-			}
-			clock.Advance(time.Second)
-			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("13", "2026-03-01", "0.5", "USD")}); err != nil {
-				t.Fatal(err)
-			}
-			if res, err := db.Verify(ctx); err != nil || res.Entries != 13 {
-				t.Fatalf("before tampering: %+v, %v", res, err)
-			}
-			tamper(t, u, tc.sql)
-			_, err = db.Verify(ctx)
-			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
-				t.Errorf("verify: %v\nwant %s", err, tc.msg)
-			}
-		})
+	var first []ledger.Entry
+	for i := 1; i <= 10; i++ {
+		first = append(first, storetest.Sale(fmt.Sprint(i), "2026-03-02", "999999999999999999", "USD"))
 	}
+	first = append(first, storetest.Sale("11", "2026-03-03", "0.000000000000000001", "USD"),
+		storetest.Sale("12", "2026-03-03", "123456789012345678.123456789012345678", "USD"))
+	checkTampering(t, tests, first, []ledger.Entry{storetest.Sale("13", "2026-03-01", "0.5", "USD")})
 }
 
 // Verify names the first wrong mark or span in key order when the rows are
@@ -78,10 +47,7 @@ func TestVerifyExactPastInt64(t *testing.T) {
 // problems in both instants, the earlier named whichever kind it is, and
 // rows after the journal's last entry.
 func TestVerifyFindsTamperingInstantByInstant(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name, sql, msg string
-	}{
+	tests := []tamperCase{
 		{"mark after the last entry", `INSERT INTO balance_marks VALUES (1, 'USD', 99, 0)`,
 			"verify: balance marks for entry 99 1 USD: the mark has no posting of the account at that entry"},
 		{"span after the last entry", `INSERT INTO balance_spans VALUES (1, 'USD', 99, '2026-03-01', '2026-03-01')`,
@@ -97,31 +63,7 @@ func TestVerifyFindsTamperingInstantByInstant(t *testing.T) {
 		{"spans in the second instant", `UPDATE balance_spans SET last_date = '2026-03-01' WHERE entry_id = 3 AND account_id = 2`,
 			"verify: balance spans for entry 3 2 USD: the span says 2026-03-01 to 2026-03-01, the postings 2026-03-01 to 2026-03-03"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			u := schemaURL(t)
-			clock := storetest.NewClock(storetest.T0)
-			db, err := postgres.Open(ctx, u, clock)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"),
-				storetest.Sale("2", "2026-03-03", "2", "USD")}); err != nil {
-				t.Fatal(err)
-			}
-			clock.Advance(time.Second)
-			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")}); err != nil {
-				t.Fatal(err)
-			}
-			if res, err := db.Verify(ctx); err != nil || res.Entries != 3 {
-				t.Fatalf("before tampering: %+v, %v", res, err)
-			}
-			tamper(t, u, tc.sql)
-			_, err = db.Verify(ctx)
-			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
-				t.Errorf("verify: %v\nwant %s", err, tc.msg)
-			}
-		})
-	}
+	checkTampering(t, tests,
+		[]ledger.Entry{storetest.Sale("1", "2026-03-02", "1.5", "USD"), storetest.Sale("2", "2026-03-03", "2", "USD")},
+		[]ledger.Entry{storetest.Sale("3", "2026-03-01", "0.25", "USD")})
 }
