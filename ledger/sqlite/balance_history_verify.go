@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -40,7 +41,7 @@ type historyScan struct {
 // accountHistory is what the scan gathers of one account and currency.
 type accountHistory struct {
 	currency  string
-	days      []daySum  // in posting order; sorted and merged by date in checkDays
+	days      daySums   // in posting order; sorted and merged by date in check
 	marks     []markRow // the stored marks, by entry ID
 	next      int       // marks before it are compared
 	lastEntry int64     // the last entry posting to it
@@ -52,47 +53,75 @@ type accountHistory struct {
 
 // daySum is the postings of one account and currency on one date (or in
 // one month) summed. The scan holds one per day with postings (2M at 1M
-// entries), so it is compact: the date as a number, the limbs of amounts
-// under 10^9 inline and the others only when not zero (96 bytes a day
-// with the date text and all limbs, 48 so).
+// entries), so it is 16 bytes: the date as a number, the count, and the
+// limbs l1 and l2 (the first nine fractional digits and the integer part
+// up to 10^9: an amount of up to nine integer and nine fractional digits)
+// as two int32 halves of v while every other limb is 0 and those two and
+// the count fit an int32 (a day of one per-event posting). Any other day
+// is wide: n is -1 - its index in its daySums' wide, which holds it
+// exactly. The day had 48 bytes with three limbs inline and the others
+// behind a pointer (106 MB at 1M entries, the verifier's largest part;
+// docs/design/speed.md, section 4).
 type daySum struct {
 	date int32 // yyyymmdd, or yyyymm for a month
-	n    int64 // postings
-	low  [lowLimbs]int64
-	high *[limbCount - lowLimbs]int64 // nil while zero
+	n    int32 // postings; a wide day's index in wide as -1 - index
+	v    int64 // l2<<32 | uint32(l1), n >= 0
 }
 
-// lowLimbs is how many limbs a daySum holds inline: l0..l2 hold the
-// fractional digits and the integer part up to 10^9.
-const lowLimbs = 3
+// wideDay is a day's sum that does not fit a daySum.
+type wideDay struct {
+	n int64
+	l limbs
+}
 
-func (d *daySum) add(n int64, l *limbs) {
-	d.n += n
-	for i := range d.low {
-		d.low[i] += l[i]
+// daySums is a list of day (or month) sums and the wide ones among them.
+type daySums struct {
+	d    []daySum
+	wide []wideDay
+}
+
+// appendDay appends an empty sum of date.
+func (s *daySums) appendDay(date int32) {
+	s.d = append(s.d, daySum{date: date})
+}
+
+// sum returns day i's count and limbs.
+func (s *daySums) sum(i int) (int64, limbs) {
+	d := &s.d[i]
+	if d.n < 0 {
+		w := &s.wide[-1-int(d.n)]
+		return w.n, w.l
 	}
-	if d.high == nil {
-		if [limbCount - lowLimbs]int64(l[lowLimbs:]) == ([limbCount - lowLimbs]int64{}) {
+	return int64(d.n), limbs{1: int64(int32(d.v)), 2: d.v >> 32}
+}
+
+// add adds n postings of limbs l to day i.
+func (s *daySums) add(i int, n int64, l *limbs) {
+	d := &s.d[i]
+	if d.n >= 0 && l[0] == 0 && [limbCount - 3]int64(l[3:]) == ([limbCount - 3]int64{}) {
+		c, l1, l2 := int64(d.n)+n, int64(int32(d.v))+l[1], d.v>>32+l[2]
+		if c >= 0 && c <= math.MaxInt32 && l1 == int64(int32(l1)) && l2 == int64(int32(l2)) {
+			d.n, d.v = int32(c), l2<<32|int64(uint32(l1))
 			return
 		}
-		d.high = new([limbCount - lowLimbs]int64)
 	}
-	for i := range d.high {
-		d.high[i] += l[lowLimbs+i]
+	if d.n >= 0 {
+		c, cur := s.sum(i)
+		if len(s.wide) >= math.MaxInt32 {
+			panic("sqlite: verify: more than 2^31 wide day sums in one account")
+		}
+		s.wide = append(s.wide, wideDay{c, cur})
+		d.n, d.v = int32(-len(s.wide)), 0
 	}
+	w := &s.wide[-1-int(d.n)]
+	w.n += n
+	w.l.add(*l)
 }
 
-func (d *daySum) addSum(o *daySum) {
-	d.add(o.n, o.limbs())
-}
-
-func (d *daySum) limbs() *limbs {
-	var l limbs
-	copy(l[:], d.low[:])
-	if d.high != nil {
-		copy(l[lowLimbs:], d.high[:])
-	}
-	return &l
+// addDay adds day j of o to day i of s.
+func (s *daySums) addDay(i int, o *daySums, j int) {
+	n, l := o.sum(j)
+	s.add(i, n, &l)
 }
 
 // dateNumber is a date's yyyymmdd ("2024-06-15": 20240615); date is well
@@ -216,10 +245,10 @@ func (h *historyScan) entry(r *rawEntry, accts []*accountHistory) {
 		k := acctCur{p.accountID, p.currency}
 		a := accts[i]
 		newVersion := h.versionPosting(k, a, r.id)
-		if n := len(a.days); n == 0 || a.days[n-1].date != date || newVersion {
-			a.days = append(a.days, daySum{date: date})
+		if n := len(a.days.d); n == 0 || a.days.d[n-1].date != date || newVersion {
+			a.days.appendDay(date)
 		}
-		a.days[len(a.days)-1].add(1, &p.l)
+		a.days.add(len(a.days.d)-1, 1, &p.l)
 		if a.lastEntry == r.id {
 			continue // a second posting of the entry to the account
 		}
@@ -267,16 +296,18 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 		for _, m := range a.marks[a.next:] {
 			h.badMark = minMark(h.badMark, markKey{k, m.entryID}) // past its account's last posting
 		}
-		if len(a.days) > 0 {
+		if len(a.days.d) > 0 {
 			keys = append(keys, k)
 		}
 	}
 	sortAcctCur(keys)
-	days := make(map[acctCur][]daySum, len(keys))
-	months := make(map[acctCur][]daySum, len(keys))
+	days := make(map[acctCur]*daySums, len(keys))
+	months := make(map[acctCur]*daySums, len(keys))
 	for _, k := range keys {
-		days[k] = mergeDays(h.accounts[k].days)
-		months[k] = sumMonths(days[k])
+		a := h.accounts[k]
+		mergeDays(&a.days)
+		days[k] = &a.days
+		months[k] = sumMonths(&a.days)
 	}
 	// balance_days in its key order (0055): by date, then account and currency.
 	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", newDayRows(keys, days),
@@ -299,30 +330,30 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 
 // mergeDays sorts an account's day sums by date and adds up those of one
 // date (an account posted to in date order needs neither).
-func mergeDays(ds []daySum) []daySum {
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].date < ds[j].date })
-	out := ds[:0]
-	for _, d := range ds {
-		if n := len(out); n > 0 && out[n-1].date == d.date {
-			out[n-1].addSum(&d)
+func mergeDays(ds *daySums) {
+	d := ds.d
+	sort.SliceStable(d, func(i, j int) bool { return d[i].date < d[j].date })
+	n := 0
+	for i := range d {
+		if n > 0 && d[n-1].date == d[i].date {
+			ds.addDay(n-1, ds, i)
 			continue
 		}
-		out = append(out, d)
+		d[n] = d[i]
+		n++
 	}
-	return out
+	ds.d = d[:n]
 }
 
 // sumMonths sums an account's days (sorted by date) per month.
-func sumMonths(days []daySum) []daySum {
-	var out []daySum
-	for _, d := range days {
-		month := d.date / 100
-		if n := len(out); n > 0 && out[n-1].date == month {
-			out[n-1].addSum(&d)
-			continue
+func sumMonths(days *daySums) *daySums {
+	out := &daySums{}
+	for i := range days.d {
+		month := days.d[i].date / 100
+		if n := len(out.d); n == 0 || out.d[n-1].date != month {
+			out.appendDay(month)
 		}
-		out = append(out, daySum{date: month})
-		out[len(out)-1].addSum(&d)
+		out.addDay(len(out.d)-1, days, i)
 	}
 	return out
 }
@@ -332,13 +363,13 @@ func sumMonths(days []daySum) []daySum {
 // or, byDate (newDayRows), every row by date, then account and currency.
 type historyRows struct {
 	keys   []acctCur
-	rows   map[acctCur][]daySum
+	rows   map[acctCur]*daySums
 	months bool // the rows are months
 	k, i   int
 
 	byDate bool
 	order  []dayRef   // byDate: every row, by date, then key
-	byKey  [][]daySum // byDate: rows[keys[k]] by k
+	byKey  []*daySums // byDate: rows[keys[k]] by k
 	// The text of the last date or month given (rows come in runs of one).
 	textOf int32
 	text   string
@@ -350,12 +381,12 @@ type dayRef struct{ key, i int32 }
 // newDayRows walks the days of keys (sorted) by date, then key: the keys'
 // rows (each key's sorted by date) counted out by date (a heap merge of
 // the keys took 0.6 s of verify's CPU at 2M days).
-func newDayRows(keys []acctCur, days map[acctCur][]daySum) *historyRows {
-	w := &historyRows{keys: keys, rows: days, byDate: true, byKey: make([][]daySum, len(keys))}
+func newDayRows(keys []acctCur, days map[acctCur]*daySums) *historyRows {
+	w := &historyRows{keys: keys, rows: days, byDate: true, byKey: make([]*daySums, len(keys))}
 	lo, hi, n := int32(0), int32(-1), 0
 	for k, key := range keys {
-		rs := days[key]
-		w.byKey[k] = rs
+		w.byKey[k] = days[key]
+		rs := days[key].d
 		if len(rs) == 0 {
 			continue
 		}
@@ -370,7 +401,8 @@ func newDayRows(keys []acctCur, days map[acctCur][]daySum) *historyRows {
 	}
 	// start[d-lo] is where the rows of ordinal d begin in order.
 	start := make([]int32, hi-lo+2)
-	for _, rs := range w.byKey {
+	for _, ds := range w.byKey {
+		rs := ds.d
 		for i := range rs {
 			start[dayOrdinal(rs[i].date)-lo+1]++
 		}
@@ -379,7 +411,8 @@ func newDayRows(keys []acctCur, days map[acctCur][]daySum) *historyRows {
 		start[d] += start[d-1]
 	}
 	w.order = make([]dayRef, n)
-	for k, rs := range w.byKey { // in key order: each date's rows by key
+	for k, ds := range w.byKey { // in key order: each date's rows by key
+		rs := ds.d
 		for i := range rs {
 			d := dayOrdinal(rs[i].date) - lo
 			w.order[start[d]] = dayRef{int32(k), int32(i)}
@@ -411,13 +444,14 @@ func (w *historyRows) peek() (historyRow, bool) {
 			return historyRow{}, false
 		}
 		ref := w.order[w.i]
-		d := &w.byKey[ref.key][ref.i]
-		return historyRow{w.keys[ref.key], w.dateText(d.date), histSum{n: d.n, l: *d.limbs()}}, true
+		ds := w.byKey[ref.key]
+		n, l := ds.sum(int(ref.i))
+		return historyRow{w.keys[ref.key], w.dateText(ds.d[ref.i].date), histSum{n: n, l: l}}, true
 	}
 	for ; w.k < len(w.keys); w.k, w.i = w.k+1, 0 {
-		if rs := w.rows[w.keys[w.k]]; w.i < len(rs) {
-			d := &rs[w.i]
-			return historyRow{w.keys[w.k], w.dateText(d.date), histSum{n: d.n, l: *d.limbs()}}, true
+		if ds := w.rows[w.keys[w.k]]; w.i < len(ds.d) {
+			n, l := ds.sum(w.i)
+			return historyRow{w.keys[w.k], w.dateText(ds.d[w.i].date), histSum{n: n, l: l}}, true
 		}
 	}
 	return historyRow{}, false

@@ -1,6 +1,9 @@
 package sqlite
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestDaySumKeys: the compact day and month keys of the recomputed balance
 // history read back as the stored dates, and a day's sum keeps the limbs
@@ -15,16 +18,76 @@ func TestDaySumKeys(t *testing.T) {
 			t.Errorf("month of %s = %s", date, got)
 		}
 	}
-	var d daySum
-	small, big := limbs{1, 2, 3}, limbs{0, 0, 0, 4, 0, 0, 0, 5}
-	d.add(1, &small)
-	if d.high != nil {
-		t.Errorf("high limbs stored for %v", small)
+	var d daySums
+	d.appendDay(20240615)
+	small, big := limbs{0, 2, 3}, limbs{0, 0, 0, 4, 0, 0, 0, 5}
+	d.add(0, 1, &small)
+	if len(d.wide) != 0 {
+		t.Errorf("a wide day stored for %v", small)
 	}
-	d.add(1, &big)
-	var m daySum
-	m.addSum(&d)
-	if want := (limbs{1, 2, 3, 4, 0, 0, 0, 5}); m.n != 2 || *m.limbs() != want {
-		t.Errorf("sum = %d postings, %v; want 2, %v", m.n, *m.limbs(), want)
+	d.add(0, 1, &big)
+	var m daySums
+	m.appendDay(202406)
+	m.addDay(0, &d, 0)
+	if n, l := m.sum(0); n != 2 || l != (limbs{0, 2, 3, 4, 0, 0, 0, 5}) {
+		t.Errorf("sum = %d postings, %v; want 2, %v", n, l, limbs{0, 2, 3, 4, 0, 0, 0, 5})
+	}
+}
+
+// TestDaySumsExact: a day's sums stay exact when they leave the compact
+// form (a limb past an int32, l0, the high limbs, a negative amount, a
+// count past an int32) and when days are merged.
+func TestDaySumsExact(t *testing.T) {
+	adds := []struct {
+		n int64
+		l limbs
+	}{
+		{1, limbs{0, 999_999_999, 999_999_999}},
+		{1, limbs{0, 999_999_999, 999_999_999}},
+		{1, limbs{0, 999_999_999, 999_999_999}}, // l1 and l2 past an int32
+		{1, limbs{0, -1, -5}},
+		{1, limbs{1, 0, 0}}, // 10^-18
+		{1, limbs{0, 0, 0, 0, 0, 0, 0, 999_999_999}},
+		{1, limbs{-999_999_999, -999_999_999, -999_999_999, -999_999_999, -999_999_999, -999_999_999, -999_999_999, -999_999_999}},
+		{math.MaxInt32, limbs{}},
+	}
+	for start := range adds {
+		var d daySums
+		var wantN int64
+		var want limbs
+		d.appendDay(20240101)
+		for _, a := range adds[start:] {
+			d.add(0, a.n, &a.l)
+			wantN += a.n
+			want.add(a.l)
+			if n, l := d.sum(0); n != wantN || l != want {
+				t.Fatalf("from add %d: sum = %d, %v; want %d, %v", start, n, l, wantN, want)
+			}
+		}
+	}
+	// Merging: days of one date, compact and wide, out of order.
+	var d daySums
+	var want limbs
+	for i, a := range adds[:6] {
+		d.appendDay(20240102 - int32(i%2))
+		d.add(i, a.n, &a.l)
+		if i%2 == 1 {
+			want.add(a.l)
+		}
+	}
+	mergeDays(&d)
+	if len(d.d) != 2 || d.d[0].date != 20240101 {
+		t.Fatalf("merged days %v", d.d)
+	}
+	if n, l := d.sum(0); n != 3 || l != want {
+		t.Errorf("merged sum = %d, %v; want 3, %v", n, l, want)
+	}
+	m := sumMonths(&d)
+	var all limbs
+	for _, a := range adds[:6] {
+		all.add(a.l)
+	}
+	if n, l := m.sum(0); len(m.d) != 1 || n != 6 || l != all {
+		t.Errorf("month sum = %d, %v; want 6, %v", n, l, all)
 	}
 }

@@ -53,6 +53,10 @@ type txDay struct {
 	high *[limbCount - lowLimbs]int64
 }
 
+// lowLimbs is how many limbs a txDay holds inline: l0..l2 hold the
+// fractional digits and the integer part up to 10^9.
+const lowLimbs = 3
+
 func (d *txDay) day() versionDay {
 	v := versionDay{date: d.date}
 	copy(v.l[:], d.low[:])

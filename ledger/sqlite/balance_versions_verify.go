@@ -75,7 +75,7 @@ func (h *historyScan) versionPosting(k acctCur, a *accountHistory, id int64) boo
 		entry = v.spans[v.next].entry
 		v.next++
 	}
-	v.segs = append(v.segs, versionSeg{start: len(a.days), entry: entry, last: id})
+	v.segs = append(v.segs, versionSeg{start: len(a.days.d), entry: entry, last: id})
 	return true
 }
 
@@ -111,11 +111,11 @@ func (h *historyScan) checkVersions(ctx context.Context, q querier) error {
 			if seg.last != seg.entry {
 				h.badSpan = minMark(h.badSpan, markKey{k, seg.entry})
 			}
-			end := len(a.days)
+			end := len(a.days.d)
 			if i+1 < len(v.segs) {
 				end = v.segs[i+1].start
 			}
-			for n, d := range a.days[seg.start:end] {
+			for n, d := range a.days.d[seg.start:end] {
 				if i == 0 && n == 0 {
 					first, last = d.date, d.date
 				}
@@ -156,19 +156,14 @@ func replayVersions(a *accountHistory) []versionRow {
 	segs := a.ver.segs
 	var deltas []versionDay
 	for i, seg := range segs {
-		end := len(a.days)
+		end := len(a.days.d)
 		if i+1 < len(segs) {
 			end = segs[i+1].start
 		}
 		deltas = deltas[:0]
-		for i := range a.days[seg.start:end] {
-			d := &a.days[seg.start+i]
-			v := versionDay{date: d.date}
-			copy(v.l[:], d.low[:])
-			if d.high != nil {
-				copy(v.l[lowLimbs:], d.high[:])
-			}
-			deltas = append(deltas, v)
+		for j := seg.start; j < end; j++ {
+			_, l := a.days.sum(j)
+			deltas = append(deltas, versionDay{date: a.days.d[j].date, l: l})
 		}
 		deltas = mergeVersionDays(deltas)
 		lo := deltas[0].date
