@@ -107,10 +107,10 @@ type eventScan struct {
 	batches    map[int64]*batchCounts // with their groups' sums
 	batch      *batchCounts           // the last event's batch
 	batchID    int64
-	index      map[dimValue]*[]int64 // per dimension and value, its events' IDs in order (one map lookup per value)
-	lastValues [6]struct {           // per dimension in indexEvent's order, the last event's value and its IDs
+	index      map[dimValue]*eventIDs // per dimension and value, its events' IDs in order (one map lookup per value)
+	lastValues [6]struct {            // per dimension in indexEvent's order, the last event's value and its IDs
 		value string
-		ids   *[]int64
+		ids   *eventIDs
 	}
 	problem                error  // verifyEvents' first violation among the events
 	lastOccurred, lastDate string // the accounting date of the last occurred_at seen
@@ -182,7 +182,7 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 	s := &eventScan{sources: sources, batches: map[int64]*batchCounts{}, groupHints: hints,
 		accounts: map[[2]string]int32{}, currencies: map[string]int32{}, nameIndex: map[string]int32{}}
 	if withIndex {
-		s.index = map[dimValue]*[]int64{}
+		s.index = map[dimValue]*eventIDs{}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
@@ -245,12 +245,12 @@ func (s *eventScan) indexEvent(e *ledger.Event, occurred string) {
 		if last.ids == nil || last.value != dv.value {
 			ids := s.index[dv]
 			if ids == nil {
-				ids = new([]int64)
+				ids = new(eventIDs)
 				s.index[dv] = ids
 			}
 			last.value, last.ids = dv.value, ids
 		}
-		*last.ids = append(*last.ids, e.ID)
+		last.ids.add(e.ID)
 	}
 }
 
@@ -319,7 +319,7 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 func (s *eventScan) checkGroups(ctx context.Context, tx *sql.Tx, facts *journalFacts) error {
 	var err error
 	if facts != nil {
-		var usage []usageEntry
+		var usage *usageFacts
 		if usage, err = facts.wait(ctx); err == nil {
 			err = s.checkGroupsWith(ctx, tx, usage)
 		}
@@ -436,7 +436,8 @@ func (s *eventScan) eachGroup(rows *sql.Rows, read func(*groupRow) error) error 
 // checkGroupsWith checks the stored groups, in entry order, against usage,
 // the usage import entries in ID order: a group's entry must be one of
 // them, and each of them must have a group.
-func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usageEntry) error {
+func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, facts *usageFacts) error {
+	usage := facts.rows
 	rows, err := tx.QueryContext(ctx, `SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY entry_id`)
 	if err != nil {
 		return err
@@ -461,10 +462,10 @@ func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, usage []usa
 		}
 		switch {
 		case next < len(usage) && usage[next].id == r.entryID:
-			r.entry = usage[next]
+			r.entry = facts.entry(next)
 			next++
 		case next > 0 && usage[next-1].id == r.entryID:
-			r.entry = usage[next-1] // a second group on the entry
+			r.entry = facts.entry(next - 1) // a second group on the entry
 		}
 		return nil
 	})
