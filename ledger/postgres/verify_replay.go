@@ -42,7 +42,7 @@ import (
 // docs/postgres.md, "Session 10").
 //
 // Memory grows with the account-days, so a day is 16 bytes (daySum) and
-// the sums are int64s while they fit (sum), and the marks and spans are
+// the sums are int64s while they fit (ledger.Sum), and the marks and spans are
 // read through cursors and dropped at the end of their instant: on that
 // book revshare's peak RSS fell from 475-480 to 126-130 MB and its CPU to
 // about 0.7x (docs/postgres.md, "Verify's memory").
@@ -180,7 +180,7 @@ func (ps *storedPoints) problem(k pointKey, why string) string {
 
 // accountReplay is one account and currency as replayed so far.
 type accountReplay struct {
-	total sum
+	total ledger.Sum
 	// scale is the most fractional digits of its postings so far: the
 	// scale of their sum as numeric shows it.
 	scale       int32
@@ -197,7 +197,7 @@ const noDate = int32(1<<31 - 1)
 func newReplay(ctx context.Context, tx pgx.Tx) (*replay, error) {
 	r := &replay{ids: map[string]int64{}, accounts: map[accountKey]*accountReplay{}, instantLast: map[accountKey]int64{}}
 	r.marks.differs = func(s storedPoint, a *accountReplay) string {
-		if a.total.equalText(s.amount) {
+		if equalText(a.total, s.amount) {
 			return ""
 		}
 		return "holds " + s.amount + ", the postings sum to " + numericText(a.total, a.scale)
@@ -322,8 +322,8 @@ func (r *replay) endInstant() {
 }
 
 func (a *accountReplay) add(day int32, amount decimal.Decimal) {
-	s := sumOf(amount)
-	a.total = a.total.add(s)
+	s := ledger.SumOf(amount)
+	a.total = a.total.Add(s)
 	a.scale = max(a.scale, -amount.Exponent())
 	a.first, a.last, a.pending = min(a.first, day), max(a.last, day), min(a.pending, day)
 	n := len(a.days)
@@ -340,7 +340,7 @@ func (a *accountReplay) add(day int32, amount decimal.Decimal) {
 			a.days = slices.Insert(a.days, i, daySum{date: day})
 		}
 	}
-	a.setDay(i, a.day(i).add(s))
+	a.setDay(i, a.day(i).Add(s))
 }
 
 // version compares the rows of the version at k (a stored span whose
@@ -355,7 +355,7 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 	amount := a.total
 	for j := len(a.days) - 1; j >= i; j-- {
 		r.rows = append(r.rows, versionRow{pointKey: k, date: a.days[j].date, amount: amount})
-		amount = amount.add(a.day(j).neg())
+		amount = amount.Add(a.day(j).Neg())
 	}
 	for j := len(r.rows) - 1; j >= 0; j-- {
 		want := &r.rows[j]
@@ -374,7 +374,7 @@ func (r *replay) version(ctx context.Context, k pointKey) error {
 			r.versionsBad = got.name() + ": the row should not be there (no posting up to the version at that date or before its first)"
 		default:
 			r.versions.next()
-			if !want.amount.equalText(got.stored) {
+			if !equalText(want.amount, got.stored) {
 				r.versionsBad = fmt.Sprintf("%s: the row holds %s, the postings sum to %s", want.name(), got.stored, numericText(want.amount, a.scale))
 			}
 		}
@@ -413,8 +413,8 @@ func (r *replay) finish(ctx context.Context) (string, error) {
 }
 
 // numericText is s as PostgreSQL shows a numeric of that scale.
-func numericText(s sum, scale int32) string {
-	return s.value().StringFixed(scale)
+func numericText(s ledger.Sum, scale int32) string {
+	return s.Decimal().StringFixed(scale)
 }
 
 func dayText(day int32) string {
@@ -426,7 +426,7 @@ func dayText(day int32) string {
 type versionRow struct {
 	pointKey
 	date   int32
-	amount sum
+	amount ledger.Sum
 	stored string
 }
 
@@ -507,7 +507,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		return "", err
 	}
 	if _, err := pgx.ForEachRow(rows, []any{&k.id, &k.currency, &amount}, func() error {
-		if a := r.accounts[k]; bad == "" && (a == nil || !a.total.equalText(amount)) {
+		if a := r.accounts[k]; bad == "" && (a == nil || !equalText(a.total, amount)) {
 			bad = fmt.Sprintf("balance totals for %d %s differ from the sum of the postings", k.id, k.currency)
 		}
 		seen++
@@ -546,7 +546,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		}
 		if a := r.accounts[k]; a != nil {
 			i, found := slices.BinarySearchFunc(a.days, day, func(d daySum, day int32) int { return cmp.Compare(d.date, day) })
-			if found && !a.days[i].seen && a.day(i).equalText(amount) {
+			if found && !a.days[i].seen && equalText(a.day(i), amount) {
 				a.days[i].seen = true
 				return nil
 			}
@@ -570,14 +570,14 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 	type month struct {
 		accountKey
 		month  int32 // its first day
-		amount sum
+		amount ledger.Sum
 	}
 	var months []month
 	for _, k := range keys {
 		a := r.accounts[k]
-		var total sum
+		var total ledger.Sum
 		for i, d := range a.days {
-			total = total.add(a.day(i))
+			total = total.Add(a.day(i))
 			m := firstOfMonth(d.date)
 			if i+1 == len(a.days) || firstOfMonth(a.days[i+1].date) != m {
 				months = append(months, month{k, m, total})
@@ -598,7 +598,7 @@ func (r *replay) totals(ctx context.Context, tx pgx.Tx) (string, error) {
 		switch {
 		case bad != "":
 		case i < len(months) && months[i].month == stored.month && months[i].accountKey == stored.accountKey:
-			if !months[i].amount.equalText(amount) {
+			if !equalText(months[i].amount, amount) {
 				bad = monthText(stored.month, stored.accountKey)
 			}
 			i++

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -32,57 +30,16 @@ func (db *DB) VerifyEvents(ctx context.Context) error {
 }
 
 // groupSum is what the events of one import group add up to. Verify holds
-// one per group (1M at 1M per-event imports), so the sum is units ×
-// 10^exp while its events share exp and it fits an int64, else dec, and
-// the currency and account are indexes in eventScan.names: 56 bytes, where
-// a decimal.Decimal and two strings took 72 and a big.Int 40 more.
+// one per group (1M at 1M per-event imports), so the sum is a ledger.Sum
+// (an int64 while it fits) and the currency and account are indexes in
+// eventScan.names: 56 bytes, where a decimal.Decimal and two strings took
+// 72 and a big.Int 40 more.
 type groupSum struct {
-	units       int64
-	dec         *decimal.Decimal // the sum when not nil (units and exp unused)
-	exp         int32
+	amount      ledger.Sum
 	currency    int32
 	account     int32
 	events      int64
 	first, last int64
-}
-
-// setSum sets g's sum to a.
-func (g *groupSum) setSum(a decimal.Decimal) {
-	if a.NumDigits() <= 18 {
-		g.units, g.exp, g.dec = a.CoefficientInt64(), a.Exponent(), nil
-		return
-	}
-	g.dec = &a
-}
-
-// addSum adds a to g's sum.
-func (g *groupSum) addSum(a decimal.Decimal) {
-	if g.dec == nil && a.Exponent() == g.exp && a.NumDigits() <= 18 {
-		b := a.CoefficientInt64()
-		if u := g.units + b; (b >= 0) == (u >= g.units) { // no overflow
-			g.units = u
-			return
-		}
-	}
-	v := g.sum().Add(a)
-	g.dec = &v
-}
-
-// sum is g's sum as a decimal.Decimal.
-func (g *groupSum) sum() decimal.Decimal {
-	if g.dec != nil {
-		return *g.dec
-	}
-	return decimal.New(g.units, g.exp)
-}
-
-// sumEquals says whether g's sum is a (as decimal.Decimal.Equal: 1.50
-// equals 1.5).
-func (g *groupSum) sumEquals(a decimal.Decimal) bool {
-	if g.dec == nil && a.Exponent() == g.exp && a.NumDigits() <= 18 {
-		return a.CoefficientInt64() == g.units
-	}
-	return a.Equal(g.sum())
 }
 
 // verifyEvents runs the checks of VerifyEvents. (Verify runs them with the
@@ -299,14 +256,14 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 			s.currencies[s.names[currency]] = currency
 		}
 		*g = groupSum{currency: currency, account: acct, events: 1, first: e.ID, last: e.ID}
-		g.setSum(e.Amount)
+		g.amount = ledger.SumOf(e.Amount)
 		return nil
 	}
 	if s.names[g.currency] != e.Currency || g.account != acct {
 		return bad("in batch %d group %d with events of other accounts or currencies (%s %s, group: %s %s)",
 			e.BatchID, group, s.names[acct], e.Currency, s.names[g.account], s.names[g.currency])
 	}
-	g.addSum(e.Amount)
+	g.amount = g.amount.Add(ledger.SumOf(e.Amount))
 	g.events++
 	g.last = e.ID
 	return nil
@@ -364,9 +321,9 @@ func (s *eventScan) checkGroup(r *groupRow) error {
 	}
 	// A stored posting amount (a sum: it may pass the input's 18 digits).
 	a, perr := parseAmountText(e.amount)
-	if perr != nil || !g.sumEquals(a) || e.currency != s.names[g.currency] || e.account != s.names[g.account] {
+	if perr != nil || !g.amount.Equal(a) || e.currency != s.names[g.currency] || e.account != s.names[g.account] {
 		return broken(r.entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
-			e.amount, e.currency, e.account, g.events, ledger.FormatAmount(g.sum()), s.names[g.currency], s.names[g.account])
+			e.amount, e.currency, e.account, g.events, ledger.FormatAmount(g.amount.Decimal()), s.names[g.currency], s.names[g.account])
 	}
 	if r.count != g.events || g.first < r.first || g.last > r.last {
 		return broken(r.entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -55,29 +53,5 @@ func TestVerifyExactPastInt64(t *testing.T) {
 				t.Errorf("verify: %v\nwant %s", err, tt.want)
 			}
 		})
-	}
-}
-
-// TestGroupSumExact: a group's sum stays exact past an int64, with mixed
-// scales and with values of more than 18 digits.
-func TestGroupSumExact(t *testing.T) {
-	amounts := []string{"9", "0.5", "999999999999999999", "999999999999999999", "-0.000000000000000001",
-		"999999999999999999.999999999999999999", "999999999999999999", "999999999999999999", "999999999999999999",
-		"999999999999999999", "999999999999999999", "999999999999999999", "999999999999999999", "1"}
-	for start := range amounts {
-		var g groupSum
-		want := decimal.RequireFromString(amounts[start])
-		g.setSum(want)
-		for _, a := range amounts[start+1:] {
-			d := decimal.RequireFromString(a)
-			g.addSum(d)
-			want = want.Add(d)
-			if !g.sumEquals(want) || g.sum().String() != want.String() || g.sum().Exponent() != want.Exponent() {
-				t.Fatalf("from %d: sum %s, want %s", start, g.sum(), want)
-			}
-			if g.sumEquals(want.Add(decimal.New(1, -18))) {
-				t.Fatalf("from %d: sum %s equals %s + 10^-18", start, g.sum(), want)
-			}
-		}
 	}
 }
