@@ -117,76 +117,19 @@ func PlanAdvances(c *contracts.Contract, reach, closedThrough ledger.Date, booke
 // before, later ones recoup nothing of it.
 func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough ledger.Date,
 	pools map[string]map[contracts.PoolKey]decimal.Decimal, booked map[RecoupRef]BookedRecoupment) []RecoupBooking {
-	closed := func(d ledger.Date) bool { return !closedThrough.IsZero() && !d.After(closedThrough) }
-	// now is what each recoupment stands at as the plan goes, and at its
-	// period.
-	now := make(map[RecoupRef]decimal.Decimal, len(booked))
-	at := make(map[RecoupRef]ledger.Period, len(booked))
-	var refs []RecoupRef
-	for ref, b := range booked {
-		now[ref], at[ref] = b.Amount, b.Period
-		refs = append(refs, ref)
-	}
-	sort.Slice(refs, func(i, j int) bool {
-		return refs[i].Advance < refs[j].Advance || refs[i].Advance == refs[j].Advance && refs[i].Period < refs[j].Period
-	})
-	var out []RecoupBooking
-	book := func(ref RecoupRef, payer, payee string, p ledger.Period, amount decimal.Decimal) {
-		b := booked[ref]
-		if delta := amount.Sub(b.Amount); !delta.IsZero() {
-			out = append(out, RecoupBooking{RecoupRef: ref, Payer: payer, Payee: payee, PeriodOf: p,
-				Date: p.Last(), Amount: delta, Seq: b.Count + 1})
-		}
-		now[ref], at[ref] = amount, p
-	}
-	var first ledger.Period
-	found := false
-	consider := func(p ledger.Period) {
-		if !found || p.Before(first) {
-			first, found = p, true
-		}
-	}
-	for _, a := range c.Advances {
-		consider(c.PeriodOf(a.Date))
-	}
-	for _, ref := range refs {
-		b := booked[ref]
-		consider(c.PeriodOf(b.Period.Last()))
-		if b.Period.Freq != c.Period && !closed(b.Period.Last()) {
-			book(ref, b.Payer, b.Payee, b.Period, decimal.Zero)
-		}
-	}
+	pl := newRecoupPlan(booked, closedThrough)
+	first, found := pl.firstPeriod(c)
 	if !found {
 		return nil
 	}
-	inContract := map[string]bool{}
-	for _, a := range c.Advances {
-		inContract[a.ID] = true
-	}
-	removed := map[string]BookedRecoupment{} // advance no longer in c -> one of its bookings
-	var gone []string
-	for _, ref := range refs {
-		if _, ok := removed[ref.Advance]; !ok && !inContract[ref.Advance] {
-			removed[ref.Advance] = booked[ref]
-			gone = append(gone, ref.Advance)
-		}
-	}
+	gone, removed := pl.removedAdvances(c)
 	firstOpen := true
 	for p := first; !through.Before(p); p = p.Next() {
-		if closed(p.Last()) {
+		if pl.closed(p.Last()) {
 			continue
 		}
 		label := p.Label()
-		// Recouped before p, and in p under other labels (closed ones).
-		toDate, fixed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
-		for ref, x := range now {
-			switch d := at[ref].Last(); {
-			case d.Before(p.Start()):
-				toDate[ref.Advance] = toDate[ref.Advance].Add(x)
-			case p.Contains(d) && ref.Period != label:
-				fixed[ref.Advance] = fixed[ref.Advance].Add(x)
-			}
-		}
+		toDate, fixed := pl.recouped(p)
 		target := c.Recoup(p, pools[label], toDate)
 		if firstOpen {
 			// A removed advance is one lowered to zero: the first open
@@ -202,17 +145,112 @@ func PlanRecoupments(c *contracts.Contract, through ledger.Period, closedThrough
 		for _, a := range c.OrderedAdvances() {
 			ref := RecoupRef{a.ID, label}
 			if x, ok := target[a.ID]; ok {
-				book(ref, a.Payer, a.Payee, p, x.Sub(fixed[a.ID]))
+				pl.book(ref, a.Payer, a.Payee, p, x.Sub(fixed[a.ID]))
 			} else if b, ok := booked[ref]; ok {
-				book(ref, b.Payer, b.Payee, p, decimal.Zero) // its date moved after p by an amendment
+				pl.book(ref, b.Payer, b.Payee, p, decimal.Zero) // its date moved after p by an amendment
 			}
 		}
 		for _, id := range gone {
 			b := removed[id]
-			book(RecoupRef{id, label}, b.Payer, b.Payee, p, target[id].Sub(fixed[id]))
+			pl.book(RecoupRef{id, label}, b.Payer, b.Payee, p, target[id].Sub(fixed[id]))
 		}
 	}
-	return out
+	return pl.out
+}
+
+// recoupPlan is PlanRecoupments' state: what each recoupment stands at as
+// the plan goes, and at which period, beside what was booked before.
+type recoupPlan struct {
+	booked        map[RecoupRef]BookedRecoupment
+	refs          []RecoupRef // booked's keys by advance, then label
+	closedThrough ledger.Date
+	now           map[RecoupRef]decimal.Decimal
+	at            map[RecoupRef]ledger.Period
+	out           []RecoupBooking
+}
+
+func newRecoupPlan(booked map[RecoupRef]BookedRecoupment, closedThrough ledger.Date) *recoupPlan {
+	pl := &recoupPlan{booked: booked, closedThrough: closedThrough,
+		now: make(map[RecoupRef]decimal.Decimal, len(booked)), at: make(map[RecoupRef]ledger.Period, len(booked))}
+	for ref, b := range booked {
+		pl.now[ref], pl.at[ref] = b.Amount, b.Period
+		pl.refs = append(pl.refs, ref)
+	}
+	sort.Slice(pl.refs, func(i, j int) bool {
+		a, b := pl.refs[i], pl.refs[j]
+		return a.Advance < b.Advance || a.Advance == b.Advance && a.Period < b.Period
+	})
+	return pl
+}
+
+func (pl *recoupPlan) closed(d ledger.Date) bool {
+	return !pl.closedThrough.IsZero() && !d.After(pl.closedThrough)
+}
+
+// book brings ref to amount in p, booking the difference from what was
+// booked before.
+func (pl *recoupPlan) book(ref RecoupRef, payer, payee string, p ledger.Period, amount decimal.Decimal) {
+	b := pl.booked[ref]
+	if delta := amount.Sub(b.Amount); !delta.IsZero() {
+		pl.out = append(pl.out, RecoupBooking{RecoupRef: ref, Payer: payer, Payee: payee, PeriodOf: p,
+			Date: p.Last(), Amount: delta, Seq: b.Count + 1})
+	}
+	pl.now[ref], pl.at[ref] = amount, p
+}
+
+// firstPeriod returns the contract's period of the earliest advance or
+// booked recoupment, if any. Booked recoupments of another frequency (the
+// contract's before an amendment) whose day is still open go back to zero.
+func (pl *recoupPlan) firstPeriod(c *contracts.Contract) (first ledger.Period, found bool) {
+	consider := func(p ledger.Period) {
+		if !found || p.Before(first) {
+			first, found = p, true
+		}
+	}
+	for _, a := range c.Advances {
+		consider(c.PeriodOf(a.Date))
+	}
+	for _, ref := range pl.refs {
+		b := pl.booked[ref]
+		consider(c.PeriodOf(b.Period.Last()))
+		if b.Period.Freq != c.Period && !pl.closed(b.Period.Last()) {
+			pl.book(ref, b.Payer, b.Payee, b.Period, decimal.Zero)
+		}
+	}
+	return first, found
+}
+
+// removedAdvances returns the booked advances no longer in c, in order,
+// each with one of its bookings (for its payer and payee).
+func (pl *recoupPlan) removedAdvances(c *contracts.Contract) (gone []string, removed map[string]BookedRecoupment) {
+	inContract := map[string]bool{}
+	for _, a := range c.Advances {
+		inContract[a.ID] = true
+	}
+	removed = map[string]BookedRecoupment{}
+	for _, ref := range pl.refs {
+		if _, ok := removed[ref.Advance]; !ok && !inContract[ref.Advance] {
+			removed[ref.Advance] = pl.booked[ref]
+			gone = append(gone, ref.Advance)
+		}
+	}
+	return gone, removed
+}
+
+// recouped returns, per advance, what the plan stands at before p, and in
+// p under labels other than p's (closed ones of another frequency).
+func (pl *recoupPlan) recouped(p ledger.Period) (toDate, fixed map[string]decimal.Decimal) {
+	label := p.Label()
+	toDate, fixed = map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	for ref, x := range pl.now {
+		switch d := pl.at[ref].Last(); {
+		case d.Before(p.Start()):
+			toDate[ref.Advance] = toDate[ref.Advance].Add(x)
+		case p.Contains(d) && ref.Period != label:
+			fixed[ref.Advance] = fixed[ref.Advance].Add(x)
+		}
+	}
+	return toDate, fixed
 }
 
 // Entry is the journal entry of an advance payment: the advances asset
