@@ -22,33 +22,10 @@ func TestAdvanceLoweredBelowRecouped(t *testing.T) {
 }
 
 func testAdvanceLoweredBelowRecouped(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	write := fileWriter(t)
-	contract := func(amount string) string {
-		return fmt.Sprintf(`id: adv
-currency: USD
-parties: [a, b]
-rules:
-  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
-advances:
-  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "%s", recoup_from: [r]}
-`, amount)
-	}
-	cli(t, db, "contract", "add", write("v1.yaml", contract("30.00")))
-	closeJanuary(t, db, write)
-	cli(t, db, "contract", "update", write("v2.yaml", contract("10.00")))
-	runFebruary(t, db, write)
-
-	s, _ := statementJSONOf(t, db, "adv", "2026-02")
+	db, s := amendAdvanceAfterJanuary(t, newDB, advDeal+signingAdvance("10.00"))
 	// The advance is 10.00 now and January recouped 30.00: February gives
 	// 20.00 back, whatever it owes (10.00).
-	if s.Advances == nil || len(*s.Advances) != 1 {
-		t.Fatalf("2026-02 advances: %+v", s.Advances)
-	}
-	a := (*s.Advances)[0]
-	if got := fmt.Sprintf("%s %s %s %s", a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter); got != "10.00 30.00 -20.00 0.00" {
-		t.Errorf("advance signing (amount, recouped before, recouped, unrecouped after): %s, want 10.00 30.00 -20.00 0.00", got)
-	}
+	checkOnlyAdvance(t, s, "10.00 30.00 -20.00 0.00")
 	// a owes b 50.00 + 10.00 less the 10.00 advance: opening 20.00 (50.00 -
 	// 30.00), net 10.00, recouped -20.00, closing 50.00.
 	checkOnlyPair(t, db, s, "a b 20.00 10.00 -20.00 50.00")
@@ -66,28 +43,46 @@ func TestAdvanceRemovedAfterRecouped(t *testing.T) {
 }
 
 func testAdvanceRemovedAfterRecouped(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	write := fileWriter(t)
-	const contract = `id: adv
-currency: USD
-parties: [a, b]
-rules:
-  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
-`
-	cli(t, db, "contract", "add", write("v1.yaml", contract+`advances:
-  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "30.00", recoup_from: [r]}
-`))
-	closeJanuary(t, db, write)
-	cli(t, db, "contract", "update", write("v2.yaml", contract))
-	runFebruary(t, db, write)
-
-	s, _ := statementJSONOf(t, db, "adv", "2026-02")
+	db, s := amendAdvanceAfterJanuary(t, newDB, advDeal)
 	if s.Advances != nil && len(*s.Advances) != 0 {
 		t.Errorf("2026-02 advances: %+v, want none", *s.Advances)
 	}
 	// a owes b 50.00 + 10.00 with no advance: opening 20.00 (50.00 -
 	// 30.00), net 10.00, recouped -30.00, closing 60.00.
 	checkOnlyPair(t, db, s, "a b 20.00 10.00 -30.00 60.00")
+}
+
+// advDeal is the advance tests' contract adv without its advances: a pays
+// b half of every sale from 2026-01-01.
+const advDeal = `id: adv
+currency: USD
+parties: [a, b]
+rules:
+  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
+`
+
+// signingAdvance is advDeal's advances: signing, amount paid by a to b on
+// 2026-01-05 and recouped from r.
+func signingAdvance(amount string) string {
+	return fmt.Sprintf(`advances:
+  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "%s", recoup_from: [r]}
+`, amount)
+}
+
+// amendAdvanceAfterJanuary adds advDeal with a 30.00 signing advance, closes
+// January (closeJanuary: it recoups all 30.00), updates the contract to
+// amended and runs February (runFebruary). It returns the book and
+// February's statement.
+func amendAdvanceAfterJanuary(t *testing.T, newDB newDB, amended string) (string, reports.Statement) {
+	t.Helper()
+	db := newDB(t)
+	write := fileWriter(t)
+	cli(t, db, "contract", "add", write("v1.yaml", advDeal+signingAdvance("30.00")))
+	closeJanuary(t, db, write)
+	cli(t, db, "contract", "update", write("v2.yaml", amended))
+	runFebruary(t, db, write)
+	s, _ := statementJSONOf(t, db, "adv", "2026-02")
+	return db, s
 }
 
 // fileWriter writes files into a fresh temporary folder and returns their
@@ -133,6 +128,19 @@ func checkOnlyPair(t *testing.T, db string, s reports.Statement, want string) {
 	}
 }
 
+// checkOnlyAdvance checks a statement's one advance, signing (amount,
+// recouped before, recouped, unrecouped after).
+func checkOnlyAdvance(t *testing.T, s reports.Statement, want string) {
+	t.Helper()
+	if s.Advances == nil || len(*s.Advances) != 1 {
+		t.Fatalf("%s advances: %+v", s.Period.Label, s.Advances)
+	}
+	a := (*s.Advances)[0]
+	if got := fmt.Sprintf("%s %s %s %s", a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter); got != want {
+		t.Errorf("advance signing (amount, recouped before, recouped, unrecouped after): %s, want %s", got, want)
+	}
+}
+
 // TestAdvanceAcrossFrequencyChange: a change from monthly to quarterly
 // statements after January's close (reading 13, docs/design/spec-audit.md).
 // January's recoupment (50.00, closed) stays and counts in 2026-Q1, the
@@ -149,15 +157,7 @@ func testAdvanceAcrossFrequencyChange(t *testing.T, newDB newDB) {
 	db := newDB(t)
 	write := fileWriter(t)
 	contract := func(period string) string {
-		return fmt.Sprintf(`id: adv
-currency: USD
-period: %s
-parties: [a, b]
-rules:
-  - {id: r, payer: a, payee: b, rate: "0.5", from: 2026-01-01}
-advances:
-  - {id: signing, payer: a, payee: b, date: 2026-01-05, amount: "100.00", recoup_from: [r]}
-`, period)
+		return advDeal + "period: " + period + "\n" + signingAdvance("100.00")
 	}
 	cli(t, db, "contract", "add", write("v1.yaml", contract("month")))
 	closeJanuary(t, db, write)
@@ -167,13 +167,7 @@ advances:
 	cli(t, db, "run", "--through", "2026-03")
 
 	s, _ := statementJSONOf(t, db, "adv", "2026-Q1")
-	if s.Advances == nil || len(*s.Advances) != 1 {
-		t.Fatalf("2026-Q1 advances: %+v", s.Advances)
-	}
-	a := (*s.Advances)[0]
-	if got := fmt.Sprintf("%s %s %s %s", a.Amount, a.RecoupedBefore, a.Recouped, a.UnrecoupedAfter); got != "100.00 0.00 80.00 20.00" {
-		t.Errorf("advance signing (amount, recouped before, recouped, unrecouped after): %s, want 100.00 0.00 80.00 20.00", got)
-	}
+	checkOnlyAdvance(t, s, "100.00 0.00 80.00 20.00")
 	// The quarter books 80.00 (January's 50.00, its reversal, February's
 	// 10.00 and its reversal, the quarter's 80.00) and recoups all of it.
 	checkOnlyPair(t, db, s, "a b 0.00 80.00 80.00 0.00")
