@@ -22,12 +22,9 @@ the last day of PERIOD (2026-03, 2026-Q1 or 2026) and stores the final
 statement of every period it closes, all in one transaction: nothing may be
 booked on or before that day afterwards. A failure leaves nothing of it.`,
 		Example: "  revshare close 2026-03\n  revshare close 2026-Q1 --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("close", "one PERIOD", args)
-			}
-			return runClose(cmd.Context(), m, args[0], format)
-		},
+		RunE: withArgs("close", "one PERIOD", 1, func(ctx context.Context, args []string) error {
+			return runClose(ctx, m, args[0], format)
+		}),
 	}
 	formatFlag(cmd, &format, "text", "text", "json")
 	return cmd

@@ -24,34 +24,22 @@ func newContractCommand(m *Main) *cobra.Command {
 			Use:     action + " FILE.yaml",
 			Short:   map[string]string{"add": "add a new contract", "update": "store a new version of a contract"}[action],
 			Example: "  revshare contract " + action + " contract.yaml",
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if len(args) != 1 {
-					return wantArgs("contract "+action, "one FILE.yaml", args)
-				}
-				return runContractSave(cmd.Context(), m, args[0], action == "update")
-			},
+			RunE: withArgs("contract "+action, "one FILE.yaml", 1, func(ctx context.Context, args []string) error {
+				return runContractSave(ctx, m, args[0], action == "update")
+			}),
 		})
 	}
-	var listFormat, showFormat string
-	list := &cobra.Command{
-		Use:     "list",
-		Short:   "list the contracts with their latest version",
-		Example: "  revshare contract list\n  revshare contract list --format json",
-		RunE:    withoutArgs("contract list", func(ctx context.Context) error { return runContractList(ctx, m, listFormat) }),
-	}
-	// A table, as every other listing calls it; "text", its name before,
-	// still works for scripts that say it.
-	formatFlag(list, &listFormat, "table", "table", "json")
+	list := listCommand("contract", "list the contracts with their latest version", func(ctx context.Context, format string) error {
+		return runContractList(ctx, m, format)
+	})
+	var showFormat string
 	show := &cobra.Command{
 		Use:     "show ID",
 		Short:   "print a contract's latest version as it was stored",
 		Example: "  revshare contract show openai-microsoft\n  revshare contract show openai-microsoft --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("contract show", "one contract ID", args)
-			}
-			return runContractShow(cmd.Context(), m, args[0], showFormat)
-		},
+		RunE: withArgs("contract show", "one contract ID", 1, func(ctx context.Context, args []string) error {
+			return runContractShow(ctx, m, args[0], showFormat)
+		}),
 	}
 	formatFlag(show, &showFormat, "text", "text", "json", "yaml")
 	cmd.AddCommand(list, show)
@@ -97,6 +85,8 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 }
 
 func runContractList(ctx context.Context, m *Main, format string) error {
+	// A table, as every other listing calls it; "text", its name before,
+	// still works for scripts that say it.
 	if format == "text" {
 		format = "table"
 	}

@@ -26,12 +26,9 @@ func newExportCommand(m *Main) *cobra.Command {
   revshare export beancount --from 2026-01-01 --to 2026-03-31 -o q1.beancount
   revshare export ledger --known-at 2026-04-01T00:00:00Z`,
 		ValidArgs: []string{"hledger", "ledger", "beancount"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("export", "one format (hledger, ledger or beancount)", args)
-			}
-			return runExport(cmd.Context(), m, args[0], o)
-		},
+		RunE: withArgs("export", "one format (hledger, ledger or beancount)", 1, func(ctx context.Context, args []string) error {
+			return runExport(ctx, m, args[0], o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")

@@ -33,7 +33,10 @@ func newImportCommand(m *Main) *cobra.Command {
   revshare import usage export.csv --mapping excel.yaml --allow-partial
   revshare import rates rates.csv
   revshare import list --format json`)
-	cmd.AddCommand(newImportUsageCommand(m), newImportRatesCommand(m), newImportListCommand(m))
+	list := listCommand("import", "list the import batches", func(ctx context.Context, format string) error {
+		return runImportList(ctx, m, format)
+	})
+	cmd.AddCommand(newImportUsageCommand(m), newImportRatesCommand(m), list)
 	return cmd
 }
 
@@ -69,12 +72,9 @@ func newImportUsageCommand(m *Main) *cobra.Command {
   revshare import usage usage.csv --dry-run
   revshare import usage export.csv --mapping excel.yaml
   revshare import usage big.csv --allow-partial --rejects bad-rows.csv`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("import usage", "one FILE.csv", args)
-			}
-			return runImportUsage(cmd.Context(), m, args[0], o)
-		},
+		RunE: withArgs("import usage", "one FILE.csv", 1, func(ctx context.Context, args []string) error {
+			return runImportUsage(ctx, m, args[0], o)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.source, "source", "", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
@@ -374,12 +374,9 @@ func newImportRatesCommand(m *Main) *cobra.Command {
 		Use:     "rates FILE.csv",
 		Short:   "import exchange rates (columns date,from,to,rate)",
 		Example: "  revshare import rates rates.csv\n  revshare import rates rates.csv --dry-run --format json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("import rates", "one FILE.csv (columns date,from,to,rate)", args)
-			}
-			return runImportRates(cmd.Context(), m, args[0], dryRun, format)
-		},
+		RunE: withArgs("import rates", "one FILE.csv (columns date,from,to,rate)", 1, func(ctx context.Context, args []string) error {
+			return runImportRates(ctx, m, args[0], dryRun, format)
+		}),
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and report; write nothing")
 	formatFlag(cmd, &format, "text", "text", "json")
@@ -425,18 +422,6 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 	}
 	fmt.Fprintf(m.Stdout, "imported rates %s: %s, %d added, %d duplicates (batch %d)\n", path, rowCount(res.Rows), res.Added, res.Duplicates, res.BatchID)
 	return nil
-}
-
-func newImportListCommand(m *Main) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "list the import batches",
-		Example: "  revshare import list\n  revshare import list --format json",
-		RunE:    withoutArgs("import list", func(ctx context.Context) error { return runImportList(ctx, m, format) }),
-	}
-	formatFlag(cmd, &format, "table", "table", "json")
-	return cmd
 }
 
 func runImportList(ctx context.Context, m *Main, format string) error {

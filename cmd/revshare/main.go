@@ -298,6 +298,32 @@ func withoutArgs(name string, run func(ctx context.Context) error) func(*cobra.C
 	}
 }
 
+// withArgs is the RunE of command name, which takes exactly n arguments
+// (want names them: "one PERIOD", "CONTRACT and PERIOD"): it refuses any
+// other count (wantArgs), then runs run with them.
+func withArgs(name, want string, n int, run func(ctx context.Context, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return wantArgs(name, want, args)
+		}
+		return run(cmd.Context(), args)
+	}
+}
+
+// listCommand is the list sub-command of group (contract, import, token):
+// a table, or JSON with --format json; run prints the list in format.
+func listCommand(group, short string, run func(ctx context.Context, format string) error) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   short,
+		Example: "  revshare " + group + " list\n  revshare " + group + " list --format json",
+		RunE:    withoutArgs(group+" list", func(ctx context.Context) error { return run(ctx, format) }),
+	}
+	formatFlag(cmd, &format, "table", "table", "json")
+	return cmd
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

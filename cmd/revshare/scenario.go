@@ -70,12 +70,9 @@ func newScenarioCommand(m *Main) *cobra.Command {
 		Example: `  revshare scenario growth.yaml
   revshare scenario growth.yaml --format svg -o growth.svg
   revshare scenario growth.yaml --contract draft-contract.yaml --format json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("scenario", "one scenario FILE.yaml", args)
-			}
-			return runScenario(cmd.Context(), m, args[0], o)
-		},
+		RunE: withArgs("scenario", "one scenario FILE.yaml", 1, func(ctx context.Context, args []string) error {
+			return runScenario(ctx, m, args[0], o)
+		}),
 	}
 	f := cmd.Flags()
 	formatFlag(cmd, &o.format, "table", "table", "json", "csv", "svg")

@@ -21,12 +21,9 @@ final once a close has stored it (with its hash), a draft before.`,
 		Example: `  revshare statement openai-microsoft 2026-03
   revshare statement openai-microsoft 2026-Q1 --format html -o q1.html
   revshare statement openai-microsoft 2026-03 --format json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 {
-				return wantArgs("statement", "CONTRACT and PERIOD", args)
-			}
-			return runStatement(cmd.Context(), m, args[0], args[1], format, out)
-		},
+		RunE: withArgs("statement", "CONTRACT and PERIOD", 2, func(ctx context.Context, args []string) error {
+			return runStatement(ctx, m, args[0], args[1], format, out)
+		}),
 	}
 	formatFlag(cmd, &format, "md", reports.StatementFormats...)
 	outputFlag(cmd, &out)

@@ -15,7 +15,7 @@ func newTokenCommand(m *Main) *cobra.Command {
 	cmd := group("token", "manage API tokens for revshare serve (create, list, revoke)", `  revshare token create --role auditor --name "external audit"
   revshare token list
   revshare token revoke 3`)
-	var role, name, format string
+	var role, name string
 	create := &cobra.Command{
 		Use:     "create --role auditor|analyst|finance|admin [--name N]",
 		Short:   "create a token and print its secret (shown only this once)",
@@ -25,23 +25,16 @@ func newTokenCommand(m *Main) *cobra.Command {
 	create.Flags().StringVar(&role, "role", "", "the token's `role`: auditor (reads), analyst (reads, scenarios), finance (reads and writes), admin (everything)")
 	create.Flags().StringVar(&name, "name", "", "a `name` to recognise the token by in token list")
 	completeFlag(create, "role", "auditor", "analyst", "finance", "admin")
-	list := &cobra.Command{
-		Use:     "list",
-		Short:   "list the tokens (never their secrets)",
-		Example: "  revshare token list\n  revshare token list --format json",
-		RunE:    withoutArgs("token list", func(ctx context.Context) error { return runTokenList(ctx, m, format) }),
-	}
-	formatFlag(list, &format, "table", "table", "json")
+	list := listCommand("token", "list the tokens (never their secrets)", func(ctx context.Context, format string) error {
+		return runTokenList(ctx, m, format)
+	})
 	revoke := &cobra.Command{
 		Use:     "revoke ID",
 		Short:   "revoke a token: it stops working at once",
 		Example: "  revshare token revoke 3",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return wantArgs("token revoke", "one token ID (see revshare token list)", args)
-			}
-			return runTokenRevoke(cmd.Context(), m, args[0])
-		},
+		RunE: withArgs("token revoke", "one token ID (see revshare token list)", 1, func(ctx context.Context, args []string) error {
+			return runTokenRevoke(ctx, m, args[0])
+		}),
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
