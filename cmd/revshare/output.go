@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // writeJSON prints v as indented JSON followed by a newline.
@@ -43,6 +45,20 @@ func (m *Main) storeFor(ctx context.Context, format string, allowed ...string) (
 		return nil, err
 	}
 	return m.Store(ctx)
+}
+
+// periodStoreFor is storeFor of a command about a period: it also refuses
+// a period that does not parse before it opens the store.
+func (m *Main) periodStoreFor(ctx context.Context, period, format string, allowed ...string) (ledger.Period, *store, error) {
+	if err := checkFormat(format, allowed...); err != nil {
+		return ledger.Period{}, nil, err
+	}
+	p, err := ledger.ParsePeriod(period)
+	if err != nil {
+		return ledger.Period{}, nil, err
+	}
+	st, err := m.Store(ctx)
+	return p, st, err
 }
 
 // outputFlag adds -o/--output FILE to cmd: the command writes there

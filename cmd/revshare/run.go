@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/revshare/revshare/ledger"
 )
 
 func newRunCommand(m *Main) *cobra.Command {
@@ -36,14 +34,7 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 	if len(pos) > 0 {
 		return wantArgs("run", "no arguments (only --through PERIOD)", pos)
 	}
-	if err := checkFormat(format, "text", "json"); err != nil {
-		return err
-	}
-	p, err := ledger.ParsePeriod(through)
-	if err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	p, st, err := m.periodStoreFor(ctx, through, format, "text", "json")
 	if err != nil {
 		return err
 	}

@@ -31,14 +31,7 @@ final once a close has stored it (with its hash), a draft before.`,
 }
 
 func runStatement(ctx context.Context, m *Main, contract, period, format, out string) error {
-	if err := checkFormat(format, reports.StatementFormats...); err != nil {
-		return err
-	}
-	p, err := ledger.ParsePeriod(period)
-	if err != nil {
-		return err
-	}
-	st, err := m.Store(ctx)
+	p, st, err := m.periodStoreFor(ctx, period, format, reports.StatementFormats...)
 	if err != nil {
 		return err
 	}
