@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -83,19 +82,6 @@ func copyDB(t *testing.T, from, to string) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// startCLIEnv is startCLI with extra environment variables.
-func startCLIEnv(t *testing.T, env []string, db string, args ...string) *cliProc {
-	t.Helper()
-	p := &cliProc{args: args}
-	p.cmd = exec.Command(os.Args[0], append([]string{"--db", db}, args...)...)
-	p.cmd.Env = append(append(os.Environ(), cliProcessEnv+"=1", "REVSHARE_DB=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE")), env...)
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // closedState is what a close decides, without instants: the close, the

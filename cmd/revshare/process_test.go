@@ -51,14 +51,21 @@ type cliProc struct {
 // startAt makes it wait for that moment before running the command.
 func startCLI(t *testing.T, startAt time.Time, db string, args ...string) *cliProc {
 	t.Helper()
+	var env []string
+	if !startAt.IsZero() {
+		env = []string{cliStartAtEnv + "=" + strconv.FormatInt(startAt.UnixNano(), 10)}
+	}
+	return startCLIEnv(t, env, db, args...)
+}
+
+// startCLIEnv is startCLI with extra environment variables.
+func startCLIEnv(t *testing.T, env []string, db string, args ...string) *cliProc {
+	t.Helper()
 	p := &cliProc{args: args}
 	p.cmd = exec.Command(os.Args[0], append([]string{"--db", db}, args...)...)
 	// Under -race a process sleeps a second at exit to catch late reports;
 	// the tests wait for their processes, so that second is not needed.
-	p.cmd.Env = append(os.Environ(), cliProcessEnv+"=1", "REVSHARE_DB=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
-	if !startAt.IsZero() {
-		p.cmd.Env = append(p.cmd.Env, cliStartAtEnv+"="+strconv.FormatInt(startAt.UnixNano(), 10))
-	}
+	p.cmd.Env = append(append(os.Environ(), cliProcessEnv+"=1", "REVSHARE_DB=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE")), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
