@@ -371,16 +371,12 @@ const entryEventsShown = 100
 // EventsNext is the next page of them under eventsPath (the API's or the
 // web view's events list).
 func (s *Server) entryDetail(r *http.Request, eventsPath string) (EntryDetailJSON, error) {
-	id, err := idParam(r, "id", "entry")
-	if err != nil {
-		return EntryDetailJSON{}, err
-	}
-	e, err := s.read.Journal.Entry(r.Context(), id)
+	e, err := byPathID(r, "entry", s.read.Journal.Entry)
 	if err != nil {
 		return EntryDetailJSON{}, err
 	}
 	d := EntryDetailJSON{EntryJSON: toEntryJSON(&e), Events: []EventJSON{}}
-	evs, err := s.read.Events.Events(r.Context(), ledger.EventFilter{EntryID: id, Limit: entryEventsShown + 1})
+	evs, err := s.read.Events.Events(r.Context(), ledger.EventFilter{EntryID: e.ID, Limit: entryEventsShown + 1})
 	if err != nil {
 		return EntryDetailJSON{}, err
 	}
@@ -389,7 +385,7 @@ func (s *Server) entryDetail(r *http.Request, eventsPath string) (EntryDetailJSO
 		d.Events = append(d.Events, toEventJSON(&evs[i]))
 	}
 	if next != "" {
-		d.EventsNext = eventsPath + "?entry=" + strconv.FormatInt(id, 10) + "&cursor=" + next
+		d.EventsNext = eventsPath + "?entry=" + strconv.FormatInt(e.ID, 10) + "&cursor=" + next
 	}
 
 	return d, nil

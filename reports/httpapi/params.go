@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -153,6 +154,18 @@ func idParam(r *http.Request, name, what string) (int64, error) {
 		return 0, ledger.Errorf(ledger.EINVALID, "invalid %s id %q: want a positive whole number", what, s)
 	}
 	return id, nil
+}
+
+// byPathID reads, with find, the record (what: "entry", "event") whose id
+// is the path variable id; a bad id is EINVALID (idParam), a missing
+// record find's error.
+func byPathID[T any](r *http.Request, what string, find func(context.Context, int64) (T, error)) (T, error) {
+	id, err := idParam(r, "id", what)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return find(r.Context(), id)
 }
 
 // periodParam reads a period label path variable.

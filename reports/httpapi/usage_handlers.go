@@ -107,11 +107,7 @@ var eventsCSV = csvTable[EventJSON]{
 
 // eventOf reads the event the path names, for the API and the web view.
 func (s *Server) eventOf(r *http.Request) (EventJSON, error) {
-	id, err := idParam(r, "id", "event")
-	if err != nil {
-		return EventJSON{}, err
-	}
-	e, err := s.read.Events.Event(r.Context(), id)
+	e, err := byPathID(r, "event", s.read.Events.Event)
 	if err != nil {
 		return EventJSON{}, err
 	}
@@ -153,11 +149,7 @@ var importsCSV = csvTable[ledger.ImportBatch]{
 }
 
 func (s *Server) importDetail(r *http.Request) (ledger.ImportBatch, error) {
-	id, err := idParam(r, "id", "import")
-	if err != nil {
-		return ledger.ImportBatch{}, err
-	}
-	return s.read.Imports.ImportBatch(r.Context(), id)
+	return byPathID(r, "import", s.read.Imports.ImportBatch)
 }
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
