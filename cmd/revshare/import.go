@@ -153,9 +153,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		opts.OnReject = rejects.write
 	} else {
 		opts.OnReject = func(row *usage.Row) error {
-			for _, e := range row.Errors {
-				fmt.Fprintln(m.Stderr, e.Error())
-			}
+			m.printRowErrors(row.Errors)
 			return nil
 		}
 	}
@@ -184,9 +182,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	}
 	var fileErrs usage.RowErrors
 	if errors.As(err, &fileErrs) {
-		for _, e := range fileErrs {
-			fmt.Fprintln(m.Stderr, e.Error())
-		}
+		m.printRowErrors(fileErrs)
 		if opts.AllowPartial && res.Posted > 0 {
 			return fmt.Errorf("%s: %d problem(s) with the file; the import stopped after %d posted rows (batch %d is incomplete)",
 				path, len(fileErrs), res.Posted, res.BatchID)
@@ -231,6 +227,14 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 			sum.Rejected, sum.Rows, sum.Rejects)}
 	}
 	return nil
+}
+
+// printRowErrors prints each problem of an imported file on its own line
+// on stderr, as "FILE:LINE: reason".
+func (m *Main) printRowErrors(errs []*usage.RowError) {
+	for _, e := range errs {
+		fmt.Fprintln(m.Stderr, e.Error())
+	}
 }
 
 // batchPage is how many import batches a command reads per call.
@@ -398,16 +402,12 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 	}
 	defer done()
 	res, err := st.Importer.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
-		for _, e := range row.Errors {
-			fmt.Fprintln(m.Stderr, e.Error())
-		}
+		m.printRowErrors(row.Errors)
 		return nil
 	}})
 	var fileErrs usage.RowErrors
 	if errors.As(err, &fileErrs) {
-		for _, e := range fileErrs {
-			fmt.Fprintln(m.Stderr, e.Error())
-		}
+		m.printRowErrors(fileErrs)
 		return fmt.Errorf("%s: %d problem(s) with the file; nothing imported", path, len(fileErrs))
 	}
 	if err != nil {
