@@ -240,20 +240,29 @@ func (m *Main) printRowErrors(errs []*usage.RowError) {
 // batchPage is how many import batches a command reads per call.
 const batchPage = 1000
 
-// earlierBatch returns the complete usage batch before batch id whose file
-// had the same SHA-256, or nil.
-func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64) (*ledger.ImportBatch, error) {
-	var all []ledger.ImportBatch
+// importBatches reads the import batches, batchPage at a time, up to the
+// page that holds batch through, or all of them when through is 0.
+func importBatches(ctx context.Context, imports ledger.ImportStore, through int64) ([]ledger.ImportBatch, error) {
+	all := []ledger.ImportBatch{}
 	for after := int64(0); ; {
 		page, err := imports.ImportBatches(ctx, after, batchPage)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, page...)
-		if len(page) < batchPage || page[len(page)-1].ID >= id {
-			break
+		if len(page) < batchPage || through > 0 && page[len(page)-1].ID >= through {
+			return all, nil
 		}
 		after = page[len(page)-1].ID
+	}
+}
+
+// earlierBatch returns the complete usage batch before batch id whose file
+// had the same SHA-256, or nil.
+func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64) (*ledger.ImportBatch, error) {
+	all, err := importBatches(ctx, imports, id)
+	if err != nil {
+		return nil, err
 	}
 	var sha string
 	for _, b := range all {
@@ -429,17 +438,9 @@ func runImportList(ctx context.Context, m *Main, format string) error {
 	if err != nil {
 		return err
 	}
-	all := []ledger.ImportBatch{}
-	for after := int64(0); ; {
-		page, err := st.Imports.ImportBatches(ctx, after, batchPage)
-		if err != nil {
-			return err
-		}
-		all = append(all, page...)
-		if len(page) < batchPage {
-			break
-		}
-		after = page[len(page)-1].ID
+	all, err := importBatches(ctx, st.Imports, 0)
+	if err != nil {
+		return err
 	}
 	if format == "json" {
 		return writeJSON(m.Stdout, all)
