@@ -76,11 +76,7 @@ var (
 // rawConn connects to a fresh schema holding rawSchema.
 func rawConn(b *testing.B) *pgx.Conn {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, schemaURL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close(ctx) })
+	conn := connect(b, schemaURL(b))
 	if _, err := conn.Exec(ctx, rawSchema); err != nil {
 		b.Fatal(err)
 	}

@@ -20,17 +20,11 @@ import (
 // a raw connection to it.
 func openScenario(t *testing.T) (*postgres.DB, *pgx.Conn) {
 	t.Helper()
-	ctx := context.Background()
 	u := schemaURL(t)
 	clock := storetest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	db := openURL(t, u, clock)
 	booksScenario(t, db, clock)
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(ctx) })
-	return db, conn
+	return db, connect(t, u)
 }
 
 // The database refuses to change or remove the books' rows, a second

@@ -91,11 +91,7 @@ func TestCopyBinaryObjects(t *testing.T) {
 func copyBinaryInto(t *testing.T, table, columns string, data []byte) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, schemaURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(ctx) })
+	conn := connect(t, schemaURL(t))
 	if _, err := conn.Exec(ctx, `CREATE TABLE `+table); err != nil {
 		t.Fatal(err)
 	}

@@ -24,11 +24,7 @@ func TestEventFiltersIndexed(t *testing.T) {
 	if _, err := db.ImportUsage(ctx, strings.NewReader(string(usageFile(30000, eventID))), usage.ImportOptions{FileName: "a.csv"}); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, url)
 	// As autovacuum would: GIN's pending list merged, statistics taken.
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE events"); err != nil {
 		t.Fatal(err)

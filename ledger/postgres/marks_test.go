@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
@@ -23,45 +22,62 @@ import (
 // first, equals the sums of the entries recorded by then, and verify
 // recomputes every mark.
 func TestKnownAtMatchesEntries(t *testing.T) {
+	checkRandomBook(t, randomBook{seed: 15, posts: 10, perPost: 12, dFrom: 6, sharedInstant: -1,
+		zero: [2]zeroPost{{3, "2026-02-01"}, {5, "2026-02-01"}}}, checkKnownAtEveryInstant)
+}
+
+// randomBook is how a test's random book is posted: posts posts of 1 to
+// perPost random cash entries dated over the 90 days from 2026-01-01,
+// account d only from post dFrom on (counting from 0), post sharedInstant at the previous
+// post's instant (-1: none), and an account z that goes to 7.25 JPY and
+// back to zero in the two zero posts.
+type randomBook struct {
+	seed                  int64
+	posts, perPost, dFrom int
+	sharedInstant         int
+	zero                  [2]zeroPost
+}
+
+// zeroPost is a post that moves z, and the date it moves z on.
+type zeroPost struct {
+	post int
+	date string
+}
+
+// checkRandomBook posts b's book, checks that verify passes, and has check
+// compare its views at the instants of the posts with the entries, then
+// the same on a copy of it written in one statement a table.
+func checkRandomBook(t *testing.T, b randomBook, check func(t *testing.T, db *postgres.DB, instants []time.Time, what string)) {
+	t.Helper()
 	ctx := context.Background()
 	src := schemaURL(t)
 	clock := storetest.NewClock(storetest.T0)
 	db := openURL(t, src, clock)
-	rnd := rand.New(rand.NewSource(15))
-	accounts := []string{"a", "b", "c", "d"}
+	rnd := rand.New(rand.NewSource(b.seed))
 	n := 0
-	var instants []time.Time
-	for post := 0; post < 10; post++ {
-		clock.Advance(time.Second)
+	var posts [][]ledger.Entry
+	for post := 0; post < b.posts; post++ {
 		var es []ledger.Entry
-		for i := 0; i < 1+rnd.Intn(12); i++ {
+		for i := 0; i < 1+rnd.Intn(b.perPost); i++ {
 			n++
-			acct := accounts[rnd.Intn(len(accounts))]
-			if acct == "d" && post < 6 {
-				acct = "a" // d appears at the seventh instant
+			acct, amount, cur := randomCash(rnd, post < b.dFrom)
+			es = append(es, cashEntry(fmt.Sprint("e", n), storetest.D("2026-01-01").AddDays(rnd.Intn(90)), acct, amount, cur))
+		}
+		for i, z := range b.zero {
+			if post == z.post {
+				es = append(es, cashEntry(fmt.Sprint("z", post), storetest.D(z.date), "z", []string{"7.25", "-7.25"}[i], "JPY"))
 			}
-			cur := []string{"USD", "EUR"}[rnd.Intn(2)]
-			amount := decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4)))
-			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("e", n)}, Date: storetest.D("2026-01-01").AddDays(rnd.Intn(90)),
-				Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount.String(), cur), storetest.P("income:other:"+acct, amount.Neg().String(), cur)}})
 		}
-		if post == 3 || post == 5 { // z goes to 7.25 JPY and back to zero
-			amount := []string{"7.25", "-7.25"}[post/5]
-			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("z", post)}, Date: storetest.D("2026-02-01"),
-				Postings: []ledger.Posting{storetest.P("assets:cash:z", amount, "JPY"), storetest.P("income:other:z", decimal.RequireFromString(amount).Neg().String(), "JPY")}})
-		}
-		if _, err := db.Post(ctx, es); err != nil {
-			t.Fatal(err)
-		}
-		instants = append(instants, clock.Now())
+		posts = append(posts, es)
 	}
+	instants := postAtInstants(t, db, clock, b.sharedInstant, posts)
 	if _, err := db.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	checkKnownAtEveryInstant(t, db, instants, "posted")
+	check(t, db, instants, "posted")
 
 	cp := copyInOneStatement(t, src, clock, int64(n+2))
-	checkKnownAtEveryInstant(t, cp, instants, "copied")
+	check(t, cp, instants, "copied")
 }
 
 // checkKnownAtEveryInstant compares the known-at view before the first
@@ -69,11 +85,7 @@ func TestKnownAtMatchesEntries(t *testing.T) {
 // recorded by then (the accounts listed too).
 func checkKnownAtEveryInstant(t *testing.T, db *postgres.DB, instants []time.Time, what string) {
 	t.Helper()
-	ats := []time.Time{instants[0].Add(-time.Millisecond)}
-	for _, at := range instants {
-		ats = append(ats, at, at.Add(500*time.Millisecond))
-	}
-	for _, at := range ats {
+	for _, at := range knownAts(instants) {
 		checkViewMatchesEntries(t, db, ledger.EntryFilter{KnownAt: at}, ledger.BalanceQuery{KnownAt: at}, fmt.Sprintf("%s, known at %s", what, at.Format(time.RFC3339Nano)))
 	}
 }
@@ -109,43 +121,51 @@ func copyInOneStatement(t *testing.T, src string, clock ledger.Clock, entries in
 // book whose 0091 was undone behind revshare's back, then opened again):
 // one mark per account and instant.
 func TestBalanceMarksMigration(t *testing.T) {
-	ctx := context.Background()
 	u := schemaURL(t)
 	clock := storetest.NewClock(storetest.T0)
 	db := openURL(t, u, clock)
-	var instants []time.Time
-	for _, es := range [][]ledger.Entry{
+	instants := postAtInstants(t, db, clock, -1, [][]ledger.Entry{
 		{storetest.Sale("1", "2026-01-31", "1.10", "USD"), storetest.Sale("2", "2026-03-01", "2", "EUR"), storetest.Sale("3", "2026-01-01", "3", "USD")},
 		{storetest.Sale("4", "2026-03-31", "-4", "EUR")},
 		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
-	} {
-		clock.Advance(time.Second)
-		if _, err := db.Post(ctx, es); err != nil {
+	})
+	db = reapplyMigration(t, db, u, clock, 91, `DROP TRIGGER entries_seal_marks ON entries; DROP FUNCTION revshare_entries_marks();
+		DROP TABLE balance_marks; DROP INDEX entries_recorded_id; CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns)`, 6)
+	checkKnownAtEveryInstant(t, db, instants, "after 0091")
+	checkText(t, u, "balance_marks", `SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, amount), ', ' ORDER BY account_id, currency, entry_id)
+		FROM balance_marks`, "2 1 EUR 2, 4 1 EUR -2, 6 1 EUR -1.94, 3 1 USD 4.10, 5 1 USD 9.10, "+
+		"2 2 EUR -2, 4 2 EUR 2, 6 2 EUR 1.94, 3 2 USD -4.10, 5 2 USD -9.10")
+}
+
+// postAtInstants posts each batch of entries a second after the one
+// before, but batch shared (-1: none) at the instant of the one before,
+// and returns the instants.
+func postAtInstants(t *testing.T, db *postgres.DB, clock *storetest.Clock, shared int, batches [][]ledger.Entry) []time.Time {
+	t.Helper()
+	var instants []time.Time
+	for i, es := range batches {
+		if i != shared {
+			clock.Advance(time.Second)
+		}
+		if _, err := db.Post(context.Background(), es); err != nil {
 			t.Fatal(err)
 		}
-		instants = append(instants, clock.Now())
+		if i+1 != shared {
+			instants = append(instants, clock.Now())
+		}
 	}
-	db.Close()
-	tamper(t, u, `DROP TRIGGER entries_seal_marks ON entries; DROP FUNCTION revshare_entries_marks();
-		DROP TABLE balance_marks; DROP INDEX entries_recorded_id; CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns);
-		DELETE FROM schema_migrations WHERE version = 91`)
-	db = openURL(t, u, clock)
-	if res, err := db.Verify(ctx); err != nil || res.Entries != 6 {
-		t.Fatalf("verify after 0091: %+v %v", res, err)
-	}
-	checkKnownAtEveryInstant(t, db, instants, "after 0091")
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	return instants
+}
+
+// checkText compares the one text value query returns on the book at url
+// with want.
+func checkText(t *testing.T, url, what, query, want string) {
+	t.Helper()
 	var got string
-	if err := conn.QueryRow(ctx, `SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, amount), ', ' ORDER BY account_id, currency, entry_id)
-		FROM balance_marks`).Scan(&got); err != nil {
+	if err := connect(t, url).QueryRow(context.Background(), query).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
-	if want := "2 1 EUR 2, 4 1 EUR -2, 6 1 EUR -1.94, 3 1 USD 4.10, 5 1 USD 9.10, " +
-		"2 2 EUR -2, 4 2 EUR 2, 6 2 EUR 1.94, 3 2 USD -4.10, 5 2 USD -9.10"; got != want {
-		t.Errorf("balance_marks:\n got %s\nwant %s", got, want)
+	if got != want {
+		t.Errorf("%s:\n got %s\nwant %s", what, got, want)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
@@ -231,11 +230,7 @@ func TestMigrationsRecorded(t *testing.T) {
 		}
 		db.Close()
 	}
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, u)
 	var got []string
 	rows, _ := conn.Query(ctx, `SELECT version || ' ' || name FROM schema_migrations ORDER BY version`)
 	for rows.Next() {
@@ -296,9 +291,7 @@ func TestAsOfMatchesEntries(t *testing.T) {
 	// on they are listed at 0 (they have days up to the date), on the
 	// late side too, where a zero balance is what asks for the probe.
 	for i, day := range []int{3, 27} {
-		amount := []string{"5", "-5"}[i]
-		es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("zero", i)}, Date: storetest.D("2026-01-01").AddDays(day),
-			Postings: []ledger.Posting{storetest.P("assets:cash:z", amount, "USD"), storetest.P("income:other:z", decimal.RequireFromString(amount).Neg().String(), "USD")}})
+		es = append(es, cashEntry(fmt.Sprint("zero", i), storetest.D("2026-01-01").AddDays(day), "z", []string{"5", "-5"}[i], "USD"))
 	}
 	if _, err := db.Post(ctx, es); err != nil {
 		t.Fatal(err)
@@ -318,7 +311,6 @@ func TestAsOfMatchesEntriesAcrossPosts(t *testing.T) {
 	db := openDB(t, clock)
 	rnd := rand.New(rand.NewSource(14))
 	start := storetest.D("2025-11-01") // through 2026-04-30: 181 days
-	accounts := []string{"a", "b", "c", "d"}
 	n := 0
 	for post := 0; post < 12; post++ {
 		var es []ledger.Entry
@@ -328,23 +320,14 @@ func TestAsOfMatchesEntriesAcrossPosts(t *testing.T) {
 			if post >= 8 {
 				day = rnd.Intn(60) // late posts dated early: rewrite every later month
 			}
-			acct := accounts[rnd.Intn(len(accounts))]
-			if acct == "d" && post < 5 {
-				acct = "a" // d appears only from the sixth post on
-			}
-			cur := []string{"USD", "EUR"}[rnd.Intn(2)]
-			amount := decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4)))
-			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("e", n)}, Date: start.AddDays(day),
-				Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount.String(), cur), storetest.P("income:other:"+acct, amount.Neg().String(), cur)}})
+			acct, amount, cur := randomCash(rnd, post < 5) // d appears only from the sixth post on
+			es = append(es, cashEntry(fmt.Sprint("e", n), start.AddDays(day), acct, amount, cur))
 		}
 		if post == 6 { // back to zero on a month's last day, and a posting of zero
 			es = append(es,
-				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z1"}, Date: storetest.D("2026-01-10"),
-					Postings: []ledger.Posting{storetest.P("assets:cash:z", "7.25", "JPY"), storetest.P("income:other:z", "-7.25", "JPY")}},
-				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z2"}, Date: storetest.D("2026-02-28"),
-					Postings: []ledger.Posting{storetest.P("assets:cash:z", "-7.25", "JPY"), storetest.P("income:other:z", "7.25", "JPY")}},
-				ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: "z3"}, Date: storetest.D("2026-03-31"),
-					Postings: []ledger.Posting{storetest.P("assets:cash:y", "0", "USD"), storetest.P("income:other:y", "0", "USD")}})
+				cashEntry("z1", storetest.D("2026-01-10"), "z", "7.25", "JPY"),
+				cashEntry("z2", storetest.D("2026-02-28"), "z", "-7.25", "JPY"),
+				cashEntry("z3", storetest.D("2026-03-31"), "y", "0", "USD"))
 		}
 		if _, err := db.Post(ctx, es); err != nil {
 			t.Fatal(err)
@@ -365,6 +348,35 @@ func checkAsOfEveryDate(t *testing.T, db *postgres.DB, first, last ledger.Date, 
 	for asOf := first; !last.Before(asOf); asOf = asOf.AddDays(1) {
 		checkViewMatchesEntries(t, db, ledger.EntryFilter{To: asOf}, ledger.BalanceQuery{AsOf: asOf}, fmt.Sprintf("%s, as of %s", what, asOf))
 	}
+}
+
+// cashEntry moves amount of cur from income:other:acct to
+// assets:cash:acct.
+func cashEntry(id string, date ledger.Date, acct, amount, cur string) ledger.Entry {
+	return ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: id}, Date: date,
+		Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount, cur), storetest.P("income:other:"+acct, storetest.Dec(amount).Neg().String(), cur)}}
+}
+
+// randomCash draws a cashEntry's account (a, b, c or d, but a in place of
+// d while late), its amount (under 100000 either way, up to three
+// decimals) and its currency (USD or EUR).
+func randomCash(rnd *rand.Rand, late bool) (acct, amount, cur string) {
+	acct = []string{"a", "b", "c", "d"}[rnd.Intn(4)]
+	if acct == "d" && late {
+		acct = "a"
+	}
+	cur = []string{"USD", "EUR"}[rnd.Intn(2)]
+	return acct, decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4))).String(), cur
+}
+
+// knownAts are the instants a known-at check reads at: before the first
+// of instants, at each and half-way to the next.
+func knownAts(instants []time.Time) []time.Time {
+	ats := []time.Time{instants[0].Add(-time.Millisecond)}
+	for _, at := range instants {
+		ats = append(ats, at, at.Add(500*time.Millisecond))
+	}
+	return ats
 }
 
 // checkViewMatchesEntries compares the trial balance of q with the sums of
@@ -420,26 +432,10 @@ func TestMonthlyTotalsMigration(t *testing.T) {
 		}
 		clock.Advance(time.Second)
 	}
-	db.Close()
-	tamper(t, u, `DROP TRIGGER entries_seal_months ON entries; DROP FUNCTION revshare_entries_months();
-		DROP TABLE monthly_totals; DELETE FROM schema_migrations WHERE version = 90`)
-	db = openURL(t, u, clock)
-	if res, err := db.Verify(ctx); err != nil || res.Entries != 6 {
-		t.Fatalf("verify after 0090: %+v %v", res, err)
-	}
+	db = reapplyMigration(t, db, u, clock, 90, `DROP TRIGGER entries_seal_months ON entries; DROP FUNCTION revshare_entries_months();
+		DROP TABLE monthly_totals`, 6)
 	checkAsOfEveryDate(t, db, storetest.D("2025-11-30"), storetest.D("2026-05-01"), "after 0090")
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var got string
-	if err := conn.QueryRow(ctx, `SELECT string_agg(concat_ws(' ', month, account_id, currency, amount), ', ' ORDER BY account_id, currency, month)
-		FROM monthly_totals`).Scan(&got); err != nil {
-		t.Fatal(err)
-	}
-	if want := "2026-02-01 1 EUR 0.06, 2026-03-01 1 EUR -1.94, 2025-12-01 1 USD 5, 2026-01-01 1 USD 6.10, 2026-04-01 1 USD 9.433, " +
-		"2026-02-01 2 EUR -0.06, 2026-03-01 2 EUR 1.94, 2025-12-01 2 USD -5, 2026-01-01 2 USD -6.10, 2026-04-01 2 USD -9.433"; got != want {
-		t.Errorf("monthly_totals:\n got %s\nwant %s", got, want)
-	}
+	checkText(t, u, "monthly_totals", `SELECT string_agg(concat_ws(' ', month, account_id, currency, amount), ', ' ORDER BY account_id, currency, month)
+		FROM monthly_totals`, "2026-02-01 1 EUR 0.06, 2026-03-01 1 EUR -1.94, 2025-12-01 1 USD 5, 2026-01-01 1 USD 6.10, 2026-04-01 1 USD 9.433, "+
+		"2026-02-01 2 EUR -0.06, 2026-03-01 2 EUR 1.94, 2025-12-01 2 USD -5, 2026-01-01 2 USD -6.10, 2026-04-01 2 USD -9.433")
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -97,6 +98,34 @@ func tamper(t *testing.T, url, sql string) {
 	if _, err := conn.Exec(ctx, "SET session_replication_role = replica; "+sql); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// connect opens a plain connection to the book at url, past revshare,
+// closed when the test ends.
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	return conn
+}
+
+// reapplyMigration closes db and undoes migration version of the book at
+// url behind revshare's back (undo drops what it made; its record goes
+// too), opens the book again, which applies it anew to the rows already
+// posted, and checks that verify then passes over entries.
+func reapplyMigration(t *testing.T, db *postgres.DB, url string, clock ledger.Clock, version int, undo string, entries int64) *postgres.DB {
+	t.Helper()
+	db.Close()
+	tamper(t, url, fmt.Sprintf("%s; DELETE FROM schema_migrations WHERE version = %d", undo, version))
+	db = openURL(t, url, clock)
+	if res, err := db.Verify(context.Background()); err != nil || res.Entries != entries {
+		t.Fatalf("verify after %04d: %+v %v", version, res, err)
+	}
+	return db
 }
 
 // revshare's connections run without JIT unless the URL asks for it

@@ -88,11 +88,7 @@ func TestDatabaseRefuses(t *testing.T) {
 	if err := db.ClosePeriods(ctx, storetest.D("2026-01-31")); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, u)
 
 	balanced := []rawPosting{{"assets:receivable:s:c", "10.00", "USD"}, {"income:revenue:s:c", "-10", "USD"}}
 	// A correct raw write passes: the refusals below are for their reason.

@@ -1,14 +1,9 @@
 package postgres_test
 
 import (
-	"context"
 	"fmt"
-	"math/rand"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
@@ -25,49 +20,10 @@ import (
 // between two and before the first, equals the sums of the entries dated
 // up to D and recorded by T, and verify recomputes every version.
 func TestAsOfKnownAtMatchesEntries(t *testing.T) {
-	ctx := context.Background()
-	src := schemaURL(t)
-	clock := storetest.NewClock(storetest.T0)
-	db := openURL(t, src, clock)
-	rnd := rand.New(rand.NewSource(93))
-	accounts := []string{"a", "b", "c", "d"}
-	n := 0
-	var instants []time.Time
-	for post := 0; post < 12; post++ {
-		if post != 4 { // the fifth post shares the fourth's instant
-			clock.Advance(time.Second)
-		}
-		var es []ledger.Entry
-		for i := 0; i < 1+rnd.Intn(10); i++ {
-			n++
-			acct := accounts[rnd.Intn(len(accounts))]
-			if acct == "d" && post < 7 {
-				acct = "a" // d appears at the eighth post
-			}
-			cur := []string{"USD", "EUR"}[rnd.Intn(2)]
-			amount := decimal.New(rnd.Int63n(200000)-100000, -int32(rnd.Intn(4)))
-			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("e", n)}, Date: storetest.D("2026-01-01").AddDays(rnd.Intn(90)),
-				Postings: []ledger.Posting{storetest.P("assets:cash:"+acct, amount.String(), cur), storetest.P("income:other:"+acct, amount.Neg().String(), cur)}})
-		}
-		if post == 3 || post == 9 { // z goes to 7.25 JPY on 2026-02-01 and back to zero on an earlier date
-			amount, date := []string{"7.25", "-7.25"}[post/9], []string{"2026-02-01", "2026-01-15"}[post/9]
-			es = append(es, ledger.Entry{Key: ledger.Key{Source: "test", ExternalID: fmt.Sprint("z", post)}, Date: storetest.D(date),
-				Postings: []ledger.Posting{storetest.P("assets:cash:z", amount, "JPY"), storetest.P("income:other:z", decimal.RequireFromString(amount).Neg().String(), "JPY")}})
-		}
-		if _, err := db.Post(ctx, es); err != nil {
-			t.Fatal(err)
-		}
-		if post != 3 {
-			instants = append(instants, clock.Now())
-		}
-	}
-	if _, err := db.Verify(ctx); err != nil {
-		t.Fatal(err)
-	}
-	checkEveryDateAndInstant(t, db, instants, "posted")
-
-	cp := copyInOneStatement(t, src, clock, int64(n+2))
-	checkEveryDateAndInstant(t, cp, instants, "copied")
+	// The fifth post shares the fourth's instant; z goes to 7.25 JPY on
+	// 2026-02-01 and back to zero on an earlier date.
+	checkRandomBook(t, randomBook{seed: 93, posts: 12, perPost: 10, dFrom: 7, sharedInstant: 4,
+		zero: [2]zeroPost{{3, "2026-02-01"}, {9, "2026-01-15"}}}, checkEveryDateAndInstant)
 }
 
 // checkEveryDateAndInstant compares the view as of every date from the day
@@ -76,11 +32,7 @@ func TestAsOfKnownAtMatchesEntries(t *testing.T) {
 // recorded by then (the accounts listed too).
 func checkEveryDateAndInstant(t *testing.T, db *postgres.DB, instants []time.Time, what string) {
 	t.Helper()
-	ats := []time.Time{instants[0].Add(-time.Millisecond)}
-	for _, at := range instants {
-		ats = append(ats, at, at.Add(500*time.Millisecond))
-	}
-	for _, at := range ats {
+	for _, at := range knownAts(instants) {
 		for d := storetest.D("2025-12-31"); !storetest.D("2026-04-01").Before(d); d = d.AddDays(1) {
 			checkViewMatchesEntries(t, db, ledger.EntryFilter{To: d, KnownAt: at}, ledger.BalanceQuery{AsOf: d, KnownAt: at},
 				fmt.Sprintf("%s, as of %s known at %s", what, d, at.Format(time.RFC3339Nano)))
@@ -93,56 +45,25 @@ func checkEveryDateAndInstant(t *testing.T, db *postgres.DB, instants []time.Tim
 // back, then opened again): one version per account and instant, here
 // also where the book's triggers had made two (two posts at one instant).
 func TestBalanceVersionsMigration(t *testing.T) {
-	ctx := context.Background()
 	u := schemaURL(t)
 	clock := storetest.NewClock(storetest.T0)
 	db := openURL(t, u, clock)
-	var instants []time.Time
-	for i, es := range [][]ledger.Entry{
+	instants := postAtInstants(t, db, clock, 3, [][]ledger.Entry{
 		{storetest.Sale("1", "2026-01-31", "1.10", "USD"), storetest.Sale("2", "2026-03-01", "2", "EUR"), storetest.Sale("3", "2026-01-01", "3", "USD")},
 		{storetest.Sale("4", "2026-03-31", "-4", "EUR")},
 		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
 		{storetest.Sale("7", "2026-01-15", "7", "USD")},
-	} {
-		if i != 3 {
-			clock.Advance(time.Second)
-		}
-		if _, err := db.Post(ctx, es); err != nil {
-			t.Fatal(err)
-		}
-		if i != 2 {
-			instants = append(instants, clock.Now())
-		}
-	}
-	db.Close()
-	tamper(t, u, `DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions(); DROP FUNCTION revshare_versions_add(bigint, bigint);
-		DROP TABLE balance_versions; DROP TABLE balance_spans; DELETE FROM schema_migrations WHERE version = 93`)
-	db = openURL(t, u, clock)
-	if res, err := db.Verify(ctx); err != nil || res.Entries != 7 {
-		t.Fatalf("verify after 0093: %+v %v", res, err)
-	}
+	})
+	db = reapplyMigration(t, db, u, clock, 93, `DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions(); DROP FUNCTION revshare_versions_add(bigint, bigint);
+		DROP TABLE balance_versions; DROP TABLE balance_spans`, 7)
 	checkEveryDateAndInstant(t, db, instants, "after 0093")
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var versions, spans string
-	if err := conn.QueryRow(ctx, `SELECT (SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, date, amount), ', ' ORDER BY account_id, currency, entry_id, date)
-			FROM balance_versions WHERE account_id = 1),
-		(SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, first_date, last_date), ', ' ORDER BY account_id, currency, entry_id)
-			FROM balance_spans)`).Scan(&versions, &spans); err != nil {
-		t.Fatal(err)
-	}
 	// Account 1 in USD: 1.10 on 01-31 and 3 on 01-01 (entry 3), 5 on
 	// 2025-12-01 (a version of its own, entry 5: every date after it
 	// changes), 7 on 01-15 (entry 7, the same instant: one version with 5).
-	if want := "2 1 EUR 2026-03-01 2, 4 1 EUR 2026-03-31 -2, 6 1 EUR 2026-02-01 0.06, 6 1 EUR 2026-03-01 2.06, 6 1 EUR 2026-03-31 -1.94, " +
-		"3 1 USD 2026-01-01 3, 3 1 USD 2026-01-31 4.10, 7 1 USD 2025-12-01 5, 7 1 USD 2026-01-01 8, 7 1 USD 2026-01-15 15, 7 1 USD 2026-01-31 16.10"; versions != want {
-		t.Errorf("balance_versions of account 1:\n got %s\nwant %s", versions, want)
-	}
-	if want := "2 1 EUR 2026-03-01 2026-03-01, 4 1 EUR 2026-03-01 2026-03-31, 6 1 EUR 2026-02-01 2026-03-31, 3 1 USD 2026-01-01 2026-01-31, 7 1 USD 2025-12-01 2026-01-31, " +
-		"2 2 EUR 2026-03-01 2026-03-01, 4 2 EUR 2026-03-01 2026-03-31, 6 2 EUR 2026-02-01 2026-03-31, 3 2 USD 2026-01-01 2026-01-31, 7 2 USD 2025-12-01 2026-01-31"; spans != want {
-		t.Errorf("balance_spans:\n got %s\nwant %s", spans, want)
-	}
+	checkText(t, u, "balance_versions of account 1", `SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, date, amount), ', ' ORDER BY account_id, currency, entry_id, date)
+		FROM balance_versions WHERE account_id = 1`, "2 1 EUR 2026-03-01 2, 4 1 EUR 2026-03-31 -2, 6 1 EUR 2026-02-01 0.06, 6 1 EUR 2026-03-01 2.06, 6 1 EUR 2026-03-31 -1.94, "+
+		"3 1 USD 2026-01-01 3, 3 1 USD 2026-01-31 4.10, 7 1 USD 2025-12-01 5, 7 1 USD 2026-01-01 8, 7 1 USD 2026-01-15 15, 7 1 USD 2026-01-31 16.10")
+	checkText(t, u, "balance_spans", `SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, first_date, last_date), ', ' ORDER BY account_id, currency, entry_id)
+		FROM balance_spans`, "2 1 EUR 2026-03-01 2026-03-01, 4 1 EUR 2026-03-01 2026-03-31, 6 1 EUR 2026-02-01 2026-03-31, 3 1 USD 2026-01-01 2026-01-31, 7 1 USD 2025-12-01 2026-01-31, "+
+		"2 2 EUR 2026-03-01 2026-03-01, 4 2 EUR 2026-03-01 2026-03-31, 6 2 EUR 2026-02-01 2026-03-31, 3 2 USD 2026-01-01 2026-01-31, 7 2 USD 2025-12-01 2026-01-31")
 }
