@@ -15,8 +15,8 @@ func init() { verifyChecks = append(verifyChecks, verifyAdvances) }
 // amount, each entry of those sources its row), and that per advance the
 // recoupments stay within what was paid out (books.VerifyRecoupedWithin).
 func verifyAdvances(ctx context.Context, tx *sql.Tx) error {
-	scan := func(rows *sql.Rows, r *books.AdvanceText) error {
-		return rows.Scan(&r.EntryID, &r.Contract, &r.Advance, &r.Payer, &r.Payee, &r.Amount, &r.Date)
+	scan := func(row rowScanner, r *books.AdvanceText) error {
+		return row.Scan(&r.EntryID, &r.Contract, &r.Advance, &r.Payer, &r.Payee, &r.Amount, &r.Date)
 	}
 	var tables [][]books.AdvanceText
 	for i, t := range books.AdvanceTables {

@@ -102,24 +102,23 @@ func groupHints(ctx context.Context, tx *sql.Tx) (map[int64]int64, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM events`).Scan(&maxEvent); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, entries FROM import_batches WHERE entries > 0`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	hints := map[int64]int64{}
-	for rows.Next() {
+	err := eachRow(ctx, tx, func(row rowScanner) error {
 		var id, groups any
-		if err := rows.Scan(&id, &groups); err != nil {
-			return nil, err
+		if err := row.Scan(&id, &groups); err != nil {
+			return err
 		}
 		id64, ok1 := id.(int64)
 		n, ok2 := groups.(int64)
 		if ok1 && ok2 {
 			hints[id64] = min(n, maxEvent.Int64)
 		}
+		return nil
+	}, `SELECT id, entries FROM import_batches WHERE entries > 0`)
+	if err != nil {
+		return nil, err
 	}
-	return hints, rows.Err()
+	return hints, nil
 }
 
 // scanEvents reads every event once, in ID order. Without the index it

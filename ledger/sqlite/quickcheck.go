@@ -140,22 +140,19 @@ func quickCheckProblems(ctx context.Context, q querier) ([]string, error) {
 // quickCheckQuery is quickCheckProblems for a quick_check pragma of one's
 // choice.
 func quickCheckQuery(ctx context.Context, q querier, pragma string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, pragma)
+	var problems []string
+	err := eachRow(ctx, q, func(row rowScanner) error {
+		var line string
+		err := row.Scan(&line)
+		if err == nil && line != "ok" {
+			problems = append(problems, line)
+		}
+		return err
+	}, pragma)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return nil, err
-		}
-		if line != "ok" {
-			problems = append(problems, line)
-		}
-	}
-	return problems, rows.Err()
+	return problems, nil
 }
 
 // damagedMessage is the one wording of a damaged file, for the commands'

@@ -365,6 +365,22 @@ type querier interface {
 // row from.
 type rowScanner interface{ Scan(dest ...any) error }
 
+// eachRow runs query and calls fn on each of its rows, in the query's
+// order; the first error stops it. The rows are closed when it returns.
+func eachRow(ctx context.Context, q querier, fn func(rowScanner) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // queryRows runs query and returns its rows as scan reads each, in the
 // query's order; the first error stops it.
 func queryRows[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {

@@ -127,20 +127,17 @@ func (r booksRows) HasFinalStatement(contract, period string) (bool, error) {
 }
 
 func (r booksRows) FinalStatementHashes(contract string) (map[string]string, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT period, hash FROM statements WHERE contract = ?`, contract)
+	out := map[string]string{}
+	err := eachRow(r.ctx, r.q, func(row rowScanner) error {
+		var label, hash string
+		err := row.Scan(&label, &hash)
+		out[label] = hash
+		return err
+	}, `SELECT period, hash FROM statements WHERE contract = ?`, contract)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var label, hash string
-		if err := rows.Scan(&label, &hash); err != nil {
-			return nil, err
-		}
-		out[label] = hash
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (r booksRows) Basis() (books.StatementBasis, error) {

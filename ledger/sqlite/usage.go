@@ -105,24 +105,19 @@ func pruneUsage(ctx context.Context, tx *Tx) error {
 	for _, sc := range cs {
 		keep[sc.Contract.UsageSignature()] = true
 	}
-	rows, err := tx.SQL().QueryContext(ctx, `SELECT id, signature FROM usage_sets`)
-	if err != nil {
-		return err
-	}
 	var drop []int64
-	for rows.Next() {
+	err = eachRow(ctx, tx.SQL(), func(row rowScanner) error {
 		var id int64
 		var sig string
-		if err := rows.Scan(&id, &sig); err != nil {
-			rows.Close()
+		if err := row.Scan(&id, &sig); err != nil {
 			return err
 		}
 		if !keep[sig] {
 			drop = append(drop, id)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT id, signature FROM usage_sets`)
+	if err != nil {
 		return err
 	}
 	for _, id := range drop {

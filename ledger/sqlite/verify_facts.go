@@ -54,21 +54,12 @@ func factEntries(kinds ...string) func(*ledger.Entry) bool {
 }
 
 // textRows reads every row of query, each scanned by scan.
-func textRows[T any](ctx context.Context, tx *sql.Tx, query string, scan func(rows *sql.Rows, r *T) error) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
+func textRows[T any](ctx context.Context, tx *sql.Tx, query string, scan func(row rowScanner, r *T) error) ([]T, error) {
+	return queryRows(ctx, tx, func(row rowScanner) (T, error) {
 		var r T
-		if err := scan(rows, &r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		err := scan(row, &r)
+		return r, err
+	}, query)
 }
 
 // verifyBookings checks each bookings row against its run entry
@@ -79,8 +70,8 @@ func verifyBookings(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	rows, err := textRows(ctx, tx, `SELECT entry_id, contract, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date
-		FROM bookings ORDER BY entry_id`, func(rows *sql.Rows, r *books.BookingText) error {
-		return rows.Scan(&r.EntryID, &r.Contract, &r.Version, &r.Rule, &r.Period, &r.Kind, &r.BookedIn, &r.Payer, &r.Payee, &r.Base, &r.BaseDelta, &r.Amount, &r.Date)
+		FROM bookings ORDER BY entry_id`, func(row rowScanner, r *books.BookingText) error {
+		return row.Scan(&r.EntryID, &r.Contract, &r.Version, &r.Rule, &r.Period, &r.Kind, &r.BookedIn, &r.Payer, &r.Payee, &r.Base, &r.BaseDelta, &r.Amount, &r.Date)
 	})
 	if err != nil {
 		return err
@@ -96,8 +87,8 @@ func verifyPayments(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	rows, err := textRows(ctx, tx, `SELECT entry_id, contract, payer, payee, amount, date, reference FROM payments ORDER BY entry_id`,
-		func(rows *sql.Rows, r *books.PaymentText) error {
-			return rows.Scan(&r.EntryID, &r.Contract, &r.Payer, &r.Payee, &r.Amount, &r.Date, &r.Reference)
+		func(row rowScanner, r *books.PaymentText) error {
+			return row.Scan(&r.EntryID, &r.Contract, &r.Payer, &r.Payee, &r.Amount, &r.Date, &r.Reference)
 		})
 	if err != nil {
 		return err
@@ -110,8 +101,8 @@ func verifyPayments(ctx context.Context, tx *sql.Tx) error {
 func verifyCapsHold(ctx context.Context, tx *sql.Tx) error {
 	rows, err := textRows(ctx, tx, `SELECT b.contract, b.rule, b.period, b.amount, c.document, c.version FROM bookings b
 		JOIN contracts c ON c.id = b.contract AND c.version = (SELECT max(version) FROM bookings WHERE contract = b.contract)
-		ORDER BY b.contract, b.rule, b.entry_id`, func(rows *sql.Rows, r *books.CapRow) error {
-		return rows.Scan(&r.Contract, &r.Rule, &r.Period, &r.Amount, &r.Document, &r.Version)
+		ORDER BY b.contract, b.rule, b.entry_id`, func(row rowScanner, r *books.CapRow) error {
+		return row.Scan(&r.Contract, &r.Rule, &r.Period, &r.Amount, &r.Document, &r.Version)
 	})
 	if err != nil {
 		return err

@@ -16,26 +16,17 @@ import (
 // (VerifyFinalStatements), run by VerifyBooksReport in verify's snapshot.
 
 func (r booksRows) FinalStatements() ([]books.FinalStatement, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through
-		FROM statements ORDER BY contract, period`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.FinalStatement
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.FinalStatement, error) {
 		var s books.FinalStatement
 		var body string
 		var version, events, rates sql.NullInt64
-		if err := rows.Scan(&s.Contract, &s.Period, &body, &s.Hash, &s.FinalizedAt, &version, &events, &rates); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&s.Contract, &s.Period, &body, &s.Hash, &s.FinalizedAt, &version, &events, &rates)
 		s.Body = []byte(body)
 		s.HasBasis = version.Valid && events.Valid && rates.Valid
 		s.Basis = books.StatementBasis{Version: int(version.Int64), EventsThrough: events.Int64, RatesThrough: rates.Int64}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, err
+	}, `SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through
+		FROM statements ORDER BY contract, period`)
 }
 
 // BasisRecordedSince is when migration 0010 added the basis columns.
@@ -44,38 +35,20 @@ func (r booksRows) BasisRecordedSince() (time.Time, error) {
 }
 
 func (r booksRows) Closes() ([]books.Close, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT c.through, c.closed_at, ifnull((SELECT max(g.last_event) FROM import_groups g WHERE g.entry_id <= c.head_id), 0)
-		FROM period_closes c ORDER BY c.through`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.Close
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.Close, error) {
 		var c books.Close
-		if err := rows.Scan(&c.Through, &c.ClosedAt, &c.EventsThrough); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := row.Scan(&c.Through, &c.ClosedAt, &c.EventsThrough)
+		return c, err
+	}, `SELECT c.through, c.closed_at, ifnull((SELECT max(g.last_event) FROM import_groups g WHERE g.entry_id <= c.head_id), 0)
+		FROM period_closes c ORDER BY c.through`)
 }
 
 func (r booksRows) ContractDocuments() ([]books.ContractDocument, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT id, version, document, recorded_at FROM contracts ORDER BY id, version`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []books.ContractDocument
-	for rows.Next() {
+	return queryRows(r.ctx, r.q, func(row rowScanner) (books.ContractDocument, error) {
 		var d books.ContractDocument
-		if err := rows.Scan(&d.ID, &d.Version, &d.Document, &d.RecordedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := row.Scan(&d.ID, &d.Version, &d.Document, &d.RecordedAt)
+		return d, err
+	}, `SELECT id, version, document, recorded_at FROM contracts ORDER BY id, version`)
 }
 
 func (r booksRows) RatesThrough(batch int64) ([]ledger.FXRate, error) {
