@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"sort"
 
 	"github.com/revshare/revshare/ledger"
@@ -90,6 +91,43 @@ func mergeVersionDays(ds []versionDay) []versionDay {
 		out = append(out, d)
 	}
 	return out
+}
+
+// versionSums walks the dates of have (an account's sums at each date from
+// some date on, as of its last version) and of days (a new version's
+// postings, one per date) together, both by date, and yields each date
+// with its sums in the new version: the sums before the version at it
+// (have's last date up to it, or base) plus the version's postings up to
+// it. Both the write (versionRows) and verify's replay (replayVersions)
+// compute the rows this way.
+func versionSums(base limbs, have, days []versionDay) iter.Seq2[int32, limbs] {
+	return func(yield func(int32, limbs) bool) {
+		prev := base
+		var delta limbs
+		i, j := 0, 0
+		for i < len(days) || j < len(have) {
+			var d int32
+			switch {
+			case j == len(have) || (i < len(days) && days[i].date < have[j].date):
+				d = days[i].date
+			default:
+				d = have[j].date
+			}
+			if j < len(have) && have[j].date == d {
+				prev = have[j].l
+				j++
+			}
+			if i < len(days) && days[i].date == d {
+				delta.add(days[i].l)
+				i++
+			}
+			s := prev
+			s.add(delta)
+			if !yield(d, s) {
+				return
+			}
+		}
+	}
 }
 
 func insertVersionsQuery(n int) string {
@@ -200,30 +238,7 @@ func (tx *Tx) versionRows(rowArgs, spanArgs []any, k acctCur, entry int64, days 
 			}
 		}
 	}
-	// Walk the dates of days and have together: a date's sums are the
-	// sums before the version at it (the last date of have up to it, or
-	// base) plus the version's postings up to it.
-	prev := base
-	var delta limbs
-	i, j := 0, 0
-	for i < len(days) || j < len(have) {
-		var d int32
-		switch {
-		case j == len(have) || (i < len(days) && days[i].date < have[j].date):
-			d = days[i].date
-		default:
-			d = have[j].date
-		}
-		if j < len(have) && have[j].date == d {
-			prev = have[j].l
-			j++
-		}
-		if i < len(days) && days[i].date == d {
-			delta.add(days[i].l)
-			i++
-		}
-		s := prev
-		s.add(delta)
+	for d, s := range versionSums(base, have, days) {
 		rowArgs = s.args(append(rowArgs, k.account, k.currency, dateText(d, false), entry))
 	}
 	spanArgs = append(spanArgs, k.account, k.currency, entry, dateText(first, false), dateText(last, false))

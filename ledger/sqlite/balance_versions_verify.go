@@ -169,30 +169,12 @@ func replayVersions(a *accountHistory) []versionRow {
 		lo := deltas[0].date
 		// The dates from lo on: those cum has and those the version posts to.
 		at := sort.Search(len(cum), func(j int) bool { return cum[j].date >= lo })
-		var prev, delta limbs
+		var base limbs
 		if at > 0 {
-			prev = cum[at-1].l
+			base = cum[at-1].l
 		}
 		suffix := make([]versionDay, 0, len(cum)-at+len(deltas))
-		x, y := at, 0
-		for x < len(cum) || y < len(deltas) {
-			var d int32
-			switch {
-			case x == len(cum) || (y < len(deltas) && deltas[y].date < cum[x].date):
-				d = deltas[y].date
-			default:
-				d = cum[x].date
-			}
-			if x < len(cum) && cum[x].date == d {
-				prev = cum[x].l
-				x++
-			}
-			if y < len(deltas) && deltas[y].date == d {
-				delta.add(deltas[y].l)
-				y++
-			}
-			s := prev
-			s.add(delta)
+		for d, s := range versionSums(base, cum[at:], deltas) {
 			suffix = append(suffix, versionDay{d, s})
 			out = append(out, versionRow{d, seg.entry, s})
 		}
