@@ -52,22 +52,13 @@ func testBalanceHistory(t *testing.T, slow bool) {
 				},
 			})
 		}
-		err := db.WithTx(ctx, func(tx *Tx) error {
-			for len(batch) > 0 { // one to three calls
-				k := min(len(batch), 1+rng.Intn(len(batch)))
-				if rng.Intn(2) == 0 {
-					k = len(batch)
-				}
-				if _, err := tx.PostEntries(batch[:k]); err != nil {
-					return err
-				}
-				batch = batch[k:]
+		postInCalls(t, db, batch, func(left int) int { // one to three calls
+			k := min(left, 1+rng.Intn(left))
+			if rng.Intn(2) == 0 {
+				k = left
 			}
-			return nil
+			return k
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		for k := 0; k < 4; k++ {
 			var q ledger.BalanceQuery
 			if rng.Intn(2) == 0 {
@@ -79,24 +70,9 @@ func testBalanceHistory(t *testing.T, slow bool) {
 			case 1:
 				q.KnownAt = clock.t.Add(time.Hour)
 			}
-			got, err := db.TrialBalance(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rtx, _ := db.r.BeginTx(ctx, nil)
-			want, err := trialBalanceSQL(ctx, rtx, q)
-			rtx.Rollback()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want == nil {
-				want = []ledger.Balance{}
-			}
-			if got == nil {
-				got = []ledger.Balance{}
-			}
-			if !reflect.DeepEqual(render(got), render(want)) {
-				t.Fatalf("round %d, %+v:\nhistory %v\n    sql %v", round, q, render(got), render(want))
+			got, want := viewAndSQL(t, db, q)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %+v:\nhistory %v\n    sql %v", round, q, got, want)
 			}
 		}
 	}
@@ -105,10 +81,47 @@ func testBalanceHistory(t *testing.T, slow bool) {
 	}
 }
 
+// viewAndSQL returns the trial balance of q as TrialBalance reads it and
+// as trialBalanceSQL sums it from the postings, both rendered.
+func viewAndSQL(t *testing.T, db *DB, q ledger.BalanceQuery) (got, want []string) {
+	t.Helper()
+	ctx := context.Background()
+	view, err := db.TrialBalance(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtx, _ := db.r.BeginTx(ctx, nil)
+	sums, err := trialBalanceSQL(ctx, rtx, q)
+	rtx.Rollback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return render(view), render(sums)
+}
+
 func render(bs []ledger.Balance) []string {
 	out := []string{}
 	for _, b := range bs {
 		out = append(out, b.Account+" "+string(b.Type)+" "+b.Currency+" "+b.Amount.String())
 	}
 	return out
+}
+
+// postInCalls posts batch in one transaction, in calls of the sizes next
+// gives for the entries left (at least one, at most all).
+func postInCalls(t *testing.T, db *DB, batch []ledger.Entry, next func(left int) int) {
+	t.Helper()
+	err := db.WithTx(context.Background(), func(tx *Tx) error {
+		for len(batch) > 0 {
+			k := next(len(batch))
+			if _, err := tx.PostEntries(batch[:k]); err != nil {
+				return err
+			}
+			batch = batch[k:]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -85,19 +85,7 @@ func testBalanceVersions(t *testing.T, slow, shared bool) {
 				},
 			})
 		}
-		err := db.WithTx(ctx, func(tx *Tx) error {
-			for len(batch) > 0 {
-				k := min(len(batch), 1+rng.Intn(len(batch)))
-				if _, err := tx.PostEntries(batch[:k]); err != nil {
-					return err
-				}
-				batch = batch[k:]
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		postInCalls(t, db, batch, func(left int) int { return min(left, 1+rng.Intn(left)) })
 	}
 	compareViews(t, db, instants, day0)
 	if _, err := db.VerifyReport(ctx); err != nil {
@@ -129,7 +117,6 @@ func testBalanceVersions(t *testing.T, slow, shared bool) {
 // of a date around day0 with the postings summed in SQL.
 func compareViews(t *testing.T, db *DB, instants []time.Time, day0 ledger.Date) {
 	t.Helper()
-	ctx := context.Background()
 	knowns := []time.Time{instants[0].Add(-time.Second), instants[len(instants)-1].Add(time.Hour)}
 	for _, at := range instants {
 		knowns = append(knowns, at, at.Add(30*time.Second))
@@ -141,19 +128,9 @@ func compareViews(t *testing.T, db *DB, instants []time.Time, day0 ledger.Date) 
 	views := 0
 	for _, at := range knowns {
 		for _, d := range dates {
-			q := ledger.BalanceQuery{AsOf: d, KnownAt: at}
-			got, err := db.TrialBalance(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rtx, _ := db.r.BeginTx(ctx, nil)
-			want, err := trialBalanceSQL(ctx, rtx, q)
-			rtx.Rollback()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(render(got), render(want)) {
-				t.Fatalf("as of %s known at %s:\nversions %v\n     sql %v", d, at.Format(time.RFC3339), render(got), render(want))
+			got, want := viewAndSQL(t, db, ledger.BalanceQuery{AsOf: d, KnownAt: at})
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("as of %s known at %s:\nversions %v\n     sql %v", d, at.Format(time.RFC3339), got, want)
 			}
 			if len(want) > 0 {
 				views++
