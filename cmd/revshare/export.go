@@ -61,6 +61,11 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	if !opts.From.IsZero() && !opts.To.IsZero() && opts.To.Before(opts.From) {
 		return fmt.Errorf("export: --to %s is before --from %s", opts.To, opts.From)
 	}
+	if o.out != "" && o.out != "-" {
+		if err := m.checkOutputPath("-o", o.out); err != nil {
+			return fmt.Errorf("%w (nothing written)", err)
+		}
+	}
 	st, err := m.Store(ctx)
 	if err != nil {
 		return err

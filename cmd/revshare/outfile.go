@@ -102,3 +102,37 @@ func replaceFile(path string, write func(io.Writer) error) error {
 	}
 	return err
 }
+
+// namedFile is a file a command reads, as its messages name it.
+type namedFile struct{ what, path string }
+
+// checkOutputPath refuses an output path (flag names it in the message)
+// that is a file the command must keep: the SQLite database with its -wal,
+// -shm and -journal files, or one of inputs. An export renamed over the
+// book replaced the whole database with a journal, and a rejects file
+// created over the CSV being imported truncated it mid-read: the rest of
+// the file was silently not imported, and lost. A path that does not exist
+// yet, or is not a regular file, is left to the writer.
+func (m *Main) checkOutputPath(flag, path string, inputs ...namedFile) error {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	same := func(other string) bool {
+		oi, err := os.Stat(other)
+		return err == nil && os.SameFile(fi, oi)
+	}
+	if m.DBPath != "" && !onServer(m.DBPath) {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			if same(m.DBPath + suffix) {
+				return fmt.Errorf("%s %s is the database (%s): writing there would destroy the book; choose another file", flag, path, m.DBPath+suffix)
+			}
+		}
+	}
+	for _, in := range inputs {
+		if in.path != "" && same(in.path) {
+			return fmt.Errorf("%s %s is %s (%s): writing there would destroy it; choose another file", flag, path, in.what, in.path)
+		}
+	}
+	return nil
+}

@@ -120,3 +120,52 @@ func TestStatementOutputFile(t *testing.T) {
 		t.Errorf("statement -o into a missing directory: %q\nwant %q", errOut, want)
 	}
 }
+
+// TestOutputNeverReplacesTheDatabase: -o naming the database (or a link to
+// it) is refused before anything is written, and the book still verifies.
+// Before, export -o book.db renamed the journal over the book: the whole
+// database was lost ("book.db is not an SQLite database").
+func TestOutputNeverReplacesTheDatabase(t *testing.T) {
+	contract, err := filepath.Abs("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	copyFile(t, contract, "c.yaml")
+	if _, stderr, err := runCLI(t, "--db", "book.db", "contract", "add", "c.yaml"); err != nil {
+		t.Fatal(stderr)
+	}
+	os.Symlink("book.db", "link.db")
+	before := mustRead(t, "book.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "hledger", "-o", "book.db"},
+			"revshare: -o book.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
+		{[]string{"export", "beancount", "-o", "link.db"},
+			"revshare: -o link.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
+		{[]string{"statement", "small", "2026-01", "-o", "book.db"},
+			"revshare: -o book.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
+	} {
+		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db"}, c.args...)...)
+		if err == nil || exitCode(err) != 1 || stderr != c.want || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, exitCode(err), stdout, stderr, c.want)
+		}
+	}
+	if after := mustRead(t, "book.db"); string(after) != string(before) {
+		t.Errorf("book.db changed")
+	}
+	if _, stderr, err := runCLI(t, "--db", "book.db", "verify"); err != nil {
+		t.Errorf("verify: %s", stderr)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

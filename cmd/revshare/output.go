@@ -73,5 +73,8 @@ func (m *Main) writeOutput(path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(m.Stdout)
 	}
+	if err := m.checkOutputPath("-o", path); err != nil {
+		return fmt.Errorf("%w (nothing written)", err)
+	}
 	return writeFileAtomically(path, write)
 }
