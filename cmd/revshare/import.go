@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -148,7 +149,12 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		if rp == "" {
 			rp = path + ".rejects.csv"
 		}
-		rejects = &rejectsWriter{path: rp}
+		if err := m.checkOutputPath("--rejects", rp, namedFile{"the file being imported", path}, namedFile{"the mapping file", o.mapping}); err != nil {
+			return fmt.Errorf("%w (nothing imported)", err)
+		}
+		if rejects, err = openRejects(rp); err != nil {
+			return err
+		}
 		defer rejects.close()
 		opts.OnReject = rejects.write
 	} else {
@@ -293,22 +299,41 @@ func (s importSummary) line() string {
 }
 
 // rejectsWriter writes bad rows to a CSV: the file's columns, then line and
-// reason. It creates the file on the first reject.
+// reason. The file is opened before the import starts, so that a path that
+// cannot be written stops it before any row posts; an existing file is
+// replaced only at the first reject, and a file the writer created is
+// removed again when no row was rejected.
 type rejectsWriter struct {
-	path   string
-	f      *os.File
-	w      *ledger.CSVWriter
-	header []string
-	n      int
+	path    string
+	f       *os.File
+	created bool
+	w       *ledger.CSVWriter
+	header  []string
+	n       int
+}
+
+// openRejects opens path for writing without truncating it.
+func openRejects(path string) (*rejectsWriter, error) {
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("--rejects %s: cannot write the rejects file: %v (nothing imported)", path, err)
+	}
+	return &rejectsWriter{path: path, f: f, created: os.IsNotExist(statErr)}, nil
 }
 
 func (r *rejectsWriter) write(row *usage.Row) error {
-	if r.f == nil {
-		f, err := os.Create(r.path)
-		if err != nil {
-			return err
+	if r.w == nil {
+		if fi, err := r.f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if err := r.f.Truncate(0); err != nil {
+				return err
+			}
 		}
-		r.f, r.w = f, ledger.NewCSVWriter(f)
+		r.w = ledger.NewCSVWriter(r.f)
 		r.header = append(append([]string(nil), row.Header...), "line", "reason")
 		if err := r.w.Write(r.header); err != nil {
 			return err
@@ -332,10 +357,16 @@ func (r *rejectsWriter) close() error {
 	if r.f == nil {
 		return nil
 	}
-	r.w.Flush()
-	err := r.w.Error()
+	var err error
+	if r.w != nil {
+		r.w.Flush()
+		err = r.w.Error()
+	}
 	if cerr := r.f.Close(); err == nil {
 		err = cerr
+	}
+	if r.n == 0 && r.created {
+		os.Remove(r.path)
 	}
 	r.f = nil
 	return err

@@ -247,3 +247,55 @@ func TestDryRunCreatesNoDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestImportRejectsPathChecked: --rejects is checked before any row posts.
+// Before, --rejects naming the file being imported truncated it at the
+// first bad row: the import read on to the new end of the file, reported
+// 7114 of 100001 rows as a complete batch, and the rest of the file was
+// lost. A rejects path that cannot be written failed mid-import and left
+// an incomplete batch behind, naming neither the flag nor the cure.
+func TestImportRejectsPathChecked(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var b strings.Builder
+	b.WriteString("event_id,occurred_at,seller,channel,amount,currency\nbad,2026-01-10,openai,direct,abc,USD\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "g%d,2026-01-10,openai,direct,1.00,USD\n", i)
+	}
+	data := b.String()
+	os.WriteFile("p.csv", []byte(data), 0o644)
+	os.WriteFile("m.yaml", []byte("source: billing\n"), 0o644)
+	os.Mkdir("dir", 0o755)
+	for _, c := range []struct {
+		rejects, want string
+	}{
+		{"p.csv", "revshare: --rejects p.csv is the file being imported (p.csv): writing there would destroy it; choose another file (nothing imported)\n"},
+		{"./p.csv", "revshare: --rejects ./p.csv is the file being imported (p.csv): writing there would destroy it; choose another file (nothing imported)\n"},
+		{"m.yaml", "revshare: --rejects m.yaml is the mapping file (m.yaml): writing there would destroy it; choose another file (nothing imported)\n"},
+		{"dir", "revshare: --rejects dir: cannot write the rejects file: is a directory (nothing imported)\n"},
+		{"missing/r.csv", "revshare: --rejects missing/r.csv: cannot write the rejects file: no such file or directory (nothing imported)\n"},
+	} {
+		stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--mapping", "m.yaml", "--allow-partial", "--rejects", c.rejects)
+		if exitCode(err) != 1 || stderr != c.want || stdout != "" {
+			t.Errorf("--rejects %s: exit %d, stdout %q, stderr %q, want %q", c.rejects, exitCode(err), stdout, stderr, c.want)
+		}
+	}
+	if got := mustRead(t, "p.csv"); string(got) != data {
+		t.Fatalf("p.csv changed: %d bytes, was %d", len(got), len(data))
+	}
+	if _, err := os.Stat("test.db"); !os.IsNotExist(err) {
+		t.Errorf("test.db after refused imports: %v, want no book (nothing written)", err)
+	}
+	// The same file with a good rejects path imports whole; no rejects
+	// file is left behind by a run without rejects.
+	stdout, _, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--allow-partial", "--rejects", "r.csv")
+	if want := "imported p.csv: 20001 rows, 20000 posted, 0 duplicates, 1 rejected (see r.csv), 0 late (batch 1)\n"; stdout != want || exitCode(err) != exitPartial {
+		t.Errorf("stdout %q, exit %d", stdout, exitCode(err))
+	}
+	os.WriteFile("good.csv", []byte("event_id,occurred_at,seller,channel,amount,currency\nz,2026-01-10,openai,direct,1.00,USD\n"), 0o644)
+	if _, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "good.csv", "--allow-partial"); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, err := os.Stat("good.csv.rejects.csv"); !os.IsNotExist(err) {
+		t.Errorf("good.csv.rejects.csv: %v, want no file", err)
+	}
+}
