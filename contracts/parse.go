@@ -98,9 +98,9 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 	}
 	if n, ok := present(m, "timezone"); ok {
 		if s, ok := p.str(n, "timezone"); ok {
-			loc, err := time.LoadLocation(s)
-			if err != nil || s == "" || s == "Local" {
-				p.add(n, "timezone", "%q is not a known IANA time zone", s)
+			loc, err := ledger.LoadZone(s)
+			if err != nil {
+				p.add(n, "timezone", "%v", err)
 			} else {
 				c.Timezone, c.loc = s, loc
 			}

@@ -181,6 +181,7 @@ func TestParseErrors(t *testing.T) {
 		{"match list of lists", head + "    rate: 0.1\n    match: {seller: [[a]]}\n", "rules[0].match.seller[0]: must be a non-empty single value"},
 		{"unknown currency", strings.Replace(head, "USD", "XYZ", 1) + "    rate: 0.1\n", `currency: "XYZ" is not an ISO 4217 currency code`},
 		{"unknown zone", head + "    rate: 0.1\ntimezone: Europe/Atlantis\n", `timezone: "Europe/Atlantis" is not a known IANA time zone`},
+		{"machine zone", head + "    rate: 0.1\ntimezone: Local\n", `timezone: "Local" is the zone of the machine that runs revshare, which differs between machines: name an IANA time zone such as UTC or Europe/Paris`},
 		{"bad id", strings.Replace(head, "id: c", "id: a/b", 1) + "    rate: 0.1\n",
 			`id: "a/b" is not a valid id: use 1-64 characters a-z, A-Z, 0-9, '-' and '_', starting with a letter or digit`},
 		{"parties sharing an account segment", strings.Replace(head, "parties: [a, b]", "parties: [a, b, 'Open AI', open_ai]", 1) + "    rate: 0.1\n",

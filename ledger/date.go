@@ -159,3 +159,22 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// LoadZone returns the IANA time zone name. It refuses "" and "Local" as
+// well as unknown names: both stand for the zone of the machine that runs
+// revshare (time.LoadLocation("Local") is that machine's zone), so the same
+// file would read as different instants, even different months, on a
+// laptop and on a server.
+func LoadZone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return nil, fmt.Errorf("empty time zone: name an IANA time zone such as UTC or Europe/Paris")
+	case "Local":
+		return nil, fmt.Errorf("%q is the zone of the machine that runs revshare, which differs between machines: name an IANA time zone such as UTC or Europe/Paris", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a known IANA time zone", name)
+	}
+	return loc, nil
+}

@@ -170,3 +170,23 @@ func TestDateString(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadZone: named IANA zones load; the machine's own zone ("Local", or
+// no name) and unknown names are refused with the reason.
+func TestLoadZone(t *testing.T) {
+	for _, name := range []string{"UTC", "Europe/Paris", "Pacific/Kiritimati"} {
+		if loc, err := LoadZone(name); err != nil || loc.String() != name {
+			t.Errorf("LoadZone(%q) = %v, %v", name, loc, err)
+		}
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"", "empty time zone: name an IANA time zone such as UTC or Europe/Paris"},
+		{"Local", `"Local" is the zone of the machine that runs revshare, which differs between machines: name an IANA time zone such as UTC or Europe/Paris`},
+		{"Mars/Olympus", `"Mars/Olympus" is not a known IANA time zone`},
+		{"../../etc/passwd", `"../../etc/passwd" is not a known IANA time zone`},
+	} {
+		if _, err := LoadZone(tc.name); err == nil || err.Error() != tc.want {
+			t.Errorf("LoadZone(%q) = %v, want %s", tc.name, err, tc.want)
+		}
+	}
+}

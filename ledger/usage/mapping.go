@@ -192,10 +192,13 @@ func (m *Mapping) Validate() error {
 	}
 	m.loc = time.UTC
 	if m.Dates.Timezone != "" {
-		loc, err := time.LoadLocation(m.Dates.Timezone)
-		if err != nil {
+		loc, err := ledger.LoadZone(m.Dates.Timezone)
+		switch {
+		case m.Dates.Timezone == "Local":
+			bad("dates.timezone: %v", err)
+		case err != nil:
 			bad("dates.timezone: unknown time zone %q", m.Dates.Timezone)
-		} else {
+		default:
 			m.loc = loc
 		}
 	}

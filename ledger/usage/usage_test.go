@@ -270,6 +270,11 @@ number:
 		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
 		{"amount: {sign_column: t}", `m.yaml: amount.sign_column: needs a list of negative values`},
 		{"delimiter: x", `m.yaml: delimiter: "x": want ",", ";", tab or "|"`},
+		// "Local" is the zone of whichever machine imports: the same file
+		// was read as 2026-01-31T20:00:00+09:00 in Tokyo and -05:00 in New
+		// York, a different month in UTC. Contracts refused it already.
+		{"dates: {layouts: [\"YYYY-MM-DD hh:mm:ss\"], timezone: Local}",
+			`m.yaml: dates.timezone: "Local" is the zone of the machine that runs revshare, which differs between machines: name an IANA time zone such as UTC or Europe/Paris`},
 	} {
 		_, err := ParseMapping("m.yaml", strings.NewReader(tc.doc))
 		if err == nil || err.Error() != tc.want {
