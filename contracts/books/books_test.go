@@ -235,6 +235,17 @@ func TestPayRefused(t *testing.T) {
 			ledger.EINVALID, `payment amount -5: must be positive`},
 		{"finer than a cent", func(p *contracts.Payment) { p.Reference, p.Amount = "wire-2", storetest.Dec("1.005") },
 			ledger.EINVALID, `payment amount 1.005: more decimals than USD allows`},
+		// The reference is the payment's identity: a 100 kB reference, a
+		// line break pasted into it, or a trailing space (which would pay
+		// wire-1 again) were recorded before.
+		{"reference too long", func(p *contracts.Payment) { p.Reference = strings.Repeat("w", 141) },
+			ledger.EINVALID, `payment reference is 141 bytes long, at most 140 allowed`},
+		{"reference with a line break", func(p *contracts.Payment) { p.Reference = "wire-2\n2026-01-01 * forged" },
+			ledger.EINVALID, `payment reference "wire-2\n2026-01-01 * forged" has control characters or invalid UTF-8`},
+		{"reference not UTF-8", func(p *contracts.Payment) { p.Reference = "wire-\xff" },
+			ledger.EINVALID, `payment reference "wire-\xff" has control characters or invalid UTF-8`},
+		{"reference with a trailing space", func(p *contracts.Payment) { p.Reference = "wire-1 " },
+			ledger.EINVALID, `payment reference "wire-1 " starts or ends with spaces: give it as the bank wrote it, without them`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package books
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
@@ -73,6 +75,30 @@ func validPayment(c *contracts.Contract, p contracts.Payment) error {
 	}
 	if rounded, _ := ledger.RoundMinor(p.Amount, c.Currency, ledger.HalfUp); !rounded.Equal(p.Amount) {
 		return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", p.Amount, c.Currency)
+	}
+	return checkReference(p.Reference)
+}
+
+// MaxReferenceLen bounds a payment reference: the 140 characters of a SEPA
+// or SWIFT remittance line hold any bank's reference.
+const MaxReferenceLen = 140
+
+// checkReference says EINVALID for a payment reference that is too long,
+// has control characters, or starts or ends with spaces. The reference is
+// the payment's identity, hashed into the journal for good: a line break
+// or a tab in it is a paste gone wrong, and "WIRE-1 " copied with its
+// trailing space from a spreadsheet would pay WIRE-1 a second time.
+func checkReference(ref string) error {
+	if len(ref) > MaxReferenceLen {
+		return ledger.Errorf(ledger.EINVALID, "payment reference is %d bytes long, at most %d allowed", len(ref), MaxReferenceLen)
+	}
+	for _, c := range ref {
+		if c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || c == utf8.RuneError {
+			return ledger.Errorf(ledger.EINVALID, "payment reference %q has control characters or invalid UTF-8", ref)
+		}
+	}
+	if strings.TrimSpace(ref) != ref {
+		return ledger.Errorf(ledger.EINVALID, "payment reference %q starts or ends with spaces: give it as the bank wrote it, without them", ref)
 	}
 	return nil
 }
