@@ -160,11 +160,20 @@ func (s *invState) effective(f *invFile, e ledger.Event) ledger.Event {
 			delete(e.Meta, k)
 		}
 	}
-	if f.sign && e.Meta["Type"] == "" {
+	if f.sign {
+		// The Type column gives the sign and the file shows magnitudes
+		// (a signed amount under a sign column is refused): a negative
+		// event is a refund. Its quantity would show negated and its
+		// unit price negative, which no such row can say: it is exported
+		// by its amount alone.
 		if e.Meta == nil {
 			e.Meta = map[string]string{}
 		}
-		e.Meta["Type"] = pick(s.rng, []string{"sale", "refund"})
+		e.Meta["Type"] = "sale"
+		if e.Amount.IsNegative() {
+			e.Meta["Type"] = "refund"
+			e.Quantity, e.UnitPrice = nil, nil
+		}
 	}
 	if len(e.Meta) == 0 {
 		e.Meta = nil
@@ -180,8 +189,8 @@ func (s *invState) record(f *invFile, e ledger.Event, bad bool) []string {
 		}
 		return v
 	}
-	// A refund row of a file with a sign column shows the amount and the
-	// quantity negated.
+	// A refund row of a file with a sign column shows the amount negated
+	// (a magnitude).
 	refund := f.sign && e.Meta["Type"] == "refund"
 	num := func(d decimal.Decimal) string { return s.formatNum(f, d) }
 	rec := make([]string, len(f.cols))

@@ -170,6 +170,9 @@ func (r *Reader) parseRow(row *Row) {
 	negate := r.m.Amount.Negate
 	if r.signCol >= 0 {
 		v := strings.ToLower(strings.TrimSpace(rec[r.signCol]))
+		if r.m.negative[v] || r.m.positive[v] {
+			r.checkUnsigned(rec, row, a, q, p, bad)
+		}
 		switch {
 		case r.m.negative[v]:
 			negate = !negate
@@ -325,3 +328,22 @@ func isCanonicalDecimal(s string) bool {
 // amount (spec section 1; docs/ledger.md says why the journal then holds
 // every sum and obligation derived from events).
 var maxAmount = decimal.New(1, MaxIntegerDigits)
+
+// checkUnsigned refuses a signed amount (or quantity, or unit price) on a
+// row whose sign the mapping's sign_column decides: a refund exported as
+// "-10.00" with Type "refund" was negated again and booked as +10.00 of
+// revenue. Such a file signs its amounts itself and needs no sign_column.
+func (r *Reader) checkUnsigned(rec []string, row *Row, a, q, p *decimal.Decimal, bad func(col int, f field, val, reason string)) {
+	sign := rec[r.signCol]
+	for _, c := range []struct {
+		f field
+		d *decimal.Decimal
+	}{{fAmount, a}, {fQuantity, q}, {fUnitPrice, p}} {
+		if c.d == nil || !c.d.IsNegative() {
+			continue
+		}
+		v, col := r.value(rec, c.f)
+		bad(col, c.f, v, fmt.Sprintf("has a sign, but %s %q gives the sign (amount.sign_column): write it without the sign, or drop sign_column from the mapping if the file signs its amounts", r.header[r.signCol], sign))
+		return
+	}
+}

@@ -465,3 +465,36 @@ func TestOneGrammar(t *testing.T) {
 		}
 	}
 }
+
+// TestSignColumnRefusesSignedAmounts: where the mapping's sign_column
+// decides the sign, an amount (or quantity, or unit price) that carries a
+// sign of its own is refused. A refund exported as -10.00 with Type refund
+// was negated again and imported as +10.00 of revenue.
+func TestSignColumnRefusesSignedAmounts(t *testing.T) {
+	m, err := ParseMapping("m.yaml", strings.NewReader("amount: {sign_column: Type, negative: [refund], positive: [sale]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "event_id,occurred_at,seller,channel,amount,currency,Type\n" +
+		"t1,2026-01-05,openai,direct,10.00,USD,refund\n" +
+		"t2,2026-01-05,openai,direct,-10.00,USD,refund\n" +
+		"t3,2026-01-05,openai,direct,-4.00,USD,Sale\n" +
+		"t4,2026-01-05,openai,direct,4.00,USD,sale\n"
+	evs, errs := readAll(t, data, m)
+	want := []string{
+		`f.csv:3: column amount: value "-10.00": has a sign, but Type "refund" gives the sign (amount.sign_column): write it without the sign, or drop sign_column from the mapping if the file signs its amounts`,
+		`f.csv:4: column amount: value "-4.00": has a sign, but Type "Sale" gives the sign (amount.sign_column): write it without the sign, or drop sign_column from the mapping if the file signs its amounts`,
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+	if len(evs) != 2 || ledger.FormatAmount(evs[0].Amount) != "-10.00" || ledger.FormatAmount(evs[1].Amount) != "4.00" {
+		t.Fatalf("events %+v", evs)
+	}
+	// Quantity and unit price are the amount's factors: the same rule.
+	data = "event_id,occurred_at,seller,channel,quantity,unit_price,currency,Type\n" +
+		"q1,2026-01-05,openai,direct,-2,5.00,USD,refund\n"
+	if _, errs = readAll(t, data, m); len(errs) != 1 || !strings.HasPrefix(errs[0], `f.csv:2: column quantity: value "-2": has a sign, but Type "refund" gives the sign`) {
+		t.Fatalf("errors %q", errs)
+	}
+}
