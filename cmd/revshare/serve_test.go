@@ -261,3 +261,39 @@ func testServePaymentIntoClosedPeriod(t *testing.T, newDB newDB) {
 		t.Errorf("POST /payments under a paid reference: %d %s\nwant 409 %s", status, got, want)
 	}
 }
+
+// TestServePaymentRepeatSaysSo: POST /payments answers a new payment 201
+// and a repeat of it (same reference, same payment) 200 with
+// already_recorded and the first entry, as `revshare pay` says "already
+// recorded". Before, both were 201 {"entry": N}: a client retrying after a
+// timeout could not tell whether it had paid twice.
+func TestServePaymentRepeatSaysSo(t *testing.T) { onBothBackends(t, testServePaymentRepeatSaysSo) }
+
+func testServePaymentRepeatSaysSo(t *testing.T, newDB newDB) {
+	path := newDB(t)
+	addRunsFixture(t, path)
+	fin := createToken(t, path, "finance")
+	base, stop := startServe(t, path)
+	defer stop()
+	paid := `{"contract":"small","payer":"openai","payee":"microsoft","amount":"5.00","date":"2026-02-13","reference":"W2"}`
+	status, got := call(t, "POST", base+"/api/v1/payments", fin, paid)
+	var first struct{ Entry int64 }
+	if err := json.Unmarshal([]byte(got), &first); status != 201 || err != nil || first.Entry == 0 {
+		t.Fatalf("POST /payments: %d %s (%v)", status, got, err)
+	}
+	if want := fmt.Sprintf("{\n  \"entry\": %d,\n  \"reference\": \"W2\",\n  \"already_recorded\": false\n}", first.Entry); strings.TrimSpace(got) != want {
+		t.Errorf("POST /payments: %s, want %s", got, want)
+	}
+	status, got = call(t, "POST", base+"/api/v1/payments", fin, paid)
+	if want := fmt.Sprintf("{\n  \"entry\": %d,\n  \"reference\": \"W2\",\n  \"already_recorded\": true\n}", first.Entry); status != 200 || strings.TrimSpace(got) != want {
+		t.Errorf("POST /payments again: %d %s, want 200 %s", status, got, want)
+	}
+	// Without a reference, the one derived from the payment's content.
+	status, got = call(t, "POST", base+"/api/v1/payments", fin, strings.Replace(paid, `,"reference":"W2"`, "", 1))
+	if status != 201 || !strings.Contains(got, `"reference": "auto-`) {
+		t.Errorf("POST /payments without a reference: %d %s", status, got)
+	}
+	if got := cli(t, path, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify: %s", got)
+	}
+}

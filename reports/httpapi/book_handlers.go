@@ -83,7 +83,24 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"entry": res.Entry})
+	// A repeat (same reference, same payment) records nothing: it says so,
+	// as `pay` does, so that a client retrying after a timeout can tell
+	// that nothing was paid twice.
+	status := http.StatusCreated
+	if res.AlreadyRecorded {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, PaymentResponse{Entry: res.Entry, Reference: res.Reference, AlreadyRecorded: res.AlreadyRecorded})
+}
+
+// PaymentResponse is the answer to POST /payments: 201 with the new entry,
+// or 200 with already_recorded when the reference was paid before with the
+// same payment (Entry is then the first one). Reference is the one the
+// payment is recorded under (derived from its content when none was given).
+type PaymentResponse struct {
+	Entry           int64  `json:"entry"`
+	Reference       string `json:"reference"`
+	AlreadyRecorded bool   `json:"already_recorded"`
 }
 
 func (s *Server) scenario(w http.ResponseWriter, r *http.Request) error {

@@ -191,7 +191,7 @@ func (fakeWriter) Close(ctx context.Context, p ledger.Period) (reports.CloseResu
 // Pay answers the amount as the entry's number, so that a test sees what
 // the handler parsed.
 func (fakeWriter) Pay(ctx context.Context, p contracts.Payment) (contracts.PaymentResult, error) {
-	return contracts.PaymentResult{Entry: p.Amount.IntPart()}, nil
+	return contracts.PaymentResult{Entry: p.Amount.IntPart(), Reference: p.Reference}, nil
 }
 
 // fileBytes reads the database file and its WAL.

@@ -36,7 +36,7 @@ func TestJSONBodiesStrict(t *testing.T) {
 		{"/api/v1/runs", `{"through":"2026-03","Through":"2026-04"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: key \"Through\" given twice"}}`},
 		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","amount":"777.00","date":"2026-03-31","reference":"r"}`, 400,
 			`{"error":{"code":"invalid","message":"invalid JSON body: key \"amount\" given twice"}}`},
-		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"entry":1}`},
+		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"already_recorded":false,"entry":1,"reference":"r"}`},
 		{"/api/v1/runs", `{"through":`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: unexpected EOF"}}`},
 	} {
 		status, body := e.do(t, "POST", tc.path, tc.body, httpapi.Finance)
