@@ -100,6 +100,37 @@ func TestOpenOnReadOnlyDirectory(t *testing.T) {
 	}
 }
 
+// TestOpenReadOnlyFileInWritableDirectory: a database file this process
+// may not write, in a directory it may write, is refused by Open with the
+// reason. SQLite opened it read-only without a word (it could make the
+// -wal and -shm files), and the first write failed with "attempt to write
+// a readonly database" (import, run) or "the database is open read-only"
+// (token create), naming neither the file nor the cure.
+func TestOpenReadOnlyFileInWritableDirectory(t *testing.T) {
+	if os.Getuid() == 0 {
+		asNobody(t, "TestOpenReadOnlyFileInWritableDirectory")
+		return
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	db, err := sqlite.Open(ctx, path, storetest.NewClock(storetest.T0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	os.Chmod(path, 0o444)
+	_, err = sqlite.Open(ctx, path, nil)
+	want := "the database " + path + " is read-only (the file is not writable by this user (read-only commands such as balance and verify still work)): commands that write need write access to it and its directory"
+	if err == nil || err.Error() != want || ledger.ErrorCode(err) != ledger.EFORBIDDEN {
+		t.Errorf("Open read-only file: %v, want %s", err, want)
+	}
+	ro, err := sqlite.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v", err)
+	}
+	ro.Close()
+}
+
 // asNobody runs the named test of this test binary as user nobody (uid
 // 65534) with setpriv, and fails if it fails; it skips when that cannot be
 // done (no setpriv).

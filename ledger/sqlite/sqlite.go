@@ -142,6 +142,14 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		w.Close()
 		return nil, explainOpenError(path, err)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && !writable(path) {
+		// SQLite opens a file it may not write read-only without a word
+		// when it can still make the -wal and -shm files beside it; the
+		// first write then failed with "attempt to write a readonly
+		// database", naming neither the file nor the cure.
+		w.Close()
+		return nil, ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
+	}
 	db := &DB{path: path, w: w, clock: clock}
 	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
