@@ -275,7 +275,7 @@ func TestImportRejectsPathChecked(t *testing.T) {
 		{"missing/r.csv", "revshare: --rejects missing/r.csv: cannot write the rejects file: no such file or directory (nothing imported)\n"},
 	} {
 		stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--mapping", "m.yaml", "--allow-partial", "--rejects", c.rejects)
-		if exitCode(err) != 1 || stderr != c.want || stdout != "" {
+		if err == nil || exitCode(err) != 1 || stderr != c.want || stdout != "" {
 			t.Errorf("--rejects %s: exit %d, stdout %q, stderr %q, want %q", c.rejects, exitCode(err), stdout, stderr, c.want)
 		}
 	}
