@@ -58,7 +58,8 @@ func (b Books) Close(ctx context.Context, p ledger.Period) (CloseResult, error) 
 // again. Any error, or a kill at any point, leaves nothing of it. Closing
 // through an earlier date than the closed-through one is EINVALID, before
 // anything is booked; closing it again books what a run would and stores
-// the statements still missing (of contracts added since).
+// the statements still missing (of contracts added since). A book with
+// neither contracts nor entries is EINVALID, and nothing is closed.
 func (b Books) CloseThrough(ctx context.Context, through ledger.Date) (CloseResult, error) {
 	res := CloseResult{ClosedThrough: through.String()}
 	if through.IsZero() {
@@ -80,6 +81,9 @@ func (b Books) CloseThrough(ctx context.Context, through ledger.Date) (CloseResu
 		if _, err := ledger.CheckClose(through, cur); err != nil {
 			return err
 		}
+		if err := somethingToClose(tx); err != nil {
+			return err
+		}
 		if res.Run, err = books.Run(tx, through, step); err != nil {
 			return err
 		}
@@ -98,6 +102,22 @@ func (b Books) CloseThrough(ctx context.Context, through ledger.Date) (CloseResu
 	}
 	step()
 	return res, nil
+}
+
+// somethingToClose says EINVALID for a book with neither contracts nor
+// entries: the wrong --db (created by the close itself). Closed, it
+// answered "closed 2026-01" with exit 0, and the book a script meant
+// stayed open. A journal of usage alone may be closed.
+func somethingToClose(tx books.Tx) error {
+	cs, err := tx.Contracts()
+	if err != nil || len(cs) > 0 {
+		return err
+	}
+	booked, err := tx.BookedThrough()
+	if err != nil || !booked.IsZero() {
+		return err
+	}
+	return ledger.Errorf(ledger.EINVALID, "there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed")
 }
 
 // LastPeriodThrough is the last of c's periods that ends on or before d.

@@ -65,6 +65,30 @@ func TestRunWithoutContracts(t *testing.T) {
 	}
 }
 
+// TestCloseEmptyBook: a close on a book with neither contracts nor
+// entries (a mistyped --db, which the close itself creates) is refused and
+// closes nothing. It answered "closed 2026-01: nothing may be booked on or
+// before 2026-01-31", exit 0, while the book the script meant stayed open.
+// A journal of usage alone still closes (TestLedgerCommands).
+func TestCloseEmptyBook(t *testing.T) { onBothBackends(t, testCloseEmptyBook) }
+
+func testCloseEmptyBook(t *testing.T, newDB newDB) {
+	book := newDB(t)
+	stdout, errOut, err := runCLI(t, "--db", book, "close", "2026-01")
+	if want := "revshare: there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
+		t.Errorf("close of an empty book: exit %d, stdout %q, stderr %q\nwant %q", exitCode(err), stdout, errOut, want)
+	}
+	// Nothing closed: the book filled next books January as usual.
+	cli(t, book, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, book, "import", "usage", "../../testdata/runs/usage.csv")
+	if got, want := cli(t, book, "close", "2026-01"), "closed 2026-01: nothing may be booked on or before 2026-01-31\n"; got != want {
+		t.Errorf("close after contract add: %q, want %q", got, want)
+	}
+	if got := cli(t, book, "statement", "small", "2026-01", "--format", "csv"); !strings.Contains(got, "small,2026-01,final,rule,r1,obligation,20.00") {
+		t.Errorf("January statement:\n%s", got)
+	}
+}
+
 // TestPayRerunPaysOnce: pay run twice without --reference (as after a kill
 // between its commit and its output) records one payment.
 func TestPayRerunPaysOnce(t *testing.T) { onBothBackends(t, testPayRerunPaysOnce) }
