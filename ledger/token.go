@@ -34,8 +34,8 @@ func NewToken(name, role string) (secret string, err error) {
 	if !known {
 		return "", Errorf(EINVALID, "unknown role %q (want auditor, analyst, finance or admin)", role)
 	}
-	if len(name) > MaxTokenNameLen {
-		return "", Errorf(EINVALID, "token name is %d bytes long, at most %d allowed", len(name), MaxTokenNameLen)
+	if err := CheckLabel("token name", name, MaxTokenNameLen); err != nil {
+		return "", err
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {

@@ -297,3 +297,32 @@ func testServePaymentRepeatSaysSo(t *testing.T, newDB newDB) {
 		t.Errorf("verify: %s", got)
 	}
 }
+
+// TestServeImportFileNameChecked: POST /imports/usage?file= is stored on
+// the batch and printed by `import list` and in row errors: a name with an
+// escape sequence or a line break, or one of 5000 bytes, is refused and
+// nothing is recorded. Before, ?file=%0A%1B[31mevil was stored and
+// `import list` wrote the escape sequence to the terminal.
+func TestServeImportFileNameChecked(t *testing.T) { onBothBackends(t, testServeImportFileNameChecked) }
+
+func testServeImportFileNameChecked(t *testing.T, newDB newDB) {
+	path := newDB(t)
+	addRunsFixture(t, path)
+	fin := createToken(t, path, "finance")
+	base, stop := startServe(t, path)
+	defer stop()
+	before := cli(t, path, "import", "list")
+	csv := "event_id,occurred_at,seller,channel,amount,currency\nz1,2026-01-10,openai,direct,1.00,USD\n"
+	for _, c := range []struct{ file, want string }{
+		{"%0A%1B%5B31mevil", `{"error":{"code":"invalid","message":"file name \"\\n\\x1b[31mevil\" has control characters or invalid UTF-8: write it on one line, in UTF-8"}}`},
+		{strings.Repeat("b", 5000), `{"error":{"code":"invalid","message":"file name is 5000 bytes long, at most 4096 allowed"}}`},
+	} {
+		status, got := call(t, "POST", base+"/api/v1/imports/usage?file="+c.file, fin, csv)
+		if status != 400 || strings.TrimSpace(got) != c.want {
+			t.Errorf("file=%.40s: %d %s, want 400 %s", c.file, status, got, c.want)
+		}
+	}
+	if after := cli(t, path, "import", "list"); after != before {
+		t.Errorf("import list changed:\n%s\nwas:\n%s", after, before)
+	}
+}

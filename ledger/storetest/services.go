@@ -434,6 +434,10 @@ func RunTokens(t *testing.T, open func(t *testing.T, clock ledger.Clock) ledger.
 	wantError(t, err, ledger.EINVALID, `unknown role "root" (want auditor, analyst, finance or admin)`)
 	_, _, err = s.CreateToken(ctx, strings.Repeat("n", 201), "auditor")
 	wantError(t, err, ledger.EINVALID, "token name is 201 bytes long, at most 200 allowed")
+	// token list prints the name in a table: a line break or an escape
+	// sequence broke it and reached the admin's terminal.
+	_, _, err = s.CreateToken(ctx, "audit\n\x1b[31m", "auditor")
+	wantError(t, err, ledger.EINVALID, `token name "audit\n\x1b[31m" has control characters or invalid UTF-8: write it on one line, in UTF-8`)
 
 	clock.Advance(60e9)
 	if err := s.RevokeToken(ctx, 1); err != nil {

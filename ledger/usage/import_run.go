@@ -37,6 +37,9 @@ func RunImport(ctx context.Context, r io.Reader, opts ImportOptions, store Impor
 	if err := CheckSource(opts.Source); err != nil {
 		return ledger.ImportResult{}, err
 	}
+	if err := CheckFileName(opts.FileName); err != nil {
+		return ledger.ImportResult{}, err
+	}
 	if opts.ChunkRows <= 0 {
 		opts.ChunkRows = DefaultChunkRows
 	}

@@ -27,6 +27,18 @@ func CheckSource(name string) error {
 	return nil
 }
 
+// MaxFileNameLen bounds the file name an import is recorded under (a path
+// on the command line, ?file= on POST /imports/usage): PATH_MAX.
+const MaxFileNameLen = 4096
+
+// CheckFileName refuses a file name that is too long, not UTF-8 or holds
+// control characters, with EINVALID: it is stored on the batch and printed
+// by import list and in every row error, where ?file=%1b[31m... reached the
+// terminal of whoever listed the imports.
+func CheckFileName(name string) error {
+	return ledger.CheckLabel("file name", name, MaxFileNameLen)
+}
+
 // badRowsError is an EINVALID *ledger.Error that also matches ErrBadRows.
 type badRowsError struct{ err *ledger.Error }
 

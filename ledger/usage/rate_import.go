@@ -103,6 +103,9 @@ type RateStore interface {
 // problem comes back as RowErrors; a dry run writes nothing.
 func RunRateImport(ctx context.Context, r io.Reader, opts RateImportOptions, store RateStore) (ledger.RateImportResult, error) {
 	var res ledger.RateImportResult
+	if err := CheckFileName(opts.FileName); err != nil {
+		return res, err
+	}
 	h := sha256.New()
 	rr, err := NewRateReader(io.TeeReader(r, h), opts.FileName)
 	if err != nil {
