@@ -15,9 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	neturl "net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/revshare/revshare/internal/migrate"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -169,37 +168,11 @@ func lockSQL(class int) string {
 	return "SELECT pg_advisory_xact_lock(" + strconv.Itoa(class) + ", hashtext(current_schema()))"
 }
 
-type migration struct {
-	version int
-	name    string // file name, "0001_journal.sql"
-	sql     string
-}
+// migration is one embedded migration file (migrate.Files).
+type migration = migrate.File
 
-// migrations returns the embedded NNNN_name.sql files in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(base[:min(4, len(base))])
-		if len(base) < 6 || base[4] != '_' || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		if len(ms) > 0 && ms[len(ms)-1].version == v {
-			return nil, fmt.Errorf("migrations %s and %s share a number", ms[len(ms)-1].name, base)
-		}
-		b, err := fs.ReadFile(migrationFS, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{v, base, string(b)})
-	}
-	return ms, nil
-}
+// migrations returns the embedded NNNN_name.sql files in number order.
+func migrations() ([]migration, error) { return migrate.Files(migrationFS) }
 
 // migrate applies each migration not yet recorded in schema_migrations, in
 // order, each in its own transaction with its record (numbers may have
@@ -224,7 +197,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			var newest int
 			var applied bool
 			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0), coalesce(bool_or(version = $1), false) FROM schema_migrations`,
-				m.version).Scan(&newest, &applied); err != nil {
+				m.Version).Scan(&newest, &applied); err != nil {
 				return err
 			}
 			if err := checkNotNewer(newest, ms); err != nil {
@@ -234,10 +207,10 @@ func (db *DB) migrate(ctx context.Context) error {
 				return nil
 			}
 			// Several statements: the simple protocol (no arguments) runs them in order.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
@@ -250,9 +223,9 @@ func (db *DB) migrate(ctx context.Context) error {
 // checkNotNewer refuses a book migrated beyond this binary's migrations ms
 // (newest is its last applied one): it would be half-understood.
 func checkNotNewer(newest int, ms []migration) error {
-	if last := ms[len(ms)-1]; newest > last.version {
+	if last := ms[len(ms)-1]; newest > last.Version {
 		return ledger.Errorf(ledger.EINVALID, "the database's schema is at migration %d, newer than this revshare's %d (%s): upgrade revshare",
-			newest, last.version, last.name)
+			newest, last.Version, last.Name)
 	}
 	return nil
 }
@@ -286,8 +259,8 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 		return err
 	}
 	for _, m := range ms {
-		if !have[m.version] {
-			return fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", name, m.name)
+		if !have[m.Version] {
+			return fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", name, m.Name)
 		}
 	}
 	return nil

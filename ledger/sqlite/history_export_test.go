@@ -15,12 +15,12 @@ func MigrationSQL(t testing.TB, name, from string) string {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.name == name {
-			i := strings.Index(m.sql, from)
+		if m.Name == name {
+			i := strings.Index(m.SQL, from)
 			if i < 0 {
 				t.Fatalf("migration %s has no %q", name, from)
 			}
-			return m.sql[i:]
+			return m.SQL[i:]
 		}
 	}
 	t.Fatalf("no migration %s", name)

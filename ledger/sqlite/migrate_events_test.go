@@ -36,8 +36,8 @@ func oldBook(t *testing.T, path string, keep func(name string) bool) (*DB, *sql.
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if keep(m.name) {
-			before["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		if keep(m.Name) {
+			before["migrations/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 	}
 	if err := old.migrate(context.Background(), before); err != nil {

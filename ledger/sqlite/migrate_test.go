@@ -38,7 +38,7 @@ func TestMigrateEmbedded(t *testing.T) {
 	ms, _ := migrations(migrationFS)
 	var want []string
 	for _, m := range ms {
-		want = append(want, m.name)
+		want = append(want, m.Name)
 	}
 	if want[0] != "0001_ledger.sql" {
 		t.Errorf("first migration %s", want[0])
@@ -72,7 +72,7 @@ func TestMigrateOrderAndFailure(t *testing.T) {
 	// from the file system would be a newer schema).
 	embedded, _ := migrations(migrationFS)
 	for _, m := range embedded {
-		fsys["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		fsys["migrations/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
 	if err := db.migrate(ctx, fsys); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	db.Close()
 	ms, _ := migrations(migrationFS)
-	want := "the database's schema is newer than this revshare: it has migration 9999_future.sql, this binary knows migrations up to " + ms[len(ms)-1].name + " (use a newer revshare)"
+	want := "the database's schema is newer than this revshare: it has migration 9999_future.sql, this binary knows migrations up to " + ms[len(ms)-1].Name + " (use a newer revshare)"
 	if _, err := Open(ctx, path, nil); err == nil || !strings.HasSuffix(err.Error(), want) || ledger.ErrorCode(err) != ledger.EINVALID {
 		t.Errorf("Open: %v\nwant ...%s", err, want)
 	}

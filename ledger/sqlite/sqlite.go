@@ -29,6 +29,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/books"
+	"github.com/revshare/revshare/internal/migrate"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -205,10 +206,10 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	}
 	if len(pending) > 0 {
 		db.Close()
-		if pending[0].name == firstMigration() {
+		if pending[0].Name == firstMigration() {
 			return nil, ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (an SQLite file without revshare's tables)", path)
 		}
-		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].name)
+		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].Name)
 	}
 	return db, nil
 }
@@ -254,7 +255,7 @@ func CheckExisting(path string) error {
 
 func firstMigration() string {
 	ms, _ := migrations(migrationFS)
-	return ms[0].name
+	return ms[0].Name
 }
 
 func isReadOnly(err error) bool {
@@ -337,32 +338,11 @@ func (db *DB) Path() string { return db.path }
 // Reader is the query-only pool, for read paths of sibling files and tests.
 func (db *DB) Reader() *sql.DB { return db.r }
 
-type migration struct {
-	name string // file name, "0001_ledger.sql"
-	sql  string
-}
+// migration is one embedded migration file (migrate.Files).
+type migration = migrate.File
 
-// migrations returns the embedded NNNN_name.sql files in name order.
-func migrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		if len(base) < 6 || base[4] != '_' || strings.Trim(base[:4], "0123456789") != "" {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{base, string(b)})
-	}
-	return ms, nil
-}
+// migrations returns the embedded NNNN_name.sql files in number order.
+func migrations(fsys fs.FS) ([]migration, error) { return migrate.Files(fsys) }
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -447,8 +427,8 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 	known := map[string]bool{}
 	var pending []migration
 	for _, m := range ms {
-		known[m.name] = true
-		if !done[m.name] {
+		known[m.Name] = true
+		if !done[m.Name] {
 			pending = append(pending, m)
 		}
 	}
@@ -462,7 +442,7 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 		sort.Strings(unknown)
 		latest := "none"
 		if len(ms) > 0 {
-			latest = ms[len(ms)-1].name
+			latest = ms[len(ms)-1].Name
 		}
 		return nil, ledger.Errorf(ledger.EINVALID, "the database's schema is newer than this revshare: it has migration %s, this binary knows migrations up to %s (use a newer revshare)",
 			unknown[len(unknown)-1], latest)
@@ -503,7 +483,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	}
 	ctx = db.WithActivity(ctx, "migration", "")
 	for _, m := range pending {
-		if err := db.applyMigration(ctx, fsys, m.name); err != nil {
+		if err := db.applyMigration(ctx, fsys, m.Name); err != nil {
 			return err
 		}
 	}
@@ -532,28 +512,28 @@ func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error
 	}
 	var m *migration
 	for i := range pending {
-		if pending[i].name == name {
+		if pending[i].Name == name {
 			m = &pending[i]
 		}
 	}
 	if m == nil {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("%s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("%s: %w", m.Name, err)
 	}
-	if step := migrationSteps[m.name]; step != nil {
+	if step := migrationSteps[m.Name]; step != nil {
 		if err := step(ctx, &Tx{ctx: ctx, db: db, tx: tx, conn: conn}); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	now := db.clock.Now().UTC().Format(timeLayout)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, now); err != nil {
-		return fmt.Errorf("%s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.Name, now); err != nil {
+		return fmt.Errorf("%s: %w", m.Name, err)
 	}
 	db.endWrite()
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", m.name, err)
+		return fmt.Errorf("%s: %w", m.Name, err)
 	}
 	return nil
 }
