@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -63,13 +62,7 @@ func revshareBalances(t testing.TB, dbPath string, asOf ledger.Date, knownAt str
 	if knownAt != "" {
 		args = append(args, "--known-at", knownAt)
 	}
-	cmd := exec.Command(bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("revshare %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
+	out := run(t, bin, args...)
 	var doc struct {
 		Accounts []struct {
 			Account, Currency, Balance string
