@@ -98,8 +98,9 @@ func fileWriter(t *testing.T) func(name, body string) string {
 	}
 }
 
-// closeJanuary imports a 100.00 sale in January 2026 and closes January:
-// the advance tests' contract owes 50.00 there and recoups 30.00 of it.
+// closeJanuary imports a 100.00 sale (seller s, channel direct) in January
+// 2026 and closes January: the advance tests' contract owes 50.00 there
+// and recoups 30.00 of it.
 func closeJanuary(t *testing.T, db string, write func(name, body string) string) {
 	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
 	cli(t, db, "close", "2026-01")

@@ -172,8 +172,7 @@ rules:
 `, payer)
 	}
 	cli(t, db, "contract", "add", write("v1.yaml", contract("a")))
-	cli(t, db, "import", "usage", write("jan.csv", "event_id,occurred_at,seller,channel,amount,currency\n1,2026-01-10,s,direct,100,USD\n"))
-	cli(t, db, "close", "2026-01")
+	closeJanuary(t, db, write)
 	cli(t, db, "contract", "update", write("v2.yaml", contract("c")))
 	cli(t, db, "import", "usage", write("late.csv", "event_id,occurred_at,seller,channel,amount,currency\n2,2025-12-10,s,direct,200,USD\n3,2026-01-12,s,direct,20,USD\n"))
 	cli(t, db, "run", "--through", "2026-02")
