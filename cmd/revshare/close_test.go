@@ -66,9 +66,7 @@ func TestFinalStatementsOutliveFrequencyChange(t *testing.T) {
 
 func testFinalStatementsOutliveFrequencyChange(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "close", "2026-02")
+	db := closedRunsBook(t, newDB, "2026-02")
 	jan := cli(t, db, "statement", "small", "2026-01", "--format", "json")
 	q := runsContractEdited(t, dir, "q.yaml", replaceOnce("period: month", "period: quarter"))
 	cli(t, db, "contract", "update", q)
@@ -89,9 +87,7 @@ func testFinalStatementsOutliveFrequencyChange(t *testing.T, newDB newDB) {
 func TestStatementOutsideContract(t *testing.T) { onBothBackends(t, testStatementOutsideContract) }
 
 func testStatementOutsideContract(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "close", "2026-02")
+	db := closedRunsBook(t, newDB, "2026-02")
 	for _, p := range []string{"1999-01", "2025-12"} {
 		_, errOut, err := runCLI(t, "--db", db, "statement", "small", p, "--format", "json")
 		if want := "revshare: contract small has no statement for " + p + ": its first period is 2026-01\n"; err == nil || errOut != want {
@@ -120,9 +116,7 @@ func TestAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T) {
 
 func testAdjustmentReasonsForPartiesAndRemovedRules(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "close", "2026-01")
+	db := closedRunsBook(t, newDB, "2026-01")
 	amended := runsContractEdited(t, dir, "v2.yaml", func(doc string) string {
 		v2 := strings.Replace(doc, "parties: [openai, microsoft]", "parties: [openai, microsoft, google]", 1)
 		v2 = strings.Replace(v2, "    payee: microsoft\n", "    payee: google\n", 1)

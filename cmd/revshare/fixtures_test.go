@@ -28,6 +28,16 @@ func addRunsFixture(t *testing.T, db string) {
 	addFixture(t, db, "../../testdata/runs")
 }
 
+// closedRunsBook returns a new book of one backend (newDB) that holds
+// testdata/runs (addRunsFixture), closed through period.
+func closedRunsBook(t *testing.T, newDB newDB, period string) string {
+	t.Helper()
+	db := newDB(t)
+	addRunsFixture(t, db)
+	cli(t, db, "close", period)
+	return db
+}
+
 // newFixtureBook returns the path of a new book, in a directory of its
 // own, that holds the fixture directory dir (addFixture).
 func newFixtureBook(t *testing.T, dir string) string {
