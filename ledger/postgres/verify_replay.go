@@ -260,31 +260,32 @@ func (r *replay) entry(ctx context.Context, e *ledger.Entry) error {
 			r.touched = append(r.touched, k)
 		}
 	}
-	for {
-		s, err := r.marks.peek(ctx)
-		if err != nil {
-			return err
-		}
-		if s == nil || s.entry > e.ID {
-			break
-		}
-		r.storedPointAt(&r.marks, e.ID)
+	if err := r.storedPointsThrough(ctx, &r.marks, e.ID, nil); err != nil {
+		return err
 	}
+	return r.storedPointsThrough(ctx, &r.spans, e.ID, func(k pointKey) error {
+		if r.versionsBad != "" {
+			return nil
+		}
+		return r.version(ctx, k)
+	})
+}
+
+// storedPointsThrough compares the rows of ps up to entry (storedPointAt)
+// and calls posted, unless nil, with the key of each row at entry whose
+// account entry posts to.
+func (r *replay) storedPointsThrough(ctx context.Context, ps *storedPoints, entry int64, posted func(pointKey) error) error {
 	for {
-		s, err := r.spans.peek(ctx)
-		if err != nil {
+		s, err := ps.peek(ctx)
+		if err != nil || s == nil || s.entry > entry {
 			return err
 		}
-		if s == nil || s.entry > e.ID {
-			break
-		}
-		if r.storedPointAt(&r.spans, e.ID) && r.versionsBad == "" {
-			if err := r.version(ctx, s.pointKey); err != nil {
+		if r.storedPointAt(ps, entry) && posted != nil {
+			if err := posted(s.pointKey); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
 }
 
 // storedPointAt compares the row of ps the scan reached (ps.next) with its
