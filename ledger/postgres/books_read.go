@@ -37,7 +37,10 @@ func (r booksRows) ContractVersion(id string, version int) (contracts.StoredCont
 	if err != nil {
 		return sc, err
 	}
-	return sc, parseContract(&sc, id, doc, at, ns)
+	if err := parseContract(&sc, id, doc, at, ns); err != nil {
+		return sc, err
+	}
+	return sc, nil
 }
 
 func (r booksRows) Contracts() ([]contracts.StoredContract, error) { return loadContracts(r.ctx, r.tx) }

@@ -102,7 +102,10 @@ func latestContract(ctx context.Context, q rowQuerier, id string) (contracts.Sto
 	if err != nil {
 		return sc, err
 	}
-	return sc, parseContract(&sc, id, doc, at, ns)
+	if err := parseContract(&sc, id, doc, at, ns); err != nil {
+		return sc, err
+	}
+	return sc, nil
 }
 
 func parseContract(sc *contracts.StoredContract, id, doc string, at time.Time, ns int16) error {
@@ -133,6 +136,9 @@ func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, 
 		if err := row.Scan(&id, &sc.Version, &doc, &at, &ns); err != nil {
 			return sc, err
 		}
-		return sc, parseContract(&sc, id, doc, at, ns)
+		if err := parseContract(&sc, id, doc, at, ns); err != nil {
+			return sc, err
+		}
+		return sc, nil
 	}, `SELECT DISTINCT ON (id) id, version, document, recorded_at, recorded_ns FROM contracts ORDER BY id, version DESC`)
 }

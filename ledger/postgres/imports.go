@@ -52,7 +52,10 @@ func (db *DB) ImportBatch(ctx context.Context, id int64) (ledger.ImportBatch, er
 func (db *DB) ImportRejects(ctx context.Context, batchID int64, afterLine, limit int) ([]ledger.ImportReject, error) {
 	limit = ledger.StorePageLimit(limit)
 	out, err := queryRows(ctx, db.pool, func(row pgx.CollectableRow) (rj ledger.ImportReject, err error) {
-		return rj, row.Scan(&rj.Line, &rj.Errors, &rj.Record)
+		if err := row.Scan(&rj.Line, &rj.Errors, &rj.Record); err != nil {
+			return rj, err
+		}
+		return rj, nil
 	}, `SELECT line, errors, record FROM import_rejects WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3`, batchID, afterLine, limit)
 	if err != nil {
 		return nil, err

@@ -94,7 +94,10 @@ func (r booksRows) Bookings(contract string) ([]books.Booking, error) {
 		if err := row.Scan(&b.EntryID, &b.Version, &b.Rule, &b.Period, &b.Kind, &b.BookedIn, &b.Payer, &b.Payee, &base, &delta, &amount, &date); err != nil {
 			return b, err
 		}
-		return b, parseBooking(&b, base, delta, amount, date)
+		if err := parseBooking(&b, base, delta, amount, date); err != nil {
+			return b, err
+		}
+		return b, nil
 	}, `SELECT entry_id, version, rule, period, kind, booked_in, payer, payee, base, base_delta, amount, date
 		FROM bookings WHERE contract = ? ORDER BY entry_id`, contract)
 }

@@ -63,7 +63,10 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 
 // distinctAccountSegment is contracts.CheckNewID against the stored ids.
 func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
-	ids, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (other string, err error) { return other, row.Scan(&other) },
+	ids, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (other string, err error) {
+		err = row.Scan(&other)
+		return other, err
+	},
 		`SELECT DISTINCT id FROM contracts`)
 	if err != nil {
 		return err
@@ -95,7 +98,10 @@ func sameAdvanceParties(ctx context.Context, tx *Tx, c *contracts.Contract) erro
 		return nil
 	}
 	type paid struct{ advance, payer, payee string }
-	rows, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (p paid, err error) { return p, row.Scan(&p.advance, &p.payer, &p.payee) },
+	rows, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (p paid, err error) {
+		err = row.Scan(&p.advance, &p.payer, &p.payee)
+		return p, err
+	},
 		`SELECT DISTINCT advance, payer, payee FROM advance_bookings WHERE contract = ?`, c.ID)
 	if err != nil {
 		return err
@@ -122,7 +128,10 @@ func loadContract(ctx context.Context, q querier, id string) (contracts.StoredCo
 	if err != nil {
 		return sc, err
 	}
-	return sc, parseStoredContract(&sc, id, doc, recorded)
+	if err := parseStoredContract(&sc, id, doc, recorded); err != nil {
+		return sc, err
+	}
+	return sc, nil
 }
 
 // parseStoredContract sets sc's contract and recording time from the
@@ -150,7 +159,10 @@ func loadContracts(ctx context.Context, q querier) ([]contracts.StoredContract, 
 		if err := row.Scan(&id, &sc.Version, &doc, &recorded); err != nil {
 			return sc, err
 		}
-		return sc, parseStoredContract(&sc, id, doc, recorded)
+		if err := parseStoredContract(&sc, id, doc, recorded); err != nil {
+			return sc, err
+		}
+		return sc, nil
 	}, `SELECT id, version, document, recorded_at FROM contracts c
 		WHERE version = (SELECT max(version) FROM contracts WHERE id = c.id) ORDER BY id`)
 }

@@ -94,7 +94,10 @@ func (r booksRows) StatementBookings(contract string, p ledger.Period) ([]books.
 			return b, err
 		}
 		b.ClosedWith = int(closedWith.Int64)
-		return b, parseBooking(&b.Booking, base, delta, amount, date)
+		if err := parseBooking(&b.Booking, base, delta, amount, date); err != nil {
+			return b, err
+		}
+		return b, nil
 	}, `SELECT b.entry_id, b.rule, b.period, b.kind, b.booked_in, b.payer, b.payee, b.base, b.base_delta, b.amount, b.date, b.version,
 		ifnull((SELECT p.version FROM bookings p WHERE p.contract = b.contract AND p.rule = b.rule AND p.period = b.period
 			AND p.payer = b.payer AND p.payee = b.payee AND p.entry_id < b.entry_id ORDER BY p.entry_id DESC LIMIT 1), b.version),

@@ -63,7 +63,10 @@ func loadContractVersion(ctx context.Context, q querier, id string, version int)
 	if err != nil {
 		return sc, err
 	}
-	return sc, parseStoredContract(&sc, id, doc, recorded)
+	if err := parseStoredContract(&sc, id, doc, recorded); err != nil {
+		return sc, err
+	}
+	return sc, nil
 }
 
 // migrationApplied returns when a migration was applied (zero if never).
