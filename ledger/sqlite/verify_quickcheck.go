@@ -54,10 +54,18 @@ func quickCheck(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// verifyQuickCheckProblems is quickCheckProblems for verify: the whole file
-// with CHECK constraints off, then each table with CHECK constraints that
-// verify does not check itself, with them on.
-func verifyQuickCheckProblems(ctx context.Context, tx *sql.Tx) ([]string, error) {
+// checkConn is one connection (a *sql.Conn or a *sql.Tx): PRAGMA
+// ignore_check_constraints holds for the connection it ran on.
+type checkConn interface {
+	querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// verifyQuickCheckProblems is quickCheckProblems for verify and for the
+// commands that write (QuickCheck): the whole file with CHECK constraints
+// off, then each table with CHECK constraints that verify does not check
+// itself, with them on.
+func verifyQuickCheckProblems(ctx context.Context, tx checkConn) ([]string, error) {
 	tables, err := checkedTables(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -80,3 +80,18 @@ func TestQuickCheckLeavesChecksOn(t *testing.T) {
 		t.Fatalf("ignore_check_constraints after quickCheck: %d %v", on, err)
 	}
 }
+
+// TestCommandsQuickCheckLeavesChecksOn: the commands' QuickCheck turns
+// CHECK constraints back on for the reader connection it ran on.
+func TestCommandsQuickCheckLeavesChecksOn(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, nil)
+	db.r.SetMaxOpenConns(1)
+	if err := db.QuickCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var on int
+	if err := db.r.QueryRowContext(ctx, `PRAGMA ignore_check_constraints`).Scan(&on); err != nil || on != 0 {
+		t.Fatalf("ignore_check_constraints after QuickCheck: %d %v", on, err)
+	}
+}

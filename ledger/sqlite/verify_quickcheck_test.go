@@ -83,3 +83,35 @@ func TestVerifyCheckConstraints(t *testing.T) {
 		})
 	}
 }
+
+// TestQuickCheckLeavesSelfCheckedToVerify: the commands' whole-file check
+// (QuickCheck) is verify's: a CHECK constraint of a table verify does not
+// read is named as damage, one of the rows verify reads and checks itself
+// (a malformed amount) is left to verify, which names the entry and
+// posting.
+func TestQuickCheckLeavesSelfCheckedToVerify(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, sql, check, verify string }{
+		{"accounts.type", `UPDATE accounts SET type = 'wizard' WHERE name = 'income:revenue:s:c5'`,
+			"the database file is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup",
+			"the database file is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup"},
+		{"postings.amount_format", `UPDATE postings SET amount = '0.0000000000000000001' WHERE entry_id = 5 AND seq = 2`,
+			"", `entry 5: posting 2: malformed amount "0.0000000000000000001"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, raw := tamperJournal(t)
+			mustExec(t, raw, `PRAGMA ignore_check_constraints = ON`)
+			mustExec(t, raw, tc.sql)
+			got := ""
+			if err := db.QuickCheck(ctx); err != nil {
+				got = err.Error()
+			}
+			if got != tc.check {
+				t.Fatalf("QuickCheck = %q\nwant %q", got, tc.check)
+			}
+			if _, err := db.VerifyReport(ctx); err == nil || err.Error() != tc.verify {
+				t.Fatalf("Verify = %v\nwant %s", err, tc.verify)
+			}
+		})
+	}
+}
