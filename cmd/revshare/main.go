@@ -89,8 +89,9 @@ const (
 	// SQLite book run beside the command's work instead of before it: the
 	// command's commits wait for its verdict (sqlite.DB.StartQuickCheck).
 	// For a command that works long before it commits: at 1M entries the
-	// check costs 2.5 s of CPU, importing 100,000 events 4 s, and the check
-	// runs on the second core (docs/design/speed.md, section 2, session 10).
+	// check costs 1.7-1.9 s of CPU, importing 100,000 events 4.8-5.5 s, and
+	// the check runs on the second core (docs/design/speed.md, section 2,
+	// sessions 10 and 11).
 	readWriteCheckBeside
 )
 
