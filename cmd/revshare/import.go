@@ -298,8 +298,8 @@ func (s importSummary) line() string {
 		s.File, rowCount(s.Rows), s.Posted, s.Duplicates, rejected, s.Late, s.Batch)
 }
 
-// rejectsWriter writes bad rows to a CSV: the file's columns, then line and
-// reason. The file is opened before the import starts, so that a path that
+// rejectsWriter writes bad rows to a CSV: the file's columns, then
+// rejected_line and rejected_reason (which an import skips). The file is opened before the import starts, so that a path that
 // cannot be written stops it before any row posts; an existing file is
 // replaced only at the first reject, and a file the writer created is
 // removed again when no row was rejected.
@@ -334,7 +334,7 @@ func (r *rejectsWriter) write(row *usage.Row) error {
 			}
 		}
 		r.w = ledger.NewCSVWriter(r.f)
-		r.header = append(append([]string(nil), row.Header...), "line", "reason")
+		r.header = append(append([]string(nil), row.Header...), usage.RejectLineColumn, usage.RejectReasonColumn)
 		if err := r.w.Write(r.header); err != nil {
 			return err
 		}

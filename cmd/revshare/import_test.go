@@ -176,7 +176,7 @@ func TestImportPartialRejectsFile(t *testing.T) {
 		t.Errorf("stdout %q", stdout)
 	}
 	got, _ := os.ReadFile("p.csv.rejects.csv")
-	want := "event_id,occurred_at,seller,channel,amount,currency,line,reason\n" +
+	want := "event_id,occurred_at,seller,channel,amount,currency,rejected_line,rejected_reason\n" +
 		"b,2026-02-30,openai,direct,2.00,USD,3,\"column occurred_at: value \"\"2026-02-30\"\": no such date\"\n" +
 		"c,2026-01-05,openai,direct,3.00,,4,wrong number of fields: want 6 as in the header\n"
 	if string(got) != want {
@@ -297,5 +297,30 @@ func TestImportRejectsPathChecked(t *testing.T) {
 	}
 	if _, err := os.Stat("good.csv.rejects.csv"); !os.IsNotExist(err) {
 		t.Errorf("good.csv.rejects.csv: %v, want no file", err)
+	}
+}
+
+// TestImportFixedRejectsFile: the rejects file, fixed and imported as the
+// message says, gives the events the original file would have given, so
+// that the corrected original export later counts them as duplicates.
+// Before, its line and reason columns were kept as metadata on each event,
+// and that export conflicted with every fixed row: nothing imported.
+func TestImportFixedRejectsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	head := "event_id,occurred_at,seller,channel,amount,currency\n"
+	os.WriteFile("p.csv", []byte(head+"p1,2026-01-10,openai,direct,1.00,USD\np2,2026-01-10,openai,direct,abc,USD\n"), 0o644)
+	if _, _, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv", "--allow-partial"); exitCode(err) != exitPartial {
+		t.Fatalf("partial import: %v", err)
+	}
+	fixed := strings.Replace(string(mustRead(t, "p.csv.rejects.csv")), ",abc,", ",2.00,", 1)
+	os.WriteFile("p.csv.rejects.csv", []byte(fixed), 0o644)
+	if stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv.rejects.csv"); err != nil ||
+		stdout != "imported p.csv.rejects.csv: 1 row, 1 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n" {
+		t.Fatalf("fixed rejects: %q %q %v", stdout, stderr, err)
+	}
+	os.WriteFile("p.csv", []byte(head+"p1,2026-01-10,openai,direct,1.00,USD\np2,2026-01-10,openai,direct,2.00,USD\n"), 0o644)
+	stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "p.csv")
+	if want := "imported p.csv: 2 rows, 0 posted, 2 duplicates, 0 rejected, 0 late (batch 3)\n"; err != nil || stdout != want {
+		t.Errorf("corrected original: %q %q %v, want %q", stdout, stderr, err, want)
 	}
 }

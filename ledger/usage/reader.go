@@ -215,11 +215,28 @@ func (r *Reader) readHeader(line int, head []string) RowErrors {
 		}
 	}
 	for i, h := range r.header {
-		if !used[i] && h != "" {
+		if !used[i] && h != "" && !IsRejectColumn(h) {
 			r.meta = append(r.meta, i)
 		}
 	}
 	return es
+}
+
+// The columns a rejects file adds to the file's own (revshare import usage
+// --allow-partial, GET /imports/{id}/rejects?format=csv): the row's line
+// and why it was rejected.
+const (
+	RejectLineColumn   = "rejected_line"
+	RejectReasonColumn = "rejected_reason"
+)
+
+// IsRejectColumn says whether a header names one of the columns a rejects
+// file adds. Reading a file, they are skipped rather than kept as event
+// metadata: a rejects file, fixed and imported as the rejects message
+// says, stored its old line and reason on each event, and the corrected
+// original export then conflicted with every such event.
+func IsRejectColumn(h string) bool {
+	return strings.EqualFold(h, RejectLineColumn) || strings.EqualFold(h, RejectReasonColumn)
 }
 
 // parseErrors turns a csv parse error into row errors, or returns nil if

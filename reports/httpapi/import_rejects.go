@@ -86,8 +86,9 @@ func (s *Server) listImportRejects(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if format == "csv" {
-		// As the CLI's rejects file: the file's columns, then line and reason.
-		header := append(append([]string(nil), p.Columns...), "line", "reason")
+		// As the CLI's rejects file: the file's columns, then rejected_line
+		// and rejected_reason.
+		header := append(append([]string(nil), p.Columns...), usage.RejectLineColumn, usage.RejectReasonColumn)
 		rows := make([][]string, len(p.Items))
 		for i, rj := range p.Items {
 			rec := make([]string, len(header))

@@ -100,9 +100,11 @@ func TestImportRejectsOverHTTP(t *testing.T) {
 		t.Errorf("paged lines %v, want [3 4 5]", lines)
 	}
 
-	// CSV: the file's columns, then line and reason, as the CLI writes them.
+	// CSV: the file's columns, then rejected_line and rejected_reason, as the
+	// CLI writes them (an import skips those two columns: the file fixed
+	// imports as the original would).
 	status, h, body := e.get(t, "/api/v1/imports/2/rejects?format=csv", httpapi.Auditor)
-	want := "event_id,occurred_at,seller,channel,amount,currency,line,reason\n" +
+	want := "event_id,occurred_at,seller,channel,amount,currency,rejected_line,rejected_reason\n" +
 		"p2,2026-02-30,openai,direct,1.00,USD,3,\"column occurred_at: value \"\"2026-02-30\"\": no such date\"\n" +
 		"p3,2026-03-11,openai,direct,2.00,USD,4,wrong number of fields: want 6 as in the header\n" +
 		"p4,2026-03-12,openai,direct,1e2,XXX,5,\"column currency: value \"\"XXX\"\": unknown ISO 4217 currency; column amount: value \"\"1e2\"\": not a decimal number (exponents are not allowed)\"\n"
@@ -114,7 +116,7 @@ func TestImportRejectsOverHTTP(t *testing.T) {
 		t.Errorf("csv page: %d next=%q %s", status, h.Get("X-Next-Cursor"), body)
 	}
 	status, _, body = e.get(t, "/api/v1/imports/1/rejects?format=csv", httpapi.Auditor)
-	if status != 200 || body != "line,reason\n" {
+	if status != 200 || body != "rejected_line,rejected_reason\n" {
 		t.Errorf("csv of an import without rejects: %d %q", status, body)
 	}
 
