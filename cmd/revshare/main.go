@@ -49,6 +49,9 @@ type partialError struct{ msg string }
 func (e *partialError) Error() string { return e.msg }
 
 func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
 	var pe *partialError
 	if errors.As(err, &pe) {
 		return exitPartial
