@@ -13,6 +13,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -152,7 +153,7 @@ func TestTrialBalanceExactAmounts(t *testing.T) {
 	clock := storetest.NewClock(storetest.T0)
 	pg := openDB(t, clock)
 	liteClock := storetest.NewClock(storetest.T0)
-	lite := openSQLite(t, liteClock)
+	lite := tempdb.Open(t, liteClock)
 	// An empty book has no balances: nil, as SQLite's (JSON null, not []).
 	for _, q := range []ledger.BalanceQuery{{}, {AsOf: storetest.D("2026-01-31")}, {KnownAt: storetest.T0}} {
 		if bs, err := pg.TrialBalance(ctx, q); err != nil || bs != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -152,7 +153,7 @@ func BenchmarkTrialBalance1M(b *testing.B) {
 	pgClock := storetest.NewClock(storetest.T0)
 	pg := openDB(b, pgClock)
 	liteClock := storetest.NewClock(storetest.T0)
-	lite := openSQLite(b, liteClock)
+	lite := tempdb.Open(b, liteClock)
 	for _, j := range []struct {
 		name  string
 		db    ledger.Journal

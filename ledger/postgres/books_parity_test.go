@@ -14,6 +14,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books" // "books" is import_test.go's pair of backends
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -112,7 +113,7 @@ func TestBooksParity(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	liteClock, pgClock := storetest.NewClock(start), storetest.NewClock(start)
-	lite := openSQLite(t, liteClock)
+	lite := tempdb.Open(t, liteClock)
 	pg := openDB(t, pgClock)
 
 	liteSteps, pgSteps := booksScenario(t, lite, liteClock), booksScenario(t, pg, pgClock)

@@ -12,6 +12,7 @@ import (
 	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -75,7 +76,7 @@ func usageEvents(n int) string {
 // period of every contract to the same lines, event IDs included.
 func TestUsageGroupedAsSQLite(t *testing.T) {
 	ctx := context.Background()
-	lite := openSQLite(t, storetest.NewClock(storetest.T0))
+	lite := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	pg := openDB(t, storetest.NewClock(storetest.T0))
 	var rates strings.Builder
 	rates.WriteString("date,from,to,rate\n")

@@ -21,6 +21,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -36,7 +37,7 @@ type books struct {
 func openBooks(t *testing.T) *books {
 	t.Helper()
 	clock := storetest.NewClock(storetest.T0)
-	return &books{pg: openDB(t, clock), lite: openSQLite(t, clock), clock: clock}
+	return &books{pg: openDB(t, clock), lite: tempdb.Open(t, clock), clock: clock}
 }
 
 // imported is what one import did and left behind: its result, error and

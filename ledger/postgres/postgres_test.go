@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -12,7 +11,6 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/postgres/pgtest"
-	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -59,18 +57,6 @@ func openDB(t testing.TB, clock ledger.Clock) *postgres.DB {
 func openURL(t testing.TB, url string, clock ledger.Clock) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), url, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// openSQLite opens an empty SQLite book in a temporary folder, for the
-// tests that do the same work on both backends and compare.
-func openSQLite(t testing.TB, clock ledger.Clock) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "book.db"), clock)
 	if err != nil {
 		t.Fatal(err)
 	}

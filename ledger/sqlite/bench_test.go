@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -25,7 +26,7 @@ import (
 //	go test ./ledger/sqlite -run '^$' -bench Verify1M -benchtime 1x
 
 func BenchmarkPost(b *testing.B) {
-	storetest.BenchPost(b, func(b *testing.B) ledger.Journal { return openDB(b, storetest.NewClock(storetest.T0)) })
+	storetest.BenchPost(b, func(b *testing.B) ledger.Journal { return tempdb.Open(b, storetest.NewClock(storetest.T0)) })
 }
 
 // rawSchema is 0001's journal tables without triggers.
@@ -122,7 +123,7 @@ func fillJournal(b *testing.B, db *sqlite.DB, clock *storetest.Clock, n int) {
 
 func benchVerify(b *testing.B, n int) {
 	clock := storetest.NewClock(storetest.T0)
-	db := openDB(b, clock)
+	db := tempdb.Open(b, clock)
 	fillJournal(b, db, clock, n)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -144,7 +145,7 @@ func BenchmarkVerify1M(b *testing.B) { benchVerify(b, 1_000_000) }
 // five seconds' prefix of the journal (the smaller side) in SQL.
 func BenchmarkTrialBalance100k(b *testing.B) {
 	clock := storetest.NewClock(storetest.T0)
-	db := openDB(b, clock)
+	db := tempdb.Open(b, clock)
 	fillJournal(b, db, clock, 100_000)
 	ctx := context.Background()
 	for _, q := range []struct {

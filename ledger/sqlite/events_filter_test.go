@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -15,7 +16,7 @@ import (
 // TestEventsByIDChunks reads more IDs than one query asks for.
 func TestEventsByIDChunks(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	var b strings.Builder
 	b.WriteString("event_id,occurred_at,seller,channel,amount,currency\n")
 	const n = 1203

@@ -8,6 +8,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -16,7 +17,7 @@ import (
 // refused by the database itself and leaves it unchanged.
 func TestDatabaseGuards(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD"), storetest.Sale("2", "2026-02-10", "5", "USD")}); err != nil {
 		t.Fatal(err)
 	}

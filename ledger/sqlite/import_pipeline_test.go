@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -33,7 +34,7 @@ func manyRows(n int, extra func(i int) string) string {
 // the context ends), ImportUsage returns the error, the parser goroutine
 // ends, and nothing is written.
 func TestImportStopsCleanly(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	file := manyRows(20000, func(i int) string {
 		if i == 100 {
 			return "bad,2026-01-32,openai,direct,gpt,1,USD,\n"
@@ -67,7 +68,7 @@ func TestImportStopsCleanly(t *testing.T) {
 // TestImportReadErrorAfterManyRows: a read error found after thousands of
 // rows were handed to the writer is returned, and nothing is posted.
 func TestImportReadErrorAfterManyRows(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	broken := errors.New("disk went away")
 	r := io.MultiReader(strings.NewReader(manyRows(6000, func(int) string { return "" })), iotest.ErrReader(broken))
 	_, err := db.ImportUsage(context.Background(), r, usage.ImportOptions{FileName: "f.csv"})
@@ -85,7 +86,7 @@ func TestImportReadErrorAfterManyRows(t *testing.T) {
 // new rows, found among stored ones, in file order.
 func TestImportRepeatsAndOverlaps(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	file := manyRows(100, func(i int) string {
 		switch i {
 		case 3: // repeats row 2 within the same INSERT

@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -82,7 +83,7 @@ func seedC1(t *testing.T, db *sqlite.DB) {
 
 func TestImportRejectsStored(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
 
 	// Neither a default-mode import with bad rows nor a dry run stores rejects.
@@ -159,7 +160,7 @@ func TestImportRejectsStored(t *testing.T) {
 // a new batch, stores every reject again under its own ID.
 func TestImportRejectsRerun(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
 	stop := errors.New("stop")
 	opts := usage.ImportOptions{FileName: "r.csv", AllowPartial: true, ChunkRows: 3, SHA256: strings.Repeat("cd", 32),
@@ -197,7 +198,7 @@ func TestImportRejectsRerun(t *testing.T) {
 }
 
 func TestImportRejectsImmutable(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
 	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
@@ -58,7 +59,7 @@ func mustVerify(t *testing.T, db *sqlite.DB) {
 
 func TestImportUsage(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	res, rejects, err := importString(t, db, "u.csv", usageFile, usage.ImportOptions{})
 	if err != nil || len(rejects) > 0 {
 		t.Fatalf("import: %v %q", err, rejects)
@@ -125,7 +126,7 @@ func TestImportUsage(t *testing.T) {
 }
 
 func TestImportConflictPostsNothing(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, _, err := importString(t, db, "u.csv", usageFile, usage.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestImportConflictPostsNothing(t *testing.T) {
 
 func TestImportLate(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, _, err := importString(t, db, "feb.csv", usageHead+"f1,2026-02-03,openai,azure,,1,USD,\n", usage.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestImportLate(t *testing.T) {
 
 func TestImportPartialAndDryRun(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	var b strings.Builder
 	b.WriteString(usageHead)
 	for i := 1; i <= 25; i++ {
@@ -233,7 +234,7 @@ func TestImportPartialAndDryRun(t *testing.T) {
 }
 
 func TestImportFileErrors(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	_, _, err := importString(t, db, "h.csv", usageHead, usage.ImportOptions{})
 	var es usage.RowErrors
 	if !errors.As(err, &es) || err.Error() != "h.csv:1: no data rows: the file has a header only" {
@@ -246,7 +247,7 @@ func TestImportFileErrors(t *testing.T) {
 
 func TestImportRates(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	imp := func(data string) (ledger.RateImportResult, []string, error) {
 		var rejects []string
 		res, err := db.ImportRates(ctx, strings.NewReader(data), usage.RateImportOptions{FileName: "r.csv", OnReject: func(row *usage.RateRow) error {
@@ -284,7 +285,7 @@ func TestImportRates(t *testing.T) {
 // linked to the entry that carries it.
 func TestImportManyGroups(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	var b strings.Builder
 	b.WriteString(usageHead)
 	const n = 10050

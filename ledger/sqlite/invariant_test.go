@@ -12,6 +12,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -158,7 +159,7 @@ func TestRandomInvariants(t *testing.T) {
 	})
 	ctx := context.Background()
 	clock := storetest.NewClock(storetest.T0)
-	db := openDB(t, clock)
+	db := tempdb.Open(t, clock)
 	m := &model{balances: map[string]decimal.Decimal{}}
 	var accepted, rejected, duplicates, closes int
 	for op := 0; op < *opsFlag; op++ {

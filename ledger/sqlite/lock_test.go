@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -42,7 +43,7 @@ func holdLock(t *testing.T, db *sqlite.DB, release chan struct{}) chan error {
 // before, it failed after 10 s with "begin: database is locked".
 func TestBusyWriterSaysWhoHoldsTheLock(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	release := make(chan struct{})
 	done := holdLock(t, db, release)
 	var told []string
@@ -80,7 +81,7 @@ func TestBusyWriterSaysWhoHoldsTheLock(t *testing.T) {
 // TestStaleHolderFileIgnored: a holder file left by a killed process (its
 // pid is gone) does not name a holder.
 func TestStaleHolderFileIgnored(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	host, _ := os.Hostname()
 	stale := fmt.Sprintf(`{"op":"run","detail":"through 2026-03","since":"2026-04-02T10:00:00Z","pid":2147483646,"host":%q}`, host)
 	if err := os.WriteFile(db.Path()+"-writer", []byte(stale), 0o644); err != nil {

@@ -8,29 +8,19 @@ import (
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
 // TestStore runs the shared suite of every storage service (storetest).
 func TestStore(t *testing.T) {
-	storetest.RunAll(t, func(t *testing.T, clock ledger.Clock) storetest.Backend { return openDB(t, clock) })
-}
-
-// openDB opens a fresh database in a temp dir, closed when the test ends.
-func openDB(t testing.TB, clock ledger.Clock) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "revshare.db"), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	storetest.RunAll(t, func(t *testing.T, clock ledger.Clock) storetest.Backend { return tempdb.Open(t, clock) })
 }
 
 // Found by TestRandomInvariants: a close of an empty journal records head 0.
 func TestVerifyAfterClosingEmptyJournal(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if err := db.ClosePeriods(ctx, storetest.D("2026-01-31")); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +38,7 @@ func TestVerifyAfterClosingEmptyJournal(t *testing.T) {
 
 func TestOpenReadOnly(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-02-01", "1", "USD")}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +75,7 @@ func TestOpenReadOnly(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	clock := storetest.NewClock(storetest.T0)
-	db := openDB(t, clock)
+	db := tempdb.Open(t, clock)
 	other, err := sqlite.Open(ctx, db.Path(), clock)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +113,7 @@ func TestConcurrentWriters(t *testing.T) {
 // their IDs.
 func TestFailedPostForgetsItsAccounts(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("taken", "2026-02-01", "1", "USD")}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +149,7 @@ func TestFailedPostForgetsItsAccounts(t *testing.T) {
 
 func TestAccounts(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if as, err := db.Accounts(ctx); err != nil || len(as) != 0 {
 		t.Fatalf("Accounts = %v, %v", as, err)
 	}

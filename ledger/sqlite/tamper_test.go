@@ -14,6 +14,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
 	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -401,7 +402,7 @@ func TestTamperRechained(t *testing.T) {
 // before it is caught even when the attacker recomputes the chain.
 func TestTamperBeforeClose(t *testing.T) {
 	ctx := context.Background()
-	db2 := openDB(t, storetest.NewClock(storetest.T0))
+	db2 := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	for k := 1; k <= 4; k++ {
 		if _, err := db2.Post(ctx, []ledger.Entry{tamperEntry(k)}); err != nil {
 			t.Fatal(err)

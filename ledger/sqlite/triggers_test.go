@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -12,7 +13,7 @@ import (
 // guard (migration 0006) at the ends of the journal: an empty journal, IDs
 // below 1, a reused ID.
 func TestChainGuardsAfterInsert(t *testing.T) {
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 )
 
@@ -15,7 +16,7 @@ import (
 // edit is reported, naming the account and currency.
 func TestVerifyBalanceTotals(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, storetest.NewClock(storetest.T0))
+	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD"), storetest.Sale("2", "2026-02-10", "5.5", "EUR")}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestVerifyFarGap(t *testing.T) {
 		{0, "entry 1: missing: the journal starts at entry 1000000000000"},
 	} {
 		ctx := context.Background()
-		db := openDB(t, storetest.NewClock(storetest.T0))
+		db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 		for k := 1; k <= tc.posted; k++ {
 			if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale(fmt.Sprint(k), "2026-01-10", "10", "USD")}); err != nil {
 				t.Fatal(err)

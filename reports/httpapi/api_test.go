@@ -17,6 +17,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -226,7 +227,7 @@ func (s slowRunner) Run(ctx context.Context, through ledger.Date) (contracts.Run
 // adminConfig is a complete Config on a new database whose every token is
 // an admin's.
 func adminConfig(t *testing.T) httpapi.Config {
-	cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t, nil))
+	cfg := httpapi.NewTestConfig(tempdb.Open(t, nil))
 	cfg.Read.Tokens = httpapi.TokensAs{Role: httpapi.Admin}
 	return cfg
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 )
 
 // slowVerifier verifies until its context ends.
@@ -24,7 +25,7 @@ func TestDashboardVerifyBounded(t *testing.T) {
 	saved := dashboardVerifyTimeout
 	dashboardVerifyTimeout = 50 * time.Millisecond
 	defer func() { dashboardVerifyTimeout = saved }()
-	cfg := NewTestConfig(OpenTestDB(t, nil))
+	cfg := NewTestConfig(tempdb.Open(t, nil))
 	cfg.Read.Verifier, cfg.Read.Tokens = slowVerifier{}, TokensAs{Role: Auditor}
 	s := New(cfg)
 	req := httptest.NewRequest("GET", "/", nil)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,7 +13,7 @@ func TestDenyByDefault(t *testing.T) {
 	saved := permissions["healthz"]
 	delete(permissions, "healthz")
 	defer func() { permissions["healthz"] = saved }()
-	cfg := NewTestConfig(OpenTestDB(t, nil))
+	cfg := NewTestConfig(tempdb.Open(t, nil))
 	cfg.Read.Tokens = TokensAs{Role: Admin}
 	s := New(cfg)
 	for _, auth := range []string{"", "Bearer rs_x"} {

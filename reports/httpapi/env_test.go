@@ -15,6 +15,7 @@ import (
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -63,7 +64,7 @@ func seed(t *testing.T, db *sqlite.DB) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	rw := httpapi.OpenTestDB(t, storetest.NewClock(t0))
+	rw := tempdb.Open(t, storetest.NewClock(t0))
 	seed(t, rw)
 	e := &env{path: rw.Path(), rw: rw, tokens: map[httpapi.Role]string{}}
 	for _, r := range httpapi.Roles {

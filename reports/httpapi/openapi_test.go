@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -37,7 +38,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	srv := httpapi.New(httpapi.NewTestConfig(httpapi.OpenTestDB(t, nil)))
+	srv := httpapi.New(httpapi.NewTestConfig(tempdb.Open(t, nil)))
 	err := srv.Router().Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := r.GetPathTemplate()
 		if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"regexp"
 	"sort"
 	"strings"
@@ -25,7 +26,7 @@ func TestQueryParamsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := regexp.MustCompile(`\{([a-z_]+):[^}]*\}`)
-	s := New(NewTestConfig(OpenTestDB(t, nil)))
+	s := New(NewTestConfig(tempdb.Open(t, nil)))
 	for name, d := range s.routes {
 		path := vars.ReplaceAllString(d.path, "{$1}")
 		for _, m := range d.methods {

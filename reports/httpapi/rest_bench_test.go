@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -18,7 +19,7 @@ import (
 // every request is computed. Figures: docs/design/api.md.
 func BenchmarkREST(b *testing.B) {
 	ctx := context.Background()
-	rw := httpapi.OpenTestDB(b, nil)
+	rw := tempdb.Open(b, nil)
 	var csv strings.Builder
 	csv.WriteString("event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n")
 	sellers, channels := []string{"openai", "microsoft"}, []string{"direct", "azure", "aws"}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync/atomic"
-	"testing"
 
 	"github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/contracts/scenario"
@@ -34,18 +32,6 @@ func NewTestServices(db *sqlite.DB) Services {
 	return Services{Journal: db, Events: db, Imports: db, Importer: db, Tokens: db, Verifier: reports.Verifier{Store: db},
 		Contracts: db, Runs: runs, Payments: runs,
 		Statements: unwired{}, Caps: unwired{}, Closer: unwired{}, Scenarios: unwired{}}
-}
-
-// OpenTestDB opens a new, empty database in a temporary folder, its "now"
-// from clock (nil: the system clock), closed when t ends.
-func OpenTestDB(t testing.TB, clock ledger.Clock) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "revshare.db"), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // EverChangingVersion is a data version that changes at every read.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/reports"
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -306,7 +307,7 @@ func TestWebLineEventsTie(t *testing.T) {
 		{"15.51", "USD", `<td id="ties"><span class="bad">✗ the events do not total the line's base</span></td>`},
 		{"16.05", "EUR", `<td id="ties">not compared: events in EUR count in the base converted to USD at the contract's FX rates</td>`},
 	} {
-		cfg := httpapi.NewTestConfig(httpapi.OpenTestDB(t, nil))
+		cfg := httpapi.NewTestConfig(tempdb.Open(t, nil))
 		cfg.Read.Statements, cfg.Read.Events, cfg.Read.Tokens = tieStatements{tc.base}, twoEvents{currency: tc.currency}, httpapi.TokensAs{Role: httpapi.Auditor}
 		srv := httpapi.New(cfg)
 		req := httptest.NewRequest("GET", "/web/contracts/c/statements/2026-03/events?rule=r", nil)
