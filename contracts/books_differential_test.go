@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
@@ -113,18 +113,6 @@ func booksDifferential(t *testing.T, seed0, n int64, open func(*testing.T, ledge
 	for _, k := range kinds {
 		t.Logf("%-24s %d", k, cov[k])
 	}
-}
-
-type tickClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *tickClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
 }
 
 func eventsCSV(events []ledger.Event) []byte {
@@ -228,7 +216,7 @@ func booksCase(t *testing.T, seed int64, open func(*testing.T, ledger.Clock) boo
 	}
 
 	ctx := context.Background()
-	clock := &tickClock{t: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := storetest.NewTickingClock(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC), time.Second)
 	db := open(t, clock)
 	defer db.Close()
 	var story strings.Builder

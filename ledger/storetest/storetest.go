@@ -32,17 +32,26 @@ type Opener func(t *testing.T, clock ledger.Clock) ledger.Journal
 
 // Clock is a settable fake clock.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu   sync.Mutex
+	t    time.Time
+	tick time.Duration
 }
 
 // NewClock returns a clock stopped at t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
 
-// Now returns the clock's current time.
+// NewTickingClock returns a clock at t that moves forward by tick at every
+// call of Now, before it reads (the first call returns t+tick): entries
+// posted in separate calls get distinct recorded-at times.
+func NewTickingClock(t time.Time, tick time.Duration) *Clock {
+	return &Clock{t: t.UTC(), tick: tick}
+}
+
+// Now returns the clock's current time, after moving it by its tick.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.t = c.t.Add(c.tick)
 	return c.t
 }
 

@@ -4,30 +4,19 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"sync"
 	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/shopspring/decimal"
 )
 
-// tickingClock advances by a second at every call, so entries posted in
-// separate calls have distinct recorded-at times (for --known-at).
-type tickingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *tickingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
-}
-
-func newClock() *tickingClock {
-	return &tickingClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+// newClock returns a clock that advances by a second at every call, so
+// entries posted in separate calls have distinct recorded-at times (for
+// --known-at).
+func newClock() *storetest.Clock {
+	return storetest.NewTickingClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Second)
 }
 
 // generateLedger posts n seeded pseudo-random entries into db in batches of
