@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -214,11 +215,7 @@ func (tx *Tx) flushHistory() error {
 	if err := tx.flushVersions(h); err != nil {
 		return err
 	}
-	totals := make([]acctCur, 0, len(h.totals))
-	for k := range h.totals {
-		totals = append(totals, k)
-	}
-	sortAcctCur(totals)
+	totals := slices.SortedFunc(maps.Keys(h.totals), compareAcctCur)
 	months := make([]acctCurMonth, 0, len(h.months))
 	for m := range h.months {
 		months = append(months, m)

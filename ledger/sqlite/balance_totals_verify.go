@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -44,11 +46,7 @@ func (v *verifier) balanceTotals(ctx context.Context, q querier, accounts map[in
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	keys := make([]acctCur, 0, len(v.accountSums))
-	for k := range v.accountSums {
-		keys = append(keys, k)
-	}
-	sortAcctCur(keys)
+	keys := slices.SortedFunc(maps.Keys(v.accountSums), compareAcctCur)
 	for _, k := range keys {
 		if s, ok := stored[k]; !ok || s != *v.accountSums[k] {
 			return totalsDisagree(k, accounts)
@@ -67,13 +65,11 @@ func (v *verifier) balanceTotals(ctx context.Context, q querier, accounts map[in
 	return nil
 }
 
-func sortAcctCur(ks []acctCur) {
-	sort.Slice(ks, func(i, j int) bool {
-		if ks[i].account != ks[j].account {
-			return ks[i].account < ks[j].account
-		}
-		return ks[i].currency < ks[j].currency
-	})
+func sortAcctCur(ks []acctCur) { slices.SortFunc(ks, compareAcctCur) }
+
+// compareAcctCur orders by account id, then currency.
+func compareAcctCur(a, b acctCur) int {
+	return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.currency, b.currency))
 }
 
 func totalsDisagree(k acctCur, accounts map[int64]ledger.Account) error {

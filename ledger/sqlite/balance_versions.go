@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/revshare/revshare/ledger"
@@ -166,11 +168,7 @@ func (tx *Tx) flushVersions(h *txHistory) error {
 	if len(h.days) == 0 {
 		return nil
 	}
-	keys := make([]acctCur, 0, len(h.days))
-	for k := range h.days {
-		keys = append(keys, k)
-	}
-	sortAcctCur(keys)
+	keys := slices.SortedFunc(maps.Keys(h.days), compareAcctCur)
 	var rowArgs, spanArgs []any
 	var days []versionDay
 	for _, k := range keys {

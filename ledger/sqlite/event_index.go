@@ -1,12 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/revshare/revshare/ledger"
@@ -107,15 +108,8 @@ func (x *eventIndexer) flush(tx *Tx) error {
 	if len(x.lists) == 0 {
 		return nil
 	}
-	keys := make([]dimValue, 0, len(x.lists))
-	for k := range x.lists {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].dim != keys[j].dim {
-			return keys[i].dim < keys[j].dim
-		}
-		return keys[i].value < keys[j].value
+	keys := slices.SortedFunc(maps.Keys(x.lists), func(a, b dimValue) int {
+		return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.value, b.value))
 	})
 	args := make([]any, 0, 6*len(keys))
 	for _, k := range keys {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -154,7 +155,7 @@ func (s *invState) formatNum(f *invFile, d decimal.Decimal) string {
 // effective restricts e's metadata to the file's columns (and gives it a
 // sign type in a file with a sign column).
 func (s *invState) effective(f *invFile, e ledger.Event) ledger.Event {
-	e.Meta = maps(e.Meta)
+	e.Meta = maps.Clone(e.Meta)
 	for k := range e.Meta {
 		if !f.meta[k] {
 			delete(e.Meta, k)

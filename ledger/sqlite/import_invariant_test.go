@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -266,7 +267,7 @@ func (s *invState) newEvent() ledger.Event {
 // changed returns a version of e with other content.
 func (s *invState) changed(e ledger.Event) ledger.Event {
 	c := e
-	c.Meta = maps(e.Meta)
+	c.Meta = maps.Clone(e.Meta)
 	switch s.rng.Intn(5) {
 	case 0:
 		c.Amount = c.Amount.Add(decimal.New(1, -int32(s.rng.Intn(3))))
@@ -289,17 +290,6 @@ func (s *invState) changed(e ledger.Event) ledger.Event {
 		c.Meta[invMetaCols[0]] += "!"
 	}
 	return c
-}
-
-func maps(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // importUsage generates a file (or takes one imported before), predicts its outcome from the model,
