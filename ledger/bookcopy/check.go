@@ -56,14 +56,18 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(srcTB) != len(dstTB) {
-		return c, differ("the trial balance has %d lines, the source's %d", len(dstTB), len(srcTB))
-	}
-	for i, b := range srcTB {
-		d := dstTB[i]
-		if b.Account != d.Account || b.Currency != d.Currency || b.Type != d.Type || !b.Amount.Equal(d.Amount) {
-			return c, differ("trial balance line %d is %s %s %s, the source's %s %s %s", i+1, d.Account, d.Amount, d.Currency, b.Account, b.Amount, b.Currency)
-		}
+	err = firstDifference(srcTB, dstTB,
+		func(b, d ledger.Balance) bool {
+			return b.Account == d.Account && b.Currency == d.Currency && b.Type == d.Type && b.Amount.Equal(d.Amount)
+		},
+		func(dstN, srcN int) error {
+			return differ("the trial balance has %d lines, the source's %d", dstN, srcN)
+		},
+		func(i int, b, d ledger.Balance) error {
+			return differ("trial balance line %d is %s %s %s, the source's %s %s %s", i+1, d.Account, d.Amount, d.Currency, b.Account, b.Amount, b.Currency)
+		})
+	if err != nil {
+		return c, err
 	}
 	c.Balances = len(srcTB)
 
@@ -71,14 +75,16 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(srcFS) != len(dstFS) {
-		return c, differ("%d final statements, the source %d", len(dstFS), len(srcFS))
-	}
-	for i, s := range srcFS {
-		d := dstFS[i]
-		if s.Contract != d.Contract || s.Period != d.Period || s.Hash != d.Hash || !bytes.Equal(s.Body, d.Body) {
-			return c, differ("final statement %s %s (hash %s), the source's %s %s (hash %s)", d.Contract, d.Period, d.Hash, s.Contract, s.Period, s.Hash)
-		}
+	err = firstDifference(srcFS, dstFS,
+		func(s, d books.FinalStatement) bool {
+			return s.Contract == d.Contract && s.Period == d.Period && s.Hash == d.Hash && bytes.Equal(s.Body, d.Body)
+		},
+		func(dstN, srcN int) error { return differ("%d final statements, the source %d", dstN, srcN) },
+		func(_ int, s, d books.FinalStatement) error {
+			return differ("final statement %s %s (hash %s), the source's %s %s (hash %s)", d.Contract, d.Period, d.Hash, s.Contract, s.Period, s.Hash)
+		})
+	if err != nil {
+		return c, err
 	}
 	c.Statements = len(srcFS)
 	return c, nil
@@ -92,6 +98,23 @@ func finalStatements(ctx context.Context, b Book) ([]books.FinalStatement, error
 		return err
 	})
 	return out, err
+}
+
+// firstDifference compares the source's list src with the copy's dst, item
+// by item with same, and returns the first difference as an error: the one
+// count makes of the two lengths (the copy's first) when they differ, else
+// the one item makes of the first unequal pair (its index from 0, the
+// source's item first); nil when the lists are the same.
+func firstDifference[T any](src, dst []T, same func(s, d T) bool, count func(dstN, srcN int) error, item func(i int, s, d T) error) error {
+	if len(src) != len(dst) {
+		return count(len(dst), len(src))
+	}
+	for i, s := range src {
+		if !same(s, dst[i]) {
+			return item(i, s, dst[i])
+		}
+	}
+	return nil
 }
 
 // readBoth reads the same thing of the source and of the copy.
