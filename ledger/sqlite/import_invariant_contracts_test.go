@@ -325,9 +325,20 @@ func (s *invState) closePeriods(ctx context.Context) {
 		d = s.closed.AddDays(1 + s.rng.Intn(20))
 	}
 	// The product's close: run, close and final statements in one
-	// transaction; refused (a missing FX rate), it writes nothing.
+	// transaction; refused (a missing FX rate, or a book with neither
+	// contracts nor entries), it writes nothing.
 	before := dbDigest(s.t, s.db.r)
-	if _, err := statementsOf(s.db).CloseThrough(ctx, d); err != nil {
+	_, err := statementsOf(s.db).CloseThrough(ctx, d)
+	if len(s.contracts) == 0 && s.posted == 0 {
+		if want := "there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed"; err == nil || err.Error() != want {
+			s.fatalf("close through %s of an empty book: %v, want %q", d, err, want)
+		}
+		if dbDigest(s.t, s.db.r) != before {
+			s.fatalf("close through %s of an empty book changed the database", d)
+		}
+		return
+	}
+	if err != nil {
 		var mr *contracts.MissingRateError
 		if !errors.As(err, &mr) {
 			s.fatalf("close through %s: %v", d, err)
