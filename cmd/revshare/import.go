@@ -92,6 +92,14 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
+	// Refused rather than ignored: a script that names a rejects file or a
+	// chunk size believes the import will use it.
+	if o.rejects != "" && !o.allowPartial {
+		return fmt.Errorf("--rejects goes with --allow-partial: without it a file with a bad row posts nothing and the bad rows are listed here")
+	}
+	if o.chunkRows < 1 {
+		return fmt.Errorf("--chunk-rows %d: want a positive number of rows", o.chunkRows)
+	}
 	opts := usage.ImportOptions{FileName: path, AllowPartial: o.allowPartial && !o.dryRun, DryRun: o.dryRun, ChunkRows: o.chunkRows}
 	if o.mapping != "" {
 		f, err := os.Open(o.mapping)
@@ -124,6 +132,9 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		return err
 	}
 	if opts.AllowPartial {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("%s: --allow-partial reads the file twice (its hash names the committed chunks, so a re-run completes it): give it a file, not a pipe", path)
+		}
 		// Chunks are posted before the end of the file is read; their entry
 		// keys name the file's hash, so it is computed first.
 		h := sha256.New()

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestImportFlagsRefused: flags an import would not use are refused before
+// the book is opened (a script naming them believes they apply), and
+// --allow-partial refuses a pipe with the reason instead of "illegal seek".
+func TestImportFlagsRefused(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
+	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // the writer end, so that opening the pipe to read returns
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.WriteString(csv)
+			f.Close()
+		}
+	}()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"a.csv", "--rejects", "r.csv"},
+			"revshare: --rejects goes with --allow-partial: without it a file with a bad row posts nothing and the bad rows are listed here\n"},
+		{[]string{"a.csv", "--allow-partial", "--chunk-rows", "0"}, "revshare: --chunk-rows 0: want a positive number of rows\n"},
+		{[]string{"a.csv", "--chunk-rows", "-1"}, "revshare: --chunk-rows -1: want a positive number of rows\n"},
+		{[]string{fifo, "--allow-partial"},
+			"revshare: " + fifo + ": --allow-partial reads the file twice (its hash names the committed chunks, so a re-run completes it): give it a file, not a pipe\n"},
+	} {
+		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db", "import", "usage"}, c.args...)...)
+		if err == nil || exitCode(err) != exitError || stdout != "" || stderr != c.want {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant %q", c.args, exitCode(err), stdout, stderr, c.want)
+		}
+		if _, err := os.Stat("book.db"); !os.IsNotExist(err) {
+			t.Fatalf("%v: the refused import created the book (%v)", c.args, err)
+		}
+	}
+	if _, _, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--allow-partial", "--rejects", "r.csv"); err != nil {
+		t.Errorf("--allow-partial --rejects: %v", err)
+	}
+}
