@@ -88,7 +88,9 @@ func (r *Reader) parseRow(row *Row) {
 	if v, col := r.value(rec, fOccurredAt); v == "" {
 		bad(col, fOccurredAt, v, "required")
 	} else if t, dateOnly, canonical, reason := r.parseTime(v); reason != "" {
-		if reason != "no such date" {
+		// A value a layout reads but that names no instant (no such date, a
+		// skipped local time) needs no layout hint.
+		if reason != "no such date" && !strings.HasPrefix(reason, noSuchLocalTime) {
 			reason = withHint(reason, layoutHint(v))
 		}
 		bad(col, fOccurredAt, v, reason)
@@ -254,6 +256,9 @@ func (r *Reader) parseTime(s string) (t time.Time, dateOnly, canonical bool, rea
 			y, mo, d := t.Date()
 			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, false, ""
 		}
+		if skippedByClockChange(t, l.layout, s) {
+			return time.Time{}, false, false, fmt.Sprintf("%s in %s: the clocks skipped it (a daylight-saving change)", noSuchLocalTime, r.m.loc)
+		}
 		return t, false, false, ""
 	}
 	if isoReason != "" {
@@ -263,6 +268,26 @@ func (r *Reader) parseTime(s string) (t time.Time, dateOnly, canonical bool, rea
 		return time.Time{}, false, false, "not an RFC 3339 timestamp, a date YYYY-MM-DD or a date in one of the mapping's layouts"
 	}
 	return time.Time{}, false, false, "not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD"
+}
+
+const noSuchLocalTime = "no such local time"
+
+// skippedByClockChange reports whether s, read by layout as t in a time
+// zone, names a wall-clock time the zone never showed (02:30 on a
+// spring-forward day): Go moves such a time on by the gap, which would book
+// the event an hour later without a word. The same text read in UTC keeps
+// its wall clock, so the two differ exactly then (a layout with an offset
+// of its own reads the same in both).
+func skippedByClockChange(t time.Time, layout, s string) bool {
+	u, err := time.Parse(layout, s)
+	if err != nil {
+		return false
+	}
+	y1, m1, d1 := t.Date()
+	h1, n1, s1 := t.Clock()
+	y2, m2, d2 := u.Date()
+	h2, n2, s2 := u.Clock()
+	return y1 != y2 || m1 != m2 || d1 != d2 || h1 != h2 || n1 != n2 || s1 != s2
 }
 
 // parseISODate parses YYYY-MM-DD without time.Parse (it is on the hot path)

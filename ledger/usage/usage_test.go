@@ -498,3 +498,34 @@ func TestSignColumnRefusesSignedAmounts(t *testing.T) {
 		t.Fatalf("errors %q", errs)
 	}
 }
+
+// TestClockChangeGap: a mapped local time that a daylight-saving change
+// skipped is refused; Go read 02:30 on Paris's spring-forward day as 03:30
+// and booked the event an hour later without a word. The hour repeated in
+// autumn exists (Go takes one of its two instants and does not promise
+// which), as does a layout with an offset of its own.
+func TestClockChangeGap(t *testing.T) {
+	m, err := ParseMapping("m.yaml", strings.NewReader(`dates: {layouts: ["YYYY-MM-DD hh:mm:ss", "YYYY-MM-DD hh:mm:ss Z07:00"], timezone: Europe/Paris}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := "event_id,occurred_at,seller,channel,amount,currency\n" +
+		"g1,2026-03-29 02:30:00,a,b,1,EUR\n" +
+		"g2,2026-03-29 03:30:00,a,b,1,EUR\n" +
+		"g3,2026-10-25 02:30:00,a,b,1,EUR\n" +
+		"g4,2026-03-29 02:30:00 +01:00,a,b,1,EUR\n"
+	evs, errs := readAll(t, data, m)
+	want := `f.csv:2: column occurred_at: value "2026-03-29 02:30:00": no such local time in Europe/Paris: the clocks skipped it (a daylight-saving change)`
+	if len(errs) != 1 || errs[0] != want {
+		t.Fatalf("errors %q\nwant %q", errs, want)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.EventID+" "+e.OccurredAt.UTC().Format(time.RFC3339))
+	}
+	first := "g2 2026-03-29T01:30:00Z|g3 2026-10-25T00:30:00Z|g4 2026-03-29T01:30:00Z"
+	second := "g2 2026-03-29T01:30:00Z|g3 2026-10-25T01:30:00Z|g4 2026-03-29T01:30:00Z"
+	if g := strings.Join(got, "|"); g != first && g != second {
+		t.Errorf("events %q, want %q or %q", g, first, second)
+	}
+}
