@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -40,6 +41,16 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 	if _, errOut, err := runCLI(t, "--db", missing, "--lock-timeout", "soon", "balance"); err == nil ||
 		errOut != "revshare: --lock-timeout \"soon\": want a positive duration such as 30s or 10m\n" {
 		t.Errorf("bad --lock-timeout: %q", errOut)
+	}
+	// ... and so is the variable, named as such (it was called --lock-timeout).
+	var out, errBuf bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, &errBuf
+	m.Getenv = func(k string) string { return map[string]string{"REVSHARE_LOCK_TIMEOUT": "soon"}[k] }
+	err := m.Run(context.Background(), []string{"--db", missing, "balance"})
+	m.Close()
+	if want := `REVSHARE_LOCK_TIMEOUT "soon": want a positive duration such as 30s or 10m`; err == nil || err.Error() != want {
+		t.Errorf("bad REVSHARE_LOCK_TIMEOUT: %v, want %q", err, want)
 	}
 }
 

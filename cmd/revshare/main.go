@@ -152,13 +152,14 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 		SilenceUsage:  true, // an error is one line, not the usage
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			m.access = dbAccessOf[strings.TrimPrefix(cmd.CommandPath(), "revshare ")]
+			lockFrom := "--lock-timeout"
 			if lockFlag == "" {
-				lockFlag = m.Getenv("REVSHARE_LOCK_TIMEOUT")
+				lockFlag, lockFrom = m.Getenv("REVSHARE_LOCK_TIMEOUT"), "REVSHARE_LOCK_TIMEOUT"
 			}
 			if lockFlag != "" {
 				d, err := time.ParseDuration(lockFlag)
 				if err != nil || d <= 0 {
-					return fmt.Errorf("--lock-timeout %q: want a positive duration such as 30s or 10m", lockFlag)
+					return fmt.Errorf("%s %q: want a positive duration such as 30s or 10m", lockFrom, lockFlag)
 				}
 				m.lockTimeout = d
 			}
