@@ -42,6 +42,11 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 		errOut != "revshare: --lock-timeout \"soon\": want a positive duration such as 30s or 10m\n" {
 		t.Errorf("bad --lock-timeout: %q", errOut)
 	}
+	// An empty --db (a script's unset variable) is refused, not read as no
+	// --db at all, which fell back to REVSHARE_DB or ./revshare.db.
+	if _, errOut, err := runCLI(t, "--db", "", "balance"); err == nil || errOut != "revshare: --db \"\": want a database file or a postgres:// URL\n" {
+		t.Errorf("empty --db: %q", errOut)
+	}
 	// ... and so is the variable, named as such (it was called --lock-timeout).
 	var out, errBuf bytes.Buffer
 	m := NewMain()

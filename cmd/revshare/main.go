@@ -163,6 +163,11 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 				}
 				m.lockTimeout = d
 			}
+			if dbFlag == "" && cmd.Flags().Changed("db") {
+				// A script's unset variable (--db "$BOOK"): falling back to
+				// REVSHARE_DB or ./revshare.db would write to another book.
+				return fmt.Errorf(`--db "": want a database file or a postgres:// URL`)
+			}
 			m.DBPath, m.dbExplicit = dbFlag, dbFlag != ""
 			if m.DBPath == "" {
 				m.DBPath = m.Getenv("REVSHARE_DB")
