@@ -165,10 +165,16 @@ func (s *Statement) ForPeople() *Statement {
 	return &c
 }
 
+// groupBreakdowns writes a breakdown's amounts for people, and the events
+// with no product (an optional column) as "(none)", not a blank name.
 func groupBreakdowns(bs []Breakdown) []Breakdown {
 	out := make([]Breakdown, len(bs))
 	for i, b := range bs {
-		out[i] = Breakdown{Key: b.Key, Base: ledger.GroupThousands(b.Base)}
+		key := b.Key
+		if key == "" {
+			key = "(none)"
+		}
+		out[i] = Breakdown{Key: key, Base: ledger.GroupThousands(b.Base)}
 	}
 	return out
 }

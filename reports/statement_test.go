@@ -238,3 +238,26 @@ func TestStatementRenderingsNeutralizeStoredText(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementNoProduct: events without a product (an optional column)
+// show as "(none)" in the statements people read, not a blank name; the
+// JSON keeps the empty key.
+func TestStatementNoProduct(t *testing.T) {
+	s := &Statement{Contract: "c", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31", ""},
+		Status: "draft", Currency: "USD", Pairs: []Pair{},
+		Rules: []RuleLine{{Rule: "r", Payer: "a", Payee: "b", Rate: "0.1", Base: "5.00", Gross: "0.50", Obligation: "0.50", MinimumTrueUp: "0.00",
+			BaseByProduct: []Breakdown{{Key: "", Base: "3.00"}, {Key: "api", Base: "2.00"}}}}}
+	for format, want := range map[string]string{
+		"md":   "| · product (none) | 3.00 |\n| · product api | 2.00 |\n",
+		"html": "<tr><td>· product (none)</td><td class=\"num\">3.00</td></tr><tr><td>· product api</td>",
+		"json": `"key": "",`,
+	} {
+		var b bytes.Buffer
+		if err := s.Render(&b, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s lacks %q:\n%s", format, want, b.String())
+		}
+	}
+}
