@@ -117,7 +117,10 @@ func TestCopyManyEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	cli(t, lite, "import", "usage", path)
-	out := cli(t, "", "copy", "--from", lite, "--to", url)
+	out, errOut, err := runCLI(t, "copy", "--from", lite, "--to", url) // copy names its books: no --db
+	if err != nil {
+		t.Fatalf("revshare copy: %v\n%s", err, errOut)
+	}
 	if !strings.HasPrefix(out, "copied "+lite+" to "+url+": 84 entries, 10005 events, 1 import batch, ") {
 		t.Errorf("copy: %q", out)
 	}
