@@ -256,7 +256,7 @@ func (r *Reader) parseTime(s string) (t time.Time, dateOnly, canonical bool, rea
 			y, mo, d := t.Date()
 			return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), true, false, ""
 		}
-		if skippedByClockChange(t, l.layout, s) {
+		if r.m.loc != time.UTC && skippedByClockChange(t, l.layout, s) { // UTC skips no time: no second parse
 			return time.Time{}, false, false, fmt.Sprintf("%s in %s: the clocks skipped it (a daylight-saving change)", noSuchLocalTime, r.m.loc)
 		}
 		return t, false, false, ""
