@@ -262,6 +262,17 @@ func testServePaymentIntoClosedPeriod(t *testing.T, newDB newDB) {
 	}
 }
 
+// serveRunsFixture serves a new book holding the runs fixture and returns
+// its path, the server's address, a finance token and the server's stop.
+func serveRunsFixture(t *testing.T, newDB newDB) (path, base, fin string, stop func() error) {
+	t.Helper()
+	path = newDB(t)
+	addRunsFixture(t, path)
+	fin = createToken(t, path, "finance")
+	base, stop = startServe(t, path)
+	return path, base, fin, stop
+}
+
 // TestServePaymentRepeatSaysSo: POST /payments answers a new payment 201
 // and a repeat of it (same reference, same payment) 200 with
 // already_recorded and the first entry, as `revshare pay` says "already
@@ -270,10 +281,7 @@ func testServePaymentIntoClosedPeriod(t *testing.T, newDB newDB) {
 func TestServePaymentRepeatSaysSo(t *testing.T) { onBothBackends(t, testServePaymentRepeatSaysSo) }
 
 func testServePaymentRepeatSaysSo(t *testing.T, newDB newDB) {
-	path := newDB(t)
-	addRunsFixture(t, path)
-	fin := createToken(t, path, "finance")
-	base, stop := startServe(t, path)
+	path, base, fin, stop := serveRunsFixture(t, newDB)
 	defer stop()
 	paid := `{"contract":"small","payer":"openai","payee":"microsoft","amount":"5.00","date":"2026-02-13","reference":"W2"}`
 	status, got := call(t, "POST", base+"/api/v1/payments", fin, paid)
@@ -306,10 +314,7 @@ func testServePaymentRepeatSaysSo(t *testing.T, newDB newDB) {
 func TestServeImportFileNameChecked(t *testing.T) { onBothBackends(t, testServeImportFileNameChecked) }
 
 func testServeImportFileNameChecked(t *testing.T, newDB newDB) {
-	path := newDB(t)
-	addRunsFixture(t, path)
-	fin := createToken(t, path, "finance")
-	base, stop := startServe(t, path)
+	path, base, fin, stop := serveRunsFixture(t, newDB)
 	defer stop()
 	before := cli(t, path, "import", "list")
 	csv := "event_id,occurred_at,seller,channel,amount,currency\nz1,2026-01-10,openai,direct,1.00,USD\n"
