@@ -164,6 +164,9 @@ func TestDatabaseRefuses(t *testing.T) {
 		{`INSERT INTO balance_spans VALUES (1, 'USD', 1, '2026-03-01', '2026-03-01')`, "balance spans are derived from the postings"},
 		{`DELETE FROM balance_spans`, "balance spans are derived from the postings"},
 		{`TRUNCATE balance_spans`, "balance spans are derived from the postings"},
+		{`INSERT INTO balance_pending VALUES (1, 1)`, "pending balance versions are derived from the postings"},
+		{`DELETE FROM balance_pending`, "pending balance versions are derived from the postings"},
+		{`TRUNCATE balance_pending`, "pending balance versions are derived from the postings"},
 		{`UPDATE entries SET meta = '{"n": 1}' WHERE id = 2`, "entries are immutable: post a correcting entry instead"},
 	}
 	for _, tc := range statements {
