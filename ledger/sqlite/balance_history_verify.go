@@ -285,12 +285,29 @@ func (h *historyScan) endInstant() {
 }
 
 // check runs at the end of the journal: the days, the months, then the
-// marks, each named by the first broken row.
-func (h *historyScan) check(ctx context.Context, q querier) error {
+// marks, each named by the first broken row; then the versions. It reads
+// through q, and the versions through vq: when that is another
+// transaction of the snapshot, they are compared at the same time as the
+// days and months (both only read the scan's sums; 2M stored rows each at
+// 1M entries).
+func (h *historyScan) check(ctx context.Context, q, vq querier) error {
 	h.endInstant()
-	// The versions replay the days in posting order, before they are
-	// sorted below; their violation is named after the others'.
-	versionsErr := h.checkVersions(ctx, q)
+	// The versions replay the days in posting order (mergedDays leaves
+	// them so); their violation is named after the others'.
+	var versionsErr error
+	vctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	if vq == q {
+		versionsErr = h.checkVersions(vctx, q)
+		close(done)
+	} else {
+		go func() {
+			defer close(done)
+			versionsErr = h.checkVersions(vctx, vq)
+		}()
+	}
+	// An earlier violation stops the versions' comparison.
+	defer func() { cancel(); <-done }()
 	keys := make([]acctCur, 0, len(h.accounts))
 	for k, a := range h.accounts {
 		for _, m := range a.marks[a.next:] {
@@ -304,10 +321,9 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 	days := make(map[acctCur]*daySums, len(keys))
 	months := make(map[acctCur]*daySums, len(keys))
 	for _, k := range keys {
-		a := h.accounts[k]
-		mergeDays(&a.days)
-		days[k] = &a.days
-		months[k] = sumMonths(&a.days)
+		ds := mergedDays(&h.accounts[k].days)
+		days[k] = ds
+		months[k] = sumMonths(ds)
 	}
 	// balance_days in its key order (0055): by date, then account and currency.
 	if err := sameHistory(ctx, q, "balance_days", "the day %s disagrees with the postings", newDayRows(keys, days),
@@ -325,24 +341,36 @@ func (h *historyScan) check(ctx context.Context, q querier) error {
 	if k := h.missingMark; k != nil {
 		return historyBroken(ctx, q, "balance_marks", k.acctCur, "no mark at entry %s, the last to post to it at its recorded-at instant", fmt.Sprint(k.entryID))
 	}
+	<-done
 	return versionsErr
 }
 
-// mergeDays sorts an account's day sums by date and adds up those of one
-// date (an account posted to in date order needs neither).
-func mergeDays(ds *daySums) {
+// mergedDays is an account's day sums by date, those of one date added
+// up: ds itself when its dates already increase (an account posted to in
+// date order), else a sorted copy (ds stays in posting order for the
+// versions' replay).
+func mergedDays(ds *daySums) *daySums {
 	d := ds.d
-	sort.SliceStable(d, func(i, j int) bool { return d[i].date < d[j].date })
-	n := 0
-	for i := range d {
-		if n > 0 && d[n-1].date == d[i].date {
-			ds.addDay(n-1, ds, i)
-			continue
-		}
-		d[n] = d[i]
-		n++
+	increasing := true
+	for i := 1; i < len(d) && increasing; i++ {
+		increasing = d[i-1].date < d[i].date
 	}
-	ds.d = d[:n]
+	if increasing {
+		return ds
+	}
+	order := make([]int, len(d))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return d[order[i]].date < d[order[j]].date })
+	out := &daySums{d: make([]daySum, 0, len(d))}
+	for _, i := range order {
+		if n := len(out.d); n == 0 || out.d[n-1].date != d[i].date {
+			out.appendDay(d[i].date)
+		}
+		out.addDay(len(out.d)-1, ds, i)
+	}
+	return out
 }
 
 // sumMonths sums an account's days (sorted by date) per month.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -75,14 +76,21 @@ func TestDaySumsExact(t *testing.T) {
 			want.add(a.l)
 		}
 	}
-	mergeDays(&d)
-	if len(d.d) != 2 || d.d[0].date != 20240101 {
-		t.Fatalf("merged days %v", d.d)
+	posted := slices.Clone(d.d)
+	merged := mergedDays(&d)
+	if len(merged.d) != 2 || merged.d[0].date != 20240101 {
+		t.Fatalf("merged days %v", merged.d)
 	}
-	if n, l := d.sum(0); n != 3 || l != want {
+	if n, l := merged.sum(0); n != 3 || l != want {
 		t.Errorf("merged sum = %d, %v; want 3, %v", n, l, want)
 	}
-	m := sumMonths(&d)
+	if !slices.Equal(d.d, posted) {
+		t.Errorf("merging changed the days in posting order: %v, was %v", d.d, posted)
+	}
+	if again := mergedDays(merged); again != merged {
+		t.Errorf("days in date order were copied")
+	}
+	m := sumMonths(merged)
 	var all limbs
 	for _, a := range adds[:6] {
 		all.add(a.l)

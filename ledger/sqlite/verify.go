@@ -66,10 +66,11 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadTx) error, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
 	ctx, facts := withJournalFacts(ctx)
+	var aux []*sql.Tx // the journal task's own, in the same snapshot (set below)
 	tasks := []verifyTask{
 		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, tx) },
 		func(ctx context.Context, tx *sql.Tx) (err error) {
-			res, err = verifyJournal(ctx, tx, anchors, facts)
+			res, err = verifyJournal(ctx, tx, aux, anchors, facts)
 			return err
 		},
 	}
@@ -79,21 +80,38 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 	if booksCheck != nil {
 		tasks = append(tasks, func(ctx context.Context, tx *sql.Tx) error { return booksCheck(booksRows{ctx, tx}) })
 	}
-	txs, err := db.readSnapshot(ctx, verifyWorkers(len(tasks)))
+	workers := verifyWorkers(len(tasks))
+	n := workers
+	if workers > 1 {
+		n += journalTxs
+	}
+	txs, err := db.readSnapshot(ctx, n)
 	if err != nil {
 		return res, err
 	}
 	defer rollbackAll(txs)
+	if len(txs) > workers {
+		txs, aux = txs[:workers], txs[workers:]
+	}
 	if err := runInOrder(ctx, txs, tasks); err != nil {
 		return ledger.VerifyResult{}, err
 	}
 	return res, nil
 }
 
+// journalTxs is how many read transactions verifyJournal takes besides
+// its task's, when verify runs on several: one for each of its two
+// readers, which on one connection take turns in SQLite (each row is
+// stepped under the connection's lock), then for the balance versions'
+// comparison beside the days' (docs/design/speed.md, section 4).
+const journalTxs = 2
+
 // verifyJournal checks the journal and what is derived from it (the
 // running totals, the balance history): VerifyReport's checks before the
 // registered ones. It gathers facts (if not nil) for the checks after it.
-func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, facts *journalFacts) (ledger.VerifyResult, error) {
+// It reads through rtx, and through aux (up to journalTxs more
+// transactions in the same snapshot) where it reads in parallel.
+func verifyJournal(ctx context.Context, rtx *sql.Tx, aux []*sql.Tx, anchors []ledger.Anchor, facts *journalFacts) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
 	defer facts.publish(false)
 	closes, err := closeAnchors(ctx, rtx)
@@ -121,9 +139,13 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, fa
 	}
 	sort.Slice(v.closeHeads, func(i, j int) bool { return v.closeHeads[i].headID < v.closeHeads[j].headID })
 	// Reading and checking overlap: one goroutine reads the entries and
-	// another their postings, range by range of IDs (sharing the snapshot's
-	// connection, they take turns in SQLite but convert rows in parallel);
-	// this one checks them in order.
+	// another their postings, range by range of IDs, each on its own
+	// transaction when there are (on one, they take turns in SQLite); this
+	// one checks them in order.
+	entTx, postTx := rtx, rtx
+	if len(aux) >= 2 {
+		entTx, postTx = aux[0], aux[1]
+	}
 	var maxID sql.NullInt64
 	if err := rtx.QueryRowContext(ctx, `SELECT max(id) FROM entries`).Scan(&maxID); err != nil {
 		return res, err
@@ -137,11 +159,11 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, fa
 	// one's (growing them by appending cost 0.5 s at 1M entries).
 	lastPostings := 0
 	ents, entErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawEntry, error) {
-		return appendEntries(rctx, rtx, make([]rawEntry, 0, verifyChunk), `SELECT id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash
+		return appendEntries(rctx, entTx, make([]rawEntry, 0, verifyChunk), `SELECT id, source, external_id, date, recorded_at, description, meta, reverses, prev_hash, hash
 			FROM entries WHERE id > ? AND id <= ? ORDER BY id`, lo, hi)
 	})
 	posts, postErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawPosting, error) {
-		ps, err := appendPostingsWhere(rctx, rtx, make([]rawPosting, 0, lastPostings), accounts, "p.entry_id > ? AND p.entry_id <= ?", lo, hi)
+		ps, err := appendPostingsWhere(rctx, postTx, make([]rawPosting, 0, lastPostings), accounts, "p.entry_id > ? AND p.entry_id <= ?", lo, hi)
 		lastPostings = len(ps)
 		return ps, err
 	})
@@ -206,7 +228,11 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, anchors []ledger.Anchor, fa
 	if err := v.balanceTotals(ctx, rtx, accounts); err != nil {
 		return res, err
 	}
-	if err := v.history.check(ctx, rtx); err != nil {
+	var vtx querier = rtx
+	if len(aux) > 0 {
+		vtx = aux[0]
+	}
+	if err := v.history.check(ctx, rtx, vtx); err != nil {
 		return res, err
 	}
 	return ledger.VerifyResult{OK: true, Entries: v.lastID, HeadHash: v.lastHash}, nil
