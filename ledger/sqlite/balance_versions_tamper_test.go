@@ -116,3 +116,22 @@ func TestBalanceVersionsView(t *testing.T) {
 		}
 	}
 }
+
+// TestTamperHistoryOrder breaks balance_versions together with an earlier
+// part of the balance history: verify compares the versions at the same
+// time as the days and months (on another transaction of the snapshot),
+// and still names the earlier part, as one after the other would.
+func TestTamperHistoryOrder(t *testing.T) {
+	const cash = `account_id = 1 AND currency = 'USD'`
+	const version = `; UPDATE balance_versions SET l2 = l2 + 1 WHERE ` + cash + ` AND date = '2026-03-01' AND entry_id = 2`
+	checkSQLTampers(t, versionsJournal, []sqlTamper{
+		{"a day and a version", `UPDATE balance_days SET l2 = l2 + 1 WHERE ` + cash + ` AND date = '2026-03-05'` + version,
+			"balance_days of assets:cash USD: the day 2026-03-05 disagrees with the postings"},
+		{"a month and a version", `UPDATE balance_months SET n = n + 1 WHERE ` + cash + version,
+			"balance_months of assets:cash USD: the month 2026-03 disagrees with the days"},
+		{"a mark and a version", `UPDATE balance_marks SET l2 = l2 + 1 WHERE ` + cash + ` AND entry_id = 3` + version,
+			"balance_marks of assets:cash USD: the mark at entry 3 disagrees with the postings"},
+		{"a version alone", `SELECT 1` + version,
+			"balance_versions of assets:cash USD: the sums at 2026-03-01 as of entry 2 disagree with the postings"},
+	})
+}
