@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/revshare/revshare/ledger"
@@ -30,6 +31,20 @@ func (tx *Tx) accountID(name string) (int64, error) {
 	var stored string
 	switch err := find.QueryRowContext(tx.ctx, name).Scan(&id, &stored); {
 	case err == sql.ErrNoRows:
+		if tx.firstNewAccount == 0 {
+			// The accounts' IDs after the largest before the first created
+			// here are new (IDs grow, accounts are never deleted), so their
+			// balance versions need no look-up (versionRows). SQLite picks
+			// IDs at random past the largest possible one: then none.
+			var top int64
+			if err := tx.tx.QueryRowContext(tx.ctx, `SELECT coalesce(max(id), 0) FROM accounts`).Scan(&top); err != nil {
+				return 0, err
+			}
+			tx.firstNewAccount = -1
+			if top < math.MaxInt64 {
+				tx.firstNewAccount = top + 1
+			}
+		}
 		ins, err := tx.stmt(insertAccountQuery)
 		if err != nil {
 			return 0, err

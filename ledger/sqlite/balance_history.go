@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -109,9 +108,10 @@ func buildUpsertHist(table, col string) func(n int) string {
 }
 
 // writeBalanceHistory writes one call's days (balance_days) and adds the
-// call's totals and months to tx.callHist, which PostEntries adds to the
-// transaction's (tx.hist) when the call succeeds: flushHistory writes
-// those once, before the commit.
+// call's sums per account, currency and date to tx.callHist, which
+// PostEntries adds to the transaction's (tx.hist) when the call succeeds:
+// flushHistory writes the totals, marks, months and versions from them
+// once, before the commit.
 func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	rows := b.rows
 	if len(rows) == 0 {
@@ -139,11 +139,8 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 			s.last = max(s.last, rows[j].entry)
 		}
 		i = j
-		ac := acctCur{r.account, r.currency}
-		date := dateText(r.date, false)
-		tx.callHist.add(ac, date[:7], &s)
-		tx.callHist.addDay(ac, r.date, s.l)
-		dayArgs = s.l.args(append(dayArgs, r.account, r.currency, date, s.n))
+		tx.callHist.add(r.account, r.currency, r.date, &s)
+		dayArgs = s.l.args(append(dayArgs, r.account, r.currency, dateText(r.date, false), s.n))
 	}
 	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
 		return fmt.Errorf("balance days: %w", err)
@@ -151,104 +148,240 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 	return nil
 }
 
-// txHistory is what posting adds to balance_totals and balance_months, and
-// the last entry posting to each account and currency (its mark).
+// txHistory is what posting adds to the balance history beyond
+// balance_days: one row per PostEntries call, account, currency and date,
+// from which flushHistory derives the totals, months, marks and versions.
+// Flat rows sorted once at the flush, not maps per account: a transaction
+// posting to 200,000 accounts (50,000 sellers) held about 110 MB in three
+// maps and their sums, and now 64 bytes per row (docs/design/speed.md,
+// section 2, session 12). The rows are kept in blocks of a fixed size: one
+// slice grown by appending left its outgrown arrays to the process (peak
+// RSS 15 MB higher for an import of 100,000 events).
 type txHistory struct {
-	totals map[acctCur]*histSum
-	months map[acctCurMonth]*histSum
-	days   map[acctCur][]txDay // balance_versions.go
+	blocks [][]histRow // histBlock rows each
+	n      int         // rows in use
+	curs   []string    // the rows' currencies, by histRow.cur
 }
 
-type acctCurMonth struct {
-	acctCur
-	month string
+const histBlock = 4096
+
+func (h *txHistory) row(i int) *histRow { return &h.blocks[i/histBlock][i%histBlock] }
+
+func (h *txHistory) push(r histRow) {
+	if h.n == len(h.blocks)*histBlock {
+		h.blocks = append(h.blocks, make([]histRow, histBlock))
+	}
+	*h.row(h.n) = r
+	h.n++
 }
 
-func (h *txHistory) add(ac acctCur, month string, s *histSum) {
-	if h.totals == nil {
-		h.totals, h.months = map[acctCur]*histSum{}, map[acctCurMonth]*histSum{}
+// Len, Less and Swap sort the rows by account, currency and date.
+func (h *txHistory) Len() int { return h.n }
+func (h *txHistory) Less(i, j int) bool {
+	x, y := h.row(i), h.row(j)
+	return cmp.Or(cmp.Compare(x.account, y.account), strings.Compare(h.curs[x.cur], h.curs[y.cur]), cmp.Compare(x.date, y.date)) < 0
+}
+func (h *txHistory) Swap(i, j int) {
+	x, y := h.row(i), h.row(j)
+	*x, *y = *y, *x
+}
+
+// histRow is the sums of one call's postings to an account in a currency
+// on a date.
+type histRow struct {
+	account int64
+	last    int64 // the last entry among the postings
+	n       int64
+	low     [lowLimbs]int64
+	high    *[limbCount - lowLimbs]int64 // the limbs above lowLimbs; nil when zero
+	date    int32
+	cur     int32
+}
+
+// lowLimbs is how many limbs a histRow holds inline: l0..l2 hold the
+// fractional digits and the integer part up to 10^9.
+const lowLimbs = 3
+
+func (r *histRow) limbs() limbs {
+	var l limbs
+	copy(l[:], r.low[:])
+	if r.high != nil {
+		copy(l[lowLimbs:], r.high[:])
 	}
-	t := h.totals[ac]
-	if t == nil {
-		t = &histSum{}
-		h.totals[ac] = t
+	return l
+}
+
+// add notes s, a call's postings to account in currency on date.
+func (h *txHistory) add(account int64, currency string, date int32, s *histSum) {
+	r := histRow{account: account, last: s.last, n: s.n, date: date, cur: h.currency(currency),
+		low: [lowLimbs]int64(s.l[:lowLimbs])}
+	if hi := [limbCount - lowLimbs]int64(s.l[lowLimbs:]); hi != ([limbCount - lowLimbs]int64{}) {
+		r.high = &hi
 	}
-	t.addSum(s)
-	m := acctCurMonth{ac, month}
-	if t = h.months[m]; t == nil {
-		t = &histSum{}
-		h.months[m] = t
+	h.push(r)
+}
+
+// currency returns c's index in h.curs, adding it (a copy: c may be a
+// slice of a whole parsed line) when new.
+func (h *txHistory) currency(c string) int32 {
+	for i, x := range h.curs {
+		if x == c {
+			return int32(i)
+		}
 	}
-	t.addSum(s)
+	h.curs = append(h.curs, strings.Clone(c))
+	return int32(len(h.curs) - 1)
 }
 
 // merge adds o to h and empties o.
 func (h *txHistory) merge(o *txHistory) {
-	for m, s := range o.months { // a call's months partition its totals
-		h.add(m.acctCur, m.month, s)
+	remap := make([]int32, len(o.curs))
+	for i, c := range o.curs {
+		remap[i] = h.currency(c)
 	}
-	for k, ds := range o.days {
-		if h.days == nil {
-			h.days = map[acctCur][]txDay{}
-		}
-		h.days[k] = append(h.days[k], ds...)
+	for i := 0; i < o.n; i++ {
+		r := *o.row(i)
+		r.cur = remap[r.cur]
+		h.push(r)
 	}
 	o.reset()
 }
 
+// reset empties h and keeps its blocks.
 func (h *txHistory) reset() {
-	clear(h.totals)
-	clear(h.months)
-	clear(h.days)
+	for i := 0; i < h.n; i += histBlock {
+		clear(h.blocks[i/histBlock]) // drop the high limbs' pointers
+	}
+	h.n, h.curs = 0, h.curs[:0]
 }
 
-// flushHistory writes the transaction's totals, marks and months (WithTx
-// calls it before the commit): the totals' upserts, a mark per account and
-// currency copying them at its last entry of the transaction, the months'
-// upserts. One mark per transaction is what --known-at needs: the view
-// ends where a transaction ended.
+// flushHistory writes the transaction's totals, marks, months and
+// versions (WithTx calls it before the commit): the totals' upserts, a
+// mark per account and currency copying them at its last entry of the
+// transaction, the months' upserts, and the versions and spans (versionRows). One
+// mark per transaction is what --known-at needs: the view ends where a
+// transaction ended.
 func (tx *Tx) flushHistory() error {
-	h := &tx.hist
-	if len(h.totals) == 0 {
+	err := tx.writeHistory(&tx.hist, false)
+	tx.hist.reset()
+	return err
+}
+
+// flushVersionRows is how many rows writeHistory gathers for a table
+// before it writes them (a variable for tests).
+var flushVersionRows = 4096
+
+// pendingRows are the arguments of a table's rows not yet written.
+type pendingRows struct {
+	query func(n int) string
+	width int
+	args  []any
+	what  string
+}
+
+func (p *pendingRows) rows() int { return len(p.args) / p.width }
+
+// write writes the first n rows and keeps the rest.
+func (p *pendingRows) write(tx *Tx, n int) error {
+	if n == 0 {
 		return nil
 	}
-	if err := tx.flushVersions(h); err != nil {
-		return err
+	if err := tx.execRows(p.query, p.width, p.args[:n*p.width]); err != nil {
+		return fmt.Errorf("%s: %w", p.what, err)
 	}
-	totals := slices.SortedFunc(maps.Keys(h.totals), compareAcctCur)
-	months := make([]acctCurMonth, 0, len(h.months))
-	for m := range h.months {
-		months = append(months, m)
-	}
-	sort.Slice(months, func(i, j int) bool {
-		if months[i].acctCur != months[j].acctCur {
-			return months[i].acctCur.less(months[j].acctCur)
-		}
-		return months[i].month < months[j].month
-	})
-	totalArgs := make([]any, 0, (2+limbCount)*len(totals))
-	markArgs := make([]any, 0, 3*len(totals))
-	for _, k := range totals {
-		s := h.totals[k]
-		totalArgs = s.l.args(append(totalArgs, k.account, k.currency))
-		markArgs = append(markArgs, k.account, k.currency, s.last)
-	}
-	if err := tx.execRows(upsertTotalsQuery, 2+limbCount, totalArgs); err != nil {
-		return fmt.Errorf("balance totals: %w", err)
-	}
-	if err := tx.execRows(insertMarksQuery, 3, markArgs); err != nil {
-		return fmt.Errorf("balance marks: %w", err)
-	}
-	monthArgs := make([]any, 0, (4+limbCount)*len(months))
-	for _, m := range months {
-		s := h.months[m]
-		monthArgs = s.l.args(append(monthArgs, m.account, m.currency, m.month, s.n))
-	}
-	if err := tx.execRows(upsertMonthsQuery, 4+limbCount, monthArgs); err != nil {
-		return fmt.Errorf("balance months: %w", err)
-	}
-	h.reset()
+	rest := copy(p.args, p.args[n*p.width:])
+	clear(p.args[rest:])
+	p.args = p.args[:rest]
 	return nil
+}
+
+// wholeRows is rows rounded down to whole statements: a remainder
+// written each time would take statements of 16 and 1 rows.
+func wholeRows(rows int) int { return rows / rowsPerInsert * rowsPerInsert }
+
+// writeHistory sorts h's rows by account, currency and date and writes,
+// per account and currency, its versions and span and, unless
+// versionsOnly, its total, mark and months. The rows of each table are
+// written as they gather, in whole statements: the arguments of a
+// transaction's rows held until the end took an interface value each
+// (120 MB for an import's 200,000 versions).
+func (tx *Tx) writeHistory(h *txHistory, versionsOnly bool) error {
+	if h.n == 0 {
+		return nil
+	}
+	sort.Sort(h)
+	versions := pendingRows{query: insertVersionsQuery, width: 4 + limbCount, what: "balance versions"}
+	spans := pendingRows{query: insertSpansQuery, width: 5, what: "balance spans"}
+	totals := pendingRows{query: upsertTotalsQuery, width: 2 + limbCount, what: "balance totals"}
+	marks := pendingRows{query: insertMarksQuery, width: 3, what: "balance marks"}
+	months := pendingRows{query: upsertMonthsQuery, width: 4 + limbCount, what: "balance months"}
+	// write writes the tables' gathered rows, in whole statements unless
+	// all; the marks copy the totals, so they follow them row for row.
+	write := func(all bool) error {
+		for _, p := range []*pendingRows{&versions, &spans, &months} {
+			if n := p.rows(); all || n >= flushVersionRows {
+				if !all {
+					n = wholeRows(n)
+				}
+				if err := p.write(tx, n); err != nil {
+					return err
+				}
+			}
+		}
+		if n := totals.rows(); all || n >= flushVersionRows {
+			if !all {
+				n = wholeRows(n)
+			}
+			if err := totals.write(tx, n); err != nil {
+				return err
+			}
+			return marks.write(tx, n)
+		}
+		return nil
+	}
+	var days []versionDay
+	for i := 0; i < h.n; {
+		first := h.row(i)
+		k := acctCur{first.account, h.curs[first.cur]}
+		var total, month histSum
+		monthOf := first.date / 100
+		days = days[:0]
+		j := i
+		for ; j < h.n && h.row(j).account == k.account && h.row(j).cur == first.cur; j++ {
+			r := h.row(j)
+			l := r.limbs()
+			total.addSum(&histSum{n: r.n, l: l, last: r.last})
+			if n := len(days); n > 0 && days[n-1].date == r.date {
+				days[n-1].l.add(l)
+			} else {
+				days = append(days, versionDay{r.date, l})
+			}
+			if versionsOnly {
+				continue
+			}
+			if r.date/100 != monthOf {
+				months.args = month.l.args(append(months.args, k.account, k.currency, dateText(monthOf, true), month.n))
+				month, monthOf = histSum{}, r.date/100
+			}
+			month.addSum(&histSum{n: r.n, l: l})
+		}
+		i = j
+		var err error
+		if versions.args, spans.args, err = tx.versionRows(versions.args, spans.args, k, total.last, days); err != nil {
+			return fmt.Errorf("balance versions: %w", err)
+		}
+		if !versionsOnly {
+			months.args = month.l.args(append(months.args, k.account, k.currency, dateText(monthOf, true), month.n))
+			totals.args = total.l.args(append(totals.args, k.account, k.currency))
+			marks.args = append(marks.args, k.account, k.currency, total.last)
+		}
+		if err := write(false); err != nil {
+			return err
+		}
+	}
+	// Accounts created after this point have no span yet either.
+	tx.firstNewAccount = 0
+	return write(true)
 }
 
 // TrialBalance sums postings per account and currency, ordered by account

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
-	"maps"
-	"slices"
 	"sort"
 
 	"github.com/revshare/revshare/ledger"
@@ -45,40 +43,6 @@ import (
 type versionDay struct {
 	date int32 // yyyymmdd
 	l    limbs
-}
-
-// txDay is versionDay as a transaction holds it until its flush: 40 bytes
-// instead of 72 (an import of 100,000 events holds 200,000), the limbs
-// above l2 apart and only when not zero.
-type txDay struct {
-	date int32
-	low  [lowLimbs]int64
-	high *[limbCount - lowLimbs]int64
-}
-
-// lowLimbs is how many limbs a txDay holds inline: l0..l2 hold the
-// fractional digits and the integer part up to 10^9.
-const lowLimbs = 3
-
-func (d *txDay) day() versionDay {
-	v := versionDay{date: d.date}
-	copy(v.l[:], d.low[:])
-	if d.high != nil {
-		copy(v.l[lowLimbs:], d.high[:])
-	}
-	return v
-}
-
-// addDay notes a call's postings to one account on one date.
-func (h *txHistory) addDay(ac acctCur, date int32, l limbs) {
-	if h.days == nil {
-		h.days = map[acctCur][]txDay{}
-	}
-	d := txDay{date: date, low: [lowLimbs]int64(l[:lowLimbs])}
-	if hi := [limbCount - lowLimbs]int64(l[lowLimbs:]); hi != ([limbCount - lowLimbs]int64{}) {
-		d.high = &hi
-	}
-	h.days[ac] = append(h.days[ac], d)
 }
 
 // mergeVersionDays sorts days by date and sums those of one date.
@@ -144,10 +108,6 @@ func insertSpansQuery(n int) string {
 	})
 }
 
-// flushVersionRows is how many rows flushVersions gathers before it writes
-// them (a variable for tests).
-var flushVersionRows = 4096
-
 const (
 	lastSpanQuery = `SELECT first_date, last_date FROM balance_spans
 		WHERE account_id = ? AND currency = ? ORDER BY entry_id DESC LIMIT 1`
@@ -160,51 +120,6 @@ const (
 	limbColsConst = `l0, l1, l2, l3, l4, l5, l6, l7`
 )
 
-// flushVersions writes the transaction's versions: per account and currency
-// it posted to (h.days, by the version's entry h.totals[k].last), the rows
-// of balance_versions its postings change and one span. flushHistory runs
-// it before the commit.
-func (tx *Tx) flushVersions(h *txHistory) error {
-	if len(h.days) == 0 {
-		return nil
-	}
-	keys := slices.SortedFunc(maps.Keys(h.days), compareAcctCur)
-	var rowArgs, spanArgs []any
-	var days []versionDay
-	for _, k := range keys {
-		t := h.totals[k]
-		if t == nil {
-			return fmt.Errorf("balance versions: no total for account id %d %s", k.account, k.currency)
-		}
-		var err error
-		days = days[:0]
-		for i := range h.days[k] {
-			days = append(days, h.days[k][i].day())
-		}
-		if rowArgs, spanArgs, err = tx.versionRows(rowArgs, spanArgs, k, t.last, mergeVersionDays(days)); err != nil {
-			return fmt.Errorf("balance versions: %w", err)
-		}
-		// Written as they come, in whole statements of rowsPerInsert rows:
-		// the arguments of an import's 200,000 rows held at once took
-		// 120 MB more (an interface value each).
-		if width := 4 + limbCount; len(rowArgs) >= flushVersionRows*width {
-			whole := len(rowArgs) / width / rowsPerInsert * rowsPerInsert * width
-			if err := tx.execRows(insertVersionsQuery, width, rowArgs[:whole]); err != nil {
-				return fmt.Errorf("balance versions: %w", err)
-			}
-			rowArgs = append(rowArgs[:0], rowArgs[whole:]...)
-		}
-	}
-	clear(h.days)
-	if err := tx.execRows(insertVersionsQuery, 4+limbCount, rowArgs); err != nil {
-		return fmt.Errorf("balance versions: %w", err)
-	}
-	if err := tx.execRows(insertSpansQuery, 5, spanArgs); err != nil {
-		return fmt.Errorf("balance spans: %w", err)
-	}
-	return nil
-}
-
 // versionRows appends the rows and the span of version entry of account k,
 // whose postings in the version are days (by date, one per date).
 func (tx *Tx) versionRows(rowArgs, spanArgs []any, k acctCur, entry int64, days []versionDay) ([]any, []any, error) {
@@ -213,11 +128,17 @@ func (tx *Tx) versionRows(rowArgs, spanArgs []any, k acctCur, entry int64, days 
 	var base limbs        // the sums before lo
 	var have []versionDay // the dates from lo on, at their last version
 	var prevFirst, prevLast string
-	st, err := tx.stmt(lastSpanQuery)
-	if err != nil {
-		return nil, nil, err
+	err := sql.ErrNoRows
+	// An account created in this transaction has no span: spare the
+	// look-up (an import of 50,000 new sellers made 200,000 of them).
+	if tx.firstNewAccount <= 0 || k.account < tx.firstNewAccount {
+		var st *sql.Stmt
+		if st, err = tx.stmt(lastSpanQuery); err != nil {
+			return nil, nil, err
+		}
+		err = st.QueryRowContext(tx.ctx, k.account, k.currency).Scan(&prevFirst, &prevLast)
 	}
-	switch err := st.QueryRowContext(tx.ctx, k.account, k.currency).Scan(&prevFirst, &prevLast); {
+	switch {
 	case err == sql.ErrNoRows:
 	case err != nil:
 		return nil, nil, err
@@ -432,19 +353,10 @@ func fillBalanceVersions(ctx context.Context, tx *Tx) error {
 	var h txHistory
 	flush := func(ps []posting) error {
 		for _, q := range ps {
-			h.addDay(q.k, q.date, q.l)
-			if h.totals == nil {
-				h.totals = map[acctCur]*histSum{}
-			}
-			t := h.totals[q.k]
-			if t == nil {
-				t = &histSum{}
-				h.totals[q.k] = t
-			}
-			t.last = q.entry
+			h.add(q.k.account, q.k.currency, q.date, &histSum{n: 1, l: q.l, last: q.entry})
 		}
-		err := tx.flushVersions(&h)
-		clear(h.totals)
+		err := tx.writeHistory(&h, true)
+		h.reset()
 		return err
 	}
 	const chunk = 50_000

@@ -50,6 +50,10 @@ type Tx struct {
 
 	newAccounts   map[string]int64 // created in this transaction, cached on commit
 	accountsAdded []string         // names in newAccounts, in order (to undo a failed call)
+	// The first ID of the accounts created in this transaction since its
+	// last history flush (0: none created; -1: unknown): an account with
+	// that ID or above has no balance versions yet.
+	firstNewAccount int64
 
 	stmts map[string]*sql.Stmt // prepared in this transaction, by query
 
