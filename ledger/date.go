@@ -16,6 +16,25 @@ type Date struct {
 	Day   int
 }
 
+// MinBookYear and MaxBookYear bound the years of what the books hold: an
+// event's time (in UTC), a payment's date, an advance's date. Year 0000 is
+// no date, and 0001-01-01T00:00:00Z is Go's zero time, which code reads as
+// "no time"; no revenue share predates the year 1000.
+const (
+	MinBookYear = 1000
+	MaxBookYear = 9999
+)
+
+// CheckBookYear is the one rule of MinBookYear and MaxBookYear: an error
+// "out of range: years 1000 to 9999" for a year outside them. Callers say
+// what the year is of.
+func CheckBookYear(year int) error {
+	if year < MinBookYear || year > MaxBookYear {
+		return fmt.Errorf("out of range: years %d to %d", MinBookYear, MaxBookYear)
+	}
+	return nil
+}
+
 // ParseDate parses YYYY-MM-DD and refuses impossible dates such as 2026-02-30.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)

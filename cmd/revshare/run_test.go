@@ -180,6 +180,7 @@ func testPayRefusesBadInput(t *testing.T, newDB newDB) {
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "5.", "--date", "2026-02-10"}, "revshare: pay: --amount \"5.\": not a decimal number (want digits after the decimal point)\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1234567890123456789", "--date", "2026-02-10"}, "revshare: pay: --amount \"1234567890123456789\": more than 18 digits before the decimal point\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-30"}, "revshare: pay: --date: invalid date \"2026-02-30\": not a calendar date (2026-02 has 28 days)\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "0999-12-31"}, "revshare: payment date 0999-12-31: out of range: years 1000 to 9999\n"},
 	}
 	for _, tt := range tests {
 		_, errOut, err := runCLI(t, append([]string{"--db", db, "pay", "--contract", "small"}, tt.args...)...)

@@ -235,6 +235,12 @@ func TestPayRefused(t *testing.T) {
 			ledger.EINVALID, `payment amount -5: must be positive`},
 		{"finer than a cent", func(p *contracts.Payment) { p.Reference, p.Amount = "wire-2", storetest.Dec("1.005") },
 			ledger.EINVALID, `payment amount 1.005: more decimals than USD allows`},
+		// Events are limited to the years 1000-9999 (ledger.CheckBookYear);
+		// payments were booked on any date, 0001-01-01 included.
+		{"before the year 1000", func(p *contracts.Payment) { p.Reference, p.Date = "wire-2", storetest.D("0999-12-31") },
+			ledger.EINVALID, `payment date 0999-12-31: out of range: years 1000 to 9999`},
+		{"in the year 1", func(p *contracts.Payment) { p.Reference, p.Date = "wire-2", storetest.D("0001-01-01") },
+			ledger.EINVALID, `payment date 0001-01-01: out of range: years 1000 to 9999`},
 		// The reference is the payment's identity: a 100 kB reference, a
 		// line break pasted into it, or a trailing space (which would pay
 		// wire-1 again) were recorded before.

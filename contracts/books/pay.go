@@ -76,6 +76,9 @@ func validPayment(c *contracts.Contract, p contracts.Payment) error {
 	if rounded, _ := ledger.RoundMinor(p.Amount, c.Currency, ledger.HalfUp); !rounded.Equal(p.Amount) {
 		return ledger.Errorf(ledger.EINVALID, "payment amount %s: more decimals than %s allows", p.Amount, c.Currency)
 	}
+	if err := ledger.CheckBookYear(p.Date.Year); err != nil {
+		return ledger.Errorf(ledger.EINVALID, "payment date %s: %v", p.Date, err)
+	}
 	return checkReference(p.Reference)
 }
 

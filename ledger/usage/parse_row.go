@@ -94,8 +94,8 @@ func (r *Reader) parseRow(row *Row) {
 			reason = withHint(reason, layoutHint(v))
 		}
 		bad(col, fOccurredAt, v, reason)
-	} else if y := t.UTC().Year(); y < MinEventYear || y > 9999 {
-		bad(col, fOccurredAt, v, fmt.Sprintf("out of range: years %d to 9999 (in UTC)", MinEventYear))
+	} else if err := ledger.CheckBookYear(t.UTC().Year()); err != nil {
+		bad(col, fOccurredAt, v, err.Error()+" (in UTC)")
 	} else {
 		ev.OccurredAt, ev.DateOnly = t, dateOnly
 		row.OccurredText = v
@@ -206,11 +206,6 @@ func (r *Reader) parseRow(row *Row) {
 		}
 	}
 }
-
-// MinEventYear is the first year an event may fall in (in UTC). Year 0000
-// is no date, and 0001-01-01T00:00:00Z is Go's zero time, which code
-// reads as "no time"; no revenue share predates the year 1000.
-const MinEventYear = 1000
 
 // fractionDigits is how many digits d has after the decimal point, trailing
 // zeros not counted.
