@@ -50,3 +50,26 @@ func TestImportFlagsRefused(t *testing.T) {
 		t.Errorf("--allow-partial --rejects: %v", err)
 	}
 }
+
+// TestImportMappingColumnTwice: a mapping file that maps two fields to one
+// column is refused before the book is opened, naming the file, both
+// fields and the column (both were read from it without a word).
+func TestImportMappingColumnTwice(t *testing.T) {
+	t.Chdir(t.TempDir())
+	csv := "event_id,occurred_at,Vendor,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
+	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("m.yaml", []byte("columns: {seller: Vendor, customer: vendor}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--mapping", "m.yaml")
+	want := `m.yaml: columns.customer and columns.seller both map the column "Vendor": a column is read as one field (map one of them to another column, or give it under fixed:)` + "\n" +
+		"revshare: m.yaml: invalid mapping file\n"
+	if exitCode(err) != exitError || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q\nwant %q", exitCode(err), stdout, stderr, want)
+	}
+	if _, err := os.Stat("book.db"); !os.IsNotExist(err) {
+		t.Fatalf("the refused import created the book (%v)", err)
+	}
+}

@@ -55,6 +55,9 @@ type Mapping struct {
 		Thousands string `yaml:"thousands"`
 	} `yaml:"number"`
 
+	// file is the mapping file's name (ParseMapping), for messages.
+	file string
+
 	// Compiled by Validate.
 	delimiter rune // 0: detect from the header
 	number    Number
@@ -112,6 +115,7 @@ func ParseMapping(name string, r io.Reader) (*Mapping, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s: %s", name, strings.Join(problems, "\n"+name+": "))
 	}
+	m.file = name
 	return &m, nil
 }
 
@@ -146,18 +150,42 @@ func unknownKeys(node *yaml.Node, t reflect.Type, path string) []string {
 	return problems
 }
 
+// mappedBy names the mapping's entry that maps a or b to a column, as in
+// "m.yaml: columns.customer", for messages about a column both read.
+func (m *Mapping) mappedBy(a, b field) string {
+	f := fieldNames[b]
+	if _, ok := m.Columns[f]; !ok {
+		f = fieldNames[a]
+	}
+	if m.file == "" {
+		return "the mapping's columns." + f
+	}
+	return m.file + ": columns." + f
+}
+
 // Validate checks the mapping and compiles it. A nil or zero Mapping is the
 // canonical layout.
 func (m *Mapping) Validate() error {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	mappedTo := map[string]string{} // the file's column, lowercased -> the first field mapped to it
 	for _, k := range ledger.SortedKeys(m.Columns) {
 		if _, ok := fieldByName(k); !ok {
 			bad("columns: %q is not a canonical column (want one of %s)", k, strings.Join(fieldNames[:], ", "))
 		}
-		if strings.TrimSpace(m.Columns[k]) == "" {
+		col := strings.TrimSpace(m.Columns[k])
+		if col == "" {
 			bad("columns.%s: empty column name", k)
+			continue
 		}
+		// Column names match case-insensitively. Two fields read from one
+		// column (a seller's name booked as its customer too) was taken
+		// without a word.
+		if other, dup := mappedTo[strings.ToLower(col)]; dup {
+			bad("columns.%s and columns.%s both map the column %q: a column is read as one field (map one of them to another column, or give it under fixed:)", other, k, col)
+			continue
+		}
+		mappedTo[strings.ToLower(col)] = k
 	}
 	for _, k := range ledger.SortedKeys(m.Fixed) {
 		if _, ok := fieldByName(k); !ok {

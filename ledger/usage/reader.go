@@ -169,6 +169,7 @@ func (r *Reader) readHeader(line int, head []string) RowErrors {
 		byName[k] = i
 	}
 	used := make([]bool, len(head))
+	usedBy := make([]field, len(head))
 	for f := field(0); f < numFields; f++ {
 		r.idx[f] = -1
 		name := fieldNames[f]
@@ -178,7 +179,13 @@ func (r *Reader) readHeader(line int, head []string) RowErrors {
 		if mapped, ok := r.m.Columns[name]; ok {
 			want = strings.TrimSpace(mapped)
 		}
-		if i, ok := byName[strings.ToLower(want)]; ok {
+		if i, ok := byName[strings.ToLower(want)]; ok && used[i] {
+			// One field mapped to the column another reads by its own name
+			// (columns: {customer: seller} in a file with a seller column).
+			es = append(es, r.errorf(line, "", "", "column %s is read as %s and as %s (%s): map each field to a column of its own",
+				quoteValue(r.header[i]), fieldNames[usedBy[i]], name, r.m.mappedBy(usedBy[i], f)))
+		} else if ok {
+			usedBy[i] = f
 			r.idx[f] = i
 			r.colName[f] = r.header[i]
 			used[i] = true

@@ -265,6 +265,10 @@ number:
 				`m.yaml: columns: "event_idd" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)` + "\n" +
 				`m.yaml: dates.timezone: unknown time zone "Mars/Base"`},
 		{"number: {decimal: [\",\"]}", "m.yaml: line 1: cannot unmarshal !!seq into string"},
+		// Column names match case-insensitively: both fields read one
+		// column, which was taken without a word.
+		{"columns: {seller: Vendor, customer: vendor}",
+			`m.yaml: columns.customer and columns.seller both map the column "Vendor": a column is read as one field (map one of them to another column, or give it under fixed:)`},
 		{"columns: {amt: x}", `m.yaml: columns: "amt" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)`},
 		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a layout with a year, month and day (write DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD hh:mm:ss, or a Go layout such as 02/01/2006)`},
 		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
@@ -292,6 +296,25 @@ func TestMappingMissingColumn(t *testing.T) {
 	want := []string{`f.csv:1: missing column "Txn" (mapped to event_id)`}
 	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors %q", errs)
+	}
+}
+
+// TestMappingColumnReadTwice: a field mapped to the column another field
+// reads by its own name (customer from the seller column) is refused at
+// the header, naming the column, both fields and the mapping's entry.
+func TestMappingColumnReadTwice(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{"columns: {customer: seller}\n", `f.csv:1: column "seller" is read as seller and as customer (m.yaml: columns.customer): map each field to a column of its own`},
+		{"columns: {seller: Customer}\n", `f.csv:1: column "customer" is read as seller and as customer (m.yaml: columns.seller): map each field to a column of its own`},
+	} {
+		m, err := ParseMapping("m.yaml", strings.NewReader(tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errs := readAll(t, "event_id,occurred_at,seller,channel,customer,amount,currency\ne1,2026-01-05,a,b,c,1.00,USD\n", m)
+		if strings.Join(errs, "\n") != tc.want {
+			t.Errorf("%s: errors %q\nwant %s", tc.doc, errs, tc.want)
+		}
 	}
 }
 
