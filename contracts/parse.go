@@ -22,11 +22,34 @@ const (
 	MaxIDLength      = 64
 )
 
+// MaxNameLength bounds a contract's name: it is printed in tables and
+// statement titles.
+const MaxNameLength = 200
+
 // Parse parses and validates a contract document, YAML or JSON (JSON is
-// read as YAML). Decimals may be written as strings or numbers; they are
-// read exactly from the document's text, never through a float. Every
-// problem found comes back at once in a *ValidationError (EINVALID).
-func Parse(data []byte) (*Contract, error) {
+// read as YAML), as given by a user (contract add and update, POST
+// /contracts, a scenario's inline contract). Decimals may be written as
+// strings or numbers; they are read exactly from the document's text, never
+// through a float. Every problem found comes back at once in a
+// *ValidationError (EINVALID).
+//
+// Free text (the name, amendment notes, party names, match values, every
+// other string) may not hold control characters or invalid UTF-8: a line
+// break or an escape sequence in a name reached terminals, statements and
+// exported journals. Dates are in the years 1000 to 9999, as the books'
+// (ledger.CheckBookYear).
+func Parse(data []byte) (*Contract, error) { return parse(data, false) }
+
+// ParseStored parses a document that revshare stored (a contract version,
+// a statement's contract). It checks what Parse checks, except the rules
+// added after documents were stored under older ones (the free-text and
+// date-range rules above): a stored contract stays readable, and a final
+// statement renders again as it was hashed. Its text is shown as stored;
+// the outputs that print it to a terminal or a journal escape control
+// characters (ledger.Printable).
+func ParseStored(data []byte) (*Contract, error) { return parse(data, true) }
+
+func parse(data []byte, stored bool) (*Contract, error) {
 	if len(data) > MaxDocumentBytes {
 		return nil, &ValidationError{Problems: []Problem{{Reason: fmt.Sprintf("document is %d bytes, at most %d allowed", len(data), MaxDocumentBytes)}}}
 	}
@@ -43,7 +66,7 @@ func Parse(data []byte) (*Contract, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &ValidationError{Problems: []Problem{{Reason: "empty document: want a contract mapping"}}}
 	}
-	p := &parser{}
+	p := &parser{stored: stored}
 	c := p.contract(doc.Content[0])
 	if len(p.problems) > 0 {
 		sort.SliceStable(p.problems, func(i, j int) bool {
@@ -60,6 +83,20 @@ func Parse(data []byte) (*Contract, error) {
 
 type parser struct {
 	problems []Problem
+	// stored: the document is one revshare stored (ParseStored), read
+	// without the rules newer than it.
+	stored bool
+}
+
+// text reports whether the string s at n is acceptable free text: a
+// document given by a user (not stored) may not hold control characters
+// or invalid UTF-8 (ledger.HasControl). It adds the problem when not.
+func (p *parser) text(n *yaml.Node, path, s string) bool {
+	if p.stored || !ledger.HasControl(s) {
+		return true
+	}
+	p.add(n, path, "%q %s", s, ledger.LabelRule)
+	return false
 }
 
 func (p *parser) add(n *yaml.Node, path, format string, args ...any) {
@@ -87,7 +124,11 @@ func (p *parser) contract(root *yaml.Node) *Contract {
 		}
 	}
 	if n, ok := present(m, "name"); ok {
-		c.Name, _ = p.str(n, "name")
+		if s, ok := p.str(n, "name"); ok && !p.stored && len(s) > MaxNameLength {
+			p.add(n, "name", "is %d bytes long, at most %d allowed", len(s), MaxNameLength)
+		} else if ok {
+			c.Name = s
+		}
 	}
 	if s, ok := p.requiredStr(m, root, "", "currency"); ok {
 		if ledger.IsCurrency(s) {
@@ -183,6 +224,9 @@ func (p *parser) parties(n *yaml.Node) []string {
 		path := index("parties", i)
 		if isNull(v) || v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
 			p.add(v, path, "must be a non-empty party name")
+			continue
+		}
+		if !p.text(v, path, v.Value) {
 			continue
 		}
 		if slices.Contains(out, v.Value) {

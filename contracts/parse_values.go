@@ -46,6 +46,9 @@ func (p *parser) mapping(n *yaml.Node, path string, allowed []string) map[string
 		key := k.Value
 		switch {
 		case !slices.Contains(allowed, key):
+			if ledger.HasControl(key) { // the message goes to a terminal
+				key = strconv.Quote(key)
+			}
 			p.add(k, join(path, key), "unknown key (want one of %s)", strings.Join(allowed, ", "))
 		case m[key] != nil:
 			p.add(k, join(path, key), "duplicate key")
@@ -68,6 +71,9 @@ func present(m map[string]*yaml.Node, key string) (*yaml.Node, bool) {
 func (p *parser) str(n *yaml.Node, path string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		p.add(n, path, "must be a single value")
+		return "", false
+	}
+	if !p.text(n, path, n.Value) {
 		return "", false
 	}
 	return n.Value, true
@@ -113,6 +119,12 @@ func (p *parser) date(n *yaml.Node, path string) (ledger.Date, bool) {
 		p.add(n, path, "%q is not a valid date YYYY-MM-DD", n.Value)
 		return ledger.Date{}, false
 	}
+	if err := ledger.CheckBookYear(d.Year); err != nil && !p.stored {
+		// An advance, or a minimum true-up of a rule's year, is booked on
+		// such a date; the books hold years 1000 to 9999 only.
+		p.add(n, path, "%s: %v", n.Value, err)
+		return ledger.Date{}, false
+	}
 	return d, true
 }
 
@@ -150,6 +162,9 @@ func (p *parser) strList(n *yaml.Node, path string) []string {
 			p.add(n, path, "must not be empty")
 			return nil
 		}
+		if !p.text(n, path, n.Value) {
+			return nil
+		}
 		return []string{n.Value}
 	case yaml.SequenceNode:
 		if len(n.Content) == 0 {
@@ -165,6 +180,9 @@ func (p *parser) strList(n *yaml.Node, path string) []string {
 			v = resolve(v)
 			if isNull(v) || v.Kind != yaml.ScalarNode || v.Value == "" {
 				p.add(v, index(path, i), "must be a non-empty single value")
+				continue
+			}
+			if !p.text(v, index(path, i), v.Value) {
 				continue
 			}
 			out = append(out, v.Value)

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -35,4 +37,42 @@ func HasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// Printable is s with each control character and each byte of invalid
+// UTF-8 written as a Go escape (`\n`, `\x1b`, `\u0085`), for text printed
+// to a terminal or a table: stored text from before CheckLabel's rule (a
+// contract's name, say) is shown, never run as an escape sequence. Text
+// without such characters comes back unchanged.
+func Printable(s string) string {
+	if !HasControl(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && isInvalidAt(s, i):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isInvalidAt says whether the rune at s[i] is a byte of invalid UTF-8
+// (utf8.RuneError decoded from one byte) rather than an encoded U+FFFD.
+func isInvalidAt(s string, i int) bool {
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size == 1
 }

@@ -23,3 +23,20 @@ func TestCheckLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintable: control characters and invalid UTF-8 come out as Go
+// escapes, everything else (U+FFFD written as such included) unchanged.
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Small two-way share", "Small two-way share"},
+		{"a\nb\r\tc", `a\nb\r\tc`},
+		{"\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
+		{"x\u0085y\u009bz", `x\u0085y\u009bz`},
+		{"bad \xff byte", `bad \xff byte`},
+		{"kept \ufffd and é", "kept \ufffd and é"},
+	} {
+		if got := Printable(tc.in); got != tc.want {
+			t.Errorf("Printable(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -255,7 +255,10 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "[", "\\[", "]", "\\]",
 	"`", "\\`", "\\", "\\\\", "\n", " ", "\r", " ")
 
-func mdText(s string) string { return mdEscaper.Replace(s) }
+// mdText is s made inert in Markdown (mdEscaper), control characters
+// written as escapes (ledger.Printable): stored names from before the
+// contract rule that refuses them reached the terminal as escape sequences.
+func mdText(s string) string { return ledger.Printable(mdEscaper.Replace(s)) }
 
 // mdCode is s as a Markdown code span; a backtick inside it would end the
 // span, so the span's fence is one backtick longer than any run in s.
@@ -264,7 +267,7 @@ func mdCode(s string) string {
 	for strings.Contains(s, fence) {
 		fence += "`"
 	}
-	s = strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	s = ledger.Printable(strings.NewReplacer("\n", " ", "\r", " ").Replace(s))
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		s = " " + s + " "
 	}

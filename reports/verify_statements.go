@@ -399,7 +399,7 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 		if v.at, err = time.Parse(time.RFC3339Nano, d.RecordedAt); err != nil {
 			return &ledger.VerifyError{Reason: fmt.Sprintf("contracts id=%s version=%d: recorded_at %q is not a time", id, v.n, d.RecordedAt)}
 		}
-		if v.c, err = contracts.Parse([]byte(d.Document)); err != nil {
+		if v.c, err = contracts.ParseStored([]byte(d.Document)); err != nil {
 			return &ledger.VerifyError{Reason: fmt.Sprintf("contracts id=%s version=%d: unreadable: %v", id, v.n, err)}
 		}
 		if versions[id] == nil {

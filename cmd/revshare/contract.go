@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
 )
 
 func newContractCommand(m *Main) *cobra.Command {
@@ -116,7 +117,7 @@ func runContractList(ctx context.Context, m *Main, format string) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tVERSION\tCURRENCY\tPERIOD\tRULES\tNAME")
 	for _, sc := range cs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\n", sc.Contract.ID, sc.Version, sc.Contract.Currency, sc.Contract.Period, len(sc.Contract.Rules), sc.Contract.Name)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\n", sc.Contract.ID, sc.Version, sc.Contract.Currency, sc.Contract.Period, len(sc.Contract.Rules), ledger.Printable(sc.Contract.Name))
 	}
 	return tw.Flush()
 }

@@ -409,7 +409,7 @@ func VerifyCaps(rows []CapRow) error {
 	var order [][2]string
 	for _, r := range rows {
 		if parsed[r.Contract] == nil {
-			c, err := contracts.Parse([]byte(r.Document))
+			c, err := contracts.ParseStored([]byte(r.Document))
 			if err != nil {
 				return &ledger.VerifyError{Reason: fmt.Sprintf("contracts id=%s version=%d: unreadable: %v", r.Contract, r.Version, err)}
 			}

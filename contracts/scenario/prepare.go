@@ -105,7 +105,9 @@ func Evaluate(ctx context.Context, data []byte, opts ParseOptions, src Sources) 
 func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 	var ps problems
 	doc := s.Contract.Document
+	parse := contracts.Parse // an inline contract is the user's
 	if s.Contract.ID != "" {
+		parse = contracts.ParseStored
 		if src.Contracts == nil {
 			return nil, ledger.Errorf(ledger.EINVALID, "contract %q: contracts by id need a database here; give the contract inline", s.Contract.ID)
 		}
@@ -115,7 +117,7 @@ func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 		}
 		doc = c.Canonical()
 	}
-	base, err := contracts.Parse(doc)
+	base, err := parse(doc)
 	if err != nil {
 		return nil, invalid(contractProblems(err, "contract")...)
 	}

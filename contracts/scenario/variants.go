@@ -66,13 +66,15 @@ func (s *Scenario) Expand() []Expanded {
 }
 
 // applyContractOverrides returns the contract document with the rule
-// overrides of set applied, parsed and validated by contracts.Parse.
+// overrides of set applied, parsed and validated by contracts.ParseStored:
+// the document is the base contract, which Prepare checked as a user's
+// (inline) or read as stored (by id), and a scenario writes nothing.
 // Setting through removes until and setting until removes through (a rule
 // has one end); a null value removes the field. Problems name the variant.
 func applyContractOverrides(doc []byte, set []Override, where string) (*contracts.Contract, []Problem) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc, &root); err != nil || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		c, err := contracts.Parse(doc)
+		c, err := contracts.ParseStored(doc)
 		return c, contractProblems(err, where)
 	}
 	var probs []Problem
@@ -98,7 +100,7 @@ func applyContractOverrides(doc []byte, set []Override, where string) (*contract
 		}
 		doc = b
 	}
-	c, err := contracts.Parse(doc)
+	c, err := contracts.ParseStored(doc)
 	return c, contractProblems(err, where)
 }
 

@@ -110,7 +110,7 @@ func latestContract(ctx context.Context, q rowQuerier, id string) (contracts.Sto
 
 func parseContract(sc *contracts.StoredContract, id, doc string, at time.Time, ns int16) error {
 	var err error
-	if sc.Contract, err = contracts.Parse([]byte(doc)); err != nil {
+	if sc.Contract, err = contracts.ParseStored([]byte(doc)); err != nil {
 		return fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
 	}
 	sc.RecordedAt = recordedAt(at, ns)

@@ -77,7 +77,7 @@ func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
 // sameCurrencyOnceBooked is contracts.CheckCurrency against the stored
 // latest version and the contract's bookings.
 func sameCurrencyOnceBooked(ctx context.Context, tx *Tx, c *contracts.Contract, latestDoc string) error {
-	prev, err := contracts.Parse([]byte(latestDoc))
+	prev, err := contracts.ParseStored([]byte(latestDoc))
 	if err != nil {
 		return fmt.Errorf("stored contract %s: %w", c.ID, err)
 	}
@@ -138,7 +138,7 @@ func loadContract(ctx context.Context, q querier, id string) (contracts.StoredCo
 // stored document and recorded_at of contract id.
 func parseStoredContract(sc *contracts.StoredContract, id, doc, recorded string) error {
 	var err error
-	if sc.Contract, err = contracts.Parse([]byte(doc)); err != nil {
+	if sc.Contract, err = contracts.ParseStored([]byte(doc)); err != nil {
 		return fmt.Errorf("stored contract %s version %d: %w", id, sc.Version, err)
 	}
 	// SaveContract writes recorded_at as RFC 3339 with trimmed nanoseconds.

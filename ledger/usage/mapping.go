@@ -266,8 +266,34 @@ func (m *Mapping) Validate() error {
 	if m.Amount.SignColumn != "" && len(m.negative) == 0 {
 		bad("amount.sign_column: needs a list of negative values")
 	}
-	if m.Source != "" && strings.TrimSpace(m.Source) != m.Source {
+	if m.Source != "" && strings.TrimSpace(m.Source) != m.Source && !ledger.HasControl(m.Source) {
 		bad("source: %q has surrounding spaces", m.Source)
+	}
+	// Free text that becomes an event's fields (fixed values, the source)
+	// or names the file's columns: a line break or an escape sequence in it
+	// reached terminals and exports. The delimiter may be a tab.
+	text := func(path, v string) {
+		if ledger.HasControl(v) {
+			bad("%s: %q %s", path, v, ledger.LabelRule)
+		}
+	}
+	text("source", m.Source)
+	for _, k := range ledger.SortedKeys(m.Columns) {
+		text("columns."+k, m.Columns[k])
+	}
+	for _, k := range ledger.SortedKeys(m.Fixed) {
+		text("fixed."+k, m.Fixed[k])
+	}
+	for i, l := range m.Dates.Layouts {
+		text(fmt.Sprintf("dates.layouts[%d]", i), l)
+	}
+	text("dates.timezone", m.Dates.Timezone)
+	text("amount.sign_column", m.Amount.SignColumn)
+	for i, v := range m.Amount.Negative {
+		text(fmt.Sprintf("amount.negative[%d]", i), v)
+	}
+	for i, v := range m.Amount.Positive {
+		text(fmt.Sprintf("amount.positive[%d]", i), v)
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))

@@ -269,6 +269,12 @@ number:
 		// column, which was taken without a word.
 		{"columns: {seller: Vendor, customer: vendor}",
 			`m.yaml: columns.customer and columns.seller both map the column "Vendor": a column is read as one field (map one of them to another column, or give it under fixed:)`},
+		// A fixed value becomes every event's field: a line break or an
+		// escape sequence in it was taken.
+		{"fixed: {customer: \"a\\nb\"}\ncolumns: {product: \"x\\e\"}\nsource: \"s\\u0085\"\n",
+			"m.yaml: source: \"s\\u0085\" has control characters or invalid UTF-8: write it on one line, in UTF-8\n" +
+				"m.yaml: columns.product: \"x\\x1b\" has control characters or invalid UTF-8: write it on one line, in UTF-8\n" +
+				`m.yaml: fixed.customer: "a\nb" has control characters or invalid UTF-8: write it on one line, in UTF-8`},
 		{"columns: {amt: x}", `m.yaml: columns: "amt" is not a canonical column (want one of event_id, occurred_at, seller, channel, customer, product, region, quantity, unit_price, amount, currency)`},
 		{"dates: {layouts: [\"15:04\"]}", `m.yaml: dates.layouts: "15:04" is not a layout with a year, month and day (write DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD hh:mm:ss, or a Go layout such as 02/01/2006)`},
 		{"number: {decimal: \",\", thousands: \",\"}", `m.yaml: number.thousands: "," is also the decimal separator`},
