@@ -43,22 +43,30 @@ func (s *Server) apiRoutes() []routeDef {
 		{name: "import", cache: true, path: p("/imports/{id:[0-9]+}"), methods: get, handler: s.getImport},
 		{name: "import_rejects", cache: true, path: p("/imports/{id:[0-9]+}/rejects"), methods: get, handler: s.listImportRejects, params: listParams},
 		{name: "import_usage", path: p("/imports/usage"), methods: post, handler: s.importUsage,
-			params: []string{"source", "file", "allow_partial", "dry_run"}, body: MaxCSVBodyBytes, timeout: LongTimeout},
-		{name: "contracts", cache: true, path: p("/contracts"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.contracts, params: listParams},
+			params: []string{"source", "file", "allow_partial", "dry_run"}, body: MaxCSVBodyBytes, timeout: LongTimeout, accepts: csvTypes},
+		{name: "contracts", cache: true, path: p("/contracts"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.contracts, params: listParams, accepts: documentTypes},
 		{name: "contract", cache: true, path: p("/contracts/{id}"), methods: get, handler: s.getContract},
 		{name: "statements", cache: true, path: p("/contracts/{id}/statements"), methods: get, handler: s.listStatements, params: listParams},
 		{name: "statement", cache: true, path: p("/contracts/{id}/statements/{period}"), methods: get, handler: s.getStatement, params: []string{"format"}},
 		{name: "statement_events", cache: true, path: p("/contracts/{id}/statements/{period}/events"), methods: get, handler: s.listStatementLineEvents, params: append([]string{"rule"}, listParams...)},
 		{name: "caps", cache: true, path: p("/contracts/{id}/caps"), methods: get, handler: s.getCaps, params: []string{"as_of", "format"}},
 		{name: "verify", path: p("/verify"), methods: get, handler: s.verify, timeout: LongTimeout},
-		{name: "runs", path: p("/runs"), methods: post, handler: s.run, timeout: LongTimeout},
+		{name: "runs", path: p("/runs"), methods: post, handler: s.run, timeout: LongTimeout, accepts: jsonTypes},
 		{name: "period_close", path: p("/periods/{period}/close"), methods: post, handler: s.closePeriod, timeout: LongTimeout},
-		{name: "payments", path: p("/payments"), methods: post, handler: s.pay},
-		{name: "scenarios", path: p("/scenarios"), methods: post, handler: s.scenario, timeout: LongTimeout},
-		{name: "tokens", path: p("/tokens"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.tokens, params: pageParams},
+		{name: "payments", path: p("/payments"), methods: post, handler: s.pay, accepts: jsonTypes},
+		{name: "scenarios", path: p("/scenarios"), methods: post, handler: s.scenario, timeout: LongTimeout, accepts: documentTypes},
+		{name: "tokens", path: p("/tokens"), methods: []string{http.MethodGet, http.MethodPost}, handler: s.tokens, params: pageParams, accepts: jsonTypes},
 		{name: "token", path: p("/tokens/{id}"), methods: []string{http.MethodDelete}, handler: s.revokeToken},
 	}
 }
+
+// The media types of request bodies (routeDef.accepts): YAML has several
+// names in use besides RFC 9512's application/yaml.
+var (
+	jsonTypes     = []string{"application/json"}
+	documentTypes = []string{"application/yaml", "application/json", "application/x-yaml", "text/yaml", "text/x-yaml"}
+	csvTypes      = []string{"text/csv"}
+)
 
 // Query parameters that routes share. A route accepts only the parameters
 // it lists: anything else, format and limit included, is a 400.

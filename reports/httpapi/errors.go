@@ -16,6 +16,7 @@ const (
 	ETimeout          = "timeout"
 	EHeaderTooLarge   = "header_too_large"
 	EMoved            = "moved"
+	EUnsupportedType  = "unsupported_media_type"
 )
 
 // RetryAfterSeconds is the Retry-After of a 503 "unavailable" (the
@@ -36,6 +37,7 @@ var statusOf = map[string]int{
 	ETimeout:             http.StatusServiceUnavailable,
 	EHeaderTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
 	EMoved:               http.StatusMovedPermanently,
+	EUnsupportedType:     http.StatusUnsupportedMediaType,
 }
 
 // ErrorStatus returns the HTTP status of err's code.

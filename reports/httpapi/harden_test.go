@@ -166,3 +166,62 @@ func TestBusyDatabaseIs503(t *testing.T) {
 		t.Errorf("busy import: %d Retry-After %q %s\nwant 503, 5, %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String(), wantMsg)
 	}
 }
+
+// TestContentTypeRefused: a body sent with a Content-Type its route does not
+// take is a 415 with the API's JSON error, and nothing is written (a JSON
+// body sent as text/plain was read as JSON, a CSV as JSON imported). A
+// Content-Type with parameters, and none at all, are read as the route's.
+func TestContentTypeRefused(t *testing.T) {
+	e := newEnv(t)
+	csv := "event_id,occurred_at,seller,channel,amount,currency\nct1,2026-03-02,openai,direct,10.00,USD\n"
+	post := func(path, ctype, body string, role httpapi.Role) (int, string) {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code == 415 && rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("POST %s as %s: 415 as %s", path, ctype, rec.Header().Get("Content-Type"))
+		}
+		return rec.Code, compact(rec.Body.String())
+	}
+	before := fileBytes(t, e.path)
+	for _, tc := range []struct{ path, ctype, body, want string }{
+		{"/api/v1/payments", "text/plain", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"text/plain\" is not accepted here: send the body as application/json"}}`},
+		{"/api/v1/runs", "application/x-www-form-urlencoded", `{"through":"2026-03"}`,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"application/x-www-form-urlencoded\" is not accepted here: send the body as application/json"}}`},
+		{"/api/v1/tokens", "text/plain; charset=utf-8", `{"name":"x","role":"auditor"}`,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"text/plain; charset=utf-8\" is not accepted here: send the body as application/json"}}`},
+		{"/api/v1/imports/usage?file=a.csv", "application/json", csv,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"application/json\" is not accepted here: send the body as text/csv"}}`},
+		{"/api/v1/contracts", "text/plain", demoContract,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"text/plain\" is not accepted here: send the body as application/yaml or application/json or application/x-yaml or text/yaml or text/x-yaml"}}`},
+		{"/api/v1/scenarios", "multipart/form-data; boundary=x", "contract: openai-microsoft\n",
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"multipart/form-data; boundary=x\" is not accepted here: send the body as application/yaml or application/json or application/x-yaml or text/yaml or text/x-yaml"}}`},
+		{"/api/v1/runs", "not a type", `{"through":"2026-03"}`,
+			`{"error":{"code":"unsupported_media_type","message":"Content-Type \"not a type\" is not accepted here: send the body as application/json"}}`},
+	} {
+		status, body := post(tc.path, tc.ctype, tc.body, httpapi.Admin)
+		if status != 415 || body != tc.want {
+			t.Errorf("POST %s as %q: %d %s\nwant 415 %s", tc.path, tc.ctype, status, body, tc.want)
+		}
+	}
+	if fileBytes(t, e.path) != before {
+		t.Fatal("a refused request changed the database")
+	}
+	// Before the type: who is asking (an auditor's write is a 403).
+	if status, _ := post("/api/v1/runs", "text/plain", `{"through":"2026-03"}`, httpapi.Auditor); status != 403 {
+		t.Errorf("auditor: %d, want 403", status)
+	}
+	for _, ctype := range []string{"application/json; charset=utf-8", "APPLICATION/JSON", ""} {
+		if status, body := post("/api/v1/runs", ctype, `{"through":"2026-03"}`, httpapi.Finance); status != 200 {
+			t.Errorf("runs as %q: %d %s, want 200", ctype, status, body)
+		}
+	}
+	if status, body := post("/api/v1/imports/usage?file=a.csv", "text/csv; charset=utf-8", csv, httpapi.Finance); status != 200 {
+		t.Errorf("import as text/csv: %d %s", status, body)
+	}
+}

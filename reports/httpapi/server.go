@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -81,6 +83,7 @@ type routeDef struct {
 	params  []string      // the query parameters its GET (or only method) accepts; any other is a 400
 	body    int64         // body size limit (0: MaxBodyBytes)
 	timeout time.Duration // 0: the server's default
+	accepts []string      // the media types its POST body may be sent as (a Content-Type given otherwise is a 415)
 	web     bool          // a web view page: cookie auth, HTML errors
 	cache   bool          // GET responses may be cached by data version
 }
@@ -207,6 +210,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(sw, r)
 }
 
+// checkContentType says EUnsupportedType (415) when a POST to a route that
+// takes a body of the accepts types declares another Content-Type: a JSON
+// body sent as text/plain was read as JSON. A request without Content-Type
+// is read as the route's type (a script's plain POST keeps working).
+func checkContentType(r *http.Request, accepts []string) error {
+	ct := r.Header.Get("Content-Type")
+	if len(accepts) == 0 || r.Method != http.MethodPost || ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && slices.Contains(accepts, mt) {
+		return nil
+	}
+	if len(ct) > 100 {
+		ct = ct[:100] + "..."
+	}
+	return ledger.Errorf(EUnsupportedType, "Content-Type %q is not accepted here: send the body as %s", ct, strings.Join(accepts, " or "))
+}
+
 // headerBytes is the size of r's request line and header fields as sent.
 func headerBytes(r *http.Request) int {
 	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
@@ -312,6 +334,10 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 				fail(w, r, ledger.Errorf(ledger.EINVALID, "unknown query parameter %q", k))
 				return
 			}
+		}
+		if err := checkContentType(r, d.accepts); err != nil {
+			fail(w, r, err)
+			return
 		}
 		limit := d.body
 		if limit == 0 {

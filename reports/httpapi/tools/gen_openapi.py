@@ -9,7 +9,7 @@ def amount(desc="decimal amount as a string"):
     return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": desc, "example": "1234.50"}
 schemas = {
  "Error": {"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{
-    "code":{"type":"string","enum":["invalid","conflict","not_found","unauthorized","forbidden","internal","too_large","method_not_allowed","timeout"]},
+    "code":{"type":"string","enum":["invalid","conflict","not_found","unauthorized","forbidden","internal","too_large","method_not_allowed","timeout","unsupported_media_type"]},
     "message":{"type":"string"}}}}},
  "Amount": amount(),
  "Account": {"type":"object","required":["account","type","currencies"],"properties":{"account":{"type":"string"},"type":{"type":"string","enum":["asset","liability","equity","income","expense"]},"currencies":{"type":"array","items":{"type":"string"}}}},
@@ -117,6 +117,7 @@ responses = {
  "NotFound":E("no such resource"),
  "Conflict":E("conflicts with what is stored"),
  "TooLarge":E("request body over the limit"),
+ "UnsupportedMediaType":E("the body's Content-Type is not one this route takes (a request without Content-Type is read as the route's type)"),
  "Internal":E("internal error (logged in full on the server)"),
 }
 def errs(*extra):
@@ -138,9 +139,12 @@ def op(opid, summary, tag, resp, parameters=(), body=None, public=False, roles="
     else:
         o["responses"].update(errs(*extra_err))
     if parameters: o["parameters"] = list(parameters)
-    if body: o["requestBody"] = body
+    if body:
+        o["requestBody"] = body
+        o["responses"]["415"] = R("UnsupportedMediaType")
     return o
 READ="auditor, analyst, finance, admin"; WRITE="finance, admin"
+YAML_ALIASES = {t:{"schema":{"type":"string"}} for t in ["application/x-yaml","text/yaml","text/x-yaml"]}
 html = lambda desc="an HTML page": {"200":{"description":desc,"content":{"text/html":{"schema":{"type":"string"}}}},"303":{"description":"no or bad token cookie: to the login form"}}
 def webop(opid, summary, parameters=(), public=False, resp=None):
     o = {"operationId":opid,"summary":summary,"tags":["web"],"description":"Web view page (HTML, token in the revshare_token cookie). " + ("No token needed." if public else "Roles: "+READ+"."),
@@ -190,7 +194,7 @@ paths = {
  "/api/v1/contracts":{
     "get":op("listContracts","Contracts (latest versions)","contracts",ok("ContractList",csv=True),[P("cursor"),P("limit"),P("formatCSV")]),
     "post":op("addContract","Add or update a contract (YAML or JSON document)","contracts",ok("Result","201",desc="stored"),
-        body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles=WRITE,extra_err=("409","413"))},
+        body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}},**YAML_ALIASES}},roles=WRITE,extra_err=("409","413"))},
  "/api/v1/contracts/{id}":{"get":op("getContract","One contract","contracts",ok("Contract"),[P("contractId")],extra_err=("404",))},
  "/api/v1/contracts/{id}/statements":{"get":op("listStatements","A contract's statements by period","statements",ok("StatementSummaryList",csv=True),[P("contractId"),P("cursor"),P("limit"),P("formatCSV")],extra_err=("404",))},
  "/api/v1/contracts/{id}/statements/{period}":{"get":op("getStatement","A period statement","statements",
@@ -204,7 +208,7 @@ paths = {
  "/api/v1/periods/{period}/close":{"post":op("closePeriod","Close every period up to and including this one","runs",ok("Result"),[P("period")],roles=WRITE,extra_err=("409",))},
  "/api/v1/payments":{"post":op("pay","Record a payment","runs",ok("Result","201",desc="recorded"),body=JSONBODY("PaymentRequest"),roles=WRITE,extra_err=("404","409","413"))},
  "/api/v1/scenarios":{"post":op("runScenario","Evaluate a cap scenario (never writes)","scenarios",ok("Result"),
-    body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}}}},roles="analyst, admin",extra_err=("404","413"))},
+    body={"required":True,"content":{"application/yaml":{"schema":{"type":"string"}},"application/json":{"schema":{"type":"object"}},**YAML_ALIASES}},roles="analyst, admin",extra_err=("404","413"))},
  "/api/v1/tokens":{
     "get":op("listTokens","API tokens (never their secrets)","admin",ok("TokenList"),[P("cursor"),P("limit")],roles="admin"),
     "post":op("createToken","Create a token; its secret is in this response only","admin",ok("CreatedToken","201",desc="created"),body=JSONBODY("TokenRequest"),roles="admin")},
