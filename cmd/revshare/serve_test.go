@@ -33,10 +33,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe runs `revshare --db path serve --addr 127.0.0.1:0` and returns
-// its base URL and a stop function that cancels it (as SIGINT does) and
-// returns Run's error.
-func startServe(t *testing.T, path string) (string, func() error) {
+// startServe runs `revshare --db path serve --addr 127.0.0.1:0 [extra...]`
+// and returns its base URL and a stop function that cancels it (as SIGINT
+// does) and returns Run's error.
+func startServe(t *testing.T, path string, extra ...string) (string, func() error) {
 	t.Helper()
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	m := NewMain()
@@ -45,7 +45,7 @@ func startServe(t *testing.T, path string) (string, func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		err := m.Run(ctx, []string{"--db", path, "serve", "--addr", "127.0.0.1:0"})
+		err := m.Run(ctx, append([]string{"--db", path, "serve", "--addr", "127.0.0.1:0"}, extra...))
 		m.Close()
 		done <- err
 	}()

@@ -211,8 +211,18 @@ func (st *store) close() error { return st.db.Close() }
 
 // serveStores opens what the server needs: the read-write database (m's),
 // a read-only connection to it for every read, and the data version that
-// tags the server's caches. close releases what serveStores opened.
-func (m *Main) serveStores(ctx context.Context) (rw, ro *store, version httpapi.Versioner, close func(), err error) {
+// tags the server's caches. close releases what serveStores opened. With
+// readOnlyBook the book is opened read-only only (rw is nil), so a file or
+// folder this user may not write serves, and nothing can write to it.
+func (m *Main) serveStores(ctx context.Context, readOnlyBook bool) (rw, ro *store, version httpapi.Versioner, close func(), err error) {
+	if readOnlyBook {
+		m.access = readOnly
+		if ro, err = m.Store(ctx); err != nil { // a missing book is refused, not created
+			return nil, nil, nil, nil, err
+		}
+		version, close, err = dataVersion(ctx, ro.db, func() {})
+		return nil, ro, version, close, err
+	}
 	if rw, err = m.Store(ctx); err != nil { // creates the database and applies migrations
 		return nil, nil, nil, nil, err
 	}
@@ -225,19 +235,29 @@ func (m *Main) serveStores(ctx context.Context) (rw, ro *store, version httpapi.
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	switch db := roDB.(type) {
+	version, close, err = dataVersion(ctx, roDB, func() { roDB.Close() })
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return rw, m.wire(roDB), version, close, nil
+}
+
+// dataVersion is what tags the server's caches, read on db; close releases
+// it and calls closeDB. On error closeDB has been called.
+func dataVersion(ctx context.Context, db book, closeDB func()) (httpapi.Versioner, func(), error) {
+	switch db := db.(type) {
 	case *sqlite.DB:
 		ver, err := sqlite.NewDataVersion(ctx, db)
 		if err != nil {
-			roDB.Close()
-			return nil, nil, nil, nil, err
+			closeDB()
+			return nil, nil, err
 		}
-		return rw, m.wire(roDB), ver, func() { ver.Close(); roDB.Close() }, nil
+		return ver, func() { ver.Close(); closeDB() }, nil
 	case *postgres.DB:
-		return rw, m.wire(roDB), db, func() { roDB.Close() }, nil
+		return db, closeDB, nil
 	}
-	roDB.Close()
-	return nil, nil, nil, nil, fmt.Errorf("serve: no data version for a %T", roDB)
+	closeDB()
+	return nil, nil, fmt.Errorf("serve: no data version for a %T", db)
 }
 
 // checkFreshBook refuses a database that already holds a book (the demo

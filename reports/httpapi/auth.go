@@ -39,15 +39,20 @@ func (r Role) writes() bool { return r == Finance || r == Admin }
 type access struct {
 	public bool   // no token needed
 	roles  []Role // roles allowed (ignored when public)
+	writes bool   // the call changes the book: a read-only server refuses it (Config.ReadOnly)
 }
 
 var (
-	public   = access{public: true}
-	readers  = access{roles: []Role{Auditor, Analyst, Finance, Admin}}
-	writers  = access{roles: []Role{Finance, Admin}}
-	modelers = access{roles: []Role{Analyst, Admin}}
-	admins   = access{roles: []Role{Admin}}
+	public      = access{public: true}
+	readers     = access{roles: []Role{Auditor, Analyst, Finance, Admin}}
+	writers     = access{roles: []Role{Finance, Admin}, writes: true}
+	modelers    = access{roles: []Role{Analyst, Admin}}
+	admins      = access{roles: []Role{Admin}}
+	adminWrites = access{roles: []Role{Admin}, writes: true}
 )
+
+// changesBook reports whether calling route with method writes to the book.
+func changesBook(route, method string) bool { return permissions[route][method].writes }
 
 // permissions is the permission table, keyed by route name and method. It
 // is deny by default: a route or a method that is not here is refused for
@@ -82,8 +87,8 @@ var permissions = map[string]map[string]access{
 	"period_close":     {"POST": writers},
 	"payments":         {"POST": writers},
 	"scenarios":        {"POST": modelers},
-	"tokens":           {"GET": admins, "POST": admins},
-	"token":            {"DELETE": admins},
+	"tokens":           {"GET": admins, "POST": adminWrites},
+	"token":            {"DELETE": adminWrites},
 
 	// The web view: read-only pages behind the token cookie.
 	"web_root":             {"GET": readers},

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/reports/httpapi"
 )
 
@@ -332,4 +336,50 @@ func TestTokenStateMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests: %d routes × %d methods × %d token states", n, len(routeNames(t, e.srv.Router())), len(methods), len(states))
+}
+
+// TestReadOnlyServerRefusesWrites: a server with Config.ReadOnly (revshare
+// serve --read-only) answers every call that would write 403 with the
+// reason, even to an admin, and the database file stays byte-identical;
+// reads, scenarios and the web view's login are not writes.
+func TestReadOnlyServerRefusesWrites(t *testing.T) {
+	e := newEnv(t)
+	ver, err := sqlite.NewDataVersion(context.Background(), e.ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ver.Close() })
+	e.srv = httpapi.New(httpapi.Config{Read: httpapi.NewTestServices(e.ro), ReadOnly: true, Version: ver,
+		Clock: storetest.NewClock(t0), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	before := fileBytes(t, e.path)
+	writes := 0
+	for route, ms := range matrix {
+		for method, c := range ms {
+			if method == "GET" || route == "scenarios" || route == "web_login" || route == "web_logout" {
+				continue
+			}
+			writes++
+			path := strings.Replace(c.path, "{fresh}", "1", 1)
+			status, body := e.do(t, method, path, c.body, httpapi.Admin)
+			p, _, _ := strings.Cut(path, "?")
+			want := `{"error":{"code":"forbidden","message":"this server is read-only (revshare serve --read-only): ` + method + " " + p + ` would change the book; nothing was changed"}}`
+			if status != 403 || compact(body) != want {
+				t.Errorf("admin %s %s: %d %s\nwant 403 %s", method, path, status, compact(body), want)
+			}
+		}
+	}
+	if writes != 7 {
+		t.Errorf("%d writes in the matrix, want 7 (imports, contracts, runs, close, payments, token create and revoke)", writes)
+	}
+	for _, path := range []string{"/api/v1/trial-balance", "/api/v1/tokens", "/api/v1/imports"} {
+		if status, body := e.do(t, "GET", path, "", httpapi.Admin); status != 200 {
+			t.Errorf("GET %s: %d %s", path, status, body)
+		}
+	}
+	if status, _ := e.do(t, "POST", "/web/login", "token={token}", httpapi.Auditor); status != 303 {
+		t.Errorf("web login: %d, want 303", status)
+	}
+	if after := fileBytes(t, e.path); after != before {
+		t.Fatal("the read-only server changed the database")
+	}
 }

@@ -40,9 +40,14 @@ const APIPrefix = "/api/v1"
 // Config is what a Server needs. Read is used by every read, by scenarios
 // and to authenticate tokens, and should sit on a read-only database
 // connection; Write by the endpoints that change the ledger, which only
-// finance and admin may call. Every service and Version are required.
+// finance and admin may call. Every service and Version are required,
+// except Write when ReadOnly.
 type Config struct {
 	Read, Write Services
+	// ReadOnly serves a book that must not change (an auditor's copy,
+	// revshare serve --read-only): every call that would write answers 403
+	// whatever the role, and Write is not used (Read stands in for it).
+	ReadOnly bool
 	// Version tags what the response and token caches hold.
 	Version Versioner
 	Logger  *slog.Logger // nil: slog.Default()
@@ -90,6 +95,9 @@ type routeDef struct {
 
 // New builds the server and its routes. It panics if cfg lacks a service.
 func New(cfg Config) *Server {
+	if cfg.ReadOnly {
+		cfg.Write = cfg.Read // only GET /tokens reads through Write; writes are refused
+	}
 	cfg.mustBeComplete()
 	s := &Server{cfg: cfg, read: &cfg.Read, write: &cfg.Write, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock}
 	if s.log == nil {
@@ -322,6 +330,10 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 			}
 			if !allowed(d.name, r.Method, p.Role) {
 				fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "role %s may not %s %s", p.Role, r.Method, r.URL.Path))
+				return
+			}
+			if s.cfg.ReadOnly && changesBook(d.name, r.Method) {
+				fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "this server is read-only (revshare serve --read-only): %s %s would change the book; nothing was changed", r.Method, r.URL.Path))
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
