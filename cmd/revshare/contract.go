@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -48,7 +47,7 @@ func newContractCommand(m *Main) *cobra.Command {
 }
 
 func runContractSave(ctx context.Context, m *Main, path string, update bool) error {
-	data, err := os.ReadFile(path)
+	data, err := readInputFile(path, contracts.MaxDocumentBytes, "contract file")
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 
@@ -85,7 +84,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 	if err := checkFormat(o.format, "table", "json", "csv", "svg"); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(file)
+	data, err := readInputFile(file, scenario.MaxDocumentBytes, "scenario file")
 	if err != nil {
 		return err
 	}
@@ -94,7 +93,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name) // forecast paths are relative to the scenario file
 		}
-		return os.ReadFile(name)
+		return readInputFile(name, scenario.MaxForecastBytes, "forecast file")
 	}})
 	if err != nil {
 		return m.scenarioError(file, err)
@@ -104,7 +103,7 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 		if s.Contract.ID == "" {
 			return errors.New("--contract: the scenario has an inline contract; --contract is for scenarios that name one by id")
 		}
-		doc, err := os.ReadFile(o.contract)
+		doc, err := readInputFile(o.contract, contracts.MaxDocumentBytes, "contract file")
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ const (
 	MaxRuns          = 1000000  // Monte Carlo runs per variant
 	MaxRunsTotal     = 10000000 // Monte Carlo runs over all variants
 	MaxForecastRows  = 1000000  // rows of one forecast CSV
+	MaxForecastBytes = 64 << 20 // bytes of one forecast CSV (its rows, at 64 bytes each)
 	MaxFracDigits    = 18       // fractional digits of any decimal in a scenario
 	DrawDigits       = 6        // a Monte Carlo draw is rounded to this many fractional digits
 	RootDigits       = 18       // an annual rate converted to a per-period rate keeps this many digits
