@@ -23,6 +23,7 @@ type RateRow struct {
 // row: 1 unit of from is rate units of to, from date on.
 type RateReader struct {
 	csvFile
+	in    *countingReader // for the line of a line that is too long
 	cr    *csv.Reader
 	idx   [4]int
 	names [4]string
@@ -39,7 +40,7 @@ func NewRateReader(r io.Reader, file string) (*RateReader, error) {
 	if enc := utf16Encoding(in.br); enc != "" {
 		return nil, RowErrors{(&csvFile{file: file}).errorf(1, "", "", "%s", notUTF8(enc))}
 	}
-	rr := &RateReader{csvFile: csvFile{file: file}, cr: csv.NewReader(in)}
+	rr := &RateReader{csvFile: csvFile{file: file}, in: in, cr: csv.NewReader(in)}
 	rr.cr.ReuseRecord = true
 	head, err := rr.cr.Read()
 	if err == io.EOF {
@@ -88,7 +89,7 @@ func (rr *RateReader) fatal(err error) error {
 		return RowErrors{rr.errorf(pe.StartLine, "", "", "%v", pe.Err)}
 	}
 	if errors.Is(err, errLineTooLong) {
-		return RowErrors{rr.errorf(0, "", "", "line longer than %d bytes", MaxLineBytes)}
+		return RowErrors{rr.errorf(rr.in.lines+1, "", "", "line longer than %d bytes", MaxLineBytes)}
 	}
 	return err
 }

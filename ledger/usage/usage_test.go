@@ -558,3 +558,24 @@ func TestClockChangeGap(t *testing.T) {
 		t.Errorf("events %q, want %q or %q", g, first, second)
 	}
 }
+
+// TestRatesLineTooLong: a rate file's over-long line is named by its line
+// (it was "r.csv:0" wherever it was), as a usage file's is.
+func TestRatesLineTooLong(t *testing.T) {
+	long := strings.Repeat("1", 3*MaxLineBytes) // over the limit in any read
+	for _, tc := range []struct{ data, want string }{
+		{long + "\n", "r.csv:1: line longer than 1048576 bytes"},
+		{"date,from,to,rate\n2026-01-01,EUR,USD,1.1\n2026-01-02,EUR,USD," + long + "\n", "r.csv:3: line longer than 1048576 bytes"},
+	} {
+		rr, err := NewRateReader(strings.NewReader(tc.data), "r.csv")
+		if err == nil {
+			var row RateRow
+			for err == nil {
+				err = rr.Next(&row)
+			}
+		}
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%.40q...: %v, want %s", tc.data, err, tc.want)
+		}
+	}
+}
