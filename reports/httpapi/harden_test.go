@@ -38,6 +38,12 @@ func TestJSONBodiesStrict(t *testing.T) {
 			`{"error":{"code":"invalid","message":"invalid JSON body: key \"amount\" given twice"}}`},
 		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":"1.00","date":"2026-03-31","reference":"r"}`, 201, `{"already_recorded":false,"entry":1,"reference":"r"}`},
 		{"/api/v1/runs", `{"through":`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: unexpected EOF"}}`},
+		// A value of the wrong type names the field and the JSON types, not
+		// the server's Go types ("Go struct field PaymentRequest.amount").
+		{"/api/v1/payments", `{"contract":"c","payer":"a","payee":"b","amount":1.5,"date":"2026-03-31"}`, 400,
+			`{"error":{"code":"invalid","message":"invalid JSON body: amount: want a JSON string (amounts and dates are strings, as in \"1234.50\" and \"2026-03-31\"), got a number"}}`},
+		{"/api/v1/runs", `["2026-03"]`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: want a JSON object, got an array"}}`},
+		{"/api/v1/runs", `{"through":{"p":1}}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: through: want a JSON string (amounts and dates are strings, as in \"1234.50\" and \"2026-03-31\"), got an object"}}`},
 	} {
 		status, body := e.do(t, "POST", tc.path, tc.body, httpapi.Finance)
 		if status != tc.status || compact(body) != tc.want {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/revshare/revshare/ledger"
@@ -28,12 +29,54 @@ func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return ledger.Errorf(ledger.EINVALID, "invalid JSON body: %s", err.Error())
+		return ledger.Errorf(ledger.EINVALID, "invalid JSON body: %s", typeErrorText(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return ledger.Errorf(ledger.EINVALID, "invalid JSON body: data after the JSON value at byte %d", dec.InputOffset())
 	}
 	return nil
+}
+
+// typeErrorText is a decoding error as the client can act on it: a value
+// of the wrong JSON type names the field and the types, not the server's
+// Go types ("cannot unmarshal number into Go struct field
+// PaymentRequest.amount of type string"). Other errors pass as they are.
+func typeErrorText(err error) string {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	want := "a JSON " + jsonKind(te.Type.Kind())
+	if te.Field == "" {
+		return fmt.Sprintf("want %s, got %s", want, article(te.Value))
+	}
+	if te.Type.Kind() == reflect.String {
+		want += ` (amounts and dates are strings, as in "1234.50" and "2026-03-31")`
+	}
+	return fmt.Sprintf("%s: want %s, got %s", te.Field, want, article(te.Value))
+}
+
+// jsonKind names the JSON type a Go kind decodes from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "number"
+}
+
+// article is a JSON type name as a noun phrase: "a number", "an array".
+func article(name string) string {
+	if name != "" && strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
 
 // maxJSONDepth bounds the nesting checkJSONKeys walks (request bodies are
