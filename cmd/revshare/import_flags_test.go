@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -71,5 +72,32 @@ func TestImportMappingColumnTwice(t *testing.T) {
 	}
 	if _, err := os.Stat("book.db"); !os.IsNotExist(err) {
 		t.Fatalf("the refused import created the book (%v)", err)
+	}
+}
+
+// TestImportSourceRefused: a source name with surrounding spaces (a
+// script's stray space made every event of a file already imported under
+// "billing" new, its revenue counted twice), control characters or invalid
+// UTF-8 is refused, and nothing is imported.
+func TestImportSourceRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
+	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, "book.db", "import", "usage", "a.csv", "--source", "billing")
+	for _, c := range []struct{ source, want string }{
+		{" billing", `revshare: source name " billing" starts or ends with spaces: give it without them (the source is part of each event's identity)` + "\n"},
+		{"billing\u00a0", `revshare: source name "billing\u00a0" starts or ends with spaces: give it without them (the source is part of each event's identity)` + "\n"},
+		{"bill\u0085ing", `revshare: source name "bill\u0085ing" has control characters` + "\n"},
+		{"bill\xffing", `revshare: source name "bill\xffing" has control characters` + "\n"},
+	} {
+		_, stderr, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--source", c.source)
+		if exitCode(err) != exitError || stderr != c.want {
+			t.Errorf("--source %q: exit %d, stderr %q\nwant %q", c.source, exitCode(err), stderr, c.want)
+		}
+	}
+	if got := cli(t, "book.db", "verify"); !strings.HasPrefix(got, "ok: 1 entries") {
+		t.Errorf("a refused import wrote: %s", got)
 	}
 }

@@ -14,15 +14,20 @@ import (
 const MaxSourceLen = 100
 
 // CheckSource refuses a source name (the system a file came from) that is
-// too long or has control characters, with EINVALID.
+// too long, has control characters or invalid UTF-8, or starts or ends
+// with spaces, with EINVALID. The source is half of every event's
+// identity: --source " billing" (a script's stray space) made every event
+// of a file already imported under "billing" new, and its revenue counted
+// twice; a mapping file's source was refused such spaces already.
 func CheckSource(name string) error {
 	if len(name) > MaxSourceLen {
 		return ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
 	}
-	for _, c := range []byte(name) {
-		if c < 0x20 || c == 0x7f {
-			return ledger.Errorf(ledger.EINVALID, "source name %q has control characters", name)
-		}
+	if ledger.HasControl(name) {
+		return ledger.Errorf(ledger.EINVALID, "source name %q has control characters", name)
+	}
+	if strings.TrimSpace(name) != name {
+		return ledger.Errorf(ledger.EINVALID, "source name %q starts or ends with spaces: give it without them (the source is part of each event's identity)", name)
 	}
 	return nil
 }
