@@ -169,3 +169,21 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestOutputEmptyRefused: -o "" (a script's unset variable) is refused
+// before anything runs; it printed to standard output and exited 0, and
+// the script found no file, or last month's.
+func TestOutputEmptyRefused(t *testing.T) {
+	db := closedRunsBook(t, newSQLite, "2026-01")
+	for _, args := range [][]string{
+		{"statement", "small", "2026-01", "-o", ""},
+		{"export", "hledger", "--output="},
+		{"scenario", "x.yaml", "-o", ""},
+	} {
+		stdout, stderr, err := runCLI(t, append([]string{"--db", db}, args...)...)
+		want := `revshare: invalid argument "" for "-o, --output" flag: want a file path, or - for standard output (see revshare ` + args[0] + " --help)\n"
+		if exitCode(err) != exitError || stdout != "" || stderr != want {
+			t.Errorf("%v: exit %d, stdout %.40q, stderr %q\nwant %q", args, exitCode(err), stdout, stderr, want)
+		}
+	}
+}

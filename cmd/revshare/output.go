@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -64,7 +65,23 @@ func (m *Main) periodStoreFor(ctx context.Context, period, format string, allowe
 // outputFlag adds -o/--output FILE to cmd: the command writes there
 // (writeOutput) instead of standard output.
 func outputFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVarP(p, "output", "o", "", "write to `FILE` (replaced atomically) instead of standard output")
+	cmd.Flags().VarP((*outputPath)(p), "output", "o", "write to `FILE` (replaced atomically) instead of standard output")
+}
+
+// outputPath is the value of -o: a path, or "-" for standard output. An
+// empty one is refused when the flag is parsed: -o "$OUT" with OUT unset
+// printed to standard output, and the script found no file (or an old one).
+type outputPath string
+
+func (o *outputPath) String() string { return string(*o) }
+func (o *outputPath) Type() string   { return "string" }
+
+func (o *outputPath) Set(s string) error {
+	if s == "" {
+		return errors.New("want a file path, or - for standard output")
+	}
+	*o = outputPath(s)
+	return nil
 }
 
 // writeOutput runs write on standard output, or on the -o file path when
