@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
@@ -24,6 +25,9 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 	os.WriteFile(p("empty.db"), nil, 0o644)
 	os.WriteFile(p("text.db"), []byte(strings.Repeat("not a database\n", 100)), 0o644)
 	os.Mkdir(p("dir.db"), 0o755)
+	if err := syscall.Mkfifo(p("fifo.db"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	foreign, err := sql.Open("sqlite3", p("foreign.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +42,8 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 		{"missing.db", "no database at " + p("missing.db") + " (see --db; commands that write create it)", ""},
 		{"empty.db", p("empty.db") + " is empty, not a revshare database", ""},
 		{"dir.db", p("dir.db") + " is a directory, not a database", "cannot open the database " + p("dir.db") + " (unable to open database file: is a directory)"},
+		{"fifo.db", p("fifo.db") + " is not a regular file (a named pipe, a device or a socket), not a database",
+			p("fifo.db") + " is not a regular file (a named pipe, a device or a socket), not a database"},
 		{"text.db", p("text.db") + " is not an SQLite database (file is not a database)", p("text.db") + " is not an SQLite database (file is not a database)"},
 		{"foreign.db", p("foreign.db") + " is not a revshare database (an SQLite file without revshare's tables)",
 			p("foreign.db") + " is an SQLite database but not revshare's (it has 1 tables and no schema_migrations): refusing to add revshare's tables to it"},

@@ -131,6 +131,9 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	if path == "" {
 		return nil, ledger.Errorf(ledger.EINVALID, "no database path given")
 	}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, notAFile(path)
+	}
 	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
 	if err != nil {
 		return nil, err
@@ -247,10 +250,19 @@ func CheckExisting(path string) error {
 		return ledger.Errorf(ledger.EINVALID, "cannot read the database %s: %v", path, errors.Unwrap(err))
 	case fi.IsDir():
 		return ledger.Errorf(ledger.EINVALID, "%s is a directory, not a database", path)
+	case !fi.Mode().IsRegular():
+		return notAFile(path)
 	case fi.Size() == 0:
 		return ledger.Errorf(ledger.EINVALID, "%s is empty, not a revshare database", path)
 	}
 	return nil
+}
+
+// notAFile refuses a --db that is a named pipe, a device or a socket:
+// SQLite said "disk I/O error: illegal seek" (a pipe) or, read-only, that
+// /dev/null "is empty".
+func notAFile(path string) error {
+	return ledger.Errorf(ledger.EINVALID, "%s is not a regular file (a named pipe, a device or a socket), not a database", path)
 }
 
 func firstMigration() string {
