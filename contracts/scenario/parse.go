@@ -139,6 +139,12 @@ func (p *parser) scalar(path string, n *yaml.Node) (string, bool) {
 		p.add(path, "must be a single value")
 		return "", false
 	}
+	if ledger.HasControl(n.Value) {
+		// Names are printed in the result's tables: an escape sequence in
+		// a variant's name reached the terminal (and cleared it).
+		p.add(path, "%q %s", n.Value, ledger.LabelRule)
+		return "", false
+	}
 	return n.Value, true
 }
 

@@ -183,6 +183,19 @@ monte_carlo:
 			`monte_carlo.growth.monthly.mean: "-1" must be above -1`,
 			`monte_carlo.growth.monthly.sd: "-0.1" is negative`,
 		}},
+		// Names are printed in the result's tables: "\e[2J" in a variant's
+		// name cleared the terminal of whoever ran the scenario.
+		{"control characters", `
+name: "demo\e[31m"
+contract: c
+horizon: 2030-12
+streams: [{match: {seller: a}, start: "1"}]
+variants:
+  - name: "ba\nse\e[2J"
+`, []string{
+			`name: "demo\x1b[31m" has control characters or invalid UTF-8: write it on one line, in UTF-8`,
+			`variants[0].name: "ba\nse\x1b[2J" has control characters or invalid UTF-8: write it on one line, in UTF-8`,
+		}},
 		{"monte carlo draws nothing", `
 contract: c
 horizon: 2030-12
