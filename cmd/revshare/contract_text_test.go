@@ -78,3 +78,20 @@ func testContractControlText(t *testing.T, newDB newDB) {
 		t.Errorf("update with a clean name: %q", got)
 	}
 }
+
+// TestTablesEscapeStoredControlText: a token name stored before names were
+// checked (written here behind the check) is listed with its control
+// characters escaped, not sent to the terminal as an escape sequence.
+func TestTablesEscapeStoredControlText(t *testing.T) {
+	db := newSQLite(t)
+	createToken(t, db, "auditor", "--name", "audit")
+	raw := rawDB(t, db)
+	if _, err := raw.Exec("UPDATE api_tokens SET name = ?", "audit\n\x1b[2J"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	got := cli(t, db, "token", "list")
+	if strings.ContainsAny(got, "\x1b") || !strings.Contains(got, `audit\n\x1b[2J`) {
+		t.Errorf("token list:\n%q", got)
+	}
+}

@@ -494,7 +494,7 @@ func runImportList(ctx context.Context, m *Main, format string) error {
 		if status == "running" {
 			status = "incomplete" // still running, or interrupted: re-run the same command
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.Kind, b.Source, b.File, b.Rows, b.Posted,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", b.ID, b.Kind, ledger.Printable(b.Source), ledger.Printable(b.File), b.Rows, b.Posted,
 			b.Duplicates, b.Rejected, b.Late, status, b.StartedAt.Format(time.RFC3339), short12(b.SHA256))
 	}
 	return tw.Flush()

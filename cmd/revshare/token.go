@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 func newTokenCommand(m *Main) *cobra.Command {
@@ -80,7 +82,7 @@ func runTokenList(ctx context.Context, m *Main, format string) error {
 		if t.Revoked() {
 			revoked = t.RevokedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, ledger.Printable(t.Name), t.Role, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
 }
