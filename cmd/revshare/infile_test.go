@@ -50,6 +50,11 @@ func TestInputFilesBounded(t *testing.T) {
 		if want := "revshare: " + fifo + ": " + c.want + "\n"; err == nil || stderr != want {
 			t.Errorf("%v: %v, stderr %q\nwant %q", c.args, err, stderr, want)
 		}
+		// Should the command not have opened the pipe, open it here so
+		// that the writer fails rather than waits for ever.
+		if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
 		if n := <-written; n >= 4<<20 {
 			t.Errorf("%v: the whole pipe was read (%d bytes)", c.args, n)
 		}
