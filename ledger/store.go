@@ -34,6 +34,11 @@ type Journal interface {
 // (closed; zero if none) again is true, and EINVALID when through is
 // earlier (closing never moves backwards).
 func CheckClose(through, closed Date) (again bool, err error) {
+	if err := CheckBookYear(through.Year); err != nil {
+		// close 0500-01 was recorded: a close dated where the books hold
+		// nothing (events, payments and contracts are years 1000-9999).
+		return false, Errorf(EINVALID, "cannot close through %s: %v", through, err)
+	}
 	switch c := through.Compare(closed); {
 	case closed.IsZero():
 		return false, nil

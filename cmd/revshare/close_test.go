@@ -203,3 +203,25 @@ func testContractIDsSharingAnAccountSegment(t *testing.T, newDB newDB) {
 		t.Fatalf("contract add Small: %v %q, want %q", err, errOut, want)
 	}
 }
+
+// TestCloseBeforeTheYear1000Refused: close follows the books' years
+// (ledger.CheckBookYear): close 0500-01 was recorded, a close dated where
+// nothing can be booked. Nothing is closed.
+func TestCloseBeforeTheYear1000Refused(t *testing.T) {
+	onBothBackends(t, testCloseBeforeTheYear1000Refused)
+}
+
+func testCloseBeforeTheYear1000Refused(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
+	_, stderr, err := runCLI(t, "--db", db, "close", "0999-12")
+	if want := "revshare: cannot close through 0999-12-31: out of range: years 1000 to 9999\n"; exitCode(err) != exitError || stderr != want {
+		t.Errorf("close 0999-12: exit %d, stderr %q, want %q", exitCode(err), stderr, want)
+	}
+	if rows := rawRows(t, db, "SELECT count(*) FROM period_closes"); len(rows) != 1 || rows[0] != "[0]" {
+		t.Errorf("period_closes after the refusal: %v, want no row", rows)
+	}
+	if got := cli(t, db, "close", "2026-01"); got != "closed 2026-01: nothing may be booked on or before 2026-01-31\n" {
+		t.Errorf("close 2026-01 after the refusal: %q", got)
+	}
+}
