@@ -181,6 +181,15 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 		if c.err != nil {
 			return nil, c.err
 		}
+		if len(c.slots) > 1 {
+			names := make([]string, len(c.slots))
+			for i, s := range c.slots {
+				names[i] = s.name
+			}
+			if err := tx.addAccounts(names); err != nil {
+				return nil, err
+			}
+		}
 		for _, s := range c.slots {
 			id, err := tx.accountID(s.name)
 			if err != nil {
