@@ -27,9 +27,8 @@ func newBalanceCommand(m *Main) *cobra.Command {
   revshare balance --known-at 2026-04-01T09:00:00Z --format json`,
 		RunE: withoutArgs("balance", func(ctx context.Context) error { return runBalance(ctx, m, o) }),
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.asOf, "as-of", "", "only entries with an effective date on or before `DATE` (YYYY-MM-DD; a period such as 2026-02 or 2026-Q1 means its last day)")
-	f.StringVar(&o.knownAt, "known-at", "", "the ledger as it was at `TIMESTAMP` (RFC 3339, or a date for the end of that day, UTC): entries recorded later are invisible")
+	nonEmptyFlag(cmd, &o.asOf, "as-of", "", "want a date YYYY-MM-DD or a period", "only entries with an effective date on or before `DATE` (YYYY-MM-DD; a period such as 2026-02 or 2026-Q1 means its last day)")
+	nonEmptyFlag(cmd, &o.knownAt, "known-at", "", "want a timestamp (RFC 3339) or a date", "the ledger as it was at `TIMESTAMP` (RFC 3339, or a date for the end of that day, UTC): entries recorded later are invisible")
 	formatFlag(cmd, &o.format, "table", "table", "json", "csv")
 	return cmd
 }

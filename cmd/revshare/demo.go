@@ -37,7 +37,7 @@ REST API and the web view. With --db PATH it keeps the database at PATH.`,
 		RunE:    withoutArgs("demo", func(ctx context.Context) error { return runDemo(ctx, m, o) }),
 	}
 	cmd.Flags().BoolVar(&o.noServe, "no-serve", false, "stop after printing")
-	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "where to serve the REST API and web view")
+	nonEmptyFlag(cmd, &o.addr, "addr", "127.0.0.1:8080", "want host:port (an empty address listens on every interface)", "where to serve the REST API and web view")
 	return cmd
 }
 

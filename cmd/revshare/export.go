@@ -31,9 +31,9 @@ func newExportCommand(m *Main) *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.from, "from", "", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
-	f.StringVar(&o.to, "to", "", "last effective `date` to export (YYYY-MM-DD)")
-	f.StringVar(&o.knownAt, "known-at", "", "export only entries recorded at or before this `instant` (RFC 3339, or a date for the end of that day, UTC)")
+	nonEmptyFlag(cmd, &o.from, "from", "", "want a date YYYY-MM-DD", "first effective `date` to export (YYYY-MM-DD); earlier balances are carried in as one opening transaction")
+	nonEmptyFlag(cmd, &o.to, "to", "", "want a date YYYY-MM-DD", "last effective `date` to export (YYYY-MM-DD)")
+	nonEmptyFlag(cmd, &o.knownAt, "known-at", "", "want a timestamp (RFC 3339) or a date", "export only entries recorded at or before this `instant` (RFC 3339, or a date for the end of that day, UTC)")
 	outputFlag(cmd, &o.out)
 	f.BoolVar(&o.assertClosed, "assert-closed", true, "assert every account's balance at each close (revshare close) inside the exported dates")
 	return cmd

@@ -78,11 +78,11 @@ func newImportUsageCommand(m *Main) *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.source, "source", "", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
-	f.StringVar(&o.mapping, "mapping", "", "YAML `FILE` mapping another CSV layout to the canonical columns (see docs/import.md)")
+	nonEmptyFlag(cmd, &o.source, "source", "", "want a source name", "source system of the events: (source, event_id) is the idempotency key (default: the mapping's source, else \"default\")")
+	nonEmptyFlag(cmd, &o.mapping, "mapping", "", "want a mapping file path", "YAML `FILE` mapping another CSV layout to the canonical columns (see docs/import.md)")
 	f.BoolVar(&o.allowPartial, "allow-partial", false, "post the good rows (in committed chunks) and write the bad ones to a rejects CSV")
 	f.BoolVar(&o.dryRun, "dry-run", false, "validate and report; write nothing")
-	f.StringVar(&o.rejects, "rejects", "", "with --allow-partial: the CSV `FILE` to write rejected rows to (default: the imported file's name + .rejects.csv)")
+	nonEmptyFlag(cmd, &o.rejects, "rejects", "", "want a file path", "with --allow-partial: the CSV `FILE` to write rejected rows to (default: the imported file's name + .rejects.csv)")
 	f.IntVar(&o.chunkRows, "chunk-rows", usage.DefaultChunkRows, "with --allow-partial: rows per committed transaction")
 	formatFlag(cmd, &o.format, "text", "text", "json")
 	return cmd

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -170,20 +173,49 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-// TestOutputEmptyRefused: -o "" (a script's unset variable) is refused
-// before anything runs; it printed to standard output and exited 0, and
-// the script found no file, or last month's.
-func TestOutputEmptyRefused(t *testing.T) {
+// TestEmptyFlagValuesRefused: an empty flag value (a script's unset
+// variable) is refused before anything runs. -o "" printed to standard
+// output and exited 0; --as-of "" answered for today, --source "" imported
+// under the default source (the file's events again), --addr "" listened
+// on every interface. The book is neither created nor changed.
+func TestEmptyFlagValuesRefused(t *testing.T) {
 	db := closedRunsBook(t, newSQLite, "2026-01")
-	for _, args := range [][]string{
-		{"statement", "small", "2026-01", "-o", ""},
-		{"export", "hledger", "--output="},
-		{"scenario", "x.yaml", "-o", ""},
+	before := mustRead(t, db)
+	missing := filepath.Join(t.TempDir(), "none.db")
+	for _, tc := range []struct {
+		db   string
+		args []string
+		flag string
+		want string
+	}{
+		{db, []string{"statement", "small", "2026-01", "-o", ""}, "-o, --output", "want a file path, or - for standard output"},
+		{db, []string{"export", "hledger", "--output="}, "-o, --output", "want a file path, or - for standard output"},
+		{db, []string{"scenario", "x.yaml", "-o", ""}, "-o, --output", "want a file path, or - for standard output"},
+		{db, []string{"balance", "--as-of", ""}, "--as-of", "want a date YYYY-MM-DD or a period"},
+		{db, []string{"balance", "--known-at="}, "--known-at", "want a timestamp (RFC 3339) or a date"},
+		{db, []string{"export", "ledger", "--from", "", "--to", "2026-01-31"}, "--from", "want a date YYYY-MM-DD"},
+		{db, []string{"export", "ledger", "--to="}, "--to", "want a date YYYY-MM-DD"},
+		{db, []string{"export", "ledger", "--known-at", ""}, "--known-at", "want a timestamp (RFC 3339) or a date"},
+		{missing, []string{"import", "usage", "usage.csv", "--source", ""}, "--source", "want a source name"},
+		{missing, []string{"import", "usage", "usage.csv", "--mapping="}, "--mapping", "want a mapping file path"},
+		{missing, []string{"import", "usage", "usage.csv", "--allow-partial", "--rejects", ""}, "--rejects", "want a file path"},
+		{missing, []string{"serve", "--addr", ""}, "--addr", "want host:port (an empty address listens on every interface)"},
+		{missing, []string{"demo", "--addr="}, "--addr", "want host:port (an empty address listens on every interface)"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"--db", db}, args...)...)
-		want := `revshare: invalid argument "" for "-o, --output" flag: want a file path, or - for standard output (see revshare ` + args[0] + " --help)\n"
-		if exitCode(err) != exitError || stdout != "" || stderr != want {
-			t.Errorf("%v: exit %d, stdout %.40q, stderr %q\nwant %q", args, exitCode(err), stdout, stderr, want)
+		stdout, stderr, err := runCLI(t, append([]string{"--db", tc.db}, tc.args...)...)
+		command := tc.args[0]
+		if command == "import" {
+			command = "import usage"
 		}
+		want := fmt.Sprintf("revshare: invalid argument \"\" for %q flag: %s (see revshare %s --help)\n", tc.flag, tc.want, command)
+		if exitCode(err) != exitError || stdout != "" || stderr != want {
+			t.Errorf("%v: exit %d, stdout %.40q, stderr %q\nwant %q", tc.args, exitCode(err), stdout, stderr, want)
+		}
+	}
+	if !bytes.Equal(mustRead(t, db), before) {
+		t.Error("the book changed")
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused command created %s (stat: %v)", missing, err)
 	}
 }

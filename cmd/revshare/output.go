@@ -65,22 +65,35 @@ func (m *Main) periodStoreFor(ctx context.Context, period, format string, allowe
 // outputFlag adds -o/--output FILE to cmd: the command writes there
 // (writeOutput) instead of standard output.
 func outputFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().VarP((*outputPath)(p), "output", "o", "write to `FILE` (replaced atomically) instead of standard output")
+	cmd.Flags().VarP(&nonEmpty{p, "want a file path, or - for standard output"}, "output", "o",
+		"write to `FILE` (replaced atomically) instead of standard output")
 }
 
-// outputPath is the value of -o: a path, or "-" for standard output. An
-// empty one is refused when the flag is parsed: -o "$OUT" with OUT unset
-// printed to standard output, and the script found no file (or an old one).
-type outputPath string
+// nonEmpty is a string flag that refuses an empty value when the flag is
+// parsed, saying what it wants instead. A script's unset variable
+// (-o "$OUT", --as-of "$DAY", --source "$SRC") would otherwise read as the
+// flag not given: the command printed to standard output, answered for
+// today instead of that day, or imported under the default source (every
+// event of the file again), and exited 0.
+type nonEmpty struct {
+	p    *string
+	want string
+}
 
-func (o *outputPath) String() string { return string(*o) }
-func (o *outputPath) Type() string   { return "string" }
+// nonEmptyFlag adds the string flag name to cmd, refusing an empty value.
+func nonEmptyFlag(cmd *cobra.Command, p *string, name, value, want, usage string) {
+	*p = value
+	cmd.Flags().Var(&nonEmpty{p, want}, name, usage)
+}
 
-func (o *outputPath) Set(s string) error {
+func (v *nonEmpty) String() string { return *v.p }
+func (v *nonEmpty) Type() string   { return "string" }
+
+func (v *nonEmpty) Set(s string) error {
 	if s == "" {
-		return errors.New("want a file path, or - for standard output")
+		return errors.New(v.want)
 	}
-	*o = outputPath(s)
+	*v.p = s
 	return nil
 }
 

@@ -34,7 +34,7 @@ Every request needs a token: create one with revshare token create --role ROLE.`
 		RunE: withoutArgs("serve", func(ctx context.Context) error { return runServe(ctx, m, o) }),
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free port)")
+	nonEmptyFlag(cmd, &o.addr, "addr", "127.0.0.1:8080", "want host:port (an empty address listens on every interface)", "listen on `host:port` (port 0 picks a free port)")
 	f.BoolVar(&o.secure, "secure-cookie", false, "mark the web view's cookie Secure (when served over TLS or behind a TLS proxy)")
 	f.StringVar(&o.level, "log-level", "info", "log level: debug (every request), info, warn or error")
 	f.BoolVar(&o.noCache, "no-cache", false, "do not cache GET responses and tokens between writes (for measurements)")
