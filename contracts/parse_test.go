@@ -211,16 +211,8 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc))
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %v, want a *ValidationError", err)
-			}
-			var got []string
-			for _, p := range ve.Problems {
-				got = append(got, p.String())
-			}
-			if strings.Join(got, "\n") != tt.want {
-				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tt.want)
+			if got := problemList(t, err); got != tt.want {
+				t.Fatalf("problems:\n%s\nwant:\n%s", got, tt.want)
 			}
 			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != err.Error() {
 				t.Fatalf("code %q message %q", ledger.ErrorCode(err), ledger.ErrorMessage(err))
@@ -346,4 +338,18 @@ func TestParseSplitsSharedCapsAdvances(t *testing.T) {
 	if strings.Contains(canon, "payee: \"\"") {
 		t.Fatalf("canonical form has an empty payee:\n%s", canon)
 	}
+}
+
+// problemList is err's problems, one a line; err must be a *ValidationError.
+func problemList(t *testing.T, err error) string {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a *ValidationError", err)
+	}
+	var got []string
+	for _, p := range ve.Problems {
+		got = append(got, p.String())
+	}
+	return strings.Join(got, "\n")
 }

@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -38,16 +37,8 @@ func TestParseRefusesControlText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc))
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %v, want a *ValidationError", err)
-			}
-			var got []string
-			for _, p := range ve.Problems {
-				got = append(got, p.String())
-			}
-			if strings.Join(got, "\n") != tt.want {
-				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tt.want)
+			if got := problemList(t, err); got != tt.want {
+				t.Fatalf("problems:\n%s\nwant:\n%s", got, tt.want)
 			}
 			if tt.name == "unknown key quoted" {
 				return // an unknown key is refused whatever the document's age
