@@ -81,6 +81,11 @@ func (r *Reader) parseRow(row *Row) {
 		v, col := r.value(rec, f)
 		if v == "" && required {
 			bad(col, f, v, "required")
+		} else if ledger.HasControl(v) {
+			// An identity field names accounts and statement lines, and
+			// is printed in tables and terminals; other columns (metadata)
+			// may hold any text.
+			bad(col, f, v, "control characters (a line break, a tab, an escape) are not allowed")
 		}
 		return v
 	}

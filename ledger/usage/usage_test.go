@@ -67,7 +67,7 @@ func TestReaderGood(t *testing.T) {
 		"e2,2026-01-05T23:30:00-02:00,openai,aws,-2.000000000000000001,eur,,,\n" +
 		"\n" + // blank lines are skipped
 		"e3,2026-02-28,msft,direct,,JPY,2,150,\n" +
-		"\"e,4\",2026-03-01T00:00:00Z,msft,\"multi\nline\",0,USD,,,\"x\"\"y\"\n"
+		"\"e,4\",2026-03-01T00:00:00Z,msft,\"multi line\",0,USD,,,\"x\"\"y\nz\"\n"
 	evs, errs := readAll(t, data, nil)
 	if len(errs) != 0 {
 		t.Fatalf("errors: %q", errs)
@@ -88,7 +88,7 @@ func TestReaderGood(t *testing.T) {
 	if got := ledger.FormatAmount(evs[2].Amount); got != "300" {
 		t.Errorf("e3 amount = %s, want 300 (quantity × unit_price)", got)
 	}
-	if evs[3].EventID != "e,4" || evs[3].Channel != "multi\nline" || evs[3].Meta["note"] != `x"y` {
+	if evs[3].EventID != "e,4" || evs[3].Channel != "multi line" || evs[3].Meta["note"] != "x\"y\nz" {
 		t.Errorf("e4 = %+v", evs[3])
 	}
 }
@@ -157,8 +157,16 @@ var badCases = []struct {
 		`f.csv:1: missing required column occurred_at`,
 		`f.csv:1: missing required column channel`,
 		`f.csv:1: missing required column currency`}},
-	{"line numbers after multi-line field", head + "e1,2026-01-05,a,\"b\nc\",1,USD\ne2,2026-13-01,a,b,1,USD\n",
+	{"line numbers after multi-line field", "event_id,occurred_at,seller,channel,amount,currency,note\n" +
+		"e1,2026-01-05,a,b,1,USD,\"two\nlines\"\ne2,2026-13-01,a,b,1,USD,\n",
 		[]string{`f.csv:4: column occurred_at: value "2026-13-01": no such date`}},
+	// An identity field names accounts and statement lines; metadata may
+	// hold any text (the note above).
+	{"control characters in identity fields", head + "e1,2026-01-05,a,\"b\nc\",1,USD\n\"e\t2\",2026-01-05,\"\x1b[31mred\",b,1,USD\n",
+		[]string{
+			`f.csv:2: column channel: value "b\nc": control characters (a line break, a tab, an escape) are not allowed`,
+			`f.csv:4: column event_id: value "e\t2": control characters (a line break, a tab, an escape) are not allowed`,
+			`f.csv:4: column seller: value "\x1b[31mred": control characters (a line break, a tab, an escape) are not allowed`}},
 }
 
 func TestReaderBad(t *testing.T) {
