@@ -162,11 +162,12 @@ var badCases = []struct {
 		[]string{`f.csv:4: column occurred_at: value "2026-13-01": no such date`}},
 	// An identity field names accounts and statement lines; metadata may
 	// hold any text (the note above).
-	{"control characters in identity fields", head + "e1,2026-01-05,a,\"b\nc\",1,USD\n\"e\t2\",2026-01-05,\"\x1b[31mred\",b,1,USD\n",
+	{"control characters in identity fields", head + "e1,2026-01-05,a,\"b\nc\",1,USD\n\"e\t2\",2026-01-05,\"\x1b[31mred\",b,1,USD\ne3,2026-01-05,a\u0085b,b,1,USD\n",
 		[]string{
 			`f.csv:2: column channel: value "b\nc": control characters (a line break, a tab, an escape) are not allowed`,
 			`f.csv:4: column event_id: value "e\t2": control characters (a line break, a tab, an escape) are not allowed`,
-			`f.csv:4: column seller: value "\x1b[31mred": control characters (a line break, a tab, an escape) are not allowed`}},
+			`f.csv:4: column seller: value "\x1b[31mred": control characters (a line break, a tab, an escape) are not allowed`,
+			`f.csv:5: column seller: value "a\u0085b": control characters (a line break, a tab, an escape) are not allowed`}},
 }
 
 func TestReaderBad(t *testing.T) {
