@@ -243,10 +243,7 @@ number:
   decimal: ","
   thousands: "."
 `
-	m, err := ParseMapping("m.yaml", strings.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustMapping(t, doc)
 	data := "Transaction ID,Date,Seller,Net,Type,Currency\n" +
 		"t1,05.01.2026,openai,\"1.234,50\",Sale,\n" +
 		"t2,06.01.2026,openai,\"10,00\",refund,USD\n" +
@@ -303,10 +300,7 @@ number:
 }
 
 func TestMappingMissingColumn(t *testing.T) {
-	m, err := ParseMapping("m.yaml", strings.NewReader("columns: {event_id: Txn}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustMapping(t, "columns: {event_id: Txn}\n")
 	_, errs := readAll(t, head, m)
 	want := []string{`f.csv:1: missing column "Txn" (mapped to event_id)`}
 	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
@@ -322,10 +316,7 @@ func TestMappingColumnReadTwice(t *testing.T) {
 		{"columns: {customer: seller}\n", `f.csv:1: column "seller" is read as seller and as customer (m.yaml: columns.customer): map each field to a column of its own`},
 		{"columns: {seller: Customer}\n", `f.csv:1: column "customer" is read as seller and as customer (m.yaml: columns.seller): map each field to a column of its own`},
 	} {
-		m, err := ParseMapping("m.yaml", strings.NewReader(tc.doc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustMapping(t, tc.doc)
 		_, errs := readAll(t, "event_id,occurred_at,seller,channel,customer,amount,currency\ne1,2026-01-05,a,b,c,1.00,USD\n", m)
 		if strings.Join(errs, "\n") != tc.want {
 			t.Errorf("%s: errors %q\nwant %s", tc.doc, errs, tc.want)
@@ -434,10 +425,7 @@ func TestDelimiters(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var m *Mapping
 			if tc.mapping != "" {
-				var err error
-				if m, err = ParseMapping("m.yaml", strings.NewReader(tc.mapping)); err != nil {
-					t.Fatal(err)
-				}
+				m = mustMapping(t, tc.mapping)
 			}
 			rd, err := NewReader(strings.NewReader(tc.data), "f.csv", m)
 			if err != nil {
@@ -466,14 +454,11 @@ func TestDelimiters(t *testing.T) {
 // TestSpreadsheetLayouts: dates written DD/MM/YYYY or YYYY-MM-DD hh:mm:ss in
 // a mapping read as the Go layouts they stand for.
 func TestSpreadsheetLayouts(t *testing.T) {
-	m, err := ParseMapping("m.yaml", strings.NewReader(`
+	m := mustMapping(t, `
 delimiter: ";"
 dates: {layouts: ["DD/MM/YYYY", "YYYY-MM-DD hh:mm:ss"], timezone: Europe/Paris}
 number: {decimal: ",", thousands: "."}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	data := "event_id;occurred_at;seller;channel;amount;currency\n" +
 		"e1;03/01/2026;a;b;1.234,56;EUR\n" +
 		"e2;2026-01-05 10:00:00;a;b;-0,50;EUR\n"
@@ -509,10 +494,7 @@ func TestOneGrammar(t *testing.T) {
 // sign of its own is refused. A refund exported as -10.00 with Type refund
 // was negated again and imported as +10.00 of revenue.
 func TestSignColumnRefusesSignedAmounts(t *testing.T) {
-	m, err := ParseMapping("m.yaml", strings.NewReader("amount: {sign_column: Type, negative: [refund], positive: [sale]}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustMapping(t, "amount: {sign_column: Type, negative: [refund], positive: [sale]}\n")
 	data := "event_id,occurred_at,seller,channel,amount,currency,Type\n" +
 		"t1,2026-01-05,openai,direct,10.00,USD,refund\n" +
 		"t2,2026-01-05,openai,direct,-10.00,USD,refund\n" +
@@ -543,10 +525,7 @@ func TestSignColumnRefusesSignedAmounts(t *testing.T) {
 // autumn exists (Go takes one of its two instants and does not promise
 // which), as does a layout with an offset of its own.
 func TestClockChangeGap(t *testing.T) {
-	m, err := ParseMapping("m.yaml", strings.NewReader(`dates: {layouts: ["YYYY-MM-DD hh:mm:ss", "YYYY-MM-DD hh:mm:ss Z07:00"], timezone: Europe/Paris}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustMapping(t, `dates: {layouts: ["YYYY-MM-DD hh:mm:ss", "YYYY-MM-DD hh:mm:ss Z07:00"], timezone: Europe/Paris}`)
 	data := "event_id,occurred_at,seller,channel,amount,currency\n" +
 		"g1,2026-03-29 02:30:00,a,b,1,EUR\n" +
 		"g2,2026-03-29 03:30:00,a,b,1,EUR\n" +
@@ -587,4 +566,14 @@ func TestRatesLineTooLong(t *testing.T) {
 			t.Errorf("%.40q...: %v, want %s", tc.data, err, tc.want)
 		}
 	}
+}
+
+// mustMapping parses the mapping file text doc, as m.yaml.
+func mustMapping(t *testing.T, doc string) *Mapping {
+	t.Helper()
+	m, err := ParseMapping("m.yaml", strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
