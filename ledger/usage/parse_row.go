@@ -29,21 +29,6 @@ func scanField(v string) (ascii, separators, nul bool) {
 	return ascii, separators, nul
 }
 
-// hasControl is ledger.HasControl for a field already known to be UTF-8,
-// with the all-ASCII case (nearly every field) in one byte loop: a row's
-// six identity fields through ledger.HasControl cost the reader ~12%.
-func hasControl(v string) bool {
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c < 0x20 || c == 0x7f:
-			return true
-		case c >= utf8.RuneSelf:
-			return ledger.HasControl(v[i:]) // C1 controls are not ASCII
-		}
-	}
-	return false
-}
-
 func (r *Reader) lineOf(col int) int {
 	l, _ := r.cr.FieldPos(col)
 	return l
@@ -96,7 +81,7 @@ func (r *Reader) parseRow(row *Row) {
 		v, col := r.value(rec, f)
 		if v == "" && required {
 			bad(col, f, v, "required")
-		} else if hasControl(v) {
+		} else if ledger.HasControl(v) {
 			// An identity field names accounts and statement lines, and
 			// is printed in tables and terminals; other columns (metadata)
 			// may hold any text.
