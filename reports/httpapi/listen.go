@@ -31,7 +31,9 @@ const (
 // revshare serve), then stops accepting connections, marks /healthz as
 // shutting down and waits up to ShutdownGrace for requests in flight to
 // finish. Requests do not inherit ctx: cancelling it does not cut them off.
+// Serve closes s (its background work) before it returns.
 func Serve(ctx context.Context, ln net.Listener, s *Server) error {
+	defer s.Close()
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: ReadHeaderTimeout,

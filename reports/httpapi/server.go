@@ -74,8 +74,12 @@ type Server struct {
 	routes  map[string]*routeDef
 	ready   atomic.Bool
 	cache   *respCache
-	// verified is the dashboard's last verification.
+	// verified is the dashboard's verifications.
 	verified verifyMemo
+	// background is the context of work the server starts beside its
+	// requests (the dashboard's verification); Close cancels it.
+	background     context.Context
+	stopBackground context.CancelFunc
 }
 
 // routeDef is one route: its name (the permission table's key), path
@@ -100,6 +104,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.mustBeComplete()
 	s := &Server{cfg: cfg, read: &cfg.Read, write: &cfg.Write, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock}
+	s.background, s.stopBackground = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.Default()
 	}

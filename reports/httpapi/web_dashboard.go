@@ -1,21 +1,14 @@
 package httpapi
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/url"
-	"sync"
-	"time"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports"
 	"github.com/shopspring/decimal"
 )
-
-// dashboardVerifyTimeout bounds the dashboard's wait for a verification.
-var dashboardVerifyTimeout = 10 * time.Second
 
 // dashboardContracts bounds the contracts the dashboard shows; the
 // contracts page lists them all.
@@ -29,7 +22,7 @@ type dashboardData struct {
 	More          int // contracts not shown
 	Error         map[string]string
 	LastImport    *ledger.ImportBatch
-	Verify        *ledger.VerifyResult
+	Verify        dashboardVerify
 }
 
 // dashboardContract is one contract on the dashboard: what is due per pair
@@ -69,11 +62,7 @@ func (s *Server) webIndex(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		d.LastImport = b
 	}
-	if v, err := s.verifyCached(r); err != nil {
-		d.Error["verify"] = ledger.ErrorMessage(err)
-	} else {
-		d.Verify = v
-	}
+	d.Verify = s.dashboardVerification(r)
 	if cs, err := s.read.Contracts.Contracts(ctx); err != nil {
 		d.Error["contracts"] = ledger.ErrorMessage(err)
 	} else {
@@ -156,45 +145,4 @@ func (s *Server) lastImport(r *http.Request) (*ledger.ImportBatch, error) {
 		}
 		after = last.ID
 	}
-}
-
-// verifyMemo keeps the last verification with the data version it saw:
-// the dashboard shows it on every visit, and the database has not changed
-// while the version has not.
-type verifyMemo struct {
-	mu      sync.Mutex
-	version int64
-	res     *ledger.VerifyResult
-}
-
-// verifyCached verifies the database, or returns the last result when
-// nothing was committed since (without a Versioner, it always verifies).
-func (s *Server) verifyCached(r *http.Request) (*ledger.VerifyResult, error) {
-	version, versioned := int64(0), false
-	if !s.cfg.NoCache {
-		v, err := s.cfg.Version.DataVersion(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		version, versioned = v, true
-	}
-	s.verified.mu.Lock()
-	defer s.verified.mu.Unlock()
-	if versioned && s.verified.res != nil && s.verified.version == version {
-		return s.verified.res, nil
-	}
-	// A big ledger takes a while to verify: the dashboard waits a bounded
-	// time and says so, rather than hold the page (GET /api/v1/verify and
-	// revshare verify have no such bound).
-	ctx, cancel := context.WithTimeout(r.Context(), dashboardVerifyTimeout)
-	defer cancel()
-	res, err := s.read.Verifier.Verify(ctx)
-	if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
-		return nil, ledger.Errorf(ETimeout, "verification did not finish in %s: run revshare verify (or GET /api/v1/verify)", dashboardVerifyTimeout)
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.verified.version, s.verified.res = version, &res
-	return &res, nil
 }
