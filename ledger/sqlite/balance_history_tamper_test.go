@@ -30,6 +30,20 @@ func TestTamperBalanceHistory(t *testing.T) {
 			"balance_marks of assets:receivable:s:c5 USD: the mark at entry 6 disagrees with the postings"},
 		{"day amount as text", `UPDATE balance_days SET l1 = 'abc' WHERE account_id = ` + c5,
 			`balance_days account_id=9 currency=USD date=2026-03-05: unreadable (sql: Scan error on column index 5, name "l1": converting driver.Value type string ("abc") to a int64: invalid syntax)`},
+		// The days are read narrow (l1 and l2 packed, the other limbs
+		// not read) only when SQLite finds every stored day narrow; these
+		// are not, and are still named.
+		{"day amount at a later limb", `UPDATE balance_days SET l3 = 1 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day amount at the last fractional limb", `UPDATE balance_days SET l0 = -1 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		// l1 + 2^32 and l1 are the same packed: past an int32 a day is not narrow.
+		{"day amount past an int32", `UPDATE balance_days SET l1 = l1 + 4294967296 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day amount past an int32 below", `UPDATE balance_days SET l2 = l2 - 4294967296 WHERE account_id = ` + c5,
+			"balance_days of assets:receivable:s:c5 USD: the day 2026-03-05 disagrees with the postings"},
+		{"day amount as a real", `UPDATE balance_days SET l1 = 0.5 WHERE account_id = ` + c5,
+			`balance_days account_id=9 currency=USD date=2026-03-05: unreadable (sql: Scan error on column index 5, name "l1": converting driver.Value type float64 ("0.5") to a int64: invalid syntax)`},
 		{"mark missing", `DELETE FROM balance_marks WHERE account_id = ` + c5,
 			"balance_marks of assets:receivable:s:c5 USD: no mark at entry 5, the last to post to it at its recorded-at instant"},
 	}

@@ -68,6 +68,11 @@ func TestTamperBalanceVersions(t *testing.T) {
 			"balance_spans of assets:cash USD: no span at entry 4, the last to post to it at its recorded-at instant"},
 		{"row amount as text", `UPDATE balance_versions SET l2 = 'abc' WHERE ` + cash + ` AND date = '2026-03-03' AND entry_id = 4`,
 			`balance_versions account_id=1 currency=USD date=2026-03-03 entry_id=4: unreadable (sql: Scan error on column index 6, name "l2": converting driver.Value type string ("abc") to a int64: invalid syntax)`},
+		// The versions are read without l0 and l3..l7 only when SQLite
+		// finds every stored row narrow: these are not, and are still named.
+		{"row amount at the last fractional limb", `UPDATE balance_versions SET l0 = 1 WHERE ` + cash + ` AND date = '2026-03-01' AND entry_id = 2`, row("2026-03-01", "2")},
+		{"row amount as a real", `UPDATE balance_versions SET l1 = 0.5 WHERE ` + cash + ` AND date = '2026-03-03' AND entry_id = 4`,
+			`balance_versions account_id=1 currency=USD date=2026-03-03 entry_id=4: unreadable (sql: Scan error on column index 5, name "l1": converting driver.Value type float64 ("0.5") to a int64: invalid syntax)`},
 		{"span entry as text", `UPDATE balance_spans SET entry_id = 'x3' WHERE ` + cash + ` AND entry_id = 3`,
 			`balance_spans account_id=1 currency=USD entry_id=x3: unreadable (sql: Scan error on column index 2, name "entry_id": converting driver.Value type string ("x3") to a int64: invalid syntax)`},
 		{"all spans missing", `DELETE FROM balance_spans`,

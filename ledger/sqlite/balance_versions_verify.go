@@ -228,13 +228,26 @@ func (h *historyScan) sameVersions(ctx context.Context, q querier, keys []acctCu
 	broken := func(k acctCur, date string, entry int64) error {
 		return historyBroken(ctx, q, "balance_versions", k, "the sums at %s disagree with the postings", fmt.Sprintf("%s as of entry %d", date, entry))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT account_id, currency, date, entry_id, `+limbCols("", false)+` FROM balance_versions ORDER BY account_id, currency, date, entry_id`)
+	// Every row narrow (narrowVersion), the zero limbs are not read.
+	narrow, err := allNarrow(ctx, q, "balance_versions", narrowVersion)
+	if err != nil {
+		return err
+	}
+	query := `SELECT account_id, currency, date, entry_id, ` + limbCols("", false) + ` FROM balance_versions ORDER BY account_id, currency, date, entry_id`
+	if narrow {
+		query = `SELECT account_id, currency, date, entry_id, l1, l2 FROM balance_versions ORDER BY account_id, currency, date, entry_id`
+	}
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	dest := []any{&account, &currency, &date, &entry}
 	for i := range cols {
+		if narrow && i != 1 && i != 2 {
+			cols[i] = sql.NullInt64{Valid: true} // the integer 0
+			continue
+		}
 		dest = append(dest, &cols[i])
 	}
 	// The integer columns through database/sql's fast path (intScan): as

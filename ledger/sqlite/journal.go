@@ -226,15 +226,22 @@ func appendEntries(ctx context.Context, q querier, out []rawEntry, query string,
 // posting order, with their accounts' names and types: from accounts if
 // it is not nil, else joined.
 func readPostingsWhere(ctx context.Context, q querier, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
-	return appendPostingsWhere(ctx, q, nil, accounts, where, args...)
+	return appendPostingsWhere(ctx, q, nil, accounts, false, where, args...)
 }
 
-// appendPostingsWhere is readPostingsWhere appending to ps.
-func appendPostingsWhere(ctx context.Context, q querier, ps []rawPosting, accounts map[int64]ledger.Account, where string, args ...any) ([]rawPosting, error) {
+// appendPostingsWhere is readPostingsWhere appending to ps. If narrow,
+// with accounts, every posting is narrowDay (allNarrow): its limbs are
+// read as packedL1L2.
+func appendPostingsWhere(ctx context.Context, q querier, ps []rawPosting, accounts map[int64]ledger.Account, narrow bool, where string, args ...any) ([]rawPosting, error) {
 	query := `SELECT p.entry_id, p.seq, p.account_id, a.name, a.type, p.currency, p.amount, ` + limbCols("p.", false) + `
 		FROM postings p LEFT JOIN accounts a ON a.id = p.account_id
 		WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
-	if accounts != nil {
+	narrow = narrow && accounts != nil
+	switch {
+	case narrow:
+		query = `SELECT p.entry_id, p.seq, p.account_id, p.currency, p.amount, ` + packedL1L2 + `
+		FROM postings p WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
+	case accounts != nil:
 		query = `SELECT p.entry_id, p.seq, p.account_id, p.currency, p.amount, ` + limbCols("p.", false) + `
 		FROM postings p WHERE ` + where + ` ORDER BY p.entry_id, p.seq`
 	}
@@ -251,7 +258,12 @@ func appendPostingsWhere(ctx context.Context, q querier, ps []rawPosting, accoun
 	if accounts != nil {
 		dest = []any{&p.entryID, &p.seq, &p.accountID, &currency, &p.amount}
 	}
-	dest = append(dest, p.l.ptrs()...)
+	var packed int64
+	if narrow {
+		dest = append(dest, &packed)
+	} else {
+		dest = append(dest, p.l.ptrs()...)
+	}
 	var ints intScan
 	dest = ints.bind(dest)
 	for rows.Next() {
@@ -261,6 +273,9 @@ func appendPostingsWhere(ctx context.Context, q querier, ps []rawPosting, accoun
 		}
 		if err = ints.set(rows); err != nil {
 			return nil, err
+		}
+		if narrow {
+			p.l = unpackL1L2(packed)
 		}
 		c, ok := currencies[string(currency)]
 		if !ok {

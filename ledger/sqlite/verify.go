@@ -153,6 +153,13 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, aux []*sql.Tx, anchors []le
 	if facts != nil {
 		facts.maxID = maxID.Int64
 	}
+	// Every posting narrow (narrowDay: SQLite checks it in one pass), the
+	// postings' six zero limbs are not read (the TEXT amounts are checked
+	// against the limbs as read either way).
+	narrow, err := allNarrow(ctx, postTx, "postings", narrowDay)
+	if err != nil {
+		return res, err
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Each range's slice is made with room for as many rows as the last
@@ -163,7 +170,7 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, aux []*sql.Tx, anchors []le
 			FROM entries WHERE id > ? AND id <= ? ORDER BY id`, lo, hi)
 	})
 	posts, postErr := readRanges(rctx, maxID.Int64, func(lo, hi int64) ([]rawPosting, error) {
-		ps, err := appendPostingsWhere(rctx, postTx, make([]rawPosting, 0, lastPostings), accounts, "p.entry_id > ? AND p.entry_id <= ?", lo, hi)
+		ps, err := appendPostingsWhere(rctx, postTx, make([]rawPosting, 0, lastPostings), accounts, narrow, "p.entry_id > ? AND p.entry_id <= ?", lo, hi)
 		lastPostings = len(ps)
 		return ps, err
 	})
