@@ -54,8 +54,12 @@ func Open(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, url); err != nil {
 		db.Close()
+		var cm *cannotMigrateError
+		if errors.As(err, &cm) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return db, nil
@@ -178,11 +182,33 @@ func migrations() ([]migration, error) { return migrate.Files(migrationFS) }
 // order, each in its own transaction with its record (numbers may have
 // gaps). An advisory lock lets concurrent Opens of one book take turns. A
 // book whose schema is newer than this binary's migrations is refused.
-func (db *DB) migrate(ctx context.Context) error {
+// When nothing is pending it takes no lock and changes nothing, so a login
+// role that does not own the schema (docs/postgres.md, "Two roles") opens
+// a migrated book; one that meets a pending migration is told to run
+// revshare migrate with the owner's URL. After applying any, the owner
+// grants the login roles (login_roles) what the migrations added.
+func (db *DB) migrate(ctx context.Context, url string) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
+	st, err := db.migrationState(ctx)
+	if err != nil {
+		return err
+	}
+	if len(st.applied) > 0 {
+		if err := checkNotNewer(st.applied[len(st.applied)-1], ms); err != nil {
+			return err
+		}
+	}
+	pending := st.pending(ms)
+	if len(pending) == 0 {
+		return nil
+	}
+	if !st.mayMigrate {
+		return &cannotMigrateError{st.cannotMigrate(Redact(url), pending)}
+	}
+	applied := false
 	for _, m := range ms {
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, lockSQL(migrateLockClass)); err != nil {
@@ -195,21 +221,22 @@ func (db *DB) migrate(ctx context.Context) error {
 				return err
 			}
 			var newest int
-			var applied bool
+			var done bool
 			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0), coalesce(bool_or(version = $1), false) FROM schema_migrations`,
-				m.Version).Scan(&newest, &applied); err != nil {
+				m.Version).Scan(&newest, &done); err != nil {
 				return err
 			}
 			if err := checkNotNewer(newest, ms); err != nil {
 				return err
 			}
-			if applied {
+			if done {
 				return nil
 			}
 			// Several statements: the simple protocol (no arguments) runs them in order.
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("%s: %w", m.Name, err)
 			}
+			applied = true
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
@@ -217,7 +244,15 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	if !applied {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL(migrateLockClass)); err != nil {
+			return err
+		}
+		return regrant(ctx, tx)
+	})
 }
 
 // checkNotNewer refuses a book migrated beyond this binary's migrations ms
@@ -260,7 +295,7 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 	}
 	for _, m := range ms {
 		if !have[m.Version] {
-			return fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", name, m.Name)
+			return fmt.Errorf("open %s read-only: migration %s not applied (apply it with revshare migrate, as the schema's owner)", name, m.Name)
 		}
 	}
 	return nil
@@ -299,7 +334,7 @@ func errorCode(err error) string {
 }
 
 // bookkeepingTables hold rows in an empty book too.
-var bookkeepingTables = map[string]bool{"schema_migrations": true, "data_version": true, "journal_head": true}
+var bookkeepingTables = map[string]bool{"schema_migrations": true, "data_version": true, "journal_head": true, "login_roles": true}
 
 // TablesWithRows names the tables of the book's schema that hold rows, in
 // name order: none in a book nothing was written to (the copy and the demo

@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/ledger/postgres"
 )
 
 // DefaultServer is the server without $REVSHARE_TEST_POSTGRES.
@@ -28,6 +31,13 @@ type Database struct {
 	noServer error  // why there is none
 	drop     func() error
 	schemas  atomic.Int64
+
+	name      string // the run's database, revshare_test_<random>
+	rolesOnce sync.Once
+	rolesErr  error
+	owner     string // the run's two roles (Roles), created on first use
+	login     string
+	dropRoles func() error
 }
 
 // Run creates the run's database, runs the tests and drops it; its result
@@ -46,6 +56,12 @@ func Run(m *testing.M, db *Database) int {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
+	if db.dropRoles != nil {
+		if err := db.dropRoles(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
 	return code
 }
 
@@ -63,6 +79,7 @@ func (db *Database) create(server string) error {
 	var b [6]byte
 	rand.Read(b[:])
 	name := "revshare_test_" + hex.EncodeToString(b[:])
+	db.name = name
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		conn.Close(ctx)
 		return fmt.Errorf("create database %s: %w", name, err)
@@ -105,6 +122,13 @@ func (db *Database) Need(t testing.TB) {
 // end stays quick.
 func (db *Database) SchemaURL(t testing.TB) string {
 	t.Helper()
+	return db.schemaURL(t, "")
+}
+
+// schemaURL is SchemaURL with the schema owned by owner ("": the server's
+// role).
+func (db *Database) schemaURL(t testing.TB, owner string) string {
+	t.Helper()
 	db.Need(t)
 	schema := fmt.Sprintf("j%d", db.schemas.Add(1))
 	ctx := context.Background()
@@ -117,7 +141,11 @@ func (db *Database) SchemaURL(t testing.TB) string {
 		_, err = conn.Exec(ctx, sql)
 		return err
 	}
-	if err := exec("CREATE SCHEMA " + schema); err != nil {
+	create := "CREATE SCHEMA " + schema
+	if owner != "" {
+		create += " AUTHORIZATION " + pgx.Identifier{owner}.Sanitize()
+	}
+	if err := exec(create); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -129,5 +157,124 @@ func (db *Database) SchemaURL(t testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Roles returns the run's two roles, created on first use and dropped
+// after the run (roles belong to the whole server, so their names carry
+// the run's database name): owner, which owns the schemas of LoginURL,
+// and login, which revshare grants (docs/postgres.md, "Two roles").
+func (db *Database) Roles(t testing.TB) (owner, login string) {
+	t.Helper()
+	db.Need(t)
+	db.rolesOnce.Do(func() { db.rolesErr = db.createRoles() })
+	if db.rolesErr != nil {
+		t.Fatal(db.rolesErr)
+	}
+	return db.owner, db.login
+}
+
+func (db *Database) createRoles() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	owner, login := db.name+"_owner", db.name+"_login"
+	for _, r := range []string{owner, login} {
+		if _, err := conn.Exec(ctx, "CREATE ROLE "+r+" LOGIN"); err != nil {
+			return fmt.Errorf("create role %s: %w", r, err)
+		}
+	}
+	server := db.URL
+	db.owner, db.login = owner, login
+	db.dropRoles = func() error {
+		// After the run's database is dropped: nothing of theirs is left.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		u, _ := url.Parse(server)
+		u.Path = "/postgres"
+		conn, err := pgx.Connect(ctx, u.String())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		for _, r := range []string{login, owner} {
+			if _, err := conn.Exec(ctx, "DROP ROLE IF EXISTS "+r); err != nil {
+				return fmt.Errorf("drop role %s: %w", r, err)
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// WithUser returns rawURL with its user replaced by user.
+func WithUser(rawURL, user string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	u.User = url.User(user)
+	return u.String()
+}
+
+// User is the user of rawURL.
+func User(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	return u.User.Username()
+}
+
+// OwnedSchemaURL creates a fresh, empty schema owned by the run's owner
+// role and returns its URL as that role.
+func (db *Database) OwnedSchemaURL(t testing.TB) string {
+	t.Helper()
+	owner, _ := db.Roles(t)
+	return WithUser(db.schemaURL(t, owner), owner)
+}
+
+// OwnerURL creates a fresh schema owned by the run's owner role and returns
+// its URL as that role, with revshare's book in it and the run's login
+// role granted (revshare grant): the URL a user migrates with.
+func (db *Database) OwnerURL(t testing.TB) string {
+	t.Helper()
+	_, login := db.Roles(t)
+	u := db.OwnedSchemaURL(t)
+	ctx := context.Background()
+	book, err := postgres.Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	if err := book.GrantLogin(ctx, login); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// LoginURL creates a fresh book as OwnerURL does and returns its URL as
+// the run's login role: revshare's daily commands with only the
+// privileges they need.
+func (db *Database) LoginURL(t testing.TB) string {
+	t.Helper()
+	_, login := db.Roles(t)
+	return WithUser(db.OwnerURL(t), login)
+}
+
+// ServerURL is rawURL (a book of the run's database) as the server's role
+// of $REVSHARE_TEST_POSTGRES (a superuser): for tests that work behind
+// revshare's back.
+func (db *Database) ServerURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	s, _ := url.Parse(db.URL)
+	u.User = s.User
 	return u.String()
 }
