@@ -24,7 +24,13 @@ type newDB func(t *testing.T) string
 
 func newSQLite(t *testing.T) string { return filepath.Join(t.TempDir(), "book.db") }
 
-func newPostgres(t *testing.T) string { return pg.SchemaURL(t) }
+// newPostgres is a fresh book on PostgreSQL as revshare's login role: the
+// schema belongs to the run's owner role, which migrated it and granted
+// the login role (revshare grant), so every command the tests run goes
+// through the login role's privileges (docs/postgres.md, "Two roles").
+// pg.SchemaURL is an empty schema of the server's role, the single-role
+// setup.
+func newPostgres(t *testing.T) string { return pg.LoginURL(t) }
 
 // onBothBackends runs fn as the subtests sqlite and postgres.
 func onBothBackends(t *testing.T, fn func(t *testing.T, newDB newDB)) {
@@ -134,7 +140,7 @@ func TestSessionSameOnBothBackends(t *testing.T) {
 // password.
 func TestPostgresOpenErrors(t *testing.T) {
 	pg.Need(t)
-	url := newPostgres(t)
+	url := pg.SchemaURL(t)
 	for _, args := range [][]string{{"balance"}, {"verify"}, {"statement", "small", "2026-01"}, {"export", "hledger"}} {
 		_, errOut, err := runCLI(t, append([]string{"--db", url}, args...)...)
 		if want := "revshare: " + url + " is not a revshare database (no revshare tables in its schema)\n"; err == nil || errOut != want {

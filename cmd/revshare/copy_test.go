@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger/postgres"
+	"github.com/revshare/revshare/ledger/postgres/pgtest"
 )
 
 // copyFixture builds an SQLite book with a bit of everything the copy
@@ -39,15 +40,25 @@ func copyFixture(t *testing.T) string {
 
 // TestCopyToPostgres copies a book and finds every reading of it the same
 // on PostgreSQL; a second copy into the same schema is refused.
+//
+// The copy writes the copied IDs' sequences, which only the schema's owner
+// may: as the login role it is refused, naming the cure; as the owner it
+// copies, and the login role then reads and writes the copy.
 func TestCopyToPostgres(t *testing.T) {
 	pg.Need(t)
-	lite, url := copyFixture(t), newPostgres(t)
+	lite, owner := copyFixture(t), pg.OwnerURL(t)
+	_, login := pg.Roles(t)
+	url := pgtest.WithUser(owner, login)
 	head := strings.TrimPrefix(strings.TrimSuffix(cli(t, lite, "verify"), "\n"), "ok: 12 entries, chain head ")
 	if len(head) != 64 {
 		t.Fatalf("verify of the source: %q", cli(t, lite, "verify"))
 	}
-	out, errOut, err := runCLI(t, "copy", "--from", lite, "--to", url)
-	want := "copied " + lite + " to " + url + ": 12 entries, 6 events, 4 import batches, 1 contract version, 1 token, 1 rate, " +
+	_, errOut, err := runCLI(t, "copy", "--from", lite, "--to", url)
+	if want := "revshare: copy " + lite + " to " + url + ": accounts: ERROR: permission denied for sequence accounts_id_seq (SQLSTATE 42501): copy as the schema's owner (--to postgres://OWNER@…), then revshare grant the login role\n"; err == nil || errOut != want {
+		t.Fatalf("copy as the login role: %v\ngot  %q\nwant %q", err, errOut, want)
+	}
+	out, errOut, err := runCLI(t, "copy", "--from", lite, "--to", owner)
+	want := "copied " + lite + " to " + owner + ": 12 entries, 6 events, 4 import batches, 1 contract version, 1 token, 1 rate, " +
 		"5 bookings, 0 advance bookings, 0 recoupments, 1 payment, 3 runs, 1 close, 1 final statement\n" +
 		"checked: verify passes on the copy; chain head " + head + " after 12 entries, the trial balance (11 lines) and the final statements (1) are the source's\n"
 	if err != nil || out != want {
@@ -79,7 +90,7 @@ func TestCopyToPostgres(t *testing.T) {
 // and the target stays empty; the arguments are checked.
 func TestCopyRefusesBadSource(t *testing.T) {
 	pg.Need(t)
-	lite, url := newSQLite(t), newPostgres(t)
+	lite, url := newSQLite(t), pg.SchemaURL(t)
 	addRunsFixture(t, lite)
 	tamperRows(t, lite, `UPDATE postings SET amount = '999.00' WHERE entry_id = 2 AND seq = 1`)
 	_, errOut, err := runCLI(t, "copy", "--from", lite, "--to", url)
@@ -106,7 +117,7 @@ func TestCopyRefusesBadSource(t *testing.T) {
 // 10,005 copies whole.
 func TestCopyManyEvents(t *testing.T) {
 	pg.Need(t)
-	lite, url := newSQLite(t), newPostgres(t)
+	lite, url := newSQLite(t), pg.SchemaURL(t)
 	var csv strings.Builder
 	csv.WriteString("event_id,occurred_at,seller,channel,product,amount,currency\n")
 	for i := 1; i <= 10005; i++ {

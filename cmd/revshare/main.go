@@ -206,7 +206,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	// One file per sub-command.
 	for _, build := range []func(m *Main) *cobra.Command{
 		newBalanceCommand, newCloseCommand, newContractCommand, newCopyCommand, newDemoCommand, newExportCommand,
-		newImportCommand, newPayCommand, newRunCommand, newScenarioCommand, newServeCommand,
+		newGrantCommand, newImportCommand, newMigrateCommand, newPayCommand, newRunCommand, newScenarioCommand, newServeCommand,
 		newStatementCommand, newTokenCommand, newVerifyCommand, newVersionCommand,
 	} {
 		root.AddCommand(build(m))

@@ -24,7 +24,8 @@ func rawDB(t *testing.T, db string) *sql.DB {
 	t.Helper()
 	driver := "sqlite3"
 	if onServer(db) {
-		driver = "pgx"
+		// As the server's role, whoever the book's URL logs in as.
+		driver, db = "pgx", pg.ServerURL(db)
 	}
 	raw, err := sql.Open(driver, db)
 	if err != nil {

@@ -338,11 +338,28 @@ func (m *Main) copyBook(ctx context.Context, from, to string) (bookcopy.Counts, 
 		fmt.Fprintf(m.Stderr, "revshare: waiting for the database: %s\n", holder)
 	})
 	counts, err := bookcopy.Copy(ctx, src, dst)
+	if err != nil && postgres.PermissionDenied(err) {
+		// A login role (docs/postgres.md, "Two roles"): a copy sets the
+		// copied IDs' sequences, which only the owner may.
+		return nil, bookcopy.Checked{}, fmt.Errorf("copy %s to %s: %w: copy as the schema's owner (--to postgres://OWNER@…), then revshare grant the login role", from, postgres.Redact(to), err)
+	}
 	if err != nil {
 		return nil, bookcopy.Checked{}, fmt.Errorf("copy %s to %s: %w", from, postgres.Redact(to), err)
 	}
 	checked, err := bookcopy.Check(ctx, src, dst)
 	return counts, checked, err
+}
+
+// grantLogin opens the PostgreSQL book of m.DBPath as its schema's owner
+// (applying the migrations) and grants role the login role's privileges
+// (revshare grant; docs/postgres.md, "Two roles").
+func (m *Main) grantLogin(ctx context.Context, role string) error {
+	db, err := postgres.Open(ctx, m.DBPath, m.Clock)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.GrantLogin(ctx, role)
 }
 
 // redactedURL is a database URL as messages show it, without its password.

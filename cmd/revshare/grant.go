@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Two roles on PostgreSQL (docs/postgres.md, "Two roles"): the schema's
+// owner migrates and grants; revshare's login role runs the daily
+// commands with only the privileges they need.
+
+func newGrantCommand(m *Main) *cobra.Command {
+	return &cobra.Command{
+		Use:   "grant ROLE",
+		Short: "PostgreSQL: let ROLE run revshare's commands on the book with only the privileges they need (run as the schema's owner)",
+		Long: `grant sets up the two roles an auditor expects on PostgreSQL. Run it with
+the URL of the role that owns the book's schema: it applies the migrations
+(creating the book in an empty schema), then grants ROLE, an existing login
+role, exactly what revshare's commands need: SELECT and INSERT, UPDATE only
+of a running import's counters, a token's revocation and the data version.
+ROLE cannot then switch a trigger off, drop one, truncate a table, or write
+the derived tables. The daily commands use ROLE's URL; migrations of later
+versions run with the owner's (revshare migrate), which grants ROLE what
+they add. ROLE may not be a superuser nor the owner (or a member of it).
+See docs/postgres.md.`,
+		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' grant revshare_app
+  REVSHARE_DB='postgres://revshare_app@db.local/books' revshare import usage march.csv`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("grant: want one ROLE (see revshare grant --help)")
+			}
+			return runGrant(cmd.Context(), m, args[0])
+		},
+	}
+}
+
+func runGrant(ctx context.Context, m *Main, role string) error {
+	if !onServer(m.DBPath) {
+		return fmt.Errorf("grant: %s is an SQLite file: roles are PostgreSQL's (--db postgres://OWNER@host/db)", m.DBPath)
+	}
+	if err := m.grantLogin(ctx, role); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(m.Stdout, "granted %s revshare's commands on %s\n", role, m.dbName())
+	return err
+}
+
+func newMigrateCommand(m *Main) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "apply this revshare's migrations to the book (on PostgreSQL, as the schema's owner)",
+		Long: `migrate applies the migrations of this revshare that the book lacks, and
+nothing else. Every command that writes does so too; on PostgreSQL with two
+roles, the login role may not change the schema, so the owner runs migrate
+once after an upgrade (it also grants the login roles what the migrations
+add). See docs/postgres.md.`,
+		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' migrate`,
+		RunE: withoutArgs("migrate", func(ctx context.Context) error {
+			db, err := m.openBook(ctx, readWrite)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			_, err = fmt.Fprintf(m.Stdout, "%s is migrated\n", m.dbName())
+			return err
+		}),
+	}
+}
