@@ -278,6 +278,9 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 	if err == nil {
 		applied, err = pgx.CollectRows(rows, pgx.RowTo[int32])
 	}
+	if errorCode(err) == "42501" { // insufficient_privilege: a login role not granted (docs/postgres.md, "Two roles")
+		return ledger.Errorf(ledger.EINVALID, "%s: the connection's role may not read the book (with the schema owner's URL: revshare grant ROLE)", name)
+	}
 	if errorCode(err) == "42P01" || err == nil && len(applied) == 0 { // undefined_table
 		return ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (no revshare tables in its schema)", name)
 	}

@@ -205,13 +205,13 @@ func (db *DB) migrationState(ctx context.Context) (migrationState, error) {
 		return st, nil
 	}
 	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
-	if err != nil {
-		if errorCode(err) == "42501" && !st.mayMigrate { // insufficient_privilege: a role not granted yet
-			return st, nil
-		}
-		return st, err
+	var vs []int32
+	if err == nil {
+		vs, err = pgx.CollectRows(rows, pgx.RowTo[int32])
 	}
-	vs, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if errorCode(err) == "42501" && !st.mayMigrate { // insufficient_privilege: a role not granted yet
+		return st, nil
+	}
 	if err != nil {
 		return st, err
 	}

@@ -259,6 +259,20 @@ func TestLoginMeetsPendingMigration(t *testing.T) {
 		t.Errorf("data version %d %v, want 1", v, err)
 	}
 
+	// A book the role was not granted.
+	oc := connect(t, ownerURL)
+	if _, err := oc.Exec(ctx, `REVOKE ALL ON schema_migrations FROM `+login); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(ctx, loginURL, nil)
+	if want := red + `: role ` + login + ` may not read the book in schema ` + schemaOf(t, loginURL) + `: grant it with the schema owner's URL (revshare --db postgres://OWNER@… grant ` + login + `)`; err == nil || err.Error() != want {
+		t.Errorf("login role not granted: %v\nwant %s", err, want)
+	}
+	_, err = postgres.OpenReadOnly(ctx, loginURL)
+	if want := red + `: the connection's role may not read the book (with the schema owner's URL: revshare grant ROLE)`; err == nil || err.Error() != want {
+		t.Errorf("login role not granted, read-only: %v\nwant %s", err, want)
+	}
+
 	// A schema the role may not use, then one without a book.
 	empty := pgtest.WithUser(pg.SchemaURL(t), login)
 	red = postgres.Redact(empty)
