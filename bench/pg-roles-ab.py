@@ -2,16 +2,18 @@
 """A/B of the two-role setup (migration 0095: the triggers that write the
 derived tables SECURITY DEFINER with a fixed search_path) against main:
 `revshare contract add CONTRACT` (not measured), `revshare import usage
-FILE`, then `revshare run --through THROUGH`, each into a fresh PostgreSQL database per round (127.0.0.1:5432,
-postgres, trust auth); the backends' CPU of each command from
+FILE`, then `revshare run --through THROUGH`, each into a fresh PostgreSQL
+database per round (127.0.0.1:5432, postgres, trust auth); the backends' CPU of each command from
 /proc/PID/schedstat (polled every 50 ms), revshare's from wait4, the load
 average. An arm LABEL=BINARY runs as the server's superuser (one role);
-LABEL=BINARY:login creates the database owned by a role of the run, grants
-a login role with `revshare grant`, and imports and runs as that role.
+LABEL=BINARY:owner as one role that is not a superuser (the database's
+owner, as most single-role books are); LABEL=BINARY:login creates the
+database owned by a role of the run, grants a login role with `revshare
+grant`, and imports and runs as that role.
 ROUNDS rounds in ABBA order. Figures: docs/postgres.md, "Session 13".
 
     python3 bench/pg-roles-ab.py 2 part00.csv bench/pg-roles-contract.yaml 2023-04 \\
-        main=/tmp/revshare-main login=/tmp/revshare-new:login
+        main=/tmp/revshare-main definer=/tmp/revshare-new login=/tmp/revshare-new:login
 """
 import os, subprocess, sys, time, glob
 
@@ -71,6 +73,9 @@ def run(label, binary, mode, n):
         psql('postgres', 'CREATE DATABASE %s OWNER %s' % (db, OWNER))
         subprocess.run([binary, '--db', URL % (OWNER, db), 'grant', LOGIN], check=True, stdout=subprocess.DEVNULL)
         user = LOGIN
+    elif mode == 'owner':
+        psql('postgres', 'CREATE DATABASE %s OWNER %s' % (db, OWNER))
+        user = OWNER
     else:
         psql('postgres', 'CREATE DATABASE %s' % db)
     url = URL % (user, db)
