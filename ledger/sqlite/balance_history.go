@@ -267,6 +267,44 @@ func (tx *Tx) flushHistory() error {
 	return err
 }
 
+// maxTxHistRows bounds the rows a transaction's history holds (64 bytes
+// each): past it, the next PostEntries call writes them first
+// (flushHistoryEarly). Held to the commit, one import of the 1M per-event
+// book kept 2M rows, 128 MB (docs/design/speed.md, section 2, session
+// 13). A variable for the tests.
+var maxTxHistRows = 1 << 18
+
+// flushHistoryEarly writes the transaction's history so far when it holds
+// maxTxHistRows rows or more, as if the transaction ended there: a mark,
+// a span and versions per account at its last entry so far. That is the
+// history of two transactions recorded at one instant, which the views
+// read alike (a --known-at cut is the last entry of an instant) and
+// verify accepts (a version may end inside an instant; any entry posting
+// to an account may have a mark). A savepoint of its own undoes a failed
+// write, which keeps the rows for the commit's flush, and the caller's
+// transaction usable.
+func (tx *Tx) flushHistoryEarly() error {
+	if tx.hist.n < maxTxHistRows {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT flush_history`); err != nil {
+		return err
+	}
+	if err := tx.writeHistory(&tx.hist, false); err != nil {
+		tx.firstNewAccount = 0 // unknown again: noted anew
+		if _, rerr := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO flush_history`); rerr != nil {
+			return fmt.Errorf("%w (and rollback failed: %v)", err, rerr)
+		}
+		if _, rerr := tx.tx.ExecContext(tx.ctx, `RELEASE flush_history`); rerr != nil {
+			return fmt.Errorf("%w (and rollback failed: %v)", err, rerr)
+		}
+		return err
+	}
+	tx.hist.reset()
+	_, err := tx.tx.ExecContext(tx.ctx, `RELEASE flush_history`)
+	return err
+}
+
 // flushVersionRows is how many rows writeHistory gathers for a table
 // before it writes them (a variable for tests).
 var flushVersionRows = 4096

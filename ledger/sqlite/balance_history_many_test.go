@@ -98,3 +98,74 @@ func TestBalanceHistoryManyAccounts(t *testing.T) {
 		t.Fatalf("the migration's fill differs from the rows the transactions wrote")
 	}
 }
+
+// TestBalanceHistoryFlushedEarly: a transaction whose history outgrows
+// maxTxHistRows writes it before its next PostEntries call, as if the
+// transaction ended there (an import of the 1M per-event book held 2M rows
+// to the commit). The calls post earlier, the same and later dates to old
+// and new accounts, and one call fails after an early flush; every view
+// must match the postings summed in SQL and verify must pass. With the
+// rows kept after an early flush the sums count twice; with the flush
+// undone by the failed call, the history lacks them.
+func TestBalanceHistoryFlushedEarly(t *testing.T) {
+	defer func(n int) { maxTxHistRows = n }(maxTxHistRows)
+	maxTxHistRows = 150
+	ctx := context.Background()
+	clock := &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	db := openTestDB(t, clock)
+	day0 := ledger.Date{Year: 2026, Month: time.January, Day: 20}
+	n := 0
+	entry := func(acct string, date ledger.Date, cents int64) ledger.Entry {
+		n++
+		a := decimal.New(cents, -2)
+		return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: fmt.Sprint(n)}, Date: date,
+			Postings: []ledger.Posting{{Account: acct, Amount: a, Currency: "USD"}, {Account: "equity:x", Amount: a.Neg(), Currency: "USD"}}}
+	}
+	var instants []time.Time
+	for round := 0; round < 3; round++ {
+		clock.t = clock.t.Add(time.Minute)
+		instants = append(instants, clock.t)
+		calls := 0
+		err := db.WithTx(ctx, func(tx *Tx) error {
+			for call := 0; call < 6; call++ {
+				var batch []ledger.Entry
+				for i := 0; i < 70; i++ {
+					acct := fmt.Sprintf("assets:s%03d", (i*7+call*13+round*50)%240)
+					batch = append(batch, entry(acct, day0.AddDays((i*3+call*11-round*17)%90), int64(100*round+10*call+i+1)))
+				}
+				if call == 3 { // fails after the flush before it
+					bad := append(batch[:10:10], ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: "unbalanced"}, Date: day0,
+						Postings: []ledger.Posting{{Account: "assets:gone", Amount: decimal.New(1, 0), Currency: "USD"}}})
+					if _, err := tx.PostEntries(bad); err == nil {
+						return fmt.Errorf("an unbalanced entry was posted")
+					}
+				}
+				if _, err := tx.PostEntries(batch); err != nil {
+					return err
+				}
+				calls++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 6 {
+			t.Fatalf("%d calls", calls)
+		}
+	}
+	compareViews(t, db, instants, day0)
+	if _, err := db.VerifyReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// More marks than one per account and transaction: the early flushes
+	// wrote some.
+	var accounts, marks int
+	if err := db.r.QueryRow(`SELECT (SELECT count(DISTINCT p.account_id || ' ' || e.recorded_at)
+		FROM postings p JOIN entries e ON e.id = p.entry_id), (SELECT count(*) FROM balance_marks)`).Scan(&accounts, &marks); err != nil {
+		t.Fatal(err)
+	}
+	if marks <= accounts {
+		t.Fatalf("%d marks for %d accounts and transactions: no early flush", marks, accounts)
+	}
+}

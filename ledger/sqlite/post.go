@@ -29,6 +29,9 @@ import (
 // key included, its writes are rolled back and postEntries, which looks
 // every key up first, posts the call and reports the exact error.
 func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
+	if err := tx.flushHistoryEarly(); err != nil {
+		return nil, err
+	}
 	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil { // not prepared: the driver caches nothing, and it is one per call
 		return nil, err
 	}
