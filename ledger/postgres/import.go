@@ -43,6 +43,8 @@ type importStore struct {
 	w        *writer
 	sourceID int32
 	nextID   int64 // the next event's ID
+	// NameInUse's segments of the revenue accounts, read on its first call.
+	sellerSegs, channelSegs map[string]bool
 }
 
 // copyEventsSQL is the COPY of events that EncodeRow and InsertEvents
@@ -102,6 +104,7 @@ func (s *importStore) InTx(ctx context.Context, fn func() error) error {
 // BeginImport finds the source's ID and the next event ID.
 func (s *importStore) BeginImport(source string) (ledger.Date, error) {
 	w := s.w
+	s.sellerSegs, s.channelSegs = nil, nil
 	if _, err := w.tx.Exec(w.ctx, `INSERT INTO event_sources (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, source); err != nil {
 		return ledger.Date{}, err
 	}

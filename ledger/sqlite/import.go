@@ -64,6 +64,10 @@ type importStore struct {
 	usages   []*usageWriter
 	index    eventIndexer // the event index rows of the events stored since the last post
 	rejects  *sql.Stmt    // StoreReject's insert, prepared on the first reject
+	// NameInUse's: the segments of the revenue accounts, read on its first
+	// call, and its look-up.
+	sellerSegs, channelSegs map[string]bool
+	nameStored              *sql.Stmt
 }
 
 // EncodeRow appends the row's data (see appendEventHead) but the fields
@@ -101,6 +105,7 @@ func (s *importStore) BeginImport(source string) (ledger.Date, error) {
 	}
 	s.inserts, s.lookups = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
 	s.rejects, s.source = nil, source
+	s.sellerSegs, s.channelSegs, s.nameStored = nil, nil, nil
 	s.index.reset() // a failed chunk's rows were rolled back
 	if _, err := q.ExecContext(tx.Context(), `INSERT INTO event_sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, source); err != nil {
 		return ledger.Date{}, err

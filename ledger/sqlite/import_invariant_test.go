@@ -69,7 +69,7 @@ func TestImportUsageInvariants(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &invState{t: t, rng: rand.New(rand.NewSource(seed)), db: db,
-		events: map[string]invStored{}, rates: map[string]string{}, contracts: map[string]*invContract{}}
+		events: map[string]invStored{}, sellers: map[string]bool{}, rates: map[string]string{}, contracts: map[string]*invContract{}}
 	// Usage writers flush every few events, so that one aggregate is often
 	// stored as several rows that add up.
 	defer func(n int) { usageFlushEvents = n }(usageFlushEvents)
@@ -119,6 +119,7 @@ type invState struct {
 	closed ledger.Date
 
 	events    map[string]invStored // source \x00 event_id -> content
+	sellers   map[string]bool      // the seller texts of the stored events
 	known     []ledger.Event       // every event generated and posted, to repeat
 	files     []invPastFile
 	bigDone   bool
@@ -352,9 +353,36 @@ func (s *invState) importUsage(ctx context.Context) {
 		conflict string // the reason's start for a conflict
 	}
 	var wantRejects []reject
+	// Sellers: a text new to the book whose account segment another
+	// spelling holds (stored, or brought earlier by this file) is a bad
+	// row ("a" and "A"; usage.checkNames).
+	nameOK := map[string]bool{}  // by text, once decided
+	taken := map[string]string{} // segment -> the text this file brought
+	var newSellers []string      // of the rows posted
+	sellerOK := func(v string) bool {
+		if ok, seen := nameOK[v]; seen {
+			return ok
+		}
+		seg := ledger.AccountSegment(v)
+		ok := true
+		if t, has := taken[seg]; has {
+			ok = t == v
+		} else if !s.sellers[v] {
+			for other := range s.sellers {
+				if ledger.AccountSegment(other) == seg {
+					ok = false
+				}
+			}
+			if ok {
+				taken[seg] = v
+			}
+		}
+		nameOK[v] = ok
+		return ok
+	}
 	for i, r := range f.rows {
 		want.Rows++
-		if r.bad {
+		if r.bad || !sellerOK(strings.TrimSpace(r.ev.Seller)) {
 			want.Rejected++
 			outcomes[i] = badRow
 			wantRejects = append(wantRejects, reject{line: lines[i]})
@@ -383,6 +411,7 @@ func (s *invState) importUsage(ctx context.Context) {
 				want.Late++
 			}
 			pending[k] = invStored{content: content, late: late, line: lines[i]}
+			newSellers = append(newSellers, strings.TrimSpace(r.ev.Seller))
 			if r.ev.Amount.Abs().LessThan(invHuge) { // a quad's event alone (another source) would not cancel
 				newKnown = append(newKnown, r.ev)
 			}
@@ -492,6 +521,9 @@ func (s *invState) importUsage(ctx context.Context) {
 	for k, v := range pending {
 		v.batch = res.BatchID
 		s.events[k] = v
+	}
+	for _, v := range newSellers {
+		s.sellers[v] = true
 	}
 	s.known = append(s.known, newKnown...)
 	s.posted += res.Posted

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -399,6 +400,51 @@ func RunImports(t *testing.T, open func(t *testing.T, clock ledger.Clock) Import
 		wantError(t, err, ledger.ENOTFOUND, "import 3 not found")
 		_, err = s.ImportRejectColumns(ctx, 3)
 		wantError(t, err, ledger.ENOTFOUND, "import 3 not found")
+	})
+	// Two sellers (or channels) whose texts differ but whose account
+	// segments are equal would book to one revenue account: a text new to
+	// the book that shares its segment with another is a bad row.
+	t.Run("NamesSharingASegment", func(t *testing.T) {
+		s := open(t, NewClock(T0))
+		const head = "event_id,occurred_at,seller,channel,amount,currency\n"
+		importEvents(t, s, "crm", "a.csv", head+"a1,2026-01-02,Acme,web,10.00,USD\n")
+		seg := " would share the accounts of segment %q (lowercased; characters other than a-z, 0-9, '-', '_' and '.' become '_'): write %q if they are the same %s, else rename one"
+		for _, c := range []struct{ name, csv, want string }{
+			{"stored seller", head + "b1,2026-01-03,Acme,web,1.00,USD\nb2,2026-01-03,acme,web,2.00,USD\n",
+				`b.csv:3: column seller: value "acme": seller "acme" and seller "Acme" (in the book)` + fmt.Sprintf(seg, "acme", "Acme", "seller")},
+			{"in the file", head + "b1,2026-01-03,Globex Inc,web,1.00,USD\nb2,2026-01-03,globex_inc,web,2.00,USD\n",
+				`b.csv:3: column seller: value "globex_inc": seller "globex_inc" and seller "Globex Inc" (line 2)` + fmt.Sprintf(seg, "globex_inc", "Globex Inc", "seller")},
+			{"channel", head + "b1,2026-01-03,Acme,Web,1.00,USD\n",
+				`b.csv:2: column channel: value "Web": channel "Web" and channel "web" (in the book)` + fmt.Sprintf(seg, "web", "web", "channel")},
+		} {
+			var got []string
+			_, err := s.ImportUsage(ctx, strings.NewReader(c.csv), usage.ImportOptions{Source: "crm", FileName: "b.csv",
+				OnReject: func(r *usage.Row) error {
+					for _, e := range r.Errors {
+						got = append(got, e.Error())
+					}
+					return nil
+				}})
+			if !errors.Is(err, usage.ErrBadRows) || len(got) != 1 || got[0] != c.want {
+				t.Errorf("%s: %v %q\nwant %s", c.name, err, got, c.want)
+			}
+		}
+		// A partial import rejects the row and imports the others; the
+		// spelling already stored imports as before.
+		csv := head + "c1,2026-01-04,ACME,web,3.00,USD\nc2,2026-01-04,Acme,web,4.00,USD\n"
+		res, err := s.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{Source: "crm", FileName: "c.csv",
+			AllowPartial: true, SHA256: sha256Hex(csv)})
+		if err != nil || res.Posted != 1 || res.Rejected != 1 {
+			t.Fatalf("partial import: %+v %v, want 1 posted, 1 rejected", res, err)
+		}
+		bs, err := s.ImportBatches(ctx, 0, 0)
+		if err != nil || len(bs) != 2 {
+			t.Fatalf("batches: %d %v, want 2 (a.csv and c.csv; the refused imports wrote nothing)", len(bs), err)
+		}
+		rjs, err := s.ImportRejects(ctx, bs[1].ID, 0, 0)
+		if err != nil || len(rjs) != 1 || rjs[0].Line != 2 || rjs[0].Errors[0].Value != "ACME" {
+			t.Errorf("rejects: %+v %v, want line 2, ACME", rjs, err)
+		}
 	})
 }
 

@@ -97,6 +97,7 @@ type importRun struct {
 	pos     int
 	pending []*ImportRow // good rows waiting to be stored
 	groups  Groups
+	names   names // the seller and channel texts met (checkNames)
 	// segment counts flushes within a transaction; keyBase is the file's
 	// part of the entries' external IDs.
 	segment int
@@ -264,6 +265,11 @@ func (im *importRun) rows(ctx context.Context, limit int) error {
 		im.res.Rows++
 		if im.res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if len(p.Errors) == 0 {
+			if err := im.checkNames(p); err != nil {
 				return err
 			}
 		}

@@ -43,6 +43,11 @@ type ImportStore interface {
 	// not stored yet; StoreReject stores one bad row of a partial import.
 	StoreRejectHeader(batch int64, header []string) error
 	StoreReject(batch int64, line int, errs []ledger.RejectError, record []string) error
+	// NameInUse reports whether events are stored whose field ("seller"
+	// or "channel") is value; if none are, other is a stored value of
+	// field whose account segment (ledger.AccountSegment) is segment, or
+	// "" when there is none.
+	NameInUse(field, value, segment string) (stored bool, other string, err error)
 }
 
 // ImportRow is one row of a file on its way to the store.

@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/revshare/revshare/ledger"
+)
+
+// revenueSegments reads the seller and channel segments of the book's
+// income:revenue:<seller>:<channel> accounts.
+func revenueSegments(rows *sql.Rows, err error) (sellers, channels map[string]bool, _ error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	sellers, channels = map[string]bool{}, map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, nil, err
+		}
+		if parts := strings.Split(name, ":"); len(parts) == 4 {
+			sellers[parts[2]], channels[parts[3]] = true, true
+		}
+	}
+	return sellers, channels, rows.Err()
+}
+
+// NameInUse is usage.ImportStore's. A segment no revenue account holds
+// (read once a transaction) answers without a query; else a look-up in
+// event_index, and when the value is not stored, the stored values of the
+// field are read to name the other one (rare: the import refuses the row).
+func (s *importStore) NameInUse(field, value, segment string) (bool, string, error) {
+	ctx, q := s.tx.Context(), s.tx.SQL()
+	if s.sellerSegs == nil {
+		var err error
+		s.sellerSegs, s.channelSegs, err = revenueSegments(q.QueryContext(ctx,
+			`SELECT name FROM accounts WHERE name > 'income:revenue:' AND name < 'income:revenue;'`))
+		if err != nil {
+			return false, "", err
+		}
+	}
+	dim, segs := dimSeller, s.sellerSegs
+	if field == "channel" {
+		dim, segs = dimChannel, s.channelSegs
+	} else if field != "seller" {
+		return false, "", fmt.Errorf("NameInUse: no field %q", field)
+	}
+	if !segs[segment] {
+		// No account of the book has it (those of this transaction are
+		// the import's own: it knows their texts).
+		return false, "", nil
+	}
+	if s.nameStored == nil {
+		var err error
+		if s.nameStored, err = q.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM event_index WHERE dim = ? AND value = ?)`); err != nil {
+			return false, "", err
+		}
+	}
+	var stored bool
+	if err := s.nameStored.QueryRowContext(ctx, int(dim), value).Scan(&stored); err != nil || stored {
+		return stored, "", err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT value FROM event_index WHERE dim = ? ORDER BY value`, int(dim))
+	if err != nil {
+		return false, "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return false, "", err
+		}
+		if v != value && ledger.AccountSegment(v) == segment {
+			return false, v, rows.Close()
+		}
+	}
+	return false, "", rows.Err()
+}
