@@ -137,7 +137,7 @@ func TestDamagedFileRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const refused = "the database file is damaged (quick_check: "
+	refused := "the database " + db + " is damaged (quick_check: "
 	// Damage only the API tokens' table, which balance and import never
 	// read: without a whole-file check import would write to the file.
 	damageTable(t, db, undamaged, "api_tokens")
@@ -177,7 +177,7 @@ func TestImportCommitWaitsForTheCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = "revshare: the database file is damaged (quick_check: database disk image is malformed): restore it from a backup\n"
+	want := "revshare: the database " + db + " is damaged (quick_check: database disk image is malformed): restore it from a backup\n"
 	for _, args := range [][]string{
 		{"import", "usage", "../../testdata/runs/late.csv"},
 		{"import", "usage", "--dry-run", "../../testdata/runs/late.csv"},
@@ -242,4 +242,62 @@ func testdataDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestForeignWALNeverWrittenByReaders: a -wal file beside a book that is
+// not its own (a book copied or restored over another without removing its
+// -wal) made a read-only command's last connection checkpoint it into the
+// book on close: verify said "damaged" and had damaged the book for good.
+// Read-only commands now read such a file but never write it into the
+// book; the message says how to tell, and with the -wal moved aside the
+// book verifies as it was.
+func TestForeignWALNeverWrittenByReaders(t *testing.T) {
+	book := newRunsBook(t)
+	other := filepath.Join(t.TempDir(), "other.db")
+	cli(t, other, "import", "usage", "../../testdata/runs/late.csv")
+	csv := filepath.Join(t.TempDir(), "more.csv")
+	writeCrashCSV(t, csv, 3000)
+	cli(t, book, "import", "usage", csv)
+	intact, err := os.ReadFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other book's -wal and -shm, taken while a connection holds
+	// them (no checkpoint yet).
+	sdb, err := sql.Open("sqlite3", "file:"+other+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`, `INSERT INTO event_sources (name) VALUES ('other')`} {
+		if _, err := sdb.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ext := range []string{"-wal", "-shm"} {
+		b, err := os.ReadFile(other + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(book+ext, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sdb.Close()
+	hint := "if " + book + "-wal is not this book's (a copy or restore that left another copy's -wal beside it), move " +
+		book + "-wal and " + book + "-shm aside and run verify again; else restore it from a backup"
+	for _, args := range [][]string{{"verify"}, {"balance"}} {
+		_, errOut, err := runCLI(t, append([]string{"--db", book}, args...)...)
+		if err == nil || !strings.Contains(errOut, "revshare: the database "+book+" is damaged (") || !strings.Contains(errOut, hint) {
+			t.Errorf("%v beside another book's -wal: %v\n%s\nwant the damage named with: %s", args, err, errOut, hint)
+		}
+		if after, err := os.ReadFile(book); err != nil || !bytes.Equal(after, intact) {
+			t.Fatalf("%v wrote the other book's -wal into %s (%v)", args, book, err)
+		}
+	}
+	os.Remove(book + "-wal")
+	os.Remove(book + "-shm")
+	if out := cli(t, book, "verify"); !strings.HasPrefix(out, "ok: ") {
+		t.Errorf("verify with the -wal moved aside: %s", out)
+	}
 }

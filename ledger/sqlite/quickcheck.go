@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/mattn/go-sqlite3"
@@ -43,11 +44,11 @@ func (db *DB) QuickCheck(ctx context.Context) error {
 	// One connection: ignore_check_constraints is the connection's.
 	conn, err := q.Conn(ctx)
 	if err != nil {
-		return checkVerdict(ctx, nil, err)
+		return checkVerdict(ctx, db, nil, err)
 	}
 	defer conn.Close()
 	problems, err := verifyQuickCheckProblems(ctx, conn)
-	return checkVerdict(ctx, problems, err)
+	return checkVerdict(ctx, db, problems, err)
 }
 
 // fileVerdict is the outcome of a QuickCheck run beside other work.
@@ -120,7 +121,7 @@ func (db *DB) CheckDamage(ctx context.Context, err error) error {
 	if cerr := db.QuickCheck(ctx); cerr != nil {
 		return cerr
 	}
-	return ledger.Errorf(ledger.EINVALID, "the database file is damaged (%v): restore it from a backup", err)
+	return ledger.Errorf(ledger.EINVALID, "the database %s is damaged (%v): %s", db.path, err, damageCure(db.path, db.walAtOpen))
 }
 
 // isDamage says whether err is SQLite finding the file malformed.
@@ -133,22 +134,22 @@ func isDamage(err error) bool {
 // included: what Open runs before a migration rewrites a book (0061 copied
 // every posting into a table with the same constraints). (verify has its
 // own, quickCheck, which reports a *VerifyError.)
-func fileCheck(ctx context.Context, q querier) error {
+func fileCheck(ctx context.Context, db *DB, q querier) error {
 	problems, err := quickCheckProblems(ctx, q)
-	return checkVerdict(ctx, problems, err)
+	return checkVerdict(ctx, db, problems, err)
 }
 
 // checkVerdict is the error of a check that found problems or failed: the
 // context's error, or EINVALID naming the damage.
-func checkVerdict(ctx context.Context, problems []string, err error) error {
+func checkVerdict(ctx context.Context, db *DB, problems []string, err error) error {
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if err != nil {
-		return damaged(err.Error())
+		return damaged(db, err.Error())
 	}
 	if len(problems) > 0 {
-		return damaged(strings.Join(problems, "; "))
+		return damaged(db, strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -177,12 +178,24 @@ func quickCheckQuery(ctx context.Context, q querier, pragma string) ([]string, e
 	return problems, nil
 }
 
-// damagedMessage is the one wording of a damaged file, for the commands'
-// errors and verify's violation.
-func damagedMessage(what string) string {
-	return "the database file is damaged (quick_check: " + what + "): restore it from a backup"
+// damagedMessage is the one wording of damage found in db's file, for the
+// commands' errors and verify's violation.
+func damagedMessage(db *DB, what string) string {
+	return "the database " + db.path + " is damaged (quick_check: " + what + "): " + damageCure(db.path, db.walAtOpen)
 }
 
-func damaged(what string) error {
-	return ledger.Errorf(ledger.EINVALID, "%s", damagedMessage(what))
+func damaged(db *DB, what string) error {
+	return ledger.Errorf(ledger.EINVALID, "%s", damagedMessage(db, what))
+}
+
+// damageCure is what to do about damage found in the database at path;
+// walBefore: a -wal file was beside it when this process opened it. That
+// -wal may be another copy's (a book copied or restored over this one
+// without removing the -wal that was beside it): SQLite reads it as the
+// book's latest pages, and reports the mix as damage.
+func damageCure(path string, walBefore bool) string {
+	if !walBefore {
+		return "restore it from a backup"
+	}
+	return fmt.Sprintf("if %[1]s-wal is not this book's (a copy or restore that left another copy's -wal beside it), move %[1]s-wal and %[1]s-shm aside and run verify again; else restore it from a backup", path)
 }

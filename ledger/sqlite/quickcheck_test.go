@@ -29,11 +29,11 @@ func TestStartQuickCheckStopsTheCommit(t *testing.T) {
 	}
 	db.StartQuickCheck(ctx)
 	_, err = db.ImportUsage(ctx, strings.NewReader(checkCSVHeader+"b,2026-01-06,s,c,acme,p,us,2,USD\n"), usage.ImportOptions{FileName: "b.csv"})
-	if err == nil || err.Error() != damagedFile {
-		t.Errorf("import on a damaged file = %v\nwant %s", err, damagedFile)
+	if err == nil || err.Error() != damagedFile(path) {
+		t.Errorf("import on a damaged file = %v\nwant %s", err, damagedFile(path))
 	}
-	if err := db.CheckDamage(ctx, nil); err == nil || err.Error() != damagedFile {
-		t.Errorf("CheckDamage(nil) = %v\nwant %s", err, damagedFile)
+	if err := db.CheckDamage(ctx, nil); err == nil || err.Error() != damagedFile(path) {
+		t.Errorf("CheckDamage(nil) = %v\nwant %s", err, damagedFile(path))
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -53,8 +53,11 @@ func TestStartQuickCheckStopsTheCommit(t *testing.T) {
 
 const checkCSVHeader = "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n"
 
-// damagedFile is what the whole-file check says of damagePage's damage.
-const damagedFile = "the database file is damaged (quick_check: database disk image is malformed): restore it from a backup"
+// damagedFile is what the whole-file check says of damagePage's damage to
+// the database at path.
+func damagedFile(path string) string {
+	return "the database " + path + " is damaged (quick_check: database disk image is malformed): restore it from a backup"
+}
 
 // tokenBook returns the path of a closed book with a token and one event.
 func tokenBook(t *testing.T) string {
@@ -131,11 +134,11 @@ func TestMigrationWaitsForTheCheck(t *testing.T) {
 	damaged := damagePage(t, path, "api_tokens")
 
 	db, err := sqlite.Open(ctx, path, nil)
-	if err == nil || err.Error() != damagedFile {
+	if err == nil || err.Error() != damagedFile(path) {
 		if db != nil {
 			db.Close()
 		}
-		t.Fatalf("Open of a damaged book with %s pending = %v\nwant %s", last, err, damagedFile)
+		t.Fatalf("Open of a damaged book with %s pending = %v\nwant %s", last, err, damagedFile(path))
 	}
 	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, damaged) {
 		t.Errorf("the damaged file changed (%v)", err)

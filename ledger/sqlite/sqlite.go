@@ -79,6 +79,10 @@ type DB struct {
 	r        *sql.DB // query-only readers
 	clock    ledger.Clock
 	readOnly bool
+	// walAtOpen: a -wal file was beside the database when it was opened
+	// (a writer's, or left by a killed process, or another copy's); damage
+	// messages then say how to tell (damageCure).
+	walAtOpen bool
 
 	accounts accountCache // name -> id; accounts are immutable
 
@@ -134,6 +138,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
 		return nil, notAFile(path)
 	}
+	walBefore := hasWAL(path)
 	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
 	if err != nil {
 		return nil, err
@@ -144,7 +149,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, explainOpenError(path, err)
+		return nil, explainOpenError(path, walBefore, err)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && !writable(path) {
 		// SQLite opens a file it may not write read-only without a word
@@ -154,13 +159,13 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		w.Close()
 		return nil, ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
 	}
-	db := &DB{path: path, w: w, clock: clock}
+	db := &DB{path: path, w: w, clock: clock, walAtOpen: walBefore}
 	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
 		if _, ok := errors.AsType[*ledger.Error](err); ok {
 			return nil, err
 		}
-		return nil, explainOpenError(path, fmt.Errorf("migrate: %w", err))
+		return nil, explainOpenError(path, walBefore, fmt.Errorf("migrate: %w", err))
 	}
 	r, err := sql.Open(driverName, dsn(path, url.Values{"_query_only": {"true"}}))
 	if err != nil {
@@ -186,8 +191,16 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	// then checkpoints and removes the -wal and -shm files as usual, and
 	// the files are as they were. Elsewhere mode=ro, which leaves them.
 	// No journal mode either way: switching one to WAL would be a write.
-	mode := "ro"
-	if writable(path) && writable(filepath.Dir(path)) {
+	//
+	// A -wal file left beside the database (by a process that was killed,
+	// or copied or restored with another copy of the book) is read but
+	// never written into the database by a read-only command: with mode=rw
+	// the last connection's checkpoint copied it in, and a -wal that was
+	// not this file's damaged the book for good (reading it had said
+	// "damaged" and changed nothing). The next writer checkpoints a -wal
+	// that is the book's.
+	mode, walBefore := "ro", hasWAL(path)
+	if writable(path) && writable(filepath.Dir(path)) && !walBefore {
 		mode = "rw"
 	}
 	v := url.Values{"mode": {mode}, "_query_only": {"true"}, "_journal_mode": {""}}
@@ -200,12 +213,13 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		db, err = openReader(ctx, path, v)
 	}
 	if err != nil {
-		return nil, explainOpenError(path, err)
+		return nil, explainOpenError(path, walBefore, err)
 	}
+	db.walAtOpen = walBefore
 	pending, err := db.pendingMigrations(ctx, db.r, migrationFS)
 	if err != nil {
 		db.Close()
-		return nil, explainOpenError(path, err)
+		return nil, explainOpenError(path, walBefore, err)
 	}
 	if len(pending) > 0 {
 		db.Close()
@@ -215,6 +229,12 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].Name)
 	}
 	return db, nil
+}
+
+// hasWAL reports whether a non-empty -wal file is beside path.
+func hasWAL(path string) bool {
+	fi, err := os.Stat(path + "-wal")
+	return err == nil && fi.Size() > 0
 }
 
 func openReader(ctx context.Context, path string, v url.Values) (*DB, error) {
@@ -283,7 +303,7 @@ func isCantOpen(err error) bool {
 // explainOpenError turns what SQLite says when it cannot open or read a
 // file ("unable to open database file", "file is not a database") into a
 // message that names the file and the reason.
-func explainOpenError(path string, err error) error {
+func explainOpenError(path string, walBefore bool, err error) error {
 	var le *ledger.Error
 	if errors.As(err, &le) {
 		return err
@@ -296,7 +316,7 @@ func explainOpenError(path string, err error) error {
 	case sqlite3.ErrNotADB:
 		return ledger.Errorf(ledger.EINVALID, "%s is not an SQLite database (%v)", path, se)
 	case sqlite3.ErrCorrupt:
-		return ledger.Errorf(ledger.EINVALID, "the database %s is damaged (%v): restore it from a backup", path, se)
+		return ledger.Errorf(ledger.EINVALID, "the database %s is damaged (%v): %s", path, se, damageCure(path, walBefore))
 	case sqlite3.ErrReadonly:
 		return ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
 	case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrAuth:
@@ -489,7 +509,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 		// An existing book is checked whole before a migration rewrites it
 		// (0061 rebuilds postings): the commands check after Open, too late
 		// for that.
-		if err := fileCheck(ctx, db.w); err != nil {
+		if err := fileCheck(ctx, db, db.w); err != nil {
 			return err
 		}
 	}

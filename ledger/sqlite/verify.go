@@ -68,7 +68,7 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 	ctx, facts := withJournalFacts(ctx)
 	var aux []*sql.Tx // the journal task's own, in the same snapshot (set below)
 	tasks := []verifyTask{
-		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, tx) },
+		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, db, tx) },
 		func(ctx context.Context, tx *sql.Tx) (err error) {
 			res, err = verifyJournal(ctx, tx, aux, anchors, facts)
 			return err

@@ -40,7 +40,7 @@ var selfCheckedTables = map[string]bool{"postings": true, "entries": true, "even
 // before anything reads the rows: a damaged file is named as such, in the
 // words the commands use (QuickCheck). The CHECK constraints of
 // selfCheckedTables are left to verify's own reads.
-func quickCheck(ctx context.Context, tx *sql.Tx) error {
+func quickCheck(ctx context.Context, db *DB, tx *sql.Tx) error {
 	problems, err := verifyQuickCheckProblems(ctx, tx)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
@@ -49,7 +49,7 @@ func quickCheck(ctx context.Context, tx *sql.Tx) error {
 		problems = []string{err.Error()}
 	}
 	if len(problems) > 0 {
-		return &VerifyError{Reason: damagedMessage(strings.Join(problems, "; "))}
+		return &VerifyError{Reason: damagedMessage(db, strings.Join(problems, "; "))}
 	}
 	return nil
 }

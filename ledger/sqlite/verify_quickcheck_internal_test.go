@@ -72,7 +72,7 @@ func TestQuickCheckLeavesChecksOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if err := quickCheck(ctx, tx); err != nil {
+	if err := quickCheck(ctx, db, tx); err != nil {
 		t.Fatal(err)
 	}
 	var on int

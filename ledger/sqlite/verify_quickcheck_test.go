@@ -16,7 +16,7 @@ import (
 // could): verify names the row where its own reads check the constraint
 // (verify_quickcheck.go), and quick_check names the table for the others.
 func TestVerifyCheckConstraints(t *testing.T) {
-	const damaged = "the database file is damaged (quick_check: CHECK constraint failed in %s): restore it from a backup"
+	const damaged = "the database PATH is damaged (quick_check: CHECK constraint failed in %s): restore it from a backup"
 	for _, tc := range []struct{ name, sql, want string }{
 		{"postings.amount_format: exponent", `UPDATE postings SET amount = '1e3' WHERE entry_id = 5 AND seq = 1`,
 			`entry 5: unreadable: entry 5 posting 1: malformed amount "1e3"`},
@@ -47,8 +47,9 @@ func TestVerifyCheckConstraints(t *testing.T) {
 			mustExec(t, raw, tc.sql)
 			_, err := db.VerifyReport(context.Background())
 			var ve *sqlite.VerifyError
-			if !errors.As(err, &ve) || err.Error() != tc.want {
-				t.Fatalf("Verify = %v\nwant %s", err, tc.want)
+			want := strings.ReplaceAll(tc.want, "PATH", db.Path())
+			if !errors.As(err, &ve) || err.Error() != want {
+				t.Fatalf("Verify = %v\nwant %s", err, want)
 			}
 		})
 	}
@@ -93,8 +94,8 @@ func TestQuickCheckLeavesSelfCheckedToVerify(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ name, sql, check, verify string }{
 		{"accounts.type", `UPDATE accounts SET type = 'wizard' WHERE name = 'income:revenue:s:c5'`,
-			"the database file is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup",
-			"the database file is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup"},
+			"the database PATH is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup",
+			"the database PATH is damaged (quick_check: CHECK constraint failed in accounts): restore it from a backup"},
 		{"postings.amount_format", `UPDATE postings SET amount = '0.0000000000000000001' WHERE entry_id = 5 AND seq = 2`,
 			"", `entry 5: posting 2: malformed amount "0.0000000000000000001"`},
 	} {
@@ -106,11 +107,12 @@ func TestQuickCheckLeavesSelfCheckedToVerify(t *testing.T) {
 			if err := db.QuickCheck(ctx); err != nil {
 				got = err.Error()
 			}
-			if got != tc.check {
-				t.Fatalf("QuickCheck = %q\nwant %q", got, tc.check)
+			if want := strings.ReplaceAll(tc.check, "PATH", db.Path()); got != want {
+				t.Fatalf("QuickCheck = %q\nwant %q", got, want)
 			}
-			if _, err := db.VerifyReport(ctx); err == nil || err.Error() != tc.verify {
-				t.Fatalf("Verify = %v\nwant %s", err, tc.verify)
+			want := strings.ReplaceAll(tc.verify, "PATH", db.Path())
+			if _, err := db.VerifyReport(ctx); err == nil || err.Error() != want {
+				t.Fatalf("Verify = %v\nwant %s", err, want)
 			}
 		})
 	}
