@@ -301,3 +301,34 @@ func TestForeignWALNeverWrittenByReaders(t *testing.T) {
 		t.Errorf("verify with the -wal moved aside: %s", out)
 	}
 }
+
+// TestBusyNamesBookAndCure: a writer that gives up waiting for another
+// said "the database is busy: ... (gave up after waiting 1s)", naming
+// neither the book (a script may use several) nor what to do. Nothing is
+// written.
+func TestBusyNamesBookAndCure(t *testing.T) {
+	book := newRunsBook(t)
+	before := cli(t, book, "balance", "--format", "csv")
+	holder, err := sql.Open("sqlite3", "file:"+book+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	holder.SetMaxOpenConns(1)
+	if _, err := holder.Exec(`BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runCLI(t, "--db", book, "--lock-timeout", "1s", "pay", "--contract", "small", "--payer", "openai",
+		"--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10")
+	want := "revshare: the database " + book + " is busy: another process is writing to the database (gave up after waiting 1s): " +
+		"run the command again when that has finished, or let it wait longer with --lock-timeout DURATION\n"
+	if err == nil || !strings.HasSuffix(errOut, want) {
+		t.Errorf("pay while another process writes: %v\n%s\nwant %s", err, errOut, want)
+	}
+	if _, err := holder.Exec(`ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	if after := cli(t, book, "balance", "--format", "csv"); after != before {
+		t.Errorf("balance changed:\n%s\nwant\n%s", after, before)
+	}
+}

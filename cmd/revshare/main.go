@@ -129,7 +129,25 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		// a command found damage (even if the command wrote nothing).
 		err = m.store.checkDamage(ctx, err)
 	}
-	return err
+	return m.busyCure(err)
+}
+
+// busyCure names the book and the cure in a writer's "the database is
+// busy" (which a server answers as 503 with Retry-After, without its path):
+// on the command line the book may be one of several, and the wait is the
+// user's to lengthen.
+func (m *Main) busyCure(err error) error {
+	const busy = "the database is busy: "
+	msg := ledger.ErrorMessage(err)
+	if ledger.ErrorCode(err) != ledger.EUNAVAILABLE || !strings.HasPrefix(msg, busy) {
+		return err
+	}
+	name := m.DBPath
+	if onServer(name) {
+		name = redactedURL(name)
+	}
+	return ledger.Errorf(ledger.EUNAVAILABLE, "the database %s is busy: %s: run the command again when that has finished, or let it wait longer with --lock-timeout DURATION",
+		name, strings.TrimPrefix(msg, busy))
 }
 
 // Command returns the whole command tree bound to m.
