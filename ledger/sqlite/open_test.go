@@ -168,3 +168,47 @@ func asNobody(t *testing.T, name string) {
 		t.Fatalf("%s as nobody: %v\n%s", name, err, out)
 	}
 }
+
+// TestOpenReadOnlyInterruptedCreation: a writer killed while it created a
+// book leaves an SQLite file without tables, or with the first migrations
+// only. Read-only commands said it was "not a revshare database" or to
+// "open it read-write once"; they now say what happened and what to run.
+func TestOpenReadOnlyInterruptedCreation(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	raw, err := sql.Open("sqlite3", "file:"+empty+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`PRAGMA user_version = 0`); err != nil { // the file's header, no table
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, err = sqlite.OpenReadOnly(ctx, empty)
+	if want := empty + " has no tables yet (an empty SQLite database, or one whose creation was interrupted): a command that writes, such as import or contract add, creates revshare's tables in it"; err == nil || err.Error() != want {
+		t.Errorf("OpenReadOnly of a book without tables: %v\nwant %s", err, want)
+	}
+	half := filepath.Join(dir, "half.db")
+	db, err := sqlite.Open(ctx, half, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err = sql.Open("sqlite3", half)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	if err := raw.QueryRow(`SELECT max(name) FROM schema_migrations`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name = ?`, last); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, err = sqlite.OpenReadOnly(ctx, half)
+	if want := "open " + half + " read-only: migration " + last + " not applied (the book was made by an older revshare, or its creation was interrupted): a command that writes applies it"; err == nil || err.Error() != want {
+		t.Errorf("OpenReadOnly of a book with a migration missing: %v\nwant %s", err, want)
+	}
+}

@@ -222,11 +222,17 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, explainOpenError(path, walBefore, err)
 	}
 	if len(pending) > 0 {
+		var tables int
+		cerr := db.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table'`).Scan(&tables)
 		db.Close()
 		if pending[0].Name == firstMigration() {
+			if cerr == nil && tables == 0 {
+				// What a writer killed while creating the book leaves.
+				return nil, ledger.Errorf(ledger.EINVALID, "%s has no tables yet (an empty SQLite database, or one whose creation was interrupted): a command that writes, such as import or contract add, creates revshare's tables in it", path)
+			}
 			return nil, ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (an SQLite file without revshare's tables)", path)
 		}
-		return nil, fmt.Errorf("open %s read-only: migration %s not applied (open it read-write once)", path, pending[0].Name)
+		return nil, fmt.Errorf("open %s read-only: migration %s not applied (the book was made by an older revshare, or its creation was interrupted): a command that writes applies it", path, pending[0].Name)
 	}
 	return db, nil
 }
