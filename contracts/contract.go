@@ -243,6 +243,16 @@ func (r *Rule) Matches(e *ledger.Event) bool {
 		matchOne(m.Region, e.Region)
 }
 
+// matchesAny reports whether any rule of c matches e (whatever its dates).
+func (c *Contract) matchesAny(e *ledger.Event) bool {
+	for i := range c.Rules {
+		if c.Rules[i].Matches(e) {
+			return true
+		}
+	}
+	return false
+}
+
 func matchOne(want []string, got string) bool {
 	return len(want) == 0 || slices.Contains(want, got)
 }

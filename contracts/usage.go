@@ -192,6 +192,12 @@ func (u *Usage) AddSum(e *ledger.Event, n int, ids []int64) { u.add(e, n, ids) }
 
 // add counts n events like e; ids nil with n 1 means e's own ID.
 func (u *Usage) add(e *ledger.Event, n int, ids []int64) {
+	// In a book of many sellers most events match none of a contract's
+	// rules: test the match first, and place (a time-zone conversion and a
+	// period) only the events that match.
+	if !u.c.matchesAny(e) {
+		return
+	}
 	pl := u.c.place(e)
 	for i := range u.c.Rules {
 		r := &u.c.Rules[i]
