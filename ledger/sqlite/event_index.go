@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -270,4 +271,81 @@ func eventsByIDQuery(n int) string {
 		return `SELECT id, source_id, event_id, data FROM events WHERE id IN (` +
 			strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + `) ORDER BY id`
 	})
+}
+
+// matchableEventIDs returns, ascending, the IDs of the events that some
+// rule of c can match, from the event index: per rule, the events of the
+// values of its most selective matched dimension. sparse is false (and ids
+// nil) when a rule matches on no indexed dimension or the events named are
+// not sparse (reading every event is then cheaper).
+func matchableEventIDs(ctx context.Context, q querier, c *contracts.Contract) (ids []int64, sparse bool, err error) {
+	var maxID sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT max(id) FROM events`).Scan(&maxID); err != nil || !maxID.Valid {
+		return nil, false, err
+	}
+	count := func(dim eventDim, value string) (int64, error) {
+		var n sql.NullInt64
+		err := q.QueryRowContext(ctx, `SELECT sum(n) FROM event_index WHERE dim = ? AND value = ?`, int(dim), value).Scan(&n)
+		return n.Int64, err
+	}
+	var take []dimValue // each rule's values of its most selective dimension
+	var total int64
+	for i := range c.Rules {
+		m := &c.Rules[i].Match
+		var best []dimValue
+		bestN := int64(-1)
+		for _, d := range []struct {
+			dim    eventDim
+			values []string
+		}{{dimSeller, m.Seller}, {dimChannel, m.Channel}, {dimCustomer, m.Customer}, {dimProduct, m.Product}, {dimRegion, m.Region}} {
+			if len(d.values) == 0 {
+				continue
+			}
+			var n int64
+			for _, v := range d.values {
+				k, err := count(d.dim, v)
+				if err != nil {
+					return nil, false, err
+				}
+				n += k
+			}
+			if bestN < 0 || n < bestN {
+				best, bestN = best[:0], n
+				for _, v := range d.values {
+					best = append(best, dimValue{d.dim, v})
+				}
+			}
+		}
+		if bestN < 0 {
+			return nil, false, nil // the rule may match any event
+		}
+		take, total = append(take, best...), total+bestN
+	}
+	if total*sparseShare > maxID.Int64 {
+		return nil, false, nil
+	}
+	ids = make([]int64, 0, total)
+	for _, dv := range take {
+		rows, err := q.QueryContext(ctx, `SELECT ids FROM event_index WHERE dim = ? AND value = ?`, int(dv.dim), dv.value)
+		if err != nil {
+			return nil, false, err
+		}
+		var b []byte
+		for rows.Next() {
+			if err := rows.Scan(&b); err != nil {
+				rows.Close()
+				return nil, false, err
+			}
+			if ids, err = decodeIDs(b, ids); err != nil {
+				rows.Close()
+				return nil, false, fmt.Errorf("event index: %w", err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, false, err
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), true, nil
 }

@@ -89,6 +89,21 @@ func loadEvents(ctx context.Context, q querier, f ledger.EventFilter) ([]ledger.
 // eachEvent streams the events matching f in ID order. SQL narrows by key,
 // ID range and source; the other filters look at each row's data.
 func eachEvent(ctx context.Context, q querier, f ledger.EventFilter, fn func(*ledger.Event) error) error {
+	return readEvents(ctx, q, f, nil, fn)
+}
+
+// eachEventAmong streams the events ids (ascending) in ID order, read and
+// linked as eachEvent reads them.
+func eachEventAmong(ctx context.Context, q querier, ids []int64, fn func(*ledger.Event) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return readEvents(ctx, q, ledger.EventFilter{}, ids, fn)
+}
+
+// readEvents is eachEvent over the events among (ascending IDs), or over
+// those f's indexed filters name when among is nil.
+func readEvents(ctx context.Context, q querier, f ledger.EventFilter, among []int64, fn func(*ledger.Event) error) error {
 	var conds []string
 	var args []any
 	add := func(cond string, v ...any) { conds = append(conds, cond); args = append(args, v...) }
@@ -179,6 +194,9 @@ func eachEvent(ctx context.Context, q querier, f ledger.EventFilter, fn func(*le
 		}
 		n++
 		return f.Limit > 0 && n == f.Limit, nil
+	}
+	if among != nil {
+		return eachEventByID(ctx, q, among, f, srcID, handle)
 	}
 	if f.EntryID == 0 && f.BatchID == 0 && f.EventID == "" {
 		// Filters by seller, channel, customer, product, region or date:

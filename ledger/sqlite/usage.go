@@ -29,8 +29,10 @@ func usageSetID(ctx context.Context, q querier, sig string) (id int64, ok bool, 
 	return id, err == nil, err
 }
 
-// ensureUsage returns the set of c's signature, building it from every
-// stored event when it is missing.
+// ensureUsage returns the set of c's signature, building it from the
+// stored events when it is missing: those its rules' matches can take
+// when the event index shows them sparse (a contract of one seller among
+// hundreds), otherwise every event.
 func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, error) {
 	sig := c.UsageSignature()
 	id, ok, err := usageSetID(ctx, tx.SQL(), sig)
@@ -45,7 +47,17 @@ func ensureUsage(ctx context.Context, tx *Tx, c *contracts.Contract) (int64, err
 		return 0, err
 	}
 	w := newUsageWriter(id, c)
-	if err := eachEvent(ctx, tx.SQL(), ledger.EventFilter{}, func(e *ledger.Event) error { return w.add(tx, e) }); err != nil {
+	add := func(e *ledger.Event) error { return w.add(tx, e) }
+	ids, sparse, err := matchableEventIDs(ctx, tx.SQL(), c)
+	if err != nil {
+		return 0, err
+	}
+	if sparse {
+		err = eachEventAmong(ctx, tx.SQL(), ids, add)
+	} else {
+		err = eachEvent(ctx, tx.SQL(), ledger.EventFilter{}, add)
+	}
+	if err != nil {
 		return 0, err
 	}
 	return id, w.flush(tx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -288,6 +289,63 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 		b, _ := json.Marshal(want.Lines)
 		if string(a) != string(b) {
 			t.Errorf("set stored %v:\n got %s\nwant %s", stored, a, b)
+		}
+	}
+}
+
+// TestUsageBuiltFromIndexedEvents: a contract whose rules match few of the
+// stored events builds its set from the events the index names (rule r1's
+// seller, rule r2's channel: the rarer of its seller and channel), and the
+// set evaluates exactly as every event does; a rule that matches on no
+// dimension, or matches many events, reads every event.
+func TestUsageBuiltFromIndexedEvents(t *testing.T) {
+	ctx := context.Background()
+	db := openUsageDB(t)
+	var filler strings.Builder
+	filler.WriteString(usageCSV)
+	for i := range 100 {
+		fmt.Fprintf(&filler, "z%d,2026-01-%02d,z%02d,azure-free,api,%d.00,USD\n", i, 1+i%28, i%10, 1+i)
+	}
+	importCSV(t, db, "u.csv", filler.String(), usage.ImportOptions{})
+	c := saveContract(t, db, usageContract, false)
+	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var want []int64 // r1's seller a, r2's channel azure
+	err := db.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error {
+		if e.Seller == "a" || e.Channel == "azure" {
+			want = append(want, e.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, sparse, err := matchableEventIDs(ctx, db.r, c)
+	if err != nil || !sparse || fmt.Sprint(ids) != fmt.Sprint(want) || len(want) != 6 {
+		t.Fatalf("matchable events: %v sparse %v (%v), want %v", ids, sparse, err, want)
+	}
+	fromUsage, fromEvents := evaluatedBothWays(t, db, c, "2026-03")
+	if fromUsage != fromEvents {
+		t.Errorf("usage  %s\nevents %s", fromUsage, fromEvents)
+	}
+	if !strings.Contains(fromUsage, `"rule":"r1","payer":"a","payee":"b","period":"2026-01","base":"150.5","events":2`) {
+		t.Errorf("r1 2026-01: %s", fromUsage)
+	}
+	if _, err := db.VerifyReport(ctx); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+
+	unmatched := strings.Replace(usageContract, "    match: {seller: a}\n", "", 1)
+	dense := strings.Replace(usageContract, "match: {seller: b, channel: azure}", "match: {channel: [azure-free, azure]}", 1)
+	for name, doc := range map[string]string{"r1 unmatched": unmatched, "r2 dense": dense} {
+		c2, err := contracts.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids, sparse, err := matchableEventIDs(ctx, db.r, c2); err != nil || sparse || ids != nil {
+			t.Errorf("%s: matchable events %v sparse %v (%v), want every event read", name, ids, sparse, err)
 		}
 	}
 }
