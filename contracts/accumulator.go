@@ -75,6 +75,9 @@ func NewAccumulator(c *Contract, through ledger.Period, rates []ledger.FXRate, o
 // decided by placement, window.counts and Contract.fxDate, which Usage.Add
 // shares, so that evaluating aggregates gives the same lines.
 func (a *Accumulator) Add(e *ledger.Event) error {
+	if !a.c.matchesAny(e) { // as in Usage.add: place only what some rule matches
+		return nil
+	}
 	pl := a.c.place(e)
 	if pl.ord > a.throughOrd {
 		return nil
