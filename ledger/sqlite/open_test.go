@@ -195,18 +195,7 @@ func TestOpenReadOnlyInterruptedCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	raw, err = sql.Open("sqlite3", half)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last string
-	if err := raw.QueryRow(`SELECT max(name) FROM schema_migrations`).Scan(&last); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name = ?`, last); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	last := forgetLastMigration(t, half)
 	_, err = sqlite.OpenReadOnly(ctx, half)
 	if want := "open " + half + " read-only: migration " + last + " not applied (the book was made by an older revshare, or its creation was interrupted): a command that writes applies it"; err == nil || err.Error() != want {
 		t.Errorf("OpenReadOnly of a book with a migration missing: %v\nwant %s", err, want)

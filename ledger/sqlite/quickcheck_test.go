@@ -112,17 +112,15 @@ func damagePage(t *testing.T, path, table string) []byte {
 	return b
 }
 
-// TestMigrationWaitsForTheCheck: a damaged book with a migration pending
-// is refused before the migration rewrites it, and stays byte for byte as
-// it was. Before, Open migrated first (0061 rebuilds postings) and the
-// commands' whole-file check came after.
-func TestMigrationWaitsForTheCheck(t *testing.T) {
-	ctx := context.Background()
-	path := tokenBook(t)
+// forgetLastMigration deletes the record of the book's last migration, as
+// if it were pending, and returns its name.
+func forgetLastMigration(t *testing.T, path string) string {
+	t.Helper()
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	var last string
 	if err := raw.QueryRow(`SELECT max(name) FROM schema_migrations`).Scan(&last); err != nil {
 		t.Fatal(err)
@@ -130,7 +128,17 @@ func TestMigrationWaitsForTheCheck(t *testing.T) {
 	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name = ?`, last); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
+	return last
+}
+
+// TestMigrationWaitsForTheCheck: a damaged book with a migration pending
+// is refused before the migration rewrites it, and stays byte for byte as
+// it was. Before, Open migrated first (0061 rebuilds postings) and the
+// commands' whole-file check came after.
+func TestMigrationWaitsForTheCheck(t *testing.T) {
+	ctx := context.Background()
+	path := tokenBook(t)
+	last := forgetLastMigration(t, path)
 	damaged := damagePage(t, path, "api_tokens")
 
 	db, err := sqlite.Open(ctx, path, nil)
