@@ -10,56 +10,20 @@ versions; ROUNDS rounds in ABBA order. Figures: docs/postgres.md, "Session 12".
     python3 bench/pg-import-ab.py 2 part00.csv main=/tmp/revshare-main new=/tmp/revshare-new
 
 FILE: e.g. storetest.WritePerEventCSV(w, 500, 100) (100,000 rows)."""
-import os, subprocess, sys, time, glob
+import os, sys
+
+from pgcpu import measure, psql
 
 rounds = int(sys.argv[1]); csv = sys.argv[2]
 bins = [a.split('=', 1) for a in sys.argv[3:5]]
 PG = 'postgres://postgres@127.0.0.1:5432/%s?sslmode=disable'
-
-def psql(db, sql):
-    return subprocess.run(['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-Atc', sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
-
-def backends(db):
-    out = {}
-    for p in glob.glob('/proc/[0-9]*/cmdline'):
-        try:
-            c = open(p, 'rb').read()
-        except OSError:
-            continue
-        if c.startswith(b'postgres: ') and (b' ' + db.encode() + b' ') in c:
-            out[p.split('/')[2]] = True
-    return out
-
-def cpu(pid):
-    try:
-        return int(open('/proc/%s/schedstat' % pid).read().split()[0]) / 1e9
-    except OSError:
-        return None
 
 def run(label, binary, n):
     db = 'pgwork_ab_%s_%d_%d' % (label, n, os.getpid())
     psql('postgres', 'CREATE DATABASE %s' % db)
     try:
         load0 = os.getloadavg()[0]
-        t0 = time.time()
-        p = subprocess.Popen([binary, '--db', PG % db, 'import', 'usage', csv], stdout=subprocess.DEVNULL)
-        seen = {}
-        while True:
-            r = os.wait4(p.pid, os.WNOHANG)
-            if r[0] != 0:
-                break
-            for pid in backends(db):
-                c = cpu(pid)
-                if c is not None:
-                    seen[pid] = c
-            time.sleep(0.05)
-        wall = time.time() - t0
-        _, status, ru = r
-        if status != 0:
-            raise SystemExit('%s failed: %d' % (label, status))
-        rs = ru.ru_utime + ru.ru_stime
-        be = sum(seen.values())
+        be, rs, wall = measure(db, [binary, '--db', PG % db, 'import', 'usage', csv])
         counts = psql(db, "SELECT concat_ws(' ', (SELECT count(*) FROM balance_marks), (SELECT count(*) FROM balance_spans), (SELECT count(*) FROM balance_versions), pg_size_pretty(pg_database_size(current_database())))")
         print('%-5s round %d: backend %.2f s, revshare %.2f s, wall %.1f s, load %.2f -> %.2f, marks/spans/versions/size %s'
               % (label, n, be, rs, wall, load0, os.getloadavg()[0], counts), flush=True)

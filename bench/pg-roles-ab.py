@@ -15,7 +15,9 @@ ROUNDS rounds in ABBA order. Figures: docs/postgres.md, "Session 13".
     python3 bench/pg-roles-ab.py 2 part00.csv bench/pg-roles-contract.yaml 2023-04 \\
         main=/tmp/revshare-main definer=/tmp/revshare-new login=/tmp/revshare-new:login
 """
-import os, subprocess, sys, time, glob
+import os, subprocess, sys
+
+from pgcpu import measure, psql
 
 rounds = int(sys.argv[1]); csv = sys.argv[2]; contract = sys.argv[3]; through = sys.argv[4]
 arms = []
@@ -26,45 +28,6 @@ for a in sys.argv[5:]:
 URL = 'postgres://%s@127.0.0.1:5432/%s?sslmode=disable'
 tag = 'pgroles_ab_%d' % os.getpid()
 OWNER, LOGIN = tag + '_owner', tag + '_login'
-
-def psql(db, sql):
-    return subprocess.run(['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-Atc', sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
-
-def backends(db):
-    out = []
-    for p in glob.glob('/proc/[0-9]*/cmdline'):
-        try:
-            c = open(p, 'rb').read()
-        except OSError:
-            continue
-        if c.startswith(b'postgres: ') and (b' ' + db.encode() + b' ') in c:
-            out.append(p.split('/')[2])
-    return out
-
-def cpu(pid):
-    try:
-        return int(open('/proc/%s/schedstat' % pid).read().split()[0]) / 1e9
-    except OSError:
-        return None
-
-def measure(db, argv):
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    seen = {}
-    t0 = time.time()
-    while True:
-        r = os.wait4(p.pid, os.WNOHANG)
-        if r[0] != 0:
-            break
-        for pid in backends(db):
-            c = cpu(pid)
-            if c is not None:
-                seen[pid] = c
-        time.sleep(0.05)
-    _, status, ru = r
-    if status != 0:
-        raise SystemExit('%s failed: %d' % (' '.join(argv), status))
-    return sum(seen.values()), ru.ru_utime + ru.ru_stime, time.time() - t0
 
 def run(label, binary, mode, n):
     db = '%s_%s_%d' % (tag, label, n)

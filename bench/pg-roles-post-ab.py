@@ -10,51 +10,27 @@ order, N posts a run. Figures: docs/postgres.md, "Session 13".
     (cd main && go test -c -o /tmp/pg-main.test ./ledger/postgres); go test -c -o /tmp/pg-new.test ./ledger/postgres
     python3 bench/pg-roles-post-ab.py 2 3000 main=/tmp/pg-main.test new=/tmp/pg-new.test
 """
-import os, subprocess, sys, time, glob, re
+import os, re, sys, tempfile
+
+from pgcpu import measure, psql
 
 rounds = int(sys.argv[1]); n = int(sys.argv[2])
 arms = [a.split('=', 1) for a in sys.argv[3:5]]
 user = 'pgroles_post_ab_%d' % os.getpid()
 
-def psql(sql):
-    subprocess.run(['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', sql], check=True, capture_output=True)
-
-def backends():
-    out = []
-    for p in glob.glob('/proc/[0-9]*/cmdline'):
-        try:
-            c = open(p, 'rb').read()
-        except OSError:
-            continue
-        if c.startswith(b'postgres: ') and (b' ' + user.encode() + b' ') in c:
-            out.append(p.split('/')[2])
-    return out
-
-def cpu(pid):
-    try:
-        return int(open('/proc/%s/schedstat' % pid).read().split()[0]) / 1e9
-    except OSError:
-        return None
-
 def run(label, binary):
     env = dict(os.environ, REVSHARE_TEST_POSTGRES='postgres://%s@127.0.0.1:5432/postgres?sslmode=disable' % user)
     load0 = os.getloadavg()[0]
-    p = subprocess.Popen([binary, '-test.run', '^$', '-test.bench', '^BenchmarkPost$/^batch=1$', '-test.benchtime', '%dx' % n],
-                         env=env, stdout=subprocess.PIPE, text=True)
-    seen = {}
-    while p.poll() is None:
-        for pid in backends():
-            c = cpu(pid)
-            if c is not None:
-                seen[pid] = c
-        time.sleep(0.05)
-    out = p.stdout.read()
-    m = re.search(r'(\d+) ns/entry', out)
-    be = sum(seen.values())
+    with tempfile.TemporaryFile(mode='w+') as out:
+        be, _, _ = measure(user, [binary, '-test.run', '^$', '-test.bench', '^BenchmarkPost$/^batch=1$', '-test.benchtime', '%dx' % n],
+                           stdout=out, env=env)
+        out.seek(0)
+        text = out.read()
+    m = re.search(r'(\d+) ns/entry', text)
     print('%-5s backend %.2f s (%.0f us a post), client %s ns/entry, load %.2f -> %.2f' % (label, be, be / n * 1e6, m.group(1) if m else '?', load0, os.getloadavg()[0]), flush=True)
     return be
 
-psql('CREATE ROLE %s SUPERUSER LOGIN' % user)
+psql('postgres', 'CREATE ROLE %s SUPERUSER LOGIN' % user)
 try:
     res = {a[0]: [] for a in arms}
     for r in range(rounds):
@@ -62,7 +38,7 @@ try:
         for label, binary in order + order[::-1]:
             res[label].append(run(label, binary))
 finally:
-    psql('DROP ROLE IF EXISTS %s' % user)
+    psql('postgres', 'DROP ROLE IF EXISTS %s' % user)
 mean = lambda xs: sum(xs) / len(xs)
 for label in res:
     print('%s: backend mean %.2f s (%s)' % (label, mean(res[label]), ' '.join('%.2f' % x for x in res[label])))
