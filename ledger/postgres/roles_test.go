@@ -205,12 +205,19 @@ func TestGrantRefuses(t *testing.T) {
 		{server, `grant: role "` + server + `" is a superuser: it could switch the triggers off (grant to a role without SUPERUSER)`},
 		{owner, `grant: role "` + owner + `" is the owner of the book's tables, "` + owner + `", or a member of it: it could switch the triggers off (grant to a role that is not)`},
 		{"no_such_role_x", `grant: role "no_such_role_x" does not exist (create it first: CREATE ROLE "no_such_role_x" LOGIN)`},
+		{"", `grant: want a role name`},
+		{`x"; DROP TABLE entries; --`, `grant: role "x\"; DROP TABLE entries; --" does not exist (create it first: CREATE ROLE "x""; DROP TABLE entries; --" LOGIN)`},
 	} {
 		if err := db.GrantLogin(ctx, tc.role); err == nil || err.Error() != tc.want {
 			t.Errorf("grant %s: %v, want %s", tc.role, err, tc.want)
 		}
 	}
 	oc := connect(t, ownerURL)
+	// Nothing was granted or recorded, and the journal is whole.
+	var recorded, entries int
+	if err := oc.QueryRow(ctx, `SELECT (SELECT count(*) FROM login_roles WHERE role <> $1), (SELECT count(*) FROM entries)`, login).Scan(&recorded, &entries); err != nil || recorded != 0 {
+		t.Fatalf("after the refused grants: %d other login roles recorded (want 0), %v", recorded, err)
+	}
 	if _, err := oc.Exec(ctx, `GRANT UPDATE, DELETE ON entries TO `+login); err != nil {
 		t.Fatal(err)
 	}
