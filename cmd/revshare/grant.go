@@ -12,7 +12,8 @@ import (
 // commands with only the privileges they need.
 
 func newGrantCommand(m *Main) *cobra.Command {
-	return &cobra.Command{
+	var readOnly bool
+	c := &cobra.Command{
 		Use:   "grant ROLE",
 		Short: "PostgreSQL: let ROLE run revshare's commands on the book with only the privileges they need (run as the schema's owner)",
 		Long: `grant sets up the two roles an auditor expects on PostgreSQL. Run it with
@@ -24,26 +25,39 @@ ROLE cannot then switch a trigger off, drop one, truncate a table, or write
 the derived tables. The daily commands use ROLE's URL; migrations of later
 versions run with the owner's (revshare migrate), which grants ROLE what
 they add. ROLE may not be a superuser nor the owner (or a member of it).
+
+With --read-only, ROLE gets SELECT on every table and nothing more: an
+auditor's role, for balance, verify, statement, export, the list and show
+commands and serve --read-only; a command that writes is refused. grant
+refuses to call a role read-only that could still write a table through a
+role it belongs to. Granting a role again switches it between the two.
 See docs/postgres.md.`,
 		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' grant revshare_app
-  REVSHARE_DB='postgres://revshare_app@db.local/books' revshare import usage march.csv`,
+  REVSHARE_DB='postgres://revshare_app@db.local/books' revshare import usage march.csv
+  revshare --db 'postgres://revshare_owner@db.local/books' grant --read-only auditor`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("grant: want one ROLE (see revshare grant --help)")
 			}
-			return runGrant(cmd.Context(), m, args[0])
+			return runGrant(cmd.Context(), m, args[0], readOnly)
 		},
 	}
+	c.Flags().BoolVar(&readOnly, "read-only", false, "grant ROLE SELECT on the book and nothing more (an auditor's role)")
+	return c
 }
 
-func runGrant(ctx context.Context, m *Main, role string) error {
+func runGrant(ctx context.Context, m *Main, role string, readOnly bool) error {
 	if !onServer(m.DBPath) {
 		return fmt.Errorf("grant: %s is an SQLite file: roles are PostgreSQL's (--db postgres://OWNER@host/db)", m.DBPath)
 	}
-	if err := m.grantLogin(ctx, role); err != nil {
+	what := "revshare's commands"
+	if readOnly {
+		what = "read-only access"
+	}
+	if err := m.grantLogin(ctx, role, readOnly); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(m.Stdout, "granted %s revshare's commands on %s\n", role, m.dbName())
+	_, err := fmt.Fprintf(m.Stdout, "granted %s %s on %s\n", role, what, m.dbName())
 	return err
 }
 

@@ -61,3 +61,39 @@ func TestTwoRoles(t *testing.T) {
 		t.Errorf("grant on SQLite: %v %q", err, errOut)
 	}
 }
+
+// TestReaderRoleCLI: an auditor's role as a user sets it up (revshare
+// grant --read-only): it prints the same balance and statement as the
+// login role and verifies the book; a command that writes is refused
+// before it writes anything, naming the role and the cure.
+func TestReaderRoleCLI(t *testing.T) {
+	pg.Need(t)
+	owner := pg.OwnerURL(t)
+	_, login := pg.Roles(t)
+	reader := pg.Reader(t)
+	app, audit := pgtest.WithUser(owner, login), pgtest.WithUser(owner, reader)
+	addRunsFixture(t, app)
+	cli(t, app, "run", "--through", "2026-02")
+
+	if got, want := cli(t, owner, "grant", "--read-only", reader), "granted "+reader+" read-only access on "+owner+"\n"; got != want {
+		t.Errorf("grant --read-only: %q, want %q", got, want)
+	}
+	for _, args := range [][]string{{"balance"}, {"statement", "small", "2026-02"}, {"import", "list"}} {
+		if got, want := cli(t, audit, args...), cli(t, app, args...); got != want {
+			t.Errorf("%s as the reader:\n%s\nas the login role:\n%s", strings.Join(args, " "), got, want)
+		}
+	}
+	if got := cli(t, audit, "verify"); !strings.HasPrefix(got, "ok: ") {
+		t.Errorf("verify as the reader: %q", got)
+	}
+
+	before := cli(t, app, "import", "list")
+	_, errOut, err := runCLI(t, "--db", audit, "import", "usage", "../../testdata/runs/late.csv")
+	want := "revshare: " + audit + ": role " + reader + " may only read this book (it was granted with revshare grant --read-only): this command writes; run it as a role granted without --read-only (serve --read-only serves the book to auditors)\n"
+	if err == nil || errOut != want {
+		t.Errorf("import as the reader: %v\ngot  %q\nwant %q", err, errOut, want)
+	}
+	if after := cli(t, app, "import", "list"); after != before {
+		t.Errorf("the refused import changed the imports:\n%s\nwas\n%s", after, before)
+	}
+}

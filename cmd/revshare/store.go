@@ -351,15 +351,20 @@ func (m *Main) copyBook(ctx context.Context, from, to string) (bookcopy.Counts, 
 }
 
 // grantLogin opens the PostgreSQL book of m.DBPath as its schema's owner
-// (applying the migrations) and grants role the login role's privileges
-// (revshare grant; docs/postgres.md, "Two roles").
-func (m *Main) grantLogin(ctx context.Context, role string) error {
+// (applying the migrations) and grants role the login role's privileges,
+// or with readOnly an auditor's (revshare grant; docs/postgres.md, "Two
+// roles").
+func (m *Main) grantLogin(ctx context.Context, role string, readOnly bool) error {
 	db, err := postgres.Open(ctx, m.DBPath, m.Clock)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return db.GrantLogin(ctx, role)
+	access := postgres.WriteAccess
+	if readOnly {
+		access = postgres.ReadAccess
+	}
+	return db.GrantLogin(ctx, role, access)
 }
 
 // redactedURL is a database URL as messages show it, without its password.

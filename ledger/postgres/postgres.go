@@ -203,6 +203,9 @@ func (db *DB) migrate(ctx context.Context, url string) error {
 	}
 	pending := st.pending(ms)
 	if len(pending) == 0 {
+		if !st.mayMigrate {
+			return db.refuseReader(ctx, Redact(url), st.user)
+		}
 		return nil
 	}
 	if !st.mayMigrate {

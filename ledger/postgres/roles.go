@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -63,15 +64,38 @@ var loginGrants = map[string]string{
 	"statements":       "SELECT, INSERT",
 }
 
-// GrantLogin lets role use the book as revshare's login role: USAGE on the
-// schema and loginGrants on its tables (what it had before is revoked
-// first, so the grants are exactly these), and records it in login_roles,
-// so that the migrations applied later by the owner grant it what they
-// add. db must be open as the schema's owner (Open has applied the
-// migrations). A role that could switch the triggers off is refused: a
-// superuser, the owner or a member of it; so is one that may create
-// objects in the schema.
-func (db *DB) GrantLogin(ctx context.Context, role string) error {
+// Access is what a role granted by revshare grant may do on the book.
+type Access string
+
+const (
+	// WriteAccess is revshare's login role: loginGrants, what the
+	// commands need.
+	WriteAccess Access = "write"
+	// ReadAccess is an auditor's role (revshare grant --read-only): SELECT
+	// on every table, so the read-only commands and serve --read-only, and
+	// no write of any kind.
+	ReadAccess Access = "read"
+)
+
+// privileges is what access gives on a table that loginGrants lists.
+func (a Access) privileges(table string) (string, bool) {
+	privs, ok := loginGrants[table]
+	if ok && a == ReadAccess {
+		privs = "SELECT"
+	}
+	return privs, ok
+}
+
+// GrantLogin lets role use the book with access: USAGE on the schema and
+// access's privileges on its tables (what it had before is revoked first,
+// so the grants are exactly these), and records it in login_roles, so that
+// the migrations applied later by the owner grant it what they add. db
+// must be open as the schema's owner (Open has applied the migrations). A
+// role that could switch the triggers off is refused: a superuser, the
+// owner or a member of it; so is one that may create objects in the
+// schema, and a read-only role that could still write a table through a
+// role it belongs to (or PUBLIC).
+func (db *DB) GrantLogin(ctx context.Context, role string, access Access) error {
 	if role == "" {
 		return ledger.Errorf(ledger.EINVALID, "grant: want a role name")
 	}
@@ -101,17 +125,41 @@ func (db *DB) GrantLogin(ctx context.Context, role string) error {
 			return ledger.Errorf(ledger.EINVALID, "grant: role %q may create objects in schema %q: revoke that first (REVOKE CREATE ON SCHEMA %s FROM PUBLIC, %s)",
 				role, schema, pgx.Identifier{schema}.Sanitize(), pgx.Identifier{role}.Sanitize())
 		}
-		if err := grantLogin(ctx, tx, role); err != nil {
+		if err := grantLogin(ctx, tx, role, access); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO login_roles (role) VALUES ($1) ON CONFLICT (role) DO NOTHING`, role)
+		if access == ReadAccess {
+			if err := refuseInheritedWrites(ctx, tx, role); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO login_roles (role, access) VALUES ($1, $2)
+			ON CONFLICT (role) DO UPDATE SET access = excluded.access, granted_at = now()`, role, string(access))
 		return err
 	})
 }
 
-// grantLogin gives role exactly loginGrants on the tables of the current
-// schema, and USAGE on the schema.
-func grantLogin(ctx context.Context, tx pgx.Tx, role string) error {
+// refuseInheritedWrites refuses a read-only role that may still write a
+// table of the book after grantLogin revoked its own privileges: through a
+// role it is a member of (revshare's login role, say) or PUBLIC.
+func refuseInheritedWrites(ctx context.Context, tx pgx.Tx, role string) error {
+	var table string
+	err := tx.QueryRow(ctx, `SELECT c.relname FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+			AND has_table_privilege($1, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+		ORDER BY c.relname COLLATE "C" LIMIT 1`, role).Scan(&table)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return ledger.Errorf(ledger.EINVALID, "grant: role %q would not be read-only: it may still write table %s through a role it is a member of or PUBLIC (revoke that first)", role, table)
+}
+
+// grantLogin gives role exactly access's privileges on the tables of the
+// current schema, and USAGE on the schema.
+func grantLogin(ctx context.Context, tx pgx.Tx, role string, access Access) error {
 	var schema string
 	if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return err
@@ -131,7 +179,7 @@ func grantLogin(ctx context.Context, tx pgx.Tx, role string) error {
 		"GRANT USAGE ON SCHEMA " + s + " TO " + r,
 	}
 	for _, t := range tables {
-		privs, ok := loginGrants[t]
+		privs, ok := access.privileges(t)
 		if !ok {
 			return fmt.Errorf("grant: table %s has no privileges listed for the login role (ledger/postgres/roles.go, loginGrants)", t)
 		}
@@ -145,24 +193,44 @@ func grantLogin(ctx context.Context, tx pgx.Tx, role string) error {
 	return nil
 }
 
-// regrant gives every role of login_roles that still exists exactly
-// loginGrants again, after migrations were applied (in their transaction's
-// wake, as the owner): what a new migration added is then theirs too.
+// regrant gives every role of login_roles that still exists exactly its
+// access's privileges again, after migrations were applied (in their
+// transaction's wake, as the owner): what a new migration added is then
+// theirs too.
 func regrant(ctx context.Context, tx pgx.Tx) error {
-	rows, err := tx.Query(ctx, `SELECT role FROM login_roles WHERE EXISTS (SELECT FROM pg_roles r WHERE r.rolname = role) ORDER BY role`)
+	rows, err := tx.Query(ctx, `SELECT role, access FROM login_roles WHERE EXISTS (SELECT FROM pg_roles r WHERE r.rolname = role) ORDER BY role`)
 	if err != nil {
 		return err
 	}
-	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	type granted struct {
+		Role   string
+		Access Access
+	}
+	roles, err := pgx.CollectRows(rows, pgx.RowToStructByPos[granted])
 	if err != nil {
 		return err
 	}
-	for _, role := range roles {
-		if err := grantLogin(ctx, tx, role); err != nil {
+	for _, g := range roles {
+		if err := grantLogin(ctx, tx, g.Role, g.Access); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// refuseReader refuses to open the book for writing as a role granted
+// read-only (revshare grant --read-only), before any write is tried: a
+// write would fail on PostgreSQL's privileges with less to say.
+func (db *DB) refuseReader(ctx context.Context, url, user string) error {
+	var access string
+	err := db.pool.QueryRow(ctx, `SELECT access FROM login_roles WHERE role = current_user`).Scan(&access)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && Access(access) != ReadAccess {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &cannotMigrateError{ledger.Errorf(ledger.EINVALID, "%s: role %s may only read this book (it was granted with revshare grant --read-only): this command writes; run it as a role granted without --read-only (serve --read-only serves the book to auditors)", url, user)}
 }
 
 // LoginGrantTables lists the tables loginGrants names, in name order (for

@@ -208,7 +208,7 @@ func TestGrantRefuses(t *testing.T) {
 		{"", `grant: want a role name`},
 		{`x"; DROP TABLE entries; --`, `grant: role "x\"; DROP TABLE entries; --" does not exist (create it first: CREATE ROLE "x""; DROP TABLE entries; --" LOGIN)`},
 	} {
-		if err := db.GrantLogin(ctx, tc.role); err == nil || err.Error() != tc.want {
+		if err := db.GrantLogin(ctx, tc.role, postgres.WriteAccess); err == nil || err.Error() != tc.want {
 			t.Errorf("grant %s: %v, want %s", tc.role, err, tc.want)
 		}
 	}
@@ -221,7 +221,7 @@ func TestGrantRefuses(t *testing.T) {
 	if _, err := oc.Exec(ctx, `GRANT UPDATE, DELETE ON entries TO `+login); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.GrantLogin(ctx, login); err != nil {
+	if err := db.GrantLogin(ctx, login, postgres.WriteAccess); err != nil {
 		t.Fatal(err)
 	}
 	var privs string
@@ -303,4 +303,117 @@ func schemaOf(t *testing.T, u string) string {
 		t.Fatal(err)
 	}
 	return p.Query().Get("search_path")
+}
+
+// TestReaderRole: a role granted read-only (revshare grant --read-only)
+// reads and verifies the book, may write no table of it, and is refused
+// before any write when revshare opens the book for writing; the owner's
+// later migrations grant it SELECT only; granting again switches it; a
+// role that could still write through a role it belongs to is not called
+// read-only.
+func TestReaderRole(t *testing.T) {
+	ctx := context.Background()
+	ownerURL := pg.OwnerURL(t)
+	_, login := pg.Roles(t)
+	reader := pg.Reader(t)
+	readerURL := pgtest.WithUser(ownerURL, reader)
+	owner := openURL(t, ownerURL, nil)
+	if err := owner.GrantLogin(ctx, reader, postgres.ReadAccess); err != nil {
+		t.Fatal(err)
+	}
+	app := openURL(t, pgtest.WithUser(ownerURL, login), storetest.NewClock(storetest.T0))
+	if _, err := app.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD")}); err != nil {
+		t.Fatal(err)
+	}
+
+	ro, err := postgres.OpenReadOnly(ctx, readerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if res, err := ro.Verify(ctx); err != nil || res.Entries != 1 {
+		t.Errorf("verify as the reader: %+v %v", res, err)
+	}
+	if bals, err := ro.TrialBalance(ctx, ledger.BalanceQuery{}); err != nil || len(bals) != 2 {
+		t.Errorf("trial balance as the reader: %+v %v", bals, err)
+	}
+
+	_, err = postgres.Open(ctx, readerURL, nil)
+	want := postgres.Redact(readerURL) + `: role ` + reader + ` may only read this book (it was granted with revshare grant --read-only): this command writes; run it as a role granted without --read-only (serve --read-only serves the book to auditors)`
+	if err == nil || err.Error() != want {
+		t.Errorf("opening for writing as the reader: %v\nwant %s", err, want)
+	}
+
+	conn := connect(t, readerURL)
+	denied := func(table string) string { return "permission denied for table " + table }
+	for _, tc := range []struct{ sql, table string }{
+		{`INSERT INTO accounts (name) VALUES ('assets:x')`, "accounts"},
+		{`INSERT INTO entries (id) VALUES (99)`, "entries"},
+		{`INSERT INTO events (id) VALUES (99)`, "events"},
+		{`INSERT INTO period_closes (through) VALUES ('2026-01-31')`, "period_closes"},
+		{`INSERT INTO api_tokens (id) VALUES (99)`, "api_tokens"},
+		{`UPDATE api_tokens SET revoked_at = now()`, "api_tokens"},
+		{`UPDATE import_batches SET status = 'done'`, "import_batches"},
+		{`UPDATE data_version SET n = n + 1`, "data_version"},
+		{`DELETE FROM login_roles`, "login_roles"},
+		{`TRUNCATE statements`, "statements"},
+	} {
+		_, err := conn.Exec(ctx, tc.sql)
+		wantDenied(t, tc.sql, err, "42501", denied(tc.table))
+	}
+
+	// Migration 0080 undone behind revshare's back and applied again by
+	// the owner: the reader may read the new table and not write it.
+	tamper(t, pg.ServerURL(ownerURL), `DROP TABLE data_version; DELETE FROM schema_migrations WHERE version = 80`)
+	openURL(t, ownerURL, nil).Close()
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT n FROM data_version`).Scan(&n); err != nil {
+		t.Errorf("the reader reads a table a later migration added: %v", err)
+	}
+	_, err = conn.Exec(ctx, `UPDATE data_version SET n = n + 1`)
+	wantDenied(t, "a write to a table a later migration added", err, "42501", denied("data_version"))
+
+	// A read-only role that belongs to the login role could write through
+	// it: refused, and its record and grants are left as they were.
+	oc := connect(t, pg.ServerURL(ownerURL))
+	if _, err := oc.Exec(ctx, `GRANT `+login+` TO `+reader); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { oc.Exec(ctx, `REVOKE `+login+` FROM `+reader) })
+	err = owner.GrantLogin(ctx, reader, postgres.ReadAccess)
+	want = `grant: role "` + reader + `" would not be read-only: it may still write table accounts through a role it is a member of or PUBLIC (revoke that first)`
+	if err == nil || err.Error() != want {
+		t.Errorf("a reader belonging to the login role: %v\nwant %s", err, want)
+	}
+	if _, err := oc.Exec(ctx, `REVOKE `+login+` FROM `+reader); err != nil {
+		t.Fatal(err)
+	}
+
+	// Granted again without --read-only, it writes; granted read-only
+	// once more, it is back to SELECT only.
+	access := func() string {
+		var a string
+		if err := oc.QueryRow(ctx, `SELECT access FROM login_roles WHERE role = $1`, reader).Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if a := access(); a != "read" {
+		t.Errorf("recorded access after the refused grant: %s, want read", a)
+	}
+	if err := owner.GrantLogin(ctx, reader, postgres.WriteAccess); err != nil {
+		t.Fatal(err)
+	}
+	rw := openURL(t, readerURL, storetest.NewClock(storetest.T0))
+	if _, err := rw.Post(ctx, []ledger.Entry{storetest.Sale("2", "2026-01-11", "5", "USD")}); err != nil {
+		t.Errorf("a post once granted without --read-only: %v", err)
+	}
+	if err := owner.GrantLogin(ctx, reader, postgres.ReadAccess); err != nil {
+		t.Fatal(err)
+	}
+	if a := access(); a != "read" {
+		t.Errorf("recorded access: %s, want read", a)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO entries (id) VALUES (99)`)
+	wantDenied(t, "an insert after the grant back to read-only", err, "42501", denied("entries"))
 }

@@ -35,8 +35,9 @@ type Database struct {
 	name      string // the run's database, revshare_test_<random>
 	rolesOnce sync.Once
 	rolesErr  error
-	owner     string // the run's two roles (Roles), created on first use
+	owner     string // the run's roles (Roles, Reader), created on first use
 	login     string
+	reader    string
 	dropRoles func() error
 }
 
@@ -174,6 +175,14 @@ func (db *Database) Roles(t testing.TB) (owner, login string) {
 	return db.owner, db.login
 }
 
+// Reader returns the run's third role, for tests to grant read-only
+// (revshare grant --read-only); created and dropped with the other two.
+func (db *Database) Reader(t testing.TB) string {
+	t.Helper()
+	db.Roles(t)
+	return db.reader
+}
+
 func (db *Database) createRoles() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -182,14 +191,14 @@ func (db *Database) createRoles() error {
 		return err
 	}
 	defer conn.Close(ctx)
-	owner, login := db.name+"_owner", db.name+"_login"
-	for _, r := range []string{owner, login} {
+	owner, login, reader := db.name+"_owner", db.name+"_login", db.name+"_reader"
+	for _, r := range []string{owner, login, reader} {
 		if _, err := conn.Exec(ctx, "CREATE ROLE "+r+" LOGIN"); err != nil {
 			return fmt.Errorf("create role %s: %w", r, err)
 		}
 	}
 	server := db.URL
-	db.owner, db.login = owner, login
+	db.owner, db.login, db.reader = owner, login, reader
 	db.dropRoles = func() error {
 		// After the run's database is dropped: nothing of theirs is left.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -201,7 +210,7 @@ func (db *Database) createRoles() error {
 			return err
 		}
 		defer conn.Close(ctx)
-		for _, r := range []string{login, owner} {
+		for _, r := range []string{reader, login, owner} {
 			if _, err := conn.Exec(ctx, "DROP ROLE IF EXISTS "+r); err != nil {
 				return fmt.Errorf("drop role %s: %w", r, err)
 			}
@@ -251,7 +260,7 @@ func (db *Database) OwnerURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	defer book.Close()
-	if err := book.GrantLogin(ctx, login); err != nil {
+	if err := book.GrantLogin(ctx, login, postgres.WriteAccess); err != nil {
 		t.Fatal(err)
 	}
 	return u
