@@ -151,6 +151,9 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 		data         string
 		f            eventFields
 		canon        []byte
+		// One event at a time, reused: nothing keeps a pointer to it, and
+		// a new one escaped for each event (250 MB at 1M events).
+		e ledger.Event
 	)
 	var ints intScan
 	dest := ints.bind([]any{&evID, &source, &eventID, &data})
@@ -162,7 +165,7 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 			return nil, err
 		}
 		parseErr := f.parse(data)
-		e := ledger.Event{ID: evID, EventID: eventID, Source: sources[source]}
+		e = ledger.Event{ID: evID, EventID: eventID, Source: sources[source]}
 		var group int64
 		var decodeErr error
 		if parseErr == nil {
