@@ -68,32 +68,21 @@ func readEventsIn(ctx context.Context, q querier, ids []int64, sources map[int64
 		args[i] = id
 	}
 	query := `SELECT id, source_id, event_id, data FROM events WHERE id IN (?` + strings.Repeat(`,?`, len(ids)-1) + `) ORDER BY id`
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var (
-		sourceNo int64
-		data     string
-		fields   eventFields
-	)
-	for rows.Next() {
-		var e ledger.Event
-		if err := rows.Scan(&e.ID, &sourceNo, &e.EventID, &data); err != nil {
-			return err
-		}
+	var fields eventFields
+	_, err := eachEventRow(ctx, q, query, args, func(id, sourceNo int64, eventID, data string) (bool, error) {
+		e := ledger.Event{ID: id, EventID: eventID}
 		if err := fields.parse(data); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
+			return false, fmt.Errorf("event %d: %w", e.ID, err)
 		}
 		group, err := fields.decodeEvent(&e)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := linkEvent(ctx, &e, group, sourceNo, sources, entries); err != nil {
-			return err
+			return false, err
 		}
 		byID[e.ID] = e
-	}
-	return rows.Err()
+		return false, nil
+	})
+	return err
 }

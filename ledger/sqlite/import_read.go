@@ -217,30 +217,33 @@ func readEvents(ctx context.Context, q querier, f ledger.EventFilter, among []in
 	if f.Limit > 0 && !filtered {
 		query += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
+	_, err = eachEventRow(ctx, q, query, args, handle)
+	return err
+}
+
+// eachEventRow runs query, which selects id, source_id, event_id and data
+// from events, and passes each row to handle until it is done; done
+// reports whether handle stopped the reading.
+func eachEventRow(ctx context.Context, q querier, query string, args []any,
+	handle func(id, sourceNo int64, eventID, data string) (bool, error)) (done bool, err error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rows.Close()
 	var (
-		sourceNo int64
-		id       int64
-		eventID  string
-		data     string
+		id, sourceNo  int64
+		eventID, data string
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &sourceNo, &eventID, &data); err != nil {
-			return err
+			return false, err
 		}
-		done, err := handle(id, sourceNo, eventID, data)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
+		if done, err := handle(id, sourceNo, eventID, data); err != nil || done {
+			return done, err
 		}
 	}
-	return rows.Err()
+	return false, rows.Err()
 }
 
 // eachEventByID reads the events ids (ascending) in ID order, 256 at a
@@ -259,28 +262,13 @@ func eachEventByID(ctx context.Context, q querier, ids []int64, f ledger.EventFi
 			args[i] = ids[i]
 		}
 		ids = ids[k:]
-		rows, err := q.QueryContext(ctx, eventsByIDQuery(k), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, sourceNo int64
-			var eventID, data string
-			if err := rows.Scan(&id, &sourceNo, &eventID, &data); err != nil {
-				rows.Close()
-				return err
-			}
+		done, err := eachEventRow(ctx, q, eventsByIDQuery(k), args, func(id, sourceNo int64, eventID, data string) (bool, error) {
 			if srcID != 0 && sourceNo != srcID {
-				continue
+				return false, nil
 			}
-			done, err := handle(id, sourceNo, eventID, data)
-			if err != nil || done {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return handle(id, sourceNo, eventID, data)
+		})
+		if err != nil || done {
 			return err
 		}
 	}
