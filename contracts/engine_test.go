@@ -32,21 +32,10 @@ func mustTime(s string) time.Time {
 	return t
 }
 
-func period(s string) ledger.Period {
-	p, err := ledger.ParsePeriod(s)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-func date(s string) ledger.Date {
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
+var (
+	period = ledger.MustParsePeriod
+	date   = ledger.MustParseDate
+)
 
 const fxDoc = `{id: fx, currency: USD, parties: [a, b], rules: [
   {id: e, payer: a, payee: b, rate: "0.1", from: 2026-01-01},

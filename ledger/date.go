@@ -35,6 +35,16 @@ func CheckBookYear(year int) error {
 	return nil
 }
 
+// MustParseDate is ParseDate for a date written in the code (tests,
+// examples), where an invalid one is the programmer's mistake: it panics.
+func MustParseDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
 // ParseDate parses YYYY-MM-DD and refuses impossible dates such as 2026-02-30.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)

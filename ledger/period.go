@@ -24,6 +24,16 @@ type Period struct {
 	Index int // month 1-12, quarter 1-4, or 1 for a year
 }
 
+// MustParsePeriod is ParsePeriod for a period written in the code (tests,
+// examples), where an invalid one is the programmer's mistake: it panics.
+func MustParsePeriod(s string) Period {
+	p, err := ParsePeriod(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
 // ParsePeriod parses the labels "2026-03", "2026-Q1" and "2026".
 func ParsePeriod(s string) (Period, error) {
 	bad := fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY", s)

@@ -9,21 +9,10 @@ import (
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-func month(s string) ledger.Period {
-	p, err := ledger.ParsePeriod(s)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-func date(s string) ledger.Date {
-	v, err := ledger.ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
+var (
+	month = ledger.MustParsePeriod
+	date  = ledger.MustParseDate
+)
 
 func computed(rule, period, base, amount string) Computed {
 	return Computed{Rule: rule, Payer: "openai", Payee: "microsoft", Period: month(period), Base: d(base), Amount: d(amount)}

@@ -74,10 +74,4 @@ func TestXTicks(t *testing.T) {
 	}
 }
 
-func mustPeriod(s string) ledger.Period {
-	p, err := ledger.ParsePeriod(s)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
+var mustPeriod = ledger.MustParsePeriod

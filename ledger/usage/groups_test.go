@@ -9,28 +9,21 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-func date(t *testing.T, s string) ledger.Date {
-	t.Helper()
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+var date = ledger.MustParseDate
 
 func TestGroupsAssignAndEntry(t *testing.T) {
 	var gs Groups
-	gs.Reset(date(t, "2026-01-31"))
+	gs.Reset(date("2026-01-31"))
 	dec := decimal.RequireFromString
-	a := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"))
+	a := gs.Assign("acme", "web", "EUR", date("2026-02-03"))
 	a.Add(7, dec("10.50"))
-	late := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"))
-	b := gs.Assign("acme", "web", "EUR", date(t, "2026-02-03"))
+	late := gs.Assign("acme", "web", "EUR", date("2026-01-15"))
+	b := gs.Assign("acme", "web", "EUR", date("2026-02-03"))
 	if b != a {
 		t.Fatalf("same key, other group: %+v and %+v", a, b)
 	}
 	b.Add(9, dec("-0.25"))
-	if late.Key != (GroupKey{Seller: "acme", Channel: "web", Currency: "EUR", Date: date(t, "2026-02-01"), Late: true}) || late.No != 2 {
+	if late.Key != (GroupKey{Seller: "acme", Channel: "web", Currency: "EUR", Date: date("2026-02-01"), Late: true}) || late.No != 2 {
 		t.Fatalf("late group %+v", late)
 	}
 	// The late group got no stored event (a duplicate, say): it books nothing.
@@ -40,7 +33,7 @@ func TestGroupsAssignAndEntry(t *testing.T) {
 	e := a.Entry("crm", "abc", SegmentID(3, 50000, 1), 4)
 	want := ledger.Entry{
 		Key:         ledger.Key{Source: "import", ExternalID: "crm:abc:3@50000.1:acme:web:EUR:2026-02-03:false"},
-		Date:        date(t, "2026-02-03"),
+		Date:        date("2026-02-03"),
 		Description: "usage acme/web EUR: 2 event(s) from import batch 4",
 		Meta: map[string]string{"kind": "usage", "batch": "4", "source": "crm", "late": "false", "events": "2",
 			"seller": "acme", "channel": "web"},
@@ -57,7 +50,7 @@ func TestGroupsAssignAndEntry(t *testing.T) {
 	}
 	// Numbers continue after a reset; keys start anew.
 	gs.Reset(ledger.Date{})
-	c := gs.Assign("acme", "web", "EUR", date(t, "2026-01-15"))
+	c := gs.Assign("acme", "web", "EUR", date("2026-01-15"))
 	if c.No != 3 || c.Key.Late || gs.Open() != 1 {
 		t.Fatalf("after reset: %+v, %d open", c, gs.Open())
 	}
@@ -69,7 +62,7 @@ func TestGroupsKeepLargeSums(t *testing.T) {
 	var gs Groups
 	gs.Reset(ledger.Date{})
 	big := decimal.RequireFromString("999999999999999999.999999999999999999")
-	d := date(t, "2026-03-01")
+	d := date("2026-03-01")
 	g := gs.Assign("s", "c", "IDR", d)
 	g.Add(1, big)
 	if g2 := gs.Assign("s", "c", "IDR", d); g2 != g {
