@@ -11,6 +11,25 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
+// historyBook opens the book of the balance history tests: its clock
+// starts on 2026-04-01 and its entries are dated from day0, 2026-01-20.
+func historyBook(t *testing.T) (db *DB, clock *stepClock, day0 ledger.Date) {
+	t.Helper()
+	clock = &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	return openTestDB(t, clock), clock, ledger.Date{Year: 2026, Month: time.January, Day: 20}
+}
+
+// historyEntries makes the entries of the balance history tests: cents on
+// an account against equity:x, each under the next key of source "t".
+type historyEntries struct{ n int }
+
+func (h *historyEntries) entry(acct string, date ledger.Date, cents int64, cur string) ledger.Entry {
+	h.n++
+	a := decimal.New(cents, -2)
+	return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: fmt.Sprint(h.n)}, Date: date,
+		Postings: []ledger.Posting{{Account: acct, Amount: a, Currency: cur}, {Account: "equity:x", Amount: a.Neg(), Currency: cur}}}
+}
+
 // TestBalanceHistoryManyAccounts posts to more accounts per transaction
 // than one statement of rows (rowsPerInsert), with the history written in
 // whole statements as it gathers (flushVersionRows = 1), so that the
@@ -23,16 +42,9 @@ func TestBalanceHistoryManyAccounts(t *testing.T) {
 	defer func(n int) { flushVersionRows = n }(flushVersionRows)
 	flushVersionRows = 1
 	ctx := context.Background()
-	clock := &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
-	db := openTestDB(t, clock)
-	day0 := ledger.Date{Year: 2026, Month: time.January, Day: 20}
-	n := 0
-	entry := func(acct string, date ledger.Date, cents int64, cur string) ledger.Entry {
-		n++
-		a := decimal.New(cents, -2)
-		return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: fmt.Sprint(n)}, Date: date,
-			Postings: []ledger.Posting{{Account: acct, Amount: a, Currency: cur}, {Account: "equity:x", Amount: a.Neg(), Currency: cur}}}
-	}
+	db, clock, day0 := historyBook(t)
+	var es historyEntries
+	entry := es.entry
 	var instants []time.Time
 	post := func(batch []ledger.Entry) {
 		clock.t = clock.t.Add(time.Minute)
@@ -111,15 +123,10 @@ func TestBalanceHistoryFlushedEarly(t *testing.T) {
 	defer func(n int) { maxTxHistRows = n }(maxTxHistRows)
 	maxTxHistRows = 150
 	ctx := context.Background()
-	clock := &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
-	db := openTestDB(t, clock)
-	day0 := ledger.Date{Year: 2026, Month: time.January, Day: 20}
-	n := 0
+	db, clock, day0 := historyBook(t)
+	var es historyEntries
 	entry := func(acct string, date ledger.Date, cents int64) ledger.Entry {
-		n++
-		a := decimal.New(cents, -2)
-		return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: fmt.Sprint(n)}, Date: date,
-			Postings: []ledger.Posting{{Account: acct, Amount: a, Currency: "USD"}, {Account: "equity:x", Amount: a.Neg(), Currency: "USD"}}}
+		return es.entry(acct, date, cents, "USD")
 	}
 	var instants []time.Time
 	for round := 0; round < 3; round++ {

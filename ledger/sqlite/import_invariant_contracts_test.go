@@ -86,9 +86,7 @@ func (s *invState) importRates(ctx context.Context) {
 		if !errors.Is(err, usage.ErrBadRows) || res.BatchID != 0 {
 			s.fatalf("conflicting rates: batch %d, %v; want usage.ErrBadRows\n%s", res.BatchID, err, b.String())
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("refused rate import changed the database")
-		}
+		s.unchangedSince(before, "refused rate import changed the database")
 		return
 	}
 	if err != nil {
@@ -295,9 +293,7 @@ func (s *invState) saveContract(ctx context.Context) {
 		if ledger.ErrorCode(err) != ledger.ECONFLICT || ledger.ErrorMessage(err) != want {
 			s.fatalf("currency change of %s: %v, want %s", id, err, want)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("a refused currency change changed the database")
-		}
+		s.unchangedSince(before, "a refused currency change changed the database")
 		s.currencyRefused++
 		return
 	}
@@ -305,9 +301,7 @@ func (s *invState) saveContract(ctx context.Context) {
 		if ledger.ErrorCode(err) != ledger.ECONFLICT {
 			s.fatalf("adding contract %s again: %v, want ECONFLICT", id, err)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("a refused contract add changed the database")
-		}
+		s.unchangedSince(before, "a refused contract add changed the database")
 		return
 	}
 	if err != nil {
@@ -333,9 +327,7 @@ func (s *invState) closePeriods(ctx context.Context) {
 		if want := "there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed"; err == nil || err.Error() != want {
 			s.fatalf("close through %s of an empty book: %v, want %q", d, err, want)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("close through %s of an empty book changed the database", d)
-		}
+		s.unchangedSince(before, "close through %s of an empty book changed the database", d)
 		return
 	}
 	if err != nil {
@@ -343,9 +335,7 @@ func (s *invState) closePeriods(ctx context.Context) {
 		if !errors.As(err, &mr) {
 			s.fatalf("close through %s: %v", d, err)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("close through %s refused (%v) but changed the database", d, err)
-		}
+		s.unchangedSince(before, "close through %s refused (%v) but changed the database", d, err)
 		return
 	}
 	s.closed = d
@@ -362,9 +352,7 @@ func (s *invState) run(ctx context.Context) {
 		if want := "there are no contracts to run: add one first (revshare contract add FILE.yaml, or POST /api/v1/contracts)"; err == nil || err.Error() != want {
 			s.fatalf("run through %s without contracts: %v, want %q", through, err, want)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("run through %s without contracts changed the database", through)
-		}
+		s.unchangedSince(before, "run through %s without contracts changed the database", through)
 		return
 	}
 	if err != nil {
@@ -372,9 +360,7 @@ func (s *invState) run(ctx context.Context) {
 		if !errors.As(err, &mr) || !strings.HasPrefix(err.Error(), "no FX rate from ") {
 			s.fatalf("run through %s: %v (want nil or a missing FX rate)", through, err)
 		}
-		if dbDigest(s.t, s.db.r) != before {
-			s.fatalf("run through %s refused (%v) but changed the database", through, err)
-		}
+		s.unchangedSince(before, "run through %s refused (%v) but changed the database", through, err)
 		s.runRefused++
 		return
 	}

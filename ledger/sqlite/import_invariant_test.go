@@ -136,6 +136,15 @@ func (s *invState) fatalf(format string, args ...any) {
 	s.t.Fatalf("op %d: %s", s.op, fmt.Sprintf(format, args...))
 }
 
+// unchangedSince fails the run, saying format, when the database's digest
+// is no longer before: a refused operation must write nothing.
+func (s *invState) unchangedSince(before string, format string, args ...any) {
+	s.t.Helper()
+	if dbDigest(s.t, s.db.r) != before {
+		s.fatalf(format, args...)
+	}
+}
+
 // invContent is the model's content of an event: what makes two versions
 // of one (source, event_id) the same (docs/import.md: the instant, whether
 // it was a date, the text fields, the values of the numbers, the currency
