@@ -37,12 +37,14 @@ func CheckBookYear(year int) error {
 
 // MustParseDate is ParseDate for a date written in the code (tests,
 // examples), where an invalid one is the programmer's mistake: it panics.
-func MustParseDate(s string) Date {
-	d, err := ParseDate(s)
+func MustParseDate(s string) Date { return must(ParseDate(s)) }
+
+// must returns v when err is nil and panics with err otherwise.
+func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
-	return d
+	return v
 }
 
 // ParseDate parses YYYY-MM-DD and refuses impossible dates such as 2026-02-30.

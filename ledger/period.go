@@ -26,13 +26,7 @@ type Period struct {
 
 // MustParsePeriod is ParsePeriod for a period written in the code (tests,
 // examples), where an invalid one is the programmer's mistake: it panics.
-func MustParsePeriod(s string) Period {
-	p, err := ParsePeriod(s)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
+func MustParsePeriod(s string) Period { return must(ParsePeriod(s)) }
 
 // ParsePeriod parses the labels "2026-03", "2026-Q1" and "2026".
 func ParsePeriod(s string) (Period, error) {
