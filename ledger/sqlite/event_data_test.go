@@ -85,9 +85,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := openTestDB(t, nil)
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
-				t.Fatal(err)
-			}
+			importCSV(t, db, "t.csv", csv, usage.ImportOptions{})
 			if err := db.VerifyEvents(ctx); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
@@ -108,10 +106,7 @@ func TestVerifyCatchesEventTampering(t *testing.T) {
 func TestEventsAreImmutable(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, nil)
-	if _, err := db.ImportUsage(ctx, strings.NewReader("event_id,occurred_at,seller,channel,amount,currency\na,2026-01-05,o,d,1,USD\n"),
-		usage.ImportOptions{FileName: "i.csv"}); err != nil {
-		t.Fatal(err)
-	}
+	importCSV(t, db, "i.csv", "event_id,occurred_at,seller,channel,amount,currency\na,2026-01-05,o,d,1,USD\n", usage.ImportOptions{})
 	for _, q := range []string{
 		`UPDATE events SET data = data`, `DELETE FROM events`,
 		`UPDATE import_groups SET events = 2`, `DELETE FROM import_groups`,

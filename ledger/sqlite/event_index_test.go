@@ -167,9 +167,7 @@ func TestTamperEventIndex(t *testing.T) {
 			db := openTestDB(t, nil)
 			csv := "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
 				"a,2026-01-05,s,c,acme,p,us,1,USD\nb,2026-01-06,s,c,acme,p,us,2,USD\nc,2026-01-07,s,c,beta,p,us,3,USD\n"
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
-				t.Fatal(err)
-			}
+			importCSV(t, db, "t.csv", csv, usage.ImportOptions{})
 			if _, err := db.w.Exec(tc.sql); err != nil {
 				t.Fatal(err)
 			}

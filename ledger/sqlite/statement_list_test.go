@@ -36,9 +36,7 @@ func TestStatementListNeedsNoLaterRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	csv := "event_id,occurred_at,seller,channel,amount,currency\n1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,50,EUR\n"
-	if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "usage.csv"}); err != nil {
-		t.Fatal(err)
-	}
+	importCSV(t, db, "usage.csv", csv, usage.ImportOptions{})
 	if _, err := booksOf(db).Run(ctx, date("2026-01-31")); err != nil {
 		t.Fatal(err)
 	}

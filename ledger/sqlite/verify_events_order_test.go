@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/revshare/revshare/ledger/usage"
@@ -37,9 +36,7 @@ func TestVerifyEventsAndIndexOrder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := openTestDB(t, nil)
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "t.csv"}); err != nil {
-				t.Fatal(err)
-			}
+			importCSV(t, db, "t.csv", csv, usage.ImportOptions{})
 			if _, err := db.w.Exec(`DROP TRIGGER events_no_update; ` + tc.sql); err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
@@ -30,9 +29,7 @@ func TestVerifyExactPastInt64(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := openTestDB(t, nil)
-			if _, err := db.ImportUsage(ctx, strings.NewReader(csv), usage.ImportOptions{FileName: "big.csv"}); err != nil {
-				t.Fatal(err)
-			}
+			importCSV(t, db, "big.csv", csv, usage.ImportOptions{})
 			if _, err := db.VerifyReport(ctx); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
