@@ -27,7 +27,7 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 			t.Errorf("%v on a missing database: %q\nwant %q", args, errOut, want)
 		}
 		_, errOut, err = runCLI(t, append([]string{"--db", empty}, args...)...)
-		if want := "revshare: " + empty + " is empty, not a revshare database\n"; err == nil || errOut != want {
+		if want := "revshare: " + empty + " is an empty file (0 bytes), not a revshare book: if it held your book, restore it from a backup; to start a new book there, remove the file and run the command again\n"; err == nil || errOut != want {
 			t.Errorf("%v on an empty file: %q\nwant %q", args, errOut, want)
 		}
 	}

@@ -36,12 +36,13 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	foreign.Close()
+	const emptyCure = " is an empty file (0 bytes), not a revshare book: if it held your book, restore it from a backup; to start a new book there, remove the file and run the command again"
 	for _, tc := range []struct {
 		name, ro, rw string
 	}{
 		{"missing.db", "no database at " + p("missing.db") + " (see --db; commands that write create it)", ""},
-		{"empty.db", p("empty.db") + " is empty, not a revshare database", ""},
-		{"dir.db", p("dir.db") + " is a directory, not a database", "cannot open the database " + p("dir.db") + " (unable to open database file: is a directory)"},
+		{"empty.db", p("empty.db") + emptyCure, p("empty.db") + emptyCure},
+		{"dir.db", p("dir.db") + " is a directory, not a database", p("dir.db") + " is a directory, not a database"},
 		{"fifo.db", p("fifo.db") + " is not a regular file (a named pipe, a device or a socket), not a database",
 			p("fifo.db") + " is not a regular file (a named pipe, a device or a socket), not a database"},
 		{"text.db", p("text.db") + " is not an SQLite database (file is not a database)", p("text.db") + " is not an SQLite database (file is not a database)"},

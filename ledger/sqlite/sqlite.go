@@ -135,8 +135,18 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 	if path == "" {
 		return nil, ledger.Errorf(ledger.EINVALID, "no database path given")
 	}
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
-		return nil, notAFile(path)
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.IsDir():
+			return nil, ledger.Errorf(ledger.EINVALID, "%s is a directory, not a database", path)
+		case !fi.Mode().IsRegular():
+			return nil, notAFile(path)
+		case fi.Size() == 0:
+			// A book truncated by accident: SQLite takes an empty file for
+			// a new database, and every writer made it a new empty book
+			// (deleting a -wal beside it) where readers refused it.
+			return nil, emptyFile(path)
+		}
 	}
 	walBefore := hasWAL(path)
 	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
@@ -279,9 +289,18 @@ func CheckExisting(path string) error {
 	case !fi.Mode().IsRegular():
 		return notAFile(path)
 	case fi.Size() == 0:
-		return ledger.Errorf(ledger.EINVALID, "%s is empty, not a revshare database", path)
+		return emptyFile(path)
 	}
 	return nil
+}
+
+// emptyFile refuses a database file of 0 bytes. A new book is one only for
+// the instant between SQLite creating the file and writing its header, so
+// such a file is most likely a book truncated by accident, and no command
+// makes it a new book; only the user can tell, and the message says what to
+// do either way.
+func emptyFile(path string) error {
+	return ledger.Errorf(ledger.EINVALID, "%s is an empty file (0 bytes), not a revshare book: if it held your book, restore it from a backup; to start a new book there, remove the file and run the command again", path)
 }
 
 // notAFile refuses a --db that is a named pipe, a device or a socket:
