@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +95,62 @@ func TestWritersRefuseWhatIsNotABook(t *testing.T) {
 		if _, err := os.Stat(filepath.Dir(missingDir)); !os.IsNotExist(err) {
 			t.Fatalf("%v created %s", args, filepath.Dir(missingDir))
 		}
+	}
+}
+
+// TestForeignWALNeverWrittenByWriters: a writer opened beside another
+// copy's -wal (a book copied or restored without the -wal that was beside
+// it) checkpointed that -wal into the book on close, even when it then
+// refused the mix as damaged: the book was damaged for good. A writer now
+// checks the book with a -wal no process holds before it opens it
+// read-write; the book and the -wal stay byte for byte as they were.
+func TestForeignWALNeverWrittenByWriters(t *testing.T) {
+	book := newRunsBook(t)
+	other := filepath.Join(t.TempDir(), "other.db")
+	cli(t, other, "import", "usage", "../../testdata/runs/late.csv")
+	csv := filepath.Join(t.TempDir(), "more.csv")
+	writeCrashCSV(t, csv, 3000)
+	cli(t, book, "import", "usage", csv)
+	intact, err := os.ReadFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb, err := sql.Open("sqlite3", "file:"+other+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`, `INSERT INTO event_sources (name) VALUES ('other')`} {
+		if _, err := sdb.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	foreignWAL, err := os.ReadFile(other + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	hint := "if " + book + "-wal is not this book's (a copy or restore that left another copy's -wal beside it), move " +
+		book + "-wal and " + book + "-shm aside and run verify again; else restore it from a backup"
+	for _, args := range writeCommands {
+		if err := os.WriteFile(book+"-wal", foreignWAL, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(book + "-shm") // as a copy leaves it: no process holds the book
+		_, errOut, err := runCLI(t, append([]string{"--db", book}, args...)...)
+		if err == nil || !strings.Contains(errOut, "revshare: the database "+book+" is damaged (") || !strings.Contains(errOut, hint) {
+			t.Errorf("%v beside another book's -wal: %v\n%s\nwant the damage named with: %s", args, err, errOut, hint)
+		}
+		if after, err := os.ReadFile(book); err != nil || !bytes.Equal(after, intact) {
+			t.Fatalf("%v wrote the other book's -wal into %s (%v)", args, book, err)
+		}
+		if after, err := os.ReadFile(book + "-wal"); err != nil || !bytes.Equal(after, foreignWAL) {
+			t.Fatalf("%v changed the -wal beside %s (%v)", args, book, err)
+		}
+	}
+	os.Remove(book + "-wal")
+	os.Remove(book + "-shm")
+	if out := cli(t, book, "verify"); !strings.HasPrefix(out, "ok: ") {
+		t.Errorf("verify with the -wal moved aside: %s", out)
 	}
 }

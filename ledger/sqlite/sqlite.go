@@ -149,6 +149,11 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		}
 	}
 	walBefore := hasWAL(path)
+	if walBefore {
+		if err := checkUnownedWAL(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
 	if err != nil {
 		return nil, err
