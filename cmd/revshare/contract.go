@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,8 +57,9 @@ func runContractSave(ctx context.Context, m *Main, path string, update bool) err
 		var ve *contracts.ValidationError
 		if errors.As(err, &ve) {
 			// Every problem on its own line; the one-line reason follows.
-			fmt.Fprintln(m.Stderr, path+": "+err.Error())
 			header, _, _ := strings.Cut(err.Error(), "\n") // "invalid contract (N problems):"
+			fmt.Fprintln(m.Stderr, path+": "+header)
+			printProblems(m.Stderr, path, ve.Problems)
 			return fmt.Errorf("%s: %s", path, strings.TrimSuffix(header, ":"))
 		}
 		return fmt.Errorf("%s: %w", path, err)
@@ -137,4 +139,19 @@ func runContractShow(ctx context.Context, m *Main, id, format string) error {
 	fmt.Fprintf(m.Stdout, "# version %d, recorded %s\n", sc.Version, recorded)
 	_, err = m.Stdout.Write(sc.Contract.Canonical())
 	return err
+}
+
+// printProblems writes each problem of a document on its own line, as
+// "FILE:LINE: path: reason" (the form of the CSV import's bad rows), or
+// "FILE: path: reason" for a problem of the whole document, which has no
+// line. The library's text (ValidationError.Error, the REST message) has
+// no lines; a file of many rules needs them to find the one meant.
+func printProblems(w io.Writer, file string, problems []contracts.Problem) {
+	for _, p := range problems {
+		if p.Line > 0 {
+			fmt.Fprintf(w, "%s:%d: %s\n", file, p.Line, p)
+		} else {
+			fmt.Fprintf(w, "%s: %s\n", file, p)
+		}
+	}
 }

@@ -28,10 +28,23 @@ func TestContractAddRefusesInvalidCorpus(t *testing.T) {
 			t.Errorf("%s: accepted", f)
 			continue
 		}
-		want := f + ": " + strings.TrimRight(string(golden), "\n") + "\n"
-		header, _, _ := strings.Cut(string(golden), "\n")
-		if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, "revshare: "+f+": "+strings.TrimSuffix(header, ":")+"\n") {
-			t.Errorf("%s: stderr\n%s\nwant it to start with\n%s", f, errOut, want)
+		// The golden problems, each as "FILE:LINE: problem" (or "FILE:
+		// problem" for one without a line), then the one-line reason.
+		header, problems, _ := strings.Cut(strings.TrimRight(string(golden), "\n"), "\n")
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		want := strings.Split(problems, "\n")
+		if len(lines) != len(want)+2 || lines[0] != f+": "+header || lines[len(lines)-1] != "revshare: "+f+": "+strings.TrimSuffix(header, ":") {
+			t.Errorf("%s: stderr\n%s\nwant %s, %d problems and the reason", f, errOut, header, len(want))
+			continue
+		}
+		for i, w := range want {
+			got := strings.TrimPrefix(lines[i+1], f)
+			if n, rest, ok := strings.Cut(got, ": "); ok && strings.HasPrefix(n, ":") && strings.Trim(n[1:], "0123456789") == "" && len(n) > 1 {
+				got = ": " + rest
+			}
+			if got != ": "+w {
+				t.Errorf("%s: problem %d is %q, want %q after %s:LINE", f, i, lines[i+1], w, f)
+			}
 		}
 		// No database (the refusal came before opening one), or an empty one.
 		if _, err := os.Stat(db); err != nil {
@@ -93,5 +106,34 @@ func TestContractListFormats(t *testing.T) {
 	}
 	if got := cli(t, db, "contract", "show", "small", "--format", "yaml"); !strings.HasPrefix(got, "# version 1, recorded ") {
 		t.Errorf("contract show --format yaml:\n%s", got)
+	}
+}
+
+// TestContractProblemsNameTheLine: the problems of a contract file named
+// the field and the reason but not the line, which a file of many rules
+// needs (the import names the line of a bad row).
+func TestContractProblemsNameTheLine(t *testing.T) {
+	dir := "../../testdata/contracts/invalid/"
+	for _, tc := range []struct{ file, want string }{
+		{"duplicate-key.yaml", dir + "duplicate-key.yaml: invalid contract (1 problem):\n" +
+			dir + "duplicate-key.yaml:5: currency: duplicate key\n" +
+			"revshare: " + dir + "duplicate-key.yaml: invalid contract (1 problem)\n"},
+		{"rate-outside.yaml", dir + "rate-outside.yaml: invalid contract (3 problems):\n" +
+			dir + "rate-outside.yaml:8: rules[0].rate: 1.5 is outside [0, 1]\n" +
+			dir + "rate-outside.yaml:12: rules[1].rate: -0.01 is outside [0, 1]\n" +
+			dir + `rate-outside.yaml:16: rules[2].rate: "twenty": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)` + "\n" +
+			"revshare: " + dir + "rate-outside.yaml: invalid contract (3 problems)\n"},
+		{"binary.yaml", dir + "binary.yaml: invalid contract (1 problem):\n" +
+			dir + "binary.yaml: control characters are not allowed\n" +
+			"revshare: " + dir + "binary.yaml: invalid contract (1 problem)\n"},
+	} {
+		db := filepath.Join(t.TempDir(), "c.db")
+		_, errOut, err := runCLI(t, "--db", db, "contract", "add", dir+tc.file)
+		if err == nil || errOut != tc.want {
+			t.Errorf("%s: %v\n%s\nwant\n%s", tc.file, err, errOut, tc.want)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Errorf("%s: a database was made for an invalid contract (%v)", tc.file, err)
+		}
 	}
 }

@@ -35,7 +35,7 @@ func testContractControlText(t *testing.T, newDB newDB) {
 	for _, verb := range []string{"add", "update"} {
 		_, stderr, err := runCLI(t, "--db", db, "contract", verb, file)
 		want := file + ": invalid contract (1 problem):\n" +
-			`name: "Small\n\x1b[31mshare" has control characters or invalid UTF-8: write it on one line, in UTF-8` + "\n" +
+			file + `:3: name: "Small\n\x1b[31mshare" has control characters or invalid UTF-8: write it on one line, in UTF-8` + "\n" +
 			"revshare: " + file + ": invalid contract (1 problem)\n"
 		if exitCode(err) != exitError || stderr != want {
 			t.Errorf("contract %s: exit %d, stderr %q\nwant %q", verb, exitCode(err), stderr, want)

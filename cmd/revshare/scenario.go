@@ -146,9 +146,7 @@ func (m *Main) scenarioError(file string, err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	for _, p := range ve.Problems {
-		fmt.Fprintf(m.Stderr, "%s: %s\n", file, p)
-	}
+	printProblems(m.Stderr, file, ve.Problems)
 	return fmt.Errorf("%s: invalid scenario (%d problem(s) listed above)", file, len(ve.Problems))
 }
 
