@@ -114,6 +114,18 @@ type namedFile struct{ what, path string }
 // the file was silently not imported, and lost. A path that does not exist
 // yet, or is not a regular file, is left to the writer.
 func (m *Main) checkOutputPath(flag, path string, inputs ...namedFile) error {
+	// By name first: the -wal and -shm files exist only while the book is
+	// open (or after a crash). An export to book.db-wal of a book closed
+	// cleanly made a file that the next writer took for the book's -wal and
+	// overwrote (the export lost); --rejects book.db before the book existed
+	// made an empty file that the import then opened as its book.
+	if m.DBPath != "" && !onServer(m.DBPath) {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			if samePathName(path, m.DBPath+suffix) {
+				return fmt.Errorf("%s %s is the database (%s): writing there would destroy the book; choose another file", flag, path, m.DBPath+suffix)
+			}
+		}
+	}
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil
@@ -135,4 +147,12 @@ func (m *Main) checkOutputPath(flag, path string, inputs ...namedFile) error {
 		}
 	}
 	return nil
+}
+
+// samePathName says whether a and b name the same path once made absolute
+// and clean (neither need exist; links are os.SameFile's to find).
+func samePathName(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
 }

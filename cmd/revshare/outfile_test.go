@@ -164,6 +164,55 @@ func TestOutputNeverReplacesTheDatabase(t *testing.T) {
 	}
 }
 
+// TestOutputNeverTakesTheBooksFiles: -o book.db-wal (or -shm) of a book
+// closed cleanly, where no such file exists, wrote the export there; the
+// next writer took it for the book's -wal and overwrote it, the export
+// lost. --rejects book.db before the book existed made an empty file that
+// the import then opened as its book. Both are refused by name, nothing
+// written, the book as it was.
+func TestOutputNeverTakesTheBooksFiles(t *testing.T) {
+	contract, err := filepath.Abs("../../testdata/runs/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	copyFile(t, contract, "c.yaml")
+	os.WriteFile("bad.csv", []byte("event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-05,acme,web,p,1e400,USD\n"), 0o644)
+	_, stderr, err := runCLI(t, "--db", "new.db", "import", "usage", "--allow-partial", "--rejects", "./new.db", "bad.csv")
+	if want := "revshare: --rejects ./new.db is the database (new.db): writing there would destroy the book; choose another file (nothing imported)\n"; err == nil || stderr != want {
+		t.Errorf("--rejects the book to be: %v %q, want %q", err, stderr, want)
+	}
+	if _, err := os.Stat("new.db"); !os.IsNotExist(err) {
+		t.Errorf("new.db was made: %v", err)
+	}
+	if _, stderr, err := runCLI(t, "--db", "book.db", "contract", "add", "c.yaml"); err != nil {
+		t.Fatal(stderr)
+	}
+	before := mustRead(t, "book.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "hledger", "-o", "book.db-wal"},
+			"revshare: -o book.db-wal is the database (book.db-wal): writing there would destroy the book; choose another file (nothing written)\n"},
+		{[]string{"statement", "small", "2026-01", "-o", "book.db-shm"},
+			"revshare: -o book.db-shm is the database (book.db-shm): writing there would destroy the book; choose another file (nothing written)\n"},
+	} {
+		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db"}, c.args...)...)
+		if err == nil || stderr != c.want || stdout != "" {
+			t.Errorf("%v: %v, stdout %q, stderr %q, want %q", c.args, err, stdout, stderr, c.want)
+		}
+	}
+	for _, f := range []string{"book.db-wal", "book.db-shm"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s was written: %v", f, err)
+		}
+	}
+	if after := mustRead(t, "book.db"); string(after) != string(before) {
+		t.Errorf("book.db changed")
+	}
+}
+
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
