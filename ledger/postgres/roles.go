@@ -44,6 +44,7 @@ var loginGrants = map[string]string{
 	"balance_versions": "SELECT",
 	"balance_spans":    "SELECT",
 	"balance_pending":  "SELECT",
+	"postings_pending": "SELECT",
 
 	"event_sources":         "SELECT, INSERT",
 	"import_batches":        "SELECT, INSERT, UPDATE (file_sha256, status, rows, posted, duplicates, rejected, late, entries, finished_at)",

@@ -161,6 +161,8 @@ func TestDefinerFunctions(t *testing.T) {
 		"revshare_entries_months definer " + path,
 		"revshare_entries_pending definer " + path,
 		"revshare_entries_seal definer " + path,
+		"revshare_postings_flush definer " + path,
+		"revshare_postings_sealed definer " + path,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("functions:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
