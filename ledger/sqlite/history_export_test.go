@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -25,4 +28,31 @@ func MigrationSQL(t testing.TB, name, from string) string {
 	}
 	t.Fatalf("no migration %s", name)
 	return ""
+}
+
+// RestoreTriggers creates again, through raw, every trigger of a new book
+// that raw's book lacks: what a careful attacker does after editing a book
+// with its triggers dropped (verify compares the schema, verify_schema.go).
+func RestoreTriggers(t testing.TB, raw *sql.DB) {
+	t.Helper()
+	want, err := wantSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSchema(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for k, o := range want {
+		if _, ok := got[k]; !ok && o.kind == "trigger" {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	for _, k := range missing {
+		if _, err := raw.Exec(want[k].sql); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
 }

@@ -552,6 +552,11 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	return nil
 }
 
+// createSchemaMigrations makes the table that records the migrations
+// applied (verify_schema.go builds a new book's schema with it too).
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`
+
 // applyMigration applies one migration unless, by the time this writer has
 // the lock, another process has.
 func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error {
@@ -564,8 +569,7 @@ func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, name string) error
 		tx.Rollback()
 		db.releaseWriter(conn)
 	}()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
 		return err
 	}
 	pending, err := db.pendingMigrations(ctx, tx, fsys)
