@@ -67,7 +67,7 @@ func dumpDB(t *testing.T, db string) string {
 
 // tamper runs each statement on the book at db with its guards off, as
 // someone with the rights of the database's owner could: on SQLite with
-// the triggers dropped, on PostgreSQL as a superuser with the triggers
+// the triggers dropped (and put back after), on PostgreSQL as a superuser with the triggers
 // switched off for the session (session_replication_role = replica; they
 // stay in place for everyone else). A statement that changes no row fails
 // the test: a tamper that misses would pass as "verify found nothing".
@@ -77,7 +77,7 @@ func tamper(t *testing.T, db string, stmts ...string) {
 	defer raw.Close()
 	off := `SET session_replication_role = replica`
 	if !onServer(db) {
-		sqlitetest.DropTriggers(t, raw)
+		defer sqlitetest.DropTriggers(t, raw)()
 		off = `PRAGMA ignore_check_constraints = ON`
 	}
 	if _, err := raw.Exec(off); err != nil {

@@ -67,10 +67,11 @@ func eachRow(t testing.TB, db *sql.DB, q string, args []any, scan func(*sql.Rows
 
 // DropTriggers drops the triggers on the named tables, or every trigger
 // when no table is named: the schema's guards against updating or deleting
-// stored rows.
-func DropTriggers(t testing.TB, db *sql.DB, tables ...string) {
+// stored rows. restore creates them again as they were (verify names a
+// guard that is missing, ledger/sqlite/verify_schema.go).
+func DropTriggers(t testing.TB, db *sql.DB, tables ...string) (restore func()) {
 	t.Helper()
-	q := `SELECT name FROM sqlite_master WHERE type = 'trigger'`
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`
 	var args []any
 	if len(tables) > 0 {
 		q += ` AND tbl_name IN (?` + strings.Repeat(", ?", len(tables)-1) + `)`
@@ -78,9 +79,32 @@ func DropTriggers(t testing.TB, db *sql.DB, tables ...string) {
 			args = append(args, tbl)
 		}
 	}
-	for _, name := range Strings(t, db, q, args...) {
+	rows, err := db.Query(q+` ORDER BY name`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, sqls []string
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			t.Fatal(err)
+		}
+		names, sqls = append(names, name), append(sqls, text)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
 		if _, err := db.Exec(`DROP TRIGGER "` + name + `"`); err != nil {
 			t.Fatal(err)
+		}
+	}
+	return func() {
+		t.Helper()
+		for _, text := range sqls {
+			if _, err := db.Exec(text); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
