@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,33 +104,13 @@ func TestWritersRefuseWhatIsNotABook(t *testing.T) {
 // checks the book with a -wal no process holds before it opens it
 // read-write; the book and the -wal stay byte for byte as they were.
 func TestForeignWALNeverWrittenByWriters(t *testing.T) {
-	book := newRunsBook(t)
-	other := filepath.Join(t.TempDir(), "other.db")
-	cli(t, other, "import", "usage", "../../testdata/runs/late.csv")
-	csv := filepath.Join(t.TempDir(), "more.csv")
-	writeCrashCSV(t, csv, 3000)
-	cli(t, book, "import", "usage", csv)
-	intact, err := os.ReadFile(book)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdb, err := sql.Open("sqlite3", "file:"+other+"?_journal_mode=WAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdb.SetMaxOpenConns(1)
-	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`, `INSERT INTO event_sources (name) VALUES ('other')`} {
-		if _, err := sdb.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	book, other, intact, sdb := foreignWALBooks(t)
 	foreignWAL, err := os.ReadFile(other + "-wal")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sdb.Close()
-	hint := "if " + book + "-wal is not this book's (a copy or restore that left another copy's -wal beside it), move " +
-		book + "-wal and " + book + "-shm aside and run verify again; else restore it from a backup"
+	hint := foreignWALHint(book)
 	for _, args := range writeCommands {
 		if err := os.WriteFile(book+"-wal", foreignWAL, 0o644); err != nil {
 			t.Fatal(err)

@@ -252,28 +252,9 @@ func testdataDir(t *testing.T) string {
 // book; the message says how to tell, and with the -wal moved aside the
 // book verifies as it was.
 func TestForeignWALNeverWrittenByReaders(t *testing.T) {
-	book := newRunsBook(t)
-	other := filepath.Join(t.TempDir(), "other.db")
-	cli(t, other, "import", "usage", "../../testdata/runs/late.csv")
-	csv := filepath.Join(t.TempDir(), "more.csv")
-	writeCrashCSV(t, csv, 3000)
-	cli(t, book, "import", "usage", csv)
-	intact, err := os.ReadFile(book)
-	if err != nil {
-		t.Fatal(err)
-	}
+	book, other, intact, sdb := foreignWALBooks(t)
 	// The other book's -wal and -shm, taken while a connection holds
 	// them (no checkpoint yet).
-	sdb, err := sql.Open("sqlite3", "file:"+other+"?_journal_mode=WAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdb.SetMaxOpenConns(1)
-	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`, `INSERT INTO event_sources (name) VALUES ('other')`} {
-		if _, err := sdb.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for _, ext := range []string{"-wal", "-shm"} {
 		b, err := os.ReadFile(other + ext)
 		if err != nil {
@@ -284,8 +265,7 @@ func TestForeignWALNeverWrittenByReaders(t *testing.T) {
 		}
 	}
 	sdb.Close()
-	hint := "if " + book + "-wal is not this book's (a copy or restore that left another copy's -wal beside it), move " +
-		book + "-wal and " + book + "-shm aside and run verify again; else restore it from a backup"
+	hint := foreignWALHint(book)
 	for _, args := range [][]string{{"verify"}, {"balance"}} {
 		_, errOut, err := runCLI(t, append([]string{"--db", book}, args...)...)
 		if err == nil || !strings.Contains(errOut, "revshare: the database "+book+" is damaged (") || !strings.Contains(errOut, hint) {
@@ -300,6 +280,42 @@ func TestForeignWALNeverWrittenByReaders(t *testing.T) {
 	if out := cli(t, book, "verify"); !strings.HasPrefix(out, "ok: ") {
 		t.Errorf("verify with the -wal moved aside: %s", out)
 	}
+}
+
+// foreignWALBooks builds the runs book with more events, and another book
+// whose last write is still in its -wal, held by the returned connection
+// (no checkpoint yet): for the tests that put that -wal beside the book.
+// intact is the book's file as it was.
+func foreignWALBooks(t *testing.T) (book, other string, intact []byte, held *sql.DB) {
+	t.Helper()
+	book = newRunsBook(t)
+	other = filepath.Join(t.TempDir(), "other.db")
+	cli(t, other, "import", "usage", "../../testdata/runs/late.csv")
+	csv := filepath.Join(t.TempDir(), "more.csv")
+	writeCrashCSV(t, csv, 3000)
+	cli(t, book, "import", "usage", csv)
+	intact, err := os.ReadFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err = sql.Open("sqlite3", "file:"+other+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { held.Close() })
+	held.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`, `INSERT INTO event_sources (name) VALUES ('other')`} {
+		if _, err := held.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return book, other, intact, held
+}
+
+// foreignWALHint is the cure a damage message beside a foreign -wal names.
+func foreignWALHint(book string) string {
+	return "if " + book + "-wal is not this book's (a copy or restore that left another copy's -wal beside it), move " +
+		book + "-wal and " + book + "-shm aside and run verify again; else restore it from a backup"
 }
 
 // TestBusyNamesBookAndCure: a writer that gives up waiting for another

@@ -122,15 +122,7 @@ func verifyEventIndexUnordered(ctx context.Context, tx *sql.Tx, want map[dimValu
 	}); err != nil {
 		return err
 	}
-	keys := make([]dimValue, 0, len(want)+len(have))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range have {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
+	keys := keysOfBoth(want, have)
 	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
 	for _, k := range keys {
 		var w []int64

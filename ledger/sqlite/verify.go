@@ -30,6 +30,21 @@ func broken(id int64, format string, args ...any) *VerifyError {
 // naming what is broken; other errors count as internal.
 var verifyChecks []func(ctx context.Context, tx *sql.Tx) error
 
+// keysOfBoth lists the keys of want, then those of have that want lacks,
+// unordered: the rows a check compares, stored or expected.
+func keysOfBoth[K comparable, V, W any](want map[K]V, have map[K]W) []K {
+	keys := make([]K, 0, len(want)+len(have))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 // verifyChunk is how many entries Verify reads per query.
 const verifyChunk = 4096
 

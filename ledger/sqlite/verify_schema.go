@@ -90,15 +90,7 @@ func verifySchema(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(want)+len(got))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
+	keys := keysOfBoth(want, got)
 	sort.Strings(keys)
 	for _, k := range keys {
 		w, inWant := want[k]
