@@ -386,7 +386,7 @@ func TestTamperRechained(t *testing.T) {
 	sqlite.RebuildBalanceVersions(t, db)
 	// The guards the attacker dropped are missed (verify compares the
 	// schema); put back, the journal passes.
-	if _, err := db.VerifyReport(ctx); err == nil || err.Error() != "schema: the book lacks trigger accounts_no_delete (on accounts), which revshare's migrations create (removed outside revshare): the book is not guarded as revshare guards it" {
+	if _, err := db.VerifyReport(ctx); err == nil || err.Error() != "schema: the book lacks trigger accounts_no_delete (on accounts), which revshare's migrations create (removed outside revshare)" {
 		t.Fatalf("rechained journal without its triggers: Verify = %v", err)
 	}
 	sqlite.RestoreTriggers(t, raw)
