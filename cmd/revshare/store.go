@@ -174,7 +174,7 @@ func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 		db.StartQuickCheck(ctx)
 		return db, nil
 	}
-	if err := db.QuickCheck(ctx); err != nil {
+	if err := db.CheckBeforeWrite(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -99,6 +99,9 @@ type DB struct {
 	closing atomic.Bool // Close has begun (see releaseWriter)
 
 	check *fileVerdict // the check StartQuickCheck began (nil: none)
+	// checkedAtOpen: Open checked the whole file with the -wal a crash left
+	// (checkUnownedWAL), so the check before a write has its verdict.
+	checkedAtOpen bool
 }
 
 var _ ledger.Journal = (*DB)(nil)
@@ -149,8 +152,10 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		}
 	}
 	walBefore := hasWAL(path)
+	checked := false
 	if walBefore {
-		if err := checkUnownedWAL(ctx, path); err != nil {
+		var err error
+		if checked, err = checkUnownedWAL(ctx, path); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +179,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		w.Close()
 		return nil, ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
 	}
-	db := &DB{path: path, w: w, clock: clock, walAtOpen: walBefore}
+	db := &DB{path: path, w: w, clock: clock, walAtOpen: walBefore, checkedAtOpen: checked}
 	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
 		if _, ok := errors.AsType[*ledger.Error](err); ok {

@@ -24,19 +24,25 @@ import (
 // book and the -wal as they were. A -wal that a killed command left is the
 // book's own: it passes, and the writer then checkpoints it as usual.
 //
+// It reports whether it checked the file: the writer's own check before
+// writing would read the same pages again (CheckBeforeWrite).
+//
 // Left: a -wal of a copy with the same layout (the same book a few commits
 // apart) can make a sound file, which only verify's hash chain against an
 // anchor tells apart (docs/ledger.md).
-func checkUnownedWAL(ctx context.Context, path string) error {
+func checkUnownedWAL(ctx context.Context, path string) (checked bool, err error) {
 	if walInUse(path) {
-		return nil
+		return false, nil
 	}
 	v := url.Values{"mode": {"ro"}, "_query_only": {"true"}, "_journal_mode": {""}}
 	db, err := openReader(ctx, path, v)
 	if err != nil {
-		return explainOpenError(path, true, err)
+		return false, explainOpenError(path, true, err)
 	}
 	defer db.Close()
 	db.walAtOpen = true
-	return db.QuickCheck(ctx)
+	if err := db.QuickCheck(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -26,6 +26,9 @@ func TestWALInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if db.checkedAtOpen {
+		t.Errorf("a new book: checkedAtOpen, want its writes checked as usual")
+	}
 	db.Close()
 	if walInUse(path) {
 		t.Fatalf("walInUse with no -shm file")
@@ -59,6 +62,15 @@ func TestWALInUse(t *testing.T) {
 	var n int
 	if err := db.Reader().QueryRow(`SELECT count(*) FROM event_sources WHERE name = 'held'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("the killed process's commit: %d rows, %v; want 1", n, err)
+	}
+	// That check stands for the one before the first write: the file is
+	// read once after a crash, not twice.
+	if !db.checkedAtOpen {
+		t.Errorf("checkedAtOpen false after Open checked the book with its -wal")
+	}
+	db.StartQuickCheck(context.Background())
+	if db.check != nil {
+		t.Errorf("StartQuickCheck began a second whole-file check after Open's")
 	}
 	db.Close()
 }
