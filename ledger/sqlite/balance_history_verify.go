@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -404,8 +405,15 @@ type historyRows struct {
 	k, i   int
 
 	byDate bool
-	order  []dayRef   // byDate: every row, by date, then key
-	byKey  []*daySums // byDate: rows[keys[k]] by k
+	// byDate: the rows of a window of dates, by date, then key (i the
+	// next); the windows are counted out one after the other (fill).
+	order  []dayRef
+	byKey  []*daySums // rows[keys[k]] by k
+	from   []int32    // by key: its first row not yet in a window
+	winAt  int32      // the dayOrdinal the next window starts at
+	hi     int32      // the last dayOrdinal of any row
+	span   int32      // dayOrdinals per window
+	starts []int32    // fill's counts, kept
 	// The text of the last date or month given (rows come in runs of one).
 	textOf int32
 	text   string
@@ -414,11 +422,17 @@ type historyRows struct {
 // dayRef is a row of a by-date walk: row i of keys[key].
 type dayRef struct{ key, i int32 }
 
+// dayWindowRows is about how many rows a window of a by-date walk holds
+// (fill): one dayRef each, where every day's at once took 15 MB at 2M days
+// (docs/design/speed.md, section 4, session 15).
+const dayWindowRows = 1 << 16
+
 // newDayRows walks the days of keys (sorted) by date, then key: the keys'
-// rows (each key's sorted by date) counted out by date (a heap merge of
-// the keys took 0.6 s of verify's CPU at 2M days).
+// rows (each key's sorted by date) counted out by date, a window of dates
+// at a time (a heap merge of the keys took 0.6 s of verify's CPU at 2M
+// days).
 func newDayRows(keys []acctCur, days map[acctCur]*daySums) *historyRows {
-	w := &historyRows{keys: keys, rows: days, byDate: true, byKey: make([]*daySums, len(keys))}
+	w := &historyRows{keys: keys, rows: days, byDate: true, byKey: make([]*daySums, len(keys)), from: make([]int32, len(keys))}
 	lo, hi, n := int32(0), int32(-1), 0
 	for k, key := range keys {
 		w.byKey[k] = days[key]
@@ -432,30 +446,54 @@ func newDayRows(keys []acctCur, days map[acctCur]*daySums) *historyRows {
 		}
 		lo, hi, n = min(lo, first), max(hi, last), n+len(rs)
 	}
-	if n == 0 {
-		return w
-	}
-	// start[d-lo] is where the rows of ordinal d begin in order.
-	start := make([]int32, hi-lo+2)
-	for _, ds := range w.byKey {
-		rs := ds.d
-		for i := range rs {
-			start[dayOrdinal(rs[i].date)-lo+1]++
-		}
-	}
-	for d := 1; d < len(start); d++ {
-		start[d] += start[d-1]
-	}
-	w.order = make([]dayRef, n)
-	for k, ds := range w.byKey { // in key order: each date's rows by key
-		rs := ds.d
-		for i := range rs {
-			d := dayOrdinal(rs[i].date) - lo
-			w.order[start[d]] = dayRef{int32(k), int32(i)}
-			start[d]++
-		}
+	w.winAt, w.hi = lo, hi
+	if n > 0 {
+		// Windows of as many dates as hold dayWindowRows rows, were the rows
+		// spread evenly.
+		w.span = int32(max(1, int64(hi-lo+1)*dayWindowRows/int64(n)))
 	}
 	return w
+}
+
+// fill counts out the next window of dates with rows, once the last one's
+// are walked.
+func (w *historyRows) fill() {
+	for w.i >= len(w.order) && w.winAt <= w.hi {
+		lo := w.winAt
+		end := int32(min(int64(w.hi)+1, int64(lo)+int64(w.span))) // the window is [lo, end)
+		w.winAt = end
+		// starts[d-lo] is where the rows of ordinal d begin in order.
+		starts := w.starts[:0]
+		starts = append(starts, make([]int32, end-lo+1)...)
+		for k, ds := range w.byKey {
+			rs := ds.d
+			for i := int(w.from[k]); i < len(rs); i++ {
+				d := dayOrdinal(rs[i].date)
+				if d >= end {
+					break
+				}
+				starts[d-lo+1]++
+			}
+		}
+		for d := 1; d < len(starts); d++ {
+			starts[d] += starts[d-1]
+		}
+		w.order = slices.Grow(w.order[:0], int(starts[len(starts)-1]))[:starts[len(starts)-1]]
+		for k, ds := range w.byKey { // in key order: each date's rows by key
+			rs := ds.d
+			i := int(w.from[k])
+			for ; i < len(rs); i++ {
+				d := dayOrdinal(rs[i].date)
+				if d >= end {
+					break
+				}
+				w.order[starts[d-lo]] = dayRef{int32(k), int32(i)}
+				starts[d-lo]++
+			}
+			w.from[k] = int32(i)
+		}
+		w.starts, w.i = starts, 0
+	}
 }
 
 // dayOrdinal maps a yyyymmdd to a number that orders dates as they do
@@ -476,6 +514,9 @@ func (w *historyRows) dateText(n int32) string {
 // peek returns the next row, false after the last.
 func (w *historyRows) peek() (historyRow, bool) {
 	if w.byDate {
+		if w.i >= len(w.order) {
+			w.fill()
+		}
 		if w.i >= len(w.order) {
 			return historyRow{}, false
 		}

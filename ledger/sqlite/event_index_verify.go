@@ -19,18 +19,53 @@ var dimNames = [...]string{dimSeller: "seller", dimChannel: "channel", dimCustom
 // verify's CPU; docs/design/speed.md, section 4). An event that does not
 // decode is the index check's violation; else the index's first
 // difference; else verifyEvents' first violation.
+//
+// Beside Verify's journal scan, the import groups are checked while the
+// events are read (groupStream); if anything differs there, the events are
+// read again and the groups checked as before, to name the first violation.
 func verifyEventsAndIndex(ctx context.Context, tx *sql.Tx) error {
-	s, err := scanEvents(ctx, tx, true)
+	facts := factsOf(ctx)
+	s, err := scanEvents(ctx, tx, true, facts)
+	if s != nil && s.stream != nil {
+		defer s.stream.close()
+	}
 	if err != nil {
 		return err
 	}
 	if err := verifyEventIndex(ctx, tx, s.index); err != nil {
 		return err
 	}
+	if s.stream == nil {
+		if s.problem != nil {
+			return s.problem
+		}
+		return s.checkGroups(ctx, tx, facts)
+	}
+	// Until the stream finds an event of a group it has checked, every
+	// event met the groups as the scan without it would have: the same
+	// first problem.
+	if !s.stream.differs {
+		if s.problem != nil {
+			return s.problem
+		}
+		differs, err := s.stream.finish()
+		switch {
+		case err != nil:
+			return err
+		case !differs:
+			return s.checkBatches(ctx, tx)
+		}
+	}
+	s.stream.close()
+	groupStreamStats.fallbacks.Add(1)
+	s, err = scanEvents(ctx, tx, false, nil)
+	if err != nil {
+		return err
+	}
 	if s.problem != nil {
 		return s.problem
 	}
-	return s.checkGroups(ctx, tx, factsOf(ctx))
+	return s.checkGroups(ctx, tx, facts)
 }
 
 // verifyEventIndex compares the event index (migration 0026) with want,
@@ -40,59 +75,56 @@ func verifyEventsAndIndex(ctx context.Context, tx *sql.Tx) error {
 // first difference, in dimension and value order, is a *VerifyError.
 //
 // The stored rows are read in the order of the table's key and compared
-// value by value, holding one value's IDs at a time (all of them took as
-// much memory as want). Should the rows not come in the order of Go's
-// strings (a value stored as a number or a blob), verifyEventIndexUnordered
-// gathers them all first.
+// value by value, each row's IDs decoded one at a time against the next of
+// want's (an indexCursor): nothing is held of a value's rows once compared
+// (decoding them all took 24 MB at the peak of verify at 1M events, a
+// value such as a region listing every event; docs/design/speed.md,
+// section 4). Only when a row differs are the value's IDs gathered, to
+// name the difference as before. Should the rows not come in the order of
+// Go's strings (a value stored as a number or a blob),
+// verifyEventIndexUnordered gathers them all first.
 func verifyEventIndex(ctx context.Context, tx *sql.Tx, want map[dimValue]*eventIDs) error {
 	keys := make([]dimValue, 0, len(want))
 	for k := range want {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
-	next := 0     // the first key of want not compared yet
-	var w []int64 // the IDs of the key compared
-	// compare compares the stored IDs of k (bad: its rows do not describe
-	// them) and the keys of want before it; k nil: the keys left.
-	compare := func(k *dimValue, have []int64, bad bool) error {
+	next := 0 // the first key of want not compared yet
+	var (
+		cur     dimValue // the value being read, once started
+		started bool
+		c       indexCursor // cur's rows against want's IDs
+	)
+	// compare ends the comparison of k's stored rows, after the keys of
+	// want before it, which are not stored (k nil: the keys left).
+	compare := func(k *dimValue) error {
 		if next < len(keys) && (k == nil || keys[next].less(*k)) {
 			return indexDiff(keys[next], want[keys[next]].appendTo(nil), nil) // not stored
 		}
 		if k == nil {
 			return nil
 		}
-		w = w[:0]
 		if next < len(keys) && keys[next] == *k {
-			w = want[*k].appendTo(w)
 			next++
 		}
-		if bad || !slices.Equal(w, have) {
-			return indexDiff(*k, w, have)
-		}
-		return nil
+		return c.end(*k)
 	}
-	var (
-		cur       dimValue // the value being read, once started
-		started   bool
-		have      []int64
-		bad       bool
-		unordered bool
-	)
+	unordered := false
 	err := eachIndexRow(ctx, tx, func(k dimValue, r *indexRow) (bool, error) {
-		if started && k != cur {
-			if k.less(cur) {
-				unordered = true
-				return false, nil
+		if !started || k != cur {
+			if started {
+				if k.less(cur) {
+					unordered = true
+					return false, nil
+				}
+				if err := compare(&cur); err != nil {
+					return false, err
+				}
 			}
-			if err := compare(&cur, have, bad); err != nil {
-				return false, err
-			}
-			have, bad = have[:0], false
+			cur, started = k, true
+			c.reset(want[k])
 		}
-		cur, started = k, true
-		var ok bool
-		have, ok = r.appendIDs(have)
-		bad = bad || !ok
+		c.row(r)
 		return true, nil
 	})
 	switch {
@@ -102,11 +134,118 @@ func verifyEventIndex(ctx context.Context, tx *sql.Tx, want map[dimValue]*eventI
 		return verifyEventIndexUnordered(ctx, tx, want)
 	}
 	if started {
-		if err := compare(&cur, have, bad); err != nil {
+		if err := compare(&cur); err != nil {
 			return err
 		}
 	}
-	return compare(nil, nil, false)
+	return compare(nil)
+}
+
+// indexCursor compares the stored rows of one index value, in first_id
+// order, with the IDs the events give it (want): each row's IDs, decoded
+// one at a time, must be want's next ones, and its first_id, last_id and
+// n must describe them. While they are, nothing is kept but the position
+// in want; at the first row that differs, the value's stored IDs are
+// gathered in have (those before the row are want's first matched), with
+// bad set if a row is not described by its columns, as the rows of a
+// value were gathered and compared before.
+type indexCursor struct {
+	want    *eventIDs // nil: the events give the value none
+	pos     int       // in want.b: the next ID to match
+	prev    int64     // the last ID of want decoded
+	matched int       // IDs of want matched by the rows before this one
+	differs bool      // a row differs: have and bad hold the rows so far
+	have    []int64
+	bad     bool
+}
+
+func (c *indexCursor) reset(want *eventIDs) {
+	*c = indexCursor{want: want, have: c.have[:0]}
+}
+
+// nextWant decodes want's next ID (false at its end).
+func (c *indexCursor) nextWant() (int64, bool) {
+	if c.want == nil || c.pos >= len(c.want.b) {
+		return 0, false
+	}
+	d, n := binary.Varint(c.want.b[c.pos:])
+	c.pos += n // well formed: add wrote it
+	c.prev += d
+	return c.prev, true
+}
+
+// row compares the value's next stored row.
+func (c *indexCursor) row(r *indexRow) {
+	if !c.differs && c.rowMatches(r) {
+		return
+	}
+	if !c.differs {
+		// The rows before this one were want's first IDs.
+		c.differs = true
+		c.have = c.appendWant(c.have[:0], c.matched)
+	}
+	var ok bool
+	c.have, ok = r.appendIDs(c.have)
+	c.bad = c.bad || !ok
+}
+
+// rowMatches says whether row r is want's next IDs and described by its
+// columns, moving past them if so.
+func (c *indexCursor) rowMatches(r *indexRow) bool {
+	pos, prev := c.pos, c.prev
+	b := r.ids
+	var n, id, first int64
+	for len(b) > 0 {
+		d, size := binary.Varint(b)
+		if size <= 0 {
+			break
+		}
+		b = b[size:]
+		id += d
+		if w, ok := c.nextWant(); !ok || w != id {
+			break
+		}
+		if n == 0 {
+			first = id
+		}
+		n++
+	}
+	if len(b) > 0 || n != r.n || n <= 0 || first != r.first || id != r.last {
+		c.pos, c.prev = pos, prev
+		return false
+	}
+	c.matched += int(n)
+	return true
+}
+
+// appendWant appends want's first n IDs to to.
+func (c *indexCursor) appendWant(to []int64, n int) []int64 {
+	if c.want == nil || n == 0 {
+		return to
+	}
+	all := c.want.appendTo(nil)
+	return append(to, all[:n]...)
+}
+
+// end ends the value k: a violation if its rows differ from want's IDs or
+// leave some of them out.
+func (c *indexCursor) end(k dimValue) error {
+	if !c.differs {
+		if _, more := c.nextWant(); !more {
+			return nil
+		}
+	}
+	var w []int64
+	if c.want != nil {
+		w = c.want.appendTo(nil)
+	}
+	if !c.differs {
+		return indexDiff(k, w, w[:c.matched])
+	}
+	if c.bad || !slices.Equal(w, c.have) {
+		return indexDiff(k, w, c.have)
+	}
+	return nil
 }
 
 // verifyEventIndexUnordered is verifyEventIndex gathering every stored row

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
@@ -45,7 +48,7 @@ type groupSum struct {
 // verifyEvents runs the checks of VerifyEvents. (Verify runs them with the
 // event index's, verifyEventsAndIndex, in one read of the events.)
 func verifyEvents(ctx context.Context, tx *sql.Tx) error {
-	s, err := scanEvents(ctx, tx, false)
+	s, err := scanEvents(ctx, tx, false, nil)
 	if err != nil {
 		return err
 	}
@@ -80,6 +83,22 @@ type eventScan struct {
 	nameIndex  map[string]int32 // the index of each of names
 
 	groupHints map[int64]int64 // per batch, room for its group sums (groupHints)
+	// postingText reads the stored amount of an entry's first posting
+	// (set by checkGroupsWith, whose usage entries keep none).
+	postingText func(entryID int64) (string, error)
+	stream      *groupStream // the import groups matched during the scan, if not nil
+}
+
+// sumIsUnits says whether s is units × 10^exp.
+func sumIsUnits(s ledger.Sum, units int64, exp int32) bool {
+	if units == math.MinInt64 {
+		return s.Equal(decimal.New(units, exp))
+	}
+	d := s.Add(ledger.UnitsSum(-units, exp))
+	if u, _, ok := d.Units(); ok {
+		return u == 0
+	}
+	return d.Decimal().IsZero()
 }
 
 // name returns the index of n in s.names, added if new.
@@ -126,7 +145,16 @@ func groupHints(ctx context.Context, tx *sql.Tx) (map[int64]int64, error) {
 // violation is kept and the scan goes on, since the index check comes first
 // in Verify's order: an event it cannot decode is its violation, returned
 // as the error at once.
-func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, error) {
+//
+// With facts (Verify's journal scan running beside it), the import groups
+// are matched with the events as they are read (groupStream, s.stream).
+func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool, facts *journalFacts) (_ *eventScan, err error) {
+	var stream *groupStream
+	defer func() {
+		if err != nil && stream != nil {
+			stream.close()
+		}
+	}()
 	sources, err := loadSources(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -139,6 +167,12 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 		accounts: map[[2]string]int32{}, currencies: map[string]int32{}, nameIndex: map[string]int32{}}
 	if withIndex {
 		s.index = map[dimValue]*eventIDs{}
+	}
+	if facts != nil {
+		if stream, err = newGroupStream(ctx, tx, facts, s); err != nil {
+			return nil, err
+		}
+		s.stream, s.postingText = stream, postingTextOf(ctx, tx)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source_id, event_id, data FROM events ORDER BY id`)
 	if err != nil {
@@ -184,6 +218,9 @@ func scanEvents(ctx context.Context, tx *sql.Tx, withIndex bool) (*eventScan, er
 			s.problem = s.event(&e, &f, source, group, parseErr, decodeErr, &canon)
 			if s.problem != nil && !withIndex {
 				break
+			}
+			if s.stream != nil {
+				s.stream.advance(evID)
 			}
 		}
 	}
@@ -249,7 +286,12 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 		acct = s.name(ledger.ReceivableAccount(e.Seller, e.Channel))
 		s.accounts[[2]string{strings.Clone(e.Seller), strings.Clone(e.Channel)}] = acct
 	}
-	g := bc.group(group, true)
+	var g *groupSum
+	if s.stream != nil {
+		g = s.stream.group(e.BatchID, group)
+	} else {
+		g = bc.group(group, true)
+	}
 	if g.events == 0 {
 		bc.groups++ // the batch's groups are its distinct (batch, group) keys
 		currency, ok := s.currencies[e.Currency]
@@ -301,10 +343,13 @@ type groupRow struct {
 
 // usageEntry is a usage import entry's first posting (the receivable the
 // group's events sum to); id 0 for an entry that is not a usage import
-// entry, or missing.
+// entry, or missing. Its amount is its stored text, or (unitsOK) units of
+// 10^-9 whose text eventScan.postingText reads when it is to be named.
 type usageEntry struct {
 	id                        int64
 	amount, currency, account string
+	units                     int64
+	unitsOK                   bool
 }
 
 // checkGroup checks one import group against its events, which it takes
@@ -315,23 +360,42 @@ func (s *eventScan) checkGroup(r *groupRow) error {
 		return &VerifyError{Reason: fmt.Sprintf("import batch %d group %d links to entry %d, which is not a usage import entry", id.batch, id.group, r.entryID)}
 	}
 	var g *groupSum
-	if bc := s.batchOf(id.batch, false); bc != nil {
+	if s.stream != nil {
+		g = s.stream.groupOf(id)
+	} else if bc := s.batchOf(id.batch, false); bc != nil {
 		g = bc.group(id.group, false)
 	}
 	if g == nil || g.events == 0 {
 		return broken(r.entryID, "import entry carries no events")
 	}
 	// A stored posting amount (a sum: it may pass the input's 18 digits).
-	a, perr := parseAmountText(e.amount)
-	if perr != nil || !g.amount.Equal(a) || e.currency != s.names[g.currency] || e.account != s.names[g.account] {
+	var same bool
+	if e.unitsOK {
+		same = sumIsUnits(g.amount, e.units, -9)
+	} else {
+		a, perr := parseAmountText(e.amount)
+		same = perr == nil && g.amount.Equal(a)
+	}
+	if !same || e.currency != s.names[g.currency] || e.account != s.names[g.account] {
+		amount := e.amount
+		if e.unitsOK {
+			var err error
+			if amount, err = s.postingText(e.id); err != nil {
+				return err
+			}
+		}
 		return broken(r.entryID, "import entry posts %s %s to %s, but its %d event(s) sum to %s %s on %s",
-			e.amount, e.currency, e.account, g.events, ledger.FormatAmount(g.amount.Decimal()), s.names[g.currency], s.names[g.account])
+			amount, e.currency, e.account, g.events, ledger.FormatAmount(g.amount.Decimal()), s.names[g.currency], s.names[g.account])
 	}
 	if r.count != g.events || g.first < r.first || g.last > r.last {
 		return broken(r.entryID, "import group says %d event(s) in IDs %d..%d, the database holds %d in %d..%d",
 			r.count, r.first, r.last, g.events, g.first, g.last)
 	}
-	*g = groupSum{} // taken
+	if s.stream != nil {
+		s.stream.take(id, g)
+	} else {
+		*g = groupSum{} // taken
+	}
 	return nil
 }
 
@@ -362,7 +426,7 @@ func (s *eventScan) batchOf(id int64, make bool) *batchCounts {
 			return nil
 		}
 		bc = &batchCounts{}
-		if n := s.groupHints[id]; n > 0 {
+		if n := s.groupHints[id]; n > 0 && s.stream == nil {
 			bc.dense = slices.Grow(bc.dense, int(n))
 		}
 		s.batches[id] = bc
@@ -397,6 +461,7 @@ func (s *eventScan) eachGroup(rows *sql.Rows, read func(*groupRow) error) error 
 // them, and each of them must have a group.
 func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, facts *usageFacts) error {
 	usage := facts.rows
+	s.postingText = postingTextOf(ctx, tx)
 	rows, err := tx.QueryContext(ctx, `SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY entry_id`)
 	if err != nil {
 		return err
@@ -440,6 +505,16 @@ func (s *eventScan) checkGroupsWith(ctx context.Context, tx *sql.Tx, facts *usag
 	return nil
 }
 
+// postingTextOf returns a reader of the stored amount of an entry's first
+// posting.
+func postingTextOf(ctx context.Context, tx *sql.Tx) func(entryID int64) (string, error) {
+	return func(entryID int64) (string, error) {
+		var amount string
+		err := tx.QueryRowContext(ctx, `SELECT amount FROM postings WHERE entry_id = ? AND seq = 1`, entryID).Scan(&amount)
+		return amount, err
+	}
+}
+
 // checkGroupsJoined is checkGroupsWith joining each group to its entry and
 // posting in SQL.
 func (s *eventScan) checkGroupsJoined(ctx context.Context, tx *sql.Tx) error {
@@ -457,7 +532,7 @@ func (s *eventScan) checkGroupsJoined(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		if source.String == EntrySourceImport && kind.String == "usage" {
-			r.entry = usageEntry{r.entryID, amount.String, ccy.String, acct.String}
+			r.entry = usageEntry{id: r.entryID, amount: amount.String, currency: ccy.String, account: acct.String}
 		}
 		return nil
 	})

@@ -216,6 +216,7 @@ func verifyJournal(ctx context.Context, rtx *sql.Tx, aux []*sql.Tx, anchors []le
 		if checkErr != nil {
 			break
 		}
+		facts.progress(v.lastID)
 	}
 	cancel() // the readers stop; drain until they close their channels
 	for range ents {
