@@ -51,3 +51,39 @@ func Setting(db *DB, name string) (string, error) {
 	err := db.pool.QueryRow(context.Background(), `SELECT current_setting($1)`, name).Scan(&v)
 	return v, err
 }
+
+// SchemaFile is the schema of db's book as expected_schema.txt words it,
+// under header.
+func SchemaFile(ctx context.Context, db *DB, header string) (string, error) {
+	objs, err := readSchema(ctx, db.pool)
+	if err != nil {
+		return "", err
+	}
+	return formatSchema(header, objs), nil
+}
+
+// ExpectedSchemaFile is the expected_schema.txt this package embeds.
+var ExpectedSchemaFile = expectedSchemaText
+
+// MigrateThrough applies the migrations up to version (included) to the
+// empty schema at url, as a binary of that version would have: a book to
+// upgrade.
+func MigrateThrough(ctx context.Context, url string, version int) error {
+	db, err := connect(ctx, url, nil, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var upTo []migration
+	for _, m := range ms {
+		if m.Version <= version {
+			upTo = append(upTo, m)
+		}
+	}
+	_, err = db.applyMigrations(ctx, upTo)
+	return err
+}

@@ -211,6 +211,25 @@ func (db *DB) migrate(ctx context.Context, url string) error {
 	if !st.mayMigrate {
 		return &cannotMigrateError{st.cannotMigrate(Redact(url), pending)}
 	}
+	applied, err := db.applyMigrations(ctx, ms)
+	if err != nil {
+		return err
+	}
+	if !applied {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL(migrateLockClass)); err != nil {
+			return err
+		}
+		return regrant(ctx, tx)
+	})
+}
+
+// applyMigrations applies each of ms not yet recorded in
+// schema_migrations, in order, each in its own transaction with its
+// record, and says whether it applied any.
+func (db *DB) applyMigrations(ctx context.Context, ms []migration) (bool, error) {
 	applied := false
 	for _, m := range ms {
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -244,18 +263,10 @@ func (db *DB) migrate(ctx context.Context, url string) error {
 			return err
 		})
 		if err != nil {
-			return err
+			return applied, err
 		}
 	}
-	if !applied {
-		return nil
-	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL(migrateLockClass)); err != nil {
-			return err
-		}
-		return regrant(ctx, tx)
-	})
+	return applied, nil
 }
 
 // checkNotNewer refuses a book migrated beyond this binary's migrations ms

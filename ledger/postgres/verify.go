@@ -30,7 +30,8 @@ type VerifyResult struct {
 // the journal head and the chain heads recorded by closes still in the
 // chain; the running totals equal to the sums of the postings; the
 // imported events (verifyImports); and the books' rows against the entries
-// they index (verifyBooks). The first problem is an EINVALID error naming
+// they index (verifyBooks). Before all of them, the book's schema against
+// the migrations' (verifySchema). The first problem is an EINVALID error naming
 // it. VerifyBooksReport runs the same checks for reports.Verifier.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -60,6 +61,11 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) (VerifyResult, error) {
 	var res VerifyResult
 	var prev ledger.Entry
+	// The schema first: a guard switched off, or a rule or policy that
+	// changes what the checks below read, is the cause of what they find.
+	if err := verifySchema(ctx, tx, bad); err != nil {
+		return res, err
+	}
 	replay, err := newReplay(ctx, tx)
 	if err != nil {
 		return res, err
