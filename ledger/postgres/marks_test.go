@@ -130,7 +130,9 @@ func TestBalanceMarksMigration(t *testing.T) {
 		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
 	})
 	// 0094 replaced 0091's trigger and its function (0091 makes them again).
-	db = reapplyMigration(t, db, u, clock, 91, `DROP TABLE balance_marks; DROP INDEX entries_recorded_id; CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns)`, 6)
+	db = reapplyMigration(t, db, u, clock, 91, `DROP TABLE balance_marks; DROP INDEX entries_recorded_id; CREATE INDEX entries_recorded ON entries (recorded_at, recorded_ns)`,
+		`DROP TRIGGER entries_seal_marks ON entries; DROP FUNCTION revshare_entries_marks();
+		ALTER TABLE balance_marks DROP CONSTRAINT balance_marks_account_id_fkey`, 6)
 	checkKnownAtEveryInstant(t, db, instants, "after 0091")
 	checkText(t, u, "balance_marks", `SELECT string_agg(concat_ws(' ', entry_id, account_id, currency, amount), ', ' ORDER BY account_id, currency, entry_id)
 		FROM balance_marks`, "2 1 EUR 2, 4 1 EUR -2, 6 1 EUR -1.94, 3 1 USD 4.10, 5 1 USD 9.10, "+

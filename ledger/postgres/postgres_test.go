@@ -102,12 +102,17 @@ func connect(t testing.TB, url string) *pgx.Conn {
 // reapplyMigration closes db and undoes migration version of the book at
 // url behind revshare's back (undo drops what it made; its record goes
 // too), opens the book again, which applies it anew to the rows already
-// posted, and checks that verify then passes over entries.
-func reapplyMigration(t *testing.T, db *postgres.DB, url string, clock ledger.Clock, version int, undo string, entries int64) *postgres.DB {
+// posted, then runs redo (what the later migrations did to what version
+// makes again: verify compares the schema with the migrations'), and
+// checks that verify then passes over entries.
+func reapplyMigration(t *testing.T, db *postgres.DB, url string, clock ledger.Clock, version int, undo, redo string, entries int64) *postgres.DB {
 	t.Helper()
 	db.Close()
 	tamper(t, url, fmt.Sprintf("%s; DELETE FROM schema_migrations WHERE version = %d", undo, version))
 	db = openURL(t, url, clock)
+	if redo != "" {
+		tamper(t, url, redo)
+	}
 	if res, err := db.Verify(context.Background()); err != nil || res.Entries != entries {
 		t.Fatalf("verify after %04d: %+v %v", version, res, err)
 	}

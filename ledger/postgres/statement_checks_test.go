@@ -41,7 +41,7 @@ func TestStatementChecksReplaceForeignKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	db = reapplyMigration(t, db, u, clock, 96, undo0096, 31)
+	db = reapplyMigration(t, db, u, clock, 96, undo0096, "", 31)
 	if _, err := db.ImportUsage(ctx, bytes.NewReader(usageFile(80, func(i int) string { return "b" + eventID(i) })),
 		usage.ImportOptions{FileName: "b.csv"}); err != nil {
 		t.Fatal(err)

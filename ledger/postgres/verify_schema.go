@@ -1,8 +1,8 @@
 package postgres
 
 import (
-	_ "embed"
 	"context"
+	_ "embed"
 	"fmt"
 	"sort"
 	"strings"

@@ -59,7 +59,9 @@ func TestBalanceVersionsMigration(t *testing.T) {
 	})
 	// 0094 replaced 0093's trigger and its function (0093 makes them again).
 	db = reapplyMigration(t, db, u, clock, 93, `DROP FUNCTION revshare_versions_add(bigint, bigint);
-		DROP TABLE balance_versions; DROP TABLE balance_spans`, 7)
+		DROP TABLE balance_versions; DROP TABLE balance_spans`,
+		`DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions();
+		REVOKE EXECUTE ON FUNCTION revshare_versions_add(bigint, bigint) FROM PUBLIC`, 7)
 	checkEveryDateAndInstant(t, db, instants, "after 0093")
 	// Account 1 in USD: 1.10 on 01-31 and 3 on 01-01 (entry 3), 5 on
 	// 2025-12-01 (a version of its own, entry 5: every date after it
