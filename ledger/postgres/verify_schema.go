@@ -21,7 +21,7 @@ import (
 // So verify compares, by name, what the catalog says of the book's schema
 // (current_schema()) with what this binary's migrations create in an empty
 // schema: every table (kind, persistence, row security, parents), column
-// (type, collation, nullability, default, identity), constraint
+// (type, collation, nullability, default, identity, generated), constraint
 // (pg_get_constraintdef, and its internal triggers switched on), index
 // (pg_get_indexdef, valid), trigger (pg_get_triggerdef, switched on), rule,
 // row security policy, view, and function (result, language, security,
@@ -68,7 +68,7 @@ func (o schemaObject) String() string {
 // and indexes, its triggers, rules and policies after them), then table
 // and name.
 func (o schemaObject) key() string {
-	return string(rune('a'+strings.Index(kindOrder, " "+o.kind+" "))) + " " + o.kind + " " + o.table + " " + o.name
+	return fmt.Sprintf("%02d %s %s %s", strings.Index(kindOrder, " "+o.kind+" "), o.kind, o.table, o.name)
 }
 
 const kindOrder = " table column constraint index trigger rule policy view function "
