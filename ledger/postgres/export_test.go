@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"testing"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -60,6 +61,13 @@ func SchemaFile(ctx context.Context, db *DB, header string) (string, error) {
 		return "", err
 	}
 	return formatSchema(header, objs), nil
+}
+
+// WithExpectedMajor makes verify take expected_schema.txt as written by
+// PostgreSQL major until t ends: a server of another major version.
+func WithExpectedMajor(t testing.TB, major int) {
+	expectedMajorForTest = major
+	t.Cleanup(func() { expectedMajorForTest = 0 })
 }
 
 // ExpectedSchemaFile is the expected_schema.txt this package embeds.
