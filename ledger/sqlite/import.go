@@ -41,10 +41,15 @@ func (db *DB) ImportUsage(ctx context.Context, r io.Reader, opts usage.ImportOpt
 }
 
 // The parser hands rows to the writer in batches of batchRows. The writer
-// inserts up to insertRows events per INSERT.
+// inserts up to insertRows events per INSERT: each statement copies the
+// events' last page, the pages of events_key it changes and the file's
+// first page into SQLite's statement journal, so fewer, larger statements
+// copy less (32 rows a statement: 3,125 statements and about 76 MB of the
+// 263 MB journal of a 100,000-event per-event import; docs/design/speed.md,
+// section 2, session 15).
 const (
 	batchRows  = 512
-	insertRows = 32
+	insertRows = 256
 )
 
 // importStore is SQLite's usage.ImportStore for one ImportUsage call.
