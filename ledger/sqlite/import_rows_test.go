@@ -96,3 +96,55 @@ func TestImportLayoutWithoutOffset(t *testing.T) {
 		t.Errorf("stored at %s, want 2026-01-05T09:00:00Z", at)
 	}
 }
+
+// TestImportStoredKeysInsideAStatement: a file whose 50 stored keys sit
+// inside the second of its insertRows-row statements. The statement
+// stores the rest; the importer looks its rows up, counts the 50 as
+// duplicates and gives the new events their IDs in file order.
+func TestImportStoredKeysInsideAStatement(t *testing.T) {
+	ctx := context.Background()
+	db := openUsageDB(t)
+	row := func(b *strings.Builder, key string, i int) {
+		fmt.Fprintf(b, "%s,2026-01-10,a,direct,%d.25,USD\n", key, i)
+	}
+	var a, b strings.Builder
+	a.WriteString("event_id,occurred_at,seller,channel,amount,currency\n")
+	b.WriteString(a.String())
+	for i := 0; i < 300; i++ {
+		row(&a, fmt.Sprintf("k%d", i), i)
+	}
+	const first, stored = insertRows + 144, 50 // inside the second statement
+	for i := 0; i < 700; i++ {
+		if i >= first && i < first+stored {
+			row(&b, fmt.Sprintf("k%d", i-first), i-first) // as in a: a duplicate
+		} else {
+			row(&b, fmt.Sprintf("n%d", i), i)
+		}
+	}
+	if res, err := db.ImportUsage(ctx, strings.NewReader(a.String()), usage.ImportOptions{FileName: "a.csv"}); err != nil || res.Posted != 300 {
+		t.Fatalf("import a: %+v, %v", res, err)
+	}
+	res, err := db.ImportUsage(ctx, strings.NewReader(b.String()), usage.ImportOptions{FileName: "b.csv"})
+	if err != nil || res.Rows != 700 || res.Posted != 700-stored || res.Duplicates != stored {
+		t.Fatalf("import b: %+v, %v; want %d posted, %d duplicates", res, err, 700-stored, stored)
+	}
+	var keys []string
+	next := int64(1)
+	err = db.EachEvent(ctx, ledger.EventFilter{}, func(e *ledger.Event) error {
+		if e.ID != next {
+			return fmt.Errorf("event %s has ID %d, want %d", e.EventID, e.ID, next)
+		}
+		next++
+		keys = append(keys, e.EventID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1000-stored || keys[299] != "k299" || keys[300] != "n0" || keys[300+first] != fmt.Sprintf("n%d", first+stored) || keys[len(keys)-1] != "n699" {
+		t.Fatalf("%d events, keys around the stored ones %q, last %q", len(keys), keys[300+first-1:300+first+1], keys[len(keys)-1])
+	}
+	if _, err := db.VerifyReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
