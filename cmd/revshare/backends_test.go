@@ -143,7 +143,7 @@ func TestPostgresOpenErrors(t *testing.T) {
 	url := pg.SchemaURL(t)
 	for _, args := range [][]string{{"balance"}, {"verify"}, {"statement", "small", "2026-01"}, {"export", "hledger"}} {
 		_, errOut, err := runCLI(t, append([]string{"--db", url}, args...)...)
-		if want := "revshare: " + url + " is not a revshare database (no revshare tables in its schema)\n"; err == nil || errOut != want {
+		if want := "revshare: " + url + " holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)\n"; err == nil || errOut != want {
 			t.Errorf("revshare %s on an empty schema: %q, want %q", strings.Join(args, " "), errOut, want)
 		}
 	}

@@ -80,6 +80,9 @@ func TestWritersRefuseWhatIsNotABook(t *testing.T) {
 			{sub, "revshare: " + sub + " is a directory, not a database\n"},
 			{missingDir, "revshare: cannot open the database " + missingDir + ": its directory " + filepath.Dir(missingDir) + " does not exist\n"},
 		} {
+			if tc.db == missingDir && !createsBook[strings.Join(args[:min(2, len(args))], " ")] && !createsBook[args[0]] {
+				tc.want = "revshare: no database at " + missingDir + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"
+			}
 			_, errOut, err := runCLI(t, append([]string{"--db", tc.db}, args...)...)
 			if err == nil || errOut != tc.want {
 				t.Errorf("%v on %s: %v\n%q\nwant %q", args, tc.db, err, errOut, tc.want)

@@ -43,6 +43,7 @@ func testContractControlText(t *testing.T, newDB newDB) {
 	}
 
 	// Stored before the rule: written with ParseStored, behind the check.
+	cli(t, db, "migrate")
 	m := NewMain()
 	m.Getenv, m.DBPath = func(string) string { return "" }, db
 	m.Clock = storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))

@@ -69,14 +69,22 @@ func newMigrateCommand(m *Main) *cobra.Command {
 nothing else. Every command that writes does so too; on PostgreSQL with two
 roles, the login role may not change the schema, so the owner runs migrate
 once after an upgrade (it also grants the login roles what the migrations
-add). See docs/postgres.md.`,
-		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' migrate`,
+add). Where --db names no book yet, migrate makes a new, empty one (for a
+book that will be filled through the REST API: migrate, token create, serve).
+See docs/postgres.md.`,
+		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' migrate
+  revshare --db book.db migrate && revshare --db book.db token create --role finance`,
 		RunE: withoutArgs("migrate", func(ctx context.Context) error {
+			created := !onServer(m.DBPath) && fileMissing(m.DBPath)
 			db, err := m.openBook(ctx, readWrite)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			if created {
+				_, err = fmt.Fprintf(m.Stdout, "%s is a new, empty book\n", m.dbName())
+				return err
+			}
 			_, err = fmt.Fprintf(m.Stdout, "%s is migrated\n", m.dbName())
 			return err
 		}),

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite/sqlitetest"
 )
 
 // TestReadOnlyCommandsRefuseMissingDatabase: a read-only command given a
@@ -23,7 +26,7 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 		{"import", "list"}, {"token", "list"}, {"statement", "c", "2026-01"},
 	} {
 		_, errOut, err := runCLI(t, append([]string{"--db", missing}, args...)...)
-		if want := "revshare: no database at " + missing + " (see --db; commands that write create it)\n"; err == nil || errOut != want {
+		if want := "revshare: no database at " + missing + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"; err == nil || errOut != want {
 			t.Errorf("%v on a missing database: %q\nwant %q", args, errOut, want)
 		}
 		_, errOut, err = runCLI(t, append([]string{"--db", empty}, args...)...)
@@ -59,6 +62,100 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 	}
 }
 
+// notBookCreators are a command line of every command that needs a book
+// and does not create one (createsBook), with the files they name (in
+// dir) in place: given a --db that names no book, each must refuse it.
+func notBookCreators(t *testing.T, dir string) [][]string {
+	contract := filepath.Join(dir, "contract.yaml")
+	copyFile(t, "../../testdata/runs/contract.yaml", contract)
+	return [][]string{
+		{"run", "--through", "2026-03"}, {"close", "2026-01"},
+		{"pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10"},
+		{"statement", "small", "2026-01"}, {"balance"}, {"verify"}, {"export", "hledger"},
+		{"contract", "update", contract}, {"contract", "show", "small"}, {"contract", "list"},
+		{"import", "list"}, {"token", "create", "--role", "auditor"}, {"token", "list"}, {"token", "revoke", "1"},
+		{"serve", "--addr", "127.0.0.1:0"}, {"serve", "--read-only", "--addr", "127.0.0.1:0"},
+	}
+}
+
+// TestCommandsRefuseMissingBook: a command that needs a book and does
+// not create one refuses a --db that names none, and leaves nothing on
+// disk (no file, -wal or -shm) nor in the PostgreSQL schema. A mistyped
+// --db given to run said "there are no contracts to run" and to close
+// "there is nothing to close", and both left an empty book file behind,
+// as pay, token create, contract update and serve did.
+func TestCommandsRefuseMissingBook(t *testing.T) {
+	dir := t.TempDir()
+	books := t.TempDir()
+	missing := filepath.Join(books, "typo.db")
+	for _, args := range notBookCreators(t, dir) {
+		stdout, errOut, err := runCLI(t, append([]string{"--db", missing}, args...)...)
+		if want := "revshare: no database at " + missing + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
+			t.Errorf("%v on a missing book: exit %d, stdout %q, stderr %q\nwant %q", args, exitCode(err), stdout, errOut, want)
+		}
+		if left, _ := os.ReadDir(books); len(left) != 0 {
+			t.Fatalf("%v on a missing book left %v", args, left)
+		}
+	}
+	// A copy names its --from.
+	_, errOut, _ := runCLI(t, "copy", "--from", missing, "--to", "postgres://nobody@127.0.0.1:1/none")
+	if want := "revshare: copy: no SQLite book at " + missing + " (see --from)\n"; errOut != want {
+		t.Errorf("copy from a missing book: %q, want %q", errOut, want)
+	}
+	// migrate makes an empty book on purpose; run and close then say
+	// what the book lacks.
+	if got, want := cli(t, missing, "migrate"), missing+" is a new, empty book\n"; got != want {
+		t.Errorf("migrate of a missing book: %q, want %q", got, want)
+	}
+	if got, want := cli(t, missing, "migrate"), missing+" is migrated\n"; got != want {
+		t.Errorf("migrate again: %q, want %q", got, want)
+	}
+	_, errOut, _ = runCLI(t, "--db", missing, "run", "--through", "2026-03")
+	if want := "revshare: there are no contracts to run: add one first (revshare contract add FILE.yaml, or POST /api/v1/contracts)\n"; errOut != want {
+		t.Errorf("run on an empty book: %q, want %q", errOut, want)
+	}
+}
+
+// TestPostgresCommandsRefuseMissingBook: on PostgreSQL, a schema without
+// revshare's tables is a missing book: the same commands refuse it and
+// create no table; a database that does not exist is named as such
+// (revshare creates no databases).
+func TestPostgresCommandsRefuseMissingBook(t *testing.T) {
+	pg.Need(t)
+	url := pg.SchemaURL(t)
+	for _, args := range notBookCreators(t, t.TempDir()) {
+		stdout, errOut, err := runCLI(t, append([]string{"--db", url}, args...)...)
+		if want := "revshare: " + url + " holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
+			t.Errorf("%v on an empty schema: exit %d, stdout %q, stderr %q\nwant %q", args, exitCode(err), stdout, errOut, want)
+		}
+	}
+	// A dry run checks against an empty book and creates none either.
+	_, errOut, err := runCLI(t, "--db", url, "import", "usage", "../../testdata/runs/usage.csv", "--dry-run")
+	if want := "revshare: there is no book at " + url + ": checked against an empty book (dry run: nothing written)\n"; err != nil || errOut != want {
+		t.Errorf("dry run on an empty schema: %v %q, want %q", err, errOut, want)
+	}
+	if tables := schemaTables(t, url); tables != "0" {
+		t.Errorf("the refused commands created %s tables", tables)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/revshare_no_such_database"
+	_, errOut, _ = runCLI(t, "--db", u.String(), "run", "--through", "2026-03")
+	if want := `revshare: there is no database "revshare_no_such_database" on the PostgreSQL server of ` + u.String() + ": revshare does not create databases (create it with createdb revshare_no_such_database, or check --db)\n"; errOut != want {
+		t.Errorf("a database that does not exist: %q\nwant %q", errOut, want)
+	}
+}
+
+// schemaTables counts the tables in the schema of the PostgreSQL url.
+func schemaTables(t *testing.T, url string) string {
+	t.Helper()
+	raw := rawDB(t, url)
+	defer raw.Close()
+	return strings.Join(sqlitetest.Strings(t, raw, `SELECT count(*)::text FROM pg_tables WHERE schemaname = current_schema()`), "")
+}
+
 // TestRunWithoutContracts: a run on a book without contracts is refused
 // (it said "run: no contracts" and exited 0, so a script went on to
 // close), and records nothing.
@@ -82,7 +179,8 @@ func TestRunWithoutContracts(t *testing.T) {
 }
 
 // TestCloseEmptyBook: a close on a book with neither contracts nor
-// entries (a mistyped --db, which the close itself creates) is refused and
+// entries (one made by migrate; a mistyped --db is refused before, as no
+// book) is refused and
 // closes nothing. It answered "closed 2026-01: nothing may be booked on or
 // before 2026-01-31", exit 0, while the book the script meant stayed open.
 // A journal of usage alone still closes (TestLedgerCommands).
@@ -90,6 +188,7 @@ func TestCloseEmptyBook(t *testing.T) { onBothBackends(t, testCloseEmptyBook) }
 
 func testCloseEmptyBook(t *testing.T, newDB newDB) {
 	book := newDB(t)
+	cli(t, book, "migrate") // an empty book: close refuses a missing one before it looks (TestCommandsRefuseMissingBook)
 	stdout, errOut, err := runCLI(t, "--db", book, "close", "2026-01")
 	if want := "revshare: there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
 		t.Errorf("close of an empty book: exit %d, stdout %q, stderr %q\nwant %q", exitCode(err), stdout, errOut, want)

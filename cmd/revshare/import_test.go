@@ -98,7 +98,7 @@ func TestImportBadCorpus(t *testing.T) {
 			// does not create.
 			if _, err := os.Stat(setup); err != nil {
 				_, dry, err := runCLI(t, "--db", "missing.db", "import", "usage", "--dry-run", name+".csv")
-				want := "revshare: there is no database at missing.db: checked against an empty book (dry run: nothing written)\n" + stderr
+				want := "revshare: there is no book at missing.db: checked against an empty book (dry run: nothing written)\n" + stderr
 				if err == nil || dry != want {
 					t.Errorf("dry run without a database:\n%s", dry)
 				}
@@ -239,7 +239,7 @@ func TestDryRunCreatesNoDatabase(t *testing.T) {
 		if want := fmt.Sprintf(c.want, c.file); stdout != want {
 			t.Errorf("%s stdout:\n got %q\nwant %q", c.kind, stdout, want)
 		}
-		if want := "revshare: there is no database at typo.db: checked against an empty book (dry run: nothing written)\n"; stderr != want {
+		if want := "revshare: there is no book at typo.db: checked against an empty book (dry run: nothing written)\n"; stderr != want {
 			t.Errorf("%s stderr:\n got %q\nwant %q", c.kind, stderr, want)
 		}
 		if entries, _ := os.ReadDir("."); len(entries) != 0 {

@@ -73,6 +73,7 @@ type Main struct {
 	store      *store // the open database (Store)
 
 	access      dbAccess      // how the running command opens the database (dbAccessOf)
+	mayCreate   bool          // the running command may create a new book (createsBook)
 	lockTimeout time.Duration // from --lock-timeout or REVSHARE_LOCK_TIMEOUT (0: the command's default)
 }
 
@@ -111,6 +112,22 @@ var dbAccessOf = map[string]dbAccess{
 	"token list":    readOnly,
 	"scenario":      readOnly,
 	"statement":     readOnly,
+}
+
+// createsBook lists the commands, by their path below "revshare", that may
+// create a new book where --db names none (a missing SQLite file, or a
+// PostgreSQL schema without revshare's tables): those that put the first
+// facts in, and migrate and grant, which make an empty book on purpose.
+// Every other command refuses a missing book before creating anything
+// (noBook): a mistyped --db given to run, close, pay or token create made
+// an empty book file and left it behind.
+var createsBook = map[string]bool{
+	"contract add": true,
+	"import usage": true,
+	"import rates": true,
+	"demo":         true,
+	"migrate":      true,
+	"grant":        true,
 }
 
 // NewMain returns a Main wired to the process's standard streams.
@@ -169,7 +186,8 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 		SilenceErrors: true, // main prints the one-line error
 		SilenceUsage:  true, // an error is one line, not the usage
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			m.access = dbAccessOf[strings.TrimPrefix(cmd.CommandPath(), "revshare ")]
+			path := strings.TrimPrefix(cmd.CommandPath(), "revshare ")
+			m.access, m.mayCreate = dbAccessOf[path], createsBook[path]
 			lockFrom := "--lock-timeout"
 			if lockFlag == "" {
 				lockFlag, lockFrom = m.Getenv("REVSHARE_LOCK_TIMEOUT"), "REVSHARE_LOCK_TIMEOUT"

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,12 +158,31 @@ func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
 // A read-write SQLite file is checked whole first, or beside the command
 // with its commits waiting for the verdict: nothing is written to a
 // damaged one.
+//
+// Only a command of createsBook makes a new book; the others refuse a
+// missing one (noBook) before creating anything.
 func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 	if onServer(m.DBPath) {
-		if access == readOnly {
-			return postgres.OpenReadOnly(ctx, m.DBPath)
+		var db *postgres.DB
+		var err error
+		switch {
+		case access == readOnly:
+			db, err = postgres.OpenReadOnly(ctx, m.DBPath)
+		case m.mayCreate:
+			db, err = postgres.Open(ctx, m.DBPath, m.Clock)
+		default:
+			db, err = postgres.OpenExisting(ctx, m.DBPath, m.Clock)
 		}
-		return postgres.Open(ctx, m.DBPath, m.Clock)
+		if nb := (*postgres.NoBookError)(nil); errors.As(err, &nb) {
+			return nil, m.noBook()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	if !m.mayCreate && fileMissing(m.DBPath) {
+		return nil, m.noBook()
 	}
 	if access == readOnly {
 		return sqlite.OpenReadOnly(ctx, m.DBPath)
@@ -179,6 +200,30 @@ func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// noBook refuses the missing book of m.DBPath for a command that does not
+// create one: no SQLite file there, or a PostgreSQL schema without
+// revshare's tables. It names the commands that do.
+func (m *Main) noBook() error {
+	if onServer(m.DBPath) {
+		return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "%s holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)",
+			m.dbName())}
+	}
+	return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)", m.DBPath)}
+}
+
+// noBookError is noBook's: a *ledger.Error that a dry run can tell apart.
+type noBookError struct{ err *ledger.Error }
+
+func (e *noBookError) Error() string { return e.err.Error() }
+func (e *noBookError) Unwrap() error { return e.err }
+
+// fileMissing says whether no file is at path (a dangling link counts as
+// none: SQLite would create its target).
+func fileMissing(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // wire builds the services of one open database.
@@ -295,13 +340,17 @@ func (m *Main) bookMissing() bool {
 }
 
 // importStore opens the database for an import. A dry run writes nothing,
-// not even a new file: when the SQLite file does not exist (a mistyped
-// --db, or a first import checked before it runs) the rows are checked
-// against an empty book in a temporary directory, and stderr says so.
-// done closes that book.
+// not even a new book: where --db names none (a mistyped --db, or a first
+// import checked before it runs: no SQLite file, or a PostgreSQL schema
+// without revshare's tables) the rows are checked against an empty book
+// in a temporary directory, and stderr says so. done closes that book.
 func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done func(), err error) {
-	if !dryRun || !m.bookMissing() {
-		st, err := m.Store(ctx)
+	if dryRun {
+		m.mayCreate = false
+	}
+	st, err = m.Store(ctx)
+	var nb *noBookError
+	if !dryRun || !errors.As(err, &nb) {
 		return st, func() {}, err
 	}
 	dir, err := os.MkdirTemp("", "revshare-dry-run-")
@@ -313,7 +362,7 @@ func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done fu
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	fmt.Fprintf(m.Stderr, "revshare: there is no database at %s: checked against an empty book (dry run: nothing written)\n", m.DBPath)
+	fmt.Fprintf(m.Stderr, "revshare: there is no book at %s: checked against an empty book (dry run: nothing written)\n", m.dbName())
 	st = m.wire(db)
 	return st, func() { st.close(); os.RemoveAll(dir) }, nil
 }
@@ -323,6 +372,9 @@ func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done fu
 func (m *Main) copyBook(ctx context.Context, from, to string) (bookcopy.Counts, bookcopy.Checked, error) {
 	if onServer(from) || !onServer(to) {
 		return nil, bookcopy.Checked{}, fmt.Errorf("copy: --from is an SQLite book (a path) and --to a postgres:// URL")
+	}
+	if fileMissing(from) {
+		return nil, bookcopy.Checked{}, fmt.Errorf("copy: no SQLite book at %s (see --from)", from)
 	}
 	src, err := sqlite.OpenReadOnly(ctx, from)
 	if err != nil {

@@ -54,6 +54,12 @@ func Open(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	return db.migrated(ctx, url)
+}
+
+// migrated applies db's pending migrations (migrate) and returns db, or
+// closes it and returns the error.
+func (db *DB) migrated(ctx context.Context, url string) (*DB, error) {
 	if err := db.migrate(ctx, url); err != nil {
 		db.Close()
 		var cm *cannotMigrateError
@@ -63,6 +69,38 @@ func Open(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return db, nil
+}
+
+// OpenExisting is Open for a book that exists already: a schema without
+// revshare's tables is refused with a *NoBookError before anything is
+// created in it (a command that cannot start a book must not leave an
+// empty one behind).
+func OpenExisting(ctx context.Context, url string, clock ledger.Clock) (*DB, error) {
+	db, err := connect(ctx, url, clock, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.migrationState(ctx)
+	if err == nil && !st.exists {
+		err = noBook(Redact(url))
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db.migrated(ctx, url)
+}
+
+// NoBookError is a schema without revshare's tables, which OpenReadOnly
+// and OpenExisting refuse. It unwraps to the *ledger.Error that says so.
+type NoBookError struct{ err *ledger.Error }
+
+func (e *NoBookError) Error() string { return e.err.Error() }
+func (e *NoBookError) Unwrap() error { return e.err }
+
+// noBook is the *NoBookError of the book named name (its redacted URL).
+func noBook(name string) error {
+	return &NoBookError{ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (no revshare tables in its schema)", name)}
 }
 
 // OpenReadOnly connects to an existing book at url without changing it:
@@ -114,6 +152,10 @@ func connect(ctx context.Context, url string, clock ledger.Clock, readOnly bool)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
+		if errorCode(err) == "3D000" { // invalid_catalog_name: a mistyped database name
+			return nil, ledger.Errorf(ledger.ENOTFOUND, "there is no database %q on the PostgreSQL server of %s: revshare does not create databases (create it with createdb %s, or check --db)",
+				cfg.ConnConfig.Database, Redact(url), cfg.ConnConfig.Database)
+		}
 		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", Redact(url), rootCause(err))
 	}
 	return &DB{pool: pool, clock: clock, accounts: map[string]int64{}}, nil
@@ -296,7 +338,7 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 		return ledger.Errorf(ledger.EINVALID, "%s: the connection's role may not read the book (with the schema owner's URL: revshare grant ROLE)", name)
 	}
 	if errorCode(err) == "42P01" || err == nil && len(applied) == 0 { // undefined_table
-		return ledger.Errorf(ledger.EINVALID, "%s is not a revshare database (no revshare tables in its schema)", name)
+		return noBook(name)
 	}
 	if err != nil {
 		return err

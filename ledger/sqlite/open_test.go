@@ -40,7 +40,7 @@ func TestOpenRefusesWhatIsNotARevshareDatabase(t *testing.T) {
 	for _, tc := range []struct {
 		name, ro, rw string
 	}{
-		{"missing.db", "no database at " + p("missing.db") + " (see --db; commands that write create it)", ""},
+		{"missing.db", "no database at " + p("missing.db"), ""},
 		{"empty.db", p("empty.db") + emptyCure, p("empty.db") + emptyCure},
 		{"dir.db", p("dir.db") + " is a directory, not a database", p("dir.db") + " is a directory, not a database"},
 		{"fifo.db", p("fifo.db") + " is not a regular file (a named pipe, a device or a socket), not a database",

@@ -291,7 +291,7 @@ func CheckExisting(path string) error {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db; commands that write create it)", path)
+		return ledger.Errorf(ledger.ENOTFOUND, "no database at %s", path)
 	case err != nil:
 		return ledger.Errorf(ledger.EINVALID, "cannot read the database %s: %v", path, errors.Unwrap(err))
 	case fi.IsDir():
