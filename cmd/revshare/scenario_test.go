@@ -86,10 +86,74 @@ func TestScenarioCommandListsEveryProblem(t *testing.T) {
 	if err == nil || err.Error() != bad+": invalid scenario (2 problem(s) listed above)" {
 		t.Errorf("err = %v", err)
 	}
-	want := bad + `: horizon: "soon" is not a period (want YYYY-MM, YYYY-Qn or YYYY)` + "\n" +
-		bad + `: streams[0].start: "abc": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)` + "\n"
+	want := bad + `:2: horizon: "soon" is not a period (want YYYY-MM, YYYY-Qn or YYYY)` + "\n" +
+		bad + `:5: streams[0].start: "abc": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)` + "\n"
 	if stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+	}
+}
+
+// TestScenarioProblemsNameTheLine: every problem of a scenario file is
+// printed FILE:LINE: path: reason, as a contract file's are: those Parse
+// finds (unknown keys, bad periods, decimals, distributions, a forecast
+// file), and those found against the contract (an inline contract's own
+// fields, a period of another frequency, a forecast CSV's row, a
+// variant's override). They were printed "bad.yaml: streams[0].growth.monthly: ...".
+func TestScenarioProblemsNameTheLine(t *testing.T) {
+	dir := t.TempDir()
+	contract := "contract:\n  id: c\n  currency: USD\n  period: month\n  parties: [a, b]\n  rules:\n    - id: r\n      payer: a\n      payee: b\n      rate: \"RATE\"\n      from: 2026-01-01\n"
+	os.WriteFile(filepath.Join(dir, "f.csv"), []byte("period,match,amount\n2026-Q1,seller=a,1\n"), 0o644)
+	for _, c := range []struct{ name, doc, want string }{
+		{"parse", strings.Replace(contract, "RATE", "0.5", 1) + `horizon: 2026-13
+bogus: 1
+streams:
+  - match: {seller: a}
+    start: "100"
+    growth: {monthly: "abc"}
+  - forecast: nosuch.csv
+monte_carlo:
+  runs: 10
+  seed: 1
+  growth.monthly:
+    dist: weird
+    mean: "0.01"
+    sd: "0.01"
+`, `:12: horizon: "2026-13" is not a period (want YYYY-MM, YYYY-Qn or YYYY)
+:13: bogus: unknown key (want one of name, description, contract, actuals_through, start_period, horizon, streams, variants, sweep, monte_carlo)
+:17: streams[0].growth.monthly: "abc": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)
+:18: streams[1].forecast: cannot read "nosuch.csv": no such file or directory
+:23: monte_carlo.growth.monthly.dist: "weird" is not a distribution (want normal or lognormal)
+`},
+		{"inline contract", strings.Replace(contract, "RATE", "1.5", 1) + "horizon: 2026-12\nstreams:\n  - match: {seller: a}\n    start: \"100\"\n",
+			":10: contract.rules[0].rate: 1.5 is outside [0, 1]\n"},
+		{"frequency", strings.Replace(contract, "RATE", "0.5", 1) + "horizon: 2026-Q4\nstreams:\n  - match: {seller: a}\n    start: \"100\"\n",
+			":12: horizon: \"2026-Q4\" is a quarter but the contract's periods are months (e.g. 2026-12)\n"},
+		{"forecast row", strings.Replace(contract, "RATE", "0.5", 1) + "horizon: 2026-12\nstreams:\n  - forecast: f.csv\n",
+			":14: streams[0].forecast: f.csv line 2: period \"2026-Q1\" is not a contract period (want a month like 2026-01)\n"},
+		{"variants", strings.Replace(contract, "RATE", "0.5", 1) + `horizon: 2026-12
+streams:
+  - match: {seller: a}
+    start: "100"
+variants:
+  - name: v1
+    set: {rules.r.rate: "2"}
+  - name: v2
+    set:
+      rules.nosuch.rate: "0.1"
+`, ":17: variants[0] (v1): contract: rules[0].rate: 2 is outside [0, 1]\n" +
+			":21: variants[1] (v2).set[rules.nosuch.rate]: the contract has no rule \"nosuch\"\n"},
+	} {
+		file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+		os.WriteFile(file, []byte(c.doc), 0o644)
+		_, stderr, err := scenarioMain(t, "scenario", file)
+		var want strings.Builder
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(c.want, "\n"), "\n") {
+			want.WriteString(file + line)
+		}
+		want.WriteString("\n")
+		if err == nil || stderr != want.String() {
+			t.Errorf("%s: err %v, stderr:\n%s\nwant:\n%s", c.name, err, stderr, want.String())
+		}
 	}
 }
 
@@ -147,14 +211,14 @@ func TestScenarioLeavesDatabaseByteIdentical(t *testing.T) {
 	future := filepath.Join(dir, "future.yaml")
 	os.WriteFile(future, []byte(strings.Replace(doc, "actuals_through: 2027-06", "actuals_through: 2028-01", 1)), 0o644)
 	_, stderr, err := scenarioMain(t, "--db", path, "scenario", future)
-	if want := future + ": actuals_through: 2028-01 has not ended (today is 2028-01-15): its revenue is not all known yet; the last complete period is 2027-12\n"; err == nil || stderr != want {
+	if want := future + ":17: actuals_through: 2028-01 has not ended (today is 2028-01-15): its revenue is not all known yet; the last complete period is 2027-12\n"; err == nil || stderr != want {
 		t.Errorf("future actuals_through: err %v, stderr %q, want %q", err, stderr, want)
 	}
 	// Nor pass the last booked period: the events reach 2027-06-15.
 	unbooked := filepath.Join(dir, "unbooked.yaml")
 	os.WriteFile(unbooked, []byte(strings.Replace(doc, "actuals_through: 2027-06", "actuals_through: 2027-07", 1)), 0o644)
 	_, stderr, err = scenarioMain(t, "--db", path, "scenario", unbooked)
-	if want := unbooked + ": actuals_through: 2027-07 is past the last booked period 2027-06 (the books reach 2027-06-15: the latest run's through or entry's date): import and run it first\n"; err == nil || stderr != want {
+	if want := unbooked + ":17: actuals_through: 2027-07 is past the last booked period 2027-06 (the books reach 2027-06-15: the latest run's through or entry's date): import and run it first\n"; err == nil || stderr != want {
 		t.Errorf("actuals_through past the books: err %v, stderr %q, want %q", err, stderr, want)
 	}
 
@@ -219,7 +283,7 @@ func testScenarioActualsPastTheBooks(t *testing.T, newDB newDB) {
 			cli(t, db, "import", "usage", jan)
 		}
 		_, errOut, err := runCLI(t, "--db", db, "scenario", sc)
-		if want := sc + ": " + c.want + "\nrevshare: " + sc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
+		if want := sc + ":2: " + c.want + "\nrevshare: " + sc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
 			t.Errorf("after %q: %v %q, want %q", c.step, err, errOut, want)
 		}
 	}

@@ -7,8 +7,9 @@ import (
 )
 
 // Problem is one thing wrong with a scenario file: where (a path in the
-// document, like streams[0].growth.monthly) and why. It is the contracts
-// package's type; scenario problems leave Line and Column at 0.
+// document, like streams[0].growth.monthly), why, and the line in the
+// file (Parse and Prepare set it; 0 when unknown). It is the contracts
+// package's type; scenario problems leave Column at 0.
 type Problem = contracts.Problem
 
 // ValidationError lists every problem found in a scenario file, in document

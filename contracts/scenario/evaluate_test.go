@@ -224,8 +224,8 @@ sweep:
 	}
 	got := s.Expand()
 	want := []Expanded{
-		{Name: "growth.monthly=0.02", Set: []Override{{Path: "growth.monthly", Value: "0.02"}}},
-		{Name: "growth.monthly=0.04", Set: []Override{{Path: "growth.monthly", Value: "0.04"}}},
+		{Name: "growth.monthly=0.02", Set: []Override{{Path: "growth.monthly", Value: "0.02", line: 6}}, line: 5},
+		{Name: "growth.monthly=0.04", Set: []Override{{Path: "growth.monthly", Value: "0.04", line: 6}}, line: 5},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Expand = %+v, want %+v", got, want)

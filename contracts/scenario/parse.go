@@ -36,41 +36,73 @@ func Parse(data []byte, opts ParseOptions) (*Scenario, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, invalid(Problem{Reason: "more than one YAML document in the file"})
 	}
-	p := &parser{opts: opts}
+	p := &parser{opts: opts, lines: lineIndex{}}
 	s := p.scenario(&doc)
-	sort.SliceStable(p.list, func(i, j int) bool { return p.lineOf(p.list[i].Path) < p.lineOf(p.list[j].Path) })
+	sort.SliceStable(p.list, func(i, j int) bool { return p.lines.of(p.list[i].Path) < p.lines.of(p.list[j].Path) })
+	p.lines.fill(p.list)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	s.lines = p.lines
 	return s, nil
 }
 
 type parser struct {
 	problems
 	opts  ParseOptions
-	lines map[string]int // path → line of its node, to list problems in document order
+	lines lineIndex
 }
+
+// lineIndex maps a path in the scenario file to the line of its node: every
+// problem is printed as FILE:LINE: path: reason, as a contract file's are,
+// and listed in document order.
+type lineIndex map[string]int
 
 // at records where path is in the document.
 func (p *parser) at(path string, n *yaml.Node) {
-	if p.lines == nil {
-		p.lines = map[string]int{}
-	}
 	if _, ok := p.lines[path]; !ok {
 		p.lines[path] = n.Line
 	}
 }
 
-// lineOf is the line of path, or of its nearest recorded ancestor (a
-// missing key is reported where its parent is); 0 when unknown.
-func (p *parser) lineOf(path string) int {
+// atAll records path and every node below n, with the paths the contracts
+// package names them by (rules[0].cap.total): an inline contract's
+// problems come back with such paths under "contract".
+func (p *parser) atAll(path string, n *yaml.Node) {
+	p.at(path, n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			kp := join(path, n.Content[i].Value)
+			p.at(kp, n.Content[i])
+			p.atAll(kp, n.Content[i+1])
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			p.atAll(fmt.Sprintf("%s[%d]", path, i), e)
+		}
+	}
+}
+
+// of is the line of path, or of its nearest recorded ancestor (a missing
+// key is reported where its parent is); 0 when unknown.
+func (ix lineIndex) of(path string) int {
 	for path != "" {
-		if l, ok := p.lines[path]; ok {
+		if l, ok := ix[path]; ok {
 			return l
 		}
 		path = parentPath(path)
 	}
 	return 0
+}
+
+// fill gives each problem without a line the line of its path.
+func (ix lineIndex) fill(ps []Problem) {
+	for i := range ps {
+		if ps[i].Line == 0 {
+			ps[i].Line = ix.of(ps[i].Path)
+		}
+	}
 }
 
 // parentPath strips the last segment of a path: ".key", "[3]" or
@@ -245,6 +277,7 @@ func (p *parser) contract(n *yaml.Node) ContractRef {
 	case n.Kind == yaml.ScalarNode && !isNull(n) && n.Value != "":
 		return ContractRef{ID: n.Value}
 	case n.Kind == yaml.MappingNode:
+		p.atAll("contract", n)
 		b, err := yaml.Marshal(n)
 		if err != nil {
 			p.add("contract", "cannot re-encode the inline contract: %v", err)

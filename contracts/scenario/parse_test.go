@@ -42,15 +42,19 @@ func TestParseSpecExample(t *testing.T) {
 			Growth: Growth{Basis: "monthly", Rate: decimal.RequireFromString("0.04")},
 		}},
 		Variants: []Variant{
-			{Name: "base"},
-			{Name: "cap-25bn", Set: []Override{{Path: "rules.openai-share-to-microsoft.cap.total", Value: "25000000000"}}},
+			{Name: "base", line: 10},
+			{Name: "cap-25bn", Set: []Override{{Path: "rules.openai-share-to-microsoft.cap.total", Value: "25000000000", line: 12}}, line: 11},
 		},
-		Sweep: []SweepAxis{{Path: "growth.monthly", Values: []string{"0.02", "0.04", "0.06"}}},
+		Sweep: []SweepAxis{{Path: "growth.monthly", Values: []string{"0.02", "0.04", "0.06"}, lines: []int{14, 14, 14}}},
 		MonteCarlo: &MonteCarlo{Runs: 10000, Seed: 42, Draws: []Draw{{
 			Path: "growth.monthly", Dist: "normal",
 			Mean: decimal.RequireFromString("0.04"), SD: decimal.RequireFromString("0.015"),
 		}}},
 	}
+	if s.lines["variants[1].set[rules.openai-share-to-microsoft.cap.total]"] != 12 {
+		t.Errorf("line of variants[1]'s override: %d, want 12", s.lines["variants[1].set[rules.openai-share-to-microsoft.cap.total]"])
+	}
+	s.lines = nil // where each path is: TestScenarioProblemsNameTheLine
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Parse:\n got %+v\nwant %+v", s, want)
 	}

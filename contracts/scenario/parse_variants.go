@@ -35,6 +35,7 @@ func (p *parser) variants(n *yaml.Node, streams []Stream) []Variant {
 				seen[name] = i
 				out[i].Name = name
 			}
+			out[i].line = vn.Line
 		} else {
 			p.add(join(path, "name"), "required")
 		}
@@ -65,7 +66,7 @@ func (p *parser) overrides(path string, n *yaml.Node, streams []Stream) []Overri
 			p.add(kp, "must be a single value (or null to remove the field)")
 			continue
 		}
-		o := Override{Path: k.Value, Value: v.Value, Delete: isNull(v)}
+		o := Override{Path: k.Value, Value: v.Value, Delete: isNull(v), line: k.Line}
 		if why := checkOverride(o, streams); why != "" {
 			p.add(kp, "%s", why)
 			continue
@@ -114,6 +115,7 @@ func (p *parser) sweep(n *yaml.Node, streams []Stream, nVariants int) []SweepAxi
 				continue
 			}
 			ax.Values = append(ax.Values, e.Value)
+			ax.lines = append(ax.lines, e.Line)
 		}
 		if ok {
 			grid *= len(ax.Values)

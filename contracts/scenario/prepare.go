@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -101,8 +102,17 @@ func Evaluate(ctx context.Context, data []byte, opts ParseOptions, src Sources) 
 
 // Prepare reads the contract (inline or through src), checks the scenario
 // against it and applies every variant's overrides. All problems come back
-// together in a *ValidationError.
+// together in a *ValidationError, each with its line in the file when s
+// was parsed from one.
 func Prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
+	p, err := prepare(ctx, s, src)
+	if ve := (*ValidationError)(nil); errors.As(err, &ve) {
+		s.lines.fill(ve.Problems)
+	}
+	return p, err
+}
+
+func prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 	var ps problems
 	doc := s.Contract.Document
 	parse := contracts.Parse // an inline contract is the user's
@@ -306,12 +316,17 @@ func (p *Plan) prepareVariant(v Expanded, doc []byte, where string, ps *problems
 	}
 	if hasRule {
 		c, probs := applyContractOverrides(doc, v.Set, where)
+		for i := range probs {
+			if probs[i].Line == 0 {
+				probs[i].Line = v.line // the contract a variant's overrides made is refused
+			}
+		}
 		ps.list = append(ps.list, probs...)
 		if c == nil {
 			return vp
 		}
 		if c.Period != p.freq || c.Currency != p.currency {
-			ps.add(where, "a variant may not change the contract's period or currency")
+			ps.list = append(ps.list, Problem{Path: where, Reason: "a variant may not change the contract's period or currency", Line: v.line})
 			return vp
 		}
 		vp.contract = c

@@ -40,6 +40,8 @@ type Scenario struct {
 	Variants       []Variant   // as written; nil means one variant named "base"
 	Sweep          []SweepAxis // in file order: the first key is the outermost loop
 	MonteCarlo     *MonteCarlo // nil: deterministic only
+
+	lines lineIndex // where each path is in the file (nil for a Scenario not parsed)
 }
 
 // ContractRef names the contract: by id (read through a ContractSource) or
@@ -88,6 +90,8 @@ type ForecastRow struct {
 type Variant struct {
 	Name string
 	Set  []Override // in file order
+
+	line int // of the variant in the file, for its problems
 }
 
 // Override sets (or, with Delete, removes) one field by path.
@@ -95,12 +99,16 @@ type Override struct {
 	Path   string
 	Value  string
 	Delete bool // the value was null: remove the field (e.g. rules.r.cap.total: null)
+
+	line int // of the override (or sweep value) in the file, for its problems
 }
 
 // SweepAxis is one key of the sweep grid.
 type SweepAxis struct {
 	Path   string
 	Values []string
+
+	lines []int // of each value in the file, for its problems
 }
 
 // MonteCarlo draws growth rates per run.

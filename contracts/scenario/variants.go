@@ -15,6 +15,8 @@ import (
 type Expanded struct {
 	Name string
 	Set  []Override
+
+	line int // of the variant in the file (or of the sweep), for its problems
 }
 
 // Expand returns the variants to evaluate, in order. Without variants the
@@ -26,11 +28,11 @@ type Expanded struct {
 func (s *Scenario) Expand() []Expanded {
 	base := make([]Expanded, 0, max(len(s.Variants), 1))
 	for _, v := range s.Variants {
-		base = append(base, Expanded{Name: v.Name, Set: v.Set})
+		base = append(base, Expanded{Name: v.Name, Set: v.Set, line: v.line})
 	}
 	named := len(base) > 0
 	if !named {
-		base = append(base, Expanded{Name: "base"})
+		base = append(base, Expanded{Name: "base", line: s.lines["sweep"]})
 	}
 	if len(s.Sweep) == 0 {
 		return base
@@ -41,8 +43,12 @@ func (s *Scenario) Expand() []Expanded {
 		for _, ax := range s.Sweep {
 			var next [][]Override
 			for _, pt := range points {
-				for _, v := range ax.Values {
-					p := append(append([]Override(nil), pt...), Override{Path: ax.Path, Value: v})
+				for j, v := range ax.Values {
+					o := Override{Path: ax.Path, Value: v}
+					if j < len(ax.lines) {
+						o.line = ax.lines[j]
+					}
+					p := append(append([]Override(nil), pt...), o)
 					next = append(next, p)
 				}
 			}
@@ -59,6 +65,7 @@ func (s *Scenario) Expand() []Expanded {
 			out = append(out, Expanded{
 				Name: strings.Join(parts, ", "),
 				Set:  append(append([]Override(nil), b.Set...), pt...),
+				line: b.line,
 			})
 		}
 	}
@@ -85,7 +92,7 @@ func applyContractOverrides(doc []byte, set []Override, where string) (*contract
 			continue
 		}
 		if why := setRuleField(root.Content[0], pp.list, pp.rest, o); why != "" {
-			probs = append(probs, Problem{Path: where + ".set[" + o.Path + "]", Reason: why})
+			probs = append(probs, Problem{Path: where + ".set[" + o.Path + "]", Reason: why, Line: o.line})
 			continue
 		}
 		changed = true
