@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -84,5 +87,62 @@ func (s *Server) publicError(r *http.Request, err error) (code, msg string) {
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 		return ledger.EINTERNAL, "internal error"
 	}
-	return code, ledger.ErrorMessage(err)
+	return code, capEchoes(ledger.ErrorMessage(err))
+}
+
+// maxEcho is how many characters of one value an error message repeats
+// to the caller.
+const maxEcho = 64
+
+// capEchoes shortens each value in msg longer than maxEcho characters to
+// its first maxEcho and its length in bytes: a quoted one (as %q writes a
+// caller's value) to "xxxx…" (20000 bytes), an unquoted word alike. Every
+// handler's message, the API's and the web view's, passes here: a 20 KB
+// query parameter, path value or JSON field came back 20 KB long. The
+// messages' own words and identifiers are shorter than maxEcho; a chain
+// hash (64 hex digits) is kept whole.
+func capEchoes(msg string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		if msg[i] == '"' {
+			if q, err := strconv.QuotedPrefix(msg[i:]); err == nil {
+				if s, err := strconv.Unquote(q); err == nil && utf8.RuneCountInString(s) > maxEcho {
+					fmt.Fprintf(&b, "%s (%d bytes)", strconv.Quote(firstRunes(s, maxEcho)+"…"), len(s))
+				} else {
+					b.WriteString(q)
+				}
+				i += len(q)
+				continue
+			}
+		}
+		if isSpace(msg[i]) {
+			b.WriteByte(msg[i])
+			i++
+			continue
+		}
+		j := i + 1 // a word: up to a space or a quote
+		for j < len(msg) && !isSpace(msg[j]) && msg[j] != '"' {
+			j++
+		}
+		if word := msg[i:j]; utf8.RuneCountInString(word) > maxEcho {
+			fmt.Fprintf(&b, "%s… (%d bytes)", firstRunes(word, maxEcho), len(word))
+		} else {
+			b.WriteString(word)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// firstRunes is the first n characters of s.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

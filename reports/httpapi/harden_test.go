@@ -52,6 +52,37 @@ func TestJSONBodiesStrict(t *testing.T) {
 	}
 }
 
+// TestErrorsCapEchoedValues: an error message repeats at most the first 64
+// characters of a caller's value, with its length, wherever the value came
+// from (a query parameter, a path value, a JSON body's field or key); a
+// 20 KB value came back 20 KB long.
+func TestErrorsCapEchoedValues(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("x", 20000)
+	cut := `"` + strings.Repeat("x", 64) + `…\" (20000 bytes)`
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		{"GET", "/api/v1/trial-balance?as_of=" + long, "", 400, `{"error":{"code":"invalid","message":"invalid as_of \` + cut + `: want YYYY-MM-DD"}}`},
+		{"GET", "/api/v1/entries?account=" + long, "", 400, `{"error":{"code":"invalid","message":"invalid account \` + cut + `: want root:segment[:segment...]"}}`},
+		{"GET", "/api/v1/contracts/c/statements/" + long, "", 400, `{"error":{"code":"invalid","message":"invalid period \` + cut + `: want YYYY-MM, YYYY-Qn or YYYY"}}`},
+		{"GET", "/api/v1/contracts/" + long, "", 404, `{"error":{"code":"not_found","message":"no contract \` + cut + `"}}`},
+		// An unquoted value: the path.
+		{"GET", "/api/v1/imports/" + long, "", 404, `{"error":{"code":"not_found","message":"no such path: /api/v1/imports/` + strings.Repeat("x", 48) + `… (20016 bytes)"}}`},
+		{"POST", "/api/v1/runs", `{"through":"` + long + `"}`, 400, `{"error":{"code":"invalid","message":"through: invalid period \` + cut + `: want YYYY-MM, YYYY-Qn or YYYY"}}`},
+		{"POST", "/api/v1/payments", `{"` + long + `":"c"}`, 400, `{"error":{"code":"invalid","message":"invalid JSON body: json: unknown field \` + cut + `"}}`},
+		// Short values are repeated whole.
+		{"GET", "/api/v1/trial-balance?as_of=" + strings.Repeat("y", 64), "", 400, `{"error":{"code":"invalid","message":"invalid as_of \"` + strings.Repeat("y", 64) + `\": want YYYY-MM-DD"}}`},
+	} {
+		status, body := e.do(t, tc.method, tc.path, tc.body, httpapi.Admin)
+		if status != tc.status || compact(body) != tc.want {
+			t.Errorf("%s %.60s: %d %.300s\nwant %d %s", tc.method, tc.path, status, compact(body), tc.status, tc.want)
+		}
+	}
+}
+
 // TestLoginNextStaysOnSite: the post-login redirect refuses whatever a
 // browser could resolve to another site.
 func TestLoginNextStaysOnSite(t *testing.T) {
