@@ -165,16 +165,52 @@ func squash(s string) string {
 	return b.String()
 }
 
-// columnHint returns, for a missing canonical column, the file's header that
-// looks like it ("Event ID" for event_id), or "".
+// columnHint returns, for a missing canonical column, the file's header
+// that names it in another spelling ("Event ID", "occurred-at") or with a
+// typo ("evnt_id", "amout": one letter off, two for names of 8 letters and
+// more), if one is unused; "" when none is.
 func columnHint(canonical string, header []string, used []bool) string {
 	want := squash(canonical)
+	best, bestDist := "", 2
+	if len(want) < 8 {
+		bestDist = 1
+	}
+	bestDist++ // a header nearer than this is a typo of canonical
 	for i, h := range header {
-		if !used[i] && h != "" && squash(h) == want {
+		if used[i] || h == "" {
+			continue
+		}
+		d := editDistance(squash(h), want)
+		if d == 0 {
 			return h
 		}
+		if d < bestDist {
+			best, bestDist = h, d
+		}
 	}
-	return ""
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes
+// (header names are short; only a missing column's hint computes it).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // withHint adds the option that would read a value to the reason it was
