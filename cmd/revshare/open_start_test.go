@@ -97,7 +97,7 @@ func testOpenStartRuleStatements(t *testing.T, newDB newDB) {
 		t.Fatal(err)
 	}
 	_, errOut, err = runCLI(t, "--db", db, "scenario", bareSc)
-	if want := bareSc + ": actuals_through: the contract's rules have no start date and no event is counted through 2026-01, so its first period is unknown\nrevshare: " + bareSc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
+	if want := bareSc + ":2: actuals_through: the contract's rules have no start date and no event is counted through 2026-01, so its first period is unknown\nrevshare: " + bareSc + ": invalid scenario (1 problem(s) listed above)\n"; err == nil || errOut != want {
 		t.Errorf("scenario over a contract without a start or an event: %v %q, want %q", err, errOut, want)
 	}
 	// A late event dated before the first statement opens an earlier period
