@@ -1,6 +1,8 @@
 // Package migrate reads a storage adapter's embedded migrations, the files
 // migrations/NNNN_name.sql, in number order. Applying and recording them
-// is each adapter's (ledger/sqlite, ledger/postgres).
+// is each adapter's (ledger/sqlite, ledger/postgres); so is reading a
+// book's schema, which verify compares with what the migrations create in
+// the same words on both (SchemaDifference).
 package migrate
 
 import (

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/revshare/revshare/internal/migrate"
 )
 
 // A book's guards are its schema: the triggers that keep the journal
@@ -58,6 +60,8 @@ type schemaObject struct {
 }
 
 type schemaField struct{ name, value string }
+
+func (o schemaObject) Kind() string { return o.kind }
 
 func (o schemaObject) String() string {
 	if o.table == "" {
@@ -263,31 +267,10 @@ func verifySchema(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error
 		return err
 	}
 	reworded := major != fileMajor
-	keys := make([]string, 0, len(want)+len(got))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w, inWant := want[k]
-		g, inGot := got[k]
-		switch {
-		case !inGot:
-			return bad("schema: the book lacks %s, which revshare's migrations create (removed outside revshare)", w)
-		case !inWant && (g.kind == "index" || g.kind == "view"):
-			// A DBA's index or view reads the book and changes no row.
-		case !inWant:
-			return bad("schema: the book has %s, which revshare's migrations do not create (added outside revshare)", g)
-		default:
-			if why := schemaChange(g, w, reworded); why != "" {
-				return bad("schema: the book's %s %s", g, why)
-			}
-		}
+	if diff := migrate.SchemaDifference(want, got, func(g, w schemaObject) string {
+		return schemaChange(g, w, reworded)
+	}); diff != "" {
+		return bad("%s", diff)
 	}
 	return nil
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/revshare/revshare/internal/migrate"
 )
 
 func init() { verifyChecks = append(verifyChecks, verifySchema) }
@@ -24,6 +25,8 @@ func init() { verifyChecks = append(verifyChecks, verifySchema) }
 
 // schemaObject is one row of sqlite_master.
 type schemaObject struct{ kind, name, table, sql string }
+
+func (o schemaObject) Kind() string { return o.kind }
 
 func (o schemaObject) String() string {
 	if o.kind == "table" {
@@ -91,21 +94,13 @@ func verifySchema(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	keys := keysOfBoth(want, got)
-	sort.Strings(keys)
-	for _, k := range keys {
-		w, inWant := want[k]
-		g, inGot := got[k]
-		switch {
-		case !inGot:
-			return broken(0, "schema: the book lacks %s, which revshare's migrations create (removed outside revshare)", w)
-		case !inWant && (g.kind == "index" || g.kind == "view"):
-			// A DBA's index or view reads the book and changes no row.
-		case !inWant:
-			return broken(0, "schema: the book has %s, which revshare's migrations do not create (added outside revshare)", g)
-		case g.table != w.table || foldSpace(g.sql) != foldSpace(w.sql):
-			return broken(0, "schema: the book's %s is not the one revshare's migrations create (changed outside revshare)", g)
+	if diff := migrate.SchemaDifference(want, got, func(g, w schemaObject) string {
+		if g.table != w.table || foldSpace(g.sql) != foldSpace(w.sql) {
+			return "is not the one revshare's migrations create (changed outside revshare)"
 		}
+		return ""
+	}); diff != "" {
+		return broken(0, "%s", diff)
 	}
 	return nil
 }
