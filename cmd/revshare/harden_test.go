@@ -447,3 +447,48 @@ func TestBusyNamesBookAndCure(t *testing.T) {
 		t.Errorf("balance changed:\n%s\nwant\n%s", after, before)
 	}
 }
+
+// TestFirstImportRefusedLeavesNoBook: a first import into a missing file
+// builds the book beside it under a temporary name and puts it in place
+// only when the import committed: a refused one (usage or rates) leaves
+// nothing in the book's directory, an accepted one leaves the book alone.
+func TestFirstImportRefusedLeavesNoBook(t *testing.T) {
+	in := t.TempDir()
+	badUsage := filepath.Join(in, "bad.csv")
+	badRates := filepath.Join(in, "rates.csv")
+	for path, body := range map[string]string{
+		badUsage: "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n1,2026-01-05T00:00:00Z,s,c,u,p,r,abc,USD\n",
+		badRates: "date,from,to,rate\n2026-01-01,EUR,USD,x\n",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	books := t.TempDir()
+	book := filepath.Join(books, "new.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "usage", badUsage}, "revshare: " + badUsage + ": 1 bad row(s) of 1; nothing imported\n"},
+		{[]string{"import", "rates", badRates}, "revshare: " + badRates + ": 1 bad row(s) of 1; nothing imported\n"},
+	} {
+		_, errOut, err := runCLI(t, append([]string{"--db", book}, tc.args...)...)
+		if exitCode(err) != 1 || !strings.HasSuffix(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want it to end %q", tc.args, exitCode(err), errOut, tc.want)
+		}
+		if left, _ := os.ReadDir(books); len(left) != 0 {
+			t.Fatalf("%v refused left %v", tc.args, left)
+		}
+	}
+	good := filepath.Join("..", "..", "testdata", "usage", "good", "canonical.csv")
+	if _, errOut, err := runCLI(t, "--db", book, "import", "usage", good); err != nil {
+		t.Fatalf("first import: %v %s", err, errOut)
+	}
+	if left, _ := os.ReadDir(books); len(left) != 1 || left[0].Name() != "new.db" {
+		t.Fatalf("after the first import the directory holds %v, want new.db alone", left)
+	}
+	if got, want := cli(t, book, "verify"), "ok: 5 entries"; !strings.HasPrefix(got, want) {
+		t.Errorf("verify: %q, want it to start %q", got, want)
+	}
+}

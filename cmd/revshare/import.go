@@ -88,7 +88,7 @@ func newImportUsageCommand(m *Main) *cobra.Command {
 	return cmd
 }
 
-func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOptions) error {
+func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOptions) (err error) {
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
@@ -179,12 +179,18 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		opts.OnProgress = bar.update
 	}
 
-	svc, done, err := m.importStore(ctx, opts.DryRun)
+	svc, finish, err := m.importStore(ctx, opts.DryRun)
 	if err != nil {
 		return err
 	}
-	defer done()
+	committed := false
+	defer func() {
+		if ferr := finish(committed); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	res, err := svc.Importer.ImportUsage(ctx, f, opts)
+	committed = !opts.DryRun && (err == nil || res.Posted > 0)
 	// The whole-file check ran beside the import: on a damaged file its
 	// verdict is the answer, before any summary (a dry run commits nothing
 	// that could wait for it).
@@ -438,7 +444,7 @@ func newImportRatesCommand(m *Main) *cobra.Command {
 	return cmd
 }
 
-func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, format string) error {
+func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, format string) (err error) {
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
@@ -447,15 +453,21 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 		return err
 	}
 	defer f.Close()
-	st, done, err := m.importStore(ctx, dryRun)
+	st, finish, err := m.importStore(ctx, dryRun)
 	if err != nil {
 		return err
 	}
-	defer done()
+	committed := false
+	defer func() {
+		if ferr := finish(committed); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	res, err := st.Importer.ImportRates(ctx, f, usage.RateImportOptions{FileName: path, DryRun: dryRun, OnReject: func(row *usage.RateRow) error {
 		m.printRowErrors(row.Errors)
 		return nil
 	}})
+	committed = !dryRun && err == nil
 	var fileErrs usage.RowErrors
 	if errors.As(err, &fileErrs) {
 		m.printRowErrors(fileErrs)

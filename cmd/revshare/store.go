@@ -339,19 +339,31 @@ func (m *Main) bookMissing() bool {
 	return err != nil
 }
 
-// importStore opens the database for an import. A dry run writes nothing,
-// not even a new book: where --db names none (a mistyped --db, or a first
-// import checked before it runs: no SQLite file, or a PostgreSQL schema
-// without revshare's tables) the rows are checked against an empty book
-// in a temporary directory, and stderr says so. done closes that book.
-func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done func(), err error) {
+// importStore opens the database for an import. finish ends it: the
+// caller says whether the import committed anything.
+//
+// A dry run writes nothing, not even a new book: where --db names none (a
+// mistyped --db, or a first import checked before it runs: no SQLite file,
+// or a PostgreSQL schema without revshare's tables) the rows are checked
+// against an empty book in a temporary directory, and stderr says so.
+//
+// A first import into a missing SQLite file builds the new book under a
+// temporary name beside it (newBookStore), so that a refused import leaves
+// no empty book behind.
+func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, finish func(committed bool) error, err error) {
 	if dryRun {
 		m.mayCreate = false
+	} else if !onServer(m.DBPath) && fileMissing(m.DBPath) {
+		if st, finish, err := m.newBookStore(ctx); err == nil {
+			return st, finish, nil
+		}
+		// No temporary directory beside it (the directory is missing or
+		// not writable): the usual open below says why in its words.
 	}
 	st, err = m.Store(ctx)
 	var nb *noBookError
 	if !dryRun || !errors.As(err, &nb) {
-		return st, func() {}, err
+		return st, func(bool) error { return nil }, err
 	}
 	dir, err := os.MkdirTemp("", "revshare-dry-run-")
 	if err != nil {
@@ -364,7 +376,38 @@ func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, done fu
 	}
 	fmt.Fprintf(m.Stderr, "revshare: there is no book at %s: checked against an empty book (dry run: nothing written)\n", m.dbName())
 	st = m.wire(db)
-	return st, func() { st.close(); os.RemoveAll(dir) }, nil
+	return st, func(bool) error { st.close(); return os.RemoveAll(dir) }, nil
+}
+
+// newBookStore opens a first import's new book in a temporary directory
+// beside --db. finish puts it at --db when the import committed, by a hard
+// link, which fails rather than replace a book another process made there
+// meanwhile (the new book is then left where it is, and the error says
+// where); a refused import's book is removed.
+func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(m.DBPath), "."+filepath.Base(m.DBPath)+".new-")
+	if err != nil {
+		return nil, nil, err
+	}
+	built := filepath.Join(dir, "book.db")
+	db, err := sqlite.Open(ctx, built, m.Clock)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	st := m.wire(db)
+	finish := func(committed bool) error {
+		err := st.close() // the last connection's close checkpoints the -wal into the file
+		if err != nil || !committed {
+			os.RemoveAll(dir)
+			return err
+		}
+		if err := os.Link(built, m.DBPath); err != nil {
+			return fmt.Errorf("the new book could not be put at %s (%v): it is at %s", m.DBPath, errors.Unwrap(err), built)
+		}
+		return os.RemoveAll(dir)
+	}
+	return st, finish, nil
 }
 
 // copyBook copies the SQLite book at from into the empty PostgreSQL
