@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,7 +81,7 @@ func TestWritersRefuseWhatIsNotABook(t *testing.T) {
 			{sub, "revshare: " + sub + " is a directory, not a database\n"},
 			{missingDir, "revshare: cannot open the database " + missingDir + ": its directory " + filepath.Dir(missingDir) + " does not exist\n"},
 		} {
-			if tc.db == missingDir && !createsBook[strings.Join(args[:min(2, len(args))], " ")] && !createsBook[args[0]] {
+			if tc.db == missingDir && !slices.Contains(bookCreators, strings.Join(args[:min(2, len(args))], " ")) && !slices.Contains(bookCreators, args[0]) {
 				tc.want = "revshare: no database at " + missingDir + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"
 			}
 			_, errOut, err := runCLI(t, append([]string{"--db", tc.db}, args...)...)

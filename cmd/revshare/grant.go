@@ -75,7 +75,7 @@ See docs/postgres.md.`,
 		Example: `  revshare --db 'postgres://revshare_owner@db.local/books' migrate
   revshare --db book.db migrate && revshare --db book.db token create --role finance`,
 		RunE: withoutArgs("migrate", func(ctx context.Context) error {
-			created := !onServer(m.DBPath) && fileMissing(m.DBPath)
+			created := m.bookMissing()
 			db, err := m.openBook(ctx, readWrite)
 			if err != nil {
 				return err

@@ -63,7 +63,7 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 }
 
 // notBookCreators are a command line of every command that needs a book
-// and does not create one (createsBook), with the files they name (in
+// and does not create one (bookCreators), with the files they name (in
 // dir) in place: given a --db that names no book, each must refuse it.
 func notBookCreators(t *testing.T, dir string) [][]string {
 	contract := filepath.Join(dir, "contract.yaml")

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,7 +74,7 @@ type Main struct {
 	store      *store // the open database (Store)
 
 	access      dbAccess      // how the running command opens the database (dbAccessOf)
-	mayCreate   bool          // the running command may create a new book (createsBook)
+	mayCreate   bool          // the running command may create a new book (bookCreators)
 	lockTimeout time.Duration // from --lock-timeout or REVSHARE_LOCK_TIMEOUT (0: the command's default)
 }
 
@@ -114,21 +115,14 @@ var dbAccessOf = map[string]dbAccess{
 	"statement":     readOnly,
 }
 
-// createsBook lists the commands, by their path below "revshare", that may
+// bookCreators are the commands, by their path below "revshare", that may
 // create a new book where --db names none (a missing SQLite file, or a
 // PostgreSQL schema without revshare's tables): those that put the first
-// facts in, and migrate and grant, which make an empty book on purpose.
-// Every other command refuses a missing book before creating anything
-// (noBook): a mistyped --db given to run, close, pay or token create made
-// an empty book file and left it behind.
-var createsBook = map[string]bool{
-	"contract add": true,
-	"import usage": true,
-	"import rates": true,
-	"demo":         true,
-	"migrate":      true,
-	"grant":        true,
-}
+// facts in, and migrate and grant (PostgreSQL's), which make an empty book
+// on purpose. Every other command refuses a missing book before creating
+// anything (noBook): a mistyped --db given to run, close, pay or token
+// create made an empty book file and left it behind.
+var bookCreators = []string{"contract add", "import usage", "import rates", "demo", "migrate", "grant"}
 
 // NewMain returns a Main wired to the process's standard streams.
 func NewMain() *Main {
@@ -187,7 +181,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 		SilenceUsage:  true, // an error is one line, not the usage
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			path := strings.TrimPrefix(cmd.CommandPath(), "revshare ")
-			m.access, m.mayCreate = dbAccessOf[path], createsBook[path]
+			m.access, m.mayCreate = dbAccessOf[path], slices.Contains(bookCreators, path)
 			lockFrom := "--lock-timeout"
 			if lockFlag == "" {
 				lockFlag, lockFrom = m.Getenv("REVSHARE_LOCK_TIMEOUT"), "REVSHARE_LOCK_TIMEOUT"

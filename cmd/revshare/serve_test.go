@@ -158,7 +158,7 @@ func testServeEndToEnd(t *testing.T, newDB newDB) {
 // createToken runs `revshare token create --role role` with the extra args
 // on the book at path and returns the token it prints.
 //
-// Token create makes no book (createsBook): on a missing SQLite book it
+// Token create makes no book (bookCreators): on a missing SQLite book it
 // runs migrate first, as an operator who fills a book through the API does.
 func createToken(t *testing.T, path, role string, args ...string) string {
 	t.Helper()

@@ -159,7 +159,7 @@ func (m *Main) openStore(ctx context.Context, access dbAccess) (*store, error) {
 // with its commits waiting for the verdict: nothing is written to a
 // damaged one.
 //
-// Only a command of createsBook makes a new book; the others refuse a
+// Only a command of bookCreators makes a new book; the others refuse a
 // missing one (noBook) before creating anything.
 func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 	if onServer(m.DBPath) {
@@ -206,11 +206,18 @@ func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 // create one: no SQLite file there, or a PostgreSQL schema without
 // revshare's tables. It names the commands that do.
 func (m *Main) noBook() error {
-	if onServer(m.DBPath) {
-		return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "%s holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)",
-			m.dbName())}
+	server := onServer(m.DBPath)
+	var names []string
+	for _, c := range bookCreators {
+		if c != "grant" || server { // grant makes roles, which only PostgreSQL has
+			names = append(names, c)
+		}
 	}
-	return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)", m.DBPath)}
+	creators := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if server {
+		return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "%s holds no revshare book (its schema has no revshare tables; see --db; a new book is made by %s)", m.dbName(), creators)}
+	}
+	return &noBookError{ledger.Errorf(ledger.ENOTFOUND, "no database at %s (see --db; a new book is made by %s)", m.DBPath, creators)}
 }
 
 // noBookError is noBook's: a *ledger.Error that a dry run can tell apart.
@@ -332,11 +339,7 @@ func (m *Main) checkFreshBook(ctx context.Context) error {
 // bookMissing says whether the database is a file that does not exist (a
 // PostgreSQL URL is checked when it is opened).
 func (m *Main) bookMissing() bool {
-	if onServer(m.DBPath) {
-		return false
-	}
-	_, err := os.Stat(m.DBPath)
-	return err != nil
+	return !onServer(m.DBPath) && fileMissing(m.DBPath)
 }
 
 // importStore opens the database for an import. finish ends it: the
@@ -353,7 +356,7 @@ func (m *Main) bookMissing() bool {
 func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, finish func(committed bool) error, err error) {
 	if dryRun {
 		m.mayCreate = false
-	} else if !onServer(m.DBPath) && fileMissing(m.DBPath) {
+	} else if m.bookMissing() {
 		if st, finish, err := m.newBookStore(ctx); err == nil {
 			return st, finish, nil
 		}

@@ -171,11 +171,11 @@ func squash(s string) string {
 // more), if one is unused; "" when none is.
 func columnHint(canonical string, header []string, used []bool) string {
 	want := squash(canonical)
-	best, bestDist := "", 2
-	if len(want) < 8 {
-		bestDist = 1
+	typos := 1 // the letters a header may be off and still name canonical
+	if len(want) >= 8 {
+		typos = 2
 	}
-	bestDist++ // a header nearer than this is a typo of canonical
+	best, bestDist := "", typos+1
 	for i, h := range header {
 		if used[i] || h == "" {
 			continue
