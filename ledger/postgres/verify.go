@@ -31,7 +31,8 @@ type VerifyResult struct {
 // chain; the running totals equal to the sums of the postings; the
 // imported events (verifyImports); and the books' rows against the entries
 // they index (verifyBooks). Before all of them, the book's schema against
-// the migrations' (verifySchema). The first problem is an EINVALID error naming
+// the migrations' (verifySchema), then who may write it against what
+// revshare granted (verifyAccess). The first problem is an EINVALID error naming
 // it. VerifyBooksReport runs the same checks for reports.Verifier.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -64,6 +65,9 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 	// The schema first: a guard switched off, or a rule or policy that
 	// changes what the checks below read, is the cause of what they find.
 	if err := verifySchema(ctx, tx, bad); err != nil {
+		return res, err
+	}
+	if err := verifyAccess(ctx, tx, bad); err != nil {
 		return res, err
 	}
 	replay, err := newReplay(ctx, tx)
