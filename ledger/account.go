@@ -35,11 +35,15 @@ type Account struct {
 // root segment decides (assets, liabilities, equity, income, expenses).
 // Segments are non-empty and made of a-z, 0-9, '-', '_' and '.'.
 func AccountTypeOf(name string) (AccountType, error) {
-	segs := strings.Split(name, ":")
-	if len(segs) < 2 {
+	root, _, ok := strings.Cut(name, ":")
+	if !ok {
 		return "", Errorf(EINVALID, "invalid account %q: want root:segment[:segment...]", name)
 	}
-	for _, s := range segs {
+	// The segments walked in place: strings.Split allocated a slice per
+	// name, 200,000 of them in an import of 50,000 new sellers.
+	for rest, more := name, true; more; {
+		var s string
+		s, rest, more = strings.Cut(rest, ":")
 		if s == "" {
 			return "", Errorf(EINVALID, "invalid account %q: empty segment", name)
 		}
@@ -49,7 +53,7 @@ func AccountTypeOf(name string) (AccountType, error) {
 			}
 		}
 	}
-	t, ok := accountRoots[segs[0]]
+	t, ok := accountRoots[root]
 	if !ok {
 		return "", Errorf(EINVALID, "invalid account %q: root must be assets, liabilities, equity, income or expenses", name)
 	}

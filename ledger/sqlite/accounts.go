@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/revshare/revshare/ledger"
@@ -80,16 +81,21 @@ func (tx *Tx) noteNewAccounts() error {
 
 // addAccounts finds or creates the accounts of names that neither the DB's
 // cache nor this transaction knows, in statements of up to rowsPerInsert
-// names (one INSERT of the new ones, one query of their IDs) instead of a
-// look-up and an insert per account: an import of 50,000 new sellers made
-// 200,000 of each. New accounts get their IDs in the order of names, as
-// accountID would give them. A stored account of another type is left to
-// accountID, which reports it.
+// names instead of a look-up and an insert per account (an import of
+// 50,000 new sellers made 200,000 of each): one query finds the stored
+// ones, then one INSERT per statement creates the rest with the IDs SQLite
+// would give them one by one (the largest so far plus one, in the order of
+// names; the transaction holds the write lock, so nobody else takes one).
+// Asked back after the insert, the new names cost a row each through
+// database/sql and an allocation per name (docs/design/speed.md, section 2,
+// session 16). A stored account of another type is left to accountID,
+// which reports it.
 func (tx *Tx) addAccounts(names []string) error {
 	var todo []string
-	types := map[string]string{} // of the names in todo
+	var types []ledger.AccountType // of the names in todo
+	var index map[string]int       // todo's positions, made with the first
 	for _, name := range names {
-		if _, ok := types[name]; ok {
+		if _, ok := index[name]; ok {
 			continue
 		}
 		if _, ok := tx.newAccounts[name]; ok {
@@ -102,8 +108,12 @@ func (tx *Tx) addAccounts(names []string) error {
 		if err != nil {
 			return err
 		}
-		types[name] = string(typ)
+		if index == nil {
+			index = make(map[string]int, len(names))
+		}
+		index[name] = len(todo)
 		todo = append(todo, name)
+		types = append(types, typ)
 	}
 	if len(todo) < 2 {
 		return nil
@@ -111,23 +121,22 @@ func (tx *Tx) addAccounts(names []string) error {
 	if err := tx.noteNewAccounts(); err != nil {
 		return err
 	}
-	args := make([]any, 0, 2*len(todo))
-	for _, name := range todo {
-		args = append(args, name, types[name])
-	}
-	if err := tx.execRows(insertAccountsQuery, 2, args); err != nil {
-		return err
-	}
 	if tx.newAccounts == nil {
-		tx.newAccounts = map[string]int64{}
+		tx.newAccounts = make(map[string]int64, len(todo))
 	}
+	stored := make([]bool, len(todo))
+	args := make([]any, 0, 3*rowsPerInsert)
 	for start := 0; start < len(todo); {
 		n := insertSize(len(todo) - start)
+		args = args[:0]
+		for _, name := range todo[start : start+n] {
+			args = append(args, name)
+		}
 		st, err := tx.stmt(findAccountsQuery(n))
 		if err != nil {
 			return err
 		}
-		rows, err := st.QueryContext(tx.ctx, args[2*start:2*(start+n)]...)
+		rows, err := st.QueryContext(tx.ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -138,7 +147,9 @@ func (tx *Tx) addAccounts(names []string) error {
 				rows.Close()
 				return err
 			}
-			if typ == types[name] {
+			i := index[name]
+			stored[i] = true
+			if typ == string(types[i]) {
 				tx.newAccounts[name] = id
 				tx.accountsAdded = append(tx.accountsAdded, name)
 			}
@@ -151,20 +162,36 @@ func (tx *Tx) addAccounts(names []string) error {
 		}
 		start += n
 	}
-	return nil
+	var top int64
+	if err := tx.tx.QueryRowContext(tx.ctx, `SELECT coalesce(max(id), 0) FROM accounts`).Scan(&top); err != nil {
+		return err
+	}
+	if top > math.MaxInt64-int64(len(todo)) {
+		return nil // SQLite would pick IDs at random: accountID takes them one by one
+	}
+	args = make([]any, 0, 3*(len(todo)))
+	for i, name := range todo {
+		if stored[i] {
+			continue
+		}
+		top++
+		args = append(args, top, name, string(types[i]))
+		tx.newAccounts[name] = top
+		tx.accountsAdded = append(tx.accountsAdded, name)
+	}
+	return tx.execRows(insertAccountsQuery, 3, args)
 }
 
 func insertAccountsQuery(n int) string {
 	return cachedQuery(62, n, func(n int) string {
-		return `INSERT INTO accounts (name, type) VALUES ` + placeholders(n, 2) + ` ON CONFLICT (name) DO NOTHING`
+		return `INSERT INTO accounts (id, name, type) VALUES ` + placeholders(n, 3)
 	})
 }
 
-// findAccountsQuery finds n accounts by (name, type) pairs: the type is
-// bound and ignored.
+// findAccountsQuery finds the stored accounts among n names.
 func findAccountsQuery(n int) string {
 	return cachedQuery(63, n, func(n int) string {
-		return `SELECT a.id, a.name, a.type FROM (VALUES ` + placeholders(n, 2) + `) v JOIN accounts a ON a.name = v.column1`
+		return `SELECT id, name, type FROM accounts WHERE name IN (` + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + `)`
 	})
 }
 
