@@ -178,13 +178,19 @@ func verifyImports(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 		}
 		after = page[len(page)-1].ev.ID
 	}
+	// The groups that differ are gathered first (MATERIALIZED) and only
+	// then ordered: under ORDER BY … LIMIT 1 the planner probes postings
+	// once a group, in key order, to find a first row that an intact book
+	// never has; gathered, it merges them by entry (0.68–0.79× of the
+	// server's time at 1M groups, docs/postgres.md).
 	var batch, group, entry int64
-	err := tx.QueryRow(ctx, `SELECT g.batch_id, g.group_no, g.entry_id FROM import_groups g
-		CROSS JOIN LATERAL (SELECT count(*) AS n, sum(e.amount) AS total FROM events e
-			WHERE e.id BETWEEN g.first_event AND g.last_event AND e.batch_id = g.batch_id AND e.group_no = g.group_no) ev
-		LEFT JOIN postings p ON p.entry_id = g.entry_id AND p.seq = 1
-		WHERE ev.n <> g.events OR ev.total IS DISTINCT FROM p.amount
-		ORDER BY g.batch_id, g.group_no LIMIT 1`).Scan(&batch, &group, &entry)
+	err := tx.QueryRow(ctx, `WITH differing AS MATERIALIZED (
+			SELECT g.batch_id, g.group_no, g.entry_id FROM import_groups g
+			CROSS JOIN LATERAL (SELECT count(*) AS n, sum(e.amount) AS total FROM events e
+				WHERE e.id BETWEEN g.first_event AND g.last_event AND e.batch_id = g.batch_id AND e.group_no = g.group_no) ev
+			LEFT JOIN postings p ON p.entry_id = g.entry_id AND p.seq = 1
+			WHERE ev.n <> g.events OR ev.total IS DISTINCT FROM p.amount)
+		SELECT batch_id, group_no, entry_id FROM differing ORDER BY batch_id, group_no LIMIT 1`).Scan(&batch, &group, &entry)
 	if err == nil {
 		return bad("import batch %d group %d: its events do not add up to entry %d", batch, group, entry)
 	} else if !errors.Is(err, pgx.ErrNoRows) {
