@@ -30,7 +30,7 @@ func MustParsePeriod(s string) Period { return must(ParsePeriod(s)) }
 
 // ParsePeriod parses the labels "2026-03", "2026-Q1" and "2026".
 func ParsePeriod(s string) (Period, error) {
-	bad := fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY", s)
+	bad := fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY%s", s, periodHint(s))
 	switch {
 	case len(s) == 4:
 		y, err := strconv.Atoi(s)
@@ -54,6 +54,43 @@ func ParsePeriod(s string) (Period, error) {
 		return Period{Month, y, m}, nil
 	}
 	return Period{}, bad
+}
+
+// periodHint suggests the period a label that ParsePeriod refuses most
+// likely means: the month of a date ("2026-02-15", where a period is
+// wanted), or a month or quarter written with another separator or
+// without a leading zero ("2026/02", "2026-2", "2026 Q1"). It is empty
+// when there is no likely one.
+func periodHint(s string) string {
+	if y, m, ok := dateShape(s); ok && y >= 1 && m >= 1 && m <= 12 {
+		return fmt.Sprintf(" (%s is a date; did you mean its month, %04d-%02d?)", s, y, m)
+	}
+	if len(s) < 6 || len(s) > 8 {
+		return ""
+	}
+	y, err := strconv.Atoi(s[:4])
+	if err != nil || y < 1 || s[0] == '+' || s[0] == '-' {
+		return ""
+	}
+	rest := strings.TrimLeft(s[4:], "-/._ ")
+	if len(s)-len(rest) > 5 {
+		return "" // one separator at most
+	}
+	quarter := rest != "" && (rest[0] == 'Q' || rest[0] == 'q')
+	if quarter {
+		rest = rest[1:]
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || len(rest) == 0 || len(rest) > 2 || rest[0] == '+' || rest[0] == '-' {
+		return ""
+	}
+	switch {
+	case quarter && n >= 1 && n <= 4:
+		return fmt.Sprintf(" (did you mean %04d-Q%d?)", y, n)
+	case !quarter && n >= 1 && n <= 12:
+		return fmt.Sprintf(" (did you mean %04d-%02d?)", y, n)
+	}
+	return ""
 }
 
 // PeriodOf returns the period of frequency f that contains date d.

@@ -46,7 +46,7 @@ func TestParsePeriod(t *testing.T) {
 }
 
 func TestParsePeriodBad(t *testing.T) {
-	for _, in := range []string{"", "26", "2026-13", "2026-00", "2026-Q0", "2026-Q5", "2026/03", "2026-3", "0000", "abcd", "2026-03-01", "2026-Qx"} {
+	for _, in := range []string{"", "26", "2026-13", "2026-00", "2026-Q0", "2026-Q5", "0000", "abcd", "2026-Qx", "2026-02-30x", "2026/13", "2026--02", "0000-02-01"} {
 		t.Run(in, func(t *testing.T) {
 			_, err := ParsePeriod(in)
 			want := `invalid period "` + in + `": want YYYY-MM, YYYY-Qn or YYYY`
@@ -54,6 +54,31 @@ func TestParsePeriodBad(t *testing.T) {
 				t.Errorf("ParsePeriod(%q) = %v, want %q", in, err, want)
 			}
 		})
+	}
+}
+
+// TestParsePeriodHints: a label that says a period another way is refused
+// with the period it most likely means; a date where a period is wanted
+// (run --through 2026-02-15) suggests its month.
+func TestParsePeriodHints(t *testing.T) {
+	tests := []struct{ in, hint string }{
+		{"2026-02-15", "2026-02-15 is a date; did you mean its month, 2026-02?"},
+		{"2026-12-31", "2026-12-31 is a date; did you mean its month, 2026-12?"},
+		{"2026-02-31", "2026-02-31 is a date; did you mean its month, 2026-02?"},
+		{"2026/03", "did you mean 2026-03?"},
+		{"2026-3", "did you mean 2026-03?"},
+		{"2026.3", "did you mean 2026-03?"},
+		{"202603", "did you mean 2026-03?"},
+		{"2026 Q1", "did you mean 2026-Q1?"},
+		{"2026Q4", "did you mean 2026-Q4?"},
+		{"2026/q2", "did you mean 2026-Q2?"},
+	}
+	for _, tc := range tests {
+		_, err := ParsePeriod(tc.in)
+		want := `invalid period "` + tc.in + `": want YYYY-MM, YYYY-Qn or YYYY (` + tc.hint + `)`
+		if err == nil || err.Error() != want {
+			t.Errorf("ParsePeriod(%q) = %v, want %q", tc.in, err, want)
+		}
 	}
 }
 

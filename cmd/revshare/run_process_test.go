@@ -394,7 +394,10 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 		want string
 	}{
 		{db, []string{"run", "--through", "2026-13"}, `revshare: invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
-		{db, []string{"run", "--through", "2026-02-01"}, `revshare: invalid period "2026-02-01": want YYYY-MM, YYYY-Qn or YYYY`},
+		{db, []string{"run", "--through", "2026-02-01"}, `revshare: invalid period "2026-02-01": want YYYY-MM, YYYY-Qn or YYYY (2026-02-01 is a date; did you mean its month, 2026-02?)`},
+		{db, []string{"run", "--through", "2026-02-15"}, `revshare: invalid period "2026-02-15": want YYYY-MM, YYYY-Qn or YYYY (2026-02-15 is a date; did you mean its month, 2026-02?)`},
+		{db, []string{"close", "2026-01-31"}, `revshare: invalid period "2026-01-31": want YYYY-MM, YYYY-Qn or YYYY (2026-01-31 is a date; did you mean its month, 2026-01?)`},
+		{db, []string{"statement", "small", "2026/02"}, `revshare: invalid period "2026/02": want YYYY-MM, YYYY-Qn or YYYY (did you mean 2026-02?)`},
 		{db, []string{"run"}, `revshare: run: --through PERIOD is required`},
 		{db, []string{"run", "2026-02"}, `revshare: run: --through PERIOD is required`},
 		{db, []string{"run", "--through", "2026-02", "2026-03"}, `revshare: run: want no arguments (only --through PERIOD), got "2026-03"`},

@@ -168,7 +168,8 @@ func testPayRefusesBadInput(t *testing.T, newDB newDB) {
 		want string
 	}{
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "16.001", "--date", "2026-02-10"}, "revshare: payment amount 16.001: more decimals than USD allows\n"},
-		{[]string{"--payer", "openai", "--payee", "nobody", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> nobody: both must be distinct parties of contract small [openai microsoft]\n"},
+		{[]string{"--payer", "openai", "--payee", "nobody", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> nobody: nobody is not a party of contract small (its parties: openai, microsoft)\n"},
+		{[]string{"--payer", "openai", "--payee", "msft", "--amount", "1", "--date", "2026-02-10"}, "revshare: payment openai -> msft: msft is not a party of contract small (its parties: openai, microsoft)\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "-1", "--date", "2026-02-10"}, "revshare: payment amount -1: must be positive\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "1,000", "--date", "2026-02-10"}, "revshare: pay: --amount \"1,000\": thousands separator \",\" not allowed (write 1234.50)\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "NaN", "--date", "2026-02-10"}, "revshare: pay: --amount \"NaN\": NaN and infinity are not amounts\n"},

@@ -3,6 +3,7 @@ package books
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -60,15 +61,40 @@ func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.Paymen
 	return res, err
 }
 
+// paymentParties says EINVALID unless p's payer and payee are two distinct
+// parties of c, naming the one that is not (with the party it differs from
+// only in case, if any) and listing c's parties.
+func paymentParties(c *contracts.Contract, p contracts.Payment) error {
+	parties := strings.Join(c.Parties, ", ")
+	var unknown []string
+	for _, who := range []string{p.Payer, p.Payee} {
+		if slices.Contains(c.Parties, who) || slices.Contains(unknown, who) {
+			continue
+		}
+		for _, party := range c.Parties {
+			if strings.EqualFold(party, who) {
+				who = fmt.Sprintf("%s (did you mean %s?)", who, party)
+				break
+			}
+		}
+		unknown = append(unknown, who)
+	}
+	switch {
+	case len(unknown) == 1:
+		return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: %s is not a party of contract %s (its parties: %s)", p.Payer, p.Payee, unknown[0], c.ID, parties)
+	case len(unknown) == 2:
+		return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: %s and %s are not parties of contract %s (its parties: %s)", p.Payer, p.Payee, unknown[0], unknown[1], c.ID, parties)
+	case p.Payer == p.Payee:
+		return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: the payer and the payee are the same party (a payment goes between two parties of contract %s: %s)", p.Payer, p.Payee, c.ID, parties)
+	}
+	return nil
+}
+
 // validPayment says EINVALID unless p is between two distinct parties of
 // c, for a positive amount in c's currency's minor unit.
 func validPayment(c *contracts.Contract, p contracts.Payment) error {
-	known := map[string]bool{}
-	for _, party := range c.Parties {
-		known[party] = true
-	}
-	if !known[p.Payer] || !known[p.Payee] || p.Payer == p.Payee {
-		return ledger.Errorf(ledger.EINVALID, "payment %s -> %s: both must be distinct parties of contract %s %v", p.Payer, p.Payee, c.ID, c.Parties)
+	if err := paymentParties(c, p); err != nil {
+		return err
 	}
 	if !p.Amount.IsPositive() {
 		return ledger.Errorf(ledger.EINVALID, "payment amount %s: must be positive", p.Amount)
