@@ -54,7 +54,7 @@ func TestDemoSameOnBothBackends(t *testing.T) {
 		masked := 0
 		lines := strings.Split(out, "\n")
 		for i, l := range lines {
-			if strings.HasPrefix(l, "database "+db+"; usage ") || l == "statement of the last closed period: revshare --db "+shellWord(db)+" statement openai-microsoft 2026-01" {
+			if strings.HasPrefix(l, "database "+db+"; usage") || l == "statement of the last closed period: revshare --db "+shellWord(db)+" statement openai-microsoft 2026-01" {
 				lines[i] = "(the database)"
 				masked++
 			}

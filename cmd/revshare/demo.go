@@ -42,25 +42,25 @@ REST API and the web view. With --db PATH it keeps the database at PATH.`,
 }
 
 func runDemo(ctx context.Context, m *Main, o demoOptions) error {
-	// The database and the generated usage CSV go to a new temp dir, or
-	// beside the database the user chose; the CSV of a demo on PostgreSQL
-	// goes to a temp dir.
-	dir := filepath.Dir(m.DBPath)
-	if !explicitDB(m) || onServer(m.DBPath) {
-		var err error
-		if dir, err = os.MkdirTemp("", "revshare-demo-"); err != nil {
+	// The generated usage CSV is kept only beside a book that is kept (an
+	// SQLite --db): printed, it must name a file that is there after the
+	// demo stops. Without --db the book goes to a new temp dir, removed
+	// when the demo stops; a demo on PostgreSQL keeps no file.
+	csvPath := ""
+	if !explicitDB(m) {
+		dir, err := os.MkdirTemp("", "revshare-demo-")
+		if err != nil {
 			return err
 		}
-		// The temp folder goes when the demo stops (--db keeps a demo).
 		defer func() {
 			m.Close()
 			os.RemoveAll(dir)
 		}()
-	}
-	if !explicitDB(m) {
 		m.DBPath = filepath.Join(dir, "revshare.db")
 	} else if err := m.checkFreshBook(ctx); err != nil {
 		return fmt.Errorf("demo: %w", err)
+	} else if !onServer(m.DBPath) {
+		csvPath = filepath.Join(filepath.Dir(m.DBPath), "demo-usage.csv")
 	}
 	st, err := m.Store(ctx)
 	if err != nil {
@@ -78,11 +78,14 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	if _, err := u.WriteCSV(&csvData); err != nil {
 		return err
 	}
-	csvPath := filepath.Join(dir, "demo-usage.csv")
-	if err := os.WriteFile(csvPath, csvData.Bytes(), 0o644); err != nil {
-		return err
+	fileName := demoUsageFile
+	if csvPath != "" {
+		if err := os.WriteFile(csvPath, csvData.Bytes(), 0o644); err != nil {
+			return err
+		}
+		fileName = csvPath
 	}
-	imp, err := st.Importer.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), usage.ImportOptions{Source: "demo", FileName: csvPath})
+	imp, err := st.Importer.ImportUsage(ctx, bytes.NewReader(csvData.Bytes()), usage.ImportOptions{Source: "demo", FileName: fileName})
 	if err != nil {
 		return err
 	}
@@ -96,7 +99,11 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	}
 	share := c.Rule(demoShareRule)
 	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
-	fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.dbName(), csvPath, imp.Posted)
+	if csvPath != "" {
+		fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.dbName(), csvPath, imp.Posted)
+	} else {
+		fmt.Fprintf(m.Stdout, "database %s; usage: %d events generated and imported (%s)\n", m.dbName(), imp.Posted, demoNoCSV(m))
+	}
 	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", ledger.FormatMoneyGrouped(*share.Cap.Total, c.Currency), c.Currency)
 	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())
 
@@ -162,6 +169,18 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	}
 	fmt.Fprintf(m.Stdout, "auditor token for this demo (the web view asks for it once): %s\n", secret)
 	return runServe(ctx, m, serveOptions{addr: o.addr, level: "info"})
+}
+
+// demoUsageFile is the file name the demo's import batch records when no
+// CSV is kept (import list, GET /imports): the name it would have had.
+const demoUsageFile = "demo-usage.csv"
+
+// demoNoCSV says why a demo keeps no usage CSV, and how to get one.
+func demoNoCSV(m *Main) string {
+	if onServer(m.DBPath) {
+		return "no CSV kept: the book is on the PostgreSQL server; an SQLite demo with --db PATH writes " + demoUsageFile + " beside it"
+	}
+	return "no CSV kept; with --db PATH the demo keeps the book and writes " + demoUsageFile + " beside it"
 }
 
 // projectBinding says in which month a cap with remaining left binds if every

@@ -43,3 +43,35 @@ func TestDemoRemovesItsTempFolder(t *testing.T) {
 		t.Errorf("the demo left %s behind", left[0].Name())
 	}
 }
+
+// TestDemoNamesOnlyFilesItKeeps: the demo names its usage CSV only where it
+// keeps one (beside an SQLite book given by --db). Without --db, and on
+// PostgreSQL, it printed the path of a CSV in a temporary folder that it
+// removed when it stopped.
+func TestDemoNamesOnlyFilesItKeeps(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, newDB newDB) {
+		db := newDB(t)
+		out := cli(t, db, "demo", "--no-serve")
+		lines := strings.Split(out, "\n")
+		want := "database " + db + "; usage " + filepath.Join(filepath.Dir(db), "demo-usage.csv") + ": 2927 events imported"
+		if onServer(db) {
+			want = "database " + redactedURL(db) + "; usage: 2927 events generated and imported (no CSV kept: the book is on the PostgreSQL server; an SQLite demo with --db PATH writes demo-usage.csv beside it)"
+		} else if _, err := os.Stat(filepath.Join(filepath.Dir(db), "demo-usage.csv")); err != nil {
+			t.Errorf("the CSV the demo names: %v", err)
+		}
+		if lines[1] != want {
+			t.Errorf("demo's second line:\n%s\nwant\n%s", lines[1], want)
+		}
+	})
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Chdir(t.TempDir())
+	out, errOut, err := runCLI(t, "demo", "--no-serve")
+	if err != nil {
+		t.Fatalf("%v %s", err, errOut)
+	}
+	line := strings.Split(out, "\n")[1]
+	if i := strings.Index(line, "; "); i < 0 || line[i:] != "; usage: 2927 events generated and imported (no CSV kept; with --db PATH the demo keeps the book and writes demo-usage.csv beside it)" {
+		t.Errorf("demo without --db: %s", line)
+	}
+}
