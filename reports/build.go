@@ -229,6 +229,9 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 			ObligationDelta: money(b.Amount), Reason: adjustmentReason(parts[adjKey{b.Rule, b.Period}], exact), Entry: b.EntryID})
 	}
 	s.Pairs = pairs(c, in, cur)
+	if !in.Final {
+		s.Booking = draftBooking(in)
+	}
 	if len(c.Advances) > 0 || len(in.Advances) > 0 {
 		s.Advances = &[]Advance{}
 	}
@@ -243,6 +246,31 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 		}
 	}
 	return s, s.Seal()
+}
+
+// draftBooking compares what the engine computes for each rule in the
+// period (obligation and minimum true-up) with what runs booked for it in
+// the period (accruals; prior-period adjustments are corrections of other
+// periods): BookingNone when they differ and nothing is booked, BookingBehind
+// when they differ otherwise, "" when they agree.
+func draftBooking(in StatementInput) string {
+	booked := map[string]decimal.Decimal{}
+	accruals := 0
+	for _, b := range in.Bookings {
+		if b.Kind != "adjustment" {
+			booked[b.Rule] = booked[b.Rule].Add(b.Amount)
+			accruals++
+		}
+	}
+	for _, l := range in.Lines {
+		if !l.Obligation.Add(l.MinimumTrueUp).Equal(booked[l.Rule]) {
+			if accruals == 0 {
+				return BookingNone
+			}
+			return BookingBehind
+		}
+	}
+	return ""
 }
 
 func ruleIndex(rs []RuleLine, rule string) int {

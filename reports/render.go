@@ -184,6 +184,9 @@ func (s *Statement) renderMarkdown(w io.Writer) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s — %s (%s)\n\n", mdText(s.Title()), s.Period.Label, s.Status)
 	fmt.Fprintf(&b, "Contract %s version %d · %s · amounts in %s\n\n", mdCode(s.Contract), s.ContractVersion, s.Period.Days(), s.Currency)
+	if t := s.BookingText(); t != "" {
+		fmt.Fprintf(&b, "**Not booked:** %s\n\n", t)
+	}
 	for _, r := range s.Rules {
 		fmt.Fprintf(&b, "## %s (%s → %s)\n\n", mdText(r.Rule), mdText(r.Payer), mdText(r.PayeeText()))
 		fmt.Fprintf(&b, "| item | amount |\n|---|---:|\n")

@@ -31,12 +31,37 @@ type Statement struct {
 	// so that a contract without advances has no "advances" key at all.
 	Advances   *[]Advance  `json:"advances,omitempty"`
 	Amendments []Amendment `json:"amendments"`
-	Hash       string      `json:"hash"`
+	// Booking is set on a draft whose rules compute other obligations for
+	// the period than runs have booked in it: BookingNone when nothing is
+	// booked for it yet (no run reached it), BookingBehind when the books
+	// are behind (usage or the contract changed since the last run). The
+	// rules are what a run would book; the pairs are the ledger.
+	Booking string `json:"booking,omitempty"`
+	Hash    string `json:"hash"`
 
 	// Stored is the JSON body a final statement was stored with at its
 	// close (nil for a statement built now): its JSON rendering is these
 	// bytes, whatever fields later versions of this type add.
 	Stored []byte `json:"-"`
+}
+
+// A draft statement's Booking.
+const (
+	BookingNone   = "none"
+	BookingBehind = "behind"
+)
+
+// BookingText says, for people, what a draft's Booking means ("" when it
+// is unset): the statement's rules and its settlement disagree until a run
+// books the period.
+func (s *Statement) BookingText() string {
+	switch s.Booking {
+	case BookingNone:
+		return fmt.Sprintf("Nothing is booked for %s yet: the rules show what a run through %s would book; the settlement shows the ledger, which holds none of it.", s.Period.Label, s.Period.Label)
+	case BookingBehind:
+		return fmt.Sprintf("The books are behind the rules for %s (usage or the contract changed since the last run): the rules show what a run through %s would book; the settlement shows what is booked.", s.Period.Label, s.Period.Label)
+	}
+	return ""
 }
 
 // ParseStored reads a final statement's stored JSON body, keeping the bytes.

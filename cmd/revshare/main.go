@@ -71,6 +71,8 @@ type Main struct {
 
 	DBPath     string // from --db, REVSHARE_DB or ./revshare.db: a path or a postgres:// URL
 	dbExplicit bool   // the user chose DBPath (--db or REVSHARE_DB)
+	dbFlag     bool   // by --db: a command suggested to the user repeats it
+	swept      bool   // sweepNewBooks ran
 	store      *store // the open database (Store)
 
 	access      dbAccess      // how the running command opens the database (dbAccessOf)
@@ -198,7 +200,7 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 				// REVSHARE_DB or ./revshare.db would write to another book.
 				return fmt.Errorf(`--db "": want a database file or a postgres:// URL`)
 			}
-			m.DBPath, m.dbExplicit = dbFlag, dbFlag != ""
+			m.DBPath, m.dbExplicit, m.dbFlag = dbFlag, dbFlag != "", dbFlag != ""
 			if m.DBPath == "" {
 				m.DBPath = m.Getenv("REVSHARE_DB")
 				m.dbExplicit = m.DBPath != ""

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +41,29 @@ func runStatement(ctx context.Context, m *Main, contract, period, format, out st
 	if err != nil {
 		return err
 	}
-	return m.writeOutput(out, func(w io.Writer) error { return s.Render(w, format) })
+	if err := m.writeOutput(out, func(w io.Writer) error { return s.Render(w, format) }); err != nil {
+		return err
+	}
+	switch s.Booking {
+	case reports.BookingNone:
+		fmt.Fprintf(m.Stderr, "revshare: note: nothing is booked for %s %s yet: its rules show what a run would book, its settlement shows none of it (book it with: %s)\n", s.Contract, s.Period.Label, m.suggest("run", "--through", s.Period.Label))
+	case reports.BookingBehind:
+		fmt.Fprintf(m.Stderr, "revshare: note: the books are behind %s %s (usage or the contract changed since the last run): its rules show what a run would book now, its settlement what is booked (bring them up to date with: %s)\n", s.Contract, s.Period.Label, m.suggest("run", "--through", s.Period.Label))
+	}
+	return nil
+}
+
+// suggest is the command line of a revshare command to suggest to the
+// user, with the --db they gave (a path or URL quoted for the shell).
+func (m *Main) suggest(args ...string) string {
+	words := []string{"revshare"}
+	if m.dbFlag {
+		words = append(words, "--db", shellWord(m.dbName()))
+	}
+	for _, a := range args {
+		words = append(words, shellWord(a))
+	}
+	return strings.Join(words, " ")
 }
 
 // prevPeriod is the period before p in c's frequency.

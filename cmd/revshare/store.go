@@ -181,6 +181,7 @@ func (m *Main) openBook(ctx context.Context, access dbAccess) (book, error) {
 		}
 		return db, nil
 	}
+	m.sweepNewBooks()
 	if !m.mayCreate && fileMissing(m.DBPath) {
 		return nil, m.noBook()
 	}
@@ -354,6 +355,7 @@ func (m *Main) bookMissing() bool {
 // temporary name beside it (newBookStore), so that a refused import leaves
 // no empty book behind.
 func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, finish func(committed bool) error, err error) {
+	m.sweepNewBooks()
 	if dryRun {
 		m.mayCreate = false
 	} else if m.bookMissing() {
@@ -387,30 +389,104 @@ func (m *Main) importStore(ctx context.Context, dryRun bool) (st *store, finish 
 // link, which fails rather than replace a book another process made there
 // meanwhile (the new book is then left where it is, and the error says
 // where); a refused import's book is removed.
+//
+// The directory's lock (lockNewBook) says that a live process builds it:
+// a later command removes one that no live process holds (sweepNewBooks).
+// A committed book that could not be put in place is moved out of the
+// temporary name (NAME.new-*, not hidden), where no sweep removes it.
 func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, error) {
-	dir, err := os.MkdirTemp(filepath.Dir(m.DBPath), "."+filepath.Base(m.DBPath)+".new-")
+	dir, err := os.MkdirTemp(filepath.Dir(m.DBPath), newBookPrefix(m.DBPath))
 	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := lockNewBook(dir)
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, nil, err
 	}
 	built := filepath.Join(dir, "book.db")
 	db, err := sqlite.Open(ctx, built, m.Clock)
 	if err != nil {
 		os.RemoveAll(dir)
+		unlock()
 		return nil, nil, err
 	}
 	st := m.wire(db)
 	finish := func(committed bool) error {
+		defer unlock()
 		err := st.close() // the last connection's close checkpoints the -wal into the file
 		if err != nil || !committed {
 			os.RemoveAll(dir)
 			return err
 		}
 		if err := os.Link(built, m.DBPath); err != nil {
+			kept := filepath.Join(filepath.Dir(dir), strings.TrimPrefix(filepath.Base(dir), "."))
+			if rerr := os.Rename(dir, kept); rerr == nil {
+				built = filepath.Join(kept, "book.db")
+			}
 			return fmt.Errorf("the new book could not be put at %s (%v): it is at %s", m.DBPath, errors.Unwrap(err), built)
 		}
 		return os.RemoveAll(dir)
 	}
 	return st, finish, nil
+}
+
+// newBookPrefix is the name of a first import's temporary directory
+// beside the book at db, less its random suffix: .NAME.new-
+func newBookPrefix(db string) string { return "." + filepath.Base(db) + ".new-" }
+
+// newBookLock is the lock file in a first import's temporary directory.
+func newBookLock(dir string) string { return filepath.Join(dir, "lock") }
+
+// newBookGrace is how long a temporary directory without a lock file may
+// be a live import's (one that has just made it) before it is named as
+// left behind.
+const newBookGrace = time.Minute
+
+// sweepNewBooks deals with what first imports into the SQLite file m.DBPath
+// left beside it (newBookStore), once per command: a directory no live
+// process holds the lock of is an import that was killed or crashed
+// before it committed, nothing of which reached the book, and is removed
+// (a note says so); one whose lock is held is a running import's, left
+// alone; one without a lock file (made by a revshare without locks, or
+// where flock is missing) is named, with how to remove it.
+func (m *Main) sweepNewBooks() {
+	if m.swept || onServer(m.DBPath) {
+		return
+	}
+	m.swept = true
+	parent, prefix := filepath.Dir(m.DBPath), newBookPrefix(m.DBPath)
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		owned, known, release := newBookOwned(dir)
+		switch {
+		case owned:
+			continue
+		case !known:
+			if info, err := e.Info(); err != nil || m.Clock.Now().Sub(info.ModTime()) < newBookGrace {
+				continue
+			}
+			fmt.Fprintf(m.Stderr, "revshare: note: %s is a new book that a first import into %s began and did not finish; nothing in it reached %s: unless an import into %s is running now, remove it (rm -r %s)\n",
+				dir, m.DBPath, m.DBPath, m.DBPath, shellWord(dir))
+			continue
+		}
+		err := os.RemoveAll(dir)
+		release()
+		if err != nil {
+			fmt.Fprintf(m.Stderr, "revshare: note: %s is a new book that a first import into %s began and did not finish (killed or crashed); nothing in it reached %s, but it could not be removed (%v): remove it (rm -r %s)\n",
+				dir, m.DBPath, m.DBPath, err, shellWord(dir))
+			continue
+		}
+		fmt.Fprintf(m.Stderr, "revshare: note: removed %s, a new book that a first import into %s began and did not finish (killed or crashed); nothing in it had reached %s\n",
+			dir, m.DBPath, m.DBPath)
+	}
 }
 
 // copyBook copies the SQLite book at from into the empty PostgreSQL

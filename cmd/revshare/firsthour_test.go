@@ -1,0 +1,124 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatementSaysWhatIsNotBooked: a draft statement whose rules compute
+// what no run has booked says so (Markdown, HTML, JSON "booking", and a
+// note on stderr naming the run to type). Before, a statement printed
+// before any run showed the rules' obligations beside a settlement of
+// zeros, without a word.
+func TestStatementSaysWhatIsNotBooked(t *testing.T) {
+	onBothBackends(t, testStatementSaysWhatIsNotBooked)
+}
+
+func testStatementSaysWhatIsNotBooked(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
+	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	check := func(period, booking, mdLine, note string) {
+		t.Helper()
+		before := cli(t, db, "verify")
+		out, errOut, err := runCLI(t, "--db", db, "statement", "small", period)
+		if err != nil {
+			t.Fatalf("statement %s: %v %s", period, err, errOut)
+		}
+		if got := strings.Split(out, "\n")[4]; got != mdLine {
+			t.Errorf("statement %s, line 5:\n%q\nwant\n%q", period, got, mdLine)
+		}
+		wantNote := ""
+		if note != "" {
+			wantNote = "revshare: note: " + note + "\n"
+		}
+		if errOut != wantNote {
+			t.Errorf("statement %s: stderr\n%q\nwant\n%q", period, errOut, wantNote)
+		}
+		if s, _ := statementJSON(t, db, period); s.Booking != booking {
+			t.Errorf("statement %s: booking %q, want %q", period, s.Booking, booking)
+		}
+		html := cli(t, db, "statement", "small", period, "--format", "html")
+		if has := strings.Contains(html, `<p class="booking"><strong>Not booked:</strong> `); has != (booking != "") {
+			t.Errorf("statement %s --format html: a booking line is there: %v, want %v", period, has, booking != "")
+		}
+		if after := cli(t, db, "verify"); after != before {
+			t.Errorf("statement %s wrote: %s then %s", period, before, after)
+		}
+	}
+	check("2026-02", "none",
+		"**Not booked:** Nothing is booked for 2026-02 yet: the rules show what a run through 2026-02 would book; the settlement shows the ledger, which holds none of it.",
+		"nothing is booked for small 2026-02 yet: its rules show what a run would book, its settlement shows none of it (book it with: revshare --db "+shellWord(db)+" run --through 2026-02)")
+	cli(t, db, "run", "--through", "2026-02")
+	check("2026-02", "", "## r1 (openai → microsoft)", "")
+	cli(t, db, "import", "usage", "../../testdata/runs/late.csv") // a January refund: the February cap has room again
+	check("2026-02", "behind",
+		"**Not booked:** The books are behind the rules for 2026-02 (usage or the contract changed since the last run): the rules show what a run through 2026-02 would book; the settlement shows what is booked.",
+		"the books are behind small 2026-02 (usage or the contract changed since the last run): its rules show what a run would book now, its settlement what is booked (bring them up to date with: revshare --db "+shellWord(db)+" run --through 2026-02)")
+	cli(t, db, "close", "2026-01")
+	check("2026-01", "", "## r1 (openai → microsoft)", "")
+}
+
+// TestLeftoverNewBookIsSwept: a first import killed midway leaves its
+// temporary directory beside --db (.NAME.new-*). The next command removes
+// one that no live process holds the lock of, and says so; one whose lock
+// is held (an import still running) is left alone, silently; one without
+// a lock file is named, once it is older than newBookGrace. Before, every
+// such directory stayed, unexplained.
+func TestLeftoverNewBookIsSwept(t *testing.T) {
+	books := t.TempDir()
+	book := filepath.Join(books, "book.db")
+	mkLeft := func(name string, lock bool) string {
+		dir := filepath.Join(books, name)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "book.db"), []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if lock {
+			if err := os.WriteFile(newBookLock(dir), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	killed := mkLeft(".book.db.new-111", true)
+	running := mkLeft(".book.db.new-222", false)
+	release, err := lockNewBook(running)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	unlocked := mkLeft(".book.db.new-333", false)
+	old := time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC) // the test clock is 12:00
+	if err := os.Chtimes(unlocked, old, old); err != nil {
+		t.Fatal(err)
+	}
+	other := mkLeft(".other.db.new-444", true) // another book's
+	_, errOut, err := runCLI(t, "--db", book, "run", "--through", "2026-01")
+	want := "revshare: note: removed " + killed + ", a new book that a first import into " + book + " began and did not finish (killed or crashed); nothing in it had reached " + book + "\n" +
+		"revshare: note: " + unlocked + " is a new book that a first import into " + book + " began and did not finish; nothing in it reached " + book + ": unless an import into " + book + " is running now, remove it (rm -r " + unlocked + ")\n" +
+		"revshare: no database at " + book + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"
+	if err == nil || errOut != want {
+		t.Errorf("run: %v, stderr\n%s\nwant\n%s", err, errOut, want)
+	}
+	for dir, kept := range map[string]bool{killed: false, running: true, unlocked: true, other: true} {
+		if _, err := os.Stat(dir); (err == nil) != kept {
+			t.Errorf("%s: kept %v, want %v", dir, err == nil, kept)
+		}
+	}
+	// The next first import sweeps too, and builds its own book.
+	release()
+	good := filepath.Join("..", "..", "testdata", "usage", "good", "canonical.csv")
+	_, errOut, err = runCLI(t, "--db", book, "import", "usage", good)
+	if err != nil || !strings.HasPrefix(errOut, "revshare: note: removed "+running+", ") {
+		t.Errorf("import: %v, stderr %q", err, errOut)
+	}
+	if got := cli(t, book, "verify"); !strings.HasPrefix(got, "ok: 5 entries") {
+		t.Errorf("verify: %s", got)
+	}
+}
