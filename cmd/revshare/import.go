@@ -221,7 +221,17 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		sum.Rejects = rejects.path
 	}
 	if res.BatchID > 0 && (res.Duplicates > 0 || res.Posted > 0) {
-		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, res.BatchID); err != nil {
+		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, res.BatchID, ""); err != nil {
+			return err
+		}
+	} else if opts.DryRun && st.Mode().IsRegular() && (res.Duplicates > 0 || res.Posted > 0) {
+		// A dry run has no batch: the file's own hash finds the earlier
+		// one, so that the warning comes before anything is posted.
+		sha, err := fileSHA256(f)
+		if err != nil {
+			return err
+		}
+		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, 0, sha); err != nil {
 			return err
 		}
 	}
@@ -235,9 +245,17 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	}
 	if b := sum.SameAs; b != nil && b.Source != sum.Source && res.Posted > 0 {
 		// An event is identified by (source, event_id): the same file under
-		// another source is new events, the revenue counted twice.
-		fmt.Fprintf(m.Stderr, "revshare: warning: %s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id) and were posted: if they are the same sales, their revenue is now counted twice\n",
+		// another source is new events, the revenue counted twice (spec
+		// section 2). The journal only grows: what undoes it is a reversal.
+		same := fmt.Sprintf("%s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id)",
 			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339), b.Source, sum.Source, res.Posted)
+		if opts.DryRun {
+			fmt.Fprintf(m.Stderr, "revshare: warning: %s and would be posted: if they are the same sales, their revenue would count twice; import it with --source %s to find them all duplicates\n",
+				same, shellWord(b.Source))
+		} else {
+			fmt.Fprintf(m.Stderr, "revshare: warning: %s and were posted in batch %d: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under --source %s. Next time import with --source %s, or check with --dry-run first, which warns before posting\n",
+				same, res.BatchID, shellWord(sum.Source), shellWord(b.Source))
+		}
 	} else if b != nil {
 		fmt.Fprintf(m.Stderr, "revshare: note: %s has the same content as batch %d (%s, imported %s): its events were imported then\n",
 			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339))
@@ -280,25 +298,38 @@ func importBatches(ctx context.Context, imports ledger.ImportStore, through int6
 	}
 }
 
-// earlierBatch returns the complete usage batch before batch id whose file
-// had the same SHA-256, or nil.
-func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64) (*ledger.ImportBatch, error) {
+// earlierBatch returns the complete usage batch before batch id (any batch
+// when id is 0) whose file had the same SHA-256 as batch id's (or sha,
+// when id is 0), or nil.
+func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64, sha string) (*ledger.ImportBatch, error) {
 	all, err := importBatches(ctx, imports, id)
 	if err != nil {
 		return nil, err
 	}
-	var sha string
 	for _, b := range all {
-		if b.ID == id {
+		if id > 0 && b.ID == id {
 			sha = b.SHA256
 		}
 	}
 	for _, b := range all {
-		if b.ID < id && b.Kind == "usage" && b.Status == "complete" && sha != "" && b.SHA256 == sha {
+		if (id == 0 || b.ID < id) && b.Kind == "usage" && b.Status == "complete" && sha != "" && b.SHA256 == sha {
 			return &b, nil
 		}
 	}
 	return nil, nil
+}
+
+// fileSHA256 is the SHA-256 of the whole of f, read from its start, as an
+// import batch records it.
+func fileSHA256(f *os.File) (string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // line is the one-line summary every import prints.

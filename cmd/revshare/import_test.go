@@ -207,15 +207,30 @@ func TestImportRatesCLI(t *testing.T) {
 
 // TestImportSameFileOtherSourceWarns: a file already imported, imported
 // again under another source, posts its events as new ones (an event is its
-// source and event_id); revshare says the revenue may now count twice.
-func TestImportSameFileOtherSourceWarns(t *testing.T) {
+// source and event_id, spec section 2); revshare says the revenue may now
+// count twice, in which batch, how to take it back and how to avoid it. A
+// dry run warns before anything is posted (it had no batch to compare, and
+// said nothing).
+func TestImportSameFileOtherSourceWarns(t *testing.T) { onBothBackends(t, testImportSameFileOtherSourceWarns) }
+
+func testImportSameFileOtherSourceWarns(t *testing.T, newDB newDB) {
 	src, _ := filepath.Abs("../../testdata/runs/usage.csv")
 	t.Chdir(t.TempDir())
 	copyFile(t, src, "usage.csv")
-	cli(t, "test.db", "import", "usage", "usage.csv", "--source", "billing")
-	stdout, stderr, err := runCLI(t, "--db", "test.db", "import", "usage", "usage.csv")
+	db := newDB(t)
+	cli(t, db, "import", "usage", "usage.csv", "--source", "billing")
+	before := cli(t, db, "verify")
+	stdout, stderr, err := runCLI(t, "--db", db, "import", "usage", "usage.csv", "--dry-run")
+	if err != nil || stdout != "checked usage.csv: 4 rows, 4 would post, 0 duplicates, 0 rejected, 0 late (dry run: nothing written)\n" ||
+		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and would be posted: if they are the same sales, their revenue would count twice; import it with --source billing to find them all duplicates\n" {
+		t.Errorf("dry run under another source: stdout %q stderr %q err %v", stdout, stderr, err)
+	}
+	if after := cli(t, db, "verify"); after != before {
+		t.Errorf("the dry run wrote: %s then %s", before, after)
+	}
+	stdout, stderr, err = runCLI(t, "--db", db, "import", "usage", "usage.csv")
 	if err != nil || stdout != "imported usage.csv: 4 rows, 4 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n" ||
-		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and were posted: if they are the same sales, their revenue is now counted twice\n" {
+		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and were posted in batch 2: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under --source default. Next time import with --source billing, or check with --dry-run first, which warns before posting\n" {
 		t.Errorf("import under another source: stdout %q stderr %q err %v", stdout, stderr, err)
 	}
 }
