@@ -211,7 +211,9 @@ func TestImportRatesCLI(t *testing.T) {
 // count twice, in which batch, how to take it back and how to avoid it. A
 // dry run warns before anything is posted (it had no batch to compare, and
 // said nothing).
-func TestImportSameFileOtherSourceWarns(t *testing.T) { onBothBackends(t, testImportSameFileOtherSourceWarns) }
+func TestImportSameFileOtherSourceWarns(t *testing.T) {
+	onBothBackends(t, testImportSameFileOtherSourceWarns)
+}
 
 func testImportSameFileOtherSourceWarns(t *testing.T, newDB newDB) {
 	src, _ := filepath.Abs("../../testdata/runs/usage.csv")
