@@ -60,10 +60,41 @@ func runsContractEdited(t *testing.T, dir, name string, edit func(doc string) st
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(edit(string(doc))), 0o644); err != nil {
+	writeFile(t, path, edit(string(doc)))
+	return path
+}
+
+// inRunsContractDir moves the test into a fresh directory (t.Chdir) that
+// holds testdata/runs/contract.yaml as c.yaml.
+func inRunsContractDir(t *testing.T) {
+	t.Helper()
+	contract := mustRead(t, "../../testdata/runs/contract.yaml")
+	t.Chdir(t.TempDir())
+	writeFile(t, "c.yaml", string(contract))
+}
+
+// writeFile writes body to path, failing the test on an error.
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
+}
+
+// mustRead reads path, failing the test on an error.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// copyFile copies the file from to the path to.
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	writeFile(t, to, string(mustRead(t, from)))
 }
 
 // replaceOnce is an edit for runsContractEdited: the first old becomes new.

@@ -15,9 +15,7 @@ func TestImportFlagsRefused(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
-	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, "a.csv", csv)
 	fifo := filepath.Join(dir, "pipe.csv")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -58,12 +56,8 @@ func TestImportFlagsRefused(t *testing.T) {
 func TestImportMappingColumnTwice(t *testing.T) {
 	t.Chdir(t.TempDir())
 	csv := "event_id,occurred_at,Vendor,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
-	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile("m.yaml", []byte("columns: {seller: Vendor, customer: vendor}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, "a.csv", csv)
+	writeFile(t, "m.yaml", "columns: {seller: Vendor, customer: vendor}\n")
 	stdout, stderr, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--mapping", "m.yaml")
 	want := `m.yaml: columns.customer and columns.seller both map the column "Vendor": a column is read as one field (map one of them to another column, or give it under fixed:)` + "\n" +
 		"revshare: m.yaml: invalid mapping file\n"
@@ -82,9 +76,7 @@ func TestImportMappingColumnTwice(t *testing.T) {
 func TestImportSourceRefused(t *testing.T) {
 	t.Chdir(t.TempDir())
 	csv := "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
-	if err := os.WriteFile("a.csv", []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, "a.csv", csv)
 	cli(t, "book.db", "import", "usage", "a.csv", "--source", "billing")
 	for _, c := range []struct{ source, want string }{
 		{" billing", `revshare: source name " billing" starts or ends with spaces: give it without them (the source is part of each event's identity)` + "\n"},

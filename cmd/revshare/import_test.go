@@ -34,17 +34,6 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestImportBadCorpus runs every testdata/usage/bad/<case>.csv through
 // `revshare import usage` against a fresh database (after importing
 // <case>.setup.csv when there is one) and checks that the report is exactly

@@ -129,12 +129,7 @@ func TestStatementOutputFile(t *testing.T) {
 // Before, export -o book.db renamed the journal over the book: the whole
 // database was lost ("book.db is not an SQLite database").
 func TestOutputNeverReplacesTheDatabase(t *testing.T) {
-	contract, err := filepath.Abs("../../testdata/runs/contract.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(t.TempDir())
-	copyFile(t, contract, "c.yaml")
+	inRunsContractDir(t)
 	if _, stderr, err := runCLI(t, "--db", "book.db", "contract", "add", "c.yaml"); err != nil {
 		t.Fatal(stderr)
 	}
@@ -171,12 +166,7 @@ func TestOutputNeverReplacesTheDatabase(t *testing.T) {
 // the import then opened as its book. Both are refused by name, nothing
 // written, the book as it was.
 func TestOutputNeverTakesTheBooksFiles(t *testing.T) {
-	contract, err := filepath.Abs("../../testdata/runs/contract.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(t.TempDir())
-	copyFile(t, contract, "c.yaml")
+	inRunsContractDir(t)
 	os.WriteFile("bad.csv", []byte("event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-05,acme,web,p,1e400,USD\n"), 0o644)
 	_, stderr, err := runCLI(t, "--db", "new.db", "import", "usage", "--allow-partial", "--rejects", "./new.db", "bad.csv")
 	if want := "revshare: --rejects ./new.db is the database (new.db): writing there would destroy the book; choose another file (nothing imported)\n"; err == nil || stderr != want {
@@ -211,15 +201,6 @@ func TestOutputNeverTakesTheBooksFiles(t *testing.T) {
 	if after := mustRead(t, "book.db"); string(after) != string(before) {
 		t.Errorf("book.db changed")
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestEmptyFlagValuesRefused: an empty flag value (a script's unset
