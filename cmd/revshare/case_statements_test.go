@@ -11,8 +11,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/reports"
 )
 
@@ -54,10 +54,7 @@ func TestCaseStatements(t *testing.T) {
 }
 
 func testCaseStatements(t *testing.T, dir, mapping string) {
-	c, err := contracts.Parse(readCaseFile(t, dir, "contract.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := storetest.ParseContract(t, string(readCaseFile(t, dir, "contract.yaml")))
 	through, err := ledger.ParsePeriod(strings.TrimSpace(string(readCaseFile(t, dir, "through"))))
 	if err != nil {
 		t.Fatal(err)

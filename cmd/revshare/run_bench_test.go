@@ -17,6 +17,7 @@ import (
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 )
@@ -165,13 +166,7 @@ func benchBook(b *testing.B, dir, csvPath string) (*sqlite.DB, *contracts.Contra
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := contracts.Parse(demo.ContractYAML)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.SaveContract(ctx, c, false); err != nil {
-		b.Fatal(err)
-	}
+	c := storetest.SaveContract(b, db, string(demo.ContractYAML), false)
 	f, err := os.Open(csvPath)
 	if err != nil {
 		b.Fatal(err)

@@ -30,11 +30,7 @@ rules:
 
 func newDealStore(t *testing.T) *memStore {
 	t.Helper()
-	c, err := contracts.Parse([]byte(deal))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newMemStore(c)
+	return newMemStore(storetest.ParseContract(t, deal))
 }
 
 // sell adds an event: seller sold amount USD on date.
@@ -148,13 +144,10 @@ func TestRun(t *testing.T) {
 // one booked is not kept either.
 func TestRunFailsWhole(t *testing.T) {
 	s := newDealStore(t)
-	eur, err := contracts.Parse([]byte(strings.ReplaceAll(strings.Replace(deal, "id: deal", "id: eur", 1), "USD", "EUR")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	eur := storetest.ParseContract(t, strings.ReplaceAll(strings.Replace(deal, "id: deal", "id: eur", 1), "USD", "EUR"))
 	s.books.contracts["eur"] = contracts.StoredContract{Contract: eur, Version: 1}
 	s.sell("a", "2026-01-10", "100.00")
-	_, err = books.Service{Store: s}.Run(context.Background(), storetest.D("2026-01-31"))
+	_, err := books.Service{Store: s}.Run(context.Background(), storetest.D("2026-01-31"))
 	wantError(t, err, ledger.EINVALID, "no FX rate from USD to EUR on or before 2026-01-10 (needed by event test/1)")
 	if len(s.books.entries)+len(s.books.bookings)+len(s.books.runs) != 0 {
 		t.Fatalf("failed run left %d entries, %d bookings, %d runs", len(s.books.entries), len(s.books.bookings), len(s.books.runs))

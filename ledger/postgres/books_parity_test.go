@@ -59,10 +59,7 @@ func booksScenario(t *testing.T, b booksBackend, clock *storetest.Clock) []strin
 		out = append(out, what+": "+string(j))
 	}
 	for _, doc := range parityContracts {
-		c, err := contracts.Parse([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := storetest.ParseContract(t, doc)
 		v, err := b.SaveContract(ctx, c, false)
 		step("save "+c.ID, v, err)
 	}

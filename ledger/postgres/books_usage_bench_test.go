@@ -48,13 +48,7 @@ func BenchmarkUsageEvaluate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	c, err := contracts.Parse([]byte(benchContract))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.SaveContract(ctx, c, false); err != nil {
-		b.Fatal(err)
-	}
+	c := storetest.SaveContract(b, db, benchContract, false)
 	if _, err := db.ImportUsage(ctx, bytes.NewReader(usageFile(n, eventID)), usage.ImportOptions{FileName: "bench.csv"}); err != nil {
 		b.Fatal(err)
 	}

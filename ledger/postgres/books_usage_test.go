@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite/tempdb"
@@ -86,13 +85,7 @@ func TestUsageGroupedAsSQLite(t *testing.T) {
 	events := usageEvents(3000)
 	for _, b := range []booksBackend{lite, pg} {
 		for _, doc := range usageContracts {
-			c, err := contracts.Parse([]byte(doc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := b.SaveContract(ctx, c, false); err != nil {
-				t.Fatal(err)
-			}
+			storetest.SaveContract(t, b, doc, false)
 		}
 		if _, err := b.ImportRates(ctx, strings.NewReader(rates.String()), usage.RateImportOptions{FileName: "rates.csv"}); err != nil {
 			t.Fatal(err)

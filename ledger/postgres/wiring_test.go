@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/postgres"
@@ -60,10 +59,7 @@ func TestDataVersionChangesOnEveryWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := contracts.Parse(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := storetest.ParseContract(t, string(doc))
 	step("post", true, func() error {
 		_, err := db.Post(ctx, []ledger.Entry{storetest.Sale("s1", "2026-01-05", "10.00", "USD")})
 		return err

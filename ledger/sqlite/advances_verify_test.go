@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/shopspring/decimal"
 )
@@ -26,7 +27,7 @@ advances:
 func TestVerifyAdvances(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
-	saveContract(t, db, advanceDoc, false)
+	storetest.SaveContract(t, db, advanceDoc, false)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\ne1,2026-01-10,s,c,p,60.00,USD\ne2,2026-02-10,s,c,p,30.00,USD\n", usage.ImportOptions{})
 	res, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	if err != nil {

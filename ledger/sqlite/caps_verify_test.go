@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
@@ -28,7 +29,7 @@ shared_caps:
 func TestVerifyCapsHoldSharedCap(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
-	saveContract(t, db, sharedCapDoc, false)
+	storetest.SaveContract(t, db, sharedCapDoc, false)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\n"+
 		"1,2026-01-05,p,x,app,300.00,USD\n2,2026-01-06,p,y,app,200.00,USD\n3,2026-02-05,p,x,app,-100.00,USD\n"+
 		"4,2026-02-06,p,y,app,400.00,USD\n5,2026-03-05,p,x,app,500.00,USD\n", usage.ImportOptions{})

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/demo"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/storetest"
@@ -217,13 +216,7 @@ func TestImportBenchChild(t *testing.T) {
 	}
 	if os.Getenv("REVSHARE_IMPORT_CHILD_CONTRACT") != "" {
 		// The demo contract's usage set is kept by the import.
-		c, err := contracts.Parse(demo.ContractYAML)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.SaveContract(ctx, c, false); err != nil {
-			t.Fatal(err)
-		}
+		storetest.SaveContract(t, d, string(demo.ContractYAML), false)
 	}
 	if x := os.Getenv("REVSHARE_IMPORT_CHILD_SQL"); x != "" {
 		if _, err := d.w.Exec(x); err != nil { // experiments only

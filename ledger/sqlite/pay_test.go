@@ -7,6 +7,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/shopspring/decimal"
 )
 
@@ -30,7 +31,7 @@ func TestPayWithoutReferenceIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saveContract(t, db, string(doc), false)
+	storetest.SaveContract(t, db, string(doc), false)
 	d := ledger.Date{Year: 2026, Month: 2, Day: 10}
 	pay := func(amount, ref string) (int64, error) {
 		r, err := booksOf(db).Pay(ctx, contracts.Payment{Contract: "small", Payer: "openai", Payee: "microsoft", Amount: decimal.RequireFromString(amount), Date: d, Reference: ref})

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
@@ -45,12 +45,12 @@ rules:
 func TestRunAfterRulePartiesChange(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
-	saveContract(t, db, partiesV1, false)
+	storetest.SaveContract(t, db, partiesV1, false)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
 	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
-	saveContract(t, db, strings.Replace(partiesV1, "payer: a", "payer: b", 1), true)
+	storetest.SaveContract(t, db, strings.Replace(partiesV1, "payer: a", "payer: b", 1), true)
 	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
@@ -67,19 +67,15 @@ func TestRunAfterRulePartiesChange(t *testing.T) {
 func TestRunAfterContractCurrencyChange(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
-	saveContract(t, db, partiesV1, false)
+	storetest.SaveContract(t, db, partiesV1, false)
 	eur := strings.Replace(partiesV1, "currency: USD", "currency: EUR", 1)
-	saveContract(t, db, eur, true) // nothing booked yet
-	saveContract(t, db, partiesV1, true)
+	storetest.SaveContract(t, db, eur, true) // nothing booked yet
+	storetest.SaveContract(t, db, partiesV1, true)
 	importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,amount,currency\ne1,2026-01-10,a,direct,100.00,USD\n", usage.ImportOptions{})
 	if _, err := booksOf(db).Run(ctx, ledger.Date{Year: 2026, Month: 1, Day: 31}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := contracts.Parse([]byte(eur))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.SaveContract(ctx, c, true)
+	_, err := db.SaveContract(ctx, storetest.ParseContract(t, eur), true)
 	want := `contract "k": its currency cannot change from USD to EUR once obligations are booked under it (1 booking(s)): add a new contract instead`
 	if ledger.ErrorCode(err) != ledger.ECONFLICT || ledger.ErrorMessage(err) != want {
 		t.Fatalf("update to EUR: %v\nwant %s", err, want)

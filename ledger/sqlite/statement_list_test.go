@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
 )
@@ -28,13 +28,7 @@ func TestStatementListNeedsNoLaterRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := contracts.Parse(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SaveContract(ctx, c, false); err != nil {
-		t.Fatal(err)
-	}
+	c := storetest.SaveContract(t, db, string(doc), false)
 	csv := "event_id,occurred_at,seller,channel,amount,currency\n1,2025-12-10,a,direct,100.05,USD\n2,2026-02-03,a,direct,50,EUR\n"
 	importCSV(t, db, "usage.csv", csv, usage.ImportOptions{})
 	if _, err := booksOf(db).Run(ctx, date("2026-01-31")); err != nil {

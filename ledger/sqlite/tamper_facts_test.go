@@ -45,11 +45,7 @@ func factsFixture(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	c, err := contracts.Parse([]byte(storetest.TwoWayCappedDeal))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.SaveContract(ctx, c, false)
+	_, err = db.SaveContract(ctx, storetest.ParseContract(t, storetest.TwoWayCappedDeal), false)
 	step(err)
 	_, err = db.ImportRates(ctx, strings.NewReader("date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"), usage.RateImportOptions{FileName: "rates.csv"})
 	step(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 )
 
@@ -50,18 +51,6 @@ a4,2026-03-02,a,direct,api,-20.00,USD
 const usageRates = "date,from,to,rate\n2026-01-01,EUR,USD,1.10\n2026-02-01,EUR,USD,1.20\n"
 
 func openUsageDB(t *testing.T) *DB { return openTestDB(t, nil) }
-
-func saveContract(t *testing.T, db *DB, doc string, update bool) *contracts.Contract {
-	t.Helper()
-	c, err := contracts.Parse([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SaveContract(context.Background(), c, update); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func importCSV(t *testing.T, db *DB, name, csv string, opts usage.ImportOptions) ledger.ImportResult {
 	t.Helper()
@@ -122,7 +111,7 @@ func TestUsageKeptByImports(t *testing.T) {
 		db := openUsageDB(t)
 		var c *contracts.Contract
 		if before {
-			c = saveContract(t, db, usageContract, false)
+			c = storetest.SaveContract(t, db, usageContract, false)
 		}
 		res := importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 		if res.Posted != 7 {
@@ -131,7 +120,7 @@ func TestUsageKeptByImports(t *testing.T) {
 		importCSV(t, db, "again.csv", usageCSV+"a5,2026-02-14,a,direct,api,1.25,USD\n", usage.ImportOptions{AllowPartial: true, ChunkRows: 3,
 			SHA256: strings.Repeat("ab", 32)})
 		if !before {
-			c = saveContract(t, db, usageContract, false)
+			c = storetest.SaveContract(t, db, usageContract, false)
 		}
 		if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 			t.Fatal(err)
@@ -165,17 +154,17 @@ func TestUsageKeptByImports(t *testing.T) {
 // and drops the old.
 func TestUsageFollowsContractUpdates(t *testing.T) {
 	db := openUsageDB(t)
-	saveContract(t, db, usageContract, false)
+	storetest.SaveContract(t, db, usageContract, false)
 	importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 	var first int64
 	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&first)
-	saveContract(t, db, strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.25"`, 1), true)
+	storetest.SaveContract(t, db, strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.25"`, 1), true)
 	var id int64
 	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&id)
 	if id != first || countRows(t, db, `SELECT count(*) FROM usage_sets`) != 1 {
 		t.Errorf("a rate change rebuilt the usage: set %d, was %d", id, first)
 	}
-	c := saveContract(t, db, strings.Replace(usageContract, `match: {seller: b, channel: azure}`, `match: {seller: b}`, 1), true)
+	c := storetest.SaveContract(t, db, strings.Replace(usageContract, `match: {seller: b, channel: azure}`, `match: {seller: b}`, 1), true)
 	db.r.QueryRow(`SELECT id FROM usage_sets`).Scan(&id)
 	if id == first || countRows(t, db, `SELECT count(*) FROM usage_sets`) != 1 || countRows(t, db, `SELECT count(*) FROM usage_rows WHERE set_id = 1`) != 0 {
 		t.Errorf("a match change: set %d (was %d), %d sets", id, first, countRows(t, db, `SELECT count(*) FROM usage_sets`))
@@ -203,7 +192,7 @@ func TestVerifyCatchesUsageTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		db := openUsageDB(t)
-		saveContract(t, db, usageContract, false)
+		storetest.SaveContract(t, db, usageContract, false)
 		importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 		if _, err := db.VerifyReport(context.Background()); err != nil {
 			t.Fatal(err)
@@ -229,13 +218,13 @@ func TestUsageFlushesBoundMemory(t *testing.T) {
 		db := openUsageDB(t)
 		var c *contracts.Contract
 		if before {
-			c = saveContract(t, db, usageContract, false)
+			c = storetest.SaveContract(t, db, usageContract, false)
 		}
 		importCSV(t, db, "u.csv", "event_id,occurred_at,seller,channel,product,amount,currency\n"+
 			"1,2026-01-10,a,direct,api,1,USD\n2,2026-01-11,a,direct,api,2,USD\n3,2026-01-12,a,direct,api,3,USD\n"+
 			"4,2026-01-13,a,direct,api,4,USD\n5,2026-01-14,a,direct,api,5,USD\n", usage.ImportOptions{})
 		if !before {
-			c = saveContract(t, db, usageContract, false)
+			c = storetest.SaveContract(t, db, usageContract, false)
 		}
 		if u, e := evaluatedBothWays(t, db, c, "2026-03"); u != e || !strings.Contains(u, `"base":"15","events":5`) {
 			t.Errorf("saved before %v:\nusage  %s\nevents %s", before, u, e)
@@ -257,7 +246,7 @@ func TestUsageFlushesBoundMemory(t *testing.T) {
 func TestEvaluateContractUsesTheSet(t *testing.T) {
 	ctx := context.Background()
 	db := openUsageDB(t)
-	saveContract(t, db, usageContract, false)
+	storetest.SaveContract(t, db, usageContract, false)
 	importCSV(t, db, "u.csv", usageCSV, usage.ImportOptions{})
 	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 		t.Fatal(err)
@@ -267,10 +256,7 @@ func TestEvaluateContractUsesTheSet(t *testing.T) {
 		strings.Replace(usageContract, `rate: "0.20"`, `rate: "0.30"`, 1),             // same signature
 		strings.Replace(usageContract, `match: {seller: a}`, `match: {seller: b}`, 1), // another
 	} {
-		c, err := contracts.Parse([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := storetest.ParseContract(t, doc)
 		_, stored, err := usageSetID(ctx, db.r, c.UsageSignature())
 		if err != nil || stored != (i == 0) {
 			t.Fatalf("contract %d: set stored %v, %v", i, stored, err)
@@ -307,7 +293,7 @@ func TestUsageBuiltFromIndexedEvents(t *testing.T) {
 		fmt.Fprintf(&filler, "z%d,2026-01-%02d,z%02d,azure-free,api,%d.00,USD\n", i, 1+i%28, i%10, 1+i)
 	}
 	importCSV(t, db, "u.csv", filler.String(), usage.ImportOptions{})
-	c := saveContract(t, db, usageContract, false)
+	c := storetest.SaveContract(t, db, usageContract, false)
 	if _, err := db.ImportRates(ctx, strings.NewReader(usageRates), usage.RateImportOptions{FileName: "r.csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -340,10 +326,7 @@ func TestUsageBuiltFromIndexedEvents(t *testing.T) {
 	unmatched := strings.Replace(usageContract, "    match: {seller: a}\n", "", 1)
 	dense := strings.Replace(usageContract, "match: {seller: b, channel: azure}", "match: {channel: [azure-free, azure]}", 1)
 	for name, doc := range map[string]string{"r1 unmatched": unmatched, "r2 dense": dense} {
-		c2, err := contracts.Parse([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c2 := storetest.ParseContract(t, doc)
 		if ids, sparse, err := matchableEventIDs(ctx, db.r, c2); err != nil || sparse || ids != nil {
 			t.Errorf("%s: matchable events %v sparse %v (%v), want every event read", name, ids, sparse, err)
 		}

@@ -80,18 +80,6 @@ rules:
   - {id: r1, payer: a, payee: b, match: {seller: a}, rate: "0.10", from: 2026-01-01}
 `
 
-func saveBooksContract(t *testing.T, b BooksBackend, doc string) *contracts.Contract {
-	t.Helper()
-	c, err := contracts.Parse([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Contracts.SaveContract(context.Background(), c, false); err != nil {
-		t.Fatalf("SaveContract: %v", err)
-	}
-	return c
-}
-
 // payable is an entry moving amount from a's cash to what a owes b under
 // deal: what a booking, payment or recoupment row refers to.
 func payable(id, date, amount string) ledger.Entry {
@@ -132,11 +120,8 @@ func postOne(tx books.Tx, e ledger.Entry) (int64, error) {
 }
 
 func testBooksContracts(t *testing.T, b BooksBackend) {
-	c := saveBooksContract(t, b, booksContract)
-	c2, err := contracts.Parse([]byte(strings.Replace(booksContract, `rate: "0.10"`, `rate: "0.15"`, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := SaveContract(t, b.Contracts, booksContract, false)
+	c2 := ParseContract(t, strings.Replace(booksContract, `rate: "0.10"`, `rate: "0.15"`, 1))
 	if v, err := b.Contracts.SaveContract(context.Background(), c2, true); err != nil || v != 2 {
 		t.Fatalf("update: version %d, %v; want 2", v, err)
 	}
@@ -161,7 +146,7 @@ func testBooksContracts(t *testing.T, b BooksBackend) {
 }
 
 func testBookingRows(t *testing.T, b BooksBackend) {
-	saveBooksContract(t, b, booksContract)
+	SaveContract(t, b.Contracts, booksContract, false)
 	var rows []books.Booking
 	update(t, b, func(tx books.Tx) error {
 		for i, r := range []struct{ id, date, period, kind, payee, base, delta, amount string }{
@@ -223,7 +208,7 @@ func sameRows[T any](t *testing.T, what string, got, want []T) {
 }
 
 func testPaymentAndAdvanceRows(t *testing.T, b BooksBackend) {
-	saveBooksContract(t, b, booksContract)
+	SaveContract(t, b.Contracts, booksContract, false)
 	var pays []books.Payment
 	var advs []books.AdvanceBooking
 	var recs []books.Recoupment
@@ -291,7 +276,7 @@ func testPaymentAndAdvanceRows(t *testing.T, b BooksBackend) {
 }
 
 func testBooksUpdateAtomic(t *testing.T, b BooksBackend) {
-	saveBooksContract(t, b, booksContract)
+	SaveContract(t, b.Contracts, booksContract, false)
 	boom := errors.New("boom")
 	err := b.Books.Update(context.Background(), books.Activity{}, func(tx books.Tx) error {
 		id, err := postOne(tx, payable("x1", "2026-01-31", "1.00"))
@@ -358,7 +343,7 @@ func testBooksCloseThrough(t *testing.T, b BooksBackend) {
 }
 
 func testFinalStatements(t *testing.T, b BooksBackend) {
-	saveBooksContract(t, b, booksContract)
+	SaveContract(t, b.Contracts, booksContract, false)
 	body := "{\n  \"contract\": \"deal\",\n  \"rules\": [\n    {\n      \"rule\": \"r1\",\n      \"base\": \"1234.50\"\n    }\n  ]\n}\n"
 	noRules := "{\n  \"contract\": \"deal\",\n  \"rules\": []\n}\n"
 	var basis books.StatementBasis
@@ -414,7 +399,7 @@ func testFinalStatements(t *testing.T, b BooksBackend) {
 // beside its row: the version it corrects, whether its parties joined the
 // rule's period, and the final statement a first booking corrects.
 func testStatementBookings(t *testing.T, b BooksBackend) {
-	saveBooksContract(t, b, booksContract)
+	SaveContract(t, b.Contracts, booksContract, false)
 	var rows []books.Booking
 	update(t, b, func(tx books.Tx) error {
 		for _, r := range []struct {

@@ -520,15 +520,6 @@ func contractDoc(id, currency, rate string) string {
 		"rules:\n  - id: share\n    payer: openai\n    payee: microsoft\n    match: {seller: openai}\n    rate: \"" + rate + "\"\n    from: 2026-01-01\n"
 }
 
-func parseContract(t *testing.T, doc string) *contracts.Contract {
-	t.Helper()
-	c, err := contracts.Parse([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // RunContracts runs the suite of contracts.ContractStore against the
 // backend open returns (empty, its "now" from clock).
 func RunContracts(t *testing.T, open func(t *testing.T, clock ledger.Clock) contracts.ContractStore) {
@@ -542,7 +533,7 @@ func RunContracts(t *testing.T, open func(t *testing.T, clock ledger.Clock) cont
 	wantError(t, err, ledger.ENOTFOUND, `contract "deal" not found`)
 
 	save := func(doc string, update bool) (int, error) {
-		return s.SaveContract(ctx, parseContract(t, doc), update)
+		return s.SaveContract(ctx, ParseContract(t, doc), update)
 	}
 	if v, err := save(contractDoc("deal", "USD", "0.20"), false); err != nil || v != 1 {
 		t.Fatalf("add: version %d, %v; want 1", v, err)

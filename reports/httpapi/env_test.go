@@ -81,10 +81,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { e.ro.Close() })
 
-	c, err := contracts.Parse([]byte(demoContract))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := storetest.ParseContract(t, demoContract)
 	// SQLite's services, with fakes for contracts and what is computed
 	// from them.
 	fakes := func(s httpapi.Services) httpapi.Services {
