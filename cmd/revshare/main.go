@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -233,6 +234,9 @@ serve the REST API and the auditors' web view. See docs/guide.md.`,
 	root.PersistentFlags().StringVar(&dbFlag, "db", "", "SQLite database `PATH`, or a postgres:// URL (default $REVSHARE_DB or ./revshare.db)")
 	root.PersistentFlags().StringVar(&lockFlag, "lock-timeout", "", "how long a write waits while another process writes to the database, as `DURATION` (default $REVSHARE_LOCK_TIMEOUT or 10m; serve: 5s, then 503)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if near := nearFlags(cmd, err); len(near) > 0 {
+			return fmt.Errorf("%w: did you mean %s? (see %s --help)", err, strings.Join(near, " or "), cmd.CommandPath())
+		}
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})
 	// One file per sub-command.
@@ -368,4 +372,58 @@ func listCommand(group, short string, run func(ctx context.Context, format strin
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// nearFlags returns the flags of cmd that an unknown long flag (err, as
+// pflag words it: "unknown flag: --thru") most likely means: those it
+// abbreviates (its letters in order, from the first: --thru, --through;
+// --fmt, --format) or is within two edits of (--sorce, --source).
+func nearFlags(cmd *cobra.Command, err error) []string {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok || len(name) < 2 {
+		return nil
+	}
+	var near []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if abbreviates(name, f.Name) || editDistance(name, f.Name) <= 2 {
+			near = append(near, "--"+f.Name)
+		}
+	})
+	return near
+}
+
+// abbreviates says whether short, of at least two letters, is long's first
+// letter followed by others of long, in order.
+func abbreviates(short, long string) bool {
+	if len(short) < 2 || short[0] != long[0] {
+		return false
+	}
+	i := 0
+	for j := 0; j < len(long) && i < len(short); j++ {
+		if long[j] == short[i] {
+			i++
+		}
+	}
+	return i == len(short)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

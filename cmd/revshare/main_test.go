@@ -47,6 +47,9 @@ func TestCommandLineErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"balance", "--bogus"}, "revshare: unknown flag: --bogus (see revshare balance --help)\n"},
+		{[]string{"run", "--thru", "2026-02"}, "revshare: unknown flag: --thru: did you mean --through? (see revshare run --help)\n"},
+		{[]string{"pay", "--ref", "W-1"}, "revshare: unknown flag: --ref: did you mean --reference? (see revshare pay --help)\n"},
+		{[]string{"import", "usage", "f.csv", "--sorce", "billing"}, "revshare: unknown flag: --sorce: did you mean --source? (see revshare import usage --help)\n"},
 		{[]string{"--db"}, "revshare: flag needs an argument: --db (see revshare --help)\n"},
 		{[]string{"frob"}, "revshare: unknown command \"frob\" (see revshare --help)\n"},
 		{[]string{"staement", "small", "2026-02"}, "revshare: unknown command \"staement\": did you mean statement? (see revshare --help)\n"},
