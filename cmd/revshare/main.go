@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -385,7 +386,7 @@ func nearFlags(cmd *cobra.Command, err error) []string {
 	}
 	var near []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if abbreviates(name, f.Name) || editDistance(name, f.Name) <= 2 {
+		if abbreviates(name, f.Name) || spelling.EditDistance(name, f.Name) <= 2 {
 			near = append(near, "--"+f.Name)
 		}
 	})
@@ -405,25 +406,4 @@ func abbreviates(short, long string) bool {
 		}
 	}
 	return i == len(short)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -180,7 +181,7 @@ func columnHint(canonical string, header []string, used []bool) string {
 		if used[i] || h == "" {
 			continue
 		}
-		d := editDistance(squash(h), want)
+		d := spelling.EditDistance(squash(h), want)
 		if d == 0 {
 			return h
 		}
@@ -189,28 +190,6 @@ func columnHint(canonical string, header []string, used []bool) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes
-// (header names are short; only a missing column's hint computes it).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // withHint adds the option that would read a value to the reason it was
