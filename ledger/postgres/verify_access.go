@@ -10,14 +10,19 @@ import (
 )
 
 // verifyAccess checks that nobody may write the book beyond what revshare
-// granted (login_roles, roles.go): a grant added outside revshare (to a
-// recorded role, another role or PUBLIC) on a table, a column or a
-// sequence or the schema, or a recorded role since made a superuser, a
-// member of the owner or, when read-only, able to write through a role it
-// belongs to. Each would let someone past a
-// guard that the rest of verify takes as given, or make an auditor's
-// read-only role a writer. A grant revoked outside revshare is let be: it
-// takes access away and weakens no guard. The owner's own privileges are
+// granted (login_roles, roles.go): a grant that writes (writePrivileges)
+// added outside revshare, to a recorded role, another role or PUBLIC, on a
+// table, a column or a sequence; CREATE on the schema, once revshare grant
+// has recorded a role (it refuses one that may create there); or a
+// recorded role since made a superuser, a member of the owner or, when
+// read-only, able to write through a role it belongs to. Each would let
+// someone past a guard that the rest of verify takes as given, or make an
+// auditor's read-only role a writer. Reading is let be (a DBA may give a
+// reporting role SELECT; PUBLIC has USAGE on the public schema by
+// default), as is a grant revoked outside revshare: neither weakens a
+// guard. Without a recorded role, the schema's CREATE is the server's
+// default (PUBLIC has it on the public schema before PostgreSQL 15) and
+// what it creates is the schema check's. The owner's own privileges are
 // the owner's; a superuser needs none.
 func verifyAccess(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) error {
 	rows, err := tx.Query(ctx, `SELECT role, access FROM login_roles
@@ -36,7 +41,7 @@ func verifyAccess(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error
 		return err
 	}
 
-	extra, err := extraGrant(ctx, tx, granted)
+	extra, err := extraGrant(ctx, tx, granted, len(roles) > 0)
 	if err != nil || extra != "" {
 		if extra != "" {
 			return bad("access: %s", extra)
@@ -62,15 +67,18 @@ func accessFlag(a Access) string {
 	return ""
 }
 
-// extraGrant words the first privilege, in table, grantee and privilege
-// order, that someone other than the owner holds on the book's tables,
-// columns or sequences, or on its schema, beyond what granted's roles were
-// given; "" when there is none.
-func extraGrant(ctx context.Context, tx pgx.Tx, granted map[string]Access) (string, error) {
-	// One row a privilege held: the object (a table, "table.column", a
-	// sequence or the schema), its kind, the grantee ("PUBLIC" for all)
-	// and the privilege, "… WITH GRANT OPTION" when the grantee may pass
-	// it on.
+// writePrivileges are the privileges that let their holder change a
+// table's rows (or, TRIGGER, run code on every change), take a sequence's
+// values, or create objects in the schema; what a recorded role may hold
+// of them is what revshare grant gave it.
+var writePrivileges = map[string]bool{"INSERT": true, "UPDATE": true, "DELETE": true, "TRUNCATE": true, "TRIGGER": true, "USAGE": true, "CREATE": true}
+
+// extraGrant words the first privilege that writes, in object, grantee and
+// privilege order, that someone other than the owner holds on the book's
+// tables, columns or sequences, or (schema, when roles are recorded) on
+// its schema, beyond what granted's roles were given; "" when there is
+// none.
+func extraGrant(ctx context.Context, tx pgx.Tx, granted map[string]Access, schema bool) (string, error) {
 	rows, err := tx.Query(ctx, `WITH held AS (
 	SELECT c.relname AS object, CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
 		a.grantee, a.privilege_type, a.is_grantable
@@ -95,7 +103,8 @@ ORDER BY object COLLATE "C", coalesce(r.rolname, 'PUBLIC') COLLATE "C", privileg
 	var grantable bool
 	var first string
 	_, err = pgx.ForEachRow(rows, []any{&object, &kind, &grantee, &privilege, &grantable}, func() error {
-		if first != "" || (!grantable && grantedPrivilege(granted, grantee, kind, object, privilege)) {
+		if first != "" || !writePrivileges[privilege] || kind == "schema" && (!schema || privilege != "CREATE") ||
+			!grantable && grantedPrivilege(granted, grantee, kind, object, privilege) {
 			return nil
 		}
 		who := "role " + grantee
@@ -116,16 +125,14 @@ ORDER BY object COLLATE "C", coalesce(r.rolname, 'PUBLIC') COLLATE "C", privileg
 }
 
 // grantedPrivilege reports whether revshare grant gave grantee privilege
-// on the object of kind: USAGE on the schema, and on a table or a column
-// what grantLogin gives the role's access.
+// on the table or column object (kind): what grantLogin gives the role's
+// access.
 func grantedPrivilege(granted map[string]Access, grantee, kind, object, privilege string) bool {
 	access, ok := granted[grantee]
 	if !ok {
 		return false
 	}
 	switch kind {
-	case "schema":
-		return privilege == "USAGE"
 	case "table":
 		privs, ok := access.privileges(object)
 		return ok && slices.Contains(tablePrivileges(privs), privilege)

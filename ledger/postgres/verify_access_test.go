@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	neturl "net/url"
 	"strings"
 	"testing"
 
@@ -16,7 +17,8 @@ import (
 // read-only role, another role or PUBLIC; on a table, a column, a sequence
 // or the schema), and a granted role since made a superuser, a member of
 // the owner, or, read-only, a member of a role that writes; an untouched
-// book and one with a grant revoked pass. Each edit is a superuser's,
+// book passes, and so do reads granted outside revshare and a grant
+// revoked. Each edit is a superuser's,
 // undone after its case (the roles are the whole run's).
 func TestVerifyAccess(t *testing.T) {
 	ctx := context.Background()
@@ -36,8 +38,13 @@ func TestVerifyAccess(t *testing.T) {
 			writer + ` holds UPDATE on table postings` + outside},
 		{"the login role may update another column", `GRANT UPDATE (access) ON login_roles TO {login}`, `REVOKE UPDATE (access) ON login_roles FROM {login}`,
 			writer + ` holds UPDATE on column login_roles.access` + outside},
-		{"the login role may pass a grant on", `GRANT SELECT ON entries TO {login} WITH GRANT OPTION`, `REVOKE GRANT OPTION FOR SELECT ON entries FROM {login}`,
-			writer + ` holds SELECT WITH GRANT OPTION on table entries` + outside},
+		{"a reporting role may read", `GRANT SELECT ON entries, postings TO {owner}_x`, `REVOKE SELECT ON entries, postings FROM {owner}_x`, ``},
+		{"PUBLIC may look up the schema", `GRANT USAGE ON SCHEMA {schema} TO PUBLIC`, `REVOKE USAGE ON SCHEMA {schema} FROM PUBLIC`, ``},
+		{"the login role may pass a read on", `GRANT SELECT ON entries TO {login} WITH GRANT OPTION`, `REVOKE GRANT OPTION FOR SELECT ON entries FROM {login}`, ``},
+		{"the login role may pass a write on", `GRANT INSERT ON entries TO {login} WITH GRANT OPTION`, `REVOKE GRANT OPTION FOR INSERT ON entries FROM {login}`,
+			writer + ` holds INSERT WITH GRANT OPTION on table entries` + outside},
+		{"another role may add triggers", `GRANT TRIGGER ON entries TO {owner}_x`, `REVOKE TRIGGER ON entries FROM {owner}_x`,
+			`role {owner}_x holds TRIGGER on table entries` + outside},
 		{"the login role may truncate", `GRANT TRUNCATE ON statements TO {login}`, `REVOKE TRUNCATE ON statements FROM {login}`,
 			writer + ` holds TRUNCATE on table statements` + outside},
 		{"PUBLIC may delete", `GRANT DELETE ON payments TO PUBLIC`, `REVOKE DELETE ON payments FROM PUBLIC`,
@@ -84,5 +91,42 @@ func TestVerifyAccess(t *testing.T) {
 				t.Errorf("%v\nwant %s", err, want)
 			}
 		})
+	}
+}
+
+// TestVerifyAccessPublicSchema: a book in a database's public schema, as
+// the demo and a first user make it (one role, nothing granted), verifies:
+// PUBLIC's default USAGE on that schema, and a DBA's SELECT for a
+// reporting role, are not writes; PUBLIC's INSERT is.
+func TestVerifyAccessPublicSchema(t *testing.T) {
+	ctx := context.Background()
+	pg.Need(t)
+	pu, err := neturl.Parse(pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(pu.Path, "/") + "_public" // beside the run's database, dropped with the test
+	conn := connect(t, pg.URL)
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Exec(context.Background(), `DROP DATABASE `+name+` WITH (FORCE)`) })
+	pu.Path = "/" + name
+	u := pu.String()
+	db := openURL(t, u, storetest.NewClock(storetest.T0))
+	if _, err := db.Post(ctx, []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD")}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := db.Verify(ctx); err != nil || res.Entries != 1 {
+		t.Fatalf("verify of an untouched book in schema public: %+v %v", res, err)
+	}
+	tamper(t, u, `GRANT SELECT ON entries TO PUBLIC`)
+	if res, err := db.Verify(ctx); err != nil || res.Entries != 1 {
+		t.Errorf("verify with SELECT granted to PUBLIC: %+v %v", res, err)
+	}
+	tamper(t, u, `GRANT INSERT ON entries TO PUBLIC`)
+	want := `verify: access: every role (PUBLIC) holds INSERT on table entries, which revshare did not grant (granted outside revshare)`
+	if _, err := db.Verify(ctx); err == nil || err.Error() != want {
+		t.Errorf("verify with INSERT granted to PUBLIC: %v\nwant %s", err, want)
 	}
 }
