@@ -29,13 +29,7 @@ func TestDemo(t *testing.T) {
 // TestDemoRemovesItsTempFolder: without --db the demo builds its book in a
 // temporary folder and removes it when it stops.
 func TestDemoRemovesItsTempFolder(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	t.Chdir(t.TempDir())
-	out, errOut, err := runCLI(t, "demo", "--no-serve")
-	if err != nil {
-		t.Fatalf("%v %s", err, errOut)
-	}
+	out, tmp := demoWithoutDB(t)
 	if !strings.HasSuffix(out, "\nthe demo's temporary folder is removed when it stops; to keep the book: revshare demo --db demo.db\n") {
 		t.Errorf("demo output ends:\n%s", out[max(0, len(out)-300):])
 	}
@@ -63,15 +57,23 @@ func TestDemoNamesOnlyFilesItKeeps(t *testing.T) {
 			t.Errorf("demo's second line:\n%s\nwant\n%s", lines[1], want)
 		}
 	})
-	tmp := t.TempDir()
+	out, _ := demoWithoutDB(t)
+	line := strings.Split(out, "\n")[1]
+	if i := strings.Index(line, "; "); i < 0 || line[i:] != "; usage: 2927 events generated and imported (no CSV kept; with --db PATH the demo keeps the book and writes demo-usage.csv beside it)" {
+		t.Errorf("demo without --db: %s", line)
+	}
+}
+
+// demoWithoutDB runs demo --no-serve without --db, in a fresh working
+// directory and with TMPDIR a fresh folder, which it returns with the output.
+func demoWithoutDB(t *testing.T) (out, tmp string) {
+	t.Helper()
+	tmp = t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	t.Chdir(t.TempDir())
 	out, errOut, err := runCLI(t, "demo", "--no-serve")
 	if err != nil {
 		t.Fatalf("%v %s", err, errOut)
 	}
-	line := strings.Split(out, "\n")[1]
-	if i := strings.Index(line, "; "); i < 0 || line[i:] != "; usage: 2927 events generated and imported (no CSV kept; with --db PATH the demo keeps the book and writes demo-usage.csv beside it)" {
-		t.Errorf("demo without --db: %s", line)
-	}
+	return out, tmp
 }
