@@ -30,30 +30,39 @@ func MustParsePeriod(s string) Period { return must(ParsePeriod(s)) }
 
 // ParsePeriod parses the labels "2026-03", "2026-Q1" and "2026".
 func ParsePeriod(s string) (Period, error) {
-	bad := fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY%s", s, periodHint(s))
+	p, ok := parsePeriod(s)
+	if !ok {
+		return Period{}, fmt.Errorf("invalid period %q: want YYYY-MM, YYYY-Qn or YYYY%s", s, periodHint(s))
+	}
+	return p, nil
+}
+
+// parsePeriod is ParsePeriod without the error's words, which cost more
+// than the parse (the hint reads the label again).
+func parsePeriod(s string) (Period, bool) {
 	switch {
 	case len(s) == 4:
 		y, err := strconv.Atoi(s)
 		if err != nil || y < 1 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Year, y, 1}, nil
+		return Period{Year, y, 1}, true
 	case len(s) == 7 && (s[5] == 'Q' || s[5] == 'q') && s[4] == '-':
 		y, err1 := strconv.Atoi(s[:4])
 		q, err2 := strconv.Atoi(s[6:])
 		if err1 != nil || err2 != nil || y < 1 || q < 1 || q > 4 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Quarter, y, q}, nil
+		return Period{Quarter, y, q}, true
 	case len(s) == 7 && s[4] == '-':
 		y, err1 := strconv.Atoi(s[:4])
 		m, err2 := strconv.Atoi(s[5:])
 		if err1 != nil || err2 != nil || y < 1 || m < 1 || m > 12 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Month, y, m}, nil
+		return Period{Month, y, m}, true
 	}
-	return Period{}, bad
+	return Period{}, false
 }
 
 // periodHint suggests the period a label that ParsePeriod refuses most
