@@ -93,6 +93,11 @@ func TestLeftoverNewBookIsSwept(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release()
+	// The lock is taken before the lock file has its name: none is left
+	// under the name it was locked under.
+	if entries, _ := os.ReadDir(running); len(entries) != 2 {
+		t.Errorf("%s holds %v, want book.db and lock", running, entries)
+	}
 	unlocked := mkLeft(".book.db.new-333", false)
 	old := time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC) // the test clock is 12:00
 	if err := os.Chtimes(unlocked, old, old); err != nil {

@@ -9,13 +9,20 @@ import (
 
 // lockNewBook takes the lock that says a live process is building the new
 // book in dir: an exclusive flock on dir/lock, held until release (or
-// until the process ends, killed included: the kernel drops it).
+// until the process ends, killed included: the kernel drops it). The file
+// is locked under another name and then renamed into place, so that dir/lock
+// is never seen unlocked by a sweeper while its process lives.
 func lockNewBook(dir string) (release func(), err error) {
-	f, err := os.OpenFile(newBookLock(dir), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	locking := newBookLock(dir) + ".new"
+	f, err := os.OpenFile(locking, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := os.Rename(locking, newBookLock(dir)); err != nil {
 		f.Close()
 		return nil, err
 	}
