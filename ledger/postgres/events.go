@@ -24,10 +24,13 @@ type storedEvent struct {
 
 // eventSelect reads events e with their source and entry (columns in
 // scanEvent's order).
-const eventSelect = `SELECT e.id, s.name, e.event_id, e.occurred, e.seller, e.channel, e.customer, e.product, e.region,
+const eventSelect = `SELECT ` + eventColumns + ` ` + eventFrom
+
+const eventColumns = `e.id, s.name, e.event_id, e.occurred, e.seller, e.channel, e.customer, e.product, e.region,
 	e.quantity::text, e.unit_price::text, e.amount::text, e.currency, e.meta, e.digest, e.batch_id, e.line, e.late,
-	coalesce(g.entry_id, 0)
-	FROM events e JOIN event_sources s ON s.id = e.source_id
+	coalesce(g.entry_id, 0)`
+
+const eventFrom = `FROM events e JOIN event_sources s ON s.id = e.source_id
 	LEFT JOIN import_groups g ON g.batch_id = e.batch_id AND g.group_no = e.group_no`
 
 // readEvents reads up to limit events (0: no limit) with ID > after
@@ -38,20 +41,48 @@ func readEvents(ctx context.Context, q querier, where string, args []any, after 
 }
 
 func scanEvent(rows pgx.CollectableRow) (storedEvent, error) {
-	var s storedEvent
+	sc := newEventScanner()
+	if err := rows.Scan(sc.dest...); err != nil {
+		return sc.s, err
+	}
+	return sc.event()
+}
+
+// eventScanner scans the columns of eventSelect, and any after them, into
+// one storedEvent, again for each row (Verify's scan of the events).
+type eventScanner struct {
+	s                   storedEvent
+	occurred, amount    string
+	quantity, unitPrice *string
+	digest              []byte
+	line                int32
+	dest                []any // eventSelect's columns, then extra
+}
+
+func newEventScanner(extra ...any) *eventScanner {
+	sc := &eventScanner{}
+	e := &sc.s.ev
+	sc.dest = append([]any{&e.ID, &e.Source, &e.EventID, &sc.occurred, &e.Seller, &e.Channel, &e.Customer, &e.Product, &e.Region,
+		&sc.quantity, &sc.unitPrice, &sc.amount, &e.Currency, &e.Meta, &sc.digest, &e.BatchID, &sc.line, &e.Late, &e.EntryID}, extra...)
+	return sc
+}
+
+// reset clears the event before the next row is scanned (a JSON object
+// scanned into a map adds to its keys).
+func (sc *eventScanner) reset() {
+	sc.s = storedEvent{}
+}
+
+// event completes the event scanned: its line, digest, occurred-at and
+// numbers from their text.
+func (sc *eventScanner) event() (storedEvent, error) {
+	s := sc.s
 	e := &s.ev
-	var occurred, amount string
-	var quantity, unitPrice *string
-	var digest []byte
-	var line int32
-	if err := rows.Scan(&e.ID, &e.Source, &e.EventID, &occurred, &e.Seller, &e.Channel, &e.Customer, &e.Product, &e.Region,
-		&quantity, &unitPrice, &amount, &e.Currency, &e.Meta, &digest, &e.BatchID, &line, &e.Late, &e.EntryID); err != nil {
-		return s, err
+	s.line = int(sc.line)
+	if copy(s.digest[:], sc.digest) != usage.DigestSize {
+		return s, fmt.Errorf("event %d: digest of %d bytes", e.ID, len(sc.digest))
 	}
-	s.line = int(line)
-	if copy(s.digest[:], digest) != usage.DigestSize {
-		return s, fmt.Errorf("event %d: digest of %d bytes", e.ID, len(digest))
-	}
+	occurred := sc.occurred
 	e.DateOnly = len(occurred) == len("2006-01-02")
 	var err error
 	if e.DateOnly {
@@ -63,13 +94,13 @@ func scanEvent(rows pgx.CollectableRow) (storedEvent, error) {
 	} else if e.OccurredAt, err = time.Parse(time.RFC3339Nano, occurred); err != nil {
 		return s, fmt.Errorf("event %d: occurred_at %q: %w", e.ID, occurred, err)
 	}
-	if e.Amount, err = decimal.NewFromString(amount); err != nil {
-		return s, fmt.Errorf("event %d: amount %q: %w", e.ID, amount, err)
+	if e.Amount, err = decimal.NewFromString(sc.amount); err != nil {
+		return s, fmt.Errorf("event %d: amount %q: %w", e.ID, sc.amount, err)
 	}
-	if e.Quantity, err = optionalDecimal(quantity); err != nil {
+	if e.Quantity, err = optionalDecimal(sc.quantity); err != nil {
 		return s, fmt.Errorf("event %d: quantity: %w", e.ID, err)
 	}
-	if e.UnitPrice, err = optionalDecimal(unitPrice); err != nil {
+	if e.UnitPrice, err = optionalDecimal(sc.unitPrice); err != nil {
 		return s, fmt.Errorf("event %d: unit_price: %w", e.ID, err)
 	}
 	if len(e.Meta) == 0 {

@@ -95,3 +95,15 @@ func MigrateThrough(ctx context.Context, url string, version int) error {
 	_, err = db.applyMigrations(ctx, upTo)
 	return err
 }
+
+// WithVerifyPage makes Verify fetch n entries, n events and 2n postings at
+// a time until t ends.
+func WithVerifyPage(t testing.TB, n int) {
+	old := journalPage
+	journalPage = n
+	t.Cleanup(func() { journalPage = old })
+}
+
+// DifferingGroupRuns is how many times Verify has run the query that names
+// a differing import group.
+func DifferingGroupRuns() int64 { return differingGroupRuns.Load() }

@@ -11,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/ledger"
-	"github.com/revshare/revshare/ledger/usage"
 )
 
 // VerifyResult is what Verify checked.
@@ -29,7 +28,7 @@ type VerifyResult struct {
 // (ledger.Entry.Validate: two or more postings, balanced per currency);
 // the journal head and the chain heads recorded by closes still in the
 // chain; the running totals equal to the sums of the postings; the
-// imported events (verifyImports); and the books' rows against the entries
+// imported events (importScan, read beside the journal); and the books' rows against the entries
 // they index (verifyBooks). Before all of them, the book's schema against
 // the migrations' (verifySchema), then who may write it against what
 // revshare granted (verifyAccess). The first problem is an EINVALID error naming
@@ -74,10 +73,21 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 	if err != nil {
 		return res, err
 	}
+	imports, err := openImportScan(ctx, tx, bad)
+	if err != nil {
+		return res, err
+	}
+	journal, err := openJournalCursor(ctx, tx, replay.ids, imports)
+	if err != nil {
+		return res, err
+	}
 	for {
-		page, err := readEntries(ctx, tx, "true", nil, res.HeadID, maxEntryPage)
+		page, err := journal.next(ctx)
 		if err != nil {
 			return res, err
+		}
+		if len(page) == 0 {
+			break
 		}
 		for i := range page {
 			e := &page[i]
@@ -115,8 +125,8 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 			res.Entries++
 			res.HeadID, res.HeadHash = e.ID, e.Hash
 		}
-		if len(page) < maxEntryPage {
-			break
+		if err := imports.advance(ctx, res.HeadID); err != nil {
+			return res, err
 		}
 	}
 	var headID int64
@@ -148,55 +158,7 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 	if why != "" {
 		return res, bad("%s", why)
 	}
-	return res, verifyImports(ctx, tx, bad)
-}
-
-// verifyImports checks what imports stored: each event's content still
-// hashes to its digest (usage.Digest: a changed amount, date or party
-// shows), every event belongs to a group linked to an entry, and each
-// group's events sum to its entry's amount in number and total.
-func verifyImports(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) error {
-	var after int64
-	var buf []byte
-	for {
-		page, err := readEvents(ctx, tx, "true", nil, after, maxEntryPage)
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			s := &page[i]
-			var d [usage.DigestSize]byte
-			if d, buf = usage.Digest(&s.ev, buf); d != s.digest {
-				return bad("event %d (%s %q): its content does not match its digest: the event was changed", s.ev.ID, s.ev.Source, s.ev.EventID)
-			}
-			if s.ev.EntryID == 0 {
-				return bad("event %d (%s %q): its import group has no entry", s.ev.ID, s.ev.Source, s.ev.EventID)
-			}
-		}
-		if len(page) < maxEntryPage {
-			break
-		}
-		after = page[len(page)-1].ev.ID
-	}
-	// The groups that differ are gathered first (MATERIALIZED) and only
-	// then ordered: under ORDER BY … LIMIT 1 the planner probes postings
-	// once a group, in key order, to find a first row that an intact book
-	// never has; gathered, it merges them by entry (0.68–0.79× of the
-	// server's time at 1M groups, docs/postgres.md).
-	var batch, group, entry int64
-	err := tx.QueryRow(ctx, `WITH differing AS MATERIALIZED (
-			SELECT g.batch_id, g.group_no, g.entry_id FROM import_groups g
-			CROSS JOIN LATERAL (SELECT count(*) AS n, sum(e.amount) AS total FROM events e
-				WHERE e.id BETWEEN g.first_event AND g.last_event AND e.batch_id = g.batch_id AND e.group_no = g.group_no) ev
-			LEFT JOIN postings p ON p.entry_id = g.entry_id AND p.seq = 1
-			WHERE ev.n <> g.events OR ev.total IS DISTINCT FROM p.amount)
-		SELECT batch_id, group_no, entry_id FROM differing ORDER BY batch_id, group_no LIMIT 1`).Scan(&batch, &group, &entry)
-	if err == nil {
-		return bad("import batch %d group %d: its events do not add up to entry %d", batch, group, entry)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return err
-	}
-	return nil
+	return res, imports.finish(ctx)
 }
 
 // unbalanced lists the currencies whose postings do not sum to zero, with
