@@ -28,11 +28,11 @@ type VerifyResult struct {
 // (ledger.Entry.Validate: two or more postings, balanced per currency);
 // the journal head and the chain heads recorded by closes still in the
 // chain; the running totals equal to the sums of the postings; the
-// imported events (importScan, read beside the journal); and the books' rows against the entries
-// they index (verifyBooks). Before all of them, the book's schema against
-// the migrations' (verifySchema), then who may write it against what
-// revshare granted (verifyAccess). The first problem is an EINVALID error naming
-// it. VerifyBooksReport runs the same checks for reports.Verifier.
+// imported events (importScan, read beside the journal); and the books'
+// rows against the entries they index (verifyBooks). Before all of them,
+// the book's schema against the migrations' (verifySchema), then who may
+// write it against what revshare granted (verifyAccess). The first problem
+// is an EINVALID error naming it. VerifyBooksReport runs the same checks for reports.Verifier.
 func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {

@@ -54,8 +54,8 @@ type cursorPosting struct {
 	cur     string
 }
 
-// journalPage is how many entries one FETCH reads, and about how many
-// postings.
+// journalPage is how many entries or events one FETCH reads (postings:
+// twice as many).
 var journalPage = 2000 // a variable for the tests (WithVerifyPage)
 
 func openJournalCursor(ctx context.Context, tx pgx.Tx, ids map[string]int64, imports *importScan) (*journalCursor, error) {
