@@ -19,7 +19,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/revshare/revshare/internal/membound"
 	"github.com/revshare/revshare/ledger/usage"
 
 	"github.com/revshare/revshare/ledger"
@@ -29,18 +28,6 @@ import (
 // (before-commit, after-commit, after-batch, after-chunk-N,
 // before-chunk-commit-N). The crash test uses it; unset, it costs nothing.
 const crashPointEnv = "REVSHARE_CRASHPOINT"
-
-// The Go heap of import usage, unless GOGC or GOMEMLIMIT says otherwise: a
-// soft limit of importHeapLimit, lifted once the live heap exceeds
-// importHeapLift (the collector would then run every few megabytes). With
-// GOGC's default pacing alone the heap grows to twice the live heap: at
-// 50,000 sellers (200,000 new accounts, 60–80 MB live) 130–150 MB of heap
-// and 245–275 MB of RSS with SQLite's 64 MiB import cache
-// (docs/design/speed.md, section 2, session 17).
-const (
-	importHeapLimit = 100 << 20
-	importHeapLift  = 85 << 20
-)
 
 func newImportCommand(m *Main) *cobra.Command {
 	cmd := group("import", "import usage events (import usage) or exchange rates (import rates); list imports (import list)", `  revshare import usage usage.csv
@@ -202,9 +189,6 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 			err = ferr
 		}
 	}()
-	if m.Getenv("GOGC") == "" && m.Getenv("GOMEMLIMIT") == "" {
-		defer membound.Bound(importHeapLimit, importHeapLift)()
-	}
 	res, err := svc.Importer.ImportUsage(ctx, f, opts)
 	committed = !opts.DryRun && (err == nil || res.Posted > 0)
 	// The whole-file check ran beside the import: on a damaged file its
