@@ -50,6 +50,9 @@ func NewRateReader(r io.Reader, file string) (*RateReader, error) {
 		return nil, rr.fatal(err)
 	}
 	rr.hline, _ = rr.cr.FieldPos(0)
+	if crLineEnds(head) {
+		return nil, RowErrors{rr.errorf(rr.hline, "", "", crLineEndsReason)}
+	}
 	var es RowErrors
 	for i := range rr.idx {
 		rr.idx[i] = -1

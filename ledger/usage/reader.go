@@ -148,6 +148,9 @@ func (f *csvFile) count(err error) error {
 }
 
 func (r *Reader) readHeader(line int, head []string) RowErrors {
+	if crLineEnds(head) {
+		return RowErrors{r.errorf(line, "", "", crLineEndsReason)}
+	}
 	var es RowErrors
 	r.header = make([]string, len(head))
 	byName := map[string]int{}
@@ -376,6 +379,22 @@ func utf16Encoding(br *bufio.Reader) string {
 	}
 	return ""
 }
+
+// crLineEnds says whether a header read runs on past a carriage return:
+// a file whose lines end in CR alone (classic Mac OS, some exporters),
+// which CSV reads as one line, so that every row is in the header and the
+// columns come out duplicated or missing.
+func crLineEnds(head []string) bool {
+	for _, h := range head {
+		if strings.ContainsRune(strings.TrimSpace(h), '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// crLineEndsReason says what to do with such a file.
+const crLineEndsReason = "the header runs on past a carriage return: the file's lines end in CR alone (classic Mac line ends), which CSV does not read as line ends; save it with LF or CRLF line ends and import that file"
 
 // notUTF8 says what to do with a file in encoding enc.
 func notUTF8(enc string) string {

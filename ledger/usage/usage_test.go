@@ -582,3 +582,24 @@ func mustMapping(t *testing.T, doc string) *Mapping {
 	}
 	return m
 }
+
+// TestCRLineEnds: a file whose lines end in CR alone reads, through CSV, as
+// one header line holding every row; before, that was reported as
+// duplicate and missing columns (`duplicate column "a"`, `missing required
+// column currency`) that the file does not lack. Usage and rates files
+// both name the line ends. A CRLF file is read as before.
+func TestCRLineEnds(t *testing.T) {
+	const reason = "the header runs on past a carriage return: the file's lines end in CR alone (classic Mac line ends), which CSV does not read as line ends; save it with LF or CRLF line ends and import that file"
+	_, errs := readAll(t, "event_id,occurred_at,seller,channel,amount,currency\re1,2026-01-03,a,b,1.50,USD\re2,2026-01-04,a,b,2.50,USD\r", nil)
+	if want := "f.csv:1: " + reason; len(errs) != 1 || errs[0] != want {
+		t.Errorf("usage errors %q\nwant [%q]", errs, want)
+	}
+	_, err := NewRateReader(strings.NewReader("date,from,to,rate\r2026-01-01,EUR,USD,1.1\r"), "r.csv")
+	if want := "r.csv:1: " + reason; err == nil || err.Error() != want {
+		t.Errorf("NewRateReader = %v, want %s", err, want)
+	}
+	evs, errs := readAll(t, "event_id,occurred_at,seller,channel,amount,currency\r\ne1,2026-01-03,a,b,1.50,USD\r\n", nil)
+	if len(errs) != 0 || len(evs) != 1 {
+		t.Errorf("CRLF file: %d events, errors %q", len(evs), errs)
+	}
+}
