@@ -449,8 +449,10 @@ func newDayRows(keys []acctCur, days map[acctCur]*daySums) *historyRows {
 	w.winAt, w.hi = lo, hi
 	if n > 0 {
 		// Windows of as many dates as hold dayWindowRows rows, were the rows
-		// spread evenly.
-		w.span = int32(max(1, int64(hi-lo+1)*dayWindowRows/int64(n)))
+		// spread evenly, and never wider than all the dates: a few rows
+		// spread over the books' 9,000 years once made a span past int32.
+		days := int64(hi - lo + 1)
+		w.span = int32(min(days, max(1, days*dayWindowRows/int64(n))))
 	}
 	return w
 }
