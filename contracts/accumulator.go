@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"sort"
+	"time"
 
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
@@ -130,11 +131,18 @@ func (c *Contract) place(e *ledger.Event) placement {
 	return placement{date: d, period: p, ord: ordinal(p), dk: dateKey(d)}
 }
 
-// window is a rule's window [from, until) as date keys; 0 is open.
+// window is a rule's window [from, until) as date keys.
 type window struct{ from, until int }
 
+// windowOf is r's window, an open end closed at the books' years
+// (ledger.MinBookYear to MaxBookYear): a period outside them has no label,
+// so an instant that falls outside them in the contract's time zone
+// (9999-12-31T23:59:59Z is 10000-01-01 in UTC+14) is counted by no rule.
 func windowOf(r *Rule) window {
-	var w window
+	w := window{
+		from:  dateKey(ledger.Date{Year: ledger.MinBookYear, Month: time.January, Day: 1}),
+		until: dateKey(ledger.Date{Year: ledger.MaxBookYear + 1, Month: time.January, Day: 1}),
+	}
 	if !r.From.IsZero() {
 		w.from = dateKey(r.From)
 	}
@@ -145,7 +153,7 @@ func windowOf(r *Rule) window {
 }
 
 // contains reports whether the date with key dk lies in the window.
-func (w window) contains(dk int) bool { return dk >= w.from && (w.until == 0 || dk < w.until) }
+func (w window) contains(dk int) bool { return dk >= w.from && dk < w.until }
 
 // counts reports whether rule r, whose window is w, counts the event e
 // placed at pl.
