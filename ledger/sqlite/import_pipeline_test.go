@@ -102,7 +102,7 @@ func TestImportRepeatsAndOverlaps(t *testing.T) {
 	}
 	conflict := strings.Replace(file, "r10,2026-01-11,openai,direct,gpt,10.25,USD,\n", "r10,2026-01-11,openai,direct,gpt,10.26,USD,\n", 1)
 	conflict = strings.Replace(conflict, "r0,", "new0,", 1)
-	res, rejects, err = importString(t, db, "b.csv", conflict, usage.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)})
+	res, rejects, err = importString(t, db, "b.csv", conflict, usage.ImportOptions{AllowPartial: true, SHA256: sha256Hex(conflict)})
 	want := []string{`b.csv:12: column event_id: value "r10": conflicts with the version imported in batch 1 (line 12): amount "10.25" -> "10.26"`}
 	if err != nil || res.Posted != 1 || res.Duplicates != 98 || res.Rejected != 1 || strings.Join(rejects, "|") != strings.Join(want, "|") {
 		t.Fatalf("overlap: %+v\n%q\n%v", res, rejects, err)

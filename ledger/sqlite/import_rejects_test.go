@@ -98,7 +98,7 @@ func TestImportRejectsStored(t *testing.T) {
 		t.Fatalf("%d rejects stored by a default-mode import and a dry run", n)
 	}
 
-	sha := strings.Repeat("cd", 32)
+	sha := sha256Hex(rejectsFile)
 	res, _, err = importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, ChunkRows: 3, SHA256: sha})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestImportRejectsRerun(t *testing.T) {
 	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
 	stop := errors.New("stop")
-	opts := usage.ImportOptions{FileName: "r.csv", AllowPartial: true, ChunkRows: 3, SHA256: strings.Repeat("cd", 32),
+	opts := usage.ImportOptions{FileName: "r.csv", AllowPartial: true, ChunkRows: 3, SHA256: sha256Hex(rejectsFile),
 		OnReject: func(row *usage.Row) error {
 			if row.Line == 5 {
 				return stop
@@ -200,7 +200,7 @@ func TestImportRejectsRerun(t *testing.T) {
 func TestImportRejectsImmutable(t *testing.T) {
 	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
 	seedC1(t, db)
-	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, SHA256: strings.Repeat("cd", 32)}); err != nil {
+	if _, _, err := importString(t, db, "r.csv", rejectsFile, usage.ImportOptions{AllowPartial: true, SHA256: sha256Hex(rejectsFile)}); err != nil {
 		t.Fatal(err)
 	}
 	raw := rawDB(t, db)

@@ -209,7 +209,7 @@ func TestImportPartialAndDryRun(t *testing.T) {
 	if bs, _ := db.ImportBatches(ctx, 0, 0); len(bs) != 0 {
 		t.Fatalf("dry run left a batch")
 	}
-	sha := strings.Repeat("ab", 32)
+	sha := sha256Hex(data)
 	res, rejects, err = importString(t, db, "p.csv", data, usage.ImportOptions{AllowPartial: true, ChunkRows: 7, SHA256: sha})
 	if err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func factsFixture(t *testing.T) string {
 	_, err = db.ImportUsage(ctx, strings.NewReader(usageCSV.String()), usage.ImportOptions{Source: "crm", FileName: "u.csv"})
 	step(err)
 	partial := "event_id,occurred_at,seller,channel,product,amount,currency\np1,2026-03-05,openai,direct,api,12.00,USD\np2,2026-03-06,openai,direct,api,abc,USD\np3,2026-04-07,microsoft,azure,api,8.00,USD\n"
-	_, err = db.ImportUsage(ctx, strings.NewReader(partial), usage.ImportOptions{Source: "crm", FileName: "p.csv", AllowPartial: true, SHA256: strings.Repeat("0", 64)})
+	_, err = db.ImportUsage(ctx, strings.NewReader(partial), usage.ImportOptions{Source: "crm", FileName: "p.csv", AllowPartial: true, SHA256: sha256Hex(partial)})
 	step(err)
 	_, err = books.Service{Store: db.Books()}.Run(ctx, ledger.Date{Year: 2026, Month: 2, Day: 28})
 	step(err)

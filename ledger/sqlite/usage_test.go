@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,8 +118,8 @@ func TestUsageKeptByImports(t *testing.T) {
 		if res.Posted != 7 {
 			t.Fatalf("posted %d", res.Posted)
 		}
-		importCSV(t, db, "again.csv", usageCSV+"a5,2026-02-14,a,direct,api,1.25,USD\n", usage.ImportOptions{AllowPartial: true, ChunkRows: 3,
-			SHA256: strings.Repeat("ab", 32)})
+		again := usageCSV + "a5,2026-02-14,a,direct,api,1.25,USD\n"
+		importCSV(t, db, "again.csv", again, usage.ImportOptions{AllowPartial: true, ChunkRows: 3, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(again)))})
 		if !before {
 			c = storetest.SaveContract(t, db, usageContract, false)
 		}

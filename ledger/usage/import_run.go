@@ -49,11 +49,10 @@ func RunImport(ctx context.Context, r io.Reader, opts ImportOptions, store Impor
 	if opts.AllowPartial && len(opts.SHA256) != 64 {
 		return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "a partial import needs the file's SHA-256 up front")
 	}
-	var hasher hash.Hash
-	if opts.SHA256 == "" {
-		hasher = sha256.New()
-		r = io.TeeReader(r, hasher)
-	}
+	// The hash of what is read: the batch's SHA-256, or (given up front,
+	// from a first read of the file) what the content read must match.
+	hasher := sha256.New()
+	r = io.TeeReader(r, hasher)
 	rd, err := NewReader(r, opts.FileName, opts.Mapping)
 	if err != nil {
 		return ledger.ImportResult{}, err
@@ -192,11 +191,15 @@ func (im *importRun) runPartial(ctx context.Context) error {
 	im.crash("after-batch")
 	for !im.eof {
 		im.chunk++
+		committed := im.res.Posted
 		err := im.store.InTx(ctx, func() error {
 			if err := im.begin(); err != nil {
 				return err
 			}
 			if err := im.rows(ctx, im.opts.ChunkRows); err != nil {
+				return err
+			}
+			if err := im.checkUnchanged(committed); err != nil {
 				return err
 			}
 			if err := im.post(); err != nil {
@@ -212,6 +215,23 @@ func (im *importRun) runPartial(ctx context.Context) error {
 			return err
 		}
 		im.crash("after-chunk-" + strconv.Itoa(im.chunk))
+	}
+	return nil
+}
+
+// checkUnchanged, once the whole file is read, refuses to complete the
+// batch when what was read is not the file whose SHA-256 was given up
+// front (a file changed between the two reads of a partial import): the
+// batch would name content it did not import. The last chunk is not
+// committed; the chunks before it stay, as after a kill.
+func (im *importRun) checkUnchanged(committed int) error {
+	if !im.eof || im.opts.SHA256 == "" {
+		return nil
+	}
+	if read := hex.EncodeToString(im.hasher.Sum(nil)); read != im.opts.SHA256 {
+		return ledger.Errorf(ledger.EINVALID, "%s changed while it was imported: its SHA-256 was %s when the import began and is %s as read; "+
+			"the %d rows of the chunks committed before stay posted (batch %d, left incomplete): import the file again once nothing writes to it",
+			im.opts.FileName, im.opts.SHA256, read, committed, im.res.BatchID)
 	}
 	return nil
 }
