@@ -1,0 +1,71 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The hostile audit's cases (docs/design/hostile-audit.md): input a user
+// or an attacker may give, each found to fail before its fix.
+
+// TestVerifyEventsAcrossTheBooksYears: a book whose events lie at the two
+// ends of the years it holds (1000-01-01 and 9999-12-31, both accepted by
+// import) verifies; the balance history's window of dates once overflowed
+// an int32 and verify panicked (makeslice: len out of range).
+func TestVerifyEventsAcrossTheBooksYears(t *testing.T) {
+	onBothBackends(t, testVerifyEventsAcrossTheBooksYears)
+}
+
+func testVerifyEventsAcrossTheBooksYears(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	usage := filepath.Join(t.TempDir(), "ends.csv")
+	writeFile(t, usage, "event_id,occurred_at,seller,channel,amount,currency\n"+
+		"first,1000-01-01T00:00:00Z,openai,direct,5.00,USD\n"+
+		"last,9999-12-31T23:59:59Z,openai,direct,1.00,USD\n")
+	cli(t, db, "import", "usage", usage)
+	if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: 2 entries, chain head ") {
+		t.Errorf("verify: %q", out)
+	}
+}
+
+// TestRunEventsBeyondTheBooksYearsLocally: an instant inside the books'
+// years in UTC may fall outside them in the contract's time zone
+// (9999-12-31T23:59:59Z is 10000-01-01 in UTC+14, 1000-01-01T00:00:00Z is
+// 0999-12-31 in Los Angeles). No period outside those years has a label, so no
+// rule counts such an event, even an open-ended one; once, the contract's
+// usage held a period "10000" and every run failed on it (usage row:
+// invalid period "10000"), through any period.
+func TestRunEventsBeyondTheBooksYearsLocally(t *testing.T) {
+	onBothBackends(t, testRunEventsBeyondTheBooksYearsLocally)
+}
+
+func testRunEventsBeyondTheBooksYearsLocally(t *testing.T, newDB newDB) {
+	for _, c := range []struct{ tz, from, at string }{
+		{"Pacific/Kiritimati", "from: 2025-01-01", "9999-12-31T23:59:59Z"},
+		{"America/Los_Angeles", "", "1000-01-01T00:00:00Z"},
+	} {
+		t.Run(c.tz, func(t *testing.T) {
+			db, dir := newDB(t), t.TempDir()
+			contract := filepath.Join(dir, "edge.yaml")
+			writeFile(t, contract, "id: edge\nname: Edge\ncurrency: USD\ntimezone: "+c.tz+"\nperiod: year\nparties: [openai, microsoft]\n"+
+				"rules:\n  - id: r1\n    payer: openai\n    payee: microsoft\n    match: {seller: openai}\n    rate: \"0.20\"\n    "+c.from+"\n")
+			usage := filepath.Join(dir, "edge.csv")
+			writeFile(t, usage, "event_id,occurred_at,seller,channel,amount,currency\n"+
+				"edge,"+c.at+",openai,direct,1000.00,USD\n"+
+				"now,2025-06-01,openai,direct,100.00,USD\n")
+			cli(t, db, "contract", "add", contract)
+			cli(t, db, "import", "usage", usage)
+			if got, want := cli(t, db, "run", "--through", "2025"), "run edge through 2025: 1 entries booked (0 prior-period adjustments)\n"; got != want {
+				t.Errorf("run: %q, want %q", got, want)
+			}
+			st, _ := statementJSONOf(t, db, "edge", "2025")
+			if got := st.Rules[0].Obligation; got != "20.00" {
+				t.Errorf("2025's obligation %s, want 20.00", got)
+			}
+			if out := cli(t, db, "verify"); !strings.HasPrefix(out, "ok: ") {
+				t.Errorf("verify: %q", out)
+			}
+		})
+	}
+}
