@@ -69,3 +69,30 @@ func testRunEventsBeyondTheBooksYearsLocally(t *testing.T, newDB newDB) {
 		})
 	}
 }
+
+// TestRenamedSourceCaught: a usage source's name is half of its events'
+// idempotency key. Renamed by hand (on SQLite a plain UPDATE: no trigger
+// guarded event_sources), the same events imported again under the old
+// name posted twice and verify said ok. The rename is now refused by the
+// schema, and verify names the batch (SQLite) or the event (PostgreSQL)
+// whose source differs.
+func TestRenamedSourceCaught(t *testing.T) { onBothBackends(t, testRenamedSourceCaught) }
+
+func testRenamedSourceCaught(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
+	raw := rawDB(t, db)
+	_, err := raw.Exec(`UPDATE event_sources SET name = 'crm'`)
+	if err == nil || !strings.Contains(err.Error(), "event sources are immutable: a source's name is part of its events' idempotency key") {
+		t.Fatalf("rename of a source: %v", err)
+	}
+	raw.Close()
+	tamper(t, db, `UPDATE event_sources SET name = 'crm'`)
+	want := "revshare: verify failed: import_batches id=1: source is \"default\", expected \"crm (the source of its events)\"\n"
+	if onServer(db) {
+		want = "revshare: verify failed: event 1 (crm \"e1\"): its source differs from its import batch 1's (\"default\")\n"
+	}
+	if _, errOut, err := runCLI(t, "--db", db, "verify"); err == nil || errOut != want {
+		t.Errorf("verify of a renamed source: %v %q, want %q", err, errOut, want)
+	}
+}

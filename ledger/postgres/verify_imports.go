@@ -15,8 +15,11 @@ import (
 
 // importScan checks what imports stored: each event's content still
 // hashes to its digest (usage.Digest: a changed amount, date or party
-// shows), every event belongs to a group linked to an entry, and each
-// group's events sum to its entry's amount in number and total.
+// shows), its source is its import batch's (a source's name is half of its
+// events' idempotency key: renamed, the same events imported again under
+// the old name would post twice), every event belongs to a group linked to
+// an entry, and each group's events sum to its entry's amount in number
+// and total.
 //
 // The events are read in ID order through a cursor of the verify
 // transaction, each with its group's range, entry and count, a page at a
@@ -47,8 +50,9 @@ type importScan struct {
 	buf  []byte
 	done bool // the cursor is at its end, or an event's problem was found
 
-	found     error // the first event's problem
-	lastEntry int64 // the entry of the last event read
+	found     error            // the first event's problem
+	lastEntry int64            // the entry of the last event read
+	sources   map[int64]string // the usage batches' sources, by ID
 
 	open    map[groupKey]*groupSum
 	firsts  map[int64]ledger.Sum // import entries' first postings, their groups not yet checked
@@ -61,11 +65,24 @@ type importScan struct {
 var differingGroupRuns atomic.Int64
 
 func openImportScan(ctx context.Context, tx pgx.Tx, bad func(string, ...any) error) (*importScan, error) {
+	sources := map[int64]string{}
+	rows, err := tx.Query(ctx, `SELECT id, source FROM import_batches WHERE kind = 'usage'`)
+	if err != nil {
+		return nil, fmt.Errorf("import batches: %w", err)
+	}
+	var id int64
+	var source string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &source}, func() error {
+		sources[id] = source
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("import batches: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `DECLARE verify_events NO SCROLL CURSOR FOR
 		SELECT `+eventColumns+`, e.group_no, g.first_event, g.last_event, g.events `+eventFrom+` ORDER BY e.id`); err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	s := &importScan{tx: tx, bad: bad, open: map[groupKey]*groupSum{}, firsts: map[int64]ledger.Sum{}, pending: map[int64]ledger.Sum{}}
+	s := &importScan{tx: tx, bad: bad, sources: sources, open: map[groupKey]*groupSum{}, firsts: map[int64]ledger.Sum{}, pending: map[int64]ledger.Sum{}}
 	s.sc = newEventScanner(&s.gr.group, &s.gr.first, &s.gr.last, &s.gr.events)
 	return s, nil
 }
@@ -127,6 +144,10 @@ func (s *importScan) page(ctx context.Context) error {
 		var d [usage.DigestSize]byte
 		if d, s.buf = usage.Digest(&ev.ev, s.buf); d != ev.digest {
 			s.found = s.bad("event %d (%s %q): its content does not match its digest: the event was changed", ev.ev.ID, ev.ev.Source, ev.ev.EventID)
+			return nil
+		}
+		if src, ok := s.sources[ev.ev.BatchID]; !ok || src != ev.ev.Source {
+			s.found = s.bad("event %d (%s %q): its source differs from its import batch %d's (%q)", ev.ev.ID, ev.ev.Source, ev.ev.EventID, ev.ev.BatchID, src)
 			return nil
 		}
 		if ev.ev.EntryID == 0 {

@@ -21,8 +21,8 @@ import (
 // import group whose ID range holds it; every group's entry is a usage
 // import entry whose receivable posting is the exact sum of the group's
 // events in their currency on the account of their seller and channel, and
-// its event count is theirs; every usage batch's posted count is its number
-// of events. The first violation is a *VerifyError.
+// its event count is theirs; every usage batch's source is its events', and
+// its posted count is their number. The first violation is a *VerifyError.
 func (db *DB) VerifyEvents(ctx context.Context) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -277,6 +277,14 @@ func (s *eventScan) event(e *ledger.Event, f *eventFields, source, group int64, 
 		return &VerifyError{Reason: decodeErr.Error()}
 	}
 	bc := s.batchOf(e.BatchID, true)
+	// A batch's events share its source: (source, event_id) is the
+	// idempotency key, so a source renamed behind revshare's back would
+	// let the same events post again under their old name.
+	if bc.posted == 0 {
+		bc.source = e.Source
+	} else if e.Source != bc.source {
+		return bad("source %q differs from %q, the source of the earlier events of its import batch %d", e.Source, bc.source, e.BatchID)
+	}
 	bc.posted++
 	if e.Late {
 		bc.late++
@@ -568,6 +576,7 @@ func (s *eventScan) checkBatches(ctx context.Context, tx *sql.Tx) error {
 // their sums per import group.
 type batchCounts struct {
 	posted, late int64
+	source       string // the source of its events
 	groups       int64 // distinct import groups
 	// The groups' sums (events 0: none), by group number in dense while
 	// the numbers are small, as an import numbers them (0, 1, 2, ...), else
@@ -627,7 +636,7 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT b.id, b.kind, b.mode, b.rows, b.posted, b.duplicates, b.rejected, b.late, b.entries, b.started_at,
+	rows, err := tx.QueryContext(ctx, `SELECT b.id, b.kind, b.source, b.mode, b.rows, b.posted, b.duplicates, b.rejected, b.late, b.entries, b.started_at,
 		(SELECT count(*) FROM import_rejects r WHERE r.batch_id = b.id),
 		(SELECT count(*) FROM fx_rates f WHERE f.batch_id = b.id)
 		FROM import_batches b ORDER BY b.id`)
@@ -637,8 +646,8 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 	defer rows.Close()
 	for rows.Next() {
 		var id, nRows, posted, dups, rejected, late, entries, rejects, rates int64
-		var kind, mode, started string
-		if err := rows.Scan(&id, &kind, &mode, &nRows, &posted, &dups, &rejected, &late, &entries, &started, &rejects, &rates); err != nil {
+		var kind, source, mode, started string
+		if err := rows.Scan(&id, &kind, &source, &mode, &nRows, &posted, &dups, &rejected, &late, &entries, &started, &rejects, &rates); err != nil {
 			return err
 		}
 		key := fmt.Sprintf("id=%d", id)
@@ -666,6 +675,8 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 			wantRejects = rejected // stored before rejects were (0009)
 		}
 		switch {
+		case ev.posted > 0 && source != ev.source:
+			return factError("import_batches", key, "source", ev.source+" (the source of its events)", source)
 		case posted != ev.posted:
 			return bad("posted", ev.posted, posted, "its stored events")
 		case late != ev.late:

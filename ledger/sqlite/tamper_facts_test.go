@@ -244,6 +244,8 @@ func factTamperCases(t *testing.T, path string) []tamperCase {
 		}
 	}
 	add("import_rejects deleted", execSQL(`DELETE FROM import_rejects`))
+	add("import_batches source", execSQL(`UPDATE import_batches SET source = 'other' WHERE id = (SELECT min(id) FROM import_batches WHERE kind = 'usage')`))
+	add("event_sources renamed", execSQL(`UPDATE event_sources SET name = 'other'`))
 
 	// balance totals: each limb of three rows.
 	for _, k := range positions(sqlitetest.Strings(t, raw, `SELECT account_id || ':' || currency FROM balance_totals ORDER BY account_id, currency`)) {
