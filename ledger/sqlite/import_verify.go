@@ -577,7 +577,7 @@ func (s *eventScan) checkBatches(ctx context.Context, tx *sql.Tx) error {
 type batchCounts struct {
 	posted, late int64
 	source       string // the source of its events
-	groups       int64 // distinct import groups
+	groups       int64  // distinct import groups
 	// The groups' sums (events 0: none), by group number in dense while
 	// the numbers are small, as an import numbers them (0, 1, 2, ...), else
 	// in other: a map of 1M groups cost 1.4 s of CPU at 1M events.
