@@ -96,3 +96,27 @@ func testRenamedSourceCaught(t *testing.T, newDB newDB) {
 		t.Errorf("verify of a renamed source: %v %q, want %q", err, errOut, want)
 	}
 }
+
+// TestDamagedTimestampsNamed: an import batch's or a token's time that
+// revshare does not write (a hand edit on SQLite, whose columns take any
+// text) is an error naming the table, the row and the column, where it
+// was Go's `parsing time "junk" as "2006-01-02T15:04:05.000000000Z"`
+// naming none; verify names a batch's too (it passed it).
+func TestDamagedTimestampsNamed(t *testing.T) {
+	db := newRunsBook(t)
+	cli(t, db, "token", "create", "--role", "auditor", "--name", "a")
+	tamper(t, db, `UPDATE import_batches SET started_at = 'junk' WHERE id = 1`, `UPDATE api_tokens SET revoked_at = '7' WHERE id = 1`)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "list"}, `revshare: import_batches id=1: started_at "junk" is not a timestamp revshare writes (the database is damaged: run revshare verify)`},
+		{[]string{"token", "list"}, `revshare: api_tokens id=1: revoked_at "7" is not a timestamp revshare writes (the database is damaged: run revshare verify)`},
+		{[]string{"verify"}, `revshare: verify failed: import_batches id=1: started_at "junk" is not a timestamp revshare writes`},
+	} {
+		_, errOut, err := runCLI(t, append([]string{"--db", db}, c.args...)...)
+		if err == nil || errOut != c.want+"\n" {
+			t.Errorf("%v: %v %q, want %q", c.args, err, errOut, c.want)
+		}
+	}
+}

@@ -20,11 +20,12 @@ func scanBatch(s rowScanner) (ledger.ImportBatch, error) {
 		return b, err
 	}
 	var err error
-	if b.StartedAt, err = parseTime(started); err != nil {
+	key := fmt.Sprintf("id=%d", b.ID)
+	if b.StartedAt, err = storedTime("import_batches", key, "started_at", started); err != nil {
 		return b, err
 	}
 	if finished.Valid {
-		if b.FinishedAt, err = parseTime(finished.String); err != nil {
+		if b.FinishedAt, err = storedTime("import_batches", key, "finished_at", finished.String); err != nil {
 			return b, err
 		}
 	}

@@ -636,7 +636,7 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT b.id, b.kind, b.source, b.mode, b.rows, b.posted, b.duplicates, b.rejected, b.late, b.entries, b.started_at,
+	rows, err := tx.QueryContext(ctx, `SELECT b.id, b.kind, b.source, b.mode, b.rows, b.posted, b.duplicates, b.rejected, b.late, b.entries, b.started_at, b.finished_at,
 		(SELECT count(*) FROM import_rejects r WHERE r.batch_id = b.id),
 		(SELECT count(*) FROM fx_rates f WHERE f.batch_id = b.id)
 		FROM import_batches b ORDER BY b.id`)
@@ -647,10 +647,17 @@ func verifyBatchCounts(ctx context.Context, tx *sql.Tx, events map[int64]*batchC
 	for rows.Next() {
 		var id, nRows, posted, dups, rejected, late, entries, rejects, rates int64
 		var kind, source, mode, started string
-		if err := rows.Scan(&id, &kind, &source, &mode, &nRows, &posted, &dups, &rejected, &late, &entries, &started, &rejects, &rates); err != nil {
+		var finished sql.NullString
+		if err := rows.Scan(&id, &kind, &source, &mode, &nRows, &posted, &dups, &rejected, &late, &entries, &started, &finished, &rejects, &rates); err != nil {
 			return err
 		}
 		key := fmt.Sprintf("id=%d", id)
+		for i, at := range []sql.NullString{{String: started, Valid: true}, finished} {
+			if _, err := parseTime(at.String); at.Valid && err != nil {
+				column := [2]string{"started_at", "finished_at"}[i]
+				return &VerifyError{Reason: fmt.Sprintf("import_batches %s: %s %q is not a timestamp revshare writes", key, column, at.String)}
+			}
+		}
 		bad := func(column string, expected, found int64, from string) error {
 			return factError("import_batches", key, column, fmt.Sprintf("%d (%s)", expected, from), fmt.Sprint(found))
 		}

@@ -617,6 +617,17 @@ func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
 
+// storedTime parses the instant in column of the row key of table; a value
+// revshare does not write (a hand edit, a damaged page) is an error that
+// names the row, where time.Parse's named only the layout.
+func storedTime(table, key, column, s string) (time.Time, error) {
+	t, err := parseTime(s)
+	if err != nil {
+		return t, fmt.Errorf("%s %s: %s %q is not a timestamp revshare writes (the database is damaged: run revshare verify)", table, key, column, s)
+	}
+	return t, nil
+}
+
 // mapError turns a driver error into a *ledger.Error where it is the user's
 // doing (a trigger or constraint refusing a write); other errors pass
 // through unchanged and count as internal.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -91,11 +92,12 @@ func scanToken(s rowScanner) (ledger.Token, error) {
 		return ledger.Token{}, err
 	}
 	var err error
-	if t.CreatedAt, err = parseTime(created); err != nil {
+	key := fmt.Sprintf("id=%d", t.ID)
+	if t.CreatedAt, err = storedTime("api_tokens", key, "created_at", created); err != nil {
 		return ledger.Token{}, err
 	}
 	if revoked.Valid {
-		if t.RevokedAt, err = parseTime(revoked.String); err != nil {
+		if t.RevokedAt, err = storedTime("api_tokens", key, "revoked_at", revoked.String); err != nil {
 			return ledger.Token{}, err
 		}
 	}
