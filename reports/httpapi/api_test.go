@@ -68,6 +68,9 @@ func TestBadRequests(t *testing.T) {
 		{"/api/v1/entries/1?cursor=x", 400, "invalid", `unknown query parameter "cursor"`},
 		{"/api/v1/contracts/openai-microsoft/statements/2026-03?limit=1", 400, "invalid", `unknown query parameter "limit"`},
 		{"/api/v1/nothing", 404, "not_found", "no such path: /api/v1/nothing"},
+		// A parameter given twice is refused: the first one was used and the other dropped unsaid.
+		{"/api/v1/trial-balance?as_of=2026-01-31&as_of=2026-02-28", 400, "invalid", `query parameter "as_of" given 2 times ("2026-01-31", "2026-02-28"): give it once`},
+		{"/api/v1/entries?limit=1&limit=2&limit=3", 400, "invalid", `query parameter "limit" given 3 times ("1", "2", "3"): give it once`},
 	} {
 		status, _, body := e.get(t, tc.path, httpapi.Auditor)
 		want := `{"error":{"code":"` + tc.code + `","message":` + jsonString(tc.msg) + `}}`

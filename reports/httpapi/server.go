@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -346,9 +347,16 @@ func (s *Server) wrap(d *routeDef) http.Handler {
 			fail(w, r, ledger.Errorf(ledger.EFORBIDDEN, "%s %s is not permitted", r.Method, r.URL.Path))
 			return
 		}
-		for k := range r.URL.Query() {
+		query := r.URL.Query()
+		for _, k := range slices.Sorted(maps.Keys(query)) {
 			if !allowedParams[k] || !onlyParams && r.Method != http.MethodGet {
 				fail(w, r, ledger.Errorf(ledger.EINVALID, "unknown query parameter %q", k))
+				return
+			}
+			// Each parameter takes one value: of as_of=A&as_of=B the first
+			// was used and the other dropped unsaid.
+			if vs := query[k]; len(vs) > 1 {
+				fail(w, r, ledger.Errorf(ledger.EINVALID, "query parameter %q given %d times (%s): give it once", k, len(vs), quotedList(vs)))
 				return
 			}
 		}
@@ -435,3 +443,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// quotedList is vs quoted and comma-separated, each cut to 40 bytes and at
+// most five of them (an error echoes what the caller sent, within bounds).
+func quotedList(vs []string) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i == 5 {
+			b.WriteString(", ...")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if len(v) > 40 {
+			v = v[:40] + "..."
+		}
+		fmt.Fprintf(&b, "%q", v)
+	}
+	return b.String()
+}
