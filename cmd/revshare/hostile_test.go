@@ -120,3 +120,35 @@ func TestDamagedTimestampsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredValueOfWrongTypeNamed: SQLite keeps any value in any column of
+// a table that is not STRICT, so a hand edit can leave a text in an
+// INTEGER column. Commands and verify said database/sql's `sql: Scan error
+// on column index 1, name "version": converting driver.Value type string
+// ("junk") to a int: invalid syntax`, naming neither table nor row; now
+// they name both.
+func TestStoredValueOfWrongTypeNamed(t *testing.T) {
+	for _, c := range []struct {
+		edit string
+		args []string
+		want string
+	}{
+		{`UPDATE contracts SET version = 'junk'`, []string{"contract", "show", "small"},
+			`revshare: the database {db} is damaged (contracts id=small version=junk: version holds 'junk', not an integer): restore it from a backup`},
+		{`UPDATE contracts SET version = 'junk'`, []string{"verify"},
+			`revshare: verify failed: contracts id=small version=junk: version holds 'junk', not an integer`},
+		{`UPDATE import_batches SET posted = x'00ff' WHERE id = 1`, []string{"import", "list"},
+			`revshare: the database {db} is damaged (import_batches id=1: posted holds X'00FF', not an integer): restore it from a backup`},
+		{`UPDATE entries SET reverses = 'junk' WHERE id = 3`, []string{"export", "hledger"},
+			`revshare: the database {db} is damaged (entries id=3: reverses holds 'junk', not an integer): restore it from a backup`},
+		{`UPDATE usage_rows SET events = 'zz' WHERE rowid = 1`, []string{"verify"},
+			`revshare: verify failed: usage_rows rowid=1: events holds 'zz', not an integer`},
+	} {
+		db := newRunsBook(t)
+		tamper(t, db, c.edit)
+		_, errOut, err := runCLI(t, append([]string{"--db", db}, c.args...)...)
+		if want := strings.ReplaceAll(c.want, "{db}", db) + "\n"; err == nil || errOut != want {
+			t.Errorf("%s, then %v: %v %q\nwant %q", c.edit, c.args, err, errOut, want)
+		}
+	}
+}

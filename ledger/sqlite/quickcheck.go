@@ -118,7 +118,8 @@ func (db *DB) stopQuickCheck() {
 }
 
 // CheckDamage returns err unchanged unless the file is damaged: SQLite
-// found it malformed while reading it (SQLITE_CORRUPT or SQLITE_NOTADB), or
+// found it malformed while reading it (SQLITE_CORRUPT or SQLITE_NOTADB), a
+// stored value was not of its column's type (storedTypeError names it), or
 // the check StartQuickCheck began found damage (then even when err is nil:
 // a command that wrote nothing must still refuse the file). It returns
 // QuickCheck's EINVALID error naming the damage (the started check's
@@ -128,6 +129,11 @@ func (db *DB) CheckDamage(ctx context.Context, err error) error {
 	if db.check != nil {
 		if verr := db.awaitQuickCheck(ctx); ledger.ErrorCode(verr) == ledger.EINVALID {
 			return verr // not a context's error: the check's verdict
+		}
+	}
+	if isScanError(err) {
+		if msg := storedTypeError(ctx, db.r); msg != "" {
+			return ledger.Errorf(ledger.EINVALID, "the database %s is damaged (%s): %s", db.path, msg, damageCure(db.path, db.walAtOpen))
 		}
 	}
 	if !isDamage(err) {

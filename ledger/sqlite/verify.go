@@ -109,6 +109,11 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 		txs, aux = txs[:workers], txs[workers:]
 	}
 	if err := runInOrder(ctx, txs, tasks); err != nil {
+		if isScanError(err) {
+			if msg := storedTypeError(ctx, db.r); msg != "" {
+				return ledger.VerifyResult{}, &VerifyError{Reason: msg}
+			}
+		}
 		return ledger.VerifyResult{}, err
 	}
 	return res, nil
