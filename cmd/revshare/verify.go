@@ -48,7 +48,9 @@ func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format str
 		}
 	}
 	if !res.OK {
-		return fmt.Errorf("verify failed: %s", res.Violation)
+		// The violation as a *ledger.VerifyError: its words are verify's,
+		// which the store's damage check (checkDamage) leaves as they are.
+		return fmt.Errorf("verify failed: %w", &ledger.VerifyError{Reason: res.Violation})
 	}
 	if format == "text" {
 		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s\n", res.Entries, orNone(res.HeadHash))

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,9 +18,11 @@ import (
 // first value of the wrong type and names its table, row and column.
 
 // isScanError says whether err is database/sql failing to convert a stored
-// value into the Go type a command reads it as.
+// value into the Go type a command reads it as, and not already a
+// violation verify worded (which names its row).
 func isScanError(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "sql: Scan error on column index ")
+	var ve *VerifyError
+	return err != nil && !errors.As(err, &ve) && strings.Contains(err.Error(), "sql: Scan error on column index ")
 }
 
 // storedTypeError returns the first value of the book's INTEGER columns
