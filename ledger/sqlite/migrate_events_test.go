@@ -88,7 +88,7 @@ func TestMigrate0007KeepsEvents(t *testing.T) {
 	err = old.WithTx(ctx, func(tx *Tx) error {
 		q := tx.SQL()
 		if _, err := q.Exec(`INSERT INTO import_batches (kind, source, file_name, file_sha256, mode, status, rows, posted,
-			entries, started_at, finished_at) VALUES ('usage', 'default', 'old.csv', 'abc', 'all', 'complete', 2, 2, 1, 'x', 'y')`); err != nil {
+			entries, started_at, finished_at) VALUES ('usage', 'default', 'old.csv', 'abc', 'all', 'complete', 2, 2, 1, '2026-01-05T10:00:00.000000000Z', '2026-01-05T10:00:01.000000000Z')`); err != nil {
 			return err
 		}
 		res, err := tx.PostEntries([]ledger.Entry{{
