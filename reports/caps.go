@@ -15,7 +15,7 @@ import (
 func (b Books) CapStatus(ctx context.Context, id string, asOf ledger.Date) ([]CapStatus, error) {
 	var sc contracts.StoredContract
 	err := b.Store.View(ctx, func(tx books.ReadTx) (err error) {
-		sc, err = tx.Contract(id)
+		sc, err = books.FindContract(tx, id)
 		return err
 	})
 	if err != nil {

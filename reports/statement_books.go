@@ -31,7 +31,7 @@ func (b Books) Statement(ctx context.Context, id string, p ledger.Period) (*Stat
 func (b Books) StatementWith(ctx context.Context, id string, p ledger.Period, evaluated *contracts.Result) (*Statement, error) {
 	var s *Statement
 	err := b.Store.View(ctx, func(tx books.ReadTx) error {
-		sc, err := tx.Contract(id)
+		sc, err := books.FindContract(tx, id)
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func finalStatement(tx books.ReadTx, id, label string) (*Statement, bool, error)
 func (b Books) StatementPeriods(ctx context.Context, id string) ([]StatementSummary, error) {
 	out := []StatementSummary{}
 	err := b.Store.View(ctx, func(tx books.ReadTx) error {
-		sc, err := tx.Contract(id)
+		sc, err := books.FindContract(tx, id)
 		if err != nil {
 			return err
 		}

@@ -128,7 +128,7 @@ func runContractShow(ctx context.Context, m *Main, id, format string) error {
 	if err != nil {
 		return err
 	}
-	sc, err := st.Contracts.Contract(ctx, id)
+	sc, err := contracts.FindContract(ctx, st.Contracts, id)
 	if err != nil {
 		return err
 	}

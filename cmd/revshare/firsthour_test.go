@@ -127,3 +127,44 @@ func TestLeftoverNewBookIsSwept(t *testing.T) {
 		t.Errorf("verify: %s", got)
 	}
 }
+
+// TestUnknownContractNamesTheStoredOnes: a contract ID that is not stored
+// (statement, contract show, pay, REST /contracts/ID and its statements)
+// names the stored contracts and the one likely meant, in the domain's
+// one wording (contracts.NotFound). Before, each storage backend said only
+// `contract "smal" not found`.
+func TestUnknownContractNamesTheStoredOnes(t *testing.T) {
+	onBothBackends(t, testUnknownContractNamesTheStoredOnes)
+}
+
+func testUnknownContractNamesTheStoredOnes(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	cli(t, db, "migrate")
+	empty := "revshare: contract \"smal\" not found: the book holds no contracts yet (add one with `contract add FILE.yaml`)\n"
+	if _, errOut, _ := runCLI(t, "--db", db, "statement", "smal", "2026-02"); errOut != empty {
+		t.Errorf("statement on an empty book: %q, want %q", errOut, empty)
+	}
+	addRunsFixture(t, db)
+	near := `revshare: contract "smal" not found: did you mean "small"? (the book holds 1 contract: small)` + "\n"
+	for _, args := range [][]string{
+		{"statement", "smal", "2026-02"},
+		{"statement", "smal", "2026-02", "--format", "csv"},
+		{"contract", "show", "smal"},
+		{"pay", "--contract", "smal", "--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-01"},
+	} {
+		out, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
+		if err == nil || out != "" || errOut != near {
+			t.Errorf("%s: %v %q %q, want %q", strings.Join(args, " "), err, out, errOut, near)
+		}
+	}
+	fin := createToken(t, db, "finance")
+	base, stop := startServe(t, db)
+	defer stop()
+	want := `{"error":{"code":"not_found","message":"contract \"smal\" not found: did you mean \"small\"? (the book holds 1 contract: small)"}}`
+	for _, path := range []string{"/contracts/smal", "/contracts/smal/statements", "/contracts/smal/statements/2026-02", "/contracts/smal/caps"} {
+		status, got := call(t, "GET", base+"/api/v1"+path, fin, "")
+		if status != 404 || strings.TrimSpace(got) != want {
+			t.Errorf("GET %s: %d %s, want 404 %s", path, status, got, want)
+		}
+	}
+}

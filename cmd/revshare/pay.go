@@ -52,7 +52,7 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	if err != nil {
 		return err
 	}
-	sc, err := st.Contracts.Contract(ctx, o.contract)
+	sc, err := contracts.FindContract(ctx, st.Contracts, o.contract)
 	if err != nil {
 		return err
 	}

@@ -403,7 +403,7 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 		{db, []string{"run", "--through", "2026-02", "2026-03"}, `revshare: run: want no arguments (only --through PERIOD), got "2026-03"`},
 		{db, []string{"run", "--through", "2026-02", "--format", "xml"}, `revshare: unknown --format "xml" (want text or json)`},
 		{db, []string{"statement", "small", "2026-02", "--format", "pdf"}, `revshare: unknown --format "pdf" (want json, csv, md or html)`},
-		{db, []string{"statement", "nope", "2026-02"}, `revshare: contract "nope" not found`},
+		{db, []string{"statement", "nope", "2026-02"}, `revshare: contract "nope" not found (the book holds 1 contract: small)`},
 		{db, []string{"statement", "small", "2026-13"}, `revshare: invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
 		{db, []string{"statement", "small", "2026-Q5", "--format", "json"}, `revshare: invalid period "2026-Q5": want YYYY-MM, YYYY-Qn or YYYY`},
 		{db, []string{"close", "2026-13"}, `revshare: invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},

@@ -46,7 +46,7 @@ func (s storedContracts) Contract(ctx context.Context, id string) (*contracts.Co
 	if err != nil {
 		return nil, err
 	}
-	sc, err := st.Contracts.Contract(ctx, id)
+	sc, err := contracts.FindContract(ctx, st.Contracts, id)
 	return sc.Contract, err
 }
 

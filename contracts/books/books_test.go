@@ -213,7 +213,7 @@ func TestPayRefused(t *testing.T) {
 		code, msg string
 	}{
 		{"unknown contract", func(p *contracts.Payment) { p.Contract = "nope" },
-			ledger.ENOTFOUND, `contract "nope" not found`},
+			ledger.ENOTFOUND, `contract "nope" not found (the book holds 1 contract: deal)`},
 		{"reference paid with another amount", func(p *contracts.Payment) { p.Amount = storetest.Dec("6.00") },
 			ledger.ECONFLICT, `payment reference wire-1 is already entry 1 (a -> b 5.00 USD on 2026-02-10): a different payment needs a reference of its own`},
 		{"into a closed period", func(p *contracts.Payment) { p.Reference, p.Date = "wire-2", storetest.D("2026-01-31") },

@@ -47,7 +47,7 @@ func Evaluate(tx ReadTx, c *contracts.Contract, through ledger.Period, rates []l
 func (s Service) Evaluate(ctx context.Context, id string, p ledger.Period) (*contracts.Result, error) {
 	var res *contracts.Result
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		sc, err := tx.Contract(id)
+		sc, err := FindContract(tx, id)
 		if err != nil {
 			return err
 		}

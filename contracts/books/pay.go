@@ -23,7 +23,7 @@ func (s Service) Pay(ctx context.Context, p contracts.Payment) (contracts.Paymen
 	var res contracts.PaymentResult
 	what := Activity{"payment", fmt.Sprintf("%s -> %s under %s", p.Payer, p.Payee, p.Contract)}
 	err := s.Store.Update(ctx, what, func(tx Tx) error {
-		sc, err := tx.Contract(p.Contract)
+		sc, err := FindContract(tx, p.Contract)
 		if err != nil {
 			return err
 		}

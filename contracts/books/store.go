@@ -262,3 +262,17 @@ type StatementBasis struct {
 	EventsThrough int64 // the last event ID known (events are numbered in commit order)
 	RatesThrough  int64 // the last exchange-rate import batch known
 }
+
+// FindContract returns the latest version of contract id in tx. An unknown
+// ID is contracts.NotFound with the stored contracts' IDs (ENOTFOUND).
+func FindContract(tx ReadTx, id string) (contracts.StoredContract, error) {
+	sc, err := tx.Contract(id)
+	if ledger.ErrorCode(err) != ledger.ENOTFOUND {
+		return sc, err
+	}
+	all, lerr := tx.Contracts()
+	if lerr != nil {
+		return sc, err
+	}
+	return sc, contracts.NotFound(id, contracts.IDs(all))
+}

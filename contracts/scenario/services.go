@@ -47,7 +47,7 @@ type StoredContracts struct{ Store contracts.ContractStore }
 
 // Contract returns the latest version of contract id; ENOTFOUND if none.
 func (s StoredContracts) Contract(ctx context.Context, id string) (*contracts.Contract, error) {
-	sc, err := s.Store.Contract(ctx, id)
+	sc, err := contracts.FindContract(ctx, s.Store, id)
 	if err != nil {
 		return nil, err
 	}

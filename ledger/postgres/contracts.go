@@ -97,7 +97,7 @@ func latestContract(ctx context.Context, q rowQuerier, id string) (contracts.Sto
 	err := q.QueryRow(ctx, `SELECT version, document, recorded_at, recorded_ns FROM contracts WHERE id = $1
 		ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &at, &ns)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return sc, ledger.Errorf(ledger.ENOTFOUND, "contract %q not found", id)
+		return sc, contracts.NotFound(id, nil)
 	}
 	if err != nil {
 		return sc, err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/contracts"
-	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
 )
 
@@ -123,7 +122,7 @@ func loadContract(ctx context.Context, q querier, id string) (contracts.StoredCo
 	var sc contracts.StoredContract
 	err := q.QueryRowContext(ctx, `SELECT version, document, recorded_at FROM contracts WHERE id = ? ORDER BY version DESC LIMIT 1`, id).Scan(&sc.Version, &doc, &recorded)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sc, ledger.Errorf(ledger.ENOTFOUND, "contract %q not found", id)
+		return sc, contracts.NotFound(id, nil)
 	}
 	if err != nil {
 		return sc, err

@@ -60,7 +60,7 @@ func TestBadRequests(t *testing.T) {
 		{"/api/v1/trial-balance?as_of=March", 400, "invalid", `invalid as_of "March": want YYYY-MM-DD`},
 		{"/api/v1/trial-balance?known_at=yesterday", 400, "invalid", `invalid known_at "yesterday": want an RFC 3339 timestamp (2026-04-01T00:00:00Z) or a date`},
 		{"/api/v1/accounts/assets:nothing/balance", 404, "not_found", `no account "assets:nothing" (nor any below it) has postings`},
-		{"/api/v1/contracts/nope", 404, "not_found", `no contract "nope"`},
+		{"/api/v1/contracts/nope", 404, "not_found", `contract "nope" not found (the book holds 1 contract: openai-microsoft)`},
 		{"/api/v1/contracts/openai-microsoft/statements/2026-13", 400, "invalid", `invalid period "2026-13": want YYYY-MM, YYYY-Qn or YYYY`},
 		// Parameters a route does not take are refused, format and limit included.
 		{"/api/v1/verify?format=xml", 400, "invalid", `unknown query parameter "format"`},

@@ -184,7 +184,7 @@ func (s *Server) addContract(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) contractOf(r *http.Request) (contracts.StoredContract, error) {
-	return s.read.Contracts.Contract(r.Context(), pathVar(r, "id"))
+	return contracts.FindContract(r.Context(), s.read.Contracts, pathVar(r, "id"))
 }
 
 func (s *Server) getContract(w http.ResponseWriter, r *http.Request) error {

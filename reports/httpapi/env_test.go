@@ -129,7 +129,7 @@ func (f fakeContracts) SaveContract(ctx context.Context, c *contracts.Contract, 
 
 func (f fakeContracts) Contract(ctx context.Context, id string) (contracts.StoredContract, error) {
 	if id != f.c.ID {
-		return contracts.StoredContract{}, ledger.Errorf(ledger.ENOTFOUND, "no contract %q", id)
+		return contracts.StoredContract{}, contracts.NotFound(id, nil)
 	}
 	return contracts.StoredContract{Contract: f.c, Version: 1, RecordedAt: t0}, nil
 }

@@ -68,7 +68,7 @@ func TestErrorsCapEchoedValues(t *testing.T) {
 		{"GET", "/api/v1/trial-balance?as_of=" + long, "", 400, `{"error":{"code":"invalid","message":"invalid as_of \` + cut + `: want YYYY-MM-DD"}}`},
 		{"GET", "/api/v1/entries?account=" + long, "", 400, `{"error":{"code":"invalid","message":"invalid account \` + cut + `: want root:segment[:segment...]"}}`},
 		{"GET", "/api/v1/contracts/c/statements/" + long, "", 400, `{"error":{"code":"invalid","message":"invalid period \` + cut + `: want YYYY-MM, YYYY-Qn or YYYY"}}`},
-		{"GET", "/api/v1/contracts/" + long, "", 404, `{"error":{"code":"not_found","message":"no contract \` + cut + `"}}`},
+		{"GET", "/api/v1/contracts/" + long, "", 404, `{"error":{"code":"not_found","message":"contract \` + cut + ` not found (the book holds 1 contract: openai-microsoft)"}}`},
 		// An unquoted value: the path.
 		{"GET", "/api/v1/imports/" + long, "", 404, `{"error":{"code":"not_found","message":"no such path: /api/v1/imports/` + strings.Repeat("x", 48) + `… (20016 bytes)"}}`},
 		{"POST", "/api/v1/runs", `{"through":"` + long + `"}`, 400, `{"error":{"code":"invalid","message":"through: invalid period \` + cut + `: want YYYY-MM, YYYY-Qn or YYYY"}}`},
