@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/revshare/revshare/internal/spelling"
@@ -35,37 +36,13 @@ func NotFound(id string, stored []string) error {
 	} else {
 		held += strings.Join(ids, ", ")
 	}
-	if near := nearestIDs(id, ids); len(near) > 0 {
+	if near := spelling.Nearest(id, ids); len(near) > 0 {
+		for i, n := range near {
+			near[i] = strconv.Quote(n)
+		}
 		return ledger.Errorf(ledger.ENOTFOUND, "contract %q not found: did you mean %s? (%s)", id, strings.Join(near, " or "), held)
 	}
 	return ledger.Errorf(ledger.ENOTFOUND, "contract %q not found (%s)", id, held)
-}
-
-// nearestIDs returns, quoted, the stored IDs closest to id: the same but
-// for case, else those id begins (at least three letters), else those
-// within two edits (fewer than half of id's letters), the closest first.
-func nearestIDs(id string, ids []string) []string {
-	lower := strings.ToLower(id)
-	best, out := 3, []string(nil)
-	for _, s := range ids {
-		ls := strings.ToLower(s)
-		d := spelling.EditDistance(lower, ls)
-		switch {
-		case ls == lower:
-			d = 0
-		case len(id) >= 3 && strings.HasPrefix(ls, lower):
-			d = 1
-		case d > 2 || 2*d >= len(id):
-			continue
-		}
-		if d < best {
-			best, out = d, nil
-		}
-		if d == best {
-			out = append(out, fmt.Sprintf("%q", s))
-		}
-	}
-	return out
 }
 
 // FindContract returns the latest version of contract id in s. An unknown

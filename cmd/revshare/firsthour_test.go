@@ -168,3 +168,28 @@ func testUnknownContractNamesTheStoredOnes(t *testing.T, newDB newDB) {
 		}
 	}
 }
+
+// TestPayNamesTheMissingFlags: pay without some of its required flags
+// names only those. Before, `pay --contract small` was told that
+// --contract, --payer, --payee, --amount and --date are required.
+func TestPayNamesTheMissingFlags(t *testing.T) {
+	db := newRunsBook(t)
+	before := cli(t, db, "verify")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "revshare: pay: --contract, --payer, --payee, --amount and --date are required\n"},
+		{[]string{"--contract", "small"}, "revshare: pay: --payer, --payee, --amount and --date are required\n"},
+		{[]string{"--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "5"}, "revshare: pay: --date is required\n"},
+		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "5", "--date", "2026-02-10"}, "revshare: pay: --contract is required\n"},
+	} {
+		out, errOut, err := runCLI(t, append([]string{"--db", db, "pay"}, tc.args...)...)
+		if err == nil || out != "" || errOut != tc.want {
+			t.Errorf("pay %s: %v %q %q, want %q", strings.Join(tc.args, " "), err, out, errOut, tc.want)
+		}
+	}
+	if after := cli(t, db, "verify"); after != before {
+		t.Errorf("a refused pay wrote: %s then %s", before, after)
+	}
+}

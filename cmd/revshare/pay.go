@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/ledger"
@@ -37,8 +37,9 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
-	if o.contract == "" || o.payer == "" || o.payee == "" || o.amount == "" || o.date == "" {
-		return errors.New("pay: --contract, --payer, --payee, --amount and --date are required")
+	if err := requiredFlags("pay", map[string]string{"contract": o.contract, "payer": o.payer, "payee": o.payee, "amount": o.amount, "date": o.date},
+		"contract", "payer", "payee", "amount", "date"); err != nil {
+		return err
 	}
 	x, err := ledger.ParseDecimal(o.amount)
 	if err != nil {
@@ -136,6 +137,25 @@ func newDue(payer, payee string, net decimal.Decimal, cur string) dueLine {
 		return dueLine{payee, payer, ledger.FormatMoney(net.Neg(), cur)}
 	}
 	return dueLine{payer, payee, ledger.FormatMoney(net, cur)}
+}
+
+// requiredFlags names, in the order of names, the flags of command that
+// were not given (their value in given is ""): only the missing ones, so
+// that `pay --contract small` is told what else it needs.
+func requiredFlags(command string, given map[string]string, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if given[n] == "" {
+			missing = append(missing, "--"+n)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s: %s is required", command, missing[0])
+	}
+	return fmt.Errorf("%s: %s and %s are required", command, strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
 }
 
 // amountDue is what payer owes payee under contract on everything booked,

@@ -2,6 +2,8 @@
 // names revshare knows, for "did you mean" hints (a flag, a column).
 package spelling
 
+import "strings"
+
 // EditDistance is the Levenshtein distance between a and b, in bytes: the
 // fewest letters inserted, removed or replaced to turn one into the other.
 // The names it compares are short (flags, column headers), so the O(len a ×
@@ -24,4 +26,35 @@ func EditDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Nearest returns the names closest to name, a name a person typed that
+// is none of them, in the order of names: those the same but for case,
+// else those name begins (when it has at least three letters), else those
+// within two edits (and fewer edits than half of name's letters, so that
+// "ab" is not taken for "ax"). None when nothing is that close.
+func Nearest(name string, names []string) []string {
+	lower := strings.ToLower(name)
+	best, out := 3, []string(nil)
+	for _, s := range names {
+		ls := strings.ToLower(s)
+		var d int
+		switch {
+		case ls == lower:
+			d = 0
+		case len(name) >= 3 && strings.HasPrefix(ls, lower):
+			d = 1
+		default:
+			if d = EditDistance(lower, ls); d > 2 || 2*d >= len(name) {
+				continue
+			}
+		}
+		if d < best {
+			best, out = d, nil
+		}
+		if d == best {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -1,6 +1,9 @@
 package spelling
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEditDistance(t *testing.T) {
 	for _, tc := range []struct {
@@ -26,6 +29,28 @@ func TestEditDistance(t *testing.T) {
 		}
 		if got := EditDistance(tc.b, tc.a); got != tc.want {
 			t.Errorf("EditDistance(%q, %q) = %d, want %d (symmetric)", tc.b, tc.a, got, tc.want)
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	formats := []string{"hledger", "ledger", "beancount"}
+	for _, tc := range []struct {
+		name  string
+		names []string
+		want  string
+	}{
+		{"hledgr", formats, "hledger"},
+		{"HLEDGER", formats, "hledger"},
+		{"led", formats, "ledger"},
+		{"bean", formats, "beancount"},
+		{"gnucash", formats, ""},
+		{"ab", []string{"ax", "abc"}, ""},                                      // too short for a prefix, one edit of two letters is not a likeness
+		{"usage", []string{"usage.csv", "usage2.csv"}, "usage.csv usage2.csv"}, // both begin with it
+		{"usgae.csv", []string{"usage.csv", "rates.csv"}, "usage.csv"},
+	} {
+		if got := strings.Join(Nearest(tc.name, tc.names), " "); got != tc.want {
+			t.Errorf("Nearest(%q, %q) = %q, want %q", tc.name, tc.names, got, tc.want)
 		}
 	}
 }

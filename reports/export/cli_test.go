@@ -26,6 +26,8 @@ func TestExportCommandErrors(t *testing.T) {
 		{[]string{}, "revshare: export: want one format (hledger, ledger or beancount), got none"},
 		{[]string{"hledger", "ledger"}, `revshare: export: want one format (hledger, ledger or beancount), got "hledger" "ledger"`},
 		{[]string{"gnucash"}, `revshare: unknown export format "gnucash" (want hledger, ledger or beancount)`},
+		{[]string{"hledgr"}, `revshare: unknown export format "hledgr": did you mean hledger? (want hledger, ledger or beancount)`},
+		{[]string{"Beancount"}, `revshare: unknown export format "Beancount": did you mean beancount? (want hledger, ledger or beancount)`},
 		{[]string{"ledger", "--from", "2026-02-30"}, `revshare: --from: invalid date "2026-02-30": not a calendar date (2026-02 has 28 days)`},
 		{[]string{"ledger", "--to", "March"}, `revshare: --to: invalid date "March": want YYYY-MM-DD`},
 		{[]string{"beancount", "--from", "2026-03-01", "--to", "2026-02-28"}, "revshare: export: --to 2026-02-28 is before --from 2026-03-01"},

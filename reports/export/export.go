@@ -10,8 +10,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
 )
@@ -35,6 +37,13 @@ func ParseFormat(s string) (Format, error) {
 		if string(f) == s {
 			return f, nil
 		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	if near := spelling.Nearest(s, names); len(near) > 0 {
+		return "", ledger.Errorf(ledger.EINVALID, "unknown export format %q: did you mean %s? (want hledger, ledger or beancount)", s, strings.Join(near, " or "))
 	}
 	return "", ledger.Errorf(ledger.EINVALID, "unknown export format %q (want hledger, ledger or beancount)", s)
 }
