@@ -193,3 +193,48 @@ func TestPayNamesTheMissingFlags(t *testing.T) {
 		t.Errorf("a refused pay wrote: %s then %s", before, after)
 	}
 }
+
+// TestMissingInputFileSaysWhere: a file to read (import usage and rates,
+// --mapping, contract add) that does not exist is named with the
+// directory it was looked for in and the file likely meant: one an edit
+// or two away there, or one of that name in the current directory or
+// below it. Before, Go's `open nosuch.csv: no such file or directory`.
+func TestMissingInputFileSaysWhere(t *testing.T) {
+	runs, err := filepath.Abs("../../testdata/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	wd, err := os.Getwd() // dir, symbolic links resolved as Abs sees them
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join(runs, "usage.csv"), filepath.Join(dir, "usage.csv"))
+	os.MkdirAll(filepath.Join(dir, "data", "jan"), 0o755)
+	copyFile(t, filepath.Join(runs, "late.csv"), filepath.Join(dir, "data", "jan", "late.csv"))
+	db := filepath.Join(dir, "book.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "usage", "nosuch.csv"}, "nosuch.csv: no such file in the current directory (" + wd + ")"},
+		{[]string{"import", "usage", "usgae.csv"}, "usgae.csv: no such file in the current directory (" + wd + "): did you mean usage.csv?"},
+		{[]string{"import", "usage", "usage"}, "usage: no such file in the current directory (" + wd + "): did you mean usage.csv?"},
+		{[]string{"import", "usage", "data/usage.csv"}, "data/usage.csv: no such file in data (" + filepath.Join(wd, "data") + "): did you mean usage.csv?"},
+		{[]string{"import", "usage", "late.csv"}, "late.csv: no such file in the current directory (" + wd + "): did you mean data/jan/late.csv?"},
+		{[]string{"import", "usage", "feb/late.csv"}, "feb/late.csv: no such file (there is no directory feb): did you mean data/jan/late.csv?"},
+		{[]string{"import", "usage", filepath.Join(dir, "usage2.csv")}, filepath.Join(dir, "usage2.csv") + ": no such file in " + dir + ": did you mean " + filepath.Join(dir, "usage.csv") + "?"},
+		{[]string{"import", "rates", "rates.csv"}, "rates.csv: no such file in the current directory (" + wd + ")"},
+		{[]string{"import", "usage", "usage.csv", "--mapping", "map.yaml"}, "map.yaml: no such file in the current directory (" + wd + ")"},
+		{[]string{"contract", "add", "contract.yaml"}, "contract.yaml: no such file in the current directory (" + wd + ")"},
+	} {
+		out, errOut, err := runCLI(t, append([]string{"--db", db}, tc.args...)...)
+		if err == nil || out != "" || errOut != "revshare: "+tc.want+"\n" {
+			t.Errorf("%s: %v %q %q\nwant %q", strings.Join(tc.args, " "), err, out, errOut, "revshare: "+tc.want+"\n")
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("a refused import made a book: %v", err)
+	}
+}

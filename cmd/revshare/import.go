@@ -102,7 +102,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	}
 	opts := usage.ImportOptions{FileName: path, AllowPartial: o.allowPartial && !o.dryRun, DryRun: o.dryRun, ChunkRows: o.chunkRows}
 	if o.mapping != "" {
-		f, err := os.Open(o.mapping)
+		f, err := openInput(o.mapping)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if opts.Source == "" {
 		opts.Source = "default"
 	}
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
 		return err
 	}
@@ -479,7 +479,7 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
 		return err
 	}

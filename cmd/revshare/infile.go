@@ -1,9 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/revshare/revshare/internal/spelling"
 )
 
 // readInputFile reads the file at path (a contract, a scenario, a forecast)
@@ -11,7 +17,7 @@ import (
 // to the end, so `contract add /dev/zero` (or a pipe that never ends) took
 // all the machine's memory before the size check could refuse it.
 func readInputFile(path string, max int64, what string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
@@ -32,4 +38,69 @@ func unwrapPathErr(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// openInput opens a file a user named (a usage or rates CSV, a mapping, a
+// contract). One that does not exist is named with the directory it was
+// looked for in, and with the file there it likely means (a name within
+// an edit or two, with the same extension), if any: a new user's first
+// import is often typed in the wrong directory or misspelt. Before, Go's
+// `open nosuch.csv: no such file or directory`.
+func openInput(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	return nil, noSuchFile(path)
+}
+
+// noSuchFile words openInput's error for path, which does not exist: the
+// directory looked in, then the files likely meant, if any: in that
+// directory one of a name within an edit or two (of the same extension),
+// else one of the same name in the current directory or a directory one
+// or two levels below it (the file is there, the command typed elsewhere).
+func noSuchFile(path string) error {
+	dir := filepath.Dir(path)
+	where := "in " + dir
+	if abs, err := filepath.Abs(dir); err == nil && abs != dir {
+		where = fmt.Sprintf("in %s (%s)", dir, abs)
+		if wd, err := os.Getwd(); err == nil && abs == wd {
+			where = fmt.Sprintf("in the current directory (%s)", abs)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		where = "(there is no directory " + dir + ")"
+	}
+	var near []string
+	base, ext := filepath.Base(path), filepath.Ext(path)
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && (ext == "" || strings.EqualFold(filepath.Ext(e.Name()), ext)) {
+			names = append(names, e.Name())
+		}
+	}
+	for _, n := range spelling.Nearest(base, names) {
+		if dir != "." || strings.HasPrefix(path, "./") {
+			n = filepath.Join(dir, n)
+		}
+		near = append(near, n)
+	}
+	if len(near) == 0 {
+		for _, pattern := range []string{base, filepath.Join("*", base), filepath.Join("*", "*", base)} {
+			found, _ := filepath.Glob(pattern)
+			for _, f := range found {
+				if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() && len(near) < 3 {
+					near = append(near, f)
+				}
+			}
+		}
+	}
+	if len(near) == 0 {
+		return fmt.Errorf("%s: no such file %s", path, where)
+	}
+	for i, n := range near {
+		near[i] = shellWord(n)
+	}
+	return fmt.Errorf("%s: no such file %s: did you mean %s?", path, where, strings.Join(near, " or "))
 }
