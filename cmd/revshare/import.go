@@ -56,6 +56,8 @@ type importSummary struct {
 	Rejects    string `json:"rejects_file,omitempty"`
 	// SameAs is the earlier batch of a file with the same content.
 	SameAs *ledger.ImportBatch `json:"same_as_batch,omitempty"`
+	// Warning is usage.Imported's: the same file under another source.
+	Warning string `json:"warning,omitempty"`
 }
 
 type importUsageOptions struct {
@@ -189,7 +191,7 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 			err = ferr
 		}
 	}()
-	res, err := svc.Importer.ImportUsage(ctx, f, opts)
+	res, err := usage.Import(ctx, svc.Importer, svc.Imports, f, opts)
 	committed = !opts.DryRun && (err == nil || res.Posted > 0)
 	// The whole-file check ran beside the import: on a damaged file its
 	// verdict is the answer, before any summary (a dry run commits nothing
@@ -216,24 +218,9 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 		return err
 	}
 	sum := importSummary{File: path, Source: opts.Source, Batch: res.BatchID, DryRun: opts.DryRun, Rows: res.Rows, Posted: res.Posted,
-		Duplicates: res.Duplicates, Rejected: res.Rejected, Late: res.Late, Entries: res.Entries}
+		Duplicates: res.Duplicates, Rejected: res.Rejected, Late: res.Late, Entries: res.Entries, SameAs: res.SameAs, Warning: res.Warning}
 	if rejects != nil && rejects.n > 0 {
 		sum.Rejects = rejects.path
-	}
-	if res.BatchID > 0 && (res.Duplicates > 0 || res.Posted > 0) {
-		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, res.BatchID, ""); err != nil {
-			return err
-		}
-	} else if opts.DryRun && st.Mode().IsRegular() && (res.Duplicates > 0 || res.Posted > 0) {
-		// A dry run has no batch: the file's own hash finds the earlier
-		// one, so that the warning comes before anything is posted.
-		sha, err := fileSHA256(f)
-		if err != nil {
-			return err
-		}
-		if sum.SameAs, err = earlierBatch(ctx, svc.Imports, 0, sha); err != nil {
-			return err
-		}
 	}
 	if o.format == "json" {
 		err = writeJSON(m.Stdout, sum)
@@ -243,24 +230,12 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if err != nil {
 		return err
 	}
-	if b := sum.SameAs; b != nil && b.Source != sum.Source && res.Posted > 0 {
-		// An event is identified by (source, event_id): the same file under
-		// another source is new events, the revenue counted twice (spec
-		// section 2). The journal only grows: what undoes it is a reversal.
-		same := fmt.Sprintf("%s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id)",
-			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339), b.Source, sum.Source, res.Posted)
-		if opts.DryRun {
-			fmt.Fprintf(m.Stderr, "revshare: warning: %s and would be posted: if they are the same sales, their revenue would count twice; import it with --source %s to find them all duplicates\n",
-				same, shellWord(b.Source))
-		} else {
-			fmt.Fprintf(m.Stderr, "revshare: warning: %s and were posted in batch %d: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under --source %s. Next time import with --source %s, or check with --dry-run first, which warns before posting\n",
-				same, res.BatchID, shellWord(sum.Source), shellWord(b.Source))
-		}
-	} else if b != nil {
-		fmt.Fprintf(m.Stderr, "revshare: note: %s has the same content as batch %d (%s, imported %s): its events were imported then\n",
-			path, b.ID, b.File, b.StartedAt.UTC().Format(time.RFC3339))
-	} else if res.Duplicates == res.Rows && res.Rows > 0 {
-		fmt.Fprintf(m.Stderr, "revshare: note: every row of %s was imported before (same source and event_id): nothing new\n", path)
+	// The words are the import service's (usage.Import), the REST API's too.
+	if res.Warning != "" {
+		fmt.Fprintf(m.Stderr, "revshare: warning: %s\n", res.Warning)
+	}
+	if res.Note != "" {
+		fmt.Fprintf(m.Stderr, "revshare: note: %s\n", res.Note)
 	}
 	if sum.Rejected > 0 {
 		// The good rows are posted; a script must still notice the rest.
@@ -296,40 +271,6 @@ func importBatches(ctx context.Context, imports ledger.ImportStore, through int6
 		}
 		after = page[len(page)-1].ID
 	}
-}
-
-// earlierBatch returns the complete usage batch before batch id (any batch
-// when id is 0) whose file had the same SHA-256 as batch id's (or sha,
-// when id is 0), or nil.
-func earlierBatch(ctx context.Context, imports ledger.ImportStore, id int64, sha string) (*ledger.ImportBatch, error) {
-	all, err := importBatches(ctx, imports, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range all {
-		if id > 0 && b.ID == id {
-			sha = b.SHA256
-		}
-	}
-	for _, b := range all {
-		if (id == 0 || b.ID < id) && b.Kind == "usage" && b.Status == "complete" && sha != "" && b.SHA256 == sha {
-			return &b, nil
-		}
-	}
-	return nil, nil
-}
-
-// fileSHA256 is the SHA-256 of the whole of f, read from its start, as an
-// import batch records it.
-func fileSHA256(f *os.File) (string, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // line is the one-line summary every import prints.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -213,7 +214,7 @@ func testImportSameFileOtherSourceWarns(t *testing.T, newDB newDB) {
 	before := cli(t, db, "verify")
 	stdout, stderr, err := runCLI(t, "--db", db, "import", "usage", "usage.csv", "--dry-run")
 	if err != nil || stdout != "checked usage.csv: 4 rows, 4 would post, 0 duplicates, 0 rejected, 0 late (dry run: nothing written)\n" ||
-		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and would be posted: if they are the same sales, their revenue would count twice; import it with --source billing to find them all duplicates\n" {
+		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and would be posted: if they are the same sales, their revenue would count twice; import it under source billing to find them all duplicates\n" {
 		t.Errorf("dry run under another source: stdout %q stderr %q err %v", stdout, stderr, err)
 	}
 	if after := cli(t, db, "verify"); after != before {
@@ -221,8 +222,31 @@ func testImportSameFileOtherSourceWarns(t *testing.T, newDB newDB) {
 	}
 	stdout, stderr, err = runCLI(t, "--db", db, "import", "usage", "usage.csv")
 	if err != nil || stdout != "imported usage.csv: 4 rows, 4 posted, 0 duplicates, 0 rejected, 0 late (batch 2)\n" ||
-		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and were posted in batch 2: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under --source default. Next time import with --source billing, or check with --dry-run first, which warns before posting\n" {
+		stderr != "revshare: warning: usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 4 events are new (an event is its source and event_id) and were posted in batch 2: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under source default. Next time import it under source billing, or check with a dry run first, which warns before posting\n" {
 		t.Errorf("import under another source: stdout %q stderr %q err %v", stdout, stderr, err)
+	}
+	// REST imports through the same service (usage.Import): the response
+	// carries the warning. Before, only the command line warned.
+	fin := createToken(t, db, "finance")
+	base, stop := startServe(t, db)
+	defer stop()
+	csv := string(mustRead(t, "usage.csv"))
+	for _, dry := range []bool{true, false} {
+		status, got := call(t, "POST", fmt.Sprintf("%s/api/v1/imports/usage?source=web&file=usage.csv&dry_run=%v", base, dry), fin, csv)
+		var res struct {
+			SameAsBatch   int64 `json:"same_as_batch"`
+			Warning, Note string
+		}
+		if err := json.Unmarshal([]byte(got), &res); status != 200 || err != nil {
+			t.Fatalf("POST /imports/usage dry_run=%v: %d %s", dry, status, got)
+		}
+		want := "usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source web its 4 events are new (an event is its source and event_id) and would be posted: if they are the same sales, their revenue would count twice; import it under source billing to find them all duplicates"
+		if !dry {
+			want = "usage.csv has the same content as batch 1 (usage.csv, imported 2026-03-01T12:00:00Z) under source billing; under source web its 4 events are new (an event is its source and event_id) and were posted in batch 3: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under source web. Next time import it under source billing, or check with a dry run first, which warns before posting"
+		}
+		if res.SameAsBatch != 1 || res.Warning != want || res.Note != "" {
+			t.Errorf("POST /imports/usage dry_run=%v: same_as_batch %d, warning %q, note %q\nwant 1, %q", dry, res.SameAsBatch, res.Warning, res.Note, want)
+		}
 	}
 }
 

@@ -209,8 +209,8 @@ func TestImportOverHTTP(t *testing.T) {
 		return rec.Code, rec.Body.String()
 	}
 	status, body := post("?source=default&file=again.csv", usageCSV)
-	if want := `{"batch":2,"dry_run":false,"duplicates":3,"entries":0,"file":"again.csv","late":0,"posted":0,"rejected":0,"rejects":[],"rows":3,"sha256":"b08afa7a0586220ab07c0073cbe840cc5205bf653e7a57df8c9d72b27edd3586","source":"default"}`; status != 200 || compact(body) != want {
-		t.Errorf("re-import: %d %s", status, body)
+	if want := `{"batch":2,"dry_run":false,"duplicates":3,"entries":0,"file":"again.csv","late":0,"note":"again.csv has the same content as batch 1 (march.csv, imported 2026-04-02T10:00:00Z): its events were imported then","posted":0,"rejected":0,"rejects":[],"rows":3,"same_as_batch":1,"sha256":"b08afa7a0586220ab07c0073cbe840cc5205bf653e7a57df8c9d72b27edd3586","source":"default"}`; status != 200 || compact(body) != want {
+		t.Errorf("re-import: %d %s\nwant %s", status, compact(body), want)
 	}
 	status, body = post("?file=bad.csv", "event_id,occurred_at,seller,channel,amount,currency\nx1,2026-03-01,openai,aws,ten,USD\n")
 	if want := `{"error":{"code":"invalid","message":"bad.csv: 1 bad row(s) of 1; nothing imported; line 2 column amount value \"ten\": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)"}}`; status != 400 || strings.TrimSpace(body) != want {

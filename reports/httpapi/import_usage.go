@@ -32,6 +32,12 @@ type ImportUsageJSON struct {
 	Late       int         `json:"late"`
 	Entries    int         `json:"entries"`
 	Rejects    []RowReject `json:"rejects"` // the first 1000 rejected rows (with allow_partial)
+	// SameAsBatch, Warning and Note are usage.Import's: the earlier batch
+	// of the same file; a warning when it was under another source (its
+	// events posted again, the revenue counted twice); a note otherwise.
+	SameAsBatch int64  `json:"same_as_batch,omitempty"`
+	Warning     string `json:"warning,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 // RowReject is one reason a row of an import was rejected.
@@ -93,7 +99,7 @@ func (s *Server) importUsageBody(ctx context.Context, body io.Reader, opts usage
 		}
 		return nil
 	}
-	done, err := s.write.Importer.ImportUsage(ctx, f, opts)
+	done, err := usage.Import(ctx, s.write.Importer, s.write.Imports, f, opts)
 	var fileErrs usage.RowErrors
 	switch {
 	case errors.As(err, &fileErrs):
@@ -117,6 +123,10 @@ func (s *Server) importUsageBody(ctx context.Context, body io.Reader, opts usage
 		return ImportUsageJSON{}, err
 	}
 	res.Batch, res.Rows, res.Posted, res.Duplicates, res.Rejected, res.Late, res.Entries = done.BatchID, done.Rows, done.Posted, done.Duplicates, done.Rejected, done.Late, done.Entries
+	if done.SameAs != nil {
+		res.SameAsBatch = done.SameAs.ID
+	}
+	res.Warning, res.Note = done.Warning, done.Note
 	return res, nil
 }
 
