@@ -112,6 +112,11 @@ func (s *Statement) renderCSV(w io.Writer) error {
 		row("advance", a.ID, "recouped", a.Recouped)
 		row("advance", a.ID, "unrecouped_after", a.UnrecoupedAfter)
 	}
+	if s.Booking != "" {
+		// The JSON's booking (Markdown and HTML's "Not booked" note): a
+		// draft whose rules show what no run has booked yet.
+		row("statement", "", "booking", s.Booking)
+	}
 	row("statement", "", "hash", s.Hash)
 	cw.Flush()
 	return cw.Error()

@@ -41,6 +41,15 @@ func testStatementSaysWhatIsNotBooked(t *testing.T, newDB newDB) {
 		if s, _ := statementJSON(t, db, period); s.Booking != booking {
 			t.Errorf("statement %s: booking %q, want %q", period, s.Booking, booking)
 		}
+		csvRow := ""
+		for _, line := range strings.Split(cli(t, db, "statement", "small", period, "--format", "csv"), "\n") {
+			if strings.Contains(line, ",statement,,booking,") {
+				csvRow = line
+			}
+		}
+		if wantRow := "small," + period + ",draft,statement,,booking," + booking; (booking != "" && csvRow != wantRow) || (booking == "" && csvRow != "") {
+			t.Errorf("statement %s --format csv: booking row %q, want %q", period, csvRow, map[bool]string{true: wantRow}[booking != ""])
+		}
 		html := cli(t, db, "statement", "small", period, "--format", "html")
 		if has := strings.Contains(html, `<p class="booking"><strong>Not booked:</strong> `); has != (booking != "") {
 			t.Errorf("statement %s --format html: a booking line is there: %v, want %v", period, has, booking != "")
