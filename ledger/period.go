@@ -74,6 +74,9 @@ func periodHint(s string) string {
 	if y, m, ok := dateShape(s); ok && y >= 1 && m >= 1 && m <= 12 {
 		return fmt.Sprintf(" (%s is a date; did you mean its month, %04d-%02d?)", s, y, m)
 	}
+	if h := periodHintWords(s); h != "" {
+		return h
+	}
 	if len(s) < 6 || len(s) > 8 {
 		return ""
 	}
@@ -100,6 +103,67 @@ func periodHint(s string) string {
 		return fmt.Sprintf(" (did you mean %04d-%02d?)", y, n)
 	}
 	return ""
+}
+
+// periodHintWords is periodHint for a period written as people often
+// write one: the year last ("02-2026", "2/2026", "Q1 2026"), or the month
+// by its name ("feb 2026", "2026-February"); a month's name alone ("feb")
+// is told it needs its year.
+func periodHintWords(s string) string {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("-/._ ", r) })
+	if len(fields) == 1 {
+		if m := monthByName(fields[0]); m > 0 {
+			return fmt.Sprintf(" (a month needs its year: YYYY-%02d)", m)
+		}
+		return ""
+	}
+	if len(fields) != 2 {
+		return ""
+	}
+	year, other := fields[1], fields[0]
+	y, err := strconv.Atoi(year)
+	if len(year) != 4 || err != nil {
+		year, other = other, year
+		y, err = strconv.Atoi(year)
+	}
+	if len(year) != 4 || err != nil || y < 1 {
+		return ""
+	}
+	if m := monthByName(other); m > 0 {
+		return fmt.Sprintf(" (did you mean %04d-%02d?)", y, m)
+	}
+	if year == fields[0] {
+		return "" // the year first with a number: periodHint's
+	}
+	quarter := len(other) == 2 && (other[0] == 'Q' || other[0] == 'q')
+	if quarter {
+		other = other[1:]
+	}
+	n, err := strconv.Atoi(other)
+	if err != nil || len(other) > 2 || other[0] == '+' || other[0] == '-' {
+		return ""
+	}
+	switch {
+	case quarter && n >= 1 && n <= 4:
+		return fmt.Sprintf(" (did you mean %04d-Q%d?)", y, n)
+	case !quarter && n >= 1 && n <= 12:
+		return fmt.Sprintf(" (did you mean %04d-%02d?)", y, n)
+	}
+	return ""
+}
+
+// monthByName is the month (1 to 12) that name names in English, in full
+// or by its first three letters or more, any case; 0 for none.
+func monthByName(name string) int {
+	if len(name) < 3 {
+		return 0
+	}
+	for m := time.January; m <= time.December; m++ {
+		if full := strings.ToLower(m.String()); strings.HasPrefix(full, strings.ToLower(name)) {
+			return int(m)
+		}
+	}
+	return 0
 }
 
 // PeriodOf returns the period of frequency f that contains date d.

@@ -72,6 +72,16 @@ func TestParsePeriodHints(t *testing.T) {
 		{"2026 Q1", "did you mean 2026-Q1?"},
 		{"2026Q4", "did you mean 2026-Q4?"},
 		{"2026/q2", "did you mean 2026-Q2?"},
+		{"02-2026", "did you mean 2026-02?"},
+		{"2/2026", "did you mean 2026-02?"},
+		{"12.2026", "did you mean 2026-12?"},
+		{"Q1 2026", "did you mean 2026-Q1?"},
+		{"q4-2026", "did you mean 2026-Q4?"},
+		{"feb 2026", "did you mean 2026-02?"},
+		{"February-2026", "did you mean 2026-02?"},
+		{"2026-Sept", "did you mean 2026-09?"},
+		{"feb", "a month needs its year: YYYY-02"},
+		{"December", "a month needs its year: YYYY-12"},
 	}
 	for _, tc := range tests {
 		_, err := ParsePeriod(tc.in)
