@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,5 +246,30 @@ func TestMissingInputFileSaysWhere(t *testing.T) {
 	}
 	if _, err := os.Stat(db); !os.IsNotExist(err) {
 		t.Errorf("a refused import made a book: %v", err)
+	}
+}
+
+// TestServeAddrErrorsSayWhatToType: serve --addr that cannot be listened
+// on says why in the terms of the flag. Before, Go's own: `listen tcp:
+// address 8080: missing port in address`, `listen tcp 127.0.0.1:N: bind:
+// address already in use`.
+func TestServeAddrErrorsSayWhatToType(t *testing.T) {
+	db := newRunsBook(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, port, _ := net.SplitHostPort(busy.Addr().String())
+	for _, tc := range []struct{ addr, want string }{
+		{"8080", "--addr 8080: want host:port, as in 127.0.0.1:8080"},
+		{"localhost", "--addr localhost: want host:port, as in localhost:8080"},
+		{"127.0.0.1:99999", "--addr 127.0.0.1:99999: invalid port (want host:port, the port 0 to 65535)"},
+		{busy.Addr().String(), "--addr 127.0.0.1:" + port + ": port " + port + " is in use (another revshare serve, or another program): choose another port, or --addr 127.0.0.1:0 for a free one"},
+	} {
+		out, errOut, err := runCLI(t, "--db", db, "serve", "--addr", tc.addr)
+		if err == nil || out != "" || errOut != "revshare: "+tc.want+"\n" {
+			t.Errorf("serve --addr %s: %v %q %q\nwant %q", tc.addr, err, out, errOut, "revshare: "+tc.want+"\n")
+		}
 	}
 }

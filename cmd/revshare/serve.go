@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +66,7 @@ func runServe(ctx context.Context, m *Main, o serveOptions) error {
 	srv := httpapi.New(cfg)
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return err
+		return listenError(o.addr, err)
 	}
 	readOnly := ""
 	if o.readOnly {
@@ -89,4 +93,32 @@ func liveTokens(ctx context.Context, tokens ledger.TokenStore) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// listenError words the error of listening on --addr addr for the person
+// who typed it. Before, Go's own: `listen tcp: address 8080: missing port
+// in address`, `listen tcp 127.0.0.1:8080: bind: address already in use`.
+func listenError(addr string, err error) error {
+	host, port, splitErr := net.SplitHostPort(addr)
+	switch {
+	case splitErr != nil:
+		example := "127.0.0.1:8080"
+		if n, err := strconv.Atoi(addr); err == nil && n >= 0 && n <= 65535 {
+			example = "127.0.0.1:" + addr
+		} else if addr != "" && !strings.Contains(addr, ":") {
+			example = addr + ":8080"
+		}
+		return fmt.Errorf("--addr %s: want host:port, as in %s", addr, example)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("--addr %s: port %s is in use (another revshare serve, or another program): choose another port, or --addr %s:0 for a free one", addr, port, host)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return fmt.Errorf("--addr %s: %s is not an address of this machine (127.0.0.1 serves this machine only, 0.0.0.0 every interface)", addr, host)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("--addr %s: this user may not listen on port %s (ports below 1024 need privileges): choose a port above 1023", addr, port)
+	}
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("--addr %s: %s (want host:port, the port 0 to 65535)", addr, ae.Err)
+	}
+	return fmt.Errorf("--addr %s: cannot listen: %w", addr, err)
 }
