@@ -48,11 +48,24 @@ func unwrapPathErr(err error) error {
 // `open nosuch.csv: no such file or directory`.
 func openInput(path string) (*os.File, error) {
 	f, err := os.Open(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+	var pe *os.PathError
+	if err == nil || !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) {
 		return f, err
 	}
-	return nil, noSuchFile(path)
+	return nil, missingFile{noSuchFile(path).Error(), pe.Err}
 }
+
+// missingFile is openInput's error: its text for people, and the system's
+// reason beneath (errors.Is(err, fs.ErrNotExist) holds; a caller with its
+// own wording, a scenario's forecast, unwraps to "no such file or
+// directory").
+type missingFile struct {
+	text   string
+	reason error
+}
+
+func (e missingFile) Error() string { return e.text }
+func (e missingFile) Unwrap() error { return e.reason }
 
 // noSuchFile words openInput's error for path, which does not exist: the
 // directory looked in, then the files likely meant, if any: in that
