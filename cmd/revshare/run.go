@@ -55,7 +55,13 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		if c.Asked != "" {
 			asked = fmt.Sprintf(" (asked %s; %s is booked already and kept current)", c.Asked, c.Through)
 		}
-		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra)
+		upToDate := ""
+		if c.Entries == 0 && c.Advances+c.Recoupments == 0 {
+			// A second run, or one after nothing changed: say that
+			// nothing is wrong, rather than leave a bare 0 to wonder at.
+			upToDate = "; the books already hold what the rules compute, nothing new to book"
+		}
+		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)%s\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra, upToDate)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func testRunLifecycle(t *testing.T, newDB newDB) {
 	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 3 entries booked (0 prior-period adjustments)\n" {
 		t.Fatalf("first run: %q", got)
 	}
-	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 0 entries booked (0 prior-period adjustments)\n" {
+	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 0 entries booked (0 prior-period adjustments); the books already hold what the rules compute, nothing new to book\n" {
 		t.Fatalf("second run: %q", got)
 	}
 	feb, _ := statementJSON(t, db, "2026-02")
