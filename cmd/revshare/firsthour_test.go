@@ -273,3 +273,24 @@ func TestServeAddrErrorsSayWhatToType(t *testing.T) {
 		}
 	}
 }
+
+// TestSameFileOneEventWarning: the warning of the same file under another
+// source, for a file of one event, is worded for one. Before, "its 1
+// events are new ... if they are the same sales".
+func TestSameFileOneEventWarning(t *testing.T) {
+	src, _ := filepath.Abs("../../testdata/runs/late.csv")
+	t.Chdir(t.TempDir())
+	copyFile(t, src, "late.csv")
+	db := newSQLite(t)
+	cli(t, db, "import", "usage", "late.csv", "--source", "billing")
+	_, stderr, err := runCLI(t, "--db", db, "import", "usage", "late.csv", "--dry-run")
+	want := "revshare: warning: late.csv has the same content as batch 1 (late.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 1 event is new (an event is its source and event_id) and would be posted: if it is the same sale, its revenue would count twice; import it under source billing to find it a duplicate\n"
+	if err != nil || stderr != want {
+		t.Errorf("dry run: %v %q\nwant %q", err, stderr, want)
+	}
+	_, stderr, err = runCLI(t, "--db", db, "import", "usage", "late.csv")
+	want = "revshare: warning: late.csv has the same content as batch 1 (late.csv, imported 2026-03-01T12:00:00Z) under source billing; under source default its 1 event is new (an event is its source and event_id) and was posted in batch 2: if it is the same sale, its revenue is now counted twice. Nothing is deleted from the journal: to take it back, import the same rows with negated amounts and new event_ids under source default. Next time import it under source billing, or check with a dry run first, which warns before posting\n"
+	if err != nil || stderr != want {
+		t.Errorf("import: %v %q\nwant %q", err, stderr, want)
+	}
+}

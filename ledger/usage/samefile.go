@@ -102,14 +102,18 @@ func sameFileWords(file, source string, dryRun bool, res ledger.ImportResult, sa
 	switch {
 	case same != nil && same.Source != source && res.Posted > 0:
 		// The journal only grows: what undoes it is a reversal.
-		words := fmt.Sprintf("%s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d events are new (an event is its source and event_id)",
-			file, same.ID, same.File, same.StartedAt.UTC().Format(time.RFC3339), same.Source, source, res.Posted)
-		if dryRun {
-			return fmt.Sprintf("%s and would be posted: if they are the same sales, their revenue would count twice; import it under source %s to find them all duplicates",
-				words, same.Source), ""
+		events, are, were, they, sales, their, dups := "events", "are", "were", "they", "sales", "their", "them all duplicates"
+		if res.Posted == 1 {
+			events, are, were, they, sales, their, dups = "event", "is", "was", "it", "sale", "its", "it a duplicate"
 		}
-		return fmt.Sprintf("%s and were posted in batch %d: if they are the same sales, their revenue is now counted twice. Nothing is deleted from the journal: to take them back, import the same rows with negated amounts and new event_ids under source %s. Next time import it under source %s, or check with a dry run first, which warns before posting",
-			words, res.BatchID, source, same.Source), ""
+		words := fmt.Sprintf("%s has the same content as batch %d (%s, imported %s) under source %s; under source %s its %d %s %s new (an event is its source and event_id)",
+			file, same.ID, same.File, same.StartedAt.UTC().Format(time.RFC3339), same.Source, source, res.Posted, events, are)
+		if dryRun {
+			return fmt.Sprintf("%s and would be posted: if %s %s the same %s, %s revenue would count twice; import it under source %s to find %s",
+				words, they, are, sales, their, same.Source, dups), ""
+		}
+		return fmt.Sprintf("%s and %s posted in batch %d: if %s %s the same %s, %s revenue is now counted twice. Nothing is deleted from the journal: to take %s back, import the same rows with negated amounts and new event_ids under source %s. Next time import it under source %s, or check with a dry run first, which warns before posting",
+			words, were, res.BatchID, they, are, sales, their, map[bool]string{true: "it", false: "them"}[res.Posted == 1], source, same.Source), ""
 	case same != nil:
 		return "", fmt.Sprintf("%s has the same content as batch %d (%s, imported %s): its events were imported then",
 			file, same.ID, same.File, same.StartedAt.UTC().Format(time.RFC3339))
