@@ -114,7 +114,7 @@ func TestConcurrentRunProcessesBookOnce(t *testing.T) {
 		booked[p.mustWait(t)]++
 	}
 	want := map[string]int{
-		"run small through 2026-03: 3 entries booked (0 prior-period adjustments)\n": 1,
+		"run small through 2026-03: 3 entries booked (0 prior-period adjustments)\n":                                                                     1,
 		"run small through 2026-03: 0 entries booked (0 prior-period adjustments); the books already hold what the rules compute, nothing new to book\n": n - 1,
 	}
 	if fmt.Sprint(booked) != fmt.Sprint(want) {
