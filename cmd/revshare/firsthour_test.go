@@ -294,3 +294,17 @@ func TestSameFileOneEventWarning(t *testing.T) {
 		t.Errorf("import: %v %q\nwant %q", err, stderr, want)
 	}
 }
+
+// TestScenarioContractFlagTakesAFile: scenario --contract given a stored
+// contract's ID rather than a file says what the flag reads. Before, `open
+// small: no such file or directory`.
+func TestScenarioContractFlagTakesAFile(t *testing.T) {
+	scen, _ := filepath.Abs("../../testdata/scenario/demo-projection.yaml")
+	t.Chdir(t.TempDir())
+	wd, _ := os.Getwd()
+	_, errOut, err := runCLI(t, "--db", "book.db", "scenario", scen, "--contract", "openai-microsoft")
+	want := "revshare: --contract openai-microsoft: no such file in the current directory (" + wd + "); --contract reads a contract FILE.yaml: the stored contract the scenario names (contract: openai-microsoft) is read from the book without it\n"
+	if err == nil || errOut != want {
+		t.Errorf("scenario --contract ID: %v %q\nwant %q", err, errOut, want)
+	}
+}

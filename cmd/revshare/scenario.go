@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"runtime/debug"
 
@@ -104,6 +105,11 @@ func runScenario(ctx context.Context, m *Main, file string, o scenarioOptions) e
 			return errors.New("--contract: the scenario has an inline contract; --contract is for scenarios that name one by id")
 		}
 		doc, err := readInputFile(o.contract, contracts.MaxDocumentBytes, "contract file")
+		if errors.Is(err, fs.ErrNotExist) && filepath.Ext(o.contract) == "" {
+			// `--contract small`, the ID of a stored contract: the
+			// scenario reads that one without the flag.
+			return fmt.Errorf("--contract %w; --contract reads a contract FILE.yaml: the stored contract the scenario names (contract: %s) is read from the book without it", err, s.Contract.ID)
+		}
 		if err != nil {
 			return err
 		}
