@@ -269,6 +269,9 @@ func group(use, short, example string) *cobra.Command {
 			cmd.Usage()
 			return fmt.Errorf("%s: want one of %s", use, want)
 		}
+		if near := spelling.Nearest(args[0], names); len(near) > 0 {
+			return fmt.Errorf("%s: unknown command %q: did you mean %s? (want one of %s)", use, args[0], strings.Join(near, " or "), want)
+		}
 		return fmt.Errorf("%s: unknown command %q (want one of %s)", use, args[0], want)
 	}
 	return cmd

@@ -54,6 +54,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"frob"}, "revshare: unknown command \"frob\" (see revshare --help)\n"},
 		{[]string{"staement", "small", "2026-02"}, "revshare: unknown command \"staement\": did you mean statement? (see revshare --help)\n"},
 		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
+		{[]string{"import", "usages", "x.csv"}, "revshare: import: unknown command \"usages\": did you mean usage? (want one of list, rates, usage)\n"},
+		{[]string{"contract", "updte", "c.yaml"}, "revshare: contract: unknown command \"updte\": did you mean update? (want one of add, list, show, update)\n"},
 		{[]string{"token", "create", "extra"}, "revshare: token create: want no arguments (only flags), got \"extra\"\n"},
 		// Every command words arguments that do not fit alike (they said
 		// "close takes one PERIOD, got 2 arguments", "statement: want
