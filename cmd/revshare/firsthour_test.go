@@ -193,6 +193,11 @@ func TestPayNamesTheMissingFlags(t *testing.T) {
 		{[]string{"--contract", "small"}, "revshare: pay: --payer, --payee, --amount and --date are required\n"},
 		{[]string{"--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "5"}, "revshare: pay: --date is required\n"},
 		{[]string{"--payer", "openai", "--payee", "microsoft", "--amount", "5", "--date", "2026-02-10"}, "revshare: pay: --contract is required\n"},
+		// A decimal comma is named as such; a thousands separator is not taken for one.
+		{[]string{"--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16,00", "--date", "2026-02-10"},
+			"revshare: pay: --amount \"16,00\": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50): did you mean 16.00? (a decimal point, not a comma)\n"},
+		{[]string{"--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "1,234", "--date", "2026-02-10"},
+			"revshare: pay: --amount \"1,234\": thousands separator \",\" not allowed (write 1234.50)\n"},
 	} {
 		out, errOut, err := runCLI(t, append([]string{"--db", db, "pay"}, tc.args...)...)
 		if err == nil || out != "" || errOut != tc.want {

@@ -43,6 +43,11 @@ func runPay(ctx context.Context, m *Main, o payOptions) error {
 	}
 	x, err := ledger.ParseDecimal(o.amount)
 	if err != nil {
+		alt := strings.Replace(o.amount, ",", ".", 1)
+		if _, frac, comma := strings.Cut(o.amount, ","); comma && len(frac) != 3 && ledger.DecimalProblem(alt) == "" && !strings.Contains(o.amount, ".") {
+			// A decimal comma (16,00), as many banks and spreadsheets write it.
+			return fmt.Errorf("pay: --amount %s: did you mean %s? (a decimal point, not a comma)", ledger.ErrorMessage(err), alt)
+		}
 		return fmt.Errorf("pay: --amount %s", ledger.ErrorMessage(err))
 	}
 	d, err := ledger.ParseDate(o.date)
