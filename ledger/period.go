@@ -88,12 +88,18 @@ func periodHint(s string) string {
 	if len(s)-len(rest) > 5 {
 		return "" // one separator at most
 	}
-	quarter := rest != "" && (rest[0] == 'Q' || rest[0] == 'q')
+	return partHint(y, rest)
+}
+
+// partHint is the hint for year y and part, a month's number ("2", "02")
+// or a quarter's ("Q1"); empty when part is neither.
+func partHint(y int, part string) string {
+	quarter := part != "" && (part[0] == 'Q' || part[0] == 'q')
 	if quarter {
-		rest = rest[1:]
+		part = part[1:]
 	}
-	n, err := strconv.Atoi(rest)
-	if err != nil || len(rest) == 0 || len(rest) > 2 || rest[0] == '+' || rest[0] == '-' {
+	n, err := strconv.Atoi(part)
+	if err != nil || len(part) == 0 || len(part) > 2 || part[0] == '+' || part[0] == '-' {
 		return ""
 	}
 	switch {
@@ -135,21 +141,7 @@ func periodHintWords(s string) string {
 	if year == fields[0] {
 		return "" // the year first with a number: periodHint's
 	}
-	quarter := len(other) == 2 && (other[0] == 'Q' || other[0] == 'q')
-	if quarter {
-		other = other[1:]
-	}
-	n, err := strconv.Atoi(other)
-	if err != nil || len(other) > 2 || other[0] == '+' || other[0] == '-' {
-		return ""
-	}
-	switch {
-	case quarter && n >= 1 && n <= 4:
-		return fmt.Sprintf(" (did you mean %04d-Q%d?)", y, n)
-	case !quarter && n >= 1 && n <= 12:
-		return fmt.Sprintf(" (did you mean %04d-%02d?)", y, n)
-	}
-	return ""
+	return partHint(y, other)
 }
 
 // monthByName is the month (1 to 12) that name names in English, in full
