@@ -49,10 +49,15 @@ func RunImport(ctx context.Context, r io.Reader, opts ImportOptions, store Impor
 	if opts.AllowPartial && len(opts.SHA256) != 64 {
 		return ledger.ImportResult{}, ledger.Errorf(ledger.EINVALID, "a partial import needs the file's SHA-256 up front")
 	}
-	// The hash of what is read: the batch's SHA-256, or (given up front,
-	// from a first read of the file) what the content read must match.
-	hasher := sha256.New()
-	r = io.TeeReader(r, hasher)
+	// The hash of what is read: the batch's SHA-256 when none is given, and
+	// for a partial import what the content read must match, the file
+	// having been hashed up front (checkUnchanged). A default import given
+	// the hash (REST hashes the upload it spools) is not hashed again.
+	var hasher hash.Hash
+	if opts.SHA256 == "" || opts.AllowPartial {
+		hasher = sha256.New()
+		r = io.TeeReader(r, hasher)
+	}
 	rd, err := NewReader(r, opts.FileName, opts.Mapping)
 	if err != nil {
 		return ledger.ImportResult{}, err
