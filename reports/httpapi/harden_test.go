@@ -246,6 +246,12 @@ func TestContentTypeRefused(t *testing.T) {
 			t.Errorf("POST %s as %q: %d %s\nwant 415 %s", tc.path, tc.ctype, status, body, tc.want)
 		}
 	}
+	// A write's parameter given twice is refused before anything is read
+	// or written: which source would the events be under?
+	if status, body := post("/api/v1/imports/usage?file=a.csv&source=crm&source=billing", "text/csv", csv, httpapi.Admin); status != 400 ||
+		body != `{"error":{"code":"invalid","message":"query parameter \"source\" given 2 times (\"crm\", \"billing\"): give it once"}}` {
+		t.Errorf("import with two sources: %d %s", status, body)
+	}
 	if fileBytes(t, e.path) != before {
 		t.Fatal("a refused request changed the database")
 	}
