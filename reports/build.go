@@ -113,6 +113,9 @@ type StatementInput struct {
 	Opening  map[[2]string]decimal.Decimal // {payer, payee} -> booked less paid and recouped before Period
 	Recouped map[[2]string]decimal.Decimal // {payer, payee} -> advances recouped in Period
 	Advances []AdvanceFlow                 // the contract's advances dated on or before Period's last day
+	// PendingAdjustments: a run would book prior-period adjustments in
+	// Period (books.PendingAdjustments); a draft is then behind.
+	PendingAdjustments bool
 }
 
 // AdvanceFlow is what the ledger holds for one advance as of a period.
@@ -252,7 +255,8 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 // period (obligation and minimum true-up) with what runs booked for it in
 // the period (accruals; prior-period adjustments are corrections of other
 // periods): BookingNone when they differ and nothing is booked, BookingBehind
-// when they differ otherwise, "" when they agree.
+// when they differ otherwise or when a run would book prior-period
+// adjustments in the period, "" when they agree.
 func draftBooking(in StatementInput) string {
 	booked := map[string]decimal.Decimal{}
 	accruals := 0
@@ -269,6 +273,9 @@ func draftBooking(in StatementInput) string {
 			}
 			return BookingBehind
 		}
+	}
+	if in.PendingAdjustments {
+		return BookingBehind
 	}
 	return ""
 }

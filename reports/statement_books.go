@@ -287,6 +287,11 @@ func StatementFromBooks(tx books.ReadTx, sc contracts.StoredContract, p ledger.P
 	if err := advanceFlows(tx, &in); err != nil {
 		return nil, err
 	}
+	if !final {
+		if in.PendingAdjustments, err = books.PendingAdjustments(tx, sc.Contract, res, p); err != nil {
+			return nil, err
+		}
+	}
 	return BuildStatement(in)
 }
 

@@ -70,6 +70,22 @@ func testStatementSaysWhatIsNotBooked(t *testing.T, newDB newDB) {
 		"the books are behind small 2026-02 (usage or the contract changed since the last run): its rules show what a run would book now, its settlement what is booked (bring them up to date with: revshare --db "+shellWord(db)+" run --through 2026-02)")
 	cli(t, db, "close", "2026-01")
 	check("2026-01", "", "## r1 (openai → microsoft)", "")
+	cli(t, db, "run", "--through", "2026-02")
+	check("2026-02", "", "## r1 (openai → microsoft)", "")
+	// A late January event of r2 (no cap: February's obligations stay as booked):
+	// a run would book January's correction in February.
+	late := filepath.Join(t.TempDir(), "late-jan.csv")
+	if err := os.WriteFile(late, []byte("event_id,occurred_at,seller,channel,product,amount,currency\ne6,2026-01-20,microsoft,azure,api,30.00,USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "import", "usage", late)
+	check("2026-02", "behind",
+		"**Not booked:** The books are behind the rules for 2026-02 (usage or the contract changed since the last run): the rules show what a run through 2026-02 would book; the settlement shows what is booked.",
+		"the books are behind small 2026-02 (usage or the contract changed since the last run): its rules show what a run would book now, its settlement what is booked (bring them up to date with: revshare --db "+shellWord(db)+" run --through 2026-02)")
+	if out := cli(t, db, "run", "--through", "2026-02"); !strings.Contains(out, "1 prior-period adjustment") {
+		t.Errorf("run after the late January event:\n%s\nwant 1 prior-period adjustment", out)
+	}
+	check("2026-02", "", "## r1 (openai → microsoft)", "")
 }
 
 // TestLeftoverNewBookIsSwept: a first import killed midway leaves its

@@ -271,3 +271,54 @@ func TestPayRefused(t *testing.T) {
 		})
 	}
 }
+
+// PendingAdjustments says whether a run would book a closed period's
+// correction in p: only in the first open period, only once something
+// closed changed, and no longer once a run booked it.
+func TestPendingAdjustments(t *testing.T) {
+	ctx := context.Background()
+	s := newDealStore(t)
+	svc := books.Service{Store: s}
+	c := s.books.contracts["deal"].Contract
+	s.sell("a", "2026-01-10", "100.00")
+	s.sell("a", "2026-02-05", "40.00")
+	pending := func(label string) bool {
+		t.Helper()
+		p, err := ledger.ParsePeriod(label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bool
+		err = s.View(ctx, func(tx books.ReadTx) error {
+			res, err := books.Evaluate(tx, c, p, nil, false)
+			if err != nil {
+				return err
+			}
+			got, err = books.PendingAdjustments(tx, c, res, p)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if _, err := svc.Run(ctx, storetest.D("2026-03-31")); err != nil {
+		t.Fatal(err)
+	}
+	s.sell("a", "2026-01-25", "10.00") // January open: its own accrual, not an adjustment
+	if pending("2026-02") {
+		t.Error("pending in 2026-02 with nothing closed")
+	}
+	s.books.closed = storetest.D("2026-01-31")
+	for label, want := range map[string]bool{"2026-02": true, "2026-03": false} {
+		if got := pending(label); got != want {
+			t.Errorf("after a late January sale, pending in %s = %v, want %v", label, got, want)
+		}
+	}
+	if _, err := svc.Run(ctx, storetest.D("2026-03-31")); err != nil {
+		t.Fatal(err)
+	}
+	if pending("2026-02") {
+		t.Error("pending in 2026-02 after the run booked the adjustment")
+	}
+}

@@ -99,19 +99,9 @@ func runContract(tx Tx, sc contracts.StoredContract, throughDate ledger.Date, cl
 	if err != nil {
 		return rc, err
 	}
-	var computed []booking.Computed
-	for _, l := range result.Lines {
-		cp := booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total}
-		for _, sp := range l.Splits {
-			cp.Parts = append(cp.Parts, booking.Part{Payee: sp.Payee, Amount: sp.Amount})
-		}
-		computed = append(computed, cp)
-	}
-	plan := booking.Plan(computed, booked, closed, c.Period)
-	if again, err := finalBases(tx, c.ID, plan, booked); err != nil {
+	plan, err := planRules(tx, c, result, closed, booked)
+	if err != nil {
 		return rc, err
-	} else if again {
-		plan = booking.Plan(computed, booked, closed, c.Period)
 	}
 	advances, recoupments, err := planAdvances(tx, c, evalThrough, closed, plan, rows)
 	if err != nil {
@@ -173,6 +163,55 @@ func runContract(tx Tx, sc contracts.StoredContract, throughDate ledger.Date, cl
 		}
 	}
 	return rc, nil
+}
+
+// planRules returns the rule bookings that bring what is booked for c to
+// the engine's result.
+func planRules(tx ReadTx, c *contracts.Contract, result *contracts.Result, closed ledger.Date, booked map[booking.Ref]booking.Booked) ([]booking.Booking, error) {
+	var computed []booking.Computed
+	for _, l := range result.Lines {
+		cp := booking.Computed{Rule: l.Rule, Payer: l.Payer, Payee: l.Payee, Period: l.Period, Base: l.Base, Amount: l.Total}
+		for _, sp := range l.Splits {
+			cp.Parts = append(cp.Parts, booking.Part{Payee: sp.Payee, Amount: sp.Amount})
+		}
+		computed = append(computed, cp)
+	}
+	plan := booking.Plan(computed, booked, closed, c.Period)
+	if again, err := finalBases(tx, c.ID, plan, booked); err != nil {
+		return nil, err
+	} else if again {
+		plan = booking.Plan(computed, booked, closed, c.Period)
+	}
+	return plan, nil
+}
+
+// PendingAdjustments reports whether a run would book prior-period
+// adjustments in p (late events or an amendment that changed a closed
+// period): a draft of p is then behind even when p's own obligations are
+// all booked. result is the engine's result for c through p or later.
+func PendingAdjustments(tx ReadTx, c *contracts.Contract, result *contracts.Result, p ledger.Period) (bool, error) {
+	closed, err := tx.ClosedThrough()
+	if err != nil || closed.IsZero() || !closed.Before(p.Start()) {
+		return false, err // nothing closed, or p itself closed: no adjustment is booked in p
+	}
+	rows, err := tx.Bookings(c.ID)
+	if err != nil {
+		return false, err
+	}
+	booked, err := bookedByRef(rows)
+	if err != nil {
+		return false, err
+	}
+	plan, err := planRules(tx, c, result, closed, booked)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range plan {
+		if b.Kind == booking.Adjustment && b.BookedIn == p {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // bookedByRef sums a contract's bookings rows per rule and period: what
