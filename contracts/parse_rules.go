@@ -5,6 +5,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 var ruleKeys = []string{"id", "payer", "payee", "payees", "match", "rate", "tiers", "tier_window", "from", "through", "until", "cap", "minimum", "fx_rule"}
@@ -74,14 +76,26 @@ func (p *parser) match(n *yaml.Node, path string, dst *Match) {
 	}
 }
 
-// rateIn01 reads a rate and checks it lies in [0, 1].
+// rateIn01 reads a rate and checks it lies in [0, 1]. A rate written as a
+// percentage ("20%", or 20) is told the fraction it likely means.
 func (p *parser) rateIn01(n *yaml.Node, path string) (decimal.Decimal, bool) {
+	text := strings.TrimSpace(n.Value)
+	if pct, ok := strings.CutSuffix(text, "%"); ok && n.Kind == yaml.ScalarNode {
+		if d, err := ledger.ParseDecimal(strings.TrimSpace(pct)); err == nil {
+			p.add(n, path, "%q: a rate is a fraction, not a percentage: write %s", text, d.Shift(-2).String())
+			return decimal.Decimal{}, false
+		}
+	}
 	d, ok := p.dec(n, path)
 	if !ok {
 		return d, false
 	}
-	if d.Sign() < 0 || d.GreaterThan(decimal.NewFromInt(1)) {
-		p.add(n, path, "%s is outside [0, 1]", strings.TrimSpace(n.Value))
+	switch {
+	case d.GreaterThan(decimal.NewFromInt(1)) && !d.GreaterThan(decimal.NewFromInt(100)):
+		p.add(n, path, "%s is outside [0, 1] (a rate is a fraction: if %s%% is meant, write %s)", text, text, d.Shift(-2).String())
+		return d, false
+	case d.Sign() < 0 || d.GreaterThan(decimal.NewFromInt(1)):
+		p.add(n, path, "%s is outside [0, 1]", text)
 		return d, false
 	}
 	return d, true

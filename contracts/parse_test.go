@@ -149,9 +149,13 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
 	}{
-		{"rate above 1", head + "    rate: 1.5\n", "rules[0].rate: 1.5 is outside [0, 1]"},
+		{"rate above 1", head + "    rate: 1.5\n", "rules[0].rate: 1.5 is outside [0, 1] (a rate is a fraction: if 1.5% is meant, write 0.015)"},
+		{"rate as a percentage number", head + "    rate: 20\n", "rules[0].rate: 20 is outside [0, 1] (a rate is a fraction: if 20% is meant, write 0.2)"},
+		{"rate above 100", head + "    rate: 150\n", "rules[0].rate: 150 is outside [0, 1]"},
+		{"tier rate as a percentage", head + "    tiers: [{rate: '12.5%'}]\n", `rules[0].tiers[0].rate: "12.5%": a rate is a fraction, not a percentage: write 0.125`},
 		{"rate negative", head + "    rate: '-0.2'\n", "rules[0].rate: -0.2 is outside [0, 1]"},
-		{"rate not a number", head + "    rate: 20%\n", `rules[0].rate: "20%": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
+		{"rate as a percentage", head + "    rate: 20%\n", `rules[0].rate: "20%": a rate is a fraction, not a percentage: write 0.2`},
+		{"rate not a number", head + "    rate: 20 pct\n", `rules[0].rate: "20 pct": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
 		{"rate is a float special", head + "    rate: .nan\n", `rules[0].rate: ".nan": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)`},
 		{"rate with an exponent", head + "    rate: 2e-1\n", `rules[0].rate: "2e-1": not a decimal number (exponents are not allowed)`},
 		{"rate without a leading digit", head + "    rate: .2\n", `rules[0].rate: ".2": not a decimal number (want digits before the decimal point, as in 0.50)`},

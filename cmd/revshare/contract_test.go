@@ -119,7 +119,7 @@ func TestContractProblemsNameTheLine(t *testing.T) {
 			dir + "duplicate-key.yaml:5: currency: duplicate key\n" +
 			"revshare: " + dir + "duplicate-key.yaml: invalid contract (1 problem)\n"},
 		{"rate-outside.yaml", dir + "rate-outside.yaml: invalid contract (3 problems):\n" +
-			dir + "rate-outside.yaml:8: rules[0].rate: 1.5 is outside [0, 1]\n" +
+			dir + "rate-outside.yaml:8: rules[0].rate: 1.5 is outside [0, 1] (a rate is a fraction: if 1.5% is meant, write 0.015)\n" +
 			dir + "rate-outside.yaml:12: rules[1].rate: -0.01 is outside [0, 1]\n" +
 			dir + `rate-outside.yaml:16: rules[2].rate: "twenty": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50)` + "\n" +
 			"revshare: " + dir + "rate-outside.yaml: invalid contract (3 problems)\n"},

@@ -125,7 +125,7 @@ monte_carlo:
 :23: monte_carlo.growth.monthly.dist: "weird" is not a distribution (want normal or lognormal)
 `},
 		{"inline contract", strings.Replace(contract, "RATE", "1.5", 1) + "horizon: 2026-12\nstreams:\n  - match: {seller: a}\n    start: \"100\"\n",
-			":10: contract.rules[0].rate: 1.5 is outside [0, 1]\n"},
+			":10: contract.rules[0].rate: 1.5 is outside [0, 1] (a rate is a fraction: if 1.5% is meant, write 0.015)\n"},
 		{"frequency", strings.Replace(contract, "RATE", "0.5", 1) + "horizon: 2026-Q4\nstreams:\n  - match: {seller: a}\n    start: \"100\"\n",
 			":12: horizon: \"2026-Q4\" is a quarter but the contract's periods are months (e.g. 2026-12)\n"},
 		{"forecast row", strings.Replace(contract, "RATE", "0.5", 1) + "horizon: 2026-12\nstreams:\n  - forecast: f.csv\n",
@@ -140,7 +140,7 @@ variants:
   - name: v2
     set:
       rules.nosuch.rate: "0.1"
-`, ":17: variants[0] (v1): contract: rules[0].rate: 2 is outside [0, 1]\n" +
+`, ":17: variants[0] (v1): contract: rules[0].rate: 2 is outside [0, 1] (a rate is a fraction: if 2% is meant, write 0.02)\n" +
 			":21: variants[1] (v2).set[rules.nosuch.rate]: the contract has no rule \"nosuch\"\n"},
 	} {
 		file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")

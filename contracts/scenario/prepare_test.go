@@ -93,7 +93,7 @@ variants:
 `, Sources{}, []string{
 			`variants[1] (no-such-rule).set[rules.nope.rate]: the contract has no rule "nope"`,
 			`variants[1] (no-such-rule).set[rules.share.rate.x]: rule "share": rate is not a mapping`,
-			`variants[2] (invalid): contract: rules[0].rate: 2 is outside [0, 1]`,
+			`variants[2] (invalid): contract: rules[0].rate: 2 is outside [0, 1] (a rate is a fraction: if 2% is meant, write 0.02)`,
 			`variants[2] (invalid): contract: rules[0].cap.total: -1 is negative`,
 		}},
 		{"too many runs", smallContract("10") + `
