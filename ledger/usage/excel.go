@@ -166,11 +166,39 @@ func squash(s string) string {
 	return b.String()
 }
 
+// columnSynonyms are the names other systems' exports commonly give a
+// canonical column (squashed): a file with "date" but no occurred_at is
+// told which header likely holds it. Only names with one likely meaning.
+var columnSynonyms = map[string][]string{
+	ColEventID:    {"id", "eventid", "transactionid", "txnid", "txid"},
+	ColOccurredAt: {"date", "timestamp", "time", "datetime", "eventdate", "eventtime", "transactiondate"},
+	ColSeller:     {"vendor", "merchant"},
+	ColChannel:    {"marketplace", "salechannel", "saleschannel"},
+	ColAmount:     {"revenue", "value"},
+	ColCurrency:   {"ccy", "currencycode", "curr"},
+}
+
 // columnHint returns, for a missing canonical column, the file's header
 // that names it in another spelling ("Event ID", "occurred-at") or with a
 // typo ("evnt_id", "amout": one letter off, two for names of 8 letters and
-// more), if one is unused; "" when none is.
-func columnHint(canonical string, header []string, used []bool) string {
+// more), if one is unused; "" when none is. synonym is set when the header
+// is another system's usual name for it ("date" for occurred_at) rather
+// than a spelling of it.
+func columnHint(canonical string, header []string, used []bool) (hint string, synonym bool) {
+	if h := typoHint(canonical, header, used); h != "" {
+		return h, false
+	}
+	for _, name := range columnSynonyms[canonical] {
+		for i, h := range header {
+			if !used[i] && squash(h) == name {
+				return h, true
+			}
+		}
+	}
+	return "", false
+}
+
+func typoHint(canonical string, header []string, used []bool) string {
 	want := squash(canonical)
 	typos := 1 // the letters a header may be off and still name canonical
 	if len(want) >= 8 {

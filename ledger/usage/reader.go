@@ -203,12 +203,25 @@ func (r *Reader) readHeader(line int, head []string) RowErrors {
 			es = append(es, r.errorf(line, "", "", "missing column %s (the mapping's amount.sign_column)", quoteValue(sc)))
 		}
 	}
+	// A file whose header reads well and whose events and times are there
+	// (or named otherwise) is a usage export lacking a dimension: it may
+	// be told to fix one value.
+	named := func(f field) bool {
+		h, _ := columnHint(fieldNames[f], r.header, used)
+		return r.idx[f] >= 0 || r.fixed[f] != "" || r.m.Columns[fieldNames[f]] != "" || h != ""
+	}
+	usageLike := len(es) == 0 && named(fEventID) && named(fOccurredAt)
 	missing := func(f field, what string) {
-		if h := columnHint(fieldNames[f], r.header, used); h != "" {
+		if h, synonym := columnHint(fieldNames[f], r.header, used); h != "" && !synonym {
 			what += fmt.Sprintf(": the file has %s, did you mean %s? Rename that header, or map it with columns: {%s: %s} in a --mapping file",
+				quoteValue(h), fieldNames[f], fieldNames[f], quoteValue(h))
+		} else if h != "" {
+			what += fmt.Sprintf(": the file has %s: if it holds %s, rename that header, or map it with columns: {%s: %s} in a --mapping file",
 				quoteValue(h), fieldNames[f], fieldNames[f], quoteValue(h))
 		} else if len(r.header) == 1 && r.cr.Comma == ',' && r.m.delimiter == 0 {
 			what += " (the header has one column: if the file is not comma-separated, set delimiter in a --mapping file)"
+		} else if usageLike && (f == fSeller || f == fChannel || f == fCurrency) {
+			what += fmt.Sprintf(": if every row has the same %s, set it with fixed: {%s: …} in a --mapping file", fieldNames[f], fieldNames[f])
 		}
 		es = append(es, r.errorf(line, "", "", "%s", what))
 	}

@@ -145,6 +145,13 @@ var badCases = []struct {
 	{"did you mean", "Event ID,Occurred at,seller,Channel,amount,currency\ne1,2026-01-05,a,b,1,USD\n", []string{
 		`f.csv:1: missing required column event_id: the file has "Event ID", did you mean event_id? Rename that header, or map it with columns: {event_id: "Event ID"} in a --mapping file`,
 		`f.csv:1: missing required column occurred_at: the file has "Occurred at", did you mean occurred_at? Rename that header, or map it with columns: {occurred_at: "Occurred at"} in a --mapping file`}},
+	{"another system's names", "ID,Date,Vendor,Marketplace,Revenue,CCY,seller_note\ne1,2026-01-05,a,b,1,USD,x\n", []string{
+		`f.csv:1: missing required column event_id: the file has "ID": if it holds event_id, rename that header, or map it with columns: {event_id: "ID"} in a --mapping file`,
+		`f.csv:1: missing required column occurred_at: the file has "Date": if it holds occurred_at, rename that header, or map it with columns: {occurred_at: "Date"} in a --mapping file`,
+		`f.csv:1: missing required column seller: the file has "Vendor": if it holds seller, rename that header, or map it with columns: {seller: "Vendor"} in a --mapping file`,
+		`f.csv:1: missing required column channel: the file has "Marketplace": if it holds channel, rename that header, or map it with columns: {channel: "Marketplace"} in a --mapping file`,
+		`f.csv:1: missing required column currency: the file has "CCY": if it holds currency, rename that header, or map it with columns: {currency: "CCY"} in a --mapping file`,
+		`f.csv:1: missing required column amount (or both quantity and unit_price): the file has "Revenue": if it holds amount, rename that header, or map it with columns: {amount: "Revenue"} in a --mapping file`}},
 	{"header typo", "evnt_id,occured_at,seller,chanel,amout,currency\ne1,2026-01-05,a,b,1,USD\n", []string{
 		`f.csv:1: missing required column event_id: the file has "evnt_id", did you mean event_id? Rename that header, or map it with columns: {event_id: "evnt_id"} in a --mapping file`,
 		`f.csv:1: missing required column occurred_at: the file has "occured_at", did you mean occurred_at? Rename that header, or map it with columns: {occurred_at: "occured_at"} in a --mapping file`,
@@ -158,6 +165,10 @@ var badCases = []struct {
 		`f.csv:2: column occurred_at: value "03/01/2026": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD/MM/YYYY"] or ["MM/DD/YYYY"], whichever your file uses, in a --mapping file`,
 		`f.csv:3: column occurred_at: value "25/01/2026": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD/MM/YYYY"] in a --mapping file`,
 		`f.csv:4: column occurred_at: value "05.01.2026 10:00:00": not an RFC 3339 timestamp (2026-01-05T10:00:00Z) or a date YYYY-MM-DD: set dates.layouts: ["DD.MM.YYYY hh:mm:ss"] in a --mapping file, and dates.timezone if it is not UTC`}},
+	{"a usage file without a channel", "ID,Date,seller,amount,currency\n", []string{
+		`f.csv:1: missing required column event_id: the file has "ID": if it holds event_id, rename that header, or map it with columns: {event_id: "ID"} in a --mapping file`,
+		`f.csv:1: missing required column occurred_at: the file has "Date": if it holds occurred_at, rename that header, or map it with columns: {occurred_at: "Date"} in a --mapping file`,
+		`f.csv:1: missing required column channel: if every row has the same channel, set it with fixed: {channel: …} in a --mapping file`}},
 	{"missing columns", "event_id,seller,amount\n", []string{
 		`f.csv:1: missing required column occurred_at`,
 		`f.csv:1: missing required column channel`,
