@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/revshare/revshare/contracts"
 	cbooks "github.com/revshare/revshare/contracts/books"
 	"github.com/revshare/revshare/ledger"
@@ -43,11 +41,7 @@ func BenchmarkUsageEvaluate(b *testing.B) {
 	ctx := context.Background()
 	url := schemaURL(b)
 	db := openURL(b, url, storetest.NewClock(storetest.T0))
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(b, url)
 	c := storetest.SaveContract(b, db, benchContract, false)
 	if _, err := db.ImportUsage(ctx, bytes.NewReader(usageFile(n, eventID)), usage.ImportOptions{FileName: "bench.csv"}); err != nil {
 		b.Fatal(err)

@@ -176,11 +176,7 @@ func BenchmarkEventsCopyCost(b *testing.B) {
 	if _, err := db.ImportUsage(ctx, bytes.NewReader(data), usage.ImportOptions{FileName: "bench.csv"}); err != nil {
 		b.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(b, url)
 	exec := func(q string) {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			b.Fatalf("%s: %v", q, err)

@@ -175,11 +175,7 @@ func TestLockWaitNamesHolder(t *testing.T) {
 	ctx := context.Background()
 	url := schemaURL(t)
 	db := openURL(t, url, storetest.NewClock(storetest.T0))
-	holder, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close(ctx)
+	holder := connect(t, url)
 	hold := func() pgx.Tx {
 		tx, err := holder.Begin(ctx)
 		if err != nil {
@@ -199,7 +195,7 @@ func TestLockWaitNamesHolder(t *testing.T) {
 	tx := hold()
 	var told []string
 	db.SetLockTimeout(300*time.Millisecond, func(h string) { told = append(told, h) })
-	_, err = db.Post(ctx, []ledger.Entry{storetest.Sale("s1", "2026-01-05", "10.00", "USD")})
+	_, err := db.Post(ctx, []ledger.Entry{storetest.Sale("s1", "2026-01-05", "10.00", "USD")})
 	wantHolder := "another import is running: batch 7 (march.csv), started "
 	msg := ledger.ErrorMessage(err)
 	if ledger.ErrorCode(err) != ledger.EUNAVAILABLE || !strings.HasPrefix(msg, "the database is busy: "+wantHolder) ||
