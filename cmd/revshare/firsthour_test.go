@@ -178,10 +178,7 @@ func testUnknownContractNamesTheStoredOnes(t *testing.T, newDB newDB) {
 		{"contract", "show", "smal"},
 		{"pay", "--contract", "smal", "--payer", "openai", "--payee", "microsoft", "--amount", "1", "--date", "2026-02-01"},
 	} {
-		out, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
-		if err == nil || out != "" || errOut != near {
-			t.Errorf("%s: %v %q %q, want %q", strings.Join(args, " "), err, out, errOut, near)
-		}
+		wantRefused(t, near, append([]string{"--db", db}, args...)...)
 	}
 	fin := createToken(t, db, "finance")
 	base, stop := startServe(t, db)
@@ -215,10 +212,7 @@ func TestPayNamesTheMissingFlags(t *testing.T) {
 		{[]string{"--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "1,234", "--date", "2026-02-10"},
 			"revshare: pay: --amount \"1,234\": thousands separator \",\" not allowed (write 1234.50)\n"},
 	} {
-		out, errOut, err := runCLI(t, append([]string{"--db", db, "pay"}, tc.args...)...)
-		if err == nil || out != "" || errOut != tc.want {
-			t.Errorf("pay %s: %v %q %q, want %q", strings.Join(tc.args, " "), err, out, errOut, tc.want)
-		}
+		wantRefused(t, tc.want, append([]string{"--db", db, "pay"}, tc.args...)...)
 	}
 	if after := cli(t, db, "verify"); after != before {
 		t.Errorf("a refused pay wrote: %s then %s", before, after)
@@ -260,10 +254,7 @@ func TestMissingInputFileSaysWhere(t *testing.T) {
 		{[]string{"import", "usage", "usage.csv", "--mapping", "map.yaml"}, "map.yaml: no such file in the current directory (" + wd + ")"},
 		{[]string{"contract", "add", "contract.yaml"}, "contract.yaml: no such file in the current directory (" + wd + ")"},
 	} {
-		out, errOut, err := runCLI(t, append([]string{"--db", db}, tc.args...)...)
-		if err == nil || out != "" || errOut != "revshare: "+tc.want+"\n" {
-			t.Errorf("%s: %v %q %q\nwant %q", strings.Join(tc.args, " "), err, out, errOut, "revshare: "+tc.want+"\n")
-		}
+		wantRefused(t, "revshare: "+tc.want+"\n", append([]string{"--db", db}, tc.args...)...)
 	}
 	if _, err := os.Stat(db); !os.IsNotExist(err) {
 		t.Errorf("a refused import made a book: %v", err)
@@ -288,10 +279,7 @@ func TestServeAddrErrorsSayWhatToType(t *testing.T) {
 		{"127.0.0.1:99999", "--addr 127.0.0.1:99999: invalid port (want host:port, the port 0 to 65535)"},
 		{busy.Addr().String(), "--addr 127.0.0.1:" + port + ": port " + port + " is in use (another revshare serve, or another program): choose another port, or --addr 127.0.0.1:0 for a free one"},
 	} {
-		out, errOut, err := runCLI(t, "--db", db, "serve", "--addr", tc.addr)
-		if err == nil || out != "" || errOut != "revshare: "+tc.want+"\n" {
-			t.Errorf("serve --addr %s: %v %q %q\nwant %q", tc.addr, err, out, errOut, "revshare: "+tc.want+"\n")
-		}
+		wantRefused(t, "revshare: "+tc.want+"\n", "--db", db, "serve", "--addr", tc.addr)
 	}
 }
 

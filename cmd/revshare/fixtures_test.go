@@ -91,6 +91,17 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
+// wantRefused runs revshare with args (runCLI) and checks that it refused
+// them: exit status 1, nothing on standard output, and exactly want on
+// standard error (ending with the line main prints for the error).
+func wantRefused(t *testing.T, want string, args ...string) {
+	t.Helper()
+	stdout, stderr, err := runCLI(t, args...)
+	if exitCode(err) != exitError || stdout != "" || stderr != want {
+		t.Errorf("revshare %s: exit %d, stdout %.200q, stderr %q\nwant %q", strings.Join(args, " "), exitCode(err), stdout, stderr, want)
+	}
+}
+
 // copyFile copies the file from to the path to.
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()

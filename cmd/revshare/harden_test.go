@@ -89,10 +89,8 @@ func TestCommandsRefuseMissingBook(t *testing.T) {
 	books := t.TempDir()
 	missing := filepath.Join(books, "typo.db")
 	for _, args := range notBookCreators(t, dir) {
-		stdout, errOut, err := runCLI(t, append([]string{"--db", missing}, args...)...)
-		if want := "revshare: no database at " + missing + " (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
-			t.Errorf("%v on a missing book: exit %d, stdout %q, stderr %q\nwant %q", args, exitCode(err), stdout, errOut, want)
-		}
+		wantRefused(t, "revshare: no database at "+missing+" (see --db; a new book is made by contract add, import usage, import rates, demo or migrate)\n",
+			append([]string{"--db", missing}, args...)...)
 		if left, _ := os.ReadDir(books); len(left) != 0 {
 			t.Fatalf("%v on a missing book left %v", args, left)
 		}
@@ -124,10 +122,8 @@ func TestPostgresCommandsRefuseMissingBook(t *testing.T) {
 	pg.Need(t)
 	url := pg.SchemaURL(t)
 	for _, args := range notBookCreators(t, t.TempDir()) {
-		stdout, errOut, err := runCLI(t, append([]string{"--db", url}, args...)...)
-		if want := "revshare: " + url + " holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
-			t.Errorf("%v on an empty schema: exit %d, stdout %q, stderr %q\nwant %q", args, exitCode(err), stdout, errOut, want)
-		}
+		wantRefused(t, "revshare: "+url+" holds no revshare book (its schema has no revshare tables; see --db; a new book is made by contract add, import usage, import rates, demo, migrate or grant)\n",
+			append([]string{"--db", url}, args...)...)
 	}
 	// A dry run checks against an empty book and creates none either.
 	_, errOut, err := runCLI(t, "--db", url, "import", "usage", "../../testdata/runs/usage.csv", "--dry-run")
@@ -189,10 +185,8 @@ func TestCloseEmptyBook(t *testing.T) { onBothBackends(t, testCloseEmptyBook) }
 func testCloseEmptyBook(t *testing.T, newDB newDB) {
 	book := newDB(t)
 	cli(t, book, "migrate") // an empty book: close refuses a missing one before it looks (TestCommandsRefuseMissingBook)
-	stdout, errOut, err := runCLI(t, "--db", book, "close", "2026-01")
-	if want := "revshare: there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed\n"; err == nil || exitCode(err) != 1 || errOut != want || stdout != "" {
-		t.Errorf("close of an empty book: exit %d, stdout %q, stderr %q\nwant %q", exitCode(err), stdout, errOut, want)
-	}
+	wantRefused(t, "revshare: there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed\n",
+		"--db", book, "close", "2026-01")
 	// Nothing closed: the book filled next books January as usual.
 	cli(t, book, "contract", "add", "../../testdata/runs/contract.yaml")
 	cli(t, book, "import", "usage", "../../testdata/runs/usage.csv")
@@ -282,10 +276,7 @@ func TestImportCommitWaitsForTheCheck(t *testing.T) {
 		{"import", "usage", "--dry-run", "../../testdata/runs/late.csv"},
 		{"import", "usage", "--format", "json", "../../testdata/runs/late.csv"},
 	} {
-		out, errOut, err := runCLI(t, append([]string{"--db", db}, args...)...)
-		if err == nil || out != "" || errOut != want {
-			t.Errorf("%v on a damaged file: %v, stdout %q, stderr %q\nwant stderr %q", args, err, out, errOut, want)
-		}
+		wantRefused(t, want, append([]string{"--db", db}, args...)...)
 		if after, err := os.ReadFile(db); err != nil || !bytes.Equal(after, damaged) {
 			t.Errorf("%v changed the damaged file (%v)", args, err)
 		}

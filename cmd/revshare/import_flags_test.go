@@ -37,10 +37,7 @@ func TestImportFlagsRefused(t *testing.T) {
 		{[]string{fifo, "--allow-partial"},
 			"revshare: " + fifo + ": --allow-partial reads the file twice (its hash names the committed chunks, so a re-run completes it): give it a file, not a pipe\n"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db", "import", "usage"}, c.args...)...)
-		if err == nil || exitCode(err) != exitError || stdout != "" || stderr != c.want {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant %q", c.args, exitCode(err), stdout, stderr, c.want)
-		}
+		wantRefused(t, c.want, append([]string{"--db", "book.db", "import", "usage"}, c.args...)...)
 		if _, err := os.Stat("book.db"); !os.IsNotExist(err) {
 			t.Fatalf("%v: the refused import created the book (%v)", c.args, err)
 		}
@@ -58,12 +55,9 @@ func TestImportMappingColumnTwice(t *testing.T) {
 	csv := "event_id,occurred_at,Vendor,channel,amount,currency\ne1,2026-01-02,openai,direct,10.00,USD\n"
 	writeFile(t, "a.csv", csv)
 	writeFile(t, "m.yaml", "columns: {seller: Vendor, customer: vendor}\n")
-	stdout, stderr, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--mapping", "m.yaml")
 	want := `m.yaml: columns.customer and columns.seller both map the column "Vendor": a column is read as one field (map one of them to another column, or give it under fixed:)` + "\n" +
 		"revshare: m.yaml: invalid mapping file\n"
-	if exitCode(err) != exitError || stdout != "" || stderr != want {
-		t.Errorf("exit %d, stdout %q, stderr %q\nwant %q", exitCode(err), stdout, stderr, want)
-	}
+	wantRefused(t, want, "--db", "book.db", "import", "usage", "a.csv", "--mapping", "m.yaml")
 	if _, err := os.Stat("book.db"); !os.IsNotExist(err) {
 		t.Fatalf("the refused import created the book (%v)", err)
 	}

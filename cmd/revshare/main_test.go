@@ -67,10 +67,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"version", "--format", "xml"}, "revshare: unknown --format \"xml\" (want text or json)\n"},
 	}
 	for _, tt := range tests {
-		out, errOut, err := runCLI(t, tt.args...)
-		if err == nil || out != "" || errOut != tt.want {
-			t.Errorf("revshare %s: err %v, stdout %q, stderr %q, want %q", strings.Join(tt.args, " "), err, out, errOut, tt.want)
-		}
+		wantRefused(t, tt.want, tt.args...)
 	}
 }
 

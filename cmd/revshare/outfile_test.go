@@ -146,10 +146,7 @@ func TestOutputNeverReplacesTheDatabase(t *testing.T) {
 		{[]string{"statement", "small", "2026-01", "-o", "book.db"},
 			"revshare: -o book.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db"}, c.args...)...)
-		if err == nil || exitCode(err) != 1 || stderr != c.want || stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, exitCode(err), stdout, stderr, c.want)
-		}
+		wantRefused(t, c.want, append([]string{"--db", "book.db"}, c.args...)...)
 	}
 	if after := mustRead(t, "book.db"); string(after) != string(before) {
 		t.Errorf("book.db changed")
@@ -188,10 +185,7 @@ func TestOutputNeverTakesTheBooksFiles(t *testing.T) {
 		{[]string{"statement", "small", "2026-01", "-o", "book.db-shm"},
 			"revshare: -o book.db-shm is the database (book.db-shm): writing there would destroy the book; choose another file (nothing written)\n"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"--db", "book.db"}, c.args...)...)
-		if err == nil || stderr != c.want || stdout != "" {
-			t.Errorf("%v: %v, stdout %q, stderr %q, want %q", c.args, err, stdout, stderr, c.want)
-		}
+		wantRefused(t, c.want, append([]string{"--db", "book.db"}, c.args...)...)
 	}
 	for _, f := range []string{"book.db-wal", "book.db-shm"} {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
@@ -232,15 +226,12 @@ func TestEmptyFlagValuesRefused(t *testing.T) {
 		{missing, []string{"serve", "--addr", ""}, "--addr", "want host:port (an empty address listens on every interface)"},
 		{missing, []string{"demo", "--addr="}, "--addr", "want host:port (an empty address listens on every interface)"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"--db", tc.db}, tc.args...)...)
 		command := tc.args[0]
 		if command == "import" {
 			command = "import usage"
 		}
 		want := fmt.Sprintf("revshare: invalid argument \"\" for %q flag: %s (see revshare %s --help)\n", tc.flag, tc.want, command)
-		if exitCode(err) != exitError || stdout != "" || stderr != want {
-			t.Errorf("%v: exit %d, stdout %.40q, stderr %q\nwant %q", tc.args, exitCode(err), stdout, stderr, want)
-		}
+		wantRefused(t, want, append([]string{"--db", tc.db}, tc.args...)...)
 	}
 	if !bytes.Equal(mustRead(t, db), before) {
 		t.Error("the book changed")
