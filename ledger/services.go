@@ -43,6 +43,22 @@ type EventStore interface {
 	EachEvent(ctx context.Context, f EventFilter, fn func(*Event) error) error
 }
 
+// EventsInOrder is EventsByID's answer once a backend has read the stored
+// events of ids into byID: the events in the order given (an ID given twice
+// comes back twice); ENOTFOUND naming the first ID that byID lacks. Both
+// backends end with it, so that the order and the error are one rule.
+func EventsInOrder(ids []int64, byID map[int64]Event) ([]Event, error) {
+	out := make([]Event, len(ids))
+	for i, id := range ids {
+		e, ok := byID[id]
+		if !ok {
+			return nil, Errorf(ENOTFOUND, "event %d not found", id)
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
 // EventFilter selects events. Zero fields do not filter.
 type EventFilter struct {
 	EntryID  int64 // the events an import entry posted

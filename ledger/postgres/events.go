@@ -214,19 +214,11 @@ func (db *DB) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, erro
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*ledger.Event, len(stored))
-	for i := range stored {
-		byID[stored[i].ev.ID] = &stored[i].ev
+	byID := make(map[int64]ledger.Event, len(stored))
+	for _, s := range stored {
+		byID[s.ev.ID] = s.ev
 	}
-	out := make([]ledger.Event, len(ids))
-	for i, id := range ids {
-		e, ok := byID[id]
-		if !ok {
-			return nil, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
-		}
-		out[i] = *e
-	}
-	return out, nil
+	return ledger.EventsInOrder(ids, byID)
 }
 
 // EachEvent calls fn for every event matching f in ID order (Limit 0: all),

@@ -49,15 +49,7 @@ func (db *DB) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, erro
 			return nil, err
 		}
 	}
-	out := make([]ledger.Event, len(ids))
-	for i, id := range ids {
-		e, ok := byID[id]
-		if !ok {
-			return nil, ledger.Errorf(ledger.ENOTFOUND, "event %d not found", id)
-		}
-		out[i] = e
-	}
-	return out, nil
+	return ledger.EventsInOrder(ids, byID)
 }
 
 // readEventsIn reads the events whose IDs are in ids into byID. It decodes
