@@ -93,6 +93,21 @@ func RevenueAccount(seller, channel string) string {
 	return "income:revenue:" + AccountSegment(seller) + ":" + AccountSegment(channel)
 }
 
+// RevenueSegments reads RevenueAccount back: the seller and channel
+// segments of an income:revenue:<seller>:<channel> account; ok is false
+// for any other name.
+func RevenueSegments(account string) (seller, channel string, ok bool) {
+	rest, ok := strings.CutPrefix(account, "income:revenue:")
+	if !ok {
+		return "", "", false
+	}
+	seller, channel, ok = strings.Cut(rest, ":")
+	if !ok || strings.Contains(channel, ":") {
+		return "", "", false
+	}
+	return seller, channel, true
+}
+
 // ShareExpenseAccount is the payer's revenue-share expense under a contract.
 func ShareExpenseAccount(payer, payee, contract string) string {
 	return "expenses:revshare:" + AccountSegment(payer) + ":" + AccountSegment(payee) + ":" + AccountSegment(contract)

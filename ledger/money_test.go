@@ -129,6 +129,28 @@ func TestAccountNames(t *testing.T) {
 	}
 }
 
+// TestRevenueSegments: RevenueSegments reads back what RevenueAccount
+// writes, and no other account.
+func TestRevenueSegments(t *testing.T) {
+	for _, tc := range []struct{ account, seller, channel string }{
+		{RevenueAccount("OpenAI", "Google Cloud"), "openai", "google_cloud"},
+		{"income:revenue:openai:azure", "openai", "azure"},
+		{"income:revenue::", "", ""},
+	} {
+		if s, c, ok := RevenueSegments(tc.account); !ok || s != tc.seller || c != tc.channel {
+			t.Errorf("RevenueSegments(%q) = %q, %q, %t; want %q, %q", tc.account, s, c, ok, tc.seller, tc.channel)
+		}
+	}
+	for _, account := range []string{
+		"income:revenue:openai", "income:revenue:openai:azure:x", "income:revenue", "income:other:openai:azure",
+		ReceivableAccount("openai", "azure"), "",
+	} {
+		if s, c, ok := RevenueSegments(account); ok {
+			t.Errorf("RevenueSegments(%q) = %q, %q, true; want not a revenue account", account, s, c)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	e := Errorf(ECONFLICT, "key %s taken", "a/b")
 	wrapped := wrap{e}

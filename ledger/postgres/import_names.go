@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -26,8 +25,8 @@ func (s *importStore) NameInUse(field, value, segment string) (bool, string, err
 				rows.Close()
 				return false, "", err
 			}
-			if parts := strings.Split(name, ":"); len(parts) == 4 {
-				s.sellerSegs[parts[2]], s.channelSegs[parts[3]] = true, true
+			if seller, channel, ok := ledger.RevenueSegments(name); ok {
+				s.sellerSegs[seller], s.channelSegs[channel] = true, true
 			}
 		}
 		if err := rows.Err(); err != nil {

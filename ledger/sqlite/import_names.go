@@ -3,7 +3,6 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/revshare/revshare/ledger"
 )
@@ -21,8 +20,8 @@ func revenueSegments(rows *sql.Rows, err error) (sellers, channels map[string]bo
 		if err := rows.Scan(&name); err != nil {
 			return nil, nil, err
 		}
-		if parts := strings.Split(name, ":"); len(parts) == 4 {
-			sellers[parts[2]], channels[parts[3]] = true, true
+		if seller, channel, ok := ledger.RevenueSegments(name); ok {
+			sellers[seller], channels[channel] = true, true
 		}
 	}
 	return sellers, channels, rows.Err()
