@@ -61,13 +61,6 @@ func wantLines(t *testing.T, what string, got, want []string) {
 	}
 }
 
-func wantError(t *testing.T, err error, code, msg string) {
-	t.Helper()
-	if ledger.ErrorCode(err) != code || ledger.ErrorMessage(err) != msg {
-		t.Fatalf("error = %v (code %q), want %s: %s", err, ledger.ErrorCode(err), code, msg)
-	}
-}
-
 func TestRun(t *testing.T) {
 	ctx := context.Background()
 	s := newDealStore(t)
@@ -148,7 +141,7 @@ func TestRunFailsWhole(t *testing.T) {
 	s.books.contracts["eur"] = contracts.StoredContract{Contract: eur, Version: 1}
 	s.sell("a", "2026-01-10", "100.00")
 	_, err := books.Service{Store: s}.Run(context.Background(), storetest.D("2026-01-31"))
-	wantError(t, err, ledger.EINVALID, "no FX rate from USD to EUR on or before 2026-01-10 (needed by event test/1)")
+	storetest.WantError(t, err, ledger.EINVALID, "no FX rate from USD to EUR on or before 2026-01-10 (needed by event test/1)")
 	if len(s.books.entries)+len(s.books.bookings)+len(s.books.runs) != 0 {
 		t.Fatalf("failed run left %d entries, %d bookings, %d runs", len(s.books.entries), len(s.books.bookings), len(s.books.runs))
 	}
@@ -264,7 +257,7 @@ func TestPayRefused(t *testing.T) {
 			p := paid
 			tc.change(&p)
 			_, err := svc.Pay(ctx, p)
-			wantError(t, err, tc.code, tc.msg)
+			storetest.WantError(t, err, tc.code, tc.msg)
 			if len(s.books.payments) != 1 || len(s.books.entries) != 1 {
 				t.Fatalf("refused payment wrote: %d payments, %d entries (want the first only)", len(s.books.payments), len(s.books.entries))
 			}

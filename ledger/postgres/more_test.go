@@ -212,9 +212,7 @@ func checkTampering(t *testing.T, tests []tamperCase, first, second []ledger.Ent
 			}
 			tamper(t, u, tc.sql)
 			_, err = db.Verify(ctx)
-			if ledger.ErrorCode(err) != ledger.EINVALID || ledger.ErrorMessage(err) != tc.msg {
-				t.Errorf("verify: %v\nwant %s", err, tc.msg)
-			}
+			storetest.WantError(t, err, ledger.EINVALID, tc.msg)
 		})
 	}
 }

@@ -149,9 +149,7 @@ func TestImportRejectsStored(t *testing.T) {
 		func() error { _, err := db.ImportRejects(ctx, 3, 0, 0); return err },
 		func() error { _, err := db.ImportRejectColumns(ctx, 3); return err },
 	} {
-		if err := f(); ledger.ErrorCode(err) != ledger.ENOTFOUND || ledger.ErrorMessage(err) != "import 3 not found" {
-			t.Errorf("unknown batch: %v", err)
-		}
+		storetest.WantError(t, f(), ledger.ENOTFOUND, "import 3 not found")
 	}
 }
 

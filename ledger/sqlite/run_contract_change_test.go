@@ -77,9 +77,7 @@ func TestRunAfterContractCurrencyChange(t *testing.T) {
 	}
 	_, err := db.SaveContract(ctx, storetest.ParseContract(t, eur), true)
 	want := `contract "k": its currency cannot change from USD to EUR once obligations are booked under it (1 booking(s)): add a new contract instead`
-	if ledger.ErrorCode(err) != ledger.ECONFLICT || ledger.ErrorMessage(err) != want {
-		t.Fatalf("update to EUR: %v\nwant %s", err, want)
-	}
+	storetest.WantError(t, err, ledger.ECONFLICT, want)
 	got, _ := json.Marshal(payables(t, db, "k"))
 	if want := `{"liabilities:revshare:a:m:k USD":"-10"}`; string(got) != want {
 		t.Errorf("payables %s, want %s", got, want)

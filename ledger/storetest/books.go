@@ -327,13 +327,13 @@ func testBooksCloseThrough(t *testing.T, b BooksBackend) {
 			t.Errorf("ClosedThrough inside the transaction: %s, %v", closed, err)
 		}
 		_, err := postOne(tx, payable("late", "2026-01-15", "1.00"))
-		wantError(t, err, ledger.EINVALID, `entry "storetest/late": effective date 2026-01-15 is in a closed period (closed through 2026-01-31)`)
+		WantError(t, err, ledger.EINVALID, `entry "storetest/late": effective date 2026-01-15 is in a closed period (closed through 2026-01-31)`)
 		// The transaction stays usable after a refused post.
 		_, err = postOne(tx, payable("ok", "2026-02-01", "1.00"))
 		return err
 	})
 	err := b.Books.Update(context.Background(), books.Activity{}, func(tx books.Tx) error { return tx.CloseThrough(D("2025-12-31")) })
-	wantError(t, err, ledger.EINVALID, "cannot close through 2025-12-31: the ledger is already closed through 2026-01-31 (closing never moves backwards)")
+	WantError(t, err, ledger.EINVALID, "cannot close through 2025-12-31: the ledger is already closed through 2026-01-31 (closing never moves backwards)")
 	view(t, b, func(tx books.ReadTx) error {
 		if closed, err := tx.ClosedThrough(); err != nil || closed != D("2026-01-31") {
 			t.Errorf("ClosedThrough: %s, %v; want 2026-01-31", closed, err)

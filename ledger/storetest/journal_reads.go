@@ -272,5 +272,5 @@ func testEachEntryPagination(t *testing.T, open Opener) {
 func testNotFound(t *testing.T, open Opener) {
 	j := open(t, NewClock(T0))
 	_, err := j.Entry(context.Background(), 1)
-	wantError(t, err, ledger.ENOTFOUND, "entry 1 not found")
+	WantError(t, err, ledger.ENOTFOUND, "entry 1 not found")
 }

@@ -133,7 +133,7 @@ func testConflict(t *testing.T, open Opener) {
 		b := Sale("b", "2026-03-01", "1", "USD")
 		b2 := Sale("b", "2026-03-01", "2", "USD")
 		_, err := j.Post(ctx, []ledger.Entry{b, b2})
-		wantError(t, err, ledger.ECONFLICT, `entry "test/b" appears twice in one batch with different content: first "posting=assets:receivable:s:c 1 USD", then "posting=assets:receivable:s:c 2 USD"`)
+		WantError(t, err, ledger.ECONFLICT, `entry "test/b" appears twice in one batch with different content: first "posting=assets:receivable:s:c 1 USD", then "posting=assets:receivable:s:c 2 USD"`)
 		if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
 			t.Errorf("entries after conflict %v, want [1]", got)
 		}
@@ -143,7 +143,7 @@ func testConflict(t *testing.T, open Opener) {
 			e := Sale("a", "2026-03-01", "10.50", "USD")
 			tc.change(&e)
 			_, err := j.Post(ctx, []ledger.Entry{Sale("new", "2026-03-01", "1", "USD"), e})
-			wantError(t, err, ledger.ECONFLICT, tc.msg)
+			WantError(t, err, ledger.ECONFLICT, tc.msg)
 			if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
 				t.Errorf("entries after conflict %v, want [1]", got)
 			}
@@ -201,7 +201,7 @@ func testInvalidEntries(t *testing.T, open Opener) {
 	for _, tc := range badEntries {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := j.Post(ctx, []ledger.Entry{tc.entry})
-			wantError(t, err, ledger.EINVALID, tc.msg)
+			WantError(t, err, ledger.EINVALID, tc.msg)
 		})
 	}
 	if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
@@ -219,7 +219,7 @@ func testBatchAtomic(t *testing.T, open Opener) {
 	bad := Sale("bad", "2026-03-01", "1", "USD")
 	bad.Postings[0].Account = "assets"
 	_, err := j.Post(ctx, []ledger.Entry{Sale("a", "2026-03-01", "1", "USD"), bad})
-	wantError(t, err, ledger.EINVALID, `entry "test/bad" posting 1: invalid account "assets": want root:segment[:segment...]`)
+	WantError(t, err, ledger.EINVALID, `entry "test/bad" posting 1: invalid account "assets": want root:segment[:segment...]`)
 	if got := ids(entries(t, j, ledger.EntryFilter{})); len(got) != 0 {
 		t.Errorf("entries %v after a failed batch, want none", got)
 	}
@@ -238,12 +238,12 @@ func testBatchAtomic(t *testing.T, open Opener) {
 	es := big()
 	es[1100].Postings[1].Amount = Dec("-2")
 	_, err = j.Post(ctx, es)
-	wantError(t, err, ledger.EINVALID, `entry "test/big-1100" does not balance: postings sum to -1 USD`)
+	WantError(t, err, ledger.EINVALID, `entry "test/big-1100" does not balance: postings sum to -1 USD`)
 	es = big()
 	es[300] = Sale("a", "2026-03-01", "2", "USD") // conflicts with entry 1
 	es[1100].Postings[1].Amount = Dec("-2")
 	_, err = j.Post(ctx, es)
-	wantError(t, err, ledger.ECONFLICT, `entry "test/a" conflicts with entry 1 posted earlier under the same key: posted "posting=assets:receivable:s:c 1 USD", now "posting=assets:receivable:s:c 2 USD"`)
+	WantError(t, err, ledger.ECONFLICT, `entry "test/a" conflicts with entry 1 posted earlier under the same key: posted "posting=assets:receivable:s:c 1 USD", now "posting=assets:receivable:s:c 2 USD"`)
 	if got := ids(entries(t, j, ledger.EntryFilter{})); !reflect.DeepEqual(got, []int64{1}) {
 		t.Errorf("entries %v after failed large batches, want [1]", got)
 	}
@@ -267,14 +267,14 @@ func testClosePeriods(t *testing.T, open Opener) {
 		t.Errorf("re-closing the same date: %v, want no-op", err)
 	}
 	err := j.ClosePeriods(ctx, D("2026-01-31"))
-	wantError(t, err, ledger.EINVALID, "cannot close through 2026-01-31: the ledger is already closed through 2026-02-28 (closing never moves backwards)")
+	WantError(t, err, ledger.EINVALID, "cannot close through 2026-01-31: the ledger is already closed through 2026-02-28 (closing never moves backwards)")
 	if d, _ := j.ClosedThrough(ctx); d != D("2026-02-28") {
 		t.Errorf("ClosedThrough = %s, want 2026-02-28", d)
 	}
 	_, err = j.Post(ctx, []ledger.Entry{Sale("late", "2026-02-28", "1", "USD")})
-	wantError(t, err, ledger.EINVALID, `entry "test/late": effective date 2026-02-28 is in a closed period (closed through 2026-02-28)`)
+	WantError(t, err, ledger.EINVALID, `entry "test/late": effective date 2026-02-28 is in a closed period (closed through 2026-02-28)`)
 	_, err = j.Post(ctx, []ledger.Entry{Sale("older", "2025-12-31", "1", "USD")})
-	wantError(t, err, ledger.EINVALID, `entry "test/older": effective date 2025-12-31 is in a closed period (closed through 2026-02-28)`)
+	WantError(t, err, ledger.EINVALID, `entry "test/older": effective date 2025-12-31 is in a closed period (closed through 2026-02-28)`)
 	// A retry of an entry posted before the close is still a duplicate.
 	if res := post(t, j, Sale("feb", "2026-02-28", "1", "USD")); !res[0].Duplicate {
 		t.Errorf("retry after close: %+v, want duplicate", res)

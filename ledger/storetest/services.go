@@ -151,7 +151,7 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 			t.Errorf("event 2: %v at %s date-only %t quantity %v amount %s, want 2026-01-05T10:30:00Z, no quantity, 20.50", err, e.OccurredAt, e.DateOnly, e.Quantity, ledger.FormatAmount(e.Amount))
 		}
 		_, err = s.Event(ctx, 7)
-		wantError(t, err, ledger.ENOTFOUND, "event 7 not found")
+		WantError(t, err, ledger.ENOTFOUND, "event 7 not found")
 	})
 	t.Run("EventsFilter", func(t *testing.T) {
 		s := open(t, NewClock(T0))
@@ -206,7 +206,7 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 			t.Errorf("no ids: %v %v, want none", evs, err)
 		}
 		_, err = s.EventsByID(ctx, []int64{1, 99, 98})
-		wantError(t, err, ledger.ENOTFOUND, "event 99 not found")
+		WantError(t, err, ledger.ENOTFOUND, "event 99 not found")
 	})
 	t.Run("EachEventStops", func(t *testing.T) {
 		s := open(t, NewClock(T0))
@@ -343,7 +343,7 @@ func RunImports(t *testing.T, open func(t *testing.T, clock ledger.Clock) Import
 			t.Errorf("ImportBatch(3) = %+v, %v; want %+v", b, err, bs[2])
 		}
 		_, err = s.ImportBatch(ctx, 4)
-		wantError(t, err, ledger.ENOTFOUND, "import 4 not found")
+		WantError(t, err, ledger.ENOTFOUND, "import 4 not found")
 	})
 	t.Run("Rejects", func(t *testing.T) {
 		s := open(t, NewClock(T0))
@@ -397,9 +397,9 @@ func RunImports(t *testing.T, open func(t *testing.T, clock ledger.Clock) Import
 			t.Errorf("batch 1 reject columns: %q %v, want nil", cols, err)
 		}
 		_, err = s.ImportRejects(ctx, 3, 0, 0)
-		wantError(t, err, ledger.ENOTFOUND, "import 3 not found")
+		WantError(t, err, ledger.ENOTFOUND, "import 3 not found")
 		_, err = s.ImportRejectColumns(ctx, 3)
-		wantError(t, err, ledger.ENOTFOUND, "import 3 not found")
+		WantError(t, err, ledger.ENOTFOUND, "import 3 not found")
 	})
 	// Two sellers (or channels) whose texts differ but whose account
 	// segments are equal would book to one revenue account: a text new to
@@ -474,29 +474,29 @@ func RunTokens(t *testing.T, open func(t *testing.T, clock ledger.Clock) ledger.
 	}
 	for _, bad := range []string{"", "rs_unknown", secret + "x", strings.TrimPrefix(secret, "rs_"), "rs_" + strings.Repeat("a", 200)} {
 		_, err := s.AuthenticateToken(ctx, bad)
-		wantError(t, err, ledger.EUNAUTHORIZED, "invalid or revoked token")
+		WantError(t, err, ledger.EUNAUTHORIZED, "invalid or revoked token")
 	}
 	_, _, err = s.CreateToken(ctx, "x", "root")
-	wantError(t, err, ledger.EINVALID, `unknown role "root" (want auditor, analyst, finance or admin)`)
+	WantError(t, err, ledger.EINVALID, `unknown role "root" (want auditor, analyst, finance or admin)`)
 	_, _, err = s.CreateToken(ctx, strings.Repeat("n", 201), "auditor")
-	wantError(t, err, ledger.EINVALID, "token name is 201 bytes long, at most 200 allowed")
+	WantError(t, err, ledger.EINVALID, "token name is 201 bytes long, at most 200 allowed")
 	// token list prints the name in a table: a line break or an escape
 	// sequence broke it and reached the admin's terminal.
 	_, _, err = s.CreateToken(ctx, "audit\n\x1b[31m", "auditor")
-	wantError(t, err, ledger.EINVALID, `token name "audit\n\x1b[31m" has control characters or invalid UTF-8: write it on one line, in UTF-8`)
+	WantError(t, err, ledger.EINVALID, `token name "audit\n\x1b[31m" has control characters or invalid UTF-8: write it on one line, in UTF-8`)
 
 	clock.Advance(60e9)
 	if err := s.RevokeToken(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.AuthenticateToken(ctx, secret)
-	wantError(t, err, ledger.EUNAUTHORIZED, "invalid or revoked token")
+	WantError(t, err, ledger.EUNAUTHORIZED, "invalid or revoked token")
 	err = s.RevokeToken(ctx, 1)
 	if ledger.ErrorCode(err) != ledger.ECONFLICT || !strings.HasPrefix(ledger.ErrorMessage(err), "token 1 was already revoked at 2026-04-01T09:02:00") {
 		t.Errorf("revoke again: %v, want a conflict saying when", err)
 	}
 	err = s.RevokeToken(ctx, 3)
-	wantError(t, err, ledger.ENOTFOUND, "no token with id 3")
+	WantError(t, err, ledger.ENOTFOUND, "no token with id 3")
 
 	ts, err := s.Tokens(ctx)
 	if err != nil {
@@ -530,7 +530,7 @@ func RunContracts(t *testing.T, open func(t *testing.T, clock ledger.Clock) cont
 		t.Fatalf("empty store: %v %v", cs, err)
 	}
 	_, err := s.Contract(ctx, "deal")
-	wantError(t, err, ledger.ENOTFOUND, `contract "deal" not found`)
+	WantError(t, err, ledger.ENOTFOUND, `contract "deal" not found`)
 
 	save := func(doc string, update bool) (int, error) {
 		return s.SaveContract(ctx, ParseContract(t, doc), update)
@@ -549,11 +549,11 @@ func RunContracts(t *testing.T, open func(t *testing.T, clock ledger.Clock) cont
 		t.Errorf("add alpha: version %d, %v; want 1", v, err)
 	}
 	_, err = save(contractDoc("deal", "USD", "0.30"), false)
-	wantError(t, err, ledger.ECONFLICT, "contract \"deal\" already exists (version 2): use `contract update`")
+	WantError(t, err, ledger.ECONFLICT, "contract \"deal\" already exists (version 2): use `contract update`")
 	_, err = save(contractDoc("beta", "USD", "0.30"), true)
-	wantError(t, err, ledger.ENOTFOUND, "contract \"beta\" not found: use `contract add`")
+	WantError(t, err, ledger.ENOTFOUND, "contract \"beta\" not found: use `contract add`")
 	_, err = save(contractDoc("Deal", "USD", "0.30"), false)
-	wantError(t, err, ledger.ECONFLICT, `contract "deal" and contract "Deal" would share the account name segment "deal": choose another id`)
+	WantError(t, err, ledger.ECONFLICT, `contract "deal" and contract "Deal" would share the account name segment "deal": choose another id`)
 
 	sc, err := s.Contract(ctx, "deal")
 	if err != nil {

@@ -160,7 +160,9 @@ func ids(es []ledger.Entry) []int64 {
 	return out
 }
 
-func wantError(t *testing.T, err error, code, msg string) {
+// WantError fails the test unless err is a *ledger.Error (ledger.ErrorCode,
+// ledger.ErrorMessage) of code with exactly the message msg.
+func WantError(t *testing.T, err error, code, msg string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %s %q", code, msg)
