@@ -69,11 +69,7 @@ func runContract(tx Tx, sc contracts.StoredContract, throughDate ledger.Date, cl
 	c := sc.Contract
 	through := c.PeriodOf(throughDate)
 	rc := contracts.RunContract{Contract: c.ID, Through: through.Label()}
-	rows, err := tx.Bookings(c.ID)
-	if err != nil {
-		return rc, err
-	}
-	booked, err := bookedByRef(rows)
+	rows, booked, err := contractBookings(tx, c.ID)
 	if err != nil {
 		return rc, err
 	}
@@ -194,11 +190,7 @@ func PendingAdjustments(tx ReadTx, c *contracts.Contract, result *contracts.Resu
 	if err != nil || closed.IsZero() || !closed.Before(p.Start()) {
 		return false, err // nothing closed, or p itself closed: no adjustment is booked in p
 	}
-	rows, err := tx.Bookings(c.ID)
-	if err != nil {
-		return false, err
-	}
-	booked, err := bookedByRef(rows)
+	_, booked, err := contractBookings(tx, c.ID)
 	if err != nil {
 		return false, err
 	}
@@ -212,6 +204,17 @@ func PendingAdjustments(tx ReadTx, c *contracts.Contract, result *contracts.Resu
 		}
 	}
 	return false, nil
+}
+
+// contractBookings returns a contract's bookings rows and their sums per
+// rule and period (bookedByRef).
+func contractBookings(tx ReadTx, id string) ([]Booking, map[booking.Ref]booking.Booked, error) {
+	rows, err := tx.Bookings(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	booked, err := bookedByRef(rows)
+	return rows, booked, err
 }
 
 // bookedByRef sums a contract's bookings rows per rule and period: what
