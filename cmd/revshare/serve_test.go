@@ -146,6 +146,19 @@ func testServeEndToEnd(t *testing.T, newDB newDB) {
 	if want := `actuals_through: 2026-03 is past the last booked period 2026-02 (the books reach 2026-02-11: the latest run's through or entry's date): import and run it first`; status != 400 || !strings.Contains(body, want) {
 		t.Errorf("scenario with actuals past the books: %d %s\nwant 400 with %s", status, body, want)
 	}
+	// 1,200 months × 1,000,000 runs, each within the file's limits, kept a
+	// core busy for half an hour; it is refused up front (in well under
+	// the 30 s a client would otherwise wait for a far smaller one).
+	huge := strings.Replace(scen, "horizon: 2027-06", "horizon: 2126-12", 1) +
+		"monte_carlo:\n  runs: 1000000\n  seed: 1\n  growth.monthly: {dist: normal, mean: \"0.04\", sd: \"0.01\"}\n"
+	began := time.Now()
+	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, huge)
+	if want := `{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant is 1,200,000,000 period evaluations, more than the 20,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`; status != 400 || strings.TrimSpace(body) != want {
+		t.Errorf("huge scenario: %d %s\nwant 400 %s", status, body, want)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("huge scenario refused after %v", d)
+	}
 	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, "horizon: soon\n")
 	if status != 400 || !strings.HasPrefix(body, `{"error":{"code":"invalid","message":"invalid scenario: `) {
 		t.Errorf("bad scenario: %d %s", status, body)

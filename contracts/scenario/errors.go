@@ -2,8 +2,10 @@ package scenario
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/ledger"
 )
 
 // Problem is one thing wrong with a scenario file: where (a path in the
@@ -39,3 +41,31 @@ func (ps *problems) err() error {
 	}
 	return invalid(ps.list...)
 }
+
+// WorkError is a scenario refused up front because evaluating it would
+// take more than Sources.MaxWork: Periods evaluated periods × Runs Monte
+// Carlo runs (1 without Monte Carlo) × Variants variants. It unwraps to an
+// EINVALID *ledger.Error with the same text.
+type WorkError struct {
+	Periods, Runs, Variants int
+	Limit                   int64
+}
+
+// Work is the product the limit applies to.
+func (e *WorkError) Work() int64 {
+	return int64(e.Periods) * int64(e.Runs) * int64(e.Variants)
+}
+
+func (e *WorkError) Error() string {
+	n := func(v int64, one, many string) string {
+		if v == 1 {
+			return "1 " + one
+		}
+		return ledger.GroupThousands(strconv.FormatInt(v, 10)) + " " + many
+	}
+	return fmt.Sprintf("%s × %s × %s is %s period evaluations, more than the %s allowed here",
+		n(int64(e.Periods), "period", "periods"), n(int64(e.Runs), "run", "runs"), n(int64(e.Variants), "variant", "variants"),
+		ledger.GroupThousands(strconv.FormatInt(e.Work(), 10)), ledger.GroupThousands(strconv.FormatInt(e.Limit, 10)))
+}
+
+func (e *WorkError) Unwrap() error { return ledger.Errorf(ledger.EINVALID, "%s", e.Error()) }

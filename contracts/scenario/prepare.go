@@ -54,6 +54,12 @@ type Sources struct {
 	// an actuals_through past its period is refused (spec section 8: past
 	// the last booked period), its months would count as zero revenue.
 	Booked func(ctx context.Context) (ledger.Date, error)
+	// MaxWork, when positive, refuses a scenario whose evaluated periods
+	// × Monte Carlo runs (1 without) × variants is above it, with a
+	// *WorkError, before any history is read or variant applied. The
+	// REST API sets MaxRequestWork; the command line, on the user's own
+	// machine, sets none.
+	MaxWork int64
 }
 
 // Plan is a scenario checked against its contract, ready to evaluate.
@@ -153,15 +159,24 @@ func prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 	if len(ps.list) > 0 {
 		return nil, ps.err()
 	}
-	if s.ActualsThrough != nil {
-		if err := p.loadActuals(ctx, src); err != nil {
-			return nil, err
-		}
-	}
 	expanded := s.Expand()
 	if mc := s.MonteCarlo; mc != nil && mc.Runs*len(expanded) > MaxRunsTotal {
 		ps.add("monte_carlo.runs", "%d runs × %d variants is more than %d runs in all", mc.Runs, len(expanded), MaxRunsTotal)
 		return nil, ps.err()
+	}
+	if src.MaxWork > 0 {
+		we := &WorkError{Periods: len(p.periods), Runs: 1, Variants: len(expanded), Limit: src.MaxWork}
+		if s.MonteCarlo != nil {
+			we.Runs = s.MonteCarlo.Runs
+		}
+		if we.Work() > src.MaxWork {
+			return nil, we
+		}
+	}
+	if s.ActualsThrough != nil {
+		if err := p.loadActuals(ctx, src); err != nil {
+			return nil, err
+		}
 	}
 	for i, v := range expanded {
 		where := fmt.Sprintf("variants[%d] (%s)", i, v.Name)

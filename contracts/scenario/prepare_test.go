@@ -187,3 +187,50 @@ func booked(d ledger.Date) Sources {
 		Booked: func(context.Context) (ledger.Date, error) { return d, nil },
 	}
 }
+
+// TestPrepareMaxWork: Sources.MaxWork refuses a scenario whose periods ×
+// runs × variants is above it, before its history is read (the actuals
+// source here fails if read), and takes one exactly at it.
+func TestPrepareMaxWork(t *testing.T) {
+	const doc = `
+actuals_through: 2027-02
+horizon: 2027-06
+` + growingStream + `variants:
+  - name: base
+  - name: cap-10
+    set: {rules.share.cap.total: "10"}
+  - name: cap-20
+    set: {rules.share.cap.total: "20"}
+monte_carlo:
+  runs: 4
+  seed: 1
+  growth.monthly: {dist: normal, mean: "0.04", sd: "0.01"}
+`
+	// 2027-01 .. 2027-06: 6 periods × 4 runs × 3 variants = 72.
+	s, err := Parse([]byte(smallContract("50")+doc), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := booked(ledger.Date{Year: 2027, Month: 3, Day: 10})
+	src.MaxWork = 71
+	_, err = Prepare(context.Background(), s, src)
+	var we *WorkError
+	if !errors.As(err, &we) || ledger.ErrorCode(err) != ledger.EINVALID {
+		t.Fatalf("err = %v, want a *WorkError (invalid)", err)
+	}
+	if want := "6 periods × 4 runs × 3 variants is 72 period evaluations, more than the 71 allowed here"; err.Error() != want || ledger.ErrorMessage(err) != want {
+		t.Errorf("err = %q\nwant  %q", err, want)
+	}
+	// Without Monte Carlo a variant is one run; one of each reads "1 run".
+	one, err := Parse([]byte(smallContract("50")+"start_period: 2027-01\nhorizon: 2126-12\n"+growingStream), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Prepare(context.Background(), one, Sources{MaxWork: 1199})
+	if want := "1,200 periods × 1 run × 1 variant is 1,200 period evaluations, more than the 1,199 allowed here"; err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
+	}
+	if _, err := Prepare(context.Background(), one, Sources{MaxWork: 1200}); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+}

@@ -25,6 +25,17 @@ const (
 	MaxFracDigits    = 18       // fractional digits of any decimal in a scenario
 	DrawDigits       = 6        // a Monte Carlo draw is rounded to this many fractional digits
 	RootDigits       = 18       // an annual rate converted to a per-period rate keeps this many digits
+
+	// MaxRequestWork is the most work Service.Evaluate (the REST API's
+	// POST /scenarios) takes on: evaluated periods × Monte Carlo runs
+	// (1 without) × variants. Each of the limits above may be reached
+	// alone, but together they make a request of minutes to hours (1,200
+	// periods × 1,000,000 runs keeps a core busy for about half an hour).
+	// The demo contract (two rules, two streams) evaluates about 770,000
+	// periods a second on one core, so 20,000,000 is about 25 s of one
+	// core's work, half of that with both of a two-core server's. The
+	// command line has no such limit (Sources.MaxWork is 0 there).
+	MaxRequestWork = 20_000_000
 )
 
 // Scenario is a parsed, syntactically valid scenario file. Checks that need

@@ -12,7 +12,8 @@ import (
 type Evaluator interface {
 	// Evaluate parses a scenario document (YAML or JSON, forecast files
 	// refused) and runs it. An invalid scenario is a *ValidationError
-	// listing every problem.
+	// listing every problem; one that asks for more than MaxRequestWork
+	// a *WorkError.
 	Evaluate(ctx context.Context, doc []byte) (*Result, error)
 }
 
@@ -33,7 +34,8 @@ func (s Service) Evaluate(ctx context.Context, doc []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := Sources{Contracts: StoredContracts{s.Contracts}, Actuals: s.Actuals, Today: ledger.DateOf(s.Clock.Now().UTC()), Booked: s.Booked}
+	src := Sources{Contracts: StoredContracts{s.Contracts}, Actuals: s.Actuals, Today: ledger.DateOf(s.Clock.Now().UTC()), Booked: s.Booked,
+		MaxWork: MaxRequestWork}
 	plan, err := Prepare(ctx, sc, src)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"github.com/revshare/revshare/ledger/usage"
@@ -301,6 +302,43 @@ func TestTimeout(t *testing.T) {
 	if want := `{"error":{"code":"timeout","message":"the request took too long and was stopped"}}`; rec.Code != 503 || strings.TrimSpace(rec.Body.String()) != want {
 		t.Errorf("%d %s", rec.Code, rec.Body.String())
 	}
+}
+
+// TestScenarioBudget: POST /scenarios answers a scenario over the work
+// budget with a 400 naming the product, the limit and the command line,
+// and one that outlives the request's deadline with a 503 that says so.
+func TestScenarioBudget(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		want   string
+	}{
+		{"over the budget", &scenario.WorkError{Periods: 1200, Runs: 1000000, Variants: 1, Limit: scenario.MaxRequestWork}, 400,
+			`{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant is 1,200,000,000 period evaluations, more than the 20,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`},
+		{"past the deadline", context.DeadlineExceeded, 503,
+			`{"error":{"code":"timeout","message":"the scenario took longer than 10 minutes, the most one request may, and was stopped; run it on your own machine with the command line, which has no time limit: revshare scenario FILE.yaml"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := adminConfig(t)
+			cfg.Read.Scenarios = failingScenarios{tt.err}
+			req := httptest.NewRequest("POST", "/api/v1/scenarios", strings.NewReader("horizon: 2027-06\n"))
+			req.Header.Set("Authorization", "Bearer x")
+			req.Header.Set("Content-Type", "application/yaml")
+			rec := httptest.NewRecorder()
+			httpapi.New(cfg).ServeHTTP(rec, req)
+			if rec.Code != tt.status || strings.TrimSpace(rec.Body.String()) != tt.want {
+				t.Errorf("%d %s\nwant %d %s", rec.Code, rec.Body.String(), tt.status, tt.want)
+			}
+		})
+	}
+}
+
+type failingScenarios struct{ err error }
+
+func (f failingScenarios) Evaluate(ctx context.Context, doc []byte) (*scenario.Result, error) {
+	return nil, f.err
 }
 
 type blockingLedger struct{ ledger.Journal }

@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/scenario"
@@ -109,7 +111,13 @@ func (s *Server) scenario(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.read.Scenarios.Evaluate(r.Context(), doc)
-	if err != nil {
+	var we *scenario.WorkError
+	switch {
+	case errors.As(err, &we):
+		return ledger.Errorf(ledger.EINVALID, "scenario too large for one request: %s; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml", we)
+	case errors.Is(err, context.DeadlineExceeded):
+		return ledger.Errorf(ETimeout, "the scenario took longer than %d minutes, the most one request may, and was stopped; run it on your own machine with the command line, which has no time limit: revshare scenario FILE.yaml", LongTimeout.Round(time.Minute)/time.Minute)
+	case err != nil:
 		return scenarioInvalid(err)
 	}
 	// The result's own JSON, as revshare scenario --format json writes it.
