@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -64,6 +65,41 @@ type RunContract struct {
 	Adjustments int    `json:"adjustments"`
 	Advances    int    `json:"advances,omitempty"`    // advance payments booked
 	Recoupments int    `json:"recoupments,omitempty"` // recoupment bookings
+	// Note says, when Through has not ended by the day of the run, what
+	// that means for the books (RunResult.NoteNotEnded); empty otherwise.
+	Note string `json:"note,omitempty"`
+}
+
+// NoteNotEnded sets the Note of each contract whose Through has not ended
+// by today (its last day is today or later): a run may book a period under
+// way (spec section 5: an open period is brought to the computed value),
+// but only from the usage imported so far, and a run that books nothing
+// there would otherwise read as if the books were complete through it.
+// The command line and POST /runs take today from the clock, in UTC.
+func (r *RunResult) NoteNotEnded(today ledger.Date) {
+	for i := range r.Contracts {
+		r.Contracts[i].Note = r.Contracts[i].notEnded(today)
+	}
+}
+
+func (rc RunContract) notEnded(today ledger.Date) string {
+	through, err := ledger.ParsePeriod(rc.Through)
+	if err != nil || through.Last().Before(today) {
+		return ""
+	}
+	if asked, err := ledger.ParsePeriod(rc.Asked); err == nil && asked.Last().Before(today) {
+		// The period asked for has ended; the later ones were kept
+		// current because they were booked before (Asked says so).
+		return ""
+	}
+	current := ledger.PeriodOf(through.Freq, today)
+	ended := ledger.PeriodOf(through.Freq, current.Start().AddDays(-1)).Label()
+	if rc.Entries == 0 && rc.Advances+rc.Recoupments == 0 {
+		return fmt.Sprintf("nothing to book: %s has not ended (today is %s), and the books already hold the usage imported so far (the last period that has ended is %s)",
+			through.Label(), today, ended)
+	}
+	return fmt.Sprintf("%s has not ended (today is %s): from %s on the books hold the usage imported so far, which will change as more arrives (the last period that has ended is %s)",
+		through.Label(), today, current.Label(), ended)
 }
 
 // Payer records payments between the parties of a contract.

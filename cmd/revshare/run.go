@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 func newRunCommand(m *Main) *cobra.Command {
@@ -43,6 +45,7 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 	if err != nil {
 		return err
 	}
+	res.NoteNotEnded(ledger.DateOf(m.Clock.Now().UTC()))
 	if format == "json" {
 		return writeJSON(m.Stdout, res)
 	}
@@ -55,13 +58,17 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 		if c.Asked != "" {
 			asked = fmt.Sprintf(" (asked %s; %s is booked already and kept current)", c.Asked, c.Through)
 		}
-		upToDate := ""
-		if c.Entries == 0 && c.Advances+c.Recoupments == 0 {
+		note := ""
+		switch {
+		case c.Note != "":
+			// A period under way (or to come): what the books hold of it.
+			note = "; " + c.Note
+		case c.Entries == 0 && c.Advances+c.Recoupments == 0:
 			// A second run, or one after nothing changed: say that
 			// nothing is wrong, rather than leave a bare 0 to wonder at.
-			upToDate = "; the books already hold what the rules compute, nothing new to book"
+			note = "; the books already hold what the rules compute, nothing new to book"
 		}
-		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)%s\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra, upToDate)
+		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)%s\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra, note)
 	}
 	return nil
 }

@@ -367,3 +367,47 @@ func testRunThroughEarlierPeriodSaysSo(t *testing.T, newDB newDB) {
 		t.Errorf("run --through 2026-01: %q", got)
 	}
 }
+
+// TestRunThroughPeriodNotEnded: a run through a period that has not ended
+// (the test's today is 2026-03-01) says so and what the books hold,
+// instead of a bare "0 entries booked" or "the books already hold what the
+// rules compute"; a period under way is still booked from the usage
+// imported so far (spec section 5: open periods are brought to the
+// computed value), and the JSON carries the same note.
+func TestRunThroughPeriodNotEnded(t *testing.T) {
+	onBothBackends(t, testRunThroughPeriodNotEnded)
+}
+
+func testRunThroughPeriodNotEnded(t *testing.T, newDB newDB) {
+	db := newDB(t)
+	addRunsFixture(t, db)
+	cli(t, db, "run", "--through", "2026-02")
+	before := cli(t, db, "balance", "--format", "json")
+	if got, want := cli(t, db, "run", "--through", "2026-06"), "run small through 2026-06: 0 entries booked (0 prior-period adjustments); nothing to book: 2026-06 has not ended (today is 2026-03-01), and the books already hold the usage imported so far (the last period that has ended is 2026-02)\n"; got != want {
+		t.Errorf("run --through 2026-06:\n got %q\nwant %q", got, want)
+	}
+	if after := cli(t, db, "balance", "--format", "json"); after != before {
+		t.Errorf("a run that booked nothing changed the balance:\n%s\n%s", before, after)
+	}
+	var res contracts.RunResult
+	if err := json.Unmarshal([]byte(cli(t, db, "run", "--through", "2026-Q2", "--format", "json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := "nothing to book: 2026-06 has not ended (today is 2026-03-01), and the books already hold the usage imported so far (the last period that has ended is 2026-02)"; len(res.Contracts) != 1 || res.Contracts[0].Note != want {
+		t.Errorf("run --through 2026-Q2 --format json: %+v\nwant note %q", res, want)
+	}
+	// Usage of the month under way is booked, with the same warning (a
+	// refund: r1's cap is used up, r2 has ended).
+	csv := filepath.Join(t.TempDir(), "march.csv")
+	if err := os.WriteFile(csv, []byte("event_id,occurred_at,seller,channel,product,amount,currency\ne6,2026-03-01,openai,direct,api,-10.00,USD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, db, "import", "usage", csv)
+	if got, want := cli(t, db, "run", "--through", "2026-03"), "run small through 2026-03: 1 entries booked (0 prior-period adjustments); 2026-03 has not ended (today is 2026-03-01): from 2026-03 on the books hold the usage imported so far, which will change as more arrives (the last period that has ended is 2026-02)\n"; got != want {
+		t.Errorf("run --through 2026-03:\n got %q\nwant %q", got, want)
+	}
+	// A period that has ended says nothing of the kind.
+	if got, want := cli(t, db, "run", "--through", "2026-01"), "run small through 2026-03 (asked 2026-01; 2026-03 is booked already and kept current): 0 entries booked (0 prior-period adjustments); the books already hold what the rules compute, nothing new to book\n"; got != want {
+		t.Errorf("run --through 2026-01:\n got %q\nwant %q", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/revshare/revshare/contracts/scenario"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/sqlite/tempdb"
+	"github.com/revshare/revshare/ledger/storetest"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports/httpapi"
 )
@@ -333,6 +335,32 @@ func TestScenarioBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunNoteNotEnded: POST /runs through a period that has not ended by
+// the server's today carries a note saying so, as the command line does.
+func TestRunNoteNotEnded(t *testing.T) {
+	cfg := adminConfig(t)
+	cfg.Clock = storetest.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	cfg.Write.Runs = fixedRunner{contracts.RunContract{Contract: "small", Through: "2027-06"}}
+	req := httptest.NewRequest("POST", "/api/v1/runs", strings.NewReader(`{"through":"2027-06"}`))
+	req.Header.Set("Authorization", "Bearer x")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	httpapi.New(cfg).ServeHTTP(rec, req)
+	want := `{"through":"2027-06-30","contracts":[{"contract":"small","through":"2027-06","entries":0,"adjustments":0,` +
+		`"note":"nothing to book: 2027-06 has not ended (today is 2026-12-07), and the books already hold the usage imported so far (the last period that has ended is 2026-11)"}]}`
+	var got bytes.Buffer
+	json.Compact(&got, rec.Body.Bytes())
+	if rec.Code != 200 || got.String() != want {
+		t.Errorf("%d %s\nwant 200 %s", rec.Code, got.String(), want)
+	}
+}
+
+type fixedRunner struct{ rc contracts.RunContract }
+
+func (f fixedRunner) Run(ctx context.Context, through ledger.Date) (contracts.RunResult, error) {
+	return contracts.RunResult{Through: through.String(), Contracts: []contracts.RunContract{f.rc}}, nil
 }
 
 type failingScenarios struct{ err error }

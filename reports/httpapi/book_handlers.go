@@ -34,6 +34,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	res.NoteNotEnded(ledger.DateOf(s.clock.Now().UTC()))
 	return writeJSON(w, http.StatusOK, res)
 }
 
