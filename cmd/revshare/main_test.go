@@ -56,6 +56,11 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"import", "frob"}, "revshare: import: unknown command \"frob\" (want one of list, rates, usage)\n"},
 		{[]string{"import", "usages", "x.csv"}, "revshare: import: unknown command \"usages\": did you mean usage? (want one of list, rates, usage)\n"},
 		{[]string{"contract", "updte", "c.yaml"}, "revshare: contract: unknown command \"updte\": did you mean update? (want one of add, list, show, update)\n"},
+		// Two letters swapped are one edit (spelling.EditDistance), so a
+		// four-letter command gets its hint.
+		{[]string{"contract", "shwo", "small"}, "revshare: contract: unknown command \"shwo\": did you mean show? (want one of add, list, show, update)\n"},
+		{[]string{"import", "raets", "r.csv"}, "revshare: import: unknown command \"raets\": did you mean rates? (want one of list, rates, usage)\n"},
+		{[]string{"clsoe", "2026-01"}, "revshare: unknown command \"clsoe\": did you mean close? (see revshare --help)\n"},
 		{[]string{"token", "create", "extra"}, "revshare: token create: want no arguments (only flags), got \"extra\"\n"},
 		// Every command words arguments that do not fit alike (they said
 		// "close takes one PERIOD, got 2 arguments", "statement: want

@@ -4,11 +4,17 @@ package spelling
 
 import "strings"
 
-// EditDistance is the Levenshtein distance between a and b, in bytes: the
-// fewest letters inserted, removed or replaced to turn one into the other.
-// The names it compares are short (flags, column headers), so the O(len a ×
-// len b) table is cheap.
+// EditDistance is the optimal string alignment distance between a and b, in
+// bytes: the fewest letters inserted, removed or replaced, or adjacent
+// letters swapped, to turn one into the other (Levenshtein's edits plus the
+// swap, each letter edited at most once). A swap is the commonest slip of
+// fingers on a keyboard, and counted as two replacements it kept "shwo" two
+// edits from "show", too far for a hint at four letters. The names it
+// compares are short (flags, column headers), so the O(len a × len b) table
+// is cheap.
 func EditDistance(a, b string) int {
+	// Three rows of the table: i−2, i−1 and i.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -22,8 +28,11 @@ func EditDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
@@ -31,8 +40,9 @@ func EditDistance(a, b string) int {
 // Nearest returns the names closest to name, a name a person typed that
 // is none of them, in the order of names: those the same but for case,
 // else those name begins (when it has at least three letters), else those
-// within two edits (and fewer edits than half of name's letters, so that
-// "ab" is not taken for "ax"). None when nothing is that close.
+// within two edits (EditDistance: a swap of two adjacent letters is one),
+// and fewer edits than half of name's letters, so that "ab" is not taken
+// for "ax". None when nothing is that close.
 func Nearest(name string, names []string) []string {
 	lower := strings.ToLower(name)
 	best, out := 3, []string(nil)

@@ -19,7 +19,16 @@ func TestEditDistance(t *testing.T) {
 		{"sorce", "source", 1},     // one missing
 		{"ammount", "amount", 1},   // one doubled
 		{"chanel", "channel", 1},   // one missing
-		{"sellre", "seller", 2},    // two swapped: two replacements
+		{"sellre", "seller", 1},    // two adjacent letters swapped: one edit
+		{"shwo", "show", 1},        // swapped at the end
+		{"hsow", "show", 1},        // swapped at the start
+		{"ab", "ba", 1},            // the whole name swapped
+		{"abc", "ca", 3},           // optimal string alignment: a swapped pair is not edited again (true Damerau distance 2)
+		{"amuont", "amount", 1},    // swapped in the middle
+		{"amonut", "amount", 1},    // swapped, another pair
+		{"anoumt", "amount", 2},    // not adjacent: two replacements
+		{"hswo", "show", 2},        // two swaps
+		{"evnetid", "eventid", 1},  // swapped
 		{"currency", "curency", 1}, // removed
 		{"thru", "through", 3},
 		{"kitten", "sitting", 3},
@@ -48,6 +57,11 @@ func TestNearest(t *testing.T) {
 		{"ab", []string{"ax", "abc"}, ""},                                      // too short for a prefix, one edit of two letters is not a likeness
 		{"usage", []string{"usage.csv", "usage2.csv"}, "usage.csv usage2.csv"}, // both begin with it
 		{"usgae.csv", []string{"usage.csv", "rates.csv"}, "usage.csv"},
+		{"shwo", []string{"add", "list", "show", "update"}, "show"}, // a swap is one edit, under half of four letters
+		{"lsit", []string{"add", "list", "show", "update"}, "list"},
+		{"dda", []string{"add", "list", "show", "update"}, ""}, // two edits of three letters: too far
+		{"hsow", []string{"show", "shop"}, "show"},
+		{"udpate", []string{"add", "list", "show", "update"}, "update"},
 	} {
 		if got := strings.Join(Nearest(tc.name, tc.names), " "); got != tc.want {
 			t.Errorf("Nearest(%q, %q) = %q, want %q", tc.name, tc.names, got, tc.want)

@@ -157,6 +157,9 @@ var badCases = []struct {
 		`f.csv:1: missing required column occurred_at: the file has "occured_at", did you mean occurred_at? Rename that header, or map it with columns: {occurred_at: "occured_at"} in a --mapping file`,
 		`f.csv:1: missing required column channel: the file has "chanel", did you mean channel? Rename that header, or map it with columns: {channel: "chanel"} in a --mapping file`,
 		`f.csv:1: missing required column amount (or both quantity and unit_price): the file has "amout", did you mean amount? Rename that header, or map it with columns: {amount: "amout"} in a --mapping file`}},
+	{"header letters swapped", "event_id,occurred_at,sellre,chanenl,amount,currency\ne1,2026-01-05,a,b,1,USD\n", []string{
+		`f.csv:1: missing required column seller: the file has "sellre", did you mean seller? Rename that header, or map it with columns: {seller: "sellre"} in a --mapping file`,
+		`f.csv:1: missing required column channel: the file has "chanenl", did you mean channel? Rename that header, or map it with columns: {channel: "chanenl"} in a --mapping file`}},
 	{"amount with a decimal comma", head + "e1,2026-01-05,a,b,\"1.234,56\",USD\ne2,2026-01-05,a,b,\"12,5\",USD\ne3,2026-01-05,a,b,\"1,234\",USD\n", []string{
 		`f.csv:2: column amount: value "1.234,56": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50): set number.decimal: "," and number.thousands: "." in a --mapping file`,
 		`f.csv:3: column amount: value "12,5": not a decimal number (want digits, an optional leading '-' and one '.', as in -1234.50): set number.decimal: "," in a --mapping file`,
