@@ -46,8 +46,8 @@ type fastProducer struct {
 	headID   int64
 	headHash string
 	hasher   chainHasher
-	seen     map[ledger.Key]seenEntry // entries of this call, for in-call retries
-	accounts map[string]int64         // from the DB's cache
+	seen     map[ledger.Key]fastSeen // entries of this call, for in-call retries
+	accounts map[string]int64        // from the DB's cache
 	db       *DB
 
 	// Arguments boxed once and shared by the rows that repeat them
@@ -73,6 +73,16 @@ type seenEntry struct {
 	content string
 }
 
+// fastSeen is an entry of the fast path's call by its key: its ID and its
+// index in the call. Its content is computed again only when its key comes
+// back (rare): held for every entry, the contents were 4 MB of live heap in
+// a call of 10,000 import entries (docs/design/speed.md, section 2, session
+// 18).
+type fastSeen struct {
+	id    int64
+	index int
+}
+
 // chunk builds entries [start, end).
 func (p *fastProducer) chunk(start, end int) fastChunk {
 	c := fastChunk{
@@ -87,7 +97,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		}
 		content := e.Content()
 		if prev, ok := p.seen[e.Key]; ok {
-			if prev.content != content {
+			if p.entries[prev.index].Content() != content {
 				c.err = errFastPath
 				return c
 			}
@@ -135,7 +145,7 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		}
 		hashBox := any(hash)
 		c.entArgs = append(c.entArgs, idBox, p.box(e.Key.Source), e.Key.ExternalID, date, p.recordedBox, e.Description, meta, reverses, p.headHashBox, hashBox)
-		p.seen[e.Key] = seenEntry{id, content}
+		p.seen[e.Key] = fastSeen{id, i}
 		p.headID, p.headHash, p.headHashBox = id, hash, hashBox
 		p.results[i] = ledger.PostResult{ID: id}
 	}
@@ -155,7 +165,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	p := &fastProducer{
 		entries: entries, results: make([]ledger.PostResult, len(entries)), closed: closed,
 		headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
-		seen: make(map[ledger.Key]seenEntry, len(entries)), accounts: map[string]int64{}, db: tx.db,
+		seen: make(map[ledger.Key]fastSeen, len(entries)), accounts: map[string]int64{}, db: tx.db,
 		boxes: map[string]any{}, dates: map[ledger.Date]any{}, recordedBox: formatTime(tx.Now), headHashBox: tx.headHash,
 	}
 	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
