@@ -142,3 +142,84 @@ func TestAddAccountsFindsStored(t *testing.T) {
 		t.Fatalf("accounts = %v, want %v", got, want)
 	}
 }
+
+// TestAccountsOfAFailedCallForgotten: in one transaction, a call creates
+// accounts, a second call creates more and fails, a third posts again:
+// the failed call's accounts are forgotten (their IDs are given again,
+// to the third call's new accounts), the first call's are kept (the
+// undo list holds only the running call's names), and the commit leaves
+// the DB's cache, empty before, with exactly the accounts stored. A second
+// transaction's accounts join that cache.
+func TestAccountsOfAFailedCallForgotten(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, &stepClock{time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+	day := ledger.Date{Year: 2026, Month: time.March, Day: 2}
+	entry := func(id, seller string, cents int64) ledger.Entry {
+		a := decimal.New(cents, -2)
+		return ledger.Entry{Key: ledger.Key{Source: "t", ExternalID: id}, Date: day,
+			Postings: []ledger.Posting{
+				{Account: "assets:receivable:" + seller, Amount: a, Currency: "USD"},
+				{Account: "income:revenue:" + seller, Amount: a.Neg(), Currency: "USD"},
+			}}
+	}
+	bad := entry("1", "s1", 999) // the key of the first call's entry, other content: refused after s3's and s4's accounts are made
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.PostEntries([]ledger.Entry{entry("1", "s1", 100), entry("2", "s2", 200)}); err != nil {
+			return err
+		}
+		_, err := tx.PostEntries([]ledger.Entry{entry("3", "s3", 300), entry("4", "s4", 400), bad})
+		if err == nil {
+			return fmt.Errorf("entry 1 was posted again with other content")
+		}
+		if want := map[string]int64{"assets:receivable:s1": 1, "income:revenue:s1": 2, "assets:receivable:s2": 3, "income:revenue:s2": 4}; !reflect.DeepEqual(tx.newAccounts, want) {
+			return fmt.Errorf("after the failed call: accounts %v, want %v", tx.newAccounts, want)
+		}
+		if len(tx.accountsAdded) != 0 {
+			return fmt.Errorf("after the failed call: %d names to undo, want none", len(tx.accountsAdded))
+		}
+		if _, err := tx.PostEntries([]ledger.Entry{entry("4", "s4", 400), entry("5", "s1", 500)}); err != nil {
+			return err
+		}
+		if want := []string{"assets:receivable:s4", "income:revenue:s4"}; !reflect.DeepEqual(tx.accountsAdded, want) {
+			return fmt.Errorf("names to undo %q, want %q", tx.accountsAdded, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"assets:receivable:s1": 1, "income:revenue:s1": 2, "assets:receivable:s2": 3, "income:revenue:s2": 4,
+		"assets:receivable:s4": 5, "income:revenue:s4": 6}
+	if !reflect.DeepEqual(db.accounts.ids, want) {
+		t.Fatalf("cache %v, want %v", db.accounts.ids, want)
+	}
+	stored := map[string]int64{}
+	rows, err := db.r.Query(`SELECT id, name FROM accounts`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		stored[name] = id
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(stored, want) {
+		t.Fatalf("stored %v, want %v", stored, want)
+	}
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.PostEntries([]ledger.Entry{entry("6", "s2", 600), entry("7", "s7", 700)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want["assets:receivable:s7"], want["income:revenue:s7"] = 7, 8
+	if !reflect.DeepEqual(db.accounts.ids, want) {
+		t.Fatalf("cache after the second transaction %v, want %v", db.accounts.ids, want)
+	}
+}

@@ -35,17 +35,20 @@ func (tx *Tx) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
 	if _, err := tx.tx.ExecContext(tx.ctx, `SAVEPOINT post_entries`); err != nil { // not prepared: the driver caches nothing, and it is one per call
 		return nil, err
 	}
-	headID, headHash, nAccounts := tx.headID, tx.headHash, len(tx.accountsAdded)
+	headID, headHash := tx.headID, tx.headHash
+	clear(tx.accountsAdded) // the names stay in newAccounts
+	tx.accountsAdded = tx.accountsAdded[:0]
 	tx.callHist.reset()
 	// undo rolls the database back to the savepoint and forgets what this
 	// call cached: its accounts are gone, or a later account would reuse
 	// their IDs.
 	undo := func() error {
 		tx.headID, tx.headHash = headID, headHash
-		for _, name := range tx.accountsAdded[nAccounts:] {
+		for _, name := range tx.accountsAdded {
 			delete(tx.newAccounts, name)
 		}
-		tx.accountsAdded = tx.accountsAdded[:nAccounts]
+		clear(tx.accountsAdded)
+		tx.accountsAdded = tx.accountsAdded[:0]
 		tx.callHist.reset()
 		_, err := tx.tx.ExecContext(tx.ctx, `ROLLBACK TO post_entries`)
 		return err

@@ -48,8 +48,13 @@ type Tx struct {
 	closed       ledger.Date
 	closedLoaded bool
 
-	newAccounts   map[string]int64 // created in this transaction, cached on commit
-	accountsAdded []string         // names in newAccounts, in order (to undo a failed call)
+	newAccounts map[string]int64 // created in this transaction, cached on commit
+	// The names added to newAccounts by the PostEntries call running (to
+	// undo it if it fails); emptied when the next call begins. Kept for the
+	// whole transaction, they were 16 bytes per new account that nothing
+	// read once their call had succeeded (docs/design/speed.md, section 2,
+	// session 18).
+	accountsAdded []string
 	// The first ID of the accounts created in this transaction since its
 	// last history flush (0: none created; -1: unknown): an account with
 	// that ID or above has no balance versions yet.
@@ -113,6 +118,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return mapError(err)
 	}
 	db.cacheAccounts(tx.newAccounts)
+	tx.newAccounts = nil // the cache's now, maybe the very map
 	return nil
 }
 
