@@ -77,6 +77,9 @@ func (x *eventIndexer) list(dim eventDim, value string) *idList {
 			x.lists = map[dimValue]*idList{}
 		}
 		l = &idList{}
+		// The value may be a field of a parsed line, which shares the
+		// memory of the whole line: a copy keeps only the text.
+		k.value = strings.Clone(value)
 		x.lists[k] = l
 	}
 	return l
