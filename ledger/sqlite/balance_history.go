@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -153,14 +154,15 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 // from which flushHistory derives the totals, months, marks and versions.
 // Flat rows sorted once at the flush, not maps per account: a transaction
 // posting to 200,000 accounts (50,000 sellers) held about 110 MB in three
-// maps and their sums, and now 64 bytes per row (docs/design/speed.md,
-// section 2, session 12). The rows are kept in blocks of a fixed size: one
-// slice grown by appending left its outgrown arrays to the process (peak
-// RSS 15 MB higher for an import of 100,000 events).
+// maps and their sums, and now 40 bytes per row (docs/design/speed.md,
+// section 2, sessions 12 and 18). The rows are kept in blocks of a fixed
+// size: one slice grown by appending left its outgrown arrays to the
+// process (peak RSS 15 MB higher for an import of 100,000 events).
 type txHistory struct {
 	blocks [][]histRow // histBlock rows each
 	n      int         // rows in use
 	curs   []string    // the rows' currencies, by histRow.cur
+	wide   []histWide  // the sums of the rows that do not fit a histRow
 }
 
 const histBlock = 4096
@@ -187,38 +189,78 @@ func (h *txHistory) Swap(i, j int) {
 }
 
 // histRow is the sums of one call's postings to an account in a currency
-// on a date.
+// on a date, in 40 bytes and no pointer (the collector skips the blocks):
+// the count and the low limbs (the fractional digits and the integer
+// part below 10^9) inline when they fit 32 bits and the limbs above are
+// zero, as they do for one posting of an amount below 10^9; else the row
+// names its sums in txHistory.wide. At 64 bytes (all eight limbs' low
+// three inline at 64 bits, the others behind a pointer), the 262,144 rows
+// a transaction holds before it writes them (maxTxHistRows) were a third
+// of the live heap of a 1M per-event import (docs/design/speed.md,
+// section 2, session 18).
 type histRow struct {
 	account int64
 	last    int64 // the last entry among the postings
-	n       int64
-	low     [lowLimbs]int64
-	high    *[limbCount - lowLimbs]int64 // the limbs above lowLimbs; nil when zero
+	low     [lowLimbs]int32
+	n       int32 // the postings; -1-i: the row's sums are txHistory.wide[i]
 	date    int32
 	cur     int32
+}
+
+// histWide is the sums of a row that do not fit in it.
+type histWide struct {
+	n int64
+	l limbs
 }
 
 // lowLimbs is how many limbs a histRow holds inline: l0..l2 hold the
 // fractional digits and the integer part up to 10^9.
 const lowLimbs = 3
 
-func (r *histRow) limbs() limbs {
-	var l limbs
-	copy(l[:], r.low[:])
-	if r.high != nil {
-		copy(l[lowLimbs:], r.high[:])
+// sums returns r's count and limbs.
+func (h *txHistory) sums(r *histRow) (int64, limbs) {
+	if r.n < 0 {
+		w := &h.wide[-1-int(r.n)]
+		return w.n, w.l
 	}
-	return l
+	var l limbs
+	for k, v := range r.low {
+		l[k] = int64(v)
+	}
+	return int64(r.n), l
+}
+
+// narrow reports whether n postings summing to l fit in a histRow.
+func narrow(n int64, l *limbs) bool {
+	if n > math.MaxInt32 {
+		return false
+	}
+	for k, v := range l {
+		if k >= lowLimbs && v != 0 || v < math.MinInt32 || v > math.MaxInt32 {
+			return false
+		}
+	}
+	return true
 }
 
 // add notes s, a call's postings to account in currency on date.
 func (h *txHistory) add(account int64, currency string, date int32, s *histSum) {
-	r := histRow{account: account, last: s.last, n: s.n, date: date, cur: h.currency(currency),
-		low: [lowLimbs]int64(s.l[:lowLimbs])}
-	if hi := [limbCount - lowLimbs]int64(s.l[lowLimbs:]); hi != ([limbCount - lowLimbs]int64{}) {
-		r.high = &hi
-	}
+	r := histRow{account: account, last: s.last, date: date, cur: h.currency(currency)}
+	h.setSums(&r, s.n, &s.l)
 	h.push(r)
+}
+
+// setSums puts n and l in r, inline or in h.wide.
+func (h *txHistory) setSums(r *histRow, n int64, l *limbs) {
+	if !narrow(n, l) {
+		h.wide = append(h.wide, histWide{n, *l})
+		r.n = int32(-len(h.wide))
+		return
+	}
+	r.n = int32(n)
+	for k := range r.low {
+		r.low[k] = int32(l[k])
+	}
 }
 
 // currency returns c's index in h.curs, adding it (a copy: c may be a
@@ -242,6 +284,10 @@ func (h *txHistory) merge(o *txHistory) {
 	for i := 0; i < o.n; i++ {
 		r := *o.row(i)
 		r.cur = remap[r.cur]
+		if r.n < 0 {
+			n, l := o.sums(&r)
+			h.setSums(&r, n, &l)
+		}
 		h.push(r)
 	}
 	o.reset()
@@ -249,10 +295,7 @@ func (h *txHistory) merge(o *txHistory) {
 
 // reset empties h and keeps its blocks.
 func (h *txHistory) reset() {
-	for i := 0; i < h.n; i += histBlock {
-		clear(h.blocks[i/histBlock]) // drop the high limbs' pointers
-	}
-	h.n, h.curs = 0, h.curs[:0]
+	h.n, h.curs, h.wide = 0, h.curs[:0], h.wide[:0]
 }
 
 // flushHistory writes the transaction's totals, marks, months and
@@ -387,8 +430,8 @@ func (tx *Tx) writeHistory(h *txHistory, versionsOnly bool) error {
 		j := i
 		for ; j < h.n && h.row(j).account == k.account && h.row(j).cur == first.cur; j++ {
 			r := h.row(j)
-			l := r.limbs()
-			total.addSum(&histSum{n: r.n, l: l, last: r.last})
+			n, l := h.sums(r)
+			total.addSum(&histSum{n: n, l: l, last: r.last})
 			if n := len(days); n > 0 && days[n-1].date == r.date {
 				days[n-1].l.add(l)
 			} else {
@@ -401,7 +444,7 @@ func (tx *Tx) writeHistory(h *txHistory, versionsOnly bool) error {
 				months.args = month.l.args(append(months.args, k.account, k.currency, dateText(monthOf, true), month.n))
 				month, monthOf = histSum{}, r.date/100
 			}
-			month.addSum(&histSum{n: r.n, l: l})
+			month.addSum(&histSum{n: n, l: l})
 		}
 		i = j
 		var err error
