@@ -129,7 +129,12 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		}
 		return strings.Compare(x.currency, y.currency)
 	})
-	dayArgs := make([]any, 0, (4+limbCount)*len(rows))
+	// The upserts go out a statement at a time as their rows gather: the
+	// arguments of a call's 20,000 rows at once were 5 MB of boxed values
+	// (docs/design/speed.md, section 2, session 18). The statements are
+	// those execRows makes of all the rows.
+	const width = 4 + limbCount
+	dayArgs := make([]any, 0, width*min(len(rows), rowsPerInsert))
 	for i := 0; i < len(rows); {
 		r := &rows[i]
 		s := histSum{n: 1, l: r.l, last: r.entry}
@@ -142,8 +147,15 @@ func (tx *Tx) writeBalanceHistory(b *balanceHistory) error {
 		i = j
 		tx.callHist.add(r.account, r.currency, r.date, &s)
 		dayArgs = s.l.args(append(dayArgs, r.account, r.currency, dateText(r.date, false), s.n))
+		if len(dayArgs) == width*rowsPerInsert {
+			if err := tx.execRows(upsertDaysQuery, width, dayArgs); err != nil {
+				return fmt.Errorf("balance days: %w", err)
+			}
+			clear(dayArgs)
+			dayArgs = dayArgs[:0]
+		}
 	}
-	if err := tx.execRows(upsertDaysQuery, 4+limbCount, dayArgs); err != nil {
+	if err := tx.execRows(upsertDaysQuery, width, dayArgs); err != nil {
 		return fmt.Errorf("balance days: %w", err)
 	}
 	return nil

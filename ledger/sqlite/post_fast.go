@@ -183,6 +183,7 @@ func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
 				return err
 			}
 		}
+		clear(entChunks) // the arguments are garbage now, not held to the end of the call
 		entChunks = entChunks[:0]
 		return nil
 	}
