@@ -34,9 +34,10 @@ const MaxNameLength = 200
 // *ValidationError (EINVALID).
 //
 // Free text (the name, amendment notes, party names, match values, every
-// other string) may not hold control characters or invalid UTF-8: a line
-// break or an escape sequence in a name reached terminals, statements and
-// exported journals. Dates are in the years 1000 to 9999, as the books'
+// other string) may not hold control characters, bidirectional controls
+// (ledger.IsBidiControl) or invalid UTF-8: a line break or an escape
+// sequence in a name reached terminals, statements and exported journals,
+// and a right-to-left override shows a name in another order than stored. Dates are in the years 1000 to 9999, as the books'
 // (ledger.CheckBookYear).
 func Parse(data []byte) (*Contract, error) { return parse(data, false) }
 
@@ -95,7 +96,7 @@ func (p *parser) text(n *yaml.Node, path, s string) bool {
 	if p.stored || !ledger.HasControl(s) {
 		return true
 	}
-	p.add(n, path, "%q %s", s, ledger.LabelRule)
+	p.add(n, path, "%q %s", s, ledger.TextRule(s))
 	return false
 }
 

@@ -26,6 +26,15 @@ func TestParseRefusesControlText(t *testing.T) {
 				`rules[0].payee: "b\t" has control characters or invalid UTF-8: write it on one line, in UTF-8`},
 		{"match value", "id: c\ncurrency: USD\nparties: [a, b]\nrules:\n  - {id: r, payer: a, payee: b, rate: 0.1, match: {product: [api, \"\\u0085x\"]}}\n",
 			`rules[0].match.product[1]: "\u0085x" has control characters or invalid UTF-8: write it on one line, in UTF-8`},
+		// A bidirectional control shows a name in another order than
+		// stored ("Trojan Source"): refused as control characters are,
+		// naming it (docs/import.md).
+		{"party with a right-to-left override", "id: c\ncurrency: USD\nparties: [a, \"b\\u202Ex\"]\nrules:\n  - {id: r, payer: a, payee: \"b\\u202Ex\", rate: 0.1, match: {seller: \"\\u2066a\\u2069\"}}\n",
+			"parties[1]: \"b\\u202ex\" has the bidirectional control character U+202E (right-to-left override), which shows the text in another order than it is stored: remove it\n" +
+				"rules[0].payee: \"b\\u202ex\" has the bidirectional control character U+202E (right-to-left override), which shows the text in another order than it is stored: remove it\n" +
+				`rules[0].match.seller: "\u2066a\u2069" has the bidirectional control character U+2066 (left-to-right isolate), which shows the text in another order than it is stored: remove it`},
+		{"name with a right-to-left mark", "id: c\nname: \"Deal\\u200F\"\ncurrency: USD\nparties: [a, b]\n" + rule,
+			`name: "Deal\u200f" has the bidirectional control character U+200F (right-to-left mark), which shows the text in another order than it is stored: remove it`},
 		{"unknown key quoted", "id: c\n\"\\e]0;x\\a\": 1\ncurrency: USD\nparties: [a, b]\n" + rule,
 			`"\x1b]0;x\a": unknown key (want one of id, name, currency, timezone, period, rounding, parties, rules, shared_caps, advances, amendments)`},
 		{"advance before the year 1000", "id: c\ncurrency: USD\nparties: [a, b]\n" + rule +

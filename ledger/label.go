@@ -20,13 +20,14 @@ func CheckLabel(what, s string, max int) error {
 		return Errorf(EINVALID, "%s is %d bytes long, at most %d allowed", what, len(s), max)
 	}
 	if HasControl(s) {
-		return Errorf(EINVALID, "%s %q %s", what, s, LabelRule)
+		return Errorf(EINVALID, "%s %q %s", what, s, TextRule(s))
 	}
 	return nil
 }
 
 // HasControl says whether s is not UTF-8 or holds a control character
-// (C0, DEL or C1: a line break, a tab, an escape sequence).
+// (C0, DEL or C1: a line break, a tab, an escape sequence) or a
+// bidirectional control (IsBidiControl).
 //
 // ASCII text (nearly every label and usage field) is checked a byte at a
 // time; decoding runes from the start cost the usage reader ~12% of its CPU.
@@ -48,6 +49,72 @@ func hasControlRunes(s string) bool {
 		return true
 	}
 	for _, r := range s {
+		if unicode.IsControl(r) || IsBidiControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// bidiNames are the bidirectional controls IsBidiControl refuses, by the
+// names Unicode gives them (lower-cased).
+var bidiNames = map[rune]string{
+	0x200E: "left-to-right mark",
+	0x200F: "right-to-left mark",
+	0x202A: "left-to-right embedding",
+	0x202B: "right-to-left embedding",
+	0x202C: "pop directional formatting",
+	0x202D: "left-to-right override",
+	0x202E: "right-to-left override",
+	0x2066: "left-to-right isolate",
+	0x2067: "right-to-left isolate",
+	0x2068: "first strong isolate",
+	0x2069: "pop directional isolate",
+}
+
+// IsBidiControl says whether r is a bidirectional control character
+// (U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069). Invisible, they
+// reorder the text around them when it is displayed: a seller named
+// "abc\u202Efed" shows as "abcdef", so a statement line, an account's
+// owner or a table row could read otherwise than what is stored ("Trojan
+// Source", CVE-2021-42574). Names that people read and compare are
+// refused them, as control characters; see docs/import.md.
+func IsBidiControl(r rune) bool {
+	return r == 0x200E || r == 0x200F || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+}
+
+// BidiControl returns the first bidirectional control character in s, if
+// any.
+func BidiControl(s string) (rune, bool) {
+	for _, r := range s {
+		if IsBidiControl(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// BidiReason says why the bidirectional control r is refused:
+// "bidirectional control character U+202E (right-to-left override) is not
+// allowed: it shows the text in another order than it is stored".
+func BidiReason(r rune) string {
+	return fmt.Sprintf("bidirectional control character %U (%s) is not allowed: it shows the text in another order than it is stored", r, bidiNames[r])
+}
+
+// TextRule is what s breaks when HasControl(s), as messages say it after
+// the quoted text: LabelRule, or for a bidirectional control "has the
+// bidirectional control character U+202E (right-to-left override), which
+// shows the text in another order than it is stored: remove it".
+func TextRule(s string) string {
+	if r, ok := BidiControl(s); ok && utf8.ValidString(s) && !hasC0C1(s) {
+		return fmt.Sprintf("has the bidirectional control character %U (%s), which shows the text in another order than it is stored: remove it", r, bidiNames[r])
+	}
+	return LabelRule
+}
+
+// hasC0C1 says whether s holds a control character (C0, DEL or C1).
+func hasC0C1(s string) bool {
+	for _, r := range s {
 		if unicode.IsControl(r) {
 			return true
 		}
@@ -55,8 +122,9 @@ func hasControlRunes(s string) bool {
 	return false
 }
 
-// Printable is s with each control character and each byte of invalid
-// UTF-8 written as a Go escape (`\n`, `\x1b`, `\u0085`), for text printed
+// Printable is s with each control character, each bidirectional control
+// and each byte of invalid UTF-8 written as a Go escape (`\n`, `\x1b`,
+// `\u0085`, `\u202e`), for text printed
 // to a terminal or a table: stored text from before CheckLabel's rule (a
 // contract's name, say) is shown, never run as an escape sequence. Text
 // without such characters comes back unchanged.
@@ -77,7 +145,7 @@ func Printable(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x80 && unicode.IsControl(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case unicode.IsControl(r):
+		case unicode.IsControl(r) || IsBidiControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)

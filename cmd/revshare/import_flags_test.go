@@ -77,6 +77,7 @@ func TestImportSourceRefused(t *testing.T) {
 		{"billing\u00a0", `revshare: source name "billing\u00a0" starts or ends with spaces: give it without them (the source is part of each event's identity)` + "\n"},
 		{"bill\u0085ing", `revshare: source name "bill\u0085ing" has control characters` + "\n"},
 		{"bill\xffing", `revshare: source name "bill\xffing" has control characters` + "\n"},
+		{"bill\u202eing", `revshare: source name "bill\u202eing": bidirectional control character U+202E (right-to-left override) is not allowed: it shows the text in another order than it is stored` + "\n"},
 	} {
 		_, stderr, err := runCLI(t, "--db", "book.db", "import", "usage", "a.csv", "--source", c.source)
 		if exitCode(err) != exitError || stderr != c.want {

@@ -242,6 +242,8 @@ func TestPayRefused(t *testing.T) {
 			ledger.EINVALID, `payment reference "wire-2\n2026-01-01 * forged" has control characters or invalid UTF-8`},
 		{"reference not UTF-8", func(p *contracts.Payment) { p.Reference = "wire-\xff" },
 			ledger.EINVALID, `payment reference "wire-\xff" has control characters or invalid UTF-8`},
+		{"reference with a right-to-left override", func(p *contracts.Payment) { p.Reference = "wire-\u202e3" },
+			ledger.EINVALID, `payment reference "wire-\u202e3": bidirectional control character U+202E (right-to-left override) is not allowed: it shows the text in another order than it is stored`},
 		{"reference with a trailing space", func(p *contracts.Payment) { p.Reference = "wire-1 " },
 			ledger.EINVALID, `payment reference "wire-1 " starts or ends with spaces: give it as the bank wrote it, without them`},
 	}

@@ -121,6 +121,9 @@ func checkReference(ref string) error {
 	if len(ref) > MaxReferenceLen {
 		return ledger.Errorf(ledger.EINVALID, "payment reference is %d bytes long, at most %d allowed", len(ref), MaxReferenceLen)
 	}
+	if r, ok := ledger.BidiControl(ref); ok {
+		return ledger.Errorf(ledger.EINVALID, "payment reference %q: %s", ref, ledger.BidiReason(r))
+	}
 	for _, c := range ref {
 		if c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || c == utf8.RuneError {
 			return ledger.Errorf(ledger.EINVALID, "payment reference %q has control characters or invalid UTF-8", ref)

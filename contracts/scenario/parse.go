@@ -174,7 +174,7 @@ func (p *parser) scalar(path string, n *yaml.Node) (string, bool) {
 	if ledger.HasControl(n.Value) {
 		// Names are printed in the result's tables: an escape sequence in
 		// a variant's name reached the terminal (and cleared it).
-		p.add(path, "%q %s", n.Value, ledger.LabelRule)
+		p.add(path, "%q %s", n.Value, ledger.TextRule(n.Value))
 		return "", false
 	}
 	return n.Value, true

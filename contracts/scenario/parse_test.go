@@ -200,6 +200,14 @@ variants:
 			`name: "demo\x1b[31m" has control characters or invalid UTF-8: write it on one line, in UTF-8`,
 			`variants[0].name: "ba\nse\x1b[2J" has control characters or invalid UTF-8: write it on one line, in UTF-8`,
 		}},
+		{"bidirectional controls", `
+name: "demo\u202Eomed"
+contract: c
+horizon: 2030-12
+streams: [{match: {seller: a}, start: "1"}]
+`, []string{
+			`name: "demo\u202eomed" has the bidirectional control character U+202E (right-to-left override), which shows the text in another order than it is stored: remove it`,
+		}},
 		{"monte carlo draws nothing", `
 contract: c
 horizon: 2030-12

@@ -23,6 +23,9 @@ func CheckSource(name string) error {
 	if len(name) > MaxSourceLen {
 		return ledger.Errorf(ledger.EINVALID, "source name longer than %d bytes", MaxSourceLen)
 	}
+	if r, ok := ledger.BidiControl(name); ok {
+		return ledger.Errorf(ledger.EINVALID, "source name %q: %s", name, ledger.BidiReason(r))
+	}
 	if ledger.HasControl(name) {
 		return ledger.Errorf(ledger.EINVALID, "source name %q has control characters", name)
 	}

@@ -274,7 +274,7 @@ func (m *Mapping) Validate() error {
 	// reached terminals and exports. The delimiter may be a tab.
 	text := func(path, v string) {
 		if ledger.HasControl(v) {
-			bad("%s: %q %s", path, v, ledger.LabelRule)
+			bad("%s: %q %s", path, v, ledger.TextRule(v))
 		}
 	}
 	text("source", m.Source)

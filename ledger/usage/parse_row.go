@@ -84,8 +84,13 @@ func (r *Reader) parseRow(row *Row) {
 		} else if ledger.HasControl(v) {
 			// An identity field names accounts and statement lines, and
 			// is printed in tables and terminals; other columns (metadata)
-			// may hold any text.
-			bad(col, f, v, "control characters (a line break, a tab, an escape) are not allowed")
+			// may hold any text. A bidirectional control would show the
+			// name in another order than it is stored (docs/import.md).
+			if r, ok := ledger.BidiControl(v); ok {
+				bad(col, f, v, ledger.BidiReason(r))
+			} else {
+				bad(col, f, v, "control characters (a line break, a tab, an escape) are not allowed")
+			}
 		}
 		return v
 	}
