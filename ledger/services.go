@@ -138,6 +138,12 @@ type ImportResult struct {
 	Rejected   int
 	Late       int
 	Entries    int
+	// SHA256 is, for a dry run given no SHA-256 up front
+	// (usage.ImportOptions.SHA256), the hex SHA-256 of the file it read
+	// whole; "" otherwise (an import's is its batch's). It is how
+	// usage.Import finds an earlier batch of the same file without hashing
+	// the file a second time.
+	SHA256 string
 }
 
 // RateImportResult counts what an exchange-rate import did.

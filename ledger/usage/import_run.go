@@ -158,6 +158,11 @@ func (im *importRun) runAll(ctx context.Context) error {
 		if err := im.rows(ctx, 0); err != nil {
 			return err
 		}
+		if im.opts.DryRun && im.opts.SHA256 == "" {
+			// The whole file is read: a dry run records no batch, so its
+			// result carries the hash (usage.Import's same-file check).
+			im.res.SHA256 = hex.EncodeToString(im.hasher.Sum(nil))
+		}
 		if im.res.Rejected > 0 {
 			return BadRows(im.opts.FileName, im.res.Rejected, im.res.Rows)
 		}

@@ -2,10 +2,7 @@ package usage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"time"
 
@@ -31,27 +28,26 @@ type Imported struct {
 const batchPage = 1000
 
 // Import imports r by imp.ImportUsage, then looks among the recorded
-// batches for an earlier import of the same file (by its SHA-256: a dry
-// run, which records no batch, hashes what it reads). An event is
+// batches for an earlier import of the same file (by its SHA-256: for a
+// dry run, which records no batch, the one the importer read,
+// ImportResult.SHA256). An event is
 // identified by its source and event_id (spec section 2), so the same file
 // under another source posts its events again, which section 2 allows and
 // which is a mistake almost always: the Warning says so, and how to undo
 // or avoid it. The command line and the REST API both import through here,
 // so both warn. Errors are imp's, or reading the batches'.
 func Import(ctx context.Context, imp Importer, batches ledger.ImportStore, r io.Reader, opts ImportOptions) (Imported, error) {
-	var h hash.Hash
-	if opts.DryRun && opts.SHA256 == "" {
-		h = sha256.New()
-		r = io.TeeReader(r, h)
-	}
 	res, err := imp.ImportUsage(ctx, r, opts)
 	out := Imported{ImportResult: res}
 	if err != nil || res.Posted == 0 && res.Duplicates == 0 {
 		return out, err
 	}
+	// The hash given up front, else the one the importer computed of what
+	// it read (a dry run records no batch to read it from); the file is
+	// not hashed a second time here.
 	sha := opts.SHA256
-	if h != nil {
-		sha = hex.EncodeToString(h.Sum(nil))
+	if sha == "" && opts.DryRun {
+		sha = res.SHA256
 	}
 	if out.SameAs, err = earlierBatch(ctx, batches, res.BatchID, sha); err != nil {
 		return out, err

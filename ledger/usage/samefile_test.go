@@ -12,15 +12,21 @@ import (
 	"github.com/revshare/revshare/ledger"
 )
 
-// fakeImporter "imports" by reading r whole and answering res.
+// fakeImporter "imports" by reading r whole and answering res; a dry run
+// given no SHA-256 answers the hash of what it read, as RunImport does.
 type fakeImporter struct {
 	Importer
 	res ledger.ImportResult
 }
 
-func (f fakeImporter) ImportUsage(_ context.Context, r io.Reader, _ ImportOptions) (ledger.ImportResult, error) {
-	_, err := io.ReadAll(r)
-	return f.res, err
+func (f fakeImporter) ImportUsage(_ context.Context, r io.Reader, opts ImportOptions) (ledger.ImportResult, error) {
+	data, err := io.ReadAll(r)
+	res := f.res
+	if opts.DryRun && opts.SHA256 == "" {
+		sum := sha256.Sum256(data)
+		res.SHA256 = hex.EncodeToString(sum[:])
+	}
+	return res, err
 }
 
 // fakeBatches holds recorded batches in ID order.
