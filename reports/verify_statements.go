@@ -438,7 +438,11 @@ func verifyClosesFinalized(tx books.ReadTx, stmts []books.FinalStatement) error 
 			versionAt[[2]string{s.Contract, s.FinalizedAt}] = int64(s.Basis.Version)
 		}
 		// A statement stored by a close: of a period that close closed,
-		// rendered from the events committed before it.
+		// rendered from the events committed before it. One whose
+		// finalized_at is no close's instant was stored by closing a date
+		// already closed, which adds no period_closes row but stores the
+		// statements of contracts added since (CloseThrough); its
+		// finalized_at is sealed by the fact chain like every column.
 		cr, ok := closeAt[s.FinalizedAt]
 		if !ok {
 			continue

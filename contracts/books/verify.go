@@ -181,32 +181,39 @@ func minKey[V any](m map[int64]V) (int64, bool) {
 }
 
 // AdvanceText is an advance_bookings or recoupments row as stored: what
-// the advances' checks read of it.
+// the advances' checks read of it. Detail is the column of its table that
+// AdvanceTables names (advance_date, period).
 type AdvanceText struct {
 	EntryID                                       int64
 	Contract, Advance, Payer, Payee, Amount, Date string
+	Version, Detail                               string
 }
 
 // AdvanceTables are the two tables of advances: the source of the entries
 // each row indexes and the accounts those entries move the row's amount
 // between (debit, credit).
+// Detail is the table's own column, which the entry's metadata states
+// under the same name.
 var AdvanceTables = []struct {
-	Table, Source string
-	Accounts      func(contract, payer, payee string) (debit, credit string)
+	Table, Source, Detail string
+	Accounts              func(contract, payer, payee string) (debit, credit string)
 }{
-	{"advance_bookings", "advance", func(c, payer, payee string) (string, string) {
+	{"advance_bookings", "advance", "advance_date", func(c, payer, payee string) (string, string) {
 		return ledger.AdvanceAccount(payer, payee, c), ledger.CashAccount(payer)
 	}},
-	{"recoupments", "recoup", func(c, payer, payee string) (string, string) {
+	{"recoupments", "recoup", "period", func(c, payer, payee string) (string, string) {
 		return ledger.SharePayableAccount(payer, payee, c), ledger.AdvanceAccount(payer, payee, c)
 	}},
 }
 
 // VerifyAdvanceRows checks the rows of AdvanceTables[i] against entries,
 // every entry of its source by ID: each row's entry exists, is of that
-// source, dated as the row, and moves exactly the row's amount from the
-// credit account to the debit one in two postings; every entry of the
-// source has its row. entries is emptied.
+// source, dated as the row; its contract, version, advance and Detail
+// column equal the entry's metadata (contract, contract_version, advance,
+// Detail), which the runs read back to plan what they book; the entry
+// moves exactly the row's amount from the credit account to the debit one
+// in two postings; every entry of the source has its row. entries is
+// emptied.
 func VerifyAdvanceRows(i int, rows []AdvanceText, entries map[int64]ledger.Entry) error {
 	t := AdvanceTables[i]
 	broken := func(id int64, format string, args ...any) error {
@@ -224,6 +231,12 @@ func VerifyAdvanceRows(i int, rows []AdvanceText, entries map[int64]ledger.Entry
 		delete(entries, r.EntryID)
 		if e.Date.String() != r.Date {
 			return broken(r.EntryID, "%s row of entry %d: the entry is %s on %s, want %s on %s", t.Table, r.EntryID, e.Key.Source, e.Date, t.Source, r.Date)
+		}
+		if f, bad := firstDiffering([]field{
+			{"contract", r.Contract, e.Meta["contract"]}, {"version", r.Version, e.Meta["contract_version"]},
+			{"advance", r.Advance, e.Meta["advance"]}, {t.Detail, r.Detail, e.Meta[t.Detail]},
+		}); bad {
+			return ledger.FactError(t.Table, entryKey(r.EntryID), f.column, f.expected+" (from its entry)", f.found)
 		}
 		debit, credit := t.Accounts(r.Contract, r.Payer, r.Payee)
 		got := map[string]decimal.Decimal{}

@@ -120,7 +120,12 @@ func (t booksTx) AddPayment(p books.Payment) error {
 // the entries it booked.
 func (t booksTx) AddRun(through ledger.Date, entries int) error {
 	at, ns := splitInstant(t.w.now)
-	return t.exec(`INSERT INTO runs (through, started_at, started_ns, entries) VALUES ($1, $2, $3, $4)`, through.In(time.UTC), at, ns, entries)
+	var id int64
+	if err := t.w.tx.QueryRow(t.ctx, `INSERT INTO runs (through, started_at, started_ns, entries) VALUES ($1, $2, $3, $4) RETURNING id`,
+		through.In(time.UTC), at, ns, entries).Scan(&id); err != nil {
+		return err
+	}
+	return t.w.seal(runFacts, id)
 }
 
 func (t booksTx) CloseThrough(through ledger.Date) error { return t.w.closeThrough(through) }
@@ -135,5 +140,8 @@ func (t booksTx) AddFinalStatement(s books.FinalStatement) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		return ledger.Errorf(ledger.ECONFLICT, "a final statement of contract %s for %s is already stored", s.Contract, s.Period)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return t.w.seal(statementFacts, s.Contract, s.Period)
 }

@@ -45,6 +45,12 @@ func (db *DB) VerifyBooksReport(ctx context.Context, check func(books.ReadTx) er
 			return ledger.VerifyResult{}, err
 		}
 	}
+	// The fact chain last, as on SQLite: a row the checks above name
+	// against the journal, the events or the statements rendered again is
+	// named there first, in their words.
+	if err := verifyFactChain(ctx, tx); err != nil {
+		return ledger.VerifyResult{}, err
+	}
 	return ledger.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash}, nil
 }
 
@@ -108,13 +114,19 @@ func verifyBooks(ctx context.Context, tx pgx.Tx) error {
 	return verifyRuns(ctx, tx)
 }
 
-// advanceColumns are the columns of books.AdvanceText.
-const advanceColumns = `entry_id, contract, advance, payer, payee, amount::text, to_char(date, 'YYYY-MM-DD')`
+// advanceColumns are the columns of books.AdvanceText, of the table whose
+// Detail column (books.AdvanceTables) is detail.
+func advanceColumns(detail string) string {
+	if detail == "advance_date" {
+		detail = "to_char(advance_date, 'YYYY-MM-DD')"
+	}
+	return `entry_id, contract, advance, payer, payee, amount::text, to_char(date, 'YYYY-MM-DD'), version::text, ` + detail
+}
 
 func verifyAdvances(ctx context.Context, tx pgx.Tx) error {
 	var paid []books.AdvanceText
 	for i, t := range books.AdvanceTables {
-		rows, err := collect[books.AdvanceText](ctx, tx, `SELECT `+advanceColumns+` FROM `+t.Table+` ORDER BY entry_id`)
+		rows, err := collect[books.AdvanceText](ctx, tx, `SELECT `+advanceColumns(t.Detail)+` FROM `+t.Table+` ORDER BY entry_id`)
 		if err != nil {
 			return err
 		}
@@ -129,7 +141,7 @@ func verifyAdvances(ctx context.Context, tx pgx.Tx) error {
 			paid = rows
 		}
 	}
-	recouped, err := collect[books.AdvanceText](ctx, tx, `SELECT `+advanceColumns+` FROM recoupments ORDER BY contract, advance, date, entry_id`)
+	recouped, err := collect[books.AdvanceText](ctx, tx, `SELECT `+advanceColumns("period")+` FROM recoupments ORDER BY contract, advance, date, entry_id`)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,10 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		at, ns := splitInstant(w.now)
 		_, err = w.tx.Exec(w.ctx, `INSERT INTO contracts (id, version, document, recorded_at, recorded_ns) VALUES ($1, $2, $3, $4, $5)`,
 			c.ID, version, doc, at, ns)
-		return err
+		if err != nil {
+			return err
+		}
+		return w.seal(contractFacts, c.ID, version)
 	})
 	return version, err
 }

@@ -135,7 +135,10 @@ func (s *importStore) FinishBatch(r ledger.ImportResult, sha string, done bool) 
 	_, err := s.w.tx.Exec(s.w.ctx, `UPDATE import_batches SET file_sha256 = $1, status = $2, rows = $3, posted = $4,
 		duplicates = $5, rejected = $6, late = $7, entries = $8, finished_at = $9 WHERE id = $10`,
 		sha, status, r.Rows, r.Posted, r.Duplicates, r.Rejected, r.Late, r.Entries, finished, r.BatchID)
-	return err
+	if err != nil || !done {
+		return err
+	}
+	return s.w.seal(batchFacts, r.BatchID)
 }
 
 // StoreRejectHeader stores the file's header for batch's rejects, once.

@@ -49,7 +49,10 @@ func (s *rateStore) AddRate(r ledger.FXRate, batch int64) (bool, usage.StoredRat
 func (s *rateStore) FinishRateBatch(res ledger.RateImportResult, sha string) error {
 	_, err := s.w.tx.Exec(s.w.ctx, `UPDATE import_batches SET file_sha256 = $1, status = 'complete', rows = $2, posted = $3,
 		duplicates = $4, finished_at = $5 WHERE id = $6`, sha, res.Rows, res.Added, res.Duplicates, s.w.now, res.BatchID)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.w.seal(batchFacts, res.BatchID)
 }
 
 // addRate stores r in batch, or returns the rate stored for its date and

@@ -589,7 +589,7 @@ func (w *writer) closeThrough(through ledger.Date) error {
 		return err
 	}
 	w.closed = through
-	return nil
+	return w.seal(closeFacts, through.String())
 }
 
 // ClosedDates lists the closed-through dates of every close, oldest first.

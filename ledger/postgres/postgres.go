@@ -268,6 +268,12 @@ func (db *DB) migrate(ctx context.Context, url string) error {
 	})
 }
 
+// migrationSteps are Go steps of migrations, run after the migration's SQL
+// in its transaction (for what SQL cannot compute).
+var migrationSteps = map[string]func(ctx context.Context, tx pgx.Tx) error{
+	"0098_fact_chain.sql": sealAll,
+}
+
 // applyMigrations applies each of ms not yet recorded in
 // schema_migrations, in order, each in its own transaction with its
 // record, and says whether it applied any.
@@ -299,6 +305,11 @@ func (db *DB) applyMigrations(ctx context.Context, ms []migration) (bool, error)
 			// Several statements: the simple protocol (no arguments) runs them in order.
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			if step := migrationSteps[m.Name]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("%s: %w", m.Name, err)
+				}
 			}
 			applied = true
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
@@ -447,6 +458,12 @@ func (db *DB) Restore(ctx context.Context, fill func(ctx context.Context, tx pgx
 		if len(full) > 0 {
 			return ledger.Errorf(ledger.ECONFLICT, "the target already holds a book (rows in %s): copy into an empty database or schema", strings.Join(full, ", "))
 		}
-		return fill(w.ctx, w.tx)
+		if err := fill(w.ctx, w.tx); err != nil {
+			return err
+		}
+		// The copied rows are sealed here, as a book upgraded by migration
+		// 0098 is: the source's chain words SQLite's instants (to the
+		// nanosecond), which PostgreSQL keeps to the microsecond.
+		return sealAll(w.ctx, w.tx)
 	})
 }

@@ -63,6 +63,9 @@ var loginGrants = map[string]string{
 	"payments":         "SELECT, INSERT",
 	"runs":             "SELECT, INSERT",
 	"statements":       "SELECT, INSERT",
+
+	"fact_chain": "SELECT, INSERT",
+	"fact_head":  "SELECT, INSERT, UPDATE (seq, hash)",
 }
 
 // Access is what a role granted by revshare grant may do on the book.

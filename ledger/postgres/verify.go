@@ -46,14 +46,15 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := verifyBooks(ctx, tx); err != nil {
-		var ve *ledger.VerifyError
-		if errors.As(err, &ve) {
-			return res, bad("%s", ve.Error())
-		}
-		return res, err
+	err = verifyBooks(ctx, tx)
+	if err == nil {
+		err = verifyFactChain(ctx, tx)
 	}
-	return res, nil
+	var ve *ledger.VerifyError
+	if errors.As(err, &ve) {
+		return res, bad("%s", ve.Error())
+	}
+	return res, err
 }
 
 // verifyJournal is Verify's checks of the journal and the imports in tx;

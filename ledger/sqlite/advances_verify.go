@@ -16,11 +16,11 @@ func init() { verifyChecks = append(verifyChecks, verifyAdvances) }
 // recoupments stay within what was paid out (books.VerifyRecoupedWithin).
 func verifyAdvances(ctx context.Context, tx *sql.Tx) error {
 	scan := func(row rowScanner, r *books.AdvanceText) error {
-		return row.Scan(&r.EntryID, &r.Contract, &r.Advance, &r.Payer, &r.Payee, &r.Amount, &r.Date)
+		return row.Scan(&r.EntryID, &r.Contract, &r.Advance, &r.Payer, &r.Payee, &r.Amount, &r.Date, &r.Version, &r.Detail)
 	}
 	var tables [][]books.AdvanceText
 	for i, t := range books.AdvanceTables {
-		rows, err := textRows(ctx, tx, `SELECT entry_id, contract, advance, payer, payee, amount, date FROM `+t.Table+` ORDER BY entry_id`, scan)
+		rows, err := textRows(ctx, tx, `SELECT entry_id, contract, advance, payer, payee, amount, date, version, `+t.Detail+` FROM `+t.Table+` ORDER BY entry_id`, scan)
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,7 @@ func verifyAdvances(ctx context.Context, tx *sql.Tx) error {
 		}
 		tables = append(tables, rows)
 	}
-	recouped, err := textRows(ctx, tx, `SELECT entry_id, contract, advance, payer, payee, amount, date FROM recoupments
+	recouped, err := textRows(ctx, tx, `SELECT entry_id, contract, advance, payer, payee, amount, date, version, period FROM recoupments
 		ORDER BY contract, advance, date, entry_id`, scan)
 	if err != nil {
 		return err

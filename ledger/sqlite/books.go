@@ -210,6 +210,13 @@ func (t booksTx) AddPayment(p books.Payment) error {
 }
 
 func (t booksTx) AddRun(through ledger.Date, entries int) error {
-	_, err := t.tx.SQL().ExecContext(t.ctx, `INSERT INTO runs (through, started_at, entries) VALUES (?, ?, ?)`, through.String(), t.tx.Now.Format(time.RFC3339Nano), entries)
-	return err
+	res, err := t.tx.SQL().ExecContext(t.ctx, `INSERT INTO runs (through, started_at, entries) VALUES (?, ?, ?)`, through.String(), t.tx.Now.Format(time.RFC3339Nano), entries)
+	if err != nil {
+		return err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	return t.tx.seal(runFacts, id)
 }

@@ -52,6 +52,9 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 		if err != nil {
 			return err
 		}
+		if err := tx.seal(contractFacts, c.ID, version); err != nil {
+			return err
+		}
 		if _, err := ensureUsage(ctx, tx, c); err != nil {
 			return err
 		}

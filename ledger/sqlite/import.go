@@ -168,7 +168,10 @@ func (s *importStore) FinishBatch(r ledger.ImportResult, sha string, done bool) 
 	_, err := s.tx.SQL().ExecContext(s.tx.Context(), `UPDATE import_batches SET file_sha256 = ?, status = ?, rows = ?,
 		posted = ?, duplicates = ?, rejected = ?, late = ?, entries = ?, finished_at = ? WHERE id = ?`,
 		sha, status, r.Rows, r.Posted, r.Duplicates, r.Rejected, r.Late, r.Entries, finished, r.BatchID)
-	return err
+	if err != nil || !done {
+		return err
+	}
+	return s.tx.seal(batchFacts, r.BatchID)
 }
 
 // InsertEvents stores rows with one multi-row insert that skips stored

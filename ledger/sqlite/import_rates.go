@@ -55,7 +55,10 @@ func (s *rateStore) AddRate(r ledger.FXRate, batch int64) (bool, usage.StoredRat
 func (s *rateStore) FinishRateBatch(res ledger.RateImportResult, sha string) error {
 	_, err := s.tx.SQL().ExecContext(s.tx.Context(), `UPDATE import_batches SET file_sha256 = ?, status = 'complete', rows = ?, posted = ?,
 		duplicates = ?, finished_at = ? WHERE id = ?`, sha, res.Rows, res.Added, res.Duplicates, formatTime(s.tx.Now), res.BatchID)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.tx.seal(batchFacts, res.BatchID)
 }
 
 // addRate stores r in batch, or returns the rate stored for its date and

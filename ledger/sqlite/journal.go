@@ -409,7 +409,7 @@ func (tx *Tx) closeThrough(through ledger.Date) error {
 		return mapError(err)
 	}
 	tx.closed = through
-	return nil
+	return tx.seal(closeFacts, through.String())
 }
 
 // ClosedThrough returns the last closed date (zero Date if none).

@@ -522,6 +522,7 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 var migrationSteps = map[string]func(ctx context.Context, tx *Tx) error{
 	"0026_event_index.sql":      indexEvents,
 	"0060_balance_versions.sql": fillBalanceVersions,
+	"0062_fact_chain.sql":       func(_ context.Context, tx *Tx) error { return tx.sealAll() },
 }
 
 // migrate applies each pending migration in its own transaction and records

@@ -158,7 +158,7 @@ func (t booksTx) AddFinalStatement(s books.FinalStatement) error {
 		s.Basis.Version, s.Basis.EventsThrough, s.Basis.RatesThrough); err != nil {
 		return mapError(err)
 	}
-	return nil
+	return t.tx.seal(statementFacts, s.Contract, s.Period)
 }
 
 // amountAndDate parses the amount and date columns of a row of table.

@@ -95,6 +95,10 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 	if booksCheck != nil {
 		tasks = append(tasks, func(ctx context.Context, tx *sql.Tx) error { return booksCheck(booksRows{ctx, tx}) })
 	}
+	// The fact chain last, as on PostgreSQL: a row the checks before name
+	// against the journal, the events or the statements rendered again is
+	// named there first, in their words.
+	tasks = append(tasks, verifyFactChain)
 	workers := verifyWorkers(len(tasks))
 	n := workers
 	if workers > 1 {
