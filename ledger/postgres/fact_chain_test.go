@@ -309,6 +309,7 @@ func TestFactChainTamper(t *testing.T) {
 					t.Fatalf("%s: changed no row", edit)
 				}
 				got := b.verify(t)
+				t.Logf("%s", got)
 				if wantEnd == "" && got != want || wantEnd != "" && !(strings.HasPrefix(got, want) && strings.HasSuffix(got, wantEnd)) {
 					t.Errorf("verify on %s:\n got %s\nwant %s…%s", b.name, got, want, wantEnd)
 				}
