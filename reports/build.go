@@ -113,9 +113,9 @@ type StatementInput struct {
 	Opening  map[[2]string]decimal.Decimal // {payer, payee} -> booked less paid and recouped before Period
 	Recouped map[[2]string]decimal.Decimal // {payer, payee} -> advances recouped in Period
 	Advances []AdvanceFlow                 // the contract's advances dated on or before Period's last day
-	// PendingAdjustments: a run would book prior-period adjustments in
-	// Period (books.PendingAdjustments); a draft is then behind.
-	PendingAdjustments bool
+	// Pending: a run through Period would book something dated in it
+	// (books.Pending); a draft then lags the books.
+	Pending bool
 }
 
 // AdvanceFlow is what the ledger holds for one advance as of a period.
@@ -251,13 +251,19 @@ func BuildStatement(in StatementInput) (*Statement, error) {
 	return s, s.Seal()
 }
 
-// draftBooking compares what the engine computes for each rule in the
-// period (obligation and minimum true-up) with what runs booked for it in
-// the period (accruals; prior-period adjustments are corrections of other
-// periods): BookingNone when they differ and nothing is booked, BookingBehind
-// when they differ otherwise or when a run would book prior-period
-// adjustments in the period, "" when they agree.
+// draftBooking says whether the books lag the rules in the period: ""
+// when a run through it would book nothing dated in it (in.Pending false:
+// no accrual, minimum true-up, prior-period adjustment, advance or
+// recoupment), else BookingNone when runs booked no accrual in the period
+// yet and the engine's obligation and minimum true-up of some rule differ
+// from that, BookingBehind otherwise. The period's own lines alone do not
+// decide: a rule that moved to another payee or split keeps its total
+// while its pairs change, a removed rule has no line, and an advance
+// recoups without any rule changing.
 func draftBooking(in StatementInput) string {
+	if !in.Pending {
+		return ""
+	}
 	booked := map[string]decimal.Decimal{}
 	accruals := 0
 	for _, b := range in.Bookings {
@@ -266,18 +272,14 @@ func draftBooking(in StatementInput) string {
 			accruals++
 		}
 	}
-	for _, l := range in.Lines {
-		if !l.Obligation.Add(l.MinimumTrueUp).Equal(booked[l.Rule]) {
-			if accruals == 0 {
+	if accruals == 0 {
+		for _, l := range in.Lines {
+			if !l.Obligation.Add(l.MinimumTrueUp).Equal(booked[l.Rule]) {
 				return BookingNone
 			}
-			return BookingBehind
 		}
 	}
-	if in.PendingAdjustments {
-		return BookingBehind
-	}
-	return ""
+	return BookingBehind
 }
 
 func ruleIndex(rs []RuleLine, rule string) int {

@@ -31,11 +31,13 @@ type Statement struct {
 	// so that a contract without advances has no "advances" key at all.
 	Advances   *[]Advance  `json:"advances,omitempty"`
 	Amendments []Amendment `json:"amendments"`
-	// Booking is set on a draft whose rules compute other obligations for
-	// the period than runs have booked in it: BookingNone when nothing is
-	// booked for it yet (no run reached it), BookingBehind when the books
-	// are behind (usage or the contract changed since the last run). The
-	// rules are what a run would book; the pairs are the ledger.
+	// Booking is set on a draft exactly when a run through the period
+	// would book something dated in it (a rule's accrual or minimum
+	// true-up, a prior-period adjustment, an advance or a recoupment;
+	// books.Pending): BookingNone when no run booked an obligation in it
+	// yet, BookingBehind when the books are behind (usage or the contract
+	// changed since the last run). The rules are what a run would book; the
+	// pairs are the ledger.
 	Booking string `json:"booking,omitempty"`
 	Hash    string `json:"hash"`
 

@@ -288,7 +288,7 @@ func StatementFromBooks(tx books.ReadTx, sc contracts.StoredContract, p ledger.P
 		return nil, err
 	}
 	if !final {
-		if in.PendingAdjustments, err = books.PendingAdjustments(tx, sc.Contract, res, p); err != nil {
+		if in.Pending, err = books.Pending(tx, sc.Contract, res, p); err != nil {
 			return nil, err
 		}
 	}

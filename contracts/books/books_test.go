@@ -267,10 +267,10 @@ func TestPayRefused(t *testing.T) {
 	}
 }
 
-// PendingAdjustments says whether a run would book a closed period's
+// Pending says whether a run would book a closed period's
 // correction in p: only in the first open period, only once something
 // closed changed, and no longer once a run booked it.
-func TestPendingAdjustments(t *testing.T) {
+func TestPending(t *testing.T) {
 	ctx := context.Background()
 	s := newDealStore(t)
 	svc := books.Service{Store: s}
@@ -289,7 +289,7 @@ func TestPendingAdjustments(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			got, err = books.PendingAdjustments(tx, c, res, p)
+			got, err = books.Pending(tx, c, res, p)
 			return err
 		})
 		if err != nil {

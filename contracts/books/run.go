@@ -181,16 +181,25 @@ func planRules(tx ReadTx, c *contracts.Contract, result *contracts.Result, close
 	return plan, nil
 }
 
-// PendingAdjustments reports whether a run would book prior-period
-// adjustments in p (late events or an amendment that changed a closed
-// period): a draft of p is then behind even when p's own obligations are
-// all booked. result is the engine's result for c through p or later.
-func PendingAdjustments(tx ReadTx, c *contracts.Contract, result *contracts.Result, p ledger.Period) (bool, error) {
+// Pending reports whether `run --through p` would book anything dated in
+// p: a rule's accrual or minimum true-up (new usage, an amendment that
+// changed the rule's amount, its payee or split, removed it or changed the
+// contract's frequency), a closed period's prior-period adjustment (p the
+// first open period), an advance payment (dated in p, or in a closed period
+// with p the first open one) or a recoupment (an advance added or changed
+// while the rules' bookings stand). A draft of p agrees with the books
+// exactly when it is false. result is the engine's result for c through p
+// or later; the plan is the run's own (planRules, planAdvances) and the
+// bookings of other periods than p do not count.
+func Pending(tx ReadTx, c *contracts.Contract, result *contracts.Result, p ledger.Period) (bool, error) {
 	closed, err := tx.ClosedThrough()
-	if err != nil || closed.IsZero() || !closed.Before(p.Start()) {
-		return false, err // nothing closed, or p itself closed: no adjustment is booked in p
+	if err != nil || !closed.IsZero() && !closed.Before(p.Last()) {
+		// p closed through its last day: nothing is booked in it. A period
+		// closed only in part (its first months, before an amendment made
+		// the contract quarterly) holds the first open day.
+		return false, err
 	}
-	_, booked, err := contractBookings(tx, c.ID)
+	rows, booked, err := contractBookings(tx, c.ID)
 	if err != nil {
 		return false, err
 	}
@@ -199,7 +208,21 @@ func PendingAdjustments(tx ReadTx, c *contracts.Contract, result *contracts.Resu
 		return false, err
 	}
 	for _, b := range plan {
-		if b.Kind == booking.Adjustment && b.BookedIn == p {
+		if b.BookedIn == p {
+			return true, nil
+		}
+	}
+	advances, recoupments, err := planAdvances(tx, c, p, closed, plan, rows)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range advances {
+		if c.PeriodOf(a.Date) == p {
+			return true, nil
+		}
+	}
+	for _, r := range recoupments {
+		if c.PeriodOf(r.Date) == p {
 			return true, nil
 		}
 	}
