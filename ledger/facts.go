@@ -76,6 +76,39 @@ func SealFact(head FactHead, f Fact) FactLink {
 	return l
 }
 
+// SealFacts is the links that seal facts, in order, after head (nil for
+// an empty chain), and the head after the last of them.
+func SealFacts(head *FactHead, facts []Fact) ([]FactLink, FactHead) {
+	at := FactHead{}
+	if head != nil {
+		at = *head
+	}
+	links := make([]FactLink, 0, len(facts))
+	for _, f := range facts {
+		l := SealFact(at, f)
+		links = append(links, l)
+		at = FactHead{Seq: l.Seq, Hash: l.Hash}
+	}
+	return links, at
+}
+
+// FactsToSeal is the final facts (not Unsealed) that no link named in
+// sealed ("table key", Fact.Name) seals yet, in the order given: what a
+// book upgraded to the fact chain, or copied, has left to seal.
+func FactsToSeal(facts []Fact, sealed []string) []Fact {
+	done := make(map[string]bool, len(sealed))
+	for _, name := range sealed {
+		done[name] = true
+	}
+	var todo []Fact
+	for _, f := range facts {
+		if !done[f.Name()] && !f.Unsealed {
+			todo = append(todo, f)
+		}
+	}
+	return todo
+}
+
 // parseContent reads Content back into its columns; ok is false when a
 // line is not name="quoted value".
 func parseContent(content string) (cols []FactColumn, ok bool) {

@@ -12,14 +12,34 @@ func run(id, through string) ledger.Fact {
 
 // chain seals facts in order and returns the links and the head.
 func chain(facts ...ledger.Fact) ([]ledger.FactLink, *ledger.FactHead) {
-	var links []ledger.FactLink
-	head := ledger.FactHead{}
-	for _, f := range facts {
-		l := ledger.SealFact(head, f)
-		links = append(links, l)
-		head = ledger.FactHead{Seq: l.Seq, Hash: l.Hash}
-	}
+	links, head := ledger.SealFacts(nil, facts)
 	return links, &head
+}
+
+// SealFacts goes on from the head it is given, link by link, as SealFact
+// does one at a time; FactsToSeal leaves out what is sealed and what is
+// not final, keeping the order.
+func TestSealFactsAndFactsToSeal(t *testing.T) {
+	r1, r2, r3 := run("1", "2026-01-31"), run("2", "2026-02-28"), run("3", "2026-03-31")
+	first, head := ledger.SealFacts(nil, []ledger.Fact{r1})
+	rest, end := ledger.SealFacts(&head, []ledger.Fact{r2, r3})
+	one := ledger.SealFact(ledger.FactHead{}, r1)
+	two := ledger.SealFact(ledger.FactHead{Seq: one.Seq, Hash: one.Hash}, r2)
+	three := ledger.SealFact(ledger.FactHead{Seq: two.Seq, Hash: two.Hash}, r3)
+	if len(first) != 1 || first[0] != one || len(rest) != 2 || rest[0] != two || rest[1] != three {
+		t.Errorf("SealFacts = %v then %v, want %v then %v %v", first, rest, one, two, three)
+	}
+	if end != (ledger.FactHead{Seq: 3, Hash: three.Hash}) {
+		t.Errorf("head after three links = %+v, want seq 3 and %s", end, three.Hash)
+	}
+	if links, h := ledger.SealFacts(&end, nil); len(links) != 0 || h != end {
+		t.Errorf("SealFacts of nothing = %v, %+v; want no link and the same head", links, h)
+	}
+	running := ledger.Fact{Table: "import_batches", Key: "id=9", Unsealed: true}
+	todo := ledger.FactsToSeal([]ledger.Fact{r3, running, r1, r2}, []string{"runs id=2"})
+	if len(todo) != 2 || todo[0].Name() != "runs id=3" || todo[1].Name() != "runs id=1" {
+		t.Errorf("FactsToSeal = %v, want runs id=3 then runs id=1", todo)
+	}
 }
 
 func TestVerifyFactChain(t *testing.T) {

@@ -141,25 +141,15 @@ func sealAll(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	sealed, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return err
-	}
-	sealed := map[string]bool{}
-	for _, n := range names {
-		sealed[n] = true
 	}
 	facts, err := storedFacts(ctx, tx)
 	if err != nil {
 		return err
 	}
-	var todo []ledger.Fact
-	for _, f := range facts {
-		if !sealed[f.Name()] && !f.Unsealed {
-			todo = append(todo, f)
-		}
-	}
-	return appendFacts(ctx, tx, todo)
+	return appendFacts(ctx, tx, ledger.FactsToSeal(facts, sealed))
 }
 
 // appendFacts links facts to the chain after its head and moves the head.
@@ -171,17 +161,12 @@ func appendFacts(ctx context.Context, tx pgx.Tx, facts []ledger.Fact) error {
 	if err != nil {
 		return err
 	}
-	at := ledger.FactHead{}
-	if head != nil {
-		at = *head
-	}
-	for _, f := range facts {
-		l := ledger.SealFact(at, f)
+	links, at := ledger.SealFacts(head, facts)
+	for _, l := range links {
 		if _, err := tx.Exec(ctx, `INSERT INTO fact_chain (seq, tbl, row_key, content, hash) VALUES ($1, $2, $3, $4, $5)`,
 			l.Seq, l.Table, l.Key, l.Content, l.Hash); err != nil {
 			return err
 		}
-		at = ledger.FactHead{Seq: l.Seq, Hash: l.Hash}
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO fact_head (one, seq, hash) VALUES (true, $1, $2)
 		ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, at.Seq, at.Hash)

@@ -46,16 +46,9 @@ var (
 			err := row.Scan(&d.ID, &d.Version, &d.Document, &d.RecordedAt)
 			return books.ContractFact(d), err
 		}}
-	statementFacts = factTable{`SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through FROM statements`,
-		`contract = ? AND period = ?`,
+	statementFacts = factTable{`SELECT ` + finalStatementColumns + ` FROM statements`, `contract = ? AND period = ?`,
 		func(row rowScanner) (ledger.Fact, error) {
-			var s books.FinalStatement
-			var body string
-			var version, events, rates sql.NullInt64
-			err := row.Scan(&s.Contract, &s.Period, &body, &s.Hash, &s.FinalizedAt, &version, &events, &rates)
-			s.Body = []byte(body)
-			s.HasBasis = version.Valid && events.Valid && rates.Valid
-			s.Basis = books.StatementBasis{Version: int(version.Int64), EventsThrough: events.Int64, RatesThrough: rates.Int64}
+			s, err := scanFinalStatement(row)
 			return books.StatementFact(s), err
 		}}
 	// A batch's rates and rejects are read as one text each, a line per
@@ -131,12 +124,9 @@ func (tx *Tx) seal(t factTable, key ...any) error {
 // sealAll seals every row of the sealed tables that no link seals yet
 // (a book upgraded by migration 0062), in sealedTables' order.
 func (tx *Tx) sealAll() error {
-	sealed := map[string]bool{}
-	err := eachRow(tx.ctx, tx.SQL(), func(row rowScanner) error {
-		var name string
-		err := row.Scan(&name)
-		sealed[name] = true
-		return err
+	sealed, err := queryRows(tx.ctx, tx.SQL(), func(row rowScanner) (name string, err error) {
+		err = row.Scan(&name)
+		return name, err
 	}, `SELECT tbl || ' ' || row_key FROM fact_chain`)
 	if err != nil {
 		return err
@@ -145,13 +135,7 @@ func (tx *Tx) sealAll() error {
 	if err != nil {
 		return err
 	}
-	var todo []ledger.Fact
-	for _, f := range facts {
-		if !sealed[f.Name()] && !f.Unsealed {
-			todo = append(todo, f)
-		}
-	}
-	return tx.appendFacts(todo)
+	return tx.appendFacts(ledger.FactsToSeal(facts, sealed))
 }
 
 // appendFacts links facts to the chain after its head and moves the head.
@@ -163,17 +147,12 @@ func (tx *Tx) appendFacts(facts []ledger.Fact) error {
 	if err != nil {
 		return err
 	}
-	at := ledger.FactHead{}
-	if head != nil {
-		at = *head
-	}
-	for _, f := range facts {
-		l := ledger.SealFact(at, f)
+	links, at := ledger.SealFacts(head, facts)
+	for _, l := range links {
 		if _, err := tx.SQL().ExecContext(tx.ctx, `INSERT INTO fact_chain (seq, tbl, row_key, content, hash) VALUES (?, ?, ?, ?, ?)`,
 			l.Seq, l.Table, l.Key, l.Content, l.Hash); err != nil {
 			return mapError(err)
 		}
-		at = ledger.FactHead{Seq: l.Seq, Hash: l.Hash}
 	}
 	_, err = tx.SQL().ExecContext(tx.ctx, `INSERT INTO fact_head (one, seq, hash) VALUES (1, ?, ?)
 		ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, at.Seq, at.Hash)
