@@ -16,17 +16,21 @@ import (
 // (VerifyFinalStatements), run by VerifyBooksReport in verify's snapshot.
 
 func (r booksRows) FinalStatements() ([]books.FinalStatement, error) {
-	return queryRows(r.ctx, r.q, func(row rowScanner) (books.FinalStatement, error) {
-		var s books.FinalStatement
-		var body string
-		var version, events, rates sql.NullInt64
-		err := row.Scan(&s.Contract, &s.Period, &body, &s.Hash, &s.FinalizedAt, &version, &events, &rates)
-		s.Body = []byte(body)
-		s.HasBasis = version.Valid && events.Valid && rates.Valid
-		s.Basis = books.StatementBasis{Version: int(version.Int64), EventsThrough: events.Int64, RatesThrough: rates.Int64}
-		return s, err
-	}, `SELECT contract, period, body, hash, finalized_at, version, events_through, rates_through
-		FROM statements ORDER BY contract, period`)
+	return queryRows(r.ctx, r.q, scanFinalStatement, `SELECT `+finalStatementColumns+` FROM statements ORDER BY contract, period`)
+}
+
+// finalStatementColumns are the statements columns scanFinalStatement reads.
+const finalStatementColumns = `contract, period, body, hash, finalized_at, version, events_through, rates_through`
+
+func scanFinalStatement(row rowScanner) (books.FinalStatement, error) {
+	var s books.FinalStatement
+	var body string
+	var version, events, rates sql.NullInt64
+	err := row.Scan(&s.Contract, &s.Period, &body, &s.Hash, &s.FinalizedAt, &version, &events, &rates)
+	s.Body = []byte(body)
+	s.HasBasis = version.Valid && events.Valid && rates.Valid
+	s.Basis = books.StatementBasis{Version: int(version.Int64), EventsThrough: events.Int64, RatesThrough: rates.Int64}
+	return s, err
 }
 
 // BasisRecordedSince is when migration 0010 added the basis columns.
