@@ -23,22 +23,8 @@ import (
 func TestSpecAudit16(t *testing.T) {
 	for _, c := range audit16Cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join("..", "..", "testdata", "audit16", c.name)
 			db := newSQLite(t)
-			cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
-			if c.rates {
-				cli(t, db, "import", "rates", filepath.Join(dir, "rates.csv"))
-			}
-			cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
-			for _, step := range c.steps {
-				args := strings.Fields(step)
-				for i, a := range args {
-					if strings.HasSuffix(a, ".csv") || strings.HasSuffix(a, ".yaml") {
-						args[i] = filepath.Join(dir, a)
-					}
-				}
-				cli(t, db, args...)
-			}
+			playAudit16(t, db, c.name, c.rates, c.steps, nil)
 			for _, period := range c.periods {
 				s, _ := statementJSONOf(t, db, c.contract, period)
 				got := strings.Join(auditLines(s), "\n")
@@ -51,6 +37,38 @@ func TestSpecAudit16(t *testing.T) {
 				t.Errorf("verify: %q", out)
 			}
 		})
+	}
+}
+
+// playAudit16 builds the book of audit16 case name in db through the
+// command line: its contract, its rates when it has them, its usage, then
+// its steps (a file named in a step is the case's). after, when set, is
+// called with what was done once the contract, the usage and each step
+// are in.
+func playAudit16(t *testing.T, db, name string, rates bool, steps []string, after func(done string)) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "audit16", name)
+	done := func(what string) {
+		if after != nil {
+			after(what)
+		}
+	}
+	cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
+	if rates {
+		cli(t, db, "import", "rates", filepath.Join(dir, "rates.csv"))
+	}
+	done("contract add")
+	cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
+	done("import usage.csv")
+	for _, step := range steps {
+		args := strings.Fields(step)
+		for i, a := range args {
+			if strings.HasSuffix(a, ".csv") || strings.HasSuffix(a, ".yaml") {
+				args[i] = filepath.Join(dir, a)
+			}
+		}
+		cli(t, db, args...)
+		done(step)
 	}
 }
 

@@ -40,25 +40,10 @@ func TestDraftBookingMatchesRun(t *testing.T) { onBothBackends(t, testDraftBooki
 func testDraftBookingMatchesRun(t *testing.T, newDB newDB) {
 	for _, c := range audit16Cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join("..", "..", "testdata", "audit16", c.name)
 			db := newDB(t)
-			cli(t, db, "contract", "add", filepath.Join(dir, "contract.yaml"))
-			if c.rates {
-				cli(t, db, "import", "rates", filepath.Join(dir, "rates.csv"))
-			}
-			checkDraftBooking(t, db, "contract add", c.contract, c.periods)
-			cli(t, db, "import", "usage", filepath.Join(dir, "usage.csv"))
-			checkDraftBooking(t, db, "import usage.csv", c.contract, c.periods)
-			for _, step := range c.steps {
-				args := strings.Fields(step)
-				for i, a := range args {
-					if strings.HasSuffix(a, ".csv") || strings.HasSuffix(a, ".yaml") {
-						args[i] = filepath.Join(dir, a)
-					}
-				}
-				cli(t, db, args...)
-				checkDraftBooking(t, db, step, c.contract, c.periods)
-			}
+			playAudit16(t, db, c.name, c.rates, c.steps, func(done string) {
+				checkDraftBooking(t, db, done, c.contract, c.periods)
+			})
 		})
 	}
 	t.Run("amendments", func(t *testing.T) {
