@@ -180,6 +180,22 @@ func VerifyFactChain(links []FactLink, head *FactHead, facts []Fact) error {
 	return nil
 }
 
+// CheckFactAnchors checks that the fact chain (links, verified) still
+// holds each anchor's link with the anchor's hash: an anchor kept outside
+// catches a chain rewritten after it, which recomputes by itself.
+func CheckFactAnchors(links []FactLink, anchors []Anchor) error {
+	for _, a := range anchors {
+		if a.ID > int64(len(links)) {
+			return &VerifyError{Reason: fmt.Sprintf("fact anchor facts:%d: the fact chain ends at seq %d: links were removed", a.ID, len(links))}
+		}
+		// Verified links run 1, 2, … without a gap: seq s is links[s-1].
+		if l := links[a.ID-1]; l.Hash != a.Hash {
+			return &VerifyError{Reason: fmt.Sprintf("fact anchor facts:%d: the link's hash %.12s differs from the anchor's %.12s: the fact chain was rewritten", a.ID, l.Hash, a.Hash)}
+		}
+	}
+	return nil
+}
+
 // sameColumns names the first column of f that differs from what link l
 // sealed.
 func sameColumns(l FactLink, f Fact) error {

@@ -1,6 +1,8 @@
 package ledger_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/revshare/revshare/ledger"
@@ -84,5 +86,42 @@ func TestVerifyFactChain(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// A fact anchor holds while its link stands with its hash, as the chain
+// grows; a chain rebuilt with one fact changed, or cut short, is caught.
+func TestCheckFactAnchors(t *testing.T) {
+	r1, r2, r3 := run("1", "2026-01-31"), run("2", "2026-02-28"), run("3", "2026-03-31")
+	links, head := chain(r1, r2)
+	kept, err := ledger.ParseAnchor(fmt.Sprintf("facts:%d:%s", head.Seq, strings.ToUpper(head.Hash)))
+	if err != nil || kept != (ledger.Anchor{ID: 2, Hash: head.Hash, Fact: true}) {
+		t.Fatalf("ParseAnchor(facts:2:HASH) = %+v, %v", kept, err)
+	}
+	grown, _ := chain(r1, r2, r3)
+	if err := ledger.CheckFactAnchors(grown, []ledger.Anchor{kept}); err != nil {
+		t.Errorf("the chain grown by a link: %v", err)
+	}
+	rebuilt, _ := chain(run("1", "2026-01-30"), r2)
+	for _, tc := range []struct {
+		name  string
+		links []ledger.FactLink
+		want  string
+	}{
+		{"rebuilt with a fact changed", rebuilt, fmt.Sprintf("fact anchor facts:2: the link's hash %.12s differs from the anchor's %.12s: the fact chain was rewritten", rebuilt[1].Hash, head.Hash)},
+		{"cut short", links[:1], "fact anchor facts:2: the fact chain ends at seq 1: links were removed"},
+	} {
+		if err := ledger.CheckFactAnchors(tc.links, []ledger.Anchor{kept}); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"facts:0:" + head.Hash, "facts:2:abc", "facts::" + head.Hash} {
+		if _, err := ledger.ParseAnchor(bad); err == nil || ledger.ErrorMessage(err) != fmt.Sprintf("invalid anchor %q: want facts:SEQ:HASH (a fact chain link's seq and its 64-hex-digit hash)", bad) {
+			t.Errorf("ParseAnchor(%q): %v", bad, err)
+		}
+	}
+	journal, facts := ledger.SplitAnchors([]ledger.Anchor{{ID: 5, Hash: "a"}, kept, {ID: 7, Hash: "b"}})
+	if len(journal) != 2 || journal[1].ID != 7 || len(facts) != 1 || facts[0] != kept {
+		t.Errorf("SplitAnchors = %v, %v", journal, facts)
 	}
 }

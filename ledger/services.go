@@ -201,22 +201,54 @@ type VerifyResult struct {
 	EntryID   int64  `json:"entry_id,omitempty"`  // the entry it concerns, if any
 	Entries   int64  `json:"entries"`
 	HeadHash  string `json:"head_hash"` // the last entry's hash ("" when empty)
+	// The fact chain's last link (ledger/facts.go): its seq (0 when the
+	// chain is empty) and hash, for an anchor facts:SEQ:HASH.
+	FactLinks int64  `json:"fact_links"`
+	FactHead  string `json:"fact_head"`
+}
+
+// FactAnchor is the fact chain's head as an --anchor takes it
+// ("facts:SEQ:HASH"), or "(empty)".
+func (r VerifyResult) FactAnchor() string {
+	if r.FactLinks == 0 {
+		return "(empty)"
+	}
+	return "facts:" + strconv.FormatInt(r.FactLinks, 10) + ":" + r.FactHead
 }
 
 // Anchor is a chain head recorded outside the database (printed by an
 // earlier verify, kept by an auditor). An attacker with raw SQL can rewrite
 // the whole chain after an entry; only an outside anchor catches that.
+// Fact marks an anchor in the fact chain (ID is then a link's seq).
 type Anchor struct {
 	ID   int64
 	Hash string
+	Fact bool
 }
 
-// ParseAnchor parses "ID:HASH".
+// ParseAnchor parses "ID:HASH" (a journal entry) or "facts:SEQ:HASH" (a
+// link of the fact chain).
 func ParseAnchor(s string) (Anchor, error) {
-	id, hash, ok := strings.Cut(s, ":")
+	rest, fact := strings.CutPrefix(s, "facts:")
+	id, hash, ok := strings.Cut(rest, ":")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if !ok || err != nil || n < 1 || len(hash) != 64 {
+		if fact {
+			return Anchor{}, Errorf(EINVALID, "invalid anchor %q: want facts:SEQ:HASH (a fact chain link's seq and its 64-hex-digit hash)", s)
+		}
 		return Anchor{}, Errorf(EINVALID, "invalid anchor %q: want ID:HASH (an entry id and its 64-hex-digit hash)", s)
 	}
-	return Anchor{n, strings.ToLower(hash)}, nil
+	return Anchor{n, strings.ToLower(hash), fact}, nil
+}
+
+// SplitAnchors separates the journal's anchors from the fact chain's.
+func SplitAnchors(anchors []Anchor) (journal, facts []Anchor) {
+	for _, a := range anchors {
+		if a.Fact {
+			facts = append(facts, a)
+		} else {
+			journal = append(journal, a)
+		}
+	}
+	return journal, facts
 }

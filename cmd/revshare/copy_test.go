@@ -49,7 +49,7 @@ func TestCopyToPostgres(t *testing.T) {
 	lite, owner := copyFixture(t), pg.OwnerURL(t)
 	_, login := pg.Roles(t)
 	url := pgtest.WithUser(owner, login)
-	head := strings.TrimPrefix(strings.TrimSuffix(cli(t, lite, "verify"), "\n"), "ok: 12 entries, chain head ")
+	head, _, _ := strings.Cut(strings.TrimPrefix(cli(t, lite, "verify"), "ok: 12 entries, chain head "), "; fact chain head ")
 	if len(head) != 64 {
 		t.Fatalf("verify of the source: %q", cli(t, lite, "verify"))
 	}
@@ -70,6 +70,12 @@ func TestCopyToPostgres(t *testing.T) {
 		"statement small 2026-01 --format json", "statement small 2026-02 --format md",
 	} {
 		a, b := cli(t, lite, strings.Fields(args)...), cli(t, url, strings.Fields(args)...)
+		if args == "verify" {
+			// The copy seals the copied rows in a fact chain of its own
+			// (PostgreSQL keeps instants to the microsecond): as many
+			// links, other hashes. The journal's chain head is the same.
+			a, b = factChainSeq(a), factChainSeq(b)
+		}
 		if a != b {
 			t.Errorf("revshare %s on the copy:\n%s\nwant (the source's)\n%s", args, b, a)
 		}
@@ -140,4 +146,13 @@ func TestCopyManyEvents(t *testing.T) {
 			t.Errorf("revshare %s on the copy:\n%s\nwant\n%s", args, b, a)
 		}
 	}
+}
+
+// factChainSeq is verify's output with the fact chain's head hash left out
+// (its seq kept).
+func factChainSeq(verifyOut string) string {
+	if i := strings.LastIndex(verifyOut, ":"); i > 0 && strings.Contains(verifyOut, "; fact chain head facts:") {
+		return verifyOut[:i]
+	}
+	return verifyOut
 }

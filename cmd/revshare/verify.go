@@ -12,10 +12,11 @@ func newVerifyCommand(m *Main) *cobra.Command {
 	var format string
 	var anchors []string
 	cmd := &cobra.Command{
-		Use:   "verify [--anchor ID:HASH]...",
+		Use:   "verify [--anchor ID:HASH | facts:SEQ:HASH]...",
 		Short: "check every invariant and the hash chain; non-zero exit names the first violation",
 		Example: `  revshare verify
-  revshare verify --anchor 1042:5f1c...e9 --format json`,
+  revshare verify --anchor 1042:5f1c...e9 --format json
+  revshare verify --anchor 1042:5f1c...e9 --anchor facts:31:a07e...42`,
 		RunE: withoutArgs("verify", func(ctx context.Context) error {
 			var as []ledger.Anchor
 			for _, s := range anchors {
@@ -28,7 +29,7 @@ func newVerifyCommand(m *Main) *cobra.Command {
 			return runVerify(ctx, m, as, format)
 		}),
 	}
-	cmd.Flags().StringArrayVar(&anchors, "anchor", nil, "`ID:HASH` of an entry as recorded earlier outside the database (repeatable): the chain must still contain it")
+	cmd.Flags().StringArrayVar(&anchors, "anchor", nil, "`ID:HASH` of an entry, or facts:SEQ:HASH of a fact chain link, as verify printed it earlier and it was kept outside the database (repeatable): the chain must still contain it")
 	formatFlag(cmd, &format, "text", "text", "json")
 	return cmd
 }
@@ -53,7 +54,7 @@ func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format str
 		return fmt.Errorf("verify failed: %w", &ledger.VerifyError{Reason: res.Violation})
 	}
 	if format == "text" {
-		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s\n", res.Entries, orNone(res.HeadHash))
+		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s; fact chain head %s\n", res.Entries, orNone(res.HeadHash), res.FactAnchor())
 	}
 	return err
 }

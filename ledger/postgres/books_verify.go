@@ -32,7 +32,8 @@ func (db *DB) VerifyBooksReport(ctx context.Context, check func(books.ReadTx) er
 	if err != nil {
 		return ledger.VerifyResult{}, err
 	}
-	for _, a := range anchors {
+	journalAnchors, factAnchors := ledger.SplitAnchors(anchors)
+	for _, a := range journalAnchors {
 		if err := verifyAnchor(ctx, tx, a, res.HeadID); err != nil {
 			return ledger.VerifyResult{}, err
 		}
@@ -48,10 +49,11 @@ func (db *DB) VerifyBooksReport(ctx context.Context, check func(books.ReadTx) er
 	// The fact chain last, as on SQLite: a row the checks above name
 	// against the journal, the events or the statements rendered again is
 	// named there first, in their words.
-	if err := verifyFactChain(ctx, tx); err != nil {
+	head, err := verifyFactChain(ctx, tx, factAnchors)
+	if err != nil {
 		return ledger.VerifyResult{}, err
 	}
-	return ledger.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash}, nil
+	return ledger.VerifyResult{OK: true, Entries: res.Entries, HeadHash: res.HeadHash, FactLinks: head.Seq, FactHead: head.Hash}, nil
 }
 
 // verifyAnchor checks that the chain (verified) holds a's entry with a's

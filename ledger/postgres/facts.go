@@ -187,22 +187,28 @@ func factHead(ctx context.Context, tx pgx.Tx) (*ledger.FactHead, error) {
 }
 
 // verifyFactChain checks the fact chain against the rows stored now
-// (ledger.VerifyFactChain).
-func verifyFactChain(ctx context.Context, tx pgx.Tx) error {
+// (ledger.VerifyFactChain) and the anchors in it, and returns its head.
+func verifyFactChain(ctx context.Context, tx pgx.Tx, anchors []ledger.Anchor) (ledger.FactHead, error) {
 	links, err := queryRows(ctx, tx, func(row pgx.CollectableRow) (l ledger.FactLink, err error) {
 		err = row.Scan(&l.Seq, &l.Table, &l.Key, &l.Content, &l.Hash)
 		return l, err
 	}, `SELECT seq, tbl, row_key, content, hash FROM fact_chain ORDER BY seq`)
 	if err != nil {
-		return err
+		return ledger.FactHead{}, err
 	}
 	head, err := factHead(ctx, tx)
 	if err != nil {
-		return err
+		return ledger.FactHead{}, err
 	}
 	facts, err := storedFacts(ctx, tx)
 	if err != nil {
-		return err
+		return ledger.FactHead{}, err
 	}
-	return ledger.VerifyFactChain(links, head, facts)
+	if err := ledger.VerifyFactChain(links, head, facts); err != nil {
+		return ledger.FactHead{}, err
+	}
+	if head == nil {
+		return ledger.FactHead{}, ledger.CheckFactAnchors(links, anchors)
+	}
+	return *head, ledger.CheckFactAnchors(links, anchors)
 }

@@ -48,7 +48,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyResult, error) {
 	}
 	err = verifyBooks(ctx, tx)
 	if err == nil {
-		err = verifyFactChain(ctx, tx)
+		_, err = verifyFactChain(ctx, tx, nil)
 	}
 	var ve *ledger.VerifyError
 	if errors.As(err, &ve) {

@@ -80,12 +80,14 @@ func (db *DB) VerifyReport(ctx context.Context, anchors ...ledger.Anchor) (ledge
 // again.
 func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadTx) error, anchors ...ledger.Anchor) (ledger.VerifyResult, error) {
 	var res ledger.VerifyResult
+	var factHead ledger.FactHead
+	journalAnchors, factAnchors := ledger.SplitAnchors(anchors)
 	ctx, facts := withJournalFacts(ctx)
 	var aux []*sql.Tx // the journal task's own, in the same snapshot (set below)
 	tasks := []verifyTask{
 		func(ctx context.Context, tx *sql.Tx) error { return quickCheck(ctx, db, tx) },
 		func(ctx context.Context, tx *sql.Tx) (err error) {
-			res, err = verifyJournal(ctx, tx, aux, anchors, facts)
+			res, err = verifyJournal(ctx, tx, aux, journalAnchors, facts)
 			return err
 		},
 	}
@@ -98,7 +100,10 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 	// The fact chain last, as on PostgreSQL: a row the checks before name
 	// against the journal, the events or the statements rendered again is
 	// named there first, in their words.
-	tasks = append(tasks, verifyFactChain)
+	tasks = append(tasks, func(ctx context.Context, tx *sql.Tx) (err error) {
+		factHead, err = verifyFactChain(ctx, tx, factAnchors)
+		return err
+	})
 	workers := verifyWorkers(len(tasks))
 	n := workers
 	if workers > 1 {
@@ -120,6 +125,7 @@ func (db *DB) VerifyBooksReport(ctx context.Context, booksCheck func(books.ReadT
 		}
 		return ledger.VerifyResult{}, err
 	}
+	res.FactLinks, res.FactHead = factHead.Seq, factHead.Hash
 	return res, nil
 }
 
