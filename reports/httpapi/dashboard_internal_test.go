@@ -93,10 +93,10 @@ func TestDashboardVerifyInBackground(t *testing.T) {
 		t.Fatalf("three views while it ran started %d verifications, want 1", n)
 	}
 
-	verifier.verdicts <- ledger.VerifyResult{OK: true, Entries: 7, HeadHash: "c0ffee"}
+	verifier.verdicts <- ledger.VerifyResult{OK: true, Entries: 7, HeadHash: "c0ffee", FactLinks: 3, FactHead: "fac7"}
 	dashboardVerifyWait = time.Minute // the check ends as soon as it has its verdict
 	body := view()
-	contains(body, verdict, "<p>7 entries · chain head <code>c0ffee</code></p>")
+	contains(body, verdict, "<p>7 entries · chain head <code>c0ffee</code></p>\n<p>fact chain head <code>facts:3:fac7</code> (runs, closes, contract versions, final statements, imports)</p>")
 	lacks(body, "A verification is running", "Checked at")
 	view()
 	if n := verifier.calls.Load(); n != 1 {

@@ -100,7 +100,8 @@ func TestWebPages(t *testing.T) {
 		{"/", []string{
 			`<li><a href="/" aria-current="page">Dashboard</a></li>`,
 			`<p class="ok">✓ every invariant holds</p>
-<p>3 entries · chain head <code>c5e299640a7bf01968dc8b4f60b0a9d1add0616d0f6d6732fcc6b5971892cdc4</code></p>`,
+<p>3 entries · chain head <code>c5e299640a7bf01968dc8b4f60b0a9d1add0616d0f6d6732fcc6b5971892cdc4</code></p>
+<p>fact chain head <code>facts:`,
 			`<p class="big">nothing closed yet</p>`,
 			`<p><a href="/web/imports/1">march.csv</a> (default) · 2026-04-02 10:00 UTC</p>
 <p>3 rows: 3 posted, 0 duplicates, 0 rejected, 0 late · complete</p>`,
