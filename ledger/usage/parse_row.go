@@ -156,13 +156,18 @@ func (r *Reader) parseRow(row *Row) {
 	case !okQ || !okP || !okA:
 	case a == nil && q != nil && p != nil:
 		ev.Amount = q.Mul(*p)
-		row.AmountText = ledger.FormatAmount(ev.Amount)
 		if n := fractionDigits(ev.Amount); n > MaxFractionDigits {
 			// Each factor has at most 18; their product may not.
 			v, col := r.value(rec, fUnitPrice)
 			bad(col, fUnitPrice, v, fmt.Sprintf("quantity × unit_price = %s has %d fractional digits, more than %d (give the amount instead)",
 				ev.Amount.String(), n, MaxFractionDigits))
+		} else if ev.Amount.Exponent() < -MaxFractionDigits {
+			// The factors' places add up past 18 but the digits there are
+			// zeros (1.0000000000 × 1.000000000): the amount is written
+			// with 18, exactly, as an amount may be.
+			ev.Amount = ev.Amount.Round(MaxFractionDigits)
 		}
+		row.AmountText = ledger.FormatAmount(ev.Amount)
 	case a == nil:
 		v, col := r.value(rec, fAmount)
 		bad(col, fAmount, v, "required (or give both quantity and unit_price)")

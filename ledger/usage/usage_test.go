@@ -617,3 +617,24 @@ func TestCRLineEnds(t *testing.T) {
 		t.Errorf("CRLF file: %d events, errors %q", len(evs), errs)
 	}
 }
+
+// A product whose factors' places add up past 18 is kept when the digits
+// there are zeros, written with 18 places (the amount grammar's most); a
+// product with a digit there is refused (TestReaderBad). Found by
+// FuzzReader: 0.0000000000 × 0.000000000 gave the amount text
+// "0.0000000000000000000", which no amount may be.
+func TestReaderProductPlaces(t *testing.T) {
+	data := "event_id,occurred_at,seller,channel,quantity,unit_price,currency\n" +
+		"p1,2026-01-05,a,b,1.0000000000,2.000000000,USD\n" +
+		"p2,2026-01-05,a,b,0.0000000000,0.000000000,USD\n" +
+		"p3,2026-01-05,a,b,0.5000000000,0.250000000,USD\n"
+	evs, errs := readAll(t, data, nil)
+	if len(errs) != 0 || len(evs) != 3 {
+		t.Fatalf("errors %q, %d events", errs, len(evs))
+	}
+	for i, want := range []string{"2.000000000000000000", "0.000000000000000000", "0.125000000000000000"} {
+		if got := ledger.FormatAmount(evs[i].Amount); got != want {
+			t.Errorf("%s: amount %s, want %s", evs[i].EventID, got, want)
+		}
+	}
+}
