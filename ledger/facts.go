@@ -180,6 +180,19 @@ func VerifyFactChain(links []FactLink, head *FactHead, facts []Fact) error {
 	return nil
 }
 
+// CheckFactChain is VerifyFactChain, then CheckFactAnchors with the
+// anchors; it returns the chain's head (zero when empty).
+func CheckFactChain(links []FactLink, head *FactHead, facts []Fact, anchors []Anchor) (FactHead, error) {
+	if err := VerifyFactChain(links, head, facts); err != nil {
+		return FactHead{}, err
+	}
+	var at FactHead
+	if head != nil {
+		at = *head
+	}
+	return at, CheckFactAnchors(links, anchors)
+}
+
 // CheckFactAnchors checks that the fact chain (links, verified) still
 // holds each anchor's link with the anchor's hash: an anchor kept outside
 // catches a chain rewritten after it, which recomputes by itself.

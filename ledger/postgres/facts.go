@@ -204,11 +204,5 @@ func verifyFactChain(ctx context.Context, tx pgx.Tx, anchors []ledger.Anchor) (l
 	if err != nil {
 		return ledger.FactHead{}, err
 	}
-	if err := ledger.VerifyFactChain(links, head, facts); err != nil {
-		return ledger.FactHead{}, err
-	}
-	if head == nil {
-		return ledger.FactHead{}, ledger.CheckFactAnchors(links, anchors)
-	}
-	return *head, ledger.CheckFactAnchors(links, anchors)
+	return ledger.CheckFactChain(links, head, facts, anchors)
 }
