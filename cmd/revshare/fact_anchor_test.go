@@ -50,6 +50,9 @@ func testVerifyFactAnchor(t *testing.T, newDB newDB) {
 	wantRefused(t, fmt.Sprintf("revshare: verify failed: fact anchor facts:%d: the fact chain ends at seq %d: links were removed\n", lastSeq+5, lastSeq),
 		"--db", db, "verify", "--anchor", fmt.Sprintf("facts:%d:%s", lastSeq+5, hash))
 
+	wantRefused(t, `revshare: --anchor: invalid anchor "facts:x:1": want facts:SEQ:HASH (a fact chain link's seq and its 64-hex-digit hash)`+"\n",
+		"--db", db, "verify", "--anchor", "facts:x:1")
+
 	tamper(t, db,
 		`DELETE FROM runs WHERE id = (SELECT max(id) FROM runs)`,
 		`DELETE FROM fact_chain WHERE seq = (SELECT max(seq) FROM fact_chain)`,
