@@ -68,6 +68,7 @@ func crashBase(t *testing.T, dir, db string) {
 	cli(t, db, "import", "usage", usage)
 }
 
+// copyDB copies the SQLite book at from (and its WAL, if any) to to.
 func copyDB(t *testing.T, from, to string) {
 	t.Helper()
 	for _, suffix := range []string{"", "-wal"} {

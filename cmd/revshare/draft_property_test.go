@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,26 +159,7 @@ func checkDraftBooking(t *testing.T, db, step, contract string, periods []string
 func copySQLiteBook(t *testing.T, db string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "copy.db")
-	for _, suffix := range []string{"", "-wal"} {
-		in, err := os.Open(db + suffix)
-		if os.IsNotExist(err) && suffix != "" {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(dst + suffix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			t.Fatal(err)
-		}
-		in.Close()
-		if err := out.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	copyDB(t, db, dst)
 	return dst
 }
 
