@@ -16,9 +16,7 @@ import (
 func TestVerifyFactAnchor(t *testing.T) { onBothBackends(t, testVerifyFactAnchor) }
 
 func testVerifyFactAnchor(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	cli(t, db, "close", "2026-01")
 	factAnchor := func() (string, int64) {
 		t.Helper()

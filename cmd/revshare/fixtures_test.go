@@ -28,6 +28,17 @@ func addRunsFixture(t *testing.T, db string) {
 	addFixture(t, db, "../../testdata/runs")
 }
 
+// bookedRunsBook returns a new book of one backend (newDB) that holds
+// testdata/runs (addRunsFixture), run through 2026-02: openai -> microsoft
+// 50.00 and microsoft -> openai 4.00 booked, no period closed.
+func bookedRunsBook(t *testing.T, newDB newDB) string {
+	t.Helper()
+	db := newDB(t)
+	addRunsFixture(t, db)
+	cli(t, db, "run", "--through", "2026-02")
+	return db
+}
+
 // closedRunsBook returns a new book of one backend (newDB) that holds
 // testdata/runs (addRunsFixture), closed through period.
 func closedRunsBook(t *testing.T, newDB newDB, period string) string {

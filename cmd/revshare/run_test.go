@@ -201,9 +201,7 @@ func TestAdjustmentReasons(t *testing.T) { onBothBackends(t, testAdjustmentReaso
 
 func testAdjustmentReasons(t *testing.T, newDB newDB) {
 	dir := t.TempDir()
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	cli(t, db, "close", "2026-01")
 	amended := runsContractEdited(t, dir, "amended.yaml", replaceOnce(`rate: "0.20"`, `rate: "0.25"`))
 	cli(t, db, "contract", "update", amended)
@@ -241,9 +239,7 @@ func testAdjustmentReasons(t *testing.T, newDB newDB) {
 func TestPayReportsDueAndWarns(t *testing.T) { onBothBackends(t, testPayReportsDueAndWarns) }
 
 func testPayReportsDueAndWarns(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	cli(t, db, "close", "2026-01")
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small"}, args...)
@@ -301,9 +297,7 @@ func testPayReportsDueAndWarns(t *testing.T, newDB newDB) {
 func TestPayAgainRecordsNothing(t *testing.T) { onBothBackends(t, testPayAgainRecordsNothing) }
 
 func testPayAgainRecordsNothing(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	pay := func(args ...string) []string {
 		return append([]string{"--db", db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft"}, args...)
 	}
@@ -358,9 +352,7 @@ func TestRunThroughEarlierPeriodSaysSo(t *testing.T) {
 }
 
 func testRunThroughEarlierPeriodSaysSo(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
 	got := cli(t, db, "run", "--through", "2026-01")
 	if !strings.HasPrefix(got, "run small through 2026-02 (asked 2026-01; 2026-02 is booked already and kept current): ") {
@@ -379,9 +371,7 @@ func TestRunThroughPeriodNotEnded(t *testing.T) {
 }
 
 func testRunThroughPeriodNotEnded(t *testing.T, newDB newDB) {
-	db := newDB(t)
-	addRunsFixture(t, db)
-	cli(t, db, "run", "--through", "2026-02")
+	db := bookedRunsBook(t, newDB)
 	before := cli(t, db, "balance", "--format", "json")
 	if got, want := cli(t, db, "run", "--through", "2026-06"), "run small through 2026-06: 0 entries booked (0 prior-period adjustments); nothing to book: 2026-06 has not ended (today is 2026-03-01), and the books already hold the usage imported so far (the last period that has ended is 2026-02)\n"; got != want {
 		t.Errorf("run --through 2026-06:\n got %q\nwant %q", got, want)
