@@ -24,8 +24,7 @@ func testDraftBehindBeyondItsOwnLines(t *testing.T, newDB newDB) {
 			t.Errorf("%s: draft %s booking %q, want %q", when, period, s.Booking, want)
 		}
 	}
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	cli(t, db, "run", "--through", "2026-02")
 	// r1 pays google: its January total (20.00) stays, its pair changes
 	// (was "": a run books -20.00 to microsoft and 20.00 to google).

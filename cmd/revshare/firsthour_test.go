@@ -20,8 +20,7 @@ func TestStatementSaysWhatIsNotBooked(t *testing.T) {
 
 func testStatementSaysWhatIsNotBooked(t *testing.T, newDB newDB) {
 	db := newDB(t)
-	cli(t, db, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, db, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, db)
 	check := func(period, booking, mdLine, note string) {
 		t.Helper()
 		before := cli(t, db, "verify")

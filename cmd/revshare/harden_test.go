@@ -188,8 +188,7 @@ func testCloseEmptyBook(t *testing.T, newDB newDB) {
 	wantRefused(t, "revshare: there is nothing to close: the book has no contracts and no entries (is --db the book you meant?); nothing closed\n",
 		"--db", book, "close", "2026-01")
 	// Nothing closed: the book filled next books January as usual.
-	cli(t, book, "contract", "add", "../../testdata/runs/contract.yaml")
-	cli(t, book, "import", "usage", "../../testdata/runs/usage.csv")
+	addRunsFixture(t, book)
 	if got, want := cli(t, book, "close", "2026-01"), "closed 2026-01: nothing may be booked on or before 2026-01-31\n"; got != want {
 		t.Errorf("close after contract add: %q, want %q", got, want)
 	}
