@@ -134,23 +134,14 @@ func TestOutputNeverReplacesTheDatabase(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	os.Symlink("book.db", "link.db")
-	before := mustRead(t, "book.db")
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantRefusedOnBook(t, []refusal{
 		{[]string{"export", "hledger", "-o", "book.db"},
 			"revshare: -o book.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
 		{[]string{"export", "beancount", "-o", "link.db"},
 			"revshare: -o link.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
 		{[]string{"statement", "small", "2026-01", "-o", "book.db"},
 			"revshare: -o book.db is the database (book.db): writing there would destroy the book; choose another file (nothing written)\n"},
-	} {
-		wantRefused(t, c.want, append([]string{"--db", "book.db"}, c.args...)...)
-	}
-	if after := mustRead(t, "book.db"); string(after) != string(before) {
-		t.Errorf("book.db changed")
-	}
+	})
 	if _, stderr, err := runCLI(t, "--db", "book.db", "verify"); err != nil {
 		t.Errorf("verify: %s", stderr)
 	}
@@ -175,22 +166,33 @@ func TestOutputNeverTakesTheBooksFiles(t *testing.T) {
 	if _, stderr, err := runCLI(t, "--db", "book.db", "contract", "add", "c.yaml"); err != nil {
 		t.Fatal(stderr)
 	}
-	before := mustRead(t, "book.db")
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantRefusedOnBook(t, []refusal{
 		{[]string{"export", "hledger", "-o", "book.db-wal"},
 			"revshare: -o book.db-wal is the database (book.db-wal): writing there would destroy the book; choose another file (nothing written)\n"},
 		{[]string{"statement", "small", "2026-01", "-o", "book.db-shm"},
 			"revshare: -o book.db-shm is the database (book.db-shm): writing there would destroy the book; choose another file (nothing written)\n"},
-	} {
-		wantRefused(t, c.want, append([]string{"--db", "book.db"}, c.args...)...)
-	}
+	})
 	for _, f := range []string{"book.db-wal", "book.db-shm"} {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("%s was written: %v", f, err)
 		}
+	}
+}
+
+// refusal is a command and the exact error it must print.
+type refusal struct {
+	args []string
+	want string
+}
+
+// wantRefusedOnBook runs each command on book.db (in the working
+// directory), wants it refused with its exact words (wantRefused), and
+// book.db byte for byte as before.
+func wantRefusedOnBook(t *testing.T, cases []refusal) {
+	t.Helper()
+	before := mustRead(t, "book.db")
+	for _, c := range cases {
+		wantRefused(t, c.want, append([]string{"--db", "book.db"}, c.args...)...)
 	}
 	if after := mustRead(t, "book.db"); string(after) != string(before) {
 		t.Errorf("book.db changed")
