@@ -94,32 +94,6 @@ func wantFiltered(t *testing.T, s ledger.EventStore, name string, f ledger.Event
 	}
 }
 
-// filterFile has events that differ in customer, product, region and
-// currency, so that each filter alone and combined picks a known set.
-const filterFile = "event_id,occurred_at,seller,channel,customer,product,region,amount,currency\n" +
-	"f1,2026-01-05,openai,azure,acme,gpt,us,10,USD\n" +
-	"f2,2026-01-05,openai,azure,acme,dalle,eu,20,EUR\n" +
-	"f3,2026-01-06,openai,aws,globex,gpt,eu,30,USD\n" +
-	"f4,2026-01-06,openai,azure,globex,gpt,us,40,EUR\n" +
-	"f5,2026-01-07,microsoft,azure,acme,gpt,us,50,USD\n" +
-	"f6,2026-01-07,openai,azure,initech,whisper,apac,60,JPY\n"
-
-// importFilterFile imports filterFile under the default source; a
-// rejected row fails the test.
-func importFilterFile(t *testing.T, imp usage.Importer) {
-	t.Helper()
-	var rejects []string
-	opts := usage.ImportOptions{FileName: "f.csv", OnReject: func(row *usage.Row) error {
-		for _, e := range row.Errors {
-			rejects = append(rejects, e.Error())
-		}
-		return nil
-	}}
-	if _, err := imp.ImportUsage(context.Background(), strings.NewReader(filterFile), opts); err != nil || len(rejects) > 0 {
-		t.Fatalf("import: %v %q", err, rejects)
-	}
-}
-
 // RunEvents runs the suite of ledger.EventStore against the backend open
 // returns (empty, its "now" from clock).
 func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBackend) {
@@ -212,18 +186,37 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 	t.Run("EventsByID", func(t *testing.T) {
 		s := open(t, NewClock(T0))
 		importEvents(t, s, "crm", "f.csv", eventsFile)
-		evs, err := s.EventsByID(ctx, []int64{5, 2, 5, 1})
+		all, err := s.Events(ctx, ledger.EventFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := eventsText(evs), "5:f5 2:f2 5:f5 1:f1"; got != want {
-			t.Errorf("EventsByID = %q, want %q (the order given)", got, want)
+		for _, tc := range []struct {
+			ids  []int64
+			want string
+		}{
+			{[]int64{5, 2, 5, 1}, "5:f5 2:f2 5:f5 1:f1"},
+			{[]int64{5, 1, 3, 5}, "5:f5 1:f1 3:f3 5:f5"},
+		} {
+			evs, err := s.EventsByID(ctx, tc.ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := eventsText(evs); got != tc.want {
+				t.Errorf("EventsByID = %q, want %q (the order given)", got, tc.want)
+			}
+			for _, e := range evs {
+				if !reflect.DeepEqual(e, all[e.ID-1]) {
+					t.Errorf("EventsByID event %d:\n%+v\nwant (as Events reads it):\n%+v", e.ID, e, all[e.ID-1])
+				}
+			}
 		}
-		if evs, err := s.EventsByID(ctx, nil); err != nil || len(evs) != 0 {
-			t.Errorf("no ids: %v %v, want none", evs, err)
+		if evs, err := s.EventsByID(ctx, nil); err != nil || evs == nil || len(evs) != 0 {
+			t.Errorf("EventsByID(nil) = %v, %v; want an empty list", evs, err)
 		}
 		_, err = s.EventsByID(ctx, []int64{1, 99, 98})
 		WantError(t, err, ledger.ENOTFOUND, "event 99 not found")
+		_, err = s.EventsByID(ctx, []int64{2, 7, 9})
+		WantError(t, err, ledger.ENOTFOUND, "event 7 not found")
 	})
 	t.Run("EachEventStops", func(t *testing.T) {
 		s := open(t, NewClock(T0))
@@ -238,33 +231,6 @@ func RunEvents(t *testing.T, open func(t *testing.T, clock ledger.Clock) EventBa
 		})
 		if err != stop || n != 2 {
 			t.Errorf("EachEvent returned %v after %d events, want the callback's error after 2", err, n)
-		}
-	})
-	t.Run("EventsByIDAsEvents", func(t *testing.T) {
-		s := open(t, NewClock(T0))
-		importFilterFile(t, s)
-		all, err := s.Events(ctx, ledger.EventFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs, err := s.EventsByID(ctx, []int64{5, 1, 3, 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := eventsText(evs), "5:f5 1:f1 3:f3 5:f5"; got != want {
-			t.Errorf("EventsByID = %q, want %q", got, want)
-		}
-		for _, e := range evs {
-			if !reflect.DeepEqual(e, all[e.ID-1]) {
-				t.Errorf("EventsByID event %d:\n%+v\nwant (as Events reads it):\n%+v", e.ID, e, all[e.ID-1])
-			}
-		}
-		if evs, err := s.EventsByID(ctx, nil); err != nil || evs == nil || len(evs) != 0 {
-			t.Errorf("EventsByID(nil) = %v, %v; want an empty list", evs, err)
-		}
-		_, err = s.EventsByID(ctx, []int64{2, 7, 9})
-		if ledger.ErrorCode(err) != ledger.ENOTFOUND || ledger.ErrorMessage(err) != "event 7 not found" {
-			t.Errorf("EventsByID(2, 7, 9) error = %v, want ENOTFOUND event 7 not found", err)
 		}
 	})
 }
