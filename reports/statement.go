@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/shopspring/decimal"
 )
@@ -95,12 +96,7 @@ func (p PeriodInfo) Days() string {
 }
 
 // eventsText is "1 event" or "n events".
-func eventsText(n int) string {
-	if n == 1 {
-		return "1 event"
-	}
-	return fmt.Sprintf("%d events", n)
-}
+func eventsText(n int) string { return spelling.Count(n, "event", "events") }
 
 // PeriodInfo is a period's label and its first and last day (inclusive),
 // local days of the contract's time zone.

@@ -96,7 +96,7 @@ var session = []struct {
 	{"pay --contract small --payer openai --payee microsoft --amount 16.00 --date 2026-02-10 --reference wire-1", ""},
 	{"pay --contract small --payer openai --payee microsoft --amount 16.00 --date 2026-02-10 --reference wire-1", ""},
 	{"import usage ../../testdata/runs/late.csv", ""},
-	{"run --through 2026-02", "run small through 2026-02: 2 entries booked (1 prior-period adjustments)\n"},
+	{"run --through 2026-02", "run small through 2026-02: 2 entries booked (1 prior-period adjustment)\n"},
 	{"statement small 2026-02 --format csv", ""},
 	{"statement small 2026-01 --format json", ""},
 	{"verify", ""},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/spf13/cobra"
 )
 
@@ -60,7 +61,7 @@ func runCopy(ctx context.Context, m *Main, o copyOptions) error {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[t.table], name))
 	}
 	fmt.Fprintf(m.Stdout, "copied %s to %s: %s\n", o.from, redactedURL(o.to), strings.Join(parts, ", "))
-	fmt.Fprintf(m.Stdout, "checked: verify passes on the copy; chain head %s after %d entries, the trial balance (%d lines) and the final statements (%d) are the source's\n",
-		checked.HeadHash, checked.Entries, checked.Balances, checked.Statements)
+	fmt.Fprintf(m.Stdout, "checked: verify passes on the copy; chain head %s after %s, the trial balance (%s) and the final statements (%d) are the source's\n",
+		checked.HeadHash, spelling.Count(checked.Entries, "entry", "entries"), spelling.Count(checked.Balances, "line", "lines"), checked.Statements)
 	return nil
 }

@@ -25,7 +25,7 @@ func testDealLateEvents(t *testing.T, newDB newDB) {
 	// Record's two parts in January and February, sync's January (its
 	// February is zero: nothing to book), the advance and the two months'
 	// recoupments: 4 + 1 + 1 + 2.
-	if out := cli(t, db, "run", "--through", "2026-02"); out != "run late-deal through 2026-02: 8 entries booked (0 prior-period adjustments, 1 advance payments, 2 recoupments)\n" {
+	if out := cli(t, db, "run", "--through", "2026-02"); out != "run late-deal through 2026-02: 8 entries booked (0 prior-period adjustments, 1 advance payment, 2 recoupments)\n" {
 		t.Errorf("run: %q", out)
 	}
 	cli(t, db, "close", "2026-01")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/revshare/revshare/contracts"
 	"github.com/revshare/revshare/contracts/demo"
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/ledger/usage"
 	"github.com/revshare/revshare/reports"
@@ -100,9 +101,9 @@ func runDemo(ctx context.Context, m *Main, o demoOptions) error {
 	share := c.Rule(demoShareRule)
 	fmt.Fprintf(m.Stdout, "revshare demo: %s\n", c.Name)
 	if csvPath != "" {
-		fmt.Fprintf(m.Stdout, "database %s; usage %s: %d events imported\n", m.dbName(), csvPath, imp.Posted)
+		fmt.Fprintf(m.Stdout, "database %s; usage %s: %s imported\n", m.dbName(), csvPath, spelling.Count(imp.Posted, "event", "events"))
 	} else {
-		fmt.Fprintf(m.Stdout, "database %s; usage: %d events generated and imported (%s)\n", m.dbName(), imp.Posted, demoNoCSV(m))
+		fmt.Fprintf(m.Stdout, "database %s; usage: %s generated and imported (%s)\n", m.dbName(), spelling.Count(imp.Posted, "event", "events"), demoNoCSV(m))
 	}
 	fmt.Fprintf(m.Stdout, "invented total cap: %s %s (the press reported $38B; the real figure is not public)\n", ledger.FormatMoneyGrouped(*share.Cap.Total, c.Currency), c.Currency)
 	fmt.Fprintf(m.Stdout, "periods through %s are closed (final statements); %s is a draft\n\n", closeThrough.Label(), last.Label())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports/export"
 )
@@ -128,7 +129,7 @@ func runExport(ctx context.Context, m *Main, name string, o exportOptions) error
 	if n > 0 {
 		span = fmt.Sprintf(" dated %s to %s", first, last)
 	}
-	_, err = fmt.Fprintf(m.Stdout, "wrote %s: %s journal, %d entries%s\n", o.out, format, n, span)
+	_, err = fmt.Fprintf(m.Stdout, "wrote %s: %s journal, %s%s\n", o.out, format, spelling.Count(n, "entry", "entries"), span)
 	return err
 }
 

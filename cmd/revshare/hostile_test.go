@@ -56,7 +56,7 @@ func testRunEventsBeyondTheBooksYearsLocally(t *testing.T, newDB newDB) {
 				"now,2025-06-01,openai,direct,100.00,USD\n")
 			cli(t, db, "contract", "add", contract)
 			cli(t, db, "import", "usage", usage)
-			if got, want := cli(t, db, "run", "--through", "2025"), "run edge through 2025: 1 entries booked (0 prior-period adjustments)\n"; got != want {
+			if got, want := cli(t, db, "run", "--through", "2025"), "run edge through 2025: 1 entry booked (0 prior-period adjustments)\n"; got != want {
 				t.Errorf("run: %q, want %q", got, want)
 			}
 			st, _ := statementJSONOf(t, db, "edge", "2025")

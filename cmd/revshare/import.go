@@ -19,6 +19,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger/usage"
 
 	"github.com/revshare/revshare/ledger"
@@ -209,8 +210,8 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	if errors.As(err, &fileErrs) {
 		m.printRowErrors(fileErrs)
 		if opts.AllowPartial && res.Posted > 0 {
-			return fmt.Errorf("%s: %d problem(s) with the file; the import stopped after %d posted rows (batch %d is incomplete)",
-				path, len(fileErrs), res.Posted, res.BatchID)
+			return fmt.Errorf("%s: %d problem(s) with the file; the import stopped after %s (batch %d is incomplete)",
+				path, len(fileErrs), spelling.Count(res.Posted, "posted row", "posted rows"), res.BatchID)
 		}
 		return fmt.Errorf("%s: %d problem(s) with the file; nothing imported", path, len(fileErrs))
 	}
@@ -239,8 +240,8 @@ func runImportUsage(ctx context.Context, m *Main, path string, o importUsageOpti
 	}
 	if sum.Rejected > 0 {
 		// The good rows are posted; a script must still notice the rest.
-		return &partialError{fmt.Sprintf("%d of %d rows rejected and not imported: they are in %s with the reason on each line; fix them and import them again (exit status 3)",
-			sum.Rejected, sum.Rows, sum.Rejects)}
+		return &partialError{fmt.Sprintf("%d of %s rejected and not imported: they are in %s with the reason on each line; fix them and import them again (exit status 3)",
+			sum.Rejected, rowCount(sum.Rows), sum.Rejects)}
 	}
 	return nil
 }
@@ -280,11 +281,11 @@ func (s importSummary) line() string {
 		rejected += " (see " + s.Rejects + ")"
 	}
 	if s.DryRun {
-		return fmt.Sprintf("checked %s: %s, %d would post, %d duplicates, %s, %d late (dry run: nothing written)",
-			s.File, rowCount(s.Rows), s.Posted, s.Duplicates, rejected, s.Late)
+		return fmt.Sprintf("checked %s: %s, %d would post, %s, %s, %d late (dry run: nothing written)",
+			s.File, rowCount(s.Rows), s.Posted, duplicates(s.Duplicates), rejected, s.Late)
 	}
-	return fmt.Sprintf("imported %s: %s, %d posted, %d duplicates, %s, %d late (batch %d)",
-		s.File, rowCount(s.Rows), s.Posted, s.Duplicates, rejected, s.Late, s.Batch)
+	return fmt.Sprintf("imported %s: %s, %d posted, %s, %s, %d late (batch %d)",
+		s.File, rowCount(s.Rows), s.Posted, duplicates(s.Duplicates), rejected, s.Late, s.Batch)
 }
 
 // rejectsWriter writes bad rows to a CSV: the file's columns, then
@@ -391,7 +392,7 @@ func (b *importBar) update(rows int, bytes int64) {
 	if secs > 0 {
 		rate = float64(rows) / secs
 	}
-	b.bar.Describe(fmt.Sprintf("%d rows, %.0f rows/s", rows, rate))
+	b.bar.Describe(fmt.Sprintf("%s, %.0f rows/s", rowCount(rows), rate))
 	b.bar.Set64(bytes)
 }
 
@@ -452,10 +453,10 @@ func runImportRates(ctx context.Context, m *Main, path string, dryRun bool, form
 		return writeJSON(m.Stdout, res)
 	}
 	if dryRun {
-		fmt.Fprintf(m.Stdout, "checked rates %s: %s, %d would be added, %d duplicates (dry run: nothing written)\n", path, rowCount(res.Rows), res.Added, res.Duplicates)
+		fmt.Fprintf(m.Stdout, "checked rates %s: %s, %d would be added, %s (dry run: nothing written)\n", path, rowCount(res.Rows), res.Added, duplicates(res.Duplicates))
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "imported rates %s: %s, %d added, %d duplicates (batch %d)\n", path, rowCount(res.Rows), res.Added, res.Duplicates, res.BatchID)
+	fmt.Fprintf(m.Stdout, "imported rates %s: %s, %d added, %s (batch %d)\n", path, rowCount(res.Rows), res.Added, duplicates(res.Duplicates), res.BatchID)
 	return nil
 }
 
@@ -492,9 +493,7 @@ func short12(s string) string {
 }
 
 // rowCount is "1 row" or "N rows".
-func rowCount[N int | int64](n N) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return fmt.Sprintf("%d rows", n)
-}
+func rowCount[N int | int64](n N) string { return spelling.Count(n, "row", "rows") }
+
+// duplicates is "1 duplicate" or "N duplicates".
+func duplicates[N int | int64](n N) string { return spelling.Count(n, "duplicate", "duplicates") }

@@ -84,7 +84,7 @@ func TestImportSourceRefused(t *testing.T) {
 			t.Errorf("--source %q: exit %d, stderr %q\nwant %q", c.source, exitCode(err), stderr, c.want)
 		}
 	}
-	if got := cli(t, "book.db", "verify"); !strings.HasPrefix(got, "ok: 1 entries") {
+	if got := cli(t, "book.db", "verify"); !strings.HasPrefix(got, "ok: 1 entry") {
 		t.Errorf("a refused import wrote: %s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -52,7 +53,7 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 	for _, c := range res.Contracts {
 		extra := ""
 		if c.Advances+c.Recoupments > 0 {
-			extra = fmt.Sprintf(", %d advance payments, %d recoupments", c.Advances, c.Recoupments)
+			extra = ", " + spelling.Count(c.Advances, "advance payment", "advance payments") + ", " + spelling.Count(c.Recoupments, "recoupment", "recoupments")
 		}
 		asked := ""
 		if c.Asked != "" {
@@ -68,7 +69,8 @@ func runRun(ctx context.Context, m *Main, through, format string, pos []string) 
 			// nothing is wrong, rather than leave a bare 0 to wonder at.
 			note = "; the books already hold what the rules compute, nothing new to book"
 		}
-		fmt.Fprintf(m.Stdout, "run %s through %s%s: %d entries booked (%d prior-period adjustments%s)%s\n", c.Contract, c.Through, asked, c.Entries, c.Adjustments, extra, note)
+		fmt.Fprintf(m.Stdout, "run %s through %s%s: %s booked (%s%s)%s\n", c.Contract, c.Through, asked,
+			spelling.Count(c.Entries, "entry", "entries"), spelling.Count(c.Adjustments, "prior-period adjustment", "prior-period adjustments"), extra, note)
 	}
 	return nil
 }

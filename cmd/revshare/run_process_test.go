@@ -421,7 +421,7 @@ func TestBadRunStatementCloseWriteNothing(t *testing.T) {
 	}
 	// The same commands with good input do write: the pending late refund
 	// becomes a prior-period adjustment, and February closes.
-	if got := cliProcess(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 2 entries booked (1 prior-period adjustments)\n" {
+	if got := cliProcess(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 2 entries booked (1 prior-period adjustment)\n" {
 		t.Errorf("run: %q", got)
 	}
 	if got := cliProcess(t, db, "close", "2026-02"); got != "closed 2026-02: nothing may be booked on or before 2026-02-28\n" {

@@ -69,7 +69,7 @@ func testRunLifecycle(t *testing.T, newDB newDB) {
 	cli(t, db, "pay", "--contract", "small", "--payer", "openai", "--payee", "microsoft", "--amount", "16.00", "--date", "2026-02-10")
 	// A refund dated in closed January posts late; the run corrects January in February.
 	cli(t, db, "import", "usage", "../../testdata/runs/late.csv")
-	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 2 entries booked (1 prior-period adjustments)\n" {
+	if got := cli(t, db, "run", "--through", "2026-02"); got != "run small through 2026-02: 2 entries booked (1 prior-period adjustment)\n" {
 		t.Fatalf("run after late event: %q", got)
 	}
 	if _, again := statementJSON(t, db, "2026-01"); again != janBytes {
@@ -393,7 +393,7 @@ func testRunThroughPeriodNotEnded(t *testing.T, newDB newDB) {
 		t.Fatal(err)
 	}
 	cli(t, db, "import", "usage", csv)
-	if got, want := cli(t, db, "run", "--through", "2026-03"), "run small through 2026-03: 1 entries booked (0 prior-period adjustments); 2026-03 has not ended (today is 2026-03-01): from 2026-03 on the books hold the usage imported so far, which will change as more arrives (the last period that has ended is 2026-02)\n"; got != want {
+	if got, want := cli(t, db, "run", "--through", "2026-03"), "run small through 2026-03: 1 entry booked (0 prior-period adjustments); 2026-03 has not ended (today is 2026-03-01): from 2026-03 on the books hold the usage imported so far, which will change as more arrives (the last period that has ended is 2026-02)\n"; got != want {
 		t.Errorf("run --through 2026-03:\n got %q\nwant %q", got, want)
 	}
 	// A period that has ended says nothing of the kind.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/spf13/cobra"
 )
@@ -54,7 +55,7 @@ func runVerify(ctx context.Context, m *Main, anchors []ledger.Anchor, format str
 		return fmt.Errorf("verify failed: %w", &ledger.VerifyError{Reason: res.Violation})
 	}
 	if format == "text" {
-		_, err = fmt.Fprintf(m.Stdout, "ok: %d entries, chain head %s; fact chain head %s\n", res.Entries, orNone(res.HeadHash), res.FactAnchor())
+		_, err = fmt.Fprintf(m.Stdout, "ok: %s, chain head %s; fact chain head %s\n", spelling.Count(res.Entries, "entry", "entries"), orNone(res.HeadHash), res.FactAnchor())
 	}
 	return err
 }

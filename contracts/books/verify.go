@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revshare/revshare/contracts"
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -396,7 +397,7 @@ func VerifyRuns(runs []RunText, booked map[string]int64) error {
 	}
 	for _, k := range ledger.SortedKeys(booked) {
 		if ran[k] == nil {
-			return &ledger.VerifyError{Reason: fmt.Sprintf("runs: no run started at %s, when %d booked entries were recorded", k, booked[k])}
+			return &ledger.VerifyError{Reason: fmt.Sprintf("runs: no run started at %s, when %s were recorded", k, spelling.Count(booked[k], "booked entry", "booked entries"))}
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -198,14 +199,14 @@ func writeVariantTable(b *strings.Builder, v *VariantResult, sameDistribution st
 	switch d := v.Distribution; {
 	case d == nil:
 	case sameDistribution != "":
-		fmt.Fprintf(b, "\n  Monte Carlo, %d runs: the same as under variant %s (the runs draw what this variant sets)\n", d.Runs, sameDistribution)
+		fmt.Fprintf(b, "\n  Monte Carlo, %s: the same as under variant %s (the runs draw what this variant sets)\n", spelling.Count(d.Runs, "run", "runs"), sameDistribution)
 	default:
 		writeDistribution(b, d)
 	}
 }
 
 func writeDistribution(b *strings.Builder, d *Distribution) {
-	fmt.Fprintf(b, "\n  Monte Carlo, %d runs\n", d.Runs)
+	fmt.Fprintf(b, "\n  Monte Carlo, %s\n", spelling.Count(d.Runs, "run", "runs"))
 	rows := [][]string{{"", "P10", "P50", "P90"}}
 	for _, c := range d.Caps {
 		rows = append(rows, []string{c.Rule + " " + c.Kind + " binds in", c.BindsIn.P10, c.BindsIn.P50, c.BindsIn.P90})

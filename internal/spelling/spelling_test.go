@@ -68,3 +68,23 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, "0 entries"},
+		{1, "1 entry"},
+		{2, "2 entries"},
+		{-1, "-1 entries"},
+		{1000000, "1000000 entries"},
+	} {
+		if got := Count(tc.n, "entry", "entries"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+	if got := Count(int64(1), "prior-period adjustment", "prior-period adjustments"); got != "1 prior-period adjustment" {
+		t.Errorf("int64: %q", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/revshare/revshare/contracts/books"
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports"
 )
@@ -46,7 +47,7 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 	case !dst.OK:
 		return c, differ("verify on the copy fails: %s", dst.Violation)
 	case src.Entries != dst.Entries || src.HeadHash != dst.HeadHash:
-		return c, differ("%d entries with chain head %s, the source %d with %s", dst.Entries, dst.HeadHash, src.Entries, src.HeadHash)
+		return c, differ("%s with chain head %s, the source %d with %s", spelling.Count(dst.Entries, "entry", "entries"), dst.HeadHash, src.Entries, src.HeadHash)
 	}
 	c.Entries, c.HeadHash = dst.Entries, dst.HeadHash
 
@@ -61,7 +62,7 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 			return b.Account == d.Account && b.Currency == d.Currency && b.Type == d.Type && b.Amount.Equal(d.Amount)
 		},
 		func(dstN, srcN int) error {
-			return differ("the trial balance has %d lines, the source's %d", dstN, srcN)
+			return differ("the trial balance has %s, the source's %d", spelling.Count(dstN, "line", "lines"), srcN)
 		},
 		func(i int, b, d ledger.Balance) error {
 			return differ("trial balance line %d is %s %s %s, the source's %s %s %s", i+1, d.Account, d.Amount, d.Currency, b.Account, b.Amount, b.Currency)
@@ -79,7 +80,9 @@ func Check(ctx context.Context, from, to Book) (Checked, error) {
 		func(s, d books.FinalStatement) bool {
 			return s.Contract == d.Contract && s.Period == d.Period && s.Hash == d.Hash && bytes.Equal(s.Body, d.Body)
 		},
-		func(dstN, srcN int) error { return differ("%d final statements, the source %d", dstN, srcN) },
+		func(dstN, srcN int) error {
+			return differ("%s, the source %d", spelling.Count(dstN, "final statement", "final statements"), srcN)
+		},
 		func(_ int, s, d books.FinalStatement) error {
 			return differ("final statement %s %s (hash %s), the source's %s %s (hash %s)", d.Contract, d.Period, d.Hash, s.Contract, s.Period, s.Hash)
 		})

@@ -37,7 +37,7 @@ func TestPartialImportOfChangedFile(t *testing.T) {
 	}
 	_, _, err := importString(t, db, "c.csv", after.String(), usage.ImportOptions{AllowPartial: true, ChunkRows: 4, SHA256: sha256Hex(before.String())})
 	want := fmt.Sprintf("c.csv changed while it was imported: its SHA-256 was %s when the import began and is %s as read; "+
-		"the 8 rows of the chunks committed before stay posted (batch 1, left incomplete): import the file again once nothing writes to it", sha256Hex(before.String()), sha256Hex(after.String()))
+		"the chunks committed before stay posted (8 rows, batch 1, left incomplete): import the file again once nothing writes to it", sha256Hex(before.String()), sha256Hex(after.String()))
 	if err == nil || err.Error() != want {
 		t.Fatalf("import of a changed file: %v\nwant %s", err, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -240,8 +241,8 @@ func (im *importRun) checkUnchanged(committed int) error {
 	}
 	if read := hex.EncodeToString(im.hasher.Sum(nil)); read != im.opts.SHA256 {
 		return ledger.Errorf(ledger.EINVALID, "%s changed while it was imported: its SHA-256 was %s when the import began and is %s as read; "+
-			"the %d rows of the chunks committed before stay posted (batch %d, left incomplete): import the file again once nothing writes to it",
-			im.opts.FileName, im.opts.SHA256, read, committed, im.res.BatchID)
+			"the chunks committed before stay posted (%s, batch %d, left incomplete): import the file again once nothing writes to it",
+			im.opts.FileName, im.opts.SHA256, read, spelling.Count(committed, "row", "rows"), im.res.BatchID)
 	}
 	return nil
 }

@@ -1,10 +1,11 @@
 package httpapi
 
 import (
-	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 )
 
 // TestDenyByDefault removes a route from the permission table: even an

@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
-	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/revshare/revshare/ledger/sqlite/tempdb"
 )
 
 // TestQueryParamsDocumented: each route accepts exactly the query

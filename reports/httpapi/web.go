@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/revshare/revshare/internal/spelling"
 	"github.com/revshare/revshare/ledger"
 	"github.com/revshare/revshare/reports"
 )
@@ -25,6 +26,8 @@ var templateFS embed.FS
 // every digit kept): the web view is for people; JSON and CSV stay plain.
 var webFuncs = template.FuncMap{
 	"money": ledger.GroupThousands,
+	// count is "1 row" or "3 rows" (spelling.Count).
+	"count": spelling.Count[int64],
 	"add": func(xs ...int) int {
 		n := 0
 		for _, x := range xs {
