@@ -47,6 +47,23 @@ func TestPrintable(t *testing.T) {
 	}
 }
 
+// TestEscapeBidi: each bidirectional control comes out as Printable writes
+// it; everything else, line breaks, C0 controls and invalid UTF-8
+// included, byte for byte as it was (it runs over whole HTML pages).
+func TestEscapeBidi(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"<td>microsoft</td>\n", "<td>microsoft</td>\n"},
+		{"<td>micro\u202etfos</td>", `<td>micro\u202etfos</td>`},
+		{"\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069", `\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069`},
+		{"a\nb\t\x1b \xff \u200d\u2065\u206a", "a\nb\t\x1b \xff \u200d\u2065\u206a"},
+		{"עברית and العربية", "עברית and العربية"},
+	} {
+		if got := EscapeBidi(tc.in); got != tc.want {
+			t.Errorf("EscapeBidi(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // TestBidiControl: exactly U+200E, U+200F, U+202A to U+202E and U+2066 to
 // U+2069 are bidirectional controls; HasControl counts them, with a reason
 // naming each.

@@ -311,10 +311,24 @@ func (s *Statement) RenderHTML(w io.Writer, linkBase string) error {
 	if linkBase == "" {
 		linkBase = "/web"
 	}
-	return statementTemplate.Execute(w, struct {
-		*Statement
-		Link string
-	}{s.ForPeople(), linkBase})
+	return writeHTML(w, func(b *bytes.Buffer) error {
+		return statementTemplate.Execute(b, struct {
+			*Statement
+			Link string
+		}{s.ForPeople(), linkBase})
+	})
+}
+
+// writeHTML writes the HTML that render makes with the bidirectional
+// controls of stored names (parties, rules, channels) escaped, as the
+// command line's tables and Markdown show them (ledger.EscapeBidi).
+func writeHTML(w io.Writer, render func(*bytes.Buffer) error) error {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, ledger.EscapeBidi(b.String()))
+	return err
 }
 
 // RenderHTMLBody writes the statement's HTML without the document around it
@@ -324,8 +338,10 @@ func (s *Statement) RenderHTMLBody(w io.Writer, linkBase string) error {
 	if linkBase == "" {
 		linkBase = "/web"
 	}
-	return statementTemplate.ExecuteTemplate(w, "statement-body", struct {
-		*Statement
-		Link string
-	}{s.ForPeople(), linkBase})
+	return writeHTML(w, func(b *bytes.Buffer) error {
+		return statementTemplate.ExecuteTemplate(b, "statement-body", struct {
+			*Statement
+			Link string
+		}{s.ForPeople(), linkBase})
+	})
 }

@@ -239,6 +239,24 @@ func TestStatementRenderingsNeutralizeStoredText(t *testing.T) {
 	}
 }
 
+// TestStatementHTMLEscapesBidiControls: the HTML statement (statement
+// --format html, the web view's page and download) shows a party stored
+// with a bidirectional control escaped, as the Markdown one does.
+func TestStatementHTMLEscapesBidiControls(t *testing.T) {
+	s := &Statement{Contract: "c", ContractName: "C\u202e", ContractVersion: 1, Period: PeriodInfo{"2026-01", "2026-01-01", "2026-01-31", ""},
+		Status: "final", Currency: "USD", Pairs: []Pair{{Payer: "micro\u202etfos", Payee: "b"}},
+		Rules: []RuleLine{{Rule: "r", Payer: "micro\u202etfos", Payee: "b", Rate: "0.1", Base: "5.00", Gross: "0.50", Obligation: "0.50", MinimumTrueUp: "0.00"}}}
+	for _, f := range []string{"html", "md"} {
+		var b bytes.Buffer
+		if err := s.Render(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), `(micro\u202etfos → b)`) || strings.ContainsRune(b.String(), 0x202e) {
+			t.Errorf("%s statement shows the override as stored:\n%s", f, b.String())
+		}
+	}
+}
+
 // TestStatementNoProduct: events without a product (an optional column)
 // show as "(none)" in the statements people read, not a blank name; the
 // JSON keeps the empty key.

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -139,7 +140,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	// Stored text is shown with its bidirectional controls escaped, as the
+	// command line's tables show it (ledger.EscapeBidi).
+	_, err := io.WriteString(w, ledger.EscapeBidi(buf.String()))
 	return err
 }
 

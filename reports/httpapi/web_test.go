@@ -321,3 +321,76 @@ func TestWebLineEventsTie(t *testing.T) {
 		mustContain(t, tc.base+" "+tc.currency, rec.Body.String(), tc.want)
 	}
 }
+
+// bidiSeller is a seller name stored with a right-to-left override (by a
+// book from before import refused it, or a hand edit): it shows as
+// "microsoft" unless the override is escaped.
+const bidiSeller = "micro\u202etfos"
+
+// bidiEvents is one event, 1, of bidiSeller.
+type bidiEvents struct{ ledger.EventStore }
+
+func (bidiEvents) Event(ctx context.Context, id int64) (ledger.Event, error) {
+	return ledger.Event{ID: 1, Source: "default", EventID: "e\u2066-1", Seller: bidiSeller, Channel: "api", Amount: usd("10.00"), Currency: "USD",
+		Meta: map[string]string{"note": "a\u202bb"}}, nil
+}
+
+func (f bidiEvents) Events(ctx context.Context, _ ledger.EventFilter) ([]ledger.Event, error) {
+	e, err := f.Event(ctx, 1)
+	return []ledger.Event{e}, err
+}
+
+func (f bidiEvents) EventsByID(ctx context.Context, ids []int64) ([]ledger.Event, error) {
+	return f.Events(ctx, ledger.EventFilter{})
+}
+
+// bidiStatements is tieStatements' statement with a payer stored with a
+// left-to-right override.
+type bidiStatements struct{ tieStatements }
+
+func (f bidiStatements) Statement(ctx context.Context, id string, p ledger.Period) (*reports.Statement, error) {
+	s, err := f.tieStatements.Statement(ctx, id, p)
+	s.Rules[0].Payer, s.Rules[0].EventIDs, s.Rules[0].Events, s.Rules[0].Base = "open\u202dia", []int64{1}, 1, "10.00"
+	return s, err
+}
+
+// TestWebEscapesStoredBidiControls: the web view shows a stored
+// bidirectional control escaped (`\u202e`), as the command line's tables
+// do, on every page that shows the text: HTML escaping leaves it alone,
+// and a seller stored as "micro" U+202E "tfos" read as "microsoft".
+func TestWebEscapesStoredBidiControls(t *testing.T) {
+	cfg := httpapi.NewTestConfig(tempdb.Open(t, nil))
+	cfg.Read.Statements, cfg.Read.Events, cfg.Read.Tokens = bidiStatements{tieStatements{"10.00"}}, bidiEvents{}, httpapi.TokensAs{Role: httpapi.Auditor}
+	srv := httpapi.New(cfg)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/web/events", []string{`<td>default/e\u2066-1</td>`, `<td>micro\u202etfos</td>`}},
+		{"/web/events/1", []string{`<tr><th>source / event id</th><td>default / e\u2066-1</td></tr>`, `<tr><th>seller</th><td>micro\u202etfos</td></tr>`,
+			`<tr><th>note</th><td>a\u202bb</td></tr>`}},
+		{"/web/contracts/c/statements/2026-03", []string{`(open\u202dia → `}},
+		{"/web/contracts/c/statements/2026-03/events?rule=r", []string{`<td>micro\u202etfos</td>`}},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.AddCookie(&http.Cookie{Name: "revshare_token", Value: "x"})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", tc.path, rec.Code, body)
+		}
+		mustContain(t, tc.path, body, tc.want...)
+		if _, ok := ledger.BidiControl(body); ok {
+			t.Errorf("%s shows a bidirectional control as it is stored", tc.path)
+		}
+	}
+	// JSON is data: the API gives the name as stored.
+	req := httptest.NewRequest("GET", "/api/v1/events/1", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if want := `"seller": "micro` + "\u202e" + `tfos"`; rec.Code != 200 || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("API event: %d %s, want %s", rec.Code, rec.Body.String(), want)
+	}
+}
