@@ -213,6 +213,17 @@ func (r *Reader) parseRow(row *Row) {
 	if len(r.meta) > 0 {
 		for _, i := range r.meta {
 			if v := rec[i]; v != "" {
+				// Metadata may hold any text, line breaks included, but not
+				// a bidirectional control: the web view and exports show
+				// it beside the event's names, where it would reorder
+				// what is read (docs/import.md). Each one starts with the
+				// byte 0xE2, so most text skips the rune scan.
+				if strings.IndexByte(v, 0xE2) >= 0 {
+					if c, ok := ledger.BidiControl(v); ok {
+						row.Errors = append(row.Errors, &RowError{File: r.file, Line: r.lineOf(i), Column: r.header[i], Value: v, Reason: ledger.BidiReason(c)})
+						continue
+					}
+				}
 				if ev.Meta == nil {
 					ev.Meta = make(map[string]string, len(r.meta))
 				}
