@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,15 +256,25 @@ func TestMigrationsRecorded(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") || len(want) < 3 {
 		t.Errorf("schema_migrations: %q, want %q", got, want)
 	}
-	// A book migrated by a newer revshare is refused, not half-understood.
-	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_future.sql')`); err != nil {
-		t.Fatal(err)
-	}
-	_, err = postgres.Open(ctx, u, nil)
-	last := files[len(files)-1].Name()
-	if want := fmt.Sprintf("migrate: the database's schema is at migration 9999, newer than this revshare's %s (%s): upgrade revshare",
-		strings.TrimLeft(last[:4], "0"), last); err == nil || err.Error() != want {
-		t.Errorf("open newer: %v\nwant %s", err, want)
+	// A book migrated by a newer revshare is refused, not half-understood,
+	// naming what this binary lacks: a migration in a gap below its highest
+	// (0099, between 0098 and 0105), then one above.
+	for _, c := range []struct{ add, want string }{
+		{"0099_from_a_newer_revshare.sql",
+			"migrate: the database's schema is newer than this revshare: it has 1 migration this binary does not know (0099_from_a_newer_revshare.sql): use a newer revshare"},
+		{"9999_future.sql",
+			"migrate: the database's schema is newer than this revshare: it has 2 migrations this binary does not know (0099_from_a_newer_revshare.sql, 9999_future.sql): use a newer revshare"},
+	} {
+		v, _ := strconv.Atoi(c.add[:4])
+		if same, _ := filepath.Glob(filepath.Join("migrations", c.add[:4]+"_*.sql")); len(same) > 0 {
+			t.Fatalf("%s is a migration of this binary", same[0])
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, v, c.add); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := postgres.Open(ctx, u, nil); err == nil || err.Error() != c.want {
+			t.Errorf("open newer: %v\nwant %s", err, c.want)
+		}
 	}
 }
 

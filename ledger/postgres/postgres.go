@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -238,10 +239,8 @@ func (db *DB) migrate(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	if len(st.applied) > 0 {
-		if err := checkNotNewer(st.applied[len(st.applied)-1], ms); err != nil {
-			return err
-		}
+	if err := checkNotNewer(st.names, ms); err != nil {
+		return err
 	}
 	pending := st.pending(ms)
 	if len(pending) == 0 {
@@ -290,16 +289,16 @@ func (db *DB) applyMigrations(ctx context.Context, ms []migration) (bool, error)
 				applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 				return err
 			}
-			var newest int
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0), coalesce(bool_or(version = $1), false) FROM schema_migrations`,
-				m.Version).Scan(&newest, &done); err != nil {
+			// Read again under the lock: a newer revshare may have migrated
+			// the book since migrationState.
+			recorded, err := appliedMigrations(ctx, tx)
+			if err != nil {
 				return err
 			}
-			if err := checkNotNewer(newest, ms); err != nil {
+			if err := checkNotNewer(recorded, ms); err != nil {
 				return err
 			}
-			if done {
+			if _, done := recorded[m.Version]; done {
 				return nil
 			}
 			// Several statements: the simple protocol (no arguments) runs them in order.
@@ -312,7 +311,7 @@ func (db *DB) applyMigrations(ctx context.Context, ms []migration) (bool, error)
 				}
 			}
 			applied = true
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+			_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
@@ -322,14 +321,48 @@ func (db *DB) applyMigrations(ctx context.Context, ms []migration) (bool, error)
 	return applied, nil
 }
 
-// checkNotNewer refuses a book migrated beyond this binary's migrations ms
-// (newest is its last applied one): it would be half-understood.
-func checkNotNewer(newest int, ms []migration) error {
-	if last := ms[len(ms)-1]; newest > last.Version {
-		return ledger.Errorf(ledger.EINVALID, "the database's schema is at migration %d, newer than this revshare's %d (%s): upgrade revshare",
-			newest, last.Version, last.Name)
+// checkNotNewer refuses a book that records a migration (applied: names
+// by version) not among this binary's migrations ms, above its newest or
+// in a gap below it: a newer revshare applied it, and this one would
+// half-understand the book.
+func checkNotNewer(applied map[int]string, ms []migration) error {
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.Version] = true
 	}
-	return nil
+	var versions []int
+	for v := range applied {
+		if !known[v] {
+			versions = append(versions, v)
+		}
+	}
+	if len(versions) == 0 {
+		return nil
+	}
+	slices.Sort(versions)
+	unknown := make([]string, len(versions))
+	for i, v := range versions {
+		unknown[i] = applied[v]
+	}
+	return ledger.Errorf(ledger.EINVALID, "%s", migrate.NewerSchema(unknown))
+}
+
+// appliedMigrations reads schema_migrations: names by version.
+func appliedMigrations(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}) (map[int]string, error) {
+	rows, err := q.Query(ctx, `SELECT version, name FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int]string{}
+	var v int32
+	var name string
+	_, err = pgx.ForEachRow(rows, []any{&v, &name}, func() error {
+		names[int(v)] = name
+		return nil
+	})
+	return names, err
 }
 
 // checkMigrated refuses a schema that is not a revshare book, or whose
@@ -340,11 +373,7 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	var applied []int32
-	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
-	if err == nil {
-		applied, err = pgx.CollectRows(rows, pgx.RowTo[int32])
-	}
+	applied, err := appliedMigrations(ctx, db.pool)
 	if errorCode(err) == "42501" { // insufficient_privilege: a login role not granted (docs/postgres.md, "Two roles")
 		return ledger.Errorf(ledger.EINVALID, "%s: the connection's role may not read the book (with the schema owner's URL: revshare grant ROLE)", name)
 	}
@@ -354,17 +383,11 @@ func (db *DB) checkMigrated(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	have := map[int]bool{}
-	newest := 0
-	for _, v := range applied {
-		have[int(v)] = true
-		newest = max(newest, int(v))
-	}
-	if err := checkNotNewer(newest, ms); err != nil {
+	if err := checkNotNewer(applied, ms); err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if !have[m.Version] {
+		if _, have := applied[m.Version]; !have {
 			return fmt.Errorf("open %s read-only: migration %s not applied (apply it with revshare migrate, as the schema's owner)", name, m.Name)
 		}
 	}

@@ -253,8 +253,9 @@ func LoginGrantTables() []string {
 // whether the connection's role may change the schema (it owns the
 // tables, or, in a schema without them, may create some).
 type migrationState struct {
-	exists     bool  // schema_migrations is there
-	applied    []int // its versions
+	exists     bool           // schema_migrations is there
+	applied    []int          // its versions
+	names      map[int]string // its names by version
 	mayMigrate bool
 	user       string
 	schema     string // "" when no schema of the search_path is usable
@@ -276,19 +277,15 @@ func (db *DB) migrationState(ctx context.Context) (migrationState, error) {
 	if !st.exists {
 		return st, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
-	var vs []int32
-	if err == nil {
-		vs, err = pgx.CollectRows(rows, pgx.RowTo[int32])
-	}
+	st.names, err = appliedMigrations(ctx, db.pool)
 	if errorCode(err) == "42501" && !st.mayMigrate { // insufficient_privilege: a role not granted yet
 		return st, nil
 	}
 	if err != nil {
 		return st, err
 	}
-	for _, v := range vs {
-		st.applied = append(st.applied, int(v))
+	for v := range st.names {
+		st.applied = append(st.applied, v)
 	}
 	slices.Sort(st.applied)
 	return st, nil

@@ -506,13 +506,8 @@ func (db *DB) pendingMigrations(ctx context.Context, q querier, fsys fs.FS) ([]m
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		latest := "none"
-		if len(ms) > 0 {
-			latest = ms[len(ms)-1].Name
-		}
-		return nil, ledger.Errorf(ledger.EINVALID, "the database's schema is newer than this revshare: it has migration %s, this binary knows migrations up to %s (use a newer revshare)",
-			unknown[len(unknown)-1], latest)
+		sort.Strings(unknown) // NNNN_ names: number order
+		return nil, ledger.Errorf(ledger.EINVALID, "%s", migrate.NewerSchema(unknown))
 	}
 	return pending, nil
 }
