@@ -153,7 +153,7 @@ func testServeEndToEnd(t *testing.T, newDB newDB) {
 		"monte_carlo:\n  runs: 1000000\n  seed: 1\n  growth.monthly: {dist: normal, mean: \"0.04\", sd: \"0.01\"}\n"
 	began := time.Now()
 	status, body = call(t, "POST", base+"/api/v1/scenarios", ana, huge)
-	if want := `{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant is 1,200,000,000 period evaluations, more than the 20,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`; status != 400 || strings.TrimSpace(body) != want {
+	if want := `{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant × 1 rule is 1,200,000,000 rule evaluations, more than the 40,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`; status != 400 || strings.TrimSpace(body) != want {
 		t.Errorf("huge scenario: %d %s\nwant 400 %s", status, body, want)
 	}
 	if d := time.Since(began); d > 10*time.Second {

@@ -44,16 +44,18 @@ func (ps *problems) err() error {
 
 // WorkError is a scenario refused up front because evaluating it would
 // take more than Sources.MaxWork: Periods evaluated periods × Runs Monte
-// Carlo runs (1 without Monte Carlo) × Variants variants. It unwraps to an
-// EINVALID *ledger.Error with the same text.
+// Carlo runs (1 without Monte Carlo) × Variants variants × Rules rules of
+// the contract. It unwraps to an EINVALID *ledger.Error with the same text.
 type WorkError struct {
-	Periods, Runs, Variants int
-	Limit                   int64
+	Periods, Runs, Variants, Rules int
+	Limit                          int64
 }
 
-// Work is the product the limit applies to.
+// Work is the product the limit applies to. Each factor is bounded by the
+// file's limits and the contract's (periods 1,200, runs 10,000,000 in all
+// with the variants, rules per contract), so the product fits in int64.
 func (e *WorkError) Work() int64 {
-	return int64(e.Periods) * int64(e.Runs) * int64(e.Variants)
+	return int64(e.Periods) * int64(e.Runs) * int64(e.Variants) * int64(e.Rules)
 }
 
 func (e *WorkError) Error() string {
@@ -63,8 +65,8 @@ func (e *WorkError) Error() string {
 		}
 		return ledger.GroupThousands(strconv.FormatInt(v, 10)) + " " + many
 	}
-	return fmt.Sprintf("%s × %s × %s is %s period evaluations, more than the %s allowed here",
-		n(int64(e.Periods), "period", "periods"), n(int64(e.Runs), "run", "runs"), n(int64(e.Variants), "variant", "variants"),
+	return fmt.Sprintf("%s × %s × %s × %s is %s rule evaluations, more than the %s allowed here",
+		n(int64(e.Periods), "period", "periods"), n(int64(e.Runs), "run", "runs"), n(int64(e.Variants), "variant", "variants"), n(int64(e.Rules), "rule", "rules"),
 		ledger.GroupThousands(strconv.FormatInt(e.Work(), 10)), ledger.GroupThousands(strconv.FormatInt(e.Limit, 10)))
 }
 

@@ -55,7 +55,8 @@ type Sources struct {
 	// the last booked period), its months would count as zero revenue.
 	Booked func(ctx context.Context) (ledger.Date, error)
 	// MaxWork, when positive, refuses a scenario whose evaluated periods
-	// × Monte Carlo runs (1 without) × variants is above it, with a
+	// × Monte Carlo runs (1 without) × variants × the contract's rules is
+	// above it, with a
 	// *WorkError, before any history is read or variant applied. The
 	// REST API sets MaxRequestWork; the command line, on the user's own
 	// machine, sets none.
@@ -165,7 +166,9 @@ func prepare(ctx context.Context, s *Scenario, src Sources) (*Plan, error) {
 		return nil, ps.err()
 	}
 	if src.MaxWork > 0 {
-		we := &WorkError{Periods: len(p.periods), Runs: 1, Variants: len(expanded), Limit: src.MaxWork}
+		// Each period evaluates every rule of the contract (a variant's
+		// overrides change values, not how many rules there are).
+		we := &WorkError{Periods: len(p.periods), Runs: 1, Variants: len(expanded), Rules: len(base.Rules), Limit: src.MaxWork}
 		if s.MonteCarlo != nil {
 			we.Runs = s.MonteCarlo.Runs
 		}

@@ -206,7 +206,7 @@ monte_carlo:
   seed: 1
   growth.monthly: {dist: normal, mean: "0.04", sd: "0.01"}
 `
-	// 2027-01 .. 2027-06: 6 periods × 4 runs × 3 variants = 72.
+	// 2027-01 .. 2027-06: 6 periods × 4 runs × 3 variants × 1 rule = 72.
 	s, err := Parse([]byte(smallContract("50")+doc), ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ monte_carlo:
 	if !errors.As(err, &we) || ledger.ErrorCode(err) != ledger.EINVALID {
 		t.Fatalf("err = %v, want a *WorkError (invalid)", err)
 	}
-	if want := "6 periods × 4 runs × 3 variants is 72 period evaluations, more than the 71 allowed here"; err.Error() != want || ledger.ErrorMessage(err) != want {
+	if want := "6 periods × 4 runs × 3 variants × 1 rule is 72 rule evaluations, more than the 71 allowed here"; err.Error() != want || ledger.ErrorMessage(err) != want {
 		t.Errorf("err = %q\nwant  %q", err, want)
 	}
 	// Without Monte Carlo a variant is one run; one of each reads "1 run".
@@ -227,10 +227,35 @@ monte_carlo:
 		t.Fatal(err)
 	}
 	_, err = Prepare(context.Background(), one, Sources{MaxWork: 1199})
-	if want := "1,200 periods × 1 run × 1 variant is 1,200 period evaluations, more than the 1,199 allowed here"; err == nil || err.Error() != want {
+	if want := "1,200 periods × 1 run × 1 variant × 1 rule is 1,200 rule evaluations, more than the 1,199 allowed here"; err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
 	}
 	if _, err := Prepare(context.Background(), one, Sources{MaxWork: 1200}); err != nil {
 		t.Errorf("at the limit: %v", err)
+	}
+	// Each period evaluates every rule: the same scenario over a contract
+	// of three rules is three times the work.
+	three := strings.Replace(smallContract("50"), "  rules:\n", `  rules:
+    - id: second
+      payer: seller
+      payee: payee
+      match: {seller: seller}
+      rate: "0.05"
+    - id: third
+      payer: seller
+      payee: payee
+      match: {seller: seller}
+      rate: "0.01"
+`, 1)
+	more, err := Parse([]byte(three+"start_period: 2027-01\nhorizon: 2126-12\n"+growingStream), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Prepare(context.Background(), more, Sources{MaxWork: 3599})
+	if want := "1,200 periods × 1 run × 1 variant × 3 rules is 3,600 rule evaluations, more than the 3,599 allowed here"; err == nil || err.Error() != want {
+		t.Errorf("three rules: err = %v\nwant  %s", err, want)
+	}
+	if _, err := Prepare(context.Background(), more, Sources{MaxWork: 3600}); err != nil {
+		t.Errorf("three rules at the limit: %v", err)
 	}
 }

@@ -28,14 +28,16 @@ const (
 
 	// MaxRequestWork is the most work Service.Evaluate (the REST API's
 	// POST /scenarios) takes on: evaluated periods × Monte Carlo runs
-	// (1 without) × variants. Each of the limits above may be reached
-	// alone, but together they make a request of minutes to hours (1,200
-	// periods × 1,000,000 runs keeps a core busy for about half an hour).
-	// The demo contract (two rules, two streams) evaluates about 770,000
-	// periods a second on one core, so 20,000,000 is about 25 s of one
-	// core's work, half of that with both of a two-core server's. The
-	// command line has no such limit (Sources.MaxWork is 0 there).
-	MaxRequestWork = 20_000_000
+	// (1 without) × variants × the contract's rules. Each of the limits
+	// above may be reached alone, but together they make a request of
+	// minutes to hours (1,200 periods × 1,000,000 runs keeps a core busy
+	// for about half an hour). The demo contract (two rules, two streams)
+	// evaluates about 770,000 periods a second on one core, 1,540,000 rule
+	// evaluations, so 40,000,000 is about 25 s of one core's work, half of
+	// that with both of a two-core server's; a contract of 20 rules gets a
+	// tenth of the demo's periods, since each period costs ten times as
+	// much. The command line has no such limit (Sources.MaxWork is 0 there).
+	MaxRequestWork = 40_000_000
 )
 
 // Scenario is a parsed, syntactically valid scenario file. Checks that need

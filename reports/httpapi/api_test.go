@@ -316,8 +316,8 @@ func TestScenarioBudget(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"over the budget", &scenario.WorkError{Periods: 1200, Runs: 1000000, Variants: 1, Limit: scenario.MaxRequestWork}, 400,
-			`{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant is 1,200,000,000 period evaluations, more than the 20,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`},
+		{"over the budget", &scenario.WorkError{Periods: 1200, Runs: 1000000, Variants: 1, Rules: 2, Limit: scenario.MaxRequestWork}, 400,
+			`{"error":{"code":"invalid","message":"scenario too large for one request: 1,200 periods × 1,000,000 runs × 1 variant × 2 rules is 2,400,000,000 rule evaluations, more than the 40,000,000 allowed here; run it on your own machine with the command line, which has no such limit: revshare scenario FILE.yaml"}}`},
 		{"past the deadline", context.DeadlineExceeded, 503,
 			`{"error":{"code":"timeout","message":"the scenario took longer than 10 minutes, the most one request may, and was stopped; run it on your own machine with the command line, which has no time limit: revshare scenario FILE.yaml"}}`},
 	}
