@@ -134,17 +134,22 @@ func (d Date) In(loc *time.Location) time.Time {
 func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
 
 func (d Date) String() string {
-	// Hand-formatted (same text as "%04d-%02d-%02d"): every entry's hash
-	// formats its date, so this is on the posting and verify paths.
+	var b [10]byte
+	return string(d.appendText(b[:0]))
+}
+
+// appendText appends d's text (String's) to b. Hand-formatted (same text
+// as "%04d-%02d-%02d"): every entry's hash formats its date, so this is on
+// the posting and verify paths; appended, Entry.Content writes it without
+// an allocation.
+func (d Date) appendText(b []byte) []byte {
 	if d.Year < 0 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 0 || d.Day > 99 {
-		return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+		return fmt.Appendf(b, "%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 	}
-	b := [10]byte{
-		byte('0' + d.Year/1000), byte('0' + d.Year/100%10), byte('0' + d.Year/10%10), byte('0' + d.Year%10), '-',
-		byte('0' + int(d.Month)/10), byte('0' + int(d.Month)%10), '-',
-		byte('0' + d.Day/10), byte('0' + d.Day%10),
-	}
-	return string(b[:])
+	return append(b,
+		byte('0'+d.Year/1000), byte('0'+d.Year/100%10), byte('0'+d.Year/10%10), byte('0'+d.Year%10), '-',
+		byte('0'+int(d.Month)/10), byte('0'+int(d.Month)%10), '-',
+		byte('0'+d.Day/10), byte('0'+d.Day%10))
 }
 
 // IsZero reports whether d is the zero Date.

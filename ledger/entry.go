@@ -52,37 +52,53 @@ const MaxPostings = 10000
 // valid accounts and currencies, and postings that sum to zero in every
 // currency. Errors are EINVALID and name the entry by its key.
 func (e *Entry) Validate() error {
-	name := e.Key.String()
+	// The key's text only on the error paths: built up front, it was an
+	// allocation per entry of every import (docs/design/speed.md, section
+	// 2, session 19).
 	if e.Key.Source == "" || e.Key.ExternalID == "" {
-		return Errorf(EINVALID, "entry %q: idempotency key needs a source and an external id", name)
+		return Errorf(EINVALID, "entry %q: idempotency key needs a source and an external id", e.Key.String())
 	}
 	if e.Date.IsZero() {
-		return Errorf(EINVALID, "entry %q: no effective date", name)
+		return Errorf(EINVALID, "entry %q: no effective date", e.Key.String())
 	}
 	if len(e.Postings) < 2 {
-		return Errorf(EINVALID, "entry %q: has %d posting(s), needs at least 2", name, len(e.Postings))
+		return Errorf(EINVALID, "entry %q: has %d posting(s), needs at least 2", e.Key.String(), len(e.Postings))
 	}
 	if len(e.Postings) > MaxPostings {
-		return Errorf(EINVALID, "entry %q: has %d postings, at most %d allowed", name, len(e.Postings), MaxPostings)
+		return Errorf(EINVALID, "entry %q: has %d postings, at most %d allowed", e.Key.String(), len(e.Postings), MaxPostings)
 	}
-	sums := map[string]decimal.Decimal{}
+	oneCurrency := true
 	for i, p := range e.Postings {
 		if _, err := AccountTypeOf(p.Account); err != nil {
-			return Errorf(EINVALID, "entry %q posting %d: %s", name, i+1, ErrorMessage(err))
+			return Errorf(EINVALID, "entry %q posting %d: %s", e.Key.String(), i+1, ErrorMessage(err))
 		}
 		if !IsCurrency(p.Currency) {
-			return Errorf(EINVALID, "entry %q posting %d: unknown ISO 4217 currency %q", name, i+1, p.Currency)
+			return Errorf(EINVALID, "entry %q posting %d: unknown ISO 4217 currency %q", e.Key.String(), i+1, p.Currency)
 		}
-		sums[p.Currency] = sums[p.Currency].Add(p.Amount)
+		oneCurrency = oneCurrency && p.Currency == e.Postings[0].Currency
 	}
 	var off []string
-	for _, c := range SortedKeys(sums) {
-		if !sums[c].IsZero() {
-			off = append(off, sums[c].String()+" "+c)
+	if oneCurrency { // the common case, without a map per entry
+		sum := e.Postings[0].Amount
+		for _, p := range e.Postings[1:] {
+			sum = sum.Add(p.Amount)
+		}
+		if !sum.IsZero() {
+			off = append(off, sum.String()+" "+e.Postings[0].Currency)
+		}
+	} else {
+		sums := map[string]decimal.Decimal{}
+		for _, p := range e.Postings {
+			sums[p.Currency] = sums[p.Currency].Add(p.Amount)
+		}
+		for _, c := range SortedKeys(sums) {
+			if !sums[c].IsZero() {
+				off = append(off, sums[c].String()+" "+c)
+			}
 		}
 	}
 	if len(off) > 0 {
-		return Errorf(EINVALID, "entry %q does not balance: postings sum to %s", name, strings.Join(off, ", "))
+		return Errorf(EINVALID, "entry %q does not balance: postings sum to %s", e.Key.String(), strings.Join(off, ", "))
 	}
 	return nil
 }
@@ -102,13 +118,15 @@ func (e *Entry) Content() string {
 	b.WriteByte('\x1f')
 	b.WriteString(e.Key.ExternalID)
 	b.WriteString("\ndate=")
-	b.WriteString(e.Date.String())
+	var date [10]byte
+	b.Write(e.Date.appendText(date[:0]))
 	b.WriteString("\ndesc=")
 	b.WriteString(e.Description)
 	b.WriteString("\nreverses=")
 	b.WriteString(strconv.FormatInt(e.Reverses, 10))
 	b.WriteByte('\n')
-	for _, k := range SortedKeys(e.Meta) {
+	var arr [8]string // the keys of a small meta sorted without an allocation
+	for _, k := range sortedMetaKeys(arr[:0], e.Meta) {
 		b.WriteString("meta=")
 		b.WriteString(k)
 		b.WriteByte('\x1f')
@@ -125,6 +143,17 @@ func (e *Entry) Content() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// sortedMetaKeys appends the keys of m to dst and sorts them; with room in
+// dst (an array on the caller's stack) it allocates nothing, where
+// SortedKeys allocated a slice for every entry hashed.
+func sortedMetaKeys(dst []string, m map[string]string) []string {
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst)
+	return dst
 }
 
 // ChainHash is the hash of an entry in the tamper-evident chain: SHA-256 over

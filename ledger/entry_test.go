@@ -170,3 +170,24 @@ func TestSortedKeys(t *testing.T) {
 		}
 	}
 }
+
+// Content sorts the meta keys on the stack up to eight and in a grown
+// slice beyond; both give the keys in increasing order.
+func TestContentMetaKeysSorted(t *testing.T) {
+	for _, n := range []int{0, 1, 8, 9, 12} {
+		e := okEntry()
+		e.Meta = map[string]string{}
+		want := ""
+		for i := range n {
+			e.Meta[fmt.Sprintf("k%02d", n-1-i)] = fmt.Sprint(i)
+		}
+		for i := range n {
+			want += fmt.Sprintf("meta=k%02d\x1f%d\n", i, n-1-i)
+		}
+		want = "key=import\x1fb1\ndate=2026-03-15\ndesc=\nreverses=0\n" + want +
+			"posting=assets:receivable:openai:azure\x1f100.5\x1fUSD\nposting=income:revenue:openai:azure\x1f-100.5\x1fUSD\n"
+		if got := e.Content(); got != want {
+			t.Errorf("%d keys: Content:\n got %q\nwant %q", n, got, want)
+		}
+	}
+}
