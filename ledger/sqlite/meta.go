@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // encodeMeta writes an entry's meta as entries.meta stores it: JSON with
@@ -25,20 +26,23 @@ func encodeMeta(m map[string]string) (string, error) {
 		n += len(k) + len(v) + 6
 	}
 	sort.Strings(keys)
-	b := make([]byte, 0, n)
-	b = append(b, '{')
+	// A Builder: one allocation, where a byte slice and its conversion to
+	// a string were two per entry.
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, `":"`...)
-		b = append(b, m[k]...)
-		b = append(b, '"')
+		b.WriteByte('"')
+		b.WriteString(k)
+		b.WriteString(`":"`)
+		b.WriteString(m[k])
+		b.WriteByte('"')
 	}
-	b = append(b, '}')
-	return string(b), nil
+	b.WriteByte('}')
+	return b.String(), nil
 }
 
 // plainString reads a quoted plain string (printable ASCII, no escapes) at
