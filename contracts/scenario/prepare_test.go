@@ -226,13 +226,7 @@ monte_carlo:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Prepare(context.Background(), one, Sources{MaxWork: 1199})
-	if want := "1,200 periods × 1 run × 1 variant × 1 rule is 1,200 rule evaluations, more than the 1,199 allowed here"; err == nil || err.Error() != want {
-		t.Errorf("err = %v\nwant  %s", err, want)
-	}
-	if _, err := Prepare(context.Background(), one, Sources{MaxWork: 1200}); err != nil {
-		t.Errorf("at the limit: %v", err)
-	}
+	wantLimit(t, one, 1200, "1,200 periods × 1 run × 1 variant × 1 rule is 1,200 rule evaluations, more than the 1,199 allowed here")
 	// Each period evaluates every rule: the same scenario over a contract
 	// of three rules is three times the work.
 	three := strings.Replace(smallContract("50"), "  rules:\n", `  rules:
@@ -251,11 +245,17 @@ monte_carlo:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Prepare(context.Background(), more, Sources{MaxWork: 3599})
-	if want := "1,200 periods × 1 run × 1 variant × 3 rules is 3,600 rule evaluations, more than the 3,599 allowed here"; err == nil || err.Error() != want {
-		t.Errorf("three rules: err = %v\nwant  %s", err, want)
+	wantLimit(t, more, 3600, "1,200 periods × 1 run × 1 variant × 3 rules is 3,600 rule evaluations, more than the 3,599 allowed here")
+}
+
+// wantLimit checks that s is refused with the text want one evaluation
+// under its work, and prepared at exactly its work.
+func wantLimit(t *testing.T, s *Scenario, work int64, want string) {
+	t.Helper()
+	if _, err := Prepare(context.Background(), s, Sources{MaxWork: work - 1}); err == nil || err.Error() != want {
+		t.Errorf("limit %d: err = %v\nwant  %s", work-1, err, want)
 	}
-	if _, err := Prepare(context.Background(), more, Sources{MaxWork: 3600}); err != nil {
-		t.Errorf("three rules at the limit: %v", err)
+	if _, err := Prepare(context.Background(), s, Sources{MaxWork: work}); err != nil {
+		t.Errorf("at the limit %d: %v", work, err)
 	}
 }
