@@ -56,10 +56,9 @@ type Sources struct {
 	Booked func(ctx context.Context) (ledger.Date, error)
 	// MaxWork, when positive, refuses a scenario whose evaluated periods
 	// × Monte Carlo runs (1 without) × variants × the contract's rules is
-	// above it, with a
-	// *WorkError, before any history is read or variant applied. The
-	// REST API sets MaxRequestWork; the command line, on the user's own
-	// machine, sets none.
+	// above it, with a *WorkError, before any history is read or variant
+	// applied. The REST API sets MaxRequestWork; the command line, on the
+	// user's own machine, sets none.
 	MaxWork int64
 }
 
