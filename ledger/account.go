@@ -108,6 +108,30 @@ func RevenueSegments(account string) (seller, channel string, ok bool) {
 	return seller, channel, true
 }
 
+// RevenueSegmentSets is the seller and channel segments (RevenueSegments)
+// of the revenue accounts among names; other names are passed over.
+func RevenueSegmentSets(names []string) (sellers, channels map[string]bool) {
+	sellers, channels = map[string]bool{}, map[string]bool{}
+	for _, name := range names {
+		if seller, channel, ok := RevenueSegments(name); ok {
+			sellers[seller], channels[channel] = true, true
+		}
+	}
+	return sellers, channels
+}
+
+// OtherSpelling is the first of names, other than name, whose account
+// segment (AccountSegment) is segment: a spelling that would share name's
+// accounts; "" when there is none.
+func OtherSpelling(names []string, name, segment string) string {
+	for _, n := range names {
+		if n != name && AccountSegment(n) == segment {
+			return n
+		}
+	}
+	return ""
+}
+
 // ShareExpenseAccount is the payer's revenue-share expense under a contract.
 func ShareExpenseAccount(payer, payee, contract string) string {
 	return "expenses:revshare:" + AccountSegment(payer) + ":" + AccountSegment(payee) + ":" + AccountSegment(contract)

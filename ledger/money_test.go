@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -148,6 +149,45 @@ func TestRevenueSegments(t *testing.T) {
 		if s, c, ok := RevenueSegments(account); ok {
 			t.Errorf("RevenueSegments(%q) = %q, %q, true; want not a revenue account", account, s, c)
 		}
+	}
+}
+
+// TestRevenueSegmentSets: the segments of the revenue accounts only, each
+// once.
+func TestRevenueSegmentSets(t *testing.T) {
+	sellers, channels := RevenueSegmentSets([]string{
+		"income:revenue:openai:azure", "income:revenue:openai:direct", "income:revenue:acme:azure",
+		"assets:receivable:globex:aws", "income:revenue:x", "",
+	})
+	if want := map[string]bool{"openai": true, "acme": true}; !reflect.DeepEqual(sellers, want) {
+		t.Errorf("sellers = %v, want %v", sellers, want)
+	}
+	if want := map[string]bool{"azure": true, "direct": true}; !reflect.DeepEqual(channels, want) {
+		t.Errorf("channels = %v, want %v", channels, want)
+	}
+	sellers, channels = RevenueSegmentSets(nil)
+	if sellers == nil || channels == nil || len(sellers)+len(channels) != 0 {
+		t.Errorf("RevenueSegmentSets(nil) = %v, %v; want two empty maps", sellers, channels)
+	}
+}
+
+// TestOtherSpelling: the first other name of the segment, never the name
+// itself.
+func TestOtherSpelling(t *testing.T) {
+	names := []string{"Acme", "acme", "Globex Inc", "globex_inc", "initech"}
+	for _, tc := range []struct{ name, segment, want string }{
+		{"ACME", "acme", "Acme"},
+		{"Acme", "acme", "acme"},
+		{"globex inc", "globex_inc", "Globex Inc"},
+		{"initech", "initech", ""},
+		{"hooli", "hooli", ""},
+	} {
+		if got := OtherSpelling(names, tc.name, tc.segment); got != tc.want {
+			t.Errorf("OtherSpelling(%q, %q) = %q, want %q", tc.name, tc.segment, got, tc.want)
+		}
+	}
+	if got := OtherSpelling(nil, "acme", "acme"); got != "" {
+		t.Errorf("OtherSpelling(nil) = %q, want \"\"", got)
 	}
 }
 

@@ -3,6 +3,8 @@ package postgres
 import (
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/revshare/revshare/ledger"
 )
 
@@ -14,24 +16,12 @@ import (
 func (s *importStore) NameInUse(field, value, segment string) (bool, string, error) {
 	w := s.w
 	if s.sellerSegs == nil {
-		rows, err := w.tx.Query(w.ctx, `SELECT name FROM accounts WHERE name > 'income:revenue:' AND name < 'income:revenue;'`)
+		names, err := queryRows(w.ctx, w.tx, pgx.RowTo[string],
+			`SELECT name FROM accounts WHERE name > 'income:revenue:' AND name < 'income:revenue;'`)
 		if err != nil {
 			return false, "", err
 		}
-		s.sellerSegs, s.channelSegs = map[string]bool{}, map[string]bool{}
-		for rows.Next() {
-			var name string
-			if err := rows.Scan(&name); err != nil {
-				rows.Close()
-				return false, "", err
-			}
-			if seller, channel, ok := ledger.RevenueSegments(name); ok {
-				s.sellerSegs[seller], s.channelSegs[channel] = true, true
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return false, "", err
-		}
+		s.sellerSegs, s.channelSegs = ledger.RevenueSegmentSets(names)
 	}
 	col, tag, segs := "seller", "s:", s.sellerSegs
 	if field == "channel" {
@@ -49,19 +39,9 @@ func (s *importStore) NameInUse(field, value, segment string) (bool, string, err
 		[]string{tag + value}, value).Scan(&stored); err != nil || stored {
 		return stored, "", err
 	}
-	rows, err := w.tx.Query(w.ctx, `SELECT DISTINCT `+col+` FROM events ORDER BY 1`)
+	values, err := queryRows(w.ctx, w.tx, pgx.RowTo[string], `SELECT DISTINCT `+col+` FROM events ORDER BY 1`)
 	if err != nil {
 		return false, "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return false, "", err
-		}
-		if v != value && ledger.AccountSegment(v) == segment {
-			return false, v, nil
-		}
-	}
-	return false, "", rows.Err()
+	return false, ledger.OtherSpelling(values, value, segment), nil
 }

@@ -65,11 +65,7 @@ func (db *DB) SaveContract(ctx context.Context, c *contracts.Contract, update bo
 
 // distinctAccountSegment is contracts.CheckNewID against the stored ids.
 func distinctAccountSegment(ctx context.Context, tx *Tx, id string) error {
-	ids, err := queryRows(ctx, tx.SQL(), func(row rowScanner) (other string, err error) {
-		err = row.Scan(&other)
-		return other, err
-	},
-		`SELECT DISTINCT id FROM contracts`)
+	ids, err := queryRows(ctx, tx.SQL(), scanString, `SELECT DISTINCT id FROM contracts`)
 	if err != nil {
 		return err
 	}

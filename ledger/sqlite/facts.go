@@ -124,10 +124,7 @@ func (tx *Tx) seal(t factTable, key ...any) error {
 // sealAll seals every row of the sealed tables that no link seals yet
 // (a book upgraded by migration 0062), in sealedTables' order.
 func (tx *Tx) sealAll() error {
-	sealed, err := queryRows(tx.ctx, tx.SQL(), func(row rowScanner) (name string, err error) {
-		err = row.Scan(&name)
-		return name, err
-	}, `SELECT tbl || ' ' || row_key FROM fact_chain`)
+	sealed, err := queryRows(tx.ctx, tx.SQL(), scanString, `SELECT tbl || ' ' || row_key FROM fact_chain`)
 	if err != nil {
 		return err
 	}

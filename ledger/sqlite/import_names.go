@@ -1,31 +1,10 @@
 package sqlite
 
 import (
-	"database/sql"
 	"fmt"
 
 	"github.com/revshare/revshare/ledger"
 )
-
-// revenueSegments reads the seller and channel segments of the book's
-// income:revenue:<seller>:<channel> accounts.
-func revenueSegments(rows *sql.Rows, err error) (sellers, channels map[string]bool, _ error) {
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	sellers, channels = map[string]bool{}, map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, nil, err
-		}
-		if seller, channel, ok := ledger.RevenueSegments(name); ok {
-			sellers[seller], channels[channel] = true, true
-		}
-	}
-	return sellers, channels, rows.Err()
-}
 
 // NameInUse is usage.ImportStore's. A segment no revenue account holds
 // (read once a transaction) answers without a query; else a look-up in
@@ -34,12 +13,12 @@ func revenueSegments(rows *sql.Rows, err error) (sellers, channels map[string]bo
 func (s *importStore) NameInUse(field, value, segment string) (bool, string, error) {
 	ctx, q := s.tx.Context(), s.tx.SQL()
 	if s.sellerSegs == nil {
-		var err error
-		s.sellerSegs, s.channelSegs, err = revenueSegments(q.QueryContext(ctx,
-			`SELECT name FROM accounts WHERE name > 'income:revenue:' AND name < 'income:revenue;'`))
+		names, err := queryRows(ctx, q, scanString,
+			`SELECT name FROM accounts WHERE name > 'income:revenue:' AND name < 'income:revenue;'`)
 		if err != nil {
 			return false, "", err
 		}
+		s.sellerSegs, s.channelSegs = ledger.RevenueSegmentSets(names)
 	}
 	dim, segs := dimSeller, s.sellerSegs
 	if field == "channel" {
@@ -62,19 +41,9 @@ func (s *importStore) NameInUse(field, value, segment string) (bool, string, err
 	if err := s.nameStored.QueryRowContext(ctx, int(dim), value).Scan(&stored); err != nil || stored {
 		return stored, "", err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT value FROM event_index WHERE dim = ? ORDER BY value`, int(dim))
+	values, err := queryRows(ctx, q, scanString, `SELECT DISTINCT value FROM event_index WHERE dim = ? ORDER BY value`, int(dim))
 	if err != nil {
 		return false, "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return false, "", err
-		}
-		if v != value && ledger.AccountSegment(v) == segment {
-			return false, v, rows.Close()
-		}
-	}
-	return false, "", rows.Err()
+	return false, ledger.OtherSpelling(values, value, segment), nil
 }

@@ -460,6 +460,13 @@ func collectRows[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, 
 	return out, rows.Err()
 }
 
+// scanString reads a row of one text column: queryRows' scan for a list
+// of names.
+func scanString(row rowScanner) (s string, err error) {
+	err = row.Scan(&s)
+	return s, err
+}
+
 // pendingMigrations lists the embedded migrations not recorded in
 // schema_migrations. A recorded migration this binary does not know means
 // a newer revshare wrote the database: that is an error naming both
