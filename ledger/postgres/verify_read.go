@@ -90,7 +90,7 @@ func (c *journalCursor) next(ctx context.Context) ([]ledger.Entry, error) {
 	}
 	var e ledger.Entry
 	r := &c.row
-	if _, err := pgx.ForEachRow(rows, []any{&e.ID, &e.Key.Source, &e.Key.ExternalID, &r.date, &r.at, &r.ns, &e.Description, &e.Meta,
+	if _, err := pgx.ForEachRow(rows, []any{&e.ID, &e.Key.Source, &e.Key.ExternalID, &r.date, &r.at, &r.ns, &e.Description, metaScanner{&e.Meta},
 		&e.Reverses, &r.prev, &r.hash}, func() error {
 		e.PrevHash, e.Hash = hex.EncodeToString(r.prev), hex.EncodeToString(r.hash)
 		e.Date = ledger.DateOf(r.date)
