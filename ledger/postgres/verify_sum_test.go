@@ -38,3 +38,30 @@ func TestDaySumExact(t *testing.T) {
 		})
 	}
 }
+
+// equalText gives what ledger.ParsePlainDecimal and Sum.Equal give, with
+// or without its reading of short texts as units (textUnits).
+func TestEqualTextAsParsed(t *testing.T) {
+	sums := []string{"0", "1.5", "-1.5", "7.75", "-0.000000000000000001", "999999999999999999",
+		"-999999999999999999", "9223372036854775806", "123456789012345678.123456789012345678", "1e-200", "100"}
+	texts := []string{"0", "0.00", "1.5", "1.50", "01.5", "-1.5", "-1.500", "7.75", "7.7500000000000000",
+		"7.75000000000000000", "-0.000000000000000001", "-0.0000000000000000010", "999999999999999999",
+		"-999999999999999999", "9223372036854775806", "123456789012345678.123456789012345678", "100", "1E2",
+		"", "-", ".5", "1.", "1..5", "1.5.", "--1", "+1", "1,5", "NaN", "Infinity", "-0", "1 ", " 1", "1e2"}
+	for _, s := range sums {
+		sum := ledger.SumOf(decimal.RequireFromString(s))
+		var pieces []ledger.Sum // the same value as sums of units
+		if units, exp, ok := sum.Units(); ok && units > -1e17 && units < 1e17 {
+			pieces = append(pieces, ledger.UnitsSum(units, exp), ledger.UnitsSum(units*10, exp-1))
+		}
+		for _, x := range append(pieces, sum) {
+			for _, text := range texts {
+				v, ok := ledger.ParsePlainDecimal(text)
+				want := ok && x.Equal(v)
+				if got := equalText(x, text); got != want {
+					t.Errorf("equalText(%s, %q) = %v, want %v", s, text, got, want)
+				}
+			}
+		}
+	}
+}
