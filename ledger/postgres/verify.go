@@ -165,6 +165,9 @@ func verifyJournal(ctx context.Context, tx pgx.Tx, bad func(string, ...any) erro
 // unbalanced lists the currencies whose postings do not sum to zero, with
 // their sums ("899 USD"), or "" when every currency balances.
 func unbalanced(ps []ledger.Posting) string {
+	if balancedInUnits(ps) {
+		return ""
+	}
 	sums := map[string]decimal.Decimal{}
 	for _, p := range ps {
 		sums[p.Currency] = sums[p.Currency].Add(p.Amount)
@@ -176,6 +179,23 @@ func unbalanced(ps []ledger.Posting) string {
 		}
 	}
 	return strings.Join(off, ", ")
+}
+
+// balancedInUnits says whether ps, all of one currency, sum to zero as
+// ledger.Sums in units: the common entry, checked without a map and a
+// decimal.Decimal (a big.Int) a posting. false also when it cannot tell
+// so (another currency, a sum past the units); unbalanced then sums them
+// as before.
+func balancedInUnits(ps []ledger.Posting) bool {
+	var sum ledger.Sum
+	for _, p := range ps {
+		if p.Currency != ps[0].Currency {
+			return false
+		}
+		sum = sum.Add(ledger.SumOf(p.Amount))
+	}
+	units, _, ok := sum.Units()
+	return ok && units == 0 && len(ps) > 0
 }
 
 // short is a hash as verify's messages show it: its first 12 digits.
