@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -57,11 +58,17 @@ func TestBalanceVersionsMigration(t *testing.T) {
 		{storetest.Sale("5", "2025-12-01", "5", "USD"), storetest.Sale("6", "2026-02-01", "0.06", "EUR")},
 		{storetest.Sale("7", "2026-01-15", "7", "USD")},
 	})
-	// 0094 replaced 0093's trigger and its function (0093 makes them again).
+	// 0094 replaced 0093's trigger and its function (0093 makes them
+	// again), 0100 its revshare_versions_add (run again after it).
+	as0100, err := os.ReadFile("migrations/0100_daily_totals_at_commit.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
 	db = reapplyMigration(t, db, u, clock, 93, `DROP FUNCTION revshare_versions_add(bigint, bigint);
 		DROP TABLE balance_versions; DROP TABLE balance_spans`,
 		`DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions();
-		REVOKE EXECUTE ON FUNCTION revshare_versions_add(bigint, bigint) FROM PUBLIC`, 7)
+		REVOKE EXECUTE ON FUNCTION revshare_versions_add(bigint, bigint) FROM PUBLIC;
+		`+string(as0100), 7)
 	checkEveryDateAndInstant(t, db, instants, "after 0093")
 	// Account 1 in USD: 1.10 on 01-31 and 3 on 01-01 (entry 3), 5 on
 	// 2025-12-01 (a version of its own, entry 5: every date after it

@@ -1,4 +1,4 @@
--- 0099: the daily totals at commit, from the balance versions' grouping
+-- 0100: the daily totals at commit, from the balance versions' grouping
 -- (issue #14, the import's speed; docs/postgres.md, "Session 20").
 --
 -- revshare_entries_seal added each statement's sums per account, currency
