@@ -424,8 +424,8 @@ func checkViewMatchesEntries(t *testing.T, db *postgres.DB, filter ledger.EntryF
 
 // Migration 0090 fills monthly_totals for a book posted before it: here a
 // book posted to in four months by three posts (the last backdated), whose
-// 0090 is then undone behind revshare's back (table, trigger and record
-// dropped, as before 0090), opened again.
+// 0090 is then undone behind revshare's back (table and record dropped,
+// as before 0090; 0101 dropped its trigger), opened again.
 func TestMonthlyTotalsMigration(t *testing.T) {
 	ctx := context.Background()
 	u := schemaURL(t)
@@ -445,11 +445,10 @@ func TestMonthlyTotalsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db = reapplyMigration(t, db, u, clock, 90, `DROP TRIGGER entries_seal_months ON entries; DROP FUNCTION revshare_entries_months();
-		DROP TABLE monthly_totals`, string(as0092)+`;
+	// 0101 dropped 0090's trigger and its function (0090 makes them again).
+	db = reapplyMigration(t, db, u, clock, 90, `DROP TABLE monthly_totals`, string(as0092)+`;
 		ALTER TABLE monthly_totals DROP CONSTRAINT monthly_totals_account_id_fkey;
-		DO $$ BEGIN EXECUTE format('ALTER FUNCTION revshare_entries_months() SECURITY DEFINER SET search_path = %I, pg_temp', current_schema()); END $$;
-		REVOKE EXECUTE ON FUNCTION revshare_entries_months() FROM PUBLIC`, 6)
+		DROP TRIGGER entries_seal_months ON entries; DROP FUNCTION revshare_entries_months()`, 6)
 	checkAsOfEveryDate(t, db, storetest.D("2025-11-30"), storetest.D("2026-05-01"), "after 0090")
 	checkText(t, u, "monthly_totals", `SELECT string_agg(concat_ws(' ', month, account_id, currency, amount), ', ' ORDER BY account_id, currency, month)
 		FROM monthly_totals`, "2026-02-01 1 EUR 0.06, 2026-03-01 1 EUR -1.94, 2025-12-01 1 USD 5, 2026-01-01 1 USD 6.10, 2026-04-01 1 USD 9.433, "+

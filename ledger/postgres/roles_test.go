@@ -158,7 +158,6 @@ func TestDefinerFunctions(t *testing.T) {
 	want := []string{
 		"revshare_balance_flush definer " + path,
 		"revshare_balances_as_of invoker ",
-		"revshare_entries_months definer " + path,
 		"revshare_entries_pending definer " + path,
 		"revshare_entries_seal definer " + path,
 		"revshare_postings_flush definer " + path,
