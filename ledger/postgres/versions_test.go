@@ -59,16 +59,17 @@ func TestBalanceVersionsMigration(t *testing.T) {
 		{storetest.Sale("7", "2026-01-15", "7", "USD")},
 	})
 	// 0094 replaced 0093's trigger and its function (0093 makes them
-	// again), 0100 its revshare_versions_add (run again after it).
-	as0100, err := os.ReadFile("migrations/0100_daily_totals_at_commit.sql")
+	// again), 0101 its revshare_versions_add (made again after it).
+	as0101, err := os.ReadFile("migrations/0101_monthly_totals_at_commit.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
+	versionsAdd := string(as0101[strings.Index(string(as0101), "CREATE OR REPLACE FUNCTION revshare_versions_add"):])
 	db = reapplyMigration(t, db, u, clock, 93, `DROP FUNCTION revshare_versions_add(bigint, bigint);
 		DROP TABLE balance_versions; DROP TABLE balance_spans`,
 		`DROP TRIGGER entries_seal_versions ON entries; DROP FUNCTION revshare_entries_versions();
 		REVOKE EXECUTE ON FUNCTION revshare_versions_add(bigint, bigint) FROM PUBLIC;
-		`+string(as0100), 7)
+		`+versionsAdd, 7)
 	checkEveryDateAndInstant(t, db, instants, "after 0093")
 	// Account 1 in USD: 1.10 on 01-31 and 3 on 01-01 (entry 3), 5 on
 	// 2025-12-01 (a version of its own, entry 5: every date after it
