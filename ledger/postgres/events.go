@@ -26,12 +26,19 @@ type storedEvent struct {
 // scanEvent's order).
 const eventSelect = `SELECT ` + eventColumns + ` ` + eventFrom
 
-const eventColumns = `e.id, s.name, e.event_id, e.occurred, e.seller, e.channel, e.customer, e.product, e.region,
-	e.quantity::text, e.unit_price::text, e.amount::text, e.currency, e.meta, e.digest, e.batch_id, e.line, e.late,
+const eventColumns = eventContentColumns + `,
 	coalesce(g.entry_id, 0)`
 
-const eventFrom = `FROM events e JOIN event_sources s ON s.id = e.source_id
+// eventContentColumns are eventColumns but the entry, which comes from the
+// event's import group.
+const eventContentColumns = `e.id, s.name, e.event_id, e.occurred, e.seller, e.channel, e.customer, e.product, e.region,
+	e.quantity::text, e.unit_price::text, e.amount::text, e.currency, e.meta, e.digest, e.batch_id, e.line, e.late`
+
+const eventFrom = eventSourceFrom + `
 	LEFT JOIN import_groups g ON g.batch_id = e.batch_id AND g.group_no = e.group_no`
+
+// eventSourceFrom is eventFrom without the import groups.
+const eventSourceFrom = `FROM events e JOIN event_sources s ON s.id = e.source_id`
 
 // readEvents reads up to limit events (0: no limit) with ID > after
 // matching where (over events e, arguments from $1), in ID order.

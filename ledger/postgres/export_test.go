@@ -107,3 +107,15 @@ func WithVerifyPage(t testing.TB, n int) {
 // DifferingGroupRuns is how many times Verify has run the query that names
 // a differing import group.
 func DifferingGroupRuns() int64 { return differingGroupRuns.Load() }
+
+// WithoutGroupsBeside makes Verify join each event to its import group in
+// the events cursor until t ends.
+func WithoutGroupsBeside(t testing.TB) {
+	old := groupsBesideOn
+	groupsBesideOn = false
+	t.Cleanup(func() { groupsBesideOn = old })
+}
+
+// GroupsBesideFallbacks is how many times Verify has handed the events'
+// scan from the groups read beside them to the joined cursor.
+func GroupsBesideFallbacks() int64 { return groupsBesideFallbacks.Load() }

@@ -59,6 +59,10 @@ type importScan struct {
 	pending map[int64]ledger.Sum // the sums of groups checked but for their entries, not yet scanned
 	checked int64                // the groups found right
 	differs bool                 // a group differs: differingGroup names it
+
+	beside   *groupsBeside // the groups read beside the events; nil: the events cursor joins them
+	link     groupLink     // the event's group, as beside found it
+	switchAt int64         // the event whose group beside did not find: the join reads on from it
 }
 
 // differingGroupRuns counts, for the tests, the runs of differingGroup.
@@ -78,13 +82,39 @@ func openImportScan(ctx context.Context, tx pgx.Tx, bad func(string, ...any) err
 	}); err != nil {
 		return nil, fmt.Errorf("import batches: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DECLARE verify_events NO SCROLL CURSOR FOR
-		SELECT `+eventColumns+`, e.group_no, g.first_event, g.last_event, g.events `+eventFrom+` ORDER BY e.id`); err != nil {
-		return nil, fmt.Errorf("events: %w", err)
-	}
 	s := &importScan{tx: tx, bad: bad, sources: sources, open: map[groupKey]*groupSum{}, firsts: map[int64]ledger.Sum{}, pending: map[int64]ledger.Sum{}}
 	s.sc = newEventScanner(&s.gr.group, &s.gr.first, &s.gr.last, &s.gr.events)
+	if !groupsBesideOn {
+		return s, s.declareJoined(ctx, 0)
+	}
+	// The entry's column is a 0 in its place, so that an event's columns
+	// are numbered as in the joined cursor (a scan error names its column).
+	// The cursor has a name of its own: pgx keeps a statement's columns by
+	// its text, and FETCH from a cursor of other columns must differ.
+	if _, err := tx.Exec(ctx, `DECLARE verify_events_beside NO SCROLL CURSOR FOR
+		SELECT `+eventContentColumns+`, 0::bigint, e.group_no `+eventSourceFrom+` ORDER BY e.id`); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DECLARE verify_groups NO SCROLL CURSOR FOR
+		SELECT batch_id, group_no, entry_id, first_event, last_event, events FROM import_groups ORDER BY batch_id, group_no`); err != nil {
+		return nil, fmt.Errorf("import groups: %w", err)
+	}
+	s.beside = &groupsBeside{ahead: map[groupKey]groupLink{}}
+	s.beside.dest = []any{&s.beside.row.key.batch, &s.beside.row.key.group, &s.beside.row.entry, &s.beside.row.first, &s.beside.row.last, &s.beside.row.events}
+	// The joined cursor's columns but for the group's range and count,
+	// which come from beside.
+	s.beside.eventDest = s.sc.dest[:len(s.sc.dest)-3]
 	return s, nil
+}
+
+// declareJoined declares the events cursor that joins each event with its
+// group, from event from on.
+func (s *importScan) declareJoined(ctx context.Context, from int64) error {
+	if _, err := s.tx.Exec(ctx, fmt.Sprintf(`DECLARE verify_events NO SCROLL CURSOR FOR
+		SELECT `+eventColumns+`, e.group_no, g.first_event, g.last_event, g.events `+eventFrom+` WHERE e.id >= %d ORDER BY e.id`, from)); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	return nil
 }
 
 // advance reads the events while they name entries up to through, the
@@ -125,14 +155,27 @@ func (s *importScan) finish(ctx context.Context) error {
 
 // page reads and checks the next page of events.
 func (s *importScan) page(ctx context.Context) error {
-	rows, err := s.tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM verify_events`, journalPage))
+	dest := s.sc.dest
+	if s.beside != nil {
+		// Groups are fetched before the events: pgx reads one query's
+		// rows at a time.
+		if err := s.beside.fill(ctx, s.tx); err != nil {
+			return err
+		}
+		dest = s.beside.eventDest
+	}
+	cursor := "verify_events"
+	if s.beside != nil {
+		cursor = "verify_events_beside"
+	}
+	rows, err := s.tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM %s`, journalPage, cursor))
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
 	n := 0
-	if _, err := pgx.ForEachRow(rows, s.sc.dest, func() error {
+	if _, err := pgx.ForEachRow(rows, dest, func() error {
 		n++
-		if s.found != nil {
+		if s.found != nil || s.switchAt != 0 {
 			return nil
 		}
 		ev, err := s.sc.event()
@@ -150,12 +193,25 @@ func (s *importScan) page(ctx context.Context) error {
 			s.found = s.bad("event %d (%s %q): its source differs from its import batch %d's (%q)", ev.ev.ID, ev.ev.Source, ev.ev.EventID, ev.ev.BatchID, src)
 			return nil
 		}
+		if s.beside != nil {
+			l, ok := s.beside.find(groupKey{ev.ev.BatchID, s.gr.group}, ev.ev.ID)
+			if !ok {
+				s.switchAt = ev.ev.ID
+				return nil
+			}
+			s.link = l
+			ev.ev.EntryID = l.entry
+			s.gr.first, s.gr.last, s.gr.events = &s.link.first, &s.link.last, &s.link.events
+		}
 		if ev.ev.EntryID == 0 {
 			s.found = s.bad("event %d (%s %q): its import group has no entry", ev.ev.ID, ev.ev.Source, ev.ev.EventID)
 			return nil
 		}
 		s.lastEntry = ev.ev.EntryID
 		s.add(&ev.ev)
+		if s.beside != nil && ev.ev.ID == s.link.last && len(s.beside.ahead) > 0 {
+			delete(s.beside.ahead, groupKey{ev.ev.BatchID, s.gr.group})
+		}
 		return nil
 	}); err != nil {
 		var pgErr *pgconn.PgError
@@ -163,11 +219,33 @@ func (s *importScan) page(ctx context.Context) error {
 			return fmt.Errorf("events: %w", err)
 		}
 		// A row that does not scan is the events' problem, reported in
-		// their turn, after the journal's; the server's error is now.
-		s.found = fmt.Errorf("events: %w", err)
+		// their turn, after the journal's; the server's error is now. One
+		// after switchAt is read again by the joined cursor.
+		if s.switchAt == 0 {
+			s.found = fmt.Errorf("events: %w", err)
+		}
+	}
+	if s.switchAt != 0 {
+		return s.join(ctx)
 	}
 	s.done = n < journalPage || s.found != nil
 	return nil
+}
+
+// join goes on from event switchAt with the cursor that joins each event to
+// its group: the groups read beside the events do not have its group. The
+// events before it were summed as that cursor would have (each with its
+// group's row, the one the join gives), so the scan goes on where it is.
+func (s *importScan) join(ctx context.Context) error {
+	groupsBesideFallbacks.Add(1)
+	for _, c := range []string{`CLOSE verify_events_beside`, `CLOSE verify_groups`} {
+		if _, err := s.tx.Exec(ctx, c); err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+	}
+	from := s.switchAt
+	s.beside, s.switchAt = nil, 0
+	return s.declareJoined(ctx, from)
 }
 
 // groupRange is an event's import group as the events cursor reads it
@@ -282,4 +360,87 @@ func differingGroup(ctx context.Context, tx pgx.Tx, bad func(string, ...any) err
 		return err
 	}
 	return nil
+}
+
+// groupsBeside reads import_groups by key through a cursor beside the
+// events, instead of the events cursor joining each event to its group (an
+// index probe an event, 6.9 s of the server's statement time at 1M events,
+// docs/postgres.md). An import numbers its groups in the order of their
+// first events and its events are consecutive, so in key order the groups
+// come in the order of their first events: a group is read once the events
+// reach its first event and held until its last (ahead), and where each
+// event has its own entry none is held. Each page of events finds its
+// groups among at most a page of groups fetched before it (fill): an event
+// is the first of at most one group. An event whose group beside does not
+// find (not yet read, already dropped, or none: only in a book that
+// differs, or one numbered otherwise) hands the rest of the scan to the
+// joined cursor (importScan.join), which gives what it always gave.
+type groupsBeside struct {
+	rows      []groupRow // fetched; rows[at:] not yet read
+	at        int
+	done      bool // the cursor is at its end
+	ahead     map[groupKey]groupLink
+	row       groupRow
+	dest      []any
+	eventDest []any // the events cursor's columns: no group range
+}
+
+type groupRow struct {
+	key groupKey
+	groupLink
+}
+
+// groupLink is an import group's entry, range and count.
+type groupLink struct{ entry, first, last, events int64 }
+
+// groupsBesideOn turns groupsBeside on (a variable for the tests).
+var groupsBesideOn = true
+
+// groupsBesideFallbacks counts, for the tests, the scans handed to the
+// joined cursor.
+var groupsBesideFallbacks atomic.Int64
+
+// fill fetches groups until a page of them is waiting, or the cursor ends.
+func (b *groupsBeside) fill(ctx context.Context, tx pgx.Tx) error {
+	if b.done || len(b.rows)-b.at >= journalPage {
+		return nil
+	}
+	b.rows = b.rows[:copy(b.rows, b.rows[b.at:])]
+	b.at = 0
+	rows, err := tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM verify_groups`, journalPage))
+	if err != nil {
+		return fmt.Errorf("import groups: %w", err)
+	}
+	n := 0
+	if _, err := pgx.ForEachRow(rows, b.dest, func() error {
+		n++
+		b.rows = append(b.rows, b.row)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("import groups: %w", err)
+	}
+	b.done = n < journalPage
+	return nil
+}
+
+// find returns group k of the event id, reading the groups that start at
+// or before id; false if they do not hold it.
+func (b *groupsBeside) find(k groupKey, id int64) (groupLink, bool) {
+	if len(b.ahead) > 0 {
+		if l, ok := b.ahead[k]; ok {
+			return l, true
+		}
+	}
+	for b.at < len(b.rows) && b.rows[b.at].first <= id {
+		r := &b.rows[b.at]
+		b.at++
+		if r.key == k && r.first == r.last {
+			return r.groupLink, true // a group of one event: never held
+		}
+		b.ahead[r.key] = r.groupLink
+		if r.key == k {
+			return r.groupLink, true
+		}
+	}
+	return groupLink{}, false
 }
