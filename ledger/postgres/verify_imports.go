@@ -22,9 +22,11 @@ import (
 // and total.
 //
 // The events are read in ID order through a cursor of the verify
-// transaction, each with its group's range, entry and count, a page at a
-// time between the journal's pages (advance), as far as the journal's scan
-// has come in the entries they name, and then to the end (finish). Each
+// transaction, each with its group's range, entry and count (from the
+// groups read beside them, groupsBeside, or else joined in the cursor), a
+// page at a time between the journal's pages (advance), as far as the
+// journal's scan has come in the entries they name, and then to the end
+// (finish). Each
 // group is summed over the events of its range as they are read, and
 // checked once the scan reaches its last event: as many events as it says,
 // and their sum equal to its entry's first posting, which the journal's
