@@ -157,18 +157,14 @@ func (s *importScan) finish(ctx context.Context) error {
 
 // page reads and checks the next page of events.
 func (s *importScan) page(ctx context.Context) error {
-	dest := s.sc.dest
+	dest, cursor := s.sc.dest, "verify_events"
 	if s.beside != nil {
 		// Groups are fetched before the events: pgx reads one query's
 		// rows at a time.
 		if err := s.beside.fill(ctx, s.tx); err != nil {
 			return err
 		}
-		dest = s.beside.eventDest
-	}
-	cursor := "verify_events"
-	if s.beside != nil {
-		cursor = "verify_events_beside"
+		dest, cursor = s.beside.eventDest, "verify_events_beside"
 	}
 	rows, err := s.tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM %s`, journalPage, cursor))
 	if err != nil {
