@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/revshare/revshare/ledger"
 )
 
 // encodeMeta writes an entry's meta as entries.meta stores it: JSON with
@@ -45,49 +47,11 @@ func encodeMeta(m map[string]string) (string, error) {
 	return b.String(), nil
 }
 
-// plainString reads a quoted plain string (printable ASCII, no escapes) at
-// s[i:], returning it and the index after the closing quote.
-func plainString(s string, i int) (string, int, bool) {
-	if i >= len(s) || s[i] != '"' {
-		return "", 0, false
-	}
-	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			return s[i+1 : j], j + 1, true
-		case c < 0x20 || c > 0x7e || c == '\\':
-			return "", 0, false
-		}
-	}
-	return "", 0, false
-}
-
 // decodePlainMeta decodes what encodeMeta writes by hand: {"k":"v",...}
 // with plainJSON keys and values, and no spaces. ok is false for anything
 // else (json.Unmarshal decodes it, or says what is wrong).
-func decodePlainMeta(s string) (m map[string]string, ok bool) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, false
-	}
-	m = map[string]string{}
-	for i := 1; ; {
-		k, j, ok := plainString(s, i)
-		if !ok || j >= len(s) || s[j] != ':' {
-			return nil, false
-		}
-		v, j, ok := plainString(s, j+1)
-		if !ok {
-			return nil, false
-		}
-		m[k] = v
-		switch {
-		case j == len(s)-1:
-			return m, true
-		case s[j] != ',':
-			return nil, false
-		}
-		i = j + 1
-	}
+func decodePlainMeta(s string) (map[string]string, bool) {
+	return ledger.DecodePlainJSONObject(s, ":", ",")
 }
 
 // plainJSON reports whether json.Marshal writes s between quotes unchanged.

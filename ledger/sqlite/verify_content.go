@@ -93,11 +93,11 @@ func appendPlainMeta(b []byte, s string) (_ []byte, kind string, ok bool) {
 	}
 	last, first := "", true
 	for i := 1; ; {
-		k, j, ok := plainString(s, i)
+		k, j, ok := ledger.PlainJSONString(s, i)
 		if !ok || j >= len(s) || s[j] != ':' || (!first && k <= last) {
 			return b, "", false
 		}
-		v, j, ok := plainString(s, j+1)
+		v, j, ok := ledger.PlainJSONString(s, j+1)
 		if !ok {
 			return b, "", false
 		}
