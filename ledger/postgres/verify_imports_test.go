@@ -59,17 +59,7 @@ func TestVerifyImportGroups(t *testing.T) {
 				`verify: entry 3: prev_hash does not match the hash of entry 2`},
 		} {
 			t.Run(fmt.Sprintf("page %d %s", page, c.name), func(t *testing.T) {
-				if page > 0 {
-					postgres.WithVerifyPage(t, page)
-				}
-				url := schemaURL(t)
-				db := openURL(t, url, storetest.NewClock(storetest.T0))
-				if _, err := db.ImportUsage(ctx, bytes.NewReader(groupedFile()), usage.ImportOptions{FileName: "g.csv"}); err != nil {
-					t.Fatal(err)
-				}
-				if c.sql != "" {
-					tamper(t, url, c.sql)
-				}
+				db := groupedBookTampered(t, page, c.sql)
 				runs := postgres.DifferingGroupRuns()
 				_, err := db.Verify(ctx)
 				if got := ledger.ErrorMessage(err); got != c.want {
@@ -126,17 +116,7 @@ func TestVerifyGroupsBeside(t *testing.T) {
 			{"groups numbered otherwise", swapGroups, ``, true},
 		} {
 			t.Run(fmt.Sprintf("page %d %s", page, c.name), func(t *testing.T) {
-				if page > 0 {
-					postgres.WithVerifyPage(t, page)
-				}
-				url := schemaURL(t)
-				db := openURL(t, url, storetest.NewClock(storetest.T0))
-				if _, err := db.ImportUsage(ctx, bytes.NewReader(groupedFile()), usage.ImportOptions{FileName: "g.csv"}); err != nil {
-					t.Fatal(err)
-				}
-				if c.sql != "" {
-					tamper(t, url, c.sql)
-				}
+				db := groupedBookTampered(t, page, c.sql)
 				fallbacks := postgres.GroupsBesideFallbacks()
 				_, err := db.Verify(ctx)
 				if got := ledger.ErrorMessage(err); got != c.want {
@@ -157,4 +137,22 @@ func TestVerifyGroupsBeside(t *testing.T) {
 			})
 		}
 	}
+}
+
+// groupedBookTampered imports groupedFile into a new book, changes it by
+// sql (if not ""), and has verify read pages of page events (if not 0).
+func groupedBookTampered(t *testing.T, page int, sql string) *postgres.DB {
+	t.Helper()
+	if page > 0 {
+		postgres.WithVerifyPage(t, page)
+	}
+	url := schemaURL(t)
+	db := openURL(t, url, storetest.NewClock(storetest.T0))
+	if _, err := db.ImportUsage(context.Background(), bytes.NewReader(groupedFile()), usage.ImportOptions{FileName: "g.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if sql != "" {
+		tamper(t, url, sql)
+	}
+	return db
 }
