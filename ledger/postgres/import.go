@@ -212,7 +212,11 @@ func (s *importStore) LookupEvents(rows []*usage.ImportRow) (map[string]usage.St
 	return out, nil
 }
 
-func (s *importStore) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
+func (s *importStore) PostEntries(n int, entry func(i int) ledger.Entry) ([]ledger.PostResult, error) {
+	entries := make([]ledger.Entry, n) // post looks all their keys up in one query
+	for i := range entries {
+		entries[i] = entry(i)
+	}
 	return s.w.post(entries)
 }
 

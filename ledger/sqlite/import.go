@@ -368,8 +368,8 @@ func insertGroupsQuery(n int) string {
 }
 
 // PostEntries posts the entries of the groups booked.
-func (s *importStore) PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error) {
-	return s.tx.PostEntries(entries)
+func (s *importStore) PostEntries(n int, entry func(i int) ledger.Entry) ([]ledger.PostResult, error) {
+	return s.tx.PostEntriesFunc(n, entry)
 }
 
 // LinkGroups links the groups to their entries; the usage of the events

@@ -40,7 +40,7 @@ type acctSlot struct {
 
 // fastProducer builds the chunks of one call.
 type fastProducer struct {
-	entries  []ledger.Entry
+	entry    func(i int) ledger.Entry
 	results  []ledger.PostResult
 	closed   ledger.Date
 	headID   int64
@@ -91,13 +91,14 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 		days:     make([]dayPosting, 0, 2*(end-start)),
 	}
 	for i := start; i < end; i++ {
-		e := &p.entries[i]
+		ent := p.entry(i)
+		e := &ent
 		if c.err = e.Validate(); c.err != nil {
 			return c
 		}
 		content := e.Content()
 		if prev, ok := p.seen[e.Key]; ok {
-			if p.entries[prev.index].Content() != content {
+			if earlier := p.entry(prev.index); earlier.Content() != content {
 				c.err = errFastPath
 				return c
 			}
@@ -157,22 +158,23 @@ func (p *fastProducer) chunk(start, end int) fastChunk {
 // It fails (and the caller rolls its writes back) on anything else: a
 // stored key (the entries' UNIQUE index refuses the row), an invalid
 // entry, a conflict within the call, a database error.
-func (tx *Tx) postFast(entries []ledger.Entry) ([]ledger.PostResult, error) {
+func (tx *Tx) postFast(n int, entry func(i int) ledger.Entry, postings int) ([]ledger.PostResult, error) {
 	closed, err := tx.ClosedThrough()
 	if err != nil {
 		return nil, err
 	}
 	p := &fastProducer{
-		entries: entries, results: make([]ledger.PostResult, len(entries)), closed: closed,
+		entry: entry, results: make([]ledger.PostResult, n), closed: closed,
 		headID: tx.headID, headHash: tx.headHash, hasher: newChainHasher(tx.Now),
-		seen: make(map[ledger.Key]fastSeen, len(entries)), accounts: map[string]int64{}, db: tx.db,
+		seen: make(map[ledger.Key]fastSeen, n), accounts: map[string]int64{}, db: tx.db,
 		boxes: map[string]any{}, dates: map[ledger.Date]any{}, recordedBox: formatTime(tx.Now), headHashBox: tx.headHash,
 	}
-	chunks, stop := produceAhead(len(entries), firstFastChunk, rowsPerInsert, p.chunk,
+	chunks, stop := produceAhead(n, firstFastChunk, rowsPerInsert, p.chunk,
 		func(c fastChunk) bool { return c.err != nil })
 	defer stop()
-	hist := balanceHistory{rows: make([]dayPosting, 0, countPostings(entries))}
-	stage := stagePostings(entries)
+	hist := balanceHistory{rows: make([]dayPosting, 0, postings)}
+	// Staging pays when the postings take more than one statement.
+	stage := postings > rowsPerInsert
 	var entChunks [][]any // the entries of the staged postings, inserted after them
 	flush := func() error {
 		if err := tx.flushStagedPostings(); err != nil {
@@ -285,18 +287,6 @@ func insertStagedPostingsQuery(n int) string {
 	return cachedQuery(4, n, func(n int) string {
 		return `INSERT INTO temp.postings_stage (entry_id, seq, account_id, currency, amount) VALUES ` + placeholders(n, 5)
 	})
-}
-
-// stagePostings reports whether a call's postings take more than one
-// statement, so that staging them pays.
-func stagePostings(entries []ledger.Entry) bool {
-	n := 0
-	for i := range entries {
-		if n += len(entries[i].Postings); n > rowsPerInsert {
-			return true
-		}
-	}
-	return false
 }
 
 // countPostings is the number of postings of entries.

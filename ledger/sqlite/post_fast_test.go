@@ -76,9 +76,10 @@ func TestDecodeMetaMatchesJSON(t *testing.T) {
 	}
 }
 
-// TestFastAndSlowPostAgree posts the same calls to two journals, one
-// through PostEntries' fast path (falling back when it must) and one
-// through the lookup path only: results, errors and chain must agree.
+// TestFastAndSlowPostAgree posts the same calls to three journals, one
+// through PostEntries' fast path (falling back when it must), one through
+// PostEntriesFunc (an import's way) and one through the lookup path only:
+// results, errors and chain must agree.
 func TestFastAndSlowPostAgree(t *testing.T) {
 	ctx := context.Background()
 	clock := fixedClock{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
@@ -91,7 +92,25 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 		db.slowPostOnly = slow
 		return db
 	}
-	fast, slow := open(false), open(true)
+	fast, built, slow := open(false), open(false), open(true)
+	// postBuilt posts entries through PostEntriesFunc and returns how
+	// many times each was built.
+	postBuilt := func(entries []ledger.Entry) ([]ledger.PostResult, []int, error) {
+		var res []ledger.PostResult
+		builds := make([]int, len(entries))
+		err := built.WithTx(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.PostEntriesFunc(len(entries), func(i int) ledger.Entry {
+				builds[i]++
+				return entries[i]
+			})
+			return err
+		})
+		if err != nil {
+			return nil, builds, err
+		}
+		return res, builds, nil
+	}
 	// Calls of more than 300 postings flush the stage on the way.
 	defer func(n int) { maxStagedPostings = n }(maxStagedPostings)
 	maxStagedPostings = 300
@@ -141,8 +160,21 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 	for _, c := range calls {
 		rf, errF := fast.Post(ctx, c.entries)
 		rs, errS := slow.Post(ctx, c.entries)
+		rb, builds, errB := postBuilt(c.entries)
 		if fmt.Sprint(errF) != fmt.Sprint(errS) || !reflect.DeepEqual(rf, rs) {
 			t.Fatalf("%s: fast = %v, %v; slow = %v, %v", c.name, len(rf), errF, len(rs), errS)
+		}
+		if fmt.Sprint(errB) != fmt.Sprint(errS) || !reflect.DeepEqual(rb, rs) {
+			t.Fatalf("%s: built = %v, %v; slow = %v, %v", c.name, len(rb), errB, len(rs), errS)
+		}
+		// The fast path builds each entry once, and once more the first
+		// of a key met twice; a fallback builds them all again.
+		if c.name == "new" {
+			for i, n := range builds {
+				if n != 1 {
+					t.Errorf("%s: entry %d built %d times, want once", c.name, i, n)
+				}
+			}
 		}
 		if got := ""; errF != nil {
 			got = ledger.ErrorCode(errF) + ": " + ledger.ErrorMessage(errF)
@@ -165,13 +197,18 @@ func TestFastAndSlowPostAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if vf != vs || vf.Entries != 1701 {
-		t.Errorf("fast journal %+v, slow journal %+v, want 1701 entries each", vf, vs)
+	vb, err := built.VerifyReport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vf != vs || vb != vs || vf.Entries != 1701 {
+		t.Errorf("fast journal %+v, built %+v, slow journal %+v, want 1701 entries each", vf, vb, vs)
 	}
 	bf, _ := fast.TrialBalance(ctx, ledger.BalanceQuery{})
 	bs, _ := slow.TrialBalance(ctx, ledger.BalanceQuery{})
-	if !reflect.DeepEqual(bf, bs) {
-		t.Errorf("trial balances differ:\n%v\n%v", bf, bs)
+	bb, _ := built.TrialBalance(ctx, ledger.BalanceQuery{})
+	if !reflect.DeepEqual(bf, bs) || !reflect.DeepEqual(bb, bs) {
+		t.Errorf("trial balances differ:\n%v\n%v\n%v", bf, bb, bs)
 	}
 }
 

@@ -190,11 +190,8 @@ func (im *importRun) post() error {
 		partial = im.opts.ChunkRows
 	}
 	segment := SegmentID(im.chunk, partial, im.segment)
-	entries := make([]ledger.Entry, len(groups))
-	for i, g := range groups {
-		entries[i] = g.Entry(im.opts.Source, im.keyBase, segment, im.res.BatchID)
-	}
-	res, err := im.store.PostEntries(entries)
+	entry := func(i int) ledger.Entry { return groups[i].Entry(im.opts.Source, im.keyBase, segment, im.res.BatchID) }
+	res, err := im.store.PostEntries(len(groups), entry)
 	if err != nil {
 		return err
 	}
@@ -203,13 +200,13 @@ func (im *importRun) post() error {
 		if r.Duplicate {
 			// A new group's key is new: a stored one would mean its events
 			// were counted twice, so the transaction is refused.
-			return fmt.Errorf("import entry %s was already posted as entry %d", entries[i].Key, r.ID)
+			return fmt.Errorf("import entry %s was already posted as entry %d", entry(i).Key, r.ID)
 		}
 		ids[i] = r.ID
 	}
 	if err := im.store.LinkGroups(im.res.BatchID, groups, ids); err != nil {
 		return err
 	}
-	im.res.Entries += len(entries)
+	im.res.Entries += len(groups)
 	return nil
 }

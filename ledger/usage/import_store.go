@@ -34,9 +34,11 @@ type ImportStore interface {
 	InsertEvents(batch int64, rows []*ImportRow) error
 	// LookupEvents returns the stored events with the rows' keys, by key.
 	LookupEvents(rows []*ImportRow) (map[string]StoredEvent, error)
-	// PostEntries posts the entries of the groups booked (after writing
-	// what the store keeps per event stored since the last call).
-	PostEntries(entries []ledger.Entry) ([]ledger.PostResult, error)
+	// PostEntries posts the n entries of the groups booked (after writing
+	// what the store keeps per event stored since the last call). entry
+	// builds the i-th, the same each time: a store need not hold all n
+	// at once (10,000 for a per-event file).
+	PostEntries(n int, entry func(i int) ledger.Entry) ([]ledger.PostResult, error)
 	// LinkGroups links each group of batch to its entry.
 	LinkGroups(batch int64, groups []*Group, entryIDs []int64) error
 	// StoreRejectHeader stores the file's header for batch's rejects, if
