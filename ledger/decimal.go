@@ -145,31 +145,38 @@ func ParsePlainDecimal(s string) (d decimal.Decimal, ok bool) {
 // scale ("10.50" has exponent -2): in an int64 when it has at most 18
 // digits, the common case.
 func plainValue(s string) decimal.Decimal {
-	neg := s[0] == '-'
-	body := s
-	if neg {
-		body = s[1:]
+	if units, exp, ok := PlainUnits(s); ok {
+		return decimal.New(units, exp)
 	}
-	if len(body) > 19 || (len(body) == 19 && strings.IndexByte(body, '.') < 0) {
-		return decimal.RequireFromString(s) // more than 18 digits
-	}
-	var v int64
-	frac := -1
+	return decimal.RequireFromString(s) // more than 18 digits
+}
+
+// PlainUnits reads s of the form -?D+(.D+)? with at most 18 digits, as
+// ParsePlainDecimal reads it, as units × 10^exp ("10.50": 1050, -2),
+// without the big.Int of a decimal.Decimal; ok is false for any other
+// text. PostgreSQL's verify compares millions of stored sums this way.
+func PlainUnits(s string) (units int64, exp int32, ok bool) {
+	body := strings.TrimPrefix(s, "-")
+	digits, frac := 0, -1
 	for i := 0; i < len(body); i++ {
-		if body[i] == '.' {
+		switch c := body[i]; {
+		case isDigit(c):
+			units = units*10 + int64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0 && i < len(body)-1:
 			frac = 0
-			continue
-		}
-		v = v*10 + int64(body[i]-'0')
-		if frac >= 0 {
-			frac++
+		default:
+			return 0, 0, false
 		}
 	}
-	if frac < 0 {
-		frac = 0
+	if digits == 0 || digits > 18 {
+		return 0, 0, false
 	}
-	if neg {
-		v = -v
+	if len(body) < len(s) {
+		units = -units
 	}
-	return decimal.New(v, int32(-frac))
+	return units, -int32(max(frac, 0)), true
 }

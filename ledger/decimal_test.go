@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -69,6 +70,29 @@ func TestParsePlainDecimal(t *testing.T) {
 	for _, s := range []string{"", "+1", "1e3", ".5", "5.", "1,000", "NaN", " 1", "--1"} {
 		if d, ok := ParsePlainDecimal(s); ok {
 			t.Errorf("ParsePlainDecimal(%q) = %s, accepted", s, d)
+		}
+	}
+}
+
+// PlainUnits reads what ParsePlainDecimal reads, where the text has at
+// most 18 digits, and refuses every other text.
+func TestPlainUnitsAsParsed(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "1.5", "01.5", "-1.500", "10.50", "7.7500000000000000",
+		"999999999999999999", "-999999999999999999", "99999999999999999.9", "9999999999999999999",
+		"1234567890123456789", "0.0000000000000000001", "", "-", ".5", "1.", "1..5", "--1", "+1", "1,5",
+		"1e2", "NaN", " 1", "1 "} {
+		units, exp, ok := PlainUnits(s)
+		d, parsed := ParsePlainDecimal(s)
+		digits := len(strings.NewReplacer("-", "", ".", "").Replace(s))
+		if wantOK := parsed && digits <= 18; ok != wantOK {
+			t.Errorf("PlainUnits(%q) ok = %v, want %v", s, ok, wantOK)
+			continue
+		}
+		if ok && !decimal.New(units, exp).Equal(d) {
+			t.Errorf("PlainUnits(%q) = %d × 10^%d, ParsePlainDecimal = %s", s, units, exp, d)
+		}
+		if ok && (exp != d.Exponent() || d.Coefficient().Int64() != units) {
+			t.Errorf("PlainUnits(%q) = %d × 10^%d, ParsePlainDecimal = %s × 10^%d", s, units, exp, d.Coefficient(), d.Exponent())
 		}
 	}
 }

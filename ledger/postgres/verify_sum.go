@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"math"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -16,7 +15,7 @@ import (
 // daily total and mark, millions of them (docs/postgres.md, "Session 20").
 func equalText(s ledger.Sum, text string) bool {
 	if _, _, ok := s.Units(); ok {
-		if t, exp, ok := textUnits(text); ok {
+		if t, exp, ok := ledger.PlainUnits(text); ok {
 			if d, _, ok := s.Add(ledger.UnitsSum(-t, exp)).Units(); ok {
 				return d == 0
 			}
@@ -24,35 +23,6 @@ func equalText(s ledger.Sum, text string) bool {
 	}
 	v, ok := ledger.ParsePlainDecimal(text)
 	return ok && s.Equal(v)
-}
-
-// textUnits reads text of the form -?D+(.D+)? with at most 18 digits
-// (which ledger.ParsePlainDecimal reads the same) as units × 10^exp; ok
-// is false for any other text.
-func textUnits(text string) (units int64, exp int32, ok bool) {
-	body := strings.TrimPrefix(text, "-")
-	digits, frac := 0, -1
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c >= '0' && c <= '9':
-			units = units*10 + int64(c-'0')
-			digits++
-			if frac >= 0 {
-				frac++
-			}
-		case c == '.' && frac < 0 && i > 0 && i < len(body)-1:
-			frac = 0
-		default:
-			return 0, 0, false
-		}
-	}
-	if digits == 0 || digits > 18 {
-		return 0, 0, false
-	}
-	if len(body) < len(text) {
-		units = -units
-	}
-	return units, -int32(max(frac, 0)), true
 }
 
 // daySum is an account's postings on one date summed. The replay holds one

@@ -40,7 +40,7 @@ func TestDaySumExact(t *testing.T) {
 }
 
 // equalText gives what ledger.ParsePlainDecimal and Sum.Equal give, with
-// or without its reading of short texts as units (textUnits).
+// or without its reading of short texts as units (ledger.PlainUnits).
 func TestEqualTextAsParsed(t *testing.T) {
 	sums := []string{"0", "1.5", "-1.5", "7.75", "-0.000000000000000001", "999999999999999999",
 		"-999999999999999999", "9223372036854775806", "123456789012345678.123456789012345678", "1e-200", "100"}
