@@ -79,6 +79,7 @@ type DB struct {
 	r        *sql.DB // query-only readers
 	clock    ledger.Clock
 	readOnly bool
+	newBook  bool // OpenNewBook's: rollback journal and no syncs until Close
 	// walAtOpen: a -wal file was beside the database when it was opened
 	// (a writer's, or left by a killed process, or another copy's); damage
 	// messages then say how to tell (damageCure).
@@ -132,6 +133,29 @@ func escapePath(p string) string {
 // embedded migrations that are not yet recorded. clock gives "now" for
 // recorded-at timestamps (nil means ledger.SystemClock).
 func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
+	return open(ctx, path, clock, false)
+}
+
+// OpenNewBook creates a book at path, where no file may be yet, for a
+// caller that alone opens it until it puts the file in place: a first
+// import builds its book under a temporary name (cmd/revshare's
+// newBookStore). Until Close the book is written with a rollback journal
+// and no syncs: in WAL mode every page went to the -wal, was read back
+// and copied into the file at the checkpoint, 0.13–0.20 of the CPU of a
+// first import of 1M events (docs/design/speed.md, section 2, session
+// 22). A rollback (a refused file, a chunk of --allow-partial, the posting
+// path's fallback) undoes what it did as in WAL mode; a crash leaves a
+// file that may be damaged, which the caller throws away unseen. Close
+// puts the book in WAL mode and syncs it to disk, so what is put in place
+// is a book like any other.
+func OpenNewBook(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, ledger.Errorf(ledger.ECONFLICT, "cannot build a new book at %s: something is there already", path)
+	}
+	return open(ctx, path, clock, true)
+}
+
+func open(ctx context.Context, path string, clock ledger.Clock, newBook bool) (*DB, error) {
 	if clock == nil {
 		clock = ledger.SystemClock{}
 	}
@@ -159,7 +183,14 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 			return nil, err
 		}
 	}
-	w, err := sql.Open(driverName, dsn(path, url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}))
+	writer := url.Values{"_txlock": {"immediate"}, "_busy_timeout": {fmt.Sprint(lockStep.Milliseconds())}}
+	reader := url.Values{"_query_only": {"true"}}
+	if newBook {
+		writer.Set("_journal_mode", "DELETE")
+		writer.Set("_synchronous", "OFF")
+		reader.Set("_journal_mode", "") // a reader's connect would switch the book to WAL
+	}
+	w, err := sql.Open(driverName, dsn(path, writer))
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +210,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		w.Close()
 		return nil, ledger.Errorf(ledger.EFORBIDDEN, "the database %s is read-only (%s): commands that write need write access to it and its directory", path, readOnlyReason(path))
 	}
-	db := &DB{path: path, w: w, clock: clock, walAtOpen: walBefore, checkedAtOpen: checked}
+	db := &DB{path: path, w: w, clock: clock, walAtOpen: walBefore, checkedAtOpen: checked, newBook: newBook}
 	if err := db.migrate(ctx, migrationFS); err != nil {
 		w.Close()
 		if _, ok := errors.AsType[*ledger.Error](err); ok {
@@ -187,7 +218,7 @@ func Open(ctx context.Context, path string, clock ledger.Clock) (*DB, error) {
 		}
 		return nil, explainOpenError(path, walBefore, fmt.Errorf("migrate: %w", err))
 	}
-	r, err := sql.Open(driverName, dsn(path, url.Values{"_query_only": {"true"}}))
+	r, err := sql.Open(driverName, dsn(path, reader))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -393,10 +424,41 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
+	if db.newBook && db.w != nil {
+		errs = append(errs, db.toWAL())
+	}
 	if db.w != nil {
 		errs = append(errs, db.w.Close())
 	}
+	if db.newBook && db.w != nil {
+		errs = append(errs, syncFile(db.path))
+	}
 	return errors.Join(errs...)
+}
+
+// toWAL puts a book that OpenNewBook made in WAL mode, which every other
+// open expects, with the settings of Open's writer.
+func (db *DB) toWAL() error {
+	var mode string
+	if err := db.w.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("new book %s: WAL mode: %w", db.path, err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("new book %s: journal mode %q, not wal", db.path, mode)
+	}
+	_, err := db.w.Exec(`PRAGMA synchronous = FULL`)
+	return err
+}
+
+// syncFile flushes the file at path to disk (what OpenNewBook's book was
+// written without).
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	return errors.Join(err, f.Close())
 }
 
 // Path is the database file.
