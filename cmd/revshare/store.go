@@ -405,7 +405,7 @@ func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, erro
 		return nil, nil, err
 	}
 	built := filepath.Join(dir, "book.db")
-	db, err := sqlite.Open(ctx, built, m.Clock)
+	db, err := sqlite.OpenNewBook(ctx, built, m.Clock)
 	if err != nil {
 		os.RemoveAll(dir)
 		unlock()
@@ -414,7 +414,7 @@ func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, erro
 	st := m.wire(db)
 	finish := func(committed bool) error {
 		defer unlock()
-		err := st.close() // the last connection's close checkpoints the -wal into the file
+		err := st.close() // in WAL mode and synced to disk (sqlite.OpenNewBook)
 		if err != nil || !committed {
 			os.RemoveAll(dir)
 			return err
@@ -426,9 +426,23 @@ func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, erro
 			}
 			return fmt.Errorf("the new book could not be put at %s (%v): it is at %s", m.DBPath, errors.Unwrap(err), built)
 		}
+		// The link is the book's only name once dir is gone: on disk
+		// before the command says it imported.
+		if err := syncDir(filepath.Dir(m.DBPath)); err != nil {
+			return fmt.Errorf("the new book at %s: %w", m.DBPath, err)
+		}
 		return os.RemoveAll(dir)
 	}
 	return st, finish, nil
+}
+
+// syncDir flushes a directory's entries to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // newBookPrefix is the name of a first import's temporary directory
