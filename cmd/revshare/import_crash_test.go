@@ -37,82 +37,27 @@ func TestImportCrash(t *testing.T) {
 }
 
 func testImportCrash(t *testing.T, newDB newDB) {
-	dir := t.TempDir()
-	bin := revsharetest.Build(t, dir)
-	const rows, chunk = 20000, 5000
-	csvPath := filepath.Join(dir, "usage.csv")
-	total := writeCrashCSV(t, csvPath, rows)
-	basePath := filepath.Join(dir, "base.csv")
+	c := newImportCrash(t)
+	basePath := filepath.Join(c.dir, "base.csv")
 	os.WriteFile(basePath, []byte("event_id,occurred_at,seller,channel,amount,currency\nbase-1,2026-01-01,openai,direct,1000.00,USD\n"), 0o644)
-
-	randomPoints := envInt("REVSHARE_CRASH_RANDOM", 16)
-	rng := crashRand(t)
-
-	run := func(db string, env []string, args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		cmd.Env = append(os.Environ(), env...)
-		return cmd
-	}
-	importArgs := func(partial bool) []string {
-		a := []string{"import", "usage", csvPath}
-		if partial {
-			a = append(a, "--allow-partial", "--chunk-rows", strconv.Itoa(chunk))
-		}
-		return a
-	}
-	// Calibrate the random delays on one uninterrupted import.
-	start := time.Now()
-	if out, err := run(newDB(t), nil, importArgs(false)...).CombinedOutput(); err != nil {
-		t.Fatalf("calibration import: %v\n%s", err, out)
-	}
-	window := time.Since(start) + 50*time.Millisecond
-
-	type point struct {
-		partial bool
-		named   string
-		delay   time.Duration
-	}
-	points := []point{
-		{false, "before-commit", 0}, {false, "after-commit", 0},
-		{true, "after-batch", 0}, {true, "before-chunk-commit-1", 0}, {true, "after-chunk-1", 0},
-		{true, "before-chunk-commit-3", 0}, {true, "after-chunk-2", 0}, {true, "after-chunk-4", 0},
-	}
-	for i := 0; i < randomPoints; i++ {
-		points = append(points, point{partial: i%2 == 1, delay: time.Duration(rng.Int63n(int64(window)))})
-	}
+	points := c.points(t, newDB(t), envInt("REVSHARE_CRASH_RANDOM", 16),
+		crashPoint{false, "before-commit", 0}, crashPoint{false, "after-commit", 0},
+		crashPoint{true, "after-batch", 0}, crashPoint{true, "before-chunk-commit-1", 0}, crashPoint{true, "after-chunk-1", 0},
+		crashPoint{true, "before-chunk-commit-3", 0}, crashPoint{true, "after-chunk-2", 0}, crashPoint{true, "after-chunk-4", 0})
+	bin, rows, chunk, total := c.bin, c.rows, c.chunk, c.total
 	for i, p := range points {
-		name := fmt.Sprintf("%02d-partial=%v-%s%v", i, p.partial, p.named, p.delay.Round(time.Millisecond))
-		if p.named != "" {
-			name = fmt.Sprintf("%02d-partial=%v-%s", i, p.partial, p.named)
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(p.name(i), func(t *testing.T) {
 			db := newDB(t)
 			// A stored contract: the import keeps its usage aggregates too,
 			// and verify rebuilds them from the events after the crash.
-			if out, err := run(db, nil, "contract", "add", "../../testdata/runs/contract.yaml").CombinedOutput(); err != nil {
+			if out, err := c.run(db, nil, "contract", "add", "../../testdata/runs/contract.yaml").CombinedOutput(); err != nil {
 				t.Fatalf("contract add: %v\n%s", err, out)
 			}
-			if out, err := run(db, nil, "import", "usage", basePath).CombinedOutput(); err != nil {
+			if out, err := c.run(db, nil, "import", "usage", basePath).CombinedOutput(); err != nil {
 				t.Fatalf("base import: %v\n%s", err, out)
 			}
-			var env []string
-			if p.named != "" {
-				env = []string{crashPointEnv + "=" + p.named}
-			}
-			cmd := run(db, env, importArgs(p.partial)...)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if p.named == "" {
-				timer := time.AfterFunc(p.delay, func() { cmd.Process.Kill() })
-				defer timer.Stop()
-			}
-			err := cmd.Wait()
-			killed := err != nil
-			waitForSessionsOf(t, db, cmd.Process.Pid)
-			if p.named != "" && !killed {
-				t.Fatalf("crash point %s was never reached", p.named)
-			}
+			killed, pid := c.kill(t, db, p)
+			waitForSessionsOf(t, db, pid)
 			posted := checkAfterCrash(t, bin, db, 1)
 			t.Logf("killed %v, %d of %d events stored", killed, posted, rows)
 			switch {
@@ -127,14 +72,8 @@ func testImportCrash(t *testing.T, newDB newDB) {
 			// Re-running the same command completes the import exactly once
 			// (on PostgreSQL it may first wait, saying so on stderr, while
 			// the server rolls the killed import back).
-			rerun := run(db, nil, importArgs(p.partial)...)
-			var errOut strings.Builder
-			rerun.Stderr = &errOut
-			out, err := rerun.Output()
-			if err != nil {
-				t.Fatalf("re-run: %v\n%s%s", err, out, errOut.String())
-			}
-			want := fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, 0 rejected, 0 late", csvPath, rows, rows-posted, posted)
+			out, _ := c.rerun(t, db, p)
+			want := fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, 0 rejected, 0 late", c.csv, rows, rows-posted, posted)
 			if !strings.HasPrefix(string(out), want) {
 				t.Errorf("re-run printed %q, want %q...", out, want)
 			}
@@ -270,66 +209,18 @@ func checkReceivable(t *testing.T, path string, wantCents int64) {
 // once.
 func TestFirstImportCrash(t *testing.T) {
 	skipCrashTestWhenShort(t)
-	dir := t.TempDir()
-	bin := revsharetest.Build(t, dir)
-	const rows, chunk = 20000, 5000
-	csvPath := filepath.Join(dir, "usage.csv")
-	total := writeCrashCSV(t, csvPath, rows)
-	rng := crashRand(t)
-	run := func(db string, env []string, args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		cmd.Env = append(os.Environ(), env...)
-		return cmd
-	}
-	importArgs := func(partial bool) []string {
-		a := []string{"import", "usage", csvPath}
-		if partial {
-			a = append(a, "--allow-partial", "--chunk-rows", strconv.Itoa(chunk))
-		}
-		return a
-	}
-	start := time.Now()
-	if out, err := run(filepath.Join(t.TempDir(), "book.db"), nil, importArgs(false)...).CombinedOutput(); err != nil {
-		t.Fatalf("calibration import: %v\n%s", err, out)
-	}
-	window := time.Since(start) + 50*time.Millisecond
-
-	type point struct {
-		partial bool
-		named   string
-		delay   time.Duration
-	}
-	points := []point{{false, "before-commit", 0}, {false, "after-commit", 0}, {true, "after-chunk-2", 0}, {true, "before-chunk-commit-3", 0}}
-	for i := 0; i < envInt("REVSHARE_CRASH_RANDOM", 8); i++ {
-		points = append(points, point{partial: i%2 == 1, delay: time.Duration(rng.Int63n(int64(window)))})
-	}
+	c := newImportCrash(t)
+	points := c.points(t, filepath.Join(t.TempDir(), "book.db"), envInt("REVSHARE_CRASH_RANDOM", 8),
+		crashPoint{false, "before-commit", 0}, crashPoint{false, "after-commit", 0},
+		crashPoint{true, "after-chunk-2", 0}, crashPoint{true, "before-chunk-commit-3", 0})
 	for i, p := range points {
-		name := fmt.Sprintf("%02d-partial=%v-%s%v", i, p.partial, p.named, p.delay.Round(time.Millisecond))
-		if p.named != "" {
-			name = fmt.Sprintf("%02d-partial=%v-%s", i, p.partial, p.named)
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(p.name(i), func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "book.db")
-			var env []string
-			if p.named != "" {
-				env = []string{crashPointEnv + "=" + p.named}
-			}
-			cmd := run(db, env, importArgs(p.partial)...)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if p.named == "" {
-				timer := time.AfterFunc(p.delay, func() { cmd.Process.Kill() })
-				defer timer.Stop()
-			}
-			killed := cmd.Wait() != nil
-			if p.named != "" && !killed {
-				t.Fatalf("crash point %s was never reached", p.named)
-			}
+			killed, _ := c.kill(t, db, p)
 			stored := !fileMissing(db)
 			if stored {
-				if n := checkAfterCrash(t, bin, db, 0); n != rows {
-					t.Fatalf("the book put in place holds %d of %d events", n, rows)
+				if n := checkAfterCrash(t, c.bin, db, 0); n != c.rows {
+					t.Fatalf("the book put in place holds %d of %d events", n, c.rows)
 				}
 			} else if p.named == "" && !killed {
 				t.Fatal("the import finished and put no book in place")
@@ -346,30 +237,24 @@ func TestFirstImportCrash(t *testing.T) {
 					fmt.Fprintf(&wantNotes, "revshare: note: removed %s, a new book that a first import into %s began and did not finish (killed or crashed); nothing in it had reached %s\n", d, db, db)
 				}
 			}
-			rerun := run(db, nil, importArgs(p.partial)...)
-			var errOut strings.Builder
-			rerun.Stderr = &errOut
-			out, err := rerun.Output()
-			if err != nil {
-				t.Fatalf("re-run: %v\n%s%s", err, out, errOut.String())
-			}
-			posted, duplicates := rows, 0
+			out, said := c.rerun(t, db, p)
+			posted, duplicates := c.rows, 0
 			if stored {
-				posted, duplicates = 0, rows
+				posted, duplicates = 0, c.rows
 				// The time of the import varies: the note is checked up to it.
-				wantNotes.WriteString("revshare: note: " + csvPath + " has the same content as batch 1 (" + csvPath + ", imported ")
+				wantNotes.WriteString("revshare: note: " + c.csv + " has the same content as batch 1 (" + c.csv + ", imported ")
 			}
-			if got := errOut.String(); got != wantNotes.String() && (!stored || !strings.HasPrefix(got, wantNotes.String())) {
-				t.Errorf("re-run said %q, want %q", got, wantNotes.String())
+			if said != wantNotes.String() && (!stored || !strings.HasPrefix(said, wantNotes.String())) {
+				t.Errorf("re-run said %q, want %q", said, wantNotes.String())
 			}
-			want := fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, 0 rejected, 0 late", csvPath, rows, posted, duplicates)
+			want := fmt.Sprintf("imported %s: %d rows, %d posted, %d duplicates, 0 rejected, 0 late", c.csv, c.rows, posted, duplicates)
 			if !strings.HasPrefix(string(out), want) {
 				t.Errorf("re-run printed %q, want %q...", out, want)
 			}
-			if n := checkAfterCrash(t, bin, db, 0); n != rows {
-				t.Fatalf("after the re-run %d events, want %d", n, rows)
+			if n := checkAfterCrash(t, c.bin, db, 0); n != c.rows {
+				t.Fatalf("after the re-run %d events, want %d", n, c.rows)
 			}
-			checkReceivable(t, db, total)
+			checkReceivable(t, db, c.total)
 			for _, d := range left {
 				if !fileMissing(newBookLock(d)) && !fileMissing(d) {
 					t.Errorf("%s is still there after the re-run", d)
@@ -377,4 +262,103 @@ func TestFirstImportCrash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// importCrash is what the import crash tests share: the binary, a CSV of
+// rows usage rows (their total in cents), and how an import of it is run,
+// killed and run again.
+type importCrash struct {
+	dir, bin, csv string
+	rows, chunk   int
+	total         int64
+}
+
+func newImportCrash(t *testing.T) *importCrash {
+	c := &importCrash{dir: t.TempDir(), rows: 20000, chunk: 5000}
+	c.bin = revsharetest.Build(t, c.dir)
+	c.csv = filepath.Join(c.dir, "usage.csv")
+	c.total = writeCrashCSV(t, c.csv, c.rows)
+	return c
+}
+
+func (c *importCrash) run(db string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(c.bin, append([]string{"--db", db}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+func (c *importCrash) importArgs(partial bool) []string {
+	a := []string{"import", "usage", c.csv}
+	if partial {
+		a = append(a, "--allow-partial", "--chunk-rows", strconv.Itoa(c.chunk))
+	}
+	return a
+}
+
+// crashPoint is where an import is killed: at a named crash point
+// (REVSHARE_CRASHPOINT), or after delay.
+type crashPoint struct {
+	partial bool
+	named   string
+	delay   time.Duration
+}
+
+func (p crashPoint) name(i int) string {
+	if p.named != "" {
+		return fmt.Sprintf("%02d-partial=%v-%s", i, p.partial, p.named)
+	}
+	return fmt.Sprintf("%02d-partial=%v-%v", i, p.partial, p.delay.Round(time.Millisecond))
+}
+
+// points returns the named points and random ones, in both modes by
+// turns, their delays within the time of one uninterrupted import into
+// calibrationDB.
+func (c *importCrash) points(t *testing.T, calibrationDB string, random int, named ...crashPoint) []crashPoint {
+	start := time.Now()
+	if out, err := c.run(calibrationDB, nil, c.importArgs(false)...).CombinedOutput(); err != nil {
+		t.Fatalf("calibration import: %v\n%s", err, out)
+	}
+	window := time.Since(start) + 50*time.Millisecond
+	rng := crashRand(t)
+	for i := 0; i < random; i++ {
+		named = append(named, crashPoint{partial: i%2 == 1, delay: time.Duration(rng.Int63n(int64(window)))})
+	}
+	return named
+}
+
+// kill runs the import into db and kills it at p; killed says whether it
+// died (a named point must be reached).
+func (c *importCrash) kill(t *testing.T, db string, p crashPoint) (killed bool, pid int) {
+	t.Helper()
+	var env []string
+	if p.named != "" {
+		env = []string{crashPointEnv + "=" + p.named}
+	}
+	cmd := c.run(db, env, c.importArgs(p.partial)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if p.named == "" {
+		timer := time.AfterFunc(p.delay, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+	}
+	killed = cmd.Wait() != nil
+	if p.named != "" && !killed {
+		t.Fatalf("crash point %s was never reached", p.named)
+	}
+	return killed, cmd.Process.Pid
+}
+
+// rerun runs the import of p into db again, to its end, and returns what
+// it printed and what it said on stderr.
+func (c *importCrash) rerun(t *testing.T, db string, p crashPoint) (out []byte, said string) {
+	t.Helper()
+	cmd := c.run(db, nil, c.importArgs(p.partial)...)
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("re-run: %v\n%s%s", err, out, errOut.String())
+	}
+	return out, errOut.String()
 }
