@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -43,4 +44,13 @@ func newBookOwned(dir string) (owned, known bool, release func()) {
 		return true, true, nil
 	}
 	return false, true, func() { f.Close() }
+}
+
+// syncDir flushes a directory's entries to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }

@@ -436,15 +436,6 @@ func (m *Main) newBookStore(ctx context.Context) (*store, func(bool) error, erro
 	return st, finish, nil
 }
 
-// syncDir flushes a directory's entries to disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
-}
-
 // newBookPrefix is the name of a first import's temporary directory
 // beside the book at db, less its random suffix: .NAME.new-
 func newBookPrefix(db string) string { return "." + filepath.Base(db) + ".new-" }
