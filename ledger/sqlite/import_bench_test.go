@@ -210,7 +210,11 @@ func TestImportBenchChild(t *testing.T) {
 	}
 	ctx := context.Background()
 	start := time.Now()
-	d, err := Open(ctx, db, nil)
+	open := Open
+	if os.Getenv("REVSHARE_IMPORT_CHILD_NEW_BOOK") != "" {
+		open = OpenNewBook // the command line's first import into a missing file
+	}
+	d, err := open(ctx, db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,11 +306,13 @@ func BenchmarkImportUsage1M(b *testing.B) {
 			"REVSHARE_IMPORT_CHILD_RAW="+strconv.Itoa(rows), "REVSHARE_IMPORT_CHILD_EVENTS=1")
 		db := filepath.Join(dir, fmt.Sprintf("import%d.db", i))
 		first := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+db, "REVSHARE_IMPORT_CHILD_CSV="+file)
+		newBook := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+filepath.Join(dir, fmt.Sprintf("newbook%d.db", i)),
+			"REVSHARE_IMPORT_CHILD_CSV="+file, "REVSHARE_IMPORT_CHILD_NEW_BOOK=1")
 		again := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+db, "REVSHARE_IMPORT_CHILD_CSV="+file)
 		withContract := runChild(b, "REVSHARE_IMPORT_CHILD_DB="+filepath.Join(dir, fmt.Sprintf("contract%d.db", i)),
 			"REVSHARE_IMPORT_CHILD_CSV="+file, "REVSHARE_IMPORT_CHILD_CONTRACT=1")
-		if first.Result.Posted != rows || again.Result.Duplicates != rows || withContract.Result.Posted != rows {
-			b.Fatalf("first %+v, again %+v, with a contract %+v", first.Result, again.Result, withContract.Result)
+		if first.Result.Posted != rows || newBook.Result.Posted != rows || again.Result.Duplicates != rows || withContract.Result.Posted != rows {
+			b.Fatalf("first %+v, new book %+v, again %+v, with a contract %+v", first.Result, newBook.Result, again.Result, withContract.Result)
 		}
 		n := float64(rows)
 		rawRate, r1, r2 := n/raw.Seconds, n/first.Seconds, n/again.Seconds
@@ -314,6 +320,7 @@ func BenchmarkImportUsage1M(b *testing.B) {
 		b.ReportMetric(r1, "import-rows/s")
 		b.ReportMetric(r2, "reimport-rows/s")
 		b.ReportMetric(r1/rawRate, "import/raw")
+		b.ReportMetric(n/newBook.Seconds/rawRate, "newbook/raw")
 		b.ReportMetric(raw.Seconds/rawEvents.Seconds, "raw-events/raw")
 		b.ReportMetric(r2/rawRate, "reimport/raw")
 		b.ReportMetric(float64(max(first.MaxRSS, again.MaxRSS))/(1<<20), "peak-RSS-MB")
@@ -323,6 +330,7 @@ func BenchmarkImportUsage1M(b *testing.B) {
 			name string
 			c    childRun
 		}{{"raw insert (flat table)", raw}, {"raw insert (events table)", rawEvents}, {"import (fresh db)", first},
+			{"first import (OpenNewBook)", newBook},
 			{"re-import (all duplicates)", again}, {"import, demo contract stored", withContract}} {
 			b.Logf("%-30s %12.2f %12.0f %10.2f %14.0f %8.0f", r.name, r.c.Seconds, n/r.c.Seconds, raw.Seconds/r.c.Seconds,
 				n/r.c.CPU, float64(r.c.MaxRSS)/(1<<20))
