@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"math/rand"
 	"strings"
 	"testing"
@@ -25,12 +24,7 @@ import (
 // between limbs is met.
 func TestEntryGuardBalance(t *testing.T) {
 	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
-	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
+	raw := rawDB(t, db)
 	if _, err := db.Post(context.Background(), []ledger.Entry{storetest.Sale("1", "2026-01-10", "10", "USD")}); err != nil {
 		t.Fatal(err)
 	}

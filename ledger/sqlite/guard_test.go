@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -28,12 +27,7 @@ func TestDatabaseGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
+	raw := rawDB(t, db)
 
 	// entry 3 as revshare would chain it, with postings p.
 	entry3 := func(date string) string {

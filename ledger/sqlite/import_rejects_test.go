@@ -62,6 +62,8 @@ func storedRejects(t *testing.T, db *sqlite.DB) int {
 	return n
 }
 
+// rawDB opens db's file again for writes in raw SQL, past the Go code,
+// with the schema's triggers and foreign keys on.
 func rawDB(t *testing.T, db *sqlite.DB) *sql.DB {
 	t.Helper()
 	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")

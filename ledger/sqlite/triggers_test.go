@@ -1,7 +1,6 @@
 package sqlite_test
 
 import (
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -14,12 +13,7 @@ import (
 // below 1, a reused ID.
 func TestChainGuardsAfterInsert(t *testing.T) {
 	db := tempdb.Open(t, storetest.NewClock(storetest.T0))
-	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_foreign_keys=on&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
+	raw := rawDB(t, db)
 	mustExec(t, raw, `INSERT INTO accounts (id, name, type) VALUES (1, 'assets:cash', 'asset'), (2, 'income:sales', 'income')`)
 	entry := func(id, prevHash string) []string {
 		return []string{
