@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +294,35 @@ func testScenarioActualsPastTheBooks(t *testing.T, newDB newDB) {
 	// 20.00 in March and 10.00 in April, where r1's total cap of 50.00 binds.
 	if !strings.Contains(out, `"total_paid": "54.00"`) {
 		t.Errorf("scenario after the run:\n%s", out)
+	}
+}
+
+// TestScenarioMonteCarloRestoresTheCollector: a Monte Carlo scenario sets
+// the collector's pacing and a soft memory limit for its runs and puts
+// both back when it returns, so that a process running commands one after
+// another (these tests) does not keep them.
+func TestScenarioMonteCarloRestoresTheCollector(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mc.yaml")
+	doc := "contract:\n  id: c\n  currency: USD\n  period: month\n  parties: [a, b]\n  rules:\n    - id: r\n      payer: a\n      payee: b\n      rate: \"0.5\"\n      from: 2028-01-01\n" +
+		"horizon: 2028-12\nstreams:\n  - match: {seller: a}\n    start: \"100\"\n    growth: {monthly: \"0.01\"}\n" +
+		"monte_carlo:\n  runs: 50\n  seed: 1\n  growth.monthly: {dist: normal, mean: \"0.01\", sd: \"0.01\"}\n"
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	percent, limit := gcPercent(), debug.SetMemoryLimit(-1)
+	out, errOut, err := scenarioMain(t, "--db", filepath.Join(dir, "revshare.db"), "scenario", file, "--format", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, `"distribution"`) {
+		t.Fatalf("no Monte Carlo distribution in the output:\n%s", out)
+	}
+	if got := gcPercent(); got != percent {
+		t.Errorf("GC percent %d after the command, %d before", got, percent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("memory limit %d after the command, %d before", got, limit)
 	}
 }

@@ -77,6 +77,20 @@ func (p *Plan) monteCarlo(ctx context.Context, vp *variantPlan, mc *MonteCarlo) 
 	return p.distribution(vp, sum, hists), nil
 }
 
+// MonteCarloBytes is what the Monte Carlo of one variant keeps for its
+// percentiles at the most: 8 bytes per run and amount (its total and each
+// payer → payee pair). 0 without Monte Carlo.
+func (p *Plan) MonteCarloBytes() int64 {
+	if p.s.MonteCarlo == nil {
+		return 0
+	}
+	amounts := 0
+	for _, vp := range p.variants {
+		amounts = max(amounts, 1+len(vp.pairs))
+	}
+	return int64(p.s.MonteCarlo.Runs) * int64(amounts) * 8
+}
+
 // mcSummary holds what the distribution needs of every run.
 type mcSummary struct {
 	minor   int32

@@ -90,3 +90,27 @@ func TestMonteCarloSummaryExact(t *testing.T) {
 		t.Fatalf("the caps bind in only %d distinct periods: the test does not exercise the histogram", len(distinct))
 	}
 }
+
+// TestMonteCarloBytes: what the command sizes its memory limit by is what
+// a variant's summary holds, 8 bytes per run and amount; the demo contract
+// pays two pairs, so a run keeps three amounts.
+func TestMonteCarloBytes(t *testing.T) {
+	doc := demoContract(t) + strings.Replace(benchScenario, "runs: 10000", "runs: 1500", 1)
+	p := mustPrepare(t, doc, ParseOptions{}, Sources{})
+	if got := p.MonteCarloBytes(); got != 1500*3*8 {
+		t.Errorf("MonteCarloBytes %d, want %d", got, 1500*3*8)
+	}
+	vp := p.variants[0]
+	s := newMCSummary(vp, len(p.periods), p.s.MonteCarlo.Runs, p.minor)
+	held := len(s.totals)
+	for _, ps := range s.pairs {
+		held += len(ps)
+	}
+	if int64(8*held) != p.MonteCarloBytes() {
+		t.Errorf("the summary holds %d bytes of amounts, MonteCarloBytes says %d", 8*held, p.MonteCarloBytes())
+	}
+	without := mustPrepare(t, demoContract(t)+benchScenario[:strings.Index(benchScenario, "monte_carlo:")], ParseOptions{}, Sources{})
+	if got := without.MonteCarloBytes(); got != 0 {
+		t.Errorf("without Monte Carlo: %d, want 0", got)
+	}
+}
