@@ -183,9 +183,10 @@ func (f fileContract) Contract(ctx context.Context, id string) (*contracts.Contr
 // scenario: what the plan holds now, twice what one variant's runs keep
 // (its summary, and the last variant's until it is collected) and 64 MiB.
 // With 4× growth alone the heap followed the runs (the collector, behind
-// the allocations, marked more of them live): 225 MB peak RSS at 200,000
-// runs of the demo's two variants, 326 MB at 1,000,000; with the limit 103
-// and 152 MB, for the same or less CPU (docs/design/speed.md, section 5).
+// the allocations, marked more of them live): 199–233 MB peak RSS at
+// 200,000 runs of the demo's two variants, 326–342 MB at 1,000,000; with
+// the limit 97–101 and 137 MB, for the same or less CPU
+// (docs/design/speed.md, section 5).
 func monteCarloMemoryLimit(keep int64) int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
